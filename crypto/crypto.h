@@ -1,0 +1,149 @@
+/*
+ * crypto.h - the crypto layer: MODP Diffie-Hellman, PRFs and prf+, CBC
+ * ciphers, HMAC integrity, IKEv2 key derivation.  OpenSSL 3 (EVP and
+ * OSSL_PARAM only) supplies the primitives; everything above is ours.
+ *
+ * Algorithms are named by their IKEv2 transform IDs (RFC 7296 §3.3.2,
+ * IANA "IKEv2 Parameters"); IKEv1 code maps its own numbers to these.
+ * All functions return 0 on success and -1 on error unless noted.
+ */
+#ifndef GW_CRYPTO_H
+#define GW_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+/* Transform type 1: encryption */
+#define ENCR_3DES		3
+#define ENCR_AES_CBC		12
+/* Transform type 2: PRF */
+#define PRF_HMAC_MD5		1
+#define PRF_HMAC_SHA1		2
+#define PRF_HMAC_SHA2_256	5
+#define PRF_HMAC_SHA2_384	6
+#define PRF_HMAC_SHA2_512	7
+/* Transform type 3: integrity */
+#define AUTH_NONE		0
+#define AUTH_HMAC_MD5_96	1
+#define AUTH_HMAC_SHA1_96	2
+#define AUTH_HMAC_SHA2_256_128	12
+/* Transform type 4: Diffie-Hellman groups */
+#define DH_NONE			0
+#define DH_MODP_768		1
+#define DH_MODP_1024		2
+#define DH_MODP_1536		5
+#define DH_MODP_2048		14
+#define DH_MODP_2048_256	24
+
+#define CRYPTO_MAX_KEY		64	/* longest key of any algorithm */
+#define CRYPTO_MAX_HASH		64	/* longest PRF/hash output */
+#define CRYPTO_MAX_BLOCK	16
+
+/* Short names for logs ("aes128", "sha1", "modp2048"), "?" if unknown. */
+const char	*crypto_encr_name(int encr, int keybits);
+const char	*crypto_integ_name(int integ);
+const char	*crypto_prf_name(int prf);
+const char	*crypto_dh_name(int group);
+
+/* --- Diffie-Hellman (dh.c) --- */
+struct dh;
+
+/* Length in bytes of the group's prime (= KE data length), 0 if unknown. */
+size_t		 dh_group_len(int group);
+/* Generates a key pair; returns an owned object or NULL. */
+struct dh	*dh_new(int group);
+void		 dh_free(struct dh *dh);
+int		 dh_group(const struct dh *dh);
+/* Appends our public value, left-padded to dh_group_len(). */
+int		 dh_public_get(const struct dh *dh, struct buf *out);
+/*
+ * Checks the peer value (exact length, 1 < y < p-1, for group 24 also
+ * y^q = 1 mod p) and returns the owned shared secret, left-padded to the
+ * prime's length, or NULL.
+ */
+struct buf	*dh_derive(struct dh *dh, const uint8_t *peer, size_t len);
+
+/* --- PRF, prf+ and plain hashes (prf.c) --- */
+/* Output length in bytes, 0 if unknown. */
+size_t		 prf_len(int prf);
+/* out receives prf_len(prf) bytes. */
+int		 prf_compute(int prf, const uint8_t *key, size_t klen,
+		    const uint8_t *data, size_t dlen, uint8_t *out);
+/* Same over the concatenation of n (ptr, len) pieces. */
+struct prf_piece {
+	const uint8_t	*pp_data;
+	size_t		 pp_len;
+};
+int		 prf_compute_v(int prf, const uint8_t *key, size_t klen,
+		    const struct prf_piece *pieces, size_t n, uint8_t *out);
+/* RFC 7296 §2.13: out = T1 | T2 | ... truncated to outlen (<= 255 T's). */
+int		 prf_plus(int prf, const uint8_t *key, size_t klen,
+		    const uint8_t *seed, size_t slen, uint8_t *out,
+		    size_t outlen);
+/* The PRF's underlying hash (IKEv1 IV computation): out gets prf_len(). */
+int		 prf_hash(int prf, const uint8_t *data, size_t len,
+		    uint8_t *out);
+
+/* --- Encryption (cipher.c): CBC, no padding, len a multiple of block --- */
+size_t		 encr_block_len(int encr);		/* = IV length */
+/* Key length in bytes for keybits (0 for 3DES = 24 bytes), 0 if bad. */
+size_t		 encr_key_len(int encr, int keybits);
+int		 encr_encrypt(int encr, const uint8_t *key, size_t klen,
+		    const uint8_t *iv, const uint8_t *in, size_t len,
+		    uint8_t *out);
+int		 encr_decrypt(int encr, const uint8_t *key, size_t klen,
+		    const uint8_t *iv, const uint8_t *in, size_t len,
+		    uint8_t *out);
+
+/* --- Integrity (cipher.c): truncated HMAC --- */
+size_t		 integ_key_len(int integ);	/* 16, 20, 32; 0 if bad */
+size_t		 integ_icv_len(int integ);	/* 12, 12, 16; 0 if bad */
+/* The PRF using the same hash (IKEv2 §3.3.2 pairing), 0 if none. */
+int		 integ_to_prf(int integ);
+int		 integ_compute(int integ, const uint8_t *key,
+		    const uint8_t *data, size_t len, uint8_t *icv);
+/* Constant-time comparison (CRYPTO_memcmp); 0 if the ICV matches. */
+int		 integ_verify(int integ, const uint8_t *key,
+		    const uint8_t *data, size_t len, const uint8_t *icv);
+
+/* --- IKEv2 key derivation (ikev2_keys.c), RFC 7296 §2.14, §2.17 --- */
+struct ikev2_keys {
+	uint8_t	k_d[CRYPTO_MAX_HASH];
+	uint8_t	k_ai[CRYPTO_MAX_KEY];
+	uint8_t	k_ar[CRYPTO_MAX_KEY];
+	uint8_t	k_ei[CRYPTO_MAX_KEY];
+	uint8_t	k_er[CRYPTO_MAX_KEY];
+	uint8_t	k_pi[CRYPTO_MAX_HASH];
+	uint8_t	k_pr[CRYPTO_MAX_HASH];
+	size_t	k_d_len;	/* = prf_len */
+	size_t	k_a_len;	/* = integ_key_len */
+	size_t	k_e_len;	/* = encr_key_len */
+	size_t	k_p_len;	/* = prf_len */
+};
+
+/* SKEYSEED = prf(Ni | Nr, g^ir); out gets prf_len(prf) bytes. */
+int	ikev2_skeyseed(int prf, const uint8_t *ni, size_t nilen,
+	    const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen,
+	    uint8_t *out);
+/*
+ * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+ *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+ * Nonce lengths are not checked here (the KAT uses 8-byte nonces).
+ */
+int	ikev2_keys_derive(int prf, int integ, int encr, int keybits,
+	    const uint8_t *skeyseed, const uint8_t *ni, size_t nilen,
+	    const uint8_t *nr, size_t nrlen, const uint8_t spii[8],
+	    const uint8_t spir[8], struct ikev2_keys *out);
+/*
+ * CHILD SA KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), outlen bytes;
+ * gir may be NULL (no PFS).
+ */
+int	ikev2_child_keymat(int prf, const uint8_t *sk_d, size_t dlen,
+	    const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
+	    const uint8_t *nr, size_t nrlen, uint8_t *out, size_t outlen);
+/* Wipes the keys. */
+void	ikev2_keys_clear(struct ikev2_keys *k);
+
+#endif

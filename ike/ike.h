@@ -1,0 +1,106 @@
+/*
+ * ike.h - the IKE engine as the daemon sees it.  The engine owns the
+ * tunnels' state (IKE SAs, CHILD SAs, timers on the given event base); the
+ * daemon feeds it datagrams and control commands, and it sends through
+ * struct ike_net and installs SAs through struct kernel_ops, so exchange
+ * tests can run two engines over a mock network and a mock kernel.
+ */
+#ifndef GW_IKE_H
+#define GW_IKE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct event_base;
+struct config;
+struct kernel_ops;
+
+/* Connection states, in the product's words. */
+enum tunnel_state {
+	TUNNEL_DOWN = 0,		/* not started (initiate no, or down) */
+	TUNNEL_CONNECTING,
+	TUNNEL_CONNECTED,
+	TUNNEL_PHASE1_FAILED,
+	TUNNEL_PHASE2_FAILED
+};
+const char	*tunnel_state_name(enum tunnel_state s);
+
+struct ike_net {
+	void	*in_arg;
+	/*
+	 * Sends pkt (an IKE message; the daemon adds the non-ESP marker when
+	 * sport or dport is 4500) from local to remote.  0 or -1.
+	 */
+	int	(*in_send)(void *arg, const uint8_t *pkt, size_t len,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+};
+
+#define IKE_STATUS_MAX_CHILD	16
+
+struct child_status {
+	uint8_t		 cs_proto;		/* IPPROTO_ESP / IPPROTO_AH */
+	uint32_t	 cs_spi_in;		/* network byte order */
+	uint32_t	 cs_spi_out;
+	char		 cs_local_ts[20];	/* "a.b.c.d/n" */
+	char		 cs_remote_ts[20];
+	char		 cs_algs[64];		/* "aes128/sha1/modp1024" */
+	uint64_t	 cs_bytes_in, cs_bytes_out;
+	uint64_t	 cs_packets_in, cs_packets_out;
+};
+
+struct tunnel_status {
+	char		 ts_name[64];
+	struct in_addr	 ts_local;		/* gateway address */
+	struct in_addr	 ts_remote;		/* peer address (actual) */
+	enum tunnel_state ts_state;
+	int		 ts_ike_version;
+	char		 ts_ike_algs[64];	/* "aes128/sha1/prfsha1/modp1024" */
+	uint8_t		 ts_spi_i[8];
+	uint8_t		 ts_spi_r[8];
+	time_t		 ts_established;	/* 0 if not connected */
+	char		 ts_last_error[128];	/* why the last attempt failed */
+	char		 ts_warning[128];	/* e.g. aggressive-mode PSK */
+	int		 ts_nchild;
+	struct child_status ts_child[IKE_STATUS_MAX_CHILD];
+};
+
+struct ike_ctx;
+
+/* Returns an engine; borrows base, kernel and net; cfg stays the caller's
+ * until ike_config_apply() hands over a new one. */
+struct ike_ctx	*ike_new(struct event_base *base, struct config *cfg,
+		    struct kernel_ops *kernel, struct ike_net *net);
+/* Starts every tunnel with initiate yes. */
+void		 ike_start(struct ike_ctx *ctx);
+/* One IKE datagram (non-ESP marker already removed). */
+void		 ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+/* Control: 0, or -1 if there is no such tunnel. */
+int		 ike_tunnel_up(struct ike_ctx *ctx, const char *name);
+int		 ike_tunnel_down(struct ike_ctx *ctx, const char *name);
+/* Takes a validated new configuration (the engine owns it afterwards and
+ * frees the old one): removed tunnels go down, new ones start. */
+void		 ike_config_apply(struct ike_ctx *ctx, struct config *cfg);
+/* Fills up to max entries; returns the number of tunnels. */
+int		 ike_status(struct ike_ctx *ctx, struct tunnel_status *out,
+		    int max);
+/* Sends DELETE for every SA and removes what was installed. */
+void		 ike_shutdown(struct ike_ctx *ctx);
+void		 ike_free(struct ike_ctx *ctx);
+/* Counters of dropped datagrams (malformed, unknown SPI, bad ICV...). */
+struct ike_counters {
+	uint64_t	 ic_rx;
+	uint64_t	 ic_tx;
+	uint64_t	 ic_malformed;
+	uint64_t	 ic_unknown_spi;
+	uint64_t	 ic_bad_icv;
+	uint64_t	 ic_retransmits;
+	uint64_t	 ic_dropped;
+};
+void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
+
+#endif

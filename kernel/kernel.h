@@ -1,0 +1,96 @@
+/*
+ * kernel.h - what the IKE engine asks of the kernel: SPIs, IPsec SAs,
+ * policies and routes.  The engine calls through struct kernel_ops so that
+ * exchange tests can run over a mock kernel; kernel/xfrm.c is the real one
+ * (XFRM netlink via libmnl).  IPv4 only.  Addresses and SPIs are in
+ * network byte order.  All calls return 0 or -1 (after logging the
+ * kernel's own message).
+ */
+#ifndef GW_KERNEL_H
+#define GW_KERNEL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Policy directions (match XFRM_POLICY_IN/OUT/FWD). */
+#define KDIR_IN		0
+#define KDIR_OUT	1
+#define KDIR_FWD	2
+
+struct kernel_sa {
+	uint8_t		 ks_proto;	/* IPPROTO_ESP or IPPROTO_AH */
+	uint32_t	 ks_spi;
+	struct in_addr	 ks_src;	/* outer (tunnel) addresses */
+	struct in_addr	 ks_dst;
+	uint32_t	 ks_reqid;
+	int		 ks_encr;	/* ENCR_*, 0 for AH */
+	int		 ks_encr_bits;	/* AES key bits; 0 for 3DES */
+	const uint8_t	*ks_ekey;
+	size_t		 ks_ekey_len;
+	int		 ks_integ;	/* AUTH_* */
+	const uint8_t	*ks_akey;
+	size_t		 ks_akey_len;
+	uint32_t	 ks_lifetime;	/* hard expiry in seconds, 0 = none */
+	uint16_t	 ks_encap_sport; /* UDP encapsulation ports, 0 = none */
+	uint16_t	 ks_encap_dport;
+	int		 ks_update;	/* 1: SPI came from spi_alloc (UPDSA) */
+};
+
+struct kernel_policy {
+	int		 kp_dir;	/* KDIR_* */
+	struct in_addr	 kp_src;	/* selector: source net */
+	uint8_t		 kp_src_plen;
+	struct in_addr	 kp_dst;	/* selector: destination net */
+	uint8_t		 kp_dst_plen;
+	struct in_addr	 kp_tun_src;	/* template: tunnel endpoints */
+	struct in_addr	 kp_tun_dst;
+	uint8_t		 kp_proto;	/* IPPROTO_ESP or IPPROTO_AH */
+	uint32_t	 kp_reqid;
+};
+
+struct kernel_sa_stats {
+	uint64_t	 st_bytes;
+	uint64_t	 st_packets;
+};
+
+struct kernel_ops {
+	void	*ko_arg;
+	/* XFRM_MSG_ALLOCSPI: a larval inbound SA src -> dst. */
+	int	(*ko_spi_alloc)(void *arg, uint8_t proto, struct in_addr src,
+		    struct in_addr dst, uint32_t reqid, uint32_t *spi);
+	int	(*ko_sa_add)(void *arg, const struct kernel_sa *sa);
+	int	(*ko_sa_del)(void *arg, uint8_t proto, uint32_t spi,
+		    struct in_addr dst);
+	int	(*ko_sa_stats)(void *arg, uint8_t proto, uint32_t spi,
+		    struct in_addr dst, struct kernel_sa_stats *st);
+	int	(*ko_policy_add)(void *arg, const struct kernel_policy *p);
+	int	(*ko_policy_del)(void *arg, const struct kernel_policy *p);
+	/*
+	 * Route to net/plen along the path to the peer's public address,
+	 * with src as preferred source (INADDR_ANY: none).
+	 */
+	int	(*ko_route_add)(void *arg, struct in_addr net, uint8_t plen,
+		    struct in_addr peer, struct in_addr src);
+	int	(*ko_route_del)(void *arg, struct in_addr net, uint8_t plen,
+		    struct in_addr peer, struct in_addr src);
+};
+
+/*
+ * The real kernel (xfrm.c).  kernel_xfrm_open() connects the netlink
+ * socket, checks that xfrm_user/esp4/ah4 are usable (one clear error
+ * naming the missing module otherwise) and removes stale SAs, policies
+ * and routes a previous gatewayd left (reqids in our range).
+ */
+int	kernel_xfrm_open(struct kernel_ops *ops);
+/* Removes everything installed through ops (shutdown), closes. */
+void	kernel_xfrm_close(struct kernel_ops *ops);
+/* Makes an IKE socket bypass IPsec (IP_XFRM_POLICY allow, in and out). */
+int	kernel_socket_bypass(int fd);
+/* Allocates a reqid in gatewayd's range (stale-cleanup recognises it). */
+uint32_t kernel_reqid_new(void);
+
+#define KERNEL_REQID_BASE	0x67770000u	/* gatewayd's reqid range */
+#define KERNEL_REQID_MASK	0xffff0000u
+
+#endif

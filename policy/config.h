@@ -1,0 +1,123 @@
+/*
+ * config.h - gatewayd's configuration: gateways, peer gateways, tunnels
+ * with their IKE and IPsec policies.  config_load() validates the whole
+ * file and either returns a complete configuration or nothing, with an
+ * error "FILE:LINE: what is wrong" for the user.
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_NAME_MAX		64
+#define CFG_MAX_SEGMENTS	20	/* per side of a tunnel */
+#define CFG_MAX_TUNNELS		20	/* per gateway and per peer */
+#define CFG_MAX_GATEWAYS	64
+#define CFG_MAX_PEERS		256
+#define CFG_PSK_MAX		128
+#define CFG_ID_MAX		255
+
+#define CFG_IKE_MAIN		0
+#define CFG_IKE_AGGRESSIVE	1
+
+#define CFG_ID_IPV4		1	/* = IKEv2 ID_IPV4_ADDR */
+#define CFG_ID_FQDN		2	/* = IKEv2 ID_FQDN */
+
+struct cfg_prefix {
+	struct in_addr	 pf_addr;	/* network, host bits zero */
+	uint8_t		 pf_plen;
+};
+
+struct cfg_id {
+	int		 id_type;	/* CFG_ID_*; 0 = default (address) */
+	char		 id_value[CFG_ID_MAX + 1];
+	struct in_addr	 id_addr;	/* for CFG_ID_IPV4 */
+};
+
+struct cfg_ike {
+	int		 ike_version;	/* 1 or 2 (default 2) */
+	int		 ike_mode;	/* CFG_IKE_MAIN (default) or _AGGRESSIVE */
+	int		 ike_integ;	/* AUTH_* (default AUTH_HMAC_SHA1_96) */
+	int		 ike_prf;	/* PRF_* following ike_integ */
+	int		 ike_encr;	/* ENCR_* (default ENCR_AES_CBC) */
+	int		 ike_encr_bits;	/* 128 (default), 192, 256; 0 for 3DES */
+	int		 ike_dh;	/* DH group (default 2) */
+	struct cfg_id	 ike_local_id;	/* default: gateway address */
+	struct cfg_id	 ike_peer_id;	/* default: peer address */
+	uint32_t	 ike_lifetime;	/* 3600..86400 (default 86400) */
+};
+
+struct cfg_ipsec {
+	int		 ips_proto;	/* IPPROTO_ESP (default) or IPPROTO_AH */
+	int		 ips_integ;	/* AUTH_HMAC_MD5_96 or _SHA1_96 (default) */
+	int		 ips_encr;	/* ENCR_*; 0 with AH */
+	int		 ips_encr_bits;
+	int		 ips_pfs;	/* DH group, 0 = disabled (default 2) */
+	uint32_t	 ips_lifetime;	/* 3600..86400 (default 86400) */
+};
+
+struct cfg_gateway {
+	char		 gw_name[CFG_NAME_MAX];
+	struct in_addr	 gw_addr;	/* the gateway's public address */
+	struct cfg_prefix gw_segments[CFG_MAX_SEGMENTS]; /* the VPC's */
+	int		 gw_nsegments;
+	int		 gw_line;
+};
+
+struct cfg_peer {
+	char		 pr_name[CFG_NAME_MAX];
+	struct in_addr	 pr_addr;	/* INADDR_ANY: any peer (dynamic NAT) */
+	int		 pr_line;
+};
+
+struct cfg_tunnel {
+	char		 tn_name[CFG_NAME_MAX];
+	struct cfg_gateway *tn_gw;	/* borrowed from the config */
+	struct cfg_peer	*tn_peer;	/* borrowed from the config */
+	struct cfg_prefix tn_local[CFG_MAX_SEGMENTS];
+	int		 tn_nlocal;
+	struct cfg_prefix tn_remote[CFG_MAX_SEGMENTS];
+	int		 tn_nremote;
+	char		 tn_psk[CFG_PSK_MAX + 1];
+	size_t		 tn_psk_len;
+	int		 tn_initiate;	/* start the tunnel (default: yes,
+					   no when the peer is 0.0.0.0) */
+	struct cfg_ike	 tn_ike;
+	struct cfg_ipsec tn_ipsec;
+	int		 tn_line;
+};
+
+struct config {
+	char		 cfg_path[4096];
+	char		 cfg_ctl_socket[108];	/* default /run/gatewayd.sock */
+	char		 cfg_keylog_dir[4096];	/* Wireshark key files; "" off */
+	int		 cfg_log_level;		/* LOG_LVL_*, default INFO */
+	struct cfg_gateway cfg_gateways[CFG_MAX_GATEWAYS];
+	int		 cfg_ngateways;
+	struct cfg_peer	 cfg_peers[CFG_MAX_PEERS];
+	int		 cfg_npeers;
+	struct cfg_tunnel *cfg_tunnels;		/* array of cfg_ntunnels */
+	int		 cfg_ntunnels;
+};
+
+#define CONFIG_DEFAULT_PATH	"/etc/gatewayd/gatewayd.conf"
+#define CONFIG_DEFAULT_SOCKET	"/run/gatewayd.sock"
+
+/*
+ * Parses and validates path.  Returns an owned config, or NULL with a
+ * message "path:line: ..." in err.
+ */
+struct config	*config_load(const char *path, char *err, size_t errlen);
+/* Same from a string (tests); name stands in for the file name. */
+struct config	*config_parse(const char *name, const char *text, char *err,
+		    size_t errlen);
+/* Wipes the PSKs and frees; accepts NULL. */
+void		 config_free(struct config *cfg);
+struct cfg_tunnel *config_tunnel_find(struct config *cfg, const char *name);
+/* Formats a prefix as "a.b.c.d/n" into out (at least 19 bytes). */
+void		 cfg_prefix_str(const struct cfg_prefix *p, char *out,
+		    size_t len);
+
+#endif
