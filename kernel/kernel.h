@@ -83,6 +83,8 @@ struct kernel_ops {
  * and routes a previous gatewayd left (reqids in our range).
  */
 int	kernel_xfrm_open(struct kernel_ops *ops);
+/* Same without the ESP/AH probe: for tests on kernels lacking esp4. */
+int	kernel_xfrm_open_noprobe(struct kernel_ops *ops);
 /* Removes everything installed through ops (shutdown), closes. */
 void	kernel_xfrm_close(struct kernel_ops *ops);
 /* Makes an IKE socket bypass IPsec (IP_XFRM_POLICY allow, in and out). */

@@ -1,0 +1,338 @@
+/*
+ * dh.c - MODP Diffie-Hellman (RFC 2409 §6, RFC 3526, RFC 5114 §2.3) over
+ * OpenSSL EVP_PKEY.  The group parameters are ours, given explicitly
+ * (groups 1 and 2 have no built-in name in OpenSSL 3); the peer's value
+ * is range-checked here, which replaces OpenSSL's slower full check.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/dh.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+
+struct dh_params {
+	int		 dp_group;
+	size_t		 dp_len;	/* bytes of p = KE data length */
+	int		 dp_priv_bits;	/* private exponent length */
+	const char	*dp_p;		/* hex */
+	const char	*dp_g;		/* hex */
+	const char	*dp_q;		/* hex q, or NULL */
+};
+
+#define DH_MAX_LEN	256	/* longest prime, bytes */
+
+struct dh {
+	const struct dh_params	*dh_params;
+	EVP_PKEY		*dh_key;
+};
+
+/*
+ * The primes of groups 1, 2, 5 and 14 are the Oakley/RFC 3526 primes
+ * 2^n - 2^(n-64) - 1 + 2^64 * { [2^(n-130) pi] + k } with generator 2.
+ * RFC 3526 §1 asks for an exponent of twice the group's strength: we
+ * use 256 bits up to 1536-bit groups and 320 bits for 2048 (§8, second
+ * estimate).  Group 24 is the NIST group of RFC 5114 §2.3; its exponent
+ * is drawn below the 256-bit q.
+ */
+static const struct dh_params dh_groups[] = {
+	/* RFC 2409 §6.1, First Oakley Group (RFC 7296 Appendix B.1) */
+	{ DH_MODP_768, 96, 256,
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	    "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF",
+	    "02", NULL },
+	/* RFC 2409 §6.2, Second Oakley Group (RFC 7296 Appendix B.2) */
+	{ DH_MODP_1024, 128, 256,
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
+	    "FFFFFFFFFFFFFFFF",
+	    "02", NULL },
+	/* RFC 3526 §2, 1536-bit MODP Group */
+	{ DH_MODP_1536, 192, 256,
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+	    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	    "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+	    "670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF",
+	    "02", NULL },
+	/* RFC 3526 §3, 2048-bit MODP Group */
+	{ DH_MODP_2048, 256, 320,
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+	    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	    "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+	    "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+	    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+	    "15728E5A8AACAA68FFFFFFFFFFFFFFFF",
+	    "02", NULL },
+	/* RFC 5114 §2.3, 2048-bit MODP Group with 256-bit q */
+	{ DH_MODP_2048_256, 256, 256,
+	    "87A8E61DB4B6663CFFBBD19C651959998CEEF608660DD0F2"
+	    "5D2CEED4435E3B00E00DF8F1D61957D4FAF7DF4561B2AA30"
+	    "16C3D91134096FAA3BF4296D830E9A7C209E0C6497517ABD"
+	    "5A8A9D306BCF67ED91F9E6725B4758C022E0B1EF4275BF7B"
+	    "6C5BFC11D45F9088B941F54EB1E59BB8BC39A0BF12307F5C"
+	    "4FDB70C581B23F76B63ACAE1CAA6B7902D52526735488A0E"
+	    "F13C6D9A51BFA4AB3AD8347796524D8EF6A167B5A41825D9"
+	    "67E144E5140564251CCACB83E6B486F6B3CA3F7971506026"
+	    "C0B857F689962856DED4010ABD0BE621C3A3960A54E710C3"
+	    "75F26375D7014103A4B54330C198AF126116D2276E11715F"
+	    "693877FAD7EF09CADB094AE91E1A1597",
+	    "3FB32C9B73134D0B2E77506660EDBD484CA7B18F21EF2054"
+	    "07F4793A1A0BA12510DBC15077BE463FFF4FED4AAC0BB555"
+	    "BE3A6C1B0C6B47B1BC3773BF7E8C6F62901228F8C28CBB18"
+	    "A55AE31341000A650196F931C77A57F2DDF463E5E9EC144B"
+	    "777DE62AAAB8A8628AC376D282D6ED3864E67982428EBC83"
+	    "1D14348F6F2F9193B5045AF2767164E1DFC967C1FB3F2E55"
+	    "A4BD1BFFE83B9C80D052B985D182EA0ADB2A3B7313D3FE14"
+	    "C8484B1E052588B9B7D2BBD2DF016199ECD06E1557CD0915"
+	    "B3353BBB64E0EC377FD028370DF92B52C7891428CDC67EB6"
+	    "184B523D1DB246C32F63078490F00EF8D647D148D4795451"
+	    "5E2327CFEF98C582664B4C0F6CC41659",
+	    "8CF83642A709A097B447997640129DA299B1A47D1EB3750B"
+	    "A308B0FE64F5FBD3" },
+};
+
+static const struct dh_params *
+dh_params_find(int group)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(dh_groups) / sizeof(dh_groups[0]); i++)
+		if (dh_groups[i].dp_group == group)
+			return (&dh_groups[i]);
+	return (NULL);
+}
+
+size_t
+dh_group_len(int group)
+{
+	const struct dh_params	*dp;
+
+	if ((dp = dh_params_find(group)) == NULL)
+		return (0);
+	return (dp->dp_len);
+}
+
+/*
+ * Builds an EVP_PKEY holding the group's p, g (and q), plus the public
+ * value pub if it is not NULL.  Returns an owned key or NULL.
+ */
+static EVP_PKEY *
+dh_pkey_build(const struct dh_params *dp, const BIGNUM *pub)
+{
+	OSSL_PARAM_BLD	*bld = NULL;
+	OSSL_PARAM	*params = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*pkey = NULL;
+	BIGNUM		*p = NULL, *g = NULL, *q = NULL;
+	int		 selection;
+
+	if (BN_hex2bn(&p, dp->dp_p) == 0 || BN_hex2bn(&g, dp->dp_g) == 0 ||
+	    (dp->dp_q != NULL && BN_hex2bn(&q, dp->dp_q) == 0))
+		goto done;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) ||
+	    (q != NULL && !OSSL_PARAM_BLD_push_BN(bld,
+	    OSSL_PKEY_PARAM_FFC_Q, q)) ||
+	    (pub != NULL && !OSSL_PARAM_BLD_push_BN(bld,
+	    OSSL_PKEY_PARAM_PUB_KEY, pub)))
+		goto done;
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		goto done;
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0)
+		goto done;
+	selection = pub != NULL ? EVP_PKEY_PUBLIC_KEY :
+	    EVP_PKEY_KEY_PARAMETERS;
+	if (EVP_PKEY_fromdata(ctx, &pkey, selection, params) <= 0)
+		pkey = NULL;
+ done:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(p);
+	BN_free(g);
+	BN_free(q);
+	return (pkey);
+}
+
+struct dh *
+dh_new(int group)
+{
+	const struct dh_params	*dp;
+	struct dh		*dh = NULL;
+	EVP_PKEY		*params = NULL;
+	EVP_PKEY_CTX		*ctx = NULL;
+	OSSL_PARAM		 kp[2];
+	int			 priv_len, ok = 0;
+
+	if ((dp = dh_params_find(group)) == NULL) {
+		log_debug("dh: unsupported group %d", group);
+		return (NULL);
+	}
+	if ((dh = calloc(1, sizeof(*dh))) == NULL)
+		goto done;
+	dh->dh_params = dp;
+	if ((params = dh_pkey_build(dp, NULL)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(ctx) <= 0)
+		goto done;
+	/* A short exponent (RFC 3526 §1); with q set, x also stays < q. */
+	priv_len = dp->dp_priv_bits;
+	kp[0] = OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_DH_PRIV_LEN,
+	    &priv_len);
+	kp[1] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_CTX_set_params(ctx, kp) <= 0 ||
+	    EVP_PKEY_keygen(ctx, &dh->dh_key) <= 0)
+		goto done;
+	ok = 1;
+ done:
+	if (!ok) {
+		log_warn("dh: key generation for group %d failed", group);
+		dh_free(dh);
+		dh = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(params);
+	return (dh);
+}
+
+void
+dh_free(struct dh *dh)
+{
+	if (dh == NULL)
+		return;
+	EVP_PKEY_free(dh->dh_key);	/* clears the private exponent */
+	free(dh);
+}
+
+int
+dh_group(const struct dh *dh)
+{
+	return (dh->dh_params->dp_group);
+}
+
+int
+dh_public_get(const struct dh *dh, struct buf *out)
+{
+	BIGNUM	*pub = NULL;
+	uint8_t	 val[DH_MAX_LEN];
+	int	 ret = -1;
+	int	 len = (int)dh->dh_params->dp_len;
+
+	if (!EVP_PKEY_get_bn_param(dh->dh_key, OSSL_PKEY_PARAM_PUB_KEY, &pub))
+		goto done;
+	/* RFC 7296 §3.4: the KE data is left-padded to the prime's length. */
+	if (BN_bn2binpad(pub, val, len) != len)
+		goto done;
+	ret = buf_add(out, val, (size_t)len);
+ done:
+	BN_free(pub);
+	return (ret);
+}
+
+/*
+ * RFC 7296 §5 and NIST SP 800-56A §5.6.2.3: the peer's value must be the
+ * prime's length and satisfy 1 < y < p-1; in a group with a prime-order
+ * subgroup also y^q = 1 mod p (RFC 6989 §2.2), else a small-subgroup
+ * value could leak bits of our exponent.
+ */
+static int
+dh_peer_check(const struct dh_params *dp, const BIGNUM *y)
+{
+	BN_CTX	*bnctx = NULL;
+	BIGNUM	*p = NULL, *q = NULL, *t = NULL;
+	int	 ret = -1;
+
+	if ((bnctx = BN_CTX_new()) == NULL || (t = BN_new()) == NULL ||
+	    BN_hex2bn(&p, dp->dp_p) == 0 || !BN_sub(t, p, BN_value_one()))
+		goto done;
+	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, t) >= 0) {
+		log_debug("dh: peer value out of range (1 < y < p-1)");
+		goto done;
+	}
+	if (dp->dp_q != NULL) {
+		if (BN_hex2bn(&q, dp->dp_q) == 0 ||
+		    !BN_mod_exp(t, y, q, p, bnctx))
+			goto done;
+		if (!BN_is_one(t)) {
+			log_debug("dh: peer value not in the prime-order "
+			    "subgroup of group %d", dp->dp_group);
+			goto done;
+		}
+	}
+	ret = 0;
+ done:
+	BN_CTX_free(bnctx);
+	BN_free(p);
+	BN_free(q);
+	BN_free(t);
+	return (ret);
+}
+
+struct buf *
+dh_derive(struct dh *dh, const uint8_t *peer, size_t len)
+{
+	const struct dh_params	*dp = dh->dh_params;
+	EVP_PKEY		*peerkey = NULL;
+	EVP_PKEY_CTX		*ctx = NULL;
+	BIGNUM			*y = NULL;
+	struct buf		*secret = NULL;
+	uint8_t			*p;
+	size_t			 outlen;
+	int			 ok = 0;
+
+	if (peer == NULL || len != dp->dp_len) {
+		log_debug("dh: peer value has %zu bytes, group %d needs %zu",
+		    len, dp->dp_group, dp->dp_len);
+		return (NULL);
+	}
+	if ((y = BN_bin2bn(peer, (int)len, NULL)) == NULL ||
+	    dh_peer_check(dp, y) == -1)
+		goto done;
+	if ((peerkey = dh_pkey_build(dp, y)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->dh_key, NULL)) ==
+	    NULL || EVP_PKEY_derive_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0 ||
+	    EVP_PKEY_derive_set_peer_ex(ctx, peerkey, 0) <= 0)
+		goto done;
+	/* RFC 7296 §2.14: g^ir is left-padded to the prime's length. */
+	if ((secret = buf_new(dp->dp_len)) == NULL ||
+	    (p = buf_reserve(secret, dp->dp_len)) == NULL)
+		goto done;
+	outlen = dp->dp_len;
+	if (EVP_PKEY_derive(ctx, p, &outlen) <= 0 || outlen != dp->dp_len)
+		goto done;
+	ok = 1;
+ done:
+	if (!ok) {
+		log_debug("dh: no shared secret for group %d", dp->dp_group);
+		buf_free(secret);
+		secret = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peerkey);
+	BN_free(y);
+	return (secret);
+}

@@ -1,0 +1,78 @@
+/*
+ * names.c - short algorithm names for logs and gatewayctl output.
+ */
+#include "crypto/crypto.h"
+
+const char *
+crypto_encr_name(int encr, int keybits)
+{
+	switch (encr) {
+	case ENCR_3DES:
+		return ("3des");
+	case ENCR_AES_CBC:
+		switch (keybits) {
+		case 128:
+			return ("aes128");
+		case 192:
+			return ("aes192");
+		case 256:
+			return ("aes256");
+		}
+		break;
+	}
+	return ("?");
+}
+
+const char *
+crypto_integ_name(int integ)
+{
+	switch (integ) {
+	case AUTH_NONE:
+		return ("none");
+	case AUTH_HMAC_MD5_96:
+		return ("md5");
+	case AUTH_HMAC_SHA1_96:
+		return ("sha1");
+	case AUTH_HMAC_SHA2_256_128:
+		return ("sha2-256");
+	}
+	return ("?");
+}
+
+const char *
+crypto_prf_name(int prf)
+{
+	switch (prf) {
+	case PRF_HMAC_MD5:
+		return ("prfmd5");
+	case PRF_HMAC_SHA1:
+		return ("prfsha1");
+	case PRF_HMAC_SHA2_256:
+		return ("prfsha256");
+	case PRF_HMAC_SHA2_384:
+		return ("prfsha384");
+	case PRF_HMAC_SHA2_512:
+		return ("prfsha512");
+	}
+	return ("?");
+}
+
+const char *
+crypto_dh_name(int group)
+{
+	switch (group) {
+	case DH_NONE:
+		return ("none");
+	case DH_MODP_768:
+		return ("modp768");
+	case DH_MODP_1024:
+		return ("modp1024");
+	case DH_MODP_1536:
+		return ("modp1536");
+	case DH_MODP_2048:
+		return ("modp2048");
+	case DH_MODP_2048_256:
+		return ("modp2048s256");
+	}
+	return ("?");
+}

@@ -1,0 +1,70 @@
+/*
+ * control.h - gatewayd's control socket (a Unix stream socket, 0600).
+ * A client connects, sends one request line, reads the reply until the
+ * server closes.  Requests: "status", "status --json", "up NAME",
+ * "down NAME", "counters".  Replies that start with "error:" are failures.
+ * The server calls back through struct control_ops, so it runs without
+ * the engine in tests; the daemon wires the callbacks to ike_*().
+ */
+#ifndef GW_CONTROL_H
+#define GW_CONTROL_H
+
+#include <stddef.h>
+
+#include "ike/ike.h"
+#include "ike/net.h"
+#include "policy/config.h"
+
+#define CONTROL_REQ_MAX		256	/* request line, newline included */
+#define CONTROL_TIMEOUT_SECS	5	/* for a client to send its line */
+
+#define CONTROL_STATUS		1
+#define CONTROL_STATUS_JSON	2
+#define CONTROL_UP		3
+#define CONTROL_DOWN		4
+#define CONTROL_COUNTERS	5
+
+struct control_req {
+	int		 cr_cmd;		/* CONTROL_* */
+	char		 cr_name[CFG_NAME_MAX];	/* for up/down */
+};
+
+/*
+ * Parses one request (len bytes, an optional trailing "\n" or "\r\n").
+ * 0, or -1 with the reply for the client ("error: ...") in err.
+ */
+int		 control_req_parse(const char *line, size_t len,
+		    struct control_req *req, char *err, size_t errlen);
+
+struct control_ops {
+	void	*co_arg;
+	/* Fills up to max entries; returns the number of tunnels. */
+	int	(*co_status)(void *arg, struct tunnel_status *out, int max);
+	/* 0, or -1 if there is no such tunnel. */
+	int	(*co_up)(void *arg, const char *name);
+	int	(*co_down)(void *arg, const char *name);
+	void	(*co_counters)(void *arg, struct ike_counters *ic,
+		    struct net_counters *nc);
+};
+
+struct event_base;
+struct control;
+
+/*
+ * Replies to one parsed request into out ("ok\n", a status, or
+ * "error: ...\n"); 0 or -1 (out of memory).
+ */
+struct buf;
+int		 control_reply(const struct control_ops *ops,
+		    const struct control_req *req, struct buf *out);
+/*
+ * Listens on path (a stale socket is removed; a live one, where another
+ * gatewayd answers, is an error).  ops is copied.  NULL after logging why.
+ */
+struct control	*control_open(struct event_base *base, const char *path,
+		    const struct control_ops *ops);
+/* Closes the listener and open connections, removes the socket file;
+ * accepts NULL. */
+void		 control_close(struct control *ctl);
+
+#endif

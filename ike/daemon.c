@@ -1,0 +1,387 @@
+/*
+ * daemon.c - gatewayd's main: options, start-up, signals, shutdown.
+ *
+ * Start-up order: configuration, logging, event base, IKE sockets and
+ * control socket (which fail if another gatewayd runs), kernel (which
+ * removes what a previous gatewayd left), engine, event loop.  Without
+ * -F the daemon forks first and the parent waits until the child reports
+ * that start-up succeeded, so every start-up error still reaches the
+ * terminal and the exit status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "ike/control.h"
+#include "ike/ike.h"
+#include "ike/net.h"
+#include "kernel/kernel.h"
+#include "policy/config.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
+#endif
+
+struct gwd {
+	const char		*g_path;	/* configuration file */
+	char			 g_abspath[PATH_MAX]; /* reloads after chdir */
+	int			 g_debug;	/* -d */
+	struct config		*g_cfg;		/* the running configuration */
+	char			 g_ctl_path[sizeof(((struct config *)0)->
+				    cfg_ctl_socket)];
+	struct event_base	*g_base;
+	struct kernel_ops	 g_kops;
+	int			 g_kernel_open;
+	struct net		*g_net;
+	struct ike_net		 g_inet;
+	struct ike_ctx		*g_ike;
+	struct control		*g_ctl;
+	struct event		*g_sig[3];
+};
+
+static const struct option gwd_longopts[] = {
+	{ "config",	required_argument,	NULL,	'f' },
+	{ "foreground",	no_argument,		NULL,	'F' },
+	{ "debug",	no_argument,		NULL,	'd' },
+	{ "check",	no_argument,		NULL,	'n' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static void
+gwd_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: gatewayd [-dFhnV] [-f FILE]\n"
+	    "  -f, --config FILE  configuration file (default %s)\n"
+	    "  -F, --foreground   stay in the foreground, log to stderr\n"
+	    "  -d, --debug        log debug messages (overrides log-level)\n"
+	    "  -n, --check        check the configuration and exit\n"
+	    "  -h, --help         show this help and exit\n"
+	    "  -V, --version      show the version and exit\n",
+	    CONFIG_DEFAULT_PATH);
+}
+
+/* struct ike_net and struct control_ops, wired to the engine. */
+
+static void
+gwd_recv(void *arg, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct gwd	*g = arg;
+
+	if (g->g_ike != NULL)
+		ike_recv(g->g_ike, pkt, len, local, remote);
+}
+
+static int
+gwd_ctl_status(void *arg, struct tunnel_status *out, int max)
+{
+	struct gwd	*g = arg;
+
+	return (ike_status(g->g_ike, out, max));
+}
+
+static int
+gwd_ctl_up(void *arg, const char *name)
+{
+	struct gwd	*g = arg;
+
+	return (ike_tunnel_up(g->g_ike, name));
+}
+
+static int
+gwd_ctl_down(void *arg, const char *name)
+{
+	struct gwd	*g = arg;
+
+	return (ike_tunnel_down(g->g_ike, name));
+}
+
+static void
+gwd_ctl_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
+{
+	struct gwd	*g = arg;
+
+	ike_counters_get(g->g_ike, ic);
+	net_counters_get(g->g_net, nc);
+}
+
+static int
+gwd_control_open(struct gwd *g, const char *path)
+{
+	struct control_ops	 ops = {
+		.co_arg = g,
+		.co_status = gwd_ctl_status,
+		.co_up = gwd_ctl_up,
+		.co_down = gwd_ctl_down,
+		.co_counters = gwd_ctl_counters
+	};
+
+	if ((g->g_ctl = control_open(g->g_base, path, &ops)) == NULL)
+		return (-1);
+	snprintf(g->g_ctl_path, sizeof(g->g_ctl_path), "%s", path);
+	return (0);
+}
+
+/* Warns about gateway addresses this host does not have (yet). */
+static void
+gwd_addrs_check(const struct config *cfg)
+{
+	int	 i;
+
+	for (i = 0; i < cfg->cfg_ngateways; i++)
+		net_addr_check(cfg->cfg_gateways[i].gw_addr,
+		    cfg->cfg_gateways[i].gw_name);
+}
+
+static void
+gwd_reload(struct gwd *g)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	log_info("reloading %s", g->g_path);
+	if ((cfg = config_load(g->g_path, err, sizeof(err))) == NULL) {
+		log_err("configuration reload failed, keeping the running "
+		    "configuration: %s", err);
+		return;
+	}
+	if (!g->g_debug)
+		log_set_level(cfg->cfg_log_level);
+	gwd_addrs_check(cfg);
+	if (strcmp(cfg->cfg_ctl_socket, g->g_ctl_path) != 0) {
+		control_close(g->g_ctl);
+		g->g_ctl = NULL;
+		if (gwd_control_open(g, cfg->cfg_ctl_socket) == -1)
+			log_err("no control socket until the next reload");
+	}
+	/* The engine takes cfg and frees the configuration it replaces. */
+	ike_config_apply(g->g_ike, cfg);
+	g->g_cfg = cfg;
+	log_info("configuration reloaded: %d tunnels", cfg->cfg_ntunnels);
+}
+
+static void
+gwd_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct gwd	*g = arg;
+
+	if (sig == SIGHUP) {
+		gwd_reload(g);
+		return;
+	}
+	log_info("%s received, shutting down",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(g->g_base);
+}
+
+static int
+gwd_signals(struct gwd *g)
+{
+	static const int	 sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	int			 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < 3; i++) {
+		g->g_sig[i] = evsignal_new(g->g_base, sigs[i], gwd_signal_cb,
+		    g);
+		if (g->g_sig[i] == NULL || evsignal_add(g->g_sig[i],
+		    NULL) == -1) {
+			log_err("cannot handle signal %d", sigs[i]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Forks; the parent exits 0 once the child writes one byte to the pipe, 1
+ * if the child exits first.  The child gets the pipe's write end.
+ */
+static int
+gwd_daemon_fork(void)
+{
+	int	 p[2];
+	pid_t	 pid;
+	ssize_t	 r;
+	char	 c = 0;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		fprintf(stderr, "gatewayd: pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "gatewayd: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		do
+			r = read(p[0], &c, 1);
+		while (r == -1 && errno == EINTR);
+		_exit(r == 1 && c == 'r' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	return (p[1]);
+}
+
+/* Start-up done: detach from the terminal and log to syslog. */
+static void
+gwd_daemon_ready(int fd, int level)
+{
+	int	 null;
+
+	if (chdir("/") == -1)
+		log_warn("chdir /: %s", strerror(errno));
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	log_init(1, level);
+	log_info("gatewayd %s started", PACKAGE_VERSION);
+	if (write(fd, "r", 1) != 1)
+		log_warn("cannot notify the parent process");
+	close(fd);
+}
+
+static int
+gwd_start(struct gwd *g)
+{
+	if ((g->g_base = event_base_new()) == NULL) {
+		log_err("cannot create the event base");
+		return (-1);
+	}
+	if (gwd_signals(g) == -1)
+		return (-1);
+	/*
+	 * Sockets first: a second gatewayd fails here, before the kernel's
+	 * stale-state cleanup could remove the running one's SAs.
+	 */
+	gwd_addrs_check(g->g_cfg);
+	g->g_net = net_open(g->g_base, NET_PORT_IKE, NET_PORT_NATT,
+	    kernel_socket_bypass, gwd_recv, g);
+	if (g->g_net == NULL)
+		return (-1);
+	if (gwd_control_open(g, g->g_cfg->cfg_ctl_socket) == -1)
+		return (-1);
+	/* Also removes SAs, policies and routes a previous run left. */
+	if (kernel_xfrm_open(&g->g_kops) == -1)
+		return (-1);
+	g->g_kernel_open = 1;
+	g->g_inet.in_arg = g->g_net;
+	g->g_inet.in_send = net_send;
+	g->g_ike = ike_new(g->g_base, g->g_cfg, &g->g_kops, &g->g_inet);
+	if (g->g_ike == NULL) {
+		log_err("cannot start the IKE engine");
+		return (-1);
+	}
+	ike_start(g->g_ike);
+	return (0);
+}
+
+static void
+gwd_stop(struct gwd *g)
+{
+	int	 i;
+
+	if (g->g_ike != NULL) {
+		/* DELETE every SA while the sockets are still open. */
+		ike_shutdown(g->g_ike);
+		ike_free(g->g_ike);
+	}
+	if (g->g_kernel_open)
+		kernel_xfrm_close(&g->g_kops);
+	control_close(g->g_ctl);
+	net_close(g->g_net);
+	for (i = 0; i < 3; i++)
+		if (g->g_sig[i] != NULL)
+			event_free(g->g_sig[i]);
+	if (g->g_base != NULL)
+		event_base_free(g->g_base);
+	/* ike_free() leaves the running configuration to us. */
+	config_free(g->g_cfg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct gwd	 g;
+	char		 err[512];
+	int		 ch, foreground = 0, check = 0, level, readyfd = -1;
+
+	memset(&g, 0, sizeof(g));
+	g.g_path = CONFIG_DEFAULT_PATH;
+	while ((ch = getopt_long(argc, argv, "f:FdnhV", gwd_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			g.g_path = optarg;
+			break;
+		case 'F':
+			foreground = 1;
+			break;
+		case 'd':
+			g.g_debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'h':
+			gwd_usage(stdout);
+			return (0);
+		case 'V':
+			printf("gatewayd %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			gwd_usage(stderr);
+			return (1);
+		}
+	}
+	if (optind != argc) {
+		gwd_usage(stderr);
+		return (1);
+	}
+	if ((g.g_cfg = config_load(g.g_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return (1);
+	}
+	if (check) {
+		printf("%s: configuration OK\n", g.g_path);
+		config_free(g.g_cfg);
+		return (0);
+	}
+	/* The daemon changes to "/": reload from the absolute path. */
+	if (realpath(g.g_path, g.g_abspath) != NULL)
+		g.g_path = g.g_abspath;
+	level = g.g_debug ? LOG_LVL_DEBUG : g.g_cfg->cfg_log_level;
+	log_init(0, level);
+	if (!foreground)
+		readyfd = gwd_daemon_fork();
+	if (gwd_start(&g) == -1) {
+		gwd_stop(&g);
+		return (1);
+	}
+	if (readyfd != -1)
+		gwd_daemon_ready(readyfd, level);
+	else
+		log_info("gatewayd %s started", PACKAGE_VERSION);
+	event_base_dispatch(g.g_base);
+	gwd_stop(&g);
+	log_info("gatewayd stopped");
+	return (0);
+}

@@ -1,0 +1,792 @@
+/*
+ * ike.c - the engine: tunnels, datagram dispatch and the ike_* API.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "ike/ike_sa.h"
+#include "kernel/kernel.h"
+
+#define IKE_RETX_MS		2000	/* 2 s, doubling */
+#define IKE_RETX_TRIES		5
+#define IKE_RETRY_FAST_MS	2000	/* after a 1st/2nd failed attempt */
+#define IKE_RETRY_SLOW_MS	12000	/* in a failed state */
+#define IKE_FAILS_MAX		3	/* failed attempts before "failed" */
+#define IKE_REPLACE_AGE		30	/* s: an older SA is a stale one */
+#define IKE_PORT		500
+
+static const char *const tunnel_state_names[] = {
+	[TUNNEL_DOWN] = "Down",
+	[TUNNEL_CONNECTING] = "Connecting",
+	[TUNNEL_CONNECTED] = "Connected",
+	[TUNNEL_PHASE1_FAILED] = "Phase 1 failed",
+	[TUNNEL_PHASE2_FAILED] = "Phase 2 failed",
+};
+
+static int	ike_tunnel_initiate(struct ike_tunnel *t);
+
+const char *
+tunnel_state_name(enum tunnel_state s)
+{
+	if ((unsigned)s >= sizeof(tunnel_state_names) /
+	    sizeof(tunnel_state_names[0]))
+		return ("?");
+	return (tunnel_state_names[s]);
+}
+
+const char *
+ike_tunnel_name(const struct ike_tunnel *t)
+{
+	return (t->t_cfg->tn_name);
+}
+
+void
+ike_tunnel_set_state(struct ike_tunnel *t, enum tunnel_state s)
+{
+	if (t->t_state == s)
+		return;
+	log_tinfo(ike_tunnel_name(t), "%s -> %s", tunnel_state_name(t->t_state),
+	    tunnel_state_name(s));
+	t->t_state = s;
+}
+
+static void
+ike_tunnel_routes(struct ike_tunnel *t, int add, struct in_addr peer)
+{
+	struct kernel_ops	*ko = t->t_ctx->ctx_kernel;
+	struct cfg_tunnel	*c = t->t_cfg;
+	struct in_addr		 any = { INADDR_ANY };
+	int			 i;
+
+	if (t->t_routes == add)
+		return;
+	if (add)
+		t->t_route_peer = peer;
+	/* the gateway's inside address is not configured: no src hint */
+	for (i = 0; i < c->tn_nremote; i++) {
+		if (add)
+			ko->ko_route_add(ko->ko_arg, c->tn_remote[i].pf_addr,
+			    c->tn_remote[i].pf_plen, t->t_route_peer, any);
+		else
+			ko->ko_route_del(ko->ko_arg, c->tn_remote[i].pf_addr,
+			    c->tn_remote[i].pf_plen, t->t_route_peer, any);
+	}
+	t->t_routes = add;
+}
+
+struct ike_sa *
+ike_tunnel_sa(struct ike_tunnel *t)
+{
+	struct ike_sa	*sa;
+
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
+		if (sa->sa_tunnel == t && sa->sa_state == IKE_SA_ESTABLISHED)
+			return (sa);
+	return (NULL);
+}
+
+static int
+ike_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs;
+
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry) {
+		if (sa->sa_tunnel != t || sa->sa_state != IKE_SA_ESTABLISHED)
+			continue;
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED) {
+				*peer = sa->sa_remote.sin_addr;
+				return (1);
+			}
+	}
+	return (0);
+}
+
+void
+ike_tunnel_update(struct ike_tunnel *t)
+{
+	struct in_addr	 peer;
+
+	if (ike_tunnel_connected(t, &peer)) {
+		if (t->t_state != TUNNEL_CONNECTED) {
+			ike_tunnel_set_state(t, TUNNEL_CONNECTED);
+			t->t_failures = 0;
+		}
+		ike_tunnel_routes(t, 1, peer);
+		return;
+	}
+	ike_tunnel_routes(t, 0, t->t_route_peer);
+	if (t->t_state == TUNNEL_CONNECTED)
+		ike_tunnel_set_state(t, t->t_want ? TUNNEL_CONNECTING :
+		    TUNNEL_DOWN);
+}
+
+static int
+ike_tunnel_busy(struct ike_tunnel *t)
+{
+	struct ike_sa	*sa;
+
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
+		if (sa->sa_tunnel == t && sa->sa_state != IKE_SA_DELETING &&
+		    sa->sa_state != IKE_SA_DEAD)
+			return (1);
+	return (0);
+}
+
+static void
+ike_tunnel_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ike_tunnel	*t = arg;
+
+	if (!t->t_want || t->t_ctx->ctx_shutdown || ike_tunnel_busy(t))
+		return;
+	log_tinfo(ike_tunnel_name(t), "retrying (attempt %d)",
+	    t->t_failures + 1);
+	ike_tunnel_initiate(t);
+}
+
+static void
+ike_tunnel_retry(struct ike_tunnel *t, unsigned ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (t->t_retry_ev != NULL)
+		evtimer_add(t->t_retry_ev, &tv);
+}
+
+/*
+ * One failed attempt.  Seed rule: 3 failed attempts give a failed state,
+ * then a retry every 12 s.  Tunnels we do not initiate fail at once.
+ */
+void
+ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
+{
+	struct ike_ctx	*ctx = t->t_ctx;
+	char		 why[sizeof(t->t_last_error)];
+	va_list		 ap;
+
+	/* the arguments may point into t_last_error */
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	memcpy(t->t_last_error, why, sizeof(why));
+	t->t_failures++;
+	log_tinfo(ike_tunnel_name(t), "phase %d failed (attempt %d): %s",
+	    phase, t->t_failures, t->t_last_error);
+	if (ike_tunnel_sa(t) != NULL && phase == 2 &&
+	    t->t_state == TUNNEL_CONNECTED)
+		return;
+	if (!t->t_want || t->t_failures >= IKE_FAILS_MAX)
+		ike_tunnel_set_state(t, phase == 1 ? TUNNEL_PHASE1_FAILED :
+		    TUNNEL_PHASE2_FAILED);
+	if (t->t_want && !ctx->ctx_shutdown)
+		ike_tunnel_retry(t, t->t_failures >= IKE_FAILS_MAX ?
+		    ctx->ctx_retry_slow_ms : ctx->ctx_retry_fast_ms);
+}
+
+void
+ike_tunnel_error(struct ike_tunnel *t, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->t_last_error, sizeof(t->t_last_error), fmt, ap);
+	va_end(ap);
+}
+
+void
+ike_tunnel_sa_gone(struct ike_tunnel *t, int failed)
+{
+	ike_tunnel_update(t);
+	if (!t->t_want || t->t_ctx->ctx_shutdown || ike_tunnel_busy(t))
+		return;
+	if (t->t_state == TUNNEL_DOWN)
+		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
+	ike_tunnel_retry(t, failed ? t->t_ctx->ctx_retry_fast_ms : 0);
+}
+
+static int
+ike_tunnel_initiate(struct ike_tunnel *t)
+{
+	struct cfg_tunnel	*c = t->t_cfg;
+	struct sockaddr_in	 local, remote;
+	struct ike_sa		*sa;
+
+	if (c->tn_ike.ike_version != 2) {
+		log_twarn(ike_tunnel_name(t), "IKEv1 is not supported yet");
+		return (-1);
+	}
+	if (c->tn_peer->pr_addr.s_addr == INADDR_ANY) {
+		log_twarn(ike_tunnel_name(t), "cannot initiate towards "
+		    "0.0.0.0: waiting for the peer");
+		return (-1);
+	}
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_addr = c->tn_gw->gw_addr;
+	local.sin_port = htons(IKE_PORT);
+	remote = local;
+	remote.sin_addr = c->tn_peer->pr_addr;
+	memset(t->t_pair, PAIR_NONE, sizeof(t->t_pair));
+	if (t->t_state != TUNNEL_CONNECTED && t->t_failures < IKE_FAILS_MAX)
+		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
+	if ((sa = ike_sa_new(t->t_ctx, t, 1, &local, &remote)) == NULL)
+		return (-1);
+	if (ikev2_init_start(sa) == -1) {
+		ike_sa_destroy(sa);
+		ike_tunnel_failed(t, 1, "cannot start IKE_SA_INIT");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+ike_tunnel_candidates(struct ike_ctx *ctx, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, struct ike_tunnel **out, int max)
+{
+	struct ike_tunnel	*t;
+	int			 n = 0;
+
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
+		if (t->t_removed || t->t_cfg->tn_ike.ike_version != 2 ||
+		    t->t_cfg->tn_gw->gw_addr.s_addr != local->sin_addr.s_addr)
+			continue;
+		if (t->t_cfg->tn_peer->pr_addr.s_addr != INADDR_ANY &&
+		    t->t_cfg->tn_peer->pr_addr.s_addr !=
+		    remote->sin_addr.s_addr)
+			continue;
+		if (n < max)
+			out[n++] = t;
+	}
+	return (n);
+}
+
+/* The address that initiated sa. */
+static uint32_t
+ike_sa_initiator_addr(const struct ike_sa *sa)
+{
+	return (ntohl(sa->sa_initiator ? sa->sa_local.sin_addr.s_addr :
+	    sa->sa_remote.sin_addr.s_addr));
+}
+
+static void
+ike_sa_drop(struct ike_sa *sa)
+{
+	log_tinfo(ike_sa_name(sa), "dropping duplicate IKE SA (%s)",
+	    sa->sa_initiator ? "ours" : "the peer's");
+	if (sa->sa_state == IKE_SA_ESTABLISHED)
+		ikev2_info_delete_ike(sa);
+	else
+		ike_sa_destroy(sa);
+}
+
+/*
+ * Both gateways may initiate the same tunnel at once.  The IKE SA whose
+ * initiator has the lower address is kept on both sides; an SA that was
+ * established long ago is stale (the peer restarted) and is replaced.
+ */
+void
+ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
+{
+	struct ike_sa	*o, *next, *loser;
+	struct child_sa	*cs;
+	time_t		 now = time(NULL);
+	int		 dropped = 0;
+
+	for (o = TAILQ_FIRST(&t->t_ctx->ctx_sas); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, sa_entry);
+		if (o == sa || o->sa_tunnel != t ||
+		    o->sa_state == IKE_SA_DELETING || o->sa_state == IKE_SA_DEAD)
+			continue;
+		if (o->sa_state == IKE_SA_ESTABLISHED &&
+		    now - o->sa_established >= IKE_REPLACE_AGE)
+			loser = o;
+		else if (ike_sa_initiator_addr(o) < ike_sa_initiator_addr(sa))
+			loser = sa;
+		else
+			loser = o;
+		dropped = 1;
+		if (loser == sa) {
+			ike_sa_drop(sa);
+			break;
+		}
+		if (next == sa)
+			next = TAILQ_NEXT(sa, sa_entry);
+		ike_sa_drop(o);
+	}
+	/* the survivors' policies may have gone with the loser's */
+	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry)
+		if (o->sa_tunnel == t && o->sa_state == IKE_SA_ESTABLISHED)
+			TAILQ_FOREACH(cs, &o->sa_children, cs_entry)
+				if (dropped && cs->cs_state == CHILD_SA_INSTALLED)
+					child_sa_policies_refresh(cs,
+					    t->t_ctx->ctx_kernel);
+	ike_tunnel_update(t);
+}
+
+size_t
+ike_tunnel_local_id(const struct ike_tunnel *t, uint8_t *type, uint8_t *out)
+{
+	const struct cfg_id	*id = &t->t_cfg->tn_ike.ike_local_id;
+	size_t			 len;
+
+	switch (id->id_type) {
+	case CFG_ID_FQDN:
+		*type = IKEV2_ID_FQDN;
+		len = strnlen(id->id_value, CFG_ID_MAX);
+		memcpy(out, id->id_value, len);
+		return (len);
+	case CFG_ID_IPV4:
+		*type = IKEV2_ID_IPV4_ADDR;
+		memcpy(out, &id->id_addr, 4);
+		return (4);
+	default:
+		*type = IKEV2_ID_IPV4_ADDR;
+		memcpy(out, &t->t_cfg->tn_gw->gw_addr, 4);
+		return (4);
+	}
+}
+
+int
+ike_tunnel_peer_id_match(const struct ike_tunnel *t, const struct ikev2_id *id)
+{
+	const struct cfg_id	*pid = &t->t_cfg->tn_ike.ike_peer_id;
+	struct in_addr		 want;
+	size_t			 i, len;
+
+	switch (pid->id_type) {
+	case CFG_ID_FQDN:
+		len = strnlen(pid->id_value, CFG_ID_MAX);
+		if (id->id_type != IKEV2_ID_FQDN || id->id_len != len)
+			return (0);
+		for (i = 0; i < len; i++)
+			if (tolower((unsigned char)id->id_data[i]) !=
+			    tolower((unsigned char)pid->id_value[i]))
+				return (0);
+		return (1);
+	case CFG_ID_IPV4:
+		want = pid->id_addr;
+		break;
+	default:
+		/* default peer-id on a 0.0.0.0 peer: any */
+		want = t->t_cfg->tn_peer->pr_addr;
+		if (want.s_addr == INADDR_ANY)
+			return (1);
+		break;
+	}
+	return (id->id_type == IKEV2_ID_IPV4_ADDR && id->id_len == 4 &&
+	    memcmp(id->id_data, &want, 4) == 0);
+}
+
+int
+ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer)
+{
+	int	i;
+
+	for (i = 0; i < ctx->ctx_ncontacted; i++)
+		if (ctx->ctx_contacted[i].s_addr == peer.s_addr)
+			return (0);
+	if (ctx->ctx_ncontacted < IKE_MAX_CONTACTED)
+		ctx->ctx_contacted[ctx->ctx_ncontacted++] = peer;
+	return (1);
+}
+
+static struct ike_tunnel *
+ike_tunnel_add(struct ike_ctx *ctx, struct cfg_tunnel *c)
+{
+	struct ike_tunnel	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return (NULL);
+	t->t_ctx = ctx;
+	t->t_cfg = c;
+	t->t_want = c->tn_initiate;
+	if ((t->t_retry_ev = evtimer_new(ctx->ctx_base, ike_tunnel_retry_cb,
+	    t)) == NULL) {
+		free(t);
+		return (NULL);
+	}
+	TAILQ_INSERT_TAIL(&ctx->ctx_tunnels, t, t_entry);
+	return (t);
+}
+
+static struct ike_tunnel *
+ike_tunnel_find(struct ike_ctx *ctx, const char *name)
+{
+	struct ike_tunnel	*t;
+
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
+		if (!t->t_removed && strcmp(t->t_cfg->tn_name, name) == 0)
+			return (t);
+	return (NULL);
+}
+
+struct ike_ctx *
+ike_new(struct event_base *base, struct config *cfg,
+    struct kernel_ops *kernel, struct ike_net *net)
+{
+	struct ike_ctx	*ctx;
+	int		 i;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return (NULL);
+	ctx->ctx_base = base;
+	ctx->ctx_cfg = cfg;
+	ctx->ctx_kernel = kernel;
+	ctx->ctx_net = net;
+	TAILQ_INIT(&ctx->ctx_tunnels);
+	TAILQ_INIT(&ctx->ctx_sas);
+	ike_ctx_timing_set(ctx, IKE_RETX_MS, IKE_RETX_TRIES,
+	    IKE_RETRY_FAST_MS, IKE_RETRY_SLOW_MS);
+	ctx->ctx_rekey_percent = 90;
+	for (i = 0; i < cfg->cfg_ntunnels; i++)
+		if (ike_tunnel_add(ctx, &cfg->cfg_tunnels[i]) == NULL) {
+			ike_free(ctx);
+			return (NULL);
+		}
+	return (ctx);
+}
+
+void
+ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,
+    unsigned retry_fast_ms, unsigned retry_slow_ms)
+{
+	ctx->ctx_retx_ms = retx_ms;
+	ctx->ctx_retx_tries = tries;
+	ctx->ctx_retry_fast_ms = retry_fast_ms;
+	ctx->ctx_retry_slow_ms = retry_slow_ms;
+}
+
+void
+ike_start(struct ike_ctx *ctx)
+{
+	struct ike_tunnel	*t;
+
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
+		if (t->t_want && !t->t_removed && !ike_tunnel_busy(t))
+			ike_tunnel_initiate(t);
+}
+
+void
+ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	static const uint8_t	 zero[8];
+	struct ikev2_msg	*m;
+	struct ike_sa		*sa;
+	const struct ikev2_hdr	*h;
+
+	ctx->ctx_counters.ic_rx++;
+	if (ctx->ctx_shutdown || (m = calloc(1, sizeof(*m))) == NULL)
+		return;
+	h = &m->m_hdr;
+	if (ikev2_msg_parse(pkt, len, m) == -1) {
+		log_debug("malformed IKE datagram (%zu bytes) dropped", len);
+		ctx->ctx_counters.ic_malformed++;
+		goto done;
+	}
+	if ((sa = ike_sa_lookup(ctx, h, remote)) != NULL)
+		ike_sa_recv(sa, pkt, len, m, local, remote);
+	else if (h->h_exchange == IKEV2_EXCH_IKE_SA_INIT &&
+	    (h->h_flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) ==
+	    IKEV2_FLAG_INITIATOR && h->h_msgid == 0 &&
+	    memcmp(h->h_spi_r, zero, 8) == 0)
+		ikev2_init_request(ctx, pkt, len, m, local, remote);
+	else {
+		log_debug("%s %s %u with unknown SPIs dropped",
+		    ikev2_exchange_name(h->h_exchange),
+		    (h->h_flags & IKEV2_FLAG_RESPONSE) ? "response" :
+		    "request", h->h_msgid);
+		ctx->ctx_counters.ic_unknown_spi++;
+	}
+done:
+	free(m);
+}
+
+/* Removes every IKE SA of t (DELETE sent for established ones). */
+static void
+ike_tunnel_teardown(struct ike_tunnel *t)
+{
+	struct ike_sa	*sa, *next;
+
+	for (sa = TAILQ_FIRST(&t->t_ctx->ctx_sas); sa != NULL; sa = next) {
+		next = TAILQ_NEXT(sa, sa_entry);
+		if (sa->sa_tunnel != t)
+			continue;
+		if (sa->sa_state == IKE_SA_ESTABLISHED)
+			ikev2_info_delete_ike(sa);
+		else
+			ike_sa_destroy(sa);
+	}
+	ike_tunnel_routes(t, 0, t->t_route_peer);
+}
+
+int
+ike_tunnel_up(struct ike_ctx *ctx, const char *name)
+{
+	struct ike_tunnel	*t;
+
+	if ((t = ike_tunnel_find(ctx, name)) == NULL)
+		return (-1);
+	t->t_want = 1;
+	t->t_failures = 0;
+	if (!ike_tunnel_busy(t))
+		ike_tunnel_initiate(t);
+	return (0);
+}
+
+int
+ike_tunnel_down(struct ike_ctx *ctx, const char *name)
+{
+	struct ike_tunnel	*t;
+
+	if ((t = ike_tunnel_find(ctx, name)) == NULL)
+		return (-1);
+	t->t_want = 0;
+	t->t_failures = 0;
+	evtimer_del(t->t_retry_ev);
+	ike_tunnel_teardown(t);
+	ike_tunnel_set_state(t, TUNNEL_DOWN);
+	return (0);
+}
+
+int
+ike_tunnel_rekey(struct ike_ctx *ctx, const char *name)
+{
+	struct ike_tunnel	*t;
+	struct ike_sa		*sa;
+	struct child_sa		*cs;
+
+	if ((t = ike_tunnel_find(ctx, name)) == NULL ||
+	    (sa = ike_tunnel_sa(t)) == NULL)
+		return (-1);
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED)
+			cs->cs_rekey_due = 1;
+	ikev2_child_next(sa);
+	return (0);
+}
+
+static int
+ike_prefixes_same(const struct cfg_prefix *a, const struct cfg_prefix *b,
+    int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].pf_addr.s_addr != b[i].pf_addr.s_addr ||
+		    a[i].pf_plen != b[i].pf_plen)
+			return (0);
+	return (1);
+}
+
+static int
+ike_id_same(const struct cfg_id *a, const struct cfg_id *b)
+{
+	return (a->id_type == b->id_type &&
+	    a->id_addr.s_addr == b->id_addr.s_addr &&
+	    strcmp(a->id_value, b->id_value) == 0);
+}
+
+static int
+ike_policies_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+	const struct cfg_ike	*x = &a->tn_ike, *y = &b->tn_ike;
+	const struct cfg_ipsec	*p = &a->tn_ipsec, *q = &b->tn_ipsec;
+
+	return (x->ike_version == y->ike_version &&
+	    x->ike_mode == y->ike_mode && x->ike_integ == y->ike_integ &&
+	    x->ike_prf == y->ike_prf && x->ike_encr == y->ike_encr &&
+	    x->ike_encr_bits == y->ike_encr_bits && x->ike_dh == y->ike_dh &&
+	    ike_id_same(&x->ike_local_id, &y->ike_local_id) &&
+	    ike_id_same(&x->ike_peer_id, &y->ike_peer_id) &&
+	    x->ike_lifetime == y->ike_lifetime &&
+	    p->ips_proto == q->ips_proto && p->ips_integ == q->ips_integ &&
+	    p->ips_encr == q->ips_encr && p->ips_encr_bits == q->ips_encr_bits &&
+	    p->ips_pfs == q->ips_pfs && p->ips_lifetime == q->ips_lifetime);
+}
+
+/* Same tunnel in both configurations (nothing to renegotiate)? */
+static int
+ike_tunnel_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+	return (a->tn_gw->gw_addr.s_addr == b->tn_gw->gw_addr.s_addr &&
+	    a->tn_peer->pr_addr.s_addr == b->tn_peer->pr_addr.s_addr &&
+	    a->tn_nlocal == b->tn_nlocal && a->tn_nremote == b->tn_nremote &&
+	    ike_prefixes_same(a->tn_local, b->tn_local, a->tn_nlocal) &&
+	    ike_prefixes_same(a->tn_remote, b->tn_remote, a->tn_nremote) &&
+	    a->tn_psk_len == b->tn_psk_len &&
+	    memcmp(a->tn_psk, b->tn_psk, a->tn_psk_len) == 0 &&
+	    a->tn_initiate == b->tn_initiate && ike_policies_same(a, b));
+}
+
+static void
+ike_tunnel_free(struct ike_tunnel *t)
+{
+	ike_tunnel_teardown(t);
+	TAILQ_REMOVE(&t->t_ctx->ctx_tunnels, t, t_entry);
+	event_free(t->t_retry_ev);
+	free(t);
+}
+
+void
+ike_config_apply(struct ike_ctx *ctx, struct config *cfg)
+{
+	struct ike_tunnel	*t, *next;
+	struct cfg_tunnel	*c;
+	struct config		*old = ctx->ctx_cfg;
+	int			 i;
+
+	for (t = TAILQ_FIRST(&ctx->ctx_tunnels); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, t_entry);
+		c = config_tunnel_find(cfg, t->t_cfg->tn_name);
+		if (c != NULL && ike_tunnel_same(c, t->t_cfg)) {
+			t->t_cfg = c;
+			continue;
+		}
+		log_tinfo(ike_tunnel_name(t), "%s by the new configuration",
+		    c ? "changed" : "removed");
+		ike_tunnel_free(t);
+	}
+	ctx->ctx_cfg = cfg;
+	for (i = 0; i < cfg->cfg_ntunnels; i++) {
+		c = &cfg->cfg_tunnels[i];
+		if (ike_tunnel_find(ctx, c->tn_name) != NULL)
+			continue;
+		if ((t = ike_tunnel_add(ctx, c)) != NULL && t->t_want)
+			ike_tunnel_initiate(t);
+	}
+	config_free(old);
+}
+
+static void
+ike_status_child(struct ike_ctx *ctx, const struct child_sa *cs,
+    struct child_status *st)
+{
+	struct kernel_ops	*ko = ctx->ctx_kernel;
+	struct kernel_sa_stats	 s;
+
+	memset(st, 0, sizeof(*st));
+	st->cs_proto = cs->cs_proto;
+	st->cs_spi_in = cs->cs_spi_in;
+	st->cs_spi_out = cs->cs_spi_out;
+	if (cs->cs_nlts > 0)
+		cfg_prefix_str(&cs->cs_lts[0], st->cs_local_ts,
+		    sizeof(st->cs_local_ts));
+	if (cs->cs_nrts > 0)
+		cfg_prefix_str(&cs->cs_rts[0], st->cs_remote_ts,
+		    sizeof(st->cs_remote_ts));
+	child_sa_algs(cs, st->cs_algs, sizeof(st->cs_algs));
+	if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
+	    cs->cs_proto, cs->cs_spi_in, cs->cs_local, &s) == 0) {
+		st->cs_bytes_in = s.st_bytes;
+		st->cs_packets_in = s.st_packets;
+	}
+	if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
+	    cs->cs_proto, cs->cs_spi_out, cs->cs_remote, &s) == 0) {
+		st->cs_bytes_out = s.st_bytes;
+		st->cs_packets_out = s.st_packets;
+	}
+}
+
+static void
+ike_status_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
+{
+	struct ike_sa		*sa = ike_tunnel_sa(t);
+	const struct proposal_choice *p;
+	struct child_sa		*cs;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->ts_name, sizeof(st->ts_name), "%s", t->t_cfg->tn_name);
+	st->ts_local = t->t_cfg->tn_gw->gw_addr;
+	st->ts_remote = t->t_cfg->tn_peer->pr_addr;
+	st->ts_state = t->t_state;
+	st->ts_ike_version = t->t_cfg->tn_ike.ike_version;
+	snprintf(st->ts_last_error, sizeof(st->ts_last_error), "%s",
+	    t->t_last_error);
+	if (sa == NULL)
+		return;
+	p = &sa->sa_prop;
+	st->ts_remote = sa->sa_remote.sin_addr;
+	snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs), "%s/%s/%s/%s",
+	    crypto_encr_name(p->pc_encr, p->pc_encr_bits),
+	    crypto_integ_name(p->pc_integ), crypto_prf_name(p->pc_prf),
+	    crypto_dh_name(p->pc_dh));
+	memcpy(st->ts_spi_i, sa->sa_spi_i, 8);
+	memcpy(st->ts_spi_r, sa->sa_spi_r, 8);
+	st->ts_established = sa->sa_established;
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED &&
+		    st->ts_nchild < IKE_STATUS_MAX_CHILD)
+			ike_status_child(t->t_ctx, cs,
+			    &st->ts_child[st->ts_nchild++]);
+}
+
+int
+ike_status(struct ike_ctx *ctx, struct tunnel_status *out, int max)
+{
+	struct ike_tunnel	*t;
+	int			 n = 0;
+
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
+		if (t->t_removed)
+			continue;
+		if (n < max)
+			ike_status_tunnel(t, &out[n]);
+		n++;
+	}
+	return (n);
+}
+
+void
+ike_shutdown(struct ike_ctx *ctx)
+{
+	struct ike_tunnel	*t;
+	struct ike_sa		*sa;
+
+	ctx->ctx_shutdown = 1;
+	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL) {
+		if (sa->sa_state == IKE_SA_ESTABLISHED)
+			ikev2_info_delete_ike(sa);
+		else
+			ike_sa_destroy(sa);
+	}
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
+		evtimer_del(t->t_retry_ev);
+		ike_tunnel_routes(t, 0, t->t_route_peer);
+	}
+}
+
+void
+ike_free(struct ike_ctx *ctx)
+{
+	struct ike_tunnel	*t;
+	struct ike_sa		*sa;
+
+	if (ctx == NULL)
+		return;
+	ctx->ctx_shutdown = 1;
+	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)
+		ike_sa_destroy(sa);
+	while ((t = TAILQ_FIRST(&ctx->ctx_tunnels)) != NULL) {
+		TAILQ_REMOVE(&ctx->ctx_tunnels, t, t_entry);
+		event_free(t->t_retry_ev);
+		free(t);
+	}
+	free(ctx);
+}
+
+void
+ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c)
+{
+	*c = ctx->ctx_counters;
+}

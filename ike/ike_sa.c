@@ -1,0 +1,607 @@
+/*
+ * ike_sa.c - the IKE SA: states, SPI lookup, message IDs, retransmission
+ * of our requests and the cache of our last response (RFC 7296 §2.1-2.3).
+ */
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ike_sa.h"
+#include "kernel/kernel.h"
+
+static const char *const ike_sa_state_names[] = {
+	[IKE_SA_NEW] = "NEW",
+	[IKE_SA_INIT_SENT] = "INIT_SENT",
+	[IKE_SA_INIT_DONE] = "INIT_DONE",
+	[IKE_SA_AUTH_SENT] = "AUTH_SENT",
+	[IKE_SA_ESTABLISHED] = "ESTABLISHED",
+	[IKE_SA_DELETING] = "DELETING",
+	[IKE_SA_DEAD] = "DEAD",
+};
+
+const char *
+ike_sa_state_name(enum ike_sa_state s)
+{
+	if ((unsigned)s >= sizeof(ike_sa_state_names) /
+	    sizeof(ike_sa_state_names[0]))
+		return ("?");
+	return (ike_sa_state_names[s]);
+}
+
+const char *
+ike_sa_name(const struct ike_sa *sa)
+{
+	return (sa->sa_tunnel ? ike_tunnel_name(sa->sa_tunnel) : NULL);
+}
+
+void
+ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
+{
+	char	 spi[17];
+
+	if (sa->sa_state == s)
+		return;
+	hex_encode(sa->sa_spi_i, 8, spi);
+	log_tdebug(ike_sa_name(sa), "IKE SA %s (%s) %s -> %s", spi,
+	    sa->sa_initiator ? "initiator" : "responder",
+	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
+	sa->sa_state = s;
+	if (s == IKE_SA_ESTABLISHED)
+		sa->sa_established = time(NULL);
+}
+
+static void	ike_sa_retx_cb(evutil_socket_t, short, void *);
+
+struct ike_sa *
+ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct ike_sa	*sa;
+
+	if ((sa = calloc(1, sizeof(*sa))) == NULL)
+		return (NULL);
+	sa->sa_ctx = ctx;
+	sa->sa_tunnel = t;
+	sa->sa_initiator = initiator;
+	sa->sa_local = *local;
+	sa->sa_remote = *remote;
+	TAILQ_INIT(&sa->sa_children);
+	if ((sa->sa_retx_ev = evtimer_new(ctx->ctx_base, ike_sa_retx_cb,
+	    sa)) == NULL) {
+		free(sa);
+		return (NULL);
+	}
+	/* Our SPI: random, non-zero (§2.6) */
+	do {
+		RAND_bytes(initiator ? sa->sa_spi_i : sa->sa_spi_r, 8);
+	} while (memcmp(initiator ? sa->sa_spi_i : sa->sa_spi_r,
+	    "\0\0\0\0\0\0\0\0", 8) == 0);
+	TAILQ_INSERT_TAIL(&ctx->ctx_sas, sa, sa_entry);
+	return (sa);
+}
+
+void
+ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
+{
+	if (sa->sa_req_child == cs)
+		sa->sa_req_child = NULL;
+	ikev2_child_timer_clear(cs);
+	TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
+	child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, &sa->sa_children);
+	child_sa_free(cs);
+}
+
+void
+ike_sa_destroy(struct ike_sa *sa)
+{
+	struct child_sa	*cs;
+
+	if (sa == NULL)
+		return;
+	while ((cs = TAILQ_FIRST(&sa->sa_children)) != NULL)
+		ike_sa_child_remove(sa, cs);
+	ike_sa_set_state(sa, IKE_SA_DEAD);
+	TAILQ_REMOVE(&sa->sa_ctx->ctx_sas, sa, sa_entry);
+	event_free(sa->sa_retx_ev);
+	dh_free(sa->sa_dh);
+	buf_free(sa->sa_ni);
+	buf_free(sa->sa_nr);
+	buf_free(sa->sa_msg1);
+	buf_free(sa->sa_msg2);
+	buf_free(sa->sa_cookie);
+	buf_free(sa->sa_req);
+	buf_free(sa->sa_resp);
+	ikev2_keys_clear(&sa->sa_keys);
+	if (sa->sa_tunnel != NULL)
+		ike_tunnel_update(sa->sa_tunnel);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+/*
+ * RFC 7296 §2.6: the SPIs identify the IKE SA; the I flag tells which
+ * role the sender has.  A retransmitted IKE_SA_INIT request still carries
+ * a zero SPIr: match our half-open responder SA by SPIi and address.
+ */
+struct ike_sa *
+ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
+    const struct sockaddr_in *remote)
+{
+	static const uint8_t	 zero[8];
+	struct ike_sa		*sa;
+	int			 from_init = (h->h_flags & IKEV2_FLAG_INITIATOR) != 0;
+
+	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry) {
+		if (sa->sa_initiator == from_init ||
+		    memcmp(sa->sa_spi_i, h->h_spi_i, 8) != 0)
+			continue;
+		if (memcmp(sa->sa_spi_r, h->h_spi_r, 8) == 0)
+			return (sa);
+		/* initiator waiting for the first response */
+		if (sa->sa_initiator && memcmp(sa->sa_spi_r, zero, 8) == 0 &&
+		    h->h_exchange == IKEV2_EXCH_IKE_SA_INIT)
+			return (sa);
+		if (!sa->sa_initiator && memcmp(h->h_spi_r, zero, 8) == 0 &&
+		    h->h_exchange == IKEV2_EXCH_IKE_SA_INIT &&
+		    sa->sa_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
+			return (sa);
+	}
+	return (NULL);
+}
+
+void
+ike_sa_halfopen_timer(struct ike_sa *sa)
+{
+	struct timeval	 tv = { IKE_HALFOPEN_TIMEOUT, 0 };
+
+	evtimer_add(sa->sa_retx_ev, &tv);
+}
+
+void
+ike_sa_sk_keys(const struct ike_sa *sa, int outbound, struct ikev2_sk_keys *k)
+{
+	/* messages from the original initiator use SK_ei/SK_ai (§2.14) */
+	int	from_i = outbound == sa->sa_initiator;
+
+	memset(k, 0, sizeof(*k));
+	k->sk_encr = sa->sa_prop.pc_encr;
+	k->sk_integ = sa->sa_prop.pc_integ;
+	k->sk_ekey = from_i ? sa->sa_keys.k_ei : sa->sa_keys.k_er;
+	k->sk_ekey_len = sa->sa_keys.k_e_len;
+	k->sk_akey = from_i ? sa->sa_keys.k_ai : sa->sa_keys.k_ar;
+}
+
+void
+ike_msg_log(const char *name, const char *what, const struct ikev2_msg *m)
+{
+	char	 desc[512];
+
+	if (log_get_level() < LOG_LVL_DEBUG)
+		return;
+	ikev2_msg_describe(m, desc, sizeof(desc));
+	log_tdebug(name, "%s %s %s %u [ %s ]", what,
+	    ikev2_exchange_name(m->m_hdr.h_exchange),
+	    (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) ? "response" : "request",
+	    m->m_hdr.h_msgid, desc);
+}
+
+void
+ike_net_send(struct ike_ctx *ctx, const struct buf *b,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    const char *name)
+{
+	char	 dst[INET_ADDRSTRLEN];
+
+	ctx->ctx_counters.ic_tx++;
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		inet_ntop(AF_INET, &remote->sin_addr, dst, sizeof(dst));
+		log_tdebug(name, "sending %zu bytes to %s[%u]", b->buf_len,
+		    dst, ntohs(remote->sin_port));
+	}
+	if (ctx->ctx_net->in_send(ctx->ctx_net->in_arg, b->buf_data,
+	    b->buf_len, local, remote) == -1)
+		log_tdebug(name, "send failed");
+}
+
+int
+ike_msg_begin(struct ike_sa *sa, struct ike_msg_out *mo, uint8_t exchange,
+    int response, uint32_t msgid)
+{
+	struct ikev2_hdr	 h;
+
+	memset(mo, 0, sizeof(*mo));
+	memset(&h, 0, sizeof(h));
+	memcpy(h.h_spi_i, sa->sa_spi_i, 8);
+	memcpy(h.h_spi_r, sa->sa_spi_r, 8);
+	h.h_version = IKEV2_VERSION;
+	h.h_exchange = exchange;
+	h.h_flags = (sa->sa_initiator ? IKEV2_FLAG_INITIATOR : 0) |
+	    (response ? IKEV2_FLAG_RESPONSE : 0);
+	/* IKE_SA_INIT is always message 0, also when resent with a cookie */
+	if (response)
+		h.h_msgid = msgid;
+	else if (exchange == IKEV2_EXCH_IKE_SA_INIT)
+		h.h_msgid = 0;
+	else
+		h.h_msgid = sa->sa_msgid_next;
+	mo->mo_exchange = exchange;
+	mo->mo_response = response;
+	mo->mo_msgid = h.h_msgid;
+	if ((mo->mo_buf = buf_new(1024)) == NULL ||
+	    (mo->mo_inner = buf_new(1024)) == NULL)
+		goto fail;
+	if (ikev2_hdr_write(mo->mo_buf, &h, &mo->mo_w) == -1)
+		goto fail;
+	ikev2_writer_init(&mo->mo_iw, mo->mo_inner);
+	return (0);
+fail:
+	ike_msg_abort(mo);
+	return (-1);
+}
+
+struct ikev2_writer *
+ike_msg_w(struct ike_msg_out *mo)
+{
+	return (mo->mo_exchange == IKEV2_EXCH_IKE_SA_INIT ? &mo->mo_w :
+	    &mo->mo_iw);
+}
+
+void
+ike_msg_abort(struct ike_msg_out *mo)
+{
+	buf_free(mo->mo_buf);
+	buf_free(mo->mo_inner);
+	mo->mo_buf = mo->mo_inner = NULL;
+}
+
+/* Debug log of what we send: parse our own inner chain. */
+static void
+ike_msg_log_out(struct ike_sa *sa, struct ike_msg_out *mo)
+{
+	struct ikev2_msg	*m;
+
+	if (log_get_level() < LOG_LVL_DEBUG ||
+	    (m = calloc(1, sizeof(*m))) == NULL)
+		return;
+	if (ikev2_msg_parse(mo->mo_buf->buf_data, mo->mo_buf->buf_len,
+	    m) == 0 && (mo->mo_exchange == IKEV2_EXCH_IKE_SA_INIT ||
+	    ikev2_pld_parse(mo->mo_iw.w_first, mo->mo_inner->buf_data,
+	    mo->mo_inner->buf_len, 1, m) == 0))
+		ike_msg_log(ike_sa_name(sa), "generating", m);
+	free(m);
+}
+
+static void
+ike_sa_retx_arm(struct ike_sa *sa)
+{
+	unsigned	 ms = sa->sa_ctx->ctx_retx_ms << sa->sa_req_tries;
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(sa->sa_retx_ev, &tv);
+}
+
+int
+ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
+    enum ike_req_kind kind, struct child_sa *child)
+{
+	struct ikev2_sk_keys	 k;
+
+	if (mo->mo_exchange == IKEV2_EXCH_IKE_SA_INIT)
+		ikev2_hdr_set_length(mo->mo_buf);
+	else {
+		ike_sa_sk_keys(sa, 1, &k);
+		if (ikev2_sk_seal(mo->mo_buf, &mo->mo_w, mo->mo_iw.w_first,
+		    mo->mo_inner, &k) == -1) {
+			log_terr(ike_sa_name(sa), "cannot encrypt message");
+			ike_msg_abort(mo);
+			return (-1);
+		}
+	}
+	ike_msg_log_out(sa, mo);
+	ike_net_send(sa->sa_ctx, mo->mo_buf, &sa->sa_local, &sa->sa_remote,
+	    ike_sa_name(sa));
+	buf_free(mo->mo_inner);
+	mo->mo_inner = NULL;
+	if (mo->mo_response) {
+		buf_free(sa->sa_resp);
+		sa->sa_resp = mo->mo_buf;
+		sa->sa_resp_msgid = mo->mo_msgid;
+	} else {
+		buf_free(sa->sa_req);
+		sa->sa_req = mo->mo_buf;
+		sa->sa_req_msgid = mo->mo_msgid;
+		sa->sa_req_kind = kind;
+		sa->sa_req_child = child;
+		sa->sa_req_tries = 0;
+		sa->sa_msgid_next = mo->mo_msgid + 1;
+		ike_sa_retx_arm(sa);
+	}
+	mo->mo_buf = NULL;
+	return (0);
+}
+
+/* RFC 7296 §2.1: retransmit the request until it is answered. */
+static void
+ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ike_sa	*sa = arg;
+	struct ike_ctx	*ctx = sa->sa_ctx;
+	struct ike_tunnel *t = sa->sa_tunnel;
+
+	if (sa->sa_req == NULL) {
+		/* a half-open responder SA that never saw IKE_AUTH */
+		if (sa->sa_state == IKE_SA_INIT_DONE) {
+			log_debug("half-open IKE SA timed out");
+			ike_sa_destroy(sa);
+		}
+		return;
+	}
+	if (++sa->sa_req_tries >= ctx->ctx_retx_tries) {
+		log_tinfo(ike_sa_name(sa), "giving up after %d retransmissions"
+		    " of %s request %u", sa->sa_req_tries - 1,
+		    sa->sa_state < IKE_SA_ESTABLISHED ? "an IKE" : "a",
+		    sa->sa_req_msgid);
+		if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL) {
+			ike_sa_destroy(sa);
+			ike_tunnel_failed(t, 1, "peer did not respond");
+		} else {
+			ike_sa_destroy(sa);
+			if (t != NULL)
+				ike_tunnel_sa_gone(t, 1);
+		}
+		return;
+	}
+	ctx->ctx_counters.ic_retransmits++;
+	log_tdebug(ike_sa_name(sa), "retransmit %d of request %u",
+	    sa->sa_req_tries, sa->sa_req_msgid);
+	ike_net_send(ctx, sa->sa_req, &sa->sa_local, &sa->sa_remote,
+	    ike_sa_name(sa));
+	ike_sa_retx_arm(sa);
+}
+
+/*
+ * Opens SK (ICV first, constant time in ikev2_sk_open) and parses the
+ * inner chain into m.  0 or -1 (counted).
+ */
+static int
+ike_sa_open(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+    struct ikev2_msg *m, struct buf *plain)
+{
+	struct ikev2_sk_keys	 k;
+	struct ike_counters	*c = &sa->sa_ctx->ctx_counters;
+
+	if (!sa->sa_keys_ok || m->m_count[IKEV2_PLD_SK] != 1) {
+		log_tdebug(ike_sa_name(sa), "%s without SK payload or keys",
+		    ikev2_exchange_name(m->m_hdr.h_exchange));
+		c->ic_malformed++;
+		return (-1);
+	}
+	ike_sa_sk_keys(sa, 0, &k);
+	if (ikev2_sk_open(pkt, len, m, &k, plain) == -1) {
+		log_tdebug(ike_sa_name(sa), "message %u: ICV or padding check"
+		    " failed", m->m_hdr.h_msgid);
+		c->ic_bad_icv++;
+		return (-1);
+	}
+	if (ikev2_pld_parse(m->m_sk_next, plain->buf_data, plain->buf_len, 1,
+	    m) == -1) {
+		c->ic_malformed++;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * RFC 7296 §2.2/§2.3 message ID checks.  Returns 1 to process, 0 to drop
+ * (after resending our cached response to a retransmitted request).
+ */
+static int
+ike_sa_msgid_check(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	const struct ikev2_hdr	*h = &m->m_hdr;
+	struct ike_ctx		*ctx = sa->sa_ctx;
+
+	if (h->h_flags & IKEV2_FLAG_RESPONSE) {
+		if (sa->sa_req == NULL || h->h_msgid != sa->sa_req_msgid) {
+			log_tdebug(ike_sa_name(sa), "unexpected response %u",
+			    h->h_msgid);
+			ctx->ctx_counters.ic_dropped++;
+			return (0);
+		}
+		return (1);
+	}
+	if (h->h_msgid == sa->sa_msgid_peer)
+		return (1);
+	if (sa->sa_resp != NULL && h->h_msgid == sa->sa_resp_msgid) {
+		log_tdebug(ike_sa_name(sa), "retransmitted request %u: "
+		    "resending our response", h->h_msgid);
+		ctx->ctx_counters.ic_retransmits++;
+		ike_net_send(ctx, sa->sa_resp, &sa->sa_local, &sa->sa_remote,
+		    ike_sa_name(sa));
+		return (0);
+	}
+	log_tdebug(ike_sa_name(sa), "request %u out of window (expected %u)",
+	    h->h_msgid, sa->sa_msgid_peer);
+	ctx->ctx_counters.ic_dropped++;
+	return (0);
+}
+
+static void
+ike_sa_dispatch(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+    struct ikev2_msg *m)
+{
+	int	resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
+
+	switch (m->m_hdr.h_exchange) {
+	case IKEV2_EXCH_IKE_SA_INIT:
+		if (resp)
+			ikev2_init_response(sa, pkt, len, m);
+		break;
+	case IKEV2_EXCH_IKE_AUTH:
+		if (resp)
+			ikev2_auth_response(sa, m);
+		else
+			ikev2_auth_request(sa, m);
+		break;
+	case IKEV2_EXCH_CREATE_CHILD_SA:
+		if (resp)
+			ikev2_child_response(sa, m);
+		else
+			ikev2_child_request(sa, m);
+		break;
+	case IKEV2_EXCH_INFORMATIONAL:
+		if (resp)
+			ikev2_info_response(sa, m);
+		else
+			ikev2_info_request(sa, m);
+		break;
+	default:
+		sa->sa_ctx->ctx_counters.ic_dropped++;
+		break;
+	}
+}
+
+/* The exchange types each state accepts (checked before the exchange). */
+static int
+ike_sa_exchange_ok(const struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	uint8_t	 x = m->m_hdr.h_exchange;
+	int	 resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
+
+	switch (sa->sa_state) {
+	case IKE_SA_INIT_SENT:
+		return (x == IKEV2_EXCH_IKE_SA_INIT && resp);
+	case IKE_SA_INIT_DONE:
+		return (x == IKEV2_EXCH_IKE_AUTH && !resp);
+	case IKE_SA_AUTH_SENT:
+		return (x == IKEV2_EXCH_IKE_AUTH && resp);
+	case IKE_SA_ESTABLISHED:
+	case IKE_SA_DELETING:
+		return (x == IKEV2_EXCH_CREATE_CHILD_SA ||
+		    x == IKEV2_EXCH_INFORMATIONAL);
+	default:
+		return (0);
+	}
+}
+
+void
+ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+    struct ikev2_msg *m, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct buf	*plain = NULL;
+	int		 resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
+
+	if (!ike_sa_msgid_check(sa, m))
+		return;
+	if (m->m_hdr.h_exchange != IKEV2_EXCH_IKE_SA_INIT) {
+		if ((plain = buf_new(len)) == NULL)
+			return;
+		if (ike_sa_open(sa, pkt, len, m, plain) == -1)
+			goto done;
+	}
+	ike_msg_log(ike_sa_name(sa), "parsed", m);
+	if (ikev2_rules_check(m) == -1 || !ike_sa_exchange_ok(sa, m)) {
+		log_tdebug(ike_sa_name(sa), "%s %s %u not acceptable in state"
+		    " %s", ikev2_exchange_name(m->m_hdr.h_exchange),
+		    resp ? "response" : "request", m->m_hdr.h_msgid,
+		    ike_sa_state_name(sa->sa_state));
+		sa->sa_ctx->ctx_counters.ic_malformed++;
+		goto done;
+	}
+	/* §2.23/§2.11: answer where the request came from; track the peer */
+	sa->sa_local = *local;
+	sa->sa_remote = *remote;
+	if (resp) {
+		evtimer_del(sa->sa_retx_ev);
+		buf_free(sa->sa_req);
+		sa->sa_req = NULL;
+	} else
+		sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
+	/* the exchange may destroy sa */
+	ike_sa_dispatch(sa, pkt, len, m);
+done:
+	buf_free(plain);
+}
+
+struct child_sa *
+ike_sa_child_by_spi(struct ike_sa *sa, uint32_t spi, int inbound)
+{
+	struct child_sa	*cs;
+
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if ((inbound ? cs->cs_spi_in : cs->cs_spi_out) == spi &&
+		    cs->cs_state != CHILD_SA_NEW)
+			return (cs);
+	return (NULL);
+}
+
+static const char *
+ike_sa_ws_encr(int encr, int bits)
+{
+	if (encr == ENCR_3DES)
+		return ("3DES [RFC2451]");
+	switch (bits) {
+	case 192:
+		return ("AES-CBC-192 [RFC3602]");
+	case 256:
+		return ("AES-CBC-256 [RFC3602]");
+	default:
+		return ("AES-CBC-128 [RFC3602]");
+	}
+}
+
+static const char *
+ike_sa_ws_integ(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:
+		return ("HMAC_MD5_96 [RFC2403]");
+	case AUTH_HMAC_SHA2_256_128:
+		return ("HMAC_SHA2_256_128 [RFC4868]");
+	default:
+		return ("HMAC_SHA1_96 [RFC2404]");
+	}
+}
+
+void
+ike_sa_keylog(const struct ike_sa *sa)
+{
+	const struct ikev2_keys	*k = &sa->sa_keys;
+	const char		*dir = sa->sa_ctx->ctx_cfg->cfg_keylog_dir;
+	char			 path[4200], si[17], sr[17];
+	char			 ei[2 * CRYPTO_MAX_KEY + 1], er[sizeof(ei)];
+	char			 ai[sizeof(ei)], ar[sizeof(ei)];
+	FILE			*f;
+
+	if (dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	if ((f = fopen(path, "a")) == NULL) {
+		log_twarn(ike_sa_name(sa), "cannot open %s", path);
+		return;
+	}
+	fchmod(fileno(f), 0600);
+	hex_encode(sa->sa_spi_i, 8, si);
+	hex_encode(sa->sa_spi_r, 8, sr);
+	hex_encode(k->k_ei, k->k_e_len, ei);
+	hex_encode(k->k_er, k->k_e_len, er);
+	hex_encode(k->k_ai, k->k_a_len, ai);
+	hex_encode(k->k_ar, k->k_a_len, ar);
+	fprintf(f, "%s,%s,%s,%s,\"%s\",%s,%s,\"%s\"\n", si, sr, ei, er,
+	    ike_sa_ws_encr(sa->sa_prop.pc_encr, sa->sa_prop.pc_encr_bits),
+	    ai, ar, ike_sa_ws_integ(sa->sa_prop.pc_integ));
+	fclose(f);
+	OPENSSL_cleanse(ei, sizeof(ei));
+	OPENSSL_cleanse(er, sizeof(er));
+	OPENSSL_cleanse(ai, sizeof(ai));
+	OPENSSL_cleanse(ar, sizeof(ar));
+}

@@ -1,0 +1,287 @@
+/*
+ * ike_sa.h - the engine's internals shared by ike.c and the exchange
+ * files (ikev2_init.c, ikev2_auth.c, ikev2_child.c, ikev2_info.c): the
+ * engine context, tunnels, the IKE SA with its state machine, message
+ * IDs, retransmission and response cache (RFC 7296 §2.1-§2.3).
+ */
+#ifndef GW_IKE_SA_H
+#define GW_IKE_SA_H
+
+#include <sys/queue.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "ike/ike.h"
+#include "ike/ikev2.h"
+#include "ipsec/child_sa.h"
+#include "policy/config.h"
+#include "policy/proposal.h"
+
+struct event;
+
+enum ike_sa_state {
+	IKE_SA_NEW = 0,
+	IKE_SA_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
+	IKE_SA_INIT_DONE,	/* responder: IKE_SA_INIT answered */
+	IKE_SA_AUTH_SENT,	/* initiator: IKE_AUTH request out */
+	IKE_SA_ESTABLISHED,
+	IKE_SA_DELETING,	/* our DELETE of the IKE SA is out */
+	IKE_SA_DEAD
+};
+
+/* What our one outstanding request is (window size 1, RFC 7296 §2.3). */
+enum ike_req_kind {
+	IKE_REQ_NONE = 0,
+	IKE_REQ_INIT,
+	IKE_REQ_AUTH,
+	IKE_REQ_CHILD_NEW,
+	IKE_REQ_CHILD_REKEY,
+	IKE_REQ_CHILD_DELETE,
+	IKE_REQ_IKE_DELETE,
+	IKE_REQ_LIVENESS
+};
+
+/* Initiator: one CHILD SA per (local x remote) segment pair. */
+#define IKE_PAIR_MAX	(CFG_MAX_SEGMENTS * CFG_MAX_SEGMENTS)
+enum ike_pair_state {
+	PAIR_NONE = 0,
+	PAIR_PENDING,
+	PAIR_UP,
+	PAIR_FAILED
+};
+
+struct ike_sa;
+
+struct ike_tunnel {
+	TAILQ_ENTRY(ike_tunnel) t_entry;
+	struct ike_ctx	*t_ctx;
+	struct cfg_tunnel *t_cfg;	/* borrowed from ctx_cfg */
+	enum tunnel_state t_state;
+	int		 t_want;	/* keep it up (initiate or up) */
+	int		 t_failures;	/* consecutive failed attempts */
+	char		 t_last_error[128];
+	struct event	*t_retry_ev;
+	int		 t_routes;	/* routes installed */
+	struct in_addr	 t_route_peer;
+	int		 t_removed;	/* gone from the configuration */
+	uint8_t		 t_pair[IKE_PAIR_MAX];
+};
+TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
+
+struct ike_sa {
+	TAILQ_ENTRY(ike_sa) sa_entry;
+	struct ike_ctx	*sa_ctx;
+	struct ike_tunnel *sa_tunnel;	/* responder: NULL until IKE_AUTH */
+	int		 sa_initiator;	/* original initiator (§2.2) */
+	enum ike_sa_state sa_state;
+	uint8_t		 sa_spi_i[8];
+	uint8_t		 sa_spi_r[8];
+	struct sockaddr_in sa_local;
+	struct sockaddr_in sa_remote;	/* the peer's current address */
+	struct ikev2_sa	 sa_offer;	/* initiator: our IKE proposal */
+	struct proposal_choice sa_prop;
+	struct dh	*sa_dh;
+	struct buf	*sa_ni;
+	struct buf	*sa_nr;
+	struct buf	*sa_msg1;	/* RealMessage1 (§2.15) */
+	struct buf	*sa_msg2;	/* RealMessage2 */
+	struct buf	*sa_cookie;
+	int		 sa_nat;	/* NAT between us: ESP in UDP */
+	struct ikev2_keys sa_keys;
+	int		 sa_keys_ok;
+	/* Message IDs (§2.3) */
+	uint32_t	 sa_msgid_next;	/* our next request */
+	uint32_t	 sa_msgid_peer;	/* the peer's next request */
+	struct buf	*sa_req;	/* outstanding request */
+	enum ike_req_kind sa_req_kind;
+	uint32_t	 sa_req_msgid;
+	int		 sa_req_tries;
+	struct child_sa	*sa_req_child;	/* the CHILD SA it is about */
+	struct event	*sa_retx_ev;
+	struct buf	*sa_resp;	/* cached last response */
+	uint32_t	 sa_resp_msgid;
+	struct child_sa_list sa_children;
+	time_t		 sa_established;
+	int		 sa_cookie_tries;
+};
+TAILQ_HEAD(ike_sa_list, ike_sa);
+
+#define IKE_MAX_CONTACTED	256
+
+struct ike_ctx {
+	struct event_base *ctx_base;
+	struct config	*ctx_cfg;
+	struct kernel_ops *ctx_kernel;
+	struct ike_net	*ctx_net;
+	struct ike_tunnel_list ctx_tunnels;
+	struct ike_sa_list ctx_sas;
+	struct ike_counters ctx_counters;
+	/* Timing (milliseconds); tests shorten them. */
+	unsigned	 ctx_retx_ms;		/* first retransmission */
+	int		 ctx_retx_tries;	/* then give up */
+	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
+	unsigned	 ctx_retry_slow_ms;	/* in a failed state */
+	unsigned	 ctx_rekey_percent;	/* of the CHILD lifetime */
+	/* Peers that got an INITIAL_CONTACT since start (§2.4). */
+	struct in_addr	 ctx_contacted[IKE_MAX_CONTACTED];
+	int		 ctx_ncontacted;
+	int		 ctx_shutdown;
+};
+
+/* Test hook: shorter timers. */
+void	ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,
+	    unsigned retry_fast_ms, unsigned retry_slow_ms);
+/* Test hook: rekey a tunnel's CHILD SAs now (as initiator).  0 or -1. */
+int	ike_tunnel_rekey(struct ike_ctx *ctx, const char *name);
+
+/* --- ike_sa.c --- */
+const char	*ike_sa_state_name(enum ike_sa_state s);
+void		 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s);
+struct ike_sa	*ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t,
+		    int initiator, const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+/* Removes CHILD SAs from the kernel, stops timers, frees. */
+void		 ike_sa_destroy(struct ike_sa *sa);
+const char	*ike_sa_name(const struct ike_sa *sa);
+struct ike_sa	*ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
+		    const struct sockaddr_in *remote);
+/* Responder: drop the SA if IKE_AUTH does not follow IKE_SA_INIT. */
+#define IKE_HALFOPEN_TIMEOUT	30	/* seconds */
+void		 ike_sa_halfopen_timer(struct ike_sa *sa);
+/* Keys for messages we send (outbound 1) or receive. */
+void		 ike_sa_sk_keys(const struct ike_sa *sa, int outbound,
+		    struct ikev2_sk_keys *k);
+/* Handles a parsed datagram for sa (message IDs, SK, rules, exchange). */
+void		 ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+		    struct ikev2_msg *m, const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+
+/* Outgoing message under construction. */
+struct ike_msg_out {
+	struct buf		*mo_buf;
+	struct buf		*mo_inner;
+	struct ikev2_writer	 mo_w;
+	struct ikev2_writer	 mo_iw;
+	uint8_t			 mo_exchange;
+	int			 mo_response;
+	uint32_t		 mo_msgid;
+};
+/* Starts a request (msgid = the next one) or a response to msgid. */
+int	ike_msg_begin(struct ike_sa *sa, struct ike_msg_out *mo,
+	    uint8_t exchange, int response, uint32_t msgid);
+/* The writer for payloads (inside SK except in IKE_SA_INIT). */
+struct ikev2_writer *ike_msg_w(struct ike_msg_out *mo);
+void	ike_msg_abort(struct ike_msg_out *mo);
+/* Seals and sends: a request gets a retransmission timer, a response is
+ * cached.  Consumes mo.  0 or -1. */
+int	ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
+	    enum ike_req_kind kind, struct child_sa *child);
+/* Sends raw bytes and logs them at debug level. */
+void	ike_net_send(struct ike_ctx *ctx, const struct buf *b,
+	    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+	    const char *name);
+/* Debug-log a message ("parsed IKE_AUTH response 1 [ IDr AUTH ... ]"). */
+void	ike_msg_log(const char *name, const char *what,
+	    const struct ikev2_msg *m);
+/* Finds an installed CHILD SA by our inbound or the peer's SPI. */
+struct child_sa *ike_sa_child_by_spi(struct ike_sa *sa, uint32_t spi,
+	    int inbound);
+/* Removes one CHILD SA from the kernel and frees it. */
+void	ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs);
+/* Wireshark ikev2_decryption_table line. */
+void	ike_sa_keylog(const struct ike_sa *sa);
+
+/* --- ike.c: tunnels --- */
+const char	*ike_tunnel_name(const struct ike_tunnel *t);
+void		 ike_tunnel_set_state(struct ike_tunnel *t,
+		    enum tunnel_state s);
+/* A failed attempt (phase 1 or 2): counts, records, schedules a retry. */
+void		 ike_tunnel_failed(struct ike_tunnel *t, int phase,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Records why the last attempt failed (t_last_error), no counting. */
+void		 ike_tunnel_error(struct ike_tunnel *t, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Re-evaluates Connected (IKE SA up with >= 1 CHILD SA), routes. */
+void		 ike_tunnel_update(struct ike_tunnel *t);
+/* The IKE SA of the tunnel that is established, or NULL. */
+struct ike_sa	*ike_tunnel_sa(struct ike_tunnel *t);
+/* An IKE SA was dropped (peer DELETE, timeout): maybe re-initiate. */
+void		 ike_tunnel_sa_gone(struct ike_tunnel *t, int failed);
+/* Responder candidates: gateway == local, peer == remote or 0.0.0.0. */
+int		 ike_tunnel_candidates(struct ike_ctx *ctx,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote,
+		    struct ike_tunnel **out, int max);
+/* Handles two IKE SAs for one tunnel (simultaneous initiation). */
+void		 ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa);
+/* Our ID payload for the tunnel: type and data (out >= 256 bytes). */
+size_t		 ike_tunnel_local_id(const struct ike_tunnel *t,
+		    uint8_t *type, uint8_t *out);
+/* 1 if the peer's ID matches the tunnel's peer-id. */
+int		 ike_tunnel_peer_id_match(const struct ike_tunnel *t,
+		    const struct ikev2_id *id);
+/* 1 the first time an INITIAL_CONTACT is due towards this peer. */
+int		 ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer);
+
+/* --- ikev2_init.c --- */
+int	ikev2_init_start(struct ike_sa *sa);
+void	ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt,
+	    size_t len, struct ikev2_msg *m, const struct sockaddr_in *local,
+	    const struct sockaddr_in *remote);
+void	ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+	    struct ikev2_msg *m);
+/* RFC 7296 §2.23 NAT_DETECTION hash of spis, addr, port (network). */
+void	ikev2_natd_hash(const uint8_t spii[8], const uint8_t spir[8],
+	    struct in_addr addr, uint16_t port, uint8_t out[20]);
+
+/* --- ikev2_auth.c --- */
+int	ikev2_auth_start(struct ike_sa *sa);
+void	ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m);
+void	ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m);
+
+/* --- ikev2_child.c --- */
+/* Starts whatever the IKE SA has to do next (one request at a time). */
+void	ikev2_child_next(struct ike_sa *sa);
+/*
+ * Initiator: a new CHILD SA for segment pair p (old: the CHILD SA it
+ * rekeys, whose selectors and reqid it takes), SPI allocated, offer and
+ * TS built; it joins sa_children in state NEW.
+ */
+struct child_sa *ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
+	    const struct child_sa *old, struct ikev2_ts_list *tsi,
+	    struct ikev2_ts_list *tsr);
+/*
+ * Responder: selects (dh: as proposal_child_select), narrows, derives
+ * and installs; fills our SA answer, or sets *notify to the error to
+ * send.  Returns the installed child or NULL.
+ */
+struct child_sa *ikev2_child_respond(struct ike_sa *sa,
+	    const struct ikev2_msg *m, int dh, const struct child_sa *old,
+	    const struct buf *gir, const struct buf *ni, const struct buf *nr,
+	    struct ikev2_sa *answer, uint16_t *notify);
+/* Initiator: checks the answer, derives keys, installs.  0 or -1 (the
+ * child is removed, t_last_error says why). */
+int	ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
+	    const struct ikev2_msg *m, const struct buf *gir,
+	    const struct buf *ni, const struct buf *nr);
+/* The TSi/TSr payload contents for cs; we_init: we are the exchange's
+ * initiator (TSi is our side). */
+void	ikev2_child_ts(const struct child_sa *cs, int we_init,
+	    struct ikev2_ts_list *tsi, struct ikev2_ts_list *tsr);
+void	ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m);
+void	ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m);
+/* Schedules the CHILD SA's rekey (initiator) at ~90% of its lifetime. */
+void	ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs);
+void	ikev2_child_timer_clear(struct child_sa *cs);
+
+/* --- ikev2_info.c --- */
+int	ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs);
+/* Sends DELETE of the IKE SA without waiting for an answer. */
+void	ikev2_info_delete_ike(struct ike_sa *sa);
+void	ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m);
+void	ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m);
+
+#endif

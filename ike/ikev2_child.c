@@ -1,0 +1,626 @@
+/*
+ * ikev2_child.c - CHILD SAs: the one in IKE_AUTH and the CREATE_CHILD_SA
+ * exchange (RFC 7296 §1.3.1 new CHILD SA, §1.3.3 CHILD SA rekey).
+ *
+ *   HDR, SK { [N(REKEY_SA)], SA, Ni, [KEi], TSi, TSr }  -->
+ *                                <--  HDR, SK { SA, Nr, [KEr], TSi, TSr }
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ike_sa.h"
+#include "policy/ts.h"
+
+void
+ikev2_child_ts(const struct child_sa *cs, int we_init,
+    struct ikev2_ts_list *tsi, struct ikev2_ts_list *tsr)
+{
+	struct ikev2_ts_list	*ours = we_init ? tsi : tsr;
+	struct ikev2_ts_list	*theirs = we_init ? tsr : tsi;
+	int			 i;
+
+	memset(tsi, 0, sizeof(*tsi));
+	memset(tsr, 0, sizeof(*tsr));
+	for (i = 0; i < cs->cs_nlts && i < IKEV2_MAX_TS; i++)
+		ts_from_prefix(&cs->cs_lts[i], &ours->tsl_ts[i]);
+	ours->tsl_n = i;
+	for (i = 0; i < cs->cs_nrts && i < IKEV2_MAX_TS; i++)
+		ts_from_prefix(&cs->cs_rts[i], &theirs->tsl_ts[i]);
+	theirs->tsl_n = i;
+}
+
+/* Common fields of a new CHILD SA of sa. */
+static struct child_sa *
+ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
+{
+	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
+	struct child_sa		*cs;
+
+	if ((cs = child_sa_new(c->tn_name, c->tn_ipsec.ips_proto,
+	    sa->sa_local.sin_addr, sa->sa_remote.sin_addr)) == NULL)
+		return (NULL);
+	/* a rekeyed CHILD SA keeps its reqid: the policies stay valid */
+	if (old != NULL)
+		cs->cs_reqid = old->cs_reqid;
+	cs->cs_lifetime = c->tn_ipsec.ips_lifetime;
+	cs->cs_owner = sa;
+	if (sa->sa_nat) {
+		/* §2.23: ESP in UDP on the ports IKE uses now */
+		cs->cs_encap_sport = ntohs(sa->sa_local.sin_port);
+		cs->cs_encap_dport = ntohs(sa->sa_remote.sin_port);
+	}
+	if (child_sa_spi_alloc(cs, sa->sa_ctx->ctx_kernel) == -1) {
+		child_sa_free(cs);
+		return (NULL);
+	}
+	return (cs);
+}
+
+struct child_sa *
+ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
+    const struct child_sa *old, struct ikev2_ts_list *tsi,
+    struct ikev2_ts_list *tsr)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct cfg_tunnel	*c = t->t_cfg;
+	struct child_sa		*cs;
+
+	if (old == NULL && (c->tn_nlocal == 0 || c->tn_nremote == 0 ||
+	    pair >= c->tn_nlocal * c->tn_nremote))
+		return (NULL);
+	if ((cs = ikev2_child_alloc(sa, old)) == NULL)
+		return (NULL);
+	if (old != NULL) {
+		memcpy(cs->cs_lts, old->cs_lts, sizeof(cs->cs_lts));
+		memcpy(cs->cs_rts, old->cs_rts, sizeof(cs->cs_rts));
+		cs->cs_nlts = old->cs_nlts;
+		cs->cs_nrts = old->cs_nrts;
+		cs->cs_pair = old->cs_pair;
+		cs->cs_rekey_spi = old->cs_spi_in;
+	} else {
+		cs->cs_lts[0] = c->tn_local[pair / c->tn_nremote];
+		cs->cs_rts[0] = c->tn_remote[pair % c->tn_nremote];
+		cs->cs_nlts = cs->cs_nrts = 1;
+		cs->cs_pair = pair;
+		t->t_pair[pair] = PAIR_PENDING;
+	}
+	cs->cs_dh = dh;
+	if (proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, dh,
+	    &cs->cs_offer) == -1) {
+		child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, NULL);
+		child_sa_free(cs);
+		return (NULL);
+	}
+	ikev2_child_ts(cs, 1, tsi, tsr);
+	TAILQ_INSERT_TAIL(&sa->sa_children, cs, cs_entry);
+	return (cs);
+}
+
+/* First DH transform of the first proposal, for logs. */
+static int
+ikev2_child_offered_dh(const struct ikev2_sa *sa)
+{
+	int	i;
+
+	if (sa->sa_nprop < 1)
+		return (0);
+	for (i = 0; i < sa->sa_prop[0].prop_ntr; i++)
+		if (sa->sa_prop[0].prop_tr[i].tr_type == IKEV2_XF_DH)
+			return (sa->sa_prop[0].prop_tr[i].tr_id);
+	return (0);
+}
+
+/* Logs received vs configured proposals side by side. */
+static void
+ikev2_child_no_proposal(struct ike_sa *sa, const struct ikev2_sa *rx, int dh)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	const struct cfg_ipsec	*ips = &t->t_cfg->tn_ipsec;
+	struct proposal_choice	 pc;
+	struct ikev2_sa		*ours;
+	char			 r[256], o[256];
+
+	if ((ours = calloc(1, sizeof(*ours))) == NULL)
+		return;
+	proposal_describe(rx, r, sizeof(r));
+	if (proposal_child_build(ips, 0, dh < 0 ? 0 : dh, ours) == 0)
+		proposal_describe(ours, o, sizeof(o));
+	else
+		snprintf(o, sizeof(o), "?");
+	free(ours);
+	if (dh >= 0 && proposal_child_select(ips, -1, rx, &pc) == 0)
+		snprintf(t->t_last_error, sizeof(t->t_last_error),
+		    "PFS group mismatch: peer proposed %s, configured %s",
+		    crypto_dh_name(ikev2_child_offered_dh(rx)),
+		    dh ? crypto_dh_name(dh) : "none");
+	else
+		snprintf(t->t_last_error, sizeof(t->t_last_error),
+		    "no acceptable CHILD SA proposal");
+	log_tinfo(ike_tunnel_name(t), "%s: received %s; configured %s",
+	    t->t_last_error, r, o);
+}
+
+static void
+ikev2_child_ts_mismatch(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	char			 a[24], b[24], l[24], r[24];
+	struct cfg_prefix	 p[4];
+
+	snprintf(a, sizeof(a), "?");
+	snprintf(b, sizeof(b), "?");
+	if (m->m_tsi.tsl_n > 0 && ts_to_prefixes(&m->m_tsi.tsl_ts[0], p,
+	    4) > 0)
+		cfg_prefix_str(&p[0], a, sizeof(a));
+	if (m->m_tsr.tsl_n > 0 && ts_to_prefixes(&m->m_tsr.tsl_ts[0], p,
+	    4) > 0)
+		cfg_prefix_str(&p[0], b, sizeof(b));
+	cfg_prefix_str(&t->t_cfg->tn_remote[0], r, sizeof(r));
+	cfg_prefix_str(&t->t_cfg->tn_local[0], l, sizeof(l));
+	ike_tunnel_error(t, "traffic selectors unacceptable: peer proposed "
+	    "%s%s === %s%s, configured %s%s === %s%s", a, m->m_tsi.tsl_n > 1 ? ",..." : "", b,
+	    m->m_tsr.tsl_n > 1 ? ",..." : "", r,
+	    t->t_cfg->tn_nremote > 1 ? ",..." : "", l,
+	    t->t_cfg->tn_nlocal > 1 ? ",..." : "");
+	log_tinfo(ike_tunnel_name(t), "%s", t->t_last_error);
+}
+
+/* Derives, installs and logs a negotiated CHILD SA.  0 or -1. */
+static int
+ikev2_child_install(struct ike_sa *sa, struct child_sa *cs,
+    const struct buf *gir, const struct buf *ni, const struct buf *nr,
+    int we_init)
+{
+	struct ike_ctx	*ctx = sa->sa_ctx;
+	char		 algs[64], l[24], r[24];
+
+	if (child_sa_keys_derive(cs, sa->sa_prop.pc_prf, sa->sa_keys.k_d,
+	    sa->sa_keys.k_d_len, gir, ni, nr, we_init) == -1 ||
+	    child_sa_install(cs, ctx->ctx_kernel,
+	    &sa->sa_children) == -1)
+		return (-1);
+	child_sa_keylog(cs, ctx->ctx_cfg->cfg_keylog_dir);
+	child_sa_algs(cs, algs, sizeof(algs));
+	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
+	cfg_prefix_str(&cs->cs_rts[0], r, sizeof(r));
+	log_tinfo(cs->cs_name, "CHILD SA %s%s === %s%s established, SPIs "
+	    "%08x_i %08x_o, %s", l, cs->cs_nlts > 1 ? ",..." : "", r,
+	    cs->cs_nrts > 1 ? ",..." : "", ntohl(cs->cs_spi_in),
+	    ntohl(cs->cs_spi_out), algs);
+	ikev2_child_timer_set(sa, cs);
+	return (0);
+}
+
+struct child_sa *
+ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
+    const struct child_sa *old, const struct buf *gir, const struct buf *ni,
+    const struct buf *nr, struct ikev2_sa *answer, uint16_t *notify)
+{
+	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
+	struct proposal_choice	 pc;
+	struct child_sa		*cs;
+
+	*notify = IKEV2_N_NO_PROPOSAL_CHOSEN;
+	if (proposal_child_select(&c->tn_ipsec, dh, &m->m_sa, &pc) == -1) {
+		ikev2_child_no_proposal(sa, &m->m_sa, dh);
+		return (NULL);
+	}
+	if (pc.pc_spi_len != 4)
+		return (NULL);
+	if ((cs = ikev2_child_alloc(sa, old)) == NULL)
+		return (NULL);
+	cs->cs_choice = pc;
+	cs->cs_dh = dh > 0 ? dh : 0;
+	memcpy(&cs->cs_spi_out, pc.pc_spi, 4);
+	/* §2.9: narrow to our configuration */
+	if (ts_narrow(c, &m->m_tsi, &m->m_tsr, cs->cs_rts, &cs->cs_nrts,
+	    cs->cs_lts, &cs->cs_nlts) == -1) {
+		ikev2_child_ts_mismatch(sa, m);
+		*notify = IKEV2_N_TS_UNACCEPTABLE;
+		goto fail;
+	}
+	if (ikev2_child_install(sa, cs, gir, ni, nr, 0) == -1 ||
+	    proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
+	    answer) == -1) {
+		snprintf(sa->sa_tunnel->t_last_error,
+		    sizeof(sa->sa_tunnel->t_last_error),
+		    "cannot install the CHILD SA");
+		*notify = IKEV2_N_TEMPORARY_FAILURE;
+		goto fail;
+	}
+	answer->sa_prop[0].prop_num = pc.pc_num;
+	TAILQ_INSERT_TAIL(&sa->sa_children, cs, cs_entry);
+	return (cs);
+fail:
+	child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, NULL);
+	child_sa_free(cs);
+	return (NULL);
+}
+
+/* An error notify in the answer to our CHILD SA request. */
+static int
+ikev2_child_refused(struct ike_sa *sa, struct child_sa *cs,
+    const struct ikev2_msg *m)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	char			 ours[256];
+	int			 i;
+
+	for (i = 0; i < m->m_nnotify; i++) {
+		if (m->m_notify[i].n_type > IKEV2_N_ERROR_MAX)
+			continue;
+		proposal_describe(&cs->cs_offer, ours, sizeof(ours));
+		snprintf(t->t_last_error, sizeof(t->t_last_error),
+		    "peer refused the CHILD SA: %s",
+		    ikev2_notify_name(m->m_notify[i].n_type));
+		log_tinfo(ike_tunnel_name(t), "%s (we proposed %s)",
+		    t->t_last_error, ours);
+		return (1);
+	}
+	return (0);
+}
+
+int
+ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
+    const struct ikev2_msg *m, const struct buf *gir, const struct buf *ni,
+    const struct buf *nr)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct cfg_prefix	 l[CFG_MAX_SEGMENTS], r[CFG_MAX_SEGMENTS];
+	int			 nl, nr_;
+
+	if (ikev2_child_refused(sa, cs, m))
+		goto fail;
+	snprintf(t->t_last_error, sizeof(t->t_last_error),
+	    "invalid CHILD SA answer");
+	if (m->m_count[IKEV2_PLD_SA] != 1 || m->m_count[IKEV2_PLD_TSI] != 1 ||
+	    m->m_count[IKEV2_PLD_TSR] != 1 ||
+	    proposal_check_answer(&cs->cs_offer, &m->m_sa,
+	    &cs->cs_choice) == -1 || cs->cs_choice.pc_spi_len != 4)
+		goto fail;
+	/* §2.9: the answer must lie within what we proposed */
+	if (ts_check_answer(cs->cs_lts, cs->cs_nlts, &m->m_tsi, l, &nl) == -1 ||
+	    ts_check_answer(cs->cs_rts, cs->cs_nrts, &m->m_tsr, r,
+	    &nr_) == -1) {
+		snprintf(t->t_last_error, sizeof(t->t_last_error),
+		    "the peer answered traffic selectors we did not propose");
+		goto fail;
+	}
+	memcpy(cs->cs_lts, l, sizeof(l));
+	memcpy(cs->cs_rts, r, sizeof(r));
+	cs->cs_nlts = nl;
+	cs->cs_nrts = nr_;
+	memcpy(&cs->cs_spi_out, cs->cs_choice.pc_spi, 4);
+	cs->cs_dh = cs->cs_choice.pc_dh;
+	if (ikev2_child_install(sa, cs, gir, ni, nr, 1) == -1)
+		goto fail;
+	if (cs->cs_pair >= 0)
+		t->t_pair[cs->cs_pair] = PAIR_UP;
+	t->t_last_error[0] = '\0';
+	return (0);
+fail:
+	log_tinfo(ike_tunnel_name(t), "CHILD SA failed: %s", t->t_last_error);
+	if (cs->cs_pair >= 0 && cs->cs_rekey_spi == 0)
+		t->t_pair[cs->cs_pair] = PAIR_FAILED;
+	if (cs->cs_pair == 0 && cs->cs_rekey_spi == 0 &&
+	    sa->sa_req_kind == IKE_REQ_AUTH)
+		t->t_pair[0] = PAIR_NONE;	/* retried with the IKE SA */
+	ike_sa_child_remove(sa, cs);
+	return (-1);
+}
+
+/* Initiator: CREATE_CHILD_SA for a segment pair, or to rekey old. */
+static int
+ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
+{
+	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
+	int			 dh = c->tn_ipsec.ips_pfs;
+	struct ikev2_ts_list	 tsi, tsr;
+	struct ike_msg_out	 mo;
+	struct ikev2_writer	*w;
+	struct child_sa		*cs;
+	struct buf		*pub = NULL;
+	uint32_t		 spi;
+	int			 rc = -1;
+
+	if ((cs = ikev2_child_prepare(sa, pair, dh, old, &tsi, &tsr)) == NULL)
+		return (-1);
+	if ((cs->cs_nonce = buf_new(IKEV2_NONCE_LEN)) == NULL ||
+	    buf_reserve(cs->cs_nonce, IKEV2_NONCE_LEN) == NULL ||
+	    RAND_bytes(cs->cs_nonce->buf_data, IKEV2_NONCE_LEN) != 1 ||
+	    (pub = buf_new(512)) == NULL)
+		goto fail;
+	if (dh != 0 && ((cs->cs_kedh = dh_new(dh)) == NULL ||
+	    dh_public_get(cs->cs_kedh, pub) == -1))
+		goto fail;
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 0, 0) == -1)
+		goto fail;
+	w = ike_msg_w(&mo);
+	spi = old ? old->cs_spi_in : 0;
+	/* §1.3.3: REKEY_SA names the SA by our inbound SPI */
+	if ((old != NULL && ikev2_add_notify(w, cs->cs_proto == IPPROTO_AH ?
+	    IKEV2_PROTO_AH : IKEV2_PROTO_ESP, (const uint8_t *)&spi, 4,
+	    IKEV2_N_REKEY_SA, NULL, 0) == -1) ||
+	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
+	    ikev2_add_nonce(w, cs->cs_nonce->buf_data,
+	    cs->cs_nonce->buf_len) == -1 ||
+	    (dh != 0 && ikev2_add_ke(w, dh, pub->buf_data, pub->buf_len) == -1) ||
+	    ikev2_add_ts(w, IKEV2_PLD_TSI, &tsi) == -1 ||
+	    ikev2_add_ts(w, IKEV2_PLD_TSR, &tsr) == -1) {
+		ike_msg_abort(&mo);
+		goto fail;
+	}
+	rc = ike_msg_send(sa, &mo, old ? IKE_REQ_CHILD_REKEY :
+	    IKE_REQ_CHILD_NEW, cs);
+	if (rc == -1)
+		goto fail;
+	buf_free(pub);
+	return (0);
+fail:
+	buf_free(pub);
+	if (cs->cs_pair >= 0 && old == NULL)
+		sa->sa_tunnel->t_pair[cs->cs_pair] = PAIR_FAILED;
+	ike_sa_child_remove(sa, cs);
+	return (-1);
+}
+
+/* One request at a time: deletes of rekeyed SAs, rekeys, new pairs. */
+void
+ikev2_child_next(struct ike_sa *sa)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct child_sa		*cs;
+	int			 p, npair;
+
+	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_req != NULL ||
+	    sa->sa_ctx->ctx_shutdown || t == NULL)
+		return;
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_REKEYED && cs->cs_delete_due) {
+			ikev2_info_delete_child(sa, cs);
+			return;
+		}
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
+			cs->cs_rekey_due = 0;
+			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
+				return;
+		}
+	if (!sa->sa_initiator)
+		return;
+	npair = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
+	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
+		if (t->t_pair[p] == PAIR_NONE &&
+		    ikev2_child_start(sa, p, NULL) == 0)
+			return;
+}
+
+/* Peer's KE for our PFS CHILD SA: the shared secret, or NULL. */
+static struct buf *
+ikev2_child_gir(struct dh *dh, const struct ikev2_msg *m)
+{
+	if (dh == NULL || m->m_count[IKEV2_PLD_KE] != 1 ||
+	    m->m_ke_group != dh_group(dh))
+		return (NULL);
+	return (dh_derive(dh, m->m_ke_data, m->m_ke_len));
+}
+
+static int
+ikev2_child_has_error(const struct ikev2_msg *m)
+{
+	int	i;
+
+	for (i = 0; i < m->m_nnotify; i++)
+		if (m->m_notify[i].n_type <= IKEV2_N_ERROR_MAX)
+			return (1);
+	return (0);
+}
+
+void
+ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct child_sa		*cs = sa->sa_req_child, *old = NULL;
+	struct buf		*nr = NULL, *gir = NULL;
+
+	if (cs == NULL)
+		goto next;
+	if (cs->cs_rekey_spi != 0)
+		old = ike_sa_child_by_spi(sa, cs->cs_rekey_spi, 1);
+	if (m->m_nonce != NULL && m->m_nonce_len >= IKEV2_NONCE_MIN &&
+	    m->m_nonce_len <= IKEV2_NONCE_MAX)
+		nr = buf_new_data(m->m_nonce, m->m_nonce_len);
+	if (cs->cs_kedh != NULL && nr != NULL)
+		gir = ikev2_child_gir(cs->cs_kedh, m);
+	if (!ikev2_child_has_error(m) && (nr == NULL ||
+	    (cs->cs_kedh != NULL && gir == NULL))) {
+		snprintf(t->t_last_error, sizeof(t->t_last_error),
+		    "CREATE_CHILD_SA response without a valid nonce or KE");
+		log_tinfo(ike_tunnel_name(t), "CHILD SA failed: %s",
+		    t->t_last_error);
+		if (cs->cs_pair >= 0 && old == NULL)
+			t->t_pair[cs->cs_pair] = PAIR_FAILED;
+		ike_sa_child_remove(sa, cs);
+	} else if (ikev2_child_complete(sa, cs, m, gir, cs->cs_nonce,
+	    nr) == 0 && old != NULL) {
+		/* §1.3.3: the new SAs are in; now delete the old ones */
+		child_sa_set_state(old, CHILD_SA_REKEYED);
+		old->cs_delete_due = 1;
+	}
+next:
+	buf_free(nr);
+	buf_free(gir);
+	ike_tunnel_update(t);
+	ikev2_child_next(sa);
+}
+
+static int
+ikev2_child_reply(struct ike_sa *sa, const struct ikev2_msg *m,
+    struct child_sa *cs, const struct ikev2_sa *ans, const struct buf *nr,
+    struct dh *dh, uint16_t notify, const uint8_t *ndata, size_t nlen)
+{
+	struct ikev2_ts_list	 tsi, tsr;
+	struct ike_msg_out	 mo;
+	struct ikev2_writer	*w;
+	struct buf		*pub = NULL;
+
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 1,
+	    m->m_hdr.h_msgid) == -1)
+		return (-1);
+	w = ike_msg_w(&mo);
+	if (cs == NULL) {
+		if (ikev2_add_notify(w, 0, NULL, 0, notify, ndata, nlen) == -1)
+			goto fail;
+		return (ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL));
+	}
+	ikev2_child_ts(cs, 0, &tsi, &tsr);
+	if ((pub = buf_new(512)) == NULL ||
+	    ikev2_add_sa(w, ans) == -1 ||
+	    ikev2_add_nonce(w, nr->buf_data, nr->buf_len) == -1 ||
+	    (dh != NULL && (dh_public_get(dh, pub) == -1 ||
+	    ikev2_add_ke(w, dh_group(dh), pub->buf_data, pub->buf_len) == -1)) ||
+	    ikev2_add_ts(w, IKEV2_PLD_TSI, &tsi) == -1 ||
+	    ikev2_add_ts(w, IKEV2_PLD_TSR, &tsr) == -1)
+		goto fail;
+	buf_free(pub);
+	return (ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL));
+fail:
+	buf_free(pub);
+	ike_msg_abort(&mo);
+	return (-1);
+}
+
+/* Responder checks before any state: what to refuse and with what. */
+static uint16_t
+ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
+    struct child_sa **old, uint8_t grp[2])
+{
+	const struct ikev2_notify	*n;
+	struct proposal_choice		 pc;
+	int				 pfs = sa->sa_tunnel->t_cfg->tn_ipsec.ips_pfs;
+	uint32_t			 spi;
+
+	*old = NULL;
+	if (m->m_sa.sa_nprop > 0 && m->m_sa.sa_prop[0].prop_proto ==
+	    IKEV2_PROTO_IKE) {
+		log_twarn(ike_sa_name(sa), "peer tries to rekey the IKE SA: "
+		    "not supported");
+		return (IKEV2_N_NO_PROPOSAL_CHOSEN);
+	}
+	if ((n = ikev2_msg_notify(m, IKEV2_N_REKEY_SA)) != NULL) {
+		if (n->n_spi_len != 4)
+			return (IKEV2_N_INVALID_SYNTAX);
+		memcpy(&spi, n->n_spi, 4);
+		if ((*old = ike_sa_child_by_spi(sa, spi, 0)) == NULL)
+			return (IKEV2_N_CHILD_SA_NOT_FOUND);
+	}
+	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
+	    m->m_nonce_len > IKEV2_NONCE_MAX)
+		return (IKEV2_N_INVALID_SYNTAX);
+	if (proposal_child_select(&sa->sa_tunnel->t_cfg->tn_ipsec, pfs,
+	    &m->m_sa, &pc) == -1)
+		return (IKEV2_N_NO_PROPOSAL_CHOSEN);
+	/* §1.3: the KE must be of the selected group */
+	if (pfs != 0 && (m->m_count[IKEV2_PLD_KE] != 1 ||
+	    m->m_ke_group != pfs)) {
+		grp[0] = pfs >> 8;
+		grp[1] = pfs & 0xff;
+		return (IKEV2_N_INVALID_KE_PAYLOAD);
+	}
+	return (0);
+}
+
+void
+ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	int			 pfs = t->t_cfg->tn_ipsec.ips_pfs;
+	struct child_sa		*old, *cs = NULL;
+	struct buf		*ni = NULL, *nr = NULL, *gir = NULL;
+	struct ikev2_sa		*ans = NULL;
+	struct dh		*dh = NULL;
+	uint16_t		 notify;
+	uint8_t			 grp[2];
+
+	if ((notify = ikev2_child_precheck(sa, m, &old, grp)) != 0) {
+		if (notify == IKEV2_N_NO_PROPOSAL_CHOSEN)
+			ikev2_child_no_proposal(sa, &m->m_sa, pfs);
+		ikev2_child_reply(sa, m, NULL, NULL, NULL, NULL, notify, grp,
+		    notify == IKEV2_N_INVALID_KE_PAYLOAD ? 2 : 0);
+		goto done;
+	}
+	if ((ans = calloc(1, sizeof(*ans))) == NULL ||
+	    (ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
+	    (nr = buf_new(IKEV2_NONCE_LEN)) == NULL ||
+	    buf_reserve(nr, IKEV2_NONCE_LEN) == NULL ||
+	    RAND_bytes(nr->buf_data, IKEV2_NONCE_LEN) != 1)
+		goto done;
+	if (pfs != 0 && ((dh = dh_new(pfs)) == NULL ||
+	    (gir = ikev2_child_gir(dh, m)) == NULL)) {
+		ikev2_child_reply(sa, m, NULL, NULL, NULL, NULL,
+		    IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		goto done;
+	}
+	cs = ikev2_child_respond(sa, m, pfs, old, gir, ni, nr, ans, &notify);
+	ikev2_child_reply(sa, m, cs, ans, nr, dh, notify, NULL, 0);
+	if (cs != NULL && old != NULL) {
+		cs->cs_pair = old->cs_pair;
+		/* §1.3.3: the old SAs stay until the peer deletes them */
+		child_sa_set_state(old, CHILD_SA_REKEYED);
+	}
+done:
+	free(ans);
+	buf_free(ni);
+	buf_free(nr);
+	buf_free(gir);
+	dh_free(dh);
+	ike_tunnel_update(t);
+	ikev2_child_next(sa);
+}
+
+static void
+ikev2_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa	*cs = arg;
+	struct ike_sa	*sa = cs->cs_owner;
+
+	if (cs->cs_state != CHILD_SA_INSTALLED)
+		return;
+	log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekeying",
+	    ntohl(cs->cs_spi_in));
+	cs->cs_rekey_due = 1;
+	ikev2_child_next(sa);
+}
+
+void
+ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
+{
+	struct timeval	 tv;
+	uint64_t	 s;
+
+	if (cs->cs_lifetime == 0)
+		return;
+	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(
+	    sa->sa_ctx->ctx_base, ikev2_child_timer_cb, cs)) == NULL)
+		return;
+	/* rekey before the kernel's hard expiry, ~90% of the lifetime */
+	s = (uint64_t)cs->cs_lifetime * sa->sa_ctx->ctx_rekey_percent / 100;
+	tv.tv_sec = s;
+	tv.tv_usec = 0;
+	evtimer_add(cs->cs_timer, &tv);
+}
+
+void
+ikev2_child_timer_clear(struct child_sa *cs)
+{
+	if (cs->cs_timer != NULL)
+		event_free(cs->cs_timer);
+	cs->cs_timer = NULL;
+}

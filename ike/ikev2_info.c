@@ -1,0 +1,148 @@
+/*
+ * ikev2_info.c - the INFORMATIONAL exchange (RFC 7296 §1.4): DELETE of
+ * CHILD SAs and of the IKE SA, liveness checks (an empty request).
+ *
+ *   HDR, SK { [D...] }  -->
+ *                          <--  HDR, SK { [D...] }
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "ike/ike_sa.h"
+
+static uint8_t
+ikev2_info_proto(uint8_t ipproto)
+{
+	return (ipproto == IPPROTO_AH ? IKEV2_PROTO_AH : IKEV2_PROTO_ESP);
+}
+
+/* §1.4.1: a DELETE names the SA by the SPI its sender receives on. */
+int
+ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs)
+{
+	struct ike_msg_out	 mo;
+
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == -1)
+		return (-1);
+	if (ikev2_add_delete(ike_msg_w(&mo), ikev2_info_proto(cs->cs_proto),
+	    4, 1, (const uint8_t *)&cs->cs_spi_in) == -1) {
+		ike_msg_abort(&mo);
+		return (-1);
+	}
+	cs->cs_delete_due = 0;
+	if (ike_msg_send(sa, &mo, IKE_REQ_CHILD_DELETE, cs) == -1)
+		return (-1);
+	child_sa_set_state(cs, CHILD_SA_DELETING);
+	return (0);
+}
+
+/* Sends DELETE of the IKE SA and removes it without waiting (§1.4.1). */
+void
+ikev2_info_delete_ike(struct ike_sa *sa)
+{
+	struct ike_msg_out	 mo;
+
+	log_tinfo(ike_sa_name(sa), "deleting IKE SA");
+	if (sa->sa_state == IKE_SA_ESTABLISHED &&
+	    ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == 0) {
+		if (ikev2_add_delete(ike_msg_w(&mo), IKEV2_PROTO_IKE, 0, 0,
+		    NULL) == 0)
+			ike_msg_send(sa, &mo, IKE_REQ_IKE_DELETE, NULL);
+		else
+			ike_msg_abort(&mo);
+	}
+	ike_sa_set_state(sa, IKE_SA_DELETING);
+	ike_sa_destroy(sa);
+}
+
+/* Removes the CHILD SAs the peer deleted; fills our SPIs for the answer. */
+static int
+ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
+    uint8_t *ours, int max)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct child_sa		*cs;
+	uint32_t		 spi;
+	int			 i, n = 0;
+
+	if (d->d_spi_len != 4)
+		return (0);
+	for (i = 0; i < d->d_nspi; i++) {
+		memcpy(&spi, d->d_spis + 4 * i, 4);
+		if ((cs = ike_sa_child_by_spi(sa, spi, 0)) == NULL) {
+			log_tdebug(ike_sa_name(sa), "DELETE for unknown SPI "
+			    "%08x", ntohl(spi));
+			continue;
+		}
+		log_tinfo(ike_sa_name(sa), "peer deleted CHILD SA %08x_i "
+		    "%08x_o", ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
+		if (n < max) {
+			memcpy(ours + 4 * n, &cs->cs_spi_in, 4);
+			n++;
+		}
+		/* a pair the peer closed (not a rekey) is not re-created */
+		if (t != NULL && cs->cs_pair >= 0 &&
+		    cs->cs_state == CHILD_SA_INSTALLED)
+			t->t_pair[cs->cs_pair] = PAIR_FAILED;
+		ike_sa_child_remove(sa, cs);
+	}
+	return (n);
+}
+
+void
+ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_msg_out	 mo;
+	uint8_t			 spis[IKEV2_MAX_DELETE][4 * 64];
+	int			 nspi[IKEV2_MAX_DELETE] = { 0 };
+	int			 i, ike = 0;
+
+	for (i = 0; i < m->m_ndelete; i++) {
+		if (m->m_delete[i].d_proto == IKEV2_PROTO_IKE)
+			ike = 1;
+		else
+			nspi[i] = ikev2_info_child_deletes(sa, &m->m_delete[i],
+			    spis[i], 64);
+	}
+	if (m->m_ndelete == 0)
+		log_tdebug(ike_sa_name(sa), "liveness check answered");
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 1,
+	    m->m_hdr.h_msgid) == -1)
+		return;
+	/* §1.4.1: answer the deleted IKE SA empty, CHILD SAs with ours */
+	for (i = 0; !ike && i < m->m_ndelete; i++)
+		if (nspi[i] > 0 && ikev2_add_delete(ike_msg_w(&mo),
+		    m->m_delete[i].d_proto, 4, nspi[i], spis[i]) == -1) {
+			ike_msg_abort(&mo);
+			return;
+		}
+	ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL);
+	if (ike) {
+		log_tinfo(ike_sa_name(sa), "peer deleted the IKE SA");
+		ike_sa_set_state(sa, IKE_SA_DELETING);
+		ike_sa_destroy(sa);
+		if (t != NULL)
+			ike_tunnel_sa_gone(t, 0);
+		return;
+	}
+	if (t != NULL)
+		ike_tunnel_update(t);
+	ikev2_child_next(sa);
+}
+
+void
+ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m)
+{
+	struct child_sa	*cs = sa->sa_req_child;
+
+	if (sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs != NULL)
+		ike_sa_child_remove(sa, cs);
+	if (sa->sa_tunnel != NULL)
+		ike_tunnel_update(sa->sa_tunnel);
+	ikev2_child_next(sa);
+}

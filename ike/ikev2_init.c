@@ -1,0 +1,441 @@
+/*
+ * ikev2_init.c - the IKE_SA_INIT exchange (RFC 7296 §1.2, §2.6, §2.14,
+ * §2.23): proposals, Diffie-Hellman, nonces, cookies, NAT detection and
+ * the IKE SA keys.
+ *
+ *   HDR, SA, KE, Ni, N(NATD_S), N(NATD_D)  -->
+ *                                  <--  HDR, SA, KE, Nr, N(NATD_S), N(NATD_D)
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ike_sa.h"
+#include "policy/proposal.h"
+
+#define IKE_NATT_PORT		4500
+#define IKEV2_COOKIE_MAX	64	/* §2.6: 1..64 bytes */
+#define IKEV2_COOKIE_TRIES	3
+#define IKEV2_MAX_CANDIDATES	CFG_MAX_TUNNELS
+
+/* §2.23: SHA-1(SPIi | SPIr | IP address | port) */
+void
+ikev2_natd_hash(const uint8_t spii[8], const uint8_t spir[8],
+    struct in_addr addr, uint16_t port, uint8_t out[20])
+{
+	uint8_t		 data[8 + 8 + 4 + 2];
+	unsigned int	 olen = 20;
+
+	memcpy(data, spii, 8);
+	memcpy(data + 8, spir, 8);
+	memcpy(data + 16, &addr, 4);
+	memcpy(data + 20, &port, 2);
+	if (EVP_Digest(data, sizeof(data), out, &olen, EVP_sha1(), NULL) != 1)
+		memset(out, 0, 20);
+}
+
+static int
+ikev2_init_add_natd(struct ike_sa *sa, struct ikev2_writer *w)
+{
+	uint8_t	 h[20];
+
+	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_local.sin_addr,
+	    sa->sa_local.sin_port, h);
+	if (ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP,
+	    h, sizeof(h)) == -1)
+		return (-1);
+	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_remote.sin_addr,
+	    sa->sa_remote.sin_port, h);
+	return (ikev2_add_notify(w, 0, NULL, 0,
+	    IKEV2_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h)));
+}
+
+/* 1 if one of the notifies of type carries the hash of addr/port. */
+static int
+ikev2_init_natd_match(const struct ikev2_msg *m, uint16_t type,
+    struct in_addr addr, uint16_t port)
+{
+	uint8_t	 h[20];
+	int	 i;
+
+	ikev2_natd_hash(m->m_hdr.h_spi_i, m->m_hdr.h_spi_r, addr, port, h);
+	for (i = 0; i < m->m_nnotify; i++)
+		if (m->m_notify[i].n_type == type &&
+		    m->m_notify[i].n_len == sizeof(h) &&
+		    CRYPTO_memcmp(m->m_notify[i].n_data, h, sizeof(h)) == 0)
+			return (1);
+	return (0);
+}
+
+/* §2.23: a NAT between us when a received hash does not match. */
+static void
+ikev2_init_natd_check(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	int	 them, us;
+
+	if (ikev2_msg_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP) == NULL ||
+	    ikev2_msg_notify(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP) == NULL)
+		return;
+	them = !ikev2_init_natd_match(m, IKEV2_N_NAT_DETECTION_SOURCE_IP,
+	    sa->sa_remote.sin_addr, sa->sa_remote.sin_port);
+	us = !ikev2_init_natd_match(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP,
+	    sa->sa_local.sin_addr, sa->sa_local.sin_port);
+	sa->sa_nat = them || us;
+	if (sa->sa_nat)
+		log_tinfo(ike_sa_name(sa), "NAT detected (%s): ESP in UDP",
+		    us ? "in front of us" : "in front of the peer");
+}
+
+/*
+ * SKEYSEED = prf(Ni | Nr, g^ir)
+ * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+ *     = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)                (§2.14)
+ */
+static int
+ikev2_init_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
+{
+	const struct proposal_choice *p = &sa->sa_prop;
+	uint8_t		 skeyseed[CRYPTO_MAX_HASH];
+	struct buf	*gir;
+	int		 rc = -1;
+
+	if ((gir = dh_derive(sa->sa_dh, peer_ke, ke_len)) == NULL) {
+		log_tinfo(ike_sa_name(sa), "invalid KE payload from the peer");
+		return (-1);
+	}
+	if (ikev2_skeyseed(p->pc_prf, sa->sa_ni->buf_data, sa->sa_ni->buf_len,
+	    sa->sa_nr->buf_data, sa->sa_nr->buf_len, gir->buf_data,
+	    gir->buf_len, skeyseed) == -1)
+		goto done;
+	if (ikev2_keys_derive(p->pc_prf, p->pc_integ, p->pc_encr,
+	    p->pc_encr_bits, skeyseed, sa->sa_ni->buf_data, sa->sa_ni->buf_len,
+	    sa->sa_nr->buf_data, sa->sa_nr->buf_len, sa->sa_spi_i,
+	    sa->sa_spi_r, &sa->sa_keys) == -1)
+		goto done;
+	sa->sa_keys_ok = 1;
+	ike_sa_keylog(sa);
+	rc = 0;
+done:
+	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
+	buf_free(gir);
+	return (rc);
+}
+
+static struct buf *
+ikev2_init_nonce(void)
+{
+	struct buf	*b;
+	uint8_t		*p;
+
+	if ((b = buf_new(IKEV2_NONCE_LEN)) == NULL)
+		return (NULL);
+	if ((p = buf_reserve(b, IKEV2_NONCE_LEN)) == NULL ||
+	    RAND_bytes(p, IKEV2_NONCE_LEN) != 1) {
+		buf_free(b);
+		return (NULL);
+	}
+	return (b);
+}
+
+static int
+ikev2_init_add_ke(struct ike_sa *sa, struct ikev2_writer *w)
+{
+	struct buf	*pub;
+	int		 rc = -1;
+
+	if ((pub = buf_new(512)) == NULL)
+		return (-1);
+	if (dh_public_get(sa->sa_dh, pub) == 0)
+		rc = ikev2_add_ke(w, dh_group(sa->sa_dh), pub->buf_data,
+		    pub->buf_len);
+	buf_free(pub);
+	return (rc);
+}
+
+/* Initiator: sends (or resends with a cookie) the IKE_SA_INIT request. */
+int
+ikev2_init_start(struct ike_sa *sa)
+{
+	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
+	struct ike_msg_out	 mo;
+	struct ikev2_writer	*w;
+
+	if (sa->sa_dh == NULL && (sa->sa_dh = dh_new(ike->ike_dh)) == NULL)
+		return (-1);
+	if (sa->sa_ni == NULL && (sa->sa_ni = ikev2_init_nonce()) == NULL)
+		return (-1);
+	if (proposal_ike_build(ike, NULL, 0, &sa->sa_offer) == -1)
+		return (-1);
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_IKE_SA_INIT, 0, 0) == -1)
+		return (-1);
+	w = ike_msg_w(&mo);
+	/* §2.6: the cookie notify comes first */
+	if ((sa->sa_cookie != NULL && ikev2_add_notify(w, 0, NULL, 0,
+	    IKEV2_N_COOKIE, sa->sa_cookie->buf_data,
+	    sa->sa_cookie->buf_len) == -1) ||
+	    ikev2_add_sa(w, &sa->sa_offer) == -1 ||
+	    ikev2_init_add_ke(sa, w) == -1 ||
+	    ikev2_add_nonce(w, sa->sa_ni->buf_data, sa->sa_ni->buf_len) == -1 ||
+	    ikev2_init_add_natd(sa, w) == -1) {
+		ike_msg_abort(&mo);
+		return (-1);
+	}
+	if (ike_msg_send(sa, &mo, IKE_REQ_INIT, NULL) == -1)
+		return (-1);
+	buf_free(sa->sa_msg1);
+	if ((sa->sa_msg1 = buf_dup(sa->sa_req)) == NULL)
+		return (-1);
+	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
+	return (0);
+}
+
+/* A stateless error answer to an IKE_SA_INIT request (§1.2, §2.6). */
+static void
+ikev2_init_notify_reply(struct ike_ctx *ctx, const struct ikev2_msg *m,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    uint16_t type, const uint8_t *data, size_t len)
+{
+	struct ike_sa		*tmp;
+	struct ike_msg_out	 mo;
+
+	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
+		return;
+	memcpy(tmp->sa_spi_i, m->m_hdr.h_spi_i, 8);
+	if (ike_msg_begin(tmp, &mo, IKEV2_EXCH_IKE_SA_INIT, 1, 0) == 0) {
+		if (ikev2_add_notify(&mo.mo_w, 0, NULL, 0, type, data,
+		    len) == 0) {
+			ikev2_hdr_set_length(mo.mo_buf);
+			log_debug("generating IKE_SA_INIT response 0 [ N(%s) ]",
+			    ikev2_notify_name(type));
+			ike_net_send(ctx, mo.mo_buf, local, remote, NULL);
+		}
+		ike_msg_abort(&mo);
+	}
+	free(tmp);
+}
+
+/* Responder: which candidate tunnel's IKE policy accepts the offer. */
+static struct ike_tunnel *
+ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    struct proposal_choice *pc)
+{
+	struct ike_tunnel	*cand[IKEV2_MAX_CANDIDATES];
+	struct ikev2_sa		*ours;
+	char			 rx[256], cf[256], addr[INET_ADDRSTRLEN];
+	int			 i, n;
+
+	n = ike_tunnel_candidates(ctx, local, remote, cand,
+	    IKEV2_MAX_CANDIDATES);
+	for (i = 0; i < n; i++)
+		if (proposal_ike_select(&cand[i]->t_cfg->tn_ike, &m->m_sa,
+		    pc) == 0)
+			return (cand[i]);
+	inet_ntop(AF_INET, &remote->sin_addr, addr, sizeof(addr));
+	if (n == 0) {
+		log_info("IKE_SA_INIT from %s: no tunnel with this peer", addr);
+		return (NULL);
+	}
+	proposal_describe(&m->m_sa, rx, sizeof(rx));
+	if ((ours = calloc(1, sizeof(*ours))) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		if (proposal_ike_build(&cand[i]->t_cfg->tn_ike, NULL, 0,
+		    ours) == -1)
+			continue;
+		proposal_describe(ours, cf, sizeof(cf));
+		log_tinfo(ike_tunnel_name(cand[i]), "no acceptable IKE "
+		    "proposal from %s: received %s; configured %s", addr, rx,
+		    cf);
+		ike_tunnel_error(cand[i], "IKE proposal mismatch: peer %.50s, "
+		    "ours %.50s", rx, cf);
+	}
+	free(ours);
+	return (NULL);
+}
+
+static int
+ikev2_init_answer(struct ike_sa *sa, struct ike_tunnel *t, uint32_t msgid)
+{
+	struct ike_msg_out	 mo;
+	struct ikev2_sa		*ans;
+	int			 rc = -1;
+
+	if ((ans = calloc(1, sizeof(*ans))) == NULL)
+		return (-1);
+	if (proposal_ike_build(&t->t_cfg->tn_ike, NULL, 0, ans) == -1 ||
+	    ike_msg_begin(sa, &mo, IKEV2_EXCH_IKE_SA_INIT, 1, msgid) == -1)
+		goto done;
+	ans->sa_prop[0].prop_num = sa->sa_prop.pc_num;
+	if (ikev2_add_sa(&mo.mo_w, ans) == -1 ||
+	    ikev2_init_add_ke(sa, &mo.mo_w) == -1 ||
+	    ikev2_add_nonce(&mo.mo_w, sa->sa_nr->buf_data,
+	    sa->sa_nr->buf_len) == -1 ||
+	    ikev2_init_add_natd(sa, &mo.mo_w) == -1) {
+		ike_msg_abort(&mo);
+		goto done;
+	}
+	if (ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL) == -1)
+		goto done;
+	rc = (sa->sa_msg2 = buf_dup(sa->sa_resp)) == NULL ? -1 : 0;
+done:
+	free(ans);
+	return (rc);
+}
+
+static int
+ikev2_init_nonce_ok(const struct ikev2_msg *m)
+{
+	return (m->m_nonce_len >= IKEV2_NONCE_MIN &&
+	    m->m_nonce_len <= IKEV2_NONCE_MAX);
+}
+
+/* Responder: a new IKE_SA_INIT request (no IKE SA yet). */
+void
+ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+    struct ikev2_msg *m, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct proposal_choice	 pc;
+	struct ike_tunnel	*t;
+	struct ike_sa		*sa;
+	uint8_t			 grp[2];
+
+	ike_msg_log(NULL, "parsed", m);
+	if (ikev2_rules_check(m) == -1 || !ikev2_init_nonce_ok(m)) {
+		ctx->ctx_counters.ic_malformed++;
+		return;
+	}
+	if ((t = ikev2_init_select(ctx, m, local, remote, &pc)) == NULL) {
+		ikev2_init_notify_reply(ctx, m, local, remote,
+		    IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	/* §1.3: the KE must be of the chosen group, tell which one we want */
+	if (m->m_ke_group != pc.pc_dh) {
+		log_tinfo(ike_tunnel_name(t), "peer sent KE of group %s, we "
+		    "want %s: INVALID_KE_PAYLOAD", crypto_dh_name(m->m_ke_group),
+		    crypto_dh_name(pc.pc_dh));
+		grp[0] = pc.pc_dh >> 8;
+		grp[1] = pc.pc_dh & 0xff;
+		ikev2_init_notify_reply(ctx, m, local, remote,
+		    IKEV2_N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
+		return;
+	}
+	if ((sa = ike_sa_new(ctx, NULL, 0, local, remote)) == NULL)
+		return;
+	memcpy(sa->sa_spi_i, m->m_hdr.h_spi_i, 8);
+	sa->sa_prop = pc;
+	sa->sa_msgid_peer = 1;
+	if ((sa->sa_dh = dh_new(pc.pc_dh)) == NULL ||
+	    (sa->sa_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
+	    (sa->sa_nr = ikev2_init_nonce()) == NULL ||
+	    (sa->sa_msg1 = buf_new_data(pkt, len)) == NULL ||
+	    ikev2_init_keys(sa, m->m_ke_data, m->m_ke_len) == -1)
+		goto fail;
+	ikev2_init_natd_check(sa, m);
+	if (ikev2_init_answer(sa, t, m->m_hdr.h_msgid) == -1)
+		goto fail;
+	ike_sa_set_state(sa, IKE_SA_INIT_DONE);
+	ike_sa_halfopen_timer(sa);
+	return;
+fail:
+	ctx->ctx_counters.ic_dropped++;
+	ike_sa_destroy(sa);
+}
+
+/* Initiator: COOKIE, INVALID_KE_PAYLOAD or an error instead of SA/KE. */
+static int
+ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
+{
+	struct ike_tunnel		*t = sa->sa_tunnel;
+	const struct ikev2_notify	*n;
+	char				 ours[256];
+	int				 i, grp;
+
+	if ((n = ikev2_msg_notify(m, IKEV2_N_COOKIE)) != NULL) {
+		if (n->n_len < 1 || n->n_len > IKEV2_COOKIE_MAX ||
+		    ++sa->sa_cookie_tries > IKEV2_COOKIE_TRIES)
+			return (-1);
+		buf_free(sa->sa_cookie);
+		sa->sa_cookie = buf_new_data(n->n_data, n->n_len);
+		log_tdebug(ike_sa_name(sa), "peer demands a cookie");
+		if (sa->sa_cookie == NULL || ikev2_init_start(sa) == -1)
+			return (-1);
+		return (1);
+	}
+	if ((n = ikev2_msg_notify(m, IKEV2_N_INVALID_KE_PAYLOAD)) != NULL) {
+		grp = n->n_len == 2 ? (n->n_data[0] << 8 | n->n_data[1]) : 0;
+		/* we offer one group only: the peer cannot want another */
+		ike_sa_destroy(sa);
+		ike_tunnel_failed(t, 1, "peer wants DH group %s, configured %s",
+		    crypto_dh_name(grp), crypto_dh_name(t->t_cfg->tn_ike.ike_dh));
+		return (1);
+	}
+	for (i = 0; i < m->m_nnotify; i++) {
+		if (m->m_notify[i].n_type > IKEV2_N_ERROR_MAX)
+			continue;
+		proposal_describe(&sa->sa_offer, ours, sizeof(ours));
+		ike_sa_destroy(sa);
+		ike_tunnel_failed(t, 1, "peer answered IKE_SA_INIT with %s "
+		    "(we proposed %.100s)",
+		    ikev2_notify_name(m->m_notify[i].n_type), ours);
+		return (1);
+	}
+	return (0);
+}
+
+/* Initiator: the IKE_SA_INIT response. */
+void
+ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+    struct ikev2_msg *m)
+{
+	static const uint8_t	 zero[8];
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	const char		*why = "invalid IKE_SA_INIT response";
+	int			 rc;
+
+	if ((rc = ikev2_init_notified(sa, m)) != 0) {
+		if (rc == -1) {
+			ike_sa_destroy(sa);
+			ike_tunnel_failed(t, 1, "bad COOKIE exchange");
+		}
+		return;
+	}
+	if (m->m_count[IKEV2_PLD_SA] != 1 || m->m_count[IKEV2_PLD_KE] != 1 ||
+	    !ikev2_init_nonce_ok(m) || memcmp(m->m_hdr.h_spi_r, zero, 8) == 0)
+		goto fail;
+	if (proposal_check_answer(&sa->sa_offer, &m->m_sa, &sa->sa_prop) == -1) {
+		why = "the peer's IKE proposal answer is not one we offered";
+		goto fail;
+	}
+	if (m->m_ke_group != dh_group(sa->sa_dh) ||
+	    sa->sa_prop.pc_dh != m->m_ke_group)
+		goto fail;
+	memcpy(sa->sa_spi_r, m->m_hdr.h_spi_r, 8);
+	if ((sa->sa_nr = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
+	    (sa->sa_msg2 = buf_new_data(pkt, len)) == NULL ||
+	    ikev2_init_keys(sa, m->m_ke_data, m->m_ke_len) == -1)
+		goto fail;
+	ikev2_init_natd_check(sa, m);
+	/* Float to 4500 as strongSwan does once both sent NAT-D (§2.23) */
+	if (ikev2_msg_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP) != NULL) {
+		sa->sa_local.sin_port = htons(IKE_NATT_PORT);
+		sa->sa_remote.sin_port = htons(IKE_NATT_PORT);
+	}
+	if (ikev2_auth_start(sa) == -1) {
+		why = "cannot build IKE_AUTH";
+		goto fail;
+	}
+	return;
+fail:
+	ike_sa_destroy(sa);
+	ike_tunnel_failed(t, 1, "%s", why);
+}

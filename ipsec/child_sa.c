@@ -1,0 +1,408 @@
+/*
+ * child_sa.c - CHILD SA lifecycle: SPI, KEYMAT, kernel SAs and policies.
+ */
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "common/log.h"
+#include "ipsec/child_sa.h"
+
+static const char *const child_sa_state_names[] = {
+	[CHILD_SA_NEW] = "NEW",
+	[CHILD_SA_INSTALLED] = "INSTALLED",
+	[CHILD_SA_REKEYED] = "REKEYED",
+	[CHILD_SA_DELETING] = "DELETING",
+	[CHILD_SA_DEAD] = "DEAD",
+};
+
+const char *
+child_sa_state_name(enum child_sa_state s)
+{
+	if ((unsigned)s >= sizeof(child_sa_state_names) /
+	    sizeof(child_sa_state_names[0]))
+		return ("?");
+	return (child_sa_state_names[s]);
+}
+
+void
+child_sa_set_state(struct child_sa *cs, enum child_sa_state s)
+{
+	if (cs->cs_state == s)
+		return;
+	log_tdebug(cs->cs_name, "CHILD SA %08x/%08x %s -> %s",
+	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out),
+	    child_sa_state_name(cs->cs_state), child_sa_state_name(s));
+	cs->cs_state = s;
+}
+
+struct child_sa *
+child_sa_new(const char *name, uint8_t proto, struct in_addr local,
+    struct in_addr remote)
+{
+	struct child_sa	*cs;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return (NULL);
+	snprintf(cs->cs_name, sizeof(cs->cs_name), "%s", name);
+	cs->cs_proto = proto;
+	cs->cs_reqid = kernel_reqid_new();
+	cs->cs_local = local;
+	cs->cs_remote = remote;
+	cs->cs_pair = -1;
+	return (cs);
+}
+
+void
+child_sa_free(struct child_sa *cs)
+{
+	if (cs == NULL)
+		return;
+	dh_free(cs->cs_kedh);
+	buf_free(cs->cs_nonce);
+	OPENSSL_cleanse(cs, sizeof(*cs));
+	free(cs);
+}
+
+int
+child_sa_spi_alloc(struct child_sa *cs, struct kernel_ops *ko)
+{
+	if (ko->ko_spi_alloc(ko->ko_arg, cs->cs_proto, cs->cs_remote,
+	    cs->cs_local, cs->cs_reqid, &cs->cs_spi_in) == -1) {
+		log_terr(cs->cs_name, "cannot allocate an inbound SPI");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * RFC 7296 §2.17: "All keys for SAs carrying data from the initiator to
+ * the responder are taken before SAs going from the responder to the
+ * initiator"; for each, the encryption key first, then the integrity key.
+ */
+int
+child_sa_keys_derive(struct child_sa *cs, int prf, const uint8_t *sk_d,
+    size_t dlen, const struct buf *gir, const struct buf *ni,
+    const struct buf *nr, int initiator)
+{
+	uint8_t		 keymat[4 * CRYPTO_MAX_KEY];
+	size_t		 elen = 0, alen, total;
+	uint8_t		*i2r_e, *i2r_a, *r2i_e, *r2i_a;
+	int		 rc = -1;
+
+	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
+	    cs->cs_choice.pc_encr, cs->cs_choice.pc_encr_bits)) == 0)
+		goto done;
+	if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
+		goto done;
+	total = 2 * (elen + alen);
+	/* KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) */
+	if (ikev2_child_keymat(prf, sk_d, dlen,
+	    gir ? gir->buf_data : NULL, gir ? gir->buf_len : 0,
+	    ni->buf_data, ni->buf_len, nr->buf_data, nr->buf_len,
+	    keymat, total) == -1)
+		goto done;
+	i2r_e = keymat;
+	i2r_a = i2r_e + elen;
+	r2i_e = i2r_a + alen;
+	r2i_a = r2i_e + elen;
+	memcpy(cs->cs_ekey_out, initiator ? i2r_e : r2i_e, elen);
+	memcpy(cs->cs_akey_out, initiator ? i2r_a : r2i_a, alen);
+	memcpy(cs->cs_ekey_in, initiator ? r2i_e : i2r_e, elen);
+	memcpy(cs->cs_akey_in, initiator ? r2i_a : i2r_a, alen);
+	cs->cs_ekey_len = elen;
+	cs->cs_akey_len = alen;
+	rc = 0;
+done:
+	OPENSSL_cleanse(keymat, sizeof(keymat));
+	if (rc == -1)
+		log_terr(cs->cs_name, "CHILD SA key derivation failed");
+	return (rc);
+}
+
+static void
+child_sa_kernel_sa(const struct child_sa *cs, int inbound,
+    struct kernel_sa *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->ks_proto = cs->cs_proto;
+	ks->ks_spi = inbound ? cs->cs_spi_in : cs->cs_spi_out;
+	ks->ks_src = inbound ? cs->cs_remote : cs->cs_local;
+	ks->ks_dst = inbound ? cs->cs_local : cs->cs_remote;
+	ks->ks_reqid = cs->cs_reqid;
+	ks->ks_encr = cs->cs_choice.pc_encr;
+	ks->ks_encr_bits = cs->cs_choice.pc_encr_bits;
+	ks->ks_ekey = inbound ? cs->cs_ekey_in : cs->cs_ekey_out;
+	ks->ks_ekey_len = cs->cs_ekey_len;
+	ks->ks_integ = cs->cs_choice.pc_integ;
+	ks->ks_akey = inbound ? cs->cs_akey_in : cs->cs_akey_out;
+	ks->ks_akey_len = cs->cs_akey_len;
+	ks->ks_lifetime = cs->cs_lifetime;
+	ks->ks_encap_sport = inbound ? cs->cs_encap_dport : cs->cs_encap_sport;
+	ks->ks_encap_dport = inbound ? cs->cs_encap_sport : cs->cs_encap_dport;
+	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA */
+	ks->ks_update = inbound;
+}
+
+/* Policy dir for local prefix l, remote prefix r (RFC 4301 §4.4.1). */
+static void
+child_sa_kernel_policy(const struct child_sa *cs, int dir,
+    const struct cfg_prefix *l, const struct cfg_prefix *r,
+    struct kernel_policy *kp)
+{
+	int	out = dir == KDIR_OUT;
+
+	memset(kp, 0, sizeof(*kp));
+	kp->kp_dir = dir;
+	kp->kp_src = out ? l->pf_addr : r->pf_addr;
+	kp->kp_src_plen = out ? l->pf_plen : r->pf_plen;
+	kp->kp_dst = out ? r->pf_addr : l->pf_addr;
+	kp->kp_dst_plen = out ? r->pf_plen : l->pf_plen;
+	kp->kp_tun_src = out ? cs->cs_local : cs->cs_remote;
+	kp->kp_tun_dst = out ? cs->cs_remote : cs->cs_local;
+	kp->kp_proto = cs->cs_proto;
+	kp->kp_reqid = cs->cs_reqid;
+}
+
+/* Field by field: struct cfg_prefix has padding. */
+static int
+child_sa_prefix_eq(const struct cfg_prefix *a, const struct cfg_prefix *b)
+{
+	return (a->pf_addr.s_addr == b->pf_addr.s_addr &&
+	    a->pf_plen == b->pf_plen);
+}
+
+/* The sibling in others (policies installed) covering (l, r), or NULL. */
+static const struct child_sa *
+child_sa_sibling(const struct child_sa *cs, struct child_sa_list *others,
+    const struct cfg_prefix *l, const struct cfg_prefix *r)
+{
+	const struct child_sa	*o;
+	int			 i, j;
+
+	if (others == NULL)
+		return (NULL);
+	TAILQ_FOREACH(o, others, cs_entry) {
+		if (o == cs || !o->cs_policies)
+			continue;
+		for (i = 0; i < o->cs_nlts; i++)
+			for (j = 0; j < o->cs_nrts; j++)
+				if (child_sa_prefix_eq(&o->cs_lts[i], l) &&
+				    child_sa_prefix_eq(&o->cs_rts[j], r))
+					return (o);
+	}
+	return (NULL);
+}
+
+/*
+ * Adds a policy, replacing one with the same selector and direction (a
+ * rekeyed or duplicate CHILD SA of the same tunnel): NEWPOLICY fails on
+ * an existing one, so delete it and add again.
+ */
+static int
+child_sa_policy_put(struct kernel_ops *ko, const struct kernel_policy *kp)
+{
+	if (ko->ko_policy_add(ko->ko_arg, kp) == 0)
+		return (0);
+	ko->ko_policy_del(ko->ko_arg, kp);
+	return (ko->ko_policy_add(ko->ko_arg, kp));
+}
+
+/* Adds the policies of every pair; a rekeyed SA's successor (same
+ * reqid) finds them in place. */
+static int
+child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
+    struct child_sa_list *others)
+{
+	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
+	const struct child_sa	*o;
+	struct kernel_policy	 kp;
+	int			 i, j, d;
+
+	for (i = 0; i < cs->cs_nlts; i++)
+		for (j = 0; j < cs->cs_nrts; j++) {
+			o = child_sa_sibling(cs, others, &cs->cs_lts[i],
+			    &cs->cs_rts[j]);
+			if (o != NULL && o->cs_reqid == cs->cs_reqid)
+				continue;
+			for (d = 0; d < 3; d++) {
+				child_sa_kernel_policy(cs, dirs[d],
+				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
+				if (child_sa_policy_put(ko, &kp) == -1)
+					return (-1);
+			}
+		}
+	return (0);
+}
+
+int
+child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
+    struct child_sa_list *others)
+{
+	struct kernel_sa	 ks;
+
+	child_sa_kernel_sa(cs, 1, &ks);
+	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1)
+		goto fail;
+	cs->cs_sa_in = 1;
+	child_sa_kernel_sa(cs, 0, &ks);
+	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1)
+		goto fail;
+	cs->cs_sa_out = 1;
+	cs->cs_policies = 1;
+	if (child_sa_policies(cs, ko, others) == -1)
+		goto fail;
+	cs->cs_installed_at = time(NULL);
+	child_sa_set_state(cs, CHILD_SA_INSTALLED);
+	return (0);
+fail:
+	log_terr(cs->cs_name, "cannot install the CHILD SA in the kernel");
+	child_sa_uninstall(cs, ko, NULL);
+	return (-1);
+}
+
+void
+child_sa_policies_refresh(struct child_sa *cs, struct kernel_ops *ko)
+{
+	if (cs->cs_policies)
+		child_sa_policies(cs, ko, NULL);
+}
+
+static void
+child_sa_policies_remove(struct child_sa *cs, struct kernel_ops *ko,
+    struct child_sa_list *others)
+{
+	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
+	const struct child_sa	*o;
+	struct kernel_policy	 kp;
+	int			 i, j, d;
+
+	for (i = 0; i < cs->cs_nlts; i++)
+		for (j = 0; j < cs->cs_nrts; j++) {
+			o = child_sa_sibling(cs, others, &cs->cs_lts[i],
+			    &cs->cs_rts[j]);
+			/* rekeyed: the successor uses the same policies */
+			if (o != NULL && o->cs_reqid == cs->cs_reqid)
+				continue;
+			for (d = 0; d < 3; d++) {
+				child_sa_kernel_policy(o ? o : cs, dirs[d],
+				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
+				/* a sibling keeps the selector: re-point it */
+				if (o != NULL)
+					child_sa_policy_put(ko, &kp);
+				else
+					ko->ko_policy_del(ko->ko_arg, &kp);
+			}
+		}
+}
+
+void
+child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
+    struct child_sa_list *others)
+{
+	if (cs->cs_policies)
+		child_sa_policies_remove(cs, ko, others);
+	cs->cs_policies = 0;
+	if (cs->cs_sa_out)
+		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
+		    cs->cs_remote);
+	cs->cs_sa_out = 0;
+	/* also removes a larval SA left by ALLOCSPI */
+	if (cs->cs_sa_in || cs->cs_spi_in != 0)
+		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
+		    cs->cs_local);
+	cs->cs_sa_in = 0;
+	if (cs->cs_state != CHILD_SA_NEW)
+		child_sa_set_state(cs, CHILD_SA_DEAD);
+}
+
+void
+child_sa_algs(const struct child_sa *cs, char *out, size_t len)
+{
+	const struct proposal_choice *pc = &cs->cs_choice;
+
+	if (pc->pc_encr != 0)
+		snprintf(out, len, "%s/%s%s%s",
+		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
+		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "",
+		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+	else
+		snprintf(out, len, "%s%s%s", crypto_integ_name(pc->pc_integ),
+		    cs->cs_dh ? "/" : "",
+		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+}
+
+static const char *
+child_sa_ws_encr(int encr)
+{
+	switch (encr) {
+	case ENCR_AES_CBC:
+		return ("AES-CBC [RFC3602]");
+	case ENCR_3DES:
+		return ("TripleDes-CBC [RFC2451]");
+	default:
+		return ("NULL");
+	}
+}
+
+static const char *
+child_sa_ws_integ(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:
+		return ("HMAC-MD5-96 [RFC2403]");
+	case AUTH_HMAC_SHA1_96:
+		return ("HMAC-SHA-1-96 [RFC2404]");
+	case AUTH_HMAC_SHA2_256_128:
+		return ("HMAC-SHA-256-128 [RFC4868]");
+	default:
+		return ("NULL");
+	}
+}
+
+static void
+child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
+{
+	char	 src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	char	 ek[2 * CRYPTO_MAX_KEY + 1], ak[2 * CRYPTO_MAX_KEY + 1];
+
+	inet_ntop(AF_INET, inbound ? &cs->cs_remote : &cs->cs_local, src,
+	    sizeof(src));
+	inet_ntop(AF_INET, inbound ? &cs->cs_local : &cs->cs_remote, dst,
+	    sizeof(dst));
+	hex_encode(inbound ? cs->cs_ekey_in : cs->cs_ekey_out,
+	    cs->cs_ekey_len, ek);
+	hex_encode(inbound ? cs->cs_akey_in : cs->cs_akey_out,
+	    cs->cs_akey_len, ak);
+	fprintf(f, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\","
+	    "\"%s\",\"0x%s\"\n", src, dst,
+	    ntohl(inbound ? cs->cs_spi_in : cs->cs_spi_out),
+	    child_sa_ws_encr(cs->cs_choice.pc_encr), ek,
+	    child_sa_ws_integ(cs->cs_choice.pc_integ), ak);
+	OPENSSL_cleanse(ek, sizeof(ek));
+	OPENSSL_cleanse(ak, sizeof(ak));
+}
+
+void
+child_sa_keylog(const struct child_sa *cs, const char *dir)
+{
+	char	 path[4200];
+	FILE	*f;
+
+	if (dir == NULL || dir[0] == '\0' || cs->cs_proto != IPPROTO_ESP)
+		return;
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	if ((f = fopen(path, "a")) == NULL) {
+		log_twarn(cs->cs_name, "cannot open %s", path);
+		return;
+	}
+	fchmod(fileno(f), 0600);
+	child_sa_keylog_line(f, cs, 1);
+	child_sa_keylog_line(f, cs, 0);
+	fclose(f);
+}

@@ -1,0 +1,109 @@
+/*
+ * child_sa.h - the CHILD SA lifecycle (RFC 7296 §1.3, §2.17): inbound SPI
+ * allocation, KEYMAT split, installation of the two SAs and of the
+ * policies for every (local prefix, remote prefix) pair, removal.  The
+ * exchanges (ike/) negotiate; this module talks to struct kernel_ops.
+ */
+#ifndef GW_CHILD_SA_H
+#define GW_CHILD_SA_H
+
+#include <sys/queue.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "ike/ikev2.h"
+#include "kernel/kernel.h"
+#include "policy/config.h"
+#include "policy/proposal.h"
+
+enum child_sa_state {
+	CHILD_SA_NEW = 0,	/* SPI allocated, negotiating */
+	CHILD_SA_INSTALLED,	/* SAs and policies in the kernel */
+	CHILD_SA_REKEYED,	/* replaced; waiting for its DELETE */
+	CHILD_SA_DELETING,	/* our DELETE sent */
+	CHILD_SA_DEAD		/* removed from the kernel */
+};
+
+struct child_sa {
+	TAILQ_ENTRY(child_sa) cs_entry;
+	enum child_sa_state cs_state;
+	char		 cs_name[CFG_NAME_MAX];	/* tunnel, for logs */
+	uint8_t		 cs_proto;		/* IPPROTO_ESP / _AH */
+	uint32_t	 cs_reqid;
+	uint32_t	 cs_spi_in;		/* ours, network order */
+	uint32_t	 cs_spi_out;		/* the peer's */
+	struct in_addr	 cs_local;		/* outer addresses */
+	struct in_addr	 cs_remote;
+	uint16_t	 cs_encap_sport;	/* ESP in UDP (NAT), 0 none */
+	uint16_t	 cs_encap_dport;
+	struct proposal_choice cs_choice;	/* negotiated algorithms */
+	int		 cs_dh;			/* PFS group used, 0 none */
+	struct cfg_prefix cs_lts[CFG_MAX_SEGMENTS];
+	int		 cs_nlts;
+	struct cfg_prefix cs_rts[CFG_MAX_SEGMENTS];
+	int		 cs_nrts;
+	int		 cs_pair;		/* initiator: segment pair, -1 */
+	uint32_t	 cs_lifetime;		/* hard, seconds */
+	time_t		 cs_installed_at;
+	/* KEYMAT split (§2.17): in = peer -> us, out = us -> peer */
+	uint8_t		 cs_ekey_in[CRYPTO_MAX_KEY];
+	uint8_t		 cs_akey_in[CRYPTO_MAX_KEY];
+	uint8_t		 cs_ekey_out[CRYPTO_MAX_KEY];
+	uint8_t		 cs_akey_out[CRYPTO_MAX_KEY];
+	size_t		 cs_ekey_len;
+	size_t		 cs_akey_len;
+	int		 cs_sa_in, cs_sa_out;	/* installed flags */
+	int		 cs_policies;
+	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
+	struct ikev2_sa	 cs_offer;
+	struct dh	*cs_kedh;
+	struct buf	*cs_nonce;
+	uint32_t	 cs_rekey_spi;		/* old child's SPI we rekey */
+	int		 cs_rekey_due;		/* initiator: rekey now */
+	int		 cs_delete_due;		/* initiator: send DELETE */
+	void		*cs_timer;		/* struct event *, owned */
+	void		*cs_owner;		/* the IKE SA (opaque) */
+};
+TAILQ_HEAD(child_sa_list, child_sa);
+
+const char	*child_sa_state_name(enum child_sa_state s);
+void		 child_sa_set_state(struct child_sa *cs, enum child_sa_state s);
+/* Returns an owned CHILD SA with a new reqid, or NULL. */
+struct child_sa	*child_sa_new(const char *name, uint8_t proto,
+		    struct in_addr local, struct in_addr remote);
+/* Frees (does not touch the kernel: child_sa_uninstall first). */
+void		 child_sa_free(struct child_sa *cs);
+/* XFRM_MSG_ALLOCSPI for the inbound SA (peer -> us).  0 or -1. */
+int		 child_sa_spi_alloc(struct child_sa *cs, struct kernel_ops *ko);
+/*
+ * KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) split per §2.17; initiator: we
+ * initiated the exchange that created this CHILD SA.  Needs cs_choice.
+ */
+int		 child_sa_keys_derive(struct child_sa *cs, int prf,
+		    const uint8_t *sk_d, size_t dlen, const struct buf *gir,
+		    const struct buf *ni, const struct buf *nr, int initiator);
+/*
+ * Installs SA in, SA out and, for every (local, remote) pair, policies
+ * out, in and fwd (unless a sibling in others with the same reqid, the
+ * SA it rekeys, has them).  0, or -1 after removing what was installed.
+ */
+int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
+		    struct child_sa_list *others);
+/*
+ * Removes the SAs; the policies too unless a sibling in others (may be
+ * NULL) still covers the same selectors: then they are re-pointed at the
+ * sibling's reqid.
+ */
+void		 child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
+		    struct child_sa_list *others);
+/* Re-adds the policies (after a sibling with the same selectors left). */
+void		 child_sa_policies_refresh(struct child_sa *cs,
+		    struct kernel_ops *ko);
+/* Wireshark esp_sa lines (cfg_keylog_dir), both directions. */
+void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
+/* "aes128/sha1/modp1024" */
+void		 child_sa_algs(const struct child_sa *cs, char *out, size_t len);
+
+#endif

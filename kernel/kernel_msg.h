@@ -1,0 +1,91 @@
+/*
+ * kernel_msg.h - private to kernel/: netlink channels (nl.c), pure message
+ * builders (xfrm_msg.c) and the route half of the real kernel (route.c).
+ * The builders only fill a caller's buffer, so tests check them without a
+ * kernel.  They return the message or NULL when the request is invalid or
+ * does not fit in buflen.
+ */
+#ifndef GW_KERNEL_MSG_H
+#define GW_KERNEL_MSG_H
+
+#include <sys/queue.h>
+
+#include <libmnl/libmnl.h>
+
+#include "kernel/kernel.h"
+
+#define KERNEL_MSG_SIZE		4096	/* one request */
+#define KERNEL_RECV_SIZE	32768	/* dump replies */
+
+#define KERNEL_RT_TABLE		220	/* where strongSwan users look */
+#define KERNEL_RT_RULE_PRIO	220
+#define KERNEL_RT_PROTO		0x67	/* our routes (> RTPROT_STATIC) */
+
+#define KERNEL_SPI_MIN		0xc0000000u
+#define KERNEL_SPI_MAX		0xcfffffffu
+#define KERNEL_REPLAY_WINDOW	32
+
+/* One netlink socket (NETLINK_XFRM or NETLINK_ROUTE). */
+struct kernel_nl {
+	struct mnl_socket	*kn_sock;
+	uint32_t		 kn_portid;
+	uint32_t		 kn_seq;
+	const char		*kn_name;	/* "xfrm", "route" for logs */
+	char			*kn_rbuf;	/* KERNEL_RECV_SIZE */
+};
+
+/* Opens the socket with NETLINK_EXT_ACK; logs and returns -1 on error. */
+int	kernel_nl_open(struct kernel_nl *kn, int bus, const char *name);
+void	kernel_nl_close(struct kernel_nl *kn);
+uint32_t kernel_nl_seq(struct kernel_nl *kn);
+/*
+ * Sends nlh (its seq from kernel_nl_seq()) and reads replies with matching
+ * seq/portid until the ACK, the error or NLMSG_DONE; cb (may be NULL) sees
+ * each data message.  On a kernel error sets errno and returns -1; the
+ * kernel's text is logged unless errno is in quiet (0-terminated, or NULL).
+ */
+int	kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
+	    mnl_cb_t cb, void *data, const int *quiet);
+
+/* --- xfrm_msg.c --- */
+const char	*xfrm_msg_encr_name(int encr);
+const char	*xfrm_msg_integ_name(int integ, unsigned int *trunc_bits,
+		    size_t *keylen);
+struct nlmsghdr	*xfrm_msg_spi_build(char *buf, size_t buflen, uint8_t proto,
+		    struct in_addr src, struct in_addr dst, uint32_t reqid,
+		    uint32_t seq);
+/* XFRM_MSG_NEWSA, or UPDSA when sa->ks_update.  Holds the keys. */
+struct nlmsghdr	*xfrm_msg_sa_build(char *buf, size_t buflen,
+		    const struct kernel_sa *sa, uint32_t seq);
+/* XFRM_MSG_DELSA or GETSA (type) by (dst, spi, proto). */
+struct nlmsghdr	*xfrm_msg_sa_id_build(char *buf, size_t buflen, uint16_t type,
+		    uint8_t proto, uint32_t spi, struct in_addr dst,
+		    uint32_t seq);
+/* XFRM_MSG_NEWPOLICY (with template) or DELPOLICY (type). */
+struct nlmsghdr	*xfrm_msg_policy_build(char *buf, size_t buflen,
+		    uint16_t type, const struct kernel_policy *p, uint32_t seq);
+/* XFRM_MSG_GETSA or GETPOLICY dump. */
+struct nlmsghdr	*xfrm_msg_dump_build(char *buf, size_t buflen, uint16_t type,
+		    uint32_t seq);
+uint32_t	 xfrm_msg_policy_prio(const struct kernel_policy *p);
+
+/* RTM_GETROUTE for one address (lookup) or a dump (dst.s_addr unused). */
+struct nlmsghdr	*route_msg_get_build(char *buf, size_t buflen,
+		    struct in_addr dst, int dump, uint32_t seq);
+/* RTM_NEWROUTE/DELROUTE net/plen in KERNEL_RT_TABLE. */
+struct nlmsghdr	*route_msg_build(char *buf, size_t buflen, uint16_t type,
+		    struct in_addr net, uint8_t plen, struct in_addr gw,
+		    uint32_t oif, struct in_addr src, uint32_t seq);
+/* RTM_NEWRULE/DELRULE: lookup KERNEL_RT_TABLE at KERNEL_RT_RULE_PRIO. */
+struct nlmsghdr	*route_msg_rule_build(char *buf, size_t buflen,
+		    uint16_t type, uint32_t seq);
+
+/* --- route.c: on the NETLINK_ROUTE channel; *added: we made the rule --- */
+int	route_rule_add(struct kernel_nl *rt, int *added);
+int	route_rule_del(struct kernel_nl *rt);
+int	route_stale_flush(struct kernel_nl *rt);
+int	route_add(struct kernel_nl *rt, struct in_addr net, uint8_t plen,
+	    struct in_addr peer, struct in_addr src);
+int	route_del(struct kernel_nl *rt, struct in_addr net, uint8_t plen);
+
+#endif

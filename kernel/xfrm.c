@@ -1,0 +1,686 @@
+/*
+ * xfrm.c - the real kernel behind struct kernel_ops: IPsec SAs and
+ * policies over NETLINK_XFRM, routes over NETLINK_ROUTE (route.c).
+ * Everything installed is remembered so kernel_xfrm_close() can take it
+ * down again; a previous instance's leftovers are recognised by reqid.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <linux/xfrm.h>
+
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "kernel/kernel_msg.h"
+
+#ifndef IP_XFRM_POLICY
+#define IP_XFRM_POLICY	17
+#endif
+
+enum kernel_entry_type {
+	KE_SA,
+	KE_POLICY,
+	KE_ROUTE
+};
+
+struct kernel_entry {
+	TAILQ_ENTRY(kernel_entry) ke_entry;
+	enum kernel_entry_type	 ke_type;
+	uint8_t			 ke_proto;	/* KE_SA */
+	uint32_t		 ke_spi;
+	struct in_addr		 ke_dst;
+	struct kernel_policy	 ke_pol;	/* KE_POLICY */
+	struct in_addr		 ke_net;	/* KE_ROUTE */
+	uint8_t			 ke_plen;
+};
+
+TAILQ_HEAD(kernel_entries, kernel_entry);
+
+struct kernel_xfrm {
+	struct kernel_nl	 kx_xfrm;
+	struct kernel_nl	 kx_route;
+	struct kernel_entries	 kx_entries;
+	int			 kx_rule_added;
+};
+
+/* An SA or policy found in a dump that belongs to an earlier gatewayd. */
+struct xfrm_stale {
+	struct kernel_policy	*xs_pol;
+	struct kernel_sa	*xs_sa;
+	size_t			 xs_n;
+	size_t			 xs_cap;
+};
+
+static const int xfrm_quiet_gone[] = { ESRCH, ENOENT, 0 };
+
+static int
+xfrm_reqid_ours(uint32_t reqid)
+{
+	return ((reqid & KERNEL_REQID_MASK) == KERNEL_REQID_BASE);
+}
+
+static const char *
+xfrm_proto_name(uint8_t proto)
+{
+	return (proto == IPPROTO_AH ? "ah" : "esp");
+}
+
+/* --- the record of what we installed --- */
+
+static int
+xfrm_entry_match(const struct kernel_entry *a, const struct kernel_entry *b)
+{
+	if (a->ke_type != b->ke_type)
+		return (0);
+	switch (a->ke_type) {
+	case KE_SA:
+		return (a->ke_proto == b->ke_proto && a->ke_spi == b->ke_spi &&
+		    a->ke_dst.s_addr == b->ke_dst.s_addr);
+	case KE_POLICY:
+		return (a->ke_pol.kp_dir == b->ke_pol.kp_dir &&
+		    a->ke_pol.kp_src.s_addr == b->ke_pol.kp_src.s_addr &&
+		    a->ke_pol.kp_src_plen == b->ke_pol.kp_src_plen &&
+		    a->ke_pol.kp_dst.s_addr == b->ke_pol.kp_dst.s_addr &&
+		    a->ke_pol.kp_dst_plen == b->ke_pol.kp_dst_plen);
+	case KE_ROUTE:
+		return (a->ke_net.s_addr == b->ke_net.s_addr &&
+		    a->ke_plen == b->ke_plen);
+	}
+	return (0);
+}
+
+static struct kernel_entry *
+xfrm_entry_find(struct kernel_xfrm *kx, const struct kernel_entry *key)
+{
+	struct kernel_entry	*ke;
+
+	TAILQ_FOREACH(ke, &kx->kx_entries, ke_entry)
+		if (xfrm_entry_match(ke, key))
+			return (ke);
+	return (NULL);
+}
+
+static void
+xfrm_entry_record(struct kernel_xfrm *kx, const struct kernel_entry *key)
+{
+	struct kernel_entry	*ke;
+
+	if ((ke = xfrm_entry_find(kx, key)) == NULL) {
+		if ((ke = calloc(1, sizeof(*ke))) == NULL) {
+			log_warn("kernel: out of memory: cannot remove at "
+			    "exit");
+			return;
+		}
+		TAILQ_INSERT_TAIL(&kx->kx_entries, ke, ke_entry);
+	}
+	ke->ke_type = key->ke_type;
+	ke->ke_proto = key->ke_proto;
+	ke->ke_spi = key->ke_spi;
+	ke->ke_dst = key->ke_dst;
+	ke->ke_pol = key->ke_pol;
+	ke->ke_net = key->ke_net;
+	ke->ke_plen = key->ke_plen;
+}
+
+static void
+xfrm_entry_forget(struct kernel_xfrm *kx, const struct kernel_entry *key)
+{
+	struct kernel_entry	*ke;
+
+	if ((ke = xfrm_entry_find(kx, key)) == NULL)
+		return;
+	TAILQ_REMOVE(&kx->kx_entries, ke, ke_entry);
+	free(ke);
+}
+
+/* --- SAs --- */
+
+static int
+xfrm_sa_reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct xfrm_usersa_info	*out = data;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
+		return (MNL_CB_OK);
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*out))) {
+		log_debug("kernel: short SA reply (%u)", nlh->nlmsg_len);
+		return (MNL_CB_OK);
+	}
+	memcpy(out, mnl_nlmsg_get_payload(nlh), sizeof(*out));
+	out->family = AF_INET + 1;	/* mark: filled in */
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_spi_alloc(void *arg, uint8_t proto, struct in_addr src,
+    struct in_addr dst, uint32_t reqid, uint32_t *spi)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+	struct xfrm_usersa_info	 si;
+	struct kernel_entry	 key;
+	uint32_t		 h;
+
+	memset(&si, 0, sizeof(si));
+	if ((nlh = xfrm_msg_spi_build(buf, sizeof(buf), proto, src, dst,
+	    reqid, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_sa_reply_cb, &si,
+	    NULL) == -1)
+		return (-1);
+	h = ntohl(si.id.spi);
+	if (si.family != AF_INET + 1 || h < KERNEL_SPI_MIN ||
+	    h > KERNEL_SPI_MAX) {
+		log_err("kernel: ALLOCSPI: no usable SPI in reply");
+		return (-1);
+	}
+	*spi = si.id.spi;
+	/* The larval SA: removed at close if never completed. */
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_SA;
+	key.ke_proto = proto;
+	key.ke_spi = si.id.spi;
+	key.ke_dst = dst;
+	xfrm_entry_record(kx, &key);
+	log_debug("kernel: allocated %s SPI 0x%08x reqid %u",
+	    xfrm_proto_name(proto), h, reqid);
+	return (0);
+}
+
+static int
+xfrm_sa_add(void *arg, const struct kernel_sa *sa)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	char			 s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	struct nlmsghdr		*nlh;
+	struct kernel_entry	 key;
+	int			 ret = -1;
+
+	inet_ntop(AF_INET, &sa->ks_src, s, sizeof(s));
+	inet_ntop(AF_INET, &sa->ks_dst, d, sizeof(d));
+	if ((nlh = xfrm_msg_sa_build(buf, sizeof(buf), sa,
+	    kernel_nl_seq(&kx->kx_xfrm))) == NULL) {
+		log_err("kernel: cannot build %s SA %s->%s (algorithms %d/%d "
+		    "bits %d)", xfrm_proto_name(sa->ks_proto), s, d,
+		    sa->ks_encr, sa->ks_integ, sa->ks_encr_bits);
+		goto done;
+	}
+	if (kernel_nl_talk(&kx->kx_xfrm, nlh, NULL, NULL, NULL) == -1)
+		goto done;
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_SA;
+	key.ke_proto = sa->ks_proto;
+	key.ke_spi = sa->ks_spi;
+	key.ke_dst = sa->ks_dst;
+	xfrm_entry_record(kx, &key);
+	log_debug("kernel: %s SA %s->%s SPI 0x%08x reqid %u installed",
+	    xfrm_proto_name(sa->ks_proto), s, d, ntohl(sa->ks_spi),
+	    sa->ks_reqid);
+	ret = 0;
+ done:
+	/* The request carried the keys. */
+	explicit_bzero(buf, sizeof(buf));
+	return (ret);
+}
+
+static int
+xfrm_sa_del(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+	struct kernel_entry	 key;
+
+	if ((nlh = xfrm_msg_sa_id_build(buf, sizeof(buf), XFRM_MSG_DELSA,
+	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL)
+		return (-1);
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_SA;
+	key.ke_proto = proto;
+	key.ke_spi = spi;
+	key.ke_dst = dst;
+	xfrm_entry_forget(kx, &key);
+	if (kernel_nl_talk(&kx->kx_xfrm, nlh, NULL, NULL,
+	    xfrm_quiet_gone) == -1) {
+		if (errno != ESRCH && errno != ENOENT)
+			return (-1);
+		/* Expired by its hard lifetime already: nothing to do. */
+		log_debug("kernel: SA 0x%08x already gone", ntohl(spi));
+	}
+	return (0);
+}
+
+static int
+xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
+    struct kernel_sa_stats *st)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+	struct xfrm_usersa_info	 si;
+
+	memset(&si, 0, sizeof(si));
+	if ((nlh = xfrm_msg_sa_id_build(buf, sizeof(buf), XFRM_MSG_GETSA,
+	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_sa_reply_cb, &si,
+	    NULL) == -1)
+		return (-1);
+	if (si.family != AF_INET + 1) {
+		log_err("kernel: GETSA 0x%08x: no SA in reply", ntohl(spi));
+		return (-1);
+	}
+	st->st_bytes = si.curlft.bytes;
+	st->st_packets = si.curlft.packets;
+	return (0);
+}
+
+/* --- policies --- */
+
+static int
+xfrm_policy_add(void *arg, const struct kernel_policy *p)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	char			 s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	struct nlmsghdr		*nlh;
+	struct kernel_entry	 key;
+
+	inet_ntop(AF_INET, &p->kp_src, s, sizeof(s));
+	inet_ntop(AF_INET, &p->kp_dst, d, sizeof(d));
+	if ((nlh = xfrm_msg_policy_build(buf, sizeof(buf), XFRM_MSG_NEWPOLICY,
+	    p, kernel_nl_seq(&kx->kx_xfrm))) == NULL) {
+		log_err("kernel: bad policy %s/%u -> %s/%u dir %d", s,
+		    p->kp_src_plen, d, p->kp_dst_plen, p->kp_dir);
+		return (-1);
+	}
+	if (kernel_nl_talk(&kx->kx_xfrm, nlh, NULL, NULL, NULL) == -1)
+		return (-1);
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_POLICY;
+	key.ke_pol = *p;
+	xfrm_entry_record(kx, &key);
+	log_debug("kernel: policy %s/%u -> %s/%u dir %d reqid %u", s,
+	    p->kp_src_plen, d, p->kp_dst_plen, p->kp_dir, p->kp_reqid);
+	return (0);
+}
+
+static int
+xfrm_policy_del(void *arg, const struct kernel_policy *p)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+	struct kernel_entry	 key;
+
+	if ((nlh = xfrm_msg_policy_build(buf, sizeof(buf), XFRM_MSG_DELPOLICY,
+	    p, kernel_nl_seq(&kx->kx_xfrm))) == NULL)
+		return (-1);
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_POLICY;
+	key.ke_pol = *p;
+	xfrm_entry_forget(kx, &key);
+	if (kernel_nl_talk(&kx->kx_xfrm, nlh, NULL, NULL,
+	    xfrm_quiet_gone) == -1)
+		return (errno == ENOENT || errno == ESRCH ? 0 : -1);
+	return (0);
+}
+
+/* --- routes (route.c does the netlink work) --- */
+
+static int
+xfrm_route_add(void *arg, struct in_addr net, uint8_t plen,
+    struct in_addr peer, struct in_addr src)
+{
+	struct kernel_xfrm	*kx = arg;
+	struct kernel_entry	 key;
+
+	if (route_add(&kx->kx_route, net, plen, peer, src) == -1)
+		return (-1);
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_ROUTE;
+	key.ke_net = net;
+	key.ke_plen = plen;
+	xfrm_entry_record(kx, &key);
+	return (0);
+}
+
+static int
+xfrm_route_del(void *arg, struct in_addr net, uint8_t plen,
+    struct in_addr peer, struct in_addr src)
+{
+	struct kernel_xfrm	*kx = arg;
+	struct kernel_entry	 key;
+
+	memset(&key, 0, sizeof(key));
+	key.ke_type = KE_ROUTE;
+	key.ke_net = net;
+	key.ke_plen = plen;
+	xfrm_entry_forget(kx, &key);
+	return (route_del(&kx->kx_route, net, plen));
+}
+
+/* --- stale state from an earlier run --- */
+
+static int
+xfrm_stale_grow(struct xfrm_stale *xs)
+{
+	void	*p;
+
+	if (xs->xs_n < xs->xs_cap)
+		return (0);
+	xs->xs_cap = xs->xs_cap ? xs->xs_cap * 2 : 16;
+	if ((p = reallocarray(xs->xs_sa, xs->xs_cap,
+	    sizeof(*xs->xs_sa))) == NULL)
+		return (-1);
+	xs->xs_sa = p;
+	if ((p = reallocarray(xs->xs_pol, xs->xs_cap,
+	    sizeof(*xs->xs_pol))) == NULL)
+		return (-1);
+	xs->xs_pol = p;
+	return (0);
+}
+
+static int
+xfrm_stale_sa_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct xfrm_stale		*xs = data;
+	const struct xfrm_usersa_info	*si;
+	struct kernel_sa		*sa;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*si)))
+		return (MNL_CB_OK);
+	si = mnl_nlmsg_get_payload(nlh);
+	if (si->family != AF_INET || !xfrm_reqid_ours(si->reqid))
+		return (MNL_CB_OK);
+	if (xfrm_stale_grow(xs) == -1)
+		return (MNL_CB_ERROR);
+	sa = &xs->xs_sa[xs->xs_n++];
+	memset(sa, 0, sizeof(*sa));
+	sa->ks_proto = si->id.proto;
+	sa->ks_spi = si->id.spi;
+	sa->ks_dst.s_addr = si->id.daddr.a4;
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr	**tb = data;
+	int			  type = mnl_attr_get_type(attr);
+	uint16_t		  len = mnl_attr_get_payload_len(attr);
+
+	if (mnl_attr_type_valid(attr, XFRMA_MAX) < 0 || type != XFRMA_TMPL)
+		return (MNL_CB_OK);
+	if (mnl_attr_validate(attr, MNL_TYPE_BINARY) < 0 ||
+	    len < sizeof(struct xfrm_user_tmpl) ||
+	    len % sizeof(struct xfrm_user_tmpl) != 0) {
+		log_debug("kernel: policy template: bad length %u", len);
+		return (MNL_CB_OK);
+	}
+	tb[type] = attr;
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_stale_policy_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct xfrm_stale			*xs = data;
+	const struct xfrm_userpolicy_info	*pi;
+	const struct nlattr			*tb[XFRMA_MAX + 1] = { NULL };
+	const struct xfrm_user_tmpl		*t;
+	struct kernel_policy			*p;
+	size_t					 i, n;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*pi)))
+		return (MNL_CB_OK);
+	pi = mnl_nlmsg_get_payload(nlh);
+	if (pi->sel.family != AF_INET || pi->dir > XFRM_POLICY_FWD ||
+	    mnl_attr_parse(nlh, sizeof(*pi), xfrm_attr_cb, tb) < 0 ||
+	    tb[XFRMA_TMPL] == NULL)
+		return (MNL_CB_OK);
+	t = mnl_attr_get_payload(tb[XFRMA_TMPL]);
+	n = mnl_attr_get_payload_len(tb[XFRMA_TMPL]) / sizeof(*t);
+	for (i = 0; i < n; i++)
+		if (xfrm_reqid_ours(t[i].reqid))
+			break;
+	if (i == n)
+		return (MNL_CB_OK);
+	if (xfrm_stale_grow(xs) == -1)
+		return (MNL_CB_ERROR);
+	p = &xs->xs_pol[xs->xs_n++];
+	memset(p, 0, sizeof(*p));
+	p->kp_dir = pi->dir;
+	p->kp_src.s_addr = pi->sel.saddr.a4;
+	p->kp_src_plen = pi->sel.prefixlen_s;
+	p->kp_dst.s_addr = pi->sel.daddr.a4;
+	p->kp_dst_plen = pi->sel.prefixlen_d;
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_stale_flush(struct kernel_xfrm *kx)
+{
+	char		 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr	*nlh;
+	struct xfrm_stale xs;
+	size_t		 i;
+	int		 ret = -1;
+
+	/* Collect first: no request may interleave with a running dump. */
+	memset(&xs, 0, sizeof(xs));
+	if ((nlh = xfrm_msg_dump_build(buf, sizeof(buf), XFRM_MSG_GETPOLICY,
+	    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_stale_policy_cb, &xs,
+	    NULL) == -1)
+		goto done;
+	for (i = 0; i < xs.xs_n; i++) {
+		log_info("kernel: removing stale policy dir %d",
+		    xs.xs_pol[i].kp_dir);
+		if (xfrm_policy_del(kx, &xs.xs_pol[i]) == -1)
+			goto done;
+	}
+	xs.xs_n = 0;
+	if ((nlh = xfrm_msg_dump_build(buf, sizeof(buf), XFRM_MSG_GETSA,
+	    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_stale_sa_cb, &xs,
+	    NULL) == -1)
+		goto done;
+	for (i = 0; i < xs.xs_n; i++) {
+		log_info("kernel: removing stale %s SA 0x%08x",
+		    xfrm_proto_name(xs.xs_sa[i].ks_proto),
+		    ntohl(xs.xs_sa[i].ks_spi));
+		if (xfrm_sa_del(kx, xs.xs_sa[i].ks_proto,
+		    xs.xs_sa[i].ks_spi, xs.xs_sa[i].ks_dst) == -1)
+			goto done;
+	}
+	ret = 0;
+ done:
+	free(xs.xs_sa);
+	free(xs.xs_pol);
+	return (ret);
+}
+
+/* --- start-up checks --- */
+
+/*
+ * Installs and removes a throwaway SA between TEST-NET-1 addresses (a
+ * kernel state only: nothing is sent).  Returns 0 if the kernel knows
+ * proto, -1 otherwise after naming the module to load.
+ */
+static int
+xfrm_probe(struct kernel_xfrm *kx, uint8_t proto)
+{
+	uint8_t			 ekey[16], akey[20];
+	struct kernel_sa	 sa;
+	const char		*mod = proto == IPPROTO_AH ? "ah4" : "esp4";
+
+	memset(ekey, 0x5a, sizeof(ekey));
+	memset(akey, 0xa5, sizeof(akey));
+	memset(&sa, 0, sizeof(sa));
+	sa.ks_proto = proto;
+	sa.ks_spi = htonl(KERNEL_SPI_MIN);
+	sa.ks_src.s_addr = htonl(0xc0000202);	/* 192.0.2.2 */
+	sa.ks_dst.s_addr = htonl(0xc0000201);	/* 192.0.2.1 */
+	sa.ks_reqid = KERNEL_REQID_BASE;	/* never handed out */
+	if (proto == IPPROTO_ESP) {
+		sa.ks_encr = ENCR_AES_CBC;
+		sa.ks_encr_bits = 128;
+		sa.ks_ekey = ekey;
+		sa.ks_ekey_len = sizeof(ekey);
+	}
+	sa.ks_integ = AUTH_HMAC_SHA1_96;
+	sa.ks_akey = akey;
+	sa.ks_akey_len = sizeof(akey);
+	if (xfrm_sa_add(kx, &sa) == -1) {
+		if (errno == EPROTONOSUPPORT)
+			log_err("kernel lacks %s support: load %s (modprobe "
+			    "%s)", proto == IPPROTO_AH ? "AH" : "ESP", mod,
+			    mod);
+		else
+			log_err("kernel cannot install %s SAs: %s (crypto "
+			    "modules missing?)", xfrm_proto_name(proto),
+			    strerror(errno));
+		return (-1);
+	}
+	return (xfrm_sa_del(kx, proto, sa.ks_spi, sa.ks_dst));
+}
+
+static int
+xfrm_open(struct kernel_ops *ops, int probe)
+{
+	struct kernel_xfrm	*kx;
+
+	memset(ops, 0, sizeof(*ops));
+	if ((kx = calloc(1, sizeof(*kx))) == NULL) {
+		log_err("kernel: out of memory");
+		return (-1);
+	}
+	TAILQ_INIT(&kx->kx_entries);
+	ops->ko_arg = kx;
+	if (kernel_nl_open(&kx->kx_xfrm, NETLINK_XFRM, "xfrm") == -1) {
+		log_err("kernel lacks XFRM netlink: load xfrm_user (modprobe "
+		    "xfrm_user)");
+		goto fail;
+	}
+	if (kernel_nl_open(&kx->kx_route, NETLINK_ROUTE, "route") == -1)
+		goto fail;
+	/* The dumps double as the check that XFRM answers at all. */
+	if (xfrm_stale_flush(kx) == -1 ||
+	    route_stale_flush(&kx->kx_route) == -1)
+		goto fail;
+	if (route_rule_add(&kx->kx_route, &kx->kx_rule_added) == -1)
+		goto fail;
+	if (probe) {
+		if (xfrm_probe(kx, IPPROTO_ESP) == -1)
+			goto fail;
+		if (xfrm_probe(kx, IPPROTO_AH) == -1)
+			log_warn("kernel: AH tunnels will fail");
+	}
+	ops->ko_spi_alloc = xfrm_spi_alloc;
+	ops->ko_sa_add = xfrm_sa_add;
+	ops->ko_sa_del = xfrm_sa_del;
+	ops->ko_sa_stats = xfrm_sa_stats;
+	ops->ko_policy_add = xfrm_policy_add;
+	ops->ko_policy_del = xfrm_policy_del;
+	ops->ko_route_add = xfrm_route_add;
+	ops->ko_route_del = xfrm_route_del;
+	return (0);
+ fail:
+	kernel_xfrm_close(ops);
+	return (-1);
+}
+
+int
+kernel_xfrm_open(struct kernel_ops *ops)
+{
+	return (xfrm_open(ops, 1));
+}
+
+int
+kernel_xfrm_open_noprobe(struct kernel_ops *ops)
+{
+	return (xfrm_open(ops, 0));
+}
+
+void
+kernel_xfrm_close(struct kernel_ops *ops)
+{
+	struct kernel_xfrm	*kx = ops->ko_arg;
+	struct kernel_entry	*ke;
+
+	if (kx == NULL)
+		return;
+	/* Newest first: routes and policies before the SAs they use. */
+	while ((ke = TAILQ_LAST(&kx->kx_entries, kernel_entries)) != NULL) {
+		TAILQ_REMOVE(&kx->kx_entries, ke, ke_entry);
+		switch (ke->ke_type) {
+		case KE_SA:
+			(void)xfrm_sa_del(kx, ke->ke_proto, ke->ke_spi,
+			    ke->ke_dst);
+			break;
+		case KE_POLICY:
+			(void)xfrm_policy_del(kx, &ke->ke_pol);
+			break;
+		case KE_ROUTE:
+			(void)route_del(&kx->kx_route, ke->ke_net,
+			    ke->ke_plen);
+			break;
+		}
+		free(ke);
+	}
+	if (kx->kx_rule_added)
+		(void)route_rule_del(&kx->kx_route);
+	kernel_nl_close(&kx->kx_route);
+	kernel_nl_close(&kx->kx_xfrm);
+	free(kx);
+	memset(ops, 0, sizeof(*ops));
+}
+
+/*
+ * Per-socket policy "allow" in both directions: IKE packets must not be
+ * caught by our own tunnel policies (RFC 4301 §5.1: IKE bypasses SPD).
+ */
+int
+kernel_socket_bypass(int fd)
+{
+	struct xfrm_userpolicy_info	 pi;
+	int				 dir;
+
+	for (dir = XFRM_POLICY_IN; dir <= XFRM_POLICY_OUT; dir++) {
+		memset(&pi, 0, sizeof(pi));
+		pi.action = XFRM_POLICY_ALLOW;
+		pi.dir = dir;
+		pi.sel.family = AF_INET;
+		pi.lft.soft_byte_limit = XFRM_INF;
+		pi.lft.hard_byte_limit = XFRM_INF;
+		pi.lft.soft_packet_limit = XFRM_INF;
+		pi.lft.hard_packet_limit = XFRM_INF;
+		if (setsockopt(fd, IPPROTO_IP, IP_XFRM_POLICY, &pi,
+		    sizeof(pi)) == -1) {
+			log_err("kernel: IKE socket bypass (dir %d): %s", dir,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+uint32_t
+kernel_reqid_new(void)
+{
+	static uint32_t	 next;
+
+	/* BASE itself is the start-up probe's. */
+	next = (next + 1) & ~KERNEL_REQID_MASK;
+	if (next == 0)
+		next = 1;
+	return (KERNEL_REQID_BASE | next);
+}

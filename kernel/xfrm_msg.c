@@ -1,0 +1,419 @@
+/*
+ * xfrm_msg.c - builds the XFRM and rtnetlink requests gatewayd sends.
+ * Pure functions over a caller's buffer: no socket, no kernel, so the
+ * tests can take every message apart.
+ */
+#include <string.h>
+
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <linux/udp.h>
+#include <linux/xfrm.h>
+
+#include "crypto/crypto.h"
+#include "kernel/kernel_msg.h"
+
+#ifndef UDP_ENCAP_ESPINUDP
+#define UDP_ENCAP_ESPINUDP	2	/* RFC 3948 */
+#endif
+
+const char *
+xfrm_msg_encr_name(int encr)
+{
+	switch (encr) {
+	case ENCR_AES_CBC:
+		return ("cbc(aes)");
+	case ENCR_3DES:
+		return ("cbc(des3_ede)");
+	}
+	return (NULL);
+}
+
+/* RFC 2403, RFC 2404: 96-bit ICVs; RFC 4868 §2.3: SHA-256 keeps 128. */
+const char *
+xfrm_msg_integ_name(int integ, unsigned int *trunc_bits, size_t *keylen)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:
+		*trunc_bits = 96;
+		*keylen = 16;
+		return ("hmac(md5)");
+	case AUTH_HMAC_SHA1_96:
+		*trunc_bits = 96;
+		*keylen = 20;
+		return ("hmac(sha1)");
+	case AUTH_HMAC_SHA2_256_128:
+		*trunc_bits = 128;
+		*keylen = 32;
+		return ("hmac(sha256)");
+	}
+	return (NULL);
+}
+
+static struct nlmsghdr *
+xfrm_msg_start(char *buf, size_t buflen, uint16_t type, uint16_t flags,
+    uint32_t seq)
+{
+	struct nlmsghdr	*nlh;
+
+	if (buflen < MNL_NLMSG_HDRLEN)
+		return (NULL);
+	memset(buf, 0, buflen);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = seq;
+	return (nlh);
+}
+
+static void *
+xfrm_msg_extra(struct nlmsghdr *nlh, size_t buflen, size_t len)
+{
+	if (MNL_ALIGN(nlh->nlmsg_len) + MNL_ALIGN(len) > buflen)
+		return (NULL);
+	return (mnl_nlmsg_put_extra_header(nlh, len));
+}
+
+struct nlmsghdr *
+xfrm_msg_spi_build(char *buf, size_t buflen, uint8_t proto,
+    struct in_addr src, struct in_addr dst, uint32_t reqid, uint32_t seq)
+{
+	struct nlmsghdr			*nlh;
+	struct xfrm_userspi_info	*us;
+
+	if (proto != IPPROTO_ESP && proto != IPPROTO_AH)
+		return (NULL);
+	if ((nlh = xfrm_msg_start(buf, buflen, XFRM_MSG_ALLOCSPI, 0,
+	    seq)) == NULL ||
+	    (us = xfrm_msg_extra(nlh, buflen, sizeof(*us))) == NULL)
+		return (NULL);
+	/* The larval SA is inbound: from the peer (src) to us (dst). */
+	us->info.id.proto = proto;
+	us->info.id.daddr.a4 = dst.s_addr;
+	us->info.saddr.a4 = src.s_addr;
+	us->info.family = AF_INET;
+	us->info.sel.family = AF_INET;
+	us->info.mode = XFRM_MODE_TUNNEL;
+	us->info.reqid = reqid;
+	us->min = KERNEL_SPI_MIN;
+	us->max = KERNEL_SPI_MAX;
+	return (nlh);
+}
+
+static int
+xfrm_msg_put_crypt(struct nlmsghdr *nlh, size_t buflen,
+    const struct kernel_sa *sa)
+{
+	union {
+		struct xfrm_algo	a;
+		char			raw[sizeof(struct xfrm_algo) +
+					    CRYPTO_MAX_KEY];
+	} u;
+	const char	*name;
+	size_t		 keylen;
+	int		 ret;
+
+	if ((name = xfrm_msg_encr_name(sa->ks_encr)) == NULL)
+		return (-1);
+	if (sa->ks_encr == ENCR_3DES)
+		keylen = 24;
+	else if (sa->ks_encr_bits == 128 || sa->ks_encr_bits == 192 ||
+	    sa->ks_encr_bits == 256)
+		keylen = sa->ks_encr_bits / 8;
+	else
+		return (-1);
+	if (sa->ks_ekey == NULL || sa->ks_ekey_len != keylen)
+		return (-1);
+	memset(&u, 0, sizeof(u));
+	strncpy(u.a.alg_name, name, sizeof(u.a.alg_name) - 1);
+	u.a.alg_key_len = keylen * 8;		/* in bits */
+	memcpy(u.a.alg_key, sa->ks_ekey, keylen);
+	ret = mnl_attr_put_check(nlh, buflen, XFRMA_ALG_CRYPT,
+	    sizeof(u.a) + keylen, &u) ? 0 : -1;
+	explicit_bzero(&u, sizeof(u));
+	return (ret);
+}
+
+/* Always XFRMA_ALG_AUTH_TRUNC: plain ALG_AUTH would mean 96 for SHA-256. */
+static int
+xfrm_msg_put_auth(struct nlmsghdr *nlh, size_t buflen,
+    const struct kernel_sa *sa)
+{
+	union {
+		struct xfrm_algo_auth	a;
+		char			raw[sizeof(struct xfrm_algo_auth) +
+					    CRYPTO_MAX_KEY];
+	} u;
+	const char	*name;
+	unsigned int	 trunc;
+	size_t		 keylen;
+	int		 ret;
+
+	if ((name = xfrm_msg_integ_name(sa->ks_integ, &trunc,
+	    &keylen)) == NULL)
+		return (-1);
+	if (sa->ks_akey == NULL || sa->ks_akey_len != keylen)
+		return (-1);
+	memset(&u, 0, sizeof(u));
+	strncpy(u.a.alg_name, name, sizeof(u.a.alg_name) - 1);
+	u.a.alg_key_len = keylen * 8;
+	u.a.alg_trunc_len = trunc;
+	memcpy(u.a.alg_key, sa->ks_akey, keylen);
+	ret = mnl_attr_put_check(nlh, buflen, XFRMA_ALG_AUTH_TRUNC,
+	    sizeof(u.a) + keylen, &u) ? 0 : -1;
+	explicit_bzero(&u, sizeof(u));
+	return (ret);
+}
+
+static void
+xfrm_msg_lifetime(struct xfrm_lifetime_cfg *lft, uint32_t hard)
+{
+	/* Zero limits would expire the SA at once. */
+	lft->soft_byte_limit = XFRM_INF;
+	lft->hard_byte_limit = XFRM_INF;
+	lft->soft_packet_limit = XFRM_INF;
+	lft->hard_packet_limit = XFRM_INF;
+	lft->hard_add_expires_seconds = hard;
+	/* The engine rekeys by its own timers; soft is a notice. */
+	lft->soft_add_expires_seconds = hard >= 10 ? hard - hard / 10 : 0;
+}
+
+struct nlmsghdr *
+xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
+    uint32_t seq)
+{
+	struct nlmsghdr		*nlh;
+	struct xfrm_usersa_info	*si;
+	struct xfrm_encap_tmpl	 enc;
+
+	if (sa->ks_proto != IPPROTO_ESP && sa->ks_proto != IPPROTO_AH)
+		return (NULL);
+	if (sa->ks_proto == IPPROTO_AH && sa->ks_encr != 0)
+		return (NULL);
+	if ((nlh = xfrm_msg_start(buf, buflen, sa->ks_update ?
+	    XFRM_MSG_UPDSA : XFRM_MSG_NEWSA, 0, seq)) == NULL ||
+	    (si = xfrm_msg_extra(nlh, buflen, sizeof(*si))) == NULL)
+		return (NULL);
+	/* Tunnel mode carries any inner traffic: empty selector. */
+	si->sel.family = AF_INET;
+	si->id.daddr.a4 = sa->ks_dst.s_addr;
+	si->id.spi = sa->ks_spi;
+	si->id.proto = sa->ks_proto;
+	si->saddr.a4 = sa->ks_src.s_addr;
+	si->family = AF_INET;
+	si->mode = XFRM_MODE_TUNNEL;
+	si->reqid = sa->ks_reqid;
+	si->replay_window = KERNEL_REPLAY_WINDOW;
+	xfrm_msg_lifetime(&si->lft, sa->ks_lifetime);
+	if (sa->ks_proto == IPPROTO_ESP &&
+	    xfrm_msg_put_crypt(nlh, buflen, sa) == -1)
+		goto fail;
+	if (xfrm_msg_put_auth(nlh, buflen, sa) == -1)
+		goto fail;
+	if (sa->ks_encap_sport != 0 || sa->ks_encap_dport != 0) {
+		/* RFC 3948: ESP in UDP, ports in network order. */
+		if (sa->ks_proto != IPPROTO_ESP)
+			goto fail;
+		memset(&enc, 0, sizeof(enc));
+		enc.encap_type = UDP_ENCAP_ESPINUDP;
+		enc.encap_sport = htons(sa->ks_encap_sport);
+		enc.encap_dport = htons(sa->ks_encap_dport);
+		if (!mnl_attr_put_check(nlh, buflen, XFRMA_ENCAP, sizeof(enc),
+		    &enc))
+			goto fail;
+	}
+	return (nlh);
+ fail:
+	explicit_bzero(buf, buflen);
+	return (NULL);
+}
+
+struct nlmsghdr *
+xfrm_msg_sa_id_build(char *buf, size_t buflen, uint16_t type, uint8_t proto,
+    uint32_t spi, struct in_addr dst, uint32_t seq)
+{
+	struct nlmsghdr		*nlh;
+	struct xfrm_usersa_id	*id;
+
+	if (type != XFRM_MSG_DELSA && type != XFRM_MSG_GETSA)
+		return (NULL);
+	if ((nlh = xfrm_msg_start(buf, buflen, type, 0, seq)) == NULL ||
+	    (id = xfrm_msg_extra(nlh, buflen, sizeof(*id))) == NULL)
+		return (NULL);
+	id->daddr.a4 = dst.s_addr;
+	id->spi = spi;
+	id->family = AF_INET;
+	id->proto = proto;
+	return (nlh);
+}
+
+static uint32_t
+xfrm_msg_mask(uint8_t plen)
+{
+	return (plen == 0 ? 0 : htonl(0xffffffffu << (32 - plen)));
+}
+
+static int
+xfrm_msg_selector(struct xfrm_selector *sel, const struct kernel_policy *p)
+{
+	if (p->kp_src_plen > 32 || p->kp_dst_plen > 32)
+		return (-1);
+	sel->saddr.a4 = p->kp_src.s_addr & xfrm_msg_mask(p->kp_src_plen);
+	sel->daddr.a4 = p->kp_dst.s_addr & xfrm_msg_mask(p->kp_dst_plen);
+	sel->prefixlen_s = p->kp_src_plen;
+	sel->prefixlen_d = p->kp_dst_plen;
+	sel->family = AF_INET;
+	return (0);
+}
+
+/* Lower wins in XFRM: a longer destination, then a longer source. */
+uint32_t
+xfrm_msg_policy_prio(const struct kernel_policy *p)
+{
+	return (0x4000 - (p->kp_dst_plen << 6) - p->kp_src_plen);
+}
+
+struct nlmsghdr *
+xfrm_msg_policy_build(char *buf, size_t buflen, uint16_t type,
+    const struct kernel_policy *p, uint32_t seq)
+{
+	struct nlmsghdr			*nlh;
+	struct xfrm_userpolicy_info	*pi;
+	struct xfrm_userpolicy_id	*pid;
+	struct xfrm_user_tmpl		 t;
+
+	if (p->kp_dir != KDIR_IN && p->kp_dir != KDIR_OUT &&
+	    p->kp_dir != KDIR_FWD)
+		return (NULL);
+	if ((nlh = xfrm_msg_start(buf, buflen, type, 0, seq)) == NULL)
+		return (NULL);
+	if (type == XFRM_MSG_DELPOLICY) {
+		if ((pid = xfrm_msg_extra(nlh, buflen, sizeof(*pid))) == NULL ||
+		    xfrm_msg_selector(&pid->sel, p) == -1)
+			return (NULL);
+		pid->dir = p->kp_dir;
+		return (nlh);
+	}
+	if (type != XFRM_MSG_NEWPOLICY ||
+	    (p->kp_proto != IPPROTO_ESP && p->kp_proto != IPPROTO_AH))
+		return (NULL);
+	if ((pi = xfrm_msg_extra(nlh, buflen, sizeof(*pi))) == NULL ||
+	    xfrm_msg_selector(&pi->sel, p) == -1)
+		return (NULL);
+	pi->lft.soft_byte_limit = XFRM_INF;
+	pi->lft.hard_byte_limit = XFRM_INF;
+	pi->lft.soft_packet_limit = XFRM_INF;
+	pi->lft.hard_packet_limit = XFRM_INF;
+	pi->priority = xfrm_msg_policy_prio(p);
+	pi->dir = p->kp_dir;
+	pi->action = XFRM_POLICY_ALLOW;
+	pi->share = XFRM_SHARE_ANY;
+	memset(&t, 0, sizeof(t));
+	t.id.proto = p->kp_proto;
+	t.id.daddr.a4 = p->kp_tun_dst.s_addr;
+	t.saddr.a4 = p->kp_tun_src.s_addr;
+	t.family = AF_INET;
+	t.reqid = p->kp_reqid;
+	t.mode = XFRM_MODE_TUNNEL;
+	t.aalgos = ~0u;
+	t.ealgos = ~0u;
+	t.calgos = ~0u;
+	if (!mnl_attr_put_check(nlh, buflen, XFRMA_TMPL, sizeof(t), &t))
+		return (NULL);
+	return (nlh);
+}
+
+struct nlmsghdr *
+xfrm_msg_dump_build(char *buf, size_t buflen, uint16_t type, uint32_t seq)
+{
+	if (type != XFRM_MSG_GETSA && type != XFRM_MSG_GETPOLICY)
+		return (NULL);
+	return (xfrm_msg_start(buf, buflen, type, NLM_F_DUMP, seq));
+}
+
+struct nlmsghdr *
+route_msg_get_build(char *buf, size_t buflen, struct in_addr dst, int dump,
+    uint32_t seq)
+{
+	struct nlmsghdr	*nlh;
+	struct rtmsg	*rtm;
+
+	if ((nlh = xfrm_msg_start(buf, buflen, RTM_GETROUTE,
+	    dump ? NLM_F_DUMP : 0, seq)) == NULL ||
+	    (rtm = xfrm_msg_extra(nlh, buflen, sizeof(*rtm))) == NULL)
+		return (NULL);
+	rtm->rtm_family = AF_INET;
+	if (dump)
+		return (nlh);
+	rtm->rtm_dst_len = 32;
+	if (!mnl_attr_put_u32_check(nlh, buflen, RTA_DST, dst.s_addr))
+		return (NULL);
+	return (nlh);
+}
+
+struct nlmsghdr *
+route_msg_build(char *buf, size_t buflen, uint16_t type, struct in_addr net,
+    uint8_t plen, struct in_addr gw, uint32_t oif, struct in_addr src,
+    uint32_t seq)
+{
+	struct nlmsghdr	*nlh;
+	struct rtmsg	*rtm;
+	uint16_t	 flags;
+
+	if (plen > 32 || (type != RTM_NEWROUTE && type != RTM_DELROUTE))
+		return (NULL);
+	flags = type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+	if ((nlh = xfrm_msg_start(buf, buflen, type, flags, seq)) == NULL ||
+	    (rtm = xfrm_msg_extra(nlh, buflen, sizeof(*rtm))) == NULL)
+		return (NULL);
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = KERNEL_RT_TABLE;
+	rtm->rtm_protocol = KERNEL_RT_PROTO;
+	rtm->rtm_type = RTN_UNICAST;
+	/* Deletion matches any scope (NOWHERE), but only our protocol. */
+	if (type == RTM_DELROUTE)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	else
+		rtm->rtm_scope = gw.s_addr != INADDR_ANY ?
+		    RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	if (!mnl_attr_put_u32_check(nlh, buflen, RTA_TABLE, KERNEL_RT_TABLE) ||
+	    !mnl_attr_put_u32_check(nlh, buflen, RTA_DST,
+	    net.s_addr & xfrm_msg_mask(plen)))
+		return (NULL);
+	if (type == RTM_DELROUTE)
+		return (nlh);
+	if (gw.s_addr != INADDR_ANY &&
+	    !mnl_attr_put_u32_check(nlh, buflen, RTA_GATEWAY, gw.s_addr))
+		return (NULL);
+	if (oif != 0 && !mnl_attr_put_u32_check(nlh, buflen, RTA_OIF, oif))
+		return (NULL);
+	if (src.s_addr != INADDR_ANY &&
+	    !mnl_attr_put_u32_check(nlh, buflen, RTA_PREFSRC, src.s_addr))
+		return (NULL);
+	return (nlh);
+}
+
+struct nlmsghdr *
+route_msg_rule_build(char *buf, size_t buflen, uint16_t type, uint32_t seq)
+{
+	struct nlmsghdr		*nlh;
+	struct fib_rule_hdr	*frh;
+	uint16_t		 flags;
+
+	if (type != RTM_NEWRULE && type != RTM_DELRULE)
+		return (NULL);
+	/* EXCL: an existing rule says EEXIST, and we leave it at close. */
+	flags = type == RTM_NEWRULE ? NLM_F_CREATE | NLM_F_EXCL : 0;
+	if ((nlh = xfrm_msg_start(buf, buflen, type, flags, seq)) == NULL ||
+	    (frh = xfrm_msg_extra(nlh, buflen, sizeof(*frh))) == NULL)
+		return (NULL);
+	frh->family = AF_INET;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = KERNEL_RT_TABLE;
+	if (!mnl_attr_put_u32_check(nlh, buflen, FRA_PRIORITY,
+	    KERNEL_RT_RULE_PRIO) ||
+	    !mnl_attr_put_u32_check(nlh, buflen, FRA_TABLE, KERNEL_RT_TABLE))
+		return (NULL);
+	return (nlh);
+}

@@ -1,0 +1,1406 @@
+/*
+ * config.c - parses and validates gatewayd.conf (see gatewayd.conf(5)).
+ *
+ * The file is read line by line into struct config.  Checks that need
+ * only the current line or block run while parsing; checks that relate
+ * blocks to each other (names of gateways and peers, limits per gateway,
+ * overlapping tunnels, the IKEv1 PSK rule) run once the whole file is
+ * read, so blocks may appear in any order.  The first error stops
+ * everything: the caller gets either a complete configuration or a
+ * message "FILE:LINE: what is wrong (what to do)".
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "policy/config.h"
+#include "policy/ts.h"
+
+#define CFG_LINE_MAX	8192
+#define CFG_WORDS_MAX	8
+#define CFG_FILE_MAX	(1024 * 1024)
+#define CFG_LIFE_MIN	3600
+#define CFG_LIFE_MAX	86400
+
+enum cfg_ctx {
+	CTX_TOP = 0,
+	CTX_GATEWAY,
+	CTX_PEER,
+	CTX_TUNNEL,
+	CTX_IKE,
+	CTX_IPSEC
+};
+
+/* What the parser remembers about a tunnel until the cross-checks. */
+struct cfg_tsrc {
+	char	 tx_gw[CFG_NAME_MAX];
+	int	 tx_gw_line;
+	char	 tx_peer[CFG_NAME_MAX];
+	int	 tx_peer_line;
+	int	 tx_initiate_line;	/* 0: not given */
+	int	 tx_ike_line;		/* 0: no ike block */
+	int	 tx_ipsec_line;
+	int	 tx_mode_line;
+	int	 tx_encr_line;		/* ipsec encryption */
+};
+
+struct cfg_parser {
+	struct config	*p_cfg;
+	const char	*p_name;
+	char		*p_err;
+	size_t		 p_errlen;
+	int		 p_failed;
+	int		 p_line;
+	enum cfg_ctx	 p_ctx;
+	int		 p_block_line;	/* of gateway/peer/tunnel */
+	int		 p_sub_line;	/* ike/ipsec opened here */
+	uint32_t	 p_seen[CTX_IPSEC + 1]; /* keys seen, per context */
+	struct cfg_tsrc	*p_src;		/* one per tunnel */
+	int		 p_tcap;
+};
+
+struct cfg_key {
+	const char	*k_name;
+	const char	*k_usage;
+	int		 k_repeat;
+	int		(*k_fn)(struct cfg_parser *, const char *);
+};
+
+static int	cfg_err(struct cfg_parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+cfg_err(struct cfg_parser *p, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (p->p_failed)
+		return (-1);
+	p->p_failed = 1;
+	if (p->p_err == NULL || p->p_errlen == 0)
+		return (-1);
+	if (line > 0)
+		n = snprintf(p->p_err, p->p_errlen, "%s:%d: ", p->p_name, line);
+	else
+		n = snprintf(p->p_err, p->p_errlen, "%s: ", p->p_name);
+	if (n < 0 || (size_t)n >= p->p_errlen)
+		return (-1);
+	va_start(ap, fmt);
+	vsnprintf(p->p_err + n, p->p_errlen - n, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* --- value parsers --- */
+
+static int
+cfg_addr_parse(const char *s, struct in_addr *a)
+{
+	return (inet_pton(AF_INET, s, a) == 1 ? 0 : -1);
+}
+
+static uint32_t
+cfg_mask(int plen)
+{
+	return (plen == 0 ? 0 : 0xffffffffU << (32 - plen));
+}
+
+/* "a.b.c.d/n"; host bits are left for the caller to check. */
+static int
+cfg_prefix_parse(const char *s, struct in_addr *a, int *plen)
+{
+	char		 addr[INET_ADDRSTRLEN];
+	const char	*slash;
+	size_t		 len;
+
+	if ((slash = strchr(s, '/')) == NULL)
+		return (-1);
+	len = slash - s;
+	if (len == 0 || len >= sizeof(addr))
+		return (-1);
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (cfg_addr_parse(addr, a) == -1)
+		return (-1);
+	slash++;
+	len = strlen(slash);
+	if (len == 0 || len > 2 || !isdigit((unsigned char)slash[0]) ||
+	    (len == 2 && !isdigit((unsigned char)slash[1])))
+		return (-1);
+	*plen = atoi(slash);
+	return (*plen > 32 ? -1 : 0);
+}
+
+static int
+cfg_uint_parse(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	const char	*c;
+	char		*end;
+
+	if (*s == '\0' || strlen(s) > 10)
+		return (-1);
+	for (c = s; *c != '\0'; c++)
+		if (!isdigit((unsigned char)*c))
+			return (-1);
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *out < min || *out > max)
+		return (-1);
+	return (0);
+}
+
+static int
+cfg_name_valid(const char *s)
+{
+	size_t	 i, len = strlen(s);
+
+	if (len == 0 || len >= CFG_NAME_MAX)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL)
+			return (0);
+	return (1);
+}
+
+/* Letters, digits and '-' in dot-separated labels of 1..63, <= 253. */
+static int
+cfg_fqdn_valid(const char *s)
+{
+	size_t	 i, label = 0, len = strlen(s);
+
+	if (len == 0 || len > 253)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return (0);
+			label = 0;
+		} else if (isalnum((unsigned char)s[i]) || s[i] == '-') {
+			if (++label > 63)
+				return (0);
+		} else
+			return (0);
+	}
+	return (label > 0);
+}
+
+static int
+cfg_dh_parse(const char *s, int *group)
+{
+	static const int groups[] = { DH_MODP_768, DH_MODP_1024, DH_MODP_1536,
+	    DH_MODP_2048, DH_MODP_2048_256 };
+	unsigned long	 v;
+	size_t		 i;
+
+	if (cfg_uint_parse(s, 1, 255, &v) == -1)
+		return (-1);
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if ((int)v == groups[i]) {
+			*group = v;
+			return (0);
+		}
+	return (-1);
+}
+
+static int
+cfg_encr_parse(const char *s, int *encr, int *bits)
+{
+	if (strcmp(s, "3des") == 0) {
+		*encr = ENCR_3DES;
+		*bits = 0;
+	} else if (strcmp(s, "aes128") == 0 || strcmp(s, "aes192") == 0 ||
+	    strcmp(s, "aes256") == 0) {
+		*encr = ENCR_AES_CBC;
+		*bits = atoi(s + 3);
+	} else
+		return (-1);
+	return (0);
+}
+
+void
+cfg_prefix_str(const struct cfg_prefix *p, char *out, size_t len)
+{
+	char	 a[INET_ADDRSTRLEN];
+
+	if (inet_ntop(AF_INET, &p->pf_addr, a, sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	snprintf(out, len, "%s/%u", a, p->pf_plen);
+}
+
+/* --- the current block --- */
+
+static struct cfg_gateway *
+cfg_cur_gw(struct cfg_parser *p)
+{
+	return (&p->p_cfg->cfg_gateways[p->p_cfg->cfg_ngateways - 1]);
+}
+
+static struct cfg_peer *
+cfg_cur_peer(struct cfg_parser *p)
+{
+	return (&p->p_cfg->cfg_peers[p->p_cfg->cfg_npeers - 1]);
+}
+
+static struct cfg_tunnel *
+cfg_cur_tn(struct cfg_parser *p)
+{
+	return (&p->p_cfg->cfg_tunnels[p->p_cfg->cfg_ntunnels - 1]);
+}
+
+static struct cfg_tsrc *
+cfg_cur_src(struct cfg_parser *p)
+{
+	return (&p->p_src[p->p_cfg->cfg_ntunnels - 1]);
+}
+
+/* Adds a segment line to one of the prefix arrays; what names the key. */
+static int
+cfg_segment_add(struct cfg_parser *p, const char *what, const char *s,
+    struct cfg_prefix *arr, int *n)
+{
+	struct cfg_prefix	 pf;
+	struct in_addr		 a;
+	char			 fixed[32];
+	int			 plen;
+
+	if (cfg_prefix_parse(s, &a, &plen) == -1)
+		return (cfg_err(p, p->p_line, "invalid %s \"%s\" (use a prefix "
+		    "such as 172.16.0.0/24)", what, s));
+	pf.pf_plen = plen;
+	pf.pf_addr.s_addr = htonl(ntohl(a.s_addr) & cfg_mask(plen));
+	if (pf.pf_addr.s_addr != a.s_addr) {
+		cfg_prefix_str(&pf, fixed, sizeof(fixed));
+		return (cfg_err(p, p->p_line, "%s %s has host bits set "
+		    "(use %s)", what, s, fixed));
+	}
+	if (*n >= CFG_MAX_SEGMENTS)
+		return (cfg_err(p, p->p_line, "too many %s lines (at most %d)",
+		    what, CFG_MAX_SEGMENTS));
+	arr[(*n)++] = pf;
+	return (0);
+}
+
+/* --- global keys --- */
+
+static int
+cfg_key_socket(struct cfg_parser *p, const char *v)
+{
+	struct config	*cfg = p->p_cfg;
+
+	if (v[0] != '/')
+		return (cfg_err(p, p->p_line, "control-socket must be an "
+		    "absolute path (start it with \"/\")"));
+	if (strlen(v) >= sizeof(cfg->cfg_ctl_socket))
+		return (cfg_err(p, p->p_line, "control-socket path is too long "
+		    "(at most %zu characters)",
+		    sizeof(cfg->cfg_ctl_socket) - 1));
+	snprintf(cfg->cfg_ctl_socket, sizeof(cfg->cfg_ctl_socket), "%s", v);
+	return (0);
+}
+
+static int
+cfg_key_loglevel(struct cfg_parser *p, const char *v)
+{
+	static const char *const names[] = { "error", "warning", "info",
+	    "debug" };
+	int	 i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(v, names[i]) == 0) {
+			p->p_cfg->cfg_log_level = LOG_LVL_ERR + i;
+			return (0);
+		}
+	return (cfg_err(p, p->p_line, "unknown log-level \"%s\" (use error, "
+	    "warning, info or debug)", v));
+}
+
+static int
+cfg_key_keylog(struct cfg_parser *p, const char *v)
+{
+	struct config	*cfg = p->p_cfg;
+
+	if (v[0] != '/')
+		return (cfg_err(p, p->p_line, "keylog-dir must be an absolute "
+		    "path (start it with \"/\")"));
+	if (strlen(v) >= sizeof(cfg->cfg_keylog_dir))
+		return (cfg_err(p, p->p_line, "keylog-dir path is too long (at "
+		    "most %zu characters)", sizeof(cfg->cfg_keylog_dir) - 1));
+	snprintf(cfg->cfg_keylog_dir, sizeof(cfg->cfg_keylog_dir), "%s", v);
+	return (0);
+}
+
+/* --- gateway and peer keys --- */
+
+static int
+cfg_key_gw_address(struct cfg_parser *p, const char *v)
+{
+	struct cfg_gateway	*gw = cfg_cur_gw(p);
+
+	if (cfg_addr_parse(v, &gw->gw_addr) == -1)
+		return (cfg_err(p, p->p_line, "invalid gateway address \"%s\" "
+		    "(use an IPv4 address such as 198.51.100.1)", v));
+	if (gw->gw_addr.s_addr == INADDR_ANY)
+		return (cfg_err(p, p->p_line, "gateway address 0.0.0.0 is not "
+		    "allowed (use the gateway's public IPv4 address)"));
+	return (0);
+}
+
+static int
+cfg_key_gw_segment(struct cfg_parser *p, const char *v)
+{
+	struct cfg_gateway	*gw = cfg_cur_gw(p);
+
+	return (cfg_segment_add(p, "segment", v, gw->gw_segments,
+	    &gw->gw_nsegments));
+}
+
+static int
+cfg_key_peer_address(struct cfg_parser *p, const char *v)
+{
+	if (cfg_addr_parse(v, &cfg_cur_peer(p)->pr_addr) == -1)
+		return (cfg_err(p, p->p_line, "invalid peer address \"%s\" "
+		    "(use an IPv4 address, or 0.0.0.0 for any peer)", v));
+	return (0);
+}
+
+/* --- tunnel keys --- */
+
+static int
+cfg_key_tn_ref(struct cfg_parser *p, const char *what, const char *v,
+    char *dst, int *line)
+{
+	if (!cfg_name_valid(v))
+		return (cfg_err(p, p->p_line, "invalid %s name \"%.64s\" (use "
+		    "1 to 63 letters, digits, '_', '.' or '-')", what, v));
+	snprintf(dst, CFG_NAME_MAX, "%s", v);
+	*line = p->p_line;
+	return (0);
+}
+
+static int
+cfg_key_tn_gateway(struct cfg_parser *p, const char *v)
+{
+	struct cfg_tsrc	*src = cfg_cur_src(p);
+
+	return (cfg_key_tn_ref(p, "gateway", v, src->tx_gw, &src->tx_gw_line));
+}
+
+static int
+cfg_key_tn_peer(struct cfg_parser *p, const char *v)
+{
+	struct cfg_tsrc	*src = cfg_cur_src(p);
+
+	return (cfg_key_tn_ref(p, "peer", v, src->tx_peer,
+	    &src->tx_peer_line));
+}
+
+/* A tunnel's segments never overlap, on one side or across the sides. */
+static int
+cfg_tn_overlap_check(struct cfg_parser *p, const char *what,
+    const struct cfg_prefix *pf, const struct cfg_prefix *arr, int n,
+    const char *arr_what)
+{
+	char	 a[32], b[32];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (!ts_prefix_overlap(pf, &arr[i]))
+			continue;
+		cfg_prefix_str(pf, a, sizeof(a));
+		cfg_prefix_str(&arr[i], b, sizeof(b));
+		return (cfg_err(p, p->p_line, "%s %s overlaps %s %s", what, a,
+		    arr_what, b));
+	}
+	return (0);
+}
+
+static int
+cfg_key_tn_local(struct cfg_parser *p, const char *v)
+{
+	struct cfg_tunnel	*t = cfg_cur_tn(p);
+
+	if (cfg_segment_add(p, "local-segment", v, t->tn_local,
+	    &t->tn_nlocal) == -1)
+		return (-1);
+	if (cfg_tn_overlap_check(p, "local segment", &t->tn_local[t->tn_nlocal
+	    - 1], t->tn_local, t->tn_nlocal - 1, "local segment") == -1 ||
+	    cfg_tn_overlap_check(p, "local segment", &t->tn_local[t->tn_nlocal
+	    - 1], t->tn_remote, t->tn_nremote, "peer segment") == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+cfg_key_tn_remote(struct cfg_parser *p, const char *v)
+{
+	struct cfg_tunnel	*t = cfg_cur_tn(p);
+
+	if (cfg_segment_add(p, "peer-segment", v, t->tn_remote,
+	    &t->tn_nremote) == -1)
+		return (-1);
+	if (cfg_tn_overlap_check(p, "peer segment", &t->tn_remote[
+	    t->tn_nremote - 1], t->tn_remote, t->tn_nremote - 1,
+	    "peer segment") == -1 ||
+	    cfg_tn_overlap_check(p, "peer segment", &t->tn_remote[
+	    t->tn_nremote - 1], t->tn_local, t->tn_nlocal,
+	    "local segment") == -1)
+		return (-1);
+	return (0);
+}
+
+/* The PSK itself never appears in a message. */
+static int
+cfg_key_tn_psk(struct cfg_parser *p, const char *v)
+{
+	struct cfg_tunnel	*t = cfg_cur_tn(p);
+	size_t			 i, len = strlen(v);
+
+	if (len > CFG_PSK_MAX)
+		return (cfg_err(p, p->p_line, "psk is longer than %d "
+		    "characters (shorten it)", CFG_PSK_MAX));
+	for (i = 0; i < len; i++) {
+		if (v[i] == '?')
+			return (cfg_err(p, p->p_line, "psk must not contain "
+			    "'?' (choose another character)"));
+		if (v[i] <= ' ' || v[i] > '~')
+			return (cfg_err(p, p->p_line, "psk contains a "
+			    "character that is not allowed (use printable "
+			    "ASCII letters, digits and specials, except '?')"));
+	}
+	memcpy(t->tn_psk, v, len);
+	t->tn_psk[len] = '\0';
+	t->tn_psk_len = len;
+	return (0);
+}
+
+static int
+cfg_key_tn_initiate(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "yes") == 0)
+		cfg_cur_tn(p)->tn_initiate = 1;
+	else if (strcmp(v, "no") == 0)
+		cfg_cur_tn(p)->tn_initiate = 0;
+	else
+		return (cfg_err(p, p->p_line, "invalid initiate value \"%s\" "
+		    "(use yes or no)", v));
+	cfg_cur_src(p)->tx_initiate_line = p->p_line;
+	return (0);
+}
+
+/* --- ike keys --- */
+
+static int
+cfg_key_ike_version(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0)
+		return (cfg_err(p, p->p_line, "unknown ike version \"%s\" "
+		    "(use 1 or 2)", v));
+	cfg_cur_tn(p)->tn_ike.ike_version = v[0] - '0';
+	return (0);
+}
+
+static int
+cfg_key_ike_mode(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "main") == 0)
+		cfg_cur_tn(p)->tn_ike.ike_mode = CFG_IKE_MAIN;
+	else if (strcmp(v, "aggressive") == 0)
+		cfg_cur_tn(p)->tn_ike.ike_mode = CFG_IKE_AGGRESSIVE;
+	else
+		return (cfg_err(p, p->p_line, "unknown ike mode \"%s\" (use "
+		    "main or aggressive)", v));
+	cfg_cur_src(p)->tx_mode_line = p->p_line;
+	return (0);
+}
+
+static int
+cfg_key_ike_integ(struct cfg_parser *p, const char *v)
+{
+	struct cfg_ike	*ike = &cfg_cur_tn(p)->tn_ike;
+
+	if (strcmp(v, "md5") == 0) {
+		ike->ike_integ = AUTH_HMAC_MD5_96;
+		ike->ike_prf = PRF_HMAC_MD5;
+	} else if (strcmp(v, "sha1") == 0) {
+		ike->ike_integ = AUTH_HMAC_SHA1_96;
+		ike->ike_prf = PRF_HMAC_SHA1;
+	} else if (strcmp(v, "sha2-256") == 0) {
+		ike->ike_integ = AUTH_HMAC_SHA2_256_128;
+		ike->ike_prf = PRF_HMAC_SHA2_256;
+	} else
+		return (cfg_err(p, p->p_line, "unknown ike integrity \"%s\" "
+		    "(use md5, sha1 or sha2-256)", v));
+	return (0);
+}
+
+static int
+cfg_key_ike_encr(struct cfg_parser *p, const char *v)
+{
+	struct cfg_ike	*ike = &cfg_cur_tn(p)->tn_ike;
+
+	if (cfg_encr_parse(v, &ike->ike_encr, &ike->ike_encr_bits) == -1)
+		return (cfg_err(p, p->p_line, "unknown ike encryption \"%s\" "
+		    "(use 3des, aes128, aes192 or aes256)", v));
+	return (0);
+}
+
+static int
+cfg_key_ike_dh(struct cfg_parser *p, const char *v)
+{
+	if (cfg_dh_parse(v, &cfg_cur_tn(p)->tn_ike.ike_dh) == -1)
+		return (cfg_err(p, p->p_line, "unknown ike dh-group \"%s\" "
+		    "(use 1, 2, 5, 14 or 24)", v));
+	return (0);
+}
+
+static int
+cfg_id_parse(struct cfg_parser *p, const char *what, const char *v,
+    struct cfg_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	if (strspn(v, "0123456789.") == strlen(v)) {
+		if (cfg_addr_parse(v, &id->id_addr) == -1)
+			return (cfg_err(p, p->p_line, "invalid ike %s "
+			    "\"%.64s\" (not a valid IPv4 address)", what, v));
+		id->id_type = CFG_ID_IPV4;
+	} else if (cfg_fqdn_valid(v))
+		id->id_type = CFG_ID_FQDN;
+	else
+		return (cfg_err(p, p->p_line, "invalid ike %s \"%.64s\" (use "
+		    "an IPv4 address or an FQDN: letters, digits and '-' in "
+		    "dot-separated labels of 1 to 63 characters, 253 at most)",
+		    what, v));
+	snprintf(id->id_value, sizeof(id->id_value), "%s", v);
+	return (0);
+}
+
+static int
+cfg_key_ike_lid(struct cfg_parser *p, const char *v)
+{
+	return (cfg_id_parse(p, "local-id", v,
+	    &cfg_cur_tn(p)->tn_ike.ike_local_id));
+}
+
+static int
+cfg_key_ike_pid(struct cfg_parser *p, const char *v)
+{
+	return (cfg_id_parse(p, "peer-id", v,
+	    &cfg_cur_tn(p)->tn_ike.ike_peer_id));
+}
+
+static int
+cfg_lifetime_parse(struct cfg_parser *p, const char *what, const char *v,
+    uint32_t *out)
+{
+	unsigned long	 l;
+
+	if (cfg_uint_parse(v, CFG_LIFE_MIN, CFG_LIFE_MAX, &l) == -1)
+		return (cfg_err(p, p->p_line, "invalid %s lifetime \"%.32s\" "
+		    "(use %d to %d seconds)", what, v, CFG_LIFE_MIN,
+		    CFG_LIFE_MAX));
+	*out = l;
+	return (0);
+}
+
+static int
+cfg_key_ike_life(struct cfg_parser *p, const char *v)
+{
+	return (cfg_lifetime_parse(p, "ike", v,
+	    &cfg_cur_tn(p)->tn_ike.ike_lifetime));
+}
+
+/* --- ipsec keys --- */
+
+static int
+cfg_key_ips_proto(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "esp") == 0)
+		cfg_cur_tn(p)->tn_ipsec.ips_proto = IPPROTO_ESP;
+	else if (strcmp(v, "ah") == 0)
+		cfg_cur_tn(p)->tn_ipsec.ips_proto = IPPROTO_AH;
+	else
+		return (cfg_err(p, p->p_line, "unknown ipsec protocol \"%s\" "
+		    "(use esp or ah)", v));
+	return (0);
+}
+
+static int
+cfg_key_ips_integ(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "md5") == 0)
+		cfg_cur_tn(p)->tn_ipsec.ips_integ = AUTH_HMAC_MD5_96;
+	else if (strcmp(v, "sha1") == 0)
+		cfg_cur_tn(p)->tn_ipsec.ips_integ = AUTH_HMAC_SHA1_96;
+	else if (strcmp(v, "sha2-256") == 0)
+		return (cfg_err(p, p->p_line, "ipsec integrity sha2-256 is not "
+		    "supported (use md5 or sha1)"));
+	else
+		return (cfg_err(p, p->p_line, "unknown ipsec integrity \"%s\" "
+		    "(use md5 or sha1)", v));
+	return (0);
+}
+
+static int
+cfg_key_ips_encr(struct cfg_parser *p, const char *v)
+{
+	struct cfg_ipsec	*ips = &cfg_cur_tn(p)->tn_ipsec;
+
+	if (cfg_encr_parse(v, &ips->ips_encr, &ips->ips_encr_bits) == -1)
+		return (cfg_err(p, p->p_line, "unknown ipsec encryption \"%s\" "
+		    "(use 3des, aes128, aes192 or aes256)", v));
+	cfg_cur_src(p)->tx_encr_line = p->p_line;
+	return (0);
+}
+
+static int
+cfg_key_ips_pfs(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "disable") == 0)
+		cfg_cur_tn(p)->tn_ipsec.ips_pfs = 0;
+	else if (cfg_dh_parse(v, &cfg_cur_tn(p)->tn_ipsec.ips_pfs) == -1)
+		return (cfg_err(p, p->p_line, "unknown ipsec pfs \"%s\" (use "
+		    "1, 2, 5, 14, 24 or disable)", v));
+	return (0);
+}
+
+static int
+cfg_key_ips_life(struct cfg_parser *p, const char *v)
+{
+	return (cfg_lifetime_parse(p, "ipsec", v,
+	    &cfg_cur_tn(p)->tn_ipsec.ips_lifetime));
+}
+
+/* --- key tables, one per context --- */
+
+static const struct cfg_key cfg_top_keys[] = {
+	{ "control-socket", "control-socket PATH", 0, cfg_key_socket },
+	{ "log-level", "log-level error|warning|info|debug", 0,
+	    cfg_key_loglevel },
+	{ "keylog-dir", "keylog-dir PATH", 0, cfg_key_keylog },
+	{ NULL, NULL, 0, NULL }
+};
+static const struct cfg_key cfg_gw_keys[] = {
+	{ "address", "address A.B.C.D", 0, cfg_key_gw_address },
+	{ "segment", "segment A.B.C.D/N", 1, cfg_key_gw_segment },
+	{ NULL, NULL, 0, NULL }
+};
+static const struct cfg_key cfg_peer_keys[] = {
+	{ "address", "address A.B.C.D", 0, cfg_key_peer_address },
+	{ NULL, NULL, 0, NULL }
+};
+static const struct cfg_key cfg_tn_keys[] = {
+	{ "gateway", "gateway NAME", 0, cfg_key_tn_gateway },
+	{ "peer", "peer NAME", 0, cfg_key_tn_peer },
+	{ "local-segment", "local-segment A.B.C.D/N", 1, cfg_key_tn_local },
+	{ "peer-segment", "peer-segment A.B.C.D/N", 1, cfg_key_tn_remote },
+	{ "psk", "psk KEY", 0, cfg_key_tn_psk },
+	{ "initiate", "initiate yes|no", 0, cfg_key_tn_initiate },
+	{ NULL, NULL, 0, NULL }
+};
+static const struct cfg_key cfg_ike_keys[] = {
+	{ "version", "version 1|2", 0, cfg_key_ike_version },
+	{ "mode", "mode main|aggressive", 0, cfg_key_ike_mode },
+	{ "integrity", "integrity md5|sha1|sha2-256", 0, cfg_key_ike_integ },
+	{ "encryption", "encryption 3des|aes128|aes192|aes256", 0,
+	    cfg_key_ike_encr },
+	{ "dh-group", "dh-group 1|2|5|14|24", 0, cfg_key_ike_dh },
+	{ "local-id", "local-id A.B.C.D|FQDN", 0, cfg_key_ike_lid },
+	{ "peer-id", "peer-id A.B.C.D|FQDN", 0, cfg_key_ike_pid },
+	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ike_life },
+	{ NULL, NULL, 0, NULL }
+};
+static const struct cfg_key cfg_ips_keys[] = {
+	{ "protocol", "protocol esp|ah", 0, cfg_key_ips_proto },
+	{ "integrity", "integrity md5|sha1", 0, cfg_key_ips_integ },
+	{ "encryption", "encryption 3des|aes128|aes192|aes256", 0,
+	    cfg_key_ips_encr },
+	{ "pfs", "pfs 1|2|5|14|24|disable", 0, cfg_key_ips_pfs },
+	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct cfg_key *const cfg_keys[] = {
+	cfg_top_keys, cfg_gw_keys, cfg_peer_keys, cfg_tn_keys, cfg_ike_keys,
+	cfg_ips_keys
+};
+static const char *const cfg_expected[] = {
+	"gateway, peer, tunnel, control-socket, log-level or keylog-dir",
+	"address or segment",
+	"address",
+	"gateway, peer, local-segment, peer-segment, psk, initiate, "
+	    "\"ike {\" or \"ipsec {\"",
+	"version, mode, integrity, encryption, dh-group, local-id, peer-id "
+	    "or lifetime",
+	"protocol, integrity, encryption, pfs or lifetime"
+};
+
+/* "gateway \"gw1\"", "the ike block of tunnel \"t\"", for messages. */
+static void
+cfg_where(struct cfg_parser *p, char *out, size_t len)
+{
+	struct config	*cfg = p->p_cfg;
+
+	switch (p->p_ctx) {
+	case CTX_TOP:
+		snprintf(out, len, "the global settings");
+		break;
+	case CTX_GATEWAY:
+		snprintf(out, len, "gateway \"%s\"", cfg_cur_gw(p)->gw_name);
+		break;
+	case CTX_PEER:
+		snprintf(out, len, "peer \"%s\"", cfg_cur_peer(p)->pr_name);
+		break;
+	case CTX_TUNNEL:
+		snprintf(out, len, "tunnel \"%s\"", cfg_cur_tn(p)->tn_name);
+		break;
+	case CTX_IKE:
+	case CTX_IPSEC:
+		snprintf(out, len, "the %s block of tunnel \"%s\"",
+		    p->p_ctx == CTX_IKE ? "ike" : "ipsec",
+		    cfg->cfg_tunnels[cfg->cfg_ntunnels - 1].tn_name);
+		break;
+	}
+}
+
+static int
+cfg_key_run(struct cfg_parser *p, char **argv, int argc)
+{
+	const struct cfg_key	*k;
+	char			 where[128];
+	int			 i;
+
+	cfg_where(p, where, sizeof(where));
+	for (i = 0, k = cfg_keys[p->p_ctx]; k->k_name != NULL; i++, k++)
+		if (strcmp(k->k_name, argv[0]) == 0)
+			break;
+	if (k->k_name == NULL) {
+		if (p->p_ctx == CTX_TOP)
+			return (cfg_err(p, p->p_line, "unknown keyword "
+			    "\"%.64s\" (expected %s)", argv[0],
+			    cfg_expected[p->p_ctx]));
+		return (cfg_err(p, p->p_line, "unknown keyword \"%.64s\" in %s "
+		    "(expected %s)", argv[0], where, cfg_expected[p->p_ctx]));
+	}
+	if (argc == 1)
+		return (cfg_err(p, p->p_line, "missing value for \"%s\" (write "
+		    "\"%s\")", k->k_name, k->k_usage));
+	if (argc > 2) {
+		if (strcmp(k->k_name, "psk") == 0)
+			return (cfg_err(p, p->p_line, "psk must be one word: "
+			    "spaces are not allowed in a PSK"));
+		return (cfg_err(p, p->p_line, "too many values for \"%s\" "
+		    "(write \"%s\")", k->k_name, k->k_usage));
+	}
+	if (!k->k_repeat && (p->p_seen[p->p_ctx] & (1U << i)))
+		return (cfg_err(p, p->p_line, "\"%s\" is given twice in %s "
+		    "(keep one)", k->k_name, where));
+	p->p_seen[p->p_ctx] |= 1U << i;
+	return (k->k_fn(p, argv[1]));
+}
+
+/* --- blocks --- */
+
+static int
+cfg_tunnel_new(struct cfg_parser *p, const char *name)
+{
+	struct config		*cfg = p->p_cfg;
+	struct cfg_tunnel	*t;
+	struct cfg_tsrc		*src;
+	int			 cap;
+
+	if (cfg->cfg_ntunnels >= CFG_MAX_GATEWAYS * CFG_MAX_TUNNELS)
+		return (cfg_err(p, p->p_line, "too many tunnels (at most %d)",
+		    CFG_MAX_GATEWAYS * CFG_MAX_TUNNELS));
+	if (cfg->cfg_ntunnels == p->p_tcap) {
+		cap = p->p_tcap == 0 ? 8 : p->p_tcap * 2;
+		t = calloc(cap, sizeof(*t));
+		src = calloc(cap, sizeof(*src));
+		if (t == NULL || src == NULL) {
+			free(t);
+			free(src);
+			return (cfg_err(p, p->p_line, "out of memory"));
+		}
+		if (cfg->cfg_ntunnels > 0) {
+			memcpy(t, cfg->cfg_tunnels, cfg->cfg_ntunnels *
+			    sizeof(*t));
+			memcpy(src, p->p_src, cfg->cfg_ntunnels * sizeof(*src));
+		}
+		/* The old array holds PSKs. */
+		OPENSSL_clear_free(cfg->cfg_tunnels, p->p_tcap * sizeof(*t));
+		free(p->p_src);
+		cfg->cfg_tunnels = t;
+		p->p_src = src;
+		p->p_tcap = cap;
+	}
+	t = &cfg->cfg_tunnels[cfg->cfg_ntunnels++];
+	snprintf(t->tn_name, sizeof(t->tn_name), "%s", name);
+	t->tn_line = p->p_line;
+	t->tn_initiate = 1;
+	t->tn_ike.ike_version = 2;
+	t->tn_ike.ike_mode = CFG_IKE_MAIN;
+	t->tn_ike.ike_integ = AUTH_HMAC_SHA1_96;
+	t->tn_ike.ike_prf = PRF_HMAC_SHA1;
+	t->tn_ike.ike_encr = ENCR_AES_CBC;
+	t->tn_ike.ike_encr_bits = 128;
+	t->tn_ike.ike_dh = DH_MODP_1024;
+	t->tn_ike.ike_lifetime = CFG_LIFE_MAX;
+	t->tn_ipsec.ips_proto = IPPROTO_ESP;
+	t->tn_ipsec.ips_integ = AUTH_HMAC_SHA1_96;
+	t->tn_ipsec.ips_encr = ENCR_AES_CBC;
+	t->tn_ipsec.ips_encr_bits = 128;
+	t->tn_ipsec.ips_pfs = DH_MODP_1024;
+	t->tn_ipsec.ips_lifetime = CFG_LIFE_MAX;
+	return (0);
+}
+
+/* Opens "gateway|peer|tunnel NAME {" at the top level. */
+static int
+cfg_block_open(struct cfg_parser *p, char **argv, int argc)
+{
+	struct config	*cfg = p->p_cfg;
+	const char	*kind = argv[0], *name = argv[1];
+	int		 i, line = 0;
+
+	if (argc != 3 || strcmp(argv[2], "{") != 0)
+		return (cfg_err(p, p->p_line, "malformed block header (write "
+		    "\"%s NAME {\")", kind));
+	if (!cfg_name_valid(name))
+		return (cfg_err(p, p->p_line, "invalid %s name \"%.64s\" (use "
+		    "1 to 63 letters, digits, '_', '.' or '-')", kind, name));
+	if (strcmp(kind, "gateway") == 0) {
+		for (i = 0; i < cfg->cfg_ngateways; i++)
+			if (strcmp(cfg->cfg_gateways[i].gw_name, name) == 0)
+				line = cfg->cfg_gateways[i].gw_line;
+	} else if (strcmp(kind, "peer") == 0) {
+		for (i = 0; i < cfg->cfg_npeers; i++)
+			if (strcmp(cfg->cfg_peers[i].pr_name, name) == 0)
+				line = cfg->cfg_peers[i].pr_line;
+	} else {
+		for (i = 0; i < cfg->cfg_ntunnels; i++)
+			if (strcmp(cfg->cfg_tunnels[i].tn_name, name) == 0)
+				line = cfg->cfg_tunnels[i].tn_line;
+	}
+	if (line != 0)
+		return (cfg_err(p, p->p_line, "duplicate %s name \"%s\" "
+		    "(already defined on line %d; choose another name)", kind,
+		    name, line));
+	for (i = CTX_GATEWAY; i <= CTX_IPSEC; i++)
+		p->p_seen[i] = 0;
+	p->p_block_line = p->p_line;
+	if (strcmp(kind, "gateway") == 0) {
+		if (cfg->cfg_ngateways >= CFG_MAX_GATEWAYS)
+			return (cfg_err(p, p->p_line, "too many gateways (at "
+			    "most %d)", CFG_MAX_GATEWAYS));
+		snprintf(cfg->cfg_gateways[cfg->cfg_ngateways].gw_name,
+		    CFG_NAME_MAX, "%s", name);
+		cfg->cfg_gateways[cfg->cfg_ngateways++].gw_line = p->p_line;
+		p->p_ctx = CTX_GATEWAY;
+	} else if (strcmp(kind, "peer") == 0) {
+		if (cfg->cfg_npeers >= CFG_MAX_PEERS)
+			return (cfg_err(p, p->p_line, "too many peers (at most "
+			    "%d)", CFG_MAX_PEERS));
+		snprintf(cfg->cfg_peers[cfg->cfg_npeers].pr_name,
+		    CFG_NAME_MAX, "%s", name);
+		cfg->cfg_peers[cfg->cfg_npeers++].pr_line = p->p_line;
+		p->p_ctx = CTX_PEER;
+	} else {
+		if (cfg_tunnel_new(p, name) == -1)
+			return (-1);
+		p->p_ctx = CTX_TUNNEL;
+	}
+	return (0);
+}
+
+/* Opens "ike {" or "ipsec {" inside a tunnel. */
+static int
+cfg_sub_open(struct cfg_parser *p, char **argv, int argc)
+{
+	struct cfg_tsrc	*src = cfg_cur_src(p);
+	int		*line;
+
+	line = strcmp(argv[0], "ike") == 0 ? &src->tx_ike_line :
+	    &src->tx_ipsec_line;
+	if (argc != 2 || strcmp(argv[1], "{") != 0)
+		return (cfg_err(p, p->p_line, "malformed block header (write "
+		    "\"%s {\")", argv[0]));
+	if (*line != 0)
+		return (cfg_err(p, p->p_line, "%s block is given twice in "
+		    "tunnel \"%s\" (merge it into the one on line %d)", argv[0],
+		    cfg_cur_tn(p)->tn_name, *line));
+	*line = p->p_line;
+	p->p_sub_line = p->p_line;
+	p->p_ctx = strcmp(argv[0], "ike") == 0 ? CTX_IKE : CTX_IPSEC;
+	p->p_seen[p->p_ctx] = 0;
+	return (0);
+}
+
+/* "}": checks what the block requires on its own, then closes it. */
+static int
+cfg_block_close(struct cfg_parser *p)
+{
+	struct cfg_tunnel	*t;
+	struct cfg_tsrc		*src;
+	int			 bl = p->p_block_line;
+
+	switch (p->p_ctx) {
+	case CTX_TOP:
+		return (cfg_err(p, p->p_line, "unexpected \"}\" (no block is "
+		    "open)"));
+	case CTX_GATEWAY:
+		if (!(p->p_seen[CTX_GATEWAY] & 1))
+			return (cfg_err(p, bl, "gateway \"%s\" has no address "
+			    "(add \"address A.B.C.D\")",
+			    cfg_cur_gw(p)->gw_name));
+		break;
+	case CTX_PEER:
+		if (!(p->p_seen[CTX_PEER] & 1))
+			return (cfg_err(p, bl, "peer \"%s\" has no address "
+			    "(add \"address A.B.C.D\", or 0.0.0.0 for any "
+			    "peer)", cfg_cur_peer(p)->pr_name));
+		break;
+	case CTX_TUNNEL:
+		t = cfg_cur_tn(p);
+		src = cfg_cur_src(p);
+		if (src->tx_gw_line == 0)
+			return (cfg_err(p, bl, "tunnel \"%s\" has no gateway "
+			    "(add \"gateway NAME\")", t->tn_name));
+		if (src->tx_peer_line == 0)
+			return (cfg_err(p, bl, "tunnel \"%s\" has no peer (add "
+			    "\"peer NAME\")", t->tn_name));
+		if (t->tn_nlocal == 0)
+			return (cfg_err(p, bl, "tunnel \"%s\" has no "
+			    "local-segment (add \"local-segment A.B.C.D/N\")",
+			    t->tn_name));
+		if (t->tn_nremote == 0)
+			return (cfg_err(p, bl, "tunnel \"%s\" has no "
+			    "peer-segment (add \"peer-segment A.B.C.D/N\")",
+			    t->tn_name));
+		if (t->tn_psk_len == 0)
+			return (cfg_err(p, bl, "tunnel \"%s\" has no psk (add "
+			    "\"psk KEY\")", t->tn_name));
+		break;
+	case CTX_IKE:
+		t = cfg_cur_tn(p);
+		src = cfg_cur_src(p);
+		if (t->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE &&
+		    t->tn_ike.ike_version != 1)
+			return (cfg_err(p, src->tx_mode_line, "ike mode "
+			    "aggressive needs version 1 (IKEv2 has no "
+			    "aggressive mode; set \"version 1\" or remove the "
+			    "mode line)"));
+		p->p_ctx = CTX_TUNNEL;
+		return (0);
+	case CTX_IPSEC:
+		t = cfg_cur_tn(p);
+		src = cfg_cur_src(p);
+		if (t->tn_ipsec.ips_proto == IPPROTO_AH) {
+			if (src->tx_encr_line != 0)
+				return (cfg_err(p, src->tx_encr_line, "ipsec "
+				    "encryption cannot be used with protocol "
+				    "ah (AH does not encrypt; remove the "
+				    "encryption line or use protocol esp)"));
+			t->tn_ipsec.ips_encr = 0;
+			t->tn_ipsec.ips_encr_bits = 0;
+		}
+		p->p_ctx = CTX_TUNNEL;
+		return (0);
+	}
+	p->p_ctx = CTX_TOP;
+	return (0);
+}
+
+static int
+cfg_line_run(struct cfg_parser *p, char **argv, int argc)
+{
+	char	 where[128];
+	int	 open_line;
+
+	if (strcmp(argv[0], "}") == 0) {
+		if (argc != 1)
+			return (cfg_err(p, p->p_line, "\"}\" must be alone on "
+			    "its line"));
+		return (cfg_block_close(p));
+	}
+	if (strcmp(argv[0], "gateway") == 0 || strcmp(argv[0], "peer") == 0 ||
+	    strcmp(argv[0], "tunnel") == 0) {
+		if (p->p_ctx == CTX_TOP)
+			return (cfg_block_open(p, argv, argc));
+		if (strcmp(argv[argc - 1], "{") == 0) {
+			/* Most likely a "}" was forgotten above. */
+			cfg_where(p, where, sizeof(where));
+			open_line = p->p_ctx >= CTX_IKE ? p->p_sub_line :
+			    p->p_block_line;
+			return (cfg_err(p, p->p_line, "%s block inside %s (is "
+			    "the \"}\" of the block opened on line %d "
+			    "missing?)", argv[0], where, open_line));
+		}
+	}
+	if (strcmp(argv[0], "ike") == 0 || strcmp(argv[0], "ipsec") == 0) {
+		if (p->p_ctx == CTX_TUNNEL)
+			return (cfg_sub_open(p, argv, argc));
+		if (p->p_ctx == CTX_IKE || p->p_ctx == CTX_IPSEC) {
+			cfg_where(p, where, sizeof(where));
+			return (cfg_err(p, p->p_line, "%s block inside %s (is "
+			    "the \"}\" of the block opened on line %d "
+			    "missing?)", argv[0], where, p->p_sub_line));
+		}
+	}
+	return (cfg_key_run(p, argv, argc));
+}
+
+/* Splits a line into words; a word starting with '#' starts a comment. */
+static int
+cfg_split(char *line, char **argv)
+{
+	char	*s = line;
+	int	 argc = 0;
+
+	for (;;) {
+		while (*s != '\0' && strchr(" \t\r\v\f", *s) != NULL)
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		if (argc == CFG_WORDS_MAX)
+			return (argc + 1);	/* too many anyway */
+		argv[argc++] = s;
+		while (*s != '\0' && strchr(" \t\r\v\f", *s) == NULL)
+			s++;
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+	return (argc);
+}
+
+/* --- checks across blocks, after the whole file was read --- */
+
+static struct cfg_gateway *
+cfg_gateway_find(struct config *cfg, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cfg->cfg_ngateways; i++)
+		if (strcmp(cfg->cfg_gateways[i].gw_name, name) == 0)
+			return (&cfg->cfg_gateways[i]);
+	return (NULL);
+}
+
+static struct cfg_peer *
+cfg_peer_find(struct config *cfg, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cfg->cfg_npeers; i++)
+		if (strcmp(cfg->cfg_peers[i].pr_name, name) == 0)
+			return (&cfg->cfg_peers[i]);
+	return (NULL);
+}
+
+static void
+cfg_id_default(struct cfg_id *id, struct in_addr a)
+{
+	id->id_type = CFG_ID_IPV4;
+	id->id_addr = a;
+	inet_ntop(AF_INET, &a, id->id_value, sizeof(id->id_value));
+}
+
+/* Names, initiate and the default IDs of tunnel i. */
+static int
+cfg_tunnel_resolve(struct cfg_parser *p, int i)
+{
+	struct cfg_tunnel	*t = &p->p_cfg->cfg_tunnels[i];
+	struct cfg_tsrc		*src = &p->p_src[i];
+	int			 any;
+
+	if ((t->tn_gw = cfg_gateway_find(p->p_cfg, src->tx_gw)) == NULL)
+		return (cfg_err(p, src->tx_gw_line, "tunnel \"%s\" uses "
+		    "gateway \"%s\", which is not defined (add a \"gateway %s "
+		    "{ ... }\" block)", t->tn_name, src->tx_gw, src->tx_gw));
+	if ((t->tn_peer = cfg_peer_find(p->p_cfg, src->tx_peer)) == NULL)
+		return (cfg_err(p, src->tx_peer_line, "tunnel \"%s\" uses peer "
+		    "\"%s\", which is not defined (add a \"peer %s { ... }\" "
+		    "block)", t->tn_name, src->tx_peer, src->tx_peer));
+	any = t->tn_peer->pr_addr.s_addr == INADDR_ANY;
+	if (any && src->tx_initiate_line != 0 && t->tn_initiate)
+		return (cfg_err(p, src->tx_initiate_line, "tunnel \"%s\" "
+		    "cannot initiate: peer \"%s\" has address 0.0.0.0 (any "
+		    "peer), so there is no address to connect to (use "
+		    "\"initiate no\")", t->tn_name, t->tn_peer->pr_name));
+	if (any && src->tx_initiate_line == 0)
+		t->tn_initiate = 0;
+	if (t->tn_ike.ike_local_id.id_type == 0)
+		cfg_id_default(&t->tn_ike.ike_local_id, t->tn_gw->gw_addr);
+	if (t->tn_ike.ike_peer_id.id_type == 0 && !any)
+		cfg_id_default(&t->tn_ike.ike_peer_id, t->tn_peer->pr_addr);
+	return (0);
+}
+
+/*
+ * Two tunnels of one gateway must not claim the same traffic: no local
+ * segment of one may overlap a local segment of the other while a peer
+ * segment overlaps a peer segment too (the kernel's policies would
+ * collide).
+ */
+static int
+cfg_tunnel_pair_check(struct cfg_parser *p, const struct cfg_tunnel *a,
+    const struct cfg_tunnel *b)
+{
+	char	 la[32], lb[32], ra[32], rb[32];
+	int	 i, j, k, l;
+
+	for (i = 0; i < b->tn_nlocal; i++)
+	for (j = 0; j < a->tn_nlocal; j++) {
+		if (!ts_prefix_overlap(&b->tn_local[i], &a->tn_local[j]))
+			continue;
+		for (k = 0; k < b->tn_nremote; k++)
+		for (l = 0; l < a->tn_nremote; l++) {
+			if (!ts_prefix_overlap(&b->tn_remote[k],
+			    &a->tn_remote[l]))
+				continue;
+			cfg_prefix_str(&b->tn_local[i], lb, sizeof(lb));
+			cfg_prefix_str(&a->tn_local[j], la, sizeof(la));
+			cfg_prefix_str(&b->tn_remote[k], rb, sizeof(rb));
+			cfg_prefix_str(&a->tn_remote[l], ra, sizeof(ra));
+			return (cfg_err(p, b->tn_line, "tunnel \"%s\" (local "
+			    "segment %s, peer segment %s) overlaps tunnel "
+			    "\"%s\" (local segment %s, peer segment %s) on "
+			    "gateway \"%s\" (make the segments of the two "
+			    "tunnels disjoint)", b->tn_name, lb, rb, a->tn_name,
+			    la, ra, b->tn_gw->gw_name));
+		}
+	}
+	return (0);
+}
+
+/*
+ * IKEv1 Main Mode encrypts the identities with a key derived from the
+ * PSK (RFC 2409 §5.4), so a responder must choose the PSK from the
+ * peer's address alone; with several any-peer tunnels it cannot.
+ */
+static int
+cfg_tunnel_v1_any(const struct cfg_tunnel *t)
+{
+	return (t->tn_peer->pr_addr.s_addr == INADDR_ANY &&
+	    t->tn_ike.ike_version == 1 && t->tn_ike.ike_mode == CFG_IKE_MAIN);
+}
+
+static int
+cfg_tunnel_cross_check(struct cfg_parser *p, int i)
+{
+	struct config		*cfg = p->p_cfg;
+	struct cfg_tunnel	*a, *b = &cfg->cfg_tunnels[i];
+	int			 j, ngw = 1, npeer = 1;
+
+	for (j = 0; j < i; j++) {
+		a = &cfg->cfg_tunnels[j];
+		if (a->tn_peer == b->tn_peer)
+			npeer++;
+		if (a->tn_gw != b->tn_gw)
+			continue;
+		ngw++;
+		if (cfg_tunnel_pair_check(p, a, b) == -1)
+			return (-1);
+		if (cfg_tunnel_v1_any(a) && cfg_tunnel_v1_any(b) &&
+		    (a->tn_psk_len != b->tn_psk_len || CRYPTO_memcmp(a->tn_psk,
+		    b->tn_psk, a->tn_psk_len) != 0))
+			return (cfg_err(p, b->tn_line, "tunnels \"%s\" and "
+			    "\"%s\" on gateway \"%s\" both accept any peer "
+			    "(0.0.0.0) with IKEv1 main mode but have different "
+			    "PSKs; main mode can only choose the PSK by the "
+			    "peer's address (use \"mode aggressive\" or the "
+			    "same psk)", a->tn_name, b->tn_name,
+			    b->tn_gw->gw_name));
+	}
+	if (ngw > CFG_MAX_TUNNELS)
+		return (cfg_err(p, b->tn_line, "gateway \"%s\" has more than "
+		    "%d tunnels (tunnel \"%s\" is one too many)",
+		    b->tn_gw->gw_name, CFG_MAX_TUNNELS, b->tn_name));
+	if (npeer > CFG_MAX_TUNNELS)
+		return (cfg_err(p, b->tn_line, "peer \"%s\" has more than %d "
+		    "tunnels (tunnel \"%s\" is one too many)",
+		    b->tn_peer->pr_name, CFG_MAX_TUNNELS, b->tn_name));
+	return (0);
+}
+
+static int
+cfg_finish(struct cfg_parser *p)
+{
+	struct config	*cfg = p->p_cfg;
+	int		 i;
+
+	switch (p->p_ctx) {
+	case CTX_TOP:
+		break;
+	case CTX_GATEWAY:
+	case CTX_PEER:
+	case CTX_TUNNEL:
+		return (cfg_err(p, p->p_block_line, "%s \"%s\" is missing its "
+		    "closing \"}\" (add \"}\" at the end of the block)",
+		    p->p_ctx == CTX_GATEWAY ? "gateway" : p->p_ctx == CTX_PEER ?
+		    "peer" : "tunnel", p->p_ctx == CTX_GATEWAY ?
+		    cfg_cur_gw(p)->gw_name : p->p_ctx == CTX_PEER ?
+		    cfg_cur_peer(p)->pr_name : cfg_cur_tn(p)->tn_name));
+	case CTX_IKE:
+	case CTX_IPSEC:
+		return (cfg_err(p, p->p_sub_line, "%s block of tunnel \"%s\" "
+		    "is missing its closing \"}\" (add \"}\" at the end of the "
+		    "block)", p->p_ctx == CTX_IKE ? "ike" : "ipsec",
+		    cfg_cur_tn(p)->tn_name));
+	}
+	for (i = 0; i < cfg->cfg_ntunnels; i++)
+		if (cfg_tunnel_resolve(p, i) == -1)
+			return (-1);
+	for (i = 0; i < cfg->cfg_ntunnels; i++)
+		if (cfg_tunnel_cross_check(p, i) == -1)
+			return (-1);
+	return (0);
+}
+
+/* --- entry points --- */
+
+struct config *
+config_parse(const char *name, const char *text, char *err, size_t errlen)
+{
+	struct cfg_parser	 p;
+	struct config		*cfg;
+	const char		*s, *nl;
+	char			*line = NULL, *argv[CFG_WORDS_MAX];
+	size_t			 len;
+	int			 argc, rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.p_name = name;
+	p.p_err = err;
+	p.p_errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
+	    (line = malloc(CFG_LINE_MAX)) == NULL) {
+		cfg_err(&p, 0, "out of memory");
+		goto done;
+	}
+	p.p_cfg = cfg;
+	snprintf(cfg->cfg_path, sizeof(cfg->cfg_path), "%s", name);
+	snprintf(cfg->cfg_ctl_socket, sizeof(cfg->cfg_ctl_socket), "%s",
+	    CONFIG_DEFAULT_SOCKET);
+	cfg->cfg_log_level = LOG_LVL_INFO;
+
+	for (s = text; *s != '\0'; s = nl == NULL ? s + len : nl + 1) {
+		p.p_line++;
+		nl = strchr(s, '\n');
+		len = nl == NULL ? strlen(s) : (size_t)(nl - s);
+		if (len >= CFG_LINE_MAX) {
+			cfg_err(&p, p.p_line, "line is too long (at most %d "
+			    "characters)", CFG_LINE_MAX - 1);
+			goto done;
+		}
+		memcpy(line, s, len);
+		line[len] = '\0';
+		argc = cfg_split(line, argv);
+		if (argc > CFG_WORDS_MAX) {
+			cfg_err(&p, p.p_line, "too many words on this line");
+			goto done;
+		}
+		if (argc > 0 && cfg_line_run(&p, argv, argc) == -1)
+			goto done;
+		if (nl == NULL)
+			break;
+	}
+	if (cfg_finish(&p) == -1)
+		goto done;
+	rc = 0;
+done:
+	/* The line buffer may have held a PSK. */
+	OPENSSL_clear_free(line, CFG_LINE_MAX);
+	free(p.p_src);
+	if (rc == -1) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	return (cfg);
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config	*cfg = NULL;
+	FILE		*f;
+	char		*text = NULL;
+	size_t		 len = 0, n;
+	int		 saved;
+
+	if (err == NULL)
+		errlen = 0;
+	if ((f = fopen(path, "r")) == NULL)
+		goto fail;
+	if ((text = malloc(CFG_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		errno = ENOMEM;
+		goto fail;
+	}
+	while ((n = fread(text + len, 1, CFG_FILE_MAX + 1 - len, f)) > 0) {
+		len += n;
+		if (len > CFG_FILE_MAX)
+			break;
+	}
+	if (ferror(f)) {
+		saved = errno;
+		fclose(f);
+		errno = saved;
+		goto fail;
+	}
+	fclose(f);
+	if (len > CFG_FILE_MAX) {
+		snprintf(err, errlen, "%s: file is too large (more than %d "
+		    "bytes)", path, CFG_FILE_MAX);
+		goto done;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: contains a NUL byte (is it a text "
+		    "file?)", path);
+		goto done;
+	}
+	text[len] = '\0';
+	cfg = config_parse(path, text, err, errlen);
+	goto done;
+fail:
+	snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+done:
+	/* The text holds the PSKs. */
+	if (text != NULL)
+		OPENSSL_clear_free(text, CFG_FILE_MAX + 1);
+	return (cfg);
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	if (cfg->cfg_tunnels != NULL)
+		OPENSSL_clear_free(cfg->cfg_tunnels, cfg->cfg_ntunnels *
+		    sizeof(*cfg->cfg_tunnels));
+	OPENSSL_cleanse(cfg, sizeof(*cfg));
+	free(cfg);
+}
+
+struct cfg_tunnel *
+config_tunnel_find(struct config *cfg, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cfg->cfg_ntunnels; i++)
+		if (strcmp(cfg->cfg_tunnels[i].tn_name, name) == 0)
+			return (&cfg->cfg_tunnels[i]);
+	return (NULL);
+}

@@ -1,0 +1,1181 @@
+/*
+ * check_config.c - gatewayd.conf parsing and validation: every rule with
+ * the exact message the user sees, the defaults, and the example file.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "policy/config.h"
+
+#ifndef DOC_DIR
+#define DOC_DIR TEST_DATA_DIR "/../../doc"
+#endif
+
+/* Lines 1-3 and 4-6. */
+#define GW1	"gateway gw1 {\n\taddress 198.51.100.1\n}\n"
+#define PEER2	"peer gw2 {\n\taddress 198.51.100.2\n}\n"
+#define BASE	GW1 PEER2
+/* A tunnel t1 from line 7; its psk is on line 12, body from line 13. */
+#define TN_PSK(psk, body) "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n" \
+	"\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n" \
+	"\tpsk " psk "\n" body "}\n"
+#define TN(body)	TN_PSK("Secr3t!key", body)
+/* An ike or ipsec block opening on line 13 of TN: its body from 14. */
+#define IKE(body)	"\tike {\n" body "\t}\n"
+#define IPSEC(body)	"\tipsec {\n" body "\t}\n"
+#define E		"gatewayd.conf:"
+
+static struct config *
+parse(const char *text, char *err, size_t len)
+{
+	return (config_parse("gatewayd.conf", text, err, len));
+}
+
+static struct config *
+parse_ok(const char *text)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	cfg = parse(text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "refused: %s", err);
+	return (cfg);
+}
+
+/* A growing text for generated configurations. */
+struct text {
+	char	*t_s;
+	size_t	 t_len;
+};
+
+static void	text_add(struct text *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+text_add(struct text *t, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	ck_assert_int_ge(n, 0);
+	t->t_s = realloc(t->t_s, t->t_len + n + 1);
+	ck_assert_ptr_nonnull(t->t_s);
+	va_start(ap, fmt);
+	vsnprintf(t->t_s + t->t_len, n + 1, fmt, ap);
+	va_end(ap);
+	t->t_len += n;
+}
+
+static void
+expect_err(const char *text, const char *want)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	cfg = parse(text, err, sizeof(err));
+	if (cfg != NULL)
+		config_free(cfg);
+	ck_assert_msg(cfg == NULL, "accepted:\n%s", text);
+	ck_assert_str_eq(err, want);
+}
+
+static void
+addr_eq(struct in_addr a, const char *want)
+{
+	char	 s[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	ck_assert_str_eq(s, want);
+}
+
+static void
+prefix_eq(const struct cfg_prefix *p, const char *want)
+{
+	char	 s[32];
+
+	cfg_prefix_str(p, s, sizeof(s));
+	ck_assert_str_eq(s, want);
+}
+
+struct err_vec {
+	const char	*ev_text;
+	const char	*ev_err;
+};
+
+/* --- syntax: blocks, names, keywords, comments --- */
+
+static const struct err_vec syntax_vecs[] = {
+	{ "foo bar\n",
+	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
+	  "control-socket, log-level or keylog-dir)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tmtu 1400\n}\n",
+	  E "3: unknown keyword \"mtu\" in gateway \"gw1\" (expected address "
+	  "or segment)" },
+	{ "peer gw2 {\n\tport 500\n}\n",
+	  E "2: unknown keyword \"port\" in peer \"gw2\" (expected address)" },
+	{ BASE TN("\tfoo bar\n"),
+	  E "13: unknown keyword \"foo\" in tunnel \"t1\" (expected gateway, "
+	  "peer, local-segment, peer-segment, psk, initiate, \"ike {\" or "
+	  "\"ipsec {\")" },
+	{ BASE TN(IKE("\t\tprf sha1\n")),
+	  E "14: unknown keyword \"prf\" in the ike block of tunnel \"t1\" "
+	  "(expected version, mode, integrity, encryption, dh-group, local-id, "
+	  "peer-id or lifetime)" },
+	{ BASE TN(IPSEC("\t\tesn yes\n")),
+	  E "14: unknown keyword \"esn\" in the ipsec block of tunnel \"t1\" "
+	  "(expected protocol, integrity, encryption, pfs or lifetime)" },
+	/* Missing "}". */
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n",
+	  E "1: gateway \"gw1\" is missing its closing \"}\" (add \"}\" at the "
+	  "end of the block)" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n",
+	  E "7: tunnel \"t1\" is missing its closing \"}\" (add \"}\" at the "
+	  "end of the block)" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n\tipsec {\n",
+	  E "10: ipsec block of tunnel \"t1\" is missing its closing \"}\" "
+	  "(add \"}\" at the end of the block)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n" PEER2,
+	  E "3: peer block inside gateway \"gw1\" (is the \"}\" of the block "
+	  "opened on line 1 missing?)" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tipsec {\n\t\tpfs 2\n\tike {\n",
+	  E "11: ike block inside the ipsec block of tunnel \"t1\" (is the "
+	  "\"}\" of the block opened on line 9 missing?)" },
+	{ "}\n", E "1: unexpected \"}\" (no block is open)" },
+	{ GW1 "}\n", E "4: unexpected \"}\" (no block is open)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n} peer\n",
+	  E "3: \"}\" must be alone on its line" },
+	/* Block headers and names. */
+	{ "gateway gw1\n",
+	  E "1: malformed block header (write \"gateway NAME {\")" },
+	{ "tunnel t1{\n",
+	  E "1: malformed block header (write \"tunnel NAME {\")" },
+	{ "peer {\n", E "1: malformed block header (write \"peer NAME {\")" },
+	{ BASE TN("\tike\n"),
+	  E "13: malformed block header (write \"ike {\")" },
+	{ "gateway gw/1 {\n", E "1: invalid gateway name \"gw/1\" (use 1 to 63 "
+	  "letters, digits, '_', '.' or '-')" },
+	{ "peer "
+	  "a123456789b123456789c123456789d123456789e123456789f123456789g123"
+	  " {\n", E "1: invalid peer name \""
+	  "a123456789b123456789c123456789d123456789e123456789f123456789g123"
+	  "\" (use 1 to 63 letters, digits, '_', '.' or '-')" },
+	{ GW1 "gateway gw1 {\n",
+	  E "4: duplicate gateway name \"gw1\" (already defined on line 1; "
+	  "choose another name)" },
+	{ BASE "peer gw2 {\n",
+	  E "7: duplicate peer name \"gw2\" (already defined on line 4; choose "
+	  "another name)" },
+	{ BASE TN("") "tunnel t1 {\n",
+	  E "14: duplicate tunnel name \"t1\" (already defined on line 7; "
+	  "choose another name)" },
+	{ BASE TN(IKE("") IKE("")),
+	  E "15: ike block is given twice in tunnel \"t1\" (merge it into the "
+	  "one on line 13)" },
+	/* Values. */
+	{ "gateway gw1 {\n\taddress\n}\n",
+	  E "2: missing value for \"address\" (write \"address A.B.C.D\")" },
+	{ "gateway gw1 {\n\taddress 192.0.2.1 192.0.2.2\n}\n",
+	  E "2: too many values for \"address\" (write \"address A.B.C.D\")" },
+	{ "gateway gw1 {\n\taddress 192.0.2.1\n\taddress 192.0.2.2\n}\n",
+	  E "3: \"address\" is given twice in gateway \"gw1\" (keep one)" },
+	{ "log-level info\n" GW1 "log-level debug\n",
+	  E "5: \"log-level\" is given twice in the global settings (keep "
+	  "one)" },
+	{ BASE TN(IKE("\t\tversion 2\n\t\tversion 1\n")),
+	  E "15: \"version\" is given twice in the ike block of tunnel \"t1\" "
+	  "(keep one)" },
+	{ "a b c d e f g h i\n", E "1: too many words on this line" },
+};
+
+START_TEST(test_config_syntax_errors)
+{
+	expect_err(syntax_vecs[_i].ev_text, syntax_vecs[_i].ev_err);
+}
+END_TEST
+
+START_TEST(test_config_syntax_trailing_comment)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok("# a comment\r\n\r\n   \n\t# indented comment\n"
+	    "log-level debug # trailing comment\r\n"
+	    "gateway gw1 {   # the gateway\n"
+	    "  address\t198.51.100.1 # public\r\n"
+	    "}");
+	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(cfg->cfg_ngateways, 1);
+	addr_eq(cfg->cfg_gateways[0].gw_addr, "198.51.100.1");
+	ck_assert_int_eq(cfg->cfg_gateways[0].gw_line, 6);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_syntax_long_line)
+{
+	struct text	 t = { NULL, 0 };
+	int		 i;
+
+	text_add(&t, "# comment\nkeylog-dir /");
+	for (i = 0; i < 8200; i++)
+		text_add(&t, "x");
+	text_add(&t, "\n");
+	expect_err(t.t_s, E "2: line is too long (at most 8191 characters)");
+	free(t.t_s);
+}
+END_TEST
+
+START_TEST(test_config_syntax_empty)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok("");
+	ck_assert_int_eq(cfg->cfg_ngateways, 0);
+	ck_assert_int_eq(cfg->cfg_ntunnels, 0);
+	ck_assert_ptr_null(cfg->cfg_tunnels);
+	config_free(cfg);
+	config_free(NULL);
+}
+END_TEST
+
+/* --- global settings --- */
+
+static const struct err_vec global_vecs[] = {
+	{ "control-socket run/gatewayd.sock\n",
+	  E "1: control-socket must be an absolute path (start it with "
+	  "\"/\")" },
+	{ "control-socket /run/"
+	  "a123456789b123456789c123456789d123456789e123456789"
+	  "f123456789g123456789h123456789i123456789j123456789k12\n",
+	  E "1: control-socket path is too long (at most 107 characters)" },
+	{ "log-level verbose\n",
+	  E "1: unknown log-level \"verbose\" (use error, warning, info or "
+	  "debug)" },
+	{ "keylog-dir keys\n",
+	  E "1: keylog-dir must be an absolute path (start it with \"/\")" },
+};
+
+START_TEST(test_config_global_errors)
+{
+	expect_err(global_vecs[_i].ev_text, global_vecs[_i].ev_err);
+}
+END_TEST
+
+START_TEST(test_config_global_socket_max)
+{
+	struct config	*cfg;
+
+	/* 107 characters and the NUL fill sun_path exactly. */
+	cfg = parse_ok("control-socket /run/"
+	    "a123456789b123456789c123456789d123456789e123456789"
+	    "f123456789g123456789h123456789i123456789j123456789k1\n");
+	ck_assert_uint_eq(strlen(cfg->cfg_ctl_socket), 107);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_global_defaults)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(BASE);
+	ck_assert_str_eq(cfg->cfg_path, "gatewayd.conf");
+	ck_assert_str_eq(cfg->cfg_ctl_socket, CONFIG_DEFAULT_SOCKET);
+	ck_assert_str_eq(cfg->cfg_ctl_socket, "/run/gatewayd.sock");
+	ck_assert_str_eq(cfg->cfg_keylog_dir, "");
+	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_INFO);
+	config_free(cfg);
+}
+END_TEST
+
+static const struct {
+	const char	*lv_name;
+	int		 lv_level;
+} level_vecs[] = {
+	{ "error", LOG_LVL_ERR },
+	{ "warning", LOG_LVL_WARN },
+	{ "info", LOG_LVL_INFO },
+	{ "debug", LOG_LVL_DEBUG },
+};
+
+START_TEST(test_config_global_values)
+{
+	struct config	*cfg;
+	char		 text[256];
+
+	snprintf(text, sizeof(text), "control-socket /tmp/gw.sock\n"
+	    "log-level %s\nkeylog-dir /var/tmp/keys\n", level_vecs[_i].lv_name);
+	cfg = parse_ok(text);
+	ck_assert_int_eq(cfg->cfg_log_level, level_vecs[_i].lv_level);
+	ck_assert_str_eq(cfg->cfg_ctl_socket, "/tmp/gw.sock");
+	ck_assert_str_eq(cfg->cfg_keylog_dir, "/var/tmp/keys");
+	config_free(cfg);
+}
+END_TEST
+
+/* --- gateway and peer blocks --- */
+
+static const struct err_vec gwpeer_vecs[] = {
+	{ "gateway gw1 {\n\tsegment 172.16.0.0/24\n}\n",
+	  E "1: gateway \"gw1\" has no address (add \"address A.B.C.D\")" },
+	{ "gateway gw1 {\n\taddress 198.51.100\n}\n",
+	  E "2: invalid gateway address \"198.51.100\" (use an IPv4 address "
+	  "such as 198.51.100.1)" },
+	{ "gateway gw1 {\n\taddress 2001:db8::1\n}\n",
+	  E "2: invalid gateway address \"2001:db8::1\" (use an IPv4 address "
+	  "such as 198.51.100.1)" },
+	{ "gateway gw1 {\n\taddress 0.0.0.0\n}\n",
+	  E "2: gateway address 0.0.0.0 is not allowed (use the gateway's "
+	  "public IPv4 address)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tsegment 172.16.0.0\n}\n",
+	  E "3: invalid segment \"172.16.0.0\" (use a prefix such as "
+	  "172.16.0.0/24)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tsegment 172.16.0.0/33\n}\n",
+	  E "3: invalid segment \"172.16.0.0/33\" (use a prefix such as "
+	  "172.16.0.0/24)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tsegment 172.16.0.0/\n}\n",
+	  E "3: invalid segment \"172.16.0.0/\" (use a prefix such as "
+	  "172.16.0.0/24)" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tsegment 10.0.1.5/24\n}\n",
+	  E "3: segment 10.0.1.5/24 has host bits set (use 10.0.1.0/24)" },
+	{ "peer gw2 {\n}\n",
+	  E "1: peer \"gw2\" has no address (add \"address A.B.C.D\", or "
+	  "0.0.0.0 for any peer)" },
+	{ "peer gw2 {\n\taddress any\n}\n",
+	  E "2: invalid peer address \"any\" (use an IPv4 address, or 0.0.0.0 "
+	  "for any peer)" },
+};
+
+START_TEST(test_config_gwpeer_errors)
+{
+	expect_err(gwpeer_vecs[_i].ev_text, gwpeer_vecs[_i].ev_err);
+}
+END_TEST
+
+START_TEST(test_config_gwpeer_segments)
+{
+	struct config	*cfg;
+	struct text	 t = { NULL, 0 };
+	int		 i;
+
+	text_add(&t, "gateway gw1 {\n\taddress 198.51.100.1\n");
+	for (i = 0; i < CFG_MAX_SEGMENTS; i++)
+		text_add(&t, "\tsegment 172.16.%d.0/24\n", i);
+	text_add(&t, "}\npeer p {\n\taddress 0.0.0.0\n}\n");
+	cfg = parse_ok(t.t_s);
+	ck_assert_int_eq(cfg->cfg_gateways[0].gw_nsegments, CFG_MAX_SEGMENTS);
+	prefix_eq(&cfg->cfg_gateways[0].gw_segments[19], "172.16.19.0/24");
+	ck_assert_int_eq(cfg->cfg_npeers, 1);
+	ck_assert_str_eq(cfg->cfg_peers[0].pr_name, "p");
+	ck_assert_uint_eq(cfg->cfg_peers[0].pr_addr.s_addr, INADDR_ANY);
+	ck_assert_int_eq(cfg->cfg_peers[0].pr_line, 24);
+	config_free(cfg);
+
+	/* One more segment line is one too many (line 23). */
+	t.t_len = 0;
+	text_add(&t, "gateway gw1 {\n\taddress 198.51.100.1\n");
+	for (i = 0; i <= CFG_MAX_SEGMENTS; i++)
+		text_add(&t, "\tsegment 172.16.%d.0/24\n", i);
+	text_add(&t, "}\n");
+	expect_err(t.t_s, E "23: too many segment lines (at most 20)");
+	free(t.t_s);
+}
+END_TEST
+
+/* --- tunnel blocks --- */
+
+static const struct err_vec tunnel_vecs[] = {
+	{ BASE "tunnel t1 {\n\tgateway gw9\n\tpeer gw2\n"
+	  "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	  "\tpsk k\n}\n",
+	  E "8: tunnel \"t1\" uses gateway \"gw9\", which is not defined "
+	  "(add a \"gateway gw9 { ... }\" block)" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw3\n"
+	  "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	  "\tpsk k\n}\n",
+	  E "9: tunnel \"t1\" uses peer \"gw3\", which is not defined (add a "
+	  "\"peer gw3 { ... }\" block)" },
+	{ BASE "tunnel t1 {\n\tgateway gw/1\n",
+	  E "8: invalid gateway name \"gw/1\" (use 1 to 63 letters, digits, "
+	  "'_', '.' or '-')" },
+	{ BASE "tunnel t1 {\n\tpeer gw2\n\tlocal-segment 172.16.0.0/24\n"
+	  "\tpeer-segment 10.0.0.0/12\n\tpsk k\n}\n",
+	  E "7: tunnel \"t1\" has no gateway (add \"gateway NAME\")" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tlocal-segment 172.16.0.0/24\n"
+	  "\tpeer-segment 10.0.0.0/12\n\tpsk k\n}\n",
+	  E "7: tunnel \"t1\" has no peer (add \"peer NAME\")" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	  "\tpeer-segment 10.0.0.0/12\n\tpsk k\n}\n",
+	  E "7: tunnel \"t1\" has no local-segment (add \"local-segment "
+	  "A.B.C.D/N\")" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	  "\tlocal-segment 172.16.0.0/24\n\tpsk k\n}\n",
+	  E "7: tunnel \"t1\" has no peer-segment (add \"peer-segment "
+	  "A.B.C.D/N\")" },
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	  "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n}\n",
+	  E "7: tunnel \"t1\" has no psk (add \"psk KEY\")" },
+	{ BASE TN("\tlocal-segment 172.16.1.1/24\n"),
+	  E "13: local-segment 172.16.1.1/24 has host bits set (use "
+	  "172.16.1.0/24)" },
+	{ BASE TN("\tpeer-segment 10.16.0.0/12/1\n"),
+	  E "13: invalid peer-segment \"10.16.0.0/12/1\" (use a prefix such as "
+	  "172.16.0.0/24)" },
+	/* Segments of one tunnel never overlap. */
+	{ BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	  "\tlocal-segment 10.0.1.0/24\n\tpsk k\n\tlocal-segment 10.2.0.0/16\n"
+	  "\tpeer-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n}\n",
+	  E "14: peer segment 10.0.0.0/12 overlaps local segment 10.0.1.0/24" },
+	{ BASE TN("\tlocal-segment 10.1.0.0/16\n"),
+	  E "13: local segment 10.1.0.0/16 overlaps peer segment 10.0.0.0/12" },
+	{ BASE TN("\tlocal-segment 172.16.0.128/25\n"),
+	  E "13: local segment 172.16.0.128/25 overlaps local segment "
+	  "172.16.0.0/24" },
+	{ BASE TN("\tpeer-segment 10.8.0.0/16\n"),
+	  E "13: peer segment 10.8.0.0/16 overlaps peer segment 10.0.0.0/12" },
+	{ BASE TN("\tpeer-segment 10.0.0.0/12\n"),
+	  E "13: peer segment 10.0.0.0/12 overlaps peer segment 10.0.0.0/12" },
+	/* Two tunnels of one gateway never claim the same traffic. */
+	{ BASE TN("") "tunnel t2 {\n\tgateway gw1\n\tpeer gw2\n"
+	  "\tlocal-segment 192.168.0.0/16\n\tlocal-segment 172.16.0.0/16\n"
+	  "\tpeer-segment 10.1.0.0/16\n\tpsk k\n}\n",
+	  E "14: tunnel \"t2\" (local segment 172.16.0.0/16, peer segment "
+	  "10.1.0.0/16) overlaps tunnel \"t1\" (local segment 172.16.0.0/24, "
+	  "peer segment 10.0.0.0/12) on gateway \"gw1\" (make the segments of "
+	  "the two tunnels disjoint)" },
+	/* PSK rules; the messages never show the key. */
+	{ BASE TN_PSK("Secr3t?key", ""),
+	  E "12: psk must not contain '?' (choose another character)" },
+	{ BASE TN_PSK("Secr3t key", ""),
+	  E "12: psk must be one word: spaces are not allowed in a PSK" },
+	{ BASE TN_PSK("Secr3t\xc3\xa9key", ""),
+	  E "12: psk contains a character that is not allowed (use printable "
+	  "ASCII letters, digits and specials, except '?')" },
+	{ BASE TN_PSK("Secr3t\x01key", ""),
+	  E "12: psk contains a character that is not allowed (use printable "
+	  "ASCII letters, digits and specials, except '?')" },
+	{ BASE TN_PSK("", ""),
+	  E "12: missing value for \"psk\" (write \"psk KEY\")" },
+	/* A word starting with '#' is a comment, even after psk. */
+	{ BASE TN_PSK("#Secr3t", ""),
+	  E "12: missing value for \"psk\" (write \"psk KEY\")" },
+	{ BASE TN_PSK(
+	  "0123456789012345678901234567890123456789012345678901234567890123"
+	  "01234567890123456789012345678901234567890123456789012345678901234",
+	  ""),
+	  E "12: psk is longer than 128 characters (shorten it)" },
+	{ BASE TN("\tpsk other\n"),
+	  E "13: \"psk\" is given twice in tunnel \"t1\" (keep one)" },
+	/* initiate */
+	{ BASE TN("\tinitiate maybe\n"),
+	  E "13: invalid initiate value \"maybe\" (use yes or no)" },
+	{ GW1 "peer any {\n\taddress 0.0.0.0\n}\n"
+	  "tunnel t1 {\n\tgateway gw1\n\tpeer any\n"
+	  "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	  "\tpsk k\n\tinitiate yes\n}\n",
+	  E "13: tunnel \"t1\" cannot initiate: peer \"any\" has address "
+	  "0.0.0.0 (any peer), so there is no address to connect to (use "
+	  "\"initiate no\")" },
+};
+
+START_TEST(test_config_tunnel_errors)
+{
+	expect_err(tunnel_vecs[_i].ev_text, tunnel_vecs[_i].ev_err);
+}
+END_TEST
+
+START_TEST(test_config_tunnel_psk_not_shown)
+{
+	struct config	*cfg;
+	char		 err[512];
+	size_t		 i;
+	static const char *const texts[] = {
+		BASE TN_PSK("Hunter2?x", ""),
+		BASE TN_PSK("Hunter2 x", ""),
+		BASE TN_PSK("Hunter2\x7fx", ""),
+	};
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		cfg = parse(texts[i], err, sizeof(err));
+		ck_assert_ptr_null(cfg);
+		ck_assert_ptr_null(strstr(err, "Hunter2"));
+	}
+}
+END_TEST
+
+/* 128 characters: 7 * 16 + 16 specials ('#' inside a word is kept). */
+#define PSK128	"0123456789abcdef0123456789ABCDEF0123456789abcdef" \
+	"0123456789ABCDEF0123456789abcdef0123456789ABCDEF" \
+	"0123456789abcdef#!~$%^&*()[]{}<>"
+
+START_TEST(test_config_tunnel_values)
+{
+	struct config		*cfg;
+	struct cfg_tunnel	*t;
+
+	/* The tunnel comes first: names resolve after the whole file. */
+	cfg = parse_ok("tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 192.168.0.0/16\n\tlocal-segment 172.16.0.0/24\n"
+	    "\tpeer-segment 10.0.0.0/12\n\tpeer-segment 0.0.0.0/32\n"
+	    "\tpsk " PSK128 "\n}\n" BASE);
+	ck_assert_int_eq(cfg->cfg_ntunnels, 1);
+	t = config_tunnel_find(cfg, "t1");
+	ck_assert_ptr_eq(t, &cfg->cfg_tunnels[0]);
+	ck_assert_ptr_null(config_tunnel_find(cfg, "t2"));
+	ck_assert_ptr_eq(t->tn_gw, &cfg->cfg_gateways[0]);
+	ck_assert_ptr_eq(t->tn_peer, &cfg->cfg_peers[0]);
+	ck_assert_int_eq(t->tn_line, 1);
+	/* Local segments need not lie within the gateway's segments. */
+	ck_assert_int_eq(t->tn_nlocal, 2);
+	prefix_eq(&t->tn_local[0], "192.168.0.0/16");
+	prefix_eq(&t->tn_local[1], "172.16.0.0/24");
+	ck_assert_int_eq(t->tn_nremote, 2);
+	prefix_eq(&t->tn_remote[0], "10.0.0.0/12");
+	prefix_eq(&t->tn_remote[1], "0.0.0.0/32");
+	ck_assert_uint_eq(t->tn_psk_len, 128);
+	ck_assert_str_eq(t->tn_psk, PSK128);
+	ck_assert_int_eq(t->tn_initiate, 1);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_tunnel_defaults)
+{
+	struct config		*cfg;
+	struct cfg_tunnel	*t;
+
+	cfg = parse_ok(BASE TN(""));
+	t = &cfg->cfg_tunnels[0];
+	ck_assert_str_eq(t->tn_name, "t1");
+	ck_assert_int_eq(t->tn_initiate, 1);
+	ck_assert_int_eq(t->tn_ike.ike_version, 2);
+	ck_assert_int_eq(t->tn_ike.ike_mode, CFG_IKE_MAIN);
+	ck_assert_int_eq(t->tn_ike.ike_integ, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(t->tn_ike.ike_prf, PRF_HMAC_SHA1);
+	ck_assert_int_eq(t->tn_ike.ike_encr, ENCR_AES_CBC);
+	ck_assert_int_eq(t->tn_ike.ike_encr_bits, 128);
+	ck_assert_int_eq(t->tn_ike.ike_dh, DH_MODP_1024);
+	ck_assert_uint_eq(t->tn_ike.ike_lifetime, 86400);
+	/* IDs default to the addresses. */
+	ck_assert_int_eq(t->tn_ike.ike_local_id.id_type, CFG_ID_IPV4);
+	addr_eq(t->tn_ike.ike_local_id.id_addr, "198.51.100.1");
+	ck_assert_str_eq(t->tn_ike.ike_local_id.id_value, "198.51.100.1");
+	ck_assert_int_eq(t->tn_ike.ike_peer_id.id_type, CFG_ID_IPV4);
+	addr_eq(t->tn_ike.ike_peer_id.id_addr, "198.51.100.2");
+	ck_assert_str_eq(t->tn_ike.ike_peer_id.id_value, "198.51.100.2");
+	ck_assert_int_eq(t->tn_ipsec.ips_proto, IPPROTO_ESP);
+	ck_assert_int_eq(t->tn_ipsec.ips_integ, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(t->tn_ipsec.ips_encr, ENCR_AES_CBC);
+	ck_assert_int_eq(t->tn_ipsec.ips_encr_bits, 128);
+	ck_assert_int_eq(t->tn_ipsec.ips_pfs, DH_MODP_1024);
+	ck_assert_uint_eq(t->tn_ipsec.ips_lifetime, 86400);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_tunnel_any_peer)
+{
+	struct config		*cfg;
+	struct cfg_tunnel	*t;
+
+	/* 0.0.0.0: no initiating and any peer ID by default. */
+	cfg = parse_ok(GW1 "peer any {\n\taddress 0.0.0.0\n}\n"
+	    "tunnel t1 {\n\tgateway gw1\n\tpeer any\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n}\n"
+	    "tunnel t2 {\n\tgateway gw1\n\tpeer any\n"
+	    "\tlocal-segment 172.16.1.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n\tinitiate no\n\tike {\n\t\tpeer-id vpn.example.com\n"
+	    "\t}\n}\n");
+	t = &cfg->cfg_tunnels[0];
+	ck_assert_int_eq(t->tn_initiate, 0);
+	ck_assert_int_eq(t->tn_ike.ike_peer_id.id_type, 0);
+	ck_assert_int_eq(t->tn_ike.ike_local_id.id_type, CFG_ID_IPV4);
+	addr_eq(t->tn_ike.ike_local_id.id_addr, "198.51.100.1");
+	t = &cfg->cfg_tunnels[1];
+	ck_assert_int_eq(t->tn_initiate, 0);
+	ck_assert_int_eq(t->tn_ike.ike_peer_id.id_type, CFG_ID_FQDN);
+	ck_assert_str_eq(t->tn_ike.ike_peer_id.id_value, "vpn.example.com");
+	config_free(cfg);
+
+	/* "initiate no" is also fine with a real address. */
+	cfg = parse_ok(BASE TN("\tinitiate no\n"));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_initiate, 0);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_tunnel_pairs)
+{
+	struct config	*cfg;
+
+	/* Same local segment, disjoint peer segments: fine. */
+	cfg = parse_ok(BASE TN("") "tunnel t2 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/16\n\tpeer-segment 10.16.0.0/12\n"
+	    "\tpsk k\n}\n");
+	ck_assert_int_eq(cfg->cfg_ntunnels, 2);
+	config_free(cfg);
+	/* The same pair on two different gateways: fine. */
+	cfg = parse_ok(BASE "gateway gw3 {\n\taddress 198.51.100.3\n}\n"
+	    TN("") "tunnel t2 {\n\tgateway gw3\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n}\n");
+	ck_assert_ptr_eq(cfg->cfg_tunnels[1].tn_gw, &cfg->cfg_gateways[1]);
+	config_free(cfg);
+}
+END_TEST
+
+static void
+add_tunnel(struct text *t, int i, const char *gw)
+{
+	text_add(t, "tunnel t%d {\n\tgateway %s\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.%d.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n}\n", i, gw, i);
+}
+
+START_TEST(test_config_tunnel_limits)
+{
+	struct config	*cfg;
+	struct text	 t = { NULL, 0 };
+	int		 i;
+
+	/* 20 tunnels on a gateway are fine, 21 are not. */
+	text_add(&t, BASE);
+	for (i = 1; i <= CFG_MAX_TUNNELS; i++)
+		add_tunnel(&t, i, "gw1");
+	cfg = parse_ok(t.t_s);
+	ck_assert_int_eq(cfg->cfg_ntunnels, CFG_MAX_TUNNELS);
+	ck_assert_str_eq(cfg->cfg_tunnels[19].tn_name, "t20");
+	ck_assert_ptr_eq(cfg->cfg_tunnels[19].tn_peer, &cfg->cfg_peers[0]);
+	config_free(cfg);
+	add_tunnel(&t, 21, "gw1");
+	/* t21 starts on line 7 + 20 * 7. */
+	expect_err(t.t_s, E "147: gateway \"gw1\" has more than 20 tunnels "
+	    "(tunnel \"t21\" is one too many)");
+
+	/* 21 tunnels to one peer through two gateways. */
+	t.t_len = 0;
+	text_add(&t, BASE "gateway gw3 {\n\taddress 198.51.100.3\n}\n");
+	for (i = 1; i <= CFG_MAX_TUNNELS + 1; i++)
+		add_tunnel(&t, i, i % 2 ? "gw1" : "gw3");
+	expect_err(t.t_s, E "150: peer \"gw2\" has more than 20 tunnels "
+	    "(tunnel \"t21\" is one too many)");
+
+	/* 21 local segments in one tunnel. */
+	t.t_len = 0;
+	text_add(&t, BASE "tunnel t1 {\n");
+	for (i = 0; i <= CFG_MAX_SEGMENTS; i++)
+		text_add(&t, "\tlocal-segment 172.16.%d.0/24\n", i);
+	expect_err(t.t_s, E "28: too many local-segment lines (at most 20)");
+	t.t_len = 0;
+	text_add(&t, BASE "tunnel t1 {\n");
+	for (i = 0; i <= CFG_MAX_SEGMENTS; i++)
+		text_add(&t, "\tpeer-segment 10.%d.0.0/16\n", i);
+	expect_err(t.t_s, E "28: too many peer-segment lines (at most 20)");
+	free(t.t_s);
+}
+END_TEST
+
+/* --- ike block --- */
+
+static const struct err_vec ike_vecs[] = {
+	{ BASE TN(IKE("\t\tversion 3\n")),
+	  E "14: unknown ike version \"3\" (use 1 or 2)" },
+	{ BASE TN(IKE("\t\tmode quick\n")),
+	  E "14: unknown ike mode \"quick\" (use main or aggressive)" },
+	{ BASE TN(IKE("\t\tintegrity sha512\n")),
+	  E "14: unknown ike integrity \"sha512\" (use md5, sha1 or "
+	  "sha2-256)" },
+	{ BASE TN(IKE("\t\tencryption aes512\n")),
+	  E "14: unknown ike encryption \"aes512\" (use 3des, aes128, aes192 "
+	  "or aes256)" },
+	{ BASE TN(IKE("\t\tdh-group 19\n")),
+	  E "14: unknown ike dh-group \"19\" (use 1, 2, 5, 14 or 24)" },
+	{ BASE TN(IKE("\t\tdh-group 02x\n")),
+	  E "14: unknown ike dh-group \"02x\" (use 1, 2, 5, 14 or 24)" },
+	{ BASE TN(IKE("\t\tlocal-id 198.51.100.300\n")),
+	  E "14: invalid ike local-id \"198.51.100.300\" (not a valid IPv4 "
+	  "address)" },
+	{ BASE TN(IKE("\t\tpeer-id gw..example.com\n")),
+	  E "14: invalid ike peer-id \"gw..example.com\" (use an IPv4 address "
+	  "or an FQDN: letters, digits and '-' in dot-separated labels of 1 "
+	  "to 63 characters, 253 at most)" },
+	{ BASE TN(IKE("\t\tpeer-id gw_1.example.com\n")),
+	  E "14: invalid ike peer-id \"gw_1.example.com\" (use an IPv4 address "
+	  "or an FQDN: letters, digits and '-' in dot-separated labels of 1 "
+	  "to 63 characters, 253 at most)" },
+	{ BASE TN(IKE("\t\tlocal-id "
+	  "a123456789b123456789c123456789d123456789e123456789f123456789g123"
+	  ".com\n")),
+	  E "14: invalid ike local-id \""
+	  "a123456789b123456789c123456789d123456789e123456789f123456789g123"
+	  "\" (use an IPv4 address or an FQDN: letters, digits and '-' in "
+	  "dot-separated labels of 1 to 63 characters, 253 at most)" },
+	{ BASE TN(IKE("\t\tlifetime 3599\n")),
+	  E "14: invalid ike lifetime \"3599\" (use 3600 to 86400 seconds)" },
+	{ BASE TN(IKE("\t\tlifetime 86401\n")),
+	  E "14: invalid ike lifetime \"86401\" (use 3600 to 86400 seconds)" },
+	{ BASE TN(IKE("\t\tlifetime 1h\n")),
+	  E "14: invalid ike lifetime \"1h\" (use 3600 to 86400 seconds)" },
+	{ BASE TN(IKE("\t\tlifetime -3600\n")),
+	  E "14: invalid ike lifetime \"-3600\" (use 3600 to 86400 seconds)" },
+	{ BASE TN(IKE("\t\tmode aggressive\n")),
+	  E "14: ike mode aggressive needs version 1 (IKEv2 has no aggressive "
+	  "mode; set \"version 1\" or remove the mode line)" },
+	{ BASE TN(IKE("\t\tmode aggressive\n\t\tversion 2\n")),
+	  E "14: ike mode aggressive needs version 1 (IKEv2 has no aggressive "
+	  "mode; set \"version 1\" or remove the mode line)" },
+};
+
+START_TEST(test_config_ike_errors)
+{
+	expect_err(ike_vecs[_i].ev_text, ike_vecs[_i].ev_err);
+}
+END_TEST
+
+static const struct {
+	const char	*iv_line;
+	int		 iv_integ, iv_prf, iv_encr, iv_bits, iv_dh;
+} ike_value_vecs[] = {
+	{ "\t\tintegrity md5\n", AUTH_HMAC_MD5_96, PRF_HMAC_MD5, ENCR_AES_CBC,
+	  128, 2 },
+	{ "\t\tintegrity sha1\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  ENCR_AES_CBC, 128, 2 },
+	{ "\t\tintegrity sha2-256\n", AUTH_HMAC_SHA2_256_128,
+	  PRF_HMAC_SHA2_256, ENCR_AES_CBC, 128, 2 },
+	{ "\t\tencryption 3des\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  ENCR_3DES, 0, 2 },
+	{ "\t\tencryption aes128\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  ENCR_AES_CBC, 128, 2 },
+	{ "\t\tencryption aes192\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  ENCR_AES_CBC, 192, 2 },
+	{ "\t\tencryption aes256\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  ENCR_AES_CBC, 256, 2 },
+	{ "\t\tdh-group 1\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 1 },
+	{ "\t\tdh-group 5\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 5 },
+	{ "\t\tdh-group 14\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 14 },
+	{ "\t\tdh-group 24\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 24 },
+};
+
+START_TEST(test_config_ike_values)
+{
+	struct config	*cfg;
+	struct cfg_ike	*ike;
+	char		 text[1024];
+
+	snprintf(text, sizeof(text), "%s%s%s%s%s", BASE,
+	    "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n\tike {\n", ike_value_vecs[_i].iv_line, "\t}\n", "}\n");
+	cfg = parse_ok(text);
+	ike = &cfg->cfg_tunnels[0].tn_ike;
+	ck_assert_int_eq(ike->ike_integ, ike_value_vecs[_i].iv_integ);
+	ck_assert_int_eq(ike->ike_prf, ike_value_vecs[_i].iv_prf);
+	ck_assert_int_eq(ike->ike_encr, ike_value_vecs[_i].iv_encr);
+	ck_assert_int_eq(ike->ike_encr_bits, ike_value_vecs[_i].iv_bits);
+	ck_assert_int_eq(ike->ike_dh, ike_value_vecs[_i].iv_dh);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_ike_ids)
+{
+	struct config	*cfg;
+	struct cfg_ike	*ike;
+
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n\t\tmode aggressive\n"
+	    "\t\tlocal-id 192.0.2.7\n\t\tpeer-id Gw-2.Example.com\n"
+	    "\t\tlifetime 3600\n")));
+	ike = &cfg->cfg_tunnels[0].tn_ike;
+	ck_assert_int_eq(ike->ike_version, 1);
+	ck_assert_int_eq(ike->ike_mode, CFG_IKE_AGGRESSIVE);
+	ck_assert_int_eq(ike->ike_local_id.id_type, CFG_ID_IPV4);
+	addr_eq(ike->ike_local_id.id_addr, "192.0.2.7");
+	ck_assert_str_eq(ike->ike_local_id.id_value, "192.0.2.7");
+	ck_assert_int_eq(ike->ike_peer_id.id_type, CFG_ID_FQDN);
+	ck_assert_str_eq(ike->ike_peer_id.id_value, "Gw-2.Example.com");
+	ck_assert_uint_eq(ike->ike_lifetime, 3600);
+	config_free(cfg);
+
+	/* One 63-character label and a single-label name are FQDNs. */
+	cfg = parse_ok(BASE TN(IKE("\t\tlocal-id "
+	    "a123456789b123456789c123456789d123456789e123456789f123456789g12"
+	    ".com\n\t\tpeer-id gw2\n")));
+	ike = &cfg->cfg_tunnels[0].tn_ike;
+	ck_assert_int_eq(ike->ike_local_id.id_type, CFG_ID_FQDN);
+	ck_assert_int_eq(ike->ike_peer_id.id_type, CFG_ID_FQDN);
+	ck_assert_str_eq(ike->ike_peer_id.id_value, "gw2");
+	config_free(cfg);
+}
+END_TEST
+
+#define LABEL63	"a123456789b123456789c123456789d123456789e123456789" \
+	"f123456789g12"
+
+START_TEST(test_config_ike_fqdn_length)
+{
+	struct text	 t = { NULL, 0 };
+	struct config	*cfg;
+
+	/* 3 labels of 63 + 61 + 3 dots = 253: the longest FQDN. */
+	text_add(&t, "%s", BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n\tike {\n\t\tpeer-id " LABEL63 "." LABEL63 "." LABEL63
+	    "." "b123456789c123456789d123456789e123456789f123456789g123456789x"
+	    "\n\t}\n}\n");
+	cfg = parse_ok(t.t_s);
+	ck_assert_uint_eq(strlen(
+	    cfg->cfg_tunnels[0].tn_ike.ike_peer_id.id_value), 253);
+	config_free(cfg);
+	free(t.t_s);
+	t.t_s = NULL;
+	t.t_len = 0;
+	/* One more character is too long. */
+	text_add(&t, "%s", BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n\tike {\n\t\tpeer-id " LABEL63 "." LABEL63 "." LABEL63
+	    "." "b123456789c123456789d123456789e123456789f123456789g123456789xy"
+	    "\n\t}\n}\n");
+	expect_err(t.t_s, E "14: invalid ike peer-id \"" LABEL63 ".\" (use an "
+	    "IPv4 address or an FQDN: letters, digits and '-' in dot-separated "
+	    "labels of 1 to 63 characters, 253 at most)");
+	free(t.t_s);
+}
+END_TEST
+
+/* --- ipsec block --- */
+
+static const struct err_vec ipsec_vecs[] = {
+	{ BASE TN(IPSEC("\t\tprotocol gre\n")),
+	  E "14: unknown ipsec protocol \"gre\" (use esp or ah)" },
+	{ BASE TN(IPSEC("\t\tintegrity sha2-256\n")),
+	  E "14: ipsec integrity sha2-256 is not supported (use md5 or sha1)" },
+	{ BASE TN(IPSEC("\t\tintegrity sha384\n")),
+	  E "14: unknown ipsec integrity \"sha384\" (use md5 or sha1)" },
+	{ BASE TN(IPSEC("\t\tencryption blowfish\n")),
+	  E "14: unknown ipsec encryption \"blowfish\" (use 3des, aes128, "
+	  "aes192 or aes256)" },
+	{ BASE TN(IPSEC("\t\tpfs 3\n")),
+	  E "14: unknown ipsec pfs \"3\" (use 1, 2, 5, 14, 24 or disable)" },
+	{ BASE TN(IPSEC("\t\tpfs no\n")),
+	  E "14: unknown ipsec pfs \"no\" (use 1, 2, 5, 14, 24 or disable)" },
+	{ BASE TN(IPSEC("\t\tlifetime 100\n")),
+	  E "14: invalid ipsec lifetime \"100\" (use 3600 to 86400 seconds)" },
+	{ BASE TN(IPSEC("\t\tprotocol ah\n\t\tencryption aes128\n")),
+	  E "15: ipsec encryption cannot be used with protocol ah (AH does not "
+	  "encrypt; remove the encryption line or use protocol esp)" },
+	{ BASE TN(IPSEC("\t\tencryption 3des\n\t\tprotocol ah\n")),
+	  E "14: ipsec encryption cannot be used with protocol ah (AH does not "
+	  "encrypt; remove the encryption line or use protocol esp)" },
+};
+
+START_TEST(test_config_ipsec_errors)
+{
+	expect_err(ipsec_vecs[_i].ev_text, ipsec_vecs[_i].ev_err);
+}
+END_TEST
+
+static const struct {
+	const char	*pv_body;
+	int		 pv_proto, pv_integ, pv_encr, pv_bits, pv_pfs;
+	uint32_t	 pv_life;
+} ipsec_value_vecs[] = {
+	{ "\t\tprotocol ah\n", IPPROTO_AH, AUTH_HMAC_SHA1_96, 0, 0, 2, 86400 },
+	{ "\t\tprotocol ah\n\t\tintegrity md5\n\t\tpfs disable\n", IPPROTO_AH,
+	  AUTH_HMAC_MD5_96, 0, 0, 0, 86400 },
+	{ "\t\tprotocol esp\n\t\tencryption 3des\n", IPPROTO_ESP,
+	  AUTH_HMAC_SHA1_96, ENCR_3DES, 0, 2, 86400 },
+	{ "\t\tencryption aes256\n\t\tpfs 14\n\t\tlifetime 28800\n",
+	  IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 256, 14, 28800 },
+	{ "\t\tencryption aes192\n\t\tintegrity md5\n\t\tpfs 24\n",
+	  IPPROTO_ESP, AUTH_HMAC_MD5_96, ENCR_AES_CBC, 192, 24, 86400 },
+	{ "\t\tpfs 1\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128, 1,
+	  86400 },
+	{ "\t\tpfs 5\n\t\tlifetime 86400\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96,
+	  ENCR_AES_CBC, 128, 5, 86400 },
+};
+
+START_TEST(test_config_ipsec_values)
+{
+	struct config		*cfg;
+	struct cfg_ipsec	*ips;
+	char			 text[1024];
+
+	snprintf(text, sizeof(text), "%s%s%s%s", BASE,
+	    "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk k\n\tipsec {\n", ipsec_value_vecs[_i].pv_body, "\t}\n}\n");
+	cfg = parse_ok(text);
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_proto, ipsec_value_vecs[_i].pv_proto);
+	ck_assert_int_eq(ips->ips_integ, ipsec_value_vecs[_i].pv_integ);
+	ck_assert_int_eq(ips->ips_encr, ipsec_value_vecs[_i].pv_encr);
+	ck_assert_int_eq(ips->ips_encr_bits, ipsec_value_vecs[_i].pv_bits);
+	ck_assert_int_eq(ips->ips_pfs, ipsec_value_vecs[_i].pv_pfs);
+	ck_assert_uint_eq(ips->ips_lifetime, ipsec_value_vecs[_i].pv_life);
+	config_free(cfg);
+}
+END_TEST
+
+/* --- IKEv1 main mode with any peer --- */
+
+#define ANYBASE	GW1 "peer any {\n\taddress 0.0.0.0\n}\n" \
+	"peer any2 {\n\taddress 0.0.0.0\n}\n"	/* lines 1-9 */
+#define V1TN(name, peer, seg, psk, mode) "tunnel " name " {\n" \
+	"\tgateway gw1\n\tpeer " peer "\n\tlocal-segment " seg "\n" \
+	"\tpeer-segment 10.0.0.0/12\n\tpsk " psk "\n" \
+	"\tike {\n\t\tversion 1\n\t\tmode " mode "\n\t}\n}\n" /* 11 lines */
+
+START_TEST(test_config_v1_any_psk)
+{
+	struct config	*cfg;
+
+	expect_err(ANYBASE V1TN("a", "any", "172.16.0.0/24", "key1", "main")
+	    V1TN("b", "any2", "172.16.1.0/24", "key2", "main"),
+	    E "21: tunnels \"a\" and \"b\" on gateway \"gw1\" both accept any "
+	    "peer (0.0.0.0) with IKEv1 main mode but have different PSKs; main "
+	    "mode can only choose the PSK by the peer's address (use \"mode "
+	    "aggressive\" or the same psk)");
+	/* Same length, different key. */
+	expect_err(ANYBASE V1TN("a", "any", "172.16.0.0/24", "key1", "main")
+	    V1TN("b", "any", "172.16.1.0/24", "key2", "main"),
+	    E "21: tunnels \"a\" and \"b\" on gateway \"gw1\" both accept any "
+	    "peer (0.0.0.0) with IKEv1 main mode but have different PSKs; main "
+	    "mode can only choose the PSK by the peer's address (use \"mode "
+	    "aggressive\" or the same psk)");
+	/* One PSK: fine. */
+	cfg = parse_ok(ANYBASE V1TN("a", "any", "172.16.0.0/24", "key1", "main")
+	    V1TN("b", "any2", "172.16.1.0/24", "key1", "main"));
+	config_free(cfg);
+	/* Aggressive mode carries the ID in clear: fine. */
+	cfg = parse_ok(ANYBASE V1TN("a", "any", "172.16.0.0/24", "key1", "main")
+	    V1TN("b", "any2", "172.16.1.0/24", "key2", "aggressive"));
+	config_free(cfg);
+	/* A known peer address selects its PSK: fine. */
+	cfg = parse_ok(ANYBASE PEER2
+	    V1TN("a", "any", "172.16.0.0/24", "key1", "main")
+	    V1TN("b", "gw2", "172.16.1.0/24", "key2", "main"));
+	config_free(cfg);
+	/* IKEv2 is not concerned. */
+	cfg = parse_ok(ANYBASE "tunnel a {\n\tgateway gw1\n\tpeer any\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk key1\n}\n" "tunnel b {\n\tgateway gw1\n\tpeer any2\n"
+	    "\tlocal-segment 172.16.1.0/24\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk key2\n}\n");
+	config_free(cfg);
+}
+END_TEST
+
+/* --- files --- */
+
+START_TEST(test_config_load_example)
+{
+	struct config		*cfg;
+	struct cfg_tunnel	*t;
+	char			 err[512];
+
+	cfg = config_load(DOC_DIR "/gatewayd.conf.example", err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->cfg_path, DOC_DIR "/gatewayd.conf.example");
+	ck_assert_str_eq(cfg->cfg_ctl_socket, "/run/gatewayd.sock");
+	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_INFO);
+	ck_assert_str_eq(cfg->cfg_keylog_dir, "/var/lib/gatewayd/keys");
+	ck_assert_int_eq(cfg->cfg_ngateways, 1);
+	ck_assert_str_eq(cfg->cfg_gateways[0].gw_name, "gw1");
+	addr_eq(cfg->cfg_gateways[0].gw_addr, "198.51.100.1");
+	ck_assert_int_eq(cfg->cfg_gateways[0].gw_nsegments, 1);
+	prefix_eq(&cfg->cfg_gateways[0].gw_segments[0], "172.16.0.0/24");
+	ck_assert_int_eq(cfg->cfg_npeers, 1);
+	addr_eq(cfg->cfg_peers[0].pr_addr, "198.51.100.2");
+	ck_assert_int_eq(cfg->cfg_ntunnels, 1);
+	t = config_tunnel_find(cfg, "vpc1-vpc2");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_eq(t->tn_gw, &cfg->cfg_gateways[0]);
+	ck_assert_ptr_eq(t->tn_peer, &cfg->cfg_peers[0]);
+	ck_assert_int_eq(t->tn_nlocal, 1);
+	prefix_eq(&t->tn_local[0], "172.16.0.0/24");
+	ck_assert_int_eq(t->tn_nremote, 1);
+	prefix_eq(&t->tn_remote[0], "10.0.0.0/12");
+	ck_assert_str_eq(t->tn_psk, "Secr3t!key");
+	ck_assert_uint_eq(t->tn_psk_len, 10);
+	ck_assert_int_eq(t->tn_initiate, 1);
+	ck_assert_int_eq(t->tn_ike.ike_version, 2);
+	ck_assert_int_eq(t->tn_ike.ike_mode, CFG_IKE_MAIN);
+	ck_assert_int_eq(t->tn_ike.ike_integ, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(t->tn_ike.ike_prf, PRF_HMAC_SHA1);
+	ck_assert_int_eq(t->tn_ike.ike_encr, ENCR_AES_CBC);
+	ck_assert_int_eq(t->tn_ike.ike_encr_bits, 128);
+	ck_assert_int_eq(t->tn_ike.ike_dh, DH_MODP_1024);
+	ck_assert_int_eq(t->tn_ike.ike_local_id.id_type, CFG_ID_IPV4);
+	addr_eq(t->tn_ike.ike_local_id.id_addr, "198.51.100.1");
+	ck_assert_int_eq(t->tn_ike.ike_peer_id.id_type, CFG_ID_IPV4);
+	addr_eq(t->tn_ike.ike_peer_id.id_addr, "198.51.100.2");
+	ck_assert_uint_eq(t->tn_ike.ike_lifetime, 86400);
+	ck_assert_int_eq(t->tn_ipsec.ips_proto, IPPROTO_ESP);
+	ck_assert_int_eq(t->tn_ipsec.ips_integ, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(t->tn_ipsec.ips_encr, ENCR_AES_CBC);
+	ck_assert_int_eq(t->tn_ipsec.ips_encr_bits, 128);
+	ck_assert_int_eq(t->tn_ipsec.ips_pfs, DH_MODP_1024);
+	ck_assert_uint_eq(t->tn_ipsec.ips_lifetime, 86400);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_load_errors)
+{
+	struct config	*cfg;
+	char		 err[512], path[] = "/tmp/check_config.XXXXXX";
+	char		 want[600];
+	int		 fd;
+	static const char text[] = GW1 "peer gw2 {\n\taddress 300.1.1.1\n}\n";
+
+	cfg = config_load("/nonexistent/gatewayd.conf", err, sizeof(err));
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(err, "/nonexistent/gatewayd.conf: cannot read: No "
+	    "such file or directory");
+	cfg = config_load("/", err, sizeof(err));
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(err, "/: cannot read: Is a directory");
+
+	/* Errors name the file as given. */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1),
+	    (int)sizeof(text) - 1);
+	close(fd);
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_ptr_null(cfg);
+	snprintf(want, sizeof(want), "%s:5: invalid peer address \"300.1.1.1\" "
+	    "(use an IPv4 address, or 0.0.0.0 for any peer)", path);
+	ck_assert_str_eq(err, want);
+
+	/* A NUL byte is not text. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "log-level info\n\0\n", 17), 17);
+	close(fd);
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_ptr_null(cfg);
+	snprintf(want, sizeof(want), "%s: contains a NUL byte (is it a text "
+	    "file?)", path);
+	ck_assert_str_eq(err, want);
+	unlink(path);
+
+	/* A short error buffer truncates without overflowing. */
+	cfg = parse("foo\n", err, 12);
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(err, "gatewayd.co");
+}
+END_TEST
+
+START_TEST(test_config_prefix_str)
+{
+	struct cfg_prefix	 p;
+	char			 s[32];
+
+	inet_pton(AF_INET, "255.255.255.255", &p.pf_addr);
+	p.pf_plen = 32;
+	cfg_prefix_str(&p, s, sizeof(s));
+	ck_assert_str_eq(s, "255.255.255.255/32");
+	ck_assert_uint_lt(strlen(s), 19);
+	inet_pton(AF_INET, "0.0.0.0", &p.pf_addr);
+	p.pf_plen = 0;
+	cfg_prefix_str(&p, s, sizeof(s));
+	ck_assert_str_eq(s, "0.0.0.0/0");
+}
+END_TEST
+
+#define NVEC(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc;
+
+	tc = tcase_create("syntax");
+	tcase_add_loop_test(tc, test_config_syntax_errors, 0,
+	    NVEC(syntax_vecs));
+	tcase_add_test(tc, test_config_syntax_trailing_comment);
+	tcase_add_test(tc, test_config_syntax_long_line);
+	tcase_add_test(tc, test_config_syntax_empty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("global");
+	tcase_add_loop_test(tc, test_config_global_errors, 0,
+	    NVEC(global_vecs));
+	tcase_add_test(tc, test_config_global_defaults);
+	tcase_add_test(tc, test_config_global_socket_max);
+	tcase_add_loop_test(tc, test_config_global_values, 0,
+	    NVEC(level_vecs));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("gateway_peer");
+	tcase_add_loop_test(tc, test_config_gwpeer_errors, 0,
+	    NVEC(gwpeer_vecs));
+	tcase_add_test(tc, test_config_gwpeer_segments);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tunnel");
+	tcase_add_loop_test(tc, test_config_tunnel_errors, 0,
+	    NVEC(tunnel_vecs));
+	tcase_add_test(tc, test_config_tunnel_psk_not_shown);
+	tcase_add_test(tc, test_config_tunnel_values);
+	tcase_add_test(tc, test_config_tunnel_defaults);
+	tcase_add_test(tc, test_config_tunnel_any_peer);
+	tcase_add_test(tc, test_config_tunnel_pairs);
+	tcase_add_test(tc, test_config_tunnel_limits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ike");
+	tcase_add_loop_test(tc, test_config_ike_errors, 0, NVEC(ike_vecs));
+	tcase_add_loop_test(tc, test_config_ike_values, 0,
+	    NVEC(ike_value_vecs));
+	tcase_add_test(tc, test_config_ike_ids);
+	tcase_add_test(tc, test_config_ike_fqdn_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ipsec");
+	tcase_add_loop_test(tc, test_config_ipsec_errors, 0,
+	    NVEC(ipsec_vecs));
+	tcase_add_loop_test(tc, test_config_ipsec_values, 0,
+	    NVEC(ipsec_value_vecs));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ikev1_any_peer");
+	tcase_add_test(tc, test_config_v1_any_psk);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_config_load_example);
+	tcase_add_test(tc, test_config_load_errors);
+	tcase_add_test(tc, test_config_prefix_str);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(config_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

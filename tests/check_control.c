@@ -1,0 +1,979 @@
+/*
+ * check_control.c - gatewayd's control server, status formatting and the
+ * IKE sockets' non-ESP marker handling, without the engine: the server
+ * runs over a fake status provider in a forked child.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "ike/control.h"
+#include "ike/net.h"
+#include "ike/status_fmt.h"
+
+#define T_ESTABLISHED	1714564800	/* 2024-05-01T12:00:00Z */
+
+/* A connected IKEv2 tunnel with one ESP child and a warning. */
+static void
+fixture_connected(struct tunnel_status *ts)
+{
+	static const uint8_t	 spi_i[8] = { 0x01, 0x23, 0x45, 0x67, 0x89,
+				    0xab, 0xcd, 0xef };
+	static const uint8_t	 spi_r[8] = { 0xfe, 0xdc, 0xba, 0x98, 0x76,
+				    0x54, 0x32, 0x10 };
+	struct child_status	*cs = &ts->ts_child[0];
+
+	memset(ts, 0, sizeof(*ts));
+	strcpy(ts->ts_name, "vpc1-vpc2");
+	inet_pton(AF_INET, "198.51.100.1", &ts->ts_local);
+	inet_pton(AF_INET, "198.51.100.2", &ts->ts_remote);
+	ts->ts_state = TUNNEL_CONNECTED;
+	ts->ts_ike_version = 2;
+	strcpy(ts->ts_ike_algs, "aes128/sha1/prfsha1/modp1024");
+	memcpy(ts->ts_spi_i, spi_i, 8);
+	memcpy(ts->ts_spi_r, spi_r, 8);
+	ts->ts_established = T_ESTABLISHED;
+	strcpy(ts->ts_warning, "aggressive mode");
+	ts->ts_nchild = 1;
+	cs->cs_proto = IPPROTO_ESP;
+	cs->cs_spi_in = htonl(0xc0ffee01);
+	cs->cs_spi_out = htonl(0x0badf00d);
+	strcpy(cs->cs_local_ts, "172.16.0.0/24");
+	strcpy(cs->cs_remote_ts, "10.0.0.0/12");
+	strcpy(cs->cs_algs, "aes128/sha1/modp1024");
+	cs->cs_bytes_in = 1234;
+	cs->cs_packets_in = 10;
+	cs->cs_bytes_out = 5678;
+	cs->cs_packets_out = 20;
+}
+
+/* An IKEv1 tunnel whose phase 1 failed. */
+static void
+fixture_failed(struct tunnel_status *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+	strcpy(ts->ts_name, "to-any");
+	inet_pton(AF_INET, "198.51.100.1", &ts->ts_local);
+	ts->ts_state = TUNNEL_PHASE1_FAILED;
+	ts->ts_ike_version = 1;
+	strcpy(ts->ts_last_error, "no proposal chosen");
+}
+
+static const char text_connected[] =
+    "vpc1-vpc2: 198.51.100.1 -> 198.51.100.2\n"
+    "  state:       Connected\n"
+    "  IKE:         IKEv2 aes128/sha1/prfsha1/modp1024\n"
+    "  IKE SPIs:    0123456789abcdef (initiator) fedcba9876543210 "
+    "(responder)\n"
+    "  established: 2024-05-01T12:00:00Z (1h 02m 03s ago)\n"
+    "  warning:     aggressive mode\n"
+    "  child 1:     ESP SPIs c0ffee01 (in) 0badf00d (out)\n"
+    "    selectors:  172.16.0.0/24 === 10.0.0.0/12\n"
+    "    algorithms: aes128/sha1/modp1024\n"
+    "    in:         1234 bytes, 10 packets\n"
+    "    out:        5678 bytes, 20 packets\n";
+
+static const char text_failed[] =
+    "to-any: 198.51.100.1 -> 0.0.0.0\n"
+    "  state:       Phase 1 failed\n"
+    "  IKE:         IKEv1\n"
+    "  last error:  no proposal chosen\n";
+
+static const char json_connected[] =
+    "{\"name\":\"vpc1-vpc2\",\"gateway\":\"198.51.100.1\","
+    "\"peer\":\"198.51.100.2\",\"state\":\"Connected\",\"ike_version\":2,"
+    "\"ike_algorithms\":\"aes128/sha1/prfsha1/modp1024\","
+    "\"spi_i\":\"0123456789abcdef\",\"spi_r\":\"fedcba9876543210\","
+    "\"established\":\"2024-05-01T12:00:00Z\",\"age\":3723,"
+    "\"last_error\":\"\",\"warning\":\"aggressive mode\",\"children\":["
+    "{\"protocol\":\"esp\",\"spi_in\":\"c0ffee01\",\"spi_out\":\"0badf00d\","
+    "\"local_ts\":\"172.16.0.0/24\",\"remote_ts\":\"10.0.0.0/12\","
+    "\"algorithms\":\"aes128/sha1/modp1024\",\"bytes_in\":1234,"
+    "\"bytes_out\":5678,\"packets_in\":10,\"packets_out\":20}]}";
+
+static const char json_failed[] =
+    "{\"name\":\"to-any\",\"gateway\":\"198.51.100.1\",\"peer\":\"0.0.0.0\","
+    "\"state\":\"Phase 1 failed\",\"ike_version\":1,\"ike_algorithms\":\"\","
+    "\"spi_i\":\"0000000000000000\",\"spi_r\":\"0000000000000000\","
+    "\"established\":null,\"age\":null,"
+    "\"last_error\":\"no proposal chosen\",\"warning\":\"\","
+    "\"children\":[]}";
+
+/* The buffer's contents as a C string (owned by the caller). */
+static char *
+buf_str(const struct buf *b)
+{
+	char	*s = malloc(b->buf_len + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, b->buf_data, b->buf_len);
+	s[b->buf_len] = '\0';
+	return (s);
+}
+
+/* state names */
+
+static const struct {
+	enum tunnel_state	 state;
+	const char		*name;
+} state_vectors[] = {
+	{ TUNNEL_DOWN,		"Down" },
+	{ TUNNEL_CONNECTING,	"Connecting" },
+	{ TUNNEL_CONNECTED,	"Connected" },
+	{ TUNNEL_PHASE1_FAILED,	"Phase 1 failed" },
+	{ TUNNEL_PHASE2_FAILED,	"Phase 2 failed" },
+	{ (enum tunnel_state)99, "Unknown" },
+};
+
+START_TEST(test_state_name_products_words)
+{
+	ck_assert_str_eq(status_state_name(state_vectors[_i].state),
+	    state_vectors[_i].name);
+}
+END_TEST
+
+/* status text */
+
+START_TEST(test_status_text_two_tunnels)
+{
+	struct tunnel_status	 ts[2];
+	struct buf		*b = buf_new(64);
+	char			*s, want[2048];
+
+	fixture_connected(&ts[0]);
+	fixture_failed(&ts[1]);
+	ck_assert_int_eq(status_fmt_text(b, ts, 2,
+	    T_ESTABLISHED + 3600 + 2 * 60 + 3), 0);
+	s = buf_str(b);
+	snprintf(want, sizeof(want), "%s\n%s", text_connected, text_failed);
+	ck_assert_str_eq(s, want);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_text_no_tunnels)
+{
+	struct buf	*b = buf_new(64);
+	char		*s;
+
+	ck_assert_int_eq(status_fmt_text(b, NULL, 0, 0), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, "no tunnels configured\n");
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+/* Age of an established tunnel, as text and as JSON seconds. */
+static const struct {
+	long long	 age;
+	const char	*text;
+} age_vectors[] = {
+	{ 0,		"(0s ago)" },
+	{ 59,		"(59s ago)" },
+	{ 61,		"(1m 01s ago)" },
+	{ 3600,		"(1h 00m 00s ago)" },
+	{ 86400 + 3661,	"(1d 01h 01m 01s ago)" },
+	{ -5,		"(0s ago)" },		/* clock went back */
+};
+
+START_TEST(test_status_text_established_age)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	fixture_connected(&ts);
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1,
+	    T_ESTABLISHED + age_vectors[_i].age), 0);
+	s = buf_str(b);
+	ck_assert_msg(strstr(s, age_vectors[_i].text) != NULL,
+	    "%lld: want %s in\n%s", age_vectors[_i].age,
+	    age_vectors[_i].text, s);
+	ck_assert_ptr_nonnull(strstr(s, "established: 2024-05-01T12:00:00Z"));
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_text_unterminated_and_control_chars)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	fixture_failed(&ts);
+	/* An engine bug must not make us read past the field. */
+	memset(ts.ts_name, 'x', sizeof(ts.ts_name));
+	strcpy(ts.ts_last_error, "bad\n\x1b[31mred");
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1, 0), 0);
+	s = buf_str(b);
+	ck_assert_int_eq(strspn(s, "x"), sizeof(ts.ts_name));
+	ck_assert_str_eq(s + sizeof(ts.ts_name), ": 198.51.100.1 -> 0.0.0.0\n"
+	    "  state:       Phase 1 failed\n"
+	    "  IKE:         IKEv1\n"
+	    "  last error:  bad??[31mred\n");
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_text_child_count_clamped)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s, *p;
+	int			 n = 0;
+
+	fixture_connected(&ts);
+	ts.ts_nchild = 1000;
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1, T_ESTABLISHED), 0);
+	s = buf_str(b);
+	for (p = s; (p = strstr(p, "  child ")) != NULL; p++)
+		n++;
+	ck_assert_int_eq(n, IKE_STATUS_MAX_CHILD);
+	ck_assert_ptr_nonnull(strstr(s, "  child 16:"));
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+/* status JSON */
+
+START_TEST(test_status_json_two_tunnels)
+{
+	struct tunnel_status	 ts[2];
+	struct buf		*b = buf_new(64);
+	char			*s, want[4096];
+
+	fixture_connected(&ts[0]);
+	fixture_failed(&ts[1]);
+	ck_assert_int_eq(status_fmt_json(b, ts, 2, T_ESTABLISHED + 3723), 0);
+	s = buf_str(b);
+	snprintf(want, sizeof(want), "{\"tunnels\":[%s,%s]}\n",
+	    json_connected, json_failed);
+	ck_assert_str_eq(s, want);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_json_no_tunnels)
+{
+	struct buf	*b = buf_new(64);
+	char		*s;
+
+	ck_assert_int_eq(status_fmt_json(b, NULL, 0, 0), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, "{\"tunnels\":[]}\n");
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	const char	*out;
+} json_vectors[] = {
+	{ "plain",		"\"plain\"" },
+	{ "",			"\"\"" },
+	{ "a\"b",		"\"a\\\"b\"" },
+	{ "back\\slash",	"\"back\\\\slash\"" },
+	{ "nl\nx",		"\"nl\\nx\"" },
+	{ "\x01\x1f\x7f",	"\"\\u0001\\u001f\\u007f\"" },
+	{ "caf\xc3\xa9",	"\"caf\xc3\xa9\"" },		/* UTF-8 */
+	{ "\xe2\x82\xac",	"\"\xe2\x82\xac\"" },		/* euro sign */
+	{ "\xf0\x9f\x98\x80",	"\"\xf0\x9f\x98\x80\"" },	/* U+1F600 */
+	{ "bad\xff",		"\"bad\\ufffd\"" },
+	{ "\xc0\xaf",		"\"\\ufffd\\ufffd\"" },		/* overlong */
+	{ "\xed\xa0\x80",	"\"\\ufffd\\ufffd\\ufffd\"" },	/* surrogate */
+	{ "cut\xe2\x82",	"\"cut\\ufffd\\ufffd\"" },	/* truncated */
+	{ "\xf4\x90\x80\x80",	"\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+};
+
+START_TEST(test_json_str_escaping)
+{
+	struct buf	*b = buf_new(16);
+	char		*s;
+
+	ck_assert_int_eq(status_json_str(b, json_vectors[_i].in), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, json_vectors[_i].out);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_json_name_escaped)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	fixture_failed(&ts);
+	strcpy(ts.ts_name, "a\"b\\c");
+	strcpy(ts.ts_last_error, "peer said \"no\"\n");
+	ck_assert_int_eq(status_fmt_json(b, &ts, 1, 0), 0);
+	s = buf_str(b);
+	ck_assert_ptr_nonnull(strstr(s, "{\"name\":\"a\\\"b\\\\c\","));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"last_error\":\"peer said \\\"no\\\"\\n\""));
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_counters_lines)
+{
+	struct ike_counters	 ic = { .ic_rx = 7, .ic_bad_icv = 3 };
+	struct net_counters	 nc = { .nc_esp = 5, .nc_keepalive = 2 };
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	ck_assert_int_eq(status_fmt_counters(b, &ic, &nc), 0);
+	s = buf_str(b);
+	ck_assert_ptr_nonnull(strstr(s, "ike received          7\n"));
+	ck_assert_ptr_nonnull(strstr(s, "ike bad ICV           3\n"));
+	ck_assert_ptr_nonnull(strstr(s, "udp ESP in userspace  5\n"));
+	ck_assert_ptr_nonnull(strstr(s, "udp NAT keepalives    2\n"));
+	ck_assert_ptr_nonnull(strstr(s, "ike dropped           0\n"));
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+/* request parsing */
+
+/* The longest tunnel name, CFG_NAME_MAX - 1 characters. */
+#define NAME63	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static const struct {
+	const char	*line;
+	int		 cmd;
+	const char	*name;
+} req_ok_vectors[] = {
+	{ "status\n",		CONTROL_STATUS,		"" },
+	{ "status",		CONTROL_STATUS,		"" },
+	{ "status\r\n",		CONTROL_STATUS,		"" },
+	{ "  status  \n",	CONTROL_STATUS,		"" },
+	{ "status --json\n",	CONTROL_STATUS_JSON,	"" },
+	{ "status\t--json",	CONTROL_STATUS_JSON,	"" },
+	{ "counters\n",		CONTROL_COUNTERS,	"" },
+	{ "up vpc1-vpc2\n",	CONTROL_UP,		"vpc1-vpc2" },
+	{ "down a_b.c-9\n",	CONTROL_DOWN,		"a_b.c-9" },
+	{ "up " NAME63,		CONTROL_UP,		NAME63 },
+};
+
+START_TEST(test_req_parse_valid)
+{
+	struct control_req	 req;
+	char			 err[512];
+	const char		*l = req_ok_vectors[_i].line;
+
+	ck_assert_int_eq(control_req_parse(l, strlen(l), &req, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(req.cr_cmd, req_ok_vectors[_i].cmd);
+	ck_assert_str_eq(req.cr_name, req_ok_vectors[_i].name);
+}
+END_TEST
+
+static const struct {
+	const char	*line;
+	const char	*err;		/* prefix of the reply */
+} req_bad_vectors[] = {
+	{ "",			"error: empty request" },
+	{ "\n",			"error: empty request" },
+	{ "bogus\n",		"error: unknown command \"bogus\"" },
+	{ "STATUS\n",		"error: unknown command \"STATUS\"" },
+	{ "status --xml\n",	"error: unknown command \"status --xml\"" },
+	{ "status --json x\n",	"error: unknown command" },
+	{ "counters now\n",	"error: unknown command" },
+	{ "up\n",		"error: unknown command \"up\"" },
+	{ "up a b\n",		"error: unknown command \"up a b\"" },
+	{ "down\n",		"error: unknown command" },
+	{ "up a/b\n",		"error: invalid tunnel name \"a/b\"" },
+	{ "up \xc3\xa9\n",	"error: invalid tunnel name" },
+	{ "status\x1b\n",	"error: unknown command (control character" },
+	{ "up a\rb\n",		"error: unknown command (control character" },
+	{ "up aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",		/* 64 chars */
+				"error: invalid tunnel name" },
+};
+
+START_TEST(test_req_parse_invalid)
+{
+	struct control_req	 req;
+	char			 err[512];
+	const char		*l = req_bad_vectors[_i].line;
+
+	ck_assert_int_eq(control_req_parse(l, strlen(l), &req, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, req_bad_vectors[_i].err,
+	    strlen(req_bad_vectors[_i].err)) == 0, "%s: got %s", l, err);
+}
+END_TEST
+
+START_TEST(test_req_parse_nul_byte)
+{
+	struct control_req	 req;
+	char			 err[512];
+
+	ck_assert_int_eq(control_req_parse("up a\0b\n", 7, &req, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "control character"));
+}
+END_TEST
+
+START_TEST(test_req_parse_too_long)
+{
+	struct control_req	 req;
+	char			 line[CONTROL_REQ_MAX + 2], err[512];
+
+	/* The longest line accepted: CONTROL_REQ_MAX - 1 bytes + "\n". */
+	memset(line, ' ', sizeof(line));
+	memcpy(line, "status", 6);
+	line[CONTROL_REQ_MAX - 1] = '\n';
+	ck_assert_int_eq(control_req_parse(line, CONTROL_REQ_MAX, &req, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(req.cr_cmd, CONTROL_STATUS);
+	line[CONTROL_REQ_MAX - 1] = ' ';
+	line[CONTROL_REQ_MAX] = '\n';
+	ck_assert_int_eq(control_req_parse(line, CONTROL_REQ_MAX + 1, &req,
+	    err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "error: request too long (at most 255 bytes)");
+}
+END_TEST
+
+/* non-ESP marker, RFC 3948 §2.2 */
+
+static const struct {
+	const char	*name;
+	uint16_t	 port;
+	const uint8_t	*in;
+	size_t		 inlen;
+	int		 class;
+	size_t		 off;		/* of the IKE message in in */
+} marker_vectors[] = {
+	{ "ike on 500", 500, (const uint8_t *)"\x11\x22\x33\x44\x55", 5,
+	    NET_DGRAM_IKE, 0 },
+	{ "zeros on 500 stay", 500, (const uint8_t *)"\0\0\0\0\x55", 5,
+	    NET_DGRAM_IKE, 0 },
+	{ "empty on 500", 500, (const uint8_t *)"", 0, NET_DGRAM_SHORT, 0 },
+	{ "ike on 4500", 4500, (const uint8_t *)"\0\0\0\0\x11\x22", 6,
+	    NET_DGRAM_IKE, 4 },
+	{ "esp on 4500", 4500, (const uint8_t *)"\0\0\0\x01\x11\x22", 6,
+	    NET_DGRAM_ESP, 0 },
+	{ "esp spi high", 4500, (const uint8_t *)"\x80\0\0\0\0\0\0\0\0", 9,
+	    NET_DGRAM_ESP, 0 },
+	{ "keepalive", 4500, (const uint8_t *)"\xff", 1, NET_DGRAM_KEEPALIVE,
+	    0 },
+	{ "one zero byte", 4500, (const uint8_t *)"\0", 1, NET_DGRAM_SHORT,
+	    0 },
+	{ "three bytes", 4500, (const uint8_t *)"\0\0\0", 3, NET_DGRAM_SHORT,
+	    0 },
+	{ "marker only", 4500, (const uint8_t *)"\0\0\0\0", 4,
+	    NET_DGRAM_SHORT, 0 },
+	{ "empty on 4500", 4500, (const uint8_t *)"", 0, NET_DGRAM_SHORT, 0 },
+	{ "ff ff on 4500", 4500, (const uint8_t *)"\xff\xff", 2,
+	    NET_DGRAM_SHORT, 0 },
+};
+
+START_TEST(test_net_marker_classify)
+{
+	const uint8_t	*out = (const uint8_t *)"sentinel";
+	size_t		 outlen = 99;
+	int		 c;
+
+	c = net_strip_marker(marker_vectors[_i].in, marker_vectors[_i].inlen,
+	    marker_vectors[_i].port, &out, &outlen);
+	ck_assert_msg(c == marker_vectors[_i].class, "%s: class %d",
+	    marker_vectors[_i].name, c);
+	if (c == NET_DGRAM_IKE) {
+		ck_assert_ptr_eq(out, marker_vectors[_i].in +
+		    marker_vectors[_i].off);
+		ck_assert_uint_eq(outlen, marker_vectors[_i].inlen -
+		    marker_vectors[_i].off);
+	} else {
+		ck_assert_ptr_null(out);
+		ck_assert_uint_eq(outlen, 0);
+	}
+}
+END_TEST
+
+/* IKE sockets over loopback, on free ports */
+
+struct net_rx {
+	uint8_t			 nr_pkt[64];
+	size_t			 nr_len;
+	int			 nr_count;
+	struct sockaddr_in	 nr_local;
+	struct sockaddr_in	 nr_remote;
+};
+
+static void
+net_rx_cb(void *arg, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct net_rx	*rx = arg;
+
+	rx->nr_count++;
+	rx->nr_len = len < sizeof(rx->nr_pkt) ? len : sizeof(rx->nr_pkt);
+	memcpy(rx->nr_pkt, pkt, rx->nr_len);
+	rx->nr_local = *local;
+	rx->nr_remote = *remote;
+}
+
+static int
+udp_loopback_socket(struct sockaddr_in *sin)
+{
+	socklen_t	 len = sizeof(*sin);
+	int		 fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ne(fd, -1);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sin, &len), 0);
+	return (fd);
+}
+
+static void
+udp_send_to(int fd, uint16_t port, const void *p, size_t len)
+{
+	struct sockaddr_in	 to;
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	ck_assert_int_eq(sendto(fd, p, len, 0, (struct sockaddr *)&to,
+	    sizeof(to)), (ssize_t)len);
+}
+
+START_TEST(test_net_socket_strips_and_adds_marker)
+{
+	struct event_base	*base = event_base_new();
+	struct net		*n;
+	struct net_rx		 rx;
+	struct net_counters	 nc;
+	struct sockaddr_in	 peer, local;
+	uint8_t			 got[64];
+	ssize_t			 r;
+	int			 fd;
+
+	memset(&rx, 0, sizeof(rx));
+	n = net_open(base, 0, 0, NULL, net_rx_cb, &rx);
+	ck_assert_ptr_nonnull(n);
+	fd = udp_loopback_socket(&peer);
+
+	/* IKE on the IKE port arrives as is, with the local address. */
+	udp_send_to(fd, net_port(n, 0), "\0\0\0\0IKE", 7);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(rx.nr_count, 1);
+	ck_assert_uint_eq(rx.nr_len, 7);
+	ck_assert_mem_eq(rx.nr_pkt, "\0\0\0\0IKE", 7);
+	ck_assert_uint_eq(rx.nr_local.sin_addr.s_addr,
+	    htonl(INADDR_LOOPBACK));
+	ck_assert_uint_eq(ntohs(rx.nr_local.sin_port), net_port(n, 0));
+	ck_assert_uint_eq(rx.nr_remote.sin_port, peer.sin_port);
+
+	/* On the NAT-T port the marker is removed. */
+	udp_send_to(fd, net_port(n, 1), "\0\0\0\0IKEv2", 9);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(rx.nr_count, 2);
+	ck_assert_uint_eq(rx.nr_len, 5);
+	ck_assert_mem_eq(rx.nr_pkt, "IKEv2", 5);
+	ck_assert_uint_eq(ntohs(rx.nr_local.sin_port), net_port(n, 1));
+
+	/* Too short for a marker: dropped and counted. */
+	udp_send_to(fd, net_port(n, 1), "\0\0", 2);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(rx.nr_count, 2);
+	net_counters_get(n, &nc);
+	ck_assert_uint_eq(nc.nc_rx, 2);
+	ck_assert_uint_eq(nc.nc_short, 1);
+
+	/* Replies from the NAT-T port carry the marker... */
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	local.sin_port = htons(net_port(n, 1));
+	ck_assert_int_eq(net_send(n, (const uint8_t *)"resp", 4, &local,
+	    &peer), 0);
+	r = recv(fd, got, sizeof(got), 0);
+	ck_assert_int_eq(r, 8);
+	ck_assert_mem_eq(got, "\0\0\0\0resp", 8);
+	/* ...and from the IKE port they do not. */
+	local.sin_port = htons(net_port(n, 0));
+	ck_assert_int_eq(net_send(n, (const uint8_t *)"resp", 4, &local,
+	    &peer), 0);
+	r = recv(fd, got, sizeof(got), 0);
+	ck_assert_int_eq(r, 4);
+	ck_assert_mem_eq(got, "resp", 4);
+	net_counters_get(n, &nc);
+	ck_assert_uint_eq(nc.nc_tx, 2);
+
+	close(fd);
+	net_close(n);
+	event_base_free(base);
+}
+END_TEST
+
+/* control socket round trip, server in a forked child */
+
+struct fake_engine {
+	struct tunnel_status	 fe_ts[2];
+	int			 fe_n;
+};
+
+static int
+fake_status(void *arg, struct tunnel_status *out, int max)
+{
+	struct fake_engine	*fe = arg;
+	int			 i;
+
+	for (i = 0; i < fe->fe_n && i < max; i++)
+		out[i] = fe->fe_ts[i];
+	return (fe->fe_n);
+}
+
+static struct tunnel_status *
+fake_find(struct fake_engine *fe, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < fe->fe_n; i++)
+		if (strcmp(fe->fe_ts[i].ts_name, name) == 0)
+			return (&fe->fe_ts[i]);
+	return (NULL);
+}
+
+static int
+fake_up(void *arg, const char *name)
+{
+	struct tunnel_status	*ts = fake_find(arg, name);
+
+	if (ts == NULL)
+		return (-1);
+	ts->ts_state = TUNNEL_CONNECTING;
+	return (0);
+}
+
+static int
+fake_down(void *arg, const char *name)
+{
+	struct tunnel_status	*ts = fake_find(arg, name);
+
+	if (ts == NULL)
+		return (-1);
+	ts->ts_state = TUNNEL_DOWN;
+	return (0);
+}
+
+static void
+fake_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
+{
+	ic->ic_rx = 42;
+	nc->nc_keepalive = 4;
+}
+
+static char	 sock_dir[64];
+static char	 sock_path[128];
+static pid_t	 server_pid;
+
+static void
+server_start(void)
+{
+	static struct fake_engine fe;
+	struct control_ops	 ops = {
+		.co_arg = &fe,
+		.co_status = fake_status,
+		.co_up = fake_up,
+		.co_down = fake_down,
+		.co_counters = fake_counters
+	};
+	struct event_base	*base;
+	struct control		*ctl;
+	int			 p[2];
+	char			 c;
+
+	strcpy(sock_dir, "/tmp/check_control.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sock_dir));
+	snprintf(sock_path, sizeof(sock_path), "%s/gatewayd.sock", sock_dir);
+	ck_assert_int_eq(pipe(p), 0);
+	server_pid = fork();
+	ck_assert_int_ne(server_pid, -1);
+	if (server_pid == 0) {
+		close(p[0]);
+		fixture_connected(&fe.fe_ts[0]);
+		fixture_failed(&fe.fe_ts[1]);
+		fe.fe_n = 2;
+		base = event_base_new();
+		if ((ctl = control_open(base, sock_path, &ops)) == NULL)
+			_exit(1);
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		event_base_dispatch(base);
+		control_close(ctl);
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+}
+
+static void
+server_stop(void)
+{
+	int	 status;
+
+	kill(server_pid, SIGKILL);
+	waitpid(server_pid, &status, 0);
+	unlink(sock_path);
+	rmdir(sock_dir);
+}
+
+static int
+client_connect(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return (fd);
+}
+
+/* Sends req (len bytes), optionally half-closes, returns the reply. */
+static char *
+client_ask(const char *req, size_t len, int shut)
+{
+	char	*reply = malloc(65536);
+	size_t	 got = 0;
+	ssize_t	 r;
+	int	 fd = client_connect();
+
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_int_eq(write(fd, req, len), (ssize_t)len);
+	if (shut)
+		shutdown(fd, SHUT_WR);
+	while ((r = read(fd, reply + got, 65535 - got)) > 0)
+		got += (size_t)r;
+	ck_assert_int_ge(r, 0);
+	reply[got] = '\0';
+	close(fd);
+	return (reply);
+}
+
+START_TEST(test_control_status_roundtrip)
+{
+	struct stat	 st;
+	char		*r;
+
+	ck_assert_int_eq(stat(sock_path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+
+	r = client_ask("status\n", 7, 0);
+	ck_assert_ptr_nonnull(strstr(r, "vpc1-vpc2: 198.51.100.1 -> "
+	    "198.51.100.2\n  state:       Connected\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\nto-any: 198.51.100.1 -> 0.0.0.0\n"
+	    "  state:       Phase 1 failed\n"));
+	free(r);
+
+	r = client_ask("status --json\n", 14, 1);
+	ck_assert_int_eq(strncmp(r, "{\"tunnels\":[{\"name\":\"vpc1-vpc2\"",
+	    31), 0);
+	/* The last tunnel closes the object; ages vary, this one has none. */
+	ck_assert_uint_gt(strlen(r), strlen(json_failed) + 4);
+	ck_assert_int_eq(strncmp(r + strlen(r) - strlen(json_failed) - 4,
+	    ",", 1), 0);
+	ck_assert_ptr_eq(strstr(r, json_failed),
+	    r + strlen(r) - strlen(json_failed) - 3);
+	ck_assert_str_eq(r + strlen(r) - 3, "]}\n");
+	free(r);
+}
+END_TEST
+
+START_TEST(test_control_up_down_roundtrip)
+{
+	char	*r;
+
+	r = client_ask("up to-any\n", 10, 0);
+	ck_assert_str_eq(r, "ok\n");
+	free(r);
+	r = client_ask("status\n", 7, 0);
+	ck_assert_ptr_nonnull(strstr(r, "to-any: 198.51.100.1 -> 0.0.0.0\n"
+	    "  state:       Connecting\n"));
+	free(r);
+	r = client_ask("down vpc1-vpc2\n", 15, 0);
+	ck_assert_str_eq(r, "ok\n");
+	free(r);
+	r = client_ask("status\n", 7, 0);
+	ck_assert_ptr_nonnull(strstr(r, "vpc1-vpc2: 198.51.100.1 -> "
+	    "198.51.100.2\n  state:       Down\n"));
+	free(r);
+	r = client_ask("up nosuch\n", 10, 0);
+	ck_assert_str_eq(r, "error: no tunnel named nosuch\n");
+	free(r);
+}
+END_TEST
+
+START_TEST(test_control_bad_requests_roundtrip)
+{
+	char	 big[1000];
+	char	*r;
+
+	r = client_ask("reboot\n", 7, 0);
+	ck_assert_int_eq(strncmp(r, "error: unknown command \"reboot\"", 31),
+	    0);
+	ck_assert_int_eq(r[strlen(r) - 1], '\n');
+	free(r);
+
+	/* No newline, but the client half-closes: still one request. */
+	r = client_ask("counters", 8, 1);
+	ck_assert_ptr_nonnull(strstr(r, "ike received          42\n"));
+	ck_assert_ptr_nonnull(strstr(r, "udp NAT keepalives    4\n"));
+	free(r);
+
+	/* An over-long line is refused without waiting for its end. */
+	memset(big, 'a', sizeof(big));
+	r = client_ask(big, sizeof(big), 0);
+	ck_assert_str_eq(r, "error: request too long (at most 255 bytes)\n");
+	free(r);
+
+	/* The server is still serving. */
+	r = client_ask("up vpc1-vpc2\n", 13, 0);
+	ck_assert_str_eq(r, "ok\n");
+	free(r);
+}
+END_TEST
+
+START_TEST(test_control_open_stale_and_live)
+{
+	struct event_base	*base = event_base_new();
+	struct control_ops	 ops;
+	struct sockaddr_un	 sun;
+	char			 path[160];
+	int			 fd;
+
+	memset(&ops, 0, sizeof(ops));
+	/* A live gatewayd answers on sock_path: refuse to take it over. */
+	ck_assert_ptr_null(control_open(base, sock_path, &ops));
+	ck_assert_int_eq(access(sock_path, F_OK), 0);
+
+	/* A stale socket (nobody listening) is replaced. */
+	snprintf(path, sizeof(path), "%s/stale.sock", sock_dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	{
+		struct control	*ctl = control_open(base, path, &ops);
+
+		ck_assert_ptr_nonnull(ctl);
+		control_close(ctl);
+	}
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* A regular file in the way is not removed. */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	ck_assert_ptr_null(control_open(base, path, &ops));
+	ck_assert_int_eq(access(path, F_OK), 0);
+	unlink(path);
+	event_base_free(base);
+}
+END_TEST
+
+static Suite *
+control_suite(void)
+{
+	Suite	*s = suite_create("control");
+	TCase	*tc;
+
+#define NVEC(v)	((int)(sizeof(v) / sizeof((v)[0])))
+	tc = tcase_create("state_name");
+	tcase_add_loop_test(tc, test_state_name_products_words, 0,
+	    NVEC(state_vectors));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("status_text");
+	tcase_add_test(tc, test_status_text_two_tunnels);
+	tcase_add_test(tc, test_status_text_no_tunnels);
+	tcase_add_loop_test(tc, test_status_text_established_age, 0,
+	    NVEC(age_vectors));
+	tcase_add_test(tc, test_status_text_unterminated_and_control_chars);
+	tcase_add_test(tc, test_status_text_child_count_clamped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("status_json");
+	tcase_add_test(tc, test_status_json_two_tunnels);
+	tcase_add_test(tc, test_status_json_no_tunnels);
+	tcase_add_loop_test(tc, test_json_str_escaping, 0, NVEC(json_vectors));
+	tcase_add_test(tc, test_status_json_name_escaped);
+	tcase_add_test(tc, test_status_counters_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("req_parse");
+	tcase_add_loop_test(tc, test_req_parse_valid, 0, NVEC(req_ok_vectors));
+	tcase_add_loop_test(tc, test_req_parse_invalid, 0,
+	    NVEC(req_bad_vectors));
+	tcase_add_test(tc, test_req_parse_nul_byte);
+	tcase_add_test(tc, test_req_parse_too_long);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("net_marker");
+	tcase_add_loop_test(tc, test_net_marker_classify, 0,
+	    NVEC(marker_vectors));
+	tcase_add_test(tc, test_net_socket_strips_and_adds_marker);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("control_socket");
+	tcase_add_checked_fixture(tc, server_start, server_stop);
+	tcase_add_test(tc, test_control_status_roundtrip);
+	tcase_add_test(tc, test_control_up_down_roundtrip);
+	tcase_add_test(tc, test_control_bad_requests_roundtrip);
+	tcase_add_test(tc, test_control_open_stale_and_live);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(control_suite());
+	int	 failed;
+
+	log_init(0, LOG_LVL_ERR);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

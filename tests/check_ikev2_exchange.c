@@ -1,0 +1,731 @@
+/*
+ * check_ikev2_exchange.c - two in-process engines, a (198.51.100.1) and
+ * b (198.51.100.2), over a mock network and mock kernels.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "ike/ike.h"
+#include "ike/ike_sa.h"
+#include "ike/ikev2.h"
+#include "policy/config.h"
+#include "tests/mock_kernel.h"
+#include "tests/mock_net.h"
+
+#define ADDR_A	"198.51.100.1"
+#define ADDR_B	"198.51.100.2"
+
+struct side_opts {
+	const char	*so_local[4];	/* local segments, NULL-terminated */
+	const char	*so_remote[4];
+	const char	*so_psk;
+	const char	*so_pfs;	/* "2", "14", "disable" */
+	int		 so_initiate;
+};
+
+/* keylog-dir for the next configs made, NULL: off */
+static const char	*keylog_dir;
+
+struct side {
+	struct config		*s_cfg;
+	struct ike_ctx		*s_ike;
+	struct mock_kernel	 s_kernel;
+	struct mock_net		 s_net;
+};
+
+static struct event_base	*base;
+static struct side		 A, B;
+
+static struct config *
+cfg_make(const char *me, const char *peer, const struct side_opts *o)
+{
+	char		 text[4096], err[256];
+	size_t		 n = 0;
+	struct config	*cfg;
+	int		 i;
+
+#define ADD(...) n += snprintf(text + n, sizeof(text) - n, __VA_ARGS__)
+	if (keylog_dir != NULL)
+		ADD("keylog-dir %s\n", keylog_dir);
+	ADD("gateway gw {\n\taddress %s\n}\n", me);
+	ADD("peer p {\n\taddress %s\n}\n", peer);
+	ADD("tunnel t1 {\n\tgateway gw\n\tpeer p\n");
+	for (i = 0; o->so_local[i] != NULL; i++)
+		ADD("\tlocal-segment %s\n", o->so_local[i]);
+	for (i = 0; o->so_remote[i] != NULL; i++)
+		ADD("\tpeer-segment %s\n", o->so_remote[i]);
+	ADD("\tpsk %s\n\tinitiate %s\n", o->so_psk ? o->so_psk : "Secr3t!key",
+	    o->so_initiate ? "yes" : "no");
+	ADD("\tipsec {\n\t\tpfs %s\n\t}\n}\n", o->so_pfs ? o->so_pfs : "2");
+#undef ADD
+	cfg = config_parse("test", text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "config: %s", err);
+	return (cfg);
+}
+
+static void
+side_init(struct side *s, const char *me, const char *peer,
+    const struct side_opts *o, uint32_t spi)
+{
+	mock_kernel_init(&s->s_kernel, spi);
+	mock_net_init(&s->s_net);
+	s->s_cfg = cfg_make(me, peer, o);
+	s->s_ike = ike_new(base, s->s_cfg, &s->s_kernel.mk_ops,
+	    &s->s_net.mn_net);
+	ck_assert_ptr_nonnull(s->s_ike);
+	/* fast timers: 40 ms retransmissions, quick retries */
+	ike_ctx_timing_set(s->s_ike, 40, 5, 10, 60);
+}
+
+static void
+pair_init(const struct side_opts *a, const struct side_opts *b)
+{
+	base = event_base_new();
+	side_init(&A, ADDR_A, ADDR_B, a, 0xa0000001);
+	side_init(&B, ADDR_B, ADDR_A, b, 0xb0000001);
+}
+
+static void
+side_free(struct side *s)
+{
+	ike_free(s->s_ike);
+	config_free(s->s_cfg);
+	mock_net_clear(&s->s_net);
+}
+
+static void
+pair_free(void)
+{
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+}
+
+/* Delivers what from sent; returns the number of datagrams. */
+static int
+deliver(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d;
+	int			 n = 0;
+
+	while (mock_net_pop(&from->s_net, &d) == 0) {
+		/* the receiver sees dst as local, src as remote */
+		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+		free(d.d_data);
+		n++;
+	}
+	return (n);
+}
+
+/* Pumps datagrams and timers for ms milliseconds. */
+static void
+pump(int ms)
+{
+	struct timespec	 t0, t;
+	long		 el;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		while (deliver(&A, &B) + deliver(&B, &A) > 0)
+			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= ms)
+			break;
+		usleep(1000);
+	}
+}
+
+static struct tunnel_status
+status(struct side *s)
+{
+	struct tunnel_status	 st[2];
+
+	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
+	return (st[0]);
+}
+
+/* a's outbound SA is b's inbound SA, same keys, and vice versa. */
+static void
+assert_keys_match(const struct tunnel_status *sa)
+{
+	const struct mock_sa	*x, *y;
+	int			 i;
+
+	for (i = 0; i < sa->ts_nchild; i++) {
+		x = mock_kernel_sa(&A.s_kernel, sa->ts_child[i].cs_spi_out);
+		y = mock_kernel_sa(&B.s_kernel, sa->ts_child[i].cs_spi_out);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_int_eq(x->m_sa.ks_ekey_len, 16);
+		ck_assert_int_eq(x->m_sa.ks_ekey_len, y->m_sa.ks_ekey_len);
+		ck_assert_int_eq(x->m_sa.ks_akey_len, 20);
+		ck_assert_mem_eq(x->m_ekey, y->m_ekey, x->m_sa.ks_ekey_len);
+		ck_assert_mem_eq(x->m_akey, y->m_akey, x->m_sa.ks_akey_len);
+		ck_assert_int_eq(x->m_sa.ks_reqid, x->m_sa.ks_reqid);
+		ck_assert_uint_eq(x->m_sa.ks_src.s_addr, inet_addr(ADDR_A));
+		ck_assert_uint_eq(y->m_sa.ks_dst.s_addr, inet_addr(ADDR_A) ==
+		    x->m_sa.ks_src.s_addr ? inet_addr(ADDR_B) : 0);
+		x = mock_kernel_sa(&A.s_kernel, sa->ts_child[i].cs_spi_in);
+		y = mock_kernel_sa(&B.s_kernel, sa->ts_child[i].cs_spi_in);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_mem_eq(x->m_ekey, y->m_ekey, x->m_sa.ks_ekey_len);
+		ck_assert_mem_eq(x->m_akey, y->m_akey, x->m_sa.ks_akey_len);
+	}
+}
+
+static void
+assert_connected(int nchild)
+{
+	struct tunnel_status	 sa = status(&A), sb = status(&B);
+
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+	ck_assert_int_eq(sa.ts_nchild, nchild);
+	ck_assert_int_eq(sb.ts_nchild, nchild);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2 * nchild);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2 * nchild);
+	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+	ck_assert_int_eq(mock_kernel_nlarval(&B.s_kernel), 0);
+	ck_assert_mem_eq(sa.ts_spi_i, sb.ts_spi_i, 8);
+	ck_assert_mem_eq(sa.ts_spi_r, sb.ts_spi_r, 8);
+	assert_keys_match(&sa);
+}
+
+static const struct side_opts opt_a = {
+	{ "172.16.0.0/24" }, { "10.0.0.0/12" }, NULL, NULL, 1
+};
+static const struct side_opts opt_b = {
+	{ "10.0.0.0/12" }, { "172.16.0.0/24" }, NULL, NULL, 1
+};
+static const struct side_opts opt_b_resp = {
+	{ "10.0.0.0/12" }, { "172.16.0.0/24" }, NULL, NULL, 0
+};
+
+/*
+ * IKE_SA_INIT { SA, KE, Ni, N(NATD_S), N(NATD_D) } -->
+ *                                  <-- { SA, KE, Nr, N(NATD_S), N(NATD_D) }
+ * IKE_AUTH { IDi, AUTH, N(INITIAL_CONTACT), SA, TSi, TSr } -->
+ *                                          <-- { IDr, AUTH, SA, TSi, TSr }
+ */
+START_TEST(test_exchange_responder_establishes)
+{
+	const struct kernel_policy	*p;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(50);
+	assert_connected(1);
+	/* 3 policies per selector pair on each side, with the SA's reqid */
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	p = mock_kernel_policy(&A.s_kernel, KDIR_OUT, "172.16.0.0/24",
+	    "10.0.0.0/12");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->kp_tun_src.s_addr, inet_addr(ADDR_A));
+	ck_assert_uint_eq(p->kp_tun_dst.s_addr, inet_addr(ADDR_B));
+	ck_assert_ptr_nonnull(mock_kernel_policy(&A.s_kernel, KDIR_IN,
+	    "10.0.0.0/12", "172.16.0.0/24"));
+	ck_assert_ptr_nonnull(mock_kernel_policy(&A.s_kernel, KDIR_FWD,
+	    "10.0.0.0/12", "172.16.0.0/24"));
+	ck_assert_ptr_nonnull(mock_kernel_policy(&B.s_kernel, KDIR_OUT,
+	    "10.0.0.0/12", "172.16.0.0/24"));
+	/* routes to the peer's segments */
+	ck_assert_int_eq(A.s_kernel.mk_nroute, 1);
+	ck_assert_int_eq(B.s_kernel.mk_nroute, 1);
+	ck_assert_uint_eq(A.s_kernel.mk_route[0].r_net.s_addr,
+	    inet_addr("10.0.0.0"));
+	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	ck_assert_int_eq(B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* Both initiate at once: one IKE SA survives on both sides. */
+START_TEST(test_exchange_defaults_establish)
+{
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(150);
+	assert_connected(1);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_nroute, 1);
+	pair_free();
+}
+END_TEST
+
+/* 2x2 segments: IKE_AUTH + 3 CREATE_CHILD_SA { SA, Ni, KEi, TSi, TSr } */
+START_TEST(test_exchange_segments_pfs)
+{
+	struct side_opts	 a = { { "172.16.0.0/24", "172.16.1.0/24" },
+	    { "10.0.0.0/16", "10.1.0.0/16" }, NULL, "14", 1 };
+	struct side_opts	 b = { { "10.0.0.0/16", "10.1.0.0/16" },
+	    { "172.16.0.0/24", "172.16.1.0/24" }, NULL, "14", 0 };
+	struct tunnel_status	 st;
+
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(300);
+	assert_connected(4);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 12);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 12);
+	ck_assert_ptr_nonnull(mock_kernel_policy(&B.s_kernel, KDIR_OUT,
+	    "10.1.0.0/16", "172.16.1.0/24"));
+	st = status(&A);
+	ck_assert_str_eq(st.ts_child[1].cs_algs, "aes128/sha1/modp2048");
+	ck_assert_str_eq(st.ts_child[0].cs_algs, "aes128/sha1");
+	ck_assert_int_eq(A.s_kernel.mk_nroute, 2);
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_exchange_pfs_disabled)
+{
+	struct side_opts	 a = { { "172.16.0.0/24", "172.16.1.0/24" },
+	    { "10.0.0.0/16" }, NULL, "disable", 1 };
+	struct side_opts	 b = { { "10.0.0.0/16" },
+	    { "172.16.0.0/24", "172.16.1.0/24" }, NULL, "disable", 0 };
+	struct tunnel_status	 st;
+
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(100);
+	assert_connected(2);
+	st = status(&B);
+	ck_assert_str_eq(st.ts_child[1].cs_algs, "aes128/sha1");
+	pair_free();
+}
+END_TEST
+
+/* The extra CHILD SA fails on the PFS group; the first one stays. */
+START_TEST(test_exchange_pfs_mismatch)
+{
+	struct side_opts	 a = { { "172.16.0.0/24" },
+	    { "10.0.0.0/16", "10.1.0.0/16" }, NULL, "14", 1 };
+	struct side_opts	 b = { { "10.0.0.0/16", "10.1.0.0/16" },
+	    { "172.16.0.0/24" }, NULL, "2", 0 };
+	struct tunnel_status	 sa, sb;
+
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(100);
+	assert_connected(1);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_ptr_nonnull(strstr(sa.ts_last_error, "NO_PROPOSAL_CHOSEN"));
+	ck_assert_ptr_nonnull(strstr(sb.ts_last_error,
+	    "PFS group mismatch: peer proposed modp2048, configured modp1024"));
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_exchange_wrong_psk)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_status	 sa, sb;
+
+	b.so_psk = "other-key";
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(400);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Phase 1 failed");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Phase 1 failed");
+	ck_assert_ptr_nonnull(strstr(sa.ts_last_error,
+	    "pre-shared key probably differs"));
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol + B.s_kernel.mk_npol, 0);
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_exchange_ts_mismatch)
+{
+	struct side_opts	 b = { { "192.168.0.0/24" }, { "172.16.0.0/24" },
+	    NULL, NULL, 0 };
+	struct tunnel_status	 sa, sb;
+
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(400);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Phase 2 failed");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Phase 2 failed");
+	ck_assert_msg(strstr(sa.ts_last_error, "TS_UNACCEPTABLE") != NULL,
+	    "%s", sa.ts_last_error);
+	ck_assert_str_eq(sb.ts_last_error, "traffic selectors unacceptable: "
+	    "peer proposed 172.16.0.0/24 === 10.0.0.0/12, configured "
+	    "172.16.0.0/24 === 192.168.0.0/24");
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol + B.s_kernel.mk_npol, 0);
+	pair_free();
+}
+END_TEST
+
+/* Filters on (exchange, response flag) of the n-th matching datagram. */
+struct filt {
+	uint8_t			 f_exch;
+	int			 f_resp;
+	enum mock_verdict	 f_verdict;
+	int			 f_count;	/* how many to hit */
+	int			 f_hits;
+};
+
+static enum mock_verdict
+filt_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct filt	*f = arg;
+
+	if (len < IKEV2_HDR_LEN || pkt[18] != f->f_exch ||
+	    ((pkt[19] & IKEV2_FLAG_RESPONSE) != 0) != f->f_resp ||
+	    f->f_hits >= f->f_count)
+		return (MOCK_PASS);
+	f->f_hits++;
+	return (f->f_verdict);
+}
+
+/*
+ * IKE_AUTH request -->
+ *                  X-- IKE_AUTH response (lost)
+ * IKE_AUTH request (retransmitted) -->
+ *                  <-- IKE_AUTH response (from b's cache)
+ */
+START_TEST(test_exchange_retransmit_cached)
+{
+	struct filt		 f = { IKEV2_EXCH_IKE_AUTH, 1, MOCK_DROP, 1, 0 };
+	struct ike_counters	 ca, cb;
+
+	pair_init(&opt_a, &opt_b_resp);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ike_start(A.s_ike);
+	pump(20);
+	ck_assert_int_eq(f.f_hits, 1);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	pump(100);
+	assert_connected(1);
+	ike_counters_get(A.s_ike, &ca);
+	ike_counters_get(B.s_ike, &cb);
+	ck_assert_uint_ge(ca.ic_retransmits, 1);
+	ck_assert_uint_ge(cb.ic_retransmits, 1);
+	ck_assert_int_eq(B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* A duplicated IKE_AUTH request gets the cached answer, no 2nd child. */
+START_TEST(test_exchange_duplicate_request)
+{
+	struct filt		 f = { IKEV2_EXCH_IKE_AUTH, 0, MOCK_DUP, 1, 0 };
+	struct ike_counters	 ca, cb;
+
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ike_counters_get(A.s_ike, &ca);
+	ike_counters_get(B.s_ike, &cb);
+	ck_assert_uint_eq(cb.ic_retransmits, 1);
+	ck_assert_uint_eq(ca.ic_dropped, 1);	/* the 2nd response */
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	pair_free();
+}
+END_TEST
+
+/* CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, KEi, TSi, TSr } -->
+ *                                   <-- { SA, Nr, KEr, TSi, TSr }
+ * INFORMATIONAL { D(ESP, old SPI) } -->  <-- { D(ESP, old SPI) } */
+START_TEST(test_exchange_child_rekey)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(50);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_out,
+	    after.ts_child[0].cs_spi_out);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	/* the policies stayed, with the same reqid as the new SAs */
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	ck_assert_uint_eq(A.s_kernel.mk_pol[0].kp_reqid, mock_kernel_sa(
+	    &A.s_kernel, after.ts_child[0].cs_spi_in)->m_sa.ks_reqid);
+	ck_assert_uint_eq(B.s_kernel.mk_pol[0].kp_reqid, mock_kernel_sa(
+	    &B.s_kernel, after.ts_child[0].cs_spi_out)->m_sa.ks_reqid);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* INFORMATIONAL { D(IKE) } --> : everything goes on both sides. */
+START_TEST(test_exchange_delete_ike)
+{
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "nope"), -1);
+	pump(50);
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol + B.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_nroute + B.s_kernel.mk_nroute, 0);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Down");
+	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Down");
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	/* and up again */
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, "t1"), 0);
+	pump(50);
+	assert_connected(1);
+	pair_free();
+}
+END_TEST
+
+/* The peer deletes the IKE SA: the initiating side reconnects. */
+START_TEST(test_exchange_peer_delete_reconnects)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	/* INFORMATIONAL { D(IKE) } <-- */
+	ike_tunnel_down(B.s_ike, "t1");
+	ck_assert_int_eq(B.s_kernel.mk_npol, 0);
+	deliver(&B, &A);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Connecting");
+	pump(100);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* INFORMATIONAL { } --> <-- { } */
+START_TEST(test_exchange_liveness)
+{
+	struct ike_msg_out	 mo;
+	struct ike_sa		*sa;
+	struct ike_counters	 c0, c1;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	sa = TAILQ_FIRST(&A.s_ike->ctx_sas);
+	ck_assert_ptr_nonnull(sa);
+	ike_counters_get(B.s_ike, &c0);
+	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
+	    0), 0);
+	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
+	ck_assert_ptr_nonnull(sa->sa_req);
+	pump(20);
+	ck_assert_ptr_null(sa->sa_req);		/* answered */
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx + 1);
+	ck_assert_uint_eq(c1.ic_tx, c0.ic_tx + 1);
+	assert_connected(1);
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_exchange_shutdown)
+{
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ike_shutdown(A.s_ike);
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_nroute, 0);
+	pump(20);
+	ck_assert_int_eq(B.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(B.s_kernel.mk_nroute, 0);
+	pair_free();
+}
+END_TEST
+
+/* Garbage, truncation, bad ICV, unknown SPI: counted, never fatal. */
+START_TEST(test_exchange_malformed_counted)
+{
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct ike_counters	 c;
+	struct mock_dgram	 d;
+	uint8_t			 junk[100], pkt[2048];
+	size_t			 len;
+
+	pair_init(&opt_a, &opt_b_resp);
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	r.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = r.sin_port = htons(500);
+	memset(junk, 0xa5, sizeof(junk));
+	ike_recv(B.s_ike, junk, sizeof(junk), &l, &r);
+	ike_recv(B.s_ike, junk, 10, &l, &r);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_malformed, 2);
+	/* IKE_SA_INIT, then a tampered IKE_AUTH request */
+	ike_start(A.s_ike);
+	deliver(&A, &B);
+	deliver(&B, &A);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	len = d.d_len;
+	memcpy(pkt, d.d_data, len);
+	free(d.d_data);
+	pkt[len - 1] ^= 1;
+	ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_bad_icv, 1);
+	/* unknown SPIs */
+	pkt[0] ^= 0xff;
+	ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_unknown_spi, 1);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	/* the real one still gets through after a retransmission */
+	pump(150);
+	assert_connected(1);
+	pair_free();
+}
+END_TEST
+
+static int
+count_lines(const char *path, const char *needle)
+{
+	char	 line[1024];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return (n);
+}
+
+/* Wireshark key files: per engine one IKE SA line, two ESP SA lines. */
+START_TEST(test_exchange_keylog)
+{
+	char			 dir[] = "/tmp/gw-keylog-XXXXXX", path[256];
+	struct tunnel_status	 st;
+	char			 spi[32];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	keylog_dir = dir;
+	pair_init(&opt_a, &opt_b_resp);
+	keylog_dir = NULL;
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	st = status(&A);
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	ck_assert_int_eq(count_lines(path, "\"AES-CBC-128 [RFC3602]\""), 2);
+	ck_assert_int_eq(count_lines(path, "\"HMAC_SHA1_96 [RFC2404]\""), 2);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	snprintf(spi, sizeof(spi), "\"0x%08x\"", ntohl(st.ts_child[0].cs_spi_in));
+	ck_assert_int_eq(count_lines(path, spi), 2);
+	/* both engines log into dir: a's and b's two lines each */
+	ck_assert_int_eq(count_lines(path, "\"IPv4\",\"198.51.100."), 4);
+	ck_assert_int_eq(count_lines(path, "\"HMAC-SHA-1-96 [RFC2404]\""), 4);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	unlink(path);
+	rmdir(dir);
+	pair_free();
+}
+END_TEST
+
+static Suite *
+exchange_suite(void)
+{
+	Suite	*s = suite_create("ikev2_exchange");
+	TCase	*tc;
+
+	tc = tcase_create("establish");
+	tcase_add_test(tc, test_exchange_responder_establishes);
+	tcase_add_test(tc, test_exchange_defaults_establish);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("children");
+	tcase_add_test(tc, test_exchange_segments_pfs);
+	tcase_add_test(tc, test_exchange_pfs_disabled);
+	tcase_add_test(tc, test_exchange_pfs_mismatch);
+	tcase_add_test(tc, test_exchange_child_rekey);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("failures");
+	tcase_add_test(tc, test_exchange_wrong_psk);
+	tcase_add_test(tc, test_exchange_ts_mismatch);
+	tcase_add_test(tc, test_exchange_malformed_counted);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reliability");
+	tcase_add_test(tc, test_exchange_retransmit_cached);
+	tcase_add_test(tc, test_exchange_duplicate_request);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("informational");
+	tcase_add_test(tc, test_exchange_delete_ike);
+	tcase_add_test(tc, test_exchange_peer_delete_reconnects);
+	tcase_add_test(tc, test_exchange_liveness);
+	tcase_add_test(tc, test_exchange_shutdown);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("keylog");
+	tcase_add_test(tc, test_exchange_keylog);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	log_init(0, getenv("GW_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+	sr = srunner_create(exchange_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}

@@ -1,0 +1,669 @@
+/*
+ * check_proposal.c - building our proposals, selecting among a peer's
+ * (RFC 7296 §2.7, §3.3), checking a responder's answer, and the
+ * descriptions used in logs.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "policy/proposal.h"
+
+#define ENCR	IKEV2_XF_ENCR
+#define PRF	IKEV2_XF_PRF
+#define INTEG	IKEV2_XF_INTEG
+#define DH	IKEV2_XF_DH
+#define ESN	IKEV2_XF_ESN
+#define AES	ENCR_AES_CBC
+#define P_IKE	IKEV2_PROTO_IKE
+#define P_ESP	IKEV2_PROTO_ESP
+#define P_AH	IKEV2_PROTO_AH
+#define MAXTR	12
+
+struct xf {
+	uint8_t		 x_type;
+	uint16_t	 x_id;
+	uint16_t	 x_keylen;
+};
+
+/* A proposal as test data: number, protocol, SPI length, transforms. */
+struct pspec {
+	uint8_t		 ps_num;
+	uint8_t		 ps_proto;
+	uint8_t		 ps_spi_len;
+	struct xf	 ps_xf[MAXTR];	/* ends at x_type 0 */
+};
+
+static void
+sa_fill(struct ikev2_sa *sa, const struct pspec *ps, int n)
+{
+	struct ikev2_proposal	*p;
+	int			 i, j;
+
+	memset(sa, 0, sizeof(*sa));
+	for (i = 0; i < n; i++) {
+		p = &sa->sa_prop[sa->sa_nprop++];
+		p->prop_num = ps[i].ps_num;
+		p->prop_proto = ps[i].ps_proto;
+		p->prop_spi_len = ps[i].ps_spi_len;
+		for (j = 0; j < p->prop_spi_len; j++)
+			p->prop_spi[j] = 0xa0 + j;
+		for (j = 0; j < MAXTR && ps[i].ps_xf[j].x_type != 0; j++) {
+			p->prop_tr[j].tr_type = ps[i].ps_xf[j].x_type;
+			p->prop_tr[j].tr_id = ps[i].ps_xf[j].x_id;
+			p->prop_tr[j].tr_keylen = ps[i].ps_xf[j].x_keylen;
+			p->prop_ntr++;
+		}
+	}
+}
+
+static struct cfg_ike
+ike_cfg(int encr, int bits, int integ, int prf, int dh)
+{
+	struct cfg_ike	 ike;
+
+	memset(&ike, 0, sizeof(ike));
+	ike.ike_version = 2;
+	ike.ike_encr = encr;
+	ike.ike_encr_bits = bits;
+	ike.ike_integ = integ;
+	ike.ike_prf = prf;
+	ike.ike_dh = dh;
+	return (ike);
+}
+
+static struct cfg_ipsec
+ips_cfg(int proto, int encr, int bits, int integ)
+{
+	struct cfg_ipsec	 ips;
+
+	memset(&ips, 0, sizeof(ips));
+	ips.ips_proto = proto;
+	ips.ips_encr = encr;
+	ips.ips_encr_bits = bits;
+	ips.ips_integ = integ;
+	ips.ips_pfs = 2;
+	return (ips);
+}
+
+static void
+tr_eq(const struct ikev2_transform *tr, uint8_t type, uint16_t id,
+    uint16_t keylen)
+{
+	ck_assert_uint_eq(tr->tr_type, type);
+	ck_assert_uint_eq(tr->tr_id, id);
+	ck_assert_uint_eq(tr->tr_keylen, keylen);
+}
+
+/* --- building --- */
+
+START_TEST(test_proposal_ike_build_transforms)
+{
+	struct cfg_ike	 ike;
+	struct ikev2_sa	 sa;
+	static const uint8_t spi[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	ike = ike_cfg(AES, 256, AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, 14);
+	ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &sa), 0);
+	ck_assert_int_eq(sa.sa_nprop, 1);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_num, 1);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_proto, P_IKE);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_spi_len, 0);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 4);
+	tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, AES, 256);
+	tr_eq(&sa.sa_prop[0].prop_tr[1], PRF, PRF_HMAC_SHA2_256, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], INTEG, AUTH_HMAC_SHA2_256_128, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[3], DH, 14, 0);
+
+	/* 3DES has no Key Length attribute; a rekey carries our SPI. */
+	ike = ike_cfg(ENCR_3DES, 0, AUTH_HMAC_MD5_96, PRF_HMAC_MD5, 2);
+	ck_assert_int_eq(proposal_ike_build(&ike, spi, 8, &sa), 0);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_spi_len, 8);
+	ck_assert_mem_eq(sa.sa_prop[0].prop_spi, spi, 8);
+	tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, ENCR_3DES, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[1], PRF, PRF_HMAC_MD5, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], INTEG, AUTH_HMAC_MD5_96, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[3], DH, 2, 0);
+
+	ck_assert_int_eq(proposal_ike_build(&ike, spi, 4, &sa), -1);
+	ck_assert_int_eq(proposal_ike_build(&ike, NULL, 8, &sa), -1);
+}
+END_TEST
+
+START_TEST(test_proposal_child_build_transforms)
+{
+	struct cfg_ipsec	 ips;
+	struct ikev2_sa		 sa;
+	uint32_t		 spi = htonl(0xc0ffee01);
+	static const uint8_t	 spi_bytes[4] = { 0xc0, 0xff, 0xee, 0x01 };
+
+	ips = ips_cfg(IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(proposal_child_build(&ips, spi, 0, &sa), 0);
+	ck_assert_int_eq(sa.sa_nprop, 1);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_num, 1);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_proto, P_ESP);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_spi_len, 4);
+	ck_assert_mem_eq(sa.sa_prop[0].prop_spi, spi_bytes, 4);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
+	tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, AES, 128);
+	tr_eq(&sa.sa_prop[0].prop_tr[1], INTEG, AUTH_HMAC_SHA1_96, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, IKEV2_ESN_NONE, 0);
+
+	/* PFS adds the DH transform. */
+	ips = ips_cfg(IPPROTO_ESP, ENCR_3DES, 0, AUTH_HMAC_MD5_96);
+	ck_assert_int_eq(proposal_child_build(&ips, spi, 14, &sa), 0);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 4);
+	tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, ENCR_3DES, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[1], INTEG, AUTH_HMAC_MD5_96, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], DH, 14, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[3], ESN, IKEV2_ESN_NONE, 0);
+
+	/* AH: integrity and ESN only. */
+	ips = ips_cfg(IPPROTO_AH, 0, 0, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(proposal_child_build(&ips, spi, 2, &sa), 0);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_proto, P_AH);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
+	tr_eq(&sa.sa_prop[0].prop_tr[0], INTEG, AUTH_HMAC_SHA1_96, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[1], DH, 2, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, IKEV2_ESN_NONE, 0);
+
+	ck_assert_int_eq(proposal_child_build(&ips, spi, -1, &sa), -1);
+	ips.ips_proto = IPPROTO_UDP;
+	ck_assert_int_eq(proposal_child_build(&ips, spi, 0, &sa), -1);
+}
+END_TEST
+
+/* --- IKE selection --- */
+
+/* strongSwan-like: several alternatives of each type in one proposal. */
+#define SWAN_IKE(num) { num, P_IKE, 0, { { ENCR, AES, 128 }, \
+	{ ENCR, AES, 256 }, { INTEG, AUTH_HMAC_SHA1_96, 0 }, \
+	{ INTEG, AUTH_HMAC_SHA2_256_128, 0 }, { PRF, PRF_HMAC_SHA1, 0 }, \
+	{ PRF, PRF_HMAC_SHA2_256, 0 }, { DH, 14, 0 }, { DH, 2, 0 } } }
+#define OUR_IKE(num) { num, P_IKE, 0, { { ENCR, AES, 128 }, \
+	{ PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 }, \
+	{ DH, 2, 0 } } }
+
+static const struct {
+	const char	*iv_what;
+	int		 iv_encr, iv_bits, iv_integ, iv_prf, iv_dh;
+	int		 iv_nprop;
+	struct pspec	 iv_prop[3];
+	int		 iv_rc;
+	int		 iv_num;
+} ike_sel_vecs[] = {
+	{ "exact single proposal", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  2, 1, { OUR_IKE(1) }, 0, 1 },
+	{ "strongSwan multi-transform, first choices", AES, 128,
+	  AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2, 1, { SWAN_IKE(1) }, 0, 1 },
+	{ "strongSwan multi-transform, second choices", AES, 256,
+	  AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, 14, 1, { SWAN_IKE(1) },
+	  0, 1 },
+	{ "key length not offered", AES, 192, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { SWAN_IKE(1) }, -1, 0 },
+	{ "3des not offered", ENCR_3DES, 0, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  2, 1, { SWAN_IKE(1) }, -1, 0 },
+	{ "dh group not offered", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	  5, 1, { SWAN_IKE(1) }, -1, 0 },
+	{ "integrity not offered", AES, 128, AUTH_HMAC_MD5_96, PRF_HMAC_MD5,
+	  2, 1, { SWAN_IKE(1) }, -1, 0 },
+	{ "the second proposal matches", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 2, { { 1, P_IKE, 0, { { ENCR, AES, 128 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 14, 0 } } }, OUR_IKE(2) }, 0, 2 },
+	{ "the first matching proposal wins", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 3, { { 1, P_IKE, 0, { { ENCR, ENCR_3DES, 0 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } }, SWAN_IKE(2), OUR_IKE(3) }, 0, 2 },
+	{ "no PRF transform", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2,
+	  1, { { 1, P_IKE, 0, { { ENCR, AES, 128 },
+	  { INTEG, AUTH_HMAC_SHA1_96, 0 }, { DH, 2, 0 } } } }, -1, 0 },
+	{ "no INTEG transform (AEAD style)", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, AES, 128 },
+	  { ENCR, 20, 128 }, { PRF, PRF_HMAC_SHA1, 0 }, { DH, 2, 0 } } } },
+	  -1, 0 },
+	{ "no DH transform", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2, 1,
+	  { { 1, P_IKE, 0, { { ENCR, AES, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { INTEG, AUTH_HMAC_SHA1_96, 0 } } } }, -1, 0 },
+	{ "our PRF follows our integrity", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, AES, 128 },
+	  { PRF, PRF_HMAC_MD5, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } } }, -1, 0 },
+	{ "AES without Key Length", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, AES, 0 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } } }, -1, 0 },
+	{ "3DES without Key Length", ENCR_3DES, 0, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, ENCR_3DES, 0 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } } }, 0, 1 },
+	{ "3DES with a Key Length", ENCR_3DES, 0, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, ENCR_3DES, 192 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } } }, -1, 0 },
+	{ "an ESN transform does not belong in IKE", AES, 128,
+	  AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, {
+	  { ENCR, AES, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { INTEG, AUTH_HMAC_SHA1_96, 0 }, { DH, 2, 0 }, { ESN, 0, 0 } } } },
+	  -1, 0 },
+	{ "an unknown transform type", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, AES, 128 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 }, { 6, 1, 0 } } } }, -1, 0 },
+	{ "an ESP proposal", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2, 1,
+	  { { 1, P_ESP, 0, { { ENCR, AES, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { INTEG, AUTH_HMAC_SHA1_96, 0 }, { DH, 2, 0 } } } }, -1, 0 },
+	{ "a rekey proposal with an 8-byte SPI", AES, 128, AUTH_HMAC_SHA1_96,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 8, { { ENCR, AES, 128 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } } }, 0, 1 },
+	{ "a 4-byte SPI", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2, 1,
+	  { { 1, P_IKE, 4, { { ENCR, AES, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { INTEG, AUTH_HMAC_SHA1_96, 0 }, { DH, 2, 0 } } } }, -1, 0 },
+	{ "no proposal at all", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2,
+	  0, { { 0, 0, 0, { { 0, 0, 0 } } } }, -1, 0 },
+};
+
+START_TEST(test_proposal_ike_select_table)
+{
+	struct cfg_ike		 ike;
+	struct ikev2_sa		 sa;
+	struct proposal_choice	 pc;
+	int			 rc;
+
+	ike = ike_cfg(ike_sel_vecs[_i].iv_encr, ike_sel_vecs[_i].iv_bits,
+	    ike_sel_vecs[_i].iv_integ, ike_sel_vecs[_i].iv_prf,
+	    ike_sel_vecs[_i].iv_dh);
+	sa_fill(&sa, ike_sel_vecs[_i].iv_prop, ike_sel_vecs[_i].iv_nprop);
+	rc = proposal_ike_select(&ike, &sa, &pc);
+	ck_assert_msg(rc == ike_sel_vecs[_i].iv_rc, "%s: rc %d",
+	    ike_sel_vecs[_i].iv_what, rc);
+	if (rc != 0)
+		return;
+	ck_assert_uint_eq(pc.pc_num, ike_sel_vecs[_i].iv_num);
+	ck_assert_uint_eq(pc.pc_proto, P_IKE);
+	ck_assert_int_eq(pc.pc_encr, ike.ike_encr);
+	ck_assert_int_eq(pc.pc_encr_bits, ike.ike_encr_bits);
+	ck_assert_int_eq(pc.pc_prf, ike.ike_prf);
+	ck_assert_int_eq(pc.pc_integ, ike.ike_integ);
+	ck_assert_int_eq(pc.pc_dh, ike.ike_dh);
+	ck_assert_uint_eq(pc.pc_spi_len,
+	    sa.sa_prop[pc.pc_num - 1].prop_spi_len);
+	if (pc.pc_spi_len > 0)
+		ck_assert_uint_eq(pc.pc_spi[7], 0xa7);
+}
+END_TEST
+
+/* --- CHILD selection --- */
+
+#define E_AES	{ ENCR, AES, 128 }
+#define E_SHA1	{ INTEG, AUTH_HMAC_SHA1_96, 0 }
+#define E_NOESN	{ ESN, IKEV2_ESN_NONE, 0 }
+
+static const struct {
+	const char	*cv_what;
+	int		 cv_proto, cv_encr, cv_bits, cv_integ;
+	int		 cv_dh;		/* the dh_group argument */
+	int		 cv_nprop;
+	struct pspec	 cv_prop[2];
+	int		 cv_rc;
+	int		 cv_num, cv_pc_dh;
+} child_sel_vecs[] = {
+	{ "exact ESP", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 0, 1, 0 },
+	{ "strongSwan multi-transform ESP", IPPROTO_ESP, AES, 256,
+	  AUTH_HMAC_SHA2_256_128, -1, 1, { { 1, P_ESP, 4, { E_AES,
+	  { ENCR, AES, 256 }, E_SHA1, { INTEG, AUTH_HMAC_SHA2_256_128, 0 },
+	  E_NOESN } } }, 0, 1, 0 },
+	{ "ESP without ESN", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1 } } }, -1, 0, 0 },
+	{ "ESP with ESN only", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1,
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { ESN, IKEV2_ESN_YES, 0 } } } },
+	  -1, 0, 0 },
+	{ "ESP with ESN or not", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1,
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { ESN, IKEV2_ESN_YES, 0 },
+	  E_NOESN } } }, 0, 1, 0 },
+	{ "ESP without integrity", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96,
+	  -1, 1, { { 1, P_ESP, 4, { E_AES, E_NOESN } } }, -1, 0, 0 },
+	{ "ESP without our key length", IPPROTO_ESP, AES, 128,
+	  AUTH_HMAC_SHA1_96, -1, 1, { { 1, P_ESP, 4, { { ENCR, AES, 256 },
+	  E_SHA1, E_NOESN } } }, -1, 0, 0 },
+	{ "ESP with a PRF", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, { PRF, PRF_HMAC_SHA1, 0 },
+	  E_NOESN } } }, -1, 0, 0 },
+	{ "no PFS: no DH transform", IPPROTO_ESP, AES, 128,
+	  AUTH_HMAC_SHA1_96, 0, 1, { { 1, P_ESP, 4, { E_AES, E_SHA1,
+	  E_NOESN } } }, 0, 1, 0 },
+	{ "no PFS: DH none", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, 0, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, DH_NONE, 0 }, E_NOESN } } },
+	  0, 1, 0 },
+	{ "no PFS: DH 2 required by the peer", IPPROTO_ESP, AES, 128,
+	  AUTH_HMAC_SHA1_96, 0, 1, { { 1, P_ESP, 4, { E_AES, E_SHA1,
+	  { DH, 2, 0 }, E_NOESN } } }, -1, 0, 0 },
+	{ "no PFS: DH 2 or none", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, 0,
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 2, 0 }, { DH, 0, 0 },
+	  E_NOESN } } }, 0, 1, 0 },
+	{ "PFS 2: among 14 and 2", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96,
+	  2, 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 14, 0 }, { DH, 2, 0 },
+	  E_NOESN } } }, 0, 1, 2 },
+	{ "PFS 2: not offered", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, 2,
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 14, 0 }, E_NOESN } } },
+	  -1, 0, 0 },
+	{ "PFS 2: no DH transform", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96,
+	  2, 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, -1, 0, 0 },
+	{ "IKE_AUTH ignores DH", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1,
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 14, 0 }, E_NOESN } } },
+	  0, 1, 0 },
+	{ "the second proposal matches", IPPROTO_ESP, ENCR_3DES, 0,
+	  AUTH_HMAC_MD5_96, -1, 2, { { 1, P_ESP, 4, { E_AES, E_SHA1,
+	  E_NOESN } }, { 2, P_ESP, 4, { { ENCR, ENCR_3DES, 0 },
+	  { INTEG, AUTH_HMAC_MD5_96, 0 }, E_NOESN } } }, 0, 2, 0 },
+	{ "ESP SPI must be 4 bytes", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96,
+	  -1, 1, { { 1, P_ESP, 0, { E_AES, E_SHA1, E_NOESN } } }, -1, 0, 0 },
+	{ "AH exact", IPPROTO_AH, 0, 0, AUTH_HMAC_SHA1_96, 0, 1,
+	  { { 1, P_AH, 4, { E_SHA1, E_NOESN } } }, 0, 1, 0 },
+	{ "AH with encryption", IPPROTO_AH, 0, 0, AUTH_HMAC_SHA1_96, 0, 1,
+	  { { 1, P_AH, 4, { E_AES, E_SHA1, E_NOESN } } }, -1, 0, 0 },
+	{ "AH wanted, ESP offered", IPPROTO_AH, 0, 0, AUTH_HMAC_SHA1_96, -1,
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, -1, 0, 0 },
+	{ "ESP wanted, AH offered first", IPPROTO_ESP, AES, 128,
+	  AUTH_HMAC_SHA1_96, -1, 2, { { 1, P_AH, 4, { E_SHA1, E_NOESN } },
+	  { 2, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 0, 2, 0 },
+};
+
+START_TEST(test_proposal_child_select_table)
+{
+	struct cfg_ipsec	 ips;
+	struct ikev2_sa		 sa;
+	struct proposal_choice	 pc;
+	int			 rc;
+
+	ips = ips_cfg(child_sel_vecs[_i].cv_proto, child_sel_vecs[_i].cv_encr,
+	    child_sel_vecs[_i].cv_bits, child_sel_vecs[_i].cv_integ);
+	sa_fill(&sa, child_sel_vecs[_i].cv_prop, child_sel_vecs[_i].cv_nprop);
+	rc = proposal_child_select(&ips, child_sel_vecs[_i].cv_dh, &sa, &pc);
+	ck_assert_msg(rc == child_sel_vecs[_i].cv_rc, "%s: rc %d",
+	    child_sel_vecs[_i].cv_what, rc);
+	if (rc != 0)
+		return;
+	ck_assert_uint_eq(pc.pc_num, child_sel_vecs[_i].cv_num);
+	ck_assert_uint_eq(pc.pc_proto, ips.ips_proto == IPPROTO_ESP ? P_ESP :
+	    P_AH);
+	ck_assert_uint_eq(pc.pc_spi_len, 4);
+	ck_assert_uint_eq(pc.pc_spi[0], 0xa0);
+	ck_assert_uint_eq(pc.pc_spi[3], 0xa3);
+	ck_assert_int_eq(pc.pc_encr, ips.ips_encr);
+	ck_assert_int_eq(pc.pc_encr_bits, ips.ips_encr_bits);
+	ck_assert_int_eq(pc.pc_integ, ips.ips_integ);
+	ck_assert_int_eq(pc.pc_dh, child_sel_vecs[_i].cv_pc_dh);
+	ck_assert_int_eq(pc.pc_esn, IKEV2_ESN_NONE);
+}
+END_TEST
+
+/* What we build, we select: every configuration against itself. */
+START_TEST(test_proposal_build_then_select)
+{
+	static const int encrs[][2] = { { ENCR_3DES, 0 }, { AES, 128 },
+	    { AES, 192 }, { AES, 256 } };
+	static const int integs[][2] = { { AUTH_HMAC_MD5_96, PRF_HMAC_MD5 },
+	    { AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1 },
+	    { AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256 } };
+	static const int dhs[] = { 1, 2, 5, 14, 24 };
+	struct cfg_ike		 ike;
+	struct cfg_ipsec	 ips;
+	struct ikev2_sa		 sa;
+	struct proposal_choice	 pc;
+	size_t			 e, i, d;
+
+	for (e = 0; e < 4; e++)
+	for (i = 0; i < 3; i++)
+	for (d = 0; d < 5; d++) {
+		ike = ike_cfg(encrs[e][0], encrs[e][1], integs[i][0],
+		    integs[i][1], dhs[d]);
+		ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &sa), 0);
+		ck_assert_int_eq(proposal_ike_select(&ike, &sa, &pc), 0);
+		ck_assert_int_eq(pc.pc_dh, dhs[d]);
+		ips = ips_cfg(IPPROTO_ESP, encrs[e][0], encrs[e][1],
+		    integs[i][0]);
+		ck_assert_int_eq(proposal_child_build(&ips, 7, dhs[d], &sa), 0);
+		ck_assert_int_eq(proposal_child_select(&ips, dhs[d], &sa, &pc),
+		    0);
+		ck_assert_int_eq(proposal_check_answer(&sa, &sa, &pc), 0);
+		/* Without PFS it does not match a DH we require. */
+		ck_assert_int_eq(proposal_child_build(&ips, 7, 0, &sa), 0);
+		ck_assert_int_eq(proposal_child_select(&ips, 0, &sa, &pc), 0);
+		ck_assert_int_eq(proposal_child_select(&ips, dhs[d], &sa, &pc),
+		    -1);
+	}
+}
+END_TEST
+
+/* --- the responder's answer --- */
+
+static const struct {
+	const char	*av_what;
+	int		 av_nours;
+	struct pspec	 av_ours[2];
+	int		 av_nans;
+	struct pspec	 av_ans[2];
+	int		 av_rc;
+} answer_vecs[] = {
+	{ "ESP answer equal to ours", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 2, 0 }, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 2, 0 }, E_NOESN } } }, 0 },
+	{ "one of our alternatives, in another order", 1,
+	  { { 1, P_IKE, 0, { E_AES, { ENCR, AES, 256 }, E_SHA1,
+	  { INTEG, AUTH_HMAC_SHA2_256_128, 0 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { PRF, PRF_HMAC_SHA2_256, 0 }, { DH, 14, 0 }, { DH, 2, 0 } } } },
+	  1, { { 1, P_IKE, 0, { { DH, 14, 0 }, { INTEG,
+	  AUTH_HMAC_SHA2_256_128, 0 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { ENCR, AES, 256 } } } }, 0 },
+	{ "two transforms of one type", 1,
+	  { { 1, P_ESP, 4, { E_AES, { ENCR, AES, 256 }, E_SHA1, E_NOESN } } },
+	  1, { { 1, P_ESP, 4, { E_AES, { ENCR, AES, 256 }, E_SHA1,
+	  E_NOESN } } }, -1 },
+	{ "a transform we did not offer", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { { ENCR, ENCR_3DES, 0 }, E_SHA1, E_NOESN } } },
+	  -1 },
+	{ "another key length", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { { ENCR, AES, 256 }, E_SHA1, E_NOESN } } }, -1 },
+	{ "ESN missing", 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1 } } }, -1 },
+	{ "DH missing though we required it", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 2, 0 }, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, -1 },
+	{ "DH we did not offer", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 2, 0 }, E_NOESN } } }, -1 },
+	{ "two proposals", 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } },
+	  2, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } },
+	  { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, -1 },
+	{ "no proposal", 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } },
+	  0, { { 0, 0, 0, { { 0, 0, 0 } } } }, -1 },
+	{ "a proposal number we did not use", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 2, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, -1 },
+	{ "the second of our proposals", 2,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } },
+	  { 2, P_ESP, 4, { { ENCR, ENCR_3DES, 0 }, E_SHA1, E_NOESN } } }, 1,
+	  { { 2, P_ESP, 4, { { ENCR, ENCR_3DES, 0 }, E_SHA1, E_NOESN } } }, 0 },
+	{ "another protocol", 1, { { 1, P_ESP, 4, { E_AES, E_SHA1,
+	  E_NOESN } } }, 1, { { 1, P_AH, 4, { E_SHA1, E_NOESN } } }, -1 },
+	{ "no SPI", 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 0, { E_AES, E_SHA1, E_NOESN } } }, -1 },
+	{ "an unknown transform type", 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN, { 9, 1, 0 } } } }, -1 },
+	{ "no transforms", 1, { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } },
+	  1, { { 1, P_ESP, 4, { { 0, 0, 0 } } } }, -1 },
+};
+
+START_TEST(test_proposal_check_answer_table)
+{
+	struct ikev2_sa		 ours, ans;
+	struct proposal_choice	 pc;
+	int			 rc;
+
+	sa_fill(&ours, answer_vecs[_i].av_ours, answer_vecs[_i].av_nours);
+	sa_fill(&ans, answer_vecs[_i].av_ans, answer_vecs[_i].av_nans);
+	rc = proposal_check_answer(&ours, &ans, &pc);
+	ck_assert_msg(rc == answer_vecs[_i].av_rc, "%s: rc %d",
+	    answer_vecs[_i].av_what, rc);
+}
+END_TEST
+
+START_TEST(test_proposal_check_answer_choice)
+{
+	struct cfg_ike		 ike;
+	struct cfg_ipsec	 ips;
+	struct ikev2_sa		 ours, ans;
+	struct proposal_choice	 pc;
+	static const struct pspec ike_ans = { 1, P_IKE, 0, { { ENCR, AES, 256 },
+	    { PRF, PRF_HMAC_SHA2_256, 0 }, { INTEG, AUTH_HMAC_SHA2_256_128, 0 },
+	    { DH, 14, 0 } } };
+	static const struct pspec esp_ans = { 1, P_ESP, 4, { { ENCR,
+	    ENCR_3DES, 0 }, { INTEG, AUTH_HMAC_MD5_96, 0 }, { DH, 5, 0 },
+	    E_NOESN } };
+
+	ike = ike_cfg(AES, 256, AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, 14);
+	ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &ours), 0);
+	sa_fill(&ans, &ike_ans, 1);
+	ck_assert_int_eq(proposal_check_answer(&ours, &ans, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 1);
+	ck_assert_uint_eq(pc.pc_proto, P_IKE);
+	ck_assert_int_eq(pc.pc_encr, AES);
+	ck_assert_int_eq(pc.pc_encr_bits, 256);
+	ck_assert_int_eq(pc.pc_prf, PRF_HMAC_SHA2_256);
+	ck_assert_int_eq(pc.pc_integ, AUTH_HMAC_SHA2_256_128);
+	ck_assert_int_eq(pc.pc_dh, 14);
+
+	ips = ips_cfg(IPPROTO_ESP, ENCR_3DES, 0, AUTH_HMAC_MD5_96);
+	ck_assert_int_eq(proposal_child_build(&ips, 1, 5, &ours), 0);
+	sa_fill(&ans, &esp_ans, 1);
+	ck_assert_int_eq(proposal_check_answer(&ours, &ans, &pc), 0);
+	ck_assert_uint_eq(pc.pc_proto, P_ESP);
+	ck_assert_uint_eq(pc.pc_spi_len, 4);
+	/* The peer's SPI, not ours. */
+	ck_assert_uint_eq(pc.pc_spi[0], 0xa0);
+	ck_assert_uint_eq(pc.pc_spi[3], 0xa3);
+	ck_assert_int_eq(pc.pc_encr, ENCR_3DES);
+	ck_assert_int_eq(pc.pc_encr_bits, 0);
+	ck_assert_int_eq(pc.pc_prf, 0);
+	ck_assert_int_eq(pc.pc_integ, AUTH_HMAC_MD5_96);
+	ck_assert_int_eq(pc.pc_dh, 5);
+	ck_assert_int_eq(pc.pc_esn, IKEV2_ESN_NONE);
+}
+END_TEST
+
+/* --- descriptions --- */
+
+START_TEST(test_proposal_describe_strings)
+{
+	struct cfg_ike		 ike;
+	struct cfg_ipsec	 ips;
+	struct ikev2_sa		 sa;
+	char			 s[256];
+	static const struct pspec swan[] = { SWAN_IKE(1) };
+	static const struct pspec two[] = {
+		{ 1, P_ESP, 4, { E_AES, E_SHA1, { DH, 2, 0 }, E_NOESN } },
+		{ 2, P_ESP, 4, { { ENCR, ENCR_3DES, 0 },
+		    { INTEG, AUTH_HMAC_MD5_96, 0 } } },
+	};
+	static const struct pspec odd[] = {
+		{ 1, 9, 4, { { ENCR, 99, 0 }, { ENCR, AES, 0 },
+		    { INTEG, 77, 0 }, { PRF, 66, 0 }, { DH, 19, 0 },
+		    { DH, 55, 0 }, { ESN, IKEV2_ESN_YES, 0 }, { 8, 3, 0 } } },
+	};
+
+	ike = ike_cfg(AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2);
+	proposal_ike_build(&ike, NULL, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes128-sha1-prfsha1-modp1024");
+
+	ips = ips_cfg(IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96);
+	proposal_child_build(&ips, 1, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "ESP:aes128-sha1-noesn");
+
+	ips = ips_cfg(IPPROTO_AH, 0, 0, AUTH_HMAC_MD5_96);
+	proposal_child_build(&ips, 1, 14, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "AH:md5-modp2048-noesn");
+
+	sa_fill(&sa, swan, 1);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes128-aes256-sha1-sha256-prfsha1-prfsha256-"
+	    "modp2048-modp1024");
+
+	sa_fill(&sa, two, 2);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "ESP:aes128-sha1-modp1024-noesn, ESP:3des-md5");
+
+	sa_fill(&sa, odd, 1);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "?:encr99-aes-integ77-prf66-ecp256-dh55-esn");
+
+	/* Truncated, still terminated. */
+	sa_fill(&sa, two, 2);
+	proposal_describe(&sa, s, 12);
+	ck_assert_str_eq(s, "ESP:aes128-");
+	proposal_describe(&sa, s, 1);
+	ck_assert_str_eq(s, "");
+	sa.sa_nprop = 0;
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "");
+}
+END_TEST
+
+#define NVEC(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+proposal_suite(void)
+{
+	Suite	*s = suite_create("proposal");
+	TCase	*tc;
+
+	tc = tcase_create("build");
+	tcase_add_test(tc, test_proposal_ike_build_transforms);
+	tcase_add_test(tc, test_proposal_child_build_transforms);
+	tcase_add_test(tc, test_proposal_build_then_select);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ike_select");
+	tcase_add_loop_test(tc, test_proposal_ike_select_table, 0,
+	    NVEC(ike_sel_vecs));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("child_select");
+	tcase_add_loop_test(tc, test_proposal_child_select_table, 0,
+	    NVEC(child_sel_vecs));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("check_answer");
+	tcase_add_loop_test(tc, test_proposal_check_answer_table, 0,
+	    NVEC(answer_vecs));
+	tcase_add_test(tc, test_proposal_check_answer_choice);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("describe");
+	tcase_add_test(tc, test_proposal_describe_strings);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(proposal_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

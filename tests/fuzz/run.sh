@@ -1,0 +1,64 @@
+#!/bin/sh
+# run.sh - build and run every libFuzzer target tests/fuzz/fuzz_NAME.c
+# for a bounded time on a copy of its seed corpus tests/fuzz/corpus/NAME.
+#
+# Each target lists the sources it needs on a "FUZZ_SOURCES:" line in its
+# header comment.  Usage: tests/fuzz/run.sh [NAME...]   (from any dir)
+# Environment: FUZZ_SECONDS (default 60), CC (default clang).
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cc=${CC:-clang}
+secs=${FUZZ_SECONDS:-60}
+work=$(mktemp -d "${TMPDIR:-/tmp}/gw-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+if [ $# -eq 0 ]; then
+	set --
+	for f in "$top"/tests/fuzz/fuzz_*.c; do
+		[ -e "$f" ] || continue
+		n=$(basename "$f" .c)
+		set -- "$@" "${n#fuzz_}"
+	done
+fi
+
+cflags=$(pkg-config --cflags libcrypto 2>/dev/null || true)
+libs=$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+status=0
+for name in "$@"; do
+	src="$top/tests/fuzz/fuzz_$name.c"
+	srcs=$(sed -n 's/^.*FUZZ_SOURCES:[[:space:]]*//p' "$src")
+	if [ -z "$srcs" ]; then
+		echo "fuzz_$name: no FUZZ_SOURCES line" >&2
+		exit 2
+	fi
+	bin="$work/fuzz_$name"
+	echo "== building fuzz_$name"
+	# shellcheck disable=SC2086
+	(cd "$top" && $cc -std=c11 -g -O1 -D_GNU_SOURCE -I. $cflags \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined \
+	    -o "$bin" "tests/fuzz/fuzz_$name.c" $srcs $libs)
+	corpus="$work/corpus-$name"
+	mkdir -p "$corpus"
+	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
+		cp "$top/tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null ||
+		    true
+	fi
+	echo "== running fuzz_$name for ${secs}s ($(ls "$corpus" | wc -l) seeds)"
+	if ! (cd "$work" && "$bin" -max_total_time="$secs" \
+	    -print_final_stats=1 -artifact_prefix="$work/crash-$name-" \
+	    "$corpus" >"$work/log-$name" 2>&1); then
+		tail -n 60 "$work/log-$name" >&2
+		for a in "$work"/crash-"$name"-*; do
+			[ -e "$a" ] || continue
+			cp "$a" "$top/tests/fuzz/" && echo "kept $(basename "$a")" >&2
+		done
+		echo "fuzz_$name: FAILED" >&2
+		status=1
+	else
+		grep -E "stat::number_of_executed_units|Done" "$work/log-$name" || true
+		echo "fuzz_$name: ok"
+	fi
+done
+exit $status

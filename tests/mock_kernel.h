@@ -1,0 +1,51 @@
+/*
+ * mock_kernel.h - a struct kernel_ops that records SAs, policies and
+ * routes in tables (SPIs from a counter), for exchange tests.  Like
+ * XFRM, adding an existing SA or policy fails, deleting a missing one
+ * fails, and an update needs the larval SA from spi_alloc.
+ */
+#ifndef GW_MOCK_KERNEL_H
+#define GW_MOCK_KERNEL_H
+
+#include "crypto/crypto.h"
+#include "kernel/kernel.h"
+
+#define MOCK_KERNEL_MAX	256
+
+struct mock_sa {
+	struct kernel_sa	 m_sa;		/* key pointers point below */
+	uint8_t			 m_ekey[CRYPTO_MAX_KEY];
+	uint8_t			 m_akey[CRYPTO_MAX_KEY];
+	int			 m_larval;
+};
+
+struct mock_route {
+	struct in_addr		 r_net;
+	uint8_t			 r_plen;
+	struct in_addr		 r_peer;
+};
+
+struct mock_kernel {
+	struct kernel_ops	 mk_ops;	/* hand &mk_ops to ike_new() */
+	struct mock_sa		 mk_sa[MOCK_KERNEL_MAX];
+	int			 mk_nsa;
+	struct kernel_policy	 mk_pol[MOCK_KERNEL_MAX];
+	int			 mk_npol;
+	struct mock_route	 mk_route[MOCK_KERNEL_MAX];
+	int			 mk_nroute;
+	uint32_t		 mk_next_spi;	/* host order */
+	int			 mk_errors;	/* failed calls */
+};
+
+void	mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi);
+/* Installed (non-larval) SAs. */
+int	mock_kernel_nsa(const struct mock_kernel *mk);
+int	mock_kernel_nlarval(const struct mock_kernel *mk);
+/* The installed SA with this SPI (network order) or NULL. */
+const struct mock_sa *mock_kernel_sa(const struct mock_kernel *mk,
+	    uint32_t spi);
+/* The policy with this direction and selector, or NULL. */
+const struct kernel_policy *mock_kernel_policy(const struct mock_kernel *mk,
+	    int dir, const char *src, const char *dst);
+
+#endif

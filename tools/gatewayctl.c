@@ -1,0 +1,198 @@
+/*
+ * gatewayctl - asks a running gatewayd over its control socket: one
+ * request line out, the reply until the daemon closes, printed as is.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy/config.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
+#endif
+
+#define CTL_REQ_MAX		256
+#define CTL_TIMEOUT_SECS	30
+
+static const struct option ctl_longopts[] = {
+	{ "socket",	required_argument,	NULL,	's' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static void
+ctl_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: gatewayctl [-s SOCKET] command\n"
+	    "commands:\n"
+	    "  status [--json]   state of every tunnel\n"
+	    "  up TUNNEL         start a tunnel\n"
+	    "  down TUNNEL       stop a tunnel\n"
+	    "  counters          dropped and exchanged datagrams\n"
+	    "options:\n"
+	    "  -s, --socket SOCKET  control socket (default %s)\n"
+	    "  -h, --help           show this help and exit\n"
+	    "  -V, --version        show the version and exit\n",
+	    CONFIG_DEFAULT_SOCKET);
+}
+
+/* Builds the request line from the command words; -1 if not valid. */
+static int
+ctl_request(int argc, char *argv[], char *req, size_t len)
+{
+	int	 n;
+
+	if (argc == 1 && strcmp(argv[0], "status") == 0)
+		n = snprintf(req, len, "status\n");
+	else if (argc == 2 && strcmp(argv[0], "status") == 0 &&
+	    strcmp(argv[1], "--json") == 0)
+		n = snprintf(req, len, "status --json\n");
+	else if (argc == 1 && strcmp(argv[0], "counters") == 0)
+		n = snprintf(req, len, "counters\n");
+	else if (argc == 2 && (strcmp(argv[0], "up") == 0 ||
+	    strcmp(argv[0], "down") == 0) && argv[1][0] != '\0' &&
+	    strpbrk(argv[1], " \t\r\n") == NULL)
+		n = snprintf(req, len, "%s %s\n", argv[0], argv[1]);
+	else
+		return (-1);
+	return (n > 0 && (size_t)n < len ? 0 : -1);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct timeval		 tv = { CTL_TIMEOUT_SECS, 0 };
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "socket path too long: %s\n", path);
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "socket: %s\n", strerror(errno));
+		return (-1);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		fprintf(stderr, "cannot connect to %s: %s (%s)\n", path,
+		    strerror(saved), saved == EACCES || saved == EPERM ?
+		    "are you root?" : "is gatewayd running?");
+		close(fd);
+		return (-1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return (fd);
+}
+
+static int
+ctl_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return (0);
+}
+
+/* Copies the reply to stdout, or to stderr if it starts with "error:". */
+static int
+ctl_reply(int fd, const char *path)
+{
+	char	 buf[8192];
+	size_t	 total = 0;
+	ssize_t	 r;
+	int	 error = 0, out = STDOUT_FILENO;
+
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			fprintf(stderr, "reading from %s: %s\n", path,
+			    errno == EAGAIN ? "timed out" : strerror(errno));
+			return (1);
+		}
+		if (r == 0)
+			break;
+		if (total == 0 && r >= 6 && memcmp(buf, "error:", 6) == 0) {
+			error = 1;
+			out = STDERR_FILENO;
+		}
+		total += (size_t)r;
+		if (ctl_write_all(out, buf, (size_t)r) == -1) {
+			perror("write");
+			return (1);
+		}
+	}
+	if (total == 0) {
+		fprintf(stderr, "no reply from gatewayd on %s\n", path);
+		return (1);
+	}
+	return (error);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = CONFIG_DEFAULT_SOCKET;
+	char		 req[CTL_REQ_MAX];
+	int		 ch, fd, rv;
+
+	signal(SIGPIPE, SIG_IGN);
+	/* "+": stop at the command, so "status --json" stays its own. */
+	while ((ch = getopt_long(argc, argv, "+s:hV", ctl_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		case 'h':
+			ctl_usage(stdout);
+			return (0);
+		case 'V':
+			printf("gatewayctl %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			ctl_usage(stderr);
+			return (1);
+		}
+	}
+	if (ctl_request(argc - optind, argv + optind, req, sizeof(req)) ==
+	    -1) {
+		ctl_usage(stderr);
+		return (1);
+	}
+	if ((fd = ctl_connect(path)) == -1)
+		return (1);
+	if (ctl_write_all(fd, req, strlen(req)) == -1) {
+		fprintf(stderr, "writing to %s: %s\n", path, strerror(errno));
+		close(fd);
+		return (1);
+	}
+	shutdown(fd, SHUT_WR);
+	rv = ctl_reply(fd, path);
+	close(fd);
+	return (rv);
+}
