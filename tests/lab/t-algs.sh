@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# t-algs.sh CASE - gatewayd <-> strongSwan with non-default algorithms, both
+# directions (gatewayd initiates, then strongSwan initiates).  CASE:
+#   aes256-sha256-dh14  IKE aes256/sha2-256/DH 14, ESP aes256/sha1, PFS 14
+#   3des-md5-dh1        IKE 3des/md5/DH 1, ESP 3des/md5, PFS 1
+#   dh5                 IKE aes128/sha1/DH 5, ESP aes128/sha1, PFS 5
+#   dh24                IKE aes128/sha1/DH 24, ESP aes128/sha1, PFS 24
+#   ah-sha1             IKE defaults, AH sha1, PFS 2
+# strongSwan is given exactly these proposals (weak groups and algorithms
+# only when named: modp768, md5, 3des), so a tunnel comes up only if
+# gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
+# of the right protocol count packets, the kernel SAs use the expected
+# algorithms and key sizes, strongSwan reports the expected IKE and CHILD
+# algorithms.  The first CHILD SA comes with IKE_AUTH (no DH), so strongSwan
+# then rekeys it (CREATE_CHILD_SA with KE): the new CHILD SA must use the
+# PFS group, and traffic must flow over it.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lab_begin
+gw_bin
+
+case_name=${1:-aes256-sha256-dh14}
+proto=esp
+case "$case_name" in
+aes256-sha256-dh14)
+	gw=(ike_encryption=aes256 ike_integrity=sha2-256 dh=14
+	    encryption=aes256 integrity=sha1 pfs=14)
+	sw=(proposals=aes256-sha256-modp2048 esp=aes256-sha1-modp2048)
+	ike_re='AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048'
+	child_re='ESP:AES_CBC-256/HMAC_SHA1_96'
+	pfs_group=MODP_2048
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{64}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+3des-md5-dh1)
+	gw=(ike_encryption=3des ike_integrity=md5 dh=1
+	    encryption=3des integrity=md5 pfs=1)
+	sw=(proposals=3des-md5-modp768 esp=3des-md5-modp768)
+	ike_re='3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_768'
+	child_re='ESP:3DES_CBC/HMAC_MD5_96'
+	pfs_group=MODP_768
+	kern_re=('enc cbc\(des3_ede\) 0x[0-9a-f]{48}( |$)' 'auth-trunc hmac\(md5\)')
+	;;
+dh5)
+	gw=(dh=5 pfs=5)
+	sw=(proposals=aes128-sha1-modp1536 esp=aes128-sha1-modp1536)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536'
+	child_re='ESP:AES_CBC-128/HMAC_SHA1_96'
+	pfs_group=MODP_1536
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+dh24)
+	gw=(dh=24 pfs=24)
+	sw=(proposals=aes128-sha1-modp2048s256 esp=aes128-sha1-modp2048s256)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048_256'
+	child_re='ESP:AES_CBC-128/HMAC_SHA1_96'
+	pfs_group=MODP_2048_256
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+ah-sha1)
+	proto=ah
+	gw=(protocol=ah integrity=sha1)
+	sw=(ah=sha1-modp1024)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'
+	child_re='AH:HMAC_SHA1_96'
+	pfs_group=MODP_1024
+	kern_re=('proto ah ' 'auth-trunc hmac\(sha1\)')
+	;;
+*)
+	fail "unknown case '$case_name'"
+	;;
+esac
+
+# check_algs: the SAs use the case's algorithms.
+check_algs() {
+	local re xfrm
+	xfrm=$(ip -n gw1 xfrm state)
+	for re in "${kern_re[@]}"; do
+		assert_match "gw1 kernel SAs" "$re" "$xfrm"
+	done
+	assert_no_match "gw1 kernel SAs: protocol" \
+	    "proto $([ "$proto" = esp ] && echo ah || echo esp) " "$xfrm"
+	swan_show_sas gw2
+	assert_match "strongSwan IKE SA algorithms" "$ike_re" "$SWAN_SAS"
+	assert_match "strongSwan CHILD SA algorithms" "$child_re" "$SWAN_SAS"
+	say "ok: algorithms as configured ($case_name)"
+}
+
+# pfs_rekey_ok: strongSwan on gw2 rekeys the CHILD SA; the new one has the
+# PFS group and carries traffic.
+pfs_child_up() {
+	swanctl_cmd gw2 --list-sas 2>/dev/null | grep -qE \
+	    "^ +vpn: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL.*/$pfs_group\$"
+}
+pfs_rekey_ok() {
+	local out
+	out=$(swanctl_cmd gw2 --rekey --child vpn 2>&1) ||
+	    fail "swanctl --rekey --child vpn: $out"
+	wait_for 10 pfs_child_up ||
+	    fail "no CHILD SA with PFS group $pfs_group after the rekey:" \
+		$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
+	say "ok: rekeyed CHILD SA uses PFS group $pfs_group"
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+	gw_wait_state gw1 vpc1-vpc2 Connected 5
+}
+
+topo_standard
+
+step "$case_name, A: gatewayd (gw1) initiates, strongSwan (gw2) responds"
+swan_std gw2 "${sw[@]}"
+start_charon gw2
+gw_std gw1 "${gw[@]}"
+start_gatewayd gw1
+gw_wait_state gw1 vpc1-vpc2 Connected 30
+wait_for 5 swan_child_up gw2 vpn || fail "strongSwan on gw2: CHILD SA not installed"
+traffic_ok "$proto"
+check_algs
+pfs_rekey_ok
+gw_alive gw1
+node_stop gw1
+node_stop gw2
+
+step "$case_name, B: strongSwan (gw2) initiates, gatewayd (gw1) responds"
+swan_std gw2 "${sw[@]}"
+start_charon gw2
+gw_std gw1 initiate=no "${gw[@]}"
+start_gatewayd gw1
+swan_initiate gw2 vpn
+gw_wait_state gw1 vpc1-vpc2 Connected 10
+traffic_ok "$proto"
+check_algs
+gw_alive gw1
+pass "algorithms $case_name, both directions"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# t-segments.sh [pfs14|nopfs|mismatch] - a tunnel with two local and two peer
+# segments (4 segment pairs, one CHILD SA each: the first with IKE_AUTH, the
+# others with CREATE_CHILD_SA), gatewayd on gw1 initiating, strongSwan on
+# gw2 with one CHILD config per pair.
+#   pfs14     PFS 14 on both sides: every pair pings from its client
+#             namespaces; 4 SAs per direction with traffic on both gateways.
+#   nopfs     PFS disabled on both sides (no KE in CREATE_CHILD_SA): same.
+#   mismatch  gatewayd PFS 14, strongSwan PFS 5 only: the CHILD SA made
+#             with IKE_AUTH (no KE) comes up and carries traffic, the extra
+#             ones fail (NO_PROPOSAL_CHOSEN) and gatewayd's log says so.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lab_begin
+gw_bin
+
+mode=${1:-pfs14}
+case "$mode" in
+pfs14)	gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
+nopfs)	gw_pfs=disable; sw_esp=aes128-sha1 ;;
+mismatch) gw_pfs=14; sw_esp=aes128-sha1-modp1536 ;;
+*)	fail "unknown mode '$mode'" ;;
+esac
+
+topo_segments
+
+step "segments ($mode): gatewayd PFS $gw_pfs, strongSwan esp $sw_esp"
+swan_conf gw2
+swan_conn gw2 vpn local="$GW2_PUB" remote="$GW1_PUB" esp="$sw_esp" \
+    child="aa|$SEG2A|$SEG1A" child="ab|$SEG2B|$SEG1A" \
+    child="ba|$SEG2A|$SEG1B" child="bb|$SEG2B|$SEG1B"
+start_charon gw2
+gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
+gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
+    pfs="$gw_pfs"
+start_gatewayd gw1
+
+if [ "$mode" != mismatch ]; then
+	gw_wait_state gw1 segs Connected 30
+	children_up() {
+		[ "$(swanctl_cmd gw2 --list-sas 2>/dev/null |
+		    grep -cE '^ +(aa|ab|ba|bb): #[0-9]+, reqid [0-9]+, INSTALLED')" -ge 4 ]
+	}
+	wait_for 15 children_up ||
+	    fail "strongSwan: not 4 CHILD SAs installed:"$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
+	say "ok: 4 CHILD SAs installed in strongSwan"
+	ping_ok c1 "$C2S_ADDR"
+	ping_ok c1 "$C4_ADDR"
+	ping_ok c3 "$C2S_ADDR"
+	ping_ok c3 "$C4_ADDR"
+	xfrm_counters_ok gw1 4 esp
+	xfrm_counters_ok gw2 4 esp
+	nchild=$(gwctl gw1 status | grep -cE '^ +child [0-9]+:')
+	assert_ge "gatewayctl status: CHILD SAs of tunnel segs" 4 "$nchild"
+	gw_alive gw1
+	pass "4 segment pairs, PFS $gw_pfs"
+fi
+
+# mismatch: one pair up (the IKE_AUTH CHILD SA), the others refused.
+assert_file_match "gatewayd log: the peer refused the extra CHILD SAs" \
+    'NO_PROPOSAL_CHOSEN|no proposal chosen' "$(node_dir gw1)/gatewayd.log" 30
+wait_for 10 swan_ike_up gw2 vpn || fail "strongSwan: IKE SA not established"
+swan_show_sas gw2
+n=$(grep -cE '^ +(aa|ab|ba|bb): #[0-9]+, reqid [0-9]+, INSTALLED' <<<"$SWAN_SAS")
+assert_eq "CHILD SAs installed in strongSwan (the IKE_AUTH one)" 1 "$n"
+up=0
+for pair in "c1 $C2S_ADDR" "c1 $C4_ADDR" "c3 $C2S_ADDR" "c3 $C4_ADDR"; do
+	read -r from dst <<<"$pair"
+	if ip netns exec "$from" ping -n -q -c 1 -W 1 "$dst" >/dev/null 2>&1; then
+		say "pair $from -> $dst: up"
+		up=$((up + 1))
+	else
+		say "pair $from -> $dst: down"
+	fi
+done
+assert_eq "segment pairs that carry traffic" 1 "$up"
+xfrm_counters_ok gw1 1 esp
+gw_alive gw1
+pass "mismatched PFS: extra CHILD SAs refused, the first one works"
