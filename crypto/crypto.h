@@ -146,4 +146,87 @@ int	ikev2_child_keymat(int prf, const uint8_t *sk_d, size_t dlen,
 /* Wipes the keys. */
 void	ikev2_keys_clear(struct ikev2_keys *k);
 
+/* --- IKEv1 key derivation (ikev1_keys.c), RFC 2409 §5, Appendix B --- */
+/*
+ * The PRF is the HMAC of the negotiated phase 1 hash: IKEv1 hash
+ * attribute 1 (MD5), 2 (SHA), 4 (SHA2-256) map to PRF_HMAC_MD5, _SHA1,
+ * _SHA2_256; 0 for anything else.
+ */
+int	ikev1_prf_from_hash(int ikev1_hash);
+
+struct ikev1_keys {
+	uint8_t	k_skeyid[CRYPTO_MAX_HASH];
+	uint8_t	k_d[CRYPTO_MAX_HASH];	/* SKEYID_d */
+	uint8_t	k_a[CRYPTO_MAX_HASH];	/* SKEYID_a */
+	uint8_t	k_e[CRYPTO_MAX_HASH];	/* SKEYID_e */
+	uint8_t	k_enc[CRYPTO_MAX_KEY];	/* cipher key from SKEYID_e */
+	size_t	k_len;			/* = prf_len: all SKEYIDs */
+	size_t	k_enc_len;
+};
+
+/* SKEYID = prf(pre-shared-key, Ni_b | Nr_b) (RFC 2409 §5); out gets
+ * prf_len(prf) bytes. */
+int	ikev1_skeyid_psk(int prf, const uint8_t *psk, size_t psklen,
+	    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+	    uint8_t *out);
+/*
+ * From SKEYID (prf_len bytes): SKEYID_d, SKEYID_a, SKEYID_e (RFC 2409 §5)
+ * and the cipher key of enc_len bytes (<= CRYPTO_MAX_KEY), expanded per
+ * Appendix B when prf_len < enc_len.  out is wiped on error.
+ */
+int	ikev1_keys_derive(int prf, const uint8_t *skeyid, const uint8_t *gxy,
+	    size_t gxylen, const uint8_t cky_i[8], const uint8_t cky_r[8],
+	    size_t enc_len, struct ikev1_keys *out);
+/* RFC 2409 Appendix B: the first outlen bytes of SKEYID_e if long
+ * enough, else K1 | K2 | ... with K1 = prf(SKEYID_e, 0x00), Kn =
+ * prf(SKEYID_e, Kn-1). */
+int	ikev1_key_expand(int prf, const uint8_t *skeyid_e, size_t elen,
+	    uint8_t *out, size_t outlen);
+/* Phase 1 IV = hash(g^xi | g^xr), first blen bytes (RFC 2409 App. B). */
+int	ikev1_iv_phase1(int prf, const uint8_t *gxi, size_t gxilen,
+	    const uint8_t *gxr, size_t gxrlen, uint8_t *iv, size_t blen);
+/* Phase 2 / informational IV = hash(last phase 1 CBC block | M-ID),
+ * first blen bytes; last holds blen bytes, msgid in host order. */
+int	ikev1_iv_phase2(int prf, const uint8_t *last, size_t blen,
+	    uint32_t msgid, uint8_t *iv);
+/*
+ * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)
+ * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)
+ * (RFC 2409 §5).  responder selects HASH_R; id_b is then IDir_b.  The
+ * arguments are always given in initiator/responder order.
+ */
+int	ikev1_hash_auth(int prf, const uint8_t *skeyid, size_t slen,
+	    int responder, const uint8_t *gxi, size_t gxilen,
+	    const uint8_t *gxr, size_t gxrlen, const uint8_t cky_i[8],
+	    const uint8_t cky_r[8], const uint8_t *sai_b, size_t sailen,
+	    const uint8_t *id_b, size_t idlen, uint8_t *out);
+/*
+ * Quick Mode (RFC 2409 §5.5) and informational (§5.7) hashes; msgid in
+ * host order, rest = the message after the HASH payload:
+ *   HASH(1) = prf(SKEYID_a, M-ID | rest)         (also informational)
+ *   HASH(2) = prf(SKEYID_a, M-ID | Ni_b | rest)
+ *   HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b)
+ */
+int	ikev1_hash_qm1(int prf, const uint8_t *skeyid_a, size_t alen,
+	    uint32_t msgid, const uint8_t *rest, size_t restlen, uint8_t *out);
+int	ikev1_hash_qm2(int prf, const uint8_t *skeyid_a, size_t alen,
+	    uint32_t msgid, const uint8_t *ni, size_t nilen,
+	    const uint8_t *rest, size_t restlen, uint8_t *out);
+int	ikev1_hash_qm3(int prf, const uint8_t *skeyid_a, size_t alen,
+	    uint32_t msgid, const uint8_t *ni, size_t nilen, const uint8_t *nr,
+	    size_t nrlen, uint8_t *out);
+/*
+ * Quick Mode KEYMAT (RFC 2409 §5.5) for one direction, outlen bytes:
+ *   K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)
+ *   Kn = prf(SKEYID_d, Kn-1 | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)
+ * gxy NULL without PFS; spi is the receiving side's SPI (4 bytes, wire
+ * order).
+ */
+int	ikev1_keymat(int prf, const uint8_t *skeyid_d, size_t dlen,
+	    const uint8_t *gxy, size_t gxylen, uint8_t proto,
+	    const uint8_t spi[4], const uint8_t *ni, size_t nilen,
+	    const uint8_t *nr, size_t nrlen, uint8_t *out, size_t outlen);
+/* Wipes the keys. */
+void	ikev1_keys_clear(struct ikev1_keys *k);
+
 #endif

@@ -52,13 +52,27 @@ if [ "$mode" != mismatch ]; then
 	xfrm_counters_ok gw2 4 esp
 	nchild=$(gwctl gw1 status | grep -cE '^ +child [0-9]+:')
 	assert_ge "gatewayctl status: CHILD SAs of tunnel segs" 4 "$nchild"
+	# The extra CHILD SAs: CREATE_CHILD_SA requests with a KE payload
+	# when PFS is on, without one when it is off (gatewayd's debug log).
+	log=$(node_dir gw1)/gatewayd.log
+	nke=$(grep -cE 'generating CREATE_CHILD_SA request [0-9]+ \[ SK\{.*\bKE\b' "$log" || true)
+	nall=$(grep -cE 'generating CREATE_CHILD_SA request [0-9]+ \[' "$log" || true)
+	assert_ge "CREATE_CHILD_SA requests sent" 3 "$nall"
+	if [ "$gw_pfs" = disable ]; then
+		assert_eq "CREATE_CHILD_SA requests with KE (PFS off)" 0 "$nke"
+	else
+		assert_eq "CREATE_CHILD_SA requests with KE (PFS $gw_pfs)" \
+		    "$nall" "$nke"
+	fi
+	say "ok: $nall CREATE_CHILD_SA requests, $nke with a KE payload"
 	gw_alive gw1
 	pass "4 segment pairs, PFS $gw_pfs"
 fi
 
 # mismatch: one pair up (the IKE_AUTH CHILD SA), the others refused.
 assert_file_match "gatewayd log: the peer refused the extra CHILD SAs" \
-    'NO_PROPOSAL_CHOSEN|no proposal chosen' "$(node_dir gw1)/gatewayd.log" 30
+    'peer refused the CHILD SA: NO_PROPOSAL_CHOSEN \(we proposed ESP:aes128-sha1-modp2048' \
+    "$(node_dir gw1)/gatewayd.log" 30
 wait_for 10 swan_ike_up gw2 vpn || fail "strongSwan: IKE SA not established"
 swan_show_sas gw2
 n=$(grep -cE '^ +(aa|ab|ba|bb): #[0-9]+, reqid [0-9]+, INSTALLED' <<<"$SWAN_SAS")
