@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "ike/ike_sa.h"
+#include "ike/ikev1_sa.h"
 #include "kernel/kernel.h"
 
 #define IKE_RETX_MS		2000	/* 2 s, doubling */
@@ -99,6 +100,8 @@ ike_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
 	struct ike_sa	*sa;
 	struct child_sa	*cs;
 
+	if (ikev1_tunnel_connected(t, peer))	/* IKEv1 */
+		return (1);
 	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry) {
 		if (sa->sa_tunnel != t || sa->sa_state != IKE_SA_ESTABLISHED)
 			continue;
@@ -135,6 +138,8 @@ ike_tunnel_busy(struct ike_tunnel *t)
 {
 	struct ike_sa	*sa;
 
+	if (ikev1_tunnel_busy(t))	/* IKEv1 */
+		return (1);
 	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
 		if (sa->sa_tunnel == t && sa->sa_state != IKE_SA_DELETING &&
 		    sa->sa_state != IKE_SA_DEAD)
@@ -182,7 +187,8 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	t->t_failures++;
 	log_tinfo(ike_tunnel_name(t), "phase %d failed (attempt %d): %s",
 	    phase, t->t_failures, t->t_last_error);
-	if (ike_tunnel_sa(t) != NULL && phase == 2 &&
+	if ((ike_tunnel_sa(t) != NULL || ikev1_tunnel_sa(t) != NULL) &&
+	    phase == 2 &&
 	    t->t_state == TUNNEL_CONNECTED)
 		return;
 	if (!t->t_want || t->t_failures >= IKE_FAILS_MAX)
@@ -221,10 +227,6 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	struct sockaddr_in	 local, remote;
 	struct ike_sa		*sa;
 
-	if (c->tn_ike.ike_version != 2) {
-		log_twarn(ike_tunnel_name(t), "IKEv1 is not supported yet");
-		return (-1);
-	}
 	if (c->tn_peer->pr_addr.s_addr == INADDR_ANY) {
 		log_twarn(ike_tunnel_name(t), "cannot initiate towards "
 		    "0.0.0.0: waiting for the peer");
@@ -239,6 +241,8 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	memset(t->t_pair, PAIR_NONE, sizeof(t->t_pair));
 	if (t->t_state != TUNNEL_CONNECTED && t->t_failures < IKE_FAILS_MAX)
 		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
+	if (c->tn_ike.ike_version == 1)		/* IKEv1 */
+		return (ikev1_tunnel_initiate(t, &local, &remote));
 	if ((sa = ike_sa_new(t->t_ctx, t, 1, &local, &remote)) == NULL)
 		return (-1);
 	if (ikev2_init_start(sa) == -1) {
@@ -486,7 +490,14 @@ ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	const struct ikev2_hdr	*h;
 
 	ctx->ctx_counters.ic_rx++;
-	if (ctx->ctx_shutdown || (m = calloc(1, sizeof(*m))) == NULL)
+	if (ctx->ctx_shutdown)
+		return;
+	/* IKEv1: version byte 0x10 (RFC 2408 §3.1) */
+	if (len >= IKEV1_HDR_LEN && pkt[17] == IKEV1_VERSION) {
+		ikev1_recv(ctx, pkt, len, local, remote);
+		return;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return;
 	h = &m->m_hdr;
 	if (ikev2_msg_parse(pkt, len, m) == -1) {
@@ -527,6 +538,7 @@ ike_tunnel_teardown(struct ike_tunnel *t)
 		else
 			ike_sa_destroy(sa);
 	}
+	ikev1_tunnel_teardown(t);	/* IKEv1 */
 	ike_tunnel_routes(t, 0, t->t_route_peer);
 }
 
@@ -713,6 +725,10 @@ ike_status_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 	st->ts_ike_version = t->t_cfg->tn_ike.ike_version;
 	snprintf(st->ts_last_error, sizeof(st->ts_last_error), "%s",
 	    t->t_last_error);
+	if (t->t_cfg->tn_ike.ike_version == 1) {	/* IKEv1 */
+		ikev1_status(t, st);
+		return;
+	}
 	if (sa == NULL)
 		return;
 	p = &sa->sa_prop;
@@ -760,6 +776,7 @@ ike_shutdown(struct ike_ctx *ctx)
 		else
 			ike_sa_destroy(sa);
 	}
+	ikev1_shutdown(ctx);	/* IKEv1 */
 	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
 		evtimer_del(t->t_retry_ev);
 		ike_tunnel_routes(t, 0, t->t_route_peer);
@@ -777,6 +794,7 @@ ike_free(struct ike_ctx *ctx)
 	ctx->ctx_shutdown = 1;
 	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)
 		ike_sa_destroy(sa);
+	ikev1_free(ctx);	/* IKEv1 */
 	while ((t = TAILQ_FIRST(&ctx->ctx_tunnels)) != NULL) {
 		TAILQ_REMOVE(&ctx->ctx_tunnels, t, t_entry);
 		event_free(t->t_retry_ev);

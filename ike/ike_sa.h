@@ -20,6 +20,7 @@
 #include "policy/proposal.h"
 
 struct event;
+struct ikev1_ctx;
 
 enum ike_sa_state {
 	IKE_SA_NEW = 0,
@@ -128,6 +129,7 @@ struct ike_ctx {
 	struct in_addr	 ctx_contacted[IKE_MAX_CONTACTED];
 	int		 ctx_ncontacted;
 	int		 ctx_shutdown;
+	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
 };
 
 /* Test hook: shorter timers. */

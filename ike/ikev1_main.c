@@ -1,0 +1,955 @@
+/*
+ * ikev1_main.c - IKEv1 phase 1 with pre-shared keys: Main Mode (RFC 2409
+ * §5, six messages) and Aggressive Mode (§5, three messages), as
+ * initiator and responder, with DPD and NAT-T vendor IDs (RFC 3706,
+ * RFC 3947) and NAT-D payloads.
+ *
+ *   Main Mode                         Aggressive Mode
+ *   HDR, SA -->                       HDR, SA, KE, Ni, IDii -->
+ *   <-- HDR, SA                       <-- HDR, SA, KE, Nr, IDir, HASH_R
+ *   HDR, KE, Ni [, NAT-D x2] -->      HDR*, HASH_I -->
+ *   <-- HDR, KE, Nr [, NAT-D x2]
+ *   HDR*, IDii, HASH_I -->
+ *   <-- HDR*, IDir, HASH_R
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ikev1_sa.h"
+
+#define V1_MAX_CAND	16
+
+static const char *const v1_psk_differs =
+    "authentication failed: the pre-shared key probably differs "
+    "(cannot decrypt/verify message 5)";
+static const char *const v1_aggr_warning =
+    "aggressive mode with PSK exposes a hash of the PSK to offline cracking";
+
+/* --- algorithms --- */
+
+static uint16_t
+v1_hash_from_integ(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:
+		return (IKEV1_HASH_MD5);
+	case AUTH_HMAC_SHA1_96:
+		return (IKEV1_HASH_SHA);
+	case AUTH_HMAC_SHA2_256_128:
+		return (IKEV1_HASH_SHA2_256);
+	}
+	return (0);
+}
+
+static void
+v1_p1_params(const struct cfg_ike *ike, struct ikev1_p1_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->p1_encr = ike->ike_encr == ENCR_3DES ? IKEV1_ENCR_3DES :
+	    IKEV1_ENCR_AES;
+	p->p1_keylen = ike->ike_encr == ENCR_3DES ? 0 :
+	    (uint16_t)ike->ike_encr_bits;
+	p->p1_hash = v1_hash_from_integ(ike->ike_integ);
+	p->p1_auth = IKEV1_AUTH_PSK;
+	p->p1_group = (uint16_t)ike->ike_dh;
+	p->p1_life_secs = ike->ike_lifetime;
+}
+
+/*
+ * The transform must be exactly our configuration; any lifetime in
+ * seconds (the shorter one wins), kilobytes are ignored.
+ */
+static int
+v1_p1_match(const struct ikev1_p1_params *p, const struct ikev1_transform *tr)
+{
+	if (tr->tr_id != IKEV1_KEY_IKE || tr->tr_unknown_attr != 0 ||
+	    tr->tr_encr != p->p1_encr || tr->tr_hash != p->p1_hash ||
+	    tr->tr_auth != p->p1_auth || tr->tr_group != p->p1_group)
+		return (0);
+	if (p->p1_encr == IKEV1_ENCR_AES)
+		return (tr->tr_keylen == p->p1_keylen);
+	return (tr->tr_keylen == 0 || tr->tr_keylen == 192);
+}
+
+static void
+v1_sa_use(struct isakmp_sa *sa, const struct cfg_ike *ike, uint32_t life)
+{
+	sa->is_encr = ike->ike_encr;
+	sa->is_encr_bits = ike->ike_encr == ENCR_3DES ? 0 : ike->ike_encr_bits;
+	sa->is_integ = ike->ike_integ;
+	sa->is_prf = ikev1_prf_from_hash(v1_hash_from_integ(ike->ike_integ));
+	sa->is_group = ike->ike_dh;
+	sa->is_lifetime = ike->ike_lifetime;
+	/* RFC 2409 §5: like Cisco, the shorter lifetime wins */
+	if (life != 0 && life < sa->is_lifetime)
+		sa->is_lifetime = life;
+	sa->is_blen = encr_block_len(sa->is_encr);
+}
+
+/* --- payload helpers --- */
+
+static int
+v1_add_vids(struct ikev1_writer *w)
+{
+	return (ikev1_add_vendor(w, ikev1_vid_dpd, IKEV1_VID_LEN) == 0 &&
+	    ikev1_add_vendor(w, ikev1_vid_natt_rfc3947, IKEV1_VID_LEN) == 0 ?
+	    0 : -1);
+}
+
+static void
+v1_peer_vids(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	int	i;
+
+	for (i = 0; i < m->m_nvid; i++)
+		switch (m->m_vid[i].v_kind) {
+		case IKEV1_VID_DPD:
+			sa->is_peer_dpd = 1;
+			break;
+		case IKEV1_VID_NATT_RFC3947:
+			sa->is_natd = 1;
+			/* FALLTHROUGH */
+		case IKEV1_VID_NATT_DRAFT_02:
+		case IKEV1_VID_NATT_DRAFT_03:
+			sa->is_peer_natt = 1;
+			break;
+		case IKEV1_VID_CISCO_UNITY:
+			sa->is_peer_unity = 1;
+			break;
+		default:
+			break;	/* unknown vendor IDs are ignored */
+		}
+}
+
+/* RFC 3947 §3.2: HASH(CKY-I | CKY-R | IP | Port), the negotiated hash. */
+static int
+v1_natd_hash(const struct isakmp_sa *sa, const struct sockaddr_in *a,
+    uint8_t *out)
+{
+	uint8_t	 data[22];
+
+	memcpy(data, sa->is_cky_i, 8);
+	memcpy(data + 8, sa->is_cky_r, 8);
+	memcpy(data + 16, &a->sin_addr, 4);
+	memcpy(data + 20, &a->sin_port, 2);
+	return (prf_hash(sa->is_prf, data, sizeof(data), out));
+}
+
+/* The first NAT-D names the receiver, the next ones the sender. */
+static int
+v1_add_natd(struct isakmp_sa *sa, struct ikev1_writer *w)
+{
+	uint8_t	 h[CRYPTO_MAX_HASH];
+	size_t	 hl = prf_len(sa->is_prf);
+
+	if (!sa->is_natd)
+		return (0);
+	if (v1_natd_hash(sa, &sa->is_remote, h) == -1 ||
+	    ikev1_add_natd(w, h, hl) == -1 ||
+	    v1_natd_hash(sa, &sa->is_local, h) == -1 ||
+	    ikev1_add_natd(w, h, hl) == -1)
+		return (-1);
+	return (0);
+}
+
+static void
+v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	uint8_t	 h[CRYPTO_MAX_HASH];
+	size_t	 hl = prf_len(sa->is_prf);
+	int	 i, peer_ok = 0;
+
+	if (!sa->is_natd || m->m_nnatd < 2)
+		return;
+	if (v1_natd_hash(sa, &sa->is_local, h) == 0 &&
+	    (m->m_natd[0].b_len != hl ||
+	    CRYPTO_memcmp(h, m->m_natd[0].b_data, hl) != 0)) {
+		log_tinfo(isakmp_name(sa), "NAT detected: we are behind NAT");
+		sa->is_nat = 1;
+	}
+	if (v1_natd_hash(sa, &sa->is_remote, h) == 0)
+		for (i = 1; i < m->m_nnatd; i++)
+			if (m->m_natd[i].b_len == hl &&
+			    CRYPTO_memcmp(h, m->m_natd[i].b_data, hl) == 0)
+				peer_ok = 1;
+	if (!peer_ok) {
+		log_tinfo(isakmp_name(sa), "NAT detected: the peer is behind "
+		    "NAT");
+		sa->is_nat = 1;
+	}
+}
+
+/* KE + nonce of ours into the SA (gx, n) and the writer. */
+static int
+v1_add_ke_nonce(struct isakmp_sa *sa, struct ikev1_writer *w)
+{
+	struct buf	**gx = sa->is_initiator ? &sa->is_gxi : &sa->is_gxr;
+	struct buf	**n = sa->is_initiator ? &sa->is_ni : &sa->is_nr;
+
+	if (sa->is_dh == NULL && (sa->is_dh = dh_new(sa->is_group)) == NULL)
+		return (-1);
+	buf_free(*gx);
+	buf_free(*n);
+	if ((*gx = buf_new(dh_group_len(sa->is_group))) == NULL ||
+	    dh_public_get(sa->is_dh, *gx) == -1 ||
+	    (*n = buf_new(IKEV1_NONCE_LEN)) == NULL ||
+	    buf_reserve(*n, IKEV1_NONCE_LEN) == NULL ||
+	    RAND_bytes((*n)->buf_data, IKEV1_NONCE_LEN) != 1)
+		return (-1);
+	if (ikev1_add_ke(w, (*gx)->buf_data, (*gx)->buf_len) == -1 ||
+	    ikev1_add_nonce(w, (*n)->buf_data, (*n)->buf_len) == -1)
+		return (-1);
+	return (0);
+}
+
+/* The peer's KE and nonce from m. */
+static int
+v1_take_ke_nonce(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	struct buf	**gx = sa->is_initiator ? &sa->is_gxr : &sa->is_gxi;
+	struct buf	**n = sa->is_initiator ? &sa->is_nr : &sa->is_ni;
+
+	if (m->m_ke == NULL || m->m_nonce == NULL) {
+		log_tdebug(isakmp_name(sa), "phase 1 message without KE or "
+		    "nonce");
+		return (-1);
+	}
+	if (m->m_ke_len != dh_group_len(sa->is_group)) {
+		log_tdebug(isakmp_name(sa), "KE of %zu bytes, want %zu",
+		    m->m_ke_len, dh_group_len(sa->is_group));
+		return (-1);
+	}
+	if (m->m_nonce_len < IKEV1_NONCE_MIN ||
+	    m->m_nonce_len > IKEV1_NONCE_MAX) {
+		log_tdebug(isakmp_name(sa), "nonce of %zu bytes",
+		    m->m_nonce_len);
+		return (-1);
+	}
+	buf_free(*gx);
+	buf_free(*n);
+	*gx = buf_new_data(m->m_ke, m->m_ke_len);
+	*n = buf_new_data(m->m_nonce, m->m_nonce_len);
+	return (*gx == NULL || *n == NULL ? -1 : 0);
+}
+
+/*
+ * RFC 2409 §5: SKEYID = prf(PSK, Ni_b | Nr_b), then SKEYID_d/a/e and the
+ * cipher key (Appendix B expansion), and the phase 1 IV = hash(g^xi |
+ * g^xr).
+ */
+static int
+v1_keys(struct isakmp_sa *sa)
+{
+	const struct cfg_tunnel	*c = sa->is_tunnel->t_cfg;
+	uint8_t			 skeyid[CRYPTO_MAX_HASH];
+	struct buf		*gxy = NULL;
+	const struct buf	*peer = sa->is_initiator ? sa->is_gxr :
+				    sa->is_gxi;
+	size_t			 elen;
+	int			 rc = -1;
+
+	elen = encr_key_len(sa->is_encr, sa->is_encr_bits);
+	if ((gxy = dh_derive(sa->is_dh, peer->buf_data, peer->buf_len)) ==
+	    NULL) {
+		log_tdebug(isakmp_name(sa), "invalid DH public value");
+		goto done;
+	}
+	if (ikev1_skeyid_psk(sa->is_prf, (const uint8_t *)c->tn_psk,
+	    c->tn_psk_len, sa->is_ni->buf_data, sa->is_ni->buf_len,
+	    sa->is_nr->buf_data, sa->is_nr->buf_len, skeyid) == -1 ||
+	    ikev1_keys_derive(sa->is_prf, skeyid, gxy->buf_data, gxy->buf_len,
+	    sa->is_cky_i, sa->is_cky_r, elen, &sa->is_keys) == -1 ||
+	    ikev1_iv_phase1(sa->is_prf, sa->is_gxi->buf_data,
+	    sa->is_gxi->buf_len, sa->is_gxr->buf_data, sa->is_gxr->buf_len,
+	    sa->is_iv, sa->is_blen) == -1)
+		goto done;
+	sa->is_keys_ok = 1;
+	rc = 0;
+done:
+	OPENSSL_cleanse(skeyid, sizeof(skeyid));
+	buf_free(gxy);
+	dh_free(sa->is_dh);
+	sa->is_dh = NULL;
+	return (rc);
+}
+
+/* HASH_I (responder 0) or HASH_R (1) into out; returns its length. */
+static size_t
+v1_hash_auth(struct isakmp_sa *sa, int responder, uint8_t *out)
+{
+	const struct buf	*id = responder ? sa->is_idr_b : sa->is_idi_b;
+
+	if (ikev1_hash_auth(sa->is_prf, sa->is_keys.k_skeyid,
+	    sa->is_keys.k_len, responder, sa->is_gxi->buf_data,
+	    sa->is_gxi->buf_len, sa->is_gxr->buf_data, sa->is_gxr->buf_len,
+	    sa->is_cky_i, sa->is_cky_r, sa->is_sai_b->buf_data,
+	    sa->is_sai_b->buf_len, id->buf_data, id->buf_len, out) == -1)
+		return (0);
+	return (prf_len(sa->is_prf));
+}
+
+static int
+v1_add_my_id(struct isakmp_sa *sa, struct ikev1_writer *w)
+{
+	struct buf	**id = sa->is_initiator ? &sa->is_idi_b : &sa->is_idr_b;
+
+	buf_free(*id);
+	if ((*id = v1_local_id_body(sa->is_tunnel)) == NULL)
+		return (-1);
+	return (ikev1_add_id(w, (*id)->buf_data[0], 0, 0, (*id)->buf_data + 4,
+	    (*id)->buf_len - 4));
+}
+
+/* Checks and keeps the peer's ID payload body. */
+static int
+v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	struct buf	**id = sa->is_initiator ? &sa->is_idr_b : &sa->is_idi_b;
+
+	if (m->m_nid < 1) {
+		log_tdebug(isakmp_name(sa), "phase 1 message without ID");
+		return (-1);
+	}
+	if (!v1_peer_id_match(sa->is_tunnel, &m->m_id[0])) {
+		log_twarn(isakmp_name(sa), "the peer's ID (type %u, %zu bytes) "
+		    "does not match peer-id", m->m_id[0].id_type,
+		    m->m_id[0].id_len);
+		return (-1);
+	}
+	buf_free(*id);
+	*id = buf_new_data(m->m_id[0].id_body, m->m_id[0].id_body_len);
+	return (*id == NULL ? -1 : 0);
+}
+
+/* Verifies the peer's HASH_I/HASH_R in m. */
+static int
+v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	uint8_t	 h[CRYPTO_MAX_HASH];
+	size_t	 hl;
+
+	if (m->m_hash == NULL)
+		return (-1);
+	hl = v1_hash_auth(sa, sa->is_initiator, h);
+	if (hl == 0 || m->m_hash_len != hl ||
+	    CRYPTO_memcmp(h, m->m_hash, hl) != 0)
+		return (-1);
+	return (0);
+}
+
+/* INITIAL-CONTACT (RFC 2407 §4.6.3.3) on the first SA towards a peer. */
+static int
+v1_add_initial_contact(struct isakmp_sa *sa, struct ikev1_writer *w)
+{
+	uint8_t	spi[16];
+
+	if (!ike_initial_contact(sa->is_ctx, sa->is_remote.sin_addr))
+		return (0);
+	memcpy(spi, sa->is_cky_i, 8);
+	memcpy(spi + 8, sa->is_cky_r, 8);
+	return (ikev1_add_notify(w, IKEV1_PROTO_ISAKMP, spi, 16,
+	    IKEV1_N_INITIAL_CONTACT, NULL, 0));
+}
+
+/* An authenticated INITIAL-CONTACT: the peer lost its older SAs. */
+static void
+v1_initial_contact_recv(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	struct isakmp_sa	*o, *next;
+
+	if (ikev1_msg_notify(m, IKEV1_N_INITIAL_CONTACT) == NULL)
+		return;
+	for (o = TAILQ_FIRST(&sa->is_ctx->ctx_v1->vc_sas); o != NULL;
+	    o = next) {
+		next = TAILQ_NEXT(o, is_entry);
+		if (o == sa || o->is_state != ISAKMP_ESTABLISHED ||
+		    o->is_remote.sin_addr.s_addr !=
+		    sa->is_remote.sin_addr.s_addr)
+			continue;
+		log_tinfo(isakmp_name(o), "INITIAL-CONTACT: removing the "
+		    "peer's stale ISAKMP SA");
+		isakmp_destroy(o);
+	}
+}
+
+static int
+v1_keep_sai_b(struct isakmp_sa *sa, const struct buf *b, size_t sa_off)
+{
+	/* the SA payload body after its 4-byte generic header */
+	buf_free(sa->is_sai_b);
+	sa->is_sai_b = buf_new_data(b->buf_data + sa_off + 4,
+	    b->buf_len - sa_off - 4);
+	return (sa->is_sai_b == NULL ? -1 : 0);
+}
+
+/* --- initiator --- */
+
+int
+ikev1_main_start(struct isakmp_sa *sa)
+{
+	struct ikev1_p1_params	 p;
+	struct ikev1_sa		*offer = NULL;
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL;
+	size_t			 off;
+	int			 aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
+	int			 rc = -1;
+
+	v1_p1_params(&sa->is_tunnel->t_cfg->tn_ike, &p);
+	v1_sa_use(sa, &sa->is_tunnel->t_cfg->tn_ike, 0);
+	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
+	    ikev1_sa_p1_build(offer, &p, 1) == -1 ||
+	    v1_msg_begin(sa, &b, &w, sa->is_exchange, 0) == -1)
+		goto done;
+	off = b->buf_len;
+	if (ikev1_add_sa(&w, offer) == -1 || v1_keep_sai_b(sa, b, off) == -1)
+		goto done;
+	if (aggr && (v1_add_ke_nonce(sa, &w) == -1 ||
+	    v1_add_my_id(sa, &w) == -1))
+		goto done;
+	if (v1_add_vids(&w) == -1 || v1_msg_seal(sa, b, NULL, NULL) == -1)
+		goto done;
+	isakmp_set_state(sa, aggr ? ISAKMP_AM_I1 : ISAKMP_MM_I1);
+	v1_xmit_send(sa, &sa->is_x, b, 1);
+	b = NULL;
+	rc = 0;
+done:
+	free(offer);
+	buf_free(b);
+	return (rc);
+}
+
+/* The responder's SA answer: one proposal, one transform, ours. */
+static int
+v1_check_answer(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	struct ikev1_p1_params	 p;
+	const struct ikev1_transform *tr;
+
+	v1_p1_params(&sa->is_tunnel->t_cfg->tn_ike, &p);
+	if (m->m_count[IKEV1_PLD_SA] != 1 || m->m_sa.sa_nprop != 1 ||
+	    m->m_sa.sa_prop[0].prop_ntr != 1 ||
+	    m->m_sa.sa_prop[0].prop_proto != IKEV1_PROTO_ISAKMP) {
+		log_tdebug(isakmp_name(sa), "phase 1 answer is not one "
+		    "proposal with one transform");
+		return (-1);
+	}
+	tr = &m->m_sa.sa_prop[0].prop_tr[0];
+	if (!v1_p1_match(&p, tr)) {
+		log_tdebug(isakmp_name(sa), "phase 1 answer is not our "
+		    "transform");
+		return (-1);
+	}
+	v1_sa_use(sa, &sa->is_tunnel->t_cfg->tn_ike, tr->tr_life_secs);
+	return (0);
+}
+
+/* MM message 2 --> message 3 { KE, Ni [, NAT-D x2] } */
+static void
+v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL;
+
+	if (v1_check_answer(sa, m) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: the peer answered with a "
+		    "proposal we did not offer");
+		return;
+	}
+	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
+	v1_peer_vids(sa, m);
+	if (v1_msg_begin(sa, &b, &w, IKEV1_EXCH_MAIN, 0) == -1 ||
+	    v1_add_ke_nonce(sa, &w) == -1 || v1_add_natd(sa, &w) == -1 ||
+	    v1_msg_seal(sa, b, NULL, NULL) == -1) {
+		buf_free(b);
+		isakmp_fail(sa, "Phase 1 failed: cannot build message 3");
+		return;
+	}
+	isakmp_set_state(sa, ISAKMP_MM_I3);
+	v1_xmit_send(sa, &sa->is_x, b, 1);
+}
+
+/* Encrypted { ID, HASH [, N(INITIAL-CONTACT)] } with the phase 1 IV. */
+static struct buf *
+v1_build_auth(struct isakmp_sa *sa, int with_id, int natd)
+{
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL;
+	uint8_t			 h[CRYPTO_MAX_HASH];
+	size_t			 hl;
+
+	if (v1_msg_begin(sa, &b, &w, sa->is_exchange, 0) == -1)
+		return (NULL);
+	if (with_id && v1_add_my_id(sa, &w) == -1)
+		goto fail;
+	if ((hl = v1_hash_auth(sa, !sa->is_initiator, h)) == 0 ||
+	    ikev1_add_hash(&w, h, hl, NULL) == -1)
+		goto fail;
+	if (natd && v1_add_natd(sa, &w) == -1)
+		goto fail;
+	if (sa->is_initiator && v1_add_initial_contact(sa, &w) == -1)
+		goto fail;
+	if (v1_msg_seal(sa, b, sa->is_iv, sa->is_iv) == -1)
+		goto fail;
+	return (b);
+fail:
+	buf_free(b);
+	return (NULL);
+}
+
+/* MM message 4 --> message 5 { IDii, HASH_I } encrypted */
+static void
+v1_mm_i4(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	struct buf	*b;
+
+	if (v1_take_ke_nonce(sa, m) == -1) {
+		sa->is_ctx->ctx_counters.ic_malformed++;
+		return;
+	}
+	if (v1_keys(sa) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: key derivation failed");
+		return;
+	}
+	v1_natd_check(sa, m);
+	if ((b = v1_build_auth(sa, 1, 0)) == NULL) {
+		isakmp_fail(sa, "Phase 1 failed: cannot build message 5");
+		return;
+	}
+	isakmp_set_state(sa, ISAKMP_MM_I5);
+	v1_xmit_send(sa, &sa->is_x, b, 1);
+}
+
+/* MM message 6 or AM message 2 from the responder: authenticate it. */
+static int
+v1_auth_peer(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	if (v1_take_peer_id(sa, m) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: the peer's ID does not match "
+		    "peer-id");
+		return (-1);
+	}
+	if (v1_verify_hash(sa, m) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: the peer's hash does not "
+		    "verify (the pre-shared key probably differs)");
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+v1_mm_i6(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	if (v1_auth_peer(sa, m) == -1)
+		return;
+	v1_xmit_stop(&sa->is_x);
+	v1_initial_contact_recv(sa, m);
+	isakmp_established(sa);
+}
+
+/* AM message 2 --> message 3 { HASH_I } encrypted */
+static void
+v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	struct buf	*b;
+
+	if (v1_check_answer(sa, m) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: the peer answered with a "
+		    "proposal we did not offer");
+		return;
+	}
+	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
+	v1_peer_vids(sa, m);
+	if (v1_take_ke_nonce(sa, m) == -1) {
+		sa->is_ctx->ctx_counters.ic_malformed++;
+		return;
+	}
+	if (v1_keys(sa) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: key derivation failed");
+		return;
+	}
+	if (v1_auth_peer(sa, m) == -1)
+		return;
+	v1_natd_check(sa, m);
+	if ((b = v1_build_auth(sa, 0, m->m_nnatd > 0)) == NULL) {
+		isakmp_fail(sa, "Phase 1 failed: cannot build message 3");
+		return;
+	}
+	v1_xmit_send(sa, &sa->is_x, b, 0);
+	isakmp_established(sa);
+}
+
+/* --- responder --- */
+
+/* Our answer: the peer's proposal and transform as received. */
+static int
+v1_select(struct isakmp_sa *sa, const struct ikev1_sa *offer)
+{
+	struct ikev1_p1_params	 p;
+	const struct ikev1_proposal *pr;
+	int			 i, j;
+
+	v1_p1_params(&sa->is_tunnel->t_cfg->tn_ike, &p);
+	if (offer->sa_doi != IKEV1_DOI_IPSEC ||
+	    offer->sa_situation != IKEV1_SIT_IDENTITY_ONLY)
+		return (-1);
+	for (i = 0; i < offer->sa_nprop; i++) {
+		pr = &offer->sa_prop[i];
+		if (pr->prop_proto != IKEV1_PROTO_ISAKMP)
+			continue;
+		for (j = 0; j < pr->prop_ntr; j++)
+			if (v1_p1_match(&p, &pr->prop_tr[j])) {
+				sa->is_prop_num = pr->prop_num;
+				sa->is_chosen = pr->prop_tr[j];
+				v1_sa_use(sa, &sa->is_tunnel->t_cfg->tn_ike,
+				    pr->prop_tr[j].tr_life_secs);
+				return (0);
+			}
+	}
+	return (-1);
+}
+
+static int
+v1_add_answer(struct isakmp_sa *sa, struct ikev1_writer *w)
+{
+	struct ikev1_sa	*ans;
+	int		 rc;
+
+	if ((ans = calloc(1, sizeof(*ans))) == NULL)
+		return (-1);
+	ans->sa_doi = IKEV1_DOI_IPSEC;
+	ans->sa_situation = IKEV1_SIT_IDENTITY_ONLY;
+	ans->sa_nprop = 1;
+	ans->sa_prop[0].prop_num = sa->is_prop_num;
+	ans->sa_prop[0].prop_proto = IKEV1_PROTO_ISAKMP;
+	ans->sa_prop[0].prop_ntr = 1;
+	ans->sa_prop[0].prop_tr[0] = sa->is_chosen;
+	rc = ikev1_add_sa(w, ans);
+	free(ans);
+	return (rc);
+}
+
+/* Unencrypted NO-PROPOSAL-CHOSEN (no keys yet, RFC 2408 §5.6). */
+static void
+v1_plain_notify(struct ike_ctx *ctx, const struct ikev1_hdr *h,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    uint16_t type)
+{
+	struct ikev1_hdr	 oh;
+	struct ikev1_writer	 w;
+	struct buf		*b;
+	uint8_t			 spi[16];
+
+	memset(&oh, 0, sizeof(oh));
+	memcpy(oh.h_icookie, h->h_icookie, 8);
+	oh.h_exchange = IKEV1_EXCH_INFORMATIONAL;
+	memcpy(spi, h->h_icookie, 8);
+	memcpy(spi + 8, h->h_rcookie, 8);
+	if ((b = buf_new(128)) == NULL)
+		return;
+	if (ikev1_hdr_write(b, &oh, &w) == 0 && ikev1_add_notify(&w,
+	    IKEV1_PROTO_ISAKMP, spi, 16, type, NULL, 0) == 0) {
+		ikev1_hdr_set_length(b);
+		log_debug("sending unprotected %s to %s",
+		    ikev1_notify_name(type), inet_ntoa(remote->sin_addr));
+		ike_net_send(ctx, b, local, remote, NULL);
+	}
+	buf_free(b);
+}
+
+/* Aggressive Mode: the tunnel whose peer-id matches IDii. */
+static struct ike_tunnel *
+v1_aggr_tunnel(struct ike_tunnel **cand, int n, const struct ikev1_msg *m)
+{
+	int	i;
+
+	if (m->m_nid < 1)
+		return (NULL);
+	for (i = 0; i < n; i++)
+		if (v1_peer_id_match(cand[i], &m->m_id[0]))
+			return (cand[i]);
+	return (NULL);
+}
+
+/* MM message 2 { SA } or AM message 2 { SA, KE, Nr, IDir, HASH_R } */
+static int
+v1_r2(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL;
+	uint8_t			 h[CRYPTO_MAX_HASH];
+	size_t			 hl;
+	int			 aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
+
+	if (v1_msg_begin(sa, &b, &w, sa->is_exchange, 0) == -1 ||
+	    v1_add_answer(sa, &w) == -1)
+		goto fail;
+	if (aggr) {
+		if (v1_add_ke_nonce(sa, &w) == -1 || v1_keys(sa) == -1 ||
+		    v1_add_my_id(sa, &w) == -1 ||
+		    (hl = v1_hash_auth(sa, 1, h)) == 0 ||
+		    ikev1_add_hash(&w, h, hl, NULL) == -1)
+			goto fail;
+	}
+	if (v1_add_vids(&w) == -1)
+		goto fail;
+	if (aggr && v1_add_natd(sa, &w) == -1)
+		goto fail;
+	if (v1_msg_seal(sa, b, NULL, NULL) == -1)
+		goto fail;
+	isakmp_set_state(sa, aggr ? ISAKMP_AM_R2 : ISAKMP_MM_R2);
+	v1_xmit_send(sa, &sa->is_x, b, 1);
+	return (0);
+fail:
+	buf_free(b);
+	return (-1);
+}
+
+void
+ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+    struct ikev1_msg *m, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct ike_tunnel	*cand[V1_MAX_CAND], *t;
+	struct isakmp_sa	*sa;
+	int			 n, aggr;
+
+	aggr = m->m_hdr.h_exchange == IKEV1_EXCH_AGGRESSIVE;
+	if (m->m_count[IKEV1_PLD_SA] != 1 || (aggr && (m->m_ke == NULL ||
+	    m->m_nonce == NULL || m->m_nid != 1))) {
+		log_debug("IKEv1 %s message 1 from %s lacks payloads",
+		    ikev1_exchange_name(m->m_hdr.h_exchange),
+		    inet_ntoa(remote->sin_addr));
+		ctx->ctx_counters.ic_malformed++;
+		return;
+	}
+	n = v1_candidates(ctx, local, remote, cand, V1_MAX_CAND);
+	if (n > V1_MAX_CAND)
+		n = V1_MAX_CAND;
+	/* RFC 2409 §5.4: Main Mode can only go by the peer's address */
+	t = aggr ? v1_aggr_tunnel(cand, n, m) : n > 0 ? cand[0] : NULL;
+	if (t == NULL) {
+		log_info("IKEv1 %s from %s: no tunnel for this peer%s",
+		    aggr ? "aggressive mode" : "main mode",
+		    inet_ntoa(remote->sin_addr), aggr ? " and ID" : "");
+		ctx->ctx_counters.ic_dropped++;
+		return;
+	}
+	if ((sa = isakmp_new(ctx, t, 0, m->m_hdr.h_exchange, local,
+	    remote)) == NULL)
+		return;
+	memcpy(sa->is_cky_i, m->m_hdr.h_icookie, 8);
+	v1_msg_log(isakmp_name(sa), "parsed", m);
+	if (v1_select(sa, &m->m_sa) == -1) {
+		v1_plain_notify(ctx, &m->m_hdr, local, remote,
+		    IKEV1_N_NO_PROPOSAL_CHOSEN);
+		isakmp_fail(sa, "Phase 1 failed: no acceptable proposal "
+		    "(NO-PROPOSAL-CHOSEN sent)");
+		return;
+	}
+	v1_peer_vids(sa, m);
+	if ((sa->is_sai_b = buf_new_data(m->m_sa.sa_body,
+	    m->m_sa.sa_body_len)) == NULL)
+		goto fail;
+	if (aggr) {
+		log_twarn(isakmp_name(sa), "%s", v1_aggr_warning);
+		if (v1_take_ke_nonce(sa, m) == -1 ||
+		    v1_take_peer_id(sa, m) == -1) {
+			ctx->ctx_counters.ic_malformed++;
+			isakmp_fail(sa, "Phase 1 failed: bad aggressive mode "
+			    "message 1");
+			return;
+		}
+	}
+	v1_xmit_record_in(&sa->is_x, pkt, len);
+	if (v1_r2(sa, m) == -1)
+		goto fail;
+	return;
+fail:
+	isakmp_fail(sa, "Phase 1 failed: cannot answer message 1");
+}
+
+/* MM message 3 --> message 4 { KE, Nr [, NAT-D x2] } */
+static void
+v1_mm_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL;
+
+	if (v1_take_ke_nonce(sa, m) == -1) {
+		sa->is_ctx->ctx_counters.ic_malformed++;
+		return;
+	}
+	if (m->m_nnatd == 0)
+		sa->is_natd = 0;
+	if (v1_msg_begin(sa, &b, &w, IKEV1_EXCH_MAIN, 0) == -1 ||
+	    v1_add_ke_nonce(sa, &w) == -1 || v1_add_natd(sa, &w) == -1 ||
+	    v1_msg_seal(sa, b, NULL, NULL) == -1 || v1_keys(sa) == -1) {
+		buf_free(b);
+		isakmp_fail(sa, "Phase 1 failed: cannot answer message 3");
+		return;
+	}
+	v1_natd_check(sa, m);
+	isakmp_set_state(sa, ISAKMP_MM_R4);
+	v1_xmit_send(sa, &sa->is_x, b, 1);
+}
+
+/* MM message 5 --> message 6 { IDir, HASH_R } encrypted */
+static void
+v1_mm_r5(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	struct buf	*b;
+
+	if (m->m_nid < 1 || m->m_hash == NULL) {
+		isakmp_fail(sa, "%s", v1_psk_differs);
+		return;
+	}
+	if (v1_take_peer_id(sa, m) == -1) {
+		isakmp_fail(sa, "Phase 1 failed: the peer's ID does not match "
+		    "peer-id");
+		return;
+	}
+	if (v1_verify_hash(sa, m) == -1) {
+		isakmp_fail(sa, "%s", v1_psk_differs);
+		return;
+	}
+	v1_initial_contact_recv(sa, m);
+	if ((b = v1_build_auth(sa, 1, 0)) == NULL) {
+		isakmp_fail(sa, "Phase 1 failed: cannot build message 6");
+		return;
+	}
+	v1_xmit_send(sa, &sa->is_x, b, 0);
+	isakmp_established(sa);
+}
+
+/* AM message 3 { HASH_I }, encrypted (strongSwan) or in the clear. */
+static void
+v1_am_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
+{
+	if (v1_verify_hash(sa, m) == -1) {
+		isakmp_fail(sa, "authentication failed: the pre-shared key "
+		    "probably differs (cannot verify message 3)");
+		return;
+	}
+	v1_xmit_stop(&sa->is_x);
+	v1_natd_check(sa, m);
+	v1_initial_contact_recv(sa, m);
+	isakmp_established(sa);
+}
+
+void
+ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
+    const uint8_t *pkt, size_t len)
+{
+	int	enc = (m->m_hdr.h_flags & IKEV1_FLAG_ENC) != 0;
+	int	ok;
+
+	v1_msg_log(isakmp_name(sa), "parsed", m);
+	/* which message fits the state (the encryption is part of it) */
+	switch (sa->is_state) {
+	case ISAKMP_MM_I1:
+	case ISAKMP_AM_I1:
+		ok = !enc && m->m_sa.sa_nprop > 0;
+		break;
+	case ISAKMP_MM_R2:
+	case ISAKMP_MM_I3:
+		ok = !enc && m->m_ke != NULL;
+		break;
+	case ISAKMP_MM_R4:
+	case ISAKMP_MM_I5:
+		ok = enc;
+		break;
+	case ISAKMP_AM_R2:
+		ok = m->m_hash != NULL;
+		break;
+	default:
+		ok = 0;
+		break;
+	}
+	if (!ok) {
+		log_tdebug(isakmp_name(sa), "phase 1 message in state %s "
+		    "dropped", isakmp_state_name(sa->is_state));
+		sa->is_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_ctx->ctx_counters.ic_dropped++;
+		return;
+	}
+	v1_xmit_record_in(&sa->is_x, pkt, len);
+	switch (sa->is_state) {
+	case ISAKMP_MM_I1:
+		v1_mm_i2(sa, m);
+		break;
+	case ISAKMP_MM_R2:
+		v1_mm_r3(sa, m);
+		break;
+	case ISAKMP_MM_I3:
+		v1_mm_i4(sa, m);
+		break;
+	case ISAKMP_MM_R4:
+		v1_mm_r5(sa, m);
+		break;
+	case ISAKMP_MM_I5:
+		v1_mm_i6(sa, m);
+		break;
+	case ISAKMP_AM_I1:
+		v1_am_i2(sa, m);
+		break;
+	case ISAKMP_AM_R2:
+		v1_am_r3(sa, m);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+ikev1_main_bad(struct isakmp_sa *sa)
+{
+	if (sa->is_state == ISAKMP_MM_R4) {
+		isakmp_fail(sa, "%s", v1_psk_differs);
+		return;
+	}
+	if (sa->is_state == ISAKMP_AM_R2) {
+		isakmp_fail(sa, "authentication failed: the pre-shared key "
+		    "probably differs (cannot decrypt message 3)");
+		return;
+	}
+	log_tdebug(isakmp_name(sa), "encrypted phase 1 message does not "
+	    "decrypt in state %s: dropped", isakmp_state_name(sa->is_state));
+	sa->is_ctx->ctx_counters.ic_bad_icv++;
+}
+
+void
+ikev1_main_timeout(struct isakmp_sa *sa)
+{
+	switch (sa->is_state) {
+	case ISAKMP_MM_I5:
+		isakmp_fail(sa, "Phase 1 failed: no valid answer to message "
+		    "5, the pre-shared key probably differs");
+		break;
+	case ISAKMP_MM_I1:
+	case ISAKMP_AM_I1:
+		isakmp_fail(sa, "Phase 1 failed: no answer to message 1 "
+		    "(peer unreachable or not answering)");
+		break;
+	case ISAKMP_MM_I3:
+		isakmp_fail(sa, "Phase 1 failed: no answer to message 3");
+		break;
+	default:
+		isakmp_fail(sa, "Phase 1 failed: the peer stopped answering "
+		    "(state %s)", isakmp_state_name(sa->is_state));
+		break;
+	}
+}
+
+const char *
+ikev1_aggr_warning(void)
+{
+	return (v1_aggr_warning);
+}

@@ -1,0 +1,870 @@
+/*
+ * ikev1_quick.c - Quick Mode (RFC 2409 §5.5): one IPsec SA pair per
+ * (local segment, peer segment) pair, one Quick Mode each.
+ *
+ *   HDR*, HASH(1), SA, Ni [, KE], IDci, IDcr -->
+ *   <-- HDR*, HASH(2), SA, Nr [, KE], IDci, IDcr [, N(RESPONDER-LIFETIME)]
+ *   HDR*, HASH(3) -->
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ikev1_sa.h"
+
+#define QM_DEFAULT_LIFE	28800	/* RFC 2407 §4.5: when not proposed */
+
+static void
+qm_retx_cb(evutil_socket_t fd, short ev, void *arg);
+
+struct ikev1_qm *
+ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid)
+{
+	struct ikev1_qm	*qm;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (qm->qm_msgid == msgid)
+			return (qm);
+	return (NULL);
+}
+
+static struct ikev1_qm *
+qm_new(struct isakmp_sa *sa, uint32_t msgid, int initiator)
+{
+	struct ikev1_qm	*qm;
+
+	if ((qm = calloc(1, sizeof(*qm))) == NULL)
+		return (NULL);
+	qm->qm_sa = sa;
+	qm->qm_msgid = msgid;
+	qm->qm_initiator = initiator;
+	qm->qm_pair = -1;
+	/* RFC 2409 Appendix B: IV = hash(last phase 1 block | M-ID) */
+	if ((qm->qm_x.x_ev = evtimer_new(sa->is_ctx->ctx_base, qm_retx_cb,
+	    qm)) == NULL || ikev1_iv_phase2(sa->is_prf, sa->is_iv,
+	    sa->is_blen, msgid, qm->qm_iv) == -1) {
+		if (qm->qm_x.x_ev != NULL)
+			event_free(qm->qm_x.x_ev);
+		free(qm);
+		return (NULL);
+	}
+	TAILQ_INSERT_TAIL(&sa->is_qms, qm, qm_entry);
+	return (qm);
+}
+
+void
+ikev1_qm_free(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+
+	TAILQ_REMOVE(&sa->is_qms, qm, qm_entry);
+	if (qm->qm_child != NULL) {
+		/* not installed: remove the larval inbound SA */
+		child_sa_uninstall(qm->qm_child, sa->is_ctx->ctx_kernel, NULL);
+		child_sa_free(qm->qm_child);
+	}
+	dh_free(qm->qm_dh);
+	buf_free(qm->qm_ni);
+	buf_free(qm->qm_nr);
+	v1_xmit_clear(&qm->qm_x);
+	OPENSSL_cleanse(qm, sizeof(*qm));
+	free(qm);
+}
+
+static const char *
+qm_name(const struct ikev1_qm *qm)
+{
+	return (isakmp_name(qm->qm_sa));
+}
+
+/* --- algorithms and selectors --- */
+
+static void
+qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
+{
+	const struct cfg_ipsec	*ips = &sa->is_tunnel->t_cfg->tn_ipsec;
+
+	memset(p, 0, sizeof(*p));
+	p->p2_spi = ntohl(spi);
+	p->p2_group = (uint16_t)ips->ips_pfs;
+	p->p2_encap = IKEV1_ENCAP_TUNNEL;
+	p->p2_life_secs = ips->ips_lifetime;
+	p->p2_auth_alg = ips->ips_integ == AUTH_HMAC_MD5_96 ?
+	    IKEV1_AUTH_HMAC_MD5 : IKEV1_AUTH_HMAC_SHA;
+	if (ips->ips_proto == IPPROTO_AH) {
+		p->p2_proto = IKEV1_PROTO_AH;
+		p->p2_id = ips->ips_integ == AUTH_HMAC_MD5_96 ?
+		    IKEV1_AH_MD5 : IKEV1_AH_SHA;
+		return;
+	}
+	p->p2_proto = IKEV1_PROTO_ESP;
+	p->p2_id = ips->ips_encr == ENCR_3DES ? IKEV1_ESP_3DES :
+	    IKEV1_ESP_AES;
+	p->p2_keylen = ips->ips_encr == ENCR_3DES ? 0 :
+	    (uint16_t)ips->ips_encr_bits;
+}
+
+static int
+qm_tr_match(const struct ikev1_p2_params *p, const struct ikev1_transform *tr)
+{
+	if (tr->tr_unknown_attr != 0 || tr->tr_id != p->p2_id ||
+	    tr->tr_auth_alg != p->p2_auth_alg || tr->tr_group != p->p2_group)
+		return (0);
+	/* tunnel mode; UDP-encapsulated tunnel when the peer floated */
+	if (tr->tr_encap != IKEV1_ENCAP_TUNNEL &&
+	    tr->tr_encap != IKEV1_ENCAP_UDP_TUNNEL &&
+	    tr->tr_encap != IKEV1_ENCAP_UDP_TUNNEL_DRAFT)
+		return (0);
+	if (p->p2_id == IKEV1_ESP_AES)
+		return (tr->tr_keylen == p->p2_keylen);
+	return (tr->tr_keylen == 0 || (p->p2_id == IKEV1_ESP_3DES &&
+	    tr->tr_keylen == 192));
+}
+
+static void
+qm_choice(const struct cfg_ipsec *ips, struct child_sa *cs)
+{
+	cs->cs_choice.pc_encr = ips->ips_proto == IPPROTO_AH ? 0 :
+	    ips->ips_encr;
+	cs->cs_choice.pc_encr_bits = ips->ips_proto == IPPROTO_AH ||
+	    ips->ips_encr == ENCR_3DES ? 0 : ips->ips_encr_bits;
+	cs->cs_choice.pc_integ = ips->ips_integ;
+	cs->cs_choice.pc_dh = ips->ips_pfs;
+	cs->cs_dh = ips->ips_pfs;
+}
+
+/* ID payload (RFC 2407 §4.6.2) -> prefix; 0 or -1. */
+static int
+qm_id_prefix(const struct ikev1_id *id, struct cfg_prefix *pf)
+{
+	uint32_t	 mask;
+	int		 plen = 0;
+
+	if (id->id_proto != 0 || id->id_port != 0)
+		return (-1);
+	if (id->id_type == IKEV1_ID_IPV4_ADDR) {
+		pf->pf_addr = id->id_addr;
+		pf->pf_plen = 32;
+		return (0);
+	}
+	if (id->id_type != IKEV1_ID_IPV4_ADDR_SUBNET)
+		return (-1);
+	mask = ntohl(id->id_addr2.s_addr);
+	while (plen < 32 && (mask & (0x80000000u >> plen)))
+		plen++;
+	if (plen < 32 && (mask << plen) != 0)
+		return (-1);	/* not contiguous */
+	pf->pf_addr.s_addr = id->id_addr.s_addr & id->id_addr2.s_addr;
+	pf->pf_plen = (uint8_t)plen;
+	return (0);
+}
+
+static int
+qm_add_id(struct ikev1_writer *w, const struct cfg_prefix *pf)
+{
+	uint8_t		 data[8];
+	uint32_t	 mask = pf->pf_plen ? 0xffffffffu << (32 - pf->pf_plen) :
+			    0;
+
+	memcpy(data, &pf->pf_addr, 4);
+	mask = htonl(mask);
+	memcpy(data + 4, &mask, 4);
+	return (ikev1_add_id(w, IKEV1_ID_IPV4_ADDR_SUBNET, 0, 0, data, 8));
+}
+
+/* Is pf inside one of segs? */
+static int
+qm_inside(const struct cfg_prefix *pf, const struct cfg_prefix *segs, int n)
+{
+	uint32_t	 mask;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		if (pf->pf_plen < segs[i].pf_plen)
+			continue;
+		mask = segs[i].pf_plen ? htonl(0xffffffffu <<
+		    (32 - segs[i].pf_plen)) : 0;
+		if ((pf->pf_addr.s_addr & mask) == segs[i].pf_addr.s_addr)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * KEYMAT per direction (RFC 2409 §5.5), keyed by that direction's
+ * receiving SPI: inbound ours, outbound the peer's.  The encryption key
+ * comes first, then the authentication key.
+ */
+static int
+qm_keys(struct ikev1_qm *qm, const struct buf *gxy)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	struct child_sa		*cs = qm->qm_child;
+	uint8_t			 km[2 * CRYPTO_MAX_KEY];
+	uint8_t			 proto;
+	size_t			 elen = 0, alen;
+	int			 dir, rc = -1;
+
+	proto = cs->cs_proto == IPPROTO_AH ? IKEV1_PROTO_AH : IKEV1_PROTO_ESP;
+	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
+	    cs->cs_choice.pc_encr, cs->cs_choice.pc_encr_bits)) == 0)
+		goto done;
+	if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
+		goto done;
+	for (dir = 0; dir < 2; dir++) {
+		if (ikev1_keymat(sa->is_prf, sa->is_keys.k_d,
+		    sa->is_keys.k_len, gxy ? gxy->buf_data : NULL,
+		    gxy ? gxy->buf_len : 0, proto, (const uint8_t *)(dir == 0 ?
+		    &cs->cs_spi_in : &cs->cs_spi_out), qm->qm_ni->buf_data,
+		    qm->qm_ni->buf_len, qm->qm_nr->buf_data,
+		    qm->qm_nr->buf_len, km, elen + alen) == -1)
+			goto done;
+		memcpy(dir == 0 ? cs->cs_ekey_in : cs->cs_ekey_out, km, elen);
+		memcpy(dir == 0 ? cs->cs_akey_in : cs->cs_akey_out, km + elen,
+		    alen);
+	}
+	cs->cs_ekey_len = elen;
+	cs->cs_akey_len = alen;
+	rc = 0;
+done:
+	OPENSSL_cleanse(km, sizeof(km));
+	return (rc);
+}
+
+/* Our nonce and (PFS) KE. */
+static int
+qm_add_nonce_ke(struct ikev1_qm *qm, struct ikev1_writer *w, int group)
+{
+	struct buf	**n = qm->qm_initiator ? &qm->qm_ni : &qm->qm_nr;
+	struct buf	*ke = NULL;
+	int		 rc = -1;
+
+	if ((*n = buf_new(IKEV1_NONCE_LEN)) == NULL ||
+	    buf_reserve(*n, IKEV1_NONCE_LEN) == NULL ||
+	    RAND_bytes((*n)->buf_data, IKEV1_NONCE_LEN) != 1 ||
+	    ikev1_add_nonce(w, (*n)->buf_data, (*n)->buf_len) == -1)
+		return (-1);
+	if (group == 0)
+		return (0);
+	if ((qm->qm_dh = dh_new(group)) == NULL ||
+	    (ke = buf_new(dh_group_len(group))) == NULL ||
+	    dh_public_get(qm->qm_dh, ke) == -1 ||
+	    ikev1_add_ke(w, ke->buf_data, ke->buf_len) == -1)
+		goto done;
+	rc = 0;
+done:
+	buf_free(ke);
+	return (rc);
+}
+
+/* The PFS shared secret from the peer's KE (NULL without PFS). */
+static int
+qm_gxy(struct ikev1_qm *qm, const struct ikev1_msg *m, struct buf **gxy)
+{
+	*gxy = NULL;
+	if (qm->qm_dh == NULL)
+		return (m->m_ke == NULL ? 0 : -1);
+	if (m->m_ke == NULL ||
+	    (*gxy = dh_derive(qm->qm_dh, m->m_ke, m->m_ke_len)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* Patches the HASH at hoff (hl bytes) and encrypts with the QM IV. */
+static int
+qm_finish(struct ikev1_qm *qm, struct buf *b, size_t hoff, size_t hl,
+    int which)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	const uint8_t		*rest = b->buf_data + hoff + hl;
+	size_t			 restlen = b->buf_len - hoff - hl;
+	int			 rc;
+
+	if (which == 1)
+		rc = ikev1_hash_qm1(sa->is_prf, sa->is_keys.k_a,
+		    sa->is_keys.k_len, qm->qm_msgid, rest, restlen,
+		    b->buf_data + hoff);
+	else if (which == 2)
+		rc = ikev1_hash_qm2(sa->is_prf, sa->is_keys.k_a,
+		    sa->is_keys.k_len, qm->qm_msgid, qm->qm_ni->buf_data,
+		    qm->qm_ni->buf_len, rest, restlen, b->buf_data + hoff);
+	else
+		rc = ikev1_hash_qm3(sa->is_prf, sa->is_keys.k_a,
+		    sa->is_keys.k_len, qm->qm_msgid, qm->qm_ni->buf_data,
+		    qm->qm_ni->buf_len, qm->qm_nr->buf_data,
+		    qm->qm_nr->buf_len, b->buf_data + hoff);
+	if (rc == -1)
+		return (-1);
+	return (v1_msg_seal(sa, b, qm->qm_iv, qm->qm_iv));
+}
+
+/* --- initiator --- */
+
+static int
+qm_start(struct isakmp_sa *sa, int pair)
+{
+	struct ike_tunnel	*t = sa->is_tunnel;
+	const struct cfg_tunnel	*c = t->t_cfg;
+	struct ikev1_p2_params	 p;
+	struct ikev1_sa		*offer = NULL;
+	struct ikev1_writer	 w;
+	struct ikev1_qm		*qm;
+	struct child_sa		*cs;
+	struct buf		*b = NULL;
+	uint32_t		 msgid;
+	size_t			 hoff, hl = prf_len(sa->is_prf);
+	int			 li = pair / c->tn_nremote;
+	int			 ri = pair % c->tn_nremote;
+
+	do {
+		if (RAND_bytes((uint8_t *)&msgid, sizeof(msgid)) != 1)
+			return (-1);
+	} while (msgid == 0 || ikev1_qm_find(sa, msgid) != NULL);
+	if ((qm = qm_new(sa, msgid, 1)) == NULL)
+		return (-1);
+	qm->qm_pair = pair;
+	if ((cs = child_sa_new(c->tn_name, (uint8_t)c->tn_ipsec.ips_proto,
+	    sa->is_local.sin_addr, sa->is_remote.sin_addr)) == NULL)
+		goto fail;
+	qm->qm_child = cs;
+	cs->cs_pair = pair;
+	cs->cs_lts[0] = c->tn_local[li];
+	cs->cs_rts[0] = c->tn_remote[ri];
+	cs->cs_nlts = cs->cs_nrts = 1;
+	qm_choice(&c->tn_ipsec, cs);
+	qm->qm_life = c->tn_ipsec.ips_lifetime;
+	if (child_sa_spi_alloc(cs, sa->is_ctx->ctx_kernel) == -1)
+		goto fail;
+	qm_params(sa, cs->cs_spi_in, &p);
+	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
+	    ikev1_sa_p2_build(offer, &p, 1) == -1 ||
+	    v1_msg_begin(sa, &b, &w, IKEV1_EXCH_QUICK, msgid) == -1 ||
+	    ikev1_add_hash(&w, NULL, hl, &hoff) == -1 ||
+	    ikev1_add_sa(&w, offer) == -1 ||
+	    qm_add_nonce_ke(qm, &w, c->tn_ipsec.ips_pfs) == -1 ||
+	    qm_add_id(&w, &cs->cs_lts[0]) == -1 ||
+	    qm_add_id(&w, &cs->cs_rts[0]) == -1 ||
+	    qm_finish(qm, b, hoff, hl, 1) == -1)
+		goto fail;
+	free(offer);
+	qm->qm_state = QM_I1;
+	t->t_pair[pair] = PAIR_PENDING;
+	v1_xmit_send(sa, &qm->qm_x, b, 1);
+	return (0);
+fail:
+	free(offer);
+	buf_free(b);
+	ikev1_qm_free(qm);
+	return (-1);
+}
+
+void
+ikev1_quick_start_all(struct isakmp_sa *sa)
+{
+	struct ike_tunnel	*t = sa->is_tunnel;
+	int			 p, n;
+
+	if (t == NULL)
+		return;
+	n = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
+	for (p = 0; p < n && p < IKE_PAIR_MAX; p++) {
+		if (t->t_pair[p] == PAIR_UP || t->t_pair[p] == PAIR_PENDING)
+			continue;
+		if (qm_start(sa, p) == -1) {
+			t->t_pair[p] = PAIR_FAILED;
+			ike_tunnel_failed(t, 2, "Phase 2 failed: cannot start "
+			    "Quick Mode");
+		}
+	}
+}
+
+/* Installs qm's child into the ISAKMP SA. */
+static int
+qm_install(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	struct child_sa		*cs = qm->qm_child;
+	char			 l[20], r[20];
+
+	cs->cs_lifetime = qm->qm_life;
+	if (child_sa_install(cs, sa->is_ctx->ctx_kernel,
+	    &sa->is_children) == -1)
+		return (-1);
+	qm->qm_child = NULL;
+	cs->cs_owner = sa;
+	TAILQ_INSERT_TAIL(&sa->is_children, cs, cs_entry);
+	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
+	cfg_prefix_str(&cs->cs_rts[0], r, sizeof(r));
+	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
+	    "%08x in, %08x out, lifetime %u s", l, r, ntohl(cs->cs_spi_in),
+	    ntohl(cs->cs_spi_out), cs->cs_lifetime);
+	child_sa_keylog(cs, sa->is_ctx->ctx_cfg->cfg_keylog_dir);
+	qm->qm_state = QM_DONE;
+	return (0);
+}
+
+static void
+qm_i_fail(struct ikev1_qm *qm, const char *why)
+{
+	struct ike_tunnel	*t = qm->qm_sa->is_tunnel;
+
+	qm->qm_state = QM_FAILED;
+	v1_xmit_stop(&qm->qm_x);
+	if (t != NULL && qm->qm_pair >= 0) {
+		t->t_pair[qm->qm_pair] = PAIR_FAILED;
+		ike_tunnel_failed(t, 2, "Phase 2 failed: %s", why);
+	}
+	isakmp_check_later(qm->qm_sa);
+	if (qm->qm_child != NULL) {
+		child_sa_uninstall(qm->qm_child,
+		    qm->qm_sa->is_ctx->ctx_kernel, NULL);
+		child_sa_free(qm->qm_child);
+		qm->qm_child = NULL;
+	}
+}
+
+/* RESPONDER-LIFETIME data (RFC 2407 §4.6.3.1): attributes. */
+static uint32_t
+qm_notify_life(const struct ikev1_notify *n)
+{
+	struct cur	 c;
+	uint16_t	 type, v, len, ltype = 0;
+	uint32_t	 val, secs = 0;
+	uint8_t		 by;
+
+	cur_init(&c, n->n_data, n->n_len);
+	while (cur_left(&c) >= 4) {
+		if (cur_get_u16(&c, &type) == -1 || cur_get_u16(&c, &v) == -1)
+			return (0);
+		if (type & 0x8000)
+			val = v;
+		else {
+			len = v;
+			if (len > 4 || cur_left(&c) < len)
+				return (0);
+			for (val = 0; len > 0; len--) {
+				if (cur_get_u8(&c, &by) == -1)
+					return (0);
+				val = (val << 8) | by;
+			}
+		}
+		type &= 0x7fff;
+		if (type == IKEV1_P2_LIFE_TYPE)
+			ltype = (uint16_t)val;
+		else if (type == IKEV1_P2_LIFE_DUR && ltype ==
+		    IKEV1_LIFE_SECONDS)
+			secs = val;
+	}
+	return (secs);
+}
+
+/* HASH(2) msg --> HASH(3), install */
+static void
+qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	struct child_sa		*cs = qm->qm_child;
+	struct ikev1_p2_params	 p;
+	const struct ikev1_proposal *pr;
+	const struct ikev1_notify *n;
+	struct cfg_prefix	 pi, pr2;
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL, *gxy = NULL;
+	size_t			 hoff, hl = prf_len(sa->is_prf);
+	uint32_t		 life;
+	int			 i;
+
+	qm_params(sa, cs->cs_spi_in, &p);
+	pr = &m->m_sa.sa_prop[0];
+	if (m->m_sa.sa_nprop != 1 || pr->prop_ntr != 1 ||
+	    pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4 ||
+	    !qm_tr_match(&p, &pr->prop_tr[0])) {
+		qm_i_fail(qm, "the peer answered with a proposal we did not "
+		    "offer");
+		return;
+	}
+	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
+	    m->m_nonce_len > IKEV1_NONCE_MAX ||
+	    (qm->qm_nr = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL) {
+		qm_i_fail(qm, "bad nonce in Quick Mode message 2");
+		return;
+	}
+	/* the IDs, if echoed, must be ours */
+	if (m->m_nid == 2 && (qm_id_prefix(&m->m_id[0], &pi) == -1 ||
+	    qm_id_prefix(&m->m_id[1], &pr2) == -1 ||
+	    pi.pf_addr.s_addr != cs->cs_lts[0].pf_addr.s_addr ||
+	    pi.pf_plen != cs->cs_lts[0].pf_plen ||
+	    pr2.pf_addr.s_addr != cs->cs_rts[0].pf_addr.s_addr ||
+	    pr2.pf_plen != cs->cs_rts[0].pf_plen)) {
+		qm_i_fail(qm, "the peer changed the traffic selectors");
+		return;
+	}
+	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
+	life = pr->prop_tr[0].tr_life_secs;
+	if (life != 0 && life < qm->qm_life)
+		qm->qm_life = life;
+	for (i = 0; i < m->m_nnotify; i++) {
+		n = &m->m_notify[i];
+		if (n->n_type != IKEV1_N_RESPONDER_LIFETIME)
+			continue;
+		life = qm_notify_life(n);
+		log_tinfo(qm_name(qm), "RESPONDER-LIFETIME %u s", life);
+		if (life != 0 && life < qm->qm_life)
+			qm->qm_life = life;
+	}
+	if (qm_gxy(qm, m, &gxy) == -1) {
+		qm_i_fail(qm, "bad or missing PFS KE in Quick Mode message 2");
+		return;
+	}
+	if (qm_keys(qm, gxy) == -1 ||
+	    v1_msg_begin(sa, &b, &w, IKEV1_EXCH_QUICK, qm->qm_msgid) == -1 ||
+	    ikev1_add_hash(&w, NULL, hl, &hoff) == -1 ||
+	    qm_finish(qm, b, hoff, hl, 3) == -1) {
+		buf_free(gxy);
+		buf_free(b);
+		qm_i_fail(qm, "cannot build Quick Mode message 3");
+		return;
+	}
+	buf_free(gxy);
+	v1_xmit_send(sa, &qm->qm_x, b, 0);
+	if (qm_install(qm) == -1) {
+		qm_i_fail(qm, "cannot install the IPsec SAs");
+		return;
+	}
+	if (sa->is_tunnel != NULL) {
+		sa->is_tunnel->t_pair[qm->qm_pair] = PAIR_UP;
+		ike_tunnel_update(sa->is_tunnel);
+	}
+}
+
+/* --- responder --- */
+
+/* Selects the peer's proposal; fills the transform we answer with. */
+static const struct ikev1_proposal *
+qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
+    struct ikev1_transform *tr)
+{
+	struct ikev1_p2_params	 p;
+	const struct ikev1_proposal *pr;
+	int			 i, j;
+
+	qm_params(sa, 0, &p);
+	for (i = 0; i < m->m_sa.sa_nprop; i++) {
+		pr = &m->m_sa.sa_prop[i];
+		if (pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4)
+			continue;
+		for (j = 0; j < pr->prop_ntr; j++)
+			if (qm_tr_match(&p, &pr->prop_tr[j])) {
+				*tr = pr->prop_tr[j];
+				return (pr);
+			}
+	}
+	return (NULL);
+}
+
+static int
+qm_add_life_notify(struct ikev1_writer *w, uint8_t proto, uint32_t spi,
+    uint32_t life)
+{
+	struct buf	*d;
+	int		 rc = -1;
+
+	if ((d = buf_new(16)) == NULL)
+		return (-1);
+	/* life type seconds (TV), duration as a 4-byte TLV */
+	if (buf_add_u16(d, 0x8000 | IKEV1_P2_LIFE_TYPE) == 0 &&
+	    buf_add_u16(d, IKEV1_LIFE_SECONDS) == 0 &&
+	    buf_add_u16(d, IKEV1_P2_LIFE_DUR) == 0 &&
+	    buf_add_u16(d, 4) == 0 && buf_add_u32(d, life) == 0)
+		rc = ikev1_add_notify(w, proto, (const uint8_t *)&spi, 4,
+		    IKEV1_N_RESPONDER_LIFETIME, d->buf_data, d->buf_len);
+	buf_free(d);
+	return (rc);
+}
+
+static void
+qm_r_fail(struct ikev1_qm *qm, uint8_t proto, const uint8_t *spi,
+    uint16_t notify, const char *fmt, const char *a, const char *b)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	char			 why[128];
+
+	snprintf(why, sizeof(why), fmt, a, b);
+	ikev1_info_notify(sa, proto, spi, spi ? 4 : 0, notify, NULL, 0);
+	qm->qm_state = QM_FAILED;
+	if (sa->is_tunnel != NULL)
+		ike_tunnel_failed(sa->is_tunnel, 2, "Phase 2 failed (%s "
+		    "sent): %s", ikev1_notify_name(notify), why);
+}
+
+/* HASH(1) msg --> HASH(2) answer */
+static void
+qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	const struct cfg_tunnel	*c = sa->is_tunnel->t_cfg;
+	const struct ikev1_proposal *pr;
+	struct ikev1_transform	 tr;
+	struct ikev1_sa		*ans = NULL;
+	struct cfg_prefix	 rp, lp;
+	struct child_sa		*cs;
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL, *gxy = NULL;
+	char			 ls[20], rs[20];
+	size_t			 hoff, hl = prf_len(sa->is_prf);
+	uint32_t		 theirs, spi_in;
+	uint8_t			 proto;
+
+	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
+	    m->m_nonce_len > IKEV1_NONCE_MAX || m->m_sa.sa_nprop == 0) {
+		sa->is_ctx->ctx_counters.ic_malformed++;
+		qm_r_fail(qm, IKEV1_PROTO_ISAKMP, NULL,
+		    IKEV1_N_PAYLOAD_MALFORMED, "%s%s", "malformed Quick Mode "
+		    "message 1", "");
+		return;
+	}
+	proto = m->m_sa.sa_prop[0].prop_proto;
+	/* IDci is the peer's side, IDcr ours (RFC 2409 §5.5) */
+	if (m->m_nid != 2 || qm_id_prefix(&m->m_id[0], &rp) == -1 ||
+	    qm_id_prefix(&m->m_id[1], &lp) == -1) {
+		qm_r_fail(qm, proto, m->m_sa.sa_prop[0].prop_spi,
+		    IKEV1_N_INVALID_ID_INFORMATION, "%s%s", "the peer sent no "
+		    "or unsupported Quick Mode IDs", "");
+		return;
+	}
+	cfg_prefix_str(&lp, ls, sizeof(ls));
+	cfg_prefix_str(&rp, rs, sizeof(rs));
+	if (!qm_inside(&lp, c->tn_local, c->tn_nlocal) ||
+	    !qm_inside(&rp, c->tn_remote, c->tn_nremote)) {
+		qm_r_fail(qm, proto, m->m_sa.sa_prop[0].prop_spi,
+		    IKEV1_N_INVALID_ID_INFORMATION, "the peer's selectors "
+		    "%s <-> %s match no segment pair",
+		    ls, rs);
+		return;
+	}
+	if ((pr = qm_select(sa, m, &tr)) == NULL ||
+	    (c->tn_ipsec.ips_pfs != 0) != (m->m_ke != NULL)) {
+		qm_r_fail(qm, proto, m->m_sa.sa_prop[0].prop_spi,
+		    IKEV1_N_NO_PROPOSAL_CHOSEN, "no acceptable Quick Mode "
+		    "proposal for %s <-> %s", ls, rs);
+		return;
+	}
+	if ((cs = child_sa_new(c->tn_name, (uint8_t)c->tn_ipsec.ips_proto,
+	    sa->is_local.sin_addr, sa->is_remote.sin_addr)) == NULL)
+		return;
+	qm->qm_child = cs;
+	cs->cs_lts[0] = lp;
+	cs->cs_rts[0] = rp;
+	cs->cs_nlts = cs->cs_nrts = 1;
+	qm_choice(&c->tn_ipsec, cs);
+	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
+	if (child_sa_spi_alloc(cs, sa->is_ctx->ctx_kernel) == -1)
+		goto fail;
+	/* lifetimes: the shorter wins; ours shorter -> RESPONDER-LIFETIME */
+	theirs = tr.tr_life_secs ? tr.tr_life_secs : QM_DEFAULT_LIFE;
+	qm->qm_life = c->tn_ipsec.ips_lifetime < theirs ?
+	    c->tn_ipsec.ips_lifetime : theirs;
+	if (qm->qm_life < theirs && tr.tr_life_secs != 0)
+		tr.tr_life_secs = qm->qm_life;
+	if ((qm->qm_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL)
+		goto fail;
+	if ((ans = calloc(1, sizeof(*ans))) == NULL)
+		goto fail;
+	ans->sa_doi = IKEV1_DOI_IPSEC;
+	ans->sa_situation = IKEV1_SIT_IDENTITY_ONLY;
+	ans->sa_nprop = 1;
+	ans->sa_prop[0].prop_num = pr->prop_num;
+	ans->sa_prop[0].prop_proto = pr->prop_proto;
+	ans->sa_prop[0].prop_spi_len = 4;
+	memcpy(ans->sa_prop[0].prop_spi, &cs->cs_spi_in, 4);
+	ans->sa_prop[0].prop_ntr = 1;
+	ans->sa_prop[0].prop_tr[0] = tr;
+	spi_in = cs->cs_spi_in;
+	if (v1_msg_begin(sa, &b, &w, IKEV1_EXCH_QUICK, qm->qm_msgid) == -1 ||
+	    ikev1_add_hash(&w, NULL, hl, &hoff) == -1 ||
+	    ikev1_add_sa(&w, ans) == -1 ||
+	    qm_add_nonce_ke(qm, &w, c->tn_ipsec.ips_pfs) == -1 ||
+	    ikev1_add_id(&w, m->m_id[0].id_type, 0, 0, m->m_id[0].id_data,
+	    m->m_id[0].id_len) == -1 ||
+	    ikev1_add_id(&w, m->m_id[1].id_type, 0, 0, m->m_id[1].id_data,
+	    m->m_id[1].id_len) == -1)
+		goto fail;
+	if (qm->qm_life < theirs && qm_add_life_notify(&w, pr->prop_proto,
+	    spi_in, qm->qm_life) == -1)
+		goto fail;
+	if (qm_gxy(qm, m, &gxy) == -1 || qm_keys(qm, gxy) == -1 ||
+	    qm_finish(qm, b, hoff, hl, 2) == -1)
+		goto fail;
+	buf_free(gxy);
+	free(ans);
+	qm->qm_state = QM_R2;
+	v1_xmit_send(sa, &qm->qm_x, b, 1);
+	return;
+fail:
+	buf_free(gxy);
+	free(ans);
+	buf_free(b);
+	qm->qm_state = QM_FAILED;
+	if (sa->is_tunnel != NULL)
+		ike_tunnel_failed(sa->is_tunnel, 2, "Phase 2 failed: cannot "
+		    "answer Quick Mode for %s <-> %s", ls, rs);
+}
+
+/* HASH(3): install */
+static void
+qm_r3(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+
+	v1_xmit_stop(&qm->qm_x);
+	if (qm_install(qm) == -1) {
+		qm->qm_state = QM_FAILED;
+		if (sa->is_tunnel != NULL)
+			ike_tunnel_failed(sa->is_tunnel, 2, "Phase 2 failed: "
+			    "cannot install the IPsec SAs");
+		return;
+	}
+	if (sa->is_tunnel != NULL)
+		ike_tunnel_update(sa->is_tunnel);
+}
+
+/* Verifies HASH(n) of m: the first payload, over the rest. */
+static int
+qm_verify(struct ikev1_qm *qm, const struct ikev1_msg *m, int which)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	uint8_t			 h[CRYPTO_MAX_HASH];
+	size_t			 hl = prf_len(sa->is_prf);
+	int			 rc;
+
+	if (m->m_npld < 1 || m->m_order[0] != IKEV1_PLD_HASH ||
+	    m->m_hash_len != hl)
+		return (-1);
+	if (which == 1)
+		rc = ikev1_hash_qm1(sa->is_prf, sa->is_keys.k_a,
+		    sa->is_keys.k_len, qm->qm_msgid, m->m_after_hash,
+		    m->m_after_hash_len, h);
+	else if (which == 2)
+		rc = ikev1_hash_qm2(sa->is_prf, sa->is_keys.k_a,
+		    sa->is_keys.k_len, qm->qm_msgid, qm->qm_ni->buf_data,
+		    qm->qm_ni->buf_len, m->m_after_hash, m->m_after_hash_len,
+		    h);
+	else
+		rc = (qm->qm_nr == NULL) ? -1 : ikev1_hash_qm3(sa->is_prf,
+		    sa->is_keys.k_a, sa->is_keys.k_len, qm->qm_msgid,
+		    qm->qm_ni->buf_data, qm->qm_ni->buf_len,
+		    qm->qm_nr->buf_data, qm->qm_nr->buf_len, h);
+	if (rc == -1 || CRYPTO_memcmp(h, m->m_hash, hl) != 0)
+		return (-1);
+	return (0);
+}
+
+void
+ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
+{
+	struct ikev1_msg	*m = NULL;
+	struct ikev1_qm		*qm;
+	struct buf		*out = NULL;
+	uint8_t			 iv[CRYPTO_MAX_BLOCK];
+	uint32_t		 msgid;
+	int			 fresh = 0, which;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (out = buf_new(len)) == NULL ||
+	    ikev1_msg_parse(pkt, len, m) == -1)
+		goto done;
+	msgid = m->m_hdr.h_msgid;
+	if ((qm = ikev1_qm_find(sa, msgid)) == NULL) {
+		if ((qm = qm_new(sa, msgid, 0)) == NULL)
+			goto done;
+		fresh = 1;
+	}
+	memcpy(iv, qm->qm_iv, sizeof(iv));
+	if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len, iv, out, m) == -1) {
+		log_tdebug(isakmp_name(sa), "Quick Mode %08x does not "
+		    "decrypt/parse: dropped", msgid);
+		sa->is_ctx->ctx_counters.ic_malformed++;
+		goto drop;
+	}
+	v1_msg_log(isakmp_name(sa), "parsed", m);
+	which = fresh ? 1 : qm->qm_state == QM_I1 ? 2 :
+	    qm->qm_state == QM_R2 ? 3 : 0;
+	if (which == 0) {
+		log_tdebug(isakmp_name(sa), "Quick Mode %08x message in a "
+		    "finished exchange dropped", msgid);
+		sa->is_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_ctx->ctx_counters.ic_dropped++;
+		goto done;
+	}
+	if (qm_verify(qm, m, which) == -1) {
+		log_tdebug(isakmp_name(sa), "Quick Mode %08x HASH(%d) does "
+		    "not verify: dropped", msgid, which);
+		sa->is_ctx->ctx_counters.ic_bad_icv++;
+		goto drop;
+	}
+	memcpy(qm->qm_iv, iv, sizeof(iv));
+	v1_xmit_record_in(&qm->qm_x, pkt, len);
+	ikev1_dpd_arm(sa);
+	if (which == 1)
+		qm_r1(qm, m);
+	else if (which == 2)
+		qm_i2(qm, m);
+	else
+		qm_r3(qm);
+	goto done;
+drop:
+	if (fresh)
+		ikev1_qm_free(qm);
+done:
+	buf_free(out);
+	free(m);
+}
+
+void
+ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto, const uint8_t *spi,
+    size_t spilen, uint16_t type)
+{
+	struct ikev1_qm	*qm, *pick = NULL;
+	char		 why[96];
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry) {
+		if (qm->qm_state != QM_I1 || qm->qm_child == NULL)
+			continue;
+		if (spilen == 4 && memcmp(spi, &qm->qm_child->cs_spi_in,
+		    4) == 0) {
+			pick = qm;
+			break;
+		}
+		if (pick == NULL)
+			pick = qm;
+	}
+	if (pick == NULL)
+		return;
+	snprintf(why, sizeof(why), "the peer refused Quick Mode: %s",
+	    ikev1_notify_name(type));
+	qm_i_fail(pick, why);
+}
+
+static void
+qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ikev1_qm	*qm = arg;
+
+	if (!v1_xmit_retx(qm->qm_sa, &qm->qm_x))
+		return;
+	if (qm->qm_initiator)
+		qm_i_fail(qm, "no answer to Quick Mode message 1");
+	else {
+		log_tinfo(qm_name(qm), "Quick Mode %08x: no message 3 from "
+		    "the peer", qm->qm_msgid);
+		qm->qm_state = QM_FAILED;
+	}
+}

@@ -1,0 +1,254 @@
+/*
+ * ikev1_sa.h - the IKEv1 engine (RFC 2408, RFC 2409, RFC 2407, RFC 3706,
+ * RFC 3947): the ISAKMP SA with its state machine, CBC IV state, keys,
+ * retransmission and reply cache (ikev1_sa.c), Main and Aggressive Mode
+ * with pre-shared keys (ikev1_main.c), Quick Mode (ikev1_quick.c) and
+ * informational exchanges (ikev1_info.c).
+ *
+ * The engine context (struct ike_ctx) and tunnels are shared with IKEv2;
+ * ike.c calls the ikev1_tunnel_*() hooks for tunnels with "version 1"
+ * and ikev1_recv() for datagrams whose version byte is 0x10.
+ */
+#ifndef GW_IKEV1_SA_H
+#define GW_IKEV1_SA_H
+
+#include <sys/queue.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "ike/ike_sa.h"
+#include "ike/ikev1.h"
+#include "ipsec/child_sa.h"
+
+struct event;
+
+enum isakmp_state {
+	ISAKMP_NEW = 0,
+	ISAKMP_MM_I1,		/* initiator: MM message 1 out */
+	ISAKMP_MM_R2,		/* responder: MM message 2 out */
+	ISAKMP_MM_I3,
+	ISAKMP_MM_R4,
+	ISAKMP_MM_I5,
+	ISAKMP_AM_I1,		/* initiator: AM message 1 out */
+	ISAKMP_AM_R2,		/* responder: AM message 2 out */
+	ISAKMP_ESTABLISHED,
+	ISAKMP_DEAD		/* failed or deleted, being freed */
+};
+
+enum qm_state {
+	QM_NEW = 0,
+	QM_I1,			/* initiator: message 1 out */
+	QM_R2,			/* responder: message 2 out */
+	QM_DONE,		/* SAs installed (cached reply kept) */
+	QM_FAILED
+};
+
+/* Retransmission and reply cache of one exchange (RFC 2408 §5). */
+struct v1_xmit {
+	struct buf	*x_out;		/* our last message (as sent) */
+	struct buf	*x_in;		/* the peer's last message (raw) */
+	struct event	*x_ev;
+	int		 x_tries;
+	int		 x_waiting;	/* x_out expects an answer */
+	int		 x_answers;	/* x_out answers x_in: resend it when
+					   x_in comes again */
+};
+
+struct isakmp_sa;
+
+/* One Quick Mode exchange (RFC 2409 §5.5), keyed by its message ID. */
+struct ikev1_qm {
+	TAILQ_ENTRY(ikev1_qm) qm_entry;
+	struct isakmp_sa *qm_sa;
+	uint32_t	 qm_msgid;
+	int		 qm_initiator;
+	enum qm_state	 qm_state;
+	uint8_t		 qm_iv[CRYPTO_MAX_BLOCK];
+	int		 qm_pair;	/* initiator: segment pair */
+	struct child_sa	*qm_child;	/* owned until installed */
+	struct dh	*qm_dh;		/* PFS */
+	struct buf	*qm_ni;
+	struct buf	*qm_nr;
+	uint32_t	 qm_life;	/* seconds */
+	struct v1_xmit	 qm_x;
+};
+TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
+
+struct isakmp_sa {
+	TAILQ_ENTRY(isakmp_sa) is_entry;
+	struct ike_ctx	*is_ctx;
+	struct ike_tunnel *is_tunnel;
+	int		 is_initiator;
+	uint8_t		 is_exchange;	/* IKEV1_EXCH_MAIN / _AGGRESSIVE */
+	enum isakmp_state is_state;
+	uint8_t		 is_cky_i[IKEV1_COOKIE_LEN];
+	uint8_t		 is_cky_r[IKEV1_COOKIE_LEN];
+	struct sockaddr_in is_local;
+	struct sockaddr_in is_remote;
+	/* negotiated phase 1 transform (crypto.h numbering) */
+	int		 is_encr, is_encr_bits, is_integ, is_prf, is_group;
+	uint32_t	 is_lifetime;
+	struct buf	*is_sai_b;	/* the initiator's SA body */
+	struct ikev1_transform is_chosen; /* responder: echoed transform */
+	uint8_t		 is_prop_num;
+	struct dh	*is_dh;
+	struct buf	*is_gxi, *is_gxr, *is_ni, *is_nr;
+	struct buf	*is_idi_b, *is_idr_b;	/* ID payload bodies */
+	struct ikev1_keys is_keys;
+	int		 is_keys_ok;
+	size_t		 is_blen;		/* cipher block length */
+	/* phase 1 CBC state; once established, the last phase 1 block */
+	uint8_t		 is_iv[CRYPTO_MAX_BLOCK];
+	int		 is_peer_dpd, is_peer_natt, is_peer_unity;
+	int		 is_natd;		/* both sent the RFC 3947 VID */
+	int		 is_nat;		/* NAT detected */
+	struct v1_xmit	 is_x;
+	struct ikev1_qm_list is_qms;
+	struct child_sa_list is_children;
+	time_t		 is_established;
+	/* DPD (RFC 3706) */
+	uint32_t	 is_dpd_seq;
+	int		 is_dpd_outstanding;
+	struct timeval	 is_last_rx;
+	struct event	*is_dpd_ev;
+	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
+};
+TAILQ_HEAD(isakmp_sa_list, isakmp_sa);
+
+/* The IKEv1 part of an engine (struct ike_ctx's ctx_v1). */
+struct ikev1_ctx {
+	struct isakmp_sa_list vc_sas;
+	unsigned	 vc_dpd_delay_ms;	/* idle before R-U-THERE */
+	unsigned	 vc_dpd_timeout_ms;	/* no ACK: peer is dead */
+	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
+};
+
+#define IKEV1_DPD_DELAY_MS	8000
+#define IKEV1_DPD_TIMEOUT_MS	13000
+
+/* --- hooks for ike.c --- */
+void	 ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+	    const struct sockaddr_in *local, const struct sockaddr_in *remote);
+/* Starts phase 1 for t (Main or Aggressive per config).  0 or -1. */
+int	 ikev1_tunnel_initiate(struct ike_tunnel *t,
+	    const struct sockaddr_in *local, const struct sockaddr_in *remote);
+/* 1 with *peer if an ISAKMP SA of t has an installed IPsec SA. */
+int	 ikev1_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer);
+/* 1 if t has an ISAKMP SA that is not dead (negotiating or up). */
+int	 ikev1_tunnel_busy(struct ike_tunnel *t);
+/* The established ISAKMP SA of t, or NULL. */
+struct isakmp_sa *ikev1_tunnel_sa(struct ike_tunnel *t);
+/* Sends DELETEs and removes every SA of t. */
+void	 ikev1_tunnel_teardown(struct ike_tunnel *t);
+/* Fills the SA part of st (algorithms, cookies, children). */
+void	 ikev1_status(struct ike_tunnel *t, struct tunnel_status *st);
+void	 ikev1_shutdown(struct ike_ctx *ctx);
+void	 ikev1_free(struct ike_ctx *ctx);
+/* Test hook: DPD timers in milliseconds. */
+void	 ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
+	    unsigned timeout_ms);
+/* The IKEv1 context, created on first use (NULL on allocation failure). */
+struct ikev1_ctx *ikev1_ctx_get(struct ike_ctx *ctx);
+
+/* --- ikev1_sa.c --- */
+const char	*isakmp_state_name(enum isakmp_state s);
+void		 isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s);
+const char	*isakmp_name(const struct isakmp_sa *sa);
+struct isakmp_sa *isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t,
+		    int initiator, uint8_t exchange,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+/* Removes IPsec SAs from the kernel, stops timers, frees. */
+void		 isakmp_destroy(struct isakmp_sa *sa);
+/* Phase 1 failed: record on the tunnel, destroy sa. */
+void		 isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/*
+ * Soon (from the event loop): an initiator's ISAKMP SA without any IPsec
+ * SA up or under way is deleted, so the tunnel's retry starts afresh.
+ */
+void		 isakmp_check_later(struct isakmp_sa *sa);
+/* Phase 1 done: collision check, then Quick Modes / DPD start. */
+void		 isakmp_established(struct isakmp_sa *sa);
+/* Header + writer for a new message; 0 or -1. */
+int		 v1_msg_begin(const struct isakmp_sa *sa, struct buf **b,
+		    struct ikev1_writer *w, uint8_t exchange, uint32_t msgid);
+/* Logs (debug) then encrypts with iv if iv != NULL; sets the length. */
+int		 v1_msg_seal(struct isakmp_sa *sa, struct buf *b,
+		    const uint8_t *iv_in, uint8_t *iv_out);
+/* Sends b (taking ownership) as x's last message; waiting: retransmit
+ * until the answer. */
+void		 v1_xmit_send(struct isakmp_sa *sa, struct v1_xmit *x,
+		    struct buf *b, int waiting);
+void		 v1_xmit_stop(struct v1_xmit *x);
+/* Timer fired: resends x's message; 1 when the tries are exhausted. */
+int		 v1_xmit_retx(struct isakmp_sa *sa, struct v1_xmit *x);
+/* Records the raw message as x's last received one (reply cache). */
+void		 v1_xmit_record_in(struct v1_xmit *x, const uint8_t *pkt,
+		    size_t len);
+void		 v1_xmit_clear(struct v1_xmit *x);
+/* Sends raw bytes without caching. */
+void		 v1_send_raw(struct isakmp_sa *sa, const struct buf *b);
+/* Logs a parsed message at debug level. */
+void		 v1_msg_log(const char *name, const char *what,
+		    const struct ikev1_msg *m);
+/* The ID payload body we send for t (type, 0, 0, data). */
+struct buf	*v1_local_id_body(const struct ike_tunnel *t);
+/* 1 if the peer's ID matches t's peer-id. */
+int		 v1_peer_id_match(const struct ike_tunnel *t,
+		    const struct ikev1_id *id);
+/* Version-1 tunnels that may answer (gateway == local, peer == remote or
+ * 0.0.0.0; exact-address tunnels first). */
+int		 v1_candidates(struct ike_ctx *ctx,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote, struct ike_tunnel **out,
+		    int max);
+/* Re-adds the policies of every installed IPsec SA of t. */
+void		 v1_tunnel_policies_refresh(struct ike_tunnel *t);
+
+/* --- ikev1_main.c --- */
+int	 ikev1_main_start(struct isakmp_sa *sa);
+/* First message of a Main/Aggressive exchange from an unknown peer. */
+void	 ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+	    struct ikev1_msg *m, const struct sockaddr_in *local,
+	    const struct sockaddr_in *remote);
+/* Phase 1 message for an existing SA (m parsed/decrypted). */
+void	 ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
+	    const uint8_t *pkt, size_t len);
+/* Phase 1 encrypted message that did not decrypt/parse. */
+void	 ikev1_main_bad(struct isakmp_sa *sa);
+/* Retransmissions exhausted in phase 1. */
+void	 ikev1_main_timeout(struct isakmp_sa *sa);
+/* The warning shown for aggressive-mode tunnels. */
+const char *ikev1_aggr_warning(void);
+
+/* --- ikev1_quick.c --- */
+/* Starts a Quick Mode for every segment pair not yet up. */
+void	 ikev1_quick_start_all(struct isakmp_sa *sa);
+struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
+/* An encrypted Quick Mode message for msgid (raw packet). */
+void	 ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt,
+	    size_t len);
+void	 ikev1_qm_free(struct ikev1_qm *qm);
+/* The peer refused our Quick Mode spi (notify from info). */
+void	 ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto,
+	    const uint8_t *spi, size_t spilen, uint16_t type);
+
+/* --- ikev1_info.c --- */
+void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
+	    size_t len);
+/* Unprotected informational (no ISAKMP SA keys): logged only. */
+void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m);
+/* Protected notify (RFC 2409 §5.7); spi may be NULL. */
+int	 ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto,
+	    const uint8_t *spi, uint8_t spilen, uint16_t type,
+	    const uint8_t *data, size_t len);
+int	 ikev1_info_delete_child(struct isakmp_sa *sa, struct child_sa *cs);
+int	 ikev1_info_delete_isakmp(struct isakmp_sa *sa);
+/* DPD: arms the idle timer (called on every authenticated message). */
+void	 ikev1_dpd_arm(struct isakmp_sa *sa);
+void	 ikev1_dpd_cb(int fd, short ev, void *arg);
+
+#endif

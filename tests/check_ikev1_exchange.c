@@ -1,0 +1,667 @@
+/*
+ * check_ikev1_exchange.c - IKEv1 between two in-process engines, a
+ * (198.51.100.1) and b (198.51.100.2), over a mock network and kernels.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "ike/ike.h"
+#include "ike/ike_sa.h"
+#include "ike/ikev1.h"
+#include "ike/ikev1_sa.h"
+#include "policy/config.h"
+#include "tests/mock_kernel.h"
+#include "tests/mock_net.h"
+
+#define ADDR_A	"198.51.100.1"
+#define ADDR_B	"198.51.100.2"
+
+struct side_opts {
+	const char	*so_local[4];	/* local segments, NULL-terminated */
+	const char	*so_remote[4];
+	const char	*so_psk;
+	int		 so_initiate;
+	const char	*so_ike;	/* extra lines in the ike block */
+	const char	*so_ipsec;	/* extra lines in the ipsec block */
+};
+
+struct side {
+	struct config		*s_cfg;
+	struct ike_ctx		*s_ike;
+	struct mock_kernel	 s_kernel;
+	struct mock_net		 s_net;
+};
+
+static struct event_base	*base;
+static struct side		 A, B;
+
+static struct config *
+cfg_make(const char *me, const char *peer, const struct side_opts *o)
+{
+	char		 text[4096], err[256];
+	size_t		 n = 0;
+	struct config	*cfg;
+	int		 i;
+
+#define ADD(...) n += snprintf(text + n, sizeof(text) - n, __VA_ARGS__)
+	ADD("gateway gw {\n\taddress %s\n}\n", me);
+	ADD("peer p {\n\taddress %s\n}\n", peer);
+	ADD("tunnel t1 {\n\tgateway gw\n\tpeer p\n");
+	for (i = 0; o->so_local[i] != NULL; i++)
+		ADD("\tlocal-segment %s\n", o->so_local[i]);
+	for (i = 0; o->so_remote[i] != NULL; i++)
+		ADD("\tpeer-segment %s\n", o->so_remote[i]);
+	ADD("\tpsk %s\n\tinitiate %s\n", o->so_psk ? o->so_psk : "Secr3t!key",
+	    o->so_initiate ? "yes" : "no");
+	ADD("\tike {\n\t\tversion 1\n%s\t}\n", o->so_ike ? o->so_ike : "");
+	ADD("\tipsec {\n%s\t}\n}\n", o->so_ipsec ? o->so_ipsec : "");
+#undef ADD
+	cfg = config_parse("test", text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "config: %s", err);
+	return (cfg);
+}
+
+static void
+side_init(struct side *s, const char *me, const char *peer,
+    const struct side_opts *o, uint32_t spi)
+{
+	mock_kernel_init(&s->s_kernel, spi);
+	mock_net_init(&s->s_net);
+	s->s_cfg = cfg_make(me, peer, o);
+	s->s_ike = ike_new(base, s->s_cfg, &s->s_kernel.mk_ops,
+	    &s->s_net.mn_net);
+	ck_assert_ptr_nonnull(s->s_ike);
+	/* fast timers: 40 ms retransmissions, quick retries */
+	ike_ctx_timing_set(s->s_ike, 40, 5, 10, 60);
+}
+
+static void
+pair_init(const struct side_opts *a, const struct side_opts *b)
+{
+	base = event_base_new();
+	side_init(&A, ADDR_A, ADDR_B, a, 0xa0000001);
+	side_init(&B, ADDR_B, ADDR_A, b, 0xb0000001);
+}
+
+static void
+side_free(struct side *s)
+{
+	ike_free(s->s_ike);
+	config_free(s->s_cfg);
+	mock_net_clear(&s->s_net);
+}
+
+static void
+pair_free(void)
+{
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+}
+
+static int
+deliver(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d;
+	int			 n = 0;
+
+	while (mock_net_pop(&from->s_net, &d) == 0) {
+		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+		free(d.d_data);
+		n++;
+	}
+	return (n);
+}
+
+static void
+pump(int ms)
+{
+	struct timespec	 t0, t;
+	long		 el;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		while (deliver(&A, &B) + deliver(&B, &A) > 0)
+			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= ms)
+			break;
+		usleep(1000);
+	}
+}
+
+static struct tunnel_status
+status(struct side *s)
+{
+	struct tunnel_status	 st[2];
+
+	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
+	return (st[0]);
+}
+
+/* a's outbound SA is b's inbound SA with the same keys, and back. */
+static void
+assert_keys_match(const struct tunnel_status *sa, size_t elen, size_t alen)
+{
+	const struct mock_sa	*x, *y;
+	int			 i, dir;
+	uint32_t		 spi;
+
+	for (i = 0; i < sa->ts_nchild; i++)
+		for (dir = 0; dir < 2; dir++) {
+			spi = dir ? sa->ts_child[i].cs_spi_in :
+			    sa->ts_child[i].cs_spi_out;
+			x = mock_kernel_sa(&A.s_kernel, spi);
+			y = mock_kernel_sa(&B.s_kernel, spi);
+			ck_assert_ptr_nonnull(x);
+			ck_assert_ptr_nonnull(y);
+			ck_assert_uint_eq(x->m_sa.ks_ekey_len, elen);
+			ck_assert_uint_eq(y->m_sa.ks_ekey_len, elen);
+			ck_assert_uint_eq(x->m_sa.ks_akey_len, alen);
+			ck_assert_mem_eq(x->m_ekey, y->m_ekey, elen);
+			ck_assert_mem_eq(x->m_akey, y->m_akey, alen);
+			ck_assert_uint_eq(x->m_sa.ks_src.s_addr,
+			    y->m_sa.ks_src.s_addr);
+			ck_assert_uint_eq(x->m_sa.ks_src.s_addr, inet_addr(dir ?
+			    ADDR_B : ADDR_A));
+		}
+	/* the two directions have different keys */
+	if (sa->ts_nchild > 0) {
+		x = mock_kernel_sa(&A.s_kernel, sa->ts_child[0].cs_spi_out);
+		y = mock_kernel_sa(&A.s_kernel, sa->ts_child[0].cs_spi_in);
+		ck_assert(memcmp(x->m_akey, y->m_akey, alen) != 0);
+	}
+}
+
+static void
+assert_connected(int nchild, size_t elen, size_t alen)
+{
+	struct tunnel_status	 sa = status(&A), sb = status(&B);
+
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+	ck_assert_int_eq(sa.ts_ike_version, 1);
+	ck_assert_int_eq(sa.ts_nchild, nchild);
+	ck_assert_int_eq(sb.ts_nchild, nchild);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2 * nchild);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2 * nchild);
+	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+	ck_assert_int_eq(mock_kernel_nlarval(&B.s_kernel), 0);
+	ck_assert_mem_eq(sa.ts_spi_i, sb.ts_spi_i, 8);
+	ck_assert_mem_eq(sa.ts_spi_r, sb.ts_spi_r, 8);
+	assert_keys_match(&sa, elen, alen);
+}
+
+static const struct side_opts opt_a = {
+	{ "172.16.0.0/24" }, { "10.0.0.0/12" }, NULL, 1, NULL, NULL
+};
+static const struct side_opts opt_b = {
+	{ "10.0.0.0/12" }, { "172.16.0.0/24" }, NULL, 0, NULL, NULL
+};
+
+/*
+ * Main Mode  { SA } -->                 <-- { SA }
+ *            { KE, Ni, NAT-D x2 } -->   <-- { KE, Nr, NAT-D x2 }
+ *            { IDii, HASH_I, N }* -->   <-- { IDir, HASH_R }*
+ * Quick Mode { HASH(1), SA, Ni, KE, IDci, IDcr }* -->
+ *            <-- { HASH(2), SA, Nr, KE, IDci, IDcr }*
+ *            { HASH(3) }* -->
+ */
+START_TEST(test_v1_main_defaults_establish)
+{
+	struct tunnel_status	 sa;
+	const struct kernel_policy *p;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	ck_assert_str_eq(sa.ts_ike_algs, "aes128/sha1/prfsha1/modp1024");
+	ck_assert_str_eq(sa.ts_child[0].cs_local_ts, "172.16.0.0/24");
+	ck_assert_str_eq(sa.ts_child[0].cs_remote_ts, "10.0.0.0/12");
+	ck_assert_str_eq(sa.ts_warning, "");
+	p = mock_kernel_policy(&A.s_kernel, KDIR_OUT, "172.16.0.0/24",
+	    "10.0.0.0/12");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(mock_kernel_policy(&B.s_kernel, KDIR_IN,
+	    "172.16.0.0/24", "10.0.0.0/12"));
+	ck_assert_int_eq(A.s_kernel.mk_nroute, 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* Both initiate: one ISAKMP SA and one IPsec SA pair survive. */
+START_TEST(test_v1_both_initiate)
+{
+	struct side_opts	 b = opt_b;
+
+	b.so_initiate = 1;
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(300);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
+/* Aggressive Mode { SA, KE, Ni, IDii } --> <-- { SA, KE, Nr, IDir,
+ * HASH_R } { HASH_I }* --> with FQDN identities. */
+START_TEST(test_v1_aggressive_fqdn)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 sb;
+
+	a.so_ike = "\t\tmode aggressive\n\t\tlocal-id a.example.com\n"
+	    "\t\tpeer-id b.example.com\n";
+	b.so_ike = "\t\tmode aggressive\n\t\tlocal-id b.example.com\n"
+	    "\t\tpeer-id a.example.com\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	sb = status(&B);
+	ck_assert_ptr_nonnull(strstr(sb.ts_warning, "offline cracking"));
+	pair_free();
+}
+END_TEST
+
+/* Aggressive Mode: b's peer-id differs from a's IDii: no tunnel. */
+START_TEST(test_v1_aggressive_wrong_id)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+
+	a.so_ike = "\t\tmode aggressive\n\t\tlocal-id x.example.com\n";
+	b.so_ike = "\t\tmode aggressive\n\t\tpeer-id a.example.com\n";
+	pair_init(&a, &b);
+	/* 2 retransmissions: 3 attempts of 20+40+80 ms */
+	ike_ctx_timing_set(A.s_ike, 20, 2, 10, 60);
+	ike_start(A.s_ike);
+	pump(1000);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
+	ck_assert_ptr_nonnull(strstr(status(&A).ts_last_error,
+	    "no answer to message 1"));
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
+struct algo_case {
+	const char	*ac_ike;
+	const char	*ac_ipsec;
+	size_t		 ac_elen, ac_alen;
+	const char	*ac_algs;
+};
+
+static const struct algo_case algo_cases[] = {
+	{ "\t\tencryption 3des\n\t\tintegrity md5\n\t\tdh-group 1\n",
+	  "\t\tencryption 3des\n\t\tintegrity md5\n\t\tpfs 1\n", 24, 16,
+	  "3des/md5/prfmd5/modp768" },
+	/* AES-256 with SHA-1: the phase 1 key needs expansion (App. B) */
+	{ "\t\tencryption aes256\n\t\tintegrity sha1\n\t\tdh-group 14\n",
+	  "\t\tencryption aes256\n\t\tpfs 14\n", 32, 20,
+	  "aes256/sha1/prfsha1/modp2048" },
+	{ "\t\tencryption aes192\n\t\tintegrity md5\n\t\tdh-group 5\n",
+	  "\t\tpfs disable\n", 16, 20, "aes192/md5/prfmd5/modp1536" },
+	{ "\t\tintegrity sha2-256\n",
+	  "\t\tprotocol ah\n\t\tintegrity md5\n", 0, 16,
+	  "aes128/sha2-256/prfsha256/modp1024" },
+};
+
+START_TEST(test_v1_algorithms)
+{
+	const struct algo_case	*c = &algo_cases[_i];
+	struct side_opts	 a = opt_a, b = opt_b;
+
+	a.so_ike = b.so_ike = c->ac_ike;
+	a.so_ipsec = b.so_ipsec = c->ac_ipsec;
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(150);
+	assert_connected(1, c->ac_elen, c->ac_alen);
+	ck_assert_str_eq(status(&A).ts_ike_algs, c->ac_algs);
+	ck_assert_str_eq(status(&B).ts_ike_algs, c->ac_algs);
+	pair_free();
+}
+END_TEST
+
+/* 2 x 2 segments: four Quick Modes, four SA pairs. */
+START_TEST(test_v1_segments_2x2)
+{
+	struct side_opts	 a = { { "172.16.0.0/24", "172.16.1.0/24" },
+	    { "10.0.0.0/12", "10.32.0.0/16" }, NULL, 1, NULL, NULL };
+	struct side_opts	 b = { { "10.0.0.0/12", "10.32.0.0/16" },
+	    { "172.16.0.0/24", "172.16.1.0/24" }, NULL, 0, NULL, NULL };
+
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(150);
+	assert_connected(4, 16, 20);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 12);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 12);
+	ck_assert_ptr_nonnull(mock_kernel_policy(&A.s_kernel, KDIR_OUT,
+	    "172.16.1.0/24", "10.32.0.0/16"));
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_v1_wrong_psk)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_status	 sa, sb;
+
+	b.so_psk = "other-key";
+	pair_init(&opt_a, &b);
+	ike_ctx_timing_set(A.s_ike, 20, 2, 10, 60);
+	ike_start(A.s_ike);
+	pump(1000);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Phase 1 failed");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Phase 1 failed");
+	ck_assert_msg(strstr(sa.ts_last_error, "no valid answer to message "
+	    "5, the pre-shared key probably differs") != NULL, "%s",
+	    sa.ts_last_error);
+	ck_assert_msg(strstr(sb.ts_last_error, "authentication failed: the "
+	    "pre-shared key probably differs (cannot decrypt/verify message "
+	    "5)") != NULL, "%s", sb.ts_last_error);
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_v1_segments_mismatch)
+{
+	struct side_opts	 b = { { "192.168.0.0/24" }, { "172.16.0.0/24" },
+	    NULL, 0, NULL, NULL };
+	struct tunnel_status	 sa, sb;
+
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Phase 2 failed");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Phase 2 failed");
+	ck_assert_msg(strstr(sa.ts_last_error, "INVALID-ID-INFORMATION") !=
+	    NULL, "%s", sa.ts_last_error);
+	ck_assert_msg(strstr(sb.ts_last_error, "INVALID-ID-INFORMATION") !=
+	    NULL, "%s", sb.ts_last_error);
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+	pair_free();
+}
+END_TEST
+
+/* Drops the n-th datagram of an exchange type and flag E. */
+struct filt {
+	uint8_t		 f_exch;
+	int		 f_skip;	/* let this many pass first */
+	int		 f_count;	/* then drop this many */
+	int		 f_seen;
+};
+
+static enum mock_verdict
+filt_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct filt	*f = arg;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != f->f_exch)
+		return (MOCK_PASS);
+	f->f_seen++;
+	if (f->f_seen > f->f_skip && f->f_seen <= f->f_skip + f->f_count)
+		return (MOCK_DROP);
+	return (MOCK_PASS);
+}
+
+/*
+ * MM message 6 lost: a retransmits message 5, b answers from its cache
+ * (b's state does not change); then QM message 2 lost likewise.
+ */
+START_TEST(test_v1_retransmit_cached)
+{
+	struct filt		 fb = { IKEV1_EXCH_MAIN, 2, 1, 0 };
+	struct filt		 fq = { IKEV1_EXCH_QUICK, 0, 1, 0 };
+	struct ike_counters	 c;
+
+	pair_init(&opt_a, &opt_b);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &fb;
+	ike_start(A.s_ike);
+	pump(30);
+	ck_assert_int_eq(B.s_net.mn_dropped, 1);
+	B.s_net.mn_filter_arg = &fq;
+	pump(300);
+	ck_assert_int_eq(B.s_net.mn_dropped, 2);
+	assert_connected(1, 16, 20);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_ge(c.ic_retransmits, 2);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_ge(c.ic_dropped, 2);	/* duplicates answered */
+	pair_free();
+}
+END_TEST
+
+/* Our own message 1 unanswered: 5 retransmissions then failure. */
+START_TEST(test_v1_retransmit_timeout)
+{
+	struct filt		 f = { IKEV1_EXCH_MAIN, 0, 100, 0 };
+	struct ike_counters	 c;
+
+	pair_init(&opt_a, &opt_b);
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	ike_start(A.s_ike);
+	pump(40 * 63 + 200);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_ge(c.ic_retransmits, 5);
+	ck_assert_ptr_nonnull(strstr(status(&A).ts_last_error,
+	    "no answer to message 1"));
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_v1_delete)
+{
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "t1"), 0);
+	pump(30);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Down");
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	/* b removed its SAs on the authenticated DELETEs */
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 0);
+	ck_assert_str_ne(tunnel_state_name(status(&B).ts_state), "Connected");
+	pair_free();
+}
+END_TEST
+
+static int	dpd_seen;
+
+static enum mock_verdict
+dpd_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	if (len >= IKEV1_HDR_LEN && pkt[18] == IKEV1_EXCH_INFORMATIONAL)
+		dpd_seen++;
+	return (MOCK_PASS);
+}
+
+/* R-U-THERE after idle, answered with R-U-THERE-ACK: still up. */
+START_TEST(test_v1_dpd_answered)
+{
+	pair_init(&opt_a, &opt_b);
+	ikev1_dpd_timing_set(A.s_ike, 60, 100);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1, 16, 20);
+	dpd_seen = 0;
+	A.s_net.mn_filter = dpd_cb;
+	B.s_net.mn_filter = dpd_cb;
+	pump(400);
+	ck_assert_int_ge(dpd_seen, 4);	/* R-U-THERE and ACKs */
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
+/* Peer silent: DPD declares it dead and removes the SAs. */
+START_TEST(test_v1_dpd_dead)
+{
+	struct filt		 f = { IKEV1_EXCH_INFORMATIONAL, 0, 1000, 0 };
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ikev1_dpd_timing_set(A.s_ike, 50, 80);
+	ike_start(A.s_ike);
+	pump(45);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ike_tunnel_down(B.s_ike, "t1");		/* its DELETEs are lost */
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	pump(250);
+	/* a dropped the dead SA and negotiated a new one (b answers) */
+	after = status(&A);
+	ck_assert(memcmp(before.ts_spi_i, after.ts_spi_i, 8) != 0);
+	ck_assert(mock_kernel_sa(&A.s_kernel, before.ts_child[0].cs_spi_in) ==
+	    NULL);
+	pair_free();
+}
+END_TEST
+
+/* b's IPsec lifetime is shorter: RESPONDER-LIFETIME, both use it. */
+START_TEST(test_v1_responder_lifetime)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_status	 sa;
+	const struct mock_sa	*x;
+
+	b.so_ipsec = "\t\tlifetime 3600\n";
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	x = mock_kernel_sa(&A.s_kernel, sa.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(x->m_sa.ks_lifetime, 3600);
+	x = mock_kernel_sa(&B.s_kernel, sa.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(x->m_sa.ks_lifetime, 3600);
+	pair_free();
+}
+END_TEST
+
+START_TEST(test_v1_malformed_counted)
+{
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct ike_counters	 c;
+	uint8_t			 pkt[64];
+
+	pair_init(&opt_a, &opt_b);
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	r.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = r.sin_port = htons(500);
+	/* a version 1 header whose length field lies */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 1;
+	pkt[16] = IKEV1_PLD_SA;
+	pkt[17] = IKEV1_VERSION;
+	pkt[18] = IKEV1_EXCH_MAIN;
+	pkt[27] = 200;
+	ike_recv(B.s_ike, pkt, sizeof(pkt), &l, &r);
+	/* right length, SA payload truncated */
+	pkt[27] = sizeof(pkt);
+	pkt[30] = 0;
+	pkt[31] = 200;
+	ike_recv(B.s_ike, pkt, sizeof(pkt), &l, &r);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_malformed, 2);
+	/* unknown cookies, Quick Mode */
+	pkt[16] = IKEV1_PLD_HASH;
+	pkt[18] = IKEV1_EXCH_QUICK;
+	pkt[19] = IKEV1_FLAG_ENC;
+	pkt[8] = 7;
+	pkt[23] = 1;
+	ike_recv(B.s_ike, pkt, sizeof(pkt), &l, &r);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_unknown_spi, 1);
+	/* the real exchange still works */
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
+static Suite *
+ikev1_exchange_suite(void)
+{
+	Suite	*s = suite_create("ikev1_exchange");
+	TCase	*tc;
+
+	tc = tcase_create("phase1");
+	tcase_add_test(tc, test_v1_main_defaults_establish);
+	tcase_add_test(tc, test_v1_both_initiate);
+	tcase_add_test(tc, test_v1_aggressive_fqdn);
+	tcase_add_test(tc, test_v1_aggressive_wrong_id);
+	tcase_add_test(tc, test_v1_wrong_psk);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("algorithms");
+	tcase_add_loop_test(tc, test_v1_algorithms, 0,
+	    sizeof(algo_cases) / sizeof(algo_cases[0]));
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("quick");
+	tcase_add_test(tc, test_v1_segments_2x2);
+	tcase_add_test(tc, test_v1_segments_mismatch);
+	tcase_add_test(tc, test_v1_responder_lifetime);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reliability");
+	tcase_add_test(tc, test_v1_retransmit_cached);
+	tcase_add_test(tc, test_v1_retransmit_timeout);
+	tcase_add_test(tc, test_v1_malformed_counted);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("informational");
+	tcase_add_test(tc, test_v1_delete);
+	tcase_add_test(tc, test_v1_dpd_answered);
+	tcase_add_test(tc, test_v1_dpd_dead);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 nfail;
+
+	log_init(0, getenv("V1_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+	sr = srunner_create(ikev1_exchange_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (nfail == 0 ? 0 : 1);
+}
