@@ -64,21 +64,28 @@ ike_tunnel_routes(struct ike_tunnel *t, int add, struct in_addr peer)
 {
 	struct kernel_ops	*ko = t->t_ctx->ctx_kernel;
 	struct cfg_tunnel	*c = t->t_cfg;
-	struct in_addr		 any = { INADDR_ANY };
+	struct in_addr		 src = { INADDR_ANY };
 	int			 i;
 
 	if (t->t_routes == add)
 		return;
 	if (add)
 		t->t_route_peer = peer;
-	/* the gateway's inside address is not configured: no src hint */
+	/*
+	 * Source: the gateway's own address in a local segment, where it has
+	 * one, so that traffic from the gateway itself matches the policies.
+	 */
+	for (i = 0; ko->ko_local_addr != NULL && i < c->tn_nlocal; i++)
+		if (ko->ko_local_addr(ko->ko_arg, c->tn_local[i].pf_addr,
+		    c->tn_local[i].pf_plen, &src) == 0)
+			break;
 	for (i = 0; i < c->tn_nremote; i++) {
 		if (add)
 			ko->ko_route_add(ko->ko_arg, c->tn_remote[i].pf_addr,
-			    c->tn_remote[i].pf_plen, t->t_route_peer, any);
+			    c->tn_remote[i].pf_plen, t->t_route_peer, src);
 		else
 			ko->ko_route_del(ko->ko_arg, c->tn_remote[i].pf_addr,
-			    c->tn_remote[i].pf_plen, t->t_route_peer, any);
+			    c->tn_remote[i].pf_plen, t->t_route_peer, src);
 	}
 	t->t_routes = add;
 }

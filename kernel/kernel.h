@@ -74,6 +74,13 @@ struct kernel_ops {
 		    struct in_addr peer, struct in_addr src);
 	int	(*ko_route_del)(void *arg, struct in_addr net, uint8_t plen,
 		    struct in_addr peer, struct in_addr src);
+	/*
+	 * Finds an address of this host inside net/plen (the gateway's own
+	 * address in a local segment, used as the routes' source).  0 with
+	 * *addr set, -1 if there is none.  May be NULL (mock kernels).
+	 */
+	int	(*ko_local_addr)(void *arg, struct in_addr net, uint8_t plen,
+		    struct in_addr *addr);
 };
 
 /*

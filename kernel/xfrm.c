@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -17,6 +18,8 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "kernel/kernel_msg.h"
+
+static int	xfrm_local_addr(void *, struct in_addr, uint8_t, struct in_addr *);
 
 #ifndef IP_XFRM_POLICY
 #define IP_XFRM_POLICY	17
@@ -592,10 +595,38 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_policy_del = xfrm_policy_del;
 	ops->ko_route_add = xfrm_route_add;
 	ops->ko_route_del = xfrm_route_del;
+	ops->ko_local_addr = xfrm_local_addr;
 	return (0);
  fail:
 	kernel_xfrm_close(ops);
 	return (-1);
+}
+
+/* An IPv4 address of this host (this network namespace) inside net/plen. */
+static int
+xfrm_local_addr(void *arg, struct in_addr net, uint8_t plen,
+    struct in_addr *addr)
+{
+	struct ifaddrs		*ifa, *i;
+	struct sockaddr_in	*sin;
+	uint32_t		 mask;
+	int			 rc = -1;
+
+	if (plen > 32 || getifaddrs(&ifa) == -1)
+		return (-1);
+	mask = plen == 0 ? 0 : htonl(0xffffffffu << (32 - plen));
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		sin = (struct sockaddr_in *)i->ifa_addr;
+		if ((sin->sin_addr.s_addr & mask) == (net.s_addr & mask)) {
+			*addr = sin->sin_addr;
+			rc = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return (rc);
 }
 
 int
