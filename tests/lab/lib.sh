@@ -519,12 +519,14 @@ EOF
 #   ike_rekey=          IKE rekey_time [0 = none]
 #   child_rekey=        CHILD rekey_time [0 = none]
 #   aggressive=yes      IKEv1 Aggressive Mode
+#   dpd_delay=          dead peer detection interval, e.g. 2s [none]
 swan_conn() {
 	local n=$1 name=$2 d kv k v
 	local local_addr="" remote_addr="" version=2
 	local proposals=aes128-sha1-modp1024 esp=aes128-sha1-modp1024 ah=""
 	local lts="" rts="" psk='Secr3t!key' lid="" rid="" start=none
 	local ike_rekey=0 child_rekey=0 aggressive=no children=() c cn cl cr
+	local dpd_delay=""
 	shift 2
 	for kv in "$@"; do
 		k=${kv%%=*}
@@ -546,6 +548,7 @@ swan_conn() {
 		ike_rekey) ike_rekey=$v ;;
 		child_rekey) child_rekey=$v ;;
 		aggressive) aggressive=$v ;;
+		dpd_delay) dpd_delay=$v ;;
 		*) fail "swan_conn: unknown key $k" ;;
 		esac
 	done
@@ -564,6 +567,7 @@ swan_conn() {
 		printf '\t\trekey_time = %s\n' "$ike_rekey"
 		printf '\t\taggressive = %s\n' "$aggressive"
 		printf '\t\tencap = no\n\t\tmobike = no\n'
+		[ -z "$dpd_delay" ] || printf '\t\tdpd_delay = %s\n' "$dpd_delay"
 		printf '\t\tlocal {\n\t\t\tauth = psk\n\t\t\tid = %s\n\t\t}\n' \
 		    "${lid:-$local_addr}"
 		printf '\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s\n\t\t}\n' \
@@ -943,3 +947,259 @@ topo_segments() {
 	client_add gw2 c2 in0 10.1.0.1/16 "$C2S_ADDR/16"
 	client_add gw2 c4 in1 10.2.0.1/16 "$C4_ADDR/16"
 }
+
+# ---- IKEv1 -----------------------------------------------------------------
+#
+# strongSwan speaks IKEv1 with "version = 1" in the connection.  As a
+# responder it accepts Aggressive Mode with a PSK only with the option
+# below.  It uses only the first traffic selector of a CHILD config in
+# IKEv1 (Quick Mode carries one pair of IDs), so segments need one child
+# per segment pair.
+
+SWAN_V1_EXTRA='i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
+
+# swan_conf_v1 NODE: strongswan.conf for IKEv1 (Aggressive Mode PSK allowed).
+swan_conf_v1() {
+	swan_conf "$1" "$SWAN_V1_EXTRA"
+}
+
+# swan_v1_std NODE [CONN-KEYS...]: like swan_std, but IKEv1 (version=1 and
+# swan_conf_v1); KEYS as for swan_conn, e.g. aggressive=yes lid= rid=.
+# In IKEv1 strongSwan proposes its rekey times as the SA lifetimes (0 with
+# swan_conn's defaults, which Libreswan takes literally): 86400 s for the
+# IKE SA and 3600 s for the CHILD SAs unless KEYS say otherwise.
+swan_v1_std() {
+	local n=$1
+	shift
+	swan_std "$n" version=1 ike_rekey=86400 child_rekey=3600 "$@"
+	swan_conf_v1 "$n"
+}
+
+# gw_v1_std NODE [TUNNEL-KEYS...]: gw_std with "version 1" in the ike block.
+gw_v1_std() {
+	local n=$1
+	shift
+	gw_std "$n" version=1 "$@"
+}
+
+# gw_tunnel_field NODE TUNNEL FIELD: the value of the line "FIELD: ..." of
+# TUNNEL in gatewayctl status (e.g. IKE, warning, "last error").
+gw_tunnel_field() {
+	gwctl "$1" status 2>/dev/null | awk -v t="$2:" -v f="$3:" '
+	/^[^ \t]/ { found = ($1 == t); next }
+	found && index($0, "  " f " ") == 1 {
+		sub(/^[^:]*:[ \t]*/, ""); print; exit
+	}'
+}
+
+# gw_v1_status_ok NODE TUNNEL: gatewayctl status shows TUNNEL Connected
+# with IKEv1 (text), and status --json the same (ike_version 1).
+gw_v1_status_ok() {
+	local n=$1 t=$2 ike
+	ike=$(gw_tunnel_field "$n" "$t" IKE)
+	assert_match "$n: gatewayctl status: IKE of $t" '^IKEv1( |$)' "$ike"
+	say "ok: $n: $t uses $ike"
+	gw_status_json_ok "$n" "$t" Connected
+	assert_match "$n: status --json: $t has ike_version 1" \
+	    "\"name\":\"$t\"[^{}]*\"ike_version\":1[,}]" \
+	    "$(gwctl "$n" status --json 2>&1)"
+}
+
+# swan_log_count NODE ERE: lines of NODE's charon.log matching ERE.
+swan_log_count() {
+	grep -cE -- "$2" "$(node_dir "$1")/charon.log" 2>/dev/null || true
+}
+
+# ---- Libreswan (pluto) -------------------------------------------------------
+#
+# Libreswan conflicts with strongSwan's packages: prepare.sh unpacks its
+# Debian package (dpkg-deb -x) into $LSW_ROOT and installs its libraries.
+# pluto execs the hard-coded /usr/libexec/ipsec/addconn, so it runs with
+# the unpacked usr/libexec bind-mounted over /usr/libexec in its private
+# mount namespace (ip netns exec makes one).  Per node: NODE/ipsec.conf,
+# NODE/ipsec.secrets, NODE/nss (NSS database), NODE/pluto.log; pluto.ctl
+# and pluto.pid in /run/lab/NODE.  No updown script (leftupdown=/bin/true):
+# lsw_conn's caller adds the route to the peer's segments (lsw_route).
+# Libreswan 4.10 has no modp1024 (DH 2), modp768 (DH 1) or DH 24; it uses
+# PFS with the phase 1 group unless told otherwise.
+
+LSW_ROOT=${LAB_LIBRESWAN_ROOT:-/var/cache/gatewayd-lab/libreswan/root}
+LSW_EXEC=$LSW_ROOT/usr/libexec/ipsec
+
+lsw_bin() {
+	local p
+	for p in pluto whack addconn; do
+		[ -x "$LSW_EXEC/$p" ] || fail "Libreswan not unpacked in" \
+		    "$LSW_ROOT (run tests/lab/prepare.sh)"
+	done
+	command -v certutil >/dev/null 2>&1 ||
+	    fail "certutil missing (apt-get install libnss3-tools)"
+}
+
+# lsw_conf NODE [SETUP-LINE...]: NODE's ipsec.conf "config setup" (IKEv1
+# accepted, log to NODE/pluto.log, all debugging) and an empty secrets
+# file; connections come from lsw_conn.
+lsw_conf() {
+	local n=$1 d l
+	shift
+	d=$(node_dir "$n")
+	mkdir -p "$d/lsw.d"
+	rm -f "$d"/lsw.d/*
+	{
+		echo "# lab node $n (written by tests/lab/lib.sh)"
+		echo "config setup"
+		echo "	ikev1-policy=accept"
+		echo "	logfile=$d/pluto.log"
+		echo "	logappend=no"
+		echo "	plutodebug=none"
+		echo "	uniqueids=no"
+		for l in "$@"; do printf '\t%s\n' "$l"; done
+	} >"$d/lsw.d/00-setup"
+}
+
+# lsw_conn NODE NAME KEY=VALUE...: a PSK tunnel in NODE's ipsec.conf.
+# Keys (defaults in brackets):
+#   local= remote=      addresses (required)
+#   lnet= rnet=         subnets (required)
+#   version=            1 | 2 [1]
+#   ike=                phase 1 algorithms [aes128-sha1;modp2048]
+#   esp=                phase 2 algorithms [aes128-sha1;modp2048]
+#   pfs=                yes | no [yes]
+#   psk=                [Secr3t!key]
+#   lid= rid=           identities [addresses]; FQDNs as @name
+#   aggressive=         yes | no [no]
+#   dpddelay=           seconds [none]
+lsw_conn() {
+	local n=$1 name=$2 kv k v d
+	local -A o=([version]=1 [ike]='aes128-sha1;modp2048'
+	    [esp]='aes128-sha1;modp2048' [pfs]=yes [psk]=$GW_PSK
+	    [aggressive]=no [lid]="" [rid]="" [dpddelay]=""
+	    [local]="" [remote]="" [lnet]="" [rnet]="")
+	shift 2
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		[ -n "${o[$k]+x}" ] || fail "lsw_conn: unknown key $k"
+		o[$k]=$v
+	done
+	for k in local remote lnet rnet; do
+		[ -n "${o[$k]}" ] || fail "lsw_conn $name: $k= is required"
+	done
+	d=$(node_dir "$n")
+	{
+		printf '\nconn %s\n' "$name"
+		printf '\tauthby=secret\n'
+		if [ "${o[version]}" = 1 ]; then
+			printf '\tikev2=no\n'
+		else
+			printf '\tikev2=yes\n'
+		fi
+		printf '\taggressive=%s\n' "${o[aggressive]}"
+		printf '\tleft=%s\n\tleftid=%s\n\tleftsubnet=%s\n' \
+		    "${o[local]}" "${o[lid]:-${o[local]}}" "${o[lnet]}"
+		printf '\tright=%s\n\trightid=%s\n\trightsubnet=%s\n' \
+		    "${o[remote]}" "${o[rid]:-${o[remote]}}" "${o[rnet]}"
+		printf '\tleftupdown=/bin/true\n'
+		printf '\tike=%s\n\tphase2=esp\n\tesp=%s\n\tpfs=%s\n' \
+		    "${o[ike]}" "${o[esp]}" "${o[pfs]}"
+		printf '\tkeyingtries=1\n\tauto=add\n'
+		[ -z "${o[dpddelay]}" ] ||
+		    printf '\tdpddelay=%s\n\tdpdtimeout=%s\n\tdpdaction=clear\n' \
+			"${o[dpddelay]}" "$((o[dpddelay] * 5))"
+	} >"$d/lsw.d/conn-$name"
+	printf '%s %s : PSK "%s"\n' "${o[lid]:-${o[local]}}" \
+	    "${o[rid]:-${o[remote]}}" "${o[psk]}" >"$d/lsw.d/secret-$name"
+}
+
+# lsw_write NODE: assemble NODE/ipsec.conf and NODE/ipsec.secrets.
+lsw_write() {
+	local d f
+	d=$(node_dir "$1")
+	cat "$d"/lsw.d/00-setup >"$d/ipsec.conf"
+	: >"$d/ipsec.secrets"
+	for f in "$d"/lsw.d/conn-*; do
+		[ -f "$f" ] && cat "$f" >>"$d/ipsec.conf"
+	done
+	for f in "$d"/lsw.d/secret-*; do
+		[ -f "$f" ] && cat "$f" >>"$d/ipsec.secrets"
+	done
+	chmod 600 "$d/ipsec.secrets"
+}
+
+# whack_cmd NODE ARGS...: Libreswan's whack against NODE's pluto.
+whack_cmd() {
+	local n=$1
+	shift
+	"$LSW_EXEC/whack" --ctlsocket "$(node_rt "$n")/pluto.ctl" "$@"
+}
+
+# start_pluto NODE: pluto in NODE's namespace (see above), then every
+# connection of NODE/ipsec.conf added with addconn.
+start_pluto() {
+	local n=$1 d rt out c
+	lsw_bin
+	d=$(node_dir "$n")
+	rt=$(node_rt "$n")
+	[ -f "$d/lsw.d/00-setup" ] || lsw_conf "$n"
+	lsw_write "$n"
+	mkdir -p "$rt" "$d/ipsec.d"
+	if [ ! -f "$d/nss/cert9.db" ]; then
+		mkdir -p "$d/nss"
+		out=$(certutil -N -d "sql:$d/nss" --empty-password 2>&1) ||
+		    fail "certutil -N on $n: $out"
+	fi
+	# --config first: its "config setup" would override options before it.
+	# shellcheck disable=SC2016  # expanded by that sh
+	lab_spawn "$n" "$d/pluto.out" sh -c \
+	    'mount --bind "$1" /usr/libexec && shift && exec "$@"' sh \
+	    "$LSW_ROOT/usr/libexec" "$LSW_EXEC/pluto" \
+	    --config "$d/ipsec.conf" --nofork \
+	    --rundir "$rt" --nssdir "$d/nss" --ipsecdir "$d/ipsec.d" \
+	    --secretsfile "$d/ipsec.secrets" --logfile "$d/pluto.log" \
+	    --no-dnssec
+	echo "$LAB_LAST_PID" >>"$d/pids"
+	wait_for 15 test -S "$rt/pluto.ctl" ||
+	    fail "pluto on $n: no control socket after 15 s"
+	while read -r c; do
+		out=$("$LSW_EXEC/addconn" --config "$d/ipsec.conf" \
+		    --ctlsocket "$rt/pluto.ctl" "$c" 2>&1) ||
+		    fail "addconn $c on $n:"$'\n'"$out"
+		printf '%s\n' "$out" >>"$d/whack.out"
+	done < <(sed -n 's/^conn //p' "$d/ipsec.conf")
+	whack_cmd "$n" --rereadsecrets >>"$d/whack.out" 2>&1
+	say "pluto started on $n"
+}
+
+# lsw_route NODE NET VIA: route NET via VIA (pluto runs no updown here).
+lsw_route() {
+	ip -n "$1" route replace "$2" via "$3" ||
+	    fail "$1: ip route replace $2 via $3"
+}
+
+# lsw_initiate NODE CONN: initiate CONN and wait for the result.
+lsw_initiate() {
+	local n=$1 c=$2 out
+	out=$(timeout 30 "$LSW_EXEC/whack" --ctlsocket \
+	    "$(node_rt "$n")/pluto.ctl" --name "$c" --initiate 2>&1)
+	printf '%s\n' "$out" >>"$(node_dir "$n")/whack.out"
+	lsw_sa_up "$n" "$c" ||
+	    fail "Libreswan on $n: $c not up after --initiate:"$'\n'"$(tail -n 20 <<<"$out")"
+	say "ok: $n initiated $c"
+}
+
+# lsw_sa_up NODE CONN: NODE's pluto has an IPsec SA for CONN.
+lsw_sa_up() {
+	whack_cmd "$1" --trafficstatus 2>/dev/null | grep -q "\"$2\""
+}
+
+# lsw_show NODE: print pluto's states (for the log); text in LSW_STATES.
+lsw_show() {
+	LSW_STATES=$(whack_cmd "$1" --showstates 2>&1)
+	say "Libreswan states on $1:"
+	printf '%s\n' "$LSW_STATES" | sed 's/^/    /'
+}
+
+# strongSwan's log lines (ike level 2) for IKEv1 dead peer detection: the
+# R-U-THERE it sends and the R-U-THERE-ACK it receives.
+SWAN_V1_DPD_SENT_RE='generating INFORMATIONAL_V1 request [0-9]+ \[ HASH N\(DPD\) \]'
+SWAN_V1_DPD_ACK_RE='parsed INFORMATIONAL_V1 request [0-9]+ \[ HASH N\(DPD_ACK\) \]'

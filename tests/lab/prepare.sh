@@ -56,4 +56,112 @@ for p in kdf openssl kernel-netlink socket-default vici nonce random; do
 	[ -f "$plugdir/libstrongswan-$p.so" ] ||
 	    die "strongSwan plugin $p missing in $plugdir"
 done
+
+# Libreswan for the IKEv1 interoperability tests (lib.sh: start_pluto).
+# Its Debian package conflicts with strongSwan's, so it is not installed:
+# "apt-get download" puts the .deb in $LAB_LIBRESWAN_CACHE, "dpkg-deb -x"
+# unpacks it into $LAB_LIBRESWAN_CACHE/libreswan/root, and its library
+# dependencies (those of "dpkg-deb -f DEB Depends", first alternatives)
+# are installed with apt-get.  A stamp file lists them, so later runs
+# only check that they are still installed.  A failure here is fatal only
+# when the IKEv1 scenarios are on (LAB_IKEV1=1, set by run-all.sh).
+lsw_cache=${LAB_LIBRESWAN_CACHE:-/var/cache/gatewayd-lab}
+lsw_dir=$lsw_cache/libreswan
+lsw_stamp=$lsw_dir/stamp
+
+# deps_installed PKG...: every PKG is installed.
+deps_installed() {
+	local st
+	[ $# -gt 0 ] || return 0
+	st=$(dpkg-query -W -f='${db:Status-Abbrev}\n' "$@" 2>/dev/null) ||
+	    return 1
+	! grep -qv '^ii' <<<"$st"
+}
+
+libreswan_ready() {
+	local deps
+	[ -x "$lsw_dir/root/usr/libexec/ipsec/pluto" ] &&
+	    [ -s "$lsw_stamp" ] || return 1
+	read -r -a deps <"$lsw_stamp"
+	deps_installed "${deps[@]}"
+}
+
+# apt_retry CMD...: CMD, and if it fails, apt-get update and CMD again.
+apt_retry() {
+	"$@" && return 0
+	say "apt-get update"
+	apt-get update -q >/dev/null || return 1
+	"$@"
+}
+
+libreswan_prepare() {
+	local deb deps=() missing=() real=() p
+	[ "$(id -u)" = 0 ] || { echo "not root"; return 1; }
+	mkdir -p "$lsw_cache"
+	deb=$(find "$lsw_cache" -maxdepth 1 -name 'libreswan_*.deb' | sort | tail -n1)
+	if [ -z "$deb" ]; then
+		say "downloading libreswan into $lsw_cache"
+		# shellcheck disable=SC2317  # run by apt_retry
+		lsw_download() {
+			(cd "$lsw_cache" &&
+			    apt-get download -q -o APT::Sandbox::User=root \
+			    libreswan)
+		}
+		apt_retry lsw_download || return 1
+		deb=$(find "$lsw_cache" -maxdepth 1 -name 'libreswan_*.deb' | sort | tail -n1)
+		[ -n "$deb" ] || return 1
+	fi
+	# Depends: "a (>= 1), b | c, ..." -> first alternatives, no versions;
+	# nothing of strongSwan's or Libreswan's own.
+	while read -r p; do
+		case "$p" in
+		''|*strongswan*|*libreswan*) ;;
+		*) deps+=("$p") ;;
+		esac
+	done < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
+	    sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g')
+	# certutil (NSS database) comes from libnss3-tools.
+	grep -qw libnss3-tools <<<"${deps[*]}" || deps+=(libnss3-tools)
+	for p in "${deps[@]}"; do
+		deps_installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "installing Libreswan's dependencies: ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt_retry apt-get install -y -q --no-install-recommends \
+		    "${missing[@]}" >/dev/null || return 1
+	fi
+	rm -rf "$lsw_dir/root.new"
+	mkdir -p "$lsw_dir"
+	dpkg-deb -x "$deb" "$lsw_dir/root.new" || return 1
+	[ -x "$lsw_dir/root.new/usr/libexec/ipsec/pluto" ] || return 1
+	rm -rf "$lsw_dir/root"
+	mv "$lsw_dir/root.new" "$lsw_dir/root"
+	# The stamp lists the real packages (a virtual one such as "host"
+	# is never "installed" itself).
+	real=()
+	for p in "${deps[@]}"; do
+		deps_installed "$p" && real+=("$p")
+	done
+	echo "${real[*]}" >"$lsw_stamp"
+	say "Libreswan unpacked: $(basename "$deb") -> $lsw_dir/root"
+}
+
+if libreswan_ready; then
+	say "Libreswan in $lsw_dir/root (present)"
+else
+	# One preparation at a time (lab.sh runs prepare.sh for each VM).
+	mkdir -p "$lsw_cache"
+	exec 9>"$lsw_cache/.lock"
+	flock 9
+	if ! libreswan_ready && ! libreswan_prepare; then
+		if [ "${LAB_IKEV1:-0}" = 1 ]; then
+			die "cannot prepare Libreswan in $lsw_dir (IKEv1 tests need it)"
+		fi
+		printf 'prepare: warning: cannot prepare Libreswan in %s;' "$lsw_dir" >&2
+		printf ' the IKEv1 Libreswan tests will fail\n' >&2
+	fi
+	exec 9>&-
+fi
+
 say "ok (UML kernel $version)"

@@ -6,7 +6,9 @@
 #   tests/lab/run-all.sh [-j N] [-l] [PATTERN...]
 #
 # -l lists the scenarios; PATTERNs (extended regular expressions) select
-# the scenarios whose "script args" line matches one of them.  Each
+# the scenarios whose "script args" line matches one of them.  The IKEv1
+# scenarios (V1_SCENARIOS) are included only with LAB_IKEV1=1 (or
+# IKEV1_READY=1 below), e.g. LAB_IKEV1=1 tests/lab/run-all.sh t-v1-.  Each
 # scenario's output is in ${LAB_RUNDIR:-/tmp/gw-lab}/results.PID/; a failing
 # one is printed in full at the end.  GW_BUILD names the gatewayd build
 # directory (default <repo>/build); it must not be an AddressSanitizer build.
@@ -33,6 +35,38 @@ SCENARIOS=(
 	"t-two-tunnels.sh"
 	"t-failures.sh"
 )
+
+# IKEv1 scenarios: the two self-tests (strongSwan <-> strongSwan, Libreswan
+# <-> strongSwan; no gatewayd) first, then gatewayd's.  They run after the
+# list above when IKEv1 is switched on: LAB_IKEV1=1 in the environment, or
+# IKEV1_READY=1 below (the default once gatewayd negotiates IKEv1).
+# LAB_IKEV1=0 switches them off.  prepare.sh unpacks Libreswan for them.
+IKEV1_READY=0
+V1_SCENARIOS=(
+	"t-v1-swan-selftest.sh main"
+	"t-v1-swan-selftest.sh aggressive"
+	"t-v1-libreswan-selftest.sh"
+	"t-v1-gw-gw.sh"
+	"t-v1-gw-swan.sh main"
+	"t-v1-gw-swan.sh aggressive"
+	"t-v1-algs.sh 3des-md5-dh1"
+	"t-v1-algs.sh aes256-sha1-dh14-pfs14"
+	"t-v1-algs.sh aes256-sha256-dh14"
+	"t-v1-algs.sh dh5"
+	"t-v1-algs.sh dh24"
+	"t-v1-algs.sh ah"
+	"t-v1-algs.sh nopfs"
+	"t-v1-algs.sh segments"
+	"t-v1-libreswan.sh"
+	"t-v1-failures.sh psk-initiator"
+	"t-v1-failures.sh psk-responder"
+	"t-v1-failures.sh segments"
+	"t-v1-dpd.sh"
+)
+export LAB_IKEV1=${LAB_IKEV1:-$IKEV1_READY}
+if [ "$LAB_IKEV1" = 1 ]; then
+	SCENARIOS+=("${V1_SCENARIOS[@]}")
+fi
 
 jobs=${LAB_JOBS:-2}
 list=0
