@@ -128,6 +128,14 @@ int	ikev2_skeyseed(int prf, const uint8_t *ni, size_t nilen,
 	    const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen,
 	    uint8_t *out);
 /*
+ * IKE SA rekey (RFC 7296 §2.18): SKEYSEED = prf(SK_d (old), g^ir (new) |
+ * Ni | Nr) with the old IKE SA's PRF; out gets prf_len(prf) bytes.  The
+ * keys then come from ikev2_keys_derive() with the new SPIs.
+ */
+int	ikev2_skeyseed_rekey(int prf, const uint8_t *sk_d, size_t dlen,
+	    const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
+	    const uint8_t *nr, size_t nrlen, uint8_t *out);
+/*
  * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
  *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
  * Nonce lengths are not checked here (the KAT uses 8-byte nonces).

@@ -58,6 +58,30 @@ ikev2_skeyseed(int prf, const uint8_t *ni, size_t nilen, const uint8_t *nr,
 }
 
 int
+ikev2_skeyseed_rekey(int prf, const uint8_t *sk_d, size_t dlen,
+    const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
+    const uint8_t *nr, size_t nrlen, uint8_t *out)
+{
+	struct prf_piece	pc[3];
+
+	if (gir == NULL || girlen == 0 || girlen > IKEV2_GIR_MAX) {
+		log_debug("ikev2: bad g^ir length %zu for the IKE SA rekey",
+		    gir == NULL ? 0 : girlen);
+		return (-1);
+	}
+	if (ikev2_nonces_check(nilen, nrlen) == -1)
+		return (-1);
+	pc[0].pp_data = gir;
+	pc[0].pp_len = girlen;
+	pc[1].pp_data = ni;
+	pc[1].pp_len = nilen;
+	pc[2].pp_data = nr;
+	pc[2].pp_len = nrlen;
+	/* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) */
+	return (prf_compute_v(prf, sk_d, dlen, pc, 3, out));
+}
+
+int
 ikev2_keys_derive(int prf, int integ, int encr, int keybits,
     const uint8_t *skeyseed, const uint8_t *ni, size_t nilen,
     const uint8_t *nr, size_t nrlen, const uint8_t spii[8],

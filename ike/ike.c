@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/rand.h>
 
 #include "common/log.h"
 #include "ike/ike_sa.h"
@@ -23,6 +24,10 @@
 #define IKE_FAILS_MAX		3	/* failed attempts before "failed" */
 #define IKE_REPLACE_AGE		30	/* s: an older SA is a stale one */
 #define IKE_PORT		500
+#define IKE_REKEYED_MS		30000	/* wait for the old SA's DELETE */
+#define IKE_DPD_DELAY_MS	8000	/* product: DPD delay 8 s */
+#define IKE_DPD_TIMEOUT_MS	13000	/* product: DPD timeout 13 s */
+#define IKE_COOKIE_HALFOPEN	10	/* demand cookies from here on */
 
 static const char *const tunnel_state_names[] = {
 	[TUNNEL_DOWN] = "Down",
@@ -308,15 +313,18 @@ ike_sa_drop(struct ike_sa *sa)
 void
 ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 {
-	struct ike_sa	*o, *next, *loser;
+	struct ike_sa	*o, *loser;
 	struct child_sa	*cs;
 	time_t		 now = time(NULL);
 	int		 dropped = 0;
 
-	for (o = TAILQ_FIRST(&t->t_ctx->ctx_sas); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, sa_entry);
+	/* dropping an SA may drop another (its rekey): rescan each time */
+again:
+	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry) {
 		if (o == sa || o->sa_tunnel != t ||
-		    o->sa_state == IKE_SA_DELETING || o->sa_state == IKE_SA_DEAD)
+		    o->sa_state == IKE_SA_NEW ||
+		    o->sa_state == IKE_SA_DELETING ||
+		    o->sa_state == IKE_SA_REKEYED || o->sa_state == IKE_SA_DEAD)
 			continue;
 		if (o->sa_state == IKE_SA_ESTABLISHED &&
 		    now - o->sa_established >= IKE_REPLACE_AGE)
@@ -330,9 +338,8 @@ ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 			ike_sa_drop(sa);
 			break;
 		}
-		if (next == sa)
-			next = TAILQ_NEXT(sa, sa_entry);
 		ike_sa_drop(o);
+		goto again;
 	}
 	/* the survivors' policies may have gone with the loser's */
 	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry)
@@ -399,15 +406,30 @@ ike_tunnel_peer_id_match(const struct ike_tunnel *t, const struct ikev2_id *id)
 }
 
 int
-ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer)
+ike_initial_contact_due(struct ike_ctx *ctx, struct in_addr peer)
 {
 	int	i;
 
 	for (i = 0; i < ctx->ctx_ncontacted; i++)
 		if (ctx->ctx_contacted[i].s_addr == peer.s_addr)
 			return (0);
-	if (ctx->ctx_ncontacted < IKE_MAX_CONTACTED)
+	return (1);
+}
+
+void
+ike_initial_contact_done(struct ike_ctx *ctx, struct in_addr peer)
+{
+	if (ike_initial_contact_due(ctx, peer) &&
+	    ctx->ctx_ncontacted < IKE_MAX_CONTACTED)
 		ctx->ctx_contacted[ctx->ctx_ncontacted++] = peer;
+}
+
+int
+ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer)
+{
+	if (!ike_initial_contact_due(ctx, peer))
+		return (0);
+	ike_initial_contact_done(ctx, peer);
 	return (1);
 }
 
@@ -459,6 +481,14 @@ ike_new(struct event_base *base, struct config *cfg,
 	ike_ctx_timing_set(ctx, IKE_RETX_MS, IKE_RETX_TRIES,
 	    IKE_RETRY_FAST_MS, IKE_RETRY_SLOW_MS);
 	ctx->ctx_rekey_percent = 90;
+	ctx->ctx_rekeyed_ms = IKE_REKEYED_MS;
+	ike_ctx_dpd_set(ctx, IKE_DPD_DELAY_MS, IKE_DPD_TIMEOUT_MS);
+	ctx->ctx_cookie_threshold = IKE_COOKIE_HALFOPEN;
+	if (RAND_bytes(ctx->ctx_cookie_secret,
+	    sizeof(ctx->ctx_cookie_secret)) != 1) {
+		ike_free(ctx);
+		return (NULL);
+	}
 	for (i = 0; i < cfg->cfg_ntunnels; i++)
 		if (ike_tunnel_add(ctx, &cfg->cfg_tunnels[i]) == NULL) {
 			ike_free(ctx);
@@ -475,6 +505,25 @@ ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,
 	ctx->ctx_retx_tries = tries;
 	ctx->ctx_retry_fast_ms = retry_fast_ms;
 	ctx->ctx_retry_slow_ms = retry_slow_ms;
+}
+
+void
+ike_ctx_test_first_ke_group(struct ike_ctx *ctx, int group)
+{
+	ctx->ctx_test_ke_group = group;
+}
+
+void
+ike_ctx_cookie_threshold_set(struct ike_ctx *ctx, int halfopen)
+{
+	ctx->ctx_cookie_threshold = halfopen;
+}
+
+void
+ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms, unsigned timeout_ms)
+{
+	ctx->ctx_dpd_delay_ms = delay_ms;
+	ctx->ctx_dpd_timeout_ms = timeout_ms;
 }
 
 void
@@ -534,12 +583,15 @@ done:
 static void
 ike_tunnel_teardown(struct ike_tunnel *t)
 {
-	struct ike_sa	*sa, *next;
+	struct ike_sa	*sa;
 
-	for (sa = TAILQ_FIRST(&t->t_ctx->ctx_sas); sa != NULL; sa = next) {
-		next = TAILQ_NEXT(sa, sa_entry);
-		if (sa->sa_tunnel != t)
-			continue;
+	/* destroying an SA may destroy the next one (its rekey): rescan */
+	for (;;) {
+		TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
+			if (sa->sa_tunnel == t)
+				break;
+		if (sa == NULL)
+			break;
 		if (sa->sa_state == IKE_SA_ESTABLISHED)
 			ikev2_info_delete_ike(sa);
 		else
@@ -591,6 +643,20 @@ ike_tunnel_rekey(struct ike_ctx *ctx, const char *name)
 	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED)
 			cs->cs_rekey_due = 1;
+	ikev2_child_next(sa);
+	return (0);
+}
+
+int
+ike_tunnel_rekey_ike(struct ike_ctx *ctx, const char *name)
+{
+	struct ike_tunnel	*t;
+	struct ike_sa		*sa;
+
+	if ((t = ike_tunnel_find(ctx, name)) == NULL ||
+	    (sa = ike_tunnel_sa(t)) == NULL)
+		return (-1);
+	sa->sa_rekey_due = 1;
 	ikev2_child_next(sa);
 	return (0);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -24,6 +25,7 @@ static const char *const ike_sa_state_names[] = {
 	[IKE_SA_AUTH_SENT] = "AUTH_SENT",
 	[IKE_SA_ESTABLISHED] = "ESTABLISHED",
 	[IKE_SA_DELETING] = "DELETING",
+	[IKE_SA_REKEYED] = "REKEYED",
 	[IKE_SA_DEAD] = "DEAD",
 };
 
@@ -34,6 +36,15 @@ ike_sa_state_name(enum ike_sa_state s)
 	    sizeof(ike_sa_state_names[0]))
 		return ("?");
 	return (ike_sa_state_names[s]);
+}
+
+uint64_t
+ike_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 const char *
@@ -54,11 +65,31 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	    sa->sa_initiator ? "initiator" : "responder",
 	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
 	sa->sa_state = s;
-	if (s == IKE_SA_ESTABLISHED)
+	switch (s) {
+	case IKE_SA_ESTABLISHED:
 		sa->sa_established = time(NULL);
+		sa->sa_last_rx_ms = ike_now_ms();
+		ikev2_rekey_timer_set(sa);
+		ikev2_info_dpd_start(sa);
+		break;
+	case IKE_SA_REKEYED:
+		evtimer_del(sa->sa_dpd_ev);
+		ikev2_rekey_timer_set(sa);	/* the expiry */
+		break;
+	case IKE_SA_DELETING:
+	case IKE_SA_DEAD:
+		evtimer_del(sa->sa_dpd_ev);
+		evtimer_del(sa->sa_rekey_ev);
+		break;
+	default:
+		break;
+	}
 }
 
 static void	ike_sa_retx_cb(evutil_socket_t, short, void *);
+/* ikev2_rekey.c and ikev2_info.c own these timers' logic */
+void		ike_sa_rekey_cb(evutil_socket_t, short, void *);
+void		ike_sa_dpd_cb(evutil_socket_t, short, void *);
 
 struct ike_sa *
 ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
@@ -74,8 +105,18 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	sa->sa_local = *local;
 	sa->sa_remote = *remote;
 	TAILQ_INIT(&sa->sa_children);
-	if ((sa->sa_retx_ev = evtimer_new(ctx->ctx_base, ike_sa_retx_cb,
-	    sa)) == NULL) {
+	sa->sa_pairs = initiator;
+	sa->sa_retx_ev = evtimer_new(ctx->ctx_base, ike_sa_retx_cb, sa);
+	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base, ike_sa_rekey_cb, sa);
+	sa->sa_dpd_ev = evtimer_new(ctx->ctx_base, ike_sa_dpd_cb, sa);
+	if (sa->sa_retx_ev == NULL || sa->sa_rekey_ev == NULL ||
+	    sa->sa_dpd_ev == NULL) {
+		if (sa->sa_retx_ev != NULL)
+			event_free(sa->sa_retx_ev);
+		if (sa->sa_rekey_ev != NULL)
+			event_free(sa->sa_rekey_ev);
+		if (sa->sa_dpd_ev != NULL)
+			event_free(sa->sa_dpd_ev);
 		free(sa);
 		return (NULL);
 	}
@@ -103,14 +144,28 @@ void
 ike_sa_destroy(struct ike_sa *sa)
 {
 	struct child_sa	*cs;
+	struct ike_sa	*o, *pending;
 
 	if (sa == NULL)
 		return;
+	/* a new IKE SA still being negotiated on sa goes with it */
+	if ((pending = sa->sa_rekey_new) != NULL) {
+		sa->sa_rekey_new = NULL;
+		ike_sa_destroy(pending);
+	}
+	TAILQ_FOREACH(o, &sa->sa_ctx->ctx_sas, sa_entry) {
+		if (o->sa_rekey_new == sa)
+			o->sa_rekey_new = NULL;
+		if (o->sa_rekey_peer == sa)
+			o->sa_rekey_peer = NULL;
+	}
 	while ((cs = TAILQ_FIRST(&sa->sa_children)) != NULL)
 		ike_sa_child_remove(sa, cs);
 	ike_sa_set_state(sa, IKE_SA_DEAD);
 	TAILQ_REMOVE(&sa->sa_ctx->ctx_sas, sa, sa_entry);
 	event_free(sa->sa_retx_ev);
+	event_free(sa->sa_rekey_ev);
+	event_free(sa->sa_dpd_ev);
 	dh_free(sa->sa_dh);
 	buf_free(sa->sa_ni);
 	buf_free(sa->sa_nr);
@@ -140,6 +195,9 @@ ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 	int			 from_init = (h->h_flags & IKEV2_FLAG_INITIATOR) != 0;
 
 	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry) {
+		/* a new IKE SA of a rekey gets nothing until it is up */
+		if (sa->sa_state == IKE_SA_NEW || sa->sa_state == IKE_SA_DEAD)
+			continue;
 		if (sa->sa_initiator == from_init ||
 		    memcmp(sa->sa_spi_i, h->h_spi_i, 8) != 0)
 			continue;
@@ -344,7 +402,16 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		return;
 	}
-	if (++sa->sa_req_tries >= ctx->ctx_retx_tries) {
+	if (++sa->sa_req_tries >= ctx->ctx_retx_tries &&
+	    (sa->sa_state == IKE_SA_DELETING ||
+	    sa->sa_state == IKE_SA_REKEYED)) {
+		/* an old SA on its way out: nothing more to lose */
+		log_tdebug(ike_sa_name(sa), "no answer on the %s IKE SA",
+		    ike_sa_state_name(sa->sa_state));
+		ike_sa_destroy(sa);
+		return;
+	}
+	if (sa->sa_req_tries >= ctx->ctx_retx_tries) {
 		log_tinfo(ike_sa_name(sa), "giving up after %d retransmissions"
 		    " of %s request %u", sa->sa_req_tries - 1,
 		    sa->sa_state < IKE_SA_ESTABLISHED ? "an IKE" : "a",
@@ -485,6 +552,7 @@ ike_sa_exchange_ok(const struct ike_sa *sa, const struct ikev2_msg *m)
 		return (x == IKEV2_EXCH_IKE_AUTH && resp);
 	case IKE_SA_ESTABLISHED:
 	case IKE_SA_DELETING:
+	case IKE_SA_REKEYED:
 		return (x == IKEV2_EXCH_CREATE_CHILD_SA ||
 		    x == IKEV2_EXCH_INFORMATIONAL);
 	default:
@@ -520,6 +588,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	/* §2.23/§2.11: answer where the request came from; track the peer */
 	sa->sa_local = *local;
 	sa->sa_remote = *remote;
+	sa->sa_last_rx_ms = ike_now_ms();	/* the peer is alive (§2.4) */
 	if (resp) {
 		evtimer_del(sa->sa_retx_ev);
 		buf_free(sa->sa_req);

@@ -29,6 +29,8 @@ enum ike_sa_state {
 	IKE_SA_AUTH_SENT,	/* initiator: IKE_AUTH request out */
 	IKE_SA_ESTABLISHED,
 	IKE_SA_DELETING,	/* our DELETE of the IKE SA is out */
+	IKE_SA_REKEYED,		/* replaced by a rekey (§2.18): waiting for
+				   the peer's DELETE, then gone */
 	IKE_SA_DEAD
 };
 
@@ -41,7 +43,8 @@ enum ike_req_kind {
 	IKE_REQ_CHILD_REKEY,
 	IKE_REQ_CHILD_DELETE,
 	IKE_REQ_IKE_DELETE,
-	IKE_REQ_LIVENESS
+	IKE_REQ_LIVENESS,
+	IKE_REQ_IKE_REKEY	/* CREATE_CHILD_SA rekeying the IKE SA */
 };
 
 /* Initiator: one CHILD SA per (local x remote) segment pair. */
@@ -106,6 +109,23 @@ struct ike_sa {
 	struct child_sa_list sa_children;
 	time_t		 sa_established;
 	int		 sa_cookie_tries;
+	int		 sa_pairs;	/* we create the tunnel's segment
+					   pairs (we initiated it; a rekeyed
+					   SA inherits this) */
+	int		 sa_ke_tries;	/* INVALID_KE_PAYLOAD retries */
+	/* IKE SA rekey (§2.18): on the old SA, the new one we negotiate
+	 * and, in a collision (§2.8.2), the one the peer created */
+	struct ike_sa	*sa_rekey_new;
+	struct ike_sa	*sa_rekey_peer;
+	int		 sa_rekey_due;	/* rekey the IKE SA now */
+	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time;
+					   REKEYED: give up waiting */
+	/* Dead peer detection (RFC 7296 §2.4) */
+	struct event	*sa_dpd_ev;
+	uint64_t	 sa_last_rx_ms;	/* monotonic: last valid message */
+	uint64_t	 sa_dpd_bytes;	/* inbound ESP bytes at last look */
+	int		 sa_dpd_out;	/* our liveness check is out */
+	uint32_t	 sa_dpd_msgid;
 };
 TAILQ_HEAD(ike_sa_list, ike_sa);
 
@@ -129,6 +149,16 @@ struct ike_ctx {
 	struct in_addr	 ctx_contacted[IKE_MAX_CONTACTED];
 	int		 ctx_ncontacted;
 	int		 ctx_shutdown;
+	/* IKE SA rekey: 0 = at ctx_rekey_percent of ike-lifetime (minus
+	 * up to 5% jitter); tests set a delay in ms */
+	unsigned	 ctx_ike_rekey_ms;
+	unsigned	 ctx_rekeyed_ms;	/* wait for the old SA's D */
+	unsigned	 ctx_dpd_delay_ms;	/* idle before a check */
+	unsigned	 ctx_dpd_timeout_ms;	/* no answer: peer dead */
+	/* Cookies (§2.6): demanded above this many half-open SAs */
+	int		 ctx_cookie_threshold;
+	uint8_t		 ctx_cookie_secret[32];
+	int		 ctx_test_ke_group;	/* test: first KE's group */
 	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
 };
 
@@ -137,8 +167,21 @@ void	ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,
 	    unsigned retry_fast_ms, unsigned retry_slow_ms);
 /* Test hook: rekey a tunnel's CHILD SAs now (as initiator).  0 or -1. */
 int	ike_tunnel_rekey(struct ike_ctx *ctx, const char *name);
+/* Rekeys a tunnel's IKE SA now (as rekey initiator).  0 or -1. */
+int	ike_tunnel_rekey_ike(struct ike_ctx *ctx, const char *name);
+/* Test hook: the first KE of every IKE SA (IKE_SA_INIT, IKE rekey) is of
+ * this group instead of the configured one (0: off), so that the peer
+ * answers INVALID_KE_PAYLOAD. */
+void	ike_ctx_test_first_ke_group(struct ike_ctx *ctx, int group);
+/* Responder: demand a cookie (§2.6) from this many half-open SAs on
+ * (default 10; 0: always). */
+void	ike_ctx_cookie_threshold_set(struct ike_ctx *ctx, int halfopen);
+/* Dead peer detection timing (default 8 s idle, 13 s without answer). */
+void	ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms,
+	    unsigned timeout_ms);
 
 /* --- ike_sa.c --- */
+uint64_t	 ike_now_ms(void);		/* CLOCK_MONOTONIC */
 const char	*ike_sa_state_name(enum ike_sa_state s);
 void		 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s);
 struct ike_sa	*ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t,
@@ -225,8 +268,15 @@ size_t		 ike_tunnel_local_id(const struct ike_tunnel *t,
 /* 1 if the peer's ID matches the tunnel's peer-id. */
 int		 ike_tunnel_peer_id_match(const struct ike_tunnel *t,
 		    const struct ikev2_id *id);
-/* 1 the first time an INITIAL_CONTACT is due towards this peer. */
+/* 1 the first time an INITIAL_CONTACT is due towards this peer (and
+ * records it: IKEv1). */
 int		 ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer);
+/* IKEv2: 1 while no IKE SA we initiated towards peer was established
+ * since start (§2.4); ike_initial_contact_done() records one. */
+int		 ike_initial_contact_due(struct ike_ctx *ctx,
+		    struct in_addr peer);
+void		 ike_initial_contact_done(struct ike_ctx *ctx,
+		    struct in_addr peer);
 
 /* --- ikev2_init.c --- */
 int	ikev2_init_start(struct ike_sa *sa);
@@ -235,6 +285,10 @@ void	ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt,
 	    const struct sockaddr_in *remote);
 void	ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	    struct ikev2_msg *m);
+/* A fresh IKEV2_NONCE_LEN-byte nonce (owned), or NULL. */
+struct buf *ikev2_init_nonce(void);
+/* Appends KE with sa_dh's public value. */
+int	ikev2_init_add_ke(struct ike_sa *sa, struct ikev2_writer *w);
 /* RFC 7296 §2.23 NAT_DETECTION hash of spis, addr, port (network). */
 void	ikev2_natd_hash(const uint8_t spii[8], const uint8_t spir[8],
 	    struct in_addr addr, uint16_t port, uint8_t out[20]);
@@ -279,10 +333,26 @@ void	ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs);
 void	ikev2_child_timer_clear(struct child_sa *cs);
 
+/* --- ikev2_rekey.c: IKE SA rekey (RFC 7296 §1.3.2, §2.8.2, §2.18) --- */
+/* Arms the rekey timer of an established SA (ctx_ike_rekey_ms or
+ * ~ctx_rekey_percent of the lifetime), or the REKEYED SA's expiry. */
+void	ikev2_rekey_timer_set(struct ike_sa *sa);
+/* Rekey initiator: CREATE_CHILD_SA { SA, Ni, KEi } on sa.  0 or -1. */
+int	ikev2_rekey_start(struct ike_sa *sa);
+/* Responder: a CREATE_CHILD_SA request whose SA offers an IKE proposal. */
+void	ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m);
+/* Initiator: the answer to our IKE_REQ_IKE_REKEY request. */
+void	ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m);
+
 /* --- ikev2_info.c --- */
 int	ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs);
 /* Sends DELETE of the IKE SA without waiting for an answer. */
 void	ikev2_info_delete_ike(struct ike_sa *sa);
+/* Sends DELETE of the IKE SA as a request; the SA goes (DELETING) when
+ * the answer comes or the retransmissions give up.  0 or -1. */
+int	ikev2_info_delete_wait(struct ike_sa *sa);
+/* Dead peer detection: (re)arms the timer of an established SA. */
+void	ikev2_info_dpd_start(struct ike_sa *sa);
 void	ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m);
 

@@ -133,7 +133,7 @@ ikev2_auth_start(struct ike_sa *sa)
 		return (-1);
 	w = ike_msg_w(&mo);
 	if (ikev2_auth_add_id_auth(sa, w) == -1 ||
-	    (ike_initial_contact(sa->sa_ctx, sa->sa_remote.sin_addr) &&
+	    (ike_initial_contact_due(sa->sa_ctx, sa->sa_remote.sin_addr) &&
 	    ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL,
 	    0) == -1) ||
 	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
@@ -351,6 +351,8 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (initiator)",
 	    inet_ntoa(sa->sa_remote.sin_addr));
+	/* §2.4: from now on the peer knows our current state */
+	ike_initial_contact_done(sa->sa_ctx, sa->sa_remote.sin_addr);
 	if (cs == NULL || ikev2_child_complete(sa, cs, m, NULL, sa->sa_ni,
 	    sa->sa_nr) == -1) {
 		/* the IKE SA is up but useless: start over later */

@@ -387,13 +387,18 @@ ikev2_child_next(struct ike_sa *sa)
 			ikev2_info_delete_child(sa, cs);
 			return;
 		}
+	if (sa->sa_rekey_due) {
+		sa->sa_rekey_due = 0;
+		if (ikev2_rekey_start(sa) == 0)
+			return;
+	}
 	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
 			cs->cs_rekey_due = 0;
 			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
 				return;
 		}
-	if (!sa->sa_initiator)
+	if (!sa->sa_pairs)
 		return;
 	npair = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
 	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
@@ -430,6 +435,10 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 	struct child_sa		*cs = sa->sa_req_child, *old = NULL;
 	struct buf		*nr = NULL, *gir = NULL;
 
+	if (sa->sa_req_kind == IKE_REQ_IKE_REKEY) {
+		ikev2_rekey_response(sa, m);
+		return;
+	}
 	if (cs == NULL)
 		goto next;
 	if (cs->cs_rekey_spi != 0)
@@ -508,12 +517,6 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	uint32_t			 spi;
 
 	*old = NULL;
-	if (m->m_sa.sa_nprop > 0 && m->m_sa.sa_prop[0].prop_proto ==
-	    IKEV2_PROTO_IKE) {
-		log_twarn(ike_sa_name(sa), "peer tries to rekey the IKE SA: "
-		    "not supported");
-		return (IKEV2_N_NO_PROPOSAL_CHOSEN);
-	}
 	if ((n = ikev2_msg_notify(m, IKEV2_N_REKEY_SA)) != NULL) {
 		if (n->n_spi_len != 4)
 			return (IKEV2_N_INVALID_SYNTAX);
@@ -549,6 +552,17 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 	uint16_t		 notify;
 	uint8_t			 grp[2];
 
+	if (m->m_sa.sa_nprop > 0 && m->m_sa.sa_prop[0].prop_proto ==
+	    IKEV2_PROTO_IKE) {
+		ikev2_rekey_request(sa, m);
+		return;
+	}
+	/* §2.25: this IKE SA is going away; the peer retries on the new one */
+	if (sa->sa_state != IKE_SA_ESTABLISHED) {
+		ikev2_child_reply(sa, m, NULL, NULL, NULL, NULL,
+		    IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if ((notify = ikev2_child_precheck(sa, m, &old, grp)) != 0) {
 		if (notify == IKEV2_N_NO_PROPOSAL_CHOSEN)
 			ikev2_child_no_proposal(sa, &m->m_sa, pfs);

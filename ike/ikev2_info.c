@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "common/log.h"
 #include "ike/ike_sa.h"
+#include "kernel/kernel.h"
+
+void	ike_sa_dpd_cb(evutil_socket_t, short, void *);
 
 static uint8_t
 ikev2_info_proto(uint8_t ipproto)
@@ -57,6 +62,123 @@ ikev2_info_delete_ike(struct ike_sa *sa)
 	}
 	ike_sa_set_state(sa, IKE_SA_DELETING);
 	ike_sa_destroy(sa);
+}
+
+int
+ikev2_info_delete_wait(struct ike_sa *sa)
+{
+	struct ike_msg_out	 mo;
+
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == -1)
+		return (-1);
+	if (ikev2_add_delete(ike_msg_w(&mo), IKEV2_PROTO_IKE, 0, 0,
+	    NULL) == -1) {
+		ike_msg_abort(&mo);
+		return (-1);
+	}
+	if (ike_msg_send(sa, &mo, IKE_REQ_IKE_DELETE, NULL) == -1)
+		return (-1);
+	ike_sa_set_state(sa, IKE_SA_DELETING);
+	return (0);
+}
+
+static void
+ikev2_info_dpd_arm(struct ike_sa *sa, uint64_t ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(sa->sa_dpd_ev, &tv);
+}
+
+void
+ikev2_info_dpd_start(struct ike_sa *sa)
+{
+	sa->sa_dpd_out = 0;
+	if (sa->sa_ctx->ctx_dpd_delay_ms > 0)
+		ikev2_info_dpd_arm(sa, sa->sa_ctx->ctx_dpd_delay_ms);
+}
+
+/* Inbound bytes of the CHILD SAs: ESP from the peer proves it alive. */
+static uint64_t
+ikev2_info_esp_bytes(struct ike_sa *sa)
+{
+	struct kernel_ops	*ko = sa->sa_ctx->ctx_kernel;
+	struct kernel_sa_stats	 st;
+	struct child_sa		*cs;
+	uint64_t		 n = 0;
+
+	if (ko->ko_sa_stats == NULL)
+		return (0);
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
+		    cs->cs_spi_in, cs->cs_local, &st) == 0)
+			n += st.st_bytes;
+	return (n);
+}
+
+/* §2.4: no answer to our liveness check in time: the peer is dead. */
+static void
+ikev2_info_dpd_dead(struct ike_sa *sa)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_ctx		*ctx = sa->sa_ctx;
+
+	log_tinfo(ike_sa_name(sa), "no answer to DPD within %u ms: peer %s "
+	    "is dead", ctx->ctx_dpd_timeout_ms,
+	    inet_ntoa(sa->sa_remote.sin_addr));
+	if (t != NULL)
+		ike_tunnel_error(t, "peer dead: no answer to DPD");
+	ike_sa_destroy(sa);
+	if (t != NULL)
+		ike_tunnel_sa_gone(t, 1);
+}
+
+/*
+ * Dead peer detection, product defaults 8 s and 13 s: after the delay
+ * without any IKE message or inbound ESP byte from the peer, an empty
+ * INFORMATIONAL; without its answer within the timeout the SAs go.
+ */
+void
+ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ike_sa		*sa = arg;
+	struct ike_ctx		*ctx = sa->sa_ctx;
+	struct ike_msg_out	 mo;
+	uint64_t		 now = ike_now_ms(), bytes, idle;
+
+	if (sa->sa_state != IKE_SA_ESTABLISHED || ctx->ctx_dpd_delay_ms == 0)
+		return;
+	if (sa->sa_dpd_out && sa->sa_req != NULL &&
+	    sa->sa_req_kind == IKE_REQ_LIVENESS &&
+	    sa->sa_req_msgid == sa->sa_dpd_msgid) {
+		ikev2_info_dpd_dead(sa);
+		return;
+	}
+	sa->sa_dpd_out = 0;
+	if ((bytes = ikev2_info_esp_bytes(sa)) != sa->sa_dpd_bytes) {
+		sa->sa_dpd_bytes = bytes;
+		sa->sa_last_rx_ms = now;
+	}
+	idle = now - sa->sa_last_rx_ms;
+	if (idle < ctx->ctx_dpd_delay_ms) {
+		ikev2_info_dpd_arm(sa, ctx->ctx_dpd_delay_ms - idle);
+		return;
+	}
+	/* a request in flight: its retransmissions watch the peer */
+	if (sa->sa_req != NULL) {
+		ikev2_info_dpd_arm(sa, ctx->ctx_dpd_delay_ms);
+		return;
+	}
+	log_tdebug(ike_sa_name(sa), "nothing from the peer for %llu ms: "
+	    "DPD", (unsigned long long)idle);
+	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == -1 ||
+	    ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL) == -1) {
+		ikev2_info_dpd_arm(sa, ctx->ctx_dpd_delay_ms);
+		return;
+	}
+	sa->sa_dpd_out = 1;
+	sa->sa_dpd_msgid = sa->sa_req_msgid;
+	ikev2_info_dpd_arm(sa, ctx->ctx_dpd_timeout_ms);
 }
 
 /* Removes the CHILD SAs the peer deleted; fills our SPIs for the answer. */
@@ -123,7 +245,11 @@ ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 		}
 	ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL);
 	if (ike) {
-		log_tinfo(ike_sa_name(sa), "peer deleted the IKE SA");
+		if (sa->sa_state == IKE_SA_REKEYED)
+			log_tinfo(ike_sa_name(sa), "peer deleted the rekeyed "
+			    "IKE SA");
+		else
+			log_tinfo(ike_sa_name(sa), "peer deleted the IKE SA");
 		ike_sa_set_state(sa, IKE_SA_DELETING);
 		ike_sa_destroy(sa);
 		if (t != NULL)
@@ -140,6 +266,12 @@ ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m)
 {
 	struct child_sa	*cs = sa->sa_req_child;
 
+	if (sa->sa_req_kind == IKE_REQ_IKE_DELETE) {
+		log_tdebug(ike_sa_name(sa), "peer confirmed the IKE SA's "
+		    "DELETE");
+		ike_sa_destroy(sa);
+		return;
+	}
 	if (sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs != NULL)
 		ike_sa_child_remove(sa, cs);
 	if (sa->sa_tunnel != NULL)

@@ -24,6 +24,8 @@
 #define IKEV2_COOKIE_MAX	64	/* §2.6: 1..64 bytes */
 #define IKEV2_COOKIE_TRIES	3
 #define IKEV2_MAX_CANDIDATES	CFG_MAX_TUNNELS
+#define IKEV2_KE_TRIES		2	/* INVALID_KE_PAYLOAD retries */
+#define IKEV2_COOKIE_LEN	32	/* HMAC-SHA2-256 */
 
 /* §2.23: SHA-1(SPIi | SPIr | IP address | port) */
 void
@@ -128,7 +130,7 @@ done:
 	return (rc);
 }
 
-static struct buf *
+struct buf *
 ikev2_init_nonce(void)
 {
 	struct buf	*b;
@@ -144,7 +146,7 @@ ikev2_init_nonce(void)
 	return (b);
 }
 
-static int
+int
 ikev2_init_add_ke(struct ike_sa *sa, struct ikev2_writer *w)
 {
 	struct buf	*pub;
@@ -166,8 +168,12 @@ ikev2_init_start(struct ike_sa *sa)
 	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct ikev2_writer	*w;
+	int			 grp = ike->ike_dh;
 
-	if (sa->sa_dh == NULL && (sa->sa_dh = dh_new(ike->ike_dh)) == NULL)
+	/* test hook: a first KE the responder must refuse (§1.2) */
+	if (sa->sa_ke_tries == 0 && sa->sa_ctx->ctx_test_ke_group != 0)
+		grp = sa->sa_ctx->ctx_test_ke_group;
+	if (sa->sa_dh == NULL && (sa->sa_dh = dh_new(grp)) == NULL)
 		return (-1);
 	if (sa->sa_ni == NULL && (sa->sa_ni = ikev2_init_nonce()) == NULL)
 		return (-1);
@@ -219,6 +225,70 @@ ikev2_init_notify_reply(struct ike_ctx *ctx, const struct ikev2_msg *m,
 		ike_msg_abort(&mo);
 	}
 	free(tmp);
+}
+
+/* Half-open responder IKE SAs (IKE_SA_INIT answered, no IKE_AUTH yet). */
+static int
+ikev2_init_halfopen(struct ike_ctx *ctx)
+{
+	struct ike_sa	*sa;
+	int		 n = 0;
+
+	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry)
+		if (!sa->sa_initiator && sa->sa_state == IKE_SA_INIT_DONE)
+			n++;
+	return (n);
+}
+
+/*
+ * §2.6: Cookie = prf(secret, Ni | IPi | SPIi), stateless; the secret is
+ * random per engine, so cookies do not survive a restart (the initiator
+ * then gets a fresh one).
+ */
+static int
+ikev2_init_cookie(struct ike_ctx *ctx, const struct ikev2_msg *m,
+    const struct sockaddr_in *remote, uint8_t out[IKEV2_COOKIE_LEN])
+{
+	struct prf_piece	 pc[3];
+
+	pc[0].pp_data = m->m_nonce;
+	pc[0].pp_len = m->m_nonce_len;
+	pc[1].pp_data = (const uint8_t *)&remote->sin_addr;
+	pc[1].pp_len = 4;
+	pc[2].pp_data = m->m_hdr.h_spi_i;
+	pc[2].pp_len = 8;
+	return (prf_compute_v(PRF_HMAC_SHA2_256, ctx->ctx_cookie_secret,
+	    sizeof(ctx->ctx_cookie_secret), pc, 3, out));
+}
+
+/*
+ * Responder, before any DH work: with many half-open SAs, only requests
+ * returning our cookie go on; the others get N(COOKIE).  0: go on.
+ */
+static int
+ikev2_init_cookie_check(struct ike_ctx *ctx, const struct ikev2_msg *m,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	const struct ikev2_notify	*n;
+	uint8_t				 want[IKEV2_COOKIE_LEN];
+	int				 ok;
+
+	if (ikev2_init_halfopen(ctx) < ctx->ctx_cookie_threshold)
+		return (0);
+	if (ikev2_init_cookie(ctx, m, remote, want) == -1)
+		return (-1);
+	n = ikev2_msg_notify(m, IKEV2_N_COOKIE);
+	ok = n != NULL && n->n_len == sizeof(want) &&
+	    CRYPTO_memcmp(n->n_data, want, sizeof(want)) == 0;
+	if (!ok) {
+		log_debug("IKE_SA_INIT from %s %s: demanding a cookie",
+		    inet_ntoa(remote->sin_addr),
+		    n == NULL ? "without a cookie" : "with a wrong cookie");
+		ikev2_init_notify_reply(ctx, m, local, remote, IKEV2_N_COOKIE,
+		    want, sizeof(want));
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	return (ok ? 0 : -1);
 }
 
 /* Responder: which candidate tunnel's IKE policy accepts the offer. */
@@ -313,6 +383,8 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ctx->ctx_counters.ic_malformed++;
 		return;
 	}
+	if (ikev2_init_cookie_check(ctx, m, local, remote) == -1)
+		return;
 	if ((t = ikev2_init_select(ctx, m, local, remote, &pc)) == NULL) {
 		ikev2_init_notify_reply(ctx, m, local, remote,
 		    IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -373,6 +445,22 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	if ((n = ikev2_msg_notify(m, IKEV2_N_INVALID_KE_PAYLOAD)) != NULL) {
 		grp = n->n_len == 2 ? (n->n_data[0] << 8 | n->n_data[1]) : 0;
+		/*
+		 * §1.2: retry with the group the responder wants, if it is
+		 * the one we proposed (our KE may have guessed another).
+		 */
+		if (grp == t->t_cfg->tn_ike.ike_dh &&
+		    grp != dh_group(sa->sa_dh) &&
+		    ++sa->sa_ke_tries <= IKEV2_KE_TRIES) {
+			log_tinfo(ike_sa_name(sa), "peer wants a KE of group "
+			    "%s: retrying", crypto_dh_name(grp));
+			dh_free(sa->sa_dh);
+			sa->sa_dh = NULL;
+			if ((sa->sa_dh = dh_new(grp)) == NULL ||
+			    ikev2_init_start(sa) == -1)
+				return (-1);
+			return (1);
+		}
 		/* we offer one group only: the peer cannot want another */
 		ike_sa_destroy(sa);
 		ike_tunnel_failed(t, 1, "peer wants DH group %s, configured %s",

@@ -299,6 +299,34 @@ START_TEST(test_ikev2_skeyseed_kat)
 }
 END_TEST
 
+/* The CAVP sample's SKEYSEED(Rekey), SK_d = the first 20 bytes of DKM. */
+#define KDF_SKEYSEED_REKEY "63e81194946ebd05df7df5ebf5d8750056bf1f1d"
+
+START_TEST(test_ikev2_skeyseed_rekey_kat)
+{
+	struct kdf	k;
+	uint8_t		want[20], out[CRYPTO_MAX_HASH];
+
+	kdf_load(&k);
+	ck_assert_uint_eq(unhex(KDF_SKEYSEED_REKEY, want, sizeof(want)), 20);
+	/* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) */
+	ck_assert_int_eq(ikev2_skeyseed_rekey(PRF_HMAC_SHA1, k.dkm, 20,
+	    k.gir_new, 32, k.ni, 8, k.nr, 8, out), 0);
+	ck_assert_mem_eq(out, want, 20);
+	/* the order of the nonces matters */
+	ck_assert_int_eq(ikev2_skeyseed_rekey(PRF_HMAC_SHA1, k.dkm, 20,
+	    k.gir_new, 32, k.nr, 8, k.ni, 8, out), 0);
+	ck_assert_mem_ne(out, want, 20);
+	/* no g^ir, an unknown PRF or an oversized nonce: refused */
+	ck_assert_int_eq(ikev2_skeyseed_rekey(PRF_HMAC_SHA1, k.dkm, 20,
+	    NULL, 0, k.ni, 8, k.nr, 8, out), -1);
+	ck_assert_int_eq(ikev2_skeyseed_rekey(99, k.dkm, 20, k.gir_new, 32,
+	    k.ni, 8, k.nr, 8, out), -1);
+	ck_assert_int_eq(ikev2_skeyseed_rekey(PRF_HMAC_SHA1, k.dkm, 20,
+	    k.gir_new, 32, k.ni, 257, k.nr, 8, out), -1);
+}
+END_TEST
+
 START_TEST(test_prf_plus_kat)
 {
 	struct kdf	k;
@@ -1129,6 +1157,7 @@ crypto_suite(void)
 
 	tc = tcase_create("ikev2_keys");
 	tcase_add_test(tc, test_ikev2_skeyseed_kat);
+	tcase_add_test(tc, test_ikev2_skeyseed_rekey_kat);
 	tcase_add_test(tc, test_ikev2_keys_derive_kat);
 	tcase_add_test(tc, test_ikev2_keys_derive_bad_transform);
 	tcase_add_test(tc, test_ikev2_child_keymat_kat);

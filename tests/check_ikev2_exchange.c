@@ -679,6 +679,479 @@ START_TEST(test_exchange_keylog)
 }
 END_TEST
 
+/* IKE SAs of a side (any state). */
+static int
+nsas(const struct side *s)
+{
+	struct ike_sa	*sa;
+	int		 n = 0;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+		n++;
+	return (n);
+}
+
+/* The side's established IKE SA with the status' SPIs. */
+static struct ike_sa *
+side_sa(const struct side *s)
+{
+	struct tunnel_status	 st = status((struct side *)s);
+	struct ike_sa		*sa;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+		if (sa->sa_state == IKE_SA_ESTABLISHED &&
+		    memcmp(sa->sa_spi_i, st.ts_spi_i, 8) == 0 &&
+		    memcmp(sa->sa_spi_r, st.ts_spi_r, 8) == 0)
+			return (sa);
+	return (NULL);
+}
+
+/* INFORMATIONAL { } --> <-- { } on from's current IKE SA. */
+static void
+assert_liveness(struct side *from, struct side *to)
+{
+	struct ike_msg_out	 mo;
+	struct ike_sa		*sa = side_sa(from);
+	struct ike_counters	 c0, c1;
+
+	ck_assert_ptr_nonnull(sa);
+	ike_counters_get(to->s_ike, &c0);
+	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
+	    0), 0);
+	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
+	pump(20);
+	ck_assert_ptr_null(sa->sa_req);		/* answered */
+	ike_counters_get(to->s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx + 1);
+	ck_assert_uint_eq(c1.ic_bad_icv, c0.ic_bad_icv);
+	ck_assert_uint_eq(c1.ic_unknown_spi, c0.ic_unknown_spi);
+}
+
+/* A CHILD SA rekey started by side s over the current IKE SA. */
+static void
+assert_child_rekey(struct side *s)
+{
+	struct tunnel_status	 before = status(s), after;
+
+	ck_assert_int_eq(ike_tunnel_rekey(s->s_ike, "t1"), 0);
+	pump(50);
+	assert_connected(1);
+	after = status(s);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+}
+
+/*
+ * CREATE_CHILD_SA { SA(IKE, SPIi'), Ni, KEi } -->
+ *                                  <-- { SA(IKE, SPIr'), Nr, KEr }
+ * INFORMATIONAL { D(IKE) } (old SA) -->  <-- { }
+ * rekeyer: 0 = a (the original initiator), 1 = b (the responder).
+ */
+START_TEST(test_exchange_ike_rekey)
+{
+	struct side		*rk = _i == 0 ? &A : &B;
+	struct tunnel_status	 before, after, other;
+	struct ike_counters	 ca, cb;
+	int			 round;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	/* twice: the second rekey derives from the rekeyed SA's SK_d */
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(ike_tunnel_rekey_ike(rk->s_ike, "t1"), 0);
+		pump(50);
+		assert_connected(1);
+		after = status(&A);
+		other = status(&B);
+		ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+		ck_assert_mem_ne(before.ts_spi_r, after.ts_spi_r, 8);
+		ck_assert_mem_eq(other.ts_spi_i, after.ts_spi_i, 8);
+		/* the CHILD SA survived with its kernel SAs */
+		ck_assert_uint_eq(before.ts_child[0].cs_spi_in,
+		    after.ts_child[0].cs_spi_in);
+		ck_assert_uint_eq(before.ts_child[0].cs_spi_out,
+		    after.ts_child[0].cs_spi_out);
+		ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+		    after.ts_child[0].cs_spi_in));
+		/* the old IKE SA is gone on both sides */
+		ck_assert_int_eq(nsas(&A), 1);
+		ck_assert_int_eq(nsas(&B), 1);
+		/* the rekeyer is the new SA's original initiator (§2.18) */
+		ck_assert_int_eq(side_sa(rk)->sa_initiator, 1);
+		ck_assert_int_eq(side_sa(rk == &A ? &B : &A)->sa_initiator, 0);
+		memcpy(before.ts_spi_i, after.ts_spi_i, 8);
+		memcpy(before.ts_spi_r, after.ts_spi_r, 8);
+	}
+	/* the new SA's keys work both ways */
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	assert_child_rekey(&A);
+	assert_child_rekey(&B);
+	ck_assert_int_eq(nsas(&A), 1);
+	ike_counters_get(A.s_ike, &ca);
+	ike_counters_get(B.s_ike, &cb);
+	ck_assert_uint_eq(ca.ic_bad_icv + cb.ic_bad_icv, 0);
+	ck_assert_uint_eq(ca.ic_unknown_spi + cb.ic_unknown_spi, 0);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* Both rekey at once (§2.8.2): one new IKE SA survives on both sides. */
+START_TEST(test_exchange_ike_rekey_collision)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(100);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_uint_eq(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	assert_child_rekey(&B);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* The IKE SA rekeys by itself at the (test-shortened) rekey time. */
+START_TEST(test_exchange_ike_rekey_timer)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_ike->ctx_ike_rekey_ms = 60;
+	ike_start(A.s_ike);
+	pump(30);
+	assert_connected(1);
+	before = status(&A);
+	A.s_ike->ctx_ike_rekey_ms = 0;	/* the next SA: the lifetime */
+	pump(80);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	/* the next rekey is due at ~90% of ike-lifetime (86400 s) */
+	ck_assert_int_eq(evtimer_pending(side_sa(&A)->sa_rekey_ev, NULL),
+	    EV_TIMEOUT);
+	pair_free();
+}
+END_TEST
+
+/* Records cleartext facts of datagrams matching an exchange/direction. */
+struct capture {
+	uint8_t			 c_exch;
+	int			 c_resp;
+	int			 c_drop;	/* drop the first c_drop */
+	int			 c_n;
+	uint16_t		 c_ke[8];	/* KE group (IKE_SA_INIT) */
+	uint16_t		 c_first_notify[8];
+	int			 c_nsa[8];
+	uint8_t			 c_pkt[8][2048];
+	size_t			 c_len[8];
+};
+
+static enum mock_verdict
+capture_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct capture		*c = arg;
+	struct ikev2_msg	*m;
+	int			 i = c->c_n;
+
+	if (len < IKEV2_HDR_LEN || pkt[18] != c->c_exch ||
+	    ((pkt[19] & IKEV2_FLAG_RESPONSE) != 0) != c->c_resp || i >= 8)
+		return (MOCK_PASS);
+	c->c_n++;
+	ck_assert_ptr_nonnull(m = calloc(1, sizeof(*m)));
+	if (ikev2_msg_parse(pkt, len, m) == 0) {
+		c->c_ke[i] = m->m_ke_group;
+		c->c_first_notify[i] = m->m_hdr.h_next == IKEV2_PLD_NOTIFY &&
+		    m->m_nnotify > 0 ? m->m_notify[0].n_type : 0;
+		c->c_nsa[i] = m->m_count[IKEV2_PLD_SA];
+	}
+	free(m);
+	if (len <= sizeof(c->c_pkt[i])) {
+		memcpy(c->c_pkt[i], pkt, len);
+		c->c_len[i] = len;
+	}
+	return (i < c->c_drop ? MOCK_DROP : MOCK_PASS);
+}
+
+/*
+ * IKE_SA_INIT { SA(modp1024), KE(modp2048), Ni } -->
+ *                             <-- { N(INVALID_KE_PAYLOAD, modp1024) }
+ * IKE_SA_INIT { SA(modp1024), KE(modp1024), Ni } -->  ...
+ */
+START_TEST(test_exchange_invalid_ke)
+{
+	struct capture	 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT, .c_resp = 0, .c_drop = 0 };
+	struct capture	 resp = { .c_exch = IKEV2_EXCH_IKE_SA_INIT, .c_resp = 1, .c_drop = 0 };
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_test_first_ke_group(A.s_ike, DH_MODP_2048);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &req;
+	B.s_net.mn_filter = capture_cb;
+	B.s_net.mn_filter_arg = &resp;
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1);
+	ck_assert_int_eq(req.c_n, 2);
+	ck_assert_int_eq(req.c_ke[0], DH_MODP_2048);
+	ck_assert_int_eq(req.c_ke[1], DH_MODP_1024);
+	ck_assert_int_eq(resp.c_n, 2);
+	ck_assert_int_eq(resp.c_first_notify[0], IKEV2_N_INVALID_KE_PAYLOAD);
+	ck_assert_int_eq(resp.c_nsa[0], 0);
+	ck_assert_int_eq(resp.c_nsa[1], 1);
+	pair_free();
+}
+END_TEST
+
+/* The same in the IKE SA rekey: CREATE_CHILD_SA is sent twice. */
+START_TEST(test_exchange_ike_rekey_invalid_ke)
+{
+	struct capture		 req = { .c_exch = IKEV2_EXCH_CREATE_CHILD_SA, .c_resp = 0, .c_drop = 0 };
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	ike_ctx_test_first_ke_group(B.s_ike, DH_MODP_2048);
+	B.s_net.mn_filter = capture_cb;
+	B.s_net.mn_filter_arg = &req;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1);
+	ck_assert_int_eq(req.c_n, 2);	/* refused, then accepted */
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	ck_assert_str_eq(after.ts_ike_algs, "aes128/sha1/prfsha1/modp1024");
+	assert_liveness(&B, &A);
+	pair_free();
+}
+END_TEST
+
+/*
+ * IKE_SA_INIT { SA, KE, Ni } -->   <-- { N(COOKIE) }
+ * IKE_SA_INIT { N(COOKIE), SA, KE, Ni } -->   <-- { SA, KE, Nr } ...
+ */
+START_TEST(test_exchange_cookie)
+{
+	struct capture		 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT, .c_resp = 0, .c_drop = 0 };
+	struct capture		 resp = { .c_exch = IKEV2_EXCH_IKE_SA_INIT, .c_resp = 1, .c_drop = 0 };
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct mock_dgram	 d;
+	uint8_t			 pkt[2048];
+	size_t			 len;
+	int			 n;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_cookie_threshold_set(B.s_ike, 0);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &req;
+	B.s_net.mn_filter = capture_cb;
+	B.s_net.mn_filter_arg = &resp;
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1);
+	ck_assert_int_eq(req.c_n, 2);
+	ck_assert_int_eq(req.c_first_notify[0], 0);
+	ck_assert_int_eq(req.c_first_notify[1], IKEV2_N_COOKIE);
+	ck_assert_int_eq(resp.c_n, 2);
+	ck_assert_int_eq(resp.c_first_notify[0], IKEV2_N_COOKIE);
+	ck_assert_int_eq(resp.c_nsa[0], 0);
+	ck_assert_int_eq(resp.c_nsa[1], 1);
+	/* a tampered cookie gets a cookie demand again, no SA */
+	len = req.c_len[1];
+	memcpy(pkt, req.c_pkt[1], len);
+	pkt[0] ^= 0x55;			/* another SPIi */
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	r.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = r.sin_port = htons(500);
+	n = nsas(&B);
+	B.s_net.mn_filter = NULL;
+	ike_recv(B.s_ike, pkt, len, &l, &r);
+	ck_assert_int_eq(nsas(&B), n);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &d), 0);
+	ck_assert_int_eq(capture_cb(&resp, d.d_data, d.d_len), MOCK_PASS);
+	free(d.d_data);
+	ck_assert_int_eq(resp.c_first_notify[2], IKEV2_N_COOKIE);
+	ck_assert_int_eq(resp.c_nsa[2], 0);
+	/* under the threshold, the same request is simply answered */
+	ike_ctx_cookie_threshold_set(B.s_ike, 10);
+	ike_recv(B.s_ike, pkt, len, &l, &r);
+	ck_assert_int_eq(nsas(&B), n + 1);
+	pair_free();
+}
+END_TEST
+
+/* 1 if an IKE_AUTH request decrypted with b's SA carries INITIAL_CONTACT;
+ * the test fails if it does not decrypt. */
+static int
+auth_initial_contact(const uint8_t *pkt, size_t len)
+{
+	struct ikev2_msg	*m;
+	struct ikev2_sk_keys	 k;
+	struct ike_sa		*sa;
+	struct buf		*plain;
+	int			 ic;
+
+	ck_assert_ptr_nonnull(m = calloc(1, sizeof(*m)));
+	ck_assert_ptr_nonnull(plain = buf_new(len));
+	ck_assert_int_eq(ikev2_msg_parse(pkt, len, m), 0);
+	TAILQ_FOREACH(sa, &B.s_ike->ctx_sas, sa_entry)
+		if (memcmp(sa->sa_spi_i, m->m_hdr.h_spi_i, 8) == 0 &&
+		    memcmp(sa->sa_spi_r, m->m_hdr.h_spi_r, 8) == 0)
+			break;
+	ck_assert_ptr_nonnull(sa);
+	ike_sa_sk_keys(sa, 0, &k);
+	ck_assert_int_eq(ikev2_sk_open(pkt, len, m, &k, plain), 0);
+	ck_assert_int_eq(ikev2_pld_parse(m->m_sk_next, plain->buf_data,
+	    plain->buf_len, 1, m), 0);
+	ck_assert_int_eq(m->m_count[IKEV2_PLD_IDI], 1);
+	ic = ikev2_msg_notify(m, IKEV2_N_INITIAL_CONTACT) != NULL;
+	buf_free(plain);
+	free(m);
+	return (ic);
+}
+
+/* §2.4: INITIAL_CONTACT in the first IKE SA towards b only. */
+START_TEST(test_exchange_initial_contact)
+{
+	struct capture	 c = { .c_exch = IKEV2_EXCH_IKE_AUTH, .c_resp = 0, .c_drop = 0 };
+
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &c;
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ck_assert_int_eq(c.c_n, 1);
+	ck_assert_int_eq(auth_initial_contact(c.c_pkt[0], c.c_len[0]), 1);
+	/* down and up: a second IKE SA, no INITIAL_CONTACT */
+	ike_tunnel_down(A.s_ike, "t1");
+	pump(20);
+	ike_tunnel_up(A.s_ike, "t1");
+	pump(50);
+	assert_connected(1);
+	ck_assert_int_eq(c.c_n, 2);
+	ck_assert_int_eq(auth_initial_contact(c.c_pkt[1], c.c_len[1]), 0);
+	pair_free();
+}
+END_TEST
+
+/* An attempt whose IKE_AUTH never arrives does not use it up. */
+START_TEST(test_exchange_initial_contact_failed_attempt)
+{
+	struct capture	 c = { .c_exch = IKEV2_EXCH_IKE_AUTH, .c_resp = 0, .c_drop = 3 };
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_timing_set(A.s_ike, 10, 3, 10, 60);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &c;
+	ike_start(A.s_ike);
+	pump(400);
+	assert_connected(1);
+	/* 1 + 2 retransmissions dropped, then the new SA's request */
+	ck_assert_int_ge(c.c_n, 4);
+	ck_assert_int_eq(auth_initial_contact(c.c_pkt[3], c.c_len[3]), 1);
+	pair_free();
+}
+END_TEST
+
+static int	silent_hits;
+
+static enum mock_verdict
+silent_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	silent_hits++;
+	return (MOCK_DROP);
+}
+
+/* DPD: b goes silent; a declares it dead, removes the SAs, reconnects. */
+START_TEST(test_exchange_dpd_dead_peer)
+{
+	struct tunnel_status	 before, st;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_dpd_set(A.s_ike, 30, 60);
+	ike_ctx_dpd_set(B.s_ike, 0, 0);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	/* b answers nothing any more */
+	silent_hits = 0;
+	B.s_net.mn_filter = silent_cb;
+	pump(200);
+	ck_assert_int_ge(silent_hits, 1);	/* b answered DPD, lost */
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connecting");
+	ck_assert_str_eq(st.ts_last_error, "peer dead: no answer to DPD");
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_nroute, 0);
+	/* b is back: a connected again with a new IKE SA */
+	B.s_net.mn_filter = NULL;
+	pump(500);
+	assert_connected(1);
+	ck_assert_mem_ne(before.ts_spi_i, status(&A).ts_spi_i, 8);
+	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* DPD with a live peer: checks get answered; ESP traffic spares them. */
+START_TEST(test_exchange_dpd_alive)
+{
+	struct tunnel_status	 before = { 0 };
+	struct ike_counters	 c0, c1;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_dpd_set(A.s_ike, 20, 60);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	ike_counters_get(B.s_ike, &c0);
+	pump(150);
+	assert_connected(1);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_ge(c1.ic_rx, c0.ic_rx + 2);	/* DPD requests */
+	ck_assert_mem_eq(before.ts_spi_i, status(&A).ts_spi_i, 8);
+	/* inbound ESP bytes keep growing: no DPD request */
+	A.s_kernel.mk_stats_step = 100;
+	pump(60);
+	while (deliver(&A, &B) + deliver(&B, &A) > 0)
+		;			/* a check sent before: answered */
+	ike_counters_get(B.s_ike, &c0);
+	pump(150);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx);
+	assert_connected(1);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -709,6 +1182,24 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_peer_delete_reconnects);
 	tcase_add_test(tc, test_exchange_liveness);
 	tcase_add_test(tc, test_exchange_shutdown);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ike_rekey");
+	tcase_add_loop_test(tc, test_exchange_ike_rekey, 0, 2);
+	tcase_add_test(tc, test_exchange_ike_rekey_collision);
+	tcase_add_test(tc, test_exchange_ike_rekey_timer);
+	tcase_add_test(tc, test_exchange_ike_rekey_invalid_ke);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ike_sa_init");
+	tcase_add_test(tc, test_exchange_invalid_ke);
+	tcase_add_test(tc, test_exchange_cookie);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("initial_contact");
+	tcase_add_test(tc, test_exchange_initial_contact);
+	tcase_add_test(tc, test_exchange_initial_contact_failed_attempt);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dpd");
+	tcase_add_test(tc, test_exchange_dpd_dead_peer);
+	tcase_add_test(tc, test_exchange_dpd_alive);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);

@@ -107,8 +107,9 @@ mock_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 
 	if (mock_sa_find(mk, proto, spi, dst) == NULL)
 		return (-1);
-	st->st_bytes = 1000;
+	st->st_bytes = mk->mk_stats_bytes;
 	st->st_packets = 10;
+	mk->mk_stats_bytes += mk->mk_stats_step;
 	return (0);
 }
 
@@ -205,6 +206,7 @@ mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi)
 {
 	memset(mk, 0, sizeof(*mk));
 	mk->mk_next_spi = first_spi;
+	mk->mk_stats_bytes = 1000;
 	mk->mk_ops.ko_arg = mk;
 	mk->mk_ops.ko_spi_alloc = mock_spi_alloc;
 	mk->mk_ops.ko_sa_add = mock_sa_add;
