@@ -17,8 +17,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 # Scenario list: script and arguments.  The strongSwan self-test first: if
-# it fails, the lab itself is broken.  Not listed (features beyond the
-# current scope): "t-rekey.sh ike" (IKE SA rekeyed by the peer).
+# it fails, the lab itself is broken.
 SCENARIOS=(
 	"t-swan-selftest.sh"
 	"t-gw-gw.sh"
@@ -32,6 +31,7 @@ SCENARIOS=(
 	"t-segments.sh nopfs"
 	"t-segments.sh mismatch"
 	"t-rekey.sh child"
+	"t-rekey.sh ike"
 	"t-two-tunnels.sh"
 	"t-failures.sh"
 )
