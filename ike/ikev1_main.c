@@ -29,6 +29,12 @@
 static const char *const v1_psk_differs =
     "authentication failed: the pre-shared key probably differs "
     "(cannot decrypt/verify message 5)";
+static const char *const v1_psk_differs_mm6 =
+    "authentication failed: the pre-shared key probably differs "
+    "(cannot decrypt/verify the peer's message 6)";
+static const char *const v1_psk_differs_am2 =
+    "authentication failed: the pre-shared key probably differs "
+    "(cannot verify the peer's message 2)";
 static const char *const v1_aggr_warning =
     "aggressive mode with PSK exposes a hash of the PSK to offline cracking";
 
@@ -537,8 +543,8 @@ v1_auth_peer(struct isakmp_sa *sa, struct ikev1_msg *m)
 		return (-1);
 	}
 	if (v1_verify_hash(sa, m) == -1) {
-		isakmp_fail(sa, "Phase 1 failed: the peer's hash does not "
-		    "verify (the pre-shared key probably differs)");
+		isakmp_fail(sa, "%s", sa->is_exchange == IKEV1_EXCH_MAIN ?
+		    v1_psk_differs_mm6 : v1_psk_differs_am2);
 		return (-1);
 	}
 	return (0);
@@ -801,6 +807,33 @@ v1_mm_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 	v1_xmit_send(sa, &sa->is_x, b, 1);
 }
 
+/*
+ * Message 5 does not decrypt or verify: an unprotected
+ * AUTHENTICATION-FAILED (we have no key the peer shares, RFC 2408 §5.5)
+ * so that the initiator need not wait for its retransmissions to end.
+ */
+static void
+v1_auth_failed_notify(struct isakmp_sa *sa)
+{
+	struct ikev1_writer	 w;
+	struct buf		*b = NULL;
+	uint8_t			 spi[16];
+	uint32_t		 msgid;
+
+	memcpy(spi, sa->is_cky_i, 8);
+	memcpy(spi + 8, sa->is_cky_r, 8);
+	do {
+		if (RAND_bytes((uint8_t *)&msgid, sizeof(msgid)) != 1)
+			return;
+	} while (msgid == 0);
+	if (v1_msg_begin(sa, &b, &w, IKEV1_EXCH_INFORMATIONAL, msgid) == 0 &&
+	    ikev1_add_notify(&w, IKEV1_PROTO_ISAKMP, spi, 16,
+	    IKEV1_N_AUTHENTICATION_FAILED, NULL, 0) == 0 &&
+	    v1_msg_seal(sa, b, NULL, NULL) == 0)
+		v1_send_raw(sa, b);
+	buf_free(b);
+}
+
 /* MM message 5 --> message 6 { IDir, HASH_R } encrypted */
 static void
 v1_mm_r5(struct isakmp_sa *sa, struct ikev1_msg *m)
@@ -808,6 +841,7 @@ v1_mm_r5(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf	*b;
 
 	if (m->m_nid < 1 || m->m_hash == NULL) {
+		v1_auth_failed_notify(sa);
 		isakmp_fail(sa, "%s", v1_psk_differs);
 		return;
 	}
@@ -817,6 +851,7 @@ v1_mm_r5(struct isakmp_sa *sa, struct ikev1_msg *m)
 		return;
 	}
 	if (v1_verify_hash(sa, m) == -1) {
+		v1_auth_failed_notify(sa);
 		isakmp_fail(sa, "%s", v1_psk_differs);
 		return;
 	}
@@ -912,7 +947,17 @@ void
 ikev1_main_bad(struct isakmp_sa *sa)
 {
 	if (sa->is_state == ISAKMP_MM_R4) {
+		v1_auth_failed_notify(sa);
 		isakmp_fail(sa, "%s", v1_psk_differs);
+		return;
+	}
+	/*
+	 * Message 6 is the first the responder encrypts: if it does not
+	 * decrypt, its key differs (a different PSK gives a different
+	 * SKEYID_e).  Retransmitting message 5 cannot help.
+	 */
+	if (sa->is_state == ISAKMP_MM_I5) {
+		isakmp_fail(sa, "%s", v1_psk_differs_mm6);
 		return;
 	}
 	if (sa->is_state == ISAKMP_AM_R2) {
@@ -946,6 +991,45 @@ ikev1_main_timeout(struct isakmp_sa *sa)
 		    "(state %s)", isakmp_state_name(sa->is_state));
 		break;
 	}
+}
+
+void
+ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	int	i;
+
+	if (sa->is_state != ISAKMP_MM_I5) {
+		if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC)) {
+			ikev1_info_plain(sa->is_ctx, m);
+			return;
+		}
+		log_tdebug(isakmp_name(sa), "encrypted informational %08x in "
+		    "state %s dropped", m->m_hdr.h_msgid,
+		    isakmp_state_name(sa->is_state));
+		sa->is_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_ctx->ctx_counters.ic_dropped++;
+		return;
+	}
+	/*
+	 * After message 5 the responder answers with message 6 only if it
+	 * could decrypt and verify message 5.  A notify instead (strongSwan:
+	 * PAYLOAD-MALFORMED or AUTHENTICATION-FAILED, encrypted with its own
+	 * key, or in the clear) means the attempt failed.  Nothing in it is
+	 * authenticated: it is logged, its content is not acted on.
+	 */
+	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC)
+		log_tinfo(isakmp_name(sa), "informational %08x instead of "
+		    "message 6 does not decrypt with our key",
+		    m->m_hdr.h_msgid);
+	for (i = 0; i < m->m_nnotify; i++)
+		log_tinfo(isakmp_name(sa), "unauthenticated notify %s "
+		    "instead of message 6", ikev1_notify_name(
+		    m->m_notify[i].n_type));
+	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC) && m->m_nnotify == 0) {
+		ikev1_info_plain(sa->is_ctx, m);
+		return;
+	}
+	isakmp_fail(sa, "%s", v1_psk_differs_mm6);
 }
 
 const char *

@@ -20,6 +20,14 @@
 #include "ike/ikev1_sa.h"
 
 #define QM_DEFAULT_LIFE	28800	/* RFC 2407 §4.5: when not proposed */
+/*
+ * Our Quick Modes in flight per ISAKMP SA.  Each has its own IV (RFC 2409
+ * Appendix B), but peers keep IV state for only a few phase 2 exchanges
+ * at once (strongSwan: charon.max_ikev1_exchanges, default 3, shared with
+ * its own informational exchanges): more concurrent Quick Modes make it
+ * forget IVs and reject every message 3.  The rest wait their turn.
+ */
+#define QM_INFLIGHT_MAX	2
 
 static void
 qm_retx_cb(evutil_socket_t fd, short ev, void *arg);
@@ -365,18 +373,35 @@ fail:
 	return (-1);
 }
 
+/* Our Quick Modes waiting for message 2. */
+static int
+qm_inflight(const struct isakmp_sa *sa)
+{
+	const struct ikev1_qm	*qm;
+	int			 n = 0;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (qm->qm_initiator && qm->qm_state == QM_I1)
+			n++;
+	return (n);
+}
+
 void
 ikev1_quick_start_all(struct isakmp_sa *sa)
 {
 	struct ike_tunnel	*t = sa->is_tunnel;
 	int			 p, n;
 
-	if (t == NULL)
+	if (t == NULL || sa->is_state != ISAKMP_ESTABLISHED ||
+	    !sa->is_initiator)
 		return;
 	n = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
 	for (p = 0; p < n && p < IKE_PAIR_MAX; p++) {
-		if (t->t_pair[p] == PAIR_UP || t->t_pair[p] == PAIR_PENDING)
+		/* failed pairs wait for the tunnel's next attempt */
+		if (t->t_pair[p] != PAIR_NONE)
 			continue;
+		if (qm_inflight(sa) >= QM_INFLIGHT_MAX)
+			break;
 		if (qm_start(sa, p) == -1) {
 			t->t_pair[p] = PAIR_FAILED;
 			ike_tunnel_failed(t, 2, "Phase 2 failed: cannot start "
@@ -421,13 +446,15 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 		t->t_pair[qm->qm_pair] = PAIR_FAILED;
 		ike_tunnel_failed(t, 2, "Phase 2 failed: %s", why);
 	}
-	isakmp_check_later(qm->qm_sa);
 	if (qm->qm_child != NULL) {
 		child_sa_uninstall(qm->qm_child,
 		    qm->qm_sa->is_ctx->ctx_kernel, NULL);
 		child_sa_free(qm->qm_child);
 		qm->qm_child = NULL;
 	}
+	/* the next waiting pair, then: anything left to wait for? */
+	ikev1_quick_start_all(qm->qm_sa);
+	isakmp_check_later(qm->qm_sa);
 }
 
 /* RESPONDER-LIFETIME data (RFC 2407 §4.6.3.1): attributes. */
@@ -542,6 +569,7 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		sa->is_tunnel->t_pair[qm->qm_pair] = PAIR_UP;
 		ike_tunnel_update(sa->is_tunnel);
 	}
+	ikev1_quick_start_all(sa);
 }
 
 /* --- responder --- */

@@ -747,6 +747,7 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev1_msg *m)
 {
 	struct buf	*out = NULL;
+	uint8_t		 iv[CRYPTO_MAX_BLOCK];
 
 	if (v1_xmit_dup(sa, &sa->is_x, pkt, len))
 		return;
@@ -757,11 +758,19 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 			sa->is_ctx->ctx_counters.ic_dropped++;
 			goto done;
 		}
+		memcpy(iv, sa->is_iv, sizeof(iv));
 		if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
-		    sa->is_keys.k_enc_len, sa->is_iv, out, m) == -1) {
+		    sa->is_keys.k_enc_len, iv, out, m) == -1) {
 			ikev1_main_bad(sa);
 			goto done;
 		}
+		/*
+		 * Once established, is_iv is the last phase 1 block that every
+		 * phase 2 IV starts from (RFC 2409 Appendix B): a stray phase
+		 * 1 message (dropped below) must not move it.
+		 */
+		if (sa->is_state != ISAKMP_ESTABLISHED)
+			memcpy(sa->is_iv, iv, sizeof(iv));
 	}
 	ikev1_main_recv(sa, m, pkt, len);
 done:
@@ -780,9 +789,8 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 		return;
 	}
 	if (sa->is_state != ISAKMP_ESTABLISHED) {
-		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL &&
-		    !(h->h_flags & IKEV1_FLAG_ENC)) {
-			ikev1_info_plain(sa->is_ctx, m);
+		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL) {
+			ikev1_main_info(sa, m);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "%s %08x in state %s dropped",

@@ -219,13 +219,22 @@ void	 ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 	    const uint8_t *pkt, size_t len);
 /* Phase 1 encrypted message that did not decrypt/parse. */
 void	 ikev1_main_bad(struct isakmp_sa *sa);
+/*
+ * Informational message for sa before phase 1 is done: after our message
+ * 5 (no message 6 yet) it ends the attempt (logged, content not acted
+ * on); otherwise unprotected ones are logged, encrypted ones dropped.
+ */
+void	 ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m);
 /* Retransmissions exhausted in phase 1. */
 void	 ikev1_main_timeout(struct isakmp_sa *sa);
 /* The warning shown for aggressive-mode tunnels. */
 const char *ikev1_aggr_warning(void);
 
 /* --- ikev1_quick.c --- */
-/* Starts a Quick Mode for every segment pair not yet up. */
+/*
+ * Initiator: starts Quick Modes for segment pairs not yet tried in this
+ * ISAKMP SA, at most a few at once; called again as each one ends.
+ */
 void	 ikev1_quick_start_all(struct isakmp_sa *sa);
 struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
 /* An encrypted Quick Mode message for msgid (raw packet). */

@@ -361,27 +361,216 @@ START_TEST(test_v1_segments_2x2)
 }
 END_TEST
 
+/*
+ * Wrong PSK: b cannot decrypt message 5 and answers with an unprotected
+ * N(AUTHENTICATION-FAILED); a counts that as a failed attempt at once
+ * (no retransmissions of message 5): three attempts, "Phase 1 failed".
+ */
 START_TEST(test_v1_wrong_psk)
 {
 	struct side_opts	 b = opt_b;
 	struct tunnel_status	 sa, sb;
+	struct ike_counters	 c;
 
 	b.so_psk = "other-key";
 	pair_init(&opt_a, &b);
-	ike_ctx_timing_set(A.s_ike, 20, 2, 10, 60);
+	/* retransmissions of 1 s: they cannot be what ends an attempt */
+	ike_ctx_timing_set(A.s_ike, 1000, 2, 10, 60);
 	ike_start(A.s_ike);
-	pump(1000);
+	pump(300);
 	sa = status(&A);
 	sb = status(&B);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_eq(c.ic_retransmits, 0);
 	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Phase 1 failed");
 	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Phase 1 failed");
-	ck_assert_msg(strstr(sa.ts_last_error, "no valid answer to message "
-	    "5, the pre-shared key probably differs") != NULL, "%s",
-	    sa.ts_last_error);
+	ck_assert_msg(strstr(sa.ts_last_error, "authentication failed: the "
+	    "pre-shared key probably differs (cannot decrypt/verify the "
+	    "peer's message 6)") != NULL, "%s", sa.ts_last_error);
 	ck_assert_msg(strstr(sb.ts_last_error, "authentication failed: the "
 	    "pre-shared key probably differs (cannot decrypt/verify message "
 	    "5)") != NULL, "%s", sb.ts_last_error);
 	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Quick Modes interleaved: every batch of datagrams is delivered in
+ * reverse order, so the two sides handle the exchanges in different
+ * orders.  Each exchange has its own IV (RFC 2409 Appendix B): chaining
+ * across exchanges, or advancing the phase 1 IV, breaks this.  Also:
+ * a never has more than two of its Quick Modes waiting for message 2.
+ */
+static int	qm_out, qm_out_max;
+static uint32_t	qm_ids[16];
+static int	qm_nids;
+
+/* Counts a's Quick Modes in flight as datagrams are delivered. */
+static void
+qm_track(int from_a, const uint8_t *pkt, size_t len)
+{
+	uint32_t	 id;
+	int		 i;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != IKEV1_EXCH_QUICK)
+		return;
+	memcpy(&id, pkt + 20, 4);
+	for (i = 0; i < qm_nids; i++)
+		if (qm_ids[i] == (from_a ? id : ~id))
+			return;		/* already counted */
+	ck_assert_int_lt(qm_nids, 16);
+	qm_ids[qm_nids++] = from_a ? id : ~id;
+	qm_out += from_a ? 1 : -1;
+	if (qm_out > qm_out_max)
+		qm_out_max = qm_out;
+}
+
+static int
+deliver_reversed(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d[MOCK_NET_QLEN];
+	int			 n = 0, i;
+
+	while (n < MOCK_NET_QLEN && mock_net_pop(&from->s_net, &d[n]) == 0)
+		n++;
+	for (i = n - 1; i >= 0; i--) {
+		qm_track(from == &A, d[i].d_data, d[i].d_len);
+		ike_recv(to->s_ike, d[i].d_data, d[i].d_len, &d[i].d_dst,
+		    &d[i].d_src);
+		free(d[i].d_data);
+	}
+	return (n);
+}
+
+START_TEST(test_v1_quick_interleaved)
+{
+	struct side_opts	 a = { { "172.16.0.0/24", "172.16.1.0/24" },
+	    { "10.0.0.0/12", "10.32.0.0/16" }, NULL, 1, NULL, NULL };
+	struct side_opts	 b = { { "10.0.0.0/12", "10.32.0.0/16" },
+	    { "172.16.0.0/24", "172.16.1.0/24" }, NULL, 0, NULL, NULL };
+	struct ike_counters	 c;
+	int			 round;
+
+	qm_out = qm_out_max = qm_nids = 0;
+	pair_init(&a, &b);
+	/* slow retransmissions: any retransmission here is a rejection */
+	ike_ctx_timing_set(A.s_ike, 5000, 5, 10, 60);
+	ike_ctx_timing_set(B.s_ike, 5000, 5, 10, 60);
+	ike_start(A.s_ike);
+	for (round = 0; round < 200; round++) {
+		deliver_reversed(&A, &B);
+		deliver_reversed(&B, &A);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(500);
+	}
+	assert_connected(4, 16, 20);
+	/* four Quick Modes, none retransmitted or rejected */
+	ck_assert_int_eq(qm_nids, 8);
+	ck_assert_int_eq(qm_out_max, 2);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_eq(c.ic_retransmits + c.ic_malformed + c.ic_bad_icv, 0);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_retransmits + c.ic_malformed + c.ic_bad_icv, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Instead of message 6, a gets (as from a peer with another PSK) an
+ * encrypted message 6 that does not decrypt, an encrypted informational
+ * it cannot decrypt, or an unprotected notify: each ends the attempt at
+ * once.  b's real message 6 is dropped on the way.
+ */
+static uint8_t	mm5_hdr[IKEV1_HDR_LEN];
+static int	mm5_seen;
+
+static enum mock_verdict
+mm5_grab_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	if (len >= IKEV1_HDR_LEN && pkt[18] == IKEV1_EXCH_MAIN &&
+	    (pkt[19] & IKEV1_FLAG_ENC)) {
+		memcpy(mm5_hdr, pkt, IKEV1_HDR_LEN);
+		mm5_seen = 1;
+	}
+	return (MOCK_PASS);
+}
+
+static enum mock_verdict
+mm6_drop_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	return (len >= IKEV1_HDR_LEN && pkt[18] == IKEV1_EXCH_MAIN &&
+	    (pkt[19] & IKEV1_FLAG_ENC) ? MOCK_DROP : MOCK_PASS);
+}
+
+struct mm6_case {
+	uint8_t		 mc_exch;
+	uint8_t		 mc_flags;
+	uint8_t		 mc_next;
+	uint32_t	 mc_msgid;
+};
+
+static const struct mm6_case mm6_cases[] = {
+	{ IKEV1_EXCH_MAIN, IKEV1_FLAG_ENC, IKEV1_PLD_ID, 0 },
+	{ IKEV1_EXCH_INFORMATIONAL, IKEV1_FLAG_ENC, IKEV1_PLD_HASH,
+	  0x01020304 },
+	{ IKEV1_EXCH_INFORMATIONAL, 0, IKEV1_PLD_N, 0x01020304 },
+};
+
+START_TEST(test_v1_bad_message6)
+{
+	const struct mm6_case	*mc = &mm6_cases[_i];
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct tunnel_status	 sa;
+	uint8_t			 pkt[IKEV1_HDR_LEN + 32];
+	size_t			 len = sizeof(pkt);
+	int			 k;
+
+	mm5_seen = 0;
+	pair_init(&opt_a, &opt_b);
+	ike_ctx_timing_set(A.s_ike, 1000, 2, 10, 60);
+	A.s_net.mn_filter = mm5_grab_cb;
+	B.s_net.mn_filter = mm6_drop_cb;
+	ike_start(A.s_ike);
+	pump(150);
+	ck_assert(mm5_seen);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Connecting");
+	memset(pkt, 0, sizeof(pkt));
+	memcpy(pkt, mm5_hdr, IKEV1_HDR_LEN);
+	pkt[16] = mc->mc_next;
+	pkt[18] = mc->mc_exch;
+	pkt[19] = mc->mc_flags;
+	pkt[20] = mc->mc_msgid >> 24;
+	pkt[21] = mc->mc_msgid >> 16;
+	pkt[22] = mc->mc_msgid >> 8;
+	pkt[23] = mc->mc_msgid;
+	if (mc->mc_flags & IKEV1_FLAG_ENC) {
+		for (k = IKEV1_HDR_LEN; k < (int)len; k++)
+			pkt[k] = (uint8_t)(k * 37 + 11);
+	} else {
+		/* N(AUTHENTICATION-FAILED), ISAKMP, SPI = the cookies */
+		len = IKEV1_HDR_LEN + 12 + 16;
+		pkt[IKEV1_HDR_LEN + 3] = 12 + 16;
+		pkt[IKEV1_HDR_LEN + 7] = 1;		/* DOI IPsec */
+		pkt[IKEV1_HDR_LEN + 8] = IKEV1_PROTO_ISAKMP;
+		pkt[IKEV1_HDR_LEN + 9] = 16;
+		pkt[IKEV1_HDR_LEN + 11] = IKEV1_N_AUTHENTICATION_FAILED;
+		memcpy(pkt + IKEV1_HDR_LEN + 12, mm5_hdr, 16);
+	}
+	pkt[24] = (uint8_t)(len >> 24);
+	pkt[25] = (uint8_t)(len >> 16);
+	pkt[26] = (uint8_t)(len >> 8);
+	pkt[27] = (uint8_t)len;
+	l.sin_addr.s_addr = inet_addr(ADDR_A);
+	r.sin_addr.s_addr = inet_addr(ADDR_B);
+	l.sin_port = r.sin_port = htons(500);
+	ike_recv(A.s_ike, pkt, len, &l, &r);
+	sa = status(&A);
+	ck_assert_msg(strstr(sa.ts_last_error, "authentication failed: the "
+	    "pre-shared key probably differs (cannot decrypt/verify the "
+	    "peer's message 6)") != NULL, "%s", sa.ts_last_error);
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
 	pair_free();
 }
 END_TEST
@@ -624,6 +813,8 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_aggressive_fqdn);
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
 	tcase_add_test(tc, test_v1_wrong_psk);
+	tcase_add_loop_test(tc, test_v1_bad_message6, 0,
+	    sizeof(mm6_cases) / sizeof(mm6_cases[0]));
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("algorithms");
@@ -633,6 +824,7 @@ ikev1_exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("quick");
 	tcase_add_test(tc, test_v1_segments_2x2);
+	tcase_add_test(tc, test_v1_quick_interleaved);
 	tcase_add_test(tc, test_v1_segments_mismatch);
 	tcase_add_test(tc, test_v1_responder_lifetime);
 	tcase_set_timeout(tc, 20);
