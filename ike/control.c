@@ -47,7 +47,8 @@ struct control {
 };
 
 static const char control_usage[] =
-    "(expected: status, status --json, up NAME, down NAME, counters)";
+    "(expected: status, status --json, up NAME, down NAME, "
+    "rekey NAME [ike|child], counters)";
 
 /* Tunnel names as the configuration allows them: [A-Za-z0-9_.-]. */
 static int
@@ -117,14 +118,30 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 		req->cr_cmd = CONTROL_STATUS_JSON;
 	else if (TOK_IS(0, "counters") && ntok == 1)
 		req->cr_cmd = CONTROL_COUNTERS;
-	else if ((TOK_IS(0, "up") || TOK_IS(0, "down")) && ntok == 2) {
+	else if (((TOK_IS(0, "up") || TOK_IS(0, "down")) && ntok == 2) ||
+	    (TOK_IS(0, "rekey") && ntok >= 2)) {
 		if (!control_name_valid(tok[1], toklen[1])) {
 			snprintf(err, errlen, "error: invalid tunnel name "
 			    "\"%.*s\"", (int)(toklen[1] > 64 ? 64 : toklen[1]),
 			    tok[1]);
 			return (-1);
 		}
-		req->cr_cmd = TOK_IS(0, "up") ? CONTROL_UP : CONTROL_DOWN;
+		if (TOK_IS(0, "rekey")) {
+			req->cr_cmd = CONTROL_REKEY;
+			/* what to rekey: the CHILD SAs unless told "ike" */
+			if (ntok == 3 && TOK_IS(2, "ike"))
+				req->cr_ike = 1;
+			else if (ntok == 3 && !TOK_IS(2, "child")) {
+				snprintf(err, errlen, "error: unknown rekey "
+				    "kind \"%.*s\" (expected: rekey NAME ike, "
+				    "or rekey NAME child, the default)",
+				    (int)(toklen[2] > 64 ? 64 : toklen[2]),
+				    tok[2]);
+				return (-1);
+			}
+		} else
+			req->cr_cmd = TOK_IS(0, "up") ? CONTROL_UP :
+			    CONTROL_DOWN;
 		memcpy(req->cr_name, tok[1], toklen[1]);
 	} else
 		goto unknown;
@@ -165,6 +182,51 @@ control_reply_status(const struct control_ops *ops, int json,
 	return (rv);
 }
 
+/* "rekey NAME [ike|child]": asks the engine, says why it cannot. */
+static int
+control_reply_rekey(const struct control_ops *ops,
+    const struct control_req *req, struct buf *out)
+{
+	const char	*n = req->cr_name, *kind = req->cr_ike ? "ike" : "child";
+	const char	*what;
+	char		 line[4 * CFG_NAME_MAX + 256];
+	int		 rv;
+
+	if (ops->co_rekey == NULL) {
+		snprintf(line, sizeof(line), "error: this gatewayd cannot "
+		    "rekey on request\n");
+		return (buf_add(out, line, strlen(line)));
+	}
+	rv = ops->co_rekey(ops->co_arg, n, req->cr_ike);
+	switch (rv) {
+	case 0:
+		what = "ok";
+		snprintf(line, sizeof(line), "ok\n");
+		break;
+	case -2:
+		what = "no established IKE SA";
+		snprintf(line, sizeof(line), "error: tunnel %s has no "
+		    "established IKE SA to rekey: start it with gatewayctl "
+		    "up %s, then wait for gatewayctl status to show "
+		    "Connected\n", n, n);
+		break;
+	case -3:
+		what = "no installed CHILD SA";
+		snprintf(line, sizeof(line), "error: tunnel %s has no "
+		    "installed CHILD SA to rekey: see its last error in "
+		    "gatewayctl status; gatewayctl rekey %s ike, or down %s "
+		    "and up %s, negotiates again\n", n, n, n, n);
+		break;
+	default:
+		what = "no such tunnel";
+		snprintf(line, sizeof(line), "error: no tunnel named %s\n",
+		    n);
+		break;
+	}
+	log_info("control: rekey %s %s: %s", n, kind, what);
+	return (buf_add(out, line, strlen(line)));
+}
+
 int
 control_reply(const struct control_ops *ops, const struct control_req *req,
     struct buf *out)
@@ -198,6 +260,8 @@ control_reply(const struct control_ops *ops, const struct control_req *req,
 		    req->cr_cmd == CONTROL_UP ? "up" : "down", req->cr_name,
 		    rv == 0 ? "ok" : "no such tunnel");
 		return (buf_add(out, line, strlen(line)));
+	case CONTROL_REKEY:
+		return (control_reply_rekey(ops, req, out));
 	default:
 		return (-1);
 	}

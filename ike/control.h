@@ -2,7 +2,8 @@
  * control.h - gatewayd's control socket (a Unix stream socket, 0600).
  * A client connects, sends one request line, reads the reply until the
  * server closes.  Requests: "status", "status --json", "up NAME",
- * "down NAME", "counters".  Replies that start with "error:" are failures.
+ * "down NAME", "rekey NAME [ike|child]", "counters".  Replies that start
+ * with "error:" are failures.
  * The server calls back through struct control_ops, so it runs without
  * the engine in tests; the daemon wires the callbacks to ike_*().
  */
@@ -23,10 +24,12 @@
 #define CONTROL_UP		3
 #define CONTROL_DOWN		4
 #define CONTROL_COUNTERS	5
+#define CONTROL_REKEY		6
 
 struct control_req {
 	int		 cr_cmd;		/* CONTROL_* */
-	char		 cr_name[CFG_NAME_MAX];	/* for up/down */
+	char		 cr_name[CFG_NAME_MAX];	/* for up/down/rekey */
+	int		 cr_ike;		/* rekey: 1 IKE SA, 0 CHILD SAs */
 };
 
 /*
@@ -43,6 +46,12 @@ struct control_ops {
 	/* 0, or -1 if there is no such tunnel. */
 	int	(*co_up)(void *arg, const char *name);
 	int	(*co_down)(void *arg, const char *name);
+	/*
+	 * Rekeys the tunnel's IKE SA (ike != 0) or its CHILD SAs now, as
+	 * initiator.  0; -1 no such tunnel; -2 no established IKE SA;
+	 * -3 (CHILD SAs only) no installed CHILD SA.
+	 */
+	int	(*co_rekey)(void *arg, const char *name, int ike);
 	void	(*co_counters)(void *arg, struct ike_counters *ic,
 		    struct net_counters *nc);
 };

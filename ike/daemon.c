@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "ike/control.h"
 #include "ike/ike.h"
+#include "ike/ike_sa.h"		/* ike_tunnel_rekey() */
 #include "ike/net.h"
 #include "kernel/kernel.h"
 #include "policy/config.h"
@@ -108,6 +109,16 @@ gwd_ctl_down(void *arg, const char *name)
 	return (ike_tunnel_down(g->g_ike, name));
 }
 
+/* 0; -1 no such tunnel; -2 not established; -3 no CHILD SA to rekey. */
+static int
+gwd_ctl_rekey(void *arg, const char *name, int ike)
+{
+	struct gwd	*g = arg;
+
+	return (ike ? ike_tunnel_rekey_ike(g->g_ike, name) :
+	    ike_tunnel_rekey(g->g_ike, name));
+}
+
 static void
 gwd_ctl_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
 {
@@ -125,6 +136,7 @@ gwd_control_open(struct gwd *g, const char *path)
 		.co_status = gwd_ctl_status,
 		.co_up = gwd_ctl_up,
 		.co_down = gwd_ctl_down,
+		.co_rekey = gwd_ctl_rekey,
 		.co_counters = gwd_ctl_counters
 	};
 

@@ -636,13 +636,22 @@ ike_tunnel_rekey(struct ike_ctx *ctx, const char *name)
 	struct ike_tunnel	*t;
 	struct ike_sa		*sa;
 	struct child_sa		*cs;
+	int			 n = 0;
 
-	if ((t = ike_tunnel_find(ctx, name)) == NULL ||
-	    (sa = ike_tunnel_sa(t)) == NULL)
+	if ((t = ike_tunnel_find(ctx, name)) == NULL)
 		return (-1);
+	if (t->t_cfg->tn_ike.ike_version == 1)		/* IKEv1 */
+		return (ikev1_tunnel_rekey(t, 0) == 0 ? 0 : -2);
+	if ((sa = ike_tunnel_sa(t)) == NULL)
+		return (-2);
 	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_INSTALLED)
+		if (cs->cs_state == CHILD_SA_INSTALLED) {
 			cs->cs_rekey_due = 1;
+			n++;
+		}
+	if (n == 0)
+		return (-3);
+	/* now, or once the exchange in progress is done (RFC 7296 §2.3) */
 	ikev2_child_next(sa);
 	return (0);
 }
@@ -653,9 +662,12 @@ ike_tunnel_rekey_ike(struct ike_ctx *ctx, const char *name)
 	struct ike_tunnel	*t;
 	struct ike_sa		*sa;
 
-	if ((t = ike_tunnel_find(ctx, name)) == NULL ||
-	    (sa = ike_tunnel_sa(t)) == NULL)
+	if ((t = ike_tunnel_find(ctx, name)) == NULL)
 		return (-1);
+	if (t->t_cfg->tn_ike.ike_version == 1)		/* IKEv1 */
+		return (ikev1_tunnel_rekey(t, 1) == 0 ? 0 : -2);
+	if ((sa = ike_tunnel_sa(t)) == NULL)
+		return (-2);
 	sa->sa_rekey_due = 1;
 	ikev2_child_next(sa);
 	return (0);

@@ -105,11 +105,30 @@ ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m)
 	ctx->ctx_counters.ic_dropped++;
 }
 
+/* The IPsec SA of sa's tunnel whose outbound SPI is spi, or NULL. */
+static struct child_sa *
+info_child_by_spi_out(struct isakmp_sa *sa, uint32_t spi)
+{
+	struct isakmp_sa	*o;
+	struct child_sa		*cs;
+
+	/* IPsec SAs outlive the phase 1 that made them (ikev1_rekey.c) */
+	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry) {
+		if (o != sa && (sa->is_tunnel == NULL ||
+		    o->is_tunnel != sa->is_tunnel))
+			continue;
+		TAILQ_FOREACH(cs, &o->is_children, cs_entry)
+			if (cs->cs_spi_out == spi)
+				return (cs);
+	}
+	return (NULL);
+}
+
 /* DELETE of an IPsec SA: the peer's inbound SPI = our outbound one. */
 static void
 info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 {
-	struct child_sa	*cs, *next;
+	struct child_sa	*cs;
 	uint32_t	 spi;
 	int		 i;
 
@@ -117,19 +136,14 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		return;
 	for (i = 0; i < d->d_nspi; i++) {
 		memcpy(&spi, d->d_spis + 4 * i, 4);
-		for (cs = TAILQ_FIRST(&sa->is_children); cs != NULL;
-		    cs = next) {
-			next = TAILQ_NEXT(cs, cs_entry);
-			if (cs->cs_spi_out != spi)
-				continue;
+		while ((cs = info_child_by_spi_out(sa, spi)) != NULL) {
 			log_tinfo(isakmp_name(sa), "peer deleted IPsec SA "
 			    "%08x/%08x", ntohl(cs->cs_spi_in), ntohl(spi));
-			TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
-			child_sa_uninstall(cs, sa->is_ctx->ctx_kernel,
-			    &sa->is_children);
-			if (sa->is_tunnel != NULL && cs->cs_pair >= 0)
+			/* a rekeyed pair lives on in its successor */
+			if (sa->is_tunnel != NULL && cs->cs_pair >= 0 &&
+			    cs->cs_pair < IKE_PAIR_MAX)
 				sa->is_tunnel->t_pair[cs->cs_pair] = PAIR_NONE;
-			child_sa_free(cs);
+			ikev1_child_remove(cs);
 		}
 	}
 	if (sa->is_tunnel != NULL)
@@ -256,7 +270,7 @@ ikev1_dpd_arm(struct isakmp_sa *sa)
 
 	sa->is_dpd_outstanding = 0;
 	/* we probe as initiator, if the peer announced DPD */
-	if (!sa->is_initiator || !sa->is_peer_dpd ||
+	if (!sa->is_initiator || !sa->is_peer_dpd || sa->is_replaced ||
 	    sa->is_state != ISAKMP_ESTABLISHED || ms == 0)
 		return;
 	evtimer_add(sa->is_dpd_ev, &tv);

@@ -179,6 +179,7 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	    CRYPTO_memcmp(h, m->m_natd[0].b_data, hl) != 0)) {
 		log_tinfo(isakmp_name(sa), "NAT detected: we are behind NAT");
 		sa->is_nat = 1;
+		sa->is_nat_local = 1;
 	}
 	if (v1_natd_hash(sa, &sa->is_remote, h) == 0)
 		for (i = 1; i < m->m_nnatd; i++)
@@ -354,9 +355,17 @@ v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
 static int
 v1_add_initial_contact(struct isakmp_sa *sa, struct ikev1_writer *w)
 {
-	uint8_t	spi[16];
+	struct isakmp_sa	*o;
+	uint8_t			 spi[16];
 
-	if (!ike_initial_contact(sa->is_ctx, sa->is_remote.sin_addr))
+	/* not while the peer has SAs with us: they would go (§4.6.3.3) */
+	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry)
+		if (o != sa && o->is_state == ISAKMP_ESTABLISHED &&
+		    o->is_remote.sin_addr.s_addr ==
+		    sa->is_remote.sin_addr.s_addr)
+			return (0);
+	if (sa->is_reauth ||
+	    !ike_initial_contact(sa->is_ctx, sa->is_remote.sin_addr))
 		return (0);
 	memcpy(spi, sa->is_cky_i, 8);
 	memcpy(spi + 8, sa->is_cky_r, 8);
@@ -525,6 +534,7 @@ v1_mm_i4(struct isakmp_sa *sa, struct ikev1_msg *m)
 		return;
 	}
 	v1_natd_check(sa, m);
+	v1_natt_float(sa);
 	if ((b = v1_build_auth(sa, 1, 0)) == NULL) {
 		isakmp_fail(sa, "Phase 1 failed: cannot build message 5");
 		return;
@@ -584,6 +594,7 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	if (v1_auth_peer(sa, m) == -1)
 		return;
 	v1_natd_check(sa, m);
+	v1_natt_float(sa);
 	if ((b = v1_build_auth(sa, 0, m->m_nnatd > 0)) == NULL) {
 		isakmp_fail(sa, "Phase 1 failed: cannot build message 3");
 		return;

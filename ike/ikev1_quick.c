@@ -102,7 +102,7 @@ qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 	memset(p, 0, sizeof(*p));
 	p->p2_spi = ntohl(spi);
 	p->p2_group = (uint16_t)ips->ips_pfs;
-	p->p2_encap = IKEV1_ENCAP_TUNNEL;
+	p->p2_encap = v1_natt_encap(sa);
 	p->p2_life_secs = ips->ips_lifetime;
 	p->p2_auth_alg = ips->ips_integ == AUTH_HMAC_MD5_96 ?
 	    IKEV1_AUTH_HMAC_MD5 : IKEV1_AUTH_HMAC_SHA;
@@ -315,8 +315,12 @@ qm_finish(struct ikev1_qm *qm, struct buf *b, size_t hoff, size_t hl,
 
 /* --- initiator --- */
 
+/*
+ * Initiator: Quick Mode for segment pair `pair', or (old != NULL) for
+ * old's selectors to rekey it: same reqid, so the policies stay.
+ */
 static int
-qm_start(struct isakmp_sa *sa, int pair)
+qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 {
 	struct ike_tunnel	*t = sa->is_tunnel;
 	const struct cfg_tunnel	*c = t->t_cfg;
@@ -328,8 +332,8 @@ qm_start(struct isakmp_sa *sa, int pair)
 	struct buf		*b = NULL;
 	uint32_t		 msgid;
 	size_t			 hoff, hl = prf_len(sa->is_prf);
-	int			 li = pair / c->tn_nremote;
-	int			 ri = pair % c->tn_nremote;
+	int			 li = pair >= 0 ? pair / c->tn_nremote : 0;
+	int			 ri = pair >= 0 ? pair % c->tn_nremote : 0;
 
 	do {
 		if (RAND_bytes((uint8_t *)&msgid, sizeof(msgid)) != 1)
@@ -342,9 +346,17 @@ qm_start(struct isakmp_sa *sa, int pair)
 	    sa->is_local.sin_addr, sa->is_remote.sin_addr)) == NULL)
 		goto fail;
 	qm->qm_child = cs;
+	v1_natt_child(sa, cs);
 	cs->cs_pair = pair;
-	cs->cs_lts[0] = c->tn_local[li];
-	cs->cs_rts[0] = c->tn_remote[ri];
+	if (old != NULL) {
+		cs->cs_reqid = old->cs_reqid;
+		cs->cs_lts[0] = old->cs_lts[0];
+		cs->cs_rts[0] = old->cs_rts[0];
+		qm->qm_rekey_spi = old->cs_spi_in;
+	} else {
+		cs->cs_lts[0] = c->tn_local[li];
+		cs->cs_rts[0] = c->tn_remote[ri];
+	}
 	cs->cs_nlts = cs->cs_nrts = 1;
 	qm_choice(&c->tn_ipsec, cs);
 	qm->qm_life = c->tn_ipsec.ips_lifetime;
@@ -363,7 +375,8 @@ qm_start(struct isakmp_sa *sa, int pair)
 		goto fail;
 	free(offer);
 	qm->qm_state = QM_I1;
-	t->t_pair[pair] = PAIR_PENDING;
+	if (old == NULL)
+		t->t_pair[pair] = PAIR_PENDING;
 	v1_xmit_send(sa, &qm->qm_x, b, 1);
 	return (0);
 fail:
@@ -386,23 +399,63 @@ qm_inflight(const struct isakmp_sa *sa)
 	return (n);
 }
 
+/* Rekeys due (ikev1_rekey.c), in any ISAKMP SA of sa's tunnel. */
+static void
+qm_start_rekeys(struct isakmp_sa *sa)
+{
+	struct ike_tunnel	*t = sa->is_tunnel;
+	struct isakmp_sa	*o;
+	struct child_sa		*cs;
+
+	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry) {
+		if (o->is_tunnel != t || o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(cs, &o->is_children, cs_entry) {
+			if (!cs->cs_rekey_due)
+				continue;
+			if (qm_inflight(sa) >= QM_INFLIGHT_MAX)
+				return;
+			cs->cs_rekey_due = 0;
+			if (cs->cs_state != CHILD_SA_INSTALLED)
+				continue;
+			if (qm_start(sa, cs->cs_pair, cs) == -1)
+				log_twarn(isakmp_name(sa), "cannot start the "
+				    "Quick Mode rekeying IPsec SA %08x",
+				    ntohl(cs->cs_spi_in));
+		}
+	}
+}
+
 void
 ikev1_quick_start_all(struct isakmp_sa *sa)
 {
 	struct ike_tunnel	*t = sa->is_tunnel;
+	struct child_sa		*cs;
 	int			 p, n;
 
 	if (t == NULL || sa->is_state != ISAKMP_ESTABLISHED ||
-	    !sa->is_initiator)
+	    sa->is_replaced)
+		return;
+	qm_start_rekeys(sa);
+	if (!sa->is_initiator)
 		return;
 	n = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
 	for (p = 0; p < n && p < IKE_PAIR_MAX; p++) {
 		/* failed pairs wait for the tunnel's next attempt */
 		if (t->t_pair[p] != PAIR_NONE)
 			continue;
+		/* an IPsec SA the peer set up (we were the responder) */
+		if ((cs = ikev1_child_by_ts(t, &t->t_cfg->tn_local[p /
+		    t->t_cfg->tn_nremote], &t->t_cfg->tn_remote[p %
+		    t->t_cfg->tn_nremote])) != NULL) {
+			if (cs->cs_pair < 0)
+				cs->cs_pair = p;
+			t->t_pair[p] = PAIR_UP;
+			continue;
+		}
 		if (qm_inflight(sa) >= QM_INFLIGHT_MAX)
 			break;
-		if (qm_start(sa, p) == -1) {
+		if (qm_start(sa, p, NULL) == -1) {
 			t->t_pair[p] = PAIR_FAILED;
 			ike_tunnel_failed(t, 2, "Phase 2 failed: cannot start "
 			    "Quick Mode");
@@ -424,7 +477,9 @@ qm_install(struct ikev1_qm *qm)
 		return (-1);
 	qm->qm_child = NULL;
 	cs->cs_owner = sa;
+	cs->cs_initiated = qm->qm_initiator;
 	TAILQ_INSERT_TAIL(&sa->is_children, cs, cs_entry);
+	ikev1_child_timer_arm(sa, cs);
 	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
 	cfg_prefix_str(&cs->cs_rts[0], r, sizeof(r));
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
@@ -442,7 +497,11 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 
 	qm->qm_state = QM_FAILED;
 	v1_xmit_stop(&qm->qm_x);
-	if (t != NULL && qm->qm_pair >= 0) {
+	if (qm->qm_rekey_spi != 0)
+		/* the old SA carries on until it expires */
+		log_twarn(qm_name(qm), "rekeying IPsec SA %08x failed: %s",
+		    ntohl(qm->qm_rekey_spi), why);
+	else if (t != NULL && qm->qm_pair >= 0) {
 		t->t_pair[qm->qm_pair] = PAIR_FAILED;
 		ike_tunnel_failed(t, 2, "Phase 2 failed: %s", why);
 	}
@@ -565,10 +624,13 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		qm_i_fail(qm, "cannot install the IPsec SAs");
 		return;
 	}
-	if (sa->is_tunnel != NULL) {
+	if (qm->qm_rekey_spi != 0)
+		ikev1_child_replaced(sa, cs, qm->qm_rekey_spi, 1);
+	else if (sa->is_tunnel != NULL && qm->qm_pair >= 0 &&
+	    qm->qm_pair < IKE_PAIR_MAX)
 		sa->is_tunnel->t_pair[qm->qm_pair] = PAIR_UP;
+	if (sa->is_tunnel != NULL)
 		ike_tunnel_update(sa->is_tunnel);
-	}
 	ikev1_quick_start_all(sa);
 }
 
@@ -642,7 +704,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	struct ikev1_transform	 tr;
 	struct ikev1_sa		*ans = NULL;
 	struct cfg_prefix	 rp, lp;
-	struct child_sa		*cs;
+	struct child_sa		*cs, *old;
 	struct ikev1_writer	 w;
 	struct buf		*b = NULL, *gxy = NULL;
 	char			 ls[20], rs[20];
@@ -688,9 +750,17 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	    sa->is_local.sin_addr, sa->is_remote.sin_addr)) == NULL)
 		return;
 	qm->qm_child = cs;
+	v1_natt_child(sa, cs);
 	cs->cs_lts[0] = lp;
 	cs->cs_rts[0] = rp;
 	cs->cs_nlts = cs->cs_nrts = 1;
+	/* the same selectors as an IPsec SA we have: the peer rekeys it */
+	if ((old = ikev1_child_by_ts(sa->is_tunnel, &lp, &rp)) != NULL) {
+		cs->cs_reqid = old->cs_reqid;
+		qm->qm_rekey_spi = old->cs_spi_in;
+		log_tdebug(qm_name(qm), "Quick Mode %08x rekeys IPsec SA %08x",
+		    qm->qm_msgid, ntohl(old->cs_spi_in));
+	}
 	qm_choice(&c->tn_ipsec, cs);
 	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
 	if (child_sa_spi_alloc(cs, sa->is_ctx->ctx_kernel) == -1)
@@ -750,6 +820,7 @@ static void
 qm_r3(struct ikev1_qm *qm)
 {
 	struct isakmp_sa	*sa = qm->qm_sa;
+	struct child_sa		*cs = qm->qm_child;
 
 	v1_xmit_stop(&qm->qm_x);
 	if (qm_install(qm) == -1) {
@@ -759,6 +830,9 @@ qm_r3(struct ikev1_qm *qm)
 			    "cannot install the IPsec SAs");
 		return;
 	}
+	/* the peer rekeyed: it deletes the old SA (or it expires) */
+	if (qm->qm_rekey_spi != 0)
+		ikev1_child_replaced(sa, cs, qm->qm_rekey_spi, 0);
 	if (sa->is_tunnel != NULL)
 		ike_tunnel_update(sa->is_tunnel);
 }

@@ -18,7 +18,6 @@
 #include "ike/ikev1_sa.h"
 #include "kernel/kernel.h"
 
-#define IKEV1_REPLACE_AGE	30	/* s: an older SA is a stale one */
 
 static const char *const isakmp_state_names[] = {
 	[ISAKMP_NEW] = "NEW",
@@ -60,8 +59,19 @@ isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s)
 	    sa->is_initiator ? "initiator" : "responder",
 	    isakmp_state_name(sa->is_state), isakmp_state_name(s));
 	sa->is_state = s;
-	if (s == ISAKMP_ESTABLISHED)
+	if (s == ISAKMP_ESTABLISHED) {
 		sa->is_established = time(NULL);
+		sa->is_up_ms = ikev1_now_ms();
+	}
+}
+
+uint64_t
+ikev1_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 struct ikev1_ctx *
@@ -76,6 +86,8 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 	TAILQ_INIT(&vc->vc_sas);
 	vc->vc_dpd_delay_ms = IKEV1_DPD_DELAY_MS;
 	vc->vc_dpd_timeout_ms = IKEV1_DPD_TIMEOUT_MS;
+	vc->vc_life_unit_ms = 1000;
+	vc->vc_replace_age_ms = IKEV1_REPLACE_AGE_MS;
 	ctx->ctx_v1 = vc;
 	return (vc);
 }
@@ -167,14 +179,15 @@ isakmp_destroy(struct isakmp_sa *sa)
 	while ((qm = TAILQ_FIRST(&sa->is_qms)) != NULL)
 		ikev1_qm_free(qm);
 	while ((cs = TAILQ_FIRST(&sa->is_children)) != NULL) {
-		TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
-		child_sa_uninstall(cs, ctx->ctx_kernel, NULL);
-		child_sa_free(cs);
+		ikev1_child_remove(cs);
 		had_children = 1;
 	}
 	v1_xmit_clear(&sa->is_x);
 	event_free(sa->is_dpd_ev);
 	event_free(sa->is_check_ev);
+	v1_natt_free(sa);
+	if (sa->is_life_ev != NULL)
+		event_free(sa->is_life_ev);
 	TAILQ_REMOVE(&ctx->ctx_v1->vc_sas, sa, is_entry);
 	dh_free(sa->is_dh);
 	buf_free(sa->is_sai_b);
@@ -206,6 +219,13 @@ isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	sa->is_tunnel = NULL;
+	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
+		/* the current ISAKMP SA and its IPsec SAs stay */
+		log_twarn(ike_tunnel_name(t), "re-authentication failed: %s; "
+		    "the current ISAKMP SA stays until it expires", why);
+		isakmp_destroy(sa);
+		return;
+	}
 	if (t != NULL)
 		log_twarn(ike_tunnel_name(t), "%s", why);
 	else
@@ -250,50 +270,74 @@ isakmp_initiator_addr(const struct isakmp_sa *sa)
 	    sa->is_remote.sin_addr.s_addr));
 }
 
+/*
+ * Drops a duplicate ISAKMP SA; its IPsec SAs go to the survivor when one
+ * of the two re-authenticates (they belong to the tunnel, not to the
+ * phase 1 that made them), else with it.
+ */
 static void
-isakmp_drop(struct isakmp_sa *sa)
+isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 {
 	log_tinfo(isakmp_name(sa), "dropping duplicate ISAKMP SA (%s)",
 	    sa->is_initiator ? "ours" : "the peer's");
+	if (survivor->is_state == ISAKMP_ESTABLISHED &&
+	    sa->is_state == ISAKMP_ESTABLISHED &&
+	    !TAILQ_EMPTY(&sa->is_children) &&
+	    (sa->is_reauth || survivor->is_reauth))
+		ikev1_adopt(survivor, sa);
 	if (sa->is_state == ISAKMP_ESTABLISHED)
 		ikev1_info_delete_isakmp(sa);
 	isakmp_destroy(sa);
 }
 
 /*
- * Both gateways may initiate at once: keep, on both sides, the ISAKMP SA
- * whose initiator has the lower address; an SA established long ago is
- * stale (the peer restarted) and gives way.  Returns 0 if sa survives.
+ * A new ISAKMP SA with a peer we have an older one with (RFC 2409 has no
+ * phase 1 rekey): an older established SA is being replaced, by us or by
+ * the peer re-authenticating (or by a restarted peer without
+ * INITIAL-CONTACT), and the new one takes over its IPsec SAs.  Both
+ * gateways may also initiate at once: keep, on both sides, the ISAKMP SA
+ * whose initiator has the lower address.  Returns 0 if sa survives.
  */
 static int
 isakmp_collision(struct isakmp_sa *sa)
 {
 	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
 	struct isakmp_sa	*o, *next, *loser;
-	time_t			 now = time(NULL);
+	uint64_t		 now = ikev1_now_ms();
 
 	for (o = TAILQ_FIRST(&vc->vc_sas); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, is_entry);
 		if (o == sa || o->is_tunnel != sa->is_tunnel ||
-		    o->is_state == ISAKMP_DEAD)
+		    o->is_state == ISAKMP_DEAD || o->is_replaced)
 			continue;
+		/*
+		 * Replaced: o is old, or the same side initiated both (a
+		 * peer that lost its SAs says INITIAL-CONTACT, and those
+		 * went already).  The test is the same on both sides.
+		 */
 		if (o->is_state == ISAKMP_ESTABLISHED &&
-		    now - o->is_established >= IKEV1_REPLACE_AGE)
-			loser = o;
-		else if (isakmp_initiator_addr(o) < isakmp_initiator_addr(sa))
-			loser = sa;
-		else if (isakmp_initiator_addr(o) == isakmp_initiator_addr(sa)
-		    && o->is_state == ISAKMP_ESTABLISHED)
-			loser = o;	/* same initiator: a new attempt */
-		else
-			loser = o;
+		    (now - o->is_up_ms >= vc->vc_replace_age_ms ||
+		    isakmp_initiator_addr(o) == isakmp_initiator_addr(sa))) {
+			ikev1_adopt(sa, o);
+			if (sa->is_initiator) {
+				/* we re-authenticated: the old one goes */
+				if (next == sa)
+					next = TAILQ_NEXT(sa, is_entry);
+				ikev1_info_delete_isakmp(o);
+				isakmp_destroy(o);
+			} else
+				ikev1_life_replaced(o);
+			continue;
+		}
+		loser = isakmp_initiator_addr(o) < isakmp_initiator_addr(sa) ?
+		    sa : o;
 		if (loser == sa) {
-			isakmp_drop(sa);
+			isakmp_drop(sa, o);
 			return (-1);
 		}
 		if (next == sa)
 			next = TAILQ_NEXT(sa, is_entry);
-		isakmp_drop(o);
+		isakmp_drop(o, sa);
 	}
 	return (0);
 }
@@ -315,6 +359,7 @@ isakmp_established(struct isakmp_sa *sa)
 	    sa->is_lifetime);
 	if (isakmp_collision(sa) == -1)
 		return;
+	ikev1_life_arm(sa);
 	ikev1_dpd_arm(sa);
 	if (sa->is_initiator)
 		ikev1_quick_start_all(sa);
@@ -600,14 +645,15 @@ ikev1_tunnel_busy(struct ike_tunnel *t)
 struct isakmp_sa *
 ikev1_tunnel_sa(struct ike_tunnel *t)
 {
-	struct isakmp_sa	*sa;
+	struct isakmp_sa	*sa, *newest = NULL;
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (NULL);
 	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry)
-		if (sa->is_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED)
-			return (sa);
-	return (NULL);
+		if (sa->is_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED &&
+		    !sa->is_replaced)
+			newest = sa;
+	return (newest);
 }
 
 void
@@ -859,6 +905,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    ikev1_exchange_name(h->h_exchange), h->h_msgid, len,
 		    inet_ntoa(remote->sin_addr));
 	if ((sa = isakmp_lookup(ctx, h, remote)) != NULL) {
+		v1_natt_recv(sa, local, remote);
 		ikev1_recv_sa(sa, pkt, len, m);
 	} else if ((h->h_exchange == IKEV1_EXCH_MAIN ||
 	    h->h_exchange == IKEV1_EXCH_AGGRESSIVE) && h->h_msgid == 0 &&

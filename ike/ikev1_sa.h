@@ -72,6 +72,8 @@ struct ikev1_qm {
 	struct buf	*qm_ni;
 	struct buf	*qm_nr;
 	uint32_t	 qm_life;	/* seconds */
+	uint32_t	 qm_rekey_spi;	/* replaces the IPsec SA with this
+					   inbound SPI (0: a new one) */
 	struct v1_xmit	 qm_x;
 };
 TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
@@ -108,12 +110,22 @@ struct isakmp_sa {
 	struct ikev1_qm_list is_qms;
 	struct child_sa_list is_children;
 	time_t		 is_established;
+	uint64_t	 is_up_ms;	/* monotonic, when established */
 	/* DPD (RFC 3706) */
 	uint32_t	 is_dpd_seq;
 	int		 is_dpd_outstanding;
 	struct timeval	 is_last_rx;
 	struct event	*is_dpd_ev;
 	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
+	/* lifetime (ikev1_rekey.c) */
+	struct event	*is_life_ev;
+	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
+	uint64_t	 is_life_left_ms; /* rekey time -> hard expiry */
+	int		 is_reauth;	/* started to replace an older SA */
+	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
+	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
+	int		 is_nat_local;	/* we are the one behind NAT */
+	struct event	*is_natt_ka_ev;	/* keepalive timer, or NULL */
 };
 TAILQ_HEAD(isakmp_sa_list, isakmp_sa);
 
@@ -123,7 +135,17 @@ struct ikev1_ctx {
 	unsigned	 vc_dpd_delay_ms;	/* idle before R-U-THERE */
 	unsigned	 vc_dpd_timeout_ms;	/* no ACK: peer is dead */
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
+	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
+	unsigned	 vc_replace_age_ms;	/* younger SAs collide, older
+						   ones are re-authenticated */
 };
+
+/*
+ * Two ISAKMP SAs of a tunnel established less than this apart are a
+ * simultaneous initiation (one is dropped); an SA older than this that
+ * sees a new one is being replaced (its IPsec SAs move to the new one).
+ */
+#define IKEV1_REPLACE_AGE_MS	30000
 
 #define IKEV1_DPD_DELAY_MS	8000
 #define IKEV1_DPD_TIMEOUT_MS	13000
@@ -142,6 +164,13 @@ int	 ikev1_tunnel_busy(struct ike_tunnel *t);
 struct isakmp_sa *ikev1_tunnel_sa(struct ike_tunnel *t);
 /* Sends DELETEs and removes every SA of t. */
 void	 ikev1_tunnel_teardown(struct ike_tunnel *t);
+/*
+ * Rekeys now: ike != 0 re-authenticates the ISAKMP SA (a new Main or
+ * Aggressive Mode that takes over the IPsec SAs), ike == 0 starts a new
+ * Quick Mode for every installed IPsec SA.  0, or -1 if t has no
+ * established ISAKMP SA.
+ */
+int	 ikev1_tunnel_rekey(struct ike_tunnel *t, int ike);
 /* Fills the SA part of st (algorithms, cookies, children). */
 void	 ikev1_status(struct ike_tunnel *t, struct tunnel_status *st);
 void	 ikev1_shutdown(struct ike_ctx *ctx);
@@ -149,6 +178,11 @@ void	 ikev1_free(struct ike_ctx *ctx);
 /* Test hook: DPD timers in milliseconds. */
 void	 ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
 	    unsigned timeout_ms);
+/* Test hooks: the length of one lifetime "second"; the replace age. */
+void	 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms);
+void	 ikev1_replace_age_set(struct ike_ctx *ctx, unsigned ms);
+/* Monotonic milliseconds. */
+uint64_t ikev1_now_ms(void);
 /* The IKEv1 context, created on first use (NULL on allocation failure). */
 struct ikev1_ctx *ikev1_ctx_get(struct ike_ctx *ctx);
 
@@ -208,6 +242,32 @@ int		 v1_candidates(struct ike_ctx *ctx,
 /* Re-adds the policies of every installed IPsec SA of t. */
 void		 v1_tunnel_policies_refresh(struct ike_tunnel *t);
 
+/* --- ikev1_rekey.c: lifetimes, rekeying, re-authentication --- */
+/* Established (and surviving collisions): arms the rekey timer. */
+void	 ikev1_life_arm(struct isakmp_sa *sa);
+/* Starts a new phase 1 that will take over old's IPsec SAs.  0 or -1. */
+int	 ikev1_reauth_start(struct isakmp_sa *old);
+/* sa (just established) takes over o's IPsec SAs; o is replaced. */
+void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);
+/* A replaced SA: deleted soon unless the peer deletes it first. */
+void	 ikev1_life_replaced(struct isakmp_sa *o);
+/* An installed IPsec SA: arms its rekey and expiry timers. */
+void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
+/* Removes an IPsec SA from its ISAKMP SA, the kernel and memory. */
+void	 ikev1_child_remove(struct child_sa *cs);
+/* The installed IPsec SA of t with exactly these selectors, or NULL. */
+struct child_sa *ikev1_child_by_ts(struct ike_tunnel *t,
+	    const struct cfg_prefix *l, const struct cfg_prefix *r);
+/* The IPsec SA of t with this inbound SPI, or NULL. */
+struct child_sa *ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in);
+/*
+ * cs (installed by sa's Quick Mode) replaces the IPsec SA with inbound
+ * SPI old_spi: the segment pair moves to cs; the old SA is deleted now
+ * (we rekeyed) or kept until the peer deletes it (the peer rekeyed).
+ */
+void	 ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
+	    uint32_t old_spi, int delete_now);
+
 /* --- ikev1_main.c --- */
 int	 ikev1_main_start(struct isakmp_sa *sa);
 /* First message of a Main/Aggressive exchange from an unknown peer. */
@@ -232,8 +292,9 @@ const char *ikev1_aggr_warning(void);
 
 /* --- ikev1_quick.c --- */
 /*
- * Initiator: starts Quick Modes for segment pairs not yet tried in this
- * ISAKMP SA, at most a few at once; called again as each one ends.
+ * Starts the Quick Modes due, at most a few at once: rekeys of IPsec SAs
+ * marked cs_rekey_due (either role), then (initiator) segment pairs not
+ * yet tried; called again as each one ends.
  */
 void	 ikev1_quick_start_all(struct isakmp_sa *sa);
 struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
@@ -244,6 +305,27 @@ void	 ikev1_qm_free(struct ikev1_qm *qm);
 /* The peer refused our Quick Mode spi (notify from info). */
 void	 ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *spi, size_t spilen, uint16_t type);
+
+/* --- ikev1_natt.c (RFC 3947, RFC 3948) --- */
+#define IKEV1_NATT_PORT		4500
+#define IKEV1_NATT_KEEPALIVE_S	20
+/*
+ * Initiator, NAT detected (Main Mode before message 5, Aggressive Mode
+ * before message 3): IKE moves to port 4500 on both sides (RFC 3947 §4);
+ * behind the NAT, keepalives start (RFC 3948 §2.3).
+ */
+void	 v1_natt_float(struct isakmp_sa *sa);
+/* A datagram for sa: the responder follows a peer that moved to 4500. */
+void	 v1_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
+	    const struct sockaddr_in *remote);
+/* The encapsulation mode we propose: UDP-Encapsulated-Tunnel after NAT. */
+uint16_t v1_natt_encap(const struct isakmp_sa *sa);
+/* 1 if mode is one of the tunnel modes we accept (plain, RFC, draft). */
+int	 v1_natt_encap_ok(uint16_t mode);
+/* A new IPsec SA of sa: ESP in UDP on the ports IKE uses, after NAT. */
+void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
+/* Stops the keepalive timer (isakmp_destroy). */
+void	 v1_natt_free(struct isakmp_sa *sa);
 
 /* --- ikev1_info.c --- */
 void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,

@@ -281,7 +281,9 @@ net_send(void *arg, const uint8_t *pkt, size_t len,
 		log_debug("IKE message too large to send (%zu bytes)", len);
 		return (-1);
 	}
-	if (ns->ns_natt || ntohs(remote->sin_port) == NET_PORT_NATT) {
+	/* a NAT keepalive (one 0xFF byte, RFC 3948 §2.3) has no marker */
+	if (len != 1 && (ns->ns_natt ||
+	    ntohs(remote->sin_port) == NET_PORT_NATT)) {
 		iov[nio].iov_base = (void *)marker;
 		iov[nio++].iov_len = sizeof(marker);
 	}

@@ -65,6 +65,10 @@ struct child_sa {
 	int		 cs_delete_due;		/* initiator: send DELETE */
 	void		*cs_timer;		/* struct event *, owned */
 	void		*cs_owner;		/* the IKE SA (opaque) */
+	int		 cs_initiated;		/* we sent the first message of
+						   the exchange that made it */
+	uint64_t	 cs_expire_ms;		/* IKEv1: rekey time passed; ms
+						   left to the hard expiry */
 };
 TAILQ_HEAD(child_sa_list, child_sa);
 

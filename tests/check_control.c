@@ -409,6 +409,17 @@ static const struct {
 	{ "up a b\n",		"error: unknown command \"up a b\"" },
 	{ "down\n",		"error: unknown command" },
 	{ "up a/b\n",		"error: invalid tunnel name \"a/b\"" },
+	{ "rekey\n",		"error: unknown command \"rekey\"" },
+	{ "rekey   \n",		"error: unknown command \"rekey   \"" },
+	{ "rekey a ike now\n",	"error: unknown command \"rekey a ike now\"" },
+	{ "rekey a child ike\n",	"error: unknown command" },
+	{ "rekey a b\n",		"error: unknown rekey kind \"b\" (expected: "
+				    "rekey NAME ike, or rekey NAME child" },
+	{ "rekey a IKE\n",	"error: unknown rekey kind \"IKE\"" },
+	{ "rekey a --ike\n",	"error: unknown rekey kind \"--ike\"" },
+	{ "rekey a/b ike\n",	"error: invalid tunnel name \"a/b\"" },
+	{ "REKEY a\n",		"error: unknown command \"REKEY a\"" },
+	{ "rekey a\x01 ike\n",	"error: unknown command (control character" },
 	{ "up \xc3\xa9\n",	"error: invalid tunnel name" },
 	{ "status\x1b\n",	"error: unknown command (control character" },
 	{ "up a\rb\n",		"error: unknown command (control character" },
@@ -427,6 +438,37 @@ START_TEST(test_req_parse_invalid)
 	    sizeof(err)), -1);
 	ck_assert_msg(strncmp(err, req_bad_vectors[_i].err,
 	    strlen(req_bad_vectors[_i].err)) == 0, "%s: got %s", l, err);
+}
+END_TEST
+
+/* "rekey NAME [ike|child]": the CHILD SAs unless told "ike". */
+static const struct {
+	const char	*line;
+	const char	*name;
+	int		 ike;
+} req_rekey_vectors[] = {
+	{ "rekey vpc1-vpc2\n",		"vpc1-vpc2",	0 },
+	{ "rekey vpc1-vpc2 child\n",	"vpc1-vpc2",	0 },
+	{ "rekey vpc1-vpc2 ike\n",	"vpc1-vpc2",	1 },
+	{ "\trekey  a_b.c-9\tike \r\n",	"a_b.c-9",	1 },
+	{ "rekey ike",			"ike",		0 },	/* a name */
+	{ "rekey child ike",		"child",	1 },
+	{ "rekey " NAME63 " child",	NAME63,		0 },
+};
+
+START_TEST(test_req_parse_rekey)
+{
+	struct control_req	 req;
+	char			 err[512];
+	const char		*l = req_rekey_vectors[_i].line;
+
+	/* a stale kind must not survive into the next request */
+	memset(&req, 0xff, sizeof(req));
+	ck_assert_int_eq(control_req_parse(l, strlen(l), &req, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(req.cr_cmd, CONTROL_REKEY);
+	ck_assert_str_eq(req.cr_name, req_rekey_vectors[_i].name);
+	ck_assert_int_eq(req.cr_ike, req_rekey_vectors[_i].ike);
 }
 END_TEST
 
@@ -641,8 +683,10 @@ END_TEST
 /* control socket round trip, server in a forked child */
 
 struct fake_engine {
-	struct tunnel_status	 fe_ts[2];
+	struct tunnel_status	 fe_ts[3];
 	int			 fe_n;
+	int			 fe_rekey_child;	/* calls that rekeyed */
+	int			 fe_rekey_ike;
 };
 
 static int
@@ -689,6 +733,34 @@ fake_down(void *arg, const char *name)
 	return (0);
 }
 
+/*
+ * Like the engine: -1 unknown, -2 not Connected, -3 no CHILD SA; a rekey
+ * shows in the status as the next SPI (inbound ESP, or initiator's IKE).
+ */
+static int
+fake_rekey(void *arg, const char *name, int ike)
+{
+	struct fake_engine	*fe = arg;
+	struct tunnel_status	*ts = fake_find(fe, name);
+	struct child_status	*cs;
+
+	if (ts == NULL)
+		return (-1);
+	if (ts->ts_state != TUNNEL_CONNECTED)
+		return (-2);
+	if (ike) {
+		ts->ts_spi_i[7]++;
+		fe->fe_rekey_ike++;
+		return (0);
+	}
+	if (ts->ts_nchild == 0)
+		return (-3);
+	cs = &ts->ts_child[0];
+	cs->cs_spi_in = htonl(ntohl(cs->cs_spi_in) + 1);
+	fe->fe_rekey_child++;
+	return (0);
+}
+
 static void
 fake_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
 {
@@ -709,6 +781,7 @@ server_start(void)
 		.co_status = fake_status,
 		.co_up = fake_up,
 		.co_down = fake_down,
+		.co_rekey = fake_rekey,
 		.co_counters = fake_counters
 	};
 	struct event_base	*base;
@@ -788,6 +861,86 @@ client_ask(const char *req, size_t len, int shut)
 	return (reply);
 }
 
+/* control_reply for rekey, in process, over three tunnels */
+
+#define REPLY_DOWN	"error: tunnel to-any has no established IKE SA to " \
+			"rekey: start it with gatewayctl up to-any, then " \
+			"wait for gatewayctl status to show Connected\n"
+#define REPLY_NOCHILD	"error: tunnel no-child has no installed CHILD SA " \
+			"to rekey: see its last error in gatewayctl status; " \
+			"gatewayctl rekey no-child ike, or down no-child and " \
+			"up no-child, negotiates again\n"
+
+static const struct {
+	const char	*name;
+	int		 ike;
+	const char	*reply;
+	int		 child_calls;	/* rekeys done by the engine */
+	int		 ike_calls;
+} rekey_reply_vectors[] = {
+	{ "vpc1-vpc2",	0,	"ok\n",				1, 0 },
+	{ "vpc1-vpc2",	1,	"ok\n",				0, 1 },
+	{ "to-any",	0,	REPLY_DOWN,			0, 0 },
+	{ "to-any",	1,	REPLY_DOWN,			0, 0 },
+	{ "no-child",	0,	REPLY_NOCHILD,			0, 0 },
+	{ "no-child",	1,	"ok\n",				0, 1 },
+	{ "nosuch",	0,	"error: no tunnel named nosuch\n", 0, 0 },
+	{ "nosuch",	1,	"error: no tunnel named nosuch\n", 0, 0 },
+	{ NAME63,	1,	"error: no tunnel named " NAME63 "\n", 0, 0 },
+};
+
+START_TEST(test_control_reply_rekey)
+{
+	struct fake_engine	 fe;
+	struct control_ops	 ops = {
+		.co_arg = &fe,
+		.co_rekey = fake_rekey,
+	};
+	struct control_req	 req;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	memset(&fe, 0, sizeof(fe));
+	fixture_connected(&fe.fe_ts[0]);
+	fixture_failed(&fe.fe_ts[1]);
+	fixture_connected(&fe.fe_ts[2]);
+	strcpy(fe.fe_ts[2].ts_name, "no-child");
+	fe.fe_ts[2].ts_nchild = 0;
+	fe.fe_n = 3;
+	memset(&req, 0, sizeof(req));
+	req.cr_cmd = CONTROL_REKEY;
+	strcpy(req.cr_name, rekey_reply_vectors[_i].name);
+	req.cr_ike = rekey_reply_vectors[_i].ike;
+	ck_assert_int_eq(control_reply(&ops, &req, b), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, rekey_reply_vectors[_i].reply);
+	ck_assert_int_eq(fe.fe_rekey_child,
+	    rekey_reply_vectors[_i].child_calls);
+	ck_assert_int_eq(fe.fe_rekey_ike, rekey_reply_vectors[_i].ike_calls);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_control_reply_rekey_unsupported)
+{
+	struct control_ops	 ops;
+	struct control_req	 req;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	memset(&ops, 0, sizeof(ops));
+	memset(&req, 0, sizeof(req));
+	req.cr_cmd = CONTROL_REKEY;
+	strcpy(req.cr_name, "vpc1-vpc2");
+	ck_assert_int_eq(control_reply(&ops, &req, b), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, "error: this gatewayd cannot rekey on request\n");
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
 START_TEST(test_control_status_roundtrip)
 {
 	struct stat	 st;
@@ -838,6 +991,47 @@ START_TEST(test_control_up_down_roundtrip)
 	free(r);
 	r = client_ask("up nosuch\n", 10, 0);
 	ck_assert_str_eq(r, "error: no tunnel named nosuch\n");
+	free(r);
+}
+END_TEST
+
+START_TEST(test_control_rekey_roundtrip)
+{
+	char	*r;
+
+	/* CHILD SA by default: the next inbound SPI shows in the status */
+	r = client_ask("rekey vpc1-vpc2\n", 16, 0);
+	ck_assert_str_eq(r, "ok\n");
+	free(r);
+	r = client_ask("status\n", 7, 0);
+	ck_assert_ptr_nonnull(strstr(r, "ESP SPIs c0ffee02 (in) 0badf00d "
+	    "(out)\n"));
+	ck_assert_ptr_nonnull(strstr(r, "IKE SPIs:    0123456789abcdef "));
+	free(r);
+
+	r = client_ask("rekey vpc1-vpc2 ike", 19, 1);
+	ck_assert_str_eq(r, "ok\n");
+	free(r);
+	r = client_ask("status\n", 7, 0);
+	ck_assert_ptr_nonnull(strstr(r, "IKE SPIs:    0123456789abcdf0 "));
+	ck_assert_ptr_nonnull(strstr(r, "ESP SPIs c0ffee02 (in)"));
+	free(r);
+
+	r = client_ask("rekey to-any ike\n", 17, 0);
+	ck_assert_str_eq(r, REPLY_DOWN);
+	free(r);
+	r = client_ask("rekey nosuch child\n", 19, 0);
+	ck_assert_str_eq(r, "error: no tunnel named nosuch\n");
+	free(r);
+	r = client_ask("rekey vpc1-vpc2 both\n", 21, 0);
+	ck_assert_int_eq(strncmp(r, "error: unknown rekey kind \"both\" ",
+	    strlen("error: unknown rekey kind \"both\" ")), 0);
+	ck_assert_int_eq(r[strlen(r) - 1], '\n');
+	free(r);
+	/* the refused requests rekeyed nothing */
+	r = client_ask("status\n", 7, 0);
+	ck_assert_ptr_nonnull(strstr(r, "IKE SPIs:    0123456789abcdf0 "));
+	ck_assert_ptr_nonnull(strstr(r, "ESP SPIs c0ffee02 (in)"));
 	free(r);
 }
 END_TEST
@@ -945,6 +1139,8 @@ control_suite(void)
 	tcase_add_loop_test(tc, test_req_parse_valid, 0, NVEC(req_ok_vectors));
 	tcase_add_loop_test(tc, test_req_parse_invalid, 0,
 	    NVEC(req_bad_vectors));
+	tcase_add_loop_test(tc, test_req_parse_rekey, 0,
+	    NVEC(req_rekey_vectors));
 	tcase_add_test(tc, test_req_parse_nul_byte);
 	tcase_add_test(tc, test_req_parse_too_long);
 	suite_add_tcase(s, tc);
@@ -955,10 +1151,17 @@ control_suite(void)
 	tcase_add_test(tc, test_net_socket_strips_and_adds_marker);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("control_rekey");
+	tcase_add_loop_test(tc, test_control_reply_rekey, 0,
+	    NVEC(rekey_reply_vectors));
+	tcase_add_test(tc, test_control_reply_rekey_unsupported);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("control_socket");
 	tcase_add_checked_fixture(tc, server_start, server_stop);
 	tcase_add_test(tc, test_control_status_roundtrip);
 	tcase_add_test(tc, test_control_up_down_roundtrip);
+	tcase_add_test(tc, test_control_rekey_roundtrip);
 	tcase_add_test(tc, test_control_bad_requests_roundtrip);
 	tcase_add_test(tc, test_control_open_stale_and_live);
 	suite_add_tcase(s, tc);

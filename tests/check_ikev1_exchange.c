@@ -801,6 +801,359 @@ START_TEST(test_v1_malformed_counted)
 }
 END_TEST
 
+/* --- rekeying (ikev1_rekey.c) --- */
+
+/* ISAKMP SAs of a side that are not dead. */
+static int
+v1_nsa(const struct side *s)
+{
+	const struct isakmp_sa	*sa;
+	int			 n = 0;
+
+	if (s->s_ike->ctx_v1 == NULL)
+		return (0);
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+		if (sa->is_state != ISAKMP_DEAD)
+			n++;
+	return (n);
+}
+
+/* Rekeys t1's IPsec SA from x; asserts the new SPIs; returns a's status. */
+static struct tunnel_status
+child_rekeyed(struct side *x, const struct tunnel_status *before)
+{
+	struct tunnel_status	 after;
+
+	ck_assert_int_eq(ike_tunnel_rekey(x->s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before->ts_child[0].cs_spi_in);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_out,
+	    before->ts_child[0].cs_spi_out);
+	return (after);
+}
+
+/*
+ * gatewayctl rekey t1 (child), by a (ISAKMP initiator) or b: a new Quick
+ * Mode with the same selectors; the rekeyer deletes the old SA, the
+ * other side removes it on that DELETE; the policies stay.
+ */
+START_TEST(test_v1_rekey_child)
+{
+	struct side		*x = _i == 0 ? &A : &B;
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	after = child_rekeyed(x, &before);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	/* same ISAKMP SA, policies in place on both sides */
+	ck_assert_mem_eq(after.ts_spi_i, before.ts_spi_i, 8);
+	ck_assert_ptr_nonnull(mock_kernel_policy(&A.s_kernel, KDIR_OUT,
+	    "172.16.0.0/24", "10.0.0.0/12"));
+	ck_assert_ptr_nonnull(mock_kernel_policy(&B.s_kernel, KDIR_OUT,
+	    "10.0.0.0/12", "172.16.0.0/24"));
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	/* and again: the successor can be rekeyed too */
+	child_rekeyed(x, &after);
+	pair_free();
+}
+END_TEST
+
+/*
+ * gatewayctl rekey t1 ike: a new Main Mode takes over the IPsec SAs (same
+ * SPIs), the old ISAKMP SA is deleted on both sides.  By a, or by b (then
+ * the old SA must be older than the replace age, else it is a collision).
+ */
+START_TEST(test_v1_reauth)
+{
+	struct side		*x = _i == 0 ? &A : &B;
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ikev1_replace_age_set(A.s_ike, 50);
+	ikev1_replace_age_set(B.s_ike, 50);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	pump(60);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(x->s_ike, "t1"), 0);
+	pump(120);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_out,
+	    before.ts_child[0].cs_spi_out);
+	ck_assert_int_eq(v1_nsa(&A), 1);
+	ck_assert_int_eq(v1_nsa(&B), 1);
+	/* the new ISAKMP SA carries Quick Modes (a child rekey) */
+	child_rekeyed(x, &after);
+	pair_free();
+}
+END_TEST
+
+/*
+ * The lifetimes drive it (one lifetime second = 1 ms here): IPsec SAs of
+ * 3600 "s" are rekeyed at ~85-90% by their creator, and the ISAKMP SA of
+ * 3600 "s" is re-authenticated; the tunnel stays up throughout.
+ */
+START_TEST(test_v1_lifetimes)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 before, after;
+	int			 ms;
+
+	a.so_ike = b.so_ike = "\t\tlifetime 3600\n";
+	a.so_ipsec = b.so_ipsec = "\t\tlifetime 3600\n";
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 1);
+	ikev1_life_unit_set(B.s_ike, 1);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	for (ms = 0; ms < 4000; ms += 100) {
+		pump(100);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+	}
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_int_eq(v1_nsa(&A), 1);
+	ck_assert_int_eq(v1_nsa(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* No rekey gets through: at its hard lifetime the IPsec SA is removed. */
+START_TEST(test_v1_child_expiry)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct filt		 f = { IKEV1_EXCH_QUICK, 0, 100000, 0 };
+
+	a.so_ipsec = b.so_ipsec = "\t\tlifetime 3600\n";
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 1);
+	ikev1_life_unit_set(B.s_ike, 1);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	/* from now on every Quick Mode message is lost */
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	pump(3000);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
+	pump(900);
+	ck_assert_int_ge(f.f_seen, 2);		/* rekeys were tried */
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	ck_assert_str_ne(tunnel_state_name(status(&A).ts_state), "Connected");
+	pair_free();
+}
+END_TEST
+
+/* --- NAT traversal (RFC 3947, RFC 3948) --- */
+
+/*
+ * a sits behind a NAT router: a's address is A_PRIV, b sees it as ADDR_A
+ * with the ports moved (500 -> 20500, 4500 -> 24500); b's peer is 0.0.0.0.
+ */
+#define A_PRIV		"192.168.77.2"
+#define NAT_PORT(p)	((p) == 500 ? 20500 : (p) == 4500 ? 24500 : 0)
+
+static struct nat_seen {
+	int	 ns_a500, ns_a4500, ns_b4500, ns_other;
+} nat_seen;
+
+static int
+deliver_nat(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d;
+	uint16_t		 sp, dp;
+	int			 n = 0;
+
+	while (mock_net_pop(&from->s_net, &d) == 0) {
+		sp = ntohs(d.d_src.sin_port);
+		dp = ntohs(d.d_dst.sin_port);
+		if (from == &A) {
+			/* outbound through the NAT: source rewritten */
+			ck_assert_uint_eq(d.d_src.sin_addr.s_addr,
+			    inet_addr(A_PRIV));
+			ck_assert_uint_eq(sp, dp);
+			if (sp == 500)
+				nat_seen.ns_a500++;
+			else if (sp == 4500)
+				nat_seen.ns_a4500++;
+			else
+				nat_seen.ns_other++;
+			d.d_src.sin_addr.s_addr = inet_addr(ADDR_A);
+			d.d_src.sin_port = htons(NAT_PORT(sp));
+		} else {
+			/* back to a: only to a mapping the NAT made */
+			ck_assert_uint_eq(d.d_dst.sin_addr.s_addr,
+			    inet_addr(ADDR_A));
+			ck_assert(dp == 20500 || dp == 24500);
+			if (dp == 24500) {
+				ck_assert_uint_eq(sp, 4500);
+				nat_seen.ns_b4500++;
+			}
+			d.d_dst.sin_addr.s_addr = inet_addr(A_PRIV);
+			d.d_dst.sin_port = htons(dp == 20500 ? 500 : 4500);
+		}
+		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+		free(d.d_data);
+		n++;
+	}
+	return (n);
+}
+
+static void
+nat_pump(int ms)
+{
+	int	 i;
+
+	for (i = 0; i < ms; i++) {
+		while (deliver_nat(&A, &B) + deliver_nat(&B, &A) > 0)
+			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+static const struct {
+	const char	*nc_name;
+	const char	*nc_ike_a, *nc_ike_b;
+} nat_cases[] = {
+	{ "main", "\t\tlocal-id left.lab.test\n\t\tpeer-id right.lab.test\n",
+	  "\t\tlocal-id right.lab.test\n\t\tpeer-id left.lab.test\n" },
+	{ "aggressive", "\t\tmode aggressive\n\t\tlocal-id left.lab.test\n"
+	  "\t\tpeer-id right.lab.test\n", "\t\tmode aggressive\n"
+	  "\t\tlocal-id right.lab.test\n\t\tpeer-id left.lab.test\n" },
+};
+
+/*
+ * a (behind NAT) --> b (peer 0.0.0.0):
+ *   Main Mode 1-4 on 500 (NAT-D in 3 and 4), 5 and 6 on 4500;
+ *   Aggressive Mode 1-2 on 500, 3 on 4500;
+ *   Quick Mode on 4500 with UDP-Encapsulated-Tunnel; the IPsec SAs are ESP
+ *   in UDP: a 4500 <-> 4500, b 4500 <-> the NAT's 24500.
+ */
+START_TEST(test_v1_nat_float_encap)
+{
+	struct side_opts	 oa = opt_a, ob = opt_b;
+	struct tunnel_status	 sa, sb;
+	const struct mock_sa	*x;
+	int			 i, dir;
+	uint32_t		 spi;
+
+	memset(&nat_seen, 0, sizeof(nat_seen));
+	oa.so_ike = nat_cases[_i].nc_ike_a;
+	ob.so_ike = nat_cases[_i].nc_ike_b;
+	base = event_base_new();
+	side_init(&A, A_PRIV, ADDR_B, &oa, 0xa0000001);
+	side_init(&B, ADDR_B, "0.0.0.0", &ob, 0xb0000001);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	nat_pump(150);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+	ck_assert_uint_eq(sb.ts_remote.s_addr, inet_addr(ADDR_A));
+	ck_assert_int_eq(sa.ts_nchild, 1);
+	ck_assert_int_eq(sb.ts_nchild, 1);
+	/* phase 1 started on 500 and moved to 4500 (RFC 3947 §4) */
+	ck_assert_int_ge(nat_seen.ns_a500, _i == 0 ? 2 : 1);
+	ck_assert_int_ge(nat_seen.ns_a4500, 2);
+	ck_assert_int_ge(nat_seen.ns_b4500, 1);
+	ck_assert_int_eq(nat_seen.ns_other, 0);
+	/* ESP in UDP on the ports IKE uses (RFC 3948) */
+	for (dir = 0; dir < 2; dir++) {
+		spi = dir ? sa.ts_child[0].cs_spi_in : sa.ts_child[0].cs_spi_out;
+		x = mock_kernel_sa(&A.s_kernel, spi);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_uint_eq(x->m_sa.ks_encap_sport, 4500);
+		ck_assert_uint_eq(x->m_sa.ks_encap_dport, 4500);
+		x = mock_kernel_sa(&B.s_kernel, spi);
+		ck_assert_ptr_nonnull(x);
+		/* b's outbound SA is a's inbound one */
+		ck_assert_uint_eq(x->m_sa.ks_encap_sport, dir ? 4500 : 24500);
+		ck_assert_uint_eq(x->m_sa.ks_encap_dport, dir ? 24500 : 4500);
+	}
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(mock_kernel_nsa(i ? &B.s_kernel :
+		    &A.s_kernel), 2);
+	pair_free();
+}
+END_TEST
+
+/* Without NAT nothing floats and the SAs are plain ESP. */
+START_TEST(test_v1_nat_none_plain_esp)
+{
+	struct tunnel_status	 sa;
+	const struct mock_sa	*x;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	x = mock_kernel_sa(&A.s_kernel, sa.ts_child[0].cs_spi_out);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(x->m_sa.ks_encap_sport, 0);
+	ck_assert_uint_eq(x->m_sa.ks_encap_dport, 0);
+	pair_free();
+}
+END_TEST
+
+/* RFC 3947 §5.1 encapsulation modes: what we propose and accept. */
+START_TEST(test_v1_nat_encap_mode)
+{
+	static const struct {
+		uint16_t	 mode;
+		int		 ok;
+	} modes[] = {
+		{ IKEV1_ENCAP_TUNNEL, 1 },
+		{ IKEV1_ENCAP_UDP_TUNNEL, 1 },
+		{ IKEV1_ENCAP_UDP_TUNNEL_DRAFT, 1 },
+		{ IKEV1_ENCAP_TRANSPORT, 0 },
+		{ IKEV1_ENCAP_UDP_TRANSPORT, 0 },
+		{ IKEV1_ENCAP_UDP_TRANSPORT_DRAFT, 0 },
+		{ 0, 0 },
+		{ 5, 0 },
+	};
+	struct isakmp_sa	 isa;
+	size_t			 i;
+
+	ck_assert_uint_eq(IKEV1_ENCAP_UDP_TUNNEL, 3);
+	ck_assert_uint_eq(IKEV1_ENCAP_UDP_TUNNEL_DRAFT, 61443);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		ck_assert_int_eq(v1_natt_encap_ok(modes[i].mode), modes[i].ok);
+	memset(&isa, 0, sizeof(isa));
+	ck_assert_uint_eq(v1_natt_encap(&isa), IKEV1_ENCAP_TUNNEL);
+	isa.is_nat = 1;
+	ck_assert_uint_eq(v1_natt_encap(&isa), IKEV1_ENCAP_UDP_TUNNEL);
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -840,6 +1193,20 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_dpd_answered);
 	tcase_add_test(tc, test_v1_dpd_dead);
 	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("nat");
+	tcase_add_loop_test(tc, test_v1_nat_float_encap, 0,
+	    sizeof(nat_cases) / sizeof(nat_cases[0]));
+	tcase_add_test(tc, test_v1_nat_none_plain_esp);
+	tcase_add_test(tc, test_v1_nat_encap_mode);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rekey");
+	tcase_add_loop_test(tc, test_v1_rekey_child, 0, 2);
+	tcase_add_loop_test(tc, test_v1_reauth, 0, 2);
+	tcase_add_test(tc, test_v1_lifetimes);
+	tcase_add_test(tc, test_v1_child_expiry);
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -38,6 +38,8 @@ ctl_usage(FILE *fp)
 	    "  status [--json]   state of every tunnel\n"
 	    "  up TUNNEL         start a tunnel\n"
 	    "  down TUNNEL       stop a tunnel\n"
+	    "  rekey TUNNEL [ike|child]\n"
+	    "                    rekey its CHILD SAs (default) or IKE SA now\n"
 	    "  counters          dropped and exchanged datagrams\n"
 	    "options:\n"
 	    "  -s, --socket SOCKET  control socket (default %s)\n"
@@ -63,7 +65,17 @@ ctl_request(int argc, char *argv[], char *req, size_t len)
 	    strcmp(argv[0], "down") == 0) && argv[1][0] != '\0' &&
 	    strpbrk(argv[1], " \t\r\n") == NULL)
 		n = snprintf(req, len, "%s %s\n", argv[0], argv[1]);
-	else
+	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "rekey") == 0 &&
+	    argv[1][0] != '\0' && strpbrk(argv[1], " \t\r\n") == NULL) {
+		if (argc == 3 && strcmp(argv[2], "ike") != 0 &&
+		    strcmp(argv[2], "child") != 0) {
+			fprintf(stderr, "gatewayctl: unknown rekey kind "
+			    "\"%s\": use ike or child\n", argv[2]);
+			return (-1);
+		}
+		n = snprintf(req, len, "rekey %s %s\n", argv[1],
+		    argc == 3 ? argv[2] : "child");
+	} else
 		return (-1);
 	return (n > 0 && (size_t)n < len ? 0 : -1);
 }

@@ -340,6 +340,20 @@ xfrm_spis() {
 	xfrm_sa_list "$1" | awk '{ print $3 }' | sort
 }
 
+# xfrm_spis_are NS SPIS: the SAs in NS are SPIS (xfrm_spis' format).
+xfrm_spis_are() {
+	[ "$(xfrm_spis "$1")" = "$2" ]
+}
+
+# xfrm_old_gone NS OLD [N]: none of the SPIs OLD (xfrm_spis' format) is
+# left in NS, which has N (default 2) SAs: a rekey replaced them.
+xfrm_old_gone() {
+	local now
+	now=$(xfrm_spis "$1")
+	[ -z "$(comm -12 <(echo "$2") <(echo "$now"))" ] &&
+	    [ "$(wc -l <<<"$now")" -eq "${3:-2}" ]
+}
+
 # xfrm_sa_count NS: number of SAs.
 xfrm_sa_count() {
 	ip -n "$1" xfrm state | grep -c '^src '
@@ -680,6 +694,16 @@ swan_child_up() {
 	    grep -qE "^ +$2: #[0-9]+, reqid [0-9]+, INSTALLED"
 }
 
+# swan_ike_spis NODE IKE: the SPIs (IKEv1: cookies) of NODE's established
+# IKE SAs named IKE, "SPI_i SPI_r" a line.
+swan_ike_spis() {
+	swanctl_cmd "$1" --list-sas 2>/dev/null |
+	    awk -v c="$2:" '$1 == c && $3 == "ESTABLISHED," {
+		i = $5; r = $6; sub(/_i\*?$/, "", i); sub(/_r\*?$/, "", r)
+		print i, r
+	    }'
+}
+
 # swan_ike_up NODE IKE: the IKE SA IKE is ESTABLISHED on NODE.
 swan_ike_up() {
 	swanctl_cmd "$1" --list-sas 2>/dev/null |
@@ -992,6 +1016,12 @@ gw_tunnel_field() {
 	}'
 }
 
+# gw_ike_spis NODE TUNNEL: the SPIs (IKEv1: cookies) of TUNNEL's IKE SA
+# in gatewayctl status, "SPI_i SPI_r".
+gw_ike_spis() {
+	gw_tunnel_field "$1" "$2" "IKE SPIs" | awk '{ print $1, $3 }'
+}
+
 # gw_v1_status_ok NODE TUNNEL: gatewayctl status shows TUNNEL Connected
 # with IKEv1 (text), and status --json the same (ike_version 1).
 gw_v1_status_ok() {
@@ -1203,3 +1233,86 @@ lsw_show() {
 # R-U-THERE it sends and the R-U-THERE-ACK it receives.
 SWAN_V1_DPD_SENT_RE='generating INFORMATIONAL_V1 request [0-9]+ \[ HASH N\(DPD\) \]'
 SWAN_V1_DPD_ACK_RE='parsed INFORMATIONAL_V1 request [0-9]+ \[ HASH N\(DPD_ACK\) \]'
+
+# ---- NAT ---------------------------------------------------------------------
+#
+# A node behind a NAT router: the router namespace masquerades what leaves
+# its outside interface (iptables-legacy: this UML kernel has iptable_nat
+# and xt_MASQUERADE but not nft_chain_nat, which nft and iptables-nft need
+# for NAT).  init.sh turns module autoloading off, so nat_router_add loads
+# the NAT modules itself.  UDP gets source ports from NAT_PORTS, so the
+# peer sees both a new address and new ports (500 and 4500 are never kept).
+
+NAT_PORTS=20000-29999
+NAT_MODULES="nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nf_nat x_tables
+ip_tables iptable_nat xt_MASQUERADE"
+
+# nat_router_add ROUTER INSIDE-NS INSIDE-IF INSIDE-ADDR/LEN ROUTER-IN/LEN
+#     OUTSIDE-NS OUTSIDE-IF OUTSIDE-ADDR/LEN ROUTER-OUT/LEN:
+# a router namespace between INSIDE-NS (its interface INSIDE-IF, default
+# route via the router) and OUTSIDE-NS (interface OUTSIDE-IF), forwarding
+# and masquerading on its outside interface "out".
+nat_router_add() {
+	local r=$1 ins=$2 inif=$3 ina=$4 rin=$5 outs=$6 outif=$7 outa=$8
+	local rout=$9 out
+	# shellcheck disable=SC2086
+	out=$(modprobe -a $NAT_MODULES 2>&1) ||
+	    fail "NAT modules do not load: $out"
+	command -v iptables-legacy >/dev/null 2>&1 ||
+	    fail "iptables-legacy missing (apt-get install iptables)"
+	lab_has_node "$r" || netns_add "$r"
+	lab_has_node "$ins" || netns_add "$ins"
+	lab_has_node "$outs" || netns_add "$outs"
+	ip link add "$inif" netns "$ins" type veth peer name in \
+	    netns "$r" || fail "veth $ins:$inif - $r:in"
+	link_setup "$r" in "$rin"
+	link_setup "$ins" "$inif" "$ina" "route add default via ${rin%/*}"
+	ip link add out netns "$r" type veth peer name "$outif" \
+	    netns "$outs" || fail "veth $r:out - $outs:$outif"
+	link_setup "$r" out "$rout"
+	link_setup "$outs" "$outif" "$outa"
+	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+	out=$(ip netns exec "$r" sh -c "
+	    iptables-legacy -t nat -A POSTROUTING -o out -p udp \
+		-j MASQUERADE --to-ports $NAT_PORTS &&
+	    iptables-legacy -t nat -A POSTROUTING -o out -j MASQUERADE" 2>&1) ||
+	    fail "iptables-legacy MASQUERADE on $r: $out"
+	say "NAT router $r: $ins ${ina%/*} -> ${rout%/*} (UDP ports $NAT_PORTS)"
+}
+
+# The NAT topology: gw1 and its client c1 behind the NAT router nat, whose
+# outside address is gw1's usual public address:
+#   c1 172.16.0.14 --- gw1 192.168.77.2 --- 192.168.77.1 nat 198.51.100.1
+#   ==pub== 198.51.100.2 gw2 10.0.0.1/12 --- 10.0.0.2 c2
+# gw2 sees gw1 as 198.51.100.1 with NAT_PORTS source ports.
+GW1_PRIV=192.168.77.2
+NAT_IN=192.168.77.1
+topo_nat() {
+	netns_add gw1
+	netns_add gw2
+	netns_add nat
+	nat_router_add nat gw1 pub "$GW1_PRIV/24" "$NAT_IN/24" \
+	    gw2 pub "$GW2_PUB/24" "$GW1_PUB/24"
+	client_add gw1 c1 in0 172.16.0.1/24 "$C1_ADDR/24"
+	client_add gw2 c2 in0 10.0.0.1/12 "$C2_ADDR/12"
+}
+
+# xfrm_encap_ok NS PORT PEER-ERE: NS has at least two SAs, every one ESP
+# in UDP ("encap type espinudp") between local port PORT and a peer port
+# matching PEER-ERE (sport PORT on outbound SAs, dport PORT on inbound
+# ones).  The distinct encap lines are left in XFRM_ENCAP.
+xfrm_encap_ok() {
+	local ns=$1 port=$2 pre=$3 out n bad
+	out=$(ip -n "$ns" xfrm state)
+	n=$(grep -c '^src ' <<<"$out")
+	assert_ge "$ns: xfrm states" 2 "$n"
+	[ "$(grep -c 'encap type espinudp ' <<<"$out")" = "$n" ] ||
+	    fail "$ns: not every SA is ESP in UDP:"$'\n'"$out"
+	XFRM_ENCAP=$(grep -oE 'encap type espinudp sport [0-9]+ dport [0-9]+' \
+	    <<<"$out" | sort -u)
+	if bad=$(grep -vE "sport ($port dport ($pre)|($pre) dport $port)\$" \
+	    <<<"$XFRM_ENCAP"); then
+		fail "$ns: ESP-in-UDP ports not $port <-> /$pre/:"$'\n'"$bad"
+	fi
+	say "ok: $ns: ESP in UDP: $(tr '\n' ';' <<<"$XFRM_ENCAP")"
+}

@@ -43,8 +43,9 @@ else
 fi
 
 missing=()
+# iptables-legacy: the NAT router of t-nat.sh (lib.sh: nat_router_add).
 for prog in modprobe ip tcpdump tshark timeout setsid stty mount \
-    /usr/lib/ipsec/charon swanctl ping; do
+    /usr/lib/ipsec/charon swanctl ping iptables-legacy; do
 	command -v "$prog" >/dev/null 2>&1 || missing+=("$prog")
 done
 [ ${#missing[@]} -eq 0 ] ||

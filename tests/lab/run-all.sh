@@ -6,9 +6,10 @@
 #   tests/lab/run-all.sh [-j N] [-l] [PATTERN...]
 #
 # -l lists the scenarios; PATTERNs (extended regular expressions) select
-# the scenarios whose "script args" line matches one of them.  The IKEv1
-# scenarios (V1_SCENARIOS) are included only with LAB_IKEV1=1 (or
-# IKEV1_READY=1 below), e.g. LAB_IKEV1=1 tests/lab/run-all.sh t-v1-.  Each
+# the scenarios whose "script args" line matches one of them, e.g.
+# tests/lab/run-all.sh t-v1-.  The IKEv1 scenarios (V1_SCENARIOS) are left
+# out with LAB_IKEV1=0; the IKEv1 harness self-tests (V1_SELFTESTS) are
+# added with LAB_SELFTESTS=1.  Each
 # scenario's output is in ${LAB_RUNDIR:-/tmp/gw-lab}/results.PID/; a failing
 # one is printed in full at the end.  GW_BUILD names the gatewayd build
 # directory (default <repo>/build); it must not be an AddressSanitizer build.
@@ -32,20 +33,19 @@ SCENARIOS=(
 	"t-segments.sh mismatch"
 	"t-rekey.sh child"
 	"t-rekey.sh ike"
+	"t-rekey.sh gw-child"
+	"t-rekey.sh gw-ike"
 	"t-two-tunnels.sh"
 	"t-failures.sh"
+	"t-nat.sh v2-initiator"
+	"t-nat.sh v2-any"
 )
 
-# IKEv1 scenarios: the two self-tests (strongSwan <-> strongSwan, Libreswan
-# <-> strongSwan; no gatewayd) first, then gatewayd's.  They run after the
-# list above when IKEv1 is switched on: LAB_IKEV1=1 in the environment, or
-# IKEV1_READY=1 below (the default once gatewayd negotiates IKEv1).
-# LAB_IKEV1=0 switches them off.  prepare.sh unpacks Libreswan for them.
-IKEV1_READY=0
+# IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
+# environment (IKEV1_READY below is the default).  prepare.sh unpacks
+# Libreswan for them.
+IKEV1_READY=1
 V1_SCENARIOS=(
-	"t-v1-swan-selftest.sh main"
-	"t-v1-swan-selftest.sh aggressive"
-	"t-v1-libreswan-selftest.sh"
 	"t-v1-gw-gw.sh"
 	"t-v1-gw-swan.sh main"
 	"t-v1-gw-swan.sh aggressive"
@@ -62,8 +62,24 @@ V1_SCENARIOS=(
 	"t-v1-failures.sh psk-responder"
 	"t-v1-failures.sh segments"
 	"t-v1-dpd.sh"
+	"t-nat.sh v1-initiator"
+	"t-nat.sh v1-any"
+	"t-v1-rekey.sh gw"
+	"t-v1-rekey.sh swan"
+)
+# Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
+# strongSwan; no gatewayd): only with LAB_SELFTESTS=1, e.g. after changing
+# lib.sh or a strongSwan/Libreswan upgrade.  t-swan-selftest.sh above stays
+# in every run: if it fails, the lab itself is broken.
+V1_SELFTESTS=(
+	"t-v1-swan-selftest.sh main"
+	"t-v1-swan-selftest.sh aggressive"
+	"t-v1-libreswan-selftest.sh"
 )
 export LAB_IKEV1=${LAB_IKEV1:-$IKEV1_READY}
+if [ "${LAB_SELFTESTS:-0}" = 1 ]; then
+	SCENARIOS+=("${V1_SELFTESTS[@]}")
+fi
 if [ "$LAB_IKEV1" = 1 ]; then
 	SCENARIOS+=("${V1_SCENARIOS[@]}")
 fi

@@ -1,0 +1,405 @@
+/*
+ * ikev1_rekey.c - IKEv1 lifetimes (RFC 2407 §4.5, RFC 2409 §5.5).
+ *
+ * IPsec SAs are rekeyed by a new Quick Mode with the same selectors
+ * before their lifetime ends; the side that created an SA rekeys it at
+ * ~90% of its lifetime, the other side a little later if it still has
+ * to.  Who rekeyed deletes the old SA; the other keeps it until that
+ * DELETE (or its expiry), as strongSwan and Cisco do.
+ *
+ * Phase 1 has no rekey in IKEv1: a new Main or Aggressive Mode with the
+ * same peer re-authenticates, and the new ISAKMP SA takes over the IPsec
+ * SAs of the old one, which is then deleted (strongSwan's IKEv1
+ * "reauthentication" behaves alike and adopts our IPsec SAs the same
+ * way).  An ISAKMP SA that reaches its lifetime without a successor is
+ * deleted together with its IPsec SAs, and the tunnel starts afresh.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ikev1_sa.h"
+#include "ike/net.h"
+
+#define V1_REKEY_JITTER		5	/* % of the lifetime, earlier */
+#define V1_REKEY_OTHER		97	/* % for the other side ... */
+#define V1_REKEY_OTHER_JITTER	2	/* ... minus up to this */
+#define V1_CHILD_RETRY_MS	10000	/* no ISAKMP SA to rekey with yet */
+#define V1_REPLACED_GRACE_MS	15000	/* the peer deletes its old SA */
+
+void
+ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+
+	if (vc != NULL)
+		vc->vc_life_unit_ms = ms;
+}
+
+void
+ikev1_replace_age_set(struct ike_ctx *ctx, unsigned ms)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+
+	if (vc != NULL)
+		vc->vc_replace_age_ms = ms;
+}
+
+static void
+v1_timer_add(struct event *ev, uint64_t ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+static uint64_t
+v1_life_ms(const struct ike_ctx *ctx, uint32_t secs)
+{
+	unsigned	 unit = ctx->ctx_v1->vc_life_unit_ms;
+
+	return ((uint64_t)secs * (unit != 0 ? unit : 1000));
+}
+
+/*
+ * When to rekey an SA of life_ms: at ctx_rekey_percent of it, up to
+ * V1_REKEY_JITTER % earlier at random (SAs made together are not all
+ * rekeyed at once), by the side that created it; the other side waits
+ * until V1_REKEY_OTHER % (a safety net: strongSwan proposes its
+ * rekey time + 10% as the lifetime and rekeys at 82-91% of it, Cisco
+ * rekeys its own SAs too).
+ */
+static uint64_t
+v1_rekey_ms(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
+{
+	uint64_t	 pct = ctx->ctx_rekey_percent, jitter = V1_REKEY_JITTER;
+	uint32_t	 r = 0;
+
+	if (!creator) {
+		pct = V1_REKEY_OTHER;
+		jitter = V1_REKEY_OTHER_JITTER;
+	}
+	(void)RAND_bytes((uint8_t *)&r, sizeof(r));
+	return (life_ms * pct / 100 -
+	    (life_ms * jitter / 100) * (r % 1001) / 1000);
+}
+
+/* --- IPsec SAs --- */
+
+/* What an IPsec SA of a tunnel is looked up by. */
+struct v1_child_key {
+	const struct cfg_prefix	*k_l, *k_r;	/* installed, these selectors */
+	uint32_t		 k_spi_in;	/* or this inbound SPI */
+};
+
+static int
+v1_child_is(const struct child_sa *cs, const struct v1_child_key *k)
+{
+	if (k->k_l == NULL)
+		return (cs->cs_spi_in == k->k_spi_in);
+	return (cs->cs_state == CHILD_SA_INSTALLED &&
+	    cs->cs_lts[0].pf_addr.s_addr == k->k_l->pf_addr.s_addr &&
+	    cs->cs_lts[0].pf_plen == k->k_l->pf_plen &&
+	    cs->cs_rts[0].pf_addr.s_addr == k->k_r->pf_addr.s_addr &&
+	    cs->cs_rts[0].pf_plen == k->k_r->pf_plen);
+}
+
+/* IPsec SAs outlive the ISAKMP SA that made them: look in all of t's. */
+static struct child_sa *
+v1_child_find(struct ike_tunnel *t, const struct v1_child_key *k)
+{
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs;
+
+	if (t->t_ctx->ctx_v1 == NULL)
+		return (NULL);
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry) {
+		if (sa->is_tunnel != t || sa->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+			if (v1_child_is(cs, k))
+				return (cs);
+	}
+	return (NULL);
+}
+
+struct child_sa *
+ikev1_child_by_ts(struct ike_tunnel *t, const struct cfg_prefix *l,
+    const struct cfg_prefix *r)
+{
+	struct v1_child_key	 k = { l, r, 0 };
+
+	return (v1_child_find(t, &k));
+}
+
+struct child_sa *
+ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in)
+{
+	struct v1_child_key	 k = { NULL, NULL, spi_in };
+
+	return (v1_child_find(t, &k));
+}
+
+void
+ikev1_child_remove(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+
+	TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
+	if (cs->cs_timer != NULL)
+		event_free(cs->cs_timer);
+	cs->cs_timer = NULL;
+	/* a successor with the same reqid keeps the policies */
+	child_sa_uninstall(cs, sa->is_ctx->ctx_kernel, &sa->is_children);
+	child_sa_free(cs);
+}
+
+/* No IPsec SA of t covers cs's segment pair any more: set it up again. */
+static void
+v1_child_pair_lost(struct isakmp_sa *sa, int pair)
+{
+	struct ike_tunnel	*t = sa->is_tunnel;
+	struct isakmp_sa	*cur;
+
+	if (t == NULL || pair < 0 || pair >= IKE_PAIR_MAX)
+		return;
+	t->t_pair[pair] = PAIR_NONE;
+	if ((cur = ikev1_tunnel_sa(t)) != NULL)
+		ikev1_quick_start_all(cur);
+}
+
+static void
+v1_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa		*cs = arg;
+	struct isakmp_sa	*sa = cs->cs_owner, *cur;
+	struct ike_tunnel	*t = sa->is_tunnel;
+	uint64_t		 wait;
+	int			 pair;
+
+	/* cs_expire_ms: ms left after the rekey time, or -1: expiry */
+	if (cs->cs_expire_ms == (uint64_t)-1) {
+		/* hard lifetime: the kernel removes the SAs now */
+		log_tinfo(cs->cs_name, "IPsec SA %08x/%08x expired",
+		    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
+		pair = cs->cs_pair;
+		if (sa->is_state == ISAKMP_ESTABLISHED)
+			ikev1_info_delete_child(sa, cs);
+		ikev1_child_remove(cs);
+		v1_child_pair_lost(sa, pair);
+		if (t != NULL)
+			ike_tunnel_update(t);
+		return;
+	}
+	if (cs->cs_state == CHILD_SA_INSTALLED && t != NULL) {
+		if ((cur = ikev1_tunnel_sa(t)) != NULL) {
+			log_tinfo(cs->cs_name, "IPsec SA %08x: rekeying",
+			    ntohl(cs->cs_spi_in));
+			cs->cs_rekey_due = 1;
+			ikev1_quick_start_all(cur);
+		} else if (cs->cs_expire_ms > V1_CHILD_RETRY_MS) {
+			/* phase 1 is being renewed: try again shortly */
+			cs->cs_expire_ms -= V1_CHILD_RETRY_MS;
+			v1_timer_add(cs->cs_timer, V1_CHILD_RETRY_MS);
+			return;
+		}
+	}
+	wait = cs->cs_expire_ms;
+	cs->cs_expire_ms = (uint64_t)-1;
+	v1_timer_add(cs->cs_timer, wait);
+}
+
+void
+ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
+{
+	uint64_t	 life, soft;
+
+	if (cs->cs_lifetime == 0)
+		return;
+	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(
+	    sa->is_ctx->ctx_base, v1_child_timer_cb, cs)) == NULL)
+		return;
+	life = v1_life_ms(sa->is_ctx, cs->cs_lifetime);
+	soft = v1_rekey_ms(sa->is_ctx, life, cs->cs_initiated);
+	cs->cs_expire_ms = life - soft;
+	if (cs->cs_expire_ms == 0)
+		cs->cs_expire_ms = 1;
+	v1_timer_add(cs->cs_timer, soft);
+}
+
+void
+ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
+    uint32_t old_spi, int delete_now)
+{
+	struct child_sa		*old;
+	struct isakmp_sa	*owner;
+
+	if (sa->is_tunnel == NULL ||
+	    (old = ikev1_child_by_spi(sa->is_tunnel, old_spi)) == NULL ||
+	    old == cs)
+		return;
+	/* one list holds both: the old one's policies go to cs */
+	owner = old->cs_owner;
+	if (owner != sa) {
+		TAILQ_REMOVE(&owner->is_children, old, cs_entry);
+		TAILQ_INSERT_TAIL(&sa->is_children, old, cs_entry);
+		old->cs_owner = sa;
+	}
+	cs->cs_pair = old->cs_pair;
+	old->cs_pair = -1;
+	if (delete_now) {
+		log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by %08x: "
+		    "deleting it", ntohl(old->cs_spi_in),
+		    ntohl(cs->cs_spi_in));
+		if (old->cs_state == CHILD_SA_INSTALLED ||
+		    old->cs_state == CHILD_SA_REKEYED)
+			ikev1_info_delete_child(sa, old);
+		ikev1_child_remove(old);
+	} else {
+		log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by the peer "
+		    "(%08x): kept until the peer deletes it",
+		    ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
+		child_sa_set_state(old, CHILD_SA_REKEYED);
+	}
+}
+
+/* --- ISAKMP SAs --- */
+
+void
+ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
+{
+	struct child_sa	*cs;
+	int		 n = 0;
+
+	while ((cs = TAILQ_FIRST(&o->is_children)) != NULL) {
+		TAILQ_REMOVE(&o->is_children, cs, cs_entry);
+		TAILQ_INSERT_TAIL(&sa->is_children, cs, cs_entry);
+		cs->cs_owner = sa;
+		n++;
+	}
+	o->is_replaced = 1;
+	evtimer_del(o->is_dpd_ev);
+	log_tinfo(isakmp_name(sa), "re-authentication: this ISAKMP SA takes "
+	    "over %d IPsec SA%s of the previous one", n, n == 1 ? "" : "s");
+}
+
+int
+ikev1_reauth_start(struct isakmp_sa *old)
+{
+	struct ike_tunnel	*t = old->is_tunnel;
+	struct isakmp_sa	*sa;
+	struct sockaddr_in	 local, remote;
+	uint8_t			 exch;
+
+	if (t == NULL || old->is_state != ISAKMP_ESTABLISHED ||
+	    old->is_replaced)
+		return (-1);
+	TAILQ_FOREACH(sa, &old->is_ctx->ctx_v1->vc_sas, is_entry)
+		if (sa->is_tunnel == t && sa->is_state != ISAKMP_ESTABLISHED &&
+		    sa->is_state != ISAKMP_DEAD)
+			return (0);	/* a phase 1 is under way already */
+	local = old->is_local;
+	remote = old->is_remote;
+	local.sin_port = remote.sin_port = htons(NET_PORT_IKE);
+	exch = t->t_cfg->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE ?
+	    IKEV1_EXCH_AGGRESSIVE : IKEV1_EXCH_MAIN;
+	log_tinfo(isakmp_name(old), "re-authenticating the ISAKMP SA");
+	if ((sa = isakmp_new(old->is_ctx, t, 1, exch, &local,
+	    &remote)) == NULL)
+		return (-1);
+	sa->is_reauth = 1;
+	if (ikev1_main_start(sa) == -1) {
+		log_twarn(isakmp_name(old), "cannot start re-authentication");
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+v1_life_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct isakmp_sa	*sa = arg;
+	struct ike_tunnel	*t = sa->is_tunnel;
+
+	if (sa->is_replaced) {
+		log_tinfo(isakmp_name(sa), "replaced ISAKMP SA: deleting it");
+		ikev1_info_delete_isakmp(sa);
+		isakmp_destroy(sa);
+		return;
+	}
+	if (sa->is_life_hard) {
+		log_tinfo(isakmp_name(sa), "ISAKMP SA expired without a "
+		    "successor: deleting it and its IPsec SAs");
+		ikev1_info_delete_isakmp(sa);
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		if (t != NULL)
+			ike_tunnel_sa_gone(t, 0);
+		return;
+	}
+	/*
+	 * A peer behind a NAT can only be reached through the mapping it
+	 * keeps open: it re-authenticates, not us.
+	 */
+	if (sa->is_initiator || !sa->is_nat)
+		(void)ikev1_reauth_start(sa);
+	sa->is_life_hard = 1;
+	v1_timer_add(sa->is_life_ev, sa->is_life_left_ms);
+}
+
+void
+ikev1_life_arm(struct isakmp_sa *sa)
+{
+	uint64_t	 life, soft;
+
+	if (sa->is_lifetime == 0)
+		return;
+	if (sa->is_life_ev == NULL && (sa->is_life_ev = evtimer_new(
+	    sa->is_ctx->ctx_base, v1_life_cb, sa)) == NULL)
+		return;
+	life = v1_life_ms(sa->is_ctx, sa->is_lifetime);
+	soft = v1_rekey_ms(sa->is_ctx, life, sa->is_initiator);
+	sa->is_life_hard = 0;
+	sa->is_life_left_ms = life - soft;
+	v1_timer_add(sa->is_life_ev, soft);
+}
+
+/* A replaced SA the peer should delete; ours if it does not. */
+void
+ikev1_life_replaced(struct isakmp_sa *o)
+{
+	if (o->is_life_ev == NULL && (o->is_life_ev = evtimer_new(
+	    o->is_ctx->ctx_base, v1_life_cb, o)) == NULL)
+		return;
+	evtimer_del(o->is_life_ev);
+	v1_timer_add(o->is_life_ev, V1_REPLACED_GRACE_MS);
+}
+
+int
+ikev1_tunnel_rekey(struct ike_tunnel *t, int ike)
+{
+	struct isakmp_sa	*sa, *o;
+	struct child_sa		*cs;
+
+	if ((sa = ikev1_tunnel_sa(t)) == NULL)
+		return (-1);
+	if (ike)
+		return (ikev1_reauth_start(sa));
+	TAILQ_FOREACH(o, &t->t_ctx->ctx_v1->vc_sas, is_entry) {
+		if (o->is_tunnel != t || o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(cs, &o->is_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED)
+				cs->cs_rekey_due = 1;
+	}
+	ikev1_quick_start_all(sa);
+	return (0);
+}
