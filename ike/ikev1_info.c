@@ -128,9 +128,10 @@ info_child_by_spi_out(struct isakmp_sa *sa, uint32_t spi)
 static void
 info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 {
-	struct child_sa	*cs;
-	uint32_t	 spi;
-	int		 i;
+	struct child_sa		*cs;
+	struct isakmp_sa	*cur;
+	uint32_t		 spi;
+	int			 i, lost = 0;
 
 	if (d->d_spi_len != 4)
 		return;
@@ -141,13 +142,19 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 			    "%08x/%08x", ntohl(cs->cs_spi_in), ntohl(spi));
 			/* a rekeyed pair lives on in its successor */
 			if (sa->is_tunnel != NULL && cs->cs_pair >= 0 &&
-			    cs->cs_pair < IKE_PAIR_MAX)
+			    cs->cs_pair < IKE_PAIR_MAX) {
 				sa->is_tunnel->t_pair[cs->cs_pair] = PAIR_NONE;
+				lost = 1;
+			}
 			ikev1_child_remove(cs);
 		}
 	}
-	if (sa->is_tunnel != NULL)
-		ike_tunnel_update(sa->is_tunnel);
+	if (sa->is_tunnel == NULL)
+		return;
+	ike_tunnel_update(sa->is_tunnel);
+	/* the tunnel stays up: its initiator sets the pair up again */
+	if (lost && (cur = ikev1_tunnel_sa(sa->is_tunnel)) != NULL)
+		ikev1_quick_start_all(cur);
 }
 
 /* Returns 1 if sa was destroyed. */

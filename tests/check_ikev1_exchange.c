@@ -1154,6 +1154,82 @@ START_TEST(test_v1_nat_encap_mode)
 }
 END_TEST
 
+/* The first ISAKMP SA of a side that is not dead, or NULL. */
+static struct isakmp_sa *
+v1_first_sa(const struct side *s)
+{
+	struct isakmp_sa	*sa;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+		if (sa->is_state == ISAKMP_ESTABLISHED)
+			return (sa);
+	return (NULL);
+}
+
+/*
+ * b deletes the IPsec SA only (RFC 2408 §4.8): a removes it on the
+ * authenticated DELETE and, as the tunnel's initiator, sets the segment
+ * pair up again with a new Quick Mode over the same ISAKMP SA.
+ */
+START_TEST(test_v1_peer_deletes_ipsec_sa)
+{
+	struct tunnel_status	 before, after;
+	struct isakmp_sa	*sb;
+	struct child_sa		*cs;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	ck_assert_ptr_nonnull(sb = v1_first_sa(&B));
+	ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sb->is_children));
+	ck_assert_int_eq(ikev1_info_delete_child(sb, cs), 0);
+	ikev1_child_remove(cs);
+	pump(80);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert_mem_eq(after.ts_spi_i, before.ts_spi_i, 8);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	pair_free();
+}
+END_TEST
+
+/*
+ * b restarts (its SAs are lost without DELETEs) and initiates: its Main
+ * Mode carries INITIAL-CONTACT (RFC 2407 §4.6.3.3), so a removes the stale
+ * ISAKMP and IPsec SAs at once instead of keeping them until they expire.
+ */
+START_TEST(test_v1_initial_contact_restart)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	side_free(&B);
+	b.so_initiate = 1;
+	side_init(&B, ADDR_B, ADDR_A, &b, 0xb1000001);
+	ike_start(B.s_ike);
+	pump(150);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_int_eq(v1_nsa(&A), 1);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -1206,6 +1282,8 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_reauth, 0, 2);
 	tcase_add_test(tc, test_v1_lifetimes);
 	tcase_add_test(tc, test_v1_child_expiry);
+	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
+	tcase_add_test(tc, test_v1_initial_contact_restart);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return (s);
