@@ -1230,6 +1230,100 @@ START_TEST(test_v1_initial_contact_restart)
 }
 END_TEST
 
+/*
+ * RFC 2409 §5.4 shows Aggressive Mode message 3 { HASH_I } in the clear
+ * (strongSwan encrypts it).  a's encrypted message 3 is dropped and b gets
+ * the same payloads unencrypted: it must accept them.
+ */
+struct am3 {
+	int		 a_dropped;	/* encrypted message 3s dropped */
+	uint8_t		 a_clear[512];
+	size_t		 a_len;
+};
+
+static enum mock_verdict
+am3_clear_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct am3		*st = arg;
+	struct isakmp_sa	*sa;
+	struct buf		*out;
+	uint8_t			 iv[CRYPTO_MAX_BLOCK];
+	size_t			 off = 0, plen;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != IKEV1_EXCH_AGGRESSIVE ||
+	    !(pkt[19] & IKEV1_FLAG_ENC))
+		return (MOCK_PASS);
+	st->a_dropped++;
+	sa = TAILQ_FIRST(&A.s_ike->ctx_v1->vc_sas);
+	ck_assert_ptr_nonnull(sa);
+	/* the first encrypted message of phase 1: IV = hash(g^xi | g^xr) */
+	ck_assert_int_eq(ikev1_iv_phase1(sa->is_prf, sa->is_gxi->buf_data,
+	    sa->is_gxi->buf_len, sa->is_gxr->buf_data, sa->is_gxr->buf_len,
+	    iv, sa->is_blen), 0);
+	ck_assert_ptr_nonnull(out = buf_new(len));
+	ck_assert_int_eq(ikev1_decrypt(sa->is_encr, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len, iv, pkt, len, out), 0);
+	/* the payload chain without the zero padding */
+	for (;;) {
+		ck_assert_uint_le(off + 4, out->buf_len);
+		plen = (size_t)out->buf_data[off + 2] << 8 |
+		    out->buf_data[off + 3];
+		ck_assert_uint_ge(plen, 4);
+		if (out->buf_data[off] == 0)
+			break;
+		off += plen;
+	}
+	off += plen;
+	ck_assert_uint_le(IKEV1_HDR_LEN + off, sizeof(st->a_clear));
+	memcpy(st->a_clear, pkt, IKEV1_HDR_LEN);
+	memcpy(st->a_clear + IKEV1_HDR_LEN, out->buf_data, off);
+	st->a_len = IKEV1_HDR_LEN + off;
+	st->a_clear[19] &= ~IKEV1_FLAG_ENC;
+	st->a_clear[24] = (uint8_t)(st->a_len >> 24);
+	st->a_clear[25] = (uint8_t)(st->a_len >> 16);
+	st->a_clear[26] = (uint8_t)(st->a_len >> 8);
+	st->a_clear[27] = (uint8_t)st->a_len;
+	buf_free(out);
+	/*
+	 * A peer that sends message 3 in the clear has no phase 1 CBC block
+	 * after the initial IV: phase 2 IVs start from that one.
+	 */
+	ck_assert_int_eq(ikev1_iv_phase1(sa->is_prf, sa->is_gxi->buf_data,
+	    sa->is_gxi->buf_len, sa->is_gxr->buf_data, sa->is_gxr->buf_len,
+	    sa->is_iv, sa->is_blen), 0);
+	return (MOCK_DROP);
+}
+
+START_TEST(test_v1_aggressive_clear_message3)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct sockaddr_in	 la = { .sin_family = AF_INET }, lb = la;
+	struct am3		 st;
+
+	a.so_ike = "\t\tmode aggressive\n\t\tlocal-id a.example.com\n"
+	    "\t\tpeer-id b.example.com\n";
+	b.so_ike = "\t\tmode aggressive\n\t\tlocal-id b.example.com\n"
+	    "\t\tpeer-id a.example.com\n";
+	pair_init(&a, &b);
+	memset(&st, 0, sizeof(st));
+	A.s_net.mn_filter = am3_clear_cb;
+	A.s_net.mn_filter_arg = &st;
+	ike_start(A.s_ike);
+	pump(30);
+	ck_assert_int_ge(st.a_dropped, 1);
+	ck_assert_str_ne(tunnel_state_name(status(&B).ts_state), "Connected");
+	A.s_net.mn_filter = NULL;
+	la.sin_addr.s_addr = inet_addr(ADDR_A);
+	lb.sin_addr.s_addr = inet_addr(ADDR_B);
+	la.sin_port = lb.sin_port = htons(500);
+	ike_recv(B.s_ike, st.a_clear, st.a_len, &lb, &la);
+	/* a's Quick Mode, dropped by b until now, is retransmitted */
+	pump(400);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -1241,6 +1335,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_both_initiate);
 	tcase_add_test(tc, test_v1_aggressive_fqdn);
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
+	tcase_add_test(tc, test_v1_aggressive_clear_message3);
 	tcase_add_test(tc, test_v1_wrong_psk);
 	tcase_add_loop_test(tc, test_v1_bad_message6, 0,
 	    sizeof(mm6_cases) / sizeof(mm6_cases[0]));
