@@ -305,7 +305,7 @@ fail:
 	return (-1);
 }
 
-struct ikev2_writer *
+struct pld_writer *
 ike_msg_w(struct ike_msg_out *mo)
 {
 	return (mo->mo_exchange == IKEV2_EXCH_IKE_SA_INIT ? &mo->mo_w :

@@ -210,8 +210,8 @@ void		 ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 struct ike_msg_out {
 	struct buf		*mo_buf;
 	struct buf		*mo_inner;
-	struct ikev2_writer	 mo_w;
-	struct ikev2_writer	 mo_iw;
+	struct pld_writer	 mo_w;
+	struct pld_writer	 mo_iw;
 	uint8_t			 mo_exchange;
 	int			 mo_response;
 	uint32_t		 mo_msgid;
@@ -220,7 +220,7 @@ struct ike_msg_out {
 int	ike_msg_begin(struct ike_sa *sa, struct ike_msg_out *mo,
 	    uint8_t exchange, int response, uint32_t msgid);
 /* The writer for payloads (inside SK except in IKE_SA_INIT). */
-struct ikev2_writer *ike_msg_w(struct ike_msg_out *mo);
+struct pld_writer *ike_msg_w(struct ike_msg_out *mo);
 void	ike_msg_abort(struct ike_msg_out *mo);
 /* Seals and sends: a request gets a retransmission timer, a response is
  * cached.  Consumes mo.  0 or -1. */
@@ -291,7 +291,7 @@ void	ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 /* A fresh IKEV2_NONCE_LEN-byte nonce (owned), or NULL. */
 struct buf *ikev2_init_nonce(void);
 /* Appends KE with sa_dh's public value. */
-int	ikev2_init_add_ke(struct ike_sa *sa, struct ikev2_writer *w);
+int	ikev2_init_add_ke(struct ike_sa *sa, struct pld_writer *w);
 /* RFC 7296 §2.23 NAT_DETECTION hash of spis, addr, port (network). */
 void	ikev2_natd_hash(const uint8_t spii[8], const uint8_t spir[8],
 	    struct in_addr addr, uint16_t port, uint8_t out[20]);

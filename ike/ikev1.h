@@ -12,7 +12,7 @@
  * header is CBC-encrypted; the caller keeps the IV state (the last
  * ciphertext block of the previous message in the same exchange).
  *
- * Encoding appends payloads to a struct buf through struct ikev1_writer,
+ * Encoding appends payloads to a struct buf through struct pld_writer,
  * which patches each previous "next payload" field.
  */
 #ifndef GW_IKEV1_H
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/pld.h"
 
 #define IKEV1_HDR_LEN		28
 #define IKEV1_VERSION		0x10	/* major 1, minor 0 */
@@ -451,15 +452,9 @@ int	ikev1_msg_open(const uint8_t *pkt, size_t len, int encr,
 
 /* --- encoding (ikev1_pld.c) --- */
 
-struct ikev1_writer {
-	struct buf	*w_buf;
-	size_t		 w_next_off;	/* offset of the byte that will name
-					   the next payload's type */
-};
-
 /* Appends the 28-byte header (h_next and h_length patched later). */
 int	ikev1_hdr_write(struct buf *b, const struct ikev1_hdr *h,
-	    struct ikev1_writer *w);
+	    struct pld_writer *w);
 /* Sets the total length field of the message in b. */
 void	ikev1_hdr_set_length(struct buf *b);
 
@@ -499,27 +494,27 @@ int	ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
  * attribute fields (phase 1 or phase 2 set by each proposal's protocol).
  * Life durations above 0xffff are sent as 4-byte TLVs.
  */
-int	ikev1_add_sa(struct ikev1_writer *w, const struct ikev1_sa *sa);
-int	ikev1_add_ke(struct ikev1_writer *w, const uint8_t *data, size_t len);
-int	ikev1_add_nonce(struct ikev1_writer *w, const uint8_t *n, size_t len);
+int	ikev1_add_sa(struct pld_writer *w, const struct ikev1_sa *sa);
+int	ikev1_add_ke(struct pld_writer *w, const uint8_t *data, size_t len);
+int	ikev1_add_nonce(struct pld_writer *w, const uint8_t *n, size_t len);
 /* addr/mask for IPV4_ADDR / _SUBNET / _RANGE may be passed as data. */
-int	ikev1_add_id(struct ikev1_writer *w, uint8_t id_type, uint8_t proto,
+int	ikev1_add_id(struct pld_writer *w, uint8_t id_type, uint8_t proto,
 	    uint16_t port, const uint8_t *data, size_t len);
 /*
  * HASH payload of len bytes; data NULL writes zeros.  *off (may be NULL)
  * gets the buffer offset of the hash data, to patch it once the rest of
  * the message (RFC 2409 §5.5 HASH(1)) is written.
  */
-int	ikev1_add_hash(struct ikev1_writer *w, const uint8_t *data, size_t len,
+int	ikev1_add_hash(struct pld_writer *w, const uint8_t *data, size_t len,
 	    size_t *off);
-int	ikev1_add_notify(struct ikev1_writer *w, uint8_t proto,
+int	ikev1_add_notify(struct pld_writer *w, uint8_t proto,
 	    const uint8_t *spi, uint8_t spi_len, uint16_t type,
 	    const uint8_t *data, size_t len);
-int	ikev1_add_delete(struct ikev1_writer *w, uint8_t proto,
+int	ikev1_add_delete(struct pld_writer *w, uint8_t proto,
 	    uint8_t spi_len, uint16_t nspi, const uint8_t *spis);
-int	ikev1_add_vendor(struct ikev1_writer *w, const uint8_t *vid,
+int	ikev1_add_vendor(struct pld_writer *w, const uint8_t *vid,
 	    size_t len);
 /* NAT-D (RFC 3947 §3.2, payload type 20): the hash. */
-int	ikev1_add_natd(struct ikev1_writer *w, const uint8_t *hash, size_t len);
+int	ikev1_add_natd(struct pld_writer *w, const uint8_t *hash, size_t len);
 
 #endif

@@ -25,7 +25,7 @@ info_send(struct isakmp_sa *sa, enum info_kind kind, uint8_t proto,
     const uint8_t *spi, uint8_t spilen, uint16_t type, const uint8_t *data,
     size_t len)
 {
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 	uint8_t			 iv[CRYPTO_MAX_BLOCK];
 	uint32_t		 msgid;

@@ -102,7 +102,7 @@ v1_sa_use(struct isakmp_sa *sa, const struct cfg_ike *ike, uint32_t life)
 /* --- payload helpers --- */
 
 static int
-v1_add_vids(struct ikev1_writer *w)
+v1_add_vids(struct pld_writer *w)
 {
 	return (ikev1_add_vendor(w, ikev1_vid_dpd, IKEV1_VID_LEN) == 0 &&
 	    ikev1_add_vendor(w, ikev1_vid_natt_rfc3947, IKEV1_VID_LEN) == 0 ?
@@ -150,7 +150,7 @@ v1_natd_hash(const struct isakmp_sa *sa, const struct sockaddr_in *a,
 
 /* The first NAT-D names the receiver, the next ones the sender. */
 static int
-v1_add_natd(struct isakmp_sa *sa, struct ikev1_writer *w)
+v1_add_natd(struct isakmp_sa *sa, struct pld_writer *w)
 {
 	uint8_t	 h[CRYPTO_MAX_HASH];
 	size_t	 hl = prf_len(sa->is_prf);
@@ -195,7 +195,7 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 
 /* KE + nonce of ours into the SA (gx, n) and the writer. */
 static int
-v1_add_ke_nonce(struct isakmp_sa *sa, struct ikev1_writer *w)
+v1_add_ke_nonce(struct isakmp_sa *sa, struct pld_writer *w)
 {
 	struct buf	**gx = sa->is_initiator ? &sa->is_gxi : &sa->is_gxr;
 	struct buf	**n = sa->is_initiator ? &sa->is_ni : &sa->is_nr;
@@ -303,7 +303,7 @@ v1_hash_auth(struct isakmp_sa *sa, int responder, uint8_t *out)
 }
 
 static int
-v1_add_my_id(struct isakmp_sa *sa, struct ikev1_writer *w)
+v1_add_my_id(struct isakmp_sa *sa, struct pld_writer *w)
 {
 	struct buf	**id = sa->is_initiator ? &sa->is_idi_b : &sa->is_idr_b;
 
@@ -353,7 +353,7 @@ v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
 
 /* INITIAL-CONTACT (RFC 2407 §4.6.3.3) on the first SA towards a peer. */
 static int
-v1_add_initial_contact(struct isakmp_sa *sa, struct ikev1_writer *w)
+v1_add_initial_contact(struct isakmp_sa *sa, struct pld_writer *w)
 {
 	struct isakmp_sa	*o;
 	uint8_t			 spi[16];
@@ -411,7 +411,7 @@ ikev1_main_start(struct isakmp_sa *sa)
 {
 	struct ikev1_p1_params	 p;
 	struct ikev1_sa		*offer = NULL;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 	size_t			 off;
 	int			 aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
@@ -470,7 +470,7 @@ v1_check_answer(struct isakmp_sa *sa, const struct ikev1_msg *m)
 static void
 v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 
 	if (v1_check_answer(sa, m) == -1) {
@@ -495,7 +495,7 @@ v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 static struct buf *
 v1_build_auth(struct isakmp_sa *sa, int with_id, int natd)
 {
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 	uint8_t			 h[CRYPTO_MAX_HASH];
 	size_t			 hl;
@@ -634,7 +634,7 @@ v1_select(struct isakmp_sa *sa, const struct ikev1_sa *offer)
 }
 
 static int
-v1_add_answer(struct isakmp_sa *sa, struct ikev1_writer *w)
+v1_add_answer(struct isakmp_sa *sa, struct pld_writer *w)
 {
 	struct ikev1_sa	*ans;
 	int		 rc;
@@ -660,7 +660,7 @@ v1_plain_notify(struct ike_ctx *ctx, const struct ikev1_hdr *h,
     uint16_t type)
 {
 	struct ikev1_hdr	 oh;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b;
 	uint8_t			 spi[16];
 
@@ -699,7 +699,7 @@ v1_aggr_tunnel(struct ike_tunnel **cand, int n, const struct ikev1_msg *m)
 static int
 v1_r2(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 	uint8_t			 h[CRYPTO_MAX_HASH];
 	size_t			 hl;
@@ -797,7 +797,7 @@ fail:
 static void
 v1_mm_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 
 	if (v1_take_ke_nonce(sa, m) == -1) {
@@ -826,7 +826,7 @@ v1_mm_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 static void
 v1_auth_failed_notify(struct isakmp_sa *sa)
 {
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL;
 	uint8_t			 spi[16];
 	uint32_t		 msgid;

@@ -15,7 +15,6 @@
 #include "common/log.h"
 #include "ike/ikev1.h"
 
-#define PLD_GENERIC_LEN		4	/* next, reserved, length */
 #define PROP_HDR_LEN		8	/* RFC 2408 §3.5 */
 #define XF_HDR_LEN		8	/* RFC 2408 §3.6 */
 #define ATTR_AF			0x8000	/* RFC 2408 §3.3 */
@@ -915,7 +914,7 @@ ikev1_msg_describe(const struct ikev1_msg *m, char *out, size_t len)
 
 int
 ikev1_hdr_write(struct buf *b, const struct ikev1_hdr *h,
-    struct ikev1_writer *w)
+    struct pld_writer *w)
 {
 	size_t	start = b->buf_len;
 
@@ -932,46 +931,18 @@ ikev1_hdr_write(struct buf *b, const struct ikev1_hdr *h,
 	}
 	w->w_buf = b;
 	w->w_next_off = start + 2 * IKEV1_COOKIE_LEN;
+	w->w_first = 0;
 	return (0);
 }
 
 void
 ikev1_hdr_set_length(struct buf *b)
 {
-	if (b->buf_len >= IKEV1_HDR_LEN)
-		buf_set_u32(b, 24, (uint32_t)b->buf_len);
+	pld_msg_set_length(b, IKEV1_HDR_LEN);
 }
 
 static int
-pld_begin(struct ikev1_writer *w, size_t *off)
-{
-	*off = w->w_buf->buf_len;
-	return (buf_add_zero(w->w_buf, PLD_GENERIC_LEN));
-}
-
-/*
- * Finishes the payload at off: sets its length, names it in the previous
- * payload's (or the header's) next-payload byte.  On error the payload is
- * removed.
- */
-static int
-pld_end(struct ikev1_writer *w, uint8_t type, size_t off, int ok)
-{
-	struct buf	*b = w->w_buf;
-	size_t		 len = b->buf_len - off;
-
-	if (!ok || len > UINT16_MAX) {
-		b->buf_len = off;
-		return (-1);
-	}
-	buf_set_u16(b, off + 2, (uint16_t)len);
-	buf_set_u8(b, w->w_next_off, type);
-	w->w_next_off = off;
-	return (0);
-}
-
-static int
-pld_add_simple(struct ikev1_writer *w, uint8_t type, const uint8_t *hdr,
+pld_add_simple(struct pld_writer *w, uint8_t type, const uint8_t *hdr,
     size_t hlen, const uint8_t *data, size_t len)
 {
 	size_t	off;
@@ -1072,7 +1043,7 @@ prop_write(struct buf *b, const struct ikev1_proposal *p, int last)
 }
 
 int
-ikev1_add_sa(struct ikev1_writer *w, const struct ikev1_sa *sa)
+ikev1_add_sa(struct pld_writer *w, const struct ikev1_sa *sa)
 {
 	size_t	off;
 	int	i, ok;
@@ -1161,19 +1132,19 @@ ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
 }
 
 int
-ikev1_add_ke(struct ikev1_writer *w, const uint8_t *data, size_t len)
+ikev1_add_ke(struct pld_writer *w, const uint8_t *data, size_t len)
 {
 	return (pld_add_simple(w, IKEV1_PLD_KE, NULL, 0, data, len));
 }
 
 int
-ikev1_add_nonce(struct ikev1_writer *w, const uint8_t *n, size_t len)
+ikev1_add_nonce(struct pld_writer *w, const uint8_t *n, size_t len)
 {
 	return (pld_add_simple(w, IKEV1_PLD_NONCE, NULL, 0, n, len));
 }
 
 int
-ikev1_add_id(struct ikev1_writer *w, uint8_t id_type, uint8_t proto,
+ikev1_add_id(struct pld_writer *w, uint8_t id_type, uint8_t proto,
     uint16_t port, const uint8_t *data, size_t len)
 {
 	uint8_t	hdr[4] = { id_type, proto, port >> 8, port & 0xff };
@@ -1182,7 +1153,7 @@ ikev1_add_id(struct ikev1_writer *w, uint8_t id_type, uint8_t proto,
 }
 
 int
-ikev1_add_hash(struct ikev1_writer *w, const uint8_t *data, size_t len,
+ikev1_add_hash(struct pld_writer *w, const uint8_t *data, size_t len,
     size_t *off)
 {
 	size_t	start;
@@ -1200,7 +1171,7 @@ ikev1_add_hash(struct ikev1_writer *w, const uint8_t *data, size_t len,
 }
 
 int
-ikev1_add_notify(struct ikev1_writer *w, uint8_t proto, const uint8_t *spi,
+ikev1_add_notify(struct pld_writer *w, uint8_t proto, const uint8_t *spi,
     uint8_t spi_len, uint16_t type, const uint8_t *data, size_t len)
 {
 	struct buf	*b = w->w_buf;
@@ -1219,7 +1190,7 @@ ikev1_add_notify(struct ikev1_writer *w, uint8_t proto, const uint8_t *spi,
 }
 
 int
-ikev1_add_delete(struct ikev1_writer *w, uint8_t proto, uint8_t spi_len,
+ikev1_add_delete(struct pld_writer *w, uint8_t proto, uint8_t spi_len,
     uint16_t nspi, const uint8_t *spis)
 {
 	struct buf	*b = w->w_buf;
@@ -1239,13 +1210,13 @@ ikev1_add_delete(struct ikev1_writer *w, uint8_t proto, uint8_t spi_len,
 }
 
 int
-ikev1_add_vendor(struct ikev1_writer *w, const uint8_t *vid, size_t len)
+ikev1_add_vendor(struct pld_writer *w, const uint8_t *vid, size_t len)
 {
 	return (pld_add_simple(w, IKEV1_PLD_VID, NULL, 0, vid, len));
 }
 
 int
-ikev1_add_natd(struct ikev1_writer *w, const uint8_t *hash, size_t len)
+ikev1_add_natd(struct pld_writer *w, const uint8_t *hash, size_t len)
 {
 	return (pld_add_simple(w, IKEV1_PLD_NATD, NULL, 0, hash, len));
 }

@@ -175,7 +175,7 @@ qm_id_prefix(const struct ikev1_id *id, struct cfg_prefix *pf)
 }
 
 static int
-qm_add_id(struct ikev1_writer *w, const struct cfg_prefix *pf)
+qm_add_id(struct pld_writer *w, const struct cfg_prefix *pf)
 {
 	uint8_t		 data[8];
 	uint32_t	 mask = pf->pf_plen ? 0xffffffffu << (32 - pf->pf_plen) :
@@ -248,7 +248,7 @@ done:
 
 /* Our nonce and (PFS) KE. */
 static int
-qm_add_nonce_ke(struct ikev1_qm *qm, struct ikev1_writer *w, int group)
+qm_add_nonce_ke(struct ikev1_qm *qm, struct pld_writer *w, int group)
 {
 	struct buf	**n = qm->qm_initiator ? &qm->qm_ni : &qm->qm_nr;
 	struct buf	*ke = NULL;
@@ -326,7 +326,7 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 	const struct cfg_tunnel	*c = t->t_cfg;
 	struct ikev1_p2_params	 p;
 	struct ikev1_sa		*offer = NULL;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct ikev1_qm		*qm;
 	struct child_sa		*cs;
 	struct buf		*b = NULL;
@@ -561,7 +561,7 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	const struct ikev1_proposal *pr;
 	const struct ikev1_notify *n;
 	struct cfg_prefix	 pi, pr2;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL, *gxy = NULL;
 	size_t			 hoff, hl = prf_len(sa->is_prf);
 	uint32_t		 life;
@@ -660,7 +660,7 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 }
 
 static int
-qm_add_life_notify(struct ikev1_writer *w, uint8_t proto, uint32_t spi,
+qm_add_life_notify(struct pld_writer *w, uint8_t proto, uint32_t spi,
     uint32_t life)
 {
 	struct buf	*d;
@@ -705,7 +705,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	struct ikev1_sa		*ans = NULL;
 	struct cfg_prefix	 rp, lp;
 	struct child_sa		*cs, *old;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = NULL, *gxy = NULL;
 	char			 ls[20], rs[20];
 	size_t			 hoff, hl = prf_len(sa->is_prf);

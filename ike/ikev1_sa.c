@@ -369,7 +369,7 @@ isakmp_established(struct isakmp_sa *sa)
 
 int
 v1_msg_begin(const struct isakmp_sa *sa, struct buf **b,
-    struct ikev1_writer *w, uint8_t exchange, uint32_t msgid)
+    struct pld_writer *w, uint8_t exchange, uint32_t msgid)
 {
 	struct ikev1_hdr	 h;
 

@@ -208,7 +208,7 @@ void		 isakmp_check_later(struct isakmp_sa *sa);
 void		 isakmp_established(struct isakmp_sa *sa);
 /* Header + writer for a new message; 0 or -1. */
 int		 v1_msg_begin(const struct isakmp_sa *sa, struct buf **b,
-		    struct ikev1_writer *w, uint8_t exchange, uint32_t msgid);
+		    struct pld_writer *w, uint8_t exchange, uint32_t msgid);
 /* Logs (debug) then encrypts with iv if iv != NULL; sets the length. */
 int		 v1_msg_seal(struct isakmp_sa *sa, struct buf *b,
 		    const uint8_t *iv_in, uint8_t *iv_out);

@@ -8,7 +8,7 @@
  * buffer.  ikev2_rules_check() then applies the per-exchange payload rule
  * table before the state machine sees the message.
  *
- * Encoding appends payloads to a struct buf through struct ikev2_writer,
+ * Encoding appends payloads to a struct buf through struct pld_writer,
  * which patches each previous "next payload" field; ikev2_sk_seal() and
  * ikev2_sk_open() add and remove the SK payload (RFC 7296 §3.14).
  */
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/pld.h"
 
 #define IKEV2_HDR_LEN		28
 #define IKEV2_VERSION		0x20
@@ -278,41 +279,33 @@ const char *ikev2_notify_name(uint16_t type);
 
 /* --- encoding (ikev2_pld.c) --- */
 
-struct ikev2_writer {
-	struct buf	*w_buf;
-	size_t		 w_next_off;	/* offset of the byte that will name
-					   the next payload's type; SIZE_MAX:
-					   store it in w_first instead */
-	uint8_t		 w_first;	/* first payload type of the chain */
-};
-
 /* Appends the 28-byte header (h_length and h_next patched later). */
 int	ikev2_hdr_write(struct buf *b, const struct ikev2_hdr *h,
-	    struct ikev2_writer *w);
+	    struct pld_writer *w);
 /* Starts a chain in a separate buffer (the future SK contents): the first
  * payload's type goes into w_first (w_next_off = SIZE_MAX). */
-void	ikev2_writer_init(struct ikev2_writer *w, struct buf *b);
+void	ikev2_writer_init(struct pld_writer *w, struct buf *b);
 /* Sets the total length field of a message in b. */
 void	ikev2_hdr_set_length(struct buf *b);
 
-int	ikev2_add_sa(struct ikev2_writer *w, const struct ikev2_sa *sa);
-int	ikev2_add_ke(struct ikev2_writer *w, uint16_t group,
+int	ikev2_add_sa(struct pld_writer *w, const struct ikev2_sa *sa);
+int	ikev2_add_ke(struct pld_writer *w, uint16_t group,
 	    const uint8_t *data, size_t len);
-int	ikev2_add_nonce(struct ikev2_writer *w, const uint8_t *n, size_t len);
+int	ikev2_add_nonce(struct pld_writer *w, const uint8_t *n, size_t len);
 /* type IKEV2_PLD_IDI or _IDR. */
-int	ikev2_add_id(struct ikev2_writer *w, uint8_t pld, uint8_t id_type,
+int	ikev2_add_id(struct pld_writer *w, uint8_t pld, uint8_t id_type,
 	    const uint8_t *data, size_t len);
-int	ikev2_add_auth(struct ikev2_writer *w, uint8_t method,
+int	ikev2_add_auth(struct pld_writer *w, uint8_t method,
 	    const uint8_t *data, size_t len);
 /* pld IKEV2_PLD_TSI or _TSR. */
-int	ikev2_add_ts(struct ikev2_writer *w, uint8_t pld,
+int	ikev2_add_ts(struct pld_writer *w, uint8_t pld,
 	    const struct ikev2_ts_list *ts);
-int	ikev2_add_notify(struct ikev2_writer *w, uint8_t proto,
+int	ikev2_add_notify(struct pld_writer *w, uint8_t proto,
 	    const uint8_t *spi, uint8_t spi_len, uint16_t type,
 	    const uint8_t *data, size_t len);
-int	ikev2_add_delete(struct ikev2_writer *w, uint8_t proto,
+int	ikev2_add_delete(struct pld_writer *w, uint8_t proto,
 	    uint8_t spi_len, uint16_t nspi, const uint8_t *spis);
-int	ikev2_add_vendor(struct ikev2_writer *w, const uint8_t *vid,
+int	ikev2_add_vendor(struct pld_writer *w, const uint8_t *vid,
 	    size_t len);
 
 /* --- SK payload (ikev2_sk.c), RFC 7296 §3.14 --- */
@@ -332,7 +325,7 @@ struct ikev2_sk_keys {
  * first.  Appends SK { IV | E(inner | pad | padlen) | ICV } with a random
  * IV, fixes the header's next payload and length, computes the ICV.
  */
-int	ikev2_sk_seal(struct buf *b, struct ikev2_writer *w, uint8_t first,
+int	ikev2_sk_seal(struct buf *b, struct pld_writer *w, uint8_t first,
 	    const struct buf *inner, const struct ikev2_sk_keys *k);
 /*
  * Verifies the ICV (constant time) over pkt[0..len) as parsed into m

@@ -99,7 +99,7 @@ ikev2_auth_verify(const struct ike_sa *sa, const struct cfg_tunnel *c,
 }
 
 static int
-ikev2_auth_add_id_auth(struct ike_sa *sa, struct ikev2_writer *w)
+ikev2_auth_add_id_auth(struct ike_sa *sa, struct pld_writer *w)
 {
 	uint8_t	 body[IKEV2_ID_BODY_MAX], auth[CRYPTO_MAX_HASH];
 	size_t	 blen;
@@ -123,7 +123,7 @@ ikev2_auth_start(struct ike_sa *sa)
 {
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	struct ikev2_ts_list	 tsi, tsr;
 	struct child_sa		*cs;
 
@@ -247,7 +247,7 @@ ikev2_auth_answer(struct ike_sa *sa, const struct ikev2_msg *m,
     struct child_sa **csp, struct ikev2_sa *ans, uint16_t *notify)
 {
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	struct ikev2_ts_list	 tsi, tsr;
 	struct child_sa		*cs;
 

@@ -324,7 +324,7 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	int			 dh = c->tn_ipsec.ips_pfs;
 	struct ikev2_ts_list	 tsi, tsr;
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	struct child_sa		*cs;
 	struct buf		*pub = NULL;
 	uint32_t		 spi;
@@ -477,7 +477,7 @@ ikev2_child_reply(struct ike_sa *sa, const struct ikev2_msg *m,
 {
 	struct ikev2_ts_list	 tsi, tsr;
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	struct buf		*pub = NULL;
 
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 1,

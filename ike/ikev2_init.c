@@ -44,7 +44,7 @@ ikev2_natd_hash(const uint8_t spii[8], const uint8_t spir[8],
 }
 
 static int
-ikev2_init_add_natd(struct ike_sa *sa, struct ikev2_writer *w)
+ikev2_init_add_natd(struct ike_sa *sa, struct pld_writer *w)
 {
 	uint8_t	 h[20];
 
@@ -147,7 +147,7 @@ ikev2_init_nonce(void)
 }
 
 int
-ikev2_init_add_ke(struct ike_sa *sa, struct ikev2_writer *w)
+ikev2_init_add_ke(struct ike_sa *sa, struct pld_writer *w)
 {
 	struct buf	*pub;
 	int		 rc = -1;
@@ -167,7 +167,7 @@ ikev2_init_start(struct ike_sa *sa)
 {
 	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	int			 grp = ike->ike_dh;
 
 	/* test hook: a first KE the responder must refuse (§1.2) */

@@ -14,7 +14,6 @@
 #include "common/log.h"
 #include "ike/ikev2.h"
 
-#define PLD_GENERIC_LEN		4	/* next, critical, length */
 #define PROP_HDR_LEN		8	/* RFC 7296 §3.3.1 */
 #define XF_HDR_LEN		8	/* RFC 7296 §3.3.2 */
 #define ATTR_HDR_LEN		4	/* RFC 7296 §3.3.5 */
@@ -545,7 +544,7 @@ ikev2_msg_notify(const struct ikev2_msg *m, uint16_t type)
 
 int
 ikev2_hdr_write(struct buf *b, const struct ikev2_hdr *h,
-    struct ikev2_writer *w)
+    struct pld_writer *w)
 {
 	size_t	start = b->buf_len;
 
@@ -567,54 +566,19 @@ ikev2_hdr_write(struct buf *b, const struct ikev2_hdr *h,
 }
 
 void
-ikev2_writer_init(struct ikev2_writer *w, struct buf *b)
+ikev2_writer_init(struct pld_writer *w, struct buf *b)
 {
-	w->w_buf = b;
-	w->w_next_off = SIZE_MAX;
-	w->w_first = IKEV2_PLD_NONE;
+	pld_writer_init(w, b);
 }
 
 void
 ikev2_hdr_set_length(struct buf *b)
 {
-	if (b->buf_len >= IKEV2_HDR_LEN)
-		buf_set_u32(b, 24, (uint32_t)b->buf_len);
-}
-
-/* Appends a generic payload header; returns its offset via *off. */
-static int
-pld_begin(struct ikev2_writer *w, size_t *off)
-{
-	*off = w->w_buf->buf_len;
-	return (buf_add_zero(w->w_buf, PLD_GENERIC_LEN));
-}
-
-/*
- * Finishes the payload at off: sets its length, names it in the previous
- * payload's (or the header's) next-payload byte, and makes it the one
- * the next payload will be chained to.  On error the payload is removed.
- */
-static int
-pld_end(struct ikev2_writer *w, uint8_t type, size_t off, int ok)
-{
-	struct buf	*b = w->w_buf;
-	size_t		 len = b->buf_len - off;
-
-	if (!ok || len > UINT16_MAX) {
-		b->buf_len = off;
-		return (-1);
-	}
-	buf_set_u16(b, off + 2, (uint16_t)len);
-	if (w->w_next_off == SIZE_MAX)
-		w->w_first = type;
-	else
-		buf_set_u8(b, w->w_next_off, type);
-	w->w_next_off = off;
-	return (0);
+	pld_msg_set_length(b, IKEV2_HDR_LEN);
 }
 
 static int
-pld_add_simple(struct ikev2_writer *w, uint8_t type, const uint8_t *hdr,
+pld_add_simple(struct pld_writer *w, uint8_t type, const uint8_t *hdr,
     size_t hlen, const uint8_t *data, size_t len)
 {
 	size_t	off;
@@ -665,7 +629,7 @@ pld_prop_write(struct buf *b, const struct ikev2_proposal *p, int last)
 }
 
 int
-ikev2_add_sa(struct ikev2_writer *w, const struct ikev2_sa *sa)
+ikev2_add_sa(struct pld_writer *w, const struct ikev2_sa *sa)
 {
 	size_t	off;
 	int	i, ok = 1;
@@ -681,7 +645,7 @@ ikev2_add_sa(struct ikev2_writer *w, const struct ikev2_sa *sa)
 }
 
 int
-ikev2_add_ke(struct ikev2_writer *w, uint16_t group, const uint8_t *data,
+ikev2_add_ke(struct pld_writer *w, uint16_t group, const uint8_t *data,
     size_t len)
 {
 	uint8_t	hdr[4] = { group >> 8, group & 0xff, 0, 0 };
@@ -690,13 +654,13 @@ ikev2_add_ke(struct ikev2_writer *w, uint16_t group, const uint8_t *data,
 }
 
 int
-ikev2_add_nonce(struct ikev2_writer *w, const uint8_t *n, size_t len)
+ikev2_add_nonce(struct pld_writer *w, const uint8_t *n, size_t len)
 {
 	return (pld_add_simple(w, IKEV2_PLD_NONCE, NULL, 0, n, len));
 }
 
 int
-ikev2_add_id(struct ikev2_writer *w, uint8_t pld, uint8_t id_type,
+ikev2_add_id(struct pld_writer *w, uint8_t pld, uint8_t id_type,
     const uint8_t *data, size_t len)
 {
 	uint8_t	hdr[4] = { id_type, 0, 0, 0 };
@@ -707,7 +671,7 @@ ikev2_add_id(struct ikev2_writer *w, uint8_t pld, uint8_t id_type,
 }
 
 int
-ikev2_add_auth(struct ikev2_writer *w, uint8_t method, const uint8_t *data,
+ikev2_add_auth(struct pld_writer *w, uint8_t method, const uint8_t *data,
     size_t len)
 {
 	uint8_t	hdr[4] = { method, 0, 0, 0 };
@@ -717,7 +681,7 @@ ikev2_add_auth(struct ikev2_writer *w, uint8_t method, const uint8_t *data,
 }
 
 int
-ikev2_add_ts(struct ikev2_writer *w, uint8_t pld,
+ikev2_add_ts(struct pld_writer *w, uint8_t pld,
     const struct ikev2_ts_list *tl)
 {
 	const struct ikev2_ts	*ts;
@@ -748,7 +712,7 @@ ikev2_add_ts(struct ikev2_writer *w, uint8_t pld,
 }
 
 int
-ikev2_add_notify(struct ikev2_writer *w, uint8_t proto, const uint8_t *spi,
+ikev2_add_notify(struct pld_writer *w, uint8_t proto, const uint8_t *spi,
     uint8_t spi_len, uint16_t type, const uint8_t *data, size_t len)
 {
 	struct buf	*b = w->w_buf;
@@ -766,7 +730,7 @@ ikev2_add_notify(struct ikev2_writer *w, uint8_t proto, const uint8_t *spi,
 }
 
 int
-ikev2_add_delete(struct ikev2_writer *w, uint8_t proto, uint8_t spi_len,
+ikev2_add_delete(struct pld_writer *w, uint8_t proto, uint8_t spi_len,
     uint16_t nspi, const uint8_t *spis)
 {
 	struct buf	*b = w->w_buf;
@@ -785,7 +749,7 @@ ikev2_add_delete(struct ikev2_writer *w, uint8_t proto, uint8_t spi_len,
 }
 
 int
-ikev2_add_vendor(struct ikev2_writer *w, const uint8_t *vid, size_t len)
+ikev2_add_vendor(struct pld_writer *w, const uint8_t *vid, size_t len)
 {
 	return (pld_add_simple(w, IKEV2_PLD_VENDOR, NULL, 0, vid, len));
 }

@@ -152,7 +152,7 @@ ikev2_rekey_send(struct ike_sa *sa, struct ike_sa *n)
 {
 	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	int			 grp = ike->ike_dh;
 
 	/* test hook: a first KE the responder must refuse */
@@ -262,7 +262,7 @@ ikev2_rekey_answer(struct ike_sa *sa, struct ike_sa *n,
 {
 	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
-	struct ikev2_writer	*w;
+	struct pld_writer	*w;
 	struct ikev2_sa		*ans;
 	int			 rc = -1;
 

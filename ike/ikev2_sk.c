@@ -22,7 +22,7 @@
 #define SK_GENERIC_LEN	4
 
 int
-ikev2_sk_seal(struct buf *b, struct ikev2_writer *w, uint8_t first,
+ikev2_sk_seal(struct buf *b, struct pld_writer *w, uint8_t first,
     const struct buf *inner, const struct ikev2_sk_keys *k)
 {
 	uint8_t	*plain = NULL, *p;
@@ -63,11 +63,7 @@ ikev2_sk_seal(struct buf *b, struct ikev2_writer *w, uint8_t first,
 		goto done;
 	}
 	/* Chain SK after the header (or the last cleartext payload). */
-	if (w->w_next_off == SIZE_MAX)
-		w->w_first = IKEV2_PLD_SK;
-	else
-		buf_set_u8(b, w->w_next_off, IKEV2_PLD_SK);
-	w->w_next_off = off;
+	pld_link(w, IKEV2_PLD_SK, off);
 	ikev2_hdr_set_length(b);
 	if (integ_compute(k->sk_integ, k->sk_akey, b->buf_data,
 	    b->buf_len - icvl, b->buf_data + b->buf_len - icvl) == -1) {

@@ -249,7 +249,7 @@ codec_sample(uint8_t exchange, int phase2, size_t *hash_off)
 	};
 	static struct ikev1_sa	sa;
 	struct ikev1_hdr	h;
-	struct ikev1_writer	w;
+	struct pld_writer	w;
 	struct buf		*b = buf_new(512);
 	uint8_t			ke[96], nonce[32], subnet[8] = { 10, 1, 0, 0,
 				    255, 255, 255, 0 }, spis[8] = "SPI1SPI2";
@@ -675,7 +675,7 @@ START_TEST(test_codec_id_lengths)
 {
 	static struct ikev1_msg	 m;
 	struct ikev1_hdr	 h;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = buf_new(64);
 	uint8_t			 data[32];
 
@@ -695,7 +695,7 @@ START_TEST(test_codec_limits)
 {
 	static struct ikev1_msg	 m;
 	struct ikev1_hdr	 h;
-	struct ikev1_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = buf_new(64);
 	uint8_t			 v[16];
 	int			 i;

@@ -101,7 +101,7 @@ test_hdr_fill(struct ikev2_hdr *h, uint8_t exch, uint8_t flags)
 static struct buf *
 test_full_build(struct offs *o)
 {
-	struct ikev2_writer	w;
+	struct pld_writer	w;
 	struct ikev2_hdr	h;
 	struct ikev2_sa		sa;
 	struct ikev2_ts_list	tsi, tsr;
@@ -317,7 +317,7 @@ START_TEST(test_codec_writer_inner_chain)
 {
 	static uint8_t		 big[70000];
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w;
+	struct pld_writer	 w;
 	struct buf		*b = buf_new(0);
 
 	ikev2_writer_init(&w, b);
@@ -602,7 +602,7 @@ END_TEST
 START_TEST(test_codec_spi_size_3_rejected)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w;
+	struct pld_writer	 w;
 	struct ikev2_hdr	 h;
 	struct ikev2_sa		 sa;
 	struct buf		*b = buf_new(0);
@@ -629,7 +629,7 @@ static int
 test_nonce_parse(size_t len)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w;
+	struct pld_writer	 w;
 	struct ikev2_hdr	 h;
 	uint8_t			 n[300] = { 0 };
 	struct buf		*b = buf_new(0);
@@ -659,7 +659,7 @@ END_TEST
 START_TEST(test_codec_limits_rejected)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w;
+	struct pld_writer	 w;
 	struct ikev2_hdr	 h;
 	struct buf		*b = buf_new(0);
 	int			 i;
@@ -719,7 +719,7 @@ END_TEST
 START_TEST(test_codec_sk_located)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w;
+	struct pld_writer	 w;
 	struct ikev2_hdr	 h;
 	struct buf		*b = buf_new(0);
 	uint8_t			 body[40];
@@ -756,7 +756,7 @@ END_TEST
 #define T_UNKNOWN	204	/* unknown non-critical payload 77 */
 
 static void
-test_pld_default_add(struct ikev2_writer *w, uint8_t t)
+test_pld_default_add(struct pld_writer *w, uint8_t t)
 {
 	struct ikev2_sa		 sa;
 	struct ikev2_ts_list	 ts;
@@ -838,7 +838,7 @@ test_rules_run(uint8_t exch, uint8_t flags, const uint8_t *outer,
     const uint8_t *inner)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w, wi;
+	struct pld_writer	 w, wi;
 	struct ikev2_hdr	 h;
 	struct buf		*b = buf_new(0), *in = buf_new(0);
 	size_t			 off;
@@ -957,7 +957,7 @@ END_TEST
 START_TEST(test_names_describe)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_writer	 w, wi;
+	struct pld_writer	 w, wi;
 	struct ikev2_hdr	 h;
 	struct buf		*b = buf_new(0), *in = buf_new(0);
 	char			 s[256], tiny[8];
@@ -1059,7 +1059,7 @@ sk_ctx_init(struct sk_ctx *c, int combo)
 static struct buf *
 sk_msg_build(const struct sk_ctx *c, struct buf *inner, size_t vlen)
 {
-	struct ikev2_writer	 w, wi;
+	struct pld_writer	 w, wi;
 	struct ikev2_hdr	 h;
 	struct buf		*b = buf_new(0);
 	uint8_t			 v[64] = { 0 };
@@ -1173,7 +1173,7 @@ END_TEST
 static struct buf *
 sk_raw_build(const struct sk_ctx *c, const uint8_t *plain, size_t len)
 {
-	struct ikev2_writer	 w;
+	struct pld_writer	 w;
 	struct ikev2_hdr	 h;
 	struct buf		*b = buf_new(0);
 	size_t			 bl = encr_block_len(c->keys.sk_encr);

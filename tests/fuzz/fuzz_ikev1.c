@@ -4,7 +4,7 @@
  * the decrypted chain (padding allowed), then decrypted with a fixed key
  * and parsed again; the describer and lookups run on what parsed.
  *
- * FUZZ_SOURCES: ike/ikev1_pld.c ike/ikev1_crypt.c crypto/cipher.c crypto/prf.c common/buf.c common/log.c
+ * FUZZ_SOURCES: ike/ikev1_pld.c ike/ikev1_crypt.c crypto/cipher.c crypto/prf.c common/buf.c common/pld.c common/log.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * cleartext chain, the SK contents as an inner chain (undecrypted bytes
  * stand in for a decrypted payload), the rule table and the describer.
  *
- * FUZZ_SOURCES: ike/ikev2_pld.c ike/ikev2_rules.c common/buf.c common/log.c
+ * FUZZ_SOURCES: ike/ikev2_pld.c ike/ikev2_rules.c common/buf.c common/pld.c common/log.c
  */
 #include <stddef.h>
 #include <stdint.h>
