@@ -4,10 +4,8 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -19,137 +17,9 @@
 #include "ike/ikev1.h"
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
+#include "tests/exchange_pair.h"
 #include "tests/mock_kernel.h"
 #include "tests/mock_net.h"
-
-#define ADDR_A	"198.51.100.1"
-#define ADDR_B	"198.51.100.2"
-
-struct side_opts {
-	const char	*so_local[4];	/* local segments, NULL-terminated */
-	const char	*so_remote[4];
-	const char	*so_psk;
-	int		 so_initiate;
-	const char	*so_ike;	/* extra lines in the ike block */
-	const char	*so_ipsec;	/* extra lines in the ipsec block */
-};
-
-struct side {
-	struct config		*s_cfg;
-	struct ike_ctx		*s_ike;
-	struct mock_kernel	 s_kernel;
-	struct mock_net		 s_net;
-};
-
-static struct event_base	*base;
-static struct side		 A, B;
-
-static struct config *
-cfg_make(const char *me, const char *peer, const struct side_opts *o)
-{
-	char		 text[4096], err[256];
-	size_t		 n = 0;
-	struct config	*cfg;
-	int		 i;
-
-#define ADD(...) n += snprintf(text + n, sizeof(text) - n, __VA_ARGS__)
-	ADD("gateway gw {\n\taddress %s\n}\n", me);
-	ADD("peer p {\n\taddress %s\n}\n", peer);
-	ADD("tunnel t1 {\n\tgateway gw\n\tpeer p\n");
-	for (i = 0; o->so_local[i] != NULL; i++)
-		ADD("\tlocal-segment %s\n", o->so_local[i]);
-	for (i = 0; o->so_remote[i] != NULL; i++)
-		ADD("\tpeer-segment %s\n", o->so_remote[i]);
-	ADD("\tpsk %s\n\tinitiate %s\n", o->so_psk ? o->so_psk : "Secr3t!key",
-	    o->so_initiate ? "yes" : "no");
-	ADD("\tike {\n\t\tversion 1\n%s\t}\n", o->so_ike ? o->so_ike : "");
-	ADD("\tipsec {\n%s\t}\n}\n", o->so_ipsec ? o->so_ipsec : "");
-#undef ADD
-	cfg = config_parse("test", text, err, sizeof(err));
-	ck_assert_msg(cfg != NULL, "config: %s", err);
-	return (cfg);
-}
-
-static void
-side_init(struct side *s, const char *me, const char *peer,
-    const struct side_opts *o, uint32_t spi)
-{
-	mock_kernel_init(&s->s_kernel, spi);
-	mock_net_init(&s->s_net);
-	s->s_cfg = cfg_make(me, peer, o);
-	s->s_ike = ike_new(base, s->s_cfg, &s->s_kernel.mk_ops,
-	    &s->s_net.mn_net);
-	ck_assert_ptr_nonnull(s->s_ike);
-	/* fast timers: 40 ms retransmissions, quick retries */
-	ike_ctx_timing_set(s->s_ike, 40, 5, 10, 60);
-}
-
-static void
-pair_init(const struct side_opts *a, const struct side_opts *b)
-{
-	base = event_base_new();
-	side_init(&A, ADDR_A, ADDR_B, a, 0xa0000001);
-	side_init(&B, ADDR_B, ADDR_A, b, 0xb0000001);
-}
-
-static void
-side_free(struct side *s)
-{
-	ike_free(s->s_ike);
-	config_free(s->s_cfg);
-	mock_net_clear(&s->s_net);
-}
-
-static void
-pair_free(void)
-{
-	side_free(&A);
-	side_free(&B);
-	event_base_free(base);
-}
-
-static int
-deliver(struct side *from, struct side *to)
-{
-	struct mock_dgram	 d;
-	int			 n = 0;
-
-	while (mock_net_pop(&from->s_net, &d) == 0) {
-		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
-		free(d.d_data);
-		n++;
-	}
-	return (n);
-}
-
-static void
-pump(int ms)
-{
-	struct timespec	 t0, t;
-	long		 el;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		while (deliver(&A, &B) + deliver(&B, &A) > 0)
-			;
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (el >= ms)
-			break;
-		usleep(1000);
-	}
-}
-
-static struct tunnel_status
-status(struct side *s)
-{
-	struct tunnel_status	 st[2];
-
-	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
-	return (st[0]);
-}
 
 /* a's outbound SA is b's inbound SA with the same keys, and back. */
 static void
@@ -205,10 +75,12 @@ assert_connected(int nchild, size_t elen, size_t alen)
 }
 
 static const struct side_opts opt_a = {
-	{ "172.16.0.0/24" }, { "10.0.0.0/12" }, NULL, 1, NULL, NULL
+	.so_version = 1, .so_local = { "172.16.0.0/24" },
+	.so_remote = { "10.0.0.0/12" }, .so_initiate = 1
 };
 static const struct side_opts opt_b = {
-	{ "10.0.0.0/12" }, { "172.16.0.0/24" }, NULL, 0, NULL, NULL
+	.so_version = 1, .so_local = { "10.0.0.0/12" },
+	.so_remote = { "172.16.0.0/24" }, .so_initiate = 0
 };
 
 /*
@@ -344,10 +216,12 @@ END_TEST
 /* 2 x 2 segments: four Quick Modes, four SA pairs. */
 START_TEST(test_v1_segments_2x2)
 {
-	struct side_opts	 a = { { "172.16.0.0/24", "172.16.1.0/24" },
-	    { "10.0.0.0/12", "10.32.0.0/16" }, NULL, 1, NULL, NULL };
-	struct side_opts	 b = { { "10.0.0.0/12", "10.32.0.0/16" },
-	    { "172.16.0.0/24", "172.16.1.0/24" }, NULL, 0, NULL, NULL };
+	struct side_opts	 a = { .so_version = 1,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24" },
+	    .so_remote = { "10.0.0.0/12", "10.32.0.0/16" }, .so_initiate = 1 };
+	struct side_opts	 b = { .so_version = 1,
+	    .so_local = { "10.0.0.0/12", "10.32.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24" } };
 
 	pair_init(&a, &b);
 	ike_start(A.s_ike);
@@ -445,10 +319,12 @@ deliver_reversed(struct side *from, struct side *to)
 
 START_TEST(test_v1_quick_interleaved)
 {
-	struct side_opts	 a = { { "172.16.0.0/24", "172.16.1.0/24" },
-	    { "10.0.0.0/12", "10.32.0.0/16" }, NULL, 1, NULL, NULL };
-	struct side_opts	 b = { { "10.0.0.0/12", "10.32.0.0/16" },
-	    { "172.16.0.0/24", "172.16.1.0/24" }, NULL, 0, NULL, NULL };
+	struct side_opts	 a = { .so_version = 1,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24" },
+	    .so_remote = { "10.0.0.0/12", "10.32.0.0/16" }, .so_initiate = 1 };
+	struct side_opts	 b = { .so_version = 1,
+	    .so_local = { "10.0.0.0/12", "10.32.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24" } };
 	struct ike_counters	 c;
 	int			 round;
 
@@ -577,8 +453,9 @@ END_TEST
 
 START_TEST(test_v1_segments_mismatch)
 {
-	struct side_opts	 b = { { "192.168.0.0/24" }, { "172.16.0.0/24" },
-	    NULL, 0, NULL, NULL };
+	struct side_opts	 b = { .so_version = 1,
+	    .so_local = { "192.168.0.0/24" },
+	    .so_remote = { "172.16.0.0/24" } };
 	struct tunnel_status	 sa, sb;
 
 	pair_init(&opt_a, &b);
@@ -904,7 +781,7 @@ START_TEST(test_v1_reauth)
 END_TEST
 
 /*
- * The lifetimes drive it (one lifetime second = 1 ms here): IPsec SAs of
+ * The lifetimes drive it (one lifetime second = 2 ms here): IPsec SAs of
  * 3600 "s" are rekeyed at ~85-90% by their creator, and the ISAKMP SA of
  * 3600 "s" is re-authenticated; the tunnel stays up throughout.
  */
@@ -917,13 +794,13 @@ START_TEST(test_v1_lifetimes)
 	a.so_ike = b.so_ike = "\t\tlifetime 3600\n";
 	a.so_ipsec = b.so_ipsec = "\t\tlifetime 3600\n";
 	pair_init(&a, &b);
-	ikev1_life_unit_set(A.s_ike, 1);
-	ikev1_life_unit_set(B.s_ike, 1);
+	ikev1_life_unit_set(A.s_ike, 2);
+	ikev1_life_unit_set(B.s_ike, 2);
 	ike_start(A.s_ike);
 	pump(80);
 	assert_connected(1, 16, 20);
 	before = status(&A);
-	for (ms = 0; ms < 4000; ms += 100) {
+	for (ms = 0; ms < 7600; ms += 100) {
 		pump(100);
 		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
 		    "Connected");
@@ -948,8 +825,8 @@ START_TEST(test_v1_child_expiry)
 
 	a.so_ipsec = b.so_ipsec = "\t\tlifetime 3600\n";
 	pair_init(&a, &b);
-	ikev1_life_unit_set(A.s_ike, 1);
-	ikev1_life_unit_set(B.s_ike, 1);
+	ikev1_life_unit_set(A.s_ike, 2);
+	ikev1_life_unit_set(B.s_ike, 2);
 	ike_start(A.s_ike);
 	pump(80);
 	assert_connected(1, 16, 20);
@@ -958,9 +835,9 @@ START_TEST(test_v1_child_expiry)
 	A.s_net.mn_filter_arg = &f;
 	B.s_net.mn_filter = filt_cb;
 	B.s_net.mn_filter_arg = &f;
-	pump(3000);
+	pump(6000);
 	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
-	pump(900);
+	pump(1800);
 	ck_assert_int_ge(f.f_seen, 2);		/* rekeys were tried */
 	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
 	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);

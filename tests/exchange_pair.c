@@ -1,0 +1,134 @@
+/*
+ * exchange_pair.c - the two engines A and B that the IKEv1 and IKEv2
+ * exchange tests run against each other over mock network and kernels.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "ike/ike.h"
+#include "ike/ike_sa.h"
+#include "policy/config.h"
+#include "tests/exchange_pair.h"
+#include "tests/mock_kernel.h"
+#include "tests/mock_net.h"
+
+struct event_base	*base;
+struct side		 A, B;
+const char		*keylog_dir;
+
+struct config *
+cfg_make(const char *me, const char *peer, const struct side_opts *o)
+{
+	char		 text[4096], err[256];
+	size_t		 n = 0;
+	struct config	*cfg;
+	int		 i;
+
+#define ADD(...) n += snprintf(text + n, sizeof(text) - n, __VA_ARGS__)
+	if (keylog_dir != NULL)
+		ADD("keylog-dir %s\n", keylog_dir);
+	ADD("gateway gw {\n\taddress %s\n}\n", me);
+	ADD("peer p {\n\taddress %s\n}\n", peer);
+	ADD("tunnel t1 {\n\tgateway gw\n\tpeer p\n");
+	for (i = 0; o->so_local[i] != NULL; i++)
+		ADD("\tlocal-segment %s\n", o->so_local[i]);
+	for (i = 0; o->so_remote[i] != NULL; i++)
+		ADD("\tpeer-segment %s\n", o->so_remote[i]);
+	ADD("\tpsk %s\n\tinitiate %s\n", o->so_psk ? o->so_psk : "Secr3t!key",
+	    o->so_initiate ? "yes" : "no");
+	ADD("\tike {\n\t\tversion %d\n%s\t}\n", o->so_version,
+	    o->so_ike ? o->so_ike : "");
+	ADD("\tipsec {\n%s\t}\n}\n", o->so_ipsec ? o->so_ipsec : "");
+#undef ADD
+	ck_assert_msg(n < sizeof(text), "config text too long (%zu)", n);
+	cfg = config_parse("test", text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "config: %s", err);
+	return (cfg);
+}
+
+void
+side_init(struct side *s, const char *me, const char *peer,
+    const struct side_opts *o, uint32_t spi)
+{
+	mock_kernel_init(&s->s_kernel, spi);
+	mock_net_init(&s->s_net);
+	s->s_cfg = cfg_make(me, peer, o);
+	s->s_ike = ike_new(base, s->s_cfg, &s->s_kernel.mk_ops,
+	    &s->s_net.mn_net);
+	ck_assert_ptr_nonnull(s->s_ike);
+	/* fast timers: 40 ms retransmissions, quick retries */
+	ike_ctx_timing_set(s->s_ike, 40, 5, 10, 60);
+}
+
+void
+pair_init(const struct side_opts *a, const struct side_opts *b)
+{
+	base = event_base_new();
+	side_init(&A, ADDR_A, ADDR_B, a, 0xa0000001);
+	side_init(&B, ADDR_B, ADDR_A, b, 0xb0000001);
+}
+
+void
+side_free(struct side *s)
+{
+	ike_free(s->s_ike);
+	config_free(s->s_cfg);
+	mock_net_clear(&s->s_net);
+}
+
+void
+pair_free(void)
+{
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+}
+
+int
+deliver(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d;
+	int			 n = 0;
+
+	while (mock_net_pop(&from->s_net, &d) == 0) {
+		/* the receiver sees dst as local, src as remote */
+		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+		free(d.d_data);
+		n++;
+	}
+	return (n);
+}
+
+void
+pump(int ms)
+{
+	struct timespec	 t0, t;
+	long		 el;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		while (deliver(&A, &B) + deliver(&B, &A) > 0)
+			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= ms)
+			break;
+		usleep(1000);
+	}
+}
+
+struct tunnel_status
+status(struct side *s)
+{
+	struct tunnel_status	 st[2];
+
+	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
+	return (st[0]);
+}

@@ -1,0 +1,62 @@
+/*
+ * exchange_pair.h - two in-process engines for exchange tests, A
+ * (198.51.100.1) and B (198.51.100.2), each with its own config, mock
+ * network and mock kernel, sharing one event base.
+ */
+#ifndef GW_EXCHANGE_PAIR_H
+#define GW_EXCHANGE_PAIR_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "ike/ike.h"
+#include "policy/config.h"
+#include "tests/mock_kernel.h"
+#include "tests/mock_net.h"
+
+#define ADDR_A	"198.51.100.1"
+#define ADDR_B	"198.51.100.2"
+
+/* What cfg_make writes into a side's single tunnel "t1". */
+struct side_opts {
+	int		 so_version;	/* IKE version: 1 or 2 */
+	const char	*so_local[4];	/* local segments, NULL-ended */
+	const char	*so_remote[4];
+	const char	*so_psk;	/* NULL: "Secr3t!key" */
+	int		 so_initiate;
+	const char	*so_ike;	/* extra lines in the ike block */
+	const char	*so_ipsec;	/* extra lines in the ipsec block */
+};
+
+struct side {
+	struct config		*s_cfg;
+	struct ike_ctx		*s_ike;
+	struct mock_kernel	 s_kernel;
+	struct mock_net		 s_net;
+};
+
+extern struct event_base	*base;
+extern struct side		 A, B;
+/* keylog-dir for the next configs made, NULL: off */
+extern const char		*keylog_dir;
+
+/* Parses a one-tunnel config for gateway me and peer; fails the test. */
+struct config	*cfg_make(const char *me, const char *peer,
+		    const struct side_opts *o);
+/* Sets up s on base with fast timers; spi seeds its mock kernel. */
+void		 side_init(struct side *s, const char *me, const char *peer,
+		    const struct side_opts *o, uint32_t spi);
+/* Makes base, then A and B, each the other's peer. */
+void		 pair_init(const struct side_opts *a,
+		    const struct side_opts *b);
+void		 side_free(struct side *s);
+void		 pair_free(void);
+/* Delivers what from sent to to; returns the number of datagrams. */
+int		 deliver(struct side *from, struct side *to);
+/* Pumps datagrams between A and B and runs timers for ms milliseconds. */
+void		 pump(int ms);
+/* The one tunnel's status on s; fails the test unless there is one. */
+struct tunnel_status status(struct side *s);
+
+#endif
