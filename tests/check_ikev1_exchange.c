@@ -1201,6 +1201,60 @@ START_TEST(test_v1_aggressive_clear_message3)
 }
 END_TEST
 
+/* Datagrams sent with the commit bit (RFC 2408 §3.1): there must be none. */
+static int	commit_sent;
+
+static enum mock_verdict
+commit_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	if (len >= IKEV1_HDR_LEN && (pkt[19] & IKEV1_FLAG_COMMIT))
+		commit_sent++;
+	return (MOCK_PASS);
+}
+
+/* Delivers from -> to with the commit bit set on every datagram. */
+static int
+deliver_commit(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d;
+	int			 n = 0;
+
+	while (mock_net_pop(&from->s_net, &d) == 0) {
+		if (d.d_len >= IKEV1_HDR_LEN)
+			d.d_data[19] |= IKEV1_FLAG_COMMIT;
+		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+		free(d.d_data);
+		n++;
+	}
+	return (n);
+}
+
+/*
+ * gatewayd never sets the commit bit, and one set by the peer (outside
+ * the encryption and the hashes) is ignored: the exchanges complete as
+ * usual, with no CONNECTED notify waited for.
+ */
+START_TEST(test_v1_commit_bit_ignored)
+{
+	int	 i;
+
+	pair_init(&opt_a, &opt_b);
+	commit_sent = 0;
+	A.s_net.mn_filter = commit_cb;
+	B.s_net.mn_filter = commit_cb;
+	ike_start(A.s_ike);
+	for (i = 0; i < 100; i++) {
+		while (deliver_commit(&A, &B) + deliver_commit(&B, &A) > 0)
+			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_assert_int_eq(commit_sent, 0);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -1234,6 +1288,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_retransmit_cached);
 	tcase_add_test(tc, test_v1_retransmit_timeout);
 	tcase_add_test(tc, test_v1_malformed_counted);
+	tcase_add_test(tc, test_v1_commit_bit_ignored);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informational");
