@@ -53,6 +53,41 @@ ike_sa_name(const struct ike_sa *sa)
 	return (sa->sa_tunnel ? ike_tunnel_name(sa->sa_tunnel) : NULL);
 }
 
+/* RFC 3948 §2.3: one 0xFF octet, never an IKE or ESP packet. */
+static void
+ike_sa_natt_ka_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	static const uint8_t	 ka = 0xff;
+	struct ike_sa		*sa = arg;
+	struct timeval		 tv = { IKE_NATT_KEEPALIVE_S, 0 };
+	struct buf		*b;
+
+	if (sa->sa_state != IKE_SA_ESTABLISHED)
+		return;
+	if ((b = buf_new_data(&ka, 1)) != NULL) {
+		ike_net_send(sa->sa_ctx, b, &sa->sa_local, &sa->sa_remote,
+		    ike_sa_name(sa));
+		buf_free(b);
+	}
+	evtimer_add(sa->sa_natt_ka_ev, &tv);
+}
+
+/* Behind a NAT: keep its mapping open while the IKE SA lives. */
+static void
+ike_sa_natt_ka_start(struct ike_sa *sa)
+{
+	struct timeval	 tv = { IKE_NATT_KEEPALIVE_S, 0 };
+
+	if (!sa->sa_nat_local)
+		return;
+	if (sa->sa_natt_ka_ev == NULL && (sa->sa_natt_ka_ev = evtimer_new(
+	    sa->sa_ctx->ctx_base, ike_sa_natt_ka_cb, sa)) == NULL)
+		return;
+	log_tdebug(ike_sa_name(sa), "behind a NAT: keepalive every %d s",
+	    IKE_NATT_KEEPALIVE_S);
+	evtimer_add(sa->sa_natt_ka_ev, &tv);
+}
+
 void
 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 {
@@ -71,6 +106,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 		sa->sa_last_rx_ms = ike_now_ms();
 		ikev2_rekey_timer_set(sa);
 		ikev2_info_dpd_start(sa);
+		ike_sa_natt_ka_start(sa);
 		break;
 	case IKE_SA_REKEYED:
 		evtimer_del(sa->sa_dpd_ev);
@@ -166,6 +202,8 @@ ike_sa_destroy(struct ike_sa *sa)
 	event_free(sa->sa_retx_ev);
 	event_free(sa->sa_rekey_ev);
 	event_free(sa->sa_dpd_ev);
+	if (sa->sa_natt_ka_ev != NULL)
+		event_free(sa->sa_natt_ka_ev);
 	dh_free(sa->sa_dh);
 	buf_free(sa->sa_ni);
 	buf_free(sa->sa_nr);

@@ -93,6 +93,8 @@ struct ike_sa {
 	struct buf	*sa_msg2;	/* RealMessage2 */
 	struct buf	*sa_cookie;
 	int		 sa_nat;	/* NAT between us: ESP in UDP */
+	int		 sa_nat_local;	/* the NAT is in front of us */
+	struct event	*sa_natt_ka_ev;	/* NAT keepalives (RFC 3948 §2.3) */
 	struct ikev2_keys sa_keys;
 	int		 sa_keys_ok;
 	/* Message IDs (§2.3) */
@@ -197,6 +199,7 @@ struct ike_sa	*ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 		    const struct sockaddr_in *remote);
 /* Responder: drop the SA if IKE_AUTH does not follow IKE_SA_INIT. */
 #define IKE_HALFOPEN_TIMEOUT	30	/* seconds */
+#define IKE_NATT_KEEPALIVE_S	20	/* NAT keepalive period (RFC 3948) */
 void		 ike_sa_halfopen_timer(struct ike_sa *sa);
 /* Keys for messages we send (outbound 1) or receive. */
 void		 ike_sa_sk_keys(const struct ike_sa *sa, int outbound,

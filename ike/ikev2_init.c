@@ -90,6 +90,7 @@ ikev2_init_natd_check(struct ike_sa *sa, const struct ikev2_msg *m)
 	us = !ikev2_init_natd_match(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP,
 	    sa->sa_local.sin_addr, sa->sa_local.sin_port);
 	sa->sa_nat = them || us;
+	sa->sa_nat_local = us;
 	if (sa->sa_nat)
 		log_tinfo(ike_sa_name(sa), "NAT detected (%s): ESP in UDP",
 		    us ? "in front of us" : "in front of the peer");

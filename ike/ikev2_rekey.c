@@ -186,6 +186,7 @@ ikev2_rekey_start(struct ike_sa *sa)
 	    &sa->sa_remote)) == NULL)
 		return (-1);
 	n->sa_nat = sa->sa_nat;
+	n->sa_nat_local = sa->sa_nat_local;
 	n->sa_pairs = sa->sa_pairs;
 	sa->sa_rekey_new = n;
 	if ((n->sa_ni = ikev2_init_nonce()) == NULL ||
@@ -308,6 +309,7 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 	memcpy(n->sa_spi_i, pc.pc_spi, 8);
 	n->sa_prop = pc;
 	n->sa_nat = sa->sa_nat;
+	n->sa_nat_local = sa->sa_nat_local;
 	n->sa_pairs = sa->sa_pairs;
 	if ((n->sa_dh = dh_new(pc.pc_dh)) == NULL ||
 	    (n->sa_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
