@@ -94,6 +94,8 @@ struct ike_sa {
 	struct buf	*sa_cookie;
 	int		 sa_nat;	/* NAT between us: ESP in UDP */
 	int		 sa_nat_local;	/* the NAT is in front of us */
+	int		 sa_life_hard;	/* sa_rekey_ev: 1 = the hard expiry */
+	uint64_t	 sa_life_left_ms; /* rekey time -> hard expiry */
 	struct event	*sa_natt_ka_ev;	/* NAT keepalives (RFC 3948 §2.3) */
 	struct ikev2_keys sa_keys;
 	int		 sa_keys_ok;

@@ -52,7 +52,10 @@ ikev2_rekey_timer_set(struct ike_sa *sa)
 		ikev2_rekey_arm(sa, ctx->ctx_rekeyed_ms);
 		return;
 	}
+	sa->sa_life_hard = 0;
 	if (ctx->ctx_ike_rekey_ms != 0) {
+		/* test hook: the hard expiry as long again */
+		sa->sa_life_left_ms = ctx->ctx_ike_rekey_ms;
 		ikev2_rekey_arm(sa, ctx->ctx_ike_rekey_ms);
 		return;
 	}
@@ -63,15 +66,33 @@ ikev2_rekey_timer_set(struct ike_sa *sa)
 	RAND_bytes((uint8_t *)&r, sizeof(r));
 	ms = life * ctx->ctx_rekey_percent / 100;
 	ms -= (life * IKEV2_REKEY_JITTER / 100) * (r % 1001) / 1000;
+	sa->sa_life_left_ms = life - ms;
 	ikev2_rekey_arm(sa, ms);
 }
 
-/* ESTABLISHED: time to rekey.  REKEYED: the peer never deleted it. */
+/*
+ * ESTABLISHED: time to rekey, then (still not replaced) the hard expiry:
+ * the IKE SA and its CHILD SAs go and the tunnel connects afresh.
+ * REKEYED: the peer never deleted it.
+ */
 void
 ike_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ike_sa	*sa = arg;
+	struct ike_sa		*sa = arg;
+	struct ike_tunnel	*t;
 
+	if (sa->sa_state == IKE_SA_ESTABLISHED && sa->sa_life_hard) {
+		log_twarn(ike_sa_name(sa), "IKE SA lifetime ended without a "
+		    "successful rekey: deleting it");
+		t = sa->sa_tunnel;
+		if (t != NULL)
+			ike_tunnel_error(t, "IKE SA expired: rekeying failed");
+		sa->sa_tunnel = NULL;
+		ikev2_info_delete_ike(sa);
+		if (t != NULL)
+			ike_tunnel_sa_gone(t, 0);
+		return;
+	}
 	switch (sa->sa_state) {
 	case IKE_SA_REKEYED:
 		log_tdebug(ike_sa_name(sa), "rekeyed IKE SA not deleted by the "
@@ -80,6 +101,9 @@ ike_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 		break;
 	case IKE_SA_ESTABLISHED:
 		log_tinfo(ike_sa_name(sa), "IKE SA lifetime: rekeying");
+		sa->sa_life_hard = 1;
+		if (sa->sa_life_left_ms > 0)
+			ikev2_rekey_arm(sa, sa->sa_life_left_ms);
 		sa->sa_rekey_due = 1;
 		ikev2_child_next(sa);
 		break;

@@ -736,6 +736,39 @@ START_TEST(test_exchange_ike_rekey_timer)
 }
 END_TEST
 
+/*
+ * Every rekey answer is lost: at the hard expiry (here the rekey time
+ * again) the IKE SA is deleted and the tunnel connects afresh instead of
+ * keeping a worn-out SA.
+ */
+START_TEST(test_exchange_ike_hard_expiry)
+{
+	struct filt		 f = { IKEV2_EXCH_CREATE_CHILD_SA, 1, MOCK_DROP,
+				    1000, 0 };
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_ike->ctx_ike_rekey_ms = 60;
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ike_start(A.s_ike);
+	pump(30);
+	assert_connected(1);
+	before = status(&A);
+	A.s_ike->ctx_ike_rekey_ms = 0;	/* the next SA: the lifetime */
+	pump(200);
+	ck_assert_int_ge(f.f_hits, 1);	/* the rekey was tried */
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	pair_free();
+}
+END_TEST
+
 /* Records cleartext facts of datagrams matching an exchange/direction. */
 struct capture {
 	uint8_t			 c_exch;
@@ -1076,6 +1109,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_ike_rekey, 0, 2);
 	tcase_add_test(tc, test_exchange_ike_rekey_collision);
 	tcase_add_test(tc, test_exchange_ike_rekey_timer);
+	tcase_add_test(tc, test_exchange_ike_hard_expiry);
 	tcase_add_test(tc, test_exchange_ike_rekey_invalid_ke);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ike_sa_init");
