@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "common/log.h"
@@ -484,11 +485,11 @@ ike_new(struct event_base *base, struct config *cfg,
 	ctx->ctx_rekeyed_ms = IKE_REKEYED_MS;
 	ike_ctx_dpd_set(ctx, IKE_DPD_DELAY_MS, IKE_DPD_TIMEOUT_MS);
 	ctx->ctx_cookie_threshold = IKE_COOKIE_HALFOPEN;
-	if (RAND_bytes(ctx->ctx_cookie_secret,
-	    sizeof(ctx->ctx_cookie_secret)) != 1) {
+	if (ike_ctx_cookie_rotate(ctx) == -1) {
 		ike_free(ctx);
 		return (NULL);
 	}
+	ctx->ctx_cookie_prev_ok = 0;
 	for (i = 0; i < cfg->cfg_ntunnels; i++)
 		if (ike_tunnel_add(ctx, &cfg->cfg_tunnels[i]) == NULL) {
 			ike_free(ctx);
@@ -511,6 +512,20 @@ void
 ike_ctx_test_first_ke_group(struct ike_ctx *ctx, int group)
 {
 	ctx->ctx_test_ke_group = group;
+}
+
+int
+ike_ctx_cookie_rotate(struct ike_ctx *ctx)
+{
+	memcpy(ctx->ctx_cookie_secret[1], ctx->ctx_cookie_secret[0],
+	    sizeof(ctx->ctx_cookie_secret[0]));
+	if (RAND_bytes(ctx->ctx_cookie_secret[0],
+	    sizeof(ctx->ctx_cookie_secret[0])) != 1)
+		return (-1);
+	ctx->ctx_cookie_version++;
+	ctx->ctx_cookie_prev_ok = 1;
+	ctx->ctx_cookie_born_ms = ike_now_ms();
+	return (0);
 }
 
 void
@@ -885,6 +900,8 @@ ike_free(struct ike_ctx *ctx)
 		event_free(t->t_retry_ev);
 		free(t);
 	}
+	OPENSSL_cleanse(ctx->ctx_cookie_secret,
+	    sizeof(ctx->ctx_cookie_secret));
 	free(ctx);
 }
 

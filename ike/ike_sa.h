@@ -161,7 +161,11 @@ struct ike_ctx {
 	unsigned	 ctx_dpd_timeout_ms;	/* no answer: peer dead */
 	/* Cookies (§2.6): demanded above this many half-open SAs */
 	int		 ctx_cookie_threshold;
-	uint8_t		 ctx_cookie_secret[32];
+	/* [0] the current secret, [1] the one before (its version - 1) */
+	uint8_t		 ctx_cookie_secret[2][32];
+	uint8_t		 ctx_cookie_version;	/* first byte of our cookies */
+	int		 ctx_cookie_prev_ok;	/* [1] still accepted */
+	uint64_t	 ctx_cookie_born_ms;	/* when [0] was made */
 	int		 ctx_test_ke_group;	/* test: first KE's group */
 	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
 };
@@ -183,6 +187,13 @@ void	ike_ctx_test_first_ke_group(struct ike_ctx *ctx, int group);
 /* Responder: demand a cookie (§2.6) from this many half-open SAs on
  * (default 10; 0: always). */
 void	ike_ctx_cookie_threshold_set(struct ike_ctx *ctx, int halfopen);
+/*
+ * A new cookie secret (§2.6), done by itself every IKE_COOKIE_ROTATE_MS;
+ * cookies made with the previous one stay valid until the next rotation.
+ * 0 or -1.
+ */
+int	ike_ctx_cookie_rotate(struct ike_ctx *ctx);
+#define IKE_COOKIE_ROTATE_MS	(5 * 60 * 1000)
 /* Dead peer detection timing (default 8 s idle, 13 s without answer). */
 void	ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms,
 	    unsigned timeout_ms);

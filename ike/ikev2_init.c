@@ -242,12 +242,15 @@ ikev2_init_halfopen(struct ike_ctx *ctx)
 }
 
 /*
- * §2.6: Cookie = prf(secret, Ni | IPi | SPIi), stateless; the secret is
- * random per engine, so cookies do not survive a restart (the initiator
- * then gets a fresh one).
+ * §2.6: Cookie = VersionIDofSecret | prf(secret, Ni | IPi | SPIi) (its
+ * first byte replaced by the version), stateless.  The secret is random,
+ * replaced every IKE_COOKIE_ROTATE_MS; a cookie made with the previous
+ * secret is still good (slot 1), so an initiator in the middle of the
+ * exchange is not sent back.  Cookies do not survive a restart (the
+ * initiator then gets a fresh one).
  */
 static int
-ikev2_init_cookie(struct ike_ctx *ctx, const struct ikev2_msg *m,
+ikev2_init_cookie(struct ike_ctx *ctx, int slot, const struct ikev2_msg *m,
     const struct sockaddr_in *remote, uint8_t out[IKEV2_COOKIE_LEN])
 {
 	struct prf_piece	 pc[3];
@@ -258,8 +261,12 @@ ikev2_init_cookie(struct ike_ctx *ctx, const struct ikev2_msg *m,
 	pc[1].pp_len = 4;
 	pc[2].pp_data = m->m_hdr.h_spi_i;
 	pc[2].pp_len = 8;
-	return (prf_compute_v(PRF_HMAC_SHA2_256, ctx->ctx_cookie_secret,
-	    sizeof(ctx->ctx_cookie_secret), pc, 3, out));
+	if (prf_compute_v(PRF_HMAC_SHA2_256, ctx->ctx_cookie_secret[slot],
+	    sizeof(ctx->ctx_cookie_secret[slot]), pc, 3, out) == -1)
+		return (-1);
+	out[0] = slot == 0 ? ctx->ctx_cookie_version :
+	    (uint8_t)(ctx->ctx_cookie_version - 1);
+	return (0);
 }
 
 /*
@@ -272,15 +279,26 @@ ikev2_init_cookie_check(struct ike_ctx *ctx, const struct ikev2_msg *m,
 {
 	const struct ikev2_notify	*n;
 	uint8_t				 want[IKEV2_COOKIE_LEN];
-	int				 ok;
+	int				 ok = 0, slot = 0;
 
 	if (ikev2_init_halfopen(ctx) < ctx->ctx_cookie_threshold)
 		return (0);
-	if (ikev2_init_cookie(ctx, m, remote, want) == -1)
+	if (ike_now_ms() - ctx->ctx_cookie_born_ms >= IKE_COOKIE_ROTATE_MS &&
+	    ike_ctx_cookie_rotate(ctx) == -1)
 		return (-1);
 	n = ikev2_msg_notify(m, IKEV2_N_COOKIE);
-	ok = n != NULL && n->n_len == sizeof(want) &&
-	    CRYPTO_memcmp(n->n_data, want, sizeof(want)) == 0;
+	/* which secret the cookie names (its first byte) */
+	if (n != NULL && n->n_len == sizeof(want) && ctx->ctx_cookie_prev_ok &&
+	    n->n_data[0] == (uint8_t)(ctx->ctx_cookie_version - 1))
+		slot = 1;
+	if (n != NULL && n->n_len == sizeof(want)) {
+		if (ikev2_init_cookie(ctx, slot, m, remote, want) == -1)
+			return (-1);
+		ok = CRYPTO_memcmp(n->n_data, want, sizeof(want)) == 0;
+	}
+	/* a new cookie is always made with the current secret */
+	if (!ok && ikev2_init_cookie(ctx, 0, m, remote, want) == -1)
+		return (-1);
 	if (!ok) {
 		log_debug("IKE_SA_INIT from %s %s: demanding a cookie",
 		    inet_ntoa(remote->sin_addr),

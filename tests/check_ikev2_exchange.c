@@ -920,6 +920,34 @@ START_TEST(test_exchange_cookie)
 }
 END_TEST
 
+/*
+ * The cookie secret changes (§2.6): a cookie made just before one change
+ * is still good (the request goes through at once); after two changes it
+ * is refused and a new one demanded, and the SA still comes up.
+ */
+START_TEST(test_exchange_cookie_rotation)
+{
+	struct capture	 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT };
+	int		 r;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_cookie_threshold_set(B.s_ike, 0);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &req;
+	ike_start(A.s_ike);
+	ck_assert_int_eq(deliver(&A, &B), 1);	/* request, no cookie */
+	ck_assert_int_eq(deliver(&B, &A), 1);	/* N(COOKIE): a resends */
+	for (r = 0; r <= _i; r++)
+		ck_assert_int_eq(ike_ctx_cookie_rotate(B.s_ike), 0);
+	pump(80);
+	assert_connected(1);
+	/* one rotation: 2 requests; two: the cookie is refused, 3 */
+	ck_assert_int_eq(req.c_n, _i == 0 ? 2 : 3);
+	ck_assert_int_eq(req.c_first_notify[1], IKEV2_N_COOKIE);
+	pair_free();
+}
+END_TEST
+
 /* 1 if an IKE_AUTH request decrypted with b's SA carries INITIAL_CONTACT;
  * the test fails if it does not decrypt. */
 static int
@@ -1115,6 +1143,7 @@ exchange_suite(void)
 	tc = tcase_create("ike_sa_init");
 	tcase_add_test(tc, test_exchange_invalid_ke);
 	tcase_add_test(tc, test_exchange_cookie);
+	tcase_add_loop_test(tc, test_exchange_cookie_rotation, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("initial_contact");
 	tcase_add_test(tc, test_exchange_initial_contact);
