@@ -29,7 +29,6 @@
 #define V1_REKEY_OTHER		97	/* % for the other side ... */
 #define V1_REKEY_OTHER_JITTER	2	/* ... minus up to this */
 #define V1_CHILD_RETRY_MS	10000	/* no ISAKMP SA to rekey with yet */
-#define V1_REPLACED_GRACE_MS	15000	/* the peer deletes its old SA */
 
 void
 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms)
@@ -38,6 +37,15 @@ ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms)
 
 	if (vc != NULL)
 		vc->vc_life_unit_ms = ms;
+}
+
+void
+ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+
+	if (vc != NULL)
+		vc->vc_reauth_delete_ms = ms;
 }
 
 void
@@ -374,13 +382,13 @@ ikev1_life_arm(struct isakmp_sa *sa)
 
 /* A replaced SA the peer should delete; ours if it does not. */
 void
-ikev1_life_replaced(struct isakmp_sa *o)
+ikev1_life_replaced(struct isakmp_sa *o, unsigned ms)
 {
 	if (o->is_life_ev == NULL && (o->is_life_ev = evtimer_new(
 	    o->is_ctx->ctx_base, v1_life_cb, o)) == NULL)
 		return;
 	evtimer_del(o->is_life_ev);
-	v1_timer_add(o->is_life_ev, V1_REPLACED_GRACE_MS);
+	v1_timer_add(o->is_life_ev, ms);
 }
 
 int

@@ -88,6 +88,7 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 	vc->vc_dpd_timeout_ms = IKEV1_DPD_TIMEOUT_MS;
 	vc->vc_life_unit_ms = 1000;
 	vc->vc_replace_age_ms = IKEV1_REPLACE_AGE_MS;
+	vc->vc_reauth_delete_ms = IKEV1_REAUTH_DELETE_MS;
 	ctx->ctx_v1 = vc;
 	return (vc);
 }
@@ -319,14 +320,9 @@ isakmp_collision(struct isakmp_sa *sa)
 		    (now - o->is_up_ms >= vc->vc_replace_age_ms ||
 		    isakmp_initiator_addr(o) == isakmp_initiator_addr(sa))) {
 			ikev1_adopt(sa, o);
-			if (sa->is_initiator) {
-				/* we re-authenticated: the old one goes */
-				if (next == sa)
-					next = TAILQ_NEXT(sa, is_entry);
-				ikev1_info_delete_isakmp(o);
-				isakmp_destroy(o);
-			} else
-				ikev1_life_replaced(o);
+			/* we re-authenticated: the old one goes soon */
+			ikev1_life_replaced(o, sa->is_initiator ?
+			    vc->vc_reauth_delete_ms : IKEV1_REPLACED_GRACE_MS);
 			continue;
 		}
 		loser = isakmp_initiator_addr(o) < isakmp_initiator_addr(sa) ?

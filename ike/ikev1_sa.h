@@ -138,7 +138,18 @@ struct ikev1_ctx {
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_replace_age_ms;	/* younger SAs collide, older
 						   ones are re-authenticated */
+	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
+						   old SA's DELETE after */
 };
+
+/*
+ * After our re-authentication the old ISAKMP SA is deleted this much
+ * later, not at once: strongSwan moves the IPsec SAs to the new SA in a
+ * job of its own, and a DELETE of the old SA that overtakes that job
+ * takes them down with it.
+ */
+#define IKEV1_REAUTH_DELETE_MS	5000
+#define IKEV1_REPLACED_GRACE_MS	15000	/* the peer deletes its old SA */
 
 /*
  * Two ISAKMP SAs of a tunnel established less than this apart are a
@@ -181,6 +192,7 @@ void	 ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
 /* Test hooks: the length of one lifetime "second"; the replace age. */
 void	 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms);
 void	 ikev1_replace_age_set(struct ike_ctx *ctx, unsigned ms);
+void	 ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms);
 /* Monotonic milliseconds. */
 uint64_t ikev1_now_ms(void);
 /* The IKEv1 context, created on first use (NULL on allocation failure). */
@@ -249,8 +261,8 @@ void	 ikev1_life_arm(struct isakmp_sa *sa);
 int	 ikev1_reauth_start(struct isakmp_sa *old);
 /* sa (just established) takes over o's IPsec SAs; o is replaced. */
 void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);
-/* A replaced SA: deleted soon unless the peer deletes it first. */
-void	 ikev1_life_replaced(struct isakmp_sa *o);
+/* A replaced SA: deleted after ms unless the peer deletes it first. */
+void	 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms);
 /* An installed IPsec SA: arms its rekey and expiry timers. */
 void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
 /* Removes an IPsec SA from its ISAKMP SA, the kernel and memory. */

@@ -758,6 +758,8 @@ START_TEST(test_v1_reauth)
 	pair_init(&opt_a, &opt_b);
 	ikev1_replace_age_set(A.s_ike, 50);
 	ikev1_replace_age_set(B.s_ike, 50);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 20);
 	ike_start(A.s_ike);
 	pump(80);
 	assert_connected(1, 16, 20);
@@ -796,6 +798,8 @@ START_TEST(test_v1_lifetimes)
 	pair_init(&a, &b);
 	ikev1_life_unit_set(A.s_ike, 2);
 	ikev1_life_unit_set(B.s_ike, 2);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 20);
 	ike_start(A.s_ike);
 	pump(80);
 	assert_connected(1, 16, 20);

@@ -85,11 +85,18 @@ check_reauth() {
 	    "$(ike_cookies_swan)"
 	say "ok: ISAKMP SA re-authenticated: $old_ike -> $g"
 	old_i=${old_ike%% *}
+	# after our re-authentication the old SA is deleted 5 s later
+	# (IKEV1_REAUTH_DELETE_MS), after the peer's at once (or 15 s)
+	wait_for 20 grep -qE "ISAKMP SA $old_i .*ESTABLISHED -> DEAD" \
+	    "$(node_dir gw1)/gatewayd.log" ||
+	    fail "gatewayd: the old ISAKMP SA ($old_i) is still there"
 	assert_file_match "gatewayd: the old ISAKMP SA was deleted" \
 	    "\\[vpc1-vpc2\\] $1" "$(node_dir gw1)/gatewayd.log"
 	assert_file_match "gatewayd: the old ISAKMP SA ($old_i) is gone" \
 	    "ISAKMP SA $old_i .*ESTABLISHED -> DEAD" \
 	    "$(node_dir gw1)/gatewayd.log"
+	assert_eq "one IKE SA on strongSwan after the DELETE, gatewayd's" \
+	    "$g" "$(ike_cookies_swan)"
 	gw_wait_state gw1 vpc1-vpc2 Connected 5
 	swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
 }
@@ -171,7 +178,7 @@ gw)
 		wait_for 15 reauthed ||
 		    fail "no re-authentication: gatewayd $(ike_cookies_gw), strongSwan $(ike_cookies_swan | tr '\n' ';') (before: $old_ike)"
 		sleep 2
-		check_reauth 'sending DELETE of the ISAKMP SA'
+		check_reauth 'replaced ISAKMP SA: deleting it'
 		assert_eq "gw1 keeps its IPsec SAs" "$sas" "$(xfrm_spis gw1)"
 		assert_eq "gw2 keeps its IPsec SAs" "$sas" "$(xfrm_spis gw2)"
 		assert_file_match "gatewayd: new ISAKMP SA took the IPsec SAs" \
