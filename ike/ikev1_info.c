@@ -255,6 +255,7 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 		sa->is_ctx->ctx_counters.ic_bad_icv++;
 		goto done;
 	}
+	v1_natt_authenticated(sa);
 	ikev1_dpd_arm(sa);
 	for (i = 0; i < m->m_nnotify; i++)
 		info_notify(sa, &m->m_notify[i]);

@@ -75,8 +75,8 @@ v1_natt_float(struct isakmp_sa *sa)
 		v1_natt_ka_start(sa);
 }
 
-void
-v1_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
+static void
+v1_natt_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
 	char	 a[INET_ADDRSTRLEN];
@@ -100,6 +100,29 @@ v1_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	sa->is_local.sin_port = local->sin_port;
 	if (sa->is_nat_local)
 		v1_natt_ka_start(sa);
+}
+
+void
+v1_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	/* phase 1: the float itself (RFC 3947 §4), before HASH_I */
+	if (sa->is_state != ISAKMP_ESTABLISHED) {
+		v1_natt_follow(sa, local, remote);
+		return;
+	}
+	sa->is_rx_local = *local;
+	sa->is_rx_remote = *remote;
+	sa->is_rx_remote.sin_family = AF_INET;
+}
+
+void
+v1_natt_authenticated(struct isakmp_sa *sa)
+{
+	if (sa->is_rx_remote.sin_family != AF_INET)
+		return;
+	sa->is_rx_remote.sin_family = 0;
+	v1_natt_follow(sa, &sa->is_rx_local, &sa->is_rx_remote);
 }
 
 uint16_t

@@ -914,6 +914,7 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	}
 	memcpy(qm->qm_iv, iv, sizeof(iv));
 	v1_xmit_record_in(&qm->qm_x, pkt, len);
+	v1_natt_authenticated(sa);
 	ikev1_dpd_arm(sa);
 	if (which == 1)
 		qm_r1(qm, m);

@@ -126,6 +126,9 @@ struct isakmp_sa {
 	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
 	int		 is_nat_local;	/* we are the one behind NAT */
 	struct event	*is_natt_ka_ev;	/* keepalive timer, or NULL */
+	/* established: where the message being processed came from, for
+	   v1_natt_authenticated() (sin_family 0: nothing pending) */
+	struct sockaddr_in is_rx_local, is_rx_remote;
 };
 TAILQ_HEAD(isakmp_sa_list, isakmp_sa);
 
@@ -327,9 +330,15 @@ void	 ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto,
  * behind the NAT, keepalives start (RFC 3948 §2.3).
  */
 void	 v1_natt_float(struct isakmp_sa *sa);
-/* A datagram for sa: the responder follows a peer that moved to 4500. */
+/*
+ * A datagram for sa: the responder follows a peer that moved to 4500.
+ * Once sa is established only an authenticated message may move it: the
+ * addresses are kept and v1_natt_authenticated() follows them after the
+ * message's HASH verified.
+ */
 void	 v1_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	    const struct sockaddr_in *remote);
+void	 v1_natt_authenticated(struct isakmp_sa *sa);
 /* The encapsulation mode we propose: UDP-Encapsulated-Tunnel after NAT. */
 uint16_t v1_natt_encap(const struct isakmp_sa *sa);
 /* 1 if mode is one of the tunnel modes we accept (plain, RFC, draft). */

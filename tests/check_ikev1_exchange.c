@@ -1259,6 +1259,60 @@ START_TEST(test_v1_commit_bit_ignored)
 }
 END_TEST
 
+/*
+ * Once established, only an authenticated message moves the ports an SA
+ * uses (RFC 3947 §4 float, RFC 3948): a forged Quick Mode datagram from the
+ * peer's address and another port to our 4500 changes nothing; a genuine
+ * (hash-verified) R-U-THERE arriving that way is followed.
+ */
+START_TEST(test_v1_port_follow_authenticated)
+{
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct isakmp_sa	*sb;
+	struct mock_dgram	 d;
+	uint8_t			 pkt[IKEV1_HDR_LEN + 32];
+	int			 i;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	ck_assert_ptr_nonnull(sb = v1_first_sa(&B));
+	ck_assert(sb->is_natd);
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	r.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = htons(4500);
+	r.sin_port = htons(33333);
+	/* forged: right cookies, junk body */
+	memset(pkt, 0x5a, sizeof(pkt));
+	memcpy(pkt, sb->is_cky_i, 8);
+	memcpy(pkt + 8, sb->is_cky_r, 8);
+	pkt[16] = IKEV1_PLD_HASH;
+	pkt[17] = IKEV1_VERSION;
+	pkt[18] = IKEV1_EXCH_QUICK;
+	pkt[19] = IKEV1_FLAG_ENC;
+	pkt[24] = pkt[25] = pkt[26] = 0;
+	pkt[27] = sizeof(pkt);
+	ike_recv(B.s_ike, pkt, sizeof(pkt), &l, &r);
+	pump(20);
+	ck_assert_uint_eq(ntohs(sb->is_remote.sin_port), 500);
+	ck_assert_uint_eq(ntohs(sb->is_local.sin_port), 500);
+	/* genuine: a's R-U-THERE, delivered as if from another port */
+	ikev1_dpd_timing_set(A.s_ike, 20, 1000);
+	ikev1_dpd_arm(v1_first_sa(&A));
+	for (i = 0; i < 1000 && A.s_net.mn_n == 0; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	ike_recv(B.s_ike, d.d_data, d.d_len, &l, &r);
+	free(d.d_data);
+	ck_assert_uint_eq(ntohs(sb->is_remote.sin_port), 33333);
+	ck_assert_uint_eq(ntohs(sb->is_local.sin_port), 4500);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -1293,6 +1347,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_retransmit_timeout);
 	tcase_add_test(tc, test_v1_malformed_counted);
 	tcase_add_test(tc, test_v1_commit_bit_ignored);
+	tcase_add_test(tc, test_v1_port_follow_authenticated);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informational");
