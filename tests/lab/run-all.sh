@@ -155,12 +155,15 @@ reap_one() {
 	rc=$?
 	for s in "${selected[@]}"; do
 		[ "${pid_of[$s]:-}" = "$p" ] || continue
+		# a later scenario may get the same PID: forget this one
+		unset "pid_of[$s]"
 		rc_of[$s]=$rc
 		time_of[$s]=$(awk -v a="${start_of[$s]}" -v b="$(now)" \
 		    'BEGIN { printf "%.1f", b - a }')
 		printf 'run-all: %-5s %s (%s s)\n' \
 		    "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$s" "${time_of[$s]}"
 		nrun=$((nrun - 1))
+		break
 	done
 }
 
@@ -180,7 +183,7 @@ total=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 
 failed=0
 for s in "${selected[@]}"; do
-	if [ "${rc_of[$s]}" != 0 ]; then
+	if [ "${rc_of[$s]:-1}" != 0 ]; then
 		failed=$((failed + 1))
 		printf '\n==================== %s (FAIL) ====================\n' "$s"
 		cat "$out/$(tr ' /' '__' <<<"$s").log"
@@ -191,7 +194,8 @@ printf '\n%-36s %-6s %8s\n' SCENARIO RESULT SECONDS
 printf '%-36s %-6s %8s\n' -------- ------ -------
 for s in "${selected[@]}"; do
 	printf '%-36s %-6s %8s\n' "$s" \
-	    "$([ "${rc_of[$s]}" = 0 ] && echo PASS || echo FAIL)" "${time_of[$s]}"
+	    "$([ "${rc_of[$s]:-1}" = 0 ] && echo PASS || echo FAIL)" \
+	    "${time_of[$s]:--}"
 done
 printf '%-36s %-6s %8s\n' "total (${#selected[@]} scenarios, $jobs at a time)" \
     "$([ "$failed" = 0 ] && echo PASS || echo "$failed FAIL")" "$total"
