@@ -5,6 +5,7 @@
 #   tools/bootstrap.sh demo    deps + build + the VPC-to-VPC demo
 #   tools/bootstrap.sh test    deps + build + unit, sanitizer, fuzz, lab tests
 #   tools/bootstrap.sh deps|build
+#   tools/bootstrap.sh packages  print the Debian packages it installs
 #
 # Environment: BUILD_DIR (default ./build), FUZZ_SECONDS (default 60 per
 # fuzz target), LAB_JOBS (parallel lab VMs, default 2), SKIP_DEPS=1.
@@ -20,8 +21,13 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	user-mode-linux kmod iproute2 iputils-ping iptables tcpdump tshark
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
-	libstrongswan-extra-plugins
+	libstrongswan-standard-plugins libstrongswan-extra-plugins
+	libnss3-tools
 )
+# Installed without Recommends: a package that is only recommended (as
+# libstrongswan-standard-plugins is by strongSwan) must be listed here.
+# tools/check-deps.sh checks every program and file of tests/needs.txt
+# against this list and a fresh machine's base image.
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -74,15 +80,29 @@ fuzz() {
 	bash "$top/tests/fuzz/run.sh"
 }
 
+# check_deps: tests/needs.txt against PACKAGES, then proof that the check
+# fails when a package it needs is left out of the list.
+check_deps() {
+	step "dependency check (tests/needs.txt vs bootstrap's packages)"
+	bash "$top/tools/check-deps.sh"
+	if bash "$top/tools/check-deps.sh" \
+	    --without libstrongswan-standard-plugins >/dev/null; then
+		echo "check-deps.sh passed without libstrongswan-standard-plugins" >&2
+		return 1
+	fi
+	echo "check-deps: self-test ok (a list without libstrongswan-standard-plugins fails)"
+}
+
 lab() {
 	step "lab end-to-end tests (user-mode Linux, strongSwan)"
 	GW_BUILD=$build bash "$top/tests/lab/run-all.sh"
 }
 
 case "${1:-}" in
+packages) printf '%s\n' "${PACKAGES[@]}" ;;
 deps)	deps ;;
 build)	deps; build ;;
-demo)	deps; build; GW_BUILD=$build bash "$top/tools/demo.sh" ;;
-test)	deps; build; unit; fuzz; lab; step "all tests passed" ;;
-*)	echo "usage: $0 demo|test|deps|build" >&2; exit 2 ;;
+demo)	deps; check_deps; build; GW_BUILD=$build bash "$top/tools/demo.sh" ;;
+test)	deps; check_deps; build; unit; fuzz; lab; step "all tests passed" ;;
+*)	echo "usage: $0 demo|test|deps|build|packages" >&2; exit 2 ;;
 esac

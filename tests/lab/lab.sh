@@ -101,7 +101,10 @@ live=/dev/null
 # con0 (the console: kernel and init messages) goes to console.log;
 # tty1 (LAB_LIVE) to our stdout.  Two console lines may not share one input
 # fd, hence con1=null,fd:3.
-timeout -k 10 "$timeout_s" "$uml" mem="${LAB_MEM:-384M}" \
+# uml_xstate.so (prepare.sh): lets UML 6.1 run on hosts with AVX-512/AMX.
+shim=${LAB_CACHE:-/var/cache/gatewayd-lab}/uml_xstate.so
+[ -f "$shim" ] || { echo "lab: $shim missing: run tests/lab/prepare.sh" >&2; exit 1; }
+timeout -k 10 "$timeout_s" env LD_PRELOAD="$shim" "$uml" mem="${LAB_MEM:-384M}" \
     root=/dev/root rootfstype=hostfs rootflags=/ rw quiet \
     init="$here/init.sh" uml_dir="$run" umid="$umid" \
     con=null con0=fd:0,fd:4 con1=null,fd:3 ssl=null \

@@ -42,21 +42,34 @@ else
 	say "created $dst -> $src"
 fi
 
+# Every program and file the lab needs is listed in tests/needs.txt
+# (tools/check-deps.sh checks that bootstrap's packages provide them).
+needs=$(cd "$(dirname "$0")/.." && pwd)/needs.txt
 missing=()
-# iptables-legacy: the NAT router of t-nat.sh (lib.sh: nat_router_add).
-for prog in modprobe ip tcpdump tshark timeout setsid stty mount \
-    /usr/lib/ipsec/charon swanctl ping iptables-legacy; do
-	command -v "$prog" >/dev/null 2>&1 || missing+=("$prog")
-done
+while read -r stage kind what; do
+	[ "$stage" = lab ] || continue
+	case "$kind" in
+	prog) command -v "$what" >/dev/null 2>&1 || missing+=("$what") ;;
+	file) [ -e "$what" ] || missing+=("$what") ;;
+	esac
+done <"$needs"
 [ ${#missing[@]} -eq 0 ] ||
-    die "missing programs: ${missing[*]} (see tools/bootstrap.sh)"
+    die "missing: ${missing[*]} (tools/bootstrap.sh deps installs them)"
 
-# strongSwan plugins the lab's strongswan.conf loads (lib.sh: SWAN_PLUGINS).
-plugdir=/usr/lib/ipsec/plugins
-for p in kdf openssl kernel-netlink socket-default vici nonce random; do
-	[ -f "$plugdir/libstrongswan-$p.so" ] ||
-	    die "strongSwan plugin $p missing in $plugdir"
-done
+# UML 6.1 cannot restore a guest's FPU state on a host whose XSAVE area
+# is larger than 832 bytes (AVX-512, AMX): the VM dies at once with
+# "ptrace set fp regs failed, errno = 14".  lab.sh preloads this shim
+# into linux.uml (see tests/lab/uml_xstate.c).
+lab_cache=${LAB_CACHE:-/var/cache/gatewayd-lab}
+shim_src=$(cd "$(dirname "$0")" && pwd)/uml_xstate.c
+shim=$lab_cache/uml_xstate.so
+if [ ! -f "$shim" ] || [ "$shim_src" -nt "$shim" ]; then
+	mkdir -p "$lab_cache"
+	gcc -std=c11 -O2 -Wall -Werror -shared -fPIC -o "$shim.new" \
+	    "$shim_src" -ldl || die "cannot build $shim from $shim_src"
+	mv "$shim.new" "$shim"
+	say "built $shim"
+fi
 
 # Libreswan for the IKEv1 interoperability tests (lib.sh: start_pluto).
 # Its Debian package conflicts with strongSwan's, so it is not installed:
