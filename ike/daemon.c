@@ -42,6 +42,7 @@ struct gwd {
 	struct event_base	*g_base;
 	struct kernel_ops	 g_kops;
 	int			 g_kernel_open;
+	struct event		*g_kernel_ev;	/* XFRM expiry events */
 	struct net		*g_net;
 	struct ike_net		 g_inet;
 	struct ike_ctx		*g_ike;
@@ -271,6 +272,32 @@ gwd_daemon_ready(int fd, int level)
 	close(fd);
 }
 
+static void
+gwd_kernel_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gwd	*g = arg;
+
+	kernel_xfrm_events_read(&g->g_kops);
+}
+
+/*
+ * The kernel's SA expiry notifications: a soft one starts a rekey that
+ * has not happened, a hard one sets the CHILD SA up again.  Without them
+ * the engine's own timers still act.
+ */
+static void
+gwd_kernel_events(struct gwd *g)
+{
+	int	 fd;
+
+	if ((fd = kernel_xfrm_events_open(&g->g_kops)) == -1 ||
+	    (g->g_kernel_ev = event_new(g->g_base, fd, EV_READ | EV_PERSIST,
+	    gwd_kernel_cb, g)) == NULL ||
+	    event_add(g->g_kernel_ev, NULL) == -1)
+		log_warn("no kernel SA expiry events: relying on gatewayd's "
+		    "own lifetime timers");
+}
+
 static int
 gwd_start(struct gwd *g)
 {
@@ -295,6 +322,7 @@ gwd_start(struct gwd *g)
 	if (kernel_xfrm_open(&g->g_kops) == -1)
 		return (-1);
 	g->g_kernel_open = 1;
+	gwd_kernel_events(g);
 	g->g_inet.in_arg = g->g_net;
 	g->g_inet.in_send = net_send;
 	g->g_ike = ike_new(g->g_base, g->g_cfg, &g->g_kops, &g->g_inet);
@@ -310,6 +338,9 @@ static void
 gwd_stop(struct gwd *g)
 {
 	int	 i;
+
+	if (g->g_kernel_ev != NULL)
+		event_free(g->g_kernel_ev);
 
 	if (g->g_ike != NULL) {
 		/* DELETE every SA while the sockets are still open. */

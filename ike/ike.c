@@ -22,6 +22,8 @@
 #define IKE_RETX_TRIES		5
 #define IKE_RETRY_FAST_MS	2000	/* after a 1st/2nd failed attempt */
 #define IKE_RETRY_SLOW_MS	12000	/* in a failed state */
+#define IKE_REKEY_RETRY_MS	2000	/* a refused rekey: 2 s, doubling */
+#define IKE_REKEY_RETRY_MAX_MS	60000
 #define IKE_FAILS_MAX		3	/* failed attempts before "failed" */
 #define IKE_REPLACE_AGE		30	/* s: an older SA is a stale one */
 #define IKE_PORT		500
@@ -29,6 +31,9 @@
 #define IKE_DPD_DELAY_MS	8000	/* product: DPD delay 8 s */
 #define IKE_DPD_TIMEOUT_MS	13000	/* product: DPD timeout 13 s */
 #define IKE_COOKIE_HALFOPEN	10	/* demand cookies from here on */
+
+static void	ike_kernel_expire(void *, uint8_t, uint32_t, struct in_addr,
+		    int);
 
 static const char *const tunnel_state_names[] = {
 	[TUNNEL_DOWN] = "Down",
@@ -483,6 +488,11 @@ ike_new(struct event_base *base, struct config *cfg,
 	    IKE_RETRY_FAST_MS, IKE_RETRY_SLOW_MS);
 	ctx->ctx_rekey_percent = 90;
 	ctx->ctx_rekeyed_ms = IKE_REKEYED_MS;
+	ctx->ctx_rekey_retry_ms = IKE_REKEY_RETRY_MS;
+	ctx->ctx_rekey_retry_max_ms = IKE_REKEY_RETRY_MAX_MS;
+	ctx->ctx_life_unit_us = 1000000;
+	kernel->ko_event_arg = ctx;
+	kernel->ko_expire = ike_kernel_expire;
 	ike_ctx_dpd_set(ctx, IKE_DPD_DELAY_MS, IKE_DPD_TIMEOUT_MS);
 	ctx->ctx_cookie_threshold = IKE_COOKIE_HALFOPEN;
 	if (ike_ctx_cookie_rotate(ctx) == -1) {
@@ -496,6 +506,37 @@ ike_new(struct event_base *base, struct config *cfg,
 			return (NULL);
 		}
 	return (ctx);
+}
+
+/*
+ * XFRM_MSG_EXPIRE (through struct kernel_ops): an SA of one of our CHILD
+ * SAs (IPsec SAs) reached its soft or hard lifetime.
+ */
+static void
+ike_kernel_expire(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
+    int hard)
+{
+	struct ike_ctx	*ctx = arg;
+	struct ike_sa	*sa;
+	struct child_sa	*cs;
+
+	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry)
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
+			    cs->cs_local.s_addr == dst.s_addr) ||
+			    (cs->cs_spi_out == spi &&
+			    cs->cs_remote.s_addr == dst.s_addr)))
+				continue;
+			if (hard)
+				ikev2_child_expired(sa, cs, spi);
+			else
+				ikev2_child_soft_expired(sa, cs);
+			return;
+		}
+	if (ikev1_kernel_expire(ctx, proto, spi, dst, hard))
+		return;
+	log_debug("kernel: %s expiry of SA %08x, which is not ours (any "
+	    "more)", hard ? "hard" : "soft", ntohl(spi));
 }
 
 void
@@ -892,6 +933,10 @@ ike_free(struct ike_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	ctx->ctx_shutdown = 1;
+	if (ctx->ctx_kernel->ko_event_arg == ctx) {
+		ctx->ctx_kernel->ko_expire = NULL;
+		ctx->ctx_kernel->ko_event_arg = NULL;
+	}
 	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)
 		ike_sa_destroy(sa);
 	ikev1_free(ctx);	/* IKEv1 */

@@ -110,12 +110,14 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 		break;
 	case IKE_SA_REKEYED:
 		evtimer_del(sa->sa_dpd_ev);
-		ikev2_rekey_timer_set(sa);	/* the expiry */
+		evtimer_del(sa->sa_expire_ev);
+		ikev2_rekey_timer_set(sa);	/* wait for the DELETE */
 		break;
 	case IKE_SA_DELETING:
 	case IKE_SA_DEAD:
 		evtimer_del(sa->sa_dpd_ev);
 		evtimer_del(sa->sa_rekey_ev);
+		evtimer_del(sa->sa_expire_ev);
 		break;
 	default:
 		break;
@@ -125,6 +127,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 static void	ike_sa_retx_cb(evutil_socket_t, short, void *);
 /* ikev2_rekey.c and ikev2_info.c own these timers' logic */
 void		ike_sa_rekey_cb(evutil_socket_t, short, void *);
+void		ike_sa_expire_cb(evutil_socket_t, short, void *);
 void		ike_sa_dpd_cb(evutil_socket_t, short, void *);
 
 struct ike_sa *
@@ -145,14 +148,17 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	sa->sa_retx_ev = evtimer_new(ctx->ctx_base, ike_sa_retx_cb, sa);
 	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base, ike_sa_rekey_cb, sa);
 	sa->sa_dpd_ev = evtimer_new(ctx->ctx_base, ike_sa_dpd_cb, sa);
+	sa->sa_expire_ev = evtimer_new(ctx->ctx_base, ike_sa_expire_cb, sa);
 	if (sa->sa_retx_ev == NULL || sa->sa_rekey_ev == NULL ||
-	    sa->sa_dpd_ev == NULL) {
+	    sa->sa_dpd_ev == NULL || sa->sa_expire_ev == NULL) {
 		if (sa->sa_retx_ev != NULL)
 			event_free(sa->sa_retx_ev);
 		if (sa->sa_rekey_ev != NULL)
 			event_free(sa->sa_rekey_ev);
 		if (sa->sa_dpd_ev != NULL)
 			event_free(sa->sa_dpd_ev);
+		if (sa->sa_expire_ev != NULL)
+			event_free(sa->sa_expire_ev);
 		free(sa);
 		return (NULL);
 	}
@@ -202,6 +208,7 @@ ike_sa_destroy(struct ike_sa *sa)
 	event_free(sa->sa_retx_ev);
 	event_free(sa->sa_rekey_ev);
 	event_free(sa->sa_dpd_ev);
+	event_free(sa->sa_expire_ev);
 	if (sa->sa_natt_ka_ev != NULL)
 		event_free(sa->sa_natt_ka_ev);
 	dh_free(sa->sa_dh);

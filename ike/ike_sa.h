@@ -16,6 +16,7 @@
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ipsec/child_sa.h"
+#include "ipsec/lifetime.h"
 #include "policy/config.h"
 #include "policy/proposal.h"
 
@@ -94,8 +95,8 @@ struct ike_sa {
 	struct buf	*sa_cookie;
 	int		 sa_nat;	/* NAT between us: ESP in UDP */
 	int		 sa_nat_local;	/* the NAT is in front of us */
-	int		 sa_life_hard;	/* sa_rekey_ev: 1 = the hard expiry */
-	uint64_t	 sa_life_left_ms; /* rekey time -> hard expiry */
+	struct sa_lifetime sa_life;	/* rekey time, retries, expiry */
+	struct event	*sa_expire_ev;	/* ESTABLISHED: the hard expiry */
 	struct event	*sa_natt_ka_ev;	/* NAT keepalives (RFC 3948 §2.3) */
 	struct ikev2_keys sa_keys;
 	int		 sa_keys_ok;
@@ -122,8 +123,9 @@ struct ike_sa {
 	struct ike_sa	*sa_rekey_new;
 	struct ike_sa	*sa_rekey_peer;
 	int		 sa_rekey_due;	/* rekey the IKE SA now */
-	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time;
-					   REKEYED: give up waiting */
+	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time or the
+					   next try; REKEYED: give up
+					   waiting */
 	/* Dead peer detection (RFC 7296 §2.4) */
 	struct event	*sa_dpd_ev;
 	uint64_t	 sa_last_rx_ms;	/* monotonic: last valid message */
@@ -157,6 +159,13 @@ struct ike_ctx {
 	 * up to 5% jitter); tests set a delay in ms */
 	unsigned	 ctx_ike_rekey_ms;
 	unsigned	 ctx_rekeyed_ms;	/* wait for the old SA's D */
+	/* A refused or failed rekey (IKE or CHILD SA) is tried again after
+	 * ctx_rekey_retry_ms, doubled each time up to ..._max_ms */
+	unsigned	 ctx_rekey_retry_ms;
+	unsigned	 ctx_rekey_retry_max_ms;
+	/* IKEv2 lifetimes: microseconds per configured second (tests
+	 * shorten them; 1000000) */
+	unsigned	 ctx_life_unit_us;
 	unsigned	 ctx_dpd_delay_ms;	/* idle before a check */
 	unsigned	 ctx_dpd_timeout_ms;	/* no answer: peer dead */
 	/* Cookies (§2.6): demanded above this many half-open SAs */
@@ -348,14 +357,39 @@ void	ikev2_child_ts(const struct child_sa *cs, int we_init,
 	    struct ikev2_ts_list *tsi, struct ikev2_ts_list *tsr);
 void	ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m);
-/* Schedules the CHILD SA's rekey (initiator) at ~90% of its lifetime. */
+/*
+ * Starts a new CHILD SA's life: its rekey at 85-90% of the lifetime (at
+ * random, RFC 7296 §2.8.1) and its own hard expiry, a safety net behind
+ * the kernel's (XFRM_MSG_EXPIRE, ikev2_child_expired()).
+ */
 void	ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs);
 void	ikev2_child_timer_clear(struct child_sa *cs);
+/*
+ * The CHILD SA reached its hard lifetime (the kernel's, or our timer)
+ * without a successor: its SAs go, its policies stay (traffic is held,
+ * never sent in the clear), the peer is told with a DELETE and the same
+ * selectors are negotiated again.  kernel_gone: the kernel already
+ * removed the SA with this SPI (0: none).
+ */
+void	ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
+	    uint32_t kernel_gone);
+/* The kernel's soft lifetime: rekey now unless that is under way. */
+void	ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs);
+/* Our rekey (or re-creation) of cs failed or was refused (temporary:
+ * TEMPORARY_FAILURE): try again later, with backoff. */
+void	ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs,
+	    int temporary);
 
 /* --- ikev2_rekey.c: IKE SA rekey (RFC 7296 §1.3.2, §2.8.2, §2.18) --- */
-/* Arms the rekey timer of an established SA (ctx_ike_rekey_ms or
- * ~ctx_rekey_percent of the lifetime), or the REKEYED SA's expiry. */
+/* Arms the rekey and the hard-expiry timers of an established SA
+ * (ctx_ike_rekey_ms or 85-90% of the lifetime, at random), or the
+ * REKEYED SA's wait for the peer's DELETE. */
 void	ikev2_rekey_timer_set(struct ike_sa *sa);
+/* Our rekey of sa failed or was refused (temporary: TEMPORARY_FAILURE):
+ * try again later, with backoff, as long as the lifetime allows. */
+void	ikev2_rekey_retry(struct ike_sa *sa, int temporary);
+/* A configured lifetime in seconds, in ms (ctx_life_unit_us). */
+uint64_t ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs);
 /* Rekey initiator: CREATE_CHILD_SA { SA, Ni, KEi } on sa.  0 or -1. */
 int	ikev2_rekey_start(struct ike_sa *sa);
 /* Responder: a CREATE_CHILD_SA request whose SA offers an IKE proposal. */

@@ -182,6 +182,59 @@ v1_child_pair_lost(struct isakmp_sa *sa, int pair)
 		ikev1_quick_start_all(cur);
 }
 
+/*
+ * Hard lifetime (our timer, or the kernel's XFRM_MSG_EXPIRE: the kernel
+ * removed the SA gone_spi, 0 none): the IPsec SA goes, and its segment
+ * pair is set up again unless a successor has taken it over.
+ */
+static void
+v1_child_expired(struct child_sa *cs, uint32_t gone_spi)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+	struct ike_tunnel	*t = sa->is_tunnel;
+	int			 pair;
+
+	log_tinfo(cs->cs_name, "IPsec SA %08x/%08x expired",
+	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
+	if (gone_spi != 0 && gone_spi == cs->cs_spi_in)
+		cs->cs_sa_in = 0;
+	if (gone_spi != 0 && gone_spi == cs->cs_spi_out)
+		cs->cs_sa_out = 0;
+	pair = cs->cs_pair;
+	if (sa->is_state == ISAKMP_ESTABLISHED)
+		ikev1_info_delete_child(sa, cs);
+	ikev1_child_remove(cs);
+	v1_child_pair_lost(sa, pair);
+	if (t != NULL)
+		ike_tunnel_update(t);
+}
+
+int
+ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
+    struct in_addr dst, int hard)
+{
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs;
+
+	if (ctx->ctx_v1 == NULL)
+		return (0);
+	TAILQ_FOREACH(sa, &ctx->ctx_v1->vc_sas, is_entry)
+		TAILQ_FOREACH(cs, &sa->is_children, cs_entry) {
+			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
+			    cs->cs_local.s_addr == dst.s_addr) ||
+			    (cs->cs_spi_out == spi &&
+			    cs->cs_remote.s_addr == dst.s_addr)))
+				continue;
+			/* soft: our own rekey timers (85-90% by the SA's
+			 * creator, 95-97% by the other side) decide */
+			if (hard && (cs->cs_state == CHILD_SA_INSTALLED ||
+			    cs->cs_state == CHILD_SA_REKEYED))
+				v1_child_expired(cs, spi);
+			return (1);
+		}
+	return (0);
+}
+
 static void
 v1_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -189,20 +242,10 @@ v1_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	struct isakmp_sa	*sa = cs->cs_owner, *cur;
 	struct ike_tunnel	*t = sa->is_tunnel;
 	uint64_t		 wait;
-	int			 pair;
 
 	/* cs_expire_ms: ms left after the rekey time, or -1: expiry */
 	if (cs->cs_expire_ms == (uint64_t)-1) {
-		/* hard lifetime: the kernel removes the SAs now */
-		log_tinfo(cs->cs_name, "IPsec SA %08x/%08x expired",
-		    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
-		pair = cs->cs_pair;
-		if (sa->is_state == ISAKMP_ESTABLISHED)
-			ikev1_info_delete_child(sa, cs);
-		ikev1_child_remove(cs);
-		v1_child_pair_lost(sa, pair);
-		if (t != NULL)
-			ike_tunnel_update(t);
+		v1_child_expired(cs, 0);
 		return;
 	}
 	if (cs->cs_state == CHILD_SA_INSTALLED && t != NULL) {

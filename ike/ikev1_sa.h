@@ -363,4 +363,11 @@ int	 ikev1_info_delete_isakmp(struct isakmp_sa *sa);
 void	 ikev1_dpd_arm(struct isakmp_sa *sa);
 void	 ikev1_dpd_cb(int fd, short ev, void *arg);
 
+/*
+ * The kernel reports that an IPsec SA of ours reached its lifetime
+ * (XFRM_MSG_EXPIRE; hard: it is gone).  1 if it was an IKEv1 one.
+ */
+int	ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
+	    struct in_addr dst, int hard);
+
 #endif

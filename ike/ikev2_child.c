@@ -316,7 +316,11 @@ fail:
 	return (-1);
 }
 
-/* Initiator: CREATE_CHILD_SA for a segment pair, or to rekey old. */
+/*
+ * Initiator: CREATE_CHILD_SA for a segment pair, or to rekey old (an
+ * INSTALLED one, with N(REKEY_SA)) or to set up an EXPIRED one's
+ * selectors again (no REKEY_SA: its SAs are gone, RFC 7296 §1.3.3).
+ */
 static int
 ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 {
@@ -345,7 +349,8 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	w = ike_msg_w(&mo);
 	spi = old ? old->cs_spi_in : 0;
 	/* §1.3.3: REKEY_SA names the SA by our inbound SPI */
-	if ((old != NULL && ikev2_add_notify(w, cs->cs_proto == IPPROTO_AH ?
+	if ((old != NULL && old->cs_state == CHILD_SA_INSTALLED &&
+	    ikev2_add_notify(w, cs->cs_proto == IPPROTO_AH ?
 	    IKEV2_PROTO_AH : IKEV2_PROTO_ESP, (const uint8_t *)&spi, 4,
 	    IKEV2_N_REKEY_SA, NULL, 0) == -1) ||
 	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
@@ -382,21 +387,34 @@ ikev2_child_next(struct ike_sa *sa)
 	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_req != NULL ||
 	    sa->sa_ctx->ctx_shutdown || t == NULL)
 		return;
+	/* the queue, in order: DELETEs, the IKE SA rekey, CHILD SA
+	 * rekeys, expired CHILD SAs set up again, new segment pairs */
 	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_REKEYED && cs->cs_delete_due) {
-			ikev2_info_delete_child(sa, cs);
-			return;
+		if ((cs->cs_state == CHILD_SA_REKEYED ||
+		    cs->cs_state == CHILD_SA_EXPIRED) && cs->cs_delete_due) {
+			if (ikev2_info_delete_child(sa, cs) == 0)
+				return;
+			cs->cs_delete_due = 0;
 		}
 	if (sa->sa_rekey_due) {
 		sa->sa_rekey_due = 0;
 		if (ikev2_rekey_start(sa) == 0)
 			return;
+		ikev2_rekey_retry(sa, 0);
 	}
 	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
 			cs->cs_rekey_due = 0;
 			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
 				return;
+			ikev2_child_retry(sa, cs, 0);
+		}
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_EXPIRED && cs->cs_recreate_due) {
+			cs->cs_recreate_due = 0;
+			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
+				return;
+			ikev2_child_retry(sa, cs, 0);
 		}
 	if (!sa->sa_pairs)
 		return;
@@ -405,6 +423,63 @@ ikev2_child_next(struct ike_sa *sa)
 		if (t->t_pair[p] == PAIR_NONE &&
 		    ikev2_child_start(sa, p, NULL) == 0)
 			return;
+}
+
+/* Byte-wise, then by length: the smaller of two nonces (§2.8.1). */
+static const struct buf *
+ikev2_child_min_nonce(const struct buf *a, const struct buf *b)
+{
+	size_t	 n = a->buf_len < b->buf_len ? a->buf_len : b->buf_len;
+	int	 c;
+
+	if ((c = memcmp(a->buf_data, b->buf_data, n)) == 0)
+		c = a->buf_len < b->buf_len ? -1 : a->buf_len > b->buf_len;
+	return (c <= 0 ? a : b);
+}
+
+/*
+ * Our CREATE_CHILD_SA for old succeeded with cs (nonces cs_nonce, nr):
+ * - old EXPIRED: cs sets its selectors up again; old goes (its policies
+ *   stay: cs has the same reqid);
+ * - old rekeyed by the peer at the same time (§2.8.1): of the two new
+ *   SAs, the one made with the lowest of the four nonces is redundant
+ *   and its maker deletes it; the maker of the other deletes old;
+ * - otherwise (§1.3.3): the new SAs are in, now delete the old ones.
+ */
+static void
+ikev2_child_replaced(struct ike_sa *sa, struct child_sa *old,
+    struct child_sa *cs, const struct buf *nr)
+{
+	const struct buf	*ours = ikev2_child_min_nonce(cs->cs_nonce, nr);
+	struct child_sa		*theirs = NULL;
+
+	lifetime_rekeyed(&old->cs_life);
+	if (old->cs_state == CHILD_SA_EXPIRED) {
+		log_tinfo(cs->cs_name, "expired CHILD SA %08x_i set up again "
+		    "as %08x_i", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
+		ike_sa_child_remove(sa, old);
+		return;
+	}
+	if (old->cs_state == CHILD_SA_REKEYED && old->cs_peer_rekey_spi != 0)
+		theirs = ike_sa_child_by_spi(sa, old->cs_peer_rekey_spi, 1);
+	if (theirs != NULL && theirs->cs_state == CHILD_SA_INSTALLED &&
+	    theirs->cs_min_nonce != NULL) {
+		if (ikev2_child_min_nonce(ours, theirs->cs_min_nonce) == ours &&
+		    ours != theirs->cs_min_nonce) {
+			log_tinfo(cs->cs_name, "simultaneous CHILD SA rekey: "
+			    "the peer's %08x_i stays, deleting ours %08x_i",
+			    ntohl(theirs->cs_spi_in), ntohl(cs->cs_spi_in));
+			/* the peer deletes old */
+			child_sa_set_state(cs, CHILD_SA_REKEYED);
+			cs->cs_delete_due = 1;
+			return;
+		}
+		log_tinfo(cs->cs_name, "simultaneous CHILD SA rekey: ours "
+		    "%08x_i stays, the peer deletes its %08x_i",
+		    ntohl(cs->cs_spi_in), ntohl(theirs->cs_spi_in));
+	}
+	child_sa_set_state(old, CHILD_SA_REKEYED);
+	old->cs_delete_due = 1;
 }
 
 /* Peer's KE for our PFS CHILD SA: the shared secret, or NULL. */
@@ -434,6 +509,7 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct child_sa		*cs = sa->sa_req_child, *old = NULL;
 	struct buf		*nr = NULL, *gir = NULL;
+	int			 temporary;
 
 	if (sa->sa_req_kind == IKE_REQ_IKE_REKEY) {
 		ikev2_rekey_response(sa, m);
@@ -448,6 +524,7 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 		nr = buf_new_data(m->m_nonce, m->m_nonce_len);
 	if (cs->cs_kedh != NULL && nr != NULL)
 		gir = ikev2_child_gir(cs->cs_kedh, m);
+	temporary = ikev2_msg_notify(m, IKEV2_N_TEMPORARY_FAILURE) != NULL;
 	if (!ikev2_child_has_error(m) && (nr == NULL ||
 	    (cs->cs_kedh != NULL && gir == NULL))) {
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
@@ -457,12 +534,14 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 		if (cs->cs_pair >= 0 && old == NULL)
 			t->t_pair[cs->cs_pair] = PAIR_FAILED;
 		ike_sa_child_remove(sa, cs);
+		if (old != NULL)
+			ikev2_child_retry(sa, old, 0);
 	} else if (ikev2_child_complete(sa, cs, m, gir, cs->cs_nonce,
-	    nr) == 0 && old != NULL) {
-		/* §1.3.3: the new SAs are in; now delete the old ones */
-		child_sa_set_state(old, CHILD_SA_REKEYED);
-		old->cs_delete_due = 1;
-	}
+	    nr) == 0) {
+		if (old != NULL)
+			ikev2_child_replaced(sa, old, cs, nr);
+	} else if (old != NULL)
+		ikev2_child_retry(sa, old, temporary);
 next:
 	buf_free(nr);
 	buf_free(gir);
@@ -523,6 +602,15 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 		memcpy(&spi, n->n_spi, 4);
 		if ((*old = ike_sa_child_by_spi(sa, spi, 0)) == NULL)
 			return (IKEV2_N_CHILD_SA_NOT_FOUND);
+		/* §2.25.1: being deleted, already rekeyed or expired */
+		if ((*old)->cs_state != CHILD_SA_INSTALLED) {
+			log_tdebug(ike_sa_name(sa), "rekey of CHILD SA %08x_i "
+			    "in state %s: TEMPORARY_FAILURE",
+			    ntohl((*old)->cs_spi_in),
+			    child_sa_state_name((*old)->cs_state));
+			*old = NULL;
+			return (IKEV2_N_TEMPORARY_FAILURE);
+		}
 	}
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)
@@ -586,7 +674,14 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 	ikev2_child_reply(sa, m, cs, ans, nr, dh, notify, NULL, 0);
 	if (cs != NULL && old != NULL) {
 		cs->cs_pair = old->cs_pair;
-		/* §1.3.3: the old SAs stay until the peer deletes them */
+		/*
+		 * §1.3.3: the old SAs stay until the peer deletes them.
+		 * §2.8.1: if our own rekey of old is out, the answer to it
+		 * decides which new SA stays: keep this exchange's nonce.
+		 */
+		cs->cs_min_nonce = buf_new_data(ikev2_child_min_nonce(ni,
+		    nr)->buf_data, ikev2_child_min_nonce(ni, nr)->buf_len);
+		old->cs_peer_rekey_spi = cs->cs_spi_in;
 		child_sa_set_state(old, CHILD_SA_REKEYED);
 	}
 done:
@@ -599,36 +694,74 @@ done:
 	ikev2_child_next(sa);
 }
 
+/* Rekey time, or the next try of a failed rekey or re-creation. */
 static void
 ikev2_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct child_sa	*cs = arg;
 	struct ike_sa	*sa = cs->cs_owner;
 
-	if (cs->cs_state != CHILD_SA_INSTALLED)
+	switch (cs->cs_state) {
+	case CHILD_SA_INSTALLED:
+		if (cs->cs_life.lt_tries == 0)
+			log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekeying",
+			    ntohl(cs->cs_spi_in));
+		cs->cs_rekey_due = 1;
+		break;
+	case CHILD_SA_EXPIRED:
+		cs->cs_recreate_due = 1;
+		break;
+	default:
 		return;
-	log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekeying",
-	    ntohl(cs->cs_spi_in));
-	cs->cs_rekey_due = 1;
+	}
 	ikev2_child_next(sa);
 }
+
+static void
+ikev2_child_expire_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa	*cs = arg;
+
+	ikev2_child_expired(cs->cs_owner, cs, 0);
+}
+
+static void
+ikev2_child_arm(void *ev, uint64_t ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add((struct event *)ev, &tv);
+}
+
+/*
+ * Rekey at 85-90% of the lifetime, at random: two peers with the same
+ * lifetime rarely rekey at once (§2.8.1), and SAs made together are not
+ * all rekeyed at once.  Either side may rekey; collisions are settled by
+ * ikev2_child_replaced().  The hard expiry is our safety net behind the
+ * kernel's own (XFRM_MSG_EXPIRE).
+ */
+#define IKEV2_CHILD_JITTER	5	/* % of the lifetime, earlier */
 
 void
 ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
 {
-	struct timeval	 tv;
-	uint64_t	 s;
+	struct ike_ctx	*ctx = sa->sa_ctx;
+	unsigned	 pct = ctx->ctx_rekey_percent;
+	uint64_t	 now = ike_now_ms();
 
 	if (cs->cs_lifetime == 0)
 		return;
 	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(
-	    sa->sa_ctx->ctx_base, ikev2_child_timer_cb, cs)) == NULL)
+	    ctx->ctx_base, ikev2_child_timer_cb, cs)) == NULL)
 		return;
-	/* rekey before the kernel's hard expiry, ~90% of the lifetime */
-	s = (uint64_t)cs->cs_lifetime * sa->sa_ctx->ctx_rekey_percent / 100;
-	tv.tv_sec = s;
-	tv.tv_usec = 0;
-	evtimer_add(cs->cs_timer, &tv);
+	if (cs->cs_expire_timer == NULL && (cs->cs_expire_timer = evtimer_new(
+	    ctx->ctx_base, ikev2_child_expire_cb, cs)) == NULL)
+		return;
+	lifetime_init(&cs->cs_life, now, ikev2_life_ms(ctx, cs->cs_lifetime),
+	    pct > IKEV2_CHILD_JITTER ? pct - IKEV2_CHILD_JITTER : 0, pct);
+	ikev2_child_arm(cs->cs_timer, lifetime_rekey_in(&cs->cs_life, now));
+	ikev2_child_arm(cs->cs_expire_timer,
+	    lifetime_hard_in(&cs->cs_life, now));
 }
 
 void
@@ -637,4 +770,102 @@ ikev2_child_timer_clear(struct child_sa *cs)
 	if (cs->cs_timer != NULL)
 		event_free(cs->cs_timer);
 	cs->cs_timer = NULL;
+	if (cs->cs_expire_timer != NULL)
+		event_free(cs->cs_expire_timer);
+	cs->cs_expire_timer = NULL;
+}
+
+void
+ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs, int temporary)
+{
+	struct ike_ctx	*ctx = sa->sa_ctx;
+	uint64_t	 base = ctx->ctx_rekey_retry_ms, ms;
+
+	if (cs->cs_timer == NULL)
+		return;
+	/* §2.25: TEMPORARY_FAILURE is a "try again soon" */
+	if (temporary)
+		base /= 2;
+	if (cs->cs_state == CHILD_SA_EXPIRED) {
+		/* nothing left to lose: keep trying, at most every
+		 * ctx_retry_slow_ms (the product's 12 s) */
+		ms = lifetime_backoff(cs->cs_life.lt_tries++, base,
+		    ctx->ctx_retry_slow_ms);
+		log_tinfo(cs->cs_name, "setting up the expired CHILD SA "
+		    "again: try %d in %llu ms", cs->cs_life.lt_tries + 1,
+		    (unsigned long long)ms);
+	} else if (cs->cs_state == CHILD_SA_INSTALLED) {
+		ms = lifetime_retry_in(&cs->cs_life, ike_now_ms(), base,
+		    ctx->ctx_rekey_retry_max_ms);
+		if (ms == 0) {
+			log_twarn(cs->cs_name, "CHILD SA %08x_i: rekey failed "
+			    "%d times; no time left before its expiry",
+			    ntohl(cs->cs_spi_in), cs->cs_life.lt_tries);
+			return;
+		}
+		log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekey try %d in "
+		    "%llu ms", ntohl(cs->cs_spi_in), cs->cs_life.lt_tries + 1,
+		    (unsigned long long)ms);
+	} else
+		return;
+	ikev2_child_arm(cs->cs_timer, ms);
+}
+
+void
+ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
+    uint32_t kernel_gone)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+
+	switch (cs->cs_state) {
+	case CHILD_SA_INSTALLED:
+		break;
+	case CHILD_SA_REKEYED:
+	case CHILD_SA_DELETING:
+		/* replaced already: its successor carries the traffic */
+		log_tdebug(cs->cs_name, "replaced CHILD SA %08x_i expired",
+		    ntohl(cs->cs_spi_in));
+		if (kernel_gone == cs->cs_spi_in)
+			cs->cs_sa_in = 0;
+		if (kernel_gone == cs->cs_spi_out)
+			cs->cs_sa_out = 0;
+		if (cs->cs_state == CHILD_SA_REKEYED)
+			ike_sa_child_remove(sa, cs);
+		return;
+	default:
+		return;
+	}
+	log_twarn(cs->cs_name, "CHILD SA %08x_i %08x_o expired without a "
+	    "successor (rekey tries: %d): setting it up again",
+	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out),
+	    cs->cs_life.lt_tries);
+	if (t != NULL)
+		ike_tunnel_error(t, "CHILD SA expired: rekeying failed");
+	child_sa_sas_remove(cs, sa->sa_ctx->ctx_kernel, kernel_gone);
+	child_sa_set_state(cs, CHILD_SA_EXPIRED);
+	if (cs->cs_expire_timer != NULL)
+		evtimer_del((struct event *)cs->cs_expire_timer);
+	if (cs->cs_timer != NULL)
+		evtimer_del((struct event *)cs->cs_timer);
+	cs->cs_life.lt_tries = 0;
+	cs->cs_rekey_due = 0;
+	/* tell the peer (its copy may live on), then negotiate again */
+	cs->cs_delete_due = sa->sa_state == IKE_SA_ESTABLISHED;
+	cs->cs_recreate_due = 1;
+	if (t != NULL)
+		ike_tunnel_update(t);
+	ikev2_child_next(sa);
+}
+
+void
+ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs)
+{
+	if (cs->cs_state != CHILD_SA_INSTALLED || cs->cs_rekey_due ||
+	    (sa->sa_req_child != NULL &&
+	    sa->sa_req_child->cs_rekey_spi == cs->cs_spi_in))
+		return;
+	log_tinfo(cs->cs_name, "CHILD SA %08x_i: soft lifetime reached "
+	    "(kernel): rekeying", ntohl(cs->cs_spi_in));
+	cs->cs_rekey_due = 1;
+	ikev2_child_next(sa);
 }

@@ -41,7 +41,9 @@ ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs)
 	cs->cs_delete_due = 0;
 	if (ike_msg_send(sa, &mo, IKE_REQ_CHILD_DELETE, cs) == -1)
 		return (-1);
-	child_sa_set_state(cs, CHILD_SA_DELETING);
+	/* an EXPIRED one stays as the template of its successor */
+	if (cs->cs_state != CHILD_SA_EXPIRED)
+		child_sa_set_state(cs, CHILD_SA_DELETING);
 	return (0);
 }
 
@@ -181,6 +183,19 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	ikev2_info_dpd_arm(sa, ctx->ctx_dpd_timeout_ms);
 }
 
+/* Another installed CHILD SA carries cs's segment pair. */
+static int
+ikev2_info_pair_covered(struct ike_sa *sa, const struct child_sa *cs)
+{
+	const struct child_sa	*o;
+
+	TAILQ_FOREACH(o, &sa->sa_children, cs_entry)
+		if (o != cs && o->cs_pair == cs->cs_pair &&
+		    o->cs_state == CHILD_SA_INSTALLED)
+			return (1);
+	return (0);
+}
+
 /* Removes the CHILD SAs the peer deleted; fills our SPIs for the answer. */
 static int
 ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
@@ -206,10 +221,16 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 			memcpy(ours + 4 * n, &cs->cs_spi_in, 4);
 			n++;
 		}
-		/* a pair the peer closed (not a rekey) is not re-created */
+		/* a pair the peer closed (not a rekey, nor the redundant SA
+		 * of a rekey collision) is not re-created */
 		if (t != NULL && cs->cs_pair >= 0 &&
-		    cs->cs_state == CHILD_SA_INSTALLED)
+		    cs->cs_state == CHILD_SA_INSTALLED &&
+		    !ikev2_info_pair_covered(sa, cs))
 			t->t_pair[cs->cs_pair] = PAIR_FAILED;
+		/* it expired here too: the pair is set up afresh */
+		if (t != NULL && cs->cs_pair >= 0 &&
+		    cs->cs_state == CHILD_SA_EXPIRED)
+			t->t_pair[cs->cs_pair] = PAIR_NONE;
 		ike_sa_child_remove(sa, cs);
 	}
 	return (n);
@@ -272,7 +293,8 @@ ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m)
 		ike_sa_destroy(sa);
 		return;
 	}
-	if (sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs != NULL)
+	if (sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs != NULL &&
+	    cs->cs_state != CHILD_SA_EXPIRED)
 		ike_sa_child_remove(sa, cs);
 	if (sa->sa_tunnel != NULL)
 		ike_tunnel_update(sa->sa_tunnel);

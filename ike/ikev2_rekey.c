@@ -28,71 +28,88 @@
 #define IKEV2_REKEY_JITTER	5	/* % of the lifetime, earlier */
 
 void	ike_sa_rekey_cb(evutil_socket_t, short, void *);
+void	ike_sa_expire_cb(evutil_socket_t, short, void *);
 
 static void
-ikev2_rekey_arm(struct ike_sa *sa, uint64_t ms)
+ikev2_rekey_arm(struct event *ev, uint64_t ms)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	evtimer_add(sa->sa_rekey_ev, &tv);
+	evtimer_add(ev, &tv);
+}
+
+uint64_t
+ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs)
+{
+	return ((uint64_t)secs * ctx->ctx_life_unit_us / 1000);
 }
 
 /*
- * §2.8.2: jitter the rekey time so that two peers with the same lifetime
- * rarely rekey at once.
+ * The rekey falls between 85 and 90% of the lifetime, at random
+ * (§2.8.2: two peers with the same lifetime rarely rekey at once); the
+ * hard expiry is the lifetime itself.  Only the hard expiry deletes the
+ * SA: a failed rekey is tried again before it (ikev2_rekey_retry).
  */
 void
 ikev2_rekey_timer_set(struct ike_sa *sa)
 {
 	struct ike_ctx	*ctx = sa->sa_ctx;
-	uint64_t	 life, ms;
-	uint32_t	 r = 0;
+	uint64_t	 now = ike_now_ms();
+	uint32_t	 life;
+	unsigned	 pct = ctx->ctx_rekey_percent;
 
 	if (sa->sa_state == IKE_SA_REKEYED) {
-		ikev2_rekey_arm(sa, ctx->ctx_rekeyed_ms);
+		ikev2_rekey_arm(sa->sa_rekey_ev, ctx->ctx_rekeyed_ms);
 		return;
 	}
-	sa->sa_life_hard = 0;
 	if (ctx->ctx_ike_rekey_ms != 0) {
-		/* test hook: the hard expiry as long again */
-		sa->sa_life_left_ms = ctx->ctx_ike_rekey_ms;
-		ikev2_rekey_arm(sa, ctx->ctx_ike_rekey_ms);
+		/* test hook: rekey then, the hard expiry as long again */
+		lifetime_init(&sa->sa_life, now, 2 * (uint64_t)
+		    ctx->ctx_ike_rekey_ms, 50, 50);
+	} else {
+		if (sa->sa_tunnel == NULL ||
+		    (life = sa->sa_tunnel->t_cfg->tn_ike.ike_lifetime) == 0)
+			return;
+		lifetime_init(&sa->sa_life, now, ikev2_life_ms(ctx, life),
+		    pct > IKEV2_REKEY_JITTER ? pct - IKEV2_REKEY_JITTER : 0,
+		    pct);
+	}
+	ikev2_rekey_arm(sa->sa_rekey_ev, lifetime_rekey_in(&sa->sa_life, now));
+	ikev2_rekey_arm(sa->sa_expire_ev, lifetime_hard_in(&sa->sa_life, now));
+}
+
+void
+ikev2_rekey_retry(struct ike_sa *sa, int temporary)
+{
+	struct ike_ctx	*ctx = sa->sa_ctx;
+	uint64_t	 ms;
+
+	if (sa->sa_state != IKE_SA_ESTABLISHED)
+		return;
+	/* §2.25: TEMPORARY_FAILURE is a "try again soon" */
+	ms = lifetime_retry_in(&sa->sa_life, ike_now_ms(), temporary ?
+	    ctx->ctx_rekey_retry_ms / 2 : ctx->ctx_rekey_retry_ms,
+	    ctx->ctx_rekey_retry_max_ms);
+	if (ms == 0) {
+		log_twarn(ike_sa_name(sa), "IKE SA rekey failed %d times; "
+		    "no time left before its expiry", sa->sa_life.lt_tries);
 		return;
 	}
-	if (sa->sa_tunnel == NULL ||
-	    (life = sa->sa_tunnel->t_cfg->tn_ike.ike_lifetime) == 0)
-		return;
-	life *= 1000;
-	RAND_bytes((uint8_t *)&r, sizeof(r));
-	ms = life * ctx->ctx_rekey_percent / 100;
-	ms -= (life * IKEV2_REKEY_JITTER / 100) * (r % 1001) / 1000;
-	sa->sa_life_left_ms = life - ms;
-	ikev2_rekey_arm(sa, ms);
+	log_tinfo(ike_sa_name(sa), "IKE SA rekey: try %d in %llu ms",
+	    sa->sa_life.lt_tries + 1, (unsigned long long)ms);
+	ikev2_rekey_arm(sa->sa_rekey_ev, ms);
 }
 
 /*
- * ESTABLISHED: time to rekey, then (still not replaced) the hard expiry:
- * the IKE SA and its CHILD SAs go and the tunnel connects afresh.
+ * ESTABLISHED: time to rekey (or to try again); the request waits in
+ * the SA's queue (ikev2_child_next) while another one is out.
  * REKEYED: the peer never deleted it.
  */
 void
 ike_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ike_sa		*sa = arg;
-	struct ike_tunnel	*t;
 
-	if (sa->sa_state == IKE_SA_ESTABLISHED && sa->sa_life_hard) {
-		log_twarn(ike_sa_name(sa), "IKE SA lifetime ended without a "
-		    "successful rekey: deleting it");
-		t = sa->sa_tunnel;
-		if (t != NULL)
-			ike_tunnel_error(t, "IKE SA expired: rekeying failed");
-		sa->sa_tunnel = NULL;
-		ikev2_info_delete_ike(sa);
-		if (t != NULL)
-			ike_tunnel_sa_gone(t, 0);
-		return;
-	}
 	switch (sa->sa_state) {
 	case IKE_SA_REKEYED:
 		log_tdebug(ike_sa_name(sa), "rekeyed IKE SA not deleted by the "
@@ -100,16 +117,35 @@ ike_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 		ike_sa_destroy(sa);
 		break;
 	case IKE_SA_ESTABLISHED:
-		log_tinfo(ike_sa_name(sa), "IKE SA lifetime: rekeying");
-		sa->sa_life_hard = 1;
-		if (sa->sa_life_left_ms > 0)
-			ikev2_rekey_arm(sa, sa->sa_life_left_ms);
+		if (sa->sa_life.lt_tries == 0)
+			log_tinfo(ike_sa_name(sa), "IKE SA lifetime: rekeying");
 		sa->sa_rekey_due = 1;
 		ikev2_child_next(sa);
 		break;
 	default:
 		break;
 	}
+}
+
+/* The hard expiry: the IKE SA and its CHILD SAs go, the tunnel connects
+ * afresh (instead of keeping a worn-out SA). */
+void
+ike_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ike_sa		*sa = arg;
+	struct ike_tunnel	*t;
+
+	if (sa->sa_state != IKE_SA_ESTABLISHED)
+		return;
+	log_twarn(ike_sa_name(sa), "IKE SA lifetime ended without a "
+	    "successful rekey (%d tries): deleting it", sa->sa_life.lt_tries);
+	t = sa->sa_tunnel;
+	if (t != NULL)
+		ike_tunnel_error(t, "IKE SA expired: rekeying failed");
+	sa->sa_tunnel = NULL;
+	ikev2_info_delete_ike(sa);
+	if (t != NULL)
+		ike_tunnel_sa_gone(t, 0);
 }
 
 /* Hands every CHILD SA of from to to (§2.18: they belong to the new SA). */
@@ -253,10 +289,13 @@ ikev2_rekey_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	/*
 	 * §2.25.2: an SA we are closing or that is already replaced is
 	 * not rekeyed; nor while a CHILD SA exchange of ours is in flight
-	 * (the peer retries after TEMPORARY_FAILURE).
+	 * (its CHILD SA would have to move mid-exchange; the peer retries
+	 * after TEMPORARY_FAILURE).  Our liveness check may be out: its
+	 * answer still comes on this SA.
 	 */
 	if (sa->sa_state != IKE_SA_ESTABLISHED || (sa->sa_req != NULL &&
-	    sa->sa_req_kind != IKE_REQ_IKE_REKEY))
+	    sa->sa_req_kind != IKE_REQ_IKE_REKEY &&
+	    sa->sa_req_kind != IKE_REQ_LIVENESS))
 		return (IKEV2_N_TEMPORARY_FAILURE);
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)
@@ -417,10 +456,11 @@ ikev2_rekey_collision(struct ike_sa *old, struct ike_sa *ours,
 		ike_sa_destroy(old);
 }
 
-/* An error notify instead of the answer.  1 if handled (resent). */
+/* An error notify instead of the answer.  1 if handled (resent), -1
+ * refused (*temporary: with TEMPORARY_FAILURE), 0 no error. */
 static int
 ikev2_rekey_refused(struct ike_sa *sa, struct ike_sa *n,
-    const struct ikev2_msg *m)
+    const struct ikev2_msg *m, int *temporary)
 {
 	const struct ikev2_notify	*nt;
 	int				 grp, i;
@@ -449,6 +489,8 @@ ikev2_rekey_refused(struct ike_sa *sa, struct ike_sa *n,
 			log_tinfo(ike_sa_name(sa), "peer refused the IKE SA "
 			    "rekey: %s",
 			    ikev2_notify_name(m->m_notify[i].n_type));
+			*temporary = m->m_notify[i].n_type ==
+			    IKEV2_N_TEMPORARY_FAILURE;
 			return (-1);
 		}
 	return (0);
@@ -495,21 +537,21 @@ ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct ike_sa		*n = sa->sa_rekey_new;
 	struct ike_sa		*peer = sa->sa_rekey_peer;
-	int			 rc;
+	int			 rc, temporary = 0;
 
 	sa->sa_rekey_new = NULL;
 	sa->sa_rekey_peer = NULL;
 	if (n == NULL)
 		goto next;
-	if ((rc = ikev2_rekey_refused(sa, n, m)) == 1) {
+	if ((rc = ikev2_rekey_refused(sa, n, m, &temporary)) == 1) {
 		sa->sa_rekey_peer = peer;
 		return;
 	}
 	if (rc == -1 || ikev2_rekey_complete(sa, n, m) == -1) {
 		ike_sa_destroy(n);
-		/* still ours to rekey: try again later */
-		if (sa->sa_state == IKE_SA_ESTABLISHED)
-			ikev2_rekey_arm(sa, sa->sa_ctx->ctx_retry_slow_ms);
+		/* still ours to rekey (not rekeyed by the peer meanwhile):
+		 * try again, before the hard expiry */
+		ikev2_rekey_retry(sa, temporary);
 		goto next;
 	}
 	ike_sa_set_state(n, IKE_SA_ESTABLISHED);

@@ -19,6 +19,7 @@ static const char *const child_sa_state_names[] = {
 	[CHILD_SA_REKEYED] = "REKEYED",
 	[CHILD_SA_DELETING] = "DELETING",
 	[CHILD_SA_DEAD] = "DEAD",
+	[CHILD_SA_EXPIRED] = "EXPIRED",
 };
 
 const char *
@@ -65,6 +66,7 @@ child_sa_free(struct child_sa *cs)
 		return;
 	dh_free(cs->cs_kedh);
 	buf_free(cs->cs_nonce);
+	buf_free(cs->cs_min_nonce);
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }
@@ -302,6 +304,20 @@ child_sa_policies_remove(struct child_sa *cs, struct kernel_ops *ko,
 }
 
 void
+child_sa_sas_remove(struct child_sa *cs, struct kernel_ops *ko,
+    uint32_t gone_spi)
+{
+	if (cs->cs_sa_out && cs->cs_spi_out != gone_spi)
+		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
+		    cs->cs_remote);
+	cs->cs_sa_out = 0;
+	if (cs->cs_sa_in && cs->cs_spi_in != gone_spi)
+		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
+		    cs->cs_local);
+	cs->cs_sa_in = 0;
+}
+
+void
 child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
     struct child_sa_list *others)
 {
@@ -312,8 +328,10 @@ child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
 		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
 		    cs->cs_remote);
 	cs->cs_sa_out = 0;
-	/* also removes a larval SA left by ALLOCSPI */
-	if (cs->cs_sa_in || cs->cs_spi_in != 0)
+	/* also removes a larval SA left by ALLOCSPI (an EXPIRED one's
+	 * SAs are gone already) */
+	if (cs->cs_sa_in || (cs->cs_spi_in != 0 &&
+	    cs->cs_state != CHILD_SA_EXPIRED))
 		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
 		    cs->cs_local);
 	cs->cs_sa_in = 0;

@@ -14,6 +14,7 @@
 
 #include "crypto/crypto.h"
 #include "ike/ikev2.h"
+#include "ipsec/lifetime.h"
 #include "kernel/kernel.h"
 #include "policy/config.h"
 #include "policy/proposal.h"
@@ -23,7 +24,10 @@ enum child_sa_state {
 	CHILD_SA_INSTALLED,	/* SAs and policies in the kernel */
 	CHILD_SA_REKEYED,	/* replaced; waiting for its DELETE */
 	CHILD_SA_DELETING,	/* our DELETE sent */
-	CHILD_SA_DEAD		/* removed from the kernel */
+	CHILD_SA_DEAD,		/* removed from the kernel */
+	CHILD_SA_EXPIRED	/* hard lifetime reached without a successor:
+				   SAs gone, policies kept (traffic held)
+				   until the same selectors are set up again */
 };
 
 struct child_sa {
@@ -63,7 +67,15 @@ struct child_sa {
 	uint32_t	 cs_rekey_spi;		/* old child's SPI we rekey */
 	int		 cs_rekey_due;		/* initiator: rekey now */
 	int		 cs_delete_due;		/* initiator: send DELETE */
-	void		*cs_timer;		/* struct event *, owned */
+	void		*cs_timer;		/* struct event *, owned: rekey
+						   (IKEv1: also expiry) */
+	void		*cs_expire_timer;	/* IKEv2: hard expiry, owned */
+	struct sa_lifetime cs_life;		/* IKEv2: rekey, retries */
+	int		 cs_recreate_due;	/* EXPIRED: negotiate again */
+	/* RFC 7296 §2.8.1: a CHILD SA the peer made by rekeying holds the
+	 * smaller nonce of that exchange; the old SA names it */
+	struct buf	*cs_min_nonce;
+	uint32_t	 cs_peer_rekey_spi;
 	void		*cs_owner;		/* the IKE SA (opaque) */
 	int		 cs_initiated;		/* we sent the first message of
 						   the exchange that made it */
@@ -102,6 +114,13 @@ int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
  */
 void		 child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
 		    struct child_sa_list *others);
+/*
+ * Removes the two SAs but keeps the policies (hard expiry: traffic is
+ * held until a successor is installed, never sent in the clear).
+ * gone_spi: an SA the kernel already removed (0: none).
+ */
+void		 child_sa_sas_remove(struct child_sa *cs, struct kernel_ops *ko,
+		    uint32_t gone_spi);
 /* Re-adds the policies (after a sibling with the same selectors left). */
 void		 child_sa_policies_refresh(struct child_sa *cs,
 		    struct kernel_ops *ko);

@@ -81,6 +81,14 @@ struct kernel_ops {
 	 */
 	int	(*ko_local_addr)(void *arg, struct in_addr net, uint8_t plen,
 		    struct in_addr *addr);
+	/*
+	 * Set by the engine (kernel -> engine): an SA of ours reached its
+	 * soft (hard 0) or hard (hard 1) lifetime (XFRM_MSG_EXPIRE); after
+	 * a hard one the kernel has removed it.  May be NULL.
+	 */
+	void	*ko_event_arg;
+	void	(*ko_expire)(void *arg, uint8_t proto, uint32_t spi,
+		    struct in_addr dst, int hard);
 };
 
 /*
@@ -92,6 +100,15 @@ struct kernel_ops {
 int	kernel_xfrm_open(struct kernel_ops *ops);
 /* Same without the ESP/AH probe: for tests on kernels lacking esp4. */
 int	kernel_xfrm_open_noprobe(struct kernel_ops *ops);
+/*
+ * Subscribes to the kernel's SA expiry notifications (XFRMGRP_EXPIRE):
+ * the returned non-blocking fd is to be watched for reading, and
+ * kernel_xfrm_events_read() called when it is readable.  -1 on error.
+ */
+int	kernel_xfrm_events_open(struct kernel_ops *ops);
+/* Reads the pending notifications; each one about an SA of ours goes to
+ * ops->ko_expire.  Malformed ones are dropped with a debug log. */
+void	kernel_xfrm_events_read(struct kernel_ops *ops);
 /* Removes everything installed through ops (shutdown), closes. */
 void	kernel_xfrm_close(struct kernel_ops *ops);
 /* Makes an IKE socket bypass IPsec (IP_XFRM_POLICY allow, in and out). */

@@ -69,6 +69,22 @@ struct nlmsghdr	*xfrm_msg_dump_build(char *buf, size_t buflen, uint16_t type,
 		    uint32_t seq);
 uint32_t	 xfrm_msg_policy_prio(const struct kernel_policy *p);
 
+/* What an XFRM_MSG_EXPIRE notification says. */
+struct xfrm_expire {
+	uint8_t		 xe_proto;	/* IPPROTO_ESP / _AH */
+	uint32_t	 xe_spi;	/* network order */
+	struct in_addr	 xe_dst;
+	uint32_t	 xe_reqid;
+	int		 xe_hard;	/* 1: the kernel removed the SA */
+};
+/*
+ * Parses one message from the kernel's XFRMGRP_EXPIRE group (every
+ * length checked).  0 with *xe filled; -1 for anything else (another
+ * type, IPv6, short or malformed).
+ */
+int		 xfrm_msg_expire_parse(const struct nlmsghdr *nlh, size_t len,
+		    struct xfrm_expire *xe);
+
 /* RTM_GETROUTE for one address (lookup) or a dump (dst.s_addr unused). */
 struct nlmsghdr	*route_msg_get_build(char *buf, size_t buflen,
 		    struct in_addr dst, int dump, uint32_t seq);

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,7 @@ TAILQ_HEAD(kernel_entries, kernel_entry);
 struct kernel_xfrm {
 	struct kernel_nl	 kx_xfrm;
 	struct kernel_nl	 kx_route;
+	struct mnl_socket	*kx_events;	/* XFRMGRP_EXPIRE */
 	struct kernel_entries	 kx_entries;
 	int			 kx_rule_added;
 };
@@ -669,10 +671,102 @@ kernel_xfrm_close(struct kernel_ops *ops)
 	}
 	if (kx->kx_rule_added)
 		(void)route_rule_del(&kx->kx_route);
+	if (kx->kx_events != NULL)
+		mnl_socket_close(kx->kx_events);
 	kernel_nl_close(&kx->kx_route);
 	kernel_nl_close(&kx->kx_xfrm);
 	free(kx);
 	memset(ops, 0, sizeof(*ops));
+}
+
+int
+kernel_xfrm_events_open(struct kernel_ops *ops)
+{
+	struct kernel_xfrm	*kx = ops->ko_arg;
+	int			 fd, sz = 1 << 20;
+
+	if (kx == NULL)
+		return (-1);
+	if ((kx->kx_events = mnl_socket_open(NETLINK_XFRM)) == NULL ||
+	    mnl_socket_bind(kx->kx_events, XFRMGRP_EXPIRE,
+	    MNL_SOCKET_AUTOPID) == -1) {
+		log_err("kernel: cannot subscribe to XFRM expiry events: %s",
+		    strerror(errno));
+		if (kx->kx_events != NULL)
+			mnl_socket_close(kx->kx_events);
+		kx->kx_events = NULL;
+		return (-1);
+	}
+	fd = mnl_socket_get_fd(kx->kx_events);
+	/* a burst of expiries must not overflow the queue */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		log_err("kernel: events socket: %s", strerror(errno));
+		return (-1);
+	}
+	return (fd);
+}
+
+/* One notification: ours (reqid range) goes to the engine. */
+static void
+xfrm_event_one(struct kernel_ops *ops, const struct nlmsghdr *nlh,
+    size_t len)
+{
+	struct kernel_xfrm	*kx = ops->ko_arg;
+	struct kernel_entry	 key;
+	struct xfrm_expire	 xe;
+
+	if (xfrm_msg_expire_parse(nlh, len, &xe) == -1) {
+		log_debug("kernel: ignoring XFRM event type %u (%u bytes)",
+		    nlh->nlmsg_type, nlh->nlmsg_len);
+		return;
+	}
+	if (!xfrm_reqid_ours(xe.xe_reqid))
+		return;
+	log_debug("kernel: %s SA %08x to %s: %s lifetime reached",
+	    xfrm_proto_name(xe.xe_proto), ntohl(xe.xe_spi),
+	    inet_ntoa(xe.xe_dst), xe.xe_hard ? "hard" : "soft");
+	if (xe.xe_hard) {
+		/* the kernel removed it: nothing left to delete at exit */
+		memset(&key, 0, sizeof(key));
+		key.ke_type = KE_SA;
+		key.ke_proto = xe.xe_proto;
+		key.ke_spi = xe.xe_spi;
+		key.ke_dst = xe.xe_dst;
+		xfrm_entry_forget(kx, &key);
+	}
+	if (ops->ko_expire != NULL)
+		ops->ko_expire(ops->ko_event_arg, xe.xe_proto, xe.xe_spi,
+		    xe.xe_dst, xe.xe_hard);
+}
+
+void
+kernel_xfrm_events_read(struct kernel_ops *ops)
+{
+	struct kernel_xfrm	*kx = ops->ko_arg;
+	const struct nlmsghdr	*nlh;
+	ssize_t			 n;
+	size_t			 left;
+	int			 fd, i;
+
+	if (kx == NULL || kx->kx_events == NULL)
+		return;
+	fd = mnl_socket_get_fd(kx->kx_events);
+	/* bounded: other events get their turn */
+	for (i = 0; i < 64; i++) {
+		n = recv(fd, kx->kx_xfrm.kn_rbuf, KERNEL_RECV_SIZE,
+		    MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n == -1 && errno == ENOBUFS)
+				log_warn("kernel: XFRM events lost (ENOBUFS); "
+				    "the engine's own expiry timers act");
+			return;
+		}
+		left = (size_t)n;
+		for (nlh = (const struct nlmsghdr *)kx->kx_xfrm.kn_rbuf;
+		    NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left))
+			xfrm_event_one(ops, nlh, left);
+	}
 }
 
 /*

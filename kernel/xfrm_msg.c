@@ -417,3 +417,26 @@ route_msg_rule_build(char *buf, size_t buflen, uint16_t type, uint32_t seq)
 		return (NULL);
 	return (nlh);
 }
+
+int
+xfrm_msg_expire_parse(const struct nlmsghdr *nlh, size_t len,
+    struct xfrm_expire *xe)
+{
+	const struct xfrm_user_expire	*ue;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_EXPIRE ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ue)))
+		return (-1);
+	ue = NLMSG_DATA(nlh);
+	if (ue->state.family != AF_INET || (ue->state.id.proto !=
+	    IPPROTO_ESP && ue->state.id.proto != IPPROTO_AH))
+		return (-1);
+	memset(xe, 0, sizeof(*xe));
+	xe->xe_proto = ue->state.id.proto;
+	xe->xe_spi = ue->state.id.spi;
+	xe->xe_dst.s_addr = ue->state.id.daddr.a4;
+	xe->xe_reqid = ue->state.reqid;
+	xe->xe_hard = ue->hard != 0;
+	return (0);
+}

@@ -1,0 +1,97 @@
+/*
+ * lifetime.c - rekey time with jitter, retry backoff and hard expiry of
+ * an SA (see lifetime.h).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "ipsec/lifetime.h"
+
+/* Uniform in [0, n] (n < 2^32), from the CSPRNG. */
+static uint64_t
+lifetime_random(uint64_t n)
+{
+	uint32_t	 r = 0;
+
+	if (n == 0)
+		return (0);
+	(void)RAND_bytes((uint8_t *)&r, sizeof(r));
+	return ((uint64_t)r % (n + 1));
+}
+
+void
+lifetime_init(struct sa_lifetime *lt, uint64_t now, uint64_t life_ms,
+    unsigned lo_pct, unsigned hi_pct)
+{
+	uint64_t	 lo, hi;
+
+	if (hi_pct > 100)
+		hi_pct = 100;
+	if (lo_pct > hi_pct)
+		lo_pct = hi_pct;
+	memset(lt, 0, sizeof(*lt));
+	lt->lt_born_ms = now;
+	lt->lt_life_ms = life_ms;
+	lo = life_ms * lo_pct / 100;
+	hi = life_ms * hi_pct / 100;
+	lt->lt_rekey_ms = lo + lifetime_random(hi - lo > UINT32_MAX ?
+	    UINT32_MAX : hi - lo);
+}
+
+uint64_t
+lifetime_rekey_in(const struct sa_lifetime *lt, uint64_t now)
+{
+	uint64_t	 at = lt->lt_born_ms + lt->lt_rekey_ms;
+
+	return (at > now ? at - now : 0);
+}
+
+uint64_t
+lifetime_hard_in(const struct sa_lifetime *lt, uint64_t now)
+{
+	uint64_t	 at = lt->lt_born_ms + lt->lt_life_ms;
+
+	return (at > now ? at - now : 0);
+}
+
+uint64_t
+lifetime_backoff(int tries, uint64_t base_ms, uint64_t max_ms)
+{
+	uint64_t	 ms = base_ms;
+	int		 i;
+
+	for (i = 0; i < tries && ms < max_ms; i++)
+		ms *= 2;
+	if (ms > max_ms)
+		ms = max_ms;
+	/* +-25 %: two peers refused at once do not retry in step */
+	ms = ms - ms / 4 + lifetime_random(ms / 2);
+	return (ms == 0 ? 1 : ms);
+}
+
+uint64_t
+lifetime_retry_in(struct sa_lifetime *lt, uint64_t now, uint64_t base_ms,
+    uint64_t max_ms)
+{
+	uint64_t	 left = lifetime_hard_in(lt, now), ms;
+
+	ms = lifetime_backoff(lt->lt_tries, base_ms, max_ms);
+	lt->lt_tries++;
+	/*
+	 * The try must end before the hard expiry: keep a margin of one
+	 * base delay, else give up and let the expiry act.
+	 */
+	if (left <= base_ms)
+		return (0);
+	if (ms > left - base_ms)
+		ms = left - base_ms;
+	return (ms);
+}
+
+void
+lifetime_rekeyed(struct sa_lifetime *lt)
+{
+	lt->lt_tries = 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * lifetime.h - when an SA (an IKE SA or a CHILD SA, of either IKE
+ * version) is rekeyed, when a failed rekey is tried again and when the SA
+ * expires.  Pure arithmetic on a monotonic clock in milliseconds: the
+ * caller arms its own timers with the delays returned here.
+ */
+#ifndef GW_LIFETIME_H
+#define GW_LIFETIME_H
+
+#include <stdint.h>
+
+struct sa_lifetime {
+	uint64_t	 lt_born_ms;	/* monotonic: when the SA came up */
+	uint64_t	 lt_life_ms;	/* whole life: the hard expiry */
+	uint64_t	 lt_rekey_ms;	/* after birth: first rekey attempt */
+	int		 lt_tries;	/* failed rekey attempts so far */
+};
+
+/*
+ * Starts a life of life_ms at now; the rekey falls at random between
+ * lo_pct and hi_pct of it (RFC 7296 §2.8.1: peers with equal lifetimes
+ * rarely rekey at once).
+ */
+void		 lifetime_init(struct sa_lifetime *lt, uint64_t now,
+		    uint64_t life_ms, unsigned lo_pct, unsigned hi_pct);
+/* Milliseconds from now to the rekey time / to the hard expiry (0 when
+ * past). */
+uint64_t	 lifetime_rekey_in(const struct sa_lifetime *lt, uint64_t now);
+uint64_t	 lifetime_hard_in(const struct sa_lifetime *lt, uint64_t now);
+/*
+ * A rekey failed or was refused: milliseconds from now to the next try,
+ * base_ms doubled at each failure up to max_ms, +-25 % at random, and
+ * always before the hard expiry; 0 when no time is left for a try.
+ * Counts the failure.
+ */
+uint64_t	 lifetime_retry_in(struct sa_lifetime *lt, uint64_t now,
+		    uint64_t base_ms, uint64_t max_ms);
+/* base_ms doubled tries times, at most max_ms, +-25 % at random. */
+uint64_t	 lifetime_backoff(int tries, uint64_t base_ms, uint64_t max_ms);
+/* The rekey succeeded: the failure count starts again. */
+void		 lifetime_rekeyed(struct sa_lifetime *lt);
+
+#endif
