@@ -176,6 +176,10 @@ struct ike_ctx {
 	int		 ctx_cookie_prev_ok;	/* [1] still accepted */
 	uint64_t	 ctx_cookie_born_ms;	/* when [0] was made */
 	int		 ctx_test_ke_group;	/* test: first KE's group */
+	/* test: answer the next ctx_test_refuse_n rekey requests (IKE SA
+	 * or CHILD SA) with this error notify */
+	int		 ctx_test_refuse_n;
+	uint16_t	 ctx_test_refuse_notify;
 	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
 };
 

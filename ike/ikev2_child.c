@@ -611,6 +611,11 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 			*old = NULL;
 			return (IKEV2_N_TEMPORARY_FAILURE);
 		}
+		if (sa->sa_ctx->ctx_test_refuse_n > 0) {	/* test hook */
+			sa->sa_ctx->ctx_test_refuse_n--;
+			*old = NULL;
+			return (sa->sa_ctx->ctx_test_refuse_notify);
+		}
 	}
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)

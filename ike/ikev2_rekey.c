@@ -300,6 +300,10 @@ ikev2_rekey_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)
 		return (IKEV2_N_INVALID_SYNTAX);
+	if (sa->sa_ctx->ctx_test_refuse_n > 0) {	/* test hook */
+		sa->sa_ctx->ctx_test_refuse_n--;
+		return (sa->sa_ctx->ctx_test_refuse_notify);
+	}
 	if (proposal_ike_select(ike, &m->m_sa, pc) == -1 ||
 	    pc->pc_spi_len != 8 || memcmp(pc->pc_spi, zero, 8) == 0) {
 		proposal_describe(&m->m_sa, rx, sizeof(rx));

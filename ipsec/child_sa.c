@@ -328,10 +328,10 @@ child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
 		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
 		    cs->cs_remote);
 	cs->cs_sa_out = 0;
-	/* also removes a larval SA left by ALLOCSPI (an EXPIRED one's
-	 * SAs are gone already) */
+	/* also removes the larval SA ALLOCSPI left for one never
+	 * installed (an expired one's SAs are gone already) */
 	if (cs->cs_sa_in || (cs->cs_spi_in != 0 &&
-	    cs->cs_state != CHILD_SA_EXPIRED))
+	    cs->cs_state == CHILD_SA_NEW))
 		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
 		    cs->cs_local);
 	cs->cs_sa_in = 0;

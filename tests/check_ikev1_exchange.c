@@ -1079,6 +1079,38 @@ START_TEST(test_v1_peer_deletes_ipsec_sa)
 }
 END_TEST
 
+
+/*
+ * The kernel hard-expires a's inbound IPsec SA (XFRM_MSG_EXPIRE) with no
+ * successor (_i: by the tunnel's initiator a, or its responder b): the
+ * SA goes, the peer gets a DELETE and the segment pair is set up again
+ * with a new Quick Mode on the same ISAKMP SA.
+ */
+START_TEST(test_v1_kernel_hard_expire)
+{
+	struct side		*x = _i == 0 ? &A : &B;
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(x);
+	ck_assert_int_eq(mock_kernel_expire(&x->s_kernel,
+	    before.ts_child[0].cs_spi_in, 1), 0);
+	pump(120);
+	assert_connected(1, 16, 20);
+	after = status(x);
+	ck_assert_mem_eq(after.ts_spi_i, before.ts_spi_i, 8);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&x->s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /*
  * b restarts (its SAs are lost without DELETEs) and initiates: its Main
  * Mode carries INITIAL-CONTACT (RFC 2407 §4.6.3.3), so a removes the stale
@@ -1369,6 +1401,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_lifetimes);
 	tcase_add_test(tc, test_v1_child_expiry);
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
+	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
 	tcase_add_test(tc, test_v1_initial_contact_restart);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

@@ -1102,6 +1102,295 @@ START_TEST(test_exchange_dpd_alive)
 }
 END_TEST
 
+
+/* Tunnel Connected on both sides, sampled every 5 ms for ms. */
+static void
+pump_connected(int ms)
+{
+	int	 t;
+
+	for (t = 0; t < ms; t += 5) {
+		pump(5);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+}
+
+static const uint16_t refusals[] = {
+	IKEV2_N_TEMPORARY_FAILURE, IKEV2_N_NO_PROPOSAL_CHOSEN
+};
+
+/*
+ * The rekey time of the IKE SA comes; the peer refuses twice:
+ * CREATE_CHILD_SA { SA(IKE), Ni, KEi } -->  <-- { N(TEMPORARY_FAILURE) }
+ * (or NO_PROPOSAL_CHOSEN), then again after a backoff; the third try
+ * succeeds before the hard expiry.  The tunnel never leaves Connected and
+ * the CHILD SA is never touched.
+ */
+START_TEST(test_exchange_ike_rekey_refused)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_ike->ctx_ike_rekey_ms = 100;	/* hard expiry at 200 ms */
+	B.s_ike->ctx_test_refuse_n = 2;
+	B.s_ike->ctx_test_refuse_notify = refusals[_i];
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&A);
+	A.s_ike->ctx_ike_rekey_ms = 0;	/* the next SA: the lifetime */
+	pump_connected(170);
+	ck_assert_int_eq(B.s_ike->ctx_test_refuse_n, 0);	/* refused 2x */
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_uint_eq(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	/* the new SA is due for its next rekey at the lifetime, and the
+	 * failure count started again */
+	ck_assert_int_eq(side_sa(&A)->sa_life.lt_tries, 0);
+	ck_assert_int_eq(evtimer_pending(side_sa(&A)->sa_expire_ev, NULL),
+	    EV_TIMEOUT);
+	pair_free();
+}
+END_TEST
+
+/*
+ * CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, KEi, TSi, TSr } -->
+ *                                        <-- { N(TEMPORARY_FAILURE) }
+ * ... tried again with backoff until the peer accepts.
+ */
+START_TEST(test_exchange_child_rekey_refused)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&A);
+	B.s_ike->ctx_test_refuse_n = 3;
+	B.s_ike->ctx_test_refuse_notify = refusals[_i];
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump_connected(150);
+	ck_assert_int_eq(B.s_ike->ctx_test_refuse_n, 0);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* Both sides' status name the same CHILD SA (a's in is b's out). */
+static void
+assert_same_child(void)
+{
+	struct tunnel_status	 sa = status(&A), sb = status(&B);
+
+	ck_assert_int_eq(sa.ts_nchild, 1);
+	ck_assert_int_eq(sb.ts_nchild, 1);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+}
+
+/*
+ * Both rekey the CHILD SA in the same millisecond (RFC 7296 §2.8.1):
+ * a: CREATE_CHILD_SA { N(REKEY_SA), ... } -->
+ *                      <-- CREATE_CHILD_SA { N(REKEY_SA), ... } :b
+ * each answers the other; the new SA made with the lowest of the four
+ * nonces is deleted by its maker, the other maker deletes the old one:
+ * one SA pair per side, the same on both.  Run several times: the
+ * nonces decide who wins.
+ */
+START_TEST(test_exchange_child_rekey_collision)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump_connected(100);
+	assert_connected(1);
+	assert_same_child();
+	after = status(&A);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	/* and the survivor rekeys normally afterwards */
+	assert_child_rekey(&B);
+	assert_same_child();
+	pair_free();
+}
+END_TEST
+
+/*
+ * One side rekeys the IKE SA while the other rekeys the CHILD SA, in the
+ * same millisecond (_i: which side does which).  The IKE rekey meets
+ * TEMPORARY_FAILURE (a CHILD SA exchange is out, §2.25.2) and is tried
+ * again: one IKE SA and one CHILD SA pair remain, the same on both.
+ */
+START_TEST(test_exchange_mixed_rekey_collision)
+{
+	struct side		*ike = _i == 0 ? &A : &B;
+	struct side		*child = _i == 0 ? &B : &A;
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(ike->s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(child->s_ike, "t1"), 0);
+	pump_connected(150);
+	assert_connected(1);
+	assert_same_child();
+	after = status(&A);
+	ck_assert_mem_ne(before.ts_spi_i, after.ts_spi_i, 8);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	assert_liveness(&A, &B);
+	pair_free();
+}
+END_TEST
+
+/*
+ * The kernel hard-expires a's inbound SA (XFRM_MSG_EXPIRE) with no
+ * successor: a removes the outbound one too but keeps the policies
+ * (traffic is held, not sent in the clear), DELETEs the SA at b and sets
+ * the same selectors up again with CREATE_CHILD_SA (no REKEY_SA).
+ */
+START_TEST(test_exchange_child_hard_expire_event)
+{
+	struct tunnel_status	 before, after;
+	uint32_t		 spi;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&A);
+	spi = _i == 0 ? before.ts_child[0].cs_spi_in :
+	    before.ts_child[0].cs_spi_out;
+	ck_assert_int_eq(mock_kernel_expire(&A.s_kernel, spi, 1), 0);
+	/* at once: both SAs gone, the policies kept, not Connected */
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_str_ne(tunnel_state_name(status(&A).ts_state), "Connected");
+	pump(50);
+	assert_connected(1);
+	assert_same_child();
+	after = status(&A);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	ck_assert_int_eq(nsas(&A), 1);
+	pair_free();
+}
+END_TEST
+
+/* The kernel's soft expiry starts a rekey that has not happened yet. */
+START_TEST(test_exchange_child_soft_expire_event)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&B);
+	ck_assert_int_eq(mock_kernel_expire(&B.s_kernel,
+	    before.ts_child[0].cs_spi_in, 0), 0);
+	pump_connected(50);
+	assert_connected(1);
+	assert_same_child();
+	after = status(&B);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Timers really firing, short lifetimes (seconds of 20 us: the CHILD
+ * SA's 3600 s are 72 ms, the IKE SA's 86400 s 1.7 s): a's CHILD SA
+ * rekeys by itself at 85-90%; when b refuses every rekey, a's own
+ * hard-expiry timer sets the selectors up again, on the same IKE SA.
+ */
+START_TEST(test_exchange_child_lifetime_timers)
+{
+	struct side_opts	 oa = opt_a;
+	struct tunnel_status	 first, t;
+	int			 ms, changes = 0;
+	uint32_t		 last;
+
+	oa.so_ipsec = PFS_2 "\t\tlifetime 3600\n";
+	pair_init(&oa, &opt_b_resp);
+	A.s_ike->ctx_life_unit_us = 20;
+	ike_start(A.s_ike);
+	pump(10);
+	assert_connected(1);
+	first = status(&A);
+	last = first.ts_child[0].cs_spi_in;
+	/* rekeys by timer: about one every 61-65 ms */
+	for (ms = 0; ms < 200; ms += 5) {
+		pump_connected(5);
+		t = status(&A);
+		if (t.ts_child[0].cs_spi_in != last) {
+			changes++;
+			last = t.ts_child[0].cs_spi_in;
+		}
+	}
+	ck_assert_int_ge(changes, 2);
+	assert_connected(1);
+	assert_same_child();
+	/* now every rekey is refused: the hard expiry at 72 ms acts */
+	B.s_ike->ctx_test_refuse_n = 1000;
+	B.s_ike->ctx_test_refuse_notify = IKEV2_N_NO_PROPOSAL_CHOSEN;
+	last = status(&A).ts_child[0].cs_spi_in;
+	for (ms = 0; ms < 100 && status(&A).ts_child[0].cs_spi_in == last;
+	    ms += 1)
+		pump(1);
+	ck_assert_uint_ne(status(&A).ts_child[0].cs_spi_in, last);
+	ck_assert_int_gt(1000 - B.s_ike->ctx_test_refuse_n, 0);
+	/* the same IKE SA all along */
+	ck_assert_mem_eq(status(&A).ts_spi_i, first.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&A), 1);
+	B.s_ike->ctx_test_refuse_n = 0;
+	A.s_ike->ctx_life_unit_us = 1000000;
+	pump(30);
+	assert_connected(1);
+	assert_same_child();
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -1139,6 +1428,15 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_ike_rekey_timer);
 	tcase_add_test(tc, test_exchange_ike_hard_expiry);
 	tcase_add_test(tc, test_exchange_ike_rekey_invalid_ke);
+	tcase_add_loop_test(tc, test_exchange_ike_rekey_refused, 0, 2);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lifetimes");
+	tcase_add_loop_test(tc, test_exchange_child_rekey_refused, 0, 2);
+	tcase_add_loop_test(tc, test_exchange_child_rekey_collision, 0, 6);
+	tcase_add_loop_test(tc, test_exchange_mixed_rekey_collision, 0, 2);
+	tcase_add_loop_test(tc, test_exchange_child_hard_expire_event, 0, 2);
+	tcase_add_test(tc, test_exchange_child_soft_expire_event);
+	tcase_add_test(tc, test_exchange_child_lifetime_timers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ike_sa_init");
 	tcase_add_test(tc, test_exchange_invalid_ke);

@@ -10,11 +10,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -877,6 +879,151 @@ START_TEST(test_sa_add_stats_del)
 }
 END_TEST
 
+
+/* An XFRM_MSG_EXPIRE as the kernel sends it (struct xfrm_user_expire). */
+static size_t
+expire_msg(char *buf, size_t len, uint16_t type, int family, uint8_t proto,
+    int hard)
+{
+	struct nlmsghdr		*nlh = (struct nlmsghdr *)buf;
+	struct xfrm_user_expire	*ue;
+
+	memset(buf, 0, len);
+	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(*ue));
+	nlh->nlmsg_type = type;
+	ue = NLMSG_DATA(nlh);
+	ue->state.family = family;
+	ue->state.id.proto = proto;
+	ue->state.id.spi = htonl(0xc0ffee01);
+	ue->state.id.daddr.a4 = A("198.51.100.2").s_addr;
+	ue->state.reqid = KERNEL_REQID_BASE + 7;
+	ue->hard = hard;
+	return (nlh->nlmsg_len);
+}
+
+START_TEST(test_msg_expire_parse)
+{
+	char			 buf[512] __attribute__((aligned(8)));
+	struct xfrm_expire	 xe;
+	size_t			 n;
+	int			 hard;
+
+	for (hard = 0; hard <= 1; hard++) {
+		n = expire_msg(buf, sizeof(buf), XFRM_MSG_EXPIRE, AF_INET,
+		    IPPROTO_ESP, hard);
+		ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf,
+		    n, &xe), 0);
+		ck_assert_uint_eq(xe.xe_proto, IPPROTO_ESP);
+		ck_assert_uint_eq(xe.xe_spi, htonl(0xc0ffee01));
+		ck_assert_uint_eq(xe.xe_dst.s_addr, A("198.51.100.2").s_addr);
+		ck_assert_uint_eq(xe.xe_reqid, KERNEL_REQID_BASE + 7);
+		ck_assert_int_eq(xe.xe_hard, hard);
+	}
+	n = expire_msg(buf, sizeof(buf), XFRM_MSG_EXPIRE, AF_INET, IPPROTO_AH,
+	    1);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    0);
+	ck_assert_uint_eq(xe.xe_proto, IPPROTO_AH);
+	/* another type, IPv6, another protocol, short: refused */
+	n = expire_msg(buf, sizeof(buf), XFRM_MSG_ACQUIRE, AF_INET,
+	    IPPROTO_ESP, 1);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    -1);
+	n = expire_msg(buf, sizeof(buf), XFRM_MSG_EXPIRE, AF_INET6,
+	    IPPROTO_ESP, 1);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    -1);
+	n = expire_msg(buf, sizeof(buf), XFRM_MSG_EXPIRE, AF_INET,
+	    IPPROTO_UDP, 1);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    -1);
+	n = expire_msg(buf, sizeof(buf), XFRM_MSG_EXPIRE, AF_INET,
+	    IPPROTO_ESP, 1);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n - 1,
+	    &xe), -1);
+	((struct nlmsghdr *)buf)->nlmsg_len = NLMSG_LENGTH(4);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    -1);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, 8, &xe),
+	    -1);
+}
+END_TEST
+
+struct expire_rec {
+	int		 er_n;
+	uint32_t	 er_spi[8];
+	int		 er_hard[8];
+};
+
+static void
+expire_rec_cb(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
+    int hard)
+{
+	struct expire_rec	*r = arg;
+
+	if (r->er_n < 8) {
+		r->er_spi[r->er_n] = spi;
+		r->er_hard[r->er_n] = hard;
+	}
+	r->er_n++;
+}
+
+/*
+ * XFRM_MSG_EXPIRE from the real kernel: in the lab kernel an ESP SA with
+ * a 10 s lifetime (soft at 9 s) reports soft, then hard, and is gone.  On
+ * the host (no esp4) the subscription works and nothing comes.
+ */
+START_TEST(test_xfrm_expire_events)
+{
+	const struct alg_vec	*v = &alg_vecs[1];
+	struct kernel_ops	 ops;
+	struct kernel_sa	 sa;
+	struct expire_rec	 rec;
+	struct pollfd		 pfd;
+	uint64_t		 t0;
+	char			 out[4096];
+	int			 fd;
+
+	memset(&rec, 0, sizeof(rec));
+	if (lab_kernel())
+		ck_assert_int_eq(kernel_xfrm_open(&ops), 0);
+	else
+		ck_assert_int_eq(open_noprobe(&ops), 0);
+	ops.ko_event_arg = &rec;
+	ops.ko_expire = expire_rec_cb;
+	ck_assert_int_ge(fd = kernel_xfrm_events_open(&ops), 0);
+	if (!lab_kernel()) {
+		kernel_xfrm_events_read(&ops);
+		ck_assert_int_eq(rec.er_n, 0);
+		kernel_xfrm_close(&ops);
+		return;
+	}
+	sa_from_vec(&sa, v);
+	sa.ks_src = A("192.0.2.1");
+	sa.ks_dst = A("198.51.100.2");
+	sa.ks_spi = htonl(0x0badcafe);
+	sa.ks_lifetime = 10;
+	ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), 0);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	t0 = (uint64_t)time(NULL);
+	while (rec.er_n < 2 && (uint64_t)time(NULL) < t0 + 20) {
+		if (poll(&pfd, 1, 1000) > 0)
+			kernel_xfrm_events_read(&ops);
+	}
+	ck_assert_int_eq(rec.er_n, 2);
+	ck_assert_uint_eq(rec.er_spi[0], htonl(0x0badcafe));
+	ck_assert_int_eq(rec.er_hard[0], 0);
+	ck_assert_uint_eq(rec.er_spi[1], htonl(0x0badcafe));
+	ck_assert_int_eq(rec.er_hard[1], 1);
+	sh_out(out, sizeof(out), "ip xfrm state");
+	ck_assert_msg(strstr(out, "0x0badcafe") == NULL, "still there: %s",
+	    out);
+	/* gone from what close() would delete: no error there */
+	kernel_xfrm_close(&ops);
+}
+END_TEST
+
 START_TEST(test_reqid_new_in_range)
 {
 	uint32_t	a = kernel_reqid_new(), b = kernel_reqid_new();
@@ -911,6 +1058,10 @@ kernel_suite(void)
 	tcase_add_test(tc, test_msg_route_fields);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("msg_expire");
+	tcase_add_test(tc, test_msg_expire_parse);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("reqid");
 	tcase_add_test(tc, test_reqid_new_in_range);
 	suite_add_tcase(s, tc);
@@ -922,6 +1073,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_policy_add_del);
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
+	tcase_add_test(tc, test_xfrm_expire_events);
 	/* Each `ip` costs a lot inside user-mode-linux. */
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

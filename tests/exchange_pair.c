@@ -63,6 +63,9 @@ side_init(struct side *s, const char *me, const char *peer,
 	ck_assert_ptr_nonnull(s->s_ike);
 	/* fast timers: 40 ms retransmissions, quick retries */
 	ike_ctx_timing_set(s->s_ike, 40, 5, 10, 60);
+	/* a refused rekey: tried again after 10 ms, doubling up to 80 */
+	s->s_ike->ctx_rekey_retry_ms = 10;
+	s->s_ike->ctx_rekey_retry_max_ms = 80;
 }
 
 void

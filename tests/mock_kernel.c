@@ -264,3 +264,23 @@ mock_kernel_policy(const struct mock_kernel *mk, int dir, const char *src,
 	}
 	return (NULL);
 }
+
+int
+mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard)
+{
+	const struct mock_sa	*m;
+	uint8_t			 proto;
+	struct in_addr		 dst;
+
+	if ((m = mock_kernel_sa(mk, spi)) == NULL)
+		return (-1);
+	proto = m->m_sa.ks_proto;
+	dst = m->m_sa.ks_dst;
+	/* like XFRM: a hard expiry removes the SA before telling */
+	if (hard && mock_sa_del(mk, proto, spi, dst) == -1)
+		return (-1);
+	if (mk->mk_ops.ko_expire != NULL)
+		mk->mk_ops.ko_expire(mk->mk_ops.ko_event_arg, proto, spi, dst,
+		    hard);
+	return (0);
+}

@@ -48,6 +48,12 @@ int	mock_kernel_nlarval(const struct mock_kernel *mk);
 /* The installed SA with this SPI (network order) or NULL. */
 const struct mock_sa *mock_kernel_sa(const struct mock_kernel *mk,
 	    uint32_t spi);
+/*
+ * The SA with this SPI reaches its soft (hard 0) or hard lifetime: as
+ * XFRM does, a hard expiry removes it, then the engine is told
+ * (ko_expire).  0, or -1 if there is no such SA.
+ */
+int	mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard);
 /* The policy with this direction and selector, or NULL. */
 const struct kernel_policy *mock_kernel_policy(const struct mock_kernel *mk,
 	    int dir, const char *src, const char *dst);

@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # it fails, the lab itself is broken.
 SCENARIOS=(
 	"t-swan-selftest.sh"
+	"t-kernel.sh"
 	"t-gw-gw.sh"
 	"t-gw-swan.sh"
 	"t-algs.sh aes256-sha256-dh14"
