@@ -84,6 +84,14 @@ struct xfrm_expire {
  */
 int		 xfrm_msg_expire_parse(const struct nlmsghdr *nlh, size_t len,
 		    struct xfrm_expire *xe);
+/*
+ * Calls cb for each whole netlink message in the datagram buf[0..len)
+ * (its length checked against what is left); stops at the first one that
+ * does not fit.  Returns the number of messages seen.
+ */
+int		 xfrm_msg_walk(const void *buf, size_t len,
+		    void (*cb)(const struct nlmsghdr *, size_t, void *),
+		    void *arg);
 
 /* RTM_GETROUTE for one address (lookup) or a dump (dst.s_addr unused). */
 struct nlmsghdr	*route_msg_get_build(char *buf, size_t buflen,

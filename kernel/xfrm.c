@@ -709,9 +709,9 @@ kernel_xfrm_events_open(struct kernel_ops *ops)
 
 /* One notification: ours (reqid range) goes to the engine. */
 static void
-xfrm_event_one(struct kernel_ops *ops, const struct nlmsghdr *nlh,
-    size_t len)
+xfrm_event_one(const struct nlmsghdr *nlh, size_t len, void *arg)
 {
+	struct kernel_ops	*ops = arg;
 	struct kernel_xfrm	*kx = ops->ko_arg;
 	struct kernel_entry	 key;
 	struct xfrm_expire	 xe;
@@ -744,9 +744,7 @@ void
 kernel_xfrm_events_read(struct kernel_ops *ops)
 {
 	struct kernel_xfrm	*kx = ops->ko_arg;
-	const struct nlmsghdr	*nlh;
 	ssize_t			 n;
-	size_t			 left;
 	int			 fd, i;
 
 	if (kx == NULL || kx->kx_events == NULL)
@@ -762,10 +760,8 @@ kernel_xfrm_events_read(struct kernel_ops *ops)
 				    "the engine's own expiry timers act");
 			return;
 		}
-		left = (size_t)n;
-		for (nlh = (const struct nlmsghdr *)kx->kx_xfrm.kn_rbuf;
-		    NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left))
-			xfrm_event_one(ops, nlh, left);
+		xfrm_msg_walk(kx->kx_xfrm.kn_rbuf, (size_t)n, xfrm_event_one,
+		    ops);
 	}
 }
 

@@ -422,21 +422,46 @@ int
 xfrm_msg_expire_parse(const struct nlmsghdr *nlh, size_t len,
     struct xfrm_expire *xe)
 {
-	const struct xfrm_user_expire	*ue;
+	struct xfrm_user_expire	 ue;
 
 	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
 	    nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_EXPIRE ||
-	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ue)))
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ue)))
 		return (-1);
-	ue = NLMSG_DATA(nlh);
-	if (ue->state.family != AF_INET || (ue->state.id.proto !=
-	    IPPROTO_ESP && ue->state.id.proto != IPPROTO_AH))
+	/* netlink aligns to 4 bytes, the struct wants 8: copy it out */
+	memcpy(&ue, NLMSG_DATA(nlh), sizeof(ue));
+	if (ue.state.family != AF_INET || (ue.state.id.proto != IPPROTO_ESP &&
+	    ue.state.id.proto != IPPROTO_AH))
 		return (-1);
 	memset(xe, 0, sizeof(*xe));
-	xe->xe_proto = ue->state.id.proto;
-	xe->xe_spi = ue->state.id.spi;
-	xe->xe_dst.s_addr = ue->state.id.daddr.a4;
-	xe->xe_reqid = ue->state.reqid;
-	xe->xe_hard = ue->hard != 0;
+	xe->xe_proto = ue.state.id.proto;
+	xe->xe_spi = ue.state.id.spi;
+	xe->xe_dst.s_addr = ue.state.id.daddr.a4;
+	xe->xe_reqid = ue.state.reqid;
+	xe->xe_hard = ue.hard != 0;
 	return (0);
+}
+
+int
+xfrm_msg_walk(const void *buf, size_t len,
+    void (*cb)(const struct nlmsghdr *, size_t, void *), void *arg)
+{
+	const uint8_t		*p = buf;
+	const struct nlmsghdr	*nlh;
+	size_t			 step;
+	int			 n = 0;
+
+	while (len >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)p;
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			break;
+		cb(nlh, nlh->nlmsg_len, arg);
+		n++;
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return (n);
 }

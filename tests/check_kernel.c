@@ -949,6 +949,42 @@ START_TEST(test_msg_expire_parse)
 }
 END_TEST
 
+static void
+walk_count_cb(const struct nlmsghdr *nlh, size_t len, void *arg)
+{
+	struct xfrm_expire	 xe;
+
+	if (xfrm_msg_expire_parse(nlh, len, &xe) == 0)
+		(*(int *)arg)++;
+}
+
+/* Two notifications in one datagram; a truncated or lying second one. */
+START_TEST(test_msg_walk_bounds)
+{
+	char	 buf[1024] __attribute__((aligned(8))), one[512];
+	size_t	 n;
+	int	 parsed = 0;
+
+	n = expire_msg(one, sizeof(one), XFRM_MSG_EXPIRE, AF_INET,
+	    IPPROTO_ESP, 0);
+	memcpy(buf, one, n);
+	memcpy(buf + NLMSG_ALIGN(n), one, n);
+	ck_assert_int_eq(xfrm_msg_walk(buf, NLMSG_ALIGN(n) + n,
+	    walk_count_cb, &parsed), 2);
+	ck_assert_int_eq(parsed, 2);
+	parsed = 0;
+	ck_assert_int_eq(xfrm_msg_walk(buf, NLMSG_ALIGN(n) + n - 1,
+	    walk_count_cb, &parsed), 1);
+	ck_assert_int_eq(parsed, 1);
+	/* a length beyond the datagram, or below a header: nothing */
+	((struct nlmsghdr *)buf)->nlmsg_len = 4000;
+	ck_assert_int_eq(xfrm_msg_walk(buf, n, walk_count_cb, &parsed), 0);
+	((struct nlmsghdr *)buf)->nlmsg_len = 3;
+	ck_assert_int_eq(xfrm_msg_walk(buf, n, walk_count_cb, &parsed), 0);
+	ck_assert_int_eq(xfrm_msg_walk(buf, 10, walk_count_cb, &parsed), 0);
+}
+END_TEST
+
 struct expire_rec {
 	int		 er_n;
 	uint32_t	 er_spi[8];
@@ -1060,6 +1096,7 @@ kernel_suite(void)
 
 	tc = tcase_create("msg_expire");
 	tcase_add_test(tc, test_msg_expire_parse);
+	tcase_add_test(tc, test_msg_walk_bounds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reqid");

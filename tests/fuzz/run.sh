@@ -3,7 +3,7 @@
 # for a bounded time on a copy of its seed corpus tests/fuzz/corpus/NAME.
 #
 # Each target lists the sources it needs on a "FUZZ_SOURCES:" line in its
-# header comment.  Usage: tests/fuzz/run.sh [NAME...]   (from any dir)
+# header comment (and libraries beyond libcrypto on a "FUZZ_LIBS:" line).  Usage: tests/fuzz/run.sh [NAME...]   (from any dir)
 # Environment: FUZZ_SECONDS (default 60), CC (default clang).
 set -eu
 
@@ -32,13 +32,15 @@ for name in "$@"; do
 		echo "fuzz_$name: no FUZZ_SOURCES line" >&2
 		exit 2
 	fi
+	# optional "FUZZ_LIBS:" line: more libraries to link
+	xlibs=$(sed -n 's/^.*FUZZ_LIBS:[[:space:]]*//p' "$src")
 	bin="$work/fuzz_$name"
 	echo "== building fuzz_$name"
 	# shellcheck disable=SC2086
 	(cd "$top" && $cc -std=c11 -g -O1 -D_GNU_SOURCE -I. $cflags \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
-	    -o "$bin" "tests/fuzz/fuzz_$name.c" $srcs $libs)
+	    -o "$bin" "tests/fuzz/fuzz_$name.c" $srcs $libs $xlibs)
 	corpus="$work/corpus-$name"
 	mkdir -p "$corpus"
 	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
