@@ -28,6 +28,7 @@
 #define CFG_WORDS_MAX	8
 #define CFG_FILE_MAX	(1024 * 1024)
 #define CFG_LIFE_MIN	3600
+#define CFG_LIFE_TEST_MIN 10	/* with test-short-lifetimes yes */
 #define CFG_LIFE_MAX	86400
 
 enum cfg_ctx {
@@ -340,6 +341,27 @@ cfg_key_keylog(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
+/*
+ * test-short-lifetimes yes: lifetimes from 10 s, for soak tests that
+ * must see many rekeys in minutes.  Never for production: it must come
+ * before the first tunnel, so that a lifetime is judged by one rule.
+ */
+static int
+cfg_key_short_life(struct cfg_parser *p, const char *v)
+{
+	if (p->p_cfg->cfg_ntunnels > 0)
+		return (cfg_err(p, p->p_line, "test-short-lifetimes must come "
+		    "before the first tunnel block"));
+	if (strcmp(v, "yes") == 0)
+		p->p_cfg->cfg_test_short_life = 1;
+	else if (strcmp(v, "no") == 0)
+		p->p_cfg->cfg_test_short_life = 0;
+	else
+		return (cfg_err(p, p->p_line, "test-short-lifetimes \"%.32s\": "
+		    "use yes or no", v));
+	return (0);
+}
+
 /* --- gateway and peer keys --- */
 
 static int
@@ -604,11 +626,12 @@ cfg_lifetime_parse(struct cfg_parser *p, const char *what, const char *v,
     uint32_t *out)
 {
 	unsigned long	 l;
+	int		 min = p->p_cfg->cfg_test_short_life ?
+			    CFG_LIFE_TEST_MIN : CFG_LIFE_MIN;
 
-	if (cfg_uint_parse(v, CFG_LIFE_MIN, CFG_LIFE_MAX, &l) == -1)
+	if (cfg_uint_parse(v, min, CFG_LIFE_MAX, &l) == -1)
 		return (cfg_err(p, p->p_line, "invalid %s lifetime \"%.32s\" "
-		    "(use %d to %d seconds)", what, v, CFG_LIFE_MIN,
-		    CFG_LIFE_MAX));
+		    "(use %d to %d seconds)", what, v, min, CFG_LIFE_MAX));
 	*out = l;
 	return (0);
 }
@@ -688,6 +711,8 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "log-level", "log-level error|warning|info|debug", 0,
 	    cfg_key_loglevel },
 	{ "keylog-dir", "keylog-dir PATH", 0, cfg_key_keylog },
+	{ "test-short-lifetimes", "test-short-lifetimes yes|no", 0,
+	    cfg_key_short_life },
 	{ NULL, NULL, 0, NULL }
 };
 static const struct cfg_key cfg_gw_keys[] = {
@@ -735,7 +760,8 @@ static const struct cfg_key *const cfg_keys[] = {
 	cfg_ips_keys
 };
 static const char *const cfg_expected[] = {
-	"gateway, peer, tunnel, control-socket, log-level or keylog-dir",
+	"gateway, peer, tunnel, control-socket, log-level, keylog-dir or "
+	    "test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "

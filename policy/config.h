@@ -94,6 +94,9 @@ struct config {
 	char		 cfg_ctl_socket[108];	/* default /run/gatewayd.sock */
 	char		 cfg_keylog_dir[4096];	/* Wireshark key files; "" off */
 	int		 cfg_log_level;		/* LOG_LVL_*, default INFO */
+	int		 cfg_test_short_life;	/* test-short-lifetimes yes:
+						   lifetimes from 10 s (lab
+						   soak tests only) */
 	struct cfg_gateway cfg_gateways[CFG_MAX_GATEWAYS];
 	int		 cfg_ngateways;
 	struct cfg_peer	 cfg_peers[CFG_MAX_PEERS];

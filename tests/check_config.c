@@ -118,7 +118,7 @@ struct err_vec {
 static const struct err_vec syntax_vecs[] = {
 	{ "foo bar\n",
 	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
-	  "control-socket, log-level or keylog-dir)" },
+	  "control-socket, log-level, keylog-dir or test-short-lifetimes)" },
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tmtu 1400\n}\n",
 	  E "3: unknown keyword \"mtu\" in gateway \"gw1\" (expected address "
 	  "or segment)" },
@@ -792,6 +792,40 @@ START_TEST(test_config_ike_values)
 }
 END_TEST
 
+/*
+ * test-short-lifetimes yes (lab soak tests): lifetimes from 10 s; it must
+ * precede the tunnels; without it 3600 s stays the minimum.
+ */
+START_TEST(test_config_short_lifetimes)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	cfg = parse_ok("test-short-lifetimes yes\n" BASE
+	    TN(IKE("\t\tlifetime 45\n") IPSEC("\t\tlifetime 20\n")));
+	ck_assert_int_eq(cfg->cfg_test_short_life, 1);
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ike.ike_lifetime, 45);
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_lifetime, 20);
+	config_free(cfg);
+	ck_assert_ptr_null(parse("test-short-lifetimes yes\n" BASE
+	    TN(IPSEC("\t\tlifetime 9\n")), err, sizeof(err)));
+	ck_assert_str_eq(err, E "15: invalid ipsec lifetime \"9\" (use 10 to "
+	    "86400 seconds)");
+	ck_assert_ptr_null(parse(BASE TN(IPSEC("\t\tlifetime 20\n")), err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, E "14: invalid ipsec lifetime \"20\" (use 3600 "
+	    "to 86400 seconds)");
+	ck_assert_ptr_null(parse(BASE TN("") "test-short-lifetimes yes\n",
+	    err, sizeof(err)));
+	ck_assert_str_eq(err, E "14: test-short-lifetimes must come before "
+	    "the first tunnel block");
+	ck_assert_ptr_null(parse("test-short-lifetimes maybe\n", err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, E "1: test-short-lifetimes \"maybe\": use yes "
+	    "or no");
+}
+END_TEST
+
 START_TEST(test_config_ike_ids)
 {
 	struct config	*cfg;
@@ -1145,6 +1179,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_ike_errors, 0, NVEC(ike_vecs));
 	tcase_add_loop_test(tc, test_config_ike_values, 0,
 	    NVEC(ike_value_vecs));
+	tcase_add_test(tc, test_config_short_lifetimes);
 	tcase_add_test(tc, test_config_ike_ids);
 	tcase_add_test(tc, test_config_ike_fqdn_length);
 	suite_add_tcase(s, tc);

@@ -76,7 +76,9 @@ export LAB_TOP=$top LAB_DIR=$here
 } >"$run/env.sh"
 
 umid=gwlab-$$-${name:0:20}
-timeout_s=${LAB_TIMEOUT:-240}
+# A scenario may ask for more time with a "# lab-timeout: SECONDS" line.
+want=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\)$/\1/p' "$test_script" | head -n1)
+timeout_s=${LAB_TIMEOUT:-${want:-240}}
 uml=${LAB_UML:-linux.uml}
 start=$(date +%s.%N)
 

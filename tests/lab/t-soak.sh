@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# t-soak.sh MODE [SECONDS] - a tunnel that lives through many timer-driven
+# rekeys on a lossy link (IKEv2).  MODE:
+#   gw-gw    gatewayd on gw1 and gw2, both rekeying by their own timers;
+#   gw-swan  gatewayd on gw1, strongSwan on gw2 (short rekey times).
+# Both gatewayds run with "test-short-lifetimes yes": CHILD SAs live 20 s,
+# IKE SAs 45 s (strongSwan: rekey_time 16 s / 38 s).  The public link
+# drops 10% of the packets at random in each direction (netem).  For
+# SECONDS (default 180) c1 pings c2 five times a second and gatewayctl
+# status is sampled every second.  Passes when:
+#   - every status sample says Connected;
+#   - the ping's loss stays within what the link explains (at most 25%)
+#     and no gap is longer than 3 s;
+#   - at least 6 CHILD SA rekeys and 2 IKE SA rekeys happened (gw1's log);
+#   - afterwards each gateway holds exactly one SA pair and the 3 policies
+#     of its one segment pair: no duplicate, no stale SA or policy.
+# lab-timeout: 420
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lab_begin
+gw_bin
+mode=${1:-gw-gw}
+secs=${2:-180}
+case "$mode" in
+gw-gw|gw-swan) ;;
+*) fail "unknown mode '$mode' (gw-gw or gw-swan)" ;;
+esac
+
+topo_standard
+modprobe sch_netem || fail "modprobe sch_netem"
+
+# gw_short NODE: gatewayd.conf with short lifetimes (before the tunnel).
+gw_short() {
+	local n=$1 f
+	gw_std "$n" ike_lifetime=45 lifetime=20
+	f=$(node_dir "$n")/gatewayd.conf
+	sed -i '1a test-short-lifetimes yes' "$f"
+}
+
+step "gateways ($mode), lifetimes: CHILD 20 s, IKE 45 s"
+if [ "$mode" = gw-swan ]; then
+	swan_std gw2 ike_rekey=38s child_rekey=16s
+	start_charon gw2
+else
+	gw_short gw2
+	start_gatewayd gw2
+fi
+gw_short gw1
+start_gatewayd gw1
+gw_wait_state gw1 vpc1-vpc2 Connected 30
+ping_ok c1 "$C2_ADDR"
+
+step "10% loss each way on the public link"
+ip netns exec gw1 tc qdisc add dev pub root netem loss 10% ||
+    fail "tc netem on gw1"
+ip netns exec gw2 tc qdisc add dev pub root netem loss 10% ||
+    fail "tc netem on gw2"
+
+step "soak: ping c1 -> c2 at 5/s and status every second for $secs s"
+count=$((secs * 5))
+pinglog=$LAB_RUN/soak-ping.log
+ip netns exec c1 ping -n -i 0.2 -W 1 -c "$count" "$C2_ADDR" >"$pinglog" 2>&1 &
+ping_pid=$!
+LAB_PIDS+=("$ping_pid")
+samples=0 bad=0
+end=$(($(lab_now_us) + secs * 1000000))
+while [ "$(lab_now_us)" -lt "$end" ]; do
+	st=$(gw_tunnel_state gw1 vpc1-vpc2)
+	samples=$((samples + 1))
+	if [ "$st" != Connected ]; then
+		bad=$((bad + 1))
+		say "status sample $samples: '$st'"
+	fi
+	if [ "$mode" = gw-gw ]; then
+		st=$(gw_tunnel_state gw2 vpc2-vpc1)
+		[ "$st" = Connected ] ||
+		    { bad=$((bad + 1)); say "gw2 sample $samples: '$st'"; }
+	fi
+	sleep 1
+done
+wait "$ping_pid"
+ip netns exec gw1 tc qdisc del dev pub root
+ip netns exec gw2 tc qdisc del dev pub root
+gw_alive gw1
+
+step "results"
+# Replies by icmp_seq: loss and the longest run of missing ones.
+read -r got lost gap < <(awk -v n="$count" '
+	/icmp_seq=/ { sub(/.*icmp_seq=/, ""); seen[$1 + 0] = 1 }
+	END {
+		run = 0; max = 0; got = 0
+		for (i = 1; i <= n; i++) {
+			if (i in seen) { got++; run = 0 }
+			else if (++run > max) max = run
+		}
+		print got, n - got, max
+	}' "$pinglog")
+say "ping: $got of $count answered, $lost lost" \
+    "($((lost * 100 / count))%), longest gap $gap pings ($((gap * 200)) ms)"
+say "status: $bad of $samples samples not Connected"
+child_rekeys=$(grep -cE 'CHILD SA .* established' \
+    "$(node_dir gw1)/gatewayd.log")
+child_rekeys=$((child_rekeys - 1))
+ike_rekeys=$(grep -cE 'IKE SA rekeyed' "$(node_dir gw1)/gatewayd.log")
+say "gw1: $child_rekeys CHILD SA rekeys, $ike_rekeys IKE SA rekeys"
+[ "$bad" = 0 ] || fail "the tunnel left Connected in $bad samples"
+[ $((lost * 100)) -le $((count * 25)) ] ||
+    fail "ping loss $lost of $count is more than the link explains (25%)"
+[ "$gap" -le 15 ] || fail "a gap of $gap pings (more than 3 s)"
+assert_ge "CHILD SA rekeys on gw1" 6 "$child_rekeys"
+assert_ge "IKE SA rekeys on gw1" 2 "$ike_rekeys"
+
+# sa_pairs_one NODE: exactly one SA pair and three policies (the IKE
+# sockets' own bypass policies, "socket in/out", are not counted).
+sa_pairs_one() {
+	[ "$(xfrm_sa_count "$1")" = 2 ] &&
+	    [ "$(ip -n "$1" xfrm policy | grep -cE 'dir (in|out|fwd) ')" = 3 ]
+}
+wait_for 15 sa_pairs_one gw1 ||
+    fail "gw1: not exactly 1 SA pair and 3 policies:"$'\n'"$(ip -n gw1 xfrm state; ip -n gw1 xfrm policy)"
+wait_for 15 sa_pairs_one gw2 ||
+    fail "gw2: not exactly 1 SA pair and 3 policies:"$'\n'"$(ip -n gw2 xfrm state; ip -n gw2 xfrm policy)"
+wait_for 10 xfrm_spis_are gw2 "$(xfrm_spis gw1)" ||
+    fail "gw1 and gw2 hold different SAs"
+say "ok: one SA pair and its 3 policies on each gateway, the same SPIs"
+traffic_ok esp
+gw_show_status gw1
+pass "soak $mode: $secs s, $child_rekeys CHILD and $ike_rekeys IKE rekeys, ping loss $((lost * 100 / count))%, longest gap $((gap * 200)) ms"
