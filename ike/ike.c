@@ -411,32 +411,133 @@ ike_tunnel_peer_id_match(const struct ike_tunnel *t, const struct ikev2_id *id)
 	    memcmp(id->id_data, &want, 4) == 0);
 }
 
-int
-ike_initial_contact_due(struct ike_ctx *ctx, struct in_addr peer)
+void
+ike_peer_ident_set(struct ike_peer_ident *pi, uint8_t type,
+    const uint8_t *data, size_t len)
 {
-	int	i;
+	size_t	 i;
 
-	for (i = 0; i < ctx->ctx_ncontacted; i++)
-		if (ctx->ctx_contacted[i].s_addr == peer.s_addr)
-			return (0);
-	return (1);
+	memset(pi, 0, sizeof(*pi));
+	if (len > sizeof(pi->pi_data))
+		len = sizeof(pi->pi_data);
+	pi->pi_type = type;
+	pi->pi_len = (uint8_t)len;
+	memcpy(pi->pi_data, data, len);
+	/* DNS names compare without case */
+	if (type == IKEV2_ID_FQDN)
+		for (i = 0; i < len; i++)
+			if (pi->pi_data[i] >= 'A' && pi->pi_data[i] <= 'Z')
+				pi->pi_data[i] += 'a' - 'A';
+}
+
+int
+ike_peer_ident_eq(const struct ike_peer_ident *a,
+    const struct ike_peer_ident *b)
+{
+	return (a->pi_type != 0 && a->pi_type == b->pi_type &&
+	    a->pi_len == b->pi_len &&
+	    memcmp(a->pi_data, b->pi_data, a->pi_len) == 0);
 }
 
 void
-ike_initial_contact_done(struct ike_ctx *ctx, struct in_addr peer)
+ike_tunnel_peer_ident(const struct ike_tunnel *t, struct ike_peer_ident *pi)
 {
-	if (ike_initial_contact_due(ctx, peer) &&
-	    ctx->ctx_ncontacted < IKE_MAX_CONTACTED)
-		ctx->ctx_contacted[ctx->ctx_ncontacted++] = peer;
+	const struct cfg_id	*id = &t->t_cfg->tn_ike.ike_peer_id;
+	struct in_addr		 a;
+
+	memset(pi, 0, sizeof(*pi));
+	switch (id->id_type) {
+	case CFG_ID_FQDN:
+		ike_peer_ident_set(pi, IKEV2_ID_FQDN,
+		    (const uint8_t *)id->id_value,
+		    strnlen(id->id_value, CFG_ID_MAX));
+		break;
+	case CFG_ID_IPV4:
+		ike_peer_ident_set(pi, IKEV2_ID_IPV4_ADDR,
+		    (const uint8_t *)&id->id_addr, 4);
+		break;
+	default:
+		a = t->t_cfg->tn_peer->pr_addr;
+		if (a.s_addr != INADDR_ANY)
+			ike_peer_ident_set(pi, IKEV2_ID_IPV4_ADDR,
+			    (const uint8_t *)&a, 4);
+		break;
+	}
+}
+
+/* The identity of an IKEv2 SA: authenticated, or its tunnel's. */
+static int
+ike_sa_ident_is(const struct ike_sa *sa, const struct ike_peer_ident *pi)
+{
+	struct ike_peer_ident	 tp;
+
+	if (sa->sa_peer_ident.pi_type != 0)
+		return (ike_peer_ident_eq(&sa->sa_peer_ident, pi));
+	if (sa->sa_tunnel == NULL)
+		return (0);
+	ike_tunnel_peer_ident(sa->sa_tunnel, &tp);
+	return (ike_peer_ident_eq(&tp, pi));
 }
 
 int
-ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer)
+ike_initial_contact_ok(struct ike_ctx *ctx, const struct ike_tunnel *t,
+    const void *self)
 {
-	if (!ike_initial_contact_due(ctx, peer))
+	struct ike_peer_ident	 pi;
+	struct ike_sa		*o;
+
+	ike_tunnel_peer_ident(t, &pi);
+	if (pi.pi_type == 0)
 		return (0);
-	ike_initial_contact_done(ctx, peer);
-	return (1);
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
+		if ((const void *)o != self && o->sa_state != IKE_SA_NEW &&
+		    o->sa_state != IKE_SA_DELETING &&
+		    o->sa_state != IKE_SA_DEAD && ike_sa_ident_is(o, &pi))
+			return (0);
+	return (!ikev1_ident_busy(ctx, &pi, self));
+}
+
+void
+ike_initial_contact_recv(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+    const void *self)
+{
+	const struct ike_sa	*me = NULL;
+	struct ike_sa		*o;
+	struct ike_tunnel	*t;
+	struct child_sa		*cs;
+	int			 dropped = 0;
+
+	if (pi->pi_type == 0)
+		return;
+again:
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry) {
+		if ((const void *)o == self) {
+			me = o;
+			continue;
+		}
+		if ((o->sa_state != IKE_SA_ESTABLISHED &&
+		    o->sa_state != IKE_SA_REKEYED) || !ike_sa_ident_is(o, pi))
+			continue;
+		log_tinfo(ike_sa_name(o), "INITIAL_CONTACT from the same peer "
+		    "identity: removing this stale IKE SA");
+		t = o->sa_tunnel;
+		o->sa_tunnel = NULL;
+		ike_sa_destroy(o);
+		dropped++;
+		if (t != NULL && (me == NULL || t != me->sa_tunnel))
+			ike_tunnel_sa_gone(t, 0);
+		goto again;
+	}
+	dropped += ikev1_ident_drop(ctx, pi, self);
+	if (dropped == 0)
+		return;
+	/* the stale SAs' policies had our new CHILD SAs' selectors */
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
+		if (o->sa_state == IKE_SA_ESTABLISHED)
+			TAILQ_FOREACH(cs, &o->sa_children, cs_entry)
+				if (cs->cs_state == CHILD_SA_INSTALLED)
+					child_sa_policies_refresh(cs,
+					    ctx->ctx_kernel);
 }
 
 static struct ike_tunnel *

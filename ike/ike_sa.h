@@ -59,6 +59,17 @@ enum ike_pair_state {
 
 struct ike_sa;
 
+/*
+ * A peer's identity as authenticated (IKEv1 and IKEv2 number the IPv4
+ * address and FQDN types alike): what INITIAL_CONTACT speaks of (RFC
+ * 7296 §2.4, RFC 2407 §4.6.3.3).  pi_type 0: unknown.
+ */
+struct ike_peer_ident {
+	uint8_t		 pi_type;
+	uint8_t		 pi_len;
+	uint8_t		 pi_data[255];	/* an FQDN in lower case */
+};
+
 struct ike_tunnel {
 	TAILQ_ENTRY(ike_tunnel) t_entry;
 	struct ike_ctx	*t_ctx;
@@ -85,6 +96,7 @@ struct ike_sa {
 	uint8_t		 sa_spi_r[8];
 	struct sockaddr_in sa_local;
 	struct sockaddr_in sa_remote;	/* the peer's current address */
+	struct ike_peer_ident sa_peer_ident; /* from IDi/IDr, once verified */
 	struct ikev2_sa	 sa_offer;	/* initiator: our IKE proposal */
 	struct proposal_choice sa_prop;
 	struct dh	*sa_dh;
@@ -135,7 +147,6 @@ struct ike_sa {
 };
 TAILQ_HEAD(ike_sa_list, ike_sa);
 
-#define IKE_MAX_CONTACTED	256
 
 struct ike_ctx {
 	struct event_base *ctx_base;
@@ -151,9 +162,6 @@ struct ike_ctx {
 	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */
 	unsigned	 ctx_rekey_percent;	/* of the CHILD lifetime */
-	/* Peers that got an INITIAL_CONTACT since start (§2.4). */
-	struct in_addr	 ctx_contacted[IKE_MAX_CONTACTED];
-	int		 ctx_ncontacted;
 	int		 ctx_shutdown;
 	/* IKE SA rekey: 0 = at ctx_rekey_percent of ike-lifetime (minus
 	 * up to 5% jitter); tests set a delay in ms */
@@ -300,15 +308,27 @@ size_t		 ike_tunnel_local_id(const struct ike_tunnel *t,
 /* 1 if the peer's ID matches the tunnel's peer-id. */
 int		 ike_tunnel_peer_id_match(const struct ike_tunnel *t,
 		    const struct ikev2_id *id);
-/* 1 the first time an INITIAL_CONTACT is due towards this peer (and
- * records it: IKEv1). */
-int		 ike_initial_contact(struct ike_ctx *ctx, struct in_addr peer);
-/* IKEv2: 1 while no IKE SA we initiated towards peer was established
- * since start (§2.4); ike_initial_contact_done() records one. */
-int		 ike_initial_contact_due(struct ike_ctx *ctx,
-		    struct in_addr peer);
-void		 ike_initial_contact_done(struct ike_ctx *ctx,
-		    struct in_addr peer);
+/* An identity from an ID payload (type, data); an FQDN is lowered. */
+void		 ike_peer_ident_set(struct ike_peer_ident *pi, uint8_t type,
+		    const uint8_t *data, size_t len);
+int		 ike_peer_ident_eq(const struct ike_peer_ident *a,
+		    const struct ike_peer_ident *b);
+/* The identity t expects of its peer (peer-id, or the peer's address);
+ * pi_type 0 when any identity will do (0.0.0.0 peer without peer-id). */
+void		 ike_tunnel_peer_ident(const struct ike_tunnel *t,
+		    struct ike_peer_ident *pi);
+/*
+ * INITIAL_CONTACT (RFC 7296 §2.4, RFC 2407 §4.6.3.3) goes out on an IKE
+ * SA of t (self, either version) only while gatewayd holds no other IKE
+ * SA, of either version, established or under way, with that peer
+ * identity: otherwise the peer would drop that other SA.  1: send it.
+ */
+int		 ike_initial_contact_ok(struct ike_ctx *ctx,
+		    const struct ike_tunnel *t, const void *self);
+/* An authenticated INITIAL_CONTACT on self: every other IKE SA, of
+ * either version, with the identity pi is stale and goes. */
+void		 ike_initial_contact_recv(struct ike_ctx *ctx,
+		    const struct ike_peer_ident *pi, const void *self);
 
 /* --- ikev2_init.c --- */
 int	ikev2_init_start(struct ike_sa *sa);

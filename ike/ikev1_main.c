@@ -330,6 +330,8 @@ v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		    m->m_id[0].id_len);
 		return (-1);
 	}
+	ike_peer_ident_set(&sa->is_peer_ident, m->m_id[0].id_type,
+	    m->m_id[0].id_data, m->m_id[0].id_len);
 	buf_free(*id);
 	*id = buf_new_data(m->m_id[0].id_body, m->m_id[0].id_body_len);
 	return (*id == NULL ? -1 : 0);
@@ -355,17 +357,12 @@ v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
 static int
 v1_add_initial_contact(struct isakmp_sa *sa, struct pld_writer *w)
 {
-	struct isakmp_sa	*o;
 	uint8_t			 spi[16];
 
-	/* not while the peer has SAs with us: they would go (§4.6.3.3) */
-	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry)
-		if (o != sa && o->is_state == ISAKMP_ESTABLISHED &&
-		    o->is_remote.sin_addr.s_addr ==
-		    sa->is_remote.sin_addr.s_addr)
-			return (0);
-	if (sa->is_reauth ||
-	    !ike_initial_contact(sa->is_ctx, sa->is_remote.sin_addr))
+	/* not while we hold another SA with the peer, of either IKE
+	 * version: it would go (§4.6.3.3) */
+	if (sa->is_reauth || sa->is_tunnel == NULL ||
+	    !ike_initial_contact_ok(sa->is_ctx, sa->is_tunnel, sa))
 		return (0);
 	memcpy(spi, sa->is_cky_i, 8);
 	memcpy(spi + 8, sa->is_cky_r, 8);
@@ -373,25 +370,15 @@ v1_add_initial_contact(struct isakmp_sa *sa, struct pld_writer *w)
 	    IKEV1_N_INITIAL_CONTACT, NULL, 0));
 }
 
-/* An authenticated INITIAL-CONTACT: the peer lost its older SAs. */
+/* An authenticated INITIAL-CONTACT: the peer (this identity, not this
+ * address: several peers may share one NAT) lost its older SAs, of
+ * either IKE version. */
 static void
 v1_initial_contact_recv(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
-	struct isakmp_sa	*o, *next;
-
 	if (ikev1_msg_notify(m, IKEV1_N_INITIAL_CONTACT) == NULL)
 		return;
-	for (o = TAILQ_FIRST(&sa->is_ctx->ctx_v1->vc_sas); o != NULL;
-	    o = next) {
-		next = TAILQ_NEXT(o, is_entry);
-		if (o == sa || o->is_state != ISAKMP_ESTABLISHED ||
-		    o->is_remote.sin_addr.s_addr !=
-		    sa->is_remote.sin_addr.s_addr)
-			continue;
-		log_tinfo(isakmp_name(o), "INITIAL-CONTACT: removing the "
-		    "peer's stale ISAKMP SA");
-		isakmp_destroy(o);
-	}
+	ike_initial_contact_recv(sa->is_ctx, &sa->is_peer_ident, sa);
 }
 
 static int

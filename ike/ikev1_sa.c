@@ -545,6 +545,66 @@ v1_peer_id_match(const struct ike_tunnel *t, const struct ikev1_id *id)
 	return (ike_tunnel_peer_id_match(t, &v2));
 }
 
+/* The identity of an ISAKMP SA: authenticated, or its tunnel's. */
+static int
+v1_ident_is(const struct isakmp_sa *sa, const struct ike_peer_ident *pi)
+{
+	struct ike_peer_ident	 tp;
+
+	if (sa->is_peer_ident.pi_type != 0)
+		return (ike_peer_ident_eq(&sa->is_peer_ident, pi));
+	if (sa->is_tunnel == NULL)
+		return (0);
+	ike_tunnel_peer_ident(sa->is_tunnel, &tp);
+	return (ike_peer_ident_eq(&tp, pi));
+}
+
+int
+ikev1_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+    const void *self)
+{
+	struct isakmp_sa	*o;
+
+	if (ctx->ctx_v1 == NULL)
+		return (0);
+	TAILQ_FOREACH(o, &ctx->ctx_v1->vc_sas, is_entry)
+		if ((const void *)o != self && o->is_state != ISAKMP_DEAD &&
+		    !o->is_replaced && v1_ident_is(o, pi))
+			return (1);
+	return (0);
+}
+
+int
+ikev1_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+    const void *self)
+{
+	struct isakmp_sa	*o, *next;
+	struct ike_tunnel	*t, *mine = NULL;
+	int			 n = 0;
+
+	if (ctx->ctx_v1 == NULL)
+		return (0);
+	TAILQ_FOREACH(o, &ctx->ctx_v1->vc_sas, is_entry)
+		if ((const void *)o == self)
+			mine = o->is_tunnel;
+	for (o = TAILQ_FIRST(&ctx->ctx_v1->vc_sas); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, is_entry);
+		if ((const void *)o == self ||
+		    o->is_state != ISAKMP_ESTABLISHED || !v1_ident_is(o, pi))
+			continue;
+		log_tinfo(isakmp_name(o), "INITIAL-CONTACT from the same peer "
+		    "identity: removing this stale ISAKMP SA");
+		t = o->is_tunnel;
+		isakmp_destroy(o);
+		n++;
+		if (t != NULL && t != mine)
+			ike_tunnel_sa_gone(t, 0);
+		/* destroying may free others (their IPsec SAs): rescan */
+		next = TAILQ_FIRST(&ctx->ctx_v1->vc_sas);
+	}
+	return (n);
+}
+
 int
 v1_candidates(struct ike_ctx *ctx, const struct sockaddr_in *local,
     const struct sockaddr_in *remote, struct ike_tunnel **out, int max)

@@ -98,6 +98,7 @@ struct isakmp_sa {
 	struct dh	*is_dh;
 	struct buf	*is_gxi, *is_gxr, *is_ni, *is_nr;
 	struct buf	*is_idi_b, *is_idr_b;	/* ID payload bodies */
+	struct ike_peer_ident is_peer_ident;	/* the peer's, checked */
 	struct ikev1_keys is_keys;
 	int		 is_keys_ok;
 	size_t		 is_blen;		/* cipher block length */
@@ -369,5 +370,14 @@ void	 ikev1_dpd_cb(int fd, short ev, void *arg);
  */
 int	ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 	    struct in_addr dst, int hard);
+
+/* INITIAL_CONTACT: 1 if an ISAKMP SA other than self, established or
+ * under way, has the peer identity pi (ike.c decides). */
+int	ikev1_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+	    const void *self);
+/* Removes every established ISAKMP SA other than self with identity pi
+ * (and its IPsec SAs); their tunnels connect again.  Returns how many. */
+int	ikev1_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+	    const void *self);
 
 #endif

@@ -133,7 +133,7 @@ ikev2_auth_start(struct ike_sa *sa)
 		return (-1);
 	w = ike_msg_w(&mo);
 	if (ikev2_auth_add_id_auth(sa, w) == -1 ||
-	    (ike_initial_contact_due(sa->sa_ctx, sa->sa_remote.sin_addr) &&
+	    (ike_initial_contact_ok(sa->sa_ctx, t, sa) &&
 	    ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL,
 	    0) == -1) ||
 	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
@@ -288,6 +288,8 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 		return;
 	}
 	sa->sa_tunnel = t;
+	ike_peer_ident_set(&sa->sa_peer_ident, m->m_idi.id_type,
+	    m->m_idi.id_data, m->m_idi.id_len);
 	if ((ans = calloc(1, sizeof(*ans))) == NULL ||
 	    ikev2_auth_answer(sa, m, &cs, ans, &notify) == -1) {
 		free(ans);
@@ -298,6 +300,9 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (responder)",
 	    inet_ntoa(sa->sa_remote.sin_addr));
+	/* §2.4: the peer lost every other IKE SA it had with us */
+	if (ikev2_msg_notify(m, IKEV2_N_INITIAL_CONTACT) != NULL)
+		ike_initial_contact_recv(sa->sa_ctx, &sa->sa_peer_ident, sa);
 	if (cs == NULL) {
 		if (!t->t_want)
 			ike_tunnel_failed(t, 2, "%s", t->t_last_error);
@@ -348,11 +353,14 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 		    "pre-shared key probably differs");
 		return;
 	}
+	ike_peer_ident_set(&sa->sa_peer_ident, m->m_idr.id_type,
+	    m->m_idr.id_data, m->m_idr.id_len);
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (initiator)",
 	    inet_ntoa(sa->sa_remote.sin_addr));
-	/* §2.4: from now on the peer knows our current state */
-	ike_initial_contact_done(sa->sa_ctx, sa->sa_remote.sin_addr);
+	/* §2.4: the peer holds no other IKE SA with us */
+	if (ikev2_msg_notify(m, IKEV2_N_INITIAL_CONTACT) != NULL)
+		ike_initial_contact_recv(sa->sa_ctx, &sa->sa_peer_ident, sa);
 	if (cs == NULL || ikev2_child_complete(sa, cs, m, NULL, sa->sa_ni,
 	    sa->sa_nr) == -1) {
 		/* the IKE SA is up but useless: start over later */

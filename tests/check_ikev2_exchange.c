@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
+#include "ike/ikev1_sa.h"
 #include "ike/ikev2.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
@@ -978,7 +979,7 @@ auth_initial_contact(const uint8_t *pkt, size_t len)
 	return (ic);
 }
 
-/* §2.4: INITIAL_CONTACT in the first IKE SA towards b only. */
+/* §2.4: INITIAL_CONTACT while a holds no other IKE SA with b. */
 START_TEST(test_exchange_initial_contact)
 {
 	struct capture	 c = { .c_exch = IKEV2_EXCH_IKE_AUTH, .c_resp = 0, .c_drop = 0 };
@@ -991,14 +992,15 @@ START_TEST(test_exchange_initial_contact)
 	assert_connected(1);
 	ck_assert_int_eq(c.c_n, 1);
 	ck_assert_int_eq(auth_initial_contact(c.c_pkt[0], c.c_len[0]), 1);
-	/* down and up: a second IKE SA, no INITIAL_CONTACT */
+	/* down and up: a's IKE SA was deleted, it holds none with b: the
+	 * new one asserts INITIAL_CONTACT again (§2.4) */
 	ike_tunnel_down(A.s_ike, "t1");
 	pump(20);
 	ike_tunnel_up(A.s_ike, "t1");
 	pump(50);
 	assert_connected(1);
 	ck_assert_int_eq(c.c_n, 2);
-	ck_assert_int_eq(auth_initial_contact(c.c_pkt[1], c.c_len[1]), 0);
+	ck_assert_int_eq(auth_initial_contact(c.c_pkt[1], c.c_len[1]), 1);
 	pair_free();
 }
 END_TEST
@@ -1391,6 +1393,137 @@ START_TEST(test_exchange_child_lifetime_timers)
 }
 END_TEST
 
+
+/* A second tunnel t2 between the same gateways, IKEv1 Main Mode, on
+ * other segments; started by gatewayctl up only. */
+#define T2_A	"tunnel t2 {\n\tgateway gw\n\tpeer p\n" \
+	"\tlocal-segment 172.16.1.0/24\n\tpeer-segment 10.16.0.0/12\n" \
+	"\tpsk Secr3t!key\n\tinitiate no\n\tike {\n\t\tversion 1\n" \
+	"\t\tdh-group 14\n\t}\n}\n"
+#define T2_B	"tunnel t2 {\n\tgateway gw\n\tpeer p\n" \
+	"\tlocal-segment 10.16.0.0/12\n\tpeer-segment 172.16.1.0/24\n" \
+	"\tpsk Secr3t!key\n\tinitiate no\n\tike {\n\t\tversion 1\n" \
+	"\t\tdh-group 14\n\t}\n}\n"
+
+static const struct side_opts opt_a_two = {
+	.so_version = 2, .so_local = { "172.16.0.0/24" },
+	.so_remote = { "10.0.0.0/12" }, .so_initiate = 0, .so_ipsec = PFS_2,
+	.so_extra = T2_A
+};
+static const struct side_opts opt_b_two = {
+	.so_version = 2, .so_local = { "10.0.0.0/12" },
+	.so_remote = { "172.16.0.0/24" }, .so_initiate = 0, .so_ipsec = PFS_2,
+	.so_extra = T2_B
+};
+
+/* Tunnel name's state on s. */
+static const char *
+tunnel_state_of(struct side *s, const char *name)
+{
+	struct tunnel_status	 st[4];
+	int			 i, n;
+
+	n = ike_status(s->s_ike, st, 4);
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].ts_name, name) == 0)
+			return (tunnel_state_name(st[i].ts_state));
+	return ("none");
+}
+
+static int
+v1_count(struct side *s)
+{
+	struct isakmp_sa	*sa;
+	int			 n = 0;
+
+	if (s->s_ike->ctx_v1 == NULL)
+		return (0);
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+		if (sa->is_state == ISAKMP_ESTABLISHED)
+			n++;
+	return (n);
+}
+
+static int
+v2_count(struct side *s)
+{
+	struct ike_sa	*sa;
+	int		 n = 0;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+		if (sa->sa_state == IKE_SA_ESTABLISHED)
+			n++;
+	return (n);
+}
+
+/*
+ * One IKEv2 and one IKEv1 tunnel to the same peer (the same identity),
+ * set up in either order (_i: 0 IKEv2 first, 1 IKEv1 first): the second
+ * IKE SA carries no INITIAL_CONTACT (b, which acts on one in either
+ * version, keeps the first), and both tunnels stay up.
+ */
+START_TEST(test_exchange_initial_contact_two_versions)
+{
+	struct capture	 c = { .c_exch = IKEV2_EXCH_IKE_AUTH, .c_resp = 0,
+			    .c_drop = 0 };
+	const char	*first = _i == 0 ? "t1" : "t2";
+	const char	*second = _i == 0 ? "t2" : "t1";
+
+	pair_init(&opt_a_two, &opt_b_two);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &c;
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, first), 0);
+	pump(150);
+	ck_assert_str_eq(tunnel_state_of(&A, first), "Connected");
+	ck_assert_str_eq(tunnel_state_of(&B, first), "Connected");
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, second), 0);
+	pump(150);
+	ck_assert_str_eq(tunnel_state_of(&A, "t1"), "Connected");
+	ck_assert_str_eq(tunnel_state_of(&A, "t2"), "Connected");
+	ck_assert_str_eq(tunnel_state_of(&B, "t1"), "Connected");
+	ck_assert_str_eq(tunnel_state_of(&B, "t2"), "Connected");
+	ck_assert_int_eq(v2_count(&B), 1);
+	ck_assert_int_eq(v1_count(&B), 1);
+	/* IKEv2's IKE_AUTH: INITIAL_CONTACT only when it came first */
+	ck_assert_int_eq(c.c_n, 1);
+	ck_assert_int_eq(auth_initial_contact(c.c_pkt[0], c.c_len[0]),
+	    _i == 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * a restarts (its SAs are lost without DELETEs) and brings up one tunnel
+ * of the other IKE version first (_i: 0 IKEv1, 1 IKEv2): that IKE SA
+ * carries INITIAL_CONTACT, and b removes its stale IKE SA of either
+ * version with a's identity.
+ */
+START_TEST(test_exchange_initial_contact_restart_cross)
+{
+	const char	*fresh = _i == 0 ? "t2" : "t1";
+
+	pair_init(&opt_a_two, &opt_b_two);
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, "t2"), 0);
+	pump(200);
+	ck_assert_int_eq(v2_count(&B), 1);
+	ck_assert_int_eq(v1_count(&B), 1);
+	/* a restarts */
+	side_free(&A);
+	side_init(&A, ADDR_A, ADDR_B, &opt_a_two, 0xa1000001);
+	A.s_ike->ctx_rekey_retry_ms = 10;
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, fresh), 0);
+	pump(150);
+	ck_assert_str_eq(tunnel_state_of(&A, fresh), "Connected");
+	/* only the fresh IKE SA is left on b */
+	ck_assert_int_eq(v2_count(&B), _i == 1);
+	ck_assert_int_eq(v1_count(&B), _i == 0);
+	ck_assert_str_ne(tunnel_state_of(&B, _i == 0 ? "t1" : "t2"),
+	    "Connected");
+	pair_free();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -1446,6 +1579,10 @@ exchange_suite(void)
 	tc = tcase_create("initial_contact");
 	tcase_add_test(tc, test_exchange_initial_contact);
 	tcase_add_test(tc, test_exchange_initial_contact_failed_attempt);
+	tcase_add_loop_test(tc, test_exchange_initial_contact_two_versions, 0,
+	    2);
+	tcase_add_loop_test(tc, test_exchange_initial_contact_restart_cross, 0,
+	    2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dpd");
 	tcase_add_test(tc, test_exchange_dpd_dead_peer);

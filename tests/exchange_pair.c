@@ -44,6 +44,8 @@ cfg_make(const char *me, const char *peer, const struct side_opts *o)
 	ADD("\tike {\n\t\tversion %d\n%s\t}\n", o->so_version,
 	    o->so_ike ? o->so_ike : "");
 	ADD("\tipsec {\n%s\t}\n}\n", o->so_ipsec ? o->so_ipsec : "");
+	if (o->so_extra != NULL)
+		ADD("%s", o->so_extra);
 #undef ADD
 	ck_assert_msg(n < sizeof(text), "config text too long (%zu)", n);
 	cfg = config_parse("test", text, err, sizeof(err));

@@ -40,6 +40,8 @@ SCENARIOS=(
 	"t-failures.sh"
 	"t-nat.sh v2-initiator"
 	"t-nat.sh v2-any"
+	"t-soak.sh gw-gw"
+	"t-soak.sh gw-swan"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
