@@ -69,6 +69,9 @@ V1_SCENARIOS=(
 	"t-nat.sh v1-any"
 	"t-v1-rekey.sh gw"
 	"t-v1-rekey.sh swan"
+	"t-mixed-versions.sh v2-first"
+	"t-mixed-versions.sh v1-first"
+	"t-mixed-versions.sh together"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
 # strongSwan; no gatewayd): only with LAB_SELFTESTS=1, e.g. after changing
