@@ -196,9 +196,15 @@ info_notify(struct isakmp_sa *sa, const struct ikev1_notify *n)
 		if (n->n_len != 4)
 			return;
 		memcpy(&seq, n->n_data, 4);
-		if (ntohl(seq) == sa->is_dpd_seq)
+		seq = ntohl(seq);
+		/* an ACK of any R-U-THERE of this probe (retransmissions
+		 * carry new sequence numbers, RFC 3706 §7) */
+		if (sa->is_dpd_outstanding && seq - sa->is_dpd_first <=
+		    sa->is_dpd_seq - sa->is_dpd_first) {
 			sa->is_dpd_outstanding = 0;
-		log_tdebug(isakmp_name(sa), "R-U-THERE-ACK %u", ntohl(seq));
+			ikev1_dpd_arm(sa);
+		}
+		log_tdebug(isakmp_name(sa), "R-U-THERE-ACK %u", seq);
 		return;
 	case IKEV1_N_INITIAL_CONTACT:
 	case IKEV1_N_RESPONDER_LIFETIME:
@@ -256,7 +262,7 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 		goto done;
 	}
 	v1_natt_authenticated(sa);
-	ikev1_dpd_arm(sa);
+	ikev1_dpd_alive(sa);
 	for (i = 0; i < m->m_nnotify; i++)
 		info_notify(sa, &m->m_notify[i]);
 	for (i = 0; i < m->m_ndelete; i++)
@@ -269,41 +275,69 @@ done:
 
 /* --- DPD (RFC 3706) --- */
 
-void
-ikev1_dpd_arm(struct isakmp_sa *sa)
-{
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
-	unsigned		 ms = vc->vc_dpd_delay_ms;
-	struct timeval		 tv = { ms / 1000, (ms % 1000) * 1000 };
+/* R-U-THEREs per probe: the first and this many retransmissions, spread
+ * over the timeout, so that one lost datagram does not kill the SA. */
+#define V1_DPD_RETRANSMITS	4
 
-	sa->is_dpd_outstanding = 0;
-	/* we probe as initiator, if the peer announced DPD */
-	if (!sa->is_initiator || !sa->is_peer_dpd || sa->is_replaced ||
-	    sa->is_state != ISAKMP_ESTABLISHED || ms == 0)
-		return;
+static void
+v1_dpd_timer(struct isakmp_sa *sa, uint64_t ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
 	evtimer_add(sa->is_dpd_ev, &tv);
 }
 
-void
-ikev1_dpd_cb(int fd, short ev, void *arg)
+/* The peer announced DPD and the SA is the tunnel's current one. */
+static int
+v1_dpd_on(const struct isakmp_sa *sa)
 {
-	struct isakmp_sa	*sa = arg;
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
-	struct ike_tunnel	*t = sa->is_tunnel;
-	unsigned		 ms = vc->vc_dpd_timeout_ms;
-	struct timeval		 tv = { ms / 1000, (ms % 1000) * 1000 };
-	uint8_t			 spi[16];
-	uint32_t		 seq;
+	return (sa->is_peer_dpd && !sa->is_replaced &&
+	    sa->is_state == ISAKMP_ESTABLISHED &&
+	    sa->is_ctx->ctx_v1->vc_dpd_delay_ms != 0);
+}
 
-	if (sa->is_dpd_outstanding) {
-		log_twarn(isakmp_name(sa), "DPD: no R-U-THERE-ACK within %u "
-		    "ms, the peer is dead", ms);
-		sa->is_tunnel = NULL;
-		isakmp_destroy(sa);
-		if (t != NULL)
-			ike_tunnel_sa_gone(t, 1);
+void
+ikev1_dpd_alive(struct isakmp_sa *sa)
+{
+	sa->is_last_rx_ms = ike_now_ms();
+}
+
+void
+ikev1_dpd_arm(struct isakmp_sa *sa)
+{
+	sa->is_dpd_outstanding = 0;
+	sa->is_last_rx_ms = ike_now_ms();
+	if (!v1_dpd_on(sa)) {
+		evtimer_del(sa->is_dpd_ev);
 		return;
 	}
+	v1_dpd_timer(sa, sa->is_ctx->ctx_v1->vc_dpd_delay_ms);
+}
+
+/* Inbound bytes of the IPsec SAs: ESP from the peer proves it alive. */
+static uint64_t
+v1_dpd_esp_bytes(struct isakmp_sa *sa)
+{
+	struct kernel_ops	*ko = sa->is_ctx->ctx_kernel;
+	struct kernel_sa_stats	 st;
+	struct child_sa		*cs;
+	uint64_t		 n = 0;
+
+	if (ko->ko_sa_stats == NULL)
+		return (0);
+	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
+		    cs->cs_spi_in, cs->cs_local, &st) == 0)
+			n += st.st_bytes;
+	return (n);
+}
+
+static void
+v1_dpd_send(struct isakmp_sa *sa)
+{
+	uint8_t		 spi[16];
+	uint32_t	 seq;
+
 	if (sa->is_dpd_seq == 0 && RAND_bytes((uint8_t *)&sa->is_dpd_seq,
 	    sizeof(sa->is_dpd_seq)) != 1)
 		return;
@@ -316,6 +350,61 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 	    sa->is_dpd_seq);
 	ikev1_info_notify(sa, IKEV1_PROTO_ISAKMP, spi, 16, IKEV1_N_R_U_THERE,
 	    (const uint8_t *)&seq, 4);
+}
+
+/*
+ * RFC 3706 §5: after dpd-delay without any sign of life from the peer
+ * (an authenticated message, or inbound ESP bytes) an R-U-THERE, resent
+ * within dpd-timeout; no R-U-THERE-ACK by then: the peer is dead.  Both
+ * roles probe.
+ */
+void
+ikev1_dpd_cb(int fd, short ev, void *arg)
+{
+	struct isakmp_sa	*sa = arg;
+	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	struct ike_tunnel	*t = sa->is_tunnel;
+	uint64_t		 now = ike_now_ms(), idle, bytes, step;
+
+	if (!v1_dpd_on(sa))
+		return;
+	if ((bytes = v1_dpd_esp_bytes(sa)) != sa->is_dpd_bytes) {
+		sa->is_dpd_bytes = bytes;
+		sa->is_last_rx_ms = now;
+		sa->is_dpd_outstanding = 0;
+	}
+	step = vc->vc_dpd_timeout_ms / (V1_DPD_RETRANSMITS + 1);
+	if (step == 0)
+		step = 1;
+	if (sa->is_dpd_outstanding) {
+		if (now >= sa->is_dpd_deadline_ms) {
+			log_twarn(isakmp_name(sa), "DPD: no R-U-THERE-ACK "
+			    "within %u ms, the peer is dead",
+			    vc->vc_dpd_timeout_ms);
+			if (t != NULL)
+				ike_tunnel_error(t, "peer dead: no answer to "
+				    "DPD");
+			sa->is_tunnel = NULL;
+			isakmp_destroy(sa);
+			if (t != NULL)
+				ike_tunnel_sa_gone(t, 1);
+			return;
+		}
+		v1_dpd_send(sa);	/* a retransmission */
+		v1_dpd_timer(sa, sa->is_dpd_deadline_ms - now < step ?
+		    sa->is_dpd_deadline_ms - now : step);
+		return;
+	}
+	idle = now - sa->is_last_rx_ms;
+	if (idle < vc->vc_dpd_delay_ms) {
+		v1_dpd_timer(sa, vc->vc_dpd_delay_ms - idle);
+		return;
+	}
+	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
+	    (unsigned long long)idle);
+	v1_dpd_send(sa);
+	sa->is_dpd_first = sa->is_dpd_seq;
 	sa->is_dpd_outstanding = 1;
-	evtimer_add(sa->is_dpd_ev, &tv);
+	sa->is_dpd_deadline_ms = now + vc->vc_dpd_timeout_ms;
+	v1_dpd_timer(sa, step);
 }

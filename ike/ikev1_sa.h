@@ -112,10 +112,13 @@ struct isakmp_sa {
 	struct child_sa_list is_children;
 	time_t		 is_established;
 	uint64_t	 is_up_ms;	/* monotonic, when established */
-	/* DPD (RFC 3706) */
-	uint32_t	 is_dpd_seq;
+	/* DPD (RFC 3706): both roles probe when the peer announced it */
+	uint32_t	 is_dpd_seq;	/* last R-U-THERE sent */
+	uint32_t	 is_dpd_first;	/* first of the probe under way */
 	int		 is_dpd_outstanding;
-	struct timeval	 is_last_rx;
+	uint64_t	 is_dpd_deadline_ms; /* no ACK by then: peer dead */
+	uint64_t	 is_last_rx_ms;	/* monotonic: last sign of life */
+	uint64_t	 is_dpd_bytes;	/* inbound ESP bytes at last look */
 	struct event	*is_dpd_ev;
 	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
 	/* lifetime (ikev1_rekey.c) */
@@ -360,8 +363,10 @@ int	 ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *data, size_t len);
 int	 ikev1_info_delete_child(struct isakmp_sa *sa, struct child_sa *cs);
 int	 ikev1_info_delete_isakmp(struct isakmp_sa *sa);
-/* DPD: arms the idle timer (called on every authenticated message). */
+/* DPD: (re)starts the idle watch (established, or an ACK came). */
 void	 ikev1_dpd_arm(struct isakmp_sa *sa);
+/* An authenticated message from the peer: it is alive (DPD). */
+void	 ikev1_dpd_alive(struct isakmp_sa *sa);
 void	 ikev1_dpd_cb(int fd, short ev, void *arg);
 
 /*

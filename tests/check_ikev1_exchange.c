@@ -615,6 +615,89 @@ START_TEST(test_v1_dpd_dead)
 }
 END_TEST
 
+
+/*
+ * RFC 3706: the first R-U-THERE-ACK is lost; a resends R-U-THERE (a new
+ * sequence number) within the timeout, the ACK comes: the same ISAKMP SA
+ * stays up.
+ */
+START_TEST(test_v1_dpd_ack_lost)
+{
+	struct filt		 f = { IKEV1_EXCH_INFORMATIONAL, 0, 1, 0 };
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ikev1_dpd_timing_set(A.s_ike, 60, 150);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	pump(400);
+	ck_assert_int_ge(f.f_seen, 2);	/* one ACK lost, later ones not */
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert_mem_eq(after.ts_spi_i, before.ts_spi_i, 8);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
+static int	v1_nsa(const struct side *);
+
+static enum mock_verdict
+drop_all_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	(void)pkt;
+	(void)len;
+	return (MOCK_DROP);
+}
+
+/*
+ * a vanishes without a word; b, the tunnel's responder, probes by itself
+ * and declares a dead within delay + timeout: its SAs go.
+ */
+START_TEST(test_v1_dpd_dead_responder)
+{
+	pair_init(&opt_a, &opt_b);
+	ikev1_dpd_timing_set(A.s_ike, 0, 0);	/* a never probes */
+	ikev1_dpd_timing_set(B.s_ike, 50, 80);
+	ike_start(A.s_ike);
+	pump(45);
+	assert_connected(1, 16, 20);
+	A.s_net.mn_filter = drop_all_cb;
+	pump(200);
+	ck_assert_int_eq(v1_nsa(&B), 0);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	ck_assert_str_ne(tunnel_state_name(status(&B).ts_state), "Connected");
+	pair_free();
+}
+END_TEST
+
+/* ESP from the peer proves it alive: no R-U-THERE while it flows. */
+START_TEST(test_v1_dpd_quiet_with_esp)
+{
+	pair_init(&opt_a, &opt_b);
+	ikev1_dpd_timing_set(A.s_ike, 50, 80);
+	ike_start(A.s_ike);
+	pump(45);
+	assert_connected(1, 16, 20);
+	A.s_kernel.mk_stats_step = 100;	/* inbound bytes at every look */
+	dpd_seen = 0;
+	A.s_net.mn_filter = dpd_cb;
+	pump(300);
+	ck_assert_int_eq(dpd_seen, 0);
+	A.s_kernel.mk_stats_step = 0;	/* idle now: probes follow */
+	pump(200);
+	ck_assert_int_ge(dpd_seen, 1);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
 /* b's IPsec lifetime is shorter: RESPONDER-LIFETIME, both use it. */
 START_TEST(test_v1_responder_lifetime)
 {
@@ -1386,6 +1469,9 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_delete);
 	tcase_add_test(tc, test_v1_dpd_answered);
 	tcase_add_test(tc, test_v1_dpd_dead);
+	tcase_add_test(tc, test_v1_dpd_ack_lost);
+	tcase_add_test(tc, test_v1_dpd_dead_responder);
+	tcase_add_test(tc, test_v1_dpd_quiet_with_esp);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("nat");
