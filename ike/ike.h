@@ -82,6 +82,13 @@ void		 ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 /* Control: 0, or -1 if there is no such tunnel. */
 int		 ike_tunnel_up(struct ike_ctx *ctx, const char *name);
 int		 ike_tunnel_down(struct ike_ctx *ctx, const char *name);
+/*
+ * Rekey a tunnel's CHILD SAs (IKEv1: its IPsec SAs) or its IKE SA (IKEv1:
+ * a new phase 1) now, as initiator (gatewayctl rekey).  0; -1 no such
+ * tunnel; -2 no established IKE SA; -3 (CHILD SAs) none installed.
+ */
+int		 ike_tunnel_rekey(struct ike_ctx *ctx, const char *name);
+int		 ike_tunnel_rekey_ike(struct ike_ctx *ctx, const char *name);
 /* Takes a validated new configuration (the engine owns it afterwards and
  * frees the old one): removed tunnels go down, new ones start. */
 void		 ike_config_apply(struct ike_ctx *ctx, struct config *cfg);

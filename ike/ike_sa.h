@@ -194,13 +194,6 @@ struct ike_ctx {
 /* Test hook: shorter timers. */
 void	ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,
 	    unsigned retry_fast_ms, unsigned retry_slow_ms);
-/*
- * Rekey a tunnel's CHILD SAs (IKEv1: its IPsec SAs) or its IKE SA (IKEv1:
- * a new phase 1) now, as initiator (gatewayctl rekey).  0; -1 no such
- * tunnel; -2 no established IKE SA; -3 (CHILD SAs) none installed.
- */
-int	ike_tunnel_rekey(struct ike_ctx *ctx, const char *name);
-int	ike_tunnel_rekey_ike(struct ike_ctx *ctx, const char *name);
 /* Test hook: the first KE of every IKE SA (IKE_SA_INIT, IKE rekey) is of
  * this group instead of the configured one (0: off), so that the peer
  * answers INVALID_KE_PAYLOAD. */

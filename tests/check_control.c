@@ -22,9 +22,9 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "ike/control.h"
+#include "daemon/control.h"
 #include "ike/net.h"
-#include "ike/status_fmt.h"
+#include "daemon/status_fmt.h"
 
 #define T_ESTABLISHED	1714564800	/* 2024-05-01T12:00:00Z */
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # t-soak.sh MODE [SECONDS] - a tunnel that lives through many timer-driven
-# rekeys on a lossy link (IKEv2).  MODE:
-#   gw-gw    gatewayd on gw1 and gw2, both rekeying by their own timers;
-#   gw-swan  gatewayd on gw1, strongSwan on gw2 (short rekey times).
+# rekeys on a lossy link.  MODE:
+#   gw-gw       IKEv2, gatewayd on gw1 and gw2, both rekeying by timer;
+#   gw-swan     IKEv2, gatewayd on gw1, strongSwan on gw2 (short rekey
+#               times);
+#   v1-gw-gw    the same with IKEv1 (Main Mode, re-authentication);
+#   v1-gw-swan
 # Both gatewayds run with "test-short-lifetimes yes": CHILD SAs live 20 s,
 # IKE SAs 45 s (strongSwan: rekey_time 16 s / 38 s).  The public link
 # drops 10% of the packets at random in each direction (netem).  For
@@ -21,10 +24,20 @@ lab_begin
 gw_bin
 mode=${1:-gw-gw}
 secs=${2:-180}
+ver=2
 case "$mode" in
 gw-gw|gw-swan) ;;
-*) fail "unknown mode '$mode' (gw-gw or gw-swan)" ;;
+v1-gw-gw|v1-gw-swan) ver=1 ;;
+*) fail "unknown mode '$mode' (gw-gw, gw-swan, v1-gw-gw or v1-gw-swan)" ;;
 esac
+# gw1's log lines for a new CHILD (IPsec) SA and a new IKE (ISAKMP) SA
+if [ "$ver" = 2 ]; then
+	child_re='CHILD SA .* established'
+	ike_re='IKE SA rekeyed'
+else
+	child_re='IPsec SA established'
+	ike_re='ISAKMP SA .* established'
+fi
 
 topo_standard
 modprobe sch_netem || fail "modprobe sch_netem"
@@ -32,7 +45,7 @@ modprobe sch_netem || fail "modprobe sch_netem"
 # gw_short NODE: gatewayd.conf with short lifetimes (before the tunnel).
 gw_short() {
 	local n=$1 f
-	gw_std "$n" ike_lifetime=45 lifetime=20
+	gw_std "$n" version="$ver" ike_lifetime=45 lifetime=20
 	f=$(node_dir "$n")/gatewayd.conf
 	sed -i '1a test-short-lifetimes yes' "$f"
 }
@@ -40,6 +53,10 @@ gw_short() {
 step "gateways ($mode), lifetimes: CHILD 20 s, IKE 45 s"
 if [ "$mode" = gw-swan ]; then
 	swan_std gw2 ike_rekey=38s child_rekey=16s
+	start_charon gw2
+elif [ "$mode" = v1-gw-swan ]; then
+	# IKEv1: strongSwan proposes its rekey time + 10% as the lifetime
+	swan_v1_std gw2 ike_rekey=38 child_rekey=16
 	start_charon gw2
 else
 	gw_short gw2
@@ -71,7 +88,7 @@ while [ "$(lab_now_us)" -lt "$end" ]; do
 		bad=$((bad + 1))
 		say "status sample $samples: '$st'"
 	fi
-	if [ "$mode" = gw-gw ]; then
+	if [ "$mode" = gw-gw ] || [ "$mode" = v1-gw-gw ]; then
 		st=$(gw_tunnel_state gw2 vpc2-vpc1)
 		[ "$st" = Connected ] ||
 		    { bad=$((bad + 1)); say "gw2 sample $samples: '$st'"; }
@@ -98,10 +115,10 @@ read -r got lost gap < <(awk -v n="$count" '
 say "ping: $got of $count answered, $lost lost" \
     "($((lost * 100 / count))%), longest gap $gap pings ($((gap * 200)) ms)"
 say "status: $bad of $samples samples not Connected"
-child_rekeys=$(grep -cE 'CHILD SA .* established' \
-    "$(node_dir gw1)/gatewayd.log")
+child_rekeys=$(grep -cE "$child_re" "$(node_dir gw1)/gatewayd.log")
 child_rekeys=$((child_rekeys - 1))
-ike_rekeys=$(grep -cE 'IKE SA rekeyed' "$(node_dir gw1)/gatewayd.log")
+ike_rekeys=$(grep -cE "$ike_re" "$(node_dir gw1)/gatewayd.log")
+[ "$ver" = 1 ] && ike_rekeys=$((ike_rekeys - 1))
 say "gw1: $child_rekeys CHILD SA rekeys, $ike_rekeys IKE SA rekeys"
 [ "$bad" = 0 ] || fail "the tunnel left Connected in $bad samples"
 [ $((lost * 100)) -le $((count * 25)) ] ||

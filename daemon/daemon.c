@@ -21,9 +21,8 @@
 #include <event2/event.h>
 
 #include "common/log.h"
-#include "ike/control.h"
+#include "daemon/control.h"
 #include "ike/ike.h"
-#include "ike/ike_sa.h"		/* ike_tunnel_rekey() */
 #include "ike/net.h"
 #include "kernel/kernel.h"
 #include "policy/config.h"

@@ -21,8 +21,8 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "ike/control.h"
-#include "ike/status_fmt.h"
+#include "daemon/control.h"
+#include "daemon/status_fmt.h"
 
 #define CONTROL_MAX_CONN	32
 #define CONTROL_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)

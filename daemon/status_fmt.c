@@ -12,7 +12,7 @@
 #include "common/buf.h"
 #include "ike/ike.h"
 #include "ike/net.h"
-#include "ike/status_fmt.h"
+#include "daemon/status_fmt.h"
 
 static const char *const status_state_names[] = {
 	[TUNNEL_DOWN] = "Down",
