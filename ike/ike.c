@@ -24,16 +24,15 @@
 #define IKE_RETRY_SLOW_MS	12000	/* in a failed state */
 #define IKE_REKEY_RETRY_MS	2000	/* a refused rekey: 2 s, doubling */
 #define IKE_REKEY_RETRY_MAX_MS	60000
-#define IKE_FAILS_MAX		3	/* failed attempts before "failed" */
 #define IKE_REPLACE_AGE		30	/* s: an older SA is a stale one */
 #define IKE_PORT		500
 #define IKE_REKEYED_MS		30000	/* wait for the old SA's DELETE */
-#define IKE_DPD_DELAY_MS	8000	/* product: DPD delay 8 s */
-#define IKE_DPD_TIMEOUT_MS	13000	/* product: DPD timeout 13 s */
 #define IKE_COOKIE_HALFOPEN	10	/* demand cookies from here on */
 
 static void	ike_kernel_expire(void *, uint8_t, uint32_t, struct in_addr,
 		    int);
+static void	ike_kernel_acquire(void *, struct in_addr, uint8_t,
+		    struct in_addr, uint8_t);
 
 static const char *const tunnel_state_names[] = {
 	[TUNNEL_DOWN] = "Down",
@@ -142,6 +141,8 @@ ike_tunnel_update(struct ike_tunnel *t)
 			ike_tunnel_set_state(t, TUNNEL_CONNECTED);
 			t->t_failures = 0;
 		}
+		/* the new CHILD SAs' policies replaced the held ones */
+		ike_tunnel_held_drop(t, 0);
 		ike_tunnel_routes(t, 1, peer);
 		return;
 	}
@@ -209,11 +210,12 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	    phase == 2 &&
 	    t->t_state == TUNNEL_CONNECTED)
 		return;
-	if (!t->t_want || t->t_failures >= IKE_FAILS_MAX)
+	/* keyingtries failed attempts in a row: a failed state */
+	if (!t->t_want || t->t_failures >= t->t_cfg->tn_keyingtries)
 		ike_tunnel_set_state(t, phase == 1 ? TUNNEL_PHASE1_FAILED :
 		    TUNNEL_PHASE2_FAILED);
 	if (t->t_want && !ctx->ctx_shutdown)
-		ike_tunnel_retry(t, t->t_failures >= IKE_FAILS_MAX ?
+		ike_tunnel_retry(t, t->t_failures >= t->t_cfg->tn_keyingtries ?
 		    ctx->ctx_retry_slow_ms : ctx->ctx_retry_fast_ms);
 }
 
@@ -257,7 +259,8 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	remote = local;
 	remote.sin_addr = c->tn_peer->pr_addr;
 	memset(t->t_pair, PAIR_NONE, sizeof(t->t_pair));
-	if (t->t_state != TUNNEL_CONNECTED && t->t_failures < IKE_FAILS_MAX)
+	if (t->t_state != TUNNEL_CONNECTED &&
+	    t->t_failures < t->t_cfg->tn_keyingtries)
 		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
 	if (c->tn_ike.ike_version == 1)		/* IKEv1 */
 		return (ikev1_tunnel_initiate(t, &local, &remote));
@@ -550,8 +553,10 @@ ike_tunnel_add(struct ike_ctx *ctx, struct cfg_tunnel *c)
 	t->t_ctx = ctx;
 	t->t_cfg = c;
 	t->t_want = c->tn_initiate;
-	if ((t->t_retry_ev = evtimer_new(ctx->ctx_base, ike_tunnel_retry_cb,
+	if ((t->t_held = calloc(IKE_HELD_MAX, sizeof(*t->t_held))) == NULL ||
+	    (t->t_retry_ev = evtimer_new(ctx->ctx_base, ike_tunnel_retry_cb,
 	    t)) == NULL) {
+		free(t->t_held);
 		free(t);
 		return (NULL);
 	}
@@ -594,7 +599,7 @@ ike_new(struct event_base *base, struct config *cfg,
 	ctx->ctx_life_unit_us = 1000000;
 	kernel->ko_event_arg = ctx;
 	kernel->ko_expire = ike_kernel_expire;
-	ike_ctx_dpd_set(ctx, IKE_DPD_DELAY_MS, IKE_DPD_TIMEOUT_MS);
+	kernel->ko_acquire = ike_kernel_acquire;
 	ctx->ctx_cookie_threshold = IKE_COOKIE_HALFOPEN;
 	if (ike_ctx_cookie_rotate(ctx) == -1) {
 		ike_free(ctx);
@@ -679,8 +684,138 @@ ike_ctx_cookie_threshold_set(struct ike_ctx *ctx, int halfopen)
 void
 ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms, unsigned timeout_ms)
 {
+	ctx->ctx_dpd_override = 1;
 	ctx->ctx_dpd_delay_ms = delay_ms;
 	ctx->ctx_dpd_timeout_ms = timeout_ms;
+}
+
+unsigned
+ike_dpd_delay_ms(const struct ike_ctx *ctx, const struct ike_tunnel *t)
+{
+	if (ctx->ctx_dpd_override)
+		return (ctx->ctx_dpd_delay_ms);
+	return (t != NULL ? t->t_cfg->tn_dpd_delay * 1000 : 0);
+}
+
+unsigned
+ike_dpd_timeout_ms(const struct ike_ctx *ctx, const struct ike_tunnel *t)
+{
+	if (ctx->ctx_dpd_override)
+		return (ctx->ctx_dpd_timeout_ms);
+	return (t != NULL ? t->t_cfg->tn_dpd_timeout * 1000 : 13000);
+}
+
+/* --- dead peers (dpd-action) --- */
+
+/*
+ * hold: the policies of children (the dead IKE SA's CHILD SAs) are handed
+ * to the tunnel before the SA goes, so that they stay in the kernel:
+ * traffic is held (and raises ACQUIRE), never sent in the clear.
+ */
+void
+ike_tunnel_dead_hold(struct ike_tunnel *t, struct child_sa_list *children)
+{
+	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
+	struct kernel_policy	*kp;
+	struct child_sa		*cs;
+	int			 i, j, d;
+
+	if (t->t_cfg->tn_dpd_action != CFG_DPD_HOLD)
+		return;
+	TAILQ_FOREACH(cs, children, cs_entry) {
+		if (cs->cs_state != CHILD_SA_INSTALLED || !cs->cs_policies)
+			continue;
+		for (i = 0; i < cs->cs_nlts; i++)
+			for (j = 0; j < cs->cs_nrts; j++)
+				for (d = 0; d < 3; d++) {
+					if (t->t_nheld >= IKE_HELD_MAX)
+						goto done;
+					kp = &t->t_held[t->t_nheld++];
+					child_sa_policy_get(cs, dirs[d],
+					    &cs->cs_lts[i], &cs->cs_rts[j], kp);
+				}
+done:
+		cs->cs_policies = 0;	/* the tunnel holds them now */
+	}
+	if (t->t_nheld > 0)
+		log_tinfo(ike_tunnel_name(t), "dpd-action hold: keeping %d "
+		    "policies; traffic or the retry sets the tunnel up again",
+		    t->t_nheld);
+}
+
+/* Held policies: removed from the kernel (delete) or, when a new CHILD SA
+ * has taken them over, only forgotten. */
+void
+ike_tunnel_held_drop(struct ike_tunnel *t, int delete)
+{
+	struct kernel_ops	*ko = t->t_ctx->ctx_kernel;
+	int			 i;
+
+	for (i = 0; delete && i < t->t_nheld; i++)
+		ko->ko_policy_del(ko->ko_arg, &t->t_held[i]);
+	t->t_nheld = 0;
+}
+
+void
+ike_tunnel_peer_dead(struct ike_tunnel *t)
+{
+	struct ike_ctx	*ctx = t->t_ctx;
+
+	switch (t->t_cfg->tn_dpd_action) {
+	case CFG_DPD_CLEAR:
+		log_tinfo(ike_tunnel_name(t), "dpd-action clear: the tunnel "
+		    "stays down");
+		t->t_want = 0;
+		ike_tunnel_held_drop(t, 1);
+		ike_tunnel_update(t);
+		ike_tunnel_set_state(t, TUNNEL_DOWN);
+		break;
+	case CFG_DPD_RESTART:
+		log_tinfo(ike_tunnel_name(t), "dpd-action restart: connecting "
+		    "again");
+		ike_tunnel_sa_gone(t, 0);
+		break;
+	case CFG_DPD_HOLD:
+		ike_tunnel_update(t);
+		if (!t->t_want || ctx->ctx_shutdown || ike_tunnel_busy(t))
+			break;
+		if (t->t_state == TUNNEL_DOWN || t->t_state == TUNNEL_CONNECTED)
+			ike_tunnel_set_state(t, TUNNEL_CONNECTING);
+		ike_tunnel_retry(t, ctx->ctx_retry_slow_ms);
+		break;
+	}
+}
+
+/*
+ * XFRM_MSG_ACQUIRE: outbound traffic met a policy of ours without an SA
+ * (held by dpd-action hold, or a CHILD SA that expired): set the tunnel
+ * up now instead of at its next retry.
+ */
+static void
+ike_kernel_acquire(void *arg, struct in_addr src, uint8_t splen,
+    struct in_addr dst, uint8_t dplen)
+{
+	struct ike_ctx		*ctx = arg;
+	struct ike_tunnel	*t;
+	int			 i;
+
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
+		for (i = 0; i < t->t_nheld; i++) {
+			if (t->t_held[i].kp_dir != KDIR_OUT ||
+			    t->t_held[i].kp_src.s_addr != src.s_addr ||
+			    t->t_held[i].kp_src_plen != splen ||
+			    t->t_held[i].kp_dst.s_addr != dst.s_addr ||
+			    t->t_held[i].kp_dst_plen != dplen)
+				continue;
+			if (!t->t_want || ctx->ctx_shutdown ||
+			    ike_tunnel_busy(t))
+				return;
+			log_tinfo(ike_tunnel_name(t), "traffic for %s/%u: "
+			    "setting the tunnel up (held)", inet_ntoa(dst),
+			    dplen);
+			ike_tunnel_retry(t, 0);
+			return;
+		}
 }
 
 void
@@ -756,6 +891,7 @@ ike_tunnel_teardown(struct ike_tunnel *t)
 	}
 	ikev1_tunnel_teardown(t);	/* IKEv1 */
 	ike_tunnel_routes(t, 0, t->t_route_peer);
+	ike_tunnel_held_drop(t, 1);
 }
 
 int
@@ -889,6 +1025,7 @@ ike_tunnel_free(struct ike_tunnel *t)
 	ike_tunnel_teardown(t);
 	TAILQ_REMOVE(&t->t_ctx->ctx_tunnels, t, t_entry);
 	event_free(t->t_retry_ev);
+	free(t->t_held);
 	free(t);
 }
 
@@ -1036,6 +1173,7 @@ ike_free(struct ike_ctx *ctx)
 	ctx->ctx_shutdown = 1;
 	if (ctx->ctx_kernel->ko_event_arg == ctx) {
 		ctx->ctx_kernel->ko_expire = NULL;
+		ctx->ctx_kernel->ko_acquire = NULL;
 		ctx->ctx_kernel->ko_event_arg = NULL;
 	}
 	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)
@@ -1043,7 +1181,9 @@ ike_free(struct ike_ctx *ctx)
 	ikev1_free(ctx);	/* IKEv1 */
 	while ((t = TAILQ_FIRST(&ctx->ctx_tunnels)) != NULL) {
 		TAILQ_REMOVE(&ctx->ctx_tunnels, t, t_entry);
+		ike_tunnel_held_drop(t, 1);
 		event_free(t->t_retry_ev);
+		free(t->t_held);
 		free(t);
 	}
 	OPENSSL_cleanse(ctx->ctx_cookie_secret,

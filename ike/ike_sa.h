@@ -50,6 +50,7 @@ enum ike_req_kind {
 
 /* Initiator: one CHILD SA per (local x remote) segment pair. */
 #define IKE_PAIR_MAX	(CFG_MAX_SEGMENTS * CFG_MAX_SEGMENTS)
+#define IKE_HELD_MAX	(3 * IKE_PAIR_MAX)	/* out, in, fwd per pair */
 enum ike_pair_state {
 	PAIR_NONE = 0,
 	PAIR_PENDING,
@@ -83,6 +84,9 @@ struct ike_tunnel {
 	struct in_addr	 t_route_peer;
 	int		 t_removed;	/* gone from the configuration */
 	uint8_t		 t_pair[IKE_PAIR_MAX];
+	/* dpd-action hold: the dead SA's policies, kept in the kernel */
+	struct kernel_policy *t_held;	/* IKE_HELD_MAX entries */
+	int		 t_nheld;
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
@@ -174,6 +178,9 @@ struct ike_ctx {
 	/* IKEv2 lifetimes: microseconds per configured second (tests
 	 * shorten them; 1000000) */
 	unsigned	 ctx_life_unit_us;
+	/* test hook (ike_ctx_dpd_set): these instead of the tunnels'
+	 * dpd-delay and dpd-timeout */
+	int		 ctx_dpd_override;
 	unsigned	 ctx_dpd_delay_ms;	/* idle before a check */
 	unsigned	 ctx_dpd_timeout_ms;	/* no answer: peer dead */
 	/* Cookies (§2.6): demanded above this many half-open SAs */
@@ -208,9 +215,27 @@ void	ike_ctx_cookie_threshold_set(struct ike_ctx *ctx, int halfopen);
  */
 int	ike_ctx_cookie_rotate(struct ike_ctx *ctx);
 #define IKE_COOKIE_ROTATE_MS	(5 * 60 * 1000)
-/* Dead peer detection timing (default 8 s idle, 13 s without answer). */
+/* Test hook: dead peer detection timing for every tunnel (otherwise
+ * each tunnel's dpd-delay and dpd-timeout, by default 8 s and 13 s). */
 void	ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms,
 	    unsigned timeout_ms);
+/* The DPD delay (0: off) and timeout in ms for an SA of tunnel t. */
+unsigned ike_dpd_delay_ms(const struct ike_ctx *ctx,
+	    const struct ike_tunnel *t);
+unsigned ike_dpd_timeout_ms(const struct ike_ctx *ctx,
+	    const struct ike_tunnel *t);
+/*
+ * A dead peer (DPD, either version).  Before its IKE SA is destroyed:
+ * with dpd-action hold, the tunnel takes over the policies of children
+ * (so they stay in the kernel).  After: ike_tunnel_peer_dead() applies
+ * dpd-action (hold: retry later, or at once on traffic; restart: connect
+ * now; clear: the tunnel goes down).
+ */
+void	ike_tunnel_dead_hold(struct ike_tunnel *t,
+	    struct child_sa_list *children);
+void	ike_tunnel_peer_dead(struct ike_tunnel *t);
+/* Held policies: delete (1) from the kernel, or forget (0). */
+void	ike_tunnel_held_drop(struct ike_tunnel *t, int delete);
 
 /* --- ike_sa.c --- */
 uint64_t	 ike_now_ms(void);		/* CLOCK_MONOTONIC */

@@ -287,13 +287,31 @@ v1_dpd_timer(struct isakmp_sa *sa, uint64_t ms)
 	evtimer_add(sa->is_dpd_ev, &tv);
 }
 
+/* DPD timing: the test override, else the tunnel's. */
+static unsigned
+v1_dpd_delay(const struct isakmp_sa *sa)
+{
+	const struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	return (vc->vc_dpd_override ? vc->vc_dpd_delay_ms :
+	    ike_dpd_delay_ms(sa->is_ctx, sa->is_tunnel));
+}
+
+static unsigned
+v1_dpd_timeout(const struct isakmp_sa *sa)
+{
+	const struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	return (vc->vc_dpd_override ? vc->vc_dpd_timeout_ms :
+	    ike_dpd_timeout_ms(sa->is_ctx, sa->is_tunnel));
+}
+
 /* The peer announced DPD and the SA is the tunnel's current one. */
 static int
 v1_dpd_on(const struct isakmp_sa *sa)
 {
 	return (sa->is_peer_dpd && !sa->is_replaced &&
-	    sa->is_state == ISAKMP_ESTABLISHED &&
-	    sa->is_ctx->ctx_v1->vc_dpd_delay_ms != 0);
+	    sa->is_state == ISAKMP_ESTABLISHED && v1_dpd_delay(sa) != 0);
 }
 
 void
@@ -311,7 +329,7 @@ ikev1_dpd_arm(struct isakmp_sa *sa)
 		evtimer_del(sa->is_dpd_ev);
 		return;
 	}
-	v1_dpd_timer(sa, sa->is_ctx->ctx_v1->vc_dpd_delay_ms);
+	v1_dpd_timer(sa, v1_dpd_delay(sa));
 }
 
 /* Inbound bytes of the IPsec SAs: ESP from the peer proves it alive. */
@@ -362,9 +380,10 @@ void
 ikev1_dpd_cb(int fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
 	struct ike_tunnel	*t = sa->is_tunnel;
 	uint64_t		 now = ike_now_ms(), idle, bytes, step;
+	unsigned		 delay = v1_dpd_delay(sa);
+	unsigned		 timeout = v1_dpd_timeout(sa);
 
 	if (!v1_dpd_on(sa))
 		return;
@@ -373,21 +392,22 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		sa->is_last_rx_ms = now;
 		sa->is_dpd_outstanding = 0;
 	}
-	step = vc->vc_dpd_timeout_ms / (V1_DPD_RETRANSMITS + 1);
+	step = timeout / (V1_DPD_RETRANSMITS + 1);
 	if (step == 0)
 		step = 1;
 	if (sa->is_dpd_outstanding) {
 		if (now >= sa->is_dpd_deadline_ms) {
 			log_twarn(isakmp_name(sa), "DPD: no R-U-THERE-ACK "
-			    "within %u ms, the peer is dead",
-			    vc->vc_dpd_timeout_ms);
-			if (t != NULL)
+			    "within %u ms, the peer is dead", timeout);
+			if (t != NULL) {
 				ike_tunnel_error(t, "peer dead: no answer to "
 				    "DPD");
+				ike_tunnel_dead_hold(t, &sa->is_children);
+			}
 			sa->is_tunnel = NULL;
 			isakmp_destroy(sa);
 			if (t != NULL)
-				ike_tunnel_sa_gone(t, 1);
+				ike_tunnel_peer_dead(t);
 			return;
 		}
 		v1_dpd_send(sa);	/* a retransmission */
@@ -396,8 +416,8 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		return;
 	}
 	idle = now - sa->is_last_rx_ms;
-	if (idle < vc->vc_dpd_delay_ms) {
-		v1_dpd_timer(sa, vc->vc_dpd_delay_ms - idle);
+	if (idle < delay) {
+		v1_dpd_timer(sa, delay - idle);
 		return;
 	}
 	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
@@ -405,6 +425,6 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 	v1_dpd_send(sa);
 	sa->is_dpd_first = sa->is_dpd_seq;
 	sa->is_dpd_outstanding = 1;
-	sa->is_dpd_deadline_ms = now + vc->vc_dpd_timeout_ms;
+	sa->is_dpd_deadline_ms = now + timeout;
 	v1_dpd_timer(sa, step);
 }

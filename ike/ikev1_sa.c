@@ -84,8 +84,6 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 	if ((vc = calloc(1, sizeof(*vc))) == NULL)
 		return (NULL);
 	TAILQ_INIT(&vc->vc_sas);
-	vc->vc_dpd_delay_ms = IKEV1_DPD_DELAY_MS;
-	vc->vc_dpd_timeout_ms = IKEV1_DPD_TIMEOUT_MS;
 	vc->vc_life_unit_ms = 1000;
 	vc->vc_replace_age_ms = IKEV1_REPLACE_AGE_MS;
 	vc->vc_reauth_delete_ms = IKEV1_REAUTH_DELETE_MS;
@@ -101,6 +99,7 @@ ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
 
 	if (vc == NULL)
 		return;
+	vc->vc_dpd_override = 1;
 	vc->vc_dpd_delay_ms = delay_ms;
 	vc->vc_dpd_timeout_ms = timeout_ms;
 }

@@ -139,6 +139,9 @@ TAILQ_HEAD(isakmp_sa_list, isakmp_sa);
 /* The IKEv1 part of an engine (struct ike_ctx's ctx_v1). */
 struct ikev1_ctx {
 	struct isakmp_sa_list vc_sas;
+	/* test hook (ikev1_dpd_timing_set): these instead of the
+	 * tunnels' dpd-delay and dpd-timeout */
+	int		 vc_dpd_override;
 	unsigned	 vc_dpd_delay_ms;	/* idle before R-U-THERE */
 	unsigned	 vc_dpd_timeout_ms;	/* no ACK: peer is dead */
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
@@ -165,8 +168,6 @@ struct ikev1_ctx {
  */
 #define IKEV1_REPLACE_AGE_MS	30000
 
-#define IKEV1_DPD_DELAY_MS	8000
-#define IKEV1_DPD_TIMEOUT_MS	13000
 
 /* --- hooks for ike.c --- */
 void	 ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,

@@ -95,9 +95,11 @@ ikev2_info_dpd_arm(struct ike_sa *sa, uint64_t ms)
 void
 ikev2_info_dpd_start(struct ike_sa *sa)
 {
+	unsigned	 delay = ike_dpd_delay_ms(sa->sa_ctx, sa->sa_tunnel);
+
 	sa->sa_dpd_out = 0;
-	if (sa->sa_ctx->ctx_dpd_delay_ms > 0)
-		ikev2_info_dpd_arm(sa, sa->sa_ctx->ctx_dpd_delay_ms);
+	if (delay > 0)
+		ikev2_info_dpd_arm(sa, delay);
 }
 
 /* Inbound bytes of the CHILD SAs: ESP from the peer proves it alive. */
@@ -125,14 +127,17 @@ ikev2_info_dpd_dead(struct ike_sa *sa)
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct ike_ctx		*ctx = sa->sa_ctx;
 
-	log_tinfo(ike_sa_name(sa), "no answer to DPD within %u ms: peer %s "
-	    "is dead", ctx->ctx_dpd_timeout_ms,
+	log_twarn(ike_sa_name(sa), "no answer to DPD within %u ms: peer %s "
+	    "is dead", ike_dpd_timeout_ms(ctx, t),
 	    inet_ntoa(sa->sa_remote.sin_addr));
-	if (t != NULL)
+	if (t != NULL) {
 		ike_tunnel_error(t, "peer dead: no answer to DPD");
+		ike_tunnel_dead_hold(t, &sa->sa_children);
+	}
+	sa->sa_tunnel = NULL;
 	ike_sa_destroy(sa);
 	if (t != NULL)
-		ike_tunnel_sa_gone(t, 1);
+		ike_tunnel_peer_dead(t);
 }
 
 /*
@@ -147,8 +152,9 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ike_ctx		*ctx = sa->sa_ctx;
 	struct ike_msg_out	 mo;
 	uint64_t		 now = ike_now_ms(), bytes, idle;
+	unsigned		 delay = ike_dpd_delay_ms(ctx, sa->sa_tunnel);
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED || ctx->ctx_dpd_delay_ms == 0)
+	if (sa->sa_state != IKE_SA_ESTABLISHED || delay == 0)
 		return;
 	if (sa->sa_dpd_out && sa->sa_req != NULL &&
 	    sa->sa_req_kind == IKE_REQ_LIVENESS &&
@@ -162,25 +168,25 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 		sa->sa_last_rx_ms = now;
 	}
 	idle = now - sa->sa_last_rx_ms;
-	if (idle < ctx->ctx_dpd_delay_ms) {
-		ikev2_info_dpd_arm(sa, ctx->ctx_dpd_delay_ms - idle);
+	if (idle < delay) {
+		ikev2_info_dpd_arm(sa, delay - idle);
 		return;
 	}
 	/* a request in flight: its retransmissions watch the peer */
 	if (sa->sa_req != NULL) {
-		ikev2_info_dpd_arm(sa, ctx->ctx_dpd_delay_ms);
+		ikev2_info_dpd_arm(sa, delay);
 		return;
 	}
 	log_tdebug(ike_sa_name(sa), "nothing from the peer for %llu ms: "
 	    "DPD", (unsigned long long)idle);
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == -1 ||
 	    ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL) == -1) {
-		ikev2_info_dpd_arm(sa, ctx->ctx_dpd_delay_ms);
+		ikev2_info_dpd_arm(sa, delay);
 		return;
 	}
 	sa->sa_dpd_out = 1;
 	sa->sa_dpd_msgid = sa->sa_req_msgid;
-	ikev2_info_dpd_arm(sa, ctx->ctx_dpd_timeout_ms);
+	ikev2_info_dpd_arm(sa, ike_dpd_timeout_ms(ctx, sa->sa_tunnel));
 }
 
 /* Another installed CHILD SA carries cs's segment pair. */

@@ -152,8 +152,8 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 }
 
 /* Policy dir for local prefix l, remote prefix r (RFC 4301 §4.4.1). */
-static void
-child_sa_kernel_policy(const struct child_sa *cs, int dir,
+void
+child_sa_policy_get(const struct child_sa *cs, int dir,
     const struct cfg_prefix *l, const struct cfg_prefix *r,
     struct kernel_policy *kp)
 {
@@ -233,7 +233,7 @@ child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
 			if (o != NULL && o->cs_reqid == cs->cs_reqid)
 				continue;
 			for (d = 0; d < 3; d++) {
-				child_sa_kernel_policy(cs, dirs[d],
+				child_sa_policy_get(cs, dirs[d],
 				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
 				if (child_sa_policy_put(ko, &kp) == -1)
 					return (-1);
@@ -292,7 +292,7 @@ child_sa_policies_remove(struct child_sa *cs, struct kernel_ops *ko,
 			if (o != NULL && o->cs_reqid == cs->cs_reqid)
 				continue;
 			for (d = 0; d < 3; d++) {
-				child_sa_kernel_policy(o ? o : cs, dirs[d],
+				child_sa_policy_get(o ? o : cs, dirs[d],
 				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
 				/* a sibling keeps the selector: re-point it */
 				if (o != NULL)

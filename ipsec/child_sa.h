@@ -121,6 +121,11 @@ void		 child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
  */
 void		 child_sa_sas_remove(struct child_sa *cs, struct kernel_ops *ko,
 		    uint32_t gone_spi);
+/* The kernel policy of cs for direction dir (KDIR_*) and one selector
+ * pair (local l, remote r). */
+void		 child_sa_policy_get(const struct child_sa *cs, int dir,
+		    const struct cfg_prefix *l, const struct cfg_prefix *r,
+		    struct kernel_policy *kp);
 /* Re-adds the policies (after a sibling with the same selectors left). */
 void		 child_sa_policies_refresh(struct child_sa *cs,
 		    struct kernel_ops *ko);

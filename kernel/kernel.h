@@ -89,6 +89,10 @@ struct kernel_ops {
 	void	*ko_event_arg;
 	void	(*ko_expire)(void *arg, uint8_t proto, uint32_t spi,
 		    struct in_addr dst, int hard);
+	/* Outbound traffic src/splen -> dst/dplen met one of our policies
+	 * without an SA (XFRM_MSG_ACQUIRE).  May be NULL. */
+	void	(*ko_acquire)(void *arg, struct in_addr src, uint8_t splen,
+		    struct in_addr dst, uint8_t dplen);
 };
 
 /*
@@ -101,13 +105,15 @@ int	kernel_xfrm_open(struct kernel_ops *ops);
 /* Same without the ESP/AH probe: for tests on kernels lacking esp4. */
 int	kernel_xfrm_open_noprobe(struct kernel_ops *ops);
 /*
- * Subscribes to the kernel's SA expiry notifications (XFRMGRP_EXPIRE):
- * the returned non-blocking fd is to be watched for reading, and
- * kernel_xfrm_events_read() called when it is readable.  -1 on error.
+ * Subscribes to the kernel's SA expiry and acquire notifications
+ * (XFRMGRP_EXPIRE, XFRMGRP_ACQUIRE): the returned non-blocking fd is to
+ * be watched for reading, and kernel_xfrm_events_read() called when it
+ * is readable.  -1 on error.
  */
 int	kernel_xfrm_events_open(struct kernel_ops *ops);
-/* Reads the pending notifications; each one about an SA of ours goes to
- * ops->ko_expire.  Malformed ones are dropped with a debug log. */
+/* Reads the pending notifications: expiries of our SAs go to
+ * ops->ko_expire, acquires to ops->ko_acquire.  Malformed ones are
+ * dropped with a debug log. */
 void	kernel_xfrm_events_read(struct kernel_ops *ops);
 /* Removes everything installed through ops (shutdown), closes. */
 void	kernel_xfrm_close(struct kernel_ops *ops);

@@ -84,6 +84,16 @@ struct xfrm_expire {
  */
 int		 xfrm_msg_expire_parse(const struct nlmsghdr *nlh, size_t len,
 		    struct xfrm_expire *xe);
+/* What an XFRM_MSG_ACQUIRE says: the outbound policy's selector. */
+struct xfrm_acquire {
+	struct in_addr	 xa_src;
+	uint8_t		 xa_src_plen;
+	struct in_addr	 xa_dst;
+	uint8_t		 xa_dst_plen;
+};
+/* Parses one XFRMGRP_ACQUIRE message (IPv4 only).  0 or -1. */
+int		 xfrm_msg_acquire_parse(const struct nlmsghdr *nlh,
+		    size_t len, struct xfrm_acquire *xa);
 /*
  * Calls cb for each whole netlink message in the datagram buf[0..len)
  * (its length checked against what is left); stops at the first one that

@@ -688,7 +688,7 @@ kernel_xfrm_events_open(struct kernel_ops *ops)
 	if (kx == NULL)
 		return (-1);
 	if ((kx->kx_events = mnl_socket_open(NETLINK_XFRM)) == NULL ||
-	    mnl_socket_bind(kx->kx_events, XFRMGRP_EXPIRE,
+	    mnl_socket_bind(kx->kx_events, XFRMGRP_EXPIRE | XFRMGRP_ACQUIRE,
 	    MNL_SOCKET_AUTOPID) == -1) {
 		log_err("kernel: cannot subscribe to XFRM expiry events: %s",
 		    strerror(errno));
@@ -715,7 +715,17 @@ xfrm_event_one(const struct nlmsghdr *nlh, size_t len, void *arg)
 	struct kernel_xfrm	*kx = ops->ko_arg;
 	struct kernel_entry	 key;
 	struct xfrm_expire	 xe;
+	struct xfrm_acquire	 xa;
 
+	if (nlh->nlmsg_type == XFRM_MSG_ACQUIRE &&
+	    xfrm_msg_acquire_parse(nlh, len, &xa) == 0) {
+		log_debug("kernel: ACQUIRE for %s/%u", inet_ntoa(xa.xa_dst),
+		    xa.xa_dst_plen);
+		if (ops->ko_acquire != NULL)
+			ops->ko_acquire(ops->ko_event_arg, xa.xa_src,
+			    xa.xa_src_plen, xa.xa_dst, xa.xa_dst_plen);
+		return;
+	}
 	if (xfrm_msg_expire_parse(nlh, len, &xe) == -1) {
 		log_debug("kernel: ignoring XFRM event type %u (%u bytes)",
 		    nlh->nlmsg_type, nlh->nlmsg_len);

@@ -465,3 +465,25 @@ xfrm_msg_walk(const void *buf, size_t len,
 	}
 	return (n);
 }
+
+int
+xfrm_msg_acquire_parse(const struct nlmsghdr *nlh, size_t len,
+    struct xfrm_acquire *xa)
+{
+	struct xfrm_user_acquire	 ua;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_ACQUIRE ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ua)))
+		return (-1);
+	memcpy(&ua, NLMSG_DATA(nlh), sizeof(ua));
+	if (ua.policy.sel.family != AF_INET || ua.policy.sel.prefixlen_s > 32 ||
+	    ua.policy.sel.prefixlen_d > 32)
+		return (-1);
+	memset(xa, 0, sizeof(*xa));
+	xa->xa_src.s_addr = ua.policy.sel.saddr.a4;
+	xa->xa_src_plen = ua.policy.sel.prefixlen_s;
+	xa->xa_dst.s_addr = ua.policy.sel.daddr.a4;
+	xa->xa_dst_plen = ua.policy.sel.prefixlen_d;
+	return (0);
+}

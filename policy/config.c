@@ -520,6 +520,64 @@ cfg_key_tn_initiate(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
+static const char *const cfg_dpd_actions[] = { "hold", "restart", "clear" };
+
+const char *
+cfg_dpd_action_name(enum cfg_dpd_action a)
+{
+	return ((unsigned)a < 3 ? cfg_dpd_actions[a] : "?");
+}
+
+static int
+cfg_key_tn_dpd_delay(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 l;
+
+	if (cfg_uint_parse(v, 0, 3600, &l) == -1)
+		return (cfg_err(p, p->p_line, "invalid dpd-delay \"%.32s\" "
+		    "(use 0 to 3600 seconds; 0 turns DPD off)", v));
+	cfg_cur_tn(p)->tn_dpd_delay = l;
+	return (0);
+}
+
+static int
+cfg_key_tn_dpd_timeout(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 l;
+
+	if (cfg_uint_parse(v, 1, 3600, &l) == -1)
+		return (cfg_err(p, p->p_line, "invalid dpd-timeout \"%.32s\" "
+		    "(use 1 to 3600 seconds)", v));
+	cfg_cur_tn(p)->tn_dpd_timeout = l;
+	return (0);
+}
+
+static int
+cfg_key_tn_dpd_action(struct cfg_parser *p, const char *v)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(v, cfg_dpd_actions[i]) == 0) {
+			cfg_cur_tn(p)->tn_dpd_action = i;
+			return (0);
+		}
+	return (cfg_err(p, p->p_line, "unknown dpd-action \"%.32s\" (use "
+	    "hold, restart or clear)", v));
+}
+
+static int
+cfg_key_tn_keyingtries(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 l;
+
+	if (cfg_uint_parse(v, 1, 100, &l) == -1)
+		return (cfg_err(p, p->p_line, "invalid keyingtries \"%.32s\" "
+		    "(use 1 to 100)", v));
+	cfg_cur_tn(p)->tn_keyingtries = (int)l;
+	return (0);
+}
+
 /* --- ike keys --- */
 
 static int
@@ -731,6 +789,11 @@ static const struct cfg_key cfg_tn_keys[] = {
 	{ "peer-segment", "peer-segment A.B.C.D/N", 1, cfg_key_tn_remote },
 	{ "psk", "psk KEY", 0, cfg_key_tn_psk },
 	{ "initiate", "initiate yes|no", 0, cfg_key_tn_initiate },
+	{ "dpd-delay", "dpd-delay SECONDS", 0, cfg_key_tn_dpd_delay },
+	{ "dpd-timeout", "dpd-timeout SECONDS", 0, cfg_key_tn_dpd_timeout },
+	{ "dpd-action", "dpd-action hold|restart|clear", 0,
+	    cfg_key_tn_dpd_action },
+	{ "keyingtries", "keyingtries N", 0, cfg_key_tn_keyingtries },
 	{ NULL, NULL, 0, NULL }
 };
 static const struct cfg_key cfg_ike_keys[] = {
@@ -765,7 +828,8 @@ static const char *const cfg_expected[] = {
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
-	    "\"ike {\" or \"ipsec {\"",
+	    "dpd-delay, dpd-timeout, dpd-action, keyingtries, \"ike {\" or "
+	    "\"ipsec {\"",
 	"version, mode, integrity, encryption, dh-group, local-id, peer-id "
 	    "or lifetime",
 	"protocol, integrity, encryption, pfs or lifetime"
@@ -873,6 +937,10 @@ cfg_tunnel_new(struct cfg_parser *p, const char *name)
 	snprintf(t->tn_name, sizeof(t->tn_name), "%s", name);
 	t->tn_line = p->p_line;
 	t->tn_initiate = 1;
+	t->tn_dpd_delay = 8;
+	t->tn_dpd_timeout = 13;
+	t->tn_dpd_action = CFG_DPD_HOLD;
+	t->tn_keyingtries = 3;
 	t->tn_ike.ike_version = 2;
 	t->tn_ike.ike_mode = CFG_IKE_MAIN;
 	t->tn_ike.ike_integ = AUTH_HMAC_SHA1_96;

@@ -72,6 +72,15 @@ struct cfg_peer {
 	int		 pr_line;
 };
 
+/* What a dead peer (DPD) does to the tunnel (strongSwan's dpdaction). */
+enum cfg_dpd_action {
+	CFG_DPD_HOLD = 0,	/* keep the policies (traffic held), set the
+				   tunnel up again on traffic or retry */
+	CFG_DPD_RESTART,	/* set the tunnel up again at once */
+	CFG_DPD_CLEAR		/* remove everything; the tunnel stays down */
+};
+const char	*cfg_dpd_action_name(enum cfg_dpd_action a);
+
 struct cfg_tunnel {
 	char		 tn_name[CFG_NAME_MAX];
 	struct cfg_gateway *tn_gw;	/* borrowed from the config */
@@ -86,6 +95,13 @@ struct cfg_tunnel {
 					   no when the peer is 0.0.0.0) */
 	struct cfg_ike	 tn_ike;
 	struct cfg_ipsec tn_ipsec;
+	/* Dead peer detection: probe after dpd-delay s without a sign of
+	 * life (0: off), peer dead after dpd-timeout s without an answer */
+	uint32_t	 tn_dpd_delay;		/* default 8 */
+	uint32_t	 tn_dpd_timeout;	/* default 13 */
+	enum cfg_dpd_action tn_dpd_action;	/* default hold */
+	int		 tn_keyingtries;	/* failed attempts before a
+						   failed state; default 3 */
 	int		 tn_line;
 };
 

@@ -126,8 +126,8 @@ static const struct err_vec syntax_vecs[] = {
 	  E "2: unknown keyword \"port\" in peer \"gw2\" (expected address)" },
 	{ BASE TN("\tfoo bar\n"),
 	  E "13: unknown keyword \"foo\" in tunnel \"t1\" (expected gateway, "
-	  "peer, local-segment, peer-segment, psk, initiate, \"ike {\" or "
-	  "\"ipsec {\")" },
+	  "peer, local-segment, peer-segment, psk, initiate, dpd-delay, "
+	  "dpd-timeout, dpd-action, keyingtries, \"ike {\" or \"ipsec {\")" },
 	{ BASE TN(IKE("\t\tprf sha1\n")),
 	  E "14: unknown keyword \"prf\" in the ike block of tunnel \"t1\" "
 	  "(expected version, mode, integrity, encryption, dh-group, local-id, "
@@ -796,6 +796,53 @@ END_TEST
  * test-short-lifetimes yes (lab soak tests): lifetimes from 10 s; it must
  * precede the tunnels; without it 3600 s stays the minimum.
  */
+/* DPD settings and keyingtries: defaults (the product's 8 s / 13 s, hold,
+ * 3 tries), values, and refusals. */
+START_TEST(test_config_dpd)
+{
+	struct config		*cfg;
+	const struct cfg_tunnel	*t;
+	char			 err[512];
+
+	cfg = parse_ok(BASE TN(""));
+	t = &cfg->cfg_tunnels[0];
+	ck_assert_uint_eq(t->tn_dpd_delay, 8);
+	ck_assert_uint_eq(t->tn_dpd_timeout, 13);
+	ck_assert_int_eq(t->tn_dpd_action, CFG_DPD_HOLD);
+	ck_assert_int_eq(t->tn_keyingtries, 3);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN("\tdpd-delay 30\n\tdpd-timeout 120\n"
+	    "\tdpd-action restart\n\tkeyingtries 5\n"));
+	t = &cfg->cfg_tunnels[0];
+	ck_assert_uint_eq(t->tn_dpd_delay, 30);
+	ck_assert_uint_eq(t->tn_dpd_timeout, 120);
+	ck_assert_int_eq(t->tn_dpd_action, CFG_DPD_RESTART);
+	ck_assert_str_eq(cfg_dpd_action_name(t->tn_dpd_action), "restart");
+	ck_assert_int_eq(t->tn_keyingtries, 5);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN("\tdpd-delay 0\n\tdpd-action clear\n"));
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_dpd_delay, 0);
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_dpd_action, CFG_DPD_CLEAR);
+	config_free(cfg);
+	ck_assert_ptr_null(parse(BASE TN("\tdpd-action none\n"), err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, E "13: unknown dpd-action \"none\" (use hold, "
+	    "restart or clear)");
+	ck_assert_ptr_null(parse(BASE TN("\tdpd-timeout 0\n"), err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, E "13: invalid dpd-timeout \"0\" (use 1 to "
+	    "3600 seconds)");
+	ck_assert_ptr_null(parse(BASE TN("\tdpd-delay 8s\n"), err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, E "13: invalid dpd-delay \"8s\" (use 0 to 3600 "
+	    "seconds; 0 turns DPD off)");
+	ck_assert_ptr_null(parse(BASE TN("\tkeyingtries 0\n"), err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, E "13: invalid keyingtries \"0\" (use 1 to "
+	    "100)");
+}
+END_TEST
+
 START_TEST(test_config_short_lifetimes)
 {
 	struct config	*cfg;
@@ -1180,6 +1227,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_ike_values, 0,
 	    NVEC(ike_value_vecs));
 	tcase_add_test(tc, test_config_short_lifetimes);
+	tcase_add_test(tc, test_config_dpd);
 	tcase_add_test(tc, test_config_ike_ids);
 	tcase_add_test(tc, test_config_ike_fqdn_length);
 	suite_add_tcase(s, tc);

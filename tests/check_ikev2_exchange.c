@@ -1034,13 +1034,30 @@ silent_cb(void *arg, const uint8_t *pkt, size_t len)
 }
 
 /* DPD: b goes silent; a declares it dead, removes the SAs, reconnects. */
+static const char *const dpd_actions[] = { "hold", "restart", "clear" };
+
+/*
+ * b answers nothing any more: a's DPD declares it dead, and dpd-action
+ * (_i: hold, restart, clear) decides what follows:
+ *  hold:    SAs and routes go, the 3 policies stay (traffic held); when
+ *           b is back, traffic (ACQUIRE) sets the tunnel up at once;
+ *  restart: everything goes, a connects again as soon as b answers;
+ *  clear:   everything goes and the tunnel stays Down.
+ */
 START_TEST(test_exchange_dpd_dead_peer)
 {
+	struct side_opts	 oa = opt_a;
 	struct tunnel_status	 before, st;
+	char			 line[64];
 
-	pair_init(&opt_a, &opt_b_resp);
+	snprintf(line, sizeof(line), "\tdpd-action %s\n", dpd_actions[_i]);
+	oa.so_tunnel = line;
+	pair_init(&oa, &opt_b_resp);
 	ike_ctx_dpd_set(A.s_ike, 30, 60);
 	ike_ctx_dpd_set(B.s_ike, 0, 0);
+	/* hold: only traffic brings the tunnel back quickly */
+	if (_i == 0)
+		ike_ctx_timing_set(A.s_ike, 40, 5, 10, 100000);
 	ike_start(A.s_ike);
 	pump(50);
 	assert_connected(1);
@@ -1051,17 +1068,54 @@ START_TEST(test_exchange_dpd_dead_peer)
 	pump(200);
 	ck_assert_int_ge(silent_hits, 1);	/* b answered DPD, lost */
 	st = status(&A);
-	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connecting");
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), _i == 2 ? "Down" :
+	    "Connecting");
 	ck_assert_str_eq(st.ts_last_error, "peer dead: no answer to DPD");
 	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
-	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, _i == 0 ? 3 : 0);
 	ck_assert_int_eq(A.s_kernel.mk_nroute, 0);
-	/* b is back: a connected again with a new IKE SA */
+	/* b is back */
 	B.s_net.mn_filter = NULL;
-	pump(500);
-	assert_connected(1);
-	ck_assert_mem_ne(before.ts_spi_i, status(&A).ts_spi_i, 8);
-	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	if (_i == 0) {
+		pump(200);
+		/* no retry for a long time: still held, not connected */
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connecting");
+		ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+		mock_kernel_acquire(&A.s_kernel, "172.16.0.0", 24, "10.0.0.0",
+		    12);
+		pump(100);
+	} else
+		pump(500);
+	if (_i == 2) {
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Down");
+		ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+		ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	} else {
+		assert_connected(1);
+		ck_assert_mem_ne(before.ts_spi_i, status(&A).ts_spi_i, 8);
+		ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+		/* hold: the new CHILD SA replaced the 3 held policies (an
+		 * add that fails, then delete and add: the mock counts it) */
+		ck_assert_int_eq(A.s_kernel.mk_errors, _i == 0 ? 3 : 0);
+	}
+	pair_free();
+}
+END_TEST
+
+/* keyingtries 1: the first failed attempt gives the failed state. */
+START_TEST(test_exchange_keyingtries)
+{
+	struct side_opts	 oa = opt_a;
+
+	oa.so_tunnel = "\tkeyingtries 1\n";
+	oa.so_psk = "Wr0ng!key";
+	pair_init(&oa, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(30);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
 	pair_free();
 }
 END_TEST
@@ -1383,7 +1437,13 @@ START_TEST(test_exchange_child_lifetime_timers)
 	ck_assert_mem_eq(status(&A).ts_spi_i, first.ts_spi_i, 8);
 	ck_assert_int_eq(nsas(&A), 1);
 	B.s_ike->ctx_test_refuse_n = 0;
+	/* long lifetimes again from the next CHILD SA on: wait for it (a
+	 * timer rekey of the short-lived one), then all is quiet */
 	A.s_ike->ctx_life_unit_us = 1000000;
+	last = status(&A).ts_child[0].cs_spi_in;
+	for (ms = 0; ms < 500 && status(&A).ts_child[0].cs_spi_in == last;
+	    ms += 5)
+		pump(5);
 	pump(30);
 	assert_connected(1);
 	assert_same_child();
@@ -1585,7 +1645,8 @@ exchange_suite(void)
 	    2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dpd");
-	tcase_add_test(tc, test_exchange_dpd_dead_peer);
+	tcase_add_loop_test(tc, test_exchange_dpd_dead_peer, 0, 3);
+	tcase_add_test(tc, test_exchange_keyingtries);
 	tcase_add_test(tc, test_exchange_dpd_alive);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");

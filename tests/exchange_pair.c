@@ -41,6 +41,8 @@ cfg_make(const char *me, const char *peer, const struct side_opts *o)
 		ADD("\tpeer-segment %s\n", o->so_remote[i]);
 	ADD("\tpsk %s\n\tinitiate %s\n", o->so_psk ? o->so_psk : "Secr3t!key",
 	    o->so_initiate ? "yes" : "no");
+	if (o->so_tunnel != NULL)
+		ADD("%s", o->so_tunnel);
 	ADD("\tike {\n\t\tversion %d\n%s\t}\n", o->so_version,
 	    o->so_ike ? o->so_ike : "");
 	ADD("\tipsec {\n%s\t}\n}\n", o->so_ipsec ? o->so_ipsec : "");

@@ -27,6 +27,7 @@ struct side_opts {
 	int		 so_initiate;
 	const char	*so_ike;	/* extra lines in the ike block */
 	const char	*so_ipsec;	/* extra lines in the ipsec block */
+	const char	*so_tunnel;	/* extra lines in the tunnel block */
 	const char	*so_extra;	/* appended: more tunnels of gw/p */
 };
 

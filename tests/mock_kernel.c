@@ -284,3 +284,16 @@ mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard)
 		    hard);
 	return (0);
 }
+
+void
+mock_kernel_acquire(struct mock_kernel *mk, const char *src, int splen,
+    const char *dst, int dplen)
+{
+	struct in_addr	 s, d;
+
+	s.s_addr = inet_addr(src);
+	d.s_addr = inet_addr(dst);
+	if (mk->mk_ops.ko_acquire != NULL)
+		mk->mk_ops.ko_acquire(mk->mk_ops.ko_event_arg, s,
+		    (uint8_t)splen, d, (uint8_t)dplen);
+}

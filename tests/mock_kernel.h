@@ -54,6 +54,10 @@ const struct mock_sa *mock_kernel_sa(const struct mock_kernel *mk,
  * (ko_expire).  0, or -1 if there is no such SA.
  */
 int	mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard);
+/* Outbound traffic src/splen -> dst/dplen found a policy without SA:
+ * the engine is told, as by XFRM_MSG_ACQUIRE (ko_acquire). */
+void	mock_kernel_acquire(struct mock_kernel *mk, const char *src,
+	    int splen, const char *dst, int dplen);
 /* The policy with this direction and selector, or NULL. */
 const struct kernel_policy *mock_kernel_policy(const struct mock_kernel *mk,
 	    int dir, const char *src, const char *dst);

@@ -1,8 +1,8 @@
 /*
- * fuzz_xfrm_expire.c - libFuzzer target for the parser of the kernel's
- * XFRM_MSG_EXPIRE notifications (kernel/xfrm_msg.c): any bytes, walked
- * as a netlink datagram the way kernel_xfrm_events_read() walks it
- * (xfrm_msg_walk).
+ * fuzz_xfrm_expire.c - libFuzzer target for the parsers of the kernel's
+ * XFRM_MSG_EXPIRE and XFRM_MSG_ACQUIRE notifications (kernel/xfrm_msg.c):
+ * any bytes, walked as a netlink datagram the way
+ * kernel_xfrm_events_read() walks it (xfrm_msg_walk).
  *
  * FUZZ_SOURCES: kernel/xfrm_msg.c
  * FUZZ_LIBS: -lmnl
@@ -20,10 +20,14 @@ static void
 fuzz_one(const struct nlmsghdr *nlh, size_t len, void *arg)
 {
 	struct xfrm_expire	 xe;
+	struct xfrm_acquire	 xa;
 
 	(void)arg;
 	if (xfrm_msg_expire_parse(nlh, len, &xe) == 0 && xe.xe_hard != 0 &&
 	    xe.xe_hard != 1)
+		__builtin_trap();
+	if (xfrm_msg_acquire_parse(nlh, len, &xa) == 0 &&
+	    (xa.xa_src_plen > 32 || xa.xa_dst_plen > 32))
 		__builtin_trap();
 }
 
