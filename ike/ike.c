@@ -146,7 +146,10 @@ ike_tunnel_update(struct ike_tunnel *t)
 		ike_tunnel_routes(t, 1, peer);
 		return;
 	}
-	ike_tunnel_routes(t, 0, t->t_route_peer);
+	/* held (dpd-action hold): the routes stay with the policies, so
+	 * that the traffic reaches them (and raises ACQUIRE) */
+	if (t->t_nheld == 0)
+		ike_tunnel_routes(t, 0, t->t_route_peer);
 	if (t->t_state == TUNNEL_CONNECTED)
 		ike_tunnel_set_state(t, t->t_want ? TUNNEL_CONNECTING :
 		    TUNNEL_DOWN);
@@ -689,6 +692,19 @@ ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms, unsigned timeout_ms)
 	ctx->ctx_dpd_timeout_ms = timeout_ms;
 }
 
+/* (Linux fills XFRMA_LASTUSED for outbound SAs only, so far.) */
+uint64_t
+ike_last_use_ms(uint64_t now_ms, uint64_t use_time)
+{
+	time_t		 now = time(NULL);
+	uint64_t	 age;
+
+	if (use_time == 0 || (uint64_t)now < use_time)
+		return (now_ms);
+	age = ((uint64_t)now - use_time) * 1000;
+	return (age < now_ms ? now_ms - age : 0);
+}
+
 unsigned
 ike_dpd_delay_ms(const struct ike_ctx *ctx, const struct ike_tunnel *t)
 {
@@ -743,8 +759,8 @@ done:
 		    t->t_nheld);
 }
 
-/* Held policies: removed from the kernel (delete) or, when a new CHILD SA
- * has taken them over, only forgotten. */
+/* Held policies (and the routes kept with them): removed from the kernel
+ * (delete) or, when a new CHILD SA has taken them over, only forgotten. */
 void
 ike_tunnel_held_drop(struct ike_tunnel *t, int delete)
 {
@@ -753,6 +769,8 @@ ike_tunnel_held_drop(struct ike_tunnel *t, int delete)
 
 	for (i = 0; delete && i < t->t_nheld; i++)
 		ko->ko_policy_del(ko->ko_arg, &t->t_held[i]);
+	if (delete && t->t_nheld > 0 && t->t_state != TUNNEL_CONNECTED)
+		ike_tunnel_routes(t, 0, t->t_route_peer);
 	t->t_nheld = 0;
 }
 

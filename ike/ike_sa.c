@@ -382,12 +382,24 @@ ike_msg_log_out(struct ike_sa *sa, struct ike_msg_out *mo)
 	free(m);
 }
 
+/*
+ * 2 s, doubling (§2.1).  A liveness check is resent evenly within the
+ * DPD timeout instead (5 sends in all), so that a lossy link does not
+ * make a live peer look dead; its timer, not the retransmissions, ends it.
+ */
 static void
 ike_sa_retx_arm(struct ike_sa *sa)
 {
 	unsigned	 ms = sa->sa_ctx->ctx_retx_ms << sa->sa_req_tries;
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	unsigned	 dpd;
+	struct timeval	 tv;
 
+	if (sa->sa_req_kind == IKE_REQ_LIVENESS && sa->sa_dpd_out &&
+	    (dpd = ike_dpd_timeout_ms(sa->sa_ctx, sa->sa_tunnel) / 5) > 0 &&
+	    dpd < ms)
+		ms = dpd;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(sa->sa_retx_ev, &tv);
 }
 
@@ -465,9 +477,17 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 			ike_sa_destroy(sa);
 			ike_tunnel_failed(t, 1, "peer did not respond");
 		} else {
+			/* an established SA's peer that answers nothing is
+			 * dead: dpd-action applies */
+			if (t != NULL) {
+				ike_tunnel_error(t, "peer dead: no answer to "
+				    "request %u", sa->sa_req_msgid);
+				ike_tunnel_dead_hold(t, &sa->sa_children);
+			}
+			sa->sa_tunnel = NULL;
 			ike_sa_destroy(sa);
 			if (t != NULL)
-				ike_tunnel_sa_gone(t, 1);
+				ike_tunnel_peer_dead(t);
 		}
 		return;
 	}

@@ -219,6 +219,9 @@ int	ike_ctx_cookie_rotate(struct ike_ctx *ctx);
  * each tunnel's dpd-delay and dpd-timeout, by default 8 s and 13 s). */
 void	ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms,
 	    unsigned timeout_ms);
+/* When (monotonic ms) inbound traffic was last seen, from the kernel's
+ * last-use time (wall clock s, 0 unknown: now_ms). */
+uint64_t ike_last_use_ms(uint64_t now_ms, uint64_t use_time);
 /* The DPD delay (0: off) and timeout in ms for an SA of tunnel t. */
 unsigned ike_dpd_delay_ms(const struct ike_ctx *ctx,
 	    const struct ike_tunnel *t);

@@ -329,24 +329,29 @@ ikev1_dpd_arm(struct isakmp_sa *sa)
 		evtimer_del(sa->is_dpd_ev);
 		return;
 	}
-	v1_dpd_timer(sa, v1_dpd_delay(sa));
+	v1_dpd_timer(sa, v1_dpd_delay(sa) / 4 + 1);	/* see ikev1_dpd_cb */
 }
 
-/* Inbound bytes of the IPsec SAs: ESP from the peer proves it alive. */
+/* Inbound bytes of the IPsec SAs (ESP from the peer proves it alive) and
+ * the kernel's time of the last inbound packet (*use, 0 unknown). */
 static uint64_t
-v1_dpd_esp_bytes(struct isakmp_sa *sa)
+v1_dpd_esp_bytes(struct isakmp_sa *sa, uint64_t *use)
 {
 	struct kernel_ops	*ko = sa->is_ctx->ctx_kernel;
 	struct kernel_sa_stats	 st;
 	struct child_sa		*cs;
 	uint64_t		 n = 0;
 
+	*use = 0;
 	if (ko->ko_sa_stats == NULL)
 		return (0);
 	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
 		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
-		    cs->cs_spi_in, cs->cs_local, &st) == 0)
+		    cs->cs_spi_in, cs->cs_local, &st) == 0) {
 			n += st.st_bytes;
+			if (st.st_use_time > *use)
+				*use = st.st_use_time;
+		}
 	return (n);
 }
 
@@ -381,15 +386,18 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
 	struct ike_tunnel	*t = sa->is_tunnel;
-	uint64_t		 now = ike_now_ms(), idle, bytes, step;
+	uint64_t		 now = ike_now_ms(), idle, bytes, step, use, last;
 	unsigned		 delay = v1_dpd_delay(sa);
 	unsigned		 timeout = v1_dpd_timeout(sa);
 
 	if (!v1_dpd_on(sa))
 		return;
-	if ((bytes = v1_dpd_esp_bytes(sa)) != sa->is_dpd_bytes) {
+	if ((bytes = v1_dpd_esp_bytes(sa, &use)) != sa->is_dpd_bytes) {
 		sa->is_dpd_bytes = bytes;
-		sa->is_last_rx_ms = now;
+		/* when the traffic came, not when we looked */
+		last = ike_last_use_ms(now, use);
+		if (last > sa->is_last_rx_ms)
+			sa->is_last_rx_ms = last;
 		sa->is_dpd_outstanding = 0;
 	}
 	step = timeout / (V1_DPD_RETRANSMITS + 1);
@@ -417,7 +425,9 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 	}
 	idle = now - sa->is_last_rx_ms;
 	if (idle < delay) {
-		v1_dpd_timer(sa, delay - idle);
+		/* look again before then: traffic is seen when we look */
+		v1_dpd_timer(sa, delay - idle < delay / 4 + 1 ? delay - idle :
+		    delay / 4 + 1);
 		return;
 	}
 	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",

@@ -99,24 +99,29 @@ ikev2_info_dpd_start(struct ike_sa *sa)
 
 	sa->sa_dpd_out = 0;
 	if (delay > 0)
-		ikev2_info_dpd_arm(sa, delay);
+		ikev2_info_dpd_arm(sa, delay / 4 + 1);	/* see ike_sa_dpd_cb */
 }
 
-/* Inbound bytes of the CHILD SAs: ESP from the peer proves it alive. */
+/* Inbound bytes of the CHILD SAs (ESP from the peer proves it alive) and
+ * the kernel's time of the last inbound packet (*use, 0 unknown). */
 static uint64_t
-ikev2_info_esp_bytes(struct ike_sa *sa)
+ikev2_info_esp_bytes(struct ike_sa *sa, uint64_t *use)
 {
 	struct kernel_ops	*ko = sa->sa_ctx->ctx_kernel;
 	struct kernel_sa_stats	 st;
 	struct child_sa		*cs;
 	uint64_t		 n = 0;
 
+	*use = 0;
 	if (ko->ko_sa_stats == NULL)
 		return (0);
 	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
 		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
-		    cs->cs_spi_in, cs->cs_local, &st) == 0)
+		    cs->cs_spi_in, cs->cs_local, &st) == 0) {
 			n += st.st_bytes;
+			if (st.st_use_time > *use)
+				*use = st.st_use_time;
+		}
 	return (n);
 }
 
@@ -151,7 +156,7 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ike_sa		*sa = arg;
 	struct ike_ctx		*ctx = sa->sa_ctx;
 	struct ike_msg_out	 mo;
-	uint64_t		 now = ike_now_ms(), bytes, idle;
+	uint64_t		 now = ike_now_ms(), bytes, idle, use, last;
 	unsigned		 delay = ike_dpd_delay_ms(ctx, sa->sa_tunnel);
 
 	if (sa->sa_state != IKE_SA_ESTABLISHED || delay == 0)
@@ -163,13 +168,21 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	sa->sa_dpd_out = 0;
-	if ((bytes = ikev2_info_esp_bytes(sa)) != sa->sa_dpd_bytes) {
+	if ((bytes = ikev2_info_esp_bytes(sa, &use)) != sa->sa_dpd_bytes) {
 		sa->sa_dpd_bytes = bytes;
-		sa->sa_last_rx_ms = now;
+		/* when the traffic came, not when we looked */
+		last = ike_last_use_ms(now, use);
+		if (last > sa->sa_last_rx_ms)
+			sa->sa_last_rx_ms = last;
 	}
 	idle = now - sa->sa_last_rx_ms;
 	if (idle < delay) {
-		ikev2_info_dpd_arm(sa, delay - idle);
+		/* look again before then: traffic is seen when we look
+		 * (the kernel keeps no last-use time of inbound SAs), so
+		 * look often enough that a peer dies within delay +
+		 * timeout of its last packet, give or take delay / 4 */
+		ikev2_info_dpd_arm(sa, delay - idle < delay / 4 + 1 ?
+		    delay - idle : delay / 4 + 1);
 		return;
 	}
 	/* a request in flight: its retransmissions watch the peer */
@@ -179,14 +192,50 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	log_tdebug(ike_sa_name(sa), "nothing from the peer for %llu ms: "
 	    "DPD", (unsigned long long)idle);
+	sa->sa_dpd_out = 1;	/* before sending: its retransmission pace */
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == -1 ||
 	    ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL) == -1) {
+		sa->sa_dpd_out = 0;
 		ikev2_info_dpd_arm(sa, delay);
 		return;
 	}
-	sa->sa_dpd_out = 1;
 	sa->sa_dpd_msgid = sa->sa_req_msgid;
 	ikev2_info_dpd_arm(sa, ike_dpd_timeout_ms(ctx, sa->sa_tunnel));
+}
+
+/*
+ * §2.8.2: the peer deletes the new IKE SA it made while our own rekey of
+ * the same SA was in flight: it lost the collision (its SA is the
+ * redundant one).  The CHILD SAs that had moved to it go back to the old
+ * SA, which stays until our rekey's answer (or its failure) settles it.
+ * 1 if sa was such an SA (it is gone then).
+ */
+static int
+ikev2_info_redundant_deleted(struct ike_sa *sa)
+{
+	struct ike_sa	*old, *o;
+	struct child_sa	*cs;
+
+	old = NULL;
+	TAILQ_FOREACH(o, &sa->sa_ctx->ctx_sas, sa_entry)
+		if (o->sa_rekey_peer == sa)
+			old = o;
+	if (old == NULL)
+		return (0);
+	log_tinfo(ike_sa_name(sa), "simultaneous IKE SA rekey: the peer "
+	    "deleted its redundant new SA; the CHILD SAs stay on the old one "
+	    "until our rekey completes");
+	old->sa_rekey_peer = NULL;
+	while ((cs = TAILQ_FIRST(&sa->sa_children)) != NULL) {
+		TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
+		cs->cs_owner = old;
+		TAILQ_INSERT_TAIL(&old->sa_children, cs, cs_entry);
+	}
+	ike_sa_set_state(old, IKE_SA_ESTABLISHED);
+	sa->sa_tunnel = NULL;
+	ike_sa_set_state(sa, IKE_SA_DELETING);
+	ike_sa_destroy(sa);
+	return (1);
 }
 
 /* Another installed CHILD SA carries cs's segment pair. */
@@ -271,6 +320,8 @@ ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 			return;
 		}
 	ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL);
+	if (ike && ikev2_info_redundant_deleted(sa))
+		return;
 	if (ike) {
 		if (sa->sa_state == IKE_SA_REKEYED)
 			log_tinfo(ike_sa_name(sa), "peer deleted the rekeyed "

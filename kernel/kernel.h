@@ -52,6 +52,8 @@ struct kernel_policy {
 struct kernel_sa_stats {
 	uint64_t	 st_bytes;
 	uint64_t	 st_packets;
+	uint64_t	 st_use_time;	/* wall clock (s) of the last packet,
+					   0 if none or unknown */
 };
 
 struct kernel_ops {

@@ -261,6 +261,37 @@ xfrm_sa_del(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
 	return (0);
 }
 
+/* GETSA's answer: the SA and its XFRMA_LASTUSED (the last packet's
+ * time; curlft.use_time is the first one's). */
+struct xfrm_sa_reply {
+	struct xfrm_usersa_info	 r_si;
+	uint64_t		 r_lastused;
+};
+
+static int
+xfrm_sa_lastused_cb(const struct nlattr *attr, void *data)
+{
+	struct xfrm_sa_reply	*r = data;
+
+	if (mnl_attr_get_type(attr) == XFRMA_LASTUSED &&
+	    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+		r->r_lastused = mnl_attr_get_u64(attr);
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_sa_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct xfrm_sa_reply	*r = data;
+
+	if (xfrm_sa_reply_cb(nlh, &r->r_si) != MNL_CB_OK ||
+	    r->r_si.family != AF_INET + 1)
+		return (MNL_CB_OK);
+	(void)mnl_attr_parse(nlh, sizeof(struct xfrm_usersa_info),
+	    xfrm_sa_lastused_cb, r);
+	return (MNL_CB_OK);
+}
+
 static int
 xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
     struct kernel_sa_stats *st)
@@ -268,20 +299,21 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	struct kernel_xfrm	*kx = arg;
 	char			 buf[KERNEL_MSG_SIZE];
 	struct nlmsghdr		*nlh;
-	struct xfrm_usersa_info	 si;
+	struct xfrm_sa_reply	 r;
 
-	memset(&si, 0, sizeof(si));
+	memset(&r, 0, sizeof(r));
 	if ((nlh = xfrm_msg_sa_id_build(buf, sizeof(buf), XFRM_MSG_GETSA,
 	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
-	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_sa_reply_cb, &si,
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_sa_stats_cb, &r,
 	    NULL) == -1)
 		return (-1);
-	if (si.family != AF_INET + 1) {
+	if (r.r_si.family != AF_INET + 1) {
 		log_err("kernel: GETSA 0x%08x: no SA in reply", ntohl(spi));
 		return (-1);
 	}
-	st->st_bytes = si.curlft.bytes;
-	st->st_packets = si.curlft.packets;
+	st->st_bytes = r.r_si.curlft.bytes;
+	st->st_packets = r.r_si.curlft.packets;
+	st->st_use_time = r.r_lastused;
 	return (0);
 }
 

@@ -1039,7 +1039,8 @@ static const char *const dpd_actions[] = { "hold", "restart", "clear" };
 /*
  * b answers nothing any more: a's DPD declares it dead, and dpd-action
  * (_i: hold, restart, clear) decides what follows:
- *  hold:    SAs and routes go, the 3 policies stay (traffic held); when
+ *  hold:    the SAs go, the 3 policies and the route stay (traffic held,
+ *           it meets the policies and raises ACQUIRE); when
  *           b is back, traffic (ACQUIRE) sets the tunnel up at once;
  *  restart: everything goes, a connects again as soon as b answers;
  *  clear:   everything goes and the tunnel stays Down.
@@ -1073,7 +1074,8 @@ START_TEST(test_exchange_dpd_dead_peer)
 	ck_assert_str_eq(st.ts_last_error, "peer dead: no answer to DPD");
 	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
 	ck_assert_int_eq(A.s_kernel.mk_npol, _i == 0 ? 3 : 0);
-	ck_assert_int_eq(A.s_kernel.mk_nroute, 0);
+	/* hold keeps the route too: the traffic must reach the policy */
+	ck_assert_int_eq(A.s_kernel.mk_nroute, _i == 0 ? 1 : 0);
 	/* b is back */
 	B.s_net.mn_filter = NULL;
 	if (_i == 0) {
@@ -1584,6 +1586,50 @@ START_TEST(test_exchange_initial_contact_restart_cross)
 }
 END_TEST
 
+
+/*
+ * Both rekey the IKE SA at once and b's answer to a's rekey is lost:
+ * b may settle the collision first (§2.8.2) and delete its redundant new
+ * SA before a has an answer.  The CHILD SA must survive that (it goes
+ * back to the old SA), and a's retransmission completes the rekey.  If
+ * b wins instead, b deletes the old SA while a still waits: a's new SA
+ * never comes up, and b drops its copy, which a can never delete, after
+ * ctx_rekeyed_ms (here 100 ms).  Either way: one IKE SA on each side and
+ * the tunnel Connected throughout.  Run several times: the nonces decide
+ * who wins.
+ */
+START_TEST(test_exchange_ike_rekey_collision_lost_answer)
+{
+	struct filt		 f = { IKEV2_EXCH_CREATE_CHILD_SA, 1, MOCK_DROP,
+				    1, 0 };
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_ike->ctx_rekeyed_ms = 100;
+	B.s_ike->ctx_rekeyed_ms = 100;
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump_connected(300);
+	ck_assert_int_eq(f.f_hits, 1);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_uint_eq(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -1622,6 +1668,8 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_ike_hard_expiry);
 	tcase_add_test(tc, test_exchange_ike_rekey_invalid_ke);
 	tcase_add_loop_test(tc, test_exchange_ike_rekey_refused, 0, 2);
+	tcase_add_loop_test(tc, test_exchange_ike_rekey_collision_lost_answer,
+	    0, 8);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lifetimes");
 	tcase_add_loop_test(tc, test_exchange_child_rekey_refused, 0, 2);

@@ -109,6 +109,7 @@ mock_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 		return (-1);
 	st->st_bytes = mk->mk_stats_bytes;
 	st->st_packets = 10;
+	st->st_use_time = 0;
 	mk->mk_stats_bytes += mk->mk_stats_step;
 	return (0);
 }

@@ -42,6 +42,11 @@ SCENARIOS=(
 	"t-nat.sh v2-any"
 	"t-soak.sh gw-gw"
 	"t-soak.sh gw-swan"
+	"t-dpd.sh hold"
+	"t-dpd.sh restart"
+	"t-dpd.sh clear"
+	"t-dpd.sh responder"
+	"t-dpd.sh loss"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
@@ -69,6 +74,9 @@ V1_SCENARIOS=(
 	"t-nat.sh v1-any"
 	"t-v1-rekey.sh gw"
 	"t-v1-rekey.sh swan"
+	"t-soak.sh v1-gw-gw"
+	"t-soak.sh v1-gw-swan"
+	"t-dpd.sh v1-hold"
 	"t-mixed-versions.sh v2-first"
 	"t-mixed-versions.sh v1-first"
 	"t-mixed-versions.sh together"
