@@ -48,15 +48,6 @@ ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms)
 		vc->vc_reauth_delete_ms = ms;
 }
 
-void
-ikev1_replace_age_set(struct ike_ctx *ctx, unsigned ms)
-{
-	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
-
-	if (vc != NULL)
-		vc->vc_replace_age_ms = ms;
-}
-
 static void
 v1_timer_add(struct event *ev, uint64_t ms)
 {

@@ -85,7 +85,6 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 		return (NULL);
 	TAILQ_INIT(&vc->vc_sas);
 	vc->vc_life_unit_ms = 1000;
-	vc->vc_replace_age_ms = IKEV1_REPLACE_AGE_MS;
 	vc->vc_reauth_delete_ms = IKEV1_REAUTH_DELETE_MS;
 	ctx->ctx_v1 = vc;
 	return (vc);
@@ -106,6 +105,27 @@ ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
 
 static void	v1_p1_retx_cb(evutil_socket_t, short, void *);
 static void	isakmp_check_cb(evutil_socket_t, short, void *);
+
+/*
+ * An established ISAKMP SA between the same addresses exists as a new one
+ * begins (our first message out, or the peer's first in): the new one is
+ * a re-authentication.  Both sides see the same at the same point of the
+ * exchange, unlike an age threshold; two SAs that both began with none
+ * established are a simultaneous initiation.
+ */
+static int
+v1_prior_up(const struct ikev1_ctx *vc, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	const struct isakmp_sa	*o;
+
+	TAILQ_FOREACH(o, &vc->vc_sas, is_entry)
+		if (o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
+		    o->is_local.sin_addr.s_addr == local->sin_addr.s_addr &&
+		    o->is_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
+			return (1);
+	return (0);
+}
 
 struct isakmp_sa *
 isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
@@ -142,6 +162,7 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 		free(sa);
 		return (NULL);
 	}
+	sa->is_prior_up = v1_prior_up(vc, local, remote);
 	TAILQ_INSERT_TAIL(&vc->vc_sas, sa, is_entry);
 	return (sa);
 }
@@ -303,20 +324,26 @@ isakmp_collision(struct isakmp_sa *sa)
 {
 	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
 	struct isakmp_sa	*o, *next, *loser;
-	uint64_t		 now = ikev1_now_ms();
 
 	for (o = TAILQ_FIRST(&vc->vc_sas); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, is_entry);
 		if (o == sa || o->is_tunnel != sa->is_tunnel ||
 		    o->is_state == ISAKMP_DEAD || o->is_replaced)
 			continue;
+		/* another peer behind the same NAT, on a 0.0.0.0 tunnel */
+		if (o->is_peer_ident.pi_type != 0 &&
+		    sa->is_peer_ident.pi_type != 0 &&
+		    !ike_peer_ident_eq(&o->is_peer_ident, &sa->is_peer_ident))
+			continue;
 		/*
-		 * Replaced: o is old, or the same side initiated both (a
-		 * peer that lost its SAs says INITIAL-CONTACT, and those
-		 * went already).  The test is the same on both sides.
+		 * Replaced: sa began while o was up (a re-authentication,
+		 * whoever started it: is_prior_up), or the same side
+		 * initiated both (a peer that lost its SAs says
+		 * INITIAL-CONTACT, and those went already).  Otherwise both
+		 * began before either was up: a simultaneous initiation.
+		 * The test is the same on both sides.
 		 */
-		if (o->is_state == ISAKMP_ESTABLISHED &&
-		    (now - o->is_up_ms >= vc->vc_replace_age_ms ||
+		if (o->is_state == ISAKMP_ESTABLISHED && (sa->is_prior_up ||
 		    isakmp_initiator_addr(o) == isakmp_initiator_addr(sa))) {
 			ikev1_adopt(sa, o);
 			/* we re-authenticated: the old one goes soon */

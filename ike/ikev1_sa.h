@@ -126,6 +126,10 @@ struct isakmp_sa {
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
 	uint64_t	 is_life_left_ms; /* rekey time -> hard expiry */
 	int		 is_reauth;	/* started to replace an older SA */
+	int		 is_prior_up;	/* an ISAKMP SA with this peer was
+					   established when this one began:
+					   it replaces that one (not a
+					   simultaneous initiation) */
 	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
 	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
 	int		 is_nat_local;	/* we are the one behind NAT */
@@ -146,8 +150,6 @@ struct ikev1_ctx {
 	unsigned	 vc_dpd_timeout_ms;	/* no ACK: peer is dead */
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
-	unsigned	 vc_replace_age_ms;	/* younger SAs collide, older
-						   ones are re-authenticated */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
 						   old SA's DELETE after */
 };
@@ -161,12 +163,6 @@ struct ikev1_ctx {
 #define IKEV1_REAUTH_DELETE_MS	5000
 #define IKEV1_REPLACED_GRACE_MS	15000	/* the peer deletes its old SA */
 
-/*
- * Two ISAKMP SAs of a tunnel established less than this apart are a
- * simultaneous initiation (one is dropped); an SA older than this that
- * sees a new one is being replaced (its IPsec SAs move to the new one).
- */
-#define IKEV1_REPLACE_AGE_MS	30000
 
 
 /* --- hooks for ike.c --- */
@@ -197,9 +193,8 @@ void	 ikev1_free(struct ike_ctx *ctx);
 /* Test hook: DPD timers in milliseconds. */
 void	 ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
 	    unsigned timeout_ms);
-/* Test hooks: the length of one lifetime "second"; the replace age. */
+/* Test hooks: the length of one lifetime "second". */
 void	 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms);
-void	 ikev1_replace_age_set(struct ike_ctx *ctx, unsigned ms);
 void	 ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms);
 /* Monotonic milliseconds. */
 uint64_t ikev1_now_ms(void);
