@@ -482,6 +482,59 @@ ikev2_child_replaced(struct ike_sa *sa, struct child_sa *old,
 	old->cs_delete_due = 1;
 }
 
+/* Two CHILD SAs with the same traffic selectors. */
+static int
+ikev2_child_same_ts(const struct child_sa *a, const struct child_sa *b)
+{
+	int	 i;
+
+	if (a->cs_nlts != b->cs_nlts || a->cs_nrts != b->cs_nrts)
+		return (0);
+	for (i = 0; i < a->cs_nlts; i++)
+		if (a->cs_lts[i].pf_addr.s_addr != b->cs_lts[i].pf_addr.s_addr ||
+		    a->cs_lts[i].pf_plen != b->cs_lts[i].pf_plen)
+			return (0);
+	for (i = 0; i < a->cs_nrts; i++)
+		if (a->cs_rts[i].pf_addr.s_addr != b->cs_rts[i].pf_addr.s_addr ||
+		    a->cs_rts[i].pf_plen != b->cs_rts[i].pf_plen)
+			return (0);
+	return (1);
+}
+
+/*
+ * Our rekey completed but the SA it rekeyed is gone: the peer rekeyed it
+ * at the same time and, having our answer first, settled the collision
+ * and deleted it (§2.8.1) while our answer was lost.  If the peer's new
+ * SA for the same selectors is here, the same rule as in
+ * ikev2_child_replaced() tells which of the two is redundant.
+ */
+static void
+ikev2_child_orphan_rekey(struct ike_sa *sa, struct child_sa *cs,
+    const struct buf *nr)
+{
+	const struct buf	*ours = ikev2_child_min_nonce(cs->cs_nonce, nr);
+	struct child_sa		*o;
+
+	TAILQ_FOREACH(o, &sa->sa_children, cs_entry)
+		if (o != cs && o->cs_state == CHILD_SA_INSTALLED &&
+		    o->cs_min_nonce != NULL && ikev2_child_same_ts(o, cs))
+			break;
+	if (o == NULL)
+		return;
+	if (ikev2_child_min_nonce(ours, o->cs_min_nonce) == ours &&
+	    ours != o->cs_min_nonce) {
+		log_tinfo(cs->cs_name, "simultaneous CHILD SA rekey (the old "
+		    "SA is gone already): the peer's %08x_i stays, deleting "
+		    "ours %08x_i", ntohl(o->cs_spi_in), ntohl(cs->cs_spi_in));
+		child_sa_set_state(cs, CHILD_SA_REKEYED);
+		cs->cs_delete_due = 1;
+		return;
+	}
+	log_tinfo(cs->cs_name, "simultaneous CHILD SA rekey (the old SA is "
+	    "gone already): ours %08x_i stays, the peer deletes its %08x_i",
+	    ntohl(cs->cs_spi_in), ntohl(o->cs_spi_in));
+}
+
 /* Peer's KE for our PFS CHILD SA: the shared secret, or NULL. */
 static struct buf *
 ikev2_child_gir(struct dh *dh, const struct ikev2_msg *m)
@@ -540,6 +593,8 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 	    nr) == 0) {
 		if (old != NULL)
 			ikev2_child_replaced(sa, old, cs, nr);
+		else if (cs->cs_rekey_spi != 0)
+			ikev2_child_orphan_rekey(sa, cs, nr);
 	} else if (old != NULL)
 		ikev2_child_retry(sa, old, temporary);
 next:

@@ -238,6 +238,32 @@ ikev2_info_redundant_deleted(struct ike_sa *sa)
 	return (1);
 }
 
+/*
+ * §2.8.1: the peer deletes the CHILD SA it made by rekeying one that we
+ * rekey too, before our answer came: it lost the collision.  The old SA,
+ * marked REKEYED when the peer's request came, carries the traffic again
+ * until our own rekey completes.
+ */
+static void
+ikev2_info_redundant_child(struct ike_sa *sa, const struct child_sa *cs)
+{
+	struct child_sa	*old;
+
+	if (cs->cs_state != CHILD_SA_INSTALLED)
+		return;
+	TAILQ_FOREACH(old, &sa->sa_children, cs_entry)
+		if (old->cs_state == CHILD_SA_REKEYED &&
+		    old->cs_peer_rekey_spi == cs->cs_spi_in && !old->cs_delete_due)
+			break;
+	if (old == NULL)
+		return;
+	log_tinfo(ike_sa_name(sa), "simultaneous CHILD SA rekey: the peer "
+	    "deleted its redundant %08x_i; %08x_i stays until our rekey "
+	    "completes", ntohl(cs->cs_spi_in), ntohl(old->cs_spi_in));
+	old->cs_peer_rekey_spi = 0;
+	child_sa_set_state(old, CHILD_SA_INSTALLED);
+}
+
 /* Another installed CHILD SA carries cs's segment pair. */
 static int
 ikev2_info_pair_covered(struct ike_sa *sa, const struct child_sa *cs)
@@ -272,6 +298,7 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 		}
 		log_tinfo(ike_sa_name(sa), "peer deleted CHILD SA %08x_i "
 		    "%08x_o", ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
+		ikev2_info_redundant_child(sa, cs);
 		if (n < max) {
 			memcpy(ours + 4 * n, &cs->cs_spi_in, 4);
 			n++;

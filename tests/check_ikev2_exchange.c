@@ -1636,6 +1636,39 @@ START_TEST(test_exchange_ike_rekey_collision_lost_answer)
 }
 END_TEST
 
+
+/*
+ * Both rekey the CHILD SA at once and a's answer to b's request is lost:
+ * a may settle the collision first (§2.8.1) and delete its redundant new
+ * SA while b still waits for its answer.  b's old SA carries the traffic
+ * again meanwhile (Connected throughout), and b's retransmission
+ * completes the rekey: one SA pair, the same on both sides.  Several
+ * runs: the nonces decide who wins.
+ */
+START_TEST(test_exchange_child_rekey_collision_lost_answer)
+{
+	struct filt		 f = { IKEV2_EXCH_CREATE_CHILD_SA, 1, MOCK_DROP,
+				    1, 0 };
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(30);
+	assert_connected(1);
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump_connected(300);
+	ck_assert_int_eq(f.f_hits, 1);
+	assert_connected(1);
+	assert_same_child();
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -1680,6 +1713,8 @@ exchange_suite(void)
 	tc = tcase_create("lifetimes");
 	tcase_add_loop_test(tc, test_exchange_child_rekey_refused, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_child_rekey_collision, 0, 6);
+	tcase_add_loop_test(tc,
+	    test_exchange_child_rekey_collision_lost_answer, 0, 8);
 	tcase_add_loop_test(tc, test_exchange_mixed_rekey_collision, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_child_hard_expire_event, 0, 2);
 	tcase_add_test(tc, test_exchange_child_soft_expire_event);
