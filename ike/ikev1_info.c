@@ -140,6 +140,8 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		while ((cs = info_child_by_spi_out(sa, spi)) != NULL) {
 			log_tinfo(isakmp_name(sa), "peer deleted IPsec SA "
 			    "%08x/%08x", ntohl(cs->cs_spi_in), ntohl(spi));
+			/* no gap if the successor's HASH(3) got lost */
+			(void)ikev1_quick_commit_lost(sa, cs->cs_spi_in);
 			/* a rekeyed pair lives on in its successor */
 			if (sa->is_tunnel != NULL && cs->cs_pair >= 0 &&
 			    cs->cs_pair < IKE_PAIR_MAX) {

@@ -837,6 +837,24 @@ qm_r3(struct ikev1_qm *qm)
 		ike_tunnel_update(sa->is_tunnel);
 }
 
+int
+ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in)
+{
+	struct ikev1_qm	*qm;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (!qm->qm_initiator && qm->qm_state == QM_R2 &&
+		    qm->qm_rekey_spi == old_spi_in && old_spi_in != 0)
+			break;
+	if (qm == NULL)
+		return (0);
+	log_tinfo(qm_name(qm), "the peer deleted the IPsec SA %08x that "
+	    "Quick Mode %08x replaces: its HASH(3) was lost; installing",
+	    ntohl(old_spi_in), qm->qm_msgid);
+	qm_r3(qm);
+	return (1);
+}
+
 /* Verifies HASH(n) of m: the first payload, over the rest. */
 static int
 qm_verify(struct ikev1_qm *qm, const struct ikev1_msg *m, int which)

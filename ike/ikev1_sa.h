@@ -312,6 +312,14 @@ const char *ikev1_aggr_warning(void);
  * yet tried; called again as each one ends.
  */
 void	 ikev1_quick_start_all(struct isakmp_sa *sa);
+/*
+ * The peer deleted (an authenticated DELETE) the IPsec SA with our
+ * inbound SPI old_spi_in while our answer to its Quick Mode rekeying it
+ * waits for HASH(3): the peer got our answer and installed the new SAs,
+ * so their HASH(3) was lost.  Installs them now.  1 if there was such a
+ * Quick Mode.
+ */
+int	 ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in);
 struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
 /* An encrypted Quick Mode message for msgid (raw packet). */
 void	 ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt,

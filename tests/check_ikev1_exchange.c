@@ -830,6 +830,42 @@ START_TEST(test_v1_rekey_child)
 }
 END_TEST
 
+
+/*
+ * a rekeys the IPsec SA and its Quick Mode message 3 (HASH(3)) is lost,
+ * while its DELETE of the old SA arrives: b installs the new SAs on that
+ * DELETE (a had b's answer) instead of standing without any SA until it
+ * resends message 2.  b stays Connected throughout.
+ */
+START_TEST(test_v1_rekey_hash3_lost)
+{
+	struct filt		 f = { IKEV1_EXCH_QUICK, 1, 1, 0 };
+	struct tunnel_status	 before, after;
+	int			 ms;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	for (ms = 0; ms < 30; ms += 2) {
+		pump(2);
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+	ck_assert_int_ge(f.f_seen, 2);		/* message 3 went (lost) */
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /*
  * gatewayctl rekey t1 ike: a new Main Mode takes over the IPsec SAs (same
  * SPIs), the old ISAKMP SA is deleted on both sides.  By a, or by b (then
@@ -1488,6 +1524,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_lifetimes);
 	tcase_add_test(tc, test_v1_child_expiry);
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
+	tcase_add_test(tc, test_v1_rekey_hash3_lost);
 	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
 	tcase_add_test(tc, test_v1_initial_contact_restart);
 	tcase_set_timeout(tc, 30);
