@@ -137,8 +137,10 @@ wait_for 15 sa_pairs_one gw1 ||
     fail "gw1: not exactly 1 SA pair and 3 policies:"$'\n'"$(ip -n gw1 xfrm state; ip -n gw1 xfrm policy)"
 wait_for 15 sa_pairs_one gw2 ||
     fail "gw2: not exactly 1 SA pair and 3 policies:"$'\n'"$(ip -n gw2 xfrm state; ip -n gw2 xfrm policy)"
-wait_for 10 xfrm_spis_are gw2 "$(xfrm_spis gw1)" ||
-    fail "gw1 and gw2 hold different SAs"
+# (fresh on both sides at each look: a rekey may happen meanwhile)
+same_sas() { sa_pairs_one gw1 && xfrm_spis_are gw2 "$(xfrm_spis gw1)"; }
+wait_for 15 same_sas ||
+    fail "gw1 and gw2 hold different SAs:"$'\n'"$(ip -n gw1 xfrm state; ip -n gw2 xfrm state)"
 say "ok: one SA pair and its 3 policies on each gateway, the same SPIs"
 traffic_ok esp
 gw_show_status gw1
