@@ -334,28 +334,6 @@ ikev1_dpd_arm(struct isakmp_sa *sa)
 	v1_dpd_timer(sa, v1_dpd_delay(sa) / 4 + 1);	/* see ikev1_dpd_cb */
 }
 
-/* Inbound bytes of the IPsec SAs (ESP from the peer proves it alive) and
- * the kernel's time of the last inbound packet (*use, 0 unknown). */
-static uint64_t
-v1_dpd_esp_bytes(struct isakmp_sa *sa, uint64_t *use)
-{
-	struct kernel_ops	*ko = sa->is_ctx->ctx_kernel;
-	struct kernel_sa_stats	 st;
-	struct child_sa		*cs;
-	uint64_t		 n = 0;
-
-	*use = 0;
-	if (ko->ko_sa_stats == NULL)
-		return (0);
-	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
-		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
-		    cs->cs_spi_in, cs->cs_local, &st) == 0) {
-			n += st.st_bytes;
-			if (st.st_use_time > *use)
-				*use = st.st_use_time;
-		}
-	return (n);
-}
 
 static void
 v1_dpd_send(struct isakmp_sa *sa)
@@ -394,7 +372,7 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 
 	if (!v1_dpd_on(sa))
 		return;
-	if ((bytes = v1_dpd_esp_bytes(sa, &use)) != sa->is_dpd_bytes) {
+	if ((bytes = child_sa_list_inbound(&sa->is_children, sa->is_ctx->ctx_kernel, &use)) != sa->is_dpd_bytes) {
 		sa->is_dpd_bytes = bytes;
 		/* when the traffic came, not when we looked */
 		last = ike_last_use_ms(now, use);

@@ -102,28 +102,6 @@ ikev2_info_dpd_start(struct ike_sa *sa)
 		ikev2_info_dpd_arm(sa, delay / 4 + 1);	/* see ike_sa_dpd_cb */
 }
 
-/* Inbound bytes of the CHILD SAs (ESP from the peer proves it alive) and
- * the kernel's time of the last inbound packet (*use, 0 unknown). */
-static uint64_t
-ikev2_info_esp_bytes(struct ike_sa *sa, uint64_t *use)
-{
-	struct kernel_ops	*ko = sa->sa_ctx->ctx_kernel;
-	struct kernel_sa_stats	 st;
-	struct child_sa		*cs;
-	uint64_t		 n = 0;
-
-	*use = 0;
-	if (ko->ko_sa_stats == NULL)
-		return (0);
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
-		    cs->cs_spi_in, cs->cs_local, &st) == 0) {
-			n += st.st_bytes;
-			if (st.st_use_time > *use)
-				*use = st.st_use_time;
-		}
-	return (n);
-}
 
 /* §2.4: no answer to our liveness check in time: the peer is dead. */
 static void
@@ -168,7 +146,7 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	sa->sa_dpd_out = 0;
-	if ((bytes = ikev2_info_esp_bytes(sa, &use)) != sa->sa_dpd_bytes) {
+	if ((bytes = child_sa_list_inbound(&sa->sa_children, sa->sa_ctx->ctx_kernel, &use)) != sa->sa_dpd_bytes) {
 		sa->sa_dpd_bytes = bytes;
 		/* when the traffic came, not when we looked */
 		last = ike_last_use_ms(now, use);

@@ -339,6 +339,27 @@ child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
 		child_sa_set_state(cs, CHILD_SA_DEAD);
 }
 
+uint64_t
+child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
+    uint64_t *use)
+{
+	struct kernel_sa_stats	 st;
+	const struct child_sa	*cs;
+	uint64_t		 n = 0;
+
+	*use = 0;
+	if (ko->ko_sa_stats == NULL)
+		return (0);
+	TAILQ_FOREACH(cs, list, cs_entry)
+		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
+		    cs->cs_spi_in, cs->cs_local, &st) == 0) {
+			n += st.st_bytes;
+			if (st.st_use_time > *use)
+				*use = st.st_use_time;
+		}
+	return (n);
+}
+
 void
 child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 {

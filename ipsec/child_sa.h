@@ -129,6 +129,13 @@ void		 child_sa_policy_get(const struct child_sa *cs, int dir,
 /* Re-adds the policies (after a sibling with the same selectors left). */
 void		 child_sa_policies_refresh(struct child_sa *cs,
 		    struct kernel_ops *ko);
+/*
+ * Inbound bytes of the installed CHILD SAs of list (traffic from the peer
+ * proves it alive: dead peer detection) and the kernel's time of the
+ * last inbound packet (*use, wall clock s, 0 unknown).
+ */
+uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
+		    struct kernel_ops *ko, uint64_t *use);
 /* Wireshark esp_sa lines (cfg_keylog_dir), both directions. */
 void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
 /* "aes128/sha1/modp1024" */
