@@ -23,11 +23,15 @@
 /*
  * Our Quick Modes in flight per ISAKMP SA.  Each has its own IV (RFC 2409
  * Appendix B), but peers keep IV state for only a few phase 2 exchanges
- * at once (strongSwan: charon.max_ikev1_exchanges, default 3, shared with
- * its own informational exchanges): more concurrent Quick Modes make it
- * forget IVs and reject every message 3.  The rest wait their turn.
+ * at once: strongSwan keeps the 3 most recently used
+ * (charon.max_ikev1_exchanges), completed exchanges and its own
+ * informational ones included, and its worker threads may take our next
+ * message 1 before our last message 3.  With 2 in flight that reordering
+ * made it forget a live IV and reject every message 3 after (seen in the
+ * lab, 2 x 2 segments).  One at a time leaves at most 2 live IVs, in the
+ * 2 most recent places.  The rest wait their turn.
  */
-#define QM_INFLIGHT_MAX	2
+#define QM_INFLIGHT_MAX	1
 
 static void
 qm_retx_cb(evutil_socket_t fd, short ev, void *arg);

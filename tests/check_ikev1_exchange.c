@@ -274,7 +274,8 @@ END_TEST
  * reverse order, so the two sides handle the exchanges in different
  * orders.  Each exchange has its own IV (RFC 2409 Appendix B): chaining
  * across exchanges, or advancing the phase 1 IV, breaks this.  Also:
- * a never has more than two of its Quick Modes waiting for message 2.
+ * a never has more than one of its Quick Modes waiting for message 2
+ * (strongSwan forgets IVs with more, ike/ikev1_quick.c).
  */
 static int	qm_out, qm_out_max;
 static uint32_t	qm_ids[16];
@@ -343,7 +344,7 @@ START_TEST(test_v1_quick_interleaved)
 	assert_connected(4, 16, 20);
 	/* four Quick Modes, none retransmitted or rejected */
 	ck_assert_int_eq(qm_nids, 8);
-	ck_assert_int_eq(qm_out_max, 2);
+	ck_assert_int_eq(qm_out_max, 1);
 	ike_counters_get(A.s_ike, &c);
 	ck_assert_uint_eq(c.ic_retransmits + c.ic_malformed + c.ic_bad_icv, 0);
 	ike_counters_get(B.s_ike, &c);
