@@ -174,8 +174,14 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 void
 ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
 {
+	struct child_sa	*succ;
+
 	if (sa->sa_req_child == cs)
 		sa->sa_req_child = NULL;
+	/* the SA the peer rekeyed goes: its successor sends from now on */
+	if (cs->cs_peer_rekey_spi != 0 && (succ = ike_sa_child_by_spi(sa,
+	    cs->cs_peer_rekey_spi, 1)) != NULL && succ != cs)
+		child_sa_install_outbound(succ, sa->sa_ctx->ctx_kernel);
 	ikev2_child_timer_clear(cs);
 	TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
 	child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, &sa->sa_children);
@@ -421,8 +427,11 @@ ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
 		}
 	}
 	ike_msg_log_out(sa, mo);
-	ike_net_send(sa->sa_ctx, mo->mo_buf, &sa->sa_local, &sa->sa_remote,
+	ike_net_send(sa->sa_ctx, mo->mo_buf, &sa->sa_local, mo->mo_response &&
+	    sa->sa_reply_to_set ? &sa->sa_reply_to : &sa->sa_remote,
 	    ike_sa_name(sa));
+	if (mo->mo_response)
+		sa->sa_reply_to_set = 0;
 	buf_free(mo->mo_inner);
 	mo->mo_inner = NULL;
 	if (mo->mo_response) {
@@ -625,6 +634,54 @@ ike_sa_exchange_ok(const struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 }
 
+/*
+ * §2.23: a new authenticated message (not a retransmission: the message
+ * ID check came first) from another address or port.  The side that is
+ * not behind a NAT follows it, with its ESP-in-UDP SAs (a NAT in front
+ * of the peer made a new mapping); the side behind a NAT does not (one
+ * packet must not move it), but answers a request where it came from
+ * (§2.11).
+ */
+static void
+ike_sa_follow(struct ike_sa *sa, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, int resp)
+{
+	struct child_sa	*cs;
+	char		 from[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
+	unsigned	 oport = ntohs(sa->sa_remote.sin_port);
+	int		 n = 0;
+
+	if (remote->sin_addr.s_addr == sa->sa_remote.sin_addr.s_addr &&
+	    remote->sin_port == sa->sa_remote.sin_port) {
+		sa->sa_local = *local;
+		return;
+	}
+	inet_ntop(AF_INET, &sa->sa_remote.sin_addr, from, sizeof(from));
+	inet_ntop(AF_INET, &remote->sin_addr, to, sizeof(to));
+	if (sa->sa_nat_local) {
+		log_tdebug(ike_sa_name(sa), "a message from the peer came from"
+		    " %s[%u], not %s[%u]: not followed, we are behind a NAT",
+		    to, ntohs(remote->sin_port), from, oport);
+		if (!resp) {
+			sa->sa_reply_to = *remote;
+			sa->sa_reply_to_set = 1;
+		}
+		return;
+	}
+	sa->sa_local = *local;
+	sa->sa_remote = *remote;
+	if (sa->sa_state != IKE_SA_ESTABLISHED &&
+	    sa->sa_state != IKE_SA_REKEYED && sa->sa_state != IKE_SA_DELETING)
+		return;		/* the NAT-T float (§2.23), no SAs yet */
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (child_sa_move(cs, sa->sa_ctx->ctx_kernel, remote->sin_addr,
+		    ntohs(remote->sin_port)) == 1)
+			n++;
+	log_tinfo(ike_sa_name(sa), "the peer moved from %s[%u] to %s[%u]%s: "
+	    "%d CHILD SA(s) follow", from, oport, to, ntohs(remote->sin_port),
+	    sa->sa_nat ? " (NAT)" : "", n);
+}
+
 void
 ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev2_msg *m, const struct sockaddr_in *local,
@@ -650,9 +707,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		sa->sa_ctx->ctx_counters.ic_malformed++;
 		goto done;
 	}
-	/* §2.23/§2.11: answer where the request came from; track the peer */
-	sa->sa_local = *local;
-	sa->sa_remote = *remote;
+	ike_sa_follow(sa, local, remote, resp);
 	sa->sa_last_rx_ms = ike_now_ms();	/* the peer is alive (§2.4) */
 	if (resp) {
 		evtimer_del(sa->sa_retx_ev);

@@ -100,6 +100,10 @@ struct ike_sa {
 	uint8_t		 sa_spi_r[8];
 	struct sockaddr_in sa_local;
 	struct sockaddr_in sa_remote;	/* the peer's current address */
+	/* §2.11: behind a NAT we do not follow the peer (§2.23), but we
+	 * answer a request where it came from */
+	struct sockaddr_in sa_reply_to;
+	int		 sa_reply_to_set;
 	struct ike_peer_ident sa_peer_ident; /* from IDi/IDr, once verified */
 	struct ikev2_sa	 sa_offer;	/* initiator: our IKE proposal */
 	struct proposal_choice sa_prop;

@@ -79,7 +79,9 @@ static void
 v1_natt_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	char	 a[INET_ADDRSTRLEN];
+	struct child_sa	*cs;
+	char		 a[INET_ADDRSTRLEN];
+	int		 n = 0;
 
 	/*
 	 * RFC 3947 §4: the responder answers on the ports the initiator
@@ -94,12 +96,28 @@ v1_natt_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	    local->sin_port == sa->is_local.sin_port))
 		return;
 	inet_ntop(AF_INET, &remote->sin_addr, a, sizeof(a));
+	/* RFC 7296 §2.23 (the same holds here): behind a NAT, one packet
+	 * must not move us once the SA is up */
+	if (sa->is_nat_local && sa->is_state == ISAKMP_ESTABLISHED) {
+		log_tdebug(isakmp_name(sa), "a message from the peer came from "
+		    "%s[%u]: not followed, we are behind a NAT", a,
+		    ntohs(remote->sin_port));
+		return;
+	}
 	log_tinfo(isakmp_name(sa), "the peer moved to %s[%u] (our port %u)",
 	    a, ntohs(remote->sin_port), ntohs(local->sin_port));
 	sa->is_remote.sin_port = remote->sin_port;
 	sa->is_local.sin_port = local->sin_port;
 	if (sa->is_nat_local)
 		v1_natt_ka_start(sa);
+	/* its ESP in UDP follows the new mapping (RFC 3948) */
+	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+		if (child_sa_move(cs, sa->is_ctx->ctx_kernel,
+		    sa->is_remote.sin_addr, ntohs(remote->sin_port)) == 1)
+			n++;
+	if (n > 0)
+		log_tinfo(isakmp_name(sa), "%d IPsec SA(s) follow the peer to "
+		    "port %u", n, ntohs(remote->sin_port));
 }
 
 void

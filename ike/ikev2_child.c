@@ -219,6 +219,13 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 	cs->cs_choice = pc;
 	cs->cs_dh = dh > 0 ? dh : 0;
 	memcpy(&cs->cs_spi_out, pc.pc_spi, 4);
+	/*
+	 * Rekey (§2.8): the peer installs its inbound SA only when our
+	 * answer reaches it.  Our outbound one waits for its DELETE of old
+	 * (ike_sa_child_remove): a lost answer must not black-hole our
+	 * traffic until its retransmission.
+	 */
+	cs->cs_out_deferred = old != NULL;
 	/* §2.9: narrow to our configuration */
 	if (ts_narrow(c, &m->m_tsi, &m->m_tsr, cs->cs_rts, &cs->cs_nrts,
 	    cs->cs_lts, &cs->cs_nlts) == -1) {

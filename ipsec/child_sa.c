@@ -252,10 +252,12 @@ child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
 	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1)
 		goto fail;
 	cs->cs_sa_in = 1;
-	child_sa_kernel_sa(cs, 0, &ks);
-	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1)
-		goto fail;
-	cs->cs_sa_out = 1;
+	if (!cs->cs_out_deferred) {
+		child_sa_kernel_sa(cs, 0, &ks);
+		if (ko->ko_sa_add(ko->ko_arg, &ks) == -1)
+			goto fail;
+		cs->cs_sa_out = 1;
+	}
 	cs->cs_policies = 1;
 	if (child_sa_policies(cs, ko, others) == -1)
 		goto fail;
@@ -266,6 +268,76 @@ fail:
 	log_terr(cs->cs_name, "cannot install the CHILD SA in the kernel");
 	child_sa_uninstall(cs, ko, NULL);
 	return (-1);
+}
+
+int
+child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
+{
+	struct kernel_sa	 ks;
+
+	if (!cs->cs_out_deferred || cs->cs_sa_out ||
+	    cs->cs_state != CHILD_SA_INSTALLED)
+		return (0);
+	cs->cs_out_deferred = 0;
+	child_sa_kernel_sa(cs, 0, &ks);
+	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1) {
+		log_terr(cs->cs_name, "cannot install the outbound SA %08x_o "
+		    "in the kernel", ntohl(cs->cs_spi_out));
+		return (-1);
+	}
+	cs->cs_sa_out = 1;
+	log_tdebug(cs->cs_name, "CHILD SA %08x_i: outbound SA %08x_o "
+	    "installed (the peer has the new SA)", ntohl(cs->cs_spi_in),
+	    ntohl(cs->cs_spi_out));
+	return (0);
+}
+
+/* Installs cs's SA of one direction again (update: UPDSA of a valid SA). */
+static int
+child_sa_sa_put(struct child_sa *cs, struct kernel_ops *ko, int inbound,
+    int update)
+{
+	struct kernel_sa	 ks;
+
+	child_sa_kernel_sa(cs, inbound, &ks);
+	ks.ks_update = update;
+	return (ko->ko_sa_add(ko->ko_arg, &ks));
+}
+
+int
+child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
+    struct in_addr remote, uint16_t dport)
+{
+	int	 in = cs->cs_sa_in, out = cs->cs_sa_out, rc = 1;
+
+	if (dport == 0 || cs->cs_encap_dport == 0)
+		dport = cs->cs_encap_dport;
+	if (cs->cs_remote.s_addr == remote.s_addr &&
+	    cs->cs_encap_dport == dport)
+		return (0);
+	if (cs->cs_remote.s_addr == remote.s_addr) {
+		cs->cs_encap_dport = dport;
+		if ((in && child_sa_sa_put(cs, ko, 1, 1) == -1) ||
+		    (out && child_sa_sa_put(cs, ko, 0, 1) == -1))
+			rc = -1;
+		goto done;
+	}
+	child_sa_sas_remove(cs, ko, 0);
+	cs->cs_remote = remote;
+	cs->cs_encap_dport = dport;
+	if (in && child_sa_sa_put(cs, ko, 1, 0) == 0)
+		cs->cs_sa_in = 1;
+	if (out && child_sa_sa_put(cs, ko, 0, 0) == 0)
+		cs->cs_sa_out = 1;
+	if (cs->cs_sa_in != in || cs->cs_sa_out != out ||
+	    (cs->cs_policies && child_sa_policies(cs, ko, NULL) == -1))
+		rc = -1;
+done:
+	if (rc == -1)
+		log_terr(cs->cs_name, "CHILD SA %08x_i: cannot move its SAs "
+		    "to the peer's new address in the kernel",
+		    ntohl(cs->cs_spi_in));
+	return (rc);
 }
 
 void

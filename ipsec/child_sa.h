@@ -60,6 +60,10 @@ struct child_sa {
 	size_t		 cs_akey_len;
 	int		 cs_sa_in, cs_sa_out;	/* installed flags */
 	int		 cs_policies;
+	/* Responder of a rekey: our outbound SA waits until the peer
+	 * proves it holds the new inbound one (it deletes the old SA), so
+	 * that our traffic never goes where the peer cannot read it */
+	int		 cs_out_deferred;
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
 	struct ikev2_sa	 cs_offer;
 	struct dh	*cs_kedh;
@@ -101,12 +105,29 @@ int		 child_sa_keys_derive(struct child_sa *cs, int prf,
 		    const uint8_t *sk_d, size_t dlen, const struct buf *gir,
 		    const struct buf *ni, const struct buf *nr, int initiator);
 /*
- * Installs SA in, SA out and, for every (local, remote) pair, policies
- * out, in and fwd (unless a sibling in others with the same reqid, the
- * SA it rekeys, has them).  0, or -1 after removing what was installed.
+ * Installs SA in, SA out (not with cs_out_deferred set) and, for every
+ * (local, remote) pair, policies out, in and fwd (unless a sibling in
+ * others with the same reqid, the SA it rekeys, has them).  0, or -1
+ * after removing what was installed.
  */
 int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
 		    struct child_sa_list *others);
+/*
+ * Installs a deferred outbound SA (cs_out_deferred): from then on the
+ * kernel sends with it (the newest SA of a reqid wins).  0, or -1.
+ */
+int		 child_sa_install_outbound(struct child_sa *cs,
+		    struct kernel_ops *ko);
+/*
+ * The peer's outer address or ESP-in-UDP port changed (a NAT in front of
+ * it made a new mapping, RFC 7296 §2.23, RFC 3948): cs's SAs follow.  A
+ * new port: XFRM_MSG_UPDSA of the encapsulation; a new address (part of
+ * an SA's ID): the SAs and the policies' templates are installed again.
+ * dport 0 leaves the port.  1 if cs changed, 0 if not, -1 on a kernel
+ * error.
+ */
+int		 child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
+		    struct in_addr remote, uint16_t dport);
 /*
  * Removes the SAs; the policies too unless a sibling in others (may be
  * NULL) still covers the same selectors: then they are re-pointed at the

@@ -268,6 +268,8 @@ START_TEST(test_exchange_ts_mismatch)
 END_TEST
 
 /* Filters on (exchange, response flag) of the n-th matching datagram. */
+static void	assert_same_child(void);
+
 struct filt {
 	uint8_t			 f_exch;
 	int			 f_resp;
@@ -371,6 +373,214 @@ START_TEST(test_exchange_child_rekey)
 	    &A.s_kernel, after.ts_child[0].cs_spi_in)->m_sa.ks_reqid);
 	ck_assert_uint_eq(B.s_kernel.mk_pol[0].kp_reqid, mock_kernel_sa(
 	    &B.s_kernel, after.ts_child[0].cs_spi_out)->m_sa.ks_reqid);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * CREATE_CHILD_SA { N(REKEY_SA), ... } -->
+ *                          X-- { SA, Nr, ... } (lost)
+ * b, the responder, has the new inbound SA, but keeps sending with the
+ * old outbound SA: a has not got the new keys.  Only a's DELETE of the
+ * old SA (after the retransmission) moves b's traffic to the new one.
+ */
+START_TEST(test_exchange_child_rekey_responder_waits)
+{
+	struct filt		 f = { IKEV2_EXCH_CREATE_CHILD_SA, 1, MOCK_DROP,
+				    1, 0 };
+	struct tunnel_status	 before, after;
+	const struct mock_sa	*old_in;
+	int			 i, nin = 0, nout = 0;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&B);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(15);
+	ck_assert_int_eq(f.f_hits, 1);
+	/* b: old in, old out, new in; no new outbound SA yet */
+	old_in = mock_kernel_sa(&B.s_kernel, before.ts_child[0].cs_spi_in);
+	ck_assert_ptr_nonnull(old_in);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	for (i = 0; i < B.s_kernel.mk_nsa; i++) {
+		if (B.s_kernel.mk_sa[i].m_larval)
+			continue;
+		if (B.s_kernel.mk_sa[i].m_sa.ks_dst.s_addr ==
+		    old_in->m_sa.ks_dst.s_addr)
+			nin++;
+		else
+			nout++;
+	}
+	ck_assert_int_eq(nin, 2);
+	ck_assert_int_eq(nout, 1);
+	pump(200);
+	assert_connected(1);
+	assert_same_child();
+	after = status(&B);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_out,
+	    after.ts_child[0].cs_spi_out);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel,
+	    after.ts_child[0].cs_spi_out));
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * A NAT between A (192.168.77.2, behind it) and B: A's datagrams reach B
+ * from ADDR_A with the ports of nat_p500/nat_p4500 (the mapping); B's to
+ * an unmapped port are lost.  nat_b_sport != 0 rewrites B's source port
+ * as A sees it.
+ */
+#define NAT_PRIV	"192.168.77.2"
+static uint16_t	nat_p500, nat_p4500, nat_b_sport;
+
+static int
+deliver_nat(struct side *from, struct side *to)
+{
+	struct mock_dgram	 d;
+	int			 n = 0;
+	uint16_t		 p;
+
+	while (mock_net_pop(&from->s_net, &d) == 0) {
+		n++;
+		if (from == &A) {
+			p = ntohs(d.d_src.sin_port) == 500 ? nat_p500 :
+			    nat_p4500;
+			inet_pton(AF_INET, ADDR_A, &d.d_src.sin_addr);
+			d.d_src.sin_port = htons(p);
+		} else {
+			p = ntohs(d.d_dst.sin_port);
+			if (p != nat_p500 && p != nat_p4500) {
+				free(d.d_data);		/* no mapping */
+				continue;
+			}
+			inet_pton(AF_INET, NAT_PRIV, &d.d_dst.sin_addr);
+			d.d_dst.sin_port = htons(p == nat_p500 ? 500 : 4500);
+			if (nat_b_sport != 0)
+				d.d_src.sin_port = htons(nat_b_sport);
+		}
+		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+		free(d.d_data);
+	}
+	return (n);
+}
+
+static void
+pump_nat(int ms)
+{
+	int	 i;
+
+	for (i = 0; i < ms; i++) {
+		while (deliver_nat(&A, &B) + deliver_nat(&B, &A) > 0)
+			;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+/* Sends an empty INFORMATIONAL request (a liveness check) from s. */
+static void
+liveness_from(struct side *s)
+{
+	struct ike_msg_out	 mo;
+	struct ike_sa		*sa = TAILQ_FIRST(&s->s_ike->ctx_sas);
+
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
+	    0), 0);
+	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
+}
+
+/* Every non-larval SA of mk is ESP in UDP with the peer's port dport. */
+static void
+assert_encap_dport(const struct mock_kernel *mk, struct in_addr peer,
+    uint16_t dport)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < mk->mk_nsa; i++) {
+		if (mk->mk_sa[i].m_larval)
+			continue;
+		n++;
+		if (mk->mk_sa[i].m_sa.ks_dst.s_addr == peer.s_addr)
+			ck_assert_uint_eq(mk->mk_sa[i].m_sa.ks_encap_dport,
+			    dport);
+		else
+			ck_assert_uint_eq(mk->mk_sa[i].m_sa.ks_encap_sport,
+			    dport);
+	}
+	ck_assert_int_eq(n, 2);
+}
+
+static void
+assert_both_connected(void)
+{
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Connected");
+}
+
+/*
+ * §2.23: the NAT in front of A gives its 4500 flow a new port (the old
+ * mapping expired).  A's next request reaches B from there: B, not
+ * behind the NAT, follows, and so do its ESP-in-UDP SAs (UPDSA).  Then a
+ * request from B arrives at A from another source port: A, behind the
+ * NAT, answers it there but does not follow.
+ */
+START_TEST(test_exchange_nat_rebinding)
+{
+	struct ike_sa		*sa;
+	struct in_addr		 a_pub, b_addr;
+
+	struct side_opts	 a = opt_a;
+
+	a.so_ike = "\t\tlocal-id " ADDR_A "\n";
+	nat_p500 = 20500;
+	nat_p4500 = 24500;
+	nat_b_sport = 0;
+	base = event_base_new();
+	side_init(&A, NAT_PRIV, ADDR_B, &a, 0xa0000001);
+	side_init(&B, ADDR_B, ADDR_A, &opt_b_resp, 0xb0000001);
+	inet_pton(AF_INET, ADDR_A, &a_pub);
+	inet_pton(AF_INET, ADDR_B, &b_addr);
+	ike_start(A.s_ike);
+	pump_nat(60);
+	assert_both_connected();
+	assert_encap_dport(&B.s_kernel, a_pub, 24500);
+	assert_encap_dport(&A.s_kernel, b_addr, 4500);
+
+	nat_p4500 = 31000;		/* the new mapping */
+	liveness_from(&A);
+	pump_nat(20);
+	ck_assert_ptr_null(TAILQ_FIRST(&A.s_ike->ctx_sas)->sa_req);
+	sa = TAILQ_FIRST(&B.s_ike->ctx_sas);
+	ck_assert_uint_eq(ntohs(sa->sa_remote.sin_port), 31000);
+	assert_encap_dport(&B.s_kernel, a_pub, 31000);
+	ck_assert_int_eq(B.s_kernel.mk_updates, 2);
+	/* B's own requests reach A through the new mapping */
+	liveness_from(&B);
+	pump_nat(20);
+	ck_assert_ptr_null(sa->sa_req);
+
+	nat_b_sport = 4501;		/* B seems to move: A stays */
+	liveness_from(&B);
+	pump_nat(20);
+	ck_assert_ptr_null(sa->sa_req);	/* answered where it came from */
+	sa = TAILQ_FIRST(&A.s_ike->ctx_sas);
+	ck_assert_uint_eq(ntohs(sa->sa_remote.sin_port), 4500);
+	ck_assert_int_eq(A.s_kernel.mk_updates, 0);
+	assert_encap_dport(&A.s_kernel, b_addr, 4500);
+	nat_b_sport = 0;
+	assert_both_connected();
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
 	pair_free();
 }
@@ -1684,6 +1894,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_pfs_disabled);
 	tcase_add_test(tc, test_exchange_pfs_mismatch);
 	tcase_add_test(tc, test_exchange_child_rekey);
+	tcase_add_test(tc, test_exchange_child_rekey_responder_waits);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_exchange_wrong_psk);
@@ -1698,6 +1909,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_delete_ike);
 	tcase_add_test(tc, test_exchange_peer_delete_reconnects);
 	tcase_add_test(tc, test_exchange_liveness);
+	tcase_add_test(tc, test_exchange_nat_rebinding);
 	tcase_add_test(tc, test_exchange_shutdown);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ike_rekey");

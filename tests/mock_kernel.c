@@ -60,8 +60,19 @@ mock_sa_add(void *arg, const struct kernel_sa *sa)
 	struct mock_sa		*m;
 
 	m = mock_sa_find(mk, sa->ks_proto, sa->ks_spi, sa->ks_dst);
-	if (sa->ks_update ? (m == NULL || !m->m_larval) : m != NULL)
+	if (sa->ks_update ? m == NULL : m != NULL)
 		return (mock_fail(mk));
+	/* as XFRM_MSG_UPDSA of a valid SA: only the encapsulation changes,
+	 * and only between two UDP ones */
+	if (sa->ks_update && !m->m_larval) {
+		if (m->m_sa.ks_encap_dport == 0 || sa->ks_encap_dport == 0 ||
+		    m->m_sa.ks_src.s_addr != sa->ks_src.s_addr)
+			return (mock_fail(mk));
+		m->m_sa.ks_encap_sport = sa->ks_encap_sport;
+		m->m_sa.ks_encap_dport = sa->ks_encap_dport;
+		mk->mk_updates++;
+		return (0);
+	}
 	if (m == NULL) {
 		if (mk->mk_nsa == MOCK_KERNEL_MAX)
 			return (mock_fail(mk));

@@ -35,6 +35,7 @@ struct mock_kernel {
 	int			 mk_nroute;
 	uint32_t		 mk_next_spi;	/* host order */
 	int			 mk_errors;	/* failed calls */
+	int			 mk_updates;	/* UPDSA of valid SAs */
 	/* ko_sa_stats reports mk_stats_bytes (1000), then adds
 	 * mk_stats_step (0): traffic for dead peer detection tests */
 	uint64_t		 mk_stats_bytes;

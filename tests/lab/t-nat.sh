@@ -8,6 +8,13 @@
 #                 gatewayd on gw2, whose peer is 0.0.0.0 (any peer)
 #   v1-initiator  the same as v2-initiator with IKEv1 Main Mode
 #   v1-any        the same as v2-any with IKEv1 Main Mode
+#   v2-rebind, v1-rebind
+#                 v2-any/v1-any, then the router forgets its mappings and
+#                 gives new ports (30000-39999), as a NAT whose mappings
+#                 expired does: strongSwan's next DPD (every 2 s) reaches
+#                 gatewayd from the new port; gatewayd, not behind the
+#                 NAT, follows it with its ESP-in-UDP SAs (RFC 7296
+#                 §2.23, RFC 3948), and pings pass both ways again
 # Identities are FQDNs (gw1 left.lab.test, gw2 right.lab.test).  Checks:
 # the tunnel is Connected; strongSwan's IKE SA runs between port 4500 on
 # gw2 and a translated port of the router; every ESP SA on both gateways
@@ -24,8 +31,8 @@ gw_bin
 
 case=${1:-v2-initiator}
 case "$case" in
-v2-initiator|v2-any) ver=2 ;;
-v1-initiator|v1-any) ver=1 ;;
+v2-initiator|v2-any|v2-rebind) ver=2 ;;
+v1-initiator|v1-any|v1-rebind) ver=1 ;;
 *)	fail "unknown case '$case'" ;;
 esac
 LID=left.lab.test
@@ -37,6 +44,7 @@ NAT_PORT_RE='2[0-9]{4}'
 swan_nat() {
 	local n=$1 v=()
 	[ "$ver" = 1 ] && v=(version=1 ike_rekey=86400 child_rekey=3600)
+	[[ $case == *-rebind ]] && v+=(dpd_delay=2s)
 	swan_conf "$n"
 	[ "$ver" = 1 ] && swan_conf_v1 "$n"
 	rm -f "$(node_dir "$n")"/swanctl.d/*
@@ -108,6 +116,11 @@ nat_keepalive_seen() {
 	[ -n "$(tcpdump -n -r "$1" "$NAT_KA_FILTER" 2>/dev/null | head -n 1)" ]
 }
 
+# gw2's ESP in UDP goes to one of the router's new ports.
+encap_moved() {
+	ip -n gw2 xfrm state | grep -qE 'dport 3[0-9]{4}( |$)'
+}
+
 topo_nat
 capture_start gw2 pub "$LAB_RUN/nat-$case.pcap"
 
@@ -127,7 +140,7 @@ case "$case" in
 	check_swan gw2
 	gw=gw1
 	;;
-*-any)
+*-any|*-rebind)
 	step "$case: strongSwan on gw1 (behind NAT) initiates IKEv$ver to" \
 	    "gatewayd on gw2 (peer 0.0.0.0)"
 	swan_nat gw1 "$GW1_PRIV" "$GW2_PUB" "$GW1_NET" "$GW2_NET" "$LID" "$RID"
@@ -165,6 +178,24 @@ elif [ "$case" = v1-any ]; then
 	assert_file_match "gw2: follows the peer to 4500" \
 	    "the peer moved to $GW1_PUB\\[$NAT_PORT_RE\\] \\(our port 4500\\)" \
 	    "$(node_dir gw2)/gatewayd.log"
+fi
+if [[ $case == *-rebind ]]; then
+	step "the NAT forgets gw1's mappings and gives new ports (30000-39999)"
+	out=$(ip netns exec nat iptables-legacy -t nat -R POSTROUTING 1 -o out \
+	    -p udp -j MASQUERADE --to-ports 30000-39999 2>&1) ||
+	    fail "nat: iptables-legacy -R: $out"
+	# MASQUERADE drops its connections when the address goes
+	ip -n nat addr del "$GW1_PUB/24" dev out || fail "nat: addr del"
+	ip -n nat addr add "$GW1_PUB/24" dev out || fail "nat: addr add"
+	wait_for 15 grep -q "the peer moved" "$(node_dir gw2)/gatewayd.log" ||
+	    fail "gw2: gatewayd did not follow gw1's new NAT mapping in 15 s"
+	say "ok: gw2: $(grep "the peer moved" "$(node_dir gw2)/gatewayd.log" |
+	    tail -n 1 | cut -d' ' -f3-)"
+	wait_for 5 encap_moved
+	xfrm_encap_ok gw2 4500 '3[0-9]{4}'
+	ping_ok c2 "$C1_ADDR"
+	ping_ok c1 "$C2_ADDR"
+	gw_wait_state gw2 vpc2-vpc1 Connected 5
 fi
 gw_show_status "$gw"
 gw_alive "$gw"
