@@ -607,9 +607,10 @@ ios_check(struct exp *ex)
 	const struct cfg_ike	*ike = &t->tn_ike;
 
 	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
-		return (ex_refuse(ex, "IKEv1 Aggressive Mode needs an IOS "
-		    "ISAKMP profile, which gatewayd does not write (use mode "
-		    "main, or IKEv2: version 2)"));
+		return (ex_refuse(ex, "IKEv1 Aggressive Mode needs IOS's "
+		    "\"crypto isakmp peer\" with \"set aggressive-mode\", "
+		    "which gatewayd does not write (use mode main, or IKEv2: "
+		    "version 2)"));
 	if (ike->ike_version == 1 && (ike->ike_local_id.id_type ==
 	    CFG_ID_FQDN || ike->ike_peer_id.id_type == CFG_ID_FQDN))
 		return (ex_refuse(ex, "IKEv1 with FQDN identities needs an IOS "

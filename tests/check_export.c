@@ -185,7 +185,8 @@ static const struct {
 	{ "dh24", EXPORT_LIBRESWAN, "tunnel t1: cannot export to libreswan: "
 	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA" },
 	{ "v1-aggressive", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
-	    "cisco-ios: IKEv1 Aggressive Mode needs an IOS ISAKMP profile" },
+	    "cisco-ios: IKEv1 Aggressive Mode needs IOS's \"crypto isakmp "
+	    "peer\" with \"set aggressive-mode\"" },
 	{ "v1-fqdn", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IKEv1 with FQDN identities needs an IOS ISAKMP "
 	    "profile" },
