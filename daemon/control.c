@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "daemon/control.h"
 #include "daemon/status_fmt.h"
+#include "policy/export.h"
 
 #define CONTROL_MAX_CONN	32
 #define CONTROL_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -48,7 +49,7 @@ struct control {
 
 static const char control_usage[] =
     "(expected: status, status --json, up NAME, down NAME, "
-    "rekey NAME [ike|child], counters)";
+    "rekey NAME [ike|child], counters, export NAME [FORMAT])";
 
 /* Tunnel names as the configuration allows them: [A-Za-z0-9_.-]. */
 static int
@@ -65,6 +66,37 @@ control_name_valid(const char *s, size_t len)
 		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
 			return (0);
 	return (1);
+}
+
+/* "export NAME [FORMAT]": the peer's configuration (policy/export.c). */
+static int
+control_export_parse(const char **tok, const size_t *toklen, int ntok,
+    struct control_req *req, char *err, size_t errlen)
+{
+	enum export_format	 f = EXPORT_IPSEC_CONF;
+	char			 fmt[32];
+
+	if (!control_name_valid(tok[1], toklen[1])) {
+		snprintf(err, errlen, "error: invalid tunnel name \"%.*s\"",
+		    (int)(toklen[1] > 64 ? 64 : toklen[1]), tok[1]);
+		return (-1);
+	}
+	if (ntok == 3) {
+		snprintf(fmt, sizeof(fmt), "%.*s", (int)(toklen[2] <
+		    sizeof(fmt) ? toklen[2] : sizeof(fmt) - 1), tok[2]);
+		if (toklen[2] >= sizeof(fmt) ||
+		    export_format_parse(fmt, &f) == -1) {
+			snprintf(err, errlen, "error: unknown export format "
+			    "\"%.*s\" (expected one of: %s)",
+			    (int)(toklen[2] > 64 ? 64 : toklen[2]), tok[2],
+			    EXPORT_FORMAT_NAMES);
+			return (-1);
+		}
+	}
+	req->cr_cmd = CONTROL_EXPORT;
+	req->cr_format = (int)f;
+	memcpy(req->cr_name, tok[1], toklen[1]);
+	return (0);
 }
 
 int
@@ -143,6 +175,10 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 			req->cr_cmd = TOK_IS(0, "up") ? CONTROL_UP :
 			    CONTROL_DOWN;
 		memcpy(req->cr_name, tok[1], toklen[1]);
+	} else if (TOK_IS(0, "export") && ntok >= 2) {
+		if (control_export_parse(tok, toklen, ntok, req, err,
+		    errlen) == -1)
+			return (-1);
 	} else
 		goto unknown;
 #undef TOK_IS
@@ -227,6 +263,26 @@ control_reply_rekey(const struct control_ops *ops,
 	return (buf_add(out, line, strlen(line)));
 }
 
+/* "export NAME [FORMAT]": the text holds the PSK, so it is not logged. */
+static int
+control_reply_export(const struct control_ops *ops,
+    const struct control_req *req, struct buf *out)
+{
+	char	 err[512], line[600];
+
+	if (ops->co_export == NULL)
+		snprintf(err, sizeof(err), "this gatewayd cannot export");
+	else if (ops->co_export(ops->co_arg, req->cr_name, req->cr_format,
+	    out, err, sizeof(err)) == 0) {
+		log_info("control: export %s (%s): ok", req->cr_name,
+		    export_format_name((enum export_format)req->cr_format));
+		return (0);
+	}
+	log_info("control: export %s: %s", req->cr_name, err);
+	snprintf(line, sizeof(line), "error: %s\n", err);
+	return (buf_add(out, line, strlen(line)));
+}
+
 int
 control_reply(const struct control_ops *ops, const struct control_req *req,
     struct buf *out)
@@ -262,6 +318,8 @@ control_reply(const struct control_ops *ops, const struct control_req *req,
 		return (buf_add(out, line, strlen(line)));
 	case CONTROL_REKEY:
 		return (control_reply_rekey(ops, req, out));
+	case CONTROL_EXPORT:
+		return (control_reply_export(ops, req, out));
 	default:
 		return (-1);
 	}
@@ -276,6 +334,14 @@ control_conn_free(struct control_conn *cc)
 	ctl->ctl_nconns--;
 	bufferevent_free(cc->cc_bev);
 	free(cc);
+}
+
+/* The reply leaves through libevent without a copy (an export holds
+ * the PSK); buf_free() wipes it once written. */
+static void
+control_reply_done(const void *data, size_t len, void *arg)
+{
+	buf_free(arg);
 }
 
 /* Answers line[0..len) and closes once the reply is written. */
@@ -302,9 +368,9 @@ control_conn_answer(struct control_conn *cc, const char *line, size_t len)
 		if (buf_add(out, "error: out of memory\n", 21) == -1)
 			goto fail;
 	}
-	if (bufferevent_write(cc->cc_bev, out->buf_data, out->buf_len) == -1)
+	if (evbuffer_add_reference(bufferevent_get_output(cc->cc_bev),
+	    out->buf_data, out->buf_len, control_reply_done, out) == -1)
 		goto fail;
-	buf_free(out);
 	return;
  fail:
 	buf_free(out);

@@ -2,8 +2,8 @@
  * control.h - gatewayd's control socket (a Unix stream socket, 0600).
  * A client connects, sends one request line, reads the reply until the
  * server closes.  Requests: "status", "status --json", "up NAME",
- * "down NAME", "rekey NAME [ike|child]", "counters".  Replies that start
- * with "error:" are failures.
+ * "down NAME", "rekey NAME [ike|child]", "counters", "export NAME
+ * [FORMAT]".  Replies that start with "error:" are failures.
  * The server calls back through struct control_ops, so it runs without
  * the engine in tests; the daemon wires the callbacks to ike_*().
  */
@@ -16,6 +16,8 @@
 #include "ike/net.h"
 #include "policy/config.h"
 
+struct buf;
+
 #define CONTROL_REQ_MAX		256	/* request line, newline included */
 #define CONTROL_TIMEOUT_SECS	5	/* for a client to send its line */
 
@@ -25,11 +27,13 @@
 #define CONTROL_DOWN		4
 #define CONTROL_COUNTERS	5
 #define CONTROL_REKEY		6
+#define CONTROL_EXPORT		7
 
 struct control_req {
 	int		 cr_cmd;		/* CONTROL_* */
 	char		 cr_name[CFG_NAME_MAX];	/* for up/down/rekey */
 	int		 cr_ike;		/* rekey: 1 IKE SA, 0 CHILD SAs */
+	int		 cr_format;		/* export: enum export_format */
 };
 
 /*
@@ -54,6 +58,13 @@ struct control_ops {
 	int	(*co_rekey)(void *arg, const char *name, int ike);
 	void	(*co_counters)(void *arg, struct ike_counters *ic,
 		    struct net_counters *nc);
+	/*
+	 * Appends the peer's configuration for tunnel name in format (enum
+	 * export_format) to out: 0, or -1 with the reason in err.  The
+	 * text holds the PSK: it goes to the client only.
+	 */
+	int	(*co_export)(void *arg, const char *name, int format,
+		    struct buf *out, char *err, size_t errlen);
 };
 
 struct event_base;

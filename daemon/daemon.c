@@ -26,6 +26,7 @@
 #include "ike/net.h"
 #include "kernel/kernel.h"
 #include "policy/config.h"
+#include "policy/export.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"unknown"
@@ -128,6 +129,22 @@ gwd_ctl_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
 	net_counters_get(g->g_net, nc);
 }
 
+/* The peer's configuration for a tunnel of the running configuration. */
+static int
+gwd_ctl_export(void *arg, const char *name, int format, struct buf *out,
+    char *err, size_t errlen)
+{
+	struct gwd		*g = arg;
+	struct cfg_tunnel	*t;
+
+	if ((t = config_tunnel_find(g->g_cfg, name)) == NULL) {
+		snprintf(err, errlen, "no tunnel named %s", name);
+		return (-1);
+	}
+	return (export_tunnel(t, (enum export_format)format, out, err,
+	    errlen));
+}
+
 static int
 gwd_control_open(struct gwd *g, const char *path)
 {
@@ -137,7 +154,8 @@ gwd_control_open(struct gwd *g, const char *path)
 		.co_up = gwd_ctl_up,
 		.co_down = gwd_ctl_down,
 		.co_rekey = gwd_ctl_rekey,
-		.co_counters = gwd_ctl_counters
+		.co_counters = gwd_ctl_counters,
+		.co_export = gwd_ctl_export
 	};
 
 	if ((g->g_ctl = control_open(g->g_base, path, &ops)) == NULL)

@@ -25,6 +25,7 @@
 #include "daemon/control.h"
 #include "ike/net.h"
 #include "daemon/status_fmt.h"
+#include "policy/export.h"
 
 #define T_ESTABLISHED	1714564800	/* 2024-05-01T12:00:00Z */
 
@@ -410,6 +411,13 @@ static const struct {
 	{ "down\n",		"error: unknown command" },
 	{ "up a/b\n",		"error: invalid tunnel name \"a/b\"" },
 	{ "rekey\n",		"error: unknown command \"rekey\"" },
+	{ "export\n",		"error: unknown command \"export\"" },
+	{ "export a swanctl x\n",	"error: unknown command" },
+	{ "export a xml\n",	"error: unknown export format \"xml\" "
+				    "(expected one of: ipsec.conf, swanctl, "
+				    "libreswan, cisco-ios)" },
+	{ "export a --format\n",	"error: unknown export format \"--format\"" },
+	{ "export a/b swanctl\n",	"error: invalid tunnel name \"a/b\"" },
 	{ "rekey   \n",		"error: unknown command \"rekey   \"" },
 	{ "rekey a ike now\n",	"error: unknown command \"rekey a ike now\"" },
 	{ "rekey a child ike\n",	"error: unknown command" },
@@ -469,6 +477,34 @@ START_TEST(test_req_parse_rekey)
 	ck_assert_int_eq(req.cr_cmd, CONTROL_REKEY);
 	ck_assert_str_eq(req.cr_name, req_rekey_vectors[_i].name);
 	ck_assert_int_eq(req.cr_ike, req_rekey_vectors[_i].ike);
+}
+END_TEST
+
+/* "export NAME [FORMAT]": ipsec.conf unless told otherwise. */
+static const struct {
+	const char	*line;
+	const char	*name;
+	int		 format;
+} req_export_vectors[] = {
+	{ "export vpc1-vpc2\n",		"vpc1-vpc2",	EXPORT_IPSEC_CONF },
+	{ "export vpc1-vpc2 ipsec.conf\n",	"vpc1-vpc2",	EXPORT_IPSEC_CONF },
+	{ "export t swanctl",		"t",		EXPORT_SWANCTL },
+	{ "export t libreswan\r\n",	"t",		EXPORT_LIBRESWAN },
+	{ " export\tswanctl cisco-ios",	"swanctl",	EXPORT_CISCO_IOS },
+};
+
+START_TEST(test_req_parse_export)
+{
+	struct control_req	 req;
+	char			 err[512];
+	const char		*l = req_export_vectors[_i].line;
+
+	memset(&req, 0xff, sizeof(req));
+	ck_assert_int_eq(control_req_parse(l, strlen(l), &req, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(req.cr_cmd, CONTROL_EXPORT);
+	ck_assert_str_eq(req.cr_name, req_export_vectors[_i].name);
+	ck_assert_int_eq(req.cr_format, req_export_vectors[_i].format);
 }
 END_TEST
 
@@ -761,6 +797,32 @@ fake_rekey(void *arg, const char *name, int ike)
 	return (0);
 }
 
+/* The daemon's export over a real configuration (tunnel t1). */
+#define EXPORT_CONF	"gateway gw1 {\n\taddress 198.51.100.1\n}\n" \
+	"peer gw2 {\n\taddress 198.51.100.2\n}\n" \
+	"tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n" \
+	"\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.1.0.0/16\n" \
+	"\tpsk Secr3t!key\n\tike {\n\t\tdh-group 24\n\t}\n}\n"
+
+static int
+fake_export(void *arg, const char *name, int format, struct buf *out,
+    char *err, size_t errlen)
+{
+	struct config		*cfg;
+	struct cfg_tunnel	*t;
+	int			 rv = -1;
+
+	cfg = config_parse("gatewayd.conf", EXPORT_CONF, err, errlen);
+	ck_assert_ptr_nonnull(cfg);
+	if ((t = config_tunnel_find(cfg, name)) == NULL)
+		snprintf(err, errlen, "no tunnel named %s", name);
+	else
+		rv = export_tunnel(t, (enum export_format)format, out, err,
+		    errlen);
+	config_free(cfg);
+	return (rv);
+}
+
 static void
 fake_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
 {
@@ -782,7 +844,8 @@ server_start(void)
 		.co_up = fake_up,
 		.co_down = fake_down,
 		.co_rekey = fake_rekey,
-		.co_counters = fake_counters
+		.co_counters = fake_counters,
+		.co_export = fake_export
 	};
 	struct event_base	*base;
 	struct control		*ctl;
@@ -995,6 +1058,41 @@ START_TEST(test_control_up_down_roundtrip)
 }
 END_TEST
 
+/* export: the reply is export_tunnel()'s text, or its refusal. */
+START_TEST(test_control_export_roundtrip)
+{
+	struct config	*cfg;
+	struct buf	*want = buf_new(64);
+	char		 err[512], *r;
+
+	cfg = config_parse("gatewayd.conf", EXPORT_CONF, err, sizeof(err));
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(export_tunnel(config_tunnel_find(cfg, "t1"),
+	    EXPORT_SWANCTL, want, err, sizeof(err)), 0);
+	buf_add_u8(want, '\0');
+	config_free(cfg);
+	r = client_ask("export t1 swanctl\n", 18, 0);
+	ck_assert_str_eq(r, (char *)want->buf_data);
+	ck_assert_ptr_nonnull(strstr(r, "proposals = aes128-sha1-modp2048s256\n"));
+	ck_assert_ptr_nonnull(strstr(r, "secret = \"Secr3t!key\""));
+	free(r);
+	buf_free(want);
+
+	r = client_ask("export t1", 9, 1);	/* ipsec.conf by default */
+	ck_assert_ptr_nonnull(strstr(r, "\tike=aes128-sha1-modp2048s256!\n"));
+	free(r);
+	r = client_ask("export t1 libreswan\n", 20, 0);
+	ck_assert_str_eq(r, "error: tunnel t1: cannot export to libreswan: "
+	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA, "
+	    "only 5 and 14 of gatewayd's groups (set dh-group 5 or 14 in "
+	    "the tunnel's ike block on both sides)\n");
+	free(r);
+	r = client_ask("export nosuch cisco-ios\n", 24, 0);
+	ck_assert_str_eq(r, "error: no tunnel named nosuch\n");
+	free(r);
+}
+END_TEST
+
 START_TEST(test_control_rekey_roundtrip)
 {
 	char	*r;
@@ -1141,6 +1239,8 @@ control_suite(void)
 	    NVEC(req_bad_vectors));
 	tcase_add_loop_test(tc, test_req_parse_rekey, 0,
 	    NVEC(req_rekey_vectors));
+	tcase_add_loop_test(tc, test_req_parse_export, 0,
+	    NVEC(req_export_vectors));
 	tcase_add_test(tc, test_req_parse_nul_byte);
 	tcase_add_test(tc, test_req_parse_too_long);
 	suite_add_tcase(s, tc);
@@ -1162,6 +1262,7 @@ control_suite(void)
 	tcase_add_test(tc, test_control_status_roundtrip);
 	tcase_add_test(tc, test_control_up_down_roundtrip);
 	tcase_add_test(tc, test_control_rekey_roundtrip);
+	tcase_add_test(tc, test_control_export_roundtrip);
 	tcase_add_test(tc, test_control_bad_requests_roundtrip);
 	tcase_add_test(tc, test_control_open_stale_and_live);
 	suite_add_tcase(s, tc);

@@ -41,11 +41,43 @@ ctl_usage(FILE *fp)
 	    "  rekey TUNNEL [ike|child]\n"
 	    "                    rekey its CHILD SAs (default) or IKE SA now\n"
 	    "  counters          dropped and exchanged datagrams\n"
+	    "  export TUNNEL [--format FORMAT]\n"
+	    "                    print the configuration the tunnel's peer\n"
+	    "                    gateway needs, with its pre-shared key;\n"
+	    "                    FORMAT: ipsec.conf (strongSwan, default),\n"
+	    "                    swanctl, libreswan, cisco-ios\n"
 	    "options:\n"
 	    "  -s, --socket SOCKET  control socket (default %s)\n"
 	    "  -h, --help           show this help and exit\n"
 	    "  -V, --version        show the version and exit\n",
 	    CONFIG_DEFAULT_SOCKET);
+}
+
+/* "export TUNNEL [--format FORMAT]" -> "export TUNNEL FORMAT"; the
+ * daemon checks the format name. */
+static int
+ctl_request_export(int argc, char *argv[], char *req, size_t len)
+{
+	const char	*fmt = "ipsec.conf";
+	int		 n;
+
+	if (argc == 4 && strcmp(argv[2], "--format") == 0)
+		fmt = argv[3];
+	else if (argc == 3 && strncmp(argv[2], "--format=", 9) == 0)
+		fmt = argv[2] + 9;
+	else if (argc != 2) {
+		fprintf(stderr, "gatewayctl: usage: export TUNNEL "
+		    "[--format ipsec.conf|swanctl|libreswan|cisco-ios]\n");
+		return (-1);
+	}
+	if (argv[1][0] == '\0' || strpbrk(argv[1], " \t\r\n") != NULL ||
+	    fmt[0] == '\0' || strpbrk(fmt, " \t\r\n") != NULL) {
+		fprintf(stderr, "gatewayctl: export: a tunnel name and a "
+		    "format are single words\n");
+		return (-1);
+	}
+	n = snprintf(req, len, "export %s %s\n", argv[1], fmt);
+	return (n > 0 && (size_t)n < len ? 0 : -1);
 }
 
 /* Builds the request line from the command words; -1 if not valid. */
@@ -54,6 +86,8 @@ ctl_request(int argc, char *argv[], char *req, size_t len)
 {
 	int	 n;
 
+	if (argc >= 2 && strcmp(argv[0], "export") == 0)
+		return (ctl_request_export(argc, argv, req, len));
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		n = snprintf(req, len, "status\n");
 	else if (argc == 2 && strcmp(argv[0], "status") == 0 &&
@@ -158,6 +192,7 @@ ctl_reply(int fd, const char *path)
 			return (1);
 		}
 	}
+	explicit_bzero(buf, sizeof(buf));	/* an export holds a PSK */
 	if (total == 0) {
 		fprintf(stderr, "no reply from gatewayd on %s\n", path);
 		return (1);

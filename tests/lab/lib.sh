@@ -1195,7 +1195,7 @@ start_pluto() {
 		    --ctlsocket "$rt/pluto.ctl" "$c" 2>&1) ||
 		    fail "addconn $c on $n:"$'\n'"$out"
 		printf '%s\n' "$out" >>"$d/whack.out"
-	done < <(sed -n 's/^conn //p' "$d/ipsec.conf")
+	done < <(sed -n '/^conn %default$/d; s/^conn //p' "$d/ipsec.conf")
 	whack_cmd "$n" --rereadsecrets >>"$d/whack.out" 2>&1
 	say "pluto started on $n"
 }

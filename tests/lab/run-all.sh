@@ -48,6 +48,7 @@ SCENARIOS=(
 	"t-dpd.sh clear"
 	"t-dpd.sh responder"
 	"t-dpd.sh loss"
+	"t-export.sh v2-swanctl"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
@@ -80,6 +81,10 @@ V1_SCENARIOS=(
 	"t-mixed-versions.sh v2-first"
 	"t-mixed-versions.sh v1-first"
 	"t-mixed-versions.sh together"
+	"t-export.sh v1-swanctl"
+	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
+	"t-export.sh v2-libreswan"
+	"t-export.sh v1-libreswan"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
 # strongSwan; no gatewayd): only with LAB_SELFTESTS=1, e.g. after changing

@@ -1,0 +1,828 @@
+/*
+ * export.c - the peer gateway's configuration for one tunnel, in the
+ * peer's own configuration language.  Pure formatting: the tunnel as
+ * configured in, text out; nothing here talks to the engine.
+ *
+ * Sides are swapped: the peer's local side (strongSwan "left", swanctl
+ * "local", Cisco's own end) gets our peer address, peer-id and peer
+ * segments; its remote side gets our gateway, local-id and local
+ * segments.  Every algorithm is written the way the target names it;
+ * what a target cannot express is refused with the reason, never
+ * approximated (a near miss would only fail later, in negotiation).
+ *
+ * Who initiates: the peer starts the tunnel (auto=start) when gatewayd
+ * does not (initiate no, or a 0.0.0.0 peer); otherwise it only waits
+ * (auto=add), so that the two sides never set up two IKE SAs at once.
+ * gatewayd retries without end, so the peer does too (keyingtries
+ * %forever).  One CHILD SA per segment pair, as gatewayd negotiates them:
+ * one strongSwan child (or conn) per pair, Libreswan's leftsubnets=.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "crypto/crypto.h"
+#include "policy/export.h"
+
+struct exp {
+	const struct cfg_tunnel	*ex_t;
+	enum export_format	 ex_fmt;
+	struct buf		*ex_out;	/* owned, wiped when freed */
+	int			 ex_nomem;
+	char			*ex_err;
+	size_t			 ex_errlen;
+};
+
+static const char *const export_names[] = {
+	[EXPORT_IPSEC_CONF] = "ipsec.conf",
+	[EXPORT_SWANCTL] = "swanctl",
+	[EXPORT_LIBRESWAN] = "libreswan",
+	[EXPORT_CISCO_IOS] = "cisco-ios"
+};
+
+int
+export_format_parse(const char *name, enum export_format *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(export_names) / sizeof(export_names[0]); i++)
+		if (strcmp(name, export_names[i]) == 0) {
+			*f = (enum export_format)i;
+			return (0);
+		}
+	return (-1);
+}
+
+const char *
+export_format_name(enum export_format f)
+{
+	if ((size_t)f >= sizeof(export_names) / sizeof(export_names[0]))
+		return ("?");
+	return (export_names[f]);
+}
+
+static void	ex_add(struct exp *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	ex_refuse(struct exp *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+ex_add(struct exp *ex, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 line[512];
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    buf_add(ex->ex_out, line, (size_t)n) == -1)
+		ex->ex_nomem = 1;
+	explicit_bzero(line, sizeof(line));	/* may have held the PSK */
+}
+
+/* "tunnel T: cannot export to FORMAT: <why, what to do>"; returns -1. */
+static int
+ex_refuse(struct exp *ex, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	n = snprintf(ex->ex_err, ex->ex_errlen, "tunnel %s: cannot export "
+	    "to %s: ", ex->ex_t->tn_name, export_format_name(ex->ex_fmt));
+	if (n < 0 || (size_t)n >= ex->ex_errlen)
+		return (-1);
+	va_start(ap, fmt);
+	vsnprintf(ex->ex_err + n, ex->ex_errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* --- names ------------------------------------------------------------- */
+
+static int
+ex_is_any(const struct exp *ex)
+{
+	return (ex->ex_t->tn_peer->pr_addr.s_addr == INADDR_ANY);
+}
+
+static void
+ex_addr(struct in_addr a, char *out, size_t len)
+{
+	if (inet_ntop(AF_INET, &a, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "?");
+}
+
+/* strongSwan's DH names (ipsec.conf and swanctl.conf alike). */
+static const char *
+swan_dh(int g)
+{
+	switch (g) {
+	case 1:		return ("modp768");
+	case 2:		return ("modp1024");
+	case 5:		return ("modp1536");
+	case 14:	return ("modp2048");
+	case 24:	return ("modp2048s256");
+	default:	return (NULL);
+	}
+}
+
+static const char *
+swan_integ(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:		return ("md5");
+	case AUTH_HMAC_SHA1_96:		return ("sha1");
+	case AUTH_HMAC_SHA2_256_128:	return ("sha256");
+	default:			return (NULL);
+	}
+}
+
+/* "3des", "aes128", ... (strongSwan and Libreswan spell them alike). */
+static void
+swan_encr(int encr, int bits, char *out, size_t len)
+{
+	if (encr == ENCR_3DES)
+		snprintf(out, len, "3des");
+	else
+		snprintf(out, len, "aes%d", bits);
+}
+
+/* Libreswan 4 (Debian's 4.10) parses only these groups: "IKE DH
+ * algorithm 'modp1024' is not supported" for 2, likewise 1 and 24. */
+static const char *
+lsw_dh(int g)
+{
+	switch (g) {
+	case 5:		return ("modp1536");
+	case 14:	return ("modp2048");
+	default:	return (NULL);
+	}
+}
+
+static const char *
+lsw_integ(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:		return ("md5");
+	case AUTH_HMAC_SHA1_96:		return ("sha1");
+	case AUTH_HMAC_SHA2_256_128:	return ("sha2_256");
+	default:			return (NULL);
+	}
+}
+
+/* An ID as strongSwan and Libreswan write it: an address, or @FQDN
+ * (the @ keeps an FQDN from being resolved into an address). */
+static void
+ex_id(const struct cfg_id *id, char *out, size_t len)
+{
+	if (id->id_type == CFG_ID_FQDN)
+		snprintf(out, len, "@%s", id->id_value);
+	else
+		snprintf(out, len, "%s", id->id_value);
+}
+
+/*
+ * The PSK as a strongSwan secrets value: quoted when every character is
+ * plain, else 0x hex (both files take it), so that no quote, backslash or
+ * $ of the key meets the parser.  out: at least 2 * CFG_PSK_MAX + 3.
+ */
+static void
+swan_psk(const struct cfg_tunnel *t, char *out, size_t len)
+{
+	size_t	 i;
+	int	 plain = 1;
+
+	for (i = 0; i < t->tn_psk_len; i++)
+		if (t->tn_psk[i] == '"' || t->tn_psk[i] == '\\' ||
+		    t->tn_psk[i] == '$')
+			plain = 0;
+	if (plain) {
+		snprintf(out, len, "\"%s\"", t->tn_psk);
+		return;
+	}
+	snprintf(out, len, "0x");
+	hex_encode((const uint8_t *)t->tn_psk, t->tn_psk_len, out + 2);
+}
+
+/* --- strongSwan ---------------------------------------------------------- */
+
+/* "aes256-sha256-modp2048" (IKE) */
+static int
+swan_ike_prop(struct exp *ex, char *out, size_t len)
+{
+	const struct cfg_ike	*ike = &ex->ex_t->tn_ike;
+	char			 encr[16];
+
+	swan_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
+	if (swan_integ(ike->ike_integ) == NULL || swan_dh(ike->ike_dh) == NULL)
+		return (ex_refuse(ex, "unknown IKE algorithm (integrity %d, "
+		    "DH group %d)", ike->ike_integ, ike->ike_dh));
+	snprintf(out, len, "%s-%s-%s", encr, swan_integ(ike->ike_integ),
+	    swan_dh(ike->ike_dh));
+	return (0);
+}
+
+/* "aes128-sha1[-modp1024]" (ESP) or "sha1[-modp1024]" (AH); the group
+ * when PFS is on. */
+static int
+swan_child_prop(struct exp *ex, char *out, size_t len)
+{
+	const struct cfg_ipsec	*ips = &ex->ex_t->tn_ipsec;
+	char			 encr[16];
+	const char		*integ = swan_integ(ips->ips_integ);
+
+	if (integ == NULL ||
+	    (ips->ips_pfs != 0 && swan_dh(ips->ips_pfs) == NULL))
+		return (ex_refuse(ex, "unknown IPsec algorithm (integrity %d, "
+		    "PFS group %d)", ips->ips_integ, ips->ips_pfs));
+	if (ips->ips_proto == IPPROTO_AH)
+		snprintf(out, len, "%s", integ);
+	else {
+		swan_encr(ips->ips_encr, ips->ips_encr_bits, encr,
+		    sizeof(encr));
+		snprintf(out, len, "%s-%s", encr, integ);
+	}
+	if (ips->ips_pfs != 0) {
+		strncat(out, "-", len - strlen(out) - 1);
+		strncat(out, swan_dh(ips->ips_pfs), len - strlen(out) - 1);
+	}
+	return (0);
+}
+
+static const char *
+swan_dpd_action(enum cfg_dpd_action a, int swanctl)
+{
+	switch (a) {
+	case CFG_DPD_RESTART:	return ("restart");
+	case CFG_DPD_CLEAR:	return ("clear");
+	default:		return (swanctl ? "trap" : "hold");
+	}
+}
+
+static void
+ex_header(struct exp *ex, const char *c, const char *what)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	char			 gw[INET_ADDRSTRLEN];
+
+	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
+	ex_add(ex, "%s %s for the peer of gatewayd tunnel %s\n", c, what,
+	    t->tn_name);
+	ex_add(ex, "%s (gatewayctl export %s --format %s).  This host is the "
+	    "peer;\n", c, t->tn_name, export_format_name(ex->ex_fmt));
+	ex_add(ex, "%s the remote end is gatewayd's gateway %s (%s).\n", c,
+	    t->tn_gw->gw_name, gw);
+	ex_add(ex, "%s It holds the pre-shared key: keep it private.\n", c);
+	if (t->tn_ike.ike_version == 1 &&
+	    t->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE)
+		ex_add(ex, "%s IKEv1 Aggressive Mode with a PSK: the key's "
+		    "hash can be cracked offline.\n", c);
+}
+
+static int
+exp_ipsec_conf(struct exp *ex)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+	char			 ikep[64], childp[64], gw[INET_ADDRSTRLEN];
+	char			 left[INET_ADDRSTRLEN], lid[CFG_ID_MAX + 2];
+	char			 rid[CFG_ID_MAX + 2], a[32], b[32];
+	char			 psk[2 * CFG_PSK_MAX + 3];
+	const char		*autos = t->tn_initiate ? "add" : "start";
+	int			 i, j, n = 0, multi;
+
+	if (swan_ike_prop(ex, ikep, sizeof(ikep)) == -1 ||
+	    swan_child_prop(ex, childp, sizeof(childp)) == -1)
+		return (-1);
+	multi = t->tn_nlocal * t->tn_nremote > 1;
+	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
+	ex_id(&ike->ike_local_id, rid, sizeof(rid));
+	if (ex_is_any(ex))
+		snprintf(left, sizeof(left), "%%defaultroute");
+	else
+		ex_addr(t->tn_peer->pr_addr, left, sizeof(left));
+	ex_header(ex, "#", "strongSwan ipsec.conf");
+	if (ex_is_any(ex))
+		ex_add(ex, "# gatewayd accepts this peer from any address "
+		    "(its peer is 0.0.0.0).\n");
+	if (multi)
+		ex_add(ex, "# One conn per segment pair (one CHILD SA each), "
+		    "sharing one IKE SA.\n");
+	ex_add(ex, "\nconn %s\n", t->tn_name);
+	ex_add(ex, "\tkeyexchange=%s\n", ike->ike_version == 1 ? "ikev1" :
+	    "ikev2");
+	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
+		ex_add(ex, "\taggressive=yes\n");
+	ex_add(ex, "\tauthby=psk\n");
+	ex_add(ex, "\tauto=%s\n", multi ? "ignore" : autos);
+	ex_add(ex, "\tkeyingtries=%%forever\n");
+	ex_add(ex, "\tike=%s!\n", ikep);
+	ex_add(ex, "\t%s=%s!\n", ips->ips_proto == IPPROTO_AH ? "ah" : "esp",
+	    childp);
+	ex_add(ex, "\tikelifetime=%us\n", ike->ike_lifetime);
+	ex_add(ex, "\tlifetime=%us\n", ips->ips_lifetime);
+	ex_add(ex, "\tleft=%s\n", left);
+	if (ike->ike_peer_id.id_type != 0) {
+		ex_id(&ike->ike_peer_id, lid, sizeof(lid));
+		ex_add(ex, "\tleftid=%s\n", lid);
+	}
+	if (!multi) {
+		cfg_prefix_str(&t->tn_remote[0], a, sizeof(a));
+		ex_add(ex, "\tleftsubnet=%s\n", a);
+	}
+	ex_add(ex, "\tright=%s\n", gw);
+	ex_add(ex, "\trightid=%s\n", rid);
+	if (!multi) {
+		cfg_prefix_str(&t->tn_local[0], b, sizeof(b));
+		ex_add(ex, "\trightsubnet=%s\n", b);
+	}
+	if (t->tn_dpd_delay == 0)
+		ex_add(ex, "\tdpdaction=none\n");
+	else {
+		ex_add(ex, "\tdpdaction=%s\n",
+		    swan_dpd_action(t->tn_dpd_action, 0));
+		ex_add(ex, "\tdpddelay=%us\n", t->tn_dpd_delay);
+		ex_add(ex, "\tdpdtimeout=%us\n", t->tn_dpd_timeout);
+	}
+	for (i = 0; multi && i < t->tn_nremote; i++)
+		for (j = 0; j < t->tn_nlocal; j++) {
+			cfg_prefix_str(&t->tn_remote[i], a, sizeof(a));
+			cfg_prefix_str(&t->tn_local[j], b, sizeof(b));
+			ex_add(ex, "\nconn %s-%d\n\talso=%s\n", t->tn_name, ++n,
+			    t->tn_name);
+			ex_add(ex, "\tleftsubnet=%s\n\trightsubnet=%s\n", a, b);
+			ex_add(ex, "\tauto=%s\n", autos);
+		}
+	swan_psk(t, psk, sizeof(psk));
+	ex_add(ex, "\n# ---- ipsec.secrets ----\n");
+	if (ike->ike_peer_id.id_type != 0)
+		ex_add(ex, "%s %s : PSK %s\n", lid, rid, psk);
+	else
+		ex_add(ex, "%s : PSK %s\n", rid, psk);
+	explicit_bzero(psk, sizeof(psk));
+	return (0);
+}
+
+static void
+swanctl_child(struct exp *ex, const char *name, const struct cfg_prefix *l,
+    const struct cfg_prefix *r, const char *childp)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+	char			 a[32], b[32];
+
+	cfg_prefix_str(l, a, sizeof(a));
+	cfg_prefix_str(r, b, sizeof(b));
+	ex_add(ex, "\t\t\t%s {\n", name);
+	ex_add(ex, "\t\t\t\tlocal_ts = %s\n\t\t\t\tremote_ts = %s\n", a, b);
+	ex_add(ex, "\t\t\t\t%s_proposals = %s\n",
+	    ips->ips_proto == IPPROTO_AH ? "ah" : "esp", childp);
+	/* rekey at 90% (minus rand_time, 10% by default); hard lifetime
+	 * ours, so neither side outlives the other's SA */
+	ex_add(ex, "\t\t\t\trekey_time = %us\n\t\t\t\tlife_time = %us\n",
+	    ips->ips_lifetime / 10 * 9, ips->ips_lifetime);
+	ex_add(ex, "\t\t\t\tstart_action = %s\n",
+	    t->tn_initiate ? "none" : "start");
+	if (t->tn_dpd_delay != 0)
+		ex_add(ex, "\t\t\t\tdpd_action = %s\n",
+		    swan_dpd_action(t->tn_dpd_action, 1));
+	ex_add(ex, "\t\t\t}\n");
+}
+
+static int
+exp_swanctl(struct exp *ex)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+	char			 ikep[64], childp[64], gw[INET_ADDRSTRLEN];
+	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
+	char			 name[CFG_NAME_MAX + 16];
+	char			 psk[2 * CFG_PSK_MAX + 3];
+	int			 i, j, n = 0, multi;
+
+	if (swan_ike_prop(ex, ikep, sizeof(ikep)) == -1 ||
+	    swan_child_prop(ex, childp, sizeof(childp)) == -1)
+		return (-1);
+	multi = t->tn_nlocal * t->tn_nremote > 1;
+	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
+	ex_id(&ike->ike_local_id, rid, sizeof(rid));
+	ex_header(ex, "#", "strongSwan swanctl.conf");
+	ex_add(ex, "# local_addrs is left out (any of this host's "
+	    "addresses).\n");
+	ex_add(ex, "connections {\n\t%s {\n", t->tn_name);
+	ex_add(ex, "\t\tversion = %d\n", ike->ike_version);
+	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
+		ex_add(ex, "\t\taggressive = yes\n");
+	ex_add(ex, "\t\tremote_addrs = %s\n", gw);
+	ex_add(ex, "\t\tproposals = %s\n", ikep);
+	ex_add(ex, "\t\tkeyingtries = 0\n");
+	ex_add(ex, "\t\trekey_time = %us\n\t\tover_time = %us\n",
+	    ike->ike_lifetime / 10 * 9,
+	    ike->ike_lifetime - ike->ike_lifetime / 10 * 9);
+	if (t->tn_dpd_delay != 0) {
+		ex_add(ex, "\t\tdpd_delay = %us\n", t->tn_dpd_delay);
+		/* IKEv2 has no separate DPD timeout (retransmissions) */
+		if (ike->ike_version == 1)
+			ex_add(ex, "\t\tdpd_timeout = %us\n",
+			    t->tn_dpd_timeout);
+	}
+	ex_add(ex, "\t\tlocal {\n\t\t\tauth = psk\n");
+	if (ike->ike_peer_id.id_type != 0) {
+		ex_id(&ike->ike_peer_id, lid, sizeof(lid));
+		ex_add(ex, "\t\t\tid = %s\n", lid);
+	}
+	ex_add(ex, "\t\t}\n\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s\n"
+	    "\t\t}\n\t\tchildren {\n", rid);
+	for (i = 0; i < t->tn_nremote; i++)
+		for (j = 0; j < t->tn_nlocal; j++) {
+			if (multi)
+				snprintf(name, sizeof(name), "%s-%d",
+				    t->tn_name, ++n);
+			else
+				snprintf(name, sizeof(name), "%s",
+				    t->tn_name);
+			swanctl_child(ex, name, &t->tn_remote[i],
+			    &t->tn_local[j], childp);
+		}
+	ex_add(ex, "\t\t}\n\t}\n}\n");
+	swan_psk(t, psk, sizeof(psk));
+	ex_add(ex, "secrets {\n\tike-%s {\n", t->tn_name);
+	if (ike->ike_peer_id.id_type != 0)
+		ex_add(ex, "\t\tid-1 = %s\n\t\tid-2 = %s\n", lid, rid);
+	else
+		ex_add(ex, "\t\tid = %s\n", rid);
+	ex_add(ex, "\t\tsecret = %s\n\t}\n}\n", psk);
+	explicit_bzero(psk, sizeof(psk));
+	return (0);
+}
+
+/* --- Libreswan ------------------------------------------------------------ */
+
+static int
+lsw_check(struct exp *ex)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	size_t			 i;
+
+	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
+		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
+		    "for the IKE SA, only 5 and 14 of gatewayd's groups (set "
+		    "dh-group 5 or 14 in the tunnel's ike block on both "
+		    "sides)", t->tn_ike.ike_dh, swan_dh(t->tn_ike.ike_dh)));
+	if (t->tn_ipsec.ips_pfs != 0 && lsw_dh(t->tn_ipsec.ips_pfs) == NULL)
+		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
+		    "for PFS, only 5 and 14 of gatewayd's groups (set pfs 5, "
+		    "14 or disable in the tunnel's ipsec block)",
+		    t->tn_ipsec.ips_pfs, swan_dh(t->tn_ipsec.ips_pfs)));
+	/* ipsec.secrets: a double-quoted string without escapes */
+	for (i = 0; i < t->tn_psk_len; i++)
+		if (t->tn_psk[i] == '"' || t->tn_psk[i] == '\\')
+			return (ex_refuse(ex, "the psk contains '%c', which a "
+			    "Libreswan ipsec.secrets string cannot hold "
+			    "(choose a psk without '\"' and '\\')",
+			    t->tn_psk[i]));
+	return (0);
+}
+
+static void
+lsw_subnets(struct exp *ex, const char *side, const struct cfg_prefix *p,
+    int np, int plural)
+{
+	char	 a[32];
+	int	 i;
+
+	if (!plural) {
+		cfg_prefix_str(&p[0], a, sizeof(a));
+		ex_add(ex, "\t%ssubnet=%s\n", side, a);
+		return;
+	}
+	ex_add(ex, "\t%ssubnets={", side);
+	for (i = 0; i < np; i++) {
+		cfg_prefix_str(&p[i], a, sizeof(a));
+		ex_add(ex, "%s%s", i ? " " : "", a);
+	}
+	ex_add(ex, "}\n");
+}
+
+static int
+exp_libreswan(struct exp *ex)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+	char			 gw[INET_ADDRSTRLEN], left[INET_ADDRSTRLEN];
+	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
+	char			 encr[16];
+	int			 plural;
+
+	if (lsw_check(ex) == -1)
+		return (-1);
+	plural = t->tn_nlocal > 1 || t->tn_nremote > 1;
+	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
+	ex_id(&ike->ike_local_id, rid, sizeof(rid));
+	if (ex_is_any(ex))
+		snprintf(left, sizeof(left), "%%defaultroute");
+	else
+		ex_addr(t->tn_peer->pr_addr, left, sizeof(left));
+	ex_header(ex, "#", "Libreswan 4 ipsec.conf");
+	if (ike->ike_version == 1)
+		ex_add(ex, "# IKEv1: Libreswan needs \"ikev1-policy=accept\" "
+		    "in its \"config setup\" section.\n");
+	if (plural)
+		ex_add(ex, "# leftsubnets/rightsubnets: one CHILD SA per "
+		    "segment pair.\n");
+	ex_add(ex, "\nconn %s\n", t->tn_name);
+	ex_add(ex, "\tikev2=%s\n", ike->ike_version == 2 ? "yes" : "no");
+	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
+		ex_add(ex, "\taggressive=yes\n");
+	ex_add(ex, "\tauthby=secret\n");
+	ex_add(ex, "\tauto=%s\n", t->tn_initiate ? "add" : "start");
+	ex_add(ex, "\tkeyingtries=%%forever\n");
+	ex_add(ex, "\tleft=%s\n", left);
+	if (ike->ike_peer_id.id_type != 0) {
+		ex_id(&ike->ike_peer_id, lid, sizeof(lid));
+		ex_add(ex, "\tleftid=%s\n", lid);
+	} else
+		snprintf(lid, sizeof(lid), "%%any");
+	lsw_subnets(ex, "left", t->tn_remote, t->tn_nremote, plural);
+	ex_add(ex, "\tright=%s\n\trightid=%s\n", gw, rid);
+	lsw_subnets(ex, "right", t->tn_local, t->tn_nlocal, plural);
+	swan_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
+	ex_add(ex, "\tike=%s-%s;%s\n", encr, lsw_integ(ike->ike_integ),
+	    lsw_dh(ike->ike_dh));
+	ex_add(ex, "\tphase2=%s\n", ips->ips_proto == IPPROTO_AH ? "ah" :
+	    "esp");
+	if (ips->ips_proto == IPPROTO_AH)
+		ex_add(ex, "\tphase2alg=%s", lsw_integ(ips->ips_integ));
+	else {
+		swan_encr(ips->ips_encr, ips->ips_encr_bits, encr,
+		    sizeof(encr));
+		ex_add(ex, "\tphase2alg=%s-%s", encr,
+		    lsw_integ(ips->ips_integ));
+	}
+	if (ips->ips_pfs != 0)
+		ex_add(ex, ";%s\n\tpfs=yes\n", lsw_dh(ips->ips_pfs));
+	else
+		ex_add(ex, "\n\tpfs=no\n");
+	ex_add(ex, "\tikelifetime=%us\n\tsalifetime=%us\n", ike->ike_lifetime,
+	    ips->ips_lifetime);
+	if (t->tn_dpd_delay != 0) {
+		ex_add(ex, "\tdpddelay=%us\n\tdpdtimeout=%us\n",
+		    t->tn_dpd_delay, t->tn_dpd_timeout);
+		ex_add(ex, "\tdpdaction=%s\n",
+		    swan_dpd_action(t->tn_dpd_action, 0));
+	}
+	ex_add(ex, "\n# ---- ipsec.secrets ----\n");
+	ex_add(ex, "%s %s : PSK \"%s\"\n", lid, rid, t->tn_psk);
+	return (0);
+}
+
+/* --- Cisco IOS ------------------------------------------------------------ */
+
+/* Dotted wildcard mask of a prefix length ("0.0.0.255" for /24). */
+static void
+ios_wildcard(const struct cfg_prefix *p, char *out, size_t len)
+{
+	struct in_addr	 w;
+	char		 a[INET_ADDRSTRLEN];
+
+	w.s_addr = htonl(p->pf_plen == 0 ? 0xffffffffU :
+	    (p->pf_plen == 32 ? 0 : 0xffffffffU >> p->pf_plen));
+	ex_addr(p->pf_addr, a, sizeof(a));
+	snprintf(out, len, "%s ", a);
+	ex_addr(w, a, sizeof(a));
+	strncat(out, a, len - strlen(out) - 1);
+}
+
+static int
+ios_check(struct exp *ex)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+
+	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
+		return (ex_refuse(ex, "IKEv1 Aggressive Mode needs IOS's "
+		    "\"crypto isakmp peer\" with \"set aggressive-mode\", "
+		    "which gatewayd does not write (use mode main, or IKEv2: "
+		    "version 2)"));
+	if (ike->ike_version == 1 && (ike->ike_local_id.id_type ==
+	    CFG_ID_FQDN || ike->ike_peer_id.id_type == CFG_ID_FQDN))
+		return (ex_refuse(ex, "IKEv1 with FQDN identities needs an IOS "
+		    "ISAKMP profile, which gatewayd does not write (use "
+		    "address identities, or IKEv2: version 2)"));
+	/* IOS: ISAKMP 60-86400 s, IKEv2 profile and IPsec SA 120-86400 s */
+	if (ike->ike_lifetime < 120 || t->tn_ipsec.ips_lifetime < 120)
+		return (ex_refuse(ex, "IOS lifetimes start at 120 s; the IKE "
+		    "lifetime is %u s and the IPsec lifetime %u s (lifetimes "
+		    "this short are for test-short-lifetimes only)",
+		    ike->ike_lifetime, t->tn_ipsec.ips_lifetime));
+	return (0);
+}
+
+static const char *
+ios_ikev2_encr(const struct cfg_ike *ike)
+{
+	if (ike->ike_encr == ENCR_3DES)
+		return ("3des");
+	return (ike->ike_encr_bits == 256 ? "aes-cbc-256" :
+	    ike->ike_encr_bits == 192 ? "aes-cbc-192" : "aes-cbc-128");
+}
+
+static const char *
+ios_isakmp_encr(const struct cfg_ike *ike)
+{
+	if (ike->ike_encr == ENCR_3DES)
+		return ("3des");
+	return (ike->ike_encr_bits == 256 ? "aes 256" :
+	    ike->ike_encr_bits == 192 ? "aes 192" : "aes");
+}
+
+static const char *
+ios_integ(int integ, int v1)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:		return ("md5");
+	case AUTH_HMAC_SHA1_96:		return (v1 ? "sha" : "sha1");
+	default:			return ("sha256");
+	}
+}
+
+/* "esp-aes 256 esp-sha-hmac", "ah-md5-hmac" */
+static void
+ios_transform(const struct cfg_ipsec *ips, char *out, size_t len)
+{
+	const char	*h = ips->ips_integ == AUTH_HMAC_MD5_96 ? "md5" : "sha";
+
+	if (ips->ips_proto == IPPROTO_AH)
+		snprintf(out, len, "ah-%s-hmac", h);
+	else if (ips->ips_encr == ENCR_3DES)
+		snprintf(out, len, "esp-3des esp-%s-hmac", h);
+	else if (ips->ips_encr_bits == 128)
+		snprintf(out, len, "esp-aes esp-%s-hmac", h);
+	else
+		snprintf(out, len, "esp-aes %d esp-%s-hmac",
+		    ips->ips_encr_bits, h);
+}
+
+/* IOS DPD: interval 10-3600 s, retry interval 2-60 s (5 retries). */
+static void
+ios_dpd(struct exp *ex, const char *cmd)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	uint32_t		 delay = t->tn_dpd_delay, retry;
+
+	if (delay == 0)
+		return;
+	retry = t->tn_dpd_timeout / 5;
+	retry = retry < 2 ? 2 : retry > 60 ? 60 : retry;
+	if (delay < 10)
+		ex_add(ex, "! DPD: gatewayd probes after %u s; IOS's shortest "
+		    "interval is 10 s\n", delay);
+	ex_add(ex, "%s %u %u periodic\n", cmd, delay < 10 ? 10 : delay,
+	    retry);
+}
+
+static void
+ios_ikev2(struct exp *ex, const char *gw)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const char		*n = t->tn_name;
+
+	ex_add(ex, "crypto ikev2 proposal %s\n encryption %s\n integrity %s\n"
+	    " group %d\n!\n", n, ios_ikev2_encr(ike),
+	    ios_integ(ike->ike_integ, 0), ike->ike_dh);
+	ex_add(ex, "crypto ikev2 policy %s\n proposal %s\n!\n", n, n);
+	ex_add(ex, "crypto ikev2 keyring %s\n peer %s\n  address %s\n"
+	    "  pre-shared-key %s\n!\n", n, t->tn_gw->gw_name, gw, t->tn_psk);
+	ex_add(ex, "crypto ikev2 profile %s\n", n);
+	if (ike->ike_local_id.id_type == CFG_ID_FQDN)
+		ex_add(ex, " match identity remote fqdn %s\n",
+		    ike->ike_local_id.id_value);
+	else
+		ex_add(ex, " match identity remote address %s "
+		    "255.255.255.255\n", ike->ike_local_id.id_value);
+	if (ike->ike_peer_id.id_type == CFG_ID_FQDN)
+		ex_add(ex, " identity local fqdn %s\n",
+		    ike->ike_peer_id.id_value);
+	else if (ike->ike_peer_id.id_type == CFG_ID_IPV4)
+		ex_add(ex, " identity local address %s\n",
+		    ike->ike_peer_id.id_value);
+	ex_add(ex, " authentication remote pre-share\n"
+	    " authentication local pre-share\n keyring local %s\n"
+	    " lifetime %u\n", n, ike->ike_lifetime);
+	ios_dpd(ex, " dpd");
+	ex_add(ex, "!\n");
+}
+
+static void
+ios_isakmp(struct exp *ex, const char *gw)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+
+	ex_add(ex, "! Policy priority 10: use a free number if 10 is "
+	    "taken.\n");
+	ex_add(ex, "crypto isakmp policy 10\n encryption %s\n hash %s\n"
+	    " authentication pre-share\n group %d\n lifetime %u\n!\n",
+	    ios_isakmp_encr(ike), ios_integ(ike->ike_integ, 1), ike->ike_dh,
+	    ike->ike_lifetime);
+	ex_add(ex, "crypto isakmp key %s address %s\n", t->tn_psk, gw);
+	ios_dpd(ex, "crypto isakmp keepalive");
+	ex_add(ex, "!\n");
+}
+
+static int
+exp_cisco_ios(struct exp *ex)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+	const char		*n = t->tn_name;
+	char			 gw[INET_ADDRSTRLEN], tf[64], a[40], b[40];
+	int			 i, j;
+
+	if (ios_check(ex) == -1)
+		return (-1);
+	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
+	ex_header(ex, "!", "Cisco IOS crypto configuration");
+	if (t->tn_ike.ike_version == 2)
+		ios_ikev2(ex, gw);
+	else
+		ios_isakmp(ex, gw);
+	ios_transform(ips, tf, sizeof(tf));
+	ex_add(ex, "crypto ipsec transform-set %s %s\n mode tunnel\n!\n", n,
+	    tf);
+	ex_add(ex, "ip access-list extended %s\n", n);
+	for (i = 0; i < t->tn_nremote; i++)
+		for (j = 0; j < t->tn_nlocal; j++) {
+			ios_wildcard(&t->tn_remote[i], a, sizeof(a));
+			ios_wildcard(&t->tn_local[j], b, sizeof(b));
+			ex_add(ex, " permit ip %s %s\n", a, b);
+		}
+	ex_add(ex, "!\n! Crypto map gatewayd, entry 10: use a free entry if "
+	    "10 is taken.\n");
+	ex_add(ex, "crypto map gatewayd 10 ipsec-isakmp\n set peer %s\n"
+	    " set transform-set %s\n", gw, n);
+	if (ips->ips_pfs != 0)
+		ex_add(ex, " set pfs group%d\n", ips->ips_pfs);
+	ex_add(ex, " set security-association lifetime seconds %u\n",
+	    ips->ips_lifetime);
+	if (t->tn_ike.ike_version == 2)
+		ex_add(ex, " set ikev2-profile %s\n", n);
+	ex_add(ex, " match address %s\n!\n", n);
+	ex_add(ex, "! Then apply the map to the outside interface:\n"
+	    "!  interface <outside>\n!   crypto map gatewayd\n");
+	return (0);
+}
+
+int
+export_tunnel(const struct cfg_tunnel *t, enum export_format f,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct exp	 ex;
+	int		 rv = -1;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.ex_t = t;
+	ex.ex_fmt = f;
+	ex.ex_err = err;
+	ex.ex_errlen = errlen;
+	if ((ex.ex_out = buf_new(4096)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	switch (f) {
+	case EXPORT_IPSEC_CONF:
+		rv = exp_ipsec_conf(&ex);
+		break;
+	case EXPORT_SWANCTL:
+		rv = exp_swanctl(&ex);
+		break;
+	case EXPORT_LIBRESWAN:
+		rv = exp_libreswan(&ex);
+		break;
+	case EXPORT_CISCO_IOS:
+		rv = exp_cisco_ios(&ex);
+		break;
+	default:
+		snprintf(err, errlen, "unknown export format %d", (int)f);
+		break;
+	}
+	if (rv == 0 && ex.ex_nomem) {
+		snprintf(err, errlen, "out of memory");
+		rv = -1;
+	}
+	if (rv == 0 && buf_add(out, ex.ex_out->buf_data,
+	    ex.ex_out->buf_len) == -1) {
+		snprintf(err, errlen, "out of memory");
+		rv = -1;
+	}
+	buf_free(ex.ex_out);		/* wipes the copy of the PSK */
+	return (rv);
+}

@@ -1,0 +1,298 @@
+/*
+ * check_export.c - "gatewayctl export": the peer's configuration for a
+ * tunnel in every format, compared with golden files in
+ * tests/data/export/CASE.FORMAT (the text, or "error: MESSAGE" for a
+ * tunnel the format cannot express).  The golden files were checked by
+ * hand against each target's documentation (strongSwan ipsec.conf(5),
+ * swanctl.conf(5), Libreswan's algparse and ipsec.conf(5), Cisco's IOS
+ * command reference); the lab (tests/lab/t-export.sh) feeds the output
+ * to real strongSwan and Libreswan.
+ *
+ * EXPORT_GOLDEN_WRITE=1 rewrites the golden files from the current code;
+ * review the diff before committing it.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "policy/config.h"
+#include "policy/export.h"
+
+#define GW1	"gateway gw1 {\n\taddress 198.51.100.1\n" \
+	"\tsegment 172.16.0.0/23\n}\n"
+#define PEER2	"peer gw2 {\n\taddress 198.51.100.2\n}\n"
+#define PEERANY	"peer gw2 {\n\taddress 0.0.0.0\n}\n"
+#define TN(segs, psk, body) "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n" \
+	segs "\tpsk " psk "\n" body "}\n"
+#define SEG1	"\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.1.0.0/16\n"
+#define SEG2	"\tlocal-segment 172.16.0.0/24\n" \
+	"\tlocal-segment 172.16.1.0/24\n\tpeer-segment 10.1.0.0/16\n" \
+	"\tpeer-segment 10.2.0.0/16\n"
+#define PSK	"Secr3t!key"
+
+struct export_case {
+	const char	*ec_name;
+	const char	*ec_conf;
+};
+
+static const struct export_case cases[] = {
+	/* IKEv2, 2 x 2 segments, aes256/sha2-256/DH 14, PFS 14 */
+	{ "v2-segments", GW1 PEER2 TN(SEG2, PSK,
+	    "\tike {\n\t\tencryption aes256\n\t\tintegrity sha2-256\n"
+	    "\t\tdh-group 14\n\t\tlifetime 28800\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes256\n\t\tpfs 14\n"
+	    "\t\tlifetime 3600\n\t}\n") },
+	/* IKEv1 Main Mode, 3des/md5/DH 2, ESP 3des/md5, PFS 2 */
+	{ "v1-main-3des", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tencryption 3des\n"
+	    "\t\tintegrity md5\n\t\tdh-group 2\n\t}\n"
+	    "\tipsec {\n\t\tencryption 3des\n\t\tintegrity md5\n"
+	    "\t\tpfs 2\n\t}\n") },
+	/* IKEv1 Aggressive Mode, DH 14, PFS 14 */
+	{ "v1-aggressive", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tmode aggressive\n"
+	    "\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* AH sha1, DH 5 and PFS 5, dpd-action restart */
+	{ "ah", GW1 PEER2 TN(SEG1, PSK,
+	    "\tdpd-action restart\n"
+	    "\tike {\n\t\tdh-group 5\n\t}\n"
+	    "\tipsec {\n\t\tprotocol ah\n\t\tpfs 5\n\t}\n") },
+	/* PFS disabled, aes192, no DPD */
+	{ "nopfs", GW1 PEER2 TN(SEG1, PSK,
+	    "\tdpd-delay 0\n"
+	    "\tike {\n\t\tencryption aes192\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes192\n\t\tpfs disable\n\t}\n") },
+	/* FQDN identities on both sides, dpd-action clear */
+	{ "fqdn", GW1 PEER2 TN(SEG1, PSK,
+	    "\tdpd-action clear\n"
+	    "\tike {\n\t\tdh-group 14\n\t\tlocal-id gw1.example.net\n"
+	    "\t\tpeer-id gw2.example.net\n\t}\n"
+	    "\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* any peer (0.0.0.0): gatewayd only responds, the peer starts */
+	{ "any-peer", GW1 PEERANY TN(SEG1, PSK,
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* refusals: IKEv1 with FQDN IDs (Cisco), DH 24 (Libreswan), a
+	 * PSK with quote, backslash and dollar (Libreswan; hex for
+	 * strongSwan) */
+	{ "v1-fqdn", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n"
+	    "\t\tlocal-id gw1.example.net\n\t\tpeer-id gw2.example.net\n"
+	    "\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	{ "dh24", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tdh-group 24\n\t}\n\tipsec {\n\t\tpfs 24\n\t}\n") },
+	{ "psk-special", GW1 PEER2 TN(SEG1, "a\"b\\c$d!",
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+};
+#define NCASES	((int)(sizeof(cases) / sizeof(cases[0])))
+
+static const enum export_format formats[] = {
+	EXPORT_IPSEC_CONF, EXPORT_SWANCTL, EXPORT_LIBRESWAN, EXPORT_CISCO_IOS
+};
+#define NFORMATS	((int)(sizeof(formats) / sizeof(formats[0])))
+
+static char *
+file_read(const char *path)
+{
+	FILE	*fp;
+	char	*s;
+	long	 n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	s = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return (s);
+}
+
+static struct config *
+load(const char *text)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	cfg = config_parse("gatewayd.conf", text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "config refused: %s", err);
+	return (cfg);
+}
+
+/* The export (or "error: ...\n") of case c in format f, NUL-terminated. */
+static char *
+export_text(const struct export_case *c, enum export_format f)
+{
+	struct config	*cfg = load(c->ec_conf);
+	struct buf	*out = buf_new(64);
+	char		 err[512], *s;
+	int		 rv;
+
+	ck_assert_ptr_nonnull(out);
+	rv = export_tunnel(config_tunnel_find(cfg, "t1"), f, out, err,
+	    sizeof(err));
+	if (rv == -1) {
+		ck_assert_int_eq(out->buf_len, 0);
+		buf_add(out, "error: ", 7);
+		buf_add(out, err, strlen(err));
+		buf_add(out, "\n", 1);
+	}
+	buf_add_u8(out, '\0');
+	s = strdup((char *)out->buf_data);
+	buf_free(out);
+	config_free(cfg);
+	return (s);
+}
+
+START_TEST(test_export_golden)
+{
+	const struct export_case *c = &cases[_i / NFORMATS];
+	enum export_format	 f = formats[_i % NFORMATS];
+	char			 path[512], *got, *want;
+	FILE			*fp;
+
+	snprintf(path, sizeof(path), "%s/export/%s.%s", TEST_DATA_DIR,
+	    c->ec_name, export_format_name(f));
+	got = export_text(c, f);
+	if (getenv("EXPORT_GOLDEN_WRITE") != NULL) {
+		fp = fopen(path, "w");
+		ck_assert_msg(fp != NULL, "cannot write %s", path);
+		fputs(got, fp);
+		fclose(fp);
+	}
+	want = file_read(path);
+	ck_assert_msg(want != NULL, "missing golden file %s", path);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got:\n%s\n--- want:\n%s",
+	    path, got, want);
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* What each refusal says: the format, the reason and what to do. */
+static const struct {
+	const char		*r_case;
+	enum export_format	 r_fmt;
+	const char		*r_err;
+} refusals[] = {
+	{ "v1-main-3des", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
+	    "libreswan: Libreswan 4 has no DH group 2 (modp1024) for the IKE "
+	    "SA, only 5 and 14 of gatewayd's groups (set dh-group 5 or 14 in "
+	    "the tunnel's ike block on both sides)" },
+	{ "dh24", EXPORT_LIBRESWAN, "tunnel t1: cannot export to libreswan: "
+	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA" },
+	{ "v1-aggressive", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IKEv1 Aggressive Mode needs IOS's \"crypto isakmp "
+	    "peer\" with \"set aggressive-mode\"" },
+	{ "v1-fqdn", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IKEv1 with FQDN identities needs an IOS ISAKMP "
+	    "profile" },
+	{ "psk-special", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
+	    "libreswan: the psk contains '\"', which a Libreswan "
+	    "ipsec.secrets string cannot hold" },
+};
+
+START_TEST(test_export_refusal)
+{
+	const struct export_case *c = NULL;
+	char			*got;
+	int			 i;
+
+	for (i = 0; i < NCASES; i++)
+		if (strcmp(cases[i].ec_name, refusals[_i].r_case) == 0)
+			c = &cases[i];
+	ck_assert_ptr_nonnull(c);
+	got = export_text(c, refusals[_i].r_fmt);
+	ck_assert_msg(strncmp(got, "error: ", 7) == 0 &&
+	    strncmp(got + 7, refusals[_i].r_err,
+	    strlen(refusals[_i].r_err)) == 0, "%s: got %s", c->ec_name, got);
+	free(got);
+}
+END_TEST
+
+/* A refused export appends nothing: what out held stays as it was. */
+START_TEST(test_export_refusal_keeps_out)
+{
+	struct config	*cfg = load(cases[8].ec_conf);	/* dh24 */
+	struct buf	*out = buf_new(16);
+	char		 err[512];
+
+	ck_assert_str_eq(cases[8].ec_name, "dh24");
+	buf_add(out, "kept", 4);
+	ck_assert_int_eq(export_tunnel(config_tunnel_find(cfg, "t1"),
+	    EXPORT_LIBRESWAN, out, err, sizeof(err)), -1);
+	ck_assert_int_eq(out->buf_len, 4);
+	ck_assert_int_eq(memcmp(out->buf_data, "kept", 4), 0);
+	/* and the same tunnel exports to a format that has DH 24 */
+	ck_assert_int_eq(export_tunnel(config_tunnel_find(cfg, "t1"),
+	    EXPORT_SWANCTL, out, err, sizeof(err)), 0);
+	ck_assert_int_gt(out->buf_len, 4);
+	ck_assert_int_eq(memcmp(out->buf_data, "kept", 4), 0);
+	buf_free(out);
+	config_free(cfg);
+}
+END_TEST
+
+/* Swapped sides: the peer's local side carries our peer's segments. */
+START_TEST(test_export_sides_swapped)
+{
+	char	*s = export_text(&cases[0], EXPORT_SWANCTL);
+
+	ck_assert_ptr_nonnull(strstr(s, "\t\t\t\tlocal_ts = 10.1.0.0/16\n"
+	    "\t\t\t\tremote_ts = 172.16.0.0/24\n"));
+	ck_assert_ptr_nonnull(strstr(s, "remote_addrs = 198.51.100.1\n"));
+	ck_assert_ptr_null(strstr(s, "local_ts = 172.16."));
+	free(s);
+	s = export_text(&cases[0], EXPORT_IPSEC_CONF);
+	ck_assert_ptr_nonnull(strstr(s, "\tleft=198.51.100.2\n"));
+	ck_assert_ptr_nonnull(strstr(s, "\tright=198.51.100.1\n"));
+	free(s);
+}
+END_TEST
+
+START_TEST(test_export_format_names)
+{
+	enum export_format	 f;
+	int			 i;
+
+	for (i = 0; i < NFORMATS; i++) {
+		ck_assert_int_eq(export_format_parse(
+		    export_format_name(formats[i]), &f), 0);
+		ck_assert_int_eq(f, formats[i]);
+	}
+	ck_assert_int_eq(export_format_parse("ipsec", &f), -1);
+	ck_assert_int_eq(export_format_parse("", &f), -1);
+	ck_assert_int_eq(export_format_parse("CISCO-IOS", &f), -1);
+}
+END_TEST
+
+static Suite *
+export_suite(void)
+{
+	Suite	*s = suite_create("export");
+	TCase	*tc = tcase_create("export");
+
+	tcase_add_loop_test(tc, test_export_golden, 0, NCASES * NFORMATS);
+	tcase_add_loop_test(tc, test_export_refusal, 0,
+	    (int)(sizeof(refusals) / sizeof(refusals[0])));
+	tcase_add_test(tc, test_export_refusal_keeps_out);
+	tcase_add_test(tc, test_export_sides_swapped);
+	tcase_add_test(tc, test_export_format_names);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(export_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# t-export.sh CASE - "gatewayctl export" proves itself: gatewayd on gw1 has
+# tunnel segs with 2 x 2 segments and PFS 14 (topo_segments); its export
+# is written, unedited, into the peer daemon's configuration on gw2 (only
+# the file placement: swanctl.conf as is; Libreswan's text split at its
+# "# ---- ipsec.secrets ----" line into ipsec.conf and ipsec.secrets), the
+# tunnel comes up, and all 4 segment pairs ping through ESP.
+#   v2-swanctl    IKEv2 aes256/sha2-256/DH 14; gw1 does not initiate
+#                 (initiate no): the export says start_action = start,
+#                 so strongSwan starts all 4 CHILD SAs from the file.
+#   v1-swanctl    the same over IKEv1 Main Mode, aes128/sha1/DH 14.
+#   v2-libreswan  IKEv2 aes256/sha2-256/DH 14 to Libreswan (leftsubnets=);
+#                 gw1 initiates, the export says auto=add.
+#   v1-libreswan  the same over IKEv1 Main Mode, aes128/sha1/DH 14.
+# Each case also checks that gatewayd logged the export but never its PSK.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+lab_begin
+gw_bin
+
+case=${1:-v2-swanctl}
+EXPORT_PSK='Exp0rt!Key-2x2'
+case "$case" in
+v2-swanctl)	fmt=swanctl; ver=2; init=no ;;
+v1-swanctl)	fmt=swanctl; ver=1; init=no ;;
+v2-libreswan)	fmt=libreswan; ver=2; init=yes; lsw_bin ;;
+v1-libreswan)	fmt=libreswan; ver=1; init=yes; lsw_bin ;;
+*)		fail "unknown case '$case'" ;;
+esac
+if [ "$ver" = 2 ]; then
+	algs=(ike_encryption=aes256 ike_integrity=sha2-256 encryption=aes256)
+else
+	algs=(ike_encryption=aes128 ike_integrity=sha1 encryption=aes128)
+fi
+
+topo_segments
+
+step "$case: gatewayd on gw1 (IKEv$ver, 2 x 2 segments, PFS 14, initiate $init)"
+gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
+gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
+    psk="$EXPORT_PSK" version="$ver" dh=14 pfs=14 initiate="$init" \
+    "${algs[@]}"
+start_gatewayd gw1
+
+step "gatewayctl export segs --format $fmt"
+d2=$(node_dir gw2)
+mkdir -p "$d2"
+out=$(gwctl gw1 export segs --format "$fmt" 2>&1) ||
+    fail "gatewayctl export segs --format $fmt:"$'\n'"$out"
+printf '%s\n' "$out" >"$d2/export.$fmt"
+say "export ($(wc -l <"$d2/export.$fmt") lines) in $d2/export.$fmt"
+assert_file_match "gatewayd log: the export" \
+    "control: export segs \\($fmt\\): ok" "$(node_dir gw1)/gatewayd.log" 5
+if grep -qF -- "$EXPORT_PSK" "$(node_dir gw1)/gatewayd.log"; then
+	fail "gatewayd's log holds the PSK"
+fi
+say "ok: the PSK is in the export, not in gatewayd's log"
+
+if [ "$fmt" = swanctl ]; then
+	step "strongSwan on gw2 loads the export as its swanctl.conf"
+	swan_conf gw2
+	start_charon gw2
+	load=$(swanctl_cmd gw2 --load-all --noprompt --file "$d2/export.$fmt" 2>&1) ||
+	    fail "swanctl --load-all of the export:"$'\n'"$load"
+	printf '%s\n' "$load" >>"$d2/swanctl.out"
+	say "ok: swanctl loaded the export"
+	gw_wait_state gw1 segs Connected 30
+	children_up() {
+		[ "$(swanctl_cmd gw2 --list-sas 2>/dev/null |
+		    grep -cE '^ +segs-[1-4]: #[0-9]+, reqid [0-9]+, INSTALLED')" -ge 4 ]
+	}
+	wait_for 20 children_up ||
+	    fail "strongSwan: not 4 CHILD SAs installed:"$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
+	swan_show_sas gw2
+	assert_match "strongSwan: IKEv$ver IKE SA" "IKEv$ver" "$SWAN_SAS"
+else
+	step "Libreswan on gw2 reads the export as its ipsec.conf and ipsec.secrets"
+	lsw_conf gw2
+	# The lab's pluto runs no updown script (lib.sh); a "conn %default"
+	# of the host's own file says so, the export stays as it is.
+	printf 'conn %%default\n\tleftupdown=/bin/true\n' \
+	    >>"$d2/lsw.d/00-setup"
+	sed '/^# ---- ipsec.secrets ----$/,$d' "$d2/export.$fmt" \
+	    >"$d2/lsw.d/conn-segs"
+	sed -n '/^# ---- ipsec.secrets ----$/,$p' "$d2/export.$fmt" \
+	    >"$d2/lsw.d/secret-segs"
+	grep -q ': PSK "' "$d2/lsw.d/secret-segs" ||
+	    fail "no PSK line after the ipsec.secrets mark of the export"
+	start_pluto gw2
+	# pluto runs no updown here (lib.sh): the routes to gw1's segments
+	lsw_route gw2 "$SEG1A" "$GW1_PUB"
+	lsw_route gw2 "$SEG1B" "$GW1_PUB"
+	gw_wait_state gw1 segs Connected 30
+	lsw_pairs() {
+		[ "$(whack_cmd gw2 --trafficstatus 2>/dev/null |
+		    grep -c '"segs/')" -ge 4 ]
+	}
+	wait_for 20 lsw_pairs ||
+	    fail "Libreswan: not 4 IPsec SAs:"$'\n'"$(whack_cmd gw2 --trafficstatus 2>&1)"
+	lsw_show gw2
+fi
+
+nchild=$(gwctl gw1 status | grep -cE '^ +child [0-9]+:')
+assert_ge "gatewayctl status: CHILD SAs of tunnel segs" 4 "$nchild"
+ping_ok c1 "$C2S_ADDR"
+ping_ok c1 "$C4_ADDR"
+ping_ok c3 "$C2S_ADDR"
+ping_ok c3 "$C4_ADDR"
+xfrm_counters_ok gw1 4 esp
+xfrm_counters_ok gw2 4 esp
+gw_alive gw1
+pass "$case: the exported $fmt configuration brings up 4 segment pairs"
