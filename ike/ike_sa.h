@@ -105,7 +105,7 @@ struct ike_sa {
 	struct sockaddr_in sa_reply_to;
 	int		 sa_reply_to_set;
 	struct ike_peer_ident sa_peer_ident; /* from IDi/IDr, once verified */
-	struct ikev2_sa	 sa_offer;	/* initiator: our IKE proposal */
+	struct prop_offer	 sa_offer;	/* initiator: our IKE proposal */
 	struct proposal_choice sa_prop;
 	struct dh	*sa_dh;
 	struct buf	*sa_ni;
@@ -384,8 +384,8 @@ void	ikev2_child_next(struct ike_sa *sa);
  * TS built; it joins sa_children in state NEW.
  */
 struct child_sa *ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
-	    const struct child_sa *old, struct ikev2_ts_list *tsi,
-	    struct ikev2_ts_list *tsr);
+	    const struct child_sa *old, struct ts_list *tsi,
+	    struct ts_list *tsr);
 /*
  * Responder: selects (dh: as proposal_child_select), narrows, derives
  * and installs; fills our SA answer, or sets *notify to the error to
@@ -394,7 +394,7 @@ struct child_sa *ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 struct child_sa *ikev2_child_respond(struct ike_sa *sa,
 	    const struct ikev2_msg *m, int dh, const struct child_sa *old,
 	    const struct buf *gir, const struct buf *ni, const struct buf *nr,
-	    struct ikev2_sa *answer, uint16_t *notify);
+	    struct prop_offer *answer, uint16_t *notify);
 /* Initiator: checks the answer, derives keys, installs.  0 or -1 (the
  * child is removed, t_last_error says why). */
 int	ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
@@ -403,7 +403,7 @@ int	ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
 /* The TSi/TSr payload contents for cs; we_init: we are the exchange's
  * initiator (TSi is our side). */
 void	ikev2_child_ts(const struct child_sa *cs, int we_init,
-	    struct ikev2_ts_list *tsi, struct ikev2_ts_list *tsr);
+	    struct ts_list *tsi, struct ts_list *tsr);
 void	ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m);
 /*

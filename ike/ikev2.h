@@ -21,6 +21,7 @@
 
 #include "common/buf.h"
 #include "common/pld.h"
+#include "policy/offer.h"
 
 #define IKEV2_HDR_LEN		28
 #define IKEV2_VERSION		0x20
@@ -128,12 +129,12 @@
 #define IKEV2_N_SIGNATURE_HASH_ALGORITHMS	16431
 
 /* Parsing limits: more than this in one message is rejected. */
-#define IKEV2_MAX_PROPOSALS	16
-#define IKEV2_MAX_TRANSFORMS	32	/* per proposal */
-#define IKEV2_MAX_TS		32	/* per TSi or TSr */
+#define IKEV2_MAX_PROPOSALS	PROP_MAX_PROPOSALS
+#define IKEV2_MAX_TRANSFORMS	PROP_MAX_TRANSFORMS	/* per proposal */
+#define IKEV2_MAX_TS		TS_MAX	/* per TSi or TSr */
 #define IKEV2_MAX_NOTIFY	16
 #define IKEV2_MAX_DELETE	8
-#define IKEV2_MAX_SPI_LEN	8
+#define IKEV2_MAX_SPI_LEN	PROP_MAX_SPI_LEN
 
 struct ikev2_hdr {
 	uint8_t		 h_spi_i[8];
@@ -144,40 +145,6 @@ struct ikev2_hdr {
 	uint8_t		 h_flags;
 	uint32_t	 h_msgid;
 	uint32_t	 h_length;
-};
-
-struct ikev2_transform {
-	uint8_t		 tr_type;	/* IKEV2_XF_* */
-	uint16_t	 tr_id;
-	uint16_t	 tr_keylen;	/* Key Length attribute in bits, 0 none */
-};
-
-struct ikev2_proposal {
-	uint8_t		 prop_num;
-	uint8_t		 prop_proto;	/* IKEV2_PROTO_* */
-	uint8_t		 prop_spi_len;
-	uint8_t		 prop_spi[IKEV2_MAX_SPI_LEN];
-	int		 prop_ntr;
-	struct ikev2_transform prop_tr[IKEV2_MAX_TRANSFORMS];
-};
-
-struct ikev2_sa {
-	int		 sa_nprop;
-	struct ikev2_proposal sa_prop[IKEV2_MAX_PROPOSALS];
-};
-
-struct ikev2_ts {
-	uint8_t		 ts_type;	/* IKEV2_TS_IPV4_RANGE */
-	uint8_t		 ts_proto;	/* IP protocol, 0 = any */
-	uint16_t	 ts_sport;
-	uint16_t	 ts_eport;
-	struct in_addr	 ts_saddr;	/* network byte order */
-	struct in_addr	 ts_eaddr;
-};
-
-struct ikev2_ts_list {
-	int		 tsl_n;
-	struct ikev2_ts	 tsl_ts[IKEV2_MAX_TS];
 };
 
 struct ikev2_notify {
@@ -218,7 +185,7 @@ struct ikev2_msg {
 	uint8_t		 m_in_sk[256];	/* count of each type found inside SK */
 	uint8_t		 m_unsupported_critical; /* first unknown critical
 						    payload type, 0 if none */
-	struct ikev2_sa	 m_sa;
+	struct prop_offer	 m_sa;
 	uint16_t	 m_ke_group;
 	const uint8_t	*m_ke_data;
 	size_t		 m_ke_len;
@@ -229,8 +196,8 @@ struct ikev2_msg {
 	uint8_t		 m_auth_method;
 	const uint8_t	*m_auth_data;
 	size_t		 m_auth_len;
-	struct ikev2_ts_list m_tsi;
-	struct ikev2_ts_list m_tsr;
+	struct ts_list m_tsi;
+	struct ts_list m_tsr;
 	int		 m_nnotify;
 	struct ikev2_notify m_notify[IKEV2_MAX_NOTIFY];
 	int		 m_ndelete;
@@ -288,7 +255,7 @@ void	ikev2_writer_init(struct pld_writer *w, struct buf *b);
 /* Sets the total length field of a message in b. */
 void	ikev2_hdr_set_length(struct buf *b);
 
-int	ikev2_add_sa(struct pld_writer *w, const struct ikev2_sa *sa);
+int	ikev2_add_sa(struct pld_writer *w, const struct prop_offer *sa);
 int	ikev2_add_ke(struct pld_writer *w, uint16_t group,
 	    const uint8_t *data, size_t len);
 int	ikev2_add_nonce(struct pld_writer *w, const uint8_t *n, size_t len);
@@ -299,7 +266,7 @@ int	ikev2_add_auth(struct pld_writer *w, uint8_t method,
 	    const uint8_t *data, size_t len);
 /* pld IKEV2_PLD_TSI or _TSR. */
 int	ikev2_add_ts(struct pld_writer *w, uint8_t pld,
-	    const struct ikev2_ts_list *ts);
+	    const struct ts_list *ts);
 int	ikev2_add_notify(struct pld_writer *w, uint8_t proto,
 	    const uint8_t *spi, uint8_t spi_len, uint16_t type,
 	    const uint8_t *data, size_t len);

@@ -124,7 +124,7 @@ ikev2_auth_start(struct ike_sa *sa)
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct child_sa		*cs;
 
 	if ((cs = ikev2_child_prepare(sa, 0, 0, NULL, &tsi, &tsr)) == NULL)
@@ -244,11 +244,11 @@ ikev2_auth_failed(struct ike_sa *sa, const struct ikev2_msg *m, int idmatch)
 /* Responder: answer with IDr, AUTH and the CHILD SA (or its error). */
 static int
 ikev2_auth_answer(struct ike_sa *sa, const struct ikev2_msg *m,
-    struct child_sa **csp, struct ikev2_sa *ans, uint16_t *notify)
+    struct child_sa **csp, struct prop_offer *ans, uint16_t *notify)
 {
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct child_sa		*cs;
 
 	/* §1.2: no DH in IKE_AUTH's SA, whatever PFS says */
@@ -279,7 +279,7 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 {
 	struct ike_tunnel	*t;
 	struct child_sa		*cs;
-	struct ikev2_sa		*ans;
+	struct prop_offer		*ans;
 	uint16_t		 notify = 0;
 	int			 idmatch;
 

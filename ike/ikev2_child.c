@@ -20,10 +20,10 @@
 
 void
 ikev2_child_ts(const struct child_sa *cs, int we_init,
-    struct ikev2_ts_list *tsi, struct ikev2_ts_list *tsr)
+    struct ts_list *tsi, struct ts_list *tsr)
 {
-	struct ikev2_ts_list	*ours = we_init ? tsi : tsr;
-	struct ikev2_ts_list	*theirs = we_init ? tsr : tsi;
+	struct ts_list	*ours = we_init ? tsi : tsr;
+	struct ts_list	*theirs = we_init ? tsr : tsi;
 	int			 i;
 
 	memset(tsi, 0, sizeof(*tsi));
@@ -65,8 +65,8 @@ ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
 
 struct child_sa *
 ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
-    const struct child_sa *old, struct ikev2_ts_list *tsi,
-    struct ikev2_ts_list *tsr)
+    const struct child_sa *old, struct ts_list *tsi,
+    struct ts_list *tsr)
 {
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct cfg_tunnel	*c = t->t_cfg;
@@ -105,7 +105,7 @@ ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 
 /* First DH transform of the first proposal, for logs. */
 static int
-ikev2_child_offered_dh(const struct ikev2_sa *sa)
+ikev2_child_offered_dh(const struct prop_offer *sa)
 {
 	int	i;
 
@@ -119,12 +119,12 @@ ikev2_child_offered_dh(const struct ikev2_sa *sa)
 
 /* Logs received vs configured proposals side by side. */
 static void
-ikev2_child_no_proposal(struct ike_sa *sa, const struct ikev2_sa *rx, int dh)
+ikev2_child_no_proposal(struct ike_sa *sa, const struct prop_offer *rx, int dh)
 {
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	const struct cfg_ipsec	*ips = &t->t_cfg->tn_ipsec;
 	struct proposal_choice	 pc;
-	struct ikev2_sa		*ours;
+	struct prop_offer		*ours;
 	char			 r[256], o[256];
 
 	if ((ours = calloc(1, sizeof(*ours))) == NULL)
@@ -201,7 +201,7 @@ ikev2_child_install(struct ike_sa *sa, struct child_sa *cs,
 struct child_sa *
 ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
     const struct child_sa *old, const struct buf *gir, const struct buf *ni,
-    const struct buf *nr, struct ikev2_sa *answer, uint16_t *notify)
+    const struct buf *nr, struct prop_offer *answer, uint16_t *notify)
 {
 	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
 	struct proposal_choice	 pc;
@@ -333,7 +333,7 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 {
 	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
 	int			 dh = c->tn_ipsec.ips_pfs;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	struct child_sa		*cs;
@@ -613,10 +613,10 @@ next:
 
 static int
 ikev2_child_reply(struct ike_sa *sa, const struct ikev2_msg *m,
-    struct child_sa *cs, const struct ikev2_sa *ans, const struct buf *nr,
+    struct child_sa *cs, const struct prop_offer *ans, const struct buf *nr,
     struct dh *dh, uint16_t notify, const uint8_t *ndata, size_t nlen)
 {
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	struct buf		*pub = NULL;
@@ -702,7 +702,7 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 	int			 pfs = t->t_cfg->tn_ipsec.ips_pfs;
 	struct child_sa		*old, *cs = NULL;
 	struct buf		*ni = NULL, *nr = NULL, *gir = NULL;
-	struct ikev2_sa		*ans = NULL;
+	struct prop_offer		*ans = NULL;
 	struct dh		*dh = NULL;
 	uint16_t		 notify;
 	uint8_t			 grp[2];

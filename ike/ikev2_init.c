@@ -317,7 +317,7 @@ ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
     struct proposal_choice *pc)
 {
 	struct ike_tunnel	*cand[IKEV2_MAX_CANDIDATES];
-	struct ikev2_sa		*ours;
+	struct prop_offer		*ours;
 	char			 rx[256], cf[256], addr[INET_ADDRSTRLEN];
 	int			 i, n;
 
@@ -354,7 +354,7 @@ static int
 ikev2_init_answer(struct ike_sa *sa, struct ike_tunnel *t, uint32_t msgid)
 {
 	struct ike_msg_out	 mo;
-	struct ikev2_sa		*ans;
+	struct prop_offer		*ans;
 	int			 rc = -1;
 
 	if ((ans = calloc(1, sizeof(*ans))) == NULL)

@@ -14,6 +14,18 @@
 #include "common/log.h"
 #include "ike/ikev2.h"
 
+/* SA and TS payloads parse into policy/offer.h's types, whose numbers
+ * are IKEv2's */
+_Static_assert(IKEV2_PROTO_IKE == PROP_PROTO_IKE &&
+    IKEV2_PROTO_AH == PROP_PROTO_AH && IKEV2_PROTO_ESP == PROP_PROTO_ESP,
+    "protocol IDs");
+_Static_assert(IKEV2_XF_ENCR == PROP_XF_ENCR && IKEV2_XF_PRF == PROP_XF_PRF &&
+    IKEV2_XF_INTEG == PROP_XF_INTEG && IKEV2_XF_DH == PROP_XF_DH &&
+    IKEV2_XF_ESN == PROP_XF_ESN && IKEV2_ESN_NONE == PROP_ESN_NONE &&
+    IKEV2_ESN_YES == PROP_ESN_YES, "transform types");
+_Static_assert(IKEV2_TS_IPV4_RANGE == TS_IPV4_RANGE &&
+    IKEV2_TS_IPV6_RANGE == TS_IPV6_RANGE, "selector types");
+
 #define PROP_HDR_LEN		8	/* RFC 7296 §3.3.1 */
 #define XF_HDR_LEN		8	/* RFC 7296 §3.3.2 */
 #define ATTR_HDR_LEN		4	/* RFC 7296 §3.3.5 */
@@ -70,7 +82,7 @@ ikev2_hdr_parse(const uint8_t *pkt, size_t len, struct ikev2_hdr *h)
  * attributes are skipped after their length was checked.
  */
 static int
-pld_xf_parse(struct cur *c, struct ikev2_transform *tr)
+pld_xf_parse(struct cur *c, struct prop_transform *tr)
 {
 	struct cur	a;
 	uint16_t	at, av;
@@ -102,7 +114,7 @@ pld_xf_parse(struct cur *c, struct ikev2_transform *tr)
 
 /* One proposal (RFC 7296 §3.3.1): SPI, then exactly prop_ntr transforms. */
 static int
-pld_prop_parse(struct cur *c, struct ikev2_proposal *p)
+pld_prop_parse(struct cur *c, struct prop_proposal *p)
 {
 	struct cur	x;
 	uint16_t	xlen;
@@ -165,7 +177,7 @@ pld_prop_parse(struct cur *c, struct ikev2_proposal *p)
 
 /* SA payload (RFC 7296 §3.3): one or more proposals. */
 static int
-pld_sa_parse(struct cur *c, struct ikev2_sa *sa)
+pld_sa_parse(struct cur *c, struct prop_offer *sa)
 {
 	struct cur	p;
 	uint16_t	plen;
@@ -215,9 +227,9 @@ pld_sa_parse(struct cur *c, struct ikev2_sa *sa)
 
 /* Traffic selector payload (RFC 7296 §3.13). */
 static int
-pld_ts_parse(struct cur *c, struct ikev2_ts_list *tl)
+pld_ts_parse(struct cur *c, struct ts_list *tl)
 {
-	struct ikev2_ts	*ts;
+	struct ts_range	*ts;
 	struct cur	 s;
 	uint16_t	 slen;
 	uint8_t		 n, res[3];
@@ -333,8 +345,8 @@ pld_id_parse(struct cur *c, struct ikev2_id *id)
 static int
 pld_body_parse(uint8_t type, struct cur *c, int store, struct ikev2_msg *m)
 {
-	struct ikev2_sa		 sa_tmp;
-	struct ikev2_ts_list	 ts_tmp;
+	struct prop_offer		 sa_tmp;
+	struct ts_list	 ts_tmp;
 	struct ikev2_id		 id_tmp;
 	uint16_t		 group;
 	uint8_t			 method;
@@ -592,9 +604,9 @@ pld_add_simple(struct pld_writer *w, uint8_t type, const uint8_t *hdr,
 }
 
 static int
-pld_prop_write(struct buf *b, const struct ikev2_proposal *p, int last)
+pld_prop_write(struct buf *b, const struct prop_proposal *p, int last)
 {
-	const struct ikev2_transform	*tr;
+	const struct prop_transform	*tr;
 	size_t				 off = b->buf_len;
 	int				 i;
 
@@ -629,7 +641,7 @@ pld_prop_write(struct buf *b, const struct ikev2_proposal *p, int last)
 }
 
 int
-ikev2_add_sa(struct pld_writer *w, const struct ikev2_sa *sa)
+ikev2_add_sa(struct pld_writer *w, const struct prop_offer *sa)
 {
 	size_t	off;
 	int	i, ok = 1;
@@ -682,9 +694,9 @@ ikev2_add_auth(struct pld_writer *w, uint8_t method, const uint8_t *data,
 
 int
 ikev2_add_ts(struct pld_writer *w, uint8_t pld,
-    const struct ikev2_ts_list *tl)
+    const struct ts_list *tl)
 {
-	const struct ikev2_ts	*ts;
+	const struct ts_range	*ts;
 	struct buf		*b = w->w_buf;
 	size_t			 off;
 	int			 i, ok;

@@ -331,7 +331,7 @@ ikev2_rekey_answer(struct ike_sa *sa, struct ike_sa *n,
 	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
-	struct ikev2_sa		*ans;
+	struct prop_offer		*ans;
 	int			 rc = -1;
 
 	if ((ans = calloc(1, sizeof(*ans))) == NULL)

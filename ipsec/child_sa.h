@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "crypto/crypto.h"
-#include "ike/ikev2.h"
+#include "policy/offer.h"
 #include "ipsec/lifetime.h"
 #include "kernel/kernel.h"
 #include "policy/config.h"
@@ -65,7 +65,7 @@ struct child_sa {
 	 * that our traffic never goes where the peer cannot read it */
 	int		 cs_out_deferred;
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
-	struct ikev2_sa	 cs_offer;
+	struct prop_offer	 cs_offer;
 	struct dh	*cs_kedh;
 	struct buf	*cs_nonce;
 	uint32_t	 cs_rekey_spi;		/* old child's SPI we rekey */

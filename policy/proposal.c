@@ -16,20 +16,20 @@
 #include "policy/proposal.h"
 
 #define XF_BIT(t)	(1U << (t))
-#define XF_IKE_TYPES	(XF_BIT(IKEV2_XF_ENCR) | XF_BIT(IKEV2_XF_PRF) | \
-			    XF_BIT(IKEV2_XF_INTEG) | XF_BIT(IKEV2_XF_DH))
-#define XF_ESP_TYPES	(XF_BIT(IKEV2_XF_ENCR) | XF_BIT(IKEV2_XF_INTEG) | \
-			    XF_BIT(IKEV2_XF_DH) | XF_BIT(IKEV2_XF_ESN))
-#define XF_AH_TYPES	(XF_BIT(IKEV2_XF_INTEG) | XF_BIT(IKEV2_XF_DH) | \
-			    XF_BIT(IKEV2_XF_ESN))
+#define XF_IKE_TYPES	(XF_BIT(PROP_XF_ENCR) | XF_BIT(PROP_XF_PRF) | \
+			    XF_BIT(PROP_XF_INTEG) | XF_BIT(PROP_XF_DH))
+#define XF_ESP_TYPES	(XF_BIT(PROP_XF_ENCR) | XF_BIT(PROP_XF_INTEG) | \
+			    XF_BIT(PROP_XF_DH) | XF_BIT(PROP_XF_ESN))
+#define XF_AH_TYPES	(XF_BIT(PROP_XF_INTEG) | XF_BIT(PROP_XF_DH) | \
+			    XF_BIT(PROP_XF_ESN))
 
 static int
-proposal_tr_add(struct ikev2_proposal *prop, uint8_t type, uint16_t id,
+proposal_tr_add(struct prop_proposal *prop, uint8_t type, uint16_t id,
     uint16_t keylen)
 {
-	struct ikev2_transform	*tr;
+	struct prop_transform	*tr;
 
-	if (prop->prop_ntr >= IKEV2_MAX_TRANSFORMS)
+	if (prop->prop_ntr >= PROP_MAX_TRANSFORMS)
 		return (-1);
 	tr = &prop->prop_tr[prop->prop_ntr++];
 	tr->tr_type = type;
@@ -47,32 +47,32 @@ proposal_keylen(int encr, int bits)
 
 int
 proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
-    uint8_t spi_len, struct ikev2_sa *out)
+    uint8_t spi_len, struct prop_offer *out)
 {
-	struct ikev2_proposal	*prop = &out->sa_prop[0];
+	struct prop_proposal	*prop = &out->sa_prop[0];
 
 	memset(out, 0, sizeof(*out));
 	if ((spi_len != 0 && spi_len != 8) || (spi_len != 0 && spi == NULL))
 		return (-1);
 	out->sa_nprop = 1;
 	prop->prop_num = 1;
-	prop->prop_proto = IKEV2_PROTO_IKE;
+	prop->prop_proto = PROP_PROTO_IKE;
 	prop->prop_spi_len = spi_len;
 	if (spi_len > 0)
 		memcpy(prop->prop_spi, spi, spi_len);
-	proposal_tr_add(prop, IKEV2_XF_ENCR, ike->ike_encr,
+	proposal_tr_add(prop, PROP_XF_ENCR, ike->ike_encr,
 	    proposal_keylen(ike->ike_encr, ike->ike_encr_bits));
-	proposal_tr_add(prop, IKEV2_XF_PRF, ike->ike_prf, 0);
-	proposal_tr_add(prop, IKEV2_XF_INTEG, ike->ike_integ, 0);
-	proposal_tr_add(prop, IKEV2_XF_DH, ike->ike_dh, 0);
+	proposal_tr_add(prop, PROP_XF_PRF, ike->ike_prf, 0);
+	proposal_tr_add(prop, PROP_XF_INTEG, ike->ike_integ, 0);
+	proposal_tr_add(prop, PROP_XF_DH, ike->ike_dh, 0);
 	return (0);
 }
 
 int
 proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
-    int dh_group, struct ikev2_sa *out)
+    int dh_group, struct prop_offer *out)
 {
-	struct ikev2_proposal	*prop = &out->sa_prop[0];
+	struct prop_proposal	*prop = &out->sa_prop[0];
 
 	memset(out, 0, sizeof(*out));
 	if (dh_group < 0 || (ips->ips_proto != IPPROTO_ESP &&
@@ -80,28 +80,28 @@ proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 		return (-1);
 	out->sa_nprop = 1;
 	prop->prop_num = 1;
-	prop->prop_proto = ips->ips_proto == IPPROTO_ESP ? IKEV2_PROTO_ESP :
-	    IKEV2_PROTO_AH;
+	prop->prop_proto = ips->ips_proto == IPPROTO_ESP ? PROP_PROTO_ESP :
+	    PROP_PROTO_AH;
 	prop->prop_spi_len = 4;
 	memcpy(prop->prop_spi, &spi, 4);
 	if (ips->ips_proto == IPPROTO_ESP)
-		proposal_tr_add(prop, IKEV2_XF_ENCR, ips->ips_encr,
+		proposal_tr_add(prop, PROP_XF_ENCR, ips->ips_encr,
 		    proposal_keylen(ips->ips_encr, ips->ips_encr_bits));
-	proposal_tr_add(prop, IKEV2_XF_INTEG, ips->ips_integ, 0);
+	proposal_tr_add(prop, PROP_XF_INTEG, ips->ips_integ, 0);
 	if (dh_group > 0)
-		proposal_tr_add(prop, IKEV2_XF_DH, dh_group, 0);
-	proposal_tr_add(prop, IKEV2_XF_ESN, IKEV2_ESN_NONE, 0);
+		proposal_tr_add(prop, PROP_XF_DH, dh_group, 0);
+	proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_NONE, 0);
 	return (0);
 }
 
 /* 1 if the proposal offers transform (type, id, keylen) among its own. */
 static int
-proposal_offers(const struct ikev2_proposal *prop, uint8_t type, int id,
+proposal_offers(const struct prop_proposal *prop, uint8_t type, int id,
     int keylen)
 {
 	int	 i;
 
-	for (i = 0; i < prop->prop_ntr && i < IKEV2_MAX_TRANSFORMS; i++)
+	for (i = 0; i < prop->prop_ntr && i < PROP_MAX_TRANSFORMS; i++)
 		if (prop->prop_tr[i].tr_type == type &&
 		    prop->prop_tr[i].tr_id == id &&
 		    prop->prop_tr[i].tr_keylen == keylen)
@@ -112,12 +112,12 @@ proposal_offers(const struct ikev2_proposal *prop, uint8_t type, int id,
 /* Bit set of the transform types present; 0 if there are none or any
  * has a type outside 1..31. */
 static uint32_t
-proposal_types(const struct ikev2_proposal *prop)
+proposal_types(const struct prop_proposal *prop)
 {
 	uint32_t	 types = 0;
 	int		 i;
 
-	if (prop->prop_ntr <= 0 || prop->prop_ntr > IKEV2_MAX_TRANSFORMS)
+	if (prop->prop_ntr <= 0 || prop->prop_ntr > PROP_MAX_TRANSFORMS)
 		return (0);
 	for (i = 0; i < prop->prop_ntr; i++) {
 		if (prop->prop_tr[i].tr_type == 0 ||
@@ -129,7 +129,7 @@ proposal_types(const struct ikev2_proposal *prop)
 }
 
 static void
-proposal_choice_init(const struct ikev2_proposal *prop,
+proposal_choice_init(const struct prop_proposal *prop,
     struct proposal_choice *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -140,30 +140,30 @@ proposal_choice_init(const struct ikev2_proposal *prop,
 }
 
 static int
-proposal_ike_match(const struct cfg_ike *ike, const struct ikev2_proposal *p)
+proposal_ike_match(const struct cfg_ike *ike, const struct prop_proposal *p)
 {
 	uint32_t	 types = proposal_types(p);
 
-	if (p->prop_proto != IKEV2_PROTO_IKE ||
+	if (p->prop_proto != PROP_PROTO_IKE ||
 	    (p->prop_spi_len != 0 && p->prop_spi_len != 8))
 		return (0);
 	if (types == 0 || (types & ~XF_IKE_TYPES) != 0)
 		return (0);
-	return (proposal_offers(p, IKEV2_XF_ENCR, ike->ike_encr,
+	return (proposal_offers(p, PROP_XF_ENCR, ike->ike_encr,
 	    proposal_keylen(ike->ike_encr, ike->ike_encr_bits)) &&
-	    proposal_offers(p, IKEV2_XF_PRF, ike->ike_prf, 0) &&
-	    proposal_offers(p, IKEV2_XF_INTEG, ike->ike_integ, 0) &&
-	    proposal_offers(p, IKEV2_XF_DH, ike->ike_dh, 0));
+	    proposal_offers(p, PROP_XF_PRF, ike->ike_prf, 0) &&
+	    proposal_offers(p, PROP_XF_INTEG, ike->ike_integ, 0) &&
+	    proposal_offers(p, PROP_XF_DH, ike->ike_dh, 0));
 }
 
 int
 proposal_ike_select(const struct cfg_ike *ike,
-    const struct ikev2_sa *received, struct proposal_choice *out)
+    const struct prop_offer *received, struct proposal_choice *out)
 {
-	const struct ikev2_proposal	*p;
+	const struct prop_proposal	*p;
 	int				 i;
 
-	for (i = 0; i < received->sa_nprop && i < IKEV2_MAX_PROPOSALS; i++) {
+	for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS; i++) {
 		p = &received->sa_prop[i];
 		if (!proposal_ike_match(ike, p))
 			continue;
@@ -182,41 +182,41 @@ proposal_ike_select(const struct cfg_ike *ike,
 
 static int
 proposal_child_match(const struct cfg_ipsec *ips, int dh_group,
-    const struct ikev2_proposal *p)
+    const struct prop_proposal *p)
 {
 	uint32_t	 types = proposal_types(p);
 	int		 esp = ips->ips_proto == IPPROTO_ESP;
 
-	if (p->prop_proto != (esp ? IKEV2_PROTO_ESP : IKEV2_PROTO_AH) ||
+	if (p->prop_proto != (esp ? PROP_PROTO_ESP : PROP_PROTO_AH) ||
 	    p->prop_spi_len != 4)
 		return (0);
 	if (types == 0 || (types & ~(esp ? XF_ESP_TYPES : XF_AH_TYPES)) != 0)
 		return (0);
-	if (esp && !proposal_offers(p, IKEV2_XF_ENCR, ips->ips_encr,
+	if (esp && !proposal_offers(p, PROP_XF_ENCR, ips->ips_encr,
 	    proposal_keylen(ips->ips_encr, ips->ips_encr_bits)))
 		return (0);
-	if (!proposal_offers(p, IKEV2_XF_INTEG, ips->ips_integ, 0) ||
-	    !proposal_offers(p, IKEV2_XF_ESN, IKEV2_ESN_NONE, 0))
+	if (!proposal_offers(p, PROP_XF_INTEG, ips->ips_integ, 0) ||
+	    !proposal_offers(p, PROP_XF_ESN, PROP_ESN_NONE, 0))
 		return (0);
 	/* RFC 7296 §3.3.2: DH "none" and no DH transform mean the same. */
-	if (dh_group == 0 && (types & XF_BIT(IKEV2_XF_DH)) &&
-	    !proposal_offers(p, IKEV2_XF_DH, DH_NONE, 0))
+	if (dh_group == 0 && (types & XF_BIT(PROP_XF_DH)) &&
+	    !proposal_offers(p, PROP_XF_DH, DH_NONE, 0))
 		return (0);
-	if (dh_group > 0 && !proposal_offers(p, IKEV2_XF_DH, dh_group, 0))
+	if (dh_group > 0 && !proposal_offers(p, PROP_XF_DH, dh_group, 0))
 		return (0);
 	return (1);
 }
 
 int
 proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
-    const struct ikev2_sa *received, struct proposal_choice *out)
+    const struct prop_offer *received, struct proposal_choice *out)
 {
-	const struct ikev2_proposal	*p;
+	const struct prop_proposal	*p;
 	int				 i;
 
 	if (ips->ips_proto != IPPROTO_ESP && ips->ips_proto != IPPROTO_AH)
 		return (-1);
-	for (i = 0; i < received->sa_nprop && i < IKEV2_MAX_PROPOSALS; i++) {
+	for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS; i++) {
 		p = &received->sa_prop[i];
 		if (!proposal_child_match(ips, dh_group, p))
 			continue;
@@ -228,7 +228,7 @@ proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
 		}
 		out->pc_integ = ips->ips_integ;
 		out->pc_dh = dh_group > 0 ? dh_group : 0;
-		out->pc_esn = IKEV2_ESN_NONE;
+		out->pc_esn = PROP_ESN_NONE;
 		return (0);
 	}
 	log_debug("no %s proposal matches ours among %d",
@@ -237,11 +237,11 @@ proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
 }
 
 int
-proposal_check_answer(const struct ikev2_sa *ours,
-    const struct ikev2_sa *answer, struct proposal_choice *out)
+proposal_check_answer(const struct prop_offer *ours,
+    const struct prop_offer *answer, struct proposal_choice *out)
 {
-	const struct ikev2_proposal	*a, *o = NULL;
-	const struct ikev2_transform	*tr;
+	const struct prop_proposal	*a, *o = NULL;
+	const struct prop_transform	*tr;
 	uint32_t			 seen = 0;
 	int				 i;
 
@@ -251,12 +251,12 @@ proposal_check_answer(const struct ikev2_sa *ours,
 	}
 	a = &answer->sa_prop[0];
 	/* §3.3.1: the answer keeps the number of the proposal chosen. */
-	for (i = 0; i < ours->sa_nprop && i < IKEV2_MAX_PROPOSALS; i++)
+	for (i = 0; i < ours->sa_nprop && i < PROP_MAX_PROPOSALS; i++)
 		if (ours->sa_prop[i].prop_num == a->prop_num &&
 		    ours->sa_prop[i].prop_proto == a->prop_proto)
 			o = &ours->sa_prop[i];
 	if (o == NULL || a->prop_spi_len != o->prop_spi_len ||
-	    a->prop_ntr <= 0 || a->prop_ntr > IKEV2_MAX_TRANSFORMS) {
+	    a->prop_ntr <= 0 || a->prop_ntr > PROP_MAX_TRANSFORMS) {
 		log_debug("answer proposal %u does not fit ours", a->prop_num);
 		return (-1);
 	}
@@ -273,20 +273,20 @@ proposal_check_answer(const struct ikev2_sa *ours,
 		}
 		seen |= XF_BIT(tr->tr_type);
 		switch (tr->tr_type) {
-		case IKEV2_XF_ENCR:
+		case PROP_XF_ENCR:
 			out->pc_encr = tr->tr_id;
 			out->pc_encr_bits = tr->tr_keylen;
 			break;
-		case IKEV2_XF_PRF:
+		case PROP_XF_PRF:
 			out->pc_prf = tr->tr_id;
 			break;
-		case IKEV2_XF_INTEG:
+		case PROP_XF_INTEG:
 			out->pc_integ = tr->tr_id;
 			break;
-		case IKEV2_XF_DH:
+		case PROP_XF_DH:
 			out->pc_dh = tr->tr_id;
 			break;
-		case IKEV2_XF_ESN:
+		case PROP_XF_ESN:
 			out->pc_esn = tr->tr_id;
 			break;
 		}
@@ -301,42 +301,42 @@ proposal_check_answer(const struct ikev2_sa *ours,
 /* --- names for logs (kept here so policy needs no crypto code) --- */
 
 static void
-proposal_tr_name(const struct ikev2_transform *tr, char *out, size_t len)
+proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
 {
 	static const struct { uint8_t type; uint16_t id; const char *name; }
 	    names[] = {
-		{ IKEV2_XF_ENCR, ENCR_3DES, "3des" },
-		{ IKEV2_XF_INTEG, AUTH_NONE, "nointeg" },
-		{ IKEV2_XF_INTEG, AUTH_HMAC_MD5_96, "md5" },
-		{ IKEV2_XF_INTEG, AUTH_HMAC_SHA1_96, "sha1" },
-		{ IKEV2_XF_INTEG, AUTH_HMAC_SHA2_256_128, "sha256" },
-		{ IKEV2_XF_INTEG, 13, "sha384" },
-		{ IKEV2_XF_INTEG, 14, "sha512" },
-		{ IKEV2_XF_PRF, PRF_HMAC_MD5, "prfmd5" },
-		{ IKEV2_XF_PRF, PRF_HMAC_SHA1, "prfsha1" },
-		{ IKEV2_XF_PRF, PRF_HMAC_SHA2_256, "prfsha256" },
-		{ IKEV2_XF_PRF, PRF_HMAC_SHA2_384, "prfsha384" },
-		{ IKEV2_XF_PRF, PRF_HMAC_SHA2_512, "prfsha512" },
-		{ IKEV2_XF_DH, DH_NONE, "nodh" },
-		{ IKEV2_XF_DH, DH_MODP_768, "modp768" },
-		{ IKEV2_XF_DH, DH_MODP_1024, "modp1024" },
-		{ IKEV2_XF_DH, DH_MODP_1536, "modp1536" },
-		{ IKEV2_XF_DH, DH_MODP_2048, "modp2048" },
-		{ IKEV2_XF_DH, 15, "modp3072" },
-		{ IKEV2_XF_DH, 16, "modp4096" },
-		{ IKEV2_XF_DH, 19, "ecp256" },
-		{ IKEV2_XF_DH, 20, "ecp384" },
-		{ IKEV2_XF_DH, 21, "ecp521" },
-		{ IKEV2_XF_DH, DH_MODP_2048_256, "modp2048s256" },
-		{ IKEV2_XF_DH, 31, "curve25519" },
-		{ IKEV2_XF_ESN, IKEV2_ESN_NONE, "noesn" },
-		{ IKEV2_XF_ESN, IKEV2_ESN_YES, "esn" },
+		{ PROP_XF_ENCR, ENCR_3DES, "3des" },
+		{ PROP_XF_INTEG, AUTH_NONE, "nointeg" },
+		{ PROP_XF_INTEG, AUTH_HMAC_MD5_96, "md5" },
+		{ PROP_XF_INTEG, AUTH_HMAC_SHA1_96, "sha1" },
+		{ PROP_XF_INTEG, AUTH_HMAC_SHA2_256_128, "sha256" },
+		{ PROP_XF_INTEG, 13, "sha384" },
+		{ PROP_XF_INTEG, 14, "sha512" },
+		{ PROP_XF_PRF, PRF_HMAC_MD5, "prfmd5" },
+		{ PROP_XF_PRF, PRF_HMAC_SHA1, "prfsha1" },
+		{ PROP_XF_PRF, PRF_HMAC_SHA2_256, "prfsha256" },
+		{ PROP_XF_PRF, PRF_HMAC_SHA2_384, "prfsha384" },
+		{ PROP_XF_PRF, PRF_HMAC_SHA2_512, "prfsha512" },
+		{ PROP_XF_DH, DH_NONE, "nodh" },
+		{ PROP_XF_DH, DH_MODP_768, "modp768" },
+		{ PROP_XF_DH, DH_MODP_1024, "modp1024" },
+		{ PROP_XF_DH, DH_MODP_1536, "modp1536" },
+		{ PROP_XF_DH, DH_MODP_2048, "modp2048" },
+		{ PROP_XF_DH, 15, "modp3072" },
+		{ PROP_XF_DH, 16, "modp4096" },
+		{ PROP_XF_DH, 19, "ecp256" },
+		{ PROP_XF_DH, 20, "ecp384" },
+		{ PROP_XF_DH, 21, "ecp521" },
+		{ PROP_XF_DH, DH_MODP_2048_256, "modp2048s256" },
+		{ PROP_XF_DH, 31, "curve25519" },
+		{ PROP_XF_ESN, PROP_ESN_NONE, "noesn" },
+		{ PROP_XF_ESN, PROP_ESN_YES, "esn" },
 	};
 	static const char *const unknown[] = { "?", "encr", "prf", "integ",
 	    "dh", "esn" };
 	size_t	 i;
 
-	if (tr->tr_type == IKEV2_XF_ENCR && tr->tr_id == ENCR_AES_CBC) {
+	if (tr->tr_type == PROP_XF_ENCR && tr->tr_id == ENCR_AES_CBC) {
 		if (tr->tr_keylen != 0)
 			snprintf(out, len, "aes%u", tr->tr_keylen);
 		else
@@ -348,17 +348,17 @@ proposal_tr_name(const struct ikev2_transform *tr, char *out, size_t len)
 			snprintf(out, len, "%s", names[i].name);
 			return;
 		}
-	snprintf(out, len, "%s%u", unknown[tr->tr_type <= IKEV2_XF_ESN ?
+	snprintf(out, len, "%s%u", unknown[tr->tr_type <= PROP_XF_ESN ?
 	    tr->tr_type : 0], tr->tr_id);
 }
 
 void
-proposal_describe(const struct ikev2_sa *sa, char *out, size_t len)
+proposal_describe(const struct prop_offer *sa, char *out, size_t len)
 {
 	/* The order of the names: encr-integ-prf-dh-esn. */
-	static const uint8_t order[] = { IKEV2_XF_ENCR, IKEV2_XF_INTEG,
-	    IKEV2_XF_PRF, IKEV2_XF_DH, IKEV2_XF_ESN };
-	const struct ikev2_proposal	*p;
+	static const uint8_t order[] = { PROP_XF_ENCR, PROP_XF_INTEG,
+	    PROP_XF_PRF, PROP_XF_DH, PROP_XF_ESN };
+	const struct prop_proposal	*p;
 	const char			*proto;
 	char				 name[32];
 	size_t				 off = 0, k;
@@ -367,11 +367,11 @@ proposal_describe(const struct ikev2_sa *sa, char *out, size_t len)
 	if (len == 0)
 		return;
 	out[0] = '\0';
-	for (i = 0; i < sa->sa_nprop && i < IKEV2_MAX_PROPOSALS; i++) {
+	for (i = 0; i < sa->sa_nprop && i < PROP_MAX_PROPOSALS; i++) {
 		p = &sa->sa_prop[i];
-		proto = p->prop_proto == IKEV2_PROTO_IKE ? "IKE" :
-		    p->prop_proto == IKEV2_PROTO_ESP ? "ESP" :
-		    p->prop_proto == IKEV2_PROTO_AH ? "AH" : "?";
+		proto = p->prop_proto == PROP_PROTO_IKE ? "IKE" :
+		    p->prop_proto == PROP_PROTO_ESP ? "ESP" :
+		    p->prop_proto == PROP_PROTO_AH ? "AH" : "?";
 		n = snprintf(out + off, len - off, "%s%s:", i ? ", " : "",
 		    proto);
 		if (n < 0 || (size_t)n >= len - off)
@@ -379,7 +379,7 @@ proposal_describe(const struct ikev2_sa *sa, char *out, size_t len)
 		off += n;
 		first = 1;
 		for (k = 0; k < sizeof(order); k++)
-		for (j = 0; j < p->prop_ntr && j < IKEV2_MAX_TRANSFORMS; j++) {
+		for (j = 0; j < p->prop_ntr && j < PROP_MAX_TRANSFORMS; j++) {
 			if (p->prop_tr[j].tr_type != order[k])
 				continue;
 			proposal_tr_name(&p->prop_tr[j], name, sizeof(name));

@@ -11,30 +11,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/ikev2.h"
+#include "policy/offer.h"
 #include "policy/config.h"
 
 struct proposal_choice {
 	uint8_t	pc_num;			/* the peer's proposal number */
-	uint8_t	pc_proto;		/* IKEV2_PROTO_* */
+	uint8_t	pc_proto;		/* PROP_PROTO_* */
 	uint8_t	pc_spi_len;
-	uint8_t	pc_spi[IKEV2_MAX_SPI_LEN]; /* the peer's SPI */
+	uint8_t	pc_spi[PROP_MAX_SPI_LEN]; /* the peer's SPI */
 	int	pc_encr;		/* ENCR_*, 0 for AH */
 	int	pc_encr_bits;
 	int	pc_prf;			/* IKE only */
 	int	pc_integ;
 	int	pc_dh;			/* 0 = none */
-	int	pc_esn;			/* ESP/AH: IKEV2_ESN_NONE */
+	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE */
 };
 
 /* One IKE proposal (number 1) from the IKE policy; spi_len 0 in
  * IKE_SA_INIT, 8 when rekeying.  0 or -1. */
 int	proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
-	    uint8_t spi_len, struct ikev2_sa *out);
+	    uint8_t spi_len, struct prop_offer *out);
 /* One ESP or AH proposal (number 1) with our 4-byte inbound SPI (network
  * order); dh_group 0: no DH transform (IKE_AUTH or PFS disabled). */
 int	proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
-	    int dh_group, struct ikev2_sa *out);
+	    int dh_group, struct prop_offer *out);
 /*
  * Picks the first received proposal whose transforms include exactly our
  * configured algorithm of every type (extra alternatives are fine).
@@ -43,14 +43,14 @@ int	proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
  * ignore DH, as in IKE_AUTH).  0 with *out filled, or -1.
  */
 int	proposal_ike_select(const struct cfg_ike *ike,
-	    const struct ikev2_sa *received, struct proposal_choice *out);
+	    const struct prop_offer *received, struct proposal_choice *out);
 int	proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
-	    const struct ikev2_sa *received, struct proposal_choice *out);
+	    const struct prop_offer *received, struct proposal_choice *out);
 /* A responder's answer must be exactly one proposal with one transform
  * of each type, each one we offered in ours.  0 with *out, or -1. */
-int	proposal_check_answer(const struct ikev2_sa *ours,
-	    const struct ikev2_sa *answer, struct proposal_choice *out);
+int	proposal_check_answer(const struct prop_offer *ours,
+	    const struct prop_offer *answer, struct proposal_choice *out);
 /* "ESP:aes128-sha1-modp1024-noesn, ESP:3des-md5" for mismatch logs. */
-void	proposal_describe(const struct ikev2_sa *sa, char *out, size_t len);
+void	proposal_describe(const struct prop_offer *sa, char *out, size_t len);
 
 #endif

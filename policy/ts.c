@@ -22,12 +22,12 @@ ts_mask(int plen)
 }
 
 void
-ts_from_prefix(const struct cfg_prefix *p, struct ikev2_ts *ts)
+ts_from_prefix(const struct cfg_prefix *p, struct ts_range *ts)
 {
 	uint32_t	 net = ntohl(p->pf_addr.s_addr) & ts_mask(p->pf_plen);
 
 	memset(ts, 0, sizeof(*ts));
-	ts->ts_type = IKEV2_TS_IPV4_RANGE;
+	ts->ts_type = TS_IPV4_RANGE;
 	ts->ts_proto = 0;
 	ts->ts_sport = 0;
 	ts->ts_eport = 65535;
@@ -36,12 +36,12 @@ ts_from_prefix(const struct cfg_prefix *p, struct ikev2_ts *ts)
 }
 
 int
-ts_to_prefixes(const struct ikev2_ts *ts, struct cfg_prefix *out, int max)
+ts_to_prefixes(const struct ts_range *ts, struct cfg_prefix *out, int max)
 {
 	uint64_t	 s, e, size;
 	int		 n = 0, plen;
 
-	if (ts->ts_type != IKEV2_TS_IPV4_RANGE || ts->ts_proto != 0 ||
+	if (ts->ts_type != TS_IPV4_RANGE || ts->ts_proto != 0 ||
 	    ts->ts_sport != 0 || ts->ts_eport != 65535) {
 		log_debug("TS type %u proto %u ports %u-%u not acceptable",
 		    ts->ts_type, ts->ts_proto, ts->ts_sport, ts->ts_eport);
@@ -117,7 +117,7 @@ ts_set_add(struct cfg_prefix *out, int *n, int max,
 
 /* One side of ts_narrow(): proposed ranges against our segments. */
 static int
-ts_narrow_side(const struct ikev2_ts_list *tsl, const struct cfg_prefix *seg,
+ts_narrow_side(const struct ts_list *tsl, const struct cfg_prefix *seg,
     int nseg, struct cfg_prefix *out, int *nout)
 {
 	struct cfg_prefix	 split[TS_SPLIT_MAX];
@@ -125,7 +125,7 @@ ts_narrow_side(const struct ikev2_ts_list *tsl, const struct cfg_prefix *seg,
 	int			 i, j, k, n;
 
 	*nout = 0;
-	for (i = 0; i < tsl->tsl_n && i < IKEV2_MAX_TS; i++) {
+	for (i = 0; i < tsl->tsl_n && i < TS_MAX; i++) {
 		/* IPv6 or port-restricted selectors are skipped: §2.9
 		 * lets the responder narrow them away. */
 		if ((n = ts_to_prefixes(&tsl->tsl_ts[i], split,
@@ -149,8 +149,8 @@ ts_narrow_side(const struct ikev2_ts_list *tsl, const struct cfg_prefix *seg,
 }
 
 int
-ts_narrow(const struct cfg_tunnel *t, const struct ikev2_ts_list *peer_ts,
-    const struct ikev2_ts_list *our_ts, struct cfg_prefix *remote,
+ts_narrow(const struct cfg_tunnel *t, const struct ts_list *peer_ts,
+    const struct ts_list *our_ts, struct cfg_prefix *remote,
     int *nremote, struct cfg_prefix *local, int *nlocal)
 {
 	ts_narrow_side(peer_ts, t->tn_remote, t->tn_nremote, remote, nremote);
@@ -165,13 +165,13 @@ ts_narrow(const struct cfg_tunnel *t, const struct ikev2_ts_list *peer_ts,
 
 int
 ts_check_answer(const struct cfg_prefix *proposed, int nproposed,
-    const struct ikev2_ts_list *answer, struct cfg_prefix *out, int *nout)
+    const struct ts_list *answer, struct cfg_prefix *out, int *nout)
 {
 	struct cfg_prefix	 split[TS_SPLIT_MAX];
 	int			 i, j, k, n;
 
 	*nout = 0;
-	if (answer->tsl_n <= 0 || answer->tsl_n > IKEV2_MAX_TS) {
+	if (answer->tsl_n <= 0 || answer->tsl_n > TS_MAX) {
 		log_debug("TS answer with %d selectors", answer->tsl_n);
 		return (-1);
 	}

@@ -6,15 +6,15 @@
 #ifndef GW_TS_H
 #define GW_TS_H
 
-#include "ike/ikev2.h"
+#include "policy/offer.h"
 #include "policy/config.h"
 
 /* A prefix as a TS_IPV4_ADDR_RANGE, all protocols and ports. */
-void	ts_from_prefix(const struct cfg_prefix *p, struct ikev2_ts *ts);
+void	ts_from_prefix(const struct cfg_prefix *p, struct ts_range *ts);
 /* Splits a range (IPv4, any protocol, ports 0-65535 only) into at most max
  * prefixes; returns the count, -1 if it needs more or the TS is not
  * acceptable (IPv6, a protocol or port restriction). */
-int	ts_to_prefixes(const struct ikev2_ts *ts, struct cfg_prefix *out,
+int	ts_to_prefixes(const struct ts_range *ts, struct cfg_prefix *out,
 	    int max);
 /* 1 if the two prefixes share any address. */
 int	ts_prefix_overlap(const struct cfg_prefix *a,
@@ -33,8 +33,8 @@ int	ts_prefix_contains(const struct cfg_prefix *outer,
  * CFG_MAX_SEGMENTS prefixes per side; returns 0, or -1 when either side
  * ends up empty (TS_UNACCEPTABLE).
  */
-int	ts_narrow(const struct cfg_tunnel *t, const struct ikev2_ts_list *peer_ts,
-	    const struct ikev2_ts_list *our_ts, struct cfg_prefix *remote,
+int	ts_narrow(const struct cfg_tunnel *t, const struct ts_list *peer_ts,
+	    const struct ts_list *our_ts, struct cfg_prefix *remote,
 	    int *nremote, struct cfg_prefix *local, int *nlocal);
 /*
  * Initiator check of the responder's answer: every answered range must
@@ -42,7 +42,7 @@ int	ts_narrow(const struct cfg_tunnel *t, const struct ikev2_ts_list *peer_ts,
  * answered prefixes like ts_narrow.  0 or -1.
  */
 int	ts_check_answer(const struct cfg_prefix *proposed, int nproposed,
-	    const struct ikev2_ts_list *answer, struct cfg_prefix *out,
+	    const struct ts_list *answer, struct cfg_prefix *out,
 	    int *nout);
 
 #endif

@@ -249,7 +249,7 @@ START_TEST(test_captures_fields)
 	struct cap_keys		 k;
 	struct buf		*out = buf_new(0);
 	char			 path[512], a[INET_ADDRSTRLEN];
-	const struct ikev2_proposal *p;
+	const struct prop_proposal *p;
 
 	cap_keys_load("a-ikev2-psk", &k);
 	ck_assert_int_eq(k.ck_valid, 1);

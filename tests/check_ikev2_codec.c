@@ -33,9 +33,9 @@ struct offs {
 };
 
 static void
-test_sa_fill(struct ikev2_sa *sa)
+test_sa_fill(struct prop_offer *sa)
 {
-	struct ikev2_proposal	*p;
+	struct prop_proposal	*p;
 
 	memset(sa, 0, sizeof(*sa));
 	sa->sa_nprop = 2;
@@ -45,11 +45,11 @@ test_sa_fill(struct ikev2_sa *sa)
 	p->prop_spi_len = 4;
 	memcpy(p->prop_spi, "\xca\xfe\xba\xbe", 4);
 	p->prop_ntr = 3;
-	p->prop_tr[0] = (struct ikev2_transform){ IKEV2_XF_ENCR,
+	p->prop_tr[0] = (struct prop_transform){ IKEV2_XF_ENCR,
 	    ENCR_AES_CBC, 128 };
-	p->prop_tr[1] = (struct ikev2_transform){ IKEV2_XF_INTEG,
+	p->prop_tr[1] = (struct prop_transform){ IKEV2_XF_INTEG,
 	    AUTH_HMAC_SHA1_96, 0 };
-	p->prop_tr[2] = (struct ikev2_transform){ IKEV2_XF_ESN,
+	p->prop_tr[2] = (struct prop_transform){ IKEV2_XF_ESN,
 	    IKEV2_ESN_NONE, 0 };
 	p = &sa->sa_prop[1];
 	p->prop_num = 2;
@@ -57,18 +57,18 @@ test_sa_fill(struct ikev2_sa *sa)
 	p->prop_spi_len = 4;
 	memcpy(p->prop_spi, "\xca\xfe\xba\xbe", 4);
 	p->prop_ntr = 4;
-	p->prop_tr[0] = (struct ikev2_transform){ IKEV2_XF_ENCR,
+	p->prop_tr[0] = (struct prop_transform){ IKEV2_XF_ENCR,
 	    ENCR_AES_CBC, 256 };
-	p->prop_tr[1] = (struct ikev2_transform){ IKEV2_XF_INTEG,
+	p->prop_tr[1] = (struct prop_transform){ IKEV2_XF_INTEG,
 	    AUTH_HMAC_SHA2_256_128, 0 };
-	p->prop_tr[2] = (struct ikev2_transform){ IKEV2_XF_DH,
+	p->prop_tr[2] = (struct prop_transform){ IKEV2_XF_DH,
 	    DH_MODP_2048, 0 };
-	p->prop_tr[3] = (struct ikev2_transform){ IKEV2_XF_ESN,
+	p->prop_tr[3] = (struct prop_transform){ IKEV2_XF_ESN,
 	    IKEV2_ESN_YES, 0 };
 }
 
 static void
-test_ts_fill(struct ikev2_ts_list *tl, int n, const char *net)
+test_ts_fill(struct ts_list *tl, int n, const char *net)
 {
 	int	i;
 
@@ -103,8 +103,8 @@ test_full_build(struct offs *o)
 {
 	struct pld_writer	w;
 	struct ikev2_hdr	h;
-	struct ikev2_sa		sa;
-	struct ikev2_ts_list	tsi, tsr;
+	struct prop_offer		sa;
+	struct ts_list	tsi, tsr;
 	struct buf		*b = buf_new(0);
 
 	ck_assert_ptr_nonnull(b);
@@ -172,8 +172,8 @@ test_raw_add(struct buf *b, size_t last_off, uint8_t type, uint8_t crit,
 START_TEST(test_codec_roundtrip_all)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
-	struct ikev2_sa		 sa;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct prop_offer		 sa;
+	struct ts_list	 tsi, tsr;
 	struct offs		 o;
 	struct buf		*b = test_full_build(&o);
 	int			 i, j;
@@ -604,7 +604,7 @@ START_TEST(test_codec_spi_size_3_rejected)
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
 	struct pld_writer	 w;
 	struct ikev2_hdr	 h;
-	struct ikev2_sa		 sa;
+	struct prop_offer		 sa;
 	struct buf		*b = buf_new(0);
 
 	test_hdr_fill(&h, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_INITIATOR);
@@ -758,8 +758,8 @@ END_TEST
 static void
 test_pld_default_add(struct pld_writer *w, uint8_t t)
 {
-	struct ikev2_sa		 sa;
-	struct ikev2_ts_list	 ts;
+	struct prop_offer		 sa;
+	struct ts_list	 ts;
 	uint16_t		 nt = 0;
 	uint8_t			 cp[8] = { 1, 0, 0, 0, 0, 1, 0, 0 };
 	int			 rv;

@@ -12,15 +12,15 @@
 #include "crypto/crypto.h"
 #include "policy/proposal.h"
 
-#define ENCR	IKEV2_XF_ENCR
-#define PRF	IKEV2_XF_PRF
-#define INTEG	IKEV2_XF_INTEG
-#define DH	IKEV2_XF_DH
-#define ESN	IKEV2_XF_ESN
+#define ENCR	PROP_XF_ENCR
+#define PRF	PROP_XF_PRF
+#define INTEG	PROP_XF_INTEG
+#define DH	PROP_XF_DH
+#define ESN	PROP_XF_ESN
 #define AES	ENCR_AES_CBC
-#define P_IKE	IKEV2_PROTO_IKE
-#define P_ESP	IKEV2_PROTO_ESP
-#define P_AH	IKEV2_PROTO_AH
+#define P_IKE	PROP_PROTO_IKE
+#define P_ESP	PROP_PROTO_ESP
+#define P_AH	PROP_PROTO_AH
 #define MAXTR	12
 
 struct xf {
@@ -38,9 +38,9 @@ struct pspec {
 };
 
 static void
-sa_fill(struct ikev2_sa *sa, const struct pspec *ps, int n)
+sa_fill(struct prop_offer *sa, const struct pspec *ps, int n)
 {
-	struct ikev2_proposal	*p;
+	struct prop_proposal	*p;
 	int			 i, j;
 
 	memset(sa, 0, sizeof(*sa));
@@ -90,7 +90,7 @@ ips_cfg(int proto, int encr, int bits, int integ)
 }
 
 static void
-tr_eq(const struct ikev2_transform *tr, uint8_t type, uint16_t id,
+tr_eq(const struct prop_transform *tr, uint8_t type, uint16_t id,
     uint16_t keylen)
 {
 	ck_assert_uint_eq(tr->tr_type, type);
@@ -103,7 +103,7 @@ tr_eq(const struct ikev2_transform *tr, uint8_t type, uint16_t id,
 START_TEST(test_proposal_ike_build_transforms)
 {
 	struct cfg_ike	 ike;
-	struct ikev2_sa	 sa;
+	struct prop_offer	 sa;
 	static const uint8_t spi[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 
 	ike = ike_cfg(AES, 256, AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, 14);
@@ -136,7 +136,7 @@ END_TEST
 START_TEST(test_proposal_child_build_transforms)
 {
 	struct cfg_ipsec	 ips;
-	struct ikev2_sa		 sa;
+	struct prop_offer		 sa;
 	uint32_t		 spi = htonl(0xc0ffee01);
 	static const uint8_t	 spi_bytes[4] = { 0xc0, 0xff, 0xee, 0x01 };
 
@@ -150,7 +150,7 @@ START_TEST(test_proposal_child_build_transforms)
 	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
 	tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, AES, 128);
 	tr_eq(&sa.sa_prop[0].prop_tr[1], INTEG, AUTH_HMAC_SHA1_96, 0);
-	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, IKEV2_ESN_NONE, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, PROP_ESN_NONE, 0);
 
 	/* PFS adds the DH transform. */
 	ips = ips_cfg(IPPROTO_ESP, ENCR_3DES, 0, AUTH_HMAC_MD5_96);
@@ -159,7 +159,7 @@ START_TEST(test_proposal_child_build_transforms)
 	tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, ENCR_3DES, 0);
 	tr_eq(&sa.sa_prop[0].prop_tr[1], INTEG, AUTH_HMAC_MD5_96, 0);
 	tr_eq(&sa.sa_prop[0].prop_tr[2], DH, 14, 0);
-	tr_eq(&sa.sa_prop[0].prop_tr[3], ESN, IKEV2_ESN_NONE, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[3], ESN, PROP_ESN_NONE, 0);
 
 	/* AH: integrity and ESN only. */
 	ips = ips_cfg(IPPROTO_AH, 0, 0, AUTH_HMAC_SHA1_96);
@@ -168,7 +168,7 @@ START_TEST(test_proposal_child_build_transforms)
 	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
 	tr_eq(&sa.sa_prop[0].prop_tr[0], INTEG, AUTH_HMAC_SHA1_96, 0);
 	tr_eq(&sa.sa_prop[0].prop_tr[1], DH, 2, 0);
-	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, IKEV2_ESN_NONE, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, PROP_ESN_NONE, 0);
 
 	ck_assert_int_eq(proposal_child_build(&ips, spi, -1, &sa), -1);
 	ips.ips_proto = IPPROTO_UDP;
@@ -270,7 +270,7 @@ static const struct {
 START_TEST(test_proposal_ike_select_table)
 {
 	struct cfg_ike		 ike;
-	struct ikev2_sa		 sa;
+	struct prop_offer		 sa;
 	struct proposal_choice	 pc;
 	int			 rc;
 
@@ -301,7 +301,7 @@ END_TEST
 
 #define E_AES	{ ENCR, AES, 128 }
 #define E_SHA1	{ INTEG, AUTH_HMAC_SHA1_96, 0 }
-#define E_NOESN	{ ESN, IKEV2_ESN_NONE, 0 }
+#define E_NOESN	{ ESN, PROP_ESN_NONE, 0 }
 
 static const struct {
 	const char	*cv_what;
@@ -321,10 +321,10 @@ static const struct {
 	{ "ESP without ESN", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1, 1,
 	  { { 1, P_ESP, 4, { E_AES, E_SHA1 } } }, -1, 0, 0 },
 	{ "ESP with ESN only", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1,
-	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { ESN, IKEV2_ESN_YES, 0 } } } },
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { ESN, PROP_ESN_YES, 0 } } } },
 	  -1, 0, 0 },
 	{ "ESP with ESN or not", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96, -1,
-	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { ESN, IKEV2_ESN_YES, 0 },
+	  1, { { 1, P_ESP, 4, { E_AES, E_SHA1, { ESN, PROP_ESN_YES, 0 },
 	  E_NOESN } } }, 0, 1, 0 },
 	{ "ESP without integrity", IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96,
 	  -1, 1, { { 1, P_ESP, 4, { E_AES, E_NOESN } } }, -1, 0, 0 },
@@ -377,7 +377,7 @@ static const struct {
 START_TEST(test_proposal_child_select_table)
 {
 	struct cfg_ipsec	 ips;
-	struct ikev2_sa		 sa;
+	struct prop_offer		 sa;
 	struct proposal_choice	 pc;
 	int			 rc;
 
@@ -399,7 +399,7 @@ START_TEST(test_proposal_child_select_table)
 	ck_assert_int_eq(pc.pc_encr_bits, ips.ips_encr_bits);
 	ck_assert_int_eq(pc.pc_integ, ips.ips_integ);
 	ck_assert_int_eq(pc.pc_dh, child_sel_vecs[_i].cv_pc_dh);
-	ck_assert_int_eq(pc.pc_esn, IKEV2_ESN_NONE);
+	ck_assert_int_eq(pc.pc_esn, PROP_ESN_NONE);
 }
 END_TEST
 
@@ -414,7 +414,7 @@ START_TEST(test_proposal_build_then_select)
 	static const int dhs[] = { 1, 2, 5, 14, 24 };
 	struct cfg_ike		 ike;
 	struct cfg_ipsec	 ips;
-	struct ikev2_sa		 sa;
+	struct prop_offer		 sa;
 	struct proposal_choice	 pc;
 	size_t			 e, i, d;
 
@@ -505,7 +505,7 @@ static const struct {
 
 START_TEST(test_proposal_check_answer_table)
 {
-	struct ikev2_sa		 ours, ans;
+	struct prop_offer		 ours, ans;
 	struct proposal_choice	 pc;
 	int			 rc;
 
@@ -521,7 +521,7 @@ START_TEST(test_proposal_check_answer_choice)
 {
 	struct cfg_ike		 ike;
 	struct cfg_ipsec	 ips;
-	struct ikev2_sa		 ours, ans;
+	struct prop_offer		 ours, ans;
 	struct proposal_choice	 pc;
 	static const struct pspec ike_ans = { 1, P_IKE, 0, { { ENCR, AES, 256 },
 	    { PRF, PRF_HMAC_SHA2_256, 0 }, { INTEG, AUTH_HMAC_SHA2_256_128, 0 },
@@ -556,7 +556,7 @@ START_TEST(test_proposal_check_answer_choice)
 	ck_assert_int_eq(pc.pc_prf, 0);
 	ck_assert_int_eq(pc.pc_integ, AUTH_HMAC_MD5_96);
 	ck_assert_int_eq(pc.pc_dh, 5);
-	ck_assert_int_eq(pc.pc_esn, IKEV2_ESN_NONE);
+	ck_assert_int_eq(pc.pc_esn, PROP_ESN_NONE);
 }
 END_TEST
 
@@ -566,7 +566,7 @@ START_TEST(test_proposal_describe_strings)
 {
 	struct cfg_ike		 ike;
 	struct cfg_ipsec	 ips;
-	struct ikev2_sa		 sa;
+	struct prop_offer		 sa;
 	char			 s[256];
 	static const struct pspec swan[] = { SWAN_IKE(1) };
 	static const struct pspec two[] = {
@@ -577,7 +577,7 @@ START_TEST(test_proposal_describe_strings)
 	static const struct pspec odd[] = {
 		{ 1, 9, 4, { { ENCR, 99, 0 }, { ENCR, AES, 0 },
 		    { INTEG, 77, 0 }, { PRF, 66, 0 }, { DH, 19, 0 },
-		    { DH, 55, 0 }, { ESN, IKEV2_ESN_YES, 0 }, { 8, 3, 0 } } },
+		    { DH, 55, 0 }, { ESN, PROP_ESN_YES, 0 }, { 8, 3, 0 } } },
 	};
 
 	ike = ike_cfg(AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2);

@@ -10,13 +10,13 @@
 
 #include "policy/ts.h"
 
-static struct ikev2_ts
+static struct ts_range
 ts_range(const char *s, const char *e)
 {
-	struct ikev2_ts	 ts;
+	struct ts_range	 ts;
 
 	memset(&ts, 0, sizeof(ts));
-	ts.ts_type = IKEV2_TS_IPV4_RANGE;
+	ts.ts_type = TS_IPV4_RANGE;
 	ts.ts_eport = 65535;
 	ck_assert_int_eq(inet_pton(AF_INET, s, &ts.ts_saddr), 1);
 	ck_assert_int_eq(inet_pton(AF_INET, e, &ts.ts_eaddr), 1);
@@ -56,7 +56,7 @@ pfx_join(const struct cfg_prefix *p, int n, char *out, size_t len)
 
 /* Fills a list from "s-e" or "a/n" items separated by commas. */
 static void
-tsl_fill(struct ikev2_ts_list *l, const char *spec)
+tsl_fill(struct ts_list *l, const char *spec)
 {
 	struct cfg_prefix	 p;
 	char			 buf[1024], *item, *save, *dash;
@@ -65,7 +65,7 @@ tsl_fill(struct ikev2_ts_list *l, const char *spec)
 	snprintf(buf, sizeof(buf), "%s", spec);
 	for (item = strtok_r(buf, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
-		ck_assert_int_lt(l->tsl_n, IKEV2_MAX_TS);
+		ck_assert_int_lt(l->tsl_n, TS_MAX);
 		if ((dash = strchr(item, '-')) != NULL) {
 			*dash = '\0';
 			l->tsl_ts[l->tsl_n++] = ts_range(item, dash + 1);
@@ -89,14 +89,14 @@ START_TEST(test_ts_from_prefix_ranges)
 		{ "192.168.1.128/25", "192.168.1.128", "192.168.1.255" },
 	};
 	struct cfg_prefix	 p;
-	struct ikev2_ts		 ts, want;
+	struct ts_range		 ts, want;
 	size_t			 i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		p = pfx(v[i].p);
 		ts_from_prefix(&p, &ts);
 		want = ts_range(v[i].s, v[i].e);
-		ck_assert_uint_eq(ts.ts_type, IKEV2_TS_IPV4_RANGE);
+		ck_assert_uint_eq(ts.ts_type, TS_IPV4_RANGE);
 		ck_assert_uint_eq(ts.ts_proto, 0);
 		ck_assert_uint_eq(ts.ts_sport, 0);
 		ck_assert_uint_eq(ts.ts_eport, 65535);
@@ -133,7 +133,7 @@ static const struct {
 START_TEST(test_ts_to_prefixes_split)
 {
 	struct cfg_prefix	 out[64];
-	struct ikev2_ts		 ts;
+	struct ts_range		 ts;
 	char			 got[1024];
 	int			 n;
 
@@ -150,7 +150,7 @@ END_TEST
 START_TEST(test_ts_to_prefixes_cover)
 {
 	struct cfg_prefix	 out[64];
-	struct ikev2_ts		 ts;
+	struct ts_range		 ts;
 	uint64_t		 next, size;
 	int			 i, n;
 
@@ -172,11 +172,11 @@ END_TEST
 START_TEST(test_ts_to_prefixes_refused)
 {
 	struct cfg_prefix	 out[4];
-	struct ikev2_ts		 ts;
+	struct ts_range		 ts;
 
 	ts = ts_range("10.0.0.0", "10.0.0.255");
 	ck_assert_int_eq(ts_to_prefixes(&ts, out, 4), 1);
-	ts.ts_type = IKEV2_TS_IPV6_RANGE;
+	ts.ts_type = TS_IPV6_RANGE;
 	ck_assert_int_eq(ts_to_prefixes(&ts, out, 4), -1);
 	ts = ts_range("10.0.0.0", "10.0.0.255");
 	ts.ts_proto = IPPROTO_TCP;
@@ -293,7 +293,7 @@ segs_fill(struct cfg_prefix *out, int *n, const char *spec)
 START_TEST(test_ts_narrow_cases)
 {
 	struct cfg_tunnel	 t;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct cfg_prefix	 remote[CFG_MAX_SEGMENTS];
 	struct cfg_prefix	 local[CFG_MAX_SEGMENTS];
 	char			 got[1024];
@@ -320,7 +320,7 @@ END_TEST
 START_TEST(test_ts_narrow_ignores_ipv6_and_ports)
 {
 	struct cfg_tunnel	 t;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct cfg_prefix	 remote[CFG_MAX_SEGMENTS];
 	struct cfg_prefix	 local[CFG_MAX_SEGMENTS];
 	int			 nremote, nlocal;
@@ -332,7 +332,7 @@ START_TEST(test_ts_narrow_ignores_ipv6_and_ports)
 	 * then the subnet. */
 	tsl_fill(&tsi, "10.0.0.2/32,10.0.0.0/12,10.0.0.0/12");
 	tsi.tsl_ts[0].ts_proto = IPPROTO_ICMP;
-	tsi.tsl_ts[1].ts_type = IKEV2_TS_IPV6_RANGE;
+	tsi.tsl_ts[1].ts_type = TS_IPV6_RANGE;
 	tsl_fill(&tsr, "172.16.0.14/32,172.16.0.0/25,172.16.0.128/25");
 	tsr.tsl_ts[0].ts_proto = IPPROTO_TCP;
 	tsr.tsl_ts[0].ts_sport = tsr.tsl_ts[0].ts_eport = 80;
@@ -348,7 +348,7 @@ START_TEST(test_ts_narrow_ignores_ipv6_and_ports)
 
 	/* Nothing usable at all on one side. */
 	tsl_fill(&tsi, "10.0.0.0/12");
-	tsi.tsl_ts[0].ts_type = IKEV2_TS_IPV6_RANGE;
+	tsi.tsl_ts[0].ts_type = TS_IPV6_RANGE;
 	ck_assert_int_eq(ts_narrow(&t, &tsi, &tsr, remote, &nremote, local,
 	    &nlocal), -1);
 	ck_assert_int_eq(nremote, 0);
@@ -361,7 +361,7 @@ END_TEST
 START_TEST(test_ts_narrow_keeps_at_most_max)
 {
 	struct cfg_tunnel	 t;
-	struct ikev2_ts_list	 tsi, tsr;
+	struct ts_list	 tsi, tsr;
 	struct cfg_prefix	 remote[CFG_MAX_SEGMENTS];
 	struct cfg_prefix	 local[CFG_MAX_SEGMENTS];
 	char			 a[32];
@@ -414,7 +414,7 @@ START_TEST(test_ts_check_answer_cases)
 {
 	struct cfg_prefix	 proposed[CFG_MAX_SEGMENTS];
 	struct cfg_prefix	 out[CFG_MAX_SEGMENTS];
-	struct ikev2_ts_list	 answer;
+	struct ts_list	 answer;
 	char			 got[1024];
 	int			 nproposed, nout, rc;
 
@@ -432,7 +432,7 @@ END_TEST
 START_TEST(test_ts_check_answer_refused)
 {
 	struct cfg_prefix	 proposed[1], out[CFG_MAX_SEGMENTS];
-	struct ikev2_ts_list	 answer;
+	struct ts_list	 answer;
 	char			 a[32];
 	int			 i, nout;
 
@@ -441,9 +441,9 @@ START_TEST(test_ts_check_answer_refused)
 	answer.tsl_ts[0].ts_proto = IPPROTO_UDP;
 	ck_assert_int_eq(ts_check_answer(proposed, 1, &answer, out, &nout), -1);
 	tsl_fill(&answer, "172.16.0.0/24");
-	answer.tsl_ts[0].ts_type = IKEV2_TS_IPV6_RANGE;
+	answer.tsl_ts[0].ts_type = TS_IPV6_RANGE;
 	ck_assert_int_eq(ts_check_answer(proposed, 1, &answer, out, &nout), -1);
-	answer.tsl_n = IKEV2_MAX_TS + 1;
+	answer.tsl_n = TS_MAX + 1;
 	ck_assert_int_eq(ts_check_answer(proposed, 1, &answer, out, &nout), -1);
 	/* More prefixes than a tunnel holds cannot be installed. */
 	memset(&answer, 0, sizeof(answer));
