@@ -454,6 +454,9 @@ ikev2_child_replaced(struct ike_sa *sa, struct child_sa *old,
 	struct child_sa		*theirs = NULL;
 
 	lifetime_rekeyed(&old->cs_life);
+	ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i rekey "
+	    "done: %08x_i %08x_o", ntohl(old->cs_spi_in),
+	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
 	if (old->cs_state == CHILD_SA_EXPIRED) {
 		log_tinfo(cs->cs_name, "expired CHILD SA %08x_i set up again "
 		    "as %08x_i", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
@@ -764,8 +767,8 @@ ikev2_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	switch (cs->cs_state) {
 	case CHILD_SA_INSTALLED:
 		if (cs->cs_life.lt_tries == 0)
-			log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekeying",
-			    ntohl(cs->cs_spi_in));
+			ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA "
+			    "%08x_i rekey started", ntohl(cs->cs_spi_in));
 		cs->cs_rekey_due = 1;
 		break;
 	case CHILD_SA_EXPIRED:
@@ -858,14 +861,15 @@ ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs, int temporary)
 		ms = lifetime_retry_in(&cs->cs_life, ike_now_ms(), base,
 		    ctx->ctx_rekey_retry_max_ms);
 		if (ms == 0) {
-			log_twarn(cs->cs_name, "CHILD SA %08x_i: rekey failed "
-			    "%d times; no time left before its expiry",
-			    ntohl(cs->cs_spi_in), cs->cs_life.lt_tries);
+			ike_event(ctx, cs->cs_name, "rekey", "CHILD SA "
+			    "%08x_i rekey failed %d times, no time left before "
+			    "its expiry", ntohl(cs->cs_spi_in),
+			    cs->cs_life.lt_tries);
 			return;
 		}
-		log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekey try %d in "
-		    "%llu ms", ntohl(cs->cs_spi_in), cs->cs_life.lt_tries + 1,
-		    (unsigned long long)ms);
+		ike_event(ctx, cs->cs_name, "rekey", "CHILD SA %08x_i rekey "
+		    "failed, try %d in %llu ms", ntohl(cs->cs_spi_in),
+		    cs->cs_life.lt_tries + 1, (unsigned long long)ms);
 	} else
 		return;
 	ikev2_child_arm(cs->cs_timer, ms);

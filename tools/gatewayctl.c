@@ -41,11 +41,38 @@ ctl_usage(FILE *fp)
 	    "  rekey TUNNEL [ike|child]\n"
 	    "                    rekey its CHILD SAs (default) or IKE SA now\n"
 	    "  counters          dropped and exchanged datagrams\n"
+	    "  log [TUNNEL] [-n N] [--json]\n"
+	    "                    the last N (default 20) events of the tunnel\n"
+	    "                    or of every tunnel, in time order\n"
+	    "  reload            reload the configuration file (as SIGHUP)\n"
+	    "                    and show what changed or why it was refused\n"
 	    "options:\n"
 	    "  -s, --socket SOCKET  control socket (default %s)\n"
 	    "  -h, --help           show this help and exit\n"
 	    "  -V, --version        show the version and exit\n",
 	    CONFIG_DEFAULT_SOCKET);
+}
+
+/* "log [TUNNEL] [-n N] [--json]": the words go as they are; gatewayd
+ * checks them. */
+static int
+ctl_request_log(int argc, char *argv[], char *req, size_t len)
+{
+	size_t	 n;
+	int	 i;
+
+	if (argc > 5)
+		return (-1);
+	n = (size_t)snprintf(req, len, "log");
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n") != NULL)
+			return (-1);
+		n += (size_t)snprintf(req + n, len - n, " %s", argv[i]);
+		if (n >= len)
+			return (-1);
+	}
+	n += (size_t)snprintf(req + n, len - n, "\n");
+	return (n < len ? 0 : -1);
 }
 
 /* Builds the request line from the command words; -1 if not valid. */
@@ -61,6 +88,10 @@ ctl_request(int argc, char *argv[], char *req, size_t len)
 		n = snprintf(req, len, "status --json\n");
 	else if (argc == 1 && strcmp(argv[0], "counters") == 0)
 		n = snprintf(req, len, "counters\n");
+	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		n = snprintf(req, len, "reload\n");
+	else if (argc >= 1 && strcmp(argv[0], "log") == 0)
+		return (ctl_request_log(argc, argv, req, len));
 	else if (argc == 2 && (strcmp(argv[0], "up") == 0 ||
 	    strcmp(argv[0], "down") == 0) && argv[1][0] != '\0' &&
 	    strpbrk(argv[1], " \t\r\n") == NULL)
