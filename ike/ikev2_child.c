@@ -366,6 +366,9 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	    IKE_REQ_CHILD_NEW, cs);
 	if (rc == -1)
 		goto fail;
+	if (old != NULL)
+		ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i "
+		    "rekey started", ntohl(old->cs_spi_in));
 	buf_free(pub);
 	return (0);
 fail:
@@ -767,8 +770,8 @@ ikev2_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	switch (cs->cs_state) {
 	case CHILD_SA_INSTALLED:
 		if (cs->cs_life.lt_tries == 0)
-			ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA "
-			    "%08x_i rekey started", ntohl(cs->cs_spi_in));
+			log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekeying",
+			    ntohl(cs->cs_spi_in));
 		cs->cs_rekey_due = 1;
 		break;
 	case CHILD_SA_EXPIRED:
