@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,10 @@ struct control {
 
 static const char control_usage[] =
     "(expected: status, status --json, up NAME, down NAME, "
-    "rekey NAME [ike|child], counters, export NAME [FORMAT])";
+    "rekey NAME [ike|child], counters, export NAME [FORMAT], "
+    "log [NAME] [-n N] [--json], reload)";
+
+#define CONTROL_TOK_MAX		5
 
 /* Tunnel names as the configuration allows them: [A-Za-z0-9_.-]. */
 static int
@@ -99,12 +103,55 @@ control_export_parse(const char **tok, const size_t *toklen, int ntok,
 	return (0);
 }
 
+/* "log [NAME] [-n N] [--json]", the words in any order. */
+static int
+control_req_parse_log(const char **tok, const size_t *toklen, int ntok,
+    struct control_req *req, char *err, size_t errlen)
+{
+	char	 num[8];
+	long	 n;
+	int	 i;
+
+	req->cr_cmd = CONTROL_LOG;
+	req->cr_count = CONNLOG_DEFAULT_N;
+	for (i = 1; i < ntok; i++) {
+		if (toklen[i] == 6 && memcmp(tok[i], "--json", 6) == 0)
+			req->cr_json = 1;
+		else if (toklen[i] == 2 && memcmp(tok[i], "-n", 2) == 0) {
+			if (++i == ntok || toklen[i] >= sizeof(num) ||
+			    toklen[i] == 0)
+				goto badn;
+			memcpy(num, tok[i], toklen[i]);
+			num[toklen[i]] = '\0';
+			if (num[strspn(num, "0123456789")] != '\0' ||
+			    (n = strtol(num, NULL, 10)) < 1 ||
+			    n > CONTROL_LOG_MAX)
+				goto badn;
+			req->cr_count = (int)n;
+		} else if (req->cr_name[0] == '\0' &&
+		    control_name_valid(tok[i], toklen[i]))
+			memcpy(req->cr_name, tok[i], toklen[i]);
+		else {
+			snprintf(err, errlen, "error: log: unexpected "
+			    "\"%.*s\" (expected: log [TUNNEL] [-n N] "
+			    "[--json])", (int)(toklen[i] > 64 ? 64 :
+			    toklen[i]), tok[i]);
+			return (-1);
+		}
+	}
+	return (0);
+ badn:
+	snprintf(err, errlen, "error: log -n needs a number of events from "
+	    "1 to %d", CONTROL_LOG_MAX);
+	return (-1);
+}
+
 int
 control_req_parse(const char *line, size_t len, struct control_req *req,
     char *err, size_t errlen)
 {
-	const char	*tok[3];
-	size_t		 toklen[3], i = 0;
+	const char	*tok[CONTROL_TOK_MAX];
+	size_t		 toklen[CONTROL_TOK_MAX], i = 0;
 	int		 ntok = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -130,7 +177,7 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 			i++;
 		if (i == len)
 			break;
-		if (ntok == 3)
+		if (ntok == CONTROL_TOK_MAX)
 			goto unknown;
 		tok[ntok] = line + i;
 		while (i < len && line[i] != ' ' && line[i] != '\t')
@@ -150,8 +197,13 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 		req->cr_cmd = CONTROL_STATUS_JSON;
 	else if (TOK_IS(0, "counters") && ntok == 1)
 		req->cr_cmd = CONTROL_COUNTERS;
+	else if (TOK_IS(0, "reload") && ntok == 1)
+		req->cr_cmd = CONTROL_RELOAD;
+	else if (TOK_IS(0, "log"))
+		return (control_req_parse_log(tok, toklen, ntok, req, err,
+		    errlen));
 	else if (((TOK_IS(0, "up") || TOK_IS(0, "down")) && ntok == 2) ||
-	    (TOK_IS(0, "rekey") && ntok >= 2)) {
+	    (TOK_IS(0, "rekey") && ntok >= 2 && ntok <= 3)) {
 		if (!control_name_valid(tok[1], toklen[1])) {
 			snprintf(err, errlen, "error: invalid tunnel name "
 			    "\"%.*s\"", (int)(toklen[1] > 64 ? 64 : toklen[1]),
@@ -175,7 +227,7 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 			req->cr_cmd = TOK_IS(0, "up") ? CONTROL_UP :
 			    CONTROL_DOWN;
 		memcpy(req->cr_name, tok[1], toklen[1]);
-	} else if (TOK_IS(0, "export") && ntok >= 2) {
+	} else if (TOK_IS(0, "export") && ntok >= 2 && ntok <= 3) {
 		if (control_export_parse(tok, toklen, ntok, req, err,
 		    errlen) == -1)
 			return (-1);
@@ -320,6 +372,18 @@ control_reply(const struct control_ops *ops, const struct control_req *req,
 		return (control_reply_rekey(ops, req, out));
 	case CONTROL_EXPORT:
 		return (control_reply_export(ops, req, out));
+	case CONTROL_LOG:
+		return (connlog_format(ops->co_connlog, req->cr_name[0] !=
+		    '\0' ? req->cr_name : NULL, req->cr_count, req->cr_json,
+		    out));
+	case CONTROL_RELOAD:
+		if (ops->co_reload == NULL) {
+			snprintf(line, sizeof(line), "error: this gatewayd "
+			    "cannot reload on request: send it SIGHUP\n");
+			return (buf_add(out, line, strlen(line)));
+		}
+		log_info("control: reload");
+		return (ops->co_reload(ops->co_arg, out) == -1 ? -1 : 0);
 	default:
 		return (-1);
 	}
@@ -459,6 +523,32 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_enable(cc->cc_bev, EV_READ | EV_WRITE);
 }
 
+/*
+ * Who may use the socket: root, and the members of group gatewayd when
+ * that group exists (mode 0660), else root only (0600).
+ */
+static void
+control_socket_group(const char *path)
+{
+	struct group	*gr;
+
+	if ((gr = getgrnam(CONTROL_GROUP)) == NULL) {
+		log_debug("control socket %s: mode 0600 (no group %s)", path,
+		    CONTROL_GROUP);
+		return;
+	}
+	if (chown(path, (uid_t)-1, gr->gr_gid) == -1 ||
+	    chmod(path, 0660) == -1) {
+		log_warn("control socket %s: cannot give it to group %s "
+		    "(%s): root only (0600)", path, CONTROL_GROUP,
+		    strerror(errno));
+		chmod(path, 0600);
+		return;
+	}
+	log_debug("control socket %s: mode 0660, group %s", path,
+	    CONTROL_GROUP);
+}
+
 /* Removes a stale socket file; -1 if a server answers on it. */
 static int
 control_stale_remove(const char *path, const struct sockaddr_un *sun)
@@ -521,6 +611,7 @@ control_open(struct event_base *base, const char *path,
 		close(fd);
 		return (NULL);
 	}
+	control_socket_group(path);
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
 		goto fail;
 	TAILQ_INIT(&ctl->ctl_conns);

@@ -1,9 +1,11 @@
 /*
- * control.h - gatewayd's control socket (a Unix stream socket, 0600).
+ * control.h - gatewayd's control socket (a Unix stream socket, mode 0660
+ * and group gatewayd when that group exists, else 0600: root only).
  * A client connects, sends one request line, reads the reply until the
  * server closes.  Requests: "status", "status --json", "up NAME",
  * "down NAME", "rekey NAME [ike|child]", "counters", "export NAME
- * [FORMAT]".  Replies that start with "error:" are failures.
+ * [FORMAT]", "log [NAME] [-n N] [--json]", "reload".  Replies that start
+ * with "error:" are failures.
  * The server calls back through struct control_ops, so it runs without
  * the engine in tests; the daemon wires the callbacks to ike_*().
  */
@@ -12,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "common/connlog.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "policy/config.h"
@@ -20,6 +23,7 @@ struct buf;
 
 #define CONTROL_REQ_MAX		256	/* request line, newline included */
 #define CONTROL_TIMEOUT_SECS	5	/* for a client to send its line */
+#define CONTROL_GROUP		"gatewayd" /* may use the socket, if it exists */
 
 #define CONTROL_STATUS		1
 #define CONTROL_STATUS_JSON	2
@@ -28,12 +32,17 @@ struct buf;
 #define CONTROL_COUNTERS	5
 #define CONTROL_REKEY		6
 #define CONTROL_EXPORT		7
+#define CONTROL_LOG		8
+#define CONTROL_RELOAD		9
+#define CONTROL_LOG_MAX		CONNLOG_RING	/* log -n at most */
 
 struct control_req {
 	int		 cr_cmd;		/* CONTROL_* */
 	char		 cr_name[CFG_NAME_MAX];	/* for up/down/rekey */
 	int		 cr_ike;		/* rekey: 1 IKE SA, 0 CHILD SAs */
 	int		 cr_format;		/* export: enum export_format */
+	int		 cr_json;		/* log --json */
+	int		 cr_count;		/* log -n (CONNLOG_DEFAULT_N) */
 };
 
 /*
@@ -65,6 +74,15 @@ struct control_ops {
 	 */
 	int	(*co_export)(void *arg, const char *name, int format,
 		    struct buf *out, char *err, size_t errlen);
+	/* The connection log "log" reads (borrowed; NULL: empty). */
+	struct connlog *co_connlog;
+	/*
+	 * Reloads the configuration file (as SIGHUP does) and appends the
+	 * report to out: "ok ..." with the tunnels added, removed and
+	 * changed, or "error: ..." when the file was refused.  0 reloaded,
+	 * 1 refused, -1 out of memory.  NULL: "reload" is refused.
+	 */
+	int	(*co_reload)(void *arg, struct buf *out);
 };
 
 struct event_base;

@@ -6,7 +6,10 @@
  * removes what a previous gatewayd left), engine, event loop.  Without
  * -F the daemon forks first and the parent waits until the child reports
  * that start-up succeeded, so every start-up error still reaches the
- * terminal and the exit status.
+ * terminal and the exit status.  Under a service manager (Type=notify,
+ * $NOTIFY_SOCKET) gatewayd says READY=1 once it listens with its
+ * configuration loaded, RELOADING=1 / READY=1 around a reload and
+ * STOPPING=1 when it shuts down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +23,13 @@
 
 #include <event2/event.h>
 
+#include "common/buf.h"
+#include "common/connlog.h"
 #include "common/log.h"
 #include "daemon/control.h"
+#include "daemon/pidfile.h"
+#include "daemon/reload.h"
+#include "daemon/sdnotify.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "kernel/kernel.h"
@@ -48,6 +56,9 @@ struct gwd {
 	struct ike_ctx		*g_ike;
 	struct control		*g_ctl;
 	struct event		*g_sig[3];
+	const char		*g_pidpath;	/* --pidfile, or NULL */
+	struct pidfile		*g_pidfile;
+	struct connlog		*g_connlog;	/* gatewayctl log */
 };
 
 static const struct option gwd_longopts[] = {
@@ -55,6 +66,7 @@ static const struct option gwd_longopts[] = {
 	{ "foreground",	no_argument,		NULL,	'F' },
 	{ "debug",	no_argument,		NULL,	'd' },
 	{ "check",	no_argument,		NULL,	'n' },
+	{ "pidfile",	required_argument,	NULL,	'p' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "version",	no_argument,		NULL,	'V' },
 	{ NULL,		0,			NULL,	0 }
@@ -64,11 +76,14 @@ static void
 gwd_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: gatewayd [-dFhnV] [-f FILE]\n"
+	    "usage: gatewayd [-dFhnV] [-f FILE] [-p PIDFILE]\n"
 	    "  -f, --config FILE  configuration file (default %s)\n"
 	    "  -F, --foreground   stay in the foreground, log to stderr\n"
 	    "  -d, --debug        log debug messages (overrides log-level)\n"
 	    "  -n, --check        check the configuration and exit\n"
+	    "  -p, --pidfile PIDFILE\n"
+	    "                     write the pid there (locked: a second\n"
+	    "                     gatewayd with it refuses to start)\n"
 	    "  -h, --help         show this help and exit\n"
 	    "  -V, --version      show the version and exit\n",
 	    CONFIG_DEFAULT_PATH);
@@ -145,6 +160,14 @@ gwd_ctl_export(void *arg, const char *name, int format, struct buf *out,
 	    errlen));
 }
 
+static int	gwd_reload(struct gwd *, struct buf *);
+
+static int
+gwd_ctl_reload(void *arg, struct buf *out)
+{
+	return (gwd_reload(arg, out));
+}
+
 static int
 gwd_control_open(struct gwd *g, const char *path)
 {
@@ -155,7 +178,9 @@ gwd_control_open(struct gwd *g, const char *path)
 		.co_down = gwd_ctl_down,
 		.co_rekey = gwd_ctl_rekey,
 		.co_counters = gwd_ctl_counters,
-		.co_export = gwd_ctl_export
+		.co_export = gwd_ctl_export,
+		.co_connlog = g->g_connlog,
+		.co_reload = gwd_ctl_reload
 	};
 
 	if ((g->g_ctl = control_open(g->g_base, path, &ops)) == NULL)
@@ -175,31 +200,46 @@ gwd_addrs_check(const struct config *cfg)
 		    cfg->cfg_gateways[i].gw_name);
 }
 
+/* A new control-socket path: moved once the reply in progress is out. */
 static void
-gwd_reload(struct gwd *g)
+gwd_control_move_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct config	*cfg;
-	char		 err[512];
+	struct gwd	*g = arg;
 
-	log_info("reloading %s", g->g_path);
-	if ((cfg = config_load(g->g_path, err, sizeof(err))) == NULL) {
-		log_err("configuration reload failed, keeping the running "
-		    "configuration: %s", err);
+	if (strcmp(g->g_cfg->cfg_ctl_socket, g->g_ctl_path) == 0)
 		return;
+	control_close(g->g_ctl);
+	g->g_ctl = NULL;
+	g->g_ctl_path[0] = '\0';
+	if (gwd_control_open(g, g->g_cfg->cfg_ctl_socket) == -1)
+		log_err("no control socket until the next reload");
+}
+
+/*
+ * SIGHUP and "gatewayctl reload": the file again, as a whole or not at
+ * all; the report (NULL for SIGHUP: logged only) says what changed or
+ * why the file was refused.  0 reloaded, 1 refused, -1 out of memory.
+ */
+static int
+gwd_reload(struct gwd *g, struct buf *out)
+{
+	struct timeval	 now = { 0, 0 };
+	int		 rv;
+
+	sdnotify_reloading();
+	rv = reload_config(g->g_ike, &g->g_cfg, g->g_path, out);
+	if (rv == 0) {
+		if (!g->g_debug)
+			log_set_level(g->g_cfg->cfg_log_level);
+		gwd_addrs_check(g->g_cfg);
+		if (strcmp(g->g_cfg->cfg_ctl_socket, g->g_ctl_path) != 0 &&
+		    event_base_once(g->g_base, -1, EV_TIMEOUT,
+		    gwd_control_move_cb, g, &now) == -1)
+			log_err("cannot move the control socket to %s",
+			    g->g_cfg->cfg_ctl_socket);
 	}
-	if (!g->g_debug)
-		log_set_level(cfg->cfg_log_level);
-	gwd_addrs_check(cfg);
-	if (strcmp(cfg->cfg_ctl_socket, g->g_ctl_path) != 0) {
-		control_close(g->g_ctl);
-		g->g_ctl = NULL;
-		if (gwd_control_open(g, cfg->cfg_ctl_socket) == -1)
-			log_err("no control socket until the next reload");
-	}
-	/* The engine takes cfg and frees the configuration it replaces. */
-	ike_config_apply(g->g_ike, cfg);
-	g->g_cfg = cfg;
-	log_info("configuration reloaded: %d tunnels", cfg->cfg_ntunnels);
+	sdnotify("READY=1");
+	return (rv);
 }
 
 static void
@@ -208,9 +248,10 @@ gwd_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct gwd	*g = arg;
 
 	if (sig == SIGHUP) {
-		gwd_reload(g);
+		gwd_reload(g, NULL);
 		return;
 	}
+	sdnotify("STOPPING=1");
 	log_info("%s received, shutting down",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	event_base_loopbreak(g->g_base);
@@ -318,6 +359,18 @@ gwd_kernel_events(struct gwd *g)
 static int
 gwd_start(struct gwd *g)
 {
+	char	 err[PATH_MAX + 256];
+
+	/* after the fork: the pid is the daemon's */
+	if (g->g_pidpath != NULL && (g->g_pidfile = pidfile_open(g->g_pidpath,
+	    err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return (-1);
+	}
+	if ((g->g_connlog = connlog_new(0)) == NULL) {
+		log_err("cannot allocate the connection log");
+		return (-1);
+	}
 	if ((g->g_base = event_base_new()) == NULL) {
 		log_err("cannot create the event base");
 		return (-1);
@@ -347,6 +400,7 @@ gwd_start(struct gwd *g)
 		log_err("cannot start the IKE engine");
 		return (-1);
 	}
+	ike_connlog_set(g->g_ike, g->g_connlog);
 	ike_start(g->g_ike);
 	return (0);
 }
@@ -375,6 +429,8 @@ gwd_stop(struct gwd *g)
 		event_base_free(g->g_base);
 	/* ike_free() leaves the running configuration to us. */
 	config_free(g->g_cfg);
+	connlog_free(g->g_connlog);
+	pidfile_close(g->g_pidfile);
 }
 
 int
@@ -386,7 +442,7 @@ main(int argc, char *argv[])
 
 	memset(&g, 0, sizeof(g));
 	g.g_path = CONFIG_DEFAULT_PATH;
-	while ((ch = getopt_long(argc, argv, "f:FdnhV", gwd_longopts,
+	while ((ch = getopt_long(argc, argv, "f:Fdnp:hV", gwd_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -400,6 +456,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'p':
+			g.g_pidpath = optarg;
 			break;
 		case 'h':
 			gwd_usage(stdout);
@@ -440,6 +499,8 @@ main(int argc, char *argv[])
 		gwd_daemon_ready(readyfd, level);
 	else
 		log_info("gatewayd %s started", PACKAGE_VERSION);
+	/* listening, configuration loaded (the pid is final: no fork) */
+	sdnotify("READY=1");
 	event_base_dispatch(g.g_base);
 	gwd_stop(&g);
 	log_info("gatewayd stopped");

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "common/connlog.h"
 #include "common/log.h"
 #include "ike/ike_sa.h"
 #include "ike/ikev1_sa.h"
@@ -60,12 +61,31 @@ ike_tunnel_name(const struct ike_tunnel *t)
 }
 
 void
+ike_event(struct ike_ctx *ctx, const char *tunnel, const char *event,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (tunnel == NULL)
+		return;
+	va_start(ap, fmt);
+	connlog_vadd(ctx->ctx_connlog, tunnel, event, fmt, ap);
+	va_end(ap);
+}
+
+void
+ike_connlog_set(struct ike_ctx *ctx, struct connlog *cl)
+{
+	ctx->ctx_connlog = cl;
+}
+
+void
 ike_tunnel_set_state(struct ike_tunnel *t, enum tunnel_state s)
 {
 	if (t->t_state == s)
 		return;
-	log_tinfo(ike_tunnel_name(t), "%s -> %s", tunnel_state_name(t->t_state),
-	    tunnel_state_name(s));
+	ike_event(t->t_ctx, ike_tunnel_name(t), "state", "%s -> %s",
+	    tunnel_state_name(t->t_state), tunnel_state_name(s));
 	t->t_state = s;
 }
 
@@ -207,8 +227,8 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	va_end(ap);
 	memcpy(t->t_last_error, why, sizeof(why));
 	t->t_failures++;
-	log_tinfo(ike_tunnel_name(t), "phase %d failed (attempt %d): %s",
-	    phase, t->t_failures, t->t_last_error);
+	ike_event(ctx, ike_tunnel_name(t), "failure", "phase %d (attempt %d): "
+	    "%s", phase, t->t_failures, t->t_last_error);
 	if ((ike_tunnel_sa(t) != NULL || ikev1_tunnel_sa(t) != NULL) &&
 	    phase == 2 &&
 	    t->t_state == TUNNEL_CONNECTED)
@@ -262,6 +282,11 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	remote = local;
 	remote.sin_addr = c->tn_peer->pr_addr;
 	memset(t->t_pair, PAIR_NONE, sizeof(t->t_pair));
+	ike_event(t->t_ctx, ike_tunnel_name(t), "attempt", "IKEv%d%s "
+	    "initiator to %s", c->tn_ike.ike_version,
+	    c->tn_ike.ike_version == 1 ? (c->tn_ike.ike_mode ==
+	    CFG_IKE_AGGRESSIVE ? " aggressive mode" : " main mode") : "",
+	    inet_ntoa(remote.sin_addr));
 	if (t->t_state != TUNNEL_CONNECTED &&
 	    t->t_failures < t->t_cfg->tn_keyingtries)
 		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
@@ -524,8 +549,8 @@ again:
 		if ((o->sa_state != IKE_SA_ESTABLISHED &&
 		    o->sa_state != IKE_SA_REKEYED) || !ike_sa_ident_is(o, pi))
 			continue;
-		log_tinfo(ike_sa_name(o), "INITIAL_CONTACT from the same peer "
-		    "identity: removing this stale IKE SA");
+		ike_event(ctx, ike_sa_name(o), "initial-contact", "from the "
+		    "same peer identity: removing the stale IKE SA");
 		t = o->sa_tunnel;
 		o->sa_tunnel = NULL;
 		ike_sa_destroy(o);
@@ -781,19 +806,22 @@ ike_tunnel_peer_dead(struct ike_tunnel *t)
 
 	switch (t->t_cfg->tn_dpd_action) {
 	case CFG_DPD_CLEAR:
-		log_tinfo(ike_tunnel_name(t), "dpd-action clear: the tunnel "
-		    "stays down");
+		ike_event(ctx, ike_tunnel_name(t), "dpd", "peer dead: "
+		    "dpd-action clear, the tunnel stays down");
 		t->t_want = 0;
 		ike_tunnel_held_drop(t, 1);
 		ike_tunnel_update(t);
 		ike_tunnel_set_state(t, TUNNEL_DOWN);
 		break;
 	case CFG_DPD_RESTART:
-		log_tinfo(ike_tunnel_name(t), "dpd-action restart: connecting "
-		    "again");
+		ike_event(ctx, ike_tunnel_name(t), "dpd", "peer dead: "
+		    "dpd-action restart, connecting again");
 		ike_tunnel_sa_gone(t, 0);
 		break;
 	case CFG_DPD_HOLD:
+		ike_event(ctx, ike_tunnel_name(t), "dpd", "peer dead: "
+		    "dpd-action hold, policies kept, retry in %u ms",
+		    ctx->ctx_retry_slow_ms);
 		ike_tunnel_update(t);
 		if (!t->t_want || ctx->ctx_shutdown || ike_tunnel_busy(t))
 			break;
@@ -1035,6 +1063,12 @@ ike_tunnel_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    a->tn_psk_len == b->tn_psk_len &&
 	    memcmp(a->tn_psk, b->tn_psk, a->tn_psk_len) == 0 &&
 	    a->tn_initiate == b->tn_initiate && ike_policies_same(a, b));
+}
+
+int
+ike_tunnel_cfg_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+	return (ike_tunnel_same(a, b));
 }
 
 static void

@@ -92,6 +92,11 @@ int		 ike_tunnel_rekey_ike(struct ike_ctx *ctx, const char *name);
 /* Takes a validated new configuration (the engine owns it afterwards and
  * frees the old one): removed tunnels go down, new ones start. */
 void		 ike_config_apply(struct ike_ctx *ctx, struct config *cfg);
+/* 1 if ike_config_apply() keeps a tunnel configured as a when it is
+ * configured as b (nothing to renegotiate), else 0. */
+struct cfg_tunnel;
+int		 ike_tunnel_cfg_same(const struct cfg_tunnel *a,
+		    const struct cfg_tunnel *b);
 /* Fills up to max entries; returns the number of tunnels. */
 int		 ike_status(struct ike_ctx *ctx, struct tunnel_status *out,
 		    int max);
@@ -109,5 +114,9 @@ struct ike_counters {
 	uint64_t	 ic_dropped;
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
+/* The connection log (gatewayctl log) the engine writes its tunnels'
+ * events to; borrowed; NULL (the default): events are only logged. */
+struct connlog;
+void		 ike_connlog_set(struct ike_ctx *ctx, struct connlog *cl);
 
 #endif

@@ -200,7 +200,16 @@ struct ike_ctx {
 	int		 ctx_test_refuse_n;
 	uint16_t	 ctx_test_refuse_notify;
 	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
+	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
 };
+
+/*
+ * One event of tunnel (NULL: none, nothing done) for the connection log
+ * (common/connlog.h): attempts, state changes, failures, rekeys, DPD,
+ * deletes by the peer, INITIAL_CONTACT.  No secrets.
+ */
+void	ike_event(struct ike_ctx *ctx, const char *tunnel, const char *event,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Test hook: shorter timers. */
 void	ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,

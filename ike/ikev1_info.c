@@ -138,8 +138,9 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	for (i = 0; i < d->d_nspi; i++) {
 		memcpy(&spi, d->d_spis + 4 * i, 4);
 		while ((cs = info_child_by_spi_out(sa, spi)) != NULL) {
-			log_tinfo(isakmp_name(sa), "peer deleted IPsec SA "
-			    "%08x/%08x", ntohl(cs->cs_spi_in), ntohl(spi));
+			ike_event(sa->is_ctx, isakmp_name(sa), "delete",
+			    "peer deleted IPsec SA %08x/%08x",
+			    ntohl(cs->cs_spi_in), ntohl(spi));
 			/* no gap if the successor's HASH(3) got lost */
 			(void)ikev1_quick_commit_lost(sa, cs->cs_spi_in);
 			/* a rekeyed pair lives on in its successor */
@@ -173,7 +174,8 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	    memcmp(d->d_spis, sa->is_cky_i, 8) != 0 ||
 	    memcmp(d->d_spis + 8, sa->is_cky_r, 8) != 0)
 		return (0);
-	log_tinfo(isakmp_name(sa), "peer deleted the ISAKMP SA");
+	ike_event(sa->is_ctx, isakmp_name(sa), "delete", "peer deleted the "
+	    "ISAKMP SA");
 	sa->is_tunnel = NULL;
 	isakmp_destroy(sa);
 	if (t != NULL)
@@ -385,8 +387,9 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		step = 1;
 	if (sa->is_dpd_outstanding) {
 		if (now >= sa->is_dpd_deadline_ms) {
-			log_twarn(isakmp_name(sa), "DPD: no R-U-THERE-ACK "
-			    "within %u ms, the peer is dead", timeout);
+			ike_event(sa->is_ctx, isakmp_name(sa), "dpd", "no "
+			    "R-U-THERE-ACK within %u ms: peer %s is dead",
+			    timeout, inet_ntoa(sa->is_remote.sin_addr));
 			if (t != NULL) {
 				ike_tunnel_error(t, "peer dead: no answer to "
 				    "DPD");

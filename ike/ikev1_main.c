@@ -749,6 +749,9 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	if ((sa = isakmp_new(ctx, t, 0, m->m_hdr.h_exchange, local,
 	    remote)) == NULL)
 		return;
+	ike_event(ctx, ike_tunnel_name(t), "attempt", "IKEv1 %s responder "
+	    "to %s", aggr ? "aggressive mode" : "main mode",
+	    inet_ntoa(remote->sin_addr));
 	memcpy(sa->is_cky_i, m->m_hdr.h_icookie, 8);
 	v1_msg_log(isakmp_name(sa), "parsed", m);
 	if (v1_select(sa, &m->m_sa) == -1) {

@@ -503,8 +503,8 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 	v1_xmit_stop(&qm->qm_x);
 	if (qm->qm_rekey_spi != 0)
 		/* the old SA carries on until it expires */
-		log_twarn(qm_name(qm), "rekeying IPsec SA %08x failed: %s",
-		    ntohl(qm->qm_rekey_spi), why);
+		ike_event(qm->qm_sa->is_ctx, qm_name(qm), "rekey", "IPsec SA "
+		    "%08x rekey failed: %s", ntohl(qm->qm_rekey_spi), why);
 	else if (t != NULL && qm->qm_pair >= 0) {
 		t->t_pair[qm->qm_pair] = PAIR_FAILED;
 		ike_tunnel_failed(t, 2, "Phase 2 failed: %s", why);

@@ -241,8 +241,8 @@ v1_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (cs->cs_state == CHILD_SA_INSTALLED && t != NULL) {
 		if ((cur = ikev1_tunnel_sa(t)) != NULL) {
-			log_tinfo(cs->cs_name, "IPsec SA %08x: rekeying",
-			    ntohl(cs->cs_spi_in));
+			ike_event(t->t_ctx, cs->cs_name, "rekey", "IPsec SA "
+			    "%08x rekey started", ntohl(cs->cs_spi_in));
 			cs->cs_rekey_due = 1;
 			ikev1_quick_start_all(cur);
 		} else if (cs->cs_expire_ms > V1_CHILD_RETRY_MS) {
@@ -295,6 +295,8 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	}
 	cs->cs_pair = old->cs_pair;
 	old->cs_pair = -1;
+	ike_event(sa->is_ctx, isakmp_name(sa), "rekey", "IPsec SA %08x rekey "
+	    "done: %08x", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
 	if (delete_now) {
 		log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by %08x: "
 		    "deleting it", ntohl(old->cs_spi_in),
@@ -327,8 +329,9 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 	}
 	o->is_replaced = 1;
 	evtimer_del(o->is_dpd_ev);
-	log_tinfo(isakmp_name(sa), "re-authentication: this ISAKMP SA takes "
-	    "over %d IPsec SA%s of the previous one", n, n == 1 ? "" : "s");
+	ike_event(sa->is_ctx, isakmp_name(sa), "rekey", "re-authentication "
+	    "done: the new ISAKMP SA takes over %d IPsec SA%s", n,
+	    n == 1 ? "" : "s");
 }
 
 int
@@ -351,7 +354,8 @@ ikev1_reauth_start(struct isakmp_sa *old)
 	local.sin_port = remote.sin_port = htons(NET_PORT_IKE);
 	exch = t->t_cfg->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE ?
 	    IKEV1_EXCH_AGGRESSIVE : IKEV1_EXCH_MAIN;
-	log_tinfo(isakmp_name(old), "re-authenticating the ISAKMP SA");
+	ike_event(old->is_ctx, isakmp_name(old), "rekey",
+	    "re-authentication of the ISAKMP SA started");
 	if ((sa = isakmp_new(old->is_ctx, t, 1, exch, &local,
 	    &remote)) == NULL)
 		return (-1);

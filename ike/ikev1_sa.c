@@ -242,8 +242,9 @@ isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 	sa->is_tunnel = NULL;
 	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
 		/* the current ISAKMP SA and its IPsec SAs stay */
-		log_twarn(ike_tunnel_name(t), "re-authentication failed: %s; "
-		    "the current ISAKMP SA stays until it expires", why);
+		ike_event(sa->is_ctx, ike_tunnel_name(t), "rekey",
+		    "re-authentication failed: %s; the current ISAKMP SA "
+		    "stays until it expires", why);
 		isakmp_destroy(sa);
 		return;
 	}
@@ -618,8 +619,8 @@ ikev1_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
 		if ((const void *)o == self ||
 		    o->is_state != ISAKMP_ESTABLISHED || !v1_ident_is(o, pi))
 			continue;
-		log_tinfo(isakmp_name(o), "INITIAL-CONTACT from the same peer "
-		    "identity: removing this stale ISAKMP SA");
+		ike_event(ctx, isakmp_name(o), "initial-contact", "from the "
+		    "same peer identity: removing the stale ISAKMP SA");
 		t = o->is_tunnel;
 		isakmp_destroy(o);
 		n++;

@@ -288,6 +288,8 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 		return;
 	}
 	sa->sa_tunnel = t;
+	ike_event(sa->sa_ctx, ike_tunnel_name(t), "attempt", "IKEv2 "
+	    "responder to %s", inet_ntoa(sa->sa_remote.sin_addr));
 	ike_peer_ident_set(&sa->sa_peer_ident, m->m_idi.id_type,
 	    m->m_idi.id_data, m->m_idi.id_len);
 	if ((ans = calloc(1, sizeof(*ans))) == NULL ||

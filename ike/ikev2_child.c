@@ -373,6 +373,9 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	    IKE_REQ_CHILD_NEW, cs);
 	if (rc == -1)
 		goto fail;
+	if (old != NULL)
+		ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i "
+		    "rekey started", ntohl(old->cs_spi_in));
 	buf_free(pub);
 	return (0);
 fail:
@@ -461,6 +464,9 @@ ikev2_child_replaced(struct ike_sa *sa, struct child_sa *old,
 	struct child_sa		*theirs = NULL;
 
 	lifetime_rekeyed(&old->cs_life);
+	ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i rekey "
+	    "done: %08x_i %08x_o", ntohl(old->cs_spi_in),
+	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
 	if (old->cs_state == CHILD_SA_EXPIRED) {
 		log_tinfo(cs->cs_name, "expired CHILD SA %08x_i set up again "
 		    "as %08x_i", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
@@ -865,14 +871,15 @@ ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs, int temporary)
 		ms = lifetime_retry_in(&cs->cs_life, ike_now_ms(), base,
 		    ctx->ctx_rekey_retry_max_ms);
 		if (ms == 0) {
-			log_twarn(cs->cs_name, "CHILD SA %08x_i: rekey failed "
-			    "%d times; no time left before its expiry",
-			    ntohl(cs->cs_spi_in), cs->cs_life.lt_tries);
+			ike_event(ctx, cs->cs_name, "rekey", "CHILD SA "
+			    "%08x_i rekey failed %d times, no time left before "
+			    "its expiry", ntohl(cs->cs_spi_in),
+			    cs->cs_life.lt_tries);
 			return;
 		}
-		log_tinfo(cs->cs_name, "CHILD SA %08x_i: rekey try %d in "
-		    "%llu ms", ntohl(cs->cs_spi_in), cs->cs_life.lt_tries + 1,
-		    (unsigned long long)ms);
+		ike_event(ctx, cs->cs_name, "rekey", "CHILD SA %08x_i rekey "
+		    "failed, try %d in %llu ms", ntohl(cs->cs_spi_in),
+		    cs->cs_life.lt_tries + 1, (unsigned long long)ms);
 	} else
 		return;
 	ikev2_child_arm(cs->cs_timer, ms);

@@ -113,6 +113,9 @@ ikev2_info_dpd_dead(struct ike_sa *sa)
 	log_twarn(ike_sa_name(sa), "no answer to DPD within %u ms: peer %s "
 	    "is dead", ike_dpd_timeout_ms(ctx, t),
 	    inet_ntoa(sa->sa_remote.sin_addr));
+	ike_event(ctx, ike_sa_name(sa), "dpd", "no answer to DPD within %u "
+	    "ms: peer %s is dead", ike_dpd_timeout_ms(ctx, t),
+	    inet_ntoa(sa->sa_remote.sin_addr));
 	if (t != NULL) {
 		ike_tunnel_error(t, "peer dead: no answer to DPD");
 		ike_tunnel_dead_hold(t, &sa->sa_children);
@@ -274,8 +277,9 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 			    "%08x", ntohl(spi));
 			continue;
 		}
-		log_tinfo(ike_sa_name(sa), "peer deleted CHILD SA %08x_i "
-		    "%08x_o", ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
+		ike_event(sa->sa_ctx, ike_sa_name(sa), "delete", "peer "
+		    "deleted CHILD SA %08x_i %08x_o", ntohl(cs->cs_spi_in),
+		    ntohl(cs->cs_spi_out));
 		ikev2_info_redundant_child(sa, cs);
 		if (n < max) {
 			memcpy(ours + 4 * n, &cs->cs_spi_in, 4);
@@ -328,11 +332,9 @@ ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 	if (ike && ikev2_info_redundant_deleted(sa))
 		return;
 	if (ike) {
-		if (sa->sa_state == IKE_SA_REKEYED)
-			log_tinfo(ike_sa_name(sa), "peer deleted the rekeyed "
-			    "IKE SA");
-		else
-			log_tinfo(ike_sa_name(sa), "peer deleted the IKE SA");
+		ike_event(sa->sa_ctx, ike_sa_name(sa), "delete", "peer "
+		    "deleted the %sIKE SA", sa->sa_state == IKE_SA_REKEYED ?
+		    "rekeyed " : "");
 		ike_sa_set_state(sa, IKE_SA_DELETING);
 		ike_sa_destroy(sa);
 		if (t != NULL)

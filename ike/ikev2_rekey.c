@@ -93,10 +93,16 @@ ikev2_rekey_retry(struct ike_sa *sa, int temporary)
 	if (ms == 0) {
 		log_twarn(ike_sa_name(sa), "IKE SA rekey failed %d times; "
 		    "no time left before its expiry", sa->sa_life.lt_tries);
+		ike_event(sa->sa_ctx, ike_sa_name(sa), "rekey", "IKE SA "
+		    "rekey failed %d times, no time left before its expiry",
+		    sa->sa_life.lt_tries);
 		return;
 	}
 	log_tinfo(ike_sa_name(sa), "IKE SA rekey: try %d in %llu ms",
 	    sa->sa_life.lt_tries + 1, (unsigned long long)ms);
+	ike_event(sa->sa_ctx, ike_sa_name(sa), "rekey", "IKE SA rekey failed, "
+	    "try %d in %llu ms", sa->sa_life.lt_tries + 1,
+	    (unsigned long long)ms);
 	ikev2_rekey_arm(sa->sa_rekey_ev, ms);
 }
 
@@ -204,6 +210,8 @@ ikev2_rekey_log(struct ike_sa *n, const char *how)
 	hex_encode(n->sa_spi_r, 8, sr);
 	log_tinfo(ike_sa_name(n), "IKE SA rekeyed (%s), new SPIs %s_i %s_r",
 	    how, si, sr);
+	ike_event(n->sa_ctx, ike_sa_name(n), "rekey", "IKE SA rekey done "
+	    "(%s), new SPIs %s_i %s_r", how, si, sr);
 }
 
 /* Sends (or resends after INVALID_KE_PAYLOAD) our rekey request. */
@@ -256,6 +264,8 @@ ikev2_rekey_start(struct ike_sa *sa)
 		return (-1);
 	}
 	log_tinfo(ike_sa_name(sa), "rekeying the IKE SA");
+	ike_event(sa->sa_ctx, ike_sa_name(sa), "rekey", "IKE SA rekey "
+	    "started");
 	return (0);
 }
 

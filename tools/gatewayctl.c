@@ -46,6 +46,11 @@ ctl_usage(FILE *fp)
 	    "                    gateway needs, with its pre-shared key;\n"
 	    "                    FORMAT: ipsec.conf (strongSwan, default),\n"
 	    "                    swanctl, libreswan, cisco-ios\n"
+	    "  log [TUNNEL] [-n N] [--json]\n"
+	    "                    the last N (default 20) events of the tunnel\n"
+	    "                    or of every tunnel, in time order\n"
+	    "  reload            reload the configuration file (as SIGHUP)\n"
+	    "                    and show what changed or why it was refused\n"
 	    "options:\n"
 	    "  -s, --socket SOCKET  control socket (default %s)\n"
 	    "  -h, --help           show this help and exit\n"
@@ -80,6 +85,28 @@ ctl_request_export(int argc, char *argv[], char *req, size_t len)
 	return (n > 0 && (size_t)n < len ? 0 : -1);
 }
 
+/* "log [TUNNEL] [-n N] [--json]": the words go as they are; gatewayd
+ * checks them. */
+static int
+ctl_request_log(int argc, char *argv[], char *req, size_t len)
+{
+	size_t	 n;
+	int	 i;
+
+	if (argc > 5)
+		return (-1);
+	n = (size_t)snprintf(req, len, "log");
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n") != NULL)
+			return (-1);
+		n += (size_t)snprintf(req + n, len - n, " %s", argv[i]);
+		if (n >= len)
+			return (-1);
+	}
+	n += (size_t)snprintf(req + n, len - n, "\n");
+	return (n < len ? 0 : -1);
+}
+
 /* Builds the request line from the command words; -1 if not valid. */
 static int
 ctl_request(int argc, char *argv[], char *req, size_t len)
@@ -95,6 +122,10 @@ ctl_request(int argc, char *argv[], char *req, size_t len)
 		n = snprintf(req, len, "status --json\n");
 	else if (argc == 1 && strcmp(argv[0], "counters") == 0)
 		n = snprintf(req, len, "counters\n");
+	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		n = snprintf(req, len, "reload\n");
+	else if (argc >= 1 && strcmp(argv[0], "log") == 0)
+		return (ctl_request_log(argc, argv, req, len));
 	else if (argc == 2 && (strcmp(argv[0], "up") == 0 ||
 	    strcmp(argv[0], "down") == 0) && argv[1][0] != '\0' &&
 	    strpbrk(argv[1], " \t\r\n") == NULL)
