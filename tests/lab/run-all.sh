@@ -49,6 +49,7 @@ SCENARIOS=(
 	"t-dpd.sh responder"
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
+	"t-service.sh"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
