@@ -22,6 +22,7 @@
 
 #include "common/log.h"
 #include "daemon/control.h"
+#include "daemon/metrics.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "kernel/kernel.h"
@@ -46,6 +47,10 @@ struct gwd {
 	struct ike_net		 g_inet;
 	struct ike_ctx		*g_ike;
 	struct control		*g_ctl;
+	struct metrics		*g_metrics;	/* metrics-listen, or NULL */
+	char			 g_metrics_addr[sizeof(((struct config *)0)->
+				    cfg_metrics_addr)];
+	uint16_t		 g_metrics_port;
 	struct event		*g_sig[3];
 };
 
@@ -146,6 +151,44 @@ gwd_control_open(struct gwd *g, const char *path)
 	return (0);
 }
 
+/* metrics_ops, wired to the engine like the control socket's. */
+
+static void
+gwd_metrics_gauges(void *arg, struct ike_gauges *gauges)
+{
+	struct gwd	*g = arg;
+
+	ike_gauges_get(g->g_ike, gauges);
+}
+
+/* Opens (or closes) the metrics endpoint as cfg says; -1 if it cannot. */
+static int
+gwd_metrics_open(struct gwd *g, const struct config *cfg)
+{
+	struct metrics_ops	 ops = {
+		.mo_arg = g,
+		.mo_status = gwd_ctl_status,
+		.mo_counters = gwd_ctl_counters,
+		.mo_gauges = gwd_metrics_gauges
+	};
+
+	if (g->g_metrics != NULL && cfg->cfg_metrics_port == g->g_metrics_port &&
+	    strcmp(cfg->cfg_metrics_addr, g->g_metrics_addr) == 0)
+		return (0);		/* unchanged */
+	metrics_close(g->g_metrics);
+	g->g_metrics = NULL;
+	g->g_metrics_port = 0;
+	if (cfg->cfg_metrics_port == 0)
+		return (0);		/* off */
+	if ((g->g_metrics = metrics_open(g->g_base, cfg->cfg_metrics_addr,
+	    cfg->cfg_metrics_port, &ops)) == NULL)
+		return (-1);
+	snprintf(g->g_metrics_addr, sizeof(g->g_metrics_addr), "%s",
+	    cfg->cfg_metrics_addr);
+	g->g_metrics_port = cfg->cfg_metrics_port;
+	return (0);
+}
+
 /* Warns about gateway addresses this host does not have (yet). */
 static void
 gwd_addrs_check(const struct config *cfg)
@@ -178,6 +221,8 @@ gwd_reload(struct gwd *g)
 		if (gwd_control_open(g, cfg->cfg_ctl_socket) == -1)
 			log_err("no control socket until the next reload");
 	}
+	if (gwd_metrics_open(g, cfg) == -1)
+		log_err("no metrics endpoint until the next reload");
 	/* The engine takes cfg and frees the configuration it replaces. */
 	ike_config_apply(g->g_ike, cfg);
 	g->g_cfg = cfg;
@@ -329,6 +374,9 @@ gwd_start(struct gwd *g)
 		log_err("cannot start the IKE engine");
 		return (-1);
 	}
+	/* after the engine: a scrape reads it */
+	if (gwd_metrics_open(g, g->g_cfg) == -1)
+		return (-1);
 	ike_start(g->g_ike);
 	return (0);
 }
@@ -340,6 +388,7 @@ gwd_stop(struct gwd *g)
 
 	if (g->g_kernel_ev != NULL)
 		event_free(g->g_kernel_ev);
+	metrics_close(g->g_metrics);
 
 	if (g->g_ike != NULL) {
 		/* DELETE every SA while the sockets are still open. */

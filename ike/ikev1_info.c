@@ -385,6 +385,7 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		step = 1;
 	if (sa->is_dpd_outstanding) {
 		if (now >= sa->is_dpd_deadline_ms) {
+			sa->is_ctx->ctx_counters.ic_dpd_missed++;
 			log_twarn(isakmp_name(sa), "DPD: no R-U-THERE-ACK "
 			    "within %u ms, the peer is dead", timeout);
 			if (t != NULL) {
@@ -412,6 +413,7 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 	}
 	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
 	    (unsigned long long)idle);
+	sa->is_ctx->ctx_counters.ic_dpd_sent++;
 	v1_dpd_send(sa);
 	sa->is_dpd_first = sa->is_dpd_seq;
 	sa->is_dpd_outstanding = 1;

@@ -326,6 +326,8 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 		n++;
 	}
 	o->is_replaced = 1;
+	if (sa->is_tunnel != NULL)
+		sa->is_tunnel->t_ike_rekeys++;		/* metrics */
 	evtimer_del(o->is_dpd_ev);
 	log_tinfo(isakmp_name(sa), "re-authentication: this ISAKMP SA takes "
 	    "over %d IPsec SA%s of the previous one", n, n == 1 ? "" : "s");
