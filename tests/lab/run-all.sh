@@ -47,6 +47,7 @@ SCENARIOS=(
 	"t-dpd.sh clear"
 	"t-dpd.sh responder"
 	"t-dpd.sh loss"
+	"t-metrics.sh"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
