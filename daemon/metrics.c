@@ -6,6 +6,7 @@
  * one status snapshot (one kernel SA dump, see ike_status()).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,7 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	struct metrics	*m = arg;
 	struct evbuffer	*b = NULL;
 	struct buf	*page;
+	char		 len[24];
 
 	if ((page = buf_new(16384)) == NULL ||
 	    metrics_page(&m->m_ops, page) == -1 ||
@@ -88,6 +90,14 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", METRICS_CONTENT_TYPE);
+	/* HEAD: the headers GET would have, no body (evhttp 2.1 would
+	 * send one) */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", page->buf_len);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		evbuffer_drain(b, evbuffer_get_length(b));
+	}
 	evhttp_send_reply(req, HTTP_OK, "OK", b);
  done:
 	evbuffer_free(b);

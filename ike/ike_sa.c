@@ -100,8 +100,6 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	    sa->sa_initiator ? "initiator" : "responder",
 	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
 	sa->sa_state = s;
-	if (s == IKE_SA_REKEYED && sa->sa_tunnel != NULL)
-		sa->sa_tunnel->t_ike_rekeys++;		/* metrics */
 	switch (s) {
 	case IKE_SA_ESTABLISHED:
 		sa->sa_established = time(NULL);
