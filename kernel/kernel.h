@@ -107,8 +107,9 @@ struct kernel_ops {
 	 * Set by the engine (its bookkeeping, not a kernel call): the final
 	 * counters of a CHILD SA of tunnel `tunnel` whose SAs leave the
 	 * kernel (in/out NULL: that direction was not installed), or, with
-	 * rekey 1 and no counters, a CHILD SA that a rekey replaced.  Tunnel
-	 * totals add them up so that they never go backwards.  May be NULL.
+	 * rekey 1 and no counters, a CHILD SA that a rekey replaced.  Called
+	 * (by ipsec/) with ko_event_arg.  Tunnel totals add them up so that
+	 * they never go backwards.  May be NULL.
 	 */
 	void	(*ko_child_acct)(void *arg, const char *tunnel,
 		    const struct kernel_sa_stats *in,
