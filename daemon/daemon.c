@@ -30,6 +30,7 @@
 #include "daemon/pidfile.h"
 #include "daemon/reload.h"
 #include "daemon/sdnotify.h"
+#include "daemon/metrics.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "kernel/kernel.h"
@@ -55,6 +56,10 @@ struct gwd {
 	struct ike_net		 g_inet;
 	struct ike_ctx		*g_ike;
 	struct control		*g_ctl;
+	struct metrics		*g_metrics;	/* metrics-listen, or NULL */
+	char			 g_metrics_addr[sizeof(((struct config *)0)->
+				    cfg_metrics_addr)];
+	uint16_t		 g_metrics_port;
 	struct event		*g_sig[3];
 	const char		*g_pidpath;	/* --pidfile, or NULL */
 	struct pidfile		*g_pidfile;
@@ -189,6 +194,44 @@ gwd_control_open(struct gwd *g, const char *path)
 	return (0);
 }
 
+/* metrics_ops, wired to the engine like the control socket's. */
+
+static void
+gwd_metrics_gauges(void *arg, struct ike_gauges *gauges)
+{
+	struct gwd	*g = arg;
+
+	ike_gauges_get(g->g_ike, gauges);
+}
+
+/* Opens (or closes) the metrics endpoint as cfg says; -1 if it cannot. */
+static int
+gwd_metrics_open(struct gwd *g, const struct config *cfg)
+{
+	struct metrics_ops	 ops = {
+		.mo_arg = g,
+		.mo_status = gwd_ctl_status,
+		.mo_counters = gwd_ctl_counters,
+		.mo_gauges = gwd_metrics_gauges
+	};
+
+	if (g->g_metrics != NULL && cfg->cfg_metrics_port == g->g_metrics_port &&
+	    strcmp(cfg->cfg_metrics_addr, g->g_metrics_addr) == 0)
+		return (0);		/* unchanged */
+	metrics_close(g->g_metrics);
+	g->g_metrics = NULL;
+	g->g_metrics_port = 0;
+	if (cfg->cfg_metrics_port == 0)
+		return (0);		/* off */
+	if ((g->g_metrics = metrics_open(g->g_base, cfg->cfg_metrics_addr,
+	    cfg->cfg_metrics_port, &ops)) == NULL)
+		return (-1);
+	snprintf(g->g_metrics_addr, sizeof(g->g_metrics_addr), "%s",
+	    cfg->cfg_metrics_addr);
+	g->g_metrics_port = cfg->cfg_metrics_port;
+	return (0);
+}
+
 /* Warns about gateway addresses this host does not have (yet). */
 static void
 gwd_addrs_check(const struct config *cfg)
@@ -237,6 +280,8 @@ gwd_reload(struct gwd *g, struct buf *out)
 		    gwd_control_move_cb, g, &now) == -1)
 			log_err("cannot move the control socket to %s",
 			    g->g_cfg->cfg_ctl_socket);
+		if (gwd_metrics_open(g, g->g_cfg) == -1)
+			log_err("no metrics endpoint until the next reload");
 	}
 	sdnotify("READY=1");
 	return (rv);
@@ -401,6 +446,9 @@ gwd_start(struct gwd *g)
 		return (-1);
 	}
 	ike_connlog_set(g->g_ike, g->g_connlog);
+	/* after the engine: a scrape reads it */
+	if (gwd_metrics_open(g, g->g_cfg) == -1)
+		return (-1);
 	ike_start(g->g_ike);
 	return (0);
 }
@@ -412,6 +460,7 @@ gwd_stop(struct gwd *g)
 
 	if (g->g_kernel_ev != NULL)
 		event_free(g->g_kernel_ev);
+	metrics_close(g->g_metrics);
 
 	if (g->g_ike != NULL) {
 		/* DELETE every SA while the sockets are still open. */

@@ -196,6 +196,13 @@ fmt_text_tunnel(struct buf *out, const struct tunnel_status *ts, time_t now)
 	fmt_printable(msg);
 	if (msg[0] != '\0' && fmt_add(out, "  warning:     %s\n", msg) == -1)
 		return (-1);
+	if (fmt_add(out, "  traffic:     in %" PRIu64 " bytes, %" PRIu64
+	    " packets; out %" PRIu64 " bytes, %" PRIu64 " packets (all CHILD "
+	    "SAs)\n  rekeys:      %" PRIu64 " CHILD, %" PRIu64 " IKE; %" PRIu64
+	    " failed attempts\n", ts->ts_bytes_in, ts->ts_packets_in,
+	    ts->ts_bytes_out, ts->ts_packets_out, ts->ts_child_rekeys,
+	    ts->ts_ike_rekeys, ts->ts_failures) == -1)
+		return (-1);
 	nchild = ts->ts_nchild;
 	if (nchild > IKE_STATUS_MAX_CHILD)
 		nchild = IKE_STATUS_MAX_CHILD;
@@ -343,6 +350,14 @@ fmt_json_tunnel(struct buf *out, const struct tunnel_status *ts, time_t now)
 	rv |= JSON_FIELD(out, ts, ts_last_error);
 	rv |= fmt_add(out, ",\"warning\":");
 	rv |= JSON_FIELD(out, ts, ts_warning);
+	rv |= fmt_add(out, ",\"peer_name\":");
+	rv |= JSON_FIELD(out, ts, ts_peer_name);
+	rv |= fmt_add(out, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+	    ",\"packets_in\":%" PRIu64 ",\"packets_out\":%" PRIu64
+	    ",\"child_rekeys\":%" PRIu64 ",\"ike_rekeys\":%" PRIu64
+	    ",\"failures\":%" PRIu64, ts->ts_bytes_in, ts->ts_bytes_out,
+	    ts->ts_packets_in, ts->ts_packets_out, ts->ts_child_rekeys,
+	    ts->ts_ike_rekeys, ts->ts_failures);
 	rv |= fmt_add(out, ",\"children\":[");
 	nchild = ts->ts_nchild;
 	if (nchild > IKE_STATUS_MAX_CHILD)

@@ -227,6 +227,7 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	va_end(ap);
 	memcpy(t->t_last_error, why, sizeof(why));
 	t->t_failures++;
+	t->t_failures_total++;
 	ike_event(ctx, ike_tunnel_name(t), "failure", "phase %d (attempt %d): "
 	    "%s", phase, t->t_failures, t->t_last_error);
 	if ((ike_tunnel_sa(t) != NULL || ikev1_tunnel_sa(t) != NULL) &&
@@ -628,6 +629,7 @@ ike_new(struct event_base *base, struct config *cfg,
 	kernel->ko_event_arg = ctx;
 	kernel->ko_expire = ike_kernel_expire;
 	kernel->ko_acquire = ike_kernel_acquire;
+	kernel->ko_child_acct = ike_metrics_child_acct;
 	ctx->ctx_cookie_threshold = IKE_COOKIE_HALFOPEN;
 	if (ike_ctx_cookie_rotate(ctx) == -1) {
 		ike_free(ctx);
@@ -1150,6 +1152,7 @@ ike_status_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->ts_name, sizeof(st->ts_name), "%s", t->t_cfg->tn_name);
+	ike_metrics_tunnel(t, st);
 	st->ts_local = t->t_cfg->tn_gw->gw_addr;
 	st->ts_remote = t->t_cfg->tn_peer->pr_addr;
 	st->ts_state = t->t_state;
@@ -1182,8 +1185,12 @@ int
 ike_status(struct ike_ctx *ctx, struct tunnel_status *out, int max)
 {
 	struct ike_tunnel	*t;
-	int			 n = 0;
+	struct kernel_ops	*ko = ctx->ctx_kernel;
+	int			 n = 0, snap;
 
+	/* one dump of the kernel's SA counters for all tunnels */
+	snap = ko->ko_stats_snapshot != NULL &&
+	    ko->ko_stats_snapshot(ko->ko_arg) == 0;
 	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
 		if (t->t_removed)
 			continue;
@@ -1191,6 +1198,8 @@ ike_status(struct ike_ctx *ctx, struct tunnel_status *out, int max)
 			ike_status_tunnel(t, &out[n]);
 		n++;
 	}
+	if (snap && ko->ko_stats_release != NULL)
+		ko->ko_stats_release(ko->ko_arg);
 	return (n);
 }
 
@@ -1226,6 +1235,7 @@ ike_free(struct ike_ctx *ctx)
 	if (ctx->ctx_kernel->ko_event_arg == ctx) {
 		ctx->ctx_kernel->ko_expire = NULL;
 		ctx->ctx_kernel->ko_acquire = NULL;
+		ctx->ctx_kernel->ko_child_acct = NULL;
 		ctx->ctx_kernel->ko_event_arg = NULL;
 	}
 	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)

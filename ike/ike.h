@@ -65,6 +65,15 @@ struct tunnel_status {
 	char		 ts_warning[128];	/* e.g. aggressive-mode PSK */
 	int		 ts_nchild;
 	struct child_status ts_child[IKE_STATUS_MAX_CHILD];
+	/* Metrics: the peer block's name; totals over every CHILD SA the
+	 * tunnel had, rekeyed and deleted ones included (never go back) */
+	char		 ts_peer_name[64];
+	uint64_t	 ts_bytes_in, ts_bytes_out;
+	uint64_t	 ts_packets_in, ts_packets_out;
+	uint64_t	 ts_child_rekeys;	/* CHILD SAs replaced by rekeys */
+	uint64_t	 ts_ike_rekeys;		/* IKE SA rekeys (IKEv1:
+						   re-authentications) */
+	uint64_t	 ts_failures;		/* failed attempts, in all */
 };
 
 struct ike_ctx;
@@ -112,11 +121,37 @@ struct ike_counters {
 	uint64_t	 ic_bad_icv;
 	uint64_t	 ic_retransmits;
 	uint64_t	 ic_dropped;
+	/* dead peer detection: liveness checks started, and those that
+	 * got no answer within dpd-timeout (the peer was declared dead) */
+	uint64_t	 ic_dpd_sent;
+	uint64_t	 ic_dpd_missed;
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
 /* The connection log (gatewayctl log) the engine writes its tunnels'
  * events to; borrowed; NULL (the default): events are only logged. */
 struct connlog;
 void		 ike_connlog_set(struct ike_ctx *ctx, struct connlog *cl);
+
+/* How many IKE SAs (both versions) and CHILD SAs are in each state. */
+enum ike_gauge_ike {
+	IKE_GAUGE_HALF_OPEN = 0,	/* negotiating, not authenticated */
+	IKE_GAUGE_ESTABLISHED,
+	IKE_GAUGE_REKEYED,		/* replaced, waiting to go */
+	IKE_GAUGE_DELETING,
+	IKE_GAUGE_IKE_N
+};
+enum ike_gauge_child {
+	IKE_GAUGE_CHILD_NEGOTIATING = 0,
+	IKE_GAUGE_CHILD_INSTALLED,
+	IKE_GAUGE_CHILD_REKEYED,
+	IKE_GAUGE_CHILD_DELETING,
+	IKE_GAUGE_CHILD_EXPIRED,	/* SAs gone, policies held */
+	IKE_GAUGE_CHILD_N
+};
+struct ike_gauges {
+	uint64_t	 ig_ike[IKE_GAUGE_IKE_N];
+	uint64_t	 ig_child[IKE_GAUGE_CHILD_N];
+};
+void		 ike_gauges_get(struct ike_ctx *ctx, struct ike_gauges *g);
 
 #endif

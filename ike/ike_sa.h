@@ -87,6 +87,11 @@ struct ike_tunnel {
 	/* dpd-action hold: the dead SA's policies, kept in the kernel */
 	struct kernel_policy *t_held;	/* IKE_HELD_MAX entries */
 	int		 t_nheld;
+	/* metrics (ike_metrics.c): counters of the CHILD SAs that left
+	 * the kernel, rekeys and failed attempts, since the tunnel began */
+	uint64_t	 t_gone_bytes_in, t_gone_bytes_out;
+	uint64_t	 t_gone_packets_in, t_gone_packets_out;
+	uint64_t	 t_child_rekeys, t_ike_rekeys, t_failures_total;
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
@@ -321,6 +326,13 @@ void		 ike_tunnel_failed(struct ike_tunnel *t, int phase,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Records why the last attempt failed (t_last_error), no counting. */
+/* ike_metrics.c: ko_child_acct (arg: the ike_ctx); a tunnel's totals,
+ * peer name and live CHILD SA counters into st (status, metrics). */
+void		 ike_metrics_child_acct(void *arg, const char *tunnel,
+		    const struct kernel_sa_stats *in,
+		    const struct kernel_sa_stats *out, int rekey);
+void		 ike_metrics_tunnel(struct ike_tunnel *t,
+		    struct tunnel_status *st);
 void		 ike_tunnel_error(struct ike_tunnel *t, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* Re-evaluates Connected (IKE SA up with >= 1 CHILD SA), routes. */

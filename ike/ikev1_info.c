@@ -387,6 +387,7 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		step = 1;
 	if (sa->is_dpd_outstanding) {
 		if (now >= sa->is_dpd_deadline_ms) {
+			sa->is_ctx->ctx_counters.ic_dpd_missed++;
 			ike_event(sa->is_ctx, isakmp_name(sa), "dpd", "no "
 			    "R-U-THERE-ACK within %u ms: peer %s is dead",
 			    timeout, inet_ntoa(sa->is_remote.sin_addr));
@@ -415,6 +416,7 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 	}
 	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
 	    (unsigned long long)idle);
+	sa->is_ctx->ctx_counters.ic_dpd_sent++;
 	v1_dpd_send(sa);
 	sa->is_dpd_first = sa->is_dpd_seq;
 	sa->is_dpd_outstanding = 1;

@@ -328,6 +328,8 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 		n++;
 	}
 	o->is_replaced = 1;
+	if (sa->is_tunnel != NULL)
+		sa->is_tunnel->t_ike_rekeys++;		/* metrics */
 	evtimer_del(o->is_dpd_ev);
 	ike_event(sa->is_ctx, isakmp_name(sa), "rekey", "re-authentication "
 	    "done: the new ISAKMP SA takes over %d IPsec SA%s", n,

@@ -110,6 +110,7 @@ ikev2_info_dpd_dead(struct ike_sa *sa)
 	struct ike_tunnel	*t = sa->sa_tunnel;
 	struct ike_ctx		*ctx = sa->sa_ctx;
 
+	ctx->ctx_counters.ic_dpd_missed++;
 	log_twarn(ike_sa_name(sa), "no answer to DPD within %u ms: peer %s "
 	    "is dead", ike_dpd_timeout_ms(ctx, t),
 	    inet_ntoa(sa->sa_remote.sin_addr));
@@ -181,6 +182,7 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	sa->sa_dpd_msgid = sa->sa_req_msgid;
+	ctx->ctx_counters.ic_dpd_sent++;
 	ikev2_info_dpd_arm(sa, ike_dpd_timeout_ms(ctx, sa->sa_tunnel));
 }
 

@@ -404,6 +404,8 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 	buf_free(gir);
 	ike_sa_set_state(n, IKE_SA_ESTABLISHED);
 	ikev2_rekey_log(n, "by the peer");
+	if (t != NULL)
+		t->t_ike_rekeys++;		/* metrics */
 	/*
 	 * §2.8.2: if our own rekey is in flight, which new SA survives is
 	 * decided when its answer comes; the children move now, and back
@@ -570,6 +572,8 @@ ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 	}
 	ike_sa_set_state(n, IKE_SA_ESTABLISHED);
 	ikev2_rekey_log(n, "by us");
+	if (t != NULL && peer == NULL)	/* a collision counted it above */
+		t->t_ike_rekeys++;		/* metrics */
 	if (peer != NULL) {
 		ikev2_rekey_collision(sa, n, peer);
 	} else {

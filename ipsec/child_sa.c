@@ -242,6 +242,21 @@ child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
 	return (0);
 }
 
+/* Another CHILD SA of others with cs's reqid: cs is its rekey. */
+static int
+child_sa_rekeys(const struct child_sa *cs, const struct child_sa_list *others)
+{
+	const struct child_sa	*o;
+
+	if (others == NULL)
+		return (0);
+	TAILQ_FOREACH(o, others, cs_entry)
+		if (o != cs && o->cs_reqid == cs->cs_reqid &&
+		    o->cs_state != CHILD_SA_NEW)
+			return (1);
+	return (0);
+}
+
 int
 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
     struct child_sa_list *others)
@@ -263,6 +278,10 @@ child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
 		goto fail;
 	cs->cs_installed_at = time(NULL);
 	child_sa_set_state(cs, CHILD_SA_INSTALLED);
+	/* a successor keeps its predecessor's reqid: one rekey more */
+	if (ko->ko_child_acct != NULL && child_sa_rekeys(cs, others))
+		ko->ko_child_acct(ko->ko_event_arg, cs->cs_name, NULL, NULL,
+		    1);
 	return (0);
 fail:
 	log_terr(cs->cs_name, "cannot install the CHILD SA in the kernel");
@@ -375,10 +394,64 @@ child_sa_policies_remove(struct child_sa *cs, struct kernel_ops *ko,
 		}
 }
 
+/* Raises *seen to st where st is higher (kernel counters only grow). */
+static void
+child_sa_seen(struct kernel_sa_stats *seen, const struct kernel_sa_stats *st)
+{
+	if (st->st_bytes > seen->st_bytes)
+		seen->st_bytes = st->st_bytes;
+	if (st->st_packets > seen->st_packets)
+		seen->st_packets = st->st_packets;
+	if (st->st_use_time > seen->st_use_time)
+		seen->st_use_time = st->st_use_time;
+}
+
+void
+child_sa_traffic(struct child_sa *cs, struct kernel_ops *ko,
+    struct kernel_sa_stats *in, struct kernel_sa_stats *out)
+{
+	struct kernel_sa_stats	 st;
+
+	if (ko->ko_sa_stats != NULL && cs->cs_sa_in &&
+	    ko->ko_sa_stats(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
+	    cs->cs_local, &st) == 0)
+		child_sa_seen(&cs->cs_seen_in, &st);
+	if (ko->ko_sa_stats != NULL && cs->cs_sa_out &&
+	    ko->ko_sa_stats(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
+	    cs->cs_remote, &st) == 0)
+		child_sa_seen(&cs->cs_seen_out, &st);
+	*in = cs->cs_seen_in;
+	*out = cs->cs_seen_out;
+}
+
+/*
+ * The SAs of cs are about to leave the kernel (in/out: which ones): their
+ * last counters go to the tunnel's totals (ko_child_acct), read before
+ * the delete; one the kernel removed already counts what was seen.
+ */
+static void
+child_sa_retire(struct child_sa *cs, struct kernel_ops *ko, int in, int out)
+{
+	struct kernel_sa_stats	 si, so;
+
+	if (!in && !out)
+		return;
+	child_sa_traffic(cs, ko, &si, &so);
+	if (ko->ko_child_acct != NULL)
+		ko->ko_child_acct(ko->ko_event_arg, cs->cs_name,
+		    in ? &si : NULL, out ? &so : NULL, 0);
+	/* counted once: a later removal of the other half adds only it */
+	if (in)
+		memset(&cs->cs_seen_in, 0, sizeof(cs->cs_seen_in));
+	if (out)
+		memset(&cs->cs_seen_out, 0, sizeof(cs->cs_seen_out));
+}
+
 void
 child_sa_sas_remove(struct child_sa *cs, struct kernel_ops *ko,
     uint32_t gone_spi)
 {
+	child_sa_retire(cs, ko, cs->cs_sa_in, cs->cs_sa_out);
 	if (cs->cs_sa_out && cs->cs_spi_out != gone_spi)
 		ko->ko_sa_del(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
 		    cs->cs_remote);
@@ -393,6 +466,7 @@ void
 child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
     struct child_sa_list *others)
 {
+	child_sa_retire(cs, ko, cs->cs_sa_in, cs->cs_sa_out);
 	if (cs->cs_policies)
 		child_sa_policies_remove(cs, ko, others);
 	cs->cs_policies = 0;

@@ -85,6 +85,9 @@ struct child_sa {
 						   the exchange that made it */
 	uint64_t	 cs_expire_ms;		/* IKEv1: rekey time passed; ms
 						   left to the hard expiry */
+	/* the highest counters seen (child_sa_traffic): what an SA the
+	 * kernel removed by itself still adds to its tunnel's totals */
+	struct kernel_sa_stats cs_seen_in, cs_seen_out;
 };
 TAILQ_HEAD(child_sa_list, child_sa);
 
@@ -157,6 +160,13 @@ void		 child_sa_policies_refresh(struct child_sa *cs,
  */
 uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
 		    struct kernel_ops *ko, uint64_t *use);
+/*
+ * The counters of cs's installed SAs (a direction not installed, or not
+ * found in the kernel, keeps the highest values seen before), for
+ * status and metrics; never lower than what an earlier call returned.
+ */
+void		 child_sa_traffic(struct child_sa *cs, struct kernel_ops *ko,
+		    struct kernel_sa_stats *in, struct kernel_sa_stats *out);
 /* Wireshark esp_sa lines (cfg_keylog_dir), both directions. */
 void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
 /* "aes128/sha1/modp1024" */

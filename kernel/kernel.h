@@ -95,6 +95,25 @@ struct kernel_ops {
 	 * without an SA (XFRM_MSG_ACQUIRE).  May be NULL. */
 	void	(*ko_acquire)(void *arg, struct in_addr src, uint8_t splen,
 		    struct in_addr dst, uint8_t dplen);
+	/*
+	 * One dump of every SA's counters (XFRM_MSG_GETSA with NLM_F_DUMP):
+	 * until ko_stats_release(), ko_sa_stats answers from it, so that a
+	 * status or a metrics scrape costs one round trip, not one per SA.
+	 * 0 or -1 (then ko_sa_stats asks the kernel as usual).  May be NULL.
+	 */
+	int	(*ko_stats_snapshot)(void *arg);
+	void	(*ko_stats_release)(void *arg);
+	/*
+	 * Set by the engine (its bookkeeping, not a kernel call): the final
+	 * counters of a CHILD SA of tunnel `tunnel` whose SAs leave the
+	 * kernel (in/out NULL: that direction was not installed), or, with
+	 * rekey 1 and no counters, a CHILD SA that a rekey replaced.  Called
+	 * (by ipsec/) with ko_event_arg.  Tunnel totals add them up so that
+	 * they never go backwards.  May be NULL.
+	 */
+	void	(*ko_child_acct)(void *arg, const char *tunnel,
+		    const struct kernel_sa_stats *in,
+		    const struct kernel_sa_stats *out, int rekey);
 };
 
 /*

@@ -94,6 +94,22 @@ struct xfrm_acquire {
 /* Parses one XFRMGRP_ACQUIRE message (IPv4 only).  0 or -1. */
 int		 xfrm_msg_acquire_parse(const struct nlmsghdr *nlh,
 		    size_t len, struct xfrm_acquire *xa);
+/* One SA of an XFRM_MSG_GETSA dump, as status and metrics need it. */
+struct xfrm_sa_counters {
+	uint8_t		 xc_proto;	/* IPPROTO_ESP / _AH */
+	uint32_t	 xc_spi;	/* network order */
+	struct in_addr	 xc_dst;
+	uint32_t	 xc_reqid;
+	uint64_t	 xc_bytes;
+	uint64_t	 xc_packets;
+	uint64_t	 xc_lastused;	/* XFRMA_LASTUSED (s), 0 if absent */
+};
+/*
+ * Parses one XFRM_MSG_NEWSA message of a dump (IPv4 ESP/AH only, every
+ * length checked).  0 with *xc filled; -1 for anything else.
+ */
+int		 xfrm_msg_sa_counters_parse(const struct nlmsghdr *nlh,
+		    size_t len, struct xfrm_sa_counters *xc);
 /*
  * Calls cb for each whole netlink message in the datagram buf[0..len)
  * (its length checked against what is left); stops at the first one that

@@ -51,6 +51,11 @@ struct kernel_xfrm {
 	struct mnl_socket	*kx_events;	/* XFRMGRP_EXPIRE */
 	struct kernel_entries	 kx_entries;
 	int			 kx_rule_added;
+	/* ko_stats_snapshot: every SA's counters, sorted (xfrm_snap_cmp) */
+	struct xfrm_sa_counters	*kx_snap;
+	size_t			 kx_nsnap;
+	size_t			 kx_snapcap;
+	int			 kx_snap_on;
 };
 
 /* An SA or policy found in a dump that belongs to an earlier gatewayd. */
@@ -292,6 +297,72 @@ xfrm_sa_stats_cb(const struct nlmsghdr *nlh, void *data)
 	return (MNL_CB_OK);
 }
 
+/* --- the counters of every SA in one dump (status, metrics) --- */
+
+static int
+xfrm_snap_cmp(const void *a, const void *b)
+{
+	const struct xfrm_sa_counters	*x = a, *y = b;
+
+	if (x->xc_spi != y->xc_spi)
+		return (x->xc_spi < y->xc_spi ? -1 : 1);
+	if (x->xc_dst.s_addr != y->xc_dst.s_addr)
+		return (x->xc_dst.s_addr < y->xc_dst.s_addr ? -1 : 1);
+	return ((int)x->xc_proto - (int)y->xc_proto);
+}
+
+static int
+xfrm_snap_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kernel_xfrm	*kx = data;
+	struct xfrm_sa_counters	 xc, *n;
+	size_t			 cap;
+
+	/* mnl_cb_run2 checked nlmsg_len against the datagram */
+	if (xfrm_msg_sa_counters_parse(nlh, nlh->nlmsg_len, &xc) == -1)
+		return (MNL_CB_OK);	/* IPv6, IPcomp...: not ours */
+	if (kx->kx_nsnap == kx->kx_snapcap) {
+		cap = kx->kx_snapcap ? kx->kx_snapcap * 2 : 64;
+		if ((n = reallocarray(kx->kx_snap, cap, sizeof(*n))) == NULL)
+			return (MNL_CB_ERROR);
+		kx->kx_snap = n;
+		kx->kx_snapcap = cap;
+	}
+	kx->kx_snap[kx->kx_nsnap++] = xc;
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_stats_snapshot(void *arg)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+
+	kx->kx_nsnap = 0;
+	kx->kx_snap_on = 0;
+	if ((nlh = xfrm_msg_dump_build(buf, sizeof(buf), XFRM_MSG_GETSA,
+	    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_snap_cb, kx, NULL) == -1) {
+		log_warn("kernel: SA counters dump failed: asking per SA");
+		return (-1);
+	}
+	if (kx->kx_nsnap > 1)
+		qsort(kx->kx_snap, kx->kx_nsnap, sizeof(*kx->kx_snap),
+		    xfrm_snap_cmp);
+	kx->kx_snap_on = 1;
+	return (0);
+}
+
+static void
+xfrm_stats_release(void *arg)
+{
+	struct kernel_xfrm	*kx = arg;
+
+	kx->kx_snap_on = 0;
+	kx->kx_nsnap = 0;
+}
+
 static int
 xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
     struct kernel_sa_stats *st)
@@ -300,7 +371,21 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	char			 buf[KERNEL_MSG_SIZE];
 	struct nlmsghdr		*nlh;
 	struct xfrm_sa_reply	 r;
+	struct xfrm_sa_counters	 key, *xc;
 
+	if (kx->kx_snap_on) {
+		memset(&key, 0, sizeof(key));
+		key.xc_proto = proto;
+		key.xc_spi = spi;
+		key.xc_dst = dst;
+		if (kx->kx_nsnap == 0 || (xc = bsearch(&key, kx->kx_snap,
+		    kx->kx_nsnap, sizeof(*xc), xfrm_snap_cmp)) == NULL)
+			return (-1);	/* not in the kernel (any more) */
+		st->st_bytes = xc->xc_bytes;
+		st->st_packets = xc->xc_packets;
+		st->st_use_time = xc->xc_lastused;
+		return (0);
+	}
 	memset(&r, 0, sizeof(r));
 	if ((nlh = xfrm_msg_sa_id_build(buf, sizeof(buf), XFRM_MSG_GETSA,
 	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
@@ -625,6 +710,8 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_sa_add = xfrm_sa_add;
 	ops->ko_sa_del = xfrm_sa_del;
 	ops->ko_sa_stats = xfrm_sa_stats;
+	ops->ko_stats_snapshot = xfrm_stats_snapshot;
+	ops->ko_stats_release = xfrm_stats_release;
 	ops->ko_policy_add = xfrm_policy_add;
 	ops->ko_policy_del = xfrm_policy_del;
 	ops->ko_route_add = xfrm_route_add;
@@ -707,6 +794,7 @@ kernel_xfrm_close(struct kernel_ops *ops)
 		mnl_socket_close(kx->kx_events);
 	kernel_nl_close(&kx->kx_route);
 	kernel_nl_close(&kx->kx_xfrm);
+	free(kx->kx_snap);
 	free(kx);
 	memset(ops, 0, sizeof(*ops));
 }

@@ -466,6 +466,42 @@ xfrm_msg_walk(const void *buf, size_t len,
 	return (n);
 }
 
+/*
+ * One XFRM_MSG_NEWSA of a GETSA dump: the SA's id, its lifetime counters
+ * and XFRMA_LASTUSED.  nlmsg_len is checked against len before the
+ * attributes are walked (mnl_attr_ok bounds each one by what is left).
+ */
+int
+xfrm_msg_sa_counters_parse(const struct nlmsghdr *nlh, size_t len,
+    struct xfrm_sa_counters *xc)
+{
+	struct xfrm_usersa_info	 si;
+	const struct nlattr	*attr;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_NEWSA ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(si)))
+		return (-1);
+	memcpy(&si, NLMSG_DATA(nlh), sizeof(si));
+	if (si.family != AF_INET || (si.id.proto != IPPROTO_ESP &&
+	    si.id.proto != IPPROTO_AH))
+		return (-1);
+	memset(xc, 0, sizeof(*xc));
+	xc->xc_proto = si.id.proto;
+	xc->xc_spi = si.id.spi;
+	xc->xc_dst.s_addr = si.id.daddr.a4;
+	xc->xc_reqid = si.reqid;
+	xc->xc_bytes = si.curlft.bytes;
+	xc->xc_packets = si.curlft.packets;
+	mnl_attr_for_each(attr, nlh, sizeof(si)) {
+		if (mnl_attr_get_type(attr) == XFRMA_LASTUSED &&
+		    mnl_attr_get_payload_len(attr) == sizeof(uint64_t))
+			memcpy(&xc->xc_lastused, mnl_attr_get_payload(attr),
+			    sizeof(uint64_t));
+	}
+	return (0);
+}
+
 int
 xfrm_msg_acquire_parse(const struct nlmsghdr *nlh, size_t len,
     struct xfrm_acquire *xa)

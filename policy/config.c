@@ -342,6 +342,58 @@ cfg_key_keylog(struct cfg_parser *p, const char *v)
 }
 
 /*
+ * metrics-listen A.B.C.D:PORT or [IPV6]:PORT: where the Prometheus
+ * endpoint listens.  Numeric addresses only (no name lookups at start).
+ */
+static int
+cfg_key_metrics(struct cfg_parser *p, const char *v)
+{
+	struct config	*cfg = p->p_cfg;
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	const char	*colon, *port;
+	char		 host[sizeof(cfg->cfg_metrics_addr)], *end;
+	size_t		 hlen;
+	unsigned long	 n;
+	int		 v6 = v[0] == '[';
+
+	if (v6) {
+		if ((colon = strchr(v, ']')) == NULL || colon[1] != ':')
+			goto bad;
+		hlen = (size_t)(colon - v - 1);
+		port = colon + 2;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL)
+			goto bad;
+		hlen = (size_t)(colon - v);
+		port = colon + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, v + v6, hlen);
+	host[hlen] = '\0';
+	if (v6 ? inet_pton(AF_INET6, host, &a6) != 1 :
+	    inet_pton(AF_INET, host, &a4) != 1)
+		return (cfg_err(p, p->p_line, "metrics-listen: \"%.64s\" is "
+		    "not a numeric %s address (use e.g. 127.0.0.1:9587 or "
+		    "[::1]:9587)", host, v6 ? "IPv6" : "IPv4"));
+	errno = 0;
+	n = strtoul(port, &end, 10);
+	if (port[0] < '0' || port[0] > '9' || *end != '\0' || errno != 0 ||
+	    n == 0 || n > 65535)
+		return (cfg_err(p, p->p_line, "metrics-listen: port \"%.16s\" "
+		    "must be a number from 1 to 65535 (e.g. 9587)", port));
+	snprintf(cfg->cfg_metrics_addr, sizeof(cfg->cfg_metrics_addr), "%s",
+	    host);
+	cfg->cfg_metrics_port = (uint16_t)n;
+	return (0);
+ bad:
+	return (cfg_err(p, p->p_line, "metrics-listen \"%.64s\": expected "
+	    "ADDRESS:PORT, e.g. 127.0.0.1:9587, or [IPV6]:PORT, e.g. "
+	    "[::1]:9587", v));
+}
+
+/*
  * test-short-lifetimes yes: lifetimes from 10 s, for soak tests that
  * must see many rekeys in minutes.  Never for production: it must come
  * before the first tunnel, so that a lifetime is judged by one rule.
@@ -771,6 +823,8 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "keylog-dir", "keylog-dir PATH", 0, cfg_key_keylog },
 	{ "test-short-lifetimes", "test-short-lifetimes yes|no", 0,
 	    cfg_key_short_life },
+	{ "metrics-listen", "metrics-listen ADDRESS:PORT", 0,
+	    cfg_key_metrics },
 	{ NULL, NULL, 0, NULL }
 };
 static const struct cfg_key cfg_gw_keys[] = {
@@ -823,8 +877,8 @@ static const struct cfg_key *const cfg_keys[] = {
 	cfg_ips_keys
 };
 static const char *const cfg_expected[] = {
-	"gateway, peer, tunnel, control-socket, log-level, keylog-dir or "
-	    "test-short-lifetimes",
+	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
+	    "metrics-listen or test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "

@@ -113,6 +113,10 @@ struct config {
 	int		 cfg_test_short_life;	/* test-short-lifetimes yes:
 						   lifetimes from 10 s (lab
 						   soak tests only) */
+	/* metrics-listen ADDR:PORT (Prometheus /metrics over HTTP):
+	 * a numeric IPv4 or IPv6 address; port 0 = off (the default) */
+	char		 cfg_metrics_addr[46];	/* INET6_ADDRSTRLEN */
+	uint16_t	 cfg_metrics_port;
 	struct cfg_gateway cfg_gateways[CFG_MAX_GATEWAYS];
 	int		 cfg_ngateways;
 	struct cfg_peer	 cfg_peers[CFG_MAX_PEERS];

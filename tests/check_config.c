@@ -118,7 +118,8 @@ struct err_vec {
 static const struct err_vec syntax_vecs[] = {
 	{ "foo bar\n",
 	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
-	  "control-socket, log-level, keylog-dir or test-short-lifetimes)" },
+	  "control-socket, log-level, keylog-dir, metrics-listen or "
+	  "test-short-lifetimes)" },
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tmtu 1400\n}\n",
 	  E "3: unknown keyword \"mtu\" in gateway \"gw1\" (expected address "
 	  "or segment)" },

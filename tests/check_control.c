@@ -61,6 +61,15 @@ fixture_connected(struct tunnel_status *ts)
 	cs->cs_packets_in = 10;
 	cs->cs_bytes_out = 5678;
 	cs->cs_packets_out = 20;
+	/* totals: this child plus CHILD SAs rekeyed away before */
+	strcpy(ts->ts_peer_name, "vpc2");
+	ts->ts_bytes_in = 91234;
+	ts->ts_packets_in = 110;
+	ts->ts_bytes_out = 95678;
+	ts->ts_packets_out = 120;
+	ts->ts_child_rekeys = 3;
+	ts->ts_ike_rekeys = 1;
+	ts->ts_failures = 2;
 }
 
 /* An IKEv1 tunnel whose phase 1 failed. */
@@ -73,6 +82,8 @@ fixture_failed(struct tunnel_status *ts)
 	ts->ts_state = TUNNEL_PHASE1_FAILED;
 	ts->ts_ike_version = 1;
 	strcpy(ts->ts_last_error, "no proposal chosen");
+	strcpy(ts->ts_peer_name, "any");
+	ts->ts_failures = 3;
 }
 
 static const char text_connected[] =
@@ -83,6 +94,9 @@ static const char text_connected[] =
     "(responder)\n"
     "  established: 2024-05-01T12:00:00Z (1h 02m 03s ago)\n"
     "  warning:     aggressive mode\n"
+    "  traffic:     in 91234 bytes, 110 packets; out 95678 bytes, 120 "
+    "packets (all CHILD SAs)\n"
+    "  rekeys:      3 CHILD, 1 IKE; 2 failed attempts\n"
     "  child 1:     ESP SPIs c0ffee01 (in) 0badf00d (out)\n"
     "    selectors:  172.16.0.0/24 === 10.0.0.0/12\n"
     "    algorithms: aes128/sha1/modp1024\n"
@@ -93,7 +107,10 @@ static const char text_failed[] =
     "to-any: 198.51.100.1 -> 0.0.0.0\n"
     "  state:       Phase 1 failed\n"
     "  IKE:         IKEv1\n"
-    "  last error:  no proposal chosen\n";
+    "  last error:  no proposal chosen\n"
+    "  traffic:     in 0 bytes, 0 packets; out 0 bytes, 0 packets (all "
+    "CHILD SAs)\n"
+    "  rekeys:      0 CHILD, 0 IKE; 3 failed attempts\n";
 
 static const char json_connected[] =
     "{\"name\":\"vpc1-vpc2\",\"gateway\":\"198.51.100.1\","
@@ -101,7 +118,10 @@ static const char json_connected[] =
     "\"ike_algorithms\":\"aes128/sha1/prfsha1/modp1024\","
     "\"spi_i\":\"0123456789abcdef\",\"spi_r\":\"fedcba9876543210\","
     "\"established\":\"2024-05-01T12:00:00Z\",\"age\":3723,"
-    "\"last_error\":\"\",\"warning\":\"aggressive mode\",\"children\":["
+    "\"last_error\":\"\",\"warning\":\"aggressive mode\","
+    "\"peer_name\":\"vpc2\",\"bytes_in\":91234,\"bytes_out\":95678,"
+    "\"packets_in\":110,\"packets_out\":120,\"child_rekeys\":3,"
+    "\"ike_rekeys\":1,\"failures\":2,\"children\":["
     "{\"protocol\":\"esp\",\"spi_in\":\"c0ffee01\",\"spi_out\":\"0badf00d\","
     "\"local_ts\":\"172.16.0.0/24\",\"remote_ts\":\"10.0.0.0/12\","
     "\"algorithms\":\"aes128/sha1/modp1024\",\"bytes_in\":1234,"
@@ -113,7 +133,9 @@ static const char json_failed[] =
     "\"spi_i\":\"0000000000000000\",\"spi_r\":\"0000000000000000\","
     "\"established\":null,\"age\":null,"
     "\"last_error\":\"no proposal chosen\",\"warning\":\"\","
-    "\"children\":[]}";
+    "\"peer_name\":\"any\",\"bytes_in\":0,\"bytes_out\":0,"
+    "\"packets_in\":0,\"packets_out\":0,\"child_rekeys\":0,"
+    "\"ike_rekeys\":0,\"failures\":3,\"children\":[]}";
 
 /* The buffer's contents as a C string (owned by the caller). */
 static char *
@@ -229,7 +251,10 @@ START_TEST(test_status_text_unterminated_and_control_chars)
 	ck_assert_str_eq(s + sizeof(ts.ts_name), ": 198.51.100.1 -> 0.0.0.0\n"
 	    "  state:       Phase 1 failed\n"
 	    "  IKE:         IKEv1\n"
-	    "  last error:  bad??[31mred\n");
+	    "  last error:  bad??[31mred\n"
+	    "  traffic:     in 0 bytes, 0 packets; out 0 bytes, 0 packets "
+	    "(all CHILD SAs)\n"
+	    "  rekeys:      0 CHILD, 0 IKE; 3 failed attempts\n");
 	free(s);
 	buf_free(b);
 }

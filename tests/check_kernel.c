@@ -880,6 +880,67 @@ START_TEST(test_sa_add_stats_del)
 END_TEST
 
 
+/*
+ * ko_stats_snapshot: one GETSA dump, then ko_sa_stats answers from it
+ * (status and metrics).  On the host the larval SA of ALLOCSPI is in the
+ * dump; in the lab kernel two full SAs are, with the same counters that
+ * GETSA gives.  An SA not in the dump is -1 while the snapshot is held.
+ */
+START_TEST(test_sa_stats_snapshot)
+{
+	struct kernel_ops	 ops;
+	struct kernel_sa	 sa;
+	struct kernel_sa_stats	 st, live;
+	uint32_t		 spi;
+
+	if (lab_kernel())
+		ck_assert_int_eq(kernel_xfrm_open(&ops), 0);
+	else
+		ck_assert_int_eq(open_noprobe(&ops), 0);
+	ck_assert_ptr_nonnull(ops.ko_stats_snapshot);
+	ck_assert_ptr_nonnull(ops.ko_stats_release);
+	sa_from_vec(&sa, &alg_vecs[0]);
+	sa.ks_src = A("198.51.100.2");
+	sa.ks_dst = A("192.0.2.1");
+	ck_assert_int_eq(ops.ko_spi_alloc(ops.ko_arg, sa.ks_proto, sa.ks_src,
+	    sa.ks_dst, sa.ks_reqid, &spi), 0);
+	if (lab_kernel()) {
+		sa.ks_spi = spi;
+		sa.ks_update = 1;
+		ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), 0);
+		sa.ks_update = 0;
+		sa.ks_spi = htonl(0x01020304);
+		sa.ks_src = A("192.0.2.1");
+		sa.ks_dst = A("198.51.100.2");
+		ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), 0);
+	}
+	memset(&live, 0xff, sizeof(live));
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, sa.ks_proto, spi,
+	    A("192.0.2.1"), &live), 0);
+	ck_assert_int_eq(ops.ko_stats_snapshot(ops.ko_arg), 0);
+	memset(&st, 0xff, sizeof(st));
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, sa.ks_proto, spi,
+	    A("192.0.2.1"), &st), 0);
+	ck_assert_uint_eq(st.st_bytes, live.st_bytes);
+	ck_assert_uint_eq(st.st_packets, live.st_packets);
+	if (lab_kernel())
+		ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, sa.ks_proto,
+		    htonl(0x01020304), A("198.51.100.2"), &st), 0);
+	/* not in the dump: another SPI, another destination, protocol */
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, sa.ks_proto,
+	    htonl(0x0badf00d), A("192.0.2.1"), &st), -1);
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, sa.ks_proto, spi,
+	    A("192.0.2.9"), &st), -1);
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, IPPROTO_AH, spi,
+	    A("192.0.2.1"), &st), -1);
+	ops.ko_stats_release(ops.ko_arg);
+	/* released: GETSA again, which finds the SA */
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, sa.ks_proto, spi,
+	    A("192.0.2.1"), &st), 0);
+	kernel_xfrm_close(&ops);
+}
+END_TEST
+
 /* An XFRM_MSG_EXPIRE as the kernel sends it (struct xfrm_user_expire). */
 static size_t
 expire_msg(char *buf, size_t len, uint16_t type, int family, uint8_t proto,
@@ -1241,6 +1302,7 @@ kernel_suite(void)
 	tc = tcase_create("live_sa");
 	tcase_add_checked_fixture(tc, netns_setup, NULL);
 	tcase_add_loop_test(tc, test_sa_add_stats_del, 0, ALG_NVECS);
+	tcase_add_test(tc, test_sa_stats_snapshot);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return (s);

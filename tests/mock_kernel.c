@@ -115,14 +115,71 @@ mock_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
     struct kernel_sa_stats *st)
 {
 	struct mock_kernel	*mk = arg;
+	struct mock_sa		*m;
 
-	if (mock_sa_find(mk, proto, spi, dst) == NULL)
+	if ((m = mock_sa_find(mk, proto, spi, dst)) == NULL)
 		return (-1);
-	st->st_bytes = mk->mk_stats_bytes;
-	st->st_packets = 10;
 	st->st_use_time = 0;
+	if (mk->mk_snap_on) {
+		mk->mk_stats_snap++;
+		st->st_bytes = m->m_snap_bytes;
+		st->st_packets = m->m_snap_packets;
+		return (0);
+	}
+	mk->mk_stats_live++;
+	if (m->m_traffic) {
+		st->st_bytes = m->m_bytes;
+		st->st_packets = m->m_packets;
+		return (0);
+	}
+	st->st_bytes = mk->mk_stats_bytes;
+	st->st_packets = mk->mk_stats_packets;
 	mk->mk_stats_bytes += mk->mk_stats_step;
 	return (0);
+}
+
+/* One "dump": every SA's counters as they are now. */
+static int
+mock_stats_snapshot(void *arg)
+{
+	struct mock_kernel	*mk = arg;
+	struct mock_sa		*m;
+	int			 i;
+
+	for (i = 0; i < mk->mk_nsa; i++) {
+		m = &mk->mk_sa[i];
+		m->m_snap_bytes = m->m_traffic ? m->m_bytes :
+		    mk->mk_stats_bytes;
+		m->m_snap_packets = m->m_traffic ? m->m_packets :
+		    mk->mk_stats_packets;
+	}
+	mk->mk_ndumps++;
+	mk->mk_snap_on = 1;
+	return (0);
+}
+
+static void
+mock_stats_release(void *arg)
+{
+	struct mock_kernel	*mk = arg;
+
+	mk->mk_snap_on = 0;
+}
+
+int
+mock_kernel_traffic(struct mock_kernel *mk, uint32_t spi, uint64_t bytes,
+    uint64_t packets)
+{
+	int	 i;
+
+	for (i = 0; i < mk->mk_nsa; i++)
+		if (!mk->mk_sa[i].m_larval && mk->mk_sa[i].m_sa.ks_spi == spi) {
+			mk->mk_sa[i].m_traffic = 1;
+			mk->mk_sa[i].m_bytes = bytes;
+			mk->mk_sa[i].m_packets = packets;
+			return (0);
+		}
+	return (-1);
 }
 
 static int
@@ -219,11 +276,14 @@ mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi)
 	memset(mk, 0, sizeof(*mk));
 	mk->mk_next_spi = first_spi;
 	mk->mk_stats_bytes = 1000;
+	mk->mk_stats_packets = 10;
 	mk->mk_ops.ko_arg = mk;
 	mk->mk_ops.ko_spi_alloc = mock_spi_alloc;
 	mk->mk_ops.ko_sa_add = mock_sa_add;
 	mk->mk_ops.ko_sa_del = mock_sa_del;
 	mk->mk_ops.ko_sa_stats = mock_sa_stats;
+	mk->mk_ops.ko_stats_snapshot = mock_stats_snapshot;
+	mk->mk_ops.ko_stats_release = mock_stats_release;
 	mk->mk_ops.ko_policy_add = mock_policy_add;
 	mk->mk_ops.ko_policy_del = mock_policy_del;
 	mk->mk_ops.ko_route_add = mock_route_add;

@@ -17,6 +17,12 @@ struct mock_sa {
 	uint8_t			 m_ekey[CRYPTO_MAX_KEY];
 	uint8_t			 m_akey[CRYPTO_MAX_KEY];
 	int			 m_larval;
+	/* mock_kernel_traffic: this SA's own counters instead of the
+	 * shared mk_stats_bytes */
+	int			 m_traffic;
+	uint64_t		 m_bytes, m_packets;
+	/* its counters as the last ko_stats_snapshot saw them */
+	uint64_t		 m_snap_bytes, m_snap_packets;
 };
 
 struct mock_route {
@@ -40,6 +46,13 @@ struct mock_kernel {
 	 * mk_stats_step (0): traffic for dead peer detection tests */
 	uint64_t		 mk_stats_bytes;
 	uint64_t		 mk_stats_step;
+	uint64_t		 mk_stats_packets;	/* reported (10) */
+	/* ko_stats_snapshot: dumps made; while one is held, ko_sa_stats
+	 * answers from it (mk_stats_snap calls), else from the SAs
+	 * themselves (mk_stats_live calls, one GETSA each in XFRM) */
+	int			 mk_ndumps;
+	int			 mk_snap_on;
+	uint64_t		 mk_stats_snap, mk_stats_live;
 };
 
 void	mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi);
@@ -55,6 +68,10 @@ const struct mock_sa *mock_kernel_sa(const struct mock_kernel *mk,
  * (ko_expire).  0, or -1 if there is no such SA.
  */
 int	mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard);
+/* The SA with this SPI has carried bytes and packets (its counters from
+ * now on).  0, or -1 if there is no such SA. */
+int	mock_kernel_traffic(struct mock_kernel *mk, uint32_t spi,
+	    uint64_t bytes, uint64_t packets);
 /* Outbound traffic src/splen -> dst/dplen found a policy without SA:
  * the engine is told, as by XFRM_MSG_ACQUIRE (ko_acquire). */
 void	mock_kernel_acquire(struct mock_kernel *mk, const char *src,

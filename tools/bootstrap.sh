@@ -23,6 +23,7 @@ PACKAGES=(
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
 	libnss3-tools
+	prometheus
 )
 # Installed without Recommends: a package that is only recommended (as
 # libstrongswan-standard-plugins is by strongSwan) must be listed here.

@@ -899,6 +899,55 @@ sys.exit(0 if t and t[0]["state"] == sys.argv[3] else 1)' "$1" "$2" "$3" ||
 	say "ok: $(basename "$1"): valid JSON, $2 is $3"
 }
 
+# promtool_metrics_ok FILE: FILE (a scrape of gatewayd's /metrics) passes
+# "promtool check metrics" (names, types, HELP, units).  On the host.
+promtool_metrics_ok() {
+	local out
+	out=$(promtool check metrics <"$1" 2>&1) ||
+	    fail "promtool check metrics $(basename "$1"):"$'\n'"$out"
+	say "ok: promtool check metrics $(basename "$1")${out:+: $out}"
+}
+
+# metrics_range_ok RUN: Prometheus' query_range answers of t-metrics.sh
+# (RUN/range-{up,out_bytes,in_bytes}.json, step 1 s): the tunnel's up
+# series goes 0 -> 1 -> 0 -> 1 and its byte counters never go back and
+# grow after the reconnection.  On the host.
+metrics_range_ok() {
+	python3 - "$1" <<'PYEOF' || fail "Prometheus' record of the run is wrong"
+import json, sys
+run = sys.argv[1]
+
+def series(name):
+    with open("%s/range-%s.json" % (run, name)) as f:
+        d = json.load(f)
+    assert d["status"] == "success", d
+    res = d["data"]["result"]
+    assert len(res) == 1, "%s: %d series" % (name, len(res))
+    return [(float(t), float(v)) for t, v in res[0]["values"]]
+
+up = series("up")
+runs = []
+for t, v in up:
+    if not runs or runs[-1][0] != v:
+        runs.append([v, t, t])
+    runs[-1][2] = t
+print("up: " + " -> ".join("%g (%gs)" % (v, b - a + 1) for v, a, b in runs))
+assert [v for v, _, _ in runs] == [0, 1, 0, 1], "up is not 0 -> 1 -> 0 -> 1"
+down_at = runs[2][1]
+for name in ("out_bytes", "in_bytes"):
+    s = series(name)
+    vals = [v for _, v in s]
+    for (t0, a), (t1, b) in zip(s, s[1:]):
+        assert b >= a, "%s went back at %g: %g -> %g" % (name, t1, a, b)
+    before = max(v for t, v in s if t <= down_at)
+    print("%s: first %g, at the drop %g, last %g" %
+          (name, vals[0], before, vals[-1]))
+    assert before > 0, name + ": no traffic before the drop"
+    assert vals[-1] > before, name + ": no growth after the reconnection"
+PYEOF
+	say "ok: Prometheus saw up 0 -> 1 -> 0 -> 1 and bytes only rising"
+}
+
 # ---- the standard scenario's nodes -------------------------------------------
 
 # gw_std NODE [TUNNEL-KEYS...]: gatewayd's config for gw1 (tunnel vpc1-vpc2)

@@ -50,6 +50,7 @@ SCENARIOS=(
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
 	"t-service.sh"
+	"t-metrics.sh"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
