@@ -67,26 +67,38 @@ v1_life_ms(const struct ike_ctx *ctx, uint32_t secs)
 }
 
 /*
- * When to rekey an SA of life_ms: at ctx_rekey_percent of it, up to
+ * When to rekey an SA: at ctx_rekey_percent of its life, up to
  * V1_REKEY_JITTER % earlier at random (SAs made together are not all
  * rekeyed at once), by the side that created it; the other side waits
  * until V1_REKEY_OTHER % (a safety net: strongSwan proposes its
  * rekey time + 10% as the lifetime and rekeys at 82-91% of it, Cisco
- * rekeys its own SAs too).
+ * rekeys its own SAs too).  The range in percent, lo to hi.
  */
-static uint64_t
-v1_rekey_ms(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
+static void
+v1_rekey_pct(const struct ike_ctx *ctx, int creator, unsigned *lo,
+    unsigned *hi)
 {
-	uint64_t	 pct = ctx->ctx_rekey_percent, jitter = V1_REKEY_JITTER;
-	uint32_t	 r = 0;
+	unsigned	 pct = ctx->ctx_rekey_percent, jitter = V1_REKEY_JITTER;
 
 	if (!creator) {
 		pct = V1_REKEY_OTHER;
 		jitter = V1_REKEY_OTHER_JITTER;
 	}
+	*hi = pct;
+	*lo = pct > jitter ? pct - jitter : 0;
+}
+
+/* When to rekey an ISAKMP SA of life_ms: ms after its birth. */
+static uint64_t
+v1_rekey_ms(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
+{
+	unsigned	 lo, hi;
+	uint32_t	 r = 0;
+
+	v1_rekey_pct(ctx, creator, &lo, &hi);
 	(void)RAND_bytes((uint8_t *)&r, sizeof(r));
-	return (life_ms * pct / 100 -
-	    (life_ms * jitter / 100) * (r % 1001) / 1000);
+	return (life_ms * hi / 100 -
+	    (life_ms * (hi - lo) / 100) * (r % 1001) / 1000);
 }
 
 /* --- IPsec SAs --- */
@@ -151,9 +163,7 @@ ikev1_child_remove(struct child_sa *cs)
 	struct isakmp_sa	*sa = cs->cs_owner;
 
 	TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
-	if (cs->cs_timer != NULL)
-		event_free(cs->cs_timer);
-	cs->cs_timer = NULL;
+	child_sa_life_free(cs);
 	/* a successor with the same reqid keeps the policies */
 	child_sa_uninstall(cs, sa->is_ctx->ctx_kernel, &sa->is_children);
 	child_sa_free(cs);
@@ -226,53 +236,50 @@ ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 	return (0);
 }
 
+/* The rekey time: a Quick Mode on the tunnel's current ISAKMP SA. */
 static void
-v1_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+v1_child_rekey_due(struct child_sa *cs)
 {
-	struct child_sa		*cs = arg;
 	struct isakmp_sa	*sa = cs->cs_owner, *cur;
 	struct ike_tunnel	*t = sa->is_tunnel;
-	uint64_t		 wait;
 
-	/* cs_expire_ms: ms left after the rekey time, or -1: expiry */
-	if (cs->cs_expire_ms == (uint64_t)-1) {
-		v1_child_expired(cs, 0);
+	if (cs->cs_state != CHILD_SA_INSTALLED || t == NULL)
+		return;
+	if ((cur = ikev1_tunnel_sa(t)) == NULL) {
+		/* phase 1 is being renewed: try again shortly (until the
+		 * hard expiry) */
+		child_sa_life_rekey_in(cs, V1_CHILD_RETRY_MS);
 		return;
 	}
-	if (cs->cs_state == CHILD_SA_INSTALLED && t != NULL) {
-		if ((cur = ikev1_tunnel_sa(t)) != NULL) {
-			ike_event(t->t_ctx, cs->cs_name, "rekey", "IPsec SA "
-			    "%08x rekey started", ntohl(cs->cs_spi_in));
-			cs->cs_rekey_due = 1;
-			ikev1_quick_start_all(cur);
-		} else if (cs->cs_expire_ms > V1_CHILD_RETRY_MS) {
-			/* phase 1 is being renewed: try again shortly */
-			cs->cs_expire_ms -= V1_CHILD_RETRY_MS;
-			v1_timer_add(cs->cs_timer, V1_CHILD_RETRY_MS);
-			return;
-		}
-	}
-	wait = cs->cs_expire_ms;
-	cs->cs_expire_ms = (uint64_t)-1;
-	v1_timer_add(cs->cs_timer, wait);
+	ike_event(t->t_ctx, cs->cs_name, "rekey", "IPsec SA %08x rekey "
+	    "started", ntohl(cs->cs_spi_in));
+	cs->cs_rekey_due = 1;
+	ikev1_quick_start_all(cur);
 }
+
+static void
+v1_child_expire_due(struct child_sa *cs)
+{
+	v1_child_expired(cs, 0);
+}
+
+static const struct child_sa_timers v1_child_timers = {
+	v1_child_rekey_due, v1_child_expire_due
+};
 
 void
 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 {
-	uint64_t	 life, soft;
+	unsigned	 lo, hi;
 
 	if (cs->cs_lifetime == 0)
 		return;
-	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(
-	    sa->is_ctx->ctx_base, v1_child_timer_cb, cs)) == NULL)
-		return;
-	life = v1_life_ms(sa->is_ctx, cs->cs_lifetime);
-	soft = v1_rekey_ms(sa->is_ctx, life, cs->cs_initiated);
-	cs->cs_expire_ms = life - soft;
-	if (cs->cs_expire_ms == 0)
-		cs->cs_expire_ms = 1;
-	v1_timer_add(cs->cs_timer, soft);
+	v1_rekey_pct(sa->is_ctx, cs->cs_initiated, &lo, &hi);
+	if (child_sa_life_start(cs, sa->is_ctx->ctx_base, ike_now_ms(),
+	    v1_life_ms(sa->is_ctx, cs->cs_lifetime), lo, hi,
+	    &v1_child_timers) == -1)
+		log_twarn(cs->cs_name, "IPsec SA %08x: no rekey timer",
+		    ntohl(cs->cs_spi_in));
 }
 
 void

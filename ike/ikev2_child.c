@@ -769,9 +769,8 @@ done:
 
 /* Rekey time, or the next try of a failed rekey or re-creation. */
 static void
-ikev2_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+ikev2_child_rekey_due(struct child_sa *cs)
 {
-	struct child_sa	*cs = arg;
 	struct ike_sa	*sa = cs->cs_owner;
 
 	switch (cs->cs_state) {
@@ -791,20 +790,14 @@ ikev2_child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
-ikev2_child_expire_cb(evutil_socket_t fd, short ev, void *arg)
+ikev2_child_expire_due(struct child_sa *cs)
 {
-	struct child_sa	*cs = arg;
-
 	ikev2_child_expired(cs->cs_owner, cs, 0);
 }
 
-static void
-ikev2_child_arm(void *ev, uint64_t ms)
-{
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add((struct event *)ev, &tv);
-}
+static const struct child_sa_timers ikev2_child_timers = {
+	ikev2_child_rekey_due, ikev2_child_expire_due
+};
 
 /*
  * Rekey at 85-90% of the lifetime, at random: two peers with the same
@@ -820,32 +813,20 @@ ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
 {
 	struct ike_ctx	*ctx = sa->sa_ctx;
 	unsigned	 pct = ctx->ctx_rekey_percent;
-	uint64_t	 now = ike_now_ms();
 
 	if (cs->cs_lifetime == 0)
 		return;
-	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(
-	    ctx->ctx_base, ikev2_child_timer_cb, cs)) == NULL)
-		return;
-	if (cs->cs_expire_timer == NULL && (cs->cs_expire_timer = evtimer_new(
-	    ctx->ctx_base, ikev2_child_expire_cb, cs)) == NULL)
-		return;
-	lifetime_init(&cs->cs_life, now, ikev2_life_ms(ctx, cs->cs_lifetime),
-	    pct > IKEV2_CHILD_JITTER ? pct - IKEV2_CHILD_JITTER : 0, pct);
-	ikev2_child_arm(cs->cs_timer, lifetime_rekey_in(&cs->cs_life, now));
-	ikev2_child_arm(cs->cs_expire_timer,
-	    lifetime_hard_in(&cs->cs_life, now));
+	if (child_sa_life_start(cs, ctx->ctx_base, ike_now_ms(),
+	    ikev2_life_ms(ctx, cs->cs_lifetime), pct > IKEV2_CHILD_JITTER ?
+	    pct - IKEV2_CHILD_JITTER : 0, pct, &ikev2_child_timers) == -1)
+		log_twarn(cs->cs_name, "CHILD SA %08x_i: no rekey timer",
+		    ntohl(cs->cs_spi_in));
 }
 
 void
 ikev2_child_timer_clear(struct child_sa *cs)
 {
-	if (cs->cs_timer != NULL)
-		event_free(cs->cs_timer);
-	cs->cs_timer = NULL;
-	if (cs->cs_expire_timer != NULL)
-		event_free(cs->cs_expire_timer);
-	cs->cs_expire_timer = NULL;
+	child_sa_life_free(cs);
 }
 
 void
@@ -882,7 +863,7 @@ ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs, int temporary)
 		    cs->cs_life.lt_tries + 1, (unsigned long long)ms);
 	} else
 		return;
-	ikev2_child_arm(cs->cs_timer, ms);
+	child_sa_life_rekey_in(cs, ms);
 }
 
 void
@@ -917,10 +898,7 @@ ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 		ike_tunnel_error(t, "CHILD SA expired: rekeying failed");
 	child_sa_sas_remove(cs, sa->sa_ctx->ctx_kernel, kernel_gone);
 	child_sa_set_state(cs, CHILD_SA_EXPIRED);
-	if (cs->cs_expire_timer != NULL)
-		evtimer_del((struct event *)cs->cs_expire_timer);
-	if (cs->cs_timer != NULL)
-		evtimer_del((struct event *)cs->cs_timer);
+	child_sa_life_stop(cs);
 	cs->cs_life.lt_tries = 0;
 	cs->cs_rekey_due = 0;
 	/* tell the peer (its copy may live on), then negotiate again */

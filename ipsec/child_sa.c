@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <openssl/crypto.h>
 
 #include "common/log.h"
@@ -64,6 +65,7 @@ child_sa_free(struct child_sa *cs)
 {
 	if (cs == NULL)
 		return;
+	child_sa_life_free(cs);
 	dh_free(cs->cs_kedh);
 	buf_free(cs->cs_nonce);
 	buf_free(cs->cs_min_nonce);
@@ -309,6 +311,79 @@ child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 	    "installed (the peer has the new SA)", ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out));
 	return (0);
+}
+
+static void
+child_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa	*cs = arg;
+
+	if (cs->cs_timers != NULL && cs->cs_timers->ct_rekey != NULL)
+		cs->cs_timers->ct_rekey(cs);
+}
+
+static void
+child_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa	*cs = arg;
+
+	if (cs->cs_timers != NULL && cs->cs_timers->ct_expire != NULL)
+		cs->cs_timers->ct_expire(cs);
+}
+
+static void
+child_sa_arm(void *ev, uint64_t ms)
+{
+	struct timeval	 tv = { (time_t)(ms / 1000),
+			    (suseconds_t)(ms % 1000) * 1000 };
+
+	if (ev != NULL)
+		evtimer_add((struct event *)ev, &tv);
+}
+
+int
+child_sa_life_start(struct child_sa *cs, struct event_base *base,
+    uint64_t now, uint64_t life_ms, unsigned lo_pct, unsigned hi_pct,
+    const struct child_sa_timers *ct)
+{
+	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(base,
+	    child_sa_rekey_cb, cs)) == NULL)
+		return (-1);
+	if (cs->cs_expire_timer == NULL && (cs->cs_expire_timer =
+	    evtimer_new(base, child_sa_expire_cb, cs)) == NULL)
+		return (-1);
+	cs->cs_timers = ct;
+	lifetime_init(&cs->cs_life, now, life_ms, lo_pct, hi_pct);
+	child_sa_arm(cs->cs_timer, lifetime_rekey_in(&cs->cs_life, now));
+	child_sa_arm(cs->cs_expire_timer, lifetime_hard_in(&cs->cs_life,
+	    now));
+	return (0);
+}
+
+void
+child_sa_life_rekey_in(struct child_sa *cs, uint64_t ms)
+{
+	child_sa_arm(cs->cs_timer, ms);
+}
+
+void
+child_sa_life_stop(struct child_sa *cs)
+{
+	if (cs->cs_timer != NULL)
+		evtimer_del((struct event *)cs->cs_timer);
+	if (cs->cs_expire_timer != NULL)
+		evtimer_del((struct event *)cs->cs_expire_timer);
+}
+
+void
+child_sa_life_free(struct child_sa *cs)
+{
+	if (cs->cs_timer != NULL)
+		event_free((struct event *)cs->cs_timer);
+	cs->cs_timer = NULL;
+	if (cs->cs_expire_timer != NULL)
+		event_free((struct event *)cs->cs_expire_timer);
+	cs->cs_expire_timer = NULL;
 }
 
 /* Installs cs's SA of one direction again (update: UPDSA of a valid SA). */

@@ -30,6 +30,18 @@ enum child_sa_state {
 				   until the same selectors are set up again */
 };
 
+struct child_sa;
+struct event_base;
+
+/*
+ * What a CHILD SA's timers call (the IKE version that made it decides
+ * what to do): the rekey time or a retry's, and the hard lifetime.
+ */
+struct child_sa_timers {
+	void	(*ct_rekey)(struct child_sa *cs);
+	void	(*ct_expire)(struct child_sa *cs);
+};
+
 struct child_sa {
 	TAILQ_ENTRY(child_sa) cs_entry;
 	enum child_sa_state cs_state;
@@ -71,10 +83,12 @@ struct child_sa {
 	uint32_t	 cs_rekey_spi;		/* old child's SPI we rekey */
 	int		 cs_rekey_due;		/* initiator: rekey now */
 	int		 cs_delete_due;		/* initiator: send DELETE */
-	void		*cs_timer;		/* struct event *, owned: rekey
-						   (IKEv1: also expiry) */
-	void		*cs_expire_timer;	/* IKEv2: hard expiry, owned */
-	struct sa_lifetime cs_life;		/* IKEv2: rekey, retries */
+	/* child_sa_life_*(): the rekey (and retry) timer and the hard
+	 * expiry timer, struct event *, owned, and what they call */
+	void		*cs_timer;
+	void		*cs_expire_timer;
+	const struct child_sa_timers *cs_timers;
+	struct sa_lifetime cs_life;		/* rekey time, retries */
 	int		 cs_recreate_due;	/* EXPIRED: negotiate again */
 	/* RFC 7296 §2.8.1: a CHILD SA the peer made by rekeying holds the
 	 * smaller nonce of that exchange; the old SA names it */
@@ -83,8 +97,6 @@ struct child_sa {
 	void		*cs_owner;		/* the IKE SA (opaque) */
 	int		 cs_initiated;		/* we sent the first message of
 						   the exchange that made it */
-	uint64_t	 cs_expire_ms;		/* IKEv1: rekey time passed; ms
-						   left to the hard expiry */
 	/* the highest counters seen (child_sa_traffic): what an SA the
 	 * kernel removed by itself still adds to its tunnel's totals */
 	struct kernel_sa_stats cs_seen_in, cs_seen_out;
@@ -121,6 +133,24 @@ int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
  */
 int		 child_sa_install_outbound(struct child_sa *cs,
 		    struct kernel_ops *ko);
+/*
+ * Starts cs's life on base (both IKE versions): it expires life_ms after
+ * now (monotonic ms), and its rekey falls at random between lo_pct and
+ * hi_pct of that (RFC 7296 §2.8.1: two peers rarely rekey at once; SAs
+ * made together are not all rekeyed together).  ct's functions are
+ * called then.  0, or -1 (no timers: the kernel's expiry remains).
+ */
+int		 child_sa_life_start(struct child_sa *cs,
+		    struct event_base *base, uint64_t now, uint64_t life_ms,
+		    unsigned lo_pct, unsigned hi_pct,
+		    const struct child_sa_timers *ct);
+/* The rekey timer fires again in ms (a retry); the expiry stays. */
+void		 child_sa_life_rekey_in(struct child_sa *cs, uint64_t ms);
+/* Both timers stopped (an SA that expired; the rekey timer may be armed
+ * again to set it up anew). */
+void		 child_sa_life_stop(struct child_sa *cs);
+/* The timers freed (child_sa_free does it too). */
+void		 child_sa_life_free(struct child_sa *cs);
 /*
  * The peer's outer address or ESP-in-UDP port changed (a NAT in front of
  * it made a new mapping, RFC 7296 §2.23, RFC 3948): cs's SAs follow.  A
