@@ -368,34 +368,25 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
 	struct ike_tunnel	*t = sa->is_tunnel;
-	uint64_t		 now = ike_now_ms(), idle, bytes, step, use, last;
+	uint64_t		 now = ike_now_ms(), idle, step, next;
 	unsigned		 delay = v1_dpd_delay(sa);
 	unsigned		 timeout = v1_dpd_timeout(sa);
+	int			 esp;
 
 	if (!v1_dpd_on(sa))
 		return;
-	if ((bytes = child_sa_list_inbound(&sa->is_children, sa->is_ctx->ctx_kernel, &use)) != sa->is_dpd_bytes) {
-		sa->is_dpd_bytes = bytes;
-		/* when the traffic came, not when we looked */
-		last = ike_last_use_ms(now, use);
-		if (last > sa->is_last_rx_ms)
-			sa->is_last_rx_ms = last;
+	next = ike_dpd_look(sa->is_ctx, &sa->is_children, now, delay,
+	    &sa->is_dpd_bytes, &sa->is_last_rx_ms, &esp);
+	if (esp)
 		sa->is_dpd_outstanding = 0;
-	}
 	step = timeout / (V1_DPD_RETRANSMITS + 1);
 	if (step == 0)
 		step = 1;
 	if (sa->is_dpd_outstanding) {
 		if (now >= sa->is_dpd_deadline_ms) {
-			sa->is_ctx->ctx_counters.ic_dpd_missed++;
-			ike_event(sa->is_ctx, isakmp_name(sa), "dpd", "no "
-			    "R-U-THERE-ACK within %u ms: peer %s is dead",
-			    timeout, inet_ntoa(sa->is_remote.sin_addr));
-			if (t != NULL) {
-				ike_tunnel_error(t, "peer dead: no answer to "
-				    "DPD");
-				ike_tunnel_dead_hold(t, &sa->is_children);
-			}
+			ike_dpd_dead(sa->is_ctx, t, isakmp_name(sa),
+			    &sa->is_children, "R-U-THERE", timeout,
+			    sa->is_remote.sin_addr);
 			sa->is_tunnel = NULL;
 			isakmp_destroy(sa);
 			if (t != NULL)
@@ -407,13 +398,11 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		    sa->is_dpd_deadline_ms - now : step);
 		return;
 	}
-	idle = now - sa->is_last_rx_ms;
-	if (idle < delay) {
-		/* look again before then: traffic is seen when we look */
-		v1_dpd_timer(sa, delay - idle < delay / 4 + 1 ? delay - idle :
-		    delay / 4 + 1);
+	if (next != 0) {
+		v1_dpd_timer(sa, next);
 		return;
 	}
+	idle = now - sa->is_last_rx_ms;
 	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
 	    (unsigned long long)idle);
 	sa->is_ctx->ctx_counters.ic_dpd_sent++;

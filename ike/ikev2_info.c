@@ -108,19 +108,9 @@ static void
 ikev2_info_dpd_dead(struct ike_sa *sa)
 {
 	struct ike_tunnel	*t = sa->sa_tunnel;
-	struct ike_ctx		*ctx = sa->sa_ctx;
 
-	ctx->ctx_counters.ic_dpd_missed++;
-	log_twarn(ike_sa_name(sa), "no answer to DPD within %u ms: peer %s "
-	    "is dead", ike_dpd_timeout_ms(ctx, t),
-	    inet_ntoa(sa->sa_remote.sin_addr));
-	ike_event(ctx, ike_sa_name(sa), "dpd", "no answer to DPD within %u "
-	    "ms: peer %s is dead", ike_dpd_timeout_ms(ctx, t),
-	    inet_ntoa(sa->sa_remote.sin_addr));
-	if (t != NULL) {
-		ike_tunnel_error(t, "peer dead: no answer to DPD");
-		ike_tunnel_dead_hold(t, &sa->sa_children);
-	}
+	ike_dpd_dead(sa->sa_ctx, t, ike_sa_name(sa), &sa->sa_children,
+	    "DPD", ike_dpd_timeout_ms(sa->sa_ctx, t), sa->sa_remote.sin_addr);
 	sa->sa_tunnel = NULL;
 	ike_sa_destroy(sa);
 	if (t != NULL)
@@ -138,8 +128,9 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ike_sa		*sa = arg;
 	struct ike_ctx		*ctx = sa->sa_ctx;
 	struct ike_msg_out	 mo;
-	uint64_t		 now = ike_now_ms(), bytes, idle, use, last;
+	uint64_t		 now = ike_now_ms(), idle, next;
 	unsigned		 delay = ike_dpd_delay_ms(ctx, sa->sa_tunnel);
+	int			 esp;
 
 	if (sa->sa_state != IKE_SA_ESTABLISHED || delay == 0)
 		return;
@@ -150,23 +141,12 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	sa->sa_dpd_out = 0;
-	if ((bytes = child_sa_list_inbound(&sa->sa_children, sa->sa_ctx->ctx_kernel, &use)) != sa->sa_dpd_bytes) {
-		sa->sa_dpd_bytes = bytes;
-		/* when the traffic came, not when we looked */
-		last = ike_last_use_ms(now, use);
-		if (last > sa->sa_last_rx_ms)
-			sa->sa_last_rx_ms = last;
-	}
-	idle = now - sa->sa_last_rx_ms;
-	if (idle < delay) {
-		/* look again before then: traffic is seen when we look
-		 * (the kernel keeps no last-use time of inbound SAs), so
-		 * look often enough that a peer dies within delay +
-		 * timeout of its last packet, give or take delay / 4 */
-		ikev2_info_dpd_arm(sa, delay - idle < delay / 4 + 1 ?
-		    delay - idle : delay / 4 + 1);
+	if ((next = ike_dpd_look(ctx, &sa->sa_children, now, delay,
+	    &sa->sa_dpd_bytes, &sa->sa_last_rx_ms, &esp)) != 0) {
+		ikev2_info_dpd_arm(sa, next);
 		return;
 	}
+	idle = now - sa->sa_last_rx_ms;
 	/* a request in flight: its retransmissions watch the peer */
 	if (sa->sa_req != NULL) {
 		ikev2_info_dpd_arm(sa, delay);
