@@ -19,6 +19,10 @@
 #include "ike/ikev1_sa.h"
 #include "kernel/kernel.h"
 
+/* the longest selector list of one side: 20 x "255.255.255.255/32", 19
+ * commas and the NUL */
+_Static_assert(IKE_STATUS_TS_LEN >= CFG_MAX_SEGMENTS * 19,
+    "IKE_STATUS_TS_LEN holds every selector");
 #define IKE_RETX_MS		2000	/* 2 s, doubling */
 #define IKE_RETX_TRIES		5
 #define IKE_RETRY_FAST_MS	2000	/* after a 1st/2nd failed attempt */
@@ -1166,12 +1170,9 @@ ike_status_child(struct ike_ctx *ctx, const struct child_sa *cs,
 	st->cs_proto = cs->cs_proto;
 	st->cs_spi_in = cs->cs_spi_in;
 	st->cs_spi_out = cs->cs_spi_out;
-	if (cs->cs_nlts > 0)
-		cfg_prefix_str(&cs->cs_lts[0], st->cs_local_ts,
-		    sizeof(st->cs_local_ts));
-	if (cs->cs_nrts > 0)
-		cfg_prefix_str(&cs->cs_rts[0], st->cs_remote_ts,
-		    sizeof(st->cs_remote_ts));
+	child_sa_ts_str(cs, 1, st->cs_local_ts, sizeof(st->cs_local_ts));
+	child_sa_ts_str(cs, 0, st->cs_remote_ts,
+	    sizeof(st->cs_remote_ts));
 	child_sa_algs(cs, st->cs_algs, sizeof(st->cs_algs));
 	if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
 	    cs->cs_proto, cs->cs_spi_in, cs->cs_local, &s) == 0) {

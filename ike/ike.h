@@ -39,13 +39,17 @@ struct ike_net {
 };
 
 #define IKE_STATUS_MAX_CHILD	16
+/* a CHILD SA's selectors of one side, "a.b.c.d/nn" and a comma each, for
+ * up to 20 segments (CFG_MAX_SEGMENTS) */
+#define IKE_STATUS_TS_LEN	(20 * 19)
 
 struct child_status {
 	uint8_t		 cs_proto;		/* IPPROTO_ESP / IPPROTO_AH */
 	uint32_t	 cs_spi_in;		/* network byte order */
 	uint32_t	 cs_spi_out;
-	char		 cs_local_ts[20];	/* "a.b.c.d/n" */
-	char		 cs_remote_ts[20];
+	/* every selector, "a.b.c.d/n[,a.b.c.d/n...]" */
+	char		 cs_local_ts[IKE_STATUS_TS_LEN];
+	char		 cs_remote_ts[IKE_STATUS_TS_LEN];
 	char		 cs_algs[64];		/* "aes128/sha1/modp1024" */
 	uint64_t	 cs_bytes_in, cs_bytes_out;
 	uint64_t	 cs_packets_in, cs_packets_out;

@@ -12,6 +12,7 @@
  *   HDR*, IDii, HASH_I -->
  *   <-- HDR*, IDir, HASH_R
  */
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -247,6 +248,33 @@ v1_take_ke_nonce(struct isakmp_sa *sa, const struct ikev1_msg *m)
 }
 
 /*
+ * keylog-dir: Wireshark's ISAKMP decryption table (its file
+ * ikev1_decryption_table: the initiator's cookie and the encryption key,
+ * in hex; Wireshark finds the IVs from the KE payloads it sees).
+ */
+static void
+v1_keylog(const struct isakmp_sa *sa)
+{
+	const char	*dir = sa->is_ctx->ctx_cfg->cfg_keylog_dir;
+	char		 path[4200], cky[17], key[2 * CRYPTO_MAX_KEY + 1];
+	FILE		*f;
+
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/ikev1_decryption_table", dir);
+	if ((f = fopen(path, "a")) == NULL) {
+		log_twarn(isakmp_name(sa), "cannot open %s", path);
+		return;
+	}
+	fchmod(fileno(f), 0600);
+	hex_encode(sa->is_cky_i, 8, cky);
+	hex_encode(sa->is_keys.k_enc, sa->is_keys.k_enc_len, key);
+	fprintf(f, "%s,%s\n", cky, key);
+	fclose(f);
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
+/*
  * RFC 2409 §5: SKEYID = prf(PSK, Ni_b | Nr_b), then SKEYID_d/a/e and the
  * cipher key (Appendix B expansion), and the phase 1 IV = hash(g^xi |
  * g^xr).
@@ -278,6 +306,7 @@ v1_keys(struct isakmp_sa *sa)
 	    sa->is_iv, sa->is_blen) == -1)
 		goto done;
 	sa->is_keys_ok = 1;
+	v1_keylog(sa);
 	rc = 0;
 done:
 	OPENSSL_cleanse(skeyid, sizeof(skeyid));

@@ -790,12 +790,10 @@ ikev1_status(struct ike_tunnel *t, struct tunnel_status *st)
 		c->cs_proto = cs->cs_proto;
 		c->cs_spi_in = cs->cs_spi_in;
 		c->cs_spi_out = cs->cs_spi_out;
-		if (cs->cs_nlts > 0)
-			cfg_prefix_str(&cs->cs_lts[0], c->cs_local_ts,
-			    sizeof(c->cs_local_ts));
-		if (cs->cs_nrts > 0)
-			cfg_prefix_str(&cs->cs_rts[0], c->cs_remote_ts,
-			    sizeof(c->cs_remote_ts));
+		child_sa_ts_str(cs, 1, c->cs_local_ts,
+		    sizeof(c->cs_local_ts));
+		child_sa_ts_str(cs, 0, c->cs_remote_ts,
+		    sizeof(c->cs_remote_ts));
 		child_sa_algs(cs, c->cs_algs, sizeof(c->cs_algs));
 		if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
 		    cs->cs_proto, cs->cs_spi_in, cs->cs_local, &s) == 0) {

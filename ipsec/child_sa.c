@@ -313,6 +313,26 @@ child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 	return (0);
 }
 
+void
+child_sa_ts_str(const struct child_sa *cs, int local, char *out, size_t len)
+{
+	const struct cfg_prefix	*p = local ? cs->cs_lts : cs->cs_rts;
+	int			 n = local ? cs->cs_nlts : cs->cs_nrts, i;
+	size_t			 off = 0;
+	char			 one[24];
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		cfg_prefix_str(&p[i], one, sizeof(one));
+		if (off + (i > 0) + strlen(one) + 1 > len)
+			break;
+		off += (size_t)snprintf(out + off, len - off, "%s%s",
+		    i > 0 ? "," : "", one);
+	}
+}
+
 static void
 child_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 {

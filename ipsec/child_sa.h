@@ -133,6 +133,9 @@ int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
  */
 int		 child_sa_install_outbound(struct child_sa *cs,
 		    struct kernel_ops *ko);
+/* cs's local (1) or remote (0) selectors, "a.b.c.d/n[,...]", into out. */
+void		 child_sa_ts_str(const struct child_sa *cs, int local,
+		    char *out, size_t len);
 /*
  * Starts cs's life on base (both IKE versions): it expires life_ms after
  * now (monotonic ms), and its rekey falls at random between lo_pct and

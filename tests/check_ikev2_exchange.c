@@ -586,6 +586,44 @@ START_TEST(test_exchange_nat_rebinding)
 }
 END_TEST
 
+/* Status lists every selector of a CHILD SA, not only the first. */
+START_TEST(test_child_ts_str)
+{
+	struct child_sa	*cs;
+	struct in_addr	 a;
+	char		 buf[IKE_STATUS_TS_LEN], small[20];
+	int		 i;
+
+	inet_pton(AF_INET, ADDR_A, &a);
+	ck_assert_ptr_nonnull(cs = child_sa_new("t", IPPROTO_ESP, a, a));
+	for (i = 0; i < 3; i++) {
+		cs->cs_lts[i].pf_addr.s_addr = htonl(0x0a000000 | (i << 16));
+		cs->cs_lts[i].pf_plen = 16;
+	}
+	cs->cs_nlts = 3;
+	cs->cs_rts[0].pf_addr.s_addr = htonl(0xac100000);
+	cs->cs_rts[0].pf_plen = 24;
+	cs->cs_nrts = 1;
+	child_sa_ts_str(cs, 1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "10.0.0.0/16,10.1.0.0/16,10.2.0.0/16");
+	child_sa_ts_str(cs, 0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "172.16.0.0/24");
+	/* what does not fit is left out whole */
+	child_sa_ts_str(cs, 1, small, sizeof(small));
+	ck_assert_str_eq(small, "10.0.0.0/16");
+	/* 20 segments fit: 192.168.255.0/32 .. .19/32, 10 x 16 + 10 x 17
+	 * characters and 19 commas */
+	for (i = 0; i < CFG_MAX_SEGMENTS; i++) {
+		cs->cs_lts[i].pf_addr.s_addr = htonl(0xc0a8ff00 | i);
+		cs->cs_lts[i].pf_plen = 32;
+	}
+	cs->cs_nlts = CFG_MAX_SEGMENTS;
+	child_sa_ts_str(cs, 1, buf, sizeof(buf));
+	ck_assert_int_eq((int)strlen(buf), 10 * 16 + 10 * 17 + 19);
+	child_sa_free(cs);
+}
+END_TEST
+
 /* INFORMATIONAL { D(IKE) } --> : everything goes on both sides. */
 START_TEST(test_exchange_delete_ike)
 {
@@ -1895,6 +1933,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_pfs_mismatch);
 	tcase_add_test(tc, test_exchange_child_rekey);
 	tcase_add_test(tc, test_exchange_child_rekey_responder_waits);
+	tcase_add_test(tc, test_child_ts_str);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_exchange_wrong_psk);

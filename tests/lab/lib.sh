@@ -398,6 +398,52 @@ tshark_ike_check() {
 	done
 }
 
+# tshark_decrypt_check FILE KEYDIR [MAIN]: tshark_decrypt_ok on the host
+# after the VM (as tshark_ike_check does).
+tshark_decrypt_check() {
+	if [ "${LAB_IN_VM:-0}" != 1 ] || [ "${LAB_TSHARK_IN_VM:-0}" = 1 ]; then
+		tshark_decrypt_ok "$@"
+		return
+	fi
+	[ -s "$1" ] || fail "capture $1 is empty"
+	printf 'tshark_decrypt_ok %q %q %q\n' "$1" "$2" "${3:-}" \
+	    >>"$LAB_RUN/host-checks"
+	say "tshark decryption of $(basename "$1") runs on the host after the VM"
+}
+
+# tshark_decrypt_ok FILE KEYDIR [main]: Wireshark, given gatewayd's key
+# files of KEYDIR (keylog-dir: ikev1_decryption_table, esp_sa) as its own
+# configuration, decrypts the capture: with "main", Main Mode messages 5
+# and 6 (their ID payloads), and in any case Quick Mode messages (their SA
+# payloads) and ESP packets (the ICMP inside).  Without the keys none of
+# these fields appear.
+tshark_decrypt_ok() {
+	local f=$1 keys=$2 main=${3:-} cfg res n_id n_qm n_icmp
+	[ -s "$keys/ikev1_decryption_table" ] ||
+	    fail "no ikev1_decryption_table in $keys"
+	[ -s "$keys/esp_sa" ] || fail "no esp_sa in $keys"
+	cfg=$(mktemp -d "${LAB_RUN:-/tmp}/wireshark-cfg.XXXXXX")
+	mkdir -p "$cfg/wireshark"
+	cp "$keys/ikev1_decryption_table" "$keys/esp_sa" "$cfg/wireshark/"
+	echo "esp.enable_encryption_decode: TRUE" >"$cfg/wireshark/preferences"
+	res=$(XDG_CONFIG_HOME=$cfg tshark -n -r "$f" -T fields -E separator='|' \
+	    -e isakmp.exchangetype -e isakmp.id.type -e isakmp.typepayload \
+	    -e icmp.type 2>/dev/null)
+	rm -rf "$cfg"
+	n_id=$(awk -F'|' '$1 == 2 && $2 != ""' <<<"$res" | wc -l)
+	n_qm=$(awk -F'|' '$1 == 32 && $3 ~ /(^|,)1(,|$)/' <<<"$res" | wc -l)
+	n_icmp=$(awk -F'|' '$4 != ""' <<<"$res" | wc -l)
+	[ "$main" != main ] || [ "$n_id" -ge 2 ] ||
+	    fail "tshark decrypted $n_id Main Mode ID messages of $f (want 2)"
+	[ "$n_qm" -ge 2 ] ||
+	    fail "tshark decrypted $n_qm Quick Mode messages of $f (want 2)"
+	[ "$n_icmp" -ge 2 ] ||
+	    fail "tshark found $n_icmp ICMP packets inside ESP in $f (want 2)"
+	say "ok: tshark with gatewayd's key files decrypts $(basename "$f"):" \
+	    "$n_id Main Mode ID messages, $n_qm Quick Mode messages," \
+	    "$n_icmp ICMP packets inside ESP"
+}
+
 # tshark_ike_ok FILE...: tshark dissects every IKE message in the captures
 # (at least one) and finds none malformed or with a warning or error (its
 # expert info, as "tshark -Y _ws.expert" lists).  One tshark run per file:

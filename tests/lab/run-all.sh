@@ -32,6 +32,7 @@ SCENARIOS=(
 	"t-segments.sh pfs14"
 	"t-segments.sh nopfs"
 	"t-segments.sh mismatch"
+	"t-segments.sh one-child"
 	"t-rekey.sh child"
 	"t-rekey.sh ike"
 	"t-rekey.sh gw-child"

@@ -9,6 +9,10 @@
 #   mismatch  gatewayd PFS 14, strongSwan PFS 5 only: the CHILD SA made
 #             with IKE_AUTH (no KE) comes up and carries traffic, the extra
 #             ones fail (NO_PROPOSAL_CHOSEN) and gatewayd's log says so.
+#   one-child strongSwan initiates one CHILD SA for both segments of each
+#             side (as strongSwan users write it); gatewayd responds: one
+#             CHILD SA with 2 + 2 selectors, all 4 pairs ping, and
+#             gatewayctl status (text and JSON) lists every selector.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
@@ -19,10 +23,48 @@ case "$mode" in
 pfs14)	gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
 nopfs)	gw_pfs=disable; sw_esp=aes128-sha1 ;;
 mismatch) gw_pfs=14; sw_esp=aes128-sha1-modp1536 ;;
+one-child) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
 *)	fail "unknown mode '$mode'" ;;
 esac
 
 topo_segments
+
+if [ "$mode" = one-child ]; then
+	step "one CHILD SA for 2 + 2 segments, strongSwan initiates"
+	swan_conf gw2
+	swan_conn gw2 vpn local="$GW2_PUB" remote="$GW1_PUB" esp="$sw_esp" \
+	    child="one|$SEG2A,$SEG2B|$SEG1A,$SEG1B"
+	start_charon gw2
+	gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
+	gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
+	    pfs="$gw_pfs" initiate=no
+	start_gatewayd gw1
+	swan_initiate gw2 one vpn
+	gw_wait_state gw1 segs Connected 10
+	ping_ok c1 "$C2S_ADDR"
+	ping_ok c1 "$C4_ADDR"
+	ping_ok c3 "$C2S_ADDR"
+	ping_ok c3 "$C4_ADDR"
+	st=$(gwctl gw1 status)
+	sel=$(grep -E '^ +selectors:' <<<"$st")
+	assert_eq "gatewayctl status: CHILD SAs" 1 "$(wc -l <<<"$sel")"
+	for seg in "$SEG1A" "$SEG1B" "$SEG2A" "$SEG2B"; do
+		assert_match "gatewayctl status: selector $seg" "${seg//./\\.}" \
+		    "$sel"
+	done
+	json=$(gwctl gw1 status --json)
+	for seg in "$SEG1A" "$SEG1B"; do
+		assert_match "status --json: local selector $seg" \
+		    "\"local_ts\":\"[^\"]*${seg//./\\.}" "$json"
+	done
+	for seg in "$SEG2A" "$SEG2B"; do
+		assert_match "status --json: remote selector $seg" \
+		    "\"remote_ts\":\"[^\"]*${seg//./\\.}" "$json"
+	done
+	say "ok: gatewayctl status:$sel"
+	gw_alive gw1
+	pass "one CHILD SA for 2 + 2 segments, every selector in status"
+fi
 
 step "segments ($mode): gatewayd PFS $gw_pfs, strongSwan esp $sw_esp"
 swan_conf gw2

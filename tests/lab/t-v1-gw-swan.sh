@@ -14,7 +14,9 @@
 # algorithms (PFS group in Quick Mode), clients ping both ways, ESP SAs
 # count packets in each direction on both gateways.  Both exchanges are
 # captured on gw1's public side: tshark must dissect every ISAKMP message
-# and find none malformed (tshark -Y _ws.expert).
+# and find none malformed (tshark -Y _ws.expert).  In A gatewayd writes its
+# keys (keylog-dir): Wireshark, given them, must decrypt that capture's
+# Main Mode (main), Quick Mode and ESP.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
@@ -62,6 +64,9 @@ step "$mode, A: gatewayd (gw1) initiates, strongSwan (gw2) responds"
 swan_v1_std gw2 "${sw[@]}"
 start_charon gw2
 gw_v1_std gw1 "${gw[@]}"
+keys=$(node_dir gw1)/keys
+mkdir -p "$keys"
+sed -i "1a keylog-dir $keys" "$(node_dir gw1)/gatewayd.conf"
 start_gatewayd gw1
 gw_wait_state gw1 vpc1-vpc2 Connected 30
 wait_for 5 swan_child_up gw2 vpn || fail "strongSwan on gw2: CHILD SA not installed"
@@ -72,6 +77,11 @@ gw_alive gw1
 node_stop gw1
 node_stop gw2
 mv "$(node_dir gw2)/charon.log" "$(node_dir gw2)/charon.log.A"
+capture_stop
+mv "$LAB_RUN/v1-gw-swan-$mode.pcap" "$LAB_RUN/v1-gw-swan-$mode-A.pcap"
+tshark_decrypt_check "$LAB_RUN/v1-gw-swan-$mode-A.pcap" "$keys" \
+    "$([ "$mode" = main ] && echo main)"
+capture_start gw1 pub "$LAB_RUN/v1-gw-swan-$mode.pcap"
 
 step "$mode, B: strongSwan (gw2) initiates, gatewayd (gw1) responds"
 swan_v1_std gw2 "${sw[@]}"
@@ -95,5 +105,6 @@ traffic_ok esp
 gw_alive gw1
 
 capture_stop
-tshark_ike_check "$LAB_RUN/v1-gw-swan-$mode.pcap"
+tshark_ike_check "$LAB_RUN/v1-gw-swan-$mode-A.pcap" \
+    "$LAB_RUN/v1-gw-swan-$mode.pcap"
 pass "gatewayd <-> strongSwan IKEv1 $mode, both directions"
