@@ -428,11 +428,11 @@ tshark_decrypt_ok() {
 	echo "esp.enable_encryption_decode: TRUE" >"$cfg/wireshark/preferences"
 	res=$(XDG_CONFIG_HOME=$cfg tshark -n -r "$f" -T fields -E separator='|' \
 	    -e isakmp.exchangetype -e isakmp.id.type -e isakmp.typepayload \
-	    -e icmp.type 2>/dev/null)
+	    -e icmp.type -e esp.spi 2>/dev/null)
 	rm -rf "$cfg"
 	n_id=$(awk -F'|' '$1 == 2 && $2 != ""' <<<"$res" | wc -l)
 	n_qm=$(awk -F'|' '$1 == 32 && $3 ~ /(^|,)1(,|$)/' <<<"$res" | wc -l)
-	n_icmp=$(awk -F'|' '$4 != ""' <<<"$res" | wc -l)
+	n_icmp=$(awk -F'|' '$4 != "" && $5 != ""' <<<"$res" | wc -l)
 	[ "$main" != main ] || [ "$n_id" -ge 2 ] ||
 	    fail "tshark decrypted $n_id Main Mode ID messages of $f (want 2)"
 	[ "$n_qm" -ge 2 ] ||
