@@ -70,6 +70,8 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh aes256-sha256-dh14"
 	"t-v1-algs.sh dh5"
 	"t-v1-algs.sh dh24"
+	"t-v1-algs.sh ecp256-sha384"
+	"t-v1-algs.sh ecp521-sha512"
 	"t-v1-algs.sh ah"
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
