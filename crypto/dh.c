@@ -395,7 +395,9 @@ dh_ecp_from_private(const struct dh_curve *dc, const uint8_t *priv)
 		pkey = NULL;
  done:
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);	/* holds a copy of d */
+	/* d is a secure BIGNUM, so the builder keeps its copy in the
+	 * secure block, which OSSL_PARAM_free clears (known test keys). */
+	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_clear_free(d);
 	BN_CTX_free(bnctx);

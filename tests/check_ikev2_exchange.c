@@ -926,6 +926,70 @@ START_TEST(test_exchange_modern_groups)
 END_TEST
 
 /*
+ * IKE_SA_INIT { SA, KE(19, bad), Ni } --> (dropped, no reply, no SA)
+ * A KE of group 19 that is off the curve, or one byte short, gets no IKE
+ * SA and no answer; the real request then establishes.
+ */
+START_TEST(test_exchange_ecp_bad_ke)
+{
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct mock_dgram	 d, r;
+	struct ike_counters	 c0, c1;
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct buf		*bad = buf_new(0);
+	uint8_t			 pkt[2048];
+	size_t			 len, off;
+
+	ck_assert(m != NULL && bad != NULL);
+	a.so_ike = b.so_ike = "\t\tdh-group 19\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	len = d.d_len;
+	ck_assert_uint_le(len, sizeof(pkt));
+	memcpy(pkt, d.d_data, len);
+	free(d.d_data);
+	ck_assert_int_eq(ikev2_msg_parse(pkt, len, m), 0);
+	ck_assert_uint_eq(m->m_ke_group, DH_ECP_256);
+	ck_assert_uint_eq(m->m_ke_len, 64);
+	off = (size_t)(m->m_ke_data - pkt);
+	ike_counters_get(B.s_ike, &c0);
+
+	/* y with its last bit flipped: not on P-256 */
+	pkt[off + 63] ^= 0x01;
+	ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+	pkt[off + 63] ^= 0x01;
+	ck_assert_int_eq(nsas(&B), 0);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &r), -1);
+
+	/* the same message with a 63-byte KE */
+	h = m->m_hdr;
+	ck_assert_int_eq(ikev2_hdr_write(bad, &h, &w), 0);
+	ck_assert_int_eq(ikev2_add_sa(&w, &m->m_sa), 0);
+	ck_assert_int_eq(ikev2_add_ke(&w, DH_ECP_256, m->m_ke_data, 63), 0);
+	ck_assert_int_eq(ikev2_add_nonce(&w, m->m_nonce, m->m_nonce_len), 0);
+	ikev2_hdr_set_length(bad);
+	ike_recv(B.s_ike, bad->buf_data, bad->buf_len, &d.d_dst, &d.d_src);
+	ck_assert_int_eq(nsas(&B), 0);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &r), -1);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_dropped, c0.ic_dropped + 2);
+
+	/* the real request is answered and the tunnel comes up */
+	ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+	ck_assert_int_eq(nsas(&B), 1);
+	pump(80);
+	assert_connected(1);
+	ck_assert_str_eq(status(&A).ts_ike_algs, "aes128/sha1/prfsha1/ecp256");
+	buf_free(bad);
+	free(m);
+	pair_free();
+}
+END_TEST
+
+/*
  * CREATE_CHILD_SA { SA(IKE, SPIi'), Ni, KEi } -->
  *                                  <-- { SA(IKE, SPIr'), Nr, KEr }
  * INFORMATIONAL { D(IKE) } (old SA) -->  <-- { }
@@ -2042,6 +2106,7 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);
+	tcase_add_test(tc, test_exchange_ecp_bad_ke);
 	tcase_add_loop_test(tc, test_exchange_modern_groups, 0,
 	    (int)(sizeof(modern_vecs) / sizeof(modern_vecs[0])));
 	suite_add_tcase(s, tc);
