@@ -37,7 +37,7 @@ struct dh_curve {
 	int		 dc_group;
 	const char	*dc_name;	/* OpenSSL algorithm or group name */
 	int		 dc_nid;	/* NID_undef for Curve25519 */
-	size_t		 dc_coord;	/* bytes of a coordinate = of g^ir */
+	size_t		 dc_coord;	/* coordinate bytes = g^ir bytes */
 };
 
 /*
@@ -66,8 +66,8 @@ struct dh {
  * 2^n - 2^(n-64) - 1 + 2^64 * { [2^(n-130) pi] + k } with generator 2.
  * RFC 3526 §1 asks for an exponent of twice the group's strength: we
  * use 256 bits up to 1536-bit groups, 320 bits for 2048, 420 for 3072
- * and 480 for 4096 (§8, second estimate).  Group 24 is the NIST group of RFC 5114 §2.3; its exponent
- * is drawn below the 256-bit q.
+ * and 480 for 4096 (§8, second estimate).  Group 24 is the NIST group
+ * of RFC 5114 §2.3; its exponent is drawn below the 256-bit q.
  */
 static const struct dh_params dh_groups[] = {
 	/* RFC 2409 §6.1, First Oakley Group (RFC 7296 Appendix B.1) */

@@ -1160,8 +1160,8 @@ cfg_block_close(struct cfg_parser *p)
 		if (t->tn_ike.ike_version == 1 &&
 		    t->tn_ipsec.ips_pfs == DH_CURVE25519)
 			return (cfg_err(p, src->tx_pfs_line, "ipsec pfs 31 "
-			    "(curve25519) needs ike version 2 (RFC 8031 defines "
-			    "it for IKEv2 only)"));
+			    "(curve25519) needs ike version 2 (RFC 8031 "
+			    "defines it for IKEv2 only)"));
 		break;
 	case CTX_IKE:
 		t = cfg_cur_tn(p);

@@ -489,7 +489,8 @@ lsw_check(struct exp *ex)
 	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
 		    "for the IKE SA (set dh-group 5, 14, 15, 16, 19, 20, 21 "
-		    "or 31 in the tunnel's ike block on both sides)", t->tn_ike.ike_dh, swan_dh(t->tn_ike.ike_dh)));
+		    "or 31 in the tunnel's ike block on both sides)",
+		    t->tn_ike.ike_dh, swan_dh(t->tn_ike.ike_dh)));
 	if (t->tn_ipsec.ips_pfs != 0 && lsw_dh(t->tn_ipsec.ips_pfs) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
 		    "for PFS (set pfs 5, 14, 15, 16, 19, 20, 21, 31 or "

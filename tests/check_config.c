@@ -989,8 +989,8 @@ static const struct err_vec ipsec_vecs[] = {
 	  E "14: unknown ipsec pfs \"3\" (use 1, 2, 5, 14, 15, 16, 19, 20, 21, "
 	  "24, 31 or disable)" },
 	{ BASE TN(IPSEC("\t\tpfs no\n")),
-	  E "14: unknown ipsec pfs \"no\" (use 1, 2, 5, 14, 15, 16, 19, 20, 21, "
-	  "24, 31 or disable)" },
+	  E "14: unknown ipsec pfs \"no\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
+	  "21, 24, 31 or disable)" },
 	{ BASE TN(IPSEC("\t\tlifetime 100\n")),
 	  E "14: invalid ipsec lifetime \"100\" (use 3600 to 86400 seconds)" },
 	{ BASE TN(IPSEC("\t\tprotocol ah\n\t\tencryption aes128\n")),

@@ -1193,7 +1193,8 @@ static const struct ecp_vec {
 	    "c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53",
 	    "d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63",
 	    "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab",
-	    "d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de" },
+	    "d6840f6b42f6edafd13116e0e1256520"
+	    "2fef8e9ece7dce03812464d04b9442de" },
 	{ DH_ECP_384, 48,
 	    "099f3c7034d4a2c699884d73a375a67f7624ef7c6b3c0f16"
 	    "0647b67414dce655e35b538041e649ee3faef896783ab194",
@@ -1412,15 +1413,20 @@ START_TEST(test_x25519_rfc7748_6_1)
 	struct dh	*a, *b;
 	struct buf	*ga, *gb, *sa, *sb;
 
-	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+	unhex("77076d0a7318a57d3c16c17251b26645"
+	    "df4c2f87ebc0992ab177fba51db92c2a",
 	    ka, 32);
-	unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+	unhex("5dab087e624a8a4b79e17f8b83800ee6"
+	    "6f3bb1292618b6fd1c2f8b27ff88e0eb",
 	    kb, 32);
-	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+	unhex("8520f0098930a754748b7ddcb43ef75a"
+	    "0dbf3a0d26381af4eba4a98eaa9b4e6a",
 	    pa, 32);
-	unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+	unhex("de9edb7d7b7dc1b4d35b61c2ece43537"
+	    "3f8343c85b78674dadfc7e146f882b4f",
 	    pb, 32);
-	unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+	unhex("4a5d9d5ba4ce2de1728e3bf480350f25"
+	    "e07e21c947d19e3376f09b3c1e161742",
 	    k, 32);
 	a = dh_new_private(DH_CURVE25519, ka, 32);
 	b = dh_new_private(DH_CURVE25519, kb, 32);

@@ -1102,7 +1102,8 @@ static const struct {
 	{ ENCR_AES_CBC, 256 },
 };
 static const int sk_integs[] = { AUTH_HMAC_MD5_96, AUTH_HMAC_SHA1_96,
-	AUTH_HMAC_SHA2_256_128, AUTH_HMAC_SHA2_384_192, AUTH_HMAC_SHA2_512_256 };
+	AUTH_HMAC_SHA2_256_128, AUTH_HMAC_SHA2_384_192,
+	AUTH_HMAC_SHA2_512_256 };
 #define SK_NCOMBO	((int)(sizeof(sk_encrs) / sizeof(sk_encrs[0]) * \
 			    sizeof(sk_integs) / sizeof(sk_integs[0])))
 
