@@ -38,6 +38,8 @@ static const struct integ_alg integ_algs[] = {
 	{ AUTH_HMAC_MD5_96,	  PRF_HMAC_MD5,		16, 12 },
 	{ AUTH_HMAC_SHA1_96,	  PRF_HMAC_SHA1,	20, 12 },
 	{ AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256,	32, 16 },
+	{ AUTH_HMAC_SHA2_384_192, PRF_HMAC_SHA2_384,	48, 24 },
+	{ AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512,	64, 32 },
 };
 
 size_t

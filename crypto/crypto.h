@@ -29,13 +29,21 @@
 #define AUTH_HMAC_MD5_96	1
 #define AUTH_HMAC_SHA1_96	2
 #define AUTH_HMAC_SHA2_256_128	12
+#define AUTH_HMAC_SHA2_384_192	13
+#define AUTH_HMAC_SHA2_512_256	14
 /* Transform type 4: Diffie-Hellman groups */
 #define DH_NONE			0
 #define DH_MODP_768		1
 #define DH_MODP_1024		2
 #define DH_MODP_1536		5
 #define DH_MODP_2048		14
+#define DH_MODP_3072		15
+#define DH_MODP_4096		16
+#define DH_ECP_256		19	/* RFC 5903 */
+#define DH_ECP_384		20
+#define DH_ECP_521		21
 #define DH_MODP_2048_256	24
+#define DH_CURVE25519		31	/* RFC 8031 */
 
 #define CRYPTO_MAX_KEY		64	/* longest key of any algorithm */
 #define CRYPTO_MAX_HASH		64	/* longest PRF/hash output */
@@ -50,18 +58,31 @@ const char	*crypto_dh_name(int group);
 /* --- Diffie-Hellman (dh.c) --- */
 struct dh;
 
-/* Length in bytes of the group's prime (= KE data length), 0 if unknown. */
+/*
+ * Length in bytes of the KE data: the prime's length (MODP), 2 * the
+ * coordinate length (ECP, x | y, RFC 5903 §7), 32 (Curve25519, RFC 8031
+ * §2); 0 if unknown.
+ */
 size_t		 dh_group_len(int group);
+/* Length in bytes of the shared secret g^ir (the x coordinate for ECP). */
+size_t		 dh_secret_len(int group);
 /* Generates a key pair; returns an owned object or NULL. */
 struct dh	*dh_new(int group);
+/*
+ * Known-answer tests only: the key pair of the given private value (ECP:
+ * big-endian scalar of the coordinate length; Curve25519: 32 bytes).
+ * MODP groups are refused.  Returns an owned object or NULL.
+ */
+struct dh	*dh_new_private(int group, const uint8_t *priv, size_t len);
 void		 dh_free(struct dh *dh);
 int		 dh_group(const struct dh *dh);
 /* Appends our public value, left-padded to dh_group_len(). */
 int		 dh_public_get(const struct dh *dh, struct buf *out);
 /*
- * Checks the peer value (exact length, 1 < y < p-1, for group 24 also
- * y^q = 1 mod p) and returns the owned shared secret, left-padded to the
- * prime's length, or NULL.
+ * Checks the peer value (exact length; MODP: 1 < y < p-1, for group 24
+ * also y^q = 1 mod p; ECP: a point on the curve, not the identity;
+ * Curve25519: a non-zero result) and returns the owned shared secret of
+ * dh_secret_len() bytes (MODP left-padded to the prime's length), or NULL.
  */
 struct buf	*dh_derive(struct dh *dh, const uint8_t *peer, size_t len);
 
@@ -98,8 +119,8 @@ int		 encr_decrypt(int encr, const uint8_t *key, size_t klen,
 		    uint8_t *out);
 
 /* --- Integrity (cipher.c): truncated HMAC --- */
-size_t		 integ_key_len(int integ);	/* 16, 20, 32; 0 if bad */
-size_t		 integ_icv_len(int integ);	/* 12, 12, 16; 0 if bad */
+size_t		 integ_key_len(int integ);	/* 16 .. 64; 0 if bad */
+size_t		 integ_icv_len(int integ);	/* 12 .. 32; 0 if bad */
 /* The PRF using the same hash (IKEv2 §3.3.2 pairing), 0 if none. */
 int		 integ_to_prf(int integ);
 int		 integ_compute(int integ, const uint8_t *key,
@@ -157,8 +178,9 @@ void	ikev2_keys_clear(struct ikev2_keys *k);
 /* --- IKEv1 key derivation (ikev1_keys.c), RFC 2409 §5, Appendix B --- */
 /*
  * The PRF is the HMAC of the negotiated phase 1 hash: IKEv1 hash
- * attribute 1 (MD5), 2 (SHA), 4 (SHA2-256) map to PRF_HMAC_MD5, _SHA1,
- * _SHA2_256; 0 for anything else.
+ * attribute 1 (MD5), 2 (SHA), 4 (SHA2-256), 5 (SHA2-384), 6 (SHA2-512)
+ * map to PRF_HMAC_MD5, _SHA1, _SHA2_256, _SHA2_384, _SHA2_512; 0 for
+ * anything else.
  */
 int	ikev1_prf_from_hash(int ikev1_hash);
 

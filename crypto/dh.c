@@ -1,8 +1,10 @@
 /*
- * dh.c - MODP Diffie-Hellman (RFC 2409 §6, RFC 3526, RFC 5114 §2.3) over
- * OpenSSL EVP_PKEY.  The group parameters are ours, given explicitly
- * (groups 1 and 2 have no built-in name in OpenSSL 3); the peer's value
- * is range-checked here, which replaces OpenSSL's slower full check.
+ * dh.c - Diffie-Hellman over OpenSSL EVP_PKEY: MODP groups (RFC 2409 §6,
+ * RFC 3526, RFC 5114 §2.3), the NIST prime curves (RFC 5903) and
+ * Curve25519 (RFC 8031).  The MODP parameters are ours, given explicitly
+ * (groups 1 and 2 have no built-in name in OpenSSL 3); the peer's MODP
+ * value is range-checked here, which replaces OpenSSL's slower full
+ * check.  The curves are OpenSSL's named groups.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/dh.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
@@ -27,10 +30,34 @@ struct dh_params {
 	const char	*dp_q;		/* hex q, or NULL */
 };
 
-#define DH_MAX_LEN	256	/* longest prime, bytes */
+#define DH_MAX_LEN	512	/* longest prime, bytes */
+
+/* An elliptic-curve group: an OpenSSL named group. */
+struct dh_curve {
+	int		 dc_group;
+	const char	*dc_name;	/* OpenSSL algorithm or group name */
+	int		 dc_nid;	/* NID_undef for Curve25519 */
+	size_t		 dc_coord;	/* coordinate bytes = g^ir bytes */
+};
+
+/*
+ * RFC 5903 §7: the KE data is x | y, each coordinate left-padded to the
+ * field size, without the point-format octet of SEC1; g^ir is x alone.
+ * RFC 8031 §2: Curve25519 public values and g^ir are 32 bytes.
+ */
+static const struct dh_curve dh_curves[] = {
+	{ DH_ECP_256,		"P-256",	NID_X9_62_prime256v1, 32 },
+	{ DH_ECP_384,		"P-384",	NID_secp384r1,	48 },
+	{ DH_ECP_521,		"P-521",	NID_secp521r1,	66 },
+	{ DH_CURVE25519,	"X25519",	NID_undef,	32 },
+};
+#define DH_EC_MAX_COORD	66
+#define DH_EC_POINT_MAX	(1 + 2 * DH_EC_MAX_COORD)	/* 04 | x | y */
 
 struct dh {
-	const struct dh_params	*dh_params;
+	int			 dh_group_id;
+	const struct dh_params	*dh_params;	/* MODP, else NULL */
+	const struct dh_curve	*dh_curve;	/* ECP/25519, else NULL */
 	EVP_PKEY		*dh_key;
 };
 
@@ -38,9 +65,9 @@ struct dh {
  * The primes of groups 1, 2, 5 and 14 are the Oakley/RFC 3526 primes
  * 2^n - 2^(n-64) - 1 + 2^64 * { [2^(n-130) pi] + k } with generator 2.
  * RFC 3526 §1 asks for an exponent of twice the group's strength: we
- * use 256 bits up to 1536-bit groups and 320 bits for 2048 (§8, second
- * estimate).  Group 24 is the NIST group of RFC 5114 §2.3; its exponent
- * is drawn below the 256-bit q.
+ * use 256 bits up to 1536-bit groups, 320 bits for 2048, 420 for 3072
+ * and 480 for 4096 (§8, second estimate).  Group 24 is the NIST group
+ * of RFC 5114 §2.3; its exponent is drawn below the 256-bit q.
  */
 static const struct dh_params dh_groups[] = {
 	/* RFC 2409 §6.1, First Oakley Group (RFC 7296 Appendix B.1) */
@@ -84,6 +111,50 @@ static const struct dh_params dh_groups[] = {
 	    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
 	    "15728E5A8AACAA68FFFFFFFFFFFFFFFF",
 	    "02", NULL },
+	/* RFC 3526 §4, 3072-bit MODP Group */
+	{ DH_MODP_3072, 384, 420,
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+	    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	    "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+	    "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+	    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+	    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64"
+	    "ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+	    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6B"
+	    "F12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+	    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB31"
+	    "43DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+	    "02", NULL },
+	/* RFC 3526 §5, 4096-bit MODP Group */
+	{ DH_MODP_4096, 512, 480,
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+	    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	    "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+	    "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+	    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+	    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64"
+	    "ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+	    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6B"
+	    "F12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+	    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB31"
+	    "43DB5BFCE0FD108E4B82D120A92108011A723C12A787E6D7"
+	    "88719A10BDBA5B2699C327186AF4E23C1A946834B6150BDA"
+	    "2583E9CA2AD44CE8DBBBC2DB04DE8EF92E8EFC141FBECAA6"
+	    "287C59474E6BC05D99B2964FA090C3A2233BA186515BE7ED"
+	    "1F612970CEE2D7AFB81BDD762170481CD0069127D5B05AA9"
+	    "93B4EA988D8FDDC186FFB7DC90A6C08F4DF435C934063199"
+	    "FFFFFFFFFFFFFFFF",
+	    "02", NULL },
 	/* RFC 5114 §2.3, 2048-bit MODP Group with 256-bit q */
 	{ DH_MODP_2048_256, 256, 256,
 	    "87A8E61DB4B6663CFFBBD19C651959998CEEF608660DD0F2"
@@ -123,14 +194,41 @@ dh_params_find(int group)
 	return (NULL);
 }
 
+static const struct dh_curve *
+dh_curve_find(int group)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(dh_curves) / sizeof(dh_curves[0]); i++)
+		if (dh_curves[i].dc_group == group)
+			return (&dh_curves[i]);
+	return (NULL);
+}
+
 size_t
 dh_group_len(int group)
 {
 	const struct dh_params	*dp;
+	const struct dh_curve	*dc;
 
-	if ((dp = dh_params_find(group)) == NULL)
+	if ((dp = dh_params_find(group)) != NULL)
+		return (dp->dp_len);
+	if ((dc = dh_curve_find(group)) == NULL)
 		return (0);
-	return (dp->dp_len);
+	return (dc->dc_nid == NID_undef ? dc->dc_coord : 2 * dc->dc_coord);
+}
+
+size_t
+dh_secret_len(int group)
+{
+	const struct dh_params	*dp;
+	const struct dh_curve	*dc;
+
+	if ((dp = dh_params_find(group)) != NULL)
+		return (dp->dp_len);
+	if ((dc = dh_curve_find(group)) == NULL)
+		return (0);
+	return (dc->dc_coord);
 }
 
 /*
@@ -177,22 +275,50 @@ dh_pkey_build(const struct dh_params *dp, const BIGNUM *pub)
 	return (pkey);
 }
 
+/* A fresh key pair on a curve (OpenSSL draws the scalar). */
+static struct dh *
+dh_curve_new(const struct dh_curve *dc)
+{
+	struct dh	*dh;
+
+	if ((dh = calloc(1, sizeof(*dh))) == NULL)
+		return (NULL);
+	dh->dh_group_id = dc->dc_group;
+	dh->dh_curve = dc;
+	if (dc->dc_nid == NID_undef)
+		dh->dh_key = EVP_PKEY_Q_keygen(NULL, NULL, dc->dc_name);
+	else
+		dh->dh_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+		    dc->dc_name);
+	if (dh->dh_key == NULL) {
+		log_warn("dh: key generation for group %d failed",
+		    dc->dc_group);
+		free(dh);
+		return (NULL);
+	}
+	return (dh);
+}
+
 struct dh *
 dh_new(int group)
 {
 	const struct dh_params	*dp;
+	const struct dh_curve	*dc;
 	struct dh		*dh = NULL;
 	EVP_PKEY		*params = NULL;
 	EVP_PKEY_CTX		*ctx = NULL;
 	OSSL_PARAM		 kp[2];
 	int			 priv_len, ok = 0;
 
+	if ((dc = dh_curve_find(group)) != NULL)
+		return (dh_curve_new(dc));
 	if ((dp = dh_params_find(group)) == NULL) {
 		log_debug("dh: unsupported group %d", group);
 		return (NULL);
 	}
 	if ((dh = calloc(1, sizeof(*dh))) == NULL)
 		goto done;
+	dh->dh_group_id = group;
 	dh->dh_params = dp;
 	if ((params = dh_pkey_build(dp, NULL)) == NULL ||
 	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) == NULL ||
@@ -227,10 +353,112 @@ dh_free(struct dh *dh)
 	free(dh);
 }
 
+/*
+ * Known-answer tests only.  ECP: the public point is priv * G, computed
+ * with EC_POINT_mul since EVP_PKEY_fromdata does not derive it.
+ */
+static EVP_PKEY *
+dh_ecp_from_private(const struct dh_curve *dc, const uint8_t *priv)
+{
+	EC_GROUP	*grp = NULL;
+	EC_POINT	*pt = NULL;
+	BN_CTX		*bnctx = NULL;
+	BIGNUM		*d = NULL;
+	OSSL_PARAM_BLD	*bld = NULL;
+	OSSL_PARAM	*params = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*pkey = NULL;
+	uint8_t		 oct[DH_EC_POINT_MAX];
+	size_t		 olen;
+
+	if ((grp = EC_GROUP_new_by_curve_name(dc->dc_nid)) == NULL ||
+	    (pt = EC_POINT_new(grp)) == NULL ||
+	    (bnctx = BN_CTX_new()) == NULL ||
+	    (d = BN_secure_new()) == NULL ||
+	    BN_bin2bn(priv, (int)dc->dc_coord, d) == NULL ||
+	    !EC_POINT_mul(grp, pt, d, NULL, NULL, bnctx))
+		goto done;
+	olen = EC_POINT_point2oct(grp, pt, POINT_CONVERSION_UNCOMPRESSED,
+	    oct, sizeof(oct), bnctx);
+	if (olen != 1 + 2 * dc->dc_coord)
+		goto done;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld,
+	    OSSL_PKEY_PARAM_GROUP_NAME, dc->dc_name, 0) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    oct, olen) || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		goto done;
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) <= 0)
+		pkey = NULL;
+ done:
+	EVP_PKEY_CTX_free(ctx);
+	/* d is a secure BIGNUM, so the builder keeps its copy in the
+	 * secure block, which OSSL_PARAM_free clears (known test keys). */
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	BN_CTX_free(bnctx);
+	EC_POINT_free(pt);
+	EC_GROUP_free(grp);
+	return (pkey);
+}
+
+struct dh *
+dh_new_private(int group, const uint8_t *priv, size_t len)
+{
+	const struct dh_curve	*dc;
+	struct dh		*dh;
+
+	if ((dc = dh_curve_find(group)) == NULL || len != dc->dc_coord)
+		return (NULL);
+	if ((dh = calloc(1, sizeof(*dh))) == NULL)
+		return (NULL);
+	dh->dh_group_id = group;
+	dh->dh_curve = dc;
+	if (dc->dc_nid == NID_undef)
+		dh->dh_key = EVP_PKEY_new_raw_private_key_ex(NULL, dc->dc_name,
+		    NULL, priv, len);
+	else
+		dh->dh_key = dh_ecp_from_private(dc, priv);
+	if (dh->dh_key == NULL) {
+		free(dh);
+		return (NULL);
+	}
+	return (dh);
+}
+
 int
 dh_group(const struct dh *dh)
 {
-	return (dh->dh_params->dp_group);
+	return (dh->dh_group_id);
+}
+
+/* ECP: x | y without the SEC1 04 octet (RFC 5903 §7); 25519: raw. */
+static int
+dh_curve_public_get(const struct dh *dh, struct buf *out)
+{
+	const struct dh_curve	*dc = dh->dh_curve;
+	uint8_t			 oct[DH_EC_POINT_MAX];
+	size_t			 olen = 0;
+
+	if (dc->dc_nid == NID_undef) {
+		olen = sizeof(oct);
+		if (!EVP_PKEY_get_raw_public_key(dh->dh_key, oct, &olen) ||
+		    olen != dc->dc_coord)
+			return (-1);
+		return (buf_add(out, oct, olen));
+	}
+	if (!EVP_PKEY_get_octet_string_param(dh->dh_key,
+	    OSSL_PKEY_PARAM_PUB_KEY, oct, sizeof(oct), &olen) ||
+	    olen != 1 + 2 * dc->dc_coord || oct[0] != 0x04) {
+		log_warn("dh: group %d public value not uncompressed",
+		    dc->dc_group);
+		return (-1);
+	}
+	return (buf_add(out, oct + 1, olen - 1));
 }
 
 int
@@ -239,8 +467,11 @@ dh_public_get(const struct dh *dh, struct buf *out)
 	BIGNUM	*pub = NULL;
 	uint8_t	 val[DH_MAX_LEN];
 	int	 ret = -1;
-	int	 len = (int)dh->dh_params->dp_len;
+	int	 len;
 
+	if (dh->dh_curve != NULL)
+		return (dh_curve_public_get(dh, out));
+	len = (int)dh->dh_params->dp_len;
 	if (!EVP_PKEY_get_bn_param(dh->dh_key, OSSL_PKEY_PARAM_PUB_KEY, &pub))
 		goto done;
 	/* RFC 7296 §3.4: the KE data is left-padded to the prime's length. */
@@ -291,6 +522,106 @@ dh_peer_check(const struct dh_params *dp, const BIGNUM *y)
 	return (ret);
 }
 
+/*
+ * The peer's ECP point as an EVP_PKEY, checked: x and y below the field
+ * prime and on the curve (EC_POINT_oct2point inside fromdata), then
+ * EVP_PKEY_public_check (not the point at infinity, n * Q = O), as RFC
+ * 5903 §9 and NIST SP 800-56A §5.6.2.3.3 ask.  x | y cannot even encode
+ * the identity, but the check costs little next to the derivation.
+ */
+static EVP_PKEY *
+dh_ecp_peer(const struct dh_curve *dc, const uint8_t *peer, size_t len)
+{
+	EVP_PKEY_CTX	*ctx = NULL, *chk = NULL;
+	EVP_PKEY	*pkey = NULL;
+	OSSL_PARAM	 params[3];
+	uint8_t		 oct[DH_EC_POINT_MAX];
+
+	oct[0] = 0x04;		/* SEC1 uncompressed point */
+	memcpy(oct + 1, peer, len);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)dc->dc_name, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    oct, len + 1);
+	params[2] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+		log_debug("dh: group %d peer value is not a point on the "
+		    "curve", dc->dc_group);
+		pkey = NULL;
+		goto done;
+	}
+	if ((chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+	    EVP_PKEY_public_check(chk) != 1) {
+		log_debug("dh: group %d peer point fails the public key "
+		    "check", dc->dc_group);
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+ done:
+	EVP_PKEY_CTX_free(chk);
+	EVP_PKEY_CTX_free(ctx);
+	return (pkey);
+}
+
+/* ECP (shared secret = x, RFC 5903 §7) and Curve25519 (RFC 8031 §2). */
+static struct buf *
+dh_curve_derive(struct dh *dh, const uint8_t *peer, size_t len)
+{
+	const struct dh_curve	*dc = dh->dh_curve;
+	EVP_PKEY		*peerkey = NULL;
+	EVP_PKEY_CTX		*ctx = NULL;
+	struct buf		*secret = NULL;
+	uint8_t			*p, acc = 0;
+	size_t			 i, outlen;
+	int			 ok = 0;
+
+	if (peer == NULL || len != dh_group_len(dc->dc_group)) {
+		log_debug("dh: peer value has %zu bytes, group %d needs %zu",
+		    len, dc->dc_group, dh_group_len(dc->dc_group));
+		return (NULL);
+	}
+	if (dc->dc_nid == NID_undef)
+		peerkey = EVP_PKEY_new_raw_public_key_ex(NULL, dc->dc_name,
+		    NULL, peer, len);
+	else
+		peerkey = dh_ecp_peer(dc, peer, len);
+	if (peerkey == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->dh_key, NULL)) ==
+	    NULL || EVP_PKEY_derive_init(ctx) <= 0 ||
+	    EVP_PKEY_derive_set_peer_ex(ctx, peerkey, 0) <= 0)
+		goto done;
+	if ((secret = buf_new(dc->dc_coord)) == NULL ||
+	    (p = buf_reserve(secret, dc->dc_coord)) == NULL)
+		goto done;
+	outlen = dc->dc_coord;
+	if (EVP_PKEY_derive(ctx, p, &outlen) <= 0 || outlen != dc->dc_coord)
+		goto done;
+	/*
+	 * RFC 8031 §2.3 (RFC 7748 §6.1): a low-order peer value gives an
+	 * all-zero result, which MUST be refused.  OpenSSL refuses it too;
+	 * the check here does not depend on that.
+	 */
+	for (i = 0; i < outlen; i++)
+		acc |= p[i];
+	if (acc == 0) {
+		log_debug("dh: group %d shared secret is all zero",
+		    dc->dc_group);
+		goto done;
+	}
+	ok = 1;
+ done:
+	if (!ok) {
+		log_debug("dh: no shared secret for group %d", dc->dc_group);
+		buf_free(secret);
+		secret = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peerkey);
+	return (secret);
+}
+
 struct buf *
 dh_derive(struct dh *dh, const uint8_t *peer, size_t len)
 {
@@ -303,6 +634,8 @@ dh_derive(struct dh *dh, const uint8_t *peer, size_t len)
 	size_t			 outlen;
 	int			 ok = 0;
 
+	if (dh->dh_curve != NULL)
+		return (dh_curve_derive(dh, peer, len));
 	if (peer == NULL || len != dp->dp_len) {
 		log_debug("dh: peer value has %zu bytes, group %d needs %zu",
 		    len, dp->dp_group, dp->dp_len);

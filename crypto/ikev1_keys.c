@@ -16,6 +16,8 @@
 #define IKEV1_HASH_MD5		1	/* RFC 2409 Appendix A */
 #define IKEV1_HASH_SHA		2
 #define IKEV1_HASH_SHA2_256	4	/* RFC 4868 §2.1 */
+#define IKEV1_HASH_SHA2_384	5	/* IANA "IKE Attributes", Hash */
+#define IKEV1_HASH_SHA2_512	6
 #define IKEV1_KEYMAT_MAX	(255 * CRYPTO_MAX_HASH)
 
 static void
@@ -44,6 +46,10 @@ ikev1_prf_from_hash(int ikev1_hash)
 		return (PRF_HMAC_SHA1);
 	case IKEV1_HASH_SHA2_256:
 		return (PRF_HMAC_SHA2_256);
+	case IKEV1_HASH_SHA2_384:
+		return (PRF_HMAC_SHA2_384);
+	case IKEV1_HASH_SHA2_512:
+		return (PRF_HMAC_SHA2_512);
 	default:
 		return (0);
 	}

@@ -35,6 +35,10 @@ crypto_integ_name(int integ)
 		return ("sha1");
 	case AUTH_HMAC_SHA2_256_128:
 		return ("sha2-256");
+	case AUTH_HMAC_SHA2_384_192:
+		return ("sha2-384");
+	case AUTH_HMAC_SHA2_512_256:
+		return ("sha2-512");
 	}
 	return ("?");
 }
@@ -71,8 +75,20 @@ crypto_dh_name(int group)
 		return ("modp1536");
 	case DH_MODP_2048:
 		return ("modp2048");
+	case DH_MODP_3072:
+		return ("modp3072");
+	case DH_MODP_4096:
+		return ("modp4096");
+	case DH_ECP_256:
+		return ("ecp256");
+	case DH_ECP_384:
+		return ("ecp384");
+	case DH_ECP_521:
+		return ("ecp521");
 	case DH_MODP_2048_256:
 		return ("modp2048s256");
+	case DH_CURVE25519:
+		return ("curve25519");
 	}
 	return ("?");
 }

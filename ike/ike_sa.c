@@ -756,6 +756,10 @@ ike_sa_ws_integ(int integ)
 		return ("HMAC_MD5_96 [RFC2403]");
 	case AUTH_HMAC_SHA2_256_128:
 		return ("HMAC_SHA2_256_128 [RFC4868]");
+	case AUTH_HMAC_SHA2_384_192:
+		return ("HMAC_SHA2_384_192 [RFC4868]");
+	case AUTH_HMAC_SHA2_512_256:
+		return ("HMAC_SHA2_512_256 [RFC4868]");
 	default:
 		return ("HMAC_SHA1_96 [RFC2404]");
 	}

@@ -51,6 +51,10 @@ v1_hash_from_integ(int integ)
 		return (IKEV1_HASH_SHA);
 	case AUTH_HMAC_SHA2_256_128:
 		return (IKEV1_HASH_SHA2_256);
+	case AUTH_HMAC_SHA2_384_192:
+		return (IKEV1_HASH_SHA2_384);
+	case AUTH_HMAC_SHA2_512_256:
+		return (IKEV1_HASH_SHA2_512);
 	}
 	return (0);
 }

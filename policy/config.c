@@ -51,6 +51,8 @@ struct cfg_tsrc {
 	int	 tx_ipsec_line;
 	int	 tx_mode_line;
 	int	 tx_encr_line;		/* ipsec encryption */
+	int	 tx_dh_line;		/* ike dh-group */
+	int	 tx_pfs_line;		/* ipsec pfs */
 };
 
 struct cfg_parser {
@@ -200,7 +202,8 @@ static int
 cfg_dh_parse(const char *s, int *group)
 {
 	static const int groups[] = { DH_MODP_768, DH_MODP_1024, DH_MODP_1536,
-	    DH_MODP_2048, DH_MODP_2048_256 };
+	    DH_MODP_2048, DH_MODP_3072, DH_MODP_4096, DH_ECP_256, DH_ECP_384,
+	    DH_ECP_521, DH_MODP_2048_256, DH_CURVE25519 };
 	unsigned long	 v;
 	size_t		 i;
 
@@ -670,9 +673,15 @@ cfg_key_ike_integ(struct cfg_parser *p, const char *v)
 	} else if (strcmp(v, "sha2-256") == 0) {
 		ike->ike_integ = AUTH_HMAC_SHA2_256_128;
 		ike->ike_prf = PRF_HMAC_SHA2_256;
+	} else if (strcmp(v, "sha2-384") == 0) {
+		ike->ike_integ = AUTH_HMAC_SHA2_384_192;
+		ike->ike_prf = PRF_HMAC_SHA2_384;
+	} else if (strcmp(v, "sha2-512") == 0) {
+		ike->ike_integ = AUTH_HMAC_SHA2_512_256;
+		ike->ike_prf = PRF_HMAC_SHA2_512;
 	} else
 		return (cfg_err(p, p->p_line, "unknown ike integrity \"%s\" "
-		    "(use md5, sha1 or sha2-256)", v));
+		    "(use md5, sha1, sha2-256, sha2-384 or sha2-512)", v));
 	return (0);
 }
 
@@ -692,7 +701,8 @@ cfg_key_ike_dh(struct cfg_parser *p, const char *v)
 {
 	if (cfg_dh_parse(v, &cfg_cur_tn(p)->tn_ike.ike_dh) == -1)
 		return (cfg_err(p, p->p_line, "unknown ike dh-group \"%s\" "
-		    "(use 1, 2, 5, 14 or 24)", v));
+		    "(use 1, 2, 5, 14, 15, 16, 19, 20, 21, 24 or 31)", v));
+	cfg_cur_src(p)->tx_dh_line = p->p_line;
 	return (0);
 }
 
@@ -803,7 +813,8 @@ cfg_key_ips_pfs(struct cfg_parser *p, const char *v)
 		cfg_cur_tn(p)->tn_ipsec.ips_pfs = 0;
 	else if (cfg_dh_parse(v, &cfg_cur_tn(p)->tn_ipsec.ips_pfs) == -1)
 		return (cfg_err(p, p->p_line, "unknown ipsec pfs \"%s\" (use "
-		    "1, 2, 5, 14, 24 or disable)", v));
+		    "1, 2, 5, 14, 15, 16, 19, 20, 21, 24, 31 or disable)", v));
+	cfg_cur_src(p)->tx_pfs_line = p->p_line;
 	return (0);
 }
 
@@ -853,10 +864,12 @@ static const struct cfg_key cfg_tn_keys[] = {
 static const struct cfg_key cfg_ike_keys[] = {
 	{ "version", "version 1|2", 0, cfg_key_ike_version },
 	{ "mode", "mode main|aggressive", 0, cfg_key_ike_mode },
-	{ "integrity", "integrity md5|sha1|sha2-256", 0, cfg_key_ike_integ },
+	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512", 0,
+	    cfg_key_ike_integ },
 	{ "encryption", "encryption 3des|aes128|aes192|aes256", 0,
 	    cfg_key_ike_encr },
-	{ "dh-group", "dh-group 1|2|5|14|24", 0, cfg_key_ike_dh },
+	{ "dh-group", "dh-group 1|2|5|14|15|16|19|20|21|24|31", 0,
+	    cfg_key_ike_dh },
 	{ "local-id", "local-id A.B.C.D|FQDN", 0, cfg_key_ike_lid },
 	{ "peer-id", "peer-id A.B.C.D|FQDN", 0, cfg_key_ike_pid },
 	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ike_life },
@@ -867,7 +880,8 @@ static const struct cfg_key cfg_ips_keys[] = {
 	{ "integrity", "integrity md5|sha1", 0, cfg_key_ips_integ },
 	{ "encryption", "encryption 3des|aes128|aes192|aes256", 0,
 	    cfg_key_ips_encr },
-	{ "pfs", "pfs 1|2|5|14|24|disable", 0, cfg_key_ips_pfs },
+	{ "pfs", "pfs 1|2|5|14|15|16|19|20|21|24|31|disable", 0,
+	    cfg_key_ips_pfs },
 	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life },
 	{ NULL, NULL, 0, NULL }
 };
@@ -1137,6 +1151,17 @@ cfg_block_close(struct cfg_parser *p)
 		if (t->tn_psk_len == 0)
 			return (cfg_err(p, bl, "tunnel \"%s\" has no psk (add "
 			    "\"psk KEY\")", t->tn_name));
+		/* RFC 8031 defines Curve25519 for IKEv2 only. */
+		if (t->tn_ike.ike_version == 1 &&
+		    t->tn_ike.ike_dh == DH_CURVE25519)
+			return (cfg_err(p, src->tx_dh_line, "ike dh-group 31 "
+			    "(curve25519) needs version 2 (RFC 8031 defines it "
+			    "for IKEv2 only)"));
+		if (t->tn_ike.ike_version == 1 &&
+		    t->tn_ipsec.ips_pfs == DH_CURVE25519)
+			return (cfg_err(p, src->tx_pfs_line, "ipsec pfs 31 "
+			    "(curve25519) needs ike version 2 (RFC 8031 "
+			    "defines it for IKEv2 only)"));
 		break;
 	case CTX_IKE:
 		t = cfg_cur_tn(p);

@@ -126,7 +126,13 @@ swan_dh(int g)
 	case 2:		return ("modp1024");
 	case 5:		return ("modp1536");
 	case 14:	return ("modp2048");
+	case 15:	return ("modp3072");
+	case 16:	return ("modp4096");
+	case 19:	return ("ecp256");
+	case 20:	return ("ecp384");
+	case 21:	return ("ecp521");
 	case 24:	return ("modp2048s256");
+	case 31:	return ("curve25519");
 	default:	return (NULL);
 	}
 }
@@ -138,6 +144,8 @@ swan_integ(int integ)
 	case AUTH_HMAC_MD5_96:		return ("md5");
 	case AUTH_HMAC_SHA1_96:		return ("sha1");
 	case AUTH_HMAC_SHA2_256_128:	return ("sha256");
+	case AUTH_HMAC_SHA2_384_192:	return ("sha384");
+	case AUTH_HMAC_SHA2_512_256:	return ("sha512");
 	default:			return (NULL);
 	}
 }
@@ -160,6 +168,12 @@ lsw_dh(int g)
 	switch (g) {
 	case 5:		return ("modp1536");
 	case 14:	return ("modp2048");
+	case 15:	return ("modp3072");
+	case 16:	return ("modp4096");
+	case 19:	return ("dh19");
+	case 20:	return ("dh20");
+	case 21:	return ("dh21");
+	case 31:	return ("dh31");
 	default:	return (NULL);
 	}
 }
@@ -171,6 +185,8 @@ lsw_integ(int integ)
 	case AUTH_HMAC_MD5_96:		return ("md5");
 	case AUTH_HMAC_SHA1_96:		return ("sha1");
 	case AUTH_HMAC_SHA2_256_128:	return ("sha2_256");
+	case AUTH_HMAC_SHA2_384_192:	return ("sha2_384");
+	case AUTH_HMAC_SHA2_512_256:	return ("sha2_512");
 	default:			return (NULL);
 	}
 }
@@ -472,13 +488,13 @@ lsw_check(struct exp *ex)
 
 	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
-		    "for the IKE SA, only 5 and 14 of gatewayd's groups (set "
-		    "dh-group 5 or 14 in the tunnel's ike block on both "
-		    "sides)", t->tn_ike.ike_dh, swan_dh(t->tn_ike.ike_dh)));
+		    "for the IKE SA (set dh-group 5, 14, 15, 16, 19, 20, 21 "
+		    "or 31 in the tunnel's ike block on both sides)",
+		    t->tn_ike.ike_dh, swan_dh(t->tn_ike.ike_dh)));
 	if (t->tn_ipsec.ips_pfs != 0 && lsw_dh(t->tn_ipsec.ips_pfs) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
-		    "for PFS, only 5 and 14 of gatewayd's groups (set pfs 5, "
-		    "14 or disable in the tunnel's ipsec block)",
+		    "for PFS (set pfs 5, 14, 15, 16, 19, 20, 21, 31 or "
+		    "disable in the tunnel's ipsec block)",
 		    t->tn_ipsec.ips_pfs, swan_dh(t->tn_ipsec.ips_pfs)));
 	/* ipsec.secrets: a double-quoted string without escapes */
 	for (i = 0; i < t->tn_psk_len; i++)
@@ -622,6 +638,11 @@ ios_check(struct exp *ex)
 		    "lifetime is %u s and the IPsec lifetime %u s (lifetimes "
 		    "this short are for test-short-lifetimes only)",
 		    ike->ike_lifetime, t->tn_ipsec.ips_lifetime));
+	/* IOS's IKEv2 proposal and PFS groups stop at 21 and 24. */
+	if (ike->ike_dh == DH_CURVE25519 || t->tn_ipsec.ips_pfs ==
+	    DH_CURVE25519)
+		return (ex_refuse(ex, "IOS has no DH group 31 (curve25519) "
+		    "(use group 19, 20 or 21 for an elliptic curve)"));
 	return (0);
 }
 
@@ -649,6 +670,8 @@ ios_integ(int integ, int v1)
 	switch (integ) {
 	case AUTH_HMAC_MD5_96:		return ("md5");
 	case AUTH_HMAC_SHA1_96:		return (v1 ? "sha" : "sha1");
+	case AUTH_HMAC_SHA2_384_192:	return ("sha384");
+	case AUTH_HMAC_SHA2_512_256:	return ("sha512");
 	default:			return ("sha256");
 	}
 }

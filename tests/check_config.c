@@ -695,15 +695,30 @@ static const struct err_vec ike_vecs[] = {
 	{ BASE TN(IKE("\t\tmode quick\n")),
 	  E "14: unknown ike mode \"quick\" (use main or aggressive)" },
 	{ BASE TN(IKE("\t\tintegrity sha512\n")),
-	  E "14: unknown ike integrity \"sha512\" (use md5, sha1 or "
-	  "sha2-256)" },
+	  E "14: unknown ike integrity \"sha512\" (use md5, sha1, sha2-256, "
+	  "sha2-384 or sha2-512)" },
 	{ BASE TN(IKE("\t\tencryption aes512\n")),
 	  E "14: unknown ike encryption \"aes512\" (use 3des, aes128, aes192 "
 	  "or aes256)" },
-	{ BASE TN(IKE("\t\tdh-group 19\n")),
-	  E "14: unknown ike dh-group \"19\" (use 1, 2, 5, 14 or 24)" },
+	{ BASE TN(IKE("\t\tdh-group 22\n")),
+	  E "14: unknown ike dh-group \"22\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
+	  "21, 24 or 31)" },
 	{ BASE TN(IKE("\t\tdh-group 02x\n")),
-	  E "14: unknown ike dh-group \"02x\" (use 1, 2, 5, 14 or 24)" },
+	  E "14: unknown ike dh-group \"02x\" (use 1, 2, 5, 14, 15, 16, 19, "
+	  "20, 21, 24 or 31)" },
+	{ BASE TN(IKE("\t\tdh-group 32\n")),
+	  E "14: unknown ike dh-group \"32\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
+	  "21, 24 or 31)" },
+	/* RFC 8031: Curve25519 is for IKEv2 only, in either line order. */
+	{ BASE TN(IKE("\t\tversion 1\n\t\tdh-group 31\n")),
+	  E "15: ike dh-group 31 (curve25519) needs version 2 (RFC 8031 "
+	  "defines it for IKEv2 only)" },
+	{ BASE TN(IKE("\t\tdh-group 31\n\t\tversion 1\n")),
+	  E "14: ike dh-group 31 (curve25519) needs version 2 (RFC 8031 "
+	  "defines it for IKEv2 only)" },
+	{ BASE TN(IPSEC("\t\tpfs 31\n") IKE("\t\tversion 1\n")),
+	  E "14: ipsec pfs 31 (curve25519) needs ike version 2 (RFC 8031 "
+	  "defines it for IKEv2 only)" },
 	{ BASE TN(IKE("\t\tlocal-id 198.51.100.300\n")),
 	  E "14: invalid ike local-id \"198.51.100.300\" (not a valid IPv4 "
 	  "address)" },
@@ -770,6 +785,25 @@ static const struct {
 	  128, 14 },
 	{ "\t\tdh-group 24\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
 	  128, 24 },
+	{ "\t\tintegrity sha2-384\n", AUTH_HMAC_SHA2_384_192,
+	  PRF_HMAC_SHA2_384, ENCR_AES_CBC, 128, 2 },
+	{ "\t\tintegrity sha2-512\n", AUTH_HMAC_SHA2_512_256,
+	  PRF_HMAC_SHA2_512, ENCR_AES_CBC, 128, 2 },
+	{ "\t\tdh-group 15\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 15 },
+	{ "\t\tdh-group 16\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 16 },
+	{ "\t\tdh-group 19\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 19 },
+	{ "\t\tdh-group 20\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 20 },
+	{ "\t\tdh-group 21\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 21 },
+	{ "\t\tdh-group 31\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
+	  128, 31 },
+	/* IKEv1 takes the RFC 5903 groups and the SHA-2 hashes 5 and 6. */
+	{ "\t\tversion 1\n\t\tintegrity sha2-512\n\t\tdh-group 21\n",
+	  AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512, ENCR_AES_CBC, 128, 21 },
 };
 
 START_TEST(test_config_ike_values)
@@ -952,9 +986,11 @@ static const struct err_vec ipsec_vecs[] = {
 	  E "14: unknown ipsec encryption \"blowfish\" (use 3des, aes128, "
 	  "aes192 or aes256)" },
 	{ BASE TN(IPSEC("\t\tpfs 3\n")),
-	  E "14: unknown ipsec pfs \"3\" (use 1, 2, 5, 14, 24 or disable)" },
+	  E "14: unknown ipsec pfs \"3\" (use 1, 2, 5, 14, 15, 16, 19, 20, 21, "
+	  "24, 31 or disable)" },
 	{ BASE TN(IPSEC("\t\tpfs no\n")),
-	  E "14: unknown ipsec pfs \"no\" (use 1, 2, 5, 14, 24 or disable)" },
+	  E "14: unknown ipsec pfs \"no\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
+	  "21, 24, 31 or disable)" },
 	{ BASE TN(IPSEC("\t\tlifetime 100\n")),
 	  E "14: invalid ipsec lifetime \"100\" (use 3600 to 86400 seconds)" },
 	{ BASE TN(IPSEC("\t\tprotocol ah\n\t\tencryption aes128\n")),
@@ -989,6 +1025,18 @@ static const struct {
 	  86400 },
 	{ "\t\tpfs 5\n\t\tlifetime 86400\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96,
 	  ENCR_AES_CBC, 128, 5, 86400 },
+	{ "\t\tpfs 15\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
+	  15, 86400 },
+	{ "\t\tpfs 16\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
+	  16, 86400 },
+	{ "\t\tpfs 19\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
+	  19, 86400 },
+	{ "\t\tpfs 20\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
+	  20, 86400 },
+	{ "\t\tpfs 21\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
+	  21, 86400 },
+	{ "\t\tpfs 31\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
+	  31, 86400 },
 };
 
 START_TEST(test_config_ipsec_values)

@@ -1108,9 +1108,9 @@ START_TEST(test_control_export_roundtrip)
 	free(r);
 	r = client_ask("export t1 libreswan\n", 20, 0);
 	ck_assert_str_eq(r, "error: tunnel t1: cannot export to libreswan: "
-	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA, "
-	    "only 5 and 14 of gatewayd's groups (set dh-group 5 or 14 in "
-	    "the tunnel's ike block on both sides)\n");
+	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA "
+	    "(set dh-group 5, 14, 15, 16, 19, 20, 21 or 31 in the tunnel's "
+	    "ike block on both sides)\n");
 	free(r);
 	r = client_ask("export nosuch cisco-ios\n", 24, 0);
 	ck_assert_str_eq(r, "error: no tunnel named nosuch\n");

@@ -117,6 +117,27 @@ static const struct prf_vec {
 	{ "4231 sha256 7", PRF_HMAC_SHA2_256, NULL, 0xaa, 131, T7_4231, 0, 0,
 	    "9b09ffa71b942fcb27635fbcd5b0e944"
 	    "bfdc63644f0713938a7f51535c3a35e2" },
+	/* RFC 4868 §2.7.1, PRF-1 and PRF-2 */
+	{ "4868 prf-1 sha384", PRF_HMAC_SHA2_384, NULL, 0x0b, 20, "Hi There",
+	    0, 0, "afd03944d84895626b0825f4ab46907f"
+	    "15f9dadbe4101ec682aa034c7cebc59c"
+	    "faea9ea9076ede7f4af152e8b2fa9cb6" },
+	{ "4868 prf-1 sha512", PRF_HMAC_SHA2_512, NULL, 0x0b, 20, "Hi There",
+	    0, 0, "87aa7cdea5ef619d4ff0b4241a1d6cb0"
+	    "2379f4e2ce4ec2787ad0b30545e17cde"
+	    "daa833b7d6b8a702038b274eaea3f4e4"
+	    "be9d914eeb61f1702e696c203a126854" },
+	{ "4868 prf-2 sha384", PRF_HMAC_SHA2_384, "4a656665", 0, 0,
+	    "what do ya want for nothing?", 0, 0,
+	    "af45d2e376484031617f78d2b58a6b1b"
+	    "9c7ef464f5a01b47e42ec3736322445e"
+	    "8e2240ca5e69e2c78b3239ecfab21649" },
+	{ "4868 prf-2 sha512", PRF_HMAC_SHA2_512, "4a656665", 0, 0,
+	    "what do ya want for nothing?", 0, 0,
+	    "164b7a7bfcf819e2e395fbe73b56e0a3"
+	    "87bd64222e831fd610270cd7ea250554"
+	    "9758bf75c05a994a6d034f65f8f0e6fd"
+	    "caeab1a34d4a6b4b636e070a38bce737" },
 };
 
 START_TEST(test_prf_compute_vectors)
@@ -636,7 +657,47 @@ static const struct integ_vec {
 	{ AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 20, 12,
 	    "4c1a03424b55e07fe7f27be1" },
 	{ AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, 32, 16, NULL },
+	{ AUTH_HMAC_SHA2_384_192, PRF_HMAC_SHA2_384, 48, 24, NULL },
+	{ AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512, 64, 32, NULL },
 };
+
+/*
+ * RFC 4868 §2.7.2.1-3, AUTH-1: key = 0x0b repeated (the hash length),
+ * data "Hi There"; the ICV is the truncated HMAC.
+ */
+static const struct integ_auth_vec {
+	int		 ia_integ;
+	size_t		 ia_klen;
+	const char	*ia_icv;
+} integ_auth_vecs[] = {
+	{ AUTH_HMAC_SHA2_256_128, 32, "198a607eb44bfbc69903a0f1cf2bbdc5" },
+	{ AUTH_HMAC_SHA2_384_192, 48,
+	    "b6a8d5636f5c6a7224f9977dcf7ee6c7fb6d0c48cbdee973" },
+	{ AUTH_HMAC_SHA2_512_256, 64,
+	    "637edc6e01dce7e6742a99451aae82df"
+	    "23da3e92439e590e43e761b33e910fb8" },
+};
+
+START_TEST(test_integ_rfc4868_auth1)
+{
+	const struct integ_auth_vec	*v = &integ_auth_vecs[_i];
+	static const char		 data[] = "Hi There";
+	uint8_t				 key[64], want[32];
+	uint8_t				 icv[CRYPTO_MAX_HASH];
+
+	ck_assert_uint_eq(integ_key_len(v->ia_integ), v->ia_klen);
+	memset(key, 0x0b, sizeof(key));
+	memset(icv, 0xee, sizeof(icv));
+	ck_assert_uint_eq(unhex(v->ia_icv, want, sizeof(want)),
+	    integ_icv_len(v->ia_integ));
+	ck_assert_int_eq(integ_compute(v->ia_integ, key,
+	    (const uint8_t *)data, strlen(data), icv), 0);
+	ck_assert_mem_eq(icv, want, integ_icv_len(v->ia_integ));
+	ck_assert_uint_eq(icv[integ_icv_len(v->ia_integ)], 0xee);
+	ck_assert_int_eq(integ_verify(v->ia_integ, key,
+	    (const uint8_t *)data, strlen(data), want), 0);
+}
+END_TEST
 
 START_TEST(test_integ_lengths)
 {
@@ -653,7 +714,7 @@ START_TEST(test_integ_truncates_hmac)
 {
 	const struct integ_vec	*v = &integ_vecs[_i];
 	static const char	 data[] = "Test With Truncation";
-	uint8_t			 key[32], want[16];
+	uint8_t			 key[64], want[32];
 	uint8_t			 full[CRYPTO_MAX_HASH];
 	uint8_t			 icv[CRYPTO_MAX_HASH];
 
@@ -676,7 +737,7 @@ END_TEST
 START_TEST(test_integ_verify_rejects_flipped_bit)
 {
 	const struct integ_vec	*v = &integ_vecs[_i];
-	uint8_t			 key[32], data[64], icv[CRYPTO_MAX_HASH];
+	uint8_t			 key[64], data[64], icv[CRYPTO_MAX_HASH];
 	size_t			 bit;
 
 	memset(key, 0x42, sizeof(key));
@@ -718,9 +779,9 @@ END_TEST
 
 static const int dh_groups[] = {
 	DH_MODP_768, DH_MODP_1024, DH_MODP_1536, DH_MODP_2048,
-	DH_MODP_2048_256,
+	DH_MODP_2048_256, DH_MODP_3072, DH_MODP_4096,
 };
-static const size_t dh_lens[] = { 96, 128, 192, 256, 256 };
+static const size_t dh_lens[] = { 96, 128, 192, 256, 256, 384, 512 };
 #define DH_NGROUPS	(sizeof(dh_groups) / sizeof(dh_groups[0]))
 
 /*
@@ -749,6 +810,12 @@ ref_group(int group, BIGNUM **p, BIGNUM **g, BIGNUM **q)
 		break;
 	case DH_MODP_2048:
 		*p = BN_get_rfc3526_prime_2048(NULL);
+		break;
+	case DH_MODP_3072:
+		*p = BN_get_rfc3526_prime_3072(NULL);
+		break;
+	case DH_MODP_4096:
+		*p = BN_get_rfc3526_prime_4096(NULL);
 		break;
 	case DH_MODP_2048_256:
 		ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
@@ -882,9 +949,15 @@ END_TEST
 START_TEST(test_dh_unknown_group)
 {
 	ck_assert_uint_eq(dh_group_len(DH_NONE), 0);
-	ck_assert_uint_eq(dh_group_len(15), 0);
+	ck_assert_uint_eq(dh_group_len(22), 0);
+	ck_assert_uint_eq(dh_group_len(30), 0);
+	ck_assert_uint_eq(dh_secret_len(99), 0);
 	ck_assert_ptr_null(dh_new(DH_NONE));
-	ck_assert_ptr_null(dh_new(19));
+	ck_assert_ptr_null(dh_new(22));
+	ck_assert_ptr_null(dh_new(99));
+	/* Known private values exist only for the curves. */
+	ck_assert_ptr_null(dh_new_private(DH_MODP_2048, (const uint8_t *)
+	    "0123456789abcdef0123456789abcdef", 32));
 }
 END_TEST
 
@@ -939,7 +1012,7 @@ dh_interop_once(int group, size_t len)
 	struct dh	*ours;
 	struct buf	*pub, *secret;
 	EVP_PKEY	*ref;
-	uint8_t		 refpub[256], refsecret[256];
+	uint8_t		 refpub[512], refsecret[512];
 	int		 zeros = 0;
 
 	ours = dh_new(group);
@@ -1004,7 +1077,7 @@ START_TEST(test_dh_peer_invalid)
 	struct dh	*dh;
 	struct buf	*pub, *s;
 	BIGNUM		*p, *g, *q, *v;
-	uint8_t		 val[256];
+	uint8_t		 val[512];
 
 	dh = dh_new(group);
 	ck_assert_ptr_nonnull(dh);
@@ -1102,6 +1175,319 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Names */
 
+/* ------------------------------------------------------------------ */
+/* Elliptic-curve groups: RFC 5903 (ECP), RFC 8031 / RFC 7748 (X25519) */
+
+/* RFC 5903 §8.1-8.3: i, g^i = (gix, giy), r, g^r = (grx, gry), g^ir x. */
+static const struct ecp_vec {
+	int		 ev_group;
+	size_t		 ev_coord;
+	const char	*ev_i, *ev_gix, *ev_giy;
+	const char	*ev_r, *ev_grx, *ev_gry;
+	const char	*ev_girx;
+} ecp_vecs[] = {
+	{ DH_ECP_256, 32,
+	    "c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433",
+	    "dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180",
+	    "5271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3",
+	    "c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53",
+	    "d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63",
+	    "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab",
+	    "d6840f6b42f6edafd13116e0e1256520"
+	    "2fef8e9ece7dce03812464d04b9442de" },
+	{ DH_ECP_384, 48,
+	    "099f3c7034d4a2c699884d73a375a67f7624ef7c6b3c0f16"
+	    "0647b67414dce655e35b538041e649ee3faef896783ab194",
+	    "667842d7d180ac2cde6f74f37551f55755c7645c20ef73e3"
+	    "1634fe72b4c55ee6de3ac808acb4bdb4c88732aee95f41aa",
+	    "9482ed1fc0eeb9cafc4984625ccfc23f65032149e0e144ad"
+	    "a024181535a0f38eeb9fcff3c2c947dae69b4c634573a81c",
+	    "41cb0779b4bdb85d47846725fbec3c9430fab46cc8dc5060"
+	    "855cc9bda0aa2942e0308312916b8ed2960e4bd55a7448fc",
+	    "e558dbef53eecde3d3fccfc1aea08a89a987475d12fd950d"
+	    "83cfa41732bc509d0d1ac43a0336def96fda41d0774a3571",
+	    "dcfbec7aacf3196472169e838430367f66eebe3c6e70c416"
+	    "dd5f0c68759dd1fff83fa40142209dff5eaad96db9e6386c",
+	    "11187331c279962d93d604243fd592cb9d0a926f422e4718"
+	    "7521287e7156c5c4d603135569b9e9d09cf5d4a270f59746" },
+	{ DH_ECP_521, 66,
+	    "0037ade9319a89f4dabdb3ef411aaccca5123c61acab57b5393dce47608172a0"
+	    "95aa85a30fe1c2952c6771d937ba9777f5957b2639bab072462f68c27a57382d"
+	    "4a52",
+	    "0015417e84dbf28c0ad3c278713349dc7df153c897a1891bd98bab4357c9ecbe"
+	    "e1e3bf42e00b8e380aeae57c2d107564941885942af5a7f4601723c4195d176c"
+	    "ed3e",
+	    "017cae20b6641d2eeb695786d8c946146239d099e18e1d5a514c739d7cb4a10a"
+	    "d8a788015ac405d7799dc75e7b7d5b6cf2261a6a7f1507438bf01beb6ca3926f"
+	    "9582",
+	    "0145ba99a847af43793fdd0e872e7cdfa16be30fdc780f97bccc3f078380201e"
+	    "9c677d600b343757a3bdbf2a3163e4c2f869cca7458aa4a4effc311f5cb15168"
+	    "5eb9",
+	    "00d0b3975ac4b799f5bea16d5e13e9af971d5e9b984c9f39728b5e5739735a21"
+	    "9b97c356436adc6e95bb0352f6be64a6c2912d4ef2d0433ced2b6171640012d9"
+	    "460f",
+	    "015c68226383956e3bd066e797b623c27ce0eac2f551a10c2c724d9852077b87"
+	    "220b6536c5c408a1d2aebb8e86d678ae49cb57091f4732296579ab44fcd17f0f"
+	    "c56a",
+	    "01144c7d79ae6956bc8edb8e7c787c4521cb086fa64407f97894e5e6b2d79b04"
+	    "d1427e73ca4baa240a34786859810c06b3c715a3a8cc3151f2bee417996d19f3"
+	    "ddea" },
+};
+
+/* x | y of two hex coordinates into out (RFC 5903 §7 KE data). */
+static size_t
+ecp_point(const struct ecp_vec *v, const char *x, const char *y,
+    uint8_t *out)
+{
+	ck_assert_uint_eq(unhex(x, out, v->ev_coord), v->ev_coord);
+	ck_assert_uint_eq(unhex(y, out + v->ev_coord, v->ev_coord),
+	    v->ev_coord);
+	return (2 * v->ev_coord);
+}
+
+START_TEST(test_ecp_rfc5903)
+{
+	const struct ecp_vec	*v = &ecp_vecs[_i];
+	uint8_t			 priv[66], gi[132], gr[132], x[66];
+	struct dh		*di, *dr;
+	struct buf		*pi, *pr, *si, *sr;
+	size_t			 n;
+
+	ck_assert_uint_eq(dh_group_len(v->ev_group), 2 * v->ev_coord);
+	ck_assert_uint_eq(dh_secret_len(v->ev_group), v->ev_coord);
+	ck_assert_uint_eq(unhex(v->ev_i, priv, sizeof(priv)), v->ev_coord);
+	di = dh_new_private(v->ev_group, priv, v->ev_coord);
+	ck_assert_uint_eq(unhex(v->ev_r, priv, sizeof(priv)), v->ev_coord);
+	dr = dh_new_private(v->ev_group, priv, v->ev_coord);
+	ck_assert(di != NULL && dr != NULL);
+	ck_assert_int_eq(dh_group(di), v->ev_group);
+
+	/* The public values are g^i and g^r as x | y, no 04 octet. */
+	n = ecp_point(v, v->ev_gix, v->ev_giy, gi);
+	ecp_point(v, v->ev_grx, v->ev_gry, gr);
+	pi = buf_new(n);
+	pr = buf_new(n);
+	ck_assert_int_eq(dh_public_get(di, pi), 0);
+	ck_assert_int_eq(dh_public_get(dr, pr), 0);
+	ck_assert_uint_eq(pi->buf_len, n);
+	ck_assert_mem_eq(pi->buf_data, gi, n);
+	ck_assert_uint_eq(pr->buf_len, n);
+	ck_assert_mem_eq(pr->buf_data, gr, n);
+
+	/* Both sides get the x coordinate of g^ir. */
+	ck_assert_uint_eq(unhex(v->ev_girx, x, sizeof(x)), v->ev_coord);
+	si = dh_derive(di, gr, n);
+	sr = dh_derive(dr, gi, n);
+	ck_assert(si != NULL && sr != NULL);
+	ck_assert_uint_eq(si->buf_len, v->ev_coord);
+	ck_assert_mem_eq(si->buf_data, x, v->ev_coord);
+	ck_assert_uint_eq(sr->buf_len, v->ev_coord);
+	ck_assert_mem_eq(sr->buf_data, x, v->ev_coord);
+
+	buf_free(si);
+	buf_free(sr);
+	buf_free(pi);
+	buf_free(pr);
+	dh_free(di);
+	dh_free(dr);
+}
+END_TEST
+
+/* Points off the curve, out of the field, or of the wrong length. */
+START_TEST(test_ecp_peer_invalid)
+{
+	const struct ecp_vec	*v = &ecp_vecs[_i];
+	uint8_t			 pt[132];
+	struct dh		*dh;
+	struct buf		*s;
+	size_t			 n;
+
+	dh = dh_new(v->ev_group);
+	ck_assert_ptr_nonnull(dh);
+	n = ecp_point(v, v->ev_grx, v->ev_gry, pt);
+
+	/* One bit of y flipped: not on the curve. */
+	pt[n - 1] ^= 0x01;
+	ck_assert_ptr_null(dh_derive(dh, pt, n));
+	pt[n - 1] ^= 0x01;
+	/* One bit of x flipped. */
+	pt[3] ^= 0x10;
+	ck_assert_ptr_null(dh_derive(dh, pt, n));
+	pt[3] ^= 0x10;
+	/* (0, 0): what an identity would look like, not on the curve. */
+	memset(pt, 0, n);
+	ck_assert_ptr_null(dh_derive(dh, pt, n));
+	/* Coordinates of all ones are above the field prime. */
+	memset(pt, 0xff, n);
+	ck_assert_ptr_null(dh_derive(dh, pt, n));
+
+	/* The valid point, at wrong lengths, then at the right one. */
+	n = ecp_point(v, v->ev_grx, v->ev_gry, pt);
+	ck_assert_ptr_null(dh_derive(dh, pt, n - 1));
+	ck_assert_ptr_null(dh_derive(dh, pt, n + 1));
+	ck_assert_ptr_null(dh_derive(dh, pt, v->ev_coord));
+	ck_assert_ptr_null(dh_derive(dh, pt, 0));
+	ck_assert_ptr_null(dh_derive(dh, NULL, n));
+	s = dh_derive(dh, pt, n);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->buf_len, v->ev_coord);
+	buf_free(s);
+	dh_free(dh);
+}
+END_TEST
+
+static const int ec_groups[] = { DH_ECP_256, DH_ECP_384, DH_ECP_521,
+    DH_CURVE25519 };
+static const size_t ec_lens[] = { 64, 96, 132, 32 };
+static const size_t ec_slens[] = { 32, 48, 66, 32 };
+
+/* Fresh key pairs on both sides agree. */
+START_TEST(test_ec_both_sides_agree)
+{
+	struct dh	*a, *b;
+	struct buf	*pa, *pb, *sa, *sb;
+
+	a = dh_new(ec_groups[_i]);
+	b = dh_new(ec_groups[_i]);
+	ck_assert(a != NULL && b != NULL);
+	ck_assert_uint_eq(dh_group_len(ec_groups[_i]), ec_lens[_i]);
+	pa = buf_new(ec_lens[_i]);
+	pb = buf_new(ec_lens[_i]);
+	ck_assert_int_eq(dh_public_get(a, pa), 0);
+	ck_assert_int_eq(dh_public_get(b, pb), 0);
+	ck_assert_uint_eq(pa->buf_len, ec_lens[_i]);
+	ck_assert_uint_eq(pb->buf_len, ec_lens[_i]);
+	ck_assert_mem_ne(pa->buf_data, pb->buf_data, ec_lens[_i]);
+	sa = dh_derive(a, pb->buf_data, pb->buf_len);
+	sb = dh_derive(b, pa->buf_data, pa->buf_len);
+	ck_assert(sa != NULL && sb != NULL);
+	ck_assert_uint_eq(sa->buf_len, ec_slens[_i]);
+	ck_assert_uint_eq(sb->buf_len, ec_slens[_i]);
+	ck_assert_mem_eq(sa->buf_data, sb->buf_data, ec_slens[_i]);
+	buf_free(sa);
+	buf_free(sb);
+	buf_free(pa);
+	buf_free(pb);
+	dh_free(a);
+	dh_free(b);
+}
+END_TEST
+
+/* RFC 7748 §5.2: X25519(scalar, u) = out. */
+static const struct x25519_vec {
+	const char	*xv_scalar, *xv_u, *xv_out;
+} x25519_vecs[] = {
+	{ "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+	  "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+	  "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552" },
+	{ "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+	  "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+	  "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957" },
+};
+
+START_TEST(test_x25519_rfc7748_5_2)
+{
+	const struct x25519_vec	*v = &x25519_vecs[_i];
+	uint8_t			 k[32], u[32], want[32];
+	struct dh		*dh;
+	struct buf		*s;
+
+	ck_assert_uint_eq(unhex(v->xv_scalar, k, sizeof(k)), 32);
+	ck_assert_uint_eq(unhex(v->xv_u, u, sizeof(u)), 32);
+	ck_assert_uint_eq(unhex(v->xv_out, want, sizeof(want)), 32);
+	dh = dh_new_private(DH_CURVE25519, k, sizeof(k));
+	ck_assert_ptr_nonnull(dh);
+	s = dh_derive(dh, u, sizeof(u));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->buf_len, 32);
+	ck_assert_mem_eq(s->buf_data, want, 32);
+	buf_free(s);
+	dh_free(dh);
+}
+END_TEST
+
+/* RFC 7748 §6.1: Alice's and Bob's keys, public values and K. */
+START_TEST(test_x25519_rfc7748_6_1)
+{
+	uint8_t		 ka[32], kb[32], pa[32], pb[32], k[32];
+	struct dh	*a, *b;
+	struct buf	*ga, *gb, *sa, *sb;
+
+	unhex("77076d0a7318a57d3c16c17251b26645"
+	    "df4c2f87ebc0992ab177fba51db92c2a",
+	    ka, 32);
+	unhex("5dab087e624a8a4b79e17f8b83800ee6"
+	    "6f3bb1292618b6fd1c2f8b27ff88e0eb",
+	    kb, 32);
+	unhex("8520f0098930a754748b7ddcb43ef75a"
+	    "0dbf3a0d26381af4eba4a98eaa9b4e6a",
+	    pa, 32);
+	unhex("de9edb7d7b7dc1b4d35b61c2ece43537"
+	    "3f8343c85b78674dadfc7e146f882b4f",
+	    pb, 32);
+	unhex("4a5d9d5ba4ce2de1728e3bf480350f25"
+	    "e07e21c947d19e3376f09b3c1e161742",
+	    k, 32);
+	a = dh_new_private(DH_CURVE25519, ka, 32);
+	b = dh_new_private(DH_CURVE25519, kb, 32);
+	ck_assert(a != NULL && b != NULL);
+	ga = buf_new(32);
+	gb = buf_new(32);
+	ck_assert_int_eq(dh_public_get(a, ga), 0);
+	ck_assert_int_eq(dh_public_get(b, gb), 0);
+	ck_assert_uint_eq(ga->buf_len, 32);
+	ck_assert_mem_eq(ga->buf_data, pa, 32);
+	ck_assert_mem_eq(gb->buf_data, pb, 32);
+	sa = dh_derive(a, pb, 32);
+	sb = dh_derive(b, pa, 32);
+	ck_assert(sa != NULL && sb != NULL);
+	ck_assert_mem_eq(sa->buf_data, k, 32);
+	ck_assert_mem_eq(sb->buf_data, k, 32);
+	buf_free(sa);
+	buf_free(sb);
+	buf_free(ga);
+	buf_free(gb);
+	dh_free(a);
+	dh_free(b);
+}
+END_TEST
+
+/*
+ * RFC 8031 §2.3: a peer value of small order makes the result all
+ * zeros, which must be refused: u = 0, u = 1 (order 4) and a point of
+ * order 8.  Wrong lengths are refused too.
+ */
+START_TEST(test_x25519_low_order_rejected)
+{
+	static const char *const low[] = {
+	    "0000000000000000000000000000000000000000000000000000000000000000",
+	    "0100000000000000000000000000000000000000000000000000000000000000",
+	    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+	};
+	uint8_t		 u[33];
+	struct dh	*dh;
+	struct buf	*pub, *s;
+	size_t		 i;
+
+	dh = dh_new(DH_CURVE25519);
+	ck_assert_ptr_nonnull(dh);
+	for (i = 0; i < sizeof(low) / sizeof(low[0]); i++) {
+		ck_assert_uint_eq(unhex(low[i], u, 32), 32);
+		ck_assert_ptr_null(dh_derive(dh, u, 32));
+	}
+	pub = buf_new(33);
+	ck_assert_int_eq(dh_public_get(dh, pub), 0);
+	ck_assert_int_eq(buf_add_u8(pub, 0), 0);
+	ck_assert_ptr_null(dh_derive(dh, pub->buf_data, 31));
+	ck_assert_ptr_null(dh_derive(dh, pub->buf_data, 33));
+	s = dh_derive(dh, pub->buf_data, 32);
+	ck_assert_ptr_nonnull(s);
+	buf_free(s);
+	buf_free(pub);
+	dh_free(dh);
+}
+END_TEST
+
 START_TEST(test_crypto_names)
 {
 	ck_assert_str_eq(crypto_encr_name(ENCR_AES_CBC, 128), "aes128");
@@ -1126,6 +1512,16 @@ START_TEST(test_crypto_names)
 	ck_assert_str_eq(crypto_dh_name(DH_MODP_1536), "modp1536");
 	ck_assert_str_eq(crypto_dh_name(DH_MODP_2048), "modp2048");
 	ck_assert_str_eq(crypto_dh_name(DH_MODP_2048_256), "modp2048s256");
+	ck_assert_str_eq(crypto_dh_name(DH_MODP_3072), "modp3072");
+	ck_assert_str_eq(crypto_dh_name(DH_MODP_4096), "modp4096");
+	ck_assert_str_eq(crypto_dh_name(DH_ECP_256), "ecp256");
+	ck_assert_str_eq(crypto_dh_name(DH_ECP_384), "ecp384");
+	ck_assert_str_eq(crypto_dh_name(DH_ECP_521), "ecp521");
+	ck_assert_str_eq(crypto_dh_name(DH_CURVE25519), "curve25519");
+	ck_assert_str_eq(crypto_integ_name(AUTH_HMAC_SHA2_384_192),
+	    "sha2-384");
+	ck_assert_str_eq(crypto_integ_name(AUTH_HMAC_SHA2_512_256),
+	    "sha2-512");
 	ck_assert_str_eq(crypto_dh_name(99), "?");
 }
 END_TEST
@@ -1182,6 +1578,8 @@ crypto_suite(void)
 	tcase_add_loop_test(tc, test_integ_verify_rejects_flipped_bit, 0,
 	    NELEM(integ_vecs));
 	tcase_add_test(tc, test_integ_unknown);
+	tcase_add_loop_test(tc, test_integ_rfc4868_auth1, 0,
+	    NELEM(integ_auth_vecs));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dh");
@@ -1194,6 +1592,17 @@ crypto_suite(void)
 	tcase_add_test(tc, test_dh_padding_many);
 	tcase_add_loop_test(tc, test_dh_peer_invalid, 0, (int)DH_NGROUPS);
 	tcase_add_test(tc, test_dh_group24_subgroup);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ecdh");
+	tcase_add_loop_test(tc, test_ecp_rfc5903, 0, NELEM(ecp_vecs));
+	tcase_add_loop_test(tc, test_ecp_peer_invalid, 0, NELEM(ecp_vecs));
+	tcase_add_loop_test(tc, test_ec_both_sides_agree, 0,
+	    NELEM(ec_groups));
+	tcase_add_loop_test(tc, test_x25519_rfc7748_5_2, 0,
+	    NELEM(x25519_vecs));
+	tcase_add_test(tc, test_x25519_rfc7748_6_1);
+	tcase_add_test(tc, test_x25519_low_order_rejected);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

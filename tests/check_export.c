@@ -82,6 +82,18 @@ static const struct export_case cases[] = {
 	    "\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 	{ "dh24", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tdh-group 24\n\t}\n\tipsec {\n\t\tpfs 24\n\t}\n") },
+	/* IKEv2 ecp256/sha2-384, PFS ecp384 (RFC 5903, RFC 4868) */
+	{ "ecp-sha384", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tencryption aes256\n\t\tintegrity sha2-384\n"
+	    "\t\tdh-group 19\n\t}\n\tipsec {\n\t\tpfs 20\n\t}\n") },
+	/* IKEv2 curve25519/sha2-512, PFS curve25519 (refused by IOS) */
+	{ "x25519-sha512", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tintegrity sha2-512\n\t\tdh-group 31\n\t}\n"
+	    "\tipsec {\n\t\tpfs 31\n\t}\n") },
+	/* IKEv1 Main Mode, sha2-512 and ecp521, PFS modp4096 */
+	{ "v1-ecp521", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tintegrity sha2-512\n"
+	    "\t\tdh-group 21\n\t}\n\tipsec {\n\t\tpfs 16\n\t}\n") },
 	{ "psk-special", GW1 PEER2 TN(SEG1, "a\"b\\c$d!",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 };
@@ -180,8 +192,8 @@ static const struct {
 } refusals[] = {
 	{ "v1-main-3des", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
 	    "libreswan: Libreswan 4 has no DH group 2 (modp1024) for the IKE "
-	    "SA, only 5 and 14 of gatewayd's groups (set dh-group 5 or 14 in "
-	    "the tunnel's ike block on both sides)" },
+	    "SA (set dh-group 5, 14, 15, 16, 19, 20, 21 or 31 in the "
+	    "tunnel's ike block on both sides)" },
 	{ "dh24", EXPORT_LIBRESWAN, "tunnel t1: cannot export to libreswan: "
 	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA" },
 	{ "v1-aggressive", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
@@ -193,6 +205,8 @@ static const struct {
 	{ "psk-special", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
 	    "libreswan: the psk contains '\"', which a Libreswan "
 	    "ipsec.secrets string cannot hold" },
+	{ "x25519-sha512", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IOS has no DH group 31 (curve25519)" },
 };
 
 START_TEST(test_export_refusal)

@@ -276,6 +276,79 @@ START_TEST(test_codec_roundtrip_all)
 }
 END_TEST
 
+/*
+ * The transform IDs of RFC 4868 (PRF 6, 7; integrity 13, 14), RFC 3526
+ * (15, 16), RFC 5903 (19-21) and RFC 8031 (31) survive SA encoding and
+ * parsing, and a KE payload of each group's length round-trips.
+ */
+START_TEST(test_codec_roundtrip_modern_ids)
+{
+	static const int	 groups[] = { DH_MODP_3072, DH_MODP_4096,
+	    DH_ECP_256, DH_ECP_384, DH_ECP_521, DH_CURVE25519 };
+	static const size_t	 ke_lens[] = { 384, 512, 64, 96, 132, 32 };
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct prop_offer	 sa;
+	struct prop_proposal	*p;
+	struct buf		*b;
+	uint8_t			 ke[512];
+	size_t			 g, i;
+	int			 j;
+
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < sizeof(ke); i++)
+		ke[i] = (uint8_t)(i * 7 + 1);
+	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		ck_assert_uint_eq(dh_group_len(groups[g]), ke_lens[g]);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_nprop = 1;
+		p = &sa.sa_prop[0];
+		p->prop_num = 1;
+		p->prop_proto = IKEV2_PROTO_IKE;
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_ENCR, ENCR_AES_CBC, 256 };
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_PRF, PRF_HMAC_SHA2_384, 0 };
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_PRF, PRF_HMAC_SHA2_512, 0 };
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_INTEG, AUTH_HMAC_SHA2_384_192, 0 };
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_INTEG, AUTH_HMAC_SHA2_512_256, 0 };
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_DH, (uint16_t)groups[g], 0 };
+		b = buf_new(0);
+		test_hdr_fill(&h, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_INITIATOR);
+		ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
+		ck_assert_int_eq(ikev2_add_sa(&w, &sa), 0);
+		ck_assert_int_eq(ikev2_add_ke(&w, (uint16_t)groups[g], ke,
+		    ke_lens[g]), 0);
+		ck_assert_int_eq(ikev2_add_nonce(&w, nonce, sizeof(nonce)), 0);
+		ikev2_hdr_set_length(b);
+		memset(m, 0, sizeof(*m));
+		ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m),
+		    0);
+		ck_assert_int_eq(m->m_sa.sa_nprop, 1);
+		ck_assert_int_eq(m->m_sa.sa_prop[0].prop_ntr, p->prop_ntr);
+		for (j = 0; j < p->prop_ntr; j++) {
+			ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_type,
+			    p->prop_tr[j].tr_type);
+			ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_id,
+			    p->prop_tr[j].tr_id);
+			ck_assert_uint_eq(
+			    m->m_sa.sa_prop[0].prop_tr[j].tr_keylen,
+			    p->prop_tr[j].tr_keylen);
+		}
+		ck_assert_uint_eq(m->m_ke_group, groups[g]);
+		ck_assert_uint_eq(m->m_ke_len, ke_lens[g]);
+		ck_assert_mem_eq(m->m_ke_data, ke, ke_lens[g]);
+		buf_free(b);
+	}
+	free(m);
+}
+END_TEST
+
 /* The writer's bytes at known offsets (RFC 7296 §3.3 layouts). */
 START_TEST(test_codec_writer_layout)
 {
@@ -1029,7 +1102,8 @@ static const struct {
 	{ ENCR_AES_CBC, 256 },
 };
 static const int sk_integs[] = { AUTH_HMAC_MD5_96, AUTH_HMAC_SHA1_96,
-	AUTH_HMAC_SHA2_256_128 };
+	AUTH_HMAC_SHA2_256_128, AUTH_HMAC_SHA2_384_192,
+	AUTH_HMAC_SHA2_512_256 };
 #define SK_NCOMBO	((int)(sizeof(sk_encrs) / sizeof(sk_encrs[0]) * \
 			    sizeof(sk_integs) / sizeof(sk_integs[0])))
 
@@ -1042,7 +1116,8 @@ struct sk_ctx {
 static void
 sk_ctx_init(struct sk_ctx *c, int combo)
 {
-	int	e = combo / 3, i = combo % 3;
+	int	n = (int)(sizeof(sk_integs) / sizeof(sk_integs[0]));
+	int	e = combo / n, i = combo % n;
 
 	ck_assert_int_eq(RAND_bytes(c->ekey, sizeof(c->ekey)), 1);
 	ck_assert_int_eq(RAND_bytes(c->akey, sizeof(c->akey)), 1);
@@ -1256,6 +1331,7 @@ ikev2_codec_suite(void)
 
 	tc = tcase_create("roundtrip");
 	tcase_add_test(tc, test_codec_roundtrip_all);
+	tcase_add_test(tc, test_codec_roundtrip_modern_ids);
 	tcase_add_test(tc, test_codec_writer_layout);
 	tcase_add_test(tc, test_codec_writer_inner_chain);
 	tcase_add_test(tc, test_codec_sk_located);

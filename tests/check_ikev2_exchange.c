@@ -874,6 +874,160 @@ assert_child_rekey(struct side *s)
 }
 
 /*
+ * RFC 5903 and RFC 8031 groups with RFC 4868 integrity, table-driven:
+ * IKE_SA_INIT { SA, KE(group), Ni } and IKE_AUTH as usual, then
+ * CREATE_CHILD_SA { SA, Ni, KEi(pfs), TSi, TSr } for the second segment
+ * pair, a CHILD SA rekey and an IKE SA rekey (both with new KE values),
+ * and liveness over the rekeyed IKE SA.  The keylog names the integrity
+ * as Wireshark's IKEv2 decryption table does.
+ */
+static const struct {
+	const char	*mv_ike;
+	const char	*mv_pfs;
+	const char	*mv_ike_algs;
+	const char	*mv_child_algs;
+	const char	*mv_ws_integ;
+} modern_vecs[] = {
+	{ "\t\tencryption aes256\n\t\tintegrity sha2-384\n"
+	  "\t\tdh-group 19\n", "\t\tpfs 31\n",
+	  "aes256/sha2-384/prfsha384/ecp256", "aes128/sha1/curve25519",
+	  "\"HMAC_SHA2_384_192 [RFC4868]\"" },
+	{ "\t\tintegrity sha2-512\n\t\tdh-group 31\n", "\t\tpfs 21\n",
+	  "aes128/sha2-512/prfsha512/curve25519", "aes128/sha1/ecp521",
+	  "\"HMAC_SHA2_512_256 [RFC4868]\"" },
+	{ "\t\tintegrity sha2-256\n\t\tdh-group 20\n", "\t\tpfs 15\n",
+	  "aes128/sha2-256/prfsha256/ecp384", "aes128/sha1/modp3072",
+	  "\"HMAC_SHA2_256_128 [RFC4868]\"" },
+};
+
+START_TEST(test_exchange_modern_groups)
+{
+	char			 dir[] = "/tmp/gw-keylog-XXXXXX", path[256];
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24" },
+	    .so_remote = { "10.0.0.0/16" }, .so_initiate = 1,
+	    .so_ike = modern_vecs[_i].mv_ike,
+	    .so_ipsec = modern_vecs[_i].mv_pfs };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24" },
+	    .so_ike = modern_vecs[_i].mv_ike,
+	    .so_ipsec = modern_vecs[_i].mv_pfs };
+	struct tunnel_status	 st, sb;
+	struct ike_counters	 ca, cb;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	keylog_dir = dir;
+	pair_init(&a, &b);
+	keylog_dir = NULL;
+	ike_start(A.s_ike);
+	pump(150);
+	assert_connected(2);
+	st = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(st.ts_ike_algs, modern_vecs[_i].mv_ike_algs);
+	ck_assert_str_eq(sb.ts_ike_algs, modern_vecs[_i].mv_ike_algs);
+	/* the first CHILD SA comes with IKE_AUTH (no KE), the second
+	 * with its own PFS exchange */
+	ck_assert_str_eq(st.ts_child[0].cs_algs, "aes128/sha1");
+	ck_assert_str_eq(st.ts_child[1].cs_algs,
+	    modern_vecs[_i].mv_child_algs);
+
+	/* CHILD SA rekey with a fresh PFS KE: new SPIs, same groups */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(2);
+	sb = status(&A);
+	ck_assert_uint_ne(sb.ts_child[1].cs_spi_in, st.ts_child[1].cs_spi_in);
+	ck_assert_str_eq(sb.ts_child[1].cs_algs,
+	    modern_vecs[_i].mv_child_algs);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(2);
+	ck_assert_str_eq(status(&A).ts_ike_algs, modern_vecs[_i].mv_ike_algs);
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	ike_counters_get(A.s_ike, &ca);
+	ike_counters_get(B.s_ike, &cb);
+	ck_assert_uint_eq(ca.ic_bad_icv + cb.ic_bad_icv, 0);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+
+	/* both engines, first SA and rekeyed SA: 4 lines */
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	ck_assert_int_eq(count_lines(path, modern_vecs[_i].mv_ws_integ), 4);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	unlink(path);
+	rmdir(dir);
+	pair_free();
+}
+END_TEST
+
+/*
+ * IKE_SA_INIT { SA, KE(19, bad), Ni } --> (dropped, no reply, no SA)
+ * A KE of group 19 that is off the curve, or one byte short, gets no IKE
+ * SA and no answer; the real request then establishes.
+ */
+START_TEST(test_exchange_ecp_bad_ke)
+{
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct mock_dgram	 d, r;
+	struct ike_counters	 c0, c1;
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct buf		*bad = buf_new(0);
+	uint8_t			 pkt[2048];
+	size_t			 len, off;
+
+	ck_assert(m != NULL && bad != NULL);
+	a.so_ike = b.so_ike = "\t\tdh-group 19\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	len = d.d_len;
+	ck_assert_uint_le(len, sizeof(pkt));
+	memcpy(pkt, d.d_data, len);
+	free(d.d_data);
+	ck_assert_int_eq(ikev2_msg_parse(pkt, len, m), 0);
+	ck_assert_uint_eq(m->m_ke_group, DH_ECP_256);
+	ck_assert_uint_eq(m->m_ke_len, 64);
+	off = (size_t)(m->m_ke_data - pkt);
+	ike_counters_get(B.s_ike, &c0);
+
+	/* y with its last bit flipped: not on P-256 */
+	pkt[off + 63] ^= 0x01;
+	ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+	pkt[off + 63] ^= 0x01;
+	ck_assert_int_eq(nsas(&B), 0);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &r), -1);
+
+	/* the same message with a 63-byte KE */
+	h = m->m_hdr;
+	ck_assert_int_eq(ikev2_hdr_write(bad, &h, &w), 0);
+	ck_assert_int_eq(ikev2_add_sa(&w, &m->m_sa), 0);
+	ck_assert_int_eq(ikev2_add_ke(&w, DH_ECP_256, m->m_ke_data, 63), 0);
+	ck_assert_int_eq(ikev2_add_nonce(&w, m->m_nonce, m->m_nonce_len), 0);
+	ikev2_hdr_set_length(bad);
+	ike_recv(B.s_ike, bad->buf_data, bad->buf_len, &d.d_dst, &d.d_src);
+	ck_assert_int_eq(nsas(&B), 0);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &r), -1);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_dropped, c0.ic_dropped + 2);
+
+	/* the real request is answered and the tunnel comes up */
+	ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+	ck_assert_int_eq(nsas(&B), 1);
+	pump(80);
+	assert_connected(1);
+	ck_assert_str_eq(status(&A).ts_ike_algs, "aes128/sha1/prfsha1/ecp256");
+	buf_free(bad);
+	free(m);
+	pair_free();
+}
+END_TEST
+
+/*
  * CREATE_CHILD_SA { SA(IKE, SPIi'), Ni, KEi } -->
  *                                  <-- { SA(IKE, SPIr'), Nr, KEr }
  * INFORMATIONAL { D(IKE) } (old SA) -->  <-- { }
@@ -1991,6 +2145,9 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);
+	tcase_add_test(tc, test_exchange_ecp_bad_ke);
+	tcase_add_loop_test(tc, test_exchange_modern_groups, 0,
+	    (int)(sizeof(modern_vecs) / sizeof(modern_vecs[0])));
 	suite_add_tcase(s, tc);
 	return (s);
 }

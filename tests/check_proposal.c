@@ -410,8 +410,10 @@ START_TEST(test_proposal_build_then_select)
 	    { AES, 192 }, { AES, 256 } };
 	static const int integs[][2] = { { AUTH_HMAC_MD5_96, PRF_HMAC_MD5 },
 	    { AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1 },
-	    { AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256 } };
-	static const int dhs[] = { 1, 2, 5, 14, 24 };
+	    { AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256 },
+	    { AUTH_HMAC_SHA2_384_192, PRF_HMAC_SHA2_384 },
+	    { AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512 } };
+	static const int dhs[] = { 1, 2, 5, 14, 15, 16, 19, 20, 21, 24, 31 };
 	struct cfg_ike		 ike;
 	struct cfg_ipsec	 ips;
 	struct prop_offer		 sa;
@@ -419,13 +421,15 @@ START_TEST(test_proposal_build_then_select)
 	size_t			 e, i, d;
 
 	for (e = 0; e < 4; e++)
-	for (i = 0; i < 3; i++)
-	for (d = 0; d < 5; d++) {
+	for (i = 0; i < sizeof(integs) / sizeof(integs[0]); i++)
+	for (d = 0; d < sizeof(dhs) / sizeof(dhs[0]); d++) {
 		ike = ike_cfg(encrs[e][0], encrs[e][1], integs[i][0],
 		    integs[i][1], dhs[d]);
 		ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &sa), 0);
 		ck_assert_int_eq(proposal_ike_select(&ike, &sa, &pc), 0);
 		ck_assert_int_eq(pc.pc_dh, dhs[d]);
+		ck_assert_int_eq(pc.pc_integ, integs[i][0]);
+		ck_assert_int_eq(pc.pc_prf, integs[i][1]);
 		ips = ips_cfg(IPPROTO_ESP, encrs[e][0], encrs[e][1],
 		    integs[i][0]);
 		ck_assert_int_eq(proposal_child_build(&ips, 7, dhs[d], &sa), 0);
@@ -584,6 +588,17 @@ START_TEST(test_proposal_describe_strings)
 	proposal_ike_build(&ike, NULL, 0, &sa);
 	proposal_describe(&sa, s, sizeof(s));
 	ck_assert_str_eq(s, "IKE:aes128-sha1-prfsha1-modp1024");
+
+	ike = ike_cfg(AES, 256, AUTH_HMAC_SHA2_384_192, PRF_HMAC_SHA2_384,
+	    DH_ECP_384);
+	proposal_ike_build(&ike, NULL, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes256-sha384-prfsha384-ecp384");
+	ike = ike_cfg(AES, 128, AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512,
+	    DH_CURVE25519);
+	proposal_ike_build(&ike, NULL, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes128-sha512-prfsha512-curve25519");
 
 	ips = ips_cfg(IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA1_96);
 	proposal_child_build(&ips, 1, 0, &sa);

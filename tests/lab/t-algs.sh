@@ -6,6 +6,13 @@
 #   dh5                 IKE aes128/sha1/DH 5, ESP aes128/sha1, PFS 5
 #   dh24                IKE aes128/sha1/DH 24, ESP aes128/sha1, PFS 24
 #   ah-sha1             IKE defaults, AH sha1, PFS 2
+#   ecp256-sha384       IKE aes256/sha2-384/DH 19 (RFC 5903, RFC 4868),
+#                       ESP aes256/sha1, PFS 19
+#   curve25519-sha512   IKE aes128/sha2-512/DH 31 (RFC 8031), ESP
+#                       aes128/sha1, PFS 31
+#   ecp384-modp3072     IKE aes192/sha2-256/DH 20, ESP aes192/sha1,
+#                       PFS 15
+#   ecp521-modp4096     IKE aes256/sha2-512/DH 21, ESP aes256/sha1, PFS 16
 # strongSwan is given exactly these proposals (weak groups and algorithms
 # only when named: modp768, md5, 3des), so a tunnel comes up only if
 # gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
@@ -55,6 +62,41 @@ dh24)
 	child_re='ESP:AES_CBC-128/HMAC_SHA1_96'
 	pfs_group=MODP_2048_256
 	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+ecp256-sha384)
+	gw=(ike_encryption=aes256 ike_integrity=sha2-384 dh=19
+	    encryption=aes256 integrity=sha1 pfs=19)
+	sw=(proposals=aes256-sha384-ecp256 esp=aes256-sha1-ecp256)
+	ike_re='AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_256'
+	child_re='ESP:AES_CBC-256/HMAC_SHA1_96'
+	pfs_group=ECP_256
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{64}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+curve25519-sha512)
+	gw=(ike_integrity=sha2-512 dh=31 pfs=31)
+	sw=(proposals=aes128-sha512-curve25519 esp=aes128-sha1-curve25519)
+	ike_re='AES_CBC-128/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/CURVE_25519'
+	child_re='ESP:AES_CBC-128/HMAC_SHA1_96'
+	pfs_group=CURVE_25519
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+ecp384-modp3072)
+	gw=(ike_encryption=aes192 ike_integrity=sha2-256 dh=20
+	    encryption=aes192 integrity=sha1 pfs=15)
+	sw=(proposals=aes192-sha256-ecp384 esp=aes192-sha1-modp3072)
+	ike_re='AES_CBC-192/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_384'
+	child_re='ESP:AES_CBC-192/HMAC_SHA1_96'
+	pfs_group=MODP_3072
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{48}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+ecp521-modp4096)
+	gw=(ike_encryption=aes256 ike_integrity=sha2-512 dh=21
+	    encryption=aes256 integrity=sha1 pfs=16)
+	sw=(proposals=aes256-sha512-ecp521 esp=aes256-sha1-modp4096)
+	ike_re='AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/ECP_521'
+	child_re='ESP:AES_CBC-256/HMAC_SHA1_96'
+	pfs_group=MODP_4096
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{64}( |$)' 'auth-trunc hmac\(sha1\)')
 	;;
 ah-sha1)
 	proto=ah

@@ -9,6 +9,10 @@
 #   aes256-sha256-dh14      IKE aes256/sha2-256/DH 14, ESP aes256/sha1, PFS 14
 #   dh5                     IKE aes128/sha1/DH 5, ESP aes128/sha1, PFS 5
 #   dh24                    IKE aes128/sha1/DH 24, ESP aes128/sha1, PFS 24
+#   ecp256-sha384           IKE aes256/sha2-384/DH 19 (RFC 5903, hash
+#                           attribute 5), ESP aes256/sha1, PFS 19
+#   ecp521-sha512           IKE aes128/sha2-512/DH 21 (hash attribute 6),
+#                           ESP aes128/sha1, PFS 16 (MODP 4096)
 #   ah                      IKE defaults, AH sha1, PFS 2
 #   nopfs                   IKE defaults, ESP aes128/sha1, PFS disabled
 #   segments                two local x two peer segments: four Quick Modes
@@ -68,6 +72,21 @@ dh24)
 	sw=(proposals=aes128-sha1-modp2048s256 esp=aes128-sha1-modp2048s256)
 	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048_256'
 	child_re='ESP:AES_CBC-128/HMAC_SHA1_96/MODP_2048_256'
+	kern_re=("${aes128[@]}")
+	;;
+ecp256-sha384)
+	gw=(ike_encryption=aes256 ike_integrity=sha2-384 dh=19
+	    encryption=aes256 integrity=sha1 pfs=19)
+	sw=(proposals=aes256-sha384-ecp256 esp=aes256-sha1-ecp256)
+	ike_re='AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_256'
+	child_re='ESP:AES_CBC-256/HMAC_SHA1_96/ECP_256'
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{64}( |$)' 'auth-trunc hmac\(sha1\)')
+	;;
+ecp521-sha512)
+	gw=(ike_integrity=sha2-512 dh=21 pfs=16)
+	sw=(proposals=aes128-sha512-ecp521 esp=aes128-sha1-modp4096)
+	ike_re='AES_CBC-128/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/ECP_521'
+	child_re='ESP:AES_CBC-128/HMAC_SHA1_96/MODP_4096'
 	kern_re=("${aes128[@]}")
 	;;
 ah)
