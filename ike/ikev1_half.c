@@ -213,6 +213,37 @@ v1_drop_note(struct ike_ctx *ctx, enum v1_drop why, struct in_addr from)
 		evtimer_add(vc->vc_flood_ev, &tv);
 }
 
+/*
+ * The anonymous budget is full: the oldest of the first few SAs that
+ * never heard from their initiator again (MM_R2, AM_R2), if it is old
+ * enough that a real initiator would have answered, gives way.  0 if one
+ * did.  Every accepted message 1 still gets one answer, and no more.
+ */
+static int
+v1_half_evict(struct ike_ctx *ctx)
+{
+	struct ikev1_ctx	*vc = ctx->ctx_v1;
+	struct isakmp_sa	*sa;
+	uint64_t		 now = ikev1_now_ms();
+	int			 n = 0;
+
+	TAILQ_FOREACH(sa, &vc->vc_half_q, is_qentry) {
+		if (now - sa->is_half_ms < vc->vc_evict_ms || ++n > 8)
+			return (-1);
+		if (sa->is_state != ISAKMP_MM_R2 &&
+		    sa->is_state != ISAKMP_AM_R2)
+			continue;
+		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA from %s "
+		    "(%llu ms old) gives way to a new one",
+		    inet_ntoa(sa->is_remote.sin_addr),
+		    (unsigned long long)(now - sa->is_half_ms));
+		ctx->ctx_counters.ic_v1_half_evicted++;
+		isakmp_destroy(sa);
+		return (0);
+	}
+	return (-1);
+}
+
 int
 v1_half_admit(struct ike_ctx *ctx, const struct sockaddr_in *remote,
     int anon)
@@ -228,7 +259,7 @@ v1_half_admit(struct ike_ctx *ctx, const struct sockaddr_in *remote,
 	per = cfg->cfg_v1_half_open_per_source > 0 ?
 	    (unsigned)cfg->cfg_v1_half_open_per_source :
 	    CFG_V1_HALF_OPEN_PER_SRC;
-	if (anon && vc->vc_half_anon >= max) {
+	if (anon && vc->vc_half_anon >= max && v1_half_evict(ctx) == -1) {
 		v1_drop_note(ctx, V1_DROP_HALF_TOTAL, remote->sin_addr);
 		return (-1);
 	}
@@ -282,9 +313,12 @@ v1_half_start(struct isakmp_sa *sa, int anon)
 	LIST_INSERT_HEAD(&vc->vc_src[v1_src_bucket(sa->is_remote.sin_addr)],
 	    sa, is_sentry);
 	sa->is_halfopen = anon ? 2 : 1;
+	sa->is_half_ms = ikev1_now_ms();
 	vc->vc_halfopen++;
-	if (anon)
+	if (anon) {
 		vc->vc_half_anon++;
+		TAILQ_INSERT_TAIL(&vc->vc_half_q, sa, is_qentry);
+	}
 	return (0);
 }
 
@@ -298,19 +332,24 @@ v1_half_end(struct isakmp_sa *sa)
 	if (!sa->is_halfopen)
 		return;
 	LIST_REMOVE(sa, is_sentry);
-	if (sa->is_halfopen == 2)
+	if (sa->is_halfopen == 2) {
 		sa->is_ctx->ctx_v1->vc_half_anon--;
+		TAILQ_REMOVE(&sa->is_ctx->ctx_v1->vc_half_q, sa, is_qentry);
+	}
 	sa->is_halfopen = 0;
 	sa->is_ctx->ctx_v1->vc_halfopen--;
 }
 
 void
-ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned ms)
+ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
+    unsigned evict_ms)
 {
 	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
 
-	if (vc != NULL)
-		vc->vc_half_ms = ms;
+	if (vc != NULL) {
+		vc->vc_half_ms = life_ms;
+		vc->vc_evict_ms = evict_ms;
+	}
 }
 
 unsigned

@@ -90,6 +90,8 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 	for (i = 0; i < IKEV1_SRC_BUCKETS; i++)
 		LIST_INIT(&vc->vc_src[i]);
 	vc->vc_half_ms = IKEV1_HALF_OPEN_MS;
+	vc->vc_evict_ms = IKEV1_HALF_EVICT_MS;
+	TAILQ_INIT(&vc->vc_half_q);
 	vc->vc_life_unit_ms = 1000;
 	vc->vc_reauth_delete_ms = IKEV1_REAUTH_DELETE_MS;
 	ctx->ctx_v1 = vc;
@@ -343,6 +345,16 @@ isakmp_collision(struct isakmp_sa *sa)
 		next = TAILQ_NEXT(o, is_entry);
 		if (o == sa || o->is_tunnel != sa->is_tunnel ||
 		    o->is_state == ISAKMP_DEAD || o->is_replaced)
+			continue;
+		/*
+		 * Not yet authenticated and from another address: not the
+		 * same peer (a simultaneous initiation comes from the peer's
+		 * address), maybe a spoofed message 1 on a 0.0.0.0 tunnel
+		 * that must not take an authenticated SA down.
+		 */
+		if (o->is_state != ISAKMP_ESTABLISHED &&
+		    o->is_remote.sin_addr.s_addr !=
+		    sa->is_remote.sin_addr.s_addr)
 			continue;
 		/* another peer behind the same NAT, on a 0.0.0.0 tunnel */
 		if (o->is_peer_ident.pi_type != 0 &&

@@ -87,6 +87,8 @@ struct isakmp_sa {
 	 * came from an address no tunnel names (a 0.0.0.0 peer) */
 	int		 is_halfopen;
 	LIST_ENTRY(isakmp_sa) is_sentry;	/* vc_src, by source */
+	TAILQ_ENTRY(isakmp_sa) is_qentry;	/* vc_half_q (anonymous) */
+	uint64_t	 is_half_ms;		/* monotonic, when created */
 	struct event	*is_half_ev;
 	struct ike_ctx	*is_ctx;
 	struct ike_tunnel *is_tunnel;
@@ -159,6 +161,10 @@ TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
  * defaults); each lives at most IKEV1_HALF_OPEN_MS.
  */
 #define IKEV1_HALF_OPEN_MS	30000
+/* With the anonymous budget full, the oldest SA whose initiator has not
+ * answered our message 2 gives way to a new one after this long (far
+ * more than a round trip): a flood cannot keep real peers out. */
+#define IKEV1_HALF_EVICT_MS	1000
 #define IKEV1_SRC_BUCKETS	256
 #define IKEV1_FLOOD_LOG_MS	10000	/* summary of drops, at most every */
 
@@ -181,6 +187,8 @@ struct ikev1_ctx {
 	struct isakmp_sa_chain vc_src[IKEV1_SRC_BUCKETS];
 	unsigned	 vc_halfopen;		/* all */
 	unsigned	 vc_half_anon;		/* from 0.0.0.0 tunnels */
+	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
+	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
 	unsigned	 vc_half_ms;		/* lifetime (tests shorten) */
 	/* rate-limited summary of dropped first messages */
 	struct event	*vc_flood_ev;
@@ -258,8 +266,10 @@ void		 v1_half_end(struct isakmp_sa *sa);
 /* Counts a dropped first message for the rate-limited log summary. */
 void		 v1_drop_note(struct ike_ctx *ctx, enum v1_drop why,
 		    struct in_addr from);
-/* Test hook: the lifetime of half-open SAs in milliseconds. */
-void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned ms);
+/* Test hook: the lifetime of half-open SAs and the age from which one
+ * may give way to a new one, in milliseconds. */
+void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
+		    unsigned evict_ms);
 /* Number of half-open responder SAs. */
 unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
 /* Cookie hash (isakmp_lookup): insert after is_cky_i is final, remove. */
