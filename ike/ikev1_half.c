@@ -304,7 +304,13 @@ v1_half_start(struct isakmp_sa *sa, int anon)
 {
 	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
 	unsigned		 ms = vc->vc_half_ms;
-	struct timeval		 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval		 tv;
+
+	/* lab tests see the table drain in seconds */
+	if (ms == IKEV1_HALF_OPEN_MS && sa->is_ctx->ctx_cfg->cfg_test_short_life)
+		ms = IKEV1_HALF_OPEN_TEST_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
 
 	if ((sa->is_half_ev = evtimer_new(sa->is_ctx->ctx_base,
 	    v1_half_expire_cb, sa)) == NULL)

@@ -161,6 +161,7 @@ TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
  * defaults); each lives at most IKEV1_HALF_OPEN_MS.
  */
 #define IKEV1_HALF_OPEN_MS	30000
+#define IKEV1_HALF_OPEN_TEST_MS	5000	/* with test-short-lifetimes yes */
 /* With the anonymous budget full, the oldest SA whose initiator has not
  * answered our message 2 gives way to a new one after this long (far
  * more than a round trip): a flood cannot keep real peers out. */
