@@ -25,10 +25,13 @@
 
 #define HALF_MS		400	/* b's half-open lifetime in these tests */
 
-static const struct side_opts opt_a = {
+static struct side_opts opt_a = {
 	.so_version = 1, .so_local = { "172.16.0.0/24" },
 	.so_remote = { "10.0.0.0/12" }, .so_initiate = 1
 };
+/* the exchange a uses and the flood replays: Main or Aggressive Mode */
+static uint8_t exch = IKEV1_EXCH_MAIN;
+static const char *t2_ike = "";
 
 /* b: t1 to a, and t2 to any peer (0.0.0.0), the one flooded */
 static char b_extra[1024];
@@ -46,8 +49,8 @@ flood_init(int cap, int per_src, const char *b_peer, unsigned evict_ms)
 	    "peer any {\n\taddress 0.0.0.0\n}\n"
 	    "tunnel t2 {\n\tgateway gw\n\tpeer any\n"
 	    "\tlocal-segment 10.64.0.0/16\n\tpeer-segment 192.168.0.0/16\n"
-	    "\tpsk Secr3t!key\n\tinitiate no\n\tike {\n\t\tversion 1\n\t}\n"
-	    "}\n", cap, per_src);
+	    "\tpsk Secr3t!key\n\tinitiate no\n\tike {\n\t\tversion 1\n%s\t}\n"
+	    "}\n", cap, per_src, t2_ike);
 	b.so_extra = b_extra;
 	base = event_base_new();
 	side_init(&A, ADDR_A, ADDR_B, &opt_a, 0xa0000001);
@@ -67,7 +70,7 @@ capture_mm1(void)
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		if (mock_net_pop(&A.s_net, &d) == 0) {
 			ck_assert_uint_ge(d.d_len, IKEV1_HDR_LEN);
-			ck_assert_uint_eq(d.d_data[18], IKEV1_EXCH_MAIN);
+			ck_assert_uint_eq(d.d_data[18], exch);
 			return (d);
 		}
 		usleep(1000);
@@ -165,7 +168,10 @@ spoof(const struct mock_dgram *mm1, uint32_t n, uint32_t src,
 		ck_assert_uint_eq(d.d_dst.sin_addr.s_addr, htonl(src));
 		ck_assert_uint_ge(d.d_len, IKEV1_HDR_LEN);
 		ck_assert_mem_eq(d.d_data, pkt, 8);
-		ck_assert_uint_eq(d.d_data[18], IKEV1_EXCH_MAIN);
+		ck_assert_uint_eq(d.d_data[18], exch);
+		/* Aggressive Mode's answer holds b's KE: a DH was made */
+		if (exch == IKEV1_EXCH_AGGRESSIVE)
+			ck_assert_uint_gt(d.d_len, IKEV1_HDR_LEN + 4 + 128);
 		if (rcky != NULL)
 			memcpy(rcky, d.d_data + 8, 8);
 		answers++;
@@ -342,6 +348,40 @@ START_TEST(test_v1_flood_evict_oldest)
 }
 END_TEST
 
+/*
+ * Aggressive Mode: message 1 carries KE, so each admitted one costs a DH
+ * and message 2 (with b's KE and HASH_R).  300 spoofed ones from 300
+ * sources against a cap of 32: 32 answers, 268 dropped before any DH.
+ */
+START_TEST(test_v1_flood_aggressive)
+{
+	struct mock_dgram	 mm1;
+	struct ike_counters	 c;
+	int			 i, accepted = 0;
+
+	exch = IKEV1_EXCH_AGGRESSIVE;
+	opt_a.so_ike = "\t\tmode aggressive\n\t\tlocal-id a.example.com\n"
+	    "\t\tpeer-id b.example.com\n";
+	t2_ike = "\t\tmode aggressive\n\t\tpeer-id a.example.com\n"
+	    "\t\tlocal-id b.example.com\n";
+	flood_init(32, 4, ADDR_A, 10 * HALF_MS);
+	mm1 = capture_mm1();
+	for (i = 0; i < 300; i++)
+		accepted += spoof(&mm1, 9000 + i, 0x0a050000 + i, NULL);
+	ck_assert_int_eq(accepted, 32);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_half_open, 32);
+	ck_assert_uint_eq(c.ic_v1_drop_half_total, 300 - 32);
+	free(mm1.d_data);
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+	exch = IKEV1_EXCH_MAIN;
+	opt_a.so_ike = NULL;
+	t2_ike = "";
+}
+END_TEST
+
 static Suite *
 flood_suite(void)
 {
@@ -352,6 +392,7 @@ flood_suite(void)
 	tcase_add_test(tc, test_v1_flood_caps);
 	tcase_add_test(tc, test_v1_lookup_many);
 	tcase_add_test(tc, test_v1_flood_evict_oldest);
+	tcase_add_test(tc, test_v1_flood_aggressive);
 	suite_add_tcase(s, tc);
 	return (s);
 }
