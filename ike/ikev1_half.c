@@ -16,6 +16,10 @@
 #include <string.h>
 #include <stdlib.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <event2/event.h>
 #include <openssl/rand.h>
 
@@ -24,6 +28,7 @@
 #include "policy/config.h"
 
 #define V1_HASH_MIN	64
+#define V1_TRIM_PEAK	64	/* half-open SAs worth giving memory back */
 
 static const char *const v1_drop_names[V1_DROP_MAX] = {
 	[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
@@ -320,7 +325,8 @@ v1_half_start(struct isakmp_sa *sa, int anon)
 	    sa, is_sentry);
 	sa->is_halfopen = anon ? 2 : 1;
 	sa->is_half_ms = ikev1_now_ms();
-	vc->vc_halfopen++;
+	if (++vc->vc_halfopen > vc->vc_half_peak)
+		vc->vc_half_peak = vc->vc_halfopen;
 	if (anon) {
 		vc->vc_half_anon++;
 		TAILQ_INSERT_TAIL(&vc->vc_half_q, sa, is_qentry);
@@ -343,7 +349,15 @@ v1_half_end(struct isakmp_sa *sa)
 		TAILQ_REMOVE(&sa->is_ctx->ctx_v1->vc_half_q, sa, is_qentry);
 	}
 	sa->is_halfopen = 0;
-	sa->is_ctx->ctx_v1->vc_halfopen--;
+	if (--sa->is_ctx->ctx_v1->vc_halfopen == 0 &&
+	    sa->is_ctx->ctx_v1->vc_half_peak >= V1_TRIM_PEAK) {
+		sa->is_ctx->ctx_v1->vc_half_peak = 0;
+#ifdef __GLIBC__
+		/* a flood is over: its SAs' freed memory goes back to the
+		 * system instead of staying in the heap */
+		malloc_trim(0);
+#endif
+	}
 }
 
 void

@@ -187,6 +187,7 @@ struct ikev1_ctx {
 	/* half-open responders, by source address */
 	struct isakmp_sa_chain vc_src[IKEV1_SRC_BUCKETS];
 	unsigned	 vc_halfopen;		/* all */
+	unsigned	 vc_half_peak;		/* most since the last trim */
 	unsigned	 vc_half_anon;		/* from 0.0.0.0 tunnels */
 	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
 	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */

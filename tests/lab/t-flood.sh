@@ -15,7 +15,8 @@
 # gatewayd's answers to the flood (tcpdump on gw1's attacker link) are at
 # most one per admitted message 1 (sent - dropped), and at least one (the
 # flood did arrive); gatewayd's VmRSS stays under RSS_MAX_KB during the
-# flood; the half-open count drains to 0 after it; at most LOG_MAX lines
+# flood and returns to within RSS_BACK_KB of its start once the half-open
+# count has drained to 0 after it; at most LOG_MAX lines
 # of gatewayd's log name a flood address (rate-limited summary).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +28,7 @@ FLOOD_SECS=${FLOOD_SECS:-15}
 CONNECT_MAX=5
 RSS_MAX_KB=32768	# 1024 half-open SAs take a few MB over a ~6 MB start
 LOG_MAX=10
+RSS_BACK_KB=2048	# left over once the half-open SAs are gone
 
 counter() {	# counter NODE LABEL: a line of gatewayctl counters
 	gwctl "$1" counters 2>/dev/null | awk -v l="$2" '
@@ -116,6 +118,11 @@ step "the half-open SAs drain"
 wait_for 12 half_open_zero ||
     fail "half-open SAs left: $(counter gw1 'ikev1 half-open')"
 capture_stop
+rss_end=$(rss_kb "$pid")
+say "VmRSS after the table drained: $rss_end kB (start $rss0 kB)"
+[ "$rss_end" -le $((rss0 + RSS_BACK_KB)) ] ||
+    fail "gatewayd kept $((rss_end - rss0)) kB after the flood (at most" \
+	"$RSS_BACK_KB kB)"
 gwctl gw1 counters | sed 's/^/    /'
 full=$(counter gw1 'ikev1 drop full')
 persrc=$(counter gw1 'ikev1 drop per-src')
