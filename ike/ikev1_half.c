@@ -299,9 +299,8 @@ v1_half_expire_cb(evutil_socket_t fd, short ev, void *arg)
 		isakmp_destroy(sa);
 		return;
 	}
-	isakmp_fail(sa, "Phase 1 failed: not complete within %u s (state %s)",
-	    sa->is_ctx->ctx_v1->vc_half_ms / 1000,
-	    isakmp_state_name(sa->is_state));
+	isakmp_fail(sa, "Phase 1 failed: not complete within the half-open "
+	    "lifetime (state %s)", isakmp_state_name(sa->is_state));
 }
 
 int
