@@ -404,6 +404,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ikev1 drop full       %" PRIu64 "\n"
 	    "ikev1 drop per-src    %" PRIu64 "\n"
 	    "ikev1 drop no tunnel  %" PRIu64 "\n"
+	    "ikev1 drop proposal   %" PRIu64 "\n"
 	    "ikev1 half expired    %" PRIu64 "\n"
 	    "ikev1 half evicted    %" PRIu64 "\n"
 	    "udp received          %" PRIu64 "\n"
@@ -417,6 +418,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_bad_icv, ic->ic_retransmits, ic->ic_dropped,
 	    ic->ic_v1_half_open, ic->ic_v1_drop_half_total,
 	    ic->ic_v1_drop_half_source, ic->ic_v1_drop_no_tunnel,
+	    ic->ic_v1_drop_no_proposal,
 	    ic->ic_v1_half_expired, ic->ic_v1_half_evicted,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
 	    nc->nc_keepalive, nc->nc_truncated));

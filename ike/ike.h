@@ -133,6 +133,7 @@ struct ike_counters {
 	uint64_t	 ic_v1_drop_half_total;
 	uint64_t	 ic_v1_drop_half_source;
 	uint64_t	 ic_v1_drop_no_tunnel;
+	uint64_t	 ic_v1_drop_no_proposal;	/* answered N(NO-PROP...) */
 	uint64_t	 ic_v1_half_expired;
 	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer one */
 };

@@ -34,6 +34,8 @@ static const char *const v1_drop_names[V1_DROP_MAX] = {
 	[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
 	[V1_DROP_HALF_SOURCE] = "per-source half-open ISAKMP SA limit reached",
 	[V1_DROP_NO_TUNNEL] = "no tunnel for the peer",
+	[V1_DROP_NO_PROPOSAL] = "no acceptable proposal, NO-PROPOSAL-CHOSEN "
+	    "sent",
 };
 
 /*
@@ -186,6 +188,9 @@ v1_drop_note(struct ike_ctx *ctx, enum v1_drop why, struct in_addr from)
 		break;
 	case V1_DROP_HALF_SOURCE:
 		c = &ctx->ctx_counters.ic_v1_drop_half_source;
+		break;
+	case V1_DROP_NO_PROPOSAL:
+		c = &ctx->ctx_counters.ic_v1_drop_no_proposal;
 		break;
 	default:
 		c = &ctx->ctx_counters.ic_v1_drop_no_tunnel;

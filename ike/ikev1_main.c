@@ -773,10 +773,17 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    inet_ntoa(remote->sin_addr));
 	v1_msg_log(isakmp_name(sa), "parsed", m);
 	if (v1_select(sa, &m->m_sa) == -1) {
+		/*
+		 * One (short) answer, and a summarised log: the source is
+		 * not known to be real, so the tunnel's state stays.
+		 */
 		v1_plain_notify(ctx, &m->m_hdr, local, remote,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN);
-		isakmp_fail(sa, "Phase 1 failed: no acceptable proposal "
-		    "(NO-PROPOSAL-CHOSEN sent)");
+		log_tdebug(ike_tunnel_name(t), "IKEv1 message 1 from %s: no "
+		    "acceptable proposal", inet_ntoa(remote->sin_addr));
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		v1_drop_note(ctx, V1_DROP_NO_PROPOSAL, remote->sin_addr);
 		return;
 	}
 	v1_peer_vids(sa, m);

@@ -173,6 +173,7 @@ enum v1_drop {
 	V1_DROP_HALF_TOTAL = 0,	/* the total cap is reached */
 	V1_DROP_HALF_SOURCE,	/* the per-source cap is reached */
 	V1_DROP_NO_TUNNEL,	/* no tunnel for the address (and ID) */
+	V1_DROP_NO_PROPOSAL,	/* NO-PROPOSAL-CHOSEN answered */
 	V1_DROP_MAX
 };
 

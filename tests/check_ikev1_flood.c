@@ -382,6 +382,57 @@ START_TEST(test_v1_flood_aggressive)
 }
 END_TEST
 
+/*
+ * 50 message 1 offering a DH group b does not accept (group 14 for 2),
+ * from 50 sources: one NO-PROPOSAL-CHOSEN each, no SA kept, the tunnel's
+ * state and last error untouched (the sources may be spoofed).
+ */
+START_TEST(test_v1_flood_no_proposal)
+{
+	struct mock_dgram	 mm1, d;
+	struct ike_counters	 c;
+	struct sockaddr_in	 lb, r;
+	struct tunnel_status	 st;
+	static const uint8_t	 grp2[4] = { 0x80, 0x04, 0x00, 0x02 };
+	uint8_t			*g = NULL;
+	size_t			 i;
+	int			 n, notifies = 0;
+
+	flood_init(256, 4, ADDR_A, 10 * HALF_MS);
+	mm1 = capture_mm1();
+	for (i = IKEV1_HDR_LEN; i + 4 <= mm1.d_len; i++)
+		if (memcmp(mm1.d_data + i, grp2, 4) == 0)
+			g = mm1.d_data + i;
+	ck_assert_ptr_nonnull(g);
+	g[3] = 14;
+	lb = sin_of(ntohl(inet_addr(ADDR_B)), 500);
+	for (n = 0; n < 50; n++) {
+		memcpy(mm1.d_data, &n, sizeof(n));
+		r = sin_of(0x0a060000 + n, 500);
+		ike_recv(B.s_ike, mm1.d_data, mm1.d_len, &lb, &r);
+		while (mock_net_pop(&B.s_net, &d) == 0) {
+			ck_assert_uint_eq(d.d_dst.sin_addr.s_addr,
+			    r.sin_addr.s_addr);
+			ck_assert_uint_eq(d.d_data[18],
+			    IKEV1_EXCH_INFORMATIONAL);
+			notifies++;
+			free(d.d_data);
+		}
+	}
+	ck_assert_int_eq(notifies, 50);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_drop_no_proposal, 50);
+	ck_assert_uint_eq(c.ic_v1_half_open, 0);
+	st = status_of(&B, "t2");
+	ck_assert_str_eq(st.ts_last_error, "");
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Down");
+	free(mm1.d_data);
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+}
+END_TEST
+
 static Suite *
 flood_suite(void)
 {
@@ -393,6 +444,7 @@ flood_suite(void)
 	tcase_add_test(tc, test_v1_lookup_many);
 	tcase_add_test(tc, test_v1_flood_evict_oldest);
 	tcase_add_test(tc, test_v1_flood_aggressive);
+	tcase_add_test(tc, test_v1_flood_no_proposal);
 	suite_add_tcase(s, tc);
 	return (s);
 }
