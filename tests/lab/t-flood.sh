@@ -39,6 +39,10 @@ rss_kb() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
+cpu_ticks() {	# utime + stime of PID in clock ticks
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
+}
+
 half_open_zero() { [ "$(counter gw1 'ikev1 half-open')" = 0 ]; }
 
 topo_standard
@@ -68,6 +72,8 @@ wait_for 10 test -S "$(node_rt gw1)/gatewayd.sock" ||
     fail "gatewayd on gw1: no control socket"
 pid=${GW_PID[gw1]}
 rss0=$(rss_kb "$pid")
+cpu0=$(cpu_ticks "$pid")
+rx0=$(counter gw1 'ike received')
 say "gatewayd pid $pid, VmRSS $rss0 kB before the flood"
 
 step "flood: $FLOOD_RATE/s for $FLOOD_SECS s from 256 addresses of 198.18.0.0/16"
@@ -109,6 +115,12 @@ while kill -0 "$flood" 2>/dev/null; do
 done
 wait "$flood" || fail "flood_mm1.py failed: $(cat "$LAB_RUN/flood.out")"
 sent=$(tail -n 1 "$LAB_RUN/flood.out")
+cpu1=$(cpu_ticks "$pid")
+rx1=$(counter gw1 'ike received')
+hz=$(getconf CLK_TCK)
+say "gatewayd CPU during the flood: $(( (cpu1 - cpu0) * 1000000 / hz /
+    (rx1 - rx0 > 0 ? rx1 - rx0 : 1) )) us per message received" \
+    "($((rx1 - rx0)) messages, $(( (cpu1 - cpu0) * 1000 / hz )) ms)"
 gw_alive gw1
 say "flood over: $sent sent; VmRSS at most $rss_max kB (start $rss0 kB)"
 [ "$rss_max" -le "$RSS_MAX_KB" ] ||
