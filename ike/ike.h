@@ -133,9 +133,9 @@ struct ike_counters {
 	uint64_t	 ic_v1_drop_half_total;
 	uint64_t	 ic_v1_drop_half_source;
 	uint64_t	 ic_v1_drop_no_tunnel;
-	uint64_t	 ic_v1_drop_no_proposal;	/* answered N(NO-PROP...) */
+	uint64_t	 ic_v1_drop_no_proposal; /* NO-PROPOSAL-CHOSEN sent */
 	uint64_t	 ic_v1_half_expired;
-	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer one */
+	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer */
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
 /* The connection log (gatewayctl log) the engine writes its tunnels'

@@ -28,7 +28,7 @@
 #include "policy/config.h"
 
 #define V1_HASH_MIN	64
-#define V1_TRIM_PEAK	64	/* half-open SAs worth giving memory back */
+#define V1_TRIM_PEAK	64	/* half-open SAs worth a malloc_trim */
 
 static const char *const v1_drop_names[V1_DROP_MAX] = {
 	[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
@@ -70,7 +70,7 @@ v1_hash_grow(struct ikev1_ctx *vc)
 
 	size = oldsize == 0 ? V1_HASH_MIN : oldsize * 2;
 	if ((nh = calloc(size, sizeof(*nh))) == NULL)
-		return (oldsize == 0 ? -1 : 0);	/* longer chains will do */
+		return (oldsize == 0 ? -1 : 0);	/* longer chains do */
 	for (i = 0; i < size; i++)
 		TAILQ_INIT(&nh[i]);
 	if (oldsize == 0 && RAND_bytes((uint8_t *)vc->vc_hkey,
@@ -316,7 +316,8 @@ v1_half_start(struct isakmp_sa *sa, int anon)
 	struct timeval		 tv;
 
 	/* lab tests see the table drain in seconds */
-	if (ms == IKEV1_HALF_OPEN_MS && sa->is_ctx->ctx_cfg->cfg_test_short_life)
+	if (ms == IKEV1_HALF_OPEN_MS &&
+	    sa->is_ctx->ctx_cfg->cfg_test_short_life)
 		ms = IKEV1_HALF_OPEN_TEST_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;

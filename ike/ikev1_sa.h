@@ -88,7 +88,7 @@ struct isakmp_sa {
 	int		 is_halfopen;
 	LIST_ENTRY(isakmp_sa) is_sentry;	/* vc_src, by source */
 	TAILQ_ENTRY(isakmp_sa) is_qentry;	/* vc_half_q (anonymous) */
-	uint64_t	 is_half_ms;		/* monotonic, when created */
+	uint64_t	 is_half_ms;		/* monotonic: created */
 	struct event	*is_half_ev;
 	struct ike_ctx	*is_ctx;
 	struct ike_tunnel *is_tunnel;
@@ -161,13 +161,13 @@ TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
  * defaults); each lives at most IKEV1_HALF_OPEN_MS.
  */
 #define IKEV1_HALF_OPEN_MS	30000
-#define IKEV1_HALF_OPEN_TEST_MS	5000	/* with test-short-lifetimes yes */
+#define IKEV1_HALF_OPEN_TEST_MS	5000	/* test-short-lifetimes yes */
 /* With the anonymous budget full, the oldest SA whose initiator has not
  * answered our message 2 gives way to a new one after this long (far
  * more than a round trip): a flood cannot keep real peers out. */
 #define IKEV1_HALF_EVICT_MS	1000
 #define IKEV1_SRC_BUCKETS	256
-#define IKEV1_FLOOD_LOG_MS	10000	/* summary of drops, at most every */
+#define IKEV1_FLOOD_LOG_MS	10000	/* drop summary period */
 
 enum v1_drop {
 	V1_DROP_HALF_TOTAL = 0,	/* the total cap is reached */
@@ -188,11 +188,11 @@ struct ikev1_ctx {
 	/* half-open responders, by source address */
 	struct isakmp_sa_chain vc_src[IKEV1_SRC_BUCKETS];
 	unsigned	 vc_halfopen;		/* all */
-	unsigned	 vc_half_peak;		/* most since the last trim */
+	unsigned	 vc_half_peak;		/* most since a trim */
 	unsigned	 vc_half_anon;		/* from 0.0.0.0 tunnels */
 	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
 	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
-	unsigned	 vc_half_ms;		/* lifetime (tests shorten) */
+	unsigned	 vc_half_ms;		/* lifetime (tests) */
 	/* rate-limited summary of dropped first messages */
 	struct event	*vc_flood_ev;
 	uint64_t	 vc_flood_n[V1_DROP_MAX];
