@@ -312,6 +312,39 @@ mf_counter(struct buf *out, const char *name, const char *help, uint64_t v)
 	return (rv == 0 ? 0 : -1);
 }
 
+/* The IKEv1 responder under a flood (README "Hostile network"). */
+static int
+mf_v1_flood(struct buf *out, const struct ike_counters *ic)
+{
+	const struct {
+		const char	*cause;
+		uint64_t	 v;
+	} drops[] = {
+		{ "half_open_limit", ic->ic_v1_drop_half_total },
+		{ "per_source_limit", ic->ic_v1_drop_half_source },
+		{ "no_tunnel", ic->ic_v1_drop_no_tunnel },
+		{ "no_proposal", ic->ic_v1_drop_no_proposal }
+	};
+	size_t	 i;
+	int	 rv = 0;
+
+	rv |= mf_family(out, "gatewayd_ikev1_first_messages_dropped_total",
+	    "counter", "IKEv1 first messages that got no ISAKMP SA, by cause "
+	    "(no_proposal ones got NO-PROPOSAL-CHOSEN).");
+	for (i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
+		rv |= mf_add(out, "gatewayd_ikev1_first_messages_dropped_total"
+		    "{cause=\"%s\"} %" PRIu64 "\n", drops[i].cause,
+		    drops[i].v);
+	rv |= mf_family(out, "gatewayd_ikev1_half_open_ended_total",
+	    "counter", "Half-open IKEv1 ISAKMP SAs that expired, or gave way "
+	    "to a newer one with the limit reached.");
+	rv |= mf_add(out, "gatewayd_ikev1_half_open_ended_total{how="
+	    "\"expired\"} %" PRIu64 "\n", ic->ic_v1_half_expired);
+	rv |= mf_add(out, "gatewayd_ikev1_half_open_ended_total{how="
+	    "\"evicted\"} %" PRIu64 "\n", ic->ic_v1_half_evicted);
+	return (rv == 0 ? 0 : -1);
+}
+
 static int
 mf_messages(struct buf *out, const struct ike_counters *ic,
     const struct net_counters *nc)
@@ -347,6 +380,7 @@ mf_messages(struct buf *out, const struct ike_counters *ic,
 	rv |= mf_counter(out, "gatewayd_dpd_probes_missed_total",
 	    "Liveness checks without an answer within dpd-timeout (the peer "
 	    "was declared dead).", ic->ic_dpd_missed);
+	rv |= mf_v1_flood(out, ic);
 	return (rv == 0 ? 0 : -1);
 }
 

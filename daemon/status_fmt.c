@@ -400,6 +400,13 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ike bad ICV           %" PRIu64 "\n"
 	    "ike retransmits       %" PRIu64 "\n"
 	    "ike dropped           %" PRIu64 "\n"
+	    "ikev1 half-open       %" PRIu64 "\n"
+	    "ikev1 drop full       %" PRIu64 "\n"
+	    "ikev1 drop per-src    %" PRIu64 "\n"
+	    "ikev1 drop no tunnel  %" PRIu64 "\n"
+	    "ikev1 drop proposal   %" PRIu64 "\n"
+	    "ikev1 half expired    %" PRIu64 "\n"
+	    "ikev1 half evicted    %" PRIu64 "\n"
 	    "udp received          %" PRIu64 "\n"
 	    "udp sent              %" PRIu64 "\n"
 	    "udp send errors       %" PRIu64 "\n"
@@ -409,6 +416,10 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "udp truncated         %" PRIu64 "\n",
 	    ic->ic_rx, ic->ic_tx, ic->ic_malformed, ic->ic_unknown_spi,
 	    ic->ic_bad_icv, ic->ic_retransmits, ic->ic_dropped,
+	    ic->ic_v1_half_open, ic->ic_v1_drop_half_total,
+	    ic->ic_v1_drop_half_source, ic->ic_v1_drop_no_tunnel,
+	    ic->ic_v1_drop_no_proposal,
+	    ic->ic_v1_half_expired, ic->ic_v1_half_evicted,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
 	    nc->nc_keepalive, nc->nc_truncated));
 }

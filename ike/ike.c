@@ -1300,4 +1300,5 @@ void
 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c)
 {
 	*c = ctx->ctx_counters;
+	c->ic_v1_half_open = ikev1_half_open_count(ctx);
 }

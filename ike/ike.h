@@ -129,6 +129,17 @@ struct ike_counters {
 	 * got no answer within dpd-timeout (the peer was declared dead) */
 	uint64_t	 ic_dpd_sent;
 	uint64_t	 ic_dpd_missed;
+	/* IKEv1 responder under a flood (ikev1_half.c): half-open ISAKMP
+	 * SAs now (a gauge), first messages dropped unanswered because the
+	 * total or per-source cap was reached or no tunnel matched, and
+	 * half-open SAs expired without their initiator's message 3 */
+	uint64_t	 ic_v1_half_open;
+	uint64_t	 ic_v1_drop_half_total;
+	uint64_t	 ic_v1_drop_half_source;
+	uint64_t	 ic_v1_drop_no_tunnel;
+	uint64_t	 ic_v1_drop_no_proposal; /* NO-PROPOSAL-CHOSEN sent */
+	uint64_t	 ic_v1_half_expired;
+	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer */
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
 /* The connection log (gatewayctl log) the engine writes its tunnels'

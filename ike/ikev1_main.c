@@ -742,7 +742,14 @@ v1_r2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	if (v1_msg_seal(sa, b, NULL, NULL) == -1)
 		goto fail;
 	isakmp_set_state(sa, aggr ? ISAKMP_AM_R2 : ISAKMP_MM_R2);
-	v1_xmit_send(sa, &sa->is_x, b, 1);
+	/*
+	 * Not retransmitted on a timer: message 1 may come from a spoofed
+	 * address, and each one must get at most one answer (no
+	 * amplification).  A real initiator retransmits its message 1 and
+	 * gets this one again from the reply cache (RFC 2408 §5, RFC 2409
+	 * §5); the half-open lifetime (ikev1_half.c) ends the SA.
+	 */
+	v1_xmit_send(sa, &sa->is_x, b, 0);
 	return (0);
 fail:
 	buf_free(b);
@@ -756,7 +763,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 {
 	struct ike_tunnel	*cand[V1_MAX_CAND], *t;
 	struct isakmp_sa	*sa;
-	int			 n, aggr;
+	int			 n, aggr, anon;
 
 	aggr = m->m_hdr.h_exchange == IKEV1_EXCH_AGGRESSIVE;
 	if (m->m_count[IKEV1_PLD_SA] != 1 || (aggr && (m->m_ke == NULL ||
@@ -773,25 +780,43 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	/* RFC 2409 §5.4: Main Mode can only go by the peer's address */
 	t = aggr ? v1_aggr_tunnel(cand, n, m) : n > 0 ? cand[0] : NULL;
 	if (t == NULL) {
-		log_info("IKEv1 %s from %s: no tunnel for this peer%s",
+		log_debug("IKEv1 %s from %s: no tunnel for this peer%s",
 		    aggr ? "aggressive mode" : "main mode",
 		    inet_ntoa(remote->sin_addr), aggr ? " and ID" : "");
-		ctx->ctx_counters.ic_dropped++;
+		v1_drop_note(ctx, V1_DROP_NO_TUNNEL, remote->sin_addr);
 		return;
 	}
+	/* within the caps, before any state or DH (Aggressive Mode) */
+	anon = t->t_cfg->tn_peer->pr_addr.s_addr == htonl(INADDR_ANY);
+	if (v1_half_admit(ctx, remote, anon) == -1)
+		return;
 	if ((sa = isakmp_new(ctx, t, 0, m->m_hdr.h_exchange, local,
 	    remote)) == NULL)
 		return;
-	ike_event(ctx, ike_tunnel_name(t), "attempt", "IKEv1 %s responder "
-	    "to %s", aggr ? "aggressive mode" : "main mode",
-	    inet_ntoa(remote->sin_addr));
 	memcpy(sa->is_cky_i, m->m_hdr.h_icookie, 8);
+	if (isakmp_hash_insert(sa) == -1 || v1_half_start(sa, anon) == -1) {
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		return;
+	}
+	/* the "attempt" event waits for message 3: the source may be
+	 * spoofed until then (v1_responder_attempt) */
+	log_tdebug(ike_tunnel_name(t), "IKEv1 %s responder to %s",
+	    aggr ? "aggressive mode" : "main mode",
+	    inet_ntoa(remote->sin_addr));
 	v1_msg_log(isakmp_name(sa), "parsed", m);
 	if (v1_select(sa, &m->m_sa) == -1) {
+		/*
+		 * One (short) answer, and a summarised log: the source is
+		 * not known to be real, so the tunnel's state stays.
+		 */
 		v1_plain_notify(ctx, &m->m_hdr, local, remote,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN);
-		isakmp_fail(sa, "Phase 1 failed: no acceptable proposal "
-		    "(NO-PROPOSAL-CHOSEN sent)");
+		log_tdebug(ike_tunnel_name(t), "IKEv1 message 1 from %s: no "
+		    "acceptable proposal", inet_ntoa(remote->sin_addr));
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		v1_drop_note(ctx, V1_DROP_NO_PROPOSAL, remote->sin_addr);
 		return;
 	}
 	v1_peer_vids(sa, m);
@@ -799,7 +824,6 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    m->m_sa.sa_body_len)) == NULL)
 		goto fail;
 	if (aggr) {
-		log_twarn(isakmp_name(sa), "%s", v1_aggr_warning);
 		if (v1_take_ke_nonce(sa, m) == -1 ||
 		    v1_take_peer_id(sa, m) == -1) {
 			ctx->ctx_counters.ic_malformed++;
@@ -913,6 +937,23 @@ v1_am_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 	isakmp_established(sa);
 }
 
+/*
+ * A responder's message 3 arrived: the initiator got our message 2, so
+ * its address is real.  Logged now rather than at message 1, so that a
+ * flood of spoofed first messages does not flood the log.
+ */
+static void
+v1_responder_attempt(struct isakmp_sa *sa)
+{
+	int	aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
+
+	ike_event(sa->is_ctx, isakmp_name(sa), "attempt", "IKEv1 %s "
+	    "responder to %s", aggr ? "aggressive mode" : "main mode",
+	    inet_ntoa(sa->is_remote.sin_addr));
+	if (aggr)
+		log_twarn(isakmp_name(sa), "%s", v1_aggr_warning);
+}
+
 void
 ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
     const uint8_t *pkt, size_t len)
@@ -950,6 +991,8 @@ ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 		return;
 	}
 	v1_xmit_record_in(&sa->is_x, pkt, len);
+	if (sa->is_state == ISAKMP_MM_R2 || sa->is_state == ISAKMP_AM_R2)
+		v1_responder_attempt(sa);
 	switch (sa->is_state) {
 	case ISAKMP_MM_I1:
 		v1_mm_i2(sa, m);

@@ -59,6 +59,8 @@ isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s)
 	    sa->is_initiator ? "initiator" : "responder",
 	    isakmp_state_name(sa->is_state), isakmp_state_name(s));
 	sa->is_state = s;
+	if (s == ISAKMP_ESTABLISHED || s == ISAKMP_DEAD)
+		v1_half_end(sa);
 	if (s == ISAKMP_ESTABLISHED) {
 		sa->is_established = time(NULL);
 		sa->is_up_ms = ikev1_now_ms();
@@ -78,12 +80,18 @@ struct ikev1_ctx *
 ikev1_ctx_get(struct ike_ctx *ctx)
 {
 	struct ikev1_ctx	*vc;
+	int			 i;
 
 	if (ctx->ctx_v1 != NULL)
 		return (ctx->ctx_v1);
 	if ((vc = calloc(1, sizeof(*vc))) == NULL)
 		return (NULL);
 	TAILQ_INIT(&vc->vc_sas);
+	for (i = 0; i < IKEV1_SRC_BUCKETS; i++)
+		LIST_INIT(&vc->vc_src[i]);
+	vc->vc_half_ms = IKEV1_HALF_OPEN_MS;
+	vc->vc_evict_ms = IKEV1_HALF_EVICT_MS;
+	TAILQ_INIT(&vc->vc_half_q);
 	vc->vc_life_unit_ms = 1000;
 	vc->vc_reauth_delete_ms = IKEV1_REAUTH_DELETE_MS;
 	ctx->ctx_v1 = vc;
@@ -164,6 +172,11 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	}
 	sa->is_prior_up = v1_prior_up(vc, local, remote);
 	TAILQ_INSERT_TAIL(&vc->vc_sas, sa, is_entry);
+	/* a responder's is_cky_i comes with message 1: hashed then */
+	if (initiator && isakmp_hash_insert(sa) == -1) {
+		isakmp_destroy(sa);
+		return (NULL);
+	}
 	return (sa);
 }
 
@@ -197,6 +210,8 @@ isakmp_destroy(struct isakmp_sa *sa)
 	int			 had_children = 0;
 
 	isakmp_set_state(sa, ISAKMP_DEAD);
+	v1_half_end(sa);
+	isakmp_hash_remove(sa);
 	while ((qm = TAILQ_FIRST(&sa->is_qms)) != NULL)
 		ikev1_qm_free(qm);
 	while ((cs = TAILQ_FIRST(&sa->is_children)) != NULL) {
@@ -330,6 +345,16 @@ isakmp_collision(struct isakmp_sa *sa)
 		next = TAILQ_NEXT(o, is_entry);
 		if (o == sa || o->is_tunnel != sa->is_tunnel ||
 		    o->is_state == ISAKMP_DEAD || o->is_replaced)
+			continue;
+		/*
+		 * Not yet authenticated and from another address: not the
+		 * same peer (a simultaneous initiation comes from the peer's
+		 * address), maybe a spoofed message 1 on a 0.0.0.0 tunnel
+		 * that must not take an authenticated SA down.
+		 */
+		if (o->is_state != ISAKMP_ESTABLISHED &&
+		    o->is_remote.sin_addr.s_addr !=
+		    sa->is_remote.sin_addr.s_addr)
 			continue;
 		/* another peer behind the same NAT, on a 0.0.0.0 tunnel */
 		if (o->is_peer_ident.pi_type != 0 &&
@@ -834,6 +859,9 @@ ikev1_free(struct ike_ctx *ctx)
 		sa->is_tunnel = NULL;
 		isakmp_destroy(sa);
 	}
+	if (ctx->ctx_v1->vc_flood_ev != NULL)
+		event_free(ctx->ctx_v1->vc_flood_ev);
+	free(ctx->ctx_v1->vc_hash);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
 }
@@ -849,7 +877,9 @@ isakmp_lookup(struct ike_ctx *ctx, const struct ikev1_hdr *h,
 
 	if (ctx->ctx_v1 == NULL)
 		return (NULL);
-	TAILQ_FOREACH(sa, &ctx->ctx_v1->vc_sas, is_entry) {
+	/* the chain of this initiator cookie, oldest SA first */
+	for (sa = isakmp_hash_first(ctx->ctx_v1, h->h_icookie); sa != NULL;
+	    sa = TAILQ_NEXT(sa, is_hentry)) {
 		if (sa->is_state == ISAKMP_DEAD ||
 		    memcmp(sa->is_cky_i, h->h_icookie, 8) != 0)
 			continue;

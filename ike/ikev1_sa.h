@@ -80,6 +80,16 @@ TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
 
 struct isakmp_sa {
 	TAILQ_ENTRY(isakmp_sa) is_entry;
+	TAILQ_ENTRY(isakmp_sa) is_hentry;	/* vc_hash, by is_cky_i */
+	int		 is_hashed;
+	/* half-open responder (ikev1_half.c): counted towards the caps
+	 * until established, destroyed at is_half_ev; 1, or 2 when it
+	 * came from an address no tunnel names (a 0.0.0.0 peer) */
+	int		 is_halfopen;
+	LIST_ENTRY(isakmp_sa) is_sentry;	/* vc_src, by source */
+	TAILQ_ENTRY(isakmp_sa) is_qentry;	/* vc_half_q (anonymous) */
+	uint64_t	 is_half_ms;		/* monotonic: created */
+	struct event	*is_half_ev;
 	struct ike_ctx	*is_ctx;
 	struct ike_tunnel *is_tunnel;
 	int		 is_initiator;
@@ -140,9 +150,53 @@ struct isakmp_sa {
 };
 TAILQ_HEAD(isakmp_sa_list, isakmp_sa);
 
+LIST_HEAD(isakmp_sa_chain, isakmp_sa);
+TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
+
+/*
+ * Half-open ISAKMP SAs (responders not yet established, ikev1_half.c):
+ * at most the configured number per source address, and in total from
+ * addresses that no tunnel names as its peer (tunnels to 0.0.0.0), so a
+ * flood of spoofed sources cannot lock out the configured peers (config.h
+ * defaults); each lives at most IKEV1_HALF_OPEN_MS.
+ */
+#define IKEV1_HALF_OPEN_MS	30000
+#define IKEV1_HALF_OPEN_TEST_MS	5000	/* test-short-lifetimes yes */
+/* With the anonymous budget full, the oldest SA whose initiator has not
+ * answered our message 2 gives way to a new one after this long (far
+ * more than a round trip): a flood cannot keep real peers out. */
+#define IKEV1_HALF_EVICT_MS	1000
+#define IKEV1_SRC_BUCKETS	256
+#define IKEV1_FLOOD_LOG_MS	10000	/* drop summary period */
+
+enum v1_drop {
+	V1_DROP_HALF_TOTAL = 0,	/* the total cap is reached */
+	V1_DROP_HALF_SOURCE,	/* the per-source cap is reached */
+	V1_DROP_NO_TUNNEL,	/* no tunnel for the address (and ID) */
+	V1_DROP_NO_PROPOSAL,	/* NO-PROPOSAL-CHOSEN answered */
+	V1_DROP_MAX
+};
+
 /* The IKEv1 part of an engine (struct ike_ctx's ctx_v1). */
 struct ikev1_ctx {
 	struct isakmp_sa_list vc_sas;
+	/* isakmp_lookup: chains by a keyed hash of the initiator cookie */
+	struct isakmp_sa_hchain *vc_hash;
+	size_t		 vc_hsize;		/* power of 2 */
+	size_t		 vc_nhashed;
+	uint64_t	 vc_hkey[2];		/* random */
+	/* half-open responders, by source address */
+	struct isakmp_sa_chain vc_src[IKEV1_SRC_BUCKETS];
+	unsigned	 vc_halfopen;		/* all */
+	unsigned	 vc_half_peak;		/* most since a trim */
+	unsigned	 vc_half_anon;		/* from 0.0.0.0 tunnels */
+	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
+	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
+	unsigned	 vc_half_ms;		/* lifetime (tests) */
+	/* rate-limited summary of dropped first messages */
+	struct event	*vc_flood_ev;
+	uint64_t	 vc_flood_n[V1_DROP_MAX];
+	struct in_addr	 vc_flood_last[V1_DROP_MAX];
 	/* test hook (ikev1_dpd_timing_set): these instead of the
 	 * tunnels' dpd-delay and dpd-timeout */
 	int		 vc_dpd_override;
@@ -200,6 +254,33 @@ void	 ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms);
 uint64_t ikev1_now_ms(void);
 /* The IKEv1 context, created on first use (NULL on allocation failure). */
 struct ikev1_ctx *ikev1_ctx_get(struct ike_ctx *ctx);
+
+/* --- ikev1_half.c --- */
+/*
+ * 0 if a new half-open responder SA from remote fits the caps, else -1
+ * (counted and summarised in the log, nothing is answered).
+ */
+int		 v1_half_admit(struct ike_ctx *ctx,
+		    const struct sockaddr_in *remote, int anon);
+/* sa becomes a half-open responder: counted, expires; 0 or -1. */
+int		 v1_half_start(struct isakmp_sa *sa, int anon);
+/* sa is established or gone: no longer counted. */
+void		 v1_half_end(struct isakmp_sa *sa);
+/* Counts a dropped first message for the rate-limited log summary. */
+void		 v1_drop_note(struct ike_ctx *ctx, enum v1_drop why,
+		    struct in_addr from);
+/* Test hook: the lifetime of half-open SAs and the age from which one
+ * may give way to a new one, in milliseconds. */
+void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
+		    unsigned evict_ms);
+/* Number of half-open responder SAs. */
+unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
+/* Cookie hash (isakmp_lookup): insert after is_cky_i is final, remove. */
+int		 isakmp_hash_insert(struct isakmp_sa *sa);
+void		 isakmp_hash_remove(struct isakmp_sa *sa);
+/* The SAs whose initiator cookie is cky (a chain to walk with
+ * is_hentry, possibly holding others). */
+struct isakmp_sa *isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky);
 
 /* --- ikev1_sa.c --- */
 const char	*isakmp_state_name(enum isakmp_state s);

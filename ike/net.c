@@ -25,6 +25,14 @@
 #define UDP_ENCAP_ESPINUDP	2
 #endif
 
+/*
+ * The receive buffer asked for: a burst of first messages waits there
+ * rather than being lost while we work.  SO_RCVBUFFORCE (root) passes
+ * net.core.rmem_max; else SO_RCVBUF, which the kernel caps at rmem_max;
+ * a refusal of both leaves the default.
+ */
+#define NET_RCVBUF		(1024 * 1024)
+
 /* Datagrams read per readiness event, so a flood cannot starve timers;
  * the event is level-triggered and fires again while data is queued. */
 #define NET_READ_BURST		256
@@ -186,7 +194,7 @@ net_sock_open(struct net *n, struct event_base *base, int natt,
 	struct net_sock		*ns = &n->n_sock[natt];
 	struct sockaddr_in	 sin;
 	socklen_t		 slen = sizeof(sin);
-	int			 on = 1, encap = UDP_ENCAP_ESPINUDP;
+	int			 on = 1, encap = UDP_ENCAP_ESPINUDP, rcvbuf;
 
 	ns->ns_net = n;
 	ns->ns_natt = natt;
@@ -201,6 +209,12 @@ net_sock_open(struct net *n, struct event_base *base, int natt,
 		log_err("IP_PKTINFO: %s", strerror(errno));
 		return (-1);
 	}
+	rcvbuf = NET_RCVBUF;
+	if (setsockopt(ns->ns_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1 && setsockopt(ns->ns_fd, SOL_SOCKET,
+	    SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
+		log_debug("SO_RCVBUF %d on UDP port %u: %s", rcvbuf, port,
+		    strerror(errno));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -316,6 +330,18 @@ net_send(void *arg, const uint8_t *pkt, size_t len,
 	}
 	n->n_cnt.nc_tx++;
 	return (0);
+}
+
+int
+net_rcvbuf(const struct net *n, int natt)
+{
+	int		 v;
+	socklen_t	 len = sizeof(v);
+
+	if (getsockopt(n->n_sock[natt ? 1 : 0].ns_fd, SOL_SOCKET, SO_RCVBUF,
+	    &v, &len) == -1)
+		return (-1);
+	return (v);
 }
 
 uint16_t

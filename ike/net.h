@@ -69,6 +69,9 @@ int		 net_send(void *arg, const uint8_t *pkt, size_t len,
 		    const struct sockaddr_in *remote);
 /* The bound ports (host order), 0 = IKE socket, 1 = NAT-T socket. */
 uint16_t	 net_port(const struct net *n, int natt);
+/* The socket's receive buffer in bytes as the kernel reports it (twice
+ * what was set, for its bookkeeping), or -1. */
+int		 net_rcvbuf(const struct net *n, int natt);
 void		 net_counters_get(const struct net *n, struct net_counters *c);
 /*
  * Checks that addr is configured on this host (a test bind); -1 after

@@ -344,6 +344,31 @@ cfg_key_keylog(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
+/* ikev1-half-open N / ikev1-half-open-per-source N (flood caps). */
+static int
+cfg_key_v1_half(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 1, 65536, &n) == -1)
+		return (cfg_err(p, p->p_line, "ikev1-half-open: \"%.16s\" is "
+		    "not a number from 1 to 65536", v));
+	p->p_cfg->cfg_v1_half_open_max = (int)n;
+	return (0);
+}
+
+static int
+cfg_key_v1_half_src(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 1, 65536, &n) == -1)
+		return (cfg_err(p, p->p_line, "ikev1-half-open-per-source: "
+		    "\"%.16s\" is not a number from 1 to 65536", v));
+	p->p_cfg->cfg_v1_half_open_per_source = (int)n;
+	return (0);
+}
+
 /*
  * metrics-listen A.B.C.D:PORT or [IPV6]:PORT: where the Prometheus
  * endpoint listens.  Numeric addresses only (no name lookups at start).
@@ -836,6 +861,9 @@ static const struct cfg_key cfg_top_keys[] = {
 	    cfg_key_short_life },
 	{ "metrics-listen", "metrics-listen ADDRESS:PORT", 0,
 	    cfg_key_metrics },
+	{ "ikev1-half-open", "ikev1-half-open N", 0, cfg_key_v1_half },
+	{ "ikev1-half-open-per-source", "ikev1-half-open-per-source N", 0,
+	    cfg_key_v1_half_src },
 	{ NULL, NULL, 0, NULL }
 };
 static const struct cfg_key cfg_gw_keys[] = {
@@ -892,7 +920,8 @@ static const struct cfg_key *const cfg_keys[] = {
 };
 static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
-	    "metrics-listen or test-short-lifetimes",
+	    "metrics-listen, ikev1-half-open, ikev1-half-open-per-source or "
+	    "test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
@@ -1467,6 +1496,8 @@ config_parse(const char *name, const char *text, char *err, size_t errlen)
 	snprintf(cfg->cfg_ctl_socket, sizeof(cfg->cfg_ctl_socket), "%s",
 	    CONFIG_DEFAULT_SOCKET);
 	cfg->cfg_log_level = LOG_LVL_INFO;
+	cfg->cfg_v1_half_open_max = CFG_V1_HALF_OPEN_MAX;
+	cfg->cfg_v1_half_open_per_source = CFG_V1_HALF_OPEN_PER_SRC;
 
 	for (s = text; *s != '\0'; s = nl == NULL ? s + len : nl + 1) {
 		p.p_line++;

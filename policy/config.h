@@ -117,6 +117,10 @@ struct config {
 	 * a numeric IPv4 or IPv6 address; port 0 = off (the default) */
 	char		 cfg_metrics_addr[46];	/* INET6_ADDRSTRLEN */
 	uint16_t	 cfg_metrics_port;
+	/* IKEv1 responder: half-open (not yet authenticated) ISAKMP SAs
+	 * at most in total and per source address */
+	int		 cfg_v1_half_open_max;		/* default 1024 */
+	int		 cfg_v1_half_open_per_source;	/* default 16 */
 	struct cfg_gateway cfg_gateways[CFG_MAX_GATEWAYS];
 	int		 cfg_ngateways;
 	struct cfg_peer	 cfg_peers[CFG_MAX_PEERS];
@@ -127,6 +131,8 @@ struct config {
 
 #define CONFIG_DEFAULT_PATH	"/etc/gatewayd/gatewayd.conf"
 #define CONFIG_DEFAULT_SOCKET	"/run/gatewayd.sock"
+#define CFG_V1_HALF_OPEN_MAX	1024
+#define CFG_V1_HALF_OPEN_PER_SRC 16
 
 /*
  * Parses and validates path.  Returns an owned config, or NULL with a

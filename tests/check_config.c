@@ -118,8 +118,14 @@ struct err_vec {
 static const struct err_vec syntax_vecs[] = {
 	{ "foo bar\n",
 	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
-	  "control-socket, log-level, keylog-dir, metrics-listen or "
+	  "control-socket, log-level, keylog-dir, metrics-listen, "
+	  "ikev1-half-open, ikev1-half-open-per-source or "
 	  "test-short-lifetimes)" },
+	{ "ikev1-half-open 0\n",
+	  E "1: ikev1-half-open: \"0\" is not a number from 1 to 65536" },
+	{ "log-level info\nikev1-half-open-per-source many\n",
+	  E "2: ikev1-half-open-per-source: \"many\" is not a number from 1 "
+	  "to 65536" },
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n\tmtu 1400\n}\n",
 	  E "3: unknown keyword \"mtu\" in gateway \"gw1\" (expected address "
 	  "or segment)" },

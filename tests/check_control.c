@@ -741,6 +741,38 @@ START_TEST(test_net_socket_strips_and_adds_marker)
 }
 END_TEST
 
+/*
+ * The sockets ask for a 1 MB receive buffer (more than the 208 KB default
+ * either way: SO_RCVBUFFORCE as root, else up to net.core.rmem_max, which
+ * the kernel doubles), and a burst queued before the event loop runs is
+ * read in one wakeup, not one datagram per wakeup.
+ */
+START_TEST(test_net_socket_burst)
+{
+	struct event_base	*base = event_base_new();
+	struct net		*n;
+	struct net_rx		 rx;
+	struct sockaddr_in	 peer;
+	int			 fd, i;
+
+	memset(&rx, 0, sizeof(rx));
+	n = net_open(base, 0, 0, NULL, net_rx_cb, &rx);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_gt(net_rcvbuf(n, 0), 212992);
+	ck_assert_int_gt(net_rcvbuf(n, 1), 212992);
+	if (geteuid() == 0)
+		ck_assert_int_ge(net_rcvbuf(n, 0), 2 * 1024 * 1024);
+	fd = udp_loopback_socket(&peer);
+	for (i = 0; i < 200; i++)
+		udp_send_to(fd, net_port(n, 0), "\0\0\0\0burst", 9);
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_int_eq(rx.nr_count, 200);
+	close(fd);
+	net_close(n);
+	event_base_free(base);
+}
+END_TEST
+
 /* control socket round trip, server in a forked child */
 
 struct fake_engine {
@@ -1274,6 +1306,7 @@ control_suite(void)
 	tcase_add_loop_test(tc, test_net_marker_classify, 0,
 	    NVEC(marker_vectors));
 	tcase_add_test(tc, test_net_socket_strips_and_adds_marker);
+	tcase_add_test(tc, test_net_socket_burst);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("control_rekey");

@@ -1,0 +1,384 @@
+/*
+ * ikev1_half.c - the IKEv1 responder under a flood of (possibly spoofed)
+ * first messages: the cookie hash that isakmp_lookup uses, the caps on
+ * half-open ISAKMP SAs (in total and per source address), their bounded
+ * lifetime, and a rate-limited log summary of what was dropped.
+ *
+ * RFC 2408 §2.5.3 leaves denial of service protection to the cookies, but
+ * an IKEv1 responder must keep state from message 1 on (the SA payload is
+ * in the HASH of message 5), so the state itself is bounded here.  The
+ * responder's message 2 is not retransmitted on a timer (ikev1_main.c):
+ * every accepted message 1 gets one answer, and another only when the
+ * initiator sends its message 1 again.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <stdlib.h>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "ike/ikev1_sa.h"
+#include "policy/config.h"
+
+#define V1_HASH_MIN	64
+#define V1_TRIM_PEAK	64	/* half-open SAs worth a malloc_trim */
+
+static const char *const v1_drop_names[V1_DROP_MAX] = {
+	[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
+	[V1_DROP_HALF_SOURCE] = "per-source half-open ISAKMP SA limit reached",
+	[V1_DROP_NO_TUNNEL] = "no tunnel for the peer",
+	[V1_DROP_NO_PROPOSAL] = "no acceptable proposal, NO-PROPOSAL-CHOSEN "
+	    "sent",
+};
+
+/*
+ * Keyed mix of a cookie (the initiator chooses it, so the key is secret
+ * and random): chains stay short unless the key is known, and the caps
+ * bound them anyway.
+ */
+static size_t
+v1_cky_hash(const struct ikev1_ctx *vc, const uint8_t *cky)
+{
+	uint64_t	 x;
+
+	memcpy(&x, cky, sizeof(x));
+	x ^= vc->vc_hkey[0];
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	x ^= x >> 33;
+	x += vc->vc_hkey[1];
+	x ^= x >> 29;
+	return ((size_t)x & (vc->vc_hsize - 1));
+}
+
+/* Doubles the table when it holds more SAs than chains. */
+static int
+v1_hash_grow(struct ikev1_ctx *vc)
+{
+	struct isakmp_sa_hchain	*old = vc->vc_hash, *nh;
+	struct isakmp_sa	*sa;
+	size_t			 i, oldsize = vc->vc_hsize, size;
+
+	size = oldsize == 0 ? V1_HASH_MIN : oldsize * 2;
+	if ((nh = calloc(size, sizeof(*nh))) == NULL)
+		return (oldsize == 0 ? -1 : 0);	/* longer chains do */
+	for (i = 0; i < size; i++)
+		TAILQ_INIT(&nh[i]);
+	if (oldsize == 0 && RAND_bytes((uint8_t *)vc->vc_hkey,
+	    sizeof(vc->vc_hkey)) != 1) {
+		free(nh);
+		return (-1);
+	}
+	vc->vc_hash = nh;
+	vc->vc_hsize = size;
+	for (i = 0; i < oldsize; i++)
+		while ((sa = TAILQ_FIRST(&old[i])) != NULL) {
+			/* in order: the oldest SA of a cookie comes first */
+			TAILQ_REMOVE(&old[i], sa, is_hentry);
+			TAILQ_INSERT_TAIL(&nh[v1_cky_hash(vc, sa->is_cky_i)],
+			    sa, is_hentry);
+		}
+	free(old);
+	return (0);
+}
+
+int
+isakmp_hash_insert(struct isakmp_sa *sa)
+{
+	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	if (sa->is_hashed)
+		isakmp_hash_remove(sa);
+	if ((vc->vc_hsize == 0 || vc->vc_nhashed >= vc->vc_hsize) &&
+	    v1_hash_grow(vc) == -1)
+		return (-1);
+	TAILQ_INSERT_TAIL(&vc->vc_hash[v1_cky_hash(vc, sa->is_cky_i)], sa,
+	    is_hentry);
+	sa->is_hashed = 1;
+	vc->vc_nhashed++;
+	return (0);
+}
+
+void
+isakmp_hash_remove(struct isakmp_sa *sa)
+{
+	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	if (!sa->is_hashed)
+		return;
+	TAILQ_REMOVE(&vc->vc_hash[v1_cky_hash(vc, sa->is_cky_i)], sa,
+	    is_hentry);
+	sa->is_hashed = 0;
+	vc->vc_nhashed--;
+}
+
+struct isakmp_sa *
+isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky)
+{
+	if (vc->vc_hsize == 0)
+		return (NULL);
+	return (TAILQ_FIRST(&vc->vc_hash[v1_cky_hash(vc, cky)]));
+}
+
+/* --- half-open responders --- */
+
+static size_t
+v1_src_bucket(struct in_addr a)
+{
+	uint32_t	 x = ntohl(a.s_addr);
+
+	x ^= x >> 16;
+	x *= 0x45d9f3bU;
+	x ^= x >> 16;
+	return (x % IKEV1_SRC_BUCKETS);
+}
+
+static unsigned
+v1_src_count(const struct ikev1_ctx *vc, struct in_addr a)
+{
+	const struct isakmp_sa	*sa;
+	unsigned		 n = 0;
+
+	LIST_FOREACH(sa, &vc->vc_src[v1_src_bucket(a)], is_sentry)
+		if (sa->is_remote.sin_addr.s_addr == a.s_addr)
+			n++;
+	return (n);
+}
+
+static void
+v1_flood_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ikev1_ctx	*vc = arg;
+	char			 a[INET_ADDRSTRLEN];
+	int			 i;
+
+	for (i = 0; i < V1_DROP_MAX; i++) {
+		if (vc->vc_flood_n[i] == 0)
+			continue;
+		inet_ntop(AF_INET, &vc->vc_flood_last[i], a, sizeof(a));
+		log_info("IKEv1: dropped %llu first messages in the last %d s "
+		    "(%s), the last from %s",
+		    (unsigned long long)vc->vc_flood_n[i],
+		    IKEV1_FLOOD_LOG_MS / 1000, v1_drop_names[i], a);
+		vc->vc_flood_n[i] = 0;
+	}
+}
+
+void
+v1_drop_note(struct ike_ctx *ctx, enum v1_drop why, struct in_addr from)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+	struct timeval		 tv = { IKEV1_FLOOD_LOG_MS / 1000, 0 };
+	uint64_t		*c;
+	char			 a[INET_ADDRSTRLEN];
+	int			 i, first = 1;
+
+	switch (why) {
+	case V1_DROP_HALF_TOTAL:
+		c = &ctx->ctx_counters.ic_v1_drop_half_total;
+		break;
+	case V1_DROP_HALF_SOURCE:
+		c = &ctx->ctx_counters.ic_v1_drop_half_source;
+		break;
+	case V1_DROP_NO_PROPOSAL:
+		c = &ctx->ctx_counters.ic_v1_drop_no_proposal;
+		break;
+	default:
+		c = &ctx->ctx_counters.ic_v1_drop_no_tunnel;
+		break;
+	}
+	(*c)++;
+	ctx->ctx_counters.ic_dropped++;
+	inet_ntop(AF_INET, &from, a, sizeof(a));
+	log_debug("IKEv1 first message from %s dropped: %s", a,
+	    v1_drop_names[why]);
+	if (vc == NULL)
+		return;
+	if (vc->vc_flood_ev == NULL && (vc->vc_flood_ev = evtimer_new(
+	    ctx->ctx_base, v1_flood_cb, vc)) == NULL)
+		return;
+	for (i = 0; i < V1_DROP_MAX; i++)
+		if (vc->vc_flood_n[i] != 0)
+			first = 0;
+	/* the first drop is logged at once, the rest in one summary */
+	if (first && !evtimer_pending(vc->vc_flood_ev, NULL)) {
+		log_info("IKEv1 first message from %s dropped (%s); further "
+		    "drops are summarised every %d s", a, v1_drop_names[why],
+		    IKEV1_FLOOD_LOG_MS / 1000);
+		evtimer_add(vc->vc_flood_ev, &tv);
+		return;
+	}
+	vc->vc_flood_n[why]++;
+	vc->vc_flood_last[why] = from;
+	if (!evtimer_pending(vc->vc_flood_ev, NULL))
+		evtimer_add(vc->vc_flood_ev, &tv);
+}
+
+/*
+ * The anonymous budget is full: the oldest of the first few SAs that
+ * never heard from their initiator again (MM_R2, AM_R2), if it is old
+ * enough that a real initiator would have answered, gives way.  0 if one
+ * did.  Every accepted message 1 still gets one answer, and no more.
+ */
+static int
+v1_half_evict(struct ike_ctx *ctx)
+{
+	struct ikev1_ctx	*vc = ctx->ctx_v1;
+	struct isakmp_sa	*sa;
+	uint64_t		 now = ikev1_now_ms();
+	int			 n = 0;
+
+	TAILQ_FOREACH(sa, &vc->vc_half_q, is_qentry) {
+		if (now - sa->is_half_ms < vc->vc_evict_ms || ++n > 8)
+			return (-1);
+		if (sa->is_state != ISAKMP_MM_R2 &&
+		    sa->is_state != ISAKMP_AM_R2)
+			continue;
+		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA from %s "
+		    "(%llu ms old) gives way to a new one",
+		    inet_ntoa(sa->is_remote.sin_addr),
+		    (unsigned long long)(now - sa->is_half_ms));
+		ctx->ctx_counters.ic_v1_half_evicted++;
+		isakmp_destroy(sa);
+		return (0);
+	}
+	return (-1);
+}
+
+int
+v1_half_admit(struct ike_ctx *ctx, const struct sockaddr_in *remote,
+    int anon)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+	const struct config	*cfg = ctx->ctx_cfg;
+	unsigned		 max, per;
+
+	if (vc == NULL)
+		return (-1);
+	max = cfg->cfg_v1_half_open_max > 0 ?
+	    (unsigned)cfg->cfg_v1_half_open_max : CFG_V1_HALF_OPEN_MAX;
+	per = cfg->cfg_v1_half_open_per_source > 0 ?
+	    (unsigned)cfg->cfg_v1_half_open_per_source :
+	    CFG_V1_HALF_OPEN_PER_SRC;
+	if (anon && vc->vc_half_anon >= max && v1_half_evict(ctx) == -1) {
+		v1_drop_note(ctx, V1_DROP_HALF_TOTAL, remote->sin_addr);
+		return (-1);
+	}
+	if (v1_src_count(vc, remote->sin_addr) >= per) {
+		v1_drop_note(ctx, V1_DROP_HALF_SOURCE, remote->sin_addr);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The half-open lifetime is over.  An SA whose initiator never sent its
+ * message 3 (MM_R2, AM_R2) goes quietly: most likely a spoofed source,
+ * not a failure of the tunnel.  One that got further failed for real.
+ */
+static void
+v1_half_expire_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct isakmp_sa	*sa = arg;
+	char			 ck[17];
+
+	if (!sa->is_halfopen)
+		return;
+	sa->is_ctx->ctx_counters.ic_v1_half_expired++;
+	if (sa->is_state == ISAKMP_MM_R2 || sa->is_state == ISAKMP_AM_R2 ||
+	    sa->is_state == ISAKMP_NEW) {
+		hex_encode(sa->is_cky_i, 8, ck);
+		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA %s from %s "
+		    "expired in state %s", ck,
+		    inet_ntoa(sa->is_remote.sin_addr),
+		    isakmp_state_name(sa->is_state));
+		isakmp_destroy(sa);
+		return;
+	}
+	isakmp_fail(sa, "Phase 1 failed: not complete within the half-open "
+	    "lifetime (state %s)", isakmp_state_name(sa->is_state));
+}
+
+int
+v1_half_start(struct isakmp_sa *sa, int anon)
+{
+	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	unsigned		 ms = vc->vc_half_ms;
+	struct timeval		 tv;
+
+	/* lab tests see the table drain in seconds */
+	if (ms == IKEV1_HALF_OPEN_MS &&
+	    sa->is_ctx->ctx_cfg->cfg_test_short_life)
+		ms = IKEV1_HALF_OPEN_TEST_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+
+	if ((sa->is_half_ev = evtimer_new(sa->is_ctx->ctx_base,
+	    v1_half_expire_cb, sa)) == NULL)
+		return (-1);
+	evtimer_add(sa->is_half_ev, &tv);
+	LIST_INSERT_HEAD(&vc->vc_src[v1_src_bucket(sa->is_remote.sin_addr)],
+	    sa, is_sentry);
+	sa->is_halfopen = anon ? 2 : 1;
+	sa->is_half_ms = ikev1_now_ms();
+	if (++vc->vc_halfopen > vc->vc_half_peak)
+		vc->vc_half_peak = vc->vc_halfopen;
+	if (anon) {
+		vc->vc_half_anon++;
+		TAILQ_INSERT_TAIL(&vc->vc_half_q, sa, is_qentry);
+	}
+	return (0);
+}
+
+void
+v1_half_end(struct isakmp_sa *sa)
+{
+	if (sa->is_half_ev != NULL) {
+		event_free(sa->is_half_ev);
+		sa->is_half_ev = NULL;
+	}
+	if (!sa->is_halfopen)
+		return;
+	LIST_REMOVE(sa, is_sentry);
+	if (sa->is_halfopen == 2) {
+		sa->is_ctx->ctx_v1->vc_half_anon--;
+		TAILQ_REMOVE(&sa->is_ctx->ctx_v1->vc_half_q, sa, is_qentry);
+	}
+	sa->is_halfopen = 0;
+	if (--sa->is_ctx->ctx_v1->vc_halfopen == 0 &&
+	    sa->is_ctx->ctx_v1->vc_half_peak >= V1_TRIM_PEAK) {
+		sa->is_ctx->ctx_v1->vc_half_peak = 0;
+#ifdef __GLIBC__
+		/* a flood is over: its SAs' freed memory goes back to the
+		 * system instead of staying in the heap */
+		malloc_trim(0);
+#endif
+	}
+}
+
+void
+ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
+    unsigned evict_ms)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+
+	if (vc != NULL) {
+		vc->vc_half_ms = life_ms;
+		vc->vc_evict_ms = evict_ms;
+	}
+}
+
+unsigned
+ikev1_half_open_count(struct ike_ctx *ctx)
+{
+	return (ctx->ctx_v1 == NULL ? 0 : ctx->ctx_v1->vc_halfopen);
+}
