@@ -168,6 +168,15 @@ gwd_ctl_export(void *arg, const char *name, int format, struct buf *out,
 static int	gwd_reload(struct gwd *, struct buf *);
 
 static int
+gwd_ctl_doctor(void *arg, const char *name, struct tunnel_diag *d,
+    enum tunnel_state *state)
+{
+	struct gwd	*g = arg;
+
+	return (ike_tunnel_doctor(g->g_ike, name, d, state));
+}
+
+static int
 gwd_ctl_reload(void *arg, struct buf *out)
 {
 	return (gwd_reload(arg, out));
@@ -184,6 +193,7 @@ gwd_control_open(struct gwd *g, const char *path)
 		.co_rekey = gwd_ctl_rekey,
 		.co_counters = gwd_ctl_counters,
 		.co_export = gwd_ctl_export,
+		.co_doctor = gwd_ctl_doctor,
 		.co_connlog = g->g_connlog,
 		.co_reload = gwd_ctl_reload
 	};

@@ -230,6 +230,7 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	memcpy(t->t_last_error, why, sizeof(why));
+	ike_diag_failed(t, phase);
 	t->t_failures++;
 	t->t_failures_total++;
 	ike_event(ctx, ike_tunnel_name(t), "failure", "phase %d (attempt %d): "
@@ -287,6 +288,7 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	remote = local;
 	remote.sin_addr = c->tn_peer->pr_addr;
 	memset(t->t_pair, PAIR_NONE, sizeof(t->t_pair));
+	ike_diag_begin(t, 1);
 	ike_event(t->t_ctx, ike_tunnel_name(t), "attempt", "IKEv%d%s "
 	    "initiator to %s", c->tn_ike.ike_version,
 	    c->tn_ike.ike_version == 1 ? (c->tn_ike.ike_mode ==
