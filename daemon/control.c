@@ -352,19 +352,21 @@ control_reply_doctor(const struct control_ops *ops,
     const struct control_req *req, struct buf *out)
 {
 	struct tunnel_diag	 d;
-	enum tunnel_state	 st;
+	const char		*st = "?";
+	int			 up = 0;
 	char			 line[CFG_NAME_MAX + 80];
 
 	if (ops->co_doctor == NULL)
 		snprintf(line, sizeof(line), "error: this gatewayd has no "
 		    "doctor\n");
-	else if (ops->co_doctor(ops->co_arg, req->cr_name, &d, &st) == -1)
+	else if (ops->co_doctor(ops->co_arg, req->cr_name, &d, &st,
+	    &up) == -1)
 		snprintf(line, sizeof(line), "error: no tunnel named %s\n",
 		    req->cr_name);
 	else {
 		log_info("control: doctor %s", req->cr_name);
-		return (diag_report(out, req->cr_name, tunnel_state_name(st),
-		    st == TUNNEL_CONNECTED, &d, req->cr_json));
+		return (diag_report(out, req->cr_name, st, up, &d,
+		    req->cr_json));
 	}
 	return (buf_add(out, line, strlen(line)));
 }

@@ -86,11 +86,12 @@ struct control_ops {
 	 */
 	int	(*co_reload)(void *arg, struct buf *out);
 	/*
-	 * The record of tunnel name's last attempt and its state (gatewayctl
-	 * doctor): 0, or -1 if there is no such tunnel.  NULL: refused.
+	 * The record of tunnel name's last attempt, its state's name (a
+	 * static string) and whether it is Connected (gatewayctl doctor):
+	 * 0, or -1 if there is no such tunnel.  NULL: refused.
 	 */
 	int	(*co_doctor)(void *arg, const char *name, struct tunnel_diag *d,
-		    enum tunnel_state *state);
+		    const char **state, int *connected);
 };
 
 struct event_base;

@@ -169,11 +169,16 @@ static int	gwd_reload(struct gwd *, struct buf *);
 
 static int
 gwd_ctl_doctor(void *arg, const char *name, struct tunnel_diag *d,
-    enum tunnel_state *state)
+    const char **state, int *connected)
 {
-	struct gwd	*g = arg;
+	struct gwd		*g = arg;
+	enum tunnel_state	 st;
 
-	return (ike_tunnel_doctor(g->g_ike, name, d, state));
+	if (ike_tunnel_doctor(g->g_ike, name, d, &st) == -1)
+		return (-1);
+	*state = tunnel_state_name(st);
+	*connected = st == TUNNEL_CONNECTED;
+	return (0);
 }
 
 static int

@@ -52,6 +52,13 @@ SCENARIOS=(
 	"t-export.sh v2-swanctl"
 	"t-service.sh"
 	"t-metrics.sh"
+	"t-doctor.sh psk"
+	"t-doctor.sh proposal"
+	"t-doctor.sh ike-version"
+	"t-doctor.sh id"
+	"t-doctor.sh segments"
+	"t-doctor.sh esp-ah"
+	"t-doctor.sh no-answer"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
