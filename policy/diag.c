@@ -235,13 +235,14 @@ diag_text_cause(struct buf *out, const char *name,
 	case DIAG_PSK_OURS:
 		rv |= diag_printf(out, "verdict: pre-shared key mismatch: the "
 		    "peer rejected our %s\n", auth);
-		rv |= diag_printf(out, "evidence: %s\n", d->td_version == 1 ?
-		    "we could not decrypt the peer's Main Mode message 6 "
-		    "(its key comes from its PSK)" : d->td_notify[0] ?
-		    "the peer answered our IKE_AUTH with " : "the peer "
-		    "refused our IKE_AUTH");
-		if (d->td_version != 1 && d->td_notify[0])
-			rv |= diag_printf(out, "  notify: %s\n", d->td_notify);
+		if (d->td_version == 1)
+			rv |= diag_printf(out, "evidence: we could not decrypt "
+			    "the peer's Main Mode message 6 (its key comes "
+			    "from its PSK)\n");
+		else
+			rv |= diag_printf(out, "evidence: the peer answered "
+			    "our IKE_AUTH with %s\n", d->td_notify[0] ?
+			    d->td_notify : "a refusal");
 		rv |= diag_printf(out, "fix: change psk in gatewayd.conf "
 		    "(tunnel %s, keyword psk) or the peer's PSK (strongSwan: "
 		    "the PSK secret for our ID in ipsec.secrets or swanctl "
@@ -312,6 +313,12 @@ diag_text_cause(struct buf *out, const char *name,
 			    "gatewayd.conf (tunnel %s, ipsec block, keyword "
 			    "protocol) or the peer's (strongSwan: esp= or "
 			    "ah=) so both use the same\n", name);
+		else if (d->td_cause == DIAG_CHILD_PROPOSAL && f < 0)
+			rv |= diag_printf(out, "fix: change protocol, "
+			    "encryption or integrity in gatewayd.conf (tunnel "
+			    "%s, ipsec block) or the peer's proposals "
+			    "(strongSwan: esp= or ah=) so they share one\n",
+			    name);
 		else
 			rv |= diag_printf(out, "fix: change %s in "
 			    "gatewayd.conf (tunnel %s, %s block, keyword %s) "

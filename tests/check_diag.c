@@ -47,7 +47,7 @@ struct vec {
 static const struct vec vecs[] = {
 	{ DIAG_PSK_OURS, 1, 2, 1, 1, "AUTHENTICATION_FAILED", "", "", "", "",
 	  "", "", "", { "verdict: pre-shared key mismatch: the peer rejected "
-	  "our AUTH", "  notify: AUTHENTICATION_FAILED", "fix: change psk in "
+	  "our AUTH", "evidence: the peer answered our IKE_AUTH with AUTHENTICATION_FAILED", "fix: change psk in "
 	  "gatewayd.conf (tunnel t1, keyword psk)", "attempt: IKEv2 "
 	  "initiator, the peer answered" } },
 	{ DIAG_PSK_OURS, 1, 1, 1, 1, "", "", "", "", "", "", "", "",
@@ -85,6 +85,11 @@ static const struct vec vecs[] = {
 	  "mismatch", "  protocol     ESP                      AH", "fix: "
 	  "change protocol in gatewayd.conf (tunnel t1, ipsec block, "
 	  "keyword protocol)", NULL } },
+	{ DIAG_CHILD_PROPOSAL, 2, 2, 1, 1, "NO_PROPOSAL_CHOSEN",
+	  "ESP:aes128-sha1-noesn", "", "", "", "", "", "", { "verdict: IPsec "
+	  "proposal mismatch: the peer refused ours", "fix: change protocol, "
+	  "encryption or integrity in gatewayd.conf (tunnel t1, ipsec block)",
+	  "esp= or ah=", NULL } },
 	{ DIAG_PFS, 2, 2, 0, 1, "", "ESP:aes128-sha1-modp1024-noesn",
 	  "ESP:aes128-sha1-modp2048-noesn", "", "", "", "", "PFS group "
 	  "mismatch: peer proposed modp2048, configured modp1024", {
