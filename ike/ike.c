@@ -938,6 +938,7 @@ ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		return;
 	/* IKEv1: version byte 0x10 (RFC 2408 §3.1) */
 	if (len >= IKEV1_HDR_LEN && pkt[17] == IKEV1_VERSION) {
+		ike_diag_version_seen(ctx, pkt, len, local, remote);
 		ikev1_recv(ctx, pkt, len, local, remote);
 		return;
 	}
@@ -954,8 +955,10 @@ ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	else if (h->h_exchange == IKEV2_EXCH_IKE_SA_INIT &&
 	    (h->h_flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) ==
 	    IKEV2_FLAG_INITIATOR && h->h_msgid == 0 &&
-	    memcmp(h->h_spi_r, zero, 8) == 0)
+	    memcmp(h->h_spi_r, zero, 8) == 0) {
+		ike_diag_version_seen(ctx, pkt, len, local, remote);
 		ikev2_init_request(ctx, pkt, len, m, local, remote);
+	}
 	else {
 		log_debug("%s %s %u with unknown SPIs dropped",
 		    ikev2_exchange_name(h->h_exchange),

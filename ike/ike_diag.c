@@ -133,6 +133,17 @@ ike_diag_ts(struct ike_tunnel *t, const struct ts_list *local,
 	ike_diag_tslist(d->td_ts_theirs, sizeof(d->td_ts_theirs), remote);
 }
 
+/* 1 if t is configured between local and remote (0.0.0.0 peers: no). */
+static int
+ike_diag_peer_is(const struct ike_tunnel *t, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	const struct cfg_tunnel	*c = t->t_cfg;
+
+	return (c->tn_gw->gw_addr.s_addr == local->sin_addr.s_addr &&
+	    c->tn_peer->pr_addr.s_addr == remote->sin_addr.s_addr);
+}
+
 /* At a failure: keeps the last error; a failure no hook named is
  * "other". */
 void
@@ -143,6 +154,38 @@ ike_diag_failed(struct ike_tunnel *t, int phase)
 	snprintf(d->td_detail, sizeof(d->td_detail), "%s", t->t_last_error);
 	if (d->td_cause == DIAG_NONE)
 		diag_set(d, DIAG_OTHER, phase);
+}
+
+void
+ike_diag_version_seen(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	static const uint8_t	 zero[8];
+	struct ike_tunnel	*t;
+	int			 v, same = 0;
+
+	if (len < 28)
+		return;
+	v = pkt[17] >> 4;
+	/* IKEv1: a new exchange has no responder cookie (RFC 2408 §3.1) */
+	if (v == 1 && memcmp(pkt + 8, zero, 8) != 0)
+		return;
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
+		if (!t->t_removed && ike_diag_peer_is(t, local, remote) &&
+		    t->t_cfg->tn_ike.ike_version == v)
+			same = 1;
+	if (same)
+		return;
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
+		if (t->t_removed || !ike_diag_peer_is(t, local, remote))
+			continue;
+		ike_diag_begin(t, 0);
+		ike_diag_note(t, DIAG_VERSION, 1, NULL);
+		snprintf(t->t_diag.td_detail, sizeof(t->t_diag.td_detail),
+		    "the peer sent an IKEv%d %s request", v, v == 2 ?
+		    "IKE_SA_INIT" : pkt[18] == 4 ? "Aggressive Mode" :
+		    "Main Mode");
+	}
 }
 
 int

@@ -358,6 +358,12 @@ void		 ike_diag_id(struct ike_tunnel *t, uint8_t type,
 void		 ike_diag_ts(struct ike_tunnel *t, const struct ts_list *local,
 		    const struct ts_list *remote);
 void		 ike_diag_failed(struct ike_tunnel *t, int phase);
+/* A first message (IKEv1 Main/Aggressive Mode 1 or IKE_SA_INIT request)
+ * from remote: tunnels with this peer that speak only the other version
+ * note a version mismatch. */
+void		 ike_diag_version_seen(struct ike_ctx *ctx, const uint8_t *pkt,
+		    size_t len, const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
 void		 ike_tunnel_failed(struct ike_tunnel *t, int phase,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));

@@ -276,7 +276,7 @@ diag_text_cause(struct buf *out, const char *name,
 		rv |= diag_printf(out, "verdict: IKE version mismatch: we "
 		    "speak IKEv%d, the peer %s\n", d->td_version,
 		    d->td_notify[0] ? "refused it" : d->td_received ?
-		    "answered with another version" :
+		    "uses another version" :
 		    "answers nothing to it");
 		rv |= diag_printf(out, "evidence: %s%s\n", d->td_notify[0] ?
 		    "the peer answered " : d->td_detail,
@@ -305,6 +305,16 @@ diag_text_cause(struct buf *out, const char *name,
 		    "the peer answered " : "", d->td_notify[0] ?
 		    d->td_notify : "no proposal of the peer matches ours");
 		f = diag_table(out, d, &rv);
+		/* RFC 7296 gives no other answer to a peer without an
+		 * IKEv2 connection for us: strongSwan sends this too */
+		if (d->td_cause == DIAG_IKE_PROPOSAL && d->td_theirs[0] ==
+		    '\0' && strcmp(d->td_notify, "NO_PROPOSAL_CHOSEN") == 0)
+			rv |= diag_printf(out, "note: a peer with no IKEv%d "
+			    "connection for us (strongSwan: keyexchange=ikev%d, "
+			    "swanctl version = %d) answers the same: if its "
+			    "proposals match, check its version\n",
+			    d->td_version, 3 - d->td_version,
+			    3 - d->td_version);
 		diag_fields(d->td_ours, o, op);
 		diag_fields(d->td_theirs, t, tp);
 		if (d->td_cause == DIAG_CHILD_PROPOSAL &&

@@ -65,6 +65,11 @@ static const struct vec vecs[] = {
 	  "", "", "", { "verdict: IKE version mismatch: we speak IKEv2, the "
 	  "peer refused it", "the peer answered INVALID_MAJOR_VERSION",
 	  "(tunnel t1, ike block, keyword version)", "keyexchange=ikev2" } },
+	{ DIAG_VERSION, 1, 2, 0, 1, "", "", "", "", "", "", "", "the peer "
+	  "sent an IKEv1 Main Mode request", { "verdict: IKE version "
+	  "mismatch: we speak IKEv2, the peer uses another version",
+	  "evidence: the peer sent an IKEv1 Main Mode request", "attempt: "
+	  "IKEv2 responder", NULL } },
 	{ DIAG_MODE, 1, 1, 1, 1, "", "", "", "", "", "", "", "peer answered "
 	  "Aggressive Mode", { "verdict: IKEv1 mode mismatch", "keyword "
 	  "mode", "aggressive=yes|no", NULL } },
@@ -79,7 +84,8 @@ static const struct vec vecs[] = {
 	{ DIAG_IKE_PROPOSAL, 1, 2, 1, 1, "NO_PROPOSAL_CHOSEN", "IKE:aes128-"
 	  "sha1-prfsha1-modp1024", "", "", "", "", "", "", { "verdict: IKE "
 	  "proposal mismatch: the peer refused ours", "evidence: the peer "
-	  "answered NO_PROPOSAL_CHOSEN", "theirs (not seen)", NULL } },
+	  "answered NO_PROPOSAL_CHOSEN", "theirs (not seen)", "note: a peer "
+	  "with no IKEv2 connection for us (strongSwan: keyexchange=ikev1" } },
 	{ DIAG_CHILD_PROPOSAL, 2, 2, 0, 1, "", "ESP:aes128-sha1-noesn",
 	  "AH:sha1-noesn", "", "", "", "", "", { "verdict: IPsec proposal "
 	  "mismatch", "  protocol     ESP                      AH", "fix: "
