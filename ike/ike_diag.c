@@ -154,6 +154,8 @@ ike_diag_failed(struct ike_tunnel *t, int phase)
 	snprintf(d->td_detail, sizeof(d->td_detail), "%s", t->t_last_error);
 	if (d->td_cause == DIAG_NONE)
 		diag_set(d, DIAG_OTHER, phase);
+	/* the next attempt starts a new record: keep this one to show */
+	t->t_diag_last = *d;
 }
 
 void
@@ -197,7 +199,9 @@ ike_tunnel_doctor(struct ike_ctx *ctx, const char *name,
 	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
 		if (t->t_removed || strcmp(t->t_cfg->tn_name, name) != 0)
 			continue;
-		*out = t->t_diag;
+		/* what this attempt found so far, else the last failure */
+		*out = t->t_diag.td_cause != DIAG_NONE ? t->t_diag :
+		    t->t_diag_last;
 		if (out->td_detail[0] == '\0')
 			snprintf(out->td_detail, sizeof(out->td_detail), "%s",
 			    t->t_last_error);

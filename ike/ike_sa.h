@@ -93,7 +93,8 @@ struct ike_tunnel {
 	uint64_t	 t_gone_bytes_in, t_gone_bytes_out;
 	uint64_t	 t_gone_packets_in, t_gone_packets_out;
 	uint64_t	 t_child_rekeys, t_ike_rekeys, t_failures_total;
-	struct tunnel_diag t_diag;	/* the last attempt (ike_diag.c) */
+	struct tunnel_diag t_diag;	/* this attempt (ike_diag.c) */
+	struct tunnel_diag t_diag_last;	/* the last failed one */
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 

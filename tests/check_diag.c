@@ -231,6 +231,11 @@ START_TEST(test_diag_exchange_psk)
 	ck_assert_ptr_null(strstr(s, "Secr3t"));
 	ck_assert_ptr_null(strstr(s, "other-key"));
 	free(s);
+	/* a new attempt, nothing answered yet: the failed one shows */
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, "t1"), 0);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_OURS);
+	free(s);
 	s = doctor(&B, &d);
 	ck_assert_int_eq(d.td_cause, DIAG_PSK_THEIRS);
 	ck_assert_int_eq(d.td_initiator, 0);
