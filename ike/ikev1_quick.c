@@ -691,6 +691,17 @@ qm_r_fail(struct ikev1_qm *qm, uint8_t proto, const uint8_t *spi,
 	char			 why[128];
 
 	snprintf(why, sizeof(why), fmt, a, b);
+	if (sa->is_tunnel != NULL) {
+		ike_diag_note(sa->is_tunnel, notify ==
+		    IKEV1_N_INVALID_ID_INFORMATION ? DIAG_SEGMENTS : notify ==
+		    IKEV1_N_NO_PROPOSAL_CHOSEN ? DIAG_CHILD_PROPOSAL :
+		    DIAG_OTHER, 2, NULL);
+		ike_diag_ts(sa->is_tunnel, NULL, NULL);
+		if (notify == IKEV1_N_INVALID_ID_INFORMATION)
+			snprintf(sa->is_tunnel->t_diag.td_ts_theirs,
+			    sizeof(sa->is_tunnel->t_diag.td_ts_theirs),
+			    "%s === %s", a, b);
+	}
 	ikev1_info_notify(sa, proto, spi, spi ? 4 : 0, notify, NULL, 0);
 	qm->qm_state = QM_FAILED;
 	if (sa->is_tunnel != NULL)
@@ -975,6 +986,13 @@ ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto, const uint8_t *spi,
 		return;
 	snprintf(why, sizeof(why), "the peer refused Quick Mode: %s",
 	    ikev1_notify_name(type));
+	if (sa->is_tunnel != NULL) {
+		ike_diag_note(sa->is_tunnel, type ==
+		    IKEV1_N_INVALID_ID_INFORMATION ? DIAG_SEGMENTS : type ==
+		    IKEV1_N_NO_PROPOSAL_CHOSEN ? DIAG_CHILD_PROPOSAL :
+		    DIAG_OTHER, 2, ikev1_notify_name(type));
+		ike_diag_ts(sa->is_tunnel, NULL, NULL);
+	}
 	qm_i_fail(pick, why);
 }
 

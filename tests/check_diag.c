@@ -302,6 +302,58 @@ START_TEST(test_diag_exchange_segments)
 }
 END_TEST
 
+/* IKEv1 Main Mode: B cannot verify message 5 (another PSK): B's HASH
+ * check fails, A gets no valid message 6. */
+START_TEST(test_diag_exchange_v1_psk)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	b.so_psk = "other-key";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_THEIRS);
+	ck_assert_int_eq(d.td_version, 1);
+	HAS(s, "the peer's HASH does not verify with our psk");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_OURS);
+	HAS(s, "the peer rejected our HASH");
+	HAS(s, "keyword psk");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv1 Quick Mode: B has another segment: INVALID_ID_INFORMATION */
+START_TEST(test_diag_exchange_v1_segments)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	b.so_local[0] = "10.9.0.0/16";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_SEGMENTS);
+	ck_assert_str_eq(d.td_notify, "INVALID-ID-INFORMATION");
+	HAS(s, "ours:   172.16.0.0/24 === 10.0.0.0/16");
+	free(s);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_SEGMENTS);
+	HAS(s, "verdict: segment mismatch");
+	free(s);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 diag_suite(void)
 {
@@ -319,6 +371,8 @@ diag_suite(void)
 	tcase_add_test(tc, test_diag_exchange_psk);
 	tcase_add_test(tc, test_diag_exchange_proposal);
 	tcase_add_test(tc, test_diag_exchange_segments);
+	tcase_add_test(tc, test_diag_exchange_v1_psk);
+	tcase_add_test(tc, test_diag_exchange_v1_segments);
 	suite_add_tcase(s, tc);
 	return (s);
 }
