@@ -354,6 +354,86 @@ START_TEST(test_diag_exchange_v1_segments)
 }
 END_TEST
 
+/* IKEv1 Quick Mode { SA ESP pfs modp2048, KE } --> B (pfs 2) refuses:
+ * B names the PFS group, A the refusal. */
+START_TEST(test_diag_exchange_v1_pfs)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	a.so_ipsec = "\t\tpfs 14\n";
+	b.so_ipsec = "\t\tpfs 2\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PFS);
+	HAS(s, "verdict: PFS mismatch");
+	HAS(s, "  dh-group     modp1024                 modp2048");
+	HAS(s, "keyword pfs");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv1 Quick Mode { SA AH } --> B (ESP) refuses: protocol differs */
+START_TEST(test_diag_exchange_v1_esp_ah)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	a.so_ipsec = "\t\tprotocol ah\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	HAS(s, "  protocol     ESP                      AH");
+	HAS(s, "ipsec block, keyword protocol");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv2: the second segment pair's CREATE_CHILD_SA { SA modp2048, KE }
+ * --> B (pfs 2) <-- NO_PROPOSAL_CHOSEN: B records the PFS group. */
+START_TEST(test_diag_exchange_pfs)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16" }, .so_initiate = 1,
+	    .so_ipsec = "\t\tpfs 14\n" };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16" },
+	    .so_remote = { "172.16.0.0/24" }, .so_ipsec = "\t\tpfs 2\n" };
+	struct tunnel_diag	 d;
+	char			*s;
+
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PFS);
+	ck_assert_int_eq(d.td_phase, 2);
+	HAS(d.td_theirs, "modp2048");
+	HAS(d.td_ours, "modp1024");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	ck_assert_str_eq(d.td_notify, "NO_PROPOSAL_CHOSEN");
+	free(s);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 diag_suite(void)
 {
@@ -371,8 +451,11 @@ diag_suite(void)
 	tcase_add_test(tc, test_diag_exchange_psk);
 	tcase_add_test(tc, test_diag_exchange_proposal);
 	tcase_add_test(tc, test_diag_exchange_segments);
+	tcase_add_test(tc, test_diag_exchange_pfs);
 	tcase_add_test(tc, test_diag_exchange_v1_psk);
 	tcase_add_test(tc, test_diag_exchange_v1_segments);
+	tcase_add_test(tc, test_diag_exchange_v1_pfs);
+	tcase_add_test(tc, test_diag_exchange_v1_esp_ah);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -11,6 +11,10 @@
 #   esp-ah       strongSwan wants AH, we ESP
 #   no-answer    strongSwan is not started (gatewayd's own retransmission
 #                schedule: about a minute)
+#   v1-psk       IKEv1 on both sides, strongSwan's PSK differs
+#   v1-segments  IKEv1, strongSwan expects 172.16.5.0/24 behind gw1
+#   pfs          IKEv1 (IKEv2 negotiates no PFS in IKE_AUTH), strongSwan
+#                initiates with PFS modp2048, gatewayd has pfs 2 (modp1024)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 case=${1:-}
@@ -121,8 +125,37 @@ no-answer)
 	doctor_has "verdict" 'verdict: no answer from the peer'
 	doctor_has "fix" 'UDP 500 and 4500'
 	;;
+v1-psk)
+	swan_v1_std gw2 psk='Other!key'
+	start_charon gw2
+	gw_v1_std gw1
+	start_gatewayd gw1
+	doctor_wait 40 'verdict: pre-shared key'
+	doctor_has "verdict" 'the peer rejected our HASH'
+	doctor_has "fix" 'keyword psk'
+	;;
+v1-segments)
+	swan_v1_std gw2 rts=172.16.5.0/24
+	start_charon gw2
+	gw_v1_std gw1
+	start_gatewayd gw1
+	doctor_wait 40 'verdict: segment'
+	doctor_has "evidence" 'INVALID-ID-INFORMATION'
+	doctor_has "fix" 'local-segment, peer-segment'
+	;;
+pfs)
+	swan_v1_std gw2 esp=aes128-sha1-modp2048
+	start_charon gw2
+	gw_v1_std gw1 initiate=no
+	start_gatewayd gw1
+	swanctl_cmd gw2 --initiate --child vpn --timeout 10 >/dev/null 2>&1 &&
+	    fail "strongSwan's initiate succeeded with another PFS group"
+	doctor_wait 10 'verdict: PFS'
+	doctor_has "table" 'dh-group +modp1024 +modp2048 +DIFFERS'
+	doctor_has "fix" 'ipsec block, keyword pfs'
+	;;
 *)
-	fail "usage: t-doctor.sh psk|proposal|ike-version|id|segments|esp-ah|no-answer"
+	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|psk|proposal|ike-version|id|segments|esp-ah|no-answer"
 	;;
 esac
 out=$(gwctl gw1 doctor vpc1-vpc2 --json)
