@@ -236,9 +236,10 @@ diag_text_cause(struct buf *out, const char *name,
 		rv |= diag_printf(out, "verdict: pre-shared key mismatch: the "
 		    "peer rejected our %s\n", auth);
 		if (d->td_version == 1)
-			rv |= diag_printf(out, "evidence: we could not decrypt "
-			    "the peer's Main Mode message 6 (its key comes "
-			    "from its PSK)\n");
+			rv |= diag_printf(out, "evidence: no valid Main Mode "
+			    "message 6: it did not decrypt or verify with our "
+			    "key, or a notify came instead (the keys come from "
+			    "the PSK)\n");
 		else
 			rv |= diag_printf(out, "evidence: the peer answered "
 			    "our IKE_AUTH with %s\n", d->td_notify[0] ?

@@ -51,8 +51,9 @@ static const struct vec vecs[] = {
 	  "gatewayd.conf (tunnel t1, keyword psk)", "attempt: IKEv2 "
 	  "initiator, the peer answered" } },
 	{ DIAG_PSK_OURS, 1, 1, 1, 1, "", "", "", "", "", "", "", "",
-	  { "the peer rejected our HASH", "could not decrypt the peer's Main "
-	  "Mode message 6", "keyword psk", NULL } },
+	  { "the peer rejected our HASH", "evidence: no valid Main Mode "
+	  "message 6: it did not decrypt or verify with our key", "keyword "
+	  "psk", NULL } },
 	{ DIAG_PSK_THEIRS, 1, 2, 0, 1, "", "", "", "10.9.9.9", "10.9.9.9",
 	  "", "", "", { "the peer's AUTH does not verify with our psk",
 	  "the peer's ID 10.9.9.9 matches peer-id", "attempt: IKEv2 "
