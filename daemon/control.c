@@ -51,7 +51,7 @@ struct control {
 static const char control_usage[] =
     "(expected: status, status --json, up NAME, down NAME, "
     "rekey NAME [ike|child], counters, export NAME [FORMAT], "
-    "log [NAME] [-n N] [--json], reload)";
+    "log [NAME] [-n N] [--json], reload, doctor NAME [--json])";
 
 #define CONTROL_TOK_MAX		5
 
@@ -199,7 +199,18 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 		req->cr_cmd = CONTROL_COUNTERS;
 	else if (TOK_IS(0, "reload") && ntok == 1)
 		req->cr_cmd = CONTROL_RELOAD;
-	else if (TOK_IS(0, "log"))
+	else if (TOK_IS(0, "doctor") && ntok >= 2 && ntok <= 3 &&
+	    (ntok == 2 || TOK_IS(2, "--json"))) {
+		if (!control_name_valid(tok[1], toklen[1])) {
+			snprintf(err, errlen, "error: invalid tunnel name "
+			    "\"%.*s\"", (int)(toklen[1] > 64 ? 64 : toklen[1]),
+			    tok[1]);
+			return (-1);
+		}
+		req->cr_cmd = CONTROL_DOCTOR;
+		req->cr_json = ntok == 3;
+		memcpy(req->cr_name, tok[1], toklen[1]);
+	} else if (TOK_IS(0, "log"))
 		return (control_req_parse_log(tok, toklen, ntok, req, err,
 		    errlen));
 	else if (((TOK_IS(0, "up") || TOK_IS(0, "down")) && ntok == 2) ||
@@ -335,6 +346,31 @@ control_reply_export(const struct control_ops *ops,
 	return (buf_add(out, line, strlen(line)));
 }
 
+/* "doctor NAME [--json]": why the tunnel is not Connected. */
+static int
+control_reply_doctor(const struct control_ops *ops,
+    const struct control_req *req, struct buf *out)
+{
+	struct tunnel_diag	 d;
+	const char		*st = "?";
+	int			 up = 0;
+	char			 line[CFG_NAME_MAX + 80];
+
+	if (ops->co_doctor == NULL)
+		snprintf(line, sizeof(line), "error: this gatewayd has no "
+		    "doctor\n");
+	else if (ops->co_doctor(ops->co_arg, req->cr_name, &d, &st,
+	    &up) == -1)
+		snprintf(line, sizeof(line), "error: no tunnel named %s\n",
+		    req->cr_name);
+	else {
+		log_info("control: doctor %s", req->cr_name);
+		return (diag_report(out, req->cr_name, st, up, &d,
+		    req->cr_json));
+	}
+	return (buf_add(out, line, strlen(line)));
+}
+
 int
 control_reply(const struct control_ops *ops, const struct control_req *req,
     struct buf *out)
@@ -372,6 +408,8 @@ control_reply(const struct control_ops *ops, const struct control_req *req,
 		return (control_reply_rekey(ops, req, out));
 	case CONTROL_EXPORT:
 		return (control_reply_export(ops, req, out));
+	case CONTROL_DOCTOR:
+		return (control_reply_doctor(ops, req, out));
 	case CONTROL_LOG:
 		return (connlog_format(ops->co_connlog, req->cr_name[0] !=
 		    '\0' ? req->cr_name : NULL, req->cr_count, req->cr_json,

@@ -4,7 +4,7 @@
  * A client connects, sends one request line, reads the reply until the
  * server closes.  Requests: "status", "status --json", "up NAME",
  * "down NAME", "rekey NAME [ike|child]", "counters", "export NAME
- * [FORMAT]", "log [NAME] [-n N] [--json]", "reload".  Replies that start
+ * [FORMAT]", "log [NAME] [-n N] [--json]", "reload", "doctor NAME [--json]".  Replies that start
  * with "error:" are failures.
  * The server calls back through struct control_ops, so it runs without
  * the engine in tests; the daemon wires the callbacks to ike_*().
@@ -18,6 +18,7 @@
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "policy/config.h"
+#include "policy/diag.h"
 
 struct buf;
 
@@ -34,6 +35,7 @@ struct buf;
 #define CONTROL_EXPORT		7
 #define CONTROL_LOG		8
 #define CONTROL_RELOAD		9
+#define CONTROL_DOCTOR		10
 #define CONTROL_LOG_MAX		CONNLOG_RING	/* log -n at most */
 
 struct control_req {
@@ -41,7 +43,7 @@ struct control_req {
 	char		 cr_name[CFG_NAME_MAX];	/* for up/down/rekey */
 	int		 cr_ike;		/* rekey: 1 IKE SA, 0 CHILD SAs */
 	int		 cr_format;		/* export: enum export_format */
-	int		 cr_json;		/* log --json */
+	int		 cr_json;		/* log/doctor --json */
 	int		 cr_count;		/* log -n (CONNLOG_DEFAULT_N) */
 };
 
@@ -83,6 +85,13 @@ struct control_ops {
 	 * 1 refused, -1 out of memory.  NULL: "reload" is refused.
 	 */
 	int	(*co_reload)(void *arg, struct buf *out);
+	/*
+	 * The record of tunnel name's last attempt, its state's name (a
+	 * static string) and whether it is Connected (gatewayctl doctor):
+	 * 0, or -1 if there is no such tunnel.  NULL: refused.
+	 */
+	int	(*co_doctor)(void *arg, const char *name, struct tunnel_diag *d,
+		    const char **state, int *connected);
 };
 
 struct event_base;

@@ -168,6 +168,20 @@ gwd_ctl_export(void *arg, const char *name, int format, struct buf *out,
 static int	gwd_reload(struct gwd *, struct buf *);
 
 static int
+gwd_ctl_doctor(void *arg, const char *name, struct tunnel_diag *d,
+    const char **state, int *connected)
+{
+	struct gwd		*g = arg;
+	enum tunnel_state	 st;
+
+	if (ike_tunnel_doctor(g->g_ike, name, d, &st) == -1)
+		return (-1);
+	*state = tunnel_state_name(st);
+	*connected = st == TUNNEL_CONNECTED;
+	return (0);
+}
+
+static int
 gwd_ctl_reload(void *arg, struct buf *out)
 {
 	return (gwd_reload(arg, out));
@@ -184,6 +198,7 @@ gwd_control_open(struct gwd *g, const char *path)
 		.co_rekey = gwd_ctl_rekey,
 		.co_counters = gwd_ctl_counters,
 		.co_export = gwd_ctl_export,
+		.co_doctor = gwd_ctl_doctor,
 		.co_connlog = g->g_connlog,
 		.co_reload = gwd_ctl_reload
 	};

@@ -230,6 +230,7 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	memcpy(t->t_last_error, why, sizeof(why));
+	ike_diag_failed(t, phase);
 	t->t_failures++;
 	t->t_failures_total++;
 	ike_event(ctx, ike_tunnel_name(t), "failure", "phase %d (attempt %d): "
@@ -287,6 +288,7 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	remote = local;
 	remote.sin_addr = c->tn_peer->pr_addr;
 	memset(t->t_pair, PAIR_NONE, sizeof(t->t_pair));
+	ike_diag_begin(t, 1);
 	ike_event(t->t_ctx, ike_tunnel_name(t), "attempt", "IKEv%d%s "
 	    "initiator to %s", c->tn_ike.ike_version,
 	    c->tn_ike.ike_version == 1 ? (c->tn_ike.ike_mode ==
@@ -936,6 +938,7 @@ ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		return;
 	/* IKEv1: version byte 0x10 (RFC 2408 §3.1) */
 	if (len >= IKEV1_HDR_LEN && pkt[17] == IKEV1_VERSION) {
+		ike_diag_version_seen(ctx, pkt, len, local, remote);
 		ikev1_recv(ctx, pkt, len, local, remote);
 		return;
 	}
@@ -952,8 +955,10 @@ ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	else if (h->h_exchange == IKEV2_EXCH_IKE_SA_INIT &&
 	    (h->h_flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) ==
 	    IKEV2_FLAG_INITIATOR && h->h_msgid == 0 &&
-	    memcmp(h->h_spi_r, zero, 8) == 0)
+	    memcmp(h->h_spi_r, zero, 8) == 0) {
+		ike_diag_version_seen(ctx, pkt, len, local, remote);
 		ikev2_init_request(ctx, pkt, len, m, local, remote);
+	}
 	else {
 		log_debug("%s %s %u with unknown SPIs dropped",
 		    ikev2_exchange_name(h->h_exchange),

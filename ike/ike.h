@@ -116,6 +116,11 @@ int		 ike_status(struct ike_ctx *ctx, struct tunnel_status *out,
 /* Sends DELETE for every SA and removes what was installed. */
 void		 ike_shutdown(struct ike_ctx *ctx);
 void		 ike_free(struct ike_ctx *ctx);
+/* The record of a tunnel's last attempt (policy/diag.h) and its state,
+ * for gatewayctl doctor: 0, or -1 if there is no such tunnel. */
+struct tunnel_diag;
+int		 ike_tunnel_doctor(struct ike_ctx *ctx, const char *name,
+		    struct tunnel_diag *out, enum tunnel_state *state);
 /* Counters of dropped datagrams (malformed, unknown SPI, bad ICV...). */
 struct ike_counters {
 	uint64_t	 ic_rx;

@@ -483,6 +483,12 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		    sa->sa_state < IKE_SA_ESTABLISHED ? "an IKE" : "a",
 		    sa->sa_req_msgid);
 		if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL) {
+			/* nothing at all, or IKE_SA_INIT only: behind a
+			 * NAT, the peer may not follow us to 4500 */
+			ike_diag_note(t, sa->sa_state == IKE_SA_INIT_SENT ?
+			    DIAG_NO_ANSWER : sa->sa_nat ? DIAG_NAT :
+			    DIAG_OTHER, 1, NULL);
+			t->t_diag.td_tries = sa->sa_req_tries;
 			ike_sa_destroy(sa);
 			ike_tunnel_failed(t, 1, "peer did not respond");
 		} else {

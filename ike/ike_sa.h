@@ -18,6 +18,7 @@
 #include "ipsec/child_sa.h"
 #include "ipsec/lifetime.h"
 #include "policy/config.h"
+#include "policy/diag.h"
 #include "policy/proposal.h"
 
 struct event;
@@ -92,6 +93,8 @@ struct ike_tunnel {
 	uint64_t	 t_gone_bytes_in, t_gone_bytes_out;
 	uint64_t	 t_gone_packets_in, t_gone_packets_out;
 	uint64_t	 t_child_rekeys, t_ike_rekeys, t_failures_total;
+	struct tunnel_diag t_diag;	/* this attempt (ike_diag.c) */
+	struct tunnel_diag t_diag_last;	/* the last failed one */
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
@@ -343,6 +346,25 @@ const char	*ike_tunnel_name(const struct ike_tunnel *t);
 void		 ike_tunnel_set_state(struct ike_tunnel *t,
 		    enum tunnel_state s);
 /* A failed attempt (phase 1 or 2): counts, records, schedules a retry. */
+/* ike_diag.c: records what the last attempt exchanged (gatewayctl
+ * doctor); begin resets it, the others add to it. */
+void		 ike_diag_begin(struct ike_tunnel *t, int initiator);
+void		 ike_diag_note(struct ike_tunnel *t, enum diag_cause c,
+		    int phase, const char *notify);
+void		 ike_diag_props(struct ike_tunnel *t,
+		    const struct prop_offer *ours,
+		    const struct prop_offer *theirs);
+void		 ike_diag_id(struct ike_tunnel *t, uint8_t type,
+		    const uint8_t *data, size_t len);
+void		 ike_diag_ts(struct ike_tunnel *t, const struct ts_list *local,
+		    const struct ts_list *remote);
+void		 ike_diag_failed(struct ike_tunnel *t, int phase);
+/* A first message (IKEv1 Main/Aggressive Mode 1 or IKE_SA_INIT request)
+ * from remote: tunnels with this peer that speak only the other version
+ * note a version mismatch. */
+void		 ike_diag_version_seen(struct ike_ctx *ctx, const uint8_t *pkt,
+		    size_t len, const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
 void		 ike_tunnel_failed(struct ike_tunnel *t, int phase,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));

@@ -370,6 +370,14 @@ v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	return (*id == NULL ? -1 : 0);
 }
 
+/* gatewayctl doctor: what phase 1 of sa's tunnel found. */
+static void
+v1_diag(struct isakmp_sa *sa, enum diag_cause c)
+{
+	if (sa->is_tunnel != NULL)
+		ike_diag_note(sa->is_tunnel, c, 1, NULL);
+}
+
 /* Verifies the peer's HASH_I/HASH_R in m. */
 static int
 v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
@@ -567,12 +575,17 @@ v1_mm_i4(struct isakmp_sa *sa, struct ikev1_msg *m)
 static int
 v1_auth_peer(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
+	if (m->m_nid > 0 && sa->is_tunnel != NULL)
+		ike_diag_id(sa->is_tunnel, m->m_id[0].id_type,
+		    m->m_id[0].id_data, m->m_id[0].id_len);
 	if (v1_take_peer_id(sa, m) == -1) {
+		v1_diag(sa, DIAG_ID);
 		isakmp_fail(sa, "Phase 1 failed: the peer's ID does not match "
 		    "peer-id");
 		return (-1);
 	}
 	if (v1_verify_hash(sa, m) == -1) {
+		v1_diag(sa, DIAG_PSK_THEIRS);
 		isakmp_fail(sa, "%s", sa->is_exchange == IKEV1_EXCH_MAIN ?
 		    v1_psk_differs_mm6 : v1_psk_differs_am2);
 		return (-1);
@@ -805,11 +818,15 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    aggr ? "aggressive mode" : "main mode",
 	    inet_ntoa(remote->sin_addr));
 	v1_msg_log(isakmp_name(sa), "parsed", m);
+	ike_diag_begin(t, 0);
 	if (v1_select(sa, &m->m_sa) == -1) {
 		/*
 		 * One (short) answer, and a summarised log: the source is
 		 * not known to be real, so the tunnel's state stays.
 		 */
+		/* IKEv1 proposals are not described yet: the table
+		 * shows none; the log has them */
+		v1_diag(sa, DIAG_IKE_PROPOSAL);
 		v1_plain_notify(ctx, &m->m_hdr, local, remote,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN);
 		log_tdebug(ike_tunnel_name(t), "IKEv1 message 1 from %s: no "
@@ -1025,6 +1042,7 @@ ikev1_main_bad(struct isakmp_sa *sa)
 {
 	if (sa->is_state == ISAKMP_MM_R4) {
 		v1_auth_failed_notify(sa);
+		v1_diag(sa, DIAG_PSK_THEIRS);
 		isakmp_fail(sa, "%s", v1_psk_differs);
 		return;
 	}
@@ -1034,10 +1052,12 @@ ikev1_main_bad(struct isakmp_sa *sa)
 	 * SKEYID_e).  Retransmitting message 5 cannot help.
 	 */
 	if (sa->is_state == ISAKMP_MM_I5) {
+		v1_diag(sa, DIAG_PSK_OURS);
 		isakmp_fail(sa, "%s", v1_psk_differs_mm6);
 		return;
 	}
 	if (sa->is_state == ISAKMP_AM_R2) {
+		v1_diag(sa, DIAG_PSK_THEIRS);
 		isakmp_fail(sa, "authentication failed: the pre-shared key "
 		    "probably differs (cannot decrypt message 3)");
 		return;
@@ -1052,11 +1072,15 @@ ikev1_main_timeout(struct isakmp_sa *sa)
 {
 	switch (sa->is_state) {
 	case ISAKMP_MM_I5:
+		v1_diag(sa, DIAG_PSK_OURS);
 		isakmp_fail(sa, "Phase 1 failed: no valid answer to message "
 		    "5, the pre-shared key probably differs");
 		break;
 	case ISAKMP_MM_I1:
 	case ISAKMP_AM_I1:
+		v1_diag(sa, DIAG_NO_ANSWER);
+		if (sa->is_tunnel != NULL)
+			sa->is_tunnel->t_diag.td_tries = sa->is_x.x_tries;
 		isakmp_fail(sa, "Phase 1 failed: no answer to message 1 "
 		    "(peer unreachable or not answering)");
 		break;
@@ -1106,6 +1130,7 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		ikev1_info_plain(sa->is_ctx, m);
 		return;
 	}
+	v1_diag(sa, DIAG_PSK_OURS);
 	isakmp_fail(sa, "%s", v1_psk_differs_mm6);
 }
 

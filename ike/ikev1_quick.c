@@ -663,6 +663,51 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 	return (NULL);
 }
 
+/*
+ * gatewayctl doctor: why no proposal of the peer's Quick Mode fits: no
+ * proposal of our protocol (ESP against AH), one that fits but for its
+ * PFS group (or KE presence), else the algorithms.
+ */
+static void
+qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	struct ike_tunnel		*t = sa->is_tunnel;
+	struct ikev1_p2_params		 p;
+	const struct ikev1_proposal	*pr;
+	const char			*ours, *theirs = NULL;
+	uint16_t			 grp = 0;
+	int				 i, j, pfs = 0;
+
+	if (t == NULL)
+		return;
+	qm_params(sa, 0, &p);
+	ours = p.p2_proto == IKEV1_PROTO_AH ? "AH" : "ESP";
+	for (i = 0; i < m->m_sa.sa_nprop && !pfs; i++) {
+		pr = &m->m_sa.sa_prop[i];
+		if (theirs == NULL || pr->prop_proto == p.p2_proto)
+			theirs = pr->prop_proto == IKEV1_PROTO_AH ? "AH" :
+			    pr->prop_proto == IKEV1_PROTO_ESP ? "ESP" : "?";
+		if (pr->prop_proto != p.p2_proto)
+			continue;
+		for (j = 0; j < pr->prop_ntr && !pfs; j++) {
+			p.p2_group = pr->prop_tr[j].tr_group;
+			if (qm_tr_match(&p, &pr->prop_tr[j])) {
+				pfs = 1;
+				grp = pr->prop_tr[j].tr_group;
+			}
+		}
+	}
+	if (!pfs && (m->m_ke != NULL) != (t->t_cfg->tn_ipsec.ips_pfs != 0))
+		pfs = 1;
+	ike_diag_note(t, pfs ? DIAG_PFS : DIAG_CHILD_PROPOSAL, 2, NULL);
+	snprintf(t->t_diag.td_ours, sizeof(t->t_diag.td_ours), "%s:%s", ours,
+	    pfs ? (t->t_cfg->tn_ipsec.ips_pfs ?
+	    crypto_dh_name(t->t_cfg->tn_ipsec.ips_pfs) : "nodh") : "");
+	snprintf(t->t_diag.td_theirs, sizeof(t->t_diag.td_theirs), "%s:%s",
+	    theirs != NULL ? theirs : "?", pfs ? (grp ? crypto_dh_name(grp) :
+	    "nodh") : "");
+}
+
 static int
 qm_add_life_notify(struct pld_writer *w, uint8_t proto, uint32_t spi,
     uint32_t life)
@@ -691,6 +736,17 @@ qm_r_fail(struct ikev1_qm *qm, uint8_t proto, const uint8_t *spi,
 	char			 why[128];
 
 	snprintf(why, sizeof(why), fmt, a, b);
+	/* NO-PROPOSAL-CHOSEN: qm_diag_proposal() said why */
+	if (sa->is_tunnel != NULL && notify != IKEV1_N_NO_PROPOSAL_CHOSEN) {
+		ike_diag_note(sa->is_tunnel, notify ==
+		    IKEV1_N_INVALID_ID_INFORMATION ? DIAG_SEGMENTS :
+		    DIAG_OTHER, 2, NULL);
+		ike_diag_ts(sa->is_tunnel, NULL, NULL);
+		if (notify == IKEV1_N_INVALID_ID_INFORMATION)
+			snprintf(sa->is_tunnel->t_diag.td_ts_theirs,
+			    sizeof(sa->is_tunnel->t_diag.td_ts_theirs),
+			    "%s === %s", a, b);
+	}
 	ikev1_info_notify(sa, proto, spi, spi ? 4 : 0, notify, NULL, 0);
 	qm->qm_state = QM_FAILED;
 	if (sa->is_tunnel != NULL)
@@ -745,6 +801,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	}
 	if ((pr = qm_select(sa, m, &tr)) == NULL ||
 	    (c->tn_ipsec.ips_pfs != 0) != (m->m_ke != NULL)) {
+		qm_diag_proposal(sa, m);
 		qm_r_fail(qm, proto, m->m_sa.sa_prop[0].prop_spi,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN, "no acceptable Quick Mode "
 		    "proposal for %s <-> %s", ls, rs);
@@ -975,6 +1032,13 @@ ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto, const uint8_t *spi,
 		return;
 	snprintf(why, sizeof(why), "the peer refused Quick Mode: %s",
 	    ikev1_notify_name(type));
+	if (sa->is_tunnel != NULL) {
+		ike_diag_note(sa->is_tunnel, type ==
+		    IKEV1_N_INVALID_ID_INFORMATION ? DIAG_SEGMENTS : type ==
+		    IKEV1_N_NO_PROPOSAL_CHOSEN ? DIAG_CHILD_PROPOSAL :
+		    DIAG_OTHER, 2, ikev1_notify_name(type));
+		ike_diag_ts(sa->is_tunnel, NULL, NULL);
+	}
 	qm_i_fail(pick, why);
 }
 

@@ -224,6 +224,11 @@ ikev2_auth_failed(struct ike_sa *sa, const struct ikev2_msg *m, int idmatch)
 	for (i = 0; i < n; i++) {
 		if (idmatch && !ike_tunnel_peer_id_match(cand[i], &m->m_idi))
 			continue;
+		ike_diag_begin(cand[i], 0);
+		ike_diag_note(cand[i], idmatch ? DIAG_PSK_THEIRS : DIAG_ID, 1,
+		    NULL);
+		ike_diag_id(cand[i], m->m_idi.id_type, m->m_idi.id_data,
+		    m->m_idi.id_len);
 		log_tinfo(ike_tunnel_name(cand[i]), "authentication failed: %s",
 		    idmatch ? "the pre-shared key probably differs" :
 		    "the peer's ID does not match peer-id");
@@ -288,6 +293,7 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 		return;
 	}
 	sa->sa_tunnel = t;
+	ike_diag_begin(t, 0);
 	ike_event(sa->sa_ctx, ike_tunnel_name(t), "attempt", "IKEv2 "
 	    "responder to %s", inet_ntoa(sa->sa_remote.sin_addr));
 	ike_peer_ident_set(&sa->sa_peer_ident, m->m_idi.id_type,
@@ -323,6 +329,7 @@ ikev2_auth_check_peer(struct ike_sa *sa, const struct ikev2_msg *m)
 	if (ikev2_msg_notify(m, IKEV2_N_AUTHENTICATION_FAILED) != NULL) {
 		log_tinfo(ike_tunnel_name(t), "peer answered "
 		    "AUTHENTICATION_FAILED");
+		ike_diag_note(t, DIAG_PSK_OURS, 1, "AUTHENTICATION_FAILED");
 		return (-1);
 	}
 	if (m->m_count[IKEV2_PLD_IDR] != 1 || m->m_count[IKEV2_PLD_AUTH] != 1) {
@@ -330,7 +337,9 @@ ikev2_auth_check_peer(struct ike_sa *sa, const struct ikev2_msg *m)
 		    "or AUTH");
 		return (-1);
 	}
+	ike_diag_id(t, m->m_idr.id_type, m->m_idr.id_data, m->m_idr.id_len);
 	if (!ike_tunnel_peer_id_match(t, &m->m_idr)) {
+		ike_diag_note(t, DIAG_ID, 1, NULL);
 		log_tinfo(ike_tunnel_name(t), "the peer's ID does not match "
 		    "peer-id");
 		return (-1);
@@ -338,6 +347,7 @@ ikev2_auth_check_peer(struct ike_sa *sa, const struct ikev2_msg *m)
 	if (!ikev2_auth_verify(sa, t->t_cfg, m)) {
 		log_tinfo(ike_tunnel_name(t), "the peer's AUTH does not "
 		    "verify");
+		ike_diag_note(t, DIAG_PSK_THEIRS, 1, NULL);
 		return (-1);
 	}
 	return (0);

@@ -135,6 +135,12 @@ ikev2_child_no_proposal(struct ike_sa *sa, const struct prop_offer *rx, int dh)
 	else
 		snprintf(o, sizeof(o), "?");
 	free(ours);
+	if ((ours = calloc(1, sizeof(*ours))) != NULL &&
+	    proposal_child_build(ips, 0, dh < 0 ? 0 : dh, ours) == 0)
+		ike_diag_props(t, ours, rx);
+	free(ours);
+	ike_diag_note(t, dh >= 0 && proposal_child_select(ips, -1, rx,
+	    &pc) == 0 ? DIAG_PFS : DIAG_CHILD_PROPOSAL, 2, NULL);
 	if (dh >= 0 && proposal_child_select(ips, -1, rx, &pc) == 0)
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
 		    "PFS group mismatch: peer proposed %s, configured %s",
@@ -164,6 +170,8 @@ ikev2_child_ts_mismatch(struct ike_sa *sa, const struct ikev2_msg *m)
 		cfg_prefix_str(&p[0], b, sizeof(b));
 	cfg_prefix_str(&t->t_cfg->tn_remote[0], r, sizeof(r));
 	cfg_prefix_str(&t->t_cfg->tn_local[0], l, sizeof(l));
+	ike_diag_note(t, DIAG_SEGMENTS, 2, NULL);
+	ike_diag_ts(t, &m->m_tsr, &m->m_tsi);	/* their TSi: our remote */
 	ike_tunnel_error(t, "traffic selectors unacceptable: peer proposed "
 	    "%s%s === %s%s, configured %s%s === %s%s", a, m->m_tsi.tsl_n > 1 ? ",..." : "", b,
 	    m->m_tsr.tsl_n > 1 ? ",..." : "", r,
@@ -251,6 +259,24 @@ fail:
 	return (NULL);
 }
 
+/* What the peer's refusal of our CHILD SA says (gatewayctl doctor). */
+static void
+ikev2_child_refused_diag(struct ike_tunnel *t, const struct child_sa *cs,
+    uint16_t type)
+{
+	enum diag_cause	 c = DIAG_OTHER;
+
+	if (type == IKEV2_N_TS_UNACCEPTABLE)
+		c = DIAG_SEGMENTS;
+	else if (type == IKEV2_N_INVALID_KE_PAYLOAD)
+		c = DIAG_PFS;
+	else if (type == IKEV2_N_NO_PROPOSAL_CHOSEN)
+		c = DIAG_CHILD_PROPOSAL;
+	ike_diag_note(t, c, 2, ikev2_notify_name(type));
+	ike_diag_props(t, &cs->cs_offer, NULL);
+	ike_diag_ts(t, NULL, NULL);
+}
+
 /* An error notify in the answer to our CHILD SA request. */
 static int
 ikev2_child_refused(struct ike_sa *sa, struct child_sa *cs,
@@ -264,6 +290,7 @@ ikev2_child_refused(struct ike_sa *sa, struct child_sa *cs,
 		if (m->m_notify[i].n_type > IKEV2_N_ERROR_MAX)
 			continue;
 		proposal_describe(&cs->cs_offer, ours, sizeof(ours));
+		ikev2_child_refused_diag(t, cs, m->m_notify[i].n_type);
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
 		    "peer refused the CHILD SA: %s",
 		    ikev2_notify_name(m->m_notify[i].n_type));

@@ -340,6 +340,9 @@ ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
 		    ours) == -1)
 			continue;
 		proposal_describe(ours, cf, sizeof(cf));
+		ike_diag_begin(cand[i], 0);
+		ike_diag_note(cand[i], DIAG_IKE_PROPOSAL, 1, NULL);
+		ike_diag_props(cand[i], ours, &m->m_sa);
 		log_tinfo(ike_tunnel_name(cand[i]), "no acceptable IKE "
 		    "proposal from %s: received %s; configured %s", addr, rx,
 		    cf);
@@ -481,6 +484,8 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 			return (1);
 		}
 		/* we offer one group only: the peer cannot want another */
+		ike_diag_note(t, DIAG_IKE_PROPOSAL, 1, "INVALID_KE_PAYLOAD");
+		ike_diag_props(t, &sa->sa_offer, NULL);
 		ike_sa_destroy(sa);
 		ike_tunnel_failed(t, 1, "peer wants DH group %s, configured %s",
 		    crypto_dh_name(grp), crypto_dh_name(t->t_cfg->tn_ike.ike_dh));
@@ -490,6 +495,12 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 		if (m->m_notify[i].n_type > IKEV2_N_ERROR_MAX)
 			continue;
 		proposal_describe(&sa->sa_offer, ours, sizeof(ours));
+		ike_diag_note(t, m->m_notify[i].n_type ==
+		    IKEV2_N_NO_PROPOSAL_CHOSEN ? DIAG_IKE_PROPOSAL :
+		    m->m_notify[i].n_type == IKEV2_N_INVALID_MAJOR_VERSION ?
+		    DIAG_VERSION : DIAG_OTHER, 1,
+		    ikev2_notify_name(m->m_notify[i].n_type));
+		ike_diag_props(t, &sa->sa_offer, NULL);
 		ike_sa_destroy(sa);
 		ike_tunnel_failed(t, 1, "peer answered IKE_SA_INIT with %s "
 		    "(we proposed %.100s)",

@@ -1061,6 +1061,69 @@ START_TEST(test_control_reply_rekey_unsupported)
 }
 END_TEST
 
+/* "doctor NAME [--json]": parsed, then answered from co_doctor. */
+static int
+fake_doctor(void *arg, const char *name, struct tunnel_diag *d,
+    const char **state, int *connected)
+{
+	if (strcmp(name, "t1") != 0)
+		return (-1);
+	diag_begin(d, 2, 1);
+	diag_set(d, DIAG_NO_ANSWER, 1);
+	d->td_tries = 5;
+	*state = "Phase 1 failed";
+	*connected = 0;
+	return (0);
+}
+
+START_TEST(test_control_doctor)
+{
+	struct control_ops	 ops;
+	struct control_req	 req;
+	struct buf		*b = buf_new(64);
+	char			 err[256], *s;
+
+	ck_assert_int_eq(control_req_parse("doctor t1 --json\n", 17, &req,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(req.cr_cmd, CONTROL_DOCTOR);
+	ck_assert_int_eq(req.cr_json, 1);
+	ck_assert_str_eq(req.cr_name, "t1");
+	ck_assert_int_eq(control_req_parse("doctor t1 --xml", 15, &req, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(control_req_parse("doctor a/b", 10, &req, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "error: invalid tunnel name \"a/b\"");
+	memset(&ops, 0, sizeof(ops));
+	ck_assert_int_eq(control_req_parse("doctor t1", 9, &req, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(control_reply(&ops, &req, b), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, "error: this gatewayd has no doctor\n");
+	free(s);
+	buf_reset(b);
+	ops.co_doctor = fake_doctor;
+	ck_assert_int_eq(control_reply(&ops, &req, b), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, "tunnel t1: Phase 1 failed\n"
+	    "attempt: IKEv2 initiator, nothing received from the peer\n"
+	    "verdict: no answer from the peer\n"
+	    "evidence: 5 transmissions of our IKEv2 request, nothing "
+	    "received\n"
+	    "fix: check address in gatewayd.conf (tunnel t1, peer block, "
+	    "keyword address), that UDP 500 and 4500 pass both ways, and that "
+	    "the peer's IKE daemon runs (strongSwan: ipsec statusall, swanctl "
+	    "--list-conns)\n");
+	free(s);
+	buf_reset(b);
+	strcpy(req.cr_name, "t2");
+	ck_assert_int_eq(control_reply(&ops, &req, b), 0);
+	s = buf_str(b);
+	ck_assert_str_eq(s, "error: no tunnel named t2\n");
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
 START_TEST(test_control_status_roundtrip)
 {
 	struct stat	 st;
@@ -1313,6 +1376,7 @@ control_suite(void)
 	tcase_add_loop_test(tc, test_control_reply_rekey, 0,
 	    NVEC(rekey_reply_vectors));
 	tcase_add_test(tc, test_control_reply_rekey_unsupported);
+	tcase_add_test(tc, test_control_doctor);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("control_socket");

@@ -51,6 +51,10 @@ ctl_usage(FILE *fp)
 	    "                    or of every tunnel, in time order\n"
 	    "  reload            reload the configuration file (as SIGHUP)\n"
 	    "                    and show what changed or why it was refused\n"
+	    "  doctor TUNNEL [--json]\n"
+	    "                    why the tunnel is not Connected, from what\n"
+	    "                    its last attempt exchanged, and the setting\n"
+	    "                    to change on our side or the peer's\n"
 	    "options:\n"
 	    "  -s, --socket SOCKET  control socket (default %s)\n"
 	    "  -h, --help           show this help and exit\n"
@@ -124,6 +128,11 @@ ctl_request(int argc, char *argv[], char *req, size_t len)
 		n = snprintf(req, len, "counters\n");
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		n = snprintf(req, len, "reload\n");
+	else if ((argc == 2 || (argc == 3 && strcmp(argv[2], "--json") ==
+	    0)) && strcmp(argv[0], "doctor") == 0 && argv[1][0] != '\0' &&
+	    strpbrk(argv[1], " \t\r\n") == NULL)
+		n = snprintf(req, len, "doctor %s%s\n", argv[1],
+		    argc == 3 ? " --json" : "");
 	else if (argc >= 1 && strcmp(argv[0], "log") == 0)
 		return (ctl_request_log(argc, argv, req, len));
 	else if (argc == 2 && (strcmp(argv[0], "up") == 0 ||

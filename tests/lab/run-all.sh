@@ -56,6 +56,13 @@ SCENARIOS=(
 	"t-export.sh v2-swanctl"
 	"t-service.sh"
 	"t-metrics.sh"
+	"t-doctor.sh psk"
+	"t-doctor.sh proposal"
+	"t-doctor.sh ike-version"
+	"t-doctor.sh id"
+	"t-doctor.sh segments"
+	"t-doctor.sh esp-ah"
+	"t-doctor.sh no-answer"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
@@ -77,6 +84,9 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
 	"t-v1-libreswan.sh"
+	"t-doctor.sh v1-psk"
+	"t-doctor.sh v1-segments"
+	"t-doctor.sh pfs"
 	"t-v1-failures.sh psk-initiator"
 	"t-v1-failures.sh psk-responder"
 	"t-v1-failures.sh segments"

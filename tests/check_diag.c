@@ -1,0 +1,475 @@
+/*
+ * check_diag.c - gatewayctl doctor: the report for each cause from a
+ * fixture record (policy/diag.c), then records made by two real engines
+ * over the mock network (wrong PSK, IKE proposal, segments) and the
+ * report they give.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "ike/ike.h"
+#include "policy/diag.h"
+#include "tests/exchange_pair.h"
+
+/* The report as a C string (owned by the caller). */
+static char *
+report(const struct tunnel_diag *d, const char *state, int connected,
+    int json)
+{
+	struct buf	*b = buf_new(256);
+	char		*s;
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(diag_report(b, "t1", state, connected, d, json), 0);
+	ck_assert_int_eq(buf_add_u8(b, '\0'), 0);
+	s = strdup((const char *)b->buf_data);
+	buf_free(b);
+	return (s);
+}
+
+#define HAS(s, x)	ck_assert_msg(strstr((s), (x)) != NULL, \
+			    "missing \"%s\" in:\n%s", (x), (s))
+
+struct vec {
+	enum diag_cause	 cause;
+	int		 phase, version, initiator, received;
+	const char	*notify, *ours, *theirs, *peer_id, *exp_id;
+	const char	*ts_ours, *ts_theirs, *detail;
+	const char	*want[4];	/* lines the report must hold */
+};
+
+static const struct vec vecs[] = {
+	{ DIAG_PSK_OURS, 1, 2, 1, 1, "AUTHENTICATION_FAILED", "", "", "", "",
+	  "", "", "", { "verdict: pre-shared key mismatch: the peer rejected "
+	  "our AUTH", "evidence: the peer answered our IKE_AUTH with AUTHENTICATION_FAILED", "fix: change psk in "
+	  "gatewayd.conf (tunnel t1, keyword psk)", "attempt: IKEv2 "
+	  "initiator, the peer answered" } },
+	{ DIAG_PSK_OURS, 1, 1, 1, 1, "", "", "", "", "", "", "", "",
+	  { "the peer rejected our HASH", "evidence: no valid Main Mode "
+	  "message 6: it did not decrypt or verify with our key", "keyword "
+	  "psk", NULL } },
+	{ DIAG_PSK_THEIRS, 1, 2, 0, 1, "", "", "", "10.9.9.9", "10.9.9.9",
+	  "", "", "", { "the peer's AUTH does not verify with our psk",
+	  "the peer's ID 10.9.9.9 matches peer-id", "attempt: IKEv2 "
+	  "responder", NULL } },
+	{ DIAG_ID, 1, 2, 1, 1, "", "", "", "moon.example", "198.51.100.2",
+	  "", "", "", { "verdict: ID mismatch: the peer identifies as "
+	  "moon.example, we expect 198.51.100.2", "(tunnel t1, ike block, "
+	  "keyword peer-id) to moon.example", "leftid", NULL } },
+	{ DIAG_VERSION, 1, 2, 1, 1, "INVALID_MAJOR_VERSION", "", "", "", "",
+	  "", "", "", { "verdict: IKE version mismatch: we speak IKEv2, the "
+	  "peer refused it", "the peer answered INVALID_MAJOR_VERSION",
+	  "(tunnel t1, ike block, keyword version)", "keyexchange=ikev2" } },
+	{ DIAG_VERSION, 1, 2, 0, 1, "", "", "", "", "", "", "", "the peer "
+	  "sent an IKEv1 Main Mode request", { "verdict: IKE version "
+	  "mismatch: we speak IKEv2, the peer uses another version",
+	  "evidence: the peer sent an IKEv1 Main Mode request", "attempt: "
+	  "IKEv2 responder", NULL } },
+	{ DIAG_MODE, 1, 1, 1, 1, "", "", "", "", "", "", "", "peer answered "
+	  "Aggressive Mode", { "verdict: IKEv1 mode mismatch", "keyword "
+	  "mode", "aggressive=yes|no", NULL } },
+	{ DIAG_IKE_PROPOSAL, 1, 2, 0, 1, "", "IKE:aes128-sha1-prfsha1-"
+	  "modp1024", "IKE:aes256-sha1-prfsha1-modp1024, IKE:3des-sha1-"
+	  "prfsha1-modp1024", "", "", "", "", "", { "verdict: IKE proposal "
+	  "mismatch", "  encryption   aes128                   aes256,3des"
+	  "              DIFFERS", "  dh-group     modp1024                 "
+	  "modp1024", "fix: change encryption in gatewayd.conf (tunnel t1, "
+	  "ike block, keyword encryption) or the peer's proposals "
+	  "(strongSwan: ike=)" } },
+	{ DIAG_IKE_PROPOSAL, 1, 2, 1, 1, "NO_PROPOSAL_CHOSEN", "IKE:aes128-"
+	  "sha1-prfsha1-modp1024", "", "", "", "", "", "", { "verdict: IKE "
+	  "proposal mismatch: the peer refused ours", "evidence: the peer "
+	  "answered NO_PROPOSAL_CHOSEN", "theirs (not seen)", "note: a peer "
+	  "with no IKEv2 connection for us (strongSwan: keyexchange=ikev1" } },
+	{ DIAG_CHILD_PROPOSAL, 2, 2, 0, 1, "", "ESP:aes128-sha1-noesn",
+	  "AH:sha1-noesn", "", "", "", "", "", { "verdict: IPsec proposal "
+	  "mismatch", "  protocol     ESP                      AH", "fix: "
+	  "change protocol in gatewayd.conf (tunnel t1, ipsec block, "
+	  "keyword protocol)", NULL } },
+	{ DIAG_CHILD_PROPOSAL, 2, 2, 1, 1, "NO_PROPOSAL_CHOSEN",
+	  "ESP:aes128-sha1-noesn", "", "", "", "", "", "", { "verdict: IPsec "
+	  "proposal mismatch: the peer refused ours", "fix: change protocol, "
+	  "encryption or integrity in gatewayd.conf (tunnel t1, ipsec block)",
+	  "esp= or ah=", NULL } },
+	{ DIAG_PFS, 2, 2, 0, 1, "", "ESP:aes128-sha1-modp1024-noesn",
+	  "ESP:aes128-sha1-modp2048-noesn", "", "", "", "", "PFS group "
+	  "mismatch: peer proposed modp2048, configured modp1024", {
+	  "verdict: PFS mismatch", "  dh-group     modp1024                 "
+	  "modp2048", "keyword pfs", "esp=aes128-sha1-modp1024" } },
+	{ DIAG_SEGMENTS, 2, 2, 0, 1, "", "", "", "", "", "172.16.0.0/24 === "
+	  "10.0.0.0/16", "172.16.0.0/24 === 10.9.0.0/16", "", { "verdict: "
+	  "segment mismatch", "  ours:   172.16.0.0/24 === 10.0.0.0/16",
+	  "  theirs: 172.16.0.0/24 === 10.9.0.0/16", "keywords "
+	  "local-segment, peer-segment" } },
+	{ DIAG_NO_ANSWER, 1, 2, 1, 0, "", "", "", "", "", "", "", "", {
+	  "verdict: no answer from the peer", "evidence: 3 transmissions of "
+	  "our IKEv2 request, nothing received", "UDP 500 and 4500",
+	  "attempt: IKEv2 initiator, nothing received from the peer" } },
+	{ DIAG_NAT, 1, 2, 1, 1, "", "", "", "", "", "", "", "no answer to "
+	  "IKE_AUTH on 4500", { "verdict: NAT without NAT-T", "no answer to "
+	  "IKE_AUTH on 4500", "enable NAT-T on the peer", NULL } },
+	{ DIAG_OTHER, 1, 2, 1, 1, "", "", "", "", "", "", "", "invalid "
+	  "IKE_SA_INIT response", { "verdict: Phase 1 failed: invalid "
+	  "IKE_SA_INIT response", "gatewayctl log t1", NULL } },
+};
+
+static void
+vec_fill(const struct vec *v, struct tunnel_diag *d)
+{
+	diag_begin(d, v->version, v->initiator);
+	diag_set(d, v->cause, v->phase);
+	d->td_received = v->received;
+	d->td_tries = 3;
+	snprintf(d->td_notify, sizeof(d->td_notify), "%s", v->notify);
+	snprintf(d->td_ours, sizeof(d->td_ours), "%s", v->ours);
+	snprintf(d->td_theirs, sizeof(d->td_theirs), "%s", v->theirs);
+	snprintf(d->td_peer_id, sizeof(d->td_peer_id), "%s", v->peer_id);
+	snprintf(d->td_expected_id, sizeof(d->td_expected_id), "%s",
+	    v->exp_id);
+	snprintf(d->td_ts_ours, sizeof(d->td_ts_ours), "%s", v->ts_ours);
+	snprintf(d->td_ts_theirs, sizeof(d->td_ts_theirs), "%s",
+	    v->ts_theirs);
+	snprintf(d->td_detail, sizeof(d->td_detail), "%s", v->detail);
+}
+
+START_TEST(test_diag_report_cause)
+{
+	const struct vec	*v = &vecs[_i];
+	struct tunnel_diag	 d;
+	char			*s;
+	int			 k;
+
+	vec_fill(v, &d);
+	s = report(&d, v->phase == 1 ? "Phase 1 failed" : "Phase 2 failed",
+	    0, 0);
+	HAS(s, v->phase == 1 ? "tunnel t1: Phase 1 failed\n" :
+	    "tunnel t1: Phase 2 failed\n");
+	for (k = 0; k < 4 && v->want[k] != NULL; k++)
+		HAS(s, v->want[k]);
+	/* one verdict, one fix */
+	ck_assert_ptr_null(strstr(strstr(s, "verdict:") + 1, "verdict:"));
+	ck_assert_ptr_null(strstr(strstr(s, "fix:") + 1, "fix:"));
+	free(s);
+	s = report(&d, "Phase 1 failed", 0, 1);
+	HAS(s, "\"cause\":\"");
+	HAS(s, diag_cause_name(v->cause));
+	HAS(s, "\"report\":[\"tunnel t1: Phase 1 failed\"") ;
+	free(s);
+}
+END_TEST
+
+START_TEST(test_diag_report_connected)
+{
+	struct tunnel_diag	 d;
+	char			*s;
+
+	vec_fill(&vecs[0], &d);
+	s = report(&d, "Connected", 1, 0);
+	ck_assert_str_eq(s, "tunnel t1: Connected\nverdict: connected, "
+	    "nothing to fix\n");
+	free(s);
+	s = report(&d, "Connected", 1, 1);
+	HAS(s, "\"cause\":\"none\"");
+	free(s);
+}
+END_TEST
+
+/* A hostile ID: control bytes, quotes and length are bounded. */
+START_TEST(test_diag_escape)
+{
+	uint8_t		 id[300];
+	char		 out[DIAG_ID_MAX];
+
+	diag_escape(out, sizeof(out), (const uint8_t *)"a\"b\\c\n\x80", 7);
+	ck_assert_str_eq(out, "a\\x22b\\x5cc\\x0a\\x80");
+	memset(id, 0x01, sizeof(id));
+	diag_escape(out, sizeof(out), id, sizeof(id));
+	ck_assert_uint_lt(strlen(out), sizeof(out));
+	ck_assert_uint_eq(strlen(out) % 4, 0);
+}
+END_TEST
+
+/* Two engines: A initiates to B. */
+static const struct side_opts opt_a = { .so_version = 2,
+    .so_local = { "172.16.0.0/24" }, .so_remote = { "10.0.0.0/16" },
+    .so_initiate = 1 };
+static const struct side_opts opt_b = { .so_version = 2,
+    .so_local = { "10.0.0.0/16" }, .so_remote = { "172.16.0.0/24" } };
+
+static char *
+doctor(struct side *s, struct tunnel_diag *d)
+{
+	enum tunnel_state	 st;
+
+	ck_assert_int_eq(ike_tunnel_doctor(s->s_ike, "t1", d, &st), 0);
+	return (report(d, tunnel_state_name(st), st == TUNNEL_CONNECTED, 0));
+}
+
+/* IKE_AUTH { AUTH with another key } --> <-- AUTHENTICATION_FAILED */
+START_TEST(test_diag_exchange_psk)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	b.so_psk = "other-key";
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_OURS);
+	ck_assert_str_eq(d.td_notify, "AUTHENTICATION_FAILED");
+	ck_assert_int_eq(d.td_initiator, 1);
+	HAS(s, "tunnel t1: Phase 1 failed");
+	HAS(s, "the peer rejected our AUTH");
+	HAS(s, "keyword psk");
+	ck_assert_ptr_null(strstr(s, "Secr3t"));
+	ck_assert_ptr_null(strstr(s, "other-key"));
+	free(s);
+	/* a new attempt, nothing answered yet: the failed one shows */
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, "t1"), 0);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_OURS);
+	free(s);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_THEIRS);
+	ck_assert_int_eq(d.td_initiator, 0);
+	ck_assert_str_eq(d.td_peer_id, ADDR_A);
+	HAS(s, "the peer's AUTH does not verify with our psk");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKE_SA_INIT { SA aes128 } --> <-- NO_PROPOSAL_CHOSEN (B: aes256) */
+START_TEST(test_diag_exchange_proposal)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	b.so_ike = "\t\tencryption aes256\n";
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
+	ck_assert_str_eq(d.td_notify, "NO_PROPOSAL_CHOSEN");
+	HAS(s, "the peer refused ours");
+	HAS(s, "IKE proposal mismatch");
+	free(s);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
+	HAS(s, "  encryption   aes256                   aes128");
+	HAS(s, "DIFFERS");
+	HAS(s, "fix: change encryption in gatewayd.conf (tunnel t1, ike "
+	    "block, keyword encryption)");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKE_AUTH { TSi 172.16.0.0/24, TSr 10.0.0.0/16 } --> B wants 10.9/16:
+ * <-- TS_UNACCEPTABLE */
+START_TEST(test_diag_exchange_segments)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	b.so_local[0] = "10.9.0.0/16";
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_SEGMENTS);
+	ck_assert_str_eq(d.td_notify, "TS_UNACCEPTABLE");
+	ck_assert_int_eq(d.td_phase, 2);
+	HAS(s, "ours:   172.16.0.0/24 === 10.0.0.0/16");
+	HAS(s, "keywords local-segment, peer-segment");
+	free(s);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_SEGMENTS);
+	HAS(s, "ours:   10.9.0.0/16 === 172.16.0.0/24");
+	HAS(s, "theirs: 10.0.0.0/16 === 172.16.0.0/24");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv1 Main Mode: B cannot verify message 5 (another PSK): B's HASH
+ * check fails, A gets no valid message 6. */
+START_TEST(test_diag_exchange_v1_psk)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	b.so_psk = "other-key";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_THEIRS);
+	ck_assert_int_eq(d.td_version, 1);
+	HAS(s, "the peer's HASH does not verify with our psk");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PSK_OURS);
+	HAS(s, "the peer rejected our HASH");
+	HAS(s, "keyword psk");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv1 Quick Mode: B has another segment: INVALID_ID_INFORMATION */
+START_TEST(test_diag_exchange_v1_segments)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	b.so_local[0] = "10.9.0.0/16";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_SEGMENTS);
+	ck_assert_str_eq(d.td_notify, "INVALID-ID-INFORMATION");
+	HAS(s, "ours:   172.16.0.0/24 === 10.0.0.0/16");
+	free(s);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_SEGMENTS);
+	HAS(s, "verdict: segment mismatch");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv1 Quick Mode { SA ESP pfs modp2048, KE } --> B (pfs 2) refuses:
+ * B names the PFS group, A the refusal. */
+START_TEST(test_diag_exchange_v1_pfs)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	a.so_ipsec = "\t\tpfs 14\n";
+	b.so_ipsec = "\t\tpfs 2\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PFS);
+	HAS(s, "verdict: PFS mismatch");
+	HAS(s, "  dh-group     modp1024                 modp2048");
+	HAS(s, "keyword pfs");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv1 Quick Mode { SA AH } --> B (ESP) refuses: protocol differs */
+START_TEST(test_diag_exchange_v1_esp_ah)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	a.so_ipsec = "\t\tprotocol ah\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	HAS(s, "  protocol     ESP                      AH");
+	HAS(s, "ipsec block, keyword protocol");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* IKEv2: the second segment pair's CREATE_CHILD_SA { SA modp2048, KE }
+ * --> B (pfs 2) <-- NO_PROPOSAL_CHOSEN: B records the PFS group. */
+START_TEST(test_diag_exchange_pfs)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16" }, .so_initiate = 1,
+	    .so_ipsec = "\t\tpfs 14\n" };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16" },
+	    .so_remote = { "172.16.0.0/24" }, .so_ipsec = "\t\tpfs 2\n" };
+	struct tunnel_diag	 d;
+	char			*s;
+
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_PFS);
+	ck_assert_int_eq(d.td_phase, 2);
+	HAS(d.td_theirs, "modp2048");
+	HAS(d.td_ours, "modp1024");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	ck_assert_str_eq(d.td_notify, "NO_PROPOSAL_CHOSEN");
+	free(s);
+	pair_free();
+}
+END_TEST
+
+static Suite *
+diag_suite(void)
+{
+	Suite	*s = suite_create("diag");
+	TCase	*tc;
+
+	tc = tcase_create("report");
+	tcase_add_loop_test(tc, test_diag_report_cause, 0,
+	    sizeof(vecs) / sizeof(vecs[0]));
+	tcase_add_test(tc, test_diag_report_connected);
+	tcase_add_test(tc, test_diag_escape);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("exchange");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_diag_exchange_psk);
+	tcase_add_test(tc, test_diag_exchange_proposal);
+	tcase_add_test(tc, test_diag_exchange_segments);
+	tcase_add_test(tc, test_diag_exchange_pfs);
+	tcase_add_test(tc, test_diag_exchange_v1_psk);
+	tcase_add_test(tc, test_diag_exchange_v1_segments);
+	tcase_add_test(tc, test_diag_exchange_v1_pfs);
+	tcase_add_test(tc, test_diag_exchange_v1_esp_ah);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(diag_suite());
+	int	 failed;
+
+	log_init(0, LOG_LVL_ERR);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
