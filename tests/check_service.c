@@ -267,7 +267,9 @@ START_TEST(test_reload_report)
 	ck_assert_ptr_nonnull(strstr(s, "\nadded: t3\n"));
 	ck_assert_ptr_nonnull(strstr(s, "\nremoved: t2\n"));
 	ck_assert_ptr_nonnull(strstr(s, "\nchanged: t1\n"));
-	ck_assert_ptr_null(strstr(s, "t4"));
+	/* t4, unchanged, is named on no line (the first line holds the
+	 * file's random path, which may contain "t4") */
+	ck_assert_ptr_null(strstr(strchr(s, '\n'), "t4"));
 	/* the engine runs the new configuration */
 	ck_assert_int_eq(ike_status(ike, ts, 8), 3);
 	/* kept first, then the new ones in file order */
