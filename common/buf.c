@@ -1,6 +1,8 @@
 /*
  * buf.c - owned buffers and bounded read cursors.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,4 +297,23 @@ hex_decode(const char *hex, uint8_t *out, size_t outlen)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return ((int)(n / 2));
+}
+
+int
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+	char	*p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (p = (char *)buf_reserve(b, (size_t)n + 1)) == NULL)
+		return (-1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->buf_len--;		/* drop the NUL */
+	return (0);
 }

@@ -29,6 +29,9 @@ void		 buf_free(struct buf *b);
 void		 buf_reset(struct buf *b);
 /* Appends; 0 or -1 (out of memory). */
 int		 buf_add(struct buf *b, const void *data, size_t len);
+/* Appends printf-formatted text (no NUL); 0, or -1 out of memory. */
+int		 buf_addf(struct buf *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 int		 buf_add_u8(struct buf *b, uint8_t v);
 int		 buf_add_u16(struct buf *b, uint16_t v);	/* big endian */
 int		 buf_add_u32(struct buf *b, uint32_t v);	/* big endian */

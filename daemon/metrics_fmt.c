@@ -19,28 +19,7 @@
 #include "common/buf.h"
 #include "daemon/metrics_fmt.h"
 
-static int
-mf_add(struct buf *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-mf_add(struct buf *out, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-	char	*p;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (p = (char *)buf_reserve(out, (size_t)n + 1)) == NULL)
-		return (-1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	out->buf_len--;		/* drop the NUL */
-	return (0);
-}
+#define mf_add buf_addf
 
 int
 metrics_fmt_label(struct buf *out, const char *s, size_t max)

@@ -31,28 +31,7 @@ status_state_name(enum tunnel_state s)
 	return (status_state_names[s]);
 }
 
-static int
-fmt_add(struct buf *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-fmt_add(struct buf *out, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-	char	*p;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (p = (char *)buf_reserve(out, (size_t)n + 1)) == NULL)
-		return (-1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	out->buf_len--;		/* drop the NUL */
-	return (0);
-}
+#define fmt_add buf_addf
 
 /* A fixed-size field of the engine's as a C string, never past its end. */
 static void

@@ -126,7 +126,9 @@ libreswan_prepare() {
 		[ -n "$deb" ] || return 1
 	fi
 	# Depends: "a (>= 1), b | c, ..." -> first alternatives, no versions;
-	# nothing of strongSwan's or Libreswan's own.
+	# nothing of strongSwan's or Libreswan's own.  On Debian 12 this
+	# installs libldns3 (and with it dns-root-data) among others: they
+	# are named here, read from the .deb, not in tools/bootstrap.sh.
 	while read -r p; do
 		case "$p" in
 		''|*strongswan*|*libreswan*) ;;
