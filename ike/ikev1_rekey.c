@@ -93,12 +93,10 @@ static uint64_t
 v1_rekey_ms(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
 {
 	unsigned	 lo, hi;
-	uint32_t	 r = 0;
 
 	v1_rekey_pct(ctx, creator, &lo, &hi);
-	(void)RAND_bytes((uint8_t *)&r, sizeof(r));
-	return (life_ms * hi / 100 -
-	    (life_ms * (hi - lo) / 100) * (r % 1001) / 1000);
+	return (lifetime_pick(life_ms, lo, hi,
+	    lifetime_margin(life_ms, ctx->ctx_retx_ms)));
 }
 
 /* --- IPsec SAs --- */
@@ -271,12 +269,14 @@ void
 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 {
 	unsigned	 lo, hi;
+	uint64_t	 life_ms;
 
 	if (cs->cs_lifetime == 0)
 		return;
 	v1_rekey_pct(sa->is_ctx, cs->cs_initiated, &lo, &hi);
+	life_ms = v1_life_ms(sa->is_ctx, cs->cs_lifetime);
 	if (child_sa_life_start(cs, sa->is_ctx->ctx_base, ike_now_ms(),
-	    v1_life_ms(sa->is_ctx, cs->cs_lifetime), lo, hi,
+	    life_ms, lo, hi, lifetime_margin(life_ms, sa->is_ctx->ctx_retx_ms),
 	    &v1_child_timers) == -1)
 		log_twarn(cs->cs_name, "IPsec SA %08x: no rekey timer",
 		    ntohl(cs->cs_spi_in));

@@ -840,12 +840,15 @@ ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
 {
 	struct ike_ctx	*ctx = sa->sa_ctx;
 	unsigned	 pct = ctx->ctx_rekey_percent;
+	uint64_t	 life_ms;
 
 	if (cs->cs_lifetime == 0)
 		return;
-	if (child_sa_life_start(cs, ctx->ctx_base, ike_now_ms(),
-	    ikev2_life_ms(ctx, cs->cs_lifetime), pct > IKEV2_CHILD_JITTER ?
-	    pct - IKEV2_CHILD_JITTER : 0, pct, &ikev2_child_timers) == -1)
+	life_ms = ikev2_life_ms(ctx, cs->cs_lifetime);
+	if (child_sa_life_start(cs, ctx->ctx_base, ike_now_ms(), life_ms,
+	    pct > IKEV2_CHILD_JITTER ? pct - IKEV2_CHILD_JITTER : 0, pct,
+	    lifetime_margin(life_ms, ctx->ctx_retx_ms),
+	    &ikev2_child_timers) == -1)
 		log_twarn(cs->cs_name, "CHILD SA %08x_i: no rekey timer",
 		    ntohl(cs->cs_spi_in));
 }

@@ -55,6 +55,7 @@ ikev2_rekey_timer_set(struct ike_sa *sa)
 {
 	struct ike_ctx	*ctx = sa->sa_ctx;
 	uint64_t	 now = ike_now_ms();
+	uint64_t	 life_ms;
 	uint32_t	 life;
 	unsigned	 pct = ctx->ctx_rekey_percent;
 
@@ -65,14 +66,15 @@ ikev2_rekey_timer_set(struct ike_sa *sa)
 	if (ctx->ctx_ike_rekey_ms != 0) {
 		/* test hook: rekey then, the hard expiry as long again */
 		lifetime_init(&sa->sa_life, now, 2 * (uint64_t)
-		    ctx->ctx_ike_rekey_ms, 50, 50);
+		    ctx->ctx_ike_rekey_ms, 50, 50, 0);
 	} else {
 		if (sa->sa_tunnel == NULL ||
 		    (life = sa->sa_tunnel->t_cfg->tn_ike.ike_lifetime) == 0)
 			return;
-		lifetime_init(&sa->sa_life, now, ikev2_life_ms(ctx, life),
+		life_ms = ikev2_life_ms(ctx, life);
+		lifetime_init(&sa->sa_life, now, life_ms,
 		    pct > IKEV2_REKEY_JITTER ? pct - IKEV2_REKEY_JITTER : 0,
-		    pct);
+		    pct, lifetime_margin(life_ms, ctx->ctx_retx_ms));
 	}
 	ikev2_rekey_arm(sa->sa_rekey_ev, lifetime_rekey_in(&sa->sa_life, now));
 	ikev2_rekey_arm(sa->sa_expire_ev, lifetime_hard_in(&sa->sa_life, now));

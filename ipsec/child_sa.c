@@ -364,7 +364,7 @@ child_sa_arm(void *ev, uint64_t ms)
 int
 child_sa_life_start(struct child_sa *cs, struct event_base *base,
     uint64_t now, uint64_t life_ms, unsigned lo_pct, unsigned hi_pct,
-    const struct child_sa_timers *ct)
+    uint64_t margin_ms, const struct child_sa_timers *ct)
 {
 	if (cs->cs_timer == NULL && (cs->cs_timer = evtimer_new(base,
 	    child_sa_rekey_cb, cs)) == NULL)
@@ -373,7 +373,7 @@ child_sa_life_start(struct child_sa *cs, struct event_base *base,
 	    evtimer_new(base, child_sa_expire_cb, cs)) == NULL)
 		return (-1);
 	cs->cs_timers = ct;
-	lifetime_init(&cs->cs_life, now, life_ms, lo_pct, hi_pct);
+	lifetime_init(&cs->cs_life, now, life_ms, lo_pct, hi_pct, margin_ms);
 	child_sa_arm(cs->cs_timer, lifetime_rekey_in(&cs->cs_life, now));
 	child_sa_arm(cs->cs_expire_timer, lifetime_hard_in(&cs->cs_life,
 	    now));

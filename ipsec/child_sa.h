@@ -145,7 +145,7 @@ void		 child_sa_ts_str(const struct child_sa *cs, int local,
  */
 int		 child_sa_life_start(struct child_sa *cs,
 		    struct event_base *base, uint64_t now, uint64_t life_ms,
-		    unsigned lo_pct, unsigned hi_pct,
+		    unsigned lo_pct, unsigned hi_pct, uint64_t margin_ms,
 		    const struct child_sa_timers *ct);
 /* The rekey timer fires again in ms (a retry); the expiry stays. */
 void		 child_sa_life_rekey_in(struct child_sa *cs, uint64_t ms);

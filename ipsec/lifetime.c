@@ -21,23 +21,39 @@ lifetime_random(uint64_t n)
 	return ((uint64_t)r % (n + 1));
 }
 
-void
-lifetime_init(struct sa_lifetime *lt, uint64_t now, uint64_t life_ms,
-    unsigned lo_pct, unsigned hi_pct)
+uint64_t
+lifetime_margin(uint64_t life_ms, uint64_t retx_ms)
 {
-	uint64_t	 lo, hi;
+	uint64_t	 m = 4 * retx_ms;
+
+	return (m > life_ms / 4 ? life_ms / 4 : m);
+}
+
+uint64_t
+lifetime_pick(uint64_t life_ms, unsigned lo_pct, unsigned hi_pct,
+    uint64_t margin_ms)
+{
+	uint64_t	 lo, hi, base;
 
 	if (hi_pct > 100)
 		hi_pct = 100;
 	if (lo_pct > hi_pct)
 		lo_pct = hi_pct;
+	base = margin_ms < life_ms ? life_ms - margin_ms : 0;
+	lo = base * lo_pct / 100;
+	hi = base * hi_pct / 100;
+	return (lo + lifetime_random(hi - lo > UINT32_MAX ? UINT32_MAX :
+	    hi - lo));
+}
+
+void
+lifetime_init(struct sa_lifetime *lt, uint64_t now, uint64_t life_ms,
+    unsigned lo_pct, unsigned hi_pct, uint64_t margin_ms)
+{
 	memset(lt, 0, sizeof(*lt));
 	lt->lt_born_ms = now;
 	lt->lt_life_ms = life_ms;
-	lo = life_ms * lo_pct / 100;
-	hi = life_ms * hi_pct / 100;
-	lt->lt_rekey_ms = lo + lifetime_random(hi - lo > UINT32_MAX ?
-	    UINT32_MAX : hi - lo);
+	lt->lt_rekey_ms = lifetime_pick(life_ms, lo_pct, hi_pct, margin_ms);
 }
 
 uint64_t

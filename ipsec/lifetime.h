@@ -18,11 +18,23 @@ struct sa_lifetime {
 
 /*
  * Starts a life of life_ms at now; the rekey falls at random between
- * lo_pct and hi_pct of it (RFC 7296 §2.8.1: peers with equal lifetimes
- * rarely rekey at once).
+ * lo_pct and hi_pct (RFC 7296 §2.8.1: peers with equal lifetimes rarely
+ * rekey at once) of the life less margin_ms, so that a rekey whose
+ * messages are lost still has margin_ms for its retransmissions before
+ * the hard expiry (lifetime_margin()).
  */
 void		 lifetime_init(struct sa_lifetime *lt, uint64_t now,
-		    uint64_t life_ms, unsigned lo_pct, unsigned hi_pct);
+		    uint64_t life_ms, unsigned lo_pct, unsigned hi_pct,
+		    uint64_t margin_ms);
+/* The rekey time alone (ms after birth), as lifetime_init() draws it. */
+uint64_t	 lifetime_pick(uint64_t life_ms, unsigned lo_pct,
+		    unsigned hi_pct, uint64_t margin_ms);
+/*
+ * The margin for a request retransmitted after retx_ms, then twice as
+ * long each time: room for 3 transmissions (4 * retx_ms), but at most a
+ * quarter of the life (short test lifetimes).
+ */
+uint64_t	 lifetime_margin(uint64_t life_ms, uint64_t retx_ms);
 /* Milliseconds from now to the rekey time / to the hard expiry (0 when
  * past). */
 uint64_t	 lifetime_rekey_in(const struct sa_lifetime *lt, uint64_t now);

@@ -36,7 +36,7 @@ START_TEST(test_lifetime_rekey_within_jitter)
 	hi = life * phi / 100;
 	for (n = 0; n < 200; n++) {
 		lifetime_init(&lt, 5000, life, rekey_vecs[_i].lo,
-		    rekey_vecs[_i].hi);
+		    rekey_vecs[_i].hi, 0);
 		r = lifetime_rekey_in(&lt, 5000);
 		ck_assert_uint_ge(r, lo);
 		ck_assert_uint_le(r, hi);
@@ -53,12 +53,45 @@ START_TEST(test_lifetime_rekey_within_jitter)
 }
 END_TEST
 
+/*
+ * The retransmission margin: a 20 s life with 2 s retransmissions (the
+ * lab soak) rekeys at 85-90 % of 15 s, leaving at least 6.5 s for the
+ * request's 2 retransmissions (after 2 and 6 s); a day-long life keeps
+ * its 85-90 % within 8 s.
+ */
+START_TEST(test_lifetime_margin)
+{
+	struct sa_lifetime	 lt;
+	uint64_t		 r;
+	int			 n;
+
+	ck_assert_uint_eq(lifetime_margin(20000, 2000), 5000);
+	ck_assert_uint_eq(lifetime_margin(86400000, 2000), 8000);
+	ck_assert_uint_eq(lifetime_margin(100, 50), 25);
+	for (n = 0; n < 100; n++) {
+		lifetime_init(&lt, 0, 20000, 85, 90,
+		    lifetime_margin(20000, 2000));
+		r = lifetime_rekey_in(&lt, 0);
+		ck_assert_uint_ge(r, 12750);
+		ck_assert_uint_le(r, 13500);
+		ck_assert_uint_ge(lifetime_hard_in(&lt, 0) - r, 6500);
+		r = lifetime_pick(86400000, 85, 90, 8000);
+		ck_assert_uint_ge(r, 86400000ULL * 85 / 100 - 8000);
+		ck_assert_uint_le(r, 86400000ULL * 90 / 100);
+	}
+	/* the order of two windows is kept (IKEv1: creator first) */
+	for (n = 0; n < 100; n++)
+		ck_assert_uint_lt(lifetime_pick(20000, 85, 90, 5000),
+		    lifetime_pick(20000, 95, 97, 5000));
+}
+END_TEST
+
 START_TEST(test_lifetime_times_count_down)
 {
 	struct sa_lifetime	 lt;
 	uint64_t		 r;
 
-	lifetime_init(&lt, 1000, 10000, 90, 90);
+	lifetime_init(&lt, 1000, 10000, 90, 90, 0);
 	r = lifetime_rekey_in(&lt, 1000);
 	ck_assert_uint_eq(r, 9000);
 	ck_assert_uint_eq(lifetime_rekey_in(&lt, 4000), 6000);
@@ -76,7 +109,7 @@ START_TEST(test_lifetime_retry_backoff)
 	uint64_t		 r, want;
 	int			 i;
 
-	lifetime_init(&lt, 0, 86400000, 90, 90);
+	lifetime_init(&lt, 0, 86400000, 90, 90, 0);
 	for (i = 0; i < 10; i++) {
 		want = 2000ULL << i;
 		if (want > 60000)
@@ -98,7 +131,7 @@ START_TEST(test_lifetime_retry_before_expiry)
 	struct sa_lifetime	 lt;
 	uint64_t		 r;
 
-	lifetime_init(&lt, 0, 100000, 90, 90);
+	lifetime_init(&lt, 0, 100000, 90, 90, 0);
 	/* 10 s left: the try ends one base delay before the expiry */
 	r = lifetime_retry_in(&lt, 90000, 2000, 60000);
 	ck_assert_uint_le(r, 2500);
@@ -121,6 +154,7 @@ lifetime_suite(void)
 	tcase_add_loop_test(tc, test_lifetime_rekey_within_jitter, 0,
 	    NVEC(rekey_vecs));
 	tcase_add_test(tc, test_lifetime_times_count_down);
+	tcase_add_test(tc, test_lifetime_margin);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("retry");
 	tcase_add_test(tc, test_lifetime_retry_backoff);
