@@ -38,15 +38,6 @@ ike_sa_state_name(enum ike_sa_state s)
 	return (ike_sa_state_names[s]);
 }
 
-uint64_t
-ike_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 const char *
 ike_sa_name(const struct ike_sa *sa)
 {
@@ -104,14 +95,13 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	case IKE_SA_ESTABLISHED:
 		sa->sa_established = time(NULL);
 		sa->sa_last_rx_ms = ike_now_ms();
-		ikev2_rekey_timer_set(sa);
-		ikev2_info_dpd_start(sa);
+		sa->sa_ctx->ctx_v2x->x_established(sa);
 		ike_sa_natt_ka_start(sa);
 		break;
 	case IKE_SA_REKEYED:
 		evtimer_del(sa->sa_dpd_ev);
 		evtimer_del(sa->sa_expire_ev);
-		ikev2_rekey_timer_set(sa);	/* wait for the DELETE */
+		sa->sa_ctx->ctx_v2x->x_rekeyed(sa);	/* wait for the D */
 		break;
 	case IKE_SA_DELETING:
 	case IKE_SA_DEAD:
@@ -125,10 +115,6 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 }
 
 static void	ike_sa_retx_cb(evutil_socket_t, short, void *);
-/* ikev2_rekey.c and ikev2_info.c own these timers' logic */
-void		ike_sa_rekey_cb(evutil_socket_t, short, void *);
-void		ike_sa_expire_cb(evutil_socket_t, short, void *);
-void		ike_sa_dpd_cb(evutil_socket_t, short, void *);
 
 struct ike_sa *
 ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
@@ -146,9 +132,12 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	TAILQ_INIT(&sa->sa_children);
 	sa->sa_pairs = initiator;
 	sa->sa_retx_ev = evtimer_new(ctx->ctx_base, ike_sa_retx_cb, sa);
-	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base, ike_sa_rekey_cb, sa);
-	sa->sa_dpd_ev = evtimer_new(ctx->ctx_base, ike_sa_dpd_cb, sa);
-	sa->sa_expire_ev = evtimer_new(ctx->ctx_base, ike_sa_expire_cb, sa);
+	/* their logic is the exchanges' (IKE SA rekey, liveness) */
+	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base,
+	    ctx->ctx_v2x->x_rekey_cb, sa);
+	sa->sa_dpd_ev = evtimer_new(ctx->ctx_base, ctx->ctx_v2x->x_dpd_cb, sa);
+	sa->sa_expire_ev = evtimer_new(ctx->ctx_base,
+	    ctx->ctx_v2x->x_expire_cb, sa);
 	if (sa->sa_retx_ev == NULL || sa->sa_rekey_ev == NULL ||
 	    sa->sa_dpd_ev == NULL || sa->sa_expire_ev == NULL) {
 		if (sa->sa_retx_ev != NULL)
@@ -182,7 +171,7 @@ ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
 	if (cs->cs_peer_rekey_spi != 0 && (succ = ike_sa_child_by_spi(sa,
 	    cs->cs_peer_rekey_spi, 1)) != NULL && succ != cs)
 		child_sa_install_outbound(succ, sa->sa_ctx->ctx_kernel);
-	ikev2_child_timer_clear(cs);
+	child_sa_life_free(cs);
 	TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
 	child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, &sa->sa_children);
 	child_sa_free(cs);
@@ -300,24 +289,6 @@ ike_msg_log(const char *name, const char *what, const struct ikev2_msg *m)
 	    ikev2_exchange_name(m->m_hdr.h_exchange),
 	    (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) ? "response" : "request",
 	    m->m_hdr.h_msgid, desc);
-}
-
-void
-ike_net_send(struct ike_ctx *ctx, const struct buf *b,
-    const struct sockaddr_in *local, const struct sockaddr_in *remote,
-    const char *name)
-{
-	char	 dst[INET_ADDRSTRLEN];
-
-	ctx->ctx_counters.ic_tx++;
-	if (log_get_level() >= LOG_LVL_DEBUG) {
-		inet_ntop(AF_INET, &remote->sin_addr, dst, sizeof(dst));
-		log_tdebug(name, "sending %zu bytes to %s[%u]", b->buf_len,
-		    dst, ntohs(remote->sin_port));
-	}
-	if (ctx->ctx_net->in_send(ctx->ctx_net->in_arg, b->buf_data,
-	    b->buf_len, local, remote) == -1)
-		log_tdebug(name, "send failed");
 }
 
 int
@@ -585,30 +556,31 @@ static void
 ike_sa_dispatch(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev2_msg *m)
 {
+	const struct ikev2_exchanges *x = sa->sa_ctx->ctx_v2x;
 	int	resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
 
 	switch (m->m_hdr.h_exchange) {
 	case IKEV2_EXCH_IKE_SA_INIT:
 		if (resp)
-			ikev2_init_response(sa, pkt, len, m);
+			x->x_init_response(sa, pkt, len, m);
 		break;
 	case IKEV2_EXCH_IKE_AUTH:
 		if (resp)
-			ikev2_auth_response(sa, m);
+			x->x_auth_response(sa, m);
 		else
-			ikev2_auth_request(sa, m);
+			x->x_auth_request(sa, m);
 		break;
 	case IKEV2_EXCH_CREATE_CHILD_SA:
 		if (resp)
-			ikev2_child_response(sa, m);
+			x->x_create_response(sa, m);
 		else
-			ikev2_child_request(sa, m);
+			x->x_create_request(sa, m);
 		break;
 	case IKEV2_EXCH_INFORMATIONAL:
 		if (resp)
-			ikev2_info_response(sa, m);
+			x->x_info_response(sa, m);
 		else
-			ikev2_info_request(sa, m);
+			x->x_info_request(sa, m);
 		break;
 	default:
 		sa->sa_ctx->ctx_counters.ic_dropped++;
@@ -804,3 +776,115 @@ ike_sa_keylog(const struct ike_sa *sa)
 	OPENSSL_cleanse(ai, sizeof(ai));
 	OPENSSL_cleanse(ar, sizeof(ar));
 }
+
+/* --- what the exchanges ask of the core --- */
+
+void
+ike_sa_next(struct ike_sa *sa)
+{
+	sa->sa_ctx->ctx_v2x->x_next(sa);
+}
+
+uint64_t
+ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs)
+{
+	return ((uint64_t)secs * ctx->ctx_life_unit_us / 1000);
+}
+
+/* Sends DELETE of the IKE SA and removes it without waiting (§1.4.1). */
+void
+ike_sa_delete_now(struct ike_sa *sa)
+{
+	struct ike_msg_out	 mo;
+
+	log_tinfo(ike_sa_name(sa), "deleting IKE SA");
+	if (sa->sa_state == IKE_SA_ESTABLISHED &&
+	    ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == 0) {
+		if (ikev2_add_delete(ike_msg_w(&mo), IKEV2_PROTO_IKE, 0, 0,
+		    NULL) == 0)
+			ike_msg_send(sa, &mo, IKE_REQ_IKE_DELETE, NULL);
+		else
+			ike_msg_abort(&mo);
+	}
+	ike_sa_set_state(sa, IKE_SA_DELETING);
+	ike_sa_destroy(sa);
+}
+
+struct ike_sa *
+ike_tunnel_sa(struct ike_tunnel *t)
+{
+	struct ike_sa	*sa;
+
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
+		if (sa->sa_tunnel == t && sa->sa_state == IKE_SA_ESTABLISHED)
+			return (sa);
+	return (NULL);
+}
+
+#define IKE_REPLACE_AGE		30	/* s: an older SA is a stale one */
+
+/* The address that initiated sa. */
+static uint32_t
+ike_sa_initiator_addr(const struct ike_sa *sa)
+{
+	return (ntohl(sa->sa_initiator ? sa->sa_local.sin_addr.s_addr :
+	    sa->sa_remote.sin_addr.s_addr));
+}
+
+static void
+ike_sa_drop(struct ike_sa *sa)
+{
+	log_tinfo(ike_sa_name(sa), "dropping duplicate IKE SA (%s)",
+	    sa->sa_initiator ? "ours" : "the peer's");
+	if (sa->sa_state == IKE_SA_ESTABLISHED)
+		ike_sa_delete_now(sa);
+	else
+		ike_sa_destroy(sa);
+}
+
+/*
+ * Both gateways may initiate the same tunnel at once.  The IKE SA whose
+ * initiator has the lower address is kept on both sides; an SA that was
+ * established long ago is stale (the peer restarted) and is replaced.
+ */
+void
+ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
+{
+	struct ike_sa	*o, *loser;
+	struct child_sa	*cs;
+	time_t		 now = time(NULL);
+	int		 dropped = 0;
+
+	/* dropping an SA may drop another (its rekey): rescan each time */
+again:
+	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry) {
+		if (o == sa || o->sa_tunnel != t ||
+		    o->sa_state == IKE_SA_NEW ||
+		    o->sa_state == IKE_SA_DELETING ||
+		    o->sa_state == IKE_SA_REKEYED || o->sa_state == IKE_SA_DEAD)
+			continue;
+		if (o->sa_state == IKE_SA_ESTABLISHED &&
+		    now - o->sa_established >= IKE_REPLACE_AGE)
+			loser = o;
+		else if (ike_sa_initiator_addr(o) < ike_sa_initiator_addr(sa))
+			loser = sa;
+		else
+			loser = o;
+		dropped = 1;
+		if (loser == sa) {
+			ike_sa_drop(sa);
+			break;
+		}
+		ike_sa_drop(o);
+		goto again;
+	}
+	/* the survivors' policies may have gone with the loser's */
+	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry)
+		if (o->sa_tunnel == t && o->sa_state == IKE_SA_ESTABLISHED)
+			TAILQ_FOREACH(cs, &o->sa_children, cs_entry)
+				if (dropped && cs->cs_state == CHILD_SA_INSTALLED)
+					child_sa_policies_refresh(cs,
+					    t->t_ctx->ctx_kernel);
+	ike_tunnel_update(t);
+}
+

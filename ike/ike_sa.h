@@ -1,8 +1,22 @@
 /*
- * ike_sa.h - the engine's internals shared by ike.c and the exchange
- * files (ikev2_init.c, ikev2_auth.c, ikev2_child.c, ikev2_info.c): the
- * engine context, tunnels, the IKE SA with its state machine, message
- * IDs, retransmission and response cache (RFC 7296 §2.1-§2.3).
+ * ike_sa.h - the engine's internals.
+ *
+ * ike/ reads one way, from the top down:
+ *   engine.c            the ike_* API (ike.h): datagrams in, control
+ *                       commands, status; it knows the versions only
+ *                       through their struct ike_version tables
+ *   ikev2_engine.c,     each version's table: its queue of exchanges
+ *   ikev1_engine.c      and the exchange module for each message
+ *   ikev2_{rekey,init,auth,child,info}.c, ikev1_{info,quick,rekey,main,
+ *   child,half}.c       the exchanges: codec use and state machines
+ *   ike_sa.c, ikev1_sa.c  each version's IKE SA core: SA lookup,
+ *                       message IDs, retransmission, response cache; it
+ *                       reaches the exchanges through the version's
+ *                       exchange table (struct ikev2_exchanges ...)
+ *   tunnel.c, ike_diag.c, ike_metrics.c  the tunnels, shared by both
+ *                       versions: state, retries, routes, DPD verdicts,
+ *                       identities and INITIAL_CONTACT
+ * A lower file never calls a higher one except through those tables.
  */
 #ifndef GW_IKE_SA_H
 #define GW_IKE_SA_H
@@ -11,6 +25,8 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <event2/util.h>
 
 #include "crypto/crypto.h"
 #include "ike/ike.h"
@@ -23,6 +39,80 @@
 
 struct event;
 struct ikev1_ctx;
+struct ikev2_msg;
+struct ike_sa;
+struct ike_tunnel;
+struct ike_peer_ident;
+struct tunnel_status;
+
+/*
+ * One IKE version as the shared layer (tunnel.c, engine.c) sees it:
+ * ikev1_version (ikev1_engine.c) and ikev2_version (ikev2_engine.c).
+ */
+struct ike_version {
+	int		 iv_number;		/* 1 or 2 */
+	/* A datagram of this version (engine.c tells them apart). */
+	void		(*iv_recv)(struct ike_ctx *ctx, const uint8_t *pkt,
+			    size_t len, const struct sockaddr_in *local,
+			    const struct sockaddr_in *remote);
+	/* Starts an attempt of t as initiator.  0 or -1. */
+	int		(*iv_initiate)(struct ike_tunnel *t,
+			    const struct sockaddr_in *local,
+			    const struct sockaddr_in *remote);
+	/* 1 with *peer if an IKE SA of t is up with a CHILD SA in. */
+	int		(*iv_connected)(struct ike_tunnel *t,
+			    struct in_addr *peer);
+	/* 1 if t has an IKE SA that is not going or gone. */
+	int		(*iv_busy)(struct ike_tunnel *t);
+	/* 1 if t has an established IKE SA. */
+	int		(*iv_established)(struct ike_tunnel *t);
+	/* Removes every IKE SA of t (DELETE sent for established ones). */
+	void		(*iv_teardown)(struct ike_tunnel *t);
+	/* INITIAL_CONTACT (tunnel.c): 1 if an IKE SA other than self has
+	 * the identity pi; remove the established others (how many). */
+	int		(*iv_ident_busy)(struct ike_ctx *ctx,
+			    const struct ike_peer_ident *pi, const void *self);
+	int		(*iv_ident_drop)(struct ike_ctx *ctx,
+			    const struct ike_peer_ident *pi, const void *self);
+	/* gatewayctl rekey: ike_tunnel_rekey()'s and _rekey_ike()'s
+	 * return values. */
+	int		(*iv_rekey)(struct ike_tunnel *t, int ike);
+	/* The SA part of st (algorithms, SPIs, children). */
+	void		(*iv_status)(struct ike_tunnel *t,
+			    struct tunnel_status *st);
+	/* XFRM_MSG_EXPIRE of an SA: 1 if it was one of this version's. */
+	int		(*iv_kernel_expire)(struct ike_ctx *ctx, uint8_t proto,
+			    uint32_t spi, struct in_addr dst, int hard);
+	void		(*iv_shutdown)(struct ike_ctx *ctx);
+	void		(*iv_free)(struct ike_ctx *ctx);
+};
+extern const struct ike_version ikev1_version, ikev2_version;
+
+/*
+ * IKEv2's exchanges as the SA core (ike_sa.c) reaches them: the handler
+ * of each exchange's requests and responses, what an SA does when it is
+ * established or replaced, its timers, and the queue (ikev2_engine.c).
+ */
+struct ikev2_exchanges {
+	void	(*x_init_response)(struct ike_sa *sa, const uint8_t *pkt,
+		    size_t len, struct ikev2_msg *m);
+	void	(*x_auth_request)(struct ike_sa *sa, struct ikev2_msg *m);
+	void	(*x_auth_response)(struct ike_sa *sa, struct ikev2_msg *m);
+	void	(*x_create_request)(struct ike_sa *sa, struct ikev2_msg *m);
+	void	(*x_create_response)(struct ike_sa *sa, struct ikev2_msg *m);
+	void	(*x_info_request)(struct ike_sa *sa, struct ikev2_msg *m);
+	void	(*x_info_response)(struct ike_sa *sa, struct ikev2_msg *m);
+	/* ESTABLISHED: rekey, expiry and DPD timers armed; REKEYED: the
+	 * wait for the peer's DELETE */
+	void	(*x_established)(struct ike_sa *sa);
+	void	(*x_rekeyed)(struct ike_sa *sa);
+	void	(*x_rekey_cb)(evutil_socket_t, short, void *);
+	void	(*x_expire_cb)(evutil_socket_t, short, void *);
+	void	(*x_dpd_cb)(evutil_socket_t, short, void *);
+	/* Starts the next request waiting on sa, if none is in flight. */
+	void	(*x_next)(struct ike_sa *sa);
+};
+extern const struct ikev2_exchanges ikev2_exchanges;
 
 enum ike_sa_state {
 	IKE_SA_NEW = 0,
@@ -208,6 +298,9 @@ struct ike_ctx {
 	int		 ctx_test_refuse_n;
 	uint16_t	 ctx_test_refuse_notify;
 	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
+	/* [0] IKEv1, [1] IKEv2; and IKEv2's exchanges (engine.c) */
+	const struct ike_version *ctx_ver[2];
+	const struct ikev2_exchanges *ctx_v2x;
 	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
 };
 
@@ -340,9 +433,36 @@ struct child_sa *ike_sa_child_by_spi(struct ike_sa *sa, uint32_t spi,
 void	ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs);
 /* Wireshark ikev2_decryption_table line. */
 void	ike_sa_keylog(const struct ike_sa *sa);
+/* Starts whatever the IKE SA has to do next, one request at a time
+ * (through its exchange table: ikev2_next()). */
+void	ike_sa_next(struct ike_sa *sa);
+/* Sends DELETE of the IKE SA and removes it without waiting (§1.4.1). */
+void	ike_sa_delete_now(struct ike_sa *sa);
+/* A configured lifetime in seconds, in ms (ctx_life_unit_us). */
+uint64_t ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs);
 
-/* --- ike.c: tunnels --- */
+/* --- tunnel.c: tunnels --- */
 const char	*ike_tunnel_name(const struct ike_tunnel *t);
+/* The version of t's IKE SAs (its configuration's). */
+const struct ike_version *ike_tunnel_version(const struct ike_tunnel *t);
+/* A new tunnel for c (retry timer, held policies), or NULL. */
+struct ike_tunnel *ike_tunnel_add(struct ike_ctx *ctx, struct cfg_tunnel *c);
+struct ike_tunnel *ike_tunnel_find(struct ike_ctx *ctx, const char *name);
+/* Torn down (every IKE SA, routes, held policies) and freed. */
+void		 ike_tunnel_free(struct ike_tunnel *t);
+void		 ike_tunnel_teardown(struct ike_tunnel *t);
+/* Shutting down: the retry stopped, the routes removed. */
+void		 ike_tunnel_stop(struct ike_tunnel *t);
+/* Starts an attempt as initiator.  0 or -1. */
+int		 ike_tunnel_initiate(struct ike_tunnel *t);
+/* 1 if an IKE SA of t, of either version, is not going or gone. */
+int		 ike_tunnel_busy(struct ike_tunnel *t);
+/* XFRM_MSG_ACQUIRE (kernel_ops ko_acquire, arg: the ike_ctx). */
+void		 ike_kernel_acquire(void *arg, struct in_addr src,
+		    uint8_t splen, struct in_addr dst, uint8_t dplen);
+/* One CHILD SA's status (selectors, algorithms, kernel counters). */
+void		 ike_status_child(struct ike_ctx *ctx,
+		    const struct child_sa *cs, struct child_status *st);
 void		 ike_tunnel_set_state(struct ike_tunnel *t,
 		    enum tunnel_state s);
 /* A failed attempt (phase 1 or 2): counts, records, schedules a retry. */
@@ -440,8 +560,11 @@ void	ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m);
 
 /* --- ikev2_child.c --- */
-/* Starts whatever the IKE SA has to do next (one request at a time). */
-void	ikev2_child_next(struct ike_sa *sa);
+/* Starts the next request of an IKEv2 SA's queue (ikev2_engine.c). */
+void	ikev2_next(struct ike_sa *sa);
+/* Initiator: CREATE_CHILD_SA for segment pair pair, or to rekey or set
+ * up again old.  0 or -1 (nothing sent; pair marked failed). */
+int	ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old);
 /*
  * Initiator: a new CHILD SA for segment pair p (old: the CHILD SA it
  * rekeys, whose selectors and reqid it takes), SPI allocated, offer and
@@ -501,8 +624,6 @@ void	ikev2_rekey_timer_set(struct ike_sa *sa);
 /* Our rekey of sa failed or was refused (temporary: TEMPORARY_FAILURE):
  * try again later, with backoff, as long as the lifetime allows. */
 void	ikev2_rekey_retry(struct ike_sa *sa, int temporary);
-/* A configured lifetime in seconds, in ms (ctx_life_unit_us). */
-uint64_t ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs);
 /* Rekey initiator: CREATE_CHILD_SA { SA, Ni, KEi } on sa.  0 or -1. */
 int	ikev2_rekey_start(struct ike_sa *sa);
 /* Responder: a CREATE_CHILD_SA request whose SA offers an IKE proposal. */
@@ -510,10 +631,13 @@ void	ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m);
 /* Initiator: the answer to our IKE_REQ_IKE_REKEY request. */
 void	ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m);
 
+/* Timers of an established SA (ikev2_rekey.c, ikev2_info.c). */
+void	ike_sa_rekey_cb(evutil_socket_t, short, void *);
+void	ike_sa_expire_cb(evutil_socket_t, short, void *);
+void	ike_sa_dpd_cb(evutil_socket_t, short, void *);
+
 /* --- ikev2_info.c --- */
 int	ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs);
-/* Sends DELETE of the IKE SA without waiting for an answer. */
-void	ikev2_info_delete_ike(struct ike_sa *sa);
 /* Sends DELETE of the IKE SA as a request; the SA goes (DELETING) when
  * the answer comes or the retransmissions give up.  0 or -1. */
 int	ikev2_info_delete_wait(struct ike_sa *sa);

@@ -788,9 +788,6 @@ ikev1_status(struct ike_tunnel *t, struct tunnel_status *st)
 {
 	struct isakmp_sa	*sa = ikev1_tunnel_sa(t);
 	struct child_sa		*cs;
-	struct child_status	*c;
-	struct kernel_ops	*ko = t->t_ctx->ctx_kernel;
-	struct kernel_sa_stats	 s;
 
 	st->ts_ike_version = 1;
 	if (t->t_cfg->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE)
@@ -810,26 +807,7 @@ ikev1_status(struct ike_tunnel *t, struct tunnel_status *st)
 		if (cs->cs_state != CHILD_SA_INSTALLED ||
 		    st->ts_nchild >= IKE_STATUS_MAX_CHILD)
 			continue;
-		c = &st->ts_child[st->ts_nchild++];
-		memset(c, 0, sizeof(*c));
-		c->cs_proto = cs->cs_proto;
-		c->cs_spi_in = cs->cs_spi_in;
-		c->cs_spi_out = cs->cs_spi_out;
-		child_sa_ts_str(cs, 1, c->cs_local_ts,
-		    sizeof(c->cs_local_ts));
-		child_sa_ts_str(cs, 0, c->cs_remote_ts,
-		    sizeof(c->cs_remote_ts));
-		child_sa_algs(cs, c->cs_algs, sizeof(c->cs_algs));
-		if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
-		    cs->cs_proto, cs->cs_spi_in, cs->cs_local, &s) == 0) {
-			c->cs_bytes_in = s.st_bytes;
-			c->cs_packets_in = s.st_packets;
-		}
-		if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
-		    cs->cs_proto, cs->cs_spi_out, cs->cs_remote, &s) == 0) {
-			c->cs_bytes_out = s.st_bytes;
-			c->cs_packets_out = s.st_packets;
-		}
+		ike_status_child(t->t_ctx, cs, &st->ts_child[st->ts_nchild++]);
 	}
 }
 

@@ -376,11 +376,11 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 	if (cs == NULL || ikev2_child_complete(sa, cs, m, NULL, sa->sa_ni,
 	    sa->sa_nr) == -1) {
 		/* the IKE SA is up but useless: start over later */
-		ikev2_info_delete_ike(sa);
+		ike_sa_delete_now(sa);
 		ike_tunnel_failed(t, 2, "%s", t->t_last_error);
 		return;
 	}
 	ike_tunnel_collision(t, sa);
 	if ((sa = ike_tunnel_sa(t)) != NULL)
-		ikev2_child_next(sa);
+		ike_sa_next(sa);
 }

@@ -355,7 +355,7 @@ fail:
  * INSTALLED one, with N(REKEY_SA)) or to set up an EXPIRED one's
  * selectors again (no REKEY_SA: its SAs are gone, RFC 7296 §1.3.3).
  */
-static int
+int
 ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 {
 	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
@@ -411,55 +411,6 @@ fail:
 		sa->sa_tunnel->t_pair[cs->cs_pair] = PAIR_FAILED;
 	ike_sa_child_remove(sa, cs);
 	return (-1);
-}
-
-/* One request at a time: deletes of rekeyed SAs, rekeys, new pairs. */
-void
-ikev2_child_next(struct ike_sa *sa)
-{
-	struct ike_tunnel	*t = sa->sa_tunnel;
-	struct child_sa		*cs;
-	int			 p, npair;
-
-	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_req != NULL ||
-	    sa->sa_ctx->ctx_shutdown || t == NULL)
-		return;
-	/* the queue, in order: DELETEs, the IKE SA rekey, CHILD SA
-	 * rekeys, expired CHILD SAs set up again, new segment pairs */
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if ((cs->cs_state == CHILD_SA_REKEYED ||
-		    cs->cs_state == CHILD_SA_EXPIRED) && cs->cs_delete_due) {
-			if (ikev2_info_delete_child(sa, cs) == 0)
-				return;
-			cs->cs_delete_due = 0;
-		}
-	if (sa->sa_rekey_due) {
-		sa->sa_rekey_due = 0;
-		if (ikev2_rekey_start(sa) == 0)
-			return;
-		ikev2_rekey_retry(sa, 0);
-	}
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
-			cs->cs_rekey_due = 0;
-			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
-				return;
-			ikev2_child_retry(sa, cs, 0);
-		}
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_EXPIRED && cs->cs_recreate_due) {
-			cs->cs_recreate_due = 0;
-			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
-				return;
-			ikev2_child_retry(sa, cs, 0);
-		}
-	if (!sa->sa_pairs)
-		return;
-	npair = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
-	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
-		if (t->t_pair[p] == PAIR_NONE &&
-		    ikev2_child_start(sa, p, NULL) == 0)
-			return;
 }
 
 /* Byte-wise, then by length: the smaller of two nonces (§2.8.1). */
@@ -604,10 +555,6 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 	struct buf		*nr = NULL, *gir = NULL;
 	int			 temporary;
 
-	if (sa->sa_req_kind == IKE_REQ_IKE_REKEY) {
-		ikev2_rekey_response(sa, m);
-		return;
-	}
 	if (cs == NULL)
 		goto next;
 	if (cs->cs_rekey_spi != 0)
@@ -641,7 +588,7 @@ next:
 	buf_free(nr);
 	buf_free(gir);
 	ike_tunnel_update(t);
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }
 
 static int
@@ -740,11 +687,6 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 	uint16_t		 notify;
 	uint8_t			 grp[2];
 
-	if (m->m_sa.sa_nprop > 0 && m->m_sa.sa_prop[0].prop_proto ==
-	    IKEV2_PROTO_IKE) {
-		ikev2_rekey_request(sa, m);
-		return;
-	}
 	/* §2.25: this IKE SA is going away; the peer retries on the new one */
 	if (sa->sa_state != IKE_SA_ESTABLISHED) {
 		ikev2_child_reply(sa, m, NULL, NULL, NULL, NULL,
@@ -791,7 +733,7 @@ done:
 	buf_free(gir);
 	dh_free(dh);
 	ike_tunnel_update(t);
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }
 
 /* Rekey time, or the next try of a failed rekey or re-creation. */
@@ -813,7 +755,7 @@ ikev2_child_rekey_due(struct child_sa *cs)
 	default:
 		return;
 	}
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }
 
 static void
@@ -936,7 +878,7 @@ ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 	cs->cs_recreate_due = 1;
 	if (t != NULL)
 		ike_tunnel_update(t);
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }
 
 void
@@ -949,5 +891,5 @@ ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs)
 	log_tinfo(cs->cs_name, "CHILD SA %08x_i: soft lifetime reached "
 	    "(kernel): rekeying", ntohl(cs->cs_spi_in));
 	cs->cs_rekey_due = 1;
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }

@@ -47,25 +47,6 @@ ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs)
 	return (0);
 }
 
-/* Sends DELETE of the IKE SA and removes it without waiting (§1.4.1). */
-void
-ikev2_info_delete_ike(struct ike_sa *sa)
-{
-	struct ike_msg_out	 mo;
-
-	log_tinfo(ike_sa_name(sa), "deleting IKE SA");
-	if (sa->sa_state == IKE_SA_ESTABLISHED &&
-	    ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == 0) {
-		if (ikev2_add_delete(ike_msg_w(&mo), IKEV2_PROTO_IKE, 0, 0,
-		    NULL) == 0)
-			ike_msg_send(sa, &mo, IKE_REQ_IKE_DELETE, NULL);
-		else
-			ike_msg_abort(&mo);
-	}
-	ike_sa_set_state(sa, IKE_SA_DELETING);
-	ike_sa_destroy(sa);
-}
-
 int
 ikev2_info_delete_wait(struct ike_sa *sa)
 {
@@ -325,7 +306,7 @@ ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 	}
 	if (t != NULL)
 		ike_tunnel_update(t);
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }
 
 void
@@ -344,5 +325,5 @@ ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m)
 		ike_sa_child_remove(sa, cs);
 	if (sa->sa_tunnel != NULL)
 		ike_tunnel_update(sa->sa_tunnel);
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }

@@ -557,3 +557,17 @@ fail:
 	ike_sa_destroy(sa);
 	ike_tunnel_failed(t, 1, "%s", why);
 }
+
+int
+ike_ctx_cookie_rotate(struct ike_ctx *ctx)
+{
+	memcpy(ctx->ctx_cookie_secret[1], ctx->ctx_cookie_secret[0],
+	    sizeof(ctx->ctx_cookie_secret[0]));
+	if (RAND_bytes(ctx->ctx_cookie_secret[0],
+	    sizeof(ctx->ctx_cookie_secret[0])) != 1)
+		return (-1);
+	ctx->ctx_cookie_version++;
+	ctx->ctx_cookie_prev_ok = 1;
+	ctx->ctx_cookie_born_ms = ike_now_ms();
+	return (0);
+}

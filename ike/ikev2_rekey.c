@@ -38,11 +38,6 @@ ikev2_rekey_arm(struct event *ev, uint64_t ms)
 	evtimer_add(ev, &tv);
 }
 
-uint64_t
-ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs)
-{
-	return ((uint64_t)secs * ctx->ctx_life_unit_us / 1000);
-}
 
 /*
  * The rekey falls between 85 and 90% of the lifetime, at random
@@ -128,7 +123,7 @@ ike_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 		if (sa->sa_life.lt_tries == 0)
 			log_tinfo(ike_sa_name(sa), "IKE SA lifetime: rekeying");
 		sa->sa_rekey_due = 1;
-		ikev2_child_next(sa);
+		ike_sa_next(sa);
 		break;
 	default:
 		break;
@@ -151,7 +146,7 @@ ike_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
 	if (t != NULL)
 		ike_tunnel_error(t, "IKE SA expired: rekeying failed");
 	sa->sa_tunnel = NULL;
-	ikev2_info_delete_ike(sa);
+	ike_sa_delete_now(sa);
 	if (t != NULL)
 		ike_tunnel_sa_gone(t, 0);
 }
@@ -419,7 +414,7 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 	/* §2.18: the peer deletes the old SA */
 	ike_sa_set_state(sa, IKE_SA_REKEYED);
 	ike_tunnel_update(t);
-	ikev2_child_next(n);
+	ike_sa_next(n);
 	return;
 fail:
 	buf_free(gir);
@@ -587,9 +582,9 @@ ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 	ike_tunnel_update(t);
 	TAILQ_FOREACH(n, &t->t_ctx->ctx_sas, sa_entry)
 		if (n->sa_tunnel == t && n->sa_state == IKE_SA_ESTABLISHED)
-			ikev2_child_next(n);
+			ike_sa_next(n);
 	return;
 next:
 	ike_tunnel_update(t);
-	ikev2_child_next(sa);
+	ike_sa_next(sa);
 }

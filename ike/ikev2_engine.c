@@ -1,0 +1,399 @@
+/*
+ * ikev2_engine.c - IKEv2 as the engine sees it: the exchange table of
+ * the SA core (ike_sa.c), the queue of requests of an SA, and the
+ * struct ike_version of IKEv2 (tunnel.c, engine.c).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "ike/ike_sa.h"
+#include "kernel/kernel.h"
+
+/*
+ * The queue of an IKEv2 SA: one request in flight (RFC 7296 §2.3); what
+ * waits is kept on the SA and its CHILD SAs as due flags, taken in this
+ * order: DELETEs of replaced CHILD SAs, the IKE SA rekey, CHILD SA
+ * rekeys, expired CHILD SAs set up again, new segment pairs.  Called
+ * whenever a request ends or something becomes due (ike_sa_next()).
+ */
+void
+ikev2_next(struct ike_sa *sa)
+{
+	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct child_sa		*cs;
+	int			 p, npair;
+
+	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_req != NULL ||
+	    sa->sa_ctx->ctx_shutdown || t == NULL)
+		return;
+	/* the queue, in order: DELETEs, the IKE SA rekey, CHILD SA
+	 * rekeys, expired CHILD SAs set up again, new segment pairs */
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if ((cs->cs_state == CHILD_SA_REKEYED ||
+		    cs->cs_state == CHILD_SA_EXPIRED) && cs->cs_delete_due) {
+			if (ikev2_info_delete_child(sa, cs) == 0)
+				return;
+			cs->cs_delete_due = 0;
+		}
+	if (sa->sa_rekey_due) {
+		sa->sa_rekey_due = 0;
+		if (ikev2_rekey_start(sa) == 0)
+			return;
+		ikev2_rekey_retry(sa, 0);
+	}
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
+			cs->cs_rekey_due = 0;
+			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
+				return;
+			ikev2_child_retry(sa, cs, 0);
+		}
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_EXPIRED && cs->cs_recreate_due) {
+			cs->cs_recreate_due = 0;
+			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
+				return;
+			ikev2_child_retry(sa, cs, 0);
+		}
+	if (!sa->sa_pairs)
+		return;
+	npair = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
+	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
+		if (t->t_pair[p] == PAIR_NONE &&
+		    ikev2_child_start(sa, p, NULL) == 0)
+			return;
+}
+
+/* CREATE_CHILD_SA: an IKE SA rekey (its SA offers an IKE proposal,
+ * RFC 7296 §1.3.2) or a CHILD SA. */
+static void
+ikev2_create_request(struct ike_sa *sa, struct ikev2_msg *m)
+{
+	if (m->m_sa.sa_nprop > 0 && m->m_sa.sa_prop[0].prop_proto ==
+	    IKEV2_PROTO_IKE)
+		ikev2_rekey_request(sa, m);
+	else
+		ikev2_child_request(sa, m);
+}
+
+static void
+ikev2_create_response(struct ike_sa *sa, struct ikev2_msg *m)
+{
+	if (sa->sa_req_kind == IKE_REQ_IKE_REKEY)
+		ikev2_rekey_response(sa, m);
+	else
+		ikev2_child_response(sa, m);
+}
+
+static void
+ikev2_established(struct ike_sa *sa)
+{
+	ikev2_rekey_timer_set(sa);
+	ikev2_info_dpd_start(sa);
+}
+
+const struct ikev2_exchanges ikev2_exchanges = {
+	.x_init_response = ikev2_init_response,
+	.x_auth_request = ikev2_auth_request,
+	.x_auth_response = ikev2_auth_response,
+	.x_create_request = ikev2_create_request,
+	.x_create_response = ikev2_create_response,
+	.x_info_request = ikev2_info_request,
+	.x_info_response = ikev2_info_response,
+	.x_established = ikev2_established,
+	.x_rekeyed = ikev2_rekey_timer_set,
+	.x_rekey_cb = ike_sa_rekey_cb,
+	.x_expire_cb = ike_sa_expire_cb,
+	.x_dpd_cb = ike_sa_dpd_cb,
+	.x_next = ikev2_next,
+};
+
+/* --- struct ike_version --- */
+
+static void
+ikev2_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	static const uint8_t	 zero[8];
+	struct ikev2_msg	*m;
+	struct ike_sa		*sa;
+	const struct ikev2_hdr	*h;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return;
+	h = &m->m_hdr;
+	if (ikev2_msg_parse(pkt, len, m) == -1) {
+		log_debug("malformed IKE datagram (%zu bytes) dropped", len);
+		ctx->ctx_counters.ic_malformed++;
+		goto done;
+	}
+	if ((sa = ike_sa_lookup(ctx, h, remote)) != NULL)
+		ike_sa_recv(sa, pkt, len, m, local, remote);
+	else if (h->h_exchange == IKEV2_EXCH_IKE_SA_INIT &&
+	    (h->h_flags & (IKEV2_FLAG_RESPONSE | IKEV2_FLAG_INITIATOR)) ==
+	    IKEV2_FLAG_INITIATOR && h->h_msgid == 0 &&
+	    memcmp(h->h_spi_r, zero, 8) == 0) {
+		ike_diag_version_seen(ctx, pkt, len, local, remote);
+		ikev2_init_request(ctx, pkt, len, m, local, remote);
+	}
+	else {
+		log_debug("%s %s %u with unknown SPIs dropped",
+		    ikev2_exchange_name(h->h_exchange),
+		    (h->h_flags & IKEV2_FLAG_RESPONSE) ? "response" :
+		    "request", h->h_msgid);
+		ctx->ctx_counters.ic_unknown_spi++;
+	}
+done:
+	free(m);
+}
+
+static int
+ikev2_initiate(struct ike_tunnel *t, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct ike_sa	*sa;
+
+	if ((sa = ike_sa_new(t->t_ctx, t, 1, local, remote)) == NULL)
+		return (-1);
+	if (ikev2_init_start(sa) == -1) {
+		ike_sa_destroy(sa);
+		ike_tunnel_failed(t, 1, "cannot start IKE_SA_INIT");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+ikev2_connected(struct ike_tunnel *t, struct in_addr *peer)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs;
+
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry) {
+		if (sa->sa_tunnel != t || sa->sa_state != IKE_SA_ESTABLISHED)
+			continue;
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED) {
+				*peer = sa->sa_remote.sin_addr;
+				return (1);
+			}
+	}
+	return (0);
+}
+
+static int
+ikev2_busy(struct ike_tunnel *t)
+{
+	struct ike_sa	*sa;
+
+	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
+		if (sa->sa_tunnel == t && sa->sa_state != IKE_SA_DELETING &&
+		    sa->sa_state != IKE_SA_DEAD)
+			return (1);
+	return (0);
+}
+
+static int
+ikev2_established_any(struct ike_tunnel *t)
+{
+	return (ike_tunnel_sa(t) != NULL);
+}
+
+static void
+ikev2_teardown(struct ike_tunnel *t)
+{
+	struct ike_sa	*sa;
+
+	/* destroying an SA may destroy the next one (its rekey): rescan */
+	for (;;) {
+		TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
+			if (sa->sa_tunnel == t)
+				break;
+		if (sa == NULL)
+			break;
+		if (sa->sa_state == IKE_SA_ESTABLISHED)
+			ike_sa_delete_now(sa);
+		else
+			ike_sa_destroy(sa);
+	}
+}
+
+/* The identity of an IKEv2 SA: authenticated, or its tunnel's. */
+static int
+ikev2_sa_ident_is(const struct ike_sa *sa, const struct ike_peer_ident *pi)
+{
+	struct ike_peer_ident	 tp;
+
+	if (sa->sa_peer_ident.pi_type != 0)
+		return (ike_peer_ident_eq(&sa->sa_peer_ident, pi));
+	if (sa->sa_tunnel == NULL)
+		return (0);
+	ike_tunnel_peer_ident(sa->sa_tunnel, &tp);
+	return (ike_peer_ident_eq(&tp, pi));
+}
+
+static int
+ikev2_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+    const void *self)
+{
+	struct ike_sa	*o;
+
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
+		if ((const void *)o != self && o->sa_state != IKE_SA_NEW &&
+		    o->sa_state != IKE_SA_DELETING &&
+		    o->sa_state != IKE_SA_DEAD && ikev2_sa_ident_is(o, pi))
+			return (1);
+	return (0);
+}
+
+static int
+ikev2_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+    const void *self)
+{
+	const struct ike_sa	*me = NULL;
+	struct ike_sa		*o;
+	struct ike_tunnel	*t;
+	int			 dropped = 0;
+
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
+		if ((const void *)o == self)
+			me = o;
+again:
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry) {
+		if ((const void *)o == self)
+			continue;
+		if ((o->sa_state != IKE_SA_ESTABLISHED &&
+		    o->sa_state != IKE_SA_REKEYED) ||
+		    !ikev2_sa_ident_is(o, pi))
+			continue;
+		ike_event(ctx, ike_sa_name(o), "initial-contact", "from the "
+		    "same peer identity: removing the stale IKE SA");
+		t = o->sa_tunnel;
+		o->sa_tunnel = NULL;
+		ike_sa_destroy(o);
+		dropped++;
+		if (t != NULL && (me == NULL || t != me->sa_tunnel))
+			ike_tunnel_sa_gone(t, 0);
+		goto again;
+	}
+	if (dropped == 0)
+		return (0);
+	return (dropped);
+}
+
+static int
+ikev2_rekey_now(struct ike_tunnel *t, int ike)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs;
+	int		 n = 0;
+
+	if ((sa = ike_tunnel_sa(t)) == NULL)
+		return (-2);
+	if (ike)
+		sa->sa_rekey_due = 1;
+	else {
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED) {
+				cs->cs_rekey_due = 1;
+				n++;
+			}
+		if (n == 0)
+			return (-3);
+	}
+	/* now, or once the exchange in progress is done (RFC 7296 §2.3) */
+	ike_sa_next(sa);
+	return (0);
+}
+
+static void
+ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
+{
+	struct ike_sa		*sa = ike_tunnel_sa(t);
+	const struct proposal_choice *p;
+	struct child_sa		*cs;
+
+	if (sa == NULL)
+		return;
+	p = &sa->sa_prop;
+	st->ts_remote = sa->sa_remote.sin_addr;
+	snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs), "%s/%s/%s/%s",
+	    crypto_encr_name(p->pc_encr, p->pc_encr_bits),
+	    crypto_integ_name(p->pc_integ), crypto_prf_name(p->pc_prf),
+	    crypto_dh_name(p->pc_dh));
+	memcpy(st->ts_spi_i, sa->sa_spi_i, 8);
+	memcpy(st->ts_spi_r, sa->sa_spi_r, 8);
+	st->ts_established = sa->sa_established;
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED &&
+		    st->ts_nchild < IKE_STATUS_MAX_CHILD)
+			ike_status_child(t->t_ctx, cs,
+			    &st->ts_child[st->ts_nchild++]);
+}
+
+static int
+ikev2_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
+    struct in_addr dst, int hard)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs;
+
+	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry)
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
+			    cs->cs_local.s_addr == dst.s_addr) ||
+			    (cs->cs_spi_out == spi &&
+			    cs->cs_remote.s_addr == dst.s_addr)))
+				continue;
+			if (hard)
+				ikev2_child_expired(sa, cs, spi);
+			else
+				ikev2_child_soft_expired(sa, cs);
+			return (1);
+		}
+	return (0);
+}
+
+static void
+ikev2_shutdown(struct ike_ctx *ctx)
+{
+	struct ike_sa	*sa;
+
+	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL) {
+		if (sa->sa_state == IKE_SA_ESTABLISHED)
+			ike_sa_delete_now(sa);
+		else
+			ike_sa_destroy(sa);
+	}
+}
+
+static void
+ikev2_free(struct ike_ctx *ctx)
+{
+	struct ike_sa	*sa;
+
+	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)
+		ike_sa_destroy(sa);
+}
+
+const struct ike_version ikev2_version = {
+	.iv_number = 2,
+	.iv_recv = ikev2_recv,
+	.iv_initiate = ikev2_initiate,
+	.iv_connected = ikev2_connected,
+	.iv_busy = ikev2_busy,
+	.iv_established = ikev2_established_any,
+	.iv_teardown = ikev2_teardown,
+	.iv_ident_busy = ikev2_ident_busy,
+	.iv_ident_drop = ikev2_ident_drop,
+	.iv_rekey = ikev2_rekey_now,
+	.iv_status = ikev2_status,
+	.iv_kernel_expire = ikev2_kernel_expire,
+	.iv_shutdown = ikev2_shutdown,
+	.iv_free = ikev2_free,
+};
