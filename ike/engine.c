@@ -62,6 +62,7 @@ ike_new(struct event_base *base, struct config *cfg,
 	ctx->ctx_ver[0] = &ikev1_version;
 	ctx->ctx_ver[1] = &ikev2_version;
 	ctx->ctx_v2x = &ikev2_exchanges;
+	ctx->ctx_v1x = &ikev1_exchanges;
 	ike_ctx_timing_set(ctx, IKE_RETX_MS, IKE_RETX_TRIES,
 	    IKE_RETRY_FAST_MS, IKE_RETRY_SLOW_MS);
 	ctx->ctx_rekey_percent = 90;

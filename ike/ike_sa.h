@@ -40,6 +40,7 @@
 struct event;
 struct ikev1_ctx;
 struct ikev2_msg;
+struct ikev1_exchanges;
 struct ike_sa;
 struct ike_tunnel;
 struct ike_peer_ident;
@@ -301,6 +302,7 @@ struct ike_ctx {
 	/* [0] IKEv1, [1] IKEv2; and IKEv2's exchanges (engine.c) */
 	const struct ike_version *ctx_ver[2];
 	const struct ikev2_exchanges *ctx_v2x;
+	const struct ikev1_exchanges *ctx_v1x;
 	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
 };
 

@@ -1,8 +1,9 @@
 /*
  * ikev1_half.c - the IKEv1 responder under a flood of (possibly spoofed)
- * first messages: the cookie hash that isakmp_lookup uses, the caps on
- * half-open ISAKMP SAs (in total and per source address), their bounded
- * lifetime, and a rate-limited log summary of what was dropped.
+ * first messages: the caps on half-open ISAKMP SAs (in total and per
+ * source address), their bounded lifetime, and a rate-limited log
+ * summary of what was dropped.  (The cookie hash that isakmp_lookup uses
+ * and the end of a half-open SA's count are the SA core's, ikev1_sa.c.)
  *
  * RFC 2408 §2.5.3 leaves denial of service protection to the cookies, but
  * an IKEv1 responder must keep state from message 1 on (the SA payload is
@@ -27,8 +28,6 @@
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
 
-#define V1_HASH_MIN	64
-#define V1_TRIM_PEAK	64	/* half-open SAs worth a malloc_trim */
 
 static const char *const v1_drop_names[V1_DROP_MAX] = {
 	[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
@@ -37,97 +36,6 @@ static const char *const v1_drop_names[V1_DROP_MAX] = {
 	[V1_DROP_NO_PROPOSAL] = "no acceptable proposal, NO-PROPOSAL-CHOSEN "
 	    "sent",
 };
-
-/*
- * Keyed mix of a cookie (the initiator chooses it, so the key is secret
- * and random): chains stay short unless the key is known, and the caps
- * bound them anyway.
- */
-static size_t
-v1_cky_hash(const struct ikev1_ctx *vc, const uint8_t *cky)
-{
-	uint64_t	 x;
-
-	memcpy(&x, cky, sizeof(x));
-	x ^= vc->vc_hkey[0];
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ULL;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dULL;
-	x ^= x >> 33;
-	x += vc->vc_hkey[1];
-	x ^= x >> 29;
-	return ((size_t)x & (vc->vc_hsize - 1));
-}
-
-/* Doubles the table when it holds more SAs than chains. */
-static int
-v1_hash_grow(struct ikev1_ctx *vc)
-{
-	struct isakmp_sa_hchain	*old = vc->vc_hash, *nh;
-	struct isakmp_sa	*sa;
-	size_t			 i, oldsize = vc->vc_hsize, size;
-
-	size = oldsize == 0 ? V1_HASH_MIN : oldsize * 2;
-	if ((nh = calloc(size, sizeof(*nh))) == NULL)
-		return (oldsize == 0 ? -1 : 0);	/* longer chains do */
-	for (i = 0; i < size; i++)
-		TAILQ_INIT(&nh[i]);
-	if (oldsize == 0 && RAND_bytes((uint8_t *)vc->vc_hkey,
-	    sizeof(vc->vc_hkey)) != 1) {
-		free(nh);
-		return (-1);
-	}
-	vc->vc_hash = nh;
-	vc->vc_hsize = size;
-	for (i = 0; i < oldsize; i++)
-		while ((sa = TAILQ_FIRST(&old[i])) != NULL) {
-			/* in order: the oldest SA of a cookie comes first */
-			TAILQ_REMOVE(&old[i], sa, is_hentry);
-			TAILQ_INSERT_TAIL(&nh[v1_cky_hash(vc, sa->is_cky_i)],
-			    sa, is_hentry);
-		}
-	free(old);
-	return (0);
-}
-
-int
-isakmp_hash_insert(struct isakmp_sa *sa)
-{
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
-
-	if (sa->is_hashed)
-		isakmp_hash_remove(sa);
-	if ((vc->vc_hsize == 0 || vc->vc_nhashed >= vc->vc_hsize) &&
-	    v1_hash_grow(vc) == -1)
-		return (-1);
-	TAILQ_INSERT_TAIL(&vc->vc_hash[v1_cky_hash(vc, sa->is_cky_i)], sa,
-	    is_hentry);
-	sa->is_hashed = 1;
-	vc->vc_nhashed++;
-	return (0);
-}
-
-void
-isakmp_hash_remove(struct isakmp_sa *sa)
-{
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
-
-	if (!sa->is_hashed)
-		return;
-	TAILQ_REMOVE(&vc->vc_hash[v1_cky_hash(vc, sa->is_cky_i)], sa,
-	    is_hentry);
-	sa->is_hashed = 0;
-	vc->vc_nhashed--;
-}
-
-struct isakmp_sa *
-isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky)
-{
-	if (vc->vc_hsize == 0)
-		return (NULL);
-	return (TAILQ_FIRST(&vc->vc_hash[v1_cky_hash(vc, cky)]));
-}
 
 /* --- half-open responders --- */
 
@@ -337,32 +245,6 @@ v1_half_start(struct isakmp_sa *sa, int anon)
 		TAILQ_INSERT_TAIL(&vc->vc_half_q, sa, is_qentry);
 	}
 	return (0);
-}
-
-void
-v1_half_end(struct isakmp_sa *sa)
-{
-	if (sa->is_half_ev != NULL) {
-		event_free(sa->is_half_ev);
-		sa->is_half_ev = NULL;
-	}
-	if (!sa->is_halfopen)
-		return;
-	LIST_REMOVE(sa, is_sentry);
-	if (sa->is_halfopen == 2) {
-		sa->is_ctx->ctx_v1->vc_half_anon--;
-		TAILQ_REMOVE(&sa->is_ctx->ctx_v1->vc_half_q, sa, is_qentry);
-	}
-	sa->is_halfopen = 0;
-	if (--sa->is_ctx->ctx_v1->vc_halfopen == 0 &&
-	    sa->is_ctx->ctx_v1->vc_half_peak >= V1_TRIM_PEAK) {
-		sa->is_ctx->ctx_v1->vc_half_peak = 0;
-#ifdef __GLIBC__
-		/* a flood is over: its SAs' freed memory goes back to the
-		 * system instead of staying in the heap */
-		malloc_trim(0);
-#endif
-	}
 }
 
 void

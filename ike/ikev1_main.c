@@ -36,8 +36,6 @@ static const char *const v1_psk_differs_mm6 =
 static const char *const v1_psk_differs_am2 =
     "authentication failed: the pre-shared key probably differs "
     "(cannot verify the peer's message 2)";
-static const char *const v1_aggr_warning =
-    "aggressive mode with PSK exposes a hash of the PSK to offline cracking";
 
 /* --- algorithms --- */
 
@@ -968,7 +966,7 @@ v1_responder_attempt(struct isakmp_sa *sa)
 	    "responder to %s", aggr ? "aggressive mode" : "main mode",
 	    inet_ntoa(sa->is_remote.sin_addr));
 	if (aggr)
-		log_twarn(isakmp_name(sa), "%s", v1_aggr_warning);
+		log_twarn(isakmp_name(sa), "%s", ikev1_aggr_warning());
 }
 
 void
@@ -1132,10 +1130,4 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	}
 	v1_diag(sa, DIAG_PSK_OURS);
 	isakmp_fail(sa, "%s", v1_psk_differs_mm6);
-}
-
-const char *
-ikev1_aggr_warning(void)
-{
-	return (v1_aggr_warning);
 }

@@ -36,17 +36,6 @@
 static void
 qm_retx_cb(evutil_socket_t fd, short ev, void *arg);
 
-struct ikev1_qm *
-ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid)
-{
-	struct ikev1_qm	*qm;
-
-	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
-		if (qm->qm_msgid == msgid)
-			return (qm);
-	return (NULL);
-}
-
 static struct ikev1_qm *
 qm_new(struct isakmp_sa *sa, uint32_t msgid, int initiator)
 {
@@ -69,25 +58,6 @@ qm_new(struct isakmp_sa *sa, uint32_t msgid, int initiator)
 	}
 	TAILQ_INSERT_TAIL(&sa->is_qms, qm, qm_entry);
 	return (qm);
-}
-
-void
-ikev1_qm_free(struct ikev1_qm *qm)
-{
-	struct isakmp_sa	*sa = qm->qm_sa;
-
-	TAILQ_REMOVE(&sa->is_qms, qm, qm_entry);
-	if (qm->qm_child != NULL) {
-		/* not installed: remove the larval inbound SA */
-		child_sa_uninstall(qm->qm_child, sa->is_ctx->ctx_kernel, NULL);
-		child_sa_free(qm->qm_child);
-	}
-	dh_free(qm->qm_dh);
-	buf_free(qm->qm_ni);
-	buf_free(qm->qm_nr);
-	v1_xmit_clear(&qm->qm_x);
-	OPENSSL_cleanse(qm, sizeof(*qm));
-	free(qm);
 }
 
 static const char *

@@ -155,18 +155,6 @@ ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in)
 	return (v1_child_find(t, &k));
 }
 
-void
-ikev1_child_remove(struct child_sa *cs)
-{
-	struct isakmp_sa	*sa = cs->cs_owner;
-
-	TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
-	child_sa_life_free(cs);
-	/* a successor with the same reqid keeps the policies */
-	child_sa_uninstall(cs, sa->is_ctx->ctx_kernel, &sa->is_children);
-	child_sa_free(cs);
-}
-
 /* No IPsec SA of t covers cs's segment pair any more: set it up again. */
 static void
 v1_child_pair_lost(struct isakmp_sa *sa, int pair)
@@ -178,7 +166,7 @@ v1_child_pair_lost(struct isakmp_sa *sa, int pair)
 		return;
 	t->t_pair[pair] = PAIR_NONE;
 	if ((cur = ikev1_tunnel_sa(t)) != NULL)
-		ikev1_quick_start_all(cur);
+		isakmp_next(cur);
 }
 
 /*
@@ -252,7 +240,7 @@ v1_child_rekey_due(struct child_sa *cs)
 	ike_event(t->t_ctx, cs->cs_name, "rekey", "IPsec SA %08x rekey "
 	    "started", ntohl(cs->cs_spi_in));
 	cs->cs_rekey_due = 1;
-	ikev1_quick_start_all(cur);
+	isakmp_next(cur);
 }
 
 static void
@@ -455,6 +443,6 @@ ikev1_tunnel_rekey(struct ike_tunnel *t, int ike)
 			if (cs->cs_state == CHILD_SA_INSTALLED)
 				cs->cs_rekey_due = 1;
 	}
-	ikev1_quick_start_all(sa);
+	isakmp_next(sa);
 	return (0);
 }

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -17,6 +21,9 @@
 #include "common/log.h"
 #include "ike/ikev1_sa.h"
 #include "kernel/kernel.h"
+
+#define V1_HASH_MIN	64	/* first size of the cookie hash */
+#define V1_TRIM_PEAK	64	/* half-open SAs worth a malloc_trim */
 
 
 static const char *const isakmp_state_names[] = {
@@ -39,12 +46,6 @@ isakmp_state_name(enum isakmp_state s)
 	    sizeof(isakmp_state_names[0]))
 		return ("?");
 	return (isakmp_state_names[s]);
-}
-
-const char *
-isakmp_name(const struct isakmp_sa *sa)
-{
-	return (sa->is_tunnel ? ike_tunnel_name(sa->is_tunnel) : NULL);
 }
 
 void
@@ -221,7 +222,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 	v1_xmit_clear(&sa->is_x);
 	event_free(sa->is_dpd_ev);
 	event_free(sa->is_check_ev);
-	v1_natt_free(sa);
+	isakmp_natt_free(sa);
 	if (sa->is_life_ev != NULL)
 		event_free(sa->is_life_ev);
 	TAILQ_REMOVE(&ctx->ctx_v1->vc_sas, sa, is_entry);
@@ -321,7 +322,7 @@ isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 	    sa->is_state == ISAKMP_ESTABLISHED &&
 	    !TAILQ_EMPTY(&sa->is_children) &&
 	    (sa->is_reauth || survivor->is_reauth))
-		ikev1_adopt(survivor, sa);
+		sa->is_ctx->ctx_v1x->x_adopt(survivor, sa);
 	if (sa->is_state == ISAKMP_ESTABLISHED)
 		ikev1_info_delete_isakmp(sa);
 	isakmp_destroy(sa);
@@ -371,9 +372,9 @@ isakmp_collision(struct isakmp_sa *sa)
 		 */
 		if (o->is_state == ISAKMP_ESTABLISHED && (sa->is_prior_up ||
 		    isakmp_initiator_addr(o) == isakmp_initiator_addr(sa))) {
-			ikev1_adopt(sa, o);
+			sa->is_ctx->ctx_v1x->x_adopt(sa, o);
 			/* we re-authenticated: the old one goes soon */
-			ikev1_life_replaced(o, sa->is_initiator ?
+			sa->is_ctx->ctx_v1x->x_replaced(o, sa->is_initiator ?
 			    vc->vc_reauth_delete_ms : IKEV1_REPLACED_GRACE_MS);
 			continue;
 		}
@@ -407,10 +408,119 @@ isakmp_established(struct isakmp_sa *sa)
 	    sa->is_lifetime);
 	if (isakmp_collision(sa) == -1)
 		return;
-	ikev1_life_arm(sa);
+	sa->is_ctx->ctx_v1x->x_life_arm(sa);
 	ikev1_dpd_arm(sa);
 	if (sa->is_initiator)
-		ikev1_quick_start_all(sa);
+		isakmp_next(sa);
+}
+
+/* --- NAT traversal: keepalives, following the peer (RFC 3947, RFC 3948) --- */
+
+/* RFC 3948 §2.3: a single octet 0xFF, never an IKE or ESP packet. */
+static const uint8_t v1_natt_ka_byte = 0xff;
+
+static void
+v1_natt_ka_cb(int fd, short ev, void *arg)
+{
+	struct isakmp_sa	*sa = arg;
+	struct timeval		 tv = { IKEV1_NATT_KEEPALIVE_S, 0 };
+	struct buf		*b;
+
+	(void)fd;
+	(void)ev;
+	if (sa->is_state == ISAKMP_DEAD)
+		return;
+	if ((b = buf_new_data(&v1_natt_ka_byte, 1)) != NULL) {
+		ike_net_send(sa->is_ctx, b, &sa->is_local, &sa->is_remote,
+		    isakmp_name(sa));
+		buf_free(b);
+	}
+	evtimer_add(sa->is_natt_ka_ev, &tv);
+}
+
+/* Behind the NAT: keep its mapping alive while the SA lives. */
+void
+isakmp_natt_ka_start(struct isakmp_sa *sa)
+{
+	struct timeval	 tv = { IKEV1_NATT_KEEPALIVE_S, 0 };
+
+	if (sa->is_natt_ka_ev != NULL)
+		return;
+	sa->is_natt_ka_ev = evtimer_new(sa->is_ctx->ctx_base, v1_natt_ka_cb,
+	    sa);
+	if (sa->is_natt_ka_ev == NULL) {
+		log_tinfo(isakmp_name(sa), "no NAT keepalive timer");
+		return;
+	}
+	evtimer_add(sa->is_natt_ka_ev, &tv);
+}
+
+void
+isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct child_sa	*cs;
+	char		 a[INET_ADDRSTRLEN];
+	int		 n = 0;
+
+	/*
+	 * RFC 3947 §4: the responder answers on the ports the initiator
+	 * moved to.  Only a peer that sent the RFC 3947 vendor ID, only to
+	 * our 4500 and only from the address it already has: the NAT may
+	 * give the 4500 flow another port than the 500 one (or a new one
+	 * later), but a different address is not followed.
+	 */
+	if (!sa->is_natd || ntohs(local->sin_port) != IKEV1_NATT_PORT ||
+	    remote->sin_addr.s_addr != sa->is_remote.sin_addr.s_addr ||
+	    (remote->sin_port == sa->is_remote.sin_port &&
+	    local->sin_port == sa->is_local.sin_port))
+		return;
+	inet_ntop(AF_INET, &remote->sin_addr, a, sizeof(a));
+	/* RFC 7296 §2.23 (the same holds here): behind a NAT, one packet
+	 * must not move us once the SA is up */
+	if (sa->is_nat_local && sa->is_state == ISAKMP_ESTABLISHED) {
+		log_tdebug(isakmp_name(sa), "a message from the peer came from "
+		    "%s[%u]: not followed, we are behind a NAT", a,
+		    ntohs(remote->sin_port));
+		return;
+	}
+	log_tinfo(isakmp_name(sa), "the peer moved to %s[%u] (our port %u)",
+	    a, ntohs(remote->sin_port), ntohs(local->sin_port));
+	sa->is_remote.sin_port = remote->sin_port;
+	sa->is_local.sin_port = local->sin_port;
+	if (sa->is_nat_local)
+		isakmp_natt_ka_start(sa);
+	/* its ESP in UDP follows the new mapping (RFC 3948) */
+	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+		if (child_sa_move(cs, sa->is_ctx->ctx_kernel,
+		    sa->is_remote.sin_addr, ntohs(remote->sin_port)) == 1)
+			n++;
+	if (n > 0)
+		log_tinfo(isakmp_name(sa), "%d IPsec SA(s) follow the peer to "
+		    "port %u", n, ntohs(remote->sin_port));
+}
+
+static void
+isakmp_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	/* phase 1: the float itself (RFC 3947 §4), before HASH_I */
+	if (sa->is_state != ISAKMP_ESTABLISHED) {
+		isakmp_follow(sa, local, remote);
+		return;
+	}
+	sa->is_rx_local = *local;
+	sa->is_rx_remote = *remote;
+	sa->is_rx_remote.sin_family = AF_INET;
+}
+
+void
+isakmp_natt_free(struct isakmp_sa *sa)
+{
+	if (sa->is_natt_ka_ev != NULL) {
+		event_free(sa->is_natt_ka_ev);
+		sa->is_natt_ka_ev = NULL;
+	}
 }
 
 /* --- messages --- */
@@ -534,7 +644,7 @@ v1_p1_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	struct isakmp_sa	*sa = arg;
 
 	if (v1_xmit_retx(sa, &sa->is_x))
-		ikev1_main_timeout(sa);
+		sa->is_ctx->ctx_v1x->x_phase1_timeout(sa);
 }
 
 /*
@@ -696,25 +806,6 @@ v1_tunnel_policies_refresh(struct ike_tunnel *t)
 				if (cs->cs_state == CHILD_SA_INSTALLED)
 					child_sa_policies_refresh(cs,
 					    t->t_ctx->ctx_kernel);
-}
-
-int
-ikev1_tunnel_initiate(struct ike_tunnel *t, const struct sockaddr_in *local,
-    const struct sockaddr_in *remote)
-{
-	struct isakmp_sa	*sa;
-	uint8_t			 exch;
-
-	exch = t->t_cfg->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE ?
-	    IKEV1_EXCH_AGGRESSIVE : IKEV1_EXCH_MAIN;
-	if ((sa = isakmp_new(t->t_ctx, t, 1, exch, local, remote)) == NULL)
-		return (-1);
-	if (ikev1_main_start(sa) == -1) {
-		isakmp_destroy(sa);
-		ike_tunnel_failed(t, 1, "cannot start IKEv1 phase 1");
-		return (-1);
-	}
-	return (0);
 }
 
 int
@@ -896,7 +987,7 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 		memcpy(iv, sa->is_iv, sizeof(iv));
 		if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
 		    sa->is_keys.k_enc_len, iv, out, m) == -1) {
-			ikev1_main_bad(sa);
+			sa->is_ctx->ctx_v1x->x_phase1_bad(sa);
 			goto done;
 		}
 		/*
@@ -907,7 +998,7 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 		if (sa->is_state != ISAKMP_ESTABLISHED)
 			memcpy(sa->is_iv, iv, sizeof(iv));
 	}
-	ikev1_main_recv(sa, m, pkt, len);
+	sa->is_ctx->ctx_v1x->x_phase1(sa, m, pkt, len);
 done:
 	buf_free(out);
 }
@@ -925,7 +1016,7 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	}
 	if (sa->is_state != ISAKMP_ESTABLISHED) {
 		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL) {
-			ikev1_main_info(sa, m);
+			sa->is_ctx->ctx_v1x->x_phase1_info(sa, m);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "%s %08x in state %s dropped",
@@ -955,10 +1046,10 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 		if ((qm = ikev1_qm_find(sa, h->h_msgid)) != NULL &&
 		    v1_xmit_dup(sa, &qm->qm_x, pkt, len))
 			return;
-		ikev1_quick_recv(sa, pkt, len);
+		sa->is_ctx->ctx_v1x->x_quick(sa, pkt, len);
 		break;
 	case IKEV1_EXCH_INFORMATIONAL:
-		ikev1_info_recv(sa, pkt, len);
+		sa->is_ctx->ctx_v1x->x_info(sa, pkt, len);
 		break;
 	default:
 		log_tdebug(isakmp_name(sa), "unsupported exchange %s dropped",
@@ -994,13 +1085,13 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    ikev1_exchange_name(h->h_exchange), h->h_msgid, len,
 		    inet_ntoa(remote->sin_addr));
 	if ((sa = isakmp_lookup(ctx, h, remote)) != NULL) {
-		v1_natt_recv(sa, local, remote);
+		isakmp_natt_recv(sa, local, remote);
 		ikev1_recv_sa(sa, pkt, len, m);
 	} else if ((h->h_exchange == IKEV1_EXCH_MAIN ||
 	    h->h_exchange == IKEV1_EXCH_AGGRESSIVE) && h->h_msgid == 0 &&
 	    memcmp(h->h_rcookie, zero, 8) == 0 &&
 	    !(h->h_flags & IKEV1_FLAG_ENC)) {
-		ikev1_main_first(ctx, pkt, len, m, local, remote);
+		ctx->ctx_v1x->x_first(ctx, pkt, len, m, local, remote);
 	} else if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL &&
 	    !(h->h_flags & IKEV1_FLAG_ENC)) {
 		ikev1_info_plain(ctx, m);
@@ -1020,4 +1111,406 @@ v1_xmit_record_in(struct v1_xmit *x, const uint8_t *pkt, size_t len)
 	buf_free(x->x_in);
 	x->x_in = buf_new_data(pkt, len);
 	x->x_answers = 0;
+}
+
+/* --- the cookie hash (isakmp_lookup) and half-open counts --- */
+
+/*
+ * Keyed mix of a cookie (the initiator chooses it, so the key is secret
+ * and random): chains stay short unless the key is known, and the caps
+ * bound them anyway.
+ */
+static size_t
+v1_cky_hash(const struct ikev1_ctx *vc, const uint8_t *cky)
+{
+	uint64_t	 x;
+
+	memcpy(&x, cky, sizeof(x));
+	x ^= vc->vc_hkey[0];
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	x ^= x >> 33;
+	x += vc->vc_hkey[1];
+	x ^= x >> 29;
+	return ((size_t)x & (vc->vc_hsize - 1));
+}
+
+/* Doubles the table when it holds more SAs than chains. */
+static int
+v1_hash_grow(struct ikev1_ctx *vc)
+{
+	struct isakmp_sa_hchain	*old = vc->vc_hash, *nh;
+	struct isakmp_sa	*sa;
+	size_t			 i, oldsize = vc->vc_hsize, size;
+
+	size = oldsize == 0 ? V1_HASH_MIN : oldsize * 2;
+	if ((nh = calloc(size, sizeof(*nh))) == NULL)
+		return (oldsize == 0 ? -1 : 0);	/* longer chains do */
+	for (i = 0; i < size; i++)
+		TAILQ_INIT(&nh[i]);
+	if (oldsize == 0 && RAND_bytes((uint8_t *)vc->vc_hkey,
+	    sizeof(vc->vc_hkey)) != 1) {
+		free(nh);
+		return (-1);
+	}
+	vc->vc_hash = nh;
+	vc->vc_hsize = size;
+	for (i = 0; i < oldsize; i++)
+		while ((sa = TAILQ_FIRST(&old[i])) != NULL) {
+			/* in order: the oldest SA of a cookie comes first */
+			TAILQ_REMOVE(&old[i], sa, is_hentry);
+			TAILQ_INSERT_TAIL(&nh[v1_cky_hash(vc, sa->is_cky_i)],
+			    sa, is_hentry);
+		}
+	free(old);
+	return (0);
+}
+
+int
+isakmp_hash_insert(struct isakmp_sa *sa)
+{
+	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	if (sa->is_hashed)
+		isakmp_hash_remove(sa);
+	if ((vc->vc_hsize == 0 || vc->vc_nhashed >= vc->vc_hsize) &&
+	    v1_hash_grow(vc) == -1)
+		return (-1);
+	TAILQ_INSERT_TAIL(&vc->vc_hash[v1_cky_hash(vc, sa->is_cky_i)], sa,
+	    is_hentry);
+	sa->is_hashed = 1;
+	vc->vc_nhashed++;
+	return (0);
+}
+
+void
+isakmp_hash_remove(struct isakmp_sa *sa)
+{
+	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	if (!sa->is_hashed)
+		return;
+	TAILQ_REMOVE(&vc->vc_hash[v1_cky_hash(vc, sa->is_cky_i)], sa,
+	    is_hentry);
+	sa->is_hashed = 0;
+	vc->vc_nhashed--;
+}
+
+struct isakmp_sa *
+isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky)
+{
+	if (vc->vc_hsize == 0)
+		return (NULL);
+	return (TAILQ_FIRST(&vc->vc_hash[v1_cky_hash(vc, cky)]));
+}
+
+void
+v1_half_end(struct isakmp_sa *sa)
+{
+	if (sa->is_half_ev != NULL) {
+		event_free(sa->is_half_ev);
+		sa->is_half_ev = NULL;
+	}
+	if (!sa->is_halfopen)
+		return;
+	LIST_REMOVE(sa, is_sentry);
+	if (sa->is_halfopen == 2) {
+		sa->is_ctx->ctx_v1->vc_half_anon--;
+		TAILQ_REMOVE(&sa->is_ctx->ctx_v1->vc_half_q, sa, is_qentry);
+	}
+	sa->is_halfopen = 0;
+	if (--sa->is_ctx->ctx_v1->vc_halfopen == 0 &&
+	    sa->is_ctx->ctx_v1->vc_half_peak >= V1_TRIM_PEAK) {
+		sa->is_ctx->ctx_v1->vc_half_peak = 0;
+#ifdef __GLIBC__
+		/* a flood is over: its SAs' freed memory goes back to the
+		 * system instead of staying in the heap */
+		malloc_trim(0);
+#endif
+	}
+}
+
+void
+isakmp_next(struct isakmp_sa *sa)
+{
+	sa->is_ctx->ctx_v1x->x_next(sa);
+}
+
+/* --- Quick Mode records, IPsec SAs --- */
+
+struct ikev1_qm *
+ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid)
+{
+	struct ikev1_qm	*qm;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (qm->qm_msgid == msgid)
+			return (qm);
+	return (NULL);
+}
+
+void
+ikev1_qm_free(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+
+	TAILQ_REMOVE(&sa->is_qms, qm, qm_entry);
+	if (qm->qm_child != NULL) {
+		/* not installed: remove the larval inbound SA */
+		child_sa_uninstall(qm->qm_child, sa->is_ctx->ctx_kernel, NULL);
+		child_sa_free(qm->qm_child);
+	}
+	dh_free(qm->qm_dh);
+	buf_free(qm->qm_ni);
+	buf_free(qm->qm_nr);
+	v1_xmit_clear(&qm->qm_x);
+	OPENSSL_cleanse(qm, sizeof(*qm));
+	free(qm);
+}
+
+void
+ikev1_child_remove(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+
+	TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
+	child_sa_life_free(cs);
+	/* a successor with the same reqid keeps the policies */
+	child_sa_uninstall(cs, sa->is_ctx->ctx_kernel, &sa->is_children);
+	child_sa_free(cs);
+}
+
+/* --- informational messages we send (RFC 2409 §5.7) --- */
+
+enum info_kind { INFO_NOTIFY, INFO_DELETE };
+
+/* Builds, protects and sends one informational message. */
+static int
+info_send(struct isakmp_sa *sa, enum info_kind kind, uint8_t proto,
+    const uint8_t *spi, uint8_t spilen, uint16_t type, const uint8_t *data,
+    size_t len)
+{
+	struct pld_writer	 w;
+	struct buf		*b = NULL;
+	uint8_t			 iv[CRYPTO_MAX_BLOCK];
+	uint32_t		 msgid;
+	size_t			 hoff, hl = prf_len(sa->is_prf);
+	int			 rc = -1;
+
+	if (!sa->is_keys_ok || sa->is_state != ISAKMP_ESTABLISHED)
+		return (-1);
+	do {
+		if (RAND_bytes((uint8_t *)&msgid, sizeof(msgid)) != 1)
+			return (-1);
+	} while (msgid == 0);
+	if (ikev1_iv_phase2(sa->is_prf, sa->is_iv, sa->is_blen, msgid,
+	    iv) == -1 ||
+	    v1_msg_begin(sa, &b, &w, IKEV1_EXCH_INFORMATIONAL, msgid) == -1 ||
+	    ikev1_add_hash(&w, NULL, hl, &hoff) == -1)
+		goto done;
+	if (kind == INFO_NOTIFY ? ikev1_add_notify(&w, proto, spi, spilen,
+	    type, data, len) == -1 : ikev1_add_delete(&w, proto, spilen, 1,
+	    spi) == -1)
+		goto done;
+	/* HASH(1) = prf(SKEYID_a, M-ID | N/D) (RFC 2409 §5.7) */
+	if (ikev1_hash_qm1(sa->is_prf, sa->is_keys.k_a, sa->is_keys.k_len,
+	    msgid, b->buf_data + hoff + hl, b->buf_len - hoff - hl,
+	    b->buf_data + hoff) == -1 || v1_msg_seal(sa, b, iv, NULL) == -1)
+		goto done;
+	v1_send_raw(sa, b);
+	rc = 0;
+done:
+	buf_free(b);
+	return (rc);
+}
+
+int
+ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto, const uint8_t *spi,
+    uint8_t spilen, uint16_t type, const uint8_t *data, size_t len)
+{
+	return (info_send(sa, INFO_NOTIFY, proto, spi, spilen, type, data,
+	    len));
+}
+
+int
+ikev1_info_delete_child(struct isakmp_sa *sa, struct child_sa *cs)
+{
+	/* RFC 2408 §3.15: the SPI of our inbound SA */
+	return (info_send(sa, INFO_DELETE, cs->cs_proto == IPPROTO_AH ?
+	    IKEV1_PROTO_AH : IKEV1_PROTO_ESP, (const uint8_t *)&cs->cs_spi_in,
+	    4, 0, NULL, 0));
+}
+
+int
+ikev1_info_delete_isakmp(struct isakmp_sa *sa)
+{
+	struct child_sa	*cs;
+	uint8_t		 spi[16];
+
+	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED)
+			ikev1_info_delete_child(sa, cs);
+	memcpy(spi, sa->is_cky_i, 8);
+	memcpy(spi + 8, sa->is_cky_r, 8);
+	log_tinfo(isakmp_name(sa), "sending DELETE of the ISAKMP SA");
+	return (info_send(sa, INFO_DELETE, IKEV1_PROTO_ISAKMP, spi, 16, 0,
+	    NULL, 0));
+}
+
+void
+ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m)
+{
+	int	i;
+
+	for (i = 0; i < m->m_nnotify; i++)
+		log_info("unauthenticated IKEv1 notify %s ignored",
+		    ikev1_notify_name(m->m_notify[i].n_type));
+	if (m->m_ndelete > 0)
+		log_info("unauthenticated IKEv1 DELETE ignored");
+	ctx->ctx_counters.ic_dropped++;
+}
+
+const char *
+ikev1_aggr_warning(void)
+{
+	return ("aggressive mode with PSK exposes a hash of the PSK to "
+	    "offline cracking");
+}
+
+/* --- DPD (RFC 3706) --- */
+
+/* R-U-THEREs per probe: the first and this many retransmissions, spread
+ * over the timeout, so that one lost datagram does not kill the SA. */
+#define V1_DPD_RETRANSMITS	4
+
+static void
+v1_dpd_timer(struct isakmp_sa *sa, uint64_t ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(sa->is_dpd_ev, &tv);
+}
+
+/* DPD timing: the test override, else the tunnel's. */
+static unsigned
+v1_dpd_delay(const struct isakmp_sa *sa)
+{
+	const struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	return (vc->vc_dpd_override ? vc->vc_dpd_delay_ms :
+	    ike_dpd_delay_ms(sa->is_ctx, sa->is_tunnel));
+}
+
+static unsigned
+v1_dpd_timeout(const struct isakmp_sa *sa)
+{
+	const struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+
+	return (vc->vc_dpd_override ? vc->vc_dpd_timeout_ms :
+	    ike_dpd_timeout_ms(sa->is_ctx, sa->is_tunnel));
+}
+
+/* The peer announced DPD and the SA is the tunnel's current one. */
+static int
+v1_dpd_on(const struct isakmp_sa *sa)
+{
+	return (sa->is_peer_dpd && !sa->is_replaced &&
+	    sa->is_state == ISAKMP_ESTABLISHED && v1_dpd_delay(sa) != 0);
+}
+
+void
+ikev1_dpd_alive(struct isakmp_sa *sa)
+{
+	sa->is_last_rx_ms = ike_now_ms();
+}
+
+void
+ikev1_dpd_arm(struct isakmp_sa *sa)
+{
+	sa->is_dpd_outstanding = 0;
+	sa->is_last_rx_ms = ike_now_ms();
+	if (!v1_dpd_on(sa)) {
+		evtimer_del(sa->is_dpd_ev);
+		return;
+	}
+	v1_dpd_timer(sa, v1_dpd_delay(sa) / 4 + 1);	/* see ikev1_dpd_cb */
+}
+
+
+static void
+v1_dpd_send(struct isakmp_sa *sa)
+{
+	uint8_t		 spi[16];
+	uint32_t	 seq;
+
+	if (sa->is_dpd_seq == 0 && RAND_bytes((uint8_t *)&sa->is_dpd_seq,
+	    sizeof(sa->is_dpd_seq)) != 1)
+		return;
+	/* RFC 3706 §7: sequence numbers start random, then increment */
+	sa->is_dpd_seq = (sa->is_dpd_seq & 0x7fffffffu) + 1;
+	seq = htonl(sa->is_dpd_seq);
+	memcpy(spi, sa->is_cky_i, 8);
+	memcpy(spi + 8, sa->is_cky_r, 8);
+	log_tdebug(isakmp_name(sa), "DPD: sending R-U-THERE %u",
+	    sa->is_dpd_seq);
+	ikev1_info_notify(sa, IKEV1_PROTO_ISAKMP, spi, 16, IKEV1_N_R_U_THERE,
+	    (const uint8_t *)&seq, 4);
+}
+
+/*
+ * RFC 3706 §5: after dpd-delay without any sign of life from the peer
+ * (an authenticated message, or inbound ESP bytes) an R-U-THERE, resent
+ * within dpd-timeout; no R-U-THERE-ACK by then: the peer is dead.  Both
+ * roles probe.
+ */
+void
+ikev1_dpd_cb(int fd, short ev, void *arg)
+{
+	struct isakmp_sa	*sa = arg;
+	struct ike_tunnel	*t = sa->is_tunnel;
+	uint64_t		 now = ike_now_ms(), idle, step, next;
+	unsigned		 delay = v1_dpd_delay(sa);
+	unsigned		 timeout = v1_dpd_timeout(sa);
+	int			 esp;
+
+	if (!v1_dpd_on(sa))
+		return;
+	next = ike_dpd_look(sa->is_ctx, &sa->is_children, now, delay,
+	    &sa->is_dpd_bytes, &sa->is_last_rx_ms, &esp);
+	if (esp)
+		sa->is_dpd_outstanding = 0;
+	step = timeout / (V1_DPD_RETRANSMITS + 1);
+	if (step == 0)
+		step = 1;
+	if (sa->is_dpd_outstanding) {
+		if (now >= sa->is_dpd_deadline_ms) {
+			ike_dpd_dead(sa->is_ctx, t, isakmp_name(sa),
+			    &sa->is_children, "R-U-THERE", timeout,
+			    sa->is_remote.sin_addr);
+			sa->is_tunnel = NULL;
+			isakmp_destroy(sa);
+			if (t != NULL)
+				ike_tunnel_peer_dead(t);
+			return;
+		}
+		v1_dpd_send(sa);	/* a retransmission */
+		v1_dpd_timer(sa, sa->is_dpd_deadline_ms - now < step ?
+		    sa->is_dpd_deadline_ms - now : step);
+		return;
+	}
+	if (next != 0) {
+		v1_dpd_timer(sa, next);
+		return;
+	}
+	idle = now - sa->is_last_rx_ms;
+	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
+	    (unsigned long long)idle);
+	sa->is_ctx->ctx_counters.ic_dpd_sent++;
+	v1_dpd_send(sa);
+	sa->is_dpd_first = sa->is_dpd_seq;
+	sa->is_dpd_outstanding = 1;
+	sa->is_dpd_deadline_ms = now + timeout;
+	v1_dpd_timer(sa, step);
 }

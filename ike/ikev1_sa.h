@@ -219,7 +219,38 @@ struct ikev1_ctx {
 
 
 
-/* --- hooks for ike.c --- */
+/*
+ * IKEv1's exchanges as the SA core (ikev1_sa.c) reaches them, filled by
+ * the engine (ikev1_engine.c): phase 1 (ikev1_main.c), Quick Mode
+ * (ikev1_quick.c), informational (ikev1_info.c), lifetimes and
+ * re-authentication (ikev1_rekey.c).
+ */
+struct ikev1_exchanges {
+	void	(*x_first)(struct ike_ctx *ctx, const uint8_t *pkt,
+		    size_t len, struct ikev1_msg *m,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+	void	(*x_phase1)(struct isakmp_sa *sa, struct ikev1_msg *m,
+		    const uint8_t *pkt, size_t len);
+	void	(*x_phase1_bad)(struct isakmp_sa *sa);
+	void	(*x_phase1_info)(struct isakmp_sa *sa,
+		    const struct ikev1_msg *m);
+	void	(*x_phase1_timeout)(struct isakmp_sa *sa);
+	void	(*x_quick)(struct isakmp_sa *sa, const uint8_t *pkt,
+		    size_t len);
+	void	(*x_info)(struct isakmp_sa *sa, const uint8_t *pkt,
+		    size_t len);
+	/* established: lifetime armed; sa takes over o's IPsec SAs; o is
+	 * replaced and goes after ms */
+	void	(*x_life_arm)(struct isakmp_sa *sa);
+	void	(*x_adopt)(struct isakmp_sa *sa, struct isakmp_sa *o);
+	void	(*x_replaced)(struct isakmp_sa *o, unsigned ms);
+	/* the queue: Quick Modes due (rekeys, then new segment pairs) */
+	void	(*x_next)(struct isakmp_sa *sa);
+};
+extern const struct ikev1_exchanges ikev1_exchanges;
+
+/* --- the struct ike_version of IKEv1 (ikev1_engine.c) --- */
 void	 ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    const struct sockaddr_in *local, const struct sockaddr_in *remote);
 /* Starts phase 1 for t (Main or Aggressive per config).  0 or -1. */
@@ -285,7 +316,22 @@ struct isakmp_sa *isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky);
 /* --- ikev1_sa.c --- */
 const char	*isakmp_state_name(enum isakmp_state s);
 void		 isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s);
-const char	*isakmp_name(const struct isakmp_sa *sa);
+static inline const char *
+isakmp_name(const struct isakmp_sa *sa)
+{
+	return (sa->is_tunnel ? ike_tunnel_name(sa->is_tunnel) : NULL);
+}
+/* NAT keepalives from us (behind the NAT), RFC 3948 §2.3; stopped. */
+void		 isakmp_natt_ka_start(struct isakmp_sa *sa);
+void		 isakmp_natt_free(struct isakmp_sa *sa);
+/* The peer's datagram came from remote to local: follow it where RFC
+ * 3947 §4 says so (ESP in UDP follows too, RFC 3948). */
+void		 isakmp_follow(struct isakmp_sa *sa,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
+/* Starts the Quick Modes due on sa (through its exchange table:
+ * ikev1_quick_start_all()). */
+void		 isakmp_next(struct isakmp_sa *sa);
 struct isakmp_sa *isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t,
 		    int initiator, uint8_t exchange,
 		    const struct sockaddr_in *local,
@@ -425,8 +471,6 @@ void	 v1_natt_float(struct isakmp_sa *sa);
  * addresses are kept and v1_natt_authenticated() follows them after the
  * message's HASH verified.
  */
-void	 v1_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
-	    const struct sockaddr_in *remote);
 void	 v1_natt_authenticated(struct isakmp_sa *sa);
 /* The encapsulation mode we propose: UDP-Encapsulated-Tunnel after NAT. */
 uint16_t v1_natt_encap(const struct isakmp_sa *sa);
@@ -434,8 +478,6 @@ uint16_t v1_natt_encap(const struct isakmp_sa *sa);
 int	 v1_natt_encap_ok(uint16_t mode);
 /* A new IPsec SA of sa: ESP in UDP on the ports IKE uses, after NAT. */
 void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
-/* Stops the keepalive timer (isakmp_destroy). */
-void	 v1_natt_free(struct isakmp_sa *sa);
 
 /* --- ikev1_info.c --- */
 void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
