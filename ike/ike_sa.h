@@ -377,8 +377,14 @@ void	ike_tunnel_peer_dead(struct ike_tunnel *t);
 /* Held policies: delete (1) from the kernel, or forget (0). */
 void	ike_tunnel_held_drop(struct ike_tunnel *t, int delete);
 
-/* --- ike_sa.c --- */
+/* --- tunnel.c: the clock and the network, for both versions --- */
 uint64_t	 ike_now_ms(void);		/* CLOCK_MONOTONIC */
+/* Sends raw bytes and logs them at debug level. */
+void	ike_net_send(struct ike_ctx *ctx, const struct buf *b,
+	    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+	    const char *name);
+
+/* --- ike_sa.c: the IKEv2 SA core --- */
 const char	*ike_sa_state_name(enum ike_sa_state s);
 void		 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s);
 struct ike_sa	*ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t,
@@ -421,10 +427,6 @@ void	ike_msg_abort(struct ike_msg_out *mo);
  * cached.  Consumes mo.  0 or -1. */
 int	ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
 	    enum ike_req_kind kind, struct child_sa *child);
-/* Sends raw bytes and logs them at debug level. */
-void	ike_net_send(struct ike_ctx *ctx, const struct buf *b,
-	    const struct sockaddr_in *local, const struct sockaddr_in *remote,
-	    const char *name);
 /* Debug-log a message ("parsed IKE_AUTH response 1 [ IDr AUTH ... ]"). */
 void	ike_msg_log(const char *name, const char *what,
 	    const struct ikev2_msg *m);

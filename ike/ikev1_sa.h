@@ -6,8 +6,9 @@
  * informational exchanges (ikev1_info.c).
  *
  * The engine context (struct ike_ctx) and tunnels are shared with IKEv2;
- * ike.c calls the ikev1_tunnel_*() hooks for tunnels with "version 1"
- * and ikev1_recv() for datagrams whose version byte is 0x10.
+ * engine.c and tunnel.c reach IKEv1 through ikev1_version
+ * (ikev1_engine.c): its ikev1_tunnel_*() hooks for tunnels with
+ * "version 1" and ikev1_recv() for datagrams whose version byte is 0x10.
  */
 #ifndef GW_IKEV1_SA_H
 #define GW_IKEV1_SA_H
@@ -504,7 +505,7 @@ int	ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 	    struct in_addr dst, int hard);
 
 /* INITIAL_CONTACT: 1 if an ISAKMP SA other than self, established or
- * under way, has the peer identity pi (ike.c decides). */
+ * under way, has the peer identity pi (tunnel.c decides). */
 int	ikev1_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
 	    const void *self);
 /* Removes every established ISAKMP SA other than self with identity pi
