@@ -88,6 +88,18 @@ v1_rekey_pct(const struct ike_ctx *ctx, int creator, unsigned *lo,
 	*lo = pct > jitter ? pct - jitter : 0;
 }
 
+/*
+ * The retransmission margin (lifetime_margin()) applies to the creator's
+ * rekey only: the other side's is a safety net that must stay behind the
+ * creator's (a strongSwan peer rekeys at up to 91% of the lifetime it
+ * proposes), and a margin would move it ahead on short lifetimes.
+ */
+static uint64_t
+v1_rekey_margin(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
+{
+	return (creator ? lifetime_margin(life_ms, ctx->ctx_retx_ms) : 0);
+}
+
 /* When to rekey an ISAKMP SA of life_ms: ms after its birth. */
 static uint64_t
 v1_rekey_ms(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
@@ -95,8 +107,8 @@ v1_rekey_ms(const struct ike_ctx *ctx, uint64_t life_ms, int creator)
 	unsigned	 lo, hi;
 
 	v1_rekey_pct(ctx, creator, &lo, &hi);
-	return (lifetime_pick(life_ms, lo, hi,
-	    lifetime_margin(life_ms, ctx->ctx_retx_ms)));
+	return (lifetime_pick(life_ms, lo, hi, v1_rekey_margin(ctx, life_ms,
+	    creator)));
 }
 
 /* --- IPsec SAs --- */
@@ -264,7 +276,8 @@ ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 	v1_rekey_pct(sa->is_ctx, cs->cs_initiated, &lo, &hi);
 	life_ms = v1_life_ms(sa->is_ctx, cs->cs_lifetime);
 	if (child_sa_life_start(cs, sa->is_ctx->ctx_base, ike_now_ms(),
-	    life_ms, lo, hi, lifetime_margin(life_ms, sa->is_ctx->ctx_retx_ms),
+	    life_ms, lo, hi, v1_rekey_margin(sa->is_ctx, life_ms,
+	    cs->cs_initiated),
 	    &v1_child_timers) == -1)
 		log_twarn(cs->cs_name, "IPsec SA %08x: no rekey timer",
 		    ntohl(cs->cs_spi_in));
