@@ -131,17 +131,16 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	sa->sa_remote = *remote;
 	TAILQ_INIT(&sa->sa_children);
 	sa->sa_pairs = initiator;
-	sa->sa_retx_ev = evtimer_new(ctx->ctx_base, ike_sa_retx_cb, sa);
+	(void)ike_xmit_timer(&sa->sa_rq, ctx->ctx_base, ike_sa_retx_cb, sa);
 	/* their logic is the exchanges' (IKE SA rekey, liveness) */
 	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base,
 	    ctx->ctx_v2x->x_rekey_cb, sa);
 	sa->sa_dpd_ev = evtimer_new(ctx->ctx_base, ctx->ctx_v2x->x_dpd_cb, sa);
 	sa->sa_expire_ev = evtimer_new(ctx->ctx_base,
 	    ctx->ctx_v2x->x_expire_cb, sa);
-	if (sa->sa_retx_ev == NULL || sa->sa_rekey_ev == NULL ||
+	if (sa->sa_rq.x_ev == NULL || sa->sa_rekey_ev == NULL ||
 	    sa->sa_dpd_ev == NULL || sa->sa_expire_ev == NULL) {
-		if (sa->sa_retx_ev != NULL)
-			event_free(sa->sa_retx_ev);
+		ike_xmit_clear(&sa->sa_rq);
 		if (sa->sa_rekey_ev != NULL)
 			event_free(sa->sa_rekey_ev);
 		if (sa->sa_dpd_ev != NULL)
@@ -200,7 +199,8 @@ ike_sa_destroy(struct ike_sa *sa)
 		ike_sa_child_remove(sa, cs);
 	ike_sa_set_state(sa, IKE_SA_DEAD);
 	TAILQ_REMOVE(&sa->sa_ctx->ctx_sas, sa, sa_entry);
-	event_free(sa->sa_retx_ev);
+	ike_xmit_clear(&sa->sa_rq);
+	ike_xmit_clear(&sa->sa_rsp);
 	event_free(sa->sa_rekey_ev);
 	event_free(sa->sa_dpd_ev);
 	event_free(sa->sa_expire_ev);
@@ -212,8 +212,6 @@ ike_sa_destroy(struct ike_sa *sa)
 	buf_free(sa->sa_msg1);
 	buf_free(sa->sa_msg2);
 	buf_free(sa->sa_cookie);
-	buf_free(sa->sa_req);
-	buf_free(sa->sa_resp);
 	ikev2_keys_clear(&sa->sa_keys);
 	if (sa->sa_tunnel != NULL)
 		ike_tunnel_update(sa->sa_tunnel);
@@ -258,9 +256,7 @@ ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 void
 ike_sa_halfopen_timer(struct ike_sa *sa)
 {
-	struct timeval	 tv = { IKE_HALFOPEN_TIMEOUT, 0 };
-
-	evtimer_add(sa->sa_retx_ev, &tv);
+	ike_xmit_arm(&sa->sa_rq, IKE_HALFOPEN_TIMEOUT * 1000);
 }
 
 void
@@ -367,17 +363,15 @@ ike_msg_log_out(struct ike_sa *sa, struct ike_msg_out *mo)
 static void
 ike_sa_retx_arm(struct ike_sa *sa)
 {
-	unsigned	 ms = sa->sa_ctx->ctx_retx_ms << sa->sa_req_tries;
+	unsigned	 ms = ike_xmit_backoff(sa->sa_ctx->ctx_retx_ms,
+			    sa->sa_rq.x_tries);
 	unsigned	 dpd;
-	struct timeval	 tv;
 
 	if (sa->sa_req_kind == IKE_REQ_LIVENESS && sa->sa_dpd_out &&
 	    (dpd = ike_dpd_timeout_ms(sa->sa_ctx, sa->sa_tunnel) / 5) > 0 &&
 	    dpd < ms)
 		ms = dpd;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(sa->sa_retx_ev, &tv);
+	ike_xmit_arm(&sa->sa_rq, ms);
 }
 
 int
@@ -406,16 +400,13 @@ ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
 	buf_free(mo->mo_inner);
 	mo->mo_inner = NULL;
 	if (mo->mo_response) {
-		buf_free(sa->sa_resp);
-		sa->sa_resp = mo->mo_buf;
+		ike_xmit_take(&sa->sa_rsp, mo->mo_buf, 0);
 		sa->sa_resp_msgid = mo->mo_msgid;
 	} else {
-		buf_free(sa->sa_req);
-		sa->sa_req = mo->mo_buf;
+		ike_xmit_take(&sa->sa_rq, mo->mo_buf, 1);
 		sa->sa_req_msgid = mo->mo_msgid;
 		sa->sa_req_kind = kind;
 		sa->sa_req_child = child;
-		sa->sa_req_tries = 0;
 		sa->sa_msgid_next = mo->mo_msgid + 1;
 		ike_sa_retx_arm(sa);
 	}
@@ -431,7 +422,9 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ike_ctx	*ctx = sa->sa_ctx;
 	struct ike_tunnel *t = sa->sa_tunnel;
 
-	if (sa->sa_req == NULL) {
+	enum ike_xmit_next	 next;
+
+	if (sa->sa_rq.x_out == NULL) {
 		/* a half-open responder SA that never saw IKE_AUTH */
 		if (sa->sa_state == IKE_SA_INIT_DONE) {
 			log_debug("half-open IKE SA timed out");
@@ -439,7 +432,11 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		return;
 	}
-	if (++sa->sa_req_tries >= ctx->ctx_retx_tries &&
+	/* ctx_retx_tries transmissions in all */
+	next = ike_xmit_due(&sa->sa_rq, ctx->ctx_retx_tries - 1);
+	if (next == IKE_XMIT_IDLE)
+		return;
+	if (next == IKE_XMIT_GIVE_UP &&
 	    (sa->sa_state == IKE_SA_DELETING ||
 	    sa->sa_state == IKE_SA_REKEYED)) {
 		/* an old SA on its way out: nothing more to lose */
@@ -448,9 +445,9 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		ike_sa_destroy(sa);
 		return;
 	}
-	if (sa->sa_req_tries >= ctx->ctx_retx_tries) {
+	if (next == IKE_XMIT_GIVE_UP) {
 		log_tinfo(ike_sa_name(sa), "giving up after %d retransmissions"
-		    " of %s request %u", sa->sa_req_tries - 1,
+		    " of %s request %u", sa->sa_rq.x_tries - 1,
 		    sa->sa_state < IKE_SA_ESTABLISHED ? "an IKE" : "a",
 		    sa->sa_req_msgid);
 		if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL) {
@@ -459,7 +456,7 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 			ike_diag_note(t, sa->sa_state == IKE_SA_INIT_SENT ?
 			    DIAG_NO_ANSWER : sa->sa_nat ? DIAG_NAT :
 			    DIAG_OTHER, 1, NULL);
-			t->t_diag.td_tries = sa->sa_req_tries;
+			t->t_diag.td_tries = sa->sa_rq.x_tries;
 			ike_sa_destroy(sa);
 			ike_tunnel_failed(t, 1, "peer did not respond");
 		} else {
@@ -479,8 +476,8 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	ctx->ctx_counters.ic_retransmits++;
 	log_tdebug(ike_sa_name(sa), "retransmit %d of request %u",
-	    sa->sa_req_tries, sa->sa_req_msgid);
-	ike_net_send(ctx, sa->sa_req, &sa->sa_local, &sa->sa_remote,
+	    sa->sa_rq.x_tries, sa->sa_req_msgid);
+	ike_net_send(ctx, sa->sa_rq.x_out, &sa->sa_local, &sa->sa_remote,
 	    ike_sa_name(sa));
 	ike_sa_retx_arm(sa);
 }
@@ -522,13 +519,15 @@ ike_sa_open(struct ike_sa *sa, const uint8_t *pkt, size_t len,
  * (after resending our cached response to a retransmitted request).
  */
 static int
-ike_sa_msgid_check(struct ike_sa *sa, const struct ikev2_msg *m)
+ike_sa_msgid_check(struct ike_sa *sa, const uint8_t *pkt, size_t len,
+    const struct ikev2_msg *m)
 {
 	const struct ikev2_hdr	*h = &m->m_hdr;
 	struct ike_ctx		*ctx = sa->sa_ctx;
+	const struct buf	*answer;
 
 	if (h->h_flags & IKEV2_FLAG_RESPONSE) {
-		if (sa->sa_req == NULL || h->h_msgid != sa->sa_req_msgid) {
+		if (sa->sa_rq.x_out == NULL || h->h_msgid != sa->sa_req_msgid) {
 			log_tdebug(ike_sa_name(sa), "unexpected response %u",
 			    h->h_msgid);
 			ctx->ctx_counters.ic_dropped++;
@@ -538,11 +537,20 @@ ike_sa_msgid_check(struct ike_sa *sa, const struct ikev2_msg *m)
 	}
 	if (h->h_msgid == sa->sa_msgid_peer)
 		return (1);
-	if (sa->sa_resp != NULL && h->h_msgid == sa->sa_resp_msgid) {
+	if ((answer = ike_xmit_answer(&sa->sa_rsp)) != NULL &&
+	    h->h_msgid == sa->sa_resp_msgid) {
+		/* §2.1: only a retransmission (the same bytes) of the request
+		 * we answered gets the answer again */
+		if (!ike_xmit_repeat(&sa->sa_rsp, pkt, len)) {
+			log_tdebug(ike_sa_name(sa), "request %u differs from "
+			    "the one we answered: dropped", h->h_msgid);
+			ctx->ctx_counters.ic_dropped++;
+			return (0);
+		}
 		log_tdebug(ike_sa_name(sa), "retransmitted request %u: "
 		    "resending our response", h->h_msgid);
 		ctx->ctx_counters.ic_retransmits++;
-		ike_net_send(ctx, sa->sa_resp, &sa->sa_local, &sa->sa_remote,
+		ike_net_send(ctx, answer, &sa->sa_local, &sa->sa_remote,
 		    ike_sa_name(sa));
 		return (0);
 	}
@@ -668,7 +676,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	struct buf	*plain = NULL;
 	int		 resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
 
-	if (!ike_sa_msgid_check(sa, m))
+	if (!ike_sa_msgid_check(sa, pkt, len, m))
 		return;
 	if (m->m_hdr.h_exchange != IKEV2_EXCH_IKE_SA_INIT) {
 		if ((plain = buf_new(len)) == NULL)
@@ -687,12 +695,13 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	}
 	ike_sa_follow(sa, local, remote, resp);
 	sa->sa_last_rx_ms = ike_now_ms();	/* the peer is alive (§2.4) */
-	if (resp) {
-		evtimer_del(sa->sa_retx_ev);
-		buf_free(sa->sa_req);
-		sa->sa_req = NULL;
-	} else
+	if (resp)
+		ike_xmit_done(&sa->sa_rq);
+	else {
 		sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
+		/* authenticated: the request our answer will be for */
+		ike_xmit_heard(&sa->sa_rsp, pkt, len);
+	}
 	/* the exchange may destroy sa */
 	ike_sa_dispatch(sa, pkt, len, m);
 done:

@@ -31,6 +31,7 @@
 #include "crypto/crypto.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
+#include "ike/xmit.h"
 #include "ipsec/child_sa.h"
 #include "ipsec/lifetime.h"
 #include "policy/config.h"
@@ -222,13 +223,14 @@ struct ike_sa {
 	/* Message IDs (§2.3) */
 	uint32_t	 sa_msgid_next;	/* our next request */
 	uint32_t	 sa_msgid_peer;	/* the peer's next request */
-	struct buf	*sa_req;	/* outstanding request */
+	/* our outstanding request (x_out NULL: none), retransmitted; its
+	 * timer also ends a half-open responder SA */
+	struct ike_xmit	 sa_rq;
 	enum ike_req_kind sa_req_kind;
 	uint32_t	 sa_req_msgid;
-	int		 sa_req_tries;
 	struct child_sa	*sa_req_child;	/* the CHILD SA it is about */
-	struct event	*sa_retx_ev;
-	struct buf	*sa_resp;	/* cached last response */
+	/* our last response and the request it answers (§2.1) */
+	struct ike_xmit	 sa_rsp;
 	uint32_t	 sa_resp_msgid;
 	struct child_sa_list sa_children;
 	time_t		 sa_established;

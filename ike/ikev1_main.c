@@ -596,7 +596,7 @@ v1_mm_i6(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
 	if (v1_auth_peer(sa, m) == -1)
 		return;
-	v1_xmit_stop(&sa->is_x);
+	ike_xmit_stop(&sa->is_x);
 	v1_initial_contact_recv(sa, m);
 	isakmp_established(sa);
 }
@@ -847,7 +847,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 			return;
 		}
 	}
-	v1_xmit_record_in(&sa->is_x, pkt, len);
+	ike_xmit_heard(&sa->is_x, pkt, len);
 	if (v1_r2(sa, m) == -1)
 		goto fail;
 	return;
@@ -946,7 +946,7 @@ v1_am_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 		    "probably differs (cannot verify message 3)");
 		return;
 	}
-	v1_xmit_stop(&sa->is_x);
+	ike_xmit_stop(&sa->is_x);
 	v1_natd_check(sa, m);
 	v1_initial_contact_recv(sa, m);
 	isakmp_established(sa);
@@ -1005,7 +1005,7 @@ ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 		sa->is_ctx->ctx_counters.ic_dropped++;
 		return;
 	}
-	v1_xmit_record_in(&sa->is_x, pkt, len);
+	ike_xmit_heard(&sa->is_x, pkt, len);
 	if (sa->is_state == ISAKMP_MM_R2 || sa->is_state == ISAKMP_AM_R2)
 		v1_responder_attempt(sa);
 	switch (sa->is_state) {

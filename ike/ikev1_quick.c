@@ -441,19 +441,31 @@ ikev1_quick_start_all(struct isakmp_sa *sa)
 static int
 qm_install(struct ikev1_qm *qm)
 {
-	struct isakmp_sa	*sa = qm->qm_sa;
+	struct isakmp_sa	*sa = qm->qm_sa, *owner = sa, *succ;
 	struct child_sa		*cs = qm->qm_child;
 	char			 l[20], r[20];
 
+	/*
+	 * A Quick Mode that ends on an ISAKMP SA replaced meanwhile (a
+	 * re-authentication finished while it ran): its IPsec SA goes to
+	 * the new ISAKMP SA with the others, not down with the old one.
+	 */
+	if (sa->is_replaced && sa->is_tunnel != NULL &&
+	    (succ = ikev1_tunnel_sa(sa->is_tunnel)) != NULL && succ != sa) {
+		log_tdebug(qm_name(qm), "Quick Mode %08x ended on a replaced "
+		    "ISAKMP SA: its IPsec SA goes to the new one",
+		    ntohl(qm->qm_msgid));
+		owner = succ;
+	}
 	cs->cs_lifetime = qm->qm_life;
 	if (child_sa_install(cs, sa->is_ctx->ctx_kernel,
-	    &sa->is_children) == -1)
+	    &owner->is_children) == -1)
 		return (-1);
 	qm->qm_child = NULL;
-	cs->cs_owner = sa;
+	cs->cs_owner = owner;
 	cs->cs_initiated = qm->qm_initiator;
-	TAILQ_INSERT_TAIL(&sa->is_children, cs, cs_entry);
-	ikev1_child_timer_arm(sa, cs);
+	TAILQ_INSERT_TAIL(&owner->is_children, cs, cs_entry);
+	ikev1_child_timer_arm(owner, cs);
 	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
 	cfg_prefix_str(&cs->cs_rts[0], r, sizeof(r));
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
@@ -470,7 +482,7 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 	struct ike_tunnel	*t = qm->qm_sa->is_tunnel;
 
 	qm->qm_state = QM_FAILED;
-	v1_xmit_stop(&qm->qm_x);
+	ike_xmit_stop(&qm->qm_x);
 	if (qm->qm_rekey_spi != 0)
 		/* the old SA carries on until it expires */
 		ike_event(qm->qm_sa->is_ctx, qm_name(qm), "rekey", "IPsec SA "
@@ -853,7 +865,7 @@ qm_r3(struct ikev1_qm *qm)
 	struct isakmp_sa	*sa = qm->qm_sa;
 	struct child_sa		*cs = qm->qm_child;
 
-	v1_xmit_stop(&qm->qm_x);
+	ike_xmit_stop(&qm->qm_x);
 	if (qm_install(qm) == -1) {
 		qm->qm_state = QM_FAILED;
 		if (sa->is_tunnel != NULL)
@@ -962,7 +974,7 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 		goto drop;
 	}
 	memcpy(qm->qm_iv, iv, sizeof(iv));
-	v1_xmit_record_in(&qm->qm_x, pkt, len);
+	ike_xmit_heard(&qm->qm_x, pkt, len);
 	v1_natt_authenticated(sa);
 	ikev1_dpd_arm(sa);
 	if (which == 1)

@@ -29,6 +29,9 @@
 #define V1_REKEY_OTHER		97	/* % for the other side ... */
 #define V1_REKEY_OTHER_JITTER	2	/* ... minus up to this */
 #define V1_CHILD_RETRY_MS	10000	/* no ISAKMP SA to rekey with yet */
+/* a replaced ISAKMP SA waits this many retransmission delays at most
+ * for a Quick Mode under way on it */
+#define V1_REPLACED_WAITS	16
 
 void
 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms)
@@ -379,6 +382,18 @@ ikev1_reauth_start(struct isakmp_sa *old)
 	return (0);
 }
 
+/* 1 if a Quick Mode of sa waits for an answer (either role). */
+static int
+v1_qm_under_way(const struct isakmp_sa *sa)
+{
+	const struct ikev1_qm	*qm;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (qm->qm_state == QM_I1 || qm->qm_state == QM_R2)
+			return (1);
+	return (0);
+}
+
 static void
 v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -386,6 +401,15 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ike_tunnel	*t = sa->is_tunnel;
 
 	if (sa->is_replaced) {
+		/* a Quick Mode still under way on it ends first: its IPsec
+		 * SA then goes to the new ISAKMP SA (qm_install) */
+		if (v1_qm_under_way(sa) &&
+		    sa->is_replaced_waits++ < V1_REPLACED_WAITS) {
+			log_tdebug(isakmp_name(sa), "replaced ISAKMP SA: a "
+			    "Quick Mode is under way, deleting it later");
+			v1_timer_add(sa->is_life_ev, sa->is_ctx->ctx_retx_ms);
+			return;
+		}
 		log_tinfo(isakmp_name(sa), "replaced ISAKMP SA: deleting it");
 		ikev1_info_delete_isakmp(sa);
 		isakmp_destroy(sa);

@@ -25,7 +25,6 @@
 #define V1_HASH_MIN	64	/* first size of the cookie hash */
 #define V1_TRIM_PEAK	64	/* half-open SAs worth a malloc_trim */
 
-
 static const char *const isakmp_state_names[] = {
 	[ISAKMP_NEW] = "NEW",
 	[ISAKMP_MM_I1] = "MM_I1",
@@ -182,26 +181,6 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 }
 
 void
-v1_xmit_stop(struct v1_xmit *x)
-{
-	if (x->x_ev != NULL)
-		evtimer_del(x->x_ev);
-	x->x_waiting = 0;
-}
-
-void
-v1_xmit_clear(struct v1_xmit *x)
-{
-	v1_xmit_stop(x);
-	if (x->x_ev != NULL)
-		event_free(x->x_ev);
-	x->x_ev = NULL;
-	buf_free(x->x_out);
-	buf_free(x->x_in);
-	x->x_out = x->x_in = NULL;
-}
-
-void
 isakmp_destroy(struct isakmp_sa *sa)
 {
 	struct ike_ctx		*ctx = sa->is_ctx;
@@ -219,7 +198,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 		ikev1_child_remove(cs);
 		had_children = 1;
 	}
-	v1_xmit_clear(&sa->is_x);
+	ike_xmit_clear(&sa->is_x);
 	event_free(sa->is_dpd_ev);
 	event_free(sa->is_check_ev);
 	isakmp_natt_free(sa);
@@ -597,44 +576,32 @@ v1_send_raw(struct isakmp_sa *sa, const struct buf *b)
 	    isakmp_name(sa));
 }
 
-static void
-v1_xmit_arm(struct isakmp_sa *sa, struct v1_xmit *x)
-{
-	unsigned	 ms = sa->is_ctx->ctx_retx_ms << x->x_tries;
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(x->x_ev, &tv);
-}
-
 void
-v1_xmit_send(struct isakmp_sa *sa, struct v1_xmit *x, struct buf *b,
+v1_xmit_send(struct isakmp_sa *sa, struct ike_xmit *x, struct buf *b,
     int waiting)
 {
-	v1_xmit_stop(x);
-	buf_free(x->x_out);
-	x->x_out = b;
-	x->x_tries = 0;
-	x->x_waiting = waiting;
-	x->x_answers = x->x_in != NULL;
+	ike_xmit_take(x, b, waiting);
 	v1_send_raw(sa, b);
-	if (waiting && x->x_ev != NULL)
-		v1_xmit_arm(sa, x);
+	if (waiting)
+		ike_xmit_arm(x, sa->is_ctx->ctx_retx_ms);
 }
 
 int
-v1_xmit_retx(struct isakmp_sa *sa, struct v1_xmit *x)
+v1_xmit_retx(struct isakmp_sa *sa, struct ike_xmit *x)
 {
-	if (!x->x_waiting || x->x_out == NULL)
+	switch (ike_xmit_due(x, sa->is_ctx->ctx_retx_tries)) {
+	case IKE_XMIT_IDLE:
 		return (0);
-	if (++x->x_tries > sa->is_ctx->ctx_retx_tries) {
-		x->x_waiting = 0;
+	case IKE_XMIT_GIVE_UP:
 		return (1);
+	case IKE_XMIT_RESEND:
+		break;
 	}
 	log_tdebug(isakmp_name(sa), "retransmitting (%d/%d)", x->x_tries,
 	    sa->is_ctx->ctx_retx_tries);
 	sa->is_ctx->ctx_counters.ic_retransmits++;
 	v1_send_raw(sa, x->x_out);
-	v1_xmit_arm(sa, x);
+	ike_xmit_arm(x, ike_xmit_backoff(sa->is_ctx->ctx_retx_ms, x->x_tries));
 	return (0);
 }
 
@@ -653,18 +620,18 @@ v1_p1_retx_cb(evutil_socket_t fd, short ev, void *arg)
  * Returns 1 if it was one.
  */
 static int
-v1_xmit_dup(struct isakmp_sa *sa, struct v1_xmit *x, const uint8_t *pkt,
+v1_xmit_dup(struct isakmp_sa *sa, struct ike_xmit *x, const uint8_t *pkt,
     size_t len)
 {
-	if (x->x_in == NULL || x->x_in->buf_len != len ||
-	    memcmp(x->x_in->buf_data, pkt, len) != 0)
+	const struct buf	*answer = ike_xmit_answer(x);
+
+	if (!ike_xmit_repeat(x, pkt, len))
 		return (0);
 	log_tdebug(isakmp_name(sa), "retransmitted message (%zu bytes)%s",
-	    len, x->x_out != NULL && x->x_answers ? ": resending our answer" :
-	    "");
+	    len, answer != NULL ? ": resending our answer" : "");
 	sa->is_ctx->ctx_counters.ic_dropped++;
-	if (x->x_out != NULL && x->x_answers)
-		v1_send_raw(sa, x->x_out);
+	if (answer != NULL)
+		v1_send_raw(sa, answer);
 	return (1);
 }
 
@@ -1105,14 +1072,6 @@ done:
 	free(m);
 }
 
-void
-v1_xmit_record_in(struct v1_xmit *x, const uint8_t *pkt, size_t len)
-{
-	buf_free(x->x_in);
-	x->x_in = buf_new_data(pkt, len);
-	x->x_answers = 0;
-}
-
 /* --- the cookie hash (isakmp_lookup) and half-open counts --- */
 
 /*
@@ -1265,7 +1224,7 @@ ikev1_qm_free(struct ikev1_qm *qm)
 	dh_free(qm->qm_dh);
 	buf_free(qm->qm_ni);
 	buf_free(qm->qm_nr);
-	v1_xmit_clear(&qm->qm_x);
+	ike_xmit_clear(&qm->qm_x);
 	OPENSSL_cleanse(qm, sizeof(*qm));
 	free(qm);
 }
@@ -1437,7 +1396,6 @@ ikev1_dpd_arm(struct isakmp_sa *sa)
 	}
 	v1_dpd_timer(sa, v1_dpd_delay(sa) / 4 + 1);	/* see ikev1_dpd_cb */
 }
-
 
 static void
 v1_dpd_send(struct isakmp_sa *sa)

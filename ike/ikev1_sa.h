@@ -46,16 +46,6 @@ enum qm_state {
 	QM_FAILED
 };
 
-/* Retransmission and reply cache of one exchange (RFC 2408 §5). */
-struct v1_xmit {
-	struct buf	*x_out;		/* our last message (as sent) */
-	struct buf	*x_in;		/* the peer's last message (raw) */
-	struct event	*x_ev;
-	int		 x_tries;
-	int		 x_waiting;	/* x_out expects an answer */
-	int		 x_answers;	/* x_out answers x_in: resend it when
-					   x_in comes again */
-};
 
 struct isakmp_sa;
 
@@ -75,7 +65,7 @@ struct ikev1_qm {
 	uint32_t	 qm_life;	/* seconds */
 	uint32_t	 qm_rekey_spi;	/* replaces the IPsec SA with this
 					   inbound SPI (0: a new one) */
-	struct v1_xmit	 qm_x;
+	struct ike_xmit	 qm_x;
 };
 TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
 
@@ -118,7 +108,7 @@ struct isakmp_sa {
 	int		 is_peer_dpd, is_peer_natt, is_peer_unity;
 	int		 is_natd;		/* both sent the RFC 3947 VID */
 	int		 is_nat;		/* NAT detected */
-	struct v1_xmit	 is_x;
+	struct ike_xmit	 is_x;
 	struct ikev1_qm_list is_qms;
 	struct child_sa_list is_children;
 	time_t		 is_established;
@@ -142,6 +132,8 @@ struct isakmp_sa {
 					   it replaces that one (not a
 					   simultaneous initiation) */
 	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
+	int		 is_replaced_waits; /* its delete put off for a
+					   Quick Mode under way */
 	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
 	int		 is_nat_local;	/* we are the one behind NAT */
 	struct event	*is_natt_ka_ev;	/* keepalive timer, or NULL */
@@ -357,15 +349,10 @@ int		 v1_msg_seal(struct isakmp_sa *sa, struct buf *b,
 		    const uint8_t *iv_in, uint8_t *iv_out);
 /* Sends b (taking ownership) as x's last message; waiting: retransmit
  * until the answer. */
-void		 v1_xmit_send(struct isakmp_sa *sa, struct v1_xmit *x,
+void		 v1_xmit_send(struct isakmp_sa *sa, struct ike_xmit *x,
 		    struct buf *b, int waiting);
-void		 v1_xmit_stop(struct v1_xmit *x);
 /* Timer fired: resends x's message; 1 when the tries are exhausted. */
-int		 v1_xmit_retx(struct isakmp_sa *sa, struct v1_xmit *x);
-/* Records the raw message as x's last received one (reply cache). */
-void		 v1_xmit_record_in(struct v1_xmit *x, const uint8_t *pkt,
-		    size_t len);
-void		 v1_xmit_clear(struct v1_xmit *x);
+int		 v1_xmit_retx(struct isakmp_sa *sa, struct ike_xmit *x);
 /* Sends raw bytes without caching. */
 void		 v1_send_raw(struct isakmp_sa *sa, const struct buf *b);
 /* Logs a parsed message at debug level. */

@@ -28,7 +28,7 @@ ikev2_next(struct ike_sa *sa)
 	struct child_sa		*cs;
 	int			 p, npair;
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_req != NULL ||
+	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_rq.x_out != NULL ||
 	    sa->sa_ctx->ctx_shutdown || t == NULL)
 		return;
 	/* the queue, in order: DELETEs, the IKE SA rekey, CHILD SA

@@ -115,7 +115,7 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 
 	if (sa->sa_state != IKE_SA_ESTABLISHED || delay == 0)
 		return;
-	if (sa->sa_dpd_out && sa->sa_req != NULL &&
+	if (sa->sa_dpd_out && sa->sa_rq.x_out != NULL &&
 	    sa->sa_req_kind == IKE_REQ_LIVENESS &&
 	    sa->sa_req_msgid == sa->sa_dpd_msgid) {
 		ikev2_info_dpd_dead(sa);
@@ -129,7 +129,7 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	idle = now - sa->sa_last_rx_ms;
 	/* a request in flight: its retransmissions watch the peer */
-	if (sa->sa_req != NULL) {
+	if (sa->sa_rq.x_out != NULL) {
 		ikev2_info_dpd_arm(sa, delay);
 		return;
 	}

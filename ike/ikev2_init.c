@@ -197,7 +197,7 @@ ikev2_init_start(struct ike_sa *sa)
 	if (ike_msg_send(sa, &mo, IKE_REQ_INIT, NULL) == -1)
 		return (-1);
 	buf_free(sa->sa_msg1);
-	if ((sa->sa_msg1 = buf_dup(sa->sa_req)) == NULL)
+	if ((sa->sa_msg1 = buf_dup(sa->sa_rq.x_out)) == NULL)
 		return (-1);
 	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
 	return (0);
@@ -376,7 +376,7 @@ ikev2_init_answer(struct ike_sa *sa, struct ike_tunnel *t, uint32_t msgid)
 	}
 	if (ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL) == -1)
 		goto done;
-	rc = (sa->sa_msg2 = buf_dup(sa->sa_resp)) == NULL ? -1 : 0;
+	rc = (sa->sa_msg2 = buf_dup(sa->sa_rsp.x_out)) == NULL ? -1 : 0;
 done:
 	free(ans);
 	return (rc);
@@ -428,6 +428,8 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	memcpy(sa->sa_spi_i, m->m_hdr.h_spi_i, 8);
 	sa->sa_prop = pc;
 	sa->sa_msgid_peer = 1;
+	/* our answer goes again only for this very request (§2.1) */
+	ike_xmit_heard(&sa->sa_rsp, pkt, len);
 	if ((sa->sa_dh = dh_new(pc.pc_dh)) == NULL ||
 	    (sa->sa_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
 	    (sa->sa_nr = ikev2_init_nonce()) == NULL ||

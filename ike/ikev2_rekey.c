@@ -244,7 +244,7 @@ ikev2_rekey_start(struct ike_sa *sa)
 {
 	struct ike_sa	*n;
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_req != NULL ||
+	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_rq.x_out != NULL ||
 	    sa->sa_rekey_new != NULL)
 		return (-1);
 	if ((n = ike_sa_new(sa->sa_ctx, sa->sa_tunnel, 1, &sa->sa_local,
@@ -300,7 +300,7 @@ ikev2_rekey_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	 * after TEMPORARY_FAILURE).  Our liveness check may be out: its
 	 * answer still comes on this SA.
 	 */
-	if (sa->sa_state != IKE_SA_ESTABLISHED || (sa->sa_req != NULL &&
+	if (sa->sa_state != IKE_SA_ESTABLISHED || (sa->sa_rq.x_out != NULL &&
 	    sa->sa_req_kind != IKE_REQ_IKE_REKEY &&
 	    sa->sa_req_kind != IKE_REQ_LIVENESS))
 		return (IKEV2_N_TEMPORARY_FAILURE);
@@ -465,7 +465,7 @@ ikev2_rekey_collision(struct ike_sa *old, struct ike_sa *ours,
 	ikev2_rekey_move(theirs, ours);
 	/* the peer deletes theirs */
 	ike_sa_set_state(theirs, IKE_SA_REKEYED);
-	if (old->sa_req != NULL || ikev2_info_delete_wait(old) == -1)
+	if (old->sa_rq.x_out != NULL || ikev2_info_delete_wait(old) == -1)
 		ike_sa_destroy(old);
 }
 

@@ -904,6 +904,48 @@ START_TEST(test_v1_reauth)
 END_TEST
 
 /*
+ * A Quick Mode rekeying the IPsec SA is under way on the old ISAKMP SA
+ * (b's message 2 lost, a retransmits after 40 ms) when a's
+ * re-authentication finishes and the new ISAKMP SA takes the IPsec SAs
+ * over.  The Quick Mode then ends on the replaced SA: its new IPsec SA
+ * must go to the new ISAKMP SA on both sides, not down with the old one
+ * when that is deleted (the lab soak lost the tunnel so), and that
+ * delete waits for a Quick Mode still under way on it.
+ */
+START_TEST(test_v1_reauth_quick_in_flight)
+{
+	struct filt		 fq = { IKEV1_EXCH_QUICK, 0, 1, 0 };
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	/* the old ISAKMP SA goes 100 ms after the new one is up (_i 0), or
+	 * 20 ms, before the retransmission: its delete waits for the Quick
+	 * Mode then */
+	ikev1_reauth_delete_set(A.s_ike, _i == 0 ? 100 : 20);
+	ikev1_reauth_delete_set(B.s_ike, _i == 0 ? 100 : 20);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &fq;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(300);
+	ck_assert_int_ge(fq.f_seen, 2);		/* message 2 lost, then sent */
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(v1_nsa(&A), 1);
+	ck_assert_int_eq(v1_nsa(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
  * The lifetimes drive it (one lifetime second = 2 ms here): IPsec SAs of
  * 3600 "s" are rekeyed at ~85-90% by their creator, and the ISAKMP SA of
  * 3600 "s" is re-authenticated; the tunnel stays up throughout.
@@ -1529,6 +1571,12 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
 	tcase_add_test(tc, test_v1_initial_contact_restart);
 	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+
+	/* a Quick Mode in flight across a re-authentication */
+	tc = tcase_create("reauth-race");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	suite_add_tcase(s, tc);
 	return (s);
 }

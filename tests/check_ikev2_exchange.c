@@ -342,6 +342,77 @@ START_TEST(test_exchange_duplicate_request)
 }
 END_TEST
 
+/* Keeps a copy of the first IKE_AUTH request a sends. */
+struct rec {
+	uint8_t		 r_pkt[4096];
+	size_t		 r_len;
+};
+
+static enum mock_verdict
+rec_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct rec	*r = arg;
+
+	if (r->r_len == 0 && len >= IKEV2_HDR_LEN && len <= sizeof(r->r_pkt) &&
+	    pkt[18] == IKEV2_EXCH_IKE_AUTH &&
+	    (pkt[19] & IKEV2_FLAG_RESPONSE) == 0) {
+		memcpy(r->r_pkt, pkt, len);
+		r->r_len = len;
+	}
+	return (MOCK_PASS);
+}
+
+/*
+ * The cached answer goes again only for the very request it answered
+ * (RFC 7296 §2.1): the IKE_AUTH request replayed byte for byte gets it;
+ * the same header (live SPIs, the answered message ID) with one byte of
+ * the ICV changed gets nothing, and b's state is untouched.
+ */
+START_TEST(test_exchange_cached_answer_same_request_only)
+{
+	static struct rec	 r;
+	struct ike_counters	 before, after;
+	struct sockaddr_in	 a, b;
+	uint64_t		 sent;
+
+	memset(&r, 0, sizeof(r));
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_net.mn_filter = rec_cb;
+	A.s_net.mn_filter_arg = &r;
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ck_assert_uint_gt(r.r_len, IKEV2_HDR_LEN + 16);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(500);
+	b = a;
+	inet_pton(AF_INET, ADDR_A, &a.sin_addr);
+	inet_pton(AF_INET, ADDR_B, &b.sin_addr);
+
+	/* forged: the last byte (ICV) changed */
+	ike_counters_get(B.s_ike, &before);
+	sent = B.s_net.mn_sent;
+	r.r_pkt[r.r_len - 1] ^= 0x01;
+	ike_recv(B.s_ike, r.r_pkt, r.r_len, &b, &a);
+	ike_counters_get(B.s_ike, &after);
+	ck_assert_uint_eq(B.s_net.mn_sent, sent);
+	ck_assert_uint_eq(after.ic_retransmits, before.ic_retransmits);
+	ck_assert_uint_eq(after.ic_dropped, before.ic_dropped + 1);
+
+	/* the real one again: the cached answer */
+	r.r_pkt[r.r_len - 1] ^= 0x01;
+	ike_recv(B.s_ike, r.r_pkt, r.r_len, &b, &a);
+	ike_counters_get(B.s_ike, &after);
+	ck_assert_uint_eq(B.s_net.mn_sent, sent + 1);
+	ck_assert_uint_eq(after.ic_retransmits, before.ic_retransmits + 1);
+	pump(20);
+	assert_connected(1);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	pair_free();
+}
+END_TEST
+
 /* CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, KEi, TSi, TSr } -->
  *                                   <-- { SA, Nr, KEr, TSi, TSr }
  * INFORMATIONAL { D(ESP, old SPI) } -->  <-- { D(ESP, old SPI) } */
@@ -561,7 +632,7 @@ START_TEST(test_exchange_nat_rebinding)
 	nat_p4500 = 31000;		/* the new mapping */
 	liveness_from(&A);
 	pump_nat(20);
-	ck_assert_ptr_null(TAILQ_FIRST(&A.s_ike->ctx_sas)->sa_req);
+	ck_assert_ptr_null(TAILQ_FIRST(&A.s_ike->ctx_sas)->sa_rq.x_out);
 	sa = TAILQ_FIRST(&B.s_ike->ctx_sas);
 	ck_assert_uint_eq(ntohs(sa->sa_remote.sin_port), 31000);
 	assert_encap_dport(&B.s_kernel, a_pub, 31000);
@@ -569,12 +640,12 @@ START_TEST(test_exchange_nat_rebinding)
 	/* B's own requests reach A through the new mapping */
 	liveness_from(&B);
 	pump_nat(20);
-	ck_assert_ptr_null(sa->sa_req);
+	ck_assert_ptr_null(sa->sa_rq.x_out);
 
 	nat_b_sport = 4501;		/* B seems to move: A stays */
 	liveness_from(&B);
 	pump_nat(20);
-	ck_assert_ptr_null(sa->sa_req);	/* answered where it came from */
+	ck_assert_ptr_null(sa->sa_rq.x_out);	/* answered where it came from */
 	sa = TAILQ_FIRST(&A.s_ike->ctx_sas);
 	ck_assert_uint_eq(ntohs(sa->sa_remote.sin_port), 4500);
 	ck_assert_int_eq(A.s_kernel.mk_updates, 0);
@@ -692,9 +763,9 @@ START_TEST(test_exchange_liveness)
 	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
 	    0), 0);
 	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
-	ck_assert_ptr_nonnull(sa->sa_req);
+	ck_assert_ptr_nonnull(sa->sa_rq.x_out);
 	pump(20);
-	ck_assert_ptr_null(sa->sa_req);		/* answered */
+	ck_assert_ptr_null(sa->sa_rq.x_out);		/* answered */
 	ike_counters_get(B.s_ike, &c1);
 	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx + 1);
 	ck_assert_uint_eq(c1.ic_tx, c0.ic_tx + 1);
@@ -852,7 +923,7 @@ assert_liveness(struct side *from, struct side *to)
 	    0), 0);
 	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
 	pump(20);
-	ck_assert_ptr_null(sa->sa_req);		/* answered */
+	ck_assert_ptr_null(sa->sa_rq.x_out);		/* answered */
 	ike_counters_get(to->s_ike, &c1);
 	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx + 1);
 	ck_assert_uint_eq(c1.ic_bad_icv, c0.ic_bad_icv);
@@ -2097,6 +2168,7 @@ exchange_suite(void)
 	tc = tcase_create("reliability");
 	tcase_add_test(tc, test_exchange_retransmit_cached);
 	tcase_add_test(tc, test_exchange_duplicate_request);
+	tcase_add_test(tc, test_exchange_cached_answer_same_request_only);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informational");
 	tcase_add_test(tc, test_exchange_delete_ike);
