@@ -286,23 +286,79 @@ ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 		    ntohl(cs->cs_spi_in));
 }
 
+/*
+ * Both sides rekeyed the same IPsec SA at once (RFC 2409 has no rule for
+ * it): two new SA pairs for one segment pair.  Each side keeps the pair
+ * whose smaller SPI is the larger one (the same pair on both sides: an
+ * SA's inbound SPI here is its outbound SPI there) and deletes the other,
+ * so that exactly one pair remains; the peer's DELETE of the pair we
+ * removed already finds nothing.
+ */
+static uint32_t
+v1_rekey_key(const struct child_sa *cs)
+{
+	uint32_t	 in = ntohl(cs->cs_spi_in), out = ntohl(cs->cs_spi_out);
+
+	return (in < out ? in : out);
+}
+
+static void
+v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
+    uint32_t old_spi)
+{
+	struct isakmp_sa	*o;
+	struct child_sa		*twin = NULL, *x, *loser, *winner;
+
+	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry) {
+		if (o->is_tunnel != sa->is_tunnel || o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(x, &o->is_children, cs_entry)
+			if (x != cs && x->cs_rekey_spi == old_spi &&
+			    x->cs_state == CHILD_SA_INSTALLED)
+				twin = x;
+	}
+	if (twin == NULL)
+		return;
+	if (v1_rekey_key(cs) > v1_rekey_key(twin)) {
+		winner = cs;
+		loser = twin;
+	} else {
+		winner = twin;
+		loser = cs;
+	}
+	if (winner->cs_pair < 0)
+		winner->cs_pair = loser->cs_pair;
+	loser->cs_pair = -1;
+	log_tinfo(isakmp_name(sa), "simultaneous rekey of IPsec SA %08x: "
+	    "keeping %08x, deleting %08x", ntohl(old_spi),
+	    ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
+	ikev1_info_delete_child(loser->cs_owner, loser);
+	ikev1_child_remove(loser);
+}
+
 void
 ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
     uint32_t old_spi, int delete_now)
 {
 	struct child_sa		*old;
-	struct isakmp_sa	*owner;
+	struct isakmp_sa	*owner, *home;
 
-	if (sa->is_tunnel == NULL ||
-	    (old = ikev1_child_by_spi(sa->is_tunnel, old_spi)) == NULL ||
-	    old == cs)
+	cs->cs_rekey_spi = old_spi;
+	if (sa->is_tunnel == NULL)
 		return;
-	/* one list holds both: the old one's policies go to cs */
+	if ((old = ikev1_child_by_spi(sa->is_tunnel, old_spi)) == NULL ||
+	    old == cs) {
+		v1_rekey_collision(sa, cs, old_spi);
+		return;
+	}
+	/* one list holds both: the old one's policies go to cs (whose
+	 * ISAKMP SA may be the one that replaced sa meanwhile) */
 	owner = old->cs_owner;
-	if (owner != sa) {
+	home = cs->cs_owner != NULL ? cs->cs_owner : sa;
+	if (owner != home) {
 		TAILQ_REMOVE(&owner->is_children, old, cs_entry);
-		TAILQ_INSERT_TAIL(&sa->is_children, old, cs_entry);
-		old->cs_owner = sa;
+		TAILQ_INSERT_TAIL(&home->is_children, old, cs_entry);
+		old->cs_owner = home;
 	}
 	cs->cs_pair = old->cs_pair;
 	old->cs_pair = -1;
@@ -322,6 +378,7 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 		    ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
 		child_sa_set_state(old, CHILD_SA_REKEYED);
 	}
+	v1_rekey_collision(sa, cs, old_spi);
 }
 
 /* --- ISAKMP SAs --- */

@@ -904,6 +904,36 @@ START_TEST(test_v1_reauth)
 END_TEST
 
 /*
+ * Both sides rekey the IPsec SA at the same moment (gatewayctl rekey on
+ * each): two Quick Modes, two new SA pairs.  Afterwards each side holds
+ * exactly one pair and it is the same one (a's inbound SPI is b's
+ * outbound); the old pair is gone.
+ */
+START_TEST(test_v1_rekey_collision)
+{
+	struct tunnel_status	 before, sa, sb;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(200);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
  * A Quick Mode rekeying the IPsec SA is under way on the old ISAKMP SA
  * (b's message 2 lost, a retransmits after 40 ms) when a's
  * re-authentication finishes and the new ISAKMP SA takes the IPsec SAs
@@ -1577,6 +1607,7 @@ ikev1_exchange_suite(void)
 	tc = tcase_create("reauth-race");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
+	tcase_add_test(tc, test_v1_rekey_collision);
 	suite_add_tcase(s, tc);
 	return (s);
 }
