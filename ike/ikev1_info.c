@@ -74,6 +74,20 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 }
 
 /* Returns 1 if sa was destroyed. */
+/* 1 if another ISAKMP SA of sa's tunnel is in phase 1. */
+static int
+info_phase1_under_way(const struct isakmp_sa *sa)
+{
+	const struct isakmp_sa	*o;
+
+	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry)
+		if (o != sa && o->is_tunnel == sa->is_tunnel &&
+		    o->is_state != ISAKMP_ESTABLISHED &&
+		    o->is_state != ISAKMP_DEAD)
+			return (1);
+	return (0);
+}
+
 static int
 info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 {
@@ -89,6 +103,21 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		return (0);
 	ike_event(sa->is_ctx, isakmp_name(sa), "delete", "peer deleted the "
 	    "ISAKMP SA");
+	/*
+	 * IPsec SAs do not depend on the ISAKMP SA that made them (RFC 2409
+	 * §5.5): a peer re-authenticating (strongSwan) may delete the old
+	 * ISAKMP SA before its new one is up here.  Its IPsec SAs then wait
+	 * for the new ISAKMP SA, which adopts them.
+	 */
+	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_children) &&
+	    info_phase1_under_way(sa)) {
+		log_tinfo(isakmp_name(sa), "a new phase 1 with the peer is "
+		    "under way: its IPsec SAs wait for it");
+		sa->is_peer_deleted = 1;
+		evtimer_del(sa->is_dpd_ev);
+		ikev1_life_replaced(sa, IKEV1_REPLACED_GRACE_MS);
+		return (1);
+	}
 	sa->is_tunnel = NULL;
 	isakmp_destroy(sa);
 	if (t != NULL)

@@ -457,6 +457,15 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 	struct isakmp_sa	*sa = arg;
 	struct ike_tunnel	*t = sa->is_tunnel;
 
+	if (sa->is_peer_deleted && !sa->is_replaced) {
+		log_tinfo(isakmp_name(sa), "no new ISAKMP SA took over the "
+		    "IPsec SAs of the one the peer deleted: they go");
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		if (t != NULL)
+			ike_tunnel_sa_gone(t, 0);
+		return;
+	}
 	if (sa->is_replaced) {
 		/* a Quick Mode still under way on it ends first: its IPsec
 		 * SA then goes to the new ISAKMP SA (qm_install) */
@@ -468,7 +477,8 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 			return;
 		}
 		log_tinfo(isakmp_name(sa), "replaced ISAKMP SA: deleting it");
-		ikev1_info_delete_isakmp(sa);
+		if (!sa->is_peer_deleted)
+			ikev1_info_delete_isakmp(sa);
 		isakmp_destroy(sa);
 		return;
 	}

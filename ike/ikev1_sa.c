@@ -817,7 +817,7 @@ ikev1_tunnel_sa(struct ike_tunnel *t)
 		return (NULL);
 	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry)
 		if (sa->is_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED &&
-		    !sa->is_replaced)
+		    !sa->is_replaced && !sa->is_peer_deleted)
 			newest = sa;
 	return (newest);
 }

@@ -134,6 +134,9 @@ struct isakmp_sa {
 	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
 	int		 is_replaced_waits; /* its delete put off for a
 					   Quick Mode under way */
+	int		 is_peer_deleted; /* the peer deleted it: nothing more
+					   is sent on it, its IPsec SAs wait
+					   for the new ISAKMP SA */
 	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
 	int		 is_nat_local;	/* we are the one behind NAT */
 	struct event	*is_natt_ka_ev;	/* keepalive timer, or NULL */

@@ -903,6 +903,64 @@ START_TEST(test_v1_reauth)
 }
 END_TEST
 
+/* b's established (not replaced) ISAKMP SA, or NULL. */
+static struct isakmp_sa *
+v1_established(struct side *s)
+{
+	struct isakmp_sa	*sa;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+		if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced)
+			return (sa);
+	return (NULL);
+}
+
+/*
+ * b re-authenticates and deletes its old ISAKMP SA (as strongSwan does
+ * when the old one expires meanwhile) before a has the new one: b's
+ * message 5 is lost once.  a's IPsec SA must wait for the new ISAKMP SA,
+ * which adopts it (same SPIs), instead of going down with the old one.
+ */
+START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
+{
+	struct filt		 f5 = { IKEV1_EXCH_MAIN, 2, 1, 0 };
+	struct tunnel_status	 before, after;
+	struct isakmp_sa	*old;
+	struct child_sa_list	 keep;
+
+	pair_init(&opt_a, &opt_b);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 500);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	ck_assert_ptr_nonnull(old = v1_established(&B));
+	B.s_net.mn_filter = filt_cb;		/* b's MM5 lost once */
+	B.s_net.mn_filter_arg = &f5;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(10);				/* MM1-MM4 */
+	ck_assert_int_eq(f5.f_seen, 3);
+	/* b deletes its old ISAKMP SA alone (DELETE of the ISAKMP SA, no
+	 * DELETE of its IPsec SAs, which stay: RFC 2409) */
+	TAILQ_INIT(&keep);
+	TAILQ_CONCAT(&keep, &old->is_children, cs_entry);
+	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
+	TAILQ_CONCAT(&old->is_children, &keep, cs_entry);
+	pump(10);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	pump(200);				/* MM5 again, MM6 */
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_out,
+	    before.ts_child[0].cs_spi_out);
+	pair_free();
+}
+END_TEST
+
 /*
  * Both sides rekey the IPsec SA at the same moment (gatewayctl rekey on
  * each): two Quick Modes, two new SA pairs.  Afterwards each side holds
@@ -1608,6 +1666,7 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
+	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	suite_add_tcase(s, tc);
 	return (s);
 }
