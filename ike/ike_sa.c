@@ -120,7 +120,7 @@ struct ike_sa *
 ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
 {
-	struct ike_sa	*sa;
+	struct ike_sa	*sa, *o;
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		return (NULL);
@@ -155,6 +155,13 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 		RAND_bytes(initiator ? sa->sa_spi_i : sa->sa_spi_r, 8);
 	} while (memcmp(initiator ? sa->sa_spi_i : sa->sa_spi_r,
 	    "\0\0\0\0\0\0\0\0", 8) == 0);
+	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
+		if (o->sa_state == IKE_SA_ESTABLISHED && (t != NULL ?
+		    o->sa_tunnel == t : o->sa_remote.sin_addr.s_addr ==
+		    remote->sin_addr.s_addr)) {
+			sa->sa_prior_up = 1;
+			break;
+		}
 	TAILQ_INSERT_TAIL(&ctx->ctx_sas, sa, sa_entry);
 	return (sa);
 }
@@ -830,8 +837,6 @@ ike_tunnel_sa(struct ike_tunnel *t)
 	return (NULL);
 }
 
-#define IKE_REPLACE_AGE		30	/* s: an older SA is a stale one */
-
 /* The address that initiated sa. */
 static uint32_t
 ike_sa_initiator_addr(const struct ike_sa *sa)
@@ -852,16 +857,19 @@ ike_sa_drop(struct ike_sa *sa)
 }
 
 /*
- * Both gateways may initiate the same tunnel at once.  The IKE SA whose
- * initiator has the lower address is kept on both sides; an SA that was
- * established long ago is stale (the peer restarted) and is replaced.
+ * Two IKE SAs of one tunnel with the same peer identity.  One that began
+ * while the other was established replaces it (a re-authentication, or a
+ * peer that restarted without INITIAL_CONTACT), whoever started it: both
+ * sides see the old one up when the new one's first message passes.  Two
+ * that both began with none up are a simultaneous initiation: the one
+ * whose initiator has the lower address is kept on both sides.  Other
+ * identities (peers behind one NAT on a 0.0.0.0 tunnel) do not collide.
  */
 void
 ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 {
 	struct ike_sa	*o, *loser;
 	struct child_sa	*cs;
-	time_t		 now = time(NULL);
 	int		 dropped = 0;
 
 	/* dropping an SA may drop another (its rekey): rescan each time */
@@ -872,8 +880,11 @@ again:
 		    o->sa_state == IKE_SA_DELETING ||
 		    o->sa_state == IKE_SA_REKEYED || o->sa_state == IKE_SA_DEAD)
 			continue;
-		if (o->sa_state == IKE_SA_ESTABLISHED &&
-		    now - o->sa_established >= IKE_REPLACE_AGE)
+		if (o->sa_peer_ident.pi_type != 0 &&
+		    sa->sa_peer_ident.pi_type != 0 &&
+		    !ike_peer_ident_eq(&o->sa_peer_ident, &sa->sa_peer_ident))
+			continue;
+		if (o->sa_state == IKE_SA_ESTABLISHED && sa->sa_prior_up)
 			loser = o;
 		else if (ike_sa_initiator_addr(o) < ike_sa_initiator_addr(sa))
 			loser = sa;

@@ -239,6 +239,11 @@ struct ike_sa {
 					   pairs (we initiated it; a rekeyed
 					   SA inherits this) */
 	int		 sa_ke_tries;	/* INVALID_KE_PAYLOAD retries */
+	/* an IKE SA with this peer (the tunnel's; as responder, from the
+	 * address) was established when this one began: it replaces that
+	 * one (a re-authentication or a restarted peer), it is not a
+	 * simultaneous initiation (ike_tunnel_collision) */
+	int		 sa_prior_up;
 	/* IKE SA rekey (§2.18): on the old SA, the new one we negotiate
 	 * and, in a collision (§2.8.2), the one the peer created */
 	struct ike_sa	*sa_rekey_new;

@@ -74,24 +74,26 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 }
 
 /* Returns 1 if sa was destroyed. */
-/* 1 if another ISAKMP SA of sa's tunnel is in phase 1. */
-static int
-info_phase1_under_way(const struct isakmp_sa *sa)
+/* Another ISAKMP SA of sa's tunnel that is established (and not
+ * replaced), or NULL. */
+static struct isakmp_sa *
+info_heir(const struct isakmp_sa *sa)
 {
-	const struct isakmp_sa	*o;
+	struct isakmp_sa	*o;
 
 	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry)
 		if (o != sa && o->is_tunnel == sa->is_tunnel &&
-		    o->is_state != ISAKMP_ESTABLISHED &&
-		    o->is_state != ISAKMP_DEAD)
-			return (1);
-	return (0);
+		    o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
+		    !o->is_peer_deleted)
+			return (o);
+	return (NULL);
 }
 
 static int
 info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 {
 	struct ike_tunnel	*t = sa->is_tunnel;
+	struct isakmp_sa	*heir;
 
 	if (d->d_proto == IKEV1_PROTO_ESP || d->d_proto == IKEV1_PROTO_AH) {
 		info_delete_child(sa, d);
@@ -105,14 +107,23 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	    "ISAKMP SA");
 	/*
 	 * IPsec SAs do not depend on the ISAKMP SA that made them (RFC 2409
-	 * §5.5): a peer re-authenticating (strongSwan) may delete the old
-	 * ISAKMP SA before its new one is up here.  Its IPsec SAs then wait
-	 * for the new ISAKMP SA, which adopts them.
+	 * §5.5; a peer that tears the tunnel down deletes them first): a
+	 * peer re-authenticating (strongSwan) may delete the old ISAKMP SA
+	 * before its new one is up here, and a duplicate dropped by the
+	 * peer may hold them.  They go to another ISAKMP SA of the tunnel,
+	 * or wait for the next one (which adopts them) for a grace period.
 	 */
 	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_children) &&
-	    info_phase1_under_way(sa)) {
-		log_tinfo(isakmp_name(sa), "a new phase 1 with the peer is "
-		    "under way: its IPsec SAs wait for it");
+	    (heir = info_heir(sa)) != NULL) {
+		isakmp_children_move(heir, sa);
+		sa->is_tunnel = NULL;
+		isakmp_destroy(sa);
+		ike_tunnel_update(t);
+		return (1);
+	}
+	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_children)) {
+		log_tinfo(isakmp_name(sa), "its IPsec SAs stay and wait for "
+		    "the next ISAKMP SA with the peer");
 		sa->is_peer_deleted = 1;
 		evtimer_del(sa->is_dpd_ev);
 		ikev1_life_replaced(sa, IKEV1_REPLACED_GRACE_MS);

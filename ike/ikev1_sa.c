@@ -187,6 +187,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 	struct ike_tunnel	*t = sa->is_tunnel;
 	struct ikev1_qm		*qm;
 	struct child_sa		*cs;
+	struct isakmp_sa	*cur;
 	int			 had_children = 0;
 
 	isakmp_set_state(sa, ISAKMP_DEAD);
@@ -195,6 +196,10 @@ isakmp_destroy(struct isakmp_sa *sa)
 	while ((qm = TAILQ_FIRST(&sa->is_qms)) != NULL)
 		ikev1_qm_free(qm);
 	while ((cs = TAILQ_FIRST(&sa->is_children)) != NULL) {
+		/* its segment pair is to be set up again */
+		if (t != NULL && cs->cs_pair >= 0 && cs->cs_pair < IKE_PAIR_MAX &&
+		    cs->cs_state == CHILD_SA_INSTALLED)
+			t->t_pair[cs->cs_pair] = PAIR_NONE;
 		ikev1_child_remove(cs);
 		had_children = 1;
 	}
@@ -221,6 +226,10 @@ isakmp_destroy(struct isakmp_sa *sa)
 		if (had_children)
 			v1_tunnel_policies_refresh(t);
 		ike_tunnel_update(t);
+		/* the pairs that went: set up again on the current SA */
+		if (had_children && !ctx->ctx_shutdown &&
+		    (cur = ikev1_tunnel_sa(t)) != NULL)
+			isakmp_next(cur);
 	}
 }
 
@@ -287,6 +296,23 @@ isakmp_initiator_addr(const struct isakmp_sa *sa)
 	    sa->is_remote.sin_addr.s_addr));
 }
 
+void
+isakmp_children_move(struct isakmp_sa *to, struct isakmp_sa *from)
+{
+	struct child_sa	*cs;
+	int		 n = 0;
+
+	while ((cs = TAILQ_FIRST(&from->is_children)) != NULL) {
+		TAILQ_REMOVE(&from->is_children, cs, cs_entry);
+		TAILQ_INSERT_TAIL(&to->is_children, cs, cs_entry);
+		cs->cs_owner = to;
+		n++;
+	}
+	if (n > 0)
+		log_tdebug(isakmp_name(to), "%d IPsec SA(s) move to this ISAKMP "
+		    "SA", n);
+}
+
 /*
  * Drops a duplicate ISAKMP SA; its IPsec SAs go to the survivor when one
  * of the two re-authenticates (they belong to the tunnel, not to the
@@ -302,6 +328,11 @@ isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 	    !TAILQ_EMPTY(&sa->is_children) &&
 	    (sa->is_reauth || survivor->is_reauth))
 		sa->is_ctx->ctx_v1x->x_adopt(survivor, sa);
+	else if (!TAILQ_EMPTY(&sa->is_children) &&
+	    survivor->is_state != ISAKMP_DEAD)
+		/* IPsec SAs belong to the tunnel, not to the phase 1 that
+		 * made them (RFC 2409 §5.5): they stay, with the survivor */
+		isakmp_children_move(survivor, sa);
 	if (sa->is_state == ISAKMP_ESTABLISHED)
 		ikev1_info_delete_isakmp(sa);
 	isakmp_destroy(sa);
@@ -389,6 +420,9 @@ isakmp_established(struct isakmp_sa *sa)
 		return;
 	sa->is_ctx->ctx_v1x->x_life_arm(sa);
 	ikev1_dpd_arm(sa);
+	/* IPsec SAs it holds already (moved from a dropped duplicate) */
+	if (sa->is_tunnel != NULL && !TAILQ_EMPTY(&sa->is_children))
+		ike_tunnel_update(sa->is_tunnel);
 	if (sa->is_initiator)
 		isakmp_next(sa);
 }

@@ -325,6 +325,9 @@ void		 isakmp_natt_free(struct isakmp_sa *sa);
 void		 isakmp_follow(struct isakmp_sa *sa,
 		    const struct sockaddr_in *local,
 		    const struct sockaddr_in *remote);
+/* from's IPsec SAs go to to (their tunnel's other ISAKMP SA). */
+void		 isakmp_children_move(struct isakmp_sa *to,
+		    struct isakmp_sa *from);
 /* Starts the Quick Modes due on sa (through its exchange table:
  * ikev1_quick_start_all()). */
 void		 isakmp_next(struct isakmp_sa *sa);

@@ -781,6 +781,19 @@ v1_nsa(const struct side *s)
 	return (n);
 }
 
+/* ISAKMP SAs established and not replaced. */
+static int
+v1_nlive(const struct side *s)
+{
+	const struct isakmp_sa	*sa;
+	int			 n = 0;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+		if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced)
+			n++;
+	return (n);
+}
+
 /* Rekeys t1's IPsec SA from x; asserts the new SPIs; returns a's status. */
 static struct tunnel_status
 child_rekeyed(struct side *x, const struct tunnel_status *before)
@@ -957,6 +970,39 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 	    before.ts_child[0].cs_spi_in);
 	ck_assert_uint_eq(after.ts_child[0].cs_spi_out,
 	    before.ts_child[0].cs_spi_out);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Both sides re-authenticate at the same moment: two new ISAKMP SAs,
+ * each begun while the old one was up.  Afterwards both sides hold the
+ * same single ISAKMP SA and the same IPsec SA pair as before (adopted,
+ * never lost on the way).
+ */
+START_TEST(test_v1_reauth_both)
+{
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 20);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(400);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	/* one ISAKMP SA in use on each side (the old one may wait for its
+	 * DELETE up to IKEV1_REPLACED_GRACE_MS) */
+	ck_assert_int_eq(v1_nlive(&A), 1);
+	ck_assert_int_eq(v1_nlive(&B), 1);
 	pair_free();
 }
 END_TEST
@@ -1666,6 +1712,7 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
+	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -1998,6 +1998,38 @@ v2_count(struct side *s)
 }
 
 /*
+ * An IKE SA that begins while the tunnel's other one is established
+ * replaces it, whoever starts it (_i 0: a, which made the first, 1: b):
+ * a re-authentication (or a restarted peer without INITIAL_CONTACT), not
+ * a simultaneous initiation, and both sides see it so at once; no 30 s
+ * age is needed.  Both keep the new IKE SA only, with one CHILD SA.
+ */
+START_TEST(test_exchange_reauth_replaces)
+{
+	struct side		*x = _i == 0 ? &A : &B;
+	struct tunnel_status	 before, after;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	ck_assert_int_eq(ike_tunnel_initiate(ike_tunnel_find(x->s_ike, "t1")),
+	    0);
+	pump(150);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_int_eq(v2_count(&A), 1);
+	ck_assert_int_eq(v2_count(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	/* (the new CHILD SA's policies met the old one's: refreshed) */
+	pair_free();
+}
+END_TEST
+
+/*
  * One IKEv2 and one IKEv1 tunnel to the same peer (the same identity),
  * set up in either order (_i: 0 IKEv2 first, 1 IKEv1 first): the second
  * IKE SA carries no INITIAL_CONTACT (b, which acts on one in either
@@ -2207,6 +2239,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_initial_contact_failed_attempt);
 	tcase_add_loop_test(tc, test_exchange_initial_contact_two_versions, 0,
 	    2);
+	tcase_add_loop_test(tc, test_exchange_reauth_replaces, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_initial_contact_restart_cross, 0,
 	    2);
 	suite_add_tcase(s, tc);
