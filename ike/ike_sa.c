@@ -532,7 +532,15 @@ ike_sa_open(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		return (-1);
 	}
 	ike_sa_sk_keys(sa, 0, &k);
-	if (ikev2_sk_open(pkt, len, m, &k, plain) == -1) {
+	switch (ikev2_sk_open(pkt, len, m, &k, plain)) {
+	case 0:
+		break;
+	case -2:
+		log_tdebug(ike_sa_name(sa), "message %u: SK payload malformed "
+		    "or too short", m->m_hdr.h_msgid);
+		c->ic_malformed++;
+		return (-1);
+	default:
 		log_tdebug(ike_sa_name(sa), "message %u: ICV or padding check"
 		    " failed", m->m_hdr.h_msgid);
 		c->ic_bad_icv++;

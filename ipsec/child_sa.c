@@ -102,7 +102,12 @@ child_sa_keys_derive(struct child_sa *cs, int prf, const uint8_t *sk_d,
 	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
 	    cs->cs_choice.pc_encr, cs->cs_choice.pc_encr_bits)) == 0)
 		goto done;
-	if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
+	/* ESP with an AEAD: no integrity key, the salt ends the key
+	 * (RFC 4106 §8.1, RFC 7634 §4) */
+	if (cs->cs_choice.pc_integ == AUTH_NONE &&
+	    encr_is_aead(cs->cs_choice.pc_encr))
+		alen = 0;
+	else if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
 		goto done;
 	total = 2 * (elen + alen);
 	/* KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) */
