@@ -611,7 +611,12 @@ child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 {
 	const struct proposal_choice *pc = &cs->cs_choice;
 
-	if (pc->pc_encr != 0)
+	if (pc->pc_encr != 0 && pc->pc_integ == AUTH_NONE)	/* AEAD */
+		snprintf(out, len, "%s%s%s",
+		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
+		    cs->cs_dh ? "/" : "",
+		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+	else if (pc->pc_encr != 0)
 		snprintf(out, len, "%s/%s%s%s",
 		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
 		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "",
@@ -622,6 +627,10 @@ child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
 }
 
+/*
+ * Wireshark's ESP SA table (esp_sa) names; NULL when Wireshark (4.0) has
+ * none: ChaCha20-Poly1305.  An AEAD's key includes its salt.
+ */
 static const char *
 child_sa_ws_encr(int encr)
 {
@@ -630,8 +639,14 @@ child_sa_ws_encr(int encr)
 		return ("AES-CBC [RFC3602]");
 	case ENCR_3DES:
 		return ("TripleDes-CBC [RFC2451]");
+	case ENCR_AES_GCM_8:
+		return ("AES-GCM with 8 octet ICV [RFC4106]");
+	case ENCR_AES_GCM_12:
+		return ("AES-GCM with 12 octet ICV [RFC4106]");
+	case ENCR_AES_GCM_16:
+		return ("AES-GCM with 16 octet ICV [RFC4106]");
 	default:
-		return ("NULL");
+		return (NULL);
 	}
 }
 
@@ -645,8 +660,12 @@ child_sa_ws_integ(int integ)
 		return ("HMAC-SHA-1-96 [RFC2404]");
 	case AUTH_HMAC_SHA2_256_128:
 		return ("HMAC-SHA-256-128 [RFC4868]");
+	case AUTH_HMAC_SHA2_384_192:
+		return ("HMAC-SHA-384-192 [RFC4868]");
+	case AUTH_HMAC_SHA2_512_256:
+		return ("HMAC-SHA-512-256 [RFC4868]");
 	default:
-		return ("NULL");
+		return ("NULL");	/* an AEAD */
 	}
 }
 
@@ -681,6 +700,14 @@ child_sa_keylog(const struct child_sa *cs, const char *dir)
 
 	if (dir == NULL || dir[0] == '\0' || cs->cs_proto != IPPROTO_ESP)
 		return;
+	/* A name Wireshark does not know would void its whole table. */
+	if (child_sa_ws_encr(cs->cs_choice.pc_encr) == NULL) {
+		log_tinfo(cs->cs_name, "no Wireshark key line: Wireshark has "
+		    "no ESP decryption for %s",
+		    crypto_encr_name(cs->cs_choice.pc_encr,
+		    cs->cs_choice.pc_encr_bits));
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/esp_sa", dir);
 	if ((f = fopen(path, "a")) == NULL) {
 		log_twarn(cs->cs_name, "cannot open %s", path);
