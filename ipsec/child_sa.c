@@ -683,11 +683,13 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
 	    cs->cs_ekey_len, ek);
 	hex_encode(inbound ? cs->cs_akey_in : cs->cs_akey_out,
 	    cs->cs_akey_len, ak);
+	/* an AEAD (no integrity key) gets "NULL" with an empty key */
 	fprintf(f, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\","
-	    "\"%s\",\"0x%s\"\n", src, dst,
+	    "\"%s\",\"%s%s\"\n", src, dst,
 	    ntohl(inbound ? cs->cs_spi_in : cs->cs_spi_out),
 	    child_sa_ws_encr(cs->cs_choice.pc_encr), ek,
-	    child_sa_ws_integ(cs->cs_choice.pc_integ), ak);
+	    child_sa_ws_integ(cs->cs_choice.pc_integ),
+	    cs->cs_akey_len > 0 ? "0x" : "", ak);
 	OPENSSL_cleanse(ek, sizeof(ek));
 	OPENSSL_cleanse(ak, sizeof(ak));
 }

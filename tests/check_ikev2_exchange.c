@@ -995,6 +995,7 @@ static const struct {
 	  ENCR_AES_GCM_16, 36, 0,
 	  "\"AES-GCM-256 with 16 octet ICV [RFC5282]\",,,\"NONE [RFC4306]\"",
 	  "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x" },
+	/* (the ESP line of an AEAD ends "NULL","": no integrity key) */
 	{ "\t\tencryption chacha20poly1305\n\t\tintegrity sha256\n"
 	  "\t\tdh-group 31\n",
 	  "\t\tencryption chacha20poly1305\n\t\tpfs 31\n",
@@ -1011,7 +1012,7 @@ static const struct {
 	  "aes128gcm8/prfsha1/ecp256", "aes192gcm12", "aes192gcm12/ecp256",
 	  ENCR_AES_GCM_12, 28, 0,
 	  "\"AES-GCM-128 with 8 octet ICV [RFC5282]\"",
-	  "\"AES-GCM with 12 octet ICV [RFC4106]\"" },
+	  "\"AES-GCM with 12 octet ICV [RFC4106]\",\"0x" },
 	{ "\t\tintegrity sha512\n", "\t\tencryption aes256\n"
 	  "\t\tintegrity sha2-512\n", "aes128/sha2-512/prfsha512/modp1024",
 	  "aes256/sha2-512", "aes256/sha2-512/modp1024", ENCR_AES_CBC, 32, 64,
@@ -1122,6 +1123,8 @@ START_TEST(test_exchange_aead)
 	else
 		ck_assert_int_eq(count_lines(path, aead_vecs[_i].av_ws_esp),
 		    16);
+	if (aead_vecs[_i].av_ws_esp != NULL && aead_vecs[_i].av_akey == 0)
+		ck_assert_int_eq(count_lines(path, "\",\"NULL\",\"\"\n"), 16);
 	unlink(path);
 	rmdir(dir);
 	pair_free();
