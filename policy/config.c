@@ -1198,10 +1198,10 @@ cfg_sub_open(struct cfg_parser *p, char **argv, int argc)
 
 /* "}": checks what the block requires on its own, then closes it. */
 /*
- * What IKEv1 cannot negotiate: no AEAD in phase 1 (RFC 5282 is IKEv2
- * only), no ChaCha20-Poly1305 at all (RFC 7634 is IKEv2 only); AES-GCM
- * (RFC 4106 §8.1 transform IDs 18-20) and HMAC-SHA2 for ESP are defined
- * for Quick Mode but gatewayd's Quick Mode does not offer them yet.
+ * What IKEv1 cannot negotiate: no AEAD in phase 1 (RFC 5282 and RFC 7634
+ * are IKEv2 only), no ChaCha20-Poly1305 for ESP (RFC 7634 is IKEv2
+ * only).  AES-GCM for ESP (RFC 4106 §8.1 transform IDs 18-20) and
+ * HMAC-SHA2 (RFC 4868 §2.1) are Quick Mode transforms.
  */
 static int
 cfg_v1_algs_check(struct cfg_parser *p, const struct cfg_tunnel *t,
@@ -1219,19 +1219,8 @@ cfg_v1_algs_check(struct cfg_parser *p, const struct cfg_tunnel *t,
 	if (ips->ips_encr == ENCR_CHACHA20_POLY1305)
 		return (cfg_err(p, src->tx_encr_line, "ipsec encryption "
 		    "chacha20poly1305 needs ike version 2 (RFC 7634 defines "
-		    "it for IKEv2 only)"));
-	if (encr_is_aead(ips->ips_encr))
-		return (cfg_err(p, src->tx_encr_line, "ipsec encryption %s "
-		    "needs ike version 2 (gatewayd's IKEv1 Quick Mode does not "
-		    "offer AES-GCM yet; use aes128, aes192 or aes256 with "
-		    "version 1)", cfg_encr_str(ips->ips_encr,
-		    ips->ips_encr_bits)));
-	if (ips->ips_integ != AUTH_HMAC_MD5_96 &&
-	    ips->ips_integ != AUTH_HMAC_SHA1_96)
-		return (cfg_err(p, src->tx_integ_line, "ipsec integrity "
-		    "sha2-256, sha2-384 and sha2-512 need ike version 2 "
-		    "(gatewayd's IKEv1 Quick Mode does not offer them yet; use "
-		    "md5 or sha1 with version 1)"));
+		    "it for IKEv2 only; AES-GCM, e.g. aes256gcm16, works with "
+		    "version 1)"));
 	return (0);
 }
 

@@ -723,17 +723,8 @@ static const struct err_vec ike_vecs[] = {
 	{ BASE TN(IPSEC("\t\tencryption chacha20poly1305\n")
 	  IKE("\t\tversion 1\n")),
 	  E "14: ipsec encryption chacha20poly1305 needs ike version 2 (RFC "
-	  "7634 defines it for IKEv2 only)" },
-	{ BASE TN(IPSEC("\t\tencryption aes256gcm12\n")
-	  IKE("\t\tversion 1\n")),
-	  E "14: ipsec encryption aes256gcm12 needs ike version 2 (gatewayd's "
-	  "IKEv1 Quick Mode does not offer AES-GCM yet; use aes128, aes192 or "
-	  "aes256 with version 1)" },
-	{ BASE TN(IPSEC("\t\tintegrity sha2-256\n")
-	  IKE("\t\tversion 1\n")),
-	  E "14: ipsec integrity sha2-256, sha2-384 and sha2-512 need ike "
-	  "version 2 (gatewayd's IKEv1 Quick Mode does not offer them yet; "
-	  "use md5 or sha1 with version 1)" },
+	  "7634 defines it for IKEv2 only; AES-GCM, e.g. aes256gcm16, works "
+	  "with version 1)" },
 	{ BASE TN(IKE("\t\tdh-group 22\n")),
 	  E "14: unknown ike dh-group \"22\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
 	  "21, 24 or 31)" },
@@ -1120,6 +1111,33 @@ static const struct {
 	  AUTH_NONE, ENCR_CHACHA20_POLY1305, 0, 31, 86400 },
 };
 
+/* IKEv1 Quick Mode takes AES-GCM (RFC 4106 §8.1) and HMAC-SHA2 for ESP
+ * and AH (RFC 4868 §2.1). */
+START_TEST(test_config_v1_quick_algs)
+{
+	struct config		*cfg;
+	struct cfg_ipsec	*ips;
+
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n")
+	    IPSEC("\t\tencryption aes256gcm12\n\t\tpfs 14\n")));
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_encr, ENCR_AES_GCM_12);
+	ck_assert_int_eq(ips->ips_encr_bits, 256);
+	ck_assert_int_eq(ips->ips_integ, AUTH_NONE);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n")
+	    IPSEC("\t\tintegrity sha2-512\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_integ,
+	    AUTH_HMAC_SHA2_512_256);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n")
+	    IPSEC("\t\tprotocol ah\n\t\tintegrity sha384\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_integ,
+	    AUTH_HMAC_SHA2_384_192);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_config_ipsec_values)
 {
 	struct config		*cfg;
@@ -1365,6 +1383,7 @@ config_suite(void)
 	tc = tcase_create("ipsec");
 	tcase_add_loop_test(tc, test_config_ipsec_errors, 0,
 	    NVEC(ipsec_vecs));
+	tcase_add_test(tc, test_config_v1_quick_algs);
 	tcase_add_loop_test(tc, test_config_ipsec_values, 0,
 	    NVEC(ipsec_value_vecs));
 	suite_add_tcase(s, tc);
