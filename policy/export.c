@@ -712,6 +712,10 @@ ios_check(struct exp *ex)
 		return (ex_refuse(ex, "IOS has AES-GCM with 128 and 256-bit "
 		    "keys and a 16-octet ICV only (use aes128gcm16 or "
 		    "aes256gcm16)"));
+	/* IOS's command reference: esp-gcm needs IKEv2 */
+	if (ike->ike_version == 1 && encr_is_aead(t->tn_ipsec.ips_encr))
+		return (ex_refuse(ex, "IOS offers esp-gcm with IKEv2 only "
+		    "(use version 2, or aes128, aes192 or aes256 for ESP)"));
 	if (t->tn_ipsec.ips_proto == IPPROTO_AH &&
 	    t->tn_ipsec.ips_integ != AUTH_HMAC_MD5_96 &&
 	    t->tn_ipsec.ips_integ != AUTH_HMAC_SHA1_96)

@@ -114,6 +114,11 @@ static const struct export_case cases[] = {
 	{ "gcm8-sha512", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tencryption aes128gcm8\n\t\tdh-group 19\n\t}\n"
 	    "\tipsec {\n\t\tencryption aes192gcm12\n\t\tpfs 19\n\t}\n") },
+	/* IKEv1 Quick Mode with ESP AES-GCM-256 (RFC 4106 §8.1) and PFS 14
+	 * (refused by IOS: esp-gcm with IKEv2 only) */
+	{ "v1-gcm", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes256gcm16\n\t\tpfs 14\n\t}\n") },
 	/* ESP aes256/sha2-512 */
 	{ "esp-sha512", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tdh-group 14\n\t}\n"
@@ -238,6 +243,8 @@ static const struct {
 	{ "gcm8-sha512", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IOS has AES-GCM with 128 and 256-bit keys and a "
 	    "16-octet ICV only" },
+	{ "v1-gcm", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IOS offers esp-gcm with IKEv2 only" },
 	{ "gcm8-sha512", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
 	    "libreswan: gatewayd writes Libreswan's AES-GCM names for the "
 	    "16-octet ICV only" },
