@@ -83,6 +83,8 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh dh24"
 	"t-v1-algs.sh ecp256-sha384"
 	"t-v1-algs.sh ecp521-sha512"
+	"t-v1-algs.sh aes256gcm16-dh14"
+	"t-v1-algs.sh esp-sha256-dh14"
 	"t-v1-algs.sh ah"
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
