@@ -768,6 +768,63 @@ START_TEST(test_exchange_malformed_counted)
 }
 END_TEST
 
+/*
+ * IKE_AUTH { SK (AES-GCM-16: IV 8 | ICV 16, no pad length octet) } -->
+ * An AEAD SK payload too short to hold IV, pad length and ICV is dropped
+ * before any cryptography and counted malformed; one octet longer it
+ * reaches the ICV check (bad ICV); neither gets an answer, and the real
+ * request (retransmitted) still establishes the IKE SA.
+ */
+START_TEST(test_exchange_aead_short_sk)
+{
+	static const char	 ike[] = "\t\tencryption aes256gcm16\n"
+	    "\t\tintegrity sha2-384\n\t\tdh-group 20\n";
+	static const char	 ips[] = "\t\tencryption aes256gcm16\n"
+	    "\t\tpfs 20\n";
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct ike_counters	 c0, c;
+	struct mock_dgram	 d, e;
+	uint8_t			 pkt[2048];
+	size_t			 len, body;
+
+	a.so_ike = b.so_ike = ike;
+	a.so_ipsec = b.so_ipsec = ips;
+	want_ekey = 36;
+	want_akey = 0;
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	deliver(&A, &B);
+	deliver(&B, &A);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	ck_assert_uint_le(d.d_len, sizeof(pkt));
+	ck_assert_uint_eq(d.d_data[16], IKEV2_PLD_SK);	/* SK at 28 */
+	ike_counters_get(B.s_ike, &c0);
+	for (body = AEAD_IV_LEN + 16; body <= AEAD_IV_LEN + 16 + 1; body++) {
+		len = IKEV2_HDR_LEN + 4 + body;
+		memcpy(pkt, d.d_data, len);
+		pkt[24] = pkt[25] = 0;			/* IKE length */
+		pkt[26] = (uint8_t)(len >> 8);
+		pkt[27] = (uint8_t)len;
+		pkt[IKEV2_HDR_LEN + 2] = 0;		/* SK length */
+		pkt[IKEV2_HDR_LEN + 3] = (uint8_t)(4 + body);
+		ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+		ck_assert_int_eq(mock_net_pop(&B.s_net, &e), -1);
+	}
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_malformed, c0.ic_malformed + 1);
+	ck_assert_uint_eq(c.ic_bad_icv, c0.ic_bad_icv + 1);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	free(d.d_data);
+	pump(150);
+	assert_connected(1);
+	ck_assert_str_eq(status(&B).ts_ike_algs,
+	    "aes256gcm16/prfsha384/ecp384");
+	pair_free();
+	want_ekey = 16;
+	want_akey = 20;
+}
+END_TEST
+
 static int
 count_lines(const char *path, const char *needle)
 {
@@ -2318,6 +2375,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_ecp_bad_ke);
 	tcase_add_loop_test(tc, test_exchange_modern_groups, 0,
 	    (int)(sizeof(modern_vecs) / sizeof(modern_vecs[0])));
+	tcase_add_test(tc, test_exchange_aead_short_sk);
 	tcase_add_loop_test(tc, test_exchange_aead, 0,
 	    (int)(sizeof(aead_vecs) / sizeof(aead_vecs[0])));
 	suite_add_tcase(s, tc);
