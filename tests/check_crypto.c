@@ -941,6 +941,41 @@ START_TEST(test_integ_rfc4868_auth1)
 }
 END_TEST
 
+/*
+ * RFC 4868 §2.7.2.1-3, AUTH-2: key "Jefe" repeated to the hash length
+ * (the ESP/AH integrity key of RFC 4868 §2.1), data "what do ya want
+ * for nothing?"; the ICV is the HMAC truncated to half the hash.
+ */
+static const struct integ_auth_vec integ_auth2_vecs[] = {
+	{ AUTH_HMAC_SHA2_256_128, 32, "167f928588c5cc2eef8e3093caa0e87c" },
+	{ AUTH_HMAC_SHA2_384_192, 48,
+	    "2c7353974f1842fd66d53c452ca42122b28c0b594cfb184d" },
+	{ AUTH_HMAC_SHA2_512_256, 64,
+	    "cb370917ae8a7ce28cfd1d8f4705d6141c173b2a9362c15df235dfb251b15454" },
+};
+
+START_TEST(test_integ_rfc4868_auth2)
+{
+	const struct integ_auth_vec	*v = &integ_auth2_vecs[_i];
+	static const char		 data[] = "what do ya want for nothing?";
+	uint8_t				 key[64], want[32];
+	uint8_t				 icv[CRYPTO_MAX_HASH];
+	size_t				 i;
+
+	ck_assert_uint_eq(integ_key_len(v->ia_integ), v->ia_klen);
+	for (i = 0; i < v->ia_klen; i++)
+		key[i] = (uint8_t)"Jefe"[i % 4];
+	ck_assert_uint_eq(unhex(v->ia_icv, want, sizeof(want)),
+	    integ_icv_len(v->ia_integ));
+	ck_assert_int_eq(integ_compute(v->ia_integ, key,
+	    (const uint8_t *)data, strlen(data), icv), 0);
+	ck_assert_mem_eq(icv, want, integ_icv_len(v->ia_integ));
+	want[0] ^= 0x80;
+	ck_assert_int_eq(integ_verify(v->ia_integ, key,
+	    (const uint8_t *)data, strlen(data), want), -1);
+}
+END_TEST
+
 START_TEST(test_integ_lengths)
 {
 	const struct integ_vec	*v = &integ_vecs[_i];
@@ -1832,6 +1867,8 @@ crypto_suite(void)
 	tcase_add_loop_test(tc, test_integ_verify_rejects_flipped_bit, 0,
 	    NELEM(integ_vecs));
 	tcase_add_test(tc, test_integ_unknown);
+	tcase_add_loop_test(tc, test_integ_rfc4868_auth2, 0,
+	    NELEM(integ_auth2_vecs));
 	tcase_add_loop_test(tc, test_integ_rfc4868_auth1, 0,
 	    NELEM(integ_auth_vecs));
 	suite_add_tcase(s, tc);
