@@ -30,7 +30,8 @@
 # PFS group, and traffic must flow over it.
 # The last three cases also rekey the CHILD SA from gatewayd's side
 # (gatewayctl rekey) when strongSwan initiated, so that gatewayd is the
-# initiator and the responder of a CREATE_CHILD_SA with PFS, and capture
+# initiator and the responder of a CREATE_CHILD_SA with PFS, rekey the
+# IKE SA (strongSwan in A, gatewayd in B) with the same suite, and capture
 # gw1's public link: tshark must dissect every IKE message, and with
 # gatewayd's key files (keylog-dir) decrypt IKE_AUTH and the ESP traffic
 # of the GCM suite (Wireshark 4.0 has no ChaCha20-Poly1305 decryption).
@@ -221,6 +222,43 @@ gw_pfs_rekey_ok() {
 	gw_wait_state gw1 vpc1-vpc2 Connected 5
 }
 
+# ike_rekeyed OLD: strongSwan on gw2 has one established IKE SA, not OLD.
+ike_rekeyed() {
+	local spis
+	spis=$(swan_ike_spis gw2 vpn)
+	[ -n "$spis" ] && [ "$spis" != "$1" ] && [ "$(wc -l <<<"$spis")" = 1 ]
+}
+
+# ike_rekey_ok WHO: the IKE SA is rekeyed (WHO: swan, strongSwan's
+# swanctl --rekey --ike; gw, gatewayctl rekey ike) with the same
+# algorithms: new SPIs, the same in gatewayctl status and swanctl, the
+# old IKE SA gone, traffic still flowing.
+ike_rekey_ok() {
+	local old new out
+	old=$(swan_ike_spis gw2 vpn)
+	[ -n "$old" ] || fail "strongSwan: no established IKE SA"
+	if [ "$1" = swan ]; then
+		out=$(swanctl_cmd gw2 --rekey --ike vpn 2>&1) ||
+		    fail "swanctl --rekey --ike vpn: $out"
+	else
+		out=$(gwctl gw1 rekey vpc1-vpc2 ike 2>&1) ||
+		    fail "gatewayctl rekey vpc1-vpc2 ike: $out"
+	fi
+	wait_for 10 ike_rekeyed "$old" ||
+	    fail "IKE SA not rekeyed ($1):"$'\n'"$(swanctl_cmd gw2 \
+		--list-sas 2>&1)"
+	new=$(swan_ike_spis gw2 vpn)
+	wait_for 5 eval '[ "$(gw_ike_spis gw1 vpc1-vpc2)" = "$new" ]' ||
+	    fail "gatewayctl status IKE SPIs $(gw_ike_spis gw1 vpc1-vpc2)," \
+		"strongSwan $new"
+	swan_show_sas gw2
+	assert_match "strongSwan rekeyed IKE SA algorithms" "$ike_re" \
+	    "$SWAN_SAS"
+	say "ok: IKE SA rekeyed ($1): $old -> $new"
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+}
+
 topo_standard
 [ "$modern" = 0 ] || capture_start gw1 pub "$LAB_RUN/algs-$case_name-A.pcap"
 
@@ -239,6 +277,7 @@ wait_for 5 swan_child_up gw2 vpn || fail "strongSwan on gw2: CHILD SA not instal
 traffic_ok "$proto"
 check_algs
 pfs_rekey_ok
+[ "$modern" = 0 ] || ike_rekey_ok swan
 gw_alive gw1
 node_stop gw1
 node_stop gw2
@@ -259,7 +298,10 @@ swan_initiate gw2 vpn
 gw_wait_state gw1 vpc1-vpc2 Connected 10
 traffic_ok "$proto"
 check_algs
-[ "$modern" = 0 ] || gw_pfs_rekey_ok
+if [ "$modern" = 1 ]; then
+	gw_pfs_rekey_ok
+	ike_rekey_ok gw
+fi
 gw_alive gw1
 if [ "$modern" = 1 ]; then
 	capture_stop
