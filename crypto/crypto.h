@@ -148,7 +148,7 @@ int		 encr_decrypt(int encr, const uint8_t *key, size_t klen,
 
 /* --- AEAD (cipher.c): AES-GCM and ChaCha20-Poly1305 --- */
 #define AEAD_IV_LEN		8	/* explicit IV on the wire */
-#define AEAD_SALT_LEN		4	/* the last bytes of the key material */
+#define AEAD_SALT_LEN		4	/* the key material's tail */
 /* ICV length in bytes: 8, 12 or 16; 0 if encr is not an AEAD. */
 size_t		 aead_icv_len(int encr);
 /*

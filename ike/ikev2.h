@@ -279,8 +279,8 @@ int	ikev2_add_vendor(struct pld_writer *w, const uint8_t *vid,
 
 struct ikev2_sk_keys {
 	int		 sk_encr;	/* ENCR_* */
-	int		 sk_integ;	/* AUTH_*; AUTH_NONE with an AEAD */
-	const uint8_t	*sk_ekey;	/* encryption key for this direction
+	int		 sk_integ;	/* AUTH_*; none with an AEAD */
+	const uint8_t	*sk_ekey;	/* this direction's encryption key
 					   (AEAD: key | salt) */
 	size_t		 sk_ekey_len;
 	const uint8_t	*sk_akey;	/* integrity key for this direction */

@@ -767,11 +767,11 @@ ios_integ(int integ, int v1)
 static void
 ios_transform(const struct cfg_ipsec *ips, char *out, size_t len)
 {
-	const char	*h = ips->ips_integ == AUTH_HMAC_MD5_96 ? "md5" :
-			    ips->ips_integ == AUTH_HMAC_SHA2_256_128 ? "sha256" :
-			    ips->ips_integ == AUTH_HMAC_SHA2_384_192 ? "sha384" :
-			    ips->ips_integ == AUTH_HMAC_SHA2_512_256 ? "sha512" :
-			    "sha";
+	int		 i = ips->ips_integ;
+	const char	*h = i == AUTH_HMAC_MD5_96 ? "md5" :
+			    i == AUTH_HMAC_SHA2_256_128 ? "sha256" :
+			    i == AUTH_HMAC_SHA2_384_192 ? "sha384" :
+			    i == AUTH_HMAC_SHA2_512_256 ? "sha512" : "sha";
 
 	if (ips->ips_proto == IPPROTO_ESP && ips->ips_encr == ENCR_AES_GCM_16)
 		snprintf(out, len, "%s", ips->ips_encr_bits == 256 ?

@@ -1169,7 +1169,7 @@ START_TEST(test_exchange_aead)
 	 * x 2 directions x (2 CHILD SAs + 2 rekeyed) = 16 */
 	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
 	if (aead_vecs[_i].av_ws_ike == NULL)
-		ck_assert_int_eq(count_lines(path, ","), -1);	/* no file */
+		ck_assert_int_eq(count_lines(path, ","), -1); /* no file */
 	else
 		ck_assert_int_eq(count_lines(path, aead_vecs[_i].av_ws_ike),
 		    4);
