@@ -57,6 +57,7 @@ SCENARIOS=(
 	"t-dpd.sh responder"
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
+	"t-export.sh v2-gcm-swanctl"
 	"t-service.sh"
 	"t-metrics.sh"
 	"t-doctor.sh psk"
@@ -109,6 +110,7 @@ V1_SCENARIOS=(
 	"t-flood.sh"
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
+	"t-export.sh v2-gcm-libreswan"
 	"t-export.sh v1-libreswan"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
