@@ -1,11 +1,14 @@
 /*
  * cipher.c - the CBC encryption transforms (RFC 2451 3DES, RFC 3602 AES)
- * without padding (IKE pads itself, RFC 7296 §3.14) and the truncated
- * HMAC integrity transforms (RFC 2403, RFC 2404, RFC 4868).
+ * without padding (IKE pads itself, RFC 7296 §3.14), the combined-mode
+ * ciphers AES-GCM (RFC 4106, RFC 5282) and ChaCha20-Poly1305 (RFC 7634)
+ * and the truncated HMAC integrity transforms (RFC 2403, RFC 2404,
+ * RFC 4868).
  */
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -24,6 +27,14 @@ static struct encr_alg encr_algs[] = {
 	{ ENCR_AES_CBC,	16, "AES-128-CBC",	NULL },
 	{ ENCR_AES_CBC,	24, "AES-192-CBC",	NULL },
 	{ ENCR_AES_CBC,	32, "AES-256-CBC",	NULL },
+};
+
+/* ea_klen is the cipher key without the salt. */
+static struct encr_alg aead_algs[] = {
+	{ ENCR_AES_GCM_16, 16, "AES-128-GCM",	NULL },
+	{ ENCR_AES_GCM_16, 24, "AES-192-GCM",	NULL },
+	{ ENCR_AES_GCM_16, 32, "AES-256-GCM",	NULL },
+	{ ENCR_CHACHA20_POLY1305, 32, "ChaCha20-Poly1305", NULL },
 };
 
 struct integ_alg {
@@ -51,6 +62,23 @@ encr_block_len(int encr)
 	case ENCR_AES_CBC:
 		return (16);
 	default:
+		/* RFC 5282 §3, RFC 7634 §3: no alignment beyond 1 octet */
+		return (encr_is_aead(encr) ? 1 : 0);
+	}
+}
+
+size_t
+aead_icv_len(int encr)
+{
+	switch (encr) {
+	case ENCR_AES_GCM_8:
+		return (8);
+	case ENCR_AES_GCM_12:
+		return (12);
+	case ENCR_AES_GCM_16:
+	case ENCR_CHACHA20_POLY1305:
+		return (16);
+	default:
 		return (0);
 	}
 }
@@ -67,6 +95,16 @@ encr_key_len(int encr, int keybits)
 		if (keybits == 128 || keybits == 192 || keybits == 256)
 			return ((size_t)keybits / 8);
 		return (0);
+	case ENCR_AES_GCM_8:
+	case ENCR_AES_GCM_12:
+	case ENCR_AES_GCM_16:
+		/* RFC 4106 §8.1, RFC 5282 §7.1: key | 4-byte salt */
+		if (keybits == 128 || keybits == 192 || keybits == 256)
+			return ((size_t)keybits / 8 + AEAD_SALT_LEN);
+		return (0);
+	case ENCR_CHACHA20_POLY1305:
+		/* RFC 7634 §2, §4: a 256-bit key, no Key Length attribute */
+		return (keybits == 0 ? 32 + AEAD_SALT_LEN : 0);
 	default:
 		return (0);
 	}
@@ -134,6 +172,117 @@ encr_decrypt(int encr, const uint8_t *key, size_t klen, const uint8_t *iv,
     const uint8_t *in, size_t len, uint8_t *out)
 {
 	return (encr_crypt(encr, key, klen, iv, in, len, out, 0));
+}
+
+/* The OpenSSL cipher for an AEAD whose key (without salt) is klen. */
+static EVP_CIPHER *
+aead_cipher_get(int encr, size_t klen)
+{
+	struct encr_alg	*ea;
+	size_t		 i;
+	int		 id = encr == ENCR_CHACHA20_POLY1305 ? encr :
+			    ENCR_AES_GCM_16;	/* one cipher, three ICVs */
+
+	if (!encr_is_aead(encr))
+		return (NULL);
+	for (i = 0; i < sizeof(aead_algs) / sizeof(aead_algs[0]); i++) {
+		ea = &aead_algs[i];
+		if (ea->ea_id != id || ea->ea_klen != klen)
+			continue;
+		if (ea->ea_evp == NULL)
+			ea->ea_evp = EVP_CIPHER_fetch(NULL, ea->ea_cipher,
+			    NULL);
+		return (ea->ea_evp);
+	}
+	log_debug("aead: no cipher %d with a %zu-byte key", encr, klen);
+	return (NULL);
+}
+
+/*
+ * One AEAD operation.  enc 1: icv is written; enc 0: icv is checked
+ * (EVP_CipherFinal_ex fails on a mismatch, in constant time).
+ */
+static int
+aead_crypt(int encr, const uint8_t *key, size_t klen, const uint8_t *iv,
+    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+    uint8_t *out, uint8_t *icv, int enc)
+{
+	EVP_CIPHER	*cipher;
+	EVP_CIPHER_CTX	*ctx = NULL;
+	OSSL_PARAM	 params[2];
+	uint8_t		 nonce[AEAD_SALT_LEN + AEAD_IV_LEN];
+	size_t		 icvlen = aead_icv_len(encr);
+	int		 outl, ret = -1;
+
+	if (icvlen == 0 || klen <= AEAD_SALT_LEN ||
+	    klen > CRYPTO_MAX_KEY || len > INT_MAX || aadlen > INT_MAX ||
+	    (cipher = aead_cipher_get(encr, klen - AEAD_SALT_LEN)) == NULL)
+		return (-1);
+	/* nonce = salt | IV, the salt being the key material's tail */
+	memcpy(nonce, key + klen - AEAD_SALT_LEN, AEAD_SALT_LEN);
+	memcpy(nonce + AEAD_SALT_LEN, iv, AEAD_IV_LEN);
+	params[1] = OSSL_PARAM_construct_end();
+	/* Both ciphers take a 96-bit nonce by default. */
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    !EVP_CipherInit_ex2(ctx, cipher, key, nonce, enc, NULL) ||
+	    (size_t)EVP_CIPHER_CTX_get_iv_length(ctx) != sizeof(nonce))
+		goto done;
+	if (!enc) {
+		params[0] = OSSL_PARAM_construct_octet_string(
+		    OSSL_CIPHER_PARAM_AEAD_TAG, icv, icvlen);
+		if (!EVP_CIPHER_CTX_set_params(ctx, params))
+			goto done;
+	}
+	if (aadlen > 0 &&
+	    !EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aadlen))
+		goto done;
+	if (len > 0 && (!EVP_CipherUpdate(ctx, out, &outl, in, (int)len) ||
+	    (size_t)outl != len))
+		goto done;
+	if (!EVP_CipherFinal_ex(ctx, out + len, &outl) || outl != 0)
+		goto done;
+	if (enc) {
+		/* GCM's ICV is the tag's leftmost octets (RFC 4106 §6) */
+		params[0] = OSSL_PARAM_construct_octet_string(
+		    OSSL_CIPHER_PARAM_AEAD_TAG, icv, icvlen);
+		if (!EVP_CIPHER_CTX_get_params(ctx, params))
+			goto done;
+	}
+	ret = 0;
+ done:
+	EVP_CIPHER_CTX_free(ctx);	/* wipes the key schedule */
+	OPENSSL_cleanse(nonce, sizeof(nonce));
+	if (ret == -1 && len > 0)
+		OPENSSL_cleanse(out, len);
+	return (ret);
+}
+
+int
+aead_seal(int encr, const uint8_t *key, size_t klen,
+    const uint8_t iv[AEAD_IV_LEN], const uint8_t *aad, size_t aadlen,
+    const uint8_t *in, size_t len, uint8_t *out, uint8_t *icv)
+{
+	return (aead_crypt(encr, key, klen, iv, aad, aadlen, in, len, out,
+	    icv, 1));
+}
+
+int
+aead_open(int encr, const uint8_t *key, size_t klen,
+    const uint8_t iv[AEAD_IV_LEN], const uint8_t *aad, size_t aadlen,
+    const uint8_t *in, size_t len, uint8_t *out, const uint8_t *icv)
+{
+	uint8_t	tag[16];
+	size_t	icvlen = aead_icv_len(encr);
+
+	if (icvlen == 0 || icvlen > sizeof(tag))
+		return (-1);
+	memcpy(tag, icv, icvlen);
+	if (aead_crypt(encr, key, klen, iv, aad, aadlen, in, len, out, tag,
+	    0) == -1) {
+		log_debug("aead: ICV mismatch");
+		return (-1);
+	}
+	return (0);
 }
 
 static const struct integ_alg *

@@ -1,6 +1,6 @@
 /*
  * crypto.h - the crypto layer: MODP Diffie-Hellman, PRFs and prf+, CBC
- * ciphers, HMAC integrity, IKEv2 key derivation.  OpenSSL 3 (EVP and
+ * and AEAD ciphers, HMAC integrity, IKEv2 key derivation.  OpenSSL 3 (EVP and
  * OSSL_PARAM only) supplies the primitives; everything above is ours.
  *
  * Algorithms are named by their IKEv2 transform IDs (RFC 7296 §3.3.2,
@@ -18,6 +18,11 @@
 /* Transform type 1: encryption */
 #define ENCR_3DES		3
 #define ENCR_AES_CBC		12
+/* Combined-mode (AEAD) ciphers: no integrity transform (RFC 7296 §3.3) */
+#define ENCR_AES_GCM_8		18	/* RFC 4106, RFC 5282 */
+#define ENCR_AES_GCM_12		19
+#define ENCR_AES_GCM_16		20
+#define ENCR_CHACHA20_POLY1305	28	/* RFC 7634 */
 /* Transform type 2: PRF */
 #define PRF_HMAC_MD5		1
 #define PRF_HMAC_SHA1		2
@@ -108,15 +113,59 @@ int		 prf_hash(int prf, const uint8_t *data, size_t len,
 		    uint8_t *out);
 
 /* --- Encryption (cipher.c): CBC, no padding, len a multiple of block --- */
-size_t		 encr_block_len(int encr);		/* = IV length */
-/* Key length in bytes for keybits (0 for 3DES = 24 bytes), 0 if bad. */
+/* CBC: the block (= IV) length; AEAD: 1 (no alignment); 0 if unknown. */
+size_t		 encr_block_len(int encr);
+/*
+ * Key length in bytes for keybits (0 for 3DES = 24 bytes), 0 if bad.
+ * AEAD: the key material, i.e. the cipher key and its 4-byte salt
+ * (RFC 4106 §8.1, RFC 5282 §7.1, RFC 7634 §4: 20, 28, 36 bytes for
+ * AES-GCM 128, 192, 256; 36 for ChaCha20-Poly1305, whose keybits is 0).
+ */
 size_t		 encr_key_len(int encr, int keybits);
+/*
+ * 1 for a combined-mode cipher (AES-GCM, ChaCha20-Poly1305), else 0.
+ * Inline: policy/ uses it with the numbers, without linking crypto/.
+ */
+static inline int
+encr_is_aead(int encr)
+{
+	return (encr == ENCR_AES_GCM_8 || encr == ENCR_AES_GCM_12 ||
+	    encr == ENCR_AES_GCM_16 || encr == ENCR_CHACHA20_POLY1305);
+}
+/* 1 if the transform carries a Key Length attribute (AES-CBC, AES-GCM). */
+static inline int
+encr_has_keylen(int encr)
+{
+	return (encr == ENCR_AES_CBC || (encr_is_aead(encr) &&
+	    encr != ENCR_CHACHA20_POLY1305));
+}
 int		 encr_encrypt(int encr, const uint8_t *key, size_t klen,
 		    const uint8_t *iv, const uint8_t *in, size_t len,
 		    uint8_t *out);
 int		 encr_decrypt(int encr, const uint8_t *key, size_t klen,
 		    const uint8_t *iv, const uint8_t *in, size_t len,
 		    uint8_t *out);
+
+/* --- AEAD (cipher.c): AES-GCM and ChaCha20-Poly1305 --- */
+#define AEAD_IV_LEN		8	/* explicit IV on the wire */
+#define AEAD_SALT_LEN		4	/* the key material's tail */
+/* ICV length in bytes: 8, 12 or 16; 0 if encr is not an AEAD. */
+size_t		 aead_icv_len(int encr);
+/*
+ * key holds encr_key_len() bytes: the cipher key, then the salt; the
+ * nonce is salt | iv (RFC 4106 §4, RFC 5282 §4, RFC 7634 §2).  aad may
+ * be NULL with aadlen 0; in and out may be the same buffer.  seal
+ * writes aead_icv_len() bytes to icv; open returns -1 (out wiped) when
+ * the ICV does not verify.
+ */
+int		 aead_seal(int encr, const uint8_t *key, size_t klen,
+		    const uint8_t iv[AEAD_IV_LEN], const uint8_t *aad,
+		    size_t aadlen, const uint8_t *in, size_t len, uint8_t *out,
+		    uint8_t *icv);
+int		 aead_open(int encr, const uint8_t *key, size_t klen,
+		    const uint8_t iv[AEAD_IV_LEN], const uint8_t *aad,
+		    size_t aadlen, const uint8_t *in, size_t len, uint8_t *out,
+		    const uint8_t *icv);
 
 /* --- Integrity (cipher.c): truncated HMAC --- */
 size_t		 integ_key_len(int integ);	/* 16 .. 64; 0 if bad */

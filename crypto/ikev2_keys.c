@@ -95,10 +95,16 @@ ikev2_keys_derive(int prf, int integ, int encr, int keybits,
 
 	memset(out, 0, sizeof(*out));
 	dlen = prf_len(prf);
-	/* Combined-mode ciphers have no integrity transform (§3.3.3). */
+	/*
+	 * Combined-mode ciphers have no integrity transform (§3.3.3): SK_ai
+	 * and SK_ar are empty and SK_e holds the key and its 4-byte salt
+	 * (RFC 5282 §7.1, RFC 7634 §4), encr_key_len() says how long.
+	 */
 	alen = integ == AUTH_NONE ? 0 : integ_key_len(integ);
 	elen = encr_key_len(encr, keybits);
-	if (dlen == 0 || elen == 0 || (integ != AUTH_NONE && alen == 0)) {
+	/* an AEAD goes without integrity, any other cipher with one */
+	if (dlen == 0 || elen == 0 || (integ != AUTH_NONE && alen == 0) ||
+	    encr_is_aead(encr) != (integ == AUTH_NONE)) {
 		log_debug("ikev2: cannot derive keys for prf %d, integ %d, "
 		    "encr %d/%d", prf, integ, encr, keybits);
 		return (-1);

@@ -3,6 +3,33 @@
  */
 #include "crypto/crypto.h"
 
+/* strongSwan's spelling: aes128gcm16 (key bits, then ICV octets). */
+static const char *
+crypto_gcm_name(int encr, int keybits)
+{
+	static const char *const names[3][3] = {
+		{ "aes128gcm8", "aes128gcm12", "aes128gcm16" },
+		{ "aes192gcm8", "aes192gcm12", "aes192gcm16" },
+		{ "aes256gcm8", "aes256gcm12", "aes256gcm16" },
+	};
+	int	 k;
+
+	switch (keybits) {
+	case 128:
+		k = 0;
+		break;
+	case 192:
+		k = 1;
+		break;
+	case 256:
+		k = 2;
+		break;
+	default:
+		return ("?");
+	}
+	return (names[k][encr - ENCR_AES_GCM_8]);
+}
+
 const char *
 crypto_encr_name(int encr, int keybits)
 {
@@ -19,6 +46,12 @@ crypto_encr_name(int encr, int keybits)
 			return ("aes256");
 		}
 		break;
+	case ENCR_AES_GCM_8:
+	case ENCR_AES_GCM_12:
+	case ENCR_AES_GCM_16:
+		return (crypto_gcm_name(encr, keybits));
+	case ENCR_CHACHA20_POLY1305:
+		return ("chacha20poly1305");
 	}
 	return ("?");
 }

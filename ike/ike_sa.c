@@ -507,7 +507,15 @@ ike_sa_open(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		return (-1);
 	}
 	ike_sa_sk_keys(sa, 0, &k);
-	if (ikev2_sk_open(pkt, len, m, &k, plain) == -1) {
+	switch (ikev2_sk_open(pkt, len, m, &k, plain)) {
+	case 0:
+		break;
+	case -2:
+		log_tdebug(ike_sa_name(sa), "message %u: SK payload malformed "
+		    "or too short", m->m_hdr.h_msgid);
+		c->ic_malformed++;
+		return (-1);
+	default:
 		log_tdebug(ike_sa_name(sa), "message %u: ICV or padding check"
 		    " failed", m->m_hdr.h_msgid);
 		c->ic_bad_icv++;
@@ -727,11 +735,39 @@ ike_sa_child_by_spi(struct ike_sa *sa, uint32_t spi, int inbound)
 	return (NULL);
 }
 
+/*
+ * Wireshark's IKEv2 decryption table (ikev2_decryption_table) names;
+ * NULL when Wireshark (4.0) has none: ChaCha20-Poly1305.
+ */
 static const char *
 ike_sa_ws_encr(int encr, int bits)
 {
-	if (encr == ENCR_3DES)
+	static const char *const gcm[3][3] = {
+		{ "AES-GCM-128 with 8 octet ICV [RFC5282]",
+		  "AES-GCM-128 with 12 octet ICV [RFC5282]",
+		  "AES-GCM-128 with 16 octet ICV [RFC5282]" },
+		{ "AES-GCM-192 with 8 octet ICV [RFC5282]",
+		  "AES-GCM-192 with 12 octet ICV [RFC5282]",
+		  "AES-GCM-192 with 16 octet ICV [RFC5282]" },
+		{ "AES-GCM-256 with 8 octet ICV [RFC5282]",
+		  "AES-GCM-256 with 12 octet ICV [RFC5282]",
+		  "AES-GCM-256 with 16 octet ICV [RFC5282]" },
+	};
+
+	switch (encr) {
+	case ENCR_3DES:
 		return ("3DES [RFC2451]");
+	case ENCR_AES_GCM_8:
+	case ENCR_AES_GCM_12:
+	case ENCR_AES_GCM_16:
+		if (bits != 128 && bits != 192 && bits != 256)
+			return (NULL);
+		return (gcm[(bits - 128) / 64][encr - ENCR_AES_GCM_8]);
+	case ENCR_AES_CBC:
+		break;
+	default:
+		return (NULL);
+	}
 	switch (bits) {
 	case 192:
 		return ("AES-CBC-192 [RFC3602]");
@@ -746,6 +782,8 @@ static const char *
 ike_sa_ws_integ(int integ)
 {
 	switch (integ) {
+	case AUTH_NONE:
+		return ("NONE [RFC4306]");	/* an AEAD */
 	case AUTH_HMAC_MD5_96:
 		return ("HMAC_MD5_96 [RFC2403]");
 	case AUTH_HMAC_SHA2_256_128:
@@ -771,6 +809,15 @@ ike_sa_keylog(const struct ike_sa *sa)
 
 	if (dir[0] == '\0')
 		return;
+	/* A name Wireshark does not know would void its whole table. */
+	if (ike_sa_ws_encr(sa->sa_prop.pc_encr,
+	    sa->sa_prop.pc_encr_bits) == NULL) {
+		log_tinfo(ike_sa_name(sa), "no Wireshark key line: Wireshark "
+		    "has no IKEv2 decryption for %s",
+		    crypto_encr_name(sa->sa_prop.pc_encr,
+		    sa->sa_prop.pc_encr_bits));
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
 	if ((f = fopen(path, "a")) == NULL) {
 		log_twarn(ike_sa_name(sa), "cannot open %s", path);

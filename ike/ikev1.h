@@ -80,14 +80,20 @@
 #define IKEV1_PROTO_ESP		3
 #define IKEV1_PROTO_IPCOMP	4
 
-/* Transform IDs (RFC 2407 §4.4.2 - §4.4.4, RFC 3602, RFC 4868) */
+/* Transform IDs (RFC 2407 §4.4.2 - §4.4.4, RFC 3602, RFC 4868,
+ * RFC 4106 §8.1) */
 #define IKEV1_KEY_IKE		1	/* ISAKMP */
 #define IKEV1_AH_MD5		2
 #define IKEV1_AH_SHA		3
 #define IKEV1_AH_SHA2_256	5
+#define IKEV1_AH_SHA2_384	6
+#define IKEV1_AH_SHA2_512	7
 #define IKEV1_ESP_3DES		3
 #define IKEV1_ESP_NULL		11
 #define IKEV1_ESP_AES		12
+#define IKEV1_ESP_AES_GCM_8	18	/* with a Key Length attribute, */
+#define IKEV1_ESP_AES_GCM_12	19	/* no Authentication Algorithm */
+#define IKEV1_ESP_AES_GCM_16	20
 
 /* Phase 1 attribute classes (RFC 2409 Appendix A) */
 #define IKEV1_ATTR_ENCR		1
@@ -136,6 +142,8 @@
 #define IKEV1_AUTH_HMAC_MD5	1
 #define IKEV1_AUTH_HMAC_SHA	2
 #define IKEV1_AUTH_HMAC_SHA2_256 5
+#define IKEV1_AUTH_HMAC_SHA2_384 6
+#define IKEV1_AUTH_HMAC_SHA2_512 7
 
 /* ID types (RFC 2407 §4.6.2.1) */
 #define IKEV1_ID_IPV4_ADDR	1

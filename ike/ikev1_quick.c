@@ -68,6 +68,47 @@ qm_name(const struct ikev1_qm *qm)
 
 /* --- algorithms and selectors --- */
 
+/* Authentication Algorithm attribute (RFC 2407 §4.5, RFC 4868 §2.1); 0
+ * for an AEAD, which has none (RFC 4106 §8.1). */
+static uint16_t
+qm_auth_alg(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:		return (IKEV1_AUTH_HMAC_MD5);
+	case AUTH_HMAC_SHA1_96:		return (IKEV1_AUTH_HMAC_SHA);
+	case AUTH_HMAC_SHA2_256_128:	return (IKEV1_AUTH_HMAC_SHA2_256);
+	case AUTH_HMAC_SHA2_384_192:	return (IKEV1_AUTH_HMAC_SHA2_384);
+	case AUTH_HMAC_SHA2_512_256:	return (IKEV1_AUTH_HMAC_SHA2_512);
+	default:			return (0);
+	}
+}
+
+/* AH transform IDs (RFC 2407 §4.4.3, RFC 4868 §2.1) */
+static uint8_t
+qm_ah_id(int integ)
+{
+	switch (integ) {
+	case AUTH_HMAC_MD5_96:		return (IKEV1_AH_MD5);
+	case AUTH_HMAC_SHA2_256_128:	return (IKEV1_AH_SHA2_256);
+	case AUTH_HMAC_SHA2_384_192:	return (IKEV1_AH_SHA2_384);
+	case AUTH_HMAC_SHA2_512_256:	return (IKEV1_AH_SHA2_512);
+	default:			return (IKEV1_AH_SHA);
+	}
+}
+
+/* ESP transform IDs (RFC 2407 §4.4.4, RFC 3602, RFC 4106 §8.1) */
+static uint8_t
+qm_esp_id(int encr)
+{
+	switch (encr) {
+	case ENCR_3DES:		return (IKEV1_ESP_3DES);
+	case ENCR_AES_GCM_8:	return (IKEV1_ESP_AES_GCM_8);
+	case ENCR_AES_GCM_12:	return (IKEV1_ESP_AES_GCM_12);
+	case ENCR_AES_GCM_16:	return (IKEV1_ESP_AES_GCM_16);
+	default:		return (IKEV1_ESP_AES);
+	}
+}
+
 static void
 qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 {
@@ -78,17 +119,14 @@ qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 	p->p2_group = (uint16_t)ips->ips_pfs;
 	p->p2_encap = v1_natt_encap(sa);
 	p->p2_life_secs = ips->ips_lifetime;
-	p->p2_auth_alg = ips->ips_integ == AUTH_HMAC_MD5_96 ?
-	    IKEV1_AUTH_HMAC_MD5 : IKEV1_AUTH_HMAC_SHA;
+	p->p2_auth_alg = qm_auth_alg(ips->ips_integ);
 	if (ips->ips_proto == IPPROTO_AH) {
 		p->p2_proto = IKEV1_PROTO_AH;
-		p->p2_id = ips->ips_integ == AUTH_HMAC_MD5_96 ?
-		    IKEV1_AH_MD5 : IKEV1_AH_SHA;
+		p->p2_id = qm_ah_id(ips->ips_integ);
 		return;
 	}
 	p->p2_proto = IKEV1_PROTO_ESP;
-	p->p2_id = ips->ips_encr == ENCR_3DES ? IKEV1_ESP_3DES :
-	    IKEV1_ESP_AES;
+	p->p2_id = qm_esp_id(ips->ips_encr);
 	p->p2_keylen = ips->ips_encr == ENCR_3DES ? 0 :
 	    (uint16_t)ips->ips_encr_bits;
 }
@@ -104,7 +142,11 @@ qm_tr_match(const struct ikev1_p2_params *p, const struct ikev1_transform *tr)
 	    tr->tr_encap != IKEV1_ENCAP_UDP_TUNNEL &&
 	    tr->tr_encap != IKEV1_ENCAP_UDP_TUNNEL_DRAFT)
 		return (0);
-	if (p->p2_id == IKEV1_ESP_AES)
+	/* AES and AES-GCM carry their key length (RFC 4106 §8.1) */
+	if (p->p2_proto == IKEV1_PROTO_ESP && (p->p2_id == IKEV1_ESP_AES ||
+	    p->p2_id == IKEV1_ESP_AES_GCM_8 ||
+	    p->p2_id == IKEV1_ESP_AES_GCM_12 ||
+	    p->p2_id == IKEV1_ESP_AES_GCM_16))
 		return (tr->tr_keylen == p->p2_keylen);
 	return (tr->tr_keylen == 0 || (p->p2_id == IKEV1_ESP_3DES &&
 	    tr->tr_keylen == 192));
@@ -198,7 +240,12 @@ qm_keys(struct ikev1_qm *qm, const struct buf *gxy)
 	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
 	    cs->cs_choice.pc_encr, cs->cs_choice.pc_encr_bits)) == 0)
 		goto done;
-	if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
+	/* AES-GCM: no authentication key; the salt ends the encryption
+	 * key's KEYMAT (RFC 4106 §8.1) */
+	if (cs->cs_choice.pc_integ == AUTH_NONE &&
+	    encr_is_aead(cs->cs_choice.pc_encr))
+		alen = 0;
+	else if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
 		goto done;
 	for (dir = 0; dir < 2; dir++) {
 		if (ikev1_keymat(sa->is_prf, sa->is_keys.k_d,

@@ -279,8 +279,9 @@ int	ikev2_add_vendor(struct pld_writer *w, const uint8_t *vid,
 
 struct ikev2_sk_keys {
 	int		 sk_encr;	/* ENCR_* */
-	int		 sk_integ;	/* AUTH_* */
-	const uint8_t	*sk_ekey;	/* encryption key for this direction */
+	int		 sk_integ;	/* AUTH_*; none with an AEAD */
+	const uint8_t	*sk_ekey;	/* this direction's encryption key
+					   (AEAD: key | salt) */
 	size_t		 sk_ekey_len;
 	const uint8_t	*sk_akey;	/* integrity key for this direction */
 };
@@ -299,7 +300,9 @@ int	ikev2_sk_seal(struct buf *b, struct pld_writer *w, uint8_t first,
  * (m_sk_*), decrypts into out (owned by the caller, reset first), and
  * strips the padding.  The caller then runs
  * ikev2_pld_parse(m->m_sk_next, out->buf_data, out->buf_len, 1, m).
- * Returns 0, or -1 (bad ICV, bad padding, bad lengths).
+ * Returns 0, -1 (bad ICV or padding) or -2 (an SK payload that does not
+ * end the datagram, is shorter than IV, one block and ICV, or holds a
+ * partial block).
  */
 int	ikev2_sk_open(const uint8_t *pkt, size_t len, const struct ikev2_msg *m,
 	    const struct ikev2_sk_keys *k, struct buf *out);

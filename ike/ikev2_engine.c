@@ -322,10 +322,16 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 		return;
 	p = &sa->sa_prop;
 	st->ts_remote = sa->sa_remote.sin_addr;
-	snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs), "%s/%s/%s/%s",
-	    crypto_encr_name(p->pc_encr, p->pc_encr_bits),
-	    crypto_integ_name(p->pc_integ), crypto_prf_name(p->pc_prf),
-	    crypto_dh_name(p->pc_dh));
+	if (p->pc_integ == AUTH_NONE)	/* an AEAD: no integrity */
+		snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs),
+		    "%s/%s/%s", crypto_encr_name(p->pc_encr,
+		    p->pc_encr_bits), crypto_prf_name(p->pc_prf),
+		    crypto_dh_name(p->pc_dh));
+	else
+		snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs),
+		    "%s/%s/%s/%s", crypto_encr_name(p->pc_encr,
+		    p->pc_encr_bits), crypto_integ_name(p->pc_integ),
+		    crypto_prf_name(p->pc_prf), crypto_dh_name(p->pc_dh));
 	memcpy(st->ts_spi_i, sa->sa_spi_i, 8);
 	memcpy(st->ts_spi_r, sa->sa_spi_r, 8);
 	st->ts_established = sa->sa_established;

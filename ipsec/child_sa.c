@@ -102,7 +102,12 @@ child_sa_keys_derive(struct child_sa *cs, int prf, const uint8_t *sk_d,
 	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
 	    cs->cs_choice.pc_encr, cs->cs_choice.pc_encr_bits)) == 0)
 		goto done;
-	if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
+	/* ESP with an AEAD: no integrity key, the salt ends the key
+	 * (RFC 4106 §8.1, RFC 7634 §4) */
+	if (cs->cs_choice.pc_integ == AUTH_NONE &&
+	    encr_is_aead(cs->cs_choice.pc_encr))
+		alen = 0;
+	else if ((alen = integ_key_len(cs->cs_choice.pc_integ)) == 0)
 		goto done;
 	total = 2 * (elen + alen);
 	/* KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) */
@@ -606,7 +611,12 @@ child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 {
 	const struct proposal_choice *pc = &cs->cs_choice;
 
-	if (pc->pc_encr != 0)
+	if (pc->pc_encr != 0 && pc->pc_integ == AUTH_NONE)	/* AEAD */
+		snprintf(out, len, "%s%s%s",
+		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
+		    cs->cs_dh ? "/" : "",
+		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+	else if (pc->pc_encr != 0)
 		snprintf(out, len, "%s/%s%s%s",
 		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
 		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "",
@@ -617,6 +627,10 @@ child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
 }
 
+/*
+ * Wireshark's ESP SA table (esp_sa) names; NULL when Wireshark (4.0) has
+ * none: ChaCha20-Poly1305.  An AEAD's key includes its salt.
+ */
 static const char *
 child_sa_ws_encr(int encr)
 {
@@ -625,8 +639,14 @@ child_sa_ws_encr(int encr)
 		return ("AES-CBC [RFC3602]");
 	case ENCR_3DES:
 		return ("TripleDes-CBC [RFC2451]");
+	case ENCR_AES_GCM_8:
+		return ("AES-GCM with 8 octet ICV [RFC4106]");
+	case ENCR_AES_GCM_12:
+		return ("AES-GCM with 12 octet ICV [RFC4106]");
+	case ENCR_AES_GCM_16:
+		return ("AES-GCM with 16 octet ICV [RFC4106]");
 	default:
-		return ("NULL");
+		return (NULL);
 	}
 }
 
@@ -640,8 +660,12 @@ child_sa_ws_integ(int integ)
 		return ("HMAC-SHA-1-96 [RFC2404]");
 	case AUTH_HMAC_SHA2_256_128:
 		return ("HMAC-SHA-256-128 [RFC4868]");
+	case AUTH_HMAC_SHA2_384_192:
+		return ("HMAC-SHA-384-192 [RFC4868]");
+	case AUTH_HMAC_SHA2_512_256:
+		return ("HMAC-SHA-512-256 [RFC4868]");
 	default:
-		return ("NULL");
+		return ("NULL");	/* an AEAD */
 	}
 }
 
@@ -659,11 +683,13 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
 	    cs->cs_ekey_len, ek);
 	hex_encode(inbound ? cs->cs_akey_in : cs->cs_akey_out,
 	    cs->cs_akey_len, ak);
+	/* an AEAD (no integrity key) gets "NULL" with an empty key */
 	fprintf(f, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\","
-	    "\"%s\",\"0x%s\"\n", src, dst,
+	    "\"%s\",\"%s%s\"\n", src, dst,
 	    ntohl(inbound ? cs->cs_spi_in : cs->cs_spi_out),
 	    child_sa_ws_encr(cs->cs_choice.pc_encr), ek,
-	    child_sa_ws_integ(cs->cs_choice.pc_integ), ak);
+	    child_sa_ws_integ(cs->cs_choice.pc_integ),
+	    cs->cs_akey_len > 0 ? "0x" : "", ak);
 	OPENSSL_cleanse(ek, sizeof(ek));
 	OPENSSL_cleanse(ak, sizeof(ak));
 }
@@ -676,6 +702,14 @@ child_sa_keylog(const struct child_sa *cs, const char *dir)
 
 	if (dir == NULL || dir[0] == '\0' || cs->cs_proto != IPPROTO_ESP)
 		return;
+	/* A name Wireshark does not know would void its whole table. */
+	if (child_sa_ws_encr(cs->cs_choice.pc_encr) == NULL) {
+		log_tinfo(cs->cs_name, "no Wireshark key line: Wireshark has "
+		    "no ESP decryption for %s",
+		    crypto_encr_name(cs->cs_choice.pc_encr,
+		    cs->cs_choice.pc_encr_bits));
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/esp_sa", dir);
 	if ((f = fopen(path, "a")) == NULL) {
 		log_twarn(cs->cs_name, "cannot open %s", path);

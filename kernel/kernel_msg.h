@@ -49,6 +49,9 @@ int	kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
 
 /* --- xfrm_msg.c --- */
 const char	*xfrm_msg_encr_name(int encr);
+/* AEAD: key material (key | salt) in bytes, ICV in bits; 0 or -1. */
+int		 xfrm_msg_aead_lens(int encr, int bits, size_t *keylen,
+		    unsigned int *icvbits);
 const char	*xfrm_msg_integ_name(int integ, unsigned int *trunc_bits,
 		    size_t *keylen);
 struct nlmsghdr	*xfrm_msg_spi_build(char *buf, size_t buflen, uint8_t proto,

@@ -25,11 +25,17 @@ xfrm_msg_encr_name(int encr)
 		return ("cbc(aes)");
 	case ENCR_3DES:
 		return ("cbc(des3_ede)");
+	case ENCR_AES_GCM_8:
+	case ENCR_AES_GCM_12:
+	case ENCR_AES_GCM_16:
+		return ("rfc4106(gcm(aes))");
+	case ENCR_CHACHA20_POLY1305:
+		return ("rfc7539esp(chacha20,poly1305)");
 	}
 	return (NULL);
 }
 
-/* RFC 2403, RFC 2404: 96-bit ICVs; RFC 4868 §2.3: SHA-256 keeps 128. */
+/* RFC 2403, RFC 2404: 96-bit ICVs; RFC 4868 §2.3: half the hash. */
 const char *
 xfrm_msg_integ_name(int integ, unsigned int *trunc_bits, size_t *keylen)
 {
@@ -46,6 +52,14 @@ xfrm_msg_integ_name(int integ, unsigned int *trunc_bits, size_t *keylen)
 		*trunc_bits = 128;
 		*keylen = 32;
 		return ("hmac(sha256)");
+	case AUTH_HMAC_SHA2_384_192:
+		*trunc_bits = 192;
+		*keylen = 48;
+		return ("hmac(sha384)");
+	case AUTH_HMAC_SHA2_512_256:
+		*trunc_bits = 256;
+		*keylen = 64;
+		return ("hmac(sha512)");
 	}
 	return (NULL);
 }
@@ -134,6 +148,66 @@ xfrm_msg_put_crypt(struct nlmsghdr *nlh, size_t buflen,
 	return (ret);
 }
 
+/*
+ * An AEAD's key material in bytes (key and 4-byte salt: RFC 4106 §8.1,
+ * RFC 7634 §4) and ICV in bits (RFC 4106 §6: 8, 12 or 16 octets).
+ */
+int
+xfrm_msg_aead_lens(int encr, int bits, size_t *keylen, unsigned int *icvbits)
+{
+	switch (encr) {
+	case ENCR_AES_GCM_8:
+	case ENCR_AES_GCM_12:
+	case ENCR_AES_GCM_16:
+		if (bits != 128 && bits != 192 && bits != 256)
+			return (-1);
+		*keylen = bits / 8 + 4;
+		*icvbits = 64 + 32 * (encr - ENCR_AES_GCM_8);
+		return (0);
+	case ENCR_CHACHA20_POLY1305:
+		*keylen = 32 + 4;
+		*icvbits = 128;
+		return (0);
+	}
+	return (-1);
+}
+
+/*
+ * XFRMA_ALG_AEAD (struct xfrm_algo_aead): the key is the cipher key and
+ * its 4-byte salt (RFC 4106 §8.1, RFC 7634 §4), its length and the ICV
+ * length in bits.
+ */
+static int
+xfrm_msg_put_aead(struct nlmsghdr *nlh, size_t buflen,
+    const struct kernel_sa *sa)
+{
+	union {
+		struct xfrm_algo_aead	a;
+		char			raw[sizeof(struct xfrm_algo_aead) +
+					    CRYPTO_MAX_KEY];
+	} u;
+	const char	*name;
+	size_t		 keylen;
+	unsigned int	 icvbits;
+	int		 ret;
+
+	if ((name = xfrm_msg_encr_name(sa->ks_encr)) == NULL ||
+	    xfrm_msg_aead_lens(sa->ks_encr, sa->ks_encr_bits, &keylen,
+	    &icvbits) == -1)
+		return (-1);
+	if (sa->ks_ekey == NULL || sa->ks_ekey_len != keylen)
+		return (-1);
+	memset(&u, 0, sizeof(u));
+	strncpy(u.a.alg_name, name, sizeof(u.a.alg_name) - 1);
+	u.a.alg_key_len = keylen * 8;
+	u.a.alg_icv_len = icvbits;
+	memcpy(u.a.alg_key, sa->ks_ekey, keylen);
+	ret = mnl_attr_put_check(nlh, buflen, XFRMA_ALG_AEAD,
+	    sizeof(u.a) + keylen, &u) ? 0 : -1;
+	explicit_bzero(&u, sizeof(u));
+	return (ret);
+}
+
 /* Always XFRMA_ALG_AUTH_TRUNC: plain ALG_AUTH would mean 96 for SHA-256. */
 static int
 xfrm_msg_put_auth(struct nlmsghdr *nlh, size_t buflen,
@@ -205,11 +279,18 @@ xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
 	si->reqid = sa->ks_reqid;
 	si->replay_window = KERNEL_REPLAY_WINDOW;
 	xfrm_msg_lifetime(&si->lft, sa->ks_lifetime);
-	if (sa->ks_proto == IPPROTO_ESP &&
-	    xfrm_msg_put_crypt(nlh, buflen, sa) == -1)
-		goto fail;
-	if (xfrm_msg_put_auth(nlh, buflen, sa) == -1)
-		goto fail;
+	if (sa->ks_proto == IPPROTO_ESP && encr_is_aead(sa->ks_encr)) {
+		/* one combined transform, no integrity (RFC 4106 §8.2) */
+		if (sa->ks_integ != AUTH_NONE ||
+		    xfrm_msg_put_aead(nlh, buflen, sa) == -1)
+			goto fail;
+	} else {
+		if (sa->ks_proto == IPPROTO_ESP &&
+		    xfrm_msg_put_crypt(nlh, buflen, sa) == -1)
+			goto fail;
+		if (xfrm_msg_put_auth(nlh, buflen, sa) == -1)
+			goto fail;
+	}
 	if (sa->ks_encap_sport != 0 || sa->ks_encap_dport != 0) {
 		/* RFC 3948: ESP in UDP, ports in network order. */
 		if (sa->ks_proto != IPPROTO_ESP)

@@ -51,6 +51,8 @@ struct cfg_tsrc {
 	int	 tx_ipsec_line;
 	int	 tx_mode_line;
 	int	 tx_encr_line;		/* ipsec encryption */
+	int	 tx_integ_line;		/* ipsec integrity */
+	int	 tx_ike_encr_line;	/* ike encryption */
 	int	 tx_dh_line;		/* ike dh-group */
 	int	 tx_pfs_line;		/* ipsec pfs */
 };
@@ -217,19 +219,93 @@ cfg_dh_parse(const char *s, int *group)
 	return (-1);
 }
 
+static const struct {
+	const char	*name;
+	int		 encr;
+	int		 bits;
+} cfg_encrs[] = {
+	{ "3des", ENCR_3DES, 0 },
+	{ "aes128", ENCR_AES_CBC, 128 },
+	{ "aes192", ENCR_AES_CBC, 192 },
+	{ "aes256", ENCR_AES_CBC, 256 },
+	{ "aes128gcm8", ENCR_AES_GCM_8, 128 },
+	{ "aes192gcm8", ENCR_AES_GCM_8, 192 },
+	{ "aes256gcm8", ENCR_AES_GCM_8, 256 },
+	{ "aes128gcm12", ENCR_AES_GCM_12, 128 },
+	{ "aes192gcm12", ENCR_AES_GCM_12, 192 },
+	{ "aes256gcm12", ENCR_AES_GCM_12, 256 },
+	{ "aes128gcm16", ENCR_AES_GCM_16, 128 },
+	{ "aes192gcm16", ENCR_AES_GCM_16, 192 },
+	{ "aes256gcm16", ENCR_AES_GCM_16, 256 },
+	{ "chacha20poly1305", ENCR_CHACHA20_POLY1305, 0 },
+};
+
+/*
+ * The encryption keywords, in strongSwan's spelling: aes128 (CBC) and
+ * aes128gcm16 (GCM, key bits then ICV octets), chacha20poly1305.
+ */
 static int
 cfg_encr_parse(const char *s, int *encr, int *bits)
 {
-	if (strcmp(s, "3des") == 0) {
-		*encr = ENCR_3DES;
-		*bits = 0;
-	} else if (strcmp(s, "aes128") == 0 || strcmp(s, "aes192") == 0 ||
-	    strcmp(s, "aes256") == 0) {
-		*encr = ENCR_AES_CBC;
-		*bits = atoi(s + 3);
-	} else
-		return (-1);
-	return (0);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cfg_encrs) / sizeof(cfg_encrs[0]); i++)
+		if (strcmp(s, cfg_encrs[i].name) == 0) {
+			*encr = cfg_encrs[i].encr;
+			*bits = cfg_encrs[i].bits;
+			return (0);
+		}
+	return (-1);
+}
+
+/*
+ * HMAC integrity keywords: gatewayd's sha2-256 and strongSwan's sha256
+ * name the same transform.  The PRF of the same hash comes with it.
+ */
+static int
+cfg_integ_parse(const char *s, int *integ, int *prf)
+{
+	static const struct {
+		const char	*name;
+		int		 integ;
+		int		 prf;
+	} integs[] = {
+		{ "md5", AUTH_HMAC_MD5_96, PRF_HMAC_MD5 },
+		{ "sha1", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1 },
+		{ "sha2-256", AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256 },
+		{ "sha256", AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256 },
+		{ "sha2-384", AUTH_HMAC_SHA2_384_192, PRF_HMAC_SHA2_384 },
+		{ "sha384", AUTH_HMAC_SHA2_384_192, PRF_HMAC_SHA2_384 },
+		{ "sha2-512", AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512 },
+		{ "sha512", AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(integs) / sizeof(integs[0]); i++)
+		if (strcmp(s, integs[i].name) == 0) {
+			*integ = integs[i].integ;
+			*prf = integs[i].prf;
+			return (0);
+		}
+	return (-1);
+}
+
+#define CFG_ENCR_LIST	"3des, aes128, aes192, aes256, aes128gcm16, " \
+			"aes192gcm16, aes256gcm16 (or gcm12, gcm8) or " \
+			"chacha20poly1305"
+#define CFG_INTEG_LIST	"md5, sha1, sha2-256, sha2-384 or sha2-512 " \
+			"(or sha256, sha384, sha512)"
+
+/* The keyword of an IPsec policy's encryption, for messages. */
+static const char *
+cfg_encr_str(int encr, int bits)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cfg_encrs) / sizeof(cfg_encrs[0]); i++)
+		if (cfg_encrs[i].encr == encr && cfg_encrs[i].bits == bits)
+			return (cfg_encrs[i].name);
+	return ("?");
 }
 
 void
@@ -689,24 +765,9 @@ cfg_key_ike_integ(struct cfg_parser *p, const char *v)
 {
 	struct cfg_ike	*ike = &cfg_cur_tn(p)->tn_ike;
 
-	if (strcmp(v, "md5") == 0) {
-		ike->ike_integ = AUTH_HMAC_MD5_96;
-		ike->ike_prf = PRF_HMAC_MD5;
-	} else if (strcmp(v, "sha1") == 0) {
-		ike->ike_integ = AUTH_HMAC_SHA1_96;
-		ike->ike_prf = PRF_HMAC_SHA1;
-	} else if (strcmp(v, "sha2-256") == 0) {
-		ike->ike_integ = AUTH_HMAC_SHA2_256_128;
-		ike->ike_prf = PRF_HMAC_SHA2_256;
-	} else if (strcmp(v, "sha2-384") == 0) {
-		ike->ike_integ = AUTH_HMAC_SHA2_384_192;
-		ike->ike_prf = PRF_HMAC_SHA2_384;
-	} else if (strcmp(v, "sha2-512") == 0) {
-		ike->ike_integ = AUTH_HMAC_SHA2_512_256;
-		ike->ike_prf = PRF_HMAC_SHA2_512;
-	} else
+	if (cfg_integ_parse(v, &ike->ike_integ, &ike->ike_prf) == -1)
 		return (cfg_err(p, p->p_line, "unknown ike integrity \"%s\" "
-		    "(use md5, sha1, sha2-256, sha2-384 or sha2-512)", v));
+		    "(use " CFG_INTEG_LIST ")", v));
 	return (0);
 }
 
@@ -717,7 +778,8 @@ cfg_key_ike_encr(struct cfg_parser *p, const char *v)
 
 	if (cfg_encr_parse(v, &ike->ike_encr, &ike->ike_encr_bits) == -1)
 		return (cfg_err(p, p->p_line, "unknown ike encryption \"%s\" "
-		    "(use 3des, aes128, aes192 or aes256)", v));
+		    "(use " CFG_ENCR_LIST ")", v));
+	cfg_cur_src(p)->tx_ike_encr_line = p->p_line;
 	return (0);
 }
 
@@ -806,16 +868,13 @@ cfg_key_ips_proto(struct cfg_parser *p, const char *v)
 static int
 cfg_key_ips_integ(struct cfg_parser *p, const char *v)
 {
-	if (strcmp(v, "md5") == 0)
-		cfg_cur_tn(p)->tn_ipsec.ips_integ = AUTH_HMAC_MD5_96;
-	else if (strcmp(v, "sha1") == 0)
-		cfg_cur_tn(p)->tn_ipsec.ips_integ = AUTH_HMAC_SHA1_96;
-	else if (strcmp(v, "sha2-256") == 0)
-		return (cfg_err(p, p->p_line, "ipsec integrity sha2-256 is not "
-		    "supported (use md5 or sha1)"));
-	else
+	int	 prf;
+
+	if (cfg_integ_parse(v, &cfg_cur_tn(p)->tn_ipsec.ips_integ,
+	    &prf) == -1)
 		return (cfg_err(p, p->p_line, "unknown ipsec integrity \"%s\" "
-		    "(use md5 or sha1)", v));
+		    "(use " CFG_INTEG_LIST ")", v));
+	cfg_cur_src(p)->tx_integ_line = p->p_line;
 	return (0);
 }
 
@@ -826,7 +885,7 @@ cfg_key_ips_encr(struct cfg_parser *p, const char *v)
 
 	if (cfg_encr_parse(v, &ips->ips_encr, &ips->ips_encr_bits) == -1)
 		return (cfg_err(p, p->p_line, "unknown ipsec encryption \"%s\" "
-		    "(use 3des, aes128, aes192 or aes256)", v));
+		    "(use " CFG_ENCR_LIST ")", v));
 	cfg_cur_src(p)->tx_encr_line = p->p_line;
 	return (0);
 }
@@ -894,8 +953,8 @@ static const struct cfg_key cfg_ike_keys[] = {
 	{ "mode", "mode main|aggressive", 0, cfg_key_ike_mode },
 	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512", 0,
 	    cfg_key_ike_integ },
-	{ "encryption", "encryption 3des|aes128|aes192|aes256", 0,
-	    cfg_key_ike_encr },
+	{ "encryption", "encryption 3des|aes128|aes192|aes256|aes128gcm16|"
+	    "aes256gcm16|chacha20poly1305|...", 0, cfg_key_ike_encr },
 	{ "dh-group", "dh-group 1|2|5|14|15|16|19|20|21|24|31", 0,
 	    cfg_key_ike_dh },
 	{ "local-id", "local-id A.B.C.D|FQDN", 0, cfg_key_ike_lid },
@@ -905,9 +964,10 @@ static const struct cfg_key cfg_ike_keys[] = {
 };
 static const struct cfg_key cfg_ips_keys[] = {
 	{ "protocol", "protocol esp|ah", 0, cfg_key_ips_proto },
-	{ "integrity", "integrity md5|sha1", 0, cfg_key_ips_integ },
-	{ "encryption", "encryption 3des|aes128|aes192|aes256", 0,
-	    cfg_key_ips_encr },
+	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512", 0,
+	    cfg_key_ips_integ },
+	{ "encryption", "encryption 3des|aes128|aes192|aes256|aes128gcm16|"
+	    "aes256gcm16|chacha20poly1305|...", 0, cfg_key_ips_encr },
 	{ "pfs", "pfs 1|2|5|14|15|16|19|20|21|24|31|disable", 0,
 	    cfg_key_ips_pfs },
 	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life },
@@ -1137,6 +1197,33 @@ cfg_sub_open(struct cfg_parser *p, char **argv, int argc)
 }
 
 /* "}": checks what the block requires on its own, then closes it. */
+/*
+ * What IKEv1 cannot negotiate: no AEAD in phase 1 (RFC 5282 and RFC 7634
+ * are IKEv2 only), no ChaCha20-Poly1305 for ESP (RFC 7634 is IKEv2
+ * only).  AES-GCM for ESP (RFC 4106 §8.1 transform IDs 18-20) and
+ * HMAC-SHA2 (RFC 4868 §2.1) are Quick Mode transforms.
+ */
+static int
+cfg_v1_algs_check(struct cfg_parser *p, const struct cfg_tunnel *t,
+    const struct cfg_tsrc *src)
+{
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+
+	if (encr_is_aead(ike->ike_encr))
+		return (cfg_err(p, src->tx_ike_encr_line, "ike encryption %s "
+		    "needs version 2 (IKEv1 phase 1 has no AEAD cipher: "
+		    "RFC 5282 and RFC 7634 define them for IKEv2 only; use "
+		    "aes128, aes192 or aes256 with version 1)",
+		    cfg_encr_str(ike->ike_encr, ike->ike_encr_bits)));
+	if (ips->ips_encr == ENCR_CHACHA20_POLY1305)
+		return (cfg_err(p, src->tx_encr_line, "ipsec encryption "
+		    "chacha20poly1305 needs ike version 2 (RFC 7634 defines "
+		    "it for IKEv2 only; AES-GCM, e.g. aes256gcm16, works with "
+		    "version 1)"));
+	return (0);
+}
+
 static int
 cfg_block_close(struct cfg_parser *p)
 {
@@ -1191,6 +1278,9 @@ cfg_block_close(struct cfg_parser *p)
 			return (cfg_err(p, src->tx_pfs_line, "ipsec pfs 31 "
 			    "(curve25519) needs ike version 2 (RFC 8031 "
 			    "defines it for IKEv2 only)"));
+		if (t->tn_ike.ike_version == 1 && cfg_v1_algs_check(p, t,
+		    src) == -1)
+			return (-1);
 		break;
 	case CTX_IKE:
 		t = cfg_cur_tn(p);
@@ -1201,6 +1291,10 @@ cfg_block_close(struct cfg_parser *p)
 			    "aggressive needs version 1 (IKEv2 has no "
 			    "aggressive mode; set \"version 1\" or remove the "
 			    "mode line)"));
+		/* RFC 5282 §8: with an AEAD the integrity keyword names
+		 * the PRF only; no integrity transform is negotiated. */
+		if (encr_is_aead(t->tn_ike.ike_encr))
+			t->tn_ike.ike_integ = AUTH_NONE;
 		p->p_ctx = CTX_TUNNEL;
 		return (0);
 	case CTX_IPSEC:
@@ -1214,6 +1308,16 @@ cfg_block_close(struct cfg_parser *p)
 				    "encryption line or use protocol esp)"));
 			t->tn_ipsec.ips_encr = 0;
 			t->tn_ipsec.ips_encr_bits = 0;
+		} else if (encr_is_aead(t->tn_ipsec.ips_encr)) {
+			/* RFC 4106 §8.2, RFC 7634 §4: no integrity */
+			if (src->tx_integ_line != 0)
+				return (cfg_err(p, src->tx_integ_line, "ipsec "
+				    "integrity cannot be used with encryption "
+				    "%s (an AEAD cipher authenticates the "
+				    "packets itself; remove the integrity "
+				    "line)", cfg_encr_str(t->tn_ipsec.ips_encr,
+				    t->tn_ipsec.ips_encr_bits)));
+			t->tn_ipsec.ips_integ = AUTH_NONE;
 		}
 		p->p_ctx = CTX_TUNNEL;
 		return (0);

@@ -150,14 +150,52 @@ swan_integ(int integ)
 	}
 }
 
-/* "3des", "aes128", ... (strongSwan and Libreswan spell them alike). */
+/* The integrity transform of the PRF's hash, to name an AEAD's PRF. */
+static int
+ex_prf_integ(int prf)
+{
+	switch (prf) {
+	case PRF_HMAC_MD5:	return (AUTH_HMAC_MD5_96);
+	case PRF_HMAC_SHA1:	return (AUTH_HMAC_SHA1_96);
+	case PRF_HMAC_SHA2_256:	return (AUTH_HMAC_SHA2_256_128);
+	case PRF_HMAC_SHA2_384:	return (AUTH_HMAC_SHA2_384_192);
+	case PRF_HMAC_SHA2_512:	return (AUTH_HMAC_SHA2_512_256);
+	default:		return (-1);
+	}
+}
+
+/* strongSwan: "3des", "aes128", "aes256gcm16", "chacha20poly1305". */
 static void
 swan_encr(int encr, int bits, char *out, size_t len)
 {
 	if (encr == ENCR_3DES)
 		snprintf(out, len, "3des");
+	else if (encr == ENCR_CHACHA20_POLY1305)
+		snprintf(out, len, "chacha20poly1305");
+	else if (encr_is_aead(encr))
+		snprintf(out, len, "aes%dgcm%d", bits,
+		    8 + 4 * (encr - ENCR_AES_GCM_8));
 	else
 		snprintf(out, len, "aes%d", bits);
+}
+
+/*
+ * Libreswan: "3des", "aes128", "aes_gcm256" (16-octet ICV),
+ * "chacha20_poly1305"; NULL for the 8 and 12-octet GCM ICVs, whose
+ * names gatewayd does not write.
+ */
+static const char *
+lsw_encr(int encr, int bits, char *out, size_t len)
+{
+	if (encr == ENCR_AES_GCM_8 || encr == ENCR_AES_GCM_12)
+		return (NULL);
+	if (encr == ENCR_CHACHA20_POLY1305)
+		snprintf(out, len, "chacha20_poly1305");
+	else if (encr == ENCR_AES_GCM_16)
+		snprintf(out, len, "aes_gcm%d", bits);
+	else
+		swan_encr(encr, bits, out, len);
+	return (out);
 }
 
 /* Libreswan 4 (Debian's 4.10) parses only these groups: "IKE DH
@@ -232,14 +270,23 @@ static int
 swan_ike_prop(struct exp *ex, char *out, size_t len)
 {
 	const struct cfg_ike	*ike = &ex->ex_t->tn_ike;
-	char			 encr[16];
+	char			 encr[32];
 
 	swan_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
-	if (swan_integ(ike->ike_integ) == NULL || swan_dh(ike->ike_dh) == NULL)
+	if (swan_dh(ike->ike_dh) == NULL || (ike->ike_integ == AUTH_NONE ?
+	    swan_integ(ex_prf_integ(ike->ike_prf)) :
+	    swan_integ(ike->ike_integ)) == NULL)
 		return (ex_refuse(ex, "unknown IKE algorithm (integrity %d, "
-		    "DH group %d)", ike->ike_integ, ike->ike_dh));
-	snprintf(out, len, "%s-%s-%s", encr, swan_integ(ike->ike_integ),
-	    swan_dh(ike->ike_dh));
+		    "PRF %d, DH group %d)", ike->ike_integ, ike->ike_prf,
+		    ike->ike_dh));
+	/* an AEAD names its PRF: aes256gcm16-prfsha384-ecp384 */
+	if (ike->ike_integ == AUTH_NONE)
+		snprintf(out, len, "%s-prf%s-%s", encr,
+		    swan_integ(ex_prf_integ(ike->ike_prf)),
+		    swan_dh(ike->ike_dh));
+	else
+		snprintf(out, len, "%s-%s-%s", encr,
+		    swan_integ(ike->ike_integ), swan_dh(ike->ike_dh));
 	return (0);
 }
 
@@ -249,9 +296,12 @@ static int
 swan_child_prop(struct exp *ex, char *out, size_t len)
 {
 	const struct cfg_ipsec	*ips = &ex->ex_t->tn_ipsec;
-	char			 encr[16];
+	char			 encr[32];
 	const char		*integ = swan_integ(ips->ips_integ);
 
+	/* ESP with an AEAD: the cipher alone ("aes256gcm16-ecp384") */
+	if (ips->ips_integ == AUTH_NONE && encr_is_aead(ips->ips_encr))
+		integ = "";
 	if (integ == NULL ||
 	    (ips->ips_pfs != 0 && swan_dh(ips->ips_pfs) == NULL))
 		return (ex_refuse(ex, "unknown IPsec algorithm (integrity %d, "
@@ -261,7 +311,8 @@ swan_child_prop(struct exp *ex, char *out, size_t len)
 	else {
 		swan_encr(ips->ips_encr, ips->ips_encr_bits, encr,
 		    sizeof(encr));
-		snprintf(out, len, "%s-%s", encr, integ);
+		snprintf(out, len, "%s%s%s", encr, integ[0] ? "-" : "",
+		    integ);
 	}
 	if (ips->ips_pfs != 0) {
 		strncat(out, "-", len - strlen(out) - 1);
@@ -484,6 +535,7 @@ static int
 lsw_check(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
+	char			 name[32];
 	size_t			 i;
 
 	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
@@ -496,6 +548,13 @@ lsw_check(struct exp *ex)
 		    "for PFS (set pfs 5, 14, 15, 16, 19, 20, 21, 31 or "
 		    "disable in the tunnel's ipsec block)",
 		    t->tn_ipsec.ips_pfs, swan_dh(t->tn_ipsec.ips_pfs)));
+	if (lsw_encr(t->tn_ike.ike_encr, t->tn_ike.ike_encr_bits, name,
+	    sizeof(name)) == NULL || (t->tn_ipsec.ips_proto == IPPROTO_ESP &&
+	    lsw_encr(t->tn_ipsec.ips_encr, t->tn_ipsec.ips_encr_bits, name,
+	    sizeof(name)) == NULL))
+		return (ex_refuse(ex, "gatewayd writes Libreswan's AES-GCM "
+		    "names for the 16-octet ICV only (use aes128gcm16 or "
+		    "aes256gcm16 in the tunnel's ike and ipsec blocks)"));
 	/* ipsec.secrets: a double-quoted string without escapes */
 	for (i = 0; i < t->tn_psk_len; i++)
 		if (t->tn_psk[i] == '"' || t->tn_psk[i] == '\\')
@@ -534,7 +593,7 @@ exp_libreswan(struct exp *ex)
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
 	char			 gw[INET_ADDRSTRLEN], left[INET_ADDRSTRLEN];
 	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
-	char			 encr[16];
+	char			 encr[32];
 	int			 plural;
 
 	if (lsw_check(ex) == -1)
@@ -569,17 +628,20 @@ exp_libreswan(struct exp *ex)
 	lsw_subnets(ex, "left", t->tn_remote, t->tn_nremote, plural);
 	ex_add(ex, "\tright=%s\n\trightid=%s\n", gw, rid);
 	lsw_subnets(ex, "right", t->tn_local, t->tn_nlocal, plural);
-	swan_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
-	ex_add(ex, "\tike=%s-%s;%s\n", encr, lsw_integ(ike->ike_integ),
+	/* an AEAD's second name is the PRF: ike=aes_gcm256-sha2_384;dh20 */
+	lsw_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
+	ex_add(ex, "\tike=%s-%s;%s\n", encr, lsw_integ(ike->ike_integ ==
+	    AUTH_NONE ? ex_prf_integ(ike->ike_prf) : ike->ike_integ),
 	    lsw_dh(ike->ike_dh));
 	ex_add(ex, "\tphase2=%s\n", ips->ips_proto == IPPROTO_AH ? "ah" :
 	    "esp");
 	if (ips->ips_proto == IPPROTO_AH)
 		ex_add(ex, "\tphase2alg=%s", lsw_integ(ips->ips_integ));
 	else {
-		swan_encr(ips->ips_encr, ips->ips_encr_bits, encr,
+		lsw_encr(ips->ips_encr, ips->ips_encr_bits, encr,
 		    sizeof(encr));
 		ex_add(ex, "\tphase2alg=%s-%s", encr,
+		    ips->ips_integ == AUTH_NONE ? "null" :
 		    lsw_integ(ips->ips_integ));
 	}
 	if (ips->ips_pfs != 0)
@@ -638,6 +700,28 @@ ios_check(struct exp *ex)
 		    "lifetime is %u s and the IPsec lifetime %u s (lifetimes "
 		    "this short are for test-short-lifetimes only)",
 		    ike->ike_lifetime, t->tn_ipsec.ips_lifetime));
+	/* IOS: IKEv2 aes-gcm-128/256 and esp-gcm 128/256, 16-octet ICV */
+	if (ike->ike_encr == ENCR_CHACHA20_POLY1305 ||
+	    t->tn_ipsec.ips_encr == ENCR_CHACHA20_POLY1305)
+		return (ex_refuse(ex, "IOS has no ChaCha20-Poly1305 (use "
+		    "aes128gcm16 or aes256gcm16)"));
+	if ((encr_is_aead(ike->ike_encr) && (ike->ike_encr !=
+	    ENCR_AES_GCM_16 || ike->ike_encr_bits == 192)) ||
+	    (encr_is_aead(t->tn_ipsec.ips_encr) && (t->tn_ipsec.ips_encr !=
+	    ENCR_AES_GCM_16 || t->tn_ipsec.ips_encr_bits == 192)))
+		return (ex_refuse(ex, "IOS has AES-GCM with 128 and 256-bit "
+		    "keys and a 16-octet ICV only (use aes128gcm16 or "
+		    "aes256gcm16)"));
+	/* IOS's command reference: esp-gcm needs IKEv2 */
+	if (ike->ike_version == 1 && encr_is_aead(t->tn_ipsec.ips_encr))
+		return (ex_refuse(ex, "IOS offers esp-gcm with IKEv2 only "
+		    "(use version 2, or aes128, aes192 or aes256 for ESP)"));
+	if (t->tn_ipsec.ips_proto == IPPROTO_AH &&
+	    t->tn_ipsec.ips_integ != AUTH_HMAC_MD5_96 &&
+	    t->tn_ipsec.ips_integ != AUTH_HMAC_SHA1_96)
+		return (ex_refuse(ex, "gatewayd writes IOS's AH transforms "
+		    "for md5 and sha1 only (use protocol esp for sha2-256, "
+		    "sha2-384 or sha2-512)"));
 	/* IOS's IKEv2 proposal and PFS groups stop at 21 and 24. */
 	if (ike->ike_dh == DH_CURVE25519 || t->tn_ipsec.ips_pfs ==
 	    DH_CURVE25519)
@@ -651,6 +735,9 @@ ios_ikev2_encr(const struct cfg_ike *ike)
 {
 	if (ike->ike_encr == ENCR_3DES)
 		return ("3des");
+	if (ike->ike_encr == ENCR_AES_GCM_16)
+		return (ike->ike_encr_bits == 256 ? "aes-gcm-256" :
+		    "aes-gcm-128");
 	return (ike->ike_encr_bits == 256 ? "aes-cbc-256" :
 	    ike->ike_encr_bits == 192 ? "aes-cbc-192" : "aes-cbc-128");
 }
@@ -676,13 +763,20 @@ ios_integ(int integ, int v1)
 	}
 }
 
-/* "esp-aes 256 esp-sha-hmac", "ah-md5-hmac" */
+/* "esp-aes 256 esp-sha-hmac", "esp-gcm 256", "ah-md5-hmac" */
 static void
 ios_transform(const struct cfg_ipsec *ips, char *out, size_t len)
 {
-	const char	*h = ips->ips_integ == AUTH_HMAC_MD5_96 ? "md5" : "sha";
+	int		 i = ips->ips_integ;
+	const char	*h = i == AUTH_HMAC_MD5_96 ? "md5" :
+			    i == AUTH_HMAC_SHA2_256_128 ? "sha256" :
+			    i == AUTH_HMAC_SHA2_384_192 ? "sha384" :
+			    i == AUTH_HMAC_SHA2_512_256 ? "sha512" : "sha";
 
-	if (ips->ips_proto == IPPROTO_AH)
+	if (ips->ips_proto == IPPROTO_ESP && ips->ips_encr == ENCR_AES_GCM_16)
+		snprintf(out, len, "%s", ips->ips_encr_bits == 256 ?
+		    "esp-gcm 256" : "esp-gcm");
+	else if (ips->ips_proto == IPPROTO_AH)
 		snprintf(out, len, "ah-%s-hmac", h);
 	else if (ips->ips_encr == ENCR_3DES)
 		snprintf(out, len, "esp-3des esp-%s-hmac", h);
@@ -718,9 +812,15 @@ ios_ikev2(struct exp *ex, const char *gw)
 	const struct cfg_ike	*ike = &t->tn_ike;
 	const char		*n = t->tn_name;
 
-	ex_add(ex, "crypto ikev2 proposal %s\n encryption %s\n integrity %s\n"
-	    " group %d\n!\n", n, ios_ikev2_encr(ike),
-	    ios_integ(ike->ike_integ, 0), ike->ike_dh);
+	/* an AEAD proposal names its PRF instead of an integrity */
+	if (ike->ike_integ == AUTH_NONE)
+		ex_add(ex, "crypto ikev2 proposal %s\n encryption %s\n prf %s\n"
+		    " group %d\n!\n", n, ios_ikev2_encr(ike),
+		    ios_integ(ex_prf_integ(ike->ike_prf), 0), ike->ike_dh);
+	else
+		ex_add(ex, "crypto ikev2 proposal %s\n encryption %s\n"
+		    " integrity %s\n group %d\n!\n", n, ios_ikev2_encr(ike),
+		    ios_integ(ike->ike_integ, 0), ike->ike_dh);
 	ex_add(ex, "crypto ikev2 policy %s\n proposal %s\n!\n", n, n);
 	ex_add(ex, "crypto ikev2 keyring %s\n peer %s\n  address %s\n"
 	    "  pre-shared-key %s\n!\n", n, t->tn_gw->gw_name, gw, t->tn_psk);

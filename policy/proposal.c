@@ -23,6 +23,9 @@
 #define XF_AH_TYPES	(XF_BIT(PROP_XF_INTEG) | XF_BIT(PROP_XF_DH) | \
 			    XF_BIT(PROP_XF_ESN))
 
+static int	proposal_offers(const struct prop_proposal *, uint8_t, int,
+		    int);
+
 static int
 proposal_tr_add(struct prop_proposal *prop, uint8_t type, uint16_t id,
     uint16_t keylen)
@@ -38,11 +41,28 @@ proposal_tr_add(struct prop_proposal *prop, uint8_t type, uint16_t id,
 	return (0);
 }
 
-/* AES carries its Key Length attribute, 3DES none (RFC 7296 §3.3.5). */
+/*
+ * AES (CBC and GCM) carries its Key Length attribute, 3DES and
+ * ChaCha20-Poly1305 none (RFC 7296 §3.3.5, RFC 5282 §8, RFC 7634 §4).
+ */
 static uint16_t
 proposal_keylen(int encr, int bits)
 {
-	return (encr == ENCR_AES_CBC ? bits : 0);
+	return (encr_has_keylen(encr) ? bits : 0);
+}
+
+/*
+ * Our integrity transform: with an AEAD cipher (integ AUTH_NONE) the
+ * proposal may carry no integrity transform or "none" (RFC 7296 §3.3,
+ * RFC 5282 §8); otherwise it must offer ours.
+ */
+static int
+proposal_integ_ok(const struct prop_proposal *p, uint32_t types, int integ)
+{
+	if (integ == AUTH_NONE)
+		return ((types & XF_BIT(PROP_XF_INTEG)) == 0 ||
+		    proposal_offers(p, PROP_XF_INTEG, AUTH_NONE, 0));
+	return (proposal_offers(p, PROP_XF_INTEG, integ, 0));
 }
 
 int
@@ -63,7 +83,9 @@ proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
 	proposal_tr_add(prop, PROP_XF_ENCR, ike->ike_encr,
 	    proposal_keylen(ike->ike_encr, ike->ike_encr_bits));
 	proposal_tr_add(prop, PROP_XF_PRF, ike->ike_prf, 0);
-	proposal_tr_add(prop, PROP_XF_INTEG, ike->ike_integ, 0);
+	/* An AEAD has no integrity transform (RFC 5282 §8). */
+	if (ike->ike_integ != AUTH_NONE)
+		proposal_tr_add(prop, PROP_XF_INTEG, ike->ike_integ, 0);
 	proposal_tr_add(prop, PROP_XF_DH, ike->ike_dh, 0);
 	return (0);
 }
@@ -87,7 +109,9 @@ proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	if (ips->ips_proto == IPPROTO_ESP)
 		proposal_tr_add(prop, PROP_XF_ENCR, ips->ips_encr,
 		    proposal_keylen(ips->ips_encr, ips->ips_encr_bits));
-	proposal_tr_add(prop, PROP_XF_INTEG, ips->ips_integ, 0);
+	/* ESP with an AEAD has no integrity transform (RFC 4106 §8.2) */
+	if (ips->ips_integ != AUTH_NONE)
+		proposal_tr_add(prop, PROP_XF_INTEG, ips->ips_integ, 0);
 	if (dh_group > 0)
 		proposal_tr_add(prop, PROP_XF_DH, dh_group, 0);
 	proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_NONE, 0);
@@ -152,7 +176,7 @@ proposal_ike_match(const struct cfg_ike *ike, const struct prop_proposal *p)
 	return (proposal_offers(p, PROP_XF_ENCR, ike->ike_encr,
 	    proposal_keylen(ike->ike_encr, ike->ike_encr_bits)) &&
 	    proposal_offers(p, PROP_XF_PRF, ike->ike_prf, 0) &&
-	    proposal_offers(p, PROP_XF_INTEG, ike->ike_integ, 0) &&
+	    proposal_integ_ok(p, types, ike->ike_integ) &&
 	    proposal_offers(p, PROP_XF_DH, ike->ike_dh, 0));
 }
 
@@ -195,7 +219,7 @@ proposal_child_match(const struct cfg_ipsec *ips, int dh_group,
 	if (esp && !proposal_offers(p, PROP_XF_ENCR, ips->ips_encr,
 	    proposal_keylen(ips->ips_encr, ips->ips_encr_bits)))
 		return (0);
-	if (!proposal_offers(p, PROP_XF_INTEG, ips->ips_integ, 0) ||
+	if (!proposal_integ_ok(p, types, ips->ips_integ) ||
 	    !proposal_offers(p, PROP_XF_ESN, PROP_ESN_NONE, 0))
 		return (0);
 	/* RFC 7296 §3.3.2: DH "none" and no DH transform mean the same. */
@@ -306,6 +330,7 @@ proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
 	static const struct { uint8_t type; uint16_t id; const char *name; }
 	    names[] = {
 		{ PROP_XF_ENCR, ENCR_3DES, "3des" },
+		{ PROP_XF_ENCR, ENCR_CHACHA20_POLY1305, "chacha20poly1305" },
 		{ PROP_XF_INTEG, AUTH_NONE, "nointeg" },
 		{ PROP_XF_INTEG, AUTH_HMAC_MD5_96, "md5" },
 		{ PROP_XF_INTEG, AUTH_HMAC_SHA1_96, "sha1" },
@@ -341,6 +366,13 @@ proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
 			snprintf(out, len, "aes%u", tr->tr_keylen);
 		else
 			snprintf(out, len, "aes");
+		return;
+	}
+	/* strongSwan's aes128gcm16: key bits, then ICV octets */
+	if (tr->tr_type == PROP_XF_ENCR && tr->tr_id >= ENCR_AES_GCM_8 &&
+	    tr->tr_id <= ENCR_AES_GCM_16) {
+		snprintf(out, len, "aes%ugcm%u", tr->tr_keylen,
+		    8 + 4 * (tr->tr_id - ENCR_AES_GCM_8));
 		return;
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)

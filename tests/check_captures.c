@@ -58,6 +58,9 @@ static const struct {
 	    "SA KE No N(FRAG_SUP) N(NATD_S_IP) N(NATD_D_IP) N(CHDLESS_SUP)",
 	    "SK{}", "SK{}", "SK{}", "SK{}", "SK{}", "SK{}" } },
 	{ "e-nat-t", 4, 2, 0, { NULL } },
+	/* gatewayd <-> strongSwan 5.9.8 with AES-GCM-256 (RFC 5282): the
+	 * SK payloads strongSwan sealed open with gatewayd's key file */
+	{ "ikev2-aes256gcm16-ecp384", 10, 8, 8, { NULL } },
 };
 
 static int
@@ -66,6 +69,14 @@ cap_encr_map(const char *s, int *encr, int *keybits)
 	if (strncmp(s, "\"AES-CBC-", 9) == 0) {
 		*encr = ENCR_AES_CBC;
 		*keybits = atoi(s + 9);
+		return (0);
+	}
+	/* "AES-GCM-256 with 16 octet ICV [RFC5282]" */
+	if (strncmp(s, "\"AES-GCM-", 9) == 0) {
+		*keybits = atoi(s + 9);
+		*encr = strstr(s, " 8 octet") != NULL ? ENCR_AES_GCM_8 :
+		    strstr(s, " 12 octet") != NULL ? ENCR_AES_GCM_12 :
+		    ENCR_AES_GCM_16;
 		return (0);
 	}
 	if (strncmp(s, "\"3DES", 5) == 0) {
@@ -85,6 +96,8 @@ cap_integ_map(const char *s)
 		return (AUTH_HMAC_SHA1_96);
 	if (strncmp(s, "\"HMAC_SHA2_256_128", 18) == 0)
 		return (AUTH_HMAC_SHA2_256_128);
+	if (strncmp(s, "\"NONE", 5) == 0)
+		return (AUTH_NONE);	/* an AEAD */
 	return (-1);
 }
 
@@ -92,7 +105,7 @@ cap_integ_map(const char *s)
 static void
 cap_keys_load(const char *cap, struct cap_keys *k)
 {
-	char	 path[512], line[1024], *f[8], *p, *save = NULL;
+	char	 path[512], line[1024], *f[8], *p, *rest;
 	FILE	*fp;
 	int	 n;
 
@@ -104,8 +117,8 @@ cap_keys_load(const char *cap, struct cap_keys *k)
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp));
 	fclose(fp);
 	line[strcspn(line, "\r\n")] = '\0';
-	for (n = 0, p = strtok_r(line, ",", &save); p != NULL && n < 8;
-	    p = strtok_r(NULL, ",", &save))
+	/* strsep keeps the empty SK_ai, SK_ar fields of an AEAD */
+	for (n = 0, rest = line; (p = strsep(&rest, ",")) != NULL && n < 8;)
 		f[n++] = p;
 	ck_assert_int_eq(n, 8);
 	ck_assert_int_eq(hex_decode(f[0], k->ck_spii, 8), 8);
@@ -113,7 +126,8 @@ cap_keys_load(const char *cap, struct cap_keys *k)
 	ck_assert_int_eq(cap_encr_map(f[4], &k->ck_encr, &k->ck_keybits), 0);
 	ck_assert_int_ne(k->ck_integ = cap_integ_map(f[7]), -1);
 	k->ck_elen = encr_key_len(k->ck_encr, k->ck_keybits);
-	k->ck_alen = integ_key_len(k->ck_integ);
+	k->ck_alen = k->ck_integ == AUTH_NONE ? 0 :
+	    integ_key_len(k->ck_integ);
 	ck_assert_int_eq(hex_decode(f[2], k->ck_ei, CRYPTO_MAX_KEY),
 	    (int)k->ck_elen);
 	ck_assert_int_eq(hex_decode(f[3], k->ck_er, CRYPTO_MAX_KEY),

@@ -700,12 +700,31 @@ static const struct err_vec ike_vecs[] = {
 	  E "14: unknown ike version \"3\" (use 1 or 2)" },
 	{ BASE TN(IKE("\t\tmode quick\n")),
 	  E "14: unknown ike mode \"quick\" (use main or aggressive)" },
-	{ BASE TN(IKE("\t\tintegrity sha512\n")),
-	  E "14: unknown ike integrity \"sha512\" (use md5, sha1, sha2-256, "
-	  "sha2-384 or sha2-512)" },
+	{ BASE TN(IKE("\t\tintegrity sha3-256\n")),
+	  E "14: unknown ike integrity \"sha3-256\" (use md5, sha1, sha2-256, "
+	  "sha2-384 or sha2-512 (or sha256, sha384, sha512))" },
 	{ BASE TN(IKE("\t\tencryption aes512\n")),
-	  E "14: unknown ike encryption \"aes512\" (use 3des, aes128, aes192 "
-	  "or aes256)" },
+	  E "14: unknown ike encryption \"aes512\" (use 3des, aes128, aes192, "
+	  "aes256, aes128gcm16, aes192gcm16, aes256gcm16 (or gcm12, gcm8) or "
+	  "chacha20poly1305)" },
+	{ BASE TN(IKE("\t\tencryption aes128gcm64\n")),
+	  E "14: unknown ike encryption \"aes128gcm64\" (use 3des, aes128, "
+	  "aes192, aes256, aes128gcm16, aes192gcm16, aes256gcm16 (or gcm12, "
+	  "gcm8) or chacha20poly1305)" },
+	/* IKEv1 phase 1 has no AEAD, in either line order. */
+	{ BASE TN(IKE("\t\tversion 1\n\t\tencryption aes128gcm16\n")),
+	  E "15: ike encryption aes128gcm16 needs version 2 (IKEv1 phase 1 "
+	  "has no AEAD cipher: RFC 5282 and RFC 7634 define them for IKEv2 "
+	  "only; use aes128, aes192 or aes256 with version 1)" },
+	{ BASE TN(IKE("\t\tencryption chacha20poly1305\n\t\tversion 1\n")),
+	  E "14: ike encryption chacha20poly1305 needs version 2 (IKEv1 phase "
+	  "1 has no AEAD cipher: RFC 5282 and RFC 7634 define them for IKEv2 "
+	  "only; use aes128, aes192 or aes256 with version 1)" },
+	{ BASE TN(IPSEC("\t\tencryption chacha20poly1305\n")
+	  IKE("\t\tversion 1\n")),
+	  E "14: ipsec encryption chacha20poly1305 needs ike version 2 (RFC "
+	  "7634 defines it for IKEv2 only; AES-GCM, e.g. aes256gcm16, works "
+	  "with version 1)" },
 	{ BASE TN(IKE("\t\tdh-group 22\n")),
 	  E "14: unknown ike dh-group \"22\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
 	  "21, 24 or 31)" },
@@ -807,6 +826,24 @@ static const struct {
 	  128, 21 },
 	{ "\t\tdh-group 31\n", AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, ENCR_AES_CBC,
 	  128, 31 },
+	/* strongSwan's spelling of the same hashes */
+	{ "\t\tintegrity sha256\n", AUTH_HMAC_SHA2_256_128,
+	  PRF_HMAC_SHA2_256, ENCR_AES_CBC, 128, 2 },
+	{ "\t\tintegrity sha384\n", AUTH_HMAC_SHA2_384_192,
+	  PRF_HMAC_SHA2_384, ENCR_AES_CBC, 128, 2 },
+	{ "\t\tintegrity sha512\n", AUTH_HMAC_SHA2_512_256,
+	  PRF_HMAC_SHA2_512, ENCR_AES_CBC, 128, 2 },
+	/* AEAD (RFC 5282, RFC 7634): no integrity transform, the integrity
+	 * keyword names the PRF, in either line order */
+	{ "\t\tencryption aes256gcm16\n\t\tintegrity sha2-384\n"
+	  "\t\tdh-group 20\n", AUTH_NONE, PRF_HMAC_SHA2_384, ENCR_AES_GCM_16,
+	  256, 20 },
+	{ "\t\tintegrity sha256\n\t\tencryption aes128gcm8\n", AUTH_NONE,
+	  PRF_HMAC_SHA2_256, ENCR_AES_GCM_8, 128, 2 },
+	{ "\t\tencryption aes192gcm12\n", AUTH_NONE, PRF_HMAC_SHA1,
+	  ENCR_AES_GCM_12, 192, 2 },
+	{ "\t\tencryption chacha20poly1305\n\t\tdh-group 31\n", AUTH_NONE,
+	  PRF_HMAC_SHA1, ENCR_CHACHA20_POLY1305, 0, 31 },
 	/* IKEv1 takes the RFC 5903 groups and the SHA-2 hashes 5 and 6. */
 	{ "\t\tversion 1\n\t\tintegrity sha2-512\n\t\tdh-group 21\n",
 	  AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512, ENCR_AES_CBC, 128, 21 },
@@ -984,13 +1021,26 @@ END_TEST
 static const struct err_vec ipsec_vecs[] = {
 	{ BASE TN(IPSEC("\t\tprotocol gre\n")),
 	  E "14: unknown ipsec protocol \"gre\" (use esp or ah)" },
-	{ BASE TN(IPSEC("\t\tintegrity sha2-256\n")),
-	  E "14: ipsec integrity sha2-256 is not supported (use md5 or sha1)" },
-	{ BASE TN(IPSEC("\t\tintegrity sha384\n")),
-	  E "14: unknown ipsec integrity \"sha384\" (use md5 or sha1)" },
+	{ BASE TN(IPSEC("\t\tintegrity sha2-224\n")),
+	  E "14: unknown ipsec integrity \"sha2-224\" (use md5, sha1, "
+	  "sha2-256, sha2-384 or sha2-512 (or sha256, sha384, sha512))" },
 	{ BASE TN(IPSEC("\t\tencryption blowfish\n")),
 	  E "14: unknown ipsec encryption \"blowfish\" (use 3des, aes128, "
-	  "aes192 or aes256)" },
+	  "aes192, aes256, aes128gcm16, aes192gcm16, aes256gcm16 (or gcm12, "
+	  "gcm8) or chacha20poly1305)" },
+	/* ESP with an AEAD has no integrity (RFC 4106 §8.2), either order */
+	{ BASE TN(IPSEC("\t\tencryption aes128gcm16\n\t\tintegrity sha1\n")),
+	  E "15: ipsec integrity cannot be used with encryption aes128gcm16 "
+	  "(an AEAD cipher authenticates the packets itself; remove the "
+	  "integrity line)" },
+	{ BASE TN(IPSEC("\t\tintegrity sha256\n"
+	  "\t\tencryption chacha20poly1305\n")),
+	  E "14: ipsec integrity cannot be used with encryption "
+	  "chacha20poly1305 (an AEAD cipher authenticates the packets itself; "
+	  "remove the integrity line)" },
+	{ BASE TN(IPSEC("\t\tprotocol ah\n\t\tencryption aes256gcm16\n")),
+	  E "15: ipsec encryption cannot be used with protocol ah (AH does not "
+	  "encrypt; remove the encryption line or use protocol esp)" },
 	{ BASE TN(IPSEC("\t\tpfs 3\n")),
 	  E "14: unknown ipsec pfs \"3\" (use 1, 2, 5, 14, 15, 16, 19, 20, 21, "
 	  "24, 31 or disable)" },
@@ -1043,7 +1093,50 @@ static const struct {
 	  21, 86400 },
 	{ "\t\tpfs 31\n", IPPROTO_ESP, AUTH_HMAC_SHA1_96, ENCR_AES_CBC, 128,
 	  31, 86400 },
+	/* RFC 4868 integrity for ESP and AH */
+	{ "\t\tintegrity sha2-256\n", IPPROTO_ESP, AUTH_HMAC_SHA2_256_128,
+	  ENCR_AES_CBC, 128, 2, 86400 },
+	{ "\t\tintegrity sha384\n\t\tencryption aes256\n", IPPROTO_ESP,
+	  AUTH_HMAC_SHA2_384_192, ENCR_AES_CBC, 256, 2, 86400 },
+	{ "\t\tprotocol ah\n\t\tintegrity sha2-512\n", IPPROTO_AH,
+	  AUTH_HMAC_SHA2_512_256, 0, 0, 2, 86400 },
+	/* AEAD: no integrity transform */
+	{ "\t\tencryption aes256gcm16\n\t\tpfs 20\n", IPPROTO_ESP,
+	  AUTH_NONE, ENCR_AES_GCM_16, 256, 20, 86400 },
+	{ "\t\tencryption aes128gcm12\n", IPPROTO_ESP, AUTH_NONE,
+	  ENCR_AES_GCM_12, 128, 2, 86400 },
+	{ "\t\tencryption aes192gcm8\n", IPPROTO_ESP, AUTH_NONE,
+	  ENCR_AES_GCM_8, 192, 2, 86400 },
+	{ "\t\tencryption chacha20poly1305\n\t\tpfs 31\n", IPPROTO_ESP,
+	  AUTH_NONE, ENCR_CHACHA20_POLY1305, 0, 31, 86400 },
 };
+
+/* IKEv1 Quick Mode takes AES-GCM (RFC 4106 §8.1) and HMAC-SHA2 for ESP
+ * and AH (RFC 4868 §2.1). */
+START_TEST(test_config_v1_quick_algs)
+{
+	struct config		*cfg;
+	struct cfg_ipsec	*ips;
+
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n")
+	    IPSEC("\t\tencryption aes256gcm12\n\t\tpfs 14\n")));
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_encr, ENCR_AES_GCM_12);
+	ck_assert_int_eq(ips->ips_encr_bits, 256);
+	ck_assert_int_eq(ips->ips_integ, AUTH_NONE);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n")
+	    IPSEC("\t\tintegrity sha2-512\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_integ,
+	    AUTH_HMAC_SHA2_512_256);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n")
+	    IPSEC("\t\tprotocol ah\n\t\tintegrity sha384\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_integ,
+	    AUTH_HMAC_SHA2_384_192);
+	config_free(cfg);
+}
+END_TEST
 
 START_TEST(test_config_ipsec_values)
 {
@@ -1290,6 +1383,7 @@ config_suite(void)
 	tc = tcase_create("ipsec");
 	tcase_add_loop_test(tc, test_config_ipsec_errors, 0,
 	    NVEC(ipsec_vecs));
+	tcase_add_test(tc, test_config_v1_quick_algs);
 	tcase_add_loop_test(tc, test_config_ipsec_values, 0,
 	    NVEC(ipsec_value_vecs));
 	suite_add_tcase(s, tc);

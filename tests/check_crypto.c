@@ -474,6 +474,46 @@ START_TEST(test_ikev2_keys_derive_bad_transform)
 }
 END_TEST
 
+/*
+ * RFC 5282 §7.1: with AES-GCM-128 there are no SK_ai/SK_ar and SK_ei,
+ * SK_er are 20 octets (key | salt); the same prf+ stream as the KAT:
+ * SK_d | SK_ei | SK_er | SK_pi | SK_pr = its first 20 + 4 * 20 octets.
+ */
+START_TEST(test_ikev2_keys_derive_aead)
+{
+	struct kdf		k;
+	struct ikev2_keys	keys;
+
+	kdf_load(&k);
+	ck_assert_int_eq(ikev2_keys_derive(PRF_HMAC_SHA1, AUTH_NONE,
+	    ENCR_AES_GCM_16, 128, k.skeyseed, k.ni, 8, k.nr, 8, k.spii, k.spir,
+	    &keys), 0);
+	ck_assert_uint_eq(keys.k_d_len, 20);
+	ck_assert_uint_eq(keys.k_a_len, 0);
+	ck_assert_uint_eq(keys.k_e_len, 20);
+	ck_assert_mem_eq(keys.k_d, k.dkm, 20);
+	ck_assert_mem_eq(keys.k_ei, k.dkm + 20, 20);
+	ck_assert_mem_eq(keys.k_er, k.dkm + 40, 20);
+	ck_assert_mem_eq(keys.k_pi, k.dkm + 60, 20);
+	ck_assert_mem_eq(keys.k_pr, k.dkm + 80, 20);
+	/* ChaCha20-Poly1305: 36-octet SK_e (RFC 7634 §4) */
+	ck_assert_int_eq(ikev2_keys_derive(PRF_HMAC_SHA1, AUTH_NONE,
+	    ENCR_CHACHA20_POLY1305, 0, k.skeyseed, k.ni, 8, k.nr, 8, k.spii,
+	    k.spir, &keys), 0);
+	ck_assert_uint_eq(keys.k_e_len, 36);
+	ck_assert_mem_eq(keys.k_ei, k.dkm + 20, 36);
+	ck_assert_mem_eq(keys.k_er, k.dkm + 56, 36);
+	/* An AEAD with an integrity transform, CBC without one: refused. */
+	ck_assert_int_eq(ikev2_keys_derive(PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96,
+	    ENCR_AES_GCM_16, 128, k.skeyseed, k.ni, 8, k.nr, 8, k.spii, k.spir,
+	    &keys), -1);
+	ck_assert_int_eq(ikev2_keys_derive(PRF_HMAC_SHA1, AUTH_NONE,
+	    ENCR_AES_CBC, 128, k.skeyseed, k.ni, 8, k.nr, 8, k.spii, k.spir,
+	    &keys), -1);
+	ck_assert_uint_eq(keys.k_e_len, 0);
+}
+END_TEST
+
 START_TEST(test_ikev2_child_keymat_kat)
 {
 	struct kdf	k;
@@ -643,6 +683,208 @@ START_TEST(test_encr_key_len_table)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/*
+ * AEAD.  AES-GCM: McGrew and Viega, "The Galois/Counter Mode of
+ * Operation (GCM)", test cases 4 (AES-128), 10 (AES-192), 16 (AES-256):
+ * IV cafebabefacedbaddecaf888, taken the RFC 4106 way (§4, §8.1): the
+ * key material ends with the salt cafebabe and the explicit IV is
+ * facedbaddecaf888.  The 8 and 12-octet ICVs are the tag's leftmost
+ * octets (RFC 4106 §6).  ChaCha20-Poly1305: RFC 8439 §2.8.2, nonce
+ * 07000000 | 4041424344454647 (salt 07000000, RFC 7634 §2).
+ */
+#define GCM_PT	"d9313225f88406e5a55909c5aff5269a86a7a9531534f7da" \
+		"2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525" \
+		"b16aedf5aa0de657ba637b39"
+#define GCM_AAD	"feedfacedeadbeeffeedfacedeadbeefabaddad2"
+#define GCM_K	"feffe9928665731c6d6a8f9467308308"
+#define CHACHA_PT \
+	"4c616469657320616e642047656e746c656d656e206f662074686520636c6173" \
+	"73206f66202739393a204966204920636f756c64206f6666657220796f75206f" \
+	"6e6c79206f6e652074697020666f7220746865206675747572652c2073756e73" \
+	"637265656e20776f756c642062652069742e"
+
+static const struct aead_vec {
+	const char	*av_name;
+	int		 av_encr;
+	int		 av_bits;
+	const char	*av_key;	/* key | salt */
+	const char	*av_iv;
+	const char	*av_aad;
+	const char	*av_pt;
+	const char	*av_ct;
+	const char	*av_icv;
+} aead_vecs[] = {
+	{ "GCM tc4 icv16", ENCR_AES_GCM_16, 128, GCM_K "cafebabe",
+	  "facedbaddecaf888", GCM_AAD, GCM_PT,
+	  "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+	  "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+	  "5bc94fbc3221a5db94fae95ae7121a47" },
+	{ "GCM tc4 icv12", ENCR_AES_GCM_12, 128, GCM_K "cafebabe",
+	  "facedbaddecaf888", GCM_AAD, GCM_PT,
+	  "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+	  "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+	  "5bc94fbc3221a5db94fae95a" },
+	{ "GCM tc4 icv8", ENCR_AES_GCM_8, 128, GCM_K "cafebabe",
+	  "facedbaddecaf888", GCM_AAD, GCM_PT,
+	  "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+	  "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+	  "5bc94fbc3221a5db" },
+	{ "GCM tc10", ENCR_AES_GCM_16, 192,
+	  "feffe9928665731c6d6a8f9467308308feffe9928665731c" "cafebabe",
+	  "facedbaddecaf888", GCM_AAD, GCM_PT,
+	  "3980ca0b3c00e841eb06fac4872a2757859e1ceaa6efd984628593b40ca1e19c"
+	  "7d773d00c144c525ac619d18c84a3f4718e2448b2fe324d9ccda2710",
+	  "2519498e80f1478f37ba55bd6d27618c" },
+	{ "GCM tc16", ENCR_AES_GCM_16, 256, GCM_K GCM_K "cafebabe",
+	  "facedbaddecaf888", GCM_AAD, GCM_PT,
+	  "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+	  "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+	  "76fc6ece0f4e1768cddf8853bb2d551b" },
+	{ "RFC 8439 2.8.2", ENCR_CHACHA20_POLY1305, 0,
+	  "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	  "07000000", "4041424344454647", "50515253c0c1c2c3c4c5c6c7",
+	  CHACHA_PT,
+	  "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"
+	  "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36"
+	  "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc"
+	  "3ff4def08e4b7a9de576d26586cec64b6116",
+	  "1ae10b594f09e26a7e902ecbd0600691" },
+};
+
+struct aead_buf {
+	uint8_t	key[CRYPTO_MAX_KEY], iv[AEAD_IV_LEN], aad[32];
+	uint8_t	pt[128], ct[128], icv[16], out[128], tag[16];
+	size_t	klen, aadlen, len, icvlen;
+};
+
+static const struct aead_vec *
+aead_load(int i, struct aead_buf *b)
+{
+	const struct aead_vec	*v = &aead_vecs[i];
+
+	memset(b, 0, sizeof(*b));
+	b->klen = unhex(v->av_key, b->key, sizeof(b->key));
+	ck_assert_uint_eq(unhex(v->av_iv, b->iv, sizeof(b->iv)), AEAD_IV_LEN);
+	b->aadlen = unhex(v->av_aad, b->aad, sizeof(b->aad));
+	b->len = unhex(v->av_pt, b->pt, sizeof(b->pt));
+	ck_assert_uint_eq(unhex(v->av_ct, b->ct, sizeof(b->ct)), b->len);
+	b->icvlen = unhex(v->av_icv, b->icv, sizeof(b->icv));
+	ck_assert_uint_eq(b->klen, encr_key_len(v->av_encr, v->av_bits));
+	ck_assert_uint_eq(b->icvlen, aead_icv_len(v->av_encr));
+	return (v);
+}
+
+START_TEST(test_aead_seal_vectors)
+{
+	struct aead_buf		 b;
+	const struct aead_vec	*v = aead_load(_i, &b);
+
+	memset(b.tag, 0xee, sizeof(b.tag));
+	ck_assert_int_eq(aead_seal(v->av_encr, b.key, b.klen, b.iv, b.aad,
+	    b.aadlen, b.pt, b.len, b.out, b.tag), 0);
+	ck_assert_msg(memcmp(b.out, b.ct, b.len) == 0, "%s", v->av_name);
+	ck_assert_msg(memcmp(b.tag, b.icv, b.icvlen) == 0, "%s", v->av_name);
+	/* exactly the ICV's length is written */
+	if (b.icvlen < sizeof(b.tag))
+		ck_assert_uint_eq(b.tag[b.icvlen], 0xee);
+}
+END_TEST
+
+START_TEST(test_aead_open_vectors)
+{
+	struct aead_buf		 b;
+	const struct aead_vec	*v = aead_load(_i, &b);
+
+	ck_assert_int_eq(aead_open(v->av_encr, b.key, b.klen, b.iv, b.aad,
+	    b.aadlen, b.ct, b.len, b.out, b.icv), 0);
+	ck_assert_msg(memcmp(b.out, b.pt, b.len) == 0, "%s", v->av_name);
+	/* in place, as the SK payload is opened */
+	memcpy(b.out, b.ct, b.len);
+	ck_assert_int_eq(aead_open(v->av_encr, b.key, b.klen, b.iv, b.aad,
+	    b.aadlen, b.out, b.len, b.out, b.icv), 0);
+	ck_assert_mem_eq(b.out, b.pt, b.len);
+}
+END_TEST
+
+/* Any flipped bit (ciphertext, AAD, ICV, IV, salt) fails, output wiped. */
+START_TEST(test_aead_open_rejects_tampering)
+{
+	struct aead_buf		 b;
+	const struct aead_vec	*v = aead_load(_i, &b);
+	uint8_t			 zero[128] = { 0 };
+	uint8_t			*flip[] = { &b.ct[b.len - 1], &b.aad[0],
+				    &b.icv[b.icvlen - 1], &b.iv[7],
+				    &b.key[b.klen - 1], &b.key[0] };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(flip) / sizeof(flip[0]); i++) {
+		*flip[i] ^= 0x01;
+		memset(b.out, 0x55, sizeof(b.out));
+		ck_assert_msg(aead_open(v->av_encr, b.key, b.klen, b.iv, b.aad,
+		    b.aadlen, b.ct, b.len, b.out, b.icv) == -1, "%s flip %zu",
+		    v->av_name, i);
+		ck_assert_mem_eq(b.out, zero, b.len);
+		*flip[i] ^= 0x01;
+	}
+	/* a key without its salt, an AEAD that is not one */
+	ck_assert_int_eq(aead_open(v->av_encr, b.key, b.klen - 4, b.iv, b.aad,
+	    b.aadlen, b.ct, b.len, b.out, b.icv), -1);
+	ck_assert_int_eq(aead_seal(ENCR_AES_CBC, b.key, 16, b.iv, b.aad,
+	    b.aadlen, b.pt, b.len, b.out, b.tag), -1);
+	ck_assert_int_eq(aead_open(v->av_encr, b.key, b.klen, b.iv, b.aad,
+	    b.aadlen, b.ct, b.len, b.out, b.icv), 0);
+}
+END_TEST
+
+/* No AAD, no plaintext: the ICV alone authenticates. */
+START_TEST(test_aead_empty)
+{
+	struct aead_buf		 b;
+	const struct aead_vec	*v = aead_load(_i, &b);
+
+	ck_assert_int_eq(aead_seal(v->av_encr, b.key, b.klen, b.iv, NULL, 0,
+	    NULL, 0, b.out, b.tag), 0);
+	ck_assert_int_eq(aead_open(v->av_encr, b.key, b.klen, b.iv, NULL, 0,
+	    NULL, 0, b.out, b.tag), 0);
+	b.tag[0] ^= 0x80;
+	ck_assert_int_eq(aead_open(v->av_encr, b.key, b.klen, b.iv, NULL, 0,
+	    NULL, 0, b.out, b.tag), -1);
+}
+END_TEST
+
+static const struct {
+	int	al_encr;
+	int	al_bits;
+	size_t	al_klen;	/* key | salt */
+	size_t	al_icv;
+	int	al_keyattr;
+} aead_lens[] = {
+	{ ENCR_AES_GCM_8, 128, 20, 8, 1 },
+	{ ENCR_AES_GCM_8, 192, 28, 8, 1 },
+	{ ENCR_AES_GCM_12, 256, 36, 12, 1 },
+	{ ENCR_AES_GCM_16, 128, 20, 16, 1 },
+	{ ENCR_AES_GCM_16, 256, 36, 16, 1 },
+	{ ENCR_AES_GCM_16, 64, 0, 16, 1 },
+	{ ENCR_CHACHA20_POLY1305, 0, 36, 16, 0 },
+	{ ENCR_CHACHA20_POLY1305, 256, 0, 16, 0 },
+};
+
+START_TEST(test_aead_len_table)
+{
+	ck_assert_uint_eq(encr_key_len(aead_lens[_i].al_encr,
+	    aead_lens[_i].al_bits), aead_lens[_i].al_klen);
+	ck_assert_uint_eq(aead_icv_len(aead_lens[_i].al_encr),
+	    aead_lens[_i].al_icv);
+	ck_assert_int_eq(encr_is_aead(aead_lens[_i].al_encr), 1);
+	ck_assert_int_eq(encr_has_keylen(aead_lens[_i].al_encr),
+	    aead_lens[_i].al_keyattr);
+	ck_assert_uint_eq(encr_block_len(aead_lens[_i].al_encr), 1);
+	ck_assert_int_eq(encr_is_aead(ENCR_AES_CBC), 0);
+	ck_assert_uint_eq(aead_icv_len(ENCR_AES_CBC), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Integrity: truncated HMAC (RFC 2403, RFC 2404, RFC 4868) */
 
 static const struct integ_vec {
@@ -696,6 +938,43 @@ START_TEST(test_integ_rfc4868_auth1)
 	ck_assert_uint_eq(icv[integ_icv_len(v->ia_integ)], 0xee);
 	ck_assert_int_eq(integ_verify(v->ia_integ, key,
 	    (const uint8_t *)data, strlen(data), want), 0);
+}
+END_TEST
+
+/*
+ * RFC 4868 §2.7.2.1-3, AUTH-2: key "Jefe" repeated to the hash length
+ * (the ESP/AH integrity key of RFC 4868 §2.1), data "what do ya want
+ * for nothing?"; the ICV is the HMAC truncated to half the hash.
+ */
+static const struct integ_auth_vec integ_auth2_vecs[] = {
+	{ AUTH_HMAC_SHA2_256_128, 32, "167f928588c5cc2eef8e3093caa0e87c" },
+	{ AUTH_HMAC_SHA2_384_192, 48,
+	    "2c7353974f1842fd66d53c452ca42122b28c0b594cfb184d" },
+	{ AUTH_HMAC_SHA2_512_256, 64,
+	    "cb370917ae8a7ce28cfd1d8f4705d614"
+	    "1c173b2a9362c15df235dfb251b15454" },
+};
+
+START_TEST(test_integ_rfc4868_auth2)
+{
+	const struct integ_auth_vec	*v = &integ_auth2_vecs[_i];
+	static const char		 data[] =
+					    "what do ya want for nothing?";
+	uint8_t				 key[64], want[32];
+	uint8_t				 icv[CRYPTO_MAX_HASH];
+	size_t				 i;
+
+	ck_assert_uint_eq(integ_key_len(v->ia_integ), v->ia_klen);
+	for (i = 0; i < v->ia_klen; i++)
+		key[i] = (uint8_t)"Jefe"[i % 4];
+	ck_assert_uint_eq(unhex(v->ia_icv, want, sizeof(want)),
+	    integ_icv_len(v->ia_integ));
+	ck_assert_int_eq(integ_compute(v->ia_integ, key,
+	    (const uint8_t *)data, strlen(data), icv), 0);
+	ck_assert_mem_eq(icv, want, integ_icv_len(v->ia_integ));
+	want[0] ^= 0x80;
+	ck_assert_int_eq(integ_verify(v->ia_integ, key,
+	    (const uint8_t *)data, strlen(data), want), -1);
 }
 END_TEST
 
@@ -1496,6 +1775,17 @@ START_TEST(test_crypto_names)
 	ck_assert_str_eq(crypto_encr_name(ENCR_AES_CBC, 100), "?");
 	ck_assert_str_eq(crypto_encr_name(ENCR_3DES, 0), "3des");
 	ck_assert_str_eq(crypto_encr_name(99, 128), "?");
+	ck_assert_str_eq(crypto_encr_name(ENCR_AES_GCM_16, 128),
+	    "aes128gcm16");
+	ck_assert_str_eq(crypto_encr_name(ENCR_AES_GCM_16, 256),
+	    "aes256gcm16");
+	ck_assert_str_eq(crypto_encr_name(ENCR_AES_GCM_12, 192),
+	    "aes192gcm12");
+	ck_assert_str_eq(crypto_encr_name(ENCR_AES_GCM_8, 128), "aes128gcm8");
+	ck_assert_str_eq(crypto_encr_name(ENCR_AES_GCM_8, 100), "?");
+	ck_assert_str_eq(crypto_encr_name(ENCR_CHACHA20_POLY1305, 0),
+	    "chacha20poly1305");
+	ck_assert_str_eq(crypto_integ_name(AUTH_NONE), "none");
 	ck_assert_str_eq(crypto_integ_name(AUTH_HMAC_MD5_96), "md5");
 	ck_assert_str_eq(crypto_integ_name(AUTH_HMAC_SHA1_96), "sha1");
 	ck_assert_str_eq(crypto_integ_name(AUTH_HMAC_SHA2_256_128),
@@ -1557,6 +1847,7 @@ crypto_suite(void)
 	tcase_add_test(tc, test_ikev2_keys_derive_kat);
 	tcase_add_test(tc, test_ikev2_keys_derive_bad_transform);
 	tcase_add_test(tc, test_ikev2_child_keymat_kat);
+	tcase_add_test(tc, test_ikev2_keys_derive_aead);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("encr");
@@ -1578,6 +1869,8 @@ crypto_suite(void)
 	tcase_add_loop_test(tc, test_integ_verify_rejects_flipped_bit, 0,
 	    NELEM(integ_vecs));
 	tcase_add_test(tc, test_integ_unknown);
+	tcase_add_loop_test(tc, test_integ_rfc4868_auth2, 0,
+	    NELEM(integ_auth2_vecs));
 	tcase_add_loop_test(tc, test_integ_rfc4868_auth1, 0,
 	    NELEM(integ_auth_vecs));
 	suite_add_tcase(s, tc);
@@ -1603,6 +1896,15 @@ crypto_suite(void)
 	    NELEM(x25519_vecs));
 	tcase_add_test(tc, test_x25519_rfc7748_6_1);
 	tcase_add_test(tc, test_x25519_low_order_rejected);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("aead");
+	tcase_add_loop_test(tc, test_aead_seal_vectors, 0, NELEM(aead_vecs));
+	tcase_add_loop_test(tc, test_aead_open_vectors, 0, NELEM(aead_vecs));
+	tcase_add_loop_test(tc, test_aead_open_rejects_tampering, 0,
+	    NELEM(aead_vecs));
+	tcase_add_loop_test(tc, test_aead_empty, 0, NELEM(aead_vecs));
+	tcase_add_loop_test(tc, test_aead_len_table, 0, NELEM(aead_lens));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

@@ -275,6 +275,29 @@ START_TEST(test_diag_exchange_proposal)
 }
 END_TEST
 
+/* IKE_SA_INIT { SA aes128-sha1 } --> <-- NO_PROPOSAL_CHOSEN (B:
+ * aes256gcm16, prfsha384, no integrity transform) */
+START_TEST(test_diag_exchange_proposal_aead)
+{
+	struct side_opts	 b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	b.so_ike = "\t\tencryption aes256gcm16\n\t\tintegrity sha2-384\n";
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
+	HAS(s, "  encryption   aes256gcm16              aes128");
+	HAS(s, "  prf          prfsha384                prfsha1");
+	HAS(s, "fix: change encryption in gatewayd.conf (tunnel t1, ike "
+	    "block, keyword encryption)");
+	free(s);
+	pair_free();
+}
+END_TEST
+
 /* IKE_AUTH { TSi 172.16.0.0/24, TSr 10.0.0.0/16 } --> B wants 10.9/16:
  * <-- TS_UNACCEPTABLE */
 START_TEST(test_diag_exchange_segments)
@@ -451,6 +474,7 @@ diag_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_diag_exchange_psk);
 	tcase_add_test(tc, test_diag_exchange_proposal);
+	tcase_add_test(tc, test_diag_exchange_proposal_aead);
 	tcase_add_test(tc, test_diag_exchange_segments);
 	tcase_add_test(tc, test_diag_exchange_pfs);
 	tcase_add_test(tc, test_diag_exchange_v1_psk);

@@ -94,6 +94,36 @@ static const struct export_case cases[] = {
 	{ "v1-ecp521", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tversion 1\n\t\tintegrity sha2-512\n"
 	    "\t\tdh-group 21\n\t}\n\tipsec {\n\t\tpfs 16\n\t}\n") },
+	/* AEAD (RFC 5282, RFC 4106): AES-GCM-256 with prfsha384 and
+	 * ecp384, ESP AES-GCM-256 with PFS ecp384 */
+	{ "gcm-ecp384", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tencryption aes256gcm16\n\t\tintegrity sha2-384\n"
+	    "\t\tdh-group 20\n\t}\n\tipsec {\n\t\tencryption aes256gcm16\n"
+	    "\t\tpfs 20\n\t}\n") },
+	/* ChaCha20-Poly1305 (RFC 7634) with x25519 (refused by IOS) */
+	{ "chacha-x25519", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tencryption chacha20poly1305\n"
+	    "\t\tintegrity sha2-256\n\t\tdh-group 31\n\t}\n"
+	    "\tipsec {\n\t\tencryption chacha20poly1305\n\t\tpfs 31\n"
+	    "\t}\n") },
+	/* ESP HMAC-SHA2-256 (RFC 4868), IKE sha2-256, MODP 3072 */
+	{ "esp-sha256", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tintegrity sha2-256\n\t\tdh-group 15\n\t}\n"
+	    "\tipsec {\n\t\tintegrity sha2-256\n\t\tpfs 15\n\t}\n") },
+	/* GCM with 8 and 12-octet ICVs (refused by Libreswan and IOS) */
+	{ "gcm8-sha512", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tencryption aes128gcm8\n\t\tdh-group 19\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes192gcm12\n\t\tpfs 19\n\t}\n") },
+	/* IKEv1 Quick Mode with ESP AES-GCM-256 (RFC 4106 §8.1) and PFS 14
+	 * (refused by IOS: esp-gcm with IKEv2 only) */
+	{ "v1-gcm", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes256gcm16\n\t\tpfs 14\n\t}\n") },
+	/* ESP aes256/sha2-512 */
+	{ "esp-sha512", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes256\n\t\tintegrity sha2-512\n"
+	    "\t\tpfs 14\n\t}\n") },
 	{ "psk-special", GW1 PEER2 TN(SEG1, "a\"b\\c$d!",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 };
@@ -207,6 +237,17 @@ static const struct {
 	    "ipsec.secrets string cannot hold" },
 	{ "x25519-sha512", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IOS has no DH group 31 (curve25519)" },
+	{ "chacha-x25519", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IOS has no ChaCha20-Poly1305 (use aes128gcm16 or "
+	    "aes256gcm16)" },
+	{ "gcm8-sha512", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IOS has AES-GCM with 128 and 256-bit keys and a "
+	    "16-octet ICV only" },
+	{ "v1-gcm", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IOS offers esp-gcm with IKEv2 only" },
+	{ "gcm8-sha512", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
+	    "libreswan: gatewayd writes Libreswan's AES-GCM names for the "
+	    "16-octet ICV only" },
 };
 
 START_TEST(test_export_refusal)

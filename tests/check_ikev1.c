@@ -387,6 +387,68 @@ START_TEST(test_codec_roundtrip_phase2)
 }
 END_TEST
 
+/*
+ * Quick Mode transforms of RFC 4106 §8.1 (ESP AES-GCM 18, 19, 20 with a
+ * Key Length attribute and no Authentication Algorithm) and RFC 4868
+ * §2.1 (Authentication Algorithm 5, 6, 7 for ESP; AH IDs 5, 6, 7)
+ * survive encoding and parsing.
+ */
+static const struct ikev1_p2_params p2_modern[] = {
+	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES_GCM_16, 0xc0ffee02, 256, 0, 20,
+	    IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES_GCM_12, 0xc0ffee02, 192, 0, 0,
+	    IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES_GCM_8, 0xc0ffee02, 128, 0, 19,
+	    IKEV1_ENCAP_UDP_TUNNEL, 0, 0 },
+	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES, 0xc0ffee02, 256,
+	    IKEV1_AUTH_HMAC_SHA2_384, 14, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES, 0xc0ffee02, 128,
+	    IKEV1_AUTH_HMAC_SHA2_512, 14, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	{ IKEV1_PROTO_AH, IKEV1_AH_SHA2_384, 0xc0ffee02, 0,
+	    IKEV1_AUTH_HMAC_SHA2_384, 0, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	{ IKEV1_PROTO_AH, IKEV1_AH_SHA2_512, 0xc0ffee02, 0,
+	    IKEV1_AUTH_HMAC_SHA2_512, 0, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+};
+
+START_TEST(test_codec_roundtrip_phase2_modern)
+{
+	static struct ikev1_msg		 m;
+	const struct ikev1_p2_params	*p = &p2_modern[_i];
+	const struct ikev1_transform	*t;
+	static struct ikev1_sa		 sa;
+	struct ikev1_hdr		 h;
+	struct pld_writer		 w;
+	struct buf			*b = buf_new(256);
+	uint8_t				 nonce[16];
+	size_t				 hoff;
+
+	memset(nonce, 0x4e, sizeof(nonce));
+	memset(&h, 0, sizeof(h));
+	memcpy(h.h_icookie, cky_i, 8);
+	memcpy(h.h_rcookie, cky_r, 8);
+	h.h_exchange = IKEV1_EXCH_QUICK;
+	h.h_msgid = 0x11223344;
+	ck_assert_int_eq(ikev1_hdr_write(b, &h, &w), 0);
+	ck_assert_int_eq(ikev1_add_hash(&w, NULL, 20, &hoff), 0);
+	ck_assert_int_eq(ikev1_sa_p2_build(&sa, p, 1), 0);
+	ck_assert_int_eq(ikev1_add_sa(&w, &sa), 0);
+	ck_assert_int_eq(ikev1_add_nonce(&w, nonce, sizeof(nonce)), 0);
+	ikev1_hdr_set_length(b);
+	ck_assert_int_eq(ikev1_msg_parse(b->buf_data, b->buf_len, &m), 0);
+	ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_proto, p->p2_proto);
+	ck_assert_int_eq(m.m_sa.sa_prop[0].prop_ntr, 1);
+	t = &m.m_sa.sa_prop[0].prop_tr[0];
+	ck_assert_uint_eq(t->tr_id, p->p2_id);
+	ck_assert_uint_eq(t->tr_keylen, p->p2_keylen);
+	ck_assert_uint_eq(t->tr_auth_alg, p->p2_auth_alg);
+	ck_assert_uint_eq(t->tr_group, p->p2_group);
+	ck_assert_uint_eq(t->tr_encap, p->p2_encap);
+	ck_assert_uint_eq(t->tr_life_secs, p->p2_life_secs);
+	ck_assert_uint_eq(t->tr_unknown_attr, 0);
+	buf_free(b);
+}
+END_TEST
+
 /* Every strict prefix of the chain is rejected, padded or not. */
 START_TEST(test_codec_truncated_rejected)
 {
@@ -1141,6 +1203,8 @@ ikev1_suite(void)
 	tc = tcase_create("codec");
 	tcase_add_test(tc, test_codec_roundtrip_phase1);
 	tcase_add_test(tc, test_codec_roundtrip_phase2);
+	tcase_add_loop_test(tc, test_codec_roundtrip_phase2_modern, 0,
+	    (int)(sizeof(p2_modern) / sizeof(p2_modern[0])));
 	tcase_add_loop_test(tc, test_codec_truncated_rejected, 0, 2);
 	tcase_add_loop_test(tc, test_codec_bad_lengths_rejected, 0, 2);
 	tcase_add_loop_test(tc, test_codec_sa_counts_rejected, 0,

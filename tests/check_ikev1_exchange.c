@@ -47,11 +47,15 @@ assert_keys_match(const struct tunnel_status *sa, size_t elen, size_t alen)
 			ck_assert_uint_eq(x->m_sa.ks_src.s_addr, inet_addr(dir ?
 			    ADDR_B : ADDR_A));
 		}
-	/* the two directions have different keys */
+	/* the two directions have different keys (an AEAD: no
+	 * authentication key, compare the encryption keys) */
 	if (sa->ts_nchild > 0) {
 		x = mock_kernel_sa(&A.s_kernel, sa->ts_child[0].cs_spi_out);
 		y = mock_kernel_sa(&A.s_kernel, sa->ts_child[0].cs_spi_in);
-		ck_assert(memcmp(x->m_akey, y->m_akey, alen) != 0);
+		if (alen > 0)
+			ck_assert(memcmp(x->m_akey, y->m_akey, alen) != 0);
+		else
+			ck_assert(memcmp(x->m_ekey, y->m_ekey, elen) != 0);
 	}
 }
 
@@ -194,6 +198,21 @@ static const struct algo_case algo_cases[] = {
 	{ "\t\tintegrity sha2-256\n",
 	  "\t\tprotocol ah\n\t\tintegrity md5\n", 0, 16,
 	  "aes128/sha2-256/prfsha256/modp1024" },
+	/* RFC 4106 §8.1: ESP AES-GCM, KEYMAT = key | 4-byte salt, no
+	 * authentication key */
+	{ "\t\tencryption aes256\n\t\tintegrity sha2-384\n"
+	  "\t\tdh-group 19\n", "\t\tencryption aes256gcm16\n\t\tpfs 19\n",
+	  36, 0, "aes256/sha2-384/prfsha384/ecp256" },
+	{ "\t\tdh-group 14\n", "\t\tencryption aes128gcm8\n\t\tpfs 14\n",
+	  20, 0, "aes128/sha1/prfsha1/modp2048" },
+	/* RFC 4868: HMAC-SHA2 for ESP and AH (keys of the hash length) */
+	{ "\t\tdh-group 14\n", "\t\tencryption aes256\n"
+	  "\t\tintegrity sha2-512\n\t\tpfs 14\n", 32, 64,
+	  "aes128/sha1/prfsha1/modp2048" },
+	{ "\t\tdh-group 14\n", "\t\tintegrity sha256\n\t\tpfs 14\n", 16,
+	  32, "aes128/sha1/prfsha1/modp2048" },
+	{ "\t\tdh-group 14\n", "\t\tprotocol ah\n\t\tintegrity sha384\n",
+	  0, 48, "aes128/sha1/prfsha1/modp2048" },
 };
 
 START_TEST(test_v1_algorithms)

@@ -349,6 +349,101 @@ START_TEST(test_codec_roundtrip_modern_ids)
 }
 END_TEST
 
+/*
+ * RFC 5282 and RFC 7634 transform IDs (AES-GCM 18, 19, 20 with a Key
+ * Length attribute; ChaCha20-Poly1305 28 without one) and RFC 4868
+ * integrity for ESP (12, 13, 14): each proposal survives encoding and
+ * parsing; the encoded transform is 12 octets with attribute 0x800e and
+ * the key length, or 8 without it.
+ */
+static const struct {
+	uint8_t		 av_proto;
+	uint16_t	 av_encr;
+	uint16_t	 av_bits;
+	uint16_t	 av_integ;	/* 0: no integrity transform */
+} aead_ids[] = {
+	{ IKEV2_PROTO_IKE, ENCR_AES_GCM_16, 128, 0 },
+	{ IKEV2_PROTO_IKE, ENCR_AES_GCM_16, 256, 0 },
+	{ IKEV2_PROTO_IKE, ENCR_AES_GCM_12, 192, 0 },
+	{ IKEV2_PROTO_IKE, ENCR_AES_GCM_8, 256, 0 },
+	{ IKEV2_PROTO_IKE, ENCR_CHACHA20_POLY1305, 0, 0 },
+	{ IKEV2_PROTO_ESP, ENCR_AES_GCM_16, 256, 0 },
+	{ IKEV2_PROTO_ESP, ENCR_AES_GCM_12, 128, 0 },
+	{ IKEV2_PROTO_ESP, ENCR_AES_GCM_8, 128, 0 },
+	{ IKEV2_PROTO_ESP, ENCR_CHACHA20_POLY1305, 0, 0 },
+	{ IKEV2_PROTO_ESP, ENCR_AES_CBC, 128, AUTH_HMAC_SHA2_256_128 },
+	{ IKEV2_PROTO_ESP, ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_384_192 },
+	{ IKEV2_PROTO_ESP, ENCR_AES_CBC, 192, AUTH_HMAC_SHA2_512_256 },
+};
+
+START_TEST(test_codec_roundtrip_aead_ids)
+{
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct prop_offer	 sa;
+	struct prop_proposal	*p;
+	struct buf		*b;
+	const uint8_t		*tr;
+	size_t			 off;
+	int			 j;
+
+	ck_assert_ptr_nonnull(m);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_nprop = 1;
+	p = &sa.sa_prop[0];
+	p->prop_num = 1;
+	p->prop_proto = aead_ids[_i].av_proto;
+	if (p->prop_proto == IKEV2_PROTO_ESP) {
+		p->prop_spi_len = 4;
+		memcpy(p->prop_spi, "\xc1\x02\x03\x04", 4);
+	}
+	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ENCR,
+	    aead_ids[_i].av_encr, aead_ids[_i].av_bits };
+	if (p->prop_proto == IKEV2_PROTO_IKE)
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_PRF, PRF_HMAC_SHA2_384, 0 };
+	if (aead_ids[_i].av_integ != 0)
+		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
+		    IKEV2_XF_INTEG, aead_ids[_i].av_integ, 0 };
+	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_DH,
+	    DH_ECP_384, 0 };
+	b = buf_new(0);
+	test_hdr_fill(&h, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_INITIATOR);
+	ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
+	ck_assert_int_eq(ikev2_add_sa(&w, &sa), 0);
+	ck_assert_int_eq(ikev2_add_nonce(&w, nonce, sizeof(nonce)), 0);
+	ikev2_hdr_set_length(b);
+	/* header 28, SA generic header 4, proposal header 8 + SPI */
+	off = IKEV2_HDR_LEN + 4 + 8 + p->prop_spi_len;
+	tr = b->buf_data + off;
+	ck_assert_uint_eq(tr[4], IKEV2_XF_ENCR);
+	ck_assert_uint_eq(get16(b, off + 6), aead_ids[_i].av_encr);
+	if (aead_ids[_i].av_bits != 0) {
+		ck_assert_uint_eq(get16(b, off + 2), 12);
+		ck_assert_uint_eq(get16(b, off + 8), 0x800e);
+		ck_assert_uint_eq(get16(b, off + 10), aead_ids[_i].av_bits);
+	} else
+		ck_assert_uint_eq(get16(b, off + 2), 8);
+	memset(m, 0, sizeof(*m));
+	ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m), 0);
+	ck_assert_int_eq(m->m_sa.sa_nprop, 1);
+	ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_proto, p->prop_proto);
+	ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_spi_len, p->prop_spi_len);
+	ck_assert_int_eq(m->m_sa.sa_prop[0].prop_ntr, p->prop_ntr);
+	for (j = 0; j < p->prop_ntr; j++) {
+		ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_type,
+		    p->prop_tr[j].tr_type);
+		ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_id,
+		    p->prop_tr[j].tr_id);
+		ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_keylen,
+		    p->prop_tr[j].tr_keylen);
+	}
+	buf_free(b);
+	free(m);
+}
+END_TEST
+
 /* The writer's bytes at known offsets (RFC 7296 §3.3 layouts). */
 START_TEST(test_codec_writer_layout)
 {
@@ -1233,7 +1328,7 @@ START_TEST(test_sk_tamper_rejected)
 	/* An SK that does not end the datagram. */
 	m->m_sk_len--;
 	ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m, &c.keys,
-	    out), -1);
+	    out), -2);
 	buf_free(b);
 	buf_free(inner);
 	buf_free(out);
@@ -1316,8 +1411,155 @@ START_TEST(test_sk_padding)
 	ikev2_hdr_set_length(b);
 	ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m), 0);
 	ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m, &c.keys,
-	    out), -1);
+	    out),-2);
 	buf_free(b);
+	buf_free(out);
+	free(m);
+}
+END_TEST
+
+/* --- SK with an AEAD (RFC 5282, RFC 7634) --- */
+
+static const struct { int encr, keybits; } sk_aeads[] = {
+	{ ENCR_AES_GCM_16, 128 }, { ENCR_AES_GCM_16, 256 },
+	{ ENCR_AES_GCM_12, 192 }, { ENCR_AES_GCM_8, 128 },
+	{ ENCR_CHACHA20_POLY1305, 0 },
+};
+#define SK_NAEAD	((int)(sizeof(sk_aeads) / sizeof(sk_aeads[0])))
+
+static void
+sk_ctx_init_aead(struct sk_ctx *c, int i)
+{
+	memset(c, 0, sizeof(*c));
+	ck_assert_int_eq(RAND_bytes(c->ekey, sizeof(c->ekey)), 1);
+	c->keys.sk_encr = sk_aeads[i].encr;
+	c->keys.sk_integ = AUTH_NONE;
+	c->keys.sk_ekey = c->ekey;
+	c->keys.sk_ekey_len = encr_key_len(sk_aeads[i].encr,
+	    sk_aeads[i].keybits);
+	c->keys.sk_akey = c->akey;
+	ck_assert_uint_gt(c->keys.sk_ekey_len, 4);
+}
+
+/*
+ * SK = header | IV (8) | ciphertext (no pad: inner | 0) | ICV, the
+ * ciphertext exactly as aead_seal() makes it over header .. SK header.
+ */
+START_TEST(test_sk_aead_roundtrip)
+{
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct sk_ctx		 c;
+	struct buf		*b, *inner = buf_new(0), *out = buf_new(0);
+	uint8_t			 ct[512], icv[16];
+	size_t			 vlen, icvl, clen;
+
+	sk_ctx_init_aead(&c, _i);
+	icvl = aead_icv_len(c.keys.sk_encr);
+	for (vlen = 0; vlen < 5; vlen++) {
+		b = sk_msg_build(&c, inner, vlen);
+		ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m),
+		    0);
+		ck_assert_uint_eq(m->m_sk_next, IKEV2_PLD_IDI);
+		clen = inner->buf_len + 1;
+		ck_assert_uint_eq(m->m_sk_len, AEAD_IV_LEN + clen + icvl);
+		ck_assert_uint_eq(get16(b, 26), b->buf_len);	/* length */
+		/* recompute with the primitive: AAD = header | SK header */
+		ck_assert_uint_le(clen, sizeof(ct));
+		memcpy(ct, inner->buf_data, inner->buf_len);
+		ct[inner->buf_len] = 0;		/* pad length */
+		ck_assert_int_eq(aead_seal(c.keys.sk_encr, c.ekey,
+		    c.keys.sk_ekey_len, m->m_sk_body, b->buf_data,
+		    IKEV2_HDR_LEN + 4, ct, clen, ct, icv), 0);
+		ck_assert_mem_eq(m->m_sk_body + AEAD_IV_LEN, ct, clen);
+		ck_assert_mem_eq(b->buf_data + b->buf_len - icvl, icv, icvl);
+		ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m,
+		    &c.keys, out), 0);
+		ck_assert_uint_eq(out->buf_len, inner->buf_len);
+		ck_assert_mem_eq(out->buf_data, inner->buf_data,
+		    inner->buf_len);
+		ck_assert_int_eq(ikev2_pld_parse(m->m_sk_next, out->buf_data,
+		    out->buf_len, 1, m), 0);
+		ck_assert_int_eq(ikev2_rules_check(m), 0);
+		buf_free(b);
+	}
+	buf_free(inner);
+	buf_free(out);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_sk_aead_tamper_rejected)
+{
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct sk_ctx		 c;
+	struct buf		*b, *inner = buf_new(0), *out = buf_new(0);
+	size_t			 icvl, at[4];
+	int			 k;
+
+	sk_ctx_init_aead(&c, _i);
+	icvl = aead_icv_len(c.keys.sk_encr);
+	b = sk_msg_build(&c, inner, 5);
+	ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m), 0);
+	at[0] = b->buf_len - 1;			/* ICV */
+	at[1] = b->buf_len - icvl - 1;		/* ciphertext */
+	at[2] = IKEV2_HDR_LEN + 4;		/* IV */
+	at[3] = 20;				/* header: AAD */
+	for (k = 0; k < 4; k++) {
+		b->buf_data[at[k]] ^= 0x01;
+		ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m,
+		    &c.keys, out), -1);
+		ck_assert_uint_eq(out->buf_len, 0);
+		b->buf_data[at[k]] ^= 0x01;
+	}
+	/* the salt is part of the key material */
+	c.ekey[c.keys.sk_ekey_len - 1] ^= 0x01;
+	ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m, &c.keys,
+	    out), -1);
+	c.ekey[c.keys.sk_ekey_len - 1] ^= 0x01;
+	ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m, &c.keys,
+	    out), 0);
+	buf_free(b);
+	buf_free(inner);
+	buf_free(out);
+	free(m);
+}
+END_TEST
+
+/*
+ * An SK payload shorter than IV + 1 octet (the pad length) + ICV is
+ * malformed (-2), before any cryptography; one octet more gets as far
+ * as the ICV check.
+ */
+START_TEST(test_sk_aead_too_short)
+{
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct sk_ctx		 c;
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct buf		*b, *out = buf_new(0);
+	size_t			 icvl, body;
+
+	sk_ctx_init_aead(&c, _i);
+	icvl = aead_icv_len(c.keys.sk_encr);
+	for (body = 0; body <= AEAD_IV_LEN + icvl + 1; body++) {
+		b = buf_new(0);
+		test_hdr_fill(&h, IKEV2_EXCH_INFORMATIONAL, REQ);
+		ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
+		buf_set_u8(b, 16, IKEV2_PLD_SK);
+		ck_assert_int_eq(buf_add_u8(b, IKEV2_PLD_NONE), 0);
+		ck_assert_int_eq(buf_add_u8(b, 0), 0);
+		ck_assert_int_eq(buf_add_u16(b, 4 + body), 0);
+		if (body > 0)
+			ck_assert_ptr_nonnull(memset(buf_reserve(b, body),
+			    0x42, body));
+		ikev2_hdr_set_length(b);
+		memset(m, 0, sizeof(*m));
+		ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m),
+		    0);
+		ck_assert_int_eq(ikev2_sk_open(b->buf_data, b->buf_len, m,
+		    &c.keys, out), body < AEAD_IV_LEN + icvl + 1 ? -2 : -1);
+		buf_free(b);
+	}
 	buf_free(out);
 	free(m);
 }
@@ -1332,6 +1574,8 @@ ikev2_codec_suite(void)
 	tc = tcase_create("roundtrip");
 	tcase_add_test(tc, test_codec_roundtrip_all);
 	tcase_add_test(tc, test_codec_roundtrip_modern_ids);
+	tcase_add_loop_test(tc, test_codec_roundtrip_aead_ids, 0,
+	    (int)(sizeof(aead_ids) / sizeof(aead_ids[0])));
 	tcase_add_test(tc, test_codec_writer_layout);
 	tcase_add_test(tc, test_codec_writer_inner_chain);
 	tcase_add_test(tc, test_codec_sk_located);
@@ -1360,6 +1604,9 @@ ikev2_codec_suite(void)
 	tcase_add_loop_test(tc, test_sk_roundtrip, 0, SK_NCOMBO);
 	tcase_add_loop_test(tc, test_sk_tamper_rejected, 0, SK_NCOMBO);
 	tcase_add_loop_test(tc, test_sk_padding, 0, SK_NCOMBO);
+	tcase_add_loop_test(tc, test_sk_aead_roundtrip, 0, SK_NAEAD);
+	tcase_add_loop_test(tc, test_sk_aead_tamper_rejected, 0, SK_NAEAD);
+	tcase_add_loop_test(tc, test_sk_aead_too_short, 0, SK_NAEAD);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -21,6 +21,10 @@
 #include "tests/mock_kernel.h"
 #include "tests/mock_net.h"
 
+/* Key lengths of the CHILD SAs the tests expect: aes128/sha1 unless a
+ * test says otherwise. */
+static size_t	want_ekey = 16, want_akey = 20;
+
 /* a's outbound SA is b's inbound SA, same keys, and vice versa. */
 static void
 assert_keys_match(const struct tunnel_status *sa)
@@ -33,9 +37,9 @@ assert_keys_match(const struct tunnel_status *sa)
 		y = mock_kernel_sa(&B.s_kernel, sa->ts_child[i].cs_spi_out);
 		ck_assert_ptr_nonnull(x);
 		ck_assert_ptr_nonnull(y);
-		ck_assert_int_eq(x->m_sa.ks_ekey_len, 16);
+		ck_assert_int_eq(x->m_sa.ks_ekey_len, want_ekey);
 		ck_assert_int_eq(x->m_sa.ks_ekey_len, y->m_sa.ks_ekey_len);
-		ck_assert_int_eq(x->m_sa.ks_akey_len, 20);
+		ck_assert_int_eq(x->m_sa.ks_akey_len, want_akey);
 		ck_assert_mem_eq(x->m_ekey, y->m_ekey, x->m_sa.ks_ekey_len);
 		ck_assert_mem_eq(x->m_akey, y->m_akey, x->m_sa.ks_akey_len);
 		ck_assert_int_eq(x->m_sa.ks_reqid, x->m_sa.ks_reqid);
@@ -835,6 +839,63 @@ START_TEST(test_exchange_malformed_counted)
 }
 END_TEST
 
+/*
+ * IKE_AUTH { SK (AES-GCM-16: IV 8 | ICV 16, no pad length octet) } -->
+ * An AEAD SK payload too short to hold IV, pad length and ICV is dropped
+ * before any cryptography and counted malformed; one octet longer it
+ * reaches the ICV check (bad ICV); neither gets an answer, and the real
+ * request (retransmitted) still establishes the IKE SA.
+ */
+START_TEST(test_exchange_aead_short_sk)
+{
+	static const char	 ike[] = "\t\tencryption aes256gcm16\n"
+	    "\t\tintegrity sha2-384\n\t\tdh-group 20\n";
+	static const char	 ips[] = "\t\tencryption aes256gcm16\n"
+	    "\t\tpfs 20\n";
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct ike_counters	 c0, c;
+	struct mock_dgram	 d, e;
+	uint8_t			 pkt[2048];
+	size_t			 len, body;
+
+	a.so_ike = b.so_ike = ike;
+	a.so_ipsec = b.so_ipsec = ips;
+	want_ekey = 36;
+	want_akey = 0;
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	deliver(&A, &B);
+	deliver(&B, &A);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	ck_assert_uint_le(d.d_len, sizeof(pkt));
+	ck_assert_uint_eq(d.d_data[16], IKEV2_PLD_SK);	/* SK at 28 */
+	ike_counters_get(B.s_ike, &c0);
+	for (body = AEAD_IV_LEN + 16; body <= AEAD_IV_LEN + 16 + 1; body++) {
+		len = IKEV2_HDR_LEN + 4 + body;
+		memcpy(pkt, d.d_data, len);
+		pkt[24] = pkt[25] = 0;			/* IKE length */
+		pkt[26] = (uint8_t)(len >> 8);
+		pkt[27] = (uint8_t)len;
+		pkt[IKEV2_HDR_LEN + 2] = 0;		/* SK length */
+		pkt[IKEV2_HDR_LEN + 3] = (uint8_t)(4 + body);
+		ike_recv(B.s_ike, pkt, len, &d.d_dst, &d.d_src);
+		ck_assert_int_eq(mock_net_pop(&B.s_net, &e), -1);
+	}
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_malformed, c0.ic_malformed + 1);
+	ck_assert_uint_eq(c.ic_bad_icv, c0.ic_bad_icv + 1);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+	free(d.d_data);
+	pump(150);
+	assert_connected(1);
+	ck_assert_str_eq(status(&B).ts_ike_algs,
+	    "aes256gcm16/prfsha384/ecp384");
+	pair_free();
+	want_ekey = 16;
+	want_akey = 20;
+}
+END_TEST
+
 static int
 count_lines(const char *path, const char *needle)
 {
@@ -1031,6 +1092,172 @@ START_TEST(test_exchange_modern_groups)
 	unlink(path);
 	rmdir(dir);
 	pair_free();
+}
+END_TEST
+
+/*
+ * AEAD suites (RFC 5282 AES-GCM, RFC 7634 ChaCha20-Poly1305) and RFC 4868
+ * ESP integrity, the lab's suites among them: IKE_SA_INIT { SA(no
+ * integrity transform), KE, Ni } and IKE_AUTH protected by the AEAD,
+ * CREATE_CHILD_SA with PFS for the second segment pair, a CHILD SA rekey
+ * with a fresh KE, an IKE SA rekey, liveness over the new IKE SA.  Each
+ * kernel SA has the AEAD with its 4-byte salt and no integrity key, and
+ * what A sends with is what B receives with.  The key files name the
+ * algorithms as Wireshark 4.0 does, and hold no line for ChaCha20,
+ * which it cannot decrypt.
+ */
+static const struct {
+	const char	*av_ike;
+	const char	*av_ipsec;
+	const char	*av_ike_algs;
+	const char	*av_child0;	/* IKE_AUTH: no KE */
+	const char	*av_child1;	/* CREATE_CHILD_SA with PFS */
+	int		 av_encr;
+	size_t		 av_ekey, av_akey;
+	const char	*av_ws_ike;	/* NULL: no line */
+	const char	*av_ws_esp;
+} aead_vecs[] = {
+	{ "\t\tencryption aes256gcm16\n\t\tintegrity sha2-384\n"
+	  "\t\tdh-group 20\n", "\t\tencryption aes256gcm16\n\t\tpfs 20\n",
+	  "aes256gcm16/prfsha384/ecp384", "aes256gcm16", "aes256gcm16/ecp384",
+	  ENCR_AES_GCM_16, 36, 0,
+	  "\"AES-GCM-256 with 16 octet ICV [RFC5282]\",,,\"NONE [RFC4306]\"",
+	  "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x" },
+	/* (the ESP line of an AEAD ends "NULL","": no integrity key) */
+	{ "\t\tencryption chacha20poly1305\n\t\tintegrity sha256\n"
+	  "\t\tdh-group 31\n",
+	  "\t\tencryption chacha20poly1305\n\t\tpfs 31\n",
+	  "chacha20poly1305/prfsha256/curve25519", "chacha20poly1305",
+	  "chacha20poly1305/curve25519", ENCR_CHACHA20_POLY1305, 36, 0,
+	  NULL, NULL },
+	{ "\t\tencryption aes128\n\t\tintegrity sha256\n"
+	  "\t\tdh-group 15\n", "\t\tintegrity sha256\n\t\tpfs 15\n",
+	  "aes128/sha2-256/prfsha256/modp3072", "aes128/sha2-256",
+	  "aes128/sha2-256/modp3072", ENCR_AES_CBC, 16, 32,
+	  "\"AES-CBC-128 [RFC3602]\"", "\"HMAC-SHA-256-128 [RFC4868]\"" },
+	{ "\t\tencryption aes128gcm8\n\t\tdh-group 19\n",
+	  "\t\tencryption aes192gcm12\n\t\tpfs 19\n",
+	  "aes128gcm8/prfsha1/ecp256", "aes192gcm12", "aes192gcm12/ecp256",
+	  ENCR_AES_GCM_12, 28, 0,
+	  "\"AES-GCM-128 with 8 octet ICV [RFC5282]\"",
+	  "\"AES-GCM with 12 octet ICV [RFC4106]\",\"0x" },
+	{ "\t\tintegrity sha512\n", "\t\tencryption aes256\n"
+	  "\t\tintegrity sha2-512\n", "aes128/sha2-512/prfsha512/modp1024",
+	  "aes256/sha2-512", "aes256/sha2-512/modp1024", ENCR_AES_CBC, 32, 64,
+	  "\"HMAC_SHA2_512_256 [RFC4868]\"",
+	  "\"HMAC-SHA-512-256 [RFC4868]\"" },
+};
+
+/* A's SA with this SPI and B's, of the same keys and algorithms. */
+static void
+assert_sa_pair(uint32_t spi, int encr, size_t ekey, size_t akey)
+{
+	const struct mock_sa	*a = mock_kernel_sa(&A.s_kernel, spi);
+	const struct mock_sa	*b = mock_kernel_sa(&B.s_kernel, spi);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(a->m_sa.ks_encr, encr);
+	ck_assert_int_eq(b->m_sa.ks_encr, encr);
+	ck_assert_uint_eq(a->m_sa.ks_ekey_len, ekey);
+	ck_assert_uint_eq(b->m_sa.ks_ekey_len, ekey);
+	ck_assert_uint_eq(a->m_sa.ks_akey_len, akey);
+	ck_assert_int_eq(a->m_sa.ks_integ == AUTH_NONE, akey == 0);
+	ck_assert_mem_eq(a->m_ekey, b->m_ekey, ekey);
+	if (akey > 0)
+		ck_assert_mem_eq(a->m_akey, b->m_akey, akey);
+}
+
+START_TEST(test_exchange_aead)
+{
+	char			 dir[] = "/tmp/gw-keylog-XXXXXX", path[256];
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24" },
+	    .so_remote = { "10.0.0.0/16" }, .so_initiate = 1,
+	    .so_ike = aead_vecs[_i].av_ike,
+	    .so_ipsec = aead_vecs[_i].av_ipsec };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24" },
+	    .so_ike = aead_vecs[_i].av_ike,
+	    .so_ipsec = aead_vecs[_i].av_ipsec };
+	struct tunnel_status	 st, sb;
+	struct ike_counters	 ca, cb;
+	int			 k;
+
+	want_ekey = aead_vecs[_i].av_ekey;
+	want_akey = aead_vecs[_i].av_akey;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	keylog_dir = dir;
+	pair_init(&a, &b);
+	keylog_dir = NULL;
+	ike_start(A.s_ike);
+	pump(150);
+	assert_connected(2);
+	st = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(st.ts_ike_algs, aead_vecs[_i].av_ike_algs);
+	ck_assert_str_eq(sb.ts_ike_algs, aead_vecs[_i].av_ike_algs);
+	ck_assert_str_eq(st.ts_child[0].cs_algs, aead_vecs[_i].av_child0);
+	ck_assert_str_eq(st.ts_child[1].cs_algs, aead_vecs[_i].av_child1);
+	for (k = 0; k < 2; k++) {
+		assert_sa_pair(st.ts_child[k].cs_spi_in, aead_vecs[_i].av_encr,
+		    aead_vecs[_i].av_ekey, aead_vecs[_i].av_akey);
+		assert_sa_pair(st.ts_child[k].cs_spi_out,
+		    aead_vecs[_i].av_encr, aead_vecs[_i].av_ekey,
+		    aead_vecs[_i].av_akey);
+	}
+
+	/* CHILD SA rekey with PFS: new SPIs and keys, same algorithms */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(2);
+	sb = status(&A);
+	for (k = 0; k < 2; k++) {
+		ck_assert_uint_ne(sb.ts_child[k].cs_spi_in,
+		    st.ts_child[k].cs_spi_in);
+		ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+		    st.ts_child[k].cs_spi_in));
+		ck_assert_str_eq(sb.ts_child[k].cs_algs,
+		    aead_vecs[_i].av_child1);
+		assert_sa_pair(sb.ts_child[k].cs_spi_in,
+		    aead_vecs[_i].av_encr, aead_vecs[_i].av_ekey,
+		    aead_vecs[_i].av_akey);
+	}
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(2);
+	ck_assert_str_eq(status(&A).ts_ike_algs, aead_vecs[_i].av_ike_algs);
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	ike_counters_get(A.s_ike, &ca);
+	ike_counters_get(B.s_ike, &cb);
+	ck_assert_uint_eq(ca.ic_bad_icv + cb.ic_bad_icv, 0);
+	ck_assert_uint_eq(ca.ic_malformed + cb.ic_malformed, 0);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+
+	/* two engines, first and rekeyed IKE SA: 4 lines; ESP: 2 engines
+	 * x 2 directions x (2 CHILD SAs + 2 rekeyed) = 16 */
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	if (aead_vecs[_i].av_ws_ike == NULL)
+		ck_assert_int_eq(count_lines(path, ","), -1); /* no file */
+	else
+		ck_assert_int_eq(count_lines(path, aead_vecs[_i].av_ws_ike),
+		    4);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	if (aead_vecs[_i].av_ws_esp == NULL)
+		ck_assert_int_eq(count_lines(path, ","), -1);
+	else
+		ck_assert_int_eq(count_lines(path, aead_vecs[_i].av_ws_esp),
+		    16);
+	if (aead_vecs[_i].av_ws_esp != NULL && aead_vecs[_i].av_akey == 0)
+		ck_assert_int_eq(count_lines(path, "\",\"NULL\",\"\"\n"), 16);
+	unlink(path);
+	rmdir(dir);
+	pair_free();
+	want_ekey = 16;
+	want_akey = 20;
 }
 END_TEST
 
@@ -2253,6 +2480,9 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_ecp_bad_ke);
 	tcase_add_loop_test(tc, test_exchange_modern_groups, 0,
 	    (int)(sizeof(modern_vecs) / sizeof(modern_vecs[0])));
+	tcase_add_test(tc, test_exchange_aead_short_sk);
+	tcase_add_loop_test(tc, test_exchange_aead, 0,
+	    (int)(sizeof(aead_vecs) / sizeof(aead_vecs[0])));
 	suite_add_tcase(s, tc);
 	return (s);
 }

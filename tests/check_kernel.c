@@ -34,8 +34,8 @@
 #include "kernel/kernel.h"
 #include "kernel/kernel_msg.h"
 
-static uint8_t	test_ekey[32];
-static uint8_t	test_akey[32];
+static uint8_t	test_ekey[64];
+static uint8_t	test_akey[64];
 
 static struct in_addr
 A(const char *s)
@@ -104,9 +104,9 @@ struct alg_vec {
 	int		 av_integ;
 	const char	*av_ename;	/* NULL: no XFRMA_ALG_CRYPT */
 	unsigned int	 av_ekeybits;
-	const char	*av_aname;
+	const char	*av_aname;	/* NULL: an AEAD (XFRMA_ALG_AEAD) */
 	unsigned int	 av_akeybits;
-	unsigned int	 av_trunc;
+	unsigned int	 av_trunc;	/* AEAD: the ICV in bits */
 };
 
 static const struct alg_vec alg_vecs[] = {
@@ -140,6 +140,26 @@ static const struct alg_vec alg_vecs[] = {
 	  NULL, 0, "hmac(sha1)", 160, 96 },
 	{ "ah-sha256", IPPROTO_AH, 0, 0, AUTH_HMAC_SHA2_256_128,
 	  NULL, 0, "hmac(sha256)", 256, 128 },
+	/* RFC 4868 §2.3: keys of the hash's length, ICVs of half of it */
+	{ "aes256-sha384", IPPROTO_ESP, ENCR_AES_CBC, 256,
+	  AUTH_HMAC_SHA2_384_192, "cbc(aes)", 256, "hmac(sha384)", 384, 192 },
+	{ "aes128-sha512", IPPROTO_ESP, ENCR_AES_CBC, 128,
+	  AUTH_HMAC_SHA2_512_256, "cbc(aes)", 128, "hmac(sha512)", 512, 256 },
+	{ "ah-sha384", IPPROTO_AH, 0, 0, AUTH_HMAC_SHA2_384_192,
+	  NULL, 0, "hmac(sha384)", 384, 192 },
+	{ "ah-sha512", IPPROTO_AH, 0, 0, AUTH_HMAC_SHA2_512_256,
+	  NULL, 0, "hmac(sha512)", 512, 256 },
+	/* AEAD: the key is key | 4-byte salt (RFC 4106 §8.1, RFC 7634 §4) */
+	{ "aes128gcm16", IPPROTO_ESP, ENCR_AES_GCM_16, 128, AUTH_NONE,
+	  "rfc4106(gcm(aes))", 160, NULL, 0, 128 },
+	{ "aes256gcm16", IPPROTO_ESP, ENCR_AES_GCM_16, 256, AUTH_NONE,
+	  "rfc4106(gcm(aes))", 288, NULL, 0, 128 },
+	{ "aes192gcm12", IPPROTO_ESP, ENCR_AES_GCM_12, 192, AUTH_NONE,
+	  "rfc4106(gcm(aes))", 224, NULL, 0, 96 },
+	{ "aes128gcm8", IPPROTO_ESP, ENCR_AES_GCM_8, 128, AUTH_NONE,
+	  "rfc4106(gcm(aes))", 160, NULL, 0, 64 },
+	{ "chacha20poly1305", IPPROTO_ESP, ENCR_CHACHA20_POLY1305, 0,
+	  AUTH_NONE, "rfc7539esp(chacha20,poly1305)", 288, NULL, 0, 128 },
 };
 #define ALG_NVECS	(int)(sizeof(alg_vecs) / sizeof(alg_vecs[0]))
 
@@ -171,6 +191,7 @@ START_TEST(test_msg_sa_algorithms)
 	const struct xfrm_usersa_info	*si;
 	const struct xfrm_algo		*ea;
 	const struct xfrm_algo_auth	*aa;
+	const struct xfrm_algo_aead	*ad;
 	struct xattrs			 xa;
 	static const uint8_t		 zero[sizeof(si->sel)];
 	struct xfrm_selector		 sel;
@@ -203,6 +224,23 @@ START_TEST(test_msg_sa_algorithms)
 
 	ck_assert_ptr_null(xa.xa_tb[XFRMA_ALG_AUTH]);
 	ck_assert_ptr_null(xa.xa_tb[XFRMA_ENCAP]);
+	if (v->av_aname == NULL) {
+		/* one AEAD attribute: no ALG_CRYPT, no integrity */
+		ck_assert_int_eq(xa.xa_count, 1);
+		ck_assert_ptr_null(xa.xa_tb[XFRMA_ALG_CRYPT]);
+		ck_assert_ptr_null(xa.xa_tb[XFRMA_ALG_AUTH_TRUNC]);
+		ck_assert_ptr_nonnull(xa.xa_tb[XFRMA_ALG_AEAD]);
+		ad = mnl_attr_get_payload(xa.xa_tb[XFRMA_ALG_AEAD]);
+		ck_assert_uint_eq(mnl_attr_get_payload_len(
+		    xa.xa_tb[XFRMA_ALG_AEAD]), sizeof(*ad) +
+		    v->av_ekeybits / 8);
+		ck_assert_str_eq(ad->alg_name, v->av_ename);
+		ck_assert_uint_eq(ad->alg_key_len, v->av_ekeybits);
+		ck_assert_uint_eq(ad->alg_icv_len, v->av_trunc);
+		ck_assert_mem_eq(ad->alg_key, test_ekey, v->av_ekeybits / 8);
+		return;
+	}
+	ck_assert_ptr_null(xa.xa_tb[XFRMA_ALG_AEAD]);
 	if (v->av_ename == NULL) {
 		ck_assert_ptr_null(xa.xa_tb[XFRMA_ALG_CRYPT]);
 		ck_assert_int_eq(xa.xa_count, 1);
@@ -255,6 +293,13 @@ static const struct bad_sa_vec bad_sa_vecs[] = {
 	{ "sha1 key 16", IPPROTO_ESP, ENCR_AES_CBC, 128, 16, 2, 16 },
 	{ "sha256 key 20", IPPROTO_AH, 0, 0, 0, AUTH_HMAC_SHA2_256_128, 20 },
 	{ "ah with encr", IPPROTO_AH, ENCR_AES_CBC, 128, 16, 2, 20 },
+	{ "gcm with integ", IPPROTO_ESP, ENCR_AES_GCM_16, 128, 20, 2, 20 },
+	{ "gcm key without salt", IPPROTO_ESP, ENCR_AES_GCM_16, 128, 16,
+	  AUTH_NONE, 0 },
+	{ "gcm bits 64", IPPROTO_ESP, ENCR_AES_GCM_16, 64, 12, AUTH_NONE, 0 },
+	{ "chacha key 32", IPPROTO_ESP, ENCR_CHACHA20_POLY1305, 0, 32,
+	  AUTH_NONE, 0 },
+	{ "ah with gcm", IPPROTO_AH, ENCR_AES_GCM_16, 128, 20, AUTH_NONE, 0 },
 	{ "proto udp", IPPROTO_UDP, ENCR_AES_CBC, 128, 16, 2, 20 },
 };
 
@@ -312,7 +357,8 @@ START_TEST(test_msg_sa_encap_and_lifetime)
 	/* Too small a buffer is a clean failure. */
 	ck_assert_ptr_null(xfrm_msg_sa_build(buf, 200, &sa, 7));
 	/* UDP encapsulation is for ESP only (RFC 3948). */
-	sa_from_vec(&sa, &alg_vecs[ALG_NVECS - 1]);
+	sa_from_vec(&sa, &alg_vecs[14]);	/* ah-sha256 */
+	ck_assert_uint_eq(sa.ks_proto, IPPROTO_AH);
 	sa.ks_encap_sport = 4500;
 	sa.ks_encap_dport = 4500;
 	ck_assert_ptr_null(xfrm_msg_sa_build(buf, sizeof(buf), &sa, 7));
@@ -855,11 +901,22 @@ START_TEST(test_sa_add_stats_del)
 	sa.ks_dst = A("198.51.100.2");
 	ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), 0);
 	sh_out(out, sizeof(out), "ip xfrm state");
-	snprintf(want, sizeof(want), "%s %s", v->av_ename != NULL ? "enc" :
-	    "auth-trunc", v->av_ename != NULL ? v->av_ename : v->av_aname);
-	ck_assert_msg(strstr(out, want) != NULL, "%s not in %s", want, out);
-	snprintf(want, sizeof(want), "auth-trunc %s", v->av_aname);
-	ck_assert_msg(strstr(out, want) != NULL, "%s not in %s", want, out);
+	if (v->av_aname == NULL) {
+		/* "aead rfc4106(gcm(aes)) 0x<key | salt> 128" */
+		snprintf(want, sizeof(want), "aead %s 0x", v->av_ename);
+		ck_assert_msg(strstr(out, want) != NULL, "%s not in %s",
+		    want, out);
+		ck_assert_msg(strstr(out, "auth-trunc") == NULL, "%s", out);
+	} else {
+		snprintf(want, sizeof(want), "%s %s", v->av_ename != NULL ?
+		    "enc" : "auth-trunc", v->av_ename != NULL ? v->av_ename :
+		    v->av_aname);
+		ck_assert_msg(strstr(out, want) != NULL, "%s not in %s",
+		    want, out);
+		snprintf(want, sizeof(want), "auth-trunc %s", v->av_aname);
+		ck_assert_msg(strstr(out, want) != NULL, "%s not in %s",
+		    want, out);
+	}
 	snprintf(want, sizeof(want), " %u\n", v->av_trunc);
 	ck_assert_msg(strstr(out, want) != NULL, "trunc %u: %s",
 	    v->av_trunc, out);

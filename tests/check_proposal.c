@@ -18,6 +18,8 @@
 #define DH	PROP_XF_DH
 #define ESN	PROP_XF_ESN
 #define AES	ENCR_AES_CBC
+#define GCM16	ENCR_AES_GCM_16
+#define CHACHA	ENCR_CHACHA20_POLY1305
 #define P_IKE	PROP_PROTO_IKE
 #define P_ESP	PROP_PROTO_ESP
 #define P_AH	PROP_PROTO_AH
@@ -265,6 +267,38 @@ static const struct {
 	  { INTEG, AUTH_HMAC_SHA1_96, 0 }, { DH, 2, 0 } } } }, -1, 0 },
 	{ "no proposal at all", AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1, 2,
 	  0, { { 0, 0, 0, { { 0, 0, 0 } } } }, -1, 0 },
+	/* AEAD (RFC 5282 §8, RFC 7634 §4): no integrity transform */
+	{ "GCM: strongSwan's AEAD proposal", GCM16, 256, AUTH_NONE,
+	  PRF_HMAC_SHA2_384, 20, 1, { { 1, P_IKE, 0, { { ENCR, GCM16, 128 },
+	  { ENCR, GCM16, 256 }, { PRF, PRF_HMAC_SHA2_256, 0 },
+	  { PRF, PRF_HMAC_SHA2_384, 0 }, { DH, 19, 0 }, { DH, 20, 0 } } } },
+	  0, 1 },
+	{ "GCM: integrity none offered", GCM16, 128, AUTH_NONE,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, GCM16, 128 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_NONE, 0 },
+	  { DH, 2, 0 } } } },
+	  0, 1 },
+	{ "GCM: a real integrity algorithm only", GCM16, 128, AUTH_NONE,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, GCM16, 128 },
+	  { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+	  { DH, 2, 0 } } } }, -1, 0 },
+	{ "GCM: another key length", GCM16, 256, AUTH_NONE, PRF_HMAC_SHA1, 2,
+	  1, { { 1, P_IKE, 0, { { ENCR, GCM16, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { DH, 2, 0 } } } }, -1, 0 },
+	{ "GCM: another ICV length", ENCR_AES_GCM_12, 128, AUTH_NONE,
+	  PRF_HMAC_SHA1, 2, 1, { { 1, P_IKE, 0, { { ENCR, GCM16, 128 },
+	  { ENCR, ENCR_AES_GCM_8, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+	  { DH, 2, 0 } } } }, -1, 0 },
+	{ "GCM wanted, CBC proposal first", GCM16, 128, AUTH_NONE,
+	  PRF_HMAC_SHA1, 2, 2, { OUR_IKE(1), { 2, P_IKE, 0, {
+	  { ENCR, GCM16, 128 }, { PRF, PRF_HMAC_SHA1, 0 }, { DH, 2, 0 } } } },
+	  0, 2 },
+	{ "ChaCha20-Poly1305 without Key Length", CHACHA, 0, AUTH_NONE,
+	  PRF_HMAC_SHA2_256, 31, 1, { { 1, P_IKE, 0, { { ENCR, CHACHA, 0 },
+	  { PRF, PRF_HMAC_SHA2_256, 0 }, { DH, 31, 0 } } } }, 0, 1 },
+	{ "ChaCha20-Poly1305 with a Key Length", CHACHA, 0, AUTH_NONE,
+	  PRF_HMAC_SHA2_256, 31, 1, { { 1, P_IKE, 0, { { ENCR, CHACHA, 256 },
+	  { PRF, PRF_HMAC_SHA2_256, 0 }, { DH, 31, 0 } } } }, -1, 0 },
 };
 
 START_TEST(test_proposal_ike_select_table)
@@ -372,6 +406,25 @@ static const struct {
 	{ "ESP wanted, AH offered first", IPPROTO_ESP, AES, 128,
 	  AUTH_HMAC_SHA1_96, -1, 2, { { 1, P_AH, 4, { E_SHA1, E_NOESN } },
 	  { 2, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 0, 2, 0 },
+	/* ESP with an AEAD: no integrity transform (RFC 4106 §8.2) */
+	{ "ESP GCM, strongSwan style", IPPROTO_ESP, GCM16, 256, AUTH_NONE, 20,
+	  1, { { 1, P_ESP, 4, { { ENCR, GCM16, 128 }, { ENCR, GCM16, 256 },
+	  { DH, 20, 0 }, E_NOESN } } }, 0, 1, 20 },
+	{ "ESP GCM, integrity none", IPPROTO_ESP, GCM16, 128, AUTH_NONE, -1,
+	  1, { { 1, P_ESP, 4, { { ENCR, GCM16, 128 }, { INTEG, AUTH_NONE, 0 },
+	  E_NOESN } } }, 0, 1, 0 },
+	{ "ESP GCM with an integrity algorithm", IPPROTO_ESP, GCM16, 128,
+	  AUTH_NONE, -1, 1, { { 1, P_ESP, 4, { { ENCR, GCM16, 128 }, E_SHA1,
+	  E_NOESN } } }, -1, 0, 0 },
+	{ "ESP GCM-8 against GCM-16", IPPROTO_ESP, ENCR_AES_GCM_8, 128,
+	  AUTH_NONE, -1, 1, { { 1, P_ESP, 4, { { ENCR, GCM16, 128 },
+	  E_NOESN } } }, -1, 0, 0 },
+	{ "ESP ChaCha20-Poly1305", IPPROTO_ESP, CHACHA, 0, AUTH_NONE, 0, 1,
+	  { { 1, P_ESP, 4, { { ENCR, CHACHA, 0 }, E_NOESN } } }, 0, 1, 0 },
+	{ "ESP sha384 among others", IPPROTO_ESP, AES, 256,
+	  AUTH_HMAC_SHA2_384_192, -1, 1, { { 1, P_ESP, 4, { { ENCR, AES, 256 },
+	  E_SHA1, { INTEG, AUTH_HMAC_SHA2_384_192, 0 },
+	  { INTEG, AUTH_HMAC_SHA2_512_256, 0 }, E_NOESN } } }, 0, 1, 0 },
 };
 
 START_TEST(test_proposal_child_select_table)
@@ -441,6 +494,54 @@ START_TEST(test_proposal_build_then_select)
 		ck_assert_int_eq(proposal_child_select(&ips, 0, &sa, &pc), 0);
 		ck_assert_int_eq(proposal_child_select(&ips, dhs[d], &sa, &pc),
 		    -1);
+	}
+}
+END_TEST
+
+/*
+ * AEAD proposals carry no integrity transform; what we build, we select,
+ * and an answer equal to our proposal passes.
+ */
+START_TEST(test_proposal_aead_build_then_select)
+{
+	static const int encrs[][2] = { { ENCR_AES_GCM_8, 128 },
+	    { ENCR_AES_GCM_12, 192 }, { GCM16, 128 }, { GCM16, 256 },
+	    { CHACHA, 0 } };
+	struct cfg_ike		 ike;
+	struct cfg_ipsec	 ips;
+	struct prop_offer	 sa;
+	struct proposal_choice	 pc;
+	size_t			 e;
+
+	for (e = 0; e < sizeof(encrs) / sizeof(encrs[0]); e++) {
+		ike = ike_cfg(encrs[e][0], encrs[e][1], AUTH_NONE,
+		    PRF_HMAC_SHA2_384, DH_ECP_384);
+		ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &sa), 0);
+		ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
+		tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, encrs[e][0],
+		    encrs[e][1]);
+		tr_eq(&sa.sa_prop[0].prop_tr[1], PRF, PRF_HMAC_SHA2_384, 0);
+		tr_eq(&sa.sa_prop[0].prop_tr[2], DH, DH_ECP_384, 0);
+		ck_assert_int_eq(proposal_ike_select(&ike, &sa, &pc), 0);
+		ck_assert_int_eq(pc.pc_integ, AUTH_NONE);
+		ck_assert_int_eq(pc.pc_encr_bits, encrs[e][1]);
+		ck_assert_int_eq(proposal_check_answer(&sa, &sa, &pc), 0);
+		ck_assert_int_eq(pc.pc_encr, encrs[e][0]);
+		ck_assert_int_eq(pc.pc_integ, AUTH_NONE);
+
+		ips = ips_cfg(IPPROTO_ESP, encrs[e][0], encrs[e][1], AUTH_NONE);
+		ck_assert_int_eq(proposal_child_build(&ips, 7, DH_ECP_384,
+		    &sa), 0);
+		ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
+		tr_eq(&sa.sa_prop[0].prop_tr[0], ENCR, encrs[e][0],
+		    encrs[e][1]);
+		tr_eq(&sa.sa_prop[0].prop_tr[1], DH, DH_ECP_384, 0);
+		tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, PROP_ESN_NONE, 0);
+		ck_assert_int_eq(proposal_child_select(&ips, DH_ECP_384, &sa,
+		    &pc), 0);
+		ck_assert_int_eq(proposal_check_answer(&sa, &sa, &pc), 0);
+		ck_assert_int_eq(pc.pc_integ, AUTH_NONE);
+		ck_assert_int_eq(pc.pc_dh, DH_ECP_384);
 	}
 }
 END_TEST
@@ -605,6 +706,23 @@ START_TEST(test_proposal_describe_strings)
 	proposal_describe(&sa, s, sizeof(s));
 	ck_assert_str_eq(s, "ESP:aes128-sha1-noesn");
 
+	ike = ike_cfg(GCM16, 256, AUTH_NONE, PRF_HMAC_SHA2_384, DH_ECP_384);
+	proposal_ike_build(&ike, NULL, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes256gcm16-prfsha384-ecp384");
+	ike = ike_cfg(CHACHA, 0, AUTH_NONE, PRF_HMAC_SHA2_256, DH_CURVE25519);
+	proposal_ike_build(&ike, NULL, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:chacha20poly1305-prfsha256-curve25519");
+	ips = ips_cfg(IPPROTO_ESP, ENCR_AES_GCM_8, 128, AUTH_NONE);
+	proposal_child_build(&ips, 1, DH_ECP_384, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "ESP:aes128gcm8-ecp384-noesn");
+	ips = ips_cfg(IPPROTO_ESP, ENCR_AES_GCM_12, 192, AUTH_NONE);
+	proposal_child_build(&ips, 1, 0, &sa);
+	proposal_describe(&sa, s, sizeof(s));
+	ck_assert_str_eq(s, "ESP:aes192gcm12-noesn");
+
 	ips = ips_cfg(IPPROTO_AH, 0, 0, AUTH_HMAC_MD5_96);
 	proposal_child_build(&ips, 1, 14, &sa);
 	proposal_describe(&sa, s, sizeof(s));
@@ -647,6 +765,7 @@ proposal_suite(void)
 	tcase_add_test(tc, test_proposal_ike_build_transforms);
 	tcase_add_test(tc, test_proposal_child_build_transforms);
 	tcase_add_test(tc, test_proposal_build_then_select);
+	tcase_add_test(tc, test_proposal_aead_build_then_select);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ike_select");

@@ -444,6 +444,49 @@ tshark_decrypt_ok() {
 	    "$n_icmp ICMP packets inside ESP"
 }
 
+# tshark_decrypt_v2_check FILE KEYDIR: tshark_decrypt_v2_ok on the host
+# after the VM (as tshark_ike_check does).
+tshark_decrypt_v2_check() {
+	if [ "${LAB_IN_VM:-0}" != 1 ] || [ "${LAB_TSHARK_IN_VM:-0}" = 1 ]; then
+		tshark_decrypt_v2_ok "$@"
+		return
+	fi
+	[ -s "$1" ] || fail "capture $1 is empty"
+	printf 'tshark_decrypt_v2_ok %q %q\n' "$1" "$2" >>"$LAB_RUN/host-checks"
+	say "tshark decryption of $(basename "$1") runs on the host after the VM"
+}
+
+# tshark_decrypt_v2_ok FILE KEYDIR: Wireshark, given gatewayd's IKEv2 key
+# files of KEYDIR (keylog-dir: ikev2_decryption_table, esp_sa) as its own
+# configuration, decrypts the capture: the IKE_AUTH request and response
+# (their AUTH payloads), CREATE_CHILD_SA messages if CHILD (their SA
+# payloads) and ESP packets (the ICMP inside).  Without the keys none of
+# these fields appear.
+tshark_decrypt_v2_ok() {
+	local f=$1 keys=$2 cfg res n_auth n_ccs n_icmp
+	[ -s "$keys/ikev2_decryption_table" ] ||
+	    fail "no ikev2_decryption_table in $keys"
+	[ -s "$keys/esp_sa" ] || fail "no esp_sa in $keys"
+	cfg=$(mktemp -d "${LAB_RUN:-/tmp}/wireshark-cfg.XXXXXX")
+	mkdir -p "$cfg/wireshark"
+	cp "$keys/ikev2_decryption_table" "$keys/esp_sa" "$cfg/wireshark/"
+	echo "esp.enable_encryption_decode: TRUE" >"$cfg/wireshark/preferences"
+	res=$(XDG_CONFIG_HOME=$cfg tshark -n -r "$f" -T fields -E separator='|' \
+	    -e isakmp.exchangetype -e isakmp.auth.method -e isakmp.typepayload \
+	    -e icmp.type -e esp.spi 2>/dev/null)
+	rm -rf "$cfg"
+	n_auth=$(awk -F'|' '$1 == 35 && $2 != ""' <<<"$res" | wc -l)
+	n_ccs=$(awk -F'|' '$1 == 36 && $3 ~ /(^|,)33(,|$)/' <<<"$res" | wc -l)
+	n_icmp=$(awk -F'|' '$4 != "" && $5 != ""' <<<"$res" | wc -l)
+	[ "$n_auth" -ge 2 ] ||
+	    fail "tshark decrypted $n_auth IKE_AUTH messages of $f (want 2)"
+	[ "$n_icmp" -ge 2 ] ||
+	    fail "tshark found $n_icmp ICMP packets inside ESP in $f (want 2)"
+	say "ok: tshark with gatewayd's key files decrypts $(basename "$f"):" \
+	    "$n_auth IKE_AUTH messages, $n_ccs CREATE_CHILD_SA messages with" \
+	    "an SA, $n_icmp ICMP packets inside ESP"
+}
+
 # tshark_ike_ok FILE...: tshark dissects every IKE message in the captures
 # (at least one) and finds none malformed or with a warning or error (its
 # expert info, as "tshark -Y _ws.expert" lists).  One tshark run per file:

@@ -33,6 +33,9 @@ SCENARIOS=(
 	"t-algs.sh curve25519-sha512"
 	"t-algs.sh ecp384-modp3072"
 	"t-algs.sh ecp521-modp4096"
+	"t-algs.sh aes256gcm16-ecp384"
+	"t-algs.sh chacha20poly1305-x25519"
+	"t-algs.sh aes128-sha256-modp3072"
 	"t-segments.sh pfs14"
 	"t-segments.sh nopfs"
 	"t-segments.sh mismatch"
@@ -54,6 +57,7 @@ SCENARIOS=(
 	"t-dpd.sh responder"
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
+	"t-export.sh v2-gcm-swanctl"
 	"t-service.sh"
 	"t-metrics.sh"
 	"t-doctor.sh psk"
@@ -80,6 +84,8 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh dh24"
 	"t-v1-algs.sh ecp256-sha384"
 	"t-v1-algs.sh ecp521-sha512"
+	"t-v1-algs.sh aes256gcm16-dh14"
+	"t-v1-algs.sh esp-sha256-dh14"
 	"t-v1-algs.sh ah"
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
@@ -104,6 +110,7 @@ V1_SCENARIOS=(
 	"t-flood.sh"
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
+	"t-export.sh v2-gcm-libreswan"
 	"t-export.sh v1-libreswan"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->

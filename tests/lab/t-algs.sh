@@ -13,6 +13,13 @@
 #   ecp384-modp3072     IKE aes192/sha2-256/DH 20, ESP aes192/sha1,
 #                       PFS 15
 #   ecp521-modp4096     IKE aes256/sha2-512/DH 21, ESP aes256/sha1, PFS 16
+#   aes256gcm16-ecp384  IKE aes256gcm16/prfsha384/DH 20 (RFC 5282), ESP
+#                       aes256gcm16 (rfc4106), PFS 20
+#   chacha20poly1305-x25519  IKE chacha20poly1305/prfsha256/DH 31
+#                       (RFC 7634), ESP chacha20poly1305 (rfc7539esp),
+#                       PFS 31
+#   aes128-sha256-modp3072  IKE aes128/sha2-256/DH 15, ESP aes128/sha2-256
+#                       (hmac(sha256), 128-bit ICV, RFC 4868), PFS 15
 # strongSwan is given exactly these proposals (weak groups and algorithms
 # only when named: modp768, md5, 3des), so a tunnel comes up only if
 # gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
@@ -21,6 +28,13 @@
 # algorithms.  The first CHILD SA comes with IKE_AUTH (no DH), so strongSwan
 # then rekeys it (CREATE_CHILD_SA with KE): the new CHILD SA must use the
 # PFS group, and traffic must flow over it.
+# The last three cases also rekey the CHILD SA from gatewayd's side
+# (gatewayctl rekey) when strongSwan initiated, so that gatewayd is the
+# initiator and the responder of a CREATE_CHILD_SA with PFS, rekey the
+# IKE SA (strongSwan in A, gatewayd in B) with the same suite, and capture
+# gw1's public link: tshark must dissect every IKE message, and with
+# gatewayd's key files (keylog-dir) decrypt IKE_AUTH and the ESP traffic
+# of the GCM suite (Wireshark 4.0 has no ChaCha20-Poly1305 decryption).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
@@ -28,6 +42,7 @@ gw_bin
 
 case_name=${1:-aes256-sha256-dh14}
 proto=esp
+kern_no_re='' gw_algs='' modern=0 decrypt=0
 case "$case_name" in
 aes256-sha256-dh14)
 	gw=(ike_encryption=aes256 ike_integrity=sha2-256 dh=14
@@ -98,6 +113,43 @@ ecp521-modp4096)
 	pfs_group=MODP_4096
 	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{64}( |$)' 'auth-trunc hmac\(sha1\)')
 	;;
+aes256gcm16-ecp384)
+	gw=(ike_encryption=aes256gcm16 ike_integrity=sha2-384 dh=20
+	    encryption=aes256gcm16 pfs=20)
+	sw=(proposals=aes256gcm16-prfsha384-ecp384 esp=aes256gcm16-ecp384)
+	ike_re='AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384'
+	child_re='ESP:AES_GCM_16-256'
+	pfs_group=ECP_384
+	# key | 4-byte salt (288 bits), 128-bit ICV, no integrity
+	kern_re=('aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128')
+	kern_no_re='auth-trunc|enc cbc'
+	gw_algs='aes256gcm16/prfsha384/ecp384'
+	modern=1 decrypt=1
+	;;
+chacha20poly1305-x25519)
+	gw=(ike_encryption=chacha20poly1305 ike_integrity=sha2-256 dh=31
+	    encryption=chacha20poly1305 pfs=31)
+	sw=(proposals=chacha20poly1305-prfsha256-x25519
+	    esp=chacha20poly1305-x25519)
+	ike_re='CHACHA20_POLY1305(-256)?/PRF_HMAC_SHA2_256/CURVE_25519'
+	child_re='ESP:CHACHA20_POLY1305'
+	pfs_group=CURVE_25519
+	kern_re=('aead rfc7539esp\(chacha20,poly1305\) 0x[0-9a-f]{72} 128')
+	kern_no_re='auth-trunc|enc cbc'
+	gw_algs='chacha20poly1305/prfsha256/curve25519'
+	modern=1
+	;;
+aes128-sha256-modp3072)
+	gw=(ike_integrity=sha2-256 dh=15 integrity=sha2-256 pfs=15)
+	sw=(proposals=aes128-sha256-modp3072 esp=aes128-sha256-modp3072)
+	ike_re='AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_3072'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128'
+	pfs_group=MODP_3072
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128')
+	gw_algs='aes128/sha2-256/prfsha256/modp3072'
+	modern=1
+	;;
 ah-sha1)
 	proto=ah
 	gw=(protocol=ah integrity=sha1)
@@ -118,9 +170,17 @@ check_algs() {
 	xfrm=$(ip -n gw1 xfrm state)
 	for re in "${kern_re[@]}"; do
 		assert_match "gw1 kernel SAs" "$re" "$xfrm"
+		say "ok: gw1 kernel SA: $(grep -m1 -oE "$re.*" <<<"$xfrm" |
+		    sed -E 's/0x[0-9a-f]+/0x<key>/')"
 	done
 	assert_no_match "gw1 kernel SAs: protocol" \
 	    "proto $([ "$proto" = esp ] && echo ah || echo esp) " "$xfrm"
+	[ -z "$kern_no_re" ] ||
+	    assert_no_match "gw1 kernel SAs: no integrity with an AEAD" \
+		"$kern_no_re" "$xfrm"
+	[ -z "$gw_algs" ] ||
+	    assert_match "gatewayctl status: IKE algorithms" "$gw_algs" \
+		"$(gwctl gw1 status 2>&1)"
 	swan_show_sas gw2
 	assert_match "strongSwan IKE SA algorithms" "$ike_re" "$SWAN_SAS"
 	assert_match "strongSwan CHILD SA algorithms" "$child_re" "$SWAN_SAS"
@@ -146,21 +206,88 @@ pfs_rekey_ok() {
 	gw_wait_state gw1 vpc1-vpc2 Connected 5
 }
 
+# gw_pfs_rekey_ok: gatewayd on gw1 rekeys the CHILD SA (it initiates the
+# CREATE_CHILD_SA with KE); strongSwan then has a CHILD SA with the PFS
+# group, and traffic flows over the new SAs.
+gw_pfs_rekey_ok() {
+	local out
+	out=$(gwctl gw1 rekey vpc1-vpc2 2>&1) ||
+	    fail "gatewayctl rekey vpc1-vpc2: $out"
+	wait_for 10 pfs_child_up ||
+	    fail "no CHILD SA with PFS group $pfs_group after gatewayd's" \
+		"rekey:"$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
+	say "ok: CHILD SA rekeyed by gatewayd uses PFS group $pfs_group"
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+	gw_wait_state gw1 vpc1-vpc2 Connected 5
+}
+
+# ike_rekeyed OLD: strongSwan on gw2 has one established IKE SA, not OLD.
+ike_rekeyed() {
+	local spis
+	spis=$(swan_ike_spis gw2 vpn)
+	[ -n "$spis" ] && [ "$spis" != "$1" ] && [ "$(wc -l <<<"$spis")" = 1 ]
+}
+
+# ike_rekey_ok WHO: the IKE SA is rekeyed (WHO: swan, strongSwan's
+# swanctl --rekey --ike; gw, gatewayctl rekey ike) with the same
+# algorithms: new SPIs, the same in gatewayctl status and swanctl, the
+# old IKE SA gone, traffic still flowing.
+ike_rekey_ok() {
+	local old new out
+	old=$(swan_ike_spis gw2 vpn)
+	[ -n "$old" ] || fail "strongSwan: no established IKE SA"
+	if [ "$1" = swan ]; then
+		out=$(swanctl_cmd gw2 --rekey --ike vpn 2>&1) ||
+		    fail "swanctl --rekey --ike vpn: $out"
+	else
+		out=$(gwctl gw1 rekey vpc1-vpc2 ike 2>&1) ||
+		    fail "gatewayctl rekey vpc1-vpc2 ike: $out"
+	fi
+	wait_for 10 ike_rekeyed "$old" ||
+	    fail "IKE SA not rekeyed ($1):"$'\n'"$(swanctl_cmd gw2 \
+		--list-sas 2>&1)"
+	new=$(swan_ike_spis gw2 vpn)
+	wait_for 5 eval '[ "$(gw_ike_spis gw1 vpc1-vpc2)" = "$new" ]' ||
+	    fail "gatewayctl status IKE SPIs $(gw_ike_spis gw1 vpc1-vpc2)," \
+		"strongSwan $new"
+	swan_show_sas gw2
+	assert_match "strongSwan rekeyed IKE SA algorithms" "$ike_re" \
+	    "$SWAN_SAS"
+	say "ok: IKE SA rekeyed ($1): $old -> $new"
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+}
+
 topo_standard
+[ "$modern" = 0 ] || capture_start gw1 pub "$LAB_RUN/algs-$case_name-A.pcap"
 
 step "$case_name, A: gatewayd (gw1) initiates, strongSwan (gw2) responds"
 swan_std gw2 "${sw[@]}"
 start_charon gw2
 gw_std gw1 "${gw[@]}"
+keys=$(node_dir gw1)/keys
+if [ "$decrypt" = 1 ]; then
+	mkdir -p "$keys"
+	sed -i "1a keylog-dir $keys" "$(node_dir gw1)/gatewayd.conf"
+fi
 start_gatewayd gw1
 gw_wait_state gw1 vpc1-vpc2 Connected 30
 wait_for 5 swan_child_up gw2 vpn || fail "strongSwan on gw2: CHILD SA not installed"
 traffic_ok "$proto"
 check_algs
 pfs_rekey_ok
+[ "$modern" = 0 ] || ike_rekey_ok swan
 gw_alive gw1
 node_stop gw1
 node_stop gw2
+if [ "$modern" = 1 ]; then
+	capture_stop
+	tshark_ike_check "$LAB_RUN/algs-$case_name-A.pcap"
+	[ "$decrypt" = 0 ] ||
+	    tshark_decrypt_v2_check "$LAB_RUN/algs-$case_name-A.pcap" "$keys"
+	capture_start gw1 pub "$LAB_RUN/algs-$case_name-B.pcap"
+fi
 
 step "$case_name, B: strongSwan (gw2) initiates, gatewayd (gw1) responds"
 swan_std gw2 "${sw[@]}"
@@ -171,5 +298,13 @@ swan_initiate gw2 vpn
 gw_wait_state gw1 vpc1-vpc2 Connected 10
 traffic_ok "$proto"
 check_algs
+if [ "$modern" = 1 ]; then
+	gw_pfs_rekey_ok
+	ike_rekey_ok gw
+fi
 gw_alive gw1
+if [ "$modern" = 1 ]; then
+	capture_stop
+	tshark_ike_check "$LAB_RUN/algs-$case_name-B.pcap"
+fi
 pass "algorithms $case_name, both directions"

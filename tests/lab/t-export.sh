@@ -12,6 +12,10 @@
 #   v2-libreswan  IKEv2 aes256/sha2-256/DH 14 to Libreswan (leftsubnets=);
 #                 gw1 initiates, the export says auto=add.
 #   v1-libreswan  the same over IKEv1 Main Mode, aes128/sha1/DH 14.
+#   v2-gcm-swanctl, v2-gcm-libreswan  v2-swanctl and v2-libreswan with
+#                 AES-GCM-256 for IKE (prfsha384, RFC 5282) and ESP
+#                 (RFC 4106): aes256gcm16-prfsha384-modp2048 /
+#                 aes_gcm256-sha2_384 and aes_gcm256-null in the export.
 # Each case also checks that gatewayd logged the export but never its PSK.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -25,9 +29,14 @@ v2-swanctl)	fmt=swanctl; ver=2; init=no ;;
 v1-swanctl)	fmt=swanctl; ver=1; init=no ;;
 v2-libreswan)	fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 v1-libreswan)	fmt=libreswan; ver=1; init=yes; lsw_bin ;;
+v2-gcm-swanctl)	fmt=swanctl; ver=2; init=no ;;
+v2-gcm-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 *)		fail "unknown case '$case'" ;;
 esac
-if [ "$ver" = 2 ]; then
+if [ "${case#v2-gcm-}" != "$case" ]; then
+	algs=(ike_encryption=aes256gcm16 ike_integrity=sha2-384
+	    encryption=aes256gcm16)
+elif [ "$ver" = 2 ]; then
 	algs=(ike_encryption=aes256 ike_integrity=sha2-256 encryption=aes256)
 else
 	algs=(ike_encryption=aes128 ike_integrity=sha1 encryption=aes128)
@@ -108,5 +117,13 @@ ping_ok c3 "$C2S_ADDR"
 ping_ok c3 "$C4_ADDR"
 xfrm_counters_ok gw1 4 esp
 xfrm_counters_ok gw2 4 esp
+if [ "${case#v2-gcm-}" != "$case" ]; then
+	assert_match "gw1 kernel SAs: AES-GCM-256" \
+	    'aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128' \
+	    "$(ip -n gw1 xfrm state)"
+	assert_match "gatewayctl status: IKE algorithms" \
+	    'aes256gcm16/prfsha384/modp2048' "$(gwctl gw1 status)"
+	say "ok: IKE aes256gcm16/prfsha384 and ESP rfc4106(gcm(aes))"
+fi
 gw_alive gw1
 pass "$case: the exported $fmt configuration brings up 4 segment pairs"

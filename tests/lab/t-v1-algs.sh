@@ -13,6 +13,11 @@
 #                           attribute 5), ESP aes256/sha1, PFS 19
 #   ecp521-sha512           IKE aes128/sha2-512/DH 21 (hash attribute 6),
 #                           ESP aes128/sha1, PFS 16 (MODP 4096)
+#   aes256gcm16-dh14        IKE aes128/sha1/DH 14, ESP aes256gcm16 (RFC 4106
+#                           §8.1: transform 20 with a Key Length attribute,
+#                           no Authentication Algorithm), PFS 14
+#   esp-sha256-dh14         IKE aes128/sha1/DH 14, ESP aes128/sha2-256
+#                           (authentication algorithm 5, RFC 4868), PFS 14
 #   ah                      IKE defaults, AH sha1, PFS 2
 #   nopfs                   IKE defaults, ESP aes128/sha1, PFS disabled
 #   segments                two local x two peer segments: four Quick Modes
@@ -88,6 +93,22 @@ ecp521-sha512)
 	ike_re='AES_CBC-128/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/ECP_521'
 	child_re='ESP:AES_CBC-128/HMAC_SHA1_96/MODP_4096'
 	kern_re=("${aes128[@]}")
+	;;
+aes256gcm16-dh14)
+	gw=(dh=14 encryption=aes256gcm16 pfs=14)
+	sw=(proposals=aes128-sha1-modp2048 esp=aes256gcm16-modp2048)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048'
+	child_re='ESP:AES_GCM_16-256/MODP_2048'
+	# key | 4-byte salt (288 bits), 128-bit ICV
+	kern_re=('aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128')
+	;;
+esp-sha256-dh14)
+	gw=(dh=14 integrity=sha2-256 pfs=14)
+	sw=(proposals=aes128-sha1-modp2048 esp=aes128-sha256-modp2048)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128/MODP_2048'
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128')
 	;;
 ah)
 	proto=ah
