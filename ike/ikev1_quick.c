@@ -653,6 +653,10 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	}
 	buf_free(gxy);
 	v1_xmit_send(sa, &qm->qm_x, b, 0);
+	/* a rekey: our traffic stays on the old SA until the peer shows it
+	 * installed the new one (message 3 has no answer) */
+	if (qm->qm_rekey_spi != 0)
+		cs->cs_out_deferred = 1;
 	if (qm_install(qm) == -1) {
 		qm_i_fail(qm, "cannot install the IPsec SAs");
 		return;
@@ -1084,5 +1088,12 @@ qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		log_tinfo(qm_name(qm), "Quick Mode %08x: no message 3 from "
 		    "the peer", qm->qm_msgid);
 		qm->qm_state = QM_FAILED;
+		/* its larval inbound SA goes now, not with the ISAKMP SA */
+		if (qm->qm_child != NULL) {
+			child_sa_uninstall(qm->qm_child,
+			    qm->qm_sa->is_ctx->ctx_kernel, NULL);
+			child_sa_free(qm->qm_child);
+			qm->qm_child = NULL;
+		}
 	}
 }

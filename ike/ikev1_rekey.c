@@ -287,6 +287,97 @@ ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 }
 
 /*
+ * Quick Mode message 3 has no answer (RFC 2409 §5.5): the initiator of a
+ * rekey cannot know that the peer installed the new SAs, and a peer that
+ * never got message 3 does not install them (strongSwan does not send
+ * message 2 again).  So our traffic stays on the old SA (the new outbound
+ * SA waits: cs_out_deferred) and the old SA is not deleted until the peer
+ * shows it holds the new one by sending on it.  The peer still sending
+ * on the old SA only, V1_COMMIT_RETX retransmission delays later: message
+ * 3 was lost, the new SA goes and the rekey starts again.  No traffic at
+ * all: the new SA is taken.
+ */
+#define V1_COMMIT_STEP_MS	250
+#define V1_COMMIT_RETX		2
+
+static void
+v1_commit(struct child_sa *cs, struct child_sa *old, const char *why)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+
+	child_sa_install_outbound(cs, sa->is_ctx->ctx_kernel);
+	if (old == NULL)
+		return;
+	log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by %08x (%s): "
+	    "deleting it", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in), why);
+	ikev1_info_delete_child(old->cs_owner, old);
+	ikev1_child_remove(old);
+}
+
+static void
+v1_commit_cb(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner, *cur;
+	struct ike_ctx		*ctx = sa->is_ctx;
+	struct ike_tunnel	*t = sa->is_tunnel;
+	struct child_sa		*old = NULL;
+	uint64_t		 now = ike_now_ms(), limit;
+
+	if (!cs->cs_out_deferred)
+		return;
+	if (t != NULL)
+		old = ikev1_child_by_spi(t, cs->cs_rekey_spi);
+	if (old == NULL || child_sa_inbound_bytes(cs, ctx->ctx_kernel) > 0) {
+		v1_commit(cs, old, "the peer sends on it");
+		return;
+	}
+	limit = (uint64_t)V1_COMMIT_RETX * ctx->ctx_retx_ms;
+	if (old->cs_life.lt_life_ms != 0 &&
+	    lifetime_hard_in(&old->cs_life, now) / 2 < limit)
+		limit = lifetime_hard_in(&old->cs_life, now) / 2;
+	if (now - cs->cs_watch_since_ms < limit) {
+		child_sa_watch(cs, ctx->ctx_base, V1_COMMIT_STEP_MS <
+		    limit / 4 ? V1_COMMIT_STEP_MS : limit / 4 + 1,
+		    v1_commit_cb);
+		return;
+	}
+	if (child_sa_inbound_bytes(old, ctx->ctx_kernel) ==
+	    cs->cs_watch_old_bytes) {
+		v1_commit(cs, old, "no traffic to tell");
+		return;
+	}
+	/* the peer sends on the old SA only: it has not the new one */
+	log_tinfo(isakmp_name(sa), "IPsec SA %08x: the peer does not use "
+	    "its successor %08x (Quick Mode message 3 lost?): rekeying again",
+	    ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
+	old->cs_pair = cs->cs_pair;
+	cs->cs_pair = -1;
+	child_sa_set_state(old, CHILD_SA_INSTALLED);
+	ikev1_info_delete_child(sa, cs);
+	ikev1_child_remove(cs);
+	old->cs_rekey_due = 1;
+	if (t != NULL && (cur = ikev1_tunnel_sa(t)) != NULL)
+		isakmp_next(cur);
+}
+
+static void
+v1_commit_watch(struct isakmp_sa *sa, struct child_sa *cs,
+    struct child_sa *old)
+{
+	struct ike_ctx	*ctx = sa->is_ctx;
+
+	cs->cs_watch_since_ms = ike_now_ms();
+	cs->cs_watch_old_bytes = child_sa_inbound_bytes(old, ctx->ctx_kernel);
+	log_tdebug(isakmp_name(sa), "IPsec SA %08x: our traffic stays on it "
+	    "until the peer uses %08x", ntohl(old->cs_spi_in),
+	    ntohl(cs->cs_spi_in));
+	if (child_sa_watch(cs, ctx->ctx_base, V1_COMMIT_STEP_MS <
+	    ctx->ctx_retx_ms / 4 ? V1_COMMIT_STEP_MS : ctx->ctx_retx_ms / 4 + 1,
+	    v1_commit_cb) == -1)
+		v1_commit(cs, old, "no timer");
+}
+
+/*
  * Both sides rekeyed the same IPsec SA at once (RFC 2409 has no rule for
  * it): two new SA pairs for one segment pair.  Each side keeps the pair
  * whose smaller SPI is the larger one (the same pair on both sides: an
@@ -364,7 +455,11 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	old->cs_pair = -1;
 	ike_event(sa->is_ctx, isakmp_name(sa), "rekey", "IPsec SA %08x rekey "
 	    "done: %08x", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
-	if (delete_now) {
+	if (delete_now && cs->cs_out_deferred) {
+		/* ours: the old one goes once the peer uses the new one */
+		child_sa_set_state(old, CHILD_SA_REKEYED);
+		v1_commit_watch(sa, cs, old);
+	} else if (delete_now) {
 		log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by %08x: "
 		    "deleting it", ntohl(old->cs_spi_in),
 		    ntohl(cs->cs_spi_in));

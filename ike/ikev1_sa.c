@@ -1268,10 +1268,18 @@ ikev1_child_remove(struct child_sa *cs)
 {
 	struct isakmp_sa	*sa = cs->cs_owner;
 
+	struct child_sa		*succ;
+
 	TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
 	child_sa_life_free(cs);
 	/* a successor with the same reqid keeps the policies */
 	child_sa_uninstall(cs, sa->is_ctx->ctx_kernel, &sa->is_children);
+	/* our rekey's new SA, waiting to send until the peer used it: with
+	 * the old one gone, it sends now */
+	TAILQ_FOREACH(succ, &sa->is_children, cs_entry)
+		if (succ->cs_out_deferred && succ->cs_rekey_spi != 0 &&
+		    succ->cs_rekey_spi == cs->cs_spi_in)
+			child_sa_install_outbound(succ, sa->is_ctx->ctx_kernel);
 	child_sa_free(cs);
 }
 

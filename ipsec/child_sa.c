@@ -409,6 +409,44 @@ child_sa_life_free(struct child_sa *cs)
 	if (cs->cs_expire_timer != NULL)
 		event_free((struct event *)cs->cs_expire_timer);
 	cs->cs_expire_timer = NULL;
+	if (cs->cs_watch_ev != NULL)
+		event_free((struct event *)cs->cs_watch_ev);
+	cs->cs_watch_ev = NULL;
+}
+
+static void
+child_sa_watch_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa	*cs = arg;
+
+	(void)fd;
+	(void)ev;
+	if (cs->cs_watch_cb != NULL)
+		cs->cs_watch_cb(cs);
+}
+
+int
+child_sa_watch(struct child_sa *cs, struct event_base *base, uint64_t ms,
+    void (*cb)(struct child_sa *cs))
+{
+	if (cs->cs_watch_ev == NULL && (cs->cs_watch_ev = evtimer_new(base,
+	    child_sa_watch_cb, cs)) == NULL)
+		return (-1);
+	cs->cs_watch_cb = cb;
+	child_sa_arm(cs->cs_watch_ev, ms);
+	return (0);
+}
+
+uint64_t
+child_sa_inbound_bytes(const struct child_sa *cs, struct kernel_ops *ko)
+{
+	struct kernel_sa_stats	 st;
+
+	if (!cs->cs_sa_in || ko->ko_sa_stats == NULL ||
+	    ko->ko_sa_stats(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
+	    cs->cs_local, &st) == -1)
+		return (0);
+	return (st.st_bytes);
 }
 
 /* Installs cs's SA of one direction again (update: UPDSA of a valid SA). */

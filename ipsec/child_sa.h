@@ -76,6 +76,13 @@ struct child_sa {
 	 * proves it holds the new inbound one (it deletes the old SA), so
 	 * that our traffic never goes where the peer cannot read it */
 	int		 cs_out_deferred;
+	/* child_sa_watch(): a one-shot timer of its own (struct event *,
+	 * owned) and what it calls; IKEv1 watches a rekey's new SA until
+	 * the peer uses it */
+	void		*cs_watch_ev;
+	void		(*cs_watch_cb)(struct child_sa *cs);
+	uint64_t	 cs_watch_since_ms;	/* monotonic: watch began */
+	uint64_t	 cs_watch_old_bytes;	/* the old SA's inbound bytes */
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
 	struct prop_offer	 cs_offer;
 	struct dh	*cs_kedh;
@@ -152,6 +159,12 @@ void		 child_sa_life_rekey_in(struct child_sa *cs, uint64_t ms);
 /* Both timers stopped (an SA that expired; the rekey timer may be armed
  * again to set it up anew). */
 void		 child_sa_life_stop(struct child_sa *cs);
+/* cb(cs) once, ms from now (again: re-armed); freed with cs.  0 or -1. */
+int		 child_sa_watch(struct child_sa *cs, struct event_base *base,
+		    uint64_t ms, void (*cb)(struct child_sa *cs));
+/* The inbound SA's byte counter (0 unknown). */
+uint64_t	 child_sa_inbound_bytes(const struct child_sa *cs,
+		    struct kernel_ops *ko);
 /* The timers freed (child_sa_free does it too). */
 void		 child_sa_life_free(struct child_sa *cs);
 /*

@@ -994,6 +994,55 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 END_TEST
 
 /*
+ * a rekeys the IPsec SA and its Quick Mode message 3 is lost, and b does
+ * not send message 2 again (as strongSwan): b never installs the new
+ * SAs.  a keeps sending on the old SA, and seeing b still send on the old
+ * SA only, drops the new one and rekeys again; the second rekey goes
+ * through.  Without the wait a deleted the old SA at once and b was left
+ * with nothing.
+ */
+START_TEST(test_v1_rekey_message3_lost)
+{
+	struct filt		 fa = { IKEV1_EXCH_QUICK, 1, 1, 0 };
+	struct tunnel_status	 before, sa, sb;
+	uint32_t		 old_in;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	old_in = before.ts_child[0].cs_spi_in;
+	/* b: no retransmission of message 2 */
+	B.s_ike->ctx_retx_tries = 0;
+	/* a: no traffic unless said; the old inbound SA carries some */
+	A.s_kernel.mk_stats_bytes = 0;
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 1000, 10),
+	    0);
+	A.s_net.mn_filter = filt_cb;		/* a's message 3 lost */
+	A.s_net.mn_filter_arg = &fa;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(20);
+	ck_assert_int_eq(fa.f_seen, 2);
+	/* a: the new inbound SA, but still the old outbound one */
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 3);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2);
+	/* b keeps sending on the old SA */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 5000, 50),
+	    0);
+	pump(400);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in, old_in);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	ck_assert_int_ge(fa.f_seen, 4);		/* a second Quick Mode */
+	pair_free();
+}
+END_TEST
+
+/*
  * Both sides re-authenticate at the same moment: two new ISAKMP SAs,
  * each begun while the old one was up.  Afterwards both sides hold the
  * same single ISAKMP SA and the same IPsec SA pair as before (adopted,
@@ -1732,6 +1781,7 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
 	tcase_add_test(tc, test_v1_reauth_both);
+	tcase_add_test(tc, test_v1_rekey_message3_lost);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	suite_add_tcase(s, tc);
 	return (s);
