@@ -333,8 +333,19 @@ isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 		/* IPsec SAs belong to the tunnel, not to the phase 1 that
 		 * made them (RFC 2409 §5.5): they stay, with the survivor */
 		isakmp_children_move(survivor, sa);
-	if (sa->is_state == ISAKMP_ESTABLISHED)
-		ikev1_info_delete_isakmp(sa);
+	/*
+	 * An established duplicate is retired like a replaced SA, not
+	 * deleted at once: a peer without this rule (strongSwan keeps its
+	 * newest established ISAKMP SA) may still use it for a while, and a
+	 * DELETE would take its IPsec SAs down there.  It goes after the
+	 * grace period unless the peer deletes it first.
+	 */
+	if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced) {
+		sa->is_replaced = 1;
+		evtimer_del(sa->is_dpd_ev);
+		sa->is_ctx->ctx_v1x->x_replaced(sa, IKEV1_REPLACED_GRACE_MS);
+		return;
+	}
 	isakmp_destroy(sa);
 }
 
@@ -817,8 +828,10 @@ ikev1_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (0);
+	/* IPsec SAs carry the traffic whatever state the ISAKMP SA that
+	 * holds them is in (one negotiating a re-authentication) */
 	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry) {
-		if (sa->is_tunnel != t || sa->is_state != ISAKMP_ESTABLISHED)
+		if (sa->is_tunnel != t || sa->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
 			if (cs->cs_state == CHILD_SA_INSTALLED) {
