@@ -513,6 +513,8 @@ qm_install(struct ikev1_qm *qm)
 	cs->cs_initiated = qm->qm_initiator;
 	TAILQ_INSERT_TAIL(&owner->is_children, cs, cs_entry);
 	ikev1_child_timer_arm(owner, cs);
+	if (owner != sa)
+		ikev1_life_replaced_keep(sa, cs);
 	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
 	cfg_prefix_str(&cs->cs_rts[0], r, sizeof(r));
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "

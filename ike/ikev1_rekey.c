@@ -614,6 +614,24 @@ ikev1_life_arm(struct isakmp_sa *sa)
 	v1_timer_add(sa->is_life_ev, soft);
 }
 
+/*
+ * cs came from a Quick Mode on the replaced ISAKMP SA o: the peer may
+ * keep cs with o (strongSwan does; its CHILD SAs go with the IKE SA they
+ * were made on), so o's DELETE waits until cs's hard expiry, by when cs
+ * has been rekeyed on the new ISAKMP SA.
+ */
+void
+ikev1_life_replaced_keep(struct isakmp_sa *o, const struct child_sa *cs)
+{
+	uint64_t	 ms;
+
+	if (o->is_life_ev == NULL || cs->cs_lifetime == 0)
+		return;
+	ms = v1_life_ms(o->is_ctx, cs->cs_lifetime) + 1000;
+	evtimer_del(o->is_life_ev);
+	v1_timer_add(o->is_life_ev, ms);
+}
+
 /* A replaced SA the peer should delete; ours if it does not. */
 void
 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms)

@@ -387,6 +387,9 @@ int	 ikev1_reauth_start(struct isakmp_sa *old);
 void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);
 /* A replaced SA: deleted after ms unless the peer deletes it first. */
 void	 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms);
+/* cs was made on the replaced SA o: o is deleted after cs's lifetime. */
+void	 ikev1_life_replaced_keep(struct isakmp_sa *o,
+	    const struct child_sa *cs);
 /* An installed IPsec SA: arms its rekey and expiry timers. */
 void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
 /* Removes an IPsec SA from its ISAKMP SA, the kernel and memory. */
