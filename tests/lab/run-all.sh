@@ -103,7 +103,6 @@ V1_SCENARIOS=(
 	"t-v1-rekey.sh gw"
 	"t-v1-rekey.sh swan"
 	"t-soak.sh v1-gw-gw"
-	"t-soak.sh v1-gw-swan"
 	"t-dpd.sh v1-hold"
 	"t-mixed-versions.sh v2-first"
 	"t-mixed-versions.sh v1-first"
