@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "ipsec/child_sa.h"
 
@@ -671,17 +672,15 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
 void
 child_sa_keylog(const struct child_sa *cs, const char *dir)
 {
-	char	 path[4200];
+	char	 err[4400];
 	FILE	*f;
 
 	if (dir == NULL || dir[0] == '\0' || cs->cs_proto != IPPROTO_ESP)
 		return;
-	snprintf(path, sizeof(path), "%s/esp_sa", dir);
-	if ((f = fopen(path, "a")) == NULL) {
-		log_twarn(cs->cs_name, "cannot open %s", path);
+	if ((f = keyfile_open(dir, "esp_sa", err, sizeof(err))) == NULL) {
+		log_twarn(cs->cs_name, "%s", err);
 		return;
 	}
-	fchmod(fileno(f), 0600);
 	child_sa_keylog_line(f, cs, 1);
 	child_sa_keylog_line(f, cs, 0);
 	fclose(f);

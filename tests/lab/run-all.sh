@@ -55,6 +55,7 @@ SCENARIOS=(
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
 	"t-service.sh"
+	"t-privs.sh"
 	"t-metrics.sh"
 	"t-doctor.sh psk"
 	"t-doctor.sh proposal"
