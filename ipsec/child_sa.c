@@ -292,6 +292,36 @@ fail:
 	return (-1);
 }
 
+/* Does cs still need its keys after installation?  See the header. */
+static int
+child_sa_keys_needed(const struct child_sa *cs)
+{
+	return ((cs->cs_out_deferred && !cs->cs_sa_out) ||
+	    cs->cs_encap_dport != 0);
+}
+
+static void
+child_sa_keys_wipe(struct child_sa *cs)
+{
+	OPENSSL_cleanse(cs->cs_ekey_in, sizeof(cs->cs_ekey_in));
+	OPENSSL_cleanse(cs->cs_akey_in, sizeof(cs->cs_akey_in));
+	OPENSSL_cleanse(cs->cs_ekey_out, sizeof(cs->cs_ekey_out));
+	OPENSSL_cleanse(cs->cs_akey_out, sizeof(cs->cs_akey_out));
+	cs->cs_keys_wiped = 1;
+	log_tdebug(cs->cs_name, "CHILD SA %08x_i: keys wiped (installed)",
+	    ntohl(cs->cs_spi_in));
+}
+
+void
+child_sa_keys_done(struct child_sa *cs, const char *dir)
+{
+	if (cs->cs_keys_wiped)
+		return;
+	child_sa_keylog(cs, dir);
+	if (!child_sa_keys_needed(cs))
+		child_sa_keys_wipe(cs);
+}
+
 int
 child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 {
@@ -301,6 +331,11 @@ child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 	    cs->cs_state != CHILD_SA_INSTALLED)
 		return (0);
 	cs->cs_out_deferred = 0;
+	if (cs->cs_keys_wiped) {	/* cannot happen: needed until now */
+		log_terr(cs->cs_name, "outbound SA %08x_o: keys already "
+		    "wiped", ntohl(cs->cs_spi_out));
+		return (-1);
+	}
 	child_sa_kernel_sa(cs, 0, &ks);
 	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1) {
 		log_terr(cs->cs_name, "cannot install the outbound SA %08x_o "
@@ -311,6 +346,8 @@ child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 	log_tdebug(cs->cs_name, "CHILD SA %08x_i: outbound SA %08x_o "
 	    "installed (the peer has the new SA)", ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out));
+	if (!child_sa_keys_needed(cs))
+		child_sa_keys_wipe(cs);
 	return (0);
 }
 
@@ -430,6 +467,14 @@ child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
 	if (cs->cs_remote.s_addr == remote.s_addr &&
 	    cs->cs_encap_dport == dport)
 		return (0);
+	if (cs->cs_keys_wiped) {
+		/* not UDP-encapsulated when installed: its keys are gone */
+		log_twarn(cs->cs_name, "CHILD SA %08x_i cannot follow the peer "
+		    "to its new address: its keys were wiped once installed "
+		    "(no NAT was detected); it stays until it is rekeyed or "
+		    "expires", ntohl(cs->cs_spi_in));
+		return (-1);
+	}
 	if (cs->cs_remote.s_addr == remote.s_addr) {
 		cs->cs_encap_dport = dport;
 		if ((in && child_sa_sa_put(cs, ko, 1, 1) == -1) ||
