@@ -1222,6 +1222,88 @@ START_TEST(test_exchange_ike_rekey_collision)
 }
 END_TEST
 
+/* Each IKE SA's list of CHILD SAs ends where its tail says (no child
+ * freed while the list still names it). */
+static void
+assert_child_lists(struct side *s)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs, *last;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry) {
+		last = NULL;
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+			ck_assert_ptr_eq(cs->cs_owner, sa);
+			last = cs;
+		}
+		if (last == NULL)
+			ck_assert_ptr_eq(sa->sa_children.tqh_last,
+			    &sa->sa_children.tqh_first);
+		else
+			ck_assert_ptr_eq(sa->sa_children.tqh_last,
+			    &last->cs_entry.tqe_next);
+	}
+}
+
+/*
+ * Found by fuzz_pair (issue 8).  Both rekey the IKE SA at once (§2.8.2);
+ * a answers b's request first, so b's new SA gets the CHILD SAs, and a
+ * starts a CHILD SA rekey on it.  Then a's own new SA wins the collision
+ * (the lowest nonce decides: a coin toss, so the test runs until that
+ * happened 3 times) and the CHILD SAs move on to it, while the CHILD SA
+ * exchange on b's SA is still in flight.  Its new CHILD SA must stay on
+ * the SA the exchange runs on: moved, it was later removed from the
+ * wrong list, whose tail then named freed memory (a use after free when
+ * the next CHILD SA joined).
+ *
+ * a: CREATE_CHILD_SA { SA, Ni, KEi } -->  <-- b: { SA, Ni, KEi }
+ * a: { SA, Nr, KEr } -->  (b's SA gets the CHILD SAs)
+ * a: CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, KEi, TSi, TSr } --> (on it)
+ *                              <-- { SA, Nr, KEr } (a's SA wins)
+ *                              <-- the CHILD SA answer, DELETEs
+ */
+START_TEST(test_exchange_child_rekey_ike_rekey_cross)
+{
+	struct ike_sa	*sa;
+	int		 won = 0, runs;
+
+	for (runs = 0; runs < 32 && won < 3; runs++) {
+		pair_init(&opt_a, &opt_b_resp);
+		ike_start(A.s_ike);
+		pump(50);
+		assert_connected(1);
+		ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+		ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+		ck_assert_int_eq(deliver(&B, &A), 1);
+		/* on b's new SA, which holds the CHILD SAs now */
+		ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+		deliver(&A, &B);
+		deliver(&B, &A);
+		assert_child_lists(&A);
+		assert_child_lists(&B);
+		pump(150);
+		assert_child_lists(&A);
+		assert_child_lists(&B);
+		assert_connected(1);
+		TAILQ_FOREACH(sa, &A.s_ike->ctx_sas, sa_entry)
+			if (sa->sa_state == IKE_SA_ESTABLISHED &&
+			    sa->sa_initiator)
+				won++;
+		/* another CHILD SA joins the lists */
+		ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+		pump(100);
+		assert_child_lists(&A);
+		assert_child_lists(&B);
+		assert_connected(1);
+		assert_same_child();
+		ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors,
+		    0);
+		pair_free();
+	}
+	ck_assert_int_eq(won, 3);
+}
+END_TEST
+
 /* The IKE SA rekeys by itself at the (test-shortened) rekey time. */
 START_TEST(test_exchange_ike_rekey_timer)
 {
@@ -2214,6 +2296,12 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_nat_rebinding);
 	tcase_add_test(tc, test_exchange_shutdown);
 	suite_add_tcase(s, tc);
+	/* up to 32 pairs, each about 300 ms */
+	tc = tcase_create("rekey_cross");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_exchange_child_rekey_ike_rekey_cross);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("ike_rekey");
 	tcase_add_loop_test(tc, test_exchange_ike_rekey, 0, 2);
 	tcase_add_test(tc, test_exchange_ike_rekey_collision);
