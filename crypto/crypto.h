@@ -88,6 +88,9 @@ int		 dh_public_get(const struct dh *dh, struct buf *out);
  * also y^q = 1 mod p; ECP: a point on the curve, not the identity;
  * Curve25519: a non-zero result) and returns the owned shared secret of
  * dh_secret_len() bytes (MODP left-padded to the prime's length), or NULL.
+ * On success our private value is freed at once (issue 8: ephemeral keys
+ * live no longer than needed): a second dh_derive() fails, while
+ * dh_public_get() still gives our public value.
  */
 struct buf	*dh_derive(struct dh *dh, const uint8_t *peer, size_t len);
 

@@ -58,7 +58,10 @@ struct dh {
 	int			 dh_group_id;
 	const struct dh_params	*dh_params;	/* MODP, else NULL */
 	const struct dh_curve	*dh_curve;	/* ECP/25519, else NULL */
-	EVP_PKEY		*dh_key;
+	EVP_PKEY		*dh_key;	/* NULL once derived */
+	/* our public value, kept when the key pair goes after the
+	 * derivation (a KE payload may still be built from it) */
+	struct buf		*dh_pub;
 };
 
 /*
@@ -350,6 +353,7 @@ dh_free(struct dh *dh)
 	if (dh == NULL)
 		return;
 	EVP_PKEY_free(dh->dh_key);	/* clears the private exponent */
+	buf_free(dh->dh_pub);
 	free(dh);
 }
 
@@ -469,6 +473,9 @@ dh_public_get(const struct dh *dh, struct buf *out)
 	int	 ret = -1;
 	int	 len;
 
+	if (dh->dh_key == NULL)
+		return (dh->dh_pub == NULL ? -1 :
+		    buf_add(out, dh->dh_pub->buf_data, dh->dh_pub->buf_len));
 	if (dh->dh_curve != NULL)
 		return (dh_curve_public_get(dh, out));
 	len = (int)dh->dh_params->dp_len;
@@ -622,8 +629,41 @@ dh_curve_derive(struct dh *dh, const uint8_t *peer, size_t len)
 	return (secret);
 }
 
+/*
+ * Ephemeral: once the shared secret exists, the private value has done
+ * its work and goes (EVP_PKEY_free clears it); the public value stays
+ * for dh_public_get.  Returns the secret (or NULL, freed).
+ */
+static struct buf	*dh_derive_key(struct dh *, const uint8_t *, size_t);
+
+static struct buf *
+dh_forget(struct dh *dh, struct buf *secret)
+{
+	if (secret == NULL)
+		return (NULL);
+	if ((dh->dh_pub = buf_new(DH_MAX_LEN)) == NULL ||
+	    dh_public_get(dh, dh->dh_pub) == -1) {
+		buf_free(secret);
+		return (NULL);
+	}
+	EVP_PKEY_free(dh->dh_key);
+	dh->dh_key = NULL;
+	return (secret);
+}
+
 struct buf *
 dh_derive(struct dh *dh, const uint8_t *peer, size_t len)
+{
+	if (dh->dh_key == NULL) {
+		log_debug("dh: group %d private value already used and freed",
+		    dh->dh_group_id);
+		return (NULL);
+	}
+	return (dh_forget(dh, dh_derive_key(dh, peer, len)));
+}
+
+static struct buf *
+dh_derive_key(struct dh *dh, const uint8_t *peer, size_t len)
 {
 	const struct dh_params	*dp = dh->dh_params;
 	EVP_PKEY		*peerkey = NULL;

@@ -10,6 +10,11 @@
  * $NOTIFY_SOCKET) gatewayd says READY=1 once it listens with its
  * configuration loaded, RELOADING=1 / READY=1 around a reload and
  * STOPPING=1 when it shuts down.
+ *
+ * Once all of that is open (sockets bound, netlink open, pid file
+ * written), gatewayd drops its privileges (daemon/privs.c): it becomes
+ * the configured user, if any, and keeps CAP_NET_ADMIN and
+ * CAP_NET_BIND_SERVICE only.  A reload then reads the file as that user.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +33,7 @@
 #include "common/log.h"
 #include "daemon/control.h"
 #include "daemon/pidfile.h"
+#include "daemon/privs.h"
 #include "daemon/reload.h"
 #include "daemon/sdnotify.h"
 #include "daemon/metrics.h"
@@ -64,6 +70,8 @@ struct gwd {
 	const char		*g_pidpath;	/* --pidfile, or NULL */
 	struct pidfile		*g_pidfile;
 	struct connlog		*g_connlog;	/* gatewayctl log */
+	const char		*g_user_opt;	/* --user, or NULL */
+	char			 g_user[CFG_USER_MAX + 1]; /* "" root */
 };
 
 static const struct option gwd_longopts[] = {
@@ -72,6 +80,7 @@ static const struct option gwd_longopts[] = {
 	{ "debug",	no_argument,		NULL,	'd' },
 	{ "check",	no_argument,		NULL,	'n' },
 	{ "pidfile",	required_argument,	NULL,	'p' },
+	{ "user",	required_argument,	NULL,	'u' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "version",	no_argument,		NULL,	'V' },
 	{ NULL,		0,			NULL,	0 }
@@ -81,7 +90,7 @@ static void
 gwd_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: gatewayd [-dFhnV] [-f FILE] [-p PIDFILE]\n"
+	    "usage: gatewayd [-dFhnV] [-f FILE] [-p PIDFILE] [-u USER]\n"
 	    "  -f, --config FILE  configuration file (default %s)\n"
 	    "  -F, --foreground   stay in the foreground, log to stderr\n"
 	    "  -d, --debug        log debug messages (overrides log-level)\n"
@@ -89,6 +98,9 @@ gwd_usage(FILE *fp)
 	    "  -p, --pidfile PIDFILE\n"
 	    "                     write the pid there (locked: a second\n"
 	    "                     gatewayd with it refuses to start)\n"
+	    "  -u, --user USER    run as USER after start-up (overrides the\n"
+	    "                     file's user); only CAP_NET_ADMIN and\n"
+	    "                     CAP_NET_BIND_SERVICE are kept either way\n"
 	    "  -h, --help         show this help and exit\n"
 	    "  -V, --version      show the version and exit\n",
 	    CONFIG_DEFAULT_PATH);
@@ -286,6 +298,12 @@ gwd_reload(struct gwd *g, struct buf *out)
 
 	sdnotify_reloading();
 	rv = reload_config(g->g_ike, &g->g_cfg, g->g_path, out);
+	if (rv == 0 && g->g_user_opt == NULL &&
+	    strcmp(g->g_cfg->cfg_user, g->g_user) != 0)
+		log_warn("%s: user changed to \"%s\": gatewayd keeps running "
+		    "as \"%s\" until it is restarted", g->g_path,
+		    g->g_cfg->cfg_user, g->g_user[0] != '\0' ? g->g_user :
+		    "root");
 	if (rv == 0) {
 		if (!g->g_debug)
 			log_set_level(g->g_cfg->cfg_log_level);
@@ -468,6 +486,43 @@ gwd_start(struct gwd *g)
 	return (0);
 }
 
+/*
+ * After start-up: the user and the two capabilities.  What gatewayd
+ * still opens later must be reachable then: the file (reload), the
+ * key directory; both are checked now, so that a start fails rather
+ * than the next reload.
+ */
+static int
+gwd_privs_drop(struct gwd *g)
+{
+	const char	*who = g->g_user[0] != '\0' ? g->g_user : "root";
+	char		 err[512];
+	int		 fd;
+
+	if (privs_drop(g->g_user, err, sizeof(err)) == -1) {
+		log_err("cannot drop privileges: %s", err);
+		return (-1);
+	}
+	if ((fd = open(g->g_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_err("%s: not readable by user %s (uid %u) after the "
+		    "privilege drop: %s (make it readable: chgrp %s %s; chmod "
+		    "0640 %s; or remove \"user\" to stay root)", g->g_path,
+		    who, (unsigned)getuid(), strerror(errno), who,
+		    g->g_path, g->g_path);
+		return (-1);
+	}
+	close(fd);
+	if (g->g_cfg->cfg_keylog_dir[0] != '\0' &&
+	    access(g->g_cfg->cfg_keylog_dir, W_OK | X_OK) == -1)
+		log_warn("keylog-dir %s: not writable by uid %u: %s (no key "
+		    "files until it is: chown it to the user gatewayd runs "
+		    "as)", g->g_cfg->cfg_keylog_dir, (unsigned)getuid(),
+		    strerror(errno));
+	log_info("running as %s (uid %u), capabilities cap_net_admin and "
+	    "cap_net_bind_service only", who, (unsigned)getuid());
+	return (0);
+}
+
 static void
 gwd_stop(struct gwd *g)
 {
@@ -506,7 +561,7 @@ main(int argc, char *argv[])
 
 	memset(&g, 0, sizeof(g));
 	g.g_path = CONFIG_DEFAULT_PATH;
-	while ((ch = getopt_long(argc, argv, "f:Fdnp:hV", gwd_longopts,
+	while ((ch = getopt_long(argc, argv, "f:Fdnp:u:hV", gwd_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -523,6 +578,15 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			g.g_pidpath = optarg;
+			break;
+		case 'u':
+			if (strlen(optarg) > CFG_USER_MAX) {
+				fprintf(stderr, "gatewayd: --user %.40s...: "
+				    "too long (at most %d characters)\n",
+				    optarg, CFG_USER_MAX);
+				return (1);
+			}
+			g.g_user_opt = optarg;
 			break;
 		case 'h':
 			gwd_usage(stdout);
@@ -543,6 +607,19 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return (1);
 	}
+	snprintf(g.g_user, sizeof(g.g_user), "%s", g.g_user_opt != NULL ?
+	    g.g_user_opt : g.g_cfg->cfg_user);
+	if (g.g_user[0] != '\0') {
+		uid_t	 uid;
+		gid_t	 gid;
+
+		if (privs_user_lookup(g.g_user, &uid, &gid, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s\n", g.g_path, err);
+			config_free(g.g_cfg);
+			return (1);
+		}
+	}
 	if (check) {
 		printf("%s: configuration OK\n", g.g_path);
 		config_free(g.g_cfg);
@@ -555,7 +632,7 @@ main(int argc, char *argv[])
 	log_init(0, level);
 	if (!foreground)
 		readyfd = gwd_daemon_fork();
-	if (gwd_start(&g) == -1) {
+	if (gwd_start(&g) == -1 || gwd_privs_drop(&g) == -1) {
 		gwd_stop(&g);
 		return (1);
 	}

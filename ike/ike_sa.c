@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "ike/ike_sa.h"
 #include "kernel/kernel.h"
@@ -802,7 +803,7 @@ ike_sa_keylog(const struct ike_sa *sa)
 {
 	const struct ikev2_keys	*k = &sa->sa_keys;
 	const char		*dir = sa->sa_ctx->ctx_cfg->cfg_keylog_dir;
-	char			 path[4200], si[17], sr[17];
+	char			 err[4400], si[17], sr[17];
 	char			 ei[2 * CRYPTO_MAX_KEY + 1], er[sizeof(ei)];
 	char			 ai[sizeof(ei)], ar[sizeof(ei)];
 	FILE			*f;
@@ -818,12 +819,11 @@ ike_sa_keylog(const struct ike_sa *sa)
 		    sa->sa_prop.pc_encr_bits));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
-	if ((f = fopen(path, "a")) == NULL) {
-		log_twarn(ike_sa_name(sa), "cannot open %s", path);
+	if ((f = keyfile_open(dir, "ikev2_decryption_table", err,
+	    sizeof(err))) == NULL) {
+		log_twarn(ike_sa_name(sa), "%s", err);
 		return;
 	}
-	fchmod(fileno(f), 0600);
 	hex_encode(sa->sa_spi_i, 8, si);
 	hex_encode(sa->sa_spi_r, 8, sr);
 	hex_encode(k->k_ei, k->k_e_len, ei);

@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "ike/ikev1_sa.h"
 
@@ -258,17 +259,16 @@ static void
 v1_keylog(const struct isakmp_sa *sa)
 {
 	const char	*dir = sa->is_ctx->ctx_cfg->cfg_keylog_dir;
-	char		 path[4200], cky[17], key[2 * CRYPTO_MAX_KEY + 1];
+	char		 err[4400], cky[17], key[2 * CRYPTO_MAX_KEY + 1];
 	FILE		*f;
 
 	if (dir == NULL || dir[0] == '\0')
 		return;
-	snprintf(path, sizeof(path), "%s/ikev1_decryption_table", dir);
-	if ((f = fopen(path, "a")) == NULL) {
-		log_twarn(isakmp_name(sa), "cannot open %s", path);
+	if ((f = keyfile_open(dir, "ikev1_decryption_table", err,
+	    sizeof(err))) == NULL) {
+		log_twarn(isakmp_name(sa), "%s", err);
 		return;
 	}
-	fchmod(fileno(f), 0600);
 	hex_encode(sa->is_cky_i, 8, cky);
 	hex_encode(sa->is_keys.k_enc, sa->is_keys.k_enc_len, key);
 	fprintf(f, "%s,%s\n", cky, key);

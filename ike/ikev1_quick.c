@@ -520,7 +520,7 @@ qm_install(struct ikev1_qm *qm)
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
 	    "%08x in, %08x out, lifetime %u s", l, r, ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out), cs->cs_lifetime);
-	child_sa_keylog(cs, sa->is_ctx->ctx_cfg->cfg_keylog_dir);
+	child_sa_keys_done(cs, sa->is_ctx->ctx_cfg->cfg_keylog_dir);
 	qm->qm_state = QM_DONE;
 	return (0);
 }

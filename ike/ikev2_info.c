@@ -158,7 +158,7 @@ static int
 ikev2_info_redundant_deleted(struct ike_sa *sa)
 {
 	struct ike_sa	*old, *o;
-	struct child_sa	*cs;
+	struct child_sa	*cs, *next;
 
 	old = NULL;
 	TAILQ_FOREACH(o, &sa->sa_ctx->ctx_sas, sa_entry)
@@ -170,7 +170,13 @@ ikev2_info_redundant_deleted(struct ike_sa *sa)
 	    "deleted its redundant new SA; the CHILD SAs stay on the old one "
 	    "until our rekey completes");
 	old->sa_rekey_peer = NULL;
-	while ((cs = TAILQ_FIRST(&sa->sa_children)) != NULL) {
+	/* one that a CHILD SA exchange on sa still creates goes with sa */
+	for (cs = TAILQ_FIRST(&sa->sa_children); cs != NULL; cs = next) {
+		next = TAILQ_NEXT(cs, cs_entry);
+		if (cs == sa->sa_req_child && sa->sa_req != NULL &&
+		    (sa->sa_req_kind == IKE_REQ_CHILD_NEW ||
+		    sa->sa_req_kind == IKE_REQ_CHILD_REKEY))
+			continue;
 		TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
 		cs->cs_owner = old;
 		TAILQ_INSERT_TAIL(&old->sa_children, cs, cs_entry);

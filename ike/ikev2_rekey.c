@@ -151,13 +151,23 @@ ike_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
 		ike_tunnel_sa_gone(t, 0);
 }
 
-/* Hands every CHILD SA of from to to (§2.18: they belong to the new SA). */
+/*
+ * Hands every CHILD SA of from to to (§2.18: they belong to the new SA),
+ * but the one a CHILD SA exchange on from is still creating: its answer
+ * comes on from, which completes or removes it there (fuzz_pair found
+ * it removed from the wrong list once moved).
+ */
 static void
 ikev2_rekey_move(struct ike_sa *from, struct ike_sa *to)
 {
-	struct child_sa	*cs;
+	struct child_sa	*cs, *next;
 
-	while ((cs = TAILQ_FIRST(&from->sa_children)) != NULL) {
+	for (cs = TAILQ_FIRST(&from->sa_children); cs != NULL; cs = next) {
+		next = TAILQ_NEXT(cs, cs_entry);
+		if (cs == from->sa_req_child && from->sa_req != NULL &&
+		    (from->sa_req_kind == IKE_REQ_CHILD_NEW ||
+		    from->sa_req_kind == IKE_REQ_CHILD_REKEY))
+			continue;
 		TAILQ_REMOVE(&from->sa_children, cs, cs_entry);
 		cs->cs_owner = to;
 		TAILQ_INSERT_TAIL(&to->sa_children, cs, cs_entry);

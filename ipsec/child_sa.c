@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "ipsec/child_sa.h"
 
@@ -296,6 +297,36 @@ fail:
 	return (-1);
 }
 
+/* Does cs still need its keys after installation?  See the header. */
+static int
+child_sa_keys_needed(const struct child_sa *cs)
+{
+	return ((cs->cs_out_deferred && !cs->cs_sa_out) ||
+	    cs->cs_encap_dport != 0);
+}
+
+static void
+child_sa_keys_wipe(struct child_sa *cs)
+{
+	OPENSSL_cleanse(cs->cs_ekey_in, sizeof(cs->cs_ekey_in));
+	OPENSSL_cleanse(cs->cs_akey_in, sizeof(cs->cs_akey_in));
+	OPENSSL_cleanse(cs->cs_ekey_out, sizeof(cs->cs_ekey_out));
+	OPENSSL_cleanse(cs->cs_akey_out, sizeof(cs->cs_akey_out));
+	cs->cs_keys_wiped = 1;
+	log_tdebug(cs->cs_name, "CHILD SA %08x_i: keys wiped (installed)",
+	    ntohl(cs->cs_spi_in));
+}
+
+void
+child_sa_keys_done(struct child_sa *cs, const char *dir)
+{
+	if (cs->cs_keys_wiped)
+		return;
+	child_sa_keylog(cs, dir);
+	if (!child_sa_keys_needed(cs))
+		child_sa_keys_wipe(cs);
+}
+
 int
 child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 {
@@ -305,6 +336,11 @@ child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 	    cs->cs_state != CHILD_SA_INSTALLED)
 		return (0);
 	cs->cs_out_deferred = 0;
+	if (cs->cs_keys_wiped) {	/* cannot happen: needed until now */
+		log_terr(cs->cs_name, "outbound SA %08x_o: keys already "
+		    "wiped", ntohl(cs->cs_spi_out));
+		return (-1);
+	}
 	child_sa_kernel_sa(cs, 0, &ks);
 	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1) {
 		log_terr(cs->cs_name, "cannot install the outbound SA %08x_o "
@@ -315,6 +351,8 @@ child_sa_install_outbound(struct child_sa *cs, struct kernel_ops *ko)
 	log_tdebug(cs->cs_name, "CHILD SA %08x_i: outbound SA %08x_o "
 	    "installed (the peer has the new SA)", ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out));
+	if (!child_sa_keys_needed(cs))
+		child_sa_keys_wipe(cs);
 	return (0);
 }
 
@@ -472,6 +510,14 @@ child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
 	if (cs->cs_remote.s_addr == remote.s_addr &&
 	    cs->cs_encap_dport == dport)
 		return (0);
+	if (cs->cs_keys_wiped) {
+		/* not UDP-encapsulated when installed: its keys are gone */
+		log_twarn(cs->cs_name, "CHILD SA %08x_i cannot follow the peer "
+		    "to its new address: its keys were wiped once installed "
+		    "(no NAT was detected); it stays until it is rekeyed or "
+		    "expires", ntohl(cs->cs_spi_in));
+		return (-1);
+	}
 	if (cs->cs_remote.s_addr == remote.s_addr) {
 		cs->cs_encap_dport = dport;
 		if ((in && child_sa_sa_put(cs, ko, 1, 1) == -1) ||
@@ -735,7 +781,7 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
 void
 child_sa_keylog(const struct child_sa *cs, const char *dir)
 {
-	char	 path[4200];
+	char	 err[4400];
 	FILE	*f;
 
 	if (dir == NULL || dir[0] == '\0' || cs->cs_proto != IPPROTO_ESP)
@@ -748,12 +794,10 @@ child_sa_keylog(const struct child_sa *cs, const char *dir)
 		    cs->cs_choice.pc_encr_bits));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/esp_sa", dir);
-	if ((f = fopen(path, "a")) == NULL) {
-		log_twarn(cs->cs_name, "cannot open %s", path);
+	if ((f = keyfile_open(dir, "esp_sa", err, sizeof(err))) == NULL) {
+		log_twarn(cs->cs_name, "%s", err);
 		return;
 	}
-	fchmod(fileno(f), 0600);
 	child_sa_keylog_line(f, cs, 1);
 	child_sa_keylog_line(f, cs, 0);
 	fclose(f);

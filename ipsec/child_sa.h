@@ -70,6 +70,9 @@ struct child_sa {
 	uint8_t		 cs_akey_out[CRYPTO_MAX_KEY];
 	size_t		 cs_ekey_len;
 	size_t		 cs_akey_len;
+	/* the four keys above were wiped: the kernel alone holds them
+	 * (child_sa_keys_done); such an SA cannot be installed again */
+	int		 cs_keys_wiped;
 	int		 cs_sa_in, cs_sa_out;	/* installed flags */
 	int		 cs_policies;
 	/* Responder of a rekey: our outbound SA waits until the peer
@@ -215,6 +218,14 @@ void		 child_sa_traffic(struct child_sa *cs, struct kernel_ops *ko,
 		    struct kernel_sa_stats *in, struct kernel_sa_stats *out);
 /* Wireshark esp_sa lines (cfg_keylog_dir), both directions. */
 void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
+/*
+ * After child_sa_install: writes the key log (dir, "" or NULL: none),
+ * then wipes the keys unless they are still needed: the outbound SA of
+ * a rekey responder is not installed yet (child_sa_install_outbound
+ * wipes them then), or the SAs are UDP-encapsulated and may have to
+ * follow the peer's NAT mapping (child_sa_move installs them again).
+ */
+void		 child_sa_keys_done(struct child_sa *cs, const char *dir);
 /* "aes128/sha1/modp1024" */
 void		 child_sa_algs(const struct child_sa *cs, char *out, size_t len);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -70,6 +71,10 @@ struct cfg_parser {
 	uint32_t	 p_seen[CTX_IPSEC + 1]; /* keys seen, per context */
 	struct cfg_tsrc	*p_src;		/* one per tunnel */
 	int		 p_tcap;
+	/* words of the current line that may be a secret (a psk line or
+	 * a mistyped one): never shown in a message */
+	const char	*p_secret[CFG_WORDS_MAX + 1];
+	int		 p_nsecret;
 };
 
 struct cfg_key {
@@ -81,6 +86,119 @@ struct cfg_key {
 
 static int	cfg_err(struct cfg_parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+
+#define CFG_HIDDEN	"<hidden>"
+
+/*
+ * Does word w start like a key's name ("psk", "psk=...", "PSK:...",
+ * "secret=...")?  Returns the length of the name and its separator, 0 if
+ * it does not.  Errors on such a line never show what follows the name.
+ */
+static size_t
+cfg_secret_prefix(const char *w)
+{
+	static const char *const names[] = { "psk", "pre-shared-key",
+	    "preshared-key", "secret", "password", "passphrase" };
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i]);
+		if (strncasecmp(w, names[i], n) == 0) {
+			/* one '=' or ':', then one quote */
+			if (w[n] == '=' || w[n] == ':')
+				n++;
+			if (w[n] == '"' || w[n] == '\'')
+				n++;
+			return (n);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Remembers the words of a line that may hold a secret: from the first
+ * word that looks like a key's name on, everything after that name.
+ */
+static void
+cfg_secret_note(struct cfg_parser *p, char **argv, int argc)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	p->p_nsecret = 0;
+	for (i = 0; i < argc && (n = cfg_secret_prefix(argv[i])) == 0; i++)
+		;
+	if (i == argc)
+		return;
+	if (argv[i][n] != '\0')
+		p->p_secret[p->p_nsecret++] = argv[i] + n;
+	for (i++; i < argc; i++)
+		p->p_secret[p->p_nsecret++] = argv[i];
+}
+
+/*
+ * An unknown word as a message may show it: a key-like word loses what
+ * follows its name ("psk=<hidden>"), any other word what follows a '='
+ * or ':' (a "name=value" line may carry a secret as well).
+ */
+static const char *
+cfg_word_shown(const char *w, char *out, size_t len)
+{
+	size_t	 n;
+
+	if ((n = cfg_secret_prefix(w)) == 0 && (n = strcspn(w, "=:")) <
+	    strlen(w))
+		n++;
+	if (n == 0 || w[n] == '\0') {
+		snprintf(out, len, "%.64s", w);
+		return (out);
+	}
+	snprintf(out, len, "%.*s%s", (int)(n > 64 ? 64 : n), w, CFG_HIDDEN);
+	return (out);
+}
+
+/*
+ * Defence in depth: no message built while a psk line is parsed shows
+ * that line's secret words, whole or cut (the first min(len, 6)
+ * characters start a match, which runs as far as the word agrees).
+ */
+static void
+cfg_err_scrub(struct cfg_parser *p, char *msg, size_t size)
+{
+	const char	*w, *m;
+	char		*out;
+	size_t		 wl, k, run, o;
+	int		 i;
+
+	if (p->p_nsecret == 0 || size == 0)
+		return;
+	if ((out = malloc(size)) == NULL) {
+		msg[0] = '\0';		/* nothing rather than a secret */
+		return;
+	}
+	for (i = 0; i < p->p_nsecret; i++) {
+		w = p->p_secret[i];
+		if ((wl = strlen(w)) < 3)
+			continue;
+		k = wl < 6 ? wl : 6;
+		for (m = msg, o = 0; *m != '\0' && o + 1 < size; ) {
+			if (strncmp(m, w, k) != 0) {
+				out[o++] = *m++;
+				continue;
+			}
+			for (run = k; run < wl && m[run] == w[run]; run++)
+				;
+			m += run;
+			o += snprintf(out + o, size - o, "%s", CFG_HIDDEN);
+			if (o >= size)
+				o = size - 1;
+		}
+		out[o] = '\0';
+		memcpy(msg, out, o + 1);
+	}
+	OPENSSL_cleanse(out, size);
+	free(out);
+}
 
 static int
 cfg_err(struct cfg_parser *p, int line, const char *fmt, ...)
@@ -102,6 +220,7 @@ cfg_err(struct cfg_parser *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->p_err + n, p->p_errlen - n, fmt, ap);
 	va_end(ap);
+	cfg_err_scrub(p, p->p_err + n, p->p_errlen - n);
 	return (-1);
 }
 
@@ -417,6 +536,32 @@ cfg_key_keylog(struct cfg_parser *p, const char *v)
 		return (cfg_err(p, p->p_line, "keylog-dir path is too long (at "
 		    "most %zu characters)", sizeof(cfg->cfg_keylog_dir) - 1));
 	snprintf(cfg->cfg_keylog_dir, sizeof(cfg->cfg_keylog_dir), "%s", v);
+	return (0);
+}
+
+/*
+ * user NAME: whom gatewayd runs as after start-up.  A name as useradd
+ * takes it; whether it exists is checked when gatewayd starts (and by
+ * gatewayd -n), not here.
+ */
+static int
+cfg_key_user(struct cfg_parser *p, const char *v)
+{
+	size_t	 i, len = strlen(v);
+
+	if (len > CFG_USER_MAX)
+		return (cfg_err(p, p->p_line, "user name is too long (at most "
+		    "%d characters)", CFG_USER_MAX));
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '_' &&
+		    v[i] != '-' && v[i] != '.')
+			break;
+	if (i < len || v[0] == '-' || isdigit((unsigned char)v[0]))
+		return (cfg_err(p, p->p_line, "invalid user name \"%.32s\" "
+		    "(use a user name such as gatewayd: letters, digits, "
+		    "'_', '-' and '.', not starting with a digit or '-')",
+		    v));
+	memcpy(p->p_cfg->cfg_user, v, len + 1);
 	return (0);
 }
 
@@ -923,6 +1068,7 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "ikev1-half-open", "ikev1-half-open N", 0, cfg_key_v1_half },
 	{ "ikev1-half-open-per-source", "ikev1-half-open-per-source N", 0,
 	    cfg_key_v1_half_src },
+	{ "user", "user NAME", 0, cfg_key_user },
 	{ NULL, NULL, 0, NULL }
 };
 static const struct cfg_key cfg_gw_keys[] = {
@@ -980,8 +1126,8 @@ static const struct cfg_key *const cfg_keys[] = {
 };
 static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
-	    "metrics-listen, ikev1-half-open, ikev1-half-open-per-source or "
-	    "test-short-lifetimes",
+	    "metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
+	    "user or test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
@@ -1024,7 +1170,7 @@ static int
 cfg_key_run(struct cfg_parser *p, char **argv, int argc)
 {
 	const struct cfg_key	*k;
-	char			 where[128];
+	char			 where[128], word[80];
 	int			 i;
 
 	cfg_where(p, where, sizeof(where));
@@ -1034,10 +1180,11 @@ cfg_key_run(struct cfg_parser *p, char **argv, int argc)
 	if (k->k_name == NULL) {
 		if (p->p_ctx == CTX_TOP)
 			return (cfg_err(p, p->p_line, "unknown keyword "
-			    "\"%.64s\" (expected %s)", argv[0],
-			    cfg_expected[p->p_ctx]));
-		return (cfg_err(p, p->p_line, "unknown keyword \"%.64s\" in %s "
-		    "(expected %s)", argv[0], where, cfg_expected[p->p_ctx]));
+			    "\"%s\" (expected %s)", cfg_word_shown(argv[0],
+			    word, sizeof(word)), cfg_expected[p->p_ctx]));
+		return (cfg_err(p, p->p_line, "unknown keyword \"%s\" in %s "
+		    "(expected %s)", cfg_word_shown(argv[0], word,
+		    sizeof(word)), where, cfg_expected[p->p_ctx]));
 	}
 	if (argc == 1)
 		return (cfg_err(p, p->p_line, "missing value for \"%s\" (write "
@@ -1619,8 +1766,10 @@ config_parse(const char *name, const char *text, char *err, size_t errlen)
 			cfg_err(&p, p.p_line, "too many words on this line");
 			goto done;
 		}
+		cfg_secret_note(&p, argv, argc);
 		if (argc > 0 && cfg_line_run(&p, argv, argc) == -1)
 			goto done;
+		p.p_nsecret = 0;
 		if (nl == NULL)
 			break;
 	}

@@ -17,6 +17,7 @@
 #define CFG_MAX_GATEWAYS	64
 #define CFG_MAX_PEERS		256
 #define CFG_PSK_MAX		128
+#define CFG_USER_MAX		32	/* useradd's limit */
 #define CFG_ID_MAX		255
 
 #define CFG_IKE_MAIN		0
@@ -121,6 +122,9 @@ struct config {
 	 * at most in total and per source address */
 	int		 cfg_v1_half_open_max;		/* default 1024 */
 	int		 cfg_v1_half_open_per_source;	/* default 16 */
+	/* user NAME: the unprivileged user gatewayd runs as after
+	 * start-up; "" stays root (with the two capabilities only) */
+	char		 cfg_user[CFG_USER_MAX + 1];
 	struct cfg_gateway cfg_gateways[CFG_MAX_GATEWAYS];
 	int		 cfg_ngateways;
 	struct cfg_peer	 cfg_peers[CFG_MAX_PEERS];

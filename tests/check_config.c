@@ -119,7 +119,7 @@ static const struct err_vec syntax_vecs[] = {
 	{ "foo bar\n",
 	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
 	  "control-socket, log-level, keylog-dir, metrics-listen, "
-	  "ikev1-half-open, ikev1-half-open-per-source or "
+	  "ikev1-half-open, ikev1-half-open-per-source, user or "
 	  "test-short-lifetimes)" },
 	{ "ikev1-half-open 0\n",
 	  E "1: ikev1-half-open: \"0\" is not a number from 1 to 65536" },
@@ -330,6 +330,56 @@ START_TEST(test_config_global_values)
 }
 END_TEST
 
+/* user NAME: the unprivileged user after start-up. */
+static const struct err_vec user_vecs[] = {
+	{ "user 1gw\n",
+	  E "1: invalid user name \"1gw\" (use a user name such as gatewayd: "
+	  "letters, digits, '_', '-' and '.', not starting with a digit or "
+	  "'-')" },
+	{ "user -gw\n",
+	  E "1: invalid user name \"-gw\" (use a user name such as gatewayd: "
+	  "letters, digits, '_', '-' and '.', not starting with a digit or "
+	  "'-')" },
+	{ "user gw/x\n",
+	  E "1: invalid user name \"gw/x\" (use a user name such as "
+	  "gatewayd: letters, digits, '_', '-' and '.', not starting with a "
+	  "digit or '-')" },
+	{ "user a23456789b123456789c123456789d123\n",
+	  E "1: user name is too long (at most 32 characters)" },
+	{ "user gatewayd\nuser nobody\n",
+	  E "2: \"user\" is given twice in the global settings (keep one)" },
+	{ "user\n",
+	  E "1: missing value for \"user\" (write \"user NAME\")" },
+	{ "gateway gw1 {\n\tuser gatewayd\n}\n",
+	  E "2: unknown keyword \"user\" in gateway \"gw1\" (expected address "
+	  "or segment)" },
+};
+
+START_TEST(test_config_user_errors)
+{
+	expect_err(user_vecs[_i].ev_text, user_vecs[_i].ev_err);
+}
+END_TEST
+
+START_TEST(test_config_user_values)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(BASE);
+	ck_assert_str_eq(cfg->cfg_user, "");	/* default: stays root */
+	config_free(cfg);
+	cfg = parse_ok("user gatewayd\n" BASE);
+	ck_assert_str_eq(cfg->cfg_user, "gatewayd");
+	config_free(cfg);
+	cfg = parse_ok("user _gw-1.x\n" BASE);
+	ck_assert_str_eq(cfg->cfg_user, "_gw-1.x");
+	config_free(cfg);
+	cfg = parse_ok("user a23456789b123456789c123456789d12\n" BASE);
+	ck_assert_uint_eq(strlen(cfg->cfg_user), 32);
+	config_free(cfg);
+}
+END_TEST
+
 /* --- gateway and peer blocks --- */
 
 static const struct err_vec gwpeer_vecs[] = {
@@ -517,6 +567,112 @@ START_TEST(test_config_tunnel_psk_not_shown)
 		ck_assert_ptr_null(cfg);
 		ck_assert_ptr_null(strstr(err, "Hunter2"));
 	}
+}
+END_TEST
+
+/*
+ * Issue 8: a refused line holding a PSK never shows the key, whether the
+ * keyword is mistyped ("psk=KEY", the error SIGHUP used to log) or the
+ * line is wrong otherwise.  Each text's key contains "lab-pre"; the
+ * message must not, and must say what and where.
+ */
+#define TN_HEAD "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n" \
+	"\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
+#define TN_EXPECTED "(expected gateway, peer, local-segment, " \
+	"peer-segment, psk, initiate, dpd-delay, dpd-timeout, dpd-action, " \
+	"keyingtries, \"ike {\" or \"ipsec {\")"
+static const struct err_vec psk_vecs[] = {
+	/* mistyped keyword: the word itself holds the key */
+	{ BASE TN_HEAD "\tpsk=lab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"psk=<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ BASE TN_HEAD "\tPSK:lab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"PSK:<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ BASE TN_HEAD "\tpsklab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"psk<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ BASE TN_HEAD "\tpsk=\"lab-preshared-key-9f3a\"\n}\n",
+	  E "12: unknown keyword \"psk=\"<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ BASE TN_HEAD "\tpsk\"\"\"\"lab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"psk\"<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ BASE TN_HEAD "\tsecret=lab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"secret=<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ BASE TN_HEAD "\tpre-shared-key=lab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"pre-shared-key=<hidden>\" in tunnel "
+	  "\"t1\" " TN_EXPECTED },
+	/* any name=value word loses its value */
+	{ BASE TN_HEAD "\tkey=lab-preshared-key-9f3a\n}\n",
+	  E "12: unknown keyword \"key=<hidden>\" in tunnel \"t1\" "
+	  TN_EXPECTED },
+	{ "psk=lab-preshared-key-9f3a\n",
+	  E "1: unknown keyword \"psk=<hidden>\" (expected gateway, peer, "
+	  "tunnel, control-socket, log-level, keylog-dir, metrics-listen, "
+	  "ikev1-half-open, ikev1-half-open-per-source, user or "
+	  "test-short-lifetimes)" },
+	/* other errors on a psk line */
+	{ BASE TN_HEAD "\tpsk lab-preshared-key-9f3a more\n}\n",
+	  E "12: psk must be one word: spaces are not allowed in a PSK" },
+	{ BASE TN_HEAD "\tpsk lab-pre?shared\n}\n",
+	  E "12: psk must not contain '?' (choose another character)" },
+	{ BASE TN_HEAD "\tpsk lab-preshared-1\n\tpsk lab-preshared-2\n}\n",
+	  E "13: \"psk\" is given twice in tunnel \"t1\" (keep one)" },
+	{ BASE TN_HEAD "\tpsk a b c d e f g h lab-preshared-key\n}\n",
+	  E "12: too many words on this line" },
+	{ "gateway gw1 {\n\taddress 198.51.100.1\n"
+	  "\tpsk lab-preshared-key-9f3a\n}\n",
+	  E "3: unknown keyword \"psk\" in gateway \"gw1\" (expected address "
+	  "or segment)" },
+	{ BASE TN_HEAD "\tike {\n\tpsk lab-preshared-key-9f3a\n\t}\n}\n",
+	  E "13: unknown keyword \"psk\" in the ike block of tunnel \"t1\" "
+	  "(expected version, mode, integrity, encryption, dh-group, "
+	  "local-id, peer-id or lifetime)" },
+	/* the key as a block's name: the defence in cfg_err hides it */
+	{ BASE "tunnel psk=lab-preshared-key/9f3a {\n}\n",
+	  E "7: invalid tunnel name \"psk=<hidden>\" (use 1 to 63 letters, "
+	  "digits, '_', '.' or '-')" },
+};
+
+START_TEST(test_config_psk_hidden)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	cfg = parse(psk_vecs[_i].ev_text, err, sizeof(err));
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strstr(err, "lab-pre") == NULL, "key shown: %s", err);
+	ck_assert_msg(strstr(err, "9f3a") == NULL, "key shown: %s", err);
+	ck_assert_str_eq(err, psk_vecs[_i].ev_err);
+}
+END_TEST
+
+/* The same through config_load, which SIGHUP and gatewayctl reload use. */
+START_TEST(test_config_psk_hidden_load)
+{
+	struct config	*cfg;
+	char		 err[512], path[] = "/tmp/check_config.XXXXXX";
+	char		 want[700];
+	int		 fd;
+	static const char text[] = BASE TN_HEAD
+	    "\tpsk=lab-preshared-key-0123456789abcdef0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef\n}\n";
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1),
+	    (int)sizeof(text) - 1);
+	close(fd);
+	cfg = config_load(path, err, sizeof(err));
+	unlink(path);
+	ck_assert_ptr_null(cfg);
+	ck_assert_ptr_null(strstr(err, "lab-pre"));
+	ck_assert_ptr_null(strstr(err, "0123"));
+	snprintf(want, sizeof(want), "%s:12: unknown keyword \"psk=<hidden>\" "
+	    "in tunnel \"t1\" " TN_EXPECTED, path);
+	ck_assert_str_eq(err, want);
 }
 END_TEST
 
@@ -1349,6 +1505,8 @@ config_suite(void)
 	    NVEC(global_vecs));
 	tcase_add_test(tc, test_config_global_defaults);
 	tcase_add_test(tc, test_config_global_socket_max);
+	tcase_add_loop_test(tc, test_config_user_errors, 0, NVEC(user_vecs));
+	tcase_add_test(tc, test_config_user_values);
 	tcase_add_loop_test(tc, test_config_global_values, 0,
 	    NVEC(level_vecs));
 	suite_add_tcase(s, tc);
@@ -1363,6 +1521,8 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_tunnel_errors, 0,
 	    NVEC(tunnel_vecs));
 	tcase_add_test(tc, test_config_tunnel_psk_not_shown);
+	tcase_add_loop_test(tc, test_config_psk_hidden, 0, NVEC(psk_vecs));
+	tcase_add_test(tc, test_config_psk_hidden_load);
 	tcase_add_test(tc, test_config_tunnel_values);
 	tcase_add_test(tc, test_config_tunnel_defaults);
 	tcase_add_test(tc, test_config_tunnel_any_peer);

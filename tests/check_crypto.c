@@ -1277,6 +1277,48 @@ START_TEST(test_dh_both_sides_agree)
 END_TEST
 
 /*
+ * Issue 8: the private value is freed once the secret is derived: a
+ * second derivation fails (even with the right peer value), the public
+ * value is still ours and unchanged; a failed derivation keeps the key.
+ */
+START_TEST(test_dh_private_freed)
+{
+	int		 group = dh_groups[_i];
+	size_t		 len = dh_lens[_i];
+	struct dh	*a, *b;
+	struct buf	*pa, *pa2, *pb, *s, *bad;
+
+	ck_assert_ptr_nonnull(a = dh_new(group));
+	ck_assert_ptr_nonnull(b = dh_new(group));
+	pa = buf_new(len);
+	pa2 = buf_new(len);
+	pb = buf_new(len);
+	ck_assert_int_eq(dh_public_get(a, pa), 0);
+	ck_assert_int_eq(dh_public_get(b, pb), 0);
+	/* an invalid peer value (all zero) fails and keeps the key */
+	ck_assert_ptr_nonnull(bad = buf_new(len));
+	ck_assert_ptr_nonnull(buf_reserve(bad, len));
+	memset(bad->buf_data, 0, len);
+	ck_assert_ptr_null(dh_derive(a, bad->buf_data, len));
+	ck_assert_ptr_nonnull(s = dh_derive(a, pb->buf_data, pb->buf_len));
+	buf_free(s);
+	ck_assert_ptr_null(dh_derive(a, pb->buf_data, pb->buf_len));
+	ck_assert_int_eq(dh_public_get(a, pa2), 0);
+	ck_assert_uint_eq(pa2->buf_len, len);
+	ck_assert_mem_eq(pa->buf_data, pa2->buf_data, len);
+	/* b still derives the same secret with a's public value */
+	ck_assert_ptr_nonnull(s = dh_derive(b, pa2->buf_data, len));
+	buf_free(s);
+	buf_free(bad);
+	buf_free(pa);
+	buf_free(pa2);
+	buf_free(pb);
+	dh_free(a);
+	dh_free(b);
+}
+END_TEST
+
+/*
  * Our side against a key pair made by OpenSSL from its own copy of the
  * group: both get the same secret only if our p and g are the RFC's.
  * Returns which values started with a zero byte (DH_Z_*).
@@ -1880,6 +1922,7 @@ crypto_suite(void)
 	tcase_add_loop_test(tc, test_dh_group_len, 0, (int)DH_NGROUPS);
 	tcase_add_test(tc, test_dh_unknown_group);
 	tcase_add_loop_test(tc, test_dh_both_sides_agree, 0, (int)DH_NGROUPS);
+	tcase_add_loop_test(tc, test_dh_private_freed, 0, (int)DH_NGROUPS);
 	tcase_add_loop_test(tc, test_dh_interop_openssl_groups, 0,
 	    (int)DH_NGROUPS);
 	tcase_add_test(tc, test_dh_padding_many);

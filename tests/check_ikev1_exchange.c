@@ -95,10 +95,15 @@ static const struct side_opts opt_b = {
  *            <-- { HASH(2), SA, Nr, KE, IDci, IDcr }*
  *            { HASH(3) }* -->
  */
+static struct isakmp_sa	*v1_first_sa(const struct side *);
+
 START_TEST(test_v1_main_defaults_establish)
 {
 	struct tunnel_status	 sa;
 	const struct kernel_policy *p;
+	struct isakmp_sa	*isa;
+	struct child_sa		*cs;
+	int			 i, j;
 
 	pair_init(&opt_a, &opt_b);
 	ike_start(A.s_ike);
@@ -117,6 +122,17 @@ START_TEST(test_v1_main_defaults_establish)
 	    "172.16.0.0/24", "10.0.0.0/12"));
 	ck_assert_int_eq(A.s_kernel.mk_nroute, 1);
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	/* issue 8: the IPsec SA's keys are in the kernel only (no NAT) */
+	for (i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(isa = v1_first_sa(i ? &B : &A));
+		ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&isa->is_children));
+		ck_assert_int_eq(cs->cs_keys_wiped, 1);
+		for (j = 0; j < CRYPTO_MAX_KEY; j++)
+			ck_assert_uint_eq(cs->cs_ekey_in[j] | cs->cs_ekey_out[j] |
+			    cs->cs_akey_in[j] | cs->cs_akey_out[j], 0);
+		ck_assert_uint_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
+		    cs->cs_spi_in)->m_sa.ks_ekey_len, 16);
+	}
 	pair_free();
 }
 END_TEST

@@ -55,6 +55,52 @@ assert_keys_match(const struct tunnel_status *sa)
 	}
 }
 
+/* Are all len bytes of k zero? */
+static int
+key_zero(const uint8_t *k, size_t len)
+{
+	uint8_t	 acc = 0;
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		acc |= k[i];
+	return (acc == 0);
+}
+
+/*
+ * Issue 8: every installed CHILD SA of s has wiped its keys, unless it
+ * still needs them (a deferred outbound SA, ESP in UDP that may move);
+ * the kernel holds them, non-zero.  Returns the number wiped.
+ */
+static int
+assert_child_keys(struct side *s)
+{
+	struct ike_sa		*sa;
+	struct child_sa		*cs;
+	const struct mock_sa	*m;
+	int			 keep, n = 0;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+		if (cs->cs_state != CHILD_SA_INSTALLED &&
+		    cs->cs_state != CHILD_SA_REKEYED)
+			continue;
+		keep = (cs->cs_out_deferred && !cs->cs_sa_out) ||
+		    cs->cs_encap_dport != 0;
+		ck_assert_int_eq(cs->cs_keys_wiped, !keep);
+		ck_assert_int_eq(key_zero(cs->cs_ekey_in, CRYPTO_MAX_KEY) &&
+		    key_zero(cs->cs_akey_in, CRYPTO_MAX_KEY) &&
+		    key_zero(cs->cs_ekey_out, CRYPTO_MAX_KEY) &&
+		    key_zero(cs->cs_akey_out, CRYPTO_MAX_KEY), !keep);
+		ck_assert_ptr_nonnull(m = mock_kernel_sa(&s->s_kernel,
+		    cs->cs_spi_in));
+		ck_assert(!key_zero(m->m_ekey, m->m_sa.ks_ekey_len));
+		ck_assert_uint_gt(m->m_sa.ks_ekey_len, 0);
+		n += !keep;
+	}
+	return (n);
+}
+
 static void
 assert_connected(int nchild)
 {
@@ -428,10 +474,15 @@ START_TEST(test_exchange_child_rekey)
 	ike_start(A.s_ike);
 	pump(50);
 	assert_connected(1);
+	/* installed: keys only in the kernel (no NAT, nothing deferred) */
+	ck_assert_int_eq(assert_child_keys(&A), 1);
+	ck_assert_int_eq(assert_child_keys(&B), 1);
 	before = status(&A);
 	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
 	pump(50);
 	assert_connected(1);
+	ck_assert_int_eq(assert_child_keys(&A), 1);
+	ck_assert_int_eq(assert_child_keys(&B), 1);
 	after = status(&A);
 	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
 	    after.ts_child[0].cs_spi_in);
@@ -494,9 +545,12 @@ START_TEST(test_exchange_child_rekey_responder_waits)
 	}
 	ck_assert_int_eq(nin, 2);
 	ck_assert_int_eq(nout, 1);
+	/* b's new CHILD SA keeps its keys for the outbound SA it owes */
+	ck_assert_int_eq(assert_child_keys(&B), 1);	/* the old one */
 	pump(200);
 	assert_connected(1);
 	assert_same_child();
+	ck_assert_int_eq(assert_child_keys(&B), 1);	/* the new, now */
 	after = status(&B);
 	ck_assert_uint_ne(before.ts_child[0].cs_spi_out,
 	    after.ts_child[0].cs_spi_out);
@@ -632,6 +686,9 @@ START_TEST(test_exchange_nat_rebinding)
 	assert_both_connected();
 	assert_encap_dport(&B.s_kernel, a_pub, 24500);
 	assert_encap_dport(&A.s_kernel, b_addr, 4500);
+	/* ESP in UDP may follow a new mapping: the keys stay */
+	ck_assert_int_eq(assert_child_keys(&A), 0);
+	ck_assert_int_eq(assert_child_keys(&B), 0);
 
 	nat_p4500 = 31000;		/* the new mapping */
 	liveness_from(&A);
@@ -658,6 +715,57 @@ START_TEST(test_exchange_nat_rebinding)
 	assert_both_connected();
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
 	pair_free();
+}
+END_TEST
+
+/*
+ * A CHILD SA whose keys were wiped cannot be installed again: a move to
+ * a new peer address is refused before anything in the kernel changes.
+ */
+START_TEST(test_child_wiped_no_move)
+{
+	struct mock_kernel	 mk;
+	struct child_sa		*cs;
+	struct in_addr		 a, b, c;
+	uint32_t		 spi_in;
+
+	inet_pton(AF_INET, ADDR_A, &a);
+	inet_pton(AF_INET, ADDR_B, &b);
+	inet_pton(AF_INET, "203.0.113.9", &c);
+	mock_kernel_init(&mk, 0xc0000001);
+	ck_assert_ptr_nonnull(cs = child_sa_new("t", IPPROTO_ESP, a, b));
+	ck_assert_int_eq(child_sa_spi_alloc(cs, &mk.mk_ops), 0);
+	cs->cs_spi_out = htonl(0xd0000001);
+	cs->cs_choice.pc_encr = ENCR_AES_CBC;
+	cs->cs_choice.pc_encr_bits = 128;
+	cs->cs_choice.pc_integ = AUTH_HMAC_SHA1_96;
+	cs->cs_ekey_len = 16;
+	cs->cs_akey_len = 20;
+	memset(cs->cs_ekey_in, 0x11, 16);
+	memset(cs->cs_ekey_out, 0x22, 16);
+	memset(cs->cs_akey_in, 0x33, 20);
+	memset(cs->cs_akey_out, 0x44, 20);
+	cs->cs_lts[0].pf_addr.s_addr = inet_addr("172.16.0.0");
+	cs->cs_lts[0].pf_plen = 24;
+	cs->cs_nlts = 1;
+	cs->cs_rts[0].pf_addr.s_addr = inet_addr("10.0.0.0");
+	cs->cs_rts[0].pf_plen = 12;
+	cs->cs_nrts = 1;
+	ck_assert_int_eq(child_sa_install(cs, &mk.mk_ops, NULL), 0);
+	child_sa_keys_done(cs, NULL);
+	ck_assert_int_eq(cs->cs_keys_wiped, 1);
+	ck_assert(key_zero(cs->cs_ekey_out, CRYPTO_MAX_KEY));
+	spi_in = cs->cs_spi_in;
+	ck_assert_int_eq(mock_kernel_nsa(&mk), 2);
+	ck_assert_int_eq(child_sa_move(cs, &mk.mk_ops, c, 0), -1);
+	/* both SAs still there, with their real keys and old address */
+	ck_assert_int_eq(mock_kernel_nsa(&mk), 2);
+	ck_assert_uint_eq(mock_kernel_sa(&mk, spi_in)->m_sa.ks_src.s_addr,
+	    b.s_addr);
+	ck_assert_uint_eq(mock_kernel_sa(&mk, spi_in)->m_ekey[0], 0x11);
+	ck_assert_int_eq(mk.mk_errors, 0);
+	child_sa_uninstall(cs, &mk.mk_ops, NULL);
+	child_sa_free(cs);
 }
 END_TEST
 
@@ -1409,6 +1517,88 @@ START_TEST(test_exchange_ike_rekey_collision)
 	assert_child_rekey(&B);
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
 	pair_free();
+}
+END_TEST
+
+/* Each IKE SA's list of CHILD SAs ends where its tail says (no child
+ * freed while the list still names it). */
+static void
+assert_child_lists(struct side *s)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs, *last;
+
+	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry) {
+		last = NULL;
+		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+			ck_assert_ptr_eq(cs->cs_owner, sa);
+			last = cs;
+		}
+		if (last == NULL)
+			ck_assert_ptr_eq(sa->sa_children.tqh_last,
+			    &sa->sa_children.tqh_first);
+		else
+			ck_assert_ptr_eq(sa->sa_children.tqh_last,
+			    &last->cs_entry.tqe_next);
+	}
+}
+
+/*
+ * Found by fuzz_pair (issue 8).  Both rekey the IKE SA at once (§2.8.2);
+ * a answers b's request first, so b's new SA gets the CHILD SAs, and a
+ * starts a CHILD SA rekey on it.  Then a's own new SA wins the collision
+ * (the lowest nonce decides: a coin toss, so the test runs until that
+ * happened 3 times) and the CHILD SAs move on to it, while the CHILD SA
+ * exchange on b's SA is still in flight.  Its new CHILD SA must stay on
+ * the SA the exchange runs on: moved, it was later removed from the
+ * wrong list, whose tail then named freed memory (a use after free when
+ * the next CHILD SA joined).
+ *
+ * a: CREATE_CHILD_SA { SA, Ni, KEi } -->  <-- b: { SA, Ni, KEi }
+ * a: { SA, Nr, KEr } -->  (b's SA gets the CHILD SAs)
+ * a: CREATE_CHILD_SA { N(REKEY_SA), SA, Ni, KEi, TSi, TSr } --> (on it)
+ *                              <-- { SA, Nr, KEr } (a's SA wins)
+ *                              <-- the CHILD SA answer, DELETEs
+ */
+START_TEST(test_exchange_child_rekey_ike_rekey_cross)
+{
+	struct ike_sa	*sa;
+	int		 won = 0, runs;
+
+	for (runs = 0; runs < 32 && won < 3; runs++) {
+		pair_init(&opt_a, &opt_b_resp);
+		ike_start(A.s_ike);
+		pump(50);
+		assert_connected(1);
+		ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+		ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+		ck_assert_int_eq(deliver(&B, &A), 1);
+		/* on b's new SA, which holds the CHILD SAs now */
+		ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+		deliver(&A, &B);
+		deliver(&B, &A);
+		assert_child_lists(&A);
+		assert_child_lists(&B);
+		pump(150);
+		assert_child_lists(&A);
+		assert_child_lists(&B);
+		assert_connected(1);
+		TAILQ_FOREACH(sa, &A.s_ike->ctx_sas, sa_entry)
+			if (sa->sa_state == IKE_SA_ESTABLISHED &&
+			    sa->sa_initiator)
+				won++;
+		/* another CHILD SA joins the lists */
+		ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+		pump(100);
+		assert_child_lists(&A);
+		assert_child_lists(&B);
+		assert_connected(1);
+		assert_same_child();
+		ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors,
+		    0);
+		pair_free();
+	}
+	ck_assert_int_eq(won, 3);
 }
 END_TEST
 
@@ -2418,6 +2608,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_child_rekey);
 	tcase_add_test(tc, test_exchange_child_rekey_responder_waits);
 	tcase_add_test(tc, test_child_ts_str);
+	tcase_add_test(tc, test_child_wiped_no_move);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_exchange_wrong_psk);
@@ -2436,6 +2627,12 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_nat_rebinding);
 	tcase_add_test(tc, test_exchange_shutdown);
 	suite_add_tcase(s, tc);
+	/* up to 32 pairs, each about 300 ms */
+	tc = tcase_create("rekey_cross");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_exchange_child_rekey_ike_rekey_cross);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("ike_rekey");
 	tcase_add_loop_test(tc, test_exchange_ike_rekey, 0, 2);
 	tcase_add_test(tc, test_exchange_ike_rekey_collision);

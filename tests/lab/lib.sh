@@ -27,6 +27,12 @@ LAB_TOP=${LAB_TOP:-$(cd "$LAB_LIB_DIR/../.." && pwd)}
 GW_BUILD=${GW_BUILD:-$LAB_TOP/build}
 LAB_RUN=${LAB_RUN:-/tmp/gw-lab/manual.$$}
 LAB_RT=/run/lab
+# gatewayd runs as this unprivileged user after start-up (--user; the
+# host's user, created by prepare.sh: the VM mounts the host's /).
+# GW_USER= (empty) keeps it root, still with the two capabilities only.
+GW_USER=${GW_USER-gatewayd}
+GW_USER_OPT=()
+[ -n "$GW_USER" ] && GW_USER_OPT=(--user "$GW_USER")
 CHARON=${LAB_CHARON:-/usr/lib/ipsec/charon}
 SWAN_PLUGINDIR=/usr/lib/ipsec/plugins
 # Wanted strongSwan plugins; swan_conf keeps those that are installed.
@@ -214,6 +220,7 @@ netns_add() {
 	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 	    net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 	mkdir -p "$(node_dir "$n")" "$(node_rt "$n")"
+	gw_user_own "$(node_rt "$n")"
 	LAB_NODES+=("$n")
 }
 
@@ -803,6 +810,31 @@ swan_ike_up() {
 
 GW_PSK='Secr3t!key'
 
+# gw_user_own DIR...: DIR belongs to GW_USER, so that gatewayd can create
+# and remove files there after its privilege drop (the control socket and
+# pid file in /run/lab/NODE, keylog-dir).
+gw_user_own() {
+	[ -n "$GW_USER" ] || return 0
+	chown "$GW_USER" "$@" || fail "chown $GW_USER $*"
+}
+
+# gw_keylog_dir DIR: DIR ready as gatewayd's keylog-dir.  On the host's
+# file system (hostfs) a file the VM creates belongs to the host's user
+# of linux.uml (root), whatever user created it, and gatewayd refuses a
+# key file that is not its own: so the three files are created here and
+# given to GW_USER (a chown from the VM does reach the host).  A key
+# directory on the VM's tmpfs (/run/lab) needs none of this.
+gw_keylog_dir() {
+	local f
+	mkdir -p "$1"
+	gw_user_own "$1"
+	[ -n "$GW_USER" ] || return 0
+	for f in ikev2_decryption_table ikev1_decryption_table esp_sa; do
+		install -m 0600 -o "$GW_USER" /dev/null "$1/$f" ||
+		    fail "cannot create $1/$f"
+	done
+}
+
 gw_bin() {
 	if [ ! -x "$GW_BUILD/gatewayd" ] || [ ! -x "$GW_BUILD/gatewayctl" ]; then
 		fail "gatewayd/gatewayctl not built in GW_BUILD=$GW_BUILD" \
@@ -906,9 +938,10 @@ start_gatewayd() {
 	d=$(node_dir "$n")
 	conf=${2:-$d/gatewayd.conf}
 	gw_bin
-	out=$("$GW_BUILD/gatewayd" -n -f "$conf" 2>&1) ||
+	out=$("$GW_BUILD/gatewayd" -n -f "$conf" "${GW_USER_OPT[@]}" 2>&1) ||
 	    fail "gatewayd -n rejects $conf:"$'\n'"$out"$'\n'"$(cat "$conf")"
-	lab_spawn "$n" "$d/gatewayd.log" "$GW_BUILD/gatewayd" -F -d -f "$conf"
+	lab_spawn "$n" "$d/gatewayd.log" "$GW_BUILD/gatewayd" -F -d -f "$conf" \
+	    "${GW_USER_OPT[@]}"
 	echo "$LAB_LAST_PID" >>"$d/pids"
 	GW_PID[$n]=$LAB_LAST_PID
 	if ! wait_for 10 test -S "$(node_rt "$n")/gatewayd.sock"; then

@@ -56,6 +56,23 @@ done <"$needs"
 [ ${#missing[@]} -eq 0 ] ||
     die "missing: ${missing[*]} (tools/bootstrap.sh deps installs them)"
 
+# The lab runs gatewayd as an unprivileged user (lib.sh: GW_USER, default
+# gatewayd; t-privs.sh).  The VM mounts the host's / (hostfs), so its
+# /etc/passwd is the host's: the system user is created here.
+gw_user=${GW_USER-gatewayd}
+if [ -n "$gw_user" ] && ! getent passwd "$gw_user" >/dev/null; then
+	[ "$(id -u)" = 0 ] || die "run as root to create user $gw_user"
+	# two VMs may prepare at once
+	exec 8>/run/gatewayd-lab-useradd.lock
+	flock 8
+	getent passwd "$gw_user" >/dev/null ||
+	    useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$gw_user" ||
+	    die "cannot create user $gw_user (useradd)"
+	exec 8>&-
+	say "created system user $gw_user (uid $(id -u "$gw_user"))"
+fi
+
 # UML 6.1 cannot restore a guest's FPU state on a host whose XSAVE area
 # is larger than 832 bytes (AVX-512, AMX): the VM dies at once with
 # "ptrace set fp regs failed, errno = 14".  lab.sh preloads this shim

@@ -59,6 +59,7 @@ SCENARIOS=(
 	"t-export.sh v2-swanctl"
 	"t-export.sh v2-gcm-swanctl"
 	"t-service.sh"
+	"t-privs.sh"
 	"t-metrics.sh"
 	"t-doctor.sh psk"
 	"t-doctor.sh proposal"

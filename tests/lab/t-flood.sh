@@ -65,7 +65,8 @@ start_charon gw2
 d=$(node_dir gw1)
 "$GW_BUILD/gatewayd" -n -f "$d/gatewayd.conf" >/dev/null 2>&1 ||
     fail "gatewayd -n rejects $d/gatewayd.conf"
-lab_spawn gw1 "$d/gatewayd.log" "$GW_BUILD/gatewayd" -F -f "$d/gatewayd.conf"
+lab_spawn gw1 "$d/gatewayd.log" "$GW_BUILD/gatewayd" -F -f "$d/gatewayd.conf" \
+    "${GW_USER_OPT[@]}"
 echo "$LAB_LAST_PID" >>"$d/pids"
 GW_PID[gw1]=$LAB_LAST_PID
 wait_for 10 test -S "$(node_rt gw1)/gatewayd.sock" ||

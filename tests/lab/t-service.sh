@@ -28,7 +28,7 @@ gw_std gw1
 "$GW_BUILD/gatewayd" -n -f "$d/gatewayd.conf" >/dev/null ||
     fail "gatewayd -n rejects $d/gatewayd.conf"
 lab_spawn gw1 "$log" "$GW_BUILD/gatewayd" -F -d -f "$d/gatewayd.conf" \
-    --pidfile "$pidf"
+    --pidfile "$pidf" "${GW_USER_OPT[@]}"
 echo "$LAB_LAST_PID" >>"$d/pids"
 GW_PID[gw1]=$LAB_LAST_PID
 wait_for 10 test -S "$(node_rt gw1)/gatewayd.sock" ||

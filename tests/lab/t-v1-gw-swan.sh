@@ -65,7 +65,7 @@ swan_v1_std gw2 "${sw[@]}"
 start_charon gw2
 gw_v1_std gw1 "${gw[@]}"
 keys=$(node_dir gw1)/keys
-mkdir -p "$keys"
+gw_keylog_dir "$keys"
 sed -i "1a keylog-dir $keys" "$(node_dir gw1)/gatewayd.conf"
 start_gatewayd gw1
 gw_wait_state gw1 vpc1-vpc2 Connected 30
