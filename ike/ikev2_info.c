@@ -173,7 +173,7 @@ ikev2_info_redundant_deleted(struct ike_sa *sa)
 	/* one that a CHILD SA exchange on sa still creates goes with sa */
 	for (cs = TAILQ_FIRST(&sa->sa_children); cs != NULL; cs = next) {
 		next = TAILQ_NEXT(cs, cs_entry);
-		if (cs == sa->sa_req_child && sa->sa_req != NULL &&
+		if (cs == sa->sa_req_child && sa->sa_rq.x_out != NULL &&
 		    (sa->sa_req_kind == IKE_REQ_CHILD_NEW ||
 		    sa->sa_req_kind == IKE_REQ_CHILD_REKEY))
 			continue;

@@ -164,7 +164,7 @@ ikev2_rekey_move(struct ike_sa *from, struct ike_sa *to)
 
 	for (cs = TAILQ_FIRST(&from->sa_children); cs != NULL; cs = next) {
 		next = TAILQ_NEXT(cs, cs_entry);
-		if (cs == from->sa_req_child && from->sa_req != NULL &&
+		if (cs == from->sa_req_child && from->sa_rq.x_out != NULL &&
 		    (from->sa_req_kind == IKE_REQ_CHILD_NEW ||
 		    from->sa_req_kind == IKE_REQ_CHILD_REKEY))
 			continue;
