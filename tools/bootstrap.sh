@@ -7,7 +7,7 @@
 #   tools/bootstrap.sh deps|build
 #   tools/bootstrap.sh packages  print the Debian packages it installs
 #
-# Environment: BUILD_DIR (default ./build), FUZZ_SECONDS (default 60 per
+# Environment: BUILD_DIR (default ./build), FUZZ_SECONDS (default 30 per
 # fuzz target), LAB_JOBS (parallel lab VMs, default 2), SKIP_DEPS=1.
 set -euo pipefail
 
@@ -77,7 +77,7 @@ unit() {
 }
 
 fuzz() {
-	step "fuzz targets (${FUZZ_SECONDS:-60} s each)"
+	step "fuzz targets (${FUZZ_SECONDS:-30} s each)"
 	bash "$top/tests/fuzz/run.sh"
 }
 

@@ -4,12 +4,12 @@
 #
 # Each target lists the sources it needs on a "FUZZ_SOURCES:" line in its
 # header comment (and libraries beyond libcrypto on a "FUZZ_LIBS:" line).  Usage: tests/fuzz/run.sh [NAME...]   (from any dir)
-# Environment: FUZZ_SECONDS (default 60), CC (default clang).
+# Environment: FUZZ_SECONDS (default 30), CC (default clang).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cc=${CC:-clang}
-secs=${FUZZ_SECONDS:-60}
+secs=${FUZZ_SECONDS:-30}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gw-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
