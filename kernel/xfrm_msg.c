@@ -3,6 +3,7 @@
  * Pure functions over a caller's buffer: no socket, no kernel, so the
  * tests can take every message apart.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <linux/fib_rules.h>
@@ -558,6 +559,7 @@ xfrm_msg_sa_counters_parse(const struct nlmsghdr *nlh, size_t len,
 {
 	struct xfrm_usersa_info	 si;
 	const struct nlattr	*attr;
+	const char		*end;
 
 	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
 	    nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_NEWSA ||
@@ -574,7 +576,13 @@ xfrm_msg_sa_counters_parse(const struct nlmsghdr *nlh, size_t len,
 	xc->xc_reqid = si.reqid;
 	xc->xc_bytes = si.curlft.bytes;
 	xc->xc_packets = si.curlft.packets;
-	mnl_attr_for_each(attr, nlh, sizeof(si)) {
+	/* bounded by nlmsg_len itself: mnl_attr_for_each() rounds it up
+	 * to 4, past the end of a datagram whose length is not aligned */
+	end = (const char *)nlh + nlh->nlmsg_len;
+	for (attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(si));
+	    end - (const char *)attr >= (ptrdiff_t)sizeof(*attr) &&
+	    mnl_attr_ok(attr, (int)(end - (const char *)attr));
+	    attr = mnl_attr_next(attr)) {
 		if (mnl_attr_get_type(attr) == XFRMA_LASTUSED &&
 		    mnl_attr_get_payload_len(attr) == sizeof(uint64_t))
 			memcpy(&xc->xc_lastused, mnl_attr_get_payload(attr),

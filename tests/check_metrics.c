@@ -527,6 +527,33 @@ START_TEST(test_metrics_dump_parse_rejects)
 }
 END_TEST
 
+/*
+ * A datagram that ends 2 bytes after the SA info (nlmsg_len not a
+ * multiple of 4), in a buffer of exactly that size: the attribute walk
+ * stops at nlmsg_len (fuzz_xfrm_dump found a read past the end).
+ */
+START_TEST(test_metrics_dump_parse_unaligned_end)
+{
+	uint8_t			 buf[512] __attribute__((aligned(8)));
+	struct xfrm_sa_counters	 xc;
+	uint8_t			*exact;
+	size_t			 len = NLMSG_LENGTH(sizeof(struct
+				    xfrm_usersa_info)) + 2;
+	uint16_t		 nla_len = NLA_HDRLEN;
+
+	(void)sa_msg(buf, sizeof(buf), XFRM_MSG_NEWSA, AF_INET, IPPROTO_ESP,
+	    0);
+	memcpy(buf + len - 2, &nla_len, 2);	/* half an attribute header */
+	((struct nlmsghdr *)buf)->nlmsg_len = (uint32_t)len;
+	ck_assert_ptr_nonnull(exact = malloc(len));
+	memcpy(exact, buf, len);
+	ck_assert_int_eq(xfrm_msg_sa_counters_parse((struct nlmsghdr *)exact,
+	    len, &xc), 0);
+	ck_assert_uint_eq(xc.xc_lastused, 0);
+	free(exact);
+}
+END_TEST
+
 /* An attribute whose length overruns the message, or a LASTUSED of the
  * wrong size: the SA is parsed, the attribute ignored. */
 START_TEST(test_metrics_dump_parse_bad_attr)
@@ -912,6 +939,7 @@ metrics_suite(void)
 	tc = tcase_create("dump");
 	tcase_add_test(tc, test_metrics_dump_parse_ok);
 	tcase_add_test(tc, test_metrics_dump_parse_rejects);
+	tcase_add_test(tc, test_metrics_dump_parse_unaligned_end);
 	tcase_add_test(tc, test_metrics_dump_parse_bad_attr);
 	suite_add_tcase(s, tc);
 
