@@ -268,7 +268,7 @@ start_charon gw2
 gw_std gw1 "${gw[@]}"
 keys=$(node_dir gw1)/keys
 if [ "$decrypt" = 1 ]; then
-	mkdir -p "$keys"
+	gw_keylog_dir "$keys"	# (owned by the user gatewayd runs as)
 	sed -i "1a keylog-dir $keys" "$(node_dir gw1)/gatewayd.conf"
 fi
 start_gatewayd gw1
