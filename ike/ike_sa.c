@@ -368,17 +368,50 @@ ike_msg_log_out(struct ike_sa *sa, struct ike_msg_out *mo)
  * DPD timeout instead (5 sends in all), so that a lossy link does not
  * make a live peer look dead; its timer, not the retransmissions, ends it.
  */
+/*
+ * An outstanding rekey (of a CHILD SA or of the IKE SA): the ms left
+ * before what it rekeys reaches its hard lifetime, 0 for other requests.
+ * The retransmissions of such a request are spread so that at least
+ * IKE_REKEY_LAST_TRIES more fit (RFC 7296 §2.1 leaves the timing to us):
+ * with the usual doubling, a rekey whose first two tries are lost would
+ * end with the SA (a 20 s test lifetime leaves room for 3 sends).
+ */
+#define IKE_REKEY_LAST_TRIES	4
+#define IKE_RETX_MIN_MS		100
+
+static uint64_t
+ike_sa_rekey_left_ms(struct ike_sa *sa)
+{
+	struct child_sa	*old;
+	uint64_t	 now = ike_now_ms();
+
+	if (sa->sa_req_kind == IKE_REQ_IKE_REKEY && sa->sa_life.lt_life_ms)
+		return (lifetime_hard_in(&sa->sa_life, now));
+	if (sa->sa_req_kind != IKE_REQ_CHILD_REKEY ||
+	    sa->sa_req_child == NULL || sa->sa_req_child->cs_rekey_spi == 0 ||
+	    (old = ike_sa_child_by_spi(sa, sa->sa_req_child->cs_rekey_spi,
+	    1)) == NULL || old->cs_life.lt_life_ms == 0)
+		return (0);
+	return (lifetime_hard_in(&old->cs_life, now));
+}
+
 static void
 ike_sa_retx_arm(struct ike_sa *sa)
 {
 	unsigned	 ms = ike_xmit_backoff(sa->sa_ctx->ctx_retx_ms,
 			    sa->sa_rq.x_tries);
 	unsigned	 dpd;
+	uint64_t	 left;
 
 	if (sa->sa_req_kind == IKE_REQ_LIVENESS && sa->sa_dpd_out &&
 	    (dpd = ike_dpd_timeout_ms(sa->sa_ctx, sa->sa_tunnel) / 5) > 0 &&
 	    dpd < ms)
 		ms = dpd;
+	/* a rekey close to the end of what it rekeys: more tries fit */
+	if ((left = ike_sa_rekey_left_ms(sa)) != 0 &&
+	    left / IKE_REKEY_LAST_TRIES < ms)
+		ms = left / IKE_REKEY_LAST_TRIES > IKE_RETX_MIN_MS ?
+		    (unsigned)(left / IKE_REKEY_LAST_TRIES) : IKE_RETX_MIN_MS;
 	ike_xmit_arm(&sa->sa_rq, ms);
 }
 
