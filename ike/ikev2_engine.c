@@ -281,8 +281,6 @@ again:
 			ike_tunnel_sa_gone(t, 0);
 		goto again;
 	}
-	if (dropped == 0)
-		return (0);
 	return (dropped);
 }
 

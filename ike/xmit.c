@@ -104,6 +104,7 @@ void
 ike_xmit_heard(struct ike_xmit *x, const uint8_t *pkt, size_t len)
 {
 	x->x_in_set = ike_xmit_md(pkt, len, x->x_in_md) == 0;
+	x->x_in_len = len;
 	x->x_answers = 0;
 }
 
@@ -112,7 +113,10 @@ ike_xmit_repeat(const struct ike_xmit *x, const uint8_t *pkt, size_t len)
 {
 	uint8_t	 md[32];
 
-	if (!x->x_in_set || ike_xmit_md(pkt, len, md) == -1)
+	/* IKEv1 asks for every datagram of an SA: no digest unless the
+	 * length matches */
+	if (!x->x_in_set || len != x->x_in_len ||
+	    ike_xmit_md(pkt, len, md) == -1)
 		return (0);
 	return (CRYPTO_memcmp(md, x->x_in_md, sizeof(md)) == 0);
 }

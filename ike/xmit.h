@@ -24,6 +24,7 @@ struct ike_xmit {
 					   the answer */
 	int		 x_answers;	/* x_out answers the message x_in_md */
 	int		 x_in_set;
+	size_t		 x_in_len;	/* its length: most others differ */
 	uint8_t		 x_in_md[32];	/* SHA-256 of the peer's message */
 };
 

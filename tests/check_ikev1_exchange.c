@@ -829,6 +829,24 @@ v1_nlive(const struct side *s)
 	return (n);
 }
 
+/*
+ * a and b with the default tunnel, the old ISAKMP SA deleted reauth_ms
+ * after a re-authentication (0: the default), set up by a; a's status.
+ */
+static struct tunnel_status
+v1_up(unsigned reauth_ms)
+{
+	pair_init(&opt_a, &opt_b);
+	if (reauth_ms != 0) {
+		ikev1_reauth_delete_set(A.s_ike, reauth_ms);
+		ikev1_reauth_delete_set(B.s_ike, reauth_ms);
+	}
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	return (status(&A));
+}
+
 /* Rekeys t1's IPsec SA from x; asserts the new SPIs; returns a's status. */
 static struct tunnel_status
 child_rekeyed(struct side *x, const struct tunnel_status *before)
@@ -976,13 +994,8 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 	struct isakmp_sa	*old;
 	struct child_sa_list	 keep;
 
-	pair_init(&opt_a, &opt_b);
-	ikev1_reauth_delete_set(A.s_ike, 20);
+	before = v1_up(20);
 	ikev1_reauth_delete_set(B.s_ike, 500);
-	ike_start(A.s_ike);
-	pump(80);
-	assert_connected(1, 16, 20);
-	before = status(&A);
 	ck_assert_ptr_nonnull(old = v1_established(&B));
 	B.s_net.mn_filter = filt_cb;		/* b's MM5 lost once */
 	B.s_net.mn_filter_arg = &f5;
@@ -1023,11 +1036,7 @@ START_TEST(test_v1_rekey_message3_lost)
 	struct tunnel_status	 before, sa, sb;
 	uint32_t		 old_in;
 
-	pair_init(&opt_a, &opt_b);
-	ike_start(A.s_ike);
-	pump(80);
-	assert_connected(1, 16, 20);
-	before = status(&A);
+	before = v1_up(0);
 	old_in = before.ts_child[0].cs_spi_in;
 	/* b: no retransmission of message 2 */
 	B.s_ike->ctx_retx_tries = 0;
@@ -1068,13 +1077,7 @@ START_TEST(test_v1_reauth_both)
 {
 	struct tunnel_status	 before, after;
 
-	pair_init(&opt_a, &opt_b);
-	ikev1_reauth_delete_set(A.s_ike, 20);
-	ikev1_reauth_delete_set(B.s_ike, 20);
-	ike_start(A.s_ike);
-	pump(80);
-	assert_connected(1, 16, 20);
-	before = status(&A);
+	before = v1_up(20);
 	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
 	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
 	pump(400);
@@ -1101,11 +1104,7 @@ START_TEST(test_v1_rekey_collision)
 {
 	struct tunnel_status	 before, sa, sb;
 
-	pair_init(&opt_a, &opt_b);
-	ike_start(A.s_ike);
-	pump(80);
-	assert_connected(1, 16, 20);
-	before = status(&A);
+	before = v1_up(0);
 	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
 	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
 	pump(200);
@@ -1135,16 +1134,10 @@ START_TEST(test_v1_reauth_quick_in_flight)
 	struct filt		 fq = { IKEV1_EXCH_QUICK, 0, 1, 0 };
 	struct tunnel_status	 before, after;
 
-	pair_init(&opt_a, &opt_b);
 	/* the old ISAKMP SA goes 100 ms after the new one is up (_i 0), or
 	 * 20 ms, before the retransmission: its delete waits for the Quick
 	 * Mode then */
-	ikev1_reauth_delete_set(A.s_ike, _i == 0 ? 100 : 20);
-	ikev1_reauth_delete_set(B.s_ike, _i == 0 ? 100 : 20);
-	ike_start(A.s_ike);
-	pump(80);
-	assert_connected(1, 16, 20);
-	before = status(&A);
+	before = v1_up(_i == 0 ? 100 : 20);
 	B.s_net.mn_filter = filt_cb;
 	B.s_net.mn_filter_arg = &fq;
 	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
