@@ -58,7 +58,7 @@ ike_new(struct event_base *base, struct config *cfg,
 	ctx->ctx_kernel = kernel;
 	ctx->ctx_net = net;
 	TAILQ_INIT(&ctx->ctx_tunnels);
-	TAILQ_INIT(&ctx->ctx_sas);
+	TAILQ_INIT(&ctx->ctx_all);
 	ctx->ctx_ver[0] = &ikev1_version;
 	ctx->ctx_ver[1] = &ikev2_version;
 	ctx->ctx_v2x = &ikev2_exchanges;

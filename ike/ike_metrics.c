@@ -77,8 +77,7 @@ void
 ike_metrics_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 {
 	struct ike_ctx		*ctx = t->t_ctx;
-	struct ike_sa		*sa;
-	struct isakmp_sa	*isa;
+	struct ike_sa_base	*b;
 
 	snprintf(st->ts_peer_name, sizeof(st->ts_peer_name), "%s",
 	    t->t_cfg->tn_peer->pr_name);
@@ -89,13 +88,10 @@ ike_metrics_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 	st->ts_child_rekeys = t->t_child_rekeys;
 	st->ts_ike_rekeys = t->t_ike_rekeys;
 	st->ts_failures = t->t_failures_total;
-	/* by name, not by sa_tunnel: a dead peer's SA loses its tunnel
+	/* by name, not by b_tunnel: a dead peer's SA loses its tunnel
 	 * pointer before its CHILD SAs leave the kernel */
-	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry)
-		ike_metrics_list_add(t, &sa->sa_children, st);
-	if (ctx->ctx_v1 != NULL)
-		TAILQ_FOREACH(isa, &ctx->ctx_v1->vc_sas, is_entry)
-			ike_metrics_list_add(t, &isa->is_children, st);
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
+		ike_metrics_list_add(t, &b->b_children, st);
 }
 
 static void
@@ -127,63 +123,45 @@ ike_gauges_children(struct ike_gauges *g, const struct child_sa_list *list)
 }
 
 static void
-ike_gauges_v2(struct ike_ctx *ctx, struct ike_gauges *g)
-{
-	struct ike_sa	*sa;
-
-	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry) {
-		switch (sa->sa_state) {
-		case IKE_SA_NEW:
-		case IKE_SA_INIT_SENT:
-		case IKE_SA_INIT_DONE:
-		case IKE_SA_AUTH_SENT:
-			g->ig_ike[IKE_GAUGE_HALF_OPEN]++;
-			break;
-		case IKE_SA_ESTABLISHED:
-			g->ig_ike[IKE_GAUGE_ESTABLISHED]++;
-			break;
-		case IKE_SA_REKEYED:
-			g->ig_ike[IKE_GAUGE_REKEYED]++;
-			break;
-		case IKE_SA_DELETING:
-			g->ig_ike[IKE_GAUGE_DELETING]++;
-			break;
-		case IKE_SA_DEAD:
-			break;
-		}
-		ike_gauges_children(g, &sa->sa_children);
-	}
-}
-
-static void
-ike_gauges_v1(struct ike_ctx *ctx, struct ike_gauges *g)
+ike_gauges_v1_qms(struct ike_ctx *ctx, struct ike_gauges *g)
 {
 	struct isakmp_sa	*sa;
 	struct ikev1_qm		*qm;
 
-	if (ctx->ctx_v1 == NULL)
-		return;
-	TAILQ_FOREACH(sa, &ctx->ctx_v1->vc_sas, is_entry) {
-		if (sa->is_state == ISAKMP_DEAD)
-			continue;
-		if (sa->is_state != ISAKMP_ESTABLISHED)
-			g->ig_ike[IKE_GAUGE_HALF_OPEN]++;
-		else if (sa->is_replaced)
-			g->ig_ike[IKE_GAUGE_REKEYED]++;
-		else
-			g->ig_ike[IKE_GAUGE_ESTABLISHED]++;
-		ike_gauges_children(g, &sa->is_children);
-		/* Quick Modes under way own their CHILD SA until installed */
-		TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
-			if (qm->qm_child != NULL)
-				g->ig_child[IKE_GAUGE_CHILD_NEGOTIATING]++;
-	}
+	/* Quick Modes under way own their CHILD SA until installed */
+	ISAKMP_SA_FOREACH(sa, ctx)
+		if (sa->is_state != ISAKMP_DEAD)
+			TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+				if (qm->qm_child != NULL)
+					g->ig_child[
+					    IKE_GAUGE_CHILD_NEGOTIATING]++;
 }
 
 void
 ike_gauges_get(struct ike_ctx *ctx, struct ike_gauges *g)
 {
+	struct ike_sa_base	*b;
+
 	memset(g, 0, sizeof(*g));
-	ike_gauges_v2(ctx, g);
-	ike_gauges_v1(ctx, g);
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry) {
+		switch (ike_sa_base_phase(b)) {
+		case IKE_PHASE_NEW:
+		case IKE_PHASE_NEGOTIATING:
+			g->ig_ike[IKE_GAUGE_HALF_OPEN]++;
+			break;
+		case IKE_PHASE_UP:
+			g->ig_ike[IKE_GAUGE_ESTABLISHED]++;
+			break;
+		case IKE_PHASE_REPLACED:
+			g->ig_ike[IKE_GAUGE_REKEYED]++;
+			break;
+		case IKE_PHASE_GOING:
+			g->ig_ike[IKE_GAUGE_DELETING]++;
+			break;
+		case IKE_PHASE_GONE:
+			continue;
+		}
+		ike_gauges_children(g, &b->b_children);
+	}
+	ike_gauges_v1_qms(ctx, g);
 }

@@ -42,43 +42,49 @@ ike_sa_state_name(enum ike_sa_state s)
 const char *
 ike_sa_name(const struct ike_sa *sa)
 {
-	return (sa->sa_tunnel ? ike_tunnel_name(sa->sa_tunnel) : NULL);
+	return (sa->sa_b.b_tunnel ? ike_tunnel_name(sa->sa_b.b_tunnel) : NULL);
 }
 
-/* RFC 3948 §2.3: one 0xFF octet, never an IKE or ESP packet. */
-static void
-ike_sa_natt_ka_cb(evutil_socket_t fd, short ev, void *arg)
+static enum ike_sa_phase
+ikev2_sa_phase(const struct ike_sa_base *b)
 {
-	static const uint8_t	 ka = 0xff;
-	struct ike_sa		*sa = arg;
-	struct timeval		 tv = { IKE_NATT_KEEPALIVE_S, 0 };
-	struct buf		*b;
+	const struct ike_sa	*sa = ike_sa_of((struct ike_sa_base *)b);
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED)
-		return;
-	if ((b = buf_new_data(&ka, 1)) != NULL) {
-		ike_net_send(sa->sa_ctx, b, &sa->sa_local, &sa->sa_remote,
-		    ike_sa_name(sa));
-		buf_free(b);
+	switch (sa->sa_state) {
+	case IKE_SA_NEW:
+		return (IKE_PHASE_NEW);
+	case IKE_SA_INIT_SENT:
+	case IKE_SA_INIT_DONE:
+	case IKE_SA_AUTH_SENT:
+		return (IKE_PHASE_NEGOTIATING);
+	case IKE_SA_ESTABLISHED:
+		return (IKE_PHASE_UP);
+	case IKE_SA_REKEYED:
+		return (IKE_PHASE_REPLACED);
+	case IKE_SA_DELETING:
+		return (IKE_PHASE_GOING);
+	case IKE_SA_DEAD:
+		break;
 	}
-	evtimer_add(sa->sa_natt_ka_ev, &tv);
+	return (IKE_PHASE_GONE);
 }
 
-/* Behind a NAT: keep its mapping open while the IKE SA lives. */
+/* INITIAL_CONTACT: gone at once, its tunnel not told of a failure. */
 static void
-ike_sa_natt_ka_start(struct ike_sa *sa)
+ikev2_sa_drop(struct ike_sa_base *b)
 {
-	struct timeval	 tv = { IKE_NATT_KEEPALIVE_S, 0 };
+	struct ike_sa	*sa = ike_sa_of(b);
 
-	if (!sa->sa_nat_local)
-		return;
-	if (sa->sa_natt_ka_ev == NULL && (sa->sa_natt_ka_ev = evtimer_new(
-	    sa->sa_ctx->ctx_base, ike_sa_natt_ka_cb, sa)) == NULL)
-		return;
-	log_tdebug(ike_sa_name(sa), "behind a NAT: keepalive every %d s",
-	    IKE_NATT_KEEPALIVE_S);
-	evtimer_add(sa->sa_natt_ka_ev, &tv);
+	sa->sa_b.b_tunnel = NULL;
+	ike_sa_destroy(sa);
 }
+
+static const struct ike_sa_ops ikev2_sa_ops = {
+	.so_version = 2,
+	.so_kind = "IKE SA",
+	.so_phase = ikev2_sa_phase,
+	.so_drop = ikev2_sa_drop,
+};
 
 void
 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
@@ -89,24 +95,24 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 		return;
 	hex_encode(sa->sa_spi_i, 8, spi);
 	log_tdebug(ike_sa_name(sa), "IKE SA %s (%s) %s -> %s", spi,
-	    sa->sa_initiator ? "initiator" : "responder",
+	    sa->sa_b.b_initiator ? "initiator" : "responder",
 	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
 	sa->sa_state = s;
 	switch (s) {
 	case IKE_SA_ESTABLISHED:
-		sa->sa_established = time(NULL);
-		sa->sa_last_rx_ms = ike_now_ms();
-		sa->sa_ctx->ctx_v2x->x_established(sa);
-		ike_sa_natt_ka_start(sa);
+		sa->sa_b.b_established = time(NULL);
+		sa->sa_b.b_last_rx_ms = ike_now_ms();
+		sa->sa_b.b_ctx->ctx_v2x->x_established(sa);
+		ike_sa_base_keepalive_start(&sa->sa_b);
 		break;
 	case IKE_SA_REKEYED:
-		evtimer_del(sa->sa_dpd_ev);
+		evtimer_del(sa->sa_b.b_dpd_ev);
 		evtimer_del(sa->sa_expire_ev);
-		sa->sa_ctx->ctx_v2x->x_rekeyed(sa);	/* wait for the D */
+		sa->sa_b.b_ctx->ctx_v2x->x_rekeyed(sa);	/* wait for the D */
 		break;
 	case IKE_SA_DELETING:
 	case IKE_SA_DEAD:
-		evtimer_del(sa->sa_dpd_ev);
+		evtimer_del(sa->sa_b.b_dpd_ev);
 		evtimer_del(sa->sa_rekey_ev);
 		evtimer_del(sa->sa_expire_ev);
 		break;
@@ -125,27 +131,27 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		return (NULL);
-	sa->sa_ctx = ctx;
-	sa->sa_tunnel = t;
-	sa->sa_initiator = initiator;
-	sa->sa_local = *local;
-	sa->sa_remote = *remote;
-	TAILQ_INIT(&sa->sa_children);
+	sa->sa_b.b_ctx = ctx;
+	sa->sa_b.b_tunnel = t;
+	sa->sa_b.b_initiator = initiator;
+	sa->sa_b.b_local = *local;
+	sa->sa_b.b_remote = *remote;
+	TAILQ_INIT(&sa->sa_b.b_children);
 	sa->sa_pairs = initiator;
-	(void)ike_xmit_timer(&sa->sa_rq, ctx->ctx_base, ike_sa_retx_cb, sa);
+	(void)ike_xmit_timer(&sa->sa_b.b_rq, ctx->ctx_base, ike_sa_retx_cb, sa);
 	/* their logic is the exchanges' (IKE SA rekey, liveness) */
 	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base,
 	    ctx->ctx_v2x->x_rekey_cb, sa);
-	sa->sa_dpd_ev = evtimer_new(ctx->ctx_base, ctx->ctx_v2x->x_dpd_cb, sa);
+	sa->sa_b.b_dpd_ev = evtimer_new(ctx->ctx_base, ctx->ctx_v2x->x_dpd_cb, sa);
 	sa->sa_expire_ev = evtimer_new(ctx->ctx_base,
 	    ctx->ctx_v2x->x_expire_cb, sa);
-	if (sa->sa_rq.x_ev == NULL || sa->sa_rekey_ev == NULL ||
-	    sa->sa_dpd_ev == NULL || sa->sa_expire_ev == NULL) {
-		ike_xmit_clear(&sa->sa_rq);
+	if (sa->sa_b.b_rq.x_ev == NULL || sa->sa_rekey_ev == NULL ||
+	    sa->sa_b.b_dpd_ev == NULL || sa->sa_expire_ev == NULL) {
+		ike_xmit_clear(&sa->sa_b.b_rq);
 		if (sa->sa_rekey_ev != NULL)
 			event_free(sa->sa_rekey_ev);
-		if (sa->sa_dpd_ev != NULL)
-			event_free(sa->sa_dpd_ev);
+		if (sa->sa_b.b_dpd_ev != NULL)
+			event_free(sa->sa_b.b_dpd_ev);
 		if (sa->sa_expire_ev != NULL)
 			event_free(sa->sa_expire_ev);
 		free(sa);
@@ -156,14 +162,14 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 		RAND_bytes(initiator ? sa->sa_spi_i : sa->sa_spi_r, 8);
 	} while (memcmp(initiator ? sa->sa_spi_i : sa->sa_spi_r,
 	    "\0\0\0\0\0\0\0\0", 8) == 0);
-	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
+	IKEV2_SA_FOREACH(o, ctx)
 		if (o->sa_state == IKE_SA_ESTABLISHED && (t != NULL ?
-		    o->sa_tunnel == t : o->sa_remote.sin_addr.s_addr ==
+		    o->sa_b.b_tunnel == t : o->sa_b.b_remote.sin_addr.s_addr ==
 		    remote->sin_addr.s_addr)) {
-			sa->sa_prior_up = 1;
+			sa->sa_b.b_prior_up = 1;
 			break;
 		}
-	TAILQ_INSERT_TAIL(&ctx->ctx_sas, sa, sa_entry);
+	ike_sa_base_link(ctx, &sa->sa_b, &ikev2_sa_ops);
 	return (sa);
 }
 
@@ -177,10 +183,10 @@ ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
 	/* the SA the peer rekeyed goes: its successor sends from now on */
 	if (cs->cs_peer_rekey_spi != 0 && (succ = ike_sa_child_by_spi(sa,
 	    cs->cs_peer_rekey_spi, 1)) != NULL && succ != cs)
-		child_sa_install_outbound(succ, sa->sa_ctx->ctx_kernel);
+		child_sa_install_outbound(succ, sa->sa_b.b_ctx->ctx_kernel);
 	child_sa_life_free(cs);
-	TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
-	child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, &sa->sa_children);
+	TAILQ_REMOVE(&sa->sa_b.b_children, cs, cs_entry);
+	child_sa_uninstall(cs, sa->sa_b.b_ctx->ctx_kernel, &sa->sa_b.b_children);
 	child_sa_free(cs);
 }
 
@@ -197,23 +203,22 @@ ike_sa_destroy(struct ike_sa *sa)
 		sa->sa_rekey_new = NULL;
 		ike_sa_destroy(pending);
 	}
-	TAILQ_FOREACH(o, &sa->sa_ctx->ctx_sas, sa_entry) {
+	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx) {
 		if (o->sa_rekey_new == sa)
 			o->sa_rekey_new = NULL;
 		if (o->sa_rekey_peer == sa)
 			o->sa_rekey_peer = NULL;
 	}
-	while ((cs = TAILQ_FIRST(&sa->sa_children)) != NULL)
+	while ((cs = TAILQ_FIRST(&sa->sa_b.b_children)) != NULL)
 		ike_sa_child_remove(sa, cs);
 	ike_sa_set_state(sa, IKE_SA_DEAD);
-	TAILQ_REMOVE(&sa->sa_ctx->ctx_sas, sa, sa_entry);
-	ike_xmit_clear(&sa->sa_rq);
+	ike_sa_base_unlink(&sa->sa_b);
+	ike_xmit_clear(&sa->sa_b.b_rq);
 	ike_xmit_clear(&sa->sa_rsp);
 	event_free(sa->sa_rekey_ev);
-	event_free(sa->sa_dpd_ev);
+	event_free(sa->sa_b.b_dpd_ev);
 	event_free(sa->sa_expire_ev);
-	if (sa->sa_natt_ka_ev != NULL)
-		event_free(sa->sa_natt_ka_ev);
+	ike_sa_base_free(&sa->sa_b);
 	dh_free(sa->sa_dh);
 	buf_free(sa->sa_ni);
 	buf_free(sa->sa_nr);
@@ -221,8 +226,8 @@ ike_sa_destroy(struct ike_sa *sa)
 	buf_free(sa->sa_msg2);
 	buf_free(sa->sa_cookie);
 	ikev2_keys_clear(&sa->sa_keys);
-	if (sa->sa_tunnel != NULL)
-		ike_tunnel_update(sa->sa_tunnel);
+	if (sa->sa_b.b_tunnel != NULL)
+		ike_tunnel_update(sa->sa_b.b_tunnel);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
@@ -240,22 +245,22 @@ ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 	struct ike_sa		*sa;
 	int			 from_init = (h->h_flags & IKEV2_FLAG_INITIATOR) != 0;
 
-	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry) {
+	IKEV2_SA_FOREACH(sa, ctx) {
 		/* a new IKE SA of a rekey gets nothing until it is up */
 		if (sa->sa_state == IKE_SA_NEW || sa->sa_state == IKE_SA_DEAD)
 			continue;
-		if (sa->sa_initiator == from_init ||
+		if (sa->sa_b.b_initiator == from_init ||
 		    memcmp(sa->sa_spi_i, h->h_spi_i, 8) != 0)
 			continue;
 		if (memcmp(sa->sa_spi_r, h->h_spi_r, 8) == 0)
 			return (sa);
 		/* initiator waiting for the first response */
-		if (sa->sa_initiator && memcmp(sa->sa_spi_r, zero, 8) == 0 &&
+		if (sa->sa_b.b_initiator && memcmp(sa->sa_spi_r, zero, 8) == 0 &&
 		    h->h_exchange == IKEV2_EXCH_IKE_SA_INIT)
 			return (sa);
-		if (!sa->sa_initiator && memcmp(h->h_spi_r, zero, 8) == 0 &&
+		if (!sa->sa_b.b_initiator && memcmp(h->h_spi_r, zero, 8) == 0 &&
 		    h->h_exchange == IKEV2_EXCH_IKE_SA_INIT &&
-		    sa->sa_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
+		    sa->sa_b.b_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
 			return (sa);
 	}
 	return (NULL);
@@ -264,14 +269,14 @@ ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 void
 ike_sa_halfopen_timer(struct ike_sa *sa)
 {
-	ike_xmit_arm(&sa->sa_rq, IKE_HALFOPEN_TIMEOUT * 1000);
+	ike_xmit_arm(&sa->sa_b.b_rq, IKE_HALFOPEN_TIMEOUT * 1000);
 }
 
 void
 ike_sa_sk_keys(const struct ike_sa *sa, int outbound, struct ikev2_sk_keys *k)
 {
 	/* messages from the original initiator use SK_ei/SK_ai (§2.14) */
-	int	from_i = outbound == sa->sa_initiator;
+	int	from_i = outbound == sa->sa_b.b_initiator;
 
 	memset(k, 0, sizeof(*k));
 	k->sk_encr = sa->sa_prop.pc_encr;
@@ -307,7 +312,7 @@ ike_msg_begin(struct ike_sa *sa, struct ike_msg_out *mo, uint8_t exchange,
 	memcpy(h.h_spi_r, sa->sa_spi_r, 8);
 	h.h_version = IKEV2_VERSION;
 	h.h_exchange = exchange;
-	h.h_flags = (sa->sa_initiator ? IKEV2_FLAG_INITIATOR : 0) |
+	h.h_flags = (sa->sa_b.b_initiator ? IKEV2_FLAG_INITIATOR : 0) |
 	    (response ? IKEV2_FLAG_RESPONSE : 0);
 	/* IKE_SA_INIT is always message 0, also when resent with a cookie */
 	if (response)
@@ -398,13 +403,13 @@ ike_sa_rekey_left_ms(struct ike_sa *sa)
 static void
 ike_sa_retx_arm(struct ike_sa *sa)
 {
-	unsigned	 ms = ike_xmit_backoff(sa->sa_ctx->ctx_retx_ms,
-			    sa->sa_rq.x_tries);
+	unsigned	 ms = ike_xmit_backoff(sa->sa_b.b_ctx->ctx_retx_ms,
+			    sa->sa_b.b_rq.x_tries);
 	unsigned	 dpd;
 	uint64_t	 left;
 
 	if (sa->sa_req_kind == IKE_REQ_LIVENESS && sa->sa_dpd_out &&
-	    (dpd = ike_dpd_timeout_ms(sa->sa_ctx, sa->sa_tunnel) / 5) > 0 &&
+	    (dpd = ike_dpd_timeout_ms(sa->sa_b.b_ctx, sa->sa_b.b_tunnel) / 5) > 0 &&
 	    dpd < ms)
 		ms = dpd;
 	/* a rekey close to the end of what it rekeys: more tries fit */
@@ -412,7 +417,7 @@ ike_sa_retx_arm(struct ike_sa *sa)
 	    left / IKE_REKEY_LAST_TRIES < ms)
 		ms = left / IKE_REKEY_LAST_TRIES > IKE_RETX_MIN_MS ?
 		    (unsigned)(left / IKE_REKEY_LAST_TRIES) : IKE_RETX_MIN_MS;
-	ike_xmit_arm(&sa->sa_rq, ms);
+	ike_xmit_arm(&sa->sa_b.b_rq, ms);
 }
 
 int
@@ -433,8 +438,8 @@ ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
 		}
 	}
 	ike_msg_log_out(sa, mo);
-	ike_net_send(sa->sa_ctx, mo->mo_buf, &sa->sa_local, mo->mo_response &&
-	    sa->sa_reply_to_set ? &sa->sa_reply_to : &sa->sa_remote,
+	ike_net_send(sa->sa_b.b_ctx, mo->mo_buf, &sa->sa_b.b_local, mo->mo_response &&
+	    sa->sa_reply_to_set ? &sa->sa_reply_to : &sa->sa_b.b_remote,
 	    ike_sa_name(sa));
 	if (mo->mo_response)
 		sa->sa_reply_to_set = 0;
@@ -444,7 +449,7 @@ ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
 		ike_xmit_take(&sa->sa_rsp, mo->mo_buf, 0);
 		sa->sa_resp_msgid = mo->mo_msgid;
 	} else {
-		ike_xmit_take(&sa->sa_rq, mo->mo_buf, 1);
+		ike_xmit_take(&sa->sa_b.b_rq, mo->mo_buf, 1);
 		sa->sa_req_msgid = mo->mo_msgid;
 		sa->sa_req_kind = kind;
 		sa->sa_req_child = child;
@@ -460,12 +465,12 @@ static void
 ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ike_sa	*sa = arg;
-	struct ike_ctx	*ctx = sa->sa_ctx;
-	struct ike_tunnel *t = sa->sa_tunnel;
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
+	struct ike_tunnel *t = sa->sa_b.b_tunnel;
 
 	enum ike_xmit_next	 next;
 
-	if (sa->sa_rq.x_out == NULL) {
+	if (sa->sa_b.b_rq.x_out == NULL) {
 		/* a half-open responder SA that never saw IKE_AUTH */
 		if (sa->sa_state == IKE_SA_INIT_DONE) {
 			log_debug("half-open IKE SA timed out");
@@ -474,7 +479,7 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	/* ctx_retx_tries transmissions in all */
-	next = ike_xmit_due(&sa->sa_rq, ctx->ctx_retx_tries - 1);
+	next = ike_xmit_due(&sa->sa_b.b_rq, ctx->ctx_retx_tries - 1);
 	if (next == IKE_XMIT_IDLE)
 		return;
 	if (next == IKE_XMIT_GIVE_UP &&
@@ -488,16 +493,16 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (next == IKE_XMIT_GIVE_UP) {
 		log_tinfo(ike_sa_name(sa), "giving up after %d retransmissions"
-		    " of %s request %u", sa->sa_rq.x_tries - 1,
+		    " of %s request %u", sa->sa_b.b_rq.x_tries - 1,
 		    sa->sa_state < IKE_SA_ESTABLISHED ? "an IKE" : "a",
 		    sa->sa_req_msgid);
 		if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL) {
 			/* nothing at all, or IKE_SA_INIT only: behind a
 			 * NAT, the peer may not follow us to 4500 */
 			ike_diag_note(t, sa->sa_state == IKE_SA_INIT_SENT ?
-			    DIAG_NO_ANSWER : sa->sa_nat ? DIAG_NAT :
+			    DIAG_NO_ANSWER : sa->sa_b.b_nat ? DIAG_NAT :
 			    DIAG_OTHER, 1, NULL);
-			t->t_diag.td_tries = sa->sa_rq.x_tries;
+			t->t_diag.td_tries = sa->sa_b.b_rq.x_tries;
 			ike_sa_destroy(sa);
 			ike_tunnel_failed(t, 1, "peer did not respond");
 		} else {
@@ -506,9 +511,9 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 			if (t != NULL) {
 				ike_tunnel_error(t, "peer dead: no answer to "
 				    "request %u", sa->sa_req_msgid);
-				ike_tunnel_dead_hold(t, &sa->sa_children);
+				ike_tunnel_dead_hold(t, &sa->sa_b.b_children);
 			}
-			sa->sa_tunnel = NULL;
+			sa->sa_b.b_tunnel = NULL;
 			ike_sa_destroy(sa);
 			if (t != NULL)
 				ike_tunnel_peer_dead(t);
@@ -517,8 +522,8 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	ctx->ctx_counters.ic_retransmits++;
 	log_tdebug(ike_sa_name(sa), "retransmit %d of request %u",
-	    sa->sa_rq.x_tries, sa->sa_req_msgid);
-	ike_net_send(ctx, sa->sa_rq.x_out, &sa->sa_local, &sa->sa_remote,
+	    sa->sa_b.b_rq.x_tries, sa->sa_req_msgid);
+	ike_net_send(ctx, sa->sa_b.b_rq.x_out, &sa->sa_b.b_local, &sa->sa_b.b_remote,
 	    ike_sa_name(sa));
 	ike_sa_retx_arm(sa);
 }
@@ -532,7 +537,7 @@ ike_sa_open(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev2_msg *m, struct buf *plain)
 {
 	struct ikev2_sk_keys	 k;
-	struct ike_counters	*c = &sa->sa_ctx->ctx_counters;
+	struct ike_counters	*c = &sa->sa_b.b_ctx->ctx_counters;
 
 	if (!sa->sa_keys_ok || m->m_count[IKEV2_PLD_SK] != 1) {
 		log_tdebug(ike_sa_name(sa), "%s without SK payload or keys",
@@ -572,11 +577,11 @@ ike_sa_msgid_check(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     const struct ikev2_msg *m)
 {
 	const struct ikev2_hdr	*h = &m->m_hdr;
-	struct ike_ctx		*ctx = sa->sa_ctx;
+	struct ike_ctx		*ctx = sa->sa_b.b_ctx;
 	const struct buf	*answer;
 
 	if (h->h_flags & IKEV2_FLAG_RESPONSE) {
-		if (sa->sa_rq.x_out == NULL || h->h_msgid != sa->sa_req_msgid) {
+		if (sa->sa_b.b_rq.x_out == NULL || h->h_msgid != sa->sa_req_msgid) {
 			log_tdebug(ike_sa_name(sa), "unexpected response %u",
 			    h->h_msgid);
 			ctx->ctx_counters.ic_dropped++;
@@ -599,7 +604,7 @@ ike_sa_msgid_check(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		log_tdebug(ike_sa_name(sa), "retransmitted request %u: "
 		    "resending our response", h->h_msgid);
 		ctx->ctx_counters.ic_retransmits++;
-		ike_net_send(ctx, answer, &sa->sa_local, &sa->sa_remote,
+		ike_net_send(ctx, answer, &sa->sa_b.b_local, &sa->sa_b.b_remote,
 		    ike_sa_name(sa));
 		return (0);
 	}
@@ -613,7 +618,7 @@ static void
 ike_sa_dispatch(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev2_msg *m)
 {
-	const struct ikev2_exchanges *x = sa->sa_ctx->ctx_v2x;
+	const struct ikev2_exchanges *x = sa->sa_b.b_ctx->ctx_v2x;
 	int	resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
 
 	switch (m->m_hdr.h_exchange) {
@@ -640,7 +645,7 @@ ike_sa_dispatch(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 			x->x_info_request(sa, m);
 		break;
 	default:
-		sa->sa_ctx->ctx_counters.ic_dropped++;
+		sa->sa_b.b_ctx->ctx_counters.ic_dropped++;
 		break;
 	}
 }
@@ -681,19 +686,18 @@ static void
 ike_sa_follow(struct ike_sa *sa, const struct sockaddr_in *local,
     const struct sockaddr_in *remote, int resp)
 {
-	struct child_sa	*cs;
 	char		 from[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
-	unsigned	 oport = ntohs(sa->sa_remote.sin_port);
-	int		 n = 0;
+	unsigned	 oport = ntohs(sa->sa_b.b_remote.sin_port);
+	int		 n;
 
-	if (remote->sin_addr.s_addr == sa->sa_remote.sin_addr.s_addr &&
-	    remote->sin_port == sa->sa_remote.sin_port) {
-		sa->sa_local = *local;
+	if (remote->sin_addr.s_addr == sa->sa_b.b_remote.sin_addr.s_addr &&
+	    remote->sin_port == sa->sa_b.b_remote.sin_port) {
+		sa->sa_b.b_local = *local;
 		return;
 	}
-	inet_ntop(AF_INET, &sa->sa_remote.sin_addr, from, sizeof(from));
+	inet_ntop(AF_INET, &sa->sa_b.b_remote.sin_addr, from, sizeof(from));
 	inet_ntop(AF_INET, &remote->sin_addr, to, sizeof(to));
-	if (sa->sa_nat_local) {
+	if (sa->sa_b.b_nat_local) {
 		log_tdebug(ike_sa_name(sa), "a message from the peer came from"
 		    " %s[%u], not %s[%u]: not followed, we are behind a NAT",
 		    to, ntohs(remote->sin_port), from, oport);
@@ -703,18 +707,15 @@ ike_sa_follow(struct ike_sa *sa, const struct sockaddr_in *local,
 		}
 		return;
 	}
-	sa->sa_local = *local;
-	sa->sa_remote = *remote;
+	sa->sa_b.b_local = *local;
+	sa->sa_b.b_remote = *remote;
 	if (sa->sa_state != IKE_SA_ESTABLISHED &&
 	    sa->sa_state != IKE_SA_REKEYED && sa->sa_state != IKE_SA_DELETING)
 		return;		/* the NAT-T float (§2.23), no SAs yet */
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-		if (child_sa_move(cs, sa->sa_ctx->ctx_kernel, remote->sin_addr,
-		    ntohs(remote->sin_port)) == 1)
-			n++;
+	n = ike_sa_base_children_follow(&sa->sa_b);
 	log_tinfo(ike_sa_name(sa), "the peer moved from %s[%u] to %s[%u]%s: "
 	    "%d CHILD SA(s) follow", from, oport, to, ntohs(remote->sin_port),
-	    sa->sa_nat ? " (NAT)" : "", n);
+	    sa->sa_b.b_nat ? " (NAT)" : "", n);
 }
 
 void
@@ -739,13 +740,13 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		    " %s", ikev2_exchange_name(m->m_hdr.h_exchange),
 		    resp ? "response" : "request", m->m_hdr.h_msgid,
 		    ike_sa_state_name(sa->sa_state));
-		sa->sa_ctx->ctx_counters.ic_malformed++;
+		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
 		goto done;
 	}
 	ike_sa_follow(sa, local, remote, resp);
-	sa->sa_last_rx_ms = ike_now_ms();	/* the peer is alive (§2.4) */
+	sa->sa_b.b_last_rx_ms = ike_now_ms();	/* the peer is alive (§2.4) */
 	if (resp)
-		ike_xmit_done(&sa->sa_rq);
+		ike_xmit_done(&sa->sa_b.b_rq);
 	else {
 		sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
 		/* authenticated: the request our answer will be for */
@@ -762,7 +763,7 @@ ike_sa_child_by_spi(struct ike_sa *sa, uint32_t spi, int inbound)
 {
 	struct child_sa	*cs;
 
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 		if ((inbound ? cs->cs_spi_in : cs->cs_spi_out) == spi &&
 		    cs->cs_state != CHILD_SA_NEW)
 			return (cs);
@@ -835,7 +836,7 @@ void
 ike_sa_keylog(const struct ike_sa *sa)
 {
 	const struct ikev2_keys	*k = &sa->sa_keys;
-	const char		*dir = sa->sa_ctx->ctx_cfg->cfg_keylog_dir;
+	const char		*dir = sa->sa_b.b_ctx->ctx_cfg->cfg_keylog_dir;
 	char			 err[4400], si[17], sr[17];
 	char			 ei[2 * CRYPTO_MAX_KEY + 1], er[sizeof(ei)];
 	char			 ai[sizeof(ei)], ar[sizeof(ei)];
@@ -878,7 +879,7 @@ ike_sa_keylog(const struct ike_sa *sa)
 void
 ike_sa_next(struct ike_sa *sa)
 {
-	sa->sa_ctx->ctx_v2x->x_next(sa);
+	sa->sa_b.b_ctx->ctx_v2x->x_next(sa);
 }
 
 uint64_t
@@ -911,8 +912,8 @@ ike_tunnel_sa(struct ike_tunnel *t)
 {
 	struct ike_sa	*sa;
 
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
-		if (sa->sa_tunnel == t && sa->sa_state == IKE_SA_ESTABLISHED)
+	IKEV2_SA_FOREACH(sa, t->t_ctx)
+		if (sa->sa_b.b_tunnel == t && sa->sa_state == IKE_SA_ESTABLISHED)
 			return (sa);
 	return (NULL);
 }
@@ -921,15 +922,15 @@ ike_tunnel_sa(struct ike_tunnel *t)
 static uint32_t
 ike_sa_initiator_addr(const struct ike_sa *sa)
 {
-	return (ntohl(sa->sa_initiator ? sa->sa_local.sin_addr.s_addr :
-	    sa->sa_remote.sin_addr.s_addr));
+	return (ntohl(sa->sa_b.b_initiator ? sa->sa_b.b_local.sin_addr.s_addr :
+	    sa->sa_b.b_remote.sin_addr.s_addr));
 }
 
 static void
 ike_sa_drop(struct ike_sa *sa)
 {
 	log_tinfo(ike_sa_name(sa), "dropping duplicate IKE SA (%s)",
-	    sa->sa_initiator ? "ours" : "the peer's");
+	    sa->sa_b.b_initiator ? "ours" : "the peer's");
 	if (sa->sa_state == IKE_SA_ESTABLISHED)
 		ike_sa_delete_now(sa);
 	else
@@ -954,17 +955,17 @@ ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 
 	/* dropping an SA may drop another (its rekey): rescan each time */
 again:
-	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry) {
-		if (o == sa || o->sa_tunnel != t ||
+	IKEV2_SA_FOREACH(o, t->t_ctx) {
+		if (o == sa || o->sa_b.b_tunnel != t ||
 		    o->sa_state == IKE_SA_NEW ||
 		    o->sa_state == IKE_SA_DELETING ||
 		    o->sa_state == IKE_SA_REKEYED || o->sa_state == IKE_SA_DEAD)
 			continue;
-		if (o->sa_peer_ident.pi_type != 0 &&
-		    sa->sa_peer_ident.pi_type != 0 &&
-		    !ike_peer_ident_eq(&o->sa_peer_ident, &sa->sa_peer_ident))
+		if (o->sa_b.b_peer_ident.pi_type != 0 &&
+		    sa->sa_b.b_peer_ident.pi_type != 0 &&
+		    !ike_peer_ident_eq(&o->sa_b.b_peer_ident, &sa->sa_b.b_peer_ident))
 			continue;
-		if (o->sa_state == IKE_SA_ESTABLISHED && sa->sa_prior_up)
+		if (o->sa_state == IKE_SA_ESTABLISHED && sa->sa_b.b_prior_up)
 			loser = o;
 		else if (ike_sa_initiator_addr(o) < ike_sa_initiator_addr(sa))
 			loser = sa;
@@ -979,9 +980,9 @@ again:
 		goto again;
 	}
 	/* the survivors' policies may have gone with the loser's */
-	TAILQ_FOREACH(o, &t->t_ctx->ctx_sas, sa_entry)
-		if (o->sa_tunnel == t && o->sa_state == IKE_SA_ESTABLISHED)
-			TAILQ_FOREACH(cs, &o->sa_children, cs_entry)
+	IKEV2_SA_FOREACH(o, t->t_ctx)
+		if (o->sa_b.b_tunnel == t && o->sa_state == IKE_SA_ESTABLISHED)
+			TAILQ_FOREACH(cs, &o->sa_b.b_children, cs_entry)
 				if (dropped && cs->cs_state == CHILD_SA_INSTALLED)
 					child_sa_policies_refresh(cs,
 					    t->t_ctx->ctx_kernel);

@@ -23,6 +23,7 @@
 
 #include <sys/queue.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -31,6 +32,7 @@
 #include "crypto/crypto.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
+#include "ike/sa_base.h"
 #include "ike/xmit.h"
 #include "ipsec/child_sa.h"
 #include "ipsec/lifetime.h"
@@ -61,21 +63,10 @@ struct ike_version {
 	int		(*iv_initiate)(struct ike_tunnel *t,
 			    const struct sockaddr_in *local,
 			    const struct sockaddr_in *remote);
-	/* 1 with *peer if an IKE SA of t is up with a CHILD SA in. */
-	int		(*iv_connected)(struct ike_tunnel *t,
-			    struct in_addr *peer);
-	/* 1 if t has an IKE SA that is not going or gone. */
-	int		(*iv_busy)(struct ike_tunnel *t);
 	/* 1 if t has an established IKE SA. */
 	int		(*iv_established)(struct ike_tunnel *t);
 	/* Removes every IKE SA of t (DELETE sent for established ones). */
 	void		(*iv_teardown)(struct ike_tunnel *t);
-	/* INITIAL_CONTACT (tunnel.c): 1 if an IKE SA other than self has
-	 * the identity pi; remove the established others (how many). */
-	int		(*iv_ident_busy)(struct ike_ctx *ctx,
-			    const struct ike_peer_ident *pi, const void *self);
-	int		(*iv_ident_drop)(struct ike_ctx *ctx,
-			    const struct ike_peer_ident *pi, const void *self);
 	/* gatewayctl rekey: ike_tunnel_rekey()'s and _rekey_ike()'s
 	 * return values. */
 	int		(*iv_rekey)(struct ike_tunnel *t, int ike);
@@ -153,17 +144,6 @@ enum ike_pair_state {
 
 struct ike_sa;
 
-/*
- * A peer's identity as authenticated (IKEv1 and IKEv2 number the IPv4
- * address and FQDN types alike): what INITIAL_CONTACT speaks of (RFC
- * 7296 §2.4, RFC 2407 §4.6.3.3).  pi_type 0: unknown.
- */
-struct ike_peer_ident {
-	uint8_t		 pi_type;
-	uint8_t		 pi_len;
-	uint8_t		 pi_data[255];	/* an FQDN in lower case */
-};
-
 struct ike_tunnel {
 	TAILQ_ENTRY(ike_tunnel) t_entry;
 	struct ike_ctx	*t_ctx;
@@ -191,20 +171,14 @@ struct ike_tunnel {
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
 struct ike_sa {
-	TAILQ_ENTRY(ike_sa) sa_entry;
-	struct ike_ctx	*sa_ctx;
-	struct ike_tunnel *sa_tunnel;	/* responder: NULL until IKE_AUTH */
-	int		 sa_initiator;	/* original initiator (§2.2) */
+	struct ike_sa_base sa_b;	/* first: both versions (sa_base.h) */
 	enum ike_sa_state sa_state;
 	uint8_t		 sa_spi_i[8];
 	uint8_t		 sa_spi_r[8];
-	struct sockaddr_in sa_local;
-	struct sockaddr_in sa_remote;	/* the peer's current address */
 	/* §2.11: behind a NAT we do not follow the peer (§2.23), but we
 	 * answer a request where it came from */
 	struct sockaddr_in sa_reply_to;
 	int		 sa_reply_to_set;
-	struct ike_peer_ident sa_peer_ident; /* from IDi/IDr, once verified */
 	struct prop_offer	 sa_offer;	/* initiator: our IKE proposal */
 	struct proposal_choice sa_prop;
 	struct dh	*sa_dh;
@@ -213,37 +187,26 @@ struct ike_sa {
 	struct buf	*sa_msg1;	/* RealMessage1 (§2.15) */
 	struct buf	*sa_msg2;	/* RealMessage2 */
 	struct buf	*sa_cookie;
-	int		 sa_nat;	/* NAT between us: ESP in UDP */
-	int		 sa_nat_local;	/* the NAT is in front of us */
 	struct sa_lifetime sa_life;	/* rekey time, retries, expiry */
 	struct event	*sa_expire_ev;	/* ESTABLISHED: the hard expiry */
-	struct event	*sa_natt_ka_ev;	/* NAT keepalives (RFC 3948 §2.3) */
 	struct ikev2_keys sa_keys;
 	int		 sa_keys_ok;
 	/* Message IDs (§2.3) */
 	uint32_t	 sa_msgid_next;	/* our next request */
 	uint32_t	 sa_msgid_peer;	/* the peer's next request */
-	/* our outstanding request (x_out NULL: none), retransmitted; its
+	/* our outstanding request is sa_b.b_rq (x_out NULL: none); its
 	 * timer also ends a half-open responder SA */
-	struct ike_xmit	 sa_rq;
 	enum ike_req_kind sa_req_kind;
 	uint32_t	 sa_req_msgid;
 	struct child_sa	*sa_req_child;	/* the CHILD SA it is about */
 	/* our last response and the request it answers (§2.1) */
 	struct ike_xmit	 sa_rsp;
 	uint32_t	 sa_resp_msgid;
-	struct child_sa_list sa_children;
-	time_t		 sa_established;
 	int		 sa_cookie_tries;
 	int		 sa_pairs;	/* we create the tunnel's segment
 					   pairs (we initiated it; a rekeyed
 					   SA inherits this) */
 	int		 sa_ke_tries;	/* INVALID_KE_PAYLOAD retries */
-	/* an IKE SA with this peer (the tunnel's; as responder, from the
-	 * address) was established when this one began: it replaces that
-	 * one (a re-authentication or a restarted peer), it is not a
-	 * simultaneous initiation (ike_tunnel_collision) */
-	int		 sa_prior_up;
 	/* IKE SA rekey (§2.18): on the old SA, the new one we negotiate
 	 * and, in a collision (§2.8.2), the one the peer created */
 	struct ike_sa	*sa_rekey_new;
@@ -253,13 +216,32 @@ struct ike_sa {
 					   next try; REKEYED: give up
 					   waiting */
 	/* Dead peer detection (RFC 7296 §2.4) */
-	struct event	*sa_dpd_ev;
-	uint64_t	 sa_last_rx_ms;	/* monotonic: last valid message */
-	uint64_t	 sa_dpd_bytes;	/* inbound ESP bytes at last look */
 	int		 sa_dpd_out;	/* our liveness check is out */
 	uint32_t	 sa_dpd_msgid;
 };
 TAILQ_HEAD(ike_sa_list, ike_sa);
+
+/* The IKEv2 SA whose base b is (NULL for NULL), and the engine's IKEv2
+ * SAs in creation order (ctx_all holds both versions). */
+static inline struct ike_sa *
+ike_sa_of(struct ike_sa_base *b)
+{
+	return (b == NULL ? NULL :
+	    (struct ike_sa *)(void *)((char *)b - offsetof(struct ike_sa, sa_b)));
+}
+static inline struct ike_sa *
+ikev2_sa_first(struct ike_ctx *ctx)
+{
+	return (ike_sa_of(ike_sa_base_next(ctx, NULL, 2)));
+}
+static inline struct ike_sa *
+ikev2_sa_after(struct ike_sa *sa)
+{
+	return (ike_sa_of(ike_sa_base_next(sa->sa_b.b_ctx, &sa->sa_b, 2)));
+}
+#define IKEV2_SA_FOREACH(sa, ctx)					\
+	for ((sa) = ikev2_sa_first(ctx); (sa) != NULL;			\
+	    (sa) = ikev2_sa_after(sa))
 
 
 struct ike_ctx {
@@ -268,7 +250,8 @@ struct ike_ctx {
 	struct kernel_ops *ctx_kernel;
 	struct ike_net	*ctx_net;
 	struct ike_tunnel_list ctx_tunnels;
-	struct ike_sa_list ctx_sas;
+	/* every IKE SA of both versions, oldest first (sa_base.h) */
+	struct ike_sa_base_list ctx_all;
 	struct ike_counters ctx_counters;
 	/* Timing (milliseconds); tests shorten them. */
 	unsigned	 ctx_retx_ms;		/* first retransmission */
@@ -404,7 +387,6 @@ struct ike_sa	*ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 		    const struct sockaddr_in *remote);
 /* Responder: drop the SA if IKE_AUTH does not follow IKE_SA_INIT. */
 #define IKE_HALFOPEN_TIMEOUT	30	/* seconds */
-#define IKE_NATT_KEEPALIVE_S	20	/* NAT keepalive period (RFC 3948) */
 void		 ike_sa_halfopen_timer(struct ike_sa *sa);
 /* Keys for messages we send (outbound 1) or receive. */
 void		 ike_sa_sk_keys(const struct ike_sa *sa, int outbound,
@@ -544,11 +526,12 @@ void		 ike_tunnel_peer_ident(const struct ike_tunnel *t,
  * identity: otherwise the peer would drop that other SA.  1: send it.
  */
 int		 ike_initial_contact_ok(struct ike_ctx *ctx,
-		    const struct ike_tunnel *t, const void *self);
+		    const struct ike_tunnel *t, const struct ike_sa_base *self);
 /* An authenticated INITIAL_CONTACT on self: every other IKE SA, of
  * either version, with the identity pi is stale and goes. */
 void		 ike_initial_contact_recv(struct ike_ctx *ctx,
-		    const struct ike_peer_ident *pi, const void *self);
+		    const struct ike_peer_ident *pi,
+		    const struct ike_sa_base *self);
 
 /* --- ikev2_init.c --- */
 int	ikev2_init_start(struct ike_sa *sa);
@@ -579,7 +562,7 @@ int	ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old);
 /*
  * Initiator: a new CHILD SA for segment pair p (old: the CHILD SA it
  * rekeys, whose selectors and reqid it takes), SPI allocated, offer and
- * TS built; it joins sa_children in state NEW.
+ * TS built; it joins sa_b.b_children in state NEW.
  */
 struct child_sa *ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 	    const struct child_sa *old, struct ts_list *tsi,

@@ -57,7 +57,7 @@ v1_src_count(const struct ikev1_ctx *vc, struct in_addr a)
 	unsigned		 n = 0;
 
 	LIST_FOREACH(sa, &vc->vc_src[v1_src_bucket(a)], is_sentry)
-		if (sa->is_remote.sin_addr.s_addr == a.s_addr)
+		if (sa->is_b.b_remote.sin_addr.s_addr == a.s_addr)
 			n++;
 	return (n);
 }
@@ -153,7 +153,7 @@ v1_half_evict(struct ike_ctx *ctx)
 			continue;
 		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA from %s "
 		    "(%llu ms old) gives way to a new one",
-		    inet_ntoa(sa->is_remote.sin_addr),
+		    inet_ntoa(sa->is_b.b_remote.sin_addr),
 		    (unsigned long long)(now - sa->is_half_ms));
 		ctx->ctx_counters.ic_v1_half_evicted++;
 		isakmp_destroy(sa);
@@ -201,13 +201,13 @@ v1_half_expire_cb(evutil_socket_t fd, short ev, void *arg)
 
 	if (!sa->is_halfopen)
 		return;
-	sa->is_ctx->ctx_counters.ic_v1_half_expired++;
+	sa->is_b.b_ctx->ctx_counters.ic_v1_half_expired++;
 	if (sa->is_state == ISAKMP_MM_R2 || sa->is_state == ISAKMP_AM_R2 ||
 	    sa->is_state == ISAKMP_NEW) {
 		hex_encode(sa->is_cky_i, 8, ck);
 		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA %s from %s "
 		    "expired in state %s", ck,
-		    inet_ntoa(sa->is_remote.sin_addr),
+		    inet_ntoa(sa->is_b.b_remote.sin_addr),
 		    isakmp_state_name(sa->is_state));
 		isakmp_destroy(sa);
 		return;
@@ -219,22 +219,22 @@ v1_half_expire_cb(evutil_socket_t fd, short ev, void *arg)
 int
 v1_half_start(struct isakmp_sa *sa, int anon)
 {
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
 	unsigned		 ms = vc->vc_half_ms;
 	struct timeval		 tv;
 
 	/* lab tests see the table drain in seconds */
 	if (ms == IKEV1_HALF_OPEN_MS &&
-	    sa->is_ctx->ctx_cfg->cfg_test_short_life)
+	    sa->is_b.b_ctx->ctx_cfg->cfg_test_short_life)
 		ms = IKEV1_HALF_OPEN_TEST_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 
-	if ((sa->is_half_ev = evtimer_new(sa->is_ctx->ctx_base,
+	if ((sa->is_half_ev = evtimer_new(sa->is_b.b_ctx->ctx_base,
 	    v1_half_expire_cb, sa)) == NULL)
 		return (-1);
 	evtimer_add(sa->is_half_ev, &tv);
-	LIST_INSERT_HEAD(&vc->vc_src[v1_src_bucket(sa->is_remote.sin_addr)],
+	LIST_INSERT_HEAD(&vc->vc_src[v1_src_bucket(sa->is_b.b_remote.sin_addr)],
 	    sa, is_sentry);
 	sa->is_halfopen = anon ? 2 : 1;
 	sa->is_half_ms = ikev1_now_ms();

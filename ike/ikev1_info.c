@@ -26,11 +26,11 @@ info_child_by_spi_out(struct isakmp_sa *sa, uint32_t spi)
 	struct child_sa		*cs;
 
 	/* IPsec SAs outlive the phase 1 that made them (ikev1_rekey.c) */
-	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry) {
-		if (o != sa && (sa->is_tunnel == NULL ||
-		    o->is_tunnel != sa->is_tunnel))
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o != sa && (sa->is_b.b_tunnel == NULL ||
+		    o->is_b.b_tunnel != sa->is_b.b_tunnel))
 			continue;
-		TAILQ_FOREACH(cs, &o->is_children, cs_entry)
+		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
 			if (cs->cs_spi_out == spi)
 				return (cs);
 	}
@@ -51,25 +51,25 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	for (i = 0; i < d->d_nspi; i++) {
 		memcpy(&spi, d->d_spis + 4 * i, 4);
 		while ((cs = info_child_by_spi_out(sa, spi)) != NULL) {
-			ike_event(sa->is_ctx, isakmp_name(sa), "delete",
+			ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete",
 			    "peer deleted IPsec SA %08x/%08x",
 			    ntohl(cs->cs_spi_in), ntohl(spi));
 			/* no gap if the successor's HASH(3) got lost */
 			(void)ikev1_quick_commit_lost(sa, cs->cs_spi_in);
 			/* a rekeyed pair lives on in its successor */
-			if (sa->is_tunnel != NULL && cs->cs_pair >= 0 &&
+			if (sa->is_b.b_tunnel != NULL && cs->cs_pair >= 0 &&
 			    cs->cs_pair < IKE_PAIR_MAX) {
-				sa->is_tunnel->t_pair[cs->cs_pair] = PAIR_NONE;
+				sa->is_b.b_tunnel->t_pair[cs->cs_pair] = PAIR_NONE;
 				lost = 1;
 			}
 			ikev1_child_remove(cs);
 		}
 	}
-	if (sa->is_tunnel == NULL)
+	if (sa->is_b.b_tunnel == NULL)
 		return;
-	ike_tunnel_update(sa->is_tunnel);
+	ike_tunnel_update(sa->is_b.b_tunnel);
 	/* the tunnel stays up: its initiator sets the pair up again */
-	if (lost && (cur = ikev1_tunnel_sa(sa->is_tunnel)) != NULL)
+	if (lost && (cur = ikev1_tunnel_sa(sa->is_b.b_tunnel)) != NULL)
 		isakmp_next(cur);
 }
 
@@ -81,8 +81,8 @@ info_heir(const struct isakmp_sa *sa)
 {
 	struct isakmp_sa	*o;
 
-	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry)
-		if (o != sa && o->is_tunnel == sa->is_tunnel &&
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
+		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
 		    o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
 		    !o->is_peer_deleted)
 			return (o);
@@ -92,7 +92,7 @@ info_heir(const struct isakmp_sa *sa)
 static int
 info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 {
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct isakmp_sa	*heir;
 
 	if (d->d_proto == IKEV1_PROTO_ESP || d->d_proto == IKEV1_PROTO_AH) {
@@ -103,7 +103,7 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	    memcmp(d->d_spis, sa->is_cky_i, 8) != 0 ||
 	    memcmp(d->d_spis + 8, sa->is_cky_r, 8) != 0)
 		return (0);
-	ike_event(sa->is_ctx, isakmp_name(sa), "delete", "peer deleted the "
+	ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete", "peer deleted the "
 	    "ISAKMP SA");
 	/*
 	 * IPsec SAs do not depend on the ISAKMP SA that made them (RFC 2409
@@ -113,23 +113,23 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	 * peer may hold them.  They go to another ISAKMP SA of the tunnel,
 	 * or wait for the next one (which adopts them) for a grace period.
 	 */
-	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_children) &&
+	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_b.b_children) &&
 	    (heir = info_heir(sa)) != NULL) {
 		isakmp_children_move(heir, sa);
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		ike_tunnel_update(t);
 		return (1);
 	}
-	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_children)) {
+	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_b.b_children)) {
 		log_tinfo(isakmp_name(sa), "its IPsec SAs stay and wait for "
 		    "the next ISAKMP SA with the peer");
 		sa->is_peer_deleted = 1;
-		evtimer_del(sa->is_dpd_ev);
+		evtimer_del(sa->is_b.b_dpd_ev);
 		ikev1_life_replaced(sa, IKEV1_REPLACED_GRACE_MS);
 		return (1);
 	}
-	sa->is_tunnel = NULL;
+	sa->is_b.b_tunnel = NULL;
 	isakmp_destroy(sa);
 	if (t != NULL)
 		ike_tunnel_sa_gone(t, 0);
@@ -204,7 +204,7 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	    sa->is_keys.k_enc_len, iv, out, m) == -1) {
 		log_tdebug(isakmp_name(sa), "informational %08x does not "
 		    "decrypt/parse: dropped", m->m_hdr.h_msgid);
-		sa->is_ctx->ctx_counters.ic_malformed++;
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 		goto done;
 	}
 	v1_msg_log(isakmp_name(sa), "parsed", m);
@@ -215,7 +215,7 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	    CRYPTO_memcmp(h, m->m_hash, hl) != 0) {
 		log_tinfo(isakmp_name(sa), "informational %08x without a "
 		    "valid HASH ignored", m->m_hdr.h_msgid);
-		sa->is_ctx->ctx_counters.ic_bad_icv++;
+		sa->is_b.b_ctx->ctx_counters.ic_bad_icv++;
 		goto done;
 	}
 	v1_natt_authenticated(sa);

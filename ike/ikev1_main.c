@@ -161,9 +161,9 @@ v1_add_natd(struct isakmp_sa *sa, struct pld_writer *w)
 
 	if (!sa->is_natd)
 		return (0);
-	if (v1_natd_hash(sa, &sa->is_remote, h) == -1 ||
+	if (v1_natd_hash(sa, &sa->is_b.b_remote, h) == -1 ||
 	    ikev1_add_natd(w, h, hl) == -1 ||
-	    v1_natd_hash(sa, &sa->is_local, h) == -1 ||
+	    v1_natd_hash(sa, &sa->is_b.b_local, h) == -1 ||
 	    ikev1_add_natd(w, h, hl) == -1)
 		return (-1);
 	return (0);
@@ -178,14 +178,14 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 
 	if (!sa->is_natd || m->m_nnatd < 2)
 		return;
-	if (v1_natd_hash(sa, &sa->is_local, h) == 0 &&
+	if (v1_natd_hash(sa, &sa->is_b.b_local, h) == 0 &&
 	    (m->m_natd[0].b_len != hl ||
 	    CRYPTO_memcmp(h, m->m_natd[0].b_data, hl) != 0)) {
 		log_tinfo(isakmp_name(sa), "NAT detected: we are behind NAT");
-		sa->is_nat = 1;
-		sa->is_nat_local = 1;
+		sa->is_b.b_nat = 1;
+		sa->is_b.b_nat_local = 1;
 	}
-	if (v1_natd_hash(sa, &sa->is_remote, h) == 0)
+	if (v1_natd_hash(sa, &sa->is_b.b_remote, h) == 0)
 		for (i = 1; i < m->m_nnatd; i++)
 			if (m->m_natd[i].b_len == hl &&
 			    CRYPTO_memcmp(h, m->m_natd[i].b_data, hl) == 0)
@@ -193,7 +193,7 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	if (!peer_ok) {
 		log_tinfo(isakmp_name(sa), "NAT detected: the peer is behind "
 		    "NAT");
-		sa->is_nat = 1;
+		sa->is_b.b_nat = 1;
 	}
 }
 
@@ -201,8 +201,8 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 static int
 v1_add_ke_nonce(struct isakmp_sa *sa, struct pld_writer *w)
 {
-	struct buf	**gx = sa->is_initiator ? &sa->is_gxi : &sa->is_gxr;
-	struct buf	**n = sa->is_initiator ? &sa->is_ni : &sa->is_nr;
+	struct buf	**gx = sa->is_b.b_initiator ? &sa->is_gxi : &sa->is_gxr;
+	struct buf	**n = sa->is_b.b_initiator ? &sa->is_ni : &sa->is_nr;
 
 	if (sa->is_dh == NULL && (sa->is_dh = dh_new(sa->is_group)) == NULL)
 		return (-1);
@@ -224,8 +224,8 @@ v1_add_ke_nonce(struct isakmp_sa *sa, struct pld_writer *w)
 static int
 v1_take_ke_nonce(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
-	struct buf	**gx = sa->is_initiator ? &sa->is_gxr : &sa->is_gxi;
-	struct buf	**n = sa->is_initiator ? &sa->is_nr : &sa->is_ni;
+	struct buf	**gx = sa->is_b.b_initiator ? &sa->is_gxr : &sa->is_gxi;
+	struct buf	**n = sa->is_b.b_initiator ? &sa->is_nr : &sa->is_ni;
 
 	if (m->m_ke == NULL || m->m_nonce == NULL) {
 		log_tdebug(isakmp_name(sa), "phase 1 message without KE or "
@@ -258,7 +258,7 @@ v1_take_ke_nonce(struct isakmp_sa *sa, const struct ikev1_msg *m)
 static void
 v1_keylog(const struct isakmp_sa *sa)
 {
-	const char	*dir = sa->is_ctx->ctx_cfg->cfg_keylog_dir;
+	const char	*dir = sa->is_b.b_ctx->ctx_cfg->cfg_keylog_dir;
 	char		 err[4400], cky[17], key[2 * CRYPTO_MAX_KEY + 1];
 	FILE		*f;
 
@@ -284,10 +284,10 @@ v1_keylog(const struct isakmp_sa *sa)
 static int
 v1_keys(struct isakmp_sa *sa)
 {
-	const struct cfg_tunnel	*c = sa->is_tunnel->t_cfg;
+	const struct cfg_tunnel	*c = sa->is_b.b_tunnel->t_cfg;
 	uint8_t			 skeyid[CRYPTO_MAX_HASH];
 	struct buf		*gxy = NULL;
-	const struct buf	*peer = sa->is_initiator ? sa->is_gxr :
+	const struct buf	*peer = sa->is_b.b_initiator ? sa->is_gxr :
 				    sa->is_gxi;
 	size_t			 elen;
 	int			 rc = -1;
@@ -336,10 +336,10 @@ v1_hash_auth(struct isakmp_sa *sa, int responder, uint8_t *out)
 static int
 v1_add_my_id(struct isakmp_sa *sa, struct pld_writer *w)
 {
-	struct buf	**id = sa->is_initiator ? &sa->is_idi_b : &sa->is_idr_b;
+	struct buf	**id = sa->is_b.b_initiator ? &sa->is_idi_b : &sa->is_idr_b;
 
 	buf_free(*id);
-	if ((*id = v1_local_id_body(sa->is_tunnel)) == NULL)
+	if ((*id = v1_local_id_body(sa->is_b.b_tunnel)) == NULL)
 		return (-1);
 	return (ikev1_add_id(w, (*id)->buf_data[0], 0, 0, (*id)->buf_data + 4,
 	    (*id)->buf_len - 4));
@@ -349,19 +349,19 @@ v1_add_my_id(struct isakmp_sa *sa, struct pld_writer *w)
 static int
 v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
-	struct buf	**id = sa->is_initiator ? &sa->is_idr_b : &sa->is_idi_b;
+	struct buf	**id = sa->is_b.b_initiator ? &sa->is_idr_b : &sa->is_idi_b;
 
 	if (m->m_nid < 1) {
 		log_tdebug(isakmp_name(sa), "phase 1 message without ID");
 		return (-1);
 	}
-	if (!v1_peer_id_match(sa->is_tunnel, &m->m_id[0])) {
+	if (!v1_peer_id_match(sa->is_b.b_tunnel, &m->m_id[0])) {
 		log_twarn(isakmp_name(sa), "the peer's ID (type %u, %zu bytes) "
 		    "does not match peer-id", m->m_id[0].id_type,
 		    m->m_id[0].id_len);
 		return (-1);
 	}
-	ike_peer_ident_set(&sa->is_peer_ident, m->m_id[0].id_type,
+	ike_peer_ident_set(&sa->is_b.b_peer_ident, m->m_id[0].id_type,
 	    m->m_id[0].id_data, m->m_id[0].id_len);
 	buf_free(*id);
 	*id = buf_new_data(m->m_id[0].id_body, m->m_id[0].id_body_len);
@@ -372,8 +372,8 @@ v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 static void
 v1_diag(struct isakmp_sa *sa, enum diag_cause c)
 {
-	if (sa->is_tunnel != NULL)
-		ike_diag_note(sa->is_tunnel, c, 1, NULL);
+	if (sa->is_b.b_tunnel != NULL)
+		ike_diag_note(sa->is_b.b_tunnel, c, 1, NULL);
 }
 
 /* Verifies the peer's HASH_I/HASH_R in m. */
@@ -385,7 +385,7 @@ v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
 
 	if (m->m_hash == NULL)
 		return (-1);
-	hl = v1_hash_auth(sa, sa->is_initiator, h);
+	hl = v1_hash_auth(sa, sa->is_b.b_initiator, h);
 	if (hl == 0 || m->m_hash_len != hl ||
 	    CRYPTO_memcmp(h, m->m_hash, hl) != 0)
 		return (-1);
@@ -400,8 +400,9 @@ v1_add_initial_contact(struct isakmp_sa *sa, struct pld_writer *w)
 
 	/* not while we hold another SA with the peer, of either IKE
 	 * version: it would go (§4.6.3.3) */
-	if (sa->is_reauth || sa->is_tunnel == NULL ||
-	    !ike_initial_contact_ok(sa->is_ctx, sa->is_tunnel, sa))
+	if (sa->is_reauth || sa->is_b.b_tunnel == NULL ||
+	    !ike_initial_contact_ok(sa->is_b.b_ctx, sa->is_b.b_tunnel,
+	    &sa->is_b))
 		return (0);
 	memcpy(spi, sa->is_cky_i, 8);
 	memcpy(spi + 8, sa->is_cky_r, 8);
@@ -417,7 +418,8 @@ v1_initial_contact_recv(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
 	if (ikev1_msg_notify(m, IKEV1_N_INITIAL_CONTACT) == NULL)
 		return;
-	ike_initial_contact_recv(sa->is_ctx, &sa->is_peer_ident, sa);
+	ike_initial_contact_recv(sa->is_b.b_ctx, &sa->is_b.b_peer_ident,
+	    &sa->is_b);
 }
 
 static int
@@ -443,8 +445,8 @@ ikev1_main_start(struct isakmp_sa *sa)
 	int			 aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
 	int			 rc = -1;
 
-	v1_p1_params(&sa->is_tunnel->t_cfg->tn_ike, &p);
-	v1_sa_use(sa, &sa->is_tunnel->t_cfg->tn_ike, 0);
+	v1_p1_params(&sa->is_b.b_tunnel->t_cfg->tn_ike, &p);
+	v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike, 0);
 	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
 	    ikev1_sa_p1_build(offer, &p, 1) == -1 ||
 	    v1_msg_begin(sa, &b, &w, sa->is_exchange, 0) == -1)
@@ -458,7 +460,7 @@ ikev1_main_start(struct isakmp_sa *sa)
 	if (v1_add_vids(&w) == -1 || v1_msg_seal(sa, b, NULL, NULL) == -1)
 		goto done;
 	isakmp_set_state(sa, aggr ? ISAKMP_AM_I1 : ISAKMP_MM_I1);
-	v1_xmit_send(sa, &sa->is_x, b, 1);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 1);
 	b = NULL;
 	rc = 0;
 done:
@@ -474,7 +476,7 @@ v1_check_answer(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	struct ikev1_p1_params	 p;
 	const struct ikev1_transform *tr;
 
-	v1_p1_params(&sa->is_tunnel->t_cfg->tn_ike, &p);
+	v1_p1_params(&sa->is_b.b_tunnel->t_cfg->tn_ike, &p);
 	if (m->m_count[IKEV1_PLD_SA] != 1 || m->m_sa.sa_nprop != 1 ||
 	    m->m_sa.sa_prop[0].prop_ntr != 1 ||
 	    m->m_sa.sa_prop[0].prop_proto != IKEV1_PROTO_ISAKMP) {
@@ -488,7 +490,7 @@ v1_check_answer(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		    "transform");
 		return (-1);
 	}
-	v1_sa_use(sa, &sa->is_tunnel->t_cfg->tn_ike, tr->tr_life_secs);
+	v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike, tr->tr_life_secs);
 	return (0);
 }
 
@@ -514,7 +516,7 @@ v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 		return;
 	}
 	isakmp_set_state(sa, ISAKMP_MM_I3);
-	v1_xmit_send(sa, &sa->is_x, b, 1);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 1);
 }
 
 /* Encrypted { ID, HASH [, N(INITIAL-CONTACT)] } with the phase 1 IV. */
@@ -530,12 +532,12 @@ v1_build_auth(struct isakmp_sa *sa, int with_id, int natd)
 		return (NULL);
 	if (with_id && v1_add_my_id(sa, &w) == -1)
 		goto fail;
-	if ((hl = v1_hash_auth(sa, !sa->is_initiator, h)) == 0 ||
+	if ((hl = v1_hash_auth(sa, !sa->is_b.b_initiator, h)) == 0 ||
 	    ikev1_add_hash(&w, h, hl, NULL) == -1)
 		goto fail;
 	if (natd && v1_add_natd(sa, &w) == -1)
 		goto fail;
-	if (sa->is_initiator && v1_add_initial_contact(sa, &w) == -1)
+	if (sa->is_b.b_initiator && v1_add_initial_contact(sa, &w) == -1)
 		goto fail;
 	if (v1_msg_seal(sa, b, sa->is_iv, sa->is_iv) == -1)
 		goto fail;
@@ -552,7 +554,7 @@ v1_mm_i4(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf	*b;
 
 	if (v1_take_ke_nonce(sa, m) == -1) {
-		sa->is_ctx->ctx_counters.ic_malformed++;
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 		return;
 	}
 	if (v1_keys(sa) == -1) {
@@ -566,15 +568,15 @@ v1_mm_i4(struct isakmp_sa *sa, struct ikev1_msg *m)
 		return;
 	}
 	isakmp_set_state(sa, ISAKMP_MM_I5);
-	v1_xmit_send(sa, &sa->is_x, b, 1);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 1);
 }
 
 /* MM message 6 or AM message 2 from the responder: authenticate it. */
 static int
 v1_auth_peer(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
-	if (m->m_nid > 0 && sa->is_tunnel != NULL)
-		ike_diag_id(sa->is_tunnel, m->m_id[0].id_type,
+	if (m->m_nid > 0 && sa->is_b.b_tunnel != NULL)
+		ike_diag_id(sa->is_b.b_tunnel, m->m_id[0].id_type,
 		    m->m_id[0].id_data, m->m_id[0].id_len);
 	if (v1_take_peer_id(sa, m) == -1) {
 		v1_diag(sa, DIAG_ID);
@@ -596,7 +598,7 @@ v1_mm_i6(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
 	if (v1_auth_peer(sa, m) == -1)
 		return;
-	ike_xmit_stop(&sa->is_x);
+	ike_xmit_stop(&sa->is_b.b_rq);
 	v1_initial_contact_recv(sa, m);
 	isakmp_established(sa);
 }
@@ -615,7 +617,7 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
 	v1_peer_vids(sa, m);
 	if (v1_take_ke_nonce(sa, m) == -1) {
-		sa->is_ctx->ctx_counters.ic_malformed++;
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 		return;
 	}
 	if (v1_keys(sa) == -1) {
@@ -630,7 +632,7 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 		isakmp_fail(sa, "Phase 1 failed: cannot build message 3");
 		return;
 	}
-	v1_xmit_send(sa, &sa->is_x, b, 0);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 0);
 	isakmp_established(sa);
 }
 
@@ -644,7 +646,7 @@ v1_select(struct isakmp_sa *sa, const struct ikev1_sa *offer)
 	const struct ikev1_proposal *pr;
 	int			 i, j;
 
-	v1_p1_params(&sa->is_tunnel->t_cfg->tn_ike, &p);
+	v1_p1_params(&sa->is_b.b_tunnel->t_cfg->tn_ike, &p);
 	if (offer->sa_doi != IKEV1_DOI_IPSEC ||
 	    offer->sa_situation != IKEV1_SIT_IDENTITY_ONLY)
 		return (-1);
@@ -656,7 +658,7 @@ v1_select(struct isakmp_sa *sa, const struct ikev1_sa *offer)
 			if (v1_p1_match(&p, &pr->prop_tr[j])) {
 				sa->is_prop_num = pr->prop_num;
 				sa->is_chosen = pr->prop_tr[j];
-				v1_sa_use(sa, &sa->is_tunnel->t_cfg->tn_ike,
+				v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike,
 				    pr->prop_tr[j].tr_life_secs);
 				return (0);
 			}
@@ -760,7 +762,7 @@ v1_r2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	 * gets this one again from the reply cache (RFC 2408 §5, RFC 2409
 	 * §5); the half-open lifetime (ikev1_half.c) ends the SA.
 	 */
-	v1_xmit_send(sa, &sa->is_x, b, 0);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 0);
 	return (0);
 fail:
 	buf_free(b);
@@ -806,7 +808,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		return;
 	memcpy(sa->is_cky_i, m->m_hdr.h_icookie, 8);
 	if (isakmp_hash_insert(sa) == -1 || v1_half_start(sa, anon) == -1) {
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		return;
 	}
@@ -829,7 +831,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN);
 		log_tdebug(ike_tunnel_name(t), "IKEv1 message 1 from %s: no "
 		    "acceptable proposal", inet_ntoa(remote->sin_addr));
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		v1_drop_note(ctx, V1_DROP_NO_PROPOSAL, remote->sin_addr);
 		return;
@@ -847,7 +849,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 			return;
 		}
 	}
-	ike_xmit_heard(&sa->is_x, pkt, len);
+	ike_xmit_heard(&sa->is_b.b_rq, pkt, len);
 	if (v1_r2(sa, m) == -1)
 		goto fail;
 	return;
@@ -863,7 +865,7 @@ v1_mm_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf		*b = NULL;
 
 	if (v1_take_ke_nonce(sa, m) == -1) {
-		sa->is_ctx->ctx_counters.ic_malformed++;
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 		return;
 	}
 	if (m->m_nnatd == 0)
@@ -877,7 +879,7 @@ v1_mm_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 	}
 	v1_natd_check(sa, m);
 	isakmp_set_state(sa, ISAKMP_MM_R4);
-	v1_xmit_send(sa, &sa->is_x, b, 1);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 1);
 }
 
 /*
@@ -933,7 +935,7 @@ v1_mm_r5(struct isakmp_sa *sa, struct ikev1_msg *m)
 		isakmp_fail(sa, "Phase 1 failed: cannot build message 6");
 		return;
 	}
-	v1_xmit_send(sa, &sa->is_x, b, 0);
+	v1_xmit_send(sa, &sa->is_b.b_rq, b, 0);
 	isakmp_established(sa);
 }
 
@@ -946,7 +948,7 @@ v1_am_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 		    "probably differs (cannot verify message 3)");
 		return;
 	}
-	ike_xmit_stop(&sa->is_x);
+	ike_xmit_stop(&sa->is_b.b_rq);
 	v1_natd_check(sa, m);
 	v1_initial_contact_recv(sa, m);
 	isakmp_established(sa);
@@ -962,9 +964,9 @@ v1_responder_attempt(struct isakmp_sa *sa)
 {
 	int	aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
 
-	ike_event(sa->is_ctx, isakmp_name(sa), "attempt", "IKEv1 %s "
+	ike_event(sa->is_b.b_ctx, isakmp_name(sa), "attempt", "IKEv1 %s "
 	    "responder to %s", aggr ? "aggressive mode" : "main mode",
-	    inet_ntoa(sa->is_remote.sin_addr));
+	    inet_ntoa(sa->is_b.b_remote.sin_addr));
 	if (aggr)
 		log_twarn(isakmp_name(sa), "%s", ikev1_aggr_warning());
 }
@@ -1001,11 +1003,11 @@ ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 	if (!ok) {
 		log_tdebug(isakmp_name(sa), "phase 1 message in state %s "
 		    "dropped", isakmp_state_name(sa->is_state));
-		sa->is_ctx->ctx_v1->vc_wrong_state++;
-		sa->is_ctx->ctx_counters.ic_dropped++;
+		sa->is_b.b_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 		return;
 	}
-	ike_xmit_heard(&sa->is_x, pkt, len);
+	ike_xmit_heard(&sa->is_b.b_rq, pkt, len);
 	if (sa->is_state == ISAKMP_MM_R2 || sa->is_state == ISAKMP_AM_R2)
 		v1_responder_attempt(sa);
 	switch (sa->is_state) {
@@ -1062,7 +1064,7 @@ ikev1_main_bad(struct isakmp_sa *sa)
 	}
 	log_tdebug(isakmp_name(sa), "encrypted phase 1 message does not "
 	    "decrypt in state %s: dropped", isakmp_state_name(sa->is_state));
-	sa->is_ctx->ctx_counters.ic_bad_icv++;
+	sa->is_b.b_ctx->ctx_counters.ic_bad_icv++;
 }
 
 void
@@ -1077,8 +1079,8 @@ ikev1_main_timeout(struct isakmp_sa *sa)
 	case ISAKMP_MM_I1:
 	case ISAKMP_AM_I1:
 		v1_diag(sa, DIAG_NO_ANSWER);
-		if (sa->is_tunnel != NULL)
-			sa->is_tunnel->t_diag.td_tries = sa->is_x.x_tries;
+		if (sa->is_b.b_tunnel != NULL)
+			sa->is_b.b_tunnel->t_diag.td_tries = sa->is_b.b_rq.x_tries;
 		isakmp_fail(sa, "Phase 1 failed: no answer to message 1 "
 		    "(peer unreachable or not answering)");
 		break;
@@ -1099,14 +1101,14 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 
 	if (sa->is_state != ISAKMP_MM_I5) {
 		if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC)) {
-			ikev1_info_plain(sa->is_ctx, m);
+			ikev1_info_plain(sa->is_b.b_ctx, m);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "encrypted informational %08x in "
 		    "state %s dropped", m->m_hdr.h_msgid,
 		    isakmp_state_name(sa->is_state));
-		sa->is_ctx->ctx_v1->vc_wrong_state++;
-		sa->is_ctx->ctx_counters.ic_dropped++;
+		sa->is_b.b_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 		return;
 	}
 	/*
@@ -1125,7 +1127,7 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		    "instead of message 6", ikev1_notify_name(
 		    m->m_notify[i].n_type));
 	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC) && m->m_nnotify == 0) {
-		ikev1_info_plain(sa->is_ctx, m);
+		ikev1_info_plain(sa->is_b.b_ctx, m);
 		return;
 	}
 	v1_diag(sa, DIAG_PSK_OURS);

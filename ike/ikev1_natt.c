@@ -4,7 +4,7 @@
  * for the IPsec SAs (RFC 3948) and NAT keepalives (RFC 3948 §2.3).
  *
  * NAT detection itself (the NAT-D payloads and the vendor ID) is in
- * ikev1_main.c; it sets is_nat and is_nat_local.  Following a peer that
+ * ikev1_main.c; it sets is_b.b_nat and is_b.b_nat_local.  Following a peer that
  * moved and the keepalives are the SA core's (ikev1_sa.c).  The 4500 socket (net.c)
  * adds and strips the non-ESP marker, so the engine only picks ports.
  */
@@ -24,17 +24,17 @@
 void
 v1_natt_float(struct isakmp_sa *sa)
 {
-	if (!sa->is_nat)
+	if (!sa->is_b.b_nat)
 		return;
 	/* RFC 3947 §4: both ports 4500 from the ID (MM 5) or HASH (AM 3) on */
-	if (ntohs(sa->is_remote.sin_port) != IKEV1_NATT_PORT) {
-		sa->is_local.sin_port = htons(IKEV1_NATT_PORT);
-		sa->is_remote.sin_port = htons(IKEV1_NATT_PORT);
+	if (ntohs(sa->is_b.b_remote.sin_port) != IKEV1_NATT_PORT) {
+		sa->is_b.b_local.sin_port = htons(IKEV1_NATT_PORT);
+		sa->is_b.b_remote.sin_port = htons(IKEV1_NATT_PORT);
 		log_tinfo(isakmp_name(sa), "NAT between us and the peer: IKE "
 		    "moves to port %d", IKEV1_NATT_PORT);
 	}
-	if (sa->is_nat_local)
-		isakmp_natt_ka_start(sa);
+	if (sa->is_b.b_nat_local)
+		ike_sa_base_keepalive_start(&sa->is_b);
 }
 
 void
@@ -50,7 +50,7 @@ uint16_t
 v1_natt_encap(const struct isakmp_sa *sa)
 {
 	/* RFC 3947 §5.1; the draft number is only recognised (below) */
-	return (sa->is_nat ? IKEV1_ENCAP_UDP_TUNNEL : IKEV1_ENCAP_TUNNEL);
+	return (sa->is_b.b_nat ? IKEV1_ENCAP_UDP_TUNNEL : IKEV1_ENCAP_TUNNEL);
 }
 
 int
@@ -64,9 +64,9 @@ v1_natt_encap_ok(uint16_t mode)
 void
 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs)
 {
-	if (!sa->is_nat)
+	if (!sa->is_b.b_nat)
 		return;
 	/* RFC 3948 §2.1: ESP in UDP on the ports IKE uses now */
-	cs->cs_encap_sport = ntohs(sa->is_local.sin_port);
-	cs->cs_encap_dport = ntohs(sa->is_remote.sin_port);
+	cs->cs_encap_sport = ntohs(sa->is_b.b_local.sin_port);
+	cs->cs_encap_dport = ntohs(sa->is_b.b_remote.sin_port);
 }

@@ -48,7 +48,7 @@ qm_new(struct isakmp_sa *sa, uint32_t msgid, int initiator)
 	qm->qm_initiator = initiator;
 	qm->qm_pair = -1;
 	/* RFC 2409 Appendix B: IV = hash(last phase 1 block | M-ID) */
-	if ((qm->qm_x.x_ev = evtimer_new(sa->is_ctx->ctx_base, qm_retx_cb,
+	if ((qm->qm_x.x_ev = evtimer_new(sa->is_b.b_ctx->ctx_base, qm_retx_cb,
 	    qm)) == NULL || ikev1_iv_phase2(sa->is_prf, sa->is_iv,
 	    sa->is_blen, msgid, qm->qm_iv) == -1) {
 		if (qm->qm_x.x_ev != NULL)
@@ -112,7 +112,7 @@ qm_esp_id(int encr)
 static void
 qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 {
-	const struct cfg_ipsec	*ips = &sa->is_tunnel->t_cfg->tn_ipsec;
+	const struct cfg_ipsec	*ips = &sa->is_b.b_tunnel->t_cfg->tn_ipsec;
 
 	memset(p, 0, sizeof(*p));
 	p->p2_spi = ntohl(spi);
@@ -343,7 +343,7 @@ qm_finish(struct ikev1_qm *qm, struct buf *b, size_t hoff, size_t hl,
 static int
 qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 {
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	const struct cfg_tunnel	*c = t->t_cfg;
 	struct ikev1_p2_params	 p;
 	struct ikev1_sa		*offer = NULL;
@@ -364,7 +364,7 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 		return (-1);
 	qm->qm_pair = pair;
 	if ((cs = child_sa_new(c->tn_name, (uint8_t)c->tn_ipsec.ips_proto,
-	    sa->is_local.sin_addr, sa->is_remote.sin_addr)) == NULL)
+	    sa->is_b.b_local.sin_addr, sa->is_b.b_remote.sin_addr)) == NULL)
 		goto fail;
 	qm->qm_child = cs;
 	v1_natt_child(sa, cs);
@@ -381,7 +381,7 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 	cs->cs_nlts = cs->cs_nrts = 1;
 	qm_choice(&c->tn_ipsec, cs);
 	qm->qm_life = c->tn_ipsec.ips_lifetime;
-	if (child_sa_spi_alloc(cs, sa->is_ctx->ctx_kernel) == -1)
+	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;
 	qm_params(sa, cs->cs_spi_in, &p);
 	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
@@ -424,14 +424,14 @@ qm_inflight(const struct isakmp_sa *sa)
 static void
 qm_start_rekeys(struct isakmp_sa *sa)
 {
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct isakmp_sa	*o;
 	struct child_sa		*cs;
 
-	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry) {
-		if (o->is_tunnel != t || o->is_state == ISAKMP_DEAD)
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != t || o->is_state == ISAKMP_DEAD)
 			continue;
-		TAILQ_FOREACH(cs, &o->is_children, cs_entry) {
+		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry) {
 			if (!cs->cs_rekey_due)
 				continue;
 			if (qm_inflight(sa) >= QM_INFLIGHT_MAX)
@@ -450,7 +450,7 @@ qm_start_rekeys(struct isakmp_sa *sa)
 void
 ikev1_quick_start_all(struct isakmp_sa *sa)
 {
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct child_sa		*cs;
 	int			 p, n;
 
@@ -458,7 +458,7 @@ ikev1_quick_start_all(struct isakmp_sa *sa)
 	    sa->is_replaced)
 		return;
 	qm_start_rekeys(sa);
-	if (!sa->is_initiator)
+	if (!sa->is_b.b_initiator)
 		return;
 	n = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
 	for (p = 0; p < n && p < IKE_PAIR_MAX; p++) {
@@ -497,21 +497,21 @@ qm_install(struct ikev1_qm *qm)
 	 * re-authentication finished while it ran): its IPsec SA goes to
 	 * the new ISAKMP SA with the others, not down with the old one.
 	 */
-	if (sa->is_replaced && sa->is_tunnel != NULL &&
-	    (succ = ikev1_tunnel_sa(sa->is_tunnel)) != NULL && succ != sa) {
+	if (sa->is_replaced && sa->is_b.b_tunnel != NULL &&
+	    (succ = ikev1_tunnel_sa(sa->is_b.b_tunnel)) != NULL && succ != sa) {
 		log_tdebug(qm_name(qm), "Quick Mode %08x ended on a replaced "
 		    "ISAKMP SA: its IPsec SA goes to the new one",
 		    ntohl(qm->qm_msgid));
 		owner = succ;
 	}
 	cs->cs_lifetime = qm->qm_life;
-	if (child_sa_install(cs, sa->is_ctx->ctx_kernel,
-	    &owner->is_children) == -1)
+	if (child_sa_install(cs, sa->is_b.b_ctx->ctx_kernel,
+	    &owner->is_b.b_children) == -1)
 		return (-1);
 	qm->qm_child = NULL;
 	cs->cs_owner = owner;
 	cs->cs_initiated = qm->qm_initiator;
-	TAILQ_INSERT_TAIL(&owner->is_children, cs, cs_entry);
+	TAILQ_INSERT_TAIL(&owner->is_b.b_children, cs, cs_entry);
 	ikev1_child_timer_arm(owner, cs);
 	if (owner != sa)
 		ikev1_life_replaced_keep(sa, cs);
@@ -520,7 +520,7 @@ qm_install(struct ikev1_qm *qm)
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
 	    "%08x in, %08x out, lifetime %u s", l, r, ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out), cs->cs_lifetime);
-	child_sa_keys_done(cs, sa->is_ctx->ctx_cfg->cfg_keylog_dir);
+	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg->cfg_keylog_dir);
 	qm->qm_state = QM_DONE;
 	return (0);
 }
@@ -528,13 +528,13 @@ qm_install(struct ikev1_qm *qm)
 static void
 qm_i_fail(struct ikev1_qm *qm, const char *why)
 {
-	struct ike_tunnel	*t = qm->qm_sa->is_tunnel;
+	struct ike_tunnel	*t = qm->qm_sa->is_b.b_tunnel;
 
 	qm->qm_state = QM_FAILED;
 	ike_xmit_stop(&qm->qm_x);
 	if (qm->qm_rekey_spi != 0)
 		/* the old SA carries on until it expires */
-		ike_event(qm->qm_sa->is_ctx, qm_name(qm), "rekey", "IPsec SA "
+		ike_event(qm->qm_sa->is_b.b_ctx, qm_name(qm), "rekey", "IPsec SA "
 		    "%08x rekey failed: %s", ntohl(qm->qm_rekey_spi), why);
 	else if (t != NULL && qm->qm_pair >= 0) {
 		t->t_pair[qm->qm_pair] = PAIR_FAILED;
@@ -542,7 +542,7 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 	}
 	if (qm->qm_child != NULL) {
 		child_sa_uninstall(qm->qm_child,
-		    qm->qm_sa->is_ctx->ctx_kernel, NULL);
+		    qm->qm_sa->is_b.b_ctx->ctx_kernel, NULL);
 		child_sa_free(qm->qm_child);
 		qm->qm_child = NULL;
 	}
@@ -665,11 +665,11 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	}
 	if (qm->qm_rekey_spi != 0)
 		ikev1_child_replaced(sa, cs, qm->qm_rekey_spi, 1);
-	else if (sa->is_tunnel != NULL && qm->qm_pair >= 0 &&
+	else if (sa->is_b.b_tunnel != NULL && qm->qm_pair >= 0 &&
 	    qm->qm_pair < IKE_PAIR_MAX)
-		sa->is_tunnel->t_pair[qm->qm_pair] = PAIR_UP;
-	if (sa->is_tunnel != NULL)
-		ike_tunnel_update(sa->is_tunnel);
+		sa->is_b.b_tunnel->t_pair[qm->qm_pair] = PAIR_UP;
+	if (sa->is_b.b_tunnel != NULL)
+		ike_tunnel_update(sa->is_b.b_tunnel);
 	ikev1_quick_start_all(sa);
 }
 
@@ -706,7 +706,7 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 static void
 qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
-	struct ike_tunnel		*t = sa->is_tunnel;
+	struct ike_tunnel		*t = sa->is_b.b_tunnel;
 	struct ikev1_p2_params		 p;
 	const struct ikev1_proposal	*pr;
 	const char			*ours, *theirs = NULL;
@@ -772,20 +772,20 @@ qm_r_fail(struct ikev1_qm *qm, uint8_t proto, const uint8_t *spi,
 
 	snprintf(why, sizeof(why), fmt, a, b);
 	/* NO-PROPOSAL-CHOSEN: qm_diag_proposal() said why */
-	if (sa->is_tunnel != NULL && notify != IKEV1_N_NO_PROPOSAL_CHOSEN) {
-		ike_diag_note(sa->is_tunnel, notify ==
+	if (sa->is_b.b_tunnel != NULL && notify != IKEV1_N_NO_PROPOSAL_CHOSEN) {
+		ike_diag_note(sa->is_b.b_tunnel, notify ==
 		    IKEV1_N_INVALID_ID_INFORMATION ? DIAG_SEGMENTS :
 		    DIAG_OTHER, 2, NULL);
-		ike_diag_ts(sa->is_tunnel, NULL, NULL);
+		ike_diag_ts(sa->is_b.b_tunnel, NULL, NULL);
 		if (notify == IKEV1_N_INVALID_ID_INFORMATION)
-			snprintf(sa->is_tunnel->t_diag.td_ts_theirs,
-			    sizeof(sa->is_tunnel->t_diag.td_ts_theirs),
+			snprintf(sa->is_b.b_tunnel->t_diag.td_ts_theirs,
+			    sizeof(sa->is_b.b_tunnel->t_diag.td_ts_theirs),
 			    "%s === %s", a, b);
 	}
 	ikev1_info_notify(sa, proto, spi, spi ? 4 : 0, notify, NULL, 0);
 	qm->qm_state = QM_FAILED;
-	if (sa->is_tunnel != NULL)
-		ike_tunnel_failed(sa->is_tunnel, 2, "Phase 2 failed (%s "
+	if (sa->is_b.b_tunnel != NULL)
+		ike_tunnel_failed(sa->is_b.b_tunnel, 2, "Phase 2 failed (%s "
 		    "sent): %s", ikev1_notify_name(notify), why);
 }
 
@@ -794,7 +794,7 @@ static void
 qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 {
 	struct isakmp_sa	*sa = qm->qm_sa;
-	const struct cfg_tunnel	*c = sa->is_tunnel->t_cfg;
+	const struct cfg_tunnel	*c = sa->is_b.b_tunnel->t_cfg;
 	const struct ikev1_proposal *pr;
 	struct ikev1_transform	 tr;
 	struct ikev1_sa		*ans = NULL;
@@ -809,7 +809,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
 	    m->m_nonce_len > IKEV1_NONCE_MAX || m->m_sa.sa_nprop == 0) {
-		sa->is_ctx->ctx_counters.ic_malformed++;
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 		qm_r_fail(qm, IKEV1_PROTO_ISAKMP, NULL,
 		    IKEV1_N_PAYLOAD_MALFORMED, "%s%s", "malformed Quick Mode "
 		    "message 1", "");
@@ -843,7 +843,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		return;
 	}
 	if ((cs = child_sa_new(c->tn_name, (uint8_t)c->tn_ipsec.ips_proto,
-	    sa->is_local.sin_addr, sa->is_remote.sin_addr)) == NULL)
+	    sa->is_b.b_local.sin_addr, sa->is_b.b_remote.sin_addr)) == NULL)
 		return;
 	qm->qm_child = cs;
 	v1_natt_child(sa, cs);
@@ -851,7 +851,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	cs->cs_rts[0] = rp;
 	cs->cs_nlts = cs->cs_nrts = 1;
 	/* the same selectors as an IPsec SA we have: the peer rekeys it */
-	if ((old = ikev1_child_by_ts(sa->is_tunnel, &lp, &rp)) != NULL) {
+	if ((old = ikev1_child_by_ts(sa->is_b.b_tunnel, &lp, &rp)) != NULL) {
 		cs->cs_reqid = old->cs_reqid;
 		qm->qm_rekey_spi = old->cs_spi_in;
 		log_tdebug(qm_name(qm), "Quick Mode %08x rekeys IPsec SA %08x",
@@ -859,7 +859,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	}
 	qm_choice(&c->tn_ipsec, cs);
 	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
-	if (child_sa_spi_alloc(cs, sa->is_ctx->ctx_kernel) == -1)
+	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;
 	/* lifetimes: the shorter wins; ours shorter -> RESPONDER-LIFETIME */
 	theirs = tr.tr_life_secs ? tr.tr_life_secs : QM_DEFAULT_LIFE;
@@ -906,8 +906,8 @@ fail:
 	free(ans);
 	buf_free(b);
 	qm->qm_state = QM_FAILED;
-	if (sa->is_tunnel != NULL)
-		ike_tunnel_failed(sa->is_tunnel, 2, "Phase 2 failed: cannot "
+	if (sa->is_b.b_tunnel != NULL)
+		ike_tunnel_failed(sa->is_b.b_tunnel, 2, "Phase 2 failed: cannot "
 		    "answer Quick Mode for %s <-> %s", ls, rs);
 }
 
@@ -921,16 +921,16 @@ qm_r3(struct ikev1_qm *qm)
 	ike_xmit_stop(&qm->qm_x);
 	if (qm_install(qm) == -1) {
 		qm->qm_state = QM_FAILED;
-		if (sa->is_tunnel != NULL)
-			ike_tunnel_failed(sa->is_tunnel, 2, "Phase 2 failed: "
+		if (sa->is_b.b_tunnel != NULL)
+			ike_tunnel_failed(sa->is_b.b_tunnel, 2, "Phase 2 failed: "
 			    "cannot install the IPsec SAs");
 		return;
 	}
 	/* the peer rekeyed: it deletes the old SA (or it expires) */
 	if (qm->qm_rekey_spi != 0)
 		ikev1_child_replaced(sa, cs, qm->qm_rekey_spi, 0);
-	if (sa->is_tunnel != NULL)
-		ike_tunnel_update(sa->is_tunnel);
+	if (sa->is_b.b_tunnel != NULL)
+		ike_tunnel_update(sa->is_b.b_tunnel);
 }
 
 int
@@ -1007,7 +1007,7 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	    sa->is_keys.k_enc_len, iv, out, m) == -1) {
 		log_tdebug(isakmp_name(sa), "Quick Mode %08x does not "
 		    "decrypt/parse: dropped", msgid);
-		sa->is_ctx->ctx_counters.ic_malformed++;
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 		goto drop;
 	}
 	v1_msg_log(isakmp_name(sa), "parsed", m);
@@ -1016,14 +1016,14 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	if (which == 0) {
 		log_tdebug(isakmp_name(sa), "Quick Mode %08x message in a "
 		    "finished exchange dropped", msgid);
-		sa->is_ctx->ctx_v1->vc_wrong_state++;
-		sa->is_ctx->ctx_counters.ic_dropped++;
+		sa->is_b.b_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 		goto done;
 	}
 	if (qm_verify(qm, m, which) == -1) {
 		log_tdebug(isakmp_name(sa), "Quick Mode %08x HASH(%d) does "
 		    "not verify: dropped", msgid, which);
-		sa->is_ctx->ctx_counters.ic_bad_icv++;
+		sa->is_b.b_ctx->ctx_counters.ic_bad_icv++;
 		goto drop;
 	}
 	memcpy(qm->qm_iv, iv, sizeof(iv));
@@ -1067,12 +1067,12 @@ ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto, const uint8_t *spi,
 		return;
 	snprintf(why, sizeof(why), "the peer refused Quick Mode: %s",
 	    ikev1_notify_name(type));
-	if (sa->is_tunnel != NULL) {
-		ike_diag_note(sa->is_tunnel, type ==
+	if (sa->is_b.b_tunnel != NULL) {
+		ike_diag_note(sa->is_b.b_tunnel, type ==
 		    IKEV1_N_INVALID_ID_INFORMATION ? DIAG_SEGMENTS : type ==
 		    IKEV1_N_NO_PROPOSAL_CHOSEN ? DIAG_CHILD_PROPOSAL :
 		    DIAG_OTHER, 2, ikev1_notify_name(type));
-		ike_diag_ts(sa->is_tunnel, NULL, NULL);
+		ike_diag_ts(sa->is_b.b_tunnel, NULL, NULL);
 	}
 	qm_i_fail(pick, why);
 }
@@ -1093,7 +1093,7 @@ qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		/* its larval inbound SA goes now, not with the ISAKMP SA */
 		if (qm->qm_child != NULL) {
 			child_sa_uninstall(qm->qm_child,
-			    qm->qm_sa->is_ctx->ctx_kernel, NULL);
+			    qm->qm_sa->is_b.b_ctx->ctx_kernel, NULL);
 			child_sa_free(qm->qm_child);
 			qm->qm_child = NULL;
 		}

@@ -143,10 +143,10 @@ v1_child_find(struct ike_tunnel *t, const struct v1_child_key *k)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (NULL);
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry) {
-		if (sa->is_tunnel != t || sa->is_state == ISAKMP_DEAD)
+	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
+		if (sa->is_b.b_tunnel != t || sa->is_state == ISAKMP_DEAD)
 			continue;
-		TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
 			if (v1_child_is(cs, k))
 				return (cs);
 	}
@@ -174,7 +174,7 @@ ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in)
 static void
 v1_child_pair_lost(struct isakmp_sa *sa, int pair)
 {
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct isakmp_sa	*cur;
 
 	if (t == NULL || pair < 0 || pair >= IKE_PAIR_MAX)
@@ -193,7 +193,7 @@ static void
 v1_child_expired(struct child_sa *cs, uint32_t gone_spi)
 {
 	struct isakmp_sa	*sa = cs->cs_owner;
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	int			 pair;
 
 	log_tinfo(cs->cs_name, "IPsec SA %08x/%08x expired",
@@ -220,8 +220,8 @@ ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 
 	if (ctx->ctx_v1 == NULL)
 		return (0);
-	TAILQ_FOREACH(sa, &ctx->ctx_v1->vc_sas, is_entry)
-		TAILQ_FOREACH(cs, &sa->is_children, cs_entry) {
+	ISAKMP_SA_FOREACH(sa, ctx)
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry) {
 			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
 			    cs->cs_local.s_addr == dst.s_addr) ||
 			    (cs->cs_spi_out == spi &&
@@ -242,7 +242,7 @@ static void
 v1_child_rekey_due(struct child_sa *cs)
 {
 	struct isakmp_sa	*sa = cs->cs_owner, *cur;
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 
 	if (cs->cs_state != CHILD_SA_INSTALLED || t == NULL)
 		return;
@@ -276,10 +276,10 @@ ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 
 	if (cs->cs_lifetime == 0)
 		return;
-	v1_rekey_pct(sa->is_ctx, cs->cs_initiated, &lo, &hi);
-	life_ms = v1_life_ms(sa->is_ctx, cs->cs_lifetime);
-	if (child_sa_life_start(cs, sa->is_ctx->ctx_base, ike_now_ms(),
-	    life_ms, lo, hi, v1_rekey_margin(sa->is_ctx, life_ms,
+	v1_rekey_pct(sa->is_b.b_ctx, cs->cs_initiated, &lo, &hi);
+	life_ms = v1_life_ms(sa->is_b.b_ctx, cs->cs_lifetime);
+	if (child_sa_life_start(cs, sa->is_b.b_ctx->ctx_base, ike_now_ms(),
+	    life_ms, lo, hi, v1_rekey_margin(sa->is_b.b_ctx, life_ms,
 	    cs->cs_initiated),
 	    &v1_child_timers) == -1)
 		log_twarn(cs->cs_name, "IPsec SA %08x: no rekey timer",
@@ -305,7 +305,7 @@ v1_commit(struct child_sa *cs, struct child_sa *old, const char *why)
 {
 	struct isakmp_sa	*sa = cs->cs_owner;
 
-	child_sa_install_outbound(cs, sa->is_ctx->ctx_kernel);
+	child_sa_install_outbound(cs, sa->is_b.b_ctx->ctx_kernel);
 	if (old == NULL)
 		return;
 	log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by %08x (%s): "
@@ -318,8 +318,8 @@ static void
 v1_commit_cb(struct child_sa *cs)
 {
 	struct isakmp_sa	*sa = cs->cs_owner, *cur;
-	struct ike_ctx		*ctx = sa->is_ctx;
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_ctx		*ctx = sa->is_b.b_ctx;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct child_sa		*old = NULL;
 	uint64_t		 now = ike_now_ms(), limit;
 
@@ -364,7 +364,7 @@ static void
 v1_commit_watch(struct isakmp_sa *sa, struct child_sa *cs,
     struct child_sa *old)
 {
-	struct ike_ctx	*ctx = sa->is_ctx;
+	struct ike_ctx	*ctx = sa->is_b.b_ctx;
 
 	cs->cs_watch_since_ms = ike_now_ms();
 	cs->cs_watch_old_bytes = child_sa_inbound_bytes(old, ctx->ctx_kernel);
@@ -400,10 +400,10 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	struct isakmp_sa	*o;
 	struct child_sa		*twin = NULL, *x, *loser, *winner;
 
-	TAILQ_FOREACH(o, &sa->is_ctx->ctx_v1->vc_sas, is_entry) {
-		if (o->is_tunnel != sa->is_tunnel || o->is_state == ISAKMP_DEAD)
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != sa->is_b.b_tunnel || o->is_state == ISAKMP_DEAD)
 			continue;
-		TAILQ_FOREACH(x, &o->is_children, cs_entry)
+		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x->cs_rekey_spi == old_spi &&
 			    x->cs_state == CHILD_SA_INSTALLED)
 				twin = x;
@@ -435,9 +435,9 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	struct isakmp_sa	*owner, *home;
 
 	cs->cs_rekey_spi = old_spi;
-	if (sa->is_tunnel == NULL)
+	if (sa->is_b.b_tunnel == NULL)
 		return;
-	if ((old = ikev1_child_by_spi(sa->is_tunnel, old_spi)) == NULL ||
+	if ((old = ikev1_child_by_spi(sa->is_b.b_tunnel, old_spi)) == NULL ||
 	    old == cs) {
 		v1_rekey_collision(sa, cs, old_spi);
 		return;
@@ -447,13 +447,13 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	owner = old->cs_owner;
 	home = cs->cs_owner != NULL ? cs->cs_owner : sa;
 	if (owner != home) {
-		TAILQ_REMOVE(&owner->is_children, old, cs_entry);
-		TAILQ_INSERT_TAIL(&home->is_children, old, cs_entry);
+		TAILQ_REMOVE(&owner->is_b.b_children, old, cs_entry);
+		TAILQ_INSERT_TAIL(&home->is_b.b_children, old, cs_entry);
 		old->cs_owner = home;
 	}
 	cs->cs_pair = old->cs_pair;
 	old->cs_pair = -1;
-	ike_event(sa->is_ctx, isakmp_name(sa), "rekey", "IPsec SA %08x rekey "
+	ike_event(sa->is_b.b_ctx, isakmp_name(sa), "rekey", "IPsec SA %08x rekey "
 	    "done: %08x", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
 	if (delete_now && cs->cs_out_deferred) {
 		/* ours: the old one goes once the peer uses the new one */
@@ -484,17 +484,17 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 	struct child_sa	*cs;
 	int		 n = 0;
 
-	while ((cs = TAILQ_FIRST(&o->is_children)) != NULL) {
-		TAILQ_REMOVE(&o->is_children, cs, cs_entry);
-		TAILQ_INSERT_TAIL(&sa->is_children, cs, cs_entry);
+	while ((cs = TAILQ_FIRST(&o->is_b.b_children)) != NULL) {
+		TAILQ_REMOVE(&o->is_b.b_children, cs, cs_entry);
+		TAILQ_INSERT_TAIL(&sa->is_b.b_children, cs, cs_entry);
 		cs->cs_owner = sa;
 		n++;
 	}
 	o->is_replaced = 1;
-	if (sa->is_tunnel != NULL)
-		sa->is_tunnel->t_ike_rekeys++;		/* metrics */
-	evtimer_del(o->is_dpd_ev);
-	ike_event(sa->is_ctx, isakmp_name(sa), "rekey", "re-authentication "
+	if (sa->is_b.b_tunnel != NULL)
+		sa->is_b.b_tunnel->t_ike_rekeys++;		/* metrics */
+	evtimer_del(o->is_b.b_dpd_ev);
+	ike_event(sa->is_b.b_ctx, isakmp_name(sa), "rekey", "re-authentication "
 	    "done: the new ISAKMP SA takes over %d IPsec SA%s", n,
 	    n == 1 ? "" : "s");
 }
@@ -502,7 +502,7 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 int
 ikev1_reauth_start(struct isakmp_sa *old)
 {
-	struct ike_tunnel	*t = old->is_tunnel;
+	struct ike_tunnel	*t = old->is_b.b_tunnel;
 	struct isakmp_sa	*sa;
 	struct sockaddr_in	 local, remote;
 	uint8_t			 exch;
@@ -510,24 +510,24 @@ ikev1_reauth_start(struct isakmp_sa *old)
 	if (t == NULL || old->is_state != ISAKMP_ESTABLISHED ||
 	    old->is_replaced)
 		return (-1);
-	TAILQ_FOREACH(sa, &old->is_ctx->ctx_v1->vc_sas, is_entry)
-		if (sa->is_tunnel == t && sa->is_state != ISAKMP_ESTABLISHED &&
+	ISAKMP_SA_FOREACH(sa, old->is_b.b_ctx)
+		if (sa->is_b.b_tunnel == t && sa->is_state != ISAKMP_ESTABLISHED &&
 		    sa->is_state != ISAKMP_DEAD)
 			return (0);	/* a phase 1 is under way already */
-	local = old->is_local;
-	remote = old->is_remote;
+	local = old->is_b.b_local;
+	remote = old->is_b.b_remote;
 	local.sin_port = remote.sin_port = htons(NET_PORT_IKE);
 	exch = t->t_cfg->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE ?
 	    IKEV1_EXCH_AGGRESSIVE : IKEV1_EXCH_MAIN;
-	ike_event(old->is_ctx, isakmp_name(old), "rekey",
+	ike_event(old->is_b.b_ctx, isakmp_name(old), "rekey",
 	    "re-authentication of the ISAKMP SA started");
-	if ((sa = isakmp_new(old->is_ctx, t, 1, exch, &local,
+	if ((sa = isakmp_new(old->is_b.b_ctx, t, 1, exch, &local,
 	    &remote)) == NULL)
 		return (-1);
 	sa->is_reauth = 1;
 	if (ikev1_main_start(sa) == -1) {
 		log_twarn(isakmp_name(old), "cannot start re-authentication");
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		return (-1);
 	}
@@ -550,12 +550,12 @@ static void
 v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 
 	if (sa->is_peer_deleted && !sa->is_replaced) {
 		log_tinfo(isakmp_name(sa), "no new ISAKMP SA took over the "
 		    "IPsec SAs of the one the peer deleted: they go");
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		if (t != NULL)
 			ike_tunnel_sa_gone(t, 0);
@@ -568,7 +568,7 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 		    sa->is_replaced_waits++ < V1_REPLACED_WAITS) {
 			log_tdebug(isakmp_name(sa), "replaced ISAKMP SA: a "
 			    "Quick Mode is under way, deleting it later");
-			v1_timer_add(sa->is_life_ev, sa->is_ctx->ctx_retx_ms);
+			v1_timer_add(sa->is_life_ev, sa->is_b.b_ctx->ctx_retx_ms);
 			return;
 		}
 		log_tinfo(isakmp_name(sa), "replaced ISAKMP SA: deleting it");
@@ -581,7 +581,7 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 		log_tinfo(isakmp_name(sa), "ISAKMP SA expired without a "
 		    "successor: deleting it and its IPsec SAs");
 		ikev1_info_delete_isakmp(sa);
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		if (t != NULL)
 			ike_tunnel_sa_gone(t, 0);
@@ -591,7 +591,7 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 	 * A peer behind a NAT can only be reached through the mapping it
 	 * keeps open: it re-authenticates, not us.
 	 */
-	if (sa->is_initiator || !sa->is_nat)
+	if (sa->is_b.b_initiator || !sa->is_b.b_nat)
 		(void)ikev1_reauth_start(sa);
 	sa->is_life_hard = 1;
 	v1_timer_add(sa->is_life_ev, sa->is_life_left_ms);
@@ -605,10 +605,10 @@ ikev1_life_arm(struct isakmp_sa *sa)
 	if (sa->is_lifetime == 0)
 		return;
 	if (sa->is_life_ev == NULL && (sa->is_life_ev = evtimer_new(
-	    sa->is_ctx->ctx_base, v1_life_cb, sa)) == NULL)
+	    sa->is_b.b_ctx->ctx_base, v1_life_cb, sa)) == NULL)
 		return;
-	life = v1_life_ms(sa->is_ctx, sa->is_lifetime);
-	soft = v1_rekey_ms(sa->is_ctx, life, sa->is_initiator);
+	life = v1_life_ms(sa->is_b.b_ctx, sa->is_lifetime);
+	soft = v1_rekey_ms(sa->is_b.b_ctx, life, sa->is_b.b_initiator);
 	sa->is_life_hard = 0;
 	sa->is_life_left_ms = life - soft;
 	v1_timer_add(sa->is_life_ev, soft);
@@ -627,7 +627,7 @@ ikev1_life_replaced_keep(struct isakmp_sa *o, const struct child_sa *cs)
 
 	if (o->is_life_ev == NULL || cs->cs_lifetime == 0)
 		return;
-	ms = v1_life_ms(o->is_ctx, cs->cs_lifetime) + 1000;
+	ms = v1_life_ms(o->is_b.b_ctx, cs->cs_lifetime) + 1000;
 	evtimer_del(o->is_life_ev);
 	v1_timer_add(o->is_life_ev, ms);
 }
@@ -637,7 +637,7 @@ void
 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms)
 {
 	if (o->is_life_ev == NULL && (o->is_life_ev = evtimer_new(
-	    o->is_ctx->ctx_base, v1_life_cb, o)) == NULL)
+	    o->is_b.b_ctx->ctx_base, v1_life_cb, o)) == NULL)
 		return;
 	evtimer_del(o->is_life_ev);
 	v1_timer_add(o->is_life_ev, ms);
@@ -653,10 +653,10 @@ ikev1_tunnel_rekey(struct ike_tunnel *t, int ike)
 		return (-1);
 	if (ike)
 		return (ikev1_reauth_start(sa));
-	TAILQ_FOREACH(o, &t->t_ctx->ctx_v1->vc_sas, is_entry) {
-		if (o->is_tunnel != t || o->is_state == ISAKMP_DEAD)
+	ISAKMP_SA_FOREACH(o, t->t_ctx) {
+		if (o->is_b.b_tunnel != t || o->is_state == ISAKMP_DEAD)
 			continue;
-		TAILQ_FOREACH(cs, &o->is_children, cs_entry)
+		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
 			if (cs->cs_state == CHILD_SA_INSTALLED)
 				cs->cs_rekey_due = 1;
 	}

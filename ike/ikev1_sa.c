@@ -56,13 +56,13 @@ isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s)
 		return;
 	hex_encode(sa->is_cky_i, 8, ck);
 	log_tdebug(isakmp_name(sa), "ISAKMP SA %s (%s) %s -> %s", ck,
-	    sa->is_initiator ? "initiator" : "responder",
+	    sa->is_b.b_initiator ? "initiator" : "responder",
 	    isakmp_state_name(sa->is_state), isakmp_state_name(s));
 	sa->is_state = s;
 	if (s == ISAKMP_ESTABLISHED || s == ISAKMP_DEAD)
 		v1_half_end(sa);
 	if (s == ISAKMP_ESTABLISHED) {
-		sa->is_established = time(NULL);
+		sa->is_b.b_established = time(NULL);
 		sa->is_up_ms = ikev1_now_ms();
 	}
 }
@@ -86,7 +86,6 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 		return (ctx->ctx_v1);
 	if ((vc = calloc(1, sizeof(*vc))) == NULL)
 		return (NULL);
-	TAILQ_INIT(&vc->vc_sas);
 	for (i = 0; i < IKEV1_SRC_BUCKETS; i++)
 		LIST_INIT(&vc->vc_src[i]);
 	vc->vc_half_ms = IKEV1_HALF_OPEN_MS;
@@ -112,6 +111,38 @@ ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
 }
 
 static void	v1_p1_retx_cb(evutil_socket_t, short, void *);
+
+static enum ike_sa_phase
+ikev1_sa_phase(const struct ike_sa_base *b)
+{
+	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
+
+	switch (sa->is_state) {
+	case ISAKMP_NEW:
+		return (IKE_PHASE_NEW);
+	case ISAKMP_ESTABLISHED:
+		return (sa->is_replaced || sa->is_peer_deleted ?
+		    IKE_PHASE_REPLACED : IKE_PHASE_UP);
+	case ISAKMP_DEAD:
+		return (IKE_PHASE_GONE);
+	default:
+		return (IKE_PHASE_NEGOTIATING);
+	}
+}
+
+/* INITIAL-CONTACT: gone at once, without a DELETE. */
+static void
+ikev1_sa_drop(struct ike_sa_base *b)
+{
+	isakmp_destroy(isakmp_sa_of(b));
+}
+
+static const struct ike_sa_ops ikev1_sa_ops = {
+	.so_version = 1,
+	.so_kind = "ISAKMP SA",
+	.so_phase = ikev1_sa_phase,
+	.so_drop = ikev1_sa_drop,
+};
 static void	isakmp_check_cb(evutil_socket_t, short, void *);
 
 /*
@@ -122,15 +153,15 @@ static void	isakmp_check_cb(evutil_socket_t, short, void *);
  * established are a simultaneous initiation.
  */
 static int
-v1_prior_up(const struct ikev1_ctx *vc, const struct sockaddr_in *local,
+v1_prior_up(struct ike_ctx *ctx, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	const struct isakmp_sa	*o;
+	struct isakmp_sa	*o;
 
-	TAILQ_FOREACH(o, &vc->vc_sas, is_entry)
+	ISAKMP_SA_FOREACH(o, ctx)
 		if (o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
-		    o->is_local.sin_addr.s_addr == local->sin_addr.s_addr &&
-		    o->is_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
+		    o->is_b.b_local.sin_addr.s_addr == local->sin_addr.s_addr &&
+		    o->is_b.b_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
 			return (1);
 	return (0);
 }
@@ -146,32 +177,32 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	if ((vc = ikev1_ctx_get(ctx)) == NULL ||
 	    (sa = calloc(1, sizeof(*sa))) == NULL)
 		return (NULL);
-	sa->is_ctx = ctx;
-	sa->is_tunnel = t;
-	sa->is_initiator = initiator;
+	sa->is_b.b_ctx = ctx;
+	sa->is_b.b_tunnel = t;
+	sa->is_b.b_initiator = initiator;
 	sa->is_exchange = exchange;
-	sa->is_local = *local;
-	sa->is_remote = *remote;
+	sa->is_b.b_local = *local;
+	sa->is_b.b_remote = *remote;
 	TAILQ_INIT(&sa->is_qms);
-	TAILQ_INIT(&sa->is_children);
-	sa->is_x.x_ev = evtimer_new(ctx->ctx_base, v1_p1_retx_cb, sa);
-	sa->is_dpd_ev = evtimer_new(ctx->ctx_base, ikev1_dpd_cb, sa);
+	TAILQ_INIT(&sa->is_b.b_children);
+	sa->is_b.b_rq.x_ev = evtimer_new(ctx->ctx_base, v1_p1_retx_cb, sa);
+	sa->is_b.b_dpd_ev = evtimer_new(ctx->ctx_base, ikev1_dpd_cb, sa);
 	sa->is_check_ev = evtimer_new(ctx->ctx_base, isakmp_check_cb, sa);
 	/* RFC 2408 §2.5.3: cookies unique per peer; random is enough */
-	if (sa->is_x.x_ev == NULL || sa->is_dpd_ev == NULL ||
+	if (sa->is_b.b_rq.x_ev == NULL || sa->is_b.b_dpd_ev == NULL ||
 	    sa->is_check_ev == NULL ||
 	    RAND_bytes(initiator ? sa->is_cky_i : sa->is_cky_r, 8) != 1) {
-		if (sa->is_x.x_ev != NULL)
-			event_free(sa->is_x.x_ev);
-		if (sa->is_dpd_ev != NULL)
-			event_free(sa->is_dpd_ev);
+		if (sa->is_b.b_rq.x_ev != NULL)
+			event_free(sa->is_b.b_rq.x_ev);
+		if (sa->is_b.b_dpd_ev != NULL)
+			event_free(sa->is_b.b_dpd_ev);
 		if (sa->is_check_ev != NULL)
 			event_free(sa->is_check_ev);
 		free(sa);
 		return (NULL);
 	}
-	sa->is_prior_up = v1_prior_up(vc, local, remote);
-	TAILQ_INSERT_TAIL(&vc->vc_sas, sa, is_entry);
+	sa->is_b.b_prior_up = v1_prior_up(ctx, local, remote);
+	ike_sa_base_link(ctx, &sa->is_b, &ikev1_sa_ops);
 	/* a responder's is_cky_i comes with message 1: hashed then */
 	if (initiator && isakmp_hash_insert(sa) == -1) {
 		isakmp_destroy(sa);
@@ -183,8 +214,8 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 void
 isakmp_destroy(struct isakmp_sa *sa)
 {
-	struct ike_ctx		*ctx = sa->is_ctx;
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_ctx		*ctx = sa->is_b.b_ctx;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct ikev1_qm		*qm;
 	struct child_sa		*cs;
 	struct isakmp_sa	*cur;
@@ -195,7 +226,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 	isakmp_hash_remove(sa);
 	while ((qm = TAILQ_FIRST(&sa->is_qms)) != NULL)
 		ikev1_qm_free(qm);
-	while ((cs = TAILQ_FIRST(&sa->is_children)) != NULL) {
+	while ((cs = TAILQ_FIRST(&sa->is_b.b_children)) != NULL) {
 		/* its segment pair is to be set up again */
 		if (t != NULL && cs->cs_pair >= 0 && cs->cs_pair < IKE_PAIR_MAX &&
 		    cs->cs_state == CHILD_SA_INSTALLED)
@@ -203,13 +234,13 @@ isakmp_destroy(struct isakmp_sa *sa)
 		ikev1_child_remove(cs);
 		had_children = 1;
 	}
-	ike_xmit_clear(&sa->is_x);
-	event_free(sa->is_dpd_ev);
+	ike_xmit_clear(&sa->is_b.b_rq);
+	event_free(sa->is_b.b_dpd_ev);
 	event_free(sa->is_check_ev);
-	isakmp_natt_free(sa);
+	ike_sa_base_free(&sa->is_b);
 	if (sa->is_life_ev != NULL)
 		event_free(sa->is_life_ev);
-	TAILQ_REMOVE(&ctx->ctx_v1->vc_sas, sa, is_entry);
+	ike_sa_base_unlink(&sa->is_b);
 	dh_free(sa->is_dh);
 	buf_free(sa->is_sai_b);
 	buf_free(sa->is_gxi);
@@ -236,17 +267,17 @@ isakmp_destroy(struct isakmp_sa *sa)
 void
 isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 {
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	char			 why[128];
 	va_list			 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	sa->is_tunnel = NULL;
+	sa->is_b.b_tunnel = NULL;
 	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
 		/* the current ISAKMP SA and its IPsec SAs stay */
-		ike_event(sa->is_ctx, ike_tunnel_name(t), "rekey",
+		ike_event(sa->is_b.b_ctx, ike_tunnel_name(t), "rekey",
 		    "re-authentication failed: %s; the current ISAKMP SA "
 		    "stays until it expires", why);
 		isakmp_destroy(sa);
@@ -256,7 +287,7 @@ isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 		log_twarn(ike_tunnel_name(t), "%s", why);
 	else
 		log_info("IKEv1 phase 1 with %s failed: %s",
-		    inet_ntoa(sa->is_remote.sin_addr), why);
+		    inet_ntoa(sa->is_b.b_remote.sin_addr), why);
 	isakmp_destroy(sa);
 	if (t != NULL)
 		ike_tunnel_failed(t, 1, "%s", why);
@@ -276,8 +307,8 @@ isakmp_check_cb(evutil_socket_t fd, short ev, void *arg)
 	struct isakmp_sa	*sa = arg;
 	struct ikev1_qm		*qm;
 
-	if (!sa->is_initiator || sa->is_state != ISAKMP_ESTABLISHED ||
-	    !TAILQ_EMPTY(&sa->is_children))
+	if (!sa->is_b.b_initiator || sa->is_state != ISAKMP_ESTABLISHED ||
+	    !TAILQ_EMPTY(&sa->is_b.b_children))
 		return;
 	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
 		if (qm->qm_state == QM_I1)
@@ -292,8 +323,8 @@ isakmp_check_cb(evutil_socket_t fd, short ev, void *arg)
 static uint32_t
 isakmp_initiator_addr(const struct isakmp_sa *sa)
 {
-	return (ntohl(sa->is_initiator ? sa->is_local.sin_addr.s_addr :
-	    sa->is_remote.sin_addr.s_addr));
+	return (ntohl(sa->is_b.b_initiator ? sa->is_b.b_local.sin_addr.s_addr :
+	    sa->is_b.b_remote.sin_addr.s_addr));
 }
 
 void
@@ -302,9 +333,9 @@ isakmp_children_move(struct isakmp_sa *to, struct isakmp_sa *from)
 	struct child_sa	*cs;
 	int		 n = 0;
 
-	while ((cs = TAILQ_FIRST(&from->is_children)) != NULL) {
-		TAILQ_REMOVE(&from->is_children, cs, cs_entry);
-		TAILQ_INSERT_TAIL(&to->is_children, cs, cs_entry);
+	while ((cs = TAILQ_FIRST(&from->is_b.b_children)) != NULL) {
+		TAILQ_REMOVE(&from->is_b.b_children, cs, cs_entry);
+		TAILQ_INSERT_TAIL(&to->is_b.b_children, cs, cs_entry);
 		cs->cs_owner = to;
 		n++;
 	}
@@ -322,13 +353,13 @@ static void
 isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 {
 	log_tinfo(isakmp_name(sa), "dropping duplicate ISAKMP SA (%s)",
-	    sa->is_initiator ? "ours" : "the peer's");
+	    sa->is_b.b_initiator ? "ours" : "the peer's");
 	if (survivor->is_state == ISAKMP_ESTABLISHED &&
 	    sa->is_state == ISAKMP_ESTABLISHED &&
-	    !TAILQ_EMPTY(&sa->is_children) &&
+	    !TAILQ_EMPTY(&sa->is_b.b_children) &&
 	    (sa->is_reauth || survivor->is_reauth))
-		sa->is_ctx->ctx_v1x->x_adopt(survivor, sa);
-	else if (!TAILQ_EMPTY(&sa->is_children) &&
+		sa->is_b.b_ctx->ctx_v1x->x_adopt(survivor, sa);
+	else if (!TAILQ_EMPTY(&sa->is_b.b_children) &&
 	    survivor->is_state != ISAKMP_DEAD)
 		/* IPsec SAs belong to the tunnel, not to the phase 1 that
 		 * made them (RFC 2409 §5.5): they stay, with the survivor */
@@ -342,8 +373,8 @@ isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 	 */
 	if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced) {
 		sa->is_replaced = 1;
-		evtimer_del(sa->is_dpd_ev);
-		sa->is_ctx->ctx_v1x->x_replaced(sa, IKEV1_REPLACED_GRACE_MS);
+		evtimer_del(sa->is_b.b_dpd_ev);
+		sa->is_b.b_ctx->ctx_v1x->x_replaced(sa, IKEV1_REPLACED_GRACE_MS);
 		return;
 	}
 	isakmp_destroy(sa);
@@ -360,12 +391,12 @@ isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 static int
 isakmp_collision(struct isakmp_sa *sa)
 {
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
 	struct isakmp_sa	*o, *next, *loser;
 
-	for (o = TAILQ_FIRST(&vc->vc_sas); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, is_entry);
-		if (o == sa || o->is_tunnel != sa->is_tunnel ||
+	for (o = isakmp_first(sa->is_b.b_ctx); o != NULL; o = next) {
+		next = isakmp_after(o);
+		if (o == sa || o->is_b.b_tunnel != sa->is_b.b_tunnel ||
 		    o->is_state == ISAKMP_DEAD || o->is_replaced)
 			continue;
 		/*
@@ -375,27 +406,27 @@ isakmp_collision(struct isakmp_sa *sa)
 		 * that must not take an authenticated SA down.
 		 */
 		if (o->is_state != ISAKMP_ESTABLISHED &&
-		    o->is_remote.sin_addr.s_addr !=
-		    sa->is_remote.sin_addr.s_addr)
+		    o->is_b.b_remote.sin_addr.s_addr !=
+		    sa->is_b.b_remote.sin_addr.s_addr)
 			continue;
 		/* another peer behind the same NAT, on a 0.0.0.0 tunnel */
-		if (o->is_peer_ident.pi_type != 0 &&
-		    sa->is_peer_ident.pi_type != 0 &&
-		    !ike_peer_ident_eq(&o->is_peer_ident, &sa->is_peer_ident))
+		if (o->is_b.b_peer_ident.pi_type != 0 &&
+		    sa->is_b.b_peer_ident.pi_type != 0 &&
+		    !ike_peer_ident_eq(&o->is_b.b_peer_ident, &sa->is_b.b_peer_ident))
 			continue;
 		/*
 		 * Replaced: sa began while o was up (a re-authentication,
-		 * whoever started it: is_prior_up), or the same side
+		 * whoever started it: is_b.b_prior_up), or the same side
 		 * initiated both (a peer that lost its SAs says
 		 * INITIAL-CONTACT, and those went already).  Otherwise both
 		 * began before either was up: a simultaneous initiation.
 		 * The test is the same on both sides.
 		 */
-		if (o->is_state == ISAKMP_ESTABLISHED && (sa->is_prior_up ||
+		if (o->is_state == ISAKMP_ESTABLISHED && (sa->is_b.b_prior_up ||
 		    isakmp_initiator_addr(o) == isakmp_initiator_addr(sa))) {
-			sa->is_ctx->ctx_v1x->x_adopt(sa, o);
+			sa->is_b.b_ctx->ctx_v1x->x_adopt(sa, o);
 			/* we re-authenticated: the old one goes soon */
-			sa->is_ctx->ctx_v1x->x_replaced(o, sa->is_initiator ?
+			sa->is_b.b_ctx->ctx_v1x->x_replaced(o, sa->is_b.b_initiator ?
 			    vc->vc_reauth_delete_ms : IKEV1_REPLACED_GRACE_MS);
 			continue;
 		}
@@ -406,7 +437,7 @@ isakmp_collision(struct isakmp_sa *sa)
 			return (-1);
 		}
 		if (next == sa)
-			next = TAILQ_NEXT(sa, is_entry);
+			next = isakmp_after(sa);
 		isakmp_drop(o, sa);
 	}
 	return (0);
@@ -422,70 +453,30 @@ isakmp_established(struct isakmp_sa *sa)
 	hex_encode(sa->is_cky_r, 8, cr);
 	log_tinfo(isakmp_name(sa), "ISAKMP SA %s_i %s_r established with %s "
 	    "(%s mode, %s/%s/%s, lifetime %u s)", ci, cr,
-	    inet_ntoa(sa->is_remote.sin_addr),
+	    inet_ntoa(sa->is_b.b_remote.sin_addr),
 	    sa->is_exchange == IKEV1_EXCH_MAIN ? "main" : "aggressive",
 	    crypto_encr_name(sa->is_encr, sa->is_encr_bits),
 	    crypto_integ_name(sa->is_integ), crypto_dh_name(sa->is_group),
 	    sa->is_lifetime);
 	if (isakmp_collision(sa) == -1)
 		return;
-	sa->is_ctx->ctx_v1x->x_life_arm(sa);
+	sa->is_b.b_ctx->ctx_v1x->x_life_arm(sa);
 	ikev1_dpd_arm(sa);
 	/* IPsec SAs it holds already (moved from a dropped duplicate) */
-	if (sa->is_tunnel != NULL && !TAILQ_EMPTY(&sa->is_children))
-		ike_tunnel_update(sa->is_tunnel);
-	if (sa->is_initiator)
+	if (sa->is_b.b_tunnel != NULL && !TAILQ_EMPTY(&sa->is_b.b_children))
+		ike_tunnel_update(sa->is_b.b_tunnel);
+	if (sa->is_b.b_initiator)
 		isakmp_next(sa);
 }
 
-/* --- NAT traversal: keepalives, following the peer (RFC 3947, RFC 3948) --- */
-
-/* RFC 3948 §2.3: a single octet 0xFF, never an IKE or ESP packet. */
-static const uint8_t v1_natt_ka_byte = 0xff;
-
-static void
-v1_natt_ka_cb(int fd, short ev, void *arg)
-{
-	struct isakmp_sa	*sa = arg;
-	struct timeval		 tv = { IKEV1_NATT_KEEPALIVE_S, 0 };
-	struct buf		*b;
-
-	(void)fd;
-	(void)ev;
-	if (sa->is_state == ISAKMP_DEAD)
-		return;
-	if ((b = buf_new_data(&v1_natt_ka_byte, 1)) != NULL) {
-		ike_net_send(sa->is_ctx, b, &sa->is_local, &sa->is_remote,
-		    isakmp_name(sa));
-		buf_free(b);
-	}
-	evtimer_add(sa->is_natt_ka_ev, &tv);
-}
-
-/* Behind the NAT: keep its mapping alive while the SA lives. */
-void
-isakmp_natt_ka_start(struct isakmp_sa *sa)
-{
-	struct timeval	 tv = { IKEV1_NATT_KEEPALIVE_S, 0 };
-
-	if (sa->is_natt_ka_ev != NULL)
-		return;
-	sa->is_natt_ka_ev = evtimer_new(sa->is_ctx->ctx_base, v1_natt_ka_cb,
-	    sa);
-	if (sa->is_natt_ka_ev == NULL) {
-		log_tinfo(isakmp_name(sa), "no NAT keepalive timer");
-		return;
-	}
-	evtimer_add(sa->is_natt_ka_ev, &tv);
-}
+/* --- NAT traversal: following the peer (RFC 3947, RFC 3948) --- */
 
 void
 isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	struct child_sa	*cs;
 	char		 a[INET_ADDRSTRLEN];
-	int		 n = 0;
+	int		 n;
 
 	/*
 	 * RFC 3947 §4: the responder answers on the ports the initiator
@@ -495,14 +486,14 @@ isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	 * later), but a different address is not followed.
 	 */
 	if (!sa->is_natd || ntohs(local->sin_port) != IKEV1_NATT_PORT ||
-	    remote->sin_addr.s_addr != sa->is_remote.sin_addr.s_addr ||
-	    (remote->sin_port == sa->is_remote.sin_port &&
-	    local->sin_port == sa->is_local.sin_port))
+	    remote->sin_addr.s_addr != sa->is_b.b_remote.sin_addr.s_addr ||
+	    (remote->sin_port == sa->is_b.b_remote.sin_port &&
+	    local->sin_port == sa->is_b.b_local.sin_port))
 		return;
 	inet_ntop(AF_INET, &remote->sin_addr, a, sizeof(a));
 	/* RFC 7296 §2.23 (the same holds here): behind a NAT, one packet
 	 * must not move us once the SA is up */
-	if (sa->is_nat_local && sa->is_state == ISAKMP_ESTABLISHED) {
+	if (sa->is_b.b_nat_local && sa->is_state == ISAKMP_ESTABLISHED) {
 		log_tdebug(isakmp_name(sa), "a message from the peer came from "
 		    "%s[%u]: not followed, we are behind a NAT", a,
 		    ntohs(remote->sin_port));
@@ -510,15 +501,12 @@ isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	}
 	log_tinfo(isakmp_name(sa), "the peer moved to %s[%u] (our port %u)",
 	    a, ntohs(remote->sin_port), ntohs(local->sin_port));
-	sa->is_remote.sin_port = remote->sin_port;
-	sa->is_local.sin_port = local->sin_port;
-	if (sa->is_nat_local)
-		isakmp_natt_ka_start(sa);
+	sa->is_b.b_remote.sin_port = remote->sin_port;
+	sa->is_b.b_local.sin_port = local->sin_port;
+	if (sa->is_b.b_nat_local)
+		ike_sa_base_keepalive_start(&sa->is_b);
 	/* its ESP in UDP follows the new mapping (RFC 3948) */
-	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
-		if (child_sa_move(cs, sa->is_ctx->ctx_kernel,
-		    sa->is_remote.sin_addr, ntohs(remote->sin_port)) == 1)
-			n++;
+	n = ike_sa_base_children_follow(&sa->is_b);
 	if (n > 0)
 		log_tinfo(isakmp_name(sa), "%d IPsec SA(s) follow the peer to "
 		    "port %u", n, ntohs(remote->sin_port));
@@ -536,15 +524,6 @@ isakmp_natt_recv(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	sa->is_rx_local = *local;
 	sa->is_rx_remote = *remote;
 	sa->is_rx_remote.sin_family = AF_INET;
-}
-
-void
-isakmp_natt_free(struct isakmp_sa *sa)
-{
-	if (sa->is_natt_ka_ev != NULL) {
-		event_free(sa->is_natt_ka_ev);
-		sa->is_natt_ka_ev = NULL;
-	}
 }
 
 /* --- messages --- */
@@ -617,7 +596,7 @@ v1_msg_seal(struct isakmp_sa *sa, struct buf *b, const uint8_t *iv_in,
 void
 v1_send_raw(struct isakmp_sa *sa, const struct buf *b)
 {
-	ike_net_send(sa->is_ctx, b, &sa->is_local, &sa->is_remote,
+	ike_net_send(sa->is_b.b_ctx, b, &sa->is_b.b_local, &sa->is_b.b_remote,
 	    isakmp_name(sa));
 }
 
@@ -628,13 +607,13 @@ v1_xmit_send(struct isakmp_sa *sa, struct ike_xmit *x, struct buf *b,
 	ike_xmit_take(x, b, waiting);
 	v1_send_raw(sa, b);
 	if (waiting)
-		ike_xmit_arm(x, sa->is_ctx->ctx_retx_ms);
+		ike_xmit_arm(x, sa->is_b.b_ctx->ctx_retx_ms);
 }
 
 int
 v1_xmit_retx(struct isakmp_sa *sa, struct ike_xmit *x)
 {
-	switch (ike_xmit_due(x, sa->is_ctx->ctx_retx_tries)) {
+	switch (ike_xmit_due(x, sa->is_b.b_ctx->ctx_retx_tries)) {
 	case IKE_XMIT_IDLE:
 		return (0);
 	case IKE_XMIT_GIVE_UP:
@@ -643,10 +622,10 @@ v1_xmit_retx(struct isakmp_sa *sa, struct ike_xmit *x)
 		break;
 	}
 	log_tdebug(isakmp_name(sa), "retransmitting (%d/%d)", x->x_tries,
-	    sa->is_ctx->ctx_retx_tries);
-	sa->is_ctx->ctx_counters.ic_retransmits++;
+	    sa->is_b.b_ctx->ctx_retx_tries);
+	sa->is_b.b_ctx->ctx_counters.ic_retransmits++;
 	v1_send_raw(sa, x->x_out);
-	ike_xmit_arm(x, ike_xmit_backoff(sa->is_ctx->ctx_retx_ms, x->x_tries));
+	ike_xmit_arm(x, ike_xmit_backoff(sa->is_b.b_ctx->ctx_retx_ms, x->x_tries));
 	return (0);
 }
 
@@ -655,8 +634,8 @@ v1_p1_retx_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
 
-	if (v1_xmit_retx(sa, &sa->is_x))
-		sa->is_ctx->ctx_v1x->x_phase1_timeout(sa);
+	if (v1_xmit_retx(sa, &sa->is_b.b_rq))
+		sa->is_b.b_ctx->ctx_v1x->x_phase1_timeout(sa);
 }
 
 /*
@@ -674,7 +653,7 @@ v1_xmit_dup(struct isakmp_sa *sa, struct ike_xmit *x, const uint8_t *pkt,
 		return (0);
 	log_tdebug(isakmp_name(sa), "retransmitted message (%zu bytes)%s",
 	    len, answer != NULL ? ": resending our answer" : "");
-	sa->is_ctx->ctx_counters.ic_dropped++;
+	sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 	if (answer != NULL)
 		v1_send_raw(sa, answer);
 	return (1);
@@ -719,66 +698,6 @@ v1_peer_id_match(const struct ike_tunnel *t, const struct ikev1_id *id)
 	return (ike_tunnel_peer_id_match(t, &v2));
 }
 
-/* The identity of an ISAKMP SA: authenticated, or its tunnel's. */
-static int
-v1_ident_is(const struct isakmp_sa *sa, const struct ike_peer_ident *pi)
-{
-	struct ike_peer_ident	 tp;
-
-	if (sa->is_peer_ident.pi_type != 0)
-		return (ike_peer_ident_eq(&sa->is_peer_ident, pi));
-	if (sa->is_tunnel == NULL)
-		return (0);
-	ike_tunnel_peer_ident(sa->is_tunnel, &tp);
-	return (ike_peer_ident_eq(&tp, pi));
-}
-
-int
-ikev1_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-    const void *self)
-{
-	struct isakmp_sa	*o;
-
-	if (ctx->ctx_v1 == NULL)
-		return (0);
-	TAILQ_FOREACH(o, &ctx->ctx_v1->vc_sas, is_entry)
-		if ((const void *)o != self && o->is_state != ISAKMP_DEAD &&
-		    !o->is_replaced && v1_ident_is(o, pi))
-			return (1);
-	return (0);
-}
-
-int
-ikev1_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-    const void *self)
-{
-	struct isakmp_sa	*o, *next;
-	struct ike_tunnel	*t, *mine = NULL;
-	int			 n = 0;
-
-	if (ctx->ctx_v1 == NULL)
-		return (0);
-	TAILQ_FOREACH(o, &ctx->ctx_v1->vc_sas, is_entry)
-		if ((const void *)o == self)
-			mine = o->is_tunnel;
-	for (o = TAILQ_FIRST(&ctx->ctx_v1->vc_sas); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, is_entry);
-		if ((const void *)o == self ||
-		    o->is_state != ISAKMP_ESTABLISHED || !v1_ident_is(o, pi))
-			continue;
-		ike_event(ctx, isakmp_name(o), "initial-contact", "from the "
-		    "same peer identity: removing the stale ISAKMP SA");
-		t = o->is_tunnel;
-		isakmp_destroy(o);
-		n++;
-		if (t != NULL && t != mine)
-			ike_tunnel_sa_gone(t, 0);
-		/* destroying may free others (their IPsec SAs): rescan */
-		next = TAILQ_FIRST(&ctx->ctx_v1->vc_sas);
-	}
-	return (n);
-}
-
 int
 v1_candidates(struct ike_ctx *ctx, const struct sockaddr_in *local,
     const struct sockaddr_in *remote, struct ike_tunnel **out, int max)
@@ -812,47 +731,12 @@ v1_tunnel_policies_refresh(struct ike_tunnel *t)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return;
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry)
-		if (sa->is_tunnel == t)
-			TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+	ISAKMP_SA_FOREACH(sa, t->t_ctx)
+		if (sa->is_b.b_tunnel == t)
+			TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
 				if (cs->cs_state == CHILD_SA_INSTALLED)
 					child_sa_policies_refresh(cs,
 					    t->t_ctx->ctx_kernel);
-}
-
-int
-ikev1_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
-{
-	struct isakmp_sa	*sa;
-	struct child_sa		*cs;
-
-	if (t->t_ctx->ctx_v1 == NULL)
-		return (0);
-	/* IPsec SAs carry the traffic whatever state the ISAKMP SA that
-	 * holds them is in (one negotiating a re-authentication) */
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry) {
-		if (sa->is_tunnel != t || sa->is_state == ISAKMP_DEAD)
-			continue;
-		TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
-			if (cs->cs_state == CHILD_SA_INSTALLED) {
-				*peer = sa->is_remote.sin_addr;
-				return (1);
-			}
-	}
-	return (0);
-}
-
-int
-ikev1_tunnel_busy(struct ike_tunnel *t)
-{
-	struct isakmp_sa	*sa;
-
-	if (t->t_ctx->ctx_v1 == NULL)
-		return (0);
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry)
-		if (sa->is_tunnel == t && sa->is_state != ISAKMP_DEAD)
-			return (1);
-	return (0);
 }
 
 struct isakmp_sa *
@@ -862,8 +746,8 @@ ikev1_tunnel_sa(struct ike_tunnel *t)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (NULL);
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_v1->vc_sas, is_entry)
-		if (sa->is_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED &&
+	ISAKMP_SA_FOREACH(sa, t->t_ctx)
+		if (sa->is_b.b_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED &&
 		    !sa->is_replaced && !sa->is_peer_deleted)
 			newest = sa;
 	return (newest);
@@ -876,14 +760,14 @@ ikev1_tunnel_teardown(struct ike_tunnel *t)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return;
-	for (sa = TAILQ_FIRST(&t->t_ctx->ctx_v1->vc_sas); sa != NULL;
+	for (sa = isakmp_first(t->t_ctx); sa != NULL;
 	    sa = next) {
-		next = TAILQ_NEXT(sa, is_entry);
-		if (sa->is_tunnel != t)
+		next = isakmp_after(sa);
+		if (sa->is_b.b_tunnel != t)
 			continue;
 		if (sa->is_state == ISAKMP_ESTABLISHED)
 			ikev1_info_delete_isakmp(sa);
-		sa->is_tunnel = NULL;	/* no failure accounting */
+		sa->is_b.b_tunnel = NULL;	/* no failure accounting */
 		isakmp_destroy(sa);
 	}
 }
@@ -900,15 +784,15 @@ ikev1_status(struct ike_tunnel *t, struct tunnel_status *st)
 		    ikev1_aggr_warning());
 	if (sa == NULL)
 		return;
-	st->ts_remote = sa->is_remote.sin_addr;
+	st->ts_remote = sa->is_b.b_remote.sin_addr;
 	snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs), "%s/%s/%s/%s",
 	    crypto_encr_name(sa->is_encr, sa->is_encr_bits),
 	    crypto_integ_name(sa->is_integ), crypto_prf_name(sa->is_prf),
 	    crypto_dh_name(sa->is_group));
 	memcpy(st->ts_spi_i, sa->is_cky_i, 8);
 	memcpy(st->ts_spi_r, sa->is_cky_r, 8);
-	st->ts_established = sa->is_established;
-	TAILQ_FOREACH(cs, &sa->is_children, cs_entry) {
+	st->ts_established = sa->is_b.b_established;
+	TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry) {
 		if (cs->cs_state != CHILD_SA_INSTALLED ||
 		    st->ts_nchild >= IKE_STATUS_MAX_CHILD)
 			continue;
@@ -923,10 +807,10 @@ ikev1_shutdown(struct ike_ctx *ctx)
 
 	if (ctx->ctx_v1 == NULL)
 		return;
-	while ((sa = TAILQ_FIRST(&ctx->ctx_v1->vc_sas)) != NULL) {
+	while ((sa = isakmp_first(ctx)) != NULL) {
 		if (sa->is_state == ISAKMP_ESTABLISHED)
 			ikev1_info_delete_isakmp(sa);
-		sa->is_tunnel = NULL;
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 	}
 }
@@ -938,8 +822,8 @@ ikev1_free(struct ike_ctx *ctx)
 
 	if (ctx->ctx_v1 == NULL)
 		return;
-	while ((sa = TAILQ_FIRST(&ctx->ctx_v1->vc_sas)) != NULL) {
-		sa->is_tunnel = NULL;
+	while ((sa = isakmp_first(ctx)) != NULL) {
+		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 	}
 	if (ctx->ctx_v1->vc_flood_ev != NULL)
@@ -969,12 +853,12 @@ isakmp_lookup(struct ike_ctx *ctx, const struct ikev1_hdr *h,
 		if (memcmp(sa->is_cky_r, h->h_rcookie, 8) == 0)
 			return (sa);
 		/* initiator: the responder's first answer names its cookie */
-		if (sa->is_initiator && memcmp(sa->is_cky_r, zero, 8) == 0 &&
+		if (sa->is_b.b_initiator && memcmp(sa->is_cky_r, zero, 8) == 0 &&
 		    h->h_msgid == 0)
 			return (sa);
 		/* responder: the initiator retransmits its first message */
-		if (!sa->is_initiator && memcmp(h->h_rcookie, zero, 8) == 0 &&
-		    sa->is_remote.sin_addr.s_addr ==
+		if (!sa->is_b.b_initiator && memcmp(h->h_rcookie, zero, 8) == 0 &&
+		    sa->is_b.b_remote.sin_addr.s_addr ==
 		    remote->sin_addr.s_addr)
 			return (sa);
 	}
@@ -989,19 +873,19 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	struct buf	*out = NULL;
 	uint8_t		 iv[CRYPTO_MAX_BLOCK];
 
-	if (v1_xmit_dup(sa, &sa->is_x, pkt, len))
+	if (v1_xmit_dup(sa, &sa->is_b.b_rq, pkt, len))
 		return;
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC) {
 		if (!sa->is_keys_ok || (out = buf_new(len)) == NULL) {
 			log_tdebug(isakmp_name(sa), "encrypted phase 1 message "
 			    "before the keys: dropped");
-			sa->is_ctx->ctx_counters.ic_dropped++;
+			sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 			goto done;
 		}
 		memcpy(iv, sa->is_iv, sizeof(iv));
 		if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
 		    sa->is_keys.k_enc_len, iv, out, m) == -1) {
-			sa->is_ctx->ctx_v1x->x_phase1_bad(sa);
+			sa->is_b.b_ctx->ctx_v1x->x_phase1_bad(sa);
 			goto done;
 		}
 		/*
@@ -1012,7 +896,7 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 		if (sa->is_state != ISAKMP_ESTABLISHED)
 			memcpy(sa->is_iv, iv, sizeof(iv));
 	}
-	sa->is_ctx->ctx_v1x->x_phase1(sa, m, pkt, len);
+	sa->is_b.b_ctx->ctx_v1x->x_phase1(sa, m, pkt, len);
 done:
 	buf_free(out);
 }
@@ -1030,45 +914,45 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	}
 	if (sa->is_state != ISAKMP_ESTABLISHED) {
 		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL) {
-			sa->is_ctx->ctx_v1x->x_phase1_info(sa, m);
+			sa->is_b.b_ctx->ctx_v1x->x_phase1_info(sa, m);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "%s %08x in state %s dropped",
 		    ikev1_exchange_name(h->h_exchange), h->h_msgid,
 		    isakmp_state_name(sa->is_state));
-		sa->is_ctx->ctx_v1->vc_wrong_state++;
-		sa->is_ctx->ctx_counters.ic_dropped++;
+		sa->is_b.b_ctx->ctx_v1->vc_wrong_state++;
+		sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 		return;
 	}
 	if (!(h->h_flags & IKEV1_FLAG_ENC)) {
 		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL)
-			ikev1_info_plain(sa->is_ctx, m);
+			ikev1_info_plain(sa->is_b.b_ctx, m);
 		else {
 			log_tdebug(isakmp_name(sa), "unencrypted %s after "
 			    "phase 1 dropped", ikev1_exchange_name(
 			    h->h_exchange));
-			sa->is_ctx->ctx_counters.ic_dropped++;
+			sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 		}
 		return;
 	}
 	switch (h->h_exchange) {
 	case IKEV1_EXCH_QUICK:
 		if (h->h_msgid == 0) {
-			sa->is_ctx->ctx_counters.ic_malformed++;
+			sa->is_b.b_ctx->ctx_counters.ic_malformed++;
 			return;
 		}
 		if ((qm = ikev1_qm_find(sa, h->h_msgid)) != NULL &&
 		    v1_xmit_dup(sa, &qm->qm_x, pkt, len))
 			return;
-		sa->is_ctx->ctx_v1x->x_quick(sa, pkt, len);
+		sa->is_b.b_ctx->ctx_v1x->x_quick(sa, pkt, len);
 		break;
 	case IKEV1_EXCH_INFORMATIONAL:
-		sa->is_ctx->ctx_v1x->x_info(sa, pkt, len);
+		sa->is_b.b_ctx->ctx_v1x->x_info(sa, pkt, len);
 		break;
 	default:
 		log_tdebug(isakmp_name(sa), "unsupported exchange %s dropped",
 		    ikev1_exchange_name(h->h_exchange));
-		sa->is_ctx->ctx_counters.ic_dropped++;
+		sa->is_b.b_ctx->ctx_counters.ic_dropped++;
 		break;
 	}
 }
@@ -1177,7 +1061,7 @@ v1_hash_grow(struct ikev1_ctx *vc)
 int
 isakmp_hash_insert(struct isakmp_sa *sa)
 {
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
 
 	if (sa->is_hashed)
 		isakmp_hash_remove(sa);
@@ -1194,7 +1078,7 @@ isakmp_hash_insert(struct isakmp_sa *sa)
 void
 isakmp_hash_remove(struct isakmp_sa *sa)
 {
-	struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
 
 	if (!sa->is_hashed)
 		return;
@@ -1223,13 +1107,13 @@ v1_half_end(struct isakmp_sa *sa)
 		return;
 	LIST_REMOVE(sa, is_sentry);
 	if (sa->is_halfopen == 2) {
-		sa->is_ctx->ctx_v1->vc_half_anon--;
-		TAILQ_REMOVE(&sa->is_ctx->ctx_v1->vc_half_q, sa, is_qentry);
+		sa->is_b.b_ctx->ctx_v1->vc_half_anon--;
+		TAILQ_REMOVE(&sa->is_b.b_ctx->ctx_v1->vc_half_q, sa, is_qentry);
 	}
 	sa->is_halfopen = 0;
-	if (--sa->is_ctx->ctx_v1->vc_halfopen == 0 &&
-	    sa->is_ctx->ctx_v1->vc_half_peak >= V1_TRIM_PEAK) {
-		sa->is_ctx->ctx_v1->vc_half_peak = 0;
+	if (--sa->is_b.b_ctx->ctx_v1->vc_halfopen == 0 &&
+	    sa->is_b.b_ctx->ctx_v1->vc_half_peak >= V1_TRIM_PEAK) {
+		sa->is_b.b_ctx->ctx_v1->vc_half_peak = 0;
 #ifdef __GLIBC__
 		/* a flood is over: its SAs' freed memory goes back to the
 		 * system instead of staying in the heap */
@@ -1241,7 +1125,7 @@ v1_half_end(struct isakmp_sa *sa)
 void
 isakmp_next(struct isakmp_sa *sa)
 {
-	sa->is_ctx->ctx_v1x->x_next(sa);
+	sa->is_b.b_ctx->ctx_v1x->x_next(sa);
 }
 
 /* --- Quick Mode records, IPsec SAs --- */
@@ -1265,7 +1149,7 @@ ikev1_qm_free(struct ikev1_qm *qm)
 	TAILQ_REMOVE(&sa->is_qms, qm, qm_entry);
 	if (qm->qm_child != NULL) {
 		/* not installed: remove the larval inbound SA */
-		child_sa_uninstall(qm->qm_child, sa->is_ctx->ctx_kernel, NULL);
+		child_sa_uninstall(qm->qm_child, sa->is_b.b_ctx->ctx_kernel, NULL);
 		child_sa_free(qm->qm_child);
 	}
 	dh_free(qm->qm_dh);
@@ -1283,16 +1167,16 @@ ikev1_child_remove(struct child_sa *cs)
 
 	struct child_sa		*succ;
 
-	TAILQ_REMOVE(&sa->is_children, cs, cs_entry);
+	TAILQ_REMOVE(&sa->is_b.b_children, cs, cs_entry);
 	child_sa_life_free(cs);
 	/* a successor with the same reqid keeps the policies */
-	child_sa_uninstall(cs, sa->is_ctx->ctx_kernel, &sa->is_children);
+	child_sa_uninstall(cs, sa->is_b.b_ctx->ctx_kernel, &sa->is_b.b_children);
 	/* our rekey's new SA, waiting to send until the peer used it: with
 	 * the old one gone, it sends now */
-	TAILQ_FOREACH(succ, &sa->is_children, cs_entry)
+	TAILQ_FOREACH(succ, &sa->is_b.b_children, cs_entry)
 		if (succ->cs_out_deferred && succ->cs_rekey_spi != 0 &&
 		    succ->cs_rekey_spi == cs->cs_spi_in)
-			child_sa_install_outbound(succ, sa->is_ctx->ctx_kernel);
+			child_sa_install_outbound(succ, sa->is_b.b_ctx->ctx_kernel);
 	child_sa_free(cs);
 }
 
@@ -1363,7 +1247,7 @@ ikev1_info_delete_isakmp(struct isakmp_sa *sa)
 	struct child_sa	*cs;
 	uint8_t		 spi[16];
 
-	TAILQ_FOREACH(cs, &sa->is_children, cs_entry)
+	TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED)
 			ikev1_info_delete_child(sa, cs);
 	memcpy(spi, sa->is_cky_i, 8);
@@ -1404,26 +1288,26 @@ v1_dpd_timer(struct isakmp_sa *sa, uint64_t ms)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	evtimer_add(sa->is_dpd_ev, &tv);
+	evtimer_add(sa->is_b.b_dpd_ev, &tv);
 }
 
 /* DPD timing: the test override, else the tunnel's. */
 static unsigned
 v1_dpd_delay(const struct isakmp_sa *sa)
 {
-	const struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	const struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
 
 	return (vc->vc_dpd_override ? vc->vc_dpd_delay_ms :
-	    ike_dpd_delay_ms(sa->is_ctx, sa->is_tunnel));
+	    ike_dpd_delay_ms(sa->is_b.b_ctx, sa->is_b.b_tunnel));
 }
 
 static unsigned
 v1_dpd_timeout(const struct isakmp_sa *sa)
 {
-	const struct ikev1_ctx	*vc = sa->is_ctx->ctx_v1;
+	const struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
 
 	return (vc->vc_dpd_override ? vc->vc_dpd_timeout_ms :
-	    ike_dpd_timeout_ms(sa->is_ctx, sa->is_tunnel));
+	    ike_dpd_timeout_ms(sa->is_b.b_ctx, sa->is_b.b_tunnel));
 }
 
 /* The peer announced DPD and the SA is the tunnel's current one. */
@@ -1437,16 +1321,16 @@ v1_dpd_on(const struct isakmp_sa *sa)
 void
 ikev1_dpd_alive(struct isakmp_sa *sa)
 {
-	sa->is_last_rx_ms = ike_now_ms();
+	sa->is_b.b_last_rx_ms = ike_now_ms();
 }
 
 void
 ikev1_dpd_arm(struct isakmp_sa *sa)
 {
 	sa->is_dpd_outstanding = 0;
-	sa->is_last_rx_ms = ike_now_ms();
+	sa->is_b.b_last_rx_ms = ike_now_ms();
 	if (!v1_dpd_on(sa)) {
-		evtimer_del(sa->is_dpd_ev);
+		evtimer_del(sa->is_b.b_dpd_ev);
 		return;
 	}
 	v1_dpd_timer(sa, v1_dpd_delay(sa) / 4 + 1);	/* see ikev1_dpd_cb */
@@ -1482,7 +1366,7 @@ void
 ikev1_dpd_cb(int fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
-	struct ike_tunnel	*t = sa->is_tunnel;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	uint64_t		 now = ike_now_ms(), idle, step, next;
 	unsigned		 delay = v1_dpd_delay(sa);
 	unsigned		 timeout = v1_dpd_timeout(sa);
@@ -1490,8 +1374,8 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 
 	if (!v1_dpd_on(sa))
 		return;
-	next = ike_dpd_look(sa->is_ctx, &sa->is_children, now, delay,
-	    &sa->is_dpd_bytes, &sa->is_last_rx_ms, &esp);
+	next = ike_dpd_look(sa->is_b.b_ctx, &sa->is_b.b_children, now, delay,
+	    &sa->is_b.b_dpd_bytes, &sa->is_b.b_last_rx_ms, &esp);
 	if (esp)
 		sa->is_dpd_outstanding = 0;
 	step = timeout / (V1_DPD_RETRANSMITS + 1);
@@ -1499,10 +1383,10 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		step = 1;
 	if (sa->is_dpd_outstanding) {
 		if (now >= sa->is_dpd_deadline_ms) {
-			ike_dpd_dead(sa->is_ctx, t, isakmp_name(sa),
-			    &sa->is_children, "R-U-THERE", timeout,
-			    sa->is_remote.sin_addr);
-			sa->is_tunnel = NULL;
+			ike_dpd_dead(sa->is_b.b_ctx, t, isakmp_name(sa),
+			    &sa->is_b.b_children, "R-U-THERE", timeout,
+			    sa->is_b.b_remote.sin_addr);
+			sa->is_b.b_tunnel = NULL;
 			isakmp_destroy(sa);
 			if (t != NULL)
 				ike_tunnel_peer_dead(t);
@@ -1517,10 +1401,10 @@ ikev1_dpd_cb(int fd, short ev, void *arg)
 		v1_dpd_timer(sa, next);
 		return;
 	}
-	idle = now - sa->is_last_rx_ms;
+	idle = now - sa->is_b.b_last_rx_ms;
 	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
 	    (unsigned long long)idle);
-	sa->is_ctx->ctx_counters.ic_dpd_sent++;
+	sa->is_b.b_ctx->ctx_counters.ic_dpd_sent++;
 	v1_dpd_send(sa);
 	sa->is_dpd_first = sa->is_dpd_seq;
 	sa->is_dpd_outstanding = 1;

@@ -15,6 +15,7 @@
 
 #include <sys/queue.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -70,7 +71,7 @@ struct ikev1_qm {
 TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
 
 struct isakmp_sa {
-	TAILQ_ENTRY(isakmp_sa) is_entry;
+	struct ike_sa_base is_b;	/* first: both versions (sa_base.h) */
 	TAILQ_ENTRY(isakmp_sa) is_hentry;	/* vc_hash, by is_cky_i */
 	int		 is_hashed;
 	/* half-open responder (ikev1_half.c): counted towards the caps
@@ -81,15 +82,10 @@ struct isakmp_sa {
 	TAILQ_ENTRY(isakmp_sa) is_qentry;	/* vc_half_q (anonymous) */
 	uint64_t	 is_half_ms;		/* monotonic: created */
 	struct event	*is_half_ev;
-	struct ike_ctx	*is_ctx;
-	struct ike_tunnel *is_tunnel;
-	int		 is_initiator;
 	uint8_t		 is_exchange;	/* IKEV1_EXCH_MAIN / _AGGRESSIVE */
 	enum isakmp_state is_state;
 	uint8_t		 is_cky_i[IKEV1_COOKIE_LEN];
 	uint8_t		 is_cky_r[IKEV1_COOKIE_LEN];
-	struct sockaddr_in is_local;
-	struct sockaddr_in is_remote;
 	/* negotiated phase 1 transform (crypto.h numbering) */
 	int		 is_encr, is_encr_bits, is_integ, is_prf, is_group;
 	uint32_t	 is_lifetime;
@@ -99,7 +95,6 @@ struct isakmp_sa {
 	struct dh	*is_dh;
 	struct buf	*is_gxi, *is_gxr, *is_ni, *is_nr;
 	struct buf	*is_idi_b, *is_idr_b;	/* ID payload bodies */
-	struct ike_peer_ident is_peer_ident;	/* the peer's, checked */
 	struct ikev1_keys is_keys;
 	int		 is_keys_ok;
 	size_t		 is_blen;		/* cipher block length */
@@ -107,30 +102,19 @@ struct isakmp_sa {
 	uint8_t		 is_iv[CRYPTO_MAX_BLOCK];
 	int		 is_peer_dpd, is_peer_natt, is_peer_unity;
 	int		 is_natd;		/* both sent the RFC 3947 VID */
-	int		 is_nat;		/* NAT detected */
-	struct ike_xmit	 is_x;
 	struct ikev1_qm_list is_qms;
-	struct child_sa_list is_children;
-	time_t		 is_established;
 	uint64_t	 is_up_ms;	/* monotonic, when established */
 	/* DPD (RFC 3706): both roles probe when the peer announced it */
 	uint32_t	 is_dpd_seq;	/* last R-U-THERE sent */
 	uint32_t	 is_dpd_first;	/* first of the probe under way */
 	int		 is_dpd_outstanding;
 	uint64_t	 is_dpd_deadline_ms; /* no ACK by then: peer dead */
-	uint64_t	 is_last_rx_ms;	/* monotonic: last sign of life */
-	uint64_t	 is_dpd_bytes;	/* inbound ESP bytes at last look */
-	struct event	*is_dpd_ev;
 	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
 	/* lifetime (ikev1_rekey.c) */
 	struct event	*is_life_ev;
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
 	uint64_t	 is_life_left_ms; /* rekey time -> hard expiry */
 	int		 is_reauth;	/* started to replace an older SA */
-	int		 is_prior_up;	/* an ISAKMP SA with this peer was
-					   established when this one began:
-					   it replaces that one (not a
-					   simultaneous initiation) */
 	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
 	int		 is_replaced_waits; /* its delete put off for a
 					   Quick Mode under way */
@@ -138,13 +122,33 @@ struct isakmp_sa {
 					   is sent on it, its IPsec SAs wait
 					   for the new ISAKMP SA */
 	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
-	int		 is_nat_local;	/* we are the one behind NAT */
-	struct event	*is_natt_ka_ev;	/* keepalive timer, or NULL */
 	/* established: where the message being processed came from, for
 	   v1_natt_authenticated() (sin_family 0: nothing pending) */
 	struct sockaddr_in is_rx_local, is_rx_remote;
 };
 TAILQ_HEAD(isakmp_sa_list, isakmp_sa);
+
+/* The ISAKMP SA whose base b is (NULL for NULL), and the engine's ISAKMP
+ * SAs in creation order (ctx_all holds both versions). */
+static inline struct isakmp_sa *
+isakmp_sa_of(struct ike_sa_base *b)
+{
+	return (b == NULL ? NULL : (struct isakmp_sa *)(void *)((char *)b -
+	    offsetof(struct isakmp_sa, is_b)));
+}
+static inline struct isakmp_sa *
+isakmp_first(struct ike_ctx *ctx)
+{
+	return (isakmp_sa_of(ike_sa_base_next(ctx, NULL, 1)));
+}
+static inline struct isakmp_sa *
+isakmp_after(struct isakmp_sa *sa)
+{
+	return (isakmp_sa_of(ike_sa_base_next(sa->is_b.b_ctx, &sa->is_b, 1)));
+}
+#define ISAKMP_SA_FOREACH(sa, ctx)					\
+	for ((sa) = isakmp_first(ctx); (sa) != NULL;			\
+	    (sa) = isakmp_after(sa))
 
 LIST_HEAD(isakmp_sa_chain, isakmp_sa);
 TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
@@ -175,7 +179,6 @@ enum v1_drop {
 
 /* The IKEv1 part of an engine (struct ike_ctx's ctx_v1). */
 struct ikev1_ctx {
-	struct isakmp_sa_list vc_sas;
 	/* isakmp_lookup: chains by a keyed hash of the initiator cookie */
 	struct isakmp_sa_hchain *vc_hash;
 	size_t		 vc_hsize;		/* power of 2 */
@@ -252,10 +255,6 @@ void	 ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 /* Starts phase 1 for t (Main or Aggressive per config).  0 or -1. */
 int	 ikev1_tunnel_initiate(struct ike_tunnel *t,
 	    const struct sockaddr_in *local, const struct sockaddr_in *remote);
-/* 1 with *peer if an ISAKMP SA of t has an installed IPsec SA. */
-int	 ikev1_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer);
-/* 1 if t has an ISAKMP SA that is not dead (negotiating or up). */
-int	 ikev1_tunnel_busy(struct ike_tunnel *t);
 /* The established ISAKMP SA of t, or NULL. */
 struct isakmp_sa *ikev1_tunnel_sa(struct ike_tunnel *t);
 /* Sends DELETEs and removes every SA of t. */
@@ -315,11 +314,8 @@ void		 isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s);
 static inline const char *
 isakmp_name(const struct isakmp_sa *sa)
 {
-	return (sa->is_tunnel ? ike_tunnel_name(sa->is_tunnel) : NULL);
+	return (sa->is_b.b_tunnel ? ike_tunnel_name(sa->is_b.b_tunnel) : NULL);
 }
-/* NAT keepalives from us (behind the NAT), RFC 3948 §2.3; stopped. */
-void		 isakmp_natt_ka_start(struct isakmp_sa *sa);
-void		 isakmp_natt_free(struct isakmp_sa *sa);
 /* The peer's datagram came from remote to local: follow it where RFC
  * 3947 §4 says so (ESP in UDP follows too, RFC 3948). */
 void		 isakmp_follow(struct isakmp_sa *sa,
@@ -455,7 +451,6 @@ void	 ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto,
 
 /* --- ikev1_natt.c (RFC 3947, RFC 3948) --- */
 #define IKEV1_NATT_PORT		4500
-#define IKEV1_NATT_KEEPALIVE_S	20
 /*
  * Initiator, NAT detected (Main Mode before message 5, Aggressive Mode
  * before message 3): IKE moves to port 4500 on both sides (RFC 3947 §4);
@@ -500,13 +495,5 @@ void	 ikev1_dpd_cb(int fd, short ev, void *arg);
 int	ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 	    struct in_addr dst, int hard);
 
-/* INITIAL_CONTACT: 1 if an ISAKMP SA other than self, established or
- * under way, has the peer identity pi (tunnel.c decides). */
-int	ikev1_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-	    const void *self);
-/* Removes every established ISAKMP SA other than self with identity pi
- * (and its IPsec SAs); their tunnels connect again.  Returns how many. */
-int	ikev1_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-	    const void *self);
 
 #endif

@@ -84,14 +84,14 @@ ikev2_auth_verify(const struct ike_sa *sa, const struct cfg_tunnel *c,
     const struct ikev2_msg *m)
 {
 	uint8_t			 want[CRYPTO_MAX_HASH];
-	const struct ikev2_id	*id = sa->sa_initiator ? &m->m_idr : &m->m_idi;
+	const struct ikev2_id	*id = sa->sa_b.b_initiator ? &m->m_idr : &m->m_idi;
 	int			 ok = 0;
 
 	if (m->m_auth_method != IKEV2_AUTH_PSK ||
 	    m->m_auth_len != prf_len(sa->sa_prop.pc_prf) ||
 	    id->id_body == NULL)
 		return (0);
-	if (ikev2_auth_psk(sa, c, !sa->sa_initiator, id->id_body,
+	if (ikev2_auth_psk(sa, c, !sa->sa_b.b_initiator, id->id_body,
 	    id->id_body_len, want) == 0)
 		ok = CRYPTO_memcmp(want, m->m_auth_data, m->m_auth_len) == 0;
 	OPENSSL_cleanse(want, sizeof(want));
@@ -105,11 +105,11 @@ ikev2_auth_add_id_auth(struct ike_sa *sa, struct pld_writer *w)
 	size_t	 blen;
 	int	 rc = -1;
 
-	blen = ikev2_auth_id_body(sa->sa_tunnel, body);
-	if (ikev2_add_id(w, sa->sa_initiator ? IKEV2_PLD_IDI : IKEV2_PLD_IDR,
+	blen = ikev2_auth_id_body(sa->sa_b.b_tunnel, body);
+	if (ikev2_add_id(w, sa->sa_b.b_initiator ? IKEV2_PLD_IDI : IKEV2_PLD_IDR,
 	    body[0], body + 4, blen - 4) == -1)
 		return (-1);
-	if (ikev2_auth_psk(sa, sa->sa_tunnel->t_cfg, sa->sa_initiator, body,
+	if (ikev2_auth_psk(sa, sa->sa_b.b_tunnel->t_cfg, sa->sa_b.b_initiator, body,
 	    blen, auth) == 0)
 		rc = ikev2_add_auth(w, IKEV2_AUTH_PSK, auth,
 		    prf_len(sa->sa_prop.pc_prf));
@@ -121,7 +121,7 @@ ikev2_auth_add_id_auth(struct ike_sa *sa, struct pld_writer *w)
 int
 ikev2_auth_start(struct ike_sa *sa)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	struct ts_list	 tsi, tsr;
@@ -133,7 +133,7 @@ ikev2_auth_start(struct ike_sa *sa)
 		return (-1);
 	w = ike_msg_w(&mo);
 	if (ikev2_auth_add_id_auth(sa, w) == -1 ||
-	    (ike_initial_contact_ok(sa->sa_ctx, t, sa) &&
+	    (ike_initial_contact_ok(sa->sa_b.b_ctx, t, &sa->sa_b) &&
 	    ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL,
 	    0) == -1) ||
 	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
@@ -177,7 +177,7 @@ ikev2_auth_find(struct ike_sa *sa, const struct ikev2_msg *m, int *idmatch)
 	int			 i, n, nr, nl;
 
 	*idmatch = 0;
-	n = ike_tunnel_candidates(sa->sa_ctx, &sa->sa_local, &sa->sa_remote,
+	n = ike_tunnel_candidates(sa->sa_b.b_ctx, &sa->sa_b.b_local, &sa->sa_b.b_remote,
 	    cand, IKEV2_MAX_CANDIDATES);
 	for (i = 0; i < n; i++) {
 		if (!ikev2_auth_policy_ok(sa, cand[i]->t_cfg) ||
@@ -218,8 +218,8 @@ ikev2_auth_failed(struct ike_sa *sa, const struct ikev2_msg *m, int idmatch)
 	char			 addr[INET_ADDRSTRLEN];
 	int			 i, n;
 
-	inet_ntop(AF_INET, &sa->sa_remote.sin_addr, addr, sizeof(addr));
-	n = ike_tunnel_candidates(sa->sa_ctx, &sa->sa_local, &sa->sa_remote,
+	inet_ntop(AF_INET, &sa->sa_b.b_remote.sin_addr, addr, sizeof(addr));
+	n = ike_tunnel_candidates(sa->sa_b.b_ctx, &sa->sa_b.b_local, &sa->sa_b.b_remote,
 	    cand, IKEV2_MAX_CANDIDATES);
 	for (i = 0; i < n; i++) {
 		if (idmatch && !ike_tunnel_peer_id_match(cand[i], &m->m_idi))
@@ -292,11 +292,11 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 		ikev2_auth_failed(sa, m, idmatch);
 		return;
 	}
-	sa->sa_tunnel = t;
+	sa->sa_b.b_tunnel = t;
 	ike_diag_begin(t, 0);
-	ike_event(sa->sa_ctx, ike_tunnel_name(t), "attempt", "IKEv2 "
-	    "responder to %s", inet_ntoa(sa->sa_remote.sin_addr));
-	ike_peer_ident_set(&sa->sa_peer_ident, m->m_idi.id_type,
+	ike_event(sa->sa_b.b_ctx, ike_tunnel_name(t), "attempt", "IKEv2 "
+	    "responder to %s", inet_ntoa(sa->sa_b.b_remote.sin_addr));
+	ike_peer_ident_set(&sa->sa_b.b_peer_ident, m->m_idi.id_type,
 	    m->m_idi.id_data, m->m_idi.id_len);
 	if ((ans = calloc(1, sizeof(*ans))) == NULL ||
 	    ikev2_auth_answer(sa, m, &cs, ans, &notify) == -1) {
@@ -307,10 +307,11 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 	free(ans);
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (responder)",
-	    inet_ntoa(sa->sa_remote.sin_addr));
+	    inet_ntoa(sa->sa_b.b_remote.sin_addr));
 	/* §2.4: the peer lost every other IKE SA it had with us */
 	if (ikev2_msg_notify(m, IKEV2_N_INITIAL_CONTACT) != NULL)
-		ike_initial_contact_recv(sa->sa_ctx, &sa->sa_peer_ident, sa);
+		ike_initial_contact_recv(sa->sa_b.b_ctx,
+		    &sa->sa_b.b_peer_ident, &sa->sa_b);
 	if (cs == NULL) {
 		if (!t->t_want)
 			ike_tunnel_failed(t, 2, "%s", t->t_last_error);
@@ -324,7 +325,7 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 static int
 ikev2_auth_check_peer(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 
 	if (ikev2_msg_notify(m, IKEV2_N_AUTHENTICATION_FAILED) != NULL) {
 		log_tinfo(ike_tunnel_name(t), "peer answered "
@@ -356,7 +357,7 @@ ikev2_auth_check_peer(struct ike_sa *sa, const struct ikev2_msg *m)
 void
 ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs = sa->sa_req_child;
 
 	if (ikev2_auth_check_peer(sa, m) == -1) {
@@ -365,14 +366,15 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 		    "pre-shared key probably differs");
 		return;
 	}
-	ike_peer_ident_set(&sa->sa_peer_ident, m->m_idr.id_type,
+	ike_peer_ident_set(&sa->sa_b.b_peer_ident, m->m_idr.id_type,
 	    m->m_idr.id_data, m->m_idr.id_len);
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (initiator)",
-	    inet_ntoa(sa->sa_remote.sin_addr));
+	    inet_ntoa(sa->sa_b.b_remote.sin_addr));
 	/* §2.4: the peer holds no other IKE SA with us */
 	if (ikev2_msg_notify(m, IKEV2_N_INITIAL_CONTACT) != NULL)
-		ike_initial_contact_recv(sa->sa_ctx, &sa->sa_peer_ident, sa);
+		ike_initial_contact_recv(sa->sa_b.b_ctx,
+		    &sa->sa_b.b_peer_ident, &sa->sa_b);
 	if (cs == NULL || ikev2_child_complete(sa, cs, m, NULL, sa->sa_ni,
 	    sa->sa_nr) == -1) {
 		/* the IKE SA is up but useless: start over later */

@@ -40,23 +40,23 @@ ikev2_child_ts(const struct child_sa *cs, int we_init,
 static struct child_sa *
 ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
 {
-	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
+	struct cfg_tunnel	*c = sa->sa_b.b_tunnel->t_cfg;
 	struct child_sa		*cs;
 
 	if ((cs = child_sa_new(c->tn_name, c->tn_ipsec.ips_proto,
-	    sa->sa_local.sin_addr, sa->sa_remote.sin_addr)) == NULL)
+	    sa->sa_b.b_local.sin_addr, sa->sa_b.b_remote.sin_addr)) == NULL)
 		return (NULL);
 	/* a rekeyed CHILD SA keeps its reqid: the policies stay valid */
 	if (old != NULL)
 		cs->cs_reqid = old->cs_reqid;
 	cs->cs_lifetime = c->tn_ipsec.ips_lifetime;
 	cs->cs_owner = sa;
-	if (sa->sa_nat) {
+	if (sa->sa_b.b_nat) {
 		/* §2.23: ESP in UDP on the ports IKE uses now */
-		cs->cs_encap_sport = ntohs(sa->sa_local.sin_port);
-		cs->cs_encap_dport = ntohs(sa->sa_remote.sin_port);
+		cs->cs_encap_sport = ntohs(sa->sa_b.b_local.sin_port);
+		cs->cs_encap_dport = ntohs(sa->sa_b.b_remote.sin_port);
 	}
-	if (child_sa_spi_alloc(cs, sa->sa_ctx->ctx_kernel) == -1) {
+	if (child_sa_spi_alloc(cs, sa->sa_b.b_ctx->ctx_kernel) == -1) {
 		child_sa_free(cs);
 		return (NULL);
 	}
@@ -68,7 +68,7 @@ ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
     const struct child_sa *old, struct ts_list *tsi,
     struct ts_list *tsr)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct cfg_tunnel	*c = t->t_cfg;
 	struct child_sa		*cs;
 
@@ -94,12 +94,12 @@ ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 	cs->cs_dh = dh;
 	if (proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, dh,
 	    &cs->cs_offer) == -1) {
-		child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, NULL);
+		child_sa_uninstall(cs, sa->sa_b.b_ctx->ctx_kernel, NULL);
 		child_sa_free(cs);
 		return (NULL);
 	}
 	ikev2_child_ts(cs, 1, tsi, tsr);
-	TAILQ_INSERT_TAIL(&sa->sa_children, cs, cs_entry);
+	TAILQ_INSERT_TAIL(&sa->sa_b.b_children, cs, cs_entry);
 	return (cs);
 }
 
@@ -121,7 +121,7 @@ ikev2_child_offered_dh(const struct prop_offer *sa)
 static void
 ikev2_child_no_proposal(struct ike_sa *sa, const struct prop_offer *rx, int dh)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	const struct cfg_ipsec	*ips = &t->t_cfg->tn_ipsec;
 	struct proposal_choice	 pc;
 	struct prop_offer		*ours;
@@ -156,7 +156,7 @@ ikev2_child_no_proposal(struct ike_sa *sa, const struct prop_offer *rx, int dh)
 static void
 ikev2_child_ts_mismatch(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	char			 a[24], b[24], l[24], r[24];
 	struct cfg_prefix	 p[4];
 
@@ -186,13 +186,13 @@ ikev2_child_install(struct ike_sa *sa, struct child_sa *cs,
     const struct buf *gir, const struct buf *ni, const struct buf *nr,
     int we_init)
 {
-	struct ike_ctx	*ctx = sa->sa_ctx;
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
 	char		 algs[64], l[24], r[24];
 
 	if (child_sa_keys_derive(cs, sa->sa_prop.pc_prf, sa->sa_keys.k_d,
 	    sa->sa_keys.k_d_len, gir, ni, nr, we_init) == -1 ||
 	    child_sa_install(cs, ctx->ctx_kernel,
-	    &sa->sa_children) == -1)
+	    &sa->sa_b.b_children) == -1)
 		return (-1);
 	child_sa_keys_done(cs, ctx->ctx_cfg->cfg_keylog_dir);
 	child_sa_algs(cs, algs, sizeof(algs));
@@ -211,7 +211,7 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
     const struct child_sa *old, const struct buf *gir, const struct buf *ni,
     const struct buf *nr, struct prop_offer *answer, uint16_t *notify)
 {
-	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
+	struct cfg_tunnel	*c = sa->sa_b.b_tunnel->t_cfg;
 	struct proposal_choice	 pc;
 	struct child_sa		*cs;
 
@@ -244,17 +244,17 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 	if (ikev2_child_install(sa, cs, gir, ni, nr, 0) == -1 ||
 	    proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
 	    answer) == -1) {
-		snprintf(sa->sa_tunnel->t_last_error,
-		    sizeof(sa->sa_tunnel->t_last_error),
+		snprintf(sa->sa_b.b_tunnel->t_last_error,
+		    sizeof(sa->sa_b.b_tunnel->t_last_error),
 		    "cannot install the CHILD SA");
 		*notify = IKEV2_N_TEMPORARY_FAILURE;
 		goto fail;
 	}
 	answer->sa_prop[0].prop_num = pc.pc_num;
-	TAILQ_INSERT_TAIL(&sa->sa_children, cs, cs_entry);
+	TAILQ_INSERT_TAIL(&sa->sa_b.b_children, cs, cs_entry);
 	return (cs);
 fail:
-	child_sa_uninstall(cs, sa->sa_ctx->ctx_kernel, NULL);
+	child_sa_uninstall(cs, sa->sa_b.b_ctx->ctx_kernel, NULL);
 	child_sa_free(cs);
 	return (NULL);
 }
@@ -282,7 +282,7 @@ static int
 ikev2_child_refused(struct ike_sa *sa, struct child_sa *cs,
     const struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	char			 ours[256];
 	int			 i;
 
@@ -306,7 +306,7 @@ ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
     const struct ikev2_msg *m, const struct buf *gir, const struct buf *ni,
     const struct buf *nr)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct cfg_prefix	 l[CFG_MAX_SEGMENTS], r[CFG_MAX_SEGMENTS];
 	int			 nl, nr_;
 
@@ -358,7 +358,7 @@ fail:
 int
 ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 {
-	struct cfg_tunnel	*c = sa->sa_tunnel->t_cfg;
+	struct cfg_tunnel	*c = sa->sa_b.b_tunnel->t_cfg;
 	int			 dh = c->tn_ipsec.ips_pfs;
 	struct ts_list	 tsi, tsr;
 	struct ike_msg_out	 mo;
@@ -401,14 +401,14 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	if (rc == -1)
 		goto fail;
 	if (old != NULL)
-		ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i "
+		ike_event(sa->sa_b.b_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i "
 		    "rekey started", ntohl(old->cs_spi_in));
 	buf_free(pub);
 	return (0);
 fail:
 	buf_free(pub);
 	if (cs->cs_pair >= 0 && old == NULL)
-		sa->sa_tunnel->t_pair[cs->cs_pair] = PAIR_FAILED;
+		sa->sa_b.b_tunnel->t_pair[cs->cs_pair] = PAIR_FAILED;
 	ike_sa_child_remove(sa, cs);
 	return (-1);
 }
@@ -442,7 +442,7 @@ ikev2_child_replaced(struct ike_sa *sa, struct child_sa *old,
 	struct child_sa		*theirs = NULL;
 
 	lifetime_rekeyed(&old->cs_life);
-	ike_event(sa->sa_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i rekey "
+	ike_event(sa->sa_b.b_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i rekey "
 	    "done: %08x_i %08x_o", ntohl(old->cs_spi_in),
 	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
 	if (old->cs_state == CHILD_SA_EXPIRED) {
@@ -506,7 +506,7 @@ ikev2_child_orphan_rekey(struct ike_sa *sa, struct child_sa *cs,
 	const struct buf	*ours = ikev2_child_min_nonce(cs->cs_nonce, nr);
 	struct child_sa		*o;
 
-	TAILQ_FOREACH(o, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(o, &sa->sa_b.b_children, cs_entry)
 		if (o != cs && o->cs_state == CHILD_SA_INSTALLED &&
 		    o->cs_min_nonce != NULL && ikev2_child_same_ts(o, cs))
 			break;
@@ -550,7 +550,7 @@ ikev2_child_has_error(const struct ikev2_msg *m)
 void
 ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs = sa->sa_req_child, *old = NULL;
 	struct buf		*nr = NULL, *gir = NULL;
 	int			 temporary;
@@ -634,7 +634,7 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 {
 	const struct ikev2_notify	*n;
 	struct proposal_choice		 pc;
-	int				 pfs = sa->sa_tunnel->t_cfg->tn_ipsec.ips_pfs;
+	int				 pfs = sa->sa_b.b_tunnel->t_cfg->tn_ipsec.ips_pfs;
 	uint32_t			 spi;
 
 	*old = NULL;
@@ -653,16 +653,16 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 			*old = NULL;
 			return (IKEV2_N_TEMPORARY_FAILURE);
 		}
-		if (sa->sa_ctx->ctx_test_refuse_n > 0) {	/* test hook */
-			sa->sa_ctx->ctx_test_refuse_n--;
+		if (sa->sa_b.b_ctx->ctx_test_refuse_n > 0) {	/* test hook */
+			sa->sa_b.b_ctx->ctx_test_refuse_n--;
 			*old = NULL;
-			return (sa->sa_ctx->ctx_test_refuse_notify);
+			return (sa->sa_b.b_ctx->ctx_test_refuse_notify);
 		}
 	}
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)
 		return (IKEV2_N_INVALID_SYNTAX);
-	if (proposal_child_select(&sa->sa_tunnel->t_cfg->tn_ipsec, pfs,
+	if (proposal_child_select(&sa->sa_b.b_tunnel->t_cfg->tn_ipsec, pfs,
 	    &m->m_sa, &pc) == -1)
 		return (IKEV2_N_NO_PROPOSAL_CHOSEN);
 	/* §1.3: the KE must be of the selected group */
@@ -678,7 +678,7 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 void
 ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	int			 pfs = t->t_cfg->tn_ipsec.ips_pfs;
 	struct child_sa		*old, *cs = NULL;
 	struct buf		*ni = NULL, *nr = NULL, *gir = NULL;
@@ -780,7 +780,7 @@ static const struct child_sa_timers ikev2_child_timers = {
 void
 ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
 {
-	struct ike_ctx	*ctx = sa->sa_ctx;
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
 	unsigned	 pct = ctx->ctx_rekey_percent;
 	uint64_t	 life_ms;
 
@@ -804,7 +804,7 @@ ikev2_child_timer_clear(struct child_sa *cs)
 void
 ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs, int temporary)
 {
-	struct ike_ctx	*ctx = sa->sa_ctx;
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
 	uint64_t	 base = ctx->ctx_rekey_retry_ms, ms;
 
 	if (cs->cs_timer == NULL)
@@ -842,7 +842,7 @@ void
 ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
     uint32_t kernel_gone)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 
 	switch (cs->cs_state) {
 	case CHILD_SA_INSTALLED:
@@ -868,7 +868,7 @@ ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 	    cs->cs_life.lt_tries);
 	if (t != NULL)
 		ike_tunnel_error(t, "CHILD SA expired: rekeying failed");
-	child_sa_sas_remove(cs, sa->sa_ctx->ctx_kernel, kernel_gone);
+	child_sa_sas_remove(cs, sa->sa_b.b_ctx->ctx_kernel, kernel_gone);
 	child_sa_set_state(cs, CHILD_SA_EXPIRED);
 	child_sa_life_stop(cs);
 	cs->cs_life.lt_tries = 0;

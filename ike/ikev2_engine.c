@@ -24,16 +24,16 @@
 void
 ikev2_next(struct ike_sa *sa)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs;
 	int			 p, npair;
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_rq.x_out != NULL ||
-	    sa->sa_ctx->ctx_shutdown || t == NULL)
+	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_b.b_rq.x_out != NULL ||
+	    sa->sa_b.b_ctx->ctx_shutdown || t == NULL)
 		return;
 	/* the queue, in order: DELETEs, the IKE SA rekey, CHILD SA
 	 * rekeys, expired CHILD SAs set up again, new segment pairs */
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 		if ((cs->cs_state == CHILD_SA_REKEYED ||
 		    cs->cs_state == CHILD_SA_EXPIRED) && cs->cs_delete_due) {
 			if (ikev2_info_delete_child(sa, cs) == 0)
@@ -46,14 +46,14 @@ ikev2_next(struct ike_sa *sa)
 			return;
 		ikev2_rekey_retry(sa, 0);
 	}
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
 			cs->cs_rekey_due = 0;
 			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
 				return;
 			ikev2_child_retry(sa, cs, 0);
 		}
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_EXPIRED && cs->cs_recreate_due) {
 			cs->cs_recreate_due = 0;
 			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
@@ -169,36 +169,6 @@ ikev2_initiate(struct ike_tunnel *t, const struct sockaddr_in *local,
 }
 
 static int
-ikev2_connected(struct ike_tunnel *t, struct in_addr *peer)
-{
-	struct ike_sa	*sa;
-	struct child_sa	*cs;
-
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry) {
-		if (sa->sa_tunnel != t || sa->sa_state != IKE_SA_ESTABLISHED)
-			continue;
-		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
-			if (cs->cs_state == CHILD_SA_INSTALLED) {
-				*peer = sa->sa_remote.sin_addr;
-				return (1);
-			}
-	}
-	return (0);
-}
-
-static int
-ikev2_busy(struct ike_tunnel *t)
-{
-	struct ike_sa	*sa;
-
-	TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
-		if (sa->sa_tunnel == t && sa->sa_state != IKE_SA_DELETING &&
-		    sa->sa_state != IKE_SA_DEAD)
-			return (1);
-	return (0);
-}
-
-static int
 ikev2_established_any(struct ike_tunnel *t)
 {
 	return (ike_tunnel_sa(t) != NULL);
@@ -211,8 +181,8 @@ ikev2_teardown(struct ike_tunnel *t)
 
 	/* destroying an SA may destroy the next one (its rekey): rescan */
 	for (;;) {
-		TAILQ_FOREACH(sa, &t->t_ctx->ctx_sas, sa_entry)
-			if (sa->sa_tunnel == t)
+		IKEV2_SA_FOREACH(sa, t->t_ctx)
+			if (sa->sa_b.b_tunnel == t)
 				break;
 		if (sa == NULL)
 			break;
@@ -221,67 +191,6 @@ ikev2_teardown(struct ike_tunnel *t)
 		else
 			ike_sa_destroy(sa);
 	}
-}
-
-/* The identity of an IKEv2 SA: authenticated, or its tunnel's. */
-static int
-ikev2_sa_ident_is(const struct ike_sa *sa, const struct ike_peer_ident *pi)
-{
-	struct ike_peer_ident	 tp;
-
-	if (sa->sa_peer_ident.pi_type != 0)
-		return (ike_peer_ident_eq(&sa->sa_peer_ident, pi));
-	if (sa->sa_tunnel == NULL)
-		return (0);
-	ike_tunnel_peer_ident(sa->sa_tunnel, &tp);
-	return (ike_peer_ident_eq(&tp, pi));
-}
-
-static int
-ikev2_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-    const void *self)
-{
-	struct ike_sa	*o;
-
-	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
-		if ((const void *)o != self && o->sa_state != IKE_SA_NEW &&
-		    o->sa_state != IKE_SA_DELETING &&
-		    o->sa_state != IKE_SA_DEAD && ikev2_sa_ident_is(o, pi))
-			return (1);
-	return (0);
-}
-
-static int
-ikev2_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-    const void *self)
-{
-	const struct ike_sa	*me = NULL;
-	struct ike_sa		*o;
-	struct ike_tunnel	*t;
-	int			 dropped = 0;
-
-	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
-		if ((const void *)o == self)
-			me = o;
-again:
-	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry) {
-		if ((const void *)o == self)
-			continue;
-		if ((o->sa_state != IKE_SA_ESTABLISHED &&
-		    o->sa_state != IKE_SA_REKEYED) ||
-		    !ikev2_sa_ident_is(o, pi))
-			continue;
-		ike_event(ctx, ike_sa_name(o), "initial-contact", "from the "
-		    "same peer identity: removing the stale IKE SA");
-		t = o->sa_tunnel;
-		o->sa_tunnel = NULL;
-		ike_sa_destroy(o);
-		dropped++;
-		if (t != NULL && (me == NULL || t != me->sa_tunnel))
-			ike_tunnel_sa_gone(t, 0);
-		goto again;
-	}
-	return (dropped);
 }
 
 static int
@@ -296,7 +205,7 @@ ikev2_rekey_now(struct ike_tunnel *t, int ike)
 	if (ike)
 		sa->sa_rekey_due = 1;
 	else {
-		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 			if (cs->cs_state == CHILD_SA_INSTALLED) {
 				cs->cs_rekey_due = 1;
 				n++;
@@ -319,7 +228,7 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 	if (sa == NULL)
 		return;
 	p = &sa->sa_prop;
-	st->ts_remote = sa->sa_remote.sin_addr;
+	st->ts_remote = sa->sa_b.b_remote.sin_addr;
 	if (p->pc_integ == AUTH_NONE)	/* an AEAD: no integrity */
 		snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs),
 		    "%s/%s/%s", crypto_encr_name(p->pc_encr,
@@ -332,8 +241,8 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 		    crypto_prf_name(p->pc_prf), crypto_dh_name(p->pc_dh));
 	memcpy(st->ts_spi_i, sa->sa_spi_i, 8);
 	memcpy(st->ts_spi_r, sa->sa_spi_r, 8);
-	st->ts_established = sa->sa_established;
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry)
+	st->ts_established = sa->sa_b.b_established;
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED &&
 		    st->ts_nchild < IKE_STATUS_MAX_CHILD)
 			ike_status_child(t->t_ctx, cs,
@@ -347,8 +256,8 @@ ikev2_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 	struct ike_sa	*sa;
 	struct child_sa	*cs;
 
-	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry)
-		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+	IKEV2_SA_FOREACH(sa, ctx)
+		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
 			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
 			    cs->cs_local.s_addr == dst.s_addr) ||
 			    (cs->cs_spi_out == spi &&
@@ -368,7 +277,7 @@ ikev2_shutdown(struct ike_ctx *ctx)
 {
 	struct ike_sa	*sa;
 
-	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL) {
+	while ((sa = ikev2_sa_first(ctx)) != NULL) {
 		if (sa->sa_state == IKE_SA_ESTABLISHED)
 			ike_sa_delete_now(sa);
 		else
@@ -381,7 +290,7 @@ ikev2_free(struct ike_ctx *ctx)
 {
 	struct ike_sa	*sa;
 
-	while ((sa = TAILQ_FIRST(&ctx->ctx_sas)) != NULL)
+	while ((sa = ikev2_sa_first(ctx)) != NULL)
 		ike_sa_destroy(sa);
 }
 
@@ -389,12 +298,8 @@ const struct ike_version ikev2_version = {
 	.iv_number = 2,
 	.iv_recv = ikev2_recv,
 	.iv_initiate = ikev2_initiate,
-	.iv_connected = ikev2_connected,
-	.iv_busy = ikev2_busy,
 	.iv_established = ikev2_established_any,
 	.iv_teardown = ikev2_teardown,
-	.iv_ident_busy = ikev2_ident_busy,
-	.iv_ident_drop = ikev2_ident_drop,
 	.iv_rekey = ikev2_rekey_now,
 	.iv_status = ikev2_status,
 	.iv_kernel_expire = ikev2_kernel_expire,

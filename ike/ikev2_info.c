@@ -70,13 +70,13 @@ ikev2_info_dpd_arm(struct ike_sa *sa, uint64_t ms)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	evtimer_add(sa->sa_dpd_ev, &tv);
+	evtimer_add(sa->sa_b.b_dpd_ev, &tv);
 }
 
 void
 ikev2_info_dpd_start(struct ike_sa *sa)
 {
-	unsigned	 delay = ike_dpd_delay_ms(sa->sa_ctx, sa->sa_tunnel);
+	unsigned	 delay = ike_dpd_delay_ms(sa->sa_b.b_ctx, sa->sa_b.b_tunnel);
 
 	sa->sa_dpd_out = 0;
 	if (delay > 0)
@@ -88,11 +88,11 @@ ikev2_info_dpd_start(struct ike_sa *sa)
 static void
 ikev2_info_dpd_dead(struct ike_sa *sa)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 
-	ike_dpd_dead(sa->sa_ctx, t, ike_sa_name(sa), &sa->sa_children,
-	    "DPD", ike_dpd_timeout_ms(sa->sa_ctx, t), sa->sa_remote.sin_addr);
-	sa->sa_tunnel = NULL;
+	ike_dpd_dead(sa->sa_b.b_ctx, t, ike_sa_name(sa), &sa->sa_b.b_children,
+	    "DPD", ike_dpd_timeout_ms(sa->sa_b.b_ctx, t), sa->sa_b.b_remote.sin_addr);
+	sa->sa_b.b_tunnel = NULL;
 	ike_sa_destroy(sa);
 	if (t != NULL)
 		ike_tunnel_peer_dead(t);
@@ -107,29 +107,29 @@ void
 ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ike_sa		*sa = arg;
-	struct ike_ctx		*ctx = sa->sa_ctx;
+	struct ike_ctx		*ctx = sa->sa_b.b_ctx;
 	struct ike_msg_out	 mo;
 	uint64_t		 now = ike_now_ms(), idle, next;
-	unsigned		 delay = ike_dpd_delay_ms(ctx, sa->sa_tunnel);
+	unsigned		 delay = ike_dpd_delay_ms(ctx, sa->sa_b.b_tunnel);
 	int			 esp;
 
 	if (sa->sa_state != IKE_SA_ESTABLISHED || delay == 0)
 		return;
-	if (sa->sa_dpd_out && sa->sa_rq.x_out != NULL &&
+	if (sa->sa_dpd_out && sa->sa_b.b_rq.x_out != NULL &&
 	    sa->sa_req_kind == IKE_REQ_LIVENESS &&
 	    sa->sa_req_msgid == sa->sa_dpd_msgid) {
 		ikev2_info_dpd_dead(sa);
 		return;
 	}
 	sa->sa_dpd_out = 0;
-	if ((next = ike_dpd_look(ctx, &sa->sa_children, now, delay,
-	    &sa->sa_dpd_bytes, &sa->sa_last_rx_ms, &esp)) != 0) {
+	if ((next = ike_dpd_look(ctx, &sa->sa_b.b_children, now, delay,
+	    &sa->sa_b.b_dpd_bytes, &sa->sa_b.b_last_rx_ms, &esp)) != 0) {
 		ikev2_info_dpd_arm(sa, next);
 		return;
 	}
-	idle = now - sa->sa_last_rx_ms;
+	idle = now - sa->sa_b.b_last_rx_ms;
 	/* a request in flight: its retransmissions watch the peer */
-	if (sa->sa_rq.x_out != NULL) {
+	if (sa->sa_b.b_rq.x_out != NULL) {
 		ikev2_info_dpd_arm(sa, delay);
 		return;
 	}
@@ -144,7 +144,7 @@ ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	sa->sa_dpd_msgid = sa->sa_req_msgid;
 	ctx->ctx_counters.ic_dpd_sent++;
-	ikev2_info_dpd_arm(sa, ike_dpd_timeout_ms(ctx, sa->sa_tunnel));
+	ikev2_info_dpd_arm(sa, ike_dpd_timeout_ms(ctx, sa->sa_b.b_tunnel));
 }
 
 /*
@@ -161,7 +161,7 @@ ikev2_info_redundant_deleted(struct ike_sa *sa)
 	struct child_sa	*cs, *next;
 
 	old = NULL;
-	TAILQ_FOREACH(o, &sa->sa_ctx->ctx_sas, sa_entry)
+	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx)
 		if (o->sa_rekey_peer == sa)
 			old = o;
 	if (old == NULL)
@@ -171,18 +171,18 @@ ikev2_info_redundant_deleted(struct ike_sa *sa)
 	    "until our rekey completes");
 	old->sa_rekey_peer = NULL;
 	/* one that a CHILD SA exchange on sa still creates goes with sa */
-	for (cs = TAILQ_FIRST(&sa->sa_children); cs != NULL; cs = next) {
+	for (cs = TAILQ_FIRST(&sa->sa_b.b_children); cs != NULL; cs = next) {
 		next = TAILQ_NEXT(cs, cs_entry);
-		if (cs == sa->sa_req_child && sa->sa_rq.x_out != NULL &&
+		if (cs == sa->sa_req_child && sa->sa_b.b_rq.x_out != NULL &&
 		    (sa->sa_req_kind == IKE_REQ_CHILD_NEW ||
 		    sa->sa_req_kind == IKE_REQ_CHILD_REKEY))
 			continue;
-		TAILQ_REMOVE(&sa->sa_children, cs, cs_entry);
+		TAILQ_REMOVE(&sa->sa_b.b_children, cs, cs_entry);
 		cs->cs_owner = old;
-		TAILQ_INSERT_TAIL(&old->sa_children, cs, cs_entry);
+		TAILQ_INSERT_TAIL(&old->sa_b.b_children, cs, cs_entry);
 	}
 	ike_sa_set_state(old, IKE_SA_ESTABLISHED);
-	sa->sa_tunnel = NULL;
+	sa->sa_b.b_tunnel = NULL;
 	ike_sa_set_state(sa, IKE_SA_DELETING);
 	ike_sa_destroy(sa);
 	return (1);
@@ -201,7 +201,7 @@ ikev2_info_redundant_child(struct ike_sa *sa, const struct child_sa *cs)
 
 	if (cs->cs_state != CHILD_SA_INSTALLED)
 		return;
-	TAILQ_FOREACH(old, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(old, &sa->sa_b.b_children, cs_entry)
 		if (old->cs_state == CHILD_SA_REKEYED &&
 		    old->cs_peer_rekey_spi == cs->cs_spi_in && !old->cs_delete_due)
 			break;
@@ -220,7 +220,7 @@ ikev2_info_pair_covered(struct ike_sa *sa, const struct child_sa *cs)
 {
 	const struct child_sa	*o;
 
-	TAILQ_FOREACH(o, &sa->sa_children, cs_entry)
+	TAILQ_FOREACH(o, &sa->sa_b.b_children, cs_entry)
 		if (o != cs && o->cs_pair == cs->cs_pair &&
 		    o->cs_state == CHILD_SA_INSTALLED)
 			return (1);
@@ -232,7 +232,7 @@ static int
 ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
     uint8_t *ours, int max)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs;
 	uint32_t		 spi;
 	int			 i, n = 0;
@@ -246,7 +246,7 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 			    "%08x", ntohl(spi));
 			continue;
 		}
-		ike_event(sa->sa_ctx, ike_sa_name(sa), "delete", "peer "
+		ike_event(sa->sa_b.b_ctx, ike_sa_name(sa), "delete", "peer "
 		    "deleted CHILD SA %08x_i %08x_o", ntohl(cs->cs_spi_in),
 		    ntohl(cs->cs_spi_out));
 		ikev2_info_redundant_child(sa, cs);
@@ -272,7 +272,7 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 void
 ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct ike_msg_out	 mo;
 	uint8_t			 spis[IKEV2_MAX_DELETE][4 * 64];
 	int			 nspi[IKEV2_MAX_DELETE] = { 0 };
@@ -301,7 +301,7 @@ ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 	if (ike && ikev2_info_redundant_deleted(sa))
 		return;
 	if (ike) {
-		ike_event(sa->sa_ctx, ike_sa_name(sa), "delete", "peer "
+		ike_event(sa->sa_b.b_ctx, ike_sa_name(sa), "delete", "peer "
 		    "deleted the %sIKE SA", sa->sa_state == IKE_SA_REKEYED ?
 		    "rekeyed " : "");
 		ike_sa_set_state(sa, IKE_SA_DELETING);
@@ -329,7 +329,7 @@ ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m)
 	if (sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs != NULL &&
 	    cs->cs_state != CHILD_SA_EXPIRED)
 		ike_sa_child_remove(sa, cs);
-	if (sa->sa_tunnel != NULL)
-		ike_tunnel_update(sa->sa_tunnel);
+	if (sa->sa_b.b_tunnel != NULL)
+		ike_tunnel_update(sa->sa_b.b_tunnel);
 	ike_sa_next(sa);
 }

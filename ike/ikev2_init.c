@@ -48,13 +48,13 @@ ikev2_init_add_natd(struct ike_sa *sa, struct pld_writer *w)
 {
 	uint8_t	 h[20];
 
-	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_local.sin_addr,
-	    sa->sa_local.sin_port, h);
+	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_b.b_local.sin_addr,
+	    sa->sa_b.b_local.sin_port, h);
 	if (ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP,
 	    h, sizeof(h)) == -1)
 		return (-1);
-	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_remote.sin_addr,
-	    sa->sa_remote.sin_port, h);
+	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_b.b_remote.sin_addr,
+	    sa->sa_b.b_remote.sin_port, h);
 	return (ikev2_add_notify(w, 0, NULL, 0,
 	    IKEV2_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h)));
 }
@@ -86,12 +86,12 @@ ikev2_init_natd_check(struct ike_sa *sa, const struct ikev2_msg *m)
 	    ikev2_msg_notify(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP) == NULL)
 		return;
 	them = !ikev2_init_natd_match(m, IKEV2_N_NAT_DETECTION_SOURCE_IP,
-	    sa->sa_remote.sin_addr, sa->sa_remote.sin_port);
+	    sa->sa_b.b_remote.sin_addr, sa->sa_b.b_remote.sin_port);
 	us = !ikev2_init_natd_match(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP,
-	    sa->sa_local.sin_addr, sa->sa_local.sin_port);
-	sa->sa_nat = them || us;
-	sa->sa_nat_local = us;
-	if (sa->sa_nat)
+	    sa->sa_b.b_local.sin_addr, sa->sa_b.b_local.sin_port);
+	sa->sa_b.b_nat = them || us;
+	sa->sa_b.b_nat_local = us;
+	if (sa->sa_b.b_nat)
 		log_tinfo(ike_sa_name(sa), "NAT detected (%s): ESP in UDP",
 		    us ? "in front of us" : "in front of the peer");
 }
@@ -166,14 +166,14 @@ ikev2_init_add_ke(struct ike_sa *sa, struct pld_writer *w)
 int
 ikev2_init_start(struct ike_sa *sa)
 {
-	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
+	const struct cfg_ike	*ike = &sa->sa_b.b_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	int			 grp = ike->ike_dh;
 
 	/* test hook: a first KE the responder must refuse (§1.2) */
-	if (sa->sa_ke_tries == 0 && sa->sa_ctx->ctx_test_ke_group != 0)
-		grp = sa->sa_ctx->ctx_test_ke_group;
+	if (sa->sa_ke_tries == 0 && sa->sa_b.b_ctx->ctx_test_ke_group != 0)
+		grp = sa->sa_b.b_ctx->ctx_test_ke_group;
 	if (sa->sa_dh == NULL && (sa->sa_dh = dh_new(grp)) == NULL)
 		return (-1);
 	if (sa->sa_ni == NULL && (sa->sa_ni = ikev2_init_nonce()) == NULL)
@@ -197,7 +197,7 @@ ikev2_init_start(struct ike_sa *sa)
 	if (ike_msg_send(sa, &mo, IKE_REQ_INIT, NULL) == -1)
 		return (-1);
 	buf_free(sa->sa_msg1);
-	if ((sa->sa_msg1 = buf_dup(sa->sa_rq.x_out)) == NULL)
+	if ((sa->sa_msg1 = buf_dup(sa->sa_b.b_rq.x_out)) == NULL)
 		return (-1);
 	ike_sa_set_state(sa, IKE_SA_INIT_SENT);
 	return (0);
@@ -235,8 +235,8 @@ ikev2_init_halfopen(struct ike_ctx *ctx)
 	struct ike_sa	*sa;
 	int		 n = 0;
 
-	TAILQ_FOREACH(sa, &ctx->ctx_sas, sa_entry)
-		if (!sa->sa_initiator && sa->sa_state == IKE_SA_INIT_DONE)
+	IKEV2_SA_FOREACH(sa, ctx)
+		if (!sa->sa_b.b_initiator && sa->sa_state == IKE_SA_INIT_DONE)
 			n++;
 	return (n);
 }
@@ -451,7 +451,7 @@ fail:
 static int
 ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 {
-	struct ike_tunnel		*t = sa->sa_tunnel;
+	struct ike_tunnel		*t = sa->sa_b.b_tunnel;
 	const struct ikev2_notify	*n;
 	char				 ours[256];
 	int				 i, grp;
@@ -518,7 +518,7 @@ ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev2_msg *m)
 {
 	static const uint8_t	 zero[8];
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	const char		*why = "invalid IKE_SA_INIT response";
 	int			 rc;
 
@@ -547,8 +547,8 @@ ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	ikev2_init_natd_check(sa, m);
 	/* Float to 4500 as strongSwan does once both sent NAT-D (§2.23) */
 	if (ikev2_msg_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP) != NULL) {
-		sa->sa_local.sin_port = htons(IKE_NATT_PORT);
-		sa->sa_remote.sin_port = htons(IKE_NATT_PORT);
+		sa->sa_b.b_local.sin_port = htons(IKE_NATT_PORT);
+		sa->sa_b.b_remote.sin_port = htons(IKE_NATT_PORT);
 	}
 	if (ikev2_auth_start(sa) == -1) {
 		why = "cannot build IKE_AUTH";

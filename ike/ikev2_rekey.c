@@ -48,7 +48,7 @@ ikev2_rekey_arm(struct event *ev, uint64_t ms)
 void
 ikev2_rekey_timer_set(struct ike_sa *sa)
 {
-	struct ike_ctx	*ctx = sa->sa_ctx;
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
 	uint64_t	 now = ike_now_ms();
 	uint64_t	 life_ms;
 	uint32_t	 life;
@@ -63,8 +63,8 @@ ikev2_rekey_timer_set(struct ike_sa *sa)
 		lifetime_init(&sa->sa_life, now, 2 * (uint64_t)
 		    ctx->ctx_ike_rekey_ms, 50, 50, 0);
 	} else {
-		if (sa->sa_tunnel == NULL ||
-		    (life = sa->sa_tunnel->t_cfg->tn_ike.ike_lifetime) == 0)
+		if (sa->sa_b.b_tunnel == NULL ||
+		    (life = sa->sa_b.b_tunnel->t_cfg->tn_ike.ike_lifetime) == 0)
 			return;
 		life_ms = ikev2_life_ms(ctx, life);
 		lifetime_init(&sa->sa_life, now, life_ms,
@@ -78,7 +78,7 @@ ikev2_rekey_timer_set(struct ike_sa *sa)
 void
 ikev2_rekey_retry(struct ike_sa *sa, int temporary)
 {
-	struct ike_ctx	*ctx = sa->sa_ctx;
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
 	uint64_t	 ms;
 
 	if (sa->sa_state != IKE_SA_ESTABLISHED)
@@ -90,14 +90,14 @@ ikev2_rekey_retry(struct ike_sa *sa, int temporary)
 	if (ms == 0) {
 		log_twarn(ike_sa_name(sa), "IKE SA rekey failed %d times; "
 		    "no time left before its expiry", sa->sa_life.lt_tries);
-		ike_event(sa->sa_ctx, ike_sa_name(sa), "rekey", "IKE SA "
+		ike_event(sa->sa_b.b_ctx, ike_sa_name(sa), "rekey", "IKE SA "
 		    "rekey failed %d times, no time left before its expiry",
 		    sa->sa_life.lt_tries);
 		return;
 	}
 	log_tinfo(ike_sa_name(sa), "IKE SA rekey: try %d in %llu ms",
 	    sa->sa_life.lt_tries + 1, (unsigned long long)ms);
-	ike_event(sa->sa_ctx, ike_sa_name(sa), "rekey", "IKE SA rekey failed, "
+	ike_event(sa->sa_b.b_ctx, ike_sa_name(sa), "rekey", "IKE SA rekey failed, "
 	    "try %d in %llu ms", sa->sa_life.lt_tries + 1,
 	    (unsigned long long)ms);
 	ikev2_rekey_arm(sa->sa_rekey_ev, ms);
@@ -142,10 +142,10 @@ ike_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	log_twarn(ike_sa_name(sa), "IKE SA lifetime ended without a "
 	    "successful rekey (%d tries): deleting it", sa->sa_life.lt_tries);
-	t = sa->sa_tunnel;
+	t = sa->sa_b.b_tunnel;
 	if (t != NULL)
 		ike_tunnel_error(t, "IKE SA expired: rekeying failed");
-	sa->sa_tunnel = NULL;
+	sa->sa_b.b_tunnel = NULL;
 	ike_sa_delete_now(sa);
 	if (t != NULL)
 		ike_tunnel_sa_gone(t, 0);
@@ -162,15 +162,15 @@ ikev2_rekey_move(struct ike_sa *from, struct ike_sa *to)
 {
 	struct child_sa	*cs, *next;
 
-	for (cs = TAILQ_FIRST(&from->sa_children); cs != NULL; cs = next) {
+	for (cs = TAILQ_FIRST(&from->sa_b.b_children); cs != NULL; cs = next) {
 		next = TAILQ_NEXT(cs, cs_entry);
-		if (cs == from->sa_req_child && from->sa_rq.x_out != NULL &&
+		if (cs == from->sa_req_child && from->sa_b.b_rq.x_out != NULL &&
 		    (from->sa_req_kind == IKE_REQ_CHILD_NEW ||
 		    from->sa_req_kind == IKE_REQ_CHILD_REKEY))
 			continue;
-		TAILQ_REMOVE(&from->sa_children, cs, cs_entry);
+		TAILQ_REMOVE(&from->sa_b.b_children, cs, cs_entry);
 		cs->cs_owner = to;
-		TAILQ_INSERT_TAIL(&to->sa_children, cs, cs_entry);
+		TAILQ_INSERT_TAIL(&to->sa_b.b_children, cs, cs_entry);
 	}
 }
 
@@ -217,7 +217,7 @@ ikev2_rekey_log(struct ike_sa *n, const char *how)
 	hex_encode(n->sa_spi_r, 8, sr);
 	log_tinfo(ike_sa_name(n), "IKE SA rekeyed (%s), new SPIs %s_i %s_r",
 	    how, si, sr);
-	ike_event(n->sa_ctx, ike_sa_name(n), "rekey", "IKE SA rekey done "
+	ike_event(n->sa_b.b_ctx, ike_sa_name(n), "rekey", "IKE SA rekey done "
 	    "(%s), new SPIs %s_i %s_r", how, si, sr);
 }
 
@@ -225,14 +225,14 @@ ikev2_rekey_log(struct ike_sa *n, const char *how)
 static int
 ikev2_rekey_send(struct ike_sa *sa, struct ike_sa *n)
 {
-	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
+	const struct cfg_ike	*ike = &sa->sa_b.b_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	int			 grp = ike->ike_dh;
 
 	/* test hook: a first KE the responder must refuse */
-	if (n->sa_ke_tries == 0 && sa->sa_ctx->ctx_test_ke_group != 0)
-		grp = sa->sa_ctx->ctx_test_ke_group;
+	if (n->sa_ke_tries == 0 && sa->sa_b.b_ctx->ctx_test_ke_group != 0)
+		grp = sa->sa_b.b_ctx->ctx_test_ke_group;
 	if (n->sa_dh == NULL && (n->sa_dh = dh_new(grp)) == NULL)
 		return (-1);
 	/* §1.3.2: the new initiator SPI goes in the proposal */
@@ -254,14 +254,14 @@ ikev2_rekey_start(struct ike_sa *sa)
 {
 	struct ike_sa	*n;
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_rq.x_out != NULL ||
+	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_b.b_rq.x_out != NULL ||
 	    sa->sa_rekey_new != NULL)
 		return (-1);
-	if ((n = ike_sa_new(sa->sa_ctx, sa->sa_tunnel, 1, &sa->sa_local,
-	    &sa->sa_remote)) == NULL)
+	if ((n = ike_sa_new(sa->sa_b.b_ctx, sa->sa_b.b_tunnel, 1, &sa->sa_b.b_local,
+	    &sa->sa_b.b_remote)) == NULL)
 		return (-1);
-	n->sa_nat = sa->sa_nat;
-	n->sa_nat_local = sa->sa_nat_local;
+	n->sa_b.b_nat = sa->sa_b.b_nat;
+	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;
 	n->sa_pairs = sa->sa_pairs;
 	sa->sa_rekey_new = n;
 	if ((n->sa_ni = ikev2_init_nonce()) == NULL ||
@@ -271,7 +271,7 @@ ikev2_rekey_start(struct ike_sa *sa)
 		return (-1);
 	}
 	log_tinfo(ike_sa_name(sa), "rekeying the IKE SA");
-	ike_event(sa->sa_ctx, ike_sa_name(sa), "rekey", "IKE SA rekey "
+	ike_event(sa->sa_b.b_ctx, ike_sa_name(sa), "rekey", "IKE SA rekey "
 	    "started");
 	return (0);
 }
@@ -300,7 +300,7 @@ ikev2_rekey_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
     struct proposal_choice *pc, uint8_t grp[2])
 {
 	static const uint8_t		 zero[8];
-	const struct cfg_ike		*ike = &sa->sa_tunnel->t_cfg->tn_ike;
+	const struct cfg_ike		*ike = &sa->sa_b.b_tunnel->t_cfg->tn_ike;
 	char				 rx[256];
 
 	/*
@@ -310,16 +310,16 @@ ikev2_rekey_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	 * after TEMPORARY_FAILURE).  Our liveness check may be out: its
 	 * answer still comes on this SA.
 	 */
-	if (sa->sa_state != IKE_SA_ESTABLISHED || (sa->sa_rq.x_out != NULL &&
+	if (sa->sa_state != IKE_SA_ESTABLISHED || (sa->sa_b.b_rq.x_out != NULL &&
 	    sa->sa_req_kind != IKE_REQ_IKE_REKEY &&
 	    sa->sa_req_kind != IKE_REQ_LIVENESS))
 		return (IKEV2_N_TEMPORARY_FAILURE);
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)
 		return (IKEV2_N_INVALID_SYNTAX);
-	if (sa->sa_ctx->ctx_test_refuse_n > 0) {	/* test hook */
-		sa->sa_ctx->ctx_test_refuse_n--;
-		return (sa->sa_ctx->ctx_test_refuse_notify);
+	if (sa->sa_b.b_ctx->ctx_test_refuse_n > 0) {	/* test hook */
+		sa->sa_b.b_ctx->ctx_test_refuse_n--;
+		return (sa->sa_b.b_ctx->ctx_test_refuse_notify);
 	}
 	if (proposal_ike_select(ike, &m->m_sa, pc) == -1 ||
 	    pc->pc_spi_len != 8 || memcmp(pc->pc_spi, zero, 8) == 0) {
@@ -345,7 +345,7 @@ static int
 ikev2_rekey_answer(struct ike_sa *sa, struct ike_sa *n,
     const struct ikev2_msg *m)
 {
-	const struct cfg_ike	*ike = &sa->sa_tunnel->t_cfg->tn_ike;
+	const struct cfg_ike	*ike = &sa->sa_b.b_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	struct prop_offer		*ans;
@@ -374,7 +374,7 @@ done:
 void
 ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct proposal_choice	 pc;
 	struct ike_sa		*n = NULL;
 	struct buf		*gir = NULL;
@@ -387,13 +387,13 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 		return;
 	}
 	/* the peer is the new SA's original initiator (§2.18) */
-	if ((n = ike_sa_new(sa->sa_ctx, t, 0, &sa->sa_local,
-	    &sa->sa_remote)) == NULL)
+	if ((n = ike_sa_new(sa->sa_b.b_ctx, t, 0, &sa->sa_b.b_local,
+	    &sa->sa_b.b_remote)) == NULL)
 		goto fail;
 	memcpy(n->sa_spi_i, pc.pc_spi, 8);
 	n->sa_prop = pc;
-	n->sa_nat = sa->sa_nat;
-	n->sa_nat_local = sa->sa_nat_local;
+	n->sa_b.b_nat = sa->sa_b.b_nat;
+	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;
 	n->sa_pairs = sa->sa_pairs;
 	if ((n->sa_dh = dh_new(pc.pc_dh)) == NULL ||
 	    (n->sa_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
@@ -475,7 +475,7 @@ ikev2_rekey_collision(struct ike_sa *old, struct ike_sa *ours,
 	ikev2_rekey_move(theirs, ours);
 	/* the peer deletes theirs */
 	ike_sa_set_state(theirs, IKE_SA_REKEYED);
-	if (old->sa_rq.x_out != NULL || ikev2_info_delete_wait(old) == -1)
+	if (old->sa_b.b_rq.x_out != NULL || ikev2_info_delete_wait(old) == -1)
 		ike_sa_destroy(old);
 }
 
@@ -492,7 +492,7 @@ ikev2_rekey_refused(struct ike_sa *sa, struct ike_sa *n,
 		grp = nt->n_len == 2 ? (nt->n_data[0] << 8 | nt->n_data[1]) : 0;
 		/* §1.3: retry with the group we proposed, if that was it */
 		if (sa->sa_state == IKE_SA_ESTABLISHED &&
-		    grp == sa->sa_tunnel->t_cfg->tn_ike.ike_dh &&
+		    grp == sa->sa_b.b_tunnel->t_cfg->tn_ike.ike_dh &&
 		    grp != dh_group(n->sa_dh) &&
 		    ++n->sa_ke_tries <= IKEV2_REKEY_KE_TRIES) {
 			log_tinfo(ike_sa_name(sa), "peer wants a KE of group "
@@ -557,7 +557,7 @@ ikev2_rekey_complete(struct ike_sa *sa, struct ike_sa *n,
 void
 ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 {
-	struct ike_tunnel	*t = sa->sa_tunnel;
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct ike_sa		*n = sa->sa_rekey_new;
 	struct ike_sa		*peer = sa->sa_rekey_peer;
 	int			 rc, temporary = 0;
@@ -590,8 +590,8 @@ ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 			ike_sa_destroy(sa);
 	}
 	ike_tunnel_update(t);
-	TAILQ_FOREACH(n, &t->t_ctx->ctx_sas, sa_entry)
-		if (n->sa_tunnel == t && n->sa_state == IKE_SA_ESTABLISHED)
+	IKEV2_SA_FOREACH(n, t->t_ctx)
+		if (n->sa_b.b_tunnel == t && n->sa_state == IKE_SA_ESTABLISHED)
 			ike_sa_next(n);
 	return;
 next:

@@ -132,24 +132,12 @@ ike_tunnel_routes(struct ike_tunnel *t, int add, struct in_addr peer)
 	t->t_routes = add;
 }
 
-/* Connected: an IKE SA of either version is up with a CHILD SA in. */
-static int
-ike_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
-{
-	int	 i;
-
-	for (i = 0; i < 2; i++)
-		if (t->t_ctx->ctx_ver[i]->iv_connected(t, peer))
-			return (1);
-	return (0);
-}
-
 void
 ike_tunnel_update(struct ike_tunnel *t)
 {
 	struct in_addr	 peer;
 
-	if (ike_tunnel_connected(t, &peer)) {
+	if (ike_sas_connected(t->t_ctx, t, &peer)) {
 		if (t->t_state != TUNNEL_CONNECTED) {
 			ike_tunnel_set_state(t, TUNNEL_CONNECTED);
 			t->t_failures = 0;
@@ -171,12 +159,7 @@ ike_tunnel_update(struct ike_tunnel *t)
 int
 ike_tunnel_busy(struct ike_tunnel *t)
 {
-	int	 i;
-
-	for (i = 0; i < 2; i++)
-		if (t->t_ctx->ctx_ver[i]->iv_busy(t))
-			return (1);
-	return (0);
+	return (ike_sas_busy(t->t_ctx, t));
 }
 
 static void
@@ -416,38 +399,27 @@ ike_tunnel_peer_ident(const struct ike_tunnel *t, struct ike_peer_ident *pi)
 
 int
 ike_initial_contact_ok(struct ike_ctx *ctx, const struct ike_tunnel *t,
-    const void *self)
+    const struct ike_sa_base *self)
 {
 	struct ike_peer_ident	 pi;
-	int			 i;
 
 	ike_tunnel_peer_ident(t, &pi);
-	if (pi.pi_type == 0)
-		return (0);
-	for (i = 0; i < 2; i++)
-		if (ctx->ctx_ver[i]->iv_ident_busy(ctx, &pi, self))
-			return (0);
-	return (1);
+	return (pi.pi_type != 0 && !ike_sas_ident_busy(ctx, &pi, self));
 }
 
 void
 ike_initial_contact_recv(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-    const void *self)
+    const struct ike_sa_base *self)
 {
-	struct ike_sa		*o;
+	struct ike_sa_base	*b;
 	struct child_sa		*cs;
-	int			 i, dropped = 0;
 
-	if (pi->pi_type == 0)
-		return;
-	for (i = 0; i < 2; i++)
-		dropped += ctx->ctx_ver[i]->iv_ident_drop(ctx, pi, self);
-	if (dropped == 0)
+	if (pi->pi_type == 0 || ike_sas_ident_drop(ctx, pi, self) == 0)
 		return;
 	/* the stale SAs' policies had our new CHILD SAs' selectors */
-	TAILQ_FOREACH(o, &ctx->ctx_sas, sa_entry)
-		if (o->sa_state == IKE_SA_ESTABLISHED)
-			TAILQ_FOREACH(cs, &o->sa_children, cs_entry)
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
+		if (ike_sa_base_phase(b) == IKE_PHASE_UP)
+			TAILQ_FOREACH(cs, &b->b_children, cs_entry)
 				if (cs->cs_state == CHILD_SA_INSTALLED)
 					child_sa_policies_refresh(cs,
 					    ctx->ctx_kernel);

@@ -125,7 +125,7 @@ START_TEST(test_v1_main_defaults_establish)
 	/* issue 8: the IPsec SA's keys are in the kernel only (no NAT) */
 	for (i = 0; i < 2; i++) {
 		ck_assert_ptr_nonnull(isa = v1_first_sa(i ? &B : &A));
-		ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&isa->is_children));
+		ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&isa->is_b.b_children));
 		ck_assert_int_eq(cs->cs_keys_wiped, 1);
 		for (j = 0; j < CRYPTO_MAX_KEY; j++)
 			ck_assert_uint_eq(cs->cs_ekey_in[j] | cs->cs_ekey_out[j] |
@@ -810,7 +810,7 @@ v1_nsa(const struct side *s)
 
 	if (s->s_ike->ctx_v1 == NULL)
 		return (0);
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
 		if (sa->is_state != ISAKMP_DEAD)
 			n++;
 	return (n);
@@ -823,7 +823,7 @@ v1_nlive(const struct side *s)
 	const struct isakmp_sa	*sa;
 	int			 n = 0;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
 		if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced)
 			n++;
 	return (n);
@@ -975,7 +975,7 @@ v1_established(struct side *s)
 {
 	struct isakmp_sa	*sa;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
 		if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced)
 			return (sa);
 	return (NULL);
@@ -1005,9 +1005,9 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 	/* b deletes its old ISAKMP SA alone (DELETE of the ISAKMP SA, no
 	 * DELETE of its IPsec SAs, which stay: RFC 2409) */
 	TAILQ_INIT(&keep);
-	TAILQ_CONCAT(&keep, &old->is_children, cs_entry);
+	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
 	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
-	TAILQ_CONCAT(&old->is_children, &keep, cs_entry);
+	TAILQ_CONCAT(&old->is_b.b_children, &keep, cs_entry);
 	pump(10);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
 	pump(200);				/* MM5 again, MM6 */
@@ -1407,7 +1407,7 @@ START_TEST(test_v1_nat_encap_mode)
 		ck_assert_int_eq(v1_natt_encap_ok(modes[i].mode), modes[i].ok);
 	memset(&isa, 0, sizeof(isa));
 	ck_assert_uint_eq(v1_natt_encap(&isa), IKEV1_ENCAP_TUNNEL);
-	isa.is_nat = 1;
+	isa.is_b.b_nat = 1;
 	ck_assert_uint_eq(v1_natt_encap(&isa), IKEV1_ENCAP_UDP_TUNNEL);
 }
 END_TEST
@@ -1418,7 +1418,7 @@ v1_first_sa(const struct side *s)
 {
 	struct isakmp_sa	*sa;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
 		if (sa->is_state == ISAKMP_ESTABLISHED)
 			return (sa);
 	return (NULL);
@@ -1441,7 +1441,7 @@ START_TEST(test_v1_peer_deletes_ipsec_sa)
 	assert_connected(1, 16, 20);
 	before = status(&A);
 	ck_assert_ptr_nonnull(sb = v1_first_sa(&B));
-	ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sb->is_children));
+	ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sb->is_b.b_children));
 	ck_assert_int_eq(ikev1_info_delete_child(sb, cs), 0);
 	ikev1_child_remove(cs);
 	pump(80);
@@ -1544,7 +1544,7 @@ am3_clear_cb(void *arg, const uint8_t *pkt, size_t len)
 	    !(pkt[19] & IKEV1_FLAG_ENC))
 		return (MOCK_PASS);
 	st->a_dropped++;
-	sa = TAILQ_FIRST(&A.s_ike->ctx_v1->vc_sas);
+	sa = isakmp_first(A.s_ike);
 	ck_assert_ptr_nonnull(sa);
 	/* the first encrypted message of phase 1: IV = hash(g^xi | g^xr) */
 	ck_assert_int_eq(ikev1_iv_phase1(sa->is_prf, sa->is_gxi->buf_data,
@@ -1704,8 +1704,8 @@ START_TEST(test_v1_port_follow_authenticated)
 	pkt[27] = sizeof(pkt);
 	ike_recv(B.s_ike, pkt, sizeof(pkt), &l, &r);
 	pump(20);
-	ck_assert_uint_eq(ntohs(sb->is_remote.sin_port), 500);
-	ck_assert_uint_eq(ntohs(sb->is_local.sin_port), 500);
+	ck_assert_uint_eq(ntohs(sb->is_b.b_remote.sin_port), 500);
+	ck_assert_uint_eq(ntohs(sb->is_b.b_local.sin_port), 500);
 	/* genuine: a's R-U-THERE, delivered as if from another port */
 	ikev1_dpd_timing_set(A.s_ike, 20, 1000);
 	ikev1_dpd_arm(v1_first_sa(&A));
@@ -1716,8 +1716,8 @@ START_TEST(test_v1_port_follow_authenticated)
 	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
 	ike_recv(B.s_ike, d.d_data, d.d_len, &l, &r);
 	free(d.d_data);
-	ck_assert_uint_eq(ntohs(sb->is_remote.sin_port), 33333);
-	ck_assert_uint_eq(ntohs(sb->is_local.sin_port), 4500);
+	ck_assert_uint_eq(ntohs(sb->is_b.b_remote.sin_port), 33333);
+	ck_assert_uint_eq(ntohs(sb->is_b.b_local.sin_port), 4500);
 	pair_free();
 }
 END_TEST

@@ -80,8 +80,8 @@ assert_child_keys(struct side *s)
 	const struct mock_sa	*m;
 	int			 keep, n = 0;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
-	TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+	IKEV2_SA_FOREACH(sa, s->s_ike)
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
 		if (cs->cs_state != CHILD_SA_INSTALLED &&
 		    cs->cs_state != CHILD_SA_REKEYED)
 			continue;
@@ -622,7 +622,7 @@ static void
 liveness_from(struct side *s)
 {
 	struct ike_msg_out	 mo;
-	struct ike_sa		*sa = TAILQ_FIRST(&s->s_ike->ctx_sas);
+	struct ike_sa		*sa = ikev2_sa_first(s->s_ike);
 
 	ck_assert_ptr_nonnull(sa);
 	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
@@ -693,22 +693,22 @@ START_TEST(test_exchange_nat_rebinding)
 	nat_p4500 = 31000;		/* the new mapping */
 	liveness_from(&A);
 	pump_nat(20);
-	ck_assert_ptr_null(TAILQ_FIRST(&A.s_ike->ctx_sas)->sa_rq.x_out);
-	sa = TAILQ_FIRST(&B.s_ike->ctx_sas);
-	ck_assert_uint_eq(ntohs(sa->sa_remote.sin_port), 31000);
+	ck_assert_ptr_null(ikev2_sa_first(A.s_ike)->sa_b.b_rq.x_out);
+	sa = ikev2_sa_first(B.s_ike);
+	ck_assert_uint_eq(ntohs(sa->sa_b.b_remote.sin_port), 31000);
 	assert_encap_dport(&B.s_kernel, a_pub, 31000);
 	ck_assert_int_eq(B.s_kernel.mk_updates, 2);
 	/* B's own requests reach A through the new mapping */
 	liveness_from(&B);
 	pump_nat(20);
-	ck_assert_ptr_null(sa->sa_rq.x_out);
+	ck_assert_ptr_null(sa->sa_b.b_rq.x_out);
 
 	nat_b_sport = 4501;		/* B seems to move: A stays */
 	liveness_from(&B);
 	pump_nat(20);
-	ck_assert_ptr_null(sa->sa_rq.x_out);	/* answered where it came from */
-	sa = TAILQ_FIRST(&A.s_ike->ctx_sas);
-	ck_assert_uint_eq(ntohs(sa->sa_remote.sin_port), 4500);
+	ck_assert_ptr_null(sa->sa_b.b_rq.x_out);	/* answered where it came from */
+	sa = ikev2_sa_first(A.s_ike);
+	ck_assert_uint_eq(ntohs(sa->sa_b.b_remote.sin_port), 4500);
 	ck_assert_int_eq(A.s_kernel.mk_updates, 0);
 	assert_encap_dport(&A.s_kernel, b_addr, 4500);
 	nat_b_sport = 0;
@@ -869,15 +869,15 @@ START_TEST(test_exchange_liveness)
 	ike_start(A.s_ike);
 	pump(50);
 	assert_connected(1);
-	sa = TAILQ_FIRST(&A.s_ike->ctx_sas);
+	sa = ikev2_sa_first(A.s_ike);
 	ck_assert_ptr_nonnull(sa);
 	ike_counters_get(B.s_ike, &c0);
 	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
 	    0), 0);
 	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
-	ck_assert_ptr_nonnull(sa->sa_rq.x_out);
+	ck_assert_ptr_nonnull(sa->sa_b.b_rq.x_out);
 	pump(20);
-	ck_assert_ptr_null(sa->sa_rq.x_out);		/* answered */
+	ck_assert_ptr_null(sa->sa_b.b_rq.x_out);		/* answered */
 	ike_counters_get(B.s_ike, &c1);
 	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx + 1);
 	ck_assert_uint_eq(c1.ic_tx, c0.ic_tx + 1);
@@ -1058,7 +1058,7 @@ nsas(const struct side *s)
 	struct ike_sa	*sa;
 	int		 n = 0;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+	IKEV2_SA_FOREACH(sa, s->s_ike)
 		n++;
 	return (n);
 }
@@ -1070,7 +1070,7 @@ side_sa(const struct side *s)
 	struct tunnel_status	 st = status((struct side *)s);
 	struct ike_sa		*sa;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+	IKEV2_SA_FOREACH(sa, s->s_ike)
 		if (sa->sa_state == IKE_SA_ESTABLISHED &&
 		    memcmp(sa->sa_spi_i, st.ts_spi_i, 8) == 0 &&
 		    memcmp(sa->sa_spi_r, st.ts_spi_r, 8) == 0)
@@ -1092,7 +1092,7 @@ assert_liveness(struct side *from, struct side *to)
 	    0), 0);
 	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
 	pump(20);
-	ck_assert_ptr_null(sa->sa_rq.x_out);		/* answered */
+	ck_assert_ptr_null(sa->sa_b.b_rq.x_out);		/* answered */
 	ike_counters_get(to->s_ike, &c1);
 	ck_assert_uint_eq(c1.ic_rx, c0.ic_rx + 1);
 	ck_assert_uint_eq(c1.ic_bad_icv, c0.ic_bad_icv);
@@ -1472,8 +1472,8 @@ START_TEST(test_exchange_ike_rekey)
 		ck_assert_int_eq(nsas(&A), 1);
 		ck_assert_int_eq(nsas(&B), 1);
 		/* the rekeyer is the new SA's original initiator (§2.18) */
-		ck_assert_int_eq(side_sa(rk)->sa_initiator, 1);
-		ck_assert_int_eq(side_sa(rk == &A ? &B : &A)->sa_initiator, 0);
+		ck_assert_int_eq(side_sa(rk)->sa_b.b_initiator, 1);
+		ck_assert_int_eq(side_sa(rk == &A ? &B : &A)->sa_b.b_initiator, 0);
 		memcpy(before.ts_spi_i, after.ts_spi_i, 8);
 		memcpy(before.ts_spi_r, after.ts_spi_r, 8);
 	}
@@ -1528,17 +1528,17 @@ assert_child_lists(struct side *s)
 	struct ike_sa	*sa;
 	struct child_sa	*cs, *last;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry) {
+	IKEV2_SA_FOREACH(sa, s->s_ike) {
 		last = NULL;
-		TAILQ_FOREACH(cs, &sa->sa_children, cs_entry) {
+		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
 			ck_assert_ptr_eq(cs->cs_owner, sa);
 			last = cs;
 		}
 		if (last == NULL)
-			ck_assert_ptr_eq(sa->sa_children.tqh_last,
-			    &sa->sa_children.tqh_first);
+			ck_assert_ptr_eq(sa->sa_b.b_children.tqh_last,
+			    &sa->sa_b.b_children.tqh_first);
 		else
-			ck_assert_ptr_eq(sa->sa_children.tqh_last,
+			ck_assert_ptr_eq(sa->sa_b.b_children.tqh_last,
 			    &last->cs_entry.tqe_next);
 	}
 }
@@ -1583,9 +1583,9 @@ START_TEST(test_exchange_child_rekey_ike_rekey_cross)
 		assert_child_lists(&A);
 		assert_child_lists(&B);
 		assert_connected(1);
-		TAILQ_FOREACH(sa, &A.s_ike->ctx_sas, sa_entry)
+		IKEV2_SA_FOREACH(sa, A.s_ike)
 			if (sa->sa_state == IKE_SA_ESTABLISHED &&
-			    sa->sa_initiator)
+			    sa->sa_b.b_initiator)
 				won++;
 		/* another CHILD SA joins the lists */
 		ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
@@ -1853,7 +1853,7 @@ auth_initial_contact(const uint8_t *pkt, size_t len)
 	ck_assert_ptr_nonnull(m = calloc(1, sizeof(*m)));
 	ck_assert_ptr_nonnull(plain = buf_new(len));
 	ck_assert_int_eq(ikev2_msg_parse(pkt, len, m), 0);
-	TAILQ_FOREACH(sa, &B.s_ike->ctx_sas, sa_entry)
+	IKEV2_SA_FOREACH(sa, B.s_ike)
 		if (memcmp(sa->sa_spi_i, m->m_hdr.h_spi_i, 8) == 0 &&
 		    memcmp(sa->sa_spi_r, m->m_hdr.h_spi_r, 8) == 0)
 			break;
@@ -2396,7 +2396,7 @@ v1_count(struct side *s)
 
 	if (s->s_ike->ctx_v1 == NULL)
 		return (0);
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_v1->vc_sas, is_entry)
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
 		if (sa->is_state == ISAKMP_ESTABLISHED)
 			n++;
 	return (n);
@@ -2408,7 +2408,7 @@ v2_count(struct side *s)
 	struct ike_sa	*sa;
 	int		 n = 0;
 
-	TAILQ_FOREACH(sa, &s->s_ike->ctx_sas, sa_entry)
+	IKEV2_SA_FOREACH(sa, s->s_ike)
 		if (sa->sa_state == IKE_SA_ESTABLISHED)
 			n++;
 	return (n);

@@ -1,0 +1,147 @@
+/*
+ * sa_base.h - the IKE SA of both versions.
+ *
+ * An IKEv2 IKE SA (struct ike_sa, ike_sa.h) and an IKEv1 ISAKMP SA (struct
+ * isakmp_sa, ikev1_sa.h) each begin with a struct ike_sa_base: the peer
+ * and its identity, the tunnel, our outstanding request and its
+ * retransmission (xmit.h), the CHILD SAs, liveness (DPD), NAT state and
+ * keepalives.  The engine keeps every IKE SA of either version in one
+ * list, in creation order (ctx_all), so what concerns a peer or a tunnel
+ * rather than one exchange (INITIAL_CONTACT, "is the tunnel connected",
+ * keepalives, following the peer, metrics) is written once here, and the
+ * versions differ only in their exchanges and in the few operations of
+ * struct ike_sa_ops.
+ */
+#ifndef GW_IKE_SA_BASE_H
+#define GW_IKE_SA_BASE_H
+
+#include <sys/queue.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ike/xmit.h"
+#include "ipsec/child_sa.h"
+
+struct event;
+struct ike_ctx;
+struct ike_tunnel;
+
+/*
+ * A peer's identity as authenticated (IKEv1 and IKEv2 number the IPv4
+ * address and FQDN types alike): what INITIAL_CONTACT speaks of (RFC
+ * 7296 §2.4, RFC 2407 §4.6.3.3).  pi_type 0: unknown.
+ */
+struct ike_peer_ident {
+	uint8_t		 pi_type;
+	uint8_t		 pi_len;
+	uint8_t		 pi_data[255];	/* an FQDN in lower case */
+};
+
+/* Where an IKE SA of either version is in its life (struct ike_sa_ops's
+ * so_phase maps each version's states onto these), in this order. */
+enum ike_sa_phase {
+	IKE_PHASE_NEW = 0,	/* made, nothing exchanged yet */
+	IKE_PHASE_NEGOTIATING,	/* IKE_SA_INIT/IKE_AUTH, Main/Aggressive */
+	IKE_PHASE_UP,		/* established, the tunnel's current one */
+	IKE_PHASE_REPLACED,	/* established, but a successor took (or
+				   will take) its CHILD SAs: rekeyed,
+				   re-authenticated, or deleted by the peer
+				   with its IPsec SAs waiting for the next */
+	IKE_PHASE_GOING,	/* our DELETE of it is out */
+	IKE_PHASE_GONE		/* failed or deleted, being freed */
+};
+
+struct ike_sa_base;
+
+/* What differs between the versions for one IKE SA. */
+struct ike_sa_ops {
+	int		  so_version;		/* 1 or 2 */
+	const char	 *so_kind;		/* "ISAKMP SA", "IKE SA" */
+	enum ike_sa_phase (*so_phase)(const struct ike_sa_base *b);
+	/* An authenticated INITIAL_CONTACT from the same identity: remove
+	 * it at once, without a DELETE (the peer has forgotten it). */
+	void		 (*so_drop)(struct ike_sa_base *b);
+};
+
+struct ike_sa_base {
+	TAILQ_ENTRY(ike_sa_base) b_entry;	/* ctx_all */
+	const struct ike_sa_ops *b_ops;
+	struct ike_ctx	*b_ctx;
+	struct ike_tunnel *b_tunnel;	/* IKEv2 responder: NULL until
+					   IKE_AUTH */
+	int		 b_initiator;
+	struct sockaddr_in b_local;
+	struct sockaddr_in b_remote;	/* the peer's current address */
+	struct ike_peer_ident b_peer_ident; /* from its ID, once verified */
+	/* our outstanding request and its retransmission (IKEv1: also our
+	 * last answer, IKEv2 keeps that in sa_rsp) */
+	struct ike_xmit	 b_rq;
+	struct child_sa_list b_children;
+	time_t		 b_established;
+	/* NAT (RFC 7296 §2.23, RFC 3947): ESP in UDP, and whether the NAT
+	 * is in front of us (then we send keepalives, RFC 3948 §2.3, and
+	 * never follow the peer) */
+	int		 b_nat;
+	int		 b_nat_local;
+	struct event	*b_natt_ka_ev;
+	/* liveness: the last valid message, inbound ESP at the last look,
+	 * the DPD timer (each version probes its own way) */
+	uint64_t	 b_last_rx_ms;		/* monotonic */
+	uint64_t	 b_dpd_bytes;
+	struct event	*b_dpd_ev;
+	/* an IKE SA with this peer was established when this one began:
+	 * this one replaces it (a re-authentication or a restarted peer),
+	 * it is not a simultaneous initiation */
+	int		 b_prior_up;
+};
+TAILQ_HEAD(ike_sa_base_list, ike_sa_base);
+
+/* Joins/leaves the engine's list of all IKE SAs (at its end). */
+void	ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,
+	    const struct ike_sa_ops *ops);
+void	ike_sa_base_unlink(struct ike_sa_base *b);
+/* Frees what the base holds (the keepalive timer); not the children. */
+void	ike_sa_base_free(struct ike_sa_base *b);
+
+enum ike_sa_phase ike_sa_base_phase(const struct ike_sa_base *b);
+/* The tunnel's name, or NULL. */
+const char *ike_sa_base_name(const struct ike_sa_base *b);
+
+/* The first SA of version v (0: any) after b (NULL: from the start). */
+struct ike_sa_base *ike_sa_base_next(struct ike_ctx *ctx,
+	    struct ike_sa_base *b, int v);
+
+/*
+ * Behind a NAT: a one-octet keepalive (RFC 3948 §2.3) every
+ * IKE_NATT_KEEPALIVE_S while the SA is neither going nor gone.  Does
+ * nothing unless b_nat_local; idempotent.
+ */
+void	ike_sa_base_keepalive_start(struct ike_sa_base *b);
+#define IKE_NATT_KEEPALIVE_S	20
+
+/* The peer moved (b_remote is its new address): its ESP-in-UDP SAs
+ * follow.  How many moved. */
+int	ike_sa_base_children_follow(struct ike_sa_base *b);
+
+/* Tunnel t's IKE SAs, both versions. */
+/* 1 with *peer if one that is neither going nor gone holds an installed
+ * CHILD SA (IPsec SAs carry traffic whatever their IKE SA negotiates). */
+int	ike_sas_connected(struct ike_ctx *ctx, const struct ike_tunnel *t,
+	    struct in_addr *peer);
+/* 1 if t has an IKE SA that is neither going nor gone. */
+int	ike_sas_busy(struct ike_ctx *ctx, const struct ike_tunnel *t);
+
+/*
+ * INITIAL_CONTACT, both versions: 1 if an IKE SA other than self that is
+ * neither going nor gone has the identity pi (authenticated, or else its
+ * tunnel's).
+ */
+int	ike_sas_ident_busy(struct ike_ctx *ctx,
+	    const struct ike_peer_ident *pi, const struct ike_sa_base *self);
+/* Removes every established IKE SA other than self with identity pi;
+ * how many. */
+int	ike_sas_ident_drop(struct ike_ctx *ctx,
+	    const struct ike_peer_ident *pi, const struct ike_sa_base *self);
+
+#endif
