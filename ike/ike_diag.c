@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ike/ike_sa.h"
+#include "ike/internal.h"
 #include "policy/ts.h"
 
 void

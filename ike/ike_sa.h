@@ -1,22 +1,6 @@
 /*
- * ike_sa.h - the engine's internals.
- *
- * ike/ reads one way, from the top down:
- *   engine.c            the ike_* API (ike.h): datagrams in, control
- *                       commands, status; it knows the versions only
- *                       through their struct ike_version tables
- *   ikev2_engine.c,     each version's table: its queue of exchanges
- *   ikev1_engine.c      and the exchange module for each message
- *   ikev2_{rekey,init,auth,child,info}.c, ikev1_{info,quick,rekey,main,
- *   child,half}.c       the exchanges: codec use and state machines
- *   ike_sa.c, ikev1_sa.c  each version's IKE SA core: SA lookup,
- *                       message IDs, retransmission, response cache; it
- *                       reaches the exchanges through the version's
- *                       exchange table (struct ikev2_exchanges ...)
- *   tunnel.c, ike_diag.c, ike_metrics.c  the tunnels, shared by both
- *                       versions: state, retries, routes, DPD verdicts,
- *                       identities and INITIAL_CONTACT
- * A lower file never calls a higher one except through those tables.
+ * ike_sa.h - the IKEv2 IKE SA (struct ike_sa) and IKEv2's exchanges; the
+ * engine, its tunnels and the order of ike/'s files are in internal.h.
  */
 #ifndef GW_IKE_SA_H
 #define GW_IKE_SA_H
@@ -33,6 +17,7 @@
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/sa_base.h"
+#include "ike/internal.h"
 #include "ike/xmit.h"
 #include "ipsec/child_sa.h"
 #include "ipsec/lifetime.h"
@@ -49,37 +34,6 @@ struct ike_tunnel;
 struct ike_peer_ident;
 struct tunnel_status;
 
-/*
- * One IKE version as the shared layer (tunnel.c, engine.c) sees it:
- * ikev1_version (ikev1_engine.c) and ikev2_version (ikev2_engine.c).
- */
-struct ike_version {
-	int		 iv_number;		/* 1 or 2 */
-	/* A datagram of this version (engine.c tells them apart). */
-	void		(*iv_recv)(struct ike_ctx *ctx, const uint8_t *pkt,
-			    size_t len, const struct sockaddr_in *local,
-			    const struct sockaddr_in *remote);
-	/* Starts an attempt of t as initiator.  0 or -1. */
-	int		(*iv_initiate)(struct ike_tunnel *t,
-			    const struct sockaddr_in *local,
-			    const struct sockaddr_in *remote);
-	/* 1 if t has an established IKE SA. */
-	int		(*iv_established)(struct ike_tunnel *t);
-	/* Removes every IKE SA of t (DELETE sent for established ones). */
-	void		(*iv_teardown)(struct ike_tunnel *t);
-	/* gatewayctl rekey: ike_tunnel_rekey()'s and _rekey_ike()'s
-	 * return values. */
-	int		(*iv_rekey)(struct ike_tunnel *t, int ike);
-	/* The SA part of st (algorithms, SPIs, children). */
-	void		(*iv_status)(struct ike_tunnel *t,
-			    struct tunnel_status *st);
-	/* XFRM_MSG_EXPIRE of an SA: 1 if it was one of this version's. */
-	int		(*iv_kernel_expire)(struct ike_ctx *ctx, uint8_t proto,
-			    uint32_t spi, struct in_addr dst, int hard);
-	void		(*iv_shutdown)(struct ike_ctx *ctx);
-	void		(*iv_free)(struct ike_ctx *ctx);
-};
-extern const struct ike_version ikev1_version, ikev2_version;
 
 /*
  * IKEv2's exchanges as the SA core (ike_sa.c) reaches them: the handler
@@ -132,43 +86,6 @@ enum ike_req_kind {
 	IKE_REQ_IKE_REKEY	/* CREATE_CHILD_SA rekeying the IKE SA */
 };
 
-/* Initiator: one CHILD SA per (local x remote) segment pair. */
-#define IKE_PAIR_MAX	(CFG_MAX_SEGMENTS * CFG_MAX_SEGMENTS)
-#define IKE_HELD_MAX	(3 * IKE_PAIR_MAX)	/* out, in, fwd per pair */
-enum ike_pair_state {
-	PAIR_NONE = 0,
-	PAIR_PENDING,
-	PAIR_UP,
-	PAIR_FAILED
-};
-
-struct ike_sa;
-
-struct ike_tunnel {
-	TAILQ_ENTRY(ike_tunnel) t_entry;
-	struct ike_ctx	*t_ctx;
-	struct cfg_tunnel *t_cfg;	/* borrowed from ctx_cfg */
-	enum tunnel_state t_state;
-	int		 t_want;	/* keep it up (initiate or up) */
-	int		 t_failures;	/* consecutive failed attempts */
-	char		 t_last_error[128];
-	struct event	*t_retry_ev;
-	int		 t_routes;	/* routes installed */
-	struct in_addr	 t_route_peer;
-	int		 t_removed;	/* gone from the configuration */
-	uint8_t		 t_pair[IKE_PAIR_MAX];
-	/* dpd-action hold: the dead SA's policies, kept in the kernel */
-	struct kernel_policy *t_held;	/* IKE_HELD_MAX entries */
-	int		 t_nheld;
-	/* metrics (ike_metrics.c): counters of the CHILD SAs that left
-	 * the kernel, rekeys and failed attempts, since the tunnel began */
-	uint64_t	 t_gone_bytes_in, t_gone_bytes_out;
-	uint64_t	 t_gone_packets_in, t_gone_packets_out;
-	uint64_t	 t_child_rekeys, t_ike_rekeys, t_failures_total;
-	struct tunnel_diag t_diag;	/* this attempt (ike_diag.c) */
-	struct tunnel_diag t_diag_last;	/* the last failed one */
-};
-TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
 struct ike_sa {
 	struct ike_sa_base sa_b;	/* first: both versions (sa_base.h) */
@@ -221,6 +138,8 @@ struct ike_sa {
 };
 TAILQ_HEAD(ike_sa_list, ike_sa);
 
+
+
 /* The IKEv2 SA whose base b is (NULL for NULL), and the engine's IKEv2
  * SAs in creation order (ctx_all holds both versions). */
 static inline struct ike_sa *
@@ -243,138 +162,11 @@ ikev2_sa_after(struct ike_sa *sa)
 	for ((sa) = ikev2_sa_first(ctx); (sa) != NULL;			\
 	    (sa) = ikev2_sa_after(sa))
 
-
-struct ike_ctx {
-	struct event_base *ctx_base;
-	struct config	*ctx_cfg;
-	struct kernel_ops *ctx_kernel;
-	struct ike_net	*ctx_net;
-	struct ike_tunnel_list ctx_tunnels;
-	/* every IKE SA of both versions, oldest first (sa_base.h) */
-	struct ike_sa_base_list ctx_all;
-	struct ike_counters ctx_counters;
-	/* Timing (milliseconds); tests shorten them. */
-	unsigned	 ctx_retx_ms;		/* first retransmission */
-	int		 ctx_retx_tries;	/* then give up */
-	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
-	unsigned	 ctx_retry_slow_ms;	/* in a failed state */
-	unsigned	 ctx_rekey_percent;	/* of the CHILD lifetime */
-	int		 ctx_shutdown;
-	/* IKE SA rekey: 0 = at ctx_rekey_percent of ike-lifetime (minus
-	 * up to 5% jitter); tests set a delay in ms */
-	unsigned	 ctx_ike_rekey_ms;
-	unsigned	 ctx_rekeyed_ms;	/* wait for the old SA's D */
-	/* A refused or failed rekey (IKE or CHILD SA) is tried again after
-	 * ctx_rekey_retry_ms, doubled each time up to ..._max_ms */
-	unsigned	 ctx_rekey_retry_ms;
-	unsigned	 ctx_rekey_retry_max_ms;
-	/* IKEv2 lifetimes: microseconds per configured second (tests
-	 * shorten them; 1000000) */
-	unsigned	 ctx_life_unit_us;
-	/* test hook (ike_ctx_dpd_set): these instead of the tunnels'
-	 * dpd-delay and dpd-timeout */
-	int		 ctx_dpd_override;
-	unsigned	 ctx_dpd_delay_ms;	/* idle before a check */
-	unsigned	 ctx_dpd_timeout_ms;	/* no answer: peer dead */
-	/* Cookies (§2.6): demanded above this many half-open SAs */
-	int		 ctx_cookie_threshold;
-	/* [0] the current secret, [1] the one before (its version - 1) */
-	uint8_t		 ctx_cookie_secret[2][32];
-	uint8_t		 ctx_cookie_version;	/* first byte of our cookies */
-	int		 ctx_cookie_prev_ok;	/* [1] still accepted */
-	uint64_t	 ctx_cookie_born_ms;	/* when [0] was made */
-	int		 ctx_test_ke_group;	/* test: first KE's group */
-	/* test: answer the next ctx_test_refuse_n rekey requests (IKE SA
-	 * or CHILD SA) with this error notify */
-	int		 ctx_test_refuse_n;
-	uint16_t	 ctx_test_refuse_notify;
-	struct ikev1_ctx *ctx_v1;	/* IKEv1 engine (ikev1_sa.h), lazy */
-	/* [0] IKEv1, [1] IKEv2; and IKEv2's exchanges (engine.c) */
-	const struct ike_version *ctx_ver[2];
-	const struct ikev2_exchanges *ctx_v2x;
-	const struct ikev1_exchanges *ctx_v1x;
-	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
-};
-
-/*
- * One event of tunnel (NULL: none, nothing done) for the connection log
- * (common/connlog.h): attempts, state changes, failures, rekeys, DPD,
- * deletes by the peer, INITIAL_CONTACT.  No secrets.
- */
-void	ike_event(struct ike_ctx *ctx, const char *tunnel, const char *event,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Test hook: shorter timers. */
-void	ike_ctx_timing_set(struct ike_ctx *ctx, unsigned retx_ms, int tries,
-	    unsigned retry_fast_ms, unsigned retry_slow_ms);
-/* Test hook: the first KE of every IKE SA (IKE_SA_INIT, IKE rekey) is of
- * this group instead of the configured one (0: off), so that the peer
- * answers INVALID_KE_PAYLOAD. */
-void	ike_ctx_test_first_ke_group(struct ike_ctx *ctx, int group);
-/* Responder: demand a cookie (§2.6) from this many half-open SAs on
- * (default 10; 0: always). */
-void	ike_ctx_cookie_threshold_set(struct ike_ctx *ctx, int halfopen);
-/*
- * A new cookie secret (§2.6), done by itself every IKE_COOKIE_ROTATE_MS;
- * cookies made with the previous one stay valid until the next rotation.
- * 0 or -1.
- */
-int	ike_ctx_cookie_rotate(struct ike_ctx *ctx);
-#define IKE_COOKIE_ROTATE_MS	(5 * 60 * 1000)
-/* Test hook: dead peer detection timing for every tunnel (otherwise
- * each tunnel's dpd-delay and dpd-timeout, by default 8 s and 13 s). */
-void	ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms,
-	    unsigned timeout_ms);
-/* When (monotonic ms) inbound traffic was last seen, from the kernel's
- * last-use time (wall clock s, 0 unknown: now_ms). */
-uint64_t ike_last_use_ms(uint64_t now_ms, uint64_t use_time);
-/*
- * DPD's look at an IKE SA of either version: inbound ESP bytes of its
- * children since the last look (*bytes) are a sign of life at the time
- * the kernel saw them, which moves *last_rx_ms.  Returns the ms to wait
- * before the next look while the peer has been quiet for less than
- * delay (often enough that a dead peer is found within delay + timeout
- * of its last packet, give or take delay / 4), 0 when it is time to
- * probe.  *esp: 1 if there was traffic.
- */
-uint64_t ike_dpd_look(struct ike_ctx *ctx, struct child_sa_list *children,
-	    uint64_t now, unsigned delay, uint64_t *bytes,
-	    uint64_t *last_rx_ms, int *esp);
-/*
- * The verdict "peer dead" of either version, before the caller destroys
- * the IKE SA and calls ike_tunnel_peer_dead(t): counted, logged with
- * what (the probe) was not answered, the tunnel's error and, with
- * dpd-action hold, its children's policies kept (t may be NULL).
- */
-void	ike_dpd_dead(struct ike_ctx *ctx, struct ike_tunnel *t,
-	    const char *name, struct child_sa_list *children,
-	    const char *probe, unsigned timeout, struct in_addr peer);
-/* The DPD delay (0: off) and timeout in ms for an SA of tunnel t. */
-unsigned ike_dpd_delay_ms(const struct ike_ctx *ctx,
-	    const struct ike_tunnel *t);
-unsigned ike_dpd_timeout_ms(const struct ike_ctx *ctx,
-	    const struct ike_tunnel *t);
-/*
- * A dead peer (DPD, either version).  Before its IKE SA is destroyed:
- * with dpd-action hold, the tunnel takes over the policies of children
- * (so they stay in the kernel).  After: ike_tunnel_peer_dead() applies
- * dpd-action (hold: retry later, or at once on traffic; restart: connect
- * now; clear: the tunnel goes down).
- */
-void	ike_tunnel_dead_hold(struct ike_tunnel *t,
-	    struct child_sa_list *children);
-void	ike_tunnel_peer_dead(struct ike_tunnel *t);
-/* Held policies: delete (1) from the kernel, or forget (0). */
-void	ike_tunnel_held_drop(struct ike_tunnel *t, int delete);
-
-/* --- tunnel.c: the clock and the network, for both versions --- */
-uint64_t	 ike_now_ms(void);		/* CLOCK_MONOTONIC */
-/* Sends raw bytes and logs them at debug level. */
-void	ike_net_send(struct ike_ctx *ctx, const struct buf *b,
-	    const struct sockaddr_in *local, const struct sockaddr_in *remote,
-	    const char *name);
-
 /* --- ike_sa.c: the IKEv2 SA core --- */
+/* The IKE SA of the tunnel that is established, or NULL. */
+struct ike_sa	*ike_tunnel_sa(struct ike_tunnel *t);
+/* Handles two IKE SAs for one tunnel (simultaneous initiation). */
+void		 ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa);
 const char	*ike_sa_state_name(enum ike_sa_state s);
 void		 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s);
 struct ike_sa	*ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t,
@@ -433,105 +225,6 @@ void	ike_sa_next(struct ike_sa *sa);
 void	ike_sa_delete_now(struct ike_sa *sa);
 /* A configured lifetime in seconds, in ms (ctx_life_unit_us). */
 uint64_t ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs);
-
-/* --- tunnel.c: tunnels --- */
-const char	*ike_tunnel_name(const struct ike_tunnel *t);
-/* The version of t's IKE SAs (its configuration's). */
-const struct ike_version *ike_tunnel_version(const struct ike_tunnel *t);
-/* A new tunnel for c (retry timer, held policies), or NULL. */
-struct ike_tunnel *ike_tunnel_add(struct ike_ctx *ctx, struct cfg_tunnel *c);
-struct ike_tunnel *ike_tunnel_find(struct ike_ctx *ctx, const char *name);
-/* Torn down (every IKE SA, routes, held policies) and freed. */
-void		 ike_tunnel_free(struct ike_tunnel *t);
-void		 ike_tunnel_teardown(struct ike_tunnel *t);
-/* Shutting down: the retry stopped, the routes removed. */
-void		 ike_tunnel_stop(struct ike_tunnel *t);
-/* Starts an attempt as initiator.  0 or -1. */
-int		 ike_tunnel_initiate(struct ike_tunnel *t);
-/* 1 if an IKE SA of t, of either version, is not going or gone. */
-int		 ike_tunnel_busy(struct ike_tunnel *t);
-/* XFRM_MSG_ACQUIRE (kernel_ops ko_acquire, arg: the ike_ctx). */
-void		 ike_kernel_acquire(void *arg, struct in_addr src,
-		    uint8_t splen, struct in_addr dst, uint8_t dplen);
-/* One CHILD SA's status (selectors, algorithms, kernel counters). */
-void		 ike_status_child(struct ike_ctx *ctx,
-		    const struct child_sa *cs, struct child_status *st);
-void		 ike_tunnel_set_state(struct ike_tunnel *t,
-		    enum tunnel_state s);
-/* A failed attempt (phase 1 or 2): counts, records, schedules a retry. */
-/* ike_diag.c: records what the last attempt exchanged (gatewayctl
- * doctor); begin resets it, the others add to it. */
-void		 ike_diag_begin(struct ike_tunnel *t, int initiator);
-void		 ike_diag_note(struct ike_tunnel *t, enum diag_cause c,
-		    int phase, const char *notify);
-void		 ike_diag_props(struct ike_tunnel *t,
-		    const struct prop_offer *ours,
-		    const struct prop_offer *theirs);
-void		 ike_diag_id(struct ike_tunnel *t, uint8_t type,
-		    const uint8_t *data, size_t len);
-void		 ike_diag_ts(struct ike_tunnel *t, const struct ts_list *local,
-		    const struct ts_list *remote);
-void		 ike_diag_failed(struct ike_tunnel *t, int phase);
-/* A first message (IKEv1 Main/Aggressive Mode 1 or IKE_SA_INIT request)
- * from remote: tunnels with this peer that speak only the other version
- * note a version mismatch. */
-void		 ike_diag_version_seen(struct ike_ctx *ctx, const uint8_t *pkt,
-		    size_t len, const struct sockaddr_in *local,
-		    const struct sockaddr_in *remote);
-void		 ike_tunnel_failed(struct ike_tunnel *t, int phase,
-		    const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-/* Records why the last attempt failed (t_last_error), no counting. */
-/* ike_metrics.c: ko_child_acct (arg: the ike_ctx); a tunnel's totals,
- * peer name and live CHILD SA counters into st (status, metrics). */
-void		 ike_metrics_child_acct(void *arg, const char *tunnel,
-		    const struct kernel_sa_stats *in,
-		    const struct kernel_sa_stats *out, int rekey);
-void		 ike_metrics_tunnel(struct ike_tunnel *t,
-		    struct tunnel_status *st);
-void		 ike_tunnel_error(struct ike_tunnel *t, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
-/* Re-evaluates Connected (IKE SA up with >= 1 CHILD SA), routes. */
-void		 ike_tunnel_update(struct ike_tunnel *t);
-/* The IKE SA of the tunnel that is established, or NULL. */
-struct ike_sa	*ike_tunnel_sa(struct ike_tunnel *t);
-/* An IKE SA was dropped (peer DELETE, timeout): maybe re-initiate. */
-void		 ike_tunnel_sa_gone(struct ike_tunnel *t, int failed);
-/* Responder candidates: gateway == local, peer == remote or 0.0.0.0. */
-int		 ike_tunnel_candidates(struct ike_ctx *ctx,
-		    const struct sockaddr_in *local,
-		    const struct sockaddr_in *remote,
-		    struct ike_tunnel **out, int max);
-/* Handles two IKE SAs for one tunnel (simultaneous initiation). */
-void		 ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa);
-/* Our ID payload for the tunnel: type and data (out >= 256 bytes). */
-size_t		 ike_tunnel_local_id(const struct ike_tunnel *t,
-		    uint8_t *type, uint8_t *out);
-/* 1 if the peer's ID matches the tunnel's peer-id. */
-int		 ike_tunnel_peer_id_match(const struct ike_tunnel *t,
-		    const struct ikev2_id *id);
-/* An identity from an ID payload (type, data); an FQDN is lowered. */
-void		 ike_peer_ident_set(struct ike_peer_ident *pi, uint8_t type,
-		    const uint8_t *data, size_t len);
-int		 ike_peer_ident_eq(const struct ike_peer_ident *a,
-		    const struct ike_peer_ident *b);
-/* The identity t expects of its peer (peer-id, or the peer's address);
- * pi_type 0 when any identity will do (0.0.0.0 peer without peer-id). */
-void		 ike_tunnel_peer_ident(const struct ike_tunnel *t,
-		    struct ike_peer_ident *pi);
-/*
- * INITIAL_CONTACT (RFC 7296 §2.4, RFC 2407 §4.6.3.3) goes out on an IKE
- * SA of t (self, either version) only while gatewayd holds no other IKE
- * SA, of either version, established or under way, with that peer
- * identity: otherwise the peer would drop that other SA.  1: send it.
- */
-int		 ike_initial_contact_ok(struct ike_ctx *ctx,
-		    const struct ike_tunnel *t, const struct ike_sa_base *self);
-/* An authenticated INITIAL_CONTACT on self: every other IKE SA, of
- * either version, with the identity pi is stale and goes. */
-void		 ike_initial_contact_recv(struct ike_ctx *ctx,
-		    const struct ike_peer_ident *pi,
-		    const struct ike_sa_base *self);
 
 /* --- ikev2_init.c --- */
 int	ikev2_init_start(struct ike_sa *sa);

@@ -104,13 +104,14 @@ void	ike_sa_base_unlink(struct ike_sa_base *b);
 /* Frees what the base holds (the keepalive timer); not the children. */
 void	ike_sa_base_free(struct ike_sa_base *b);
 
-enum ike_sa_phase ike_sa_base_phase(const struct ike_sa_base *b);
+static inline enum ike_sa_phase
+ike_sa_base_phase(const struct ike_sa_base *b)
+{
+	return (b->b_ops->so_phase(b));
+}
 /* The tunnel's name, or NULL. */
 const char *ike_sa_base_name(const struct ike_sa_base *b);
-
-/* The first SA of version v (0: any) after b (NULL: from the start). */
-struct ike_sa_base *ike_sa_base_next(struct ike_ctx *ctx,
-	    struct ike_sa_base *b, int v);
+/* ike_sa.h: ike_sa_base_next(), the walk of the engine's list. */
 
 /*
  * Behind a NAT: a one-octet keepalive (RFC 3948 §2.3) every
@@ -124,24 +125,18 @@ void	ike_sa_base_keepalive_start(struct ike_sa_base *b);
  * follow.  How many moved. */
 int	ike_sa_base_children_follow(struct ike_sa_base *b);
 
-/* Tunnel t's IKE SAs, both versions. */
-/* 1 with *peer if one that is neither going nor gone holds an installed
- * CHILD SA (IPsec SAs carry traffic whatever their IKE SA negotiates). */
-int	ike_sas_connected(struct ike_ctx *ctx, const struct ike_tunnel *t,
-	    struct in_addr *peer);
-/* 1 if t has an IKE SA that is neither going nor gone. */
-int	ike_sas_busy(struct ike_ctx *ctx, const struct ike_tunnel *t);
-
 /*
- * INITIAL_CONTACT, both versions: 1 if an IKE SA other than self that is
- * neither going nor gone has the identity pi (authenticated, or else its
- * tunnel's).
+ * INITIAL_CONTACT (RFC 7296 §2.4, RFC 2407 §4.6.3.3) goes out on an IKE
+ * SA of t (self, either version) only while gatewayd holds no other IKE
+ * SA, of either version, with that peer identity (authenticated, or else
+ * its tunnel's) that is neither going nor gone: otherwise the peer would
+ * drop that other SA.  1: send it.
  */
-int	ike_sas_ident_busy(struct ike_ctx *ctx,
-	    const struct ike_peer_ident *pi, const struct ike_sa_base *self);
-/* Removes every established IKE SA other than self with identity pi;
- * how many. */
-int	ike_sas_ident_drop(struct ike_ctx *ctx,
+int	ike_initial_contact_ok(struct ike_ctx *ctx,
+	    const struct ike_tunnel *t, const struct ike_sa_base *self);
+/* An authenticated INITIAL_CONTACT on self: every other established IKE
+ * SA, of either version, with the identity pi is stale and goes. */
+void	ike_initial_contact_recv(struct ike_ctx *ctx,
 	    const struct ike_peer_ident *pi, const struct ike_sa_base *self);
 
 #endif

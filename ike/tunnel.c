@@ -17,7 +17,7 @@
 
 #include "common/connlog.h"
 #include "common/log.h"
-#include "ike/ike_sa.h"
+#include "ike/internal.h"
 #include "kernel/kernel.h"
 
 #define IKE_PORT		500
@@ -132,12 +132,35 @@ ike_tunnel_routes(struct ike_tunnel *t, int add, struct in_addr peer)
 	t->t_routes = add;
 }
 
+/*
+ * Connected: an IKE SA of t, of either version, that is neither going
+ * nor gone holds an installed CHILD SA (IPsec SAs carry the traffic
+ * whatever their IKE SA negotiates, a re-authentication for one).
+ */
+static int
+ike_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
+{
+	struct ike_sa_base	*b;
+	struct child_sa		*cs;
+
+	TAILQ_FOREACH(b, &t->t_ctx->ctx_all, b_entry) {
+		if (b->b_tunnel != t || ike_sa_base_phase(b) >= IKE_PHASE_GOING)
+			continue;
+		TAILQ_FOREACH(cs, &b->b_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED) {
+				*peer = b->b_remote.sin_addr;
+				return (1);
+			}
+	}
+	return (0);
+}
+
 void
 ike_tunnel_update(struct ike_tunnel *t)
 {
 	struct in_addr	 peer;
 
-	if (ike_sas_connected(t->t_ctx, t, &peer)) {
+	if (ike_tunnel_connected(t, &peer)) {
 		if (t->t_state != TUNNEL_CONNECTED) {
 			ike_tunnel_set_state(t, TUNNEL_CONNECTED);
 			t->t_failures = 0;
@@ -159,7 +182,12 @@ ike_tunnel_update(struct ike_tunnel *t)
 int
 ike_tunnel_busy(struct ike_tunnel *t)
 {
-	return (ike_sas_busy(t->t_ctx, t));
+	struct ike_sa_base	*b;
+
+	TAILQ_FOREACH(b, &t->t_ctx->ctx_all, b_entry)
+		if (b->b_tunnel == t && ike_sa_base_phase(b) < IKE_PHASE_GOING)
+			return (1);
+	return (0);
 }
 
 static void
@@ -395,34 +423,6 @@ ike_tunnel_peer_ident(const struct ike_tunnel *t, struct ike_peer_ident *pi)
 			    (const uint8_t *)&a, 4);
 		break;
 	}
-}
-
-int
-ike_initial_contact_ok(struct ike_ctx *ctx, const struct ike_tunnel *t,
-    const struct ike_sa_base *self)
-{
-	struct ike_peer_ident	 pi;
-
-	ike_tunnel_peer_ident(t, &pi);
-	return (pi.pi_type != 0 && !ike_sas_ident_busy(ctx, &pi, self));
-}
-
-void
-ike_initial_contact_recv(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
-    const struct ike_sa_base *self)
-{
-	struct ike_sa_base	*b;
-	struct child_sa		*cs;
-
-	if (pi->pi_type == 0 || ike_sas_ident_drop(ctx, pi, self) == 0)
-		return;
-	/* the stale SAs' policies had our new CHILD SAs' selectors */
-	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
-		if (ike_sa_base_phase(b) == IKE_PHASE_UP)
-			TAILQ_FOREACH(cs, &b->b_children, cs_entry)
-				if (cs->cs_state == CHILD_SA_INSTALLED)
-					child_sa_policies_refresh(cs,
-					    ctx->ctx_kernel);
 }
 
 struct ike_tunnel *

@@ -15,7 +15,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "ike/ike_sa.h"
+#include "ike/internal.h"
 #include "ike/sa_base.h"
 #include "ipsec/child_sa.h"
 
@@ -43,25 +43,10 @@ ike_sa_base_free(struct ike_sa_base *b)
 	}
 }
 
-enum ike_sa_phase
-ike_sa_base_phase(const struct ike_sa_base *b)
-{
-	return (b->b_ops->so_phase(b));
-}
-
 const char *
 ike_sa_base_name(const struct ike_sa_base *b)
 {
 	return (b->b_tunnel != NULL ? ike_tunnel_name(b->b_tunnel) : NULL);
-}
-
-struct ike_sa_base *
-ike_sa_base_next(struct ike_ctx *ctx, struct ike_sa_base *b, int v)
-{
-	b = b == NULL ? TAILQ_FIRST(&ctx->ctx_all) : TAILQ_NEXT(b, b_entry);
-	while (b != NULL && v != 0 && b->b_ops->so_version != v)
-		b = TAILQ_NEXT(b, b_entry);
-	return (b);
 }
 
 /* Neither our DELETE out nor gone. */
@@ -123,36 +108,6 @@ ike_sa_base_children_follow(struct ike_sa_base *b)
 	return (n);
 }
 
-int
-ike_sas_connected(struct ike_ctx *ctx, const struct ike_tunnel *t,
-    struct in_addr *peer)
-{
-	struct ike_sa_base	*b;
-	struct child_sa		*cs;
-
-	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry) {
-		if (b->b_tunnel != t || !ike_sa_base_alive(b))
-			continue;
-		TAILQ_FOREACH(cs, &b->b_children, cs_entry)
-			if (cs->cs_state == CHILD_SA_INSTALLED) {
-				*peer = b->b_remote.sin_addr;
-				return (1);
-			}
-	}
-	return (0);
-}
-
-int
-ike_sas_busy(struct ike_ctx *ctx, const struct ike_tunnel *t)
-{
-	struct ike_sa_base	*b;
-
-	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
-		if (b->b_tunnel == t && ike_sa_base_alive(b))
-			return (1);
-	return (0);
-}
-
 /* The identity of an SA: authenticated, or its tunnel's. */
 static int
 ike_sa_base_ident_is(const struct ike_sa_base *b,
@@ -168,7 +123,7 @@ ike_sa_base_ident_is(const struct ike_sa_base *b,
 	return (ike_peer_ident_eq(&tp, pi));
 }
 
-int
+static int
 ike_sas_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
     const struct ike_sa_base *self)
 {
@@ -181,7 +136,7 @@ ike_sas_ident_busy(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
 	return (0);
 }
 
-int
+static int
 ike_sas_ident_drop(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
     const struct ike_sa_base *self)
 {
@@ -211,4 +166,32 @@ again:
 		goto again;
 	}
 	return (n);
+}
+
+int
+ike_initial_contact_ok(struct ike_ctx *ctx, const struct ike_tunnel *t,
+    const struct ike_sa_base *self)
+{
+	struct ike_peer_ident	 pi;
+
+	ike_tunnel_peer_ident(t, &pi);
+	return (pi.pi_type != 0 && !ike_sas_ident_busy(ctx, &pi, self));
+}
+
+void
+ike_initial_contact_recv(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
+    const struct ike_sa_base *self)
+{
+	struct ike_sa_base	*b;
+	struct child_sa		*cs;
+
+	if (pi->pi_type == 0 || ike_sas_ident_drop(ctx, pi, self) == 0)
+		return;
+	/* the stale SAs' policies had our new CHILD SAs' selectors */
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
+		if (ike_sa_base_phase(b) == IKE_PHASE_UP)
+			TAILQ_FOREACH(cs, &b->b_children, cs_entry)
+				if (cs->cs_state == CHILD_SA_INSTALLED)
+					child_sa_policies_refresh(cs,
+					    ctx->ctx_kernel);
 }
