@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,11 +80,34 @@ ikev2_sa_drop(struct ike_sa_base *b)
 	ike_sa_destroy(sa);
 }
 
+static void
+ikev2_sa_destroy(struct ike_sa_base *b)
+{
+	ike_sa_destroy(ike_sa_of(b));
+}
+
+static int
+ikev2_sa_dpd_on(const struct ike_sa_base *b)
+{
+	return (ike_sa_of((struct ike_sa_base *)b)->sa_state ==
+	    IKE_SA_ESTABLISHED);
+}
+
+static int
+ikev2_sa_dpd_probe(struct ike_sa_base *b, int again)
+{
+	return (b->b_ctx->ctx_v2x->x_dpd_probe(ike_sa_of(b), again));
+}
+
 static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_version = 2,
 	.so_kind = "IKE SA",
 	.so_phase = ikev2_sa_phase,
 	.so_drop = ikev2_sa_drop,
+	.so_destroy = ikev2_sa_destroy,
+	.so_probe = "DPD",
+	.so_dpd_on = ikev2_sa_dpd_on,
+	.so_dpd_probe = ikev2_sa_dpd_probe,
 };
 
 void
@@ -142,7 +166,7 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	/* their logic is the exchanges' (IKE SA rekey, liveness) */
 	sa->sa_rekey_ev = evtimer_new(ctx->ctx_base,
 	    ctx->ctx_v2x->x_rekey_cb, sa);
-	sa->sa_b.b_dpd_ev = evtimer_new(ctx->ctx_base, ctx->ctx_v2x->x_dpd_cb, sa);
+	sa->sa_b.b_dpd_ev = evtimer_new(ctx->ctx_base, ike_sa_dpd_cb, &sa->sa_b);
 	sa->sa_expire_ev = evtimer_new(ctx->ctx_base,
 	    ctx->ctx_v2x->x_expire_cb, sa);
 	if (sa->sa_b.b_rq.x_ev == NULL || sa->sa_rekey_ev == NULL ||
@@ -408,7 +432,7 @@ ike_sa_retx_arm(struct ike_sa *sa)
 	unsigned	 dpd;
 	uint64_t	 left;
 
-	if (sa->sa_req_kind == IKE_REQ_LIVENESS && sa->sa_dpd_out &&
+	if (sa->sa_req_kind == IKE_REQ_LIVENESS && sa->sa_b.b_dpd_out &&
 	    (dpd = ike_dpd_timeout_ms(sa->sa_b.b_ctx, sa->sa_b.b_tunnel) / 5) > 0 &&
 	    dpd < ms)
 		ms = dpd;
@@ -478,8 +502,11 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		return;
 	}
-	/* ctx_retx_tries transmissions in all */
-	next = ike_xmit_due(&sa->sa_b.b_rq, ctx->ctx_retx_tries - 1);
+	/* ctx_retx_tries transmissions in all; dead peer detection's probe
+	 * is resent until its own deadline (sa_common.c) says "dead" */
+	next = ike_xmit_due(&sa->sa_b.b_rq, sa->sa_req_kind ==
+	    IKE_REQ_LIVENESS && sa->sa_b.b_dpd_out ? INT_MAX :
+	    ctx->ctx_retx_tries - 1);
 	if (next == IKE_XMIT_IDLE)
 		return;
 	if (next == IKE_XMIT_GIVE_UP &&
@@ -744,7 +771,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		goto done;
 	}
 	ike_sa_follow(sa, local, remote, resp);
-	sa->sa_b.b_last_rx_ms = ike_now_ms();	/* the peer is alive (§2.4) */
+	ike_sa_heard(&sa->sa_b);	/* the peer is alive (§2.4) */
 	if (resp)
 		ike_xmit_done(&sa->sa_b.b_rq);
 	else {

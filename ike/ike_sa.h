@@ -55,7 +55,7 @@ struct ikev2_exchanges {
 	void	(*x_rekeyed)(struct ike_sa *sa);
 	void	(*x_rekey_cb)(evutil_socket_t, short, void *);
 	void	(*x_expire_cb)(evutil_socket_t, short, void *);
-	void	(*x_dpd_cb)(evutil_socket_t, short, void *);
+	int	(*x_dpd_probe)(struct ike_sa *sa, int again);
 	/* Starts the next request waiting on sa, if none is in flight. */
 	void	(*x_next)(struct ike_sa *sa);
 };
@@ -132,9 +132,6 @@ struct ike_sa {
 	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time or the
 					   next try; REKEYED: give up
 					   waiting */
-	/* Dead peer detection (RFC 7296 §2.4) */
-	int		 sa_dpd_out;	/* our liveness check is out */
-	uint32_t	 sa_dpd_msgid;
 };
 TAILQ_HEAD(ike_sa_list, ike_sa);
 
@@ -154,9 +151,10 @@ ikev2_sa_first(struct ike_ctx *ctx)
 	return (ike_sa_of(ike_sa_base_next(ctx, NULL, 2)));
 }
 static inline struct ike_sa *
-ikev2_sa_after(struct ike_sa *sa)
+ikev2_sa_after(const struct ike_sa *sa)
 {
-	return (ike_sa_of(ike_sa_base_next(sa->sa_b.b_ctx, &sa->sa_b, 2)));
+	return (ike_sa_of(ike_sa_base_next(sa->sa_b.b_ctx,
+	    (struct ike_sa_base *)(uintptr_t)&sa->sa_b, 2)));
 }
 #define IKEV2_SA_FOREACH(sa, ctx)					\
 	for ((sa) = ikev2_sa_first(ctx); (sa) != NULL;			\
@@ -321,7 +319,6 @@ void	ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m);
 /* Timers of an established SA (ikev2_rekey.c, ikev2_info.c). */
 void	ike_sa_rekey_cb(evutil_socket_t, short, void *);
 void	ike_sa_expire_cb(evutil_socket_t, short, void *);
-void	ike_sa_dpd_cb(evutil_socket_t, short, void *);
 
 /* --- ikev2_info.c --- */
 int	ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs);
@@ -329,7 +326,7 @@ int	ikev2_info_delete_child(struct ike_sa *sa, struct child_sa *cs);
  * the answer comes or the retransmissions give up.  0 or -1. */
 int	ikev2_info_delete_wait(struct ike_sa *sa);
 /* Dead peer detection: (re)arms the timer of an established SA. */
-void	ikev2_info_dpd_start(struct ike_sa *sa);
+int	ikev2_info_dpd_probe(struct ike_sa *sa, int again);
 void	ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m);
 

@@ -156,11 +156,9 @@ info_notify(struct isakmp_sa *sa, const struct ikev1_notify *n)
 		seq = ntohl(seq);
 		/* an ACK of any R-U-THERE of this probe (retransmissions
 		 * carry new sequence numbers, RFC 3706 §7) */
-		if (sa->is_dpd_outstanding && seq - sa->is_dpd_first <=
-		    sa->is_dpd_seq - sa->is_dpd_first) {
-			sa->is_dpd_outstanding = 0;
+		if (sa->is_dpd_seq != 0 && seq - sa->is_dpd_first <=
+		    sa->is_dpd_seq - sa->is_dpd_first)
 			ikev1_dpd_arm(sa);
-		}
 		log_tdebug(isakmp_name(sa), "R-U-THERE-ACK %u", seq);
 		return;
 	case IKEV1_N_INITIAL_CONTACT:
@@ -219,7 +217,7 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 		goto done;
 	}
 	v1_natt_authenticated(sa);
-	ikev1_dpd_alive(sa);
+	ike_sa_heard(&sa->is_b);
 	for (i = 0; i < m->m_nnotify; i++)
 		info_notify(sa, &m->m_notify[i]);
 	for (i = 0; i < m->m_ndelete; i++)

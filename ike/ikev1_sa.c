@@ -97,19 +97,6 @@ ikev1_ctx_get(struct ike_ctx *ctx)
 	return (vc);
 }
 
-void
-ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
-    unsigned timeout_ms)
-{
-	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
-
-	if (vc == NULL)
-		return;
-	vc->vc_dpd_override = 1;
-	vc->vc_dpd_delay_ms = delay_ms;
-	vc->vc_dpd_timeout_ms = timeout_ms;
-}
-
 static void	v1_p1_retx_cb(evutil_socket_t, short, void *);
 
 static enum ike_sa_phase
@@ -137,11 +124,19 @@ ikev1_sa_drop(struct ike_sa_base *b)
 	isakmp_destroy(isakmp_sa_of(b));
 }
 
+static int	ikev1_sa_dpd_on(const struct ike_sa_base *);
+static int	ikev1_sa_dpd_probe(struct ike_sa_base *, int);
+
 static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_version = 1,
 	.so_kind = "ISAKMP SA",
 	.so_phase = ikev1_sa_phase,
 	.so_drop = ikev1_sa_drop,
+	.so_destroy = ikev1_sa_drop,	/* no DELETE either */
+	.so_probe = "R-U-THERE",
+	.so_dpd_resend = 1,
+	.so_dpd_on = ikev1_sa_dpd_on,
+	.so_dpd_probe = ikev1_sa_dpd_probe,
 };
 static void	isakmp_check_cb(evutil_socket_t, short, void *);
 
@@ -186,7 +181,7 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	TAILQ_INIT(&sa->is_qms);
 	TAILQ_INIT(&sa->is_b.b_children);
 	sa->is_b.b_rq.x_ev = evtimer_new(ctx->ctx_base, v1_p1_retx_cb, sa);
-	sa->is_b.b_dpd_ev = evtimer_new(ctx->ctx_base, ikev1_dpd_cb, sa);
+	sa->is_b.b_dpd_ev = evtimer_new(ctx->ctx_base, ike_sa_dpd_cb, &sa->is_b);
 	sa->is_check_ev = evtimer_new(ctx->ctx_base, isakmp_check_cb, sa);
 	/* RFC 2408 §2.5.3: cookies unique per peer; random is enough */
 	if (sa->is_b.b_rq.x_ev == NULL || sa->is_b.b_dpd_ev == NULL ||
@@ -1277,76 +1272,42 @@ ikev1_aggr_warning(void)
 	    "offline cracking");
 }
 
-/* --- DPD (RFC 3706) --- */
-
-/* R-U-THEREs per probe: the first and this many retransmissions, spread
- * over the timeout, so that one lost datagram does not kill the SA. */
-#define V1_DPD_RETRANSMITS	4
-
-static void
-v1_dpd_timer(struct isakmp_sa *sa, uint64_t ms)
-{
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(sa->is_b.b_dpd_ev, &tv);
-}
-
-/* DPD timing: the test override, else the tunnel's. */
-static unsigned
-v1_dpd_delay(const struct isakmp_sa *sa)
-{
-	const struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
-
-	return (vc->vc_dpd_override ? vc->vc_dpd_delay_ms :
-	    ike_dpd_delay_ms(sa->is_b.b_ctx, sa->is_b.b_tunnel));
-}
-
-static unsigned
-v1_dpd_timeout(const struct isakmp_sa *sa)
-{
-	const struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
-
-	return (vc->vc_dpd_override ? vc->vc_dpd_timeout_ms :
-	    ike_dpd_timeout_ms(sa->is_b.b_ctx, sa->is_b.b_tunnel));
-}
-
-/* The peer announced DPD and the SA is the tunnel's current one. */
-static int
-v1_dpd_on(const struct isakmp_sa *sa)
-{
-	return (sa->is_peer_dpd && !sa->is_replaced &&
-	    sa->is_state == ISAKMP_ESTABLISHED && v1_dpd_delay(sa) != 0);
-}
-
-void
-ikev1_dpd_alive(struct isakmp_sa *sa)
-{
-	sa->is_b.b_last_rx_ms = ike_now_ms();
-}
+/* --- DPD (RFC 3706): sa_common.c drives it, R-U-THERE is the probe --- */
 
 void
 ikev1_dpd_arm(struct isakmp_sa *sa)
 {
-	sa->is_dpd_outstanding = 0;
-	sa->is_b.b_last_rx_ms = ike_now_ms();
-	if (!v1_dpd_on(sa)) {
-		evtimer_del(sa->is_b.b_dpd_ev);
-		return;
-	}
-	v1_dpd_timer(sa, v1_dpd_delay(sa) / 4 + 1);	/* see ikev1_dpd_cb */
+	ike_sa_heard(&sa->is_b);
+	ike_sa_dpd_start(&sa->is_b);
 }
 
-static void
-v1_dpd_send(struct isakmp_sa *sa)
+/* The peer announced DPD and the SA is the tunnel's current one. */
+static int
+ikev1_sa_dpd_on(const struct ike_sa_base *b)
 {
-	uint8_t		 spi[16];
-	uint32_t	 seq;
+	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
+
+	return (sa->is_peer_dpd && !sa->is_replaced &&
+	    sa->is_state == ISAKMP_ESTABLISHED &&
+	    ike_dpd_delay_ms(b->b_ctx, b->b_tunnel) != 0);
+}
+
+/* Each R-U-THERE, a retransmission too, has the next sequence number
+ * (RFC 3706 §7); an ACK of any of this probe's is an answer. */
+static int
+ikev1_sa_dpd_probe(struct ike_sa_base *b, int again)
+{
+	struct isakmp_sa	*sa = isakmp_sa_of(b);
+	uint8_t			 spi[16];
+	uint32_t		 seq;
 
 	if (sa->is_dpd_seq == 0 && RAND_bytes((uint8_t *)&sa->is_dpd_seq,
 	    sizeof(sa->is_dpd_seq)) != 1)
-		return;
-	/* RFC 3706 §7: sequence numbers start random, then increment */
+		return (-1);
+	/* sequence numbers start random, then increment */
 	sa->is_dpd_seq = (sa->is_dpd_seq & 0x7fffffffu) + 1;
+	if (!again)
+		sa->is_dpd_first = sa->is_dpd_seq;
 	seq = htonl(sa->is_dpd_seq);
 	memcpy(spi, sa->is_cky_i, 8);
 	memcpy(spi + 8, sa->is_cky_r, 8);
@@ -1354,60 +1315,5 @@ v1_dpd_send(struct isakmp_sa *sa)
 	    sa->is_dpd_seq);
 	ikev1_info_notify(sa, IKEV1_PROTO_ISAKMP, spi, 16, IKEV1_N_R_U_THERE,
 	    (const uint8_t *)&seq, 4);
-}
-
-/*
- * RFC 3706 §5: after dpd-delay without any sign of life from the peer
- * (an authenticated message, or inbound ESP bytes) an R-U-THERE, resent
- * within dpd-timeout; no R-U-THERE-ACK by then: the peer is dead.  Both
- * roles probe.
- */
-void
-ikev1_dpd_cb(int fd, short ev, void *arg)
-{
-	struct isakmp_sa	*sa = arg;
-	struct ike_tunnel	*t = sa->is_b.b_tunnel;
-	uint64_t		 now = ike_now_ms(), idle, step, next;
-	unsigned		 delay = v1_dpd_delay(sa);
-	unsigned		 timeout = v1_dpd_timeout(sa);
-	int			 esp;
-
-	if (!v1_dpd_on(sa))
-		return;
-	next = ike_dpd_look(sa->is_b.b_ctx, &sa->is_b.b_children, now, delay,
-	    &sa->is_b.b_dpd_bytes, &sa->is_b.b_last_rx_ms, &esp);
-	if (esp)
-		sa->is_dpd_outstanding = 0;
-	step = timeout / (V1_DPD_RETRANSMITS + 1);
-	if (step == 0)
-		step = 1;
-	if (sa->is_dpd_outstanding) {
-		if (now >= sa->is_dpd_deadline_ms) {
-			ike_dpd_dead(sa->is_b.b_ctx, t, isakmp_name(sa),
-			    &sa->is_b.b_children, "R-U-THERE", timeout,
-			    sa->is_b.b_remote.sin_addr);
-			sa->is_b.b_tunnel = NULL;
-			isakmp_destroy(sa);
-			if (t != NULL)
-				ike_tunnel_peer_dead(t);
-			return;
-		}
-		v1_dpd_send(sa);	/* a retransmission */
-		v1_dpd_timer(sa, sa->is_dpd_deadline_ms - now < step ?
-		    sa->is_dpd_deadline_ms - now : step);
-		return;
-	}
-	if (next != 0) {
-		v1_dpd_timer(sa, next);
-		return;
-	}
-	idle = now - sa->is_b.b_last_rx_ms;
-	log_tdebug(isakmp_name(sa), "nothing from the peer for %llu ms: DPD",
-	    (unsigned long long)idle);
-	sa->is_b.b_ctx->ctx_counters.ic_dpd_sent++;
-	v1_dpd_send(sa);
-	sa->is_dpd_first = sa->is_dpd_seq;
-	sa->is_dpd_outstanding = 1;
-	sa->is_dpd_deadline_ms = now + timeout;
-	v1_dpd_timer(sa, step);
+	return (0);
 }

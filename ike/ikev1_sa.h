@@ -107,8 +107,6 @@ struct isakmp_sa {
 	/* DPD (RFC 3706): both roles probe when the peer announced it */
 	uint32_t	 is_dpd_seq;	/* last R-U-THERE sent */
 	uint32_t	 is_dpd_first;	/* first of the probe under way */
-	int		 is_dpd_outstanding;
-	uint64_t	 is_dpd_deadline_ms; /* no ACK by then: peer dead */
 	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
 	/* lifetime (ikev1_rekey.c) */
 	struct event	*is_life_ev;
@@ -142,9 +140,10 @@ isakmp_first(struct ike_ctx *ctx)
 	return (isakmp_sa_of(ike_sa_base_next(ctx, NULL, 1)));
 }
 static inline struct isakmp_sa *
-isakmp_after(struct isakmp_sa *sa)
+isakmp_after(const struct isakmp_sa *sa)
 {
-	return (isakmp_sa_of(ike_sa_base_next(sa->is_b.b_ctx, &sa->is_b, 1)));
+	return (isakmp_sa_of(ike_sa_base_next(sa->is_b.b_ctx,
+	    (struct ike_sa_base *)(uintptr_t)&sa->is_b, 1)));
 }
 #define ISAKMP_SA_FOREACH(sa, ctx)					\
 	for ((sa) = isakmp_first(ctx); (sa) != NULL;			\
@@ -196,11 +195,6 @@ struct ikev1_ctx {
 	struct event	*vc_flood_ev;
 	uint64_t	 vc_flood_n[V1_DROP_MAX];
 	struct in_addr	 vc_flood_last[V1_DROP_MAX];
-	/* test hook (ikev1_dpd_timing_set): these instead of the
-	 * tunnels' dpd-delay and dpd-timeout */
-	int		 vc_dpd_override;
-	unsigned	 vc_dpd_delay_ms;	/* idle before R-U-THERE */
-	unsigned	 vc_dpd_timeout_ms;	/* no ACK: peer is dead */
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
@@ -270,9 +264,6 @@ int	 ikev1_tunnel_rekey(struct ike_tunnel *t, int ike);
 void	 ikev1_status(struct ike_tunnel *t, struct tunnel_status *st);
 void	 ikev1_shutdown(struct ike_ctx *ctx);
 void	 ikev1_free(struct ike_ctx *ctx);
-/* Test hook: DPD timers in milliseconds. */
-void	 ikev1_dpd_timing_set(struct ike_ctx *ctx, unsigned delay_ms,
-	    unsigned timeout_ms);
 /* Test hooks: the length of one lifetime "second". */
 void	 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms);
 void	 ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms);
@@ -482,11 +473,9 @@ int	 ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *data, size_t len);
 int	 ikev1_info_delete_child(struct isakmp_sa *sa, struct child_sa *cs);
 int	 ikev1_info_delete_isakmp(struct isakmp_sa *sa);
-/* DPD: (re)starts the idle watch (established, or an ACK came). */
+/* DPD: the peer is alive, and the idle watch (re)starts (established,
+ * or an ACK came). */
 void	 ikev1_dpd_arm(struct isakmp_sa *sa);
-/* An authenticated message from the peer: it is alive (DPD). */
-void	 ikev1_dpd_alive(struct isakmp_sa *sa);
-void	 ikev1_dpd_cb(int fd, short ev, void *arg);
 
 /*
  * The kernel reports that an IPsec SA of ours reached its lifetime

@@ -94,7 +94,7 @@ static void
 ikev2_established(struct ike_sa *sa)
 {
 	ikev2_rekey_timer_set(sa);
-	ikev2_info_dpd_start(sa);
+	ike_sa_dpd_start(&sa->sa_b);
 }
 
 const struct ikev2_exchanges ikev2_exchanges = {
@@ -109,7 +109,7 @@ const struct ikev2_exchanges ikev2_exchanges = {
 	.x_rekeyed = ikev2_rekey_timer_set,
 	.x_rekey_cb = ike_sa_rekey_cb,
 	.x_expire_cb = ike_sa_expire_cb,
-	.x_dpd_cb = ike_sa_dpd_cb,
+	.x_dpd_probe = ikev2_info_dpd_probe,
 	.x_next = ikev2_next,
 };
 

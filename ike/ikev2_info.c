@@ -17,7 +17,6 @@
 #include "ike/ike_sa.h"
 #include "kernel/kernel.h"
 
-void	ike_sa_dpd_cb(evutil_socket_t, short, void *);
 
 static uint8_t
 ikev2_info_proto(uint8_t ipproto)
@@ -65,86 +64,23 @@ ikev2_info_delete_wait(struct ike_sa *sa)
 	return (0);
 }
 
-static void
-ikev2_info_dpd_arm(struct ike_sa *sa, uint64_t ms)
-{
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(sa->sa_b.b_dpd_ev, &tv);
-}
-
-void
-ikev2_info_dpd_start(struct ike_sa *sa)
-{
-	unsigned	 delay = ike_dpd_delay_ms(sa->sa_b.b_ctx, sa->sa_b.b_tunnel);
-
-	sa->sa_dpd_out = 0;
-	if (delay > 0)
-		ikev2_info_dpd_arm(sa, delay / 4 + 1);	/* see ike_sa_dpd_cb */
-}
-
-
-/* §2.4: no answer to our liveness check in time: the peer is dead. */
-static void
-ikev2_info_dpd_dead(struct ike_sa *sa)
-{
-	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
-
-	ike_dpd_dead(sa->sa_b.b_ctx, t, ike_sa_name(sa), &sa->sa_b.b_children,
-	    "DPD", ike_dpd_timeout_ms(sa->sa_b.b_ctx, t), sa->sa_b.b_remote.sin_addr);
-	sa->sa_b.b_tunnel = NULL;
-	ike_sa_destroy(sa);
-	if (t != NULL)
-		ike_tunnel_peer_dead(t);
-}
-
 /*
- * Dead peer detection, product defaults 8 s and 13 s: after the delay
- * without any IKE message or inbound ESP byte from the peer, an empty
- * INFORMATIONAL; without its answer within the timeout the SAs go.
+ * Dead peer detection's probe (sa_common.c drives it): an empty
+ * INFORMATIONAL request (§2.4), retransmitted as any request is.
  */
-void
-ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
+int
+ikev2_info_dpd_probe(struct ike_sa *sa, int again)
 {
-	struct ike_sa		*sa = arg;
-	struct ike_ctx		*ctx = sa->sa_b.b_ctx;
 	struct ike_msg_out	 mo;
-	uint64_t		 now = ike_now_ms(), idle, next;
-	unsigned		 delay = ike_dpd_delay_ms(ctx, sa->sa_b.b_tunnel);
-	int			 esp;
 
-	if (sa->sa_state != IKE_SA_ESTABLISHED || delay == 0)
-		return;
-	if (sa->sa_dpd_out && sa->sa_b.b_rq.x_out != NULL &&
-	    sa->sa_req_kind == IKE_REQ_LIVENESS &&
-	    sa->sa_req_msgid == sa->sa_dpd_msgid) {
-		ikev2_info_dpd_dead(sa);
-		return;
-	}
-	sa->sa_dpd_out = 0;
-	if ((next = ike_dpd_look(ctx, &sa->sa_b.b_children, now, delay,
-	    &sa->sa_b.b_dpd_bytes, &sa->sa_b.b_last_rx_ms, &esp)) != 0) {
-		ikev2_info_dpd_arm(sa, next);
-		return;
-	}
-	idle = now - sa->sa_b.b_last_rx_ms;
+	(void)again;	/* never: so_dpd_resend is 0 */
 	/* a request in flight: its retransmissions watch the peer */
-	if (sa->sa_b.b_rq.x_out != NULL) {
-		ikev2_info_dpd_arm(sa, delay);
-		return;
-	}
-	log_tdebug(ike_sa_name(sa), "nothing from the peer for %llu ms: "
-	    "DPD", (unsigned long long)idle);
-	sa->sa_dpd_out = 1;	/* before sending: its retransmission pace */
+	if (sa->sa_b.b_rq.x_out != NULL)
+		return (1);
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0, 0) == -1 ||
-	    ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL) == -1) {
-		sa->sa_dpd_out = 0;
-		ikev2_info_dpd_arm(sa, delay);
-		return;
-	}
-	sa->sa_dpd_msgid = sa->sa_req_msgid;
-	ctx->ctx_counters.ic_dpd_sent++;
-	ikev2_info_dpd_arm(sa, ike_dpd_timeout_ms(ctx, sa->sa_b.b_tunnel));
+	    ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL) == -1)
+		return (-1);
+	return (0);
 }
 
 /*

@@ -219,27 +219,6 @@ void	ike_ctx_dpd_set(struct ike_ctx *ctx, unsigned delay_ms,
 /* When (monotonic ms) inbound traffic was last seen, from the kernel's
  * last-use time (wall clock s, 0 unknown: now_ms). */
 uint64_t ike_last_use_ms(uint64_t now_ms, uint64_t use_time);
-/*
- * DPD's look at an IKE SA of either version: inbound ESP bytes of its
- * children since the last look (*bytes) are a sign of life at the time
- * the kernel saw them, which moves *last_rx_ms.  Returns the ms to wait
- * before the next look while the peer has been quiet for less than
- * delay (often enough that a dead peer is found within delay + timeout
- * of its last packet, give or take delay / 4), 0 when it is time to
- * probe.  *esp: 1 if there was traffic.
- */
-uint64_t ike_dpd_look(struct ike_ctx *ctx, struct child_sa_list *children,
-	    uint64_t now, unsigned delay, uint64_t *bytes,
-	    uint64_t *last_rx_ms, int *esp);
-/*
- * The verdict "peer dead" of either version, before the caller destroys
- * the IKE SA and calls ike_tunnel_peer_dead(t): counted, logged with
- * what (the probe) was not answered, the tunnel's error and, with
- * dpd-action hold, its children's policies kept (t may be NULL).
- */
-void	ike_dpd_dead(struct ike_ctx *ctx, struct ike_tunnel *t,
-	    const char *name, struct child_sa_list *children,
-	    const char *probe, unsigned timeout, struct in_addr peer);
 /* The DPD delay (0: off) and timeout in ms for an SA of tunnel t. */
 unsigned ike_dpd_delay_ms(const struct ike_ctx *ctx,
 	    const struct ike_tunnel *t);

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <event2/util.h>
+
 #include "ike/xmit.h"
 #include "ipsec/child_sa.h"
 
@@ -62,6 +64,22 @@ struct ike_sa_ops {
 	/* An authenticated INITIAL_CONTACT from the same identity: remove
 	 * it at once, without a DELETE (the peer has forgotten it). */
 	void		 (*so_drop)(struct ike_sa_base *b);
+	/* Removes it now (its CHILD SAs with it), nothing sent. */
+	void		 (*so_destroy)(struct ike_sa_base *b);
+	/*
+	 * Dead peer detection: whether probes go out now (established,
+	 * the tunnel's current SA, and the peer takes them); and the
+	 * version's probe (IKEv2: an empty INFORMATIONAL request, RFC 7296
+	 * §2.4; IKEv1: R-U-THERE, RFC 3706) sent, or (again, only when
+	 * so_dpd_resend) sent once more while the first is unanswered.
+	 * so_dpd_probe: 0 sent, 1 not now (a request in flight watches the
+	 * peer already), -1 failed.  Without so_dpd_resend the probe is a
+	 * request that its own retransmission repeats.
+	 */
+	const char	 *so_probe;		/* its name, for the log */
+	int		  so_dpd_resend;
+	int		 (*so_dpd_on)(const struct ike_sa_base *b);
+	int		 (*so_dpd_probe)(struct ike_sa_base *b, int again);
 };
 
 struct ike_sa_base {
@@ -85,11 +103,14 @@ struct ike_sa_base {
 	int		 b_nat;
 	int		 b_nat_local;
 	struct event	*b_natt_ka_ev;
-	/* liveness: the last valid message, inbound ESP at the last look,
-	 * the DPD timer (each version probes its own way) */
+	/* liveness (sa_common.c): the last authenticated message, inbound
+	 * ESP at the last look, the DPD timer, our probe under way and
+	 * when it expires (each version probes its own way, so_dpd_probe) */
 	uint64_t	 b_last_rx_ms;		/* monotonic */
 	uint64_t	 b_dpd_bytes;
 	struct event	*b_dpd_ev;
+	int		 b_dpd_out;
+	uint64_t	 b_dpd_deadline_ms;
 	/* an IKE SA with this peer was established when this one began:
 	 * this one replaces it (a re-authentication or a restarted peer),
 	 * it is not a simultaneous initiation */
@@ -120,6 +141,20 @@ const char *ike_sa_base_name(const struct ike_sa_base *b);
  */
 void	ike_sa_base_keepalive_start(struct ike_sa_base *b);
 #define IKE_NATT_KEEPALIVE_S	20
+
+/*
+ * Dead peer detection, both versions and both roles (RFC 7296 §2.4, RFC
+ * 3706): after dpd-delay without an authenticated message or inbound ESP
+ * byte from the peer, the version's probe; resent IKE_DPD_TRIES - 1
+ * times within dpd-timeout unless its retransmission is the request's
+ * own; nothing from the peer by then: it is dead, dpd-action applies and
+ * the SA goes.  ike_sa_dpd_cb is b_dpd_ev's callback (arg: b).
+ */
+void	ike_sa_dpd_start(struct ike_sa_base *b);
+void	ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg);
+#define IKE_DPD_TRIES		5
+/* An authenticated message from the peer: it is alive. */
+void	ike_sa_heard(struct ike_sa_base *b);
 
 /* The peer moved (b_remote is its new address): its ESP-in-UDP SAs
  * follow.  How many moved. */

@@ -195,3 +195,141 @@ ike_initial_contact_recv(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
 					child_sa_policies_refresh(cs,
 					    ctx->ctx_kernel);
 }
+
+/* --- dead peer detection --- */
+
+/*
+ * DPD's look at b: inbound ESP bytes of its children since the last look
+ * are a sign of life at the time the kernel saw them, which moves
+ * b_last_rx_ms.  Returns the ms to wait before the next look while the
+ * peer has been quiet for less than delay (often enough that a dead peer
+ * is found within delay + timeout of its last packet, give or take
+ * delay / 4), 0 when it is time to probe.  *esp: 1 if there was traffic.
+ */
+static uint64_t
+ike_dpd_look(struct ike_sa_base *sb, uint64_t now, unsigned delay, int *esp)
+{
+	uint64_t	 b, use, last, idle;
+
+	*esp = 0;
+	if ((b = child_sa_list_inbound(&sb->b_children,
+	    sb->b_ctx->ctx_kernel, &use)) != sb->b_dpd_bytes) {
+		sb->b_dpd_bytes = b;
+		*esp = 1;
+		/* when the traffic came, not when we looked */
+		last = ike_last_use_ms(now, use);
+		if (last > sb->b_last_rx_ms)
+			sb->b_last_rx_ms = last;
+	}
+	idle = now > sb->b_last_rx_ms ? now - sb->b_last_rx_ms : 0;
+	if (idle >= delay)
+		return (0);
+	/* traffic is seen when we look (the kernel keeps no last-use time
+	 * of inbound SAs) */
+	return (delay - idle < delay / 4 + 1 ? delay - idle : delay / 4 + 1);
+}
+
+static void
+ike_sa_dpd_arm(struct ike_sa_base *b, uint64_t ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(b->b_dpd_ev, &tv);
+}
+
+void
+ike_sa_heard(struct ike_sa_base *b)
+{
+	b->b_last_rx_ms = ike_now_ms();
+	b->b_dpd_out = 0;
+}
+
+void
+ike_sa_dpd_start(struct ike_sa_base *b)
+{
+	b->b_dpd_out = 0;
+	if (!b->b_ops->so_dpd_on(b)) {
+		evtimer_del(b->b_dpd_ev);
+		return;
+	}
+	/* see ike_dpd_look */
+	ike_sa_dpd_arm(b, ike_dpd_delay_ms(b->b_ctx, b->b_tunnel) / 4 + 1);
+}
+
+/*
+ * No answer: the verdict (counted, logged with the probe that went
+ * unanswered, the tunnel's error and, with dpd-action hold, its CHILD
+ * SAs' policies kept), then the SA goes and dpd-action applies.
+ */
+static void
+ike_sa_dpd_dead(struct ike_sa_base *b, unsigned timeout)
+{
+	struct ike_ctx		*ctx = b->b_ctx;
+	struct ike_tunnel	*t = b->b_tunnel;
+	char			 a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &b->b_remote.sin_addr, a, sizeof(a));
+	ctx->ctx_counters.ic_dpd_missed++;
+	ike_event(ctx, ike_sa_base_name(b), "dpd", "no answer to %s within "
+	    "%u ms: peer %s is dead", b->b_ops->so_probe, timeout, a);
+	if (t != NULL) {
+		ike_tunnel_error(t, "peer dead: no answer to DPD");
+		ike_tunnel_dead_hold(t, &b->b_children);
+	}
+	b->b_tunnel = NULL;
+	b->b_ops->so_destroy(b);
+	if (t != NULL)
+		ike_tunnel_peer_dead(t);
+}
+
+void
+ike_sa_dpd_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ike_sa_base	*b = arg;
+	struct ike_ctx		*ctx = b->b_ctx;
+	uint64_t		 now = ike_now_ms(), next, step;
+	unsigned		 delay = ike_dpd_delay_ms(ctx, b->b_tunnel);
+	unsigned		 timeout = ike_dpd_timeout_ms(ctx, b->b_tunnel);
+	int			 esp;
+
+	(void)fd;
+	(void)ev;
+	if (delay == 0 || !b->b_ops->so_dpd_on(b))
+		return;
+	next = ike_dpd_look(b, now, delay, &esp);
+	if (esp)
+		b->b_dpd_out = 0;	/* ESP from the peer answers for it */
+	if ((step = timeout / IKE_DPD_TRIES) == 0)
+		step = 1;
+	if (b->b_dpd_out) {
+		if (now >= b->b_dpd_deadline_ms) {
+			ike_sa_dpd_dead(b, timeout);
+			return;
+		}
+		next = b->b_dpd_deadline_ms - now;
+		if (b->b_ops->so_dpd_resend) {
+			(void)b->b_ops->so_dpd_probe(b, 1);
+			if (next > step)
+				next = step;
+		}
+		ike_sa_dpd_arm(b, next);
+		return;
+	}
+	if (next != 0) {
+		ike_sa_dpd_arm(b, next);
+		return;
+	}
+	/* before sending: IKEv2 paces the request's retransmission by it */
+	b->b_dpd_out = 1;
+	b->b_dpd_deadline_ms = now + timeout;
+	if (b->b_ops->so_dpd_probe(b, 0) != 0) {
+		b->b_dpd_out = 0;
+		ike_sa_dpd_arm(b, delay);
+		return;
+	}
+	log_tdebug(ike_sa_base_name(b), "nothing from the peer for %llu ms: "
+	    "%s sent", (unsigned long long)(now - b->b_last_rx_ms),
+	    b->b_ops->so_probe);
+	ctx->ctx_counters.ic_dpd_sent++;
+	ike_sa_dpd_arm(b, b->b_ops->so_dpd_resend ? step : timeout);
+}

@@ -500,47 +500,7 @@ ike_last_use_ms(uint64_t now_ms, uint64_t use_time)
 	return (age < now_ms ? now_ms - age : 0);
 }
 
-uint64_t
-ike_dpd_look(struct ike_ctx *ctx, struct child_sa_list *children,
-    uint64_t now, unsigned delay, uint64_t *bytes, uint64_t *last_rx_ms,
-    int *esp)
-{
-	uint64_t	 b, use, last, idle;
 
-	*esp = 0;
-	if ((b = child_sa_list_inbound(children, ctx->ctx_kernel, &use)) !=
-	    *bytes) {
-		*bytes = b;
-		*esp = 1;
-		/* when the traffic came, not when we looked */
-		last = ike_last_use_ms(now, use);
-		if (last > *last_rx_ms)
-			*last_rx_ms = last;
-	}
-	idle = now > *last_rx_ms ? now - *last_rx_ms : 0;
-	if (idle >= delay)
-		return (0);
-	/* traffic is seen when we look (the kernel keeps no last-use time
-	 * of inbound SAs) */
-	return (delay - idle < delay / 4 + 1 ? delay - idle : delay / 4 + 1);
-}
-
-void
-ike_dpd_dead(struct ike_ctx *ctx, struct ike_tunnel *t, const char *name,
-    struct child_sa_list *children, const char *probe, unsigned timeout,
-    struct in_addr peer)
-{
-	char	 a[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &peer, a, sizeof(a));
-	ctx->ctx_counters.ic_dpd_missed++;
-	ike_event(ctx, name, "dpd", "no answer to %s within %u ms: peer %s "
-	    "is dead", probe, timeout, a);
-	if (t != NULL) {
-		ike_tunnel_error(t, "peer dead: no answer to DPD");
-		ike_tunnel_dead_hold(t, children);
-	}
-}
 
 unsigned
 ike_dpd_delay_ms(const struct ike_ctx *ctx, const struct ike_tunnel *t)

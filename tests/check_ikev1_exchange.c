@@ -611,7 +611,7 @@ dpd_cb(void *arg, const uint8_t *pkt, size_t len)
 START_TEST(test_v1_dpd_answered)
 {
 	pair_init(&opt_a, &opt_b);
-	ikev1_dpd_timing_set(A.s_ike, 60, 100);
+	ike_ctx_dpd_set(A.s_ike, 60, 100);
 	ike_start(A.s_ike);
 	pump(50);
 	assert_connected(1, 16, 20);
@@ -632,7 +632,7 @@ START_TEST(test_v1_dpd_dead)
 	struct tunnel_status	 before, after;
 
 	pair_init(&opt_a, &opt_b);
-	ikev1_dpd_timing_set(A.s_ike, 50, 80);
+	ike_ctx_dpd_set(A.s_ike, 50, 80);
 	ike_start(A.s_ike);
 	pump(45);
 	assert_connected(1, 16, 20);
@@ -663,7 +663,7 @@ START_TEST(test_v1_dpd_ack_lost)
 	struct tunnel_status	 before, after;
 
 	pair_init(&opt_a, &opt_b);
-	ikev1_dpd_timing_set(A.s_ike, 60, 150);
+	ike_ctx_dpd_set(A.s_ike, 60, 150);
 	ike_start(A.s_ike);
 	pump(50);
 	assert_connected(1, 16, 20);
@@ -699,8 +699,8 @@ drop_all_cb(void *arg, const uint8_t *pkt, size_t len)
 START_TEST(test_v1_dpd_dead_responder)
 {
 	pair_init(&opt_a, &opt_b);
-	ikev1_dpd_timing_set(A.s_ike, 0, 0);	/* a never probes */
-	ikev1_dpd_timing_set(B.s_ike, 50, 80);
+	ike_ctx_dpd_set(A.s_ike, 0, 0);	/* a never probes */
+	ike_ctx_dpd_set(B.s_ike, 50, 80);
 	ike_start(A.s_ike);
 	pump(45);
 	assert_connected(1, 16, 20);
@@ -717,7 +717,7 @@ END_TEST
 START_TEST(test_v1_dpd_quiet_with_esp)
 {
 	pair_init(&opt_a, &opt_b);
-	ikev1_dpd_timing_set(A.s_ike, 50, 80);
+	ike_ctx_dpd_set(A.s_ike, 50, 80);
 	ike_start(A.s_ike);
 	pump(45);
 	assert_connected(1, 16, 20);
@@ -1707,7 +1707,7 @@ START_TEST(test_v1_port_follow_authenticated)
 	ck_assert_uint_eq(ntohs(sb->is_b.b_remote.sin_port), 500);
 	ck_assert_uint_eq(ntohs(sb->is_b.b_local.sin_port), 500);
 	/* genuine: a's R-U-THERE, delivered as if from another port */
-	ikev1_dpd_timing_set(A.s_ike, 20, 1000);
+	ike_ctx_dpd_set(A.s_ike, 20, 1000);
 	ikev1_dpd_arm(v1_first_sa(&A));
 	for (i = 0; i < 1000 && A.s_net.mn_n == 0; i++) {
 		event_base_loop(base, EVLOOP_NONBLOCK);

@@ -2352,6 +2352,87 @@ START_TEST(test_exchange_child_lifetime_timers)
 END_TEST
 
 
+/* a's CREATE_CHILD_SA requests: the first f_count dropped, every one's
+ * send time noted */
+struct rekey_sends {
+	int		 r_drop;
+	int		 r_n;
+	uint64_t	 r_ms[16];
+};
+
+static enum mock_verdict
+rekey_sends_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct rekey_sends	*r = arg;
+
+	if (len < IKEV2_HDR_LEN || pkt[18] != IKEV2_EXCH_CREATE_CHILD_SA ||
+	    (pkt[19] & IKEV2_FLAG_RESPONSE) != 0)
+		return (MOCK_PASS);
+	if (r->r_n < 16)
+		r->r_ms[r->r_n] = ike_now_ms();
+	return (r->r_n++ < r->r_drop ? MOCK_DROP : MOCK_PASS);
+}
+
+/*
+ * A CHILD SA rekey requested 2 s before the old SA's hard expiry, with
+ * retransmissions that start at 200 ms and double: 200, 400, 800 ms
+ * would put the 5th try 3 s after the first, past the expiry.  Near the
+ * expiry the tries are spread instead (a quarter of the time left, at
+ * least 100 ms apart), so the 5th try, after 4 lost ones, still comes
+ * in time and the rekey makes it before the old SA goes (the CI soak's
+ * failure: a 20 s CHILD SA whose rekey and 2 retransmissions were lost).
+ */
+START_TEST(test_exchange_child_rekey_retx_spread)
+{
+	struct side_opts	 oa = opt_a;
+	struct rekey_sends	 r = { 4, 0, { 0 } };
+	struct tunnel_status	 first;
+	uint64_t		 start, hard;
+	int			 ms, i;
+
+	oa.so_ipsec = PFS_2 "\t\tlifetime 3600\n";
+	pair_init(&oa, &opt_b_resp);
+	/* 3600 s: 4 s; the timer's own rekey would come after 2.7 s */
+	A.s_ike->ctx_life_unit_us = 1111;
+	B.s_ike->ctx_life_unit_us = 1111;
+	ike_ctx_timing_set(A.s_ike, 200, 8, 10, 60);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	first = status(&A);
+	start = ike_now_ms();
+	hard = start + 4000 - 20;	/* the SA was born before start */
+	pump_connected(2000 - 20);
+	ck_assert_uint_eq(status(&A).ts_child[0].cs_spi_in,
+	    first.ts_child[0].cs_spi_in);
+	A.s_net.mn_filter = rekey_sends_cb;
+	A.s_net.mn_filter_arg = &r;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	for (ms = 0; ms < 1900 && status(&A).ts_child[0].cs_spi_in ==
+	    first.ts_child[0].cs_spi_in; ms += 5)
+		pump_connected(5);
+	/* rekeyed on the 5th try, before the old SA's hard expiry */
+	ck_assert_uint_ne(status(&A).ts_child[0].cs_spi_in,
+	    first.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(r.r_n, 5);
+	ck_assert_uint_lt(r.r_ms[4], hard);
+	/* the plain doubling for the first two, then closer together */
+	ck_assert_uint_ge(r.r_ms[1] - r.r_ms[0], 190);
+	for (i = 2; i < 5; i++) {
+		ck_assert_uint_ge(r.r_ms[i] - r.r_ms[i - 1], 95);
+		ck_assert_uint_lt(r.r_ms[i] - r.r_ms[i - 1], 800);
+	}
+	A.s_net.mn_filter = NULL;
+	pump_connected(100);
+	/* the same IKE SA, one CHILD SA pair, nothing set up again */
+	ck_assert_mem_eq(status(&A).ts_spi_i, first.ts_spi_i, 8);
+	assert_same_child();
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /* A second tunnel t2 between the same gateways, IKEv1 Main Mode, on
  * other segments; started by gatewayctl up only. */
 #define T2_A	"tunnel t2 {\n\tgateway gw\n\tpeer p\n" \
@@ -2644,6 +2725,7 @@ exchange_suite(void)
 	    0, 8);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lifetimes");
+	tcase_set_timeout(tc, 20);	/* the retransmission spread: 4.5 s */
 	tcase_add_loop_test(tc, test_exchange_child_rekey_refused, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_child_rekey_collision, 0, 6);
 	tcase_add_loop_test(tc,
@@ -2652,6 +2734,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_child_hard_expire_event, 0, 2);
 	tcase_add_test(tc, test_exchange_child_soft_expire_event);
 	tcase_add_test(tc, test_exchange_child_lifetime_timers);
+	tcase_add_test(tc, test_exchange_child_rekey_retx_spread);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ike_sa_init");
 	tcase_add_test(tc, test_exchange_invalid_ke);
