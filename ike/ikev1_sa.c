@@ -471,18 +471,21 @@ isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
 	char		 a[INET_ADDRSTRLEN];
-	int		 n;
+	int		 n, moved;
 
 	/*
 	 * RFC 3947 §4: the responder answers on the ports the initiator
-	 * moved to.  Only a peer that sent the RFC 3947 vendor ID, only to
-	 * our 4500 and only from the address it already has: the NAT may
-	 * give the 4500 flow another port than the 500 one (or a new one
-	 * later), but a different address is not followed.
+	 * moved to.  Only a peer that sent the RFC 3947 vendor ID and only
+	 * to our 4500: the NAT may give the 4500 flow another port than the
+	 * 500 one, or a new one later.  A new address too (the NAT in
+	 * front of the peer restarted, or its mapping moved), but only once
+	 * the SA is established, so only after an authenticated message
+	 * (v1_natt_authenticated), as RFC 7296 §2.23 asks in IKEv2.
 	 */
+	moved = remote->sin_addr.s_addr != sa->is_b.b_remote.sin_addr.s_addr;
 	if (!sa->is_natd || ntohs(local->sin_port) != IKEV1_NATT_PORT ||
-	    remote->sin_addr.s_addr != sa->is_b.b_remote.sin_addr.s_addr ||
-	    (remote->sin_port == sa->is_b.b_remote.sin_port &&
+	    (moved && sa->is_state != ISAKMP_ESTABLISHED) ||
+	    (!moved && remote->sin_port == sa->is_b.b_remote.sin_port &&
 	    local->sin_port == sa->is_b.b_local.sin_port))
 		return;
 	inet_ntop(AF_INET, &remote->sin_addr, a, sizeof(a));
@@ -496,6 +499,7 @@ isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	}
 	log_tinfo(isakmp_name(sa), "the peer moved to %s[%u] (our port %u)",
 	    a, ntohs(remote->sin_port), ntohs(local->sin_port));
+	sa->is_b.b_remote.sin_addr = remote->sin_addr;
 	sa->is_b.b_remote.sin_port = remote->sin_port;
 	sa->is_b.b_local.sin_port = local->sin_port;
 	if (sa->is_b.b_nat_local)
@@ -504,7 +508,7 @@ isakmp_follow(struct isakmp_sa *sa, const struct sockaddr_in *local,
 	n = ike_sa_base_children_follow(&sa->is_b);
 	if (n > 0)
 		log_tinfo(isakmp_name(sa), "%d IPsec SA(s) follow the peer to "
-		    "port %u", n, ntohs(remote->sin_port));
+		    "%s[%u]", n, a, ntohs(remote->sin_port));
 }
 
 static void

@@ -1234,7 +1234,12 @@ END_TEST
  * with the ports moved (500 -> 20500, 4500 -> 24500); b's peer is 0.0.0.0.
  */
 #define A_PRIV		"192.168.77.2"
-#define NAT_PORT(p)	((p) == 500 ? 20500 : (p) == 4500 ? 24500 : 0)
+#define NAT_PORT(p)	((p) == 500 ? 20500 + nat_shift : (p) == 4500 ? \
+			    24500 + nat_shift : 0)
+/* the NAT's public address, and how far its ports moved (a NAT that
+ * restarted: test_v1_nat_address_change) */
+static const char	*nat_pub = ADDR_A;
+static int		 nat_shift;
 
 static struct nat_seen {
 	int	 ns_a500, ns_a4500, ns_b4500, ns_other;
@@ -1261,19 +1266,20 @@ deliver_nat(struct side *from, struct side *to)
 				nat_seen.ns_a4500++;
 			else
 				nat_seen.ns_other++;
-			d.d_src.sin_addr.s_addr = inet_addr(ADDR_A);
+			d.d_src.sin_addr.s_addr = inet_addr(nat_pub);
 			d.d_src.sin_port = htons(NAT_PORT(sp));
 		} else {
 			/* back to a: only to a mapping the NAT made */
 			ck_assert_uint_eq(d.d_dst.sin_addr.s_addr,
-			    inet_addr(ADDR_A));
-			ck_assert(dp == 20500 || dp == 24500);
-			if (dp == 24500) {
+			    inet_addr(nat_pub));
+			ck_assert(dp == NAT_PORT(500) || dp == NAT_PORT(4500));
+			if (dp == NAT_PORT(4500)) {
 				ck_assert_uint_eq(sp, 4500);
 				nat_seen.ns_b4500++;
 			}
 			d.d_dst.sin_addr.s_addr = inet_addr(A_PRIV);
-			d.d_dst.sin_port = htons(dp == 20500 ? 500 : 4500);
+			d.d_dst.sin_port = htons(dp == NAT_PORT(500) ? 500 :
+			    4500);
 		}
 		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
 		free(d.d_data);
@@ -1359,6 +1365,66 @@ START_TEST(test_v1_nat_float_encap)
 		ck_assert_int_eq(mock_kernel_nsa(i ? &B.s_kernel :
 		    &A.s_kernel), 2);
 	pair_free();
+}
+END_TEST
+
+/*
+ * The NAT in front of a restarts with another public address and other
+ * ports.  b, not behind a NAT, follows a's ISAKMP SA and the ESP in UDP
+ * of its IPsec SAs to the new address and port after the first
+ * authenticated message from there (a Quick Mode); a, behind the NAT,
+ * never moves.
+ */
+START_TEST(test_v1_nat_address_change)
+{
+	struct side_opts	 oa = opt_a, ob = opt_b;
+	struct tunnel_status	 sb;
+	const struct mock_sa	*x;
+	int			 i;
+
+	memset(&nat_seen, 0, sizeof(nat_seen));
+	nat_pub = ADDR_A;
+	nat_shift = 0;
+	oa.so_ike = nat_cases[0].nc_ike_a;
+	ob.so_ike = nat_cases[0].nc_ike_b;
+	base = event_base_new();
+	side_init(&A, A_PRIV, ADDR_B, &oa, 0xa0000001);
+	side_init(&B, ADDR_B, "0.0.0.0", &ob, 0xb0000001);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	nat_pump(150);
+	ck_assert_uint_eq(status(&B).ts_remote.s_addr, inet_addr(ADDR_A));
+	/* the NAT restarts: another address, other ports */
+	nat_pub = "198.51.100.77";
+	nat_shift = 7;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	nat_pump(150);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Connected");
+	ck_assert_uint_eq(sb.ts_remote.s_addr, inet_addr(nat_pub));
+	ck_assert_int_eq(sb.ts_nchild, 1);
+	/* b's SAs: to the new address and port, none to the old one */
+	for (i = 0; i < B.s_kernel.mk_nsa; i++) {
+		x = &B.s_kernel.mk_sa[i];
+		if (x->m_larval)
+			continue;
+		ck_assert_uint_ne(x->m_sa.ks_dst.s_addr, inet_addr(ADDR_A));
+		ck_assert_uint_ne(x->m_sa.ks_src.s_addr, inet_addr(ADDR_A));
+		if (x->m_sa.ks_dst.s_addr == inet_addr(nat_pub))
+			ck_assert_uint_eq(x->m_sa.ks_encap_dport,
+			    NAT_PORT(4500));
+	}
+	x = mock_kernel_sa(&B.s_kernel, sb.ts_child[0].cs_spi_out);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(x->m_sa.ks_dst.s_addr, inet_addr(nat_pub));
+	ck_assert_uint_eq(x->m_sa.ks_encap_dport, 24507);
+	/* a itself only ever sent from 500 and 4500 */
+	ck_assert_int_eq(nat_seen.ns_other, 0);
+	pair_free();
+	nat_pub = ADDR_A;
+	nat_shift = 0;
 }
 END_TEST
 
@@ -1772,6 +1838,7 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_nat_float_encap, 0,
 	    sizeof(nat_cases) / sizeof(nat_cases[0]));
 	tcase_add_test(tc, test_v1_nat_none_plain_esp);
+	tcase_add_test(tc, test_v1_nat_address_change);
 	tcase_add_test(tc, test_v1_nat_encap_mode);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
