@@ -725,6 +725,9 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 		    nr)->buf_data, ikev2_child_min_nonce(ni, nr)->buf_len);
 		old->cs_peer_rekey_spi = cs->cs_spi_in;
 		child_sa_set_state(old, CHILD_SA_REKEYED);
+		ike_event(sa->sa_b.b_ctx, cs->cs_name, "rekey", "CHILD SA "
+		    "%08x_i rekeyed by the peer: %08x_i", ntohl(old->cs_spi_in),
+		    ntohl(cs->cs_spi_in));
 	}
 done:
 	free(ans);

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "common/log.h"
+#include "common/connlog.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
 #include "ike/ikev1_sa.h"
@@ -469,8 +470,12 @@ END_TEST
 START_TEST(test_exchange_child_rekey)
 {
 	struct tunnel_status	 before, after;
+	struct connlog		*cl = connlog_new(64);
+	struct connlog_event	 ev[64];
+	int			 i, n, peer_rekey = 0;
 
 	pair_init(&opt_a, &opt_b_resp);
+	ike_connlog_set(B.s_ike, cl);
 	ike_start(A.s_ike);
 	pump(50);
 	assert_connected(1);
@@ -500,7 +505,15 @@ START_TEST(test_exchange_child_rekey)
 	ck_assert_uint_eq(B.s_kernel.mk_pol[0].kp_reqid, mock_kernel_sa(
 	    &B.s_kernel, after.ts_child[0].cs_spi_out)->m_sa.ks_reqid);
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	/* b's connection log has the rekey the peer made */
+	n = connlog_get(cl, "t1", -1, ev, 64);
+	for (i = 0; i < n; i++)
+		if (strcmp(ev[i].ce_event, "rekey") == 0 &&
+		    strstr(ev[i].ce_detail, "rekeyed by the peer") != NULL)
+			peer_rekey++;
+	ck_assert_int_eq(peer_rekey, 1);
 	pair_free();
+	connlog_free(cl);
 }
 END_TEST
 
