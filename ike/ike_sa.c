@@ -555,6 +555,33 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	ike_sa_retx_arm(sa);
 }
 
+int
+ike_sa_rekey_nudge(struct ike_ctx *ctx, const struct ikev2_hdr *h)
+{
+	struct ike_sa	*o;
+	uint64_t	 now;
+
+	IKEV2_SA_FOREACH(o, ctx) {
+		if (o->sa_rekey_new == NULL || o->sa_req_kind !=
+		    IKE_REQ_IKE_REKEY || o->sa_b.b_rq.x_out == NULL ||
+		    memcmp(o->sa_rekey_new->sa_spi_i, h->h_spi_i, 8) != 0)
+			continue;
+		now = ike_now_ms();
+		if (o->sa_rekey_nudge_ms != 0 &&
+		    now - o->sa_rekey_nudge_ms < IKE_REKEY_NUDGE_MS)
+			return (1);
+		o->sa_rekey_nudge_ms = now;
+		ctx->ctx_counters.ic_retransmits++;
+		log_tdebug(ike_sa_name(o), "a message on the IKE SA our rekey "
+		    "makes: its answer was lost, request %u again",
+		    o->sa_req_msgid);
+		ike_net_send(ctx, o->sa_b.b_rq.x_out, &o->sa_b.b_local,
+		    &o->sa_b.b_remote, ike_sa_name(o));
+		return (1);
+	}
+	return (0);
+}
+
 /*
  * Opens SK (ICV first, constant time in ikev2_sk_open) and parses the
  * inner chain into m.  0 or -1 (counted).

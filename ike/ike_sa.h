@@ -129,6 +129,7 @@ struct ike_sa {
 	struct ike_sa	*sa_rekey_new;
 	struct ike_sa	*sa_rekey_peer;
 	int		 sa_rekey_due;	/* rekey the IKE SA now */
+	uint64_t	 sa_rekey_nudge_ms; /* ike_sa_rekey_nudge(), last */
 	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time or the
 					   next try; REKEYED: give up
 					   waiting */
@@ -175,6 +176,18 @@ void		 ike_sa_destroy(struct ike_sa *sa);
 const char	*ike_sa_name(const struct ike_sa *sa);
 struct ike_sa	*ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 		    const struct sockaddr_in *remote);
+/*
+ * A message with unknown SPIs that belongs to the IKE SA our rekey is
+ * creating (its SPIi is the one we proposed, §2.18): the peer has that SA
+ * and may already use it, so the answer to our rekey request was lost.
+ * The request goes again at once (the peer answers from its cache)
+ * rather than at the next retransmission, by which time the peer may
+ * have given up on its own request on the new SA.  At most once per
+ * IKE_REKEY_NUDGE_MS.  1 if h was such a message.
+ */
+int		 ike_sa_rekey_nudge(struct ike_ctx *ctx,
+		    const struct ikev2_hdr *h);
+#define IKE_REKEY_NUDGE_MS	500
 /* Responder: drop the SA if IKE_AUTH does not follow IKE_SA_INIT. */
 #define IKE_HALFOPEN_TIMEOUT	30	/* seconds */
 void		 ike_sa_halfopen_timer(struct ike_sa *sa);

@@ -141,6 +141,8 @@ ikev2_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ike_diag_version_seen(ctx, pkt, len, local, remote);
 		ikev2_init_request(ctx, pkt, len, m, local, remote);
 	}
+	else if (ike_sa_rekey_nudge(ctx, h))
+		ctx->ctx_counters.ic_unknown_spi++;
 	else {
 		log_debug("%s %s %u with unknown SPIs dropped",
 		    ikev2_exchange_name(h->h_exchange),

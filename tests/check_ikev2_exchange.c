@@ -1616,6 +1616,65 @@ START_TEST(test_exchange_child_rekey_ike_rekey_cross)
 END_TEST
 
 /* The IKE SA rekeys by itself at the (test-shortened) rekey time. */
+static void	pump_connected(int);
+
+/*
+ * CREATE_CHILD_SA { SA(IKE), Ni, KEi } -->
+ *                  X-- { SA(IKE), Nr, KEr } (lost)
+ *      (b has the new IKE SA and rekeys a CHILD SA on it at once)
+ *                  <-- CREATE_CHILD_SA on the new SA (unknown to a)
+ * CREATE_CHILD_SA { SA(IKE), Ni, KEi } --> (again at once, not after a's
+ *                                           1 s retransmission delay)
+ *                  <-- { SA(IKE), Nr, KEr } (from b's cache)
+ * strongSwan gave up its request on the new SA after 3 quick
+ * retransmissions and dropped the IKE SA while our rekey request waited
+ * for its retransmission (the 30-minute gw-swan soak lost 25 s so).
+ */
+START_TEST(test_exchange_ike_rekey_answer_lost_nudge)
+{
+	struct filt		 f = { IKEV2_EXCH_CREATE_CHILD_SA, 1, MOCK_DROP,
+				    1, 0 };
+	struct tunnel_status	 before;
+	struct ike_counters	 c0, c1;
+	int			 ms;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	/* a's retransmissions only after 1 s */
+	ike_ctx_timing_set(A.s_ike, 1000, 5, 10, 60);
+	ike_counters_get(A.s_ike, &c0);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(10);
+	ck_assert_int_eq(f.f_hits, 1);		/* b's answer, lost */
+	/* b uses the new IKE SA at once */
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	for (ms = 0; ms < 300 && memcmp(status(&A).ts_spi_i,
+	    before.ts_spi_i, 8) == 0; ms += 5)
+		pump(5);
+	/* a has the new IKE SA well before its first retransmission */
+	ck_assert_mem_ne(status(&A).ts_spi_i, before.ts_spi_i, 8);
+	ck_assert_mem_eq(status(&A).ts_spi_i, status(&B).ts_spi_i, 8);
+	ck_assert_mem_eq(status(&A).ts_spi_r, status(&B).ts_spi_r, 8);
+	ike_counters_get(A.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_retransmits, c0.ic_retransmits + 1);
+	ck_assert_uint_ge(c1.ic_unknown_spi, c0.ic_unknown_spi + 1);
+	/* and b's CHILD SA rekey on it went through */
+	pump_connected(100);
+	ck_assert_uint_ne(status(&A).ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	assert_same_child();
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 START_TEST(test_exchange_ike_rekey_timer)
 {
 	struct tunnel_status	 before, after;
@@ -2731,6 +2790,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_ike_rekey, 0, 2);
 	tcase_add_test(tc, test_exchange_ike_rekey_collision);
 	tcase_add_test(tc, test_exchange_ike_rekey_timer);
+	tcase_add_test(tc, test_exchange_ike_rekey_answer_lost_nudge);
 	tcase_add_test(tc, test_exchange_ike_hard_expiry);
 	tcase_add_test(tc, test_exchange_ike_rekey_invalid_ke);
 	tcase_add_loop_test(tc, test_exchange_ike_rekey_refused, 0, 2);

@@ -10,7 +10,8 @@
 # IKE SAs 45 s (strongSwan: rekey_time 16 s / 38 s).  The public link
 # drops 10% of the packets at random in each direction (netem).  For
 # SECONDS (default 180) c1 pings c2 five times a second and gatewayctl
-# status is sampled every second.  Passes when:
+# status is sampled every second (SOAK_TRACE=1: with both gateways' SAs
+# and policies, xfrm-trace.log).  Passes when:
 #   - every status sample says Connected;
 #   - the ping's loss stays within what the link explains (at most 25%)
 #     and no gap is longer than 3 s;
@@ -76,7 +77,7 @@ ip netns exec gw2 tc qdisc add dev pub root netem loss 10% ||
 step "soak: ping c1 -> c2 at 5/s and status every second for $secs s"
 count=$((secs * 5))
 pinglog=$LAB_RUN/soak-ping.log
-ip netns exec c1 ping -n -i 0.2 -W 1 -c "$count" "$C2_ADDR" >"$pinglog" 2>&1 &
+ip netns exec c1 ping -D -n -i 0.2 -W 1 -c "$count" "$C2_ADDR" >"$pinglog" 2>&1 &
 ping_pid=$!
 LAB_PIDS+=("$ping_pid")
 samples=0 bad=0
@@ -92,6 +93,19 @@ while [ "$(lab_now_us)" -lt "$end" ]; do
 		st=$(gw_tunnel_state gw2 vpc2-vpc1)
 		[ "$st" = Connected ] ||
 		    { bad=$((bad + 1)); say "gw2 sample $samples: '$st'"; }
+	fi
+	# SOAK_TRACE=1: both gateways' SAs and policies at every sample
+	# (xfrm-trace.log in the run directory; the ping log's times are
+	# epoch seconds, ping -D)
+	if [ -n "${SOAK_TRACE:-}" ]; then
+		{
+			echo "=== $(date +%s.%N) sample $samples"
+			for ns in gw1 gw2; do
+				echo "--- $ns"
+				ip -n "$ns" -s xfrm state
+				ip -n "$ns" xfrm policy
+			done
+		} >>"$LAB_RUN/xfrm-trace.log" 2>&1
 	fi
 	sleep 1
 done
