@@ -657,7 +657,7 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	v1_xmit_send(sa, &qm->qm_x, b, 0);
 	/* a rekey: our traffic stays on the old SA until the peer shows it
 	 * installed the new one (message 3 has no answer) */
-	if (qm->qm_rekey_spi != 0)
+	if (qm->qm_rekey_spi != 0 && ikev1_rekey_defer_ok(sa, qm->qm_rekey_spi))
 		cs->cs_out_deferred = 1;
 	if (qm_install(qm) == -1) {
 		qm_i_fail(qm, "cannot install the IPsec SAs");

@@ -360,6 +360,21 @@ v1_commit_cb(struct child_sa *cs)
 		isakmp_next(cur);
 }
 
+int
+ikev1_rekey_defer_ok(struct isakmp_sa *sa, uint32_t old_spi)
+{
+	struct child_sa	*old;
+
+	if (sa->is_b.b_tunnel == NULL || (old = ikev1_child_by_spi(
+	    sa->is_b.b_tunnel, old_spi)) == NULL || !old->cs_sa_out ||
+	    (old->cs_state != CHILD_SA_INSTALLED &&
+	    old->cs_state != CHILD_SA_REKEYED))
+		return (0);
+	/* the watch needs a few steps before the old one's end */
+	return (old->cs_life.lt_life_ms == 0 || lifetime_hard_in(&old->cs_life,
+	    ike_now_ms()) > 4 * V1_COMMIT_STEP_MS);
+}
+
 static void
 v1_commit_watch(struct isakmp_sa *sa, struct child_sa *cs,
     struct child_sa *old)
@@ -384,7 +399,28 @@ v1_commit_watch(struct isakmp_sa *sa, struct child_sa *cs,
  * SA's inbound SPI here is its outbound SPI there) and deletes the other,
  * so that exactly one pair remains; the peer's DELETE of the pair we
  * removed already finds nothing.
+ *
+ * The loser goes V1_COLLISION_GRACE retransmission delays later, not at
+ * once: our DELETE sent right after our Quick Mode message 3 can reach a
+ * multi-threaded peer first (strongSwan then ignores the DELETE, installs
+ * the SA from message 3 and sends on it: 15 s of traffic lost in the
+ * v1-gw-swan soak), and a lost message 3 comes again only when the peer
+ * resends message 2.  strongSwan, which has no collision rule in IKEv1,
+ * sends on the newest SA until our DELETE, and then on the other one.
  */
+#define V1_COLLISION_GRACE	3
+
+static void
+v1_collision_drop_cb(struct child_sa *loser)
+{
+	struct isakmp_sa	*sa = loser->cs_owner;
+
+	log_tinfo(isakmp_name(sa), "IPsec SA %08x of a simultaneous rekey: "
+	    "deleting it", ntohl(loser->cs_spi_in));
+	ikev1_info_delete_child(sa, loser);
+	ikev1_child_remove(loser);
+}
+
 static uint32_t
 v1_rekey_key(const struct child_sa *cs)
 {
@@ -421,10 +457,16 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 		winner->cs_pair = loser->cs_pair;
 	loser->cs_pair = -1;
 	log_tinfo(isakmp_name(sa), "simultaneous rekey of IPsec SA %08x: "
-	    "keeping %08x, deleting %08x", ntohl(old_spi),
+	    "keeping %08x, deleting %08x soon", ntohl(old_spi),
 	    ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
-	ikev1_info_delete_child(loser->cs_owner, loser);
-	ikev1_child_remove(loser);
+	/* superseded: no rekey of its own, and its watch (a deferred
+	 * outbound SA's commit) is replaced by the delete */
+	child_sa_set_state(loser, CHILD_SA_REKEYED);
+	loser->cs_out_deferred = 0;
+	if (child_sa_watch(loser, sa->is_b.b_ctx->ctx_base,
+	    (uint64_t)V1_COLLISION_GRACE * sa->is_b.b_ctx->ctx_retx_ms,
+	    v1_collision_drop_cb) == -1)
+		v1_collision_drop_cb(loser);
 }
 
 void

@@ -393,6 +393,14 @@ struct child_sa *ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in);
  */
 void	 ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	    uint32_t old_spi, int delete_now);
+/*
+ * Our rekey of the IPsec SA old_spi is done: 1 if our traffic may stay
+ * on the old SA until the peer shows it has the new one (the old SA still
+ * sends and lives a while yet), 0 if the new outbound SA must go in now
+ * (the old one expired or has no outbound SA any more: deferring would
+ * leave no outbound SA at all).
+ */
+int	 ikev1_rekey_defer_ok(struct isakmp_sa *sa, uint32_t old_spi);
 
 /* --- ikev1_main.c --- */
 int	 ikev1_main_start(struct isakmp_sa *sa);

@@ -1095,6 +1095,49 @@ START_TEST(test_v1_reauth_both)
 END_TEST
 
 /*
+ * Our rekey of an IPsec SA that ends within a second (3600 "s" of 1 ms,
+ * rekeyed 2.75 s in): the new outbound SA goes in at once and the old SA
+ * goes, instead of our traffic staying on the old SA until the peer uses
+ * the new one: the old one would be gone before that, and with it every
+ * outbound SA (the v1-gw-swan soak then lost 12 s: its ping only answers,
+ * so the peer never sent first).
+ */
+START_TEST(test_v1_rekey_late_no_defer)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 before, after;
+
+	a.so_ipsec = b.so_ipsec = "\t\tlifetime 3600\n";
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 1);
+	ikev1_life_unit_set(B.s_ike, 1);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	/* no traffic anywhere unless said */
+	A.s_kernel.mk_stats_bytes = 0;
+	B.s_kernel.mk_stats_bytes = 0;
+	pump(2700);
+	ck_assert_uint_eq(status(&A).ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(15);
+	after = status(&A);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	/* the new pair only, its outbound SA in already */
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+	    after.ts_child[0].cs_spi_out));
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
+/*
  * Both sides rekey the IPsec SA at the same moment (gatewayctl rekey on
  * each): two Quick Modes, two new SA pairs.  Afterwards each side holds
  * exactly one pair and it is the same one (a's inbound SPI is b's
@@ -1107,7 +1150,15 @@ START_TEST(test_v1_rekey_collision)
 	before = v1_up(0);
 	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
 	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(20);
+	/* the losing pair is still in: its DELETE waits (V1_COLLISION_GRACE
+	 * retransmission delays) so that it cannot reach the peer before
+	 * our Quick Mode message 3 (with a delete at once: 2 and 2) */
+	ck_assert_int_gt(mock_kernel_nsa(&A.s_kernel) +
+	    mock_kernel_nsa(&B.s_kernel), 4);
 	pump(200);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2);
 	assert_connected(1, 16, 20);
 	sa = status(&A);
 	sb = status(&B);
@@ -1859,6 +1910,7 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
+	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);

@@ -10,7 +10,7 @@
 # IKE SAs 45 s (strongSwan: rekey_time 16 s / 38 s).  The public link
 # drops 10% of the packets at random in each direction (netem).  For
 # SECONDS (default 180) c1 pings c2 five times a second and gatewayctl
-# status is sampled every second (SOAK_TRACE=1: with both gateways' SAs
+# status is sampled every second (LAB_SOAK_TRACE=1: with both gateways' SAs
 # and policies, xfrm-trace.log).  Passes when:
 #   - every status sample says Connected;
 #   - the ping's loss stays within what the link explains (at most 25%)
@@ -94,10 +94,10 @@ while [ "$(lab_now_us)" -lt "$end" ]; do
 		[ "$st" = Connected ] ||
 		    { bad=$((bad + 1)); say "gw2 sample $samples: '$st'"; }
 	fi
-	# SOAK_TRACE=1: both gateways' SAs and policies at every sample
+	# LAB_SOAK_TRACE=1: both gateways' SAs and policies at every sample
 	# (xfrm-trace.log in the run directory; the ping log's times are
 	# epoch seconds, ping -D)
-	if [ -n "${SOAK_TRACE:-}" ]; then
+	if [ -n "${LAB_SOAK_TRACE:-}" ]; then
 		{
 			echo "=== $(date +%s.%N) sample $samples"
 			for ns in gw1 gw2; do
