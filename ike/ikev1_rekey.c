@@ -614,8 +614,11 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 			return;
 		}
 		log_tinfo(isakmp_name(sa), "replaced ISAKMP SA: deleting it");
-		if (!sa->is_peer_deleted)
-			ikev1_info_delete_isakmp(sa);
+		/* twice: nothing answers a DELETE, and a peer that missed it
+		 * re-authenticates the old SA itself (strongSwan then holds
+		 * two ISAKMP SAs, each with its own chain of IPsec SAs) */
+		if (!sa->is_peer_deleted && ikev1_info_delete_isakmp(sa) == 0)
+			(void)ikev1_info_delete_isakmp(sa);
 		isakmp_destroy(sa);
 		return;
 	}

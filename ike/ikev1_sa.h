@@ -205,9 +205,12 @@ struct ikev1_ctx {
  * After our re-authentication the old ISAKMP SA is deleted this much
  * later, not at once: strongSwan moves the IPsec SAs to the new SA in a
  * job of its own, and a DELETE of the old SA that overtakes that job
- * takes them down with it.
+ * takes them down with it.  Not much later either: until the DELETE,
+ * the peer's own re-authentication timer of the old SA still runs, and
+ * when it fires the peer holds two ISAKMP SAs with an IPsec SA chain on
+ * each (the v1-gw-swan soak ended with two SA pairs so).
  */
-#define IKEV1_REAUTH_DELETE_MS	5000
+#define IKEV1_REAUTH_DELETE_MS	1500
 #define IKEV1_REPLACED_GRACE_MS	15000	/* the peer deletes its old SA */
 
 
