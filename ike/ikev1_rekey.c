@@ -394,33 +394,20 @@ v1_commit_watch(struct isakmp_sa *sa, struct child_sa *cs,
 
 /*
  * Both sides rekeyed the same IPsec SA at once (RFC 2409 has no rule for
- * it): two new SA pairs for one segment pair.  Each side keeps the pair
- * whose smaller SPI is the larger one (the same pair on both sides: an
- * SA's inbound SPI here is its outbound SPI there) and deletes the other,
- * so that exactly one pair remains; the peer's DELETE of the pair we
- * removed already finds nothing.
+ * it): two new SA pairs for one segment pair.  Each side carries on with
+ * the pair whose smaller SPI is the larger one (the same pair on both
+ * sides: an SA's inbound SPI here is its outbound SPI there); the other
+ * one goes when it expires, so that one pair remains.
  *
- * The loser goes V1_COLLISION_GRACE retransmission delays later, not at
- * once: our DELETE sent right after our Quick Mode message 3 can reach a
- * multi-threaded peer first (strongSwan then ignores the DELETE, installs
- * the SA from message 3 and sends on it: 15 s of traffic lost in the
- * v1-gw-swan soak), and a lost message 3 comes again only when the peer
- * resends message 2.  strongSwan, which has no collision rule in IKEv1,
- * sends on the newest SA until our DELETE, and then on the other one.
+ * The loser is not deleted: it is only no longer rekeyed, and lives out
+ * its lifetime (the kernel's soft expiry already moves traffic to the
+ * winner).  A peer like strongSwan, which has no collision rule in
+ * IKEv1, takes our Quick Mode for a rekey of the SA its own Quick Mode
+ * has just made, removes that one's outbound SA and sends only on ours:
+ * had we deleted ours, it would have had no outbound SA at all (the
+ * v1-gw-swan soak lost 10 s so); it rekeys ours in time, and deletes its
+ * own when it expires.  Two gatewayds both keep the same winner.
  */
-#define V1_COLLISION_GRACE	3
-
-static void
-v1_collision_drop_cb(struct child_sa *loser)
-{
-	struct isakmp_sa	*sa = loser->cs_owner;
-
-	log_tinfo(isakmp_name(sa), "IPsec SA %08x of a simultaneous rekey: "
-	    "deleting it", ntohl(loser->cs_spi_in));
-	ikev1_info_delete_child(sa, loser);
-	ikev1_child_remove(loser);
-}
-
 static uint32_t
 v1_rekey_key(const struct child_sa *cs)
 {
@@ -457,16 +444,10 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 		winner->cs_pair = loser->cs_pair;
 	loser->cs_pair = -1;
 	log_tinfo(isakmp_name(sa), "simultaneous rekey of IPsec SA %08x: "
-	    "keeping %08x, deleting %08x soon", ntohl(old_spi),
-	    ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
-	/* superseded: no rekey of its own, and its watch (a deferred
-	 * outbound SA's commit) is replaced by the delete */
+	    "%08x carries on, %08x is kept until it expires",
+	    ntohl(old_spi), ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
+	/* superseded: not rekeyed, not set up again when it expires */
 	child_sa_set_state(loser, CHILD_SA_REKEYED);
-	loser->cs_out_deferred = 0;
-	if (child_sa_watch(loser, sa->is_b.b_ctx->ctx_base,
-	    (uint64_t)V1_COLLISION_GRACE * sa->is_b.b_ctx->ctx_retx_ms,
-	    v1_collision_drop_cb) == -1)
-		v1_collision_drop_cb(loser);
 }
 
 void
