@@ -82,9 +82,11 @@ struct ike_version {
 	/* The SA part of st (algorithms, SPIs, children). */
 	void		(*iv_status)(struct ike_tunnel *t,
 			    struct tunnel_status *st);
-	/* XFRM_MSG_EXPIRE of an SA: 1 if it was one of this version's. */
+	/* XFRM_MSG_EXPIRE of an SA (volume: of a byte or packet limit):
+	 * 1 if it was one of this version's. */
 	int		(*iv_kernel_expire)(struct ike_ctx *ctx, uint8_t proto,
-			    uint32_t spi, struct in_addr dst, int hard);
+			    uint32_t spi, struct in_addr dst, int hard,
+			    int volume);
 	void		(*iv_shutdown)(struct ike_ctx *ctx);
 	void		(*iv_free)(struct ike_ctx *ctx);
 };
@@ -620,8 +622,10 @@ void	ikev2_child_timer_clear(struct child_sa *cs);
  */
 void	ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 	    uint32_t kernel_gone);
-/* The kernel's soft lifetime: rekey now unless that is under way. */
-void	ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs);
+/* The kernel's soft lifetime (volume 1: of bytes or packets, the
+ * only one for those): rekey now unless that is under way. */
+void	ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs,
+	    int volume);
 /* Our rekey (or re-creation) of cs failed or was refused (temporary:
  * TEMPORARY_FAILURE): try again later, with backoff. */
 void	ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs,
