@@ -887,6 +887,9 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
 	if (child_sa_spi_alloc(cs, sa->is_ctx->ctx_kernel) == -1)
 		goto fail;
+	log_tdebug(qm_name(qm), "Quick Mode %08x: the peer proposes a life of "
+	    "%u s, %llu KB (0: none)", qm->qm_msgid, tr.tr_life_secs,
+	    (unsigned long long)tr.tr_life_kbytes);
 	/* lifetimes: the shorter wins; ours shorter -> RESPONDER-LIFETIME */
 	theirs = tr.tr_life_secs ? tr.tr_life_secs : QM_DEFAULT_LIFE;
 	qm->qm_life = c->tn_ipsec.ips_lifetime < theirs ?
