@@ -1407,6 +1407,100 @@ START_TEST(test_xfrm_expire_events)
 }
 END_TEST
 
+/*
+ * Volume lifetimes in the real kernel: an outbound ESP SA with packet
+ * limits soft 2, hard 3 and byte limits shows them in "ip -s xfrm
+ * state"; UDP sent through its policy makes the kernel report a soft,
+ * then a hard expiry, both parsed as volume ones (the notice carries the
+ * SA's counters and limits), and remove the SA.  On the host (no esp4)
+ * the SA cannot be added.
+ */
+START_TEST(test_xfrm_volume_expire_events)
+{
+	struct kernel_ops	 ops;
+	struct kernel_sa	 sa;
+	struct kernel_policy	 p;
+	struct expire_rec	 rec;
+	struct sockaddr_in	 src, dst;
+	struct pollfd		 pfd;
+	uint64_t		 t0;
+	char			 out[8192];
+	int			 fd, s, i;
+
+	memset(&rec, 0, sizeof(rec));
+	if (lab_kernel())
+		ck_assert_int_eq(kernel_xfrm_open(&ops), 0);
+	else
+		ck_assert_int_eq(open_noprobe(&ops), 0);
+	ops.ko_event_arg = &rec;
+	ops.ko_expire = expire_rec_cb;
+	ck_assert_int_ge(fd = kernel_xfrm_events_open(&ops), 0);
+	policy_sample(&p, KDIR_OUT);
+	sa_from_vec(&sa, &alg_vecs[1]);
+	sa.ks_src = p.kp_tun_src;
+	sa.ks_dst = p.kp_tun_dst;
+	sa.ks_reqid = p.kp_reqid;
+	sa.ks_spi = htonl(0x0badc0de);
+	sa.ks_packets_hard = 3;
+	sa.ks_packets_soft = 2;
+	sa.ks_bytes_hard = 4718592000ULL;
+	sa.ks_bytes_soft = 4246732800ULL;
+	if (!lab_kernel()) {
+		ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), -1);
+		kernel_xfrm_close(&ops);
+		return;
+	}
+	/* 10.1.0.1 -> 10.2.0.5 matches the policy; the ESP leaves by a
+	 * dummy link towards the tunnel's far end */
+	sh("ip link add dummy0 type dummy");
+	sh("ip addr add 198.51.100.1/24 dev dummy0");
+	sh("ip link set dummy0 up");
+	sh("ip addr add 10.1.0.1/32 dev lo");
+	sh("ip route add 10.2.0.0/16 dev dummy0");
+	ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), 0);
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &p), 0);
+	sh_out(out, sizeof(out), "ip -s xfrm state");
+	ck_assert_msg(strstr(out, "limit: soft 4246732800(bytes), hard "
+	    "4718592000(bytes)") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "limit: soft 2(packets), hard 3(packets)") !=
+	    NULL, "%s", out);
+	ck_assert_int_ge(s = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	src.sin_addr = A("10.1.0.1");
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&src, sizeof(src)), 0);
+	dst = src;
+	dst.sin_addr = A("10.2.0.5");
+	dst.sin_port = htons(9);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	t0 = (uint64_t)time(NULL);
+	for (i = 0; i < 6 && rec.er_n < 2; i++) {
+		/* past the hard limit the kernel refuses: no matter */
+		(void)sendto(s, "volume", 6, 0, (struct sockaddr *)&dst,
+		    sizeof(dst));
+		if (poll(&pfd, 1, 200) > 0)
+			kernel_xfrm_events_read(&ops);
+	}
+	while (rec.er_n < 2 && (uint64_t)time(NULL) < t0 + 10) {
+		if (poll(&pfd, 1, 1000) > 0)
+			kernel_xfrm_events_read(&ops);
+	}
+	close(s);
+	ck_assert_int_eq(rec.er_n, 2);
+	ck_assert_uint_eq(rec.er_spi[0], htonl(0x0badc0de));
+	ck_assert_int_eq(rec.er_hard[0], 0);
+	ck_assert_int_eq(rec.er_volume[0], 1);
+	ck_assert_uint_eq(rec.er_spi[1], htonl(0x0badc0de));
+	ck_assert_int_eq(rec.er_hard[1], 1);
+	ck_assert_int_eq(rec.er_volume[1], 1);
+	sh_out(out, sizeof(out), "ip xfrm state");
+	ck_assert_msg(strstr(out, "0x0badc0de") == NULL, "still there: %s",
+	    out);
+	kernel_xfrm_close(&ops);
+}
+END_TEST
+
 START_TEST(test_reqid_new_in_range)
 {
 	uint32_t	a = kernel_reqid_new(), b = kernel_reqid_new();
@@ -1461,6 +1555,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
 	tcase_add_test(tc, test_xfrm_expire_events);
+	tcase_add_test(tc, test_xfrm_volume_expire_events);
 	tcase_add_test(tc, test_xfrm_acquire_events);
 	/* Each `ip` costs a lot inside user-mode-linux. */
 	tcase_set_timeout(tc, 30);
