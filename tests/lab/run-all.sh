@@ -106,6 +106,8 @@ V1_SCENARIOS=(
 	"t-v1-rekey.sh swan"
 	"t-v1-rekey.sh kbytes"
 	"t-v1-rekey.sh volume"
+	"t-export.sh v1-volume-swanctl"
+	"t-export.sh v1-volume-libreswan"
 	"t-soak.sh v1-gw-gw"
 	"t-dpd.sh v1-hold"
 	"t-mixed-versions.sh v2-first"
