@@ -322,6 +322,13 @@ ikev1_child_volume_set(struct isakmp_sa *sa, struct child_sa *cs,
 
 	v1_rekey_pct(sa->is_ctx, creator, &lo, &hi);
 	child_sa_volume_set(cs, bytes, packets, lo, hi);
+	/*
+	 * IKEv1 ignores the kernel's soft time expiry (its timers rekey at
+	 * 85-90% or 95-97%), but the kernel sends one soft expiry per SA:
+	 * one of time at 90% would silence the byte or packet one that
+	 * must start the rekey.  With volume limits: no soft time expiry.
+	 */
+	cs->cs_no_soft_time = bytes != 0 || packets != 0;
 }
 
 void

@@ -397,7 +397,8 @@ void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
 /*
  * Before cs is installed: its volume lifetimes (hard limits per kernel
  * SA, 0 none), with soft limits drawn as the time rekey is (creator: we
- * started the Quick Mode that made it).
+ * started the Quick Mode that made it); with limits its kernel SAs have
+ * no soft time expiry, which would silence the volume one.
  */
 void	 ikev1_child_volume_set(struct isakmp_sa *sa, struct child_sa *cs,
 	    int creator, uint64_t bytes, uint64_t packets);

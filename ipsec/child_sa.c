@@ -157,6 +157,7 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 	ks->ks_bytes_soft = cs->cs_soft_bytes;
 	ks->ks_packets_hard = cs->cs_life_packets;
 	ks->ks_packets_soft = cs->cs_soft_packets;
+	ks->ks_no_soft_time = cs->cs_no_soft_time;
 	ks->ks_encap_sport = inbound ? cs->cs_encap_dport : cs->cs_encap_sport;
 	ks->ks_encap_dport = inbound ? cs->cs_encap_sport : cs->cs_encap_dport;
 	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA */

@@ -66,6 +66,8 @@ struct child_sa {
 	 * configured or negotiated ones), soft (the rekey, drawn below) */
 	uint64_t	 cs_life_bytes, cs_life_packets;
 	uint64_t	 cs_soft_bytes, cs_soft_packets;
+	int		 cs_no_soft_time;	/* kernel SAs without a soft
+						   time expiry (ks_no_soft_time) */
 	time_t		 cs_installed_at;
 	/* KEYMAT split (§2.17): in = peer -> us, out = us -> peer */
 	uint8_t		 cs_ekey_in[CRYPTO_MAX_KEY];

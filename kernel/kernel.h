@@ -36,6 +36,10 @@ struct kernel_sa {
 	 * limit of 0 or above the hard one is the hard one */
 	uint64_t	 ks_bytes_soft, ks_bytes_hard;
 	uint64_t	 ks_packets_soft, ks_packets_hard;
+	/* 1: no soft time expiry (the engine's timers alone rekey by time):
+	 * the kernel sends one soft expiry per SA, so a time one would
+	 * silence a later byte or packet one */
+	int		 ks_no_soft_time;
 	uint16_t	 ks_encap_sport; /* UDP encapsulation ports, 0 = none */
 	uint16_t	 ks_encap_dport;
 	int		 ks_update;	/* 1: SPI came from spi_alloc (UPDSA) */

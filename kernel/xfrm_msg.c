@@ -264,7 +264,8 @@ xfrm_msg_lifetime(struct xfrm_lifetime_cfg *lft, const struct kernel_sa *sa)
 	    sa->ks_packets_soft : lft->hard_packet_limit;
 	lft->hard_add_expires_seconds = hard;
 	/* The engine rekeys by its own timers; soft is a notice. */
-	lft->soft_add_expires_seconds = hard >= 10 ? hard - hard / 10 : 0;
+	lft->soft_add_expires_seconds = hard >= 10 && !sa->ks_no_soft_time ?
+	    hard - hard / 10 : 0;
 }
 
 struct nlmsghdr *

@@ -132,6 +132,11 @@ START_TEST(test_v1_main_defaults_establish)
 			    cs->cs_akey_in[j] | cs->cs_akey_out[j], 0);
 		ck_assert_uint_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
 		    cs->cs_spi_in)->m_sa.ks_ekey_len, 16);
+		/* no volume limit: the kernel's soft time expiry stays */
+		ck_assert_int_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
+		    cs->cs_spi_in)->m_sa.ks_no_soft_time, 0);
+		ck_assert_uint_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
+		    cs->cs_spi_in)->m_sa.ks_bytes_hard, 0);
 	}
 	pair_free();
 }
@@ -812,6 +817,9 @@ assert_volume(struct side *x, const struct tunnel_status *st,
 		ck_assert_uint_ge(m->m_sa.ks_packets_soft, pkts / 100 * lo);
 		ck_assert_uint_le(m->m_sa.ks_packets_soft, pkts / 100 * hi +
 		    pkts % 100);
+		/* a soft time expiry would silence the volume one */
+		ck_assert_int_eq(m->m_sa.ks_no_soft_time, bytes != 0 ||
+		    pkts != 0);
 		if (bytes != 0)
 			ck_assert_uint_lt(m->m_sa.ks_bytes_soft, bytes);
 		if (pkts != 0)

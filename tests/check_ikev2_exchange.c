@@ -2323,6 +2323,8 @@ START_TEST(test_exchange_child_volume_expire)
 		ck_assert_uint_eq(m->m_sa.ks_packets_hard, 3000000);
 		ck_assert_uint_ge(m->m_sa.ks_packets_soft, 2550000);
 		ck_assert_uint_le(m->m_sa.ks_packets_soft, 2700000);
+		/* IKEv2 rekeys on the kernel's soft time expiry too */
+		ck_assert_int_eq(m->m_sa.ks_no_soft_time, 0);
 		ck_assert_ptr_nonnull(m = mock_kernel_sa(&B.s_kernel, spi));
 		ck_assert_uint_eq(m->m_sa.ks_bytes_hard, 0);
 		ck_assert_uint_eq(m->m_sa.ks_packets_hard, 0);

@@ -1024,6 +1024,15 @@ START_TEST(test_msg_sa_volume_limits)
 	ck_assert_uint_eq(si.lft.soft_packet_limit, 95000);
 	ck_assert_uint_eq(si.lft.hard_add_expires_seconds, 3600);
 	ck_assert_uint_eq(si.lft.soft_add_expires_seconds, 3240);
+	/* no soft time expiry asked (IKEv1 with volume limits) */
+	sa.ks_no_soft_time = 1;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    9));
+	memcpy(&si, mnl_nlmsg_get_payload(nlh), sizeof(si));
+	ck_assert_uint_eq(si.lft.hard_add_expires_seconds, 3600);
+	ck_assert_uint_eq(si.lft.soft_add_expires_seconds, 0);
+	ck_assert_uint_eq(si.lft.soft_byte_limit, 4246732800ULL);
+	sa.ks_no_soft_time = 0;
 
 	/* bytes only: packets unlimited; a soft limit above the hard one
 	 * (never drawn so, but the message must stay sane) is the hard */
