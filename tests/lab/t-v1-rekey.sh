@@ -260,6 +260,9 @@ volume)
 	log=$(node_dir gw1)/gatewayd.log
 	# 120000 bytes are proposed as 117 KB: 119808 bytes
 	vol_limits_ok gw1 119808 85 90
+	# no soft time expiry: it would silence the byte one
+	assert_eq "gw1's SAs without a soft time expiry" 2 \
+	    "$(ip -n gw1 -s xfrm state | grep -c 'expire add: soft 0(sec)')"
 	say "strongSwan's limits: $(vol_limits gw2 | tr '\n' ';')"
 	ping_ok c1 "$C2_ADDR"
 	old_spis=$(xfrm_spis gw1)
