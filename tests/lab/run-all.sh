@@ -105,6 +105,7 @@ V1_SCENARIOS=(
 	"t-v1-rekey.sh gw"
 	"t-v1-rekey.sh swan"
 	"t-v1-rekey.sh kbytes"
+	"t-v1-rekey.sh kbytes-lower"
 	"t-v1-rekey.sh volume"
 	"t-export.sh v1-volume-swanctl"
 	"t-export.sh v1-volume-libreswan"

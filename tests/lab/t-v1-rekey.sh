@@ -25,6 +25,11 @@
 #         it: its kernel SAs get the proposed kilobytes x 1024 as their
 #         hard byte limit, a soft one at 95-97% (it did not make the SA),
 #         gatewayctl status shows it, traffic flows.
+#   kbytes-lower: the same, but gatewayd has "lifetime-bytes 2097152"
+#         (2048 KB), lower than strongSwan's: it answers with 2048 KB and
+#         a RESPONDER-LIFETIME (seconds and kilobytes); strongSwan takes
+#         the answer ("received 2048000 lifebytes": its kilobyte is 1000
+#         bytes), gw1's SAs get hard 2097152 bytes.
 #   volume: gatewayd on gw1 initiates with "lifetime-bytes 120000"
 #         (test-short-lifetimes yes): it proposes 117 KB, its SAs get
 #         hard 119808 bytes and a soft limit at 85-90%; about 1 KB pings
@@ -37,8 +42,8 @@ lab_begin
 gw_bin
 mode=${1:-swan}
 case "$mode" in
-swan|gw|kbytes|volume) ;;
-*) fail "unknown mode '$mode' (swan, gw, kbytes or volume)" ;;
+swan|gw|kbytes|kbytes-lower|volume) ;;
+*) fail "unknown mode '$mode' (swan, gw, kbytes, kbytes-lower or volume)" ;;
 esac
 
 # vol_limits NS: "HARD SOFT" of every ESP SA's byte limit in NS.
@@ -246,6 +251,28 @@ kbytes)
 	assert_match "gatewayctl status shows the byte limit" \
 	    "life bytes: $hard per SA" "$(gwctl gw1 status 2>&1)"
 	swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
+	say "strongSwan's own limits: $(vol_limits gw2 | tr '\n' ';')"
+	;;
+kbytes-lower)
+	step "strongSwan proposes 4718592 KB, gatewayd has 2048 KB"
+	swan_v1_std gw2 child_rekey_bytes=4246732800 \
+	    child_life_bytes=4718592000
+	start_charon gw2
+	gw_v1_std gw1 initiate=no lifetime_bytes=2097152
+	start_gatewayd gw1
+	swan_initiate gw2 vpn
+	gw_wait_state gw1 vpc1-vpc2 Connected 10
+	wait_for 5 swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
+	traffic_ok esp
+	vol_limits_ok gw1 2097152 95 97
+	# strongSwan names notify 24576 (RESPONDER-LIFETIME) by number and
+	# takes the answer's 2048 KB (x 1000, its kilobyte)
+	assert_file_match "strongSwan got the RESPONDER-LIFETIME" \
+	    'parsed QUICK_MODE response .*N\(\(24576\)\)' \
+	    "$(node_dir gw2)/charon.log"
+	assert_file_match "strongSwan took gatewayd's lower kilobytes" \
+	    'received 2048000 lifebytes, configured 4718592000' \
+	    "$(node_dir gw2)/charon.log"
 	say "strongSwan's own limits: $(vol_limits gw2 | tr '\n' ';')"
 	;;
 volume)
