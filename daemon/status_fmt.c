@@ -118,7 +118,7 @@ fmt_text_child(struct buf *out, int i, const struct child_status *cs)
 	fmt_printable(lts);
 	fmt_printable(rts);
 	fmt_printable(algs);
-	return (fmt_add(out, "  child %d:     %s SPIs %08" PRIx32 " (in) "
+	if (fmt_add(out, "  child %d:     %s SPIs %08" PRIx32 " (in) "
 	    "%08" PRIx32 " (out)\n"
 	    "    selectors:  %s === %s\n"
 	    "    algorithms: %s\n"
@@ -126,7 +126,18 @@ fmt_text_child(struct buf *out, int i, const struct child_status *cs)
 	    "    out:        %" PRIu64 " bytes, %" PRIu64 " packets\n",
 	    i + 1, fmt_proto(cs->cs_proto, 1), ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out), lts, rts, algs, cs->cs_bytes_in,
-	    cs->cs_packets_in, cs->cs_bytes_out, cs->cs_packets_out));
+	    cs->cs_packets_in, cs->cs_bytes_out, cs->cs_packets_out) == -1)
+		return (-1);
+	/* volume lifetimes, per SA (each direction counts its own) */
+	if (cs->cs_life_bytes != 0 && fmt_add(out, "    life bytes: %"
+	    PRIu64 " per SA (rekey from %" PRIu64 ")\n", cs->cs_life_bytes,
+	    cs->cs_soft_bytes) == -1)
+		return (-1);
+	if (cs->cs_life_packets != 0 && fmt_add(out, "    life packets: %"
+	    PRIu64 " per SA (rekey from %" PRIu64 ")\n", cs->cs_life_packets,
+	    cs->cs_soft_packets) == -1)
+		return (-1);
+	return (0);
 }
 
 static int
@@ -294,9 +305,19 @@ fmt_json_child(struct buf *out, const struct child_status *cs)
 	rv |= fmt_add(out, ",\"algorithms\":");
 	rv |= JSON_FIELD(out, cs, cs_algs);
 	rv |= fmt_add(out, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-	    ",\"packets_in\":%" PRIu64 ",\"packets_out\":%" PRIu64 "}",
+	    ",\"packets_in\":%" PRIu64 ",\"packets_out\":%" PRIu64,
 	    cs->cs_bytes_in, cs->cs_bytes_out, cs->cs_packets_in,
 	    cs->cs_packets_out);
+	/* volume lifetimes only when set (absent: none) */
+	if (cs->cs_life_bytes != 0)
+		rv |= fmt_add(out, ",\"life_bytes\":%" PRIu64
+		    ",\"soft_bytes\":%" PRIu64, cs->cs_life_bytes,
+		    cs->cs_soft_bytes);
+	if (cs->cs_life_packets != 0)
+		rv |= fmt_add(out, ",\"life_packets\":%" PRIu64
+		    ",\"soft_packets\":%" PRIu64, cs->cs_life_packets,
+		    cs->cs_soft_packets);
+	rv |= fmt_add(out, "}");
 	return (rv == 0 ? 0 : -1);
 }
 

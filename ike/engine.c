@@ -35,7 +35,7 @@ _Static_assert(IKE_STATUS_TS_LEN >= CFG_MAX_SEGMENTS * 19,
 #define IKE_COOKIE_HALFOPEN	10	/* demand cookies from here on */
 
 static void	ike_kernel_expire(void *, uint8_t, uint32_t, struct in_addr,
-		    int);
+		    int, int);
 
 
 void
@@ -94,14 +94,14 @@ ike_new(struct event_base *base, struct config *cfg,
  */
 static void
 ike_kernel_expire(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
-    int hard)
+    int hard, int volume)
 {
 	struct ike_ctx	*ctx = arg;
 	int		 i;
 
 	for (i = 1; i >= 0; i--)
 		if (ctx->ctx_ver[i]->iv_kernel_expire(ctx, proto, spi, dst,
-		    hard))
+		    hard, volume))
 			return;
 	log_debug("kernel: %s expiry of SA %08x, which is not ours (any "
 	    "more)", hard ? "hard" : "soft", ntohl(spi));
@@ -246,7 +246,9 @@ ike_policies_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    x->ike_lifetime == y->ike_lifetime &&
 	    p->ips_proto == q->ips_proto && p->ips_integ == q->ips_integ &&
 	    p->ips_encr == q->ips_encr && p->ips_encr_bits == q->ips_encr_bits &&
-	    p->ips_pfs == q->ips_pfs && p->ips_lifetime == q->ips_lifetime);
+	    p->ips_pfs == q->ips_pfs && p->ips_lifetime == q->ips_lifetime &&
+	    p->ips_life_bytes == q->ips_life_bytes &&
+	    p->ips_life_packets == q->ips_life_packets);
 }
 
 /* Same tunnel in both configurations (nothing to renegotiate)? */

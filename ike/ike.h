@@ -53,6 +53,10 @@ struct child_status {
 	char		 cs_algs[64];		/* "aes128/sha1/modp1024" */
 	uint64_t	 cs_bytes_in, cs_bytes_out;
 	uint64_t	 cs_packets_in, cs_packets_out;
+	/* volume lifetimes of each of its kernel SAs, 0 = none: hard,
+	 * soft (where the rekey starts) */
+	uint64_t	 cs_life_bytes, cs_soft_bytes;
+	uint64_t	 cs_life_packets, cs_soft_packets;
 };
 
 struct tunnel_status {

@@ -307,8 +307,10 @@ void	ikev2_child_timer_clear(struct child_sa *cs);
  */
 void	ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 	    uint32_t kernel_gone);
-/* The kernel's soft lifetime: rekey now unless that is under way. */
-void	ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs);
+/* The kernel's soft lifetime (volume 1: of bytes or packets, the
+ * only one for those): rekey now unless that is under way. */
+void	ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs,
+	    int volume);
 /* Our rekey (or re-creation) of cs failed or was refused (temporary:
  * TEMPORARY_FAILURE): try again later, with backoff. */
 void	ikev2_child_retry(struct ike_sa *sa, struct child_sa *cs,

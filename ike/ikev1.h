@@ -244,8 +244,8 @@ struct ikev1_hdr {
  * on the proposal's protocol: ISAKMP proposals carry phase 1 attributes
  * (RFC 2409 Appendix A), AH/ESP proposals phase 2 ones (RFC 2407 §4.5).
  * 0 means "attribute absent".  Life durations may come as TV or as TLV of
- * up to 4 bytes (longer ones with leading zeros); larger values saturate
- * at UINT32_MAX.
+ * any length the payload holds: seconds saturate at UINT32_MAX,
+ * kilobytes at UINT64_MAX.
  */
 struct ikev1_transform {
 	uint8_t		 tr_num;
@@ -262,7 +262,7 @@ struct ikev1_transform {
 	/* both */
 	uint16_t	 tr_keylen;	/* bits */
 	uint32_t	 tr_life_secs;
-	uint32_t	 tr_life_kbytes;
+	uint64_t	 tr_life_kbytes;
 	/* first attribute class not understood (0 none): the engine must
 	 * not select a transform it does not fully understand */
 	uint16_t	 tr_unknown_attr;
@@ -484,8 +484,20 @@ struct ikev1_p2_params {
 	uint16_t	 p2_group;	/* PFS group, 0 = no PFS */
 	uint16_t	 p2_encap;	/* IKEV1_ENCAP_* */
 	uint32_t	 p2_life_secs;	/* 0 = not sent */
-	uint32_t	 p2_life_kbytes; /* 0 = not sent */
+	uint64_t	 p2_life_kbytes; /* 0 = not sent */
 };
+/*
+ * Life attributes (RFC 2407 §4.5: life type, then duration; the data of
+ * a RESPONDER-LIFETIME notify, §4.6.3.1): the seconds and kilobytes
+ * found (0 absent; every length checked, durations of any length, a
+ * duration without its type refused).  Other attributes are skipped.
+ * 0, or -1 if malformed.
+ */
+int	ikev1_life_attrs_parse(const uint8_t *p, size_t len, uint32_t *secs,
+	    uint64_t *kbytes);
+/* Appends life type + duration attributes for secs and kbytes (0: not
+ * written), as a transform carries them.  0 or -1. */
+int	ikev1_life_attrs_write(struct buf *b, uint32_t secs, uint64_t kbytes);
 /*
  * Fills sa (zeroed first) with DOI IPSEC, SIT_IDENTITY_ONLY and one
  * proposal (number 1) holding n transforms numbered 1..n.  Phase 1: proto

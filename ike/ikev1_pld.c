@@ -90,12 +90,12 @@ ikev1_hdr_parse(const uint8_t *pkt, size_t len, struct ikev1_hdr *h)
 /* --- SA payload --- */
 
 /*
- * A variable-length attribute value (RFC 2408 §3.3) as a number: life
- * durations may be longer than 4 bytes only with leading zeros; larger
- * values saturate.
+ * A variable-length attribute value (RFC 2408 §3.3) as a number: any
+ * length the payload holds (the caller checked it); values above 64 bits
+ * saturate (a life duration: as good as unlimited).
  */
 static int
-attr_var_value(const uint8_t *p, size_t len, uint32_t *val)
+attr_var_value(const uint8_t *p, size_t len, uint64_t *val)
 {
 	uint64_t	v = 0;
 	size_t		i;
@@ -105,23 +105,24 @@ attr_var_value(const uint8_t *p, size_t len, uint32_t *val)
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
-		v = (v << 8) | p[i];
-		if (v > UINT32_MAX) {
-			*val = UINT32_MAX;
+		if (v > (UINT64_MAX >> 8)) {
+			*val = UINT64_MAX;
 			return (0);
 		}
+		v = (v << 8) | p[i];
 	}
-	*val = (uint32_t)v;
+	*val = v;
 	return (0);
 }
 
 /* Stores a life duration under the life type that precedes it. */
 static int
-attr_life_set(struct ikev1_transform *tr, uint16_t ltype, uint32_t val)
+attr_life_set(struct ikev1_transform *tr, uint16_t ltype, uint64_t val)
 {
 	switch (ltype) {
 	case IKEV1_LIFE_SECONDS:
-		tr->tr_life_secs = val;
+		tr->tr_life_secs = val > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)val;
 		return (0);
 	case IKEV1_LIFE_KILOBYTES:
 		tr->tr_life_kbytes = val;
@@ -140,7 +141,7 @@ attr_life_set(struct ikev1_transform *tr, uint16_t ltype, uint32_t val)
 /* Phase 1 attribute (RFC 2409 Appendix A). */
 static int
 attr_p1_apply(struct ikev1_transform *tr, uint16_t cls, int basic,
-    uint32_t val, uint16_t *ltype)
+    uint64_t val, uint16_t *ltype)
 {
 	if (cls != IKEV1_ATTR_LIFE_DUR && !basic &&
 	    (cls == IKEV1_ATTR_ENCR || cls == IKEV1_ATTR_HASH ||
@@ -181,7 +182,7 @@ attr_p1_apply(struct ikev1_transform *tr, uint16_t cls, int basic,
 /* Phase 2 attribute (RFC 2407 §4.5). */
 static int
 attr_p2_apply(struct ikev1_transform *tr, uint16_t cls, int basic,
-    uint32_t val, uint16_t *ltype)
+    uint64_t val, uint16_t *ltype)
 {
 	if (cls != IKEV1_P2_LIFE_DUR && !basic &&
 	    (cls == IKEV1_P2_LIFE_TYPE || cls == IKEV1_P2_GROUP ||
@@ -221,7 +222,7 @@ static int
 pld_xf_parse(struct cur *c, uint8_t proto, struct ikev1_transform *tr)
 {
 	const uint8_t	*vp;
-	uint32_t	 val;
+	uint64_t	 val;
 	uint16_t	 at, av, ltype = 0, cls;
 	int		 basic, rc;
 
@@ -962,10 +963,13 @@ attr_add_tv(struct buf *b, uint16_t cls, uint16_t v)
 	    0 : -1);
 }
 
-/* Life type + duration; durations above 16 bits as a 4-byte TLV. */
+/*
+ * Life type + duration; durations above 16 bits as a 4-byte TLV, above
+ * 32 bits (kilobytes) as an 8-byte one.
+ */
 static int
 attr_add_life(struct buf *b, uint16_t tcls, uint16_t dcls, uint16_t ltype,
-    uint32_t v)
+    uint64_t v)
 {
 	if (v == 0)
 		return (0);
@@ -973,8 +977,55 @@ attr_add_life(struct buf *b, uint16_t tcls, uint16_t dcls, uint16_t ltype,
 		return (-1);
 	if (v <= UINT16_MAX)
 		return (attr_add_tv(b, dcls, (uint16_t)v));
-	return (buf_add_u16(b, dcls) == 0 && buf_add_u16(b, 4) == 0 &&
-	    buf_add_u32(b, v) == 0 ? 0 : -1);
+	if (v <= UINT32_MAX)
+		return (buf_add_u16(b, dcls) == 0 && buf_add_u16(b, 4) == 0 &&
+		    buf_add_u32(b, (uint32_t)v) == 0 ? 0 : -1);
+	return (buf_add_u16(b, dcls) == 0 && buf_add_u16(b, 8) == 0 &&
+	    buf_add_u32(b, (uint32_t)(v >> 32)) == 0 &&
+	    buf_add_u32(b, (uint32_t)v) == 0 ? 0 : -1);
+}
+
+int
+ikev1_life_attrs_parse(const uint8_t *p, size_t len, uint32_t *secs,
+    uint64_t *kbytes)
+{
+	struct cur		 c;
+	struct ikev1_transform	 tr;
+	const uint8_t		*vp;
+	uint64_t		 val;
+	uint16_t		 at, av, ltype = 0, cls;
+
+	memset(&tr, 0, sizeof(tr));
+	cur_init(&c, p, len);
+	while (cur_left(&c) > 0) {
+		if (cur_get_u16(&c, &at) == -1 || cur_get_u16(&c, &av) == -1)
+			return (-1);
+		cls = at & ~ATTR_AF;
+		if (at & ATTR_AF)
+			val = av;
+		else if (cur_get_ptr(&c, &vp, av) == -1 ||
+		    attr_var_value(vp, av, &val) == -1)
+			return (-1);
+		if (cls == IKEV1_P2_LIFE_TYPE) {
+			if (!(at & ATTR_AF))
+				return (-1);
+			ltype = (uint16_t)val;
+		} else if (cls == IKEV1_P2_LIFE_DUR &&
+		    attr_life_set(&tr, ltype, val) == -1)
+			return (-1);
+	}
+	*secs = tr.tr_life_secs;
+	*kbytes = tr.tr_life_kbytes;
+	return (0);
+}
+
+int
+ikev1_life_attrs_write(struct buf *b, uint32_t secs, uint64_t kbytes)
+{
+	return (attr_add_life(b, IKEV1_P2_LIFE_TYPE, IKEV1_P2_LIFE_DUR,
+	    IKEV1_LIFE_SECONDS, secs) == 0 && attr_add_life(b,
+	    IKEV1_P2_LIFE_TYPE, IKEV1_P2_LIFE_DUR, IKEV1_LIFE_KILOBYTES,
+	    kbytes) == 0 ? 0 : -1);
 }
 
 static int

@@ -109,6 +109,41 @@ qm_esp_id(int encr)
 	}
 }
 
+/*
+ * Volume lifetimes in Quick Mode: life type kilobytes (RFC 2407 §4.5,
+ * life type 2), counted in units of 1024 bytes; a proposal may carry
+ * seconds and kilobytes together, each SA ends at the first reached.
+ * IKEv1 has no packet life type: lifetime-packets applies locally only.
+ */
+#define QM_KB	1024ULL
+
+/* lifetime-bytes as proposed: whole kilobytes, at least 1; 0 none. */
+static uint64_t
+qm_kbytes(uint64_t bytes)
+{
+	if (bytes == 0)
+		return (0);
+	return (bytes < QM_KB ? 1 : bytes / QM_KB);
+}
+
+/* A proposed kilobyte count in bytes (saturating). */
+static uint64_t
+qm_kb_bytes(uint64_t kb)
+{
+	return (kb > UINT64_MAX / QM_KB ? UINT64_MAX : kb * QM_KB);
+}
+
+/* The lower of two volume limits, 0 meaning none. */
+static uint64_t
+qm_vol_lower(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return (b);
+	if (b == 0)
+		return (a);
+	return (a < b ? a : b);
+}
+
 static void
 qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 {
@@ -119,6 +154,7 @@ qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 	p->p2_group = (uint16_t)ips->ips_pfs;
 	p->p2_encap = v1_natt_encap(sa);
 	p->p2_life_secs = ips->ips_lifetime;
+	p->p2_life_kbytes = qm_kbytes(ips->ips_life_bytes);
 	p->p2_auth_alg = qm_auth_alg(ips->ips_integ);
 	if (ips->ips_proto == IPPROTO_AH) {
 		p->p2_proto = IKEV1_PROTO_AH;
@@ -381,6 +417,7 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 	cs->cs_nlts = cs->cs_nrts = 1;
 	qm_choice(&c->tn_ipsec, cs);
 	qm->qm_life = c->tn_ipsec.ips_lifetime;
+	qm->qm_life_bytes = c->tn_ipsec.ips_life_bytes;
 	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;
 	qm_params(sa, cs->cs_spi_in, &p);
@@ -505,6 +542,9 @@ qm_install(struct ikev1_qm *qm)
 		owner = succ;
 	}
 	cs->cs_lifetime = qm->qm_life;
+	ikev1_child_volume_set(owner, cs, qm->qm_initiator, qm->qm_life_bytes,
+	    sa->is_b.b_tunnel != NULL ?
+	    sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_life_packets : 0);
 	if (child_sa_install(cs, sa->is_b.b_ctx->ctx_kernel,
 	    &owner->is_b.b_children) == -1)
 		return (-1);
@@ -520,6 +560,14 @@ qm_install(struct ikev1_qm *qm)
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
 	    "%08x in, %08x out, lifetime %u s", l, r, ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out), cs->cs_lifetime);
+	if (cs->cs_life_bytes != 0 || cs->cs_life_packets != 0)
+		log_tinfo(qm_name(qm), "IPsec SA %08x: volume lifetime %llu "
+		    "bytes, %llu packets (0: none), rekey from %llu bytes, "
+		    "%llu packets", ntohl(cs->cs_spi_in),
+		    (unsigned long long)cs->cs_life_bytes,
+		    (unsigned long long)cs->cs_life_packets,
+		    (unsigned long long)cs->cs_soft_bytes,
+		    (unsigned long long)cs->cs_soft_packets);
 	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg->cfg_keylog_dir);
 	qm->qm_state = QM_DONE;
 	return (0);
@@ -551,40 +599,6 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 	isakmp_check_later(qm->qm_sa);
 }
 
-/* RESPONDER-LIFETIME data (RFC 2407 §4.6.3.1): attributes. */
-static uint32_t
-qm_notify_life(const struct ikev1_notify *n)
-{
-	struct cur	 c;
-	uint16_t	 type, v, len, ltype = 0;
-	uint32_t	 val, secs = 0;
-	uint8_t		 by;
-
-	cur_init(&c, n->n_data, n->n_len);
-	while (cur_left(&c) >= 4) {
-		if (cur_get_u16(&c, &type) == -1 || cur_get_u16(&c, &v) == -1)
-			return (0);
-		if (type & 0x8000)
-			val = v;
-		else {
-			len = v;
-			if (len > 4 || cur_left(&c) < len)
-				return (0);
-			for (val = 0; len > 0; len--) {
-				if (cur_get_u8(&c, &by) == -1)
-					return (0);
-				val = (val << 8) | by;
-			}
-		}
-		type &= 0x7fff;
-		if (type == IKEV1_P2_LIFE_TYPE)
-			ltype = (uint16_t)val;
-		else if (type == IKEV1_P2_LIFE_DUR && ltype ==
-		    IKEV1_LIFE_SECONDS)
-			secs = val;
-	}
-	return (secs);
-}
 
 /* HASH(2) msg --> HASH(3), install */
 static void
@@ -600,6 +614,7 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	struct buf		*b = NULL, *gxy = NULL;
 	size_t			 hoff, hl = prf_len(sa->is_prf);
 	uint32_t		 life;
+	uint64_t		 kb;
 	int			 i;
 
 	qm_params(sa, cs->cs_spi_in, &p);
@@ -631,14 +646,26 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	life = pr->prop_tr[0].tr_life_secs;
 	if (life != 0 && life < qm->qm_life)
 		qm->qm_life = life;
+	/* the responder may lower our kilobytes (or add its own) */
+	qm->qm_life_bytes = qm_vol_lower(qm->qm_life_bytes,
+	    qm_kb_bytes(pr->prop_tr[0].tr_life_kbytes));
 	for (i = 0; i < m->m_nnotify; i++) {
 		n = &m->m_notify[i];
 		if (n->n_type != IKEV1_N_RESPONDER_LIFETIME)
 			continue;
-		life = qm_notify_life(n);
-		log_tinfo(qm_name(qm), "RESPONDER-LIFETIME %u s", life);
+		/* RFC 2407 §4.6.3.1: its data are life attributes */
+		if (ikev1_life_attrs_parse(n->n_data, n->n_len, &life,
+		    &kb) == -1) {
+			log_tinfo(qm_name(qm), "malformed RESPONDER-LIFETIME "
+			    "ignored");
+			continue;
+		}
+		log_tinfo(qm_name(qm), "RESPONDER-LIFETIME %u s, %llu KB "
+		    "(0: none)", life, (unsigned long long)kb);
 		if (life != 0 && life < qm->qm_life)
 			qm->qm_life = life;
+		qm->qm_life_bytes = qm_vol_lower(qm->qm_life_bytes,
+		    qm_kb_bytes(kb));
 	}
 	if (qm_gxy(qm, m, &gxy) == -1) {
 		qm_i_fail(qm, "bad or missing PFS KE in Quick Mode message 2");
@@ -743,20 +770,18 @@ qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	    "nodh") : "");
 }
 
+/* RESPONDER-LIFETIME (RFC 2407 §4.6.3.1): seconds, kilobytes (0: not
+ * sent) as life attributes. */
 static int
 qm_add_life_notify(struct pld_writer *w, uint8_t proto, uint32_t spi,
-    uint32_t life)
+    uint32_t life, uint64_t kbytes)
 {
 	struct buf	*d;
 	int		 rc = -1;
 
-	if ((d = buf_new(16)) == NULL)
+	if ((d = buf_new(32)) == NULL)
 		return (-1);
-	/* life type seconds (TV), duration as a 4-byte TLV */
-	if (buf_add_u16(d, 0x8000 | IKEV1_P2_LIFE_TYPE) == 0 &&
-	    buf_add_u16(d, IKEV1_LIFE_SECONDS) == 0 &&
-	    buf_add_u16(d, IKEV1_P2_LIFE_DUR) == 0 &&
-	    buf_add_u16(d, 4) == 0 && buf_add_u32(d, life) == 0)
+	if (ikev1_life_attrs_write(d, life, kbytes) == 0)
 		rc = ikev1_add_notify(w, proto, (const uint8_t *)&spi, 4,
 		    IKEV1_N_RESPONDER_LIFETIME, d->buf_data, d->buf_len);
 	buf_free(d);
@@ -805,6 +830,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	char			 ls[20], rs[20];
 	size_t			 hoff, hl = prf_len(sa->is_prf);
 	uint32_t		 theirs, spi_in;
+	uint64_t		 ours_kb, kb_notify = 0;
 	uint8_t			 proto;
 
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
@@ -861,12 +887,30 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
 	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;
+	log_tdebug(qm_name(qm), "Quick Mode %08x: the peer proposes a life of "
+	    "%u s, %llu KB (0: none)", qm->qm_msgid, tr.tr_life_secs,
+	    (unsigned long long)tr.tr_life_kbytes);
 	/* lifetimes: the shorter wins; ours shorter -> RESPONDER-LIFETIME */
 	theirs = tr.tr_life_secs ? tr.tr_life_secs : QM_DEFAULT_LIFE;
 	qm->qm_life = c->tn_ipsec.ips_lifetime < theirs ?
 	    c->tn_ipsec.ips_lifetime : theirs;
 	if (qm->qm_life < theirs && tr.tr_life_secs != 0)
 		tr.tr_life_secs = qm->qm_life;
+	/*
+	 * Kilobytes (Cisco proposes 4608000 by default): accepted, the
+	 * lower of theirs and our lifetime-bytes applies; ours lower ->
+	 * the answer carries it, and RESPONDER-LIFETIME says so (also
+	 * when they proposed none).
+	 */
+	qm->qm_life_bytes = qm_vol_lower(c->tn_ipsec.ips_life_bytes,
+	    qm_kb_bytes(tr.tr_life_kbytes));
+	ours_kb = qm_kbytes(c->tn_ipsec.ips_life_bytes);
+	if (ours_kb != 0 && (tr.tr_life_kbytes == 0 ||
+	    ours_kb < tr.tr_life_kbytes)) {
+		kb_notify = ours_kb;
+		if (tr.tr_life_kbytes != 0)
+			tr.tr_life_kbytes = ours_kb;
+	}
 	if ((qm->qm_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL)
 		goto fail;
 	if ((ans = calloc(1, sizeof(*ans))) == NULL)
@@ -890,8 +934,9 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	    ikev1_add_id(&w, m->m_id[1].id_type, 0, 0, m->m_id[1].id_data,
 	    m->m_id[1].id_len) == -1)
 		goto fail;
-	if (qm->qm_life < theirs && qm_add_life_notify(&w, pr->prop_proto,
-	    spi_in, qm->qm_life) == -1)
+	if ((qm->qm_life < theirs || kb_notify != 0) &&
+	    qm_add_life_notify(&w, pr->prop_proto, spi_in, qm->qm_life,
+	    kb_notify) == -1)
 		goto fail;
 	if (qm_gxy(qm, m, &gxy) == -1 || qm_keys(qm, gxy) == -1 ||
 	    qm_finish(qm, b, hoff, hl, 2) == -1)

@@ -211,9 +211,53 @@ v1_child_expired(struct child_sa *cs, uint32_t gone_spi)
 		ike_tunnel_update(t);
 }
 
+static void	v1_child_rekey_due(struct child_sa *);
+
+/* A Quick Mode under way, or an IPsec SA made by one, replaces cs. */
+static int
+v1_child_rekeying(const struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner, *o;
+	struct ikev1_qm		*qm;
+	struct child_sa		*x;
+
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != sa->is_b.b_tunnel || o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
+			if (qm->qm_rekey_spi == cs->cs_spi_in &&
+			    (qm->qm_state == QM_I1 || qm->qm_state == QM_R2))
+				return (1);
+		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
+			if (x != cs && x->cs_rekey_spi == cs->cs_spi_in &&
+			    x->cs_state == CHILD_SA_INSTALLED)
+				return (1);
+	}
+	return (0);
+}
+
+/*
+ * The kernel's soft expiry of a byte or packet limit (IKEv1 has no
+ * other notice of volume: our timers count time only): the rekey starts
+ * now, unless one is under way.  The soft limit was drawn as the time
+ * one is (85-90% by the SA's creator, 95-97% by the other side), so the
+ * creator usually starts it.
+ */
+static void
+v1_child_soft_volume(struct child_sa *cs)
+{
+	if (cs->cs_state != CHILD_SA_INSTALLED || cs->cs_rekey_due ||
+	    v1_child_rekeying(cs))
+		return;
+	log_tinfo(cs->cs_name, "IPsec SA %08x/%08x: soft volume lifetime "
+	    "(bytes or packets) reached (kernel): rekeying",
+	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out));
+	v1_child_rekey_due(cs);
+}
+
 int
 ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
-    struct in_addr dst, int hard)
+    struct in_addr dst, int hard, int volume)
 {
 	struct isakmp_sa	*sa;
 	struct child_sa		*cs;
@@ -227,8 +271,10 @@ ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 			    (cs->cs_spi_out == spi &&
 			    cs->cs_remote.s_addr == dst.s_addr)))
 				continue;
-			/* soft: our own rekey timers (85-90% by the SA's
-			 * creator, 95-97% by the other side) decide */
+			/* soft time: our own rekey timers (85-90% by the
+			 * SA's creator, 95-97% by the other side) decide */
+			if (!hard && volume)
+				v1_child_soft_volume(cs);
 			if (hard && (cs->cs_state == CHILD_SA_INSTALLED ||
 			    cs->cs_state == CHILD_SA_REKEYED))
 				v1_child_expired(cs, spi);
@@ -267,6 +313,23 @@ v1_child_expire_due(struct child_sa *cs)
 static const struct child_sa_timers v1_child_timers = {
 	v1_child_rekey_due, v1_child_expire_due
 };
+
+void
+ikev1_child_volume_set(struct isakmp_sa *sa, struct child_sa *cs,
+    int creator, uint64_t bytes, uint64_t packets)
+{
+	unsigned	 lo, hi;
+
+	v1_rekey_pct(sa->is_b.b_ctx, creator, &lo, &hi);
+	child_sa_volume_set(cs, bytes, packets, lo, hi);
+	/*
+	 * IKEv1 ignores the kernel's soft time expiry (its timers rekey at
+	 * 85-90% or 95-97%), but the kernel sends one soft expiry per SA:
+	 * one of time at 90% would silence the byte or packet one that
+	 * must start the rekey.  With volume limits: no soft time expiry.
+	 */
+	cs->cs_no_soft_time = bytes != 0 || packets != 0;
+}
 
 void
 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)

@@ -64,6 +64,8 @@ struct ikev1_qm {
 	struct buf	*qm_ni;
 	struct buf	*qm_nr;
 	uint32_t	 qm_life;	/* seconds */
+	uint64_t	 qm_life_bytes;	/* the lower of ours and the peer's
+					   kilobytes (x 1024); 0 none */
 	uint32_t	 qm_rekey_spi;	/* replaces the IPsec SA with this
 					   inbound SPI (0: a new one) */
 	struct ike_xmit	 qm_x;
@@ -382,6 +384,14 @@ void	 ikev1_life_replaced_keep(struct isakmp_sa *o,
 	    const struct child_sa *cs);
 /* An installed IPsec SA: arms its rekey and expiry timers. */
 void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
+/*
+ * Before cs is installed: its volume lifetimes (hard limits per kernel
+ * SA, 0 none), with soft limits drawn as the time rekey is (creator: we
+ * started the Quick Mode that made it); with limits its kernel SAs have
+ * no soft time expiry, which would silence the volume one.
+ */
+void	 ikev1_child_volume_set(struct isakmp_sa *sa, struct child_sa *cs,
+	    int creator, uint64_t bytes, uint64_t packets);
 /* Removes an IPsec SA from its ISAKMP SA, the kernel and memory. */
 void	 ikev1_child_remove(struct child_sa *cs);
 /* The installed IPsec SA of t with exactly these selectors, or NULL. */
@@ -490,10 +500,11 @@ void	 ikev1_dpd_arm(struct isakmp_sa *sa);
 
 /*
  * The kernel reports that an IPsec SA of ours reached its lifetime
- * (XFRM_MSG_EXPIRE; hard: it is gone).  1 if it was an IKEv1 one.
+ * (XFRM_MSG_EXPIRE; hard: it is gone; volume: a byte or packet limit).
+ * 1 if it was an IKEv1 one.
  */
 int	ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
-	    struct in_addr dst, int hard);
+	    struct in_addr dst, int hard, int volume);
 
 
 #endif

@@ -36,6 +36,8 @@ ikev2_child_ts(const struct child_sa *cs, int we_init,
 	theirs->tsl_n = i;
 }
 
+#define IKEV2_CHILD_JITTER	5	/* % of the lifetime, earlier */
+
 /* Common fields of a new CHILD SA of sa. */
 static struct child_sa *
 ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
@@ -50,6 +52,12 @@ ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
 	if (old != NULL)
 		cs->cs_reqid = old->cs_reqid;
 	cs->cs_lifetime = c->tn_ipsec.ips_lifetime;
+	/* no lifetime negotiation in IKEv2: ours apply here (§2.8) */
+	child_sa_volume_set(cs, c->tn_ipsec.ips_life_bytes,
+	    c->tn_ipsec.ips_life_packets,
+	    sa->sa_b.b_ctx->ctx_rekey_percent > IKEV2_CHILD_JITTER ?
+	    sa->sa_b.b_ctx->ctx_rekey_percent - IKEV2_CHILD_JITTER : 0,
+	    sa->sa_b.b_ctx->ctx_rekey_percent);
 	cs->cs_owner = sa;
 	if (sa->sa_b.b_nat) {
 		/* §2.23: ESP in UDP on the ports IKE uses now */
@@ -776,10 +784,9 @@ static const struct child_sa_timers ikev2_child_timers = {
  * lifetime rarely rekey at once (§2.8.1), and SAs made together are not
  * all rekeyed at once.  Either side may rekey; collisions are settled by
  * ikev2_child_replaced().  The hard expiry is our safety net behind the
- * kernel's own (XFRM_MSG_EXPIRE).
+ * kernel's own (XFRM_MSG_EXPIRE).  Volume lifetimes have no timer: the
+ * kernel's soft expiry starts their rekey (ikev2_child_soft_expired).
  */
-#define IKEV2_CHILD_JITTER	5	/* % of the lifetime, earlier */
-
 void
 ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
 {
@@ -885,14 +892,15 @@ ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 }
 
 void
-ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs)
+ikev2_child_soft_expired(struct ike_sa *sa, struct child_sa *cs, int volume)
 {
 	if (cs->cs_state != CHILD_SA_INSTALLED || cs->cs_rekey_due ||
 	    (sa->sa_req_child != NULL &&
 	    sa->sa_req_child->cs_rekey_spi == cs->cs_spi_in))
 		return;
-	log_tinfo(cs->cs_name, "CHILD SA %08x_i: soft lifetime reached "
-	    "(kernel): rekeying", ntohl(cs->cs_spi_in));
+	log_tinfo(cs->cs_name, "CHILD SA %08x_i: soft %s lifetime reached "
+	    "(kernel): rekeying", ntohl(cs->cs_spi_in), volume ?
+	    "volume (bytes or packets)" : "time");
 	cs->cs_rekey_due = 1;
 	ike_sa_next(sa);
 }

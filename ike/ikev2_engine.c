@@ -253,7 +253,7 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 
 static int
 ikev2_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
-    struct in_addr dst, int hard)
+    struct in_addr dst, int hard, int volume)
 {
 	struct ike_sa	*sa;
 	struct child_sa	*cs;
@@ -268,7 +268,7 @@ ikev2_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
 			if (hard)
 				ikev2_child_expired(sa, cs, spi);
 			else
-				ikev2_child_soft_expired(sa, cs);
+				ikev2_child_soft_expired(sa, cs, volume);
 			return (1);
 		}
 	return (0);

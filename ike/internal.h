@@ -78,9 +78,11 @@ struct ike_version {
 	/* The SA part of st (algorithms, SPIs, children). */
 	void		(*iv_status)(struct ike_tunnel *t,
 			    struct tunnel_status *st);
-	/* XFRM_MSG_EXPIRE of an SA: 1 if it was one of this version's. */
+	/* XFRM_MSG_EXPIRE of an SA (volume: of a byte or packet limit):
+	 * 1 if it was one of this version's. */
 	int		(*iv_kernel_expire)(struct ike_ctx *ctx, uint8_t proto,
-			    uint32_t spi, struct in_addr dst, int hard);
+			    uint32_t spi, struct in_addr dst, int hard,
+			    int volume);
 	void		(*iv_shutdown)(struct ike_ctx *ctx);
 	void		(*iv_free)(struct ike_ctx *ctx);
 };

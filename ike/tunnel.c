@@ -651,6 +651,10 @@ ike_status_child(struct ike_ctx *ctx, const struct child_sa *cs,
 	child_sa_ts_str(cs, 0, st->cs_remote_ts,
 	    sizeof(st->cs_remote_ts));
 	child_sa_algs(cs, st->cs_algs, sizeof(st->cs_algs));
+	st->cs_life_bytes = cs->cs_life_bytes;
+	st->cs_soft_bytes = cs->cs_soft_bytes;
+	st->cs_life_packets = cs->cs_life_packets;
+	st->cs_soft_packets = cs->cs_soft_packets;
 	if (ko->ko_sa_stats != NULL && ko->ko_sa_stats(ko->ko_arg,
 	    cs->cs_proto, cs->cs_spi_in, cs->cs_local, &s) == 0) {
 		st->cs_bytes_in = s.st_bytes;

@@ -153,6 +153,11 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 	ks->ks_akey = inbound ? cs->cs_akey_in : cs->cs_akey_out;
 	ks->ks_akey_len = cs->cs_akey_len;
 	ks->ks_lifetime = cs->cs_lifetime;
+	ks->ks_bytes_hard = cs->cs_life_bytes;
+	ks->ks_bytes_soft = cs->cs_soft_bytes;
+	ks->ks_packets_hard = cs->cs_life_packets;
+	ks->ks_packets_soft = cs->cs_soft_packets;
+	ks->ks_no_soft_time = cs->cs_no_soft_time;
 	ks->ks_encap_sport = inbound ? cs->cs_encap_dport : cs->cs_encap_sport;
 	ks->ks_encap_dport = inbound ? cs->cs_encap_sport : cs->cs_encap_dport;
 	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA */
@@ -801,4 +806,14 @@ child_sa_keylog(const struct child_sa *cs, const char *dir)
 	child_sa_keylog_line(f, cs, 1);
 	child_sa_keylog_line(f, cs, 0);
 	fclose(f);
+}
+
+void
+child_sa_volume_set(struct child_sa *cs, uint64_t bytes, uint64_t packets,
+    unsigned lo_pct, unsigned hi_pct)
+{
+	cs->cs_life_bytes = bytes;
+	cs->cs_life_packets = packets;
+	cs->cs_soft_bytes = lifetime_volume_soft(bytes, lo_pct, hi_pct);
+	cs->cs_soft_packets = lifetime_volume_soft(packets, lo_pct, hi_pct);
 }

@@ -62,6 +62,12 @@ struct child_sa {
 	int		 cs_nrts;
 	int		 cs_pair;		/* initiator: segment pair, -1 */
 	uint32_t	 cs_lifetime;		/* hard, seconds */
+	/* volume lifetimes of each kernel SA, 0 = unlimited: hard (the
+	 * configured or negotiated ones), soft (the rekey, drawn below) */
+	uint64_t	 cs_life_bytes, cs_life_packets;
+	uint64_t	 cs_soft_bytes, cs_soft_packets;
+	int		 cs_no_soft_time;	/* kernel SAs without a soft
+						   time expiry (ks_no_soft_time) */
 	time_t		 cs_installed_at;
 	/* KEYMAT split (§2.17): in = peer -> us, out = us -> peer */
 	uint8_t		 cs_ekey_in[CRYPTO_MAX_KEY];
@@ -143,6 +149,13 @@ int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
  */
 int		 child_sa_install_outbound(struct child_sa *cs,
 		    struct kernel_ops *ko);
+/*
+ * cs's volume lifetimes (before child_sa_install): hard limits of bytes
+ * and packets per kernel SA (0: none), and soft ones, which start the
+ * rekey, drawn between lo_pct and hi_pct of them (lifetime_volume_soft).
+ */
+void		 child_sa_volume_set(struct child_sa *cs, uint64_t bytes,
+		    uint64_t packets, unsigned lo_pct, unsigned hi_pct);
 /* cs's local (1) or remote (0) selectors, "a.b.c.d/n[,...]", into out. */
 void		 child_sa_ts_str(const struct child_sa *cs, int local,
 		    char *out, size_t len);

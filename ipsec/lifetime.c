@@ -111,3 +111,30 @@ lifetime_rekeyed(struct sa_lifetime *lt)
 {
 	lt->lt_tries = 0;
 }
+
+/* n * pct / 100 without overflow (n up to 2^64 - 1, pct <= 100). */
+static uint64_t
+lifetime_share(uint64_t n, unsigned pct)
+{
+	return (n / 100 * pct + n % 100 * pct / 100);
+}
+
+uint64_t
+lifetime_volume_soft(uint64_t hard, unsigned lo_pct, unsigned hi_pct)
+{
+	uint64_t	 lo, hi, soft;
+
+	if (hard == 0)
+		return (0);
+	if (hi_pct > 100)
+		hi_pct = 100;
+	if (lo_pct > hi_pct)
+		lo_pct = hi_pct;
+	lo = lifetime_share(hard, lo_pct);
+	hi = lifetime_share(hard, hi_pct);
+	soft = lo + lifetime_random(hi - lo > UINT32_MAX ? UINT32_MAX :
+	    hi - lo);
+	if (soft >= hard)
+		soft = hard - 1;
+	return (soft == 0 ? 1 : soft);
+}

@@ -51,5 +51,14 @@ uint64_t	 lifetime_retry_in(struct sa_lifetime *lt, uint64_t now,
 uint64_t	 lifetime_backoff(int tries, uint64_t base_ms, uint64_t max_ms);
 /* The rekey succeeded: the failure count starts again. */
 void		 lifetime_rekeyed(struct sa_lifetime *lt);
+/*
+ * A volume lifetime (bytes or packets of one kernel SA): the soft limit,
+ * which starts the rekey, at random between lo_pct and hi_pct of the
+ * hard limit (the time lifetime's percentages: two peers, or the SAs of
+ * one, rarely reach it at once), at least 1 and below hard when hard >
+ * 1.  0 (unlimited) gives 0.
+ */
+uint64_t	 lifetime_volume_soft(uint64_t hard, unsigned lo_pct,
+		    unsigned hi_pct);
 
 #endif

@@ -32,6 +32,14 @@ struct kernel_sa {
 	const uint8_t	*ks_akey;
 	size_t		 ks_akey_len;
 	uint32_t	 ks_lifetime;	/* hard expiry in seconds, 0 = none */
+	/* volume lifetimes (XFRM byte/packet limits), 0 = unlimited; a soft
+	 * limit of 0 or above the hard one is the hard one */
+	uint64_t	 ks_bytes_soft, ks_bytes_hard;
+	uint64_t	 ks_packets_soft, ks_packets_hard;
+	/* 1: no soft time expiry (the engine's timers alone rekey by time):
+	 * the kernel sends one soft expiry per SA, so a time one would
+	 * silence a later byte or packet one */
+	int		 ks_no_soft_time;
 	uint16_t	 ks_encap_sport; /* UDP encapsulation ports, 0 = none */
 	uint16_t	 ks_encap_dport;
 	int		 ks_update;	/* 1: SPI came from spi_alloc (UPDSA) */
@@ -86,11 +94,12 @@ struct kernel_ops {
 	/*
 	 * Set by the engine (kernel -> engine): an SA of ours reached its
 	 * soft (hard 0) or hard (hard 1) lifetime (XFRM_MSG_EXPIRE); after
-	 * a hard one the kernel has removed it.  May be NULL.
+	 * a hard one the kernel has removed it.  volume 1: a byte or packet
+	 * limit was reached, 0: the time limit.  May be NULL.
 	 */
 	void	*ko_event_arg;
 	void	(*ko_expire)(void *arg, uint8_t proto, uint32_t spi,
-		    struct in_addr dst, int hard);
+		    struct in_addr dst, int hard, int volume);
 	/* Outbound traffic src/splen -> dst/dplen met one of our policies
 	 * without an SA (XFRM_MSG_ACQUIRE).  May be NULL. */
 	void	(*ko_acquire)(void *arg, struct in_addr src, uint8_t splen,

@@ -79,6 +79,9 @@ struct xfrm_expire {
 	struct in_addr	 xe_dst;
 	uint32_t	 xe_reqid;
 	int		 xe_hard;	/* 1: the kernel removed the SA */
+	int		 xe_volume;	/* 1: a byte or packet limit was
+					   reached (the SA's counters are at
+					   the limit xe_hard names) */
 };
 /*
  * Parses one message from the kernel's XFRMGRP_EXPIRE group (every

@@ -853,9 +853,10 @@ xfrm_event_one(const struct nlmsghdr *nlh, size_t len, void *arg)
 	}
 	if (!xfrm_reqid_ours(xe.xe_reqid))
 		return;
-	log_debug("kernel: %s SA %08x to %s: %s lifetime reached",
+	log_debug("kernel: %s SA %08x to %s: %s %s lifetime reached",
 	    xfrm_proto_name(xe.xe_proto), ntohl(xe.xe_spi),
-	    inet_ntoa(xe.xe_dst), xe.xe_hard ? "hard" : "soft");
+	    inet_ntoa(xe.xe_dst), xe.xe_hard ? "hard" : "soft",
+	    xe.xe_volume ? "volume" : "time");
 	if (xe.xe_hard) {
 		/* the kernel removed it: nothing left to delete at exit */
 		memset(&key, 0, sizeof(key));
@@ -867,7 +868,7 @@ xfrm_event_one(const struct nlmsghdr *nlh, size_t len, void *arg)
 	}
 	if (ops->ko_expire != NULL)
 		ops->ko_expire(ops->ko_event_arg, xe.xe_proto, xe.xe_spi,
-		    xe.xe_dst, xe.xe_hard);
+		    xe.xe_dst, xe.xe_hard, xe.xe_volume);
 }
 
 void

@@ -240,17 +240,32 @@ xfrm_msg_put_auth(struct nlmsghdr *nlh, size_t buflen,
 	return (ret);
 }
 
-static void
-xfrm_msg_lifetime(struct xfrm_lifetime_cfg *lft, uint32_t hard)
+/* A volume limit: 0 is unlimited (XFRM_INF; a 0 would expire at once). */
+static uint64_t
+xfrm_msg_limit(uint64_t n)
 {
-	/* Zero limits would expire the SA at once. */
-	lft->soft_byte_limit = XFRM_INF;
-	lft->hard_byte_limit = XFRM_INF;
-	lft->soft_packet_limit = XFRM_INF;
-	lft->hard_packet_limit = XFRM_INF;
+	return (n == 0 ? XFRM_INF : n);
+}
+
+static void
+xfrm_msg_lifetime(struct xfrm_lifetime_cfg *lft, const struct kernel_sa *sa)
+{
+	uint32_t	 hard = sa->ks_lifetime;
+
+	/* soft byte/packet limits: the engine's rekey; no soft above the
+	 * hard one (unset: the hard one) */
+	lft->hard_byte_limit = xfrm_msg_limit(sa->ks_bytes_hard);
+	lft->soft_byte_limit = sa->ks_bytes_soft != 0 &&
+	    sa->ks_bytes_soft < lft->hard_byte_limit ? sa->ks_bytes_soft :
+	    lft->hard_byte_limit;
+	lft->hard_packet_limit = xfrm_msg_limit(sa->ks_packets_hard);
+	lft->soft_packet_limit = sa->ks_packets_soft != 0 &&
+	    sa->ks_packets_soft < lft->hard_packet_limit ?
+	    sa->ks_packets_soft : lft->hard_packet_limit;
 	lft->hard_add_expires_seconds = hard;
 	/* The engine rekeys by its own timers; soft is a notice. */
-	lft->soft_add_expires_seconds = hard >= 10 ? hard - hard / 10 : 0;
+	lft->soft_add_expires_seconds = hard >= 10 && !sa->ks_no_soft_time ?
+	    hard - hard / 10 : 0;
 }
 
 struct nlmsghdr *
@@ -279,7 +294,7 @@ xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
 	si->mode = XFRM_MODE_TUNNEL;
 	si->reqid = sa->ks_reqid;
 	si->replay_window = KERNEL_REPLAY_WINDOW;
-	xfrm_msg_lifetime(&si->lft, sa->ks_lifetime);
+	xfrm_msg_lifetime(&si->lft, sa);
 	if (sa->ks_proto == IPPROTO_ESP && encr_is_aead(sa->ks_encr)) {
 		/* one combined transform, no integrity (RFC 4106 §8.2) */
 		if (sa->ks_integ != AUTH_NONE ||
@@ -521,6 +536,15 @@ xfrm_msg_expire_parse(const struct nlmsghdr *nlh, size_t len,
 	xe->xe_dst.s_addr = ue.state.id.daddr.a4;
 	xe->xe_reqid = ue.state.reqid;
 	xe->xe_hard = ue.hard != 0;
+	/* the kernel copies the SA's limits and counters into the notice */
+	if (xe->xe_hard)
+		xe->xe_volume = ue.state.curlft.bytes >=
+		    ue.state.lft.hard_byte_limit ||
+		    ue.state.curlft.packets >= ue.state.lft.hard_packet_limit;
+	else
+		xe->xe_volume = ue.state.curlft.bytes >=
+		    ue.state.lft.soft_byte_limit ||
+		    ue.state.curlft.packets >= ue.state.lft.soft_packet_limit;
 	return (0);
 }
 

@@ -31,6 +31,12 @@
 #define CFG_LIFE_MIN	3600
 #define CFG_LIFE_TEST_MIN 10	/* with test-short-lifetimes yes */
 #define CFG_LIFE_MAX	86400
+/* ipsec lifetime-bytes / lifetime-packets (volume lifetimes) */
+#define CFG_BYTES_MIN	1048576ULL	/* 1 MiB */
+#define CFG_BYTES_TEST_MIN 10240ULL	/* with test-short-lifetimes yes */
+#define CFG_PACKETS_MIN	1000ULL
+#define CFG_PACKETS_TEST_MIN 10ULL
+#define CFG_VOLUME_MAX	1000000000000000000ULL	/* 10^18 */
 
 enum cfg_ctx {
 	CTX_TOP = 0,
@@ -1054,6 +1060,53 @@ cfg_key_ips_life(struct cfg_parser *p, const char *v)
 	    &cfg_cur_tn(p)->tn_ipsec.ips_lifetime));
 }
 
+/*
+ * lifetime-bytes N / lifetime-packets N: a decimal count, the hard
+ * volume limit of each kernel SA of the tunnel.
+ */
+static int
+cfg_volume_parse(struct cfg_parser *p, const char *what, const char *unit,
+    const char *v, unsigned long long min, uint64_t *out)
+{
+	unsigned long long	 n;
+	const char		*c;
+	char			*end;
+
+	for (c = v; *c != '\0'; c++)
+		if (!isdigit((unsigned char)*c))
+			break;
+	if (*v == '\0' || *c != '\0' || strlen(v) > 19)
+		goto bad;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > CFG_VOLUME_MAX)
+		goto bad;
+	*out = n;
+	return (0);
+ bad:
+	return (cfg_err(p, p->p_line, "invalid ipsec %s \"%.32s\" (use a "
+	    "number of %s from %llu to %llu; without the line there is no "
+	    "limit%s)", what, v, unit, min, CFG_VOLUME_MAX,
+	    p->p_cfg->cfg_test_short_life ? "" : "; smaller limits only with "
+	    "test-short-lifetimes yes"));
+}
+
+static int
+cfg_key_ips_bytes(struct cfg_parser *p, const char *v)
+{
+	return (cfg_volume_parse(p, "lifetime-bytes", "bytes", v,
+	    p->p_cfg->cfg_test_short_life ? CFG_BYTES_TEST_MIN :
+	    CFG_BYTES_MIN, &cfg_cur_tn(p)->tn_ipsec.ips_life_bytes));
+}
+
+static int
+cfg_key_ips_packets(struct cfg_parser *p, const char *v)
+{
+	return (cfg_volume_parse(p, "lifetime-packets", "packets", v,
+	    p->p_cfg->cfg_test_short_life ? CFG_PACKETS_TEST_MIN :
+	    CFG_PACKETS_MIN, &cfg_cur_tn(p)->tn_ipsec.ips_life_packets));
+}
+
 /* --- key tables, one per context --- */
 
 static const struct cfg_key cfg_top_keys[] = {
@@ -1117,6 +1170,9 @@ static const struct cfg_key cfg_ips_keys[] = {
 	{ "pfs", "pfs 1|2|5|14|15|16|19|20|21|24|31|disable", 0,
 	    cfg_key_ips_pfs },
 	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life },
+	{ "lifetime-bytes", "lifetime-bytes BYTES", 0, cfg_key_ips_bytes },
+	{ "lifetime-packets", "lifetime-packets PACKETS", 0,
+	    cfg_key_ips_packets },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -1135,7 +1191,8 @@ static const char *const cfg_expected[] = {
 	    "\"ipsec {\"",
 	"version, mode, integrity, encryption, dh-group, local-id, peer-id "
 	    "or lifetime",
-	"protocol, integrity, encryption, pfs or lifetime"
+	"protocol, integrity, encryption, pfs, lifetime, lifetime-bytes or "
+	    "lifetime-packets"
 };
 
 /* "gateway \"gw1\"", "the ike block of tunnel \"t\"", for messages. */

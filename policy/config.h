@@ -57,6 +57,10 @@ struct cfg_ipsec {
 	int		 ips_encr_bits;
 	int		 ips_pfs;	/* DH group, 0 = disabled (default 2) */
 	uint32_t	 ips_lifetime;	/* 3600..86400 (default 86400) */
+	/* volume lifetimes of each kernel SA (hard; the soft limit, which
+	 * starts the rekey, is drawn below it): 0 = unlimited (default) */
+	uint64_t	 ips_life_bytes;
+	uint64_t	 ips_life_packets;
 };
 
 struct cfg_gateway {

@@ -394,6 +394,16 @@ exp_ipsec_conf(struct exp *ex)
 	    childp);
 	ex_add(ex, "\tikelifetime=%us\n", ike->ike_lifetime);
 	ex_add(ex, "\tlifetime=%us\n", ips->ips_lifetime);
+	/* volume lifetimes: the same hard limits; strongSwan rekeys at
+	 * life less margin less up to rekeyfuzz (100%) of the margin */
+	if (ips->ips_life_bytes != 0)
+		ex_add(ex, "\tlifebytes=%llu\n\tmarginbytes=%llu\n",
+		    (unsigned long long)ips->ips_life_bytes,
+		    (unsigned long long)(ips->ips_life_bytes / 10));
+	if (ips->ips_life_packets != 0)
+		ex_add(ex, "\tlifepackets=%llu\n\tmarginpackets=%llu\n",
+		    (unsigned long long)ips->ips_life_packets,
+		    (unsigned long long)(ips->ips_life_packets / 10));
 	ex_add(ex, "\tleft=%s\n", left);
 	if (ike->ike_peer_id.id_type != 0) {
 		ex_id(&ike->ike_peer_id, lid, sizeof(lid));
@@ -454,6 +464,17 @@ swanctl_child(struct exp *ex, const char *name, const struct cfg_prefix *l,
 	 * ours, so neither side outlives the other's SA */
 	ex_add(ex, "\t\t\t\trekey_time = %us\n\t\t\t\tlife_time = %us\n",
 	    ips->ips_lifetime / 10 * 9, ips->ips_lifetime);
+	/* volume lifetimes: the same way (rekey at 90%, less rand_*) */
+	if (ips->ips_life_bytes != 0)
+		ex_add(ex, "\t\t\t\trekey_bytes = %llu\n"
+		    "\t\t\t\tlife_bytes = %llu\n",
+		    (unsigned long long)(ips->ips_life_bytes / 10 * 9),
+		    (unsigned long long)ips->ips_life_bytes);
+	if (ips->ips_life_packets != 0)
+		ex_add(ex, "\t\t\t\trekey_packets = %llu\n"
+		    "\t\t\t\tlife_packets = %llu\n",
+		    (unsigned long long)(ips->ips_life_packets / 10 * 9),
+		    (unsigned long long)ips->ips_life_packets);
 	ex_add(ex, "\t\t\t\tstart_action = %s\n",
 	    t->tn_initiate ? "none" : "start");
 	if (t->tn_dpd_delay != 0)
@@ -650,6 +671,13 @@ exp_libreswan(struct exp *ex)
 		ex_add(ex, "\n\tpfs=no\n");
 	ex_add(ex, "\tikelifetime=%us\n\tsalifetime=%us\n", ike->ike_lifetime,
 	    ips->ips_lifetime);
+	/* volume lifetimes (Libreswan 4's ipsec-max-bytes/-packets) */
+	if (ips->ips_life_bytes != 0)
+		ex_add(ex, "\tipsec-max-bytes=%llu\n",
+		    (unsigned long long)ips->ips_life_bytes);
+	if (ips->ips_life_packets != 0)
+		ex_add(ex, "\tipsec-max-packets=%llu\n",
+		    (unsigned long long)ips->ips_life_packets);
 	if (t->tn_dpd_delay != 0) {
 		ex_add(ex, "\tdpddelay=%us\n\tdpdtimeout=%us\n",
 		    t->tn_dpd_delay, t->tn_dpd_timeout);
@@ -700,6 +728,18 @@ ios_check(struct exp *ex)
 		    "lifetime is %u s and the IPsec lifetime %u s (lifetimes "
 		    "this short are for test-short-lifetimes only)",
 		    ike->ike_lifetime, t->tn_ipsec.ips_lifetime));
+	/*
+	 * IOS counts the IPsec SA volume in kilobytes, 2560 to 4294967295
+	 * (units of 1024 bytes, as gatewayd's IKEv1 proposes it).
+	 */
+	if (t->tn_ipsec.ips_life_bytes != 0 &&
+	    (t->tn_ipsec.ips_life_bytes / 1024 < 2560 ||
+	    t->tn_ipsec.ips_life_bytes / 1024 > 4294967295ULL))
+		return (ex_refuse(ex, "IOS volume lifetimes are 2560 to "
+		    "4294967295 kilobytes; lifetime-bytes %llu is %llu KB (use "
+		    "2621440 to 4398046510080 bytes)",
+		    (unsigned long long)t->tn_ipsec.ips_life_bytes,
+		    (unsigned long long)(t->tn_ipsec.ips_life_bytes / 1024)));
 	/* IOS: IKEv2 aes-gcm-128/256 and esp-gcm 128/256, 16-octet ICV */
 	if (ike->ike_encr == ENCR_CHACHA20_POLY1305 ||
 	    t->tn_ipsec.ips_encr == ENCR_CHACHA20_POLY1305)
@@ -896,6 +936,14 @@ exp_cisco_ios(struct exp *ex)
 		ex_add(ex, " set pfs group%d\n", ips->ips_pfs);
 	ex_add(ex, " set security-association lifetime seconds %u\n",
 	    ips->ips_lifetime);
+	if (ips->ips_life_bytes != 0)
+		ex_add(ex, " set security-association lifetime kilobytes "
+		    "%llu\n", (unsigned long long)(ips->ips_life_bytes / 1024));
+	/* never negotiated: gatewayd's own SAs keep the limit */
+	if (ips->ips_life_packets != 0)
+		ex_add(ex, " ! IOS has no packet lifetime: gatewayd rekeys "
+		    "after %llu packets on its side\n",
+		    (unsigned long long)ips->ips_life_packets);
 	if (t->tn_ike.ike_version == 2)
 		ex_add(ex, " set ikev2-profile %s\n", n);
 	ex_add(ex, " match address %s\n!\n", n);

@@ -141,7 +141,8 @@ static const struct err_vec syntax_vecs[] = {
 	  "peer-id or lifetime)" },
 	{ BASE TN(IPSEC("\t\tesn yes\n")),
 	  E "14: unknown keyword \"esn\" in the ipsec block of tunnel \"t1\" "
-	  "(expected protocol, integrity, encryption, pfs or lifetime)" },
+	  "(expected protocol, integrity, encryption, pfs, lifetime, "
+	  "lifetime-bytes or lifetime-packets)" },
 	/* Missing "}". */
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n",
 	  E "1: gateway \"gw1\" is missing its closing \"}\" (add \"}\" at the "
@@ -742,6 +743,9 @@ START_TEST(test_config_tunnel_defaults)
 	ck_assert_int_eq(t->tn_ipsec.ips_encr_bits, 128);
 	ck_assert_int_eq(t->tn_ipsec.ips_pfs, DH_MODP_1024);
 	ck_assert_uint_eq(t->tn_ipsec.ips_lifetime, 86400);
+	/* no volume lifetime unless configured */
+	ck_assert_uint_eq(t->tn_ipsec.ips_life_bytes, 0);
+	ck_assert_uint_eq(t->tn_ipsec.ips_life_packets, 0);
 	config_free(cfg);
 }
 END_TEST
@@ -1104,6 +1108,87 @@ START_TEST(test_config_short_lifetimes)
 	    sizeof(err)));
 	ck_assert_str_eq(err, E "1: test-short-lifetimes \"maybe\": use yes "
 	    "or no");
+}
+END_TEST
+
+/*
+ * ipsec lifetime-bytes / lifetime-packets: hard volume limits per kernel
+ * SA, from 1 MiB / 1000 packets (10240 bytes / 10 packets with
+ * test-short-lifetimes yes) to 10^18; anything else is refused with the
+ * line, the value and the range.
+ */
+START_TEST(test_config_volume_lifetimes)
+{
+	struct config	*cfg;
+	char		 err[512];
+	static const struct {
+		const char	*line;
+		const char	*what;
+	} bad[] = {
+		{ "lifetime-bytes 1048575", "lifetime-bytes \"1048575\"" },
+		{ "lifetime-bytes 0", "lifetime-bytes \"0\"" },
+		{ "lifetime-bytes 100k", "lifetime-bytes \"100k\"" },
+		{ "lifetime-bytes -5000000", "lifetime-bytes \"-5000000\"" },
+		{ "lifetime-bytes 1000000000000000001",
+		  "lifetime-bytes \"1000000000000000001\"" },
+		{ "lifetime-bytes 99999999999999999999",
+		  "lifetime-bytes \"99999999999999999999\"" },
+		{ "lifetime-bytes 18446744073709551616",
+		  "lifetime-bytes \"18446744073709551616\"" },
+		{ "lifetime-packets 999", "lifetime-packets \"999\"" },
+		{ "lifetime-packets 1e6", "lifetime-packets \"1e6\"" },
+	};
+	char		 text[1024], want[512];
+	size_t		 i;
+	int		 bytes;
+
+	cfg = parse_ok(BASE TN(IPSEC("\t\tlifetime-bytes 4718592000\n"
+	    "\t\tlifetime-packets 1000000\n")));
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_life_bytes,
+	    4718592000ULL);
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_life_packets,
+	    1000000);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN(IPSEC("\t\tlifetime-bytes "
+	    "1000000000000000000\n\t\tlifetime-packets 1000\n")));
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_life_bytes,
+	    1000000000000000000ULL);
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_life_packets,
+	    1000);
+	config_free(cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), BASE TN(IPSEC("\t\t%s\n")),
+		    bad[i].line);
+		ck_assert_ptr_null(parse(text, err, sizeof(err)));
+		bytes = strncmp(bad[i].line, "lifetime-bytes", 14) == 0;
+		snprintf(want, sizeof(want), E "14: invalid ipsec %s (use a "
+		    "number of %s from %s to 1000000000000000000; without the "
+		    "line there is no limit; smaller limits only with "
+		    "test-short-lifetimes yes)", bad[i].what,
+		    bytes ? "bytes" : "packets", bytes ? "1048576" : "1000");
+		ck_assert_str_eq(err, want);
+	}
+	/* given twice */
+	ck_assert_ptr_null(parse(BASE TN(IPSEC("\t\tlifetime-bytes 2000000\n"
+	    "\t\tlifetime-bytes 3000000\n")), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "15: \"lifetime-bytes\" is given twice") !=
+	    NULL, "%s", err);
+	/* test-short-lifetimes yes: the lab's small limits */
+	cfg = parse_ok("test-short-lifetimes yes\n" BASE
+	    TN(IPSEC("\t\tlifetime-bytes 10240\n\t\tlifetime-packets 10\n")));
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_life_bytes, 10240);
+	ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_life_packets, 10);
+	config_free(cfg);
+	ck_assert_ptr_null(parse("test-short-lifetimes yes\n" BASE
+	    TN(IPSEC("\t\tlifetime-bytes 10239\n")), err, sizeof(err)));
+	ck_assert_str_eq(err, E "15: invalid ipsec lifetime-bytes \"10239\" "
+	    "(use a number of bytes from 10240 to 1000000000000000000; without "
+	    "the line there is no limit)");
+	ck_assert_ptr_null(parse("test-short-lifetimes yes\n" BASE
+	    TN(IPSEC("\t\tlifetime-packets 9\n")), err, sizeof(err)));
+	ck_assert_str_eq(err, E "15: invalid ipsec lifetime-packets \"9\" "
+	    "(use a number of packets from 10 to 1000000000000000000; without "
+	    "the line there is no limit)");
 }
 END_TEST
 
@@ -1535,6 +1620,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_ike_values, 0,
 	    NVEC(ike_value_vecs));
 	tcase_add_test(tc, test_config_short_lifetimes);
+	tcase_add_test(tc, test_config_volume_lifetimes);
 	tcase_add_test(tc, test_config_dpd);
 	tcase_add_test(tc, test_config_ike_ids);
 	tcase_add_test(tc, test_config_ike_fqdn_length);

@@ -301,6 +301,53 @@ START_TEST(test_status_json_two_tunnels)
 }
 END_TEST
 
+/* Volume lifetimes of a CHILD SA: shown when set, text and JSON. */
+START_TEST(test_status_volume_lifetimes)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s, want[4096];
+	size_t			 n;
+
+	fixture_connected(&ts);
+	ts.ts_child[0].cs_life_bytes = 4718592000ULL;
+	ts.ts_child[0].cs_soft_bytes = 4100000000ULL;
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1,
+	    T_ESTABLISHED + 3600 + 2 * 60 + 3), 0);
+	s = buf_str(b);
+	snprintf(want, sizeof(want), "%s    life bytes: 4718592000 per SA "
+	    "(rekey from 4100000000)\n", text_connected);
+	ck_assert_str_eq(s, want);
+	free(s);
+	buf_free(b);
+
+	ts.ts_child[0].cs_life_packets = 100000;
+	ts.ts_child[0].cs_soft_packets = 87000;
+	b = buf_new(64);
+	ck_assert_int_eq(status_fmt_json(b, &ts, 1, T_ESTABLISHED + 3723), 0);
+	s = buf_str(b);
+	/* json_connected without its closing "}]}" */
+	n = strlen(json_connected) - 3;
+	snprintf(want, sizeof(want), "{\"tunnels\":[%.*s,\"life_bytes\":"
+	    "4718592000,\"soft_bytes\":4100000000,\"life_packets\":100000,"
+	    "\"soft_packets\":87000}]}]}\n", (int)n, json_connected);
+	ck_assert_str_eq(s, want);
+	free(s);
+	buf_free(b);
+
+	b = buf_new(64);
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1,
+	    T_ESTABLISHED + 3600 + 2 * 60 + 3), 0);
+	s = buf_str(b);
+	snprintf(want, sizeof(want), "%s    life bytes: 4718592000 per SA "
+	    "(rekey from 4100000000)\n    life packets: 100000 per SA (rekey "
+	    "from 87000)\n", text_connected);
+	ck_assert_str_eq(s, want);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
 START_TEST(test_status_json_no_tunnels)
 {
 	struct buf	*b = buf_new(64);
@@ -1354,6 +1401,7 @@ control_suite(void)
 
 	tc = tcase_create("status_json");
 	tcase_add_test(tc, test_status_json_two_tunnels);
+	tcase_add_test(tc, test_status_volume_lifetimes);
 	tcase_add_test(tc, test_status_json_no_tunnels);
 	tcase_add_loop_test(tc, test_json_str_escaping, 0, NVEC(json_vectors));
 	tcase_add_test(tc, test_status_json_name_escaped);

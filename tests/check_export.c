@@ -124,6 +124,16 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tdh-group 14\n\t}\n"
 	    "\tipsec {\n\t\tencryption aes256\n\t\tintegrity sha2-512\n"
 	    "\t\tpfs 14\n\t}\n") },
+	/* volume lifetimes, IKEv2: bytes (Cisco's 4608000 KB) and packets
+	 * (no IOS packet lifetime: a comment) */
+	{ "volume", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tpfs 14\n\t\tlifetime-bytes 4718592000\n"
+	    "\t\tlifetime-packets 100000000\n\t}\n") },
+	/* IKEv1 with a byte lifetime (Quick Mode kilobytes) */
+	{ "v1-volume", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tpfs 14\n\t\tlifetime-bytes 1048576\n\t}\n") },
 	{ "psk-special", GW1 PEER2 TN(SEG1, "a\"b\\c$d!",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 };

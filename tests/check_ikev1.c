@@ -661,6 +661,175 @@ START_TEST(test_codec_attributes)
 }
 END_TEST
 
+/*
+ * Life type kilobytes in a Quick Mode transform (RFC 2407 §4.5: life
+ * type 2; the duration a basic or a variable-length attribute of any
+ * length the payload holds), alone or with seconds in either order.
+ */
+static const struct {
+	const char	*what;
+	const char	*hex;
+	int		 ok;
+	uint32_t	 secs;
+	uint64_t	 kbytes;
+} kb_vec[] = {
+	{ "KB TV", "8001000280020400", 1, 0, 1024 },
+	{ "KB TLV 4 (Cisco's default)", "80010002000200040046500080040001",
+	    1, 0, 4608000 },
+	{ "KB TLV 8", "80010002000200080000000100000000", 1, 0,
+	    4294967296ULL },
+	{ "KB TLV 12, leading zeros", "800100020002000c"
+	    "000000000000000100000001", 1, 0, 4294967297ULL },
+	{ "KB TLV 9, 2^64: saturates", "8001000200020009"
+	    "010000000000000000", 1, 0, UINT64_MAX },
+	{ "KB TLV 16 huge: saturates", "8001000200020010"
+	    "ffffffffffffffffffffffffffffffff", 1, 0, UINT64_MAX },
+	{ "seconds then KB", "8001000180020e10800100020002000400465000", 1,
+	    3600, 4608000 },
+	{ "KB then seconds", "800100020002000400465000800100018002"
+	    "7080", 1, 28800, 4608000 },
+	{ "KB duration past the end", "800100020002000800000001", 0, 0, 0 },
+	{ "KB duration empty", "8001000200020000", 0, 0, 0 },
+	{ "KB duration without type", "0002000400465000", 0, 0, 0 },
+	{ "KB type as TLV", "0001000200020400", 0, 0, 0 },
+};
+
+START_TEST(test_codec_life_kbytes)
+{
+	static struct ikev1_msg	 m;
+	uint8_t			 attrs[64];
+	size_t			 alen;
+	int			 rc;
+
+	alen = unhex(kb_vec[_i].hex, attrs, sizeof(attrs));
+	rc = codec_attrs_parse(attrs, alen, IKEV1_PROTO_ESP, &m);
+	ck_assert_msg(rc == (kb_vec[_i].ok ? 0 : -1), "%s: %d",
+	    kb_vec[_i].what, rc);
+	if (rc == 0) {
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[0].tr_life_secs,
+		    kb_vec[_i].secs);
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[0].tr_life_kbytes,
+		    kb_vec[_i].kbytes);
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[0].tr_unknown_attr,
+		    0);
+	}
+}
+END_TEST
+
+/*
+ * Kilobytes written by ikev1_sa_p2_build/ikev1_add_sa come back the same:
+ * basic up to 65535, a 4-byte TLV up to 2^32 - 1, an 8-byte one above;
+ * with or without seconds.
+ */
+START_TEST(test_codec_roundtrip_life_kbytes)
+{
+	static const struct {
+		uint32_t	 secs;
+		uint64_t	 kb;
+		size_t		 attr_len;	/* both life attributes */
+	} v[] = {
+		{ 3600, 4608000, 8 + 12 },
+		{ 0, 100, 8 },
+		{ 86400, 65535, 12 + 8 },
+		{ 3600, 65536, 8 + 12 },
+		{ 0, 4294967295ULL, 12 },
+		{ 3600, 4294967296ULL, 8 + 16 },
+		{ 0, 976562500000000ULL, 16 },		/* 10^18 bytes */
+	};
+	static struct ikev1_msg		 m;
+	static struct ikev1_sa		 sa;
+	struct ikev1_p2_params		 p;
+	const struct ikev1_transform	*t;
+	struct ikev1_hdr		 h;
+	struct pld_writer		 w;
+	struct buf			*b, *attrs;
+	uint8_t				 nonce[16];
+	uint32_t			 secs;
+	uint64_t			 kb;
+	size_t				 hoff, i;
+
+	memset(nonce, 0x4e, sizeof(nonce));
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		p.p2_proto = IKEV1_PROTO_ESP;
+		p.p2_id = IKEV1_ESP_AES;
+		p.p2_spi = 0xc0ffee03;
+		p.p2_keylen = 128;
+		p.p2_auth_alg = IKEV1_AUTH_HMAC_SHA;
+		p.p2_encap = IKEV1_ENCAP_TUNNEL;
+		p.p2_life_secs = v[i].secs;
+		p.p2_life_kbytes = v[i].kb;
+		b = buf_new(256);
+		memset(&h, 0, sizeof(h));
+		memcpy(h.h_icookie, cky_i, 8);
+		memcpy(h.h_rcookie, cky_r, 8);
+		h.h_exchange = IKEV1_EXCH_QUICK;
+		h.h_msgid = 0x11223344;
+		ck_assert_int_eq(ikev1_hdr_write(b, &h, &w), 0);
+		ck_assert_int_eq(ikev1_add_hash(&w, NULL, 20, &hoff), 0);
+		ck_assert_int_eq(ikev1_sa_p2_build(&sa, &p, 1), 0);
+		ck_assert_int_eq(ikev1_add_sa(&w, &sa), 0);
+		ck_assert_int_eq(ikev1_add_nonce(&w, nonce, sizeof(nonce)), 0);
+		ikev1_hdr_set_length(b);
+		ck_assert_int_eq(ikev1_msg_parse(b->buf_data, b->buf_len, &m),
+		    0);
+		t = &m.m_sa.sa_prop[0].prop_tr[0];
+		ck_assert_uint_eq(t->tr_life_secs, v[i].secs);
+		ck_assert_uint_eq(t->tr_life_kbytes, v[i].kb);
+		ck_assert_uint_eq(t->tr_keylen, 128);
+		ck_assert_uint_eq(t->tr_unknown_attr, 0);
+		buf_free(b);
+		/* the same attributes alone (RESPONDER-LIFETIME data) */
+		attrs = buf_new(32);
+		ck_assert_int_eq(ikev1_life_attrs_write(attrs, v[i].secs,
+		    v[i].kb), 0);
+		ck_assert_uint_eq(attrs->buf_len, v[i].attr_len);
+		ck_assert_int_eq(ikev1_life_attrs_parse(attrs->buf_data,
+		    attrs->buf_len, &secs, &kb), 0);
+		ck_assert_uint_eq(secs, v[i].secs);
+		ck_assert_uint_eq(kb, v[i].kb);
+		/* every strict prefix that cuts an attribute is refused */
+		for (hoff = 1; hoff < attrs->buf_len; hoff++) {
+			if (ikev1_life_attrs_parse(attrs->buf_data, hoff,
+			    &secs, &kb) == 0)
+				/* only at an attribute boundary */
+				ck_assert(hoff % 4 == 0);
+		}
+		buf_free(attrs);
+	}
+}
+END_TEST
+
+/* RESPONDER-LIFETIME data that lies: refused, not read past its end. */
+START_TEST(test_codec_life_attrs_malformed)
+{
+	static const char *const bad[] = {
+		"8001",					/* half */
+		"80010002000200080000",			/* past the end */
+		"0002000400465000",			/* no type */
+		"000100020002",				/* TLV type */
+		"800100020002000000",			/* empty */
+	};
+	uint8_t		 d[64];
+	size_t		 n, i;
+	uint32_t	 secs;
+	uint64_t	 kb;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = unhex(bad[i], d, sizeof(d));
+		ck_assert_msg(ikev1_life_attrs_parse(d, n, &secs, &kb) == -1,
+		    "%s accepted", bad[i]);
+	}
+	/* other attributes are skipped; an unknown life type ignored */
+	n = unhex("800400018001000380020010800100028002ffff", d, sizeof(d));
+	ck_assert_int_eq(ikev1_life_attrs_parse(d, n, &secs, &kb), 0);
+	ck_assert_uint_eq(secs, 0);
+	ck_assert_uint_eq(kb, 65535);
+	ck_assert_int_eq(ikev1_life_attrs_parse(d, 0, &secs, &kb), 0);
+	ck_assert_uint_eq(kb, 0);
+}
+END_TEST
+
 START_TEST(test_codec_trailing_and_padding)
 {
 	static struct ikev1_msg	 m;
@@ -1211,6 +1380,10 @@ ikev1_suite(void)
 	    sizeof(sa_bad) / sizeof(sa_bad[0]));
 	tcase_add_loop_test(tc, test_codec_attributes, 0,
 	    sizeof(attr_vec) / sizeof(attr_vec[0]));
+	tcase_add_loop_test(tc, test_codec_life_kbytes, 0,
+	    sizeof(kb_vec) / sizeof(kb_vec[0]));
+	tcase_add_test(tc, test_codec_roundtrip_life_kbytes);
+	tcase_add_test(tc, test_codec_life_attrs_malformed);
 	tcase_add_test(tc, test_codec_trailing_and_padding);
 	tcase_add_test(tc, test_codec_header_rejected);
 	tcase_add_loop_test(tc, test_codec_id_lengths, 0,

@@ -132,6 +132,11 @@ START_TEST(test_v1_main_defaults_establish)
 			    cs->cs_akey_in[j] | cs->cs_akey_out[j], 0);
 		ck_assert_uint_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
 		    cs->cs_spi_in)->m_sa.ks_ekey_len, 16);
+		/* no volume limit: the kernel's soft time expiry stays */
+		ck_assert_int_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
+		    cs->cs_spi_in)->m_sa.ks_no_soft_time, 0);
+		ck_assert_uint_eq(mock_kernel_sa(i ? &B.s_kernel : &A.s_kernel,
+		    cs->cs_spi_in)->m_sa.ks_bytes_hard, 0);
 	}
 	pair_free();
 }
@@ -753,6 +758,172 @@ START_TEST(test_v1_responder_lifetime)
 	ck_assert_uint_eq(x->m_sa.ks_lifetime, 3600);
 	x = mock_kernel_sa(&B.s_kernel, sa.ts_child[0].cs_spi_out);
 	ck_assert_uint_eq(x->m_sa.ks_lifetime, 3600);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Life type kilobytes in Quick Mode (RFC 2407 §4.5): a proposes its
+ * lifetime-bytes as kilobytes (a Cisco peer: 4608000 KB by default), b
+ * accepts it; the lower of both sides' limits (b's through its answer
+ * and RESPONDER-LIFETIME) reaches all four kernel SAs of both sides.
+ * lifetime-packets is never negotiated: local only.
+ */
+static const struct {
+	const char	*a, *b;		/* ipsec lines */
+	uint64_t	 bytes;		/* expected hard byte limit */
+	uint64_t	 pkts_a, pkts_b;	/* expected packet limits */
+} kb_cases[] = {
+	/* a proposes 4608000 KB, b has no limit: b takes a's */
+	{ "\t\tlifetime-bytes 4718592000\n", "", 4718592000ULL, 0, 0 },
+	/* b's lower limit wins, a proposed none: RESPONDER-LIFETIME */
+	{ "", "\t\tlifetime-bytes 2097152\n", 2097152, 0, 0 },
+	/* both: the lower (b's) */
+	{ "\t\tlifetime-bytes 4718592000\n", "\t\tlifetime-bytes 2097152\n",
+	    2097152, 0, 0 },
+	/* both: the lower (a's) */
+	{ "\t\tlifetime-bytes 2097152\n", "\t\tlifetime-bytes 4718592000\n",
+	    2097152, 0, 0 },
+	/* whole kilobytes on the wire: 3000000 bytes are 2929 KB */
+	{ "\t\tlifetime-bytes 3000000\n", "", 2999296, 0, 0 },
+	/* an 8-byte duration: 2^33 KB */
+	{ "\t\tlifetime-bytes 8796093022208\n", "", 8796093022208ULL, 0, 0 },
+	/* packets: each side its own */
+	{ "\t\tlifetime-packets 5000\n", "\t\tlifetime-packets 7000\n", 0,
+	    5000, 7000 },
+	{ "\t\tlifetime-packets 5000\n\t\tlifetime-bytes 4718592000\n", "",
+	    4718592000ULL, 5000, 0 },
+};
+
+static void
+assert_volume(struct side *x, const struct tunnel_status *st,
+    uint64_t bytes, uint64_t pkts, unsigned lo, unsigned hi)
+{
+	const struct mock_sa	*m;
+	int			 dir;
+
+	ck_assert_uint_eq(st->ts_child[0].cs_life_bytes, bytes);
+	ck_assert_uint_eq(st->ts_child[0].cs_life_packets, pkts);
+	for (dir = 0; dir < 2; dir++) {
+		m = mock_kernel_sa(&x->s_kernel, dir ?
+		    st->ts_child[0].cs_spi_in : st->ts_child[0].cs_spi_out);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_uint_eq(m->m_sa.ks_bytes_hard, bytes);
+		ck_assert_uint_eq(m->m_sa.ks_packets_hard, pkts);
+		/* soft: drawn below hard, as the time rekey is */
+		ck_assert_uint_ge(m->m_sa.ks_bytes_soft, bytes / 100 * lo);
+		ck_assert_uint_le(m->m_sa.ks_bytes_soft, bytes / 100 * hi +
+		    bytes % 100);
+		ck_assert_uint_ge(m->m_sa.ks_packets_soft, pkts / 100 * lo);
+		ck_assert_uint_le(m->m_sa.ks_packets_soft, pkts / 100 * hi +
+		    pkts % 100);
+		/* a soft time expiry would silence the volume one */
+		ck_assert_int_eq(m->m_sa.ks_no_soft_time, bytes != 0 ||
+		    pkts != 0);
+		if (bytes != 0)
+			ck_assert_uint_lt(m->m_sa.ks_bytes_soft, bytes);
+		if (pkts != 0)
+			ck_assert_uint_lt(m->m_sa.ks_packets_soft, pkts);
+	}
+}
+
+START_TEST(test_v1_kbytes_lifetime)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 sa, sb;
+
+	a.so_ipsec = kb_cases[_i].a;
+	b.so_ipsec = kb_cases[_i].b;
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	/* a made the SA: soft at 85-90%; b at 95-97% */
+	assert_volume(&A, &sa, kb_cases[_i].bytes, kb_cases[_i].pkts_a, 85,
+	    90);
+	assert_volume(&B, &sb, kb_cases[_i].bytes, kb_cases[_i].pkts_b, 95,
+	    97);
+	pair_free();
+}
+END_TEST
+
+/*
+ * The kernel's soft expiry of a byte limit (XFRM_MSG_EXPIRE) on a (the
+ * SA's creator, _i 0) or b (_i 1) starts a Quick Mode rekey at once
+ * (IKEv1's own timers count time only): new SPIs on both sides, with the
+ * same limits, the old SAs gone, the ISAKMP SA kept.  A soft expiry of
+ * time changes nothing before the timers say so.
+ */
+START_TEST(test_v1_soft_volume_rekey)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct side		*x = _i == 0 ? &A : &B;
+	struct tunnel_status	 before, after;
+
+	a.so_ipsec = "\t\tlifetime-bytes 4718592000\n";
+	b.so_ipsec = "\t\tlifetime-bytes 4718592000\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(x);
+	/* time: IKEv1 leaves it to its timers (days away) */
+	ck_assert_int_eq(mock_kernel_expire(&x->s_kernel,
+	    before.ts_child[0].cs_spi_in, 0), 0);
+	pump(120);
+	after = status(x);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	/* volume: rekeyed */
+	ck_assert_int_eq(mock_kernel_expire_volume(&x->s_kernel,
+	    before.ts_child[0].cs_spi_out, 0), 0);
+	pump(400);
+	assert_connected(1, 16, 20);
+	after = status(x);
+	ck_assert_mem_eq(after.ts_spi_i, before.ts_spi_i, 8);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_out,
+	    before.ts_child[0].cs_spi_out);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_uint_eq(after.ts_child[0].cs_life_bytes, 4718592000ULL);
+	ck_assert_uint_eq(mock_kernel_sa(&x->s_kernel,
+	    after.ts_child[0].cs_spi_in)->m_sa.ks_bytes_hard, 4718592000ULL);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * A hard byte limit reached without a successor: the kernel removed the
+ * SA; the IPsec SA goes and its segment pair is set up again.
+ */
+START_TEST(test_v1_hard_volume_expire)
+{
+	struct side_opts	 a = opt_a;
+	struct tunnel_status	 before, after;
+
+	a.so_ipsec = "\t\tlifetime-bytes 2097152\n";
+	pair_init(&a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&B);
+	ck_assert_int_eq(mock_kernel_expire_volume(&B.s_kernel,
+	    before.ts_child[0].cs_spi_in, 1), 0);
+	pump(200);
+	assert_connected(1, 16, 20);
+	after = status(&B);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_out));
+	ck_assert_uint_eq(after.ts_child[0].cs_life_bytes, 2097152);
 	pair_free();
 }
 END_TEST
@@ -1872,6 +2043,8 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_quick_interleaved);
 	tcase_add_test(tc, test_v1_segments_mismatch);
 	tcase_add_test(tc, test_v1_responder_lifetime);
+	tcase_add_loop_test(tc, test_v1_kbytes_lifetime, 0,
+	    sizeof(kb_cases) / sizeof(kb_cases[0]));
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reliability");
@@ -1907,6 +2080,8 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
 	tcase_add_test(tc, test_v1_rekey_hash3_lost);
 	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
+	tcase_add_loop_test(tc, test_v1_soft_volume_rekey, 0, 2);
+	tcase_add_test(tc, test_v1_hard_volume_expire);
 	tcase_add_test(tc, test_v1_initial_contact_restart);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

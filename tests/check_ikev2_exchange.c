@@ -2358,6 +2358,82 @@ START_TEST(test_exchange_child_soft_expire_event)
 END_TEST
 
 /*
+ * Volume lifetimes in IKEv2 (no lifetime negotiation, RFC 7296 §2.8):
+ * a's lifetime-bytes and lifetime-packets reach its own kernel SAs only,
+ * soft limits at 85-90% of them; b's have none.  The kernel's soft
+ * expiry of a byte limit on a (_i 0: inbound, 1: outbound SA) rekeys the
+ * CHILD SA with CREATE_CHILD_SA; the new SAs carry the same limits.  A
+ * hard one without a successor sets the selectors up again.
+ */
+START_TEST(test_exchange_child_volume_expire)
+{
+	struct side_opts	 oa = opt_a;
+	struct tunnel_status	 before, after;
+	const struct mock_sa	*m;
+	uint32_t		 spi;
+	int			 dir;
+
+	oa.so_ipsec = PFS_2 "\t\tlifetime-bytes 4718592000\n"
+	    "\t\tlifetime-packets 3000000\n";
+	pair_init(&oa, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(20);
+	assert_connected(1);
+	before = status(&A);
+	ck_assert_uint_eq(before.ts_child[0].cs_life_bytes, 4718592000ULL);
+	ck_assert_uint_eq(before.ts_child[0].cs_life_packets, 3000000);
+	ck_assert_uint_eq(status(&B).ts_child[0].cs_life_bytes, 0);
+	for (dir = 0; dir < 2; dir++) {
+		spi = dir ? before.ts_child[0].cs_spi_in :
+		    before.ts_child[0].cs_spi_out;
+		ck_assert_ptr_nonnull(m = mock_kernel_sa(&A.s_kernel, spi));
+		ck_assert_uint_eq(m->m_sa.ks_bytes_hard, 4718592000ULL);
+		ck_assert_uint_ge(m->m_sa.ks_bytes_soft, 4718592000ULL / 100 *
+		    85);
+		ck_assert_uint_le(m->m_sa.ks_bytes_soft, 4718592000ULL / 100 *
+		    90);
+		ck_assert_uint_eq(m->m_sa.ks_packets_hard, 3000000);
+		ck_assert_uint_ge(m->m_sa.ks_packets_soft, 2550000);
+		ck_assert_uint_le(m->m_sa.ks_packets_soft, 2700000);
+		/* IKEv2 rekeys on the kernel's soft time expiry too */
+		ck_assert_int_eq(m->m_sa.ks_no_soft_time, 0);
+		ck_assert_ptr_nonnull(m = mock_kernel_sa(&B.s_kernel, spi));
+		ck_assert_uint_eq(m->m_sa.ks_bytes_hard, 0);
+		ck_assert_uint_eq(m->m_sa.ks_packets_hard, 0);
+	}
+	/* b has no limit: no volume expiry there */
+	ck_assert_int_eq(mock_kernel_expire_volume(&B.s_kernel,
+	    before.ts_child[0].cs_spi_in, 0), -1);
+	spi = _i == 0 ? before.ts_child[0].cs_spi_in :
+	    before.ts_child[0].cs_spi_out;
+	ck_assert_int_eq(mock_kernel_expire_volume(&A.s_kernel, spi, 0), 0);
+	pump_connected(50);
+	assert_connected(1);
+	assert_same_child();
+	after = status(&A);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_uint_eq(after.ts_child[0].cs_life_bytes, 4718592000ULL);
+	ck_assert_uint_eq(mock_kernel_sa(&A.s_kernel,
+	    after.ts_child[0].cs_spi_out)->m_sa.ks_bytes_hard, 4718592000ULL);
+	/* the hard limit, no successor: set up again */
+	before = after;
+	ck_assert_int_eq(mock_kernel_expire_volume(&A.s_kernel,
+	    before.ts_child[0].cs_spi_out, 1), 0);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	pump(50);
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_uint_ne(before.ts_child[0].cs_spi_in,
+	    after.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
  * Timers really firing, short lifetimes (seconds of 20 us: the CHILD
  * SA's 3600 s are 72 ms, the IKE SA's 86400 s 1.7 s): a's CHILD SA
  * rekeys by itself at 85-90%; when b refuses every rekey, a's own
@@ -2806,6 +2882,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_mixed_rekey_collision, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_child_hard_expire_event, 0, 2);
 	tcase_add_test(tc, test_exchange_child_soft_expire_event);
+	tcase_add_loop_test(tc, test_exchange_child_volume_expire, 0, 2);
 	tcase_add_test(tc, test_exchange_child_lifetime_timers);
 	tcase_add_test(tc, test_exchange_child_rekey_retx_spread);
 	suite_add_tcase(s, tc);

@@ -998,6 +998,70 @@ START_TEST(test_sa_stats_snapshot)
 }
 END_TEST
 
+/*
+ * Volume lifetimes: the hard byte and packet limits as given, the soft
+ * ones below them; a soft limit unset or above the hard one is the hard
+ * one; 0 is unlimited (XFRM_INF); the time limits are untouched.
+ */
+START_TEST(test_msg_sa_volume_limits)
+{
+	char				 buf[KERNEL_MSG_SIZE];
+	struct kernel_sa		 sa;
+	struct nlmsghdr			*nlh;
+	struct xfrm_usersa_info		 si;
+
+	sa_from_vec(&sa, &alg_vecs[1]);
+	sa.ks_bytes_hard = 4718592000ULL;	/* 4608000 KB */
+	sa.ks_bytes_soft = 4246732800ULL;
+	sa.ks_packets_hard = 100000;
+	sa.ks_packets_soft = 95000;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    9));
+	memcpy(&si, mnl_nlmsg_get_payload(nlh), sizeof(si));
+	ck_assert_uint_eq(si.lft.hard_byte_limit, 4718592000ULL);
+	ck_assert_uint_eq(si.lft.soft_byte_limit, 4246732800ULL);
+	ck_assert_uint_eq(si.lft.hard_packet_limit, 100000);
+	ck_assert_uint_eq(si.lft.soft_packet_limit, 95000);
+	ck_assert_uint_eq(si.lft.hard_add_expires_seconds, 3600);
+	ck_assert_uint_eq(si.lft.soft_add_expires_seconds, 3240);
+	/* no soft time expiry asked (IKEv1 with volume limits) */
+	sa.ks_no_soft_time = 1;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    9));
+	memcpy(&si, mnl_nlmsg_get_payload(nlh), sizeof(si));
+	ck_assert_uint_eq(si.lft.hard_add_expires_seconds, 3600);
+	ck_assert_uint_eq(si.lft.soft_add_expires_seconds, 0);
+	ck_assert_uint_eq(si.lft.soft_byte_limit, 4246732800ULL);
+	sa.ks_no_soft_time = 0;
+
+	/* bytes only: packets unlimited; a soft limit above the hard one
+	 * (never drawn so, but the message must stay sane) is the hard */
+	sa.ks_bytes_hard = 102400;
+	sa.ks_bytes_soft = 204800;
+	sa.ks_packets_hard = 0;
+	sa.ks_packets_soft = 0;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    9));
+	memcpy(&si, mnl_nlmsg_get_payload(nlh), sizeof(si));
+	ck_assert_uint_eq(si.lft.hard_byte_limit, 102400);
+	ck_assert_uint_eq(si.lft.soft_byte_limit, 102400);
+	ck_assert_uint_eq(si.lft.hard_packet_limit, XFRM_INF);
+	ck_assert_uint_eq(si.lft.soft_packet_limit, XFRM_INF);
+
+	/* packets only, no soft: soft = hard; bytes unlimited */
+	sa.ks_bytes_hard = 0;
+	sa.ks_bytes_soft = 0;
+	sa.ks_packets_hard = 50;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    9));
+	memcpy(&si, mnl_nlmsg_get_payload(nlh), sizeof(si));
+	ck_assert_uint_eq(si.lft.hard_byte_limit, XFRM_INF);
+	ck_assert_uint_eq(si.lft.soft_byte_limit, XFRM_INF);
+	ck_assert_uint_eq(si.lft.hard_packet_limit, 50);
+	ck_assert_uint_eq(si.lft.soft_packet_limit, 50);
+}
+END_TEST
+
 /* An XFRM_MSG_EXPIRE as the kernel sends it (struct xfrm_user_expire). */
 static size_t
 expire_msg(char *buf, size_t len, uint16_t type, int family, uint8_t proto,
@@ -1016,8 +1080,63 @@ expire_msg(char *buf, size_t len, uint16_t type, int family, uint8_t proto,
 	ue->state.id.daddr.a4 = A("198.51.100.2").s_addr;
 	ue->state.reqid = KERNEL_REQID_BASE + 7;
 	ue->hard = hard;
+	/* what the kernel copies of an SA without volume limits */
+	ue->state.lft.soft_byte_limit = XFRM_INF;
+	ue->state.lft.hard_byte_limit = XFRM_INF;
+	ue->state.lft.soft_packet_limit = XFRM_INF;
+	ue->state.lft.hard_packet_limit = XFRM_INF;
+	ue->state.curlft.bytes = 123456;
+	ue->state.curlft.packets = 321;
 	return (nlh->nlmsg_len);
 }
+
+/*
+ * The cause of an expiry: the counters the kernel copies into the notice
+ * at (or past) the byte or packet limit that the notice's kind names.
+ */
+START_TEST(test_msg_expire_volume)
+{
+	char			 buf[512] __attribute__((aligned(8)));
+	struct xfrm_user_expire	*ue;
+	struct xfrm_expire	 xe;
+	size_t			 n;
+
+	ue = NLMSG_DATA((struct nlmsghdr *)buf);
+	/* time: no limits */
+	n = expire_msg(buf, sizeof(buf), XFRM_MSG_EXPIRE, AF_INET,
+	    IPPROTO_ESP, 0);
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    0);
+	ck_assert_int_eq(xe.xe_hard, 0);
+	ck_assert_int_eq(xe.xe_volume, 0);
+	/* soft bytes reached */
+	ue->state.lft.soft_byte_limit = 100000;
+	ue->state.lft.hard_byte_limit = 200000;
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    0);
+	ck_assert_int_eq(xe.xe_hard, 0);
+	ck_assert_int_eq(xe.xe_volume, 1);
+	/* a hard notice below the hard byte limit: time */
+	ue->hard = 1;
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    0);
+	ck_assert_int_eq(xe.xe_hard, 1);
+	ck_assert_int_eq(xe.xe_volume, 0);
+	/* hard packets reached */
+	ue->state.lft.hard_packet_limit = 321;
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    0);
+	ck_assert_int_eq(xe.xe_hard, 1);
+	ck_assert_int_eq(xe.xe_volume, 1);
+	/* soft packets one short: time */
+	ue->hard = 0;
+	ue->state.lft.soft_byte_limit = XFRM_INF;
+	ue->state.lft.soft_packet_limit = 322;
+	ck_assert_int_eq(xfrm_msg_expire_parse((struct nlmsghdr *)buf, n, &xe),
+	    0);
+	ck_assert_int_eq(xe.xe_volume, 0);
+}
+END_TEST
 
 START_TEST(test_msg_expire_parse)
 {
@@ -1222,17 +1341,19 @@ struct expire_rec {
 	int		 er_n;
 	uint32_t	 er_spi[8];
 	int		 er_hard[8];
+	int		 er_volume[8];
 };
 
 static void
 expire_rec_cb(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
-    int hard)
+    int hard, int volume)
 {
 	struct expire_rec	*r = arg;
 
 	if (r->er_n < 8) {
 		r->er_spi[r->er_n] = spi;
 		r->er_hard[r->er_n] = hard;
+		r->er_volume[r->er_n] = volume;
 	}
 	r->er_n++;
 }
@@ -1283,12 +1404,108 @@ START_TEST(test_xfrm_expire_events)
 	ck_assert_int_eq(rec.er_n, 2);
 	ck_assert_uint_eq(rec.er_spi[0], htonl(0x0badcafe));
 	ck_assert_int_eq(rec.er_hard[0], 0);
+	ck_assert_int_eq(rec.er_volume[0], 0);
 	ck_assert_uint_eq(rec.er_spi[1], htonl(0x0badcafe));
 	ck_assert_int_eq(rec.er_hard[1], 1);
+	ck_assert_int_eq(rec.er_volume[1], 0);
 	sh_out(out, sizeof(out), "ip xfrm state");
 	ck_assert_msg(strstr(out, "0x0badcafe") == NULL, "still there: %s",
 	    out);
 	/* gone from what close() would delete: no error there */
+	kernel_xfrm_close(&ops);
+}
+END_TEST
+
+/*
+ * Volume lifetimes in the real kernel: an outbound ESP SA with packet
+ * limits soft 2, hard 3 and byte limits shows them in "ip -s xfrm
+ * state"; UDP sent through its policy makes the kernel report a soft,
+ * then a hard expiry, both parsed as volume ones (the notice carries the
+ * SA's counters and limits), and remove the SA.  On the host (no esp4)
+ * the SA cannot be added.
+ */
+START_TEST(test_xfrm_volume_expire_events)
+{
+	struct kernel_ops	 ops;
+	struct kernel_sa	 sa;
+	struct kernel_policy	 p;
+	struct expire_rec	 rec;
+	struct sockaddr_in	 src, dst;
+	struct pollfd		 pfd;
+	uint64_t		 t0;
+	char			 out[8192];
+	int			 fd, s, i;
+
+	memset(&rec, 0, sizeof(rec));
+	if (lab_kernel())
+		ck_assert_int_eq(kernel_xfrm_open(&ops), 0);
+	else
+		ck_assert_int_eq(open_noprobe(&ops), 0);
+	ops.ko_event_arg = &rec;
+	ops.ko_expire = expire_rec_cb;
+	ck_assert_int_ge(fd = kernel_xfrm_events_open(&ops), 0);
+	policy_sample(&p, KDIR_OUT);
+	sa_from_vec(&sa, &alg_vecs[1]);
+	sa.ks_src = p.kp_tun_src;
+	sa.ks_dst = p.kp_tun_dst;
+	sa.ks_reqid = p.kp_reqid;
+	sa.ks_spi = htonl(0x0badc0de);
+	sa.ks_packets_hard = 3;
+	sa.ks_packets_soft = 2;
+	sa.ks_bytes_hard = 4718592000ULL;
+	sa.ks_bytes_soft = 4246732800ULL;
+	if (!lab_kernel()) {
+		ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), -1);
+		kernel_xfrm_close(&ops);
+		return;
+	}
+	/* 10.1.0.1 -> 10.2.0.5 matches the policy; the ESP leaves by a
+	 * dummy link towards the tunnel's far end */
+	sh("ip link add dummy0 type dummy");
+	sh("ip addr add 198.51.100.1/24 dev dummy0");
+	sh("ip link set dummy0 up");
+	sh("ip addr add 10.1.0.1/32 dev lo");
+	sh("ip route add 10.2.0.0/16 dev dummy0");
+	ck_assert_int_eq(ops.ko_sa_add(ops.ko_arg, &sa), 0);
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &p), 0);
+	sh_out(out, sizeof(out), "ip -s xfrm state");
+	ck_assert_msg(strstr(out, "limit: soft 4246732800(bytes), hard "
+	    "4718592000(bytes)") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "limit: soft 2(packets), hard 3(packets)") !=
+	    NULL, "%s", out);
+	ck_assert_int_ge(s = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	src.sin_addr = A("10.1.0.1");
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&src, sizeof(src)), 0);
+	dst = src;
+	dst.sin_addr = A("10.2.0.5");
+	dst.sin_port = htons(9);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	t0 = (uint64_t)time(NULL);
+	for (i = 0; i < 6 && rec.er_n < 2; i++) {
+		/* past the hard limit the kernel refuses: no matter */
+		(void)sendto(s, "volume", 6, 0, (struct sockaddr *)&dst,
+		    sizeof(dst));
+		if (poll(&pfd, 1, 200) > 0)
+			kernel_xfrm_events_read(&ops);
+	}
+	while (rec.er_n < 2 && (uint64_t)time(NULL) < t0 + 10) {
+		if (poll(&pfd, 1, 1000) > 0)
+			kernel_xfrm_events_read(&ops);
+	}
+	close(s);
+	ck_assert_int_eq(rec.er_n, 2);
+	ck_assert_uint_eq(rec.er_spi[0], htonl(0x0badc0de));
+	ck_assert_int_eq(rec.er_hard[0], 0);
+	ck_assert_int_eq(rec.er_volume[0], 1);
+	ck_assert_uint_eq(rec.er_spi[1], htonl(0x0badc0de));
+	ck_assert_int_eq(rec.er_hard[1], 1);
+	ck_assert_int_eq(rec.er_volume[1], 1);
+	sh_out(out, sizeof(out), "ip xfrm state");
+	ck_assert_msg(strstr(out, "0x0badc0de") == NULL, "still there: %s",
+	    out);
 	kernel_xfrm_close(&ops);
 }
 END_TEST
@@ -1315,6 +1532,7 @@ kernel_suite(void)
 	tcase_add_loop_test(tc, test_msg_sa_rejects_bad, 0,
 	    (int)(sizeof(bad_sa_vecs) / sizeof(bad_sa_vecs[0])));
 	tcase_add_test(tc, test_msg_sa_encap_and_lifetime);
+	tcase_add_test(tc, test_msg_sa_volume_limits);
 	tcase_add_test(tc, test_msg_spi_alloc_fields);
 	suite_add_tcase(s, tc);
 
@@ -1329,6 +1547,7 @@ kernel_suite(void)
 
 	tc = tcase_create("msg_expire");
 	tcase_add_test(tc, test_msg_expire_parse);
+	tcase_add_test(tc, test_msg_expire_volume);
 	tcase_add_test(tc, test_msg_walk_bounds);
 	tcase_add_test(tc, test_msg_acquire_parse);
 	suite_add_tcase(s, tc);
@@ -1345,6 +1564,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
 	tcase_add_test(tc, test_xfrm_expire_events);
+	tcase_add_test(tc, test_xfrm_volume_expire_events);
 	tcase_add_test(tc, test_xfrm_acquire_events);
 	/* Each `ip` costs a lot inside user-mode-linux. */
 	tcase_set_timeout(tc, 30);

@@ -144,6 +144,51 @@ START_TEST(test_lifetime_retry_before_expiry)
 	ck_assert_uint_eq(lifetime_retry_in(&lt, 200000, 2000, 60000), 0);
 }
 END_TEST
+/*
+ * Volume lifetimes: the soft limit within [lo, hi] % of the hard one,
+ * not constant, always below it (and at least 1), no overflow near
+ * 2^64; 0 (unlimited) stays 0.
+ */
+START_TEST(test_lifetime_volume_soft)
+{
+	static const struct {
+		uint64_t	 hard;
+		unsigned	 lo, hi;
+	} v[] = {
+		{ 4718592000ULL, 85, 90 },
+		{ 102400, 95, 97 },
+		{ 1000000000000000000ULL, 85, 90 },
+		{ UINT64_MAX - 1, 85, 90 },
+		{ 1000, 90, 90 },
+		{ 1000, 95, 90 },	/* lo > hi: hi */
+		{ 10, 100, 100 },	/* never the hard limit itself */
+	};
+	uint64_t	 s, first = 0, lo, hi;
+	int		 i, k, differs;
+
+	for (i = 0; i < NVEC(v); i++) {
+		lo = v[i].hard / 100 * (v[i].lo > v[i].hi ? v[i].hi : v[i].lo);
+		hi = v[i].hard / 100 * v[i].hi + v[i].hard % 100 * v[i].hi /
+		    100;
+		differs = 0;
+		for (k = 0; k < 200; k++) {
+			s = lifetime_volume_soft(v[i].hard, v[i].lo, v[i].hi);
+			ck_assert_uint_ge(s, lo < 1 ? 1 : lo);
+			ck_assert_uint_le(s, hi);
+			ck_assert_uint_lt(s, v[i].hard);
+			if (k == 0)
+				first = s;
+			else if (s != first)
+				differs = 1;
+		}
+		if (v[i].lo < v[i].hi && v[i].hard > 1000)
+			ck_assert_msg(differs, "soft of %llu is constant",
+			    (unsigned long long)v[i].hard);
+	}
+	ck_assert_uint_eq(lifetime_volume_soft(0, 85, 90), 0);
+	ck_assert_uint_eq(lifetime_volume_soft(1, 85, 90), 1);
+}
+END_TEST
 
 static Suite *
 lifetime_suite(void)
@@ -155,6 +200,7 @@ lifetime_suite(void)
 	    NVEC(rekey_vecs));
 	tcase_add_test(tc, test_lifetime_times_count_down);
 	tcase_add_test(tc, test_lifetime_margin);
+	tcase_add_test(tc, test_lifetime_volume_soft);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("retry");
 	tcase_add_test(tc, test_lifetime_retry_backoff);

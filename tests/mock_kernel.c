@@ -353,7 +353,34 @@ mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard)
 		return (-1);
 	if (mk->mk_ops.ko_expire != NULL)
 		mk->mk_ops.ko_expire(mk->mk_ops.ko_event_arg, proto, spi, dst,
-		    hard);
+		    hard, 0);
+	return (0);
+}
+
+int
+mock_kernel_expire_volume(struct mock_kernel *mk, uint32_t spi, int hard)
+{
+	const struct mock_sa	*m;
+	uint8_t			 proto;
+	struct in_addr		 dst;
+	uint64_t		 bytes, packets;
+
+	if ((m = mock_kernel_sa(mk, spi)) == NULL)
+		return (-1);
+	proto = m->m_sa.ks_proto;
+	dst = m->m_sa.ks_dst;
+	/* the limit XFRM would have checked: none installed, no expiry */
+	bytes = hard ? m->m_sa.ks_bytes_hard : m->m_sa.ks_bytes_soft;
+	packets = hard ? m->m_sa.ks_packets_hard : m->m_sa.ks_packets_soft;
+	if (bytes == 0 && packets == 0)
+		return (-1);
+	if (mock_kernel_traffic(mk, spi, bytes, packets) == -1)
+		return (-1);
+	if (hard && mock_sa_del(mk, proto, spi, dst) == -1)
+		return (-1);
+	if (mk->mk_ops.ko_expire != NULL)
+		mk->mk_ops.ko_expire(mk->mk_ops.ko_event_arg, proto, spi, dst,
+		    hard, 1);
 	return (0);
 }
 

@@ -68,6 +68,14 @@ const struct mock_sa *mock_kernel_sa(const struct mock_kernel *mk,
  * (ko_expire).  0, or -1 if there is no such SA.
  */
 int	mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard);
+/*
+ * The SA with this SPI reaches its soft (hard 0) or hard byte/packet
+ * limit: its counters are set to that limit, a hard expiry removes it,
+ * then the engine is told (ko_expire, volume 1).  -1 if there is no such
+ * SA or it was installed without that limit.
+ */
+int	mock_kernel_expire_volume(struct mock_kernel *mk, uint32_t spi,
+	    int hard);
 /* The SA with this SPI has carried bytes and packets (its counters from
  * now on).  0, or -1 if there is no such SA. */
 int	mock_kernel_traffic(struct mock_kernel *mk, uint32_t spi,

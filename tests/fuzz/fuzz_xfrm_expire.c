@@ -23,8 +23,9 @@ fuzz_one(const struct nlmsghdr *nlh, size_t len, void *arg)
 	struct xfrm_acquire	 xa;
 
 	(void)arg;
-	if (xfrm_msg_expire_parse(nlh, len, &xe) == 0 && xe.xe_hard != 0 &&
-	    xe.xe_hard != 1)
+	if (xfrm_msg_expire_parse(nlh, len, &xe) == 0 &&
+	    ((xe.xe_hard != 0 && xe.xe_hard != 1) ||
+	    (xe.xe_volume != 0 && xe.xe_volume != 1)))
 		__builtin_trap();
 	if (xfrm_msg_acquire_parse(nlh, len, &xa) == 0 &&
 	    (xa.xa_src_plen > 32 || xa.xa_dst_plen > 32))

@@ -628,6 +628,8 @@ EOF
 #   start=              start_action of the children: none | start | trap [none]
 #   ike_rekey=          IKE rekey_time [0 = none]
 #   child_rekey=        CHILD rekey_time [0 = none]
+#   child_rekey_bytes= child_life_bytes=   CHILD rekey_bytes, life_bytes
+#                       [not written: strongSwan's defaults, no limit]
 #   aggressive=yes      IKEv1 Aggressive Mode
 #   dpd_delay=          dead peer detection interval, e.g. 2s [none]
 swan_conn() {
@@ -636,7 +638,7 @@ swan_conn() {
 	local proposals=aes128-sha1-modp1024 esp=aes128-sha1-modp1024 ah=""
 	local lts="" rts="" psk='Secr3t!key' lid="" rid="" start=none
 	local ike_rekey=0 child_rekey=0 aggressive=no children=() c cn cl cr
-	local dpd_delay=""
+	local dpd_delay="" rekey_bytes="" life_bytes=""
 	shift 2
 	for kv in "$@"; do
 		k=${kv%%=*}
@@ -657,6 +659,8 @@ swan_conn() {
 		start) start=$v ;;
 		ike_rekey) ike_rekey=$v ;;
 		child_rekey) child_rekey=$v ;;
+		child_rekey_bytes) rekey_bytes=$v ;;
+		child_life_bytes) life_bytes=$v ;;
 		aggressive) aggressive=$v ;;
 		dpd_delay) dpd_delay=$v ;;
 		*) fail "swan_conn: unknown key $k" ;;
@@ -696,6 +700,10 @@ swan_conn() {
 			fi
 			printf '\t\t\t\tstart_action = %s\n' "$start"
 			printf '\t\t\t\trekey_time = %s\n' "$child_rekey"
+			[ -z "$rekey_bytes" ] ||
+			    printf '\t\t\t\trekey_bytes = %s\n' "$rekey_bytes"
+			[ -z "$life_bytes" ] ||
+			    printf '\t\t\t\tlife_bytes = %s\n' "$life_bytes"
 			printf '\t\t\t}\n'
 		done
 		printf '\t\t}\n\t}\n'
@@ -876,6 +884,7 @@ declare -A GW_CONF_GATEWAY GW_CONF_PEER
 #   psk= [Secr3t!key]    initiate=yes|no
 #   version= mode= ike_integrity= ike_encryption= dh= lid= pid= ike_lifetime=
 #   protocol= integrity= encryption= pfs= lifetime=    (ipsec block)
+#   lifetime_bytes= lifetime_packets=   (ipsec lifetime-bytes/-packets)
 gw_conf_tunnel() {
 	local n=$1 name=$2 kv k v d s
 	local -A ike=() ipsec=() top=()
@@ -896,6 +905,7 @@ gw_conf_tunnel() {
 		lid) ike[local-id]=$v ;;
 		pid) ike[peer-id]=$v ;;
 		protocol|integrity|encryption|pfs|lifetime) ipsec[$k]=$v ;;
+		lifetime_bytes|lifetime_packets) ipsec[${k/_/-}]=$v ;;
 		*) fail "gw_conf_tunnel: unknown key $k" ;;
 		esac
 	done

@@ -16,6 +16,12 @@
 #                 AES-GCM-256 for IKE (prfsha384, RFC 5282) and ESP
 #                 (RFC 4106): aes256gcm16-prfsha384-modp2048 /
 #                 aes_gcm256-sha2_384 and aes_gcm256-null in the export.
+#   v1-volume-swanctl, v1-volume-libreswan  v1-swanctl and v1-libreswan
+#                 with "lifetime-bytes 4718592000" (Cisco's 4608000 KB):
+#                 the export's life_bytes/rekey_bytes and Libreswan's
+#                 ipsec-max-bytes are read unedited, the peer proposes
+#                 or accepts kilobytes, and gw1's kernel SAs all have a
+#                 hard byte limit of at most 4718592000 bytes.
 # Each case also checks that gatewayd logged the export but never its PSK.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,8 +37,11 @@ v2-libreswan)	fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 v1-libreswan)	fmt=libreswan; ver=1; init=yes; lsw_bin ;;
 v2-gcm-swanctl)	fmt=swanctl; ver=2; init=no ;;
 v2-gcm-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
+v1-volume-swanctl) fmt=swanctl; ver=1; init=no ;;
+v1-volume-libreswan) fmt=libreswan; ver=1; init=yes; lsw_bin ;;
 *)		fail "unknown case '$case'" ;;
 esac
+VOL_BYTES=4718592000
 if [ "${case#v2-gcm-}" != "$case" ]; then
 	algs=(ike_encryption=aes256gcm16 ike_integrity=sha2-384
 	    encryption=aes256gcm16)
@@ -41,6 +50,8 @@ elif [ "$ver" = 2 ]; then
 else
 	algs=(ike_encryption=aes128 ike_integrity=sha1 encryption=aes128)
 fi
+[ "${case#v1-volume-}" = "$case" ] ||
+    algs+=(lifetime_bytes=$VOL_BYTES)
 
 topo_segments
 
@@ -124,6 +135,22 @@ if [ "${case#v2-gcm-}" != "$case" ]; then
 	assert_match "gatewayctl status: IKE algorithms" \
 	    'aes256gcm16/prfsha384/modp2048' "$(gwctl gw1 status)"
 	say "ok: IKE aes256gcm16/prfsha384 and ESP rfc4106(gcm(aes))"
+fi
+if [ "${case#v1-volume-}" != "$case" ]; then
+	assert_match "the export has the byte lifetime" \
+	    'life_bytes = 4718592000|ipsec-max-bytes=4718592000' \
+	    "$(cat "$d2/export.$fmt")"
+	# every SA of gw1: a hard byte limit, the lower of both sides'
+	lims=$(ip -n gw1 -s xfrm state | awk '/limit: soft .*\(bytes\)/ {
+	    h = $5; sub(/\(.*/, "", h); print h }')
+	say "gw1's hard byte limits: $(tr '\n' ' ' <<<"$lims")"
+	say "gw2's: $(ip -n gw2 -s xfrm state | grep -o 'limit: soft [^ ]*(bytes), hard [^ ]*(bytes)' | tr '\n' ';')"
+	bad=$(awk -v max="$VOL_BYTES" '$1 == "(INF)" || $1 + 0 > max ||
+	    $1 + 0 < max * 0.9 { print }' <<<"$lims")
+	[ -n "$lims" ] && [ -z "$bad" ] ||
+	    fail "gw1's SAs lack the byte limit:"$'\n'"$(ip -n gw1 -s xfrm state)"
+	assert_match "gatewayctl status shows the byte limit" \
+	    'life bytes: [0-9]+ per SA' "$(gwctl gw1 status)"
 fi
 gw_alive gw1
 pass "$case: the exported $fmt configuration brings up 4 segment pairs"

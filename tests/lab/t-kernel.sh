@@ -2,7 +2,8 @@
 # t-kernel.sh - kernel/ against a kernel with ESP/AH: the live tcases of
 # check_kernel (GW_LAB_KERNEL=1) install, read and delete SAs for every
 # algorithm, and receive XFRM_MSG_EXPIRE (soft, then hard) for an SA with
-# a 10 s lifetime.  The host kernel lacks esp4, so "make check" there only
+# a 10 s lifetime and, as volume expiries, for an SA with packet limits
+# 2/3 that UDP through its policy exhausts.  The host kernel lacks esp4, so "make check" there only
 # proves that those calls fail cleanly.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -16,20 +16,35 @@
 #             vpc1-vpc2 ike): new IKE SPIs, the same in gatewayctl status
 #             and swanctl --list-sas, the old IKE SA deleted, the CHILD SAs
 #             kept; then a CHILD SA rekey over the new IKE SA.
+#   bytes:    gatewayd has "lifetime-bytes 120000" (test-short-lifetimes
+#             yes): its kernel SAs show the hard limit and a soft one at
+#             85-90% (ip -s xfrm state); about 1 KB pings at 20 a second
+#             cross the soft limit, the kernel's soft expiry makes
+#             gatewayd rekey the CHILD SA (CREATE_CHILD_SA, answered by
+#             strongSwan, whose own SAs have no limit): new SPIs with the
+#             same limits, no expiry without a successor, traffic goes on.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
 gw_bin
 mode=${1:-child}
 case "$mode" in
-child|ike|gw-child|gw-ike) ;;
-*) fail "unknown mode '$mode' (child, ike, gw-child or gw-ike)" ;;
+child|ike|gw-child|gw-ike|bytes) ;;
+*) fail "unknown mode '$mode' (child, ike, gw-child, gw-ike or bytes)" ;;
 esac
+
+# the volume lifetime of the bytes case (a soft limit at 85-90% of it)
+VOL_BYTES=120000
 
 topo_standard
 swan_std gw2
 start_charon gw2
-gw_std gw1
+if [ "$mode" = bytes ]; then
+	gw_std gw1 lifetime_bytes=$VOL_BYTES
+	sed -i '1a test-short-lifetimes yes' "$(node_dir gw1)/gatewayd.conf"
+else
+	gw_std gw1
+fi
 start_gatewayd gw1
 gw_wait_state gw1 vpc1-vpc2 Connected 30
 wait_for 5 swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
@@ -109,7 +124,71 @@ SWAN_CHILD_REKEY_RESP_RE='generating CREATE_CHILD_SA response [0-9]+ \[ SA No KE
 SWAN_IKE_REKEY_REQ_RE='parsed CREATE_CHILD_SA request [0-9]+ \[ SA No KE \]'
 SWAN_IKE_REKEY_RESP_RE='generating CREATE_CHILD_SA response [0-9]+ \[ SA No KE \]'
 
+# vol_limits_ok NS HARD: every ESP SA in NS has the byte limits "soft
+# S(bytes), hard HARD(bytes)" with S in 85-90% of HARD, packets unlimited.
+vol_limits_ok() {
+	local ns=$1 hard=$2 out bad
+	out=$(ip -n "$ns" -s xfrm state)
+	bad=$(awk -v hard="$hard" '
+	    /^src / { n++ }
+	    /limit: soft .*\(bytes\)/ {
+		s = $3; sub(/\(.*/, "", s); h = $5; sub(/\(.*/, "", h)
+		if (h != hard || s + 0 < hard * 0.85 - 1 || s + 0 > hard * 0.90)
+			printf "SA %d: soft %s hard %s\n", n, s, h
+		ok++
+	    }
+	    /limit: soft .*\(packets\)/ && !/soft \(INF\)\(packets\), hard \(INF\)/ {
+		printf "SA %d: packets %s\n", n, $0
+	    }
+	    END { if (ok != n || n == 0) printf "%d SAs, %d byte limits\n", n, ok }' <<<"$out")
+	[ -z "$bad" ] || fail "$ns: volume limits not as set ($hard bytes):"$'\n'"$bad"$'\n'"$out"
+	say "ok: $ns: every SA has hard $hard(bytes), soft at 85-90%:" \
+	    "$(grep -o 'limit: soft [0-9]*(bytes)' <<<"$out" | tr '\n' ' ')"
+}
+
 case "$mode" in
+bytes)
+	step "volume lifetime: lifetime-bytes $VOL_BYTES, soft at 85-90%"
+	vol_limits_ok gw1 "$VOL_BYTES"
+	assert_match "gatewayctl status shows the byte limit" \
+	    "life bytes: $VOL_BYTES per SA \\(rekey from [0-9]+\\)" \
+	    "$(gwctl gw1 status 2>&1)"
+	# strongSwan has no limit: its SAs none
+	assert_match "gw2's SAs have no byte limit" \
+	    'limit: soft \(INF\)\(bytes\), hard \(INF\)\(bytes\)' \
+	    "$(ip -n gw2 -s xfrm state)"
+	old_spis=$(xfrm_spis gw1)
+	n_req=$(swan_log_count gw2 "$SWAN_CHILD_REKEY_REQ_RE")
+	step "about 1 KB pings, 20 a second, past the soft limit"
+	out=$(ip netns exec c1 ping -n -q -s 1000 -i 0.05 -c 140 -W 1 \
+	    "$C2_ADDR" 2>&1) || true
+	say "ping -s 1000 x 140: $(grep -o '[0-9]* received.*loss' <<<"$out")"
+	wait_for 15 old_gone ||
+	    fail "old SAs still on gw1 (or not 2 SAs) after the traffic:"$'\n'"old: $old_spis"$'\n'"$(ip -n gw1 -s xfrm state)"
+	new1=$(xfrm_spis gw1)
+	wait_for 10 xfrm_spis_are gw2 "$new1" ||
+	    fail "gw2's SAs are not gw1's new ones:"$'\n'"gw1: $new1"$'\n'"$(ip -n gw2 xfrm state)"
+	say "ok: SAs rekeyed: $(echo "$old_spis" | tr '\n' ' ')->" \
+	    "$(echo "$new1" | tr '\n' ' ')"
+	assert_file_match "the kernel's soft expiry of the byte limit" \
+	    'soft volume \(bytes or packets\) lifetime reached \(kernel\): rekeying' \
+	    "$(node_dir gw1)/gatewayd.log"
+	assert_file_match "the kernel reported a volume expiry" \
+	    'soft volume lifetime reached' "$(node_dir gw1)/gatewayd.log"
+	swan_log_more gw2 "$SWAN_CHILD_REKEY_REQ_RE" "$n_req" ||
+	    fail "strongSwan's log: no rekey request from gatewayd"
+	if grep -q 'expired without a successor' \
+	    "$(node_dir gw1)/gatewayd.log"; then
+		fail "a CHILD SA reached its hard limit without a successor:"$'\n'"$(grep 'expired without' "$(node_dir gw1)/gatewayd.log")"
+	fi
+	assert_eq "ping losses (of 140)" 0 \
+	    "$(grep -o '[0-9]*% packet loss' <<<"$out" | cut -d% -f1)"
+	vol_limits_ok gw1 "$VOL_BYTES"
+	gw_wait_state gw1 vpc1-vpc2 Connected 5
+	traffic_ok esp
+	gw_alive gw1
+	pass "CHILD SA rekeyed by its byte lifetime"
+	;;
 gw-child)
 	step "CHILD SA rekey (PFS 2) by gatewayd: gatewayctl rekey"
 	out=$(gwctl gw1 rekey nosuch 2>&1) &&

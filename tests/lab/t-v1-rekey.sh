@@ -17,15 +17,55 @@
 #         new cookies in gatewayctl status and swanctl, the IPsec SAs are
 #         kept (same SPIs on both sides); then a Quick Mode over the new
 #         ISAKMP SA.  Traffic flows after each step.
+#   kbytes: strongSwan on gw2 initiates with a byte lifetime (swanctl
+#         life_bytes 4718592000, rekey_bytes 4246732800: Cisco's default
+#         of 4608000 KB), which it proposes in Quick Mode as life type
+#         kilobytes (RFC 2407 §4.5; strongSwan divides by 1000:
+#         4718592 KB); gatewayd (no byte lifetime of its own) accepts
+#         it: its kernel SAs get the proposed kilobytes x 1024 as their
+#         hard byte limit, a soft one at 95-97% (it did not make the SA),
+#         gatewayctl status shows it, traffic flows.
+#   kbytes-lower: the same, but gatewayd has "lifetime-bytes 2097152"
+#         (2048 KB), lower than strongSwan's: it answers with 2048 KB and
+#         a RESPONDER-LIFETIME (seconds and kilobytes); strongSwan takes
+#         the answer ("received 2048000 lifebytes": its kilobyte is 1000
+#         bytes), gw1's SAs get hard 2097152 bytes.
+#   volume: gatewayd on gw1 initiates with "lifetime-bytes 120000"
+#         (test-short-lifetimes yes): it proposes 117 KB, its SAs get
+#         hard 119808 bytes and a soft limit at 85-90%; about 1 KB pings
+#         cross it and the kernel's soft expiry makes gatewayd rekey with
+#         a Quick Mode (IKEv1's timers count time only): new SPIs on both
+#         gateways, no expiry without a successor, traffic goes on.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
 gw_bin
 mode=${1:-swan}
 case "$mode" in
-swan|gw) ;;
-*) fail "unknown mode '$mode' (swan or gw)" ;;
+swan|gw|kbytes|kbytes-lower|volume) ;;
+*) fail "unknown mode '$mode' (swan, gw, kbytes, kbytes-lower or volume)" ;;
 esac
+
+# vol_limits NS: "HARD SOFT" of every ESP SA's byte limit in NS.
+vol_limits() {
+	ip -n "$1" -s xfrm state | awk '/limit: soft .*\(bytes\)/ {
+	    s = $3; h = $5; sub(/\(bytes\),?$/, "", s); sub(/\(bytes\),?$/, "", h)
+	    print h, s }'
+}
+
+# vol_limits_ok NS HARD LO HI: NS has 2 SAs, each with hard byte limit
+# HARD and a soft one within LO-HI % of it.
+vol_limits_ok() {
+	local ns=$1 hard=$2 lo=$3 hi=$4 got bad
+	got=$(vol_limits "$ns")
+	bad=$(awk -v hard="$hard" -v lo="$lo" -v hi="$hi" '
+	    { n++; if ($1 != hard || $2 + 0 < hard * lo / 100 - 1 ||
+		$2 + 0 > hard * hi / 100) print "bad: " $0 }
+	    END { if (n != 2) print n " SAs" }' <<<"$got")
+	[ -z "$bad" ] || fail "$ns: byte limits are not hard $hard, soft" \
+	    "$lo-$hi%:"$'\n'"$bad"$'\n'"$(ip -n "$ns" -s xfrm state)"
+	say "ok: $ns: byte limits (hard soft): $(tr '\n' ';' <<<"$got")"
+}
 
 ike_cookies_swan() {
 	swan_ike_spis gw2 vpn
@@ -187,6 +227,96 @@ gw)
 		    'takes over 1 IPsec SA' "$(node_dir gw1)/gatewayd.log"
 		traffic_ok esp
 	done
+	;;
+kbytes)
+	step "strongSwan (gw2) initiates with life_bytes 4718592000"
+	swan_v1_std gw2 child_rekey_bytes=4246732800 \
+	    child_life_bytes=4718592000
+	start_charon gw2
+	gw_v1_std gw1 initiate=no
+	start_gatewayd gw1
+	swan_initiate gw2 vpn
+	gw_wait_state gw1 vpc1-vpc2 Connected 10
+	traffic_ok esp
+	log=$(node_dir gw1)/gatewayd.log
+	kb=$(grep -oE 'the peer proposes a life of [0-9]+ s, [0-9]+ KB' \
+	    "$log" | tail -n 1 | awk '{ print $(NF - 1) }')
+	say "strongSwan proposed ${kb:-no} kilobytes"
+	# strongSwan counts 1000 bytes to its kilobyte: life_bytes / 1000
+	assert_eq "strongSwan's life type kilobytes" 4718592 "$kb"
+	hard=$((kb * 1024))
+	vol_limits_ok gw1 "$hard" 95 97
+	assert_file_match "gatewayd: volume lifetime of the IPsec SA" \
+	    "volume lifetime $hard bytes" "$log"
+	assert_match "gatewayctl status shows the byte limit" \
+	    "life bytes: $hard per SA" "$(gwctl gw1 status 2>&1)"
+	swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
+	say "strongSwan's own limits: $(vol_limits gw2 | tr '\n' ';')"
+	;;
+kbytes-lower)
+	step "strongSwan proposes 4718592 KB, gatewayd has 2048 KB"
+	swan_v1_std gw2 child_rekey_bytes=4246732800 \
+	    child_life_bytes=4718592000
+	start_charon gw2
+	gw_v1_std gw1 initiate=no lifetime_bytes=2097152
+	start_gatewayd gw1
+	swan_initiate gw2 vpn
+	gw_wait_state gw1 vpc1-vpc2 Connected 10
+	wait_for 5 swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
+	traffic_ok esp
+	vol_limits_ok gw1 2097152 95 97
+	# strongSwan names notify 24576 (RESPONDER-LIFETIME) by number and
+	# takes the answer's 2048 KB (x 1000, its kilobyte)
+	assert_file_match "strongSwan got the RESPONDER-LIFETIME" \
+	    'parsed QUICK_MODE response .*N\(\(24576\)\)' \
+	    "$(node_dir gw2)/charon.log"
+	assert_file_match "strongSwan took gatewayd's lower kilobytes" \
+	    'received 2048000 lifebytes, configured 4718592000' \
+	    "$(node_dir gw2)/charon.log"
+	say "strongSwan's own limits: $(vol_limits gw2 | tr '\n' ';')"
+	;;
+volume)
+	step "gatewayd (gw1) initiates with lifetime-bytes 120000"
+	swan_v1_std gw2
+	start_charon gw2
+	gw_v1_std gw1 lifetime_bytes=120000
+	sed -i '1a test-short-lifetimes yes' "$(node_dir gw1)/gatewayd.conf"
+	start_gatewayd gw1
+	gw_wait_state gw1 vpc1-vpc2 Connected 30
+	wait_for 5 swan_child_up gw2 vpn || fail "strongSwan: CHILD SA not installed"
+	log=$(node_dir gw1)/gatewayd.log
+	# 120000 bytes are proposed as 117 KB: 119808 bytes
+	vol_limits_ok gw1 119808 85 90
+	# no soft time expiry: it would silence the byte one
+	assert_eq "gw1's SAs without a soft time expiry" 2 \
+	    "$(ip -n gw1 -s xfrm state | grep -c 'expire add: soft 0(sec)')"
+	say "strongSwan's limits: $(vol_limits gw2 | tr '\n' ';')"
+	ping_ok c1 "$C2_ADDR"
+	old_spis=$(xfrm_spis gw1)
+	n_qm=$(swan_log_count gw2 'parsed QUICK_MODE request')
+	step "about 1 KB pings, 20 a second, past the soft limit"
+	out=$(ip netns exec c1 ping -n -q -s 1000 -i 0.05 -c 140 -W 1 \
+	    "$C2_ADDR" 2>&1) || true
+	say "ping -s 1000 x 140: $(grep -o '[0-9]* received.*loss' <<<"$out")"
+	wait_for 15 old_gone ||
+	    fail "old SAs still on gw1 (or not 2 SAs):"$'\n'"old: $old_spis"$'\n'"$(ip -n gw1 -s xfrm state)"
+	new=$(xfrm_spis gw1)
+	wait_for 10 xfrm_spis_are gw2 "$new" ||
+	    fail "gw2's SAs are not gw1's new ones:"$'\n'"gw1: $new"$'\n'"$(ip -n gw2 xfrm state)"
+	say "ok: SAs rekeyed: $(echo "$old_spis" | tr '\n' ' ')->" \
+	    "$(echo "$new" | tr '\n' ' ')"
+	assert_file_match "gatewayd: the kernel's soft byte expiry" \
+	    'soft volume lifetime \(bytes or packets\) reached \(kernel\): rekeying' \
+	    "$log"
+	assert_ge "strongSwan: Quick Mode requests" $((n_qm + 1)) \
+	    "$(swan_log_count gw2 'parsed QUICK_MODE request')"
+	if grep -q 'IPsec SA [0-9a-f/]* expired' "$log"; then
+		fail "an IPsec SA expired:"$'\n'"$(grep 'expired' "$log")"
+	fi
+	say "ping losses: $(grep -o '[0-9]*% packet loss' <<<"$out")"
+	vol_limits_ok gw1 119808 85 90
+	gw_wait_state gw1 vpc1-vpc2 Connected 5
+	traffic_rekeying_ok
 	;;
 esac
 gw_alive gw1
