@@ -74,8 +74,8 @@ static const struct export_case cases[] = {
 	{ "any-peer", GW1 PEERANY TN(SEG1, PSK,
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 	/* refusals: IKEv1 with FQDN IDs (Cisco), DH 24 (Libreswan), a
-	 * PSK with quote, backslash and dollar (Libreswan; hex for
-	 * strongSwan) */
+	 * PSK with quote, backslash and dollar (hex for strongSwan and
+	 * Libreswan) */
 	{ "v1-fqdn", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n"
 	    "\t\tlocal-id gw1.example.net\n\t\tpeer-id gw2.example.net\n"
@@ -125,6 +125,13 @@ static const struct export_case cases[] = {
 	    "\tipsec {\n\t\tencryption aes256\n\t\tintegrity sha2-512\n"
 	    "\t\tpfs 14\n\t}\n") },
 	{ "psk-special", GW1 PEER2 TN(SEG1, "a\"b\\c$d!",
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* a binary key (NUL, quote, '?', 0xff, space): 0x hex for
+	 * strongSwan and Libreswan, refused for Cisco */
+	{ "psk-hex", GW1 PEER2 TN(SEG1, "0x0001223fff20414243",
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* base64 of plain "Secr3t!key": written as the plain key */
+	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 };
 #define NCASES	((int)(sizeof(cases) / sizeof(cases[0])))
@@ -232,9 +239,11 @@ static const struct {
 	{ "v1-fqdn", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IKEv1 with FQDN identities needs an IOS ISAKMP "
 	    "profile" },
-	{ "psk-special", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
-	    "libreswan: the psk contains '\"', which a Libreswan "
-	    "ipsec.secrets string cannot hold" },
+	{ "psk-hex", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: the psk holds bytes that are not printable "
+	    "characters (it is given as 0x hex or 0s base64), and IOS takes "
+	    "a pre-shared key as printable text only (choose a psk of "
+	    "printable characters without spaces and '?')" },
 	{ "x25519-sha512", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IOS has no DH group 31 (curve25519)" },
 	{ "chacha-x25519", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "

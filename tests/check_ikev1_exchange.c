@@ -304,6 +304,31 @@ START_TEST(test_v1_wrong_psk)
 }
 END_TEST
 
+/* Binary keys in SKEYID (RFC 2409 §5.4): every byte counts, NUL too. */
+START_TEST(test_v1_binary_psk)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+
+	a.so_psk = "0x4100ff0022";
+	b.so_psk = "0sQQD/ACI=";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	pair_free();
+
+	b.so_psk = "0x4100ff0023";
+	pair_init(&a, &b);
+	ike_ctx_timing_set(A.s_ike, 1000, 2, 10, 60);
+	ike_start(A.s_ike);
+	pump(300);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
 /*
  * Quick Modes interleaved: every batch of datagrams is delivered in
  * reverse order, so the two sides handle the exchanges in different
@@ -1735,6 +1760,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
 	tcase_add_test(tc, test_v1_aggressive_clear_message3);
 	tcase_add_test(tc, test_v1_wrong_psk);
+	tcase_add_test(tc, test_v1_binary_psk);
 	tcase_add_loop_test(tc, test_v1_bad_message6, 0,
 	    sizeof(mm6_cases) / sizeof(mm6_cases[0]));
 	tcase_set_timeout(tc, 20);

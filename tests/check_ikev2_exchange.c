@@ -290,6 +290,34 @@ START_TEST(test_exchange_wrong_psk)
 }
 END_TEST
 
+/*
+ * Binary keys (0x/0s): the whole key counts, bytes after a NUL too.
+ * The same bytes written in hex and base64 agree; keys that differ only
+ * after their NUL byte do not.
+ */
+START_TEST(test_exchange_binary_psk)
+{
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+
+	a.so_psk = "0x4100ff0022";
+	b.so_psk = "0sQQD/ACI=";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1);
+	pair_free();
+
+	b.so_psk = "0x4100ff0023";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
 START_TEST(test_exchange_ts_mismatch)
 {
 	struct side_opts	 b = { .so_version = 2,
@@ -2612,6 +2640,7 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_exchange_wrong_psk);
+	tcase_add_test(tc, test_exchange_binary_psk);
 	tcase_add_test(tc, test_exchange_ts_mismatch);
 	tcase_add_test(tc, test_exchange_malformed_counted);
 	suite_add_tcase(s, tc);
