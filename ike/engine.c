@@ -246,7 +246,9 @@ ike_policies_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    x->ike_lifetime == y->ike_lifetime &&
 	    p->ips_proto == q->ips_proto && p->ips_integ == q->ips_integ &&
 	    p->ips_encr == q->ips_encr && p->ips_encr_bits == q->ips_encr_bits &&
-	    p->ips_pfs == q->ips_pfs && p->ips_lifetime == q->ips_lifetime);
+	    p->ips_pfs == q->ips_pfs && p->ips_lifetime == q->ips_lifetime &&
+	    p->ips_replay_window == q->ips_replay_window &&
+	    p->ips_esn == q->ips_esn);
 }
 
 /* Same tunnel in both configurations (nothing to renegotiate)? */

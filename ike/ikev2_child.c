@@ -50,6 +50,7 @@ ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
 	if (old != NULL)
 		cs->cs_reqid = old->cs_reqid;
 	cs->cs_lifetime = c->tn_ipsec.ips_lifetime;
+	cs->cs_replay_window = c->tn_ipsec.ips_replay_window;
 	cs->cs_owner = sa;
 	if (sa->sa_nat) {
 		/* §2.23: ESP in UDP on the ports IKE uses now */

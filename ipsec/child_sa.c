@@ -153,6 +153,8 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 	ks->ks_akey = inbound ? cs->cs_akey_in : cs->cs_akey_out;
 	ks->ks_akey_len = cs->cs_akey_len;
 	ks->ks_lifetime = cs->cs_lifetime;
+	ks->ks_replay_window = cs->cs_replay_window;
+	ks->ks_esn = cs->cs_choice.pc_esn == PROP_ESN_YES;
 	ks->ks_encap_sport = inbound ? cs->cs_encap_dport : cs->cs_encap_sport;
 	ks->ks_encap_dport = inbound ? cs->cs_encap_sport : cs->cs_encap_dport;
 	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA */
@@ -694,21 +696,21 @@ void
 child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 {
 	const struct proposal_choice *pc = &cs->cs_choice;
+	const char	*dh = cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "";
+	const char	*esn = pc->pc_esn == PROP_ESN_YES ? "/esn" : "";
 
 	if (pc->pc_encr != 0 && pc->pc_integ == AUTH_NONE)	/* AEAD */
-		snprintf(out, len, "%s%s%s",
+		snprintf(out, len, "%s%s%s%s",
 		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
-		    cs->cs_dh ? "/" : "",
-		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+		    cs->cs_dh ? "/" : "", dh, esn);
 	else if (pc->pc_encr != 0)
-		snprintf(out, len, "%s/%s%s%s",
+		snprintf(out, len, "%s/%s%s%s%s",
 		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
-		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "",
-		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "", dh,
+		    esn);
 	else
-		snprintf(out, len, "%s%s%s", crypto_integ_name(pc->pc_integ),
-		    cs->cs_dh ? "/" : "",
-		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+		snprintf(out, len, "%s%s%s%s", crypto_integ_name(pc->pc_integ),
+		    cs->cs_dh ? "/" : "", dh, esn);
 }
 
 /*

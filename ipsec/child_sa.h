@@ -62,6 +62,7 @@ struct child_sa {
 	int		 cs_nrts;
 	int		 cs_pair;		/* initiator: segment pair, -1 */
 	uint32_t	 cs_lifetime;		/* hard, seconds */
+	uint32_t	 cs_replay_window;	/* packets, 0 = no check */
 	time_t		 cs_installed_at;
 	/* KEYMAT split (§2.17): in = peer -> us, out = us -> peer */
 	uint8_t		 cs_ekey_in[CRYPTO_MAX_KEY];
@@ -226,7 +227,7 @@ void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
  * follow the peer's NAT mapping (child_sa_move installs them again).
  */
 void		 child_sa_keys_done(struct child_sa *cs, const char *dir);
-/* "aes128/sha1/modp1024" */
+/* "aes128/sha1/modp1024", "aes128/sha256/esn" */
 void		 child_sa_algs(const struct child_sa *cs, char *out, size_t len);
 
 #endif

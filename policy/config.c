@@ -58,6 +58,8 @@ struct cfg_tsrc {
 	int	 tx_ike_encr_line;	/* ike encryption */
 	int	 tx_dh_line;		/* ike dh-group */
 	int	 tx_pfs_line;		/* ipsec pfs */
+	int	 tx_replay_line;	/* ipsec replay-window */
+	int	 tx_esn_line;		/* ipsec esn */
 };
 
 struct cfg_parser {
@@ -1199,6 +1201,54 @@ cfg_key_ips_life(struct cfg_parser *p, const char *v)
 	    &cfg_cur_tn(p)->tn_ipsec.ips_lifetime));
 }
 
+/*
+ * replay-window N: the inbound SA's anti-replay window in packets (RFC
+ * 4303 §3.4.3); 0 turns the check off.  Local, not negotiated.
+ */
+static int
+cfg_key_ips_replay(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 0, CFG_REPLAY_WINDOW_MAX, &n) == -1)
+		return (cfg_err(p, p->p_line, "invalid replay-window \"%.32s\" "
+		    "(use 0 to %d packets; 0 turns the replay check off)", v,
+		    CFG_REPLAY_WINDOW_MAX));
+	cfg_cur_tn(p)->tn_ipsec.ips_replay_window = (uint32_t)n;
+	cfg_cur_src(p)->tx_replay_line = p->p_line;
+	return (0);
+}
+
+const char *
+cfg_esn_name(int esn)
+{
+	switch (esn) {
+	case CFG_ESN_NO:
+		return ("no");
+	case CFG_ESN_YES:
+		return ("yes");
+	case CFG_ESN_EITHER:
+		return ("either");
+	}
+	return ("?");
+}
+
+/* esn yes|no|either: extended sequence numbers, negotiated. */
+static int
+cfg_key_ips_esn(struct cfg_parser *p, const char *v)
+{
+	int	 e;
+
+	for (e = CFG_ESN_NO; e <= CFG_ESN_EITHER; e++)
+		if (strcmp(v, cfg_esn_name(e)) == 0) {
+			cfg_cur_tn(p)->tn_ipsec.ips_esn = e;
+			cfg_cur_src(p)->tx_esn_line = p->p_line;
+			return (0);
+		}
+	return (cfg_err(p, p->p_line, "invalid esn value \"%.32s\" (use "
+	    "yes, no or either)", v));
+}
+
 /* --- key tables, one per context --- */
 
 static const struct cfg_key cfg_top_keys[] = {
@@ -1262,6 +1312,8 @@ static const struct cfg_key cfg_ips_keys[] = {
 	{ "pfs", "pfs 1|2|5|14|15|16|19|20|21|24|31|disable", 0,
 	    cfg_key_ips_pfs },
 	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life },
+	{ "replay-window", "replay-window PACKETS", 0, cfg_key_ips_replay },
+	{ "esn", "esn yes|no|either", 0, cfg_key_ips_esn },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -1280,7 +1332,7 @@ static const char *const cfg_expected[] = {
 	    "\"ipsec {\"",
 	"version, mode, integrity, encryption, dh-group, local-id, peer-id "
 	    "or lifetime",
-	"protocol, integrity, encryption, pfs or lifetime"
+	"protocol, integrity, encryption, pfs, lifetime, replay-window or esn"
 };
 
 /* "gateway \"gw1\"", "the ike block of tunnel \"t\"", for messages. */
@@ -1404,6 +1456,8 @@ cfg_tunnel_new(struct cfg_parser *p, const char *name)
 	t->tn_ipsec.ips_encr_bits = 128;
 	t->tn_ipsec.ips_pfs = DH_MODP_1024;
 	t->tn_ipsec.ips_lifetime = CFG_LIFE_MAX;
+	t->tn_ipsec.ips_replay_window = CFG_REPLAY_WINDOW_DEFAULT;
+	t->tn_ipsec.ips_esn = CFG_ESN_NO;
 	return (0);
 }
 
@@ -1611,6 +1665,17 @@ cfg_block_close(struct cfg_parser *p)
 				    t->tn_ipsec.ips_encr_bits)));
 			t->tn_ipsec.ips_integ = AUTH_NONE;
 		}
+		/* The kernel refuses an ESN SA without a replay window
+		 * (xfrm_init_replay: the high half of the sequence number
+		 * is inferred from the window) */
+		if (t->tn_ipsec.ips_esn != CFG_ESN_NO &&
+		    t->tn_ipsec.ips_replay_window == 0)
+			return (cfg_err(p, src->tx_replay_line, "replay-window "
+			    "0 cannot be used with esn %s (with extended "
+			    "sequence numbers the receiver needs a window to "
+			    "infer the high 32 bits; set replay-window 1 to "
+			    "%d, or esn no)", cfg_esn_name(t->tn_ipsec.ips_esn),
+			    CFG_REPLAY_WINDOW_MAX));
 		p->p_ctx = CTX_TUNNEL;
 		return (0);
 	}

@@ -2,7 +2,8 @@
  * proposal.h - building our IKEv2 proposals from a tunnel's policies and
  * selecting from a peer's (RFC 7296 §2.7, §3.3).  Rules: AES carries the
  * Key Length attribute, 3DES none; the PRF follows the integrity choice;
- * ESP and AH proposals always carry an ESN transform (ESN none); AH
+ * ESP and AH proposals always carry ESN transforms as the ipsec block's
+ * esn says (no: ESN none; yes: ESN; either: ESN, then none); AH
  * proposals carry no encryption.
  */
 #ifndef GW_PROPOSAL_H
@@ -24,7 +25,7 @@ struct proposal_choice {
 	int	pc_prf;			/* IKE only */
 	int	pc_integ;
 	int	pc_dh;			/* 0 = none */
-	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE */
+	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE or _YES */
 };
 
 /* One IKE proposal (number 1) from the IKE policy; spi_len 0 in

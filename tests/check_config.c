@@ -145,9 +145,10 @@ static const struct err_vec syntax_vecs[] = {
 	  E "14: unknown keyword \"prf\" in the ike block of tunnel \"t1\" "
 	  "(expected version, mode, integrity, encryption, dh-group, local-id, "
 	  "peer-id or lifetime)" },
-	{ BASE TN(IPSEC("\t\tesn yes\n")),
-	  E "14: unknown keyword \"esn\" in the ipsec block of tunnel \"t1\" "
-	  "(expected protocol, integrity, encryption, pfs or lifetime)" },
+	{ BASE TN(IPSEC("\t\tesn-mode yes\n")),
+	  E "14: unknown keyword \"esn-mode\" in the ipsec block of tunnel "
+	  "\"t1\" (expected protocol, integrity, encryption, pfs, lifetime, "
+	  "replay-window or esn)" },
 	/* Missing "}". */
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n",
 	  E "1: gateway \"gw1\" is missing its closing \"}\" (add \"}\" at the "
@@ -854,6 +855,8 @@ START_TEST(test_config_tunnel_defaults)
 	ck_assert_int_eq(t->tn_ipsec.ips_encr_bits, 128);
 	ck_assert_int_eq(t->tn_ipsec.ips_pfs, DH_MODP_1024);
 	ck_assert_uint_eq(t->tn_ipsec.ips_lifetime, 86400);
+	ck_assert_uint_eq(t->tn_ipsec.ips_replay_window, 32);
+	ck_assert_int_eq(t->tn_ipsec.ips_esn, CFG_ESN_NO);
 	config_free(cfg);
 }
 END_TEST
@@ -1323,6 +1326,33 @@ static const struct err_vec ipsec_vecs[] = {
 	{ BASE TN(IPSEC("\t\tencryption 3des\n\t\tprotocol ah\n")),
 	  E "14: ipsec encryption cannot be used with protocol ah (AH does not "
 	  "encrypt; remove the encryption line or use protocol esp)" },
+	/* replay-window and esn */
+	{ BASE TN(IPSEC("\t\treplay-window 4097\n")),
+	  E "14: invalid replay-window \"4097\" (use 0 to 4096 packets; 0 "
+	  "turns the replay check off)" },
+	{ BASE TN(IPSEC("\t\treplay-window -1\n")),
+	  E "14: invalid replay-window \"-1\" (use 0 to 4096 packets; 0 "
+	  "turns the replay check off)" },
+	{ BASE TN(IPSEC("\t\treplay-window 64k\n")),
+	  E "14: invalid replay-window \"64k\" (use 0 to 4096 packets; 0 "
+	  "turns the replay check off)" },
+	{ BASE TN(IPSEC("\t\treplay-window 64\n\t\treplay-window 128\n")),
+	  E "15: \"replay-window\" is given twice in the ipsec block of "
+	  "tunnel \"t1\" (keep one)" },
+	{ BASE TN(IPSEC("\t\tesn on\n")),
+	  E "14: invalid esn value \"on\" (use yes, no or either)" },
+	{ BASE TN(IPSEC("\t\tesn yes\n\t\tesn no\n")),
+	  E "15: \"esn\" is given twice in the ipsec block of tunnel \"t1\" "
+	  "(keep one)" },
+	/* the kernel refuses ESN without a window */
+	{ BASE TN(IPSEC("\t\treplay-window 0\n\t\tesn yes\n")),
+	  E "14: replay-window 0 cannot be used with esn yes (with extended "
+	  "sequence numbers the receiver needs a window to infer the high 32 "
+	  "bits; set replay-window 1 to 4096, or esn no)" },
+	{ BASE TN(IPSEC("\t\tesn either\n\t\treplay-window 0\n")),
+	  E "15: replay-window 0 cannot be used with esn either (with extended "
+	  "sequence numbers the receiver needs a window to infer the high 32 "
+	  "bits; set replay-window 1 to 4096, or esn no)" },
 };
 
 START_TEST(test_config_ipsec_errors)
@@ -1425,6 +1455,46 @@ START_TEST(test_config_ipsec_values)
 	ck_assert_int_eq(ips->ips_pfs, ipsec_value_vecs[_i].pv_pfs);
 	ck_assert_uint_eq(ips->ips_lifetime, ipsec_value_vecs[_i].pv_life);
 	config_free(cfg);
+}
+END_TEST
+
+/* replay-window and esn: their values, and their pairs that load. */
+START_TEST(test_config_replay_esn)
+{
+	static const struct {
+		const char	*re_body;
+		uint32_t	 re_window;
+		int		 re_esn;
+	} vecs[] = {
+		{ "", 32, CFG_ESN_NO },
+		{ "\t\treplay-window 0\n", 0, CFG_ESN_NO },
+		{ "\t\treplay-window 0\n\t\tesn no\n", 0, CFG_ESN_NO },
+		{ "\t\treplay-window 4096\n", 4096, CFG_ESN_NO },
+		{ "\t\tesn yes\n", 32, CFG_ESN_YES },
+		{ "\t\tesn either\n\t\treplay-window 1\n", 1, CFG_ESN_EITHER },
+		{ "\t\tprotocol ah\n\t\tesn yes\n\t\treplay-window 128\n",
+		  128, CFG_ESN_YES },
+	};
+	struct config		*cfg;
+	char			 text[1024];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s%s%s", BASE,
+		    "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+		    "\tlocal-segment 172.16.0.0/24\n"
+		    "\tpeer-segment 10.0.0.0/12\n\tpsk k\n\tipsec {\n",
+		    vecs[i].re_body, "\t}\n}\n");
+		cfg = parse_ok(text);
+		ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_replay_window,
+		    vecs[i].re_window);
+		ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_esn,
+		    vecs[i].re_esn);
+		config_free(cfg);
+	}
+	ck_assert_str_eq(cfg_esn_name(CFG_ESN_NO), "no");
+	ck_assert_str_eq(cfg_esn_name(CFG_ESN_YES), "yes");
+	ck_assert_str_eq(cfg_esn_name(CFG_ESN_EITHER), "either");
 }
 END_TEST
 
@@ -1658,6 +1728,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_ipsec_errors, 0,
 	    NVEC(ipsec_vecs));
 	tcase_add_test(tc, test_config_v1_quick_algs);
+	tcase_add_test(tc, test_config_replay_esn);
 	tcase_add_loop_test(tc, test_config_ipsec_values, 0,
 	    NVEC(ipsec_value_vecs));
 	suite_add_tcase(s, tc);
