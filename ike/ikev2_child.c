@@ -243,15 +243,14 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 		goto fail;
 	}
 	if (ikev2_child_install(sa, cs, gir, ni, nr, 0) == -1 ||
-	    proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
-	    answer) == -1) {
+	    proposal_child_answer(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
+	    &pc, answer) == -1) {
 		snprintf(sa->sa_tunnel->t_last_error,
 		    sizeof(sa->sa_tunnel->t_last_error),
 		    "cannot install the CHILD SA");
 		*notify = IKEV2_N_TEMPORARY_FAILURE;
 		goto fail;
 	}
-	answer->sa_prop[0].prop_num = pc.pc_num;
 	TAILQ_INSERT_TAIL(&sa->sa_children, cs, cs_entry);
 	return (cs);
 fail:

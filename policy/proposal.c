@@ -125,6 +125,20 @@ proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	return (0);
 }
 
+int
+proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
+    int dh_group, const struct proposal_choice *pc, struct prop_offer *out)
+{
+	struct cfg_ipsec	 one = *ips;
+
+	/* the one ESN value chosen, not our alternatives (§3.3.6) */
+	one.ips_esn = pc->pc_esn == PROP_ESN_YES ? CFG_ESN_YES : CFG_ESN_NO;
+	if (proposal_child_build(&one, spi, dh_group, out) == -1)
+		return (-1);
+	out->sa_prop[0].prop_num = pc->pc_num;
+	return (0);
+}
+
 /*
  * The ESN value we take from proposal p: yes when we want it (yes, or
  * either and the peer offers it), none when we accept 32-bit numbers

@@ -36,6 +36,11 @@ int	proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
  * order); dh_group 0: no DH transform (IKE_AUTH or PFS disabled). */
 int	proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	    int dh_group, struct prop_offer *out);
+/* The responder's answer to the proposal chosen (pc): our algorithms,
+ * the peer's proposal number, one ESN transform (the chosen value). */
+int	proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
+	    int dh_group, const struct proposal_choice *pc,
+	    struct prop_offer *out);
 /*
  * Picks the first received proposal whose transforms include exactly our
  * configured algorithm of every type (extra alternatives are fine).
