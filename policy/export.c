@@ -322,6 +322,12 @@ swan_child_prop(struct exp *ex, char *out, size_t len)
 		strncat(out, "-", len - strlen(out) - 1);
 		strncat(out, swan_dh(ips->ips_pfs), len - strlen(out) - 1);
 	}
+	/* strongSwan's ESN keywords: both for either (ESN first, as we
+	 * offer them); none for no, its default */
+	if (ips->ips_esn == CFG_ESN_YES)
+		strncat(out, "-esn", len - strlen(out) - 1);
+	else if (ips->ips_esn == CFG_ESN_EITHER)
+		strncat(out, "-esn-noesn", len - strlen(out) - 1);
 	return (0);
 }
 
@@ -644,6 +650,9 @@ exp_libreswan(struct exp *ex)
 		ex_add(ex, ";%s\n\tpfs=yes\n", lsw_dh(ips->ips_pfs));
 	else
 		ex_add(ex, "\n\tpfs=no\n");
+	/* Libreswan's own esn= keyword (its algorithm strings have none) */
+	if (ips->ips_esn != CFG_ESN_NO)
+		ex_add(ex, "\tesn=%s\n", cfg_esn_name(ips->ips_esn));
 	ex_add(ex, "\tikelifetime=%us\n\tsalifetime=%us\n", ike->ike_lifetime,
 	    ips->ips_lifetime);
 	if (t->tn_dpd_delay != 0) {
@@ -694,6 +703,11 @@ ios_check(struct exp *ex)
 			    "base64), and IOS takes a pre-shared key as "
 			    "printable text only (choose a psk of printable "
 			    "characters without spaces and '?')"));
+	if (t->tn_ipsec.ips_esn == CFG_ESN_YES)
+		return (ex_refuse(ex, "gatewayd writes no extended sequence "
+		    "numbers for IOS, and with esn yes a peer without them "
+		    "is refused (use esn either or no in the tunnel's ipsec "
+		    "block)"));
 	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
 		return (ex_refuse(ex, "IKEv1 Aggressive Mode needs IOS's "
 		    "\"crypto isakmp peer\" with \"set aggressive-mode\", "

@@ -130,6 +130,15 @@ static const struct export_case cases[] = {
 	 * strongSwan and Libreswan, refused for Cisco */
 	{ "psk-hex", GW1 PEER2 TN(SEG1, "0x0001223fff20414243",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* ESN: strongSwan's "-esn" (both keywords for either),
+	 * Libreswan's esn=; refused for IOS with esn yes */
+	{ "esn-yes", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tintegrity sha2-256\n\t\tdh-group 15\n\t}\n"
+	    "\tipsec {\n\t\tintegrity sha2-256\n\t\tpfs 15\n"
+	    "\t\tesn yes\n\t\treplay-window 256\n\t}\n") },
+	{ "v1-esn-either", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tpfs 14\n\t\tesn either\n\t}\n") },
 	/* base64 of plain "Secr3t!key": written as the plain key */
 	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
@@ -239,6 +248,10 @@ static const struct {
 	{ "v1-fqdn", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IKEv1 with FQDN identities needs an IOS ISAKMP "
 	    "profile" },
+	{ "esn-yes", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: gatewayd writes no extended sequence numbers for IOS, "
+	    "and with esn yes a peer without them is refused (use esn either "
+	    "or no in the tunnel's ipsec block)" },
 	{ "psk-hex", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: the psk holds bytes that are not printable "
 	    "characters (it is given as 0x hex or 0s base64), and IOS takes "
