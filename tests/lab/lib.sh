@@ -895,7 +895,8 @@ gw_conf_tunnel() {
 		ike_lifetime) ike[lifetime]=$v ;;
 		lid) ike[local-id]=$v ;;
 		pid) ike[peer-id]=$v ;;
-		protocol|integrity|encryption|pfs|lifetime) ipsec[$k]=$v ;;
+		protocol|integrity|encryption|pfs|lifetime|esn) ipsec[$k]=$v ;;
+		replay_window) ipsec[replay-window]=$v ;;
 		*) fail "gw_conf_tunnel: unknown key $k" ;;
 		esac
 	done

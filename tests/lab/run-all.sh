@@ -36,6 +36,7 @@ SCENARIOS=(
 	"t-algs.sh aes256gcm16-ecp384"
 	"t-algs.sh chacha20poly1305-x25519"
 	"t-algs.sh aes128-sha256-modp3072"
+	"t-algs.sh aes128-sha256-esn"
 	"t-segments.sh pfs14"
 	"t-segments.sh nopfs"
 	"t-segments.sh mismatch"

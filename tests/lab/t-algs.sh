@@ -20,6 +20,12 @@
 #                       PFS 31
 #   aes128-sha256-modp3072  IKE aes128/sha2-256/DH 15, ESP aes128/sha2-256
 #                       (hmac(sha256), 128-bit ICV, RFC 4868), PFS 15
+#   aes128-sha256-esn   aes128-sha256-modp3072 with ESN (esn yes against
+#                       strongSwan's esp ...-esn; RFC 4303, RFC 7296
+#                       transform type 5) and replay-window 128: gw1's
+#                       kernel SAs carry the esn flag and a replay_esn
+#                       window of 128 packets (4 bitmap words), strongSwan
+#                       shows /ESN, gatewayctl status /esn
 # strongSwan is given exactly these proposals (weak groups and algorithms
 # only when named: modp768, md5, 3des), so a tunnel comes up only if
 # gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
@@ -42,7 +48,7 @@ gw_bin
 
 case_name=${1:-aes256-sha256-dh14}
 proto=esp
-kern_no_re='' gw_algs='' modern=0 decrypt=0
+kern_no_re='' gw_algs='' gw_child_re='' modern=0 decrypt=0
 case "$case_name" in
 aes256-sha256-dh14)
 	gw=(ike_encryption=aes256 ike_integrity=sha2-256 dh=14
@@ -150,6 +156,22 @@ aes128-sha256-modp3072)
 	gw_algs='aes128/sha2-256/prfsha256/modp3072'
 	modern=1
 	;;
+aes128-sha256-esn)
+	gw=(ike_integrity=sha2-256 dh=15 integrity=sha2-256 pfs=15 esn=yes
+	    replay_window=128)
+	sw=(proposals=aes128-sha256-modp3072 esp=aes128-sha256-modp3072-esn)
+	ike_re='AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_3072'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128(/MODP_3072)?/ESN'
+	pfs_group=MODP_3072
+	# XFRM_STATE_ESN and XFRMA_REPLAY_ESN_VAL (legacy replay-window 0)
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
+	    'replay-window 0 flag [a-z-]*( [a-z-]+)* esn'
+	    'replay_window 128, bitmap-length 4')
+	gw_algs='aes128/sha2-256/prfsha256/modp3072'
+	gw_child_re='aes128/sha2-256(/modp3072)?/esn'
+	modern=1
+	;;
 ah-sha1)
 	proto=ah
 	gw=(protocol=ah integrity=sha1)
@@ -181,6 +203,9 @@ check_algs() {
 	[ -z "$gw_algs" ] ||
 	    assert_match "gatewayctl status: IKE algorithms" "$gw_algs" \
 		"$(gwctl gw1 status 2>&1)"
+	[ -z "$gw_child_re" ] ||
+	    assert_match "gatewayctl status: CHILD SA algorithms" \
+		"$gw_child_re" "$(gwctl gw1 status 2>&1)"
 	swan_show_sas gw2
 	assert_match "strongSwan IKE SA algorithms" "$ike_re" "$SWAN_SAS"
 	assert_match "strongSwan CHILD SA algorithms" "$child_re" "$SWAN_SAS"
@@ -191,7 +216,7 @@ check_algs() {
 # PFS group and carries traffic.
 pfs_child_up() {
 	swanctl_cmd gw2 --list-sas 2>/dev/null | grep -qE \
-	    "^ +vpn: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL.*/$pfs_group\$"
+	    "^ +vpn: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL.*/$pfs_group(/ESN)?\$"
 }
 pfs_rekey_ok() {
 	local out
