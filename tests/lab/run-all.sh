@@ -88,6 +88,7 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh ecp521-sha512"
 	"t-v1-algs.sh aes256gcm16-dh14"
 	"t-v1-algs.sh esp-sha256-dh14"
+	"t-v1-algs.sh esn-sha256-dh14"
 	"t-v1-algs.sh ah"
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
