@@ -59,6 +59,7 @@ SCENARIOS=(
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
 	"t-export.sh v2-gcm-swanctl"
+	"t-export.sh v2-esn-swanctl"
 	"t-service.sh"
 	"t-privs.sh"
 	"t-metrics.sh"
@@ -115,6 +116,7 @@ V1_SCENARIOS=(
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
 	"t-export.sh v2-gcm-libreswan"
+	"t-export.sh v2-esn-libreswan"
 	"t-export.sh v1-libreswan"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
