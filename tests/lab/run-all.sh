@@ -37,6 +37,7 @@ SCENARIOS=(
 	"t-algs.sh chacha20poly1305-x25519"
 	"t-algs.sh aes128-sha256-modp3072"
 	"t-algs.sh aes128-sha256-esn"
+	"t-algs.sh replay-1024"
 	"t-segments.sh pfs14"
 	"t-segments.sh nopfs"
 	"t-segments.sh mismatch"

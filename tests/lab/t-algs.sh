@@ -5,6 +5,10 @@
 #   3des-md5-dh1        IKE 3des/md5/DH 1, ESP 3des/md5, PFS 1
 #   dh5                 IKE aes128/sha1/DH 5, ESP aes128/sha1, PFS 5
 #   dh24                IKE aes128/sha1/DH 24, ESP aes128/sha1, PFS 24
+#   replay-1024         IKE and ESP defaults with replay-window 1024 and
+#                       no ESN: gw1's kernel SAs have the legacy window 0,
+#                       a replay_esn bitmap of 32 words (1024 packets) and
+#                       no esn flag
 #   ah-sha1             IKE defaults, AH sha1, PFS 2
 #   ecp256-sha384       IKE aes256/sha2-384/DH 19 (RFC 5903, RFC 4868),
 #                       ESP aes256/sha1, PFS 19
@@ -172,6 +176,16 @@ aes128-sha256-esn)
 	gw_child_re='aes128/sha2-256(/modp3072)?/esn'
 	modern=1
 	;;
+replay-1024)
+	gw=(replay_window=1024)
+	sw=()
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'
+	child_re='ESP:AES_CBC-128/HMAC_SHA1_96(/MODP_1024)?$'
+	pfs_group=MODP_1024
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)'
+	    'replay-window 0 ' 'replay_window 1024, bitmap-length 32')
+	kern_no_re='flag ([a-z-]+ )*esn'
+	;;
 ah-sha1)
 	proto=ah
 	gw=(protocol=ah integrity=sha1)
@@ -198,7 +212,7 @@ check_algs() {
 	assert_no_match "gw1 kernel SAs: protocol" \
 	    "proto $([ "$proto" = esp ] && echo ah || echo esp) " "$xfrm"
 	[ -z "$kern_no_re" ] ||
-	    assert_no_match "gw1 kernel SAs: no integrity with an AEAD" \
+	    assert_no_match "gw1 kernel SAs: what the case excludes" \
 		"$kern_no_re" "$xfrm"
 	[ -z "$gw_algs" ] ||
 	    assert_match "gatewayctl status: IKE algorithms" "$gw_algs" \
