@@ -711,20 +711,21 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 {
 	struct ikev1_p2_params	 p;
 	const struct ikev1_proposal *pr;
-	int			 i, j;
-
-	int			 pass, esn = sa->is_tunnel->t_cfg->tn_ipsec.ips_esn;
+	int			 i, j, pass;
+	int			 esn = sa->is_tunnel->t_cfg->tn_ipsec.ips_esn;
 
 	qm_params(sa, 0, &p);
-	/* esn either: a transform with ESN first, then one without */
+	/* esn either: a transform with ESN first, then one without (with
+	 * yes or no both passes ask the same) */
 	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < m->m_sa.sa_nprop; i++) {
 		pr = &m->m_sa.sa_prop[i];
 		if (pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4)
 			continue;
 		for (j = 0; j < pr->prop_ntr; j++)
-			if (qm_tr_match(&p, &pr->prop_tr[j], esn != CFG_ESN_EITHER ?
-			    esn : pass == 0 ? CFG_ESN_YES : CFG_ESN_NO)) {
+			if (qm_tr_match(&p, &pr->prop_tr[j],
+			    esn != CFG_ESN_EITHER ? esn :
+			    pass == 0 ? CFG_ESN_YES : CFG_ESN_NO)) {
 				*tr = pr->prop_tr[j];
 				return (pr);
 			}
