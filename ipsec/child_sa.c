@@ -58,6 +58,8 @@ child_sa_new(const char *name, uint8_t proto, struct in_addr local,
 	cs->cs_local = local;
 	cs->cs_remote = remote;
 	cs->cs_pair = -1;
+	/* the exchange sets the tunnel's; never a silent 0 (no check) */
+	cs->cs_replay_window = CFG_REPLAY_WINDOW_DEFAULT;
 	return (cs);
 }
 

@@ -851,6 +851,8 @@ START_TEST(test_child_wiped_no_move)
 	inet_pton(AF_INET, "203.0.113.9", &c);
 	mock_kernel_init(&mk, 0xc0000001);
 	ck_assert_ptr_nonnull(cs = child_sa_new("t", IPPROTO_ESP, a, b));
+	/* a new CHILD SA has the default replay window until told */
+	ck_assert_uint_eq(cs->cs_replay_window, CFG_REPLAY_WINDOW_DEFAULT);
 	ck_assert_int_eq(child_sa_spi_alloc(cs, &mk.mk_ops), 0);
 	cs->cs_spi_out = htonl(0xd0000001);
 	cs->cs_choice.pc_encr = ENCR_AES_CBC;
