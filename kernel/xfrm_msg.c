@@ -318,6 +318,14 @@ xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
 	si->family = AF_INET;
 	si->mode = XFRM_MODE_TUNNEL;
 	si->reqid = sa->ks_reqid;
+	/*
+	 * RFC 4302 §3.3.3.2.1: over IPv4 the AH header is padded to a
+	 * multiple of 32 bits, not 64 as the kernel does by default; with
+	 * a 128-bit ICV (HMAC-SHA2-256) the two differ and a peer that
+	 * follows the RFC (strongSwan) rejects every packet
+	 */
+	if (sa->ks_proto == IPPROTO_AH)
+		si->flags |= XFRM_STATE_ALIGN4;
 	xfrm_msg_lifetime(&si->lft, sa->ks_lifetime);
 	if (xfrm_msg_put_replay(nlh, buflen, si, sa) == -1)
 		goto fail;

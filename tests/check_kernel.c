@@ -208,6 +208,9 @@ START_TEST(test_msg_sa_algorithms)
 	ck_assert_uint_eq(si->family, AF_INET);
 	ck_assert_uint_eq(si->mode, XFRM_MODE_TUNNEL);
 	ck_assert_uint_eq(si->replay_window, 32);
+	/* AH over IPv4: 32-bit alignment (RFC 4302); no ESN by default */
+	ck_assert_uint_eq(si->flags, v->av_proto == IPPROTO_AH ?
+	    XFRM_STATE_ALIGN4 : 0);
 	ck_assert_uint_eq(si->reqid, KERNEL_REQID_BASE + 7);
 	ck_assert_uint_eq(si->id.proto, v->av_proto);
 	ck_assert_uint_eq(si->id.spi, htonl(0xc0001234));

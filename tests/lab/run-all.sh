@@ -29,6 +29,7 @@ SCENARIOS=(
 	"t-algs.sh dh5"
 	"t-algs.sh dh24"
 	"t-algs.sh ah-sha1"
+	"t-algs.sh ah-sha256-esn"
 	"t-algs.sh ecp256-sha384"
 	"t-algs.sh curve25519-sha512"
 	"t-algs.sh ecp384-modp3072"

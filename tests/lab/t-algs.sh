@@ -10,6 +10,10 @@
 #                       a replay_esn bitmap of 32 words (1024 packets) and
 #                       no esn flag
 #   ah-sha1             IKE defaults, AH sha1, PFS 2
+#   ah-sha256-esn       IKE defaults, AH sha2-256 with ESN (esn either
+#                       against strongSwan's ah ...-esn), PFS 2; the AH
+#                       SAs are 32-bit aligned (align4, RFC 4302: the
+#                       128-bit ICV needs no padding over IPv4)
 #   ecp256-sha384       IKE aes256/sha2-384/DH 19 (RFC 5903, RFC 4868),
 #                       ESP aes256/sha1, PFS 19
 #   curve25519-sha512   IKE aes128/sha2-512/DH 31 (RFC 8031), ESP
@@ -170,7 +174,7 @@ aes128-sha256-esn)
 	# XFRM_STATE_ESN and XFRMA_REPLAY_ESN_VAL (legacy replay-window 0)
 	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
 	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
-	    'replay-window 0 flag ([a-z-]+ )*esn'
+	    'replay-window 0 flag ([a-z0-9-]+ )*esn'
 	    'replay_window 128, bitmap-length 4')
 	gw_algs='aes128/sha2-256/prfsha256/modp3072'
 	gw_child_re='aes128/sha2-256(/modp3072)?/esn'
@@ -184,7 +188,7 @@ replay-1024)
 	pfs_group=MODP_1024
 	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)'
 	    'replay-window 0 ' 'replay_window 1024, bitmap-length 32')
-	kern_no_re='flag ([a-z-]+ )*esn'
+	kern_no_re='flag ([a-z0-9-]+ )*esn'
 	;;
 ah-sha1)
 	proto=ah
@@ -194,6 +198,18 @@ ah-sha1)
 	child_re='AH:HMAC_SHA1_96'
 	pfs_group=MODP_1024
 	kern_re=('proto ah ' 'auth-trunc hmac\(sha1\)')
+	;;
+ah-sha256-esn)
+	proto=ah
+	gw=(protocol=ah integrity=sha2-256 esn=either)
+	sw=(ah=sha256-modp1024-esn)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'
+	child_re='AH:HMAC_SHA2_256_128(/MODP_1024)?/ESN'
+	pfs_group=MODP_1024
+	kern_re=('proto ah ' 'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
+	    'replay-window 0 flag ([a-z0-9-]+ )*align4 ([a-z0-9-]+ )*esn'
+	    'replay_window 32, bitmap-length 1')
+	gw_child_re='sha2-256(/modp1024)?/esn'
 	;;
 *)
 	fail "unknown case '$case_name'"

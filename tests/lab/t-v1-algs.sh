@@ -121,7 +121,7 @@ esn-sha256-dh14)
 	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128/MODP_2048/ESN'
 	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
 	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
-	    'replay-window 0 flag ([a-z-]+ )*esn'
+	    'replay-window 0 flag ([a-z0-9-]+ )*esn'
 	    'replay_window 64, bitmap-length 2')
 	;;
 ah)
