@@ -11,12 +11,14 @@
 
 #include <check.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
 #include "ike/ikev1_sa.h"
 #include "ike/ikev2.h"
 #include "policy/config.h"
+#include "policy/diag.h"
 #include "tests/exchange_pair.h"
 #include "tests/mock_kernel.h"
 #include "tests/mock_net.h"
@@ -364,6 +366,9 @@ START_TEST(test_exchange_esn)
 	    .so_remote = { "172.16.0.0/24" } };
 	char			 ia[128], ib[128];
 	struct tunnel_status	 sa, sb;
+	struct tunnel_diag	 d;
+	enum tunnel_state	 st;
+	struct buf		*rep;
 
 	snprintf(ia, sizeof(ia), "\t\tpfs 14\n\t\tesn %s\n"
 	    "\t\treplay-window 128\n", esn_vecs[_i].ev_a);
@@ -384,6 +389,16 @@ START_TEST(test_exchange_esn)
 		    NULL, "%s", sa.ts_last_error);
 		ck_assert_msg(strstr(sb.ts_last_error, "no acceptable CHILD SA "
 		    "proposal") != NULL, "%s", sb.ts_last_error);
+		/* gatewayctl doctor on the responder names the keyword */
+		ck_assert_int_eq(ike_tunnel_doctor(B.s_ike, "t1", &d, &st), 0);
+		ck_assert_ptr_nonnull(rep = buf_new(256));
+		ck_assert_int_eq(diag_report(rep, "t1", tunnel_state_name(st),
+		    0, &d, 0), 0);
+		ck_assert_int_eq(buf_add_u8(rep, 0), 0);
+		ck_assert_msg(strstr((char *)rep->buf_data, "DIFFERS\nfix: "
+		    "change esn in gatewayd.conf (tunnel t1, ipsec block, "
+		    "keyword esn)") != NULL, "%s", (char *)rep->buf_data);
+		buf_free(rep);
 		pair_free();
 		return;
 	}
