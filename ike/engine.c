@@ -248,7 +248,9 @@ ike_policies_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    p->ips_encr == q->ips_encr && p->ips_encr_bits == q->ips_encr_bits &&
 	    p->ips_pfs == q->ips_pfs && p->ips_lifetime == q->ips_lifetime &&
 	    p->ips_life_bytes == q->ips_life_bytes &&
-	    p->ips_life_packets == q->ips_life_packets);
+	    p->ips_life_packets == q->ips_life_packets &&
+	    p->ips_replay_window == q->ips_replay_window &&
+	    p->ips_esn == q->ips_esn);
 }
 
 /* Same tunnel in both configurations (nothing to renegotiate)? */
@@ -261,7 +263,7 @@ ike_tunnel_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    ike_prefixes_same(a->tn_local, b->tn_local, a->tn_nlocal) &&
 	    ike_prefixes_same(a->tn_remote, b->tn_remote, a->tn_nremote) &&
 	    a->tn_psk_len == b->tn_psk_len &&
-	    memcmp(a->tn_psk, b->tn_psk, a->tn_psk_len) == 0 &&
+	    CRYPTO_memcmp(a->tn_psk, b->tn_psk, a->tn_psk_len) == 0 &&
 	    a->tn_initiate == b->tn_initiate && ike_policies_same(a, b));
 }
 

@@ -131,6 +131,10 @@
 #define IKEV1_P2_AUTH_ALG	5
 #define IKEV1_P2_KEYLEN		6
 #define IKEV1_P2_KEY_ROUNDS	7
+#define IKEV1_P2_ESN		11	/* RFC 4304 §2: Extended (64-bit)
+					   Sequence Number, basic */
+#define IKEV1_ESN_64		1	/* its only value: 64-bit numbers;
+					   absent: 32-bit */
 /* Encapsulation mode values (RFC 2407 §4.5, RFC 3947 §5.1) */
 #define IKEV1_ENCAP_TUNNEL	1
 #define IKEV1_ENCAP_TRANSPORT	2
@@ -266,6 +270,7 @@ struct ikev1_transform {
 	/* first attribute class not understood (0 none): the engine must
 	 * not select a transform it does not fully understand */
 	uint16_t	 tr_unknown_attr;
+	uint16_t	 tr_esn;	/* phase 2: IKEV1_ESN_64, 0 = absent */
 };
 
 struct ikev1_proposal {
@@ -485,6 +490,7 @@ struct ikev1_p2_params {
 	uint16_t	 p2_encap;	/* IKEV1_ENCAP_* */
 	uint32_t	 p2_life_secs;	/* 0 = not sent */
 	uint64_t	 p2_life_kbytes; /* 0 = not sent */
+	uint16_t	 p2_esn;	/* IKEV1_ESN_64, 0 = not sent */
 };
 /*
  * Life attributes (RFC 2407 §4.5: life type, then duration; the data of

@@ -187,7 +187,7 @@ attr_p2_apply(struct ikev1_transform *tr, uint16_t cls, int basic,
 	if (cls != IKEV1_P2_LIFE_DUR && !basic &&
 	    (cls == IKEV1_P2_LIFE_TYPE || cls == IKEV1_P2_GROUP ||
 	    cls == IKEV1_P2_ENCAP || cls == IKEV1_P2_AUTH_ALG ||
-	    cls == IKEV1_P2_KEYLEN)) {
+	    cls == IKEV1_P2_KEYLEN || cls == IKEV1_P2_ESN)) {
 		log_debug("ikev1: attribute %u must be basic", cls);
 		return (-1);
 	}
@@ -208,6 +208,16 @@ attr_p2_apply(struct ikev1_transform *tr, uint16_t cls, int basic,
 		break;
 	case IKEV1_P2_KEYLEN:
 		tr->tr_keylen = (uint16_t)val;
+		break;
+	case IKEV1_P2_ESN:
+		/* RFC 4304 §2: 1 is the only value; another one is an
+		 * attribute we do not understand */
+		if (val != IKEV1_ESN_64) {
+			if (tr->tr_unknown_attr == 0)
+				tr->tr_unknown_attr = cls;
+			break;
+		}
+		tr->tr_esn = (uint16_t)val;
 		break;
 	default:
 		if (tr->tr_unknown_attr == 0)
@@ -1054,7 +1064,8 @@ xf_attrs_write(struct buf *b, uint8_t proto, const struct ikev1_transform *t)
 	    attr_add_opt(b, IKEV1_P2_GROUP, t->tr_group) == 0 &&
 	    attr_add_opt(b, IKEV1_P2_ENCAP, t->tr_encap) == 0 &&
 	    attr_add_opt(b, IKEV1_P2_AUTH_ALG, t->tr_auth_alg) == 0 &&
-	    attr_add_opt(b, IKEV1_P2_KEYLEN, t->tr_keylen) == 0 ? 0 : -1);
+	    attr_add_opt(b, IKEV1_P2_KEYLEN, t->tr_keylen) == 0 &&
+	    attr_add_opt(b, IKEV1_P2_ESN, t->tr_esn) == 0 ? 0 : -1);
 }
 
 static int
@@ -1176,6 +1187,7 @@ ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
 		t->tr_auth_alg = p[i].p2_auth_alg;
 		t->tr_group = p[i].p2_group;
 		t->tr_encap = p[i].p2_encap;
+		t->tr_esn = p[i].p2_esn;
 		t->tr_life_secs = p[i].p2_life_secs;
 		t->tr_life_kbytes = p[i].p2_life_kbytes;
 	}

@@ -167,11 +167,30 @@ qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 	    (uint16_t)ips->ips_encr_bits;
 }
 
+/*
+ * Does a transform's Extended Sequence Number attribute (RFC 4304; absent:
+ * 32-bit numbers) suit our esn setting (CFG_ESN_*)?
+ */
 static int
-qm_tr_match(const struct ikev1_p2_params *p, const struct ikev1_transform *tr)
+qm_esn_ok(int esn_cfg, const struct ikev1_transform *tr)
+{
+	switch (esn_cfg) {
+	case CFG_ESN_YES:
+		return (tr->tr_esn == IKEV1_ESN_64);
+	case CFG_ESN_EITHER:
+		return (1);
+	default:
+		return (tr->tr_esn == 0);
+	}
+}
+
+static int
+qm_tr_match(const struct ikev1_p2_params *p, const struct ikev1_transform *tr,
+    int esn_cfg)
 {
 	if (tr->tr_unknown_attr != 0 || tr->tr_id != p->p2_id ||
-	    tr->tr_auth_alg != p->p2_auth_alg || tr->tr_group != p->p2_group)
+	    tr->tr_auth_alg != p->p2_auth_alg || tr->tr_group != p->p2_group ||
+	    !qm_esn_ok(esn_cfg, tr))
 		return (0);
 	/* tunnel mode; UDP-encapsulated tunnel when the peer floated */
 	if (tr->tr_encap != IKEV1_ENCAP_TUNNEL &&
@@ -198,6 +217,7 @@ qm_choice(const struct cfg_ipsec *ips, struct child_sa *cs)
 	cs->cs_choice.pc_integ = ips->ips_integ;
 	cs->cs_choice.pc_dh = ips->ips_pfs;
 	cs->cs_dh = ips->ips_pfs;
+	cs->cs_replay_window = ips->ips_replay_window;
 }
 
 /* ID payload (RFC 2407 §4.6.2) -> prefix; 0 or -1. */
@@ -381,7 +401,7 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	const struct cfg_tunnel	*c = t->t_cfg;
-	struct ikev1_p2_params	 p;
+	struct ikev1_p2_params	 p[2];
 	struct ikev1_sa		*offer = NULL;
 	struct pld_writer	 w;
 	struct ikev1_qm		*qm;
@@ -420,9 +440,15 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 	qm->qm_life_bytes = c->tn_ipsec.ips_life_bytes;
 	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;
-	qm_params(sa, cs->cs_spi_in, &p);
+	qm_params(sa, cs->cs_spi_in, &p[0]);
+	/* RFC 4304: ESN as an attribute of the transform; with esn either
+	 * two transforms, ESN first */
+	p[1] = p[0];
+	if (c->tn_ipsec.ips_esn != CFG_ESN_NO)
+		p[0].p2_esn = IKEV1_ESN_64;
 	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
-	    ikev1_sa_p2_build(offer, &p, 1) == -1 ||
+	    ikev1_sa_p2_build(offer, p, c->tn_ipsec.ips_esn ==
+	    CFG_ESN_EITHER ? 2 : 1) == -1 ||
 	    v1_msg_begin(sa, &b, &w, IKEV1_EXCH_QUICK, msgid) == -1 ||
 	    ikev1_add_hash(&w, NULL, hl, &hoff) == -1 ||
 	    ikev1_add_sa(&w, offer) == -1 ||
@@ -621,11 +647,14 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	pr = &m->m_sa.sa_prop[0];
 	if (m->m_sa.sa_nprop != 1 || pr->prop_ntr != 1 ||
 	    pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4 ||
-	    !qm_tr_match(&p, &pr->prop_tr[0])) {
+	    !qm_tr_match(&p, &pr->prop_tr[0], sa->is_b.b_tunnel->t_cfg->
+	    tn_ipsec.ips_esn)) {
 		qm_i_fail(qm, "the peer answered with a proposal we did not "
 		    "offer");
 		return;
 	}
+	cs->cs_choice.pc_esn = pr->prop_tr[0].tr_esn == IKEV1_ESN_64 ?
+	    PROP_ESN_YES : PROP_ESN_NONE;
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
 	    m->m_nonce_len > IKEV1_NONCE_MAX ||
 	    (qm->qm_nr = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL) {
@@ -709,15 +738,21 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 {
 	struct ikev1_p2_params	 p;
 	const struct ikev1_proposal *pr;
-	int			 i, j;
+	int			 i, j, pass;
+	int			 esn = sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_esn;
 
 	qm_params(sa, 0, &p);
+	/* esn either: a transform with ESN first, then one without (with
+	 * yes or no both passes ask the same) */
+	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < m->m_sa.sa_nprop; i++) {
 		pr = &m->m_sa.sa_prop[i];
 		if (pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4)
 			continue;
 		for (j = 0; j < pr->prop_ntr; j++)
-			if (qm_tr_match(&p, &pr->prop_tr[j])) {
+			if (qm_tr_match(&p, &pr->prop_tr[j],
+			    esn != CFG_ESN_EITHER ? esn :
+			    pass == 0 ? CFG_ESN_YES : CFG_ESN_NO)) {
 				*tr = pr->prop_tr[j];
 				return (pr);
 			}
@@ -753,7 +788,8 @@ qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
 			continue;
 		for (j = 0; j < pr->prop_ntr && !pfs; j++) {
 			p.p2_group = pr->prop_tr[j].tr_group;
-			if (qm_tr_match(&p, &pr->prop_tr[j])) {
+			if (qm_tr_match(&p, &pr->prop_tr[j],
+			    t->t_cfg->tn_ipsec.ips_esn)) {
 				pfs = 1;
 				grp = pr->prop_tr[j].tr_group;
 			}
@@ -884,6 +920,8 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		    qm->qm_msgid, ntohl(old->cs_spi_in));
 	}
 	qm_choice(&c->tn_ipsec, cs);
+	cs->cs_choice.pc_esn = tr.tr_esn == IKEV1_ESN_64 ? PROP_ESN_YES :
+	    PROP_ESN_NONE;
 	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);
 	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;

@@ -58,6 +58,7 @@ ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
 	    sa->sa_b.b_ctx->ctx_rekey_percent > IKEV2_CHILD_JITTER ?
 	    sa->sa_b.b_ctx->ctx_rekey_percent - IKEV2_CHILD_JITTER : 0,
 	    sa->sa_b.b_ctx->ctx_rekey_percent);
+	cs->cs_replay_window = c->tn_ipsec.ips_replay_window;
 	cs->cs_owner = sa;
 	if (sa->sa_b.b_nat) {
 		/* §2.23: ESP in UDP on the ports IKE uses now */
@@ -250,8 +251,8 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 		goto fail;
 	}
 	if (ikev2_child_install(sa, cs, gir, ni, nr, 0) == -1 ||
-	    proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
-	    answer) == -1) {
+	    proposal_child_answer(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
+	    &pc, answer) == -1) {
 		snprintf(sa->sa_b.b_tunnel->t_last_error,
 		    sizeof(sa->sa_b.b_tunnel->t_last_error),
 		    "cannot install the CHILD SA");

@@ -58,6 +58,8 @@ child_sa_new(const char *name, uint8_t proto, struct in_addr local,
 	cs->cs_local = local;
 	cs->cs_remote = remote;
 	cs->cs_pair = -1;
+	/* the exchange sets the tunnel's; never a silent 0 (no check) */
+	cs->cs_replay_window = CFG_REPLAY_WINDOW_DEFAULT;
 	return (cs);
 }
 
@@ -158,6 +160,8 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 	ks->ks_packets_hard = cs->cs_life_packets;
 	ks->ks_packets_soft = cs->cs_soft_packets;
 	ks->ks_no_soft_time = cs->cs_no_soft_time;
+	ks->ks_replay_window = cs->cs_replay_window;
+	ks->ks_esn = cs->cs_choice.pc_esn == PROP_ESN_YES;
 	ks->ks_encap_sport = inbound ? cs->cs_encap_dport : cs->cs_encap_sport;
 	ks->ks_encap_dport = inbound ? cs->cs_encap_sport : cs->cs_encap_dport;
 	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA */
@@ -699,21 +703,21 @@ void
 child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 {
 	const struct proposal_choice *pc = &cs->cs_choice;
+	const char	*dh = cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "";
+	const char	*esn = pc->pc_esn == PROP_ESN_YES ? "/esn" : "";
 
 	if (pc->pc_encr != 0 && pc->pc_integ == AUTH_NONE)	/* AEAD */
-		snprintf(out, len, "%s%s%s",
+		snprintf(out, len, "%s%s%s%s",
 		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
-		    cs->cs_dh ? "/" : "",
-		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+		    cs->cs_dh ? "/" : "", dh, esn);
 	else if (pc->pc_encr != 0)
-		snprintf(out, len, "%s/%s%s%s",
+		snprintf(out, len, "%s/%s%s%s%s",
 		    crypto_encr_name(pc->pc_encr, pc->pc_encr_bits),
-		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "",
-		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+		    crypto_integ_name(pc->pc_integ), cs->cs_dh ? "/" : "", dh,
+		    esn);
 	else
-		snprintf(out, len, "%s%s%s", crypto_integ_name(pc->pc_integ),
-		    cs->cs_dh ? "/" : "",
-		    cs->cs_dh ? crypto_dh_name(cs->cs_dh) : "");
+		snprintf(out, len, "%s%s%s%s", crypto_integ_name(pc->pc_integ),
+		    cs->cs_dh ? "/" : "", dh, esn);
 }
 
 /*

@@ -68,6 +68,7 @@ struct child_sa {
 	uint64_t	 cs_soft_bytes, cs_soft_packets;
 	int		 cs_no_soft_time;	/* kernel SAs without a soft
 						   time expiry (ks_no_soft_time) */
+	uint32_t	 cs_replay_window;	/* packets, 0 = no check */
 	time_t		 cs_installed_at;
 	/* KEYMAT split (§2.17): in = peer -> us, out = us -> peer */
 	uint8_t		 cs_ekey_in[CRYPTO_MAX_KEY];
@@ -239,7 +240,7 @@ void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
  * follow the peer's NAT mapping (child_sa_move installs them again).
  */
 void		 child_sa_keys_done(struct child_sa *cs, const char *dir);
-/* "aes128/sha1/modp1024" */
+/* "aes128/sha1/modp1024", "aes128/sha256/esn" */
 void		 child_sa_algs(const struct child_sa *cs, char *out, size_t len);
 
 #endif

@@ -43,7 +43,14 @@ struct kernel_sa {
 	uint16_t	 ks_encap_sport; /* UDP encapsulation ports, 0 = none */
 	uint16_t	 ks_encap_dport;
 	int		 ks_update;	/* 1: SPI came from spi_alloc (UPDSA) */
+	/* anti-replay window in packets (0: no check), at most
+	 * KERNEL_REPLAY_MAX; above 32, or with ESN, it goes in a
+	 * replay_esn attribute (XFRMA_REPLAY_ESN_VAL) */
+	uint32_t	 ks_replay_window;
+	int		 ks_esn;	/* 1: 64-bit sequence numbers
+					   (XFRM_STATE_ESN, RFC 4303) */
 };
+#define KERNEL_REPLAY_MAX	4096	/* XFRMA_REPLAY_ESN_MAX bits */
 
 struct kernel_policy {
 	int		 kp_dir;	/* KDIR_* */

@@ -23,7 +23,8 @@
 
 #define KERNEL_SPI_MIN		0xc0000000u
 #define KERNEL_SPI_MAX		0xcfffffffu
-#define KERNEL_REPLAY_WINDOW	32
+#define KERNEL_REPLAY_WINDOW	32	/* the legacy field's most (and the
+					   default: CFG_REPLAY_WINDOW_DEFAULT) */
 
 /* One netlink socket (NETLINK_XFRM or NETLINK_ROUTE). */
 struct kernel_nl {

@@ -268,6 +268,46 @@ xfrm_msg_lifetime(struct xfrm_lifetime_cfg *lft, const struct kernel_sa *sa)
 	    hard - hard / 10 : 0;
 }
 
+_Static_assert(KERNEL_REPLAY_MAX == XFRMA_REPLAY_ESN_MAX,
+    "the replay bitmap's bound");
+
+/*
+ * The anti-replay window: up to 32 packets without ESN in the legacy
+ * field (its bitmap is 32 bits), else in XFRMA_REPLAY_ESN_VAL (struct
+ * xfrm_replay_state_esn, bmp_len 32-bit words of bitmap, zero at first),
+ * which the kernel wants with the legacy field 0; ESN sets
+ * XFRM_STATE_ESN and needs a window of at least 1 (xfrm_init_replay).
+ */
+static int
+xfrm_msg_put_replay(struct nlmsghdr *nlh, size_t buflen,
+    struct xfrm_usersa_info *si, const struct kernel_sa *sa)
+{
+	uint8_t				 rbuf[sizeof(struct xfrm_replay_state_esn) +
+					    KERNEL_REPLAY_MAX / 8];
+	struct xfrm_replay_state_esn	*rs;
+	size_t				 words;
+
+	if (sa->ks_replay_window > KERNEL_REPLAY_MAX ||
+	    (sa->ks_esn && sa->ks_replay_window == 0))
+		return (-1);
+	if (!sa->ks_esn && sa->ks_replay_window <= KERNEL_REPLAY_WINDOW) {
+		si->replay_window = (uint8_t)sa->ks_replay_window;
+		return (0);
+	}
+	si->replay_window = 0;
+	if (sa->ks_esn)
+		si->flags |= XFRM_STATE_ESN;
+	words = (sa->ks_replay_window + 31) / 32;
+	memset(rbuf, 0, sizeof(rbuf));
+	rs = (struct xfrm_replay_state_esn *)rbuf;
+	rs->bmp_len = (unsigned int)words;
+	rs->replay_window = sa->ks_replay_window;
+	if (!mnl_attr_put_check(nlh, buflen, XFRMA_REPLAY_ESN_VAL,
+	    sizeof(*rs) + words * sizeof(uint32_t), rs))
+		return (-1);
+	return (0);
+}
+
 struct nlmsghdr *
 xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
     uint32_t seq)
@@ -293,8 +333,17 @@ xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
 	si->family = AF_INET;
 	si->mode = XFRM_MODE_TUNNEL;
 	si->reqid = sa->ks_reqid;
-	si->replay_window = KERNEL_REPLAY_WINDOW;
+	/*
+	 * RFC 4302 §3.3.3.2.1: over IPv4 the AH header is padded to a
+	 * multiple of 32 bits, not 64 as the kernel does by default; with
+	 * a 128-bit ICV (HMAC-SHA2-256) the two differ and a peer that
+	 * follows the RFC (strongSwan) rejects every packet
+	 */
+	if (sa->ks_proto == IPPROTO_AH)
+		si->flags |= XFRM_STATE_ALIGN4;
 	xfrm_msg_lifetime(&si->lft, sa);
+	if (xfrm_msg_put_replay(nlh, buflen, si, sa) == -1)
+		goto fail;
 	if (sa->ks_proto == IPPROTO_ESP && encr_is_aead(sa->ks_encr)) {
 		/* one combined transform, no integrity (RFC 4106 §8.2) */
 		if (sa->ks_integ != AUTH_NONE ||

@@ -37,6 +37,8 @@
 #define CFG_PACKETS_MIN	1000ULL
 #define CFG_PACKETS_TEST_MIN 10ULL
 #define CFG_VOLUME_MAX	1000000000000000000ULL	/* 10^18 */
+#define CFG_PSK_MAX_STR	"128"	/* CFG_PSK_MAX, in messages */
+_Static_assert(CFG_PSK_MAX == 128, "CFG_PSK_MAX_STR");
 
 enum cfg_ctx {
 	CTX_TOP = 0,
@@ -62,6 +64,8 @@ struct cfg_tsrc {
 	int	 tx_ike_encr_line;	/* ike encryption */
 	int	 tx_dh_line;		/* ike dh-group */
 	int	 tx_pfs_line;		/* ipsec pfs */
+	int	 tx_replay_line;	/* ipsec replay-window */
+	int	 tx_esn_line;		/* ipsec esn */
 };
 
 struct cfg_parser {
@@ -788,13 +792,154 @@ cfg_key_tn_remote(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
-/* The PSK itself never appears in a message. */
+/*
+ * "0x" + hex digits: the key's bytes (as strongSwan's ipsec.secrets).
+ * Returns the number of bytes, or -1 with the reason in *why.
+ */
+static int
+cfg_psk_hex(const char *v, uint8_t *out, size_t outlen, const char **why)
+{
+	size_t	 n = strlen(v), i;
+	int	 hi, lo;
+
+	if (n == 0) {
+		*why = "psk 0x has no hex digits (write the key's bytes as "
+		    "hex digits after 0x, e.g. 0x3f1a...)";
+		return (-1);
+	}
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)v[i])) {
+			*why = "psk 0x... has a character that is not a hex "
+			    "digit (use only 0-9, a-f or A-F after 0x)";
+			return (-1);
+		}
+	if (n % 2 != 0) {
+		*why = "psk 0x... has an odd number of hex digits (each byte "
+		    "takes two digits)";
+		return (-1);
+	}
+	if (n / 2 > outlen) {
+		*why = "psk 0x... is longer than " CFG_PSK_MAX_STR " bytes "
+		    "(shorten it)";
+		return (-1);
+	}
+	for (i = 0; i < n / 2; i++) {
+		hi = isdigit((unsigned char)v[2 * i]) ? v[2 * i] - '0' :
+		    (tolower((unsigned char)v[2 * i]) - 'a' + 10);
+		lo = isdigit((unsigned char)v[2 * i + 1]) ?
+		    v[2 * i + 1] - '0' :
+		    (tolower((unsigned char)v[2 * i + 1]) - 'a' + 10);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return ((int)(n / 2));
+}
+
+static int
+cfg_b64_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+/*
+ * "0s" + base64 (RFC 4648 §4, padded to a multiple of 4 characters):
+ * the key's bytes.  Returns the number of bytes, or -1 with *why.
+ */
+static int
+cfg_psk_b64(const char *v, uint8_t *out, size_t outlen, const char **why)
+{
+	static const char bad[] = "psk 0s... is not valid base64 (use A-Z, "
+	    "a-z, 0-9, '+' and '/', padded with '=' to a multiple of 4 "
+	    "characters)";
+	size_t		 n = strlen(v), i, j, pad = 0, o = 0;
+	uint32_t	 acc = 0;
+	int		 d;
+
+	if (n == 0) {
+		*why = "psk 0s has no base64 characters (write the key's "
+		    "bytes in base64 after 0s)";
+		return (-1);
+	}
+	if (n % 4 != 0) {
+		*why = bad;
+		return (-1);
+	}
+	if (v[n - 1] == '=')
+		pad = v[n - 2] == '=' ? 2 : 1;
+	if ((n / 4) * 3 - pad > outlen) {
+		*why = "psk 0s... is longer than " CFG_PSK_MAX_STR " bytes "
+		    "(shorten it)";
+		return (-1);
+	}
+	for (i = 0; i < n; i += 4) {
+		acc = 0;
+		for (j = 0; j < 4; j++) {
+			if (i + j >= n - pad) {
+				/* padding only at the very end */
+				if (v[i + j] != '=')
+					goto fail;
+				acc <<= 6;
+				continue;
+			}
+			if ((d = cfg_b64_val(v[i + j])) < 0)
+				goto fail;
+			acc = acc << 6 | (uint32_t)d;
+		}
+		/* the bits the padding drops must be zero (canonical) */
+		if ((pad == 1 && i + 4 == n && (acc & 0xff) != 0) ||
+		    (pad == 2 && i + 4 == n && (acc & 0xffff) != 0))
+			goto fail;
+		out[o++] = (uint8_t)(acc >> 16);
+		if (i + 4 < n || pad < 2)
+			out[o++] = (uint8_t)(acc >> 8);
+		if (i + 4 < n || pad < 1)
+			out[o++] = (uint8_t)acc;
+	}
+	OPENSSL_cleanse(&acc, sizeof(acc));
+	return ((int)o);
+ fail:
+	OPENSSL_cleanse(&acc, sizeof(acc));
+	OPENSSL_cleanse(out, outlen);
+	*why = bad;
+	return (-1);
+}
+
+/*
+ * The PSK itself never appears in a message.  "0x..." and "0s..." give
+ * the key's bytes in hex or base64 (any byte, NUL included); any other
+ * word is the key itself, printable ASCII without '?'.
+ */
 static int
 cfg_key_tn_psk(struct cfg_parser *p, const char *v)
 {
 	struct cfg_tunnel	*t = cfg_cur_tn(p);
+	uint8_t			 raw[CFG_PSK_MAX];
+	const char		*why = NULL;
 	size_t			 i, len = strlen(v);
+	int			 n;
 
+	if (len >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 's')) {
+		n = v[1] == 'x' ? cfg_psk_hex(v + 2, raw, sizeof(raw), &why) :
+		    cfg_psk_b64(v + 2, raw, sizeof(raw), &why);
+		if (n < 0) {
+			OPENSSL_cleanse(raw, sizeof(raw));
+			return (cfg_err(p, p->p_line, "%s", why));
+		}
+		memcpy(t->tn_psk, raw, (size_t)n);
+		t->tn_psk[n] = '\0';
+		t->tn_psk_len = (size_t)n;
+		OPENSSL_cleanse(raw, sizeof(raw));
+		return (0);
+	}
 	if (len > CFG_PSK_MAX)
 		return (cfg_err(p, p->p_line, "psk is longer than %d "
 		    "characters (shorten it)", CFG_PSK_MAX));
@@ -805,7 +950,9 @@ cfg_key_tn_psk(struct cfg_parser *p, const char *v)
 		if (v[i] <= ' ' || v[i] > '~')
 			return (cfg_err(p, p->p_line, "psk contains a "
 			    "character that is not allowed (use printable "
-			    "ASCII letters, digits and specials, except '?')"));
+			    "ASCII letters, digits and specials, except '?', "
+			    "or give the key's bytes as 0x hex or 0s "
+			    "base64)"));
 	}
 	memcpy(t->tn_psk, v, len);
 	t->tn_psk[len] = '\0';
@@ -1107,6 +1254,54 @@ cfg_key_ips_packets(struct cfg_parser *p, const char *v)
 	    CFG_PACKETS_MIN, &cfg_cur_tn(p)->tn_ipsec.ips_life_packets));
 }
 
+/*
+ * replay-window N: the inbound SA's anti-replay window in packets (RFC
+ * 4303 §3.4.3); 0 turns the check off.  Local, not negotiated.
+ */
+static int
+cfg_key_ips_replay(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 0, CFG_REPLAY_WINDOW_MAX, &n) == -1)
+		return (cfg_err(p, p->p_line, "invalid replay-window \"%.32s\" "
+		    "(use 0 to %d packets; 0 turns the replay check off)", v,
+		    CFG_REPLAY_WINDOW_MAX));
+	cfg_cur_tn(p)->tn_ipsec.ips_replay_window = (uint32_t)n;
+	cfg_cur_src(p)->tx_replay_line = p->p_line;
+	return (0);
+}
+
+const char *
+cfg_esn_name(int esn)
+{
+	switch (esn) {
+	case CFG_ESN_NO:
+		return ("no");
+	case CFG_ESN_YES:
+		return ("yes");
+	case CFG_ESN_EITHER:
+		return ("either");
+	}
+	return ("?");
+}
+
+/* esn yes|no|either: extended sequence numbers, negotiated. */
+static int
+cfg_key_ips_esn(struct cfg_parser *p, const char *v)
+{
+	int	 e;
+
+	for (e = CFG_ESN_NO; e <= CFG_ESN_EITHER; e++)
+		if (strcmp(v, cfg_esn_name(e)) == 0) {
+			cfg_cur_tn(p)->tn_ipsec.ips_esn = e;
+			cfg_cur_src(p)->tx_esn_line = p->p_line;
+			return (0);
+		}
+	return (cfg_err(p, p->p_line, "invalid esn value \"%.32s\" (use "
+	    "yes, no or either)", v));
+}
+
 /* --- key tables, one per context --- */
 
 static const struct cfg_key cfg_top_keys[] = {
@@ -1173,6 +1368,8 @@ static const struct cfg_key cfg_ips_keys[] = {
 	{ "lifetime-bytes", "lifetime-bytes BYTES", 0, cfg_key_ips_bytes },
 	{ "lifetime-packets", "lifetime-packets PACKETS", 0,
 	    cfg_key_ips_packets },
+	{ "replay-window", "replay-window PACKETS", 0, cfg_key_ips_replay },
+	{ "esn", "esn yes|no|either", 0, cfg_key_ips_esn },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -1191,8 +1388,8 @@ static const char *const cfg_expected[] = {
 	    "\"ipsec {\"",
 	"version, mode, integrity, encryption, dh-group, local-id, peer-id "
 	    "or lifetime",
-	"protocol, integrity, encryption, pfs, lifetime, lifetime-bytes or "
-	    "lifetime-packets"
+	"protocol, integrity, encryption, pfs, lifetime, lifetime-bytes, "
+	    "lifetime-packets, replay-window or esn"
 };
 
 /* "gateway \"gw1\"", "the ike block of tunnel \"t\"", for messages. */
@@ -1316,6 +1513,8 @@ cfg_tunnel_new(struct cfg_parser *p, const char *name)
 	t->tn_ipsec.ips_encr_bits = 128;
 	t->tn_ipsec.ips_pfs = DH_MODP_1024;
 	t->tn_ipsec.ips_lifetime = CFG_LIFE_MAX;
+	t->tn_ipsec.ips_replay_window = CFG_REPLAY_WINDOW_DEFAULT;
+	t->tn_ipsec.ips_esn = CFG_ESN_NO;
 	return (0);
 }
 
@@ -1523,6 +1722,17 @@ cfg_block_close(struct cfg_parser *p)
 				    t->tn_ipsec.ips_encr_bits)));
 			t->tn_ipsec.ips_integ = AUTH_NONE;
 		}
+		/* The kernel refuses an ESN SA without a replay window
+		 * (xfrm_init_replay: the high half of the sequence number
+		 * is inferred from the window) */
+		if (t->tn_ipsec.ips_esn != CFG_ESN_NO &&
+		    t->tn_ipsec.ips_replay_window == 0)
+			return (cfg_err(p, src->tx_replay_line, "replay-window "
+			    "0 cannot be used with esn %s (with extended "
+			    "sequence numbers the receiver needs a window to "
+			    "infer the high 32 bits; set replay-window 1 to "
+			    "%d, or esn no)", cfg_esn_name(t->tn_ipsec.ips_esn),
+			    CFG_REPLAY_WINDOW_MAX));
 		p->p_ctx = CTX_TUNNEL;
 		return (0);
 	}

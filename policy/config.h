@@ -50,6 +50,16 @@ struct cfg_ike {
 	uint32_t	 ike_lifetime;	/* 3600..86400 (default 86400) */
 };
 
+/* Extended sequence numbers (RFC 4303 §2.2.1): what a tunnel accepts. */
+#define CFG_ESN_NO		0	/* 32-bit only (default) */
+#define CFG_ESN_YES		1	/* 64-bit only */
+#define CFG_ESN_EITHER		2	/* 64-bit when the peer agrees */
+
+/* Anti-replay window in packets: today's default and the kernel's
+ * bound (XFRMA_REPLAY_ESN_MAX bits in the replay_esn bitmap) */
+#define CFG_REPLAY_WINDOW_DEFAULT 32
+#define CFG_REPLAY_WINDOW_MAX	4096
+
 struct cfg_ipsec {
 	int		 ips_proto;	/* IPPROTO_ESP (default) or IPPROTO_AH */
 	int		 ips_integ;	/* AUTH_HMAC_MD5_96 or _SHA1_96 (default) */
@@ -61,7 +71,11 @@ struct cfg_ipsec {
 	 * starts the rekey, is drawn below it): 0 = unlimited (default) */
 	uint64_t	 ips_life_bytes;
 	uint64_t	 ips_life_packets;
+	uint32_t	 ips_replay_window; /* packets, 0 = no replay check */
+	int		 ips_esn;	/* CFG_ESN_* (default CFG_ESN_NO) */
 };
+/* "no", "yes", "either" */
+const char	*cfg_esn_name(int esn);
 
 struct cfg_gateway {
 	char		 gw_name[CFG_NAME_MAX];

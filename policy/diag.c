@@ -12,7 +12,7 @@
 #include "policy/diag.h"
 
 #define DIAG_LINE_MAX	1024
-#define DIAG_FIELDS	4	/* encryption, integrity, prf, dh */
+#define DIAG_FIELDS	5	/* encryption, integrity, prf, dh, esn */
 #define DIAG_VAL_MAX	128
 
 static const char *const diag_names[] = {
@@ -90,7 +90,7 @@ diag_printf(struct buf *out, const char *fmt, ...)
 }
 
 /* The field of a proposal_describe() transform name: 0 encryption,
- * 1 integrity, 2 prf, 3 dh, -1 other (esn). */
+ * 1 integrity, 2 prf, 3 dh, 4 esn. */
 static int
 diag_field(const char *n)
 {
@@ -101,7 +101,7 @@ diag_field(const char *n)
 	    strncmp(n, "dh", 2) == 0)
 		return (3);
 	if (strcmp(n, "esn") == 0 || strcmp(n, "noesn") == 0)
-		return (-1);
+		return (4);
 	if (strncmp(n, "md5", 3) == 0 || strncmp(n, "sha", 3) == 0 ||
 	    strcmp(n, "nointeg") == 0 || strncmp(n, "integ", 5) == 0 ||
 	    strncmp(n, "aesxcbc", 7) == 0)
@@ -185,12 +185,12 @@ diag_differs(const char *ours, const char *theirs)
 }
 
 static const char *const diag_field_kw[DIAG_FIELDS] = {
-	"encryption", "integrity", "prf", "dh-group"
+	"encryption", "integrity", "prf", "dh-group", "esn"
 };
 
 /*
  * The proposals as a table, field by field; returns the first field
- * (0..3) that differs, or -1.
+ * (0..4) that differs, or -1.
  */
 static int
 diag_table(struct buf *out, const struct tunnel_diag *d, int *rv)

@@ -241,9 +241,11 @@ ex_id(const struct cfg_id *id, char *out, size_t len)
 }
 
 /*
- * The PSK as a strongSwan secrets value: quoted when every character is
- * plain, else 0x hex (both files take it), so that no quote, backslash or
- * $ of the key meets the parser.  out: at least 2 * CFG_PSK_MAX + 3.
+ * The PSK as a strongSwan or Libreswan secrets value: quoted when every
+ * byte is a plain printable character, else 0x hex (both files take it:
+ * a key given as 0x or 0s may hold any byte, NUL included), so that no
+ * quote, backslash, $ or control byte of the key meets the parser.
+ * out: at least 2 * CFG_PSK_MAX + 3.
  */
 static void
 swan_psk(const struct cfg_tunnel *t, char *out, size_t len)
@@ -252,11 +254,13 @@ swan_psk(const struct cfg_tunnel *t, char *out, size_t len)
 	int	 plain = 1;
 
 	for (i = 0; i < t->tn_psk_len; i++)
-		if (t->tn_psk[i] == '"' || t->tn_psk[i] == '\\' ||
+		if ((unsigned char)t->tn_psk[i] <= ' ' ||
+		    (unsigned char)t->tn_psk[i] > '~' ||
+		    t->tn_psk[i] == '"' || t->tn_psk[i] == '\\' ||
 		    t->tn_psk[i] == '$')
 			plain = 0;
 	if (plain) {
-		snprintf(out, len, "\"%s\"", t->tn_psk);
+		snprintf(out, len, "\"%.*s\"", (int)t->tn_psk_len, t->tn_psk);
 		return;
 	}
 	snprintf(out, len, "0x");
@@ -318,6 +322,12 @@ swan_child_prop(struct exp *ex, char *out, size_t len)
 		strncat(out, "-", len - strlen(out) - 1);
 		strncat(out, swan_dh(ips->ips_pfs), len - strlen(out) - 1);
 	}
+	/* strongSwan's ESN keywords: both for either (ESN first, as we
+	 * offer them); none for no, its default */
+	if (ips->ips_esn == CFG_ESN_YES)
+		strncat(out, "-esn", len - strlen(out) - 1);
+	else if (ips->ips_esn == CFG_ESN_EITHER)
+		strncat(out, "-esn-noesn", len - strlen(out) - 1);
 	return (0);
 }
 
@@ -557,7 +567,6 @@ lsw_check(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	char			 name[32];
-	size_t			 i;
 
 	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
@@ -576,13 +585,6 @@ lsw_check(struct exp *ex)
 		return (ex_refuse(ex, "gatewayd writes Libreswan's AES-GCM "
 		    "names for the 16-octet ICV only (use aes128gcm16 or "
 		    "aes256gcm16 in the tunnel's ike and ipsec blocks)"));
-	/* ipsec.secrets: a double-quoted string without escapes */
-	for (i = 0; i < t->tn_psk_len; i++)
-		if (t->tn_psk[i] == '"' || t->tn_psk[i] == '\\')
-			return (ex_refuse(ex, "the psk contains '%c', which a "
-			    "Libreswan ipsec.secrets string cannot hold "
-			    "(choose a psk without '\"' and '\\')",
-			    t->tn_psk[i]));
 	return (0);
 }
 
@@ -614,7 +616,7 @@ exp_libreswan(struct exp *ex)
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
 	char			 gw[INET_ADDRSTRLEN], left[INET_ADDRSTRLEN];
 	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
-	char			 encr[32];
+	char			 encr[32], psk[2 * CFG_PSK_MAX + 3];
 	int			 plural;
 
 	if (lsw_check(ex) == -1)
@@ -669,6 +671,9 @@ exp_libreswan(struct exp *ex)
 		ex_add(ex, ";%s\n\tpfs=yes\n", lsw_dh(ips->ips_pfs));
 	else
 		ex_add(ex, "\n\tpfs=no\n");
+	/* Libreswan's own esn= keyword (its algorithm strings have none) */
+	if (ips->ips_esn != CFG_ESN_NO)
+		ex_add(ex, "\tesn=%s\n", cfg_esn_name(ips->ips_esn));
 	ex_add(ex, "\tikelifetime=%us\n\tsalifetime=%us\n", ike->ike_lifetime,
 	    ips->ips_lifetime);
 	/* volume lifetimes (Libreswan 4's ipsec-max-bytes/-packets) */
@@ -685,7 +690,10 @@ exp_libreswan(struct exp *ex)
 		    swan_dpd_action(t->tn_dpd_action, 0));
 	}
 	ex_add(ex, "\n# ---- ipsec.secrets ----\n");
-	ex_add(ex, "%s %s : PSK \"%s\"\n", lid, rid, t->tn_psk);
+	/* a double-quoted string without escapes, or 0x hex */
+	swan_psk(t, psk, sizeof(psk));
+	ex_add(ex, "%s %s : PSK %s\n", lid, rid, psk);
+	explicit_bzero(psk, sizeof(psk));
 	return (0);
 }
 
@@ -711,7 +719,23 @@ ios_check(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
+	size_t			 i;
 
+	/* IOS takes the key as a word of printable characters only: a key
+	 * given as 0x or 0s with other bytes cannot be written */
+	for (i = 0; i < t->tn_psk_len; i++)
+		if ((unsigned char)t->tn_psk[i] <= ' ' ||
+		    (unsigned char)t->tn_psk[i] > '~' || t->tn_psk[i] == '?')
+			return (ex_refuse(ex, "the psk holds bytes that are not "
+			    "printable characters (it is given as 0x hex or 0s "
+			    "base64), and IOS takes a pre-shared key as "
+			    "printable text only (choose a psk of printable "
+			    "characters without spaces and '?')"));
+	if (t->tn_ipsec.ips_esn == CFG_ESN_YES)
+		return (ex_refuse(ex, "gatewayd writes no extended sequence "
+		    "numbers for IOS, and with esn yes a peer without them "
+		    "is refused (use esn either or no in the tunnel's ipsec "
+		    "block)"));
 	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
 		return (ex_refuse(ex, "IKEv1 Aggressive Mode needs IOS's "
 		    "\"crypto isakmp peer\" with \"set aggressive-mode\", "
@@ -863,7 +887,8 @@ ios_ikev2(struct exp *ex, const char *gw)
 		    ios_integ(ike->ike_integ, 0), ike->ike_dh);
 	ex_add(ex, "crypto ikev2 policy %s\n proposal %s\n!\n", n, n);
 	ex_add(ex, "crypto ikev2 keyring %s\n peer %s\n  address %s\n"
-	    "  pre-shared-key %s\n!\n", n, t->tn_gw->gw_name, gw, t->tn_psk);
+	    "  pre-shared-key %.*s\n!\n", n, t->tn_gw->gw_name, gw,
+	    (int)t->tn_psk_len, t->tn_psk);
 	ex_add(ex, "crypto ikev2 profile %s\n", n);
 	if (ike->ike_local_id.id_type == CFG_ID_FQDN)
 		ex_add(ex, " match identity remote fqdn %s\n",
@@ -896,7 +921,8 @@ ios_isakmp(struct exp *ex, const char *gw)
 	    " authentication pre-share\n group %d\n lifetime %u\n!\n",
 	    ios_isakmp_encr(ike), ios_integ(ike->ike_integ, 1), ike->ike_dh,
 	    ike->ike_lifetime);
-	ex_add(ex, "crypto isakmp key %s address %s\n", t->tn_psk, gw);
+	ex_add(ex, "crypto isakmp key %.*s address %s\n", (int)t->tn_psk_len,
+	    t->tn_psk, gw);
 	ios_dpd(ex, "crypto isakmp keepalive");
 	ex_add(ex, "!\n");
 }

@@ -25,6 +25,8 @@
 
 static int	proposal_offers(const struct prop_proposal *, uint8_t, int,
 		    int);
+static int	proposal_esn_pick(const struct cfg_ipsec *,
+		    const struct prop_proposal *);
 
 static int
 proposal_tr_add(struct prop_proposal *prop, uint8_t type, uint16_t id,
@@ -114,8 +116,44 @@ proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 		proposal_tr_add(prop, PROP_XF_INTEG, ips->ips_integ, 0);
 	if (dh_group > 0)
 		proposal_tr_add(prop, PROP_XF_DH, dh_group, 0);
-	proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_NONE, 0);
+	/* RFC 7296 §3.3.2: ESN yes, none, or both (the responder picks;
+	 * our preference first) */
+	if (ips->ips_esn != CFG_ESN_NO)
+		proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_YES, 0);
+	if (ips->ips_esn != CFG_ESN_YES)
+		proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_NONE, 0);
 	return (0);
+}
+
+int
+proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
+    int dh_group, const struct proposal_choice *pc, struct prop_offer *out)
+{
+	struct cfg_ipsec	 one = *ips;
+
+	/* the one ESN value chosen, not our alternatives (§3.3.6) */
+	one.ips_esn = pc->pc_esn == PROP_ESN_YES ? CFG_ESN_YES : CFG_ESN_NO;
+	if (proposal_child_build(&one, spi, dh_group, out) == -1)
+		return (-1);
+	out->sa_prop[0].prop_num = pc->pc_num;
+	return (0);
+}
+
+/*
+ * The ESN value we take from proposal p: yes when we want it (yes, or
+ * either and the peer offers it), none when we accept 32-bit numbers
+ * and the peer offers them; -1 if p offers neither that we accept.
+ */
+static int
+proposal_esn_pick(const struct cfg_ipsec *ips, const struct prop_proposal *p)
+{
+	if (ips->ips_esn != CFG_ESN_NO &&
+	    proposal_offers(p, PROP_XF_ESN, PROP_ESN_YES, 0))
+		return (PROP_ESN_YES);
+	if (ips->ips_esn != CFG_ESN_YES &&
+	    proposal_offers(p, PROP_XF_ESN, PROP_ESN_NONE, 0))
+		return (PROP_ESN_NONE);
+	return (-1);
 }
 
 /* 1 if the proposal offers transform (type, id, keylen) among its own. */
@@ -220,7 +258,7 @@ proposal_child_match(const struct cfg_ipsec *ips, int dh_group,
 	    proposal_keylen(ips->ips_encr, ips->ips_encr_bits)))
 		return (0);
 	if (!proposal_integ_ok(p, types, ips->ips_integ) ||
-	    !proposal_offers(p, PROP_XF_ESN, PROP_ESN_NONE, 0))
+	    proposal_esn_pick(ips, p) == -1)
 		return (0);
 	/* RFC 7296 §3.3.2: DH "none" and no DH transform mean the same. */
 	if (dh_group == 0 && (types & XF_BIT(PROP_XF_DH)) &&
@@ -252,7 +290,7 @@ proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
 		}
 		out->pc_integ = ips->ips_integ;
 		out->pc_dh = dh_group > 0 ? dh_group : 0;
-		out->pc_esn = PROP_ESN_NONE;
+		out->pc_esn = proposal_esn_pick(ips, p);
 		return (0);
 	}
 	log_debug("no %s proposal matches ours among %d",

@@ -2,7 +2,8 @@
  * proposal.h - building our IKEv2 proposals from a tunnel's policies and
  * selecting from a peer's (RFC 7296 §2.7, §3.3).  Rules: AES carries the
  * Key Length attribute, 3DES none; the PRF follows the integrity choice;
- * ESP and AH proposals always carry an ESN transform (ESN none); AH
+ * ESP and AH proposals always carry ESN transforms as the ipsec block's
+ * esn says (no: ESN none; yes: ESN; either: ESN, then none); AH
  * proposals carry no encryption.
  */
 #ifndef GW_PROPOSAL_H
@@ -24,7 +25,7 @@ struct proposal_choice {
 	int	pc_prf;			/* IKE only */
 	int	pc_integ;
 	int	pc_dh;			/* 0 = none */
-	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE */
+	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE or _YES */
 };
 
 /* One IKE proposal (number 1) from the IKE policy; spi_len 0 in
@@ -35,6 +36,11 @@ int	proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
  * order); dh_group 0: no DH transform (IKE_AUTH or PFS disabled). */
 int	proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	    int dh_group, struct prop_offer *out);
+/* The responder's answer to the proposal chosen (pc): our algorithms,
+ * the peer's proposal number, one ESN transform (the chosen value). */
+int	proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
+	    int dh_group, const struct proposal_choice *pc,
+	    struct prop_offer *out);
 /*
  * Picks the first received proposal whose transforms include exactly our
  * configured algorithm of every type (extra alternatives are fine).

@@ -23,6 +23,12 @@
 #define GW1	"gateway gw1 {\n\taddress 198.51.100.1\n}\n"
 #define PEER2	"peer gw2 {\n\taddress 198.51.100.2\n}\n"
 #define BASE	GW1 PEER2
+/* 32 hex digits; 44 base64 characters (33 bytes) */
+#define HEX64	"00112233445566778899aabbccddeeff" \
+	"00112233445566778899AABBCCDDEEFF"
+#define B64_44	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"
+#define B64_BAD	"psk 0s... is not valid base64 (use A-Z, a-z, 0-9, '+' " \
+	"and '/', padded with '=' to a multiple of 4 characters)"
 /* A tunnel t1 from line 7; its psk is on line 12, body from line 13. */
 #define TN_PSK(psk, body) "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n" \
 	"\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n" \
@@ -139,10 +145,10 @@ static const struct err_vec syntax_vecs[] = {
 	  E "14: unknown keyword \"prf\" in the ike block of tunnel \"t1\" "
 	  "(expected version, mode, integrity, encryption, dh-group, local-id, "
 	  "peer-id or lifetime)" },
-	{ BASE TN(IPSEC("\t\tesn yes\n")),
-	  E "14: unknown keyword \"esn\" in the ipsec block of tunnel \"t1\" "
-	  "(expected protocol, integrity, encryption, pfs, lifetime, "
-	  "lifetime-bytes or lifetime-packets)" },
+	{ BASE TN(IPSEC("\t\tesn-mode yes\n")),
+	  E "14: unknown keyword \"esn-mode\" in the ipsec block of tunnel "
+	  "\"t1\" (expected protocol, integrity, encryption, pfs, lifetime, "
+	  "lifetime-bytes, lifetime-packets, replay-window or esn)" },
 	/* Missing "}". */
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n",
 	  E "1: gateway \"gw1\" is missing its closing \"}\" (add \"}\" at the "
@@ -518,10 +524,12 @@ static const struct err_vec tunnel_vecs[] = {
 	  E "12: psk must be one word: spaces are not allowed in a PSK" },
 	{ BASE TN_PSK("Secr3t\xc3\xa9key", ""),
 	  E "12: psk contains a character that is not allowed (use printable "
-	  "ASCII letters, digits and specials, except '?')" },
+	  "ASCII letters, digits and specials, except '?', or give the key's "
+	  "bytes as 0x hex or 0s base64)" },
 	{ BASE TN_PSK("Secr3t\x01key", ""),
 	  E "12: psk contains a character that is not allowed (use printable "
-	  "ASCII letters, digits and specials, except '?')" },
+	  "ASCII letters, digits and specials, except '?', or give the key's "
+	  "bytes as 0x hex or 0s base64)" },
 	{ BASE TN_PSK("", ""),
 	  E "12: missing value for \"psk\" (write \"psk KEY\")" },
 	/* A word starting with '#' is a comment, even after psk. */
@@ -534,6 +542,35 @@ static const struct err_vec tunnel_vecs[] = {
 	  E "12: psk is longer than 128 characters (shorten it)" },
 	{ BASE TN("\tpsk other\n"),
 	  E "13: \"psk\" is given twice in tunnel \"t1\" (keep one)" },
+	/* 0x hex and 0s base64 keys */
+	{ BASE TN_PSK("0x", ""),
+	  E "12: psk 0x has no hex digits (write the key's bytes as hex "
+	  "digits after 0x, e.g. 0x3f1a...)" },
+	{ BASE TN_PSK("0x0a1b2", ""),
+	  E "12: psk 0x... has an odd number of hex digits (each byte takes "
+	  "two digits)" },
+	{ BASE TN_PSK("0x0a1g", ""),
+	  E "12: psk 0x... has a character that is not a hex digit (use only "
+	  "0-9, a-f or A-F after 0x)" },
+	{ BASE TN_PSK("0x0a:1b", ""),
+	  E "12: psk 0x... has a character that is not a hex digit (use only "
+	  "0-9, a-f or A-F after 0x)" },
+	{ BASE TN_PSK("0x" HEX64 HEX64 HEX64 HEX64 "00", ""),
+	  E "12: psk 0x... is longer than 128 bytes (shorten it)" },
+	{ BASE TN_PSK("0s", ""),
+	  E "12: psk 0s has no base64 characters (write the key's bytes in "
+	  "base64 after 0s)" },
+	{ BASE TN_PSK("0sAAE", ""), E "12: " B64_BAD },
+	{ BASE TN_PSK("0sAA*A", ""), E "12: " B64_BAD },
+	{ BASE TN_PSK("0sA=AA", ""), E "12: " B64_BAD },
+	{ BASE TN_PSK("0sAAA=AAAA", ""), E "12: " B64_BAD },
+	{ BASE TN_PSK("0sA===", ""), E "12: " B64_BAD },
+	/* padding bits that are not zero: not canonical */
+	{ BASE TN_PSK("0sAB==", ""), E "12: " B64_BAD },
+	{ BASE TN_PSK("0sAAB=", ""), E "12: " B64_BAD },
+	/* 132 bytes */
+	{ BASE TN_PSK("0s" B64_44 B64_44 B64_44 B64_44, ""),
+	  E "12: psk 0s... is longer than 128 bytes (shorten it)" },
 	/* initiate */
 	{ BASE TN("\tinitiate maybe\n"),
 	  E "13: invalid initiate value \"maybe\" (use yes or no)" },
@@ -713,6 +750,81 @@ START_TEST(test_config_tunnel_values)
 }
 END_TEST
 
+/*
+ * 0x hex and 0s base64 give the key's bytes, NUL and any other byte
+ * included (tn_psk_len counts them; tn_psk stays NUL-terminated).
+ */
+START_TEST(test_config_psk_encoded)
+{
+	static const struct {
+		const char	*pe_word;
+		const char	*pe_bytes;
+		size_t		 pe_len;
+	} vecs[] = {
+		{ "0x00ff3F0a", "\x00\xff\x3f\x0a", 4 },
+		{ "0x3f", "?", 1 },
+		/* only lowercase 0x and 0s: "0X..." is a plain key */
+		{ "0X0a1b", "0X0a1b", 6 },
+		{ "0sAAEiP/8gQUI=", "\x00\x01\x22\x3f\xff\x20\x41\x42", 8 },
+		{ "0sU2VjcjN0IWtleQ==", "Secr3t!key", 10 },
+		{ "0s+/+/", "\xfb\xff\xbf", 3 },
+		{ "0sAA==", "\x00", 1 },
+	};
+	struct config		*cfg;
+	struct cfg_tunnel	*t;
+	char			 text[1024];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		snprintf(text, sizeof(text), BASE TN_PSK("%s", ""),
+		    vecs[i].pe_word);
+		cfg = parse_ok(text);
+		t = config_tunnel_find(cfg, "t1");
+		ck_assert_uint_eq(t->tn_psk_len, vecs[i].pe_len);
+		ck_assert_mem_eq(t->tn_psk, vecs[i].pe_bytes, vecs[i].pe_len);
+		ck_assert_int_eq(t->tn_psk[t->tn_psk_len], '\0');
+		config_free(cfg);
+	}
+	/* the longest: 128 bytes either way */
+	cfg = parse_ok(BASE TN_PSK("0x" HEX64 HEX64 HEX64 HEX64, ""));
+	t = config_tunnel_find(cfg, "t1");
+	ck_assert_uint_eq(t->tn_psk_len, 128);
+	ck_assert_mem_eq(t->tn_psk + 120, "\x88\x99\xaa\xbb\xcc\xdd\xee"
+	    "\xff", 8);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN_PSK("0s" B64_44 B64_44 B64_44
+	    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxw=", ""));
+	t = config_tunnel_find(cfg, "t1");
+	ck_assert_uint_eq(t->tn_psk_len, 128);
+	ck_assert_int_eq((unsigned char)t->tn_psk[127], 0x1c);
+	config_free(cfg);
+}
+END_TEST
+
+/* A refused 0x/0s key is never shown, not even in part. */
+START_TEST(test_config_psk_encoded_not_shown)
+{
+	static const char *const texts[] = {
+		BASE TN_PSK("0x9e3779b97f4a7c15f", ""),
+		BASE TN_PSK("0x9e3779b97f4a7c15fz", ""),
+		BASE TN_PSK("0s9e3779b97f4a7c15f", ""),
+		BASE TN_PSK("0s9e3779b97f4a7c15f*", ""),
+		BASE TN_PSK("0s9e3779b97f4a7c15f= x", ""),
+	};
+	struct config	*cfg;
+	char		 err[512];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		cfg = parse(texts[i], err, sizeof(err));
+		ck_assert_ptr_null(cfg);
+		ck_assert_msg(strncmp(err, E "12: psk ", 21) == 0, "%s", err);
+		ck_assert_msg(strstr(err, "9e37") == NULL, "shown: %s", err);
+		ck_assert_msg(strstr(err, "7c15") == NULL, "shown: %s", err);
+	}
+}
+END_TEST
+
 START_TEST(test_config_tunnel_defaults)
 {
 	struct config		*cfg;
@@ -746,6 +858,8 @@ START_TEST(test_config_tunnel_defaults)
 	/* no volume lifetime unless configured */
 	ck_assert_uint_eq(t->tn_ipsec.ips_life_bytes, 0);
 	ck_assert_uint_eq(t->tn_ipsec.ips_life_packets, 0);
+	ck_assert_uint_eq(t->tn_ipsec.ips_replay_window, 32);
+	ck_assert_int_eq(t->tn_ipsec.ips_esn, CFG_ESN_NO);
 	config_free(cfg);
 }
 END_TEST
@@ -1296,6 +1410,33 @@ static const struct err_vec ipsec_vecs[] = {
 	{ BASE TN(IPSEC("\t\tencryption 3des\n\t\tprotocol ah\n")),
 	  E "14: ipsec encryption cannot be used with protocol ah (AH does not "
 	  "encrypt; remove the encryption line or use protocol esp)" },
+	/* replay-window and esn */
+	{ BASE TN(IPSEC("\t\treplay-window 4097\n")),
+	  E "14: invalid replay-window \"4097\" (use 0 to 4096 packets; 0 "
+	  "turns the replay check off)" },
+	{ BASE TN(IPSEC("\t\treplay-window -1\n")),
+	  E "14: invalid replay-window \"-1\" (use 0 to 4096 packets; 0 "
+	  "turns the replay check off)" },
+	{ BASE TN(IPSEC("\t\treplay-window 64k\n")),
+	  E "14: invalid replay-window \"64k\" (use 0 to 4096 packets; 0 "
+	  "turns the replay check off)" },
+	{ BASE TN(IPSEC("\t\treplay-window 64\n\t\treplay-window 128\n")),
+	  E "15: \"replay-window\" is given twice in the ipsec block of "
+	  "tunnel \"t1\" (keep one)" },
+	{ BASE TN(IPSEC("\t\tesn on\n")),
+	  E "14: invalid esn value \"on\" (use yes, no or either)" },
+	{ BASE TN(IPSEC("\t\tesn yes\n\t\tesn no\n")),
+	  E "15: \"esn\" is given twice in the ipsec block of tunnel \"t1\" "
+	  "(keep one)" },
+	/* the kernel refuses ESN without a window */
+	{ BASE TN(IPSEC("\t\treplay-window 0\n\t\tesn yes\n")),
+	  E "14: replay-window 0 cannot be used with esn yes (with extended "
+	  "sequence numbers the receiver needs a window to infer the high 32 "
+	  "bits; set replay-window 1 to 4096, or esn no)" },
+	{ BASE TN(IPSEC("\t\tesn either\n\t\treplay-window 0\n")),
+	  E "15: replay-window 0 cannot be used with esn either (with extended "
+	  "sequence numbers the receiver needs a window to infer the high 32 "
+	  "bits; set replay-window 1 to 4096, or esn no)" },
 };
 
 START_TEST(test_config_ipsec_errors)
@@ -1398,6 +1539,46 @@ START_TEST(test_config_ipsec_values)
 	ck_assert_int_eq(ips->ips_pfs, ipsec_value_vecs[_i].pv_pfs);
 	ck_assert_uint_eq(ips->ips_lifetime, ipsec_value_vecs[_i].pv_life);
 	config_free(cfg);
+}
+END_TEST
+
+/* replay-window and esn: their values, and their pairs that load. */
+START_TEST(test_config_replay_esn)
+{
+	static const struct {
+		const char	*re_body;
+		uint32_t	 re_window;
+		int		 re_esn;
+	} vecs[] = {
+		{ "", 32, CFG_ESN_NO },
+		{ "\t\treplay-window 0\n", 0, CFG_ESN_NO },
+		{ "\t\treplay-window 0\n\t\tesn no\n", 0, CFG_ESN_NO },
+		{ "\t\treplay-window 4096\n", 4096, CFG_ESN_NO },
+		{ "\t\tesn yes\n", 32, CFG_ESN_YES },
+		{ "\t\tesn either\n\t\treplay-window 1\n", 1, CFG_ESN_EITHER },
+		{ "\t\tprotocol ah\n\t\tesn yes\n\t\treplay-window 128\n",
+		  128, CFG_ESN_YES },
+	};
+	struct config		*cfg;
+	char			 text[1024];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s%s%s", BASE,
+		    "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+		    "\tlocal-segment 172.16.0.0/24\n"
+		    "\tpeer-segment 10.0.0.0/12\n\tpsk k\n\tipsec {\n",
+		    vecs[i].re_body, "\t}\n}\n");
+		cfg = parse_ok(text);
+		ck_assert_uint_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_replay_window,
+		    vecs[i].re_window);
+		ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_esn,
+		    vecs[i].re_esn);
+		config_free(cfg);
+	}
+	ck_assert_str_eq(cfg_esn_name(CFG_ESN_NO), "no");
+	ck_assert_str_eq(cfg_esn_name(CFG_ESN_YES), "yes");
+	ck_assert_str_eq(cfg_esn_name(CFG_ESN_EITHER), "either");
 }
 END_TEST
 
@@ -1609,6 +1790,8 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_psk_hidden, 0, NVEC(psk_vecs));
 	tcase_add_test(tc, test_config_psk_hidden_load);
 	tcase_add_test(tc, test_config_tunnel_values);
+	tcase_add_test(tc, test_config_psk_encoded);
+	tcase_add_test(tc, test_config_psk_encoded_not_shown);
 	tcase_add_test(tc, test_config_tunnel_defaults);
 	tcase_add_test(tc, test_config_tunnel_any_peer);
 	tcase_add_test(tc, test_config_tunnel_pairs);
@@ -1630,6 +1813,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_config_ipsec_errors, 0,
 	    NVEC(ipsec_vecs));
 	tcase_add_test(tc, test_config_v1_quick_algs);
+	tcase_add_test(tc, test_config_replay_esn);
 	tcase_add_loop_test(tc, test_config_ipsec_values, 0,
 	    NVEC(ipsec_value_vecs));
 	suite_add_tcase(s, tc);

@@ -97,6 +97,20 @@ static const struct vec vecs[] = {
 	  "proposal mismatch: the peer refused ours", "fix: change protocol, "
 	  "encryption or integrity in gatewayd.conf (tunnel t1, ipsec block)",
 	  "esp= or ah=", NULL } },
+	/* ESN only: the esn row differs and names the keyword */
+	{ DIAG_CHILD_PROPOSAL, 2, 2, 0, 1, "", "ESP:aes128-sha1-esn",
+	  "ESP:aes128-sha1-noesn", "", "", "", "", "", { "verdict: IPsec "
+	  "proposal mismatch", "  esn          esn                      "
+	  "noesn                    DIFFERS", "  encryption   aes128          "
+	  "         aes128\n", "fix: change esn in "
+	  "gatewayd.conf (tunnel t1, ipsec block, keyword esn) or the peer's "
+	  "proposals (strongSwan: esp=)" } },
+	/* esn either against a peer with ESN: no difference there */
+	{ DIAG_CHILD_PROPOSAL, 2, 2, 0, 1, "", "ESP:aes128-sha1-esn-noesn",
+	  "ESP:aes256-sha1-esn", "", "", "", "", "", { "  esn          "
+	  "esn,noesn                esn\n", "fix: change "
+	  "encryption in gatewayd.conf (tunnel t1, ipsec block, keyword "
+	  "encryption)", NULL } },
 	{ DIAG_PFS, 2, 2, 0, 1, "", "ESP:aes128-sha1-modp1024-noesn",
 	  "ESP:aes128-sha1-modp2048-noesn", "", "", "", "", "PFS group "
 	  "mismatch: peer proposed modp2048, configured modp1024", {

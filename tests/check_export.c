@@ -74,8 +74,8 @@ static const struct export_case cases[] = {
 	{ "any-peer", GW1 PEERANY TN(SEG1, PSK,
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 	/* refusals: IKEv1 with FQDN IDs (Cisco), DH 24 (Libreswan), a
-	 * PSK with quote, backslash and dollar (Libreswan; hex for
-	 * strongSwan) */
+	 * PSK with quote, backslash and dollar (hex for strongSwan and
+	 * Libreswan) */
 	{ "v1-fqdn", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n"
 	    "\t\tlocal-id gw1.example.net\n\t\tpeer-id gw2.example.net\n"
@@ -135,6 +135,22 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
 	    "\tipsec {\n\t\tpfs 14\n\t\tlifetime-bytes 1048576\n\t}\n") },
 	{ "psk-special", GW1 PEER2 TN(SEG1, "a\"b\\c$d!",
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* a binary key (NUL, quote, '?', 0xff, space): 0x hex for
+	 * strongSwan and Libreswan, refused for Cisco */
+	{ "psk-hex", GW1 PEER2 TN(SEG1, "0x0001223fff20414243",
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* ESN: strongSwan's "-esn" (both keywords for either),
+	 * Libreswan's esn=; refused for IOS with esn yes */
+	{ "esn-yes", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tintegrity sha2-256\n\t\tdh-group 15\n\t}\n"
+	    "\tipsec {\n\t\tintegrity sha2-256\n\t\tpfs 15\n"
+	    "\t\tesn yes\n\t\treplay-window 256\n\t}\n") },
+	{ "v1-esn-either", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tpfs 14\n\t\tesn either\n\t}\n") },
+	/* base64 of plain "Secr3t!key": written as the plain key */
+	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
 };
 #define NCASES	((int)(sizeof(cases) / sizeof(cases[0])))
@@ -242,9 +258,15 @@ static const struct {
 	{ "v1-fqdn", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IKEv1 with FQDN identities needs an IOS ISAKMP "
 	    "profile" },
-	{ "psk-special", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
-	    "libreswan: the psk contains '\"', which a Libreswan "
-	    "ipsec.secrets string cannot hold" },
+	{ "esn-yes", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: gatewayd writes no extended sequence numbers for IOS, "
+	    "and with esn yes a peer without them is refused (use esn either "
+	    "or no in the tunnel's ipsec block)" },
+	{ "psk-hex", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: the psk holds bytes that are not printable "
+	    "characters (it is given as 0x hex or 0s base64), and IOS takes "
+	    "a pre-shared key as printable text only (choose a psk of "
+	    "printable characters without spaces and '?')" },
 	{ "x25519-sha512", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IOS has no DH group 31 (curve25519)" },
 	{ "chacha-x25519", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "

@@ -245,7 +245,7 @@ codec_sample(uint8_t exchange, int phase2, size_t *hash_off)
 	struct ikev1_p2_params	p2[1] = {
 		{ IKEV1_PROTO_ESP, IKEV1_ESP_AES, 0xc0ffee01, 128,
 		    IKEV1_AUTH_HMAC_SHA, 14, IKEV1_ENCAP_UDP_TUNNEL, 3600,
-		    4608000 },
+		    4608000, 0 },
 	};
 	static struct ikev1_sa	sa;
 	struct ikev1_hdr	h;
@@ -395,19 +395,20 @@ END_TEST
  */
 static const struct ikev1_p2_params p2_modern[] = {
 	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES_GCM_16, 0xc0ffee02, 256, 0, 20,
-	    IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	    IKEV1_ENCAP_TUNNEL, 3600, 0, 0 },
 	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES_GCM_12, 0xc0ffee02, 192, 0, 0,
-	    IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	    IKEV1_ENCAP_TUNNEL, 3600, 0, 0 },
 	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES_GCM_8, 0xc0ffee02, 128, 0, 19,
-	    IKEV1_ENCAP_UDP_TUNNEL, 0, 0 },
+	    IKEV1_ENCAP_UDP_TUNNEL, 0, 0, IKEV1_ESN_64 },
 	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES, 0xc0ffee02, 256,
-	    IKEV1_AUTH_HMAC_SHA2_384, 14, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	    IKEV1_AUTH_HMAC_SHA2_384, 14, IKEV1_ENCAP_TUNNEL, 3600, 0, 0 },
 	{ IKEV1_PROTO_ESP, IKEV1_ESP_AES, 0xc0ffee02, 128,
-	    IKEV1_AUTH_HMAC_SHA2_512, 14, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	    IKEV1_AUTH_HMAC_SHA2_512, 14, IKEV1_ENCAP_TUNNEL, 3600, 0, 0 },
 	{ IKEV1_PROTO_AH, IKEV1_AH_SHA2_384, 0xc0ffee02, 0,
-	    IKEV1_AUTH_HMAC_SHA2_384, 0, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	    IKEV1_AUTH_HMAC_SHA2_384, 0, IKEV1_ENCAP_TUNNEL, 3600, 0, 0 },
 	{ IKEV1_PROTO_AH, IKEV1_AH_SHA2_512, 0xc0ffee02, 0,
-	    IKEV1_AUTH_HMAC_SHA2_512, 0, IKEV1_ENCAP_TUNNEL, 3600, 0 },
+	    IKEV1_AUTH_HMAC_SHA2_512, 0, IKEV1_ENCAP_TUNNEL, 3600, 0,
+	    IKEV1_ESN_64 },
 };
 
 START_TEST(test_codec_roundtrip_phase2_modern)
@@ -444,6 +445,7 @@ START_TEST(test_codec_roundtrip_phase2_modern)
 	ck_assert_uint_eq(t->tr_group, p->p2_group);
 	ck_assert_uint_eq(t->tr_encap, p->p2_encap);
 	ck_assert_uint_eq(t->tr_life_secs, p->p2_life_secs);
+	ck_assert_uint_eq(t->tr_esn, p->p2_esn);
 	ck_assert_uint_eq(t->tr_unknown_attr, 0);
 	buf_free(b);
 }
@@ -827,6 +829,106 @@ START_TEST(test_codec_life_attrs_malformed)
 	ck_assert_uint_eq(kb, 65535);
 	ck_assert_int_eq(ikev1_life_attrs_parse(d, 0, &secs, &kb), 0);
 	ck_assert_uint_eq(kb, 0);
+}
+END_TEST
+
+/*
+ * RFC 4304 §2: the Quick Mode attribute Extended (64-bit) Sequence Number,
+ * class 11, basic, value 1.  Another value is an attribute we do not
+ * understand (the transform is never chosen); a variable-length form is
+ * malformed.  In phase 1, class 11 stays the life type.
+ */
+static const struct {
+	const char	*ev_what;
+	uint8_t		 ev_proto;
+	const char	*ev_hex;
+	int		 ev_ok;
+	uint16_t	 ev_esn, ev_unknown;
+} esn_attr_vec[] = {
+	{ "ESN", 3, "800b0001", 1, IKEV1_ESN_64, 0 },
+	{ "ESN with others", 3, "80010001800200ff800b000180040001", 1,
+	    IKEV1_ESN_64, 0 },
+	{ "ESN in AH", 2, "800b0001", 1, IKEV1_ESN_64, 0 },
+	{ "ESN 0 (reserved)", 3, "800b0000", 1, 0, IKEV1_P2_ESN },
+	{ "ESN 2", 3, "800b0002", 1, 0, IKEV1_P2_ESN },
+	{ "ESN as a TLV", 3, "000b00020001", 0, 0, 0 },
+	{ "phase 1 class 11 is the life type", 1, "800b0001800c7080", 1, 0,
+	    0 },
+};
+
+START_TEST(test_codec_esn_attribute)
+{
+	static struct ikev1_msg	m;
+	uint8_t			attrs[64];
+	size_t			alen;
+	int			rc;
+
+	alen = unhex(esn_attr_vec[_i].ev_hex, attrs, sizeof(attrs));
+	rc = codec_attrs_parse(attrs, alen, esn_attr_vec[_i].ev_proto, &m);
+	ck_assert_msg(rc == (esn_attr_vec[_i].ev_ok ? 0 : -1), "%s: %d",
+	    esn_attr_vec[_i].ev_what, rc);
+	if (rc != 0)
+		return;
+	ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[0].tr_esn,
+	    esn_attr_vec[_i].ev_esn);
+	ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[0].tr_unknown_attr,
+	    esn_attr_vec[_i].ev_unknown);
+}
+END_TEST
+
+/* Our Quick Mode offer with esn either: the ESN transform, then the
+ * same without, survive writing and parsing; the attribute's bytes. */
+START_TEST(test_codec_roundtrip_esn)
+{
+	static struct ikev1_msg		 m;
+	static struct ikev1_sa		 sa;
+	struct ikev1_p2_params		 p[2];
+	struct ikev1_hdr		 h;
+	struct pld_writer		 w;
+	struct buf			*b = buf_new(256);
+	uint8_t				 nonce[16];
+	size_t				 hoff;
+	int				 i;
+
+	memset(p, 0, sizeof(p));
+	p[0].p2_proto = IKEV1_PROTO_ESP;
+	p[0].p2_id = IKEV1_ESP_AES;
+	p[0].p2_spi = 0xc0ffee03;
+	p[0].p2_keylen = 128;
+	p[0].p2_auth_alg = IKEV1_AUTH_HMAC_SHA2_256;
+	p[0].p2_group = 14;
+	p[0].p2_encap = IKEV1_ENCAP_TUNNEL;
+	p[0].p2_life_secs = 3600;
+	p[1] = p[0];
+	p[0].p2_esn = IKEV1_ESN_64;
+	memset(nonce, 0x4e, sizeof(nonce));
+	memset(&h, 0, sizeof(h));
+	memcpy(h.h_icookie, cky_i, 8);
+	memcpy(h.h_rcookie, cky_r, 8);
+	h.h_exchange = IKEV1_EXCH_QUICK;
+	h.h_msgid = 0x11223344;
+	ck_assert_int_eq(ikev1_hdr_write(b, &h, &w), 0);
+	ck_assert_int_eq(ikev1_add_hash(&w, NULL, 20, &hoff), 0);
+	ck_assert_int_eq(ikev1_sa_p2_build(&sa, p, 2), 0);
+	ck_assert_int_eq(ikev1_add_sa(&w, &sa), 0);
+	ck_assert_int_eq(ikev1_add_nonce(&w, nonce, sizeof(nonce)), 0);
+	ikev1_hdr_set_length(b);
+	/* the attribute once, as a basic one: AF | 11, value 1 */
+	ck_assert_ptr_nonnull(memmem(b->buf_data, b->buf_len,
+	    "\x80\x0b\x00\x01", 4));
+	ck_assert_int_eq(ikev1_msg_parse(b->buf_data, b->buf_len, &m), 0);
+	ck_assert_int_eq(m.m_sa.sa_prop[0].prop_ntr, 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].tr_num, i + 1);
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].tr_esn,
+		    p[i].p2_esn);
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].tr_auth_alg,
+		    IKEV1_AUTH_HMAC_SHA2_256);
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].tr_group, 14);
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].tr_unknown_attr,
+		    0);
+	}
+	buf_free(b);
 }
 END_TEST
 
@@ -1374,6 +1476,9 @@ ikev1_suite(void)
 	tcase_add_test(tc, test_codec_roundtrip_phase2);
 	tcase_add_loop_test(tc, test_codec_roundtrip_phase2_modern, 0,
 	    (int)(sizeof(p2_modern) / sizeof(p2_modern[0])));
+	tcase_add_loop_test(tc, test_codec_esn_attribute, 0,
+	    (int)(sizeof(esn_attr_vec) / sizeof(esn_attr_vec[0])));
+	tcase_add_test(tc, test_codec_roundtrip_esn);
 	tcase_add_loop_test(tc, test_codec_truncated_rejected, 0, 2);
 	tcase_add_loop_test(tc, test_codec_bad_lengths_rejected, 0, 2);
 	tcase_add_loop_test(tc, test_codec_sa_counts_rejected, 0,

@@ -309,6 +309,107 @@ START_TEST(test_v1_wrong_psk)
 }
 END_TEST
 
+/* Every installed SA of mk: ESN flag and replay window as expected. */
+static void
+assert_sas_replay(const struct mock_kernel *mk, int esn, uint32_t window)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < mk->mk_nsa; i++) {
+		if (mk->mk_sa[i].m_larval)
+			continue;
+		ck_assert_int_eq(mk->mk_sa[i].m_sa.ks_esn, esn);
+		ck_assert_uint_eq(mk->mk_sa[i].m_sa.ks_replay_window, window);
+		n++;
+	}
+	ck_assert_int_gt(n, 0);
+}
+
+/*
+ * Quick Mode with the Extended Sequence Number attribute (RFC 4304): a
+ * initiates with its esn setting (either: two transforms, ESN first), b
+ * answers with the one transform it takes; the SAs carry the result and
+ * each side's own replay window; yes against no: NO-PROPOSAL-CHOSEN.
+ */
+static const struct {
+	const char	*ev_a, *ev_b;
+	int		 ev_esn;	/* -1: no proposal chosen */
+} v1_esn_vecs[] = {
+	{ "yes", "yes", 1 },
+	{ "either", "yes", 1 },
+	{ "yes", "either", 1 },
+	{ "either", "either", 1 },
+	{ "either", "no", 0 },
+	{ "no", "either", 0 },
+	{ "yes", "no", -1 },
+	{ "no", "yes", -1 },
+};
+
+START_TEST(test_v1_esn)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	char			 ia[128], ib[128];
+	struct tunnel_status	 sa, sb;
+
+	snprintf(ia, sizeof(ia), "\t\tesn %s\n\t\treplay-window 2048\n",
+	    v1_esn_vecs[_i].ev_a);
+	snprintf(ib, sizeof(ib), "\t\tesn %s\n", v1_esn_vecs[_i].ev_b);
+	a.so_ipsec = ia;
+	b.so_ipsec = ib;
+	pair_init(&a, &b);
+	ike_ctx_timing_set(A.s_ike, 1000, 2, 10, 60);
+	ike_start(A.s_ike);
+	pump(150);
+	sa = status(&A);
+	sb = status(&B);
+	if (v1_esn_vecs[_i].ev_esn == -1) {
+		ck_assert_int_eq(sa.ts_nchild, 0);
+		ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+		ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+		ck_assert_msg(strstr(sb.ts_last_error, "NO-PROPOSAL-CHOSEN") !=
+		    NULL, "%s", sb.ts_last_error);
+		ck_assert_msg(strstr(sa.ts_last_error, "NO-PROPOSAL-CHOSEN") !=
+		    NULL, "%s", sa.ts_last_error);
+		pair_free();
+		return;
+	}
+	ck_assert_msg(sa.ts_nchild == 1, "a: %s; b: %s", sa.ts_last_error,
+	    sb.ts_last_error);
+	assert_connected(1, 16, 20);
+	assert_sas_replay(&A.s_kernel, v1_esn_vecs[_i].ev_esn, 2048);
+	assert_sas_replay(&B.s_kernel, v1_esn_vecs[_i].ev_esn, 32);
+	ck_assert_str_eq(sa.ts_child[0].cs_algs, v1_esn_vecs[_i].ev_esn ?
+	    "aes128/sha1/modp1024/esn" : "aes128/sha1/modp1024");
+	ck_assert_str_eq(sb.ts_child[0].cs_algs, sa.ts_child[0].cs_algs);
+	pair_free();
+}
+END_TEST
+
+/* Binary keys in SKEYID (RFC 2409 §5.4): every byte counts, NUL too. */
+START_TEST(test_v1_binary_psk)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+
+	a.so_psk = "0x4100ff0022";
+	b.so_psk = "0sQQD/ACI=";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	pair_free();
+
+	b.so_psk = "0x4100ff0023";
+	pair_init(&a, &b);
+	ike_ctx_timing_set(A.s_ike, 1000, 2, 10, 60);
+	ike_start(A.s_ike);
+	pump(300);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
 /*
  * Quick Modes interleaved: every batch of datagrams is delivered in
  * reverse order, so the two sides handle the exchanges in different
@@ -2029,6 +2130,9 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
 	tcase_add_test(tc, test_v1_aggressive_clear_message3);
 	tcase_add_test(tc, test_v1_wrong_psk);
+	tcase_add_test(tc, test_v1_binary_psk);
+	tcase_add_loop_test(tc, test_v1_esn, 0,
+	    (int)(sizeof(v1_esn_vecs) / sizeof(v1_esn_vecs[0])));
 	tcase_add_loop_test(tc, test_v1_bad_message6, 0,
 	    sizeof(mm6_cases) / sizeof(mm6_cases[0]));
 	tcase_set_timeout(tc, 20);

@@ -444,6 +444,70 @@ START_TEST(test_codec_roundtrip_aead_ids)
 }
 END_TEST
 
+/*
+ * ESN transforms (RFC 7296 §3.3.2 type 5, IDs 0 and 1), as esn either
+ * offers them: ESN, then no ESN, after the other transforms.  Each is an
+ * 8-byte transform without attributes; both survive parsing in order.
+ */
+START_TEST(test_codec_roundtrip_esn)
+{
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct prop_offer	 sa;
+	struct prop_proposal	*p;
+	struct buf		*b;
+	size_t			 off;
+	int			 j;
+
+	ck_assert_ptr_nonnull(m);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_nprop = 1;
+	p = &sa.sa_prop[0];
+	p->prop_num = 1;
+	p->prop_proto = IKEV2_PROTO_ESP;
+	p->prop_spi_len = 4;
+	memcpy(p->prop_spi, "\xc1\x02\x03\x04", 4);
+	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ENCR,
+	    ENCR_AES_CBC, 128 };
+	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_INTEG,
+	    AUTH_HMAC_SHA2_256_128, 0 };
+	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ESN,
+	    IKEV2_ESN_YES, 0 };
+	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ESN,
+	    IKEV2_ESN_NONE, 0 };
+	b = buf_new(0);
+	test_hdr_fill(&h, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_FLAG_INITIATOR);
+	ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
+	ck_assert_int_eq(ikev2_add_sa(&w, &sa), 0);
+	ck_assert_int_eq(ikev2_add_nonce(&w, nonce, sizeof(nonce)), 0);
+	ikev2_hdr_set_length(b);
+	/* header, SA header 4, proposal 8 + SPI 4, ENCR 12, INTEG 8 */
+	off = IKEV2_HDR_LEN + 4 + 8 + 4 + 12 + 8;
+	ck_assert_uint_eq(b->buf_data[off], 3);		/* more follow */
+	ck_assert_uint_eq(get16(b, off + 2), 8);
+	ck_assert_uint_eq(b->buf_data[off + 4], IKEV2_XF_ESN);
+	ck_assert_uint_eq(get16(b, off + 6), IKEV2_ESN_YES);
+	ck_assert_uint_eq(b->buf_data[off + 8], 0);		/* the last */
+	ck_assert_uint_eq(get16(b, off + 10), 8);
+	ck_assert_uint_eq(b->buf_data[off + 12], IKEV2_XF_ESN);
+	ck_assert_uint_eq(get16(b, off + 14), IKEV2_ESN_NONE);
+	ck_assert_int_eq(ikev2_msg_parse(b->buf_data, b->buf_len, m), 0);
+	ck_assert_int_eq(m->m_sa.sa_nprop, 1);
+	ck_assert_int_eq(m->m_sa.sa_prop[0].prop_ntr, 4);
+	for (j = 0; j < 4; j++) {
+		ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_type,
+		    p->prop_tr[j].tr_type);
+		ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_id,
+		    p->prop_tr[j].tr_id);
+		ck_assert_uint_eq(m->m_sa.sa_prop[0].prop_tr[j].tr_keylen,
+		    p->prop_tr[j].tr_keylen);
+	}
+	buf_free(b);
+	free(m);
+}
+END_TEST
+
 /* The writer's bytes at known offsets (RFC 7296 §3.3 layouts). */
 START_TEST(test_codec_writer_layout)
 {
@@ -1576,6 +1640,7 @@ ikev2_codec_suite(void)
 	tcase_add_test(tc, test_codec_roundtrip_modern_ids);
 	tcase_add_loop_test(tc, test_codec_roundtrip_aead_ids, 0,
 	    (int)(sizeof(aead_ids) / sizeof(aead_ids[0])));
+	tcase_add_test(tc, test_codec_roundtrip_esn);
 	tcase_add_test(tc, test_codec_writer_layout);
 	tcase_add_test(tc, test_codec_writer_inner_chain);
 	tcase_add_test(tc, test_codec_sk_located);

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/connlog.h"
 #include "ike/ike.h"
@@ -18,6 +19,7 @@
 #include "ike/ikev1_sa.h"
 #include "ike/ikev2.h"
 #include "policy/config.h"
+#include "policy/diag.h"
 #include "tests/exchange_pair.h"
 #include "tests/mock_kernel.h"
 #include "tests/mock_net.h"
@@ -287,6 +289,136 @@ START_TEST(test_exchange_wrong_psk)
 	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
 	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
 	ck_assert_int_eq(A.s_kernel.mk_npol + B.s_kernel.mk_npol, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Binary keys (0x/0s): the whole key counts, bytes after a NUL too.
+ * The same bytes written in hex and base64 agree; keys that differ only
+ * after their NUL byte do not.
+ */
+START_TEST(test_exchange_binary_psk)
+{
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+
+	a.so_psk = "0x4100ff0022";
+	b.so_psk = "0sQQD/ACI=";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1);
+	pair_free();
+
+	b.so_psk = "0x4100ff0023";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(400);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	pair_free();
+}
+END_TEST
+
+/* Every installed SA of mk: ESN flag and replay window as expected. */
+static void
+assert_sas_replay(const struct mock_kernel *mk, int esn, uint32_t window)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < mk->mk_nsa; i++) {
+		if (mk->mk_sa[i].m_larval)
+			continue;
+		ck_assert_int_eq(mk->mk_sa[i].m_sa.ks_esn, esn);
+		ck_assert_uint_eq(mk->mk_sa[i].m_sa.ks_replay_window, window);
+		n++;
+	}
+	ck_assert_int_gt(n, 0);
+}
+
+/*
+ * ESN negotiated in IKE_AUTH and in a CREATE_CHILD_SA (2 peer segments):
+ * a initiates with its setting, b answers with its own; the SAs carry
+ * the result (ks_esn) and each side's own replay window.
+ */
+static const struct {
+	const char	*ev_a, *ev_b;	/* esn lines */
+	int		 ev_esn;	/* -1: NO_PROPOSAL_CHOSEN */
+} esn_vecs[] = {
+	{ "yes", "yes", 1 },
+	{ "either", "yes", 1 },
+	{ "yes", "either", 1 },
+	{ "either", "either", 1 },
+	{ "either", "no", 0 },
+	{ "no", "either", 0 },
+	{ "no", "no", 0 },
+	{ "yes", "no", -1 },
+	{ "no", "yes", -1 },
+};
+
+START_TEST(test_exchange_esn)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16" }, .so_initiate = 1 };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16" },
+	    .so_remote = { "172.16.0.0/24" } };
+	char			 ia[128], ib[128];
+	struct tunnel_status	 sa, sb;
+	struct tunnel_diag	 d;
+	enum tunnel_state	 st;
+	struct buf		*rep;
+
+	snprintf(ia, sizeof(ia), "\t\tpfs 14\n\t\tesn %s\n"
+	    "\t\treplay-window 128\n", esn_vecs[_i].ev_a);
+	snprintf(ib, sizeof(ib), "\t\tpfs 14\n\t\tesn %s\n",
+	    esn_vecs[_i].ev_b);
+	a.so_ipsec = ia;
+	b.so_ipsec = ib;
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(200);
+	sa = status(&A);
+	sb = status(&B);
+	if (esn_vecs[_i].ev_esn == -1) {
+		ck_assert_int_eq(sa.ts_nchild, 0);
+		ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+		ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 0);
+		ck_assert_msg(strstr(sa.ts_last_error, "NO_PROPOSAL_CHOSEN") !=
+		    NULL, "%s", sa.ts_last_error);
+		ck_assert_msg(strstr(sb.ts_last_error, "no acceptable CHILD SA "
+		    "proposal") != NULL, "%s", sb.ts_last_error);
+		/* gatewayctl doctor on the responder names the keyword */
+		ck_assert_int_eq(ike_tunnel_doctor(B.s_ike, "t1", &d, &st), 0);
+		ck_assert_ptr_nonnull(rep = buf_new(256));
+		ck_assert_int_eq(diag_report(rep, "t1", tunnel_state_name(st),
+		    0, &d, 0), 0);
+		ck_assert_int_eq(buf_add_u8(rep, 0), 0);
+		ck_assert_msg(strstr((char *)rep->buf_data, "DIFFERS\nfix: "
+		    "change esn in gatewayd.conf (tunnel t1, ipsec block, "
+		    "keyword esn)") != NULL, "%s", (char *)rep->buf_data);
+		buf_free(rep);
+		pair_free();
+		return;
+	}
+	ck_assert_msg(sa.ts_nchild == 2, "a: %s; b: %s", sa.ts_last_error,
+	    sb.ts_last_error);
+	assert_connected(2);
+	assert_sas_replay(&A.s_kernel, esn_vecs[_i].ev_esn, 128);
+	assert_sas_replay(&B.s_kernel, esn_vecs[_i].ev_esn, 32);
+	ck_assert_str_eq(sa.ts_child[0].cs_algs, esn_vecs[_i].ev_esn ?
+	    "aes128/sha1/esn" : "aes128/sha1");
+	ck_assert_str_eq(sa.ts_child[1].cs_algs, esn_vecs[_i].ev_esn ?
+	    "aes128/sha1/modp2048/esn" : "aes128/sha1/modp2048");
+	ck_assert_str_eq(sb.ts_child[1].cs_algs, sa.ts_child[1].cs_algs);
+	/* a rekey negotiates it again */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(200);
+	assert_connected(2);
+	assert_sas_replay(&A.s_kernel, esn_vecs[_i].ev_esn, 128);
+	assert_sas_replay(&B.s_kernel, esn_vecs[_i].ev_esn, 32);
 	pair_free();
 }
 END_TEST
@@ -747,6 +879,8 @@ START_TEST(test_child_wiped_no_move)
 	inet_pton(AF_INET, "203.0.113.9", &c);
 	mock_kernel_init(&mk, 0xc0000001);
 	ck_assert_ptr_nonnull(cs = child_sa_new("t", IPPROTO_ESP, a, b));
+	/* a new CHILD SA has the default replay window until told */
+	ck_assert_uint_eq(cs->cs_replay_window, CFG_REPLAY_WINDOW_DEFAULT);
 	ck_assert_int_eq(child_sa_spi_alloc(cs, &mk.mk_ops), 0);
 	cs->cs_spi_out = htonl(0xd0000001);
 	cs->cs_choice.pc_encr = ENCR_AES_CBC;
@@ -2841,6 +2975,9 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_exchange_wrong_psk);
+	tcase_add_test(tc, test_exchange_binary_psk);
+	tcase_add_loop_test(tc, test_exchange_esn, 0,
+	    (int)(sizeof(esn_vecs) / sizeof(esn_vecs[0])));
 	tcase_add_test(tc, test_exchange_ts_mismatch);
 	tcase_add_test(tc, test_exchange_malformed_counted);
 	suite_add_tcase(s, tc);

@@ -180,6 +180,7 @@ sa_from_vec(struct kernel_sa *sa, const struct alg_vec *v)
 	sa->ks_akey = test_akey;
 	sa->ks_akey_len = v->av_akeybits / 8;
 	sa->ks_lifetime = 3600;
+	sa->ks_replay_window = 32;	/* the default */
 }
 
 START_TEST(test_msg_sa_algorithms)
@@ -207,6 +208,9 @@ START_TEST(test_msg_sa_algorithms)
 	ck_assert_uint_eq(si->family, AF_INET);
 	ck_assert_uint_eq(si->mode, XFRM_MODE_TUNNEL);
 	ck_assert_uint_eq(si->replay_window, 32);
+	/* AH over IPv4: 32-bit alignment (RFC 4302); no ESN by default */
+	ck_assert_uint_eq(si->flags, v->av_proto == IPPROTO_AH ?
+	    XFRM_STATE_ALIGN4 : 0);
 	ck_assert_uint_eq(si->reqid, KERNEL_REQID_BASE + 7);
 	ck_assert_uint_eq(si->id.proto, v->av_proto);
 	ck_assert_uint_eq(si->id.spi, htonl(0xc0001234));
@@ -1521,6 +1525,109 @@ START_TEST(test_reqid_new_in_range)
 }
 END_TEST
 
+/*
+ * The replay window and ESN: up to 32 packets without ESN in the legacy
+ * field (a default tunnel's request is as before); larger windows, and
+ * any with ESN, in XFRMA_REPLAY_ESN_VAL with the legacy field 0 (the
+ * kernel refuses both at once), a bitmap of whole 32-bit words, and
+ * XFRM_STATE_ESN when ESN was negotiated.
+ */
+static const struct {
+	uint32_t	 rv_window;
+	int		 rv_esn;
+	int		 rv_attr;	/* 1: XFRMA_REPLAY_ESN_VAL expected */
+	unsigned int	 rv_bmp_len;
+} replay_vecs[] = {
+	{ 32, 0, 0, 0 },
+	{ 0, 0, 0, 0 },
+	{ 1, 0, 0, 0 },
+	{ 33, 0, 1, 2 },
+	{ 64, 0, 1, 2 },
+	{ 4096, 0, 1, 128 },
+	{ 1, 1, 1, 1 },
+	{ 32, 1, 1, 1 },
+	{ 100, 1, 1, 4 },
+	{ 4096, 1, 1, 128 },
+};
+
+START_TEST(test_msg_sa_replay_esn)
+{
+	char					 buf[KERNEL_MSG_SIZE];
+	struct kernel_sa			 sa;
+	struct nlmsghdr				*nlh;
+	const struct xfrm_usersa_info		*si;
+	const struct xfrm_replay_state_esn	*rs;
+	struct xattrs				 xa;
+	size_t					 i;
+	unsigned int				 w;
+
+	sa_from_vec(&sa, &alg_vecs[1]);
+	sa.ks_replay_window = replay_vecs[_i].rv_window;
+	sa.ks_esn = replay_vecs[_i].rv_esn;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    7));
+	xattrs_parse(nlh, sizeof(*si), &xa);
+	si = mnl_nlmsg_get_payload(nlh);
+	ck_assert_uint_eq(!!(si->flags & XFRM_STATE_ESN),
+	    replay_vecs[_i].rv_esn);
+	if (!replay_vecs[_i].rv_attr) {
+		ck_assert_uint_eq(si->replay_window,
+		    replay_vecs[_i].rv_window);
+		ck_assert_ptr_null(xa.xa_tb[XFRMA_REPLAY_ESN_VAL]);
+		return;
+	}
+	ck_assert_uint_eq(si->replay_window, 0);
+	ck_assert_ptr_nonnull(xa.xa_tb[XFRMA_REPLAY_ESN_VAL]);
+	w = replay_vecs[_i].rv_bmp_len;
+	ck_assert_uint_eq(mnl_attr_get_payload_len(
+	    xa.xa_tb[XFRMA_REPLAY_ESN_VAL]), sizeof(*rs) + 4 * w);
+	rs = mnl_attr_get_payload(xa.xa_tb[XFRMA_REPLAY_ESN_VAL]);
+	ck_assert_uint_eq(rs->bmp_len, w);
+	ck_assert_uint_eq(rs->replay_window, replay_vecs[_i].rv_window);
+	/* the window fits its bitmap, with less than a word to spare */
+	ck_assert_uint_le(rs->replay_window, 32 * w);
+	ck_assert_uint_gt(rs->replay_window, 32 * (w - 1));
+	ck_assert_uint_eq(rs->oseq, 0);
+	ck_assert_uint_eq(rs->seq, 0);
+	ck_assert_uint_eq(rs->oseq_hi, 0);
+	ck_assert_uint_eq(rs->seq_hi, 0);
+	for (i = 0; i < w; i++)
+		ck_assert_uint_eq(rs->bmp[i], 0);
+}
+END_TEST
+
+START_TEST(test_msg_sa_replay_bad)
+{
+	char			 buf[KERNEL_MSG_SIZE];
+	struct kernel_sa	 sa;
+	struct nlmsghdr		*nlh;
+	size_t			 len;
+
+	sa_from_vec(&sa, &alg_vecs[1]);
+	/* beyond the kernel's bitmap (XFRMA_REPLAY_ESN_MAX) */
+	sa.ks_replay_window = 4097;
+	ck_assert_ptr_null(xfrm_msg_sa_build(buf, sizeof(buf), &sa, 1));
+	sa.ks_esn = 1;
+	ck_assert_ptr_null(xfrm_msg_sa_build(buf, sizeof(buf), &sa, 1));
+	/* ESN without a window: the kernel would refuse it */
+	sa.ks_replay_window = 0;
+	ck_assert_ptr_null(xfrm_msg_sa_build(buf, sizeof(buf), &sa, 1));
+	ck_assert_ptr_null(memmem(buf, sizeof(buf), test_akey, 8));
+	/* the largest bitmap: a buffer a few bytes short of the whole
+	 * request fails cleanly, without key bytes left behind */
+	sa.ks_replay_window = 4096;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    1));
+	len = nlh->nlmsg_len;
+	ck_assert_uint_gt(len, 4 * 128 + 200);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_ptr_null(xfrm_msg_sa_build(buf, len - 4, &sa, 1));
+	ck_assert_ptr_null(memmem(buf, sizeof(buf), test_akey, 8));
+	ck_assert_ptr_null(memmem(buf, sizeof(buf), test_ekey, 8));
+	ck_assert_ptr_null(xfrm_msg_sa_build(buf, 600, &sa, 1));
+}
+END_TEST
+
 static Suite *
 kernel_suite(void)
 {
@@ -1533,6 +1640,9 @@ kernel_suite(void)
 	    (int)(sizeof(bad_sa_vecs) / sizeof(bad_sa_vecs[0])));
 	tcase_add_test(tc, test_msg_sa_encap_and_lifetime);
 	tcase_add_test(tc, test_msg_sa_volume_limits);
+	tcase_add_loop_test(tc, test_msg_sa_replay_esn, 0,
+	    (int)(sizeof(replay_vecs) / sizeof(replay_vecs[0])));
+	tcase_add_test(tc, test_msg_sa_replay_bad);
 	tcase_add_test(tc, test_msg_spi_alloc_fields);
 	suite_add_tcase(s, tc);
 

@@ -456,6 +456,163 @@ START_TEST(test_proposal_child_select_table)
 }
 END_TEST
 
+/*
+ * ESN (RFC 7296 §3.3.2 transform type 5): esn no offers "no ESN", yes
+ * offers ESN, either both with ESN first.  The responder takes ESN when
+ * its setting allows it and the proposal offers it, else no ESN when
+ * allowed; none it accepts: no match (NO_PROPOSAL_CHOSEN).
+ */
+#define E_ESN	{ ESN, PROP_ESN_YES, 0 }
+
+START_TEST(test_proposal_esn_build)
+{
+	struct cfg_ipsec	 ips;
+	struct prop_offer	 sa;
+
+	ips = ips_cfg(IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA2_256_128);
+	ips.ips_esn = CFG_ESN_YES;
+	ck_assert_int_eq(proposal_child_build(&ips, 7, 0, &sa), 0);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, PROP_ESN_YES, 0);
+	ips.ips_esn = CFG_ESN_EITHER;
+	ck_assert_int_eq(proposal_child_build(&ips, 7, 14, &sa), 0);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 5);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], DH, 14, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[3], ESN, PROP_ESN_YES, 0);
+	tr_eq(&sa.sa_prop[0].prop_tr[4], ESN, PROP_ESN_NONE, 0);
+	ips.ips_esn = CFG_ESN_NO;
+	ck_assert_int_eq(proposal_child_build(&ips, 7, 0, &sa), 0);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 3);
+	tr_eq(&sa.sa_prop[0].prop_tr[2], ESN, PROP_ESN_NONE, 0);
+	/* AH carries ESN as well */
+	ips = ips_cfg(IPPROTO_AH, 0, 0, AUTH_HMAC_SHA1_96);
+	ips.ips_esn = CFG_ESN_YES;
+	ck_assert_int_eq(proposal_child_build(&ips, 7, 0, &sa), 0);
+	ck_assert_int_eq(sa.sa_prop[0].prop_ntr, 2);
+	tr_eq(&sa.sa_prop[0].prop_tr[1], ESN, PROP_ESN_YES, 0);
+}
+END_TEST
+
+static const struct {
+	const char	*ev_what;
+	int		 ev_esn;	/* ours, CFG_ESN_* */
+	int		 ev_nprop;
+	struct pspec	 ev_prop[2];
+	int		 ev_rc, ev_num, ev_pc_esn;
+} esn_sel_vecs[] = {
+	{ "no, offered none", CFG_ESN_NO, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 0, 1,
+	  PROP_ESN_NONE },
+	{ "no, offered ESN only", CFG_ESN_NO, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_ESN } } }, -1, 0, 0 },
+	{ "no, offered both", CFG_ESN_NO, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_ESN, E_NOESN } } }, 0, 1,
+	  PROP_ESN_NONE },
+	{ "yes, offered ESN", CFG_ESN_YES, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_ESN } } }, 0, 1, PROP_ESN_YES },
+	{ "yes, offered none only", CFG_ESN_YES, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, -1, 0, 0 },
+	{ "yes, offered both (none first)", CFG_ESN_YES, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN, E_ESN } } }, 0, 1,
+	  PROP_ESN_YES },
+	{ "yes, no ESN transform at all", CFG_ESN_YES, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1 } } }, -1, 0, 0 },
+	{ "yes, the second proposal has it", CFG_ESN_YES, 2,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } },
+	    { 2, P_ESP, 4, { E_AES, E_SHA1, E_ESN } } }, 0, 2, PROP_ESN_YES },
+	{ "either, offered none", CFG_ESN_EITHER, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN } } }, 0, 1,
+	  PROP_ESN_NONE },
+	{ "either, offered ESN", CFG_ESN_EITHER, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_ESN } } }, 0, 1, PROP_ESN_YES },
+	{ "either, offered both (none first): ESN", CFG_ESN_EITHER, 1,
+	  { { 1, P_ESP, 4, { E_AES, E_SHA1, E_NOESN, E_ESN } } }, 0, 1,
+	  PROP_ESN_YES },
+	{ "either, AH with ESN", CFG_ESN_EITHER, 1,
+	  { { 1, P_AH, 4, { E_SHA1, E_ESN } } }, 0, 1, PROP_ESN_YES },
+};
+
+START_TEST(test_proposal_esn_select)
+{
+	struct cfg_ipsec	 ips;
+	struct prop_offer	 sa;
+	struct proposal_choice	 pc;
+	int			 rc;
+
+	ips = ips_cfg(esn_sel_vecs[_i].ev_prop[0].ps_proto == P_AH ?
+	    IPPROTO_AH : IPPROTO_ESP, esn_sel_vecs[_i].ev_prop[0].ps_proto ==
+	    P_AH ? 0 : AES, esn_sel_vecs[_i].ev_prop[0].ps_proto == P_AH ?
+	    0 : 128, AUTH_HMAC_SHA1_96);
+	ips.ips_esn = esn_sel_vecs[_i].ev_esn;
+	sa_fill(&sa, esn_sel_vecs[_i].ev_prop, esn_sel_vecs[_i].ev_nprop);
+	rc = proposal_child_select(&ips, -1, &sa, &pc);
+	ck_assert_msg(rc == esn_sel_vecs[_i].ev_rc, "%s: rc %d",
+	    esn_sel_vecs[_i].ev_what, rc);
+	if (rc != 0)
+		return;
+	ck_assert_uint_eq(pc.pc_num, esn_sel_vecs[_i].ev_num);
+	ck_assert_int_eq(pc.pc_esn, esn_sel_vecs[_i].ev_pc_esn);
+}
+END_TEST
+
+/*
+ * Initiator and responder settings against each other: our offer, the
+ * peer's choice, its answer (one ESN transform) checked against our
+ * offer; yes against no fails on the responder.
+ */
+START_TEST(test_proposal_esn_pairs)
+{
+	static const int want[3][3] = {
+		/* responder:  no             yes            either */
+		/* no */     { PROP_ESN_NONE, -1,            PROP_ESN_NONE },
+		/* yes */    { -1,            PROP_ESN_YES,  PROP_ESN_YES },
+		/* either */ { PROP_ESN_NONE, PROP_ESN_YES,  PROP_ESN_YES },
+	};
+	struct cfg_ipsec	 ini, res;
+	struct prop_offer	 offer, answer;
+	struct proposal_choice	 pc, got;
+	int			 i, r, rc;
+
+	for (i = CFG_ESN_NO; i <= CFG_ESN_EITHER; i++)
+	for (r = CFG_ESN_NO; r <= CFG_ESN_EITHER; r++) {
+		ini = ips_cfg(IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA2_256_128);
+		res = ini;
+		ini.ips_esn = i;
+		res.ips_esn = r;
+		ck_assert_int_eq(proposal_child_build(&ini, 7, 0, &offer), 0);
+		rc = proposal_child_select(&res, 0, &offer, &pc);
+		if (want[i][r] == -1) {
+			ck_assert_msg(rc == -1, "%d against %d chosen", i, r);
+			continue;
+		}
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(pc.pc_esn, want[i][r]);
+		/* the responder's answer: our transforms as chosen */
+		ck_assert_int_eq(proposal_child_build(&res, 9, 0, &answer), 0);
+		answer.sa_prop[0].prop_ntr = 2;
+		answer.sa_prop[0].prop_tr[answer.sa_prop[0].prop_ntr].tr_type =
+		    ESN;
+		answer.sa_prop[0].prop_tr[answer.sa_prop[0].prop_ntr].tr_id =
+		    (uint16_t)pc.pc_esn;
+		answer.sa_prop[0].prop_tr[answer.sa_prop[0].prop_ntr++].
+		    tr_keylen = 0;
+		ck_assert_int_eq(proposal_check_answer(&offer, &answer, &got),
+		    0);
+		ck_assert_int_eq(got.pc_esn, want[i][r]);
+	}
+	/* an answer with an ESN value we did not offer is refused */
+	ini = ips_cfg(IPPROTO_ESP, AES, 128, AUTH_HMAC_SHA2_256_128);
+	ck_assert_int_eq(proposal_child_build(&ini, 7, 0, &offer), 0);
+	answer = offer;
+	answer.sa_prop[0].prop_tr[2].tr_id = PROP_ESN_YES;
+	ck_assert_int_eq(proposal_check_answer(&offer, &answer, &got), -1);
+	/* and one with both ESN values (a choice must be one) */
+	ini.ips_esn = CFG_ESN_EITHER;
+	ck_assert_int_eq(proposal_child_build(&ini, 7, 0, &offer), 0);
+	ck_assert_int_eq(proposal_check_answer(&offer, &offer, &got), -1);
+}
+END_TEST
+
 /* What we build, we select: every configuration against itself. */
 START_TEST(test_proposal_build_then_select)
 {
@@ -774,6 +931,10 @@ proposal_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("child_select");
+	tcase_add_test(tc, test_proposal_esn_build);
+	tcase_add_loop_test(tc, test_proposal_esn_select, 0,
+	    (int)(sizeof(esn_sel_vecs) / sizeof(esn_sel_vecs[0])));
+	tcase_add_test(tc, test_proposal_esn_pairs);
 	tcase_add_loop_test(tc, test_proposal_child_select_table, 0,
 	    NVEC(child_sel_vecs));
 	suite_add_tcase(s, tc);

@@ -4,7 +4,8 @@
  * refuses files with one).  A refused text must come with a message
  * that names the file; a psk line's key ("psk" then the key, or
  * "psk=KEY") must never appear in it (issue 8).  An accepted one must
- * hold its invariants: a tunnel's names resolve, segment counts fit.
+ * hold its invariants: a tunnel's names resolve, segment counts fit,
+ * its key (binary with 0x/0s) has 1 to CFG_PSK_MAX bytes.
  *
  * FUZZ_SOURCES: policy/config.c policy/ts.c crypto/dh.c crypto/prf.c crypto/cipher.c crypto/ikev1_keys.c common/buf.c common/log.c
  */
@@ -85,8 +86,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			const struct cfg_tunnel *t = &cfg->cfg_tunnels[i];
 
 			if (config_tunnel_find(cfg, t->tn_name) == NULL ||
+			    t->tn_psk_len == 0 ||
 			    t->tn_psk_len > CFG_PSK_MAX ||
-			    strlen(t->tn_psk) != t->tn_psk_len)
+			    t->tn_psk[t->tn_psk_len] != '\0')
 				__builtin_trap();
 		}
 		config_free(cfg);

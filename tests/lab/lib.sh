@@ -904,8 +904,9 @@ gw_conf_tunnel() {
 		ike_lifetime) ike[lifetime]=$v ;;
 		lid) ike[local-id]=$v ;;
 		pid) ike[peer-id]=$v ;;
-		protocol|integrity|encryption|pfs|lifetime) ipsec[$k]=$v ;;
+		protocol|integrity|encryption|pfs|lifetime|esn) ipsec[$k]=$v ;;
 		lifetime_bytes|lifetime_packets) ipsec[${k/_/-}]=$v ;;
+		replay_window) ipsec[replay-window]=$v ;;
 		*) fail "gw_conf_tunnel: unknown key $k" ;;
 		esac
 	done

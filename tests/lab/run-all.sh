@@ -29,6 +29,7 @@ SCENARIOS=(
 	"t-algs.sh dh5"
 	"t-algs.sh dh24"
 	"t-algs.sh ah-sha1"
+	"t-algs.sh ah-sha256-esn"
 	"t-algs.sh ecp256-sha384"
 	"t-algs.sh curve25519-sha512"
 	"t-algs.sh ecp384-modp3072"
@@ -36,6 +37,8 @@ SCENARIOS=(
 	"t-algs.sh aes256gcm16-ecp384"
 	"t-algs.sh chacha20poly1305-x25519"
 	"t-algs.sh aes128-sha256-modp3072"
+	"t-algs.sh aes128-sha256-esn"
+	"t-algs.sh replay-1024"
 	"t-segments.sh pfs14"
 	"t-segments.sh nopfs"
 	"t-segments.sh mismatch"
@@ -59,6 +62,7 @@ SCENARIOS=(
 	"t-dpd.sh loss"
 	"t-export.sh v2-swanctl"
 	"t-export.sh v2-gcm-swanctl"
+	"t-export.sh v2-esn-swanctl"
 	"t-service.sh"
 	"t-privs.sh"
 	"t-metrics.sh"
@@ -88,6 +92,7 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh ecp521-sha512"
 	"t-v1-algs.sh aes256gcm16-dh14"
 	"t-v1-algs.sh esp-sha256-dh14"
+	"t-v1-algs.sh esn-sha256-dh14"
 	"t-v1-algs.sh ah"
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
@@ -119,6 +124,7 @@ V1_SCENARIOS=(
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
 	"t-export.sh v2-gcm-libreswan"
+	"t-export.sh v2-esn-libreswan"
 	"t-export.sh v1-libreswan"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->

@@ -5,7 +5,15 @@
 #   3des-md5-dh1        IKE 3des/md5/DH 1, ESP 3des/md5, PFS 1
 #   dh5                 IKE aes128/sha1/DH 5, ESP aes128/sha1, PFS 5
 #   dh24                IKE aes128/sha1/DH 24, ESP aes128/sha1, PFS 24
+#   replay-1024         IKE and ESP defaults with replay-window 1024 and
+#                       no ESN: gw1's kernel SAs have the legacy window 0,
+#                       a replay_esn bitmap of 32 words (1024 packets) and
+#                       no esn flag
 #   ah-sha1             IKE defaults, AH sha1, PFS 2
+#   ah-sha256-esn       IKE defaults, AH sha2-256 with ESN (esn either
+#                       against strongSwan's ah ...-esn), PFS 2; the AH
+#                       SAs are 32-bit aligned (align4, RFC 4302: the
+#                       128-bit ICV needs no padding over IPv4)
 #   ecp256-sha384       IKE aes256/sha2-384/DH 19 (RFC 5903, RFC 4868),
 #                       ESP aes256/sha1, PFS 19
 #   curve25519-sha512   IKE aes128/sha2-512/DH 31 (RFC 8031), ESP
@@ -20,6 +28,12 @@
 #                       PFS 31
 #   aes128-sha256-modp3072  IKE aes128/sha2-256/DH 15, ESP aes128/sha2-256
 #                       (hmac(sha256), 128-bit ICV, RFC 4868), PFS 15
+#   aes128-sha256-esn   aes128-sha256-modp3072 with ESN (esn yes against
+#                       strongSwan's esp ...-esn; RFC 4303, RFC 7296
+#                       transform type 5) and replay-window 128: gw1's
+#                       kernel SAs carry the esn flag and a replay_esn
+#                       window of 128 packets (4 bitmap words), strongSwan
+#                       shows /ESN, gatewayctl status /esn
 # strongSwan is given exactly these proposals (weak groups and algorithms
 # only when named: modp768, md5, 3des), so a tunnel comes up only if
 # gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
@@ -42,7 +56,7 @@ gw_bin
 
 case_name=${1:-aes256-sha256-dh14}
 proto=esp
-kern_no_re='' gw_algs='' modern=0 decrypt=0
+kern_no_re='' gw_algs='' gw_child_re='' modern=0 decrypt=0
 case "$case_name" in
 aes256-sha256-dh14)
 	gw=(ike_encryption=aes256 ike_integrity=sha2-256 dh=14
@@ -150,6 +164,32 @@ aes128-sha256-modp3072)
 	gw_algs='aes128/sha2-256/prfsha256/modp3072'
 	modern=1
 	;;
+aes128-sha256-esn)
+	gw=(ike_integrity=sha2-256 dh=15 integrity=sha2-256 pfs=15 esn=yes
+	    replay_window=128)
+	sw=(proposals=aes128-sha256-modp3072 esp=aes128-sha256-modp3072-esn)
+	ike_re='AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_3072'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128(/MODP_3072)?/ESN'
+	pfs_group=MODP_3072
+	# XFRM_STATE_ESN and XFRMA_REPLAY_ESN_VAL (legacy replay-window 0)
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
+	    'replay-window 0 flag ([a-z0-9-]+ )*esn'
+	    'replay_window 128, bitmap-length 4')
+	gw_algs='aes128/sha2-256/prfsha256/modp3072'
+	gw_child_re='aes128/sha2-256(/modp3072)?/esn'
+	modern=1
+	;;
+replay-1024)
+	gw=(replay_window=1024)
+	sw=()
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'
+	child_re='ESP:AES_CBC-128/HMAC_SHA1_96(/MODP_1024)?$'
+	pfs_group=MODP_1024
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)'
+	    'replay-window 0 ' 'replay_window 1024, bitmap-length 32')
+	kern_no_re='flag ([a-z0-9-]+ )*esn'
+	;;
 ah-sha1)
 	proto=ah
 	gw=(protocol=ah integrity=sha1)
@@ -158,6 +198,18 @@ ah-sha1)
 	child_re='AH:HMAC_SHA1_96'
 	pfs_group=MODP_1024
 	kern_re=('proto ah ' 'auth-trunc hmac\(sha1\)')
+	;;
+ah-sha256-esn)
+	proto=ah
+	gw=(protocol=ah integrity=sha2-256 esn=either)
+	sw=(ah=sha256-modp1024-esn)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'
+	child_re='AH:HMAC_SHA2_256_128(/MODP_1024)?/ESN'
+	pfs_group=MODP_1024
+	kern_re=('proto ah ' 'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
+	    'replay-window 0 flag ([a-z0-9-]+ )*align4 ([a-z0-9-]+ )*esn'
+	    'replay_window 32, bitmap-length 1')
+	gw_child_re='sha2-256(/modp1024)?/esn'
 	;;
 *)
 	fail "unknown case '$case_name'"
@@ -176,11 +228,14 @@ check_algs() {
 	assert_no_match "gw1 kernel SAs: protocol" \
 	    "proto $([ "$proto" = esp ] && echo ah || echo esp) " "$xfrm"
 	[ -z "$kern_no_re" ] ||
-	    assert_no_match "gw1 kernel SAs: no integrity with an AEAD" \
+	    assert_no_match "gw1 kernel SAs: what the case excludes" \
 		"$kern_no_re" "$xfrm"
 	[ -z "$gw_algs" ] ||
 	    assert_match "gatewayctl status: IKE algorithms" "$gw_algs" \
 		"$(gwctl gw1 status 2>&1)"
+	[ -z "$gw_child_re" ] ||
+	    assert_match "gatewayctl status: CHILD SA algorithms" \
+		"$gw_child_re" "$(gwctl gw1 status 2>&1)"
 	swan_show_sas gw2
 	assert_match "strongSwan IKE SA algorithms" "$ike_re" "$SWAN_SAS"
 	assert_match "strongSwan CHILD SA algorithms" "$child_re" "$SWAN_SAS"
@@ -191,7 +246,7 @@ check_algs() {
 # PFS group and carries traffic.
 pfs_child_up() {
 	swanctl_cmd gw2 --list-sas 2>/dev/null | grep -qE \
-	    "^ +vpn: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL.*/$pfs_group\$"
+	    "^ +vpn: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL.*/$pfs_group(/ESN)?\$"
 }
 pfs_rekey_ok() {
 	local out

@@ -22,6 +22,11 @@
 #                 ipsec-max-bytes are read unedited, the peer proposes
 #                 or accepts kilobytes, and gw1's kernel SAs all have a
 #                 hard byte limit of at most 4718592000 bytes.
+#   v2-esn-swanctl, v2-esn-libreswan  v2-swanctl and v2-libreswan with a
+#                 binary PSK (psk 0x..., with a NUL, a quote and bytes
+#                 above 0x7f: the export writes it as 0x hex for both) and
+#                 esn yes (strongSwan's "-esn", Libreswan's esn=yes); gw1's
+#                 kernel SAs carry the esn flag.
 # Each case also checks that gatewayd logged the export but never its PSK.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,9 +44,16 @@ v2-gcm-swanctl)	fmt=swanctl; ver=2; init=no ;;
 v2-gcm-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 v1-volume-swanctl) fmt=swanctl; ver=1; init=no ;;
 v1-volume-libreswan) fmt=libreswan; ver=1; init=yes; lsw_bin ;;
+v2-esn-swanctl)	fmt=swanctl; ver=2; init=no ;;
+v2-esn-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 *)		fail "unknown case '$case'" ;;
 esac
 VOL_BYTES=4718592000
+esn=()
+if [ "${case#v2-esn-}" != "$case" ]; then
+	EXPORT_PSK='0x45787030007274224b6579ff80c3a9'
+	esn=(esn=yes)
+fi
 if [ "${case#v2-gcm-}" != "$case" ]; then
 	algs=(ike_encryption=aes256gcm16 ike_integrity=sha2-384
 	    encryption=aes256gcm16)
@@ -59,7 +71,7 @@ step "$case: gatewayd on gw1 (IKEv$ver, 2 x 2 segments, PFS 14, initiate $init)"
 gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
 gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
     psk="$EXPORT_PSK" version="$ver" dh=14 pfs=14 initiate="$init" \
-    "${algs[@]}"
+    "${algs[@]}" "${esn[@]}"
 start_gatewayd gw1
 
 step "gatewayctl export segs --format $fmt"
@@ -71,7 +83,7 @@ printf '%s\n' "$out" >"$d2/export.$fmt"
 say "export ($(wc -l <"$d2/export.$fmt") lines) in $d2/export.$fmt"
 assert_file_match "gatewayd log: the export" \
     "control: export segs \\($fmt\\): ok" "$(node_dir gw1)/gatewayd.log" 5
-if grep -qF -- "$EXPORT_PSK" "$(node_dir gw1)/gatewayd.log"; then
+if grep -qiF -- "${EXPORT_PSK#0x}" "$(node_dir gw1)/gatewayd.log"; then
 	fail "gatewayd's log holds the PSK"
 fi
 say "ok: the PSK is in the export, not in gatewayd's log"
@@ -104,7 +116,7 @@ else
 	    >"$d2/lsw.d/conn-segs"
 	sed -n '/^# ---- ipsec.secrets ----$/,$p' "$d2/export.$fmt" \
 	    >"$d2/lsw.d/secret-segs"
-	grep -q ': PSK "' "$d2/lsw.d/secret-segs" ||
+	grep -qE ': PSK ("|0x[0-9a-f]+$)' "$d2/lsw.d/secret-segs" ||
 	    fail "no PSK line after the ipsec.secrets mark of the export"
 	start_pluto gw2
 	# pluto runs no updown here (lib.sh): the routes to gw1's segments
@@ -151,6 +163,17 @@ if [ "${case#v1-volume-}" != "$case" ]; then
 	    fail "gw1's SAs lack the byte limit:"$'\n'"$(ip -n gw1 -s xfrm state)"
 	assert_match "gatewayctl status shows the byte limit" \
 	    'life bytes: [0-9]+ per SA' "$(gwctl gw1 status)"
+fi
+if [ "${case#v2-esn-}" != "$case" ]; then
+	assert_match "the export: the binary PSK in hex" \
+	    "${EXPORT_PSK}" "$(cat "$d2/export.$fmt")"
+	xfrm=$(ip -n gw1 xfrm state)
+	nsa=$(grep -c '^src ' <<<"$xfrm")
+	assert_ge "gw1 kernel SAs" 8 "$nsa"
+	assert_eq "gw1 kernel SAs with ESN (all)" "$nsa" \
+	    "$(grep -cE 'replay-window 0 flag ([a-z0-9-]+ )*esn' <<<"$xfrm")"
+	assert_match "gatewayctl status: ESN" '/esn' "$(gwctl gw1 status)"
+	say "ok: binary PSK (0x) and ESN through the $fmt export"
 fi
 gw_alive gw1
 pass "$case: the exported $fmt configuration brings up 4 segment pairs"

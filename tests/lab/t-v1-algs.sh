@@ -18,6 +18,10 @@
 #                           no Authentication Algorithm), PFS 14
 #   esp-sha256-dh14         IKE aes128/sha1/DH 14, ESP aes128/sha2-256
 #                           (authentication algorithm 5, RFC 4868), PFS 14
+#   esn-sha256-dh14         esp-sha256-dh14 with ESN (RFC 4304: Quick Mode
+#                           attribute 11) and replay-window 64: gw1's kernel
+#                           SAs carry the esn flag and a 64-packet
+#                           replay_esn window
 #   ah                      IKE defaults, AH sha1, PFS 2
 #   nopfs                   IKE defaults, ESP aes128/sha1, PFS disabled
 #   segments                two local x two peer segments: four Quick Modes
@@ -109,6 +113,16 @@ esp-sha256-dh14)
 	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128/MODP_2048'
 	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
 	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128')
+	;;
+esn-sha256-dh14)
+	gw=(dh=14 integrity=sha2-256 pfs=14 esn=yes replay_window=64)
+	sw=(proposals=aes128-sha1-modp2048 esp=aes128-sha256-modp2048-esn)
+	ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128/MODP_2048/ESN'
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
+	    'replay-window 0 flag ([a-z0-9-]+ )*esn'
+	    'replay_window 64, bitmap-length 2')
 	;;
 ah)
 	proto=ah
