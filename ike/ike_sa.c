@@ -772,6 +772,30 @@ ike_sa_follow(struct ike_sa *sa, const struct sockaddr_in *local,
 	    sa->sa_b.b_nat ? " (NAT)" : "", n);
 }
 
+/*
+ * An encrypted answer to the peer's request m that holds only an error
+ * notification (§2.21.2), for a request we do not act on.
+ */
+static void
+ike_sa_reply_notify(struct ike_sa *sa, const struct ikev2_msg *m,
+    uint16_t type, const uint8_t *data, size_t len)
+{
+	struct ike_msg_out	 mo;
+
+	log_tinfo(ike_sa_name(sa), "%s request %u: answering %s",
+	    ikev2_exchange_name(m->m_hdr.h_exchange), m->m_hdr.h_msgid,
+	    ikev2_notify_name(type));
+	if (ike_msg_begin(sa, &mo, m->m_hdr.h_exchange, 1,
+	    m->m_hdr.h_msgid) == -1)
+		return;
+	if (ikev2_add_notify(ike_msg_w(&mo), 0, NULL, 0, type, data,
+	    len) == -1) {
+		ike_msg_abort(&mo);
+		return;
+	}
+	(void)ike_msg_send(sa, &mo, IKE_REQ_NONE, NULL);
+}
+
 void
 ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
     struct ikev2_msg *m, const struct sockaddr_in *local,
@@ -797,6 +821,18 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
 		goto done;
 	}
+	/* §2.5: a response with a critical payload we do not know is
+	 * rejected (our request stays out: its retransmission or failure
+	 * decides); a request is answered with UNSUPPORTED_CRITICAL_PAYLOAD
+	 * below and not acted on */
+	if (resp && m->m_unsupported_critical != 0) {
+		log_tinfo(ike_sa_name(sa), "%s response %u with the unsupported "
+		    "critical payload %u: rejected",
+		    ikev2_exchange_name(m->m_hdr.h_exchange), m->m_hdr.h_msgid,
+		    m->m_unsupported_critical);
+		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
+		goto done;
+	}
 	ike_sa_follow(sa, local, remote, resp);
 	ike_sa_heard(&sa->sa_b);	/* the peer is alive (§2.4) */
 	if (resp)
@@ -805,6 +841,12 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
 		/* authenticated: the request our answer will be for */
 		ike_xmit_heard(&sa->sa_rsp, pkt, len);
+	}
+	if (!resp && m->m_unsupported_critical != 0) {
+		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
+		ike_sa_reply_notify(sa, m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+		    &m->m_unsupported_critical, 1);
+		goto done;
 	}
 	/* the exchange may destroy sa */
 	ike_sa_dispatch(sa, pkt, len, m);

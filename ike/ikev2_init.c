@@ -407,6 +407,17 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	}
 	if (ikev2_init_cookie_check(ctx, m, local, remote) == -1)
 		return;
+	/* §2.5: a critical payload we do not know: rejected, and said */
+	if (m->m_unsupported_critical != 0) {
+		log_debug("IKE_SA_INIT request with the unsupported critical "
+		    "payload %u: UNSUPPORTED_CRITICAL_PAYLOAD",
+		    m->m_unsupported_critical);
+		ctx->ctx_counters.ic_malformed++;
+		ikev2_init_notify_reply(ctx, m, local, remote,
+		    IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+		    &m->m_unsupported_critical, 1);
+		return;
+	}
 	if ((t = ikev2_init_select(ctx, m, local, remote, &pc)) == NULL) {
 		ikev2_init_notify_reply(ctx, m, local, remote,
 		    IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);

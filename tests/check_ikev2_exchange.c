@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/connlog.h"
+#include "common/pld.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
 #include "ike/ikev1_sa.h"
@@ -955,6 +956,56 @@ START_TEST(test_child_ts_str)
 END_TEST
 
 /* INFORMATIONAL { D(IKE) } --> : everything goes on both sides. */
+static int		 nsas(const struct side *);
+static struct ike_sa	*side_sa(const struct side *);
+
+/*
+ * INFORMATIONAL { D(IKE), X(120, critical) } -->
+ *                  <-- { N(UNSUPPORTED_CRITICAL_PAYLOAD, 120) }
+ * §2.5: a request with a critical payload b does not know is rejected
+ * and answered so; b does not act on its DELETE, the IKE SA stays.
+ */
+START_TEST(test_exchange_unsupported_critical)
+{
+	static const uint8_t	 body[4] = { 1, 2, 3, 4 };
+	struct ike_msg_out	 mo;
+	struct ike_counters	 before, after;
+	struct tunnel_status	 st;
+	struct ike_sa		*sa;
+	size_t			 off;
+	int			 sent;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	st = status(&B);
+	ike_counters_get(B.s_ike, &before);
+	sent = B.s_net.mn_sent;
+	sa = side_sa(&A);
+	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
+	    0), 0);
+	ck_assert_int_eq(ikev2_add_delete(ike_msg_w(&mo), IKEV2_PROTO_IKE, 0,
+	    0, NULL), 0);
+	ck_assert_int_eq(pld_begin(ike_msg_w(&mo), &off), 0);
+	ck_assert_int_eq(buf_add(ike_msg_w(&mo)->w_buf, body, sizeof(body)),
+	    0);
+	ck_assert_int_eq(pld_end(ike_msg_w(&mo), 120, off, 1), 0);
+	buf_set_u8(ike_msg_w(&mo)->w_buf, off + 1, IKEV2_CRITICAL);
+	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
+	pump(30);
+	ike_counters_get(B.s_ike, &after);
+	ck_assert_uint_eq(after.ic_malformed, before.ic_malformed + 1);
+	ck_assert_int_eq(B.s_net.mn_sent, sent + 1);	/* the answer */
+	ck_assert_ptr_null(side_sa(&A)->sa_b.b_rq.x_out); /* a has it */
+	/* the DELETE was not acted on */
+	assert_connected(1);
+	ck_assert_mem_eq(status(&B).ts_spi_i, st.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&B), 1);
+	pair_free();
+}
+END_TEST
+
 START_TEST(test_exchange_delete_ike)
 {
 	pair_init(&opt_a, &opt_b_resp);
@@ -2987,6 +3038,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_cached_answer_same_request_only);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informational");
+	tcase_add_test(tc, test_exchange_unsupported_critical);
 	tcase_add_test(tc, test_exchange_delete_ike);
 	tcase_add_test(tc, test_exchange_peer_delete_reconnects);
 	tcase_add_test(tc, test_exchange_liveness);
