@@ -803,6 +803,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 {
 	struct buf	*plain = NULL;
 	int		 resp = (m->m_hdr.h_flags & IKEV2_FLAG_RESPONSE) != 0;
+	int		 syntax = 0;
 
 	if (!ike_sa_msgid_check(sa, pkt, len, m))
 		return;
@@ -813,12 +814,23 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 			goto done;
 	}
 	ike_msg_log(ike_sa_name(sa), "parsed", m);
-	if (ikev2_rules_check(m) == -1 || !ike_sa_exchange_ok(sa, m)) {
+	if ((syntax = ikev2_rules_check(m)) == -1 ||
+	    !ike_sa_exchange_ok(sa, m)) {
 		log_tdebug(ike_sa_name(sa), "%s %s %u not acceptable in state"
 		    " %s", ikev2_exchange_name(m->m_hdr.h_exchange),
 		    resp ? "response" : "request", m->m_hdr.h_msgid,
 		    ike_sa_state_name(sa->sa_state));
 		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
+		/* §2.21.2: an authenticated (encrypted) request whose
+		 * payloads break the exchange's rules gets INVALID_SYNTAX
+		 * and is not acted on */
+		if (syntax == -1 && !resp && plain != NULL) {
+			ike_sa_heard(&sa->sa_b);
+			sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
+			ike_xmit_heard(&sa->sa_rsp, pkt, len);
+			ike_sa_reply_notify(sa, m, IKEV2_N_INVALID_SYNTAX,
+			    NULL, 0);
+		}
 		goto done;
 	}
 	/* §2.5: a response with a critical payload we do not know is

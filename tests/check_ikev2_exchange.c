@@ -958,6 +958,7 @@ END_TEST
 /* INFORMATIONAL { D(IKE) } --> : everything goes on both sides. */
 static int		 nsas(const struct side *);
 static struct ike_sa	*side_sa(const struct side *);
+static void		 assert_liveness(struct side *, struct side *);
 
 /*
  * INFORMATIONAL { D(IKE), X(120, critical) } -->
@@ -1002,6 +1003,50 @@ START_TEST(test_exchange_unsupported_critical)
 	assert_connected(1);
 	ck_assert_mem_eq(status(&B).ts_spi_i, st.ts_spi_i, 8);
 	ck_assert_int_eq(nsas(&B), 1);
+	pair_free();
+}
+END_TEST
+
+/*
+ * INFORMATIONAL { D(IKE), Ni } -->   (a nonce has no place there)
+ *                  <-- { N(INVALID_SYNTAX) }
+ * §2.21.2: an authenticated request that breaks its exchange's rules is
+ * answered INVALID_SYNTAX and not acted on.
+ */
+START_TEST(test_exchange_invalid_syntax)
+{
+	static const uint8_t	 nonce[16];
+	struct ike_msg_out	 mo;
+	struct ike_counters	 before, after;
+	struct tunnel_status	 st;
+	struct ike_sa		*sa;
+	int			 sent;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	st = status(&B);
+	ike_counters_get(B.s_ike, &before);
+	sent = B.s_net.mn_sent;
+	sa = side_sa(&A);
+	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
+	    0), 0);
+	ck_assert_int_eq(ikev2_add_delete(ike_msg_w(&mo), IKEV2_PROTO_IKE, 0,
+	    0, NULL), 0);
+	ck_assert_int_eq(ikev2_add_nonce(ike_msg_w(&mo), nonce,
+	    sizeof(nonce)), 0);
+	ck_assert_int_eq(ike_msg_send(sa, &mo, IKE_REQ_LIVENESS, NULL), 0);
+	pump(30);
+	ike_counters_get(B.s_ike, &after);
+	ck_assert_uint_eq(after.ic_malformed, before.ic_malformed + 1);
+	ck_assert_int_eq(B.s_net.mn_sent, sent + 1);	/* the answer */
+	ck_assert_ptr_null(side_sa(&A)->sa_b.b_rq.x_out); /* a has it */
+	assert_connected(1);
+	ck_assert_mem_eq(status(&B).ts_spi_i, st.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&B), 1);
+	/* the next request (message ID 3) still goes through */
+	assert_liveness(&A, &B);
 	pair_free();
 }
 END_TEST
@@ -3039,6 +3084,7 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informational");
 	tcase_add_test(tc, test_exchange_unsupported_critical);
+	tcase_add_test(tc, test_exchange_invalid_syntax);
 	tcase_add_test(tc, test_exchange_delete_ike);
 	tcase_add_test(tc, test_exchange_peer_delete_reconnects);
 	tcase_add_test(tc, test_exchange_liveness);
