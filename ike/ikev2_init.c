@@ -401,7 +401,9 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	uint8_t			 grp[2];
 
 	ike_msg_log(NULL, "parsed", m);
-	if (ikev2_rules_check(m) == -1 || !ikev2_init_nonce_ok(m)) {
+	/* §3.1: the initiator's SPI is never zero */
+	if (memcmp(m->m_hdr.h_spi_i, "\0\0\0\0\0\0\0\0", 8) == 0 ||
+	    ikev2_rules_check(m) == -1 || !ikev2_init_nonce_ok(m)) {
 		ctx->ctx_counters.ic_malformed++;
 		return;
 	}

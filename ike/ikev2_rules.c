@@ -191,6 +191,21 @@ ikev2_rules_check(const struct ikev2_msg *m)
 		    m->m_count[IKEV2_PLD_SK], sk);
 		return (-1);
 	}
+	/*
+	 * §3.3.1: an offer's proposals are numbered 1, 2, 3... (a response
+	 * names the one chosen by its number, so only requests are held to
+	 * it); §3.3.1 also makes two proposals with one number one offer,
+	 * which we never make: duplicates are malformed too.
+	 */
+	if (!resp && m->m_count[IKEV2_PLD_SA] == 1)
+		for (i = 0; i < (size_t)m->m_sa.sa_nprop; i++)
+			if (m->m_sa.sa_prop[i].prop_num != i + 1) {
+				log_debug("ikev2 rules: %s request: proposal "
+				    "%zu numbered %u", ikev2_exchange_name(
+				    m->m_hdr.h_exchange), i + 1,
+				    m->m_sa.sa_prop[i].prop_num);
+				return (-1);
+			}
 	for (i = 0; i < sizeof(rulesets) / sizeof(rulesets[0]); i++) {
 		rs = &rulesets[i];
 		if (rs->rs_exchange != m->m_hdr.h_exchange ||

@@ -1174,6 +1174,59 @@ static const struct {
 	{ "unknown exchange", 99, REQ, NOPLD, NOPLD, -1 },
 };
 
+/*
+ * §3.3.1: the proposals of an offer (a request's SA) are numbered 1, 2...;
+ * a response names the chosen one by its number, any number.
+ */
+START_TEST(test_rules_proposal_numbers)
+{
+	static const struct {
+		uint8_t	 flags;
+		uint8_t	 n1, n2;	/* n2 0: one proposal */
+		int	 expect;
+	} v[] = {
+		{ REQ, 1, 2, 0 },
+		{ REQ, 1, 0, 0 },
+		{ REQ, 1, 1, -1 },	/* duplicate */
+		{ REQ, 2, 1, -1 },	/* out of order */
+		{ REQ, 1, 3, -1 },	/* a gap */
+		{ REQ, 0, 0, -1 },
+		{ REQ, 2, 0, -1 },
+		{ RSP, 2, 0, 0 },	/* the chosen one: proposal 2 */
+	};
+	struct ikev2_msg	*m = calloc(1, sizeof(*m));
+	struct prop_offer	 sa;
+	struct pld_writer	 w;
+	struct ikev2_hdr	 h;
+	struct buf		*b;
+	size_t			 i;
+	int			 rv;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		test_sa_fill(&sa);
+		sa.sa_prop[0].prop_num = v[i].n1;
+		sa.sa_prop[1].prop_num = v[i].n2;
+		if (v[i].n2 == 0)
+			sa.sa_nprop = 1;
+		b = buf_new(0);
+		test_hdr_fill(&h, IKEV2_EXCH_IKE_SA_INIT, v[i].flags);
+		ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
+		ck_assert_int_eq(ikev2_add_sa(&w, &sa), 0);
+		test_pld_default_add(&w, IKEV2_PLD_KE);
+		test_pld_default_add(&w, IKEV2_PLD_NONCE);
+		ikev2_hdr_set_length(b);
+		memset(m, 0, sizeof(*m));
+		/* the parser may refuse it already (a zero number) */
+		rv = ikev2_msg_parse(b->buf_data, b->buf_len, m) == 0 ?
+		    ikev2_rules_check(m) : -2;
+		ck_assert_msg(rv == v[i].expect || (rv == -2 &&
+		    v[i].expect == -1), "vector %zu: %d", i, rv);
+		buf_free(b);
+	}
+	free(m);
+}
+END_TEST
+
 START_TEST(test_rules_table)
 {
 	ck_assert_msg(test_rules_run(rule_vectors[_i].exch,
@@ -1659,6 +1712,7 @@ ikev2_codec_suite(void)
 	tc = tcase_create("rules");
 	tcase_add_loop_test(tc, test_rules_table, 0,
 	    (int)(sizeof(rule_vectors) / sizeof(rule_vectors[0])));
+	tcase_add_test(tc, test_rules_proposal_numbers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

@@ -1148,6 +1148,32 @@ START_TEST(test_exchange_shutdown)
 END_TEST
 
 /* Garbage, truncation, bad ICV, unknown SPI: counted, never fatal. */
+/* §3.1: an IKE_SA_INIT request with a zero SPIi gets nothing. */
+START_TEST(test_exchange_zero_spi_i)
+{
+	struct ike_counters	 c0, c1;
+	struct mock_dgram	 d;
+	uint64_t		 sent;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	memset(d.d_data, 0, 8);			/* SPIi */
+	ike_counters_get(B.s_ike, &c0);
+	sent = B.s_net.mn_sent;
+	ike_recv(B.s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+	free(d.d_data);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_malformed, c0.ic_malformed + 1);
+	ck_assert_uint_eq(B.s_net.mn_sent, sent);
+	ck_assert_int_eq(nsas(&B), 0);
+	/* the retransmission, with a's real SPIi, gets through */
+	pump(150);
+	assert_connected(1);
+	pair_free();
+}
+END_TEST
+
 START_TEST(test_exchange_malformed_counted)
 {
 	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
@@ -3076,6 +3102,7 @@ exchange_suite(void)
 	    (int)(sizeof(esn_vecs) / sizeof(esn_vecs[0])));
 	tcase_add_test(tc, test_exchange_ts_mismatch);
 	tcase_add_test(tc, test_exchange_malformed_counted);
+	tcase_add_test(tc, test_exchange_zero_spi_i);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reliability");
 	tcase_add_test(tc, test_exchange_retransmit_cached);
