@@ -424,6 +424,13 @@ ike_sa_rekey_left_ms(struct ike_sa *sa)
 	return (lifetime_hard_in(&old->cs_life, now));
 }
 
+static uint64_t
+ike_sa_init_err_deadline(const struct ike_sa *sa)
+{
+	return (sa->sa_init_err_ms + (uint64_t)IKE_INIT_ERR_WAIT *
+	    sa->sa_b.b_ctx->ctx_retx_ms);
+}
+
 static void
 ike_sa_retx_arm(struct ike_sa *sa)
 {
@@ -436,6 +443,14 @@ ike_sa_retx_arm(struct ike_sa *sa)
 	    (dpd = ike_dpd_timeout_ms(sa->sa_b.b_ctx, sa->sa_b.b_tunnel) / 5) > 0 &&
 	    dpd < ms)
 		ms = dpd;
+	/* an unauthenticated error answered IKE_SA_INIT: wait no longer
+	 * than its deadline for a valid answer */
+	if (sa->sa_state == IKE_SA_INIT_SENT && sa->sa_init_err != 0) {
+		left = ike_sa_init_err_deadline(sa);
+		left = left > ike_now_ms() ? left - ike_now_ms() : 1;
+		if (left < ms)
+			ms = (unsigned)left;
+	}
 	/* a rekey close to the end of what it rekeys: more tries fit */
 	if ((left = ike_sa_rekey_left_ms(sa)) != 0 &&
 	    left / IKE_REKEY_LAST_TRIES < ms)
@@ -509,6 +524,14 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	    ctx->ctx_retx_tries - 1);
 	if (next == IKE_XMIT_IDLE)
 		return;
+	/* no valid answer came after an (unauthenticated) error one: the
+	 * error stands */
+	if (sa->sa_state == IKE_SA_INIT_SENT && sa->sa_init_err != 0 &&
+	    (next == IKE_XMIT_GIVE_UP ||
+	    ike_now_ms() >= ike_sa_init_err_deadline(sa))) {
+		ctx->ctx_v2x->x_init_error(sa);
+		return;
+	}
 	if (next == IKE_XMIT_GIVE_UP &&
 	    (sa->sa_state == IKE_SA_DELETING ||
 	    sa->sa_state == IKE_SA_REKEYED)) {
@@ -553,6 +576,26 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	ike_net_send(ctx, sa->sa_b.b_rq.x_out, &sa->sa_b.b_local, &sa->sa_b.b_remote,
 	    ike_sa_name(sa));
 	ike_sa_retx_arm(sa);
+}
+
+int
+ike_sa_init_error_wait(struct ike_sa *sa, uint16_t type)
+{
+	uint64_t	 now = ike_now_ms();
+	struct buf	*b;
+
+	if (sa->sa_init_err == 0) {
+		sa->sa_init_err = type;
+		sa->sa_init_err_ms = now;
+	} else if (now >= ike_sa_init_err_deadline(sa))
+		return (-1);
+	if (sa->sa_msg1 == NULL || (b = buf_dup(sa->sa_msg1)) == NULL)
+		return (-1);
+	ike_xmit_take(&sa->sa_b.b_rq, b, 1);
+	sa->sa_req_kind = IKE_REQ_INIT;
+	sa->sa_req_msgid = 0;
+	ike_sa_retx_arm(sa);
+	return (0);
 }
 
 int

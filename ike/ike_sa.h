@@ -43,6 +43,9 @@ struct tunnel_status;
 struct ikev2_exchanges {
 	void	(*x_init_response)(struct ike_sa *sa, const uint8_t *pkt,
 		    size_t len, struct ikev2_msg *m);
+	/* the error that answered IKE_SA_INIT (sa_init_err) stands: the
+	 * attempt fails with it (sa goes) */
+	void	(*x_init_error)(struct ike_sa *sa);
 	void	(*x_auth_request)(struct ike_sa *sa, struct ikev2_msg *m);
 	void	(*x_auth_response)(struct ike_sa *sa, struct ikev2_msg *m);
 	void	(*x_create_request)(struct ike_sa *sa, struct ikev2_msg *m);
@@ -124,6 +127,12 @@ struct ike_sa {
 					   pairs (we initiated it; a rekeyed
 					   SA inherits this) */
 	int		 sa_ke_tries;	/* INVALID_KE_PAYLOAD retries */
+	/* initiator: an error notification answered our IKE_SA_INIT
+	 * request (unauthenticated, §2.21.1): the first one and when; a
+	 * valid response may still come until ike_sa_init_error_wait()'s
+	 * deadline */
+	uint16_t	 sa_init_err;
+	uint64_t	 sa_init_err_ms;
 	/* IKE SA rekey (§2.18): on the old SA, the new one we negotiate
 	 * and, in a collision (§2.8.2), the one the peer created */
 	struct ike_sa	*sa_rekey_new;
@@ -187,6 +196,15 @@ struct ike_sa	*ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
  */
 int		 ike_sa_rekey_nudge(struct ike_ctx *ctx,
 		    const struct ikev2_hdr *h);
+/*
+ * Initiator, IKE_SA_INIT answered with the error notification type: the
+ * answer is unauthenticated (§2.21.1), maybe forged, so the request stays
+ * out (retransmitted) and a valid response is still taken, until
+ * IKE_INIT_ERR_WAIT first retransmission delays after the first error;
+ * then the attempt fails with that error.  0: waiting; -1: fail now.
+ */
+int		 ike_sa_init_error_wait(struct ike_sa *sa, uint16_t type);
+#define IKE_INIT_ERR_WAIT	2
 #define IKE_REKEY_NUDGE_MS	500
 /* Responder: drop the SA if IKE_AUTH does not follow IKE_SA_INIT. */
 #define IKE_HALFOPEN_TIMEOUT	30	/* seconds */
@@ -242,6 +260,7 @@ int	ikev2_init_start(struct ike_sa *sa);
 void	ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt,
 	    size_t len, struct ikev2_msg *m, const struct sockaddr_in *local,
 	    const struct sockaddr_in *remote);
+void	ikev2_init_error(struct ike_sa *sa);
 void	ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	    struct ikev2_msg *m);
 /* A fresh IKEV2_NONCE_LEN-byte nonce (owned), or NULL. */

@@ -99,6 +99,7 @@ ikev2_established(struct ike_sa *sa)
 
 const struct ikev2_exchanges ikev2_exchanges = {
 	.x_init_response = ikev2_init_response,
+	.x_init_error = ikev2_init_error,
 	.x_auth_request = ikev2_auth_request,
 	.x_auth_response = ikev2_auth_response,
 	.x_create_request = ikev2_create_request,

@@ -466,7 +466,6 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 {
 	struct ike_tunnel		*t = sa->sa_b.b_tunnel;
 	const struct ikev2_notify	*n;
-	char				 ours[256];
 	int				 i, grp;
 
 	if ((n = ikev2_msg_notify(m, IKEV2_N_COOKIE)) != NULL) {
@@ -509,20 +508,36 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 	for (i = 0; i < m->m_nnotify; i++) {
 		if (m->m_notify[i].n_type > IKEV2_N_ERROR_MAX)
 			continue;
-		proposal_describe(&sa->sa_offer, ours, sizeof(ours));
-		ike_diag_note(t, m->m_notify[i].n_type ==
-		    IKEV2_N_NO_PROPOSAL_CHOSEN ? DIAG_IKE_PROPOSAL :
-		    m->m_notify[i].n_type == IKEV2_N_INVALID_MAJOR_VERSION ?
-		    DIAG_VERSION : DIAG_OTHER, 1,
-		    ikev2_notify_name(m->m_notify[i].n_type));
-		ike_diag_props(t, &sa->sa_offer, NULL);
-		ike_sa_destroy(sa);
-		ike_tunnel_failed(t, 1, "peer answered IKE_SA_INIT with %s "
-		    "(we proposed %.100s)",
-		    ikev2_notify_name(m->m_notify[i].n_type), ours);
+		/* unauthenticated: a valid answer may still come */
+		if (ike_sa_init_error_wait(sa, m->m_notify[i].n_type) == 0) {
+			log_tdebug(ike_sa_name(sa), "IKE_SA_INIT answered with "
+			    "%s (unauthenticated): still waiting for a valid "
+			    "answer", ikev2_notify_name(m->m_notify[i].n_type));
+			return (1);
+		}
+		ikev2_init_error(sa);
 		return (1);
 	}
 	return (0);
+}
+
+void
+ikev2_init_error(struct ike_sa *sa)
+{
+	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
+	uint16_t		 type = sa->sa_init_err;
+	char			 ours[256];
+
+	proposal_describe(&sa->sa_offer, ours, sizeof(ours));
+	if (t != NULL) {
+		ike_diag_note(t, type == IKEV2_N_NO_PROPOSAL_CHOSEN ?
+		    DIAG_IKE_PROPOSAL : type == IKEV2_N_INVALID_MAJOR_VERSION ?
+		    DIAG_VERSION : DIAG_OTHER, 1, ikev2_notify_name(type));
+		ike_diag_props(t, &sa->sa_offer, NULL);
+	}
+	ike_sa_destroy(sa);
+	ike_tunnel_failed(t, 1, "peer answered IKE_SA_INIT with %s "
+	    "(we proposed %.100s)", ikev2_notify_name(type), ours);
 }
 
 /* Initiator: the IKE_SA_INIT response. */

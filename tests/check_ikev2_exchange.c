@@ -1148,6 +1148,48 @@ START_TEST(test_exchange_shutdown)
 END_TEST
 
 /* Garbage, truncation, bad ICV, unknown SPI: counted, never fatal. */
+/*
+ * IKE_SA_INIT request -->
+ *      <-- IKE_SA_INIT { N(NO_PROPOSAL_CHOSEN) }  (forged, first)
+ *      <-- IKE_SA_INIT { SA, KE, Nr }             (b's real answer)
+ * §2.21.1: the error is unauthenticated: a waits a while for a valid
+ * answer instead of failing at once, and connects.
+ */
+START_TEST(test_exchange_init_forged_error)
+{
+	struct mock_dgram	 d;
+	struct ikev2_hdr	 h;
+	struct pld_writer	 w;
+	struct buf		*b = buf_new(0);
+	uint8_t			 spi_i[8];
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.h_spi_i, d.d_data, 8);
+	memcpy(spi_i, d.d_data, 8);
+	h.h_version = IKEV2_VERSION;
+	h.h_exchange = IKEV2_EXCH_IKE_SA_INIT;
+	h.h_flags = IKEV2_FLAG_RESPONSE;
+	ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
+	ck_assert_int_eq(ikev2_add_notify(&w, 0, NULL, 0,
+	    IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0), 0);
+	ikev2_hdr_set_length(b);
+	/* the forgery first, then the real request reaches b */
+	ike_recv(A.s_ike, b->buf_data, b->buf_len, &d.d_src, &d.d_dst);
+	ike_recv(B.s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+	free(d.d_data);
+	buf_free(b);
+	pump(60);
+	assert_connected(1);
+	/* the first attempt went through: no failure, the same IKE SA */
+	ck_assert_uint_eq(status(&A).ts_failures, 0);
+	ck_assert_mem_eq(status(&A).ts_spi_i, spi_i, 8);
+	pair_free();
+}
+END_TEST
+
 /* §3.1: an IKE_SA_INIT request with a zero SPIi gets nothing. */
 START_TEST(test_exchange_zero_spi_i)
 {
@@ -3103,6 +3145,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_ts_mismatch);
 	tcase_add_test(tc, test_exchange_malformed_counted);
 	tcase_add_test(tc, test_exchange_zero_spi_i);
+	tcase_add_test(tc, test_exchange_init_forged_error);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reliability");
 	tcase_add_test(tc, test_exchange_retransmit_cached);
