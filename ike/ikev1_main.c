@@ -1037,9 +1037,49 @@ ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 	}
 }
 
+/*
+ * Phase 1: message 5 (we respond), message 6 (we initiate) or Aggressive
+ * Mode message 3 does not decrypt or verify, or a notify came instead of
+ * message 6.  Nothing of it is authenticated: a forgery (with the
+ * cookies, which travel in the clear) must not end the exchange while the
+ * real message may still come.  So the first such message only starts a
+ * wait of V1_BAD_WAIT retransmission delays; a valid message meanwhile
+ * goes on as usual, and at the end of the wait (v1_p1_retx_cb calls here
+ * again) the pre-shared keys differ: the exchange fails.
+ */
 void
 ikev1_main_bad(struct isakmp_sa *sa)
 {
+	struct ike_ctx	*ctx = sa->is_b.b_ctx;
+	uint64_t	 now = ike_now_ms();
+	uint64_t	 wait = (uint64_t)V1_BAD_WAIT * ctx->ctx_retx_ms;
+
+	if (sa->is_state != ISAKMP_MM_R4 && sa->is_state != ISAKMP_MM_I5 &&
+	    sa->is_state != ISAKMP_AM_R2) {
+		log_tdebug(isakmp_name(sa), "encrypted phase 1 message does "
+		    "not decrypt in state %s: dropped",
+		    isakmp_state_name(sa->is_state));
+		ctx->ctx_counters.ic_bad_icv++;
+		return;
+	}
+	if (sa->is_bad_ms == 0 || now < sa->is_bad_ms + wait) {
+		ctx->ctx_counters.ic_bad_icv++;
+		if (sa->is_bad_ms == 0) {
+			sa->is_bad_ms = now;
+			log_tdebug(isakmp_name(sa), "phase 1 message that does "
+			    "not verify in state %s (unauthenticated): "
+			    "waiting %llu ms for a valid one",
+			    isakmp_state_name(sa->is_state),
+			    (unsigned long long)wait);
+			/* a responder has no retransmission timer running:
+			 * it fires at the deadline (an initiator's checks
+			 * it at each retransmission of message 5) */
+			if (!sa->is_b.b_initiator)
+				ike_xmit_arm(&sa->is_b.b_rq,
+				    (unsigned)wait + 1);
+		}
+		return;
+	}
 	if (sa->is_state == ISAKMP_MM_R4) {
 		v1_auth_failed_notify(sa);
 		v1_diag(sa, DIAG_PSK_THEIRS);
@@ -1056,15 +1096,9 @@ ikev1_main_bad(struct isakmp_sa *sa)
 		isakmp_fail(sa, "%s", v1_psk_differs_mm6);
 		return;
 	}
-	if (sa->is_state == ISAKMP_AM_R2) {
-		v1_diag(sa, DIAG_PSK_THEIRS);
-		isakmp_fail(sa, "authentication failed: the pre-shared key "
-		    "probably differs (cannot decrypt message 3)");
-		return;
-	}
-	log_tdebug(isakmp_name(sa), "encrypted phase 1 message does not "
-	    "decrypt in state %s: dropped", isakmp_state_name(sa->is_state));
-	sa->is_b.b_ctx->ctx_counters.ic_bad_icv++;
+	v1_diag(sa, DIAG_PSK_THEIRS);
+	isakmp_fail(sa, "authentication failed: the pre-shared key "
+	    "probably differs (cannot decrypt message 3)");
 }
 
 void
@@ -1116,7 +1150,9 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	 * could decrypt and verify message 5.  A notify instead (strongSwan:
 	 * PAYLOAD-MALFORMED or AUTHENTICATION-FAILED, encrypted with its own
 	 * key, or in the clear) means the attempt failed.  Nothing in it is
-	 * authenticated: it is logged, its content is not acted on.
+	 * authenticated: it is logged, its content is not acted on, and it
+	 * ends the exchange only if no valid message 6 follows
+	 * (ikev1_main_bad).
 	 */
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC)
 		log_tinfo(isakmp_name(sa), "informational %08x instead of "
@@ -1130,6 +1166,5 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		ikev1_info_plain(sa->is_b.b_ctx, m);
 		return;
 	}
-	v1_diag(sa, DIAG_PSK_OURS);
-	isakmp_fail(sa, "%s", v1_psk_differs_mm6);
+	ikev1_main_bad(sa);
 }

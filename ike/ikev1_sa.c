@@ -633,6 +633,13 @@ v1_p1_retx_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
 
+	/* a phase 1 message that did not verify: its wait may be over */
+	if (sa->is_bad_ms != 0 && sa->is_state != ISAKMP_ESTABLISHED &&
+	    ike_now_ms() >= sa->is_bad_ms +
+	    (uint64_t)V1_BAD_WAIT * sa->is_b.b_ctx->ctx_retx_ms) {
+		sa->is_b.b_ctx->ctx_v1x->x_phase1_bad(sa);
+		return;
+	}
 	if (v1_xmit_retx(sa, &sa->is_b.b_rq))
 		sa->is_b.b_ctx->ctx_v1x->x_phase1_timeout(sa);
 }

@@ -110,6 +110,12 @@ struct isakmp_sa {
 	uint32_t	 is_dpd_seq;	/* last R-U-THERE sent */
 	uint32_t	 is_dpd_first;	/* first of the probe under way */
 	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
+	/* phase 1: the first message 5, 6 or AM 3 that did not decrypt or
+	 * verify, or a notify instead of message 6 (unauthenticated): a
+	 * valid one may still come until V1_BAD_WAIT retransmission
+	 * delays later (ikev1_main_bad) */
+	uint64_t	 is_bad_ms;
+#define V1_BAD_WAIT	2
 	/* lifetime (ikev1_rekey.c) */
 	struct event	*is_life_ev;
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
