@@ -888,7 +888,10 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
 		goto done;
 	}
-	ike_sa_follow(sa, local, remote, resp);
+	/* only an authenticated message moves the peer (§2.23): not an
+	 * IKE_SA_INIT response, which anyone can forge */
+	if (plain != NULL)
+		ike_sa_follow(sa, local, remote, resp);
 	ike_sa_heard(&sa->sa_b);	/* the peer is alive (§2.4) */
 	if (resp)
 		ike_xmit_done(&sa->sa_b.b_rq);

@@ -497,7 +497,11 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 				return (-1);
 			return (1);
 		}
-		/* we offer one group only: the peer cannot want another */
+		/* we offer one group only: the peer cannot want another;
+		 * unauthenticated, so a valid answer may still come */
+		if (ike_sa_init_error_wait(sa, IKEV2_N_INVALID_KE_PAYLOAD) ==
+		    0)
+			return (1);
 		ike_diag_note(t, DIAG_IKE_PROPOSAL, 1, "INVALID_KE_PAYLOAD");
 		ike_diag_props(t, &sa->sa_offer, NULL);
 		ike_sa_destroy(sa);
