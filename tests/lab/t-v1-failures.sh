@@ -6,8 +6,10 @@
 #      gatewayd's log say the pre-shared key probably differs, the state is
 #      "Phase 1 failed"; no SA, no traffic.  strongSwan answers message 5
 #      with a notify (PAYLOAD-MALFORMED) encrypted with its own key instead
-#      of message 6: gatewayd counts that as a failed attempt at once, so
-#      three attempts (2 s apart) give "Phase 1 failed" within 30 s;
+#      of message 6: unauthenticated, so gatewayd waits 2 retransmission
+#      delays (4 s; it checks at its next retransmission of message 5, 6 s
+#      in) for a valid message 6 before it counts a failed attempt; three
+#      attempts (2 s apart) give "Phase 1 failed" within 30 s;
 #   2. wrong PSK, strongSwan initiates (gatewayd "initiate no"): strongSwan's
 #      initiate fails, gatewayctl status "Phase 1 failed" and the same log
 #      message; no SA;
