@@ -9,7 +9,7 @@
 #      of message 6: unauthenticated, so gatewayd waits 2 retransmission
 #      delays (4 s; it checks at its next retransmission of message 5, 6 s
 #      in) for a valid message 6 before it counts a failed attempt; three
-#      attempts (2 s apart) give "Phase 1 failed" within 30 s;
+#      attempts (2 s apart) give "Phase 1 failed" within about 25 s;
 #   2. wrong PSK, strongSwan initiates (gatewayd "initiate no"): strongSwan's
 #      initiate fails, gatewayctl status "Phase 1 failed" and the same log
 #      message; no SA;
