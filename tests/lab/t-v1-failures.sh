@@ -41,8 +41,9 @@ start_charon gw2
 gw_v1_std gw1
 start_gatewayd gw1
 # The first failed attempt puts the cause in status's "last error"; three
-# make "Phase 1 failed" (seed rule).  An attempt ends when strongSwan's
-# answer to message 5 does not decrypt, not after the retransmissions.
+# make "Phase 1 failed" (seed rule).  An attempt ends 2 retransmission
+# delays after strongSwan's answer to message 5 that does not decrypt (a
+# valid message 6 could still have come), not after all retransmissions.
 psk_error() {
 	gw_tunnel_field gw1 vpc1-vpc2 "last error" | grep -qiE "$PSK_RE"
 }
@@ -50,7 +51,7 @@ wait_for 30 psk_error ||
     fail "gatewayctl status: no 'last error' about the PSK after 30 s:" \
 	$'\n'"$(gwctl gw1 status 2>&1)"
 say "ok: gw1: last error: $(gw_tunnel_field gw1 vpc1-vpc2 "last error")"
-gw_wait_state gw1 vpc1-vpc2 "Phase 1 failed" 30
+gw_wait_state gw1 vpc1-vpc2 "Phase 1 failed" 45
 assert_file_match "gatewayd log: the PSK probably differs" "$PSK_RE" "$log"
 assert_eq "SAs on gw1" 0 "$(xfrm_sa_count gw1)"
 ping_fails c1 "$C2_ADDR"
