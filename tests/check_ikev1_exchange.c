@@ -311,22 +311,6 @@ START_TEST(test_v1_wrong_psk)
 }
 END_TEST
 
-/* Every installed SA of mk: ESN flag and replay window as expected. */
-static void
-assert_sas_replay(const struct mock_kernel *mk, int esn, uint32_t window)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < mk->mk_nsa; i++) {
-		if (mk->mk_sa[i].m_larval)
-			continue;
-		ck_assert_int_eq(mk->mk_sa[i].m_sa.ks_esn, esn);
-		ck_assert_uint_eq(mk->mk_sa[i].m_sa.ks_replay_window, window);
-		n++;
-	}
-	ck_assert_int_gt(n, 0);
-}
-
 /*
  * Quick Mode with the Extended Sequence Number attribute (RFC 4304): a
  * initiates with its esn setting (either: two transforms, ESN first), b

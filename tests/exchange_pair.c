@@ -139,3 +139,18 @@ status(struct side *s)
 	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
 	return (st[0]);
 }
+
+void
+assert_sas_replay(const struct mock_kernel *mk, int esn, uint32_t window)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < mk->mk_nsa; i++) {
+		if (mk->mk_sa[i].m_larval)
+			continue;
+		ck_assert_int_eq(mk->mk_sa[i].m_sa.ks_esn, esn);
+		ck_assert_uint_eq(mk->mk_sa[i].m_sa.ks_replay_window, window);
+		n++;
+	}
+	ck_assert_int_gt(n, 0);
+}

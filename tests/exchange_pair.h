@@ -58,6 +58,10 @@ void		 pair_free(void);
 int		 deliver(struct side *from, struct side *to);
 /* Pumps datagrams between A and B and runs timers for ms milliseconds. */
 void		 pump(int ms);
+/* Every installed (not larval) SA of mk has this ESN flag and replay
+ * window, and there is one at least. */
+void		 assert_sas_replay(const struct mock_kernel *mk, int esn,
+		    uint32_t window);
 /* The one tunnel's status on s; fails the test unless there is one. */
 struct tunnel_status status(struct side *s);
 
