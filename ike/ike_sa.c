@@ -124,7 +124,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	sa->sa_state = s;
 	switch (s) {
 	case IKE_SA_ESTABLISHED:
-		sa->sa_b.b_established = time(NULL);
+		ike_sa_base_up(&sa->sa_b);
 		sa->sa_b.b_last_rx_ms = ike_now_ms();
 		sa->sa_b.b_ctx->ctx_v2x->x_established(sa);
 		ike_sa_base_keepalive_start(&sa->sa_b);
@@ -151,7 +151,7 @@ struct ike_sa *
 ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
 {
-	struct ike_sa	*sa, *o;
+	struct ike_sa	*sa;
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		return (NULL);
@@ -186,13 +186,6 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 		RAND_bytes(initiator ? sa->sa_spi_i : sa->sa_spi_r, 8);
 	} while (memcmp(initiator ? sa->sa_spi_i : sa->sa_spi_r,
 	    "\0\0\0\0\0\0\0\0", 8) == 0);
-	IKEV2_SA_FOREACH(o, ctx)
-		if (o->sa_state == IKE_SA_ESTABLISHED && (t != NULL ?
-		    o->sa_b.b_tunnel == t : o->sa_b.b_remote.sin_addr.s_addr ==
-		    remote->sin_addr.s_addr)) {
-			sa->sa_b.b_prior_up = 1;
-			break;
-		}
 	ike_sa_base_link(ctx, &sa->sa_b, &ikev2_sa_ops);
 	return (sa);
 }
@@ -546,7 +539,14 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		    " of %s request %u", sa->sa_b.b_rq.x_tries - 1,
 		    sa->sa_state < IKE_SA_ESTABLISHED ? "an IKE" : "a",
 		    sa->sa_req_msgid);
-		if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL) {
+		if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL &&
+		    ike_tunnel_sa(t) != NULL) {
+			/* another IKE SA holds the tunnel (the peer's, made
+			 * meanwhile; it forgot this one): not a failure */
+			log_tinfo(ike_sa_name(sa), "the tunnel's established "
+			    "IKE SA stays");
+			ike_sa_destroy(sa);
+		} else if (sa->sa_state < IKE_SA_ESTABLISHED && t != NULL) {
 			/* nothing at all, or IKE_SA_INIT only: behind a
 			 * NAT, the peer may not follow us to 4500 */
 			ike_diag_note(t, sa->sa_state == IKE_SA_INIT_SENT ?
@@ -1072,32 +1072,20 @@ ike_tunnel_sa(struct ike_tunnel *t)
 	return (NULL);
 }
 
-/* The address that initiated sa. */
-static uint32_t
-ike_sa_initiator_addr(const struct ike_sa *sa)
-{
-	return (ntohl(sa->sa_b.b_initiator ? sa->sa_b.b_local.sin_addr.s_addr :
-	    sa->sa_b.b_remote.sin_addr.s_addr));
-}
-
 static void
 ike_sa_drop(struct ike_sa *sa)
 {
 	log_tinfo(ike_sa_name(sa), "dropping duplicate IKE SA (%s)",
 	    sa->sa_b.b_initiator ? "ours" : "the peer's");
-	if (sa->sa_state == IKE_SA_ESTABLISHED)
-		ike_sa_delete_now(sa);
-	else
-		ike_sa_destroy(sa);
+	ike_sa_delete_now(sa);
 }
 
 /*
- * Two IKE SAs of one tunnel with the same peer identity.  One that began
- * while the other was established replaces it (a re-authentication, or a
- * peer that restarted without INITIAL_CONTACT), whoever started it: both
- * sides see the old one up when the new one's first message passes.  Two
- * that both began with none up are a simultaneous initiation: the one
- * whose initiator has the lower address is kept on both sides.  Other
+ * Two established IKE SAs of one tunnel with the same peer identity: the
+ * one that goes is ike_sa_base_duplicate's (a re-authentication replaces
+ * the old SA; of two simultaneous initiations, the one whose initiator
+ * has the lower address stays, on both sides).  One not yet established
+ * is judged when it is, if ever: the peer may have forgotten it.  Other
  * identities (peers behind one NAT on a 0.0.0.0 tunnel) do not collide.
  */
 void
@@ -1111,20 +1099,14 @@ ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 again:
 	IKEV2_SA_FOREACH(o, t->t_ctx) {
 		if (o == sa || o->sa_b.b_tunnel != t ||
-		    o->sa_state == IKE_SA_NEW ||
-		    o->sa_state == IKE_SA_DELETING ||
-		    o->sa_state == IKE_SA_REKEYED || o->sa_state == IKE_SA_DEAD)
+		    o->sa_state != IKE_SA_ESTABLISHED)
 			continue;
 		if (o->sa_b.b_peer_ident.pi_type != 0 &&
 		    sa->sa_b.b_peer_ident.pi_type != 0 &&
 		    !ike_peer_ident_eq(&o->sa_b.b_peer_ident, &sa->sa_b.b_peer_ident))
 			continue;
-		if (o->sa_state == IKE_SA_ESTABLISHED && sa->sa_b.b_prior_up)
-			loser = o;
-		else if (ike_sa_initiator_addr(o) < ike_sa_initiator_addr(sa))
-			loser = sa;
-		else
-			loser = o;
+		loser = ike_sa_base_duplicate(&sa->sa_b, &o->sa_b) ==
+		    IKE_DUP_LOSES ? sa : o;
 		dropped = 1;
 		if (loser == sa) {
 			ike_sa_drop(sa);

@@ -62,7 +62,7 @@ isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s)
 	if (s == ISAKMP_ESTABLISHED || s == ISAKMP_DEAD)
 		v1_half_end(sa);
 	if (s == ISAKMP_ESTABLISHED) {
-		sa->is_b.b_established = time(NULL);
+		ike_sa_base_up(&sa->is_b);
 		sa->is_up_ms = ikev1_now_ms();
 	}
 }
@@ -140,27 +140,6 @@ static const struct ike_sa_ops ikev1_sa_ops = {
 };
 static void	isakmp_check_cb(evutil_socket_t, short, void *);
 
-/*
- * An established ISAKMP SA between the same addresses exists as a new one
- * begins (our first message out, or the peer's first in): the new one is
- * a re-authentication.  Both sides see the same at the same point of the
- * exchange, unlike an age threshold; two SAs that both began with none
- * established are a simultaneous initiation.
- */
-static int
-v1_prior_up(struct ike_ctx *ctx, const struct sockaddr_in *local,
-    const struct sockaddr_in *remote)
-{
-	struct isakmp_sa	*o;
-
-	ISAKMP_SA_FOREACH(o, ctx)
-		if (o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
-		    o->is_b.b_local.sin_addr.s_addr == local->sin_addr.s_addr &&
-		    o->is_b.b_remote.sin_addr.s_addr == remote->sin_addr.s_addr)
-			return (1);
-	return (0);
-}
-
 struct isakmp_sa *
 isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
     uint8_t exchange, const struct sockaddr_in *local,
@@ -196,7 +175,6 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 		free(sa);
 		return (NULL);
 	}
-	sa->is_b.b_prior_up = v1_prior_up(ctx, local, remote);
 	ike_sa_base_link(ctx, &sa->is_b, &ikev1_sa_ops);
 	/* a responder's is_cky_i comes with message 1: hashed then */
 	if (initiator && isakmp_hash_insert(sa) == -1) {
@@ -314,14 +292,6 @@ isakmp_check_cb(evutil_socket_t fd, short ev, void *arg)
 	isakmp_destroy(sa);
 }
 
-/* The address that initiated sa, host order. */
-static uint32_t
-isakmp_initiator_addr(const struct isakmp_sa *sa)
-{
-	return (ntohl(sa->is_b.b_initiator ? sa->is_b.b_local.sin_addr.s_addr :
-	    sa->is_b.b_remote.sin_addr.s_addr));
-}
-
 void
 isakmp_children_move(struct isakmp_sa *to, struct isakmp_sa *from)
 {
@@ -340,39 +310,31 @@ isakmp_children_move(struct isakmp_sa *to, struct isakmp_sa *from)
 }
 
 /*
- * Drops a duplicate ISAKMP SA; its IPsec SAs go to the survivor when one
- * of the two re-authenticates (they belong to the tunnel, not to the
- * phase 1 that made them), else with it.
+ * Drops a duplicate ISAKMP SA (both are established); its IPsec SAs go
+ * to the survivor.
  */
 static void
 isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 {
 	log_tinfo(isakmp_name(sa), "dropping duplicate ISAKMP SA (%s)",
 	    sa->is_b.b_initiator ? "ours" : "the peer's");
-	if (survivor->is_state == ISAKMP_ESTABLISHED &&
-	    sa->is_state == ISAKMP_ESTABLISHED &&
-	    !TAILQ_EMPTY(&sa->is_b.b_children) &&
+	if (!TAILQ_EMPTY(&sa->is_b.b_children) &&
 	    (sa->is_reauth || survivor->is_reauth))
 		sa->is_b.b_ctx->ctx_v1x->x_adopt(survivor, sa);
-	else if (!TAILQ_EMPTY(&sa->is_b.b_children) &&
-	    survivor->is_state != ISAKMP_DEAD)
+	else if (!TAILQ_EMPTY(&sa->is_b.b_children))
 		/* IPsec SAs belong to the tunnel, not to the phase 1 that
 		 * made them (RFC 2409 §5.5): they stay, with the survivor */
 		isakmp_children_move(survivor, sa);
 	/*
-	 * An established duplicate is retired like a replaced SA, not
-	 * deleted at once: a peer without this rule (strongSwan keeps its
-	 * newest established ISAKMP SA) may still use it for a while, and a
-	 * DELETE would take its IPsec SAs down there.  It goes after the
-	 * grace period unless the peer deletes it first.
+	 * Retired like a replaced SA, not deleted at once: a peer without
+	 * this rule (strongSwan keeps its newest established ISAKMP SA) may
+	 * still use it for a while, and a DELETE would take its IPsec SAs
+	 * down there.  It goes after the grace period unless the peer
+	 * deletes it first.
 	 */
-	if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced) {
-		sa->is_replaced = 1;
-		evtimer_del(sa->is_b.b_dpd_ev);
-		sa->is_b.b_ctx->ctx_v1x->x_replaced(sa, IKEV1_REPLACED_GRACE_MS);
-		return;
-	}
-	isakmp_destroy(sa);
+	sa->is_replaced = 1;
+	evtimer_del(sa->is_b.b_dpd_ev);
+	sa->is_b.b_ctx->ctx_v1x->x_replaced(sa, IKEV1_REPLACED_GRACE_MS);
 }
 
 /*
@@ -387,7 +349,7 @@ static int
 isakmp_collision(struct isakmp_sa *sa)
 {
 	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
-	struct isakmp_sa	*o, *next, *loser;
+	struct isakmp_sa	*o, *next;
 
 	for (o = isakmp_first(sa->is_b.b_ctx); o != NULL; o = next) {
 		next = isakmp_after(o);
@@ -395,45 +357,38 @@ isakmp_collision(struct isakmp_sa *sa)
 		    o->is_state == ISAKMP_DEAD || o->is_replaced)
 			continue;
 		/*
-		 * Not yet authenticated and from another address: not the
-		 * same peer (a simultaneous initiation comes from the peer's
-		 * address), maybe a spoofed message 1 on a 0.0.0.0 tunnel
-		 * that must not take an authenticated SA down.
+		 * Not yet established: decided when it is (its own
+		 * isakmp_established comes here), if ever.  Until then the
+		 * authenticated SA holds the IPsec SAs: the peer may have
+		 * forgotten the other one (its half-open lifetime ran out,
+		 * it restarted), or it may be a spoofed message 1 on a
+		 * 0.0.0.0 tunnel.  Both sides decide once both are up, so
+		 * they still agree.
 		 */
-		if (o->is_state != ISAKMP_ESTABLISHED &&
-		    o->is_b.b_remote.sin_addr.s_addr !=
-		    sa->is_b.b_remote.sin_addr.s_addr)
+		if (o->is_state != ISAKMP_ESTABLISHED)
 			continue;
 		/* another peer behind the same NAT, on a 0.0.0.0 tunnel */
 		if (o->is_b.b_peer_ident.pi_type != 0 &&
 		    sa->is_b.b_peer_ident.pi_type != 0 &&
 		    !ike_peer_ident_eq(&o->is_b.b_peer_ident, &sa->is_b.b_peer_ident))
 			continue;
-		/*
-		 * Replaced: sa began while o was up (a re-authentication,
-		 * whoever started it: is_b.b_prior_up), or the same side
-		 * initiated both (a peer that lost its SAs says
-		 * INITIAL-CONTACT, and those went already).  Otherwise both
-		 * began before either was up: a simultaneous initiation.
-		 * The test is the same on both sides.
-		 */
-		if (o->is_state == ISAKMP_ESTABLISHED && (sa->is_b.b_prior_up ||
-		    isakmp_initiator_addr(o) == isakmp_initiator_addr(sa))) {
+		switch (ike_sa_base_duplicate(&sa->is_b, &o->is_b)) {
+		case IKE_DUP_REPLACES:
 			sa->is_b.b_ctx->ctx_v1x->x_adopt(sa, o);
 			/* we re-authenticated: the old one goes soon */
-			sa->is_b.b_ctx->ctx_v1x->x_replaced(o, sa->is_b.b_initiator ?
-			    vc->vc_reauth_delete_ms : IKEV1_REPLACED_GRACE_MS);
-			continue;
-		}
-		loser = isakmp_initiator_addr(o) < isakmp_initiator_addr(sa) ?
-		    sa : o;
-		if (loser == sa) {
+			sa->is_b.b_ctx->ctx_v1x->x_replaced(o,
+			    sa->is_b.b_initiator ? vc->vc_reauth_delete_ms :
+			    IKEV1_REPLACED_GRACE_MS);
+			break;
+		case IKE_DUP_LOSES:
 			isakmp_drop(sa, o);
 			return (-1);
+		case IKE_DUP_WINS:
+			if (next == sa)
+				next = isakmp_after(sa);
+			isakmp_drop(o, sa);
+			break;
 		}
-		if (next == sa)
-			next = isakmp_after(sa);
-		isakmp_drop(o, sa);
 	}
 	return (0);
 }

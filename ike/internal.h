@@ -137,6 +137,7 @@ struct ike_ctx {
 	struct ike_counters ctx_counters;
 	/* Timing (milliseconds); tests shorten them. */
 	unsigned	 ctx_retx_ms;		/* first retransmission */
+	uint64_t	 ctx_sa_seq;		/* ike_sa_base: event order */
 	int		 ctx_retx_tries;	/* then give up */
 	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */

@@ -111,10 +111,10 @@ struct ike_sa_base {
 	struct event	*b_dpd_ev;
 	int		 b_dpd_out;
 	uint64_t	 b_dpd_deadline_ms;
-	/* an IKE SA with this peer was established when this one began:
-	 * this one replaces it (a re-authentication or a restarted peer),
-	 * it is not a simultaneous initiation */
-	int		 b_prior_up;
+	/* the order of events among the engine's IKE SAs: when this one
+	 * began and when it was established (0: not yet), ike_sa_base_up */
+	uint64_t	 b_begin_seq;
+	uint64_t	 b_up_seq;
 };
 TAILQ_HEAD(ike_sa_base_list, ike_sa_base);
 
@@ -122,6 +122,21 @@ TAILQ_HEAD(ike_sa_base_list, ike_sa_base);
 void	ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,
 	    const struct ike_sa_ops *ops);
 void	ike_sa_base_unlink(struct ike_sa_base *b);
+/* b is established now: its time and its place in the order of events. */
+void	ike_sa_base_up(struct ike_sa_base *b);
+/*
+ * sa was just established and o, established too, is of the same tunnel
+ * and peer: which one goes.  Each version acts on it its own way (an
+ * IKEv1 SA hands its IPsec SAs over, an IKEv2 one is deleted with its
+ * CHILD SAs); an SA not yet established is judged when it is, if ever.
+ */
+enum ike_dup {
+	IKE_DUP_REPLACES,	/* sa replaces o: it began after o was up */
+	IKE_DUP_WINS,		/* simultaneous: o goes */
+	IKE_DUP_LOSES		/* simultaneous: sa goes */
+};
+enum ike_dup ike_sa_base_duplicate(const struct ike_sa_base *sa,
+	    const struct ike_sa_base *o);
 /* Frees what the base holds (the keepalive timer); not the children. */
 void	ike_sa_base_free(struct ike_sa_base *b);
 

@@ -25,7 +25,45 @@ ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,
 {
 	b->b_ctx = ctx;
 	b->b_ops = ops;
+	b->b_begin_seq = ++ctx->ctx_sa_seq;
 	TAILQ_INSERT_TAIL(&ctx->ctx_all, b, b_entry);
+}
+
+void
+ike_sa_base_up(struct ike_sa_base *b)
+{
+	b->b_established = time(NULL);
+	if (b->b_up_seq == 0)
+		b->b_up_seq = ++b->b_ctx->ctx_sa_seq;
+}
+
+/* The address that initiated b, host order. */
+static uint32_t
+ike_sa_base_initiator_addr(const struct ike_sa_base *b)
+{
+	return (ntohl(b->b_initiator ? b->b_local.sin_addr.s_addr :
+	    b->b_remote.sin_addr.s_addr));
+}
+
+/*
+ * Replaced: sa began after o was established (a re-authentication,
+ * whoever started it, or a peer that restarted without INITIAL_CONTACT),
+ * or the same side initiated both (the newer one is the one in use).
+ * Both sides see the same order, a message passes in between, unlike an
+ * age threshold.  Otherwise each began before the other was up: a
+ * simultaneous initiation, and both sides keep the SA whose initiator
+ * has the lower address.
+ */
+enum ike_dup
+ike_sa_base_duplicate(const struct ike_sa_base *sa,
+    const struct ike_sa_base *o)
+{
+	uint32_t	 a = ike_sa_base_initiator_addr(sa);
+	uint32_t	 b = ike_sa_base_initiator_addr(o);
+
+	if (o->b_up_seq < sa->b_begin_seq || a == b)
+		return (IKE_DUP_REPLACES);
+	return (a < b ? IKE_DUP_WINS : IKE_DUP_LOSES);
 }
 
 void

@@ -1361,6 +1361,54 @@ START_TEST(test_v1_reauth_both)
 END_TEST
 
 /*
+ * a re-authenticates, but b forgets its half-open SA after message 2 (a's
+ * message 3 was lost until b's half-open lifetime ran out: the v1-gw-gw
+ * soak under 10% loss): a sends message 3 into the void.  b then
+ * re-authenticates itself, and its new ISAKMP SA must take over a's
+ * IPsec SA, not hand it to a's SA that will never be established (which
+ * then took it down: Connecting for 15 s, again and again).  The tunnel
+ * stays Connected throughout; when a's attempt has given up, each side
+ * has one live ISAKMP SA, b's, and the IPsec SA pair from before.
+ */
+START_TEST(test_v1_reauth_responder_forgot)
+{
+	struct filt		 fa = { IKEV1_EXCH_MAIN, 1, 2, 0 };
+	struct tunnel_status	 before, after, sb;
+	int			 i;
+
+	before = v1_up(20);
+	ikev1_half_open_ms_set(B.s_ike, 30, IKEV1_HALF_EVICT_MS);
+	A.s_net.mn_filter = filt_cb;	/* a's message 3 lost twice */
+	A.s_net.mn_filter_arg = &fa;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(100);
+	ck_assert_int_eq(fa.f_seen, 3);	/* message 1, message 3 twice */
+	ck_assert_int_eq(v1_nsa(&B), 1);	/* b forgot a's new SA */
+	ck_assert_int_eq(v1_nsa(&A), 2);	/* a still waits for message 4 */
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	for (i = 0; i < 200; i++) {		/* 4 s: a's attempt ends (2.5 s) */
+		pump(20);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+	assert_connected(1, 16, 20);
+	ck_assert_int_eq(v1_nlive(&A), 1);
+	ck_assert_int_eq(v1_nlive(&B), 1);
+	after = status(&A);
+	sb = status(&B);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_mem_eq(after.ts_spi_i, sb.ts_spi_i, 8);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_out,
+	    before.ts_child[0].cs_spi_out);
+	pair_free();
+}
+END_TEST
+
+/*
  * Our rekey of an IPsec SA that ends within a second (3600 "s" of 1 ms,
  * rekeyed 2.75 s in): the new outbound SA goes in at once and the old SA
  * goes, instead of our traffic staying on the old SA until the peer uses
@@ -2189,6 +2237,7 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
+	tcase_add_test(tc, test_v1_reauth_responder_forgot);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);

@@ -489,6 +489,57 @@ START_TEST(test_exchange_retransmit_cached)
 }
 END_TEST
 
+/*
+ * a's IKE_AUTH request is lost and b forgets a's half-open SA meanwhile
+ * (its half-open lifetime ran out, or it restarted): a retransmits into
+ * the void.  b then initiates, and its IKE SA is established on both
+ * sides while a's still waits.  b's SA holds the tunnel: a's SA, never
+ * established, does not win the collision (it did, by its initiator's
+ * lower address, and then failed), and its giving up is no failure of
+ * the tunnel.  Connected throughout, one IKE SA on each side.
+ */
+START_TEST(test_exchange_peer_forgot_init)
+{
+	struct filt		 f = { IKEV2_EXCH_IKE_AUTH, 0, MOCK_DROP, 1, 0 };
+	struct tunnel_status	 sa, sb;
+	struct ike_sa		*x, *half = NULL;
+	int			 i, n;
+
+	pair_init(&opt_a, &opt_b);
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	ike_start(A.s_ike);
+	pump(10);
+	ck_assert_int_eq(f.f_hits, 1);
+	IKEV2_SA_FOREACH(x, B.s_ike)
+		half = x;
+	ck_assert_ptr_nonnull(half);
+	ck_assert_int_eq(half->sa_state, IKE_SA_INIT_DONE);
+	ike_sa_destroy(half);			/* b forgets it */
+	ike_start(B.s_ike);
+	pump(20);
+	/* b's SA is up; a's still holds a larval SPI */
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
+	for (i = 0; i < 100; i++) {		/* 2 s: a's attempt ends */
+		pump(20);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+	assert_connected(1);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_eq(sa.ts_failures, 0);
+	ck_assert_uint_eq(sb.ts_failures, 0);
+	n = 0;
+	IKEV2_SA_FOREACH(x, A.s_ike)
+		n++;
+	ck_assert_int_eq(n, 1);
+	pair_free();
+}
+END_TEST
+
 /* A duplicated IKE_AUTH request gets the cached answer, no 2nd child. */
 START_TEST(test_exchange_duplicate_request)
 {
@@ -3129,6 +3180,7 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reliability");
 	tcase_add_test(tc, test_exchange_retransmit_cached);
+	tcase_add_test(tc, test_exchange_peer_forgot_init);
 	tcase_add_test(tc, test_exchange_duplicate_request);
 	tcase_add_test(tc, test_exchange_cached_answer_same_request_only);
 	suite_add_tcase(s, tc);
