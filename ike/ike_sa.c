@@ -194,9 +194,12 @@ void
 ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
 {
 	struct child_sa	*succ;
+	struct ike_sa	*o;
 
-	if (sa->sa_req_child == cs)
-		sa->sa_req_child = NULL;
+	/* the request about it may be out on the SA it moved from */
+	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx)
+		if (o->sa_req_child == cs)
+			o->sa_req_child = NULL;
 	/* the SA the peer rekeyed goes: its successor sends from now on */
 	if (cs->cs_peer_rekey_spi != 0 && (succ = ike_sa_child_by_spi(sa,
 	    cs->cs_peer_rekey_spi, 1)) != NULL && succ != cs)
@@ -225,6 +228,13 @@ ike_sa_destroy(struct ike_sa *sa)
 			o->sa_rekey_new = NULL;
 		if (o->sa_rekey_peer == sa)
 			o->sa_rekey_peer = NULL;
+	}
+	/* our DELETE of a CHILD SA that moved on (an IKE SA rekey) was not
+	 * answered: the SA it is on now sends it again (ikev2_next) */
+	if ((cs = sa->sa_req_child) != NULL && sa->sa_b.b_rq.x_out != NULL &&
+	    sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs->cs_owner != sa) {
+		sa->sa_req_child = NULL;
+		cs->cs_delete_due = 1;
 	}
 	while ((cs = TAILQ_FIRST(&sa->sa_b.b_children)) != NULL)
 		ike_sa_child_remove(sa, cs);

@@ -35,7 +35,8 @@ ikev2_next(struct ike_sa *sa)
 	 * rekeys, expired CHILD SAs set up again, new segment pairs */
 	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 		if ((cs->cs_state == CHILD_SA_REKEYED ||
-		    cs->cs_state == CHILD_SA_EXPIRED) && cs->cs_delete_due) {
+		    cs->cs_state == CHILD_SA_EXPIRED ||
+		    cs->cs_state == CHILD_SA_DELETING) && cs->cs_delete_due) {
 			if (ikev2_info_delete_child(sa, cs) == 0)
 				return;
 			cs->cs_delete_due = 0;

@@ -163,13 +163,18 @@ ikev2_info_pair_covered(struct ike_sa *sa, const struct child_sa *cs)
 	return (0);
 }
 
-/* Removes the CHILD SAs the peer deleted; fills our SPIs for the answer. */
+/*
+ * Removes the CHILD SAs the peer deleted; fills our SPIs for the answer.
+ * On an IKE SA we rekeyed, the CHILD SAs moved to the new one (§2.18);
+ * the peer may still send the DELETE on the old one (it sent it first).
+ */
 static int
 ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
     uint8_t *ours, int max)
 {
 	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs;
+	struct ike_sa		*own;
 	uint32_t		 spi;
 	int			 i, n = 0;
 
@@ -177,7 +182,11 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 		return (0);
 	for (i = 0; i < d->d_nspi; i++) {
 		memcpy(&spi, d->d_spis + 4 * i, 4);
-		if ((cs = ike_sa_child_by_spi(sa, spi, 0)) == NULL) {
+		if ((cs = ike_sa_child_by_spi(sa, spi, 0)) == NULL &&
+		    sa->sa_state == IKE_SA_REKEYED && t != NULL &&
+		    (own = ike_tunnel_sa(t)) != NULL)
+			cs = ike_sa_child_by_spi(own, spi, 0);
+		if (cs == NULL) {
 			log_tdebug(ike_sa_name(sa), "DELETE for unknown SPI "
 			    "%08x", ntohl(spi));
 			continue;
@@ -185,7 +194,8 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 		ike_event(sa->sa_b.b_ctx, ike_sa_name(sa), "delete", "peer "
 		    "deleted CHILD SA %08x_i %08x_o", ntohl(cs->cs_spi_in),
 		    ntohl(cs->cs_spi_out));
-		ikev2_info_redundant_child(sa, cs);
+		own = cs->cs_owner;
+		ikev2_info_redundant_child(own, cs);
 		if (n < max) {
 			memcpy(ours + 4 * n, &cs->cs_spi_in, 4);
 			n++;
@@ -194,13 +204,13 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 		 * of a rekey collision) is not re-created */
 		if (t != NULL && cs->cs_pair >= 0 &&
 		    cs->cs_state == CHILD_SA_INSTALLED &&
-		    !ikev2_info_pair_covered(sa, cs))
+		    !ikev2_info_pair_covered(own, cs))
 			t->t_pair[cs->cs_pair] = PAIR_FAILED;
 		/* it expired here too: the pair is set up afresh */
 		if (t != NULL && cs->cs_pair >= 0 &&
 		    cs->cs_state == CHILD_SA_EXPIRED)
 			t->t_pair[cs->cs_pair] = PAIR_NONE;
-		ike_sa_child_remove(sa, cs);
+		ike_sa_child_remove(own, cs);
 	}
 	return (n);
 }
@@ -244,6 +254,9 @@ ikev2_info_request(struct ike_sa *sa, struct ikev2_msg *m)
 		ike_sa_destroy(sa);
 		if (t != NULL)
 			ike_tunnel_sa_gone(t, 0);
+		/* a DELETE that was out on it may be due on its successor */
+		if (t != NULL && (sa = ike_tunnel_sa(t)) != NULL)
+			ike_sa_next(sa);
 		return;
 	}
 	if (t != NULL)
@@ -262,9 +275,10 @@ ikev2_info_response(struct ike_sa *sa, struct ikev2_msg *m)
 		ike_sa_destroy(sa);
 		return;
 	}
+	/* the CHILD SA may have moved to the SA that rekeyed sa */
 	if (sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs != NULL &&
 	    cs->cs_state != CHILD_SA_EXPIRED)
-		ike_sa_child_remove(sa, cs);
+		ike_sa_child_remove(cs->cs_owner, cs);
 	if (sa->sa_b.b_tunnel != NULL)
 		ike_tunnel_update(sa->sa_b.b_tunnel);
 	ike_sa_next(sa);

@@ -307,12 +307,16 @@ ikev2_rekey_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	 * §2.25.2: an SA we are closing or that is already replaced is
 	 * not rekeyed; nor while a CHILD SA exchange of ours is in flight
 	 * (its CHILD SA would have to move mid-exchange; the peer retries
-	 * after TEMPORARY_FAILURE).  Our liveness check may be out: its
-	 * answer still comes on this SA.
+	 * after TEMPORARY_FAILURE).  Our liveness check or the DELETE of a
+	 * CHILD SA may be out: its answer still comes on this SA (the CHILD
+	 * SA moves, ikev2_info_response finds it where it is).  Refusing
+	 * those let a DELETE lost a few times hold the peer's rekey off
+	 * until its IKE SA expired (the 30-minute soak against strongSwan).
 	 */
 	if (sa->sa_state != IKE_SA_ESTABLISHED || (sa->sa_b.b_rq.x_out != NULL &&
 	    sa->sa_req_kind != IKE_REQ_IKE_REKEY &&
-	    sa->sa_req_kind != IKE_REQ_LIVENESS))
+	    sa->sa_req_kind != IKE_REQ_LIVENESS &&
+	    sa->sa_req_kind != IKE_REQ_CHILD_DELETE))
 		return (IKEV2_N_TEMPORARY_FAILURE);
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)

@@ -2469,6 +2469,58 @@ pump_connected(int ms)
 	}
 }
 
+/*
+ * a rekeys the CHILD SA and its DELETE of the old one is lost three
+ * times; meanwhile b rekeys the IKE SA.  a takes the IKE rekey at once
+ * (it answered TEMPORARY_FAILURE while the DELETE was out: the 30-minute
+ * soak against strongSwan, whose IKE SA expired while a's DELETE was
+ * lost again and again).  a's DELETE, out on the old IKE SA when b
+ * deletes that, goes again on the new one: in the end both sides hold
+ * one IKE SA and the new CHILD SA only.
+ */
+START_TEST(test_exchange_ike_rekey_during_child_delete)
+{
+	struct filt		 f = { IKEV2_EXCH_INFORMATIONAL, 0, MOCK_DROP,
+				     3, 0 };
+	struct tunnel_status	 before, mid, after, other;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	before = status(&A);
+	A.s_net.mn_filter = filt_cb;	/* a's DELETE of the old CHILD SA */
+	A.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(5);
+	ck_assert_int_eq(f.f_hits, 1);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(20);
+	/* taken at once, while the DELETE is out: refused, the rekey would
+	 * wait for the DELETE's third retransmission (at 280 ms) */
+	mid = status(&A);
+	other = status(&B);
+	ck_assert_mem_ne(before.ts_spi_i, mid.ts_spi_i, 8);
+	ck_assert_mem_eq(other.ts_spi_i, mid.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&A), 1);
+	pump(600);
+	ck_assert_int_eq(f.f_hits, 3);	/* the DELETE went through */
+	assert_connected(1);
+	after = status(&A);
+	ck_assert_mem_eq(after.ts_spi_i, mid.ts_spi_i, 8);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 static const uint16_t refusals[] = {
 	IKEV2_N_TEMPORARY_FAILURE, IKEV2_N_NO_PROPOSAL_CHOSEN
 };
@@ -3207,6 +3259,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_ike_hard_expiry);
 	tcase_add_test(tc, test_exchange_ike_rekey_invalid_ke);
 	tcase_add_loop_test(tc, test_exchange_ike_rekey_refused, 0, 2);
+	tcase_add_test(tc, test_exchange_ike_rekey_during_child_delete);
 	tcase_add_loop_test(tc, test_exchange_ike_rekey_collision_lost_answer,
 	    0, 8);
 	suite_add_tcase(s, tc);
