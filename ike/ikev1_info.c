@@ -50,6 +50,10 @@ info_delete_child(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		return;
 	for (i = 0; i < d->d_nspi; i++) {
 		memcpy(&spi, d->d_spis + 4 * i, 4);
+		/* one whose Quick Mode the peer gave up before HASH(3) */
+		if (info_child_by_spi_out(sa, spi) == NULL &&
+		    ikev1_quick_peer_gave_up(sa, spi))
+			continue;
 		while ((cs = info_child_by_spi_out(sa, spi)) != NULL) {
 			ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete",
 			    "peer deleted IPsec SA %08x/%08x",

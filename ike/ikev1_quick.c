@@ -1016,10 +1016,30 @@ qm_r3(struct ikev1_qm *qm)
 		ike_tunnel_update(sa->is_b.b_tunnel);
 }
 
+/* An IPsec SA the peer made, installed, that rekeys old_spi_in. */
+static struct child_sa *
+qm_peer_successor(struct isakmp_sa *sa, uint32_t old_spi_in)
+{
+	struct isakmp_sa	*o;
+	struct child_sa		*cs;
+
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o != sa && (o->is_b.b_tunnel == NULL ||
+		    o->is_b.b_tunnel != sa->is_b.b_tunnel))
+			continue;
+		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
+			if (!cs->cs_initiated && cs->cs_rekey_spi == old_spi_in &&
+			    cs->cs_state == CHILD_SA_INSTALLED)
+				return (cs);
+	}
+	return (NULL);
+}
+
 int
 ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in)
 {
 	struct ikev1_qm	*qm;
+	struct child_sa	*cs;
 
 	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
 		if (!qm->qm_initiator && qm->qm_state == QM_R2 &&
@@ -1027,10 +1047,43 @@ ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in)
 			break;
 	if (qm == NULL)
 		return (0);
+	/*
+	 * The peer rekeyed the same SA again since, and that Quick Mode
+	 * completed: it gave this one up (no HASH(3) came, it saw no
+	 * traffic on it) and deleted its side.  Installing it now would
+	 * put a dead outbound SA in front of the live one.
+	 */
+	if ((cs = qm_peer_successor(sa, old_spi_in)) != NULL) {
+		log_tinfo(qm_name(qm), "the peer rekeyed IPsec SA %08x again "
+		    "(%08x) after Quick Mode %08x, whose HASH(3) never came: "
+		    "dropping it", ntohl(old_spi_in), ntohl(cs->cs_spi_in),
+		    qm->qm_msgid);
+		ikev1_qm_free(qm);
+		return (0);
+	}
 	log_tinfo(qm_name(qm), "the peer deleted the IPsec SA %08x that "
 	    "Quick Mode %08x replaces: its HASH(3) was lost; installing",
 	    ntohl(old_spi_in), qm->qm_msgid);
 	qm_r3(qm);
+	return (1);
+}
+
+int
+ikev1_quick_peer_gave_up(struct isakmp_sa *sa, uint32_t spi)
+{
+	struct ikev1_qm	*qm;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (!qm->qm_initiator && qm->qm_state == QM_R2 &&
+		    qm->qm_child != NULL && qm->qm_child->cs_spi_out == spi &&
+		    spi != 0)
+			break;
+	if (qm == NULL)
+		return (0);
+	log_tinfo(qm_name(qm), "the peer deleted the IPsec SA %08x that "
+	    "Quick Mode %08x was making (its HASH(3) never came): dropping it",
+	    ntohl(spi), qm->qm_msgid);
+	ikev1_qm_free(qm);
 	return (1);
 }
 

@@ -458,6 +458,12 @@ void	 ikev1_quick_start_all(struct isakmp_sa *sa);
  * Quick Mode.
  */
 int	 ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in);
+/*
+ * The peer deleted (an authenticated DELETE) spi, its inbound SPI of a
+ * Quick Mode of ours waiting for HASH(3): it gave that Quick Mode up
+ * (and rekeys again).  Drops it and its larval SA; 1 if there was one.
+ */
+int	 ikev1_quick_peer_gave_up(struct isakmp_sa *sa, uint32_t spi);
 struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
 /* An encrypted Quick Mode message for msgid (raw packet). */
 void	 ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt,

@@ -1333,6 +1333,88 @@ START_TEST(test_v1_rekey_message3_lost)
 }
 END_TEST
 
+/* Drops Quick Mode x's message 3 (a), its message 2 after the first (b),
+ * and the first n INFORMATIONALs of a. */
+struct qm_lose {
+	uint32_t	*ql_msgid;	/* the first Quick Mode a sends */
+	int		 ql_b;		/* 1: b's filter */
+	int		 ql_info;	/* INFORMATIONALs still to drop */
+	int		*ql_seen;	/* b: messages of the Quick Mode */
+};
+
+static enum mock_verdict
+qm_lose_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct qm_lose	*q = arg;
+	uint32_t	 id;
+
+	if (len < IKEV1_HDR_LEN)
+		return (MOCK_PASS);
+	memcpy(&id, pkt + 20, 4);
+	if (!q->ql_b && pkt[18] == IKEV1_EXCH_INFORMATIONAL && q->ql_info > 0) {
+		q->ql_info--;
+		return (MOCK_DROP);
+	}
+	if (pkt[18] != IKEV1_EXCH_QUICK)
+		return (MOCK_PASS);
+	if (!q->ql_b && *q->ql_msgid == 0) {
+		*q->ql_msgid = id;		/* a's message 1 */
+		return (MOCK_PASS);
+	}
+	if (id != *q->ql_msgid)
+		return (MOCK_PASS);
+	if (q->ql_b)
+		return ((*q->ql_seen)++ == 0 ? MOCK_PASS : MOCK_DROP);
+	return (MOCK_DROP);			/* a's message 3 */
+}
+
+/*
+ * a rekeys the IPsec SA; its HASH(3) is lost and so are b's
+ * retransmissions of message 2 (10 % loss in the v1-gw-gw soak): b waits
+ * for HASH(3).  a sees b still send on the old SA, gives its new SA up
+ * (a DELETE of it), rekeys again, and that Quick Mode completes; then a
+ * deletes the old SA.  b must not install the given-up Quick Mode then
+ * (its HASH(3) "lost"): its outbound SA, which a no longer has, would
+ * take b's traffic (a 12 s gap in the soak).  _i 0: a's DELETE of the
+ * given-up SA is lost too; 1: it reaches b, which drops the Quick Mode.
+ */
+START_TEST(test_v1_rekey_given_up)
+{
+	uint32_t		 msgid = 0;
+	int			 seen = 0;
+	struct qm_lose		 qa = { &msgid, 0, _i == 0 ? 1 : 0, NULL };
+	struct qm_lose		 qb = { &msgid, 1, 0, &seen };
+	struct tunnel_status	 before, sa, sb;
+	uint32_t		 old_in;
+
+	before = v1_up(0);
+	old_in = before.ts_child[0].cs_spi_in;
+	A.s_kernel.mk_stats_bytes = 0;
+	B.s_kernel.mk_stats_bytes = 0;
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 1000, 10),
+	    0);
+	A.s_net.mn_filter = qm_lose_cb;
+	A.s_net.mn_filter_arg = &qa;
+	B.s_net.mn_filter = qm_lose_cb;
+	B.s_net.mn_filter_arg = &qb;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(20);
+	ck_assert_uint_ne(msgid, 0);
+	/* b keeps sending on the old SA */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 5000, 50),
+	    0);
+	pump(400);
+	ck_assert_int_ge(seen, 2);		/* b did retransmit */
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in, old_in);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
 /*
  * Both sides re-authenticate at the same moment: two new ISAKMP SAs,
  * each begun while the old one was up.  Afterwards both sides hold the
@@ -2241,6 +2323,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
+	tcase_add_loop_test(tc, test_v1_rekey_given_up, 0, 2);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	suite_add_tcase(s, tc);
 	return (s);
