@@ -787,8 +787,6 @@ ikev1_free(struct ike_ctx *ctx)
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 	}
-	if (ctx->ctx_v1->vc_flood_ev != NULL)
-		event_free(ctx->ctx_v1->vc_flood_ev);
 	free(ctx->ctx_v1->vc_hash);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;

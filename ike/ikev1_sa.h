@@ -174,8 +174,8 @@ TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
  * more than a round trip): a flood cannot keep real peers out. */
 #define IKEV1_HALF_EVICT_MS	1000
 #define IKEV1_SRC_BUCKETS	256
-#define IKEV1_FLOOD_LOG_MS	10000	/* drop summary period */
 
+/* in the order of their IKE_RL_V1_* log causes (internal.h) */
 enum v1_drop {
 	V1_DROP_HALF_TOTAL = 0,	/* the total cap is reached */
 	V1_DROP_HALF_SOURCE,	/* the per-source cap is reached */
@@ -199,10 +199,6 @@ struct ikev1_ctx {
 	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
 	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
 	unsigned	 vc_half_ms;		/* lifetime (tests) */
-	/* rate-limited summary of dropped first messages */
-	struct event	*vc_flood_ev;
-	uint64_t	 vc_flood_n[V1_DROP_MAX];
-	struct in_addr	 vc_flood_last[V1_DROP_MAX];
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
