@@ -334,6 +334,10 @@ void		 isakmp_destroy(struct isakmp_sa *sa);
 /* Phase 1 failed: record on the tunnel, destroy sa. */
 void		 isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* The same, caused by an unauthenticated message (of a source that may
+ * try again at will): the log line is rate-limited. */
+void		 isakmp_fail_unauth(struct isakmp_sa *sa, const char *fmt,
+		    ...) __attribute__((format(printf, 2, 3)));
 /*
  * Soon (from the event loop): an initiator's ISAKMP SA without any IPsec
  * SA up or under way is deleted, so the tunnel's retry starts afresh.
@@ -488,8 +492,10 @@ void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
 /* --- ikev1_info.c --- */
 void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
 	    size_t len);
-/* Unprotected informational (no ISAKMP SA keys): logged only. */
-void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m);
+/* Unprotected informational (from from): counted, logged (rate-limited)
+ * and otherwise ignored. */
+void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m,
+	    struct in_addr from);
 /* Protected notify (RFC 2409 §5.7); spi may be NULL. */
 int	 ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *spi, uint8_t spilen, uint16_t type,
