@@ -2,8 +2,9 @@
  * ikev1_half.c - the IKEv1 responder under a flood of (possibly spoofed)
  * first messages: the caps on half-open ISAKMP SAs (in total and per
  * source address), their bounded lifetime, and the count and the
- * rate-limited log (ike_ratelimit.c) of what was dropped.  (The cookie hash that isakmp_lookup uses
- * and the end of a half-open SA's count are the SA core's, ikev1_sa.c.)
+ * rate-limited log (ike_ratelimit.c) of what was dropped.  (The cookie
+ * hash that isakmp_lookup uses and the end of a half-open SA's count are
+ * the SA core's, ikev1_sa.c.)
  *
  * RFC 2408 §2.5.3 leaves denial of service protection to the cookies, but
  * an IKEv1 responder must keep state from message 1 on (the SA payload is

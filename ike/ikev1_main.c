@@ -373,8 +373,8 @@ v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	if (!v1_peer_id_match(sa->is_b.b_tunnel, &m->m_id[0])) {
 		/* before the HASH that authenticates it: rate-limited */
 		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_PEER_ID,
-		    sa->is_b.b_remote.sin_addr, isakmp_name(sa), "the peer's ID "
-		    "(type %u, %zu bytes) does not match peer-id",
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa), "the peer's "
+		    "ID (type %u, %zu bytes) does not match peer-id",
 		    m->m_id[0].id_type, m->m_id[0].id_len);
 		return (-1);
 	}
@@ -519,8 +519,8 @@ v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf		*b = NULL;
 
 	if (v1_check_answer(sa, m) == -1) {
-		isakmp_fail_unauth(sa, "Phase 1 failed: the peer answered with a "
-		    "proposal we did not offer");
+		isakmp_fail_unauth(sa, "Phase 1 failed: the peer answered "
+		    "with a proposal we did not offer");
 		return;
 	}
 	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
@@ -627,8 +627,8 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf	*b;
 
 	if (v1_check_answer(sa, m) == -1) {
-		isakmp_fail_unauth(sa, "Phase 1 failed: the peer answered with a "
-		    "proposal we did not offer");
+		isakmp_fail_unauth(sa, "Phase 1 failed: the peer answered "
+		    "with a proposal we did not offer");
 		return;
 	}
 	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
