@@ -12,6 +12,9 @@
 static int	log_syslog;
 static int	log_level = LOG_LVL_INFO;
 
+static log_hook_fn *log_hook;
+static void	*log_hook_arg;
+
 static const char *const log_names[] = { "ERR", "WRN", "INF", "DBG" };
 
 void
@@ -35,8 +38,15 @@ log_get_level(void)
 	return (log_level);
 }
 
+void
+log_hook_set(log_hook_fn *fn, void *arg)
+{
+	log_hook = fn;
+	log_hook_arg = arg;
+}
+
 static void
-log_vmsg(int level, const char *tunnel, const char *fmt, va_list ap)
+log_vmsg_out(int level, const char *tunnel, const char *fmt, va_list ap)
 {
 	static const int	 prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 				    LOG_DEBUG };
@@ -45,6 +55,10 @@ log_vmsg(int level, const char *tunnel, const char *fmt, va_list ap)
 	struct tm		 tm;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_hook != NULL) {
+		log_hook(log_hook_arg, level, tunnel, line);
+		return;
+	}
 	if (log_syslog) {
 		if (tunnel != NULL)
 			syslog(prio[level], "[%s] %s", tunnel, line);
@@ -65,12 +79,18 @@ log_vmsg(int level, const char *tunnel, const char *fmt, va_list ap)
 }
 
 void
+log_vmsg(int level, const char *tunnel, const char *fmt, va_list ap)
+{
+	if (level < LOG_LVL_ERR || level > LOG_LVL_DEBUG || level > log_level)
+		return;
+	log_vmsg_out(level, tunnel, fmt, ap);
+}
+
+void
 log_msg(int level, const char *tunnel, const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (level < LOG_LVL_ERR || level > LOG_LVL_DEBUG || level > log_level)
-		return;
 	va_start(ap, fmt);
 	log_vmsg(level, tunnel, fmt, ap);
 	va_end(ap);
@@ -82,7 +102,7 @@ fatal(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_vmsg(LOG_LVL_ERR, NULL, fmt, ap);
+	log_vmsg_out(LOG_LVL_ERR, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -7,6 +7,8 @@
 #ifndef GW_LOG_H
 #define GW_LOG_H
 
+#include <stdarg.h>
+
 enum log_level {
 	LOG_LVL_ERR = 0,
 	LOG_LVL_WARN,
@@ -20,6 +22,16 @@ void	log_set_level(int level);
 int	log_get_level(void);
 void	log_msg(int level, const char *tunnel, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	log_vmsg(int level, const char *tunnel, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
+
+/*
+ * Test hook: every line at or above the level goes to fn instead of
+ * stderr or syslog (NULL: back to them).  line is formatted, no prefix.
+ */
+typedef void	log_hook_fn(void *arg, int level, const char *tunnel,
+		    const char *line);
+void	log_hook_set(log_hook_fn *fn, void *arg);
 
 #define log_err(...)		log_msg(LOG_LVL_ERR, NULL, __VA_ARGS__)
 #define log_warn(...)		log_msg(LOG_LVL_WARN, NULL, __VA_ARGS__)

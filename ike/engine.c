@@ -378,6 +378,7 @@ ike_free(struct ike_ctx *ctx)
 		free(t->t_held);
 		free(t);
 	}
+	ike_rl_free(ctx);
 	OPENSSL_cleanse(ctx->ctx_cookie_secret,
 	    sizeof(ctx->ctx_cookie_secret));
 	free(ctx);

@@ -891,10 +891,19 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	 * decides); a request is answered with UNSUPPORTED_CRITICAL_PAYLOAD
 	 * below and not acted on */
 	if (resp && m->m_unsupported_critical != 0) {
-		log_tinfo(ike_sa_name(sa), "%s response %u with the unsupported "
-		    "critical payload %u: rejected",
-		    ikev2_exchange_name(m->m_hdr.h_exchange), m->m_hdr.h_msgid,
-		    m->m_unsupported_critical);
+		/* an IKE_SA_INIT response (no SK) may be forged at will */
+		if (plain == NULL)
+			ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_CRITICAL,
+			    remote->sin_addr, ike_sa_name(sa), "%s response %u "
+			    "with the unsupported critical payload %u: "
+			    "rejected", ikev2_exchange_name(
+			    m->m_hdr.h_exchange), m->m_hdr.h_msgid,
+			    m->m_unsupported_critical);
+		else
+			log_tinfo(ike_sa_name(sa), "%s response %u with the "
+			    "unsupported critical payload %u: rejected",
+			    ikev2_exchange_name(m->m_hdr.h_exchange),
+			    m->m_hdr.h_msgid, m->m_unsupported_critical);
 		sa->sa_b.b_ctx->ctx_counters.ic_malformed++;
 		goto done;
 	}

@@ -1,9 +1,10 @@
 /*
  * ikev1_half.c - the IKEv1 responder under a flood of (possibly spoofed)
  * first messages: the caps on half-open ISAKMP SAs (in total and per
- * source address), their bounded lifetime, and a rate-limited log
- * summary of what was dropped.  (The cookie hash that isakmp_lookup uses
- * and the end of a half-open SA's count are the SA core's, ikev1_sa.c.)
+ * source address), their bounded lifetime, and the count and the
+ * rate-limited log (ike_ratelimit.c) of what was dropped.  (The cookie
+ * hash that isakmp_lookup uses and the end of a half-open SA's count are
+ * the SA core's, ikev1_sa.c.)
  *
  * RFC 2408 §2.5.3 leaves denial of service protection to the cookies, but
  * an IKEv1 responder must keep state from message 1 on (the SA payload is
@@ -28,14 +29,10 @@
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
 
-
-static const char *const v1_drop_names[V1_DROP_MAX] = {
-	[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
-	[V1_DROP_HALF_SOURCE] = "per-source half-open ISAKMP SA limit reached",
-	[V1_DROP_NO_TUNNEL] = "no tunnel for the peer",
-	[V1_DROP_NO_PROPOSAL] = "no acceptable proposal, NO-PROPOSAL-CHOSEN "
-	    "sent",
-};
+_Static_assert(IKE_RL_V1_NO_PROPOSAL - IKE_RL_V1_HALF_TOTAL ==
+    V1_DROP_NO_PROPOSAL && IKE_RL_V1_NO_TUNNEL - IKE_RL_V1_HALF_TOTAL ==
+    V1_DROP_NO_TUNNEL && V1_DROP_MAX == 4,
+    "enum v1_drop is in the order of IKE_RL_V1_*");
 
 /* --- half-open responders --- */
 
@@ -62,33 +59,24 @@ v1_src_count(const struct ikev1_ctx *vc, struct in_addr a)
 	return (n);
 }
 
-static void
-v1_flood_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct ikev1_ctx	*vc = arg;
-	char			 a[INET_ADDRSTRLEN];
-	int			 i;
-
-	for (i = 0; i < V1_DROP_MAX; i++) {
-		if (vc->vc_flood_n[i] == 0)
-			continue;
-		inet_ntop(AF_INET, &vc->vc_flood_last[i], a, sizeof(a));
-		log_info("IKEv1: dropped %llu first messages in the last %d s "
-		    "(%s), the last from %s",
-		    (unsigned long long)vc->vc_flood_n[i],
-		    IKEV1_FLOOD_LOG_MS / 1000, v1_drop_names[i], a);
-		vc->vc_flood_n[i] = 0;
-	}
-}
-
+/*
+ * A first message dropped: counted, and logged through the rate limit
+ * (ike_ratelimit.c): the first drop of a cause at once, the rest in one
+ * summary per interval.
+ */
 void
 v1_drop_note(struct ike_ctx *ctx, enum v1_drop why, struct in_addr from)
 {
-	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
-	struct timeval		 tv = { IKEV1_FLOOD_LOG_MS / 1000, 0 };
-	uint64_t		*c;
-	char			 a[INET_ADDRSTRLEN];
-	int			 i, first = 1;
+	static const char *const names[V1_DROP_MAX] = {
+		[V1_DROP_HALF_TOTAL] = "half-open ISAKMP SA limit reached",
+		[V1_DROP_HALF_SOURCE] = "per-source half-open ISAKMP SA "
+		    "limit reached",
+		[V1_DROP_NO_TUNNEL] = "no tunnel for the peer",
+		[V1_DROP_NO_PROPOSAL] = "no acceptable proposal, "
+		    "NO-PROPOSAL-CHOSEN sent",
+	};
+	uint64_t	*c;
+	char		 a[INET_ADDRSTRLEN];
 
 	switch (why) {
 	case V1_DROP_HALF_TOTAL:
@@ -107,28 +95,10 @@ v1_drop_note(struct ike_ctx *ctx, enum v1_drop why, struct in_addr from)
 	(*c)++;
 	ctx->ctx_counters.ic_dropped++;
 	inet_ntop(AF_INET, &from, a, sizeof(a));
-	log_debug("IKEv1 first message from %s dropped: %s", a,
-	    v1_drop_names[why]);
-	if (vc == NULL)
-		return;
-	if (vc->vc_flood_ev == NULL && (vc->vc_flood_ev = evtimer_new(
-	    ctx->ctx_base, v1_flood_cb, vc)) == NULL)
-		return;
-	for (i = 0; i < V1_DROP_MAX; i++)
-		if (vc->vc_flood_n[i] != 0)
-			first = 0;
-	/* the first drop is logged at once, the rest in one summary */
-	if (first && !evtimer_pending(vc->vc_flood_ev, NULL)) {
-		log_info("IKEv1 first message from %s dropped (%s); further "
-		    "drops are summarised every %d s", a, v1_drop_names[why],
-		    IKEV1_FLOOD_LOG_MS / 1000);
-		evtimer_add(vc->vc_flood_ev, &tv);
-		return;
-	}
-	vc->vc_flood_n[why]++;
-	vc->vc_flood_last[why] = from;
-	if (!evtimer_pending(vc->vc_flood_ev, NULL))
-		evtimer_add(vc->vc_flood_ev, &tv);
+	log_debug("IKEv1 first message from %s dropped: %s", a, names[why]);
+	ike_rl_log(ctx, IKE_RL_V1_HALF_TOTAL + why, from, NULL, "IKEv1 first "
+	    "message from %s dropped (%s); more of them are summarised every "
+	    "%u s", a, names[why], ike_rl_interval_s(ctx));
 }
 
 /*

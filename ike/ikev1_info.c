@@ -215,8 +215,11 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	    sa->is_keys.k_a, sa->is_keys.k_len, m->m_hdr.h_msgid,
 	    m->m_after_hash, m->m_after_hash_len, h) == -1 ||
 	    CRYPTO_memcmp(h, m->m_hash, hl) != 0) {
-		log_tinfo(isakmp_name(sa), "informational %08x without a "
-		    "valid HASH ignored", m->m_hdr.h_msgid);
+		/* the cookies travel in the clear: anyone can send it */
+		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_INFO_HASH,
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa),
+		    "informational %08x without a valid HASH ignored",
+		    m->m_hdr.h_msgid);
 		sa->is_b.b_ctx->ctx_counters.ic_bad_icv++;
 		goto done;
 	}

@@ -169,6 +169,22 @@ v1_add_natd(struct isakmp_sa *sa, struct pld_writer *w)
 	return (0);
 }
 
+/*
+ * Main Mode's NAT-D (messages 3 and 4) comes before authentication: any
+ * source can have it logged, so it is rate-limited; Aggressive Mode's is
+ * checked once the HASH verified.
+ */
+static void
+v1_natd_log(struct isakmp_sa *sa, const char *where)
+{
+	if (sa->is_exchange == IKEV1_EXCH_MAIN)
+		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_NAT,
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa), "NAT "
+		    "detected: %s", where);
+	else
+		log_tinfo(isakmp_name(sa), "NAT detected: %s", where);
+}
+
 static void
 v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
@@ -181,7 +197,7 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	if (v1_natd_hash(sa, &sa->is_b.b_local, h) == 0 &&
 	    (m->m_natd[0].b_len != hl ||
 	    CRYPTO_memcmp(h, m->m_natd[0].b_data, hl) != 0)) {
-		log_tinfo(isakmp_name(sa), "NAT detected: we are behind NAT");
+		v1_natd_log(sa, "we are behind NAT");
 		sa->is_b.b_nat = 1;
 		sa->is_b.b_nat_local = 1;
 	}
@@ -191,8 +207,7 @@ v1_natd_check(struct isakmp_sa *sa, const struct ikev1_msg *m)
 			    CRYPTO_memcmp(h, m->m_natd[i].b_data, hl) == 0)
 				peer_ok = 1;
 	if (!peer_ok) {
-		log_tinfo(isakmp_name(sa), "NAT detected: the peer is behind "
-		    "NAT");
+		v1_natd_log(sa, "the peer is behind NAT");
 		sa->is_b.b_nat = 1;
 	}
 }
@@ -356,9 +371,11 @@ v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		return (-1);
 	}
 	if (!v1_peer_id_match(sa->is_b.b_tunnel, &m->m_id[0])) {
-		log_twarn(isakmp_name(sa), "the peer's ID (type %u, %zu bytes) "
-		    "does not match peer-id", m->m_id[0].id_type,
-		    m->m_id[0].id_len);
+		/* before the HASH that authenticates it: rate-limited */
+		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_PEER_ID,
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa), "the peer's "
+		    "ID (type %u, %zu bytes) does not match peer-id",
+		    m->m_id[0].id_type, m->m_id[0].id_len);
 		return (-1);
 	}
 	ike_peer_ident_set(&sa->is_b.b_peer_ident, m->m_id[0].id_type,
@@ -502,8 +519,8 @@ v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf		*b = NULL;
 
 	if (v1_check_answer(sa, m) == -1) {
-		isakmp_fail(sa, "Phase 1 failed: the peer answered with a "
-		    "proposal we did not offer");
+		isakmp_fail_unauth(sa, "Phase 1 failed: the peer answered "
+		    "with a proposal we did not offer");
 		return;
 	}
 	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
@@ -580,14 +597,14 @@ v1_auth_peer(struct isakmp_sa *sa, struct ikev1_msg *m)
 		    m->m_id[0].id_data, m->m_id[0].id_len);
 	if (v1_take_peer_id(sa, m) == -1) {
 		v1_diag(sa, DIAG_ID);
-		isakmp_fail(sa, "Phase 1 failed: the peer's ID does not match "
-		    "peer-id");
+		isakmp_fail_unauth(sa, "Phase 1 failed: the peer's ID does not "
+		    "match peer-id");
 		return (-1);
 	}
 	if (v1_verify_hash(sa, m) == -1) {
 		v1_diag(sa, DIAG_PSK_THEIRS);
-		isakmp_fail(sa, "%s", sa->is_exchange == IKEV1_EXCH_MAIN ?
-		    v1_psk_differs_mm6 : v1_psk_differs_am2);
+		isakmp_fail_unauth(sa, "%s", sa->is_exchange ==
+		    IKEV1_EXCH_MAIN ? v1_psk_differs_mm6 : v1_psk_differs_am2);
 		return (-1);
 	}
 	return (0);
@@ -610,8 +627,8 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	struct buf	*b;
 
 	if (v1_check_answer(sa, m) == -1) {
-		isakmp_fail(sa, "Phase 1 failed: the peer answered with a "
-		    "proposal we did not offer");
+		isakmp_fail_unauth(sa, "Phase 1 failed: the peer answered "
+		    "with a proposal we did not offer");
 		return;
 	}
 	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
@@ -844,8 +861,8 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		if (v1_take_ke_nonce(sa, m) == -1 ||
 		    v1_take_peer_id(sa, m) == -1) {
 			ctx->ctx_counters.ic_malformed++;
-			isakmp_fail(sa, "Phase 1 failed: bad aggressive mode "
-			    "message 1");
+			isakmp_fail_unauth(sa, "Phase 1 failed: bad aggressive "
+			    "mode message 1");
 			return;
 		}
 	}
@@ -917,17 +934,17 @@ v1_mm_r5(struct isakmp_sa *sa, struct ikev1_msg *m)
 
 	if (m->m_nid < 1 || m->m_hash == NULL) {
 		v1_auth_failed_notify(sa);
-		isakmp_fail(sa, "%s", v1_psk_differs);
+		isakmp_fail_unauth(sa, "%s", v1_psk_differs);
 		return;
 	}
 	if (v1_take_peer_id(sa, m) == -1) {
-		isakmp_fail(sa, "Phase 1 failed: the peer's ID does not match "
-		    "peer-id");
+		isakmp_fail_unauth(sa, "Phase 1 failed: the peer's ID does not "
+		    "match peer-id");
 		return;
 	}
 	if (v1_verify_hash(sa, m) == -1) {
 		v1_auth_failed_notify(sa);
-		isakmp_fail(sa, "%s", v1_psk_differs);
+		isakmp_fail_unauth(sa, "%s", v1_psk_differs);
 		return;
 	}
 	v1_initial_contact_recv(sa, m);
@@ -944,8 +961,8 @@ static void
 v1_am_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 {
 	if (v1_verify_hash(sa, m) == -1) {
-		isakmp_fail(sa, "authentication failed: the pre-shared key "
-		    "probably differs (cannot verify message 3)");
+		isakmp_fail_unauth(sa, "authentication failed: the pre-shared "
+		    "key probably differs (cannot verify message 3)");
 		return;
 	}
 	ike_xmit_stop(&sa->is_b.b_rq);
@@ -968,7 +985,9 @@ v1_responder_attempt(struct isakmp_sa *sa)
 	    "responder to %s", aggr ? "aggressive mode" : "main mode",
 	    inet_ntoa(sa->is_b.b_remote.sin_addr));
 	if (aggr)
-		log_twarn(isakmp_name(sa), "%s", ikev1_aggr_warning());
+		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_AGGR,
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa), "%s",
+		    ikev1_aggr_warning());
 }
 
 void
@@ -1080,10 +1099,12 @@ ikev1_main_bad(struct isakmp_sa *sa)
 		}
 		return;
 	}
+	/* the end of a wait that a message which does not verify began
+	 * (it or our timer ends it): rate-limited */
 	if (sa->is_state == ISAKMP_MM_R4) {
 		v1_auth_failed_notify(sa);
 		v1_diag(sa, DIAG_PSK_THEIRS);
-		isakmp_fail(sa, "%s", v1_psk_differs);
+		isakmp_fail_unauth(sa, "%s", v1_psk_differs);
 		return;
 	}
 	/*
@@ -1093,11 +1114,11 @@ ikev1_main_bad(struct isakmp_sa *sa)
 	 */
 	if (sa->is_state == ISAKMP_MM_I5) {
 		v1_diag(sa, DIAG_PSK_OURS);
-		isakmp_fail(sa, "%s", v1_psk_differs_mm6);
+		isakmp_fail_unauth(sa, "%s", v1_psk_differs_mm6);
 		return;
 	}
 	v1_diag(sa, DIAG_PSK_THEIRS);
-	isakmp_fail(sa, "authentication failed: the pre-shared key "
+	isakmp_fail_unauth(sa, "authentication failed: the pre-shared key "
 	    "probably differs (cannot decrypt message 3)");
 }
 
@@ -1135,7 +1156,8 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 
 	if (sa->is_state != ISAKMP_MM_I5) {
 		if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC)) {
-			ikev1_info_plain(sa->is_b.b_ctx, m);
+			ikev1_info_plain(sa->is_b.b_ctx, m,
+			    sa->is_b.b_remote.sin_addr);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "encrypted informational %08x in "
@@ -1155,15 +1177,18 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	 * (ikev1_main_bad).
 	 */
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC)
-		log_tinfo(isakmp_name(sa), "informational %08x instead of "
-		    "message 6 does not decrypt with our key",
-		    m->m_hdr.h_msgid);
+		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_NOT_MM6,
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa),
+		    "informational %08x instead of message 6 does not decrypt "
+		    "with our key", m->m_hdr.h_msgid);
 	for (i = 0; i < m->m_nnotify; i++)
-		log_tinfo(isakmp_name(sa), "unauthenticated notify %s "
-		    "instead of message 6", ikev1_notify_name(
-		    m->m_notify[i].n_type));
+		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_NOT_MM6,
+		    sa->is_b.b_remote.sin_addr, isakmp_name(sa),
+		    "unauthenticated notify %s instead of message 6",
+		    ikev1_notify_name(m->m_notify[i].n_type));
 	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC) && m->m_nnotify == 0) {
-		ikev1_info_plain(sa->is_b.b_ctx, m);
+		ikev1_info_plain(sa->is_b.b_ctx, m,
+		    sa->is_b.b_remote.sin_addr);
 		return;
 	}
 	ikev1_main_bad(sa);

@@ -237,26 +237,31 @@ isakmp_destroy(struct isakmp_sa *sa)
 	}
 }
 
-void
-isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
+static void
+isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct ike_ctx		*ctx = sa->is_b.b_ctx;
 	char			 why[128];
-	va_list			 ap;
 
-	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	sa->is_b.b_tunnel = NULL;
 	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
 		/* the current ISAKMP SA and its IPsec SAs stay */
-		ike_event(sa->is_b.b_ctx, ike_tunnel_name(t), "rekey",
+		ike_event(ctx, ike_tunnel_name(t), "rekey",
 		    "re-authentication failed: %s; the current ISAKMP SA "
 		    "stays until it expires", why);
 		isakmp_destroy(sa);
 		return;
 	}
-	if (t != NULL)
+	if (unauth && t != NULL)
+		ike_rl_log(ctx, IKE_RL_V1_P1_FAILED, sa->is_b.b_remote.sin_addr,
+		    ike_tunnel_name(t), "%s", why);
+	else if (unauth)
+		ike_rl_log(ctx, IKE_RL_V1_P1_FAILED, sa->is_b.b_remote.sin_addr,
+		    NULL, "IKEv1 phase 1 with %s failed: %s",
+		    inet_ntoa(sa->is_b.b_remote.sin_addr), why);
+	else if (t != NULL)
 		log_twarn(ike_tunnel_name(t), "%s", why);
 	else
 		log_info("IKEv1 phase 1 with %s failed: %s",
@@ -264,6 +269,26 @@ isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 	isakmp_destroy(sa);
 	if (t != NULL)
 		ike_tunnel_failed(t, 1, "%s", why);
+}
+
+void
+isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	isakmp_vfail(sa, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+isakmp_fail_unauth(struct isakmp_sa *sa, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	isakmp_vfail(sa, 1, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -787,8 +812,6 @@ ikev1_free(struct ike_ctx *ctx)
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 	}
-	if (ctx->ctx_v1->vc_flood_ev != NULL)
-		event_free(ctx->ctx_v1->vc_flood_ev);
 	free(ctx->ctx_v1->vc_hash);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
@@ -887,7 +910,8 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	}
 	if (!(h->h_flags & IKEV1_FLAG_ENC)) {
 		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL)
-			ikev1_info_plain(sa->is_b.b_ctx, m);
+			ikev1_info_plain(sa->is_b.b_ctx, m,
+			    sa->is_b.b_remote.sin_addr);
 		else {
 			log_tdebug(isakmp_name(sa), "unencrypted %s after "
 			    "phase 1 dropped", ikev1_exchange_name(
@@ -953,7 +977,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ctx->ctx_v1x->x_first(ctx, pkt, len, m, local, remote);
 	} else if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL &&
 	    !(h->h_flags & IKEV1_FLAG_ENC)) {
-		ikev1_info_plain(ctx, m);
+		ikev1_info_plain(ctx, m, remote->sin_addr);
 	} else {
 		log_debug("IKEv1 %s %08x with unknown cookies from %s dropped",
 		    ikev1_exchange_name(h->h_exchange), h->h_msgid,
@@ -1219,16 +1243,22 @@ ikev1_info_delete_isakmp(struct isakmp_sa *sa)
 }
 
 void
-ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m)
+ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m,
+    struct in_addr from)
 {
-	int	i;
+	char	 a[INET_ADDRSTRLEN];
+	int	 i;
 
-	for (i = 0; i < m->m_nnotify; i++)
-		log_info("unauthenticated IKEv1 notify %s ignored",
-		    ikev1_notify_name(m->m_notify[i].n_type));
-	if (m->m_ndelete > 0)
-		log_info("unauthenticated IKEv1 DELETE ignored");
 	ctx->ctx_counters.ic_dropped++;
+	inet_ntop(AF_INET, &from, a, sizeof(a));
+	/* anyone can send these, as fast as they like: rate-limited */
+	for (i = 0; i < m->m_nnotify; i++)
+		ike_rl_log(ctx, IKE_RL_V1_PLAIN_INFO, from, NULL,
+		    "unauthenticated IKEv1 notify %s from %s ignored",
+		    ikev1_notify_name(m->m_notify[i].n_type), a);
+	if (m->m_ndelete > 0)
+		ike_rl_log(ctx, IKE_RL_V1_PLAIN_INFO, from, NULL,
+		    "unauthenticated IKEv1 DELETE from %s ignored", a);
 }
 
 const char *

@@ -174,8 +174,8 @@ TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
  * more than a round trip): a flood cannot keep real peers out. */
 #define IKEV1_HALF_EVICT_MS	1000
 #define IKEV1_SRC_BUCKETS	256
-#define IKEV1_FLOOD_LOG_MS	10000	/* drop summary period */
 
+/* in the order of their IKE_RL_V1_* log causes (internal.h) */
 enum v1_drop {
 	V1_DROP_HALF_TOTAL = 0,	/* the total cap is reached */
 	V1_DROP_HALF_SOURCE,	/* the per-source cap is reached */
@@ -199,10 +199,6 @@ struct ikev1_ctx {
 	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
 	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
 	unsigned	 vc_half_ms;		/* lifetime (tests) */
-	/* rate-limited summary of dropped first messages */
-	struct event	*vc_flood_ev;
-	uint64_t	 vc_flood_n[V1_DROP_MAX];
-	struct in_addr	 vc_flood_last[V1_DROP_MAX];
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
@@ -338,6 +334,10 @@ void		 isakmp_destroy(struct isakmp_sa *sa);
 /* Phase 1 failed: record on the tunnel, destroy sa. */
 void		 isakmp_fail(struct isakmp_sa *sa, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* The same, caused by an unauthenticated message (of a source that may
+ * try again at will): the log line is rate-limited. */
+void		 isakmp_fail_unauth(struct isakmp_sa *sa, const char *fmt,
+		    ...) __attribute__((format(printf, 2, 3)));
 /*
  * Soon (from the event loop): an initiator's ISAKMP SA without any IPsec
  * SA up or under way is deleted, so the tunnel's retry starts afresh.
@@ -498,8 +498,10 @@ void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
 /* --- ikev1_info.c --- */
 void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
 	    size_t len);
-/* Unprotected informational (no ISAKMP SA keys): logged only. */
-void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m);
+/* Unprotected informational (from from): counted, logged (rate-limited)
+ * and otherwise ignored. */
+void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m,
+	    struct in_addr from);
 /* Protected notify (RFC 2409 §5.7); spi may be NULL. */
 int	 ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *spi, uint8_t spilen, uint16_t type,

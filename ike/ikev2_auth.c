@@ -229,9 +229,13 @@ ikev2_auth_failed(struct ike_sa *sa, const struct ikev2_msg *m, int idmatch)
 		    NULL);
 		ike_diag_id(cand[i], m->m_idi.id_type, m->m_idi.id_data,
 		    m->m_idi.id_len);
-		log_tinfo(ike_tunnel_name(cand[i]), "authentication failed: %s",
-		    idmatch ? "the pre-shared key probably differs" :
-		    "the peer's ID does not match peer-id");
+		/* the peer is not authenticated: anyone who completes an
+		 * IKE_SA_INIT can come here, as often as it likes */
+		ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_AUTH_FAILED,
+		    sa->sa_b.b_remote.sin_addr, ike_tunnel_name(cand[i]),
+		    "authentication failed: %s", idmatch ? "the pre-shared "
+		    "key probably differs" : "the peer's ID does not match "
+		    "peer-id");
 		if (cand[i]->t_want)
 			snprintf(cand[i]->t_last_error,
 			    sizeof(cand[i]->t_last_error), "authentication "
@@ -241,7 +245,9 @@ ikev2_auth_failed(struct ike_sa *sa, const struct ikev2_msg *m, int idmatch)
 			    "the pre-shared key probably differs");
 	}
 	if (n == 0)
-		log_info("IKE_AUTH from %s: no tunnel", addr);
+		ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_AUTH_NO_TUNNEL,
+		    sa->sa_b.b_remote.sin_addr, NULL, "IKE_AUTH from %s: no "
+		    "tunnel", addr);
 	ikev2_auth_fail_reply(sa, m);
 	ike_sa_destroy(sa);
 }

@@ -91,9 +91,12 @@ ikev2_init_natd_check(struct ike_sa *sa, const struct ikev2_msg *m)
 	    sa->sa_b.b_local.sin_addr, sa->sa_b.b_local.sin_port);
 	sa->sa_b.b_nat = them || us;
 	sa->sa_b.b_nat_local = us;
+	/* IKE_SA_INIT is never authenticated: rate-limited */
 	if (sa->sa_b.b_nat)
-		log_tinfo(ike_sa_name(sa), "NAT detected (%s): ESP in UDP",
-		    us ? "in front of us" : "in front of the peer");
+		ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_NAT,
+		    sa->sa_b.b_remote.sin_addr, ike_sa_name(sa), "NAT detected "
+		    "(%s): ESP in UDP", us ? "in front of us" :
+		    "in front of the peer");
 }
 
 /*
@@ -110,7 +113,9 @@ ikev2_init_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 	int		 rc = -1;
 
 	if ((gir = dh_derive(sa->sa_dh, peer_ke, ke_len)) == NULL) {
-		log_tinfo(ike_sa_name(sa), "invalid KE payload from the peer");
+		ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_BAD_KE,
+		    sa->sa_b.b_remote.sin_addr, ike_sa_name(sa), "invalid KE "
+		    "payload from the peer");
 		return (-1);
 	}
 	if (ikev2_skeyseed(p->pc_prf, sa->sa_ni->buf_data, sa->sa_ni->buf_len,
@@ -329,7 +334,8 @@ ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
 			return (cand[i]);
 	inet_ntop(AF_INET, &remote->sin_addr, addr, sizeof(addr));
 	if (n == 0) {
-		log_info("IKE_SA_INIT from %s: no tunnel with this peer", addr);
+		ike_rl_log(ctx, IKE_RL_V2_NO_TUNNEL, remote->sin_addr, NULL,
+		    "IKE_SA_INIT from %s: no tunnel with this peer", addr);
 		return (NULL);
 	}
 	proposal_describe(&m->m_sa, rx, sizeof(rx));
@@ -343,9 +349,9 @@ ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
 		ike_diag_begin(cand[i], 0);
 		ike_diag_note(cand[i], DIAG_IKE_PROPOSAL, 1, NULL);
 		ike_diag_props(cand[i], ours, &m->m_sa);
-		log_tinfo(ike_tunnel_name(cand[i]), "no acceptable IKE "
-		    "proposal from %s: received %s; configured %s", addr, rx,
-		    cf);
+		ike_rl_log(ctx, IKE_RL_V2_NO_PROPOSAL, remote->sin_addr,
+		    ike_tunnel_name(cand[i]), "no acceptable IKE proposal from "
+		    "%s: received %s; configured %s", addr, rx, cf);
 		ike_tunnel_error(cand[i], "IKE proposal mismatch: peer %.50s, "
 		    "ours %.50s", rx, cf);
 	}
@@ -421,14 +427,16 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		return;
 	}
 	if ((t = ikev2_init_select(ctx, m, local, remote, &pc)) == NULL) {
+		ctx->ctx_counters.ic_dropped++;
 		ikev2_init_notify_reply(ctx, m, local, remote,
 		    IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	/* §1.3: the KE must be of the chosen group, tell which one we want */
 	if (m->m_ke_group != pc.pc_dh) {
-		log_tinfo(ike_tunnel_name(t), "peer sent KE of group %s, we "
-		    "want %s: INVALID_KE_PAYLOAD", crypto_dh_name(m->m_ke_group),
+		ike_rl_log(ctx, IKE_RL_V2_INVALID_KE, remote->sin_addr,
+		    ike_tunnel_name(t), "peer sent KE of group %s, we want %s: "
+		    "INVALID_KE_PAYLOAD", crypto_dh_name(m->m_ke_group),
 		    crypto_dh_name(pc.pc_dh));
 		grp[0] = pc.pc_dh >> 8;
 		grp[1] = pc.pc_dh & 0xff;
@@ -488,8 +496,10 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 		if (grp == t->t_cfg->tn_ike.ike_dh &&
 		    grp != dh_group(sa->sa_dh) &&
 		    ++sa->sa_ke_tries <= IKEV2_KE_TRIES) {
-			log_tinfo(ike_sa_name(sa), "peer wants a KE of group "
-			    "%s: retrying", crypto_dh_name(grp));
+			ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_KE_RETRY,
+			    sa->sa_b.b_remote.sin_addr, ike_sa_name(sa),
+			    "peer wants a KE of group %s: retrying",
+			    crypto_dh_name(grp));
 			dh_free(sa->sa_dh);
 			sa->sa_dh = NULL;
 			if ((sa->sa_dh = dh_new(grp)) == NULL ||

@@ -21,6 +21,8 @@
  *   tunnel.c            the tunnels, shared by both versions: state,
  *                       retries, routes, dpd-action, identities
  *   ike_diag.c          a tunnel's record of its attempt (doctor)
+ *   ike_ratelimit.c     the log lines that unauthenticated input causes,
+ *                       one per cause per interval
  *   ike_metrics.c (beside the exchanges) counters and gauges
  *   internal.h, sa_base.h  the types all of these share
  * A lower file never calls a higher one except through those tables.
@@ -36,6 +38,7 @@
 
 #include <event2/util.h>
 
+#include "common/ratelimit.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/sa_base.h"
@@ -126,6 +129,34 @@ struct ike_tunnel {
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
+/*
+ * The causes of the rate-limited log lines (ike_ratelimit.c): what a
+ * datagram can make us log before it is authenticated.
+ */
+enum ike_rl {
+	IKE_RL_V1_HALF_TOTAL = 0,	/* first messages dropped (as enum */
+	IKE_RL_V1_HALF_SOURCE,		/* v1_drop, in its order) */
+	IKE_RL_V1_NO_TUNNEL,
+	IKE_RL_V1_NO_PROPOSAL,
+	IKE_RL_V1_PLAIN_INFO,		/* notify/DELETE in the clear */
+	IKE_RL_V1_INFO_HASH,		/* informational without valid HASH */
+	IKE_RL_V1_NOT_MM6,		/* a notify instead of message 6 */
+	IKE_RL_V1_AGGR,			/* aggressive mode responder */
+	IKE_RL_V1_NAT,			/* NAT-D before authentication */
+	IKE_RL_V1_PEER_ID,		/* ID refused before authentication */
+	IKE_RL_V1_P1_FAILED,		/* phase 1 failed on a message */
+	IKE_RL_V2_NO_TUNNEL,		/* IKE_SA_INIT: no candidate */
+	IKE_RL_V2_NO_PROPOSAL,
+	IKE_RL_V2_INVALID_KE,		/* INVALID_KE_PAYLOAD answered */
+	IKE_RL_V2_BAD_KE,		/* the KE does not derive */
+	IKE_RL_V2_NAT,			/* NAT-D in IKE_SA_INIT */
+	IKE_RL_V2_CRITICAL,		/* IKE_SA_INIT response rejected */
+	IKE_RL_V2_KE_RETRY,		/* INVALID_KE_PAYLOAD taken */
+	IKE_RL_V2_AUTH_FAILED,		/* IKE_AUTH request refused */
+	IKE_RL_V2_AUTH_NO_TUNNEL,
+	IKE_RL_MAX
+};
+
 struct ike_ctx {
 	struct event_base *ctx_base;
 	struct config	*ctx_cfg;
@@ -177,6 +208,10 @@ struct ike_ctx {
 	const struct ikev2_exchanges *ctx_v2x;
 	const struct ikev1_exchanges *ctx_v1x;
 	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
+	/* rate-limited log lines (ike_ratelimit.c), per cause */
+	struct ratelimit ctx_rl[IKE_RL_MAX];
+	struct event	*ctx_rl_ev;	/* the summaries' timer, lazy */
+	unsigned	 ctx_rl_ms;	/* 0: RATELIMIT_INTERVAL_MS (tests) */
 };
 
 /* The first IKE SA of version v (0: any) after b (NULL: from the start)
@@ -239,6 +274,24 @@ void	ike_tunnel_dead_hold(struct ike_tunnel *t,
 void	ike_tunnel_peer_dead(struct ike_tunnel *t);
 /* Held policies: delete (1) from the kernel, or forget (0). */
 void	ike_tunnel_held_drop(struct ike_tunnel *t, int delete);
+
+/* --- ike_ratelimit.c: log lines that unauthenticated input causes --- */
+/*
+ * Logs the line (at the cause's level) if it is the first of the cause in
+ * its interval; else counts it for the summary at the interval's end
+ * ("N more ... in the last 10 s (...), the last from ADDR").  The caller
+ * still counts the datagram in ike_counters.
+ */
+void	ike_rl_log(struct ike_ctx *ctx, enum ike_rl cause, struct in_addr from,
+	    const char *tunnel, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/* The interval in seconds (for the first line's text). */
+unsigned ike_rl_interval_s(const struct ike_ctx *ctx);
+/* Lines of cause written so far, summaries included (tests). */
+uint64_t ike_rl_logged(const struct ike_ctx *ctx, enum ike_rl cause);
+/* Test hook: the interval in ms (0: RATELIMIT_INTERVAL_MS, 10 s). */
+void	ike_ctx_log_interval_set(struct ike_ctx *ctx, unsigned ms);
+void	ike_rl_free(struct ike_ctx *ctx);
 
 /* --- tunnel.c: the clock and the network, for both versions --- */
 uint64_t	 ike_now_ms(void);		/* CLOCK_MONOTONIC */
