@@ -87,6 +87,14 @@ ikev2_sa_destroy(struct ike_sa_base *b)
 }
 
 static int
+ikev2_sa_unseen(const struct ike_sa_base *b)
+{
+	const struct ike_sa	*sa = ike_sa_of((struct ike_sa_base *)b);
+
+	return (sa->sa_b.b_initiator && sa->sa_state == IKE_SA_INIT_SENT);
+}
+
+static int
 ikev2_sa_dpd_on(const struct ike_sa_base *b)
 {
 	return (ike_sa_of((struct ike_sa_base *)b)->sa_state ==
@@ -105,6 +113,7 @@ static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_phase = ikev2_sa_phase,
 	.so_drop = ikev2_sa_drop,
 	.so_destroy = ikev2_sa_destroy,
+	.so_unseen = ikev2_sa_unseen,
 	.so_probe = "DPD",
 	.so_dpd_on = ikev2_sa_dpd_on,
 	.so_dpd_probe = ikev2_sa_dpd_probe,
@@ -1114,6 +1123,7 @@ ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 	struct child_sa	*cs;
 	int		 dropped = 0;
 
+	ike_sa_base_unseen_drop(&sa->sa_b);
 	/* dropping an SA may drop another (its rekey): rescan each time */
 again:
 	IKEV2_SA_FOREACH(o, t->t_ctx) {

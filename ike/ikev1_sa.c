@@ -117,6 +117,15 @@ ikev1_sa_phase(const struct ike_sa_base *b)
 	}
 }
 
+static int
+ikev1_sa_unseen(const struct ike_sa_base *b)
+{
+	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
+
+	return (sa->is_b.b_initiator && (sa->is_state == ISAKMP_MM_I1 ||
+	    sa->is_state == ISAKMP_MM_I3 || sa->is_state == ISAKMP_AM_I1));
+}
+
 /* INITIAL-CONTACT: gone at once, without a DELETE. */
 static void
 ikev1_sa_drop(struct ike_sa_base *b)
@@ -133,6 +142,7 @@ static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_phase = ikev1_sa_phase,
 	.so_drop = ikev1_sa_drop,
 	.so_destroy = ikev1_sa_drop,	/* no DELETE either */
+	.so_unseen = ikev1_sa_unseen,
 	.so_probe = "R-U-THERE",
 	.so_dpd_resend = 1,
 	.so_dpd_on = ikev1_sa_dpd_on,
@@ -435,6 +445,7 @@ isakmp_established(struct isakmp_sa *sa)
 	    sa->is_lifetime);
 	if (isakmp_collision(sa) == -1)
 		return;
+	ike_sa_base_unseen_drop(&sa->is_b);
 	sa->is_b.b_ctx->ctx_v1x->x_life_arm(sa);
 	ikev1_dpd_arm(sa);
 	/* IPsec SAs it holds already (moved from a dropped duplicate) */

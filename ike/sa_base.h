@@ -66,6 +66,10 @@ struct ike_sa_ops {
 	void		 (*so_drop)(struct ike_sa_base *b);
 	/* Removes it now (its CHILD SAs with it), nothing sent. */
 	void		 (*so_destroy)(struct ike_sa_base *b);
+	/* Ours, and the peer cannot have established it yet: we have not
+	 * sent the message that authenticates us (IKEv1 message 5 or 3,
+	 * IKEv2 IKE_AUTH). */
+	int		 (*so_unseen)(const struct ike_sa_base *b);
 	/*
 	 * Dead peer detection: whether probes go out now (established,
 	 * the tunnel's current SA, and the peer takes them); and the
@@ -137,6 +141,15 @@ enum ike_dup {
 };
 enum ike_dup ike_sa_base_duplicate(const struct ike_sa_base *sa,
 	    const struct ike_sa_base *o);
+/*
+ * b was just established: our own attempts with the same tunnel and peer
+ * that the peer cannot have established yet (so_unseen) go, quietly.
+ * Both sides may initiate at once and one side's message 1 may come
+ * late (the peer started later, or it was lost): such an attempt would
+ * begin on the peer after b was up there and be taken for a
+ * re-authentication there, while here it began first.
+ */
+void	ike_sa_base_unseen_drop(struct ike_sa_base *b);
 /* Frees what the base holds (the keepalive timer); not the children. */
 void	ike_sa_base_free(struct ike_sa_base *b);
 

@@ -67,6 +67,25 @@ ike_sa_base_duplicate(const struct ike_sa_base *sa,
 }
 
 void
+ike_sa_base_unseen_drop(struct ike_sa_base *b)
+{
+	struct ike_sa_base	*o;
+
+again:
+	TAILQ_FOREACH(o, &b->b_ctx->ctx_all, b_entry) {
+		if (o == b || o->b_tunnel == NULL ||
+		    o->b_tunnel != b->b_tunnel || !o->b_initiator ||
+		    o->b_remote.sin_addr.s_addr !=
+		    b->b_remote.sin_addr.s_addr || !o->b_ops->so_unseen(o))
+			continue;
+		log_tinfo(ike_tunnel_name(o->b_tunnel), "our own %s attempt "
+		    "goes: one with the peer is up", o->b_ops->so_kind);
+		o->b_ops->so_destroy(o);
+		goto again;	/* it may have taken others with it */
+	}
+}
+
+void
 ike_sa_base_unlink(struct ike_sa_base *b)
 {
 	TAILQ_REMOVE(&b->b_ctx->ctx_all, b, b_entry);

@@ -1200,6 +1200,37 @@ START_TEST(test_v1_rekey_hash3_lost)
 END_TEST
 
 /*
+ * Both initiate, b first, but a is not up yet: b's message 1 is lost.
+ * a's ISAKMP SA is established on both sides before b sends message 1
+ * again; had b's attempt gone on, it would begin on a after a's SA was up
+ * (a re-authentication there) but before it here (a simultaneous
+ * initiation): each side would keep another SA (the v1-gw-gw soak went
+ * Connecting 30 s in).  b's attempt, which a cannot have established,
+ * goes as soon as a's SA is up here.
+ */
+START_TEST(test_v1_both_initiate_one_late)
+{
+	struct side_opts	 b = opt_b;
+	struct filt		 fb = { IKEV1_EXCH_MAIN, 0, 1, 0 };
+
+	b.so_initiate = 1;
+	pair_init(&opt_a, &b);
+	B.s_net.mn_filter = filt_cb;		/* b's first message 1 */
+	B.s_net.mn_filter_arg = &fb;
+	ike_start(B.s_ike);
+	pump(10);
+	ck_assert_int_eq(fb.f_seen, 1);
+	ike_start(A.s_ike);
+	pump(300);
+	assert_connected(1, 16, 20);
+	/* one ISAKMP SA on each side, none retired */
+	ck_assert_int_eq(v1_nsa(&A), 1);
+	ck_assert_int_eq(v1_nsa(&B), 1);
+	pair_free();
+}
+END_TEST
+
+/*
  * gatewayctl rekey t1 ike: a new Main Mode takes over the IPsec SAs (same
  * SPIs), the old ISAKMP SA is deleted on both sides.  By a, or by b (then
  * the old SA must be older than the replace age, else it is a collision).
@@ -2250,6 +2281,7 @@ ikev1_exchange_suite(void)
 	tc = tcase_create("phase1");
 	tcase_add_test(tc, test_v1_main_defaults_establish);
 	tcase_add_test(tc, test_v1_both_initiate);
+	tcase_add_test(tc, test_v1_both_initiate_one_late);
 	tcase_add_test(tc, test_v1_aggressive_fqdn);
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
 	tcase_add_test(tc, test_v1_aggressive_clear_message3);

@@ -2521,6 +2521,44 @@ START_TEST(test_exchange_ike_rekey_during_child_delete)
 }
 END_TEST
 
+/*
+ * Both initiate, b first, but a is not up yet: b's IKE_SA_INIT is lost.
+ * a's IKE SA is established before b sends it again; b's attempt, which
+ * a cannot have established, goes then (had it gone on, it would have
+ * begun on a after a's SA was up, a replacement there, but before it
+ * on b, a simultaneous initiation: each side would delete another SA).
+ */
+START_TEST(test_exchange_both_initiate_one_late)
+{
+	struct filt		 f = { IKEV2_EXCH_IKE_SA_INIT, 0, MOCK_DROP, 1, 0 };
+	struct tunnel_status	 first;
+	int			 i;
+
+	pair_init(&opt_a, &opt_b);
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &f;
+	ike_start(B.s_ike);
+	pump(10);
+	ck_assert_int_eq(f.f_hits, 1);
+	ike_start(A.s_ike);
+	pump(10);
+	assert_connected(1);
+	first = status(&A);
+	for (i = 0; i < 30; i++) {	/* b's retransmission was due at 40 ms */
+		pump(10);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+	assert_connected(1);
+	ck_assert_mem_eq(status(&A).ts_spi_i, first.ts_spi_i, 8);
+	ck_assert_int_eq(nsas(&A), 1);
+	ck_assert_int_eq(nsas(&B), 1);
+	pair_free();
+}
+END_TEST
+
 static const uint16_t refusals[] = {
 	IKEV2_N_TEMPORARY_FAILURE, IKEV2_N_NO_PROPOSAL_CHOSEN
 };
@@ -3233,6 +3271,7 @@ exchange_suite(void)
 	tc = tcase_create("reliability");
 	tcase_add_test(tc, test_exchange_retransmit_cached);
 	tcase_add_test(tc, test_exchange_peer_forgot_init);
+	tcase_add_test(tc, test_exchange_both_initiate_one_late);
 	tcase_add_test(tc, test_exchange_duplicate_request);
 	tcase_add_test(tc, test_exchange_cached_answer_same_request_only);
 	suite_add_tcase(s, tc);
