@@ -321,6 +321,14 @@ mf_v1_flood(struct buf *out, const struct ike_counters *ic)
 	    "\"expired\"} %" PRIu64 "\n", ic->ic_v1_half_expired);
 	rv |= mf_add(out, "gatewayd_ikev1_half_open_ended_total{how="
 	    "\"evicted\"} %" PRIu64 "\n", ic->ic_v1_half_evicted);
+	rv |= mf_family(out, "gatewayd_ikev1_quick_modes_dropped_total",
+	    "counter", "IKEv1 Quick Modes of an authenticated peer dropped "
+	    "unanswered, by the limit reached.");
+	rv |= mf_add(out, "gatewayd_ikev1_quick_modes_dropped_total{cause="
+	    "\"in_flight_limit\"} %" PRIu64 "\n",
+	    ic->ic_v1_qm_refused_inflight);
+	rv |= mf_add(out, "gatewayd_ikev1_quick_modes_dropped_total{cause="
+	    "\"ipsec_sa_limit\"} %" PRIu64 "\n", ic->ic_v1_qm_refused_sas);
 	return (rv == 0 ? 0 : -1);
 }
 

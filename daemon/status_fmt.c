@@ -407,6 +407,8 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ikev1 drop proposal   %" PRIu64 "\n"
 	    "ikev1 half expired    %" PRIu64 "\n"
 	    "ikev1 half evicted    %" PRIu64 "\n"
+	    "ikev1 qm drop flight  %" PRIu64 "\n"
+	    "ikev1 qm drop SAs     %" PRIu64 "\n"
 	    "udp received          %" PRIu64 "\n"
 	    "udp sent              %" PRIu64 "\n"
 	    "udp send errors       %" PRIu64 "\n"
@@ -420,6 +422,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_v1_drop_half_source, ic->ic_v1_drop_no_tunnel,
 	    ic->ic_v1_drop_no_proposal,
 	    ic->ic_v1_half_expired, ic->ic_v1_half_evicted,
+	    ic->ic_v1_qm_refused_inflight, ic->ic_v1_qm_refused_sas,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
 	    nc->nc_keepalive, nc->nc_truncated));
 }

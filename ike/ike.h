@@ -149,6 +149,11 @@ struct ike_counters {
 	uint64_t	 ic_v1_drop_no_proposal; /* NO-PROPOSAL-CHOSEN sent */
 	uint64_t	 ic_v1_half_expired;
 	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer */
+	/* IKEv1 Quick Modes of an authenticated peer dropped unanswered:
+	 * too many waiting for message 3 on the ISAKMP SA, or the tunnel's
+	 * IPsec SA limit reached (ikev1_sa.h IKEV1_QM_RESPONDER_MAX) */
+	uint64_t	 ic_v1_qm_refused_inflight;
+	uint64_t	 ic_v1_qm_refused_sas;
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
 /* The connection log (gatewayctl log) the engine writes its tunnels'

@@ -36,6 +36,59 @@
 static void
 qm_retx_cb(evutil_socket_t fd, short ev, void *arg);
 
+/* 1 if msgid is the ID of a Quick Mode of sa whose record is freed. */
+static int
+qm_msgid_done(const struct isakmp_sa *sa, uint32_t msgid)
+{
+	int	 i;
+
+	for (i = 0; i < IKEV1_QM_DONE_IDS; i++)
+		if (sa->is_qm_done[i] == msgid)
+			return (1);
+	return (0);
+}
+
+/* Frees qm now; its message ID is remembered (a late duplicate of one
+ * of its messages is dropped, not taken for a new exchange). */
+static void
+qm_forget(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+
+	sa->is_qm_done[sa->is_qm_done_next++ % IKEV1_QM_DONE_IDS] =
+	    qm->qm_msgid;
+	ikev1_qm_free(qm);
+}
+
+/*
+ * qm's exchange is over (QM_DONE or QM_FAILED): an IPsec SA not
+ * installed and the PFS value go now, the record from the event loop
+ * (callers still hold it).  Our Quick Mode done keeps its record for our
+ * own retransmission span: the peer may lack our message 3 and repeat
+ * its message 2, which gets message 3 again (ikev1_sa.c, v1_xmit_dup).
+ */
+static void
+qm_end(struct ikev1_qm *qm, enum qm_state s)
+{
+	struct ike_ctx	*ctx = qm->qm_sa->is_b.b_ctx;
+	unsigned	 ms = 0;
+	int		 i;
+
+	qm->qm_state = s;
+	ike_xmit_stop(&qm->qm_x);
+	if (qm->qm_child != NULL) {
+		child_sa_uninstall(qm->qm_child, ctx->ctx_kernel, NULL);
+		child_sa_free(qm->qm_child);
+		qm->qm_child = NULL;
+	}
+	dh_free(qm->qm_dh);
+	qm->qm_dh = NULL;
+	if (s == QM_DONE && qm->qm_initiator)
+		for (i = 0; i <= ctx->ctx_retx_tries; i++)
+			ms += ike_xmit_backoff(ctx->ctx_retx_ms, i);
+	ike_xmit_arm(&qm->qm_x, ms);
+}
+
 static struct ikev1_qm *
 qm_new(struct isakmp_sa *sa, uint32_t msgid, int initiator)
 {
@@ -415,7 +468,8 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 	do {
 		if (RAND_bytes((uint8_t *)&msgid, sizeof(msgid)) != 1)
 			return (-1);
-	} while (msgid == 0 || ikev1_qm_find(sa, msgid) != NULL);
+	} while (msgid == 0 || ikev1_qm_find(sa, msgid) != NULL ||
+	    qm_msgid_done(sa, msgid));
 	if ((qm = qm_new(sa, msgid, 1)) == NULL)
 		return (-1);
 	qm->qm_pair = pair;
@@ -595,7 +649,7 @@ qm_install(struct ikev1_qm *qm)
 		    (unsigned long long)cs->cs_soft_bytes,
 		    (unsigned long long)cs->cs_soft_packets);
 	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg->cfg_keylog_dir);
-	qm->qm_state = QM_DONE;
+	qm_end(qm, QM_DONE);
 	return (0);
 }
 
@@ -604,8 +658,7 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 {
 	struct ike_tunnel	*t = qm->qm_sa->is_b.b_tunnel;
 
-	qm->qm_state = QM_FAILED;
-	ike_xmit_stop(&qm->qm_x);
+	qm_end(qm, QM_FAILED);
 	if (qm->qm_rekey_spi != 0)
 		/* the old SA carries on until it expires */
 		ike_event(qm->qm_sa->is_b.b_ctx, qm_name(qm), "rekey", "IPsec SA "
@@ -613,12 +666,6 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 	else if (t != NULL && qm->qm_pair >= 0) {
 		t->t_pair[qm->qm_pair] = PAIR_FAILED;
 		ike_tunnel_failed(t, 2, "Phase 2 failed: %s", why);
-	}
-	if (qm->qm_child != NULL) {
-		child_sa_uninstall(qm->qm_child,
-		    qm->qm_sa->is_b.b_ctx->ctx_kernel, NULL);
-		child_sa_free(qm->qm_child);
-		qm->qm_child = NULL;
 	}
 	/* the next waiting pair, then: anything left to wait for? */
 	ikev1_quick_start_all(qm->qm_sa);
@@ -844,7 +891,7 @@ qm_r_fail(struct ikev1_qm *qm, uint8_t proto, const uint8_t *spi,
 			    "%s === %s", a, b);
 	}
 	ikev1_info_notify(sa, proto, spi, spi ? 4 : 0, notify, NULL, 0);
-	qm->qm_state = QM_FAILED;
+	qm_end(qm, QM_FAILED);
 	if (sa->is_b.b_tunnel != NULL)
 		ike_tunnel_failed(sa->is_b.b_tunnel, 2, "Phase 2 failed (%s "
 		    "sent): %s", ikev1_notify_name(notify), why);
@@ -906,7 +953,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	}
 	if ((cs = child_sa_new(c->tn_name, (uint8_t)c->tn_ipsec.ips_proto,
 	    sa->is_b.b_local.sin_addr, sa->is_b.b_remote.sin_addr)) == NULL)
-		return;
+		goto fail;
 	qm->qm_child = cs;
 	v1_natt_child(sa, cs);
 	cs->cs_lts[0] = lp;
@@ -988,7 +1035,8 @@ fail:
 	buf_free(gxy);
 	free(ans);
 	buf_free(b);
-	qm->qm_state = QM_FAILED;
+	/* its larval inbound SA goes at once */
+	qm_end(qm, QM_FAILED);
 	if (sa->is_b.b_tunnel != NULL)
 		ike_tunnel_failed(sa->is_b.b_tunnel, 2, "Phase 2 failed: cannot "
 		    "answer Quick Mode for %s <-> %s", ls, rs);
@@ -1003,7 +1051,7 @@ qm_r3(struct ikev1_qm *qm)
 
 	ike_xmit_stop(&qm->qm_x);
 	if (qm_install(qm) == -1) {
-		qm->qm_state = QM_FAILED;
+		qm_end(qm, QM_FAILED);
 		if (sa->is_b.b_tunnel != NULL)
 			ike_tunnel_failed(sa->is_b.b_tunnel, 2, "Phase 2 failed: "
 			    "cannot install the IPsec SAs");
@@ -1083,8 +1131,64 @@ ikev1_quick_peer_gave_up(struct isakmp_sa *sa, uint32_t spi)
 	log_tinfo(qm_name(qm), "the peer deleted the IPsec SA %08x that "
 	    "Quick Mode %08x was making (its HASH(3) never came): dropping it",
 	    ntohl(spi), qm->qm_msgid);
-	ikev1_qm_free(qm);
+	qm_forget(qm);
 	return (1);
+}
+
+/*
+ * The peer's new Quick Mode msgid (HASH(1) verified) would pass a cap
+ * (IKEV1_QM_RESPONDER_MAX, ikev1_child_max): counted, logged at debug
+ * and at most once per IKEV1_QM_LOG_MS per ISAKMP SA at info.
+ */
+static void
+qm_refuse(struct isakmp_sa *sa, uint32_t msgid, int sas, int n, int max)
+{
+	struct ike_counters	*ic = &sa->is_b.b_ctx->ctx_counters;
+	const char		*why = sas ? "IPsec SAs of the tunnel" :
+				    "Quick Modes waiting for message 3";
+	uint64_t		 now = ikev1_now_ms();
+
+	if (sas)
+		ic->ic_v1_qm_refused_sas++;
+	else
+		ic->ic_v1_qm_refused_inflight++;
+	ic->ic_dropped++;
+	sa->is_qm_refused++;
+	log_tdebug(isakmp_name(sa), "Quick Mode %08x dropped: %d %s, at most "
+	    "%d", msgid, n, why, max);
+	if (sa->is_qm_log_ms != 0 &&
+	    now - sa->is_qm_log_ms < IKEV1_QM_LOG_MS)
+		return;
+	log_tinfo(isakmp_name(sa), "the peer's Quick Mode %08x dropped: %d "
+	    "%s, at most %d (%llu dropped since the last such line, which "
+	    "comes at most every %d s)", msgid, n, why, max,
+	    (unsigned long long)sa->is_qm_refused, IKEV1_QM_LOG_MS / 1000);
+	sa->is_qm_log_ms = now;
+	sa->is_qm_refused = 0;
+}
+
+/* 0 if the peer's new Quick Mode msgid fits the caps, else -1 (refused:
+ * dropped unanswered; see IKEV1_QM_RESPONDER_MAX). */
+static int
+qm_admit(struct isakmp_sa *sa, uint32_t msgid)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	const struct ikev1_qm	*qm;
+	int			 n = 0, max;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (!qm->qm_initiator && qm->qm_state == QM_R2)
+			n++;
+	if (n >= IKEV1_QM_RESPONDER_MAX) {
+		qm_refuse(sa, msgid, 0, n, IKEV1_QM_RESPONDER_MAX);
+		return (-1);
+	}
+	if (t != NULL && (n = ikev1_child_count(t)) >= (max =
+	    ikev1_child_max(t))) {
+		qm_refuse(sa, msgid, 1, n, max);
+		return (-1);
+	}
+	return (0);
 }
 
 /* Verifies HASH(n) of m: the first payload, over the rest. */
@@ -1134,6 +1238,13 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 		goto done;
 	msgid = m->m_hdr.h_msgid;
 	if ((qm = ikev1_qm_find(sa, msgid)) == NULL) {
+		if (qm_msgid_done(sa, msgid)) {
+			log_tdebug(isakmp_name(sa), "Quick Mode %08x message "
+			    "in a finished exchange dropped", msgid);
+			sa->is_b.b_ctx->ctx_v1->vc_wrong_state++;
+			sa->is_b.b_ctx->ctx_counters.ic_dropped++;
+			goto done;
+		}
 		if ((qm = qm_new(sa, msgid, 0)) == NULL)
 			goto done;
 		fresh = 1;
@@ -1166,6 +1277,8 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	ike_xmit_heard(&qm->qm_x, pkt, len);
 	v1_natt_authenticated(sa);
 	ikev1_dpd_arm(sa);
+	if (which == 1 && qm_admit(sa, msgid) == -1)
+		goto drop;
 	if (which == 1)
 		qm_r1(qm, m);
 	else if (which == 2)
@@ -1218,6 +1331,11 @@ qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ikev1_qm	*qm = arg;
 
+	/* qm_end(): the exchange is over, the record goes */
+	if (qm->qm_state == QM_DONE || qm->qm_state == QM_FAILED) {
+		qm_forget(qm);
+		return;
+	}
 	if (!v1_xmit_retx(qm->qm_sa, &qm->qm_x))
 		return;
 	if (qm->qm_initiator)
@@ -1225,13 +1343,8 @@ qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
 	else {
 		log_tinfo(qm_name(qm), "Quick Mode %08x: no message 3 from "
 		    "the peer", qm->qm_msgid);
-		qm->qm_state = QM_FAILED;
-		/* its larval inbound SA goes now, not with the ISAKMP SA */
-		if (qm->qm_child != NULL) {
-			child_sa_uninstall(qm->qm_child,
-			    qm->qm_sa->is_b.b_ctx->ctx_kernel, NULL);
-			child_sa_free(qm->qm_child);
-			qm->qm_child = NULL;
-		}
+		/* the record and its larval inbound SA go now, not with
+		 * the ISAKMP SA */
+		qm_forget(qm);
 	}
 }

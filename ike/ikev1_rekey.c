@@ -170,6 +170,38 @@ ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in)
 	return (v1_child_find(t, &k));
 }
 
+int
+ikev1_child_count(struct ike_tunnel *t)
+{
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs;
+	struct ikev1_qm		*qm;
+	int			 n = 0;
+
+	if (t->t_ctx->ctx_v1 == NULL)
+		return (0);
+	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
+		if (sa->is_b.b_tunnel != t || sa->is_state == ISAKMP_DEAD)
+			continue;
+		/* dead and expired ones hold no kernel SA */
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
+			if (cs->cs_state != CHILD_SA_DEAD &&
+			    cs->cs_state != CHILD_SA_EXPIRED)
+				n++;
+		TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+			if (qm->qm_child != NULL)
+				n++;
+	}
+	return (n);
+}
+
+int
+ikev1_child_max(const struct ike_tunnel *t)
+{
+	return (t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote *
+	    IKEV1_CHILD_PER_PAIR + IKEV1_CHILD_SLACK);
+}
+
 /* No IPsec SA of t covers cs's segment pair any more: set it up again. */
 static void
 v1_child_pair_lost(struct isakmp_sa *sa, int pair)

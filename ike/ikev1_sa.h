@@ -72,6 +72,26 @@ struct ikev1_qm {
 };
 TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
 
+/*
+ * What an authenticated peer can make us hold through Quick Mode (issue
+ * 8): per ISAKMP SA at most IKEV1_QM_RESPONDER_MAX of its Quick Modes
+ * answered and waiting for message 3 (QM_R2, each with a larval SA), and
+ * per tunnel at most IKEV1_CHILD_PER_PAIR IPsec SAs per segment pair plus
+ * IKEV1_CHILD_SLACK, larval ones included (ikev1_child_max).  A message 1
+ * past either is dropped unanswered once its HASH(1) verified: RFC 2408
+ * §3.14.1 has no notify for "not now", and a retransmission of it gets a
+ * new chance.  A Quick Mode record is freed when its exchange ends (ours
+ * done: after our retransmission span, to answer a repeated message 2
+ * with our message 3 again); the last IKEV1_QM_DONE_IDS message IDs are
+ * remembered so that a late duplicate is not taken for a new exchange.
+ */
+#define IKEV1_QM_RESPONDER_MAX	16	/* the peer may start many pairs */
+#define IKEV1_CHILD_PER_PAIR	4	/* the SA, its rekey, a colliding
+					   rekey, an old one not yet deleted */
+#define IKEV1_CHILD_SLACK	4	/* a pair split by narrower selectors */
+#define IKEV1_QM_DONE_IDS	32
+#define IKEV1_QM_LOG_MS	10000	/* a refusal logged at most this often */
+
 struct isakmp_sa {
 	struct ike_sa_base is_b;	/* first: both versions (sa_base.h) */
 	TAILQ_ENTRY(isakmp_sa) is_hentry;	/* vc_hash, by is_cky_i */
@@ -105,6 +125,10 @@ struct isakmp_sa {
 	int		 is_peer_dpd, is_peer_natt, is_peer_unity;
 	int		 is_natd;		/* both sent the RFC 3947 VID */
 	struct ikev1_qm_list is_qms;
+	uint32_t	 is_qm_done[IKEV1_QM_DONE_IDS]; /* finished, a ring */
+	unsigned	 is_qm_done_next;
+	uint64_t	 is_qm_refused;	/* past a cap, since is_qm_log_ms */
+	uint64_t	 is_qm_log_ms;	/* monotonic: last refusal logged */
 	uint64_t	 is_up_ms;	/* monotonic, when established */
 	/* DPD (RFC 3706): both roles probe when the peer announced it */
 	uint32_t	 is_dpd_seq;	/* last R-U-THERE sent */
@@ -398,6 +422,10 @@ void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
  */
 void	 ikev1_child_volume_set(struct isakmp_sa *sa, struct child_sa *cs,
 	    int creator, uint64_t bytes, uint64_t packets);
+/* t's IPsec SAs holding kernel state (larval ones of Quick Modes under
+ * way included), over all its ISAKMP SAs, and the most it may have. */
+int	 ikev1_child_count(struct ike_tunnel *t);
+int	 ikev1_child_max(const struct ike_tunnel *t);
 /* Removes an IPsec SA from its ISAKMP SA, the kernel and memory. */
 void	 ikev1_child_remove(struct child_sa *cs);
 /* The installed IPsec SA of t with exactly these selectors, or NULL. */

@@ -2272,6 +2272,333 @@ START_TEST(test_v1_port_follow_authenticated)
 }
 END_TEST
 
+/* --- limits on what an authenticated peer can make us hold (issue 8) --- */
+
+/*
+ * A Quick Mode forged by the authenticated peer b, with b's keys on its
+ * ISAKMP SA sb (what a peer that ignores its own limits sends): message 1
+ * for b's first segment pair (a rekey of that pair's IPsec SA, to a),
+ * built as qm_start() builds it; then message 3 once a answered.
+ */
+struct forged_qm {
+	struct isakmp_sa	*fq_sa;		/* b's */
+	struct buf		*fq_ke;		/* one PFS value for all */
+	uint32_t		 fq_msgid;
+	uint8_t			 fq_iv[CRYPTO_MAX_BLOCK];
+	uint8_t			 fq_ni[IKEV1_NONCE_LEN];
+};
+
+static void
+fq_send(struct forged_qm *fq, struct buf *b)
+{
+	struct isakmp_sa	*sb = fq->fq_sa;
+
+	/* a sees b's datagram: local is a's address, remote b's */
+	ike_recv(A.s_ike, b->buf_data, b->buf_len, &sb->is_b.b_remote,
+	    &sb->is_b.b_local);
+	buf_free(b);
+}
+
+/* HDR*, HASH(1), SA, Ni, KE, IDci, IDcr --> a */
+static void
+fq_message1(struct forged_qm *fq, uint32_t msgid)
+{
+	struct isakmp_sa	*sb = fq->fq_sa;
+	const struct cfg_tunnel	*c = sb->is_b.b_tunnel->t_cfg;
+	struct ikev1_p2_params	 p;
+	struct ikev1_sa		*offer;
+	struct pld_writer	 w;
+	struct buf		*b = NULL;
+	uint8_t			 id[8];
+	uint32_t		 mask;
+	size_t			 hoff, hl = prf_len(sb->is_prf);
+	int			 i;
+
+	fq->fq_msgid = msgid;
+	memset(&p, 0, sizeof(p));
+	p.p2_proto = IKEV1_PROTO_ESP;
+	p.p2_id = IKEV1_ESP_AES;
+	p.p2_keylen = (uint16_t)c->tn_ipsec.ips_encr_bits;
+	p.p2_auth_alg = IKEV1_AUTH_HMAC_SHA;
+	p.p2_group = (uint16_t)c->tn_ipsec.ips_pfs;
+	p.p2_encap = IKEV1_ENCAP_TUNNEL;
+	p.p2_life_secs = c->tn_ipsec.ips_lifetime;
+	p.p2_spi = 0x77000000u + msgid;
+	ck_assert_ptr_nonnull(offer = calloc(1, sizeof(*offer)));
+	ck_assert_int_eq(ikev1_sa_p2_build(offer, &p, 1), 0);
+	for (i = 0; i < IKEV1_NONCE_LEN; i++)
+		fq->fq_ni[i] = (uint8_t)(msgid + i);
+	ck_assert_int_eq(v1_msg_begin(sb, &b, &w, IKEV1_EXCH_QUICK, msgid), 0);
+	ck_assert_int_eq(ikev1_add_hash(&w, NULL, hl, &hoff), 0);
+	ck_assert_int_eq(ikev1_add_sa(&w, offer), 0);
+	ck_assert_int_eq(ikev1_add_nonce(&w, fq->fq_ni, sizeof(fq->fq_ni)), 0);
+	ck_assert_int_eq(ikev1_add_ke(&w, fq->fq_ke->buf_data,
+	    fq->fq_ke->buf_len), 0);
+	for (i = 0; i < 2; i++) {
+		const struct cfg_prefix *pf = i == 0 ? &c->tn_local[0] :
+		    &c->tn_remote[0];
+
+		memcpy(id, &pf->pf_addr, 4);
+		mask = htonl(pf->pf_plen ? 0xffffffffu << (32 - pf->pf_plen) :
+		    0);
+		memcpy(id + 4, &mask, 4);
+		ck_assert_int_eq(ikev1_add_id(&w, IKEV1_ID_IPV4_ADDR_SUBNET, 0,
+		    0, id, 8), 0);
+	}
+	free(offer);
+	ck_assert_int_eq(ikev1_hash_qm1(sb->is_prf, sb->is_keys.k_a,
+	    sb->is_keys.k_len, msgid, b->buf_data + hoff + hl,
+	    b->buf_len - hoff - hl, b->buf_data + hoff), 0);
+	ck_assert_int_eq(ikev1_iv_phase2(sb->is_prf, sb->is_iv, sb->is_blen,
+	    msgid, fq->fq_iv), 0);
+	ck_assert_int_eq(v1_msg_seal(sb, b, fq->fq_iv, fq->fq_iv), 0);
+	fq_send(fq, b);
+}
+
+/* a's answer (its message 2, now in a's outbox), if any --> HDR*,
+ * HASH(3) --> a.  1 if a answered. */
+static int
+fq_message3(struct forged_qm *fq)
+{
+	struct isakmp_sa	*sb = fq->fq_sa;
+	struct mock_dgram	 d;
+	struct ikev1_msg	 m;
+	struct pld_writer	 w;
+	struct buf		*out, *b = NULL;
+	uint8_t			 h[CRYPTO_MAX_HASH];
+
+	if (mock_net_pop(&A.s_net, &d) == -1)
+		return (0);
+	ck_assert_ptr_nonnull(out = buf_new(d.d_len));
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(ikev1_msg_open(d.d_data, d.d_len, sb->is_encr,
+	    sb->is_keys.k_enc, sb->is_keys.k_enc_len, fq->fq_iv, out, &m), 0);
+	ck_assert_uint_eq(m.m_hdr.h_msgid, fq->fq_msgid);
+	ck_assert_ptr_nonnull(m.m_nonce);
+	ck_assert_int_eq(ikev1_hash_qm3(sb->is_prf, sb->is_keys.k_a,
+	    sb->is_keys.k_len, fq->fq_msgid, fq->fq_ni, sizeof(fq->fq_ni),
+	    m.m_nonce, m.m_nonce_len, h), 0);
+	buf_free(out);
+	free(d.d_data);
+	ck_assert_int_eq(v1_msg_begin(sb, &b, &w, IKEV1_EXCH_QUICK,
+	    fq->fq_msgid), 0);
+	ck_assert_int_eq(ikev1_add_hash(&w, h, prf_len(sb->is_prf), NULL), 0);
+	ck_assert_int_eq(v1_msg_seal(sb, b, fq->fq_iv, fq->fq_iv), 0);
+	fq_send(fq, b);
+	return (1);
+}
+
+static void
+fq_init(struct forged_qm *fq)
+{
+	struct dh	*dh;
+
+	memset(fq, 0, sizeof(*fq));
+	ck_assert_ptr_nonnull(fq->fq_sa = v1_first_sa(&B));
+	ck_assert_ptr_nonnull(dh = dh_new(fq->fq_sa->is_b.b_tunnel->t_cfg->
+	    tn_ipsec.ips_pfs));
+	ck_assert_ptr_nonnull(fq->fq_ke = buf_new(256));
+	ck_assert_int_eq(dh_public_get(dh, fq->fq_ke), 0);
+	dh_free(dh);
+}
+
+/* s's Quick Mode records: all, the peer's, or the peer's waiting for
+ * message 3. */
+enum { QMN_ALL, QMN_PEER, QMN_R2 };
+static int
+v1_nqm(const struct side *s, int what)
+{
+	const struct isakmp_sa	*sa;
+	const struct ikev1_qm	*qm;
+	int			 n = 0;
+
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
+		TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+			if (what == QMN_ALL || (!qm->qm_initiator &&
+			    (what == QMN_PEER || qm->qm_state == QM_R2)))
+				n++;
+	return (n);
+}
+
+/* Every IPsec SA in after is new (none of before's inbound SPIs). */
+static void
+assert_all_rekeyed(const struct tunnel_status *before,
+    const struct tunnel_status *after)
+{
+	int	 i, j;
+
+	ck_assert_int_eq(after->ts_nchild, before->ts_nchild);
+	for (i = 0; i < after->ts_nchild; i++)
+		for (j = 0; j < before->ts_nchild; j++)
+			ck_assert_uint_ne(after->ts_child[i].cs_spi_in,
+			    before->ts_child[j].cs_spi_in);
+}
+
+static const struct side_opts opt_a3 = {
+	.so_version = 1,
+	.so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
+	.so_remote = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+	.so_initiate = 1
+};
+static const struct side_opts opt_b3 = {
+	.so_version = 1,
+	.so_local = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+	.so_remote = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
+	.so_initiate = 0
+};
+
+/*
+ * b, authenticated, opens 1,000 Quick Modes and never sends message 3
+ * (3 x 3 segment pairs: the IPsec SA limit, 40, is not what binds):
+ *   { HASH(1), SA, Ni, KE, IDci, IDcr }* x 1000 -->
+ *   <-- { HASH(2), SA, Nr, KE, IDci, IDcr }* x 16 (lost)
+ * a answers IKEV1_QM_RESPONDER_MAX of them, holds as many larval SAs, and
+ * drops the rest unanswered (counted); after its retransmissions of
+ * message 2 give up, the records and larval SAs are gone, and b's normal
+ * rekey of all 9 IPsec SAs goes through.
+ */
+START_TEST(test_v1_qm_flood_in_flight)
+{
+	struct filt		 f = { IKEV1_EXCH_QUICK, 0, 1 << 30, 0 };
+	struct forged_qm	 fq;
+	struct tunnel_status	 before, after;
+	struct ike_counters	 c;
+	int			 i, own;
+
+	pair_init(&opt_a3, &opt_b3);
+	ike_start(A.s_ike);
+	pump(200);
+	assert_connected(9, 16, 20);
+	before = status(&A);
+	fq_init(&fq);
+	A.s_net.mn_filter = filt_cb;		/* a's answers are lost */
+	A.s_net.mn_filter_arg = &f;
+	own = v1_nqm(&A, QMN_ALL);	/* a's own, done, go soon */
+	for (i = 0; i < 1000; i++) {
+		fq_message1(&fq, 0x1000u + (uint32_t)i);
+		ck_assert_int_le(v1_nqm(&A, QMN_PEER), IKEV1_QM_RESPONDER_MAX);
+		ck_assert_int_le(v1_nqm(&A, QMN_ALL), own +
+		    IKEV1_QM_RESPONDER_MAX);
+		ck_assert_int_le(mock_kernel_nlarval(&A.s_kernel),
+		    IKEV1_QM_RESPONDER_MAX);
+	}
+	ck_assert_int_eq(v1_nqm(&A, QMN_R2), IKEV1_QM_RESPONDER_MAX);
+	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel),
+	    IKEV1_QM_RESPONDER_MAX);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_qm_refused_inflight,
+	    1000 - IKEV1_QM_RESPONDER_MAX);
+	ck_assert_uint_eq(c.ic_v1_qm_refused_sas, 0);
+	ck_assert_uint_eq(f.f_seen, IKEV1_QM_RESPONDER_MAX);
+	/* message 2 retransmitted 5 times in 40 * 63 ms, then given up */
+	pump(40 * 63 + 300);
+	ck_assert_int_eq(v1_nqm(&A, QMN_ALL), 0);
+	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+	A.s_net.mn_filter = NULL;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(300);
+	assert_connected(9, 16, 20);
+	after = status(&A);
+	assert_all_rekeyed(&before, &after);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	fq.fq_sa = NULL;
+	buf_free(fq.fq_ke);
+	pair_free();
+}
+END_TEST
+
+/*
+ * b completes 1,000 Quick Modes for the one segment pair, never deleting
+ * an old IPsec SA:
+ *   { HASH(1), SA, Ni, KE, IDci, IDcr }* -->
+ *   <-- { HASH(2), SA, Nr, KE, IDci, IDcr }*
+ *   { HASH(3) }* -->                                    x 1000
+ * a installs IPsec SAs up to the tunnel's limit (4 x 1 pair + 4, the one
+ * it had included) and drops the rest unanswered, with no larval SA;
+ * completed records are freed; b's normal rekey still goes through once
+ * the extra SAs are deleted.
+ */
+START_TEST(test_v1_qm_flood_ipsec_sas)
+{
+	struct forged_qm	 fq;
+	struct ike_counters	 c;
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs;
+	struct tunnel_status	 before, after;
+	uint64_t		 wrong;
+	int			 i, done = 0, max;
+
+	v1_up(0);
+	before = status(&A);
+	fq_init(&fq);
+	max = ikev1_child_max(v1_first_sa(&A)->is_b.b_tunnel);
+	ck_assert_int_eq(max, IKEV1_CHILD_PER_PAIR + IKEV1_CHILD_SLACK);
+	for (i = 0; i < 1000; i++) {
+		fq_message1(&fq, 0x2000u + (uint32_t)i);
+		done += fq_message3(&fq);
+		ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+		ck_assert_int_le(mock_kernel_nsa(&A.s_kernel), 2 * max);
+	}
+	ck_assert_int_eq(done, max - 1);
+	ck_assert_int_eq(ikev1_child_count(v1_first_sa(&A)->is_b.b_tunnel),
+	    max);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_qm_refused_sas, 1000 - (max - 1));
+	ck_assert_uint_eq(c.ic_v1_qm_refused_inflight, 0);
+	/* the peer's records go once done */
+	pump(5);
+	ck_assert_int_eq(v1_nqm(&A, QMN_PEER), 0);
+	/* b's own state knows nothing of the forged SAs: a deletes them
+	 * (here: by hand), then a normal rekey goes through */
+	sa = v1_first_sa(&A);
+	while ((cs = TAILQ_LAST(&sa->is_b.b_children, child_sa_list)) !=
+	    NULL && cs->cs_spi_in != before.ts_child[0].cs_spi_in)
+		ikev1_child_remove(cs);
+	ck_assert_int_eq(ikev1_child_count(sa->is_b.b_tunnel), 1);
+	/* a replay of a finished one's message 1 (its record is freed) is
+	 * not taken for a new Quick Mode */
+	wrong = A.s_ike->ctx_v1->vc_wrong_state;
+	fq_message1(&fq, 0x2000u);
+	ck_assert_uint_eq(A.s_ike->ctx_v1->vc_wrong_state, wrong + 1);
+	ck_assert_int_eq(v1_nqm(&A, QMN_PEER), 0);
+	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+	ck_assert_int_eq(A.s_net.mn_n, 0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	assert_all_rekeyed(&before, &after);
+	buf_free(fq.fq_ke);
+	pair_free();
+}
+END_TEST
+
+/*
+ * a's Quick Mode message 3 is lost; b repeats its message 2, and a,
+ * whose exchange is done, still has its record (kept for its own
+ * retransmission span) and sends message 3 again:
+ *   { HASH(1), SA, Ni, KE, IDci, IDcr }* -->
+ *   <-- { HASH(2), SA, Nr, KE, IDci, IDcr }*
+ *   { HASH(3) }* --> (lost)
+ *   <-- { HASH(2), ... }* (again)       { HASH(3) }* -->
+ */
+START_TEST(test_v1_qm_message3_resent)
+{
+	struct filt		 f = { IKEV1_EXCH_QUICK, 1, 1, 0 };
+
+	pair_init(&opt_a, &opt_b);
+	A.s_net.mn_filter = filt_cb;
+	A.s_net.mn_filter_arg = &f;
+	ike_start(A.s_ike);
+	pump(300);
+	ck_assert_int_eq(A.s_net.mn_dropped, 1);
+	ck_assert_int_ge(f.f_seen, 3);		/* message 3 sent again */
+	assert_connected(1, 16, 20);
+	ck_assert_int_eq(v1_nqm(&B, QMN_ALL), 0);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -2357,6 +2684,12 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
 	tcase_add_loop_test(tc, test_v1_rekey_given_up, 0, 2);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("qm-limits");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_v1_qm_flood_in_flight);
+	tcase_add_test(tc, test_v1_qm_flood_ipsec_sas);
+	tcase_add_test(tc, test_v1_qm_message3_resent);
 	suite_add_tcase(s, tc);
 	return (s);
 }
