@@ -244,6 +244,7 @@ v1_child_expired(struct child_sa *cs, uint32_t gone_spi)
 }
 
 static void	v1_child_rekey_due(struct child_sa *);
+static struct child_sa *v1_peer_twin(struct child_sa *);
 
 /* A Quick Mode under way, or an IPsec SA made by one, replaces cs. */
 static int
@@ -321,9 +322,31 @@ v1_child_rekey_due(struct child_sa *cs)
 {
 	struct isakmp_sa	*sa = cs->cs_owner, *cur;
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct child_sa		*x;
+	uint64_t		 in;
 
 	if (cs->cs_state != CHILD_SA_INSTALLED || t == NULL)
 		return;
+	if ((x = v1_peer_twin(cs)) != NULL) {
+		log_tinfo(cs->cs_name, "simultaneous rekey: the peer sends on "
+		    "%08x, not on %08x: %08x carries on", ntohl(x->cs_spi_in),
+		    ntohl(cs->cs_spi_in), ntohl(x->cs_spi_in));
+		x->cs_pair = cs->cs_pair;
+		cs->cs_pair = -1;
+		child_sa_set_state(cs, CHILD_SA_REKEYED);
+		child_sa_set_state(x, CHILD_SA_INSTALLED);
+		/* the peer holds it: our traffic goes there too */
+		if (!x->cs_sa_out)
+			child_sa_install_outbound(x,
+			    sa->is_b.b_ctx->ctx_kernel);
+		/* its own rekey time, which passed unheeded if it is due */
+		if ((in = lifetime_rekey_in(&x->cs_life, ike_now_ms())) > 0) {
+			child_sa_life_rekey_in(x, in);
+			return;
+		}
+		cs = x;
+		sa = cs->cs_owner;
+	}
 	if ((cur = ikev1_tunnel_sa(t)) == NULL) {
 		/* phase 1 is being renewed: try again shortly (until the
 		 * hard expiry) */
@@ -395,6 +418,27 @@ ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 #define V1_COMMIT_STEP_MS	250
 #define V1_COMMIT_RETX		2
 
+/* An installed IPsec SA of cs's tunnel with cs's selectors, not cs nor
+ * not_this (NULL: none). */
+static struct child_sa *
+v1_other_installed(const struct child_sa *cs, const struct child_sa *not_this)
+{
+	struct isakmp_sa	*sa = cs->cs_owner, *o;
+	struct child_sa		*x;
+
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != sa->is_b.b_tunnel ||
+		    o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
+			if (x != cs && x != not_this &&
+			    x->cs_state == CHILD_SA_INSTALLED &&
+			    child_sa_same_ts(x, cs))
+				return (x);
+	}
+	return (NULL);
+}
+
 static void
 v1_commit(struct child_sa *cs, struct child_sa *old, const char *why)
 {
@@ -422,8 +466,34 @@ v1_commit_cb(struct child_sa *cs)
 		return;
 	if (t != NULL)
 		old = ikev1_child_by_spi(t, cs->cs_rekey_spi);
-	if (old == NULL || child_sa_inbound_bytes(cs, ctx->ctx_kernel) > 0) {
+	if (child_sa_inbound_bytes(cs, ctx->ctx_kernel) > 0) {
 		v1_commit(cs, old, "the peer sends on it");
+		return;
+	}
+	/*
+	 * Rekeyed by the peer before the peer sent on it: the peer's own
+	 * rekey was taken for one of this one (the peer rekeyed the old
+	 * one, maybe without our message 3).  Both the old one and this
+	 * one go (a DELETE of this one also ends the peer's Quick Mode that
+	 * may still wait for message 3).  The loser of a simultaneous rekey
+	 * (cs_twin_spi) stays: the peer may send on it only.
+	 */
+	if (cs->cs_state != CHILD_SA_INSTALLED && cs->cs_twin_spi == 0) {
+		log_tinfo(isakmp_name(sa), "IPsec SA %08x was superseded "
+		    "before the peer used it: deleting it%s",
+		    ntohl(cs->cs_spi_in), old != NULL ? " and the one it "
+		    "rekeyed" : "");
+		cs->cs_out_deferred = 0;
+		if (old != NULL) {
+			ikev1_info_delete_child(old->cs_owner, old);
+			ikev1_child_remove(old);
+		}
+		ikev1_info_delete_child(cs->cs_owner, cs);
+		ikev1_child_remove(cs);
+		return;
+	}
+	if (old == NULL) {
+		v1_commit(cs, NULL, "the old one is gone");
 		return;
 	}
 	limit = (uint64_t)V1_COMMIT_RETX * ctx->ctx_retx_ms;
@@ -442,6 +512,17 @@ v1_commit_cb(struct child_sa *cs)
 		return;
 	}
 	/* the peer sends on the old SA only: it has not the new one */
+	if (v1_other_installed(cs, old) != NULL) {
+		/* but a pair of the peer's covers the selectors: no new
+		 * rekey of the old one, which the peer replaced */
+		log_tinfo(isakmp_name(sa), "IPsec SA %08x: the peer does not "
+		    "use its successor %08x, but has another one: dropping "
+		    "%08x", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in),
+		    ntohl(cs->cs_spi_in));
+		ikev1_info_delete_child(sa, cs);
+		ikev1_child_remove(cs);
+		return;
+	}
 	log_tinfo(isakmp_name(sa), "IPsec SA %08x: the peer does not use "
 	    "its successor %08x (Quick Mode message 3 lost?): rekeying again",
 	    ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
@@ -526,6 +607,13 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 			    x->cs_state == CHILD_SA_INSTALLED)
 				twin = x;
 	}
+	/* any other installed pair with the same selectors: two chains
+	 * (each side took another Quick Mode for the rekey of another SA
+	 * under loss); the same rule keeps one */
+	if (twin == NULL && cs->cs_state == CHILD_SA_INSTALLED &&
+	    (x = v1_other_installed(cs, NULL)) != NULL &&
+	    x->cs_spi_in != old_spi)
+		twin = x;
 	if (twin == NULL)
 		return;
 	if (v1_rekey_key(cs) > v1_rekey_key(twin)) {
@@ -543,6 +631,46 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	    ntohl(old_spi), ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
 	/* superseded: not rekeyed, not set up again when it expires */
 	child_sa_set_state(loser, CHILD_SA_REKEYED);
+	/* v1_child_rekey_due() looks which one the peer sends on */
+	winner->cs_twin_spi = loser->cs_spi_in;
+	loser->cs_twin_spi = winner->cs_spi_in;
+	winner->cs_collide_bytes = child_sa_inbound_bytes(winner,
+	    sa->is_b.b_ctx->ctx_kernel);
+	loser->cs_collide_bytes = child_sa_inbound_bytes(loser,
+	    sa->is_b.b_ctx->ctx_kernel);
+}
+
+/*
+ * cs won a simultaneous rekey here (v1_rekey_collision), but the peer
+ * sends only on the other new pair since, which is still up: the peer
+ * took that one (strongSwan keeps the pair it installed last),
+ * so it is the one to rekey.  Rekeying cs instead, which the peer holds
+ * for superseded, near its end, left the peer without an outbound SA
+ * when that Quick Mode's message 3 was lost (the v1-gw-swan soak).
+ */
+static struct child_sa *
+v1_peer_twin(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner, *o;
+	struct kernel_ops	*ko = sa->is_b.b_ctx->ctx_kernel;
+	struct child_sa		*x;
+	uint64_t		 now = ike_now_ms();
+
+	if (cs->cs_twin_spi == 0 || child_sa_inbound_bytes(cs, ko) !=
+	    cs->cs_collide_bytes)
+		return (NULL);
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != sa->is_b.b_tunnel ||
+		    o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
+			if (x != cs && x->cs_state == CHILD_SA_REKEYED &&
+			    x->cs_spi_in == cs->cs_twin_spi && x->cs_sa_in &&
+			    lifetime_hard_in(&x->cs_life, now) > 0 &&
+			    child_sa_inbound_bytes(x, ko) > x->cs_collide_bytes)
+				return (x);
+	}
+	return (NULL);
 }
 
 void

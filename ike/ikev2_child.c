@@ -482,25 +482,6 @@ ikev2_child_replaced(struct ike_sa *sa, struct child_sa *old,
 	old->cs_delete_due = 1;
 }
 
-/* Two CHILD SAs with the same traffic selectors. */
-static int
-ikev2_child_same_ts(const struct child_sa *a, const struct child_sa *b)
-{
-	int	 i;
-
-	if (a->cs_nlts != b->cs_nlts || a->cs_nrts != b->cs_nrts)
-		return (0);
-	for (i = 0; i < a->cs_nlts; i++)
-		if (a->cs_lts[i].pf_addr.s_addr != b->cs_lts[i].pf_addr.s_addr ||
-		    a->cs_lts[i].pf_plen != b->cs_lts[i].pf_plen)
-			return (0);
-	for (i = 0; i < a->cs_nrts; i++)
-		if (a->cs_rts[i].pf_addr.s_addr != b->cs_rts[i].pf_addr.s_addr ||
-		    a->cs_rts[i].pf_plen != b->cs_rts[i].pf_plen)
-			return (0);
-	return (1);
-}
-
 /*
  * Our rekey completed but the SA it rekeyed is gone: the peer rekeyed it
  * at the same time and, having our answer first, settled the collision
@@ -517,7 +498,7 @@ ikev2_child_orphan_rekey(struct ike_sa *sa, struct child_sa *cs,
 
 	TAILQ_FOREACH(o, &sa->sa_b.b_children, cs_entry)
 		if (o != cs && o->cs_state == CHILD_SA_INSTALLED &&
-		    o->cs_min_nonce != NULL && ikev2_child_same_ts(o, cs))
+		    o->cs_min_nonce != NULL && child_sa_same_ts(o, cs))
 			break;
 	if (o == NULL)
 		return;

@@ -484,6 +484,24 @@ child_sa_watch(struct child_sa *cs, struct event_base *base, uint64_t ms,
 	return (0);
 }
 
+int
+child_sa_same_ts(const struct child_sa *a, const struct child_sa *b)
+{
+	int	 i;
+
+	if (a->cs_nlts != b->cs_nlts || a->cs_nrts != b->cs_nrts)
+		return (0);
+	for (i = 0; i < a->cs_nlts; i++)
+		if (a->cs_lts[i].pf_addr.s_addr != b->cs_lts[i].pf_addr.s_addr ||
+		    a->cs_lts[i].pf_plen != b->cs_lts[i].pf_plen)
+			return (0);
+	for (i = 0; i < a->cs_nrts; i++)
+		if (a->cs_rts[i].pf_addr.s_addr != b->cs_rts[i].pf_addr.s_addr ||
+		    a->cs_rts[i].pf_plen != b->cs_rts[i].pf_plen)
+			return (0);
+	return (1);
+}
+
 uint64_t
 child_sa_inbound_bytes(const struct child_sa *cs, struct kernel_ops *ko)
 {

@@ -93,6 +93,11 @@ struct child_sa {
 	void		(*cs_watch_cb)(struct child_sa *cs);
 	uint64_t	 cs_watch_since_ms;	/* monotonic: watch began */
 	uint64_t	 cs_watch_old_bytes;	/* the old SA's inbound bytes */
+	/* IKEv1 simultaneous rekey: the other new pair (its inbound SPI)
+	 * and our inbound bytes when the two were weighed (which one the
+	 * peer sends on shows later) */
+	uint32_t	 cs_twin_spi;
+	uint64_t	 cs_collide_bytes;
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
 	struct prop_offer	 cs_offer;
 	struct dh	*cs_kedh;
@@ -157,6 +162,9 @@ int		 child_sa_install_outbound(struct child_sa *cs,
  */
 void		 child_sa_volume_set(struct child_sa *cs, uint64_t bytes,
 		    uint64_t packets, unsigned lo_pct, unsigned hi_pct);
+/* 1 if a and b have the same traffic selectors, in the same order. */
+int		 child_sa_same_ts(const struct child_sa *a,
+		    const struct child_sa *b);
 /* cs's local (1) or remote (0) selectors, "a.b.c.d/n[,...]", into out. */
 void		 child_sa_ts_str(const struct child_sa *cs, int local,
 		    char *out, size_t len);

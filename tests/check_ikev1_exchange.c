@@ -1364,6 +1364,48 @@ START_TEST(test_v1_rekey_message3_lost)
 }
 END_TEST
 
+/*
+ * a rekeys the IPsec SA and its message 3 is lost: b never installs the
+ * new pair, and keeps sending on the old one.  b then rekeys itself (its
+ * current SA is still the old one); a takes b's Quick Mode for a rekey
+ * of its own new pair, which it holds as current.  Then a's watch of its
+ * new pair sees b still on the old SA: before, a set the old one up
+ * again and rekeyed it once more, and both sides kept two chains of
+ * IPsec SAs for one segment pair (the v1-gw-gw soak ended with two
+ * pairs).  Now b's pair is the one: a deletes both its new pair (which
+ * also ends b's Quick Mode waiting for message 3) and the old one.
+ */
+START_TEST(test_v1_rekey_superseded_before_use)
+{
+	struct filt		 fa = { IKEV1_EXCH_QUICK, 1, 1, 0 };
+	struct tunnel_status	 before, sa, sb;
+	uint32_t		 old_in;
+
+	before = v1_up(0);
+	old_in = before.ts_child[0].cs_spi_in;
+	B.s_ike->ctx_retx_tries = 0;	/* b: message 2 not sent again */
+	A.s_kernel.mk_stats_bytes = 0;
+	A.s_kernel.mk_stats_step = 0;
+	A.s_net.mn_filter = filt_cb;	/* a's message 3 lost */
+	A.s_net.mn_filter_arg = &fa;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(10);
+	ck_assert_int_eq(fa.f_seen, 2);
+	/* b rekeys what it holds, the old pair, and keeps sending on it */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 5000, 50),
+	    0);
+	B.s_ike->ctx_retx_tries = 5;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(400);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in, old_in);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	pair_free();
+}
+END_TEST
+
 /* Drops Quick Mode x's message 3 (a), its message 2 after the first (b),
  * and the first n INFORMATIONALs of a. */
 struct qm_lose {
@@ -1469,6 +1511,56 @@ START_TEST(test_v1_reauth_both)
 	 * DELETE up to IKEV1_REPLACED_GRACE_MS) */
 	ck_assert_int_eq(v1_nlive(&A), 1);
 	ck_assert_int_eq(v1_nlive(&B), 1);
+	pair_free();
+}
+END_TEST
+
+/*
+ * After a simultaneous rekey a's winner is not the pair the peer sends
+ * on (strongSwan, which has no IKEv1 collision rule, keeps the pair it
+ * installed last, and our winner is superseded there).  When the
+ * winner's rekey time comes, a takes the peer's pair instead: the winner
+ * is left to expire and not rekeyed (a Quick Mode for it, whose message 3
+ * was lost, left strongSwan without an outbound SA for 15 s in the
+ * v1-gw-swan soak).
+ */
+START_TEST(test_v1_rekey_collision_peer_choice)
+{
+	struct tunnel_status	 before;
+	struct isakmp_sa	*o;
+	struct ikev1_qm		*qm;
+	struct child_sa		*cs, *w = NULL, *l = NULL;
+
+	before = v1_up(0);
+	/* no traffic anywhere unless said */
+	A.s_kernel.mk_stats_bytes = 0;
+	A.s_kernel.mk_stats_step = 0;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(200);
+	ISAKMP_SA_FOREACH(o, A.s_ike)
+		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry) {
+			if (cs->cs_rekey_spi != before.ts_child[0].cs_spi_in)
+				continue;
+			if (cs->cs_state == CHILD_SA_INSTALLED)
+				w = cs;
+			else if (cs->cs_state == CHILD_SA_REKEYED)
+				l = cs;
+		}
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(l);
+	/* the peer sends on the loser only; the winner's rekey time */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, l->cs_spi_in, 5000,
+	    50), 0);
+	child_sa_life_rekey_in(w, 1);
+	pump(5);
+	ck_assert_int_eq(w->cs_state, CHILD_SA_REKEYED);
+	ck_assert_int_eq(l->cs_state, CHILD_SA_INSTALLED);
+	ISAKMP_SA_FOREACH(o, A.s_ike)
+		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
+			ck_assert_uint_ne(qm->qm_rekey_spi, w->cs_spi_in);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_uint_eq(status(&A).ts_child[0].cs_spi_in, l->cs_spi_in);
 	pair_free();
 }
 END_TEST
@@ -2678,11 +2770,13 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
+	tcase_add_test(tc, test_v1_rekey_collision_peer_choice);
 	tcase_add_test(tc, test_v1_reauth_responder_forgot);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
 	tcase_add_loop_test(tc, test_v1_rekey_given_up, 0, 2);
+	tcase_add_test(tc, test_v1_rekey_superseded_before_use);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
