@@ -629,6 +629,7 @@ qm_install(struct ikev1_qm *qm)
 	    &owner->is_b.b_children) == -1)
 		return (-1);
 	qm->qm_child = NULL;
+	qm->qm_spi_in = cs->cs_spi_in;
 	cs->cs_owner = owner;
 	cs->cs_initiated = qm->qm_initiator;
 	TAILQ_INSERT_TAIL(&owner->is_b.b_children, cs, cs_entry);
@@ -1189,6 +1190,30 @@ qm_admit(struct isakmp_sa *sa, uint32_t msgid)
 		return (-1);
 	}
 	return (0);
+}
+
+void
+ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in)
+{
+	struct isakmp_sa	*sa;
+	struct ikev1_qm		*qm, *next;
+
+	if (t == NULL || spi_in == 0)
+		return;
+	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
+		if (sa->is_b.b_tunnel != t)
+			continue;
+		for (qm = TAILQ_FIRST(&sa->is_qms); qm != NULL; qm = next) {
+			next = TAILQ_NEXT(qm, qm_entry);
+			if (qm->qm_initiator && qm->qm_state == QM_DONE &&
+			    qm->qm_spi_in == spi_in) {
+				log_tdebug(qm_name(qm), "Quick Mode %08x: its "
+				    "IPsec SA was given up, message 3 is not "
+				    "sent again", qm->qm_msgid);
+				qm_forget(qm);
+			}
+		}
+	}
 }
 
 /* Verifies HASH(n) of m: the first payload, over the rest. */

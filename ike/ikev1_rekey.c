@@ -439,6 +439,21 @@ v1_other_installed(const struct child_sa *cs, const struct child_sa *not_this)
 	return (NULL);
 }
 
+/*
+ * Our new SA cs goes before the peer used it: a DELETE (which also ends
+ * a Quick Mode of the peer's waiting for message 3), and the Quick Mode
+ * that made it no longer sends message 3 again.
+ */
+static void
+v1_drop_unused(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+
+	ikev1_quick_given_up(sa->is_b.b_tunnel, cs->cs_spi_in);
+	ikev1_info_delete_child(sa, cs);
+	ikev1_child_remove(cs);
+}
+
 static void
 v1_commit(struct child_sa *cs, struct child_sa *old, const char *why)
 {
@@ -488,8 +503,7 @@ v1_commit_cb(struct child_sa *cs)
 			ikev1_info_delete_child(old->cs_owner, old);
 			ikev1_child_remove(old);
 		}
-		ikev1_info_delete_child(cs->cs_owner, cs);
-		ikev1_child_remove(cs);
+		v1_drop_unused(cs);
 		return;
 	}
 	if (old == NULL) {
@@ -519,8 +533,7 @@ v1_commit_cb(struct child_sa *cs)
 		    "use its successor %08x, but has another one: dropping "
 		    "%08x", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in),
 		    ntohl(cs->cs_spi_in));
-		ikev1_info_delete_child(sa, cs);
-		ikev1_child_remove(cs);
+		v1_drop_unused(cs);
 		return;
 	}
 	log_tinfo(isakmp_name(sa), "IPsec SA %08x: the peer does not use "
@@ -529,8 +542,7 @@ v1_commit_cb(struct child_sa *cs)
 	old->cs_pair = cs->cs_pair;
 	cs->cs_pair = -1;
 	child_sa_set_state(old, CHILD_SA_INSTALLED);
-	ikev1_info_delete_child(sa, cs);
-	ikev1_child_remove(cs);
+	v1_drop_unused(cs);
 	old->cs_rekey_due = 1;
 	if (t != NULL && (cur = ikev1_tunnel_sa(t)) != NULL)
 		isakmp_next(cur);

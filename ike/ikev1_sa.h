@@ -68,6 +68,7 @@ struct ikev1_qm {
 					   kilobytes (x 1024); 0 none */
 	uint32_t	 qm_rekey_spi;	/* replaces the IPsec SA with this
 					   inbound SPI (0: a new one) */
+	uint32_t	 qm_spi_in;	/* done: our inbound SPI it made */
 	struct ike_xmit	 qm_x;
 };
 TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
@@ -492,6 +493,13 @@ int	 ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in);
  * (and rekeys again).  Drops it and its larval SA; 1 if there was one.
  */
 int	 ikev1_quick_peer_gave_up(struct isakmp_sa *sa, uint32_t spi);
+/*
+ * We gave up the IPsec SA with inbound SPI spi_in that our Quick Mode
+ * made before the peer used it: that Quick Mode no longer answers the
+ * peer's repeated message 2 with message 3 (which would make the peer
+ * install an SA we deleted, and send on it).
+ */
+void	 ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in);
 struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
 /* An encrypted Quick Mode message for msgid (raw packet). */
 void	 ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt,

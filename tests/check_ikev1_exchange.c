@@ -1412,7 +1412,10 @@ struct qm_lose {
 	uint32_t	*ql_msgid;	/* the first Quick Mode a sends */
 	int		 ql_b;		/* 1: b's filter */
 	int		 ql_info;	/* INFORMATIONALs still to drop */
-	int		*ql_seen;	/* b: messages of the Quick Mode */
+	int		*ql_seen;	/* messages of the Quick Mode (a: its
+					   messages 3) */
+	int		 ql_pass;	/* passes them from this one on (0:
+					   b's first only, none of a's) */
 };
 
 static enum mock_verdict
@@ -1436,8 +1439,12 @@ qm_lose_cb(void *arg, const uint8_t *pkt, size_t len)
 	}
 	if (id != *q->ql_msgid)
 		return (MOCK_PASS);
+	if (q->ql_seen != NULL)
+		(*q->ql_seen)++;
+	if (q->ql_pass > 0 && *q->ql_seen >= q->ql_pass)
+		return (MOCK_PASS);
 	if (q->ql_b)
-		return ((*q->ql_seen)++ == 0 ? MOCK_PASS : MOCK_DROP);
+		return (*q->ql_seen == 1 ? MOCK_PASS : MOCK_DROP);
 	return (MOCK_DROP);			/* a's message 3 */
 }
 
@@ -1455,8 +1462,8 @@ START_TEST(test_v1_rekey_given_up)
 {
 	uint32_t		 msgid = 0;
 	int			 seen = 0;
-	struct qm_lose		 qa = { &msgid, 0, _i == 0 ? 1 : 0, NULL };
-	struct qm_lose		 qb = { &msgid, 1, 0, &seen };
+	struct qm_lose		 qa = { &msgid, 0, _i == 0 ? 1 : 0, NULL, 0 };
+	struct qm_lose		 qb = { &msgid, 1, 0, &seen, 0 };
 	struct tunnel_status	 before, sa, sb;
 	uint32_t		 old_in;
 
@@ -1478,6 +1485,49 @@ START_TEST(test_v1_rekey_given_up)
 	    0);
 	pump(400);
 	ck_assert_int_ge(seen, 2);		/* b did retransmit */
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in, old_in);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
+/*
+ * As above, but b's message 2 comes again after a gave its new SA up,
+ * and a's DELETE of it was lost (strongSwan ignores it anyway while its
+ * Quick Mode waits for message 3): a must not answer with message 3
+ * again, which made strongSwan install the SA a had deleted and send on
+ * it (the v1-gw-swan soak lost 12 s so).
+ */
+START_TEST(test_v1_rekey_given_up_no_msg3)
+{
+	uint32_t		 msgid = 0;
+	int			 seen = 0, seen3 = 0;
+	struct qm_lose		 qa = { &msgid, 0, 1, &seen3, 2 };
+	struct qm_lose		 qb = { &msgid, 1, 0, &seen, 3 };
+	struct tunnel_status	 before, sa, sb;
+	uint32_t		 old_in;
+
+	before = v1_up(0);
+	old_in = before.ts_child[0].cs_spi_in;
+	A.s_kernel.mk_stats_bytes = 0;
+	B.s_kernel.mk_stats_bytes = 0;
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 1000, 10),
+	    0);
+	A.s_net.mn_filter = qm_lose_cb;
+	A.s_net.mn_filter_arg = &qa;
+	B.s_net.mn_filter = qm_lose_cb;
+	B.s_net.mn_filter_arg = &qb;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(20);
+	ck_assert_uint_ne(msgid, 0);
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 5000, 50),
+	    0);
+	pump(600);
+	ck_assert_int_ge(seen, 3);	/* b's message 2 came again, late */
 	assert_connected(1, 16, 20);
 	sa = status(&A);
 	sb = status(&B);
@@ -2777,6 +2827,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
 	tcase_add_loop_test(tc, test_v1_rekey_given_up, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_superseded_before_use);
+	tcase_add_test(tc, test_v1_rekey_given_up_no_msg3);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
