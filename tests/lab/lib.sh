@@ -627,6 +627,8 @@ EOF
 #   lid= rid=           identities [local / remote address]
 #   start=              start_action of the children: none | start | trap [none]
 #   ike_rekey=          IKE rekey_time [0 = none]
+#   ike_over=           IKE over_time (hard end after the rekey time)
+#                       [not written: 10% of rekey_time]
 #   child_rekey=        CHILD rekey_time [0 = none]
 #   child_rekey_bytes= child_life_bytes=   CHILD rekey_bytes, life_bytes
 #                       [not written: strongSwan's defaults, no limit]
@@ -638,7 +640,7 @@ swan_conn() {
 	local proposals=aes128-sha1-modp1024 esp=aes128-sha1-modp1024 ah=""
 	local lts="" rts="" psk='Secr3t!key' lid="" rid="" start=none
 	local ike_rekey=0 child_rekey=0 aggressive=no children=() c cn cl cr
-	local dpd_delay="" rekey_bytes="" life_bytes=""
+	local dpd_delay="" rekey_bytes="" life_bytes="" ike_over=""
 	shift 2
 	for kv in "$@"; do
 		k=${kv%%=*}
@@ -658,6 +660,7 @@ swan_conn() {
 		rid) rid=$v ;;
 		start) start=$v ;;
 		ike_rekey) ike_rekey=$v ;;
+		ike_over) ike_over=$v ;;
 		child_rekey) child_rekey=$v ;;
 		child_rekey_bytes) rekey_bytes=$v ;;
 		child_life_bytes) life_bytes=$v ;;
@@ -679,6 +682,7 @@ swan_conn() {
 		    "$local_addr" "$remote_addr"
 		printf '\t\tproposals = %s\n' "$proposals"
 		printf '\t\trekey_time = %s\n' "$ike_rekey"
+		[ -z "$ike_over" ] || printf '\t\tover_time = %s\n' "$ike_over"
 		printf '\t\taggressive = %s\n' "$aggressive"
 		printf '\t\tencap = no\n\t\tmobike = no\n'
 		[ -z "$dpd_delay" ] || printf '\t\tdpd_delay = %s\n' "$dpd_delay"
