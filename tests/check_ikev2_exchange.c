@@ -3029,11 +3029,14 @@ tunnel_state_of(struct side *s, const char *name)
 	struct tunnel_status	 st[4];
 	int			 i, n;
 
+	const char		*state = "none";
+
 	n = ike_status(s->s_ike, st, 4);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < 4; i++)
 		if (strcmp(st[i].ts_name, name) == 0)
-			return (tunnel_state_name(st[i].ts_state));
-	return ("none");
+			state = tunnel_state_name(st[i].ts_state);
+	ike_status_free(st, n < 4 ? n : 4);
+	return (state);
 }
 
 static int

@@ -59,6 +59,8 @@ void
 side_init(struct side *s, const char *me, const char *peer,
     const struct side_opts *o, uint32_t spi)
 {
+	s->s_kept = NULL;
+	s->s_nkept = 0;
 	mock_kernel_init(&s->s_kernel, spi);
 	mock_net_init(&s->s_net);
 	s->s_cfg = cfg_make(me, peer, o);
@@ -83,9 +85,16 @@ pair_init(const struct side_opts *a, const struct side_opts *b)
 void
 side_free(struct side *s)
 {
+	int	 i;
+
 	ike_free(s->s_ike);
 	config_free(s->s_cfg);
 	mock_net_clear(&s->s_net);
+	for (i = 0; i < s->s_nkept; i++)
+		free(s->s_kept[i]);
+	free(s->s_kept);
+	s->s_kept = NULL;
+	s->s_nkept = 0;
 }
 
 void
@@ -137,7 +146,21 @@ status(struct side *s)
 	struct tunnel_status	 st[2];
 
 	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
+	status_keep(s, &st[0]);
 	return (st[0]);
+}
+
+void
+status_keep(struct side *s, const struct tunnel_status *st)
+{
+	struct child_status	**k;
+
+	if (st->ts_child == NULL)
+		return;
+	k = reallocarray(s->s_kept, (size_t)s->s_nkept + 1, sizeof(*k));
+	ck_assert_ptr_nonnull(k);
+	s->s_kept = k;
+	s->s_kept[s->s_nkept++] = st->ts_child;
 }
 
 void

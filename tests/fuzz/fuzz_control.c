@@ -8,7 +8,7 @@
  * real export of a parsed configuration.  A refusal must be one
  * "error: ..." line; an answer must end with a newline.
  *
- * FUZZ_SOURCES: daemon/control.c daemon/status_fmt.c policy/diag.c policy/export.c policy/config.c policy/proposal.c policy/ts.c ike/net.c crypto/dh.c crypto/prf.c crypto/cipher.c crypto/ikev1_keys.c common/connlog.c common/buf.c common/log.c
+ * FUZZ_SOURCES: daemon/control.c daemon/status_fmt.c policy/diag.c policy/export.c policy/config.c policy/proposal.c policy/ts.c ike/net.c ike/ike_status.c crypto/dh.c crypto/prf.c crypto/cipher.c crypto/ikev1_keys.c common/connlog.c common/buf.c common/log.c
  * FUZZ_LIBS: -levent
  */
 #include <arpa/inet.h>
