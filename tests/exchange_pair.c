@@ -164,6 +164,50 @@ status_keep(struct side *s, const struct tunnel_status *st)
 }
 
 void
+segments_make(struct side_opts *a, struct side_opts *b, int n)
+{
+	static char	 l[CFG_MAX_SEGMENTS][24], r[CFG_MAX_SEGMENTS][24];
+	int		 i;
+
+	ck_assert_int_le(n, CFG_MAX_SEGMENTS);
+	for (i = 0; i <= CFG_MAX_SEGMENTS; i++) {
+		a->so_local[i] = a->so_remote[i] = NULL;
+		b->so_local[i] = b->so_remote[i] = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(l[i], sizeof(l[i]), "172.16.%d.0/24", i);
+		snprintf(r[i], sizeof(r[i]), "10.%d.0.0/16", i);
+		a->so_local[i] = b->so_remote[i] = l[i];
+		a->so_remote[i] = b->so_local[i] = r[i];
+	}
+}
+
+/* Installed CHILD SAs of s's one tunnel (no snapshot kept). */
+static int
+nchild(struct side *s)
+{
+	struct tunnel_status	 st[2];
+	int			 n;
+
+	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
+	n = st[0].ts_nchild;
+	ike_status_free(st, 1);
+	return (n);
+}
+
+void
+pump_children(int n, int ms)
+{
+	int	 t;
+
+	for (t = 0; t < ms; t += 20) {
+		pump(20);
+		if (nchild(&A) == n && nchild(&B) == n)
+			return;
+	}
+}
+
+void
 assert_sas_replay(const struct mock_kernel *mk, int esn, uint32_t window)
 {
 	int	 i, n = 0;

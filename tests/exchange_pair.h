@@ -62,6 +62,15 @@ void		 pair_free(void);
 int		 deliver(struct side *from, struct side *to);
 /* Pumps datagrams between A and B and runs timers for ms milliseconds. */
 void		 pump(int ms);
+/*
+ * n x n segments for a and b (n <= CFG_MAX_SEGMENTS): a's local ones
+ * 172.16.0.0/24 ... 172.16.(n-1).0/24, b's 10.0.0.0/16 ...
+ * 10.(n-1).0.0/16; the strings are static, valid until the next call.
+ */
+void		 segments_make(struct side_opts *a, struct side_opts *b,
+		    int n);
+/* pump()s until both sides have n CHILD SAs or ms have gone by. */
+void		 pump_children(int n, int ms);
 /* Every installed (not larval) SA of mk has this ESN flag and replay
  * window, and there is one at least. */
 void		 assert_sas_replay(const struct mock_kernel *mk, int esn,
