@@ -146,6 +146,13 @@ status(struct side *s)
 	struct tunnel_status	 st[2];
 
 	ck_assert_int_eq(ike_status(s->s_ike, st, 2), 1);
+	/* tests poll ts_child[0].cs_spi_in across a moment without any
+	 * CHILD SA (a hard expiry): it reads 0 then, as when the array was
+	 * fixed; ts_nchild stays 0 */
+	if (st[0].ts_child == NULL) {
+		st[0].ts_child = calloc(1, sizeof(*st[0].ts_child));
+		ck_assert_ptr_nonnull(st[0].ts_child);
+	}
 	status_keep(s, &st[0]);
 	return (st[0]);
 }

@@ -76,7 +76,8 @@ void		 pump_children(int n, int ms);
 void		 assert_sas_replay(const struct mock_kernel *mk, int esn,
 		    uint32_t window);
 /* The one tunnel's status on s; fails the test unless there is one.  Its
- * ts_child stays valid until side_free(s) (pair_free()). */
+ * ts_child stays valid until side_free(s) (pair_free()), and has one
+ * zeroed entry at least (ts_nchild may be 0). */
 struct tunnel_status status(struct side *s);
 /* Takes st's CHILD SA array until side_free(s). */
 void		 status_keep(struct side *s, const struct tunnel_status *st);
