@@ -3312,10 +3312,13 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_responder_establishes);
 	tcase_add_test(tc, test_exchange_defaults_establish);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("children");
-	tcase_add_test(tc, test_exchange_segments_pfs);
+	tc = tcase_create("children_many");
 	tcase_add_loop_test(tc, test_exchange_segments_many, 0,
 	    (int)(sizeof(many_segments) / sizeof(many_segments[0])));
+	tcase_set_timeout(tc, 30);	/* pump_children() waits 10 s */
+	suite_add_tcase(s, tc);
+	tc = tcase_create("children");
+	tcase_add_test(tc, test_exchange_segments_pfs);
 	tcase_add_test(tc, test_exchange_pfs_disabled);
 	tcase_add_test(tc, test_exchange_pfs_mismatch);
 	tcase_add_test(tc, test_exchange_child_rekey);
