@@ -258,17 +258,23 @@ control_reply_status(const struct control_ops *ops, int json,
     struct buf *out)
 {
 	struct tunnel_status	*ts = NULL, *nts;
-	int			 max = CONTROL_STATUS_FIRST, n, rv = -1;
+	int			 max = CONTROL_STATUS_FIRST, n = 0, rv = -1;
 
+	/* The whole reply is built here and written by libevent, with no
+	 * size limit: every CHILD SA of every tunnel (up to 400 pairs of
+	 * 20 selectors each, ~1 KB a CHILD SA) is in it. */
 	for (;;) {
 		if ((nts = reallocarray(ts, max, sizeof(*ts))) == NULL)
 			goto done;
 		ts = nts;
 		memset(ts, 0, (size_t)max * sizeof(*ts));
-		n = ops->co_status(ops->co_arg, ts, max);
+		if ((n = ops->co_status(ops->co_arg, ts, max)) == -1)
+			goto done;	/* out of memory, nothing filled */
 		if (n <= max || max == CONTROL_STATUS_LIMIT)
 			break;
+		ike_status_free(ts, max);
 		max = n < CONTROL_STATUS_LIMIT ? n : CONTROL_STATUS_LIMIT;
+		n = 0;			/* ts owns nothing now */
 	}
 	if (n > max)
 		n = max;
@@ -277,6 +283,7 @@ control_reply_status(const struct control_ops *ops, int json,
 	else
 		rv = status_fmt_text(out, ts, n, time(NULL));
  done:
+	ike_status_free(ts, n > 0 ? n : 0);
 	free(ts);
 	return (rv);
 }

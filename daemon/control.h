@@ -56,7 +56,11 @@ int		 control_req_parse(const char *line, size_t len,
 
 struct control_ops {
 	void	*co_arg;
-	/* Fills up to max entries; returns the number of tunnels. */
+	/*
+	 * Fills up to max entries; returns the number of tunnels, or -1
+	 * (nothing filled).  The server frees the filled entries' CHILD
+	 * SAs with ike_status_free() (ike_status()'s contract).
+	 */
 	int	(*co_status)(void *arg, struct tunnel_status *out, int max);
 	/* 0, or -1 if there is no such tunnel. */
 	int	(*co_up)(void *arg, const char *name);

@@ -36,7 +36,7 @@ metrics_page(const struct metrics_ops *ops, struct buf *out)
 {
 	struct metrics_snapshot	 ms;
 	struct tunnel_status	*ts = NULL, *nts;
-	int			 max = METRICS_STATUS_FIRST, n, rv = -1;
+	int			 max = METRICS_STATUS_FIRST, n = 0, rv = -1;
 
 	memset(&ms, 0, sizeof(ms));
 	for (;;) {
@@ -44,17 +44,23 @@ metrics_page(const struct metrics_ops *ops, struct buf *out)
 			goto done;
 		ts = nts;
 		memset(ts, 0, (size_t)max * sizeof(*ts));
-		n = ops->mo_status(ops->mo_arg, ts, max);
+		if ((n = ops->mo_status(ops->mo_arg, ts, max)) == -1)
+			goto done;	/* out of memory, nothing filled */
 		if (n <= max || max == METRICS_STATUS_LIMIT)
 			break;
+		ike_status_free(ts, max);
 		max = n < METRICS_STATUS_LIMIT ? n : METRICS_STATUS_LIMIT;
+		n = 0;			/* ts owns nothing now */
 	}
+	if (n > max)
+		n = max;
 	ms.ms_tunnels = ts;
-	ms.ms_ntunnels = n > max ? max : n;
+	ms.ms_ntunnels = n;
 	ops->mo_counters(ops->mo_arg, &ms.ms_ike, &ms.ms_net);
 	ops->mo_gauges(ops->mo_arg, &ms.ms_gauges);
 	rv = metrics_fmt(out, &ms);
  done:
+	ike_status_free(ts, n > 0 ? n : 0);
 	free(ts);
 	return (rv);
 }

@@ -14,7 +14,8 @@
 
 struct metrics_ops {
 	void	*mo_arg;
-	/* Fills up to max entries; returns the number of tunnels. */
+	/* As control_ops' co_status: ike_status()'s contract, the CHILD
+	 * SAs freed with ike_status_free(). */
 	int	(*mo_status)(void *arg, struct tunnel_status *out, int max);
 	void	(*mo_counters)(void *arg, struct ike_counters *ic,
 		    struct net_counters *nc);

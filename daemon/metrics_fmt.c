@@ -229,9 +229,7 @@ mf_children(struct buf *out, const struct metrics_snapshot *ms)
 		rv |= mf_family(out, fam[k].name, "counter", fam[k].help);
 		for (i = 0; i < ms->ms_ntunnels; i++) {
 			ts = &ms->ms_tunnels[i];
-			n = ts->ts_nchild;
-			if (n > IKE_STATUS_MAX_CHILD)
-				n = IKE_STATUS_MAX_CHILD;
+			n = ts->ts_child != NULL ? ts->ts_nchild : 0;
 			for (j = 0; j < n; j++) {
 				cs = &ts->ts_child[j];
 				memcpy(&v, (const uint8_t *)cs + fam[k].off,

@@ -104,6 +104,15 @@ fmt_spi_zero(const uint8_t *spi)
 	return (memcmp(spi, zero, sizeof(zero)) == 0);
 }
 
+/* Every CHILD SA of ts is shown, however many; none if the array is
+ * missing (an engine bug, not a reason to crash). */
+static int
+fmt_nchild(const struct tunnel_status *ts)
+{
+	return (ts->ts_child != NULL && ts->ts_nchild > 0 ? ts->ts_nchild :
+	    0);
+}
+
 static int
 fmt_text_child(struct buf *out, int i, const struct child_status *cs)
 {
@@ -193,9 +202,7 @@ fmt_text_tunnel(struct buf *out, const struct tunnel_status *ts, time_t now)
 	    ts->ts_bytes_out, ts->ts_packets_out, ts->ts_child_rekeys,
 	    ts->ts_ike_rekeys, ts->ts_failures) == -1)
 		return (-1);
-	nchild = ts->ts_nchild;
-	if (nchild > IKE_STATUS_MAX_CHILD)
-		nchild = IKE_STATUS_MAX_CHILD;
+	nchild = fmt_nchild(ts);
 	for (i = 0; i < nchild; i++)
 		if (fmt_text_child(out, i, &ts->ts_child[i]) == -1)
 			return (-1);
@@ -359,9 +366,7 @@ fmt_json_tunnel(struct buf *out, const struct tunnel_status *ts, time_t now)
 	    ts->ts_packets_in, ts->ts_packets_out, ts->ts_child_rekeys,
 	    ts->ts_ike_rekeys, ts->ts_failures);
 	rv |= fmt_add(out, ",\"children\":[");
-	nchild = ts->ts_nchild;
-	if (nchild > IKE_STATUS_MAX_CHILD)
-		nchild = IKE_STATUS_MAX_CHILD;
+	nchild = fmt_nchild(ts);
 	for (i = 0; i < nchild && rv == 0; i++) {
 		if (i > 0)
 			rv |= buf_add_u8(out, ',');

@@ -303,7 +303,8 @@ ike_config_apply(struct ike_ctx *ctx, struct config *cfg)
 	config_free(old);
 }
 
-static void
+/* 0, or -1 out of memory (st owns nothing then). */
+static int
 ike_status_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -315,7 +316,7 @@ ike_status_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 	st->ts_ike_version = t->t_cfg->tn_ike.ike_version;
 	snprintf(st->ts_last_error, sizeof(st->ts_last_error), "%s",
 	    t->t_last_error);
-	ike_tunnel_version(t)->iv_status(t, st);
+	return (ike_tunnel_version(t)->iv_status(t, st));
 }
 
 int
@@ -331,8 +332,11 @@ ike_status(struct ike_ctx *ctx, struct tunnel_status *out, int max)
 	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry) {
 		if (t->t_removed)
 			continue;
-		if (n < max)
-			ike_status_tunnel(t, &out[n]);
+		if (n < max && ike_status_tunnel(t, &out[n]) == -1) {
+			ike_status_free(out, n);
+			n = -1;
+			break;
+		}
 		n++;
 	}
 	if (snap && ko->ko_stats_release != NULL)

@@ -38,7 +38,6 @@ struct ike_net {
 		    const struct sockaddr_in *remote);
 };
 
-#define IKE_STATUS_MAX_CHILD	16
 /* a CHILD SA's selectors of one side, "a.b.c.d/nn" and a comma each, for
  * up to 20 segments (CFG_MAX_SEGMENTS) */
 #define IKE_STATUS_TS_LEN	(20 * 19)
@@ -71,8 +70,11 @@ struct tunnel_status {
 	time_t		 ts_established;	/* 0 if not connected */
 	char		 ts_last_error[128];	/* why the last attempt failed */
 	char		 ts_warning[128];	/* e.g. aggressive-mode PSK */
+	/* every installed CHILD SA, as many as the tunnel has (up to
+	 * CFG_MAX_SEGMENTS^2 pairs, and more during rekeys): an owned heap
+	 * array, NULL when ts_nchild is 0; ike_status_free() frees it */
 	int		 ts_nchild;
-	struct child_status ts_child[IKE_STATUS_MAX_CHILD];
+	struct child_status *ts_child;
 	/* Metrics: the peer block's name; totals over every CHILD SA the
 	 * tunnel had, rekeyed and deleted ones included (never go back) */
 	char		 ts_peer_name[64];
@@ -114,9 +116,17 @@ void		 ike_config_apply(struct ike_ctx *ctx, struct config *cfg);
 struct cfg_tunnel;
 int		 ike_tunnel_cfg_same(const struct cfg_tunnel *a,
 		    const struct cfg_tunnel *b);
-/* Fills up to max entries; returns the number of tunnels. */
+/*
+ * Fills up to max entries; returns the number of tunnels, or -1 (out of
+ * memory, nothing left to free).  The filled entries own their ts_child:
+ * the caller frees them with ike_status_free(out, min(returned, max)).
+ */
 int		 ike_status(struct ike_ctx *ctx, struct tunnel_status *out,
 		    int max);
+/* Frees the CHILD SA arrays of ts[0..n) and empties them; keeps ts
+ * itself (the caller's); accepts NULL.  In ike/ike_status.c, which
+ * needs nothing else of the engine. */
+void		 ike_status_free(struct tunnel_status *ts, int n);
 /* Sends DELETE for every SA and removes what was installed. */
 void		 ike_shutdown(struct ike_ctx *ctx);
 void		 ike_free(struct ike_ctx *ctx);

@@ -769,18 +769,17 @@ ikev1_tunnel_teardown(struct ike_tunnel *t)
 	}
 }
 
-void
+int
 ikev1_status(struct ike_tunnel *t, struct tunnel_status *st)
 {
 	struct isakmp_sa	*sa = ikev1_tunnel_sa(t);
-	struct child_sa		*cs;
 
 	st->ts_ike_version = 1;
 	if (t->t_cfg->tn_ike.ike_mode == CFG_IKE_AGGRESSIVE)
 		snprintf(st->ts_warning, sizeof(st->ts_warning), "%s",
 		    ikev1_aggr_warning());
 	if (sa == NULL)
-		return;
+		return (0);
 	st->ts_remote = sa->is_b.b_remote.sin_addr;
 	snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs), "%s/%s/%s/%s",
 	    crypto_encr_name(sa->is_encr, sa->is_encr_bits),
@@ -789,12 +788,7 @@ ikev1_status(struct ike_tunnel *t, struct tunnel_status *st)
 	memcpy(st->ts_spi_i, sa->is_cky_i, 8);
 	memcpy(st->ts_spi_r, sa->is_cky_r, 8);
 	st->ts_established = sa->is_b.b_established;
-	TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry) {
-		if (cs->cs_state != CHILD_SA_INSTALLED ||
-		    st->ts_nchild >= IKE_STATUS_MAX_CHILD)
-			continue;
-		ike_status_child(t->t_ctx, cs, &st->ts_child[st->ts_nchild++]);
-	}
+	return (ike_status_children(t->t_ctx, &sa->is_b.b_children, st));
 }
 
 void

@@ -293,7 +293,7 @@ void	 ikev1_tunnel_teardown(struct ike_tunnel *t);
  */
 int	 ikev1_tunnel_rekey(struct ike_tunnel *t, int ike);
 /* Fills the SA part of st (algorithms, cookies, children). */
-void	 ikev1_status(struct ike_tunnel *t, struct tunnel_status *st);
+int	 ikev1_status(struct ike_tunnel *t, struct tunnel_status *st);
 void	 ikev1_shutdown(struct ike_ctx *ctx);
 void	 ikev1_free(struct ike_ctx *ctx);
 /* Test hooks: the length of one lifetime "second". */

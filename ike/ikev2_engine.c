@@ -222,15 +222,14 @@ ikev2_rekey_now(struct ike_tunnel *t, int ike)
 	return (0);
 }
 
-static void
+static int
 ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 {
 	struct ike_sa		*sa = ike_tunnel_sa(t);
 	const struct proposal_choice *p;
-	struct child_sa		*cs;
 
 	if (sa == NULL)
-		return;
+		return (0);
 	p = &sa->sa_prop;
 	st->ts_remote = sa->sa_b.b_remote.sin_addr;
 	if (p->pc_integ == AUTH_NONE)	/* an AEAD: no integrity */
@@ -246,11 +245,7 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 	memcpy(st->ts_spi_i, sa->sa_spi_i, 8);
 	memcpy(st->ts_spi_r, sa->sa_spi_r, 8);
 	st->ts_established = sa->sa_b.b_established;
-	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_INSTALLED &&
-		    st->ts_nchild < IKE_STATUS_MAX_CHILD)
-			ike_status_child(t->t_ctx, cs,
-			    &st->ts_child[st->ts_nchild++]);
+	return (ike_status_children(t->t_ctx, &sa->sa_b.b_children, st));
 }
 
 static int

@@ -78,8 +78,9 @@ struct ike_version {
 	/* gatewayctl rekey: ike_tunnel_rekey()'s and _rekey_ike()'s
 	 * return values. */
 	int		(*iv_rekey)(struct ike_tunnel *t, int ike);
-	/* The SA part of st (algorithms, SPIs, children). */
-	void		(*iv_status)(struct ike_tunnel *t,
+	/* The SA part of st (algorithms, SPIs, children): 0, or -1 out of
+	 * memory (no children then). */
+	int		(*iv_status)(struct ike_tunnel *t,
 			    struct tunnel_status *st);
 	/* XFRM_MSG_EXPIRE of an SA (volume: of a byte or packet limit):
 	 * 1 if it was one of this version's. */
@@ -319,9 +320,11 @@ int		 ike_tunnel_busy(struct ike_tunnel *t);
 /* XFRM_MSG_ACQUIRE (kernel_ops ko_acquire, arg: the ike_ctx). */
 void		 ike_kernel_acquire(void *arg, struct in_addr src,
 		    uint8_t splen, struct in_addr dst, uint8_t dplen);
-/* One CHILD SA's status (selectors, algorithms, kernel counters). */
-void		 ike_status_child(struct ike_ctx *ctx,
-		    const struct child_sa *cs, struct child_status *st);
+/* The status (selectors, algorithms, kernel counters) of every installed
+ * CHILD SA of list into st->ts_child, a new array (NULL if none): 0, or
+ * -1 out of memory (st has none then). */
+int		 ike_status_children(struct ike_ctx *ctx,
+		    const struct child_sa_list *list, struct tunnel_status *st);
 void		 ike_tunnel_set_state(struct ike_tunnel *t,
 		    enum tunnel_state s);
 /* A failed attempt (phase 1 or 2): counts, records, schedules a retry. */

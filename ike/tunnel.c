@@ -636,7 +636,7 @@ ike_kernel_acquire(void *arg, struct in_addr src, uint8_t splen,
 		}
 }
 
-void
+static void
 ike_status_child(struct ike_ctx *ctx, const struct child_sa *cs,
     struct child_status *st)
 {
@@ -665,4 +665,31 @@ ike_status_child(struct ike_ctx *ctx, const struct child_sa *cs,
 		st->cs_bytes_out = s.st_bytes;
 		st->cs_packets_out = s.st_packets;
 	}
+}
+
+int
+ike_status_children(struct ike_ctx *ctx, const struct child_sa_list *list,
+    struct tunnel_status *st)
+{
+	const struct child_sa	*cs;
+	int			 n = 0;
+
+	/* counted first: one array of the right size, however many */
+	TAILQ_FOREACH(cs, list, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED)
+			n++;
+	st->ts_child = NULL;
+	st->ts_nchild = 0;
+	if (n == 0)
+		return (0);
+	if ((st->ts_child = calloc((size_t)n, sizeof(*st->ts_child))) ==
+	    NULL) {
+		log_warn("status: out of memory for %d CHILD SAs", n);
+		return (-1);
+	}
+	TAILQ_FOREACH(cs, list, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED)
+			ike_status_child(ctx, cs,
+			    &st->ts_child[st->ts_nchild++]);
+	return (0);
 }

@@ -30,7 +30,8 @@
 
 #define T_ESTABLISHED	1714564800	/* 2024-05-01T12:00:00Z */
 
-/* A connected IKEv2 tunnel with one ESP child and a warning. */
+/* A connected IKEv2 tunnel with one ESP child and a warning (freed with
+ * ike_status_free()). */
 static void
 fixture_connected(struct tunnel_status *ts)
 {
@@ -38,9 +39,11 @@ fixture_connected(struct tunnel_status *ts)
 				    0xab, 0xcd, 0xef };
 	static const uint8_t	 spi_r[8] = { 0xfe, 0xdc, 0xba, 0x98, 0x76,
 				    0x54, 0x32, 0x10 };
-	struct child_status	*cs = &ts->ts_child[0];
+	struct child_status	*cs;
 
 	memset(ts, 0, sizeof(*ts));
+	cs = ts->ts_child = calloc(1, sizeof(*ts->ts_child));
+	ck_assert_ptr_nonnull(cs);
 	strcpy(ts->ts_name, "vpc1-vpc2");
 	inet_pton(AF_INET, "198.51.100.1", &ts->ts_local);
 	inet_pton(AF_INET, "198.51.100.2", &ts->ts_remote);
@@ -71,6 +74,53 @@ fixture_connected(struct tunnel_status *ts)
 	ts->ts_child_rekeys = 3;
 	ts->ts_ike_rekeys = 1;
 	ts->ts_failures = 2;
+}
+
+/*
+ * fixture_connected with nchild CHILD SAs instead of one, as a tunnel of
+ * 20 x 20 segments has: child i (from 0) has SPIs c1000000 + i (in) and
+ * c2000000 + i (out), the local selectors 172.16.(i / 20).0/24 and the 20
+ * peer segments 10.0.0.0/16 ... 10.19.0.0/16 (as an IKEv1 peer would, or
+ * an IKEv2 peer narrowing to one pair, that is the most text per child).
+ */
+static void
+fixture_many(struct tunnel_status *ts, int nchild)
+{
+	struct child_status	*cs;
+	size_t			 off;
+	int			 i, k;
+
+	fixture_connected(ts);
+	free(ts->ts_child);
+	ts->ts_child = calloc((size_t)nchild, sizeof(*ts->ts_child));
+	ck_assert_ptr_nonnull(ts->ts_child);
+	ts->ts_nchild = nchild;
+	for (i = 0; i < nchild; i++) {
+		cs = &ts->ts_child[i];
+		cs->cs_proto = IPPROTO_ESP;
+		cs->cs_spi_in = htonl(0xc1000000 + (uint32_t)i);
+		cs->cs_spi_out = htonl(0xc2000000 + (uint32_t)i);
+		snprintf(cs->cs_local_ts, sizeof(cs->cs_local_ts),
+		    "172.16.%d.0/24", i / 20);
+		for (k = 0, off = 0; k < 20; k++)
+			off += (size_t)snprintf(cs->cs_remote_ts + off,
+			    sizeof(cs->cs_remote_ts) - off, "%s10.%d.0.0/16",
+			    k > 0 ? "," : "", k);
+		ck_assert_uint_lt(off, sizeof(cs->cs_remote_ts));
+		strcpy(cs->cs_algs, "aes256gcm16/modp2048");
+		cs->cs_bytes_in = 1000 + (uint64_t)i;
+	}
+}
+
+/* How many times needle is in s. */
+static int
+count_str(const char *s, const char *needle)
+{
+	int	 n = 0;
+
+	for (; (s = strstr(s, needle)) != NULL; s++)
+		n++;
+	return (n);
 }
 
 /* An IKEv1 tunnel whose phase 1 failed. */
@@ -186,6 +236,7 @@ START_TEST(test_status_text_two_tunnels)
 	s = buf_str(b);
 	snprintf(want, sizeof(want), "%s\n%s", text_connected, text_failed);
 	ck_assert_str_eq(s, want);
+	ike_status_free(ts, 2);
 	free(s);
 	buf_free(b);
 }
@@ -231,6 +282,7 @@ START_TEST(test_status_text_established_age)
 	    "%lld: want %s in\n%s", age_vectors[_i].age,
 	    age_vectors[_i].text, s);
 	ck_assert_ptr_nonnull(strstr(s, "established: 2024-05-01T12:00:00Z"));
+	ike_status_free(&ts, 1);
 	free(s);
 	buf_free(b);
 }
@@ -261,21 +313,64 @@ START_TEST(test_status_text_unterminated_and_control_chars)
 }
 END_TEST
 
-START_TEST(test_status_text_child_count_clamped)
+/* Every CHILD SA of a 20 x 20 tunnel (_i: 25 or 400 of them), each with
+ * its 20 peer selectors: status once stopped at 16. */
+static const int many_vectors[] = { 17, 25, 400 };
+
+START_TEST(test_status_text_every_child)
 {
 	struct tunnel_status	 ts;
 	struct buf		*b = buf_new(64);
-	char			*s, *p;
-	int			 n = 0;
+	char			*s, want[1024];
+	int			 i, nchild = many_vectors[_i];
 
-	fixture_connected(&ts);
-	ts.ts_nchild = 1000;
+	fixture_many(&ts, nchild);
 	ck_assert_int_eq(status_fmt_text(b, &ts, 1, T_ESTABLISHED), 0);
 	s = buf_str(b);
-	for (p = s; (p = strstr(p, "  child ")) != NULL; p++)
-		n++;
-	ck_assert_int_eq(n, IKE_STATUS_MAX_CHILD);
-	ck_assert_ptr_nonnull(strstr(s, "  child 16:"));
+	ck_assert_int_eq(count_str(s, "\n  child "), nchild);
+	for (i = 0; i < nchild; i++) {
+		snprintf(want, sizeof(want), "\n  child %d:     ESP SPIs "
+		    "%08x (in) %08x (out)\n    selectors:  %s === %s\n"
+		    "    algorithms: aes256gcm16/modp2048\n"
+		    "    in:         %d bytes, 0 packets\n", i + 1,
+		    0xc1000000 + i, 0xc2000000 + i, ts.ts_child[i].cs_local_ts,
+		    ts.ts_child[i].cs_remote_ts, 1000 + i);
+		ck_assert_msg(strstr(s, want) != NULL, "no child %d", i + 1);
+	}
+	ck_assert_ptr_nonnull(strstr(s, "    selectors:  172.16.0.0/24 === "
+	    "10.0.0.0/16,10.1.0.0/16,"));
+	ike_status_free(&ts, 1);
+	ck_assert_ptr_null(ts.ts_child);
+	ck_assert_int_eq(ts.ts_nchild, 0);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+START_TEST(test_status_json_every_child)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s, want[1024];
+	int			 i, nchild = many_vectors[_i];
+
+	fixture_many(&ts, nchild);
+	ck_assert_int_eq(status_fmt_json(b, &ts, 1, T_ESTABLISHED), 0);
+	s = buf_str(b);
+	ck_assert_int_eq(count_str(s, "{\"protocol\":"), nchild);
+	for (i = 0; i < nchild; i++) {
+		snprintf(want, sizeof(want), "%s{\"protocol\":\"esp\","
+		    "\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
+		    "\"local_ts\":\"%s\",\"remote_ts\":\"%s\","
+		    "\"algorithms\":\"aes256gcm16/modp2048\",\"bytes_in\":%d,"
+		    "\"bytes_out\":0,\"packets_in\":0,\"packets_out\":0}%s",
+		    i == 0 ? "\"children\":[" : ",", 0xc1000000 + i,
+		    0xc2000000 + i, ts.ts_child[i].cs_local_ts,
+		    ts.ts_child[i].cs_remote_ts, 1000 + i,
+		    i == nchild - 1 ? "]}]}\n" : ",");
+		ck_assert_msg(strstr(s, want) != NULL, "no child %d", i + 1);
+	}
+	ike_status_free(&ts, 1);
 	free(s);
 	buf_free(b);
 }
@@ -296,6 +391,7 @@ START_TEST(test_status_json_two_tunnels)
 	snprintf(want, sizeof(want), "{\"tunnels\":[%s,%s]}\n",
 	    json_connected, json_failed);
 	ck_assert_str_eq(s, want);
+	ike_status_free(ts, 2);
 	free(s);
 	buf_free(b);
 }
@@ -343,6 +439,7 @@ START_TEST(test_status_volume_lifetimes)
 	    "(rekey from 4100000000)\n    life packets: 100000 per SA (rekey "
 	    "from 87000)\n", text_connected);
 	ck_assert_str_eq(s, want);
+	ike_status_free(&ts, 1);
 	free(s);
 	buf_free(b);
 }
@@ -834,10 +931,23 @@ static int
 fake_status(void *arg, struct tunnel_status *out, int max)
 {
 	struct fake_engine	*fe = arg;
+	size_t			 sz;
 	int			 i;
 
-	for (i = 0; i < fe->fe_n && i < max; i++)
+	/* as ike_status(): each entry owns a copy of its CHILD SAs */
+	for (i = 0; i < fe->fe_n && i < max; i++) {
 		out[i] = fe->fe_ts[i];
+		if (out[i].ts_nchild == 0) {
+			out[i].ts_child = NULL;
+			continue;
+		}
+		sz = (size_t)out[i].ts_nchild * sizeof(*out[i].ts_child);
+		if ((out[i].ts_child = malloc(sz)) == NULL) {
+			ike_status_free(out, i);
+			return (-1);
+		}
+		memcpy(out[i].ts_child, fe->fe_ts[i].ts_child, sz);
+	}
 	return (fe->fe_n);
 }
 
@@ -938,6 +1048,7 @@ fake_counters(void *arg, struct ike_counters *ic, struct net_counters *nc)
 static char	 sock_dir[64];
 static char	 sock_path[128];
 static pid_t	 server_pid;
+static int	 server_many;	/* > 0: the first tunnel's CHILD SAs */
 
 static void
 server_start(void)
@@ -965,7 +1076,10 @@ server_start(void)
 	ck_assert_int_ne(server_pid, -1);
 	if (server_pid == 0) {
 		close(p[0]);
-		fixture_connected(&fe.fe_ts[0]);
+		if (server_many > 0)
+			fixture_many(&fe.fe_ts[0], server_many);
+		else
+			fixture_connected(&fe.fe_ts[0]);
 		fixture_failed(&fe.fe_ts[1]);
 		fe.fe_n = 2;
 		base = event_base_new();
@@ -982,6 +1096,14 @@ server_start(void)
 	close(p[0]);
 }
 
+/* The server with a 20 x 20 tunnel: 400 CHILD SAs, 20 selectors each. */
+static void
+server_start_many(void)
+{
+	server_many = 400;
+	server_start();
+}
+
 static void
 server_stop(void)
 {
@@ -989,6 +1111,7 @@ server_stop(void)
 
 	kill(server_pid, SIGKILL);
 	waitpid(server_pid, &status, 0);
+	server_many = 0;
 	unlink(sock_path);
 	rmdir(sock_dir);
 }
@@ -1008,12 +1131,13 @@ client_connect(void)
 	return (fd);
 }
 
-/* Sends req (len bytes), optionally half-closes, returns the reply. */
+/* Sends req (len bytes), optionally half-closes, returns the reply,
+ * however long. */
 static char *
 client_ask(const char *req, size_t len, int shut)
 {
 	char	*reply = malloc(65536);
-	size_t	 got = 0;
+	size_t	 got = 0, cap = 65536;
 	ssize_t	 r;
 	int	 fd = client_connect();
 
@@ -1021,8 +1145,13 @@ client_ask(const char *req, size_t len, int shut)
 	ck_assert_int_eq(write(fd, req, len), (ssize_t)len);
 	if (shut)
 		shutdown(fd, SHUT_WR);
-	while ((r = read(fd, reply + got, 65535 - got)) > 0)
+	while ((r = read(fd, reply + got, cap - 1 - got)) > 0) {
 		got += (size_t)r;
+		if (got == cap - 1) {
+			reply = realloc(reply, cap *= 2);
+			ck_assert_ptr_nonnull(reply);
+		}
+	}
 	ck_assert_int_ge(r, 0);
 	reply[got] = '\0';
 	close(fd);
@@ -1085,6 +1214,7 @@ START_TEST(test_control_reply_rekey)
 	ck_assert_int_eq(fe.fe_rekey_child,
 	    rekey_reply_vectors[_i].child_calls);
 	ck_assert_int_eq(fe.fe_rekey_ike, rekey_reply_vectors[_i].ike_calls);
+	ike_status_free(fe.fe_ts, 3);
 	free(s);
 	buf_free(b);
 }
@@ -1203,6 +1333,30 @@ START_TEST(test_control_status_roundtrip)
 	    ",", 1), 0);
 	ck_assert_ptr_eq(strstr(r, json_failed),
 	    r + strlen(r) - strlen(json_failed) - 3);
+	ck_assert_str_eq(r + strlen(r) - 3, "]}\n");
+	free(r);
+}
+END_TEST
+
+/* 400 CHILD SAs of 20 peer selectors each (~400 KB of text): all of
+ * them reach the client, text and JSON, and the other tunnel after. */
+START_TEST(test_control_status_roundtrip_every_child)
+{
+	char	*r;
+
+	r = client_ask("status\n", 7, 0);
+	ck_assert_int_eq(count_str(r, "\n  child "), 400);
+	ck_assert_ptr_nonnull(strstr(r, "\n  child 400:     ESP SPIs c100018f "
+	    "(in) c200018f (out)\n    selectors:  172.16.19.0/24 === "
+	    "10.0.0.0/16,"));
+	ck_assert_ptr_nonnull(strstr(r, "\nto-any: 198.51.100.1 -> 0.0.0.0\n"
+	    "  state:       Phase 1 failed\n"));
+	free(r);
+
+	r = client_ask("status --json\n", 14, 1);
+	ck_assert_int_eq(count_str(r, "{\"protocol\":\"esp\""), 400);
+	ck_assert_ptr_nonnull(strstr(r, "\"spi_in\":\"c100018f\""));
+	ck_assert_ptr_nonnull(strstr(r, json_failed));
 	ck_assert_str_eq(r + strlen(r) - 3, "]}\n");
 	free(r);
 }
@@ -1396,7 +1550,10 @@ control_suite(void)
 	tcase_add_loop_test(tc, test_status_text_established_age, 0,
 	    NVEC(age_vectors));
 	tcase_add_test(tc, test_status_text_unterminated_and_control_chars);
-	tcase_add_test(tc, test_status_text_child_count_clamped);
+	tcase_add_loop_test(tc, test_status_text_every_child, 0,
+	    NVEC(many_vectors));
+	tcase_add_loop_test(tc, test_status_json_every_child, 0,
+	    NVEC(many_vectors));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("status_json");
@@ -1442,6 +1599,11 @@ control_suite(void)
 	tcase_add_test(tc, test_control_export_roundtrip);
 	tcase_add_test(tc, test_control_bad_requests_roundtrip);
 	tcase_add_test(tc, test_control_open_stale_and_live);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("control_socket_every_child");
+	tcase_add_checked_fixture(tc, server_start_many, server_stop);
+	tcase_add_test(tc, test_control_status_roundtrip_every_child);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -184,13 +184,20 @@ spoof(const struct mock_dgram *mm1, uint32_t n, uint32_t src,
 static struct tunnel_status
 status_of(struct side *s, const char *name)
 {
-	struct tunnel_status	 st[4];
+	struct tunnel_status	 st[4], found;
 	int			 i, n;
 
 	n = ike_status(s->s_ike, st, 4);
-	for (i = 0; i < n; i++)
-		if (strcmp(st[i].ts_name, name) == 0)
-			return (st[i]);
+	for (i = 0; i < n && i < 4; i++)
+		if (strcmp(st[i].ts_name, name) == 0) {
+			/* its CHILD SAs kept until side_free(s), the
+			 * others' freed now */
+			found = st[i];
+			status_keep(s, &found);
+			st[i].ts_child = NULL;
+			ike_status_free(st, n < 4 ? n : 4);
+			return (found);
+		}
 	ck_abort_msg("no tunnel %s", name);
 	return (st[0]);
 }

@@ -194,6 +194,66 @@ START_TEST(test_exchange_defaults_establish)
 }
 END_TEST
 
+
+/*
+ * st shows n x n CHILD SAs, one for each segment pair of segments_make()
+ * (172.16.l.0/24 === 10.r.0.0/16), each once.
+ */
+static void
+assert_every_pair(const struct tunnel_status *st, int n)
+{
+	uint8_t	 seen[CFG_MAX_SEGMENTS][CFG_MAX_SEGMENTS];
+	char	 want[64];
+	int	 i, l, r;
+
+	memset(seen, 0, sizeof(seen));
+	ck_assert_int_eq(st->ts_nchild, n * n);
+	for (i = 0; i < st->ts_nchild; i++) {
+		ck_assert_msg(sscanf(st->ts_child[i].cs_local_ts,
+		    "172.16.%d.0/24", &l) == 1 && l >= 0 && l < n,
+		    "child %d: %s", i, st->ts_child[i].cs_local_ts);
+		snprintf(want, sizeof(want), "172.16.%d.0/24", l);
+		ck_assert_str_eq(st->ts_child[i].cs_local_ts, want);
+		ck_assert_msg(sscanf(st->ts_child[i].cs_remote_ts,
+		    "10.%d.0.0/16", &r) == 1 && r >= 0 && r < n,
+		    "child %d: %s", i, st->ts_child[i].cs_remote_ts);
+		snprintf(want, sizeof(want), "10.%d.0.0/16", r);
+		ck_assert_str_eq(st->ts_child[i].cs_remote_ts, want);
+		ck_assert_msg(!seen[l][r], "pair %d x %d twice", l, r);
+		seen[l][r] = 1;
+	}
+}
+
+/* Sizes of the many-segment tests: more CHILD SAs than status once
+ * showed (16), up to CFG_MAX_SEGMENTS x CFG_MAX_SEGMENTS = 400. */
+static const int many_segments[] = { 5, 9, 20 };
+
+/*
+ * n x n segments: IKE_AUTH + n*n - 1 CREATE_CHILD_SA { SA, Ni, TSi, TSr },
+ * and ike_status() reports every CHILD SA, both sides.
+ */
+START_TEST(test_exchange_segments_many)
+{
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct tunnel_status	 sa, sb;
+	int			 n = many_segments[_i];
+
+	a.so_ipsec = b.so_ipsec = "\t\tpfs disable\n";
+	segments_make(&a, &b, n);
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump_children(n * n, 10000);
+	assert_connected(n * n);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 3 * n * n);
+	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	sa = status(&A);
+	sb = status(&B);
+	assert_every_pair(&sa, n);
+	ck_assert_int_eq(sb.ts_nchild, n * n);
+	pair_free();
+}
+END_TEST
+
 /* 2x2 segments: IKE_AUTH + 3 CREATE_CHILD_SA { SA, Ni, KEi, TSi, TSr } */
 START_TEST(test_exchange_segments_pfs)
 {
@@ -3029,11 +3089,14 @@ tunnel_state_of(struct side *s, const char *name)
 	struct tunnel_status	 st[4];
 	int			 i, n;
 
+	const char		*state = "none";
+
 	n = ike_status(s->s_ike, st, 4);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < 4; i++)
 		if (strcmp(st[i].ts_name, name) == 0)
-			return (tunnel_state_name(st[i].ts_state));
-	return ("none");
+			state = tunnel_state_name(st[i].ts_state);
+	ike_status_free(st, n < 4 ? n : 4);
+	return (state);
 }
 
 static int
@@ -3248,6 +3311,11 @@ exchange_suite(void)
 	tc = tcase_create("establish");
 	tcase_add_test(tc, test_exchange_responder_establishes);
 	tcase_add_test(tc, test_exchange_defaults_establish);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("children_many");
+	tcase_add_loop_test(tc, test_exchange_segments_many, 0,
+	    (int)(sizeof(many_segments) / sizeof(many_segments[0])));
+	tcase_set_timeout(tc, 30);	/* pump_children() waits 10 s */
 	suite_add_tcase(s, tc);
 	tc = tcase_create("children");
 	tcase_add_test(tc, test_exchange_segments_pfs);

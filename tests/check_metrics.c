@@ -31,13 +31,16 @@
 
 #define T_ESTABLISHED	1714564800
 
-/* Two tunnels: one Connected with two CHILD SAs, one that failed. */
+/* Two tunnels: one Connected with two CHILD SAs, one that failed; the
+ * CHILD SAs freed with ike_status_free(ts, 2). */
 static void
 fixture(struct tunnel_status ts[2])
 {
 	struct child_status	*cs;
 
 	memset(ts, 0, 2 * sizeof(ts[0]));
+	ts[0].ts_child = calloc(2, sizeof(*ts[0].ts_child));
+	ck_assert_ptr_nonnull(ts[0].ts_child);
 	strcpy(ts[0].ts_name, "vpc1-vpc2");
 	strcpy(ts[0].ts_peer_name, "gw2");
 	ts[0].ts_state = TUNNEL_CONNECTED;
@@ -126,6 +129,7 @@ render_fixture(void)
 	fixture(ts);
 	fixture_snapshot(&ms, ts);
 	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
+	ike_status_free(ts, 2);
 	s = buf_str(b);
 	buf_free(b);
 	return (s);
@@ -435,6 +439,53 @@ START_TEST(test_metrics_fmt_unterminated_name)
 	snprintf(want, sizeof(want), "gatewayd_tunnel_up{tunnel=\"%.*s\","
 	    "peer=\"gw2\"} 1", (int)sizeof(ts[0].ts_name), ts[0].ts_name);
 	assert_line(s, want);
+	ike_status_free(ts, 2);
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+/* A tunnel of 20 x 20 segment pairs: a sample for every CHILD SA (the
+ * metrics kept 16 of them once). */
+START_TEST(test_metrics_fmt_every_child)
+{
+	struct tunnel_status	 ts[2];
+	struct metrics_snapshot	 ms;
+	struct buf		*b = buf_new(64);
+	struct child_status	*cs;
+	char			*s, *p, want[256];
+	int			 i, n = 0, nchild = 400;
+
+	fixture(ts);
+	free(ts[0].ts_child);
+	ts[0].ts_child = calloc((size_t)nchild, sizeof(*ts[0].ts_child));
+	ck_assert_ptr_nonnull(ts[0].ts_child);
+	ts[0].ts_nchild = nchild;
+	for (i = 0; i < nchild; i++) {
+		cs = &ts[0].ts_child[i];
+		cs->cs_proto = IPPROTO_ESP;
+		cs->cs_spi_in = htonl(0xc1000000 + (uint32_t)i);
+		cs->cs_spi_out = htonl(0xc2000000 + (uint32_t)i);
+		snprintf(cs->cs_local_ts, sizeof(cs->cs_local_ts),
+		    "172.16.%d.0/24", i / 20);
+		snprintf(cs->cs_remote_ts, sizeof(cs->cs_remote_ts),
+		    "10.%d.0.0/16", i % 20);
+		cs->cs_bytes_in = 1000 + (uint64_t)i;
+	}
+	fixture_snapshot(&ms, ts);
+	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
+	ike_status_free(ts, 2);
+	s = buf_str(b);
+	ck_assert_int_gt(exposition_check(s), 0);
+	for (p = s; (p = strstr(p, "\ngatewayd_child_sa_in_bytes_total{")) !=
+	    NULL; p++)
+		n++;
+	ck_assert_int_eq(n, nchild);
+	/* the last pair, 172.16.19.0/24 === 10.19.0.0/16 */
+	snprintf(want, sizeof(want), "gatewayd_child_sa_in_bytes_total{"
+	    "tunnel=\"vpc1-vpc2\",peer=\"gw2\",child=\"c100018f/c200018f\","
+	    "local_ts=\"172.16.19.0/24\",remote_ts=\"10.19.0.0/16\"} 1399");
+	assert_line(s, want);
 	free(s);
 	buf_free(b);
 }
@@ -689,7 +740,8 @@ srv_status(void *arg, struct tunnel_status *out, int max)
 	(void)arg;
 	fixture(ts);
 	for (i = 0; i < 2 && i < max; i++)
-		out[i] = ts[i];
+		out[i] = ts[i];		/* the server frees their children */
+	ike_status_free(ts + i, 2 - i);
 	return (2);
 }
 
@@ -942,6 +994,7 @@ metrics_suite(void)
 	tcase_add_loop_test(tc, test_metrics_label_escape, 0,
 	    sizeof(label_vecs) / sizeof(label_vecs[0]));
 	tcase_add_test(tc, test_metrics_fmt_unterminated_name);
+	tcase_add_test(tc, test_metrics_fmt_every_child);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dump");

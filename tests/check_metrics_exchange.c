@@ -175,6 +175,7 @@ START_TEST(test_metrics_status_one_dump)
 	ck_assert_uint_eq(st[0].ts_child[0].cs_bytes_out, 5678);
 	assert_totals(&st[0], 1234, 5678);
 	ck_assert_str_eq(st[0].ts_peer_name, "p");
+	ike_status_free(st, 1);
 	pair_free();
 }
 END_TEST

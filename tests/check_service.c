@@ -276,6 +276,7 @@ START_TEST(test_reload_report)
 	ck_assert_str_eq(ts[0].ts_name, "t4");
 	ck_assert_str_eq(ts[1].ts_name, "t1");
 	ck_assert_str_eq(ts[2].ts_name, "t3");
+	ike_status_free(ts, 3);
 
 	/* the same file again: nothing changed */
 	buf_reset(out);
@@ -297,6 +298,7 @@ START_TEST(test_reload_report)
 	    strstr(s, "gatewayctl reload") != NULL, "%s", s);
 	ck_assert_ptr_eq(cfg, before);
 	ck_assert_int_eq(ike_status(ike, ts, 8), 3);
+	ike_status_free(ts, 3);
 	/* a file that cannot be read */
 	buf_reset(out);
 	snprintf(err, sizeof(err), "%s/missing.conf", dir);

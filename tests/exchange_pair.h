@@ -21,8 +21,9 @@
 /* What cfg_make writes into a side's single tunnel "t1". */
 struct side_opts {
 	int		 so_version;	/* IKE version: 1 or 2 */
-	const char	*so_local[4];	/* local segments, NULL-ended */
-	const char	*so_remote[4];
+	/* local segments, NULL-ended */
+	const char	*so_local[CFG_MAX_SEGMENTS + 1];
+	const char	*so_remote[CFG_MAX_SEGMENTS + 1];
 	const char	*so_psk;	/* NULL: "Secr3t!key" */
 	int		 so_initiate;
 	const char	*so_ike;	/* extra lines in the ike block */
@@ -36,6 +37,9 @@ struct side {
 	struct ike_ctx		*s_ike;
 	struct mock_kernel	 s_kernel;
 	struct mock_net		 s_net;
+	/* the CHILD SA arrays of the snapshots status() handed out */
+	struct child_status	**s_kept;
+	int			 s_nkept;
 };
 
 extern struct event_base	*base;
@@ -58,11 +62,24 @@ void		 pair_free(void);
 int		 deliver(struct side *from, struct side *to);
 /* Pumps datagrams between A and B and runs timers for ms milliseconds. */
 void		 pump(int ms);
+/*
+ * n x n segments for a and b (n <= CFG_MAX_SEGMENTS): a's local ones
+ * 172.16.0.0/24 ... 172.16.(n-1).0/24, b's 10.0.0.0/16 ...
+ * 10.(n-1).0.0/16; the strings are static, valid until the next call.
+ */
+void		 segments_make(struct side_opts *a, struct side_opts *b,
+		    int n);
+/* pump()s until both sides have n CHILD SAs or ms have gone by. */
+void		 pump_children(int n, int ms);
 /* Every installed (not larval) SA of mk has this ESN flag and replay
  * window, and there is one at least. */
 void		 assert_sas_replay(const struct mock_kernel *mk, int esn,
 		    uint32_t window);
-/* The one tunnel's status on s; fails the test unless there is one. */
+/* The one tunnel's status on s; fails the test unless there is one.  Its
+ * ts_child stays valid until side_free(s) (pair_free()), and has one
+ * zeroed entry at least (ts_nchild may be 0). */
 struct tunnel_status status(struct side *s);
+/* Takes st's CHILD SA array until side_free(s). */
+void		 status_keep(struct side *s, const struct tunnel_status *st);
 
 #endif

@@ -10,7 +10,8 @@
 #include "crypto/crypto.h"
 #include "kernel/kernel.h"
 
-#define MOCK_KERNEL_MAX	256
+/* a 20 x 20 tunnel: 800 SAs, 1,200 policies (and room to rekey) */
+#define MOCK_KERNEL_MAX	1280
 
 struct mock_sa {
 	struct kernel_sa	 m_sa;		/* key pointers point below */

@@ -8,7 +8,7 @@
  * real export of a parsed configuration.  A refusal must be one
  * "error: ..." line; an answer must end with a newline.
  *
- * FUZZ_SOURCES: daemon/control.c daemon/status_fmt.c policy/diag.c policy/export.c policy/config.c policy/proposal.c policy/ts.c ike/net.c crypto/dh.c crypto/prf.c crypto/cipher.c crypto/ikev1_keys.c common/connlog.c common/buf.c common/log.c
+ * FUZZ_SOURCES: daemon/control.c daemon/status_fmt.c policy/diag.c policy/export.c policy/config.c policy/proposal.c policy/ts.c ike/net.c ike/ike_status.c crypto/dh.c crypto/prf.c crypto/cipher.c crypto/ikev1_keys.c common/connlog.c common/buf.c common/log.c
  * FUZZ_LIBS: -levent
  */
 #include <arpa/inet.h>
@@ -71,11 +71,18 @@ fz_u64(size_t off)
 	return (v);
 }
 
+/* CHILD SAs a fake tunnel may have: more than status once showed (16),
+ * fewer than a 20 x 20 tunnel's 400, to keep each run fast. */
+#define FZ_MAX_CHILD	40
+
 static int
 fz_status(void *arg, struct tunnel_status *out, int max)
 {
 	int	 i, j, n = 2 + (fz_len > 0 ? fz_data[0] % 3 : 0);
 
+	/* as ike_status() out of memory: -1, nothing filled */
+	if (fz_len > 2 && fz_data[2] == 0xff)
+		return (-1);
 	for (i = 0; i < n && i < max; i++) {
 		struct tunnel_status *t = &out[i];
 
@@ -91,8 +98,13 @@ fz_status(void *arg, struct tunnel_status *out, int max)
 		t->ts_established = (time_t)(fz_u64(40) % 2000000000);
 		fz_str(t->ts_last_error, sizeof(t->ts_last_error), 50, 127);
 		fz_str(t->ts_warning, sizeof(t->ts_warning), 60, 64);
-		t->ts_nchild = (int)(fz_u64(70 + i) % (IKE_STATUS_MAX_CHILD +
-		    1));
+		t->ts_nchild = (int)(fz_u64(70 + i) % (FZ_MAX_CHILD + 1));
+		t->ts_child = NULL;
+		if (t->ts_nchild > 0 && (t->ts_child = calloc((size_t)
+		    t->ts_nchild, sizeof(*t->ts_child))) == NULL) {
+			ike_status_free(out, i);
+			return (-1);
+		}
 		for (j = 0; j < t->ts_nchild; j++) {
 			struct child_status *c = &t->ts_child[j];
 

@@ -285,6 +285,7 @@ gen_one(const char *dir, const char *name, const char *text,
 	struct gen_side	*i, *r;
 	struct tunnel_status st[4];
 	char		 path[512];
+	int		 n;
 
 	i = calloc(1, sizeof(*i));
 	r = calloc(1, sizeof(*r));
@@ -298,12 +299,13 @@ gen_one(const char *dir, const char *name, const char *text,
 	gen_first = 1;
 	ike_tunnel_up(i->gs_ike, tunnel);
 	gen_pump(i, r, 150);
-	if (ike_status(i->gs_ike, st, 4) < 1 ||
+	if ((n = ike_status(i->gs_ike, st, 4)) < 1 ||
 	    st[0].ts_state != TUNNEL_CONNECTED) {
 		fprintf(stderr, "gen: %s: %s not Connected (%s)\n", name,
-		    tunnel, st[0].ts_last_error);
+		    tunnel, n < 1 ? "no status" : st[0].ts_last_error);
 		exit(1);
 	}
+	ike_status_free(st, n < 4 ? n : 4);
 	if (rekey) {
 		ike_tunnel_rekey(i->gs_ike, tunnel);
 		gen_pump(i, r, 100);
