@@ -48,18 +48,6 @@ qm_msgid_done(const struct isakmp_sa *sa, uint32_t msgid)
 	return (0);
 }
 
-/* Frees qm now; its message ID is remembered (a late duplicate of one
- * of its messages is dropped, not taken for a new exchange). */
-static void
-qm_forget(struct ikev1_qm *qm)
-{
-	struct isakmp_sa	*sa = qm->qm_sa;
-
-	sa->is_qm_done[sa->is_qm_done_next++ % IKEV1_QM_DONE_IDS] =
-	    qm->qm_msgid;
-	ikev1_qm_free(qm);
-}
-
 /*
  * qm's exchange is over (QM_DONE or QM_FAILED): an IPsec SA not
  * installed and the PFS value go now, the record from the event loop
@@ -1132,7 +1120,7 @@ ikev1_quick_peer_gave_up(struct isakmp_sa *sa, uint32_t spi)
 	log_tinfo(qm_name(qm), "the peer deleted the IPsec SA %08x that "
 	    "Quick Mode %08x was making (its HASH(3) never came): dropping it",
 	    ntohl(spi), qm->qm_msgid);
-	qm_forget(qm);
+	ikev1_qm_forget(qm);
 	return (1);
 }
 
@@ -1190,30 +1178,6 @@ qm_admit(struct isakmp_sa *sa, uint32_t msgid)
 		return (-1);
 	}
 	return (0);
-}
-
-void
-ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in)
-{
-	struct isakmp_sa	*sa;
-	struct ikev1_qm		*qm, *next;
-
-	if (t == NULL || spi_in == 0)
-		return;
-	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
-		if (sa->is_b.b_tunnel != t)
-			continue;
-		for (qm = TAILQ_FIRST(&sa->is_qms); qm != NULL; qm = next) {
-			next = TAILQ_NEXT(qm, qm_entry);
-			if (qm->qm_initiator && qm->qm_state == QM_DONE &&
-			    qm->qm_spi_in == spi_in) {
-				log_tdebug(qm_name(qm), "Quick Mode %08x: its "
-				    "IPsec SA was given up, message 3 is not "
-				    "sent again", qm->qm_msgid);
-				qm_forget(qm);
-			}
-		}
-	}
 }
 
 /* Verifies HASH(n) of m: the first payload, over the rest. */
@@ -1358,7 +1322,7 @@ qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
 
 	/* qm_end(): the exchange is over, the record goes */
 	if (qm->qm_state == QM_DONE || qm->qm_state == QM_FAILED) {
-		qm_forget(qm);
+		ikev1_qm_forget(qm);
 		return;
 	}
 	if (!v1_xmit_retx(qm->qm_sa, &qm->qm_x))
@@ -1370,6 +1334,6 @@ qm_retx_cb(evutil_socket_t fd, short ev, void *arg)
 		    "the peer", qm->qm_msgid);
 		/* the record and its larval inbound SA go now, not with
 		 * the ISAKMP SA */
-		qm_forget(qm);
+		ikev1_qm_forget(qm);
 	}
 }

@@ -1151,6 +1151,40 @@ ikev1_qm_free(struct ikev1_qm *qm)
 }
 
 void
+ikev1_qm_forget(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+
+	sa->is_qm_done[sa->is_qm_done_next++ % IKEV1_QM_DONE_IDS] =
+	    qm->qm_msgid;
+	ikev1_qm_free(qm);
+}
+
+void
+ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in)
+{
+	struct isakmp_sa	*sa;
+	struct ikev1_qm		*qm, *next;
+
+	if (t == NULL || spi_in == 0)
+		return;
+	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
+		if (sa->is_b.b_tunnel != t)
+			continue;
+		for (qm = TAILQ_FIRST(&sa->is_qms); qm != NULL; qm = next) {
+			next = TAILQ_NEXT(qm, qm_entry);
+			if (!qm->qm_initiator || qm->qm_state != QM_DONE ||
+			    qm->qm_spi_in != spi_in)
+				continue;
+			log_tdebug(isakmp_name(sa), "Quick Mode %08x: its IPsec "
+			    "SA was given up, message 3 is not sent again",
+			    qm->qm_msgid);
+			ikev1_qm_forget(qm);
+		}
+	}
+}
+
+void
 ikev1_child_remove(struct child_sa *cs)
 {
 	struct isakmp_sa	*sa = cs->cs_owner;

@@ -505,6 +505,9 @@ struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
 void	 ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt,
 	    size_t len);
 void	 ikev1_qm_free(struct ikev1_qm *qm);
+/* Frees qm now; its message ID is remembered (a late duplicate of one
+ * of its messages is dropped, not taken for a new exchange). */
+void	 ikev1_qm_forget(struct ikev1_qm *qm);
 /* The peer refused our Quick Mode spi (notify from info). */
 void	 ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *spi, size_t spilen, uint16_t type);
