@@ -195,38 +195,6 @@ START_TEST(test_exchange_defaults_establish)
 END_TEST
 
 
-/*
- * st shows n x n CHILD SAs, one for each segment pair of segments_make()
- * (172.16.l.0/24 === 10.r.0.0/16), each once.
- */
-static void
-assert_every_pair(const struct tunnel_status *st, int n)
-{
-	uint8_t	 seen[CFG_MAX_SEGMENTS][CFG_MAX_SEGMENTS];
-	char	 want[64];
-	int	 i, l, r;
-
-	memset(seen, 0, sizeof(seen));
-	ck_assert_int_eq(st->ts_nchild, n * n);
-	for (i = 0; i < st->ts_nchild; i++) {
-		ck_assert_msg(sscanf(st->ts_child[i].cs_local_ts,
-		    "172.16.%d.0/24", &l) == 1 && l >= 0 && l < n,
-		    "child %d: %s", i, st->ts_child[i].cs_local_ts);
-		snprintf(want, sizeof(want), "172.16.%d.0/24", l);
-		ck_assert_str_eq(st->ts_child[i].cs_local_ts, want);
-		ck_assert_msg(sscanf(st->ts_child[i].cs_remote_ts,
-		    "10.%d.0.0/16", &r) == 1 && r >= 0 && r < n,
-		    "child %d: %s", i, st->ts_child[i].cs_remote_ts);
-		snprintf(want, sizeof(want), "10.%d.0.0/16", r);
-		ck_assert_str_eq(st->ts_child[i].cs_remote_ts, want);
-		ck_assert_msg(!seen[l][r], "pair %d x %d twice", l, r);
-		seen[l][r] = 1;
-	}
-}
-
-/* Sizes of the many-segment tests: more CHILD SAs than status once
- * showed (16), up to CFG_MAX_SEGMENTS x CFG_MAX_SEGMENTS = 400. */
-static const int many_segments[] = { 5, 9, 20 };
 
 /*
  * n x n segments: IKE_AUTH + n*n - 1 CREATE_CHILD_SA { SA, Ni, TSi, TSr },

@@ -82,4 +82,11 @@ struct tunnel_status status(struct side *s);
 /* Takes st's CHILD SA array until side_free(s). */
 void		 status_keep(struct side *s, const struct tunnel_status *st);
 
+/* Sizes of the many-segment tests: more CHILD SAs than status once
+ * showed (16), up to CFG_MAX_SEGMENTS x CFG_MAX_SEGMENTS = 400. */
+extern const int	 many_segments[3];
+/* st shows n x n CHILD SAs, one for each segment pair of segments_make()
+ * (172.16.l.0/24 === 10.r.0.0/16), each once. */
+void		 assert_every_pair(const struct tunnel_status *st, int n);
+
 #endif
