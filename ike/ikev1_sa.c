@@ -126,6 +126,22 @@ ikev1_sa_unseen(const struct ike_sa_base *b)
 	    sa->is_state == ISAKMP_MM_I3 || sa->is_state == ISAKMP_AM_I1));
 }
 
+/*
+ * strongSwan re-authenticates break-before-make: a DELETE of the old
+ * ISAKMP SA, then a new Main Mode with INITIAL-CONTACT (it holds no other
+ * ISAKMP SA now) while it keeps its IPsec SAs.  Those wait here
+ * (is_peer_deleted) for the new SA, which adopts them; the
+ * INITIAL-CONTACT must not take them away (the v1-gw-swan soak went
+ * Connecting for 23 s).
+ */
+static int
+ikev1_sa_ic_keep(const struct ike_sa_base *b)
+{
+	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
+
+	return (sa->is_peer_deleted && !TAILQ_EMPTY(&sa->is_b.b_children));
+}
+
 /* INITIAL-CONTACT: gone at once, without a DELETE. */
 static void
 ikev1_sa_drop(struct ike_sa_base *b)
@@ -143,6 +159,7 @@ static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_drop = ikev1_sa_drop,
 	.so_destroy = ikev1_sa_drop,	/* no DELETE either */
 	.so_unseen = ikev1_sa_unseen,
+	.so_ic_keep = ikev1_sa_ic_keep,
 	.so_probe = "R-U-THERE",
 	.so_dpd_resend = 1,
 	.so_dpd_on = ikev1_sa_dpd_on,

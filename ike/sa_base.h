@@ -70,6 +70,10 @@ struct ike_sa_ops {
 	 * sent the message that authenticates us (IKEv1 message 5 or 3,
 	 * IKEv2 IKE_AUTH). */
 	int		 (*so_unseen)(const struct ike_sa_base *b);
+	/* An INITIAL_CONTACT from its peer leaves it: the peer deleted it
+	 * itself (so it did not lose its state) and its CHILD SAs wait
+	 * for the next SA, which adopts them (NULL: never). */
+	int		 (*so_ic_keep)(const struct ike_sa_base *b);
 	/*
 	 * Dead peer detection: whether probes go out now (established,
 	 * the tunnel's current SA, and the peer takes them); and the

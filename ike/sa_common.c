@@ -209,7 +209,8 @@ again:
 			continue;
 		ph = ike_sa_base_phase(b);
 		if ((ph != IKE_PHASE_UP && ph != IKE_PHASE_REPLACED) ||
-		    !ike_sa_base_ident_is(b, pi))
+		    !ike_sa_base_ident_is(b, pi) ||
+		    (b->b_ops->so_ic_keep != NULL && b->b_ops->so_ic_keep(b)))
 			continue;
 		ike_event(ctx, ike_sa_base_name(b), "initial-contact", "from "
 		    "the same peer identity: removing the stale %s",

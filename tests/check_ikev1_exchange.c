@@ -1345,6 +1345,72 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 END_TEST
 
 /*
+ * b re-authenticates break-before-make, as strongSwan does: a DELETE of
+ * its old ISAKMP SA alone (its IPsec SAs stay), then a new Main Mode
+ * whose message 5 carries INITIAL-CONTACT (b holds no other ISAKMP SA
+ * now), then a new Quick Mode.  a keeps the IPsec SA of the deleted SA
+ * for the next one; the INITIAL-CONTACT must not take it away (the
+ * v1-gw-swan soak went Connecting for 23 s): when a's new ISAKMP SA is
+ * up it holds the old IPsec SA, and a stays Connected at every step.
+ */
+START_TEST(test_v1_peer_reauth_initial_contact)
+{
+	struct tunnel_status	 before, st;
+	struct isakmp_sa	*old, *aold, *cur;
+	struct child_sa_list	 keep;
+	struct child_sa		*cs;
+	int			 i, n, adopted = 0;
+
+	before = v1_up(20);
+	ck_assert_int_eq(before.ts_nchild, 1);
+	ck_assert_ptr_nonnull(old = v1_established(&B));
+	/* b: a DELETE of the old ISAKMP SA alone; the IPsec SA stays */
+	TAILQ_INIT(&keep);
+	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
+	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
+	old->is_b.b_tunnel = NULL;
+	isakmp_destroy(old);
+	pump(5);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_ptr_nonnull(aold = v1_established(&A));
+	ck_assert(aold->is_peer_deleted);
+	/* b: a new Main Mode, with INITIAL-CONTACT, one message at a time */
+	ck_assert_int_eq(ike_tunnel_up(B.s_ike, "t1"), 0);
+	for (i = 0; i < 20 && !adopted; i++) {
+		n = deliver(&B, &A) + deliver(&A, &B);
+		st = status(&A);
+		ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+		ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+		    before.ts_child[0].cs_spi_in));
+		cur = NULL;
+		ISAKMP_SA_FOREACH(cur, A.s_ike)
+			if (cur != aold && cur->is_state == ISAKMP_ESTABLISHED)
+				break;
+		if (cur != NULL) {
+			/* the new SA holds the old IPsec SA */
+			ck_assert_int_eq(st.ts_nchild, 1);
+			ck_assert_uint_eq(st.ts_child[0].cs_spi_in,
+			    before.ts_child[0].cs_spi_in);
+			ck_assert(!TAILQ_EMPTY(&cur->is_b.b_children));
+			adopted = 1;
+		}
+		ck_assert_int_gt(n, 0);
+	}
+	ck_assert(adopted);
+	/* then b's Quick Mode rekeys it; a stays Connected */
+	pump(100);
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(st.ts_nchild, 1);
+	while ((cs = TAILQ_FIRST(&keep)) != NULL) {
+		TAILQ_REMOVE(&keep, cs, cs_entry);
+		child_sa_free(cs);
+	}
+	pair_free();
+}
+END_TEST
+
+/*
  * a rekeys the IPsec SA and its Quick Mode message 3 is lost, and b does
  * not send message 2 again (as strongSwan): b never installs the new
  * SAs.  a keeps sending on the old SA, and seeing b still send on the old
@@ -2856,6 +2922,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_superseded_before_use);
 	tcase_add_test(tc, test_v1_rekey_given_up_no_msg3);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
+	tcase_add_test(tc, test_v1_peer_reauth_initial_contact);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
 	tcase_set_timeout(tc, 30);
