@@ -107,6 +107,26 @@ ikev2_sa_dpd_probe(struct ike_sa_base *b, int again)
 	return (b->b_ctx->ctx_v2x->x_dpd_probe(ike_sa_of(b), again));
 }
 
+/* The queue (sa_queue.c): one request in flight (RFC 7296 §2.3). */
+static int
+ikev2_sa_inflight(const struct ike_sa_base *b)
+{
+	return (b->b_rq.x_out != NULL);
+}
+
+static int
+ikev2_sa_pairs(const struct ike_sa_base *b)
+{
+	return (ike_sa_of((struct ike_sa_base *)b)->sa_pairs);
+}
+
+static void
+ikev2_sa_start(struct ike_sa_base *b, enum ike_task task,
+    struct child_sa *cs, int pair)
+{
+	b->b_ctx->ctx_v2x->x_start(ike_sa_of(b), task, cs, pair);
+}
+
 static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_version = 2,
 	.so_kind = "IKE SA",
@@ -117,6 +137,10 @@ static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_probe = "DPD",
 	.so_dpd_on = ikev2_sa_dpd_on,
 	.so_dpd_probe = ikev2_sa_dpd_probe,
+	.so_window = 1,
+	.so_inflight = ikev2_sa_inflight,
+	.so_pairs = ikev2_sa_pairs,
+	.so_start = ikev2_sa_start,
 };
 
 void
@@ -239,7 +263,7 @@ ike_sa_destroy(struct ike_sa *sa)
 			o->sa_rekey_peer = NULL;
 	}
 	/* our DELETE of a CHILD SA that moved on (an IKE SA rekey) was not
-	 * answered: the SA it is on now sends it again (ikev2_next) */
+	 * answered: the SA it is on now sends it again (its queue) */
 	if ((cs = sa->sa_req_child) != NULL && sa->sa_b.b_rq.x_out != NULL &&
 	    sa->sa_req_kind == IKE_REQ_CHILD_DELETE && cs->cs_owner != sa) {
 		sa->sa_req_child = NULL;
@@ -1061,7 +1085,7 @@ ike_sa_keylog(const struct ike_sa *sa)
 void
 ike_sa_next(struct ike_sa *sa)
 {
-	sa->sa_b.b_ctx->ctx_v2x->x_next(sa);
+	ike_sa_queue_run(&sa->sa_b);
 }
 
 uint64_t

@@ -59,8 +59,9 @@ struct ikev2_exchanges {
 	void	(*x_rekey_cb)(evutil_socket_t, short, void *);
 	void	(*x_expire_cb)(evutil_socket_t, short, void *);
 	int	(*x_dpd_probe)(struct ike_sa *sa, int again);
-	/* Starts the next request waiting on sa, if none is in flight. */
-	void	(*x_next)(struct ike_sa *sa);
+	/* Starts one exchange the queue of sa holds (sa_queue.c). */
+	void	(*x_start)(struct ike_sa *sa, enum ike_task task,
+		    struct child_sa *cs, int pair);
 };
 extern const struct ikev2_exchanges ikev2_exchanges;
 
@@ -137,7 +138,6 @@ struct ike_sa {
 	 * and, in a collision (§2.8.2), the one the peer created */
 	struct ike_sa	*sa_rekey_new;
 	struct ike_sa	*sa_rekey_peer;
-	int		 sa_rekey_due;	/* rekey the IKE SA now */
 	uint64_t	 sa_rekey_nudge_ms; /* ike_sa_rekey_nudge(), last */
 	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time or the
 					   next try; REKEYED: give up
@@ -248,7 +248,7 @@ void	ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs);
 /* Wireshark ikev2_decryption_table line. */
 void	ike_sa_keylog(const struct ike_sa *sa);
 /* Starts whatever the IKE SA has to do next, one request at a time
- * (through its exchange table: ikev2_next()). */
+ * (its queue, ike_sa_queue_run()). */
 void	ike_sa_next(struct ike_sa *sa);
 /* Sends DELETE of the IKE SA and removes it without waiting (§1.4.1). */
 void	ike_sa_delete_now(struct ike_sa *sa);
@@ -277,8 +277,6 @@ void	ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m);
 
 /* --- ikev2_child.c --- */
-/* Starts the next request of an IKEv2 SA's queue (ikev2_engine.c). */
-void	ikev2_next(struct ike_sa *sa);
 /* Initiator: CREATE_CHILD_SA for segment pair pair, or to rekey or set
  * up again old.  0 or -1 (nothing sent; pair marked failed). */
 int	ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old);

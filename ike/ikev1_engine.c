@@ -58,7 +58,7 @@ const struct ikev1_exchanges ikev1_exchanges = {
 	.x_life_arm = ikev1_life_arm,
 	.x_adopt = ikev1_adopt,
 	.x_replaced = ikev1_life_replaced,
-	.x_next = ikev1_quick_start_all,
+	.x_start = ikev1_quick_task,
 };
 
 const struct ike_version ikev1_version = {

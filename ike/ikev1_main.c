@@ -1062,9 +1062,11 @@ ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
  * message 6.  Nothing of it is authenticated: a forgery (with the
  * cookies, which travel in the clear) must not end the exchange while the
  * real message may still come.  So the first such message only starts a
- * wait of V1_BAD_WAIT retransmission delays; a valid message meanwhile
- * goes on as usual, and at the end of the wait (v1_p1_retx_cb calls here
- * again) the pre-shared keys differ: the exchange fails.
+ * wait of V1_BAD_WAIT retransmission delays and, as initiator,
+ * V1_BAD_RESENDS retransmissions of message 5 (isakmp_bad_over); a valid
+ * message meanwhile goes on as usual, and at the end of the wait
+ * (v1_p1_retx_cb calls here again) the pre-shared keys differ: the
+ * exchange fails.
  */
 void
 ikev1_main_bad(struct isakmp_sa *sa)
@@ -1081,10 +1083,14 @@ ikev1_main_bad(struct isakmp_sa *sa)
 		ctx->ctx_counters.ic_bad_icv++;
 		return;
 	}
-	if (sa->is_bad_ms == 0 || now < sa->is_bad_ms + wait) {
+	/* another one, after we sent message 5 again: it answers that */
+	if (sa->is_bad_ms != 0 && sa->is_b.b_rq.x_tries > sa->is_bad_tries)
+		sa->is_bad_again = 1;
+	if (sa->is_bad_ms == 0 || !isakmp_bad_over(sa)) {
 		ctx->ctx_counters.ic_bad_icv++;
 		if (sa->is_bad_ms == 0) {
 			sa->is_bad_ms = now;
+			sa->is_bad_tries = sa->is_b.b_rq.x_tries;
 			log_tdebug(isakmp_name(sa), "phase 1 message that does "
 			    "not verify in state %s (unauthenticated): "
 			    "waiting %llu ms for a valid one",
@@ -1191,5 +1197,7 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		    sa->is_b.b_remote.sin_addr);
 		return;
 	}
+	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC))
+		sa->is_bad_clear = 1;
 	ikev1_main_bad(sa);
 }

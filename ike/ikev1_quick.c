@@ -20,19 +20,6 @@
 #include "ike/ikev1_sa.h"
 
 #define QM_DEFAULT_LIFE	28800	/* RFC 2407 §4.5: when not proposed */
-/*
- * Our Quick Modes in flight per ISAKMP SA.  Each has its own IV (RFC 2409
- * Appendix B), but peers keep IV state for only a few phase 2 exchanges
- * at once: strongSwan keeps the 3 most recently used
- * (charon.max_ikev1_exchanges), completed exchanges and its own
- * informational ones included, and its worker threads may take our next
- * message 1 before our last message 3.  With 2 in flight that reordering
- * made it forget a live IV and reject every message 3 after (seen in the
- * lab, 2 x 2 segments).  One at a time leaves at most 2 live IVs, in the
- * 2 most recent places.  The rest wait their turn.
- */
-#define QM_INFLIGHT_MAX	1
-
 static void
 qm_retx_cb(evutil_socket_t fd, short ev, void *arg);
 
@@ -512,80 +499,44 @@ fail:
 	return (-1);
 }
 
-/* Our Quick Modes waiting for message 2. */
-static int
-qm_inflight(const struct isakmp_sa *sa)
-{
-	const struct ikev1_qm	*qm;
-	int			 n = 0;
-
-	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
-		if (qm->qm_initiator && qm->qm_state == QM_I1)
-			n++;
-	return (n);
-}
-
-/* Rekeys due (ikev1_rekey.c), in any ISAKMP SA of sa's tunnel. */
-static void
-qm_start_rekeys(struct isakmp_sa *sa)
-{
-	struct ike_tunnel	*t = sa->is_b.b_tunnel;
-	struct isakmp_sa	*o;
-	struct child_sa		*cs;
-
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != t || o->is_state == ISAKMP_DEAD)
-			continue;
-		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry) {
-			if (!cs->cs_rekey_due)
-				continue;
-			if (qm_inflight(sa) >= QM_INFLIGHT_MAX)
-				return;
-			cs->cs_rekey_due = 0;
-			if (cs->cs_state != CHILD_SA_INSTALLED)
-				continue;
-			if (qm_start(sa, cs->cs_pair, cs) == -1)
-				log_twarn(isakmp_name(sa), "cannot start the "
-				    "Quick Mode rekeying IPsec SA %08x",
-				    ntohl(cs->cs_spi_in));
-		}
-	}
-}
-
+/*
+ * One exchange from the queue of sa (sa_queue.c): a Quick Mode rekeying
+ * an IPsec SA of its tunnel (either role), or (initiator) setting up a
+ * segment pair, unless the peer set one up for it already.  IKEv1 queues
+ * nothing else: its DELETEs go out at once, a re-authentication is a new
+ * ISAKMP SA, an expired IPsec SA waits for the tunnel's next attempt.
+ */
 void
-ikev1_quick_start_all(struct isakmp_sa *sa)
+ikev1_quick_task(struct isakmp_sa *sa, enum ike_task task,
+    struct child_sa *cs, int p)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
-	struct child_sa		*cs;
-	int			 p, n;
+	struct child_sa		*got;
 
-	if (t == NULL || sa->is_state != ISAKMP_ESTABLISHED ||
-	    sa->is_replaced)
-		return;
-	qm_start_rekeys(sa);
-	if (!sa->is_b.b_initiator)
-		return;
-	n = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
-	for (p = 0; p < n && p < IKE_PAIR_MAX; p++) {
-		/* failed pairs wait for the tunnel's next attempt */
-		if (t->t_pair[p] != PAIR_NONE)
-			continue;
+	switch (task) {
+	case IKE_TASK_CHILD_REKEY:
+		if (qm_start(sa, cs->cs_pair, cs) == -1)
+			log_twarn(isakmp_name(sa), "cannot start the Quick "
+			    "Mode rekeying IPsec SA %08x", ntohl(cs->cs_spi_in));
+		break;
+	case IKE_TASK_PAIR:
 		/* an IPsec SA the peer set up (we were the responder) */
-		if ((cs = ikev1_child_by_ts(t, &t->t_cfg->tn_local[p /
+		if ((got = ikev1_child_by_ts(t, &t->t_cfg->tn_local[p /
 		    t->t_cfg->tn_nremote], &t->t_cfg->tn_remote[p %
 		    t->t_cfg->tn_nremote])) != NULL) {
-			if (cs->cs_pair < 0)
-				cs->cs_pair = p;
+			if (got->cs_pair < 0)
+				got->cs_pair = p;
 			t->t_pair[p] = PAIR_UP;
-			continue;
-		}
-		if (qm_inflight(sa) >= QM_INFLIGHT_MAX)
 			break;
+		}
 		if (qm_start(sa, p, NULL) == -1) {
 			t->t_pair[p] = PAIR_FAILED;
 			ike_tunnel_failed(t, 2, "Phase 2 failed: cannot start "
 			    "Quick Mode");
 		}
+		break;
+	default:
+		break;
 	}
 }
 
@@ -657,7 +608,7 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 		ike_tunnel_failed(t, 2, "Phase 2 failed: %s", why);
 	}
 	/* the next waiting pair, then: anything left to wait for? */
-	ikev1_quick_start_all(qm->qm_sa);
+	isakmp_next(qm->qm_sa);
 	isakmp_check_later(qm->qm_sa);
 }
 
@@ -762,7 +713,7 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		sa->is_b.b_tunnel->t_pair[qm->qm_pair] = PAIR_UP;
 	if (sa->is_b.b_tunnel != NULL)
 		ike_tunnel_update(sa->is_b.b_tunnel);
-	ikev1_quick_start_all(sa);
+	isakmp_next(sa);
 }
 
 /* --- responder --- */

@@ -152,6 +152,47 @@ ikev1_sa_drop(struct ike_sa_base *b)
 static int	ikev1_sa_dpd_on(const struct ike_sa_base *);
 static int	ikev1_sa_dpd_probe(struct ike_sa_base *, int);
 
+/*
+ * The queue (sa_queue.c): our Quick Modes in flight per ISAKMP SA.  Each
+ * has its own IV (RFC 2409 Appendix B), but peers keep IV state for only
+ * a few phase 2 exchanges at once: strongSwan keeps the 3 most recently
+ * used (charon.max_ikev1_exchanges), completed exchanges and its own
+ * informational ones included, and its worker threads may take our next
+ * message 1 before our last message 3.  With 2 in flight that reordering
+ * made it forget a live IV and reject every message 3 after (seen in the
+ * lab, 2 x 2 segments).  One at a time leaves at most 2 live IVs, in the
+ * 2 most recent places.  The rest wait their turn.
+ */
+#define IKEV1_QM_WINDOW	1
+
+/* Our Quick Modes waiting for message 2. */
+static int
+ikev1_sa_inflight(const struct ike_sa_base *b)
+{
+	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
+	const struct ikev1_qm	*qm;
+	int			 n = 0;
+
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (qm->qm_initiator && qm->qm_state == QM_I1)
+			n++;
+	return (n);
+}
+
+/* The initiator of a tunnel's ISAKMP SA sets up its segment pairs. */
+static int
+ikev1_sa_pairs(const struct ike_sa_base *b)
+{
+	return (b->b_initiator);
+}
+
+static void
+ikev1_sa_start(struct ike_sa_base *b, enum ike_task task,
+    struct child_sa *cs, int pair)
+{
+	b->b_ctx->ctx_v1x->x_start(isakmp_sa_of(b), task, cs, pair);
+}
+
 static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_version = 1,
 	.so_kind = "ISAKMP SA",
@@ -164,6 +205,11 @@ static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_dpd_resend = 1,
 	.so_dpd_on = ikev1_sa_dpd_on,
 	.so_dpd_probe = ikev1_sa_dpd_probe,
+	.so_window = IKEV1_QM_WINDOW,
+	.so_inflight = ikev1_sa_inflight,
+	.so_shared_children = 1,
+	.so_pairs = ikev1_sa_pairs,
+	.so_start = ikev1_sa_start,
 };
 static void	isakmp_check_cb(evutil_socket_t, short, void *);
 
@@ -636,15 +682,38 @@ v1_xmit_retx(struct isakmp_sa *sa, struct ike_xmit *x)
 	return (0);
 }
 
+/*
+ * The wait that a phase 1 message which did not verify began is over.
+ * As initiator, after an encrypted informational that did not decrypt,
+ * the peer must also have answered a retransmission of message 5 with
+ * such a message again (a peer with another key does), or
+ * V1_BAD_RESENDS of them must have gone without a valid answer: that
+ * informational may be the peer's first one on the SA it has (strongSwan
+ * sends one right after a re-authentication), which cannot be decrypted
+ * without message 6 (its IV follows it), and a peer that has the SA
+ * answers each retransmission with its cached message 6, of which one or
+ * two may be lost on a lossy link.  A notify in the clear or a message 6
+ * that does not verify is no such doubt (is_bad_clear).
+ */
+int
+isakmp_bad_over(const struct isakmp_sa *sa)
+{
+	if (sa->is_bad_ms == 0 || sa->is_state == ISAKMP_ESTABLISHED ||
+	    ike_now_ms() < sa->is_bad_ms +
+	    (uint64_t)V1_BAD_WAIT * sa->is_b.b_ctx->ctx_retx_ms)
+		return (0);
+	return (!sa->is_b.b_initiator || sa->is_bad_clear ||
+	    sa->is_bad_again ||
+	    sa->is_b.b_rq.x_tries - sa->is_bad_tries >= V1_BAD_RESENDS);
+}
+
 static void
 v1_p1_retx_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
 
 	/* a phase 1 message that did not verify: its wait may be over */
-	if (sa->is_bad_ms != 0 && sa->is_state != ISAKMP_ESTABLISHED &&
-	    ike_now_ms() >= sa->is_bad_ms +
-	    (uint64_t)V1_BAD_WAIT * sa->is_b.b_ctx->ctx_retx_ms) {
+	if (isakmp_bad_over(sa)) {
 		sa->is_b.b_ctx->ctx_v1x->x_phase1_bad(sa);
 		return;
 	}
@@ -891,6 +960,7 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 		memcpy(iv, sa->is_iv, sizeof(iv));
 		if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
 		    sa->is_keys.k_enc_len, iv, out, m) == -1) {
+			sa->is_bad_clear = 1;	/* the message itself */
 			sa->is_b.b_ctx->ctx_v1x->x_phase1_bad(sa);
 			goto done;
 		}
@@ -1132,7 +1202,7 @@ v1_half_end(struct isakmp_sa *sa)
 void
 isakmp_next(struct isakmp_sa *sa)
 {
-	sa->is_b.b_ctx->ctx_v1x->x_next(sa);
+	ike_sa_queue_run(&sa->is_b);
 }
 
 /* --- Quick Mode records, IPsec SAs --- */

@@ -136,11 +136,19 @@ struct isakmp_sa {
 	uint32_t	 is_dpd_first;	/* first of the probe under way */
 	struct event	*is_check_ev;	/* deferred isakmp_check_cb */
 	/* phase 1: the first message 5, 6 or AM 3 that did not decrypt or
-	 * verify, or a notify instead of message 6 (unauthenticated): a
-	 * valid one may still come until V1_BAD_WAIT retransmission
-	 * delays later (ikev1_main_bad) */
+	 * verify, or a notify instead of message 6 (unauthenticated), and
+	 * how many times our message 5 had gone out again then: a valid one
+	 * may still come until V1_BAD_WAIT retransmission delays later and,
+	 * as initiator, until another such message answers a retransmission
+	 * of message 5 (is_bad_again) or V1_BAD_RESENDS retransmissions of
+	 * it went unanswered (isakmp_bad_over, ikev1_main_bad) */
 	uint64_t	 is_bad_ms;
+	int		 is_bad_tries;
+	int		 is_bad_again;
+	int		 is_bad_clear;	/* not only informationals that did
+					   not decrypt */
 #define V1_BAD_WAIT	2
+#define V1_BAD_RESENDS	3
 	/* lifetime (ikev1_rekey.c) */
 	struct event	*is_life_ev;
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
@@ -270,8 +278,9 @@ struct ikev1_exchanges {
 	void	(*x_life_arm)(struct isakmp_sa *sa);
 	void	(*x_adopt)(struct isakmp_sa *sa, struct isakmp_sa *o);
 	void	(*x_replaced)(struct isakmp_sa *o, unsigned ms);
-	/* the queue: Quick Modes due (rekeys, then new segment pairs) */
-	void	(*x_next)(struct isakmp_sa *sa);
+	/* one exchange from the queue (sa_queue.c): a Quick Mode */
+	void	(*x_start)(struct isakmp_sa *sa, enum ike_task task,
+		    struct child_sa *cs, int pair);
 };
 extern const struct ikev1_exchanges ikev1_exchanges;
 
@@ -326,6 +335,9 @@ void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
 unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
 /* Cookie hash (isakmp_lookup): insert after is_cky_i is final, remove. */
 int		 isakmp_hash_insert(struct isakmp_sa *sa);
+/* The wait that a phase 1 message which did not verify began is over
+ * (V1_BAD_WAIT, and as initiator V1_BAD_RESENDS): the attempt fails. */
+int		 isakmp_bad_over(const struct isakmp_sa *sa);
 void		 isakmp_hash_remove(struct isakmp_sa *sa);
 /* The SAs whose initiator cookie is cky (a chain to walk with
  * is_hentry, possibly holding others). */
@@ -347,8 +359,8 @@ void		 isakmp_follow(struct isakmp_sa *sa,
 /* from's IPsec SAs go to to (their tunnel's other ISAKMP SA). */
 void		 isakmp_children_move(struct isakmp_sa *to,
 		    struct isakmp_sa *from);
-/* Starts the Quick Modes due on sa (through its exchange table:
- * ikev1_quick_start_all()). */
+/* Starts the Quick Modes due on sa, one at a time (its queue,
+ * ike_sa_queue_run()). */
 void		 isakmp_next(struct isakmp_sa *sa);
 struct isakmp_sa *isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t,
 		    int initiator, uint8_t exchange,
@@ -474,11 +486,11 @@ const char *ikev1_aggr_warning(void);
 
 /* --- ikev1_quick.c --- */
 /*
- * Starts the Quick Modes due, at most a few at once: rekeys of IPsec SAs
- * marked cs_rekey_due (either role), then (initiator) segment pairs not
- * yet tried; called again as each one ends.
+ * One exchange from the queue of sa (sa_queue.c): a Quick Mode rekeying
+ * cs (either role), or (initiator) setting up segment pair p.
  */
-void	 ikev1_quick_start_all(struct isakmp_sa *sa);
+void	 ikev1_quick_task(struct isakmp_sa *sa, enum ike_task task,
+	    struct child_sa *cs, int p);
 /*
  * The peer deleted (an authenticated DELETE) the IPsec SA with our
  * inbound SPI old_spi_in while our answer to its Quick Mode rekeying it

@@ -1,6 +1,6 @@
 /*
  * ikev2_engine.c - IKEv2 as the engine sees it: the exchange table of
- * the SA core (ike_sa.c), the queue of requests of an SA, and the
+ * the SA core (ike_sa.c), how the queue of an SA starts each exchange, and the
  * struct ike_version of IKEv2 (tunnel.c, engine.c).
  */
 #include <arpa/inet.h>
@@ -15,59 +15,32 @@
 #include "kernel/kernel.h"
 
 /*
- * The queue of an IKEv2 SA: one request in flight (RFC 7296 §2.3); what
- * waits is kept on the SA and its CHILD SAs as due flags, taken in this
- * order: DELETEs of replaced CHILD SAs, the IKE SA rekey, CHILD SA
- * rekeys, expired CHILD SAs set up again, new segment pairs.  Called
- * whenever a request ends or something becomes due (ike_sa_next()).
+ * One exchange from the queue of an IKEv2 SA (sa_queue.c, one request
+ * in flight, RFC 7296 §2.3).  One that cannot start: a DELETE is given up
+ * (the CHILD SA goes with its IKE SA), a rekey is retried with backoff, a
+ * new pair waits for the next turn of the queue.
  */
-void
-ikev2_next(struct ike_sa *sa)
+static void
+ikev2_task_start(struct ike_sa *sa, enum ike_task task, struct child_sa *cs,
+    int pair)
 {
-	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
-	struct child_sa		*cs;
-	int			 p, npair;
-
-	if (sa->sa_state != IKE_SA_ESTABLISHED || sa->sa_b.b_rq.x_out != NULL ||
-	    sa->sa_b.b_ctx->ctx_shutdown || t == NULL)
-		return;
-	/* the queue, in order: DELETEs, the IKE SA rekey, CHILD SA
-	 * rekeys, expired CHILD SAs set up again, new segment pairs */
-	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
-		if ((cs->cs_state == CHILD_SA_REKEYED ||
-		    cs->cs_state == CHILD_SA_EXPIRED ||
-		    cs->cs_state == CHILD_SA_DELETING) && cs->cs_delete_due) {
-			if (ikev2_info_delete_child(sa, cs) == 0)
-				return;
-			cs->cs_delete_due = 0;
-		}
-	if (sa->sa_rekey_due) {
-		sa->sa_rekey_due = 0;
-		if (ikev2_rekey_start(sa) == 0)
-			return;
-		ikev2_rekey_retry(sa, 0);
+	switch (task) {
+	case IKE_TASK_CHILD_DELETE:
+		(void)ikev2_info_delete_child(sa, cs);
+		break;
+	case IKE_TASK_IKE_REKEY:
+		if (ikev2_rekey_start(sa) != 0)
+			ikev2_rekey_retry(sa, 0);
+		break;
+	case IKE_TASK_CHILD_REKEY:
+	case IKE_TASK_CHILD_RECREATE:
+		if (ikev2_child_start(sa, cs->cs_pair, cs) != 0)
+			ikev2_child_retry(sa, cs, 0);
+		break;
+	case IKE_TASK_PAIR:
+		(void)ikev2_child_start(sa, pair, NULL);
+		break;
 	}
-	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_INSTALLED && cs->cs_rekey_due) {
-			cs->cs_rekey_due = 0;
-			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
-				return;
-			ikev2_child_retry(sa, cs, 0);
-		}
-	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
-		if (cs->cs_state == CHILD_SA_EXPIRED && cs->cs_recreate_due) {
-			cs->cs_recreate_due = 0;
-			if (ikev2_child_start(sa, cs->cs_pair, cs) == 0)
-				return;
-			ikev2_child_retry(sa, cs, 0);
-		}
-	if (!sa->sa_pairs)
-		return;
-	npair = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
-	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
-		if (t->t_pair[p] == PAIR_NONE &&
-		    ikev2_child_start(sa, p, NULL) == 0)
-			return;
 }
 
 /* CREATE_CHILD_SA: an IKE SA rekey (its SA offers an IKE proposal,
@@ -112,7 +85,7 @@ const struct ikev2_exchanges ikev2_exchanges = {
 	.x_rekey_cb = ike_sa_rekey_cb,
 	.x_expire_cb = ike_sa_expire_cb,
 	.x_dpd_probe = ikev2_info_dpd_probe,
-	.x_next = ikev2_next,
+	.x_start = ikev2_task_start,
 };
 
 /* --- struct ike_version --- */
@@ -207,7 +180,7 @@ ikev2_rekey_now(struct ike_tunnel *t, int ike)
 	if ((sa = ike_tunnel_sa(t)) == NULL)
 		return (-2);
 	if (ike)
-		sa->sa_rekey_due = 1;
+		sa->sa_b.b_rekey_due = 1;
 	else {
 		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
 			if (cs->cs_state == CHILD_SA_INSTALLED) {

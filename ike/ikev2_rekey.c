@@ -122,7 +122,7 @@ ike_sa_rekey_cb(evutil_socket_t fd, short ev, void *arg)
 	case IKE_SA_ESTABLISHED:
 		if (sa->sa_life.lt_tries == 0)
 			log_tinfo(ike_sa_name(sa), "IKE SA lifetime: rekeying");
-		sa->sa_rekey_due = 1;
+		sa->sa_b.b_rekey_due = 1;
 		ike_sa_next(sa);
 		break;
 	default:

@@ -56,6 +56,20 @@ enum ike_sa_phase {
 
 struct ike_sa_base;
 
+/*
+ * The exchanges an IKE SA's queue holds (sa_queue.c), in the order they
+ * are taken.  Each waits as a due flag on what it is about (the SA or a
+ * CHILD SA) or, for a new pair, as the tunnel's PAIR_NONE, so nothing in
+ * the queue outlives what it concerns.
+ */
+enum ike_task {
+	IKE_TASK_CHILD_DELETE,	/* cs_delete_due: DELETE a replaced one */
+	IKE_TASK_IKE_REKEY,	/* b_rekey_due: rekey the IKE SA */
+	IKE_TASK_CHILD_REKEY,	/* cs_rekey_due: rekey an installed one */
+	IKE_TASK_CHILD_RECREATE, /* cs_recreate_due: set an expired one up */
+	IKE_TASK_PAIR		/* a segment pair without a CHILD SA */
+};
+
 /* What differs between the versions for one IKE SA. */
 struct ike_sa_ops {
 	int		  so_version;		/* 1 or 2 */
@@ -88,6 +102,25 @@ struct ike_sa_ops {
 	int		  so_dpd_resend;
 	int		 (*so_dpd_on)(const struct ike_sa_base *b);
 	int		 (*so_dpd_probe)(struct ike_sa_base *b, int again);
+	/*
+	 * The queue of pending exchanges (sa_queue.c).  so_window: requests
+	 * of ours in flight at once (the message-ID window: 1 in IKEv2, RFC
+	 * 7296 §2.3; one Quick Mode in IKEv1, see ikev1_quick.c), of which
+	 * so_inflight counts those out now.  so_shared_children: the CHILD
+	 * SAs of every SA of the tunnel are this one's to rekey (IKEv1: a
+	 * Quick Mode is not bound to the ISAKMP SA that made an IPsec SA);
+	 * else only its own.  so_pairs: it sets up the tunnel's segment
+	 * pairs (it or its predecessor initiated).  so_start: starts one
+	 * exchange (cs: the CHILD SA it is about, pair: the segment pair);
+	 * if it cannot, the version retries with backoff or fails the pair
+	 * its own way.
+	 */
+	int		  so_window;
+	int		 (*so_inflight)(const struct ike_sa_base *b);
+	int		  so_shared_children;
+	int		 (*so_pairs)(const struct ike_sa_base *b);
+	void		 (*so_start)(struct ike_sa_base *b, enum ike_task task,
+			    struct child_sa *cs, int pair);
 };
 
 struct ike_sa_base {
@@ -104,6 +137,7 @@ struct ike_sa_base {
 	 * last answer, IKEv2 keeps that in sa_rsp) */
 	struct ike_xmit	 b_rq;
 	struct child_sa_list b_children;
+	int		 b_rekey_due;	/* the queue: rekey the IKE SA */
 	time_t		 b_established;
 	/* NAT (RFC 7296 §2.23, RFC 3947): ESP in UDP, and whether the NAT
 	 * is in front of us (then we send keepalives, RFC 3948 §2.3, and
@@ -154,6 +188,16 @@ enum ike_dup ike_sa_base_duplicate(const struct ike_sa_base *sa,
  * re-authentication there, while here it began first.
  */
 void	ike_sa_base_unseen_drop(struct ike_sa_base *b);
+/*
+ * The queue of pending exchanges of b, both versions: while fewer than
+ * so_window of our requests are in flight, it starts what is due, in
+ * enum ike_task's order (over its CHILD SAs, or with so_shared_children
+ * those of every SA of its tunnel and version), then the segment pairs
+ * not set up yet when so_pairs.  Nothing is refused: what cannot start
+ * now waits.  Called whenever a request ends or something becomes due;
+ * does nothing unless b is established (IKE_PHASE_UP) with a tunnel.
+ */
+void	ike_sa_queue_run(struct ike_sa_base *b);
 /* Frees what the base holds (the keepalive timer); not the children. */
 void	ike_sa_base_free(struct ike_sa_base *b);
 

@@ -222,6 +222,62 @@ START_TEST(test_exchange_segments_many)
 }
 END_TEST
 
+/*
+ * The queue (ike/sa_queue.c): with 3 x 3 segments up, a asks for its IKE
+ * SA and all 9 CHILD SAs to be rekeyed and b for its 9 CHILD SAs, in the
+ * same instant.  Nothing is refused or lost: each side has one request
+ * on the wire at a time (RFC 7296 §2.3), the rest wait; at the end the
+ * IKE SA is rekeyed and each pair has one new CHILD SA, the same on both
+ * sides.
+ */
+START_TEST(test_exchange_queue_window)
+{
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct tunnel_status	 before, sa, sb;
+	int			 i, j;
+
+	segments_make(&a, &b, 3);
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump_children(9, 10000);
+	assert_connected(9);
+	before = status(&A);
+	wire_watch_reset();
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	for (i = 0; i < 100; i++) {
+		pump(20);
+		sa = status(&A);
+		if (sa.ts_ike_rekeys >= 1 && sa.ts_child_rekeys >= 9 &&
+		    mock_kernel_nsa(&A.s_kernel) == 18 &&
+		    mock_kernel_nsa(&B.s_kernel) == 18)
+			break;
+	}
+	pump(50);
+	assert_connected(9);
+	ck_assert_int_eq(wire_max[0], 1);
+	ck_assert_int_eq(wire_max[1], 1);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_eq(sa.ts_ike_rekeys, 1);
+	ck_assert_mem_ne(sa.ts_spi_i, before.ts_spi_i, 8);
+	assert_every_pair(&sa, 3);
+	/* every pair's CHILD SA is new, and b holds its twin */
+	for (i = 0; i < 9; i++) {
+		for (j = 0; j < 9; j++)
+			ck_assert_uint_ne(sa.ts_child[i].cs_spi_in,
+			    before.ts_child[j].cs_spi_in);
+		for (j = 0; j < 9; j++)
+			if (sb.ts_child[j].cs_spi_out ==
+			    sa.ts_child[i].cs_spi_in)
+				break;
+		ck_assert_int_lt(j, 9);
+	}
+	pair_free();
+}
+END_TEST
+
 /* 2x2 segments: IKE_AUTH + 3 CREATE_CHILD_SA { SA, Ni, KEi, TSi, TSr } */
 START_TEST(test_exchange_segments_pfs)
 {
@@ -3287,6 +3343,7 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("children");
 	tcase_add_test(tc, test_exchange_segments_pfs);
+	tcase_add_test(tc, test_exchange_queue_window);
 	tcase_add_test(tc, test_exchange_pfs_disabled);
 	tcase_add_test(tc, test_exchange_pfs_mismatch);
 	tcase_add_test(tc, test_exchange_child_rekey);

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +79,7 @@ void
 pair_init(const struct side_opts *a, const struct side_opts *b)
 {
 	base = event_base_new();
+	wire_watch_reset();
 	side_init(&A, ADDR_A, ADDR_B, a, 0xa0000001);
 	side_init(&B, ADDR_B, ADDR_A, b, 0xb0000001);
 }
@@ -105,6 +107,90 @@ pair_free(void)
 	event_base_free(base);
 }
 
+/*
+ * The window watch: each side's requests on the wire that no answer
+ * has crossed yet, per IKE SA (its SPIi or initiator cookie).  IKEv2:
+ * a request (no R flag) and its response share the Message ID, which
+ * each side numbers on its own; IKEv1 Quick Mode: the side that sends
+ * a Message ID first asked, the other side's first message with it
+ * answers (message 3 and retransmissions are not new requests).
+ */
+struct wire_req {
+	uint8_t		 wr_spi[8];
+	uint32_t	 wr_msgid;
+	int		 wr_side;	/* 0: A, 1: B */
+	int		 wr_state;	/* 1 out, 2 answered */
+};
+static struct wire_req	 wire[4096];
+static int		 nwire;
+int			 wire_max[2];
+
+void
+wire_watch_reset(void)
+{
+	nwire = 0;
+	wire_max[0] = wire_max[1] = 0;
+}
+
+static struct wire_req *
+wire_find(const uint8_t *spi, uint32_t msgid, int side)
+{
+	int	 i;
+
+	for (i = 0; i < nwire; i++)
+		if (memcmp(wire[i].wr_spi, spi, 8) == 0 &&
+		    wire[i].wr_msgid == msgid &&
+		    (side < 0 || wire[i].wr_side == side))
+			return (&wire[i]);
+	return (NULL);
+}
+
+static void
+wire_watch(int side, const uint8_t *p, size_t len)
+{
+	struct wire_req	*r;
+	uint32_t	 msgid;
+	int		 i, n, resp;
+
+	if (len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
+		p += 4;		/* the non-ESP marker (RFC 3948 §2.2) */
+		len -= 4;
+	}
+	if (len < 28)
+		return;
+	memcpy(&msgid, p + 20, 4);
+	if (p[17] == 0x20) {			/* IKEv2 */
+		resp = (p[19] & 0x20) != 0;
+		if (resp) {
+			if ((r = wire_find(p, msgid, !side)) != NULL)
+				r->wr_state = 2;
+			return;
+		}
+		if (wire_find(p, msgid, side) != NULL)
+			return;
+	} else if (p[17] == 0x10 && p[18] == 32) {	/* Quick Mode */
+		if ((r = wire_find(p, msgid, -1)) != NULL) {
+			if (r->wr_side != side)
+				r->wr_state = 2;
+			return;
+		}
+	} else
+		return;
+	if (nwire == (int)(sizeof(wire) / sizeof(wire[0])))
+		nwire = 0;	/* a long test: watch short stretches */
+	r = &wire[nwire++];
+	memcpy(r->wr_spi, p, 8);
+	r->wr_msgid = msgid;
+	r->wr_side = side;
+	r->wr_state = 1;
+	for (i = n = 0; i < nwire; i++)
+		if (wire[i].wr_side == side && wire[i].wr_state == 1 &&
+		    memcmp(wire[i].wr_spi, p, 8) == 0)
+			n++;
+	if (n > wire_max[side])
+		wire_max[side] = n;
+}
+
 int
 deliver(struct side *from, struct side *to)
 {
@@ -112,6 +198,7 @@ deliver(struct side *from, struct side *to)
 	int			 n = 0;
 
 	while (mock_net_pop(&from->s_net, &d) == 0) {
+		wire_watch(from == &B, d.d_data, d.d_len);
 		/* the receiver sees dst as local, src as remote */
 		ike_recv(to->s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
 		free(d.d_data);

@@ -60,6 +60,13 @@ void		 side_free(struct side *s);
 void		 pair_free(void);
 /* Delivers what from sent to to; returns the number of datagrams. */
 int		 deliver(struct side *from, struct side *to);
+/*
+ * The window watch of deliver(): the most requests of A (wire_max[0]) and
+ * B (wire_max[1]) on the wire at once on one IKE SA, unanswered (IKEv2
+ * requests, IKEv1 Quick Modes), since wire_watch_reset().
+ */
+extern int	 wire_max[2];
+void		 wire_watch_reset(void);
 /* Pumps datagrams between A and B and runs timers for ms milliseconds. */
 void		 pump(int ms);
 /*
