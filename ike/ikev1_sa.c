@@ -436,6 +436,31 @@ isakmp_drop(struct isakmp_sa *sa, struct isakmp_sa *survivor)
 }
 
 /*
+ * sa, the peer's, replaces o by the order of events, but o is our own
+ * re-authentication of an SA that is still here, replaced and about to
+ * be deleted: the peer re-authenticated that older SA (its timer fired
+ * before our DELETE came), not o.  A peer that moves IPsec SAs with a
+ * re-authentication (strongSwan) moved them to o when o came up, so sa
+ * holds none there; taking them over to sa here made our Quick Modes go
+ * on an ISAKMP SA where strongSwan has no IPsec SA to rekey: it set each
+ * up as a second one next to the first (the v1-gw-swan soak).
+ */
+static int
+isakmp_reauth_of_replaced(const struct isakmp_sa *sa, const struct isakmp_sa *o)
+{
+	const struct isakmp_sa	*r;
+
+	if (sa->is_b.b_initiator || !o->is_b.b_initiator || !o->is_reauth)
+		return (0);
+	for (r = isakmp_first(sa->is_b.b_ctx); r != NULL; r = isakmp_after(r))
+		if (r != o && r != sa && r->is_b.b_tunnel == o->is_b.b_tunnel &&
+		    r->is_state == ISAKMP_ESTABLISHED && r->is_replaced &&
+		    !r->is_peer_deleted && r->is_b.b_up_seq < o->is_b.b_up_seq)
+			return (1);
+	return (0);
+}
+
+/*
  * A new ISAKMP SA with a peer we have an older one with (RFC 2409 has no
  * phase 1 rekey): an older established SA is being replaced, by us or by
  * the peer re-authenticating (or by a restarted peer without
@@ -472,6 +497,14 @@ isakmp_collision(struct isakmp_sa *sa)
 			continue;
 		switch (ike_sa_base_duplicate(&sa->is_b, &o->is_b)) {
 		case IKE_DUP_REPLACES:
+			if (isakmp_reauth_of_replaced(sa, o)) {
+				log_tinfo(isakmp_name(sa), "the peer "
+				    "re-authenticated an ISAKMP SA that ours "
+				    "replaced already: the IPsec SAs stay on "
+				    "ours");
+				isakmp_drop(sa, o);
+				return (-1);
+			}
 			sa->is_b.b_ctx->ctx_v1x->x_adopt(sa, o);
 			/* we re-authenticated: the old one goes soon */
 			sa->is_b.b_ctx->ctx_v1x->x_replaced(o,

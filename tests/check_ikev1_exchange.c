@@ -1387,6 +1387,52 @@ v1_established(struct side *s)
 }
 
 /*
+ * a re-authenticates (its new SA n takes the IPsec SA over on both
+ * sides; the old one, r, goes 5 s later), and b, like strongSwan, whose
+ * timer for r fires before a's DELETE of r comes, re-authenticates r too:
+ * a new SA p from b.  p is up after n by the order of events, but it
+ * stands for r, which held no IPsec SA any more at b (strongSwan moved it
+ * to n): a keeps the IPsec SA on n, where its Quick Modes go, and p goes
+ * as a duplicate.
+ */
+START_TEST(test_v1_peer_reauths_replaced)
+{
+	struct isakmp_sa	*r_a, *r_b, *n_a, *p_a, *x;
+	struct tunnel_status	 st;
+
+	v1_up(5000);
+	ck_assert_ptr_nonnull(r_a = v1_established(&A));
+	ck_assert_ptr_nonnull(r_b = v1_established(&B));
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(50);
+	ck_assert_ptr_nonnull(n_a = v1_established(&A));
+	ck_assert_ptr_ne(n_a, r_a);
+	ck_assert(r_a->is_replaced && r_b->is_replaced);
+	ck_assert(!TAILQ_EMPTY(&n_a->is_b.b_children));
+	/* b re-authenticates r (strongSwan's timer; gatewayd's skips a
+	 * replaced SA) */
+	r_b->is_replaced = 0;
+	ck_assert_int_eq(ikev1_reauth_start(r_b), 0);
+	r_b->is_replaced = 1;
+	pump(50);
+	p_a = NULL;
+	ISAKMP_SA_FOREACH(x, A.s_ike)
+		if (x != r_a && x != n_a && x->is_state == ISAKMP_ESTABLISHED)
+			p_a = x;
+	ck_assert_ptr_nonnull(p_a);
+	ck_assert(p_a->is_replaced);
+	ck_assert(TAILQ_EMPTY(&p_a->is_b.b_children));
+	ck_assert(!n_a->is_replaced);
+	ck_assert(!TAILQ_EMPTY(&n_a->is_b.b_children));
+	ck_assert_ptr_eq(v1_established(&A), n_a);
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(st.ts_nchild, 1);
+	pair_free();
+}
+END_TEST
+
+/*
  * b re-authenticates and deletes its old ISAKMP SA (as strongSwan does
  * when the old one expires meanwhile) before a has the new one: b's
  * message 5 is lost once.  a's IPsec SA must wait for the new ISAKMP SA,
@@ -3007,6 +3053,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_given_up_no_msg3);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	tcase_add_test(tc, test_v1_peer_reauth_initial_contact);
+	tcase_add_test(tc, test_v1_peer_reauths_replaced);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
 	tcase_set_timeout(tc, 30);
