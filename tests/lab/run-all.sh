@@ -73,6 +73,7 @@ SCENARIOS=(
 	"t-doctor.sh segments"
 	"t-doctor.sh esp-ah"
 	"t-doctor.sh no-answer"
+	"t-doctor.sh nat"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
