@@ -179,11 +179,13 @@ ikev1_sa_inflight(const struct ike_sa_base *b)
 	return (n);
 }
 
-/* The initiator of a tunnel's ISAKMP SA sets up its segment pairs. */
+/* The initiator of a tunnel's ISAKMP SA sets up its segment pairs, and
+ * the responder those the peer leaves (isakmp_check_cb). */
 static int
 ikev1_sa_pairs(const struct ike_sa_base *b)
 {
-	return (b->b_initiator);
+	return (b->b_initiator ||
+	    isakmp_sa_of((struct ike_sa_base *)b)->is_pairs_ours);
 }
 
 static void
@@ -372,13 +374,61 @@ isakmp_check_later(struct isakmp_sa *sa)
 	evtimer_add(sa->is_check_ev, &tv);
 }
 
+/*
+ * The peer's ISAKMP SA of a tunnel that initiates, V1_PAIRS_WAIT after it
+ * came up: segment pairs still without an IPsec SA, and no Quick Mode of
+ * the peer under way, are ours to set up.  A peer normally starts its
+ * Quick Modes at once; strongSwan, after it dropped its ISAKMP SA for a
+ * Quick Mode message that came during its re-authentication, sets up the
+ * new one with INITIAL-CONTACT and no Quick Mode at all (the tunnel stayed
+ * Connecting until the next retry, 40 s in the v1-gw-swan soak).
+ */
+static void
+isakmp_pairs_check(struct isakmp_sa *sa)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct ikev1_qm		*qm;
+	uint64_t		 now = ike_now_ms();
+	struct timeval		 tv;
+	int			 p, n, missing = 0;
+
+	if (sa->is_pairs_at_ms == 0 || sa->is_pairs_ours || t == NULL ||
+	    ike_sa_base_phase(&sa->is_b) != IKE_PHASE_UP)
+		return;
+	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
+		if (!qm->qm_initiator && qm->qm_state == QM_R2)
+			sa->is_pairs_at_ms = now + (uint64_t)V1_PAIRS_WAIT *
+			    sa->is_b.b_ctx->ctx_retx_ms;
+	if (now < sa->is_pairs_at_ms) {
+		tv.tv_sec = (sa->is_pairs_at_ms - now) / 1000;
+		tv.tv_usec = (sa->is_pairs_at_ms - now) % 1000 * 1000;
+		evtimer_add(sa->is_check_ev, &tv);
+		return;
+	}
+	n = t->t_cfg->tn_nlocal * t->t_cfg->tn_nremote;
+	for (p = 0; p < n && p < IKE_PAIR_MAX; p++)
+		if (t->t_pair[p] == PAIR_NONE)
+			missing++;
+	if (missing == 0)
+		return;
+	log_tinfo(isakmp_name(sa), "the peer set up no IPsec SA for %d "
+	    "segment pair%s on its ISAKMP SA: setting %s up", missing,
+	    missing == 1 ? "" : "s", missing == 1 ? "it" : "them");
+	sa->is_pairs_ours = 1;
+	isakmp_next(sa);
+}
+
 static void
 isakmp_check_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct isakmp_sa	*sa = arg;
 	struct ikev1_qm		*qm;
 
-	if (!sa->is_b.b_initiator || sa->is_state != ISAKMP_ESTABLISHED ||
+	if (!sa->is_b.b_initiator) {
+		isakmp_pairs_check(sa);
+		return;
+	}
+	if (sa->is_state != ISAKMP_ESTABLISHED ||
 	    !TAILQ_EMPTY(&sa->is_b.b_children))
 		return;
 	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
@@ -549,6 +599,12 @@ isakmp_established(struct isakmp_sa *sa)
 		ike_tunnel_update(sa->is_b.b_tunnel);
 	if (sa->is_b.b_initiator)
 		isakmp_next(sa);
+	else if (sa->is_b.b_tunnel != NULL &&
+	    sa->is_b.b_tunnel->t_cfg->tn_initiate) {
+		sa->is_pairs_at_ms = ike_now_ms() + (uint64_t)V1_PAIRS_WAIT *
+		    sa->is_b.b_ctx->ctx_retx_ms;
+		isakmp_check_later(sa);
+	}
 }
 
 /* --- NAT traversal: following the peer (RFC 3947, RFC 3948) --- */

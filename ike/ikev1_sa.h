@@ -154,6 +154,12 @@ struct isakmp_sa {
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
 	uint64_t	 is_life_left_ms; /* rekey time -> hard expiry */
 	int		 is_reauth;	/* started to replace an older SA */
+	/* the peer's SA of a tunnel that initiates: when the peer has set
+	 * up no IPsec SA for a segment pair by is_pairs_at_ms (V1_PAIRS_WAIT
+	 * retransmission delays after it came up), we do (is_pairs_ours) */
+	uint64_t	 is_pairs_at_ms;
+	int		 is_pairs_ours;
+#define V1_PAIRS_WAIT	2
 	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
 	int		 is_replaced_waits; /* its delete put off for a
 					   Quick Mode under way */

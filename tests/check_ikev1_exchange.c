@@ -1432,6 +1432,87 @@ START_TEST(test_v1_peer_reauths_replaced)
 }
 END_TEST
 
+/* Quick Mode message IDs a sent first; b's own Quick Modes are dropped. */
+static uint32_t	qm_from_a[32];
+static int	nqm_from_a;
+
+static enum mock_verdict
+qm_note_a_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	uint32_t	 id;
+	int		 i;
+
+	if (len >= IKEV1_HDR_LEN && pkt[18] == IKEV1_EXCH_QUICK) {
+		memcpy(&id, pkt + 20, 4);
+		for (i = 0; i < nqm_from_a; i++)
+			if (qm_from_a[i] == id)
+				return (MOCK_PASS);
+		if (nqm_from_a < 32)
+			qm_from_a[nqm_from_a++] = id;
+	}
+	return (MOCK_PASS);
+}
+
+static enum mock_verdict
+qm_drop_b_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	uint32_t	 id;
+	int		 i;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != IKEV1_EXCH_QUICK)
+		return (MOCK_PASS);
+	memcpy(&id, pkt + 20, 4);
+	for (i = 0; i < nqm_from_a; i++)
+		if (qm_from_a[i] == id)
+			return (MOCK_PASS);
+	return (MOCK_DROP);
+}
+
+/*
+ * b, like strongSwan after it dropped its ISAKMP SA for a Quick Mode
+ * message that came during its re-authentication, forgets its SAs
+ * without a DELETE and sets up a new ISAKMP SA with INITIAL-CONTACT but
+ * no Quick Mode (here: b's Quick Modes are lost).  a, whose tunnel
+ * initiates, drops its stale SAs (INITIAL-CONTACT) and, with no IPsec SA
+ * from the peer after V1_PAIRS_WAIT retransmission delays, sets up the
+ * segment pair itself on the peer's ISAKMP SA.
+ */
+START_TEST(test_v1_peer_sets_up_no_pair)
+{
+	struct isakmp_sa	*old_b, *cur;
+	struct tunnel_status	 st;
+	int			 i;
+
+	nqm_from_a = 0;
+	v1_up(0);
+	ck_assert_ptr_nonnull(old_b = v1_established(&B));
+	old_b->is_b.b_tunnel = NULL;
+	isakmp_destroy(old_b);
+	A.s_net.mn_filter = qm_note_a_cb;
+	B.s_net.mn_filter = qm_drop_b_cb;
+	ck_assert_int_eq(ike_tunnel_up(B.s_ike, "t1"), 0);
+	for (i = 0; i < 40; i++) {
+		pump(10);
+		st = status(&A);
+		if (st.ts_nchild == 1 && strcmp(tunnel_state_name(st.ts_state),
+		    "Connected") == 0 && (cur = v1_established(&A)) != NULL &&
+		    !cur->is_b.b_initiator)
+			break;
+	}
+	ck_assert_ptr_nonnull(cur = v1_established(&A));
+	ck_assert(!cur->is_b.b_initiator);
+	ck_assert(cur->is_pairs_ours);
+	ck_assert_int_ge(nqm_from_a, 1);
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(st.ts_nchild, 1);
+	/* b has the pair a set up */
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel,
+	    st.ts_child[0].cs_spi_out));
+	pair_free();
+}
+END_TEST
+
 /*
  * b re-authenticates and deletes its old ISAKMP SA (as strongSwan does
  * when the old one expires meanwhile) before a has the new one: b's
@@ -3054,6 +3135,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
 	tcase_add_test(tc, test_v1_peer_reauth_initial_contact);
 	tcase_add_test(tc, test_v1_peer_reauths_replaced);
+	tcase_add_test(tc, test_v1_peer_sets_up_no_pair);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
 	tcase_set_timeout(tc, 30);
