@@ -745,6 +745,82 @@ v1_aggr_tunnel(struct ike_tunnel **cand, int n, const struct ikev1_msg *m)
 	return (NULL);
 }
 
+/*
+ * Moves the candidates configured for the other mode than the first
+ * message's out of cand (order kept) into other; returns their number.
+ * A tunnel answers only the mode it is configured for: a Main Mode
+ * tunnel that answered Aggressive Mode would send a hash of its PSK
+ * (HASH_R) to whoever asks, which its configuration meant to avoid.
+ */
+static int
+v1_mode_split(struct ike_tunnel **cand, int n, int aggr,
+    struct ike_tunnel **other)
+{
+	int	 i, k = 0, no = 0;
+	int	 want = aggr ? CFG_IKE_AGGRESSIVE : CFG_IKE_MAIN;
+
+	for (i = 0; i < n; i++) {
+		if (cand[i]->t_cfg->tn_ike.ike_mode == want)
+			cand[k++] = cand[i];
+		else
+			other[no++] = cand[i];
+	}
+	return (no);
+}
+
+/*
+ * The tunnel of the other mode that the first message was meant for, if
+ * one is plain enough to name: for Aggressive Mode one whose peer-id is
+ * IDii, else one configured for exactly this peer address (never a
+ * 0.0.0.0 tunnel by address alone: any host could name it).
+ */
+static struct ike_tunnel *
+v1_mode_other(struct ike_tunnel **other, int n, const struct ikev1_msg *m,
+    const struct sockaddr_in *remote, int aggr)
+{
+	struct ike_tunnel	*t;
+	int			 i;
+
+	if (aggr && (t = v1_aggr_tunnel(other, n, m)) != NULL)
+		return (t);
+	for (i = 0; i < n; i++)
+		if (other[i]->t_cfg->tn_peer->pr_addr.s_addr ==
+		    remote->sin_addr.s_addr)
+			return (other[i]);
+	return (NULL);
+}
+
+/*
+ * A first message of the other mode for t: refused like one without a
+ * tunnel (counted and logged through the rate limit, no state; the
+ * source may be spoofed, so t's state and last error stay), with one
+ * short INVALID-EXCHANGE-TYPE in the clear so that the initiator can
+ * tell this from silence (no larger than message 1: no amplification).
+ * gatewayctl doctor of t names both modes, as the version check does for
+ * a first message of the other IKE version (ike_diag_version_seen).
+ */
+static void
+v1_mode_refuse(struct ike_ctx *ctx, struct ike_tunnel *t,
+    const struct ikev1_msg *m, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	int	 aggr = m->m_hdr.h_exchange == IKEV1_EXCH_AGGRESSIVE;
+
+	log_tdebug(ike_tunnel_name(t), "IKEv1 %s from %s refused: the "
+	    "tunnel is configured for %s", aggr ? "aggressive mode" :
+	    "main mode", inet_ntoa(remote->sin_addr), aggr ? "main mode" :
+	    "aggressive mode");
+	ike_diag_begin(t, 0);
+	ike_diag_note(t, DIAG_MODE, 1, NULL);
+	snprintf(t->t_diag.td_detail, sizeof(t->t_diag.td_detail),
+	    "the peer started %s; tunnel %.40s is configured for mode %s",
+	    aggr ? "Aggressive Mode" : "Main Mode", ike_tunnel_name(t),
+	    aggr ? "main" : "aggressive");
+	v1_plain_notify(ctx, &m->m_hdr, local, remote,
+	    IKEV1_N_INVALID_EXCHANGE_TYPE);
+	v1_drop_note(ctx, V1_DROP_NO_TUNNEL, remote->sin_addr);
+}
+
 /* MM message 2 { SA } or AM message 2 { SA, KE, Nr, IDir, HASH_R } */
 static int
 v1_r2(struct isakmp_sa *sa, struct ikev1_msg *m)
@@ -791,9 +867,9 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
     struct ikev1_msg *m, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	struct ike_tunnel	*cand[V1_MAX_CAND], *t;
+	struct ike_tunnel	*cand[V1_MAX_CAND], *other[V1_MAX_CAND], *t;
 	struct isakmp_sa	*sa;
-	int			 n, aggr, anon;
+	int			 n, nother, aggr, anon;
 
 	aggr = m->m_hdr.h_exchange == IKEV1_EXCH_AGGRESSIVE;
 	if (m->m_count[IKEV1_PLD_SA] != 1 || (aggr && (m->m_ke == NULL ||
@@ -807,8 +883,16 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	n = v1_candidates(ctx, local, remote, cand, V1_MAX_CAND);
 	if (n > V1_MAX_CAND)
 		n = V1_MAX_CAND;
+	/* only a tunnel of this mode: see v1_mode_split */
+	nother = v1_mode_split(cand, n, aggr, other);
+	n -= nother;
 	/* RFC 2409 §5.4: Main Mode can only go by the peer's address */
 	t = aggr ? v1_aggr_tunnel(cand, n, m) : n > 0 ? cand[0] : NULL;
+	if (t == NULL && (t = v1_mode_other(other, nother, m, remote,
+	    aggr)) != NULL) {
+		v1_mode_refuse(ctx, t, m, local, remote);
+		return;
+	}
 	if (t == NULL) {
 		log_debug("IKEv1 %s from %s: no tunnel for this peer%s",
 		    aggr ? "aggressive mode" : "main mode",
@@ -1139,6 +1223,15 @@ ikev1_main_timeout(struct isakmp_sa *sa)
 		break;
 	case ISAKMP_MM_I1:
 	case ISAKMP_AM_I1:
+		/* only a refusal that names the mode came (v1_first_refused):
+		 * that is the hint to keep, not "no answer" */
+		if (sa->is_b.b_tunnel != NULL &&
+		    sa->is_b.b_tunnel->t_diag.td_cause == DIAG_MODE &&
+		    sa->is_b.b_tunnel->t_diag.td_initiator) {
+			isakmp_fail(sa, "Phase 1 failed: %s",
+			    sa->is_b.b_tunnel->t_diag.td_detail);
+			break;
+		}
 		v1_diag(sa, DIAG_NO_ANSWER);
 		if (sa->is_b.b_tunnel != NULL)
 			sa->is_b.b_tunnel->t_diag.td_tries = sa->is_b.b_rq.x_tries;
@@ -1155,6 +1248,45 @@ ikev1_main_timeout(struct isakmp_sa *sa)
 	}
 }
 
+/*
+ * Our message 1 drew a notify in the clear: unauthenticated, so it ends
+ * nothing (the retransmissions go on, ikev1_main_timeout), but two
+ * answers point at the mode and are kept for gatewayctl doctor as a
+ * hint.  INVALID-EXCHANGE-TYPE: the peer does not do this exchange with
+ * us (gatewayd answers so for a tunnel of the other mode).
+ * AUTHENTICATION-FAILED to Aggressive Mode message 1, before any HASH of
+ * ours could be checked: the peer has no Aggressive Mode connection for
+ * our ID (strongSwan with aggressive=no answers so).  NO-PROPOSAL-CHOSEN
+ * is not taken: it is what a proposal mismatch gives too.
+ */
+static void
+v1_first_refused(struct isakmp_sa *sa, const struct ikev1_msg *m)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	int			 aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
+	uint16_t		 type;
+	int			 i;
+
+	/* a re-authentication runs while the tunnel is up: nothing for
+	 * doctor to explain, and a forged notify must not make it so */
+	if (t == NULL || !sa->is_b.b_initiator || sa->is_reauth)
+		return;
+	for (i = 0; i < m->m_nnotify; i++) {
+		type = m->m_notify[i].n_type;
+		if (type != IKEV1_N_INVALID_EXCHANGE_TYPE && (!aggr ||
+		    type != IKEV1_N_AUTHENTICATION_FAILED))
+			continue;
+		ike_diag_note(t, DIAG_MODE, 1, ikev1_notify_name(type));
+		snprintf(t->t_diag.td_detail, sizeof(t->t_diag.td_detail),
+		    "we sent %s, the peer answered %s (%s)", aggr ?
+		    "Aggressive Mode" : "Main Mode", ikev1_notify_name(type),
+		    type == IKEV1_N_AUTHENTICATION_FAILED ? "no "
+		    "Aggressive Mode connection for our ID" : aggr ?
+		    "it expects Main Mode" : "it expects Aggressive Mode");
+		return;
+	}
+}
+
 void
 ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
@@ -1164,6 +1296,9 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC)) {
 			ikev1_info_plain(sa->is_b.b_ctx, m,
 			    sa->is_b.b_remote.sin_addr);
+			if (sa->is_state == ISAKMP_MM_I1 ||
+			    sa->is_state == ISAKMP_AM_I1)
+				v1_first_refused(sa, m);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "encrypted informational %08x in "

@@ -1029,6 +1029,32 @@ isakmp_lookup(struct ike_ctx *ctx, const struct ikev1_hdr *h,
 	return (NULL);
 }
 
+/*
+ * Our SA still waiting for the first answer to our message 1 with this
+ * initiator cookie, from the address we sent it to.  A responder that
+ * refuses message 1 may name a cookie of its own and a message ID in its
+ * notify (strongSwan does), which isakmp_lookup does not take.
+ */
+static struct isakmp_sa *
+isakmp_lookup_first_answer(struct ike_ctx *ctx, const struct ikev1_hdr *h,
+    const struct sockaddr_in *remote)
+{
+	static const uint8_t	 zero[8];
+	struct isakmp_sa	*sa;
+
+	if (ctx->ctx_v1 == NULL)
+		return (NULL);
+	for (sa = isakmp_hash_first(ctx->ctx_v1, h->h_icookie); sa != NULL;
+	    sa = TAILQ_NEXT(sa, is_hentry))
+		if (sa->is_state != ISAKMP_DEAD && sa->is_b.b_initiator &&
+		    memcmp(sa->is_cky_i, h->h_icookie, 8) == 0 &&
+		    memcmp(sa->is_cky_r, zero, 8) == 0 &&
+		    sa->is_b.b_remote.sin_addr.s_addr ==
+		    remote->sin_addr.s_addr)
+			return (sa);
+	return (NULL);
+}
+
 /* Phase 1 message (M-ID 0) for sa. */
 static void
 ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
@@ -1158,7 +1184,12 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ctx->ctx_v1x->x_first(ctx, pkt, len, m, local, remote);
 	} else if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL &&
 	    !(h->h_flags & IKEV1_FLAG_ENC)) {
-		ikev1_info_plain(ctx, m, remote->sin_addr);
+		/* a refusal of our message 1 is read as a hint only
+		 * (ikev1_main_info): it changes nothing of the SA */
+		if ((sa = isakmp_lookup_first_answer(ctx, h, remote)) != NULL)
+			ctx->ctx_v1x->x_phase1_info(sa, m);
+		else
+			ikev1_info_plain(ctx, m, remote->sin_addr);
 	} else {
 		log_debug("IKEv1 %s %08x with unknown cookies from %s dropped",
 		    ikev1_exchange_name(h->h_exchange), h->h_msgid,

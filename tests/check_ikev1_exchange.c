@@ -11,12 +11,14 @@
 #include <check.h>
 #include <event2/event.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
 #include "ike/ikev1.h"
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
+#include "policy/diag.h"
 #include "tests/exchange_pair.h"
 #include "tests/mock_kernel.h"
 #include "tests/mock_net.h"
@@ -2607,6 +2609,210 @@ START_TEST(test_v1_aggressive_clear_message3)
 }
 END_TEST
 
+/*
+ * gatewayctl doctor t1 on s as the daemon answers it (ike_tunnel_doctor,
+ * then diag_report): the record in d, the report text returned (the
+ * caller frees it).
+ */
+static char *
+v1_doctor(struct side *s, struct tunnel_diag *d)
+{
+	enum tunnel_state	 st;
+	struct buf		*b;
+	char			*r;
+
+	ck_assert_int_eq(ike_tunnel_doctor(s->s_ike, "t1", d, &st), 0);
+	ck_assert_ptr_nonnull(b = buf_new(256));
+	ck_assert_int_eq(diag_report(b, "t1", tunnel_state_name(st),
+	    st == TUNNEL_CONNECTED, d, 0), 0);
+	ck_assert_int_eq(buf_add_u8(b, '\0'), 0);
+	ck_assert_ptr_nonnull(r = strdup((const char *)b->buf_data));
+	buf_free(b);
+	return (r);
+}
+
+#define HAS(s, x)	ck_assert_msg(strstr((s), (x)) != NULL, \
+			    "missing \"%s\" in:\n%s", (x), (s))
+
+/*
+ * The initiator a and the responder b configured for different modes
+ * (mode_cases[_i]: a's, b's): b refuses a's message 1 of the other mode
+ * without any state of its own (a refused first message: counted as one
+ * without a tunnel, one INVALID-EXCHANGE-TYPE in the clear, b's state and
+ * last error untouched) and its doctor names both modes; a keeps that
+ * refusal as the hint when its retransmissions run out.
+ */
+static const struct mode_case {
+	const char	*mc_a, *mc_b;	/* so_ike of a and b */
+	const char	*mc_b_detail;	/* b's evidence */
+	const char	*mc_a_detail;	/* a's */
+} mode_cases[] = {
+	{ "\t\tmode aggressive\n", NULL,
+	  "the peer started Aggressive Mode; tunnel t1 is configured for "
+	  "mode main",
+	  "we sent Aggressive Mode, the peer answered INVALID-EXCHANGE-TYPE "
+	  "(it expects Main Mode)" },
+	{ NULL, "\t\tmode aggressive\n",
+	  "the peer started Main Mode; tunnel t1 is configured for mode "
+	  "aggressive",
+	  "we sent Main Mode, the peer answered INVALID-EXCHANGE-TYPE (it "
+	  "expects Aggressive Mode)" },
+};
+
+START_TEST(test_v1_mode_mismatch)
+{
+	const struct mode_case	*mc = &mode_cases[_i];
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 sb0, sb;
+	struct tunnel_diag	 d;
+	struct ike_counters	 c;
+	char			*s;
+
+	a.so_ike = mc->mc_a;
+	b.so_ike = mc->mc_b;
+	pair_init(&a, &b);
+	/* 2 retransmissions: 3 attempts of 20+40+80 ms */
+	ike_ctx_timing_set(A.s_ike, 20, 2, 10, 60);
+	sb0 = status(&B);
+	ike_start(A.s_ike);
+	pump(1000);
+	/* b: a refused first message, nothing more */
+	ck_assert_int_eq(A.s_kernel.mk_nsa + B.s_kernel.mk_nsa, 0);
+	ck_assert_ptr_null(isakmp_first(B.s_ike));
+	sb = status(&B);
+	ck_assert_int_eq(sb.ts_state, sb0.ts_state);
+	ck_assert_str_eq(sb.ts_last_error, sb0.ts_last_error);
+	ike_counters_get(B.s_ike, &c);
+	/* one for each of a's message 1s (a tries again after a while) */
+	ck_assert_uint_ge(c.ic_v1_drop_no_tunnel, 3);
+	ck_assert_uint_eq(c.ic_v1_drop_no_proposal, 0);
+	ck_assert_uint_eq(c.ic_v1_half_open, 0);
+	s = v1_doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_MODE);
+	ck_assert_int_eq(d.td_version, 1);
+	ck_assert_int_eq(d.td_initiator, 0);
+	ck_assert_str_eq(d.td_detail, mc->mc_b_detail);
+	ck_assert_str_eq(diag_cause_name(d.td_cause), "ike-mode");
+	HAS(s, "verdict: IKEv1 mode mismatch (Main against Aggressive "
+	    "Mode)");
+	HAS(s, mc->mc_b_detail);
+	HAS(s, "tunnel t1, ike block, keyword mode");
+	free(s);
+	/* a: failed on no answer but the refusal, which names the mode */
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+	    "Phase 1 failed");
+	s = v1_doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_MODE);
+	ck_assert_int_eq(d.td_initiator, 1);
+	ck_assert_str_eq(d.td_notify, "INVALID-EXCHANGE-TYPE");
+	HAS(s, "verdict: IKEv1 mode mismatch");
+	HAS(s, mc->mc_a_detail);
+	free(s);
+	pair_free();
+}
+END_TEST
+
+/* What a strongSwan responder without an Aggressive Mode connection
+ * (aggressive=no) sends: AUTHENTICATION-FAILED in the clear, with its
+ * own cookie and a message ID. */
+struct am1_refuse {
+	uint8_t		 r_icky[8];
+	int		 r_seen;	/* a's message 1s dropped */
+};
+
+static enum mock_verdict
+am1_refuse_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct am1_refuse	*r = arg;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != IKEV1_EXCH_AGGRESSIVE)
+		return (MOCK_PASS);
+	memcpy(r->r_icky, pkt, 8);
+	r->r_seen++;
+	return (MOCK_DROP);
+}
+
+static void
+am1_refuse_send(const struct am1_refuse *r, uint16_t type)
+{
+	struct sockaddr_in	 la = { .sin_family = AF_INET }, lb = la;
+	struct ikev1_hdr	 h;
+	struct pld_writer	 w;
+	struct buf		*b;
+	uint8_t			 spi[16];
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.h_icookie, r->r_icky, 8);
+	memset(h.h_rcookie, 0x5a, 8);
+	h.h_exchange = IKEV1_EXCH_INFORMATIONAL;
+	h.h_msgid = 0x12345678;
+	memcpy(spi, h.h_icookie, 8);
+	memcpy(spi + 8, h.h_rcookie, 8);
+	ck_assert_ptr_nonnull(b = buf_new(128));
+	ck_assert_int_eq(ikev1_hdr_write(b, &h, &w), 0);
+	ck_assert_int_eq(ikev1_add_notify(&w, IKEV1_PROTO_ISAKMP, spi, 16,
+	    type, NULL, 0), 0);
+	ikev1_hdr_set_length(b);
+	la.sin_addr.s_addr = inet_addr(ADDR_A);
+	lb.sin_addr.s_addr = inet_addr(ADDR_B);
+	la.sin_port = lb.sin_port = htons(500);
+	ike_recv(A.s_ike, b->buf_data, b->buf_len, &la, &lb);
+	buf_free(b);
+}
+
+/*
+ * a's Aggressive Mode message 1 drew a refusal in the clear: only
+ * AUTHENTICATION-FAILED (no HASH of ours was seen yet: not the PSK)
+ * hints at the mode; NO-PROPOSAL-CHOSEN is what a proposal mismatch
+ * gives too, and is not taken.  Neither ends the attempt before its
+ * retransmissions do.
+ */
+START_TEST(test_v1_mode_refused_swan)
+{
+	struct side_opts	 a = opt_a;
+	struct am1_refuse	 r;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_ike = "\t\tmode aggressive\n";
+	pair_init(&a, &opt_b);
+	/* one attempt of 3 message 1s (20+40+80 ms), no other soon */
+	ike_ctx_timing_set(A.s_ike, 20, 2, 5000, 5000);
+	memset(&r, 0, sizeof(r));
+	A.s_net.mn_filter = am1_refuse_cb;
+	A.s_net.mn_filter_arg = &r;
+	ike_start(A.s_ike);
+	pump(5);
+	ck_assert_int_eq(r.r_seen, 1);
+	am1_refuse_send(&r, _i ? IKEV1_N_NO_PROPOSAL_CHOSEN :
+	    IKEV1_N_AUTHENTICATION_FAILED);
+	/* unauthenticated: the attempt goes on */
+	ck_assert_ptr_nonnull(isakmp_first(A.s_ike));
+	ck_assert_int_eq(isakmp_first(A.s_ike)->is_state, ISAKMP_AM_I1);
+	pump(400);
+	ck_assert_int_eq(r.r_seen, 3);
+	ck_assert_ptr_null(isakmp_first(A.s_ike));
+	s = v1_doctor(&A, &d);
+	if (_i == 0) {
+		ck_assert_str_eq(status(&A).ts_last_error, "Phase 1 failed: "
+		    "we sent Aggressive Mode, the peer answered "
+		    "AUTHENTICATION-FAILED (no Aggressive Mode connection for "
+		    "our ID)");
+		ck_assert_int_eq(d.td_cause, DIAG_MODE);
+		ck_assert_str_eq(d.td_notify, "AUTHENTICATION-FAILED");
+		HAS(s, "verdict: IKEv1 mode mismatch");
+		HAS(s, "we sent Aggressive Mode, the peer answered "
+		    "AUTHENTICATION-FAILED (no Aggressive Mode connection for "
+		    "our ID)");
+	} else {
+		ck_assert_int_eq(d.td_cause, DIAG_NO_ANSWER);
+		ck_assert_ptr_null(strstr(s, "mode mismatch"));
+	}
+	free(s);
+	pair_free();
+}
+END_TEST
+
 /* Datagrams sent with the commit bit (RFC 2408 §3.1): there must be none. */
 static int	commit_sent;
 
@@ -3055,6 +3261,9 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_aggressive_fqdn);
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
 	tcase_add_test(tc, test_v1_aggressive_clear_message3);
+	tcase_add_loop_test(tc, test_v1_mode_mismatch, 0,
+	    (int)(sizeof(mode_cases) / sizeof(mode_cases[0])));
+	tcase_add_loop_test(tc, test_v1_mode_refused_swan, 0, 2);
 	tcase_add_test(tc, test_v1_wrong_psk);
 	tcase_add_test(tc, test_v1_binary_psk);
 	tcase_add_loop_test(tc, test_v1_esn, 0,
