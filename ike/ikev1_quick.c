@@ -515,6 +515,10 @@ ikev1_quick_task(struct isakmp_sa *sa, enum ike_task task,
 
 	switch (task) {
 	case IKE_TASK_CHILD_REKEY:
+		if (ikev1_qm_hold(sa)) {
+			cs->cs_rekey_due = 1;	/* on the new SA */
+			break;
+		}
 		if (qm_start(sa, cs->cs_pair, cs) == -1)
 			log_twarn(isakmp_name(sa), "cannot start the Quick "
 			    "Mode rekeying IPsec SA %08x", ntohl(cs->cs_spi_in));

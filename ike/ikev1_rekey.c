@@ -757,6 +757,55 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 	    n == 1 ? "" : "s");
 }
 
+/*
+ * strongSwan drops its ISAKMP SA, IPsec SAs and all, when a Quick Mode
+ * message comes while it re-authenticates that SA (its IKE SA is then
+ * REKEYING, "received quick mode request for unestablished IKE_SA"), and
+ * sets up a new one with INITIAL-CONTACT: the tunnel went down in the
+ * v1-gw-swan soak when our rekey's message 3, delayed by a loss, came
+ * just after strongSwan's re-authentication timer fired.  Its timer fires
+ * between 75 and 91% of the lifetime, whoever made the SA.  So on an
+ * ISAKMP SA past V1_QM_HOLD_PCT of its lifetime (ours re-authenticate
+ * before that), or while a new phase 1 with the peer is under way, our
+ * Quick Modes wait: we re-authenticate first (the peer moves its IPsec
+ * SAs to our new SA, which then carries the Quick Mode; the peer's own
+ * timer finds the old SA gone or empty).
+ */
+int
+ikev1_qm_hold(struct isakmp_sa *sa)
+{
+	struct ike_ctx		*ctx = sa->is_b.b_ctx;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct isakmp_sa	*o;
+	uint64_t		 now = ike_now_ms(), life;
+	int			 under_way = 0;
+
+	if (t == NULL || sa->is_lifetime == 0 || sa->is_up_ms == 0)
+		return (0);
+	ISAKMP_SA_FOREACH(o, ctx)
+		if (o != sa && o->is_b.b_tunnel == t &&
+		    o->is_state != ISAKMP_ESTABLISHED &&
+		    o->is_state != ISAKMP_DEAD)
+			under_way = 1;
+	life = v1_life_ms(ctx, sa->is_lifetime);
+	if (!under_way && (now - sa->is_up_ms) * 100 < life * V1_QM_HOLD_PCT)
+		return (0);
+	/* held once already and the new SA did not come: go ahead */
+	if (sa->is_qm_hold_ms != 0 && now >= sa->is_qm_hold_ms)
+		return (0);
+	if (sa->is_qm_hold_ms == 0) {
+		if (!under_way && ikev1_reauth_start(sa) != 0)
+			return (0);
+		sa->is_qm_hold_ms = now + (uint64_t)V1_QM_HOLD *
+		    ctx->ctx_retx_ms;
+		log_tinfo(isakmp_name(sa), "Quick Mode held: %s",
+		    under_way ? "a new ISAKMP SA is under way" :
+		    "re-authenticating the ISAKMP SA first (near its end)");
+		isakmp_check_at(sa, sa->is_qm_hold_ms);
+	}
+	return (1);
+}
+
 int
 ikev1_reauth_start(struct isakmp_sa *old)
 {

@@ -176,6 +176,9 @@ ikev1_sa_inflight(const struct ike_sa_base *b)
 	TAILQ_FOREACH(qm, &sa->is_qms, qm_entry)
 		if (qm->qm_initiator && qm->qm_state == QM_I1)
 			n++;
+	/* waiting for its re-authentication (ikev1_qm_hold) */
+	if (sa->is_qm_hold_ms != 0 && ike_now_ms() < sa->is_qm_hold_ms)
+		n = IKEV1_QM_WINDOW;
 	return (n);
 }
 
@@ -374,6 +377,17 @@ isakmp_check_later(struct isakmp_sa *sa)
 	evtimer_add(sa->is_check_ev, &tv);
 }
 
+void
+isakmp_check_at(struct isakmp_sa *sa, uint64_t at_ms)
+{
+	uint64_t	 now = ike_now_ms(), ms = at_ms > now ? at_ms - now : 0;
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = ms % 1000 * 1000;
+	evtimer_add(sa->is_check_ev, &tv);
+}
+
 /*
  * The peer's ISAKMP SA of a tunnel that initiates, V1_PAIRS_WAIT after it
  * came up: segment pairs still without an IPsec SA, and no Quick Mode of
@@ -424,6 +438,11 @@ isakmp_check_cb(evutil_socket_t fd, short ev, void *arg)
 	struct isakmp_sa	*sa = arg;
 	struct ikev1_qm		*qm;
 
+	/* the end of a Quick Mode hold (ikev1_qm_hold) without the new
+	 * SA: the queue opens again */
+	if (sa->is_qm_hold_ms != 0 && ike_now_ms() >= sa->is_qm_hold_ms &&
+	    ike_sa_base_phase(&sa->is_b) == IKE_PHASE_UP)
+		isakmp_next(sa);
 	if (!sa->is_b.b_initiator) {
 		isakmp_pairs_check(sa);
 		return;
@@ -597,9 +616,9 @@ isakmp_established(struct isakmp_sa *sa)
 	/* IPsec SAs it holds already (moved from a dropped duplicate) */
 	if (sa->is_b.b_tunnel != NULL && !TAILQ_EMPTY(&sa->is_b.b_children))
 		ike_tunnel_update(sa->is_b.b_tunnel);
-	if (sa->is_b.b_initiator)
-		isakmp_next(sa);
-	else if (sa->is_b.b_tunnel != NULL &&
+	/* (responder: rekeys held for it, ikev1_qm_hold) */
+	isakmp_next(sa);
+	if (!sa->is_b.b_initiator && sa->is_b.b_tunnel != NULL &&
 	    sa->is_b.b_tunnel->t_cfg->tn_initiate) {
 		sa->is_pairs_at_ms = ike_now_ms() + (uint64_t)V1_PAIRS_WAIT *
 		    sa->is_b.b_ctx->ctx_retx_ms;

@@ -160,6 +160,9 @@ struct isakmp_sa {
 	uint64_t	 is_pairs_at_ms;
 	int		 is_pairs_ours;
 #define V1_PAIRS_WAIT	2
+	/* until when our Quick Modes wait for its re-authentication
+	 * (ikev1_qm_hold) */
+	uint64_t	 is_qm_hold_ms;
 	int		 is_replaced;	/* its IPsec SAs moved to a newer SA */
 	int		 is_replaced_waits; /* its delete put off for a
 					   Quick Mode under way */
@@ -386,6 +389,8 @@ void		 isakmp_fail_unauth(struct isakmp_sa *sa, const char *fmt,
  * SA up or under way is deleted, so the tunnel's retry starts afresh.
  */
 void		 isakmp_check_later(struct isakmp_sa *sa);
+/* The same at monotonic time at_ms (now if past). */
+void		 isakmp_check_at(struct isakmp_sa *sa, uint64_t at_ms);
 /* Phase 1 done: collision check, then Quick Modes / DPD start. */
 void		 isakmp_established(struct isakmp_sa *sa);
 /* Header + writer for a new message; 0 or -1. */
@@ -424,6 +429,15 @@ void		 v1_tunnel_policies_refresh(struct ike_tunnel *t);
 void	 ikev1_life_arm(struct isakmp_sa *sa);
 /* Starts a new phase 1 that will take over old's IPsec SAs.  0 or -1. */
 int	 ikev1_reauth_start(struct isakmp_sa *old);
+/*
+ * A Quick Mode rekeying an IPsec SA is due on sa: 1 if it waits for a
+ * re-authentication of sa instead (started here if none is under way),
+ * and then sa's queue stays shut (its window full) until the new SA is up
+ * or V1_QM_HOLD retransmission delays have gone by.
+ */
+int	 ikev1_qm_hold(struct isakmp_sa *sa);
+#define V1_QM_HOLD_PCT	80	/* of the ISAKMP SA's lifetime */
+#define V1_QM_HOLD	4
 /* sa (just established) takes over o's IPsec SAs; o is replaced. */
 void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);
 /* A replaced SA: deleted after ms unless the peer deletes it first. */

@@ -1516,6 +1516,63 @@ START_TEST(test_v1_peer_sets_up_no_pair)
 END_TEST
 
 /*
+ * b made the ISAKMP SA; it is past 80% of its lifetime (b, like
+ * strongSwan, may re-authenticate it any moment, and strongSwan drops an
+ * ISAKMP SA, IPsec SAs and all, when a Quick Mode message comes while it
+ * does).  a's rekey of the IPsec SA then waits: a re-authenticates
+ * first, and the Quick Mode goes on a's new ISAKMP SA.
+ */
+START_TEST(test_v1_qm_hold_near_end)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct isakmp_sa	*old_a, *x, *n_a = NULL;
+	struct tunnel_status	 before, st;
+	struct child_sa		*cs;
+	int			 i;
+
+	a.so_initiate = 0;
+	b.so_initiate = 1;
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 1);	/* 86400 s: 86.4 s */
+	ikev1_life_unit_set(B.s_ike, 1);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	ck_assert_ptr_nonnull(old_a = v1_established(&A));
+	ck_assert(!old_a->is_b.b_initiator);
+	/* 81% of its life gone */
+	old_a->is_up_ms -= 86400 * 81 / 100;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	/* no Quick Mode on the old SA: a's Main Mode first */
+	ISAKMP_SA_FOREACH(x, A.s_ike)
+		if (x != old_a && x->is_b.b_initiator && x->is_reauth)
+			n_a = x;
+	ck_assert_ptr_nonnull(n_a);
+	ck_assert(TAILQ_EMPTY(&old_a->is_qms));
+	for (i = 0; i < 30; i++) {
+		pump(10);
+		st = status(&A);
+		if (st.ts_nchild == 1 && st.ts_child[0].cs_spi_in !=
+		    before.ts_child[0].cs_spi_in)
+			break;
+	}
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(st.ts_nchild, 1);
+	ck_assert_uint_ne(st.ts_child[0].cs_spi_in, before.ts_child[0].cs_spi_in);
+	ck_assert_ptr_eq(v1_established(&A), n_a);
+	/* the new IPsec SA came from a Quick Mode on the new ISAKMP SA */
+	TAILQ_FOREACH(cs, &n_a->is_b.b_children, cs_entry)
+		if (cs->cs_spi_in == st.ts_child[0].cs_spi_in)
+			break;
+	ck_assert_ptr_nonnull(cs);
+	pair_free();
+}
+END_TEST
+
+/*
  * b re-authenticates and deletes its old ISAKMP SA (as strongSwan does
  * when the old one expires meanwhile) before a has the new one: b's
  * message 5 is lost once.  a's IPsec SA must wait for the new ISAKMP SA,
@@ -3345,6 +3402,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_peer_reauth_initial_contact);
 	tcase_add_test(tc, test_v1_peer_reauths_replaced);
 	tcase_add_test(tc, test_v1_peer_sets_up_no_pair);
+	tcase_add_test(tc, test_v1_qm_hold_near_end);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
 	tcase_set_timeout(tc, 30);
