@@ -15,6 +15,9 @@
 #   v1-segments  IKEv1, strongSwan expects 172.16.5.0/24 behind gw1
 #   pfs          IKEv1 (IKEv2 negotiates no PFS in IKE_AUTH), strongSwan
 #                initiates with PFS modp2048, gatewayd has pfs 2 (modp1024)
+#   v1-mode      IKEv1, strongSwan initiates Aggressive Mode (aggressive=
+#                yes), gatewayd's tunnel is Main Mode: refused, and doctor
+#                names both modes
 #   nat          gw1 behind a NAT (lib.sh: topo_nat), and strongSwan on
 #                gw2 takes NAT-T on port 4501 (charon.port_nat_t), not
 #                4500, as a peer without NAT-T would: NAT-D shows the
@@ -163,6 +166,18 @@ pfs)
 	doctor_has "table" 'dh-group +modp1024 +modp2048 +DIFFERS'
 	doctor_has "fix" 'ipsec block, keyword pfs'
 	;;
+v1-mode)
+	swan_v1_std gw2 aggressive=yes
+	start_charon gw2
+	gw_v1_std gw1 initiate=no
+	start_gatewayd gw1
+	swanctl_cmd gw2 --initiate --child vpn --timeout 8 >/dev/null 2>&1 &&
+	    fail "strongSwan's Aggressive Mode initiate succeeded against Main"
+	doctor_wait 10 'verdict: IKEv1 mode'
+	doctor_has "verdict" 'verdict: IKEv1 mode mismatch'
+	doctor_has "evidence" 'Aggressive Mode; tunnel vpc1-vpc2 is configured for mode main'
+	doctor_has "fix" 'keyword mode'
+	;;
 nat)
 	# FQDN identities: gw1's address is translated
 	swan_conf gw2 'port_nat_t = 4501'
@@ -179,7 +194,7 @@ nat)
 	doctor_has "fix" 'enable NAT-T on the peer'
 	;;
 *)
-	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|psk|proposal|ike-version|id|segments|esp-ah|no-answer|nat"
+	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|v1-mode|psk|proposal|ike-version|id|segments|esp-ah|no-answer|nat"
 	;;
 esac
 out=$(gwctl gw1 doctor vpc1-vpc2 --json)
