@@ -88,7 +88,7 @@ info_heir(const struct isakmp_sa *sa)
 	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
 		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
 		    o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
-		    !o->is_peer_deleted)
+		    !o->is_peer_deleted && !o->is_expired)
 			return (o);
 	return (NULL);
 }

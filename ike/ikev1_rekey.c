@@ -12,7 +12,8 @@
  * SAs of the old one, which is then deleted (strongSwan's IKEv1
  * "reauthentication" behaves alike and adopts our IPsec SAs the same
  * way).  An ISAKMP SA that reaches its lifetime without a successor is
- * deleted together with its IPsec SAs, and the tunnel starts afresh.
+ * deleted together with its IPsec SAs, and the tunnel starts afresh; one
+ * that reaches it while a new phase 1 is under way keeps them for it.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -757,6 +758,22 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 	    n == 1 ? "" : "s");
 }
 
+/* 1 if another phase 1 of sa's tunnel is under way (either role). */
+static int
+v1_p1_under_way(const struct isakmp_sa *sa)
+{
+	const struct isakmp_sa	*o;
+
+	if (sa->is_b.b_tunnel == NULL)
+		return (0);
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
+		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
+		    o->is_state != ISAKMP_ESTABLISHED &&
+		    o->is_state != ISAKMP_DEAD)
+			return (1);
+	return (0);
+}
+
 /*
  * strongSwan drops its ISAKMP SA, IPsec SAs and all, when a Quick Mode
  * message comes while it re-authenticates that SA (its IKE SA is then
@@ -775,18 +792,13 @@ int
 ikev1_qm_hold(struct isakmp_sa *sa)
 {
 	struct ike_ctx		*ctx = sa->is_b.b_ctx;
-	struct ike_tunnel	*t = sa->is_b.b_tunnel;
-	struct isakmp_sa	*o;
 	uint64_t		 now = ike_now_ms(), life;
-	int			 under_way = 0;
+	int			 under_way;
 
-	if (t == NULL || sa->is_lifetime == 0 || sa->is_up_ms == 0)
+	if (sa->is_b.b_tunnel == NULL || sa->is_lifetime == 0 ||
+	    sa->is_up_ms == 0)
 		return (0);
-	ISAKMP_SA_FOREACH(o, ctx)
-		if (o != sa && o->is_b.b_tunnel == t &&
-		    o->is_state != ISAKMP_ESTABLISHED &&
-		    o->is_state != ISAKMP_DEAD)
-			under_way = 1;
+	under_way = v1_p1_under_way(sa);
 	life = v1_life_ms(ctx, sa->is_lifetime);
 	if (!under_way && (now - sa->is_up_ms) * 100 < life * V1_QM_HOLD_PCT)
 		return (0);
@@ -815,12 +827,10 @@ ikev1_reauth_start(struct isakmp_sa *old)
 	uint8_t			 exch;
 
 	if (t == NULL || old->is_state != ISAKMP_ESTABLISHED ||
-	    old->is_replaced)
+	    old->is_replaced || old->is_expired)
 		return (-1);
-	ISAKMP_SA_FOREACH(sa, old->is_b.b_ctx)
-		if (sa->is_b.b_tunnel == t && sa->is_state != ISAKMP_ESTABLISHED &&
-		    sa->is_state != ISAKMP_DEAD)
-			return (0);	/* a phase 1 is under way already */
+	if (v1_p1_under_way(old))
+		return (0);	/* a phase 1 is under way already */
 	local = old->is_b.b_local;
 	remote = old->is_b.b_remote;
 	local.sin_port = remote.sin_port = htons(NET_PORT_IKE);
@@ -885,6 +895,22 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 		if (!sa->is_peer_deleted && ikev1_info_delete_isakmp(sa) == 0)
 			(void)ikev1_info_delete_isakmp(sa);
 		isakmp_destroy(sa);
+		return;
+	}
+	if (sa->is_life_hard && !sa->is_expired && v1_p1_under_way(sa)) {
+		/*
+		 * The end came while a new phase 1 with the peer is under way
+		 * (ours, with message 6 lost; or the peer's): the new SA
+		 * takes the IPsec SAs over when it is up, as in any
+		 * re-authentication (isakmp_collision).  They do not depend
+		 * on this SA (RFC 2409 §5.5); deleting them took the v1-gw-gw
+		 * soak's tunnel down for 8 s.  Nothing more is sent on it.
+		 */
+		log_tinfo(isakmp_name(sa), "ISAKMP SA expired while a new one "
+		    "is under way: its IPsec SAs wait for that one");
+		sa->is_expired = 1;
+		evtimer_del(sa->is_b.b_dpd_ev);
+		v1_timer_add(sa->is_life_ev, IKEV1_REPLACED_GRACE_MS);
 		return;
 	}
 	if (sa->is_life_hard) {

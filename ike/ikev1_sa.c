@@ -108,8 +108,8 @@ ikev1_sa_phase(const struct ike_sa_base *b)
 	case ISAKMP_NEW:
 		return (IKE_PHASE_NEW);
 	case ISAKMP_ESTABLISHED:
-		return (sa->is_replaced || sa->is_peer_deleted ?
-		    IKE_PHASE_REPLACED : IKE_PHASE_UP);
+		return (sa->is_replaced || sa->is_peer_deleted ||
+		    sa->is_expired ? IKE_PHASE_REPLACED : IKE_PHASE_UP);
 	case ISAKMP_DEAD:
 		return (IKE_PHASE_GONE);
 	default:
@@ -139,7 +139,8 @@ ikev1_sa_ic_keep(const struct ike_sa_base *b)
 {
 	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
 
-	return (sa->is_peer_deleted && !TAILQ_EMPTY(&sa->is_b.b_children));
+	return ((sa->is_peer_deleted || sa->is_expired) &&
+	    !TAILQ_EMPTY(&sa->is_b.b_children));
 }
 
 /* INITIAL-CONTACT: gone at once, without a DELETE. */
@@ -939,7 +940,7 @@ ikev1_tunnel_sa(struct ike_tunnel *t)
 		return (NULL);
 	ISAKMP_SA_FOREACH(sa, t->t_ctx)
 		if (sa->is_b.b_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED &&
-		    !sa->is_replaced && !sa->is_peer_deleted)
+		    !sa->is_replaced && !sa->is_peer_deleted && !sa->is_expired)
 			newest = sa;
 	return (newest);
 }
@@ -1082,6 +1083,8 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	struct buf	*out = NULL;
 	uint8_t		 iv[CRYPTO_MAX_BLOCK];
 
+	if (!sa->is_b.b_initiator && sa->is_state != ISAKMP_ESTABLISHED)
+		v1_half_touch(sa);
 	if (v1_xmit_dup(sa, &sa->is_b.b_rq, pkt, len))
 		return;
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC) {

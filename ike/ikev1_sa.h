@@ -169,6 +169,9 @@ struct isakmp_sa {
 	int		 is_peer_deleted; /* the peer deleted it: nothing more
 					   is sent on it, its IPsec SAs wait
 					   for the new ISAKMP SA */
+	int		 is_expired;	/* its lifetime ended while a new
+					   ISAKMP SA was under way: unused,
+					   its IPsec SAs wait for that one */
 	/* NAT traversal (ikev1_natt.c, RFC 3947, RFC 3948) */
 	/* established: where the message being processed came from, for
 	   v1_natt_authenticated() (sin_family 0: nothing pending) */
@@ -331,6 +334,10 @@ int		 v1_half_admit(struct ike_ctx *ctx,
 		    const struct sockaddr_in *remote, int anon);
 /* sa becomes a half-open responder: counted, expires; 0 or -1. */
 int		 v1_half_start(struct isakmp_sa *sa, int anon);
+/* Another message of sa's initiator: its half-open lifetime starts
+ * again, up to V1_HALF_EXTEND lifetimes in all. */
+void		 v1_half_touch(struct isakmp_sa *sa);
+#define V1_HALF_EXTEND	2
 /* sa is established or gone: no longer counted. */
 void		 v1_half_end(struct isakmp_sa *sa);
 /* Counts a dropped first message for the rate-limited log summary. */

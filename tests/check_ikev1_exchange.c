@@ -2024,6 +2024,92 @@ START_TEST(test_v1_reauth_responder_forgot)
 END_TEST
 
 /*
+ * a re-authenticates; b's message 2 is lost once, so a sends message 1
+ * again (at 40 ms), and a's message 3 is lost once too: its
+ * retransmission reaches b at 80 ms, after b's 60 ms half-open lifetime
+ * counted from message 1 (the v1-gw-gw soak: message 3 at 6.0 s, the
+ * lifetime 5 s; the old ISAKMP SA then reached its end without a
+ * successor).  The retransmitted message 1 starts that lifetime again:
+ * the new ISAKMP SA is established on both sides.
+ */
+START_TEST(test_v1_half_open_retransmitted)
+{
+	struct filt		 fa = { IKEV1_EXCH_MAIN, 2, 1, 0 };
+	struct filt		 fb = { IKEV1_EXCH_MAIN, 0, 1, 0 };
+	struct tunnel_status	 before, after, sb;
+	struct ike_counters	 c;
+
+	before = v1_up(20);
+	ikev1_half_open_ms_set(B.s_ike, 60, IKEV1_HALF_EVICT_MS);
+	A.s_net.mn_filter = filt_cb;	/* a's message 3 lost once */
+	A.s_net.mn_filter_arg = &fa;
+	B.s_net.mn_filter = filt_cb;	/* b's message 2 lost once */
+	B.s_net.mn_filter_arg = &fb;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(300);
+	ck_assert_int_ge(fa.f_seen, 4);	/* 1 twice, 3 twice, 5 */
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_half_expired, 0);
+	after = status(&A);
+	sb = status(&B);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_mem_eq(after.ts_spi_i, sb.ts_spi_i, 8);
+	assert_connected(1, 16, 20);
+	pair_free();
+}
+END_TEST
+
+/*
+ * a's ISAKMP SA (3600 "s" of 1 ms) reaches its end while a's
+ * re-authentication waits for message 6 (b's answers lost until 3.65 s;
+ * the v1-gw-gw soak): the IPsec SAs stay and the new ISAKMP SA takes
+ * them over once message 6 gets through.  Before, a deleted them with
+ * the old SA ("expired without a successor") and the tunnel went
+ * Connecting for 8 s.
+ */
+START_TEST(test_v1_expiry_during_reauth)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 before, after, sb;
+	int			 t;
+
+	a.so_ike = b.so_ike = "\t\tlifetime 3600\n";
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 1);
+	ikev1_life_unit_set(B.s_ike, 1);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 20);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	mm6_drops = 1000;
+	B.s_net.mn_filter = mm6_drop_cb;
+	for (t = 50; t < 4600; t += 20) {
+		if (t >= 3650)
+			mm6_drops = 0;
+		pump(20);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+	ck_assert_int_lt(mm6_drops, 1000);	/* message 6 was lost */
+	ck_assert_uint_eq(status(&A).ts_ike_rekeys, 1);
+	assert_connected(1, 16, 20);
+	ck_assert_int_eq(v1_nlive(&A), 1);
+	ck_assert_int_eq(v1_nlive(&B), 1);
+	after = status(&A);
+	sb = status(&B);
+	ck_assert(memcmp(after.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_mem_eq(after.ts_spi_i, sb.ts_spi_i, 8);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
+/*
  * Our rekey of an IPsec SA that ends within a second (3600 "s" of 1 ms,
  * rekeyed 2.75 s in): the new outbound SA goes in at once and the old SA
  * goes, instead of our traffic staying on the old SA until the peer uses
@@ -3392,6 +3478,8 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_collision);
 	tcase_add_test(tc, test_v1_rekey_collision_peer_choice);
 	tcase_add_test(tc, test_v1_reauth_responder_forgot);
+	tcase_add_test(tc, test_v1_half_open_retransmitted);
+	tcase_add_test(tc, test_v1_expiry_during_reauth);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
