@@ -109,6 +109,16 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		return (0);
 	ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete", "peer deleted the "
 	    "ISAKMP SA");
+	heir = info_heir(sa);
+	if (ikev1_late_drop(sa, heir) && t != NULL) {
+		ike_tunnel_update(t);
+		/* the peer may not know they are gone: our pairs to set up,
+		 * even on the peer's ISAKMP SA */
+		if (heir != NULL && t->t_cfg->tn_initiate) {
+			heir->is_pairs_ours = 1;
+			isakmp_next(heir);
+		}
+	}
 	/*
 	 * IPsec SAs do not depend on the ISAKMP SA that made them (RFC 2409
 	 * §5.5; a peer that tears the tunnel down deletes them first): a
@@ -118,7 +128,7 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	 * or wait for the next one (which adopts them) for a grace period.
 	 */
 	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_b.b_children) &&
-	    (heir = info_heir(sa)) != NULL) {
+	    heir != NULL) {
 		isakmp_children_move(heir, sa);
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);

@@ -576,6 +576,7 @@ qm_install(struct ikev1_qm *qm)
 	cs->cs_owner = owner;
 	cs->cs_initiated = qm->qm_initiator;
 	TAILQ_INSERT_TAIL(&owner->is_b.b_children, cs, cs_entry);
+	ikev1_child_late(sa, cs);
 	ikev1_child_timer_arm(owner, cs);
 	if (owner != sa)
 		ikev1_life_replaced_keep(sa, cs);

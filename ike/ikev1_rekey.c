@@ -735,6 +735,74 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	v1_rekey_collision(sa, cs, old_spi);
 }
 
+/*
+ * strongSwan moves the CHILD SAs of an IKE SA it re-authenticates to the
+ * new IKE SA when that one is up, and destroys the old IKE SA with what
+ * it holds then: a CHILD SA that a Quick Mode made on the old SA after
+ * that goes silently (the v1-gw-swan soak: its own rekey's Quick Mode
+ * ended on the old SA; we moved the new IPsec SA on and sent into the
+ * void until it expired).  An IPsec SA made on an ISAKMP SA while the
+ * peer's new phase 1 was under way is marked; when the peer deletes that
+ * ISAKMP SA, the marked ones are deleted here too (a DELETE on another
+ * ISAKMP SA, for a peer that kept them) and their segment pairs are set
+ * up again at once.
+ */
+void
+ikev1_child_late(struct isakmp_sa *sa, struct child_sa *cs)
+{
+	const struct isakmp_sa	*o;
+
+	cs->cs_late_on = 0;
+	if (sa->is_b.b_tunnel == NULL || sa->is_b.b_up_seq == 0)
+		return;
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
+		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
+		    !o->is_b.b_initiator && o->is_state != ISAKMP_DEAD &&
+		    o->is_b.b_begin_seq > sa->is_b.b_up_seq) {
+			cs->cs_late_on = sa->is_b.b_up_seq;
+			log_tdebug(isakmp_name(sa), "IPsec SA %08x made while "
+			    "the peer re-authenticates this ISAKMP SA",
+			    ntohl(cs->cs_spi_in));
+			return;
+		}
+}
+
+int
+ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct isakmp_sa	*o;
+	struct child_sa		*cs, *next;
+	int			 n = 0;
+
+	if (t == NULL || sa->is_b.b_up_seq == 0)
+		return (0);
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != t)
+			continue;
+		for (cs = TAILQ_FIRST(&o->is_b.b_children); cs != NULL;
+		    cs = next) {
+			next = TAILQ_NEXT(cs, cs_entry);
+			if (cs->cs_late_on != sa->is_b.b_up_seq ||
+			    cs->cs_state != CHILD_SA_INSTALLED)
+				continue;
+			ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete",
+			    "IPsec SA %08x/%08x, made during the peer's "
+			    "re-authentication on the SA it deleted, may be "
+			    "gone with it: deleted, set up again",
+			    ntohl(cs->cs_spi_in),
+			    ntohl(cs->cs_spi_out));
+			if (via != NULL)
+				(void)ikev1_info_delete_child(via, cs);
+			if (cs->cs_pair >= 0 && cs->cs_pair < IKE_PAIR_MAX)
+				t->t_pair[cs->cs_pair] = PAIR_NONE;
+			ikev1_child_remove(cs);
+			n++;
+		}
+	}
+	return (n > 0);
+}
+
 /* --- ISAKMP SAs --- */
 
 void

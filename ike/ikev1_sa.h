@@ -452,6 +452,14 @@ void	 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms);
 /* cs was made on the replaced SA o: o is deleted after cs's lifetime. */
 void	 ikev1_life_replaced_keep(struct isakmp_sa *o,
 	    const struct child_sa *cs);
+/*
+ * cs, just made on sa: marked if the peer had begun a new phase 1 with us
+ * by then (its re-authentication of sa); ikev1_late_drop() deletes the
+ * marked ones when the peer deletes sa.
+ */
+void	 ikev1_child_late(struct isakmp_sa *sa, struct child_sa *cs);
+/* The peer deleted sa: the IPsec SAs made on it late go; 1 if any did. */
+int	 ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via);
 /* An installed IPsec SA: arms its rekey and expiry timers. */
 void	 ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs);
 /*

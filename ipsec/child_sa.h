@@ -117,6 +117,9 @@ struct child_sa {
 	struct buf	*cs_min_nonce;
 	uint32_t	 cs_peer_rekey_spi;
 	void		*cs_owner;		/* the IKE SA (opaque) */
+	/* IKEv1: made on the ISAKMP SA with this b_up_seq after the peer
+	 * began to re-authenticate it (0: not so), ikev1_child_late() */
+	uint64_t	 cs_late_on;
 	int		 cs_initiated;		/* we sent the first message of
 						   the exchange that made it */
 	/* the highest counters seen (child_sa_traffic): what an SA the

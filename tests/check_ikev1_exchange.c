@@ -2232,6 +2232,48 @@ START_TEST(test_v1_reauth_quick_in_flight)
 END_TEST
 
 /*
+ * b (as strongSwan would) rekeys the IPsec SA and re-authenticates at
+ * once: its Quick Mode ends on the old ISAKMP SA after a has seen b's
+ * new phase 1 begin.  strongSwan then destroys that IPsec SA silently
+ * with the old IKE SA (emulated: b forgets it without a DELETE).  When
+ * b deletes the old ISAKMP SA, a deletes the IPsec SA made on it late
+ * and sets the segment pair up again at once, on the new ISAKMP SA:
+ * before, a kept sending on an SA b no longer had.
+ */
+START_TEST(test_v1_late_child_dropped)
+{
+	struct tunnel_status	 before, mid, after;
+	struct child_sa		*cs;
+
+	before = v1_up(150);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(60);
+	mid = status(&A);
+	ck_assert(memcmp(mid.ts_spi_i, before.ts_spi_i, 8) != 0);
+	ck_assert_int_eq(mid.ts_nchild, 1);
+	ck_assert_uint_ne(mid.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	/* b forgets the IPsec SA made late on the old ISAKMP SA */
+	ck_assert_ptr_nonnull(cs = ikev1_child_by_spi(ike_tunnel_find(B.s_ike,
+	    "t1"), mid.ts_child[0].cs_spi_out));
+	ikev1_child_remove(cs);
+	pump(300);
+	after = status(&A);
+	assert_connected(1, 16, 20);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    mid.ts_child[0].cs_spi_in);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel,
+	    after.ts_child[0].cs_spi_out));
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    mid.ts_child[0].cs_spi_in));
+	ck_assert_int_eq(v1_nlive(&A), 1);
+	ck_assert_int_eq(v1_nlive(&B), 1);
+	pair_free();
+}
+END_TEST
+
+/*
  * The lifetimes drive it (one lifetime second = 2 ms here): IPsec SAs of
  * 3600 "s" are rekeyed at ~85-90% by their creator, and the ISAKMP SA of
  * 3600 "s" is re-authenticated; the tunnel stays up throughout.
@@ -3480,6 +3522,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_reauth_responder_forgot);
 	tcase_add_test(tc, test_v1_half_open_retransmitted);
 	tcase_add_test(tc, test_v1_expiry_during_reauth);
+	tcase_add_test(tc, test_v1_late_child_dropped);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
