@@ -112,7 +112,7 @@ v1_half_evict(struct ike_ctx *ctx)
 {
 	struct ikev1_ctx	*vc = ctx->ctx_v1;
 	struct isakmp_sa	*sa;
-	uint64_t		 now = ikev1_now_ms();
+	uint64_t		 now = ike_now_ms();
 	int			 n = 0;
 
 	TAILQ_FOREACH(sa, &vc->vc_half_q, is_qentry) {
@@ -209,7 +209,7 @@ v1_half_ms(const struct isakmp_sa *sa)
 void
 v1_half_touch(struct isakmp_sa *sa)
 {
-	uint64_t	 now = ikev1_now_ms(), end, cap;
+	uint64_t	 now = ike_now_ms(), end, cap;
 	unsigned	 ms;
 	struct timeval	 tv;
 
@@ -244,7 +244,7 @@ v1_half_start(struct isakmp_sa *sa, int anon)
 	LIST_INSERT_HEAD(&vc->vc_src[v1_src_bucket(sa->is_b.b_remote.sin_addr)],
 	    sa, is_sentry);
 	sa->is_halfopen = anon ? 2 : 1;
-	sa->is_half_ms = ikev1_now_ms();
+	sa->is_half_ms = ike_now_ms();
 	if (++vc->vc_halfopen > vc->vc_half_peak)
 		vc->vc_half_peak = vc->vc_halfopen;
 	if (anon) {

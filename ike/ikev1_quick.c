@@ -1091,7 +1091,7 @@ qm_refuse(struct isakmp_sa *sa, uint32_t msgid, int sas, int n, int max)
 	struct ike_counters	*ic = &sa->is_b.b_ctx->ctx_counters;
 	const char		*why = sas ? "IPsec SAs of the tunnel" :
 				    "Quick Modes waiting for message 3";
-	uint64_t		 now = ikev1_now_ms();
+	uint64_t		 now = ike_now_ms();
 
 	if (sas)
 		ic->ic_v1_qm_refused_sas++;

@@ -63,17 +63,8 @@ isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s)
 		v1_half_end(sa);
 	if (s == ISAKMP_ESTABLISHED) {
 		ike_sa_base_up(&sa->is_b);
-		sa->is_up_ms = ikev1_now_ms();
+		sa->is_up_ms = ike_now_ms();
 	}
-}
-
-uint64_t
-ikev1_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 struct ikev1_ctx *
@@ -1019,12 +1010,20 @@ ikev1_free(struct ike_ctx *ctx)
 
 /* --- receiving --- */
 
+/*
+ * The SA a message with these cookies is for, or NULL.  first_answer:
+ * only our SA still waiting for the first answer to our message 1 with
+ * this initiator cookie, from the address we sent it to (a responder that
+ * refuses message 1 may name a cookie of its own and a message ID in its
+ * notify, as strongSwan does).
+ */
 static struct isakmp_sa *
 isakmp_lookup(struct ike_ctx *ctx, const struct ikev1_hdr *h,
-    const struct sockaddr_in *remote)
+    const struct sockaddr_in *remote, int first_answer)
 {
 	static const uint8_t	 zero[8];
 	struct isakmp_sa	*sa;
+	int			 from_peer, unanswered;
 
 	if (ctx->ctx_v1 == NULL)
 		return (NULL);
@@ -1034,44 +1033,25 @@ isakmp_lookup(struct ike_ctx *ctx, const struct ikev1_hdr *h,
 		if (sa->is_state == ISAKMP_DEAD ||
 		    memcmp(sa->is_cky_i, h->h_icookie, 8) != 0)
 			continue;
+		from_peer = sa->is_b.b_remote.sin_addr.s_addr ==
+		    remote->sin_addr.s_addr;
+		unanswered = sa->is_b.b_initiator &&
+		    memcmp(sa->is_cky_r, zero, 8) == 0;
+		if (first_answer) {
+			if (unanswered && from_peer)
+				return (sa);
+			continue;
+		}
 		if (memcmp(sa->is_cky_r, h->h_rcookie, 8) == 0)
 			return (sa);
 		/* initiator: the responder's first answer names its cookie */
-		if (sa->is_b.b_initiator && memcmp(sa->is_cky_r, zero, 8) == 0 &&
-		    h->h_msgid == 0)
+		if (unanswered && h->h_msgid == 0)
 			return (sa);
 		/* responder: the initiator retransmits its first message */
 		if (!sa->is_b.b_initiator && memcmp(h->h_rcookie, zero, 8) == 0 &&
-		    sa->is_b.b_remote.sin_addr.s_addr ==
-		    remote->sin_addr.s_addr)
+		    from_peer)
 			return (sa);
 	}
-	return (NULL);
-}
-
-/*
- * Our SA still waiting for the first answer to our message 1 with this
- * initiator cookie, from the address we sent it to.  A responder that
- * refuses message 1 may name a cookie of its own and a message ID in its
- * notify (strongSwan does), which isakmp_lookup does not take.
- */
-static struct isakmp_sa *
-isakmp_lookup_first_answer(struct ike_ctx *ctx, const struct ikev1_hdr *h,
-    const struct sockaddr_in *remote)
-{
-	static const uint8_t	 zero[8];
-	struct isakmp_sa	*sa;
-
-	if (ctx->ctx_v1 == NULL)
-		return (NULL);
-	for (sa = isakmp_hash_first(ctx->ctx_v1, h->h_icookie); sa != NULL;
-	    sa = TAILQ_NEXT(sa, is_hentry))
-		if (sa->is_state != ISAKMP_DEAD && sa->is_b.b_initiator &&
-		    memcmp(sa->is_cky_i, h->h_icookie, 8) == 0 &&
-		    memcmp(sa->is_cky_r, zero, 8) == 0 &&
-		    sa->is_b.b_remote.sin_addr.s_addr ==
-		    remote->sin_addr.s_addr)
-			return (sa);
 	return (NULL);
 }
 
@@ -1196,7 +1176,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		log_debug("received %s %08x (encrypted, %zu bytes) from %s",
 		    ikev1_exchange_name(h->h_exchange), h->h_msgid, len,
 		    inet_ntoa(remote->sin_addr));
-	if ((sa = isakmp_lookup(ctx, h, remote)) != NULL) {
+	if ((sa = isakmp_lookup(ctx, h, remote, 0)) != NULL) {
 		isakmp_natt_recv(sa, local, remote);
 		ikev1_recv_sa(sa, pkt, len, m);
 	} else if ((h->h_exchange == IKEV1_EXCH_MAIN ||
@@ -1208,7 +1188,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    !(h->h_flags & IKEV1_FLAG_ENC)) {
 		/* a refusal of our message 1 is read as a hint only
 		 * (ikev1_main_info): it changes nothing of the SA */
-		if ((sa = isakmp_lookup_first_answer(ctx, h, remote)) != NULL)
+		if ((sa = isakmp_lookup(ctx, h, remote, 1)) != NULL)
 			ctx->ctx_v1x->x_phase1_info(sa, m);
 		else
 			ikev1_info_plain(ctx, m, remote->sin_addr);

@@ -320,8 +320,6 @@ void	 ikev1_free(struct ike_ctx *ctx);
 /* Test hooks: the length of one lifetime "second". */
 void	 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms);
 void	 ikev1_reauth_delete_set(struct ike_ctx *ctx, unsigned ms);
-/* Monotonic milliseconds. */
-uint64_t ikev1_now_ms(void);
 /* The IKEv1 context, created on first use (NULL on allocation failure). */
 struct ikev1_ctx *ikev1_ctx_get(struct ike_ctx *ctx);
 

@@ -196,26 +196,45 @@ child_sa_prefix_eq(const struct cfg_prefix *a, const struct cfg_prefix *b)
 	    a->pf_plen == b->pf_plen);
 }
 
-/* The sibling in others (policies installed) covering (l, r), or NULL. */
-static const struct child_sa *
-child_sa_sibling(const struct child_sa *cs, struct child_sa_list *others,
-    const struct cfg_prefix *l, const struct cfg_prefix *r)
+/*
+ * The siblings in others (policies installed) covering (l, r): *same, one
+ * with cs's reqid, and *other, the best with another reqid (an installed
+ * one before a rekeyed one, then the newest), each or NULL.  A rekey
+ * collision leaves two reqids for one selector: removing an SA whose
+ * successor shares its reqid must not re-point the policies to the
+ * losing pair's (the v1-gw-gw soak: 6 s of traffic dropped by the
+ * inbound policy's template, until the losing pair expired).
+ */
+static void
+child_sa_siblings(const struct child_sa *cs, struct child_sa_list *others,
+    const struct cfg_prefix *l, const struct cfg_prefix *r,
+    const struct child_sa **same, const struct child_sa **other)
 {
 	const struct child_sa	*o;
-	int			 i, j;
+	int			 i, j, covers;
 
+	*same = *other = NULL;
 	if (others == NULL)
-		return (NULL);
+		return;
 	TAILQ_FOREACH(o, others, cs_entry) {
 		if (o == cs || !o->cs_policies)
 			continue;
+		covers = 0;
 		for (i = 0; i < o->cs_nlts; i++)
 			for (j = 0; j < o->cs_nrts; j++)
 				if (child_sa_prefix_eq(&o->cs_lts[i], l) &&
 				    child_sa_prefix_eq(&o->cs_rts[j], r))
-					return (o);
+					covers = 1;
+		if (!covers)
+			continue;
+		if (o->cs_reqid == cs->cs_reqid) {
+			if (*same == NULL)
+				*same = o;
+		} else if (*other == NULL ||
+		    (*other)->cs_state != CHILD_SA_INSTALLED ||
+		    o->cs_state == CHILD_SA_INSTALLED)
+			*other = o;
 	}
-	return (NULL);
 }
 
 /*
@@ -239,15 +258,16 @@ child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
     struct child_sa_list *others)
 {
 	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
-	const struct child_sa	*o;
+	const struct child_sa	*same, *other;
 	struct kernel_policy	 kp;
 	int			 i, j, d;
 
 	for (i = 0; i < cs->cs_nlts; i++)
 		for (j = 0; j < cs->cs_nrts; j++) {
-			o = child_sa_sibling(cs, others, &cs->cs_lts[i],
-			    &cs->cs_rts[j]);
-			if (o != NULL && o->cs_reqid == cs->cs_reqid)
+			child_sa_siblings(cs, others, &cs->cs_lts[i],
+			    &cs->cs_rts[j], &same, &other);
+			/* in place for our reqid, unless another may hold them */
+			if (same != NULL && other == NULL)
 				continue;
 			for (d = 0; d < 3; d++) {
 				child_sa_policy_get(cs, dirs[d],
@@ -582,22 +602,22 @@ child_sa_policies_remove(struct child_sa *cs, struct kernel_ops *ko,
     struct child_sa_list *others)
 {
 	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
-	const struct child_sa	*o;
+	const struct child_sa	*same, *other;
 	struct kernel_policy	 kp;
 	int			 i, j, d;
 
 	for (i = 0; i < cs->cs_nlts; i++)
 		for (j = 0; j < cs->cs_nrts; j++) {
-			o = child_sa_sibling(cs, others, &cs->cs_lts[i],
-			    &cs->cs_rts[j]);
+			child_sa_siblings(cs, others, &cs->cs_lts[i],
+			    &cs->cs_rts[j], &same, &other);
 			/* rekeyed: the successor uses the same policies */
-			if (o != NULL && o->cs_reqid == cs->cs_reqid)
+			if (same != NULL)
 				continue;
 			for (d = 0; d < 3; d++) {
-				child_sa_policy_get(o ? o : cs, dirs[d],
+				child_sa_policy_get(other ? other : cs, dirs[d],
 				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
 				/* a sibling keeps the selector: re-point it */
-				if (o != NULL)
+				if (other != NULL)
 					child_sa_policy_put(ko, &kp);
 				else
 					ko->ko_policy_del(ko->ko_arg, &kp);

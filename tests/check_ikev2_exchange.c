@@ -1036,6 +1036,96 @@ START_TEST(test_child_wiped_no_move)
 }
 END_TEST
 
+/* A CHILD SA 172.16.0.0/24 <-> 10.0.0.0/12 with this reqid, installed
+ * into list (the kernel mk) and appended to it. */
+static struct child_sa *
+child_in_list(struct mock_kernel *mk, struct child_sa_list *list,
+    uint32_t reqid, uint32_t spi_out)
+{
+	struct child_sa	*cs;
+	struct in_addr	 a, b;
+
+	inet_pton(AF_INET, ADDR_A, &a);
+	inet_pton(AF_INET, ADDR_B, &b);
+	ck_assert_ptr_nonnull(cs = child_sa_new("t", IPPROTO_ESP, a, b));
+	cs->cs_reqid = reqid;
+	ck_assert_int_eq(child_sa_spi_alloc(cs, &mk->mk_ops), 0);
+	cs->cs_spi_out = htonl(spi_out);
+	cs->cs_choice.pc_encr = ENCR_AES_CBC;
+	cs->cs_choice.pc_encr_bits = 128;
+	cs->cs_choice.pc_integ = AUTH_HMAC_SHA1_96;
+	cs->cs_ekey_len = 16;
+	cs->cs_akey_len = 20;
+	cs->cs_lts[0].pf_addr.s_addr = inet_addr("172.16.0.0");
+	cs->cs_lts[0].pf_plen = 24;
+	cs->cs_nlts = 1;
+	cs->cs_rts[0].pf_addr.s_addr = inet_addr("10.0.0.0");
+	cs->cs_rts[0].pf_plen = 12;
+	cs->cs_nrts = 1;
+	ck_assert_int_eq(child_sa_install(cs, &mk->mk_ops, list), 0);
+	TAILQ_INSERT_TAIL(list, cs, cs_entry);
+	return (cs);
+}
+
+static uint32_t
+policy_reqid(const struct mock_kernel *mk, int dir)
+{
+	const struct kernel_policy	*kp;
+
+	kp = dir == KDIR_OUT ?
+	    mock_kernel_policy(mk, dir, "172.16.0.0/24", "10.0.0.0/12") :
+	    mock_kernel_policy(mk, dir, "10.0.0.0/12", "172.16.0.0/24");
+	ck_assert_ptr_nonnull(kp);
+	return (kp->kp_reqid);
+}
+
+/*
+ * A rekey collision left a losing pair (reqid 38, kept until it
+ * expires) beside the winner (reqid 33), which is then rekeyed in turn
+ * (reqid 33 again).  Removing the rekeyed winner leaves the policies on
+ * reqid 33, its successor's: re-pointing them to the losing pair made
+ * the inbound policy drop everything the peer sent on the successor (the
+ * v1-gw-gw soak, 6 s) until the losing pair expired.
+ */
+START_TEST(test_child_policies_follow_successor)
+{
+	struct mock_kernel	 mk;
+	struct child_sa_list	 list;
+	struct child_sa		*lost, *won, *next, *cs;
+	int			 d;
+
+	TAILQ_INIT(&list);
+	mock_kernel_init(&mk, 0xc0000001);
+	lost = child_in_list(&mk, &list, 38, 0xd0000001);
+	won = child_in_list(&mk, &list, 33, 0xd0000002);
+	child_sa_set_state(lost, CHILD_SA_REKEYED);
+	for (d = KDIR_IN; d <= KDIR_FWD; d++)
+		ck_assert_uint_eq(policy_reqid(&mk, d), 33);
+	next = child_in_list(&mk, &list, 33, 0xd0000003);
+	child_sa_set_state(won, CHILD_SA_REKEYED);
+	TAILQ_REMOVE(&list, won, cs_entry);
+	child_sa_uninstall(won, &mk.mk_ops, &list);
+	child_sa_free(won);
+	for (d = KDIR_IN; d <= KDIR_FWD; d++)
+		ck_assert_uint_eq(policy_reqid(&mk, d), 33);
+	/* the losing pair goes: the policies stay with the successor */
+	TAILQ_REMOVE(&list, lost, cs_entry);
+	child_sa_uninstall(lost, &mk.mk_ops, &list);
+	child_sa_free(lost);
+	for (d = KDIR_IN; d <= KDIR_FWD; d++)
+		ck_assert_uint_eq(policy_reqid(&mk, d), 33);
+	ck_assert_ptr_eq(TAILQ_FIRST(&list), next);
+	/* the last one takes the policies with it */
+	while ((cs = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, cs, cs_entry);
+		child_sa_uninstall(cs, &mk.mk_ops, &list);
+		child_sa_free(cs);
+	}
+	ck_assert_int_eq(mk.mk_npol, 0);
+	ck_assert_int_eq(mock_kernel_nsa(&mk), 0);
+}
+END_TEST
+
 /* Status lists every selector of a CHILD SA, not only the first. */
 START_TEST(test_child_ts_str)
 {
@@ -3350,6 +3440,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_child_rekey_responder_waits);
 	tcase_add_test(tc, test_child_ts_str);
 	tcase_add_test(tc, test_child_wiped_no_move);
+	tcase_add_test(tc, test_child_policies_follow_successor);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_exchange_wrong_psk);
