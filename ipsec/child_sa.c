@@ -239,8 +239,9 @@ child_sa_siblings(const struct child_sa *cs, struct child_sa_list *others,
 
 /*
  * Adds a policy, replacing one with the same selector and direction (a
- * rekeyed or duplicate CHILD SA of the same tunnel): NEWPOLICY fails on
- * an existing one, so delete it and add again.
+ * rekeyed or duplicate CHILD SA of the same tunnel).  The kernel's add
+ * replaces in one step (XFRM_MSG_UPDPOLICY); an add that refuses an
+ * existing one (the test kernel) gets a delete and another add.
  */
 static int
 child_sa_policy_put(struct kernel_ops *ko, const struct kernel_policy *kp)

@@ -65,7 +65,7 @@ struct nlmsghdr	*xfrm_msg_sa_build(char *buf, size_t buflen,
 struct nlmsghdr	*xfrm_msg_sa_id_build(char *buf, size_t buflen, uint16_t type,
 		    uint8_t proto, uint32_t spi, struct in_addr dst,
 		    uint32_t seq);
-/* XFRM_MSG_NEWPOLICY (with template) or DELPOLICY (type). */
+/* XFRM_MSG_NEWPOLICY or UPDPOLICY (with template) or DELPOLICY (type). */
 struct nlmsghdr	*xfrm_msg_policy_build(char *buf, size_t buflen,
 		    uint16_t type, const struct kernel_policy *p, uint32_t seq);
 /* XFRM_MSG_GETSA or GETPOLICY dump. */

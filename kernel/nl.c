@@ -88,6 +88,7 @@ nl_type_name(const char *bus, uint16_t type)
 		{ 'x', XFRM_MSG_DELSA, "DELSA" },
 		{ 'x', XFRM_MSG_GETSA, "GETSA" },
 		{ 'x', XFRM_MSG_NEWPOLICY, "NEWPOLICY" },
+		{ 'x', XFRM_MSG_UPDPOLICY, "UPDPOLICY" },
 		{ 'x', XFRM_MSG_DELPOLICY, "DELPOLICY" },
 		{ 'x', XFRM_MSG_GETPOLICY, "GETPOLICY" },
 		{ 'x', XFRM_MSG_ALLOCSPI, "ALLOCSPI" },

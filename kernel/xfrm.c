@@ -415,7 +415,14 @@ xfrm_policy_add(void *arg, const struct kernel_policy *p)
 
 	inet_ntop(AF_INET, &p->kp_src, s, sizeof(s));
 	inet_ntop(AF_INET, &p->kp_dst, d, sizeof(d));
-	if ((nlh = xfrm_msg_policy_build(buf, sizeof(buf), XFRM_MSG_NEWPOLICY,
+	/*
+	 * UPDPOLICY adds the policy or replaces one with the same selector
+	 * and direction in one step: a rekey collision or an SA moved
+	 * between ISAKMP SAs re-points a policy that exists, and deleting it
+	 * first (after NEWPOLICY's EEXIST) left a moment without one, when
+	 * traffic went out in the clear.
+	 */
+	if ((nlh = xfrm_msg_policy_build(buf, sizeof(buf), XFRM_MSG_UPDPOLICY,
 	    p, kernel_nl_seq(&kx->kx_xfrm))) == NULL) {
 		log_err("kernel: bad policy %s/%u -> %s/%u dir %d", s,
 		    p->kp_src_plen, d, p->kp_dst_plen, p->kp_dir);

@@ -440,7 +440,7 @@ xfrm_msg_policy_build(char *buf, size_t buflen, uint16_t type,
 		pid->dir = p->kp_dir;
 		return (nlh);
 	}
-	if (type != XFRM_MSG_NEWPOLICY ||
+	if ((type != XFRM_MSG_NEWPOLICY && type != XFRM_MSG_UPDPOLICY) ||
 	    (p->kp_proto != IPPROTO_ESP && p->kp_proto != IPPROTO_AH))
 		return (NULL);
 	if ((pi = xfrm_msg_extra(nlh, buflen, sizeof(*pi))) == NULL ||

@@ -425,8 +425,9 @@ START_TEST(test_msg_policy_fields)
 {
 	int					 dir = _i;
 	char					 buf[KERNEL_MSG_SIZE];
+	char					 buf2[KERNEL_MSG_SIZE];
 	struct kernel_policy			 p;
-	struct nlmsghdr				*nlh;
+	struct nlmsghdr				*nlh, *nlh2;
 	const struct xfrm_userpolicy_info	*pi;
 	const struct xfrm_userpolicy_id		*pid;
 	const struct xfrm_user_tmpl		*t;
@@ -437,6 +438,14 @@ START_TEST(test_msg_policy_fields)
 	    XFRM_MSG_NEWPOLICY, &p, 5));
 	ck_assert_uint_eq(nlh->nlmsg_type, XFRM_MSG_NEWPOLICY);
 	ck_assert_uint_eq(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	/* the same body as an update (what gatewayd sends) */
+	ck_assert_ptr_nonnull(nlh2 = xfrm_msg_policy_build(buf2,
+	    sizeof(buf2), XFRM_MSG_UPDPOLICY, &p, 5));
+	ck_assert_uint_eq(nlh2->nlmsg_type, XFRM_MSG_UPDPOLICY);
+	ck_assert_uint_eq(nlh2->nlmsg_len, nlh->nlmsg_len);
+	ck_assert_mem_eq((const char *)nlh2 + sizeof(struct nlmsghdr),
+	    (const char *)nlh + sizeof(struct nlmsghdr),
+	    nlh->nlmsg_len - sizeof(struct nlmsghdr));
 	xattrs_parse(nlh, sizeof(*pi), &xa);
 	ck_assert_int_eq(xa.xa_count, 1);
 	pi = mnl_nlmsg_get_payload(nlh);
@@ -723,8 +732,15 @@ START_TEST(test_xfrm_policy_add_del)
 		    KERNEL_REQID_BASE + 5);
 		ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	}
-	/* Adding the same selector again is the kernel's EEXIST. */
-	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &p), -1);
+	/* Adding the same selector again replaces it (UPDPOLICY): one
+	 * policy, with the new reqid */
+	p.kp_reqid = KERNEL_REQID_BASE + 6;
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &p), 0);
+	sh_out(out, sizeof(out), "ip xfrm policy list dir fwd");
+	snprintf(want, sizeof(want), "reqid %u", KERNEL_REQID_BASE + 6);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	snprintf(want, sizeof(want), "reqid %u", KERNEL_REQID_BASE + 5);
+	ck_assert_msg(strstr(out, want) == NULL, "%s", out);
 	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &p), 0);
 	sh_out(out, sizeof(out), "ip xfrm policy list dir fwd");
 	ck_assert_msg(out[0] == '\0', "fwd not deleted: %s", out);
