@@ -644,6 +644,11 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	    ntohl(old_spi), ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
 	/* superseded: not rekeyed, not set up again when it expires */
 	child_sa_set_state(loser, CHILD_SA_REKEYED);
+	/* the loser, installed last, may hold the policies: with another
+	 * reqid, what the peer sends on the winner would fail their check */
+	if (winner->cs_reqid != loser->cs_reqid)
+		(void)child_sa_policies_claim(winner,
+		    sa->is_b.b_ctx->ctx_kernel);
 	/* v1_child_rekey_due() looks which one the peer sends on */
 	winner->cs_twin_spi = loser->cs_spi_in;
 	loser->cs_twin_spi = winner->cs_spi_in;

@@ -280,6 +280,26 @@ child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
 	return (0);
 }
 
+int
+child_sa_policies_claim(struct child_sa *cs, struct kernel_ops *ko)
+{
+	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
+	struct kernel_policy	 kp;
+	int			 i, j, d, rv = 0;
+
+	if (!cs->cs_policies)
+		return (0);
+	for (i = 0; i < cs->cs_nlts; i++)
+		for (j = 0; j < cs->cs_nrts; j++)
+			for (d = 0; d < 3; d++) {
+				child_sa_policy_get(cs, dirs[d],
+				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
+				if (child_sa_policy_put(ko, &kp) == -1)
+					rv = -1;
+			}
+	return (rv);
+}
+
 /* Another CHILD SA of others with cs's reqid: cs is its rekey. */
 static int
 child_sa_rekeys(const struct child_sa *cs, const struct child_sa_list *others)

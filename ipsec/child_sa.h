@@ -153,6 +153,13 @@ int		 child_sa_keys_derive(struct child_sa *cs, int prf,
 int		 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
 		    struct child_sa_list *others);
 /*
+ * cs's selectors' policies point to cs's reqid (a rekey collision's
+ * winner, when the loser with another reqid was installed last).  0 or
+ * -1; nothing for a CHILD SA without policies.
+ */
+int		 child_sa_policies_claim(struct child_sa *cs,
+		    struct kernel_ops *ko);
+/*
  * Installs a deferred outbound SA (cs_out_deferred): from then on the
  * kernel sends with it (the newest SA of a reqid wins).  0, or -1.
  */

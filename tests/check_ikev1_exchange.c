@@ -2188,6 +2188,13 @@ START_TEST(test_v1_rekey_collision)
 	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in,
 	    before.ts_child[0].cs_spi_in);
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	/* the policies name the surviving pair's reqid */
+	ck_assert_uint_eq(mock_kernel_policy(&A.s_kernel, KDIR_IN,
+	    "10.0.0.0/12", "172.16.0.0/24")->kp_reqid,
+	    mock_kernel_sa(&A.s_kernel, sa.ts_child[0].cs_spi_in)->m_sa.ks_reqid);
+	ck_assert_uint_eq(mock_kernel_policy(&B.s_kernel, KDIR_IN,
+	    "172.16.0.0/24", "10.0.0.0/12")->kp_reqid,
+	    mock_kernel_sa(&B.s_kernel, sb.ts_child[0].cs_spi_in)->m_sa.ks_reqid);
 	pair_free();
 }
 END_TEST

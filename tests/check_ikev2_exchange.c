@@ -1115,6 +1115,14 @@ START_TEST(test_child_policies_follow_successor)
 	for (d = KDIR_IN; d <= KDIR_FWD; d++)
 		ck_assert_uint_eq(policy_reqid(&mk, d), 33);
 	ck_assert_ptr_eq(TAILQ_FIRST(&list), next);
+	/* a pair with another reqid installed after it (a collision's
+	 * loser) took the policies; the winner claims them back */
+	lost = child_in_list(&mk, &list, 38, 0xd0000004);
+	for (d = KDIR_IN; d <= KDIR_FWD; d++)
+		ck_assert_uint_eq(policy_reqid(&mk, d), 38);
+	ck_assert_int_eq(child_sa_policies_claim(next, &mk.mk_ops), 0);
+	for (d = KDIR_IN; d <= KDIR_FWD; d++)
+		ck_assert_uint_eq(policy_reqid(&mk, d), 33);
 	/* the last one takes the policies with it */
 	while ((cs = TAILQ_FIRST(&list)) != NULL) {
 		TAILQ_REMOVE(&list, cs, cs_entry);
