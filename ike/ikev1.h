@@ -515,6 +515,20 @@ int	ikev1_sa_p1_build(struct ikev1_sa *sa, const struct ikev1_p1_params *p,
 int	ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
 	    int n);
 
+struct prop_offer;
+/*
+ * sa (received, or built above) as a struct prop_offer (policy/offer.h,
+ * zeroed first) for gatewayctl doctor's table and logs, never to select
+ * from: each IKEv1 proposal one proposal whose transforms are the
+ * distinct algorithms of its transforms (encryption with key length,
+ * hash or authentication algorithm as integrity, group as DH; phase 2
+ * also "no PFS" and ESN), as IKEv2 transform IDs.  A value IKEv2 has no
+ * number for keeps its IKEv1 one (tr_v1); the authentication method, the
+ * encapsulation mode and lifetimes are not carried.  0, or -1 if not all
+ * fitted a proposal's PROP_MAX_TRANSFORMS (what fitted is kept).
+ */
+int	ikev1_sa_offer(const struct ikev1_sa *sa, struct prop_offer *out);
+
 /*
  * SA payload: the proposals and transforms of sa with their non-zero
  * attribute fields (phase 1 or phase 2 set by each proposal's protocol).

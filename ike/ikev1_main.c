@@ -393,6 +393,40 @@ v1_diag(struct isakmp_sa *sa, enum diag_cause c)
 		ike_diag_note(sa->is_b.b_tunnel, c, 1, NULL);
 }
 
+/*
+ * gatewayctl doctor: a phase 1 proposal mismatch.  Ours is the SA our
+ * message 1 offers, theirs the peer's message 1 SA (NULL when the peer
+ * refused ours: we never saw its proposals); notify is what it answered.
+ * Both go through ikev1_sa_offer so that the table compares like with
+ * like.
+ */
+static void
+v1_diag_proposal(struct isakmp_sa *sa, const struct ikev1_sa *theirs,
+    const char *notify)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct ikev1_p1_params	 p;
+	struct {
+		struct ikev1_sa		 sa;
+		struct prop_offer	 ours, theirs;
+	}			*w;
+
+	if (t == NULL)
+		return;
+	ike_diag_note(t, DIAG_IKE_PROPOSAL, 1, notify);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return;
+	v1_p1_params(&t->t_cfg->tn_ike, &p);
+	if (ikev1_sa_p1_build(&w->sa, &p, 1) == 0)
+		(void)ikev1_sa_offer(&w->sa, &w->ours);
+	/* a hostile SA with more than a table holds: what fits shows */
+	if (theirs != NULL && ikev1_sa_offer(theirs, &w->theirs) == -1)
+		log_tdebug(isakmp_name(sa), "the peer's phase 1 proposals "
+		    "are too many to show them all");
+	ike_diag_props(t, &w->ours, theirs != NULL ? &w->theirs : NULL);
+	free(w);
+}
+
 /* Verifies the peer's HASH_I/HASH_R in m. */
 static int
 v1_verify_hash(struct isakmp_sa *sa, const struct ikev1_msg *m)
@@ -925,13 +959,13 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		 * One (short) answer, and a summarised log: the source is
 		 * not known to be real, so the tunnel's state stays.
 		 */
-		/* IKEv1 proposals are not described yet: the table
-		 * shows none; the log has them */
-		v1_diag(sa, DIAG_IKE_PROPOSAL);
+		v1_diag_proposal(sa, &m->m_sa, NULL);
 		v1_plain_notify(ctx, &m->m_hdr, local, remote,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN);
 		log_tdebug(ike_tunnel_name(t), "IKEv1 message 1 from %s: no "
-		    "acceptable proposal", inet_ntoa(remote->sin_addr));
+		    "acceptable proposal: received %s; configured %s",
+		    inet_ntoa(remote->sin_addr), t->t_diag.td_theirs,
+		    t->t_diag.td_ours);
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		v1_drop_note(ctx, V1_DROP_NO_PROPOSAL, remote->sin_addr);
@@ -1223,10 +1257,12 @@ ikev1_main_timeout(struct isakmp_sa *sa)
 		break;
 	case ISAKMP_MM_I1:
 	case ISAKMP_AM_I1:
-		/* only a refusal that names the mode came (v1_first_refused):
-		 * that is the hint to keep, not "no answer" */
+		/* only a refusal that names the mode or the proposal came
+		 * (v1_first_refused): that is the hint to keep, not "no
+		 * answer" */
 		if (sa->is_b.b_tunnel != NULL &&
-		    sa->is_b.b_tunnel->t_diag.td_cause == DIAG_MODE &&
+		    (sa->is_b.b_tunnel->t_diag.td_cause == DIAG_MODE ||
+		    sa->is_b.b_tunnel->t_diag.td_cause == DIAG_IKE_PROPOSAL) &&
 		    sa->is_b.b_tunnel->t_diag.td_initiator) {
 			isakmp_fail(sa, "Phase 1 failed: %s",
 			    sa->is_b.b_tunnel->t_diag.td_detail);
@@ -1257,7 +1293,8 @@ ikev1_main_timeout(struct isakmp_sa *sa)
  * AUTHENTICATION-FAILED to Aggressive Mode message 1, before any HASH of
  * ours could be checked: the peer has no Aggressive Mode connection for
  * our ID (strongSwan with aggressive=no answers so).  NO-PROPOSAL-CHOSEN
- * is not taken: it is what a proposal mismatch gives too.
+ * is kept as a proposal mismatch with our side of the table only: the
+ * peer does not say what it would take.
  */
 static void
 v1_first_refused(struct isakmp_sa *sa, const struct ikev1_msg *m)
@@ -1273,6 +1310,15 @@ v1_first_refused(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		return;
 	for (i = 0; i < m->m_nnotify; i++) {
 		type = m->m_notify[i].n_type;
+		if (type == IKEV1_N_NO_PROPOSAL_CHOSEN) {
+			v1_diag_proposal(sa, NULL, ikev1_notify_name(type));
+			snprintf(t->t_diag.td_detail,
+			    sizeof(t->t_diag.td_detail), "the peer answered "
+			    "our %s message 1 with %s: none of its phase 1 "
+			    "proposals is ours", aggr ? "Aggressive Mode" :
+			    "Main Mode", ikev1_notify_name(type));
+			return;
+		}
 		if (type != IKEV1_N_INVALID_EXCHANGE_TYPE && (!aggr ||
 		    type != IKEV1_N_AUTHENTICATION_FAILED))
 			continue;

@@ -13,7 +13,9 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "crypto/crypto.h"
 #include "ike/ikev1.h"
+#include "policy/offer.h"
 
 #define PROP_HDR_LEN		8	/* RFC 2408 §3.5 */
 #define XF_HDR_LEN		8	/* RFC 2408 §3.6 */
@@ -1282,4 +1284,173 @@ int
 ikev1_add_natd(struct pld_writer *w, const uint8_t *hash, size_t len)
 {
 	return (pld_add_simple(w, IKEV1_PLD_NATD, NULL, 0, hash, len));
+}
+
+/* --- descriptions for gatewayctl doctor --- */
+
+_Static_assert(IKEV1_MAX_PROPOSALS <= PROP_MAX_PROPOSALS,
+    "every IKEv1 proposal gets a described one");
+_Static_assert(IKEV1_PROTO_ISAKMP == PROP_PROTO_IKE &&
+    IKEV1_PROTO_AH == PROP_PROTO_AH && IKEV1_PROTO_ESP == PROP_PROTO_ESP,
+    "IKEv1 and IKEv2 number the protocols alike");
+
+/* Phase 1 encryption (RFC 2409 Appendix A, RFC 3602 §5.1); -1 none. */
+static int
+offer_p1_encr(uint16_t v)
+{
+	switch (v) {
+	case IKEV1_ENCR_3DES:		return (ENCR_3DES);
+	case IKEV1_ENCR_AES:		return (ENCR_AES_CBC);
+	default:			return (-1);
+	}
+}
+
+/* Phase 1 hash (RFC 2409 Appendix A, RFC 4868 §2.1) as the HMAC
+ * integrity transform it keys; -1 none. */
+static int
+offer_p1_hash(uint16_t v)
+{
+	switch (v) {
+	case IKEV1_HASH_MD5:		return (AUTH_HMAC_MD5_96);
+	case IKEV1_HASH_SHA:		return (AUTH_HMAC_SHA1_96);
+	case IKEV1_HASH_SHA2_256:	return (AUTH_HMAC_SHA2_256_128);
+	case IKEV1_HASH_SHA2_384:	return (AUTH_HMAC_SHA2_384_192);
+	case IKEV1_HASH_SHA2_512:	return (AUTH_HMAC_SHA2_512_256);
+	default:			return (-1);
+	}
+}
+
+/* Phase 2 Authentication Algorithm (RFC 2407 §4.5, RFC 4868 §2.1). */
+static int
+offer_p2_auth(uint16_t v)
+{
+	switch (v) {
+	case IKEV1_AUTH_HMAC_MD5:	return (AUTH_HMAC_MD5_96);
+	case IKEV1_AUTH_HMAC_SHA:	return (AUTH_HMAC_SHA1_96);
+	case IKEV1_AUTH_HMAC_SHA2_256:	return (AUTH_HMAC_SHA2_256_128);
+	case IKEV1_AUTH_HMAC_SHA2_384:	return (AUTH_HMAC_SHA2_384_192);
+	case IKEV1_AUTH_HMAC_SHA2_512:	return (AUTH_HMAC_SHA2_512_256);
+	default:			return (-1);
+	}
+}
+
+/* AH transform ID (RFC 2407 §4.4.3, RFC 4868 §2.1). */
+static int
+offer_ah_id(uint8_t v)
+{
+	switch (v) {
+	case IKEV1_AH_MD5:		return (AUTH_HMAC_MD5_96);
+	case IKEV1_AH_SHA:		return (AUTH_HMAC_SHA1_96);
+	case IKEV1_AH_SHA2_256:		return (AUTH_HMAC_SHA2_256_128);
+	case IKEV1_AH_SHA2_384:		return (AUTH_HMAC_SHA2_384_192);
+	case IKEV1_AH_SHA2_512:		return (AUTH_HMAC_SHA2_512_256);
+	default:			return (-1);
+	}
+}
+
+/*
+ * Adds a transform of type to p unless p has it: id, or (id -1) the
+ * IKEv1 value v1 kept as a number.  0, or -1 if p is full.
+ */
+static int
+offer_add(struct prop_proposal *p, uint8_t type, int id, uint16_t v1,
+    uint16_t keylen)
+{
+	struct prop_transform	 tr;
+	int			 i;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.tr_type = type;
+	tr.tr_id = id >= 0 ? (uint16_t)id : v1;
+	tr.tr_v1 = id < 0;
+	tr.tr_keylen = keylen;
+	for (i = 0; i < p->prop_ntr; i++)
+		if (p->prop_tr[i].tr_type == tr.tr_type &&
+		    p->prop_tr[i].tr_id == tr.tr_id &&
+		    p->prop_tr[i].tr_v1 == tr.tr_v1 &&
+		    p->prop_tr[i].tr_keylen == tr.tr_keylen)
+			return (0);
+	if (p->prop_ntr >= PROP_MAX_TRANSFORMS)
+		return (-1);
+	p->prop_tr[p->prop_ntr++] = tr;
+	return (0);
+}
+
+/* An ISAKMP transform's algorithms; 0 or -1 (p full). */
+static int
+offer_p1(struct prop_proposal *p, const struct ikev1_transform *t)
+{
+	int	 rc = 0, e;
+
+	/* absent attributes (0) are no value to show */
+	if (t->tr_encr != 0) {
+		e = offer_p1_encr(t->tr_encr);
+		rc |= offer_add(p, PROP_XF_ENCR, e, t->tr_encr,
+		    e == ENCR_AES_CBC ? t->tr_keylen : 0);
+	}
+	if (t->tr_hash != 0)
+		rc |= offer_add(p, PROP_XF_INTEG, offer_p1_hash(t->tr_hash),
+		    t->tr_hash, 0);
+	/* IKEv2 took IKEv1's group numbers (RFC 7296 §3.3.2) */
+	if (t->tr_group != 0)
+		rc |= offer_add(p, PROP_XF_DH, t->tr_group, 0, 0);
+	return (rc);
+}
+
+/* An ESP or AH transform's algorithms; 0 or -1 (p full). */
+static int
+offer_p2(struct prop_proposal *p, uint8_t proto,
+    const struct ikev1_transform *t)
+{
+	int	 rc = 0;
+
+	if (proto == IKEV1_PROTO_ESP)
+		/* IKEv2's ENCR numbers are the ESP transform IDs (RFC 7296
+		 * §3.3.2); 3DES carries no key length there */
+		rc |= offer_add(p, PROP_XF_ENCR, t->tr_id, 0,
+		    t->tr_id == IKEV1_ESP_3DES ? 0 : t->tr_keylen);
+	if (t->tr_auth_alg != 0)
+		rc |= offer_add(p, PROP_XF_INTEG, offer_p2_auth(t->tr_auth_alg),
+		    t->tr_auth_alg, 0);
+	else if (proto == IKEV1_PROTO_AH)
+		rc |= offer_add(p, PROP_XF_INTEG, offer_ah_id(t->tr_id),
+		    t->tr_id, 0);
+	/* no group: no PFS, which must show against a PFS group */
+	rc |= offer_add(p, PROP_XF_DH, t->tr_group, 0, 0);
+	/* RFC 4304: absent means 32-bit sequence numbers */
+	rc |= offer_add(p, PROP_XF_ESN, t->tr_esn == IKEV1_ESN_64 ?
+	    PROP_ESN_YES : PROP_ESN_NONE, 0, 0);
+	return (rc);
+}
+
+int
+ikev1_sa_offer(const struct ikev1_sa *sa, struct prop_offer *out)
+{
+	const struct ikev1_proposal	*pr;
+	struct prop_proposal		*p;
+	int				 i, j, n, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* the parser's limits hold for what it filled; a count beyond
+	 * them is not trusted */
+	n = sa->sa_nprop < 0 ? 0 : sa->sa_nprop > IKEV1_MAX_PROPOSALS ?
+	    IKEV1_MAX_PROPOSALS : sa->sa_nprop;
+	for (i = 0; i < n; i++) {
+		pr = &sa->sa_prop[i];
+		p = &out->sa_prop[out->sa_nprop++];
+		p->prop_num = pr->prop_num;
+		p->prop_proto = pr->prop_proto;
+		for (j = 0; j < pr->prop_ntr && j < IKEV1_MAX_TRANSFORMS;
+		    j++) {
+			if (pr->prop_proto == IKEV1_PROTO_ISAKMP)
+				rc |= offer_p1(p, &pr->prop_tr[j]);
+			else if (pr->prop_proto == IKEV1_PROTO_ESP ||
+			    pr->prop_proto == IKEV1_PROTO_AH)
+				rc |= offer_p2(p, pr->prop_proto,
+				    &pr->prop_tr[j]);
+			/* other protocols (IPCOMP): shown by number,
+			 * their transforms mean nothing to the table */
+		}
+	}
+	return (rc ? -1 : 0);
 }

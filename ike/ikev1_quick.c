@@ -195,6 +195,23 @@ qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
 	    (uint16_t)ips->ips_encr_bits;
 }
 
+/* Our Quick Mode SA with our inbound SPI (network order).  RFC 4304:
+ * ESN as an attribute of the transform; with esn either two transforms,
+ * ESN first.  0 or -1. */
+static int
+qm_offer(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_sa *offer)
+{
+	struct ikev1_p2_params	 p[2];
+	int			 esn;
+
+	esn = sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_esn;
+	qm_params(sa, spi, &p[0]);
+	p[1] = p[0];
+	if (esn != CFG_ESN_NO)
+		p[0].p2_esn = IKEV1_ESN_64;
+	return (ikev1_sa_p2_build(offer, p, esn == CFG_ESN_EITHER ? 2 : 1));
+}
+
 /*
  * Does a transform's Extended Sequence Number attribute (RFC 4304; absent:
  * 32-bit numbers) suit our esn setting (CFG_ESN_*)?
@@ -429,7 +446,6 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	const struct cfg_tunnel	*c = t->t_cfg;
-	struct ikev1_p2_params	 p[2];
 	struct ikev1_sa		*offer = NULL;
 	struct pld_writer	 w;
 	struct ikev1_qm		*qm;
@@ -469,15 +485,8 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 	qm->qm_life_bytes = c->tn_ipsec.ips_life_bytes;
 	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
 		goto fail;
-	qm_params(sa, cs->cs_spi_in, &p[0]);
-	/* RFC 4304: ESN as an attribute of the transform; with esn either
-	 * two transforms, ESN first */
-	p[1] = p[0];
-	if (c->tn_ipsec.ips_esn != CFG_ESN_NO)
-		p[0].p2_esn = IKEV1_ESN_64;
 	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
-	    ikev1_sa_p2_build(offer, p, c->tn_ipsec.ips_esn ==
-	    CFG_ESN_EITHER ? 2 : 1) == -1 ||
+	    qm_offer(sa, cs->cs_spi_in, offer) == -1 ||
 	    v1_msg_begin(sa, &b, &w, IKEV1_EXCH_QUICK, msgid) == -1 ||
 	    ikev1_add_hash(&w, NULL, hl, &hoff) == -1 ||
 	    ikev1_add_sa(&w, offer) == -1 ||
@@ -753,9 +762,38 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 }
 
 /*
+ * gatewayctl doctor's table: our Quick Mode offer (as our message 1
+ * sends it) and theirs, the peer's SA (NULL: it refused ours, we never
+ * saw its proposals), both through ikev1_sa_offer.
+ */
+static void
+qm_diag_props(struct isakmp_sa *sa, const struct ikev1_sa *theirs)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct {
+		struct ikev1_sa		 sa;
+		struct prop_offer	 ours, theirs;
+	}			*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		ike_diag_props(t, NULL, NULL);
+		return;
+	}
+	if (qm_offer(sa, 0, &w->sa) == 0)
+		(void)ikev1_sa_offer(&w->sa, &w->ours);
+	/* a hostile SA with more than a table holds: what fits shows */
+	if (theirs != NULL && ikev1_sa_offer(theirs, &w->theirs) == -1)
+		log_tdebug(isakmp_name(sa), "the peer's Quick Mode "
+		    "proposals are too many to show them all");
+	ike_diag_props(t, &w->ours, theirs != NULL ? &w->theirs : NULL);
+	free(w);
+}
+
+/*
  * gatewayctl doctor: why no proposal of the peer's Quick Mode fits: no
  * proposal of our protocol (ESP against AH), one that fits but for its
- * PFS group (or KE presence), else the algorithms.
+ * PFS group (or KE presence), else the algorithms.  The table holds our
+ * offer (as our Quick Mode message 1 sends it) and all of the peer's.
  */
 static void
 qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
@@ -763,39 +801,26 @@ qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	struct ike_tunnel		*t = sa->is_b.b_tunnel;
 	struct ikev1_p2_params		 p;
 	const struct ikev1_proposal	*pr;
-	const char			*ours, *theirs = NULL;
-	uint16_t			 grp = 0;
 	int				 i, j, pfs = 0;
 
 	if (t == NULL)
 		return;
 	qm_params(sa, 0, &p);
-	ours = p.p2_proto == IKEV1_PROTO_AH ? "AH" : "ESP";
 	for (i = 0; i < m->m_sa.sa_nprop && !pfs; i++) {
 		pr = &m->m_sa.sa_prop[i];
-		if (theirs == NULL || pr->prop_proto == p.p2_proto)
-			theirs = pr->prop_proto == IKEV1_PROTO_AH ? "AH" :
-			    pr->prop_proto == IKEV1_PROTO_ESP ? "ESP" : "?";
 		if (pr->prop_proto != p.p2_proto)
 			continue;
 		for (j = 0; j < pr->prop_ntr && !pfs; j++) {
 			p.p2_group = pr->prop_tr[j].tr_group;
 			if (qm_tr_match(&p, &pr->prop_tr[j],
-			    t->t_cfg->tn_ipsec.ips_esn)) {
+			    t->t_cfg->tn_ipsec.ips_esn))
 				pfs = 1;
-				grp = pr->prop_tr[j].tr_group;
-			}
 		}
 	}
 	if (!pfs && (m->m_ke != NULL) != (t->t_cfg->tn_ipsec.ips_pfs != 0))
 		pfs = 1;
 	ike_diag_note(t, pfs ? DIAG_PFS : DIAG_CHILD_PROPOSAL, 2, NULL);
-	snprintf(t->t_diag.td_ours, sizeof(t->t_diag.td_ours), "%s:%s", ours,
-	    pfs ? (t->t_cfg->tn_ipsec.ips_pfs ?
-	    crypto_dh_name(t->t_cfg->tn_ipsec.ips_pfs) : "nodh") : "");
-	snprintf(t->t_diag.td_theirs, sizeof(t->t_diag.td_theirs), "%s:%s",
-	    theirs != NULL ? theirs : "?", pfs ? (grp ? crypto_dh_name(grp) :
-	    "nodh") : "");
+	qm_diag_props(sa, &m->m_sa);
 }
 
 /* RESPONDER-LIFETIME (RFC 2407 §4.6.3.1): seconds, kilobytes (0: not
@@ -1267,6 +1292,9 @@ ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto, const uint8_t *spi,
 		    IKEV1_N_NO_PROPOSAL_CHOSEN ? DIAG_CHILD_PROPOSAL :
 		    DIAG_OTHER, 2, ikev1_notify_name(type));
 		ike_diag_ts(sa->is_b.b_tunnel, NULL, NULL);
+		/* as IKEv2 does: our side of the table */
+		if (type == IKEV1_N_NO_PROPOSAL_CHOSEN)
+			qm_diag_props(sa, NULL);
 	}
 	qm_i_fail(pick, why);
 }

@@ -94,13 +94,16 @@ diag_printf(struct buf *out, const char *fmt, ...)
 static int
 diag_field(const char *n)
 {
+	/* an IKEv1 number ("v1integ3") belongs where its kind does */
+	if (strncmp(n, "v1", 2) == 0)
+		n += 2;
 	if (strncmp(n, "prf", 3) == 0)
 		return (2);
 	if (strncmp(n, "modp", 4) == 0 || strncmp(n, "ecp", 3) == 0 ||
 	    strncmp(n, "curve", 5) == 0 || strcmp(n, "nodh") == 0 ||
 	    strncmp(n, "dh", 2) == 0)
 		return (3);
-	if (strcmp(n, "esn") == 0 || strcmp(n, "noesn") == 0)
+	if (strncmp(n, "esn", 3) == 0 || strcmp(n, "noesn") == 0)
 		return (4);
 	if (strncmp(n, "md5", 3) == 0 || strncmp(n, "sha", 3) == 0 ||
 	    strcmp(n, "nointeg") == 0 || strncmp(n, "integ", 5) == 0 ||

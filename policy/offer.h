@@ -42,6 +42,9 @@ struct prop_transform {
 	uint8_t		 tr_type;	/* PROP_XF_* */
 	uint16_t	 tr_id;
 	uint16_t	 tr_keylen;	/* key length in bits, 0 none */
+	/* tr_id is an IKEv1 value with no IKEv2 number (described only,
+	 * ike/ikev1_pld.c ikev1_sa_offer): printed as that number */
+	uint8_t		 tr_v1;
 };
 
 struct prop_proposal {

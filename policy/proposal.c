@@ -399,6 +399,12 @@ proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
 	    "dh", "esn" };
 	size_t	 i;
 
+	/* "v1encr3": IKEv1's number, not IKEv2's 3DES */
+	if (tr->tr_v1) {
+		snprintf(out, len, "v1%s%u", unknown[tr->tr_type <=
+		    PROP_XF_ESN ? tr->tr_type : 0], tr->tr_id);
+		return;
+	}
 	if (tr->tr_type == PROP_XF_ENCR && tr->tr_id == ENCR_AES_CBC) {
 		if (tr->tr_keylen != 0)
 			snprintf(out, len, "aes%u", tr->tr_keylen);
@@ -429,7 +435,7 @@ proposal_describe(const struct prop_offer *sa, char *out, size_t len)
 	static const uint8_t order[] = { PROP_XF_ENCR, PROP_XF_INTEG,
 	    PROP_XF_PRF, PROP_XF_DH, PROP_XF_ESN };
 	const struct prop_proposal	*p;
-	const char			*proto;
+	char				 proto[16];
 	char				 name[32];
 	size_t				 off = 0, k;
 	int				 i, j, n, first;
@@ -439,9 +445,14 @@ proposal_describe(const struct prop_offer *sa, char *out, size_t len)
 	out[0] = '\0';
 	for (i = 0; i < sa->sa_nprop && i < PROP_MAX_PROPOSALS; i++) {
 		p = &sa->sa_prop[i];
-		proto = p->prop_proto == PROP_PROTO_IKE ? "IKE" :
-		    p->prop_proto == PROP_PROTO_ESP ? "ESP" :
-		    p->prop_proto == PROP_PROTO_AH ? "AH" : "?";
+		if (p->prop_proto >= PROP_PROTO_IKE &&
+		    p->prop_proto <= PROP_PROTO_ESP)
+			snprintf(proto, sizeof(proto), "%s",
+			    p->prop_proto == PROP_PROTO_IKE ? "IKE" :
+			    p->prop_proto == PROP_PROTO_ESP ? "ESP" : "AH");
+		else	/* e.g. IKEv1's IPCOMP: shown, by number */
+			snprintf(proto, sizeof(proto), "proto%u",
+			    p->prop_proto);
 		n = snprintf(out + off, len - off, "%s%s:", i ? ", " : "",
 		    proto);
 		if (n < 0 || (size_t)n >= len - off)

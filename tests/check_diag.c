@@ -14,7 +14,9 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "ike/ike.h"
+#include "ike/ikev1.h"
 #include "policy/diag.h"
+#include "policy/proposal.h"
 #include "tests/exchange_pair.h"
 
 /* The report as a C string (owned by the caller). */
@@ -206,6 +208,122 @@ START_TEST(test_diag_escape)
 	diag_escape(out, sizeof(out), id, sizeof(id));
 	ck_assert_uint_lt(strlen(out), sizeof(out));
 	ck_assert_uint_eq(strlen(out) % 4, 0);
+}
+END_TEST
+
+/* An IKEv1 SA payload as the table's text: what ikev1_sa_offer makes
+ * of it, described. */
+static void
+v1_describe(const struct ikev1_sa *sa, char *out, size_t len, int *rc)
+{
+	struct prop_offer	*o = calloc(1, sizeof(*o));
+
+	ck_assert_ptr_nonnull(o);
+	*rc = ikev1_sa_offer(sa, o);
+	proposal_describe(o, out, len);
+	free(o);
+}
+
+/* IKEv1 values: known ones by IKEv2 name, others by their IKEv1 number
+ * (Blowfish is IKEv1's encryption 3, not IKEv2's 3DES), phase 2 "no PFS"
+ * and ESN shown, duplicates once. */
+START_TEST(test_diag_v1_offer_values)
+{
+	struct ikev1_sa		*sa = calloc(1, sizeof(*sa));
+	struct ikev1_p1_params	 p1[3] = {
+		{ IKEV1_ENCR_AES, 256, IKEV1_HASH_SHA2_256, IKEV1_AUTH_PSK,
+		    14, 0 },
+		{ IKEV1_ENCR_3DES, 0, IKEV1_HASH_MD5, IKEV1_AUTH_PSK, 2, 0 },
+		{ 3, 0, 3, IKEV1_AUTH_PSK, 7, 0 },	/* Blowfish, Tiger */
+	};
+	struct ikev1_p2_params	 p2[2] = {
+		{ IKEV1_PROTO_ESP, IKEV1_ESP_AES, 1, 128, IKEV1_AUTH_HMAC_SHA,
+		    0, 1, 0, 0, IKEV1_ESN_64 },
+		{ IKEV1_PROTO_ESP, IKEV1_ESP_3DES, 1, 0, 9, 5, 1, 0, 0, 0 },
+	};
+	struct tunnel_diag	 d;
+	char			 s[DIAG_STR_MAX], *r;
+	int			 rc;
+
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_int_eq(ikev1_sa_p1_build(sa, p1, 3), 0);
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(s, "IKE:aes256-3des-v1encr3-sha256-md5-v1integ3-"
+	    "modp2048-modp1024-dh7");
+	/* the same transform twice shows once */
+	p1[1] = p1[0];
+	ck_assert_int_eq(ikev1_sa_p1_build(sa, p1, 2), 0);
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_str_eq(s, "IKE:aes256-sha256-modp2048");
+
+	ck_assert_int_eq(ikev1_sa_p2_build(sa, p2, 2), 0);
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_str_eq(s, "ESP:aes128-3des-sha1-v1integ9-nodh-modp1536-"
+	    "esn-noesn");
+	/* AH: the algorithm from the transform ID when no attribute */
+	p2[0].p2_proto = IKEV1_PROTO_AH;
+	p2[0].p2_id = IKEV1_AH_SHA2_256;
+	p2[0].p2_keylen = p2[0].p2_auth_alg = 0;
+	ck_assert_int_eq(ikev1_sa_p2_build(sa, p2, 1), 0);
+	sa->sa_prop[1] = sa->sa_prop[0];
+	sa->sa_prop[1].prop_proto = IKEV1_PROTO_IPCOMP;
+	sa->sa_nprop = 2;
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_str_eq(s, "AH:sha256-nodh-esn, proto4:");
+
+	/* the numbers land in their rows of the table */
+	diag_begin(&d, 1, 0);
+	diag_set(&d, DIAG_IKE_PROPOSAL, 1);
+	snprintf(d.td_ours, sizeof(d.td_ours), "IKE:aes128-sha1-modp1024");
+	snprintf(d.td_theirs, sizeof(d.td_theirs), "IKE:v1encr3-v1integ3-"
+	    "dh7");
+	r = report(&d, "Phase 1 failed", 0, 0);
+	HAS(r, "  encryption   aes128                   v1encr3 ");
+	HAS(r, "  integrity    sha1                     v1integ3 ");
+	HAS(r, "  dh-group     modp1024                 dh7 ");
+	free(r);
+	free(sa);
+}
+END_TEST
+
+/* A hostile SA: counts beyond the parser's limits are not trusted, every
+ * transform different overflows a proposal without harm. */
+START_TEST(test_diag_v1_offer_hostile)
+{
+	struct ikev1_sa		*sa = calloc(1, sizeof(*sa));
+	struct ikev1_transform	*tr;
+	char			 s[DIAG_STR_MAX];
+	int			 i, j, rc;
+
+	ck_assert_ptr_nonnull(sa);
+	sa->sa_nprop = IKEV1_MAX_PROPOSALS;
+	for (i = 0; i < IKEV1_MAX_PROPOSALS; i++) {
+		sa->sa_prop[i].prop_proto = i % 2 ? IKEV1_PROTO_ESP :
+		    IKEV1_PROTO_ISAKMP;
+		sa->sa_prop[i].prop_ntr = IKEV1_MAX_TRANSFORMS;
+		for (j = 0; j < IKEV1_MAX_TRANSFORMS; j++) {
+			tr = &sa->sa_prop[i].prop_tr[j];
+			tr->tr_id = (uint8_t)(200 + j);
+			tr->tr_encr = tr->tr_hash = (uint16_t)(1000 + j);
+			tr->tr_auth_alg = (uint16_t)(2000 + j);
+			tr->tr_group = (uint16_t)(3000 + j);
+			tr->tr_keylen = 0xffff;
+		}
+	}
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_uint_lt(strlen(s), sizeof(s));
+	ck_assert_ptr_nonnull(strstr(s, "IKE:v1encr1000-"));
+	sa->sa_nprop = 1000;
+	sa->sa_prop[0].prop_ntr = 1000;
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_int_eq(rc, -1);
+	sa->sa_nprop = -5;
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(s, "");
+	free(sa);
 }
 END_TEST
 
@@ -472,6 +590,96 @@ START_TEST(test_diag_exchange_pfs)
 }
 END_TEST
 
+/* IKEv1 Main Mode { SA aes128 } --> B (aes256) <-- NO-PROPOSAL-CHOSEN:
+ * B's table has both sides, A's its own. */
+static void
+v1_proposal(const char *mode)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	a.so_ike = mode;
+	b.so_ike = mode[0] == '\0' ? "\t\tencryption aes256\n" :
+	    "\t\tmode aggressive\n\t\tencryption aes256\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
+	ck_assert_int_eq(d.td_initiator, 0);
+	ck_assert_str_eq(d.td_ours, "IKE:aes256-sha1-modp1024");
+	ck_assert_str_eq(d.td_theirs, "IKE:aes128-sha1-modp1024");
+	HAS(s, "verdict: IKE proposal mismatch\n");
+	HAS(s, "  encryption   aes256                   aes128"
+	    "                   DIFFERS");
+	HAS(s, "  integrity    sha1                     sha1\n");
+	HAS(s, "fix: change encryption in gatewayd.conf (tunnel t1, ike "
+	    "block, keyword encryption)");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
+	ck_assert_int_eq(d.td_initiator, 1);
+	ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
+	ck_assert_str_eq(d.td_ours, "IKE:aes128-sha1-modp1024");
+	ck_assert_str_eq(d.td_theirs, "");
+	HAS(s, "the peer refused ours");
+	HAS(s, "  encryption   aes128                   -");
+	free(s);
+	pair_free();
+}
+
+START_TEST(test_diag_exchange_v1_proposal)
+{
+	v1_proposal("");
+}
+END_TEST
+
+START_TEST(test_diag_exchange_v1_proposal_aggr)
+{
+	v1_proposal("\t\tmode aggressive\n");
+}
+END_TEST
+
+/* IKEv1 Quick Mode { SA ESP aes256-sha2-256 } --> B (aes128-sha1)
+ * refuses: B's table has every field of both. */
+START_TEST(test_diag_exchange_v1_qm_proposal)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_diag	 d;
+	char			*s;
+
+	a.so_version = b.so_version = 1;
+	a.so_ipsec = "\t\tencryption aes256\n\t\tintegrity sha2-256\n";
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump(2000);
+	s = doctor(&B, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	ck_assert_int_eq(d.td_phase, 2);
+	ck_assert_str_eq(d.td_ours, "ESP:aes128-sha1-modp1024-noesn");
+	ck_assert_str_eq(d.td_theirs, "ESP:aes256-sha256-modp1024-noesn");
+	HAS(s, "verdict: IPsec proposal mismatch\n");
+	HAS(s, "  encryption   aes128                   aes256"
+	    "                   DIFFERS");
+	HAS(s, "  integrity    sha1                     sha256"
+	    "                   DIFFERS");
+	HAS(s, "  dh-group     modp1024                 modp1024\n");
+	HAS(s, "fix: change encryption in gatewayd.conf (tunnel t1, ipsec "
+	    "block, keyword encryption)");
+	free(s);
+	s = doctor(&A, &d);
+	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
+	ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
+	ck_assert_str_eq(d.td_ours, "ESP:aes256-sha256-modp1024-noesn");
+	ck_assert_str_eq(d.td_theirs, "");
+	HAS(s, "the peer refused ours");
+	free(s);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 diag_suite(void)
 {
@@ -483,6 +691,8 @@ diag_suite(void)
 	    sizeof(vecs) / sizeof(vecs[0]));
 	tcase_add_test(tc, test_diag_report_connected);
 	tcase_add_test(tc, test_diag_escape);
+	tcase_add_test(tc, test_diag_v1_offer_values);
+	tcase_add_test(tc, test_diag_v1_offer_hostile);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("exchange");
 	tcase_set_timeout(tc, 20);
@@ -495,6 +705,9 @@ diag_suite(void)
 	tcase_add_test(tc, test_diag_exchange_v1_segments);
 	tcase_add_test(tc, test_diag_exchange_v1_pfs);
 	tcase_add_test(tc, test_diag_exchange_v1_esp_ah);
+	tcase_add_test(tc, test_diag_exchange_v1_proposal);
+	tcase_add_test(tc, test_diag_exchange_v1_proposal_aggr);
+	tcase_add_test(tc, test_diag_exchange_v1_qm_proposal);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -2955,8 +2955,8 @@ am1_refuse_send(const struct am1_refuse *r, uint16_t type)
 /*
  * a's Aggressive Mode message 1 drew a refusal in the clear: only
  * AUTHENTICATION-FAILED (no HASH of ours was seen yet: not the PSK)
- * hints at the mode; NO-PROPOSAL-CHOSEN is what a proposal mismatch
- * gives too, and is not taken.  Neither ends the attempt before its
+ * hints at the mode; NO-PROPOSAL-CHOSEN is kept as a proposal mismatch
+ * with our side of the table only.  Neither ends the attempt before its
  * retransmissions do.
  */
 START_TEST(test_v1_mode_refused_swan)
@@ -2997,7 +2997,15 @@ START_TEST(test_v1_mode_refused_swan)
 		    "AUTHENTICATION-FAILED (no Aggressive Mode connection for "
 		    "our ID)");
 	} else {
-		ck_assert_int_eq(d.td_cause, DIAG_NO_ANSWER);
+		ck_assert_str_eq(status(&A).ts_last_error, "Phase 1 failed: "
+		    "the peer answered our Aggressive Mode message 1 with "
+		    "NO-PROPOSAL-CHOSEN: none of its phase 1 proposals is "
+		    "ours");
+		ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
+		ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
+		ck_assert_str_eq(d.td_ours, "IKE:aes128-sha1-modp1024");
+		ck_assert_str_eq(d.td_theirs, "");
+		HAS(s, "verdict: IKE proposal mismatch: the peer refused ours");
 		ck_assert_ptr_null(strstr(s, "mode mismatch"));
 	}
 	free(s);

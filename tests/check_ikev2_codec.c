@@ -46,11 +46,11 @@ test_sa_fill(struct prop_offer *sa)
 	memcpy(p->prop_spi, "\xca\xfe\xba\xbe", 4);
 	p->prop_ntr = 3;
 	p->prop_tr[0] = (struct prop_transform){ IKEV2_XF_ENCR,
-	    ENCR_AES_CBC, 128 };
+	    ENCR_AES_CBC, 128, 0 };
 	p->prop_tr[1] = (struct prop_transform){ IKEV2_XF_INTEG,
-	    AUTH_HMAC_SHA1_96, 0 };
+	    AUTH_HMAC_SHA1_96, 0, 0 };
 	p->prop_tr[2] = (struct prop_transform){ IKEV2_XF_ESN,
-	    IKEV2_ESN_NONE, 0 };
+	    IKEV2_ESN_NONE, 0, 0 };
 	p = &sa->sa_prop[1];
 	p->prop_num = 2;
 	p->prop_proto = IKEV2_PROTO_ESP;
@@ -58,13 +58,13 @@ test_sa_fill(struct prop_offer *sa)
 	memcpy(p->prop_spi, "\xca\xfe\xba\xbe", 4);
 	p->prop_ntr = 4;
 	p->prop_tr[0] = (struct prop_transform){ IKEV2_XF_ENCR,
-	    ENCR_AES_CBC, 256 };
+	    ENCR_AES_CBC, 256, 0 };
 	p->prop_tr[1] = (struct prop_transform){ IKEV2_XF_INTEG,
-	    AUTH_HMAC_SHA2_256_128, 0 };
+	    AUTH_HMAC_SHA2_256_128, 0, 0 };
 	p->prop_tr[2] = (struct prop_transform){ IKEV2_XF_DH,
-	    DH_MODP_2048, 0 };
+	    DH_MODP_2048, 0, 0 };
 	p->prop_tr[3] = (struct prop_transform){ IKEV2_XF_ESN,
-	    IKEV2_ESN_YES, 0 };
+	    IKEV2_ESN_YES, 0, 0 };
 }
 
 static void
@@ -307,17 +307,17 @@ START_TEST(test_codec_roundtrip_modern_ids)
 		p->prop_num = 1;
 		p->prop_proto = IKEV2_PROTO_IKE;
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_ENCR, ENCR_AES_CBC, 256 };
+		    IKEV2_XF_ENCR, ENCR_AES_CBC, 256, 0 };
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_PRF, PRF_HMAC_SHA2_384, 0 };
+		    IKEV2_XF_PRF, PRF_HMAC_SHA2_384, 0, 0 };
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_PRF, PRF_HMAC_SHA2_512, 0 };
+		    IKEV2_XF_PRF, PRF_HMAC_SHA2_512, 0, 0 };
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_INTEG, AUTH_HMAC_SHA2_384_192, 0 };
+		    IKEV2_XF_INTEG, AUTH_HMAC_SHA2_384_192, 0, 0 };
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_INTEG, AUTH_HMAC_SHA2_512_256, 0 };
+		    IKEV2_XF_INTEG, AUTH_HMAC_SHA2_512_256, 0, 0 };
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_DH, (uint16_t)groups[g], 0 };
+		    IKEV2_XF_DH, (uint16_t)groups[g], 0, 0 };
 		b = buf_new(0);
 		test_hdr_fill(&h, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_INITIATOR);
 		ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
@@ -399,15 +399,15 @@ START_TEST(test_codec_roundtrip_aead_ids)
 		memcpy(p->prop_spi, "\xc1\x02\x03\x04", 4);
 	}
 	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ENCR,
-	    aead_ids[_i].av_encr, aead_ids[_i].av_bits };
+	    aead_ids[_i].av_encr, aead_ids[_i].av_bits, 0 };
 	if (p->prop_proto == IKEV2_PROTO_IKE)
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_PRF, PRF_HMAC_SHA2_384, 0 };
+		    IKEV2_XF_PRF, PRF_HMAC_SHA2_384, 0, 0 };
 	if (aead_ids[_i].av_integ != 0)
 		p->prop_tr[p->prop_ntr++] = (struct prop_transform){
-		    IKEV2_XF_INTEG, aead_ids[_i].av_integ, 0 };
+		    IKEV2_XF_INTEG, aead_ids[_i].av_integ, 0, 0 };
 	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_DH,
-	    DH_ECP_384, 0 };
+	    DH_ECP_384, 0, 0 };
 	b = buf_new(0);
 	test_hdr_fill(&h, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_INITIATOR);
 	ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);
@@ -469,13 +469,13 @@ START_TEST(test_codec_roundtrip_esn)
 	p->prop_spi_len = 4;
 	memcpy(p->prop_spi, "\xc1\x02\x03\x04", 4);
 	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ENCR,
-	    ENCR_AES_CBC, 128 };
+	    ENCR_AES_CBC, 128, 0 };
 	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_INTEG,
-	    AUTH_HMAC_SHA2_256_128, 0 };
+	    AUTH_HMAC_SHA2_256_128, 0, 0 };
 	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ESN,
-	    IKEV2_ESN_YES, 0 };
+	    IKEV2_ESN_YES, 0, 0 };
 	p->prop_tr[p->prop_ntr++] = (struct prop_transform){ IKEV2_XF_ESN,
-	    IKEV2_ESN_NONE, 0 };
+	    IKEV2_ESN_NONE, 0, 0 };
 	b = buf_new(0);
 	test_hdr_fill(&h, IKEV2_EXCH_CREATE_CHILD_SA, IKEV2_FLAG_INITIATOR);
 	ck_assert_int_eq(ikev2_hdr_write(b, &h, &w), 0);

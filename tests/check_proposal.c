@@ -896,7 +896,8 @@ START_TEST(test_proposal_describe_strings)
 
 	sa_fill(&sa, odd, 1);
 	proposal_describe(&sa, s, sizeof(s));
-	ck_assert_str_eq(s, "?:encr99-aes-integ77-prf66-ecp256-dh55-esn");
+	ck_assert_str_eq(s, "proto9:encr99-aes-integ77-prf66-ecp256-dh55-"
+	    "esn");
 
 	/* Truncated, still terminated. */
 	sa_fill(&sa, two, 2);

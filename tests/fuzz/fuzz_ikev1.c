@@ -2,9 +2,10 @@
  * fuzz_ikev1.c - libFuzzer target for the IKEv1 decoder: header and
  * cleartext chain; for E-flagged input the body is parsed as if it were
  * the decrypted chain (padding allowed), then decrypted with a fixed key
- * and parsed again; the describer and lookups run on what parsed.
+ * and parsed again; the describer and lookups run on what parsed, and
+ * the SA payload goes through gatewayctl doctor's conversion.
  *
- * FUZZ_SOURCES: ike/ikev1_pld.c ike/ikev1_crypt.c crypto/cipher.c crypto/prf.c common/buf.c common/pld.c common/log.c
+ * FUZZ_SOURCES: ike/ikev1_pld.c ike/ikev1_crypt.c crypto/cipher.c crypto/prf.c policy/proposal.c common/buf.c common/pld.c common/log.c
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,17 +15,23 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "ike/ikev1.h"
+#include "policy/proposal.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 static void
 fuzz_inspect(const struct ikev1_msg *m)
 {
-	char	desc[256];
+	static struct prop_offer	 o;
+	char				 desc[256];
 
 	(void)ikev1_msg_notify(m, IKEV1_N_R_U_THERE);
 	(void)ikev1_msg_has_vid(m, IKEV1_VID_DPD);
 	ikev1_msg_describe(m, desc, sizeof(desc));
+	if (strlen(desc) >= sizeof(desc))
+		__builtin_trap();
+	(void)ikev1_sa_offer(&m->m_sa, &o);
+	proposal_describe(&o, desc, sizeof(desc));
 	if (strlen(desc) >= sizeof(desc))
 		__builtin_trap();
 	if (m->m_after_hash != NULL && m->m_after_hash_off +
