@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# t-flood.sh - gatewayd's IKEv1 responder under a flood of spoofed Main
-# Mode first messages (README "Hostile network").
+# t-flood.sh [v2] - gatewayd's IKEv1 responder under a flood of spoofed
+# Main Mode first messages (README "Hostile network"); "t-flood.sh v2": its
+# IKEv2 responder under a flood of spoofed IKE_SA_INIT requests (below).
 #   gw1: gatewayd, one IKEv1 tunnel to any peer (0.0.0.0), initiate no,
 #        info logging (no -d), test-short-lifetimes yes (half-open SAs
 #        live 5 s instead of 30).
@@ -18,17 +19,69 @@
 # flood and returns to within RSS_BACK_KB of its start once the half-open
 # count has drained to 0 after it; at most LOG_MAX lines
 # of gatewayd's log name a flood address (rate-limited summary).
+#
+# v2: the same topology with IKEv2 on both sides (gatewayd's defaults,
+# strongSwan aes128-sha1-modp1024), gatewayd at info level with
+# metrics-listen 172.16.0.1:9587, no test-short-lifetimes.  flood_init.py
+# sends FLOOD_RATE/s IKE_SA_INIT requests with random SPIi, KE and nonce
+# from 4096 addresses (198.18.0.1 .. 198.18.16.96) for FLOOD_SECS s
+# (default 30); it prints the rate it achieved, which the test prints too.
+# The issue asks for 3000/s: the lab cannot generate that (asked for
+# 3000/s, the generator achieved 1041/s in UML, whose one CPU it shares
+# with gatewayd, charon and tcpdump), so FLOOD_RATE defaults to 1000.
+# KNOWN FAILURE (Dec 2026): at ~1000/s gatewayd answers about 1000 IKE
+# messages a second in UML, its 1 MB receive queue holds seconds of
+# flood, strongSwan's IKE_SA_INIT requests wait there 3 s or are dropped,
+# and strongSwan is not Connected within 5 s (once not at all): the check
+# stays; not in run-all.sh until that is fixed.
+# Past 10 half-open IKE SAs gatewayd answers with a stateless N(COOKIE)
+# (RFC 7296 §2.6), which the spoofed sources never return; strongSwan,
+# initiating 3 s into the flood, does.  Checks: Connected within
+# CONNECT_MAX s and pings through ESP during the flood; tcpdump on the
+# attacker link: at least one answer, at most one per request sent, at
+# least one N(COOKIE) among them (gatewayctl counters has no cookie
+# counter: the capture is what shows them) and at most FULL_MAX full
+# IKE_SA_INIT responses (10 half-open SAs at a time, each living 30 s);
+# VmRSS under RSS_MAX_KB during the flood; the half-open IKE SAs drain to
+# 0 within DRAIN_MAX s of its end (gatewayctl counters counts IKEv1's
+# only: the metrics gauge gatewayd_ike_sas_half_open, IKEv1 and IKEv2, is
+# what shows them) and VmRSS comes back to within RSS_BACK_KB of its
+# start; at most LOG_MAX lines of gatewayd's log name a flood address.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
 gw_bin
 
-FLOOD_RATE=${FLOOD_RATE:-1000}
-FLOOD_SECS=${FLOOD_SECS:-15}
+CASE=${1:-}
+case "$CASE" in
+"" | v2) ;;
+*) fail "unknown case '$CASE' (none: IKEv1, v2: IKEv2)" ;;
+esac
+
 CONNECT_MAX=5
-RSS_MAX_KB=32768	# 1024 half-open SAs take a few MB over a ~6 MB start
 LOG_MAX=10
 RSS_BACK_KB=2048	# left over once the half-open SAs are gone
+if [ "$CASE" = v2 ]; then
+	# the issue asks for 3000/s; asked for that, flood_init.py achieved
+	# 1041/s in UML (the generator, tcpdump and the daemons share UML's
+	# one CPU), so the default is what it sustains there
+	FLOOD_RATE=${FLOOD_RATE:-1000}
+	FLOOD_SECS=${FLOOD_SECS:-30}
+	FLOOD_NSRC=4096
+	# cookies keep the table at 10 half-open SAs (IKE_COOKIE_HALFOPEN),
+	# a few kB each: 16 MB is twice a ~7 MB start, room for the
+	# allocator's own pace and nothing like a table that grows
+	RSS_MAX_KB=16384
+	FULL_MAX=30	# 2 generations of 10 in a 30 s flood, and slack
+	DRAIN_MAX=45	# half-open IKEv2 SAs live 30 s (IKE_HALFOPEN_TIMEOUT)
+	METRICS=172.16.0.1:9587
+else
+	FLOOD_RATE=${FLOOD_RATE:-1000}
+	FLOOD_SECS=${FLOOD_SECS:-15}
+	FLOOD_NSRC=256
+	RSS_MAX_KB=32768	# 1024 half-open SAs take a few MB over a ~6 MB start
+	DRAIN_MAX=12
+fi
 
 counter() {	# counter NODE LABEL: a line of gatewayctl counters
 	gwctl "$1" counters 2>/dev/null | awk -v l="$2" '
@@ -43,7 +96,24 @@ cpu_ticks() {	# utime + stime of PID in clock ticks
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
 }
 
-half_open_zero() { [ "$(counter gw1 'ikev1 half-open')" = 0 ]; }
+# half_open: half-open IKE SAs; IKEv2's are only in the metrics gauge
+half_open() {
+	if [ "$CASE" = v2 ]; then
+		ip netns exec gw1 curl -sS --max-time 5 "http://$METRICS/metrics" |
+		    awk '$1 == "gatewayd_ike_sas_half_open" { print $2 }'
+	else
+		counter gw1 'ikev1 half-open'
+	fi
+}
+
+half_open_zero() { [ "$(half_open)" = 0 ]; }
+
+udp_rcvbuf_errors() {	# UDP datagrams the kernel dropped in gw1 (buffer full)
+	# shellcheck disable=SC2016  # awk's own $
+	ip netns exec gw1 awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++)
+	    f[$i] = i; h = 1; next } $1 == "Udp:" { print $f["RcvbufErrors"] }' \
+	    /proc/net/snmp
+}
 
 topo_standard
 netns_add atk
@@ -54,13 +124,21 @@ ip -n gw1 route add 198.18.0.0/16 via 203.0.113.2 ||
 ip netns exec gw1 sysctl -qw net.ipv4.conf.all.rp_filter=0 \
     net.ipv4.conf.atk0.rp_filter=0 >/dev/null
 
-step "gatewayd (gw1, peer 0.0.0.0) and strongSwan (gw2)"
+step "gatewayd (gw1, peer 0.0.0.0) and strongSwan (gw2)${CASE:+, IKEv2}"
 gw_conf_begin gw1 gw1 "$GW1_PUB" any 0.0.0.0 "$GW1_NET"
-sed -i 's/^log-level debug$/log-level info\ntest-short-lifetimes yes/' \
-    "$(node_dir gw1)/gatewayd.conf"
-gw_conf_tunnel gw1 vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" version=1 \
-    initiate=no
-swan_v1_std gw2
+if [ "$CASE" = v2 ]; then
+	sed -i "s/^log-level debug\$/log-level info\nmetrics-listen $METRICS/" \
+	    "$(node_dir gw1)/gatewayd.conf"
+	gw_conf_tunnel gw1 vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" \
+	    initiate=no
+	swan_std gw2
+else
+	sed -i 's/^log-level debug$/log-level info\ntest-short-lifetimes yes/' \
+	    "$(node_dir gw1)/gatewayd.conf"
+	gw_conf_tunnel gw1 vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" version=1 \
+	    initiate=no
+	swan_v1_std gw2
+fi
 start_charon gw2
 d=$(node_dir gw1)
 "$GW_BUILD/gatewayd" -n -f "$d/gatewayd.conf" >/dev/null 2>&1 ||
@@ -76,31 +154,70 @@ rss0=$(rss_kb "$pid")
 cpu0=$(cpu_ticks "$pid")
 rx0=$(counter gw1 'ike received')
 say "gatewayd pid $pid, VmRSS $rss0 kB before the flood"
+[ "$CASE" = v2 ] && drops0=$(udp_rcvbuf_errors)
 
-step "flood: $FLOOD_RATE/s for $FLOOD_SECS s from 256 addresses of 198.18.0.0/16"
+step "flood: $FLOOD_RATE/s for $FLOOD_SECS s from $FLOOD_NSRC addresses of" \
+    "198.18.0.0/16${CASE:+ (IKE_SA_INIT)}"
 pcap=$LAB_RUN/flood.pcap
-capture_start gw1 atk0 "$pcap" udp and src port 500
-ip netns exec atk python3 "$(dirname "$0")/flood_mm1.py" "$GW1_PUB" \
-    198.18 256 "$FLOOD_RATE" "$FLOOD_SECS" >"$LAB_RUN/flood.out" 2>&1 &
+if [ "$CASE" = v2 ]; then
+	gen=flood_init.py
+	# strongSwan <-> gatewayd on the public link, to tell afterwards
+	# which of strongSwan's messages were answered when
+	capture_start gw1 pub "$LAB_RUN/swan.pcap" udp port 500 or udp port 4500
+	swan_cap=$CAPTURE_PID
+	# only gatewayd's answers: the requests would double tcpdump's work
+	capture_start gw1 atk0 "$pcap" udp and src port 500 and \
+	    dst net 198.18.0.0/16
+else
+	gen=flood_mm1.py
+	capture_start gw1 atk0 "$pcap" udp and src port 500
+fi
+ip netns exec atk python3 "$(dirname "$0")/$gen" "$GW1_PUB" \
+    198.18 "$FLOOD_NSRC" "$FLOOD_RATE" "$FLOOD_SECS" >"$LAB_RUN/flood.out" 2>&1 &
 flood=$!
 LAB_PIDS+=("$flood")
 # python3 starts slowly in UML: wait for the first drops, then 3 s more
-flood_going() {	# true when it arrives, or when flood_mm1.py ended
-	! kill -0 "$flood" 2>/dev/null ||
-	    [ "$(counter gw1 'ikev1 half-open')" -gt 100 ]
+flood_going() {	# true when it arrives, or when the generator ended
+	! kill -0 "$flood" 2>/dev/null || if [ "$CASE" = v2 ]; then
+		[ $(($(counter gw1 'ike received') - rx0)) -gt 100 ]
+	else
+		[ "$(counter gw1 'ikev1 half-open')" -gt 100 ]
+	fi
 }
 wait_for 30 flood_going && kill -0 "$flood" 2>/dev/null ||
     fail "the flood did not reach gatewayd: $(cat "$LAB_RUN/flood.out")"
 sleep 3
 rss_max=$(rss_kb "$pid")
-say "half-open now: $(counter gw1 'ikev1 half-open')"
+say "half-open now: $(half_open)"
 
 step "strongSwan connects during the flood"
+# v2: what gatewayd received and dropped, and when strongSwan's messages
+# were answered (also when strongSwan gives up)
+v2_connect_diag() {
+	say "so far: $(($(counter gw1 'ike received') - rx0)) IKE messages" \
+	    "received by gatewayd, $(($(udp_rcvbuf_errors) - drops0)) UDP" \
+	    "datagrams dropped by gw1's kernel (receive buffer full);" \
+	    "strongSwan <-> gatewayd:"
+	tcpdump -n -tttt -r "$LAB_RUN/swan.pcap" 2>/dev/null | head -n 20 |
+	    sed 's/^/    /'
+}
 t0=$(lab_now_us)
-swan_initiate gw2 vpn
-gw_wait_state gw1 vpc1-vpc2 Connected "$CONNECT_MAX"
+if [ "$CASE" = v2 ]; then
+	out=$(swanctl_cmd gw2 --initiate --child vpn --ike vpn --timeout 20 \
+	    2>&1) || { v2_connect_diag; fail "swanctl --initiate vpn on" \
+	    "gw2:"$'\n'"$(tail -n 20 <<<"$out")"; }
+	say "ok: gw2 initiated vpn"
+	wait_for "$CONNECT_MAX" gw_state_is gw1 vpc1-vpc2 Connected || {
+		v2_connect_diag; fail "gw1: tunnel vpc1-vpc2 not Connected" \
+		    "after $CONNECT_MAX s"; }
+	say "ok: gw1: tunnel vpc1-vpc2 is Connected"
+else
+	swan_initiate gw2 vpn
+	gw_wait_state gw1 vpc1-vpc2 Connected "$CONNECT_MAX"
+fi
 el=$(( ($(lab_now_us) - t0) / 1000 ))
 say "ok: Connected ${el} ms after strongSwan's initiation"
+[ "$CASE" = v2 ] && v2_connect_diag
 [ "$el" -le $((CONNECT_MAX * 1000)) ] ||
     fail "tunnel took $el ms (more than $CONNECT_MAX s)"
 ping_ok c1 "$C2_ADDR"
@@ -114,8 +231,10 @@ while kill -0 "$flood" 2>/dev/null; do
 	[ -n "$r" ] && [ "$r" -gt "$rss_max" ] && rss_max=$r
 	sleep 0.5
 done
-wait "$flood" || fail "flood_mm1.py failed: $(cat "$LAB_RUN/flood.out")"
+wait "$flood" || fail "$gen failed: $(cat "$LAB_RUN/flood.out")"
 sent=$(tail -n 1 "$LAB_RUN/flood.out")
+[ "$CASE" = v2 ] && say "$gen: $(grep '^rate ' "$LAB_RUN/flood.out")" \
+    "(asked for $FLOOD_RATE/s)"
 cpu1=$(cpu_ticks "$pid")
 rx1=$(counter gw1 'ike received')
 hz=$(getconf CLK_TCK)
@@ -128,8 +247,10 @@ say "flood over: $sent sent; VmRSS at most $rss_max kB (start $rss0 kB)"
     fail "gatewayd's VmRSS reached $rss_max kB (bound $RSS_MAX_KB kB)"
 
 step "the half-open SAs drain"
-wait_for 12 half_open_zero ||
-    fail "half-open SAs left: $(counter gw1 'ikev1 half-open')"
+t1=$(lab_now_us)
+wait_for "$DRAIN_MAX" half_open_zero ||
+    fail "half-open SAs left after $DRAIN_MAX s: $(half_open)"
+say "half-open: 0, $((($(lab_now_us) - t1) / 1000)) ms after the flood"
 capture_stop
 rss_end=$(rss_kb "$pid")
 say "VmRSS after the table drained: $rss_end kB (start $rss0 kB)"
@@ -137,6 +258,40 @@ say "VmRSS after the table drained: $rss_end kB (start $rss0 kB)"
     fail "gatewayd kept $((rss_end - rss0)) kB after the flood (at most" \
 	"$RSS_BACK_KB kB)"
 gwctl gw1 counters | sed 's/^/    /'
+if [ "$CASE" = v2 ]; then
+	kill -INT "$swan_cap" 2>/dev/null
+	wait "$swan_cap" 2>/dev/null
+	drops=$(($(udp_rcvbuf_errors) - drops0))
+	say "gw1 kernel: $drops UDP datagrams dropped (receive buffer full);" \
+	    "tcpdump: $(grep -h 'dropped\|captured' "$pcap.tcpdump.out" |
+	    tr '\n' ' ')"
+	answers=$(tcpdump -n -r "$pcap" 'dst net 198.18.0.0/16' 2>/dev/null |
+	    wc -l)
+	# N(COOKIE): the first payload (IKE header byte 16) is a Notify (41)
+	# of type COOKIE (16390) at UDP offset 8 + 28 + 6
+	cookies=$(tcpdump -n -r "$pcap" 'dst net 198.18.0.0/16 and' \
+	    'udp[24] = 41 and udp[42:2] = 16390' 2>/dev/null | wc -l)
+	# a full IKE_SA_INIT response starts with its SA payload (33)
+	fulls=$(tcpdump -n -r "$pcap" 'dst net 198.18.0.0/16 and' \
+	    'udp[24] = 33' 2>/dev/null | wc -l)
+	say "answers to the flood: $answers ($cookies N(COOKIE), $fulls" \
+	    "IKE_SA_INIT responses) for $sent requests sent"
+	[ "$answers" -ge 1 ] ||
+	    fail "no answer to the flood at all (did it arrive?)"
+	[ "$answers" -le "$sent" ] ||
+	    fail "$answers answers for $sent requests"
+	[ "$cookies" -ge 1 ] || fail "no N(COOKIE) among the answers"
+	[ "$fulls" -le "$FULL_MAX" ] ||
+	    fail "$fulls full IKE_SA_INIT responses (at most $FULL_MAX)"
+	lines=$(grep -c '198\.18\.' "$d/gatewayd.log" || true)
+	say "gatewayd log lines naming a flood address: $lines"
+	[ "$lines" -le "$LOG_MAX" ] ||
+	    fail "$lines log lines about the flood (at most $LOG_MAX)"
+	ping_ok c1 "$C2_ADDR"
+	gw_alive gw1
+	pass "IKEv2 flood: one answer at most per request, cookies, bounded" \
+	    "memory, a peer connects during it, the half-open SAs drain"
+fi
 full=$(counter gw1 'ikev1 drop full')
 persrc=$(counter gw1 'ikev1 drop per-src')
 malformed=$(counter gw1 'ike malformed')
