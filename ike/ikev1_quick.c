@@ -573,13 +573,23 @@ qm_install(struct ikev1_qm *qm)
 		    ntohl(qm->qm_msgid));
 		owner = succ;
 	}
-	cs->cs_lifetime = qm->qm_life;
-	ikev1_child_volume_set(owner, cs, qm->qm_initiator, qm->qm_life_bytes,
-	    sa->is_b.b_tunnel != NULL ?
-	    sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_life_packets : 0);
-	if (child_sa_install(cs, sa->is_b.b_ctx->ctx_kernel,
-	    &owner->is_b.b_children) == -1)
-		return (-1);
+	if (qm->qm_in_early) {
+		/* inbound in since message 2 (qm_r2_inbound): the rest */
+		if (cs->cs_watch_ev != NULL)
+			evtimer_del((struct event *)cs->cs_watch_ev);
+		cs->cs_policies = 1;
+		if (child_sa_install_outbound(cs,
+		    sa->is_b.b_ctx->ctx_kernel) == -1)
+			return (-1);
+	} else {
+		cs->cs_lifetime = qm->qm_life;
+		ikev1_child_volume_set(owner, cs, qm->qm_initiator,
+		    qm->qm_life_bytes, sa->is_b.b_tunnel != NULL ?
+		    sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_life_packets : 0);
+		if (child_sa_install(cs, sa->is_b.b_ctx->ctx_kernel,
+		    &owner->is_b.b_children) == -1)
+			return (-1);
+	}
 	qm->qm_child = NULL;
 	qm->qm_spi_in = cs->cs_spi_in;
 	cs->cs_owner = owner;
@@ -868,6 +878,93 @@ qm_r_fail(struct ikev1_qm *qm, uint8_t proto, const uint8_t *spi,
 }
 
 /* HASH(1) msg --> HASH(2) answer */
+static void	qm_r3(struct ikev1_qm *);
+
+/* The Quick Mode of sa's tunnel whose IPsec SA (not installed yet) is
+ * cs, or NULL. */
+static struct ikev1_qm *
+qm_of_child(struct isakmp_sa *sa, const struct child_sa *cs)
+{
+	struct isakmp_sa	*o;
+	struct ikev1_qm		*qm;
+
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o != sa && (sa->is_b.b_tunnel == NULL ||
+		    o->is_b.b_tunnel != sa->is_b.b_tunnel))
+			continue;
+		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
+			if (qm->qm_child == cs)
+				return (qm);
+	}
+	return (NULL);
+}
+
+/* Traffic on the inbound SA of a Quick Mode still waiting for HASH(3):
+ * the peer has the SA, its message 3 was lost. */
+static void
+qm_r2_watch_cb(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+	struct ikev1_qm		*qm;
+
+	if ((qm = qm_of_child(sa, cs)) == NULL || qm->qm_state != QM_R2)
+		return;
+	if (child_sa_inbound_bytes(cs, sa->is_b.b_ctx->ctx_kernel) == 0) {
+		(void)child_sa_watch(cs, sa->is_b.b_ctx->ctx_base,
+		    QM_R2_WATCH_MS, qm_r2_watch_cb);
+		return;
+	}
+	log_tinfo(qm_name(qm), "Quick Mode %08x: the peer sends on IPsec SA "
+	    "%08x, its HASH(3) was lost: installing", qm->qm_msgid,
+	    ntohl(cs->cs_spi_in));
+	qm_r3(qm);
+}
+
+/*
+ * Our message 2 of a Quick Mode rekeying an IPsec SA is out: its inbound
+ * SA goes in now (as Libreswan does), the outbound one with HASH(3).  The
+ * peer sends on the new SA as soon as it has sent HASH(3); if that is
+ * lost, strongSwan does not send it again (it ignores our retransmitted
+ * message 2: "received retransmit of response ..., but next request
+ * already sent"), and what it sent us on the SA was dropped until the SA
+ * was rekeyed again (the v1-gw-swan soak lost 12 s so).  Traffic seen on
+ * it completes the Quick Mode.  Only for a rekey: its predecessor's
+ * policies (the same reqid) are in place, so nothing new is exposed.
+ */
+static void
+qm_r2_inbound(struct ikev1_qm *qm)
+{
+	struct isakmp_sa	*sa = qm->qm_sa;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct child_sa		*cs = qm->qm_child, *old;
+
+	if (t == NULL || cs == NULL || qm->qm_rekey_spi == 0 ||
+	    (old = ikev1_child_by_spi(t, qm->qm_rekey_spi)) == NULL ||
+	    old->cs_reqid != cs->cs_reqid || !old->cs_policies ||
+	    old->cs_owner == NULL)
+		return;
+	cs->cs_lifetime = qm->qm_life;
+	ikev1_child_volume_set(sa, cs, 0, qm->qm_life_bytes,
+	    t->t_cfg->tn_ipsec.ips_life_packets);
+	cs->cs_out_deferred = 1;
+	if (child_sa_install(cs, sa->is_b.b_ctx->ctx_kernel,
+	    &((struct isakmp_sa *)old->cs_owner)->is_b.b_children) == -1) {
+		/* HASH(3) tries again */
+		cs->cs_out_deferred = 0;
+		cs->cs_sa_in = 0;
+		child_sa_set_state(cs, CHILD_SA_NEW);
+		return;
+	}
+	/* the policies are its predecessor's until it is complete */
+	cs->cs_policies = 0;
+	cs->cs_owner = sa;
+	qm->qm_in_early = 1;
+	log_tdebug(qm_name(qm), "Quick Mode %08x: inbound SA %08x in before "
+	    "HASH(3)", qm->qm_msgid, ntohl(cs->cs_spi_in));
+	(void)child_sa_watch(cs, sa->is_b.b_ctx->ctx_base, QM_R2_WATCH_MS,
+	    qm_r2_watch_cb);
+}
+
 static void
 qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 {
@@ -1000,6 +1097,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	free(ans);
 	qm->qm_state = QM_R2;
 	v1_xmit_send(sa, &qm->qm_x, b, 1);
+	qm_r2_inbound(qm);
 	return;
 fail:
 	buf_free(gxy);

@@ -68,6 +68,8 @@ struct ikev1_qm {
 					   kilobytes (x 1024); 0 none */
 	uint32_t	 qm_rekey_spi;	/* replaces the IPsec SA with this
 					   inbound SPI (0: a new one) */
+	int		 qm_in_early;	/* responder: its inbound SA went in
+					   with message 2 (qm_r2_inbound) */
 	uint32_t	 qm_spi_in;	/* done: our inbound SPI it made */
 	struct ike_xmit	 qm_x;
 };
@@ -441,7 +443,10 @@ int	 ikev1_reauth_start(struct isakmp_sa *old);
  * or V1_QM_HOLD retransmission delays have gone by.
  */
 int	 ikev1_qm_hold(struct isakmp_sa *sa);
-#define V1_QM_HOLD_PCT	80	/* of the ISAKMP SA's lifetime */
+#define V1_QM_HOLD_PCT	80
+/* how often a Quick Mode waiting for HASH(3) looks for the peer's
+ * traffic on its inbound SA (qm_r2_inbound) */
+#define QM_R2_WATCH_MS	250	/* of the ISAKMP SA's lifetime */
 #define V1_QM_HOLD	4
 /* sa (just established) takes over o's IPsec SAs; o is replaced. */
 void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);

@@ -1706,9 +1706,10 @@ START_TEST(test_v1_rekey_message3_lost)
 	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
 	pump(20);
 	ck_assert_int_eq(fa.f_seen, 2);
-	/* a: the new inbound SA, but still the old outbound one */
+	/* a: the new inbound SA, but still the old outbound one; b: the
+	 * new inbound SA too (in with its message 2), no outbound one */
 	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 3);
-	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 3);
 	/* b keeps sending on the old SA */
 	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 5000, 50),
 	    0);
@@ -1720,6 +1721,61 @@ START_TEST(test_v1_rekey_message3_lost)
 	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
 	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
 	ck_assert_int_ge(fa.f_seen, 4);		/* a second Quick Mode */
+	pair_free();
+}
+END_TEST
+
+/*
+ * a rekeys the IPsec SA and every HASH(3) of it is lost (strongSwan does
+ * not send it again for our retransmitted message 2), while a sends on
+ * the new SA.  b put the new inbound SA in with its message 2, sees the
+ * traffic and completes the Quick Mode: before, what a sent on it was
+ * dropped until the next rekey (the v1-gw-swan soak lost 12 s).
+ */
+START_TEST(test_v1_rekey_message3_lost_traffic)
+{
+	struct filt		 fa = { IKEV1_EXCH_QUICK, 1, 1 << 30, 0 };
+	struct tunnel_status	 before, mid, sa, sb;
+	uint32_t		 old_in, new_out = 0, new_in = 0;
+	int			 i;
+
+	before = v1_up(0);
+	old_in = before.ts_child[0].cs_spi_in;
+	A.s_kernel.mk_stats_bytes = 0;
+	B.s_kernel.mk_stats_bytes = 0;
+	/* a waits 2 s (2 retransmission delays) for b to use the new SA
+	 * before it deletes the old one (whose DELETE b would take for
+	 * the sign that HASH(3) was lost): b's traffic watch decides */
+	ike_ctx_timing_set(A.s_ike, 1000, 5, 10, 60);
+	A.s_net.mn_filter = filt_cb;		/* a's HASH(3)s lost */
+	A.s_net.mn_filter_arg = &fa;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(20);
+	mid = status(&A);
+	for (i = 0; i < mid.ts_nchild; i++)
+		if (mid.ts_child[i].cs_spi_in != old_in) {
+			new_in = mid.ts_child[i].cs_spi_in;
+			new_out = mid.ts_child[i].cs_spi_out;
+		}
+	ck_assert_uint_ne(new_in, 0);
+	/* a sends on the new SA: b's new inbound SA counts it */
+	ck_assert_int_eq(mock_kernel_traffic(&B.s_kernel, new_out, 5000, 50),
+	    0);
+	pump(600);
+	/* b completed it: its new outbound SA is in */
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel, new_in));
+	/* and b sends on it, so a moves its traffic over too */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, new_in, 5000, 50),
+	    0);
+	pump(600);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, new_in);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel, old_in));
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
 	pair_free();
 }
 END_TEST
@@ -3301,10 +3357,11 @@ static const struct side_opts opt_b3 = {
  * (3 x 3 segment pairs: the IPsec SA limit, 40, is not what binds):
  *   { HASH(1), SA, Ni, KE, IDci, IDcr }* x 1000 -->
  *   <-- { HASH(2), SA, Nr, KE, IDci, IDcr }* x 16 (lost)
- * a answers IKEV1_QM_RESPONDER_MAX of them, holds as many larval SAs, and
- * drops the rest unanswered (counted); after its retransmissions of
- * message 2 give up, the records and larval SAs are gone, and b's normal
- * rekey of all 9 IPsec SAs goes through.
+ * a answers IKEV1_QM_RESPONDER_MAX of them, holds as many inbound SAs
+ * (larval, or in with message 2 for a rekey: qm_r2_inbound), and drops
+ * the rest unanswered (counted); after its retransmissions of message 2
+ * give up, the records and those SAs are gone, and b's normal rekey of
+ * all 9 IPsec SAs goes through.
  */
 START_TEST(test_v1_qm_flood_in_flight)
 {
@@ -3312,7 +3369,7 @@ START_TEST(test_v1_qm_flood_in_flight)
 	struct forged_qm	 fq;
 	struct tunnel_status	 before, after;
 	struct ike_counters	 c;
-	int			 i, own;
+	int			 i, own, nsa0;
 
 	pair_init(&opt_a3, &opt_b3);
 	ike_start(A.s_ike);
@@ -3323,16 +3380,19 @@ START_TEST(test_v1_qm_flood_in_flight)
 	A.s_net.mn_filter = filt_cb;		/* a's answers are lost */
 	A.s_net.mn_filter_arg = &f;
 	own = v1_nqm(&A, QMN_ALL);	/* a's own, done, go soon */
+	nsa0 = mock_kernel_nsa(&A.s_kernel);
+	/* no traffic: none of them is completed by the peer's use */
+	A.s_kernel.mk_stats_bytes = 0;
 	for (i = 0; i < 1000; i++) {
 		fq_message1(&fq, 0x1000u + (uint32_t)i);
 		ck_assert_int_le(v1_nqm(&A, QMN_PEER), IKEV1_QM_RESPONDER_MAX);
 		ck_assert_int_le(v1_nqm(&A, QMN_ALL), own +
 		    IKEV1_QM_RESPONDER_MAX);
-		ck_assert_int_le(mock_kernel_nlarval(&A.s_kernel),
+		ck_assert_int_le(mock_kernel_nsa(&A.s_kernel) - nsa0,
 		    IKEV1_QM_RESPONDER_MAX);
 	}
 	ck_assert_int_eq(v1_nqm(&A, QMN_R2), IKEV1_QM_RESPONDER_MAX);
-	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel),
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel) - nsa0,
 	    IKEV1_QM_RESPONDER_MAX);
 	ike_counters_get(A.s_ike, &c);
 	ck_assert_uint_eq(c.ic_v1_qm_refused_inflight,
@@ -3343,6 +3403,7 @@ START_TEST(test_v1_qm_flood_in_flight)
 	pump(40 * 63 + 300);
 	ck_assert_int_eq(v1_nqm(&A, QMN_ALL), 0);
 	ck_assert_int_eq(mock_kernel_nlarval(&A.s_kernel), 0);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), nsa0);
 	A.s_net.mn_filter = NULL;
 	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
 	pump(300);
@@ -3541,6 +3602,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
+	tcase_add_test(tc, test_v1_rekey_message3_lost_traffic);
 	tcase_add_loop_test(tc, test_v1_rekey_given_up, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_superseded_before_use);
 	tcase_add_test(tc, test_v1_rekey_given_up_no_msg3);
