@@ -3,8 +3,9 @@
  * first messages: the caps on half-open ISAKMP SAs (in total and per
  * source address), their bounded lifetime, and the count and the
  * rate-limited log (ike_ratelimit.c) of what was dropped.  (The cookie
- * hash that isakmp_lookup uses and the end of a half-open SA's count are
- * the SA core's, ikev1_sa.c.)
+ * hash that isakmp_lookup uses, the lifetime's restart on each message
+ * of the initiator and the end of a half-open SA's count are the SA
+ * core's, ikev1_sa.c.)
  *
  * RFC 2408 §2.5.3 leaves denial of service protection to the cookies, but
  * an IKEv1 responder must keep state from message 1 on (the SA payload is
@@ -184,47 +185,6 @@ v1_half_expire_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	isakmp_fail(sa, "Phase 1 failed: not complete within the half-open "
 	    "lifetime (state %s)", isakmp_state_name(sa->is_state));
-}
-
-static unsigned
-v1_half_ms(const struct isakmp_sa *sa)
-{
-	unsigned	 ms = sa->is_b.b_ctx->ctx_v1->vc_half_ms;
-
-	/* lab tests see the table drain in seconds */
-	if (ms == IKEV1_HALF_OPEN_MS &&
-	    sa->is_b.b_ctx->ctx_cfg->cfg_test_short_life)
-		ms = IKEV1_HALF_OPEN_TEST_MS;
-	return (ms);
-}
-
-/*
- * Another message of the initiator came (its message 1 again, or the
- * next one): the half-open lifetime starts again from now, up to
- * V1_HALF_EXTEND lifetimes in all.  A real initiator whose message 2 or
- * 3 got lost retransmits on a doubling timer, and its message 3 can come
- * after one lifetime (the v1-gw-gw soak: at 6.0 s, 1 s after a 5 s
- * lifetime had dropped the SA); a spoofed flood still ends by the cap.
- */
-void
-v1_half_touch(struct isakmp_sa *sa)
-{
-	uint64_t	 now = ike_now_ms(), end, cap;
-	unsigned	 ms;
-	struct timeval	 tv;
-
-	if (!sa->is_halfopen || sa->is_half_ev == NULL)
-		return;
-	ms = v1_half_ms(sa);
-	end = now + ms;
-	cap = sa->is_half_ms + (uint64_t)V1_HALF_EXTEND * ms;
-	if (end > cap)
-		end = cap;
-	if (end <= now)
-		return;
-	tv.tv_sec = (time_t)((end - now) / 1000);
-	tv.tv_usec = (suseconds_t)((end - now) % 1000) * 1000;
-	evtimer_add(sa->is_half_ev, &tv);
 }
 
 int

@@ -1295,6 +1295,47 @@ isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky)
 	return (TAILQ_FIRST(&vc->vc_hash[v1_cky_hash(vc, cky)]));
 }
 
+unsigned
+v1_half_ms(const struct isakmp_sa *sa)
+{
+	unsigned	 ms = sa->is_b.b_ctx->ctx_v1->vc_half_ms;
+
+	/* lab tests see the table drain in seconds */
+	if (ms == IKEV1_HALF_OPEN_MS &&
+	    sa->is_b.b_ctx->ctx_cfg->cfg_test_short_life)
+		ms = IKEV1_HALF_OPEN_TEST_MS;
+	return (ms);
+}
+
+/*
+ * Another message of the initiator came (its message 1 again, or the
+ * next one): the half-open lifetime starts again from now, up to
+ * V1_HALF_EXTEND lifetimes in all.  A real initiator whose message 2 or
+ * 3 got lost retransmits on a doubling timer, and its message 3 can come
+ * after one lifetime (the v1-gw-gw soak: at 6.0 s, 1 s after a 5 s
+ * lifetime had dropped the SA); a spoofed flood still ends by the cap.
+ */
+void
+v1_half_touch(struct isakmp_sa *sa)
+{
+	uint64_t	 now = ike_now_ms(), end, cap;
+	unsigned	 ms;
+	struct timeval	 tv;
+
+	if (!sa->is_halfopen || sa->is_half_ev == NULL)
+		return;
+	ms = v1_half_ms(sa);
+	end = now + ms;
+	cap = sa->is_half_ms + (uint64_t)V1_HALF_EXTEND * ms;
+	if (end > cap)
+		end = cap;
+	if (end <= now)
+		return;
+	tv.tv_sec = (time_t)((end - now) / 1000);
+	tv.tv_usec = (suseconds_t)((end - now) % 1000) * 1000;
+	evtimer_add(sa->is_half_ev, &tv);
+}
+
 void
 v1_half_end(struct isakmp_sa *sa)
 {

@@ -334,6 +334,8 @@ int		 v1_half_admit(struct ike_ctx *ctx,
 		    const struct sockaddr_in *remote, int anon);
 /* sa becomes a half-open responder: counted, expires; 0 or -1. */
 int		 v1_half_start(struct isakmp_sa *sa, int anon);
+/* The half-open lifetime of sa, in milliseconds. */
+unsigned	 v1_half_ms(const struct isakmp_sa *sa);
 /* Another message of sa's initiator: its half-open lifetime starts
  * again, up to V1_HALF_EXTEND lifetimes in all. */
 void		 v1_half_touch(struct isakmp_sa *sa);
