@@ -15,6 +15,8 @@
 #   v1-segments  IKEv1, strongSwan expects 172.16.5.0/24 behind gw1
 #   pfs          IKEv1 (IKEv2 negotiates no PFS in IKE_AUTH), strongSwan
 #                initiates with PFS modp2048, gatewayd has pfs 2 (modp1024)
+#   v1-proposal  IKEv1, strongSwan proposes aes256/sha256 only in Main
+#                Mode and initiates: doctor's table has both sides
 #   v1-mode      IKEv1, strongSwan initiates Aggressive Mode (aggressive=
 #                yes), gatewayd's tunnel is Main Mode: refused, and doctor
 #                names both modes
@@ -166,6 +168,19 @@ pfs)
 	doctor_has "table" 'dh-group +modp1024 +modp2048 +DIFFERS'
 	doctor_has "fix" 'ipsec block, keyword pfs'
 	;;
+v1-proposal)
+	swan_v1_std gw2 proposals=aes256-sha256-modp1024
+	start_charon gw2
+	gw_v1_std gw1 initiate=no
+	start_gatewayd gw1
+	swanctl_cmd gw2 --initiate --child vpn --timeout 8 >/dev/null 2>&1 &&
+	    fail "strongSwan's initiate succeeded with another proposal"
+	doctor_wait 10 'IKE proposal'
+	doctor_has "verdict" 'verdict: IKE proposal mismatch'
+	doctor_has "table" 'encryption +aes128 +aes256 +DIFFERS'
+	doctor_has "table" 'integrity +sha1 +sha256 +DIFFERS'
+	doctor_has "fix" 'ike block, keyword encryption'
+	;;
 v1-mode)
 	swan_v1_std gw2 aggressive=yes
 	start_charon gw2
@@ -194,7 +209,7 @@ nat)
 	doctor_has "fix" 'enable NAT-T on the peer'
 	;;
 *)
-	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|v1-mode|psk|proposal|ike-version|id|segments|esp-ah|no-answer|nat"
+	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|v1-proposal|v1-mode|psk|proposal|ike-version|id|segments|esp-ah|no-answer|nat"
 	;;
 esac
 out=$(gwctl gw1 doctor vpc1-vpc2 --json)
