@@ -406,25 +406,17 @@ v1_diag_proposal(struct isakmp_sa *sa, const struct ikev1_sa *theirs,
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct ikev1_p1_params	 p;
-	struct {
-		struct ikev1_sa		 sa;
-		struct prop_offer	 ours, theirs;
-	}			*w;
+	struct ikev1_sa		*ours;
 
 	if (t == NULL)
 		return;
 	ike_diag_note(t, DIAG_IKE_PROPOSAL, 1, notify);
-	if ((w = calloc(1, sizeof(*w))) == NULL)
+	if ((ours = calloc(1, sizeof(*ours))) == NULL)
 		return;
 	v1_p1_params(&t->t_cfg->tn_ike, &p);
-	if (ikev1_sa_p1_build(&w->sa, &p, 1) == 0)
-		(void)ikev1_sa_offer(&w->sa, &w->ours);
-	/* a hostile SA with more than a table holds: what fits shows */
-	if (theirs != NULL && ikev1_sa_offer(theirs, &w->theirs) == -1)
-		log_tdebug(isakmp_name(sa), "the peer's phase 1 proposals "
-		    "are too many to show them all");
-	ike_diag_props(t, &w->ours, theirs != NULL ? &w->theirs : NULL);
-	free(w);
+	v1_diag_offers(sa, ikev1_sa_p1_build(ours, &p, 1) == 0 ? ours : NULL,
+	    theirs, "phase 1");
+	free(ours);
 }
 
 /* Verifies the peer's HASH_I/HASH_R in m. */

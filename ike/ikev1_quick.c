@@ -779,24 +779,15 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 static void
 qm_diag_props(struct isakmp_sa *sa, const struct ikev1_sa *theirs)
 {
-	struct ike_tunnel	*t = sa->is_b.b_tunnel;
-	struct {
-		struct ikev1_sa		 sa;
-		struct prop_offer	 ours, theirs;
-	}			*w;
+	struct ikev1_sa		*ours;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		ike_diag_props(t, NULL, NULL);
+	if ((ours = calloc(1, sizeof(*ours))) == NULL) {
+		ike_diag_props(sa->is_b.b_tunnel, NULL, NULL);
 		return;
 	}
-	if (qm_offer(sa, 0, &w->sa) == 0)
-		(void)ikev1_sa_offer(&w->sa, &w->ours);
-	/* a hostile SA with more than a table holds: what fits shows */
-	if (theirs != NULL && ikev1_sa_offer(theirs, &w->theirs) == -1)
-		log_tdebug(isakmp_name(sa), "the peer's Quick Mode "
-		    "proposals are too many to show them all");
-	ike_diag_props(t, &w->ours, theirs != NULL ? &w->theirs : NULL);
-	free(w);
+	v1_diag_offers(sa, qm_offer(sa, 0, ours) == 0 ? ours : NULL, theirs,
+	    "Quick Mode");
+	free(ours);
 }
 
 /*

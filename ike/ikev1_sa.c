@@ -842,6 +842,35 @@ v1_xmit_dup(struct isakmp_sa *sa, struct ike_xmit *x, const uint8_t *pkt,
 	return (1);
 }
 
+/*
+ * gatewayctl doctor's proposal table of sa's tunnel: ours (NULL: none)
+ * and the peer's SA (NULL: it refused ours), both through
+ * ikev1_sa_offer so that like is compared with like; what names the
+ * phase in the debug line.
+ */
+void
+v1_diag_offers(struct isakmp_sa *sa, const struct ikev1_sa *ours,
+    const struct ikev1_sa *theirs, const char *what)
+{
+	struct prop_offer	*o;
+
+	if (sa->is_b.b_tunnel == NULL)
+		return;
+	if ((o = calloc(2, sizeof(*o))) == NULL) {
+		ike_diag_props(sa->is_b.b_tunnel, NULL, NULL);
+		return;
+	}
+	if (ours != NULL)
+		(void)ikev1_sa_offer(ours, &o[0]);
+	/* a hostile SA with more than a table holds: what fits shows */
+	if (theirs != NULL && ikev1_sa_offer(theirs, &o[1]) == -1)
+		log_tdebug(isakmp_name(sa), "the peer's %s proposals are too "
+		    "many to show them all", what);
+	ike_diag_props(sa->is_b.b_tunnel, &o[0], theirs != NULL ? &o[1] :
+	    NULL);
+	free(o);
+}
+
 /* --- identities and tunnels --- */
 
 struct buf *

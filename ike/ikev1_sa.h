@@ -334,6 +334,11 @@ int		 v1_half_admit(struct ike_ctx *ctx,
 		    const struct sockaddr_in *remote, int anon);
 /* sa becomes a half-open responder: counted, expires; 0 or -1. */
 int		 v1_half_start(struct isakmp_sa *sa, int anon);
+/* gatewayctl doctor's proposal table: ours (or NULL) and theirs (NULL:
+ * the peer refused ours); what names the phase for the debug log. */
+void		 v1_diag_offers(struct isakmp_sa *sa,
+		    const struct ikev1_sa *ours, const struct ikev1_sa *theirs,
+		    const char *what);
 /* The half-open lifetime of sa, in milliseconds. */
 unsigned	 v1_half_ms(const struct isakmp_sa *sa);
 /* Another message of sa's initiator: its half-open lifetime starts
