@@ -586,6 +586,12 @@ qm_install(struct ikev1_qm *qm)
 		ikev1_child_volume_set(owner, cs, qm->qm_initiator,
 		    qm->qm_life_bytes, sa->is_b.b_tunnel != NULL ?
 		    sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_life_packets : 0);
+		/* not a rekey, but a pair of ours has these selectors (the
+		 * peer's Quick Mode crossed ours): one reqid for both */
+		if (qm->qm_rekey_spi == 0 && sa->is_b.b_tunnel != NULL)
+			child_sa_reqid_join(cs, ikev1_child_by_ts(
+			    sa->is_b.b_tunnel, &cs->cs_lts[0],
+			    &cs->cs_rts[0]));
 		if (child_sa_install(cs, sa->is_b.b_ctx->ctx_kernel,
 		    &owner->is_b.b_children) == -1)
 			return (-1);

@@ -189,15 +189,43 @@ ikev2_child_ts_mismatch(struct ike_sa *sa, const struct ikev2_msg *m)
 	log_tinfo(ike_tunnel_name(t), "%s", t->t_last_error);
 }
 
-/* Derives, installs and logs a negotiated CHILD SA.  0 or -1. */
+/* A live CHILD SA of sa's tunnel (any of its IKE SAs) with cs's
+ * selectors, or NULL. */
+static const struct child_sa *
+ikev2_child_sibling(struct ike_sa *sa, const struct child_sa *cs)
+{
+	struct ike_sa		*o;
+	const struct child_sa	*x;
+
+	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx) {
+		if (o->sa_b.b_tunnel != sa->sa_b.b_tunnel ||
+		    o->sa_state == IKE_SA_DEAD)
+			continue;
+		TAILQ_FOREACH(x, &o->sa_b.b_children, cs_entry)
+			if (x != cs && x->cs_policies &&
+			    (x->cs_state == CHILD_SA_INSTALLED ||
+			    x->cs_state == CHILD_SA_REKEYED) &&
+			    child_sa_same_ts(x, cs))
+				return (x);
+	}
+	return (NULL);
+}
+
+/*
+ * Derives, installs and logs a negotiated CHILD SA.  0 or -1.  A new pair
+ * (rekey 0) for the selectors of a live one (both sides created one at
+ * once, or a re-authentication's) takes its reqid.
+ */
 static int
 ikev2_child_install(struct ike_sa *sa, struct child_sa *cs,
     const struct buf *gir, const struct buf *ni, const struct buf *nr,
-    int we_init)
+    int we_init, int rekey)
 {
 	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
 	char		 algs[64], l[24], r[24];
 
+	if (!rekey)
+		child_sa_reqid_join(cs, ikev2_child_sibling(sa, cs));
 	if (child_sa_keys_derive(cs, sa->sa_prop.pc_prf, sa->sa_keys.k_d,
 	    sa->sa_keys.k_d_len, gir, ni, nr, we_init) == -1 ||
 	    child_sa_install(cs, ctx->ctx_kernel,
@@ -250,7 +278,7 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 		*notify = IKEV2_N_TS_UNACCEPTABLE;
 		goto fail;
 	}
-	if (ikev2_child_install(sa, cs, gir, ni, nr, 0) == -1 ||
+	if (ikev2_child_install(sa, cs, gir, ni, nr, 0, old != NULL) == -1 ||
 	    proposal_child_answer(&c->tn_ipsec, cs->cs_spi_in, cs->cs_dh,
 	    &pc, answer) == -1) {
 		snprintf(sa->sa_b.b_tunnel->t_last_error,
@@ -342,7 +370,8 @@ ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
 	cs->cs_nrts = nr_;
 	memcpy(&cs->cs_spi_out, cs->cs_choice.pc_spi, 4);
 	cs->cs_dh = cs->cs_choice.pc_dh;
-	if (ikev2_child_install(sa, cs, gir, ni, nr, 1) == -1)
+	if (ikev2_child_install(sa, cs, gir, ni, nr, 1,
+	    cs->cs_rekey_spi != 0) == -1)
 		goto fail;
 	if (cs->cs_pair >= 0)
 		t->t_pair[cs->cs_pair] = PAIR_UP;

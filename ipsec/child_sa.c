@@ -300,13 +300,26 @@ child_sa_policies_claim(struct child_sa *cs, struct kernel_ops *ko)
 	return (rv);
 }
 
+void
+child_sa_reqid_join(struct child_sa *cs, const struct child_sa *sibling)
+{
+	if (sibling == NULL || sibling == cs ||
+	    sibling->cs_reqid == cs->cs_reqid || cs->cs_sa_in)
+		return;
+	log_tdebug(cs->cs_name, "CHILD SA %08x_i: the selectors of %08x_i, "
+	    "which is up: its reqid %u", ntohl(cs->cs_spi_in),
+	    ntohl(sibling->cs_spi_in), sibling->cs_reqid);
+	cs->cs_reqid = sibling->cs_reqid;
+	cs->cs_reqid_joined = 1;
+}
+
 /* Another CHILD SA of others with cs's reqid: cs is its rekey. */
 static int
 child_sa_rekeys(const struct child_sa *cs, const struct child_sa_list *others)
 {
 	const struct child_sa	*o;
 
-	if (others == NULL)
+	if (others == NULL || cs->cs_reqid_joined)
 		return (0);
 	TAILQ_FOREACH(o, others, cs_entry)
 		if (o != cs && o->cs_reqid == cs->cs_reqid &&

@@ -97,6 +97,9 @@ struct child_sa {
 	 * and our inbound bytes when the two were weighed (which one the
 	 * peer sends on shows later) */
 	uint32_t	 cs_twin_spi;
+	/* took a live sibling's reqid (child_sa_reqid_join): a duplicate,
+	 * not a rekey */
+	int		 cs_reqid_joined;
 	uint64_t	 cs_collide_bytes;
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
 	struct prop_offer	 cs_offer;
@@ -172,6 +175,17 @@ int		 child_sa_install_outbound(struct child_sa *cs,
  */
 void		 child_sa_volume_set(struct child_sa *cs, uint64_t bytes,
 		    uint64_t packets, unsigned lo_pct, unsigned hi_pct);
+/*
+ * cs, a new pair (not a rekey), has the selectors of sibling, a live pair
+ * of the same tunnel (both sides started a Quick Mode or CREATE_CHILD_SA
+ * at once): cs takes sibling's reqid, before its installation.  The
+ * policies' templates then accept what the peer sends on either pair
+ * (with two reqids, the policies follow the pair installed last, and the
+ * peer's last may be the other one: its traffic failed the inbound
+ * check until one pair went), and the kernel sends on the newest.
+ */
+void		 child_sa_reqid_join(struct child_sa *cs,
+		    const struct child_sa *sibling);
 /* 1 if a and b have the same traffic selectors, in the same order. */
 int		 child_sa_same_ts(const struct child_sa *a,
 		    const struct child_sa *b);

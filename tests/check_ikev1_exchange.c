@@ -2337,6 +2337,64 @@ START_TEST(test_v1_late_child_dropped)
 END_TEST
 
 /*
+ * Both sides set the segment pair up at once (the pair went on both, as
+ * when a re-authentication's late IPsec SA is dropped and the peer's
+ * DELETE of it arrives): the Quick Modes cross, and each side has two
+ * pairs for one selector.  They share one reqid, so the inbound policy
+ * accepts what the peer sends on either.  With a reqid each, each side's
+ * policies followed the pair it installed last, not the same one, and
+ * in the v1-gw-gw soak 15 s of traffic failed the inbound check.
+ */
+START_TEST(test_v1_crossed_quick_modes)
+{
+	struct side_opts	 b = opt_b;
+	struct side		*s[2] = { &A, &B };
+	struct ike_tunnel	*t;
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs;
+	const struct kernel_policy *kp;
+	int			 i, n;
+
+	b.so_initiate = 1;
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	for (i = 0; i < 2; i++) {
+		t = ike_tunnel_find(s[i]->s_ike, "t1");
+		ck_assert_ptr_nonnull(sa = ikev1_tunnel_sa(t));
+		ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sa->is_b.b_children));
+		t->t_pair[0] = PAIR_NONE;
+		ikev1_child_remove(cs);
+	}
+	for (i = 0; i < 2; i++) {
+		sa = ikev1_tunnel_sa(ike_tunnel_find(s[i]->s_ike, "t1"));
+		sa->is_pairs_ours = 1;
+		isakmp_next(sa);
+	}
+	pump(100);
+	for (i = 0; i < 2; i++) {
+		sa = ikev1_tunnel_sa(ike_tunnel_find(s[i]->s_ike, "t1"));
+		ck_assert_ptr_nonnull(kp = mock_kernel_policy(&s[i]->s_kernel,
+		    KDIR_IN, i ? "172.16.0.0/24" : "10.0.0.0/12",
+		    i ? "10.0.0.0/12" : "172.16.0.0/24"));
+		n = 0;
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry) {
+			ck_assert_int_eq(cs->cs_state, CHILD_SA_INSTALLED);
+			ck_assert_uint_eq(mock_kernel_sa(&s[i]->s_kernel,
+			    cs->cs_spi_in)->m_sa.ks_reqid, kp->kp_reqid);
+			n++;
+		}
+		ck_assert_int_eq(n, 2);
+	}
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Connected");
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
  * The lifetimes drive it (one lifetime second = 2 ms here): IPsec SAs of
  * 3600 "s" are rekeyed at ~85-90% by their creator, and the ISAKMP SA of
  * 3600 "s" is re-authenticated; the tunnel stays up throughout.
@@ -3599,6 +3657,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_half_open_retransmitted);
 	tcase_add_test(tc, test_v1_expiry_during_reauth);
 	tcase_add_test(tc, test_v1_late_child_dropped);
+	tcase_add_test(tc, test_v1_crossed_quick_modes);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);

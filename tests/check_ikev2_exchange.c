@@ -1134,6 +1134,57 @@ START_TEST(test_child_policies_follow_successor)
 }
 END_TEST
 
+/*
+ * Both sides set the segment pair up again at once (CREATE_CHILD_SA
+ * requests crossing): two CHILD SAs for one selector on each side, with
+ * one reqid, so that the inbound policy accepts what the peer sends on
+ * either, whichever it installed last.
+ */
+START_TEST(test_exchange_crossed_new_child)
+{
+	struct side		*s[2] = { &A, &B };
+	struct ike_sa		*sa;
+	struct child_sa		*cs;
+	const struct kernel_policy *kp;
+	int			 i, n;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(40);
+	assert_connected(1);
+	for (i = 0; i < 2; i++) {
+		sa = ikev2_sa_first(s[i]->s_ike);
+		ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sa->sa_b.b_children));
+		sa->sa_b.b_tunnel->t_pair[0] = PAIR_NONE;
+		ike_sa_child_remove(sa, cs);
+	}
+	for (i = 0; i < 2; i++) {
+		sa = ikev2_sa_first(s[i]->s_ike);
+		sa->sa_pairs = 1;
+		ike_sa_next(sa);
+	}
+	pump(100);
+	for (i = 0; i < 2; i++) {
+		sa = ikev2_sa_first(s[i]->s_ike);
+		ck_assert_ptr_nonnull(kp = mock_kernel_policy(&s[i]->s_kernel,
+		    KDIR_IN, i ? "172.16.0.0/24" : "10.0.0.0/12",
+		    i ? "10.0.0.0/12" : "172.16.0.0/24"));
+		n = 0;
+		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
+			ck_assert_int_eq(cs->cs_state, CHILD_SA_INSTALLED);
+			ck_assert_uint_eq(mock_kernel_sa(&s[i]->s_kernel,
+			    cs->cs_spi_in)->m_sa.ks_reqid, kp->kp_reqid);
+			n++;
+		}
+		ck_assert_int_eq(n, 2);
+	}
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Connected");
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /* Status lists every selector of a CHILD SA, not only the first. */
 START_TEST(test_child_ts_str)
 {
@@ -3464,6 +3515,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_retransmit_cached);
 	tcase_add_test(tc, test_exchange_peer_forgot_init);
 	tcase_add_test(tc, test_exchange_both_initiate_one_late);
+	tcase_add_test(tc, test_exchange_crossed_new_child);
 	tcase_add_test(tc, test_exchange_duplicate_request);
 	tcase_add_test(tc, test_exchange_cached_answer_same_request_only);
 	suite_add_tcase(s, tc);
