@@ -343,7 +343,8 @@ mf_messages(struct buf *out, const struct ike_counters *ic,
 		{ "bad_icv", ic->ic_bad_icv },
 		{ "unexpected", ic->ic_dropped },
 		{ "too_short", nc->nc_short },
-		{ "truncated", nc->nc_truncated }
+		{ "truncated", nc->nc_truncated },
+		{ "first_shed", nc->nc_first_shed }
 	};
 	size_t	 i;
 	int	 rv = 0;

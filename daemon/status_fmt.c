@@ -420,7 +420,8 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "udp too short         %" PRIu64 "\n"
 	    "udp ESP in userspace  %" PRIu64 "\n"
 	    "udp NAT keepalives    %" PRIu64 "\n"
-	    "udp truncated         %" PRIu64 "\n",
+	    "udp truncated         %" PRIu64 "\n"
+	    "udp first shed        %" PRIu64 "\n",
 	    ic->ic_rx, ic->ic_tx, ic->ic_malformed, ic->ic_unknown_spi,
 	    ic->ic_bad_icv, ic->ic_retransmits, ic->ic_dropped,
 	    ic->ic_v1_half_open, ic->ic_v1_drop_half_total,
@@ -429,5 +430,5 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_v1_half_expired, ic->ic_v1_half_evicted,
 	    ic->ic_v1_qm_refused_inflight, ic->ic_v1_qm_refused_sas,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
-	    nc->nc_keepalive, nc->nc_truncated));
+	    nc->nc_keepalive, nc->nc_truncated, nc->nc_first_shed));
 }

@@ -37,6 +37,23 @@
  * the event is level-triggered and fires again while data is queued. */
 #define NET_READ_BURST		256
 
+/*
+ * First messages (IKE_SA_INIT requests, IKEv1 Main and Aggressive Mode
+ * message 1: a zero responder SPI) wait in a queue of their own, and at
+ * most NET_FIRST_BUDGET of them are handled per turn of the event loop;
+ * every other IKE datagram is handled as soon as it is read.  Under a
+ * flood of first messages the socket is still read to the end each turn,
+ * so a peer's message 3 or IKE_AUTH is not stuck behind a second of
+ * spoofed first messages in the kernel's queue (an IKEv1 responder's
+ * half-open SA gave way to newer ones before its message 3 was read, and
+ * strongSwan's connection failed).  The queue is small, so a first
+ * message waits little; those beyond it are dropped and counted
+ * (nc_first_shed): cheaper than an answer, and the initiator retransmits.
+ */
+#define NET_FIRST_QUEUE		256
+#define NET_FIRST_BUDGET	32
+#define NET_IKE_HDR_LEN		28
+
 struct net_sock {
 	struct net	*ns_net;
 	int		 ns_fd;
@@ -45,11 +62,22 @@ struct net_sock {
 	struct event	*ns_ev;
 };
 
+struct net_first {
+	uint8_t		*nf_pkt;	/* owned copy */
+	size_t		 nf_len;
+	struct sockaddr_in nf_local, nf_remote;
+};
+
 struct net {
 	struct net_sock	 n_sock[2];	/* 0: IKE, 1: NAT-T */
 	net_recv_fn	*n_recv;
 	void		*n_arg;
 	struct net_counters n_cnt;
+	/* first messages waiting (a ring), and the zero timer that
+	 * handles them after the sockets had their turn */
+	struct net_first n_first[NET_FIRST_QUEUE];
+	unsigned	 n_first_head, n_first_count;
+	struct event	*n_first_ev;
 	uint8_t		 n_buf[NET_DGRAM_MAX];
 };
 
@@ -81,6 +109,76 @@ net_strip_marker(const uint8_t *buf, size_t len, uint16_t port,
 	return (NET_DGRAM_IKE);
 }
 
+/* An IKE header with a zero responder SPI (RFC 7296 §3.1, RFC 2408
+ * §3.1): a request that opens an exchange with no state yet. */
+static int
+net_is_first(const uint8_t *pkt, size_t len)
+{
+	static const uint8_t	 zero[8];
+
+	return (len >= NET_IKE_HDR_LEN && memcmp(pkt + 8, zero, 8) == 0);
+}
+
+static void
+net_first_arm(struct net *n)
+{
+	static const struct timeval	 now = { 0, 0 };
+
+	if (n->n_first_count > 0 && n->n_first_ev != NULL &&
+	    !evtimer_pending(n->n_first_ev, NULL))
+		evtimer_add(n->n_first_ev, &now);
+}
+
+static void
+net_first_put(struct net *n, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct net_first	*f;
+	char			 addr[INET_ADDRSTRLEN];
+
+	if (n->n_first_count == NET_FIRST_QUEUE) {
+		n->n_cnt.nc_first_shed++;
+		inet_ntop(AF_INET, &remote->sin_addr, addr, sizeof(addr));
+		log_debug("first message from %s:%u dropped: %u wait already",
+		    addr, ntohs(remote->sin_port), NET_FIRST_QUEUE);
+		return;
+	}
+	f = &n->n_first[(n->n_first_head + n->n_first_count) %
+	    NET_FIRST_QUEUE];
+	if ((f->nf_pkt = malloc(len)) == NULL) {
+		n->n_cnt.nc_first_shed++;
+		return;
+	}
+	memcpy(f->nf_pkt, pkt, len);
+	f->nf_len = len;
+	f->nf_local = *local;
+	f->nf_remote = *remote;
+	n->n_first_count++;
+	net_first_arm(n);
+}
+
+/* Hands the oldest waiting first messages to the engine, a budget's
+ * worth; the timer comes back while some wait. */
+static void
+net_first_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net		*n = arg;
+	struct net_first	 f;
+	int			 i;
+
+	for (i = 0; i < NET_FIRST_BUDGET && n->n_first_count > 0; i++) {
+		f = n->n_first[n->n_first_head];
+		n->n_first[n->n_first_head].nf_pkt = NULL;
+		n->n_first_head = (n->n_first_head + 1) % NET_FIRST_QUEUE;
+		n->n_first_count--;
+		n->n_cnt.nc_rx++;
+		n->n_recv(n->n_arg, f.nf_pkt, f.nf_len, &f.nf_local,
+		    &f.nf_remote);
+		free(f.nf_pkt);
+	}
+	net_first_arm(n);
+}
+
 static void
 net_dgram_handle(struct net_sock *ns, size_t len,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
@@ -94,6 +192,10 @@ net_dgram_handle(struct net_sock *ns, size_t len,
 	switch (net_strip_marker(n->n_buf, len,
 	    ns->ns_natt ? NET_PORT_NATT : NET_PORT_IKE, &pkt, &pktlen)) {
 	case NET_DGRAM_IKE:
+		if (n->n_first_ev != NULL && net_is_first(pkt, pktlen)) {
+			net_first_put(n, pkt, pktlen, local, remote);
+			break;
+		}
 		n->n_cnt.nc_rx++;
 		n->n_recv(n->n_arg, pkt, pktlen, local, remote);
 		break;
@@ -260,6 +362,11 @@ net_open(struct event_base *base, uint16_t port_ike, uint16_t port_natt,
 	n->n_sock[0].ns_fd = n->n_sock[1].ns_fd = -1;
 	n->n_recv = recv;
 	n->n_arg = arg;
+	if ((n->n_first_ev = evtimer_new(base, net_first_cb, n)) == NULL) {
+		log_err("out of memory");
+		free(n);
+		return (NULL);
+	}
 	if (net_sock_open(n, base, 0, port_ike, bypass) == -1 ||
 	    net_sock_open(n, base, 1, port_natt, bypass) == -1) {
 		net_close(n);
@@ -369,6 +476,12 @@ net_close(struct net *n)
 		if (n->n_sock[i].ns_fd != -1)
 			close(n->n_sock[i].ns_fd);
 	}
+	for (; n->n_first_count > 0; n->n_first_count--) {
+		free(n->n_first[n->n_first_head].nf_pkt);
+		n->n_first_head = (n->n_first_head + 1) % NET_FIRST_QUEUE;
+	}
+	if (n->n_first_ev != NULL)
+		event_free(n->n_first_ev);
 	free(n);
 }
 

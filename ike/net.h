@@ -32,6 +32,8 @@ struct net_counters {
 	uint64_t	 nc_esp;	/* dropped: ESP reaching userspace */
 	uint64_t	 nc_keepalive;	/* dropped: NAT keepalives */
 	uint64_t	 nc_truncated;	/* dropped: larger than the buffer */
+	uint64_t	 nc_first_shed;	/* dropped: first messages beyond the
+					   queue (net.c, NET_FIRST_QUEUE) */
 };
 
 /*

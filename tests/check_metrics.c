@@ -102,6 +102,7 @@ fixture_snapshot(struct metrics_snapshot *ms, const struct tunnel_status *ts)
 	ms->ms_ike.ic_v1_qm_refused_sas = 17;
 	ms->ms_net.nc_short = 9;
 	ms->ms_net.nc_truncated = 2;
+	ms->ms_net.nc_first_shed = 11;
 	ms->ms_gauges.ig_ike[IKE_GAUGE_ESTABLISHED] = 1;
 	ms->ms_gauges.ig_ike[IKE_GAUGE_HALF_OPEN] = 2;
 	ms->ms_gauges.ig_child[IKE_GAUGE_CHILD_INSTALLED] = 2;
@@ -277,10 +278,10 @@ START_TEST(test_metrics_fmt_well_formed)
 
 	/* 2 tunnels: up 2, state 10, established 1, child_sas 2, 7
 	 * counters x 2; 2 children x 4; ike_sas 4 + 1, child_sas 5;
-	 * messages 3 + 6 drops, dpd 2; IKEv1 first-message drops 4,
+	 * messages 3 + 7 drops, dpd 2; IKEv1 first-message drops 4,
 	 * half-open ends 2, Quick Mode drops 2 */
 	ck_assert_int_eq(exposition_check(s), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 6 + 2 + 4 + 2 + 2);
+	    5 + 3 + 7 + 2 + 4 + 2 + 2);
 	free(s);
 }
 END_TEST
@@ -335,6 +336,7 @@ static const char *const fixture_lines[] = {
 	"gatewayd_ike_messages_dropped_total{cause=\"unexpected\"} 7",
 	"gatewayd_ike_messages_dropped_total{cause=\"too_short\"} 9",
 	"gatewayd_ike_messages_dropped_total{cause=\"truncated\"} 2",
+	"gatewayd_ike_messages_dropped_total{cause=\"first_shed\"} 11",
 	"gatewayd_dpd_probes_sent_total 8",
 	"gatewayd_dpd_probes_missed_total 1",
 	"gatewayd_ikev1_first_messages_dropped_total{cause=\"half_open_limit\"} "
@@ -384,9 +386,9 @@ START_TEST(test_metrics_fmt_no_tunnels)
 	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
 	s = buf_str(b);
 	/* only the daemon's samples: ike_sas 4 + 1, child_sas 5, messages
-	 * 3 + 6, dpd 2, IKEv1 first-message drops 4, half-open ends 2 and
+	 * 3 + 7, dpd 2, IKEv1 first-message drops 4, half-open ends 2 and
 	 * Quick Mode drops 2 */
-	ck_assert_int_eq(exposition_check(s), 29);
+	ck_assert_int_eq(exposition_check(s), 30);
 	assert_line(s, "# TYPE gatewayd_tunnel_up gauge");
 	ck_assert_ptr_null(strstr(s, "gatewayd_tunnel_up{"));
 	free(s);
@@ -895,7 +897,7 @@ START_TEST(test_metrics_http_get)
 	/* ... + 4 IKEv1 first-message drop causes, 2 half-open ends, 2
 	 * Quick Mode drop causes */
 	ck_assert_int_eq(exposition_check(body), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 6 + 2 + 4 + 2 + 2);
+	    5 + 3 + 7 + 2 + 4 + 2 + 2);
 	assert_line(body, "gatewayd_tunnel_up{tunnel=\"vpc1-vpc2\","
 	    "peer=\"gw2\"} 1");
 	assert_line(body, "gatewayd_ike_messages_received_total 77");

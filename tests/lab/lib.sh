@@ -570,6 +570,8 @@ node_stop() {
 
 # swan_conf NODE [EXTRA]: NODE's strongswan.conf (explicit plugin list,
 # logs to NODE/charon.log); EXTRA is added to the charon section.
+# SWAN_RETRANSMIT_TRIES: strongSwan's retransmissions before it gives up
+# (default 3 here, so that failure tests end soon; strongSwan's own is 5).
 swan_conf() {
 	local n=$1 extra=${2:-} d plugins="" p
 	d=$(node_dir "$n")
@@ -585,7 +587,7 @@ charon {
 	port = 500
 	port_nat_t = 4500
 	install_routes = yes
-	retransmit_tries = 3
+	retransmit_tries = ${SWAN_RETRANSMIT_TRIES:-3}
 	retransmit_timeout = 1.0
 	retransmit_base = 1.4
 	$extra
