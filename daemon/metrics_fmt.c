@@ -330,6 +330,26 @@ mf_v1_flood(struct buf *out, const struct ike_counters *ic)
 	return (rv == 0 ? 0 : -1);
 }
 
+/* The IKEv2 responder under a flood: cookies and the half-open cap. */
+static int
+mf_v2_flood(struct buf *out, const struct ike_counters *ic)
+{
+	int	 rv = 0;
+
+	rv |= mf_counter(out, "gatewayd_ikev2_cookies_sent_total",
+	    "N(COOKIE) demands sent (past ikev2-cookie-threshold half-open "
+	    "IKE SAs).", ic->ic_v2_cookies_sent);
+	rv |= mf_counter(out, "gatewayd_ikev2_cookies_wrong_total",
+	    "IKE_SA_INIT requests with a wrong or stale cookie.",
+	    ic->ic_v2_cookies_wrong);
+	rv |= mf_family(out, "gatewayd_ikev2_first_messages_dropped_total",
+	    "counter", "IKE_SA_INIT requests with our cookie dropped "
+	    "unanswered, by cause.");
+	rv |= mf_add(out, "gatewayd_ikev2_first_messages_dropped_total{cause="
+	    "\"half_open_limit\"} %" PRIu64 "\n", ic->ic_v2_drop_half_total);
+	return (rv == 0 ? 0 : -1);
+}
+
 static int
 mf_messages(struct buf *out, const struct ike_counters *ic,
     const struct net_counters *nc)
@@ -367,6 +387,7 @@ mf_messages(struct buf *out, const struct ike_counters *ic,
 	    "Liveness checks without an answer within dpd-timeout (the peer "
 	    "was declared dead).", ic->ic_dpd_missed);
 	rv |= mf_v1_flood(out, ic);
+	rv |= mf_v2_flood(out, ic);
 	return (rv == 0 ? 0 : -1);
 }
 

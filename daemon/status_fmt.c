@@ -414,6 +414,10 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ikev1 half evicted    %" PRIu64 "\n"
 	    "ikev1 qm drop flight  %" PRIu64 "\n"
 	    "ikev1 qm drop SAs     %" PRIu64 "\n"
+	    "ikev2 half-open       %" PRIu64 "\n"
+	    "ikev2 cookies sent    %" PRIu64 "\n"
+	    "ikev2 cookies wrong   %" PRIu64 "\n"
+	    "ikev2 drop full       %" PRIu64 "\n"
 	    "udp received          %" PRIu64 "\n"
 	    "udp sent              %" PRIu64 "\n"
 	    "udp send errors       %" PRIu64 "\n"
@@ -429,6 +433,8 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_v1_drop_no_proposal,
 	    ic->ic_v1_half_expired, ic->ic_v1_half_evicted,
 	    ic->ic_v1_qm_refused_inflight, ic->ic_v1_qm_refused_sas,
+	    ic->ic_v2_half_open, ic->ic_v2_cookies_sent,
+	    ic->ic_v2_cookies_wrong, ic->ic_v2_drop_half_total,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
 	    nc->nc_keepalive, nc->nc_truncated, nc->nc_first_shed));
 }

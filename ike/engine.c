@@ -32,7 +32,6 @@ _Static_assert(IKE_STATUS_TS_LEN >= CFG_MAX_SEGMENTS * 19,
 #define IKE_REKEY_RETRY_MS	2000	/* a refused rekey: 2 s, doubling */
 #define IKE_REKEY_RETRY_MAX_MS	60000
 #define IKE_REKEYED_MS		30000	/* wait for the old SA's DELETE */
-#define IKE_COOKIE_HALFOPEN	10	/* demand cookies from here on */
 
 static void	ike_kernel_expire(void *, uint8_t, uint32_t, struct in_addr,
 		    int, int);
@@ -74,7 +73,7 @@ ike_new(struct event_base *base, struct config *cfg,
 	kernel->ko_expire = ike_kernel_expire;
 	kernel->ko_acquire = ike_kernel_acquire;
 	kernel->ko_child_acct = ike_metrics_child_acct;
-	ctx->ctx_cookie_threshold = IKE_COOKIE_HALFOPEN;
+	ctx->ctx_cookie_threshold = -1;		/* the configuration's */
 	if (ike_ctx_cookie_rotate(ctx) == -1) {
 		ike_free(ctx);
 		return (NULL);
@@ -393,5 +392,6 @@ ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c)
 {
 	*c = ctx->ctx_counters;
 	c->ic_v1_half_open = ikev1_half_open_count(ctx);
+	c->ic_v2_half_open = (uint64_t)ikev2_half_open_count(ctx);
 }
 

@@ -164,6 +164,14 @@ struct ike_counters {
 	 * IPsec SA limit reached (ikev1_sa.h IKEV1_QM_RESPONDER_MAX) */
 	uint64_t	 ic_v1_qm_refused_inflight;
 	uint64_t	 ic_v1_qm_refused_sas;
+	/* IKEv2 responder: half-open IKE SAs now (a gauge), N(COOKIE)
+	 * demands sent, IKE_SA_INIT requests whose cookie was wrong (or
+	 * stale: the demand was sent again), and those dropped unanswered
+	 * at the ikev2-half-open cap */
+	uint64_t	 ic_v2_half_open;
+	uint64_t	 ic_v2_cookies_sent;
+	uint64_t	 ic_v2_cookies_wrong;
+	uint64_t	 ic_v2_drop_half_total;
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
 /* The connection log (gatewayctl log) the engine writes its tunnels'

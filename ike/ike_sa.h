@@ -257,6 +257,8 @@ uint64_t ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs);
 
 /* --- ikev2_init.c --- */
 int	ikev2_init_start(struct ike_sa *sa);
+/* Responder IKE SAs with IKE_SA_INIT answered and no IKE_AUTH yet. */
+int	ikev2_half_open_count(struct ike_ctx *ctx);
 void	ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt,
 	    size_t len, struct ikev2_msg *m, const struct sockaddr_in *local,
 	    const struct sockaddr_in *remote);

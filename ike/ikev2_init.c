@@ -234,8 +234,8 @@ ikev2_init_notify_reply(struct ike_ctx *ctx, const struct ikev2_msg *m,
 }
 
 /* Half-open responder IKE SAs (IKE_SA_INIT answered, no IKE_AUTH yet). */
-static int
-ikev2_init_halfopen(struct ike_ctx *ctx)
+int
+ikev2_half_open_count(struct ike_ctx *ctx)
 {
 	struct ike_sa	*sa;
 	int		 n = 0;
@@ -284,9 +284,11 @@ ikev2_init_cookie_check(struct ike_ctx *ctx, const struct ikev2_msg *m,
 {
 	const struct ikev2_notify	*n;
 	uint8_t				 want[IKEV2_COOKIE_LEN];
-	int				 ok = 0, slot = 0;
+	int				 ok = 0, slot = 0, threshold, half;
 
-	if (ikev2_init_halfopen(ctx) < ctx->ctx_cookie_threshold)
+	threshold = ctx->ctx_cookie_threshold >= 0 ?
+	    ctx->ctx_cookie_threshold : ctx->ctx_cfg->cfg_v2_cookie_threshold;
+	if ((half = ikev2_half_open_count(ctx)) < threshold)
 		return (0);
 	if (ike_now_ms() - ctx->ctx_cookie_born_ms >= IKE_COOKIE_ROTATE_MS &&
 	    ike_ctx_cookie_rotate(ctx) == -1)
@@ -308,11 +310,26 @@ ikev2_init_cookie_check(struct ike_ctx *ctx, const struct ikev2_msg *m,
 		log_debug("IKE_SA_INIT from %s %s: demanding a cookie",
 		    inet_ntoa(remote->sin_addr),
 		    n == NULL ? "without a cookie" : "with a wrong cookie");
+		if (n != NULL)
+			ctx->ctx_counters.ic_v2_cookies_wrong++;
+		ctx->ctx_counters.ic_v2_cookies_sent++;
 		ikev2_init_notify_reply(ctx, m, local, remote, IKEV2_N_COOKIE,
 		    want, sizeof(want));
 	}
 	OPENSSL_cleanse(want, sizeof(want));
-	return (ok ? 0 : -1);
+	if (!ok)
+		return (-1);
+	/* our cookie: a real source, but the table has a cap */
+	if (half >= ctx->ctx_cfg->cfg_v2_half_open_max) {
+		ctx->ctx_counters.ic_v2_drop_half_total++;
+		ctx->ctx_counters.ic_dropped++;
+		ike_rl_log(ctx, IKE_RL_V2_HALF_TOTAL, remote->sin_addr, NULL,
+		    "IKE_SA_INIT from %s dropped (%d half-open IKE SAs, the "
+		    "ikev2-half-open limit)", inet_ntoa(remote->sin_addr),
+		    half);
+		return (-1);
+	}
+	return (0);
 }
 
 /* Responder: which candidate tunnel's IKE policy accepts the offer. */

@@ -155,6 +155,7 @@ enum ike_rl {
 	IKE_RL_V2_KE_RETRY,		/* INVALID_KE_PAYLOAD taken */
 	IKE_RL_V2_AUTH_FAILED,		/* IKE_AUTH request refused */
 	IKE_RL_V2_AUTH_NO_TUNNEL,
+	IKE_RL_V2_HALF_TOTAL,		/* IKE_SA_INIT beyond ikev2-half-open */
 	IKE_RL_MAX
 };
 
@@ -191,7 +192,8 @@ struct ike_ctx {
 	int		 ctx_dpd_override;
 	unsigned	 ctx_dpd_delay_ms;	/* idle before a check */
 	unsigned	 ctx_dpd_timeout_ms;	/* no answer: peer dead */
-	/* Cookies (§2.6): demanded above this many half-open SAs */
+	/* Cookies (§2.6): demanded from this many half-open SAs on; -1:
+	 * the configuration's ikev2-cookie-threshold (tests set it) */
 	int		 ctx_cookie_threshold;
 	/* [0] the current secret, [1] the one before (its version - 1) */
 	uint8_t		 ctx_cookie_secret[2][32];

@@ -600,6 +600,31 @@ cfg_key_v1_half_src(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
+/* ikev2-cookie-threshold N (0: cookies always) / ikev2-half-open N. */
+static int
+cfg_key_v2_cookie(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 0, 65536, &n) == -1)
+		return (cfg_err(p, p->p_line, "ikev2-cookie-threshold: "
+		    "\"%.16s\" is not a number from 0 to 65536", v));
+	p->p_cfg->cfg_v2_cookie_threshold = (int)n;
+	return (0);
+}
+
+static int
+cfg_key_v2_half(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 1, 65536, &n) == -1)
+		return (cfg_err(p, p->p_line, "ikev2-half-open: \"%.16s\" is "
+		    "not a number from 1 to 65536", v));
+	p->p_cfg->cfg_v2_half_open_max = (int)n;
+	return (0);
+}
+
 /*
  * metrics-listen A.B.C.D:PORT or [IPV6]:PORT: where the Prometheus
  * endpoint listens.  Numeric addresses only (no name lookups at start).
@@ -1316,6 +1341,9 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "ikev1-half-open", "ikev1-half-open N", 0, cfg_key_v1_half },
 	{ "ikev1-half-open-per-source", "ikev1-half-open-per-source N", 0,
 	    cfg_key_v1_half_src },
+	{ "ikev2-cookie-threshold", "ikev2-cookie-threshold N", 0,
+	    cfg_key_v2_cookie },
+	{ "ikev2-half-open", "ikev2-half-open N", 0, cfg_key_v2_half },
 	{ "user", "user NAME", 0, cfg_key_user },
 	{ NULL, NULL, 0, NULL }
 };
@@ -1380,7 +1408,8 @@ static const struct cfg_key *const cfg_keys[] = {
 static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
 	    "metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
-	    "user or test-short-lifetimes",
+	    "ikev2-cookie-threshold, ikev2-half-open, user or "
+	    "test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
@@ -2016,6 +2045,8 @@ config_parse(const char *name, const char *text, char *err, size_t errlen)
 	cfg->cfg_log_level = LOG_LVL_INFO;
 	cfg->cfg_v1_half_open_max = CFG_V1_HALF_OPEN_MAX;
 	cfg->cfg_v1_half_open_per_source = CFG_V1_HALF_OPEN_PER_SRC;
+	cfg->cfg_v2_cookie_threshold = CFG_V2_COOKIE_THRESHOLD;
+	cfg->cfg_v2_half_open_max = CFG_V2_HALF_OPEN_MAX;
 
 	for (s = text; *s != '\0'; s = nl == NULL ? s + len : nl + 1) {
 		p.p_line++;

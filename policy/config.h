@@ -140,6 +140,11 @@ struct config {
 	 * at most in total and per source address */
 	int		 cfg_v1_half_open_max;		/* default 1024 */
 	int		 cfg_v1_half_open_per_source;	/* default 16 */
+	/* IKEv2 responder: cookies (RFC 7296 §2.6) demanded from this many
+	 * half-open IKE SAs on (0: always), and half-open IKE SAs at most
+	 * (IKE_SA_INIT requests beyond, even with our cookie, dropped) */
+	int		 cfg_v2_cookie_threshold;	/* default 10 */
+	int		 cfg_v2_half_open_max;		/* default 1024 */
 	/* user NAME: the unprivileged user gatewayd runs as after
 	 * start-up; "" stays root (with the two capabilities only) */
 	char		 cfg_user[CFG_USER_MAX + 1];
@@ -155,6 +160,8 @@ struct config {
 #define CONFIG_DEFAULT_SOCKET	"/run/gatewayd.sock"
 #define CFG_V1_HALF_OPEN_MAX	1024
 #define CFG_V1_HALF_OPEN_PER_SRC 16
+#define CFG_V2_COOKIE_THRESHOLD	10
+#define CFG_V2_HALF_OPEN_MAX	1024
 
 /*
  * Parses and validates path.  Returns an owned config, or NULL with a

@@ -125,10 +125,16 @@ static const struct err_vec syntax_vecs[] = {
 	{ "foo bar\n",
 	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
 	  "control-socket, log-level, keylog-dir, metrics-listen, "
-	  "ikev1-half-open, ikev1-half-open-per-source, user or "
+	  "ikev1-half-open, ikev1-half-open-per-source, "
+	  "ikev2-cookie-threshold, ikev2-half-open, user or "
 	  "test-short-lifetimes)" },
 	{ "ikev1-half-open 0\n",
 	  E "1: ikev1-half-open: \"0\" is not a number from 1 to 65536" },
+	{ "ikev2-half-open 0\n",
+	  E "1: ikev2-half-open: \"0\" is not a number from 1 to 65536" },
+	{ "ikev2-cookie-threshold -1\n",
+	  E "1: ikev2-cookie-threshold: \"-1\" is not a number from 0 to "
+	  "65536" },
 	{ "log-level info\nikev1-half-open-per-source many\n",
 	  E "2: ikev1-half-open-per-source: \"many\" is not a number from 1 "
 	  "to 65536" },
@@ -649,7 +655,8 @@ static const struct err_vec psk_vecs[] = {
 	{ "psk=lab-preshared-key-9f3a\n",
 	  E "1: unknown keyword \"psk=<hidden>\" (expected gateway, peer, "
 	  "tunnel, control-socket, log-level, keylog-dir, metrics-listen, "
-	  "ikev1-half-open, ikev1-half-open-per-source, user or "
+	  "ikev1-half-open, ikev1-half-open-per-source, "
+	  "ikev2-cookie-threshold, ikev2-half-open, user or "
 	  "test-short-lifetimes)" },
 	/* other errors on a psk line */
 	{ BASE TN_HEAD "\tpsk lab-preshared-key-9f3a more\n}\n",

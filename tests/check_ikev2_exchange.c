@@ -2401,6 +2401,7 @@ START_TEST(test_exchange_cookie)
 	struct capture		 resp = { .c_exch = IKEV2_EXCH_IKE_SA_INIT, .c_resp = 1, .c_drop = 0 };
 	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
 	struct mock_dgram	 d;
+	struct ike_counters	 ic;
 	uint8_t			 pkt[2048];
 	size_t			 len;
 	int			 n;
@@ -2437,10 +2438,48 @@ START_TEST(test_exchange_cookie)
 	free(d.d_data);
 	ck_assert_int_eq(resp.c_first_notify[2], IKEV2_N_COOKIE);
 	ck_assert_int_eq(resp.c_nsa[2], 0);
+	/* counted: 2 demands, one for a wrong cookie */
+	ike_counters_get(B.s_ike, &ic);
+	ck_assert_uint_eq(ic.ic_v2_cookies_sent, 2);
+	ck_assert_uint_eq(ic.ic_v2_cookies_wrong, 1);
+	ck_assert_uint_eq(ic.ic_v2_drop_half_total, 0);
 	/* under the threshold, the same request is simply answered */
 	ike_ctx_cookie_threshold_set(B.s_ike, 10);
 	ike_recv(B.s_ike, pkt, len, &l, &r);
 	ck_assert_int_eq(nsas(&B), n + 1);
+	pair_free();
+}
+END_TEST
+
+/*
+ * ikev2-half-open: with as many half-open IKE SAs as that (0 here, so
+ * none), an IKE_SA_INIT that returns our cookie is dropped unanswered
+ * and counted; a's retransmission goes through once there is room.
+ */
+START_TEST(test_exchange_half_open_cap)
+{
+	struct capture		 resp = { .c_exch = IKEV2_EXCH_IKE_SA_INIT,
+				    .c_resp = 1 };
+	struct ike_counters	 ic;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_cookie_threshold_set(B.s_ike, 0);
+	B.s_ike->ctx_cfg->cfg_v2_half_open_max = 0;
+	B.s_net.mn_filter = capture_cb;
+	B.s_net.mn_filter_arg = &resp;
+	ike_start(A.s_ike);
+	pump(100);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connecting");
+	ck_assert_int_eq(resp.c_n, 1);		/* the N(COOKIE) only */
+	ck_assert_int_eq(resp.c_first_notify[0], IKEV2_N_COOKIE);
+	ck_assert_int_eq(nsas(&B), 0);
+	ike_counters_get(B.s_ike, &ic);
+	ck_assert_uint_eq(ic.ic_v2_cookies_sent, 1);
+	ck_assert_uint_ge(ic.ic_v2_drop_half_total, 1);
+	ck_assert_uint_eq(ic.ic_v2_half_open, 0);
+	B.s_ike->ctx_cfg->cfg_v2_half_open_max = 1;
+	pump(400);
+	assert_connected(1);
 	pair_free();
 }
 END_TEST
@@ -3562,6 +3601,7 @@ exchange_suite(void)
 	tc = tcase_create("ike_sa_init");
 	tcase_add_test(tc, test_exchange_invalid_ke);
 	tcase_add_test(tc, test_exchange_cookie);
+	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_loop_test(tc, test_exchange_cookie_rotation, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("initial_contact");

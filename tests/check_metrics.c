@@ -100,6 +100,9 @@ fixture_snapshot(struct metrics_snapshot *ms, const struct tunnel_status *ts)
 	ms->ms_ike.ic_v1_half_evicted = 11967;
 	ms->ms_ike.ic_v1_qm_refused_inflight = 984;
 	ms->ms_ike.ic_v1_qm_refused_sas = 17;
+	ms->ms_ike.ic_v2_cookies_sent = 30411;
+	ms->ms_ike.ic_v2_cookies_wrong = 3;
+	ms->ms_ike.ic_v2_drop_half_total = 41;
 	ms->ms_net.nc_short = 9;
 	ms->ms_net.nc_truncated = 2;
 	ms->ms_net.nc_first_shed = 11;
@@ -279,9 +282,9 @@ START_TEST(test_metrics_fmt_well_formed)
 	/* 2 tunnels: up 2, state 10, established 1, child_sas 2, 7
 	 * counters x 2; 2 children x 4; ike_sas 4 + 1, child_sas 5;
 	 * messages 3 + 7 drops, dpd 2; IKEv1 first-message drops 4,
-	 * half-open ends 2, Quick Mode drops 2 */
+	 * half-open ends 2, Quick Mode drops 2; IKEv2 cookies 2, drops 1 */
 	ck_assert_int_eq(exposition_check(s), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 2);
+	    5 + 3 + 7 + 2 + 4 + 2 + 2 + 3);
 	free(s);
 }
 END_TEST
@@ -350,6 +353,11 @@ static const char *const fixture_lines[] = {
 	"gatewayd_ikev1_quick_modes_dropped_total{cause=\"in_flight_limit\"} "
 	    "984",
 	"gatewayd_ikev1_quick_modes_dropped_total{cause=\"ipsec_sa_limit\"} 17",
+	"gatewayd_ikev2_cookies_sent_total 30411",
+	"gatewayd_ikev2_cookies_wrong_total 3",
+	"gatewayd_ikev2_first_messages_dropped_total{cause=\"half_open_limit\"} "
+	    "41",
+	"# TYPE gatewayd_ikev2_first_messages_dropped_total counter",
 	"# TYPE gatewayd_ikev1_quick_modes_dropped_total counter",
 	"# TYPE gatewayd_ikev1_first_messages_dropped_total counter",
 	"# TYPE gatewayd_tunnel_up gauge",
@@ -386,9 +394,9 @@ START_TEST(test_metrics_fmt_no_tunnels)
 	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
 	s = buf_str(b);
 	/* only the daemon's samples: ike_sas 4 + 1, child_sas 5, messages
-	 * 3 + 7, dpd 2, IKEv1 first-message drops 4, half-open ends 2 and
-	 * Quick Mode drops 2 */
-	ck_assert_int_eq(exposition_check(s), 30);
+	 * 3 + 7, dpd 2, IKEv1 first-message drops 4, half-open ends 2,
+	 * Quick Mode drops 2, IKEv2 cookies 2 and drops 1 */
+	ck_assert_int_eq(exposition_check(s), 33);
 	assert_line(s, "# TYPE gatewayd_tunnel_up gauge");
 	ck_assert_ptr_null(strstr(s, "gatewayd_tunnel_up{"));
 	free(s);
@@ -897,7 +905,7 @@ START_TEST(test_metrics_http_get)
 	/* ... + 4 IKEv1 first-message drop causes, 2 half-open ends, 2
 	 * Quick Mode drop causes */
 	ck_assert_int_eq(exposition_check(body), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 2);
+	    5 + 3 + 7 + 2 + 4 + 2 + 2 + 3);
 	assert_line(body, "gatewayd_tunnel_up{tunnel=\"vpc1-vpc2\","
 	    "peer=\"gw2\"} 1");
 	assert_line(body, "gatewayd_ike_messages_received_total 77");

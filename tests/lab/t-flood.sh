@@ -12,7 +12,11 @@
 #        x ikev1-half-open-per-source (16) than ikev1-half-open (1024).
 #   gw2: strongSwan, IKEv1 Main Mode, initiates 3 s into the flood.
 # Checks: the tunnel is Connected within CONNECT_MAX s of strongSwan's
-# initiation and the clients ping through ESP while the flood goes on;
+# initiation (measured on the wire: from strongSwan's first IKE packet in
+# a capture on gw1's public link to gatewayd's "-> Connected" log line,
+# both on UML's clock; swanctl's and gatewayctl's own start-up, seconds
+# in a loaded UML, are not the daemon's) and the clients ping through
+# ESP while the flood goes on;
 # gatewayd's answers to the flood (tcpdump on gw1's attacker link) are at
 # most one per admitted message 1 (sent - dropped), and at least one (the
 # flood did arrive); gatewayd's VmRSS stays under RSS_MAX_KB during the
@@ -161,12 +165,12 @@ say "gatewayd pid $pid, VmRSS $rss0 kB before the flood"
 step "flood: $FLOOD_RATE/s for $FLOOD_SECS s from $FLOOD_NSRC addresses of" \
     "198.18.0.0/16${CASE:+ (IKE_SA_INIT)}"
 pcap=$LAB_RUN/flood.pcap
+# strongSwan <-> gatewayd on the public link, to tell afterwards which of
+# strongSwan's messages were answered when, and when it began
+capture_start gw1 pub "$LAB_RUN/swan.pcap" udp port 500 or udp port 4500
+swan_cap=$CAPTURE_PID
 if [ "$CASE" = v2 ]; then
 	gen=flood_init.py
-	# strongSwan <-> gatewayd on the public link, to tell afterwards
-	# which of strongSwan's messages were answered when
-	capture_start gw1 pub "$LAB_RUN/swan.pcap" udp port 500 or udp port 4500
-	swan_cap=$CAPTURE_PID
 	# only gatewayd's answers: the requests would double tcpdump's work
 	capture_start gw1 atk0 "$pcap" udp and src port 500 and \
 	    dst net 198.18.0.0/16
@@ -203,25 +207,47 @@ v2_connect_diag() {
 	tcpdump -n -tttt -r "$LAB_RUN/swan.pcap" 2>/dev/null | head -n 20 |
 	    sed 's/^/    /'
 }
+# wire_connect_ms: ms from strongSwan's first IKE packet on gw1's public
+# link (the capture) to gatewayd's first "-> Connected" (its log, local
+# time of day), or nothing
+wire_connect_ms() {
+	local first conn day c_us f_us
+	first=$(tcpdump -n -tt -r "$LAB_RUN/swan.pcap" "src host $GW2_PUB" \
+	    2>/dev/null | head -n 1 | cut -d' ' -f1)
+	conn=$(grep -m 1 'event state: .* -> Connected' "$d/gatewayd.log" |
+	    cut -d' ' -f1)
+	[ -n "$first" ] && [ -n "$conn" ] || return 0
+	day=$(date -d "@${first%.*}" +%F)
+	c_us=$(date -d "$day $conn" +%s%6N)
+	f_us=${first/./}
+	# a Connected just past midnight
+	[ "$c_us" -ge "$f_us" ] || c_us=$((c_us + 86400000000))
+	echo $(( (c_us - f_us) / 1000 ))
+}
+CONNECT_WAIT=20	# for the tools; CONNECT_MAX is checked on the wire
 t0=$(lab_now_us)
 if [ "$CASE" = v2 ]; then
 	out=$(swanctl_cmd gw2 --initiate --child vpn --ike vpn --timeout 20 \
 	    2>&1) || { v2_connect_diag; fail "swanctl --initiate vpn on" \
 	    "gw2:"$'\n'"$(tail -n 20 <<<"$out")"; }
 	say "ok: gw2 initiated vpn"
-	wait_for "$CONNECT_MAX" gw_state_is gw1 vpc1-vpc2 Connected || {
+	wait_for "$CONNECT_WAIT" gw_state_is gw1 vpc1-vpc2 Connected || {
 		v2_connect_diag; fail "gw1: tunnel vpc1-vpc2 not Connected" \
-		    "after $CONNECT_MAX s"; }
+		    "after $CONNECT_WAIT s"; }
 	say "ok: gw1: tunnel vpc1-vpc2 is Connected"
 else
 	swan_initiate gw2 vpn
-	gw_wait_state gw1 vpc1-vpc2 Connected "$CONNECT_MAX"
+	gw_wait_state gw1 vpc1-vpc2 Connected "$CONNECT_WAIT"
 fi
 el=$(( ($(lab_now_us) - t0) / 1000 ))
-say "ok: Connected ${el} ms after strongSwan's initiation"
+wire=$(wire_connect_ms)
+[ -n "$wire" ] || fail "no strongSwan packet in swan.pcap or no" \
+    "Connected in gatewayd's log"
+say "ok: Connected $wire ms after strongSwan's first packet ($el ms" \
+    "after the test started swanctl)"
 [ "$CASE" = v2 ] && v2_connect_diag
-[ "$el" -le $((CONNECT_MAX * 1000)) ] ||
-    fail "tunnel took $el ms (more than $CONNECT_MAX s)"
+[ "$wire" -le $((CONNECT_MAX * 1000)) ] ||
+    fail "tunnel took $wire ms (more than $CONNECT_MAX s)"
 ping_ok c1 "$C2_ADDR"
 ping_ok c2 "$C1_ADDR"
 xfrm_counters_ok gw1 1 esp
@@ -260,9 +286,9 @@ say "VmRSS after the table drained: $rss_end kB (start $rss0 kB)"
     fail "gatewayd kept $((rss_end - rss0)) kB after the flood (at most" \
 	"$RSS_BACK_KB kB)"
 gwctl gw1 counters | sed 's/^/    /'
+kill -INT "$swan_cap" 2>/dev/null
+wait "$swan_cap" 2>/dev/null
 if [ "$CASE" = v2 ]; then
-	kill -INT "$swan_cap" 2>/dev/null
-	wait "$swan_cap" 2>/dev/null
 	drops=$(($(udp_rcvbuf_errors) - drops0))
 	say "gw1 kernel: $drops UDP datagrams dropped (receive buffer full);" \
 	    "tcpdump: $(grep -h 'dropped\|captured' "$pcap.tcpdump.out" |

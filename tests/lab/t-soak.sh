@@ -156,13 +156,17 @@ sa_pairs_one() {
 	[ "$(xfrm_sa_count "$1")" = 2 ] &&
 	    [ "$(ip -n "$1" xfrm policy | grep -cE 'dir (in|out|fwd) ')" = 3 ]
 }
-wait_for 15 sa_pairs_one gw1 ||
+# up to 30 s: strongSwan deletes a rekeyed SA 5 s after its rekey
+# (delete_rekeyed_delay) and rekeys every 16 s, and an SA it rekeyed
+# during its re-authentication stays until it expires (17.6 s): a look
+# of 15 s once found no moment with one pair
+wait_for 30 sa_pairs_one gw1 ||
     fail "gw1: not exactly 1 SA pair and 3 policies:"$'\n'"$(ip -n gw1 xfrm state; ip -n gw1 xfrm policy)"
-wait_for 15 sa_pairs_one gw2 ||
+wait_for 30 sa_pairs_one gw2 ||
     fail "gw2: not exactly 1 SA pair and 3 policies:"$'\n'"$(ip -n gw2 xfrm state; ip -n gw2 xfrm policy)"
 # (fresh on both sides at each look: a rekey may happen meanwhile)
 same_sas() { sa_pairs_one gw1 && xfrm_spis_are gw2 "$(xfrm_spis gw1)"; }
-wait_for 15 same_sas ||
+wait_for 30 same_sas ||
     fail "gw1 and gw2 hold different SAs:"$'\n'"$(ip -n gw1 xfrm state; ip -n gw2 xfrm state)"
 say "ok: one SA pair and its 3 policies on each gateway, the same SPIs"
 # Traffic both ways through ESP.  A CHILD SA of 20 s may be rekeyed
