@@ -262,8 +262,13 @@ isakmp_destroy(struct isakmp_sa *sa)
 	struct ikev1_qm		*qm;
 	struct child_sa		*cs;
 	struct isakmp_sa	*cur;
-	int			 had_children = 0;
+	struct in_addr		 peer = sa->is_b.b_remote.sin_addr;
+	int			 had_children = 0, died;
 
+	/* a phase 1 that died past the peer's message 3 (a real source) */
+	died = sa->is_state != ISAKMP_ESTABLISHED &&
+	    sa->is_state != ISAKMP_DEAD && sa->is_state != ISAKMP_NEW &&
+	    sa->is_state != ISAKMP_MM_R2 && sa->is_state != ISAKMP_AM_R2;
 	isakmp_set_state(sa, ISAKMP_DEAD);
 	v1_half_end(sa);
 	isakmp_hash_remove(sa);
@@ -304,6 +309,8 @@ isakmp_destroy(struct isakmp_sa *sa)
 		if (had_children && !ctx->ctx_shutdown &&
 		    (cur = ikev1_tunnel_sa(t)) != NULL)
 			isakmp_next(cur);
+		if (died)
+			ikev1_p1_ended(t, peer);
 	}
 }
 
@@ -312,9 +319,14 @@ isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct ike_ctx		*ctx = sa->is_b.b_ctx;
+	struct in_addr		 peer;
 	char			 why[128];
+	int			 died;
 
 	vsnprintf(why, sizeof(why), fmt, ap);
+	peer = sa->is_b.b_remote.sin_addr;
+	died = sa->is_state != ISAKMP_MM_R2 && sa->is_state != ISAKMP_AM_R2 &&
+	    sa->is_state != ISAKMP_NEW;
 	sa->is_b.b_tunnel = NULL;
 	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
 		/* the current ISAKMP SA and its IPsec SAs stay */
@@ -322,6 +334,8 @@ isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 		    "re-authentication failed: %s; the current ISAKMP SA "
 		    "stays until it expires", why);
 		isakmp_destroy(sa);
+		if (died)
+			ikev1_p1_ended(t, peer);
 		return;
 	}
 	if (unauth && t != NULL)
@@ -339,6 +353,8 @@ isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 	isakmp_destroy(sa);
 	if (t != NULL)
 		ike_tunnel_failed(t, 1, "%s", why);
+	if (t != NULL && died)
+		ikev1_p1_ended(t, peer);
 }
 
 void

@@ -459,6 +459,14 @@ int	 ikev1_qm_hold(struct isakmp_sa *sa);
 void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);
 /* A replaced SA: deleted after ms unless the peer deletes it first. */
 void	 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms);
+/*
+ * A phase 1 of t with the peer at addr died before it was established
+ * (after its initiator's message 3: a real source).  ISAKMP SAs whose
+ * IPsec SAs wait for a new one (the peer deleted theirs, or they expired
+ * while a new one was under way) wait no longer when no other phase 1
+ * of t is under way: their timer fires now.
+ */
+void	 ikev1_p1_ended(struct ike_tunnel *t, struct in_addr addr);
 /* cs was made on the replaced SA o: o is deleted after cs's lifetime. */
 void	 ikev1_life_replaced_keep(struct isakmp_sa *o,
 	    const struct child_sa *cs);

@@ -1614,6 +1614,53 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 END_TEST
 
 /*
+ * b deletes its old ISAKMP SA while its re-authentication is under way,
+ * and that new phase 1 dies (b's message 5 and later never arrive): a's
+ * half-open SA of it ends after its lifetime (200 ms here), and with it
+ * the wait of a's IPsec SA for a new ISAKMP SA.  It goes at once and the
+ * tunnel is set up again, instead of after the 15 s grace.
+ */
+START_TEST(test_v1_peer_reauth_dies)
+{
+	struct filt		 f5 = { IKEV1_EXCH_MAIN, 2, 1000, 0 };
+	struct tunnel_status	 before;
+	struct isakmp_sa	*old, *aold, *o;
+	struct child_sa_list	 keep;
+	uint8_t			 cky[8];
+	int			 n;
+
+	before = v1_up(20);
+	ikev1_half_open_ms_set(A.s_ike, 200, IKEV1_HALF_EVICT_MS);
+	ck_assert_ptr_nonnull(old = v1_established(&B));
+	ck_assert_ptr_nonnull(aold = v1_established(&A));
+	memcpy(cky, aold->is_cky_i, sizeof(cky));
+	B.s_net.mn_filter = filt_cb;		/* b's MM5 and later lost */
+	B.s_net.mn_filter_arg = &f5;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(10);				/* MM1-MM4 */
+	ck_assert_int_eq(f5.f_seen, 3);
+	TAILQ_INIT(&keep);
+	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
+	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
+	TAILQ_CONCAT(&old->is_b.b_children, &keep, cs_entry);
+	pump(10);
+	ck_assert(aold->is_peer_deleted);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	pump(500);
+	n = 0;
+	ISAKMP_SA_FOREACH(o, A.s_ike)
+		if (memcmp(o->is_cky_i, cky, sizeof(cky)) == 0)
+			n++;
+	ck_assert_int_eq(n, 0);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	pair_free();
+}
+END_TEST
+
+/*
  * b re-authenticates break-before-make, as strongSwan does: a DELETE of
  * its old ISAKMP SA alone (its IPsec SAs stay), then a new Main Mode
  * whose message 5 carries INITIAL-CONTACT (b holds no other ISAKMP SA
@@ -3666,6 +3713,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_superseded_before_use);
 	tcase_add_test(tc, test_v1_rekey_given_up_no_msg3);
 	tcase_add_test(tc, test_v1_peer_deletes_old_isakmp_during_reauth);
+	tcase_add_test(tc, test_v1_peer_reauth_dies);
 	tcase_add_test(tc, test_v1_peer_reauth_initial_contact);
 	tcase_add_test(tc, test_v1_peer_reauths_replaced);
 	tcase_add_test(tc, test_v1_peer_sets_up_no_pair);

@@ -124,6 +124,7 @@ V1_SCENARIOS=(
 	"t-mixed-versions.sh together"
 	"t-export.sh v1-swanctl"
 	"t-flood.sh"
+	"t-flood.sh v2"
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
 	"t-export.sh v2-gcm-libreswan"
