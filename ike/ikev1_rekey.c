@@ -1041,30 +1041,6 @@ ikev1_life_replaced_keep(struct isakmp_sa *o, const struct child_sa *cs)
 	v1_timer_add(o->is_life_ev, ms);
 }
 
-void
-ikev1_p1_ended(struct ike_tunnel *t, struct in_addr addr)
-{
-	struct isakmp_sa	*o;
-
-	if (t == NULL || t->t_ctx->ctx_v1 == NULL || t->t_ctx->ctx_shutdown)
-		return;
-	ISAKMP_SA_FOREACH(o, t->t_ctx)
-		if (o->is_b.b_tunnel == t && o->is_state != ISAKMP_ESTABLISHED &&
-		    o->is_state != ISAKMP_DEAD)
-			return;
-	ISAKMP_SA_FOREACH(o, t->t_ctx) {
-		if (o->is_b.b_tunnel != t || o->is_life_ev == NULL ||
-		    o->is_state != ISAKMP_ESTABLISHED ||
-		    o->is_b.b_remote.sin_addr.s_addr != addr.s_addr ||
-		    !((o->is_peer_deleted && !o->is_replaced) || o->is_expired))
-			continue;
-		log_tinfo(isakmp_name(o), "the new phase 1 with the peer "
-		    "failed: the IPsec SAs waiting for it wait no longer");
-		evtimer_del(o->is_life_ev);
-		v1_timer_add(o->is_life_ev, 0);
-	}
-}
-
 /* A replaced SA the peer should delete; ours if it does not. */
 void
 ikev1_life_replaced(struct isakmp_sa *o, unsigned ms)

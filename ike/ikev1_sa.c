@@ -314,6 +314,31 @@ isakmp_destroy(struct isakmp_sa *sa)
 	}
 }
 
+void
+ikev1_p1_ended(struct ike_tunnel *t, struct in_addr addr)
+{
+	static const struct timeval	 now = { 0, 0 };
+	struct isakmp_sa		*o;
+
+	if (t == NULL || t->t_ctx->ctx_v1 == NULL || t->t_ctx->ctx_shutdown)
+		return;
+	ISAKMP_SA_FOREACH(o, t->t_ctx)
+		if (o->is_b.b_tunnel == t && o->is_state != ISAKMP_ESTABLISHED &&
+		    o->is_state != ISAKMP_DEAD)
+			return;
+	ISAKMP_SA_FOREACH(o, t->t_ctx) {
+		if (o->is_b.b_tunnel != t || o->is_life_ev == NULL ||
+		    o->is_state != ISAKMP_ESTABLISHED ||
+		    o->is_b.b_remote.sin_addr.s_addr != addr.s_addr ||
+		    !((o->is_peer_deleted && !o->is_replaced) || o->is_expired))
+			continue;
+		log_tinfo(isakmp_name(o), "the new phase 1 with the peer "
+		    "failed: the IPsec SAs waiting for it wait no longer");
+		evtimer_del(o->is_life_ev);
+		evtimer_add(o->is_life_ev, &now);
+	}
+}
+
 static void
 isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 {
