@@ -1023,12 +1023,26 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	cs->cs_lts[0] = lp;
 	cs->cs_rts[0] = rp;
 	cs->cs_nlts = cs->cs_nrts = 1;
-	/* the same selectors as an IPsec SA we have: the peer rekeys it */
+	/* the same selectors as an IPsec SA we have: the peer rekeys it;
+	 * or, when that is our own fresh rekey of an SA, the peer's Quick
+	 * Mode crossed ours and rekeys the same SA, which we deleted when
+	 * the peer used our new one (strongSwan sent its Quick Mode before
+	 * our DELETE came): a collision, which
+	 * ikev1_child_replaced settles, instead of two chains for good */
 	if ((old = ikev1_child_by_ts(sa->is_b.b_tunnel, &lp, &rp)) != NULL) {
 		cs->cs_reqid = old->cs_reqid;
 		qm->qm_rekey_spi = old->cs_spi_in;
+		if (old->cs_initiated && old->cs_rekey_spi != 0 &&
+		    time(NULL) - old->cs_installed_at <= V1_CROSSED_REKEY_S &&
+		    ikev1_child_by_spi(sa->is_b.b_tunnel,
+		    old->cs_rekey_spi) == NULL) {
+			log_tdebug(qm_name(qm), "Quick Mode %08x: the peer's "
+			    "rekey crossed ours, %08x, of the same SA",
+			    qm->qm_msgid, ntohl(old->cs_spi_in));
+			qm->qm_rekey_spi = old->cs_rekey_spi;
+		}
 		log_tdebug(qm_name(qm), "Quick Mode %08x rekeys IPsec SA %08x",
-		    qm->qm_msgid, ntohl(old->cs_spi_in));
+		    qm->qm_msgid, ntohl(qm->qm_rekey_spi));
 	}
 	qm_choice(&c->tn_ipsec, cs);
 	cs->cs_choice.pc_esn = tr.tr_esn == IKEV1_ESN_64 ? PROP_ESN_YES :

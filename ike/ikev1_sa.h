@@ -263,6 +263,9 @@ struct ikev1_ctx {
  */
 #define IKEV1_REAUTH_DELETE_MS	1500
 #define IKEV1_REPLACED_GRACE_MS	15000	/* the peer deletes its old SA */
+/* a peer's Quick Mode for the selectors of an IPsec SA our rekey made
+ * this many seconds ago or less rekeys that rekey's predecessor */
+#define V1_CROSSED_REKEY_S	3
 
 
 

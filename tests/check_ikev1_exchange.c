@@ -2303,6 +2303,47 @@ START_TEST(test_v1_rekey_collision)
 END_TEST
 
 /*
+ * b's Quick Mode rekeying the IPsec SA X is held on the way (as under
+ * loss) while a's rekey of X runs to its end: it arrives after a has X's
+ * successor Y.  a must take it for b's rekey of X (a collision both
+ * sides settle alike), not for a rekey of Y: then strongSwan kept two
+ * chains of CHILD SAs for good (the v1-gw-swan soak's final check).
+ */
+START_TEST(test_v1_crossed_rekey_late)
+{
+	struct tunnel_status	 before, sa, sb;
+	struct mock_dgram	 held;
+	struct child_sa		*cs;
+
+	before = v1_up(0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &held), 0);	/* b's QM1 */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(60);
+	ike_recv(A.s_ike, held.d_data, held.d_len, &held.d_dst, &held.d_src);
+	free(held.d_data);
+	pump(400);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+	/* one pair carries on, the same on both sides */
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_int_le(mock_kernel_nsa(&A.s_kernel), 4);
+	ck_assert_int_le(mock_kernel_nsa(&B.s_kernel), 4);
+	/* a took it for a collision (the two new pairs are twins), not for
+	 * a rekey of its own new SA kept until the peer deletes it */
+	ck_assert_ptr_nonnull(cs = ikev1_child_by_spi(ike_tunnel_find(A.s_ike,
+	    "t1"), sa.ts_child[0].cs_spi_in));
+	ck_assert_uint_ne(cs->cs_twin_spi, 0);
+	pair_free();
+}
+END_TEST
+
+/*
  * A Quick Mode rekeying the IPsec SA is under way on the old ISAKMP SA
  * (b's message 2 lost, a retransmits after 40 ms) when a's
  * re-authentication finishes and the new ISAKMP SA takes the IPsec SAs
@@ -3699,6 +3740,7 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
+	tcase_add_test(tc, test_v1_crossed_rekey_late);
 	tcase_add_test(tc, test_v1_rekey_collision_peer_choice);
 	tcase_add_test(tc, test_v1_reauth_responder_forgot);
 	tcase_add_test(tc, test_v1_half_open_retransmitted);
