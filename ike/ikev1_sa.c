@@ -254,6 +254,17 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	return (sa);
 }
 
+/* sa, about to go, is a phase 1 that died past its initiator's message 3
+ * (a real source), not an established SA nor a half-open one
+ * (ikev1_p1_ended) */
+static int
+isakmp_died(const struct isakmp_sa *sa)
+{
+	return (sa->is_state != ISAKMP_ESTABLISHED &&
+	    sa->is_state != ISAKMP_DEAD && sa->is_state != ISAKMP_NEW &&
+	    sa->is_state != ISAKMP_MM_R2 && sa->is_state != ISAKMP_AM_R2);
+}
+
 void
 isakmp_destroy(struct isakmp_sa *sa)
 {
@@ -263,12 +274,8 @@ isakmp_destroy(struct isakmp_sa *sa)
 	struct child_sa		*cs;
 	struct isakmp_sa	*cur;
 	struct in_addr		 peer = sa->is_b.b_remote.sin_addr;
-	int			 had_children = 0, died;
+	int			 had_children = 0, died = isakmp_died(sa);
 
-	/* a phase 1 that died past the peer's message 3 (a real source) */
-	died = sa->is_state != ISAKMP_ESTABLISHED &&
-	    sa->is_state != ISAKMP_DEAD && sa->is_state != ISAKMP_NEW &&
-	    sa->is_state != ISAKMP_MM_R2 && sa->is_state != ISAKMP_AM_R2;
 	isakmp_set_state(sa, ISAKMP_DEAD);
 	v1_half_end(sa);
 	isakmp_hash_remove(sa);
@@ -350,8 +357,7 @@ isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 
 	vsnprintf(why, sizeof(why), fmt, ap);
 	peer = sa->is_b.b_remote.sin_addr;
-	died = sa->is_state != ISAKMP_MM_R2 && sa->is_state != ISAKMP_AM_R2 &&
-	    sa->is_state != ISAKMP_NEW;
+	died = isakmp_died(sa);
 	sa->is_b.b_tunnel = NULL;
 	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
 		/* the current ISAKMP SA and its IPsec SAs stay */

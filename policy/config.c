@@ -575,54 +575,47 @@ cfg_key_user(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
-/* ikev1-half-open N / ikev1-half-open-per-source N (flood caps). */
+/* The flood caps: "KEY N", N from min to 65536, into *dst. */
 static int
-cfg_key_v1_half(struct cfg_parser *p, const char *v)
+cfg_key_cap(struct cfg_parser *p, const char *key, const char *v,
+    unsigned long min, int *dst)
 {
 	unsigned long	 n;
 
-	if (cfg_uint_parse(v, 1, 65536, &n) == -1)
-		return (cfg_err(p, p->p_line, "ikev1-half-open: \"%.16s\" is "
-		    "not a number from 1 to 65536", v));
-	p->p_cfg->cfg_v1_half_open_max = (int)n;
+	if (cfg_uint_parse(v, min, 65536, &n) == -1)
+		return (cfg_err(p, p->p_line, "%s: \"%.16s\" is not a number "
+		    "from %lu to 65536", key, v, min));
+	*dst = (int)n;
 	return (0);
+}
+
+static int
+cfg_key_v1_half(struct cfg_parser *p, const char *v)
+{
+	return (cfg_key_cap(p, "ikev1-half-open", v, 1,
+	    &p->p_cfg->cfg_v1_half_open_max));
 }
 
 static int
 cfg_key_v1_half_src(struct cfg_parser *p, const char *v)
 {
-	unsigned long	 n;
-
-	if (cfg_uint_parse(v, 1, 65536, &n) == -1)
-		return (cfg_err(p, p->p_line, "ikev1-half-open-per-source: "
-		    "\"%.16s\" is not a number from 1 to 65536", v));
-	p->p_cfg->cfg_v1_half_open_per_source = (int)n;
-	return (0);
+	return (cfg_key_cap(p, "ikev1-half-open-per-source", v, 1,
+	    &p->p_cfg->cfg_v1_half_open_per_source));
 }
 
-/* ikev2-cookie-threshold N (0: cookies always) / ikev2-half-open N. */
+/* 0: cookies always */
 static int
 cfg_key_v2_cookie(struct cfg_parser *p, const char *v)
 {
-	unsigned long	 n;
-
-	if (cfg_uint_parse(v, 0, 65536, &n) == -1)
-		return (cfg_err(p, p->p_line, "ikev2-cookie-threshold: "
-		    "\"%.16s\" is not a number from 0 to 65536", v));
-	p->p_cfg->cfg_v2_cookie_threshold = (int)n;
-	return (0);
+	return (cfg_key_cap(p, "ikev2-cookie-threshold", v, 0,
+	    &p->p_cfg->cfg_v2_cookie_threshold));
 }
 
 static int
 cfg_key_v2_half(struct cfg_parser *p, const char *v)
 {
-	unsigned long	 n;
-
-	if (cfg_uint_parse(v, 1, 65536, &n) == -1)
-		return (cfg_err(p, p->p_line, "ikev2-half-open: \"%.16s\" is "
-		    "not a number from 1 to 65536", v));
-	p->p_cfg->cfg_v2_half_open_max = (int)n;
-	return (0);
+	return (cfg_key_cap(p, "ikev2-half-open", v, 1,
+	    &p->p_cfg->cfg_v2_half_open_max));
 }
 
 /*

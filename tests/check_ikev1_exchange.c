@@ -1572,6 +1572,20 @@ START_TEST(test_v1_qm_hold_near_end)
 }
 END_TEST
 
+/* b deletes its ISAKMP SA old alone (a DELETE of the ISAKMP SA, none of
+ * its IPsec SAs, which stay: RFC 2409 §5.5), as strongSwan does when it
+ * re-authenticates. */
+static void
+delete_isakmp_alone(struct isakmp_sa *old)
+{
+	struct child_sa_list	 keep;
+
+	TAILQ_INIT(&keep);
+	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
+	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
+	TAILQ_CONCAT(&old->is_b.b_children, &keep, cs_entry);
+}
+
 /*
  * b re-authenticates and deletes its old ISAKMP SA (as strongSwan does
  * when the old one expires meanwhile) before a has the new one: b's
@@ -1583,7 +1597,6 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 	struct filt		 f5 = { IKEV1_EXCH_MAIN, 2, 1, 0 };
 	struct tunnel_status	 before, after;
 	struct isakmp_sa	*old;
-	struct child_sa_list	 keep;
 
 	before = v1_up(20);
 	ikev1_reauth_delete_set(B.s_ike, 500);
@@ -1593,12 +1606,7 @@ START_TEST(test_v1_peer_deletes_old_isakmp_during_reauth)
 	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
 	pump(10);				/* MM1-MM4 */
 	ck_assert_int_eq(f5.f_seen, 3);
-	/* b deletes its old ISAKMP SA alone (DELETE of the ISAKMP SA, no
-	 * DELETE of its IPsec SAs, which stay: RFC 2409) */
-	TAILQ_INIT(&keep);
-	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
-	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
-	TAILQ_CONCAT(&old->is_b.b_children, &keep, cs_entry);
+	delete_isakmp_alone(old);
 	pump(10);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
 	pump(200);				/* MM5 again, MM6 */
@@ -1625,7 +1633,6 @@ START_TEST(test_v1_peer_reauth_dies)
 	struct filt		 f5 = { IKEV1_EXCH_MAIN, 2, 1000, 0 };
 	struct tunnel_status	 before;
 	struct isakmp_sa	*old, *aold, *o;
-	struct child_sa_list	 keep;
 	uint8_t			 cky[8];
 	int			 n;
 
@@ -1639,10 +1646,7 @@ START_TEST(test_v1_peer_reauth_dies)
 	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
 	pump(10);				/* MM1-MM4 */
 	ck_assert_int_eq(f5.f_seen, 3);
-	TAILQ_INIT(&keep);
-	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
-	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
-	TAILQ_CONCAT(&old->is_b.b_children, &keep, cs_entry);
+	delete_isakmp_alone(old);
 	pump(10);
 	ck_assert(aold->is_peer_deleted);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
