@@ -95,13 +95,17 @@ static void
 ike_kernel_expire(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
     int hard, int volume)
 {
-	struct ike_ctx	*ctx = arg;
-	int		 i;
+	struct ike_ctx		*ctx = arg;
+	struct ike_sa_base	*b;
+	struct child_sa		*cs;
 
-	for (i = 1; i >= 0; i--)
-		if (ctx->ctx_ver[i]->iv_kernel_expire(ctx, proto, spi, dst,
-		    hard, volume))
-			return;
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
+		TAILQ_FOREACH(cs, &b->b_children, cs_entry)
+			if (child_sa_is_kernel_sa(cs, proto, spi, dst)) {
+				b->b_ops->so_child_expire(b, cs, spi, hard,
+				    volume);
+				return;
+			}
 	log_debug("kernel: %s expiry of SA %08x, which is not ours (any "
 	    "more)", hard ? "hard" : "soft", ntohl(spi));
 }

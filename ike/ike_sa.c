@@ -127,6 +127,16 @@ ikev2_sa_start(struct ike_sa_base *b, enum ike_task task,
 	b->b_ctx->ctx_v2x->x_start(ike_sa_of(b), task, cs, pair);
 }
 
+static void
+ikev2_sa_child_expire(struct ike_sa_base *b, struct child_sa *cs,
+    uint32_t spi, int hard, int volume)
+{
+	if (hard)
+		ikev2_child_expired(ike_sa_of(b), cs, spi);
+	else
+		ikev2_child_soft_expired(ike_sa_of(b), cs, volume);
+}
+
 static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_version = 2,
 	.so_kind = "IKE SA",
@@ -141,6 +151,7 @@ static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_inflight = ikev2_sa_inflight,
 	.so_pairs = ikev2_sa_pairs,
 	.so_start = ikev2_sa_start,
+	.so_child_expire = ikev2_sa_child_expire,
 };
 
 void
@@ -150,7 +161,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 
 	if (sa->sa_state == s)
 		return;
-	hex_encode(sa->sa_spi_i, 8, spi);
+	hex_encode(sa->sa_b.b_spi_i, 8, spi);
 	log_tdebug(ike_sa_name(sa), "IKE SA %s (%s) %s -> %s", spi,
 	    sa->sa_b.b_initiator ? "initiator" : "responder",
 	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
@@ -216,8 +227,8 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	}
 	/* Our SPI: random, non-zero (§2.6) */
 	do {
-		RAND_bytes(initiator ? sa->sa_spi_i : sa->sa_spi_r, 8);
-	} while (memcmp(initiator ? sa->sa_spi_i : sa->sa_spi_r,
+		RAND_bytes(initiator ? sa->sa_b.b_spi_i : sa->sa_b.b_spi_r, 8);
+	} while (memcmp(initiator ? sa->sa_b.b_spi_i : sa->sa_b.b_spi_r,
 	    "\0\0\0\0\0\0\0\0", 8) == 0);
 	ike_sa_base_link(ctx, &sa->sa_b, &ikev2_sa_ops);
 	return (sa);
@@ -310,12 +321,12 @@ ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 		if (sa->sa_state == IKE_SA_NEW || sa->sa_state == IKE_SA_DEAD)
 			continue;
 		if (sa->sa_b.b_initiator == from_init ||
-		    memcmp(sa->sa_spi_i, h->h_spi_i, 8) != 0)
+		    memcmp(sa->sa_b.b_spi_i, h->h_spi_i, 8) != 0)
 			continue;
-		if (memcmp(sa->sa_spi_r, h->h_spi_r, 8) == 0)
+		if (memcmp(sa->sa_b.b_spi_r, h->h_spi_r, 8) == 0)
 			return (sa);
 		/* initiator waiting for the first response */
-		if (sa->sa_b.b_initiator && memcmp(sa->sa_spi_r, zero, 8) == 0 &&
+		if (sa->sa_b.b_initiator && memcmp(sa->sa_b.b_spi_r, zero, 8) == 0 &&
 		    h->h_exchange == IKEV2_EXCH_IKE_SA_INIT)
 			return (sa);
 		if (!sa->sa_b.b_initiator && memcmp(h->h_spi_r, zero, 8) == 0 &&
@@ -368,8 +379,8 @@ ike_msg_begin(struct ike_sa *sa, struct ike_msg_out *mo, uint8_t exchange,
 
 	memset(mo, 0, sizeof(*mo));
 	memset(&h, 0, sizeof(h));
-	memcpy(h.h_spi_i, sa->sa_spi_i, 8);
-	memcpy(h.h_spi_r, sa->sa_spi_r, 8);
+	memcpy(h.h_spi_i, sa->sa_b.b_spi_i, 8);
+	memcpy(h.h_spi_r, sa->sa_b.b_spi_r, 8);
 	h.h_version = IKEV2_VERSION;
 	h.h_exchange = exchange;
 	h.h_flags = (sa->sa_b.b_initiator ? IKEV2_FLAG_INITIATOR : 0) |
@@ -650,7 +661,7 @@ ike_sa_rekey_nudge(struct ike_ctx *ctx, const struct ikev2_hdr *h)
 	IKEV2_SA_FOREACH(o, ctx) {
 		if (o->sa_rekey_new == NULL || o->sa_req_kind !=
 		    IKE_REQ_IKE_REKEY || o->sa_b.b_rq.x_out == NULL ||
-		    memcmp(o->sa_rekey_new->sa_spi_i, h->h_spi_i, 8) != 0)
+		    memcmp(o->sa_rekey_new->sa_b.b_spi_i, h->h_spi_i, 8) != 0)
 			continue;
 		now = ike_now_ms();
 		if (o->sa_rekey_nudge_ms != 0 &&
@@ -1064,8 +1075,8 @@ ike_sa_keylog(const struct ike_sa *sa)
 		log_twarn(ike_sa_name(sa), "%s", err);
 		return;
 	}
-	hex_encode(sa->sa_spi_i, 8, si);
-	hex_encode(sa->sa_spi_r, 8, sr);
+	hex_encode(sa->sa_b.b_spi_i, 8, si);
+	hex_encode(sa->sa_b.b_spi_r, 8, sr);
 	hex_encode(k->k_ei, k->k_e_len, ei);
 	hex_encode(k->k_er, k->k_e_len, er);
 	hex_encode(k->k_ai, k->k_a_len, ai);

@@ -94,8 +94,6 @@ enum ike_req_kind {
 struct ike_sa {
 	struct ike_sa_base sa_b;	/* first: both versions (sa_base.h) */
 	enum ike_sa_state sa_state;
-	uint8_t		 sa_spi_i[8];
-	uint8_t		 sa_spi_r[8];
 	/* §2.11: behind a NAT we do not follow the peer (§2.23), but we
 	 * answer a request where it came from */
 	struct sockaddr_in sa_reply_to;

@@ -69,7 +69,6 @@ const struct ike_version ikev1_version = {
 	.iv_teardown = ikev1_tunnel_teardown,
 	.iv_rekey = ikev1_rekey_now,
 	.iv_status = ikev1_status,
-	.iv_kernel_expire = ikev1_kernel_expire,
 	.iv_shutdown = ikev1_shutdown,
 	.iv_free = ikev1_free,
 };

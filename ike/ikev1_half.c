@@ -175,7 +175,7 @@ v1_half_expire_cb(evutil_socket_t fd, short ev, void *arg)
 	sa->is_b.b_ctx->ctx_counters.ic_v1_half_expired++;
 	if (sa->is_state == ISAKMP_MM_R2 || sa->is_state == ISAKMP_AM_R2 ||
 	    sa->is_state == ISAKMP_NEW) {
-		hex_encode(sa->is_cky_i, 8, ck);
+		hex_encode(sa->is_b.b_spi_i, 8, ck);
 		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA %s from %s "
 		    "expired in state %s", ck,
 		    inet_ntoa(sa->is_b.b_remote.sin_addr),

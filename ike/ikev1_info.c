@@ -104,8 +104,8 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		return (0);
 	}
 	if (d->d_proto != IKEV1_PROTO_ISAKMP || d->d_spi_len != 16 ||
-	    memcmp(d->d_spis, sa->is_cky_i, 8) != 0 ||
-	    memcmp(d->d_spis + 8, sa->is_cky_r, 8) != 0)
+	    memcmp(d->d_spis, sa->is_b.b_spi_i, 8) != 0 ||
+	    memcmp(d->d_spis + 8, sa->is_b.b_spi_r, 8) != 0)
 		return (0);
 	ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete", "peer deleted the "
 	    "ISAKMP SA");

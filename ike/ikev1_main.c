@@ -145,8 +145,8 @@ v1_natd_hash(const struct isakmp_sa *sa, const struct sockaddr_in *a,
 {
 	uint8_t	 data[22];
 
-	memcpy(data, sa->is_cky_i, 8);
-	memcpy(data + 8, sa->is_cky_r, 8);
+	memcpy(data, sa->is_b.b_spi_i, 8);
+	memcpy(data + 8, sa->is_b.b_spi_r, 8);
 	memcpy(data + 16, &a->sin_addr, 4);
 	memcpy(data + 20, &a->sin_port, 2);
 	return (prf_hash(sa->is_prf, data, sizeof(data), out));
@@ -284,7 +284,7 @@ v1_keylog(const struct isakmp_sa *sa)
 		log_twarn(isakmp_name(sa), "%s", err);
 		return;
 	}
-	hex_encode(sa->is_cky_i, 8, cky);
+	hex_encode(sa->is_b.b_spi_i, 8, cky);
 	hex_encode(sa->is_keys.k_enc, sa->is_keys.k_enc_len, key);
 	fprintf(f, "%s,%s\n", cky, key);
 	fclose(f);
@@ -317,7 +317,7 @@ v1_keys(struct isakmp_sa *sa)
 	    c->tn_psk_len, sa->is_ni->buf_data, sa->is_ni->buf_len,
 	    sa->is_nr->buf_data, sa->is_nr->buf_len, skeyid) == -1 ||
 	    ikev1_keys_derive(sa->is_prf, skeyid, gxy->buf_data, gxy->buf_len,
-	    sa->is_cky_i, sa->is_cky_r, elen, &sa->is_keys) == -1 ||
+	    sa->is_b.b_spi_i, sa->is_b.b_spi_r, elen, &sa->is_keys) == -1 ||
 	    ikev1_iv_phase1(sa->is_prf, sa->is_gxi->buf_data,
 	    sa->is_gxi->buf_len, sa->is_gxr->buf_data, sa->is_gxr->buf_len,
 	    sa->is_iv, sa->is_blen) == -1)
@@ -342,7 +342,7 @@ v1_hash_auth(struct isakmp_sa *sa, int responder, uint8_t *out)
 	if (ikev1_hash_auth(sa->is_prf, sa->is_keys.k_skeyid,
 	    sa->is_keys.k_len, responder, sa->is_gxi->buf_data,
 	    sa->is_gxi->buf_len, sa->is_gxr->buf_data, sa->is_gxr->buf_len,
-	    sa->is_cky_i, sa->is_cky_r, sa->is_sai_b->buf_data,
+	    sa->is_b.b_spi_i, sa->is_b.b_spi_r, sa->is_sai_b->buf_data,
 	    sa->is_sai_b->buf_len, id->buf_data, id->buf_len, out) == -1)
 		return (0);
 	return (prf_len(sa->is_prf));
@@ -447,8 +447,8 @@ v1_add_initial_contact(struct isakmp_sa *sa, struct pld_writer *w)
 	    !ike_initial_contact_ok(sa->is_b.b_ctx, sa->is_b.b_tunnel,
 	    &sa->is_b))
 		return (0);
-	memcpy(spi, sa->is_cky_i, 8);
-	memcpy(spi + 8, sa->is_cky_r, 8);
+	memcpy(spi, sa->is_b.b_spi_i, 8);
+	memcpy(spi + 8, sa->is_b.b_spi_r, 8);
 	return (ikev1_add_notify(w, IKEV1_PROTO_ISAKMP, spi, 16,
 	    IKEV1_N_INITIAL_CONTACT, NULL, 0));
 }
@@ -549,7 +549,7 @@ v1_mm_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 		    "with a proposal we did not offer");
 		return;
 	}
-	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
+	memcpy(sa->is_b.b_spi_r, m->m_hdr.h_rcookie, 8);
 	v1_peer_vids(sa, m);
 	if (v1_msg_begin(sa, &b, &w, IKEV1_EXCH_MAIN, 0) == -1 ||
 	    v1_add_ke_nonce(sa, &w) == -1 || v1_add_natd(sa, &w) == -1 ||
@@ -657,7 +657,7 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 		    "with a proposal we did not offer");
 		return;
 	}
-	memcpy(sa->is_cky_r, m->m_hdr.h_rcookie, 8);
+	memcpy(sa->is_b.b_spi_r, m->m_hdr.h_rcookie, 8);
 	v1_peer_vids(sa, m);
 	if (v1_take_ke_nonce(sa, m) == -1) {
 		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
@@ -933,7 +933,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	if ((sa = isakmp_new(ctx, t, 0, m->m_hdr.h_exchange, local,
 	    remote)) == NULL)
 		return;
-	memcpy(sa->is_cky_i, m->m_hdr.h_icookie, 8);
+	memcpy(sa->is_b.b_spi_i, m->m_hdr.h_icookie, 8);
 	if (isakmp_hash_insert(sa) == -1 || v1_half_start(sa, anon) == -1) {
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
@@ -1022,8 +1022,8 @@ v1_auth_failed_notify(struct isakmp_sa *sa)
 	uint8_t			 spi[16];
 	uint32_t		 msgid;
 
-	memcpy(spi, sa->is_cky_i, 8);
-	memcpy(spi + 8, sa->is_cky_r, 8);
+	memcpy(spi, sa->is_b.b_spi_i, 8);
+	memcpy(spi + 8, sa->is_b.b_spi_r, 8);
 	do {
 		if (RAND_bytes((uint8_t *)&msgid, sizeof(msgid)) != 1)
 			return;

@@ -289,32 +289,18 @@ v1_child_soft_volume(struct child_sa *cs)
 	v1_child_rekey_due(cs);
 }
 
-int
-ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
-    struct in_addr dst, int hard, int volume)
+void
+ikev1_child_kernel_expire(struct ike_sa_base *b, struct child_sa *cs,
+    uint32_t spi, int hard, int volume)
 {
-	struct isakmp_sa	*sa;
-	struct child_sa		*cs;
-
-	if (ctx->ctx_v1 == NULL)
-		return (0);
-	ISAKMP_SA_FOREACH(sa, ctx)
-		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry) {
-			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
-			    cs->cs_local.s_addr == dst.s_addr) ||
-			    (cs->cs_spi_out == spi &&
-			    cs->cs_remote.s_addr == dst.s_addr)))
-				continue;
-			/* soft time: our own rekey timers (85-90% by the
-			 * SA's creator, 95-97% by the other side) decide */
-			if (!hard && volume)
-				v1_child_soft_volume(cs);
-			if (hard && (cs->cs_state == CHILD_SA_INSTALLED ||
-			    cs->cs_state == CHILD_SA_REKEYED))
-				v1_child_expired(cs, spi);
-			return (1);
-		}
-	return (0);
+	(void)b;
+	/* soft time: our own rekey timers (85-90% by the SA's creator,
+	 * 95-97% by the other side) decide */
+	if (!hard && volume)
+		v1_child_soft_volume(cs);
+	if (hard && (cs->cs_state == CHILD_SA_INSTALLED ||
+	    cs->cs_state == CHILD_SA_REKEYED))
+		v1_child_expired(cs, spi);
 }
 
 /* The rekey time: a Quick Mode on the tunnel's current ISAKMP SA. */

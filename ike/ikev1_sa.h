@@ -97,7 +97,7 @@ TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
 
 struct isakmp_sa {
 	struct ike_sa_base is_b;	/* first: both versions (sa_base.h) */
-	TAILQ_ENTRY(isakmp_sa) is_hentry;	/* vc_hash, by is_cky_i */
+	TAILQ_ENTRY(isakmp_sa) is_hentry;	/* vc_hash, by is_b.b_spi_i */
 	int		 is_hashed;
 	/* half-open responder (ikev1_half.c): counted towards the caps
 	 * until established, destroyed at is_half_ev; 1, or 2 when it
@@ -109,8 +109,6 @@ struct isakmp_sa {
 	struct event	*is_half_ev;
 	uint8_t		 is_exchange;	/* IKEV1_EXCH_MAIN / _AGGRESSIVE */
 	enum isakmp_state is_state;
-	uint8_t		 is_cky_i[IKEV1_COOKIE_LEN];
-	uint8_t		 is_cky_r[IKEV1_COOKIE_LEN];
 	/* negotiated phase 1 transform (crypto.h numbering) */
 	int		 is_encr, is_encr_bits, is_integ, is_prf, is_group;
 	uint32_t	 is_lifetime;
@@ -359,7 +357,7 @@ void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
 		    unsigned evict_ms);
 /* Number of half-open responder SAs. */
 unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
-/* Cookie hash (isakmp_lookup): insert after is_cky_i is final, remove. */
+/* Cookie hash (isakmp_lookup): insert after is_b.b_spi_i is final, remove. */
 int		 isakmp_hash_insert(struct isakmp_sa *sa);
 /* The wait that a phase 1 message which did not verify began is over
  * (V1_BAD_WAIT, and as initiator V1_BAD_RESENDS): the attempt fails. */
@@ -620,12 +618,12 @@ int	 ikev1_info_delete_isakmp(struct isakmp_sa *sa);
 void	 ikev1_dpd_arm(struct isakmp_sa *sa);
 
 /*
- * The kernel reports that an IPsec SA of ours reached its lifetime
- * (XFRM_MSG_EXPIRE; hard: it is gone; volume: a byte or packet limit).
- * 1 if it was an IKEv1 one.
+ * The kernel reports that spi, a kernel SA of the IPsec SA cs, reached
+ * its lifetime (XFRM_MSG_EXPIRE; hard: it is gone; volume: a byte or
+ * packet limit): struct ike_sa_ops so_child_expire.
  */
-int	ikev1_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
-	    struct in_addr dst, int hard, int volume);
+void	ikev1_child_kernel_expire(struct ike_sa_base *b, struct child_sa *cs,
+	    uint32_t spi, int hard, int volume);
 
 
 #endif

@@ -204,7 +204,6 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 	if (sa == NULL)
 		return (0);
 	p = &sa->sa_prop;
-	st->ts_remote = sa->sa_b.b_remote.sin_addr;
 	if (p->pc_integ == AUTH_NONE)	/* an AEAD: no integrity */
 		snprintf(st->ts_ike_algs, sizeof(st->ts_ike_algs),
 		    "%s/%s/%s", crypto_encr_name(p->pc_encr,
@@ -215,33 +214,7 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 		    "%s/%s/%s/%s", crypto_encr_name(p->pc_encr,
 		    p->pc_encr_bits), crypto_integ_name(p->pc_integ),
 		    crypto_prf_name(p->pc_prf), crypto_dh_name(p->pc_dh));
-	memcpy(st->ts_spi_i, sa->sa_spi_i, 8);
-	memcpy(st->ts_spi_r, sa->sa_spi_r, 8);
-	st->ts_established = sa->sa_b.b_established;
-	return (ike_status_children(t->t_ctx, &sa->sa_b.b_children, st));
-}
-
-static int
-ikev2_kernel_expire(struct ike_ctx *ctx, uint8_t proto, uint32_t spi,
-    struct in_addr dst, int hard, int volume)
-{
-	struct ike_sa	*sa;
-	struct child_sa	*cs;
-
-	IKEV2_SA_FOREACH(sa, ctx)
-		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
-			if (cs->cs_proto != proto || !((cs->cs_spi_in == spi &&
-			    cs->cs_local.s_addr == dst.s_addr) ||
-			    (cs->cs_spi_out == spi &&
-			    cs->cs_remote.s_addr == dst.s_addr)))
-				continue;
-			if (hard)
-				ikev2_child_expired(sa, cs, spi);
-			else
-				ikev2_child_soft_expired(sa, cs, volume);
-			return (1);
-		}
-	return (0);
+	return (ike_status_sa(&sa->sa_b, st));
 }
 
 static void
@@ -274,7 +247,6 @@ const struct ike_version ikev2_version = {
 	.iv_teardown = ikev2_teardown,
 	.iv_rekey = ikev2_rekey_now,
 	.iv_status = ikev2_status,
-	.iv_kernel_expire = ikev2_kernel_expire,
 	.iv_shutdown = ikev2_shutdown,
 	.iv_free = ikev2_free,
 };

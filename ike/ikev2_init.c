@@ -48,12 +48,12 @@ ikev2_init_add_natd(struct ike_sa *sa, struct pld_writer *w)
 {
 	uint8_t	 h[20];
 
-	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_b.b_local.sin_addr,
+	ikev2_natd_hash(sa->sa_b.b_spi_i, sa->sa_b.b_spi_r, sa->sa_b.b_local.sin_addr,
 	    sa->sa_b.b_local.sin_port, h);
 	if (ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP,
 	    h, sizeof(h)) == -1)
 		return (-1);
-	ikev2_natd_hash(sa->sa_spi_i, sa->sa_spi_r, sa->sa_b.b_remote.sin_addr,
+	ikev2_natd_hash(sa->sa_b.b_spi_i, sa->sa_b.b_spi_r, sa->sa_b.b_remote.sin_addr,
 	    sa->sa_b.b_remote.sin_port, h);
 	return (ikev2_add_notify(w, 0, NULL, 0,
 	    IKEV2_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h)));
@@ -124,8 +124,8 @@ ikev2_init_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 		goto done;
 	if (ikev2_keys_derive(p->pc_prf, p->pc_integ, p->pc_encr,
 	    p->pc_encr_bits, skeyseed, sa->sa_ni->buf_data, sa->sa_ni->buf_len,
-	    sa->sa_nr->buf_data, sa->sa_nr->buf_len, sa->sa_spi_i,
-	    sa->sa_spi_r, &sa->sa_keys) == -1)
+	    sa->sa_nr->buf_data, sa->sa_nr->buf_len, sa->sa_b.b_spi_i,
+	    sa->sa_b.b_spi_r, &sa->sa_keys) == -1)
 		goto done;
 	sa->sa_keys_ok = 1;
 	ike_sa_keylog(sa);
@@ -219,7 +219,7 @@ ikev2_init_notify_reply(struct ike_ctx *ctx, const struct ikev2_msg *m,
 
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
 		return;
-	memcpy(tmp->sa_spi_i, m->m_hdr.h_spi_i, 8);
+	memcpy(tmp->sa_b.b_spi_i, m->m_hdr.h_spi_i, 8);
 	if (ike_msg_begin(tmp, &mo, IKEV2_EXCH_IKE_SA_INIT, 1, 0) == 0) {
 		if (ikev2_add_notify(&mo.mo_w, 0, NULL, 0, type, data,
 		    len) == 0) {
@@ -463,7 +463,7 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	}
 	if ((sa = ike_sa_new(ctx, NULL, 0, local, remote)) == NULL)
 		return;
-	memcpy(sa->sa_spi_i, m->m_hdr.h_spi_i, 8);
+	memcpy(sa->sa_b.b_spi_i, m->m_hdr.h_spi_i, 8);
 	sa->sa_prop = pc;
 	sa->sa_msgid_peer = 1;
 	/* our answer goes again only for this very request (§2.1) */
@@ -598,7 +598,7 @@ ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	if (m->m_ke_group != dh_group(sa->sa_dh) ||
 	    sa->sa_prop.pc_dh != m->m_ke_group)
 		goto fail;
-	memcpy(sa->sa_spi_r, m->m_hdr.h_spi_r, 8);
+	memcpy(sa->sa_b.b_spi_r, m->m_hdr.h_spi_r, 8);
 	if ((sa->sa_nr = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
 	    (sa->sa_msg2 = buf_new_data(pkt, len)) == NULL ||
 	    ikev2_init_keys(sa, m->m_ke_data, m->m_ke_len) == -1)

@@ -197,7 +197,7 @@ ikev2_rekey_keys(struct ike_sa *old, struct ike_sa *n, const struct buf *gir)
 		goto done;
 	if (ikev2_keys_derive(p->pc_prf, p->pc_integ, p->pc_encr,
 	    p->pc_encr_bits, skeyseed, n->sa_ni->buf_data, n->sa_ni->buf_len,
-	    n->sa_nr->buf_data, n->sa_nr->buf_len, n->sa_spi_i, n->sa_spi_r,
+	    n->sa_nr->buf_data, n->sa_nr->buf_len, n->sa_b.b_spi_i, n->sa_b.b_spi_r,
 	    &n->sa_keys) == -1)
 		goto done;
 	n->sa_keys_ok = 1;
@@ -213,8 +213,8 @@ ikev2_rekey_log(struct ike_sa *n, const char *how)
 {
 	char	 si[17], sr[17];
 
-	hex_encode(n->sa_spi_i, 8, si);
-	hex_encode(n->sa_spi_r, 8, sr);
+	hex_encode(n->sa_b.b_spi_i, 8, si);
+	hex_encode(n->sa_b.b_spi_r, 8, sr);
 	log_tinfo(ike_sa_name(n), "IKE SA rekeyed (%s), new SPIs %s_i %s_r",
 	    how, si, sr);
 	ike_event(n->sa_b.b_ctx, ike_sa_name(n), "rekey", "IKE SA rekey done "
@@ -236,7 +236,7 @@ ikev2_rekey_send(struct ike_sa *sa, struct ike_sa *n)
 	if (n->sa_dh == NULL && (n->sa_dh = dh_new(grp)) == NULL)
 		return (-1);
 	/* §1.3.2: the new initiator SPI goes in the proposal */
-	if (proposal_ike_build(ike, n->sa_spi_i, 8, &n->sa_offer) == -1 ||
+	if (proposal_ike_build(ike, n->sa_b.b_spi_i, 8, &n->sa_offer) == -1 ||
 	    ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 0, 0) == -1)
 		return (-1);
 	w = ike_msg_w(&mo);
@@ -357,7 +357,7 @@ ikev2_rekey_answer(struct ike_sa *sa, struct ike_sa *n,
 
 	if ((ans = calloc(1, sizeof(*ans))) == NULL)
 		return (-1);
-	if (proposal_ike_build(ike, n->sa_spi_r, 8, ans) == -1 ||
+	if (proposal_ike_build(ike, n->sa_b.b_spi_r, 8, ans) == -1 ||
 	    ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 1,
 	    m->m_hdr.h_msgid) == -1)
 		goto done;
@@ -394,7 +394,7 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 	if ((n = ike_sa_new(sa->sa_b.b_ctx, t, 0, &sa->sa_b.b_local,
 	    &sa->sa_b.b_remote)) == NULL)
 		goto fail;
-	memcpy(n->sa_spi_i, pc.pc_spi, 8);
+	memcpy(n->sa_b.b_spi_i, pc.pc_spi, 8);
 	n->sa_prop = pc;
 	n->sa_b.b_nat = sa->sa_b.b_nat;
 	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;
@@ -544,7 +544,7 @@ ikev2_rekey_complete(struct ike_sa *sa, struct ike_sa *n,
 		    "rekey");
 		return (-1);
 	}
-	memcpy(n->sa_spi_r, pc.pc_spi, 8);
+	memcpy(n->sa_b.b_spi_r, pc.pc_spi, 8);
 	n->sa_prop = pc;
 	if ((n->sa_nr = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL)
 		return (-1);

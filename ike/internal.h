@@ -82,11 +82,6 @@ struct ike_version {
 	 * memory (no children then). */
 	int		(*iv_status)(struct ike_tunnel *t,
 			    struct tunnel_status *st);
-	/* XFRM_MSG_EXPIRE of an SA (volume: of a byte or packet limit):
-	 * 1 if it was one of this version's. */
-	int		(*iv_kernel_expire)(struct ike_ctx *ctx, uint8_t proto,
-			    uint32_t spi, struct in_addr dst, int hard,
-			    int volume);
 	void		(*iv_shutdown)(struct ike_ctx *ctx);
 	void		(*iv_free)(struct ike_ctx *ctx);
 };
@@ -322,11 +317,13 @@ int		 ike_tunnel_busy(struct ike_tunnel *t);
 /* XFRM_MSG_ACQUIRE (kernel_ops ko_acquire, arg: the ike_ctx). */
 void		 ike_kernel_acquire(void *arg, struct in_addr src,
 		    uint8_t splen, struct in_addr dst, uint8_t dplen);
-/* The status (selectors, algorithms, kernel counters) of every installed
- * CHILD SA of list into st->ts_child, a new array (NULL if none): 0, or
- * -1 out of memory (st has none then). */
-int		 ike_status_children(struct ike_ctx *ctx,
-		    const struct child_sa_list *list, struct tunnel_status *st);
+/* What the tunnel's current IKE SA b, of either version, tells its status:
+ * the peer's address, the SPIs, when it was established, and every
+ * installed CHILD SA (selectors, algorithms, kernel counters) into
+ * st->ts_child, a new array (NULL if none): 0, or -1 out of memory (st
+ * has no CHILD SA then). */
+int		 ike_status_sa(const struct ike_sa_base *b,
+		    struct tunnel_status *st);
 void		 ike_tunnel_set_state(struct ike_tunnel *t,
 		    enum tunnel_state s);
 /* A failed attempt (phase 1 or 2): counts, records, schedules a retry. */

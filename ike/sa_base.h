@@ -121,6 +121,12 @@ struct ike_sa_ops {
 	int		 (*so_pairs)(const struct ike_sa_base *b);
 	void		 (*so_start)(struct ike_sa_base *b, enum ike_task task,
 			    struct child_sa *cs, int pair);
+	/* XFRM_MSG_EXPIRE of cs's kernel SA spi, soft or hard (volume: of
+	 * a byte or packet limit): the version's CHILD SA life acts on it
+	 * (ike_kernel_expire finds cs among every IKE SA's). */
+	void		 (*so_child_expire)(struct ike_sa_base *b,
+			    struct child_sa *cs, uint32_t spi, int hard,
+			    int volume);
 };
 
 struct ike_sa_base {
@@ -130,6 +136,11 @@ struct ike_sa_base {
 	struct ike_tunnel *b_tunnel;	/* IKEv2 responder: NULL until
 					   IKE_AUTH */
 	int		 b_initiator;
+	/* what names it in every message: the SPIs of the original
+	 * initiator and responder (RFC 7296 §3.1), IKEv1's cookies (RFC
+	 * 2408 §3.1) */
+	uint8_t		 b_spi_i[8];
+	uint8_t		 b_spi_r[8];
 	struct sockaddr_in b_local;
 	struct sockaddr_in b_remote;	/* the peer's current address */
 	struct ike_peer_ident b_peer_ident; /* from its ID, once verified */

@@ -668,11 +668,16 @@ ike_status_child(struct ike_ctx *ctx, const struct child_sa *cs,
 }
 
 int
-ike_status_children(struct ike_ctx *ctx, const struct child_sa_list *list,
-    struct tunnel_status *st)
+ike_status_sa(const struct ike_sa_base *b, struct tunnel_status *st)
 {
+	const struct child_sa_list *list = &b->b_children;
 	const struct child_sa	*cs;
 	int			 n = 0;
+
+	st->ts_remote = b->b_remote.sin_addr;
+	memcpy(st->ts_spi_i, b->b_spi_i, 8);
+	memcpy(st->ts_spi_r, b->b_spi_r, 8);
+	st->ts_established = b->b_established;
 
 	/* counted first: one array of the right size, however many */
 	TAILQ_FOREACH(cs, list, cs_entry)
@@ -689,7 +694,7 @@ ike_status_children(struct ike_ctx *ctx, const struct child_sa_list *list,
 	}
 	TAILQ_FOREACH(cs, list, cs_entry)
 		if (cs->cs_state == CHILD_SA_INSTALLED)
-			ike_status_child(ctx, cs,
+			ike_status_child(b->b_ctx, cs,
 			    &st->ts_child[st->ts_nchild++]);
 	return (0);
 }

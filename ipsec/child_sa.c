@@ -539,6 +539,15 @@ child_sa_watch(struct child_sa *cs, struct event_base *base, uint64_t ms,
 }
 
 int
+child_sa_is_kernel_sa(const struct child_sa *cs, uint8_t proto,
+    uint32_t spi, struct in_addr dst)
+{
+	return (cs->cs_proto == proto && ((cs->cs_spi_in == spi &&
+	    cs->cs_local.s_addr == dst.s_addr) || (cs->cs_spi_out == spi &&
+	    cs->cs_remote.s_addr == dst.s_addr)));
+}
+
+int
 child_sa_same_ts(const struct child_sa *a, const struct child_sa *b)
 {
 	int	 i;

@@ -186,6 +186,10 @@ void		 child_sa_volume_set(struct child_sa *cs, uint64_t bytes,
  */
 void		 child_sa_reqid_join(struct child_sa *cs,
 		    const struct child_sa *sibling);
+/* 1 if the kernel SA (proto, spi, destination dst) is one of cs's: its
+ * inbound SA (to us) or its outbound one (to the peer). */
+int		 child_sa_is_kernel_sa(const struct child_sa *cs,
+		    uint8_t proto, uint32_t spi, struct in_addr dst);
 /* 1 if a and b have the same traffic selectors, in the same order. */
 int		 child_sa_same_ts(const struct child_sa *a,
 		    const struct child_sa *b);

@@ -1309,6 +1309,96 @@ START_TEST(test_v1_rekey_hash3_lost)
 }
 END_TEST
 
+/* a's Quick Mode messages after its first and its informationals: lost
+ * while *arg is set. */
+static enum mock_verdict
+filt_qm3_info_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	int	*n = arg;
+
+	if (*n < 0 || len < IKEV1_HDR_LEN)
+		return (MOCK_PASS);
+	if (pkt[18] == IKEV1_EXCH_INFORMATIONAL)
+		return (MOCK_DROP);
+	if (pkt[18] == IKEV1_EXCH_QUICK && (*n)++ > 0)
+		return (MOCK_DROP);
+	return (MOCK_PASS);
+}
+
+/* The 3 policies of the segment pair on x (b: the mirror image), each
+ * naming reqid. */
+static void
+assert_v1_policies(const struct side *x, uint32_t reqid)
+{
+	const char		*l = x == &A ? "172.16.0.0/24" : "10.0.0.0/12";
+	const char		*r = x == &A ? "10.0.0.0/12" : "172.16.0.0/24";
+	const struct kernel_policy *kp;
+
+	ck_assert_ptr_nonnull(kp = mock_kernel_policy(&x->s_kernel, KDIR_OUT,
+	    l, r));
+	ck_assert_uint_eq(kp->kp_reqid, reqid);
+	ck_assert_ptr_nonnull(kp = mock_kernel_policy(&x->s_kernel, KDIR_IN,
+	    r, l));
+	ck_assert_uint_eq(kp->kp_reqid, reqid);
+	ck_assert_ptr_nonnull(kp = mock_kernel_policy(&x->s_kernel, KDIR_FWD,
+	    r, l));
+	ck_assert_uint_eq(kp->kp_reqid, reqid);
+}
+
+/*
+ * a rekeys the IPsec SA; b's inbound SA of the new one goes in with its
+ * message 2, and the old SA reaches its hard lifetime on b before a's
+ * HASH(3) (or its DELETE of the old SA) arrives.  The old SA goes, but
+ * its policies stay for the new one, which completes when HASH(3) comes
+ * at last (the v1-gw-swan soak: the policies went with the old SA and
+ * never came back, and b's traffic went out in the clear for minutes).
+ */
+START_TEST(test_v1_rekey_old_expires_before_hash3)
+{
+	struct tunnel_status	 before, mid, after;
+	const struct kernel_policy *kp;
+	uint32_t		 reqid, reqid_a;
+	int			 n = 0;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&B);
+	ck_assert_ptr_nonnull(kp = mock_kernel_policy(&B.s_kernel, KDIR_OUT,
+	    "10.0.0.0/12", "172.16.0.0/24"));
+	reqid = kp->kp_reqid;
+	ck_assert_ptr_nonnull(kp = mock_kernel_policy(&A.s_kernel, KDIR_OUT,
+	    "172.16.0.0/24", "10.0.0.0/12"));
+	reqid_a = kp->kp_reqid;
+	A.s_net.mn_filter = filt_qm3_info_cb;
+	A.s_net.mn_filter_arg = &n;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(10);
+	ck_assert_int_ge(n, 2);			/* message 3 went (lost) */
+	/* b: the new inbound SA is in, the old pair still up */
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 3);
+	ck_assert_int_eq(mock_kernel_expire(&B.s_kernel,
+	    before.ts_child[0].cs_spi_in, 1), 0);
+	pump(1);
+	assert_v1_policies(&B, reqid);
+	/* HASH(3) at last: a sends it again on b's repeated message 2 */
+	n = -1;
+	pump(400);
+	mid = status(&B);
+	ck_assert_int_eq(mid.ts_nchild, 1);
+	ck_assert_uint_ne(mid.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	assert_v1_policies(&B, reqid);
+	assert_v1_policies(&A, reqid_a);
+	assert_connected(1, 16, 20);
+	after = status(&A);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_out,
+	    mid.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
 /*
  * Both initiate, b first, but a is not up yet: b's message 1 is lost.
  * a's ISAKMP SA is established on both sides before b sends message 1
@@ -1640,7 +1730,7 @@ START_TEST(test_v1_peer_reauth_dies)
 	ikev1_half_open_ms_set(A.s_ike, 200, IKEV1_HALF_EVICT_MS);
 	ck_assert_ptr_nonnull(old = v1_established(&B));
 	ck_assert_ptr_nonnull(aold = v1_established(&A));
-	memcpy(cky, aold->is_cky_i, sizeof(cky));
+	memcpy(cky, aold->is_b.b_spi_i, sizeof(cky));
 	B.s_net.mn_filter = filt_cb;		/* b's MM5 and later lost */
 	B.s_net.mn_filter_arg = &f5;
 	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
@@ -1655,7 +1745,7 @@ START_TEST(test_v1_peer_reauth_dies)
 	pump(500);
 	n = 0;
 	ISAKMP_SA_FOREACH(o, A.s_ike)
-		if (memcmp(o->is_cky_i, cky, sizeof(cky)) == 0)
+		if (memcmp(o->is_b.b_spi_i, cky, sizeof(cky)) == 0)
 			n++;
 	ck_assert_int_eq(n, 0);
 	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
@@ -3299,8 +3389,8 @@ START_TEST(test_v1_port_follow_authenticated)
 	r.sin_port = htons(33333);
 	/* forged: right cookies, junk body */
 	memset(pkt, 0x5a, sizeof(pkt));
-	memcpy(pkt, sb->is_cky_i, 8);
-	memcpy(pkt + 8, sb->is_cky_r, 8);
+	memcpy(pkt, sb->is_b.b_spi_i, 8);
+	memcpy(pkt + 8, sb->is_b.b_spi_r, 8);
 	pkt[16] = IKEV1_PLD_HASH;
 	pkt[17] = IKEV1_VERSION;
 	pkt[18] = IKEV1_EXCH_QUICK;
@@ -3732,6 +3822,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_child_expiry);
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
 	tcase_add_test(tc, test_v1_rekey_hash3_lost);
+	tcase_add_test(tc, test_v1_rekey_old_expires_before_hash3);
 	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
 	tcase_add_loop_test(tc, test_v1_soft_volume_rekey, 0, 2);
 	tcase_add_test(tc, test_v1_hard_volume_expire);

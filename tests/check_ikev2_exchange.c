@@ -1647,8 +1647,8 @@ side_sa(const struct side *s)
 
 	IKEV2_SA_FOREACH(sa, s->s_ike)
 		if (sa->sa_state == IKE_SA_ESTABLISHED &&
-		    memcmp(sa->sa_spi_i, st.ts_spi_i, 8) == 0 &&
-		    memcmp(sa->sa_spi_r, st.ts_spi_r, 8) == 0)
+		    memcmp(sa->sa_b.b_spi_i, st.ts_spi_i, 8) == 0 &&
+		    memcmp(sa->sa_b.b_spi_r, st.ts_spi_r, 8) == 0)
 			return (sa);
 	return (NULL);
 }
@@ -2527,8 +2527,8 @@ auth_initial_contact(const uint8_t *pkt, size_t len)
 	ck_assert_ptr_nonnull(plain = buf_new(len));
 	ck_assert_int_eq(ikev2_msg_parse(pkt, len, m), 0);
 	IKEV2_SA_FOREACH(sa, B.s_ike)
-		if (memcmp(sa->sa_spi_i, m->m_hdr.h_spi_i, 8) == 0 &&
-		    memcmp(sa->sa_spi_r, m->m_hdr.h_spi_r, 8) == 0)
+		if (memcmp(sa->sa_b.b_spi_i, m->m_hdr.h_spi_i, 8) == 0 &&
+		    memcmp(sa->sa_b.b_spi_r, m->m_hdr.h_spi_r, 8) == 0)
 			break;
 	ck_assert_ptr_nonnull(sa);
 	ike_sa_sk_keys(sa, 0, &k);

@@ -126,7 +126,7 @@ gw_alive gw1
 step "results"
 # Replies by icmp_seq: loss and the longest run of missing ones.
 read -r got lost gap < <(awk -v n="$count" '
-	/icmp_seq=/ { sub(/.*icmp_seq=/, ""); seen[$1 + 0] = 1 }
+	/bytes from .*icmp_seq=/ { sub(/.*icmp_seq=/, ""); seen[$1 + 0] = 1 }
 	END {
 		run = 0; max = 0; got = 0
 		for (i = 1; i <= n; i++) {
