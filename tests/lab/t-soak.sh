@@ -90,7 +90,8 @@ ip netns exec c1 ping -D -n -i 0.2 -W 1 -c "$count" "$C2_ADDR" >"$pinglog" 2>&1 
 ping_pid=$!
 LAB_PIDS+=("$ping_pid")
 samples=0 bad=0
-end=$(($(lab_now_us) + secs * 1000000))
+start=$(lab_now_us)
+end=$((start + secs * 1000000))
 while [ "$(lab_now_us)" -lt "$end" ]; do
 	st=$(gw_tunnel_state gw1 vpc1-vpc2)
 	samples=$((samples + 1))
@@ -116,7 +117,11 @@ while [ "$(lab_now_us)" -lt "$end" ]; do
 			done
 		} >>"$LAB_RUN/xfrm-trace.log" 2>&1
 	fi
-	sleep 1
+	# the next whole second from the start (a sample may take most
+	# of one in a loaded VM)
+	now=$(lab_now_us)
+	left=$((1000000 - (now - start) % 1000000))
+	sleep "$((left / 1000000)).$(printf %06d $((left % 1000000)))"
 done
 wait "$ping_pid"
 ip netns exec gw1 tc qdisc del dev pub root
