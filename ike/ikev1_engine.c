@@ -59,6 +59,7 @@ const struct ikev1_exchanges ikev1_exchanges = {
 	.x_adopt = ikev1_adopt,
 	.x_replaced = ikev1_life_replaced,
 	.x_start = ikev1_quick_task,
+	.x_msg3_again = ikev1_rekey_msg3_again,
 };
 
 const struct ike_version ikev1_version = {

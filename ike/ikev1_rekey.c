@@ -394,13 +394,14 @@ ikev1_child_timer_arm(struct isakmp_sa *sa, struct child_sa *cs)
 /*
  * Quick Mode message 3 has no answer (RFC 2409 §5.5): the initiator of a
  * rekey cannot know that the peer installed the new SAs, and a peer that
- * never got message 3 does not install them (strongSwan does not send
- * message 2 again).  So our traffic stays on the old SA (the new outbound
- * SA waits: cs_out_deferred) and the old SA is not deleted until the peer
- * shows it holds the new one by sending on it.  The peer still sending
- * on the old SA only, V1_COMMIT_RETX retransmission delays later: message
- * 3 was lost, the new SA goes and the rekey starts again.  No traffic at
- * all: the new SA is taken.
+ * never got message 3 does not install them (strongSwan does not always
+ * send message 2 again).  So our traffic stays on the old SA (the new
+ * outbound SA waits: cs_out_deferred) and the old SA is not deleted until
+ * the peer shows it holds the new one by sending on it.  The peer still
+ * sending on the old SA only, V1_COMMIT_RETX retransmission delays later
+ * (counted again from a message 3 sent again for a repeated message 2,
+ * ikev1_rekey_msg3_again): message 3 was lost, the new SA goes and the
+ * rekey starts again.  No traffic at all: the new SA is taken.
  */
 #define V1_COMMIT_STEP_MS	250
 #define V1_COMMIT_RETX		2
@@ -533,6 +534,29 @@ v1_commit_cb(struct child_sa *cs)
 	old->cs_rekey_due = 1;
 	if (t != NULL && (cur = ikev1_tunnel_sa(t)) != NULL)
 		isakmp_next(cur);
+}
+
+void
+ikev1_rekey_msg3_again(struct isakmp_sa *sa, uint32_t spi_in)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct child_sa		*cs, *old;
+
+	if (t == NULL || spi_in == 0 ||
+	    (cs = ikev1_child_by_spi(t, spi_in)) == NULL ||
+	    !cs->cs_out_deferred || cs->cs_rekey_spi == 0 ||
+	    (old = ikev1_child_by_spi(t, cs->cs_rekey_spi)) == NULL)
+		return;
+	/* the peer did not have the new SA until now: its watch starts
+	 * again (else it ends V1_COMMIT_RETX delays after message 3 first
+	 * went, maybe just after the peer got it at last, and our DELETE of
+	 * the new SA follows strongSwan's of the old one) */
+	cs->cs_watch_since_ms = ike_now_ms();
+	cs->cs_watch_old_bytes = child_sa_inbound_bytes(old,
+	    sa->is_b.b_ctx->ctx_kernel);
+	log_tdebug(isakmp_name(sa), "IPsec SA %08x: the peer asked for "
+	    "message 3 again: watching for its traffic on %08x from now",
+	    ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
 }
 
 int

@@ -1209,8 +1209,12 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 			return;
 		}
 		if ((qm = ikev1_qm_find(sa, h->h_msgid)) != NULL &&
-		    v1_xmit_dup(sa, &qm->qm_x, pkt, len))
+		    v1_xmit_dup(sa, &qm->qm_x, pkt, len)) {
+			if (qm->qm_initiator && qm->qm_state == QM_DONE)
+				sa->is_b.b_ctx->ctx_v1x->x_msg3_again(sa,
+				    qm->qm_spi_in);
 			return;
+		}
 		sa->is_b.b_ctx->ctx_v1x->x_quick(sa, pkt, len);
 		break;
 	case IKEV1_EXCH_INFORMATIONAL:

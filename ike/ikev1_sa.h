@@ -296,6 +296,9 @@ struct ikev1_exchanges {
 	/* one exchange from the queue (sa_queue.c): a Quick Mode */
 	void	(*x_start)(struct isakmp_sa *sa, enum ike_task task,
 		    struct child_sa *cs, int pair);
+	/* the peer repeated its Quick Mode message 2 of our exchange that
+	 * made the IPsec SA spi_in, and got message 3 again */
+	void	(*x_msg3_again)(struct isakmp_sa *sa, uint32_t spi_in);
 };
 extern const struct ikev1_exchanges ikev1_exchanges;
 
@@ -515,6 +518,10 @@ void	 ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
  * leave no outbound SA at all).
  */
 int	 ikev1_rekey_defer_ok(struct isakmp_sa *sa, uint32_t old_spi);
+/* The peer repeated its message 2 of the Quick Mode that made our new
+ * IPsec SA spi_in and got message 3 again (struct ikev1_exchanges
+ * x_msg3_again): the wait for the peer to send on it starts again. */
+void	 ikev1_rekey_msg3_again(struct isakmp_sa *sa, uint32_t spi_in);
 
 /* --- ikev1_main.c --- */
 int	 ikev1_main_start(struct isakmp_sa *sa);

@@ -1922,6 +1922,66 @@ START_TEST(test_v1_rekey_message3_lost_traffic)
 END_TEST
 
 /*
+ * a rekeys the IPsec SA and its message 3 is lost; b sends message 2
+ * again (strongSwan does, at times), and a sends message 3 again.  b
+ * sends on the old SA until it has the new one, then on the new one
+ * only.  a's wait for b's traffic on the new SA starts again with the
+ * repeated message 3: before, it ended 2 retransmission delays after the
+ * first, just after b got the new SA, and a dropped it and rekeyed again
+ * (the v1-gw-swan soak: strongSwan then deleted the old SA, and the
+ * tunnel stood without an SA, Connecting, for 0.6 s).
+ */
+START_TEST(test_v1_rekey_msg3_again)
+{
+	struct filt		 fa = { IKEV1_EXCH_QUICK, 1, 1, 0 };
+	struct tunnel_status	 before, mid, sa, sb;
+	uint32_t		 old_in, new_in = 0;
+	int			 i;
+
+	before = v1_up(0);
+	old_in = before.ts_child[0].cs_spi_in;
+	/* no traffic unless said: b's own watch (qm_r2_watch_cb) sees none */
+	A.s_kernel.mk_stats_bytes = 0;
+	B.s_kernel.mk_stats_bytes = 0;
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 1000, 10),
+	    0);
+	/* a waits 400 ms for b's traffic on the new SA; b repeats its
+	 * message 2 after 300 ms */
+	ike_ctx_timing_set(A.s_ike, 200, 5, 10, 60);
+	ike_ctx_timing_set(B.s_ike, 300, 5, 10, 60);
+	A.s_net.mn_filter = filt_cb;		/* a's first message 3 lost */
+	A.s_net.mn_filter_arg = &fa;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(100);
+	ck_assert_int_eq(fa.f_seen, 2);
+	mid = status(&A);
+	for (i = 0; i < mid.ts_nchild; i++)
+		if (mid.ts_child[i].cs_spi_in != old_in)
+			new_in = mid.ts_child[i].cs_spi_in;
+	ck_assert_uint_ne(new_in, 0);
+	/* b still sends on the old SA */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, old_in, 2000, 20),
+	    0);
+	pump(400);				/* 500 ms in */
+	ck_assert_int_eq(fa.f_seen, 3);		/* message 3 again */
+	/* b has the new SA and sends on it */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, new_in, 1000, 10),
+	    0);
+	pump(600);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	/* the first rekey's SA, no second Quick Mode */
+	ck_assert_int_eq(fa.f_seen, 3);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, new_in);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_out, sb.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/*
  * a rekeys the IPsec SA and its message 3 is lost: b never installs the
  * new pair, and keeps sending on the old one.  b then rekeys itself (its
  * current SA is still the old one); a takes b's Quick Mode for a rekey
@@ -3846,6 +3906,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
 	tcase_add_test(tc, test_v1_rekey_message3_lost_traffic);
+	tcase_add_test(tc, test_v1_rekey_msg3_again);
 	tcase_add_loop_test(tc, test_v1_rekey_given_up, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_superseded_before_use);
 	tcase_add_test(tc, test_v1_rekey_given_up_no_msg3);

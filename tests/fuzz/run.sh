@@ -4,7 +4,9 @@
 #
 # Each target lists the sources it needs on a "FUZZ_SOURCES:" line in its
 # header comment (and libraries beyond libcrypto on a "FUZZ_LIBS:" line).  Usage: tests/fuzz/run.sh [NAME...]   (from any dir)
-# Environment: FUZZ_SECONDS (default 30), CC (default clang).
+# Environment: FUZZ_SECONDS (default 30), CC (default clang), FUZZ_KEEP
+# (a directory: each target's grown corpus and log are kept there, as
+# corpus-NAME and log-NAME, for tests/fuzz/coverage.sh).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,7 +62,16 @@ for name in "$@"; do
 		status=1
 	else
 		grep -E "stat::number_of_executed_units|Done" "$work/log-$name" || true
+		# libFuzzer's last status line: edges covered (cov), features
+		# (ft) and corpus size (corp)
+		grep -E "^#[0-9]+.*cov: " "$work/log-$name" | tail -n 1 || true
 		echo "fuzz_$name: ok"
+	fi
+	if [ -n "${FUZZ_KEEP:-}" ]; then
+		mkdir -p "$FUZZ_KEEP"
+		rm -rf "$FUZZ_KEEP/corpus-$name"
+		cp -r "$corpus" "$FUZZ_KEEP/corpus-$name"
+		cp "$work/log-$name" "$FUZZ_KEEP/log-$name"
 	fi
 done
 exit $status
