@@ -52,6 +52,7 @@ qm_end(struct ikev1_qm *qm, enum qm_state s)
 	qm->qm_state = s;
 	ike_xmit_stop(&qm->qm_x);
 	if (qm->qm_child != NULL) {
+		ikev1_child_policies_heir(qm->qm_sa, qm->qm_child);
 		child_sa_uninstall(qm->qm_child, ctx->ctx_kernel, NULL);
 		child_sa_free(qm->qm_child);
 		qm->qm_child = NULL;

@@ -1465,7 +1465,9 @@ ikev1_qm_free(struct ikev1_qm *qm)
 
 	TAILQ_REMOVE(&sa->is_qms, qm, qm_entry);
 	if (qm->qm_child != NULL) {
-		/* not installed: remove the larval inbound SA */
+		/* not installed: remove the larval inbound SA (and the
+		 * policies it took over, unless another holds them) */
+		ikev1_child_policies_heir(sa, qm->qm_child);
 		child_sa_uninstall(qm->qm_child, sa->is_b.b_ctx->ctx_kernel, NULL);
 		child_sa_free(qm->qm_child);
 	}
@@ -1511,41 +1513,47 @@ ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in)
 	}
 }
 
-/*
- * cs goes, and its policies with it unless a successor with its reqid
- * keeps them.  child_sa_uninstall() looks for one among the IPsec SAs of
- * cs's own ISAKMP SA; but a tunnel's IPsec SAs may sit on several
- * ISAKMP SAs while a re-authentication hands them over, and the peer's
- * Quick Mode rekeying cs may have its inbound SA in before its HASH(3)
- * (qm_r2_inbound), its record not in any list yet.  Such a successor
- * takes the policies over (the v1-gw-swan soak: cs expired 50 ms before
- * that HASH(3) came; its policies went with it and the new SA, which
- * left them to cs, never put them back: 2 minutes of traffic sent in
- * the clear towards an address that does not answer).
- */
-static void
-v1_child_policies_heir(struct child_sa *cs)
+/* x, not cs, holds the policies of cs's reqid and selectors. */
+static int
+v1_policies_holder(const struct child_sa *x, const struct child_sa *cs)
 {
-	struct isakmp_sa	*sa = cs->cs_owner, *o;
+	return (x != NULL && x != cs && x->cs_policies &&
+	    x->cs_reqid == cs->cs_reqid && child_sa_same_ts(x, cs));
+}
+
+void
+ikev1_child_policies_heir(struct isakmp_sa *sa, struct child_sa *cs)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct isakmp_sa	*o;
 	struct ikev1_qm		*qm;
 	struct child_sa		*x;
 
-	if (!cs->cs_policies || sa->is_b.b_tunnel == NULL)
+	if (!cs->cs_policies || t == NULL)
 		return;
+	/* another one holds them already: they stay */
 	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel)
+		if (o->is_b.b_tunnel != t)
 			continue;
-		if (o != sa)
-			TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
-				if (x->cs_policies &&
-				    x->cs_reqid == cs->cs_reqid &&
-				    child_sa_same_ts(x, cs)) {
-					cs->cs_policies = 0;
-					return;
-				}
+		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
+			if (v1_policies_holder(x, cs)) {
+				cs->cs_policies = 0;
+				return;
+			}
+		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
+			if (v1_policies_holder(qm->qm_child, cs)) {
+				cs->cs_policies = 0;
+				return;
+			}
+	}
+	/* the peer's Quick Mode rekeying cs, its inbound SA in: it takes
+	 * them over */
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
+		if (o->is_b.b_tunnel != t)
+			continue;
 		TAILQ_FOREACH(qm, &o->is_qms, qm_entry) {
 			x = qm->qm_child;
-			if (!qm->qm_in_early || x == NULL ||
+			if (!qm->qm_in_early || x == NULL || x == cs ||
 			    qm->qm_rekey_spi != cs->cs_spi_in ||
 			    x->cs_reqid != cs->cs_reqid)
 				continue;
@@ -1568,7 +1576,7 @@ ikev1_child_remove(struct child_sa *cs)
 
 	TAILQ_REMOVE(&sa->is_b.b_children, cs, cs_entry);
 	child_sa_life_free(cs);
-	v1_child_policies_heir(cs);
+	ikev1_child_policies_heir(sa, cs);
 	/* a successor with the same reqid keeps the policies */
 	child_sa_uninstall(cs, sa->is_b.b_ctx->ctx_kernel, &sa->is_b.b_children);
 	/* our rekey's new SA, waiting to send until the peer used it: with

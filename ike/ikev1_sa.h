@@ -498,6 +498,20 @@ int	 ikev1_child_count(struct ike_tunnel *t);
 int	 ikev1_child_max(const struct ike_tunnel *t);
 /* Removes an IPsec SA from its ISAKMP SA, the kernel and memory. */
 void	 ikev1_child_remove(struct child_sa *cs);
+/*
+ * cs (of sa's tunnel) is about to go: its policies stay when another
+ * IPsec SA of the tunnel holds them (cs_policies), with cs's reqid and
+ * selectors, or go over to the peer's Quick Mode rekeying cs when that
+ * one's inbound SA is in before its HASH(3) (qm_r2_inbound); cs no longer
+ * holds them then.  child_sa_uninstall() looks only at one ISAKMP SA's
+ * list, but a tunnel's IPsec SAs may sit on several while a
+ * re-authentication hands them over, and a Quick Mode's SA is in no list
+ * until it completes.  (The v1-gw-swan soak: an SA that expired 50 ms
+ * before its successor's HASH(3) took the policies with it, for good;
+ * and a successor whose Quick Mode then failed took them too, while
+ * another SA still used them.)
+ */
+void	 ikev1_child_policies_heir(struct isakmp_sa *sa, struct child_sa *cs);
 /* The installed IPsec SA of t with exactly these selectors, or NULL. */
 struct child_sa *ikev1_child_by_ts(struct ike_tunnel *t,
 	    const struct cfg_prefix *l, const struct cfg_prefix *r);

@@ -1309,20 +1309,28 @@ START_TEST(test_v1_rekey_hash3_lost)
 }
 END_TEST
 
-/* a's Quick Mode messages after its first and its informationals: lost
- * while *arg is set. */
+/* a's informationals, and the messages of its first Quick Mode after
+ * message 1 (counted in *arg): lost while *arg is not negative. */
+static uint32_t	filt_qm3_msgid;
+
 static enum mock_verdict
 filt_qm3_info_cb(void *arg, const uint8_t *pkt, size_t len)
 {
-	int	*n = arg;
+	int		*n = arg;
+	uint32_t	 id;
 
 	if (*n < 0 || len < IKEV1_HDR_LEN)
 		return (MOCK_PASS);
 	if (pkt[18] == IKEV1_EXCH_INFORMATIONAL)
 		return (MOCK_DROP);
-	if (pkt[18] == IKEV1_EXCH_QUICK && (*n)++ > 0)
-		return (MOCK_DROP);
-	return (MOCK_PASS);
+	if (pkt[18] != IKEV1_EXCH_QUICK)
+		return (MOCK_PASS);
+	memcpy(&id, pkt + 20, 4);
+	if ((*n)++ == 0) {
+		filt_qm3_msgid = id;
+		return (MOCK_PASS);
+	}
+	return (id == filt_qm3_msgid ? MOCK_DROP : MOCK_PASS);
 }
 
 /* The 3 policies of the segment pair on x (b: the mirror image), each
@@ -1395,6 +1403,57 @@ START_TEST(test_v1_rekey_old_expires_before_hash3)
 	after = status(&A);
 	ck_assert_uint_eq(after.ts_child[0].cs_spi_out,
 	    mid.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
+/*
+ * a rekeys the IPsec SA; its HASH(3) never reaches b, whose inbound SA of
+ * that rekey went in with its message 2.  Meanwhile b rekeys the same SA
+ * itself, and that rekey completes.  Then the old SA expires on b and a's
+ * Quick Mode gives up on b.  The policies stay for b's own new SA: they
+ * went with the failed Quick Mode's SA (the v1-gw-swan soak: strongSwan's
+ * Quick Mode failed after the SA it rekeyed expired, and the policies
+ * went while the SAs of the other rekey were in use).
+ */
+START_TEST(test_v1_rekey_failed_heir)
+{
+	struct tunnel_status	 before, mid;
+	const struct kernel_policy *kp;
+	uint32_t		 reqid;
+	int			 n = 0, i;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&B);
+	ck_assert_ptr_nonnull(kp = mock_kernel_policy(&B.s_kernel, KDIR_OUT,
+	    "10.0.0.0/12", "172.16.0.0/24"));
+	reqid = kp->kp_reqid;
+	B.s_kernel.mk_stats_bytes = 0;		/* b's watch sees nothing */
+	A.s_net.mn_filter = filt_qm3_info_cb;	/* a's HASH(3)s, DELETEs */
+	A.s_net.mn_filter_arg = &n;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(10);
+	ck_assert_int_ge(n, 2);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 3);
+	/* b's own rekey of the same SA (a's filter passes its answers) */
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(20);
+	ck_assert_int_eq(mock_kernel_expire(&B.s_kernel,
+	    before.ts_child[0].cs_spi_in, 1), 0);
+	pump(1);
+	assert_v1_policies(&B, reqid);
+	/* a's Quick Mode gives up on b (b's message 2 unanswered: 40 ms
+	 * doubled 5 times, 2.5 s in all) */
+	pump(3500);
+	mid = status(&B);
+	ck_assert_int_ge(mid.ts_nchild, 1);
+	for (i = 0; i < mid.ts_nchild; i++)
+		ck_assert_uint_ne(mid.ts_child[i].cs_spi_in,
+		    before.ts_child[0].cs_spi_in);
+	assert_v1_policies(&B, reqid);
 	pair_free();
 }
 END_TEST
@@ -3883,6 +3942,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
 	tcase_add_test(tc, test_v1_rekey_hash3_lost);
 	tcase_add_test(tc, test_v1_rekey_old_expires_before_hash3);
+	tcase_add_test(tc, test_v1_rekey_failed_heir);
 	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
 	tcase_add_loop_test(tc, test_v1_soft_volume_rekey, 0, 2);
 	tcase_add_test(tc, test_v1_hard_volume_expire);
