@@ -883,7 +883,13 @@ ikev1_qm_hold(struct isakmp_sa *sa)
 		return (0);
 	under_way = v1_p1_under_way(sa);
 	life = v1_life_ms(ctx, sa->is_lifetime);
-	if (!under_way && (now - sa->is_up_ms) * 100 < life * V1_QM_HOLD_PCT)
+	/* hold before V1_QM_HOLD_PCT too when our own re-authentication
+	 * is near: with the retransmission margin (lifetime_margin) it
+	 * comes at 70-74% of a short lifetime, and a Quick Mode started
+	 * just before it straddled it (below, v1_life_cb) */
+	if (!under_way && (now - sa->is_up_ms) * 100 < life * V1_QM_HOLD_PCT &&
+	    (sa->is_reauth_at_ms == 0 || now + (uint64_t)V1_QM_HOLD *
+	    ctx->ctx_retx_ms < sa->is_reauth_at_ms))
 		return (0);
 	/* held once already and the new SA did not come: go ahead */
 	if (sa->is_qm_hold_ms != 0 && now >= sa->is_qm_hold_ms)
@@ -1010,8 +1016,32 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 	 * A peer behind a NAT can only be reached through the mapping it
 	 * keeps open: it re-authenticates, not us.
 	 */
-	if (sa->is_b.b_initiator || !sa->is_b.b_nat)
+	if (sa->is_b.b_initiator || !sa->is_b.b_nat) {
+		/*
+		 * Not while a Quick Mode (either side's) is under way on it:
+		 * the peer would take its IPsec SA as made on this SA after
+		 * it moved the others to the new one (strongSwan keeps each
+		 * CHILD SA with its IKE SA), and our rekey of it on the new
+		 * SA then makes a second one there, a second chain for good
+		 * (the v1-gw-swan soak).  It waits a retransmission delay
+		 * at a time, while the rest of the life leaves room for the
+		 * re-authentication's own retransmissions (a Quick Mode
+		 * ends within its retransmission span anyway).
+		 */
+		uint64_t retx = sa->is_b.b_ctx->ctx_retx_ms;
+
+		if (v1_qm_under_way(sa) && sa->is_life_left_ms >
+		    lifetime_margin(v1_life_ms(sa->is_b.b_ctx,
+		    sa->is_lifetime), retx) + retx) {
+			log_tdebug(isakmp_name(sa), "re-authentication waits "
+			    "for the Quick Mode under way");
+			sa->is_life_left_ms -= retx;
+			sa->is_reauth_at_ms += retx;
+			v1_timer_add(sa->is_life_ev, retx);
+			return;
+		}
 		(void)ikev1_reauth_start(sa);
+	}
 	sa->is_life_hard = 1;
 	v1_timer_add(sa->is_life_ev, sa->is_life_left_ms);
 }
@@ -1030,6 +1060,7 @@ ikev1_life_arm(struct isakmp_sa *sa)
 	soft = v1_rekey_ms(sa->is_b.b_ctx, life, sa->is_b.b_initiator);
 	sa->is_life_hard = 0;
 	sa->is_life_left_ms = life - soft;
+	sa->is_reauth_at_ms = ike_now_ms() + soft;
 	v1_timer_add(sa->is_life_ev, soft);
 }
 

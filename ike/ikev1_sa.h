@@ -154,6 +154,10 @@ struct isakmp_sa {
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
 	uint64_t	 is_life_left_ms; /* rekey time -> hard expiry */
 	int		 is_reauth;	/* started to replace an older SA */
+	uint64_t	 is_reauth_at_ms; /* monotonic: when our lifetime timer
+					   re-authenticates it (0: not armed;
+					   later while a Quick Mode is under
+					   way on it) */
 	/* the peer's SA of a tunnel that initiates: when the peer has set
 	 * up no IPsec SA for a segment pair by is_pairs_at_ms (V1_PAIRS_WAIT
 	 * retransmission delays after it came up), we do (is_pairs_ours) */
@@ -454,11 +458,11 @@ int	 ikev1_reauth_start(struct isakmp_sa *old);
  * or V1_QM_HOLD retransmission delays have gone by.
  */
 int	 ikev1_qm_hold(struct isakmp_sa *sa);
-#define V1_QM_HOLD_PCT	80
+#define V1_QM_HOLD_PCT	80	/* of the ISAKMP SA's lifetime */
+#define V1_QM_HOLD	4
 /* how often a Quick Mode waiting for HASH(3) looks for the peer's
  * traffic on its inbound SA (qm_r2_inbound) */
-#define QM_R2_WATCH_MS	250	/* of the ISAKMP SA's lifetime */
-#define V1_QM_HOLD	4
+#define QM_R2_WATCH_MS	250
 /* sa (just established) takes over o's IPsec SAs; o is replaced. */
 void	 ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o);
 /* A replaced SA: deleted after ms unless the peer deletes it first. */

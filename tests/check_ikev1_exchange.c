@@ -2734,6 +2734,132 @@ START_TEST(test_v1_lifetimes)
 }
 END_TEST
 
+/* b's Quick Mode messages lost until rw_until_ms, and when the next one
+ * passed (rw_qm_ms); when a sent its first Main Mode message (rw_mm_ms)
+ * and its first Quick Mode message (rw_aq_ms) after arming. */
+struct reauth_watch {
+	uint64_t	 rw_until_ms;
+	uint64_t	 rw_qm_ms;
+	uint64_t	 rw_mm_ms;
+	uint64_t	 rw_aq_ms;
+	int		 rw_armed;
+};
+
+static enum mock_verdict
+rw_b_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct reauth_watch	*rw = arg;
+
+	if (!rw->rw_armed || len < IKEV1_HDR_LEN ||
+	    pkt[18] != IKEV1_EXCH_QUICK)
+		return (MOCK_PASS);
+	if (ike_now_ms() < rw->rw_until_ms)
+		return (MOCK_DROP);
+	if (rw->rw_qm_ms == 0)
+		rw->rw_qm_ms = ike_now_ms();
+	return (MOCK_PASS);
+}
+
+static enum mock_verdict
+rw_a_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct reauth_watch	*rw = arg;
+
+	if (!rw->rw_armed || len < IKEV1_HDR_LEN)
+		return (MOCK_PASS);
+	if (pkt[18] == IKEV1_EXCH_MAIN && rw->rw_mm_ms == 0)
+		rw->rw_mm_ms = ike_now_ms();
+	if (pkt[18] == IKEV1_EXCH_QUICK && rw->rw_aq_ms == 0)
+		rw->rw_aq_ms = ike_now_ms();
+	return (MOCK_PASS);
+}
+
+/*
+ * a's rekey of the IPsec SA near a's ISAKMP SA's re-authentication time.
+ * 0: before V1_QM_HOLD_PCT of the lifetime, and b's message 2 is lost
+ * until 90 ms past that time: the Quick Mode is under way then, and the
+ * re-authentication waits until it is done.  1: 100 ms before that
+ * time, which the retransmission margin put before V1_QM_HOLD_PCT: the
+ * Quick Mode waits instead, for the re-authentication, which starts at
+ * once.  A Quick Mode that straddled
+ * the re-authentication left its IPsec SA with the old ISAKMP SA at
+ * strongSwan (which had moved the others to the new one already), and
+ * strongSwan took our next rekey of it, on the new SA, for a second
+ * CHILD SA: two chains for good (the v1-gw-swan soak).
+ */
+START_TEST(test_v1_reauth_waits_for_qm)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct reauth_watch	 rw = { 0, 0, 0, 0, 0 };
+	struct tunnel_status	 sa, sb;
+	struct isakmp_sa	*old;
+	uint64_t		 at, d;
+
+	a.so_ike = b.so_ike = "\t\tlifetime 3600\n";
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 2);	/* 3600 "s": 7.2 s */
+	ikev1_life_unit_set(B.s_ike, 2);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 20);
+	/* 1: a's retransmission margin (4 x 400 ms) puts its
+	 * re-authentication at 66-70% of the lifetime, before
+	 * V1_QM_HOLD_PCT */
+	if (_i == 1)
+		ike_ctx_timing_set(A.s_ike, 400, 5, 10, 60);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	ck_assert_ptr_nonnull(old = ikev1_tunnel_sa(ike_tunnel_find(A.s_ike,
+	    "t1")));
+	at = old->is_reauth_at_ms;
+	if (_i == 1)
+		ck_assert_uint_lt((at - old->is_up_ms) * 100,
+		    7200 * V1_QM_HOLD_PCT);
+	ck_assert_uint_gt(at, ike_now_ms() + 1000);
+	/* no traffic: b's watch of its new inbound SA (qm_r2_inbound)
+	 * does not complete the Quick Mode without a's message 3 */
+	A.s_kernel.mk_stats_bytes = 0;
+	B.s_kernel.mk_stats_bytes = 0;
+	if (_i == 0) {
+		/* a's message 1 goes again after 40, 120, 280, 600 and 1240
+		 * ms, and so does b's message 2: start d ms before, before 80%
+		 * of the lifetime, so that one of them comes 100 ms past */
+		d = at - old->is_up_ms <= 7200 * 80 / 100 + 500 - 20 ? 500 :
+		    1140;
+		pump((int)(at - d - ike_now_ms()));
+		rw.rw_until_ms = at + 90;
+	} else
+		pump((int)(at - 100 - ike_now_ms()));
+	A.s_net.mn_filter = rw_a_cb;
+	A.s_net.mn_filter_arg = &rw;
+	B.s_net.mn_filter = rw_b_cb;
+	B.s_net.mn_filter_arg = &rw;
+	rw.rw_armed = 1;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	/* (a's message 1 goes again after 40, 120, 280, 600, 1240 ms) */
+	pump(1500);
+	ck_assert_uint_ne(rw.rw_qm_ms, 0);
+	ck_assert_uint_ne(rw.rw_mm_ms, 0);	/* re-authenticated */
+	if (_i == 0) {
+		ck_assert_uint_lt(rw.rw_aq_ms, at);
+		ck_assert_uint_gt(rw.rw_qm_ms, at); /* under way then */
+		ck_assert_uint_ge(rw.rw_mm_ms, rw.rw_qm_ms);
+	} else
+		ck_assert_uint_le(rw.rw_mm_ms, rw.rw_aq_ms);
+	pump(300);
+	assert_connected(1, 16, 20);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_int_eq(sa.ts_nchild, 1);
+	ck_assert_int_eq(sb.ts_nchild, 1);
+	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
+	ck_assert_int_eq(v1_nsa(&A), 1);
+	ck_assert_int_eq(v1_nsa(&B), 1);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /* No rekey gets through: at its hard lifetime the IPsec SA is removed. */
 START_TEST(test_v1_child_expiry)
 {
@@ -3938,6 +4064,7 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_rekey_child, 0, 2);
 	tcase_add_loop_test(tc, test_v1_reauth, 0, 2);
 	tcase_add_test(tc, test_v1_lifetimes);
+	tcase_add_loop_test(tc, test_v1_reauth_waits_for_qm, 0, 2);
 	tcase_add_test(tc, test_v1_child_expiry);
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
 	tcase_add_test(tc, test_v1_rekey_hash3_lost);

@@ -119,6 +119,60 @@ udp_rcvbuf_errors() {	# UDP datagrams the kernel dropped in gw1 (buffer full)
 	    /proc/net/snmp
 }
 
+# After the flood (both cases): MUTATE_COUNT mutated copies of
+# strongSwan's real messages of this very test (swan.pcap: its exchange
+# with gatewayd), sent at MUTATE_RATE/s from strongSwan's own address
+# and port by mutate_ike.py (bits flipped, bytes set, cut short, bytes
+# added, IKE header fields and payload lengths rewritten, headers on
+# other bodies, replays; MUTATE_SEED, printed, repeats a run).  Checks:
+# gatewayd is alive and counted them, the tunnel stayed Connected, at
+# most MUTATE_LOG_MAX new log lines; then strongSwan deletes its SAs and
+# sets a new tunnel up, and the clients ping through it.
+MUTATE_COUNT=${MUTATE_COUNT:-20000}
+MUTATE_RATE=${MUTATE_RATE:-2000}
+MUTATE_LOG_MAX=50
+gw1_not_connected() { ! gw_state_is gw1 vpc1-vpc2 Connected; }
+mutate_phase() {
+	local rx_a rx_b lines0 lines1 seed=${MUTATE_SEED:-$RANDOM} out
+	step "$MUTATE_COUNT mutated copies of strongSwan's real messages" 	    "(seed $seed)"
+	rx_a=$(counter gw1 'ike received')
+	lines0=$(wc -l <"$d/gatewayd.log")
+	ip netns exec atk python3 "$(dirname "$0")/mutate_ike.py" \
+	    "$LAB_RUN/swan.pcap" "$GW2_PUB" "$GW1_PUB" "$MUTATE_COUNT" \
+	    "$MUTATE_RATE" "$seed" >"$LAB_RUN/mutate.out" 2>&1 ||
+	    fail "mutate_ike.py failed:"$'\n'"$(tail -n 5 "$LAB_RUN/mutate.out")"
+	sed 's/^/    /' "$LAB_RUN/mutate.out"
+	sleep 2
+	gw_alive gw1
+	rx_b=$(counter gw1 'ike received')
+	lines1=$(wc -l <"$d/gatewayd.log")
+	say "gatewayd: $((rx_b - rx_a)) IKE datagrams received meanwhile," \
+	    "$((lines1 - lines0)) new log lines"
+	gwctl gw1 counters | grep -E 'malformed|icv|dropped|drop ' |
+	    sed 's/^/    /'
+	[ $((rx_b - rx_a)) -ge $((MUTATE_COUNT / 2)) ] ||
+	    fail "gatewayd received $((rx_b - rx_a)) of $MUTATE_COUNT"
+	[ $((lines1 - lines0)) -le "$MUTATE_LOG_MAX" ] ||
+	    fail "$((lines1 - lines0)) log lines (at most $MUTATE_LOG_MAX):" \
+		$'\n'"$(tail -n +"$((lines0 + 1))" "$d/gatewayd.log" | head -n 20)"
+	gw_state_is gw1 vpc1-vpc2 Connected ||
+	    fail "the tunnel left Connected under the mutated messages"
+	say "ok: gatewayd alive, the tunnel still Connected"
+	ping_ok c1 "$C2_ADDR"
+	step "a new tunnel after the mutated messages"
+	out=$(swanctl_cmd gw2 --terminate --ike vpn --timeout 10 2>&1) ||
+	    fail "swanctl --terminate on gw2:"$'\n'"$out"
+	wait_for 10 gw1_not_connected ||
+	    fail "gw1 still Connected after strongSwan deleted its SAs"
+	say "ok: gw1 took strongSwan's DELETE"
+	swan_initiate gw2 vpn
+	gw_wait_state gw1 vpc1-vpc2 Connected 20
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+	xfrm_counters_ok gw1 1 esp
+	gw_alive gw1
+}
+
 topo_standard
 netns_add atk
 veth_add gw1 atk0 203.0.113.1/24 atk eth0 203.0.113.2/24
@@ -330,8 +384,10 @@ if [ "$CASE" = v2 ]; then
 	    fail "$lines log lines about the flood (at most $LOG_MAX)"
 	ping_ok c1 "$C2_ADDR"
 	gw_alive gw1
+	mutate_phase
 	pass "IKEv2 flood: one answer at most per request, cookies, bounded" \
-	    "memory, a peer connects during it, the half-open SAs drain"
+	    "memory, a peer connects during it, the half-open SAs drain;" \
+	    "$MUTATE_COUNT mutated real messages change nothing"
 fi
 full=$(counter gw1 'ikev1 drop full')
 persrc=$(counter gw1 'ikev1 drop per-src')
@@ -350,5 +406,7 @@ say "gatewayd log lines naming a flood address: $lines"
     fail "$lines log lines about the flood (at most $LOG_MAX)"
 ping_ok c1 "$C2_ADDR"
 gw_alive gw1
+mutate_phase
 pass "IKEv1 flood: one answer at most per admitted message 1, bounded" \
-    "memory, a peer connects during it, the table drains"
+    "memory, a peer connects during it, the table drains;" \
+    "$MUTATE_COUNT mutated real messages change nothing"
