@@ -3,14 +3,15 @@
  *
  * An IKEv2 IKE SA (struct ike_sa, ike_sa.h) and an IKEv1 ISAKMP SA (struct
  * isakmp_sa, ikev1_sa.h) each begin with a struct ike_sa_base: the peer
- * and its identity, the tunnel, our outstanding request and its
- * retransmission (xmit.h), the CHILD SAs, liveness (DPD), NAT state and
+ * and its identity, the tunnel, the SPIs (IKEv1: cookies) that name it,
+ * our outstanding request and its retransmission (xmit.h), the CHILD
+ * SAs, the queue of pending exchanges, liveness (DPD), NAT state and
  * keepalives.  The engine keeps every IKE SA of either version in one
  * list, in creation order (ctx_all), so what concerns a peer or a tunnel
  * rather than one exchange (INITIAL_CONTACT, "is the tunnel connected",
- * keepalives, following the peer, metrics) is written once here, and the
- * versions differ only in their exchanges and in the few operations of
- * struct ike_sa_ops.
+ * keepalives, following the peer, the kernel's expiry notices, status,
+ * metrics) is written once, and the versions differ only in their
+ * exchanges and in the few operations of struct ike_sa_ops.
  */
 #ifndef GW_IKE_SA_BASE_H
 #define GW_IKE_SA_BASE_H
