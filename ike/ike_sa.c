@@ -131,10 +131,8 @@ static void
 ikev2_sa_child_expire(struct ike_sa_base *b, struct child_sa *cs,
     uint32_t spi, int hard, int volume)
 {
-	if (hard)
-		ikev2_child_expired(ike_sa_of(b), cs, spi);
-	else
-		ikev2_child_soft_expired(ike_sa_of(b), cs, volume);
+	b->b_ctx->ctx_v2x->x_child_expire(ike_sa_of(b), cs, spi, hard,
+	    volume);
 }
 
 static const struct ike_sa_ops ikev2_sa_ops = {

@@ -62,6 +62,10 @@ struct ikev2_exchanges {
 	/* Starts one exchange the queue of sa holds (sa_queue.c). */
 	void	(*x_start)(struct ike_sa *sa, enum ike_task task,
 		    struct child_sa *cs, int pair);
+	/* XFRM_MSG_EXPIRE of cs's kernel SA spi (struct ike_sa_ops
+	 * so_child_expire) */
+	void	(*x_child_expire)(struct ike_sa *sa, struct child_sa *cs,
+		    uint32_t spi, int hard, int volume);
 };
 extern const struct ikev2_exchanges ikev2_exchanges;
 

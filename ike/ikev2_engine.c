@@ -71,6 +71,18 @@ ikev2_established(struct ike_sa *sa)
 	ike_sa_dpd_start(&sa->sa_b);
 }
 
+/* The kernel's expiry notice for cs's SA spi: hard (no successor: set
+ * up again) or soft (rekey now, volume: of bytes or packets). */
+static void
+ikev2_child_kernel_expire(struct ike_sa *sa, struct child_sa *cs,
+    uint32_t spi, int hard, int volume)
+{
+	if (hard)
+		ikev2_child_expired(sa, cs, spi);
+	else
+		ikev2_child_soft_expired(sa, cs, volume);
+}
+
 const struct ikev2_exchanges ikev2_exchanges = {
 	.x_init_response = ikev2_init_response,
 	.x_init_error = ikev2_init_error,
@@ -86,6 +98,7 @@ const struct ikev2_exchanges ikev2_exchanges = {
 	.x_expire_cb = ike_sa_expire_cb,
 	.x_dpd_probe = ikev2_info_dpd_probe,
 	.x_start = ikev2_task_start,
+	.x_child_expire = ikev2_child_kernel_expire,
 };
 
 /* --- struct ike_version --- */
