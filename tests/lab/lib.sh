@@ -632,6 +632,9 @@ EOF
 #   ike_over=           IKE over_time (hard end after the rekey time)
 #                       [not written: 10% of rekey_time]
 #   child_rekey=        CHILD rekey_time [0 = none]
+#   child_life=         CHILD life_time (hard end; strongSwan then rekeys
+#                       between rekey_time minus the difference and
+#                       rekey_time) [not written: rekey_time + 10%]
 #   child_rekey_bytes= child_life_bytes=   CHILD rekey_bytes, life_bytes
 #                       [not written: strongSwan's defaults, no limit]
 #   aggressive=yes      IKEv1 Aggressive Mode
@@ -642,7 +645,7 @@ swan_conn() {
 	local proposals=aes128-sha1-modp1024 esp=aes128-sha1-modp1024 ah=""
 	local lts="" rts="" psk='Secr3t!key' lid="" rid="" start=none
 	local ike_rekey=0 child_rekey=0 aggressive=no children=() c cn cl cr
-	local dpd_delay="" rekey_bytes="" life_bytes="" ike_over=""
+	local dpd_delay="" rekey_bytes="" life_bytes="" ike_over="" child_life=""
 	shift 2
 	for kv in "$@"; do
 		k=${kv%%=*}
@@ -664,6 +667,7 @@ swan_conn() {
 		ike_rekey) ike_rekey=$v ;;
 		ike_over) ike_over=$v ;;
 		child_rekey) child_rekey=$v ;;
+		child_life) child_life=$v ;;
 		child_rekey_bytes) rekey_bytes=$v ;;
 		child_life_bytes) life_bytes=$v ;;
 		aggressive) aggressive=$v ;;
@@ -706,6 +710,8 @@ swan_conn() {
 			fi
 			printf '\t\t\t\tstart_action = %s\n' "$start"
 			printf '\t\t\t\trekey_time = %s\n' "$child_rekey"
+			[ -z "$child_life" ] ||
+			    printf '\t\t\t\tlife_time = %s\n' "$child_life"
 			[ -z "$rekey_bytes" ] ||
 			    printf '\t\t\t\trekey_bytes = %s\n' "$rekey_bytes"
 			[ -z "$life_bytes" ] ||
