@@ -405,9 +405,10 @@ START_TEST(test_connlog_exchange)
 	n = connlog_get(la, "t1", -1, ev, CONNLOG_RING);
 	k = find_event(ev, n, 0, "state", "Connecting -> Phase 1 failed");
 	i = find_event(ev, n, k, "attempt", "IKEv2 initiator");
-	j = i < 0 ? -1 : find_event(ev, n, i, "state", "-> Connecting");
-	j = j < 0 ? -1 : find_event(ev, n, j, "state",
-	    "Connecting -> Connected");
+	/* from Connecting (ike_tunnel_up), or straight from Phase 1 failed
+	 * when a retry of the failed tunnel was already under way then (a
+	 * slow host: the sanitizer build beside two lab VMs) */
+	j = i < 0 ? -1 : find_event(ev, n, i, "state", "-> Connected");
 	if (j < 0)
 		dump("A", ev, n);
 	ck_assert_int_ge(j, 0);
