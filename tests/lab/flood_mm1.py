@@ -18,14 +18,7 @@ import struct
 import sys
 import time
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+from rawudp import packet
 
 
 def mm1(icookie):
@@ -45,17 +38,6 @@ def mm1(icookie):
     hdr = icookie + b"\0" * 8 + struct.pack("!BBBBII", 1, 0x10, 2, 0, 0,
                                             28 + len(sa))
     return hdr + sa
-
-
-def packet(src, dst, payload):
-    udp_len = 8 + len(payload)
-    pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_UDP, udp_len)
-    udp = struct.pack("!HHHH", 500, 500, udp_len, 0) + payload
-    udp = udp[:6] + struct.pack("!H", csum(pseudo + udp) or 0xFFFF) + udp[8:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64,
-                     socket.IPPROTO_UDP, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + udp
 
 
 def main():
@@ -78,7 +60,8 @@ def main():
         while sent < due:
             src = srcs[sent % nsrc]
             try:
-                s.sendto(packet(src, d, mm1(os.urandom(8))), (dst, 0))
+                s.sendto(packet(src, 500, d, 500, mm1(os.urandom(8))),
+                         (dst, 0))
             except OSError:
                 errors += 1
             sent += 1
