@@ -236,8 +236,7 @@ v1_child_expired(struct child_sa *cs, uint32_t gone_spi)
 	if (gone_spi != 0 && gone_spi == cs->cs_spi_out)
 		cs->cs_sa_out = 0;
 	pair = cs->cs_pair;
-	if (sa->is_state == ISAKMP_ESTABLISHED)
-		ikev1_info_delete_child(sa, cs);
+	ikev1_info_delete_child_all(sa, cs);
 	ikev1_child_remove(cs);
 	v1_child_pair_lost(sa, pair);
 	if (t != NULL)
@@ -333,6 +332,20 @@ v1_child_rekey_due(struct child_sa *cs)
 		}
 		cs = x;
 		sa = cs->cs_owner;
+	}
+	/* the peer's Quick Mode rekeying cs is under way (its message 3
+	 * or our wait for its traffic on the new SA is to come): ours now
+	 * would make a second SA pair for the segment pair, and strongSwan
+	 * takes a Quick Mode that arrives while its own rekey of the same
+	 * SA waits for message 2 for a rekey of that SA too and keeps both
+	 * new pairs, each rekeyed from then on (two chains); look again
+	 * after a retransmission delay */
+	if (v1_child_rekeying(cs)) {
+		log_tdebug(cs->cs_name, "IPsec SA %08x: rekey time, but a "
+		    "Quick Mode rekeying it is under way: waiting",
+		    ntohl(cs->cs_spi_in));
+		child_sa_life_rekey_in(cs, sa->is_b.b_ctx->ctx_retx_ms);
+		return;
 	}
 	if ((cur = ikev1_tunnel_sa(t)) == NULL) {
 		/* phase 1 is being renewed: try again shortly (until the
@@ -438,7 +451,7 @@ v1_drop_unused(struct child_sa *cs)
 	struct isakmp_sa	*sa = cs->cs_owner;
 
 	ikev1_quick_given_up(sa->is_b.b_tunnel, cs->cs_spi_in);
-	ikev1_info_delete_child(sa, cs);
+	ikev1_info_delete_child_all(sa, cs);
 	ikev1_child_remove(cs);
 }
 
@@ -452,7 +465,7 @@ v1_commit(struct child_sa *cs, struct child_sa *old, const char *why)
 		return;
 	log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by %08x (%s): "
 	    "deleting it", ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in), why);
-	ikev1_info_delete_child(old->cs_owner, old);
+	ikev1_info_delete_child_all(old->cs_owner, old);
 	ikev1_child_remove(old);
 }
 
@@ -488,7 +501,7 @@ v1_commit_cb(struct child_sa *cs)
 		    "rekeyed" : "");
 		cs->cs_out_deferred = 0;
 		if (old != NULL) {
-			ikev1_info_delete_child(old->cs_owner, old);
+			ikev1_info_delete_child_all(old->cs_owner, old);
 			ikev1_child_remove(old);
 		}
 		v1_drop_unused(cs);
@@ -589,6 +602,95 @@ v1_commit_watch(struct isakmp_sa *sa, struct child_sa *cs,
 	    ctx->ctx_retx_ms / 4 ? V1_COMMIT_STEP_MS : ctx->ctx_retx_ms / 4 + 1,
 	    v1_commit_cb) == -1)
 		v1_commit(cs, old, "no timer");
+}
+
+/*
+ * The peer rekeyed an IPsec SA that its own rekey made not half a
+ * lifetime before: it holds another SA for the same selectors, and rekeys
+ * each
+ * (IKEv1 does not say which SA a Quick Mode rekeys: we take the installed
+ * one with its selectors, here the younger chain's head).  strongSwan has
+ * no collision rule in IKEv1: when our Quick Mode reaches it while its own
+ * rekey of the same SA waits for message 2, both new pairs stay installed
+ * there and each is rekeyed from then on, for good (the v1-gw-swan soak
+ * ended with two SA pairs so).  The SA the peer has just made is one it
+ * holds and sends on (the newest); the one it rekeyed is superseded on
+ * our side and, at the peer, either superseded too or the head of its
+ * other chain.  Once that one has been silent for V1_SETTLE_RETX
+ * retransmission delays, it is deleted on every ISAKMP SA: the peer then
+ * keeps one chain.  (A peer that deletes what it rekeyed, like gatewayd
+ * after a forced rekey, has done so by then.)  While the peer still sends on it, it stays; after
+ * V1_SETTLE_MAX_RETX delays the watch ends and it lives out its lifetime.
+ */
+#define V1_SETTLE_STEP_MS	250
+#define V1_SETTLE_RETX		4
+#define V1_SETTLE_MAX_RETX	30
+
+static void	v1_settle_cb(struct child_sa *);
+
+static int
+v1_settle_arm(struct child_sa *cs, struct ike_ctx *ctx)
+{
+	return (child_sa_settle(cs, ctx->ctx_base, V1_SETTLE_STEP_MS <
+	    ctx->ctx_retx_ms / 4 ? V1_SETTLE_STEP_MS : ctx->ctx_retx_ms / 4 + 1,
+	    v1_settle_cb));
+}
+
+static void
+v1_settle_cb(struct child_sa *cs)
+{
+	struct isakmp_sa	*sa = cs->cs_owner;
+	struct ike_ctx		*ctx = sa->is_b.b_ctx;
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct child_sa		*old;
+	uint64_t		 now = ike_now_ms(), bytes;
+
+	if (t == NULL || cs->cs_settle_spi == 0 ||
+	    cs->cs_state != CHILD_SA_INSTALLED)
+		return;
+	if ((old = ikev1_child_by_spi(t, cs->cs_settle_spi)) == NULL ||
+	    old->cs_state != CHILD_SA_REKEYED) {
+		cs->cs_settle_spi = 0;
+		return;
+	}
+	bytes = child_sa_inbound_bytes(old, ctx->ctx_kernel);
+	if (bytes != cs->cs_settle_bytes) {
+		cs->cs_settle_bytes = bytes;
+		cs->cs_settle_grew_ms = now;
+	}
+	if (now - cs->cs_settle_grew_ms >= (uint64_t)V1_SETTLE_RETX *
+	    ctx->ctx_retx_ms) {
+		cs->cs_settle_spi = 0;
+		log_tinfo(cs->cs_name, "IPsec SA %08x, which the peer rekeyed "
+		    "soon after it made it, is unused: deleting it, so that "
+		    "the peer keeps one SA for its selectors",
+		    ntohl(old->cs_spi_in));
+		ikev1_info_delete_child_all(old->cs_owner, old);
+		ikev1_child_remove(old);
+		ike_tunnel_update(t);
+		return;
+	}
+	if (now - cs->cs_settle_since_ms < (uint64_t)V1_SETTLE_MAX_RETX *
+	    ctx->ctx_retx_ms && v1_settle_arm(cs, ctx) == 0)
+		return;
+	log_tdebug(cs->cs_name, "IPsec SA %08x: the peer still sends on it; "
+	    "it lives out its lifetime", ntohl(old->cs_spi_in));
+	cs->cs_settle_spi = 0;
+}
+
+/* cs, the peer's rekey of old, watches old until it is unused. */
+static void
+v1_settle_start(struct child_sa *cs, struct child_sa *old)
+{
+	struct ike_ctx	*ctx = ((struct isakmp_sa *)cs->cs_owner)->is_b.b_ctx;
+	uint64_t	 now = ike_now_ms();
+
+	cs->cs_settle_spi = old->cs_spi_in;
+	cs->cs_settle_since_ms = now;
+	cs->cs_settle_bytes = child_sa_inbound_bytes(old, ctx->ctx_kernel);
+	cs->cs_settle_grew_ms = now;
+	if (v1_settle_arm(cs, ctx) == -1)
+		cs->cs_settle_spi = 0;
 }
 
 /*
@@ -739,13 +841,27 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 		    ntohl(cs->cs_spi_in));
 		if (old->cs_state == CHILD_SA_INSTALLED ||
 		    old->cs_state == CHILD_SA_REKEYED)
-			ikev1_info_delete_child(sa, old);
+			ikev1_info_delete_child_all(sa, old);
 		ikev1_child_remove(old);
 	} else {
 		log_tinfo(isakmp_name(sa), "IPsec SA %08x rekeyed by the peer "
 		    "(%08x): kept until the peer deletes it",
 		    ntohl(old->cs_spi_in), ntohl(cs->cs_spi_in));
 		child_sa_set_state(old, CHILD_SA_REKEYED);
+		/* the peer rekeys one that its own rekey made not half a
+		 * life ago: it holds another SA for these selectors
+		 * (v1_settle_cb) */
+		if (!old->cs_initiated && old->cs_rekey_spi != 0 &&
+		    old->cs_life.lt_life_ms != 0 &&
+		    ike_now_ms() - old->cs_life.lt_born_ms <
+		    old->cs_life.lt_life_ms / 2) {
+			log_tinfo(isakmp_name(sa), "the peer rekeyed IPsec SA "
+			    "%08x %llu ms after it made it: it may hold two "
+			    "SAs for these selectors", ntohl(old->cs_spi_in),
+			    (unsigned long long)(ike_now_ms() -
+			    old->cs_life.lt_born_ms));
+			v1_settle_start(cs, old);
+		}
 	}
 	v1_rekey_collision(sa, cs, old_spi);
 }

@@ -1650,6 +1650,23 @@ ikev1_info_delete_child(struct isakmp_sa *sa, struct child_sa *cs)
 }
 
 int
+ikev1_info_delete_child_all(struct isakmp_sa *sa, struct child_sa *cs)
+{
+	struct isakmp_sa	*o;
+	int			 rc;
+
+	rc = ikev1_info_delete_child(sa, cs);
+	if (sa->is_b.b_tunnel == NULL)
+		return (rc);
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
+		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
+		    o->is_state == ISAKMP_ESTABLISHED && !o->is_peer_deleted &&
+		    ikev1_info_delete_child(o, cs) == 0)
+			rc = 0;
+	return (rc);
+}
+
+int
 ikev1_info_delete_isakmp(struct isakmp_sa *sa)
 {
 	struct child_sa	*cs;

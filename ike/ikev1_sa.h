@@ -637,6 +637,16 @@ int	 ikev1_info_notify(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *spi, uint8_t spilen, uint16_t type,
 	    const uint8_t *data, size_t len);
 int	 ikev1_info_delete_child(struct isakmp_sa *sa, struct child_sa *cs);
+/*
+ * The same on sa and on every other established ISAKMP SA of its tunnel
+ * that the peer has not deleted: strongSwan looks for the IPsec SA of a
+ * DELETE only among the CHILD SAs of the IKE SA it comes on, and while a
+ * re-authentication hands them over it may hold one on another ISAKMP SA
+ * than we do ("CHILD_SA not found, ignored"; the SA then lived on there
+ * and was rekeyed on its own: two chains).  0 if one went out.
+ */
+int	 ikev1_info_delete_child_all(struct isakmp_sa *sa,
+	    struct child_sa *cs);
 int	 ikev1_info_delete_isakmp(struct isakmp_sa *sa);
 /* DPD: the peer is alive, and the idle watch (re)starts (established,
  * or an ACK came). */

@@ -513,6 +513,9 @@ child_sa_life_free(struct child_sa *cs)
 	if (cs->cs_watch_ev != NULL)
 		event_free((struct event *)cs->cs_watch_ev);
 	cs->cs_watch_ev = NULL;
+	if (cs->cs_settle_ev != NULL)
+		event_free((struct event *)cs->cs_settle_ev);
+	cs->cs_settle_ev = NULL;
 }
 
 static void
@@ -526,16 +529,44 @@ child_sa_watch_cb(evutil_socket_t fd, short ev, void *arg)
 		cs->cs_watch_cb(cs);
 }
 
+static void
+child_sa_settle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child_sa	*cs = arg;
+
+	(void)fd;
+	(void)ev;
+	if (cs->cs_settle_cb != NULL)
+		cs->cs_settle_cb(cs);
+}
+
+/* Arms the one-shot timer *evp (created on first use, calling fn). */
+static int
+child_sa_timer_once(struct child_sa *cs, void **evp, struct event_base *base,
+    event_callback_fn fn, uint64_t ms)
+{
+	if (*evp == NULL && (*evp = evtimer_new(base, fn, cs)) == NULL)
+		return (-1);
+	child_sa_arm(*evp, ms);
+	return (0);
+}
+
 int
 child_sa_watch(struct child_sa *cs, struct event_base *base, uint64_t ms,
     void (*cb)(struct child_sa *cs))
 {
-	if (cs->cs_watch_ev == NULL && (cs->cs_watch_ev = evtimer_new(base,
-	    child_sa_watch_cb, cs)) == NULL)
-		return (-1);
 	cs->cs_watch_cb = cb;
-	child_sa_arm(cs->cs_watch_ev, ms);
-	return (0);
+	return (child_sa_timer_once(cs, &cs->cs_watch_ev, base,
+	    child_sa_watch_cb, ms));
+}
+
+int
+child_sa_settle(struct child_sa *cs, struct event_base *base, uint64_t ms,
+    void (*cb)(struct child_sa *cs))
+{
+	cs->cs_settle_cb = cb;
+	return (child_sa_timer_once(cs, &cs->cs_settle_ev, base,
+	    child_sa_settle_cb, ms));
 }
 
 int

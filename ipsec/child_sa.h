@@ -101,6 +101,16 @@ struct child_sa {
 	 * not a rekey */
 	int		 cs_reqid_joined;
 	uint64_t	 cs_collide_bytes;
+	/* child_sa_settle(): a second one-shot timer like cs_watch_ev
+	 * (IKEv1: whether the peer still sends on another SA for the same
+	 * selectors, cs_settle_spi), and what it weighed: that SA's inbound
+	 * bytes and when they last grew (monotonic ms) */
+	void		*cs_settle_ev;
+	void		(*cs_settle_cb)(struct child_sa *cs);
+	uint32_t	 cs_settle_spi;		/* the other SA (0: none) */
+	uint64_t	 cs_settle_since_ms;
+	uint64_t	 cs_settle_bytes;
+	uint64_t	 cs_settle_grew_ms;
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
 	struct prop_offer	 cs_offer;
 	struct dh	*cs_kedh;
@@ -214,6 +224,9 @@ void		 child_sa_life_rekey_in(struct child_sa *cs, uint64_t ms);
 void		 child_sa_life_stop(struct child_sa *cs);
 /* cb(cs) once, ms from now (again: re-armed); freed with cs.  0 or -1. */
 int		 child_sa_watch(struct child_sa *cs, struct event_base *base,
+		    uint64_t ms, void (*cb)(struct child_sa *cs));
+/* The same with a second timer of cs's own (cs_settle_ev). */
+int		 child_sa_settle(struct child_sa *cs, struct event_base *base,
 		    uint64_t ms, void (*cb)(struct child_sa *cs));
 /* The inbound SA's byte counter (0 unknown). */
 uint64_t	 child_sa_inbound_bytes(const struct child_sa *cs,

@@ -2292,6 +2292,96 @@ START_TEST(test_v1_rekey_collision_peer_choice)
 END_TEST
 
 /*
+ * The peer keeps two chains of IPsec SAs for one segment pair (strongSwan
+ * after a simultaneous rekey: both new pairs installed, each rekeyed from
+ * then on) and never deletes a rekeyed SA (strongSwan's IKEv1 default):
+ * b's DELETEs are lost here.  b rekeys Y, which it made itself a moment
+ * ago.  a takes that for the sign: once Y is unused (4 retransmission
+ * delays without traffic) a deletes it, on the ISAKMP SA, so that the peer
+ * keeps one chain.  An SA that the peer made long ago and rekeys is kept
+ * until the peer deletes it or it expires, as before.
+ */
+START_TEST(test_v1_peer_rekeys_young)
+{
+	struct filt		 fi = { IKEV1_EXCH_INFORMATIONAL, 0, 1000, 0 };
+	struct tunnel_status	 before, mid, after;
+	struct child_sa		*y;
+
+	before = v1_up(0);
+	A.s_kernel.mk_stats_bytes = 0;	/* no traffic at a unless said */
+	A.s_kernel.mk_stats_step = 0;
+	B.s_net.mn_filter = filt_cb;	/* b's DELETEs never arrive */
+	B.s_net.mn_filter_arg = &fi;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(80);
+	mid = status(&A);
+	ck_assert_uint_ne(mid.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	/* X, made by a, was rekeyed by b: kept (b did not delete it) */
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_nonnull(y = ikev1_child_by_spi(ike_tunnel_find(A.s_ike,
+	    "t1"), mid.ts_child[0].cs_spi_in));
+	ck_assert_int_eq(y->cs_state, CHILD_SA_INSTALLED);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(300);				/* y may be freed from here */
+	after = status(&A);
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    mid.ts_child[0].cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    mid.ts_child[0].cs_spi_in));
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel,
+	    mid.ts_child[0].cs_spi_out));
+	/* b got a's DELETE of Y */
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel,
+	    mid.ts_child[0].cs_spi_in));
+	/* X (made by a, rekeyed at its age) and Z stay */
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in));
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+	    after.ts_child[0].cs_spi_in));
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Connected");
+	pair_free();
+}
+END_TEST
+
+/*
+ * The same, but the peer still sends on Y: a keeps it while it does, and
+ * deletes it once it is unused.
+ */
+START_TEST(test_v1_peer_rekeys_young_in_use)
+{
+	struct filt		 fi = { IKEV1_EXCH_INFORMATIONAL, 0, 1000, 0 };
+	struct tunnel_status	 before;
+	uint32_t		 y;
+	int			 i;
+
+	before = v1_up(0);
+	A.s_kernel.mk_stats_bytes = 0;
+	A.s_kernel.mk_stats_step = 0;
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = &fi;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(80);
+	y = status(&A).ts_child[0].cs_spi_in;
+	ck_assert_uint_ne(y, before.ts_child[0].cs_spi_in);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	for (i = 1; i <= 80; i++) {	/* 400 ms: 2.5 unused spans */
+		ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, y,
+		    1000 * (uint64_t)i, 10 * (uint64_t)i), 0);
+		pump(5);
+	}
+	ck_assert_uint_ne(status(&A).ts_child[0].cs_spi_in, y);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel, y));
+	pump(300);			/* silent from now on */
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel, y));
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	pair_free();
+}
+END_TEST
+
+/*
  * a re-authenticates, but b forgets its half-open SA after message 2 (a's
  * message 3 was lost until b's half-open lifetime ran out: the v1-gw-gw
  * soak under 10% loss): a sends message 3 into the void.  b then
@@ -4084,6 +4174,8 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_collision);
 	tcase_add_test(tc, test_v1_crossed_rekey_late);
 	tcase_add_test(tc, test_v1_rekey_collision_peer_choice);
+	tcase_add_test(tc, test_v1_peer_rekeys_young);
+	tcase_add_test(tc, test_v1_peer_rekeys_young_in_use);
 	tcase_add_test(tc, test_v1_reauth_responder_forgot);
 	tcase_add_test(tc, test_v1_half_open_retransmitted);
 	tcase_add_test(tc, test_v1_expiry_during_reauth);
