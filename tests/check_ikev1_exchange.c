@@ -2558,6 +2558,76 @@ START_TEST(test_v1_rekey_late_no_defer)
 }
 END_TEST
 
+/* b's filter: b's first Quick Mode message passes (its id noted), its
+ * second (message 3) is lost; a's filter: counts a's Quick Mode messages
+ * of other exchanges (Quick Modes a begins). */
+static uint32_t	filt_peer_qm_id;
+static int	filt_own_qm;
+
+static enum mock_verdict
+filt_peer_qm_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	int		*n = arg;
+	uint32_t	 id;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != IKEV1_EXCH_QUICK)
+		return (MOCK_PASS);
+	memcpy(&id, pkt + 20, 4);
+	if (n == NULL) {			/* a */
+		if (id != filt_peer_qm_id)
+			filt_own_qm++;
+		return (MOCK_PASS);
+	}
+	if ((*n)++ == 0) {
+		filt_peer_qm_id = id;
+		return (MOCK_PASS);
+	}
+	return (*n == 2 ? MOCK_DROP : MOCK_PASS);
+}
+
+/*
+ * a's rekey time of X comes while b's Quick Mode rekeying X waits for its
+ * message 3 (lost): a does not start a Quick Mode of its own for X (a
+ * second new pair; strongSwan, reached by it while its own rekey waits,
+ * keeps both, each rekeyed from then on), and b's rekey completes (here
+ * by b's DELETE of X).
+ */
+START_TEST(test_v1_rekey_waits_for_peer_qm)
+{
+	struct tunnel_status	 before, after;
+	struct child_sa		*x;
+	int			 nb = 0;
+
+	before = v1_up(0);
+	/* no traffic: a's new SA waits for message 3, b's for a's DELETE */
+	A.s_kernel.mk_stats_bytes = B.s_kernel.mk_stats_bytes = 0;
+	A.s_kernel.mk_stats_step = B.s_kernel.mk_stats_step = 0;
+	filt_peer_qm_id = 0;
+	filt_own_qm = 0;
+	A.s_net.mn_filter = filt_peer_qm_cb;
+	A.s_net.mn_filter_arg = NULL;
+	B.s_net.mn_filter = filt_peer_qm_cb;
+	B.s_net.mn_filter_arg = &nb;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(10);
+	ck_assert_int_eq(nb, 2);		/* message 3 lost */
+	ck_assert_ptr_nonnull(x = ikev1_child_by_spi(ike_tunnel_find(A.s_ike,
+	    "t1"), before.ts_child[0].cs_spi_in));
+	child_sa_life_rekey_in(x, 1);		/* a's rekey time */
+	pump(20);
+	ck_assert_int_eq(filt_own_qm, 0);
+	pump(300);
+	ck_assert_int_eq(filt_own_qm, 0);
+	after = status(&A);
+	ck_assert_str_eq(tunnel_state_name(after.ts_state), "Connected");
+	ck_assert_uint_ne(after.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	ck_assert_uint_eq(after.ts_child[0].cs_spi_in,
+	    status(&B).ts_child[0].cs_spi_out);
+	pair_free();
+}
+END_TEST
+
 /*
  * Both sides rekey the IPsec SA at the same moment (gatewayctl rekey on
  * each): two Quick Modes, two new SA pairs.  Afterwards both sides carry
@@ -4176,6 +4246,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_rekey_collision_peer_choice);
 	tcase_add_test(tc, test_v1_peer_rekeys_young);
 	tcase_add_test(tc, test_v1_peer_rekeys_young_in_use);
+	tcase_add_test(tc, test_v1_rekey_waits_for_peer_qm);
 	tcase_add_test(tc, test_v1_reauth_responder_forgot);
 	tcase_add_test(tc, test_v1_half_open_retransmitted);
 	tcase_add_test(tc, test_v1_expiry_during_reauth);
