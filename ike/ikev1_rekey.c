@@ -876,7 +876,14 @@ ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
  * peer's new phase 1 was under way is marked; when the peer deletes that
  * ISAKMP SA, the marked ones are deleted here too (a DELETE on another
  * ISAKMP SA, for a peer that kept them) and their segment pairs are set
- * up again at once.
+ * up again at once.  Only when the peer's newest phase 1 then began
+ * before the IPsec SA was made, though: strongSwan may hold two ISAKMP
+ * SAs of the tunnel at once (after both sides re-authenticated together)
+ * and re-authenticate each on its own timer; an IPsec SA made on one of
+ * them while the other's re-authentication ran was moved along when its
+ * own SA was re-authenticated later, and dropping it left the segment
+ * pair without an SA for a second and strongSwan with a second chain
+ * (the v1-gw-swan soak).
  */
 void
 ikev1_child_late(struct isakmp_sa *sa, struct child_sa *cs)
@@ -884,6 +891,7 @@ ikev1_child_late(struct isakmp_sa *sa, struct child_sa *cs)
 	const struct isakmp_sa	*o;
 
 	cs->cs_late_on = 0;
+	cs->cs_made_seq = sa->is_b.b_ctx->ctx_sa_seq;
 	if (sa->is_b.b_tunnel == NULL || sa->is_b.b_up_seq == 0)
 		return;
 	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
@@ -904,10 +912,18 @@ ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via)
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct isakmp_sa	*o;
 	struct child_sa		*cs, *next;
+	uint64_t		 newest = 0;
 	int			 n = 0;
 
 	if (t == NULL || sa->is_b.b_up_seq == 0)
 		return (0);
+	/* the peer's newest phase 1 begun since sa came up */
+	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
+		if (o != sa && o->is_b.b_tunnel == t && !o->is_b.b_initiator &&
+		    o->is_state != ISAKMP_DEAD &&
+		    o->is_b.b_begin_seq > sa->is_b.b_up_seq &&
+		    o->is_b.b_begin_seq > newest)
+			newest = o->is_b.b_begin_seq;
 	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
 		if (o->is_b.b_tunnel != t)
 			continue;
@@ -917,6 +933,13 @@ ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via)
 			if (cs->cs_late_on != sa->is_b.b_up_seq ||
 			    cs->cs_state != CHILD_SA_INSTALLED)
 				continue;
+			if (newest > cs->cs_made_seq) {
+				log_tdebug(isakmp_name(sa), "IPsec SA %08x, made "
+				    "on the SA the peer deleted, stays: the "
+				    "peer began a phase 1 after it",
+				    ntohl(cs->cs_spi_in));
+				continue;
+			}
 			ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete",
 			    "IPsec SA %08x/%08x, made during the peer's "
 			    "re-authentication on the SA it deleted, may be "

@@ -133,6 +133,7 @@ struct child_sa {
 	/* IKEv1: made on the ISAKMP SA with this b_up_seq after the peer
 	 * began to re-authenticate it (0: not so), ikev1_child_late() */
 	uint64_t	 cs_late_on;
+	uint64_t	 cs_made_seq;	/* ctx_sa_seq when it was made */
 	int		 cs_initiated;		/* we sent the first message of
 						   the exchange that made it */
 	/* the highest counters seen (child_sa_traffic): what an SA the

@@ -2798,6 +2798,50 @@ START_TEST(test_v1_late_child_dropped)
 END_TEST
 
 /*
+ * The rule of test_v1_late_child_dropped, as the peer's DELETE of an
+ * ISAKMP SA meets it: an IPsec SA made on that SA after the peer began a
+ * new phase 1 goes with it (_i 0), unless the peer began another phase 1
+ * after the IPsec SA was made (_i 1): strongSwan, holding two ISAKMP SAs
+ * of the tunnel after both sides re-authenticated together, had moved
+ * the IPsec SA along when it re-authenticated its SA later, and dropping
+ * it cost the v1-gw-swan soak a second without an SA and a second chain.
+ */
+START_TEST(test_v1_late_child_newer_phase1)
+{
+	struct ike_tunnel	*t;
+	struct isakmp_sa	*sa, *o1, *o2 = NULL;
+	struct child_sa		*cs;
+	uint32_t		 spi;
+
+	(void)v1_up(0);
+	t = ike_tunnel_find(A.s_ike, "t1");
+	ck_assert_ptr_nonnull(sa = ikev1_tunnel_sa(t));
+	ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sa->is_b.b_children));
+	spi = cs->cs_spi_in;
+	/* the peer's phase 1 (another SA's re-authentication, say) */
+	ck_assert_ptr_nonnull(o1 = isakmp_new(A.s_ike, t, 0, IKEV1_EXCH_MAIN,
+	    &sa->is_b.b_local, &sa->is_b.b_remote));
+	ikev1_child_late(sa, cs);
+	ck_assert_uint_eq(cs->cs_late_on, sa->is_b.b_up_seq);
+	if (_i == 1)
+		ck_assert_ptr_nonnull(o2 = isakmp_new(A.s_ike, t, 0,
+		    IKEV1_EXCH_MAIN, &sa->is_b.b_local, &sa->is_b.b_remote));
+	ck_assert_int_eq(ikev1_late_drop(sa, NULL), _i == 0);
+	if (_i == 0)
+		ck_assert_ptr_null(ikev1_child_by_spi(t, spi));
+	else
+		ck_assert_ptr_eq(ikev1_child_by_spi(t, spi), cs);
+	if (o2 != NULL) {
+		o2->is_b.b_tunnel = NULL;
+		isakmp_destroy(o2);
+	}
+	o1->is_b.b_tunnel = NULL;
+	isakmp_destroy(o1);
+	pair_free();
+}
+END_TEST
+
+/*
  * Both sides set the segment pair up at once (the pair went on both, as
  * when a re-authentication's late IPsec SA is dropped and the peer's
  * DELETE of it arrives): the Quick Modes cross, and each side has two
@@ -4251,6 +4295,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_half_open_retransmitted);
 	tcase_add_test(tc, test_v1_expiry_during_reauth);
 	tcase_add_test(tc, test_v1_late_child_dropped);
+	tcase_add_loop_test(tc, test_v1_late_child_newer_phase1, 0, 2);
 	tcase_add_test(tc, test_v1_crossed_quick_modes);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);

@@ -118,6 +118,7 @@ V1_SCENARIOS=(
 	"t-export.sh v1-volume-swanctl"
 	"t-export.sh v1-volume-libreswan"
 	"t-soak.sh v1-gw-gw"
+	"t-soak.sh v1-gw-swan"
 	"t-dpd.sh v1-hold"
 	"t-mixed-versions.sh v2-first"
 	"t-mixed-versions.sh v1-first"

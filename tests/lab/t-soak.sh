@@ -5,7 +5,8 @@
 #   gw-swan     IKEv2, gatewayd on gw1, strongSwan on gw2 (short rekey
 #               times);
 #   v1-gw-gw    the same with IKEv1 (Main Mode, re-authentication);
-#   v1-gw-swan
+#   v1-gw-swan  IKEv1, strongSwan on gw2 (CHILD SAs rekeyed by it at 12-16
+#               s, its own re-authentications too).
 # Both gatewayds run with "test-short-lifetimes yes": CHILD SAs live 20 s,
 # IKE SAs 45 s (strongSwan: rekey_time 16 s / 38 s, and over_time 10 s for
 # its IKE SA: its default, 10% of the rekey time, left 4 s to an IKE rekey
