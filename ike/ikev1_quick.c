@@ -936,10 +936,16 @@ qm_r2_inbound(struct ikev1_qm *qm)
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct child_sa		*cs = qm->qm_child, *old;
 
-	if (t == NULL || cs == NULL || qm->qm_rekey_spi == 0 ||
-	    (old = ikev1_child_by_spi(t, qm->qm_rekey_spi)) == NULL ||
-	    old->cs_reqid != cs->cs_reqid || !old->cs_policies ||
-	    old->cs_owner == NULL)
+	if (t == NULL || cs == NULL || qm->qm_rekey_spi == 0)
+		return;
+	/* the SA it rekeys; or, when the peer's rekey crossed ours and we
+	 * deleted their predecessor already, our new SA for the selectors
+	 * (the v1-gw-swan soak: strongSwan sent on this one from its
+	 * message 3 on, which was lost, and we dropped it all for 6 s) */
+	if ((old = ikev1_child_by_spi(t, qm->qm_rekey_spi)) == NULL)
+		old = ikev1_child_by_ts(t, &cs->cs_lts[0], &cs->cs_rts[0]);
+	if (old == NULL || old->cs_reqid != cs->cs_reqid ||
+	    !old->cs_policies || old->cs_owner == NULL)
 		return;
 	cs->cs_lifetime = qm->qm_life;
 	ikev1_child_volume_set(sa, cs, 0, qm->qm_life_bytes,

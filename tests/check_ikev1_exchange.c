@@ -2716,6 +2716,62 @@ START_TEST(test_v1_crossed_rekey_late)
 }
 END_TEST
 
+/* Drops b's Quick Mode messages with the message ID *arg. */
+static enum mock_verdict
+filt_qm_id_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	const uint32_t	*want = arg;
+	uint32_t	 id;
+
+	if (len < IKEV1_HDR_LEN || pkt[18] != IKEV1_EXCH_QUICK)
+		return (MOCK_PASS);
+	memcpy(&id, pkt + 20, 4);
+	return (id == *want ? MOCK_DROP : MOCK_PASS);
+}
+
+/*
+ * As test_v1_crossed_rekey_late, and b's message 3 of its Quick Mode is
+ * lost: b sends on its new SA from then on.  a's inbound SA for it must
+ * be in from a's message 2, although a deleted the SA that Quick Mode
+ * rekeys already (strongSwan's traffic on it was dropped for 6 s in the
+ * v1-gw-swan soak, until a retransmission brought message 3).
+ */
+START_TEST(test_v1_crossed_rekey_msg3_lost)
+{
+	struct mock_dgram	 held;
+	struct isakmp_sa	*o;
+	struct ikev1_qm		*qm, *r2 = NULL;
+	uint32_t		 id;
+
+	(void)v1_up(0);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &held), 0);	/* b's QM1 */
+	memcpy(&id, held.d_data + 20, 4);
+	/* b's retransmissions of it and its message 3 are lost */
+	B.s_net.mn_filter = filt_qm_id_cb;
+	B.s_net.mn_filter_arg = &id;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(60);
+	ike_recv(A.s_ike, held.d_data, held.d_len, &held.d_dst, &held.d_src);
+	free(held.d_data);
+	/* a's message 2 is out (not yet delivered) */
+	ISAKMP_SA_FOREACH(o, A.s_ike)
+		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
+			if (qm->qm_msgid == ntohl(id) && qm->qm_state == QM_R2)
+				r2 = qm;
+	ck_assert_ptr_nonnull(r2);
+	ck_assert_ptr_nonnull(r2->qm_child);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
+	    r2->qm_child->cs_spi_in));
+	pump(300);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Connected");
+	ck_assert_uint_eq(status(&A).ts_child[0].cs_spi_in,
+	    status(&B).ts_child[0].cs_spi_out);
+	pair_free();
+}
+END_TEST
+
 /*
  * A Quick Mode rekeying the IPsec SA is under way on the old ISAKMP SA
  * (b's message 2 lost, a retransmits after 40 ms) when a's
@@ -4287,6 +4343,7 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_reauth_quick_in_flight, 0, 2);
 	tcase_add_test(tc, test_v1_rekey_collision);
 	tcase_add_test(tc, test_v1_crossed_rekey_late);
+	tcase_add_test(tc, test_v1_crossed_rekey_msg3_lost);
 	tcase_add_test(tc, test_v1_rekey_collision_peer_choice);
 	tcase_add_test(tc, test_v1_peer_rekeys_young);
 	tcase_add_test(tc, test_v1_peer_rekeys_young_in_use);
