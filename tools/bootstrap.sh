@@ -24,6 +24,9 @@ PACKAGES=(
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
 	libnss3-tools
 	prometheus
+	# t-systemd.sh runs systemd as the manager of the shipped unit (a
+	# container image may come without it)
+	systemd
 )
 # Installed without Recommends: a package that is only recommended (as
 # libstrongswan-standard-plugins is by strongSwan) must be listed here.

@@ -64,6 +64,7 @@ SCENARIOS=(
 	"t-export.sh v2-gcm-swanctl"
 	"t-export.sh v2-esn-swanctl"
 	"t-service.sh"
+	"t-systemd.sh"
 	"t-privs.sh"
 	"t-metrics.sh"
 	"t-doctor.sh psk"
