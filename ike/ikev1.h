@@ -523,9 +523,11 @@ struct prop_offer;
  * distinct algorithms of its transforms (encryption with key length,
  * hash or authentication algorithm as integrity, group as DH; phase 2
  * also "no PFS" and ESN), as IKEv2 transform IDs.  A value IKEv2 has no
- * number for keeps its IKEv1 one (tr_v1); the authentication method, the
- * encapsulation mode and lifetimes are not carried.  0, or -1 if not all
- * fitted a proposal's PROP_MAX_TRANSFORMS (what fitted is kept).
+ * number for keeps its IKEv1 one (tr_v1), and so do the phase 1
+ * authentication method and the phase 2 encapsulation mode (types
+ * PROP_XF_V1_AUTH and PROP_XF_V1_ENCAP, absent as 0); lifetimes are not
+ * carried.  0, or -1 if not all fitted a proposal's PROP_MAX_TRANSFORMS
+ * (what fitted is kept).
  */
 int	ikev1_sa_offer(const struct ikev1_sa *sa, struct prop_offer *out);
 

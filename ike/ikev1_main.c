@@ -1325,8 +1325,53 @@ v1_first_refused(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	}
 }
 
+/*
+ * An encrypted informational instead of message 6.  If it opens with our
+ * keys and its HASH(1) verifies, the peer derived the same keys from its
+ * PSK, so the PSK is the same and an error notify in it is the peer's own
+ * refusal of our message 5.  strongSwan picks the PSK by our address
+ * before message 5, decrypts it, and then finds no connection that takes
+ * our ID in Main Mode: one with aggressive = yes does not (nor one for
+ * another ID); it answers AUTHENTICATION-FAILED so.  Returns 1 if it was
+ * such a refusal (sa has failed), 0 if not (nothing changed).
+ */
+static int
+v1_mm5_refused(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
+{
+	struct ike_tunnel	*t = sa->is_b.b_tunnel;
+	struct ikev1_msg	*m;
+	struct buf		*out = NULL;
+	char			 why[128];
+	uint16_t		 type = 0;
+	int			 i, rc = -1;
+
+	if ((m = calloc(1, sizeof(*m))) != NULL &&
+	    (out = buf_new(len)) != NULL)
+		rc = ikev1_info_open(sa, pkt, len, m, out);
+	for (i = 0; rc == 0 && i < m->m_nnotify && type == 0; i++)
+		if (m->m_notify[i].n_type <= IKEV1_N_ERROR_MAX)
+			type = m->m_notify[i].n_type;
+	if (rc == 0)
+		v1_msg_log(isakmp_name(sa), "parsed", m);
+	buf_free(out);
+	free(m);
+	if (type == 0)
+		return (0);
+	snprintf(why, sizeof(why), "Phase 1 failed: the peer answered our "
+	    "Main Mode message 5 with %s, authenticated with our PSK's keys",
+	    ikev1_notify_name(type));
+	if (t != NULL && !sa->is_reauth) {
+		ike_diag_note(t, type == IKEV1_N_AUTHENTICATION_FAILED ?
+		    DIAG_MODE : DIAG_OTHER, 1, ikev1_notify_name(type));
+		t->t_diag.td_psk_same = 1;
+	}
+	isakmp_fail(sa, "%s", why);
+	return (1);
+}
+
 void
-ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
+ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m,
+    const uint8_t *pkt, size_t len)
 {
 	int	i;
 
@@ -1350,11 +1395,14 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	 * After message 5 the responder answers with message 6 only if it
 	 * could decrypt and verify message 5.  A notify instead (strongSwan:
 	 * PAYLOAD-MALFORMED or AUTHENTICATION-FAILED, encrypted with its own
-	 * key, or in the clear) means the attempt failed.  Nothing in it is
-	 * authenticated: it is logged, its content is not acted on, and it
-	 * ends the exchange only if no valid message 6 follows
-	 * (ikev1_main_bad).
+	 * key, or in the clear) means the attempt failed.  Unless it is
+	 * authenticated with our keys (v1_mm5_refused), nothing in it is: it
+	 * is logged, its content is not acted on, and it ends the exchange
+	 * only if no valid message 6 follows (ikev1_main_bad).
 	 */
+	if ((m->m_hdr.h_flags & IKEV1_FLAG_ENC) &&
+	    v1_mm5_refused(sa, pkt, len))
+		return;
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC)
 		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_NOT_MM6,
 		    sa->is_b.b_remote.sin_addr, isakmp_name(sa),

@@ -1394,6 +1394,8 @@ offer_p1(struct prop_proposal *p, const struct ikev1_transform *t)
 	/* IKEv2 took IKEv1's group numbers (RFC 7296 §3.3.2) */
 	if (t->tr_group != 0)
 		rc |= offer_add(p, PROP_XF_DH, t->tr_group, 0, 0);
+	/* the method has no IKEv2 transform: its number, 0 if absent */
+	rc |= offer_add(p, PROP_XF_V1_AUTH, -1, t->tr_auth, 0);
 	return (rc);
 }
 
@@ -1420,6 +1422,8 @@ offer_p2(struct prop_proposal *p, uint8_t proto,
 	/* RFC 4304: absent means 32-bit sequence numbers */
 	rc |= offer_add(p, PROP_XF_ESN, t->tr_esn == IKEV1_ESN_64 ?
 	    PROP_ESN_YES : PROP_ESN_NONE, 0, 0);
+	/* tunnel, transport, UDP-encapsulated (RFC 3947); 0 if absent */
+	rc |= offer_add(p, PROP_XF_V1_ENCAP, -1, t->tr_encap, 0);
 	return (rc);
 }
 

@@ -1180,7 +1180,8 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	}
 	if (sa->is_state != ISAKMP_ESTABLISHED) {
 		if (h->h_exchange == IKEV1_EXCH_INFORMATIONAL) {
-			sa->is_b.b_ctx->ctx_v1x->x_phase1_info(sa, m);
+			sa->is_b.b_ctx->ctx_v1x->x_phase1_info(sa, m, pkt,
+			    len);
 			return;
 		}
 		log_tdebug(isakmp_name(sa), "%s %08x in state %s dropped",
@@ -1266,7 +1267,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		/* a refusal of our message 1 is read as a hint only
 		 * (ikev1_main_info): it changes nothing of the SA */
 		if ((sa = isakmp_lookup(ctx, h, remote, 1)) != NULL)
-			ctx->ctx_v1x->x_phase1_info(sa, m);
+			ctx->ctx_v1x->x_phase1_info(sa, m, pkt, len);
 		else
 			ikev1_info_plain(ctx, m, remote->sin_addr);
 	} else {

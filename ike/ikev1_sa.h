@@ -286,7 +286,8 @@ struct ikev1_exchanges {
 		    const uint8_t *pkt, size_t len);
 	void	(*x_phase1_bad)(struct isakmp_sa *sa);
 	void	(*x_phase1_info)(struct isakmp_sa *sa,
-		    const struct ikev1_msg *m);
+		    const struct ikev1_msg *m, const uint8_t *pkt,
+		    size_t len);
 	void	(*x_phase1_timeout)(struct isakmp_sa *sa);
 	void	(*x_quick)(struct isakmp_sa *sa, const uint8_t *pkt,
 		    size_t len);
@@ -553,11 +554,14 @@ void	 ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 /* Phase 1 encrypted message that did not decrypt/parse. */
 void	 ikev1_main_bad(struct isakmp_sa *sa);
 /*
- * Informational message for sa before phase 1 is done: after our message
- * 5 (no message 6 yet) it ends the attempt (logged, content not acted
- * on); otherwise unprotected ones are logged, encrypted ones dropped.
+ * Informational message pkt for sa before phase 1 is done (m: its header
+ * parsed, and its payloads if unprotected): after our message 5 (no
+ * message 6 yet) it ends the attempt (logged; an error notify acted on
+ * only if its HASH(1) verifies with our keys); otherwise unprotected ones
+ * are logged, encrypted ones dropped.
  */
-void	 ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m);
+void	 ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m,
+	    const uint8_t *pkt, size_t len);
 /* Retransmissions exhausted in phase 1. */
 void	 ikev1_main_timeout(struct isakmp_sa *sa);
 /* The warning shown for aggressive-mode tunnels. */
@@ -628,6 +632,15 @@ void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
 /* --- ikev1_info.c --- */
 void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
 	    size_t len);
+/*
+ * Opens the encrypted informational pkt of sa into m (zeroed; its
+ * payloads point into out, of len bytes at least) with sa's keys and
+ * the IV of its message ID (RFC 2409 Appendix B), and checks its HASH(1)
+ * (§5.7).  0: it is the peer's; -1: it does not decrypt or parse (or sa
+ * has no keys yet); -2: its HASH(1) is missing or wrong.
+ */
+int	 ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt,
+	    size_t len, struct ikev1_msg *m, struct buf *out);
 /* Unprotected informational (from from): counted, logged (rate-limited)
  * and otherwise ignored. */
 void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m,

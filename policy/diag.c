@@ -12,7 +12,10 @@
 #include "policy/diag.h"
 
 #define DIAG_LINE_MAX	1024
-#define DIAG_FIELDS	5	/* encryption, integrity, prf, dh, esn */
+/* encryption, integrity, prf, dh, esn; IKEv1 auth method, encap mode */
+#define DIAG_FIELDS	7
+#define DIAG_F_AUTH	5
+#define DIAG_F_ENCAP	6
 #define DIAG_VAL_MAX	128
 
 static const char *const diag_names[] = {
@@ -90,10 +93,23 @@ diag_printf(struct buf *out, const char *fmt, ...)
 }
 
 /* The field of a proposal_describe() transform name: 0 encryption,
- * 1 integrity, 2 prf, 3 dh, 4 esn. */
+ * 1 integrity, 2 prf, 3 dh, 4 esn, 5 IKEv1 authentication method, 6 IKEv1
+ * encapsulation mode. */
 static int
 diag_field(const char *n)
 {
+	static const char *const auth[] = { "psk", "dss", "rsa", "ecdsa",
+	    "auth", "noauth" };
+	static const char *const encap[] = { "tunnel", "transport", "udp",
+	    "encap", "noencap" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(auth) / sizeof(auth[0]); i++)
+		if (strncmp(n, auth[i], strlen(auth[i])) == 0)
+			return (DIAG_F_AUTH);
+	for (i = 0; i < sizeof(encap) / sizeof(encap[0]); i++)
+		if (strncmp(n, encap[i], strlen(encap[i])) == 0)
+			return (DIAG_F_ENCAP);
 	/* an IKEv1 number ("v1integ3") belongs where its kind does */
 	if (strncmp(n, "v1", 2) == 0)
 		n += 2;
@@ -188,12 +204,51 @@ diag_differs(const char *ours, const char *theirs)
 }
 
 static const char *const diag_field_kw[DIAG_FIELDS] = {
-	"encryption", "integrity", "prf", "dh-group", "esn"
+	"encryption", "integrity", "prf", "dh-group", "esn", "auth-method",
+	"encap-mode"
 };
 
 /*
+ * The encapsulation modes of set as kinds: a UDP-encapsulated tunnel
+ * (RFC 3947, or its drafts' number) is a tunnel as far as the two sides'
+ * settings go (NAT-T picks the UDP one by itself), and so for transport.
+ */
+static void
+diag_encap_kinds(const char *set, char *out)
+{
+	char	 one[DIAG_VAL_MAX];
+	size_t	 n, l;
+
+	out[0] = '\0';
+	while (*set != '\0') {
+		n = strcspn(set, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)n, set);
+		l = strlen(one);
+		if (l > 5 && strcmp(one + l - 5, "draft") == 0)
+			one[l - 5] = '\0';
+		diag_val_add(out, strncmp(one, "udp", 3) == 0 &&
+		    (strcmp(one + 3, "tunnel") == 0 ||
+		    strcmp(one + 3, "transport") == 0) ? one + 3 : one);
+		set += n + (set[n] == ',');
+	}
+}
+
+/* diag_differs() of field f's sets. */
+static int
+diag_field_differs(int f, const char *ours, const char *theirs)
+{
+	char	 o[DIAG_VAL_MAX], t[DIAG_VAL_MAX];
+
+	if (f != DIAG_F_ENCAP)
+		return (diag_differs(ours, theirs));
+	diag_encap_kinds(ours, o);
+	diag_encap_kinds(theirs, t);
+	return (diag_differs(o, t));
+}
+
+/*
  * The proposals as a table, field by field; returns the first field
- * (0..4) that differs, or -1.
+ * (0..DIAG_FIELDS - 1) that differs, or -1.
  */
 static int
 diag_table(struct buf *out, const struct tunnel_diag *d, int *rv)
@@ -213,7 +268,7 @@ diag_table(struct buf *out, const struct tunnel_diag *d, int *rv)
 	for (f = 0; f < DIAG_FIELDS; f++) {
 		if (o[f][0] == '\0' && t[f][0] == '\0')
 			continue;
-		diff = diag_differs(o[f], t[f]);
+		diff = diag_field_differs(f, o[f], t[f]);
 		if (diff && first == -1)
 			first = f;
 		*rv |= diag_printf(out, "  %-12s %-24s %-24s %s\n",
@@ -295,6 +350,19 @@ diag_text_cause(struct buf *out, const char *name,
 		rv |= diag_printf(out, "verdict: IKEv1 mode mismatch (Main "
 		    "against Aggressive Mode)\n");
 		rv |= diag_printf(out, "evidence: %s\n", d->td_detail);
+		if (d->td_psk_same)
+			rv |= diag_printf(out, "note: that answer verifies "
+			    "with keys from our psk, so the pre-shared key is "
+			    "the same and the peer has no Main Mode connection "
+			    "for our ID: strongSwan with aggressive = yes "
+			    "answers so, and so does a connection that expects "
+			    "another ID from us (strongSwan: remote id; ours: "
+			    "keyword local-id)\n");
+		else if (strcmp(d->td_notify, "AUTHENTICATION-FAILED") == 0)
+			rv |= diag_printf(out, "note: a peer whose connection "
+			    "expects another ID from us (strongSwan: remote "
+			    "id; ours: keyword local-id) answers "
+			    "AUTHENTICATION-FAILED too\n");
 		rv |= diag_printf(out, "fix: change mode in gatewayd.conf "
 		    "(tunnel %s, ike block, keyword mode) or the peer's "
 		    "(strongSwan: aggressive=yes|no) so both are the same\n",
@@ -333,6 +401,20 @@ diag_text_cause(struct buf *out, const char *name,
 			    "%s, ipsec block) or the peer's proposals "
 			    "(strongSwan: esp= or ah=) so they share one\n",
 			    name);
+		else if (f == DIAG_F_AUTH)
+			rv |= diag_printf(out, "fix: nothing to change in "
+			    "gatewayd.conf (tunnel %s authenticates with a "
+			    "pre-shared key only, keyword psk); change the "
+			    "peer's authentication method to a pre-shared key "
+			    "without XAuth (strongSwan: auth = psk in the "
+			    "connection's local and remote sections, "
+			    "authby=secret in ipsec.conf)\n", name);
+		else if (f == DIAG_F_ENCAP)
+			rv |= diag_printf(out, "fix: nothing to change in "
+			    "gatewayd.conf (tunnel %s uses tunnel mode only); "
+			    "change the peer's encapsulation mode to tunnel "
+			    "(strongSwan: mode = tunnel in the swanctl child, "
+			    "type=tunnel in ipsec.conf)\n", name);
 		else
 			rv |= diag_printf(out, "fix: change %s in "
 			    "gatewayd.conf (tunnel %s, %s block, keyword %s) "
@@ -444,8 +526,9 @@ diag_json(struct buf *out, const char *name, const char *state,
 	rv |= diag_json_str(out, "cause", connected ? "none" :
 	    diag_cause_name(d->td_cause), 1);
 	rv |= diag_printf(out, ",\"phase\":%d,\"ike_version\":%d,"
-	    "\"initiator\":%s,\"received\":%s", d->td_phase, d->td_version,
-	    d->td_initiator ? "true" : "false", d->td_received ? "true" :
+	    "\"initiator\":%s,\"received\":%s,\"psk_same\":%s",
+	    d->td_phase, d->td_version, d->td_initiator ? "true" : "false",
+	    d->td_received ? "true" : "false", d->td_psk_same ? "true" :
 	    "false");
 	rv |= diag_json_str(out, "notify", d->td_notify, 1);
 	rv |= diag_json_str(out, "ours", d->td_ours, 1);

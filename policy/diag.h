@@ -40,6 +40,8 @@ struct tunnel_diag {
 	int		 td_received;		/* the peer sent anything */
 	int		 td_nat;		/* NAT-D: a NAT between us */
 	int		 td_tries;		/* retransmissions, no answer */
+	int		 td_psk_same;		/* its refusal verified with
+						 * keys from our PSK */
 	char		 td_notify[40];		/* error notify from the peer */
 	char		 td_ours[DIAG_STR_MAX];	/* proposal_describe() */
 	char		 td_theirs[DIAG_STR_MAX];

@@ -27,6 +27,15 @@
 #define PROP_XF_ESN		5
 #define PROP_ESN_NONE		0
 #define PROP_ESN_YES		1
+/*
+ * IKEv1 only, described and never selected (ike/ikev1_pld.c
+ * ikev1_sa_offer, always with tr_v1 set and the IKEv1 number as tr_id):
+ * the phase 1 authentication method (RFC 2409 Appendix A, class 3) and
+ * the Quick Mode encapsulation mode (RFC 2407 §4.5, RFC 3947 §5.1).
+ * An IKEv2 transform of these types (tr_v1 0) is not described.
+ */
+#define PROP_XF_V1_AUTH		0xf1
+#define PROP_XF_V1_ENCAP	0xf2
 
 /* Limits: a received SA or selector list with more is refused. */
 #define PROP_MAX_PROPOSALS	16

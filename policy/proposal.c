@@ -362,8 +362,9 @@ proposal_check_answer(const struct prop_offer *ours,
 
 /* --- names for logs (kept here so policy needs no crypto code) --- */
 
-static void
-proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
+/* The name of a transform the table here knows, or NULL. */
+static const char *
+proposal_known_name(const struct prop_transform *tr)
 {
 	static const struct { uint8_t type; uint16_t id; const char *name; }
 	    names[] = {
@@ -394,11 +395,49 @@ proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
 		{ PROP_XF_DH, 31, "curve25519" },
 		{ PROP_XF_ESN, PROP_ESN_NONE, "noesn" },
 		{ PROP_XF_ESN, PROP_ESN_YES, "esn" },
+		/* IKEv1 numbers (tr_v1): RFC 2409 Appendix A, RFC 4754 */
+		{ PROP_XF_V1_AUTH, 0, "noauth" },
+		{ PROP_XF_V1_AUTH, 1, "psk" },
+		{ PROP_XF_V1_AUTH, 2, "dss" },
+		{ PROP_XF_V1_AUTH, 3, "rsasig" },
+		{ PROP_XF_V1_AUTH, 4, "rsaenc" },
+		{ PROP_XF_V1_AUTH, 5, "rsaencrev" },
+		{ PROP_XF_V1_AUTH, 9, "ecdsa256" },
+		{ PROP_XF_V1_AUTH, 10, "ecdsa384" },
+		{ PROP_XF_V1_AUTH, 11, "ecdsa521" },
+		/* RFC 2407 §4.5, RFC 3947 §5.1, its drafts' numbers */
+		{ PROP_XF_V1_ENCAP, 0, "noencap" },
+		{ PROP_XF_V1_ENCAP, 1, "tunnel" },
+		{ PROP_XF_V1_ENCAP, 2, "transport" },
+		{ PROP_XF_V1_ENCAP, 3, "udptunnel" },
+		{ PROP_XF_V1_ENCAP, 4, "udptransport" },
+		{ PROP_XF_V1_ENCAP, 61443, "udptunneldraft" },
+		{ PROP_XF_V1_ENCAP, 61444, "udptransportdraft" },
 	};
-	static const char *const unknown[] = { "?", "encr", "prf", "integ",
-	    "dh", "esn" };
 	size_t	 i;
 
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == tr->tr_type && names[i].id == tr->tr_id)
+			return (names[i].name);
+	return (NULL);
+}
+
+static void
+proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
+{
+	static const char *const unknown[] = { "?", "encr", "prf", "integ",
+	    "dh", "esn" };
+	const char	*n;
+
+	/* IKEv1's own kinds: by name, else "auth65001", "encap7" */
+	if (tr->tr_type == PROP_XF_V1_AUTH || tr->tr_type == PROP_XF_V1_ENCAP) {
+		if ((n = proposal_known_name(tr)) != NULL)
+			snprintf(out, len, "%s", n);
+		else
+			snprintf(out, len, "%s%u", tr->tr_type ==
+			    PROP_XF_V1_AUTH ? "auth" : "encap", tr->tr_id);
+		return;
+	}
 	/* "v1encr3": IKEv1's number, not IKEv2's 3DES */
 	if (tr->tr_v1) {
 		snprintf(out, len, "v1%s%u", unknown[tr->tr_type <=
@@ -419,21 +458,21 @@ proposal_tr_name(const struct prop_transform *tr, char *out, size_t len)
 		    8 + 4 * (tr->tr_id - ENCR_AES_GCM_8));
 		return;
 	}
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].type == tr->tr_type && names[i].id == tr->tr_id) {
-			snprintf(out, len, "%s", names[i].name);
-			return;
-		}
-	snprintf(out, len, "%s%u", unknown[tr->tr_type <= PROP_XF_ESN ?
-	    tr->tr_type : 0], tr->tr_id);
+	if ((n = proposal_known_name(tr)) != NULL)
+		snprintf(out, len, "%s", n);
+	else
+		snprintf(out, len, "%s%u", unknown[tr->tr_type <= PROP_XF_ESN ?
+		    tr->tr_type : 0], tr->tr_id);
 }
 
 void
 proposal_describe(const struct prop_offer *sa, char *out, size_t len)
 {
-	/* The order of the names: encr-integ-prf-dh-esn. */
+	/* The order of the names: encr-integ-prf-dh-esn, then IKEv1's
+	 * authentication method and encapsulation mode. */
 	static const uint8_t order[] = { PROP_XF_ENCR, PROP_XF_INTEG,
-	    PROP_XF_PRF, PROP_XF_DH, PROP_XF_ESN };
+	    PROP_XF_PRF, PROP_XF_DH, PROP_XF_ESN, PROP_XF_V1_AUTH,
+	    PROP_XF_V1_ENCAP };
 	const struct prop_proposal	*p;
 	char				 proto[16];
 	char				 name[32];
@@ -462,6 +501,10 @@ proposal_describe(const struct prop_offer *sa, char *out, size_t len)
 		for (k = 0; k < sizeof(order); k++)
 		for (j = 0; j < p->prop_ntr && j < PROP_MAX_TRANSFORMS; j++) {
 			if (p->prop_tr[j].tr_type != order[k])
+				continue;
+			/* only IKEv1's (an IKEv2 transform of these types
+			 * from the network is not one) */
+			if (order[k] > PROP_XF_ESN && !p->prop_tr[j].tr_v1)
 				continue;
 			proposal_tr_name(&p->prop_tr[j], name, sizeof(name));
 			n = snprintf(out + off, len - off, "%s%s",

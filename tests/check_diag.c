@@ -196,6 +196,57 @@ START_TEST(test_diag_report_connected)
 }
 END_TEST
 
+/*
+ * IKEv1 Main Mode against a peer for Aggressive Mode only (strongSwan
+ * aggressive = yes): its AUTHENTICATION-FAILED after our message 5
+ * verified with our PSK's keys.  The report says mode, both modes, that
+ * the PSK is the same, and the other cause with the same answer (ID).
+ * The unauthenticated hint (Aggressive Mode message 1 refused) names the
+ * ID too, not the PSK.
+ */
+START_TEST(test_diag_report_v1_mode_initiator)
+{
+	struct tunnel_diag	 d;
+	char			*s;
+
+	diag_begin(&d, 1, 1);
+	diag_set(&d, DIAG_MODE, 1);
+	d.td_received = 1;
+	d.td_psk_same = 1;
+	snprintf(d.td_notify, sizeof(d.td_notify), "AUTHENTICATION-FAILED");
+	snprintf(d.td_detail, sizeof(d.td_detail), "Phase 1 failed: the peer "
+	    "answered our Main Mode message 5 with AUTHENTICATION-FAILED, "
+	    "authenticated with our PSK's keys");
+	s = report(&d, "Phase 1 failed", 0, 0);
+	HAS(s, "attempt: IKEv1 initiator, the peer answered\n");
+	HAS(s, "verdict: IKEv1 mode mismatch (Main against Aggressive "
+	    "Mode)\n");
+	HAS(s, "evidence: Phase 1 failed: the peer answered our Main Mode "
+	    "message 5 with AUTHENTICATION-FAILED, authenticated with our "
+	    "PSK's keys\n");
+	HAS(s, "note: that answer verifies with keys from our psk, so the "
+	    "pre-shared key is the same");
+	HAS(s, "aggressive = yes");
+	HAS(s, "keyword local-id");
+	HAS(s, "fix: change mode in gatewayd.conf (tunnel t1, ike block, "
+	    "keyword mode)");
+	ck_assert_ptr_null(strstr(s, "keyword psk"));
+	free(s);
+	s = report(&d, "Phase 1 failed", 0, 1);
+	HAS(s, "\"cause\":\"ike-mode\"");
+	HAS(s, "\"psk_same\":true");
+	free(s);
+	d.td_psk_same = 0;
+	s = report(&d, "Phase 1 failed", 0, 0);
+	ck_assert_ptr_null(strstr(s, "the pre-shared key is the same"));
+	HAS(s, "note: a peer whose connection expects another ID from us");
+	free(s);
+	s = report(&d, "Phase 1 failed", 0, 1);
+	HAS(s, "\"psk_same\":false");
+	free(s);
+}
+END_TEST
+
 /* A hostile ID: control bytes, quotes and length are bounded. */
 START_TEST(test_diag_escape)
 {
@@ -250,17 +301,17 @@ START_TEST(test_diag_v1_offer_values)
 	v1_describe(sa, s, sizeof(s), &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_str_eq(s, "IKE:aes256-3des-v1encr3-sha256-md5-v1integ3-"
-	    "modp2048-modp1024-dh7");
+	    "modp2048-modp1024-dh7-psk");
 	/* the same transform twice shows once */
 	p1[1] = p1[0];
 	ck_assert_int_eq(ikev1_sa_p1_build(sa, p1, 2), 0);
 	v1_describe(sa, s, sizeof(s), &rc);
-	ck_assert_str_eq(s, "IKE:aes256-sha256-modp2048");
+	ck_assert_str_eq(s, "IKE:aes256-sha256-modp2048-psk");
 
 	ck_assert_int_eq(ikev1_sa_p2_build(sa, p2, 2), 0);
 	v1_describe(sa, s, sizeof(s), &rc);
 	ck_assert_str_eq(s, "ESP:aes128-3des-sha1-v1integ9-nodh-modp1536-"
-	    "esn-noesn");
+	    "esn-noesn-tunnel");
 	/* AH: the algorithm from the transform ID when no attribute */
 	p2[0].p2_proto = IKEV1_PROTO_AH;
 	p2[0].p2_id = IKEV1_AH_SHA2_256;
@@ -270,7 +321,7 @@ START_TEST(test_diag_v1_offer_values)
 	sa->sa_prop[1].prop_proto = IKEV1_PROTO_IPCOMP;
 	sa->sa_nprop = 2;
 	v1_describe(sa, s, sizeof(s), &rc);
-	ck_assert_str_eq(s, "AH:sha256-nodh-esn, proto4:");
+	ck_assert_str_eq(s, "AH:sha256-nodh-esn-tunnel, proto4:");
 
 	/* the numbers land in their rows of the table */
 	diag_begin(&d, 1, 0);
@@ -284,6 +335,152 @@ START_TEST(test_diag_v1_offer_values)
 	HAS(r, "  dh-group     modp1024                 dh7 ");
 	free(r);
 	free(sa);
+}
+END_TEST
+
+/* A proposal table of d's cause: ours and theirs as described. */
+static char *
+v1_table(enum diag_cause c, const char *ours, const char *theirs)
+{
+	struct tunnel_diag	 d;
+
+	diag_begin(&d, 1, 0);
+	diag_set(&d, c, c == DIAG_IKE_PROPOSAL ? 1 : 2);
+	d.td_received = 1;
+	snprintf(d.td_ours, sizeof(d.td_ours), "%s", ours);
+	snprintf(d.td_theirs, sizeof(d.td_theirs), "%s", theirs);
+	return (report(&d, "Phase 1 failed", 0, 0));
+}
+
+/*
+ * The phase 1 authentication method and the Quick Mode encapsulation
+ * mode have rows of their own: known values by name, others (private
+ * use, absent, 0xffff) by number, none left out.  A UDP-encapsulated
+ * tunnel (RFC 3947 or its drafts' number) is no difference from a tunnel:
+ * NAT-T picks it by itself.
+ */
+START_TEST(test_diag_v1_auth_encap)
+{
+	struct ikev1_sa		*sa = calloc(1, sizeof(*sa));
+	struct ikev1_p1_params	 p1[4] = {
+		{ IKEV1_ENCR_AES, 128, IKEV1_HASH_SHA, IKEV1_AUTH_RSA_SIG,
+		    2, 0 },
+		{ IKEV1_ENCR_AES, 128, IKEV1_HASH_SHA, 65001, 2, 0 },
+		{ IKEV1_ENCR_AES, 128, IKEV1_HASH_SHA, 0, 2, 0 },
+		{ IKEV1_ENCR_AES, 128, IKEV1_HASH_SHA, 0xffff, 2, 0 },
+	};
+	struct ikev1_p2_params	 p2[5];
+	static const uint16_t	 encap[5] = { IKEV1_ENCAP_TRANSPORT,
+	    IKEV1_ENCAP_UDP_TUNNEL, IKEV1_ENCAP_UDP_TUNNEL_DRAFT, 0, 0xffff };
+	char			 s[DIAG_STR_MAX], *r;
+	int			 i, rc;
+
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_int_eq(ikev1_sa_p1_build(sa, p1, 4), 0);
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(s, "IKE:aes128-sha1-modp1024-rsasig-auth65001-"
+	    "noauth-auth65535");
+	r = v1_table(DIAG_IKE_PROPOSAL, "IKE:aes128-sha1-modp1024-psk", s);
+	HAS(r, "  encryption   aes128                   aes128\n");
+	HAS(r, "  auth-method  psk                      rsasig,auth65001,"
+	    "noauth,auth65535 DIFFERS\n");
+	HAS(r, "fix: nothing to change in gatewayd.conf (tunnel t1 "
+	    "authenticates with a pre-shared key only, keyword psk)");
+	HAS(r, "auth = psk");
+	free(r);
+	/* the peer offers psk among others: no difference there */
+	r = v1_table(DIAG_IKE_PROPOSAL, "IKE:aes128-sha1-modp1024-psk",
+	    "IKE:aes256-sha1-modp1024-rsasig-psk");
+	HAS(r, "  auth-method  psk                      rsasig,psk\n");
+	HAS(r, "fix: change encryption in gatewayd.conf");
+	free(r);
+
+	memset(p2, 0, sizeof(p2));
+	for (i = 0; i < 5; i++) {
+		p2[i].p2_proto = IKEV1_PROTO_ESP;
+		p2[i].p2_id = IKEV1_ESP_AES;
+		p2[i].p2_keylen = 128;
+		p2[i].p2_auth_alg = IKEV1_AUTH_HMAC_SHA;
+		p2[i].p2_encap = encap[i];
+	}
+	ck_assert_int_eq(ikev1_sa_p2_build(sa, p2, 5), 0);
+	v1_describe(sa, s, sizeof(s), &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(s, "ESP:aes128-sha1-nodh-noesn-transport-udptunnel-"
+	    "udptunneldraft-noencap-encap65535");
+	/* transport against our tunnel */
+	r = v1_table(DIAG_CHILD_PROPOSAL, "ESP:aes128-sha1-nodh-noesn-tunnel",
+	    "ESP:aes128-sha1-nodh-noesn-transport");
+	HAS(r, "  encap-mode   tunnel                   transport"
+	    "                DIFFERS\n");
+	HAS(r, "fix: nothing to change in gatewayd.conf (tunnel t1 uses "
+	    "tunnel mode only); change the peer's encapsulation mode to "
+	    "tunnel (strongSwan: mode = tunnel");
+	free(r);
+	/* UDP-encapsulated tunnels are tunnels (either number) */
+	r = v1_table(DIAG_CHILD_PROPOSAL, "ESP:aes128-sha1-nodh-noesn-tunnel",
+	    "ESP:aes256-sha1-nodh-noesn-udptunnel-udptunneldraft");
+	HAS(r, "  encap-mode   tunnel                   udptunnel,"
+	    "udptunneldraft\n");
+	HAS(r, "fix: change encryption in gatewayd.conf (tunnel t1, ipsec "
+	    "block, keyword encryption)");
+	free(r);
+	r = v1_table(DIAG_CHILD_PROPOSAL, "ESP:aes128-sha1-nodh-noesn-"
+	    "udptunnel", "ESP:aes128-sha1-nodh-noesn-udptransportdraft");
+	HAS(r, "udptransportdraft        DIFFERS\n");
+	free(r);
+	/* unknown and absent modes differ, by number */
+	r = v1_table(DIAG_CHILD_PROPOSAL, "ESP:aes128-sha1-nodh-noesn-tunnel",
+	    "ESP:aes128-sha1-nodh-noesn-encap65535-noencap");
+	HAS(r, "  encap-mode   tunnel                   encap65535,noencap"
+	    "       DIFFERS\n");
+	free(r);
+	free(sa);
+}
+END_TEST
+
+/*
+ * Odd descriptions from the network do not break the rows: names that
+ * only look like a mode ("udp", "draft", a long "udp..." one), and an
+ * IKEv2 transform of the IKEv1-only types (no tr_v1) is not described.
+ */
+START_TEST(test_diag_v1_auth_encap_odd)
+{
+	struct prop_offer	*o = calloc(1, sizeof(*o));
+	char			 s[DIAG_STR_MAX], *r;
+	char			 big[DIAG_STR_MAX];
+
+	ck_assert_ptr_nonnull(o);
+	o->sa_nprop = 1;
+	o->sa_prop[0].prop_proto = PROP_PROTO_IKE;
+	o->sa_prop[0].prop_ntr = 3;
+	o->sa_prop[0].prop_tr[0].tr_type = PROP_XF_V1_AUTH;
+	o->sa_prop[0].prop_tr[0].tr_id = 1;
+	o->sa_prop[0].prop_tr[1].tr_type = PROP_XF_ENCR;
+	o->sa_prop[0].prop_tr[1].tr_id = 12;	/* AES-CBC */
+	o->sa_prop[0].prop_tr[1].tr_keylen = 128;
+	o->sa_prop[0].prop_tr[2].tr_type = PROP_XF_V1_ENCAP;
+	o->sa_prop[0].prop_tr[2].tr_id = 2;
+	proposal_describe(o, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes128");
+	o->sa_prop[0].prop_tr[0].tr_v1 = o->sa_prop[0].prop_tr[2].tr_v1 = 1;
+	proposal_describe(o, s, sizeof(s));
+	ck_assert_str_eq(s, "IKE:aes128-psk-transport");
+	free(o);
+
+	r = v1_table(DIAG_CHILD_PROPOSAL, "ESP:aes128-tunnel",
+	    "ESP:aes128-udp-draft-udpdraft-encap");
+	HAS(r, "  encap-mode   tunnel                   udp,udpdraft,encap"
+	    "       DIFFERS\n");
+	HAS(r, "  encryption   aes128                   aes128,draft\n");
+	free(r);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "ESP:udp", 7);
+	memcpy(big + sizeof(big) - 6, "draft", 6);
+	r = v1_table(DIAG_CHILD_PROPOSAL, "ESP:aes128-tunnel", big);
+	HAS(r, "  encap-mode   tunnel                   udpxxxxxxxx");
+	free(r);
 }
 END_TEST
 
@@ -308,6 +505,7 @@ START_TEST(test_diag_v1_offer_hostile)
 			tr->tr_encr = tr->tr_hash = (uint16_t)(1000 + j);
 			tr->tr_auth_alg = (uint16_t)(2000 + j);
 			tr->tr_group = (uint16_t)(3000 + j);
+			tr->tr_auth = tr->tr_encap = (uint16_t)(4000 + j);
 			tr->tr_keylen = 0xffff;
 		}
 	}
@@ -609,12 +807,13 @@ v1_proposal(const char *mode)
 	s = doctor(&B, &d);
 	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
 	ck_assert_int_eq(d.td_initiator, 0);
-	ck_assert_str_eq(d.td_ours, "IKE:aes256-sha1-modp1024");
-	ck_assert_str_eq(d.td_theirs, "IKE:aes128-sha1-modp1024");
+	ck_assert_str_eq(d.td_ours, "IKE:aes256-sha1-modp1024-psk");
+	ck_assert_str_eq(d.td_theirs, "IKE:aes128-sha1-modp1024-psk");
 	HAS(s, "verdict: IKE proposal mismatch\n");
 	HAS(s, "  encryption   aes256                   aes128"
 	    "                   DIFFERS");
 	HAS(s, "  integrity    sha1                     sha1\n");
+	HAS(s, "  auth-method  psk                      psk\n");
 	HAS(s, "fix: change encryption in gatewayd.conf (tunnel t1, ike "
 	    "block, keyword encryption)");
 	free(s);
@@ -622,10 +821,11 @@ v1_proposal(const char *mode)
 	ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
 	ck_assert_int_eq(d.td_initiator, 1);
 	ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
-	ck_assert_str_eq(d.td_ours, "IKE:aes128-sha1-modp1024");
+	ck_assert_str_eq(d.td_ours, "IKE:aes128-sha1-modp1024-psk");
 	ck_assert_str_eq(d.td_theirs, "");
 	HAS(s, "the peer refused ours");
 	HAS(s, "  encryption   aes128                   -");
+	HAS(s, "  auth-method  psk                      -\n");
 	free(s);
 	pair_free();
 }
@@ -658,21 +858,23 @@ START_TEST(test_diag_exchange_v1_qm_proposal)
 	s = doctor(&B, &d);
 	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
 	ck_assert_int_eq(d.td_phase, 2);
-	ck_assert_str_eq(d.td_ours, "ESP:aes128-sha1-modp1024-noesn");
-	ck_assert_str_eq(d.td_theirs, "ESP:aes256-sha256-modp1024-noesn");
+	ck_assert_str_eq(d.td_ours, "ESP:aes128-sha1-modp1024-noesn-tunnel");
+	ck_assert_str_eq(d.td_theirs, "ESP:aes256-sha256-modp1024-noesn-"
+	    "tunnel");
 	HAS(s, "verdict: IPsec proposal mismatch\n");
 	HAS(s, "  encryption   aes128                   aes256"
 	    "                   DIFFERS");
 	HAS(s, "  integrity    sha1                     sha256"
 	    "                   DIFFERS");
 	HAS(s, "  dh-group     modp1024                 modp1024\n");
+	HAS(s, "  encap-mode   tunnel                   tunnel\n");
 	HAS(s, "fix: change encryption in gatewayd.conf (tunnel t1, ipsec "
 	    "block, keyword encryption)");
 	free(s);
 	s = doctor(&A, &d);
 	ck_assert_int_eq(d.td_cause, DIAG_CHILD_PROPOSAL);
 	ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
-	ck_assert_str_eq(d.td_ours, "ESP:aes256-sha256-modp1024-noesn");
+	ck_assert_str_eq(d.td_ours, "ESP:aes256-sha256-modp1024-noesn-tunnel");
 	ck_assert_str_eq(d.td_theirs, "");
 	HAS(s, "the peer refused ours");
 	free(s);
@@ -690,9 +892,12 @@ diag_suite(void)
 	tcase_add_loop_test(tc, test_diag_report_cause, 0,
 	    sizeof(vecs) / sizeof(vecs[0]));
 	tcase_add_test(tc, test_diag_report_connected);
+	tcase_add_test(tc, test_diag_report_v1_mode_initiator);
 	tcase_add_test(tc, test_diag_escape);
 	tcase_add_test(tc, test_diag_v1_offer_values);
 	tcase_add_test(tc, test_diag_v1_offer_hostile);
+	tcase_add_test(tc, test_diag_v1_auth_encap);
+	tcase_add_test(tc, test_diag_v1_auth_encap_odd);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("exchange");
 	tcase_set_timeout(tc, 20);

@@ -3705,6 +3705,105 @@ START_TEST(test_v1_mode_mismatch)
 }
 END_TEST
 
+/*
+ * What a strongSwan responder whose connection is for Aggressive Mode
+ * only (aggressive=yes) does with our Main Mode: it decrypts message 5
+ * (the PSK found by address), finds no Main Mode connection for our ID
+ * and, instead of message 6, sends AUTHENTICATION-FAILED in an
+ * informational under the ISAKMP SA's keys (HASH(1), the IV from the last
+ * block of message 5 and its message ID).  b plays it: its message 6 is
+ * dropped and its SA sends the notify from the IV a's message 5 left.
+ */
+struct mm6_swap {
+	uint8_t		 s_mm5_last[16];	/* AES: 16-byte blocks */
+	int		 s_mm5;			/* seen */
+};
+
+static enum mock_verdict
+mm5_last_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct mm6_swap	*sw = arg;
+
+	if (len > IKEV1_HDR_LEN + 16 && pkt[18] == IKEV1_EXCH_MAIN &&
+	    (pkt[19] & IKEV1_FLAG_ENC)) {
+		memcpy(sw->s_mm5_last, pkt + len - 16, 16);
+		sw->s_mm5++;
+	}
+	return (MOCK_PASS);
+}
+
+/*
+ * _i 0: the notify verifies with a's keys: the PSK is the same, the
+ * attempt ends at once and doctor says mode mismatch (not psk).  _i 1:
+ * the same notify with another SKEYID_a (a peer with another PSK, or a
+ * forger who saw the cookies): not acted on, a's attempt ends as before
+ * (no valid message 6: psk).
+ */
+START_TEST(test_v1_mm5_refused_aggr_peer)
+{
+	struct mm6_swap		 sw;
+	struct isakmp_sa	*bsa, *asa;
+	struct tunnel_diag	 d;
+	uint8_t			 spi[16];
+	char			*s;
+
+	pair_init(&opt_a, &opt_b);
+	/* one attempt, no other soon */
+	ike_ctx_timing_set(A.s_ike, 20, 2, 5000, 5000);
+	memset(&sw, 0, sizeof(sw));
+	A.s_net.mn_filter = mm5_last_cb;
+	A.s_net.mn_filter_arg = &sw;
+	mm6_drops = 1000;
+	B.s_net.mn_filter = mm6_drop_cb;
+	ike_start(A.s_ike);
+	pump(15);
+	/* message 5 may have gone twice (the same bytes) */
+	ck_assert_int_ge(sw.s_mm5, 1);
+	ck_assert_int_lt(mm6_drops, 1000);
+	ck_assert_ptr_nonnull(asa = isakmp_first(A.s_ike));
+	ck_assert_int_eq(asa->is_state, ISAKMP_MM_I5);
+	ck_assert_ptr_nonnull(bsa = isakmp_first(B.s_ike));
+	ck_assert_int_eq(bsa->is_state, ISAKMP_ESTABLISHED);
+	ck_assert_uint_eq(bsa->is_blen, 16);
+	memcpy(bsa->is_iv, sw.s_mm5_last, 16);
+	if (_i == 1)
+		bsa->is_keys.k_a[0] ^= 0x01;
+	memcpy(spi, bsa->is_b.b_spi_i, 8);
+	memcpy(spi + 8, bsa->is_b.b_spi_r, 8);
+	ck_assert_int_eq(ikev1_info_notify(bsa, IKEV1_PROTO_ISAKMP, spi, 16,
+	    IKEV1_N_AUTHENTICATION_FAILED, NULL, 0), 0);
+	if (_i == 0) {
+		pump(2);
+		/* at once, not after the retransmissions */
+		ck_assert_ptr_null(isakmp_first(A.s_ike));
+		ck_assert_str_eq(status(&A).ts_last_error, "Phase 1 failed: "
+		    "the peer answered our Main Mode message 5 with "
+		    "AUTHENTICATION-FAILED, authenticated with our PSK's keys");
+		s = v1_doctor(&A, &d);
+		ck_assert_int_eq(d.td_cause, DIAG_MODE);
+		ck_assert_int_eq(d.td_psk_same, 1);
+		ck_assert_int_eq(d.td_initiator, 1);
+		ck_assert_str_eq(d.td_notify, "AUTHENTICATION-FAILED");
+		HAS(s, "verdict: IKEv1 mode mismatch (Main against Aggressive "
+		    "Mode)");
+		HAS(s, "the pre-shared key is the same");
+		HAS(s, "keyword mode");
+		ck_assert_ptr_null(strstr(s, "keyword psk"));
+	} else {
+		pump(2);
+		/* unauthenticated: the attempt goes on for a while */
+		ck_assert_ptr_nonnull(isakmp_first(A.s_ike));
+		pump(1000);
+		s = v1_doctor(&A, &d);
+		ck_assert_int_eq(d.td_cause, DIAG_PSK_OURS);
+		ck_assert_int_eq(d.td_psk_same, 0);
+		HAS(s, "verdict: pre-shared key mismatch");
+	}
+	free(s);
+	pair_free();
+}
+END_TEST
+
 /* What a strongSwan responder without an Aggressive Mode connection
  * (aggressive=no) sends: AUTHENTICATION-FAILED in the clear, with its
  * own cookie and a message ID. */
@@ -3804,7 +3903,7 @@ START_TEST(test_v1_mode_refused_swan)
 		    "ours");
 		ck_assert_int_eq(d.td_cause, DIAG_IKE_PROPOSAL);
 		ck_assert_str_eq(d.td_notify, "NO-PROPOSAL-CHOSEN");
-		ck_assert_str_eq(d.td_ours, "IKE:aes128-sha1-modp1024");
+		ck_assert_str_eq(d.td_ours, "IKE:aes128-sha1-modp1024-psk");
 		ck_assert_str_eq(d.td_theirs, "");
 		HAS(s, "verdict: IKE proposal mismatch: the peer refused ours");
 		ck_assert_ptr_null(strstr(s, "mode mismatch"));
@@ -4270,6 +4369,7 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_mode_mismatch, 0,
 	    (int)(sizeof(mode_cases) / sizeof(mode_cases[0])));
 	tcase_add_loop_test(tc, test_v1_mode_refused_swan, 0, 2);
+	tcase_add_loop_test(tc, test_v1_mm5_refused_aggr_peer, 0, 2);
 	tcase_add_test(tc, test_v1_wrong_psk);
 	tcase_add_test(tc, test_v1_binary_psk);
 	tcase_add_loop_test(tc, test_v1_esn, 0,

@@ -102,6 +102,7 @@ V1_SCENARIOS=(
 	"t-doctor.sh v1-psk"
 	"t-doctor.sh v1-segments"
 	"t-doctor.sh v1-mode"
+	"t-doctor.sh v1-mode-initiator"
 	"t-doctor.sh v1-proposal"
 	"t-doctor.sh pfs"
 	"t-v1-failures.sh psk-initiator"

@@ -15,11 +15,22 @@
 #   v1-segments  IKEv1, strongSwan expects 172.16.5.0/24 behind gw1
 #   pfs          IKEv1 (IKEv2 negotiates no PFS in IKE_AUTH), strongSwan
 #                initiates with PFS modp2048, gatewayd has pfs 2 (modp1024)
+#                (the table's encap-mode row: tunnel on both)
 #   v1-proposal  IKEv1, strongSwan proposes aes256/sha256 only in Main
-#                Mode and initiates: doctor's table has both sides
+#                Mode and initiates: doctor's table has both sides (and
+#                the auth-method row, psk on both)
 #   v1-mode      IKEv1, strongSwan initiates Aggressive Mode (aggressive=
 #                yes), gatewayd's tunnel is Main Mode: refused, and doctor
 #                names both modes
+#   v1-mode-initiator  IKEv1, gatewayd initiates Main Mode, strongSwan's
+#                connection is aggressive=yes: strongSwan picks the PSK by
+#                address, decrypts message 5, finds no Main Mode
+#                connection for our ID (charon.log: "found 1 matching
+#                config, but none allows pre-shared key authentication
+#                using Main Mode") and answers AUTHENTICATION-FAILED
+#                in an informational protected with the ISAKMP SA's keys;
+#                doctor names the mode (not the PSK, which that answer
+#                shows to be the same)
 #   nat          gw1 behind a NAT (lib.sh: topo_nat), and strongSwan on
 #                gw2 takes NAT-T on port 4501 (charon.port_nat_t), not
 #                4500, as a peer without NAT-T would: NAT-D shows the
@@ -166,6 +177,7 @@ pfs)
 	    fail "strongSwan's initiate succeeded with another PFS group"
 	doctor_wait 10 'verdict: PFS'
 	doctor_has "table" 'dh-group +modp1024 +modp2048 +DIFFERS'
+	doctor_has "table" 'encap-mode +tunnel +tunnel$'
 	doctor_has "fix" 'ipsec block, keyword pfs'
 	;;
 v1-proposal)
@@ -179,6 +191,7 @@ v1-proposal)
 	doctor_has "verdict" 'verdict: IKE proposal mismatch'
 	doctor_has "table" 'encryption +aes128 +aes256 +DIFFERS'
 	doctor_has "table" 'integrity +sha1 +sha256 +DIFFERS'
+	doctor_has "table" 'auth-method +psk +psk$'
 	doctor_has "fix" 'ike block, keyword encryption'
 	;;
 v1-mode)
@@ -192,6 +205,26 @@ v1-mode)
 	doctor_has "verdict" 'verdict: IKEv1 mode mismatch'
 	doctor_has "evidence" 'Aggressive Mode; tunnel vpc1-vpc2 is configured for mode main'
 	doctor_has "fix" 'keyword mode'
+	;;
+v1-mode-initiator)
+	swan_v1_std gw2 aggressive=yes
+	start_charon gw2
+	gw_v1_std gw1
+	start_gatewayd gw1
+	doctor_wait 40 'verdict: IKEv1 mode'
+	doctor_has "verdict" 'verdict: IKEv1 mode mismatch \(Main against Aggressive Mode\)'
+	doctor_has "evidence" 'our Main Mode message 5 with AUTHENTICATION-FAILED, authenticated with our PSK'
+	doctor_has "note" 'the pre-shared key is the same'
+	doctor_has "fix" 'keyword mode'
+	assert_no_match "no PSK verdict" 'verdict: pre-shared key' "$DOCTOR"
+	# what strongSwan did: it decrypted message 5 (our PSK), found no
+	# Main Mode config for our ID and sent its refusal encrypted
+	say "charon on gw2:"$'\n'"$(grep -E 'Main Mode|peer config|matching config|AUTH_FAILED|INFORMATIONAL_V1|ID_V1|decrypt' \
+	    "$(node_dir gw2)/charon.log" | head -20)"
+	[ "$(swan_log_count gw2 'no peer config found|none allows .* using Main Mode')" -gt 0 ] ||
+	    fail "charon on gw2 did not log that no Main Mode config takes us"
+	[ "$(swan_log_count gw2 'generating INFORMATIONAL_V1 request .*N\(AUTH_FAILED\)')" -gt 0 ] ||
+	    fail "charon on gw2 did not send N(AUTH_FAILED)"
 	;;
 nat)
 	# FQDN identities: gw1's address is translated
@@ -209,7 +242,7 @@ nat)
 	doctor_has "fix" 'enable NAT-T on the peer'
 	;;
 *)
-	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|v1-proposal|v1-mode|psk|proposal|ike-version|id|segments|esp-ah|no-answer|nat"
+	fail "usage: t-doctor.sh pfs|v1-psk|v1-segments|v1-proposal|v1-mode|v1-mode-initiator|psk|proposal|ike-version|id|segments|esp-ah|no-answer|nat"
 	;;
 esac
 out=$(gwctl gw1 doctor vpc1-vpc2 --json)
