@@ -736,16 +736,6 @@ ios_check(struct exp *ex)
 		    "numbers for IOS, and with esn yes a peer without them "
 		    "is refused (use esn either or no in the tunnel's ipsec "
 		    "block)"));
-	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)
-		return (ex_refuse(ex, "IKEv1 Aggressive Mode needs IOS's "
-		    "\"crypto isakmp peer\" with \"set aggressive-mode\", "
-		    "which gatewayd does not write (use mode main, or IKEv2: "
-		    "version 2)"));
-	if (ike->ike_version == 1 && (ike->ike_local_id.id_type ==
-	    CFG_ID_FQDN || ike->ike_peer_id.id_type == CFG_ID_FQDN))
-		return (ex_refuse(ex, "IKEv1 with FQDN identities needs an IOS "
-		    "ISAKMP profile, which gatewayd does not write (use "
-		    "address identities, or IKEv2: version 2)"));
 	/* IOS: ISAKMP 60-86400 s, IKEv2 profile and IPsec SA 120-86400 s */
 	if (ike->ike_lifetime < 120 || t->tn_ipsec.ips_lifetime < 120)
 		return (ex_refuse(ex, "IOS lifetimes start at 120 s; the IKE "
@@ -851,9 +841,10 @@ ios_transform(const struct cfg_ipsec *ips, char *out, size_t len)
 		    ips->ips_encr_bits, h);
 }
 
-/* IOS DPD: interval 10-3600 s, retry interval 2-60 s (5 retries). */
+/* IOS DPD: interval 10-3600 s, retry interval 2-60 s (5 retries); fmt
+ * takes the two. */
 static void
-ios_dpd(struct exp *ex, const char *cmd)
+ios_dpd(struct exp *ex, const char *fmt)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	uint32_t		 delay = t->tn_dpd_delay, retry;
@@ -865,8 +856,7 @@ ios_dpd(struct exp *ex, const char *cmd)
 	if (delay < 10)
 		ex_add(ex, "! DPD: gatewayd probes after %u s; IOS's shortest "
 		    "interval is 10 s\n", delay);
-	ex_add(ex, "%s %u %u periodic\n", cmd, delay < 10 ? 10 : delay,
-	    retry);
+	ex_add(ex, fmt, delay < 10 ? 10 : delay, retry);
 }
 
 static void
@@ -905,7 +895,66 @@ ios_ikev2(struct exp *ex, const char *gw)
 	ex_add(ex, " authentication remote pre-share\n"
 	    " authentication local pre-share\n keyring local %s\n"
 	    " lifetime %u\n", n, ike->ike_lifetime);
-	ios_dpd(ex, " dpd");
+	ios_dpd(ex, " dpd %u %u periodic\n");
+	ex_add(ex, "!\n");
+}
+
+/* 1 if an IKEv1 tunnel needs an ISAKMP profile on IOS: Aggressive Mode,
+ * or an FQDN identity on either side. */
+static int
+ios_isakmp_profiled(const struct cfg_ike *ike)
+{
+	return (ike->ike_mode == CFG_IKE_AGGRESSIVE ||
+	    ike->ike_local_id.id_type == CFG_ID_FQDN ||
+	    ike->ike_peer_id.id_type == CFG_ID_FQDN);
+}
+
+/*
+ * IKEv1 with Aggressive Mode or FQDN identities: a keyring and an ISAKMP
+ * profile (IOS Security Command Reference: crypto keyring, crypto isakmp
+ * profile), which the crypto map names.  The keyring finds the key by
+ * address (Main Mode, before the identities) and, for gatewayd's FQDN,
+ * by host name (Aggressive Mode, where IOS answers by identity).
+ */
+static void
+ios_isakmp_profile(struct exp *ex, const char *gw)
+{
+	const struct cfg_tunnel	*t = ex->ex_t;
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const char		*n = t->tn_name, *dot;
+
+	ex_add(ex, "crypto keyring %s\n pre-shared-key address %s key "
+	    "%.*s\n", n, gw, (int)t->tn_psk_len, t->tn_psk);
+	if (ike->ike_local_id.id_type == CFG_ID_FQDN)
+		ex_add(ex, " pre-shared-key hostname %s key %.*s\n",
+		    ike->ike_local_id.id_value, (int)t->tn_psk_len, t->tn_psk);
+	ex_add(ex, "!\n");
+	if (ike->ike_peer_id.id_type == CFG_ID_FQDN) {
+		dot = strchr(ike->ike_peer_id.id_value, '.');
+		ex_add(ex, "! IOS sends its host name and domain as its "
+		    "identity (self-identity\n! fqdn); gatewayd expects %s",
+		    ike->ike_peer_id.id_value);
+		if (dot != NULL)
+			ex_add(ex, ":\n!  hostname %.*s\n!  ip domain name %s\n",
+			    (int)(dot - ike->ike_peer_id.id_value),
+			    ike->ike_peer_id.id_value, dot + 1);
+		else
+			ex_add(ex, " (hostname %s)\n",
+			    ike->ike_peer_id.id_value);
+	}
+	ex_add(ex, "crypto isakmp profile %s\n keyring %s\n", n, n);
+	if (ike->ike_local_id.id_type == CFG_ID_FQDN)
+		ex_add(ex, " match identity host %s\n",
+		    ike->ike_local_id.id_value);
+	else
+		ex_add(ex, " match identity address %s 255.255.255.255\n",
+		    ike->ike_local_id.id_type == CFG_ID_IPV4 ?
+		    ike->ike_local_id.id_value : gw);
+	ex_add(ex, " self-identity %s\n", ike->ike_peer_id.id_type ==
+	    CFG_ID_FQDN ? "fqdn" : "address");
+	if (ike->ike_mode == CFG_IKE_AGGRESSIVE)
+		ex_add(ex, " initiate mode aggressive\n");
+	ios_dpd(ex, " keepalive %u retry %u\n");
 	ex_add(ex, "!\n");
 }
 
@@ -921,9 +970,13 @@ ios_isakmp(struct exp *ex, const char *gw)
 	    " authentication pre-share\n group %d\n lifetime %u\n!\n",
 	    ios_isakmp_encr(ike), ios_integ(ike->ike_integ, 1), ike->ike_dh,
 	    ike->ike_lifetime);
+	if (ios_isakmp_profiled(ike)) {
+		ios_isakmp_profile(ex, gw);
+		return;
+	}
 	ex_add(ex, "crypto isakmp key %.*s address %s\n", (int)t->tn_psk_len,
 	    t->tn_psk, gw);
-	ios_dpd(ex, "crypto isakmp keepalive");
+	ios_dpd(ex, "crypto isakmp keepalive %u %u periodic\n");
 	ex_add(ex, "!\n");
 }
 
@@ -972,6 +1025,8 @@ exp_cisco_ios(struct exp *ex)
 		    (unsigned long long)ips->ips_life_packets);
 	if (t->tn_ike.ike_version == 2)
 		ex_add(ex, " set ikev2-profile %s\n", n);
+	else if (ios_isakmp_profiled(&t->tn_ike))
+		ex_add(ex, " set isakmp-profile %s\n", n);
 	ex_add(ex, " match address %s\n!\n", n);
 	ex_add(ex, "! Then apply the map to the outside interface:\n"
 	    "!  interface <outside>\n!   crypto map gatewayd\n");

@@ -73,7 +73,8 @@ static const struct export_case cases[] = {
 	/* any peer (0.0.0.0): gatewayd only responds, the peer starts */
 	{ "any-peer", GW1 PEERANY TN(SEG1, PSK,
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
-	/* refusals: IKEv1 with FQDN IDs (Cisco), DH 24 (Libreswan), a
+	/* IKEv1 with FQDN IDs (Cisco: an ISAKMP profile); refusals: DH 24
+	 * (Libreswan), a
 	 * PSK with quote, backslash and dollar (hex for strongSwan and
 	 * Libreswan) */
 	{ "v1-fqdn", GW1 PEER2 TN(SEG1, PSK,
@@ -252,12 +253,6 @@ static const struct {
 	    "tunnel's ike block on both sides)" },
 	{ "dh24", EXPORT_LIBRESWAN, "tunnel t1: cannot export to libreswan: "
 	    "Libreswan 4 has no DH group 24 (modp2048s256) for the IKE SA" },
-	{ "v1-aggressive", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
-	    "cisco-ios: IKEv1 Aggressive Mode needs IOS's \"crypto isakmp "
-	    "peer\" with \"set aggressive-mode\"" },
-	{ "v1-fqdn", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
-	    "cisco-ios: IKEv1 with FQDN identities needs an IOS ISAKMP "
-	    "profile" },
 	{ "esn-yes", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: gatewayd writes no extended sequence numbers for IOS, "
 	    "and with esn yes a peer without them is refused (use esn either "
