@@ -9,7 +9,9 @@
 # copied from /lib/systemd/system, and minimal lab.target, sysinit.target,
 # basic.target, network-online.target and shutdown.target.  The unit is
 # the one make writes for "make install" (GW_BUILD/tools/gatewayd.service)
-# with two paths changed: the installation's sbindir -> GW_BUILD, and
+# with two paths changed: the installation's sbindir -> GW_BUILD (or a
+# copy of gatewayd on the VM's /run when GW_BUILD is in /tmp, /home or
+# /root, which the unit hides), and
 # /etc/gatewayd/gatewayd.conf -> /run/lab/gw1/gatewayd.conf (on the VM's
 # tmpfs: PrivateTmp= hides /tmp, ProtectHome= /home and /root).
 #   1. "systemctl start" returns with the unit active (running), not
@@ -46,10 +48,17 @@ units=$LAB_RT/systemd/units
 unit=gatewayd.service
 SD_PID=			# the manager (PID 1 of its namespace) as the VM sees it
 
+# where the unit finds gatewayd: the build, unless the unit's
+# PrivateTmp=/ProtectHome= hide it (a clone in /tmp, as CI's may be): a
+# copy on the VM's /run tmpfs then
+sbin=$GW_BUILD
 case "$GW_BUILD" in
 /tmp/*|/home/*|/root/*)
-	fail "GW_BUILD=$GW_BUILD: the unit's PrivateTmp=/ProtectHome= hide" \
-	    "it from gatewayd; build elsewhere (e.g. in the source tree)" ;;
+	sbin=$LAB_RT/systemd/sbin
+	mkdir -p "$sbin" && cp "$GW_BUILD/gatewayd" "$sbin/gatewayd" ||
+	    fail "cannot copy $GW_BUILD/gatewayd to $sbin"
+	say "GW_BUILD=$GW_BUILD is hidden from the unit (PrivateTmp=," \
+	    "ProtectHome=): gatewayd copied to $sbin" ;;
 esac
 
 export SYSTEMD_PAGER=cat SYSTEMD_COLORS=0
@@ -146,13 +155,13 @@ fi
 sbindir=$(sed -n 's|^ExecStart=\(/.*\)/gatewayd -F .*|\1|p' "$made")
 [ -n "$sbindir" ] || fail "no ExecStart=SBINDIR/gatewayd -F in $made"
 mkdir -p "$units"
-sed -e "s|$sbindir/gatewayd |$GW_BUILD/gatewayd |g" \
+sed -e "s|$sbindir/gatewayd |$sbin/gatewayd |g" \
     -e "s|/etc/gatewayd/gatewayd.conf|$conf|g" "$made" >"$units/$unit"
 cp "$units/$unit" "$d/$unit"
 if grep -n '@' "$units/$unit"; then
 	fail "unsubstituted @...@ in the unit"
 fi
-say "installed sbindir $sbindir -> $GW_BUILD; the unit's lines that changed:"
+say "installed sbindir $sbindir -> $sbin; the unit's lines that changed:"
 diff "$made" "$units/$unit" | sed -n 's/^> /    /p'
 # the rest of the manager's world: journald's units and empty targets
 for u in systemd-journald.service systemd-journald.socket \
