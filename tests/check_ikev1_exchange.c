@@ -2301,22 +2301,34 @@ END_TEST
  * keeps one chain.  An SA that the peer made long ago and rekeys is kept
  * until the peer deletes it or it expires, as before.
  */
+/* Both "young" tests: a without traffic unless said, b's DELETEs lost
+ * (fi), b rekeys X into Y; *before gets a's status with X, returns it
+ * with Y. */
+static struct tunnel_status
+v1_peer_rekeys_quiet(struct filt *fi, struct tunnel_status *before)
+{
+	struct tunnel_status	 mid;
+
+	*before = v1_up(0);
+	A.s_kernel.mk_stats_bytes = 0;
+	A.s_kernel.mk_stats_step = 0;
+	B.s_net.mn_filter = filt_cb;
+	B.s_net.mn_filter_arg = fi;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(80);
+	mid = status(&A);
+	ck_assert_uint_ne(mid.ts_child[0].cs_spi_in,
+	    before->ts_child[0].cs_spi_in);
+	return (mid);
+}
+
 START_TEST(test_v1_peer_rekeys_young)
 {
 	struct filt		 fi = { IKEV1_EXCH_INFORMATIONAL, 0, 1000, 0 };
 	struct tunnel_status	 before, mid, after;
 	struct child_sa		*y;
 
-	before = v1_up(0);
-	A.s_kernel.mk_stats_bytes = 0;	/* no traffic at a unless said */
-	A.s_kernel.mk_stats_step = 0;
-	B.s_net.mn_filter = filt_cb;	/* b's DELETEs never arrive */
-	B.s_net.mn_filter_arg = &fi;
-	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
-	pump(80);
-	mid = status(&A);
-	ck_assert_uint_ne(mid.ts_child[0].cs_spi_in,
-	    before.ts_child[0].cs_spi_in);
+	mid = v1_peer_rekeys_quiet(&fi, &before);
 	/* X, made by a, was rekeyed by b: kept (b did not delete it) */
 	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel,
 	    before.ts_child[0].cs_spi_in));
@@ -2357,15 +2369,7 @@ START_TEST(test_v1_peer_rekeys_young_in_use)
 	uint32_t		 y;
 	int			 i;
 
-	before = v1_up(0);
-	A.s_kernel.mk_stats_bytes = 0;
-	A.s_kernel.mk_stats_step = 0;
-	B.s_net.mn_filter = filt_cb;
-	B.s_net.mn_filter_arg = &fi;
-	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
-	pump(80);
-	y = status(&A).ts_child[0].cs_spi_in;
-	ck_assert_uint_ne(y, before.ts_child[0].cs_spi_in);
+	y = v1_peer_rekeys_quiet(&fi, &before).ts_child[0].cs_spi_in;
 	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
 	for (i = 1; i <= 80; i++) {	/* 400 ms: 2.5 unused spans */
 		ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, y,
