@@ -378,6 +378,7 @@ ike_free(struct ike_ctx *ctx)
 	for (i = 1; i >= 0; i--)
 		if (ctx->ctx_ver[i] != NULL)
 			ctx->ctx_ver[i]->iv_free(ctx);
+	ike_sa_hash_free(&ctx->ctx_v2_hash);
 	while ((t = TAILQ_FIRST(&ctx->ctx_tunnels)) != NULL) {
 		TAILQ_REMOVE(&ctx->ctx_tunnels, t, t_entry);
 		ike_tunnel_held_drop(t, 1);

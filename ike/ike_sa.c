@@ -163,6 +163,11 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	log_tdebug(ike_sa_name(sa), "IKE SA %s (%s) %s -> %s", spi,
 	    sa->sa_b.b_initiator ? "initiator" : "responder",
 	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
+	/* the half-open responders, for the cookie threshold */
+	if (!sa->sa_b.b_initiator && sa->sa_state == IKE_SA_INIT_DONE)
+		sa->sa_b.b_ctx->ctx_v2_half_open--;
+	if (!sa->sa_b.b_initiator && s == IKE_SA_INIT_DONE)
+		sa->sa_b.b_ctx->ctx_v2_half_open++;
 	sa->sa_state = s;
 	switch (s) {
 	case IKE_SA_ESTABLISHED:
@@ -229,7 +234,21 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	} while (memcmp(initiator ? sa->sa_b.b_spi_i : sa->sa_b.b_spi_r,
 	    "\0\0\0\0\0\0\0\0", 8) == 0);
 	ike_sa_base_link(ctx, &sa->sa_b, &ikev2_sa_ops);
+	/* a responder learns SPIi from the request (ike_sa_spi_i_set) */
+	if (initiator && ike_sa_hash_insert(&ctx->ctx_v2_hash,
+	    &sa->sa_b) == -1) {
+		ike_sa_destroy(sa);
+		return (NULL);
+	}
 	return (sa);
+}
+
+int
+ike_sa_spi_i_set(struct ike_sa *sa, const uint8_t *spi_i)
+{
+	ike_sa_hash_remove(&sa->sa_b);
+	memcpy(sa->sa_b.b_spi_i, spi_i, 8);
+	return (ike_sa_hash_insert(&sa->sa_b.b_ctx->ctx_v2_hash, &sa->sa_b));
 }
 
 void
@@ -311,10 +330,13 @@ ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
     const struct sockaddr_in *remote)
 {
 	static const uint8_t	 zero[8];
+	struct ike_sa_base	*b;
 	struct ike_sa		*sa;
 	int			 from_init = (h->h_flags & IKEV2_FLAG_INITIATOR) != 0;
 
-	IKEV2_SA_FOREACH(sa, ctx) {
+	for (b = ike_sa_hash_first(&ctx->ctx_v2_hash, h->h_spi_i); b != NULL;
+	    b = TAILQ_NEXT(b, b_hentry)) {
+		sa = ike_sa_of(b);
 		/* a new IKE SA of a rekey gets nothing until it is up */
 		if (sa->sa_state == IKE_SA_NEW || sa->sa_state == IKE_SA_DEAD)
 			continue;

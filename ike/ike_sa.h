@@ -182,6 +182,9 @@ void		 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s);
 struct ike_sa	*ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t,
 		    int initiator, const struct sockaddr_in *local,
 		    const struct sockaddr_in *remote);
+/* A responder's SA takes the peer's SPIi (the IKE_SA_INIT request, or
+ * an IKE SA rekey it initiated) and joins the lookup table.  0 or -1. */
+int		 ike_sa_spi_i_set(struct ike_sa *sa, const uint8_t *spi_i);
 /* Removes CHILD SAs from the kernel, stops timers, frees. */
 void		 ike_sa_destroy(struct ike_sa *sa);
 const char	*ike_sa_name(const struct ike_sa *sa);

@@ -934,7 +934,8 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    remote)) == NULL)
 		return;
 	memcpy(sa->is_b.b_spi_i, m->m_hdr.h_icookie, 8);
-	if (isakmp_hash_insert(sa) == -1 || v1_half_start(sa, anon) == -1) {
+	if (ike_sa_hash_insert(&sa->is_b.b_ctx->ctx_v1->vc_hash,
+	    &sa->is_b) == -1 || v1_half_start(sa, anon) == -1) {
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 		return;

@@ -22,7 +22,6 @@
 #include "ike/ikev1_sa.h"
 #include "kernel/kernel.h"
 
-#define V1_HASH_MIN	64	/* first size of the cookie hash */
 #define V1_TRIM_PEAK	64	/* half-open SAs worth a malloc_trim */
 
 static const char *const isakmp_state_names[] = {
@@ -248,7 +247,8 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	}
 	ike_sa_base_link(ctx, &sa->is_b, &ikev1_sa_ops);
 	/* a responder's initiator cookie comes with message 1: hashed then */
-	if (initiator && isakmp_hash_insert(sa) == -1) {
+	if (initiator && ike_sa_hash_insert(&ctx->ctx_v1->vc_hash,
+	    &sa->is_b) == -1) {
 		isakmp_destroy(sa);
 		return (NULL);
 	}
@@ -279,7 +279,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 
 	isakmp_set_state(sa, ISAKMP_DEAD);
 	v1_half_end(sa);
-	isakmp_hash_remove(sa);
+	ike_sa_hash_remove(&sa->is_b);
 	while ((qm = TAILQ_FIRST(&sa->is_qms)) != NULL)
 		ikev1_qm_free(qm);
 	while ((cs = TAILQ_FIRST(&sa->is_b.b_children)) != NULL) {
@@ -1076,7 +1076,7 @@ ikev1_free(struct ike_ctx *ctx)
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);
 	}
-	free(ctx->ctx_v1->vc_hash);
+	ike_sa_hash_free(&ctx->ctx_v1->vc_hash);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
 }
@@ -1095,14 +1095,16 @@ isakmp_lookup(struct ike_ctx *ctx, const struct ikev1_hdr *h,
     const struct sockaddr_in *remote, int first_answer)
 {
 	static const uint8_t	 zero[8];
+	struct ike_sa_base	*b;
 	struct isakmp_sa	*sa;
 	int			 from_peer, unanswered;
 
 	if (ctx->ctx_v1 == NULL)
 		return (NULL);
 	/* the chain of this initiator cookie, oldest SA first */
-	for (sa = isakmp_hash_first(ctx->ctx_v1, h->h_icookie); sa != NULL;
-	    sa = TAILQ_NEXT(sa, is_hentry)) {
+	for (b = ike_sa_hash_first(&ctx->ctx_v1->vc_hash, h->h_icookie);
+	    b != NULL; b = TAILQ_NEXT(b, b_hentry)) {
+		sa = isakmp_sa_of(b);
 		if (sa->is_state == ISAKMP_DEAD ||
 		    memcmp(sa->is_b.b_spi_i, h->h_icookie, 8) != 0)
 			continue;
@@ -1280,98 +1282,7 @@ done:
 	free(m);
 }
 
-/* --- the cookie hash (isakmp_lookup) and half-open counts --- */
-
-/*
- * Keyed mix of a cookie (the initiator chooses it, so the key is secret
- * and random): chains stay short unless the key is known, and the caps
- * bound them anyway.
- */
-static size_t
-v1_cky_hash(const struct ikev1_ctx *vc, const uint8_t *cky)
-{
-	uint64_t	 x;
-
-	memcpy(&x, cky, sizeof(x));
-	x ^= vc->vc_hkey[0];
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ULL;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dULL;
-	x ^= x >> 33;
-	x += vc->vc_hkey[1];
-	x ^= x >> 29;
-	return ((size_t)x & (vc->vc_hsize - 1));
-}
-
-/* Doubles the table when it holds more SAs than chains. */
-static int
-v1_hash_grow(struct ikev1_ctx *vc)
-{
-	struct isakmp_sa_hchain	*old = vc->vc_hash, *nh;
-	struct isakmp_sa	*sa;
-	size_t			 i, oldsize = vc->vc_hsize, size;
-
-	size = oldsize == 0 ? V1_HASH_MIN : oldsize * 2;
-	if ((nh = calloc(size, sizeof(*nh))) == NULL)
-		return (oldsize == 0 ? -1 : 0);	/* longer chains do */
-	for (i = 0; i < size; i++)
-		TAILQ_INIT(&nh[i]);
-	if (oldsize == 0 && RAND_bytes((uint8_t *)vc->vc_hkey,
-	    sizeof(vc->vc_hkey)) != 1) {
-		free(nh);
-		return (-1);
-	}
-	vc->vc_hash = nh;
-	vc->vc_hsize = size;
-	for (i = 0; i < oldsize; i++)
-		while ((sa = TAILQ_FIRST(&old[i])) != NULL) {
-			/* in order: the oldest SA of a cookie comes first */
-			TAILQ_REMOVE(&old[i], sa, is_hentry);
-			TAILQ_INSERT_TAIL(&nh[v1_cky_hash(vc, sa->is_b.b_spi_i)],
-			    sa, is_hentry);
-		}
-	free(old);
-	return (0);
-}
-
-int
-isakmp_hash_insert(struct isakmp_sa *sa)
-{
-	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
-
-	if (sa->is_hashed)
-		isakmp_hash_remove(sa);
-	if ((vc->vc_hsize == 0 || vc->vc_nhashed >= vc->vc_hsize) &&
-	    v1_hash_grow(vc) == -1)
-		return (-1);
-	TAILQ_INSERT_TAIL(&vc->vc_hash[v1_cky_hash(vc, sa->is_b.b_spi_i)], sa,
-	    is_hentry);
-	sa->is_hashed = 1;
-	vc->vc_nhashed++;
-	return (0);
-}
-
-void
-isakmp_hash_remove(struct isakmp_sa *sa)
-{
-	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
-
-	if (!sa->is_hashed)
-		return;
-	TAILQ_REMOVE(&vc->vc_hash[v1_cky_hash(vc, sa->is_b.b_spi_i)], sa,
-	    is_hentry);
-	sa->is_hashed = 0;
-	vc->vc_nhashed--;
-}
-
-struct isakmp_sa *
-isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky)
-{
-	if (vc->vc_hsize == 0)
-		return (NULL);
-	return (TAILQ_FIRST(&vc->vc_hash[v1_cky_hash(vc, cky)]));
-}
+/* --- half-open counts --- */
 
 unsigned
 v1_half_ms(const struct isakmp_sa *sa)

@@ -97,8 +97,6 @@ TAILQ_HEAD(ikev1_qm_list, ikev1_qm);
 
 struct isakmp_sa {
 	struct ike_sa_base is_b;	/* first: both versions (sa_base.h) */
-	TAILQ_ENTRY(isakmp_sa) is_hentry;	/* vc_hash, by is_b.b_spi_i */
-	int		 is_hashed;
 	/* half-open responder (ikev1_half.c): counted towards the caps
 	 * until established, destroyed at is_half_ev; 1, or 2 when it
 	 * came from an address no tunnel names (a 0.0.0.0 peer) */
@@ -235,11 +233,9 @@ enum v1_drop {
 
 /* The IKEv1 part of an engine (struct ike_ctx's ctx_v1). */
 struct ikev1_ctx {
-	/* isakmp_lookup: chains by a keyed hash of the initiator cookie */
-	struct isakmp_sa_hchain *vc_hash;
-	size_t		 vc_hsize;		/* power of 2 */
-	size_t		 vc_nhashed;
-	uint64_t	 vc_hkey[2];		/* random */
+	/* isakmp_lookup: the ISAKMP SAs by initiator cookie (a responder
+	 * is put there with message 1, sa_base.h) */
+	struct ike_sa_hash vc_hash;
 	/* half-open responders, by source address */
 	struct isakmp_sa_chain vc_src[IKEV1_SRC_BUCKETS];
 	unsigned	 vc_halfopen;		/* all */
@@ -365,15 +361,9 @@ void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
 		    unsigned evict_ms);
 /* Number of half-open responder SAs. */
 unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
-/* Cookie hash (isakmp_lookup): insert after is_b.b_spi_i is final, remove. */
-int		 isakmp_hash_insert(struct isakmp_sa *sa);
 /* The wait that a phase 1 message which did not verify began is over
  * (V1_BAD_WAIT, and as initiator V1_BAD_RESENDS): the attempt fails. */
 int		 isakmp_bad_over(const struct isakmp_sa *sa);
-void		 isakmp_hash_remove(struct isakmp_sa *sa);
-/* The SAs whose initiator cookie is cky (a chain to walk with
- * is_hentry, possibly holding others). */
-struct isakmp_sa *isakmp_hash_first(struct ikev1_ctx *vc, const uint8_t *cky);
 
 /* --- ikev1_sa.c --- */
 const char	*isakmp_state_name(enum isakmp_state s);

@@ -237,13 +237,7 @@ ikev2_init_notify_reply(struct ike_ctx *ctx, const struct ikev2_msg *m,
 int
 ikev2_half_open_count(struct ike_ctx *ctx)
 {
-	struct ike_sa	*sa;
-	int		 n = 0;
-
-	IKEV2_SA_FOREACH(sa, ctx)
-		if (!sa->sa_b.b_initiator && sa->sa_state == IKE_SA_INIT_DONE)
-			n++;
-	return (n);
+	return ((int)ctx->ctx_v2_half_open);
 }
 
 /*
@@ -463,7 +457,8 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	}
 	if ((sa = ike_sa_new(ctx, NULL, 0, local, remote)) == NULL)
 		return;
-	memcpy(sa->sa_b.b_spi_i, m->m_hdr.h_spi_i, 8);
+	if (ike_sa_spi_i_set(sa, m->m_hdr.h_spi_i) == -1)
+		goto fail;
 	sa->sa_prop = pc;
 	sa->sa_msgid_peer = 1;
 	/* our answer goes again only for this very request (§2.1) */

@@ -394,7 +394,8 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 	if ((n = ike_sa_new(sa->sa_b.b_ctx, t, 0, &sa->sa_b.b_local,
 	    &sa->sa_b.b_remote)) == NULL)
 		goto fail;
-	memcpy(n->sa_b.b_spi_i, pc.pc_spi, 8);
+	if (ike_sa_spi_i_set(n, pc.pc_spi) == -1)
+		goto fail;
 	n->sa_prop = pc;
 	n->sa_b.b_nat = sa->sa_b.b_nat;
 	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;

@@ -166,6 +166,10 @@ struct ike_ctx {
 	/* Timing (milliseconds); tests shorten them. */
 	unsigned	 ctx_retx_ms;		/* first retransmission */
 	uint64_t	 ctx_sa_seq;		/* ike_sa_base: event order */
+	/* IKEv2: the IKE SAs by SPIi (ike_sa_lookup), and how many are
+	 * half-open responders (state INIT_DONE) */
+	struct ike_sa_hash ctx_v2_hash;
+	unsigned	 ctx_v2_half_open;
 	int		 ctx_retx_tries;	/* then give up */
 	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */

@@ -130,8 +130,15 @@ struct ike_sa_ops {
 			    int volume);
 };
 
+struct ike_sa_hash;
+
 struct ike_sa_base {
 	TAILQ_ENTRY(ike_sa_base) b_entry;	/* ctx_all */
+	/* its version's table by initiator SPI (ike_sa_hash_*), and which
+	 * table it is in (NULL: none yet, a responder learns the SPI from
+	 * the first message) */
+	TAILQ_ENTRY(ike_sa_base) b_hentry;
+	struct ike_sa_hash *b_hash;
 	const struct ike_sa_ops *b_ops;
 	struct ike_ctx	*b_ctx;
 	struct ike_tunnel *b_tunnel;	/* IKEv2 responder: NULL until
@@ -171,6 +178,31 @@ struct ike_sa_base {
 	uint64_t	 b_up_seq;
 };
 TAILQ_HEAD(ike_sa_base_list, ike_sa_base);
+
+/*
+ * The IKE SAs of one version by the initiator's SPI (IKEv1: cookie), so
+ * that each received message finds its SA without a scan: a table of
+ * chains that doubles when it holds more SAs than chains.  The
+ * initiator chooses the SPI, so the hash is keyed with a random secret.
+ * A chain keeps its SAs in the order they were inserted.
+ */
+struct ike_sa_hash {
+	struct ike_sa_base_list *sh_chain;
+	size_t		 sh_size;	/* power of 2; 0 before the first */
+	size_t		 sh_n;
+	uint64_t	 sh_key[2];
+};
+/* Puts b in h under its b_spi_i (again if it is there already, after its
+ * SPI was set).  0, or -1 (no memory for the first table). */
+int	ike_sa_hash_insert(struct ike_sa_hash *h, struct ike_sa_base *b);
+/* Takes b out of its table, if any (ike_sa_base_unlink does too). */
+void	ike_sa_hash_remove(struct ike_sa_base *b);
+/* The first SA of the chain spi_i falls in (NULL: none); the next is
+ * TAILQ_NEXT(b, b_hentry).  Chains mix SPIs: compare b_spi_i. */
+struct ike_sa_base *ike_sa_hash_first(const struct ike_sa_hash *h,
+	    const uint8_t *spi_i);
+/* Frees the table (every SA out of it already). */
+void	ike_sa_hash_free(struct ike_sa_hash *h);
 
 /* Joins/leaves the engine's list of all IKE SAs (at its end). */
 void	ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,

@@ -9,9 +9,11 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/rand.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -88,7 +90,104 @@ again:
 void
 ike_sa_base_unlink(struct ike_sa_base *b)
 {
+	ike_sa_hash_remove(b);
 	TAILQ_REMOVE(&b->b_ctx->ctx_all, b, b_entry);
+}
+
+/* --- the tables by initiator SPI --- */
+
+#define IKE_SA_HASH_MIN	64	/* chains of the first table */
+
+/* A keyed mix of the 8 SPI bytes (the peer chooses them). */
+static size_t
+ike_sa_hash_slot(const struct ike_sa_hash *h, const uint8_t *spi)
+{
+	uint64_t	 x;
+
+	memcpy(&x, spi, sizeof(x));
+	x ^= h->sh_key[0];
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	x ^= x >> 33;
+	x += h->sh_key[1];
+	x ^= x >> 29;
+	return ((size_t)x & (h->sh_size - 1));
+}
+
+/* Doubles the table (the first one: its key too).  0, or -1 only for
+ * the first: a bigger one that cannot be had leaves longer chains. */
+static int
+ike_sa_hash_grow(struct ike_sa_hash *h)
+{
+	struct ike_sa_base_list	*old = h->sh_chain, *nc;
+	struct ike_sa_base	*b;
+	size_t			 i, oldsize = h->sh_size, size;
+
+	size = oldsize == 0 ? IKE_SA_HASH_MIN : oldsize * 2;
+	if ((nc = calloc(size, sizeof(*nc))) == NULL)
+		return (oldsize == 0 ? -1 : 0);
+	for (i = 0; i < size; i++)
+		TAILQ_INIT(&nc[i]);
+	if (oldsize == 0 && RAND_bytes((uint8_t *)h->sh_key,
+	    sizeof(h->sh_key)) != 1) {
+		free(nc);
+		return (-1);
+	}
+	h->sh_chain = nc;
+	h->sh_size = size;
+	for (i = 0; i < oldsize; i++)
+		while ((b = TAILQ_FIRST(&old[i])) != NULL) {
+			/* in order: the oldest SA of an SPI stays first */
+			TAILQ_REMOVE(&old[i], b, b_hentry);
+			TAILQ_INSERT_TAIL(&nc[ike_sa_hash_slot(h, b->b_spi_i)],
+			    b, b_hentry);
+		}
+	free(old);
+	return (0);
+}
+
+int
+ike_sa_hash_insert(struct ike_sa_hash *h, struct ike_sa_base *b)
+{
+	ike_sa_hash_remove(b);
+	if ((h->sh_size == 0 || h->sh_n >= h->sh_size) &&
+	    ike_sa_hash_grow(h) == -1)
+		return (-1);
+	TAILQ_INSERT_TAIL(&h->sh_chain[ike_sa_hash_slot(h, b->b_spi_i)], b,
+	    b_hentry);
+	b->b_hash = h;
+	h->sh_n++;
+	return (0);
+}
+
+void
+ike_sa_hash_remove(struct ike_sa_base *b)
+{
+	struct ike_sa_hash	*h = b->b_hash;
+
+	if (h == NULL)
+		return;
+	TAILQ_REMOVE(&h->sh_chain[ike_sa_hash_slot(h, b->b_spi_i)], b,
+	    b_hentry);
+	b->b_hash = NULL;
+	h->sh_n--;
+}
+
+struct ike_sa_base *
+ike_sa_hash_first(const struct ike_sa_hash *h, const uint8_t *spi_i)
+{
+	if (h->sh_size == 0)
+		return (NULL);
+	return (TAILQ_FIRST(&h->sh_chain[ike_sa_hash_slot(h, spi_i)]));
+}
+
+void
+ike_sa_hash_free(struct ike_sa_hash *h)
+{
+	free(h->sh_chain);
+	memset(h, 0, sizeof(*h));
 }
 
 void

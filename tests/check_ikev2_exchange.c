@@ -2484,6 +2484,101 @@ START_TEST(test_exchange_half_open_cap)
 }
 END_TEST
 
+/* test_exchange_lookup_many: b's answers to the spoofed requests, the
+ * SPIr of each by the index carried in SPIi bytes 4-7 */
+struct spir_log {
+	int		 sl_n;
+	int		 sl_other;	/* answers to another SPIi */
+	uint8_t		(*sl_spir)[8];
+	int		 sl_max;
+};
+
+static enum mock_verdict
+spir_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct spir_log	*sl = arg;
+	uint32_t	 i;
+
+	if (len < IKEV2_HDR_LEN || pkt[18] != IKEV2_EXCH_IKE_SA_INIT ||
+	    (pkt[19] & IKEV2_FLAG_RESPONSE) == 0)
+		return (MOCK_PASS);
+	i = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 |
+	    (uint32_t)pkt[6] << 8 | pkt[7];
+	if (memcmp(pkt, "\x5a\x5a\x5a\x5a", 4) != 0 ||
+	    i >= (uint32_t)sl->sl_max) {
+		sl->sl_other++;
+		return (MOCK_PASS);
+	}
+	sl->sl_n++;
+	memcpy(sl->sl_spir[i], pkt + 8, 8);
+	return (MOCK_DROP);
+}
+
+/*
+ * IKE SAs are found by SPIi in a hashed table (ike_sa_lookup), whatever
+ * their number: 1,200 half-open responder SAs from spoofed IKE_SA_INIT
+ * requests (a's real one, each with its own SPIi and source port).
+ * The half-open count follows them; a retransmission of every 7th gets
+ * that SA's own answer (its SPIr), not a new SA; and a connects among
+ * them all.
+ */
+START_TEST(test_exchange_lookup_many)
+{
+	struct capture		 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT };
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct spir_log		 sl = { 0, 0, NULL, 0 };
+	struct ike_counters	 ic;
+	uint8_t			 pkt[2048], first[8];
+	size_t			 len;
+	int			 i, n = 1200;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_ctx_cookie_threshold_set(B.s_ike, 2 * n);
+	B.s_ike->ctx_cfg->cfg_v2_half_open_max = 2 * n;
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &req;
+	ike_start(A.s_ike);
+	ck_assert_int_eq(req.c_n, 1);		/* a's request, not sent yet */
+	ck_assert_ptr_nonnull(sl.sl_spir = calloc(n, 8));
+	sl.sl_max = n;
+	B.s_net.mn_filter = spir_cb;
+	B.s_net.mn_filter_arg = &sl;
+	len = req.c_len[0];
+	memcpy(pkt, req.c_pkt[0], len);
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	r.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = htons(500);
+	memset(pkt, 0x5a, 4);
+	for (i = 0; i < n; i++) {
+		pkt[4] = i >> 24; pkt[5] = i >> 16; pkt[6] = i >> 8; pkt[7] = i;
+		r.sin_port = htons(1024 + i);
+		ike_recv(B.s_ike, pkt, len, &l, &r);
+	}
+	ck_assert_int_eq(sl.sl_n, n);
+	ck_assert_int_eq(nsas(&B), n);
+	ike_counters_get(B.s_ike, &ic);
+	ck_assert_uint_eq(ic.ic_v2_half_open, n);
+	for (i = 0; i < n; i += 7) {
+		pkt[4] = i >> 24; pkt[5] = i >> 16; pkt[6] = i >> 8; pkt[7] = i;
+		r.sin_port = htons(1024 + i);
+		memcpy(first, sl.sl_spir[i], 8);
+		memset(sl.sl_spir[i], 0, 8);
+		ike_recv(B.s_ike, pkt, len, &l, &r);
+		ck_assert_mem_eq(sl.sl_spir[i], first, 8);
+	}
+	ck_assert_int_eq(nsas(&B), n);
+	B.s_net.mn_filter = NULL;
+	pump(200);
+	assert_connected(1);
+	ck_assert_int_eq(sl.sl_other, 0);
+	/* a's SA is established: the spoofed ones are still half-open */
+	ike_counters_get(B.s_ike, &ic);
+	ck_assert_uint_eq(ic.ic_v2_half_open, n);
+	free(sl.sl_spir);
+	pair_free();
+}
+END_TEST
+
 /*
  * The cookie secret changes (§2.6): a cookie made just before one change
  * is still good (the request goes through at once); after two changes it
@@ -3604,6 +3699,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_invalid_ke);
 	tcase_add_test(tc, test_exchange_cookie);
 	tcase_add_test(tc, test_exchange_half_open_cap);
+	tcase_add_test(tc, test_exchange_lookup_many);
 	tcase_add_loop_test(tc, test_exchange_cookie_rotation, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("initial_contact");
