@@ -58,6 +58,7 @@ struct gwd {
 	struct kernel_ops	 g_kops;
 	int			 g_kernel_open;
 	struct event		*g_kernel_ev;	/* XFRM expiry events */
+	struct event		*g_kflush_ev;	/* kernel requests that wait */
 	struct net		*g_net;
 	struct ike_net		 g_inet;
 	struct ike_ctx		*g_ike;
@@ -408,6 +409,23 @@ gwd_daemon_ready(int fd, int level)
 	close(fd);
 }
 
+/* The kernel requests that waited for the datagram or timer at hand. */
+static void
+gwd_kflush_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gwd	*g = arg;
+
+	kernel_xfrm_flush(&g->g_kops);
+}
+
+static void
+gwd_kflush_kick(void *arg)
+{
+	struct gwd	*g = arg;
+
+	event_active(g->g_kflush_ev, EV_TIMEOUT, 0);
+}
+
 static void
 gwd_kernel_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -471,6 +489,10 @@ gwd_start(struct gwd *g)
 		return (-1);
 	g->g_kernel_open = 1;
 	gwd_kernel_events(g);
+	/* deletes and routes wait until the answer to the peer is out */
+	if ((g->g_kflush_ev = event_new(g->g_base, -1, 0, gwd_kflush_cb,
+	    g)) != NULL)
+		kernel_xfrm_defer(&g->g_kops, gwd_kflush_kick, g);
 	g->g_inet.in_arg = g->g_net;
 	g->g_inet.in_send = net_send;
 	g->g_ike = ike_new(g->g_base, g->g_cfg, &g->g_kops, &g->g_inet);
@@ -537,8 +559,12 @@ gwd_stop(struct gwd *g)
 		ike_shutdown(g->g_ike);
 		ike_free(g->g_ike);
 	}
-	if (g->g_kernel_open)
+	if (g->g_kernel_open) {
+		kernel_xfrm_defer(&g->g_kops, NULL, NULL);
 		kernel_xfrm_close(&g->g_kops);
+	}
+	if (g->g_kflush_ev != NULL)
+		event_free(g->g_kflush_ev);
 	control_close(g->g_ctl);
 	net_close(g->g_net);
 	for (i = 0; i < 3; i++)

@@ -152,6 +152,22 @@ int	kernel_xfrm_events_open(struct kernel_ops *ops);
  * ops->ko_expire, acquires to ops->ko_acquire.  Malformed ones are
  * dropped with a debug log. */
 void	kernel_xfrm_events_read(struct kernel_ops *ops);
+/*
+ * Requests that can wait (deletes of SAs and policies, routes) are not
+ * made on the packet path: kernel_xfrm_defer() queues them, calls
+ * kick(arg) when the first one is queued, and the caller's loop then
+ * runs kernel_xfrm_flush() once the datagram or timer at hand is dealt
+ * with (the daemon: an event made active, so the answer to the peer goes
+ * out first).  Any request that cannot wait (an SA or policy added, an
+ * SPI, counters) makes the queued ones first, so the kernel sees every
+ * request in the order it was asked.  kick NULL: each request is made at
+ * once again (the default; the queue is flushed first).
+ */
+void	kernel_xfrm_defer(struct kernel_ops *ops, void (*kick)(void *),
+	    void *arg);
+void	kernel_xfrm_flush(struct kernel_ops *ops);
+/* Requests waiting for kernel_xfrm_flush(). */
+size_t	kernel_xfrm_waiting(const struct kernel_ops *ops);
 /* Removes everything installed through ops (shutdown), closes. */
 void	kernel_xfrm_close(struct kernel_ops *ops);
 /* Makes an IKE socket bypass IPsec (IP_XFRM_POLICY allow, in and out). */

@@ -45,6 +45,29 @@ struct kernel_entry {
 
 TAILQ_HEAD(kernel_entries, kernel_entry);
 
+/* A request that can wait (kernel_xfrm_defer): what it removes or adds. */
+enum xfrm_later_op {
+	XL_SA_DEL,
+	XL_POLICY_DEL,
+	XL_ROUTE_ADD,
+	XL_ROUTE_DEL
+};
+
+struct xfrm_later {
+	TAILQ_ENTRY(xfrm_later)	 xl_entry;
+	enum xfrm_later_op	 xl_op;
+	uint8_t			 xl_proto;	/* XL_SA_DEL */
+	uint32_t		 xl_spi;
+	struct in_addr		 xl_dst;
+	struct kernel_policy	 xl_pol;	/* XL_POLICY_DEL */
+	struct in_addr		 xl_net;	/* XL_ROUTE_* */
+	uint8_t			 xl_plen;
+	struct in_addr		 xl_peer;
+	struct in_addr		 xl_src;
+};
+
+TAILQ_HEAD(xfrm_laters, xfrm_later);
+
 struct kernel_xfrm {
 	struct kernel_nl	 kx_xfrm;
 	struct kernel_nl	 kx_route;
@@ -56,7 +79,16 @@ struct kernel_xfrm {
 	size_t			 kx_nsnap;
 	size_t			 kx_snapcap;
 	int			 kx_snap_on;
+	/* requests that wait for kernel_xfrm_flush(), in order; kx_kick
+	 * NULL: none wait, each is made at once */
+	struct xfrm_laters	 kx_later;
+	size_t			 kx_nlater;
+	void			(*kx_kick)(void *);
+	void			*kx_kick_arg;
+	int			 kx_flushing;
 };
+
+static void	xfrm_catch_up(struct kernel_xfrm *);
 
 /* An SA or policy found in a dump that belongs to an earlier gatewayd. */
 struct xfrm_stale {
@@ -177,6 +209,7 @@ xfrm_spi_alloc(void *arg, uint8_t proto, struct in_addr src,
 	struct kernel_entry	 key;
 	uint32_t		 h;
 
+	xfrm_catch_up(kx);
 	memset(&si, 0, sizeof(si));
 	if ((nlh = xfrm_msg_spi_build(buf, sizeof(buf), proto, src, dst,
 	    reqid, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
@@ -212,6 +245,7 @@ xfrm_sa_add(void *arg, const struct kernel_sa *sa)
 	struct kernel_entry	 key;
 	int			 ret = -1;
 
+	xfrm_catch_up(kx);
 	inet_ntop(AF_INET, &sa->ks_src, s, sizeof(s));
 	inet_ntop(AF_INET, &sa->ks_dst, d, sizeof(d));
 	if ((nlh = xfrm_msg_sa_build(buf, sizeof(buf), sa,
@@ -240,7 +274,7 @@ xfrm_sa_add(void *arg, const struct kernel_sa *sa)
 }
 
 static int
-xfrm_sa_del(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
+xfrm_sa_del_now(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
 {
 	struct kernel_xfrm	*kx = arg;
 	char			 buf[KERNEL_MSG_SIZE];
@@ -339,6 +373,7 @@ xfrm_stats_snapshot(void *arg)
 	char			 buf[KERNEL_MSG_SIZE];
 	struct nlmsghdr		*nlh;
 
+	xfrm_catch_up(kx);
 	kx->kx_nsnap = 0;
 	kx->kx_snap_on = 0;
 	if ((nlh = xfrm_msg_dump_build(buf, sizeof(buf), XFRM_MSG_GETSA,
@@ -373,6 +408,7 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	struct xfrm_sa_reply	 r;
 	struct xfrm_sa_counters	 key, *xc;
 
+	xfrm_catch_up(kx);
 	if (kx->kx_snap_on) {
 		memset(&key, 0, sizeof(key));
 		key.xc_proto = proto;
@@ -413,6 +449,7 @@ xfrm_policy_add(void *arg, const struct kernel_policy *p)
 	struct nlmsghdr		*nlh;
 	struct kernel_entry	 key;
 
+	xfrm_catch_up(kx);
 	inet_ntop(AF_INET, &p->kp_src, s, sizeof(s));
 	inet_ntop(AF_INET, &p->kp_dst, d, sizeof(d));
 	/*
@@ -440,7 +477,7 @@ xfrm_policy_add(void *arg, const struct kernel_policy *p)
 }
 
 static int
-xfrm_policy_del(void *arg, const struct kernel_policy *p)
+xfrm_policy_del_now(void *arg, const struct kernel_policy *p)
 {
 	struct kernel_xfrm	*kx = arg;
 	char			 buf[KERNEL_MSG_SIZE];
@@ -463,7 +500,7 @@ xfrm_policy_del(void *arg, const struct kernel_policy *p)
 /* --- routes (route.c does the netlink work) --- */
 
 static int
-xfrm_route_add(void *arg, struct in_addr net, uint8_t plen,
+xfrm_route_add_now(void *arg, struct in_addr net, uint8_t plen,
     struct in_addr peer, struct in_addr src)
 {
 	struct kernel_xfrm	*kx = arg;
@@ -480,7 +517,7 @@ xfrm_route_add(void *arg, struct in_addr net, uint8_t plen,
 }
 
 static int
-xfrm_route_del(void *arg, struct in_addr net, uint8_t plen,
+xfrm_route_del_now(void *arg, struct in_addr net, uint8_t plen,
     struct in_addr peer, struct in_addr src)
 {
 	struct kernel_xfrm	*kx = arg;
@@ -492,6 +529,137 @@ xfrm_route_del(void *arg, struct in_addr net, uint8_t plen,
 	key.ke_plen = plen;
 	xfrm_entry_forget(kx, &key);
 	return (route_del(&kx->kx_route, net, plen));
+}
+
+/* --- requests that can wait --- */
+
+/*
+ * Queues l (copied) behind the others: 0.  1: it is to be made now (no
+ * deferral asked for, we are flushing, or no memory).
+ */
+static int
+xfrm_later(struct kernel_xfrm *kx, const struct xfrm_later *l)
+{
+	struct xfrm_later	*n;
+
+	if (kx->kx_kick == NULL || kx->kx_flushing ||
+	    (n = malloc(sizeof(*n))) == NULL)
+		return (1);
+	*n = *l;
+	TAILQ_INSERT_TAIL(&kx->kx_later, n, xl_entry);
+	if (kx->kx_nlater++ == 0)
+		kx->kx_kick(kx->kx_kick_arg);
+	return (0);
+}
+
+/* Makes every waiting request, in order (before any request that cannot
+ * wait, so that the kernel sees them in the order they were asked). */
+static void
+xfrm_catch_up(struct kernel_xfrm *kx)
+{
+	struct xfrm_later	*l;
+
+	if (kx->kx_nlater == 0 || kx->kx_flushing)
+		return;
+	kx->kx_flushing = 1;
+	while ((l = TAILQ_FIRST(&kx->kx_later)) != NULL) {
+		TAILQ_REMOVE(&kx->kx_later, l, xl_entry);
+		kx->kx_nlater--;
+		switch (l->xl_op) {
+		case XL_SA_DEL:
+			(void)xfrm_sa_del_now(kx, l->xl_proto, l->xl_spi,
+			    l->xl_dst);
+			break;
+		case XL_POLICY_DEL:
+			(void)xfrm_policy_del_now(kx, &l->xl_pol);
+			break;
+		case XL_ROUTE_ADD:
+			(void)xfrm_route_add_now(kx, l->xl_net, l->xl_plen,
+			    l->xl_peer, l->xl_src);
+			break;
+		case XL_ROUTE_DEL:
+			(void)xfrm_route_del_now(kx, l->xl_net, l->xl_plen,
+			    l->xl_peer, l->xl_src);
+			break;
+		}
+		free(l);
+	}
+	kx->kx_flushing = 0;
+}
+
+static int
+xfrm_sa_del(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
+{
+	struct xfrm_later	 l = { .xl_op = XL_SA_DEL, .xl_proto = proto,
+				    .xl_spi = spi, .xl_dst = dst };
+
+	if (xfrm_later(arg, &l) == 0)
+		return (0);
+	return (xfrm_sa_del_now(arg, proto, spi, dst));
+}
+
+static int
+xfrm_policy_del(void *arg, const struct kernel_policy *p)
+{
+	struct xfrm_later	 l = { .xl_op = XL_POLICY_DEL, .xl_pol = *p };
+
+	if (xfrm_later(arg, &l) == 0)
+		return (0);
+	return (xfrm_policy_del_now(arg, p));
+}
+
+static int
+xfrm_route_add(void *arg, struct in_addr net, uint8_t plen,
+    struct in_addr peer, struct in_addr src)
+{
+	struct xfrm_later	 l = { .xl_op = XL_ROUTE_ADD, .xl_net = net,
+				    .xl_plen = plen, .xl_peer = peer,
+				    .xl_src = src };
+
+	if (xfrm_later(arg, &l) == 0)
+		return (0);
+	return (xfrm_route_add_now(arg, net, plen, peer, src));
+}
+
+static int
+xfrm_route_del(void *arg, struct in_addr net, uint8_t plen,
+    struct in_addr peer, struct in_addr src)
+{
+	struct xfrm_later	 l = { .xl_op = XL_ROUTE_DEL, .xl_net = net,
+				    .xl_plen = plen, .xl_peer = peer,
+				    .xl_src = src };
+
+	if (xfrm_later(arg, &l) == 0)
+		return (0);
+	return (xfrm_route_del_now(arg, net, plen, peer, src));
+}
+
+void
+kernel_xfrm_defer(struct kernel_ops *ops, void (*kick)(void *), void *arg)
+{
+	struct kernel_xfrm	*kx = ops->ko_arg;
+
+	if (kx == NULL)
+		return;
+	if (kick == NULL)
+		xfrm_catch_up(kx);
+	kx->kx_kick = kick;
+	kx->kx_kick_arg = arg;
+}
+
+void
+kernel_xfrm_flush(struct kernel_ops *ops)
+{
+	if (ops->ko_arg != NULL)
+		xfrm_catch_up(ops->ko_arg);
+}
+
+size_t
+kernel_xfrm_waiting(const struct kernel_ops *ops)
+{
+	const struct kernel_xfrm *kx = ops->ko_arg;
+
+	return (kx == NULL ? 0 : kx->kx_nlater);
 }
 
 /* --- stale state from an earlier run --- */
@@ -613,7 +781,7 @@ xfrm_stale_flush(struct kernel_xfrm *kx)
 	for (i = 0; i < xs.xs_n; i++) {
 		log_info("kernel: removing stale policy dir %d",
 		    xs.xs_pol[i].kp_dir);
-		if (xfrm_policy_del(kx, &xs.xs_pol[i]) == -1)
+		if (xfrm_policy_del_now(kx, &xs.xs_pol[i]) == -1)
 			goto done;
 	}
 	xs.xs_n = 0;
@@ -626,7 +794,7 @@ xfrm_stale_flush(struct kernel_xfrm *kx)
 		log_info("kernel: removing stale %s SA 0x%08x",
 		    xfrm_proto_name(xs.xs_sa[i].ks_proto),
 		    ntohl(xs.xs_sa[i].ks_spi));
-		if (xfrm_sa_del(kx, xs.xs_sa[i].ks_proto,
+		if (xfrm_sa_del_now(kx, xs.xs_sa[i].ks_proto,
 		    xs.xs_sa[i].ks_spi, xs.xs_sa[i].ks_dst) == -1)
 			goto done;
 	}
@@ -679,7 +847,7 @@ xfrm_probe(struct kernel_xfrm *kx, uint8_t proto)
 			    strerror(errno));
 		return (-1);
 	}
-	return (xfrm_sa_del(kx, proto, sa.ks_spi, sa.ks_dst));
+	return (xfrm_sa_del_now(kx, proto, sa.ks_spi, sa.ks_dst));
 }
 
 static int
@@ -693,6 +861,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 		return (-1);
 	}
 	TAILQ_INIT(&kx->kx_entries);
+	TAILQ_INIT(&kx->kx_later);
 	ops->ko_arg = kx;
 	if (kernel_nl_open(&kx->kx_xfrm, NETLINK_XFRM, "xfrm") == -1) {
 		log_err("kernel lacks XFRM netlink: load xfrm_user (modprobe "
@@ -777,16 +946,17 @@ kernel_xfrm_close(struct kernel_ops *ops)
 
 	if (kx == NULL)
 		return;
+	xfrm_catch_up(kx);
 	/* Newest first: routes and policies before the SAs they use. */
 	while ((ke = TAILQ_LAST(&kx->kx_entries, kernel_entries)) != NULL) {
 		TAILQ_REMOVE(&kx->kx_entries, ke, ke_entry);
 		switch (ke->ke_type) {
 		case KE_SA:
-			(void)xfrm_sa_del(kx, ke->ke_proto, ke->ke_spi,
+			(void)xfrm_sa_del_now(kx, ke->ke_proto, ke->ke_spi,
 			    ke->ke_dst);
 			break;
 		case KE_POLICY:
-			(void)xfrm_policy_del(kx, &ke->ke_pol);
+			(void)xfrm_policy_del_now(kx, &ke->ke_pol);
 			break;
 		case KE_ROUTE:
 			(void)route_del(&kx->kx_route, ke->ke_net,

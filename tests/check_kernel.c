@@ -752,6 +752,87 @@ START_TEST(test_xfrm_policy_add_del)
 }
 END_TEST
 
+static int kicks;
+
+static void
+kick_count(void *arg)
+{
+	(void)arg;
+	kicks++;
+}
+
+/* The number of policies the kernel holds in direction dir ("in"...). */
+static int
+policies_in(const char *dir)
+{
+	char	 out[4096], cmd[64], *p;
+	int	 n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ip xfrm policy list dir %s", dir);
+	sh_out(out, sizeof(out), cmd);
+	for (p = out; (p = strstr(p, "dir ")) != NULL; p++)
+		n++;
+	return (n);
+}
+
+/*
+ * Issue 8: deletes wait for kernel_xfrm_flush() (the daemon runs it once
+ * the datagram at hand is answered); the first one queued kicks the
+ * caller's loop once; a request that cannot wait makes the queued ones
+ * first, in order: a delete then an add of the same policy leaves it in
+ * the kernel.  Without deferral (kick NULL) a delete is made at once.
+ */
+START_TEST(test_xfrm_deferred)
+{
+	struct kernel_ops	 ops;
+	struct kernel_policy	 in, fwd, out;
+
+	ck_assert_int_eq(open_noprobe(&ops), 0);
+	policy_sample(&in, KDIR_IN);
+	policy_sample(&fwd, KDIR_FWD);
+	policy_sample(&out, KDIR_OUT);
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &in), 0);
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &fwd), 0);
+	kicks = 0;
+	kernel_xfrm_defer(&ops, kick_count, NULL);
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &in), 0);
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &fwd), 0);
+	ck_assert_int_eq(kicks, 1);
+	ck_assert_uint_eq(kernel_xfrm_waiting(&ops), 2);
+	ck_assert_int_eq(policies_in("in"), 1);		/* not yet */
+	ck_assert_int_eq(policies_in("fwd"), 1);
+	/* an add cannot wait: the deletes go first, then the add */
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &out), 0);
+	ck_assert_uint_eq(kernel_xfrm_waiting(&ops), 0);
+	ck_assert_int_eq(policies_in("in"), 0);
+	ck_assert_int_eq(policies_in("fwd"), 0);
+	ck_assert_int_eq(policies_in("out"), 1);
+	/* a delete, then an add of the same: it stays */
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &out), 0);
+	ck_assert_int_eq(kicks, 2);
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &out), 0);
+	ck_assert_int_eq(policies_in("out"), 1);
+	/* the loop's flush */
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &out), 0);
+	ck_assert_int_eq(policies_in("out"), 1);
+	kernel_xfrm_flush(&ops);
+	ck_assert_int_eq(policies_in("out"), 0);
+	ck_assert_int_eq(kicks, 3);
+	/* no deferral: at once */
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &in), 0);
+	kernel_xfrm_defer(&ops, NULL, NULL);
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &in), 0);
+	ck_assert_int_eq(policies_in("in"), 0);
+	ck_assert_int_eq(kicks, 3);
+	/* what waits at close is made */
+	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &in), 0);
+	kernel_xfrm_defer(&ops, kick_count, NULL);
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &in), 0);
+	kernel_xfrm_close(&ops);
+	ck_assert_int_eq(policies_in("in"), 0);
+}
+END_TEST
+
 START_TEST(test_xfrm_stale_cleanup)
 {
 	struct kernel_ops	 ops;
@@ -1687,6 +1768,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_open_esp_probe);
 	tcase_add_test(tc, test_xfrm_spi_alloc_range);
 	tcase_add_test(tc, test_xfrm_policy_add_del);
+	tcase_add_test(tc, test_xfrm_deferred);
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
 	tcase_add_test(tc, test_xfrm_expire_events);
