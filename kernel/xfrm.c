@@ -33,7 +33,8 @@ enum kernel_entry_type {
 };
 
 struct kernel_entry {
-	TAILQ_ENTRY(kernel_entry) ke_entry;
+	TAILQ_ENTRY(kernel_entry) ke_entry;	/* kx_entries, in order */
+	LIST_ENTRY(kernel_entry) ke_hentry;	/* kx_hash */
 	enum kernel_entry_type	 ke_type;
 	uint8_t			 ke_proto;	/* KE_SA */
 	uint32_t		 ke_spi;
@@ -44,6 +45,8 @@ struct kernel_entry {
 };
 
 TAILQ_HEAD(kernel_entries, kernel_entry);
+LIST_HEAD(kernel_entry_chain, kernel_entry);
+#define XFRM_HASH_MIN	256	/* chains of the first table */
 
 /* A request that can wait (kernel_xfrm_defer): what it removes or adds. */
 enum xfrm_later_op {
@@ -73,6 +76,11 @@ struct kernel_xfrm {
 	struct kernel_nl	 kx_route;
 	struct mnl_socket	*kx_events;	/* XFRMGRP_EXPIRE */
 	struct kernel_entries	 kx_entries;
+	/* the same entries by what names them (xfrm_entry_find): a
+	 * table that doubles when it holds more entries than chains */
+	struct kernel_entry_chain *kx_hash;
+	size_t			 kx_hsize;
+	size_t			 kx_nentries;
 	int			 kx_rule_added;
 	/* ko_stats_snapshot: every SA's counters, sorted (xfrm_snap_cmp) */
 	struct xfrm_sa_counters	*kx_snap;
@@ -136,15 +144,82 @@ xfrm_entry_match(const struct kernel_entry *a, const struct kernel_entry *b)
 	return (0);
 }
 
+/* What names an entry, mixed (the kernel's own values: not hostile). */
+static size_t
+xfrm_entry_slot(const struct kernel_xfrm *kx, const struct kernel_entry *k)
+{
+	uint64_t	 x = (uint64_t)k->ke_type << 56;
+
+	switch (k->ke_type) {
+	case KE_SA:
+		x ^= (uint64_t)k->ke_spi << 8 ^ k->ke_proto ^
+		    (uint64_t)k->ke_dst.s_addr << 24;
+		break;
+	case KE_POLICY:
+		x ^= (uint64_t)k->ke_pol.kp_src.s_addr ^
+		    (uint64_t)k->ke_pol.kp_dst.s_addr << 32 ^
+		    (uint64_t)k->ke_pol.kp_src_plen << 8 ^
+		    (uint64_t)k->ke_pol.kp_dst_plen << 16 ^
+		    (uint64_t)k->ke_pol.kp_dir << 48;
+		break;
+	case KE_ROUTE:
+		x ^= (uint64_t)k->ke_net.s_addr ^ (uint64_t)k->ke_plen << 32;
+		break;
+	}
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return ((size_t)x & (kx->kx_hsize - 1));
+}
+
+/* Doubles the table; 0, or -1 if there is none (no memory at all). */
+static int
+xfrm_hash_grow(struct kernel_xfrm *kx)
+{
+	struct kernel_entry_chain	*nh, *old = kx->kx_hash;
+	struct kernel_entry		*ke;
+	size_t				 i, size, oldsize = kx->kx_hsize;
+
+	size = oldsize == 0 ? XFRM_HASH_MIN : oldsize * 2;
+	if ((nh = calloc(size, sizeof(*nh))) == NULL)
+		return (oldsize == 0 ? -1 : 0);	/* longer chains do */
+	for (i = 0; i < size; i++)
+		LIST_INIT(&nh[i]);
+	kx->kx_hash = nh;
+	kx->kx_hsize = size;
+	for (i = 0; i < oldsize; i++)
+		while ((ke = LIST_FIRST(&old[i])) != NULL) {
+			LIST_REMOVE(ke, ke_hentry);
+			LIST_INSERT_HEAD(&nh[xfrm_entry_slot(kx, ke)], ke,
+			    ke_hentry);
+		}
+	free(old);
+	return (0);
+}
+
 static struct kernel_entry *
 xfrm_entry_find(struct kernel_xfrm *kx, const struct kernel_entry *key)
 {
 	struct kernel_entry	*ke;
 
-	TAILQ_FOREACH(ke, &kx->kx_entries, ke_entry)
+	if (kx->kx_hsize == 0)
+		return (NULL);
+	LIST_FOREACH(ke, &kx->kx_hash[xfrm_entry_slot(kx, key)], ke_hentry)
 		if (xfrm_entry_match(ke, key))
 			return (ke);
 	return (NULL);
+}
+
+/* Takes ke out of the list and the table, frees it. */
+static void
+xfrm_entry_free(struct kernel_xfrm *kx, struct kernel_entry *ke)
+{
+	TAILQ_REMOVE(&kx->kx_entries, ke, ke_entry);
+	LIST_REMOVE(ke, ke_hentry);
+	kx->kx_nentries--;
+	free(ke);
 }
 
 static void
@@ -153,12 +228,19 @@ xfrm_entry_record(struct kernel_xfrm *kx, const struct kernel_entry *key)
 	struct kernel_entry	*ke;
 
 	if ((ke = xfrm_entry_find(kx, key)) == NULL) {
-		if ((ke = calloc(1, sizeof(*ke))) == NULL) {
+		if (((kx->kx_hsize == 0 || kx->kx_nentries >= kx->kx_hsize) &&
+		    xfrm_hash_grow(kx) == -1) ||
+		    (ke = calloc(1, sizeof(*ke))) == NULL) {
 			log_warn("kernel: out of memory: cannot remove at "
 			    "exit");
 			return;
 		}
+		*ke = *key;
 		TAILQ_INSERT_TAIL(&kx->kx_entries, ke, ke_entry);
+		LIST_INSERT_HEAD(&kx->kx_hash[xfrm_entry_slot(kx, ke)], ke,
+		    ke_hentry);
+		kx->kx_nentries++;
+		return;
 	}
 	ke->ke_type = key->ke_type;
 	ke->ke_proto = key->ke_proto;
@@ -174,10 +256,8 @@ xfrm_entry_forget(struct kernel_xfrm *kx, const struct kernel_entry *key)
 {
 	struct kernel_entry	*ke;
 
-	if ((ke = xfrm_entry_find(kx, key)) == NULL)
-		return;
-	TAILQ_REMOVE(&kx->kx_entries, ke, ke_entry);
-	free(ke);
+	if ((ke = xfrm_entry_find(kx, key)) != NULL)
+		xfrm_entry_free(kx, ke);
 }
 
 /* --- SAs --- */
@@ -942,29 +1022,29 @@ void
 kernel_xfrm_close(struct kernel_ops *ops)
 {
 	struct kernel_xfrm	*kx = ops->ko_arg;
-	struct kernel_entry	*ke;
+	struct kernel_entry	*ke, e;
 
 	if (kx == NULL)
 		return;
 	xfrm_catch_up(kx);
 	/* Newest first: routes and policies before the SAs they use. */
 	while ((ke = TAILQ_LAST(&kx->kx_entries, kernel_entries)) != NULL) {
-		TAILQ_REMOVE(&kx->kx_entries, ke, ke_entry);
-		switch (ke->ke_type) {
+		e = *ke;
+		xfrm_entry_free(kx, ke);
+		switch (e.ke_type) {
 		case KE_SA:
-			(void)xfrm_sa_del_now(kx, ke->ke_proto, ke->ke_spi,
-			    ke->ke_dst);
+			(void)xfrm_sa_del_now(kx, e.ke_proto, e.ke_spi,
+			    e.ke_dst);
 			break;
 		case KE_POLICY:
-			(void)xfrm_policy_del_now(kx, &ke->ke_pol);
+			(void)xfrm_policy_del_now(kx, &e.ke_pol);
 			break;
 		case KE_ROUTE:
-			(void)route_del(&kx->kx_route, ke->ke_net,
-			    ke->ke_plen);
+			(void)route_del(&kx->kx_route, e.ke_net, e.ke_plen);
 			break;
 		}
-		free(ke);
 	}
+	free(kx->kx_hash);
 	if (kx->kx_rule_added)
 		(void)route_rule_del(&kx->kx_route);
 	if (kx->kx_events != NULL)

@@ -765,14 +765,12 @@ kick_count(void *arg)
 static int
 policies_in(const char *dir)
 {
-	char	 out[4096], cmd[64], *p;
-	int	 n = 0;
+	char	 out[64], cmd[96];
 
-	snprintf(cmd, sizeof(cmd), "ip xfrm policy list dir %s", dir);
+	snprintf(cmd, sizeof(cmd), "ip xfrm policy list dir %s | "
+	    "grep -c '^[[:space:]]*dir '", dir);
 	sh_out(out, sizeof(out), cmd);
-	for (p = out; (p = strstr(p, "dir ")) != NULL; p++)
-		n++;
-	return (n);
+	return (atoi(out));
 }
 
 /*
@@ -830,6 +828,37 @@ START_TEST(test_xfrm_deferred)
 	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &in), 0);
 	kernel_xfrm_close(&ops);
 	ck_assert_int_eq(policies_in("in"), 0);
+}
+END_TEST
+
+/*
+ * The record of what we installed (a table that grows from 256 chains)
+ * with 700 policies: each delete forgets its own, and close removes
+ * exactly the rest.
+ */
+START_TEST(test_xfrm_many_entries)
+{
+	struct kernel_ops	 ops;
+	struct kernel_policy	 p;
+	char			 out[256];
+	int			 i, n = 700;
+
+	ck_assert_int_eq(open_noprobe(&ops), 0);
+	policy_sample(&p, KDIR_OUT);
+	p.kp_src_plen = p.kp_dst_plen = 24;
+	for (i = 0; i < n; i++) {
+		p.kp_dst.s_addr = htonl(0x0a800000u + ((uint32_t)i << 8));
+		ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &p), 0);
+	}
+	ck_assert_int_eq(policies_in("out"), n);
+	for (i = 0; i < n; i += 2) {
+		p.kp_dst.s_addr = htonl(0x0a800000u + ((uint32_t)i << 8));
+		ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &p), 0);
+	}
+	ck_assert_int_eq(policies_in("out"), n / 2);
+	kernel_xfrm_close(&ops);
+	sh_out(out, sizeof(out), "ip xfrm policy");
+	ck_assert_msg(out[0] == '\0', "close left: %s", out);
 }
 END_TEST
 
@@ -1769,6 +1798,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_spi_alloc_range);
 	tcase_add_test(tc, test_xfrm_policy_add_del);
 	tcase_add_test(tc, test_xfrm_deferred);
+	tcase_add_test(tc, test_xfrm_many_entries);
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
 	tcase_add_test(tc, test_xfrm_expire_events);
