@@ -45,8 +45,8 @@ struct cfg_id {
 #define CFG_MAX_PROPOSALS	16
 struct cfg_prop {
 	int		 cp_encr;	/* ENCR_* */
-	int		 cp_encr_bits;	/* 0 when the cipher has no length */
-	int		 cp_integ;	/* AUTH_*, AUTH_NONE with an AEAD */
+	int		 cp_encr_bits;	/* 0: the cipher has no length */
+	int		 cp_integ;	/* AUTH_*; AUTH_NONE: AEAD */
 	int		 cp_prf;	/* IKE only */
 	int		 cp_dh;		/* IKE only */
 };

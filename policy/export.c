@@ -414,7 +414,8 @@ exp_ipsec_conf(struct exp *ex)
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
-	char			 ikep[1600], childp[1600], gw[INET_ADDRSTRLEN];
+	char			 ikep[1600], childp[1600];
+	char			 gw[INET_ADDRSTRLEN];
 	char			 left[INET_ADDRSTRLEN], lid[CFG_ID_MAX + 2];
 	char			 rid[CFG_ID_MAX + 2], a[32], b[32];
 	char			 psk[2 * CFG_PSK_MAX + 3];
@@ -545,7 +546,8 @@ exp_swanctl(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
-	char			 ikep[1600], childp[1600], gw[INET_ADDRSTRLEN];
+	char			 ikep[1600], childp[1600];
+	char			 gw[INET_ADDRSTRLEN];
 	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
 	char			 name[CFG_NAME_MAX + 16];
 	char			 psk[2 * CFG_PSK_MAX + 3];

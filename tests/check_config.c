@@ -1941,7 +1941,8 @@ static const struct err_vec list_vecs[] = {
 	{ BASE TN(IKE("\t\tproposals aes128gcm16-sha256-prfsha256-ecp256\n")),
 	  E "14: ike proposal 1: an AEAD cipher takes no integrity algorithm "
 	  "(name the PRF, e.g. prfsha256)" },
-	{ BASE TN(IKE("\t\tproposals aes128gcm16-aes128-sha1-prfsha1-ecp256\n")),
+	{ BASE TN(IKE("\t\tproposals "
+	  "aes128gcm16-aes128-sha1-prfsha1-ecp256\n")),
 	  E "14: ike proposal 1 mixes AEAD and other ciphers (write them as "
 	  "two proposals)" },
 	{ BASE TN(IPSEC("\t\tproposals aes128-sha1-modp2048, "

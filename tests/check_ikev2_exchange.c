@@ -2414,8 +2414,8 @@ END_TEST
 static const struct {
 	const char	*lv_a_ike, *lv_a_esp;	/* the initiator's */
 	const char	*lv_b_ike, *lv_b_esp;	/* the responder's */
-	int		 lv_ke0;		/* the initiator's first KE */
-	int		 lv_tries;		/* its IKE_SA_INIT requests */
+	int		 lv_ke0;	/* the initiator's first KE */
+	int		 lv_tries;	/* its IKE_SA_INIT requests */
 	const char	*lv_ike_algs, *lv_child0, *lv_child1;
 	/* after the responder's own CHILD SA rekey: the initiator chose */
 	const char	*lv_child_b;

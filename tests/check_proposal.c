@@ -978,7 +978,8 @@ START_TEST(test_proposal_ike_select_our_order)
 	struct prop_offer	 rx;
 	const struct pspec	 peer[] = {
 		{ 1, P_IKE, 0, { { ENCR, AES, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
-		    { INTEG, AUTH_HMAC_SHA1_96, 0 }, { DH, DH_MODP_1024, 0 } } },
+		    { INTEG, AUTH_HMAC_SHA1_96, 0 },
+		    { DH, DH_MODP_1024, 0 } } },
 		{ 2, P_IKE, 0, { { ENCR, ENCR_3DES, 0 },
 		    { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
 		    { DH, DH_MODP_1024, 0 } } },
