@@ -253,7 +253,11 @@ ike_policies_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    p->ips_life_bytes == q->ips_life_bytes &&
 	    p->ips_life_packets == q->ips_life_packets &&
 	    p->ips_replay_window == q->ips_replay_window &&
-	    p->ips_esn == q->ips_esn);
+	    p->ips_esn == q->ips_esn && x->ike_nprops == y->ike_nprops &&
+	    memcmp(x->ike_props, y->ike_props, x->ike_nprops *
+	    sizeof(x->ike_props[0])) == 0 && p->ips_nprops == q->ips_nprops &&
+	    memcmp(p->ips_props, q->ips_props, p->ips_nprops *
+	    sizeof(p->ips_props[0])) == 0);
 }
 
 /* Same tunnel in both configurations (nothing to renegotiate)? */

@@ -156,13 +156,7 @@ ikev2_auth_start(struct ike_sa *sa)
 static int
 ikev2_auth_policy_ok(const struct ike_sa *sa, const struct cfg_tunnel *c)
 {
-	const struct proposal_choice *p = &sa->sa_prop;
-
-	return (c->tn_ike.ike_encr == p->pc_encr &&
-	    (!encr_has_keylen(p->pc_encr) ||
-	    c->tn_ike.ike_encr_bits == p->pc_encr_bits) &&
-	    c->tn_ike.ike_integ == p->pc_integ &&
-	    c->tn_ike.ike_prf == p->pc_prf && c->tn_ike.ike_dh == p->pc_dh);
+	return (proposal_ike_allows(&c->tn_ike, &sa->sa_prop));
 }
 
 /*

@@ -371,7 +371,7 @@ ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
 }
 
 static int
-ikev2_init_answer(struct ike_sa *sa, struct ike_tunnel *t, uint32_t msgid)
+ikev2_init_answer(struct ike_sa *sa, uint32_t msgid)
 {
 	struct ike_msg_out	 mo;
 	struct prop_offer		*ans;
@@ -379,10 +379,10 @@ ikev2_init_answer(struct ike_sa *sa, struct ike_tunnel *t, uint32_t msgid)
 
 	if ((ans = calloc(1, sizeof(*ans))) == NULL)
 		return (-1);
-	if (proposal_ike_build(&t->t_cfg->tn_ike, NULL, 0, ans) == -1 ||
+	/* the suite chosen, with the peer's proposal number (§3.3.1) */
+	if (proposal_ike_answer(&sa->sa_prop, NULL, 0, ans) == -1 ||
 	    ike_msg_begin(sa, &mo, IKEV2_EXCH_IKE_SA_INIT, 1, msgid) == -1)
 		goto done;
-	ans->sa_prop[0].prop_num = sa->sa_prop.pc_num;
 	if (ikev2_add_sa(&mo.mo_w, ans) == -1 ||
 	    ikev2_init_add_ke(sa, &mo.mo_w) == -1 ||
 	    ikev2_add_nonce(&mo.mo_w, sa->sa_nr->buf_data,
@@ -470,7 +470,7 @@ ikev2_init_request(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	    ikev2_init_keys(sa, m->m_ke_data, m->m_ke_len) == -1)
 		goto fail;
 	ikev2_init_natd_check(sa, m);
-	if (ikev2_init_answer(sa, t, m->m_hdr.h_msgid) == -1)
+	if (ikev2_init_answer(sa, m->m_hdr.h_msgid) == -1)
 		goto fail;
 	ike_sa_set_state(sa, IKE_SA_INIT_DONE);
 	ike_sa_halfopen_timer(sa);
@@ -503,9 +503,9 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 		grp = n->n_len == 2 ? (n->n_data[0] << 8 | n->n_data[1]) : 0;
 		/*
 		 * §1.2: retry with the group the responder wants, if it is
-		 * the one we proposed (our KE may have guessed another).
+		 * one we proposed (our KE carries our first suite's).
 		 */
-		if (grp == t->t_cfg->tn_ike.ike_dh &&
+		if (proposal_ike_has_dh(&t->t_cfg->tn_ike, grp) &&
 		    grp != dh_group(sa->sa_dh) &&
 		    ++sa->sa_ke_tries <= IKEV2_KE_TRIES) {
 			ike_rl_log(sa->sa_b.b_ctx, IKE_RL_V2_KE_RETRY,
@@ -519,7 +519,7 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 				return (-1);
 			return (1);
 		}
-		/* we offer one group only: the peer cannot want another;
+		/* a group we did not offer: the peer cannot want it;
 		 * unauthenticated, so a valid answer may still come */
 		if (ike_sa_init_error_wait(sa, IKEV2_N_INVALID_KE_PAYLOAD) ==
 		    0)

@@ -228,7 +228,9 @@ ikev2_rekey_send(struct ike_sa *sa, struct ike_sa *n)
 	const struct cfg_ike	*ike = &sa->sa_b.b_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
-	int			 grp = ike->ike_dh;
+	/* the group negotiated for this IKE SA (our first suite's with a
+	 * single suite); all our suites are offered */
+	int			 grp = sa->sa_prop.pc_dh;
 
 	/* test hook: a first KE the responder must refuse */
 	if (n->sa_ke_tries == 0 && sa->sa_b.b_ctx->ctx_test_ke_group != 0)
@@ -349,7 +351,6 @@ static int
 ikev2_rekey_answer(struct ike_sa *sa, struct ike_sa *n,
     const struct ikev2_msg *m)
 {
-	const struct cfg_ike	*ike = &sa->sa_b.b_tunnel->t_cfg->tn_ike;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
 	struct prop_offer		*ans;
@@ -357,11 +358,11 @@ ikev2_rekey_answer(struct ike_sa *sa, struct ike_sa *n,
 
 	if ((ans = calloc(1, sizeof(*ans))) == NULL)
 		return (-1);
-	if (proposal_ike_build(ike, n->sa_b.b_spi_r, 8, ans) == -1 ||
+	/* the suite chosen, with the peer's proposal number (§3.3.1) */
+	if (proposal_ike_answer(&n->sa_prop, n->sa_b.b_spi_r, 8, ans) == -1 ||
 	    ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 1,
 	    m->m_hdr.h_msgid) == -1)
 		goto done;
-	ans->sa_prop[0].prop_num = n->sa_prop.pc_num;
 	w = ike_msg_w(&mo);
 	if (ikev2_add_sa(w, ans) == -1 ||
 	    ikev2_add_nonce(w, n->sa_nr->buf_data, n->sa_nr->buf_len) == -1 ||
@@ -497,7 +498,8 @@ ikev2_rekey_refused(struct ike_sa *sa, struct ike_sa *n,
 		grp = nt->n_len == 2 ? (nt->n_data[0] << 8 | nt->n_data[1]) : 0;
 		/* §1.3: retry with the group we proposed, if that was it */
 		if (sa->sa_state == IKE_SA_ESTABLISHED &&
-		    grp == sa->sa_b.b_tunnel->t_cfg->tn_ike.ike_dh &&
+		    proposal_ike_has_dh(&sa->sa_b.b_tunnel->t_cfg->tn_ike,
+		    grp) &&
 		    grp != dh_group(n->sa_dh) &&
 		    ++n->sa_ke_tries <= IKEV2_REKEY_KE_TRIES) {
 			log_tinfo(ike_sa_name(sa), "peer wants a KE of group "

@@ -66,6 +66,26 @@ struct cfg_tsrc {
 	int	 tx_pfs_line;		/* ipsec pfs */
 	int	 tx_replay_line;	/* ipsec replay-window */
 	int	 tx_esn_line;		/* ipsec esn */
+	int	 tx_ike_integ_line;	/* ike integrity */
+	int	 tx_ike_prop_line;	/* ike proposals */
+	int	 tx_ips_prop_line;	/* ipsec proposals */
+	/* the values of multi-valued keywords, in the order written:
+	 * encryption (cp_encr, cp_encr_bits), integrity (cp_integ,
+	 * cp_prf), dh-group (cp_dh) */
+	struct cfg_prop tx_ike_encrs[CFG_MAX_PROPOSALS];
+	int	 tx_ike_nencr;
+	struct cfg_prop tx_ike_integs[CFG_MAX_PROPOSALS];
+	int	 tx_ike_ninteg;
+	struct cfg_prop tx_ike_dhs[CFG_MAX_PROPOSALS];
+	int	 tx_ike_ndh;
+	struct cfg_prop tx_ips_encrs[CFG_MAX_PROPOSALS];
+	int	 tx_ips_nencr;
+	struct cfg_prop tx_ips_integs[CFG_MAX_PROPOSALS];
+	int	 tx_ips_ninteg;
+	/* from an ipsec proposals line: the PFS group of its entries
+	 * (-1: none seen yet), esn (bit 0) and noesn (bit 1) */
+	int	 tx_ips_prop_dh;
+	int	 tx_ips_prop_esn;
 };
 
 struct cfg_parser {
@@ -92,6 +112,8 @@ struct cfg_key {
 	const char	*k_usage;
 	int		 k_repeat;
 	int		(*k_fn)(struct cfg_parser *, const char *);
+	/* instead of k_fn: a keyword taking one or more values */
+	int		(*k_list)(struct cfg_parser *, char **, int);
 };
 
 static int	cfg_err(struct cfg_parser *, int, const char *, ...)
@@ -1076,36 +1098,93 @@ cfg_key_ike_mode(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
+/*
+ * The values of a multi-valued keyword ("encryption aes256 aes128"),
+ * each parsed by fn into vals[i]: at most CFG_MAX_PROPOSALS, none twice.
+ */
 static int
-cfg_key_ike_integ(struct cfg_parser *p, const char *v)
+cfg_values_parse(struct cfg_parser *p, const char *what, const char *use,
+    char **v, int n, int (*fn)(const char *, struct cfg_prop *),
+    struct cfg_prop *vals, int *nvals)
 {
-	struct cfg_ike	*ike = &cfg_cur_tn(p)->tn_ike;
+	int	 i, j;
 
-	if (cfg_integ_parse(v, &ike->ike_integ, &ike->ike_prf) == -1)
-		return (cfg_err(p, p->p_line, "unknown ike integrity \"%s\" "
-		    "(use " CFG_INTEG_LIST ")", v));
+	if (n > CFG_MAX_PROPOSALS)
+		return (cfg_err(p, p->p_line, "too many values for %s (at "
+		    "most %d)", what, CFG_MAX_PROPOSALS));
+	for (i = 0; i < n; i++) {
+		memset(&vals[i], 0, sizeof(vals[i]));
+		if (fn(v[i], &vals[i]) == -1)
+			return (cfg_err(p, p->p_line, "unknown %s \"%.32s\" "
+			    "(use %s)", what, v[i], use));
+		for (j = 0; j < i; j++)
+			if (memcmp(&vals[j], &vals[i], sizeof(vals[i])) == 0)
+				return (cfg_err(p, p->p_line, "%s \"%.32s\" "
+				    "is listed twice (keep one)", what, v[i]));
+	}
+	*nvals = n;
 	return (0);
 }
 
 static int
-cfg_key_ike_encr(struct cfg_parser *p, const char *v)
+cfg_val_encr(const char *s, struct cfg_prop *cp)
+{
+	return (cfg_encr_parse(s, &cp->cp_encr, &cp->cp_encr_bits));
+}
+
+static int
+cfg_val_integ(const char *s, struct cfg_prop *cp)
+{
+	return (cfg_integ_parse(s, &cp->cp_integ, &cp->cp_prf));
+}
+
+static int
+cfg_val_dh(const char *s, struct cfg_prop *cp)
+{
+	return (cfg_dh_parse(s, &cp->cp_dh));
+}
+
+static int
+cfg_key_ike_integ(struct cfg_parser *p, char **v, int n)
 {
 	struct cfg_ike	*ike = &cfg_cur_tn(p)->tn_ike;
+	struct cfg_tsrc	*src = cfg_cur_src(p);
 
-	if (cfg_encr_parse(v, &ike->ike_encr, &ike->ike_encr_bits) == -1)
-		return (cfg_err(p, p->p_line, "unknown ike encryption \"%s\" "
-		    "(use " CFG_ENCR_LIST ")", v));
-	cfg_cur_src(p)->tx_ike_encr_line = p->p_line;
+	if (cfg_values_parse(p, "ike integrity", CFG_INTEG_LIST, v, n,
+	    cfg_val_integ, src->tx_ike_integs, &src->tx_ike_ninteg) == -1)
+		return (-1);
+	ike->ike_integ = src->tx_ike_integs[0].cp_integ;
+	ike->ike_prf = src->tx_ike_integs[0].cp_prf;
+	src->tx_ike_integ_line = p->p_line;
 	return (0);
 }
 
 static int
-cfg_key_ike_dh(struct cfg_parser *p, const char *v)
+cfg_key_ike_encr(struct cfg_parser *p, char **v, int n)
 {
-	if (cfg_dh_parse(v, &cfg_cur_tn(p)->tn_ike.ike_dh) == -1)
-		return (cfg_err(p, p->p_line, "unknown ike dh-group \"%s\" "
-		    "(use 1, 2, 5, 14, 15, 16, 19, 20, 21, 24 or 31)", v));
-	cfg_cur_src(p)->tx_dh_line = p->p_line;
+	struct cfg_ike	*ike = &cfg_cur_tn(p)->tn_ike;
+	struct cfg_tsrc	*src = cfg_cur_src(p);
+
+	if (cfg_values_parse(p, "ike encryption", CFG_ENCR_LIST, v, n,
+	    cfg_val_encr, src->tx_ike_encrs, &src->tx_ike_nencr) == -1)
+		return (-1);
+	ike->ike_encr = src->tx_ike_encrs[0].cp_encr;
+	ike->ike_encr_bits = src->tx_ike_encrs[0].cp_encr_bits;
+	src->tx_ike_encr_line = p->p_line;
+	return (0);
+}
+
+static int
+cfg_key_ike_dh(struct cfg_parser *p, char **v, int n)
+{
+	struct cfg_tsrc	*src = cfg_cur_src(p);
+
+	if (cfg_values_parse(p, "ike dh-group", "1, 2, 5, 14, 15, 16, 19, "
+	    "20, 21, 24 or 31", v, n, cfg_val_dh, src->tx_ike_dhs,
+	    &src->tx_ike_ndh) == -1)
+		return (-1);
+	cfg_cur_tn(p)->tn_ike.ike_dh = src->tx_ike_dhs[0].cp_dh;
+	src->tx_dh_line = p->p_line;
 	return (0);
 }
 
@@ -1182,27 +1261,31 @@ cfg_key_ips_proto(struct cfg_parser *p, const char *v)
 }
 
 static int
-cfg_key_ips_integ(struct cfg_parser *p, const char *v)
+cfg_key_ips_integ(struct cfg_parser *p, char **v, int n)
 {
-	int	 prf;
+	struct cfg_ipsec	*ips = &cfg_cur_tn(p)->tn_ipsec;
+	struct cfg_tsrc		*src = cfg_cur_src(p);
 
-	if (cfg_integ_parse(v, &cfg_cur_tn(p)->tn_ipsec.ips_integ,
-	    &prf) == -1)
-		return (cfg_err(p, p->p_line, "unknown ipsec integrity \"%s\" "
-		    "(use " CFG_INTEG_LIST ")", v));
-	cfg_cur_src(p)->tx_integ_line = p->p_line;
+	if (cfg_values_parse(p, "ipsec integrity", CFG_INTEG_LIST, v, n,
+	    cfg_val_integ, src->tx_ips_integs, &src->tx_ips_ninteg) == -1)
+		return (-1);
+	ips->ips_integ = src->tx_ips_integs[0].cp_integ;
+	src->tx_integ_line = p->p_line;
 	return (0);
 }
 
 static int
-cfg_key_ips_encr(struct cfg_parser *p, const char *v)
+cfg_key_ips_encr(struct cfg_parser *p, char **v, int n)
 {
 	struct cfg_ipsec	*ips = &cfg_cur_tn(p)->tn_ipsec;
+	struct cfg_tsrc		*src = cfg_cur_src(p);
 
-	if (cfg_encr_parse(v, &ips->ips_encr, &ips->ips_encr_bits) == -1)
-		return (cfg_err(p, p->p_line, "unknown ipsec encryption \"%s\" "
-		    "(use " CFG_ENCR_LIST ")", v));
-	cfg_cur_src(p)->tx_encr_line = p->p_line;
+	if (cfg_values_parse(p, "ipsec encryption", CFG_ENCR_LIST, v, n,
+	    cfg_val_encr, src->tx_ips_encrs, &src->tx_ips_nencr) == -1)
+		return (-1);
+	ips->ips_encr = src->tx_ips_encrs[0].cp_encr;
+	ips->ips_encr_bits = src->tx_ips_encrs[0].cp_encr_bits;
+	src->tx_encr_line = p->p_line;
 	return (0);
 }
 
@@ -1320,78 +1403,554 @@ cfg_key_ips_esn(struct cfg_parser *p, const char *v)
 	    "yes, no or either)", v));
 }
 
+/* --- proposal lists (strongSwan's syntax) --- */
+
+/* strongSwan's names of the DH groups in a proposal */
+static const struct {
+	const char	*name;
+	int		 group;
+} cfg_dh_names[] = {
+	{ "modp768", DH_MODP_768 }, { "modp1024", DH_MODP_1024 },
+	{ "modp1536", DH_MODP_1536 }, { "modp2048", DH_MODP_2048 },
+	{ "modp3072", DH_MODP_3072 }, { "modp4096", DH_MODP_4096 },
+	{ "ecp256", DH_ECP_256 }, { "ecp384", DH_ECP_384 },
+	{ "ecp521", DH_ECP_521 }, { "modp2048s256", DH_MODP_2048_256 },
+	{ "curve25519", DH_CURVE25519 }, { "x25519", DH_CURVE25519 },
+};
+
+/* One "-"-joined proposal: its algorithms sorted by kind, in order. */
+struct cfg_alts {
+	struct cfg_prop	 a_encr[CFG_MAX_PROPOSALS];
+	int		 a_nencr;
+	struct cfg_prop	 a_integ[CFG_MAX_PROPOSALS];
+	int		 a_ninteg;
+	int		 a_prf[CFG_MAX_PROPOSALS];
+	int		 a_nprf;
+	int		 a_dh[CFG_MAX_PROPOSALS];
+	int		 a_ndh;
+	int		 a_esn;		/* bit 0: esn, bit 1: noesn */
+};
+
+/* Adds cp to a list unless it is there already.  0 or -1. */
+static int
+cfg_prop_add(struct cfg_parser *p, const char *blk, struct cfg_prop *list,
+    int *n, const struct cfg_prop *cp)
+{
+	int	 i;
+
+	for (i = 0; i < *n; i++)
+		if (memcmp(&list[i], cp, sizeof(*cp)) == 0)
+			return (0);
+	if (*n >= CFG_MAX_PROPOSALS)
+		return (cfg_err(p, p->p_line, "too many %s proposals (at most "
+		    "%d, counting every combination of the algorithms listed)",
+		    blk, CFG_MAX_PROPOSALS));
+	list[(*n)++] = *cp;
+	return (0);
+}
+
+static int
+cfg_alts_parse(struct cfg_parser *p, const char *blk, int num, char *s,
+    struct cfg_alts *a)
+{
+	struct cfg_prop	 cp;
+	char		*tok, *save = NULL;
+	size_t		 i;
+	int		 found;
+
+	memset(a, 0, sizeof(*a));
+	for (tok = strtok_r(s, "-", &save); tok != NULL;
+	    tok = strtok_r(NULL, "-", &save)) {
+		memset(&cp, 0, sizeof(cp));
+		if (a->a_nencr == CFG_MAX_PROPOSALS ||
+		    a->a_ninteg == CFG_MAX_PROPOSALS ||
+		    a->a_nprf == CFG_MAX_PROPOSALS ||
+		    a->a_ndh == CFG_MAX_PROPOSALS)
+			return (cfg_err(p, p->p_line, "%s proposal %d lists "
+			    "too many algorithms", blk, num));
+		if (cfg_val_encr(tok, &cp) == 0) {
+			a->a_encr[a->a_nencr++] = cp;
+			continue;
+		}
+		if (cfg_val_integ(tok, &cp) == 0) {
+			a->a_integ[a->a_ninteg++] = cp;
+			continue;
+		}
+		if (strncmp(tok, "prf", 3) == 0 &&
+		    cfg_val_integ(tok + 3, &cp) == 0) {
+			a->a_prf[a->a_nprf++] = cp.cp_prf;
+			continue;
+		}
+		if (strcmp(tok, "esn") == 0 || strcmp(tok, "noesn") == 0) {
+			a->a_esn |= tok[0] == 'e' ? 1 : 2;
+			continue;
+		}
+		for (i = 0, found = 0; i < sizeof(cfg_dh_names) /
+		    sizeof(cfg_dh_names[0]); i++)
+			if (strcmp(tok, cfg_dh_names[i].name) == 0) {
+				a->a_dh[a->a_ndh++] = cfg_dh_names[i].group;
+				found = 1;
+				break;
+			}
+		if (!found)
+			return (cfg_err(p, p->p_line, "unknown algorithm "
+			    "\"%.32s\" in %s proposal %d (use strongSwan's "
+			    "keywords: aes128, aes256, 3des, aes256gcm16, "
+			    "chacha20poly1305, sha1, sha256, prfsha256, "
+			    "modp2048, ecp256, x25519, esn, ...)", tok, blk,
+			    num));
+	}
+	return (0);
+}
+
+/* 1 if every encryption algorithm is an AEAD, 0 if none is, -1 if
+ * the list mixes them. */
+static int
+cfg_alts_aead(const struct cfg_prop *encrs, int n)
+{
+	int	 i, aead = 0;
+
+	for (i = 0; i < n; i++)
+		aead += encr_is_aead(encrs[i].cp_encr) != 0;
+	return (aead == 0 ? 0 : aead == n ? 1 : -1);
+}
+
+/*
+ * An IKE proposal with several algorithms of a type stands for every
+ * combination, in the order written (the first of each type first).
+ * Without a PRF, each integrity algorithm brings its own (strongSwan).
+ */
+static int
+cfg_ike_alts_add(struct cfg_parser *p, int num, const struct cfg_alts *a,
+    struct cfg_ike *ike)
+{
+	struct cfg_prop	 cp;
+	int		 aead, e, i, r, d, ni, nr;
+
+	if (a->a_nencr == 0)
+		return (cfg_err(p, p->p_line, "ike proposal %d has no "
+		    "encryption algorithm (e.g. aes256)", num));
+	if ((aead = cfg_alts_aead(a->a_encr, a->a_nencr)) == -1)
+		return (cfg_err(p, p->p_line, "ike proposal %d mixes AEAD and "
+		    "other ciphers (write them as two proposals)", num));
+	if (a->a_esn != 0)
+		return (cfg_err(p, p->p_line, "ike proposal %d: esn and noesn "
+		    "belong to ipsec proposals", num));
+	if (a->a_ndh == 0)
+		return (cfg_err(p, p->p_line, "ike proposal %d has no DH group "
+		    "(e.g. modp2048 or ecp256)", num));
+	if (aead && a->a_ninteg > 0)
+		return (cfg_err(p, p->p_line, "ike proposal %d: an AEAD cipher "
+		    "takes no integrity algorithm (name the PRF, e.g. "
+		    "prfsha256)", num));
+	if (aead && a->a_nprf == 0)
+		return (cfg_err(p, p->p_line, "ike proposal %d: an AEAD cipher "
+		    "needs a PRF (e.g. prfsha256)", num));
+	if (!aead && a->a_ninteg == 0)
+		return (cfg_err(p, p->p_line, "ike proposal %d has no "
+		    "integrity algorithm (e.g. sha256)", num));
+	ni = aead ? 1 : a->a_ninteg;
+	for (e = 0; e < a->a_nencr; e++)
+	for (i = 0; i < ni; i++) {
+		nr = a->a_nprf > 0 ? a->a_nprf : 1;
+		for (r = 0; r < nr; r++)
+		for (d = 0; d < a->a_ndh; d++) {
+			memset(&cp, 0, sizeof(cp));
+			cp.cp_encr = a->a_encr[e].cp_encr;
+			cp.cp_encr_bits = a->a_encr[e].cp_encr_bits;
+			cp.cp_integ = aead ? AUTH_NONE : a->a_integ[i].cp_integ;
+			cp.cp_prf = a->a_nprf > 0 ? a->a_prf[r] :
+			    a->a_integ[i].cp_prf;
+			cp.cp_dh = a->a_dh[d];
+			if (cfg_prop_add(p, "ike", ike->ike_props,
+			    &ike->ike_nprops, &cp) == -1)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+/* An ESP or AH proposal: encryption x integrity; its DH group is the
+ * tunnel's PFS group, the same in every proposal. */
+static int
+cfg_ips_alts_add(struct cfg_parser *p, int num, const struct cfg_alts *a,
+    struct cfg_tsrc *src, struct cfg_ipsec *ips)
+{
+	struct cfg_prop	 cp;
+	int		 aead, e, i, ne, ni, dh;
+
+	if (a->a_nprf > 0)
+		return (cfg_err(p, p->p_line, "ipsec proposal %d: a PRF has "
+		    "no place in an ipsec proposal", num));
+	if (a->a_ndh > 1)
+		return (cfg_err(p, p->p_line, "ipsec proposal %d lists %d DH "
+		    "groups: one PFS group per tunnel (several are not "
+		    "supported yet)", num, a->a_ndh));
+	dh = a->a_ndh == 1 ? a->a_dh[0] : 0;
+	if (num > 1 && (dh != src->tx_ips_prop_dh ||
+	    a->a_esn != src->tx_ips_prop_esn))
+		return (cfg_err(p, p->p_line, "ipsec proposal %d differs from "
+		    "proposal 1 in its PFS group or esn: one PFS group and "
+		    "one esn setting per tunnel (not supported yet per "
+		    "proposal)", num));
+	src->tx_ips_prop_dh = dh;
+	src->tx_ips_prop_esn = a->a_esn;
+	if ((aead = cfg_alts_aead(a->a_encr, a->a_nencr)) == -1)
+		return (cfg_err(p, p->p_line, "ipsec proposal %d mixes AEAD "
+		    "and other ciphers (write them as two proposals)", num));
+	if (aead && a->a_ninteg > 0)
+		return (cfg_err(p, p->p_line, "ipsec proposal %d: an AEAD "
+		    "cipher authenticates the packets itself (remove the "
+		    "integrity algorithm)", num));
+	if (!aead && a->a_ninteg == 0)
+		return (cfg_err(p, p->p_line, "ipsec proposal %d has no "
+		    "integrity algorithm (e.g. sha256)", num));
+	ne = a->a_nencr > 0 ? a->a_nencr : 1;
+	ni = aead ? 1 : a->a_ninteg;
+	for (e = 0; e < ne; e++)
+	for (i = 0; i < ni; i++) {
+		memset(&cp, 0, sizeof(cp));
+		if (a->a_nencr > 0) {
+			cp.cp_encr = a->a_encr[e].cp_encr;
+			cp.cp_encr_bits = a->a_encr[e].cp_encr_bits;
+		}
+		cp.cp_integ = aead ? AUTH_NONE : a->a_integ[i].cp_integ;
+		if (cfg_prop_add(p, "ipsec", ips->ips_props, &ips->ips_nprops,
+		    &cp) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * "proposals A, B, C": comma-separated proposals, each of
+ * "-"-joined strongSwan keywords, in our order of preference.
+ */
+static int
+cfg_props_line(struct cfg_parser *p, char **v, int n, int ike)
+{
+	const char	*blk = ike ? "ike" : "ipsec";
+	struct cfg_alts	 a;
+	char		 buf[1024], *e, *c, *end;
+	size_t		 off = 0;
+	int		 i, num = 0, len;
+
+	for (i = 0; i < n; i++) {
+		len = snprintf(buf + off, sizeof(buf) - off, "%s%s",
+		    i ? " " : "", v[i]);
+		if (len < 0 || (size_t)len >= sizeof(buf) - off)
+			return (cfg_err(p, p->p_line, "proposals line too "
+			    "long"));
+		off += len;
+	}
+	for (e = buf; ; e = c + 1) {
+		if ((c = strchr(e, ',')) != NULL)
+			*c = '\0';
+		num++;
+		while (*e == ' ')
+			e++;
+		end = e + strlen(e);
+		while (end > e && end[-1] == ' ')
+			*--end = '\0';
+		if (*e == '\0')
+			return (cfg_err(p, p->p_line, "%s proposal %d is empty "
+			    "(separate the proposals with one ',')", blk,
+			    num));
+		if (strchr(e, ' ') != NULL)
+			return (cfg_err(p, p->p_line, "%s proposal %d "
+			    "\"%.40s\" has a space (join its algorithms with "
+			    "'-' and separate the proposals with ',')", blk,
+			    num, e));
+		if (cfg_alts_parse(p, blk, num, e, &a) == -1)
+			return (-1);
+		if (ike ? cfg_ike_alts_add(p, num, &a,
+		    &cfg_cur_tn(p)->tn_ike) == -1 : cfg_ips_alts_add(p, num,
+		    &a, cfg_cur_src(p), &cfg_cur_tn(p)->tn_ipsec) == -1)
+			return (-1);
+		if (c == NULL)
+			break;
+	}
+	return (0);
+}
+
+static int
+cfg_key_ike_props(struct cfg_parser *p, char **v, int n)
+{
+	cfg_cur_src(p)->tx_ike_prop_line = p->p_line;
+	return (cfg_props_line(p, v, n, 1));
+}
+
+static int
+cfg_key_ips_props(struct cfg_parser *p, char **v, int n)
+{
+	cfg_cur_src(p)->tx_ips_prop_line = p->p_line;
+	return (cfg_props_line(p, v, n, 0));
+}
+
+/*
+ * An ike block closes: a proposals line alone, or the product of the
+ * multi-valued keywords (encryption x integrity x dh-group, the first
+ * value of each first); ike_encr and the others hold the first suite.
+ */
+static int
+cfg_ike_list_close(struct cfg_parser *p, struct cfg_ike *ike,
+    struct cfg_tsrc *src)
+{
+	struct cfg_prop	 cp, en, ig, dh;
+	int		 other, e, i, d;
+
+	other = src->tx_ike_encr_line ? src->tx_ike_encr_line :
+	    src->tx_ike_integ_line ? src->tx_ike_integ_line : src->tx_dh_line;
+	if (src->tx_ike_prop_line != 0 && other != 0)
+		return (cfg_err(p, other, "ike encryption, integrity and "
+		    "dh-group cannot be used with proposals (line %d): write "
+		    "every algorithm in the proposals line",
+		    src->tx_ike_prop_line));
+	if (src->tx_ike_prop_line == 0 && (src->tx_ike_nencr > 1 ||
+	    src->tx_ike_ninteg > 1 || src->tx_ike_ndh > 1)) {
+		for (e = 0; e < (src->tx_ike_nencr ? src->tx_ike_nencr : 1);
+		    e++)
+		for (i = 0; i < (src->tx_ike_ninteg ? src->tx_ike_ninteg : 1);
+		    i++)
+		for (d = 0; d < (src->tx_ike_ndh ? src->tx_ike_ndh : 1); d++) {
+			en = src->tx_ike_nencr ? src->tx_ike_encrs[e] :
+			    (struct cfg_prop){ .cp_encr = ike->ike_encr,
+			    .cp_encr_bits = ike->ike_encr_bits };
+			ig = src->tx_ike_ninteg ? src->tx_ike_integs[i] :
+			    (struct cfg_prop){ .cp_integ = ike->ike_integ,
+			    .cp_prf = ike->ike_prf };
+			dh = src->tx_ike_ndh ? src->tx_ike_dhs[d] :
+			    (struct cfg_prop){ .cp_dh = ike->ike_dh };
+			memset(&cp, 0, sizeof(cp));
+			cp.cp_encr = en.cp_encr;
+			cp.cp_encr_bits = en.cp_encr_bits;
+			/* RFC 5282 §8: with an AEAD, integrity names the
+			 * PRF only */
+			cp.cp_integ = encr_is_aead(en.cp_encr) ? AUTH_NONE :
+			    ig.cp_integ;
+			cp.cp_prf = ig.cp_prf;
+			cp.cp_dh = dh.cp_dh;
+			if (cfg_prop_add(p, "ike", ike->ike_props,
+			    &ike->ike_nprops, &cp) == -1)
+				return (-1);
+		}
+	}
+	if (ike->ike_nprops > 0) {
+		ike->ike_encr = ike->ike_props[0].cp_encr;
+		ike->ike_encr_bits = ike->ike_props[0].cp_encr_bits;
+		ike->ike_integ = ike->ike_props[0].cp_integ;
+		ike->ike_prf = ike->ike_props[0].cp_prf;
+		ike->ike_dh = ike->ike_props[0].cp_dh;
+	}
+	return (0);
+}
+
+/* As cfg_ike_list_close for an ipsec block (encryption x integrity). */
+static int
+cfg_ips_list_close(struct cfg_parser *p, struct cfg_ipsec *ips,
+    struct cfg_tsrc *src)
+{
+	struct cfg_prop	 cp, en, ig;
+	int		 esp = ips->ips_proto == IPPROTO_ESP;
+	int		 other, e, i;
+
+	other = src->tx_encr_line ? src->tx_encr_line : src->tx_integ_line ?
+	    src->tx_integ_line : src->tx_pfs_line ? src->tx_pfs_line :
+	    src->tx_esn_line;
+	if (src->tx_ips_prop_line != 0 && other != 0)
+		return (cfg_err(p, other, "ipsec encryption, integrity, pfs "
+		    "and esn cannot be used with proposals (line %d): write "
+		    "every algorithm in the proposals line (the PFS group as "
+		    "e.g. -modp2048, and esn or noesn)",
+		    src->tx_ips_prop_line));
+	if (src->tx_ips_prop_line != 0) {
+		for (i = 0; i < ips->ips_nprops; i++)
+			if ((ips->ips_props[i].cp_encr != 0) != esp)
+				return (cfg_err(p, src->tx_ips_prop_line,
+				    "ipsec proposal %d %s", i + 1, esp ?
+				    "has no encryption algorithm (protocol "
+				    "esp)" : "has an encryption algorithm "
+				    "(protocol ah does not encrypt)"));
+		ips->ips_pfs = src->tx_ips_prop_dh;
+		if (src->tx_ips_prop_esn != 0)
+			ips->ips_esn = src->tx_ips_prop_esn == 1 ?
+			    CFG_ESN_YES : src->tx_ips_prop_esn == 2 ?
+			    CFG_ESN_NO : CFG_ESN_EITHER;
+	} else if (esp && (src->tx_ips_nencr > 1 || src->tx_ips_ninteg > 1)) {
+		for (e = 0; e < (src->tx_ips_nencr ? src->tx_ips_nencr : 1);
+		    e++)
+		for (i = 0; i < (src->tx_ips_ninteg ? src->tx_ips_ninteg : 1);
+		    i++) {
+			en = src->tx_ips_nencr ? src->tx_ips_encrs[e] :
+			    (struct cfg_prop){ .cp_encr = ips->ips_encr,
+			    .cp_encr_bits = ips->ips_encr_bits };
+			ig = src->tx_ips_ninteg ? src->tx_ips_integs[i] :
+			    (struct cfg_prop){ .cp_integ = ips->ips_integ };
+			memset(&cp, 0, sizeof(cp));
+			cp.cp_encr = en.cp_encr;
+			cp.cp_encr_bits = en.cp_encr_bits;
+			/* RFC 4106 §8.2: the integrity values go with the
+			 * other ciphers only */
+			cp.cp_integ = encr_is_aead(en.cp_encr) ? AUTH_NONE :
+			    ig.cp_integ;
+			if (cfg_prop_add(p, "ipsec", ips->ips_props,
+			    &ips->ips_nprops, &cp) == -1)
+				return (-1);
+		}
+	} else if (!esp && src->tx_ips_ninteg > 1) {
+		for (i = 0; i < src->tx_ips_ninteg; i++) {
+			memset(&cp, 0, sizeof(cp));
+			cp.cp_integ = src->tx_ips_integs[i].cp_integ;
+			if (cfg_prop_add(p, "ipsec", ips->ips_props,
+			    &ips->ips_nprops, &cp) == -1)
+				return (-1);
+		}
+	}
+	if (ips->ips_nprops > 0) {
+		ips->ips_encr = ips->ips_props[0].cp_encr;
+		ips->ips_encr_bits = ips->ips_props[0].cp_encr_bits;
+		ips->ips_integ = ips->ips_props[0].cp_integ;
+	}
+	return (0);
+}
+
+/* 1 if "encryption" lists a cipher that is not an AEAD (the integrity
+ * line is for it). */
+static int
+cfg_ips_some_cbc(const struct cfg_tsrc *src)
+{
+	return (src->tx_ips_nencr > 1 &&
+	    cfg_alts_aead(src->tx_ips_encrs, src->tx_ips_nencr) == -1);
+}
+
+/*
+ * IKEv1 and a list: every suite must be one IKEv1 can use, and for now
+ * only one suite per block (IKEv1 lists are not supported yet).
+ */
+static int
+cfg_v1_list_check(struct cfg_parser *p, const struct cfg_tunnel *t,
+    const struct cfg_tsrc *src)
+{
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+	int			 li, ls, i;
+
+	li = src->tx_ike_prop_line ? src->tx_ike_prop_line :
+	    src->tx_ike_encr_line ? src->tx_ike_encr_line :
+	    src->tx_ike_integ_line ? src->tx_ike_integ_line : src->tx_dh_line;
+	ls = src->tx_ips_prop_line ? src->tx_ips_prop_line :
+	    src->tx_encr_line ? src->tx_encr_line : src->tx_integ_line;
+	for (i = 0; i < ike->ike_nprops; i++) {
+		if (encr_is_aead(ike->ike_props[i].cp_encr))
+			return (cfg_err(p, li, "ike proposal %d (%s) needs "
+			    "version 2 (IKEv1 phase 1 has no AEAD cipher: RFC "
+			    "5282 and RFC 7634 define them for IKEv2 only)",
+			    i + 1, cfg_encr_str(ike->ike_props[i].cp_encr,
+			    ike->ike_props[i].cp_encr_bits)));
+		if (ike->ike_props[i].cp_dh == DH_CURVE25519)
+			return (cfg_err(p, li, "ike proposal %d: curve25519 "
+			    "needs version 2 (RFC 8031 defines it for IKEv2 "
+			    "only)", i + 1));
+	}
+	for (i = 0; i < ips->ips_nprops; i++)
+		if (ips->ips_props[i].cp_encr == ENCR_CHACHA20_POLY1305)
+			return (cfg_err(p, ls, "ipsec proposal %d: "
+			    "chacha20poly1305 needs ike version 2 (RFC 7634 "
+			    "defines it for IKEv2 only)", i + 1));
+	if (ike->ike_nprops > 1)
+		return (cfg_err(p, li, "%d ike proposals need version 2 "
+		    "(IKEv1 proposal lists are not supported yet: keep one "
+		    "suite with version 1)", ike->ike_nprops));
+	if (ips->ips_nprops > 1)
+		return (cfg_err(p, ls, "%d ipsec proposals need ike version 2 "
+		    "(IKEv1 proposal lists are not supported yet: keep one "
+		    "suite with version 1)", ips->ips_nprops));
+	return (0);
+}
+
 /* --- key tables, one per context --- */
 
 static const struct cfg_key cfg_top_keys[] = {
-	{ "control-socket", "control-socket PATH", 0, cfg_key_socket },
+	{ "control-socket", "control-socket PATH", 0, cfg_key_socket, NULL },
 	{ "log-level", "log-level error|warning|info|debug", 0,
-	    cfg_key_loglevel },
-	{ "keylog-dir", "keylog-dir PATH", 0, cfg_key_keylog },
+	    cfg_key_loglevel, NULL },
+	{ "keylog-dir", "keylog-dir PATH", 0, cfg_key_keylog, NULL },
 	{ "test-short-lifetimes", "test-short-lifetimes yes|no", 0,
-	    cfg_key_short_life },
+	    cfg_key_short_life, NULL },
 	{ "metrics-listen", "metrics-listen ADDRESS:PORT", 0,
-	    cfg_key_metrics },
-	{ "ikev1-half-open", "ikev1-half-open N", 0, cfg_key_v1_half },
+	    cfg_key_metrics, NULL },
+	{ "ikev1-half-open", "ikev1-half-open N", 0, cfg_key_v1_half, NULL },
 	{ "ikev1-half-open-per-source", "ikev1-half-open-per-source N", 0,
-	    cfg_key_v1_half_src },
+	    cfg_key_v1_half_src, NULL },
 	{ "ikev2-cookie-threshold", "ikev2-cookie-threshold N", 0,
-	    cfg_key_v2_cookie },
-	{ "ikev2-half-open", "ikev2-half-open N", 0, cfg_key_v2_half },
-	{ "user", "user NAME", 0, cfg_key_user },
-	{ NULL, NULL, 0, NULL }
+	    cfg_key_v2_cookie, NULL },
+	{ "ikev2-half-open", "ikev2-half-open N", 0, cfg_key_v2_half, NULL },
+	{ "user", "user NAME", 0, cfg_key_user, NULL },
+	{ NULL, NULL, 0, NULL, NULL }
 };
 static const struct cfg_key cfg_gw_keys[] = {
-	{ "address", "address A.B.C.D", 0, cfg_key_gw_address },
-	{ "segment", "segment A.B.C.D/N", 1, cfg_key_gw_segment },
-	{ NULL, NULL, 0, NULL }
+	{ "address", "address A.B.C.D", 0, cfg_key_gw_address, NULL },
+	{ "segment", "segment A.B.C.D/N", 1, cfg_key_gw_segment, NULL },
+	{ NULL, NULL, 0, NULL, NULL }
 };
 static const struct cfg_key cfg_peer_keys[] = {
-	{ "address", "address A.B.C.D", 0, cfg_key_peer_address },
-	{ NULL, NULL, 0, NULL }
+	{ "address", "address A.B.C.D", 0, cfg_key_peer_address, NULL },
+	{ NULL, NULL, 0, NULL, NULL }
 };
 static const struct cfg_key cfg_tn_keys[] = {
-	{ "gateway", "gateway NAME", 0, cfg_key_tn_gateway },
-	{ "peer", "peer NAME", 0, cfg_key_tn_peer },
-	{ "local-segment", "local-segment A.B.C.D/N", 1, cfg_key_tn_local },
-	{ "peer-segment", "peer-segment A.B.C.D/N", 1, cfg_key_tn_remote },
-	{ "psk", "psk KEY", 0, cfg_key_tn_psk },
-	{ "initiate", "initiate yes|no", 0, cfg_key_tn_initiate },
-	{ "dpd-delay", "dpd-delay SECONDS", 0, cfg_key_tn_dpd_delay },
-	{ "dpd-timeout", "dpd-timeout SECONDS", 0, cfg_key_tn_dpd_timeout },
+	{ "gateway", "gateway NAME", 0, cfg_key_tn_gateway, NULL },
+	{ "peer", "peer NAME", 0, cfg_key_tn_peer, NULL },
+	{ "local-segment", "local-segment A.B.C.D/N", 1, cfg_key_tn_local,
+	    NULL },
+	{ "peer-segment", "peer-segment A.B.C.D/N", 1, cfg_key_tn_remote,
+	    NULL },
+	{ "psk", "psk KEY", 0, cfg_key_tn_psk, NULL },
+	{ "initiate", "initiate yes|no", 0, cfg_key_tn_initiate, NULL },
+	{ "dpd-delay", "dpd-delay SECONDS", 0, cfg_key_tn_dpd_delay, NULL },
+	{ "dpd-timeout", "dpd-timeout SECONDS", 0, cfg_key_tn_dpd_timeout,
+	    NULL },
 	{ "dpd-action", "dpd-action hold|restart|clear", 0,
-	    cfg_key_tn_dpd_action },
-	{ "keyingtries", "keyingtries N", 0, cfg_key_tn_keyingtries },
-	{ NULL, NULL, 0, NULL }
+	    cfg_key_tn_dpd_action, NULL },
+	{ "keyingtries", "keyingtries N", 0, cfg_key_tn_keyingtries, NULL },
+	{ NULL, NULL, 0, NULL, NULL }
 };
 static const struct cfg_key cfg_ike_keys[] = {
-	{ "version", "version 1|2", 0, cfg_key_ike_version },
-	{ "mode", "mode main|aggressive", 0, cfg_key_ike_mode },
-	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512", 0,
-	    cfg_key_ike_integ },
+	{ "version", "version 1|2", 0, cfg_key_ike_version, NULL },
+	{ "mode", "mode main|aggressive", 0, cfg_key_ike_mode, NULL },
+	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512 ...", 0,
+	    NULL, cfg_key_ike_integ },
 	{ "encryption", "encryption 3des|aes128|aes192|aes256|aes128gcm16|"
-	    "aes256gcm16|chacha20poly1305|...", 0, cfg_key_ike_encr },
-	{ "dh-group", "dh-group 1|2|5|14|15|16|19|20|21|24|31", 0,
+	    "aes256gcm16|chacha20poly1305|... ...", 0, NULL,
+	    cfg_key_ike_encr },
+	{ "dh-group", "dh-group 1|2|5|14|15|16|19|20|21|24|31 ...", 0, NULL,
 	    cfg_key_ike_dh },
-	{ "local-id", "local-id A.B.C.D|FQDN", 0, cfg_key_ike_lid },
-	{ "peer-id", "peer-id A.B.C.D|FQDN", 0, cfg_key_ike_pid },
-	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ike_life },
-	{ NULL, NULL, 0, NULL }
+	{ "proposals", "proposals aes256-sha256-modp2048, aes128-sha1-modp1024",
+	    0, NULL, cfg_key_ike_props },
+	{ "local-id", "local-id A.B.C.D|FQDN", 0, cfg_key_ike_lid, NULL },
+	{ "peer-id", "peer-id A.B.C.D|FQDN", 0, cfg_key_ike_pid, NULL },
+	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ike_life, NULL },
+	{ NULL, NULL, 0, NULL, NULL }
 };
 static const struct cfg_key cfg_ips_keys[] = {
-	{ "protocol", "protocol esp|ah", 0, cfg_key_ips_proto },
-	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512", 0,
-	    cfg_key_ips_integ },
+	{ "protocol", "protocol esp|ah", 0, cfg_key_ips_proto, NULL },
+	{ "integrity", "integrity md5|sha1|sha2-256|sha2-384|sha2-512 ...", 0,
+	    NULL, cfg_key_ips_integ },
 	{ "encryption", "encryption 3des|aes128|aes192|aes256|aes128gcm16|"
-	    "aes256gcm16|chacha20poly1305|...", 0, cfg_key_ips_encr },
+	    "aes256gcm16|chacha20poly1305|... ...", 0, NULL,
+	    cfg_key_ips_encr },
 	{ "pfs", "pfs 1|2|5|14|15|16|19|20|21|24|31|disable", 0,
-	    cfg_key_ips_pfs },
-	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life },
-	{ "lifetime-bytes", "lifetime-bytes BYTES", 0, cfg_key_ips_bytes },
+	    cfg_key_ips_pfs, NULL },
+	{ "lifetime", "lifetime SECONDS", 0, cfg_key_ips_life, NULL },
+	{ "lifetime-bytes", "lifetime-bytes BYTES", 0, cfg_key_ips_bytes,
+	    NULL },
 	{ "lifetime-packets", "lifetime-packets PACKETS", 0,
-	    cfg_key_ips_packets },
-	{ "replay-window", "replay-window PACKETS", 0, cfg_key_ips_replay },
-	{ "esn", "esn yes|no|either", 0, cfg_key_ips_esn },
-	{ NULL, NULL, 0, NULL }
+	    cfg_key_ips_packets, NULL },
+	{ "replay-window", "replay-window PACKETS", 0, cfg_key_ips_replay,
+	    NULL },
+	{ "esn", "esn yes|no|either", 0, cfg_key_ips_esn, NULL },
+	{ "proposals", "proposals aes256gcm16-modp2048, aes128-sha1-modp2048",
+	    0, NULL, cfg_key_ips_props },
+	{ NULL, NULL, 0, NULL, NULL }
 };
 
 static const struct cfg_key *const cfg_keys[] = {
@@ -1408,10 +1967,10 @@ static const char *const cfg_expected[] = {
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
 	    "dpd-delay, dpd-timeout, dpd-action, keyingtries, \"ike {\" or "
 	    "\"ipsec {\"",
-	"version, mode, integrity, encryption, dh-group, local-id, peer-id "
-	    "or lifetime",
-	"protocol, integrity, encryption, pfs, lifetime, lifetime-bytes, "
-	    "lifetime-packets, replay-window or esn"
+	"version, mode, integrity, encryption, dh-group, proposals, "
+	    "local-id, peer-id or lifetime",
+	"protocol, integrity, encryption, pfs, proposals, lifetime, "
+	    "lifetime-bytes, lifetime-packets, replay-window or esn"
 };
 
 /* "gateway \"gw1\"", "the ike block of tunnel \"t\"", for messages. */
@@ -1465,7 +2024,7 @@ cfg_key_run(struct cfg_parser *p, char **argv, int argc)
 	if (argc == 1)
 		return (cfg_err(p, p->p_line, "missing value for \"%s\" (write "
 		    "\"%s\")", k->k_name, k->k_usage));
-	if (argc > 2) {
+	if (argc > 2 && k->k_list == NULL) {
 		if (strcmp(k->k_name, "psk") == 0)
 			return (cfg_err(p, p->p_line, "psk must be one word: "
 			    "spaces are not allowed in a PSK"));
@@ -1476,6 +2035,8 @@ cfg_key_run(struct cfg_parser *p, char **argv, int argc)
 		return (cfg_err(p, p->p_line, "\"%s\" is given twice in %s "
 		    "(keep one)", k->k_name, where));
 	p->p_seen[p->p_ctx] |= 1U << i;
+	if (k->k_list != NULL)
+		return (k->k_list(p, argv + 1, argc - 1));
 	return (k->k_fn(p, argv[1]));
 }
 
@@ -1692,6 +2253,9 @@ cfg_block_close(struct cfg_parser *p)
 		if (t->tn_psk_len == 0)
 			return (cfg_err(p, bl, "tunnel \"%s\" has no psk (add "
 			    "\"psk KEY\")", t->tn_name));
+		if (t->tn_ike.ike_version == 1 && cfg_v1_list_check(p, t,
+		    src) == -1)
+			return (-1);
 		/* RFC 8031 defines Curve25519 for IKEv2 only. */
 		if (t->tn_ike.ike_version == 1 &&
 		    t->tn_ike.ike_dh == DH_CURVE25519)
@@ -1716,6 +2280,8 @@ cfg_block_close(struct cfg_parser *p)
 			    "aggressive needs version 1 (IKEv2 has no "
 			    "aggressive mode; set \"version 1\" or remove the "
 			    "mode line)"));
+		if (cfg_ike_list_close(p, &t->tn_ike, src) == -1)
+			return (-1);
 		/* RFC 5282 §8: with an AEAD the integrity keyword names
 		 * the PRF only; no integrity transform is negotiated. */
 		if (encr_is_aead(t->tn_ike.ike_encr))
@@ -1725,6 +2291,8 @@ cfg_block_close(struct cfg_parser *p)
 	case CTX_IPSEC:
 		t = cfg_cur_tn(p);
 		src = cfg_cur_src(p);
+		if (cfg_ips_list_close(p, &t->tn_ipsec, src) == -1)
+			return (-1);
 		if (t->tn_ipsec.ips_proto == IPPROTO_AH) {
 			if (src->tx_encr_line != 0)
 				return (cfg_err(p, src->tx_encr_line, "ipsec "
@@ -1735,7 +2303,7 @@ cfg_block_close(struct cfg_parser *p)
 			t->tn_ipsec.ips_encr_bits = 0;
 		} else if (encr_is_aead(t->tn_ipsec.ips_encr)) {
 			/* RFC 4106 §8.2, RFC 7634 §4: no integrity */
-			if (src->tx_integ_line != 0)
+			if (src->tx_integ_line != 0 && !cfg_ips_some_cbc(src))
 				return (cfg_err(p, src->tx_integ_line, "ipsec "
 				    "integrity cannot be used with encryption "
 				    "%s (an AEAD cipher authenticates the "

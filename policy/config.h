@@ -37,6 +37,20 @@ struct cfg_id {
 	struct in_addr	 id_addr;	/* for CFG_ID_IPV4 */
 };
 
+/*
+ * One complete suite of a proposal list, in our order of preference
+ * (a "proposals" line, or the product of multi-valued keywords).  IKE
+ * uses every member; IPsec has no PRF, and its DH group is ips_pfs.
+ */
+#define CFG_MAX_PROPOSALS	16
+struct cfg_prop {
+	int		 cp_encr;	/* ENCR_* */
+	int		 cp_encr_bits;	/* 0: the cipher has no length */
+	int		 cp_integ;	/* AUTH_*; AUTH_NONE: AEAD */
+	int		 cp_prf;	/* IKE only */
+	int		 cp_dh;		/* IKE only */
+};
+
 struct cfg_ike {
 	int		 ike_version;	/* 1 or 2 (default 2) */
 	int		 ike_mode;	/* CFG_IKE_MAIN (default) or _AGGRESSIVE */
@@ -48,6 +62,11 @@ struct cfg_ike {
 	struct cfg_id	 ike_local_id;	/* default: gateway address */
 	struct cfg_id	 ike_peer_id;	/* default: peer address */
 	uint32_t	 ike_lifetime;	/* 3600..86400 (default 86400) */
+	/* A list (IKEv2 only when longer than one): the fields above
+	 * hold its first entry.  0: the fields above are the only suite
+	 * (a tunnel written with single-valued keywords). */
+	struct cfg_prop	 ike_props[CFG_MAX_PROPOSALS];
+	int		 ike_nprops;
 };
 
 /* Extended sequence numbers (RFC 4303 §2.2.1): what a tunnel accepts. */
@@ -73,6 +92,9 @@ struct cfg_ipsec {
 	uint64_t	 ips_life_packets;
 	uint32_t	 ips_replay_window; /* packets, 0 = no replay check */
 	int		 ips_esn;	/* CFG_ESN_* (default CFG_ESN_NO) */
+	/* As ike_props (cp_prf, cp_dh unused: one PFS group, ips_pfs) */
+	struct cfg_prop	 ips_props[CFG_MAX_PROPOSALS];
+	int		 ips_nprops;
 };
 /* "no", "yes", "either" */
 const char	*cfg_esn_name(int esn);

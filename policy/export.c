@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "crypto/crypto.h"
 #include "policy/export.h"
+#include "policy/proposal.h"
 
 struct exp {
 	const struct cfg_tunnel	*ex_t;
@@ -269,51 +270,77 @@ swan_psk(const struct cfg_tunnel *t, char *out, size_t len)
 
 /* --- strongSwan ---------------------------------------------------------- */
 
-/* "aes256-sha256-modp2048" (IKE) */
+/* "aes256-sha256-modp2048" (one IKE suite) */
 static int
-swan_ike_prop(struct exp *ex, char *out, size_t len)
+swan_ike_one(struct exp *ex, const struct cfg_prop *cp, char *out,
+    size_t len)
 {
-	const struct cfg_ike	*ike = &ex->ex_t->tn_ike;
 	char			 encr[32];
 
-	swan_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
-	if (swan_dh(ike->ike_dh) == NULL || (ike->ike_integ == AUTH_NONE ?
-	    swan_integ(ex_prf_integ(ike->ike_prf)) :
-	    swan_integ(ike->ike_integ)) == NULL)
+	swan_encr(cp->cp_encr, cp->cp_encr_bits, encr, sizeof(encr));
+	if (swan_dh(cp->cp_dh) == NULL ||
+	    swan_integ(ex_prf_integ(cp->cp_prf)) == NULL ||
+	    (cp->cp_integ != AUTH_NONE && swan_integ(cp->cp_integ) == NULL))
 		return (ex_refuse(ex, "unknown IKE algorithm (integrity %d, "
-		    "PRF %d, DH group %d)", ike->ike_integ, ike->ike_prf,
-		    ike->ike_dh));
-	/* an AEAD names its PRF: aes256gcm16-prfsha384-ecp384 */
-	if (ike->ike_integ == AUTH_NONE)
+		    "PRF %d, DH group %d)", cp->cp_integ, cp->cp_prf,
+		    cp->cp_dh));
+	/* an AEAD names its PRF: aes256gcm16-prfsha384-ecp384; so does a
+	 * suite whose PRF is not its integrity's hash */
+	if (cp->cp_integ == AUTH_NONE)
 		snprintf(out, len, "%s-prf%s-%s", encr,
-		    swan_integ(ex_prf_integ(ike->ike_prf)),
-		    swan_dh(ike->ike_dh));
+		    swan_integ(ex_prf_integ(cp->cp_prf)), swan_dh(cp->cp_dh));
+	else if (ex_prf_integ(cp->cp_prf) != cp->cp_integ)
+		snprintf(out, len, "%s-%s-prf%s-%s", encr,
+		    swan_integ(cp->cp_integ),
+		    swan_integ(ex_prf_integ(cp->cp_prf)), swan_dh(cp->cp_dh));
 	else
 		snprintf(out, len, "%s-%s-%s", encr,
-		    swan_integ(ike->ike_integ), swan_dh(ike->ike_dh));
+		    swan_integ(cp->cp_integ), swan_dh(cp->cp_dh));
+	return (0);
+}
+
+/* Every IKE suite, in our order, separated by sep (", " or ","). */
+static int
+swan_ike_prop(struct exp *ex, const char *sep, char *out, size_t len)
+{
+	const struct cfg_ike	*ike = &ex->ex_t->tn_ike;
+	struct cfg_prop		 cp;
+	char			 one[96];
+	int			 i;
+
+	out[0] = '\0';
+	for (i = 0; i < proposal_ike_count(ike); i++) {
+		proposal_ike_get(ike, i, &cp);
+		if (swan_ike_one(ex, &cp, one, sizeof(one)) == -1)
+			return (-1);
+		if (i > 0)
+			strncat(out, sep, len - strlen(out) - 1);
+		strncat(out, one, len - strlen(out) - 1);
+	}
 	return (0);
 }
 
 /* "aes128-sha1[-modp1024]" (ESP) or "sha1[-modp1024]" (AH); the group
  * when PFS is on. */
 static int
-swan_child_prop(struct exp *ex, char *out, size_t len)
+swan_child_one(struct exp *ex, const struct cfg_prop *cp, char *out,
+    size_t len)
 {
 	const struct cfg_ipsec	*ips = &ex->ex_t->tn_ipsec;
 	char			 encr[32];
-	const char		*integ = swan_integ(ips->ips_integ);
+	const char		*integ = swan_integ(cp->cp_integ);
 
 	/* ESP with an AEAD: the cipher alone ("aes256gcm16-ecp384") */
-	if (ips->ips_integ == AUTH_NONE && encr_is_aead(ips->ips_encr))
+	if (cp->cp_integ == AUTH_NONE && encr_is_aead(cp->cp_encr))
 		integ = "";
 	if (integ == NULL ||
 	    (ips->ips_pfs != 0 && swan_dh(ips->ips_pfs) == NULL))
 		return (ex_refuse(ex, "unknown IPsec algorithm (integrity %d, "
-		    "PFS group %d)", ips->ips_integ, ips->ips_pfs));
+		    "PFS group %d)", cp->cp_integ, ips->ips_pfs));
 	if (ips->ips_proto == IPPROTO_AH)
 		snprintf(out, len, "%s", integ);
 	else {
-		swan_encr(ips->ips_encr, ips->ips_encr_bits, encr,
+		swan_encr(cp->cp_encr, cp->cp_encr_bits, encr,
 		    sizeof(encr));
 		snprintf(out, len, "%s%s%s", encr, integ[0] ? "-" : "",
 		    integ);
@@ -328,6 +355,26 @@ swan_child_prop(struct exp *ex, char *out, size_t len)
 		strncat(out, "-esn", len - strlen(out) - 1);
 	else if (ips->ips_esn == CFG_ESN_EITHER)
 		strncat(out, "-esn-noesn", len - strlen(out) - 1);
+	return (0);
+}
+
+static int
+swan_child_prop(struct exp *ex, const char *sep, char *out, size_t len)
+{
+	const struct cfg_ipsec	*ips = &ex->ex_t->tn_ipsec;
+	struct cfg_prop		 cp;
+	char			 one[96];
+	int			 i;
+
+	out[0] = '\0';
+	for (i = 0; i < proposal_child_count(ips); i++) {
+		proposal_child_get(ips, i, &cp);
+		if (swan_child_one(ex, &cp, one, sizeof(one)) == -1)
+			return (-1);
+		if (i > 0)
+			strncat(out, sep, len - strlen(out) - 1);
+		strncat(out, one, len - strlen(out) - 1);
+	}
 	return (0);
 }
 
@@ -367,15 +414,16 @@ exp_ipsec_conf(struct exp *ex)
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
-	char			 ikep[64], childp[64], gw[INET_ADDRSTRLEN];
+	char			 ikep[1600], childp[1600];
+	char			 gw[INET_ADDRSTRLEN];
 	char			 left[INET_ADDRSTRLEN], lid[CFG_ID_MAX + 2];
 	char			 rid[CFG_ID_MAX + 2], a[32], b[32];
 	char			 psk[2 * CFG_PSK_MAX + 3];
 	const char		*autos = t->tn_initiate ? "add" : "start";
 	int			 i, j, n = 0, multi;
 
-	if (swan_ike_prop(ex, ikep, sizeof(ikep)) == -1 ||
-	    swan_child_prop(ex, childp, sizeof(childp)) == -1)
+	if (swan_ike_prop(ex, ",", ikep, sizeof(ikep)) == -1 ||
+	    swan_child_prop(ex, ",", childp, sizeof(childp)) == -1)
 		return (-1);
 	multi = t->tn_nlocal * t->tn_nremote > 1;
 	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
@@ -498,14 +546,15 @@ exp_swanctl(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
-	char			 ikep[64], childp[64], gw[INET_ADDRSTRLEN];
+	char			 ikep[1600], childp[1600];
+	char			 gw[INET_ADDRSTRLEN];
 	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
 	char			 name[CFG_NAME_MAX + 16];
 	char			 psk[2 * CFG_PSK_MAX + 3];
 	int			 i, j, n = 0, multi;
 
-	if (swan_ike_prop(ex, ikep, sizeof(ikep)) == -1 ||
-	    swan_child_prop(ex, childp, sizeof(childp)) == -1)
+	if (swan_ike_prop(ex, ", ", ikep, sizeof(ikep)) == -1 ||
+	    swan_child_prop(ex, ", ", childp, sizeof(childp)) == -1)
 		return (-1);
 	multi = t->tn_nlocal * t->tn_nremote > 1;
 	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
@@ -568,6 +617,12 @@ lsw_check(struct exp *ex)
 	const struct cfg_tunnel	*t = ex->ex_t;
 	char			 name[32];
 
+	if (t->tn_ike.ike_nprops > 1 || t->tn_ipsec.ips_nprops > 1)
+		return (ex_refuse(ex, "gatewayd does not yet write a proposal "
+		    "list for Libreswan (the tunnel lists %d IKE and %d IPsec "
+		    "suites; export to swanctl or ipsec-conf, or keep one "
+		    "suite)", proposal_ike_count(&t->tn_ike),
+		    proposal_child_count(&t->tn_ipsec)));
 	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
 		    "for the IKE SA (set dh-group 5, 14, 15, 16, 19, 20, 21 "
@@ -721,6 +776,12 @@ ios_check(struct exp *ex)
 	const struct cfg_ike	*ike = &t->tn_ike;
 	size_t			 i;
 
+	if (ike->ike_nprops > 1 || t->tn_ipsec.ips_nprops > 1)
+		return (ex_refuse(ex, "gatewayd does not yet write a proposal "
+		    "list for IOS (the tunnel lists %d IKE and %d IPsec "
+		    "suites; export to swanctl or ipsec-conf, or keep one "
+		    "suite)", proposal_ike_count(ike),
+		    proposal_child_count(&t->tn_ipsec)));
 	/* IOS takes the key as a word of printable characters only: a key
 	 * given as 0x or 0s with other bytes cannot be written */
 	for (i = 0; i < t->tn_psk_len; i++)

@@ -68,60 +68,198 @@ proposal_integ_ok(const struct prop_proposal *p, uint32_t types, int integ)
 }
 
 int
+proposal_ike_count(const struct cfg_ike *ike)
+{
+	return (ike->ike_nprops > 0 ? ike->ike_nprops : 1);
+}
+
+void
+proposal_ike_get(const struct cfg_ike *ike, int i, struct cfg_prop *out)
+{
+	if (ike->ike_nprops > 0 && i >= 0 && i < ike->ike_nprops) {
+		*out = ike->ike_props[i];
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->cp_encr = ike->ike_encr;
+	out->cp_encr_bits = ike->ike_encr_bits;
+	out->cp_integ = ike->ike_integ;
+	out->cp_prf = ike->ike_prf;
+	out->cp_dh = ike->ike_dh;
+}
+
+int
+proposal_ike_has_dh(const struct cfg_ike *ike, int group)
+{
+	struct cfg_prop	 cp;
+	int		 i;
+
+	for (i = 0; i < proposal_ike_count(ike); i++) {
+		proposal_ike_get(ike, i, &cp);
+		if (cp.cp_dh == group)
+			return (1);
+	}
+	return (0);
+}
+
+int
+proposal_ike_allows(const struct cfg_ike *ike,
+    const struct proposal_choice *pc)
+{
+	struct cfg_prop	 cp;
+	int		 i;
+
+	for (i = 0; i < proposal_ike_count(ike); i++) {
+		proposal_ike_get(ike, i, &cp);
+		if (cp.cp_encr == pc->pc_encr &&
+		    (!encr_has_keylen(pc->pc_encr) ||
+		    cp.cp_encr_bits == pc->pc_encr_bits) &&
+		    cp.cp_integ == pc->pc_integ && cp.cp_prf == pc->pc_prf &&
+		    cp.cp_dh == pc->pc_dh)
+			return (1);
+	}
+	return (0);
+}
+
+int
+proposal_child_count(const struct cfg_ipsec *ips)
+{
+	return (ips->ips_nprops > 0 ? ips->ips_nprops : 1);
+}
+
+void
+proposal_child_get(const struct cfg_ipsec *ips, int i, struct cfg_prop *out)
+{
+	if (ips->ips_nprops > 0 && i >= 0 && i < ips->ips_nprops) {
+		*out = ips->ips_props[i];
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->cp_encr = ips->ips_encr;
+	out->cp_encr_bits = ips->ips_encr_bits;
+	out->cp_integ = ips->ips_integ;
+}
+
+/* One IKE proposal's transforms: encr, prf, integ, dh (the seed's
+ * order, kept so that a single suite is the same bytes as ever). */
+static void
+proposal_ike_fill(struct prop_proposal *prop, const struct cfg_prop *cp)
+{
+	proposal_tr_add(prop, PROP_XF_ENCR, cp->cp_encr,
+	    proposal_keylen(cp->cp_encr, cp->cp_encr_bits));
+	proposal_tr_add(prop, PROP_XF_PRF, cp->cp_prf, 0);
+	/* An AEAD has no integrity transform (RFC 5282 §8). */
+	if (cp->cp_integ != AUTH_NONE)
+		proposal_tr_add(prop, PROP_XF_INTEG, cp->cp_integ, 0);
+	proposal_tr_add(prop, PROP_XF_DH, cp->cp_dh, 0);
+}
+
+/*
+ * Each suite of the list is a proposal of its own, numbered 1..n in our
+ * order of preference (RFC 7296 §3.3.1); a single suite is proposal 1.
+ */
+int
 proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
     uint8_t spi_len, struct prop_offer *out)
 {
+	struct prop_proposal	*prop;
+	struct cfg_prop		 cp;
+	int			 i, n = proposal_ike_count(ike);
+
+	memset(out, 0, sizeof(*out));
+	if ((spi_len != 0 && spi_len != 8) || (spi_len != 0 && spi == NULL) ||
+	    n > PROP_MAX_PROPOSALS)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		prop = &out->sa_prop[i];
+		prop->prop_num = i + 1;
+		prop->prop_proto = PROP_PROTO_IKE;
+		prop->prop_spi_len = spi_len;
+		if (spi_len > 0)
+			memcpy(prop->prop_spi, spi, spi_len);
+		proposal_ike_get(ike, i, &cp);
+		proposal_ike_fill(prop, &cp);
+	}
+	out->sa_nprop = n;
+	return (0);
+}
+
+int
+proposal_ike_answer(const struct proposal_choice *pc, const uint8_t *spi,
+    uint8_t spi_len, struct prop_offer *out)
+{
 	struct prop_proposal	*prop = &out->sa_prop[0];
+	struct cfg_prop		 cp;
 
 	memset(out, 0, sizeof(*out));
 	if ((spi_len != 0 && spi_len != 8) || (spi_len != 0 && spi == NULL))
 		return (-1);
+	memset(&cp, 0, sizeof(cp));
+	cp.cp_encr = pc->pc_encr;
+	cp.cp_encr_bits = pc->pc_encr_bits;
+	cp.cp_integ = pc->pc_integ;
+	cp.cp_prf = pc->pc_prf;
+	cp.cp_dh = pc->pc_dh;
 	out->sa_nprop = 1;
-	prop->prop_num = 1;
+	prop->prop_num = pc->pc_num;
 	prop->prop_proto = PROP_PROTO_IKE;
 	prop->prop_spi_len = spi_len;
 	if (spi_len > 0)
 		memcpy(prop->prop_spi, spi, spi_len);
-	proposal_tr_add(prop, PROP_XF_ENCR, ike->ike_encr,
-	    proposal_keylen(ike->ike_encr, ike->ike_encr_bits));
-	proposal_tr_add(prop, PROP_XF_PRF, ike->ike_prf, 0);
-	/* An AEAD has no integrity transform (RFC 5282 §8). */
-	if (ike->ike_integ != AUTH_NONE)
-		proposal_tr_add(prop, PROP_XF_INTEG, ike->ike_integ, 0);
-	proposal_tr_add(prop, PROP_XF_DH, ike->ike_dh, 0);
+	proposal_ike_fill(prop, &cp);
 	return (0);
+}
+
+/* One ESP or AH proposal's transforms: encr, integ, dh, esn. */
+static void
+proposal_child_fill(struct prop_proposal *prop, const struct cfg_ipsec *ips,
+    const struct cfg_prop *cp, int dh_group, int esn)
+{
+	if (ips->ips_proto == IPPROTO_ESP)
+		proposal_tr_add(prop, PROP_XF_ENCR, cp->cp_encr,
+		    proposal_keylen(cp->cp_encr, cp->cp_encr_bits));
+	/* ESP with an AEAD has no integrity transform (RFC 4106 §8.2) */
+	if (cp->cp_integ != AUTH_NONE)
+		proposal_tr_add(prop, PROP_XF_INTEG, cp->cp_integ, 0);
+	if (dh_group > 0)
+		proposal_tr_add(prop, PROP_XF_DH, dh_group, 0);
+	/* RFC 7296 §3.3.2: ESN yes, none, or both (the responder picks;
+	 * our preference first) */
+	if (esn != CFG_ESN_NO)
+		proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_YES, 0);
+	if (esn != CFG_ESN_YES)
+		proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_NONE, 0);
+}
+
+static void
+proposal_child_head(struct prop_proposal *prop, const struct cfg_ipsec *ips,
+    uint8_t num, uint32_t spi)
+{
+	prop->prop_num = num;
+	prop->prop_proto = ips->ips_proto == IPPROTO_ESP ? PROP_PROTO_ESP :
+	    PROP_PROTO_AH;
+	prop->prop_spi_len = 4;
+	memcpy(prop->prop_spi, &spi, 4);
 }
 
 int
 proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
     int dh_group, struct prop_offer *out)
 {
-	struct prop_proposal	*prop = &out->sa_prop[0];
+	struct cfg_prop		 cp;
+	int			 i, n = proposal_child_count(ips);
 
 	memset(out, 0, sizeof(*out));
 	if (dh_group < 0 || (ips->ips_proto != IPPROTO_ESP &&
-	    ips->ips_proto != IPPROTO_AH))
+	    ips->ips_proto != IPPROTO_AH) || n > PROP_MAX_PROPOSALS)
 		return (-1);
-	out->sa_nprop = 1;
-	prop->prop_num = 1;
-	prop->prop_proto = ips->ips_proto == IPPROTO_ESP ? PROP_PROTO_ESP :
-	    PROP_PROTO_AH;
-	prop->prop_spi_len = 4;
-	memcpy(prop->prop_spi, &spi, 4);
-	if (ips->ips_proto == IPPROTO_ESP)
-		proposal_tr_add(prop, PROP_XF_ENCR, ips->ips_encr,
-		    proposal_keylen(ips->ips_encr, ips->ips_encr_bits));
-	/* ESP with an AEAD has no integrity transform (RFC 4106 §8.2) */
-	if (ips->ips_integ != AUTH_NONE)
-		proposal_tr_add(prop, PROP_XF_INTEG, ips->ips_integ, 0);
-	if (dh_group > 0)
-		proposal_tr_add(prop, PROP_XF_DH, dh_group, 0);
-	/* RFC 7296 §3.3.2: ESN yes, none, or both (the responder picks;
-	 * our preference first) */
-	if (ips->ips_esn != CFG_ESN_NO)
-		proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_YES, 0);
-	if (ips->ips_esn != CFG_ESN_YES)
-		proposal_tr_add(prop, PROP_XF_ESN, PROP_ESN_NONE, 0);
+	for (i = 0; i < n; i++) {
+		proposal_child_head(&out->sa_prop[i], ips, i + 1, spi);
+		proposal_child_get(ips, i, &cp);
+		proposal_child_fill(&out->sa_prop[i], ips, &cp, dh_group,
+		    ips->ips_esn);
+	}
+	out->sa_nprop = n;
 	return (0);
 }
 
@@ -129,13 +267,21 @@ int
 proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
     int dh_group, const struct proposal_choice *pc, struct prop_offer *out)
 {
-	struct cfg_ipsec	 one = *ips;
+	struct cfg_prop		 cp;
 
-	/* the one ESN value chosen, not our alternatives (§3.3.6) */
-	one.ips_esn = pc->pc_esn == PROP_ESN_YES ? CFG_ESN_YES : CFG_ESN_NO;
-	if (proposal_child_build(&one, spi, dh_group, out) == -1)
+	memset(out, 0, sizeof(*out));
+	if (dh_group < 0 || (ips->ips_proto != IPPROTO_ESP &&
+	    ips->ips_proto != IPPROTO_AH))
 		return (-1);
-	out->sa_prop[0].prop_num = pc->pc_num;
+	memset(&cp, 0, sizeof(cp));
+	cp.cp_encr = pc->pc_encr;
+	cp.cp_encr_bits = pc->pc_encr_bits;
+	cp.cp_integ = pc->pc_integ;
+	out->sa_nprop = 1;
+	proposal_child_head(&out->sa_prop[0], ips, pc->pc_num, spi);
+	/* the one ESN value chosen, not our alternatives (§3.3.6) */
+	proposal_child_fill(&out->sa_prop[0], ips, &cp, dh_group,
+	    pc->pc_esn == PROP_ESN_YES ? CFG_ESN_YES : CFG_ESN_NO);
 	return (0);
 }
 
@@ -202,7 +348,7 @@ proposal_choice_init(const struct prop_proposal *prop,
 }
 
 static int
-proposal_ike_match(const struct cfg_ike *ike, const struct prop_proposal *p)
+proposal_ike_match(const struct cfg_prop *cp, const struct prop_proposal *p)
 {
 	uint32_t	 types = proposal_types(p);
 
@@ -211,40 +357,50 @@ proposal_ike_match(const struct cfg_ike *ike, const struct prop_proposal *p)
 		return (0);
 	if (types == 0 || (types & ~XF_IKE_TYPES) != 0)
 		return (0);
-	return (proposal_offers(p, PROP_XF_ENCR, ike->ike_encr,
-	    proposal_keylen(ike->ike_encr, ike->ike_encr_bits)) &&
-	    proposal_offers(p, PROP_XF_PRF, ike->ike_prf, 0) &&
-	    proposal_integ_ok(p, types, ike->ike_integ) &&
-	    proposal_offers(p, PROP_XF_DH, ike->ike_dh, 0));
+	return (proposal_offers(p, PROP_XF_ENCR, cp->cp_encr,
+	    proposal_keylen(cp->cp_encr, cp->cp_encr_bits)) &&
+	    proposal_offers(p, PROP_XF_PRF, cp->cp_prf, 0) &&
+	    proposal_integ_ok(p, types, cp->cp_integ) &&
+	    proposal_offers(p, PROP_XF_DH, cp->cp_dh, 0));
 }
 
+/*
+ * strongSwan's rule: the first of OUR suites that any received proposal
+ * offers wins, whatever the peer's order (RFC 7296 §2.7 leaves the
+ * choice to the responder).
+ */
 int
 proposal_ike_select(const struct cfg_ike *ike,
     const struct prop_offer *received, struct proposal_choice *out)
 {
 	const struct prop_proposal	*p;
-	int				 i;
+	struct cfg_prop			 cp;
+	int				 i, k;
 
-	for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS; i++) {
-		p = &received->sa_prop[i];
-		if (!proposal_ike_match(ike, p))
-			continue;
-		proposal_choice_init(p, out);
-		out->pc_encr = ike->ike_encr;
-		out->pc_encr_bits = proposal_keylen(ike->ike_encr,
-		    ike->ike_encr_bits);
-		out->pc_prf = ike->ike_prf;
-		out->pc_integ = ike->ike_integ;
-		out->pc_dh = ike->ike_dh;
-		return (0);
+	for (k = 0; k < proposal_ike_count(ike); k++) {
+		proposal_ike_get(ike, k, &cp);
+		for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS;
+		    i++) {
+			p = &received->sa_prop[i];
+			if (!proposal_ike_match(&cp, p))
+				continue;
+			proposal_choice_init(p, out);
+			out->pc_encr = cp.cp_encr;
+			out->pc_encr_bits = proposal_keylen(cp.cp_encr,
+			    cp.cp_encr_bits);
+			out->pc_prf = cp.cp_prf;
+			out->pc_integ = cp.cp_integ;
+			out->pc_dh = cp.cp_dh;
+			return (0);
+		}
 	}
 	log_debug("no IKE proposal matches ours among %d", received->sa_nprop);
 	return (-1);
 }
 
 static int
-proposal_child_match(const struct cfg_ipsec *ips, int dh_group,
-    const struct prop_proposal *p)
+proposal_child_match(const struct cfg_ipsec *ips, const struct cfg_prop *cp,
+    int dh_group, const struct prop_proposal *p)
 {
 	uint32_t	 types = proposal_types(p);
 	int		 esp = ips->ips_proto == IPPROTO_ESP;
@@ -254,10 +410,10 @@ proposal_child_match(const struct cfg_ipsec *ips, int dh_group,
 		return (0);
 	if (types == 0 || (types & ~(esp ? XF_ESP_TYPES : XF_AH_TYPES)) != 0)
 		return (0);
-	if (esp && !proposal_offers(p, PROP_XF_ENCR, ips->ips_encr,
-	    proposal_keylen(ips->ips_encr, ips->ips_encr_bits)))
+	if (esp && !proposal_offers(p, PROP_XF_ENCR, cp->cp_encr,
+	    proposal_keylen(cp->cp_encr, cp->cp_encr_bits)))
 		return (0);
-	if (!proposal_integ_ok(p, types, ips->ips_integ) ||
+	if (!proposal_integ_ok(p, types, cp->cp_integ) ||
 	    proposal_esn_pick(ips, p) == -1)
 		return (0);
 	/* RFC 7296 §3.3.2: DH "none" and no DH transform mean the same. */
@@ -269,29 +425,35 @@ proposal_child_match(const struct cfg_ipsec *ips, int dh_group,
 	return (1);
 }
 
+/* As proposal_ike_select: the first of our suites the peer offers. */
 int
 proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
     const struct prop_offer *received, struct proposal_choice *out)
 {
 	const struct prop_proposal	*p;
-	int				 i;
+	struct cfg_prop			 cp;
+	int				 i, k;
 
 	if (ips->ips_proto != IPPROTO_ESP && ips->ips_proto != IPPROTO_AH)
 		return (-1);
-	for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS; i++) {
-		p = &received->sa_prop[i];
-		if (!proposal_child_match(ips, dh_group, p))
-			continue;
-		proposal_choice_init(p, out);
-		if (ips->ips_proto == IPPROTO_ESP) {
-			out->pc_encr = ips->ips_encr;
-			out->pc_encr_bits = proposal_keylen(ips->ips_encr,
-			    ips->ips_encr_bits);
+	for (k = 0; k < proposal_child_count(ips); k++) {
+		proposal_child_get(ips, k, &cp);
+		for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS;
+		    i++) {
+			p = &received->sa_prop[i];
+			if (!proposal_child_match(ips, &cp, dh_group, p))
+				continue;
+			proposal_choice_init(p, out);
+			if (ips->ips_proto == IPPROTO_ESP) {
+				out->pc_encr = cp.cp_encr;
+				out->pc_encr_bits = proposal_keylen(cp.cp_encr,
+				    cp.cp_encr_bits);
+			}
+			out->pc_integ = cp.cp_integ;
+			out->pc_dh = dh_group > 0 ? dh_group : 0;
+			out->pc_esn = proposal_esn_pick(ips, p);
+			return (0);
 		}
-		out->pc_integ = ips->ips_integ;
-		out->pc_dh = dh_group > 0 ? dh_group : 0;
-		out->pc_esn = proposal_esn_pick(ips, p);
-		return (0);
 	}
 	log_debug("no %s proposal matches ours among %d",
 	    ips->ips_proto == IPPROTO_ESP ? "ESP" : "AH", received->sa_nprop);

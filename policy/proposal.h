@@ -28,22 +28,40 @@ struct proposal_choice {
 	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE or _YES */
 };
 
-/* One IKE proposal (number 1) from the IKE policy; spi_len 0 in
+/* Our suites (ike_props, or the single fields when ike_nprops is 0):
+ * how many, the i-th (0-based), whether one has DH group g, whether
+ * one is exactly the choice pc. */
+int	proposal_ike_count(const struct cfg_ike *ike);
+void	proposal_ike_get(const struct cfg_ike *ike, int i,
+	    struct cfg_prop *out);
+int	proposal_ike_has_dh(const struct cfg_ike *ike, int group);
+int	proposal_ike_allows(const struct cfg_ike *ike,
+	    const struct proposal_choice *pc);
+int	proposal_child_count(const struct cfg_ipsec *ips);
+void	proposal_child_get(const struct cfg_ipsec *ips, int i,
+	    struct cfg_prop *out);
+/* One IKE proposal per suite, numbered 1..n in our order; spi_len 0 in
  * IKE_SA_INIT, 8 when rekeying.  0 or -1. */
 int	proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
 	    uint8_t spi_len, struct prop_offer *out);
-/* One ESP or AH proposal (number 1) with our 4-byte inbound SPI (network
- * order); dh_group 0: no DH transform (IKE_AUTH or PFS disabled). */
+/* The responder's answer: the one suite chosen (pc), with the peer's
+ * proposal number.  0 or -1. */
+int	proposal_ike_answer(const struct proposal_choice *pc,
+	    const uint8_t *spi, uint8_t spi_len, struct prop_offer *out);
+/* One ESP or AH proposal per suite (numbered 1..n) with our 4-byte
+ * inbound SPI (network order); dh_group 0: no DH transform (IKE_AUTH or
+ * PFS disabled). */
 int	proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	    int dh_group, struct prop_offer *out);
-/* The responder's answer to the proposal chosen (pc): our algorithms,
+/* The responder's answer to the proposal chosen (pc): its algorithms,
  * the peer's proposal number, one ESN transform (the chosen value). */
 int	proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
 	    int dh_group, const struct proposal_choice *pc,
 	    struct prop_offer *out);
 /*
- * Picks the first received proposal whose transforms include exactly our
- * configured algorithm of every type (extra alternatives are fine).
+ * Picks the first of OUR suites that a received proposal offers (every
+ * type's algorithm among its alternatives; strongSwan's rule: our order
+ * of preference, not the peer's).
  * IKE: the DH group must be ours.  CHILD: dh_group is the group we
  * require (0: the proposal must offer DH none or no DH transform; -1:
  * ignore DH, as in IKE_AUTH).  0 with *out filled, or -1.

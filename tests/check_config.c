@@ -149,12 +149,12 @@ static const struct err_vec syntax_vecs[] = {
 	  "dpd-timeout, dpd-action, keyingtries, \"ike {\" or \"ipsec {\")" },
 	{ BASE TN(IKE("\t\tprf sha1\n")),
 	  E "14: unknown keyword \"prf\" in the ike block of tunnel \"t1\" "
-	  "(expected version, mode, integrity, encryption, dh-group, local-id, "
-	  "peer-id or lifetime)" },
+	  "(expected version, mode, integrity, encryption, dh-group, "
+	  "proposals, local-id, peer-id or lifetime)" },
 	{ BASE TN(IPSEC("\t\tesn-mode yes\n")),
 	  E "14: unknown keyword \"esn-mode\" in the ipsec block of tunnel "
-	  "\"t1\" (expected protocol, integrity, encryption, pfs, lifetime, "
-	  "lifetime-bytes, lifetime-packets, replay-window or esn)" },
+	  "\"t1\" (expected protocol, integrity, encryption, pfs, proposals, "
+	  "lifetime, lifetime-bytes, lifetime-packets, replay-window or esn)" },
 	/* Missing "}". */
 	{ "gateway gw1 {\n\taddress 198.51.100.1\n",
 	  E "1: gateway \"gw1\" is missing its closing \"}\" (add \"}\" at the "
@@ -674,7 +674,7 @@ static const struct err_vec psk_vecs[] = {
 	{ BASE TN_HEAD "\tike {\n\tpsk lab-preshared-key-9f3a\n\t}\n}\n",
 	  E "13: unknown keyword \"psk\" in the ike block of tunnel \"t1\" "
 	  "(expected version, mode, integrity, encryption, dh-group, "
-	  "local-id, peer-id or lifetime)" },
+	  "proposals, local-id, peer-id or lifetime)" },
 	/* the key as a block's name: the defence in cfg_err hides it */
 	{ BASE "tunnel psk=lab-preshared-key/9f3a {\n}\n",
 	  E "7: invalid tunnel name \"psk=<hidden>\" (use 1 to 63 letters, "
@@ -1759,6 +1759,222 @@ END_TEST
 
 #define NVEC(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
+/* --- proposal lists (issue 9) --- */
+
+/* A suite as "encr/bits/integ/prf/dh" for comparisons. */
+static void
+prop_str(const struct cfg_prop *cp, char *out, size_t len)
+{
+	snprintf(out, len, "%d/%d/%d/%d/%d", cp->cp_encr, cp->cp_encr_bits,
+	    cp->cp_integ, cp->cp_prf, cp->cp_dh);
+}
+
+static const struct {
+	const char	*lv_ike;	/* ike block body */
+	const char	*lv_want;	/* the suites, ";"-joined */
+} ike_list_vecs[] = {
+	/* strongSwan's syntax: one suite each */
+	{ "\t\tproposals aes256gcm16-prfsha384-ecp384, aes128-sha1-modp2048\n",
+	  "20/256/0/6/20;12/128/2/2/14;" },
+	/* several algorithms in one proposal: every combination, in the
+	 * order written; the PRF follows each integrity algorithm */
+	{ "\t\tproposals aes256-aes128-sha256-sha1-modp2048\n",
+	  "12/256/12/5/14;12/256/2/2/14;12/128/12/5/14;12/128/2/2/14;" },
+	/* an explicit PRF; x25519 and curve25519 are the same group */
+	{ "\t\tproposals aes128-sha256-prfsha512-x25519,"
+	  "chacha20poly1305-prfsha256-curve25519\n",
+	  "12/128/12/7/31;28/0/0/5/31;" },
+	/* multi-valued keywords: encryption x integrity x dh-group */
+	{ "\t\tencryption aes256 aes128\n\t\tdh-group 14 2\n",
+	  "12/256/2/2/14;12/256/2/2/2;12/128/2/2/14;12/128/2/2/2;" },
+	/* with an AEAD, integrity names the PRF only (RFC 5282 §8) */
+	{ "\t\tencryption aes256gcm16 aes128\n\t\tintegrity sha256\n"
+	  "\t\tdh-group 19\n",
+	  "20/256/0/5/19;12/128/12/5/19;" },
+	/* a repeated suite is sent once */
+	{ "\t\tproposals aes128-sha1-modp1024, aes128-sha1-modp1024\n",
+	  "12/128/2/2/2;" },
+};
+
+START_TEST(test_config_ike_lists)
+{
+	struct config	*cfg;
+	struct cfg_ike	*ike;
+	char		 text[2048], got[512], one[64];
+	int		 i;
+
+	snprintf(text, sizeof(text), BASE "tunnel t1 {\n\tgateway gw1\n"
+	    "\tpeer gw2\n\tlocal-segment 172.16.0.0/24\n"
+	    "\tpeer-segment 10.0.0.0/12\n\tpsk k\n\tike {\n%s\t}\n}\n",
+	    ike_list_vecs[_i].lv_ike);
+	cfg = parse_ok(text);
+	ike = &cfg->cfg_tunnels[0].tn_ike;
+	got[0] = '\0';
+	for (i = 0; i < ike->ike_nprops; i++) {
+		prop_str(&ike->ike_props[i], one, sizeof(one));
+		strncat(got, one, sizeof(got) - strlen(got) - 1);
+		strncat(got, ";", sizeof(got) - strlen(got) - 1);
+	}
+	ck_assert_str_eq(got, ike_list_vecs[_i].lv_want);
+	/* the single fields hold the first suite */
+	ck_assert_int_eq(ike->ike_encr, ike->ike_props[0].cp_encr);
+	ck_assert_int_eq(ike->ike_encr_bits, ike->ike_props[0].cp_encr_bits);
+	ck_assert_int_eq(ike->ike_integ, ike->ike_props[0].cp_integ);
+	ck_assert_int_eq(ike->ike_prf, ike->ike_props[0].cp_prf);
+	ck_assert_int_eq(ike->ike_dh, ike->ike_props[0].cp_dh);
+	config_free(cfg);
+}
+END_TEST
+
+/* The seed's keywords, one value each: no list, the fields as ever. */
+START_TEST(test_config_single_no_list)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(BASE TN(IKE("\t\tencryption aes256\n"
+	    "\t\tintegrity sha256\n\t\tdh-group 14\n")
+	    IPSEC("\t\tencryption aes128\n\t\tintegrity sha1\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ike.ike_nprops, 0);
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_nprops, 0);
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ike.ike_encr_bits, 256);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_ipsec_lists)
+{
+	struct config		*cfg;
+	struct cfg_ipsec	*ips;
+
+	cfg = parse_ok(BASE TN(IPSEC("\t\tproposals aes256gcm16-modp2048-"
+	    "esn-noesn, aes128-sha256-modp2048-esn-noesn\n")));
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_nprops, 2);
+	ck_assert_int_eq(ips->ips_props[0].cp_encr, ENCR_AES_GCM_16);
+	ck_assert_int_eq(ips->ips_props[0].cp_integ, AUTH_NONE);
+	ck_assert_int_eq(ips->ips_props[1].cp_encr, ENCR_AES_CBC);
+	ck_assert_int_eq(ips->ips_props[1].cp_integ, AUTH_HMAC_SHA2_256_128);
+	ck_assert_int_eq(ips->ips_encr, ENCR_AES_GCM_16);
+	ck_assert_int_eq(ips->ips_integ, AUTH_NONE);
+	ck_assert_int_eq(ips->ips_pfs, DH_MODP_2048);
+	ck_assert_int_eq(ips->ips_esn, CFG_ESN_EITHER);
+	config_free(cfg);
+
+	/* no DH in the proposals: no PFS, as in strongSwan */
+	cfg = parse_ok(BASE TN(IPSEC("\t\tproposals aes128-sha1\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_pfs, 0);
+	config_free(cfg);
+
+	/* multi-valued keywords; integrity goes with the CBC cipher */
+	cfg = parse_ok(BASE TN(IPSEC("\t\tencryption aes256gcm16 aes128\n"
+	    "\t\tintegrity sha256 sha1\n")));
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_nprops, 3);
+	ck_assert_int_eq(ips->ips_props[0].cp_integ, AUTH_NONE);
+	ck_assert_int_eq(ips->ips_props[1].cp_integ, AUTH_HMAC_SHA2_256_128);
+	ck_assert_int_eq(ips->ips_props[2].cp_integ, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(ips->ips_pfs, DH_MODP_1024);
+	config_free(cfg);
+}
+END_TEST
+
+static const struct err_vec list_vecs[] = {
+	/* GCM for IKEv1 phase 1, in either line order */
+	{ BASE TN(IKE("\t\tversion 1\n\t\tproposals aes128-sha1-modp2048, "
+	  "aes256gcm16-prfsha384-ecp384\n")),
+	  E "15: ike proposal 2 (aes256gcm16) needs version 2 (IKEv1 phase 1 "
+	  "has no AEAD cipher: RFC 5282 and RFC 7634 define them for IKEv2 "
+	  "only)" },
+	{ BASE TN(IKE("\t\tproposals aes256gcm16-prfsha384-ecp384\n"
+	  "\t\tversion 1\n")),
+	  E "14: ike proposal 1 (aes256gcm16) needs version 2 (IKEv1 phase 1 "
+	  "has no AEAD cipher: RFC 5282 and RFC 7634 define them for IKEv2 "
+	  "only)" },
+	{ BASE TN(IKE("\t\tversion 1\n\t\tproposals aes128-sha1-x25519\n")),
+	  E "15: ike proposal 1: curve25519 needs version 2 (RFC 8031 defines "
+	  "it for IKEv2 only)" },
+	/* IKEv1 lists: not yet */
+	{ BASE TN(IKE("\t\tversion 1\n\t\tencryption aes256 aes128\n")),
+	  E "15: 2 ike proposals need version 2 (IKEv1 proposal lists are not "
+	  "supported yet: keep one suite with version 1)" },
+	{ BASE TN(IPSEC("\t\tproposals aes256-sha1, aes128-sha1\n")
+	  IKE("\t\tversion 1\n")),
+	  E "14: 2 ipsec proposals need ike version 2 (IKEv1 proposal lists "
+	  "are not supported yet: keep one suite with version 1)" },
+	{ BASE TN(IPSEC("\t\tproposals chacha20poly1305\n")
+	  IKE("\t\tversion 1\n")),
+	  E "14: ipsec proposal 1: chacha20poly1305 needs ike version 2 (RFC "
+	  "7634 defines it for IKEv2 only)" },
+	/* contradictory, empty, incomplete */
+	{ BASE TN(IKE("\t\tproposals aes128-sha1-modp2048\n"
+	  "\t\tdh-group 14\n")),
+	  E "15: ike encryption, integrity and dh-group cannot be used with "
+	  "proposals (line 14): write every algorithm in the proposals line" },
+	{ BASE TN(IPSEC("\t\tpfs 14\n\t\tproposals aes128-sha1-modp2048\n")),
+	  E "14: ipsec encryption, integrity, pfs and esn cannot be used with "
+	  "proposals (line 15): write every algorithm in the proposals line "
+	  "(the PFS group as e.g. -modp2048, and esn or noesn)" },
+	{ BASE TN(IKE("\t\tproposals aes128-sha1-modp2048,, "
+	  "aes256-sha1-modp2048\n")),
+	  E "14: ike proposal 2 is empty (separate the proposals with one "
+	  "',')" },
+	{ BASE TN(IKE("\t\tproposals aes128-sha1-modp2048,\n")),
+	  E "14: ike proposal 2 is empty (separate the proposals with one "
+	  "',')" },
+	{ BASE TN(IKE("\t\tproposals aes128 sha1 modp2048\n")),
+	  E "14: ike proposal 1 \"aes128 sha1 modp2048\" has a space (join its "
+	  "algorithms with '-' and separate the proposals with ',')" },
+	{ BASE TN(IKE("\t\tproposals aes128-sha1-modp2047\n")),
+	  E "14: unknown algorithm \"modp2047\" in ike proposal 1 (use "
+	  "strongSwan's keywords: aes128, aes256, 3des, aes256gcm16, "
+	  "chacha20poly1305, sha1, sha256, prfsha256, modp2048, ecp256, "
+	  "x25519, esn, ...)" },
+	{ BASE TN(IKE("\t\tproposals aes128-sha1\n")),
+	  E "14: ike proposal 1 has no DH group (e.g. modp2048 or ecp256)" },
+	{ BASE TN(IKE("\t\tproposals sha1-modp2048\n")),
+	  E "14: ike proposal 1 has no encryption algorithm (e.g. aes256)" },
+	{ BASE TN(IKE("\t\tproposals aes128-modp2048\n")),
+	  E "14: ike proposal 1 has no integrity algorithm (e.g. sha256)" },
+	{ BASE TN(IKE("\t\tproposals aes128gcm16-ecp256\n")),
+	  E "14: ike proposal 1: an AEAD cipher needs a PRF (e.g. "
+	  "prfsha256)" },
+	{ BASE TN(IKE("\t\tproposals aes128gcm16-sha256-prfsha256-ecp256\n")),
+	  E "14: ike proposal 1: an AEAD cipher takes no integrity algorithm "
+	  "(name the PRF, e.g. prfsha256)" },
+	{ BASE TN(IKE("\t\tproposals "
+	  "aes128gcm16-aes128-sha1-prfsha1-ecp256\n")),
+	  E "14: ike proposal 1 mixes AEAD and other ciphers (write them as "
+	  "two proposals)" },
+	{ BASE TN(IPSEC("\t\tproposals aes128-sha1-modp2048, "
+	  "aes256-sha1-modp1024\n")),
+	  E "14: ipsec proposal 2 differs from proposal 1 in its PFS group or "
+	  "esn: one PFS group and one esn setting per tunnel (not supported "
+	  "yet per proposal)" },
+	{ BASE TN(IPSEC("\t\tproposals aes128-sha1-prfsha1\n")),
+	  E "14: ipsec proposal 1: a PRF has no place in an ipsec proposal" },
+	{ BASE TN(IPSEC("\t\tproposals aes128gcm16-sha1\n")),
+	  E "14: ipsec proposal 1: an AEAD cipher authenticates the packets "
+	  "itself (remove the integrity algorithm)" },
+	{ BASE TN(IPSEC("\t\tprotocol ah\n\t\tproposals aes128-sha1\n")),
+	  E "15: ipsec proposal 1 has an encryption algorithm (protocol ah "
+	  "does not encrypt)" },
+	{ BASE TN(IKE("\t\tencryption aes128 aes128\n")),
+	  E "14: ike encryption \"aes128\" is listed twice (keep one)" },
+	{ BASE TN(IKE("\t\tdh-group 14 22\n")),
+	  E "14: unknown ike dh-group \"22\" (use 1, 2, 5, 14, 15, 16, 19, 20, "
+	  "21, 24 or 31)" },
+	{ BASE TN(IKE("\t\tproposals aes128-aes192-aes256-sha1-sha256-md5-"
+	  "modp1024-modp2048\n")),
+	  E "14: too many ike proposals (at most 16, counting every "
+	  "combination of the algorithms listed)" },
+};
+
+START_TEST(test_config_list_errors)
+{
+	expect_err(list_vecs[_i].ev_text, list_vecs[_i].ev_err);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1823,6 +2039,14 @@ config_suite(void)
 	tcase_add_test(tc, test_config_replay_esn);
 	tcase_add_loop_test(tc, test_config_ipsec_values, 0,
 	    NVEC(ipsec_value_vecs));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("proposal_lists");
+	tcase_add_loop_test(tc, test_config_ike_lists, 0,
+	    NVEC(ike_list_vecs));
+	tcase_add_test(tc, test_config_single_no_list);
+	tcase_add_test(tc, test_config_ipsec_lists);
+	tcase_add_loop_test(tc, test_config_list_errors, 0, NVEC(list_vecs));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ikev1_any_peer");

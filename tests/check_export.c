@@ -150,6 +150,17 @@ static const struct export_case cases[] = {
 	{ "v1-esn-either", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
 	    "\tipsec {\n\t\tpfs 14\n\t\tesn either\n\t}\n") },
+	/* proposal lists (issue 9): written whole for strongSwan, in our
+	 * order; refused for Libreswan and IOS */
+	{ "v2-lists", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tproposals aes256gcm16-prfsha384-ecp384, "
+	    "aes256-sha256-prfsha384-modp2048, aes128-sha1-modp2048\n\t}\n"
+	    "\tipsec {\n\t\tproposals aes256gcm16-modp2048-esn-noesn, "
+	    "aes128-sha256-modp2048-esn-noesn\n\t}\n") },
+	{ "v2-list-keywords", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tencryption aes256 aes128\n\t\tdh-group 14 2\n"
+	    "\t}\n\tipsec {\n\t\tencryption aes256 aes128\n"
+	    "\t\tintegrity sha256 sha1\n\t\tpfs 14\n\t}\n") },
 	/* base64 of plain "Secr3t!key": written as the plain key */
 	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
@@ -275,6 +286,14 @@ static const struct {
 	{ "gcm8-sha512", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
 	    "libreswan: gatewayd writes Libreswan's AES-GCM names for the "
 	    "16-octet ICV only" },
+	{ "v2-lists", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
+	    "libreswan: gatewayd does not yet write a proposal list for "
+	    "Libreswan (the tunnel lists 3 IKE and 2 IPsec suites; export to "
+	    "swanctl or ipsec-conf, or keep one suite)" },
+	{ "v2-list-keywords", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: gatewayd does not yet write a proposal list for IOS "
+	    "(the tunnel lists 4 IKE and 4 IPsec suites; export to swanctl "
+	    "or ipsec-conf, or keep one suite)" },
 };
 
 START_TEST(test_export_refusal)

@@ -2392,6 +2392,126 @@ START_TEST(test_exchange_ike_rekey_invalid_ke)
 END_TEST
 
 /*
+ * Proposal lists (issue 9): each side lists three suites and only one
+ * is common.  The initiator's KE guesses its first suite's group; the
+ * responder takes the first of ITS suites that the initiator offers.
+ *
+ * IKE_SA_INIT { SA(P1, P2, P3), KE(P1's group), Ni } -->
+ *                          <-- { N(INVALID_KE_PAYLOAD, P3's group) }
+ * IKE_SA_INIT { SA(P1, P2, P3), KE(P3's group), Ni } -->
+ *                          <-- { SA(P3), KE, Nr }
+ * IKE_AUTH { ..., SA(C1, C2, C3), ... } -->   <-- { ..., SA(C3), ... }
+ */
+#define LIST_A_IKE	"\t\tproposals aes256gcm16-prfsha384-ecp384, " \
+			"aes256-sha256-modp2048, aes128-sha1-modp2048\n"
+#define LIST_A_ESP	"\t\tproposals aes256gcm16-modp2048, " \
+			"aes256-sha256-modp2048, aes128-sha1-modp2048\n"
+#define LIST_B_IKE	"\t\tproposals 3des-md5-modp1024, " \
+			"aes192-sha384-ecp256, aes128-sha1-modp2048\n"
+#define LIST_B_ESP	"\t\tproposals 3des-md5-modp2048, " \
+			"aes192-sha384-modp2048, aes128-sha1-modp2048\n"
+
+static const struct {
+	const char	*lv_a_ike, *lv_a_esp;	/* the initiator's */
+	const char	*lv_b_ike, *lv_b_esp;	/* the responder's */
+	int		 lv_ke0;	/* the initiator's first KE */
+	int		 lv_tries;	/* its IKE_SA_INIT requests */
+	const char	*lv_ike_algs, *lv_child0, *lv_child1;
+	/* after the responder's own CHILD SA rekey: the initiator chose */
+	const char	*lv_child_b;
+	size_t		 lv_ekey, lv_akey, lv_ekey_b, lv_akey_b;
+} list_vecs[] = {
+	/* gatewayd's third entry is the one the peer has */
+	{ LIST_A_IKE, LIST_A_ESP, LIST_B_IKE, LIST_B_ESP, DH_ECP_384, 2,
+	  "aes128/sha1/prfsha1/modp2048", "aes128/sha1",
+	  "aes128/sha1/modp2048", "aes128/sha1/modp2048", 16, 20, 16, 20 },
+	/* the other way round: the responder's third */
+	{ LIST_B_IKE, LIST_B_ESP, LIST_A_IKE, LIST_A_ESP, DH_MODP_1024, 2,
+	  "aes128/sha1/prfsha1/modp2048", "aes128/sha1",
+	  "aes128/sha1/modp2048", "aes128/sha1/modp2048", 16, 20, 16, 20 },
+	/* both offer the same two in opposite orders: the responder's
+	 * order wins (strongSwan's rule), at once (the KE fits); when B
+	 * rekeys the CHILD SA, A answers and A's first wins */
+	{ "\t\tproposals aes256-sha256-modp2048, aes128-sha1-modp2048\n",
+	  "\t\tproposals aes256-sha256-modp2048, aes128-sha1-modp2048\n",
+	  "\t\tproposals aes128-sha1-modp2048, aes256-sha256-modp2048\n",
+	  "\t\tproposals aes128-sha1-modp2048, aes256-sha256-modp2048\n",
+	  DH_MODP_2048, 1, "aes128/sha1/prfsha1/modp2048", "aes128/sha1",
+	  "aes128/sha1/modp2048", "aes256/sha2-256/modp2048", 16, 20, 32,
+	  32 },
+	/* multi-valued keywords: aes256 x (sha256, sha1) x (14, 2) against
+	 * the one suite aes256-sha1-modp1024: our fourth */
+	{ "\t\tencryption aes256\n\t\tintegrity sha256 sha1\n"
+	  "\t\tdh-group 14 2\n",
+	  "\t\tencryption aes256gcm16 aes256\n\t\tintegrity sha1\n"
+	  "\t\tpfs 2\n",
+	  "\t\tencryption aes256\n\t\tintegrity sha1\n\t\tdh-group 2\n",
+	  "\t\tencryption aes256\n\t\tintegrity sha1\n\t\tpfs 2\n",
+	  DH_MODP_2048, 2, "aes256/sha1/prfsha1/modp1024", "aes256/sha1",
+	  "aes256/sha1/modp1024", "aes256/sha1/modp1024", 32, 20, 32, 20 },
+};
+
+START_TEST(test_exchange_proposal_list)
+{
+	struct capture		 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT,
+	    .c_resp = 0, .c_drop = 0 };
+	struct side_opts	 a = opt_a, b = opt_b_resp;
+	struct tunnel_status	 st;
+
+	a.so_ike = list_vecs[_i].lv_a_ike;
+	a.so_ipsec = list_vecs[_i].lv_a_esp;
+	b.so_ike = list_vecs[_i].lv_b_ike;
+	b.so_ipsec = list_vecs[_i].lv_b_esp;
+	want_ekey = list_vecs[_i].lv_ekey;
+	want_akey = list_vecs[_i].lv_akey;
+	pair_init(&a, &b);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &req;
+	ike_start(A.s_ike);
+	pump(150);
+	assert_connected(1);
+	ck_assert_int_eq(req.c_n, list_vecs[_i].lv_tries);
+	ck_assert_int_eq(req.c_ke[0], list_vecs[_i].lv_ke0);
+	ck_assert_str_eq(status(&A).ts_ike_algs, list_vecs[_i].lv_ike_algs);
+	ck_assert_str_eq(status(&B).ts_ike_algs, list_vecs[_i].lv_ike_algs);
+	ck_assert_str_eq(status(&A).ts_child[0].cs_algs,
+	    list_vecs[_i].lv_child0);
+	ck_assert_str_eq(status(&B).ts_child[0].cs_algs,
+	    list_vecs[_i].lv_child0);
+	A.s_net.mn_filter = NULL;
+
+	/* CHILD SA rekey (with PFS) and IKE SA rekey, each way: the same
+	 * suites again */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1);
+	ck_assert_str_eq(status(&B).ts_child[0].cs_algs,
+	    list_vecs[_i].lv_child1);
+	want_ekey = list_vecs[_i].lv_ekey_b;
+	want_akey = list_vecs[_i].lv_akey_b;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1);
+	ck_assert_str_eq(status(&A).ts_child[0].cs_algs,
+	    list_vecs[_i].lv_child_b);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1);
+	st = status(&A);
+	ck_assert_str_eq(st.ts_ike_algs, list_vecs[_i].lv_ike_algs);
+	ck_assert_str_eq(status(&B).ts_ike_algs, list_vecs[_i].lv_ike_algs);
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	pair_free();
+	want_ekey = 16;
+	want_akey = 20;
+}
+END_TEST
+
+/*
  * IKE_SA_INIT { SA, KE, Ni } -->   <-- { N(COOKIE) }
  * IKE_SA_INIT { N(COOKIE), SA, KE, Ni } -->   <-- { SA, KE, Nr } ...
  */
@@ -3697,6 +3817,8 @@ exchange_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ike_sa_init");
 	tcase_add_test(tc, test_exchange_invalid_ke);
+	tcase_add_loop_test(tc, test_exchange_proposal_list, 0,
+	    (int)(sizeof(list_vecs) / sizeof(list_vecs[0])));
 	tcase_add_test(tc, test_exchange_cookie);
 	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_test(tc, test_exchange_lookup_many);

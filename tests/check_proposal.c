@@ -913,6 +913,165 @@ END_TEST
 
 #define NVEC(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
+/* --- proposal lists (issue 9) --- */
+
+static void
+cp_set(struct cfg_prop *cp, int encr, int bits, int integ, int prf, int dh)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->cp_encr = encr;
+	cp->cp_encr_bits = bits;
+	cp->cp_integ = integ;
+	cp->cp_prf = prf;
+	cp->cp_dh = dh;
+}
+
+/* Ours: A = aes256-sha256-modp2048, B = aes128gcm16-prfsha256-ecp256,
+ * C = aes128-sha1-modp1024, in this order. */
+static struct cfg_ike
+ike_list3(void)
+{
+	struct cfg_ike	 ike = ike_cfg(AES, 256, AUTH_HMAC_SHA2_256_128,
+	    PRF_HMAC_SHA2_256, DH_MODP_2048);
+
+	cp_set(&ike.ike_props[0], AES, 256, AUTH_HMAC_SHA2_256_128,
+	    PRF_HMAC_SHA2_256, DH_MODP_2048);
+	cp_set(&ike.ike_props[1], GCM16, 128, AUTH_NONE, PRF_HMAC_SHA2_256,
+	    DH_ECP_256);
+	cp_set(&ike.ike_props[2], AES, 128, AUTH_HMAC_SHA1_96, PRF_HMAC_SHA1,
+	    DH_MODP_1024);
+	ike.ike_nprops = 3;
+	return (ike);
+}
+
+/* Every suite is a proposal of its own, numbered 1..n, in our order. */
+START_TEST(test_proposal_ike_build_list)
+{
+	struct cfg_ike		 ike = ike_list3();
+	struct prop_offer	 sa;
+	char			 d[256];
+
+	ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &sa), 0);
+	ck_assert_int_eq(sa.sa_nprop, 3);
+	ck_assert_uint_eq(sa.sa_prop[0].prop_num, 1);
+	ck_assert_uint_eq(sa.sa_prop[1].prop_num, 2);
+	ck_assert_uint_eq(sa.sa_prop[2].prop_num, 3);
+	ck_assert_int_eq(sa.sa_prop[1].prop_ntr, 3);	/* no integrity */
+	proposal_describe(&sa, d, sizeof(d));
+	ck_assert_str_eq(d, "IKE:aes256-sha256-prfsha256-modp2048, "
+	    "IKE:aes128gcm16-prfsha256-ecp256, "
+	    "IKE:aes128-sha1-prfsha1-modp1024");
+	ck_assert_int_eq(proposal_ike_has_dh(&ike, DH_ECP_256), 1);
+	ck_assert_int_eq(proposal_ike_has_dh(&ike, DH_MODP_1536), 0);
+}
+END_TEST
+
+/*
+ * The peer offers C, B (and one we do not know), in its order; we take
+ * B, the first of OURS it offers, not C, the first of its own
+ * (strongSwan's rule).  Without A or B, C.
+ */
+START_TEST(test_proposal_ike_select_our_order)
+{
+	struct cfg_ike		 ike = ike_list3();
+	struct proposal_choice	 pc;
+	struct prop_offer	 rx;
+	const struct pspec	 peer[] = {
+		{ 1, P_IKE, 0, { { ENCR, AES, 128 }, { PRF, PRF_HMAC_SHA1, 0 },
+		    { INTEG, AUTH_HMAC_SHA1_96, 0 },
+		    { DH, DH_MODP_1024, 0 } } },
+		{ 2, P_IKE, 0, { { ENCR, ENCR_3DES, 0 },
+		    { PRF, PRF_HMAC_SHA1, 0 }, { INTEG, AUTH_HMAC_SHA1_96, 0 },
+		    { DH, DH_MODP_1024, 0 } } },
+		{ 3, P_IKE, 0, { { ENCR, GCM16, 128 },
+		    { PRF, PRF_HMAC_SHA2_256, 0 }, { DH, DH_ECP_256, 0 } } },
+	};
+
+	sa_fill(&rx, peer, 3);
+	ck_assert_int_eq(proposal_ike_select(&ike, &rx, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 3);
+	ck_assert_int_eq(pc.pc_encr, GCM16);
+	ck_assert_int_eq(pc.pc_integ, AUTH_NONE);
+	ck_assert_int_eq(pc.pc_dh, DH_ECP_256);
+	ck_assert_int_eq(proposal_ike_allows(&ike, &pc), 1);
+
+	sa_fill(&rx, peer, 2);
+	ck_assert_int_eq(proposal_ike_select(&ike, &rx, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 1);
+	ck_assert_int_eq(pc.pc_encr_bits, 128);
+	ck_assert_int_eq(pc.pc_dh, DH_MODP_1024);
+
+	sa_fill(&rx, &peer[1], 1);
+	ck_assert_int_eq(proposal_ike_select(&ike, &rx, &pc), -1);
+}
+END_TEST
+
+/* The answer is the one suite chosen, with the peer's number. */
+START_TEST(test_proposal_ike_answer_choice)
+{
+	struct cfg_ike		 ike = ike_list3();
+	struct proposal_choice	 pc, back;
+	struct prop_offer	 ours, ans;
+
+	ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &ours), 0);
+	ck_assert_int_eq(proposal_ike_select(&ike, &ours, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 1);
+	memmove(&ours.sa_prop[0], &ours.sa_prop[2], sizeof(ours.sa_prop[0]));
+	ours.sa_nprop = 1;	/* the peer offers our third only */
+	ck_assert_int_eq(proposal_ike_select(&ike, &ours, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 3);
+	ck_assert_int_eq(proposal_ike_answer(&pc, NULL, 0, &ans), 0);
+	ck_assert_int_eq(ans.sa_nprop, 1);
+	ck_assert_uint_eq(ans.sa_prop[0].prop_num, 3);
+	ck_assert_int_eq(proposal_ike_build(&ike, NULL, 0, &ours), 0);
+	ck_assert_int_eq(proposal_check_answer(&ours, &ans, &back), 0);
+	ck_assert_int_eq(back.pc_encr, AES);
+	ck_assert_int_eq(back.pc_encr_bits, 128);
+	ck_assert_int_eq(back.pc_integ, AUTH_HMAC_SHA1_96);
+	ck_assert_int_eq(back.pc_dh, DH_MODP_1024);
+}
+END_TEST
+
+/* CHILD: ours aes256gcm16, then aes128-sha256; the peer offers
+ * aes128-sha256 first and aes256gcm16 second: we take the GCM one. */
+START_TEST(test_proposal_child_list)
+{
+	struct cfg_ipsec	 ips = ips_cfg(IPPROTO_ESP, GCM16, 256,
+	    AUTH_NONE);
+	struct proposal_choice	 pc;
+	struct prop_offer	 ours, rx, ans;
+	const struct pspec	 peer[] = {
+		{ 1, P_ESP, 4, { { ENCR, AES, 128 },
+		    { INTEG, AUTH_HMAC_SHA2_256_128, 0 }, { DH, 2, 0 },
+		    { ESN, PROP_ESN_NONE, 0 } } },
+		{ 2, P_ESP, 4, { { ENCR, GCM16, 256 }, { DH, 2, 0 },
+		    { ESN, PROP_ESN_NONE, 0 } } },
+	};
+
+	cp_set(&ips.ips_props[0], GCM16, 256, AUTH_NONE, 0, 0);
+	cp_set(&ips.ips_props[1], AES, 128, AUTH_HMAC_SHA2_256_128, 0, 0);
+	ips.ips_nprops = 2;
+	ck_assert_int_eq(proposal_child_build(&ips, htonl(0x1234), 2, &ours),
+	    0);
+	ck_assert_int_eq(ours.sa_nprop, 2);
+	ck_assert_uint_eq(ours.sa_prop[1].prop_num, 2);
+	sa_fill(&rx, peer, 2);
+	ck_assert_int_eq(proposal_child_select(&ips, 2, &rx, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 2);
+	ck_assert_int_eq(pc.pc_encr, GCM16);
+	sa_fill(&rx, peer, 1);
+	ck_assert_int_eq(proposal_child_select(&ips, 2, &rx, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 1);
+	ck_assert_int_eq(pc.pc_integ, AUTH_HMAC_SHA2_256_128);
+	/* the answer carries the chosen suite, not our first */
+	ck_assert_int_eq(proposal_child_answer(&ips, htonl(0x99), 2, &pc,
+	    &ans), 0);
+	ck_assert_int_eq(ans.sa_nprop, 1);
+	tr_eq(&ans.sa_prop[0].prop_tr[0], ENCR, AES, 128);
+	tr_eq(&ans.sa_prop[0].prop_tr[1], INTEG, AUTH_HMAC_SHA2_256_128, 0);
+}
+END_TEST
+
 static Suite *
 proposal_suite(void)
 {
@@ -944,6 +1103,13 @@ proposal_suite(void)
 	tcase_add_loop_test(tc, test_proposal_check_answer_table, 0,
 	    NVEC(answer_vecs));
 	tcase_add_test(tc, test_proposal_check_answer_choice);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lists");
+	tcase_add_test(tc, test_proposal_ike_build_list);
+	tcase_add_test(tc, test_proposal_ike_select_our_order);
+	tcase_add_test(tc, test_proposal_ike_answer_choice);
+	tcase_add_test(tc, test_proposal_child_list);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("describe");

@@ -914,6 +914,8 @@ gw_conf_tunnel() {
 		ike_integrity) ike[integrity]=$v ;;
 		ike_encryption) ike[encryption]=$v ;;
 		ike_lifetime) ike[lifetime]=$v ;;
+		ike_proposals) ike[proposals]=$v ;;
+		esp_proposals) ipsec[proposals]=$v ;;
 		lid) ike[local-id]=$v ;;
 		pid) ike[peer-id]=$v ;;
 		protocol|integrity|encryption|pfs|lifetime|esn) ipsec[$k]=$v ;;

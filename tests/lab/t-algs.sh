@@ -34,6 +34,14 @@
 #                       kernel SAs carry the esn flag and a replay_esn
 #                       window of 128 packets (4 bitmap words), strongSwan
 #                       shows /ESN, gatewayctl status /esn
+#   proposal-list       proposal lists (issue 9): gatewayd lists three IKE
+#                       and three ESP suites, strongSwan three others, and
+#                       only gatewayd's third (aes128-sha256-ecp256) is
+#                       in both; each side's first KE guess (ecp384 /
+#                       modp1024) is refused with INVALID_KE_PAYLOAD and
+#                       retried with ecp256; gatewayctl status and swanctl
+#                       show the third suite, also after CHILD SA and IKE
+#                       SA rekeys from either side
 # strongSwan is given exactly these proposals (weak groups and algorithms
 # only when named: modp768, md5, 3des), so a tunnel comes up only if
 # gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
@@ -57,6 +65,7 @@ gw_bin
 case_name=${1:-aes256-sha256-dh14}
 proto=esp
 kern_no_re='' gw_algs='' gw_child_re='' modern=0 decrypt=0
+ke_re_a='' ke_re_b=''
 case "$case_name" in
 aes256-sha256-dh14)
 	gw=(ike_encryption=aes256 ike_integrity=sha2-256 dh=14
@@ -211,6 +220,24 @@ ah-sha256-esn)
 	    'replay_window 32, bitmap-length 1')
 	gw_child_re='sha2-256(/modp1024)?/esn'
 	;;
+proposal-list)
+	gw=(ike_proposals="aes256gcm16-prfsha384-ecp384, aes256-sha256-modp2048, aes128-sha256-ecp256"
+	    esp_proposals="aes256gcm16-ecp256, aes256-sha512-ecp256, aes128-sha256-ecp256")
+	sw=(proposals=3des-md5-modp1024,aes192-sha384-modp3072,aes128-sha256-ecp256
+	    esp=3des-md5-ecp256,aes192-sha384-ecp256,aes128-sha256-ecp256)
+	ike_re='AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128'
+	pfs_group=ECP_256
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128')
+	gw_algs='aes128/sha2-256/prfsha256/ecp256'
+	gw_child_re='aes128/sha2-256'
+	# A: strongSwan wants ecp256, not our first ecp384; B: we want
+	# ecp256, not strongSwan's first modp1024
+	ke_re_a='peer wants a KE of group ecp256: retrying'
+	ke_re_b='peer sent KE of group modp1024, we want ecp256: INVALID_KE'
+	modern=1
+	;;
 *)
 	fail "unknown case '$case_name'"
 	;;
@@ -331,6 +358,8 @@ gw_wait_state gw1 vpc1-vpc2 Connected 30
 wait_for 5 swan_child_up gw2 vpn || fail "strongSwan on gw2: CHILD SA not installed"
 traffic_ok "$proto"
 check_algs
+[ -z "$ke_re_a" ] || assert_file_match "gatewayd (initiator) KE retry" \
+    "$ke_re_a" "$(node_dir gw1)/gatewayd.log"
 pfs_rekey_ok
 [ "$modern" = 0 ] || ike_rekey_ok swan
 gw_alive gw1
@@ -353,6 +382,8 @@ swan_initiate gw2 vpn
 gw_wait_state gw1 vpc1-vpc2 Connected 10
 traffic_ok "$proto"
 check_algs
+[ -z "$ke_re_b" ] || assert_file_match "gatewayd (responder) INVALID_KE" \
+    "$ke_re_b" "$(node_dir gw1)/gatewayd.log"
 if [ "$modern" = 1 ]; then
 	gw_pfs_rekey_ok
 	ike_rekey_ok gw
