@@ -269,8 +269,11 @@ void		 child_sa_policies_refresh(struct child_sa *cs,
 /*
  * Inbound bytes of the installed CHILD SAs of list (traffic from the peer
  * proves it alive: dead peer detection) and the kernel's time of the
- * last inbound packet (*use, wall clock s, 0 unknown).
+ * last inbound packet (*use, wall clock s, 0 unknown).  From
+ * CHILD_SA_STATS_DUMP inbound SAs on, the counters come from one dump of
+ * every SA (ko_stats_snapshot), not one request per SA.
  */
+#define CHILD_SA_STATS_DUMP	8
 uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
 		    struct kernel_ops *ko, uint64_t *use);
 /*

@@ -2941,6 +2941,47 @@ START_TEST(test_exchange_dpd_alive)
 END_TEST
 
 
+/*
+ * Issue 11: DPD reads the inbound counters of a tunnel with many CHILD
+ * SAs (3 x 3 segments: 9) from one dump per check, not one request per
+ * SA; traffic still spares the checks.
+ */
+START_TEST(test_exchange_dpd_dump)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+	    .so_initiate = 1 };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24",
+	    "172.16.2.0/24" } };
+	struct ike_counters	 c0, c1;
+	uint64_t		 live;
+	int			 dumps;
+
+	pair_init(&a, &b);
+	ike_ctx_dpd_set(A.s_ike, 20, 60);
+	A.s_kernel.mk_stats_step = 100;
+	ike_start(A.s_ike);
+	pump(300);
+	assert_connected(9);
+	pump(60);
+	while (deliver(&A, &B) + deliver(&B, &A) > 0)
+		;			/* a check sent before: answered */
+	ike_counters_get(B.s_ike, &c0);
+	dumps = A.s_kernel.mk_ndumps;
+	live = A.s_kernel.mk_stats_live;
+	pump(300);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_le(c1.ic_rx, c0.ic_rx + 1);
+	ck_assert_int_ge(A.s_kernel.mk_ndumps, dumps + 3);
+	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
+	assert_connected(9);
+	pair_free();
+}
+END_TEST
+
 /* Tunnel Connected on both sides, sampled every 5 ms for ms. */
 static void
 pump_connected(int ms)
@@ -3837,6 +3878,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_dpd_dead_peer, 0, 3);
 	tcase_add_test(tc, test_exchange_keyingtries);
 	tcase_add_test(tc, test_exchange_dpd_alive);
+	tcase_add_test(tc, test_exchange_dpd_dump);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);

@@ -153,6 +153,8 @@ mock_stats_snapshot(void *arg)
 		m->m_snap_packets = m->m_traffic ? m->m_packets :
 		    mk->mk_stats_packets;
 	}
+	/* the traffic of mk_stats_step shows in dumps too */
+	mk->mk_stats_bytes += mk->mk_stats_step;
 	mk->mk_ndumps++;
 	mk->mk_snap_on = 1;
 	return (0);
