@@ -166,8 +166,10 @@ void	kernel_xfrm_events_read(struct kernel_ops *ops);
 void	kernel_xfrm_defer(struct kernel_ops *ops, void (*kick)(void *),
 	    void *arg);
 void	kernel_xfrm_flush(struct kernel_ops *ops);
-/* Requests waiting for kernel_xfrm_flush(). */
+/* Requests waiting for kernel_xfrm_flush(); batches of deletes sent
+ * (consecutive waiting deletes go to the kernel in one send). */
 size_t	kernel_xfrm_waiting(const struct kernel_ops *ops);
+uint64_t kernel_xfrm_batches(const struct kernel_ops *ops);
 /* Removes everything installed through ops (shutdown), closes. */
 void	kernel_xfrm_close(struct kernel_ops *ops);
 /* Makes an IKE socket bypass IPsec (IP_XFRM_POLICY allow, in and out). */

@@ -47,6 +47,16 @@ uint32_t kernel_nl_seq(struct kernel_nl *kn);
  */
 int	kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
 	    mnl_cb_t cb, void *data, const int *quiet);
+/*
+ * Sends nmsg requests at once (buf[0..len): each with its own seq and
+ * NLM_F_ACK, none a dump) and reads until each has its ACK or error;
+ * errors are logged one by one as kernel_nl_talk logs them.  Returns the
+ * number of requests refused (an errno in quiet does not count), or -1
+ * if the exchange itself failed.
+ */
+int	kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len,
+	    int nmsg, const int *quiet);
+#define KERNEL_BATCH_SIZE	16384	/* requests of one kernel_nl_batch */
 
 /* --- xfrm_msg.c --- */
 const char	*xfrm_msg_encr_name(int encr);

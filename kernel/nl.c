@@ -25,6 +25,10 @@ struct nl_err {
 	int		 ne_kernel;	/* the kernel said no */
 	mnl_cb_t	 ne_cb;
 	void		*ne_data;
+	/* kernel_nl_batch: answers counted, not the end of the exchange */
+	int		 ne_batch;
+	int		 ne_answers;
+	int		 ne_failed;	/* refused, not quietly */
 };
 
 int
@@ -139,8 +143,12 @@ nl_error_cb(const struct nlmsghdr *nlh, void *data)
 		return (MNL_CB_ERROR);
 	}
 	err = mnl_nlmsg_get_payload(nlh);
-	if (err->error == 0)
-		return (MNL_CB_STOP);
+	if (err->error == 0) {
+		if (!ne->ne_batch)
+			return (MNL_CB_STOP);
+		ne->ne_answers++;
+		return (MNL_CB_OK);
+	}
 	e = err->error < 0 ? -err->error : err->error;
 	/* The TLVs follow the echoed request (only its header if capped). */
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
@@ -159,6 +167,10 @@ nl_error_cb(const struct nlmsghdr *nlh, void *data)
 	for (i = 0; ne->ne_quiet != NULL && ne->ne_quiet[i] != 0; i++)
 		if (ne->ne_quiet[i] == e)
 			level = LOG_LVL_DEBUG;
+	if (ne->ne_batch) {
+		ne->ne_answers++;
+		ne->ne_failed += level != LOG_LVL_DEBUG;
+	}
 	if (text != NULL)
 		log_msg(level, NULL, "kernel: %s %s: %s (%s)", ne->ne_name,
 		    nl_type_name(ne->ne_name, err->msg.nlmsg_type), text,
@@ -169,7 +181,7 @@ nl_error_cb(const struct nlmsghdr *nlh, void *data)
 		    strerror(e));
 	ne->ne_kernel = 1;
 	errno = e;
-	return (MNL_CB_ERROR);
+	return (ne->ne_batch ? MNL_CB_OK : MNL_CB_ERROR);
 }
 
 static int
@@ -192,7 +204,7 @@ int
 kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
     mnl_cb_t cb, void *data, const int *quiet)
 {
-	struct nl_err	 ne = { kn->kn_name, quiet, 0, cb, data };
+	struct nl_err	 ne = { kn->kn_name, quiet, 0, cb, data, 0, 0, 0 };
 	mnl_cb_t	 ctl[NLMSG_MIN_TYPE] = { NULL };
 	ssize_t		 n;
 	int		 ret, e;
@@ -236,4 +248,51 @@ kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
+    const int *quiet)
+{
+	struct nl_err	 ne = { kn->kn_name, quiet, 0, NULL, NULL, 1, 0, 0 };
+	mnl_cb_t	 ctl[NLMSG_MIN_TYPE] = { NULL };
+	ssize_t		 n;
+	int		 ret, e;
+
+	ctl[NLMSG_ERROR] = nl_error_cb;
+	if (kn->kn_sock == NULL) {
+		errno = ENOTCONN;
+		return (-1);
+	}
+	if (nmsg <= 0)
+		return (0);
+	if (mnl_socket_sendto(kn->kn_sock, buf, len) < 0) {
+		e = errno;
+		log_err("kernel: %s send: %s", kn->kn_name, strerror(e));
+		errno = e;
+		return (-1);
+	}
+	while (ne.ne_answers < nmsg) {
+		n = mnl_socket_recvfrom(kn->kn_sock, kn->kn_rbuf,
+		    KERNEL_RECV_SIZE);
+		if (n < 0) {
+			e = errno;
+			log_err("kernel: %s receive: %s", kn->kn_name,
+			    strerror(e));
+			errno = e;
+			return (-1);
+		}
+		/* the answers carry the requests' seqs: any of ours (0) */
+		errno = 0;
+		ret = mnl_cb_run2(kn->kn_rbuf, n, 0, kn->kn_portid,
+		    nl_data_cb, &ne, ctl, NLMSG_MIN_TYPE);
+		if (ret == MNL_CB_ERROR) {
+			e = errno != 0 ? errno : EIO;
+			log_err("kernel: %s: bad reply to a batch: %s",
+			    kn->kn_name, strerror(e));
+			errno = e;
+			return (-1);
+		}
+	}
+	return (ne.ne_failed);
 }

@@ -94,6 +94,7 @@ struct kernel_xfrm {
 	void			(*kx_kick)(void *);
 	void			*kx_kick_arg;
 	int			 kx_flushing;
+	uint64_t		 kx_batches;	/* delete batches sent */
 };
 
 static void	xfrm_catch_up(struct kernel_xfrm *);
@@ -632,6 +633,64 @@ xfrm_later(struct kernel_xfrm *kx, const struct xfrm_later *l)
 	return (0);
 }
 
+/*
+ * The deletes of SAs and policies at the head of the queue, in one
+ * netlink batch (one send for up to KERNEL_BATCH_SIZE bytes of requests,
+ * the answers matched by sequence number): a rekey or a DELETE of many
+ * CHILD SAs costs one round trip, not one per SA and policy.
+ */
+static void
+xfrm_later_deletes(struct kernel_xfrm *kx)
+{
+	static char		 batch[KERNEL_BATCH_SIZE];
+	char			 one[KERNEL_MSG_SIZE];
+	struct xfrm_later	*l;
+	struct nlmsghdr		*nlh;
+	struct kernel_entry	 key;
+	size_t			 len = 0, sz;
+	int			 n = 0, refused;
+
+	while ((l = TAILQ_FIRST(&kx->kx_later)) != NULL &&
+	    (l->xl_op == XL_SA_DEL || l->xl_op == XL_POLICY_DEL)) {
+		memset(&key, 0, sizeof(key));
+		if (l->xl_op == XL_SA_DEL) {
+			nlh = xfrm_msg_sa_id_build(one, sizeof(one),
+			    XFRM_MSG_DELSA, l->xl_proto, l->xl_spi, l->xl_dst,
+			    kernel_nl_seq(&kx->kx_xfrm));
+			key.ke_type = KE_SA;
+			key.ke_proto = l->xl_proto;
+			key.ke_spi = l->xl_spi;
+			key.ke_dst = l->xl_dst;
+		} else {
+			nlh = xfrm_msg_policy_build(one, sizeof(one),
+			    XFRM_MSG_DELPOLICY, &l->xl_pol,
+			    kernel_nl_seq(&kx->kx_xfrm));
+			key.ke_type = KE_POLICY;
+			key.ke_pol = l->xl_pol;
+		}
+		sz = nlh != NULL ? MNL_ALIGN(nlh->nlmsg_len) : 0;
+		if (nlh != NULL && len + sz > sizeof(batch))
+			break;			/* the next batch */
+		if (nlh != NULL) {
+			memcpy(batch + len, nlh, sz);
+			len += sz;
+			n++;
+		} else
+			log_err("kernel: cannot build a delete request");
+		xfrm_entry_forget(kx, &key);
+		TAILQ_REMOVE(&kx->kx_later, l, xl_entry);
+		kx->kx_nlater--;
+		free(l);
+	}
+	if (n == 0)
+		return;
+	refused = kernel_nl_batch(&kx->kx_xfrm, batch, len, n,
+	    xfrm_quiet_gone);
+	kx->kx_batches++;
+	log_debug("kernel: %d deletes in one request batch%s", n,
+	    refused > 0 ? ", some refused" : refused < 0 ? ", failed" : "");
+}
+
 /* Makes every waiting request, in order (before any request that cannot
  * wait, so that the kernel sees them in the order they were asked). */
 static void
@@ -643,25 +702,18 @@ xfrm_catch_up(struct kernel_xfrm *kx)
 		return;
 	kx->kx_flushing = 1;
 	while ((l = TAILQ_FIRST(&kx->kx_later)) != NULL) {
+		if (l->xl_op == XL_SA_DEL || l->xl_op == XL_POLICY_DEL) {
+			xfrm_later_deletes(kx);
+			continue;
+		}
 		TAILQ_REMOVE(&kx->kx_later, l, xl_entry);
 		kx->kx_nlater--;
-		switch (l->xl_op) {
-		case XL_SA_DEL:
-			(void)xfrm_sa_del_now(kx, l->xl_proto, l->xl_spi,
-			    l->xl_dst);
-			break;
-		case XL_POLICY_DEL:
-			(void)xfrm_policy_del_now(kx, &l->xl_pol);
-			break;
-		case XL_ROUTE_ADD:
+		if (l->xl_op == XL_ROUTE_ADD)
 			(void)xfrm_route_add_now(kx, l->xl_net, l->xl_plen,
 			    l->xl_peer, l->xl_src);
-			break;
-		case XL_ROUTE_DEL:
+		else
 			(void)xfrm_route_del_now(kx, l->xl_net, l->xl_plen,
 			    l->xl_peer, l->xl_src);
-			break;
-		}
 		free(l);
 	}
 	kx->kx_flushing = 0;
@@ -732,6 +784,14 @@ kernel_xfrm_flush(struct kernel_ops *ops)
 {
 	if (ops->ko_arg != NULL)
 		xfrm_catch_up(ops->ko_arg);
+}
+
+uint64_t
+kernel_xfrm_batches(const struct kernel_ops *ops)
+{
+	const struct kernel_xfrm *kx = ops->ko_arg;
+
+	return (kx == NULL ? 0 : kx->kx_batches);
 }
 
 size_t

@@ -802,6 +802,7 @@ START_TEST(test_xfrm_deferred)
 	/* an add cannot wait: the deletes go first, then the add */
 	ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &out), 0);
 	ck_assert_uint_eq(kernel_xfrm_waiting(&ops), 0);
+	ck_assert_uint_eq(kernel_xfrm_batches(&ops), 1);	/* one send */
 	ck_assert_int_eq(policies_in("in"), 0);
 	ck_assert_int_eq(policies_in("fwd"), 0);
 	ck_assert_int_eq(policies_in("out"), 1);
@@ -833,8 +834,8 @@ END_TEST
 
 /*
  * The record of what we installed (a table that grows from 256 chains)
- * with 700 policies: each delete forgets its own, and close removes
- * exactly the rest.
+ * with 700 policies: 350 deletes (waiting, then sent in batches) each
+ * forget their own, and close removes exactly the rest.
  */
 START_TEST(test_xfrm_many_entries)
 {
@@ -851,11 +852,21 @@ START_TEST(test_xfrm_many_entries)
 		ck_assert_int_eq(ops.ko_policy_add(ops.ko_arg, &p), 0);
 	}
 	ck_assert_int_eq(policies_in("out"), n);
+	/* the deletes wait, then go in batches; one of a policy that is
+	 * not there (quietly refused) does not stop the others */
+	kernel_xfrm_defer(&ops, kick_count, NULL);
+	p.kp_dst.s_addr = htonl(0x0b000000u);
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &p), 0);
 	for (i = 0; i < n; i += 2) {
 		p.kp_dst.s_addr = htonl(0x0a800000u + ((uint32_t)i << 8));
 		ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &p), 0);
 	}
+	ck_assert_uint_eq(kernel_xfrm_waiting(&ops), n / 2 + 1);
+	ck_assert_int_eq(policies_in("out"), n);
+	kernel_xfrm_flush(&ops);
 	ck_assert_int_eq(policies_in("out"), n / 2);
+	ck_assert_uint_ge(kernel_xfrm_batches(&ops), 2);	/* 16 KB each */
+	ck_assert_uint_le(kernel_xfrm_batches(&ops), 20);
 	kernel_xfrm_close(&ops);
 	sh_out(out, sizeof(out), "ip xfrm policy");
 	ck_assert_msg(out[0] == '\0', "close left: %s", out);
