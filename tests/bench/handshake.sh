@@ -248,22 +248,25 @@ echo "harness 1: IKEv2 PSK setups (aes128-sha256, one CHILD SA, then" \
     "DELETE), N=$N, $W in flight;"
 echo "responder on CPU $CPU_R, generator on CPU $CPU_L;" \
     "CPU = responder utime+stime per setup"
-printf '%-9s %10s %10s %7s %12s %12s %7s %6s\n' group "gw set/s" \
-    "ch set/s" "ch/gw" "gw CPU us" "ch CPU us" "ch/gw" failed
+echo "gw = gatewayd, ch = charon; failed = gatewayd/charon setups"
+printf '%-9s %10s %10s %7s %12s %12s %7s %7s\n' group "gw set/s" \
+    "ch set/s" "ch/gw" "gw CPU us" "ch CPU us" "ch/gw" "failed"
 status=0
 for g in $GROUPS_LIST; do
 	name=$(group_name "$g")
 	gatewayd_start "$g"
 	set -- $(measure "$g")
+	[ $# -eq 3 ] || die "gatewayd, $name: no measurement"
 	gw_rate=$1 gw_cpu=$2 gw_fail=$3
 	stop_responder
 	charon_start "$g"
 	set -- $(measure "$g")
+	[ $# -eq 3 ] || die "charon, $name: no measurement"
 	ch_rate=$1 ch_cpu=$2 ch_fail=$3
 	stop_responder
 	awk -v n="$name" -v gr="$gw_rate" -v cr="$ch_rate" -v gc="$gw_cpu" \
-	    -v cc="$ch_cpu" -v f="$((gw_fail + ch_fail))" 'BEGIN {
-		printf "%-9s %10.1f %10.1f %7.2f %12.0f %12.0f %7.2f %6d\n",
+	    -v cc="$ch_cpu" -v f="$gw_fail/$ch_fail" 'BEGIN {
+		printf "%-9s %10.1f %10.1f %7.2f %12.0f %12.0f %7.2f %7s\n",
 		    n, gr, cr, (gr > 0 ? cr / gr : 0), gc, cc,
 		    (gc > 0 ? cc / gc : 0), f }'
 	[ "$gw_fail" -eq 0 ] && [ "$ch_fail" -eq 0 ] || status=1
