@@ -57,7 +57,7 @@ struct gwd {
 	struct event_base	*g_base;
 	struct kernel_ops	 g_kops;
 	int			 g_kernel_open;
-	int			 g_kernel_null;	/* --bench-null-kernel */
+	int			 g_kernel_null;	/* benchmarks only */
 	struct event		*g_kernel_ev;	/* XFRM expiry events */
 	struct net		*g_net;
 	struct ike_net		 g_inet;

@@ -8,14 +8,17 @@
 # (IKE_SA_INIT, IKE_AUTH with one CHILD SA, INFORMATIONAL DELETE) with W
 # in flight, first against gatewayd (--bench-null-kernel: nothing reaches
 # the kernel), then against charon (kernel-libipsec: CHILD SAs go to its
-# userspace IPsec stack).  Each responder runs alone in a network
+# userspace IPsec stack, which only does ESP in UDP: ikeload -N claims
+# to be behind a NAT, for both).  Each responder runs alone in a network
 # namespace made here, pinned to one CPU, the generator to another.
 # Responder CPU is utime + stime of /proc/PID/stat (all threads) before
 # and after the timed run.
 #
 # Environment: BENCH_N (2000), BENCH_W (32), BENCH_GROUPS ("2 14 19"),
 # BENCH_CPU_RESPONDER (1), BENCH_CPU_LOAD (0), GATEWAYD, IKELOAD (from
-# the build), CHARON (/usr/lib/ipsec/charon), SWANCTL (swanctl).
+# the build), CHARON (/usr/lib/ipsec/charon), SWANCTL (swanctl),
+# BENCH_CHARON_LOG (charon's log level, -1: none), BENCH_KEEP (keep the
+# configurations and logs).
 # Needs root, a gatewayd configured with --enable-bench, strongSwan with
 # the kernel-libipsec plugin, /dev/net/tun.
 set -eu
@@ -31,6 +34,9 @@ CHARON=${CHARON:-/usr/lib/ipsec/charon}
 SWANCTL=${SWANCTL:-swanctl}
 PLUGINS=${STRONGSWAN_PLUGINS:-/usr/lib/ipsec/plugins}
 PSK=bench-psk-0123456789
+# kernel-libipsec before kernel-netlink: its CHILD SAs, not the kernel's
+CHARON_PLUGINS="random nonce openssl aes sha2 hmac kdf kernel-libipsec"
+CHARON_PLUGINS="$CHARON_PLUGINS kernel-netlink socket-default vici"
 NS=gwbench$$
 WORK=
 RPID=
@@ -40,13 +46,20 @@ die() {
 	exit 1
 }
 
+# a failed run (or BENCH_KEEP=1) keeps the configurations and logs
 cleanup() {
+	rc=$?
 	if [ -n "$RPID" ]; then
 		kill "$RPID" 2>/dev/null || true
 		wait "$RPID" 2>/dev/null || true
 	fi
 	ip netns del "$NS" 2>/dev/null || true
-	[ -n "$WORK" ] && [ -z "${BENCH_KEEP:-}" ] && rm -rf "$WORK"
+	[ -n "$WORK" ] || return 0
+	if [ $rc -ne 0 ] || [ -n "${BENCH_KEEP:-}" ]; then
+		echo "handshake.sh: logs and configurations kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 
 group_name() {
@@ -70,7 +83,7 @@ wait_udp500() {
 	while ! ip netns exec "$NS" ss -Hlun 'sport = :500' | grep -q .; do
 		i=$((i + 1))
 		[ $i -lt 100 ] || die "$1 does not listen on UDP 500"
-		kill -0 "$RPID" 2>/dev/null || die "$1 exited (see $WORK/$1.log)"
+		kill -0 "$RPID" 2>/dev/null || die "$1 exited"
 		sleep 0.1
 	done
 }
@@ -126,8 +139,7 @@ EOF
 charon_start() {
 	cat > "$WORK/strongswan.conf" <<EOF
 charon {
-	# kernel-libipsec first: its CHILD SAs, not the kernel's (no ESP here)
-	load = random nonce openssl aes sha2 hmac kdf kernel-libipsec kernel-netlink socket-default vici
+	load = $CHARON_PLUGINS
 	# the load-tester plugin's advice: no DoS protection, large tables
 	dos_protection = no
 	init_limit_half_open = 0
@@ -217,7 +229,10 @@ measure() {
 	c1=$(cpu_ticks "$RPID")
 	[ -n "$out" ] || die "ikeload: $(cat "$WORK/ikeload.err")"
 	echo "$out" | awk -v c0="$c0" -v c1="$c1" -v hz="$HZ" '{
-		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] = kv[2]
+		}
 		cpu = v["ok"] > 0 ? (c1 - c0) * 1e6 / hz / v["ok"] : 0
 		printf "%s %.0f %s\n", v["rate"], cpu, v["fail"]
 	}'

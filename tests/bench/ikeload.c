@@ -4,8 +4,9 @@
  * setup is IKE_SA_INIT, IKE_AUTH with one CHILD SA, then an
  * INFORMATIONAL DELETE of the IKE SA so that the responder frees it
  * (RFC 7296 §1.2, §1.4.1); with -K the IKE SAs are kept instead, to
- * measure a responder that holds N of them.  A setup counts only if the responder's AUTH
- * verifies with the PSK and its CHILD SA answer is well formed.
+ * measure a responder that holds N of them.  A setup counts only if
+ * the responder's AUTH verifies with the PSK and its CHILD SA answer is
+ * well formed.
  *
  * It reuses gatewayd's codec (ike/ikev2_pld.c, ike/ikev2_sk.c,
  * ike/ikev2_rules.c) and crypto (crypto/), not the engine.  Slot i
@@ -314,7 +315,8 @@ static int
 load_auth_psk(const struct load *ld, const struct slot *s, int initiator,
     const uint8_t *idbody, size_t idlen, uint8_t *out)
 {
-	uint8_t			 macid[CRYPTO_MAX_HASH], key[CRYPTO_MAX_HASH];
+	uint8_t			 macid[CRYPTO_MAX_HASH];
+	uint8_t			 key[CRYPTO_MAX_HASH];
 	const struct buf	*msg = initiator ? s->sl_msg1 : s->sl_msg2;
 	struct prf_piece	 pc[3];
 	size_t			 plen = prf_len(LOAD_PRF);
@@ -563,8 +565,15 @@ load_recv(struct load *ld, struct slot *s, const uint8_t *pkt, size_t len)
 	struct buf		*plain = NULL;
 	int			 rc = 0;
 
+	static const uint8_t	 exch[] = {
+		[SLOT_INIT] = IKEV2_EXCH_IKE_SA_INIT,
+		[SLOT_AUTH] = IKEV2_EXCH_IKE_AUTH,
+		[SLOT_DEL] = IKEV2_EXCH_INFORMATIONAL,
+	};
+
 	if (s->sl_state == SLOT_IDLE || ikev2_msg_parse(pkt, len, &m) == -1 ||
 	    !(m.m_hdr.h_flags & IKEV2_FLAG_RESPONSE) ||
+	    m.m_hdr.h_exchange != exch[s->sl_state] ||
 	    memcmp(m.m_hdr.h_spi_i, s->sl_spi_i, 8) != 0 ||
 	    m.m_hdr.h_msgid != s->sl_msgid)
 		return (0);	/* not for this setup, or a stray request */
