@@ -64,6 +64,13 @@ enum slot_state {
 	SLOT_DEL	/* INFORMATIONAL { D } sent */
 };
 
+/* The exchange of the request in flight in each state. */
+static const uint8_t load_exchange[] = {
+	[SLOT_INIT] = IKEV2_EXCH_IKE_SA_INIT,
+	[SLOT_AUTH] = IKEV2_EXCH_IKE_AUTH,
+	[SLOT_DEL] = IKEV2_EXCH_INFORMATIONAL,
+};
+
 struct slot {
 	int		 sl_fd;
 	struct in_addr	 sl_src;
@@ -565,15 +572,9 @@ load_recv(struct load *ld, struct slot *s, const uint8_t *pkt, size_t len)
 	struct buf		*plain = NULL;
 	int			 rc = 0;
 
-	static const uint8_t	 exch[] = {
-		[SLOT_INIT] = IKEV2_EXCH_IKE_SA_INIT,
-		[SLOT_AUTH] = IKEV2_EXCH_IKE_AUTH,
-		[SLOT_DEL] = IKEV2_EXCH_INFORMATIONAL,
-	};
-
 	if (s->sl_state == SLOT_IDLE || ikev2_msg_parse(pkt, len, &m) == -1 ||
 	    !(m.m_hdr.h_flags & IKEV2_FLAG_RESPONSE) ||
-	    m.m_hdr.h_exchange != exch[s->sl_state] ||
+	    m.m_hdr.h_exchange != load_exchange[s->sl_state] ||
 	    memcmp(m.m_hdr.h_spi_i, s->sl_spi_i, 8) != 0 ||
 	    m.m_hdr.h_msgid != s->sl_msgid)
 		return (0);	/* not for this setup, or a stray request */
