@@ -57,6 +57,7 @@ struct gwd {
 	struct event_base	*g_base;
 	struct kernel_ops	 g_kops;
 	int			 g_kernel_open;
+	int			 g_kernel_null;	/* benchmarks only */
 	struct event		*g_kernel_ev;	/* XFRM expiry events */
 	struct event		*g_kflush_ev;	/* kernel requests that wait */
 	struct net		*g_net;
@@ -84,6 +85,7 @@ static const struct option gwd_longopts[] = {
 	{ "user",	required_argument,	NULL,	'u' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "version",	no_argument,		NULL,	'V' },
+	{ "bench-null-kernel", no_argument,	NULL,	'B' },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -105,6 +107,11 @@ gwd_usage(FILE *fp)
 	    "  -h, --help         show this help and exit\n"
 	    "  -V, --version      show the version and exit\n",
 	    CONFIG_DEFAULT_PATH);
+	if (kernel_null_available())
+		fprintf(fp,
+		    "  --bench-null-kernel\n"
+		    "                     benchmarks only: install nothing in\n"
+		    "                     the kernel (tunnels carry no traffic)\n");
 }
 
 /* struct ike_net and struct control_ops, wired to the engine. */
@@ -484,15 +491,23 @@ gwd_start(struct gwd *g)
 		return (-1);
 	if (gwd_control_open(g, g->g_cfg->cfg_ctl_socket) == -1)
 		return (-1);
-	/* Also removes SAs, policies and routes a previous run left. */
-	if (kernel_xfrm_open(&g->g_kops) == -1)
-		return (-1);
-	g->g_kernel_open = 1;
-	gwd_kernel_events(g);
-	/* deletes and routes wait until the answer to the peer is out */
-	if ((g->g_kflush_ev = event_new(g->g_base, -1, 0, gwd_kflush_cb,
-	    g)) != NULL)
-		kernel_xfrm_defer(&g->g_kops, gwd_kflush_kick, g);
+	if (g->g_kernel_null) {
+		if (kernel_null_open(&g->g_kops) == -1)
+			return (-1);
+		g->g_kernel_open = 1;
+	} else {
+		/* Also removes SAs, policies and routes a previous run
+		 * left. */
+		if (kernel_xfrm_open(&g->g_kops) == -1)
+			return (-1);
+		g->g_kernel_open = 1;
+		gwd_kernel_events(g);
+		/* deletes and routes wait until the answer to the peer is
+		 * out */
+		if ((g->g_kflush_ev = event_new(g->g_base, -1, 0,
+		    gwd_kflush_cb, g)) != NULL)
+			kernel_xfrm_defer(&g->g_kops, gwd_kflush_kick, g);
+	}
 	g->g_inet.in_arg = g->g_net;
 	g->g_inet.in_send = net_send;
 	g->g_ike = ike_new(g->g_base, g->g_cfg, &g->g_kops, &g->g_inet);
@@ -559,7 +574,9 @@ gwd_stop(struct gwd *g)
 		ike_shutdown(g->g_ike);
 		ike_free(g->g_ike);
 	}
-	if (g->g_kernel_open) {
+	if (g->g_kernel_open && g->g_kernel_null)
+		kernel_null_close(&g->g_kops);
+	else if (g->g_kernel_open) {
 		kernel_xfrm_defer(&g->g_kops, NULL, NULL);
 		kernel_xfrm_close(&g->g_kops);
 	}
@@ -620,6 +637,17 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("gatewayd %s\n", PACKAGE_VERSION);
 			return (0);
+		case 'B':
+			/* refused before anything starts: a production
+			 * build must never run without its kernel */
+			if (!kernel_null_available()) {
+				fprintf(stderr, "gatewayd: --bench-null-kernel "
+				    "is for benchmarks only: this gatewayd was "
+				    "built without --enable-bench\n");
+				return (1);
+			}
+			g.g_kernel_null = 1;
+			break;
 		default:
 			gwd_usage(stderr);
 			return (1);

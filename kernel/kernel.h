@@ -172,6 +172,15 @@ size_t	kernel_xfrm_waiting(const struct kernel_ops *ops);
 uint64_t kernel_xfrm_batches(const struct kernel_ops *ops);
 /* Removes everything installed through ops (shutdown), closes. */
 void	kernel_xfrm_close(struct kernel_ops *ops);
+/*
+ * Benchmarks only (null.c): kernel_ops that hand out SPIs and accept
+ * and forget everything else.  kernel_null_open() fails with an error
+ * unless the build was configured with --enable-bench;
+ * kernel_null_available() says which (1 or 0).
+ */
+int	kernel_null_open(struct kernel_ops *ops);
+void	kernel_null_close(struct kernel_ops *ops);
+int	kernel_null_available(void);
 /* Makes an IKE socket bypass IPsec (IP_XFRM_POLICY allow, in and out). */
 int	kernel_socket_bypass(int fd);
 /* Allocates a reqid in gatewayd's range (stale-cleanup recognises it). */

@@ -1765,6 +1765,28 @@ START_TEST(test_msg_sa_replay_bad)
 }
 END_TEST
 
+/*
+ * The null kernel (benchmarks): refused unless built with --enable-bench.
+ * check_kernel_null tests what it does, in every build.
+ */
+START_TEST(test_null_only_in_bench_build)
+{
+	struct kernel_ops	 ops;
+
+	memset(&ops, 0, sizeof(ops));
+#ifndef GW_BENCH
+	ck_assert_int_eq(kernel_null_available(), 0);
+	ck_assert_int_eq(kernel_null_open(&ops), -1);
+	ck_assert_ptr_null(ops.ko_spi_alloc);
+#else
+	ck_assert_int_eq(kernel_null_available(), 1);
+	ck_assert_int_eq(kernel_null_open(&ops), 0);
+	ck_assert_ptr_nonnull(ops.ko_spi_alloc);
+#endif
+	kernel_null_close(&ops);
+}
+END_TEST
+
 static Suite *
 kernel_suite(void)
 {
@@ -1797,6 +1819,10 @@ kernel_suite(void)
 	tcase_add_test(tc, test_msg_expire_volume);
 	tcase_add_test(tc, test_msg_walk_bounds);
 	tcase_add_test(tc, test_msg_acquire_parse);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("null");
+	tcase_add_test(tc, test_null_only_in_bench_build);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reqid");

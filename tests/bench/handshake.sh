@@ -1,0 +1,291 @@
+#!/bin/sh
+# handshake.sh - issue 11, harness 1: IKEv2 PSK handshake rate and
+# responder CPU on the host kernel, gatewayd against strongSwan's charon
+# in the same run.  Not a test: it never fails on a timing, only when a
+# setup fails or a daemon does not start.
+#
+# For each DH group, ikeload (tests/bench/ikeload.c) runs N setups
+# (IKE_SA_INIT, IKE_AUTH with one CHILD SA, INFORMATIONAL DELETE) with W
+# in flight, first against gatewayd (--bench-null-kernel: nothing reaches
+# the kernel), then against charon (kernel-libipsec: CHILD SAs go to its
+# userspace IPsec stack, which only does ESP in UDP: ikeload -N claims
+# to be behind a NAT, for both).  Each responder runs alone in a network
+# namespace made here, pinned to one CPU, the generator to another.
+# Responder CPU is utime + stime of /proc/PID/stat (all threads) before
+# and after the timed run.
+#
+# Environment: BENCH_N (2000), BENCH_W (32), BENCH_GROUPS ("2 14 19"),
+# BENCH_CPU_RESPONDER (1), BENCH_CPU_LOAD (0), GATEWAYD, IKELOAD (from
+# the build), CHARON (/usr/lib/ipsec/charon), SWANCTL (swanctl),
+# BENCH_CHARON_LOG (charon's log level, -1: none), BENCH_KEEP (keep the
+# configurations and logs).
+# Needs root, a gatewayd configured with --enable-bench, strongSwan with
+# the kernel-libipsec plugin, /dev/net/tun.
+set -eu
+
+N=${BENCH_N:-2000}
+W=${BENCH_W:-32}
+GROUPS_LIST=${BENCH_GROUPS:-"2 14 19"}
+CPU_R=${BENCH_CPU_RESPONDER:-1}
+CPU_L=${BENCH_CPU_LOAD:-0}
+GATEWAYD=${GATEWAYD:-./gatewayd}
+IKELOAD=${IKELOAD:-./ikeload}
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+SWANCTL=${SWANCTL:-swanctl}
+PLUGINS=${STRONGSWAN_PLUGINS:-/usr/lib/ipsec/plugins}
+PSK=bench-psk-0123456789
+# kernel-libipsec before kernel-netlink: its CHILD SAs, not the kernel's
+CHARON_PLUGINS="random nonce openssl aes sha2 hmac kdf kernel-libipsec"
+CHARON_PLUGINS="$CHARON_PLUGINS kernel-netlink socket-default vici"
+NS=gwbench$$
+WORK=
+RPID=
+
+die() {
+	echo "handshake.sh: $*" >&2
+	exit 1
+}
+
+# a failed run (or BENCH_KEEP=1) keeps the configurations and logs
+cleanup() {
+	rc=$?
+	if [ -n "$RPID" ]; then
+		kill "$RPID" 2>/dev/null || true
+		wait "$RPID" 2>/dev/null || true
+	fi
+	ip netns del "$NS" 2>/dev/null || true
+	[ -n "$WORK" ] || return 0
+	if [ $rc -ne 0 ] || [ -n "${BENCH_KEEP:-}" ]; then
+		echo "handshake.sh: logs and configurations kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+group_name() {
+	case $1 in
+	2) echo modp1024 ;;
+	14) echo modp2048 ;;
+	19) echo ecp256 ;;
+	*) die "group $1: only 2, 14 and 19 are benchmarked" ;;
+	esac
+}
+
+# utime + stime of a process, in clock ticks (fields 14 and 15 after the
+# parenthesised command name)
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# waits until something in the namespace listens on UDP 500
+wait_udp500() {
+	i=0
+	while ! ip netns exec "$NS" ss -Hlun 'sport = :500' | grep -q .; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "$1 does not listen on UDP 500"
+		kill -0 "$RPID" 2>/dev/null || die "$1 exited"
+		sleep 0.1
+	done
+}
+
+stop_responder() {
+	kill "$RPID"
+	wait "$RPID" 2>/dev/null || true
+	RPID=
+}
+
+gatewayd_start() {
+	cat > "$WORK/gatewayd.conf" <<EOF
+control-socket $WORK/gatewayd.sock
+log-level warning
+# no cookies and no half-open limit: every IKE_SA_INIT is answered
+ikev2-cookie-threshold 65536
+ikev2-half-open 65536
+gateway gw {
+	address 127.0.0.1
+	segment 10.2.0.0/16
+}
+peer any {
+	address 0.0.0.0
+}
+tunnel bench {
+	gateway gw
+	peer any
+	local-segment 10.2.0.0/16
+	peer-segment 10.1.0.0/16
+	psk $PSK
+	initiate no
+	ike {
+		version 2
+		encryption aes128
+		integrity sha2-256
+		dh-group $1
+	}
+	ipsec {
+		encryption aes128
+		integrity sha2-256
+		pfs disable
+	}
+}
+EOF
+	# ip netns exec and taskset exec: $! is gatewayd
+	ip netns exec "$NS" taskset -c "$CPU_R" "$GATEWAYD" -F \
+	    -f "$WORK/gatewayd.conf" --bench-null-kernel \
+	    > "$WORK/gatewayd.log" 2>&1 &
+	RPID=$!
+	wait_udp500 gatewayd
+}
+
+charon_start() {
+	cat > "$WORK/strongswan.conf" <<EOF
+charon {
+	load = $CHARON_PLUGINS
+	# the load-tester plugin's advice: no DoS protection, large tables
+	dos_protection = no
+	init_limit_half_open = 0
+	init_limit_job_load = 0
+	block_threshold = 1000000
+	cookie_threshold = 1000000
+	ikesa_table_size = 4096
+	ikesa_table_segments = 16
+	install_routes = no
+	plugins {
+		vici {
+			socket = unix://$WORK/charon.vici
+		}
+	}
+	syslog {
+		identifier = charon-bench
+		daemon {
+			default = -1
+		}
+	}
+	filelog {
+		bench {
+			path = $WORK/charon.log
+			default = ${BENCH_CHARON_LOG:--1}
+		}
+	}
+}
+EOF
+	cat > "$WORK/swanctl.conf" <<EOF
+connections {
+	bench {
+		version = 2
+		local_addrs = 127.0.0.1
+		proposals = aes128-sha256-$(group_name "$1")
+		mobike = no
+		unique = never
+		local {
+			auth = psk
+			id = 127.0.0.1
+		}
+		remote {
+			auth = psk
+		}
+		children {
+			bench {
+				local_ts = 10.2.0.0/16
+				remote_ts = 10.1.0.0/16
+				esp_proposals = aes128-sha256
+			}
+		}
+	}
+}
+secrets {
+	ike-bench {
+		secret = $PSK
+	}
+}
+EOF
+	rm -f "$WORK/charon.vici"
+	# a private /run: charon's pid file must not meet a system charon's
+	STRONGSWAN_CONF=$WORK/strongswan.conf ip netns exec "$NS" \
+	    unshare -m --propagation private sh -c \
+	    'mount -t tmpfs bench /run && exec taskset -c "$0" "$1"' \
+	    "$CPU_R" "$CHARON" > "$WORK/charon.log.out" 2>&1 &
+	RPID=$!
+	i=0
+	while [ ! -S "$WORK/charon.vici" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "charon: no vici socket"
+		kill -0 "$RPID" 2>/dev/null || die "charon exited"
+		sleep 0.1
+	done
+	"$SWANCTL" --load-all --noprompt --file "$WORK/swanctl.conf" \
+	    --uri "unix://$WORK/charon.vici" > "$WORK/swanctl.out" 2>&1 ||
+	    die "swanctl --load-all failed: $(cat "$WORK/swanctl.out")"
+	wait_udp500 charon
+}
+
+# runs the load against the responder $RPID; prints "rate cpu_us fail"
+measure() {
+	# a short warm-up (not measured): first allocations, thread pools
+	ip netns exec "$NS" taskset -c "$CPU_L" "$IKELOAD" -N -g "$1" -n "$W" \
+	    -w "$W" -k "$PSK" > /dev/null 2>&1 || true
+	c0=$(cpu_ticks "$RPID")
+	out=$(ip netns exec "$NS" taskset -c "$CPU_L" "$IKELOAD" -N -g "$1" \
+	    -n "$N" -w "$W" -k "$PSK" 2>"$WORK/ikeload.err") || true
+	c1=$(cpu_ticks "$RPID")
+	[ -n "$out" ] || die "ikeload: $(cat "$WORK/ikeload.err")"
+	echo "$out" | awk -v c0="$c0" -v c1="$c1" -v hz="$HZ" '{
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] = kv[2]
+		}
+		cpu = v["ok"] > 0 ? (c1 - c0) * 1e6 / hz / v["ok"] : 0
+		printf "%s %.0f %s\n", v["rate"], cpu, v["fail"]
+	}'
+}
+
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
+"$GATEWAYD" --help 2>&1 | grep -q -- --bench-null-kernel ||
+    die "$GATEWAYD was built without --enable-bench (configure --enable-bench)"
+[ -x "$IKELOAD" ] || die "no load generator at $IKELOAD (make bench builds it)"
+[ -x "$CHARON" ] || die "no charon at $CHARON"
+[ -f "$PLUGINS/libstrongswan-kernel-libipsec.so" ] ||
+    die "charon has no kernel-libipsec plugin"
+[ -c /dev/net/tun ] || die "no /dev/net/tun (kernel-libipsec needs it)"
+[ "$CPU_R" != "$CPU_L" ] || die "responder and generator share CPU $CPU_R"
+HZ=$(getconf CLK_TCK)
+
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+WORK=$(mktemp -d /tmp/gw-bench.XXXXXX)
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+# the local segment exists, as behind a real gateway: charon's
+# kernel-libipsec routes the peer segment through its TUN device with a
+# source address inside it
+ip -n "$NS" addr add 10.2.0.1/32 dev lo
+
+echo "harness 1: IKEv2 PSK setups (aes128-sha256, one CHILD SA, then" \
+    "DELETE), N=$N, $W in flight;"
+echo "responder on CPU $CPU_R, generator on CPU $CPU_L;" \
+    "CPU = responder utime+stime per setup"
+echo "gw = gatewayd, ch = charon; failed = gatewayd/charon setups"
+printf '%-9s %10s %10s %7s %12s %12s %7s %7s\n' group "gw set/s" \
+    "ch set/s" "ch/gw" "gw CPU us" "ch CPU us" "ch/gw" "failed"
+status=0
+for g in $GROUPS_LIST; do
+	name=$(group_name "$g")
+	gatewayd_start "$g"
+	set -- $(measure "$g")
+	[ $# -eq 3 ] || die "gatewayd, $name: no measurement"
+	gw_rate=$1 gw_cpu=$2 gw_fail=$3
+	stop_responder
+	charon_start "$g"
+	set -- $(measure "$g")
+	[ $# -eq 3 ] || die "charon, $name: no measurement"
+	ch_rate=$1 ch_cpu=$2 ch_fail=$3
+	stop_responder
+	awk -v n="$name" -v gr="$gw_rate" -v cr="$ch_rate" -v gc="$gw_cpu" \
+	    -v cc="$ch_cpu" -v f="$gw_fail/$ch_fail" 'BEGIN {
+		printf "%-9s %10.1f %10.1f %7.2f %12.0f %12.0f %7.2f %7s\n",
+		    n, gr, cr, (gr > 0 ? cr / gr : 0), gc, cc,
+		    (gc > 0 ? cc / gc : 0), f }'
+	[ "$gw_fail" -eq 0 ] && [ "$ch_fail" -eq 0 ] || status=1
+done
+[ $status -eq 0 ] || echo "handshake.sh: some setups failed" \
+    "(gatewayd or charon); their rows are not comparable" >&2
+exit $status
