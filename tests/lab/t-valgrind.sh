@@ -69,7 +69,7 @@ vg=$LAB_LAST_PID
 echo "$vg" >>"$d/pids"
 GW_PID[gw1]=$vg
 wait_for 60 test -S "$(node_rt gw1)/gatewayd.sock" || {
-	cat "$vglog" 2>/dev/null | tail -n 20
+	tail -n 20 "$vglog" 2>/dev/null
 	fail "gatewayd under valgrind: no control socket after 60 s"
 }
 say "gatewayd started under valgrind (pid $vg)"
