@@ -69,6 +69,14 @@ struct net	*net_open(struct event_base *base, uint16_t port_ike,
 int		 net_send(void *arg, const uint8_t *pkt, size_t len,
 		    const struct sockaddr_in *local,
 		    const struct sockaddr_in *remote);
+/*
+ * An IKE datagram (marker removed) as read from a socket: a first message
+ * waits in the queue (or is shed), another goes to recv at once.  The
+ * socket path's, and the tests'.
+ */
+void		 net_ike_input(struct net *n, const uint8_t *pkt, size_t len,
+		    const struct sockaddr_in *local,
+		    const struct sockaddr_in *remote);
 /* The bound ports (host order), 0 = IKE socket, 1 = NAT-T socket. */
 uint16_t	 net_port(const struct net *n, int natt);
 /* The socket's receive buffer in bytes as the kernel reports it (twice

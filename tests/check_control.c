@@ -896,6 +896,84 @@ START_TEST(test_net_first_messages_wait_apart)
 }
 END_TEST
 
+/* The initiator SPIs' first bytes of what net.c hands on, in order. */
+struct net_spis {
+	int		 ns_n;
+	uint16_t	 ns_spi[512];
+};
+
+static void
+net_spis_cb(void *arg, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct net_spis	*o = arg;
+
+	if (o->ns_n < 512)
+		o->ns_spi[o->ns_n] = pkt[1] | pkt[2] << 8;
+	o->ns_n++;
+}
+
+/*
+ * A first message shed from a full queue and sent again (a real
+ * initiator's retransmission) goes to the head of the queue; the newest
+ * waiting one is shed in its place.  One that was never shed waits its
+ * turn or is shed as before.
+ */
+START_TEST(test_net_first_retransmission_goes_first)
+{
+	struct event_base	*base = event_base_new();
+	struct net		*n;
+	struct net_spis		 o;
+	struct net_counters	 nc;
+	struct sockaddr_in	 local, peer;
+	uint8_t			 first[40];
+	int			 i;
+
+	memset(&o, 0, sizeof(o));
+	memset(first, 0, sizeof(first));
+	memset(&local, 0, sizeof(local));
+	local.sin_family = peer.sin_family = AF_INET;
+	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	peer.sin_addr.s_addr = htonl(0xc6120001);	/* 198.18.0.1 */
+	peer.sin_port = htons(500);
+	first[0] = 0x11;
+	ck_assert_ptr_nonnull(n = net_open(base, 0, 0, NULL, net_spis_cb,
+	    &o));
+	/* SPIs 1..255 and 0 wait; 1..44 again (sent before) are shed */
+	for (i = 1; i <= 300; i++) {
+		first[1] = (uint8_t)i;
+		net_ike_input(n, first, sizeof(first), &local, &peer);
+	}
+	net_counters_get(n, &nc);
+	ck_assert_uint_eq(nc.nc_first_shed, 44);
+	/* 44 again: it goes first, the newest (0) is shed; 0x100 is new */
+	first[1] = 44;
+	net_ike_input(n, first, sizeof(first), &local, &peer);
+	first[1] = 0;
+	first[2] = 1;
+	net_ike_input(n, first, sizeof(first), &local, &peer);
+	first[2] = 0;
+	net_counters_get(n, &nc);
+	ck_assert_uint_eq(nc.nc_first_shed, 46);
+	/* from another port it is another initiator's: shed */
+	first[1] = 43;
+	peer.sin_port = htons(4500);
+	net_ike_input(n, first, sizeof(first), &local, &peer);
+	net_counters_get(n, &nc);
+	ck_assert_uint_eq(nc.nc_first_shed, 47);
+	for (i = 0; i < 20 && o.ns_n < 256; i++)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(o.ns_n, 256);
+	ck_assert_uint_eq(o.ns_spi[0], 44);	/* first */
+	ck_assert_uint_eq(o.ns_spi[1], 1);	/* then the oldest */
+	ck_assert_uint_eq(o.ns_spi[255], 255);	/* 0 gave way */
+	for (i = 0; i < 256; i++)
+		ck_assert_uint_ne(o.ns_spi[i], 0x100);
+	net_close(n);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(test_net_socket_strips_and_adds_marker)
 {
 	struct event_base	*base = event_base_new();
@@ -1661,6 +1739,7 @@ control_suite(void)
 	    NVEC(marker_vectors));
 	tcase_add_test(tc, test_net_socket_strips_and_adds_marker);
 	tcase_add_test(tc, test_net_first_messages_wait_apart);
+	tcase_add_test(tc, test_net_first_retransmission_goes_first);
 	tcase_add_test(tc, test_net_socket_burst);
 	suite_add_tcase(s, tc);
 

@@ -27,6 +27,8 @@ PACKAGES=(
 	# t-systemd.sh runs systemd as the manager of the shipped unit (a
 	# container image may come without it)
 	systemd
+	# t-valgrind.sh runs gatewayd under valgrind's memcheck
+	valgrind
 )
 # Installed without Recommends: a package that is only recommended (as
 # libstrongswan-standard-plugins is by strongSwan) must be listed here.

@@ -1,6 +1,7 @@
 """rawudp.py - IPv4/UDP datagrams built by hand for the lab's raw-socket
-senders (flood_mm1.py, mutate_ike.py): any source address, which a normal
-socket would not let us spoof inside the test's own namespaces."""
+sender mutate_ike.py (the floods come from floodgen.c): any source
+address, which a normal socket would not let us spoof inside the test's
+own namespaces."""
 import socket
 import struct
 

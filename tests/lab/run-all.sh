@@ -76,6 +76,7 @@ SCENARIOS=(
 	"t-doctor.sh esp-ah"
 	"t-doctor.sh no-answer"
 	"t-doctor.sh nat"
+	"t-valgrind.sh v2"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
@@ -129,6 +130,7 @@ V1_SCENARIOS=(
 	"t-export.sh v1-swanctl"
 	"t-flood.sh"
 	"t-flood.sh v2"
+	"t-valgrind.sh v1"
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
 	"t-export.sh v2-gcm-libreswan"

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# t-flood.sh [v2] - gatewayd's IKEv1 responder under a flood of spoofed
+# t-flood.sh [v2|am] - gatewayd's IKEv1 responder under a flood of spoofed
 # Main Mode first messages (README "Hostile network"); "t-flood.sh v2": its
-# IKEv2 responder under a flood of spoofed IKE_SA_INIT requests (below).
+# IKEv2 responder under a flood of spoofed IKE_SA_INIT requests; "t-flood.sh
+# am": Aggressive Mode (below).  The flood comes from floodgen.c (built
+# here, in the VM): spoofed first messages from a raw socket with sendmmsg
+# at a bounded rate.  It reaches the 3000/s the issue asks for in UML
+# (2,994/s and 3,000/s measured; the Python generators it replaced got
+# 1,041/s), but gatewayd shares UML's one CPU with it, tcpdump and charon.
 #   gw1: gatewayd, one IKEv1 tunnel to any peer (0.0.0.0), initiate no,
 #        info logging (no -d), test-short-lifetimes yes (half-open SAs
 #        live 5 s instead of 30).
 #   atk: an attacker namespace behind gw1's second link (203.0.113.0/24);
-#        gw1 routes 198.18.0.0/16 there.  flood_mm1.py sends FLOOD_RATE/s
+#        gw1 routes 198.18.0.0/16 there.  floodgen sends FLOOD_RATE/s
 #        Main Mode message 1 with random cookies from 256 addresses of
 #        198.18.0.0/16 for FLOOD_SECS s through a raw socket: more sources
 #        x ikev1-half-open-per-source (16) than ikev1-half-open (1024).
@@ -27,13 +32,10 @@
 #
 # v2: the same topology with IKEv2 on both sides (gatewayd's defaults,
 # strongSwan aes128-sha1-modp1024), gatewayd at info level with
-# metrics-listen 172.16.0.1:9587, no test-short-lifetimes.  flood_init.py
+# metrics-listen 172.16.0.1:9587, no test-short-lifetimes.  floodgen
 # sends FLOOD_RATE/s IKE_SA_INIT requests with random SPIi, KE and nonce
 # from 4096 addresses (198.18.0.1 .. 198.18.16.96) for FLOOD_SECS s
 # (default 30); it prints the rate it achieved, which the test prints too.
-# The issue asks for 3000/s: the lab cannot generate that (asked for
-# 3000/s, the generator achieved 1041/s in UML, whose one CPU it shares
-# with gatewayd, charon and tcpdump), so FLOOD_RATE defaults to 1000.
 # (Before first messages waited apart in gatewayd, net.c, strongSwan's
 # requests waited seconds behind the flood in the socket's queue.)
 # Past 10 half-open IKE SAs gatewayd answers with a stateless N(COOKIE)
@@ -49,6 +51,19 @@
 # only: the metrics gauge gatewayd_ike_sas_half_open, IKEv1 and IKEv2, is
 # what shows them) and VmRSS comes back to within RSS_BACK_KB of its
 # start; at most LOG_MAX lines of gatewayd's log name a flood address.
+#
+# am: IKEv1 Aggressive Mode, gatewayd's tunnel to 0.0.0.0 with peer-id
+# right.lab.test (local-id left.lab.test), strongSwan aggressive=yes with
+# that ID; floodgen sends Aggressive Mode message 1 (SA, KE of MODP-1024,
+# Nonce, ID right.lab.test: the tunnel's, so each one reaches the caps)
+# from 4096 addresses for 30 s.  Each admitted one costs gatewayd a DH
+# (its KE and the keys for HASH_R), about 3 ms of CPU in UML, and the 1 s
+# give-way of a full table admits up to ikev1-half-open of them a second:
+# so ikev1-half-open is AM_HALF_OPEN (64) here.  The checks of the Main
+# Mode case, and: the DH computations (half-open SAs expired or evicted)
+# at most AM_HALF_OPEN a second of the flood, message 1 dropped at the cap.
+# LAB_FLOOD_RATE and LAB_FLOOD_SECS (lab.sh passes LAB_* only) change the
+# rate and length of a case.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
@@ -56,17 +71,25 @@ gw_bin
 
 CASE=${1:-}
 case "$CASE" in
-"" | v2) ;;
-*) fail "unknown case '$CASE' (none: IKEv1, v2: IKEv2)" ;;
+"" | v2 | am) ;;
+*) fail "unknown case '$CASE' (none: IKEv1 Main Mode, v2: IKEv2, am:" \
+    "IKEv1 Aggressive Mode)" ;;
 esac
 
 CONNECT_MAX=5
+case "$CASE" in
+v2)	msg=init ;;	# floodgen's message: IKE_SA_INIT
+am)	msg=am1 ;;	# Aggressive Mode message 1
+*)	msg=mm1 ;;	# Main Mode message 1
+esac
 LOG_MAX=10
 RSS_BACK_KB=2048	# left over once the half-open SAs are gone
 if [ "$CASE" = v2 ]; then
-	# the issue asks for 3000/s; asked for that, flood_init.py achieved
-	# 1041/s in UML (the generator, tcpdump and the daemons share UML's
-	# one CPU), so the default is what it sustains there
+	# floodgen reaches the issue's 3000/s in UML (flood_init.py, the
+	# Python generator before it, reached 1041/s), but gatewayd does not
+	# keep up there: of two runs at 3000/s one passed (Connected 2.5 s)
+	# and in one strongSwan gave up (its requests among 27,003 datagrams
+	# gw1's kernel dropped, receive buffer full); LAB_FLOOD_RATE=3000
 	FLOOD_RATE=${FLOOD_RATE:-1000}
 	FLOOD_SECS=${FLOOD_SECS:-30}
 	FLOOD_NSRC=4096
@@ -78,14 +101,29 @@ if [ "$CASE" = v2 ]; then
 	DRAIN_MAX=45	# half-open IKEv2 SAs live 30 s (IKE_HALFOPEN_TIMEOUT)
 	METRICS=172.16.0.1:9587
 else
-	FLOOD_RATE=${FLOOD_RATE:-1000}
-	# 25 s: on a slow lab machine the steps before strongSwan's
+	FLOOD_RATE=${FLOOD_RATE:-3000}
+	# 30 s: on a slow lab machine the steps before strongSwan's
 	# connection took 16 s of a 15 s flood (CI, December 5)
-	FLOOD_SECS=${FLOOD_SECS:-25}
+	FLOOD_SECS=${FLOOD_SECS:-30}
 	FLOOD_NSRC=256
 	RSS_MAX_KB=32768	# 1024 half-open SAs take a few MB over a ~6 MB start
 	DRAIN_MAX=12
 fi
+if [ "$CASE" = am ]; then
+	FLOOD_SECS=${FLOOD_SECS_AM:-30}
+	FLOOD_NSRC=4096
+	# Aggressive Mode computes a DH for each admitted message 1: 3.2 ms
+	# of gatewayd's CPU in UML, so about 300/s at best, and the
+	# give-way after 1 s (ikev1_half.c) admits up to ikev1-half-open
+	# of them a second.  At the default 1024 gatewayd fell behind the
+	# flood and strongSwan's message 1 was shed three times (5.8 s to
+	# Connected at 1000/s, 20,607 first messages shed); 64 a second is
+	# what the lab's gatewayd can afford
+	AM_HALF_OPEN=64
+	AM_ID=right.lab.test	# strongSwan's, gatewayd's peer-id
+fi
+FLOOD_RATE=${LAB_FLOOD_RATE:-$FLOOD_RATE}	# lab.sh passes LAB_* only
+FLOOD_SECS=${LAB_FLOOD_SECS:-$FLOOD_SECS}
 
 counter() {	# counter NODE LABEL: a line of gatewayctl counters
 	gwctl "$1" counters 2>/dev/null | awk -v l="$2" '
@@ -173,6 +211,14 @@ mutate_phase() {
 	gw_alive gw1
 }
 
+# floodgen.c, built here with the host's compiler (the VM runs the host's
+# /): no build step of its own, the same source in every run
+FLOODGEN=$LAB_RUN/floodgen
+t0=$(lab_now_us)
+gcc -std=c11 -O2 -Wall -Wextra -Werror -o "$FLOODGEN" \
+    "$(dirname "$0")/floodgen.c" || fail "cannot build floodgen.c"
+say "floodgen built in $((($(lab_now_us) - t0) / 1000)) ms"
+
 topo_standard
 netns_add atk
 veth_add gw1 atk0 203.0.113.1/24 atk eth0 203.0.113.2/24
@@ -182,9 +228,15 @@ ip -n gw1 route add 198.18.0.0/16 via 203.0.113.2 ||
 ip netns exec gw1 sysctl -qw net.ipv4.conf.all.rp_filter=0 \
     net.ipv4.conf.atk0.rp_filter=0 >/dev/null
 
-step "gatewayd (gw1, peer 0.0.0.0) and strongSwan (gw2)${CASE:+, IKEv2}"
+step "gatewayd (gw1, peer 0.0.0.0) and strongSwan (gw2)${CASE:+, $CASE}"
 gw_conf_begin gw1 gw1 "$GW1_PUB" any 0.0.0.0 "$GW1_NET"
-if [ "$CASE" = v2 ]; then
+if [ "$CASE" = am ]; then
+	sed -i "s/^log-level debug\$/log-level info\ntest-short-lifetimes yes\nikev1-half-open $AM_HALF_OPEN/" \
+	    "$(node_dir gw1)/gatewayd.conf"
+	gw_conf_tunnel gw1 vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" version=1 \
+	    mode=aggressive lid=left.lab.test pid="$AM_ID" initiate=no
+	swan_v1_std gw2 aggressive=yes lid="$AM_ID" rid=left.lab.test
+elif [ "$CASE" = v2 ]; then
 	sed -i "s/^log-level debug\$/log-level info\nmetrics-listen $METRICS/" \
 	    "$(node_dir gw1)/gatewayd.conf"
 	gw_conf_tunnel gw1 vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" \
@@ -215,36 +267,27 @@ say "gatewayd pid $pid, VmRSS $rss0 kB before the flood"
 [ "$CASE" = v2 ] && drops0=$(udp_rcvbuf_errors)
 
 step "flood: $FLOOD_RATE/s for $FLOOD_SECS s from $FLOOD_NSRC addresses of" \
-    "198.18.0.0/16${CASE:+ (IKE_SA_INIT)}"
+    "198.18.0.0/16 ($msg)"
 pcap=$LAB_RUN/flood.pcap
 # strongSwan <-> gatewayd on the public link, to tell afterwards which of
 # strongSwan's messages were answered when, and when it began
 capture_start gw1 pub "$LAB_RUN/swan.pcap" udp port 500 or udp port 4500
 swan_cap=$CAPTURE_PID
-if [ "$CASE" = v2 ]; then
-	gen=flood_init.py
-	# only gatewayd's answers: the requests would double tcpdump's work
-	capture_start gw1 atk0 "$pcap" udp and src port 500 and \
-	    dst net 198.18.0.0/16
-else
-	gen=flood_mm1.py
-	capture_start gw1 atk0 "$pcap" udp and src port 500
-fi
-ip netns exec atk python3 "$(dirname "$0")/$gen" "$GW1_PUB" \
-    198.18 "$FLOOD_NSRC" "$FLOOD_RATE" "$FLOOD_SECS" >"$LAB_RUN/flood.out" 2>&1 &
+gen="floodgen $msg"
+# only gatewayd's answers: the requests would double tcpdump's work
+capture_start gw1 atk0 "$pcap" udp and src port 500 and \
+    dst net 198.18.0.0/16
+ip netns exec atk "$FLOODGEN" "$msg" "$GW1_PUB" 198.18 "$FLOOD_NSRC" \
+    "$FLOOD_RATE" "$FLOOD_SECS" ${AM_ID:+"$AM_ID"} >"$LAB_RUN/flood.out" 2>&1 &
 flood=$!
 LAB_PIDS+=("$flood")
-# python3 starts slowly in UML: wait for the first drops, then 3 s more
-flood_going() {	# true when it arrives, or when the generator ended
-	! kill -0 "$flood" 2>/dev/null || if [ "$CASE" = v2 ]; then
-		[ $(($(counter gw1 'ike received') - rx0)) -gt 100 ]
-	else
-		[ "$(counter gw1 'ikev1 half-open')" -gt 100 ]
-	fi
-}
-wait_for 30 flood_going && kill -0 "$flood" 2>/dev/null ||
-    fail "the flood did not reach gatewayd: $(cat "$LAB_RUN/flood.out")"
+# strongSwan starts 3 s into the flood (floodgen starts at once); the
+# answers to the flood, counted afterwards, show it arrived.  (Waiting on
+# gatewayctl counters instead took 20-26 s at 1000-3000/s in a loaded
+# UML: gatewayd answers its control socket between floods of reads.)
 sleep 3
+kill -0 "$flood" 2>/dev/null ||
+    fail "floodgen ended early: $(cat "$LAB_RUN/flood.out")"
 rss_max=$(rss_kb "$pid")
 say "half-open now: $(half_open)"
 
@@ -299,6 +342,13 @@ wire=$(cat "$LAB_RUN/wire-ms")
     "Connected in gatewayd's log"
 say "ok: Connected $wire ms after strongSwan's first packet ($el ms" \
     "after the test started swanctl)"
+say "gatewayd so far: $(($(counter gw1 'ike received') - rx0)) received," \
+    "$(counter gw1 'udp first shed') first messages shed, CPU" \
+    "$(( ($(cpu_ticks "$pid") - cpu0) * 1000 / $(getconf CLK_TCK) )) ms;" \
+    "strongSwan <-> gatewayd:"
+tcpdump -n -tttt -r "$LAB_RUN/swan.pcap" 2>/dev/null | head -n 12 |
+    sed 's/^/    /'
+gwctl gw1 counters | grep -E 'ikev1|shed' | sed 's/^/    /'
 [ "$CASE" = v2 ] && v2_connect_diag
 [ "$wire" -le $((CONNECT_MAX * 1000)) ] ||
     fail "tunnel took $wire ms (more than $CONNECT_MAX s)"
@@ -323,7 +373,7 @@ last_us=${last/./}
 say "ok: Connected $(( (last_us - WIRE_CONN_US) / 1000 )) ms before" \
     "gatewayd's last answer to the flood"
 sent=$(tail -n 1 "$LAB_RUN/flood.out")
-[ "$CASE" = v2 ] && say "$gen: $(grep '^rate ' "$LAB_RUN/flood.out")" \
+say "$gen: $(grep '^rate ' "$LAB_RUN/flood.out")" \
     "(asked for $FLOOD_RATE/s)"
 cpu1=$(cpu_ticks "$pid")
 rx1=$(counter gw1 'ike received')
@@ -400,7 +450,21 @@ say "answers to the flood: $answers; admitted: at most $admitted"
     fail "$answers answers for $admitted admitted first messages"
 [ "$full" -gt 0 ] || [ "$(counter gw1 'ikev1 half evicted')" -gt 0 ] ||
     fail "the flood never reached ikev1-half-open"
-lines=$(grep -c '198\.18\.[01]\.' "$d/gatewayd.log" || true)
+if [ "$CASE" = am ]; then
+	# every half-open SA computed one DH (message 2's KE and keys) and
+	# ended expired or evicted: with the table full, at most
+	# AM_HALF_OPEN a second (the 1 s give-way), and the first table
+	dh=$(( $(counter gw1 'ikev1 half expired') +
+	    $(counter gw1 'ikev1 half evicted') ))
+	dh_max=$((AM_HALF_OPEN * (FLOOD_SECS + 2)))
+	say "Aggressive Mode: $dh DH computations for the flood (at most" \
+	    "$dh_max: $AM_HALF_OPEN a second), $full message 1 dropped at" \
+	    "the cap, $(counter gw1 'udp first shed') shed unread"
+	[ "$dh" -le "$dh_max" ] ||
+	    fail "$dh DH computations, more than $dh_max"
+	[ "$full" -gt 0 ] || fail "no message 1 dropped at the cap"
+fi
+lines=$(grep -c '198\.18\.' "$d/gatewayd.log" || true)
 say "gatewayd log lines naming a flood address: $lines"
 [ "$lines" -le "$LOG_MAX" ] ||
     fail "$lines log lines about the flood (at most $LOG_MAX)"
