@@ -161,6 +161,12 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tencryption aes256 aes128\n\t\tdh-group 14 2\n"
 	    "\t}\n\tipsec {\n\t\tencryption aes256 aes128\n"
 	    "\t\tintegrity sha256 sha1\n\t\tpfs 14\n\t}\n") },
+	/* IKEv1 lists (Main Mode suites of different groups) */
+	{ "v1-lists", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tproposals aes256-sha256-modp2048, "
+	    "aes128-sha1-modp1024, 3des-sha1-modp1024\n\t}\n"
+	    "\tipsec {\n\t\tproposals aes256-sha256-modp2048, "
+	    "aes128-sha1-modp2048\n\t}\n") },
 	/* base64 of plain "Secr3t!key": written as the plain key */
 	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
