@@ -514,6 +514,12 @@ int	ikev1_sa_p1_build(struct ikev1_sa *sa, const struct ikev1_p1_params *p,
 	    int n);
 int	ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
 	    int n);
+/* Appends to sa (built above) one more phase 2 proposal, numbered
+ * sa_nprop + 1, of n transforms as ikev1_sa_p2_build: a Quick Mode offer
+ * of several suites (RFC 2408 §4.2: distinct numbers are alternatives).
+ * 0, or -1 (n out of range, or IKEV1_MAX_PROPOSALS reached). */
+int	ikev1_sa_p2_add(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
+	    int n);
 
 struct prop_offer;
 /*

@@ -25,6 +25,7 @@
 #include "common/keyfile.h"
 #include "common/log.h"
 #include "ike/ikev1_sa.h"
+#include "policy/proposal.h"
 
 #define V1_MAX_CAND	16
 
@@ -58,18 +59,37 @@ v1_hash_from_integ(int integ)
 	return (0);
 }
 
+/* Our phase 1 suite i (0-based, policy/proposal.h order) as a transform. */
 static void
-v1_p1_params(const struct cfg_ike *ike, struct ikev1_p1_params *p)
+v1_p1_params(const struct cfg_ike *ike, int i, struct ikev1_p1_params *p)
 {
+	struct cfg_prop	 cp;
+
+	proposal_ike_get(ike, i, &cp);
 	memset(p, 0, sizeof(*p));
-	p->p1_encr = ike->ike_encr == ENCR_3DES ? IKEV1_ENCR_3DES :
+	p->p1_encr = cp.cp_encr == ENCR_3DES ? IKEV1_ENCR_3DES :
 	    IKEV1_ENCR_AES;
-	p->p1_keylen = ike->ike_encr == ENCR_3DES ? 0 :
-	    (uint16_t)ike->ike_encr_bits;
-	p->p1_hash = v1_hash_from_integ(ike->ike_integ);
+	p->p1_keylen = cp.cp_encr == ENCR_3DES ? 0 : (uint16_t)cp.cp_encr_bits;
+	p->p1_hash = v1_hash_from_integ(cp.cp_integ);
 	p->p1_auth = IKEV1_AUTH_PSK;
-	p->p1_group = (uint16_t)ike->ike_dh;
+	p->p1_group = (uint16_t)cp.cp_dh;
 	p->p1_life_secs = ike->ike_lifetime;
+}
+
+/*
+ * Our phase 1 SA payload: one ISAKMP proposal holding one transform per
+ * suite, numbered 1..n in our order of preference (RFC 2409 §5: the
+ * transforms of one proposal are alternatives; RFC 2408 §3.6).
+ */
+static int
+v1_p1_offer(const struct cfg_ike *ike, struct ikev1_sa *sa)
+{
+	struct ikev1_p1_params	 p[CFG_MAX_PROPOSALS];
+	int			 i, n = proposal_ike_count(ike);
+
+	for (i = 0; i < n; i++)
+		v1_p1_params(ike, i, &p[i]);
+	return (ikev1_sa_p1_build(sa, p, n));
 }
 
 /*
@@ -88,14 +108,19 @@ v1_p1_match(const struct ikev1_p1_params *p, const struct ikev1_transform *tr)
 	return (tr->tr_keylen == 0 || tr->tr_keylen == 192);
 }
 
+/* Our suite i is the one negotiated: keys, status and logs follow it. */
 static void
-v1_sa_use(struct isakmp_sa *sa, const struct cfg_ike *ike, uint32_t life)
+v1_sa_use(struct isakmp_sa *sa, const struct cfg_ike *ike, int i,
+    uint32_t life)
 {
-	sa->is_encr = ike->ike_encr;
-	sa->is_encr_bits = ike->ike_encr == ENCR_3DES ? 0 : ike->ike_encr_bits;
-	sa->is_integ = ike->ike_integ;
-	sa->is_prf = ikev1_prf_from_hash(v1_hash_from_integ(ike->ike_integ));
-	sa->is_group = ike->ike_dh;
+	struct cfg_prop	 cp;
+
+	proposal_ike_get(ike, i, &cp);
+	sa->is_encr = cp.cp_encr;
+	sa->is_encr_bits = cp.cp_encr == ENCR_3DES ? 0 : cp.cp_encr_bits;
+	sa->is_integ = cp.cp_integ;
+	sa->is_prf = ikev1_prf_from_hash(v1_hash_from_integ(cp.cp_integ));
+	sa->is_group = cp.cp_dh;
 	sa->is_lifetime = ike->ike_lifetime;
 	/* RFC 2409 §5: like Cisco, the shorter lifetime wins */
 	if (life != 0 && life < sa->is_lifetime)
@@ -405,7 +430,6 @@ v1_diag_proposal(struct isakmp_sa *sa, const struct ikev1_sa *theirs,
     const char *notify)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
-	struct ikev1_p1_params	 p;
 	struct ikev1_sa		*ours;
 
 	if (t == NULL)
@@ -413,8 +437,8 @@ v1_diag_proposal(struct isakmp_sa *sa, const struct ikev1_sa *theirs,
 	ike_diag_note(t, DIAG_IKE_PROPOSAL, 1, notify);
 	if ((ours = calloc(1, sizeof(*ours))) == NULL)
 		return;
-	v1_p1_params(&t->t_cfg->tn_ike, &p);
-	v1_diag_offers(sa, ikev1_sa_p1_build(ours, &p, 1) == 0 ? ours : NULL,
+	v1_diag_offers(sa, v1_p1_offer(&t->t_cfg->tn_ike, ours) == 0 ? ours :
+	    NULL,
 	    theirs, "phase 1");
 	free(ours);
 }
@@ -480,7 +504,6 @@ v1_keep_sai_b(struct isakmp_sa *sa, const struct buf *b, size_t sa_off)
 int
 ikev1_main_start(struct isakmp_sa *sa)
 {
-	struct ikev1_p1_params	 p;
 	struct ikev1_sa		*offer = NULL;
 	struct pld_writer	 w;
 	struct buf		*b = NULL;
@@ -488,10 +511,11 @@ ikev1_main_start(struct isakmp_sa *sa)
 	int			 aggr = sa->is_exchange == IKEV1_EXCH_AGGRESSIVE;
 	int			 rc = -1;
 
-	v1_p1_params(&sa->is_b.b_tunnel->t_cfg->tn_ike, &p);
-	v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike, 0);
+	/* until the answer: our first suite (Aggressive Mode's KE is for
+	 * its group, which every suite shares: policy/config.c) */
+	v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike, 0, 0);
 	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
-	    ikev1_sa_p1_build(offer, &p, 1) == -1 ||
+	    v1_p1_offer(&sa->is_b.b_tunnel->t_cfg->tn_ike, offer) == -1 ||
 	    v1_msg_begin(sa, &b, &w, sa->is_exchange, 0) == -1)
 		goto done;
 	off = b->buf_len;
@@ -512,14 +536,16 @@ done:
 	return (rc);
 }
 
-/* The responder's SA answer: one proposal, one transform, ours. */
+/* The responder's SA answer: one proposal, one transform, one of our
+ * suites, which the SA uses from now on. */
 static int
 v1_check_answer(struct isakmp_sa *sa, const struct ikev1_msg *m)
 {
+	const struct cfg_ike	*ike = &sa->is_b.b_tunnel->t_cfg->tn_ike;
 	struct ikev1_p1_params	 p;
 	const struct ikev1_transform *tr;
+	int			 i;
 
-	v1_p1_params(&sa->is_b.b_tunnel->t_cfg->tn_ike, &p);
 	if (m->m_count[IKEV1_PLD_SA] != 1 || m->m_sa.sa_nprop != 1 ||
 	    m->m_sa.sa_prop[0].prop_ntr != 1 ||
 	    m->m_sa.sa_prop[0].prop_proto != IKEV1_PROTO_ISAKMP) {
@@ -528,13 +554,19 @@ v1_check_answer(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		return (-1);
 	}
 	tr = &m->m_sa.sa_prop[0].prop_tr[0];
-	if (!v1_p1_match(&p, tr)) {
-		log_tdebug(isakmp_name(sa), "phase 1 answer is not our "
-		    "transform");
-		return (-1);
+	for (i = 0; i < proposal_ike_count(ike); i++) {
+		v1_p1_params(ike, i, &p);
+		/* Aggressive Mode: our KE went out for the group of our
+		 * first suite, which all share (policy/config.c) */
+		if (v1_p1_match(&p, tr) && (sa->is_dh == NULL ||
+		    p.p1_group == sa->is_group)) {
+			v1_sa_use(sa, ike, i, tr->tr_life_secs);
+			return (0);
+		}
 	}
-	v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike, tr->tr_life_secs);
-	return (0);
+	log_tdebug(isakmp_name(sa), "phase 1 answer is not one of our "
+	    "transforms");
+	return (-1);
 }
 
 /* MM message 2 --> message 3 { KE, Ni [, NAT-D x2] } */
@@ -681,30 +713,38 @@ v1_am_i2(struct isakmp_sa *sa, struct ikev1_msg *m)
 
 /* --- responder --- */
 
-/* Our answer: the peer's proposal and transform as received. */
+/*
+ * Our answer: the first of OUR suites that the peer offers (strongSwan's
+ * rule: our order of preference, not the peer's), with the peer's
+ * proposal and transform numbers as received.
+ */
 static int
 v1_select(struct isakmp_sa *sa, const struct ikev1_sa *offer)
 {
+	const struct cfg_ike	*ike = &sa->is_b.b_tunnel->t_cfg->tn_ike;
 	struct ikev1_p1_params	 p;
 	const struct ikev1_proposal *pr;
-	int			 i, j;
+	int			 i, j, k;
 
-	v1_p1_params(&sa->is_b.b_tunnel->t_cfg->tn_ike, &p);
 	if (offer->sa_doi != IKEV1_DOI_IPSEC ||
 	    offer->sa_situation != IKEV1_SIT_IDENTITY_ONLY)
 		return (-1);
-	for (i = 0; i < offer->sa_nprop; i++) {
-		pr = &offer->sa_prop[i];
-		if (pr->prop_proto != IKEV1_PROTO_ISAKMP)
-			continue;
-		for (j = 0; j < pr->prop_ntr; j++)
-			if (v1_p1_match(&p, &pr->prop_tr[j])) {
+	for (k = 0; k < proposal_ike_count(ike); k++) {
+		v1_p1_params(ike, k, &p);
+		for (i = 0; i < offer->sa_nprop; i++) {
+			pr = &offer->sa_prop[i];
+			if (pr->prop_proto != IKEV1_PROTO_ISAKMP)
+				continue;
+			for (j = 0; j < pr->prop_ntr; j++) {
+				if (!v1_p1_match(&p, &pr->prop_tr[j]))
+					continue;
 				sa->is_prop_num = pr->prop_num;
 				sa->is_chosen = pr->prop_tr[j];
-				v1_sa_use(sa, &sa->is_b.b_tunnel->t_cfg->tn_ike,
+				v1_sa_use(sa, ike, k,
 				    pr->prop_tr[j].tr_life_secs);
 				return (0);
 			}
+		}
 	}
 	return (-1);
 }

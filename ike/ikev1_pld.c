@@ -1159,21 +1159,30 @@ int
 ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
     int n)
 {
-	struct ikev1_proposal	*pr = &sa->sa_prop[0];
+	memset(sa, 0, sizeof(*sa));
+	sa->sa_doi = IKEV1_DOI_IPSEC;
+	sa->sa_situation = IKEV1_SIT_IDENTITY_ONLY;
+	return (ikev1_sa_p2_add(sa, p, n));
+}
+
+int
+ikev1_sa_p2_add(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
+    int n)
+{
+	struct ikev1_proposal	*pr;
 	struct ikev1_transform	*t;
 	int			 i;
 
-	memset(sa, 0, sizeof(*sa));
-	if (n < 1 || n > IKEV1_MAX_TRANSFORMS)
+	if (n < 1 || n > IKEV1_MAX_TRANSFORMS ||
+	    sa->sa_nprop >= IKEV1_MAX_PROPOSALS)
 		return (-1);
 	for (i = 1; i < n; i++)
 		if (p[i].p2_proto != p[0].p2_proto ||
 		    p[i].p2_spi != p[0].p2_spi)
 			return (-1);
-	sa->sa_doi = IKEV1_DOI_IPSEC;
-	sa->sa_situation = IKEV1_SIT_IDENTITY_ONLY;
-	sa->sa_nprop = 1;
-	pr->prop_num = 1;
+	pr = &sa->sa_prop[sa->sa_nprop];
+	memset(pr, 0, sizeof(*pr));
+	pr->prop_num = (uint8_t)(sa->sa_nprop + 1);
 	pr->prop_proto = p[0].p2_proto;
 	pr->prop_spi_len = 4;
 	pr->prop_spi[0] = (uint8_t)(p[0].p2_spi >> 24);
@@ -1193,6 +1202,7 @@ ikev1_sa_p2_build(struct ikev1_sa *sa, const struct ikev1_p2_params *p,
 		t->tr_life_secs = p[i].p2_life_secs;
 		t->tr_life_kbytes = p[i].p2_life_kbytes;
 	}
+	sa->sa_nprop++;
 	return (0);
 }
 

@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "ike/ikev1_sa.h"
+#include "policy/proposal.h"
 
 #define QM_DEFAULT_LIFE	28800	/* RFC 2407 §4.5: when not proposed */
 static void
@@ -173,44 +174,58 @@ qm_vol_lower(uint64_t a, uint64_t b)
 	return (a < b ? a : b);
 }
 
+/* Our IPsec suite i (0-based, policy/proposal.h order) as a transform. */
 static void
-qm_params(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_p2_params *p)
+qm_params(const struct isakmp_sa *sa, uint32_t spi, int i,
+    struct ikev1_p2_params *p)
 {
 	const struct cfg_ipsec	*ips = &sa->is_b.b_tunnel->t_cfg->tn_ipsec;
+	struct cfg_prop		 cp;
 
+	proposal_child_get(ips, i, &cp);
 	memset(p, 0, sizeof(*p));
 	p->p2_spi = ntohl(spi);
 	p->p2_group = (uint16_t)ips->ips_pfs;
 	p->p2_encap = v1_natt_encap(sa);
 	p->p2_life_secs = ips->ips_lifetime;
 	p->p2_life_kbytes = qm_kbytes(ips->ips_life_bytes);
-	p->p2_auth_alg = qm_auth_alg(ips->ips_integ);
+	p->p2_auth_alg = qm_auth_alg(cp.cp_integ);
 	if (ips->ips_proto == IPPROTO_AH) {
 		p->p2_proto = IKEV1_PROTO_AH;
-		p->p2_id = qm_ah_id(ips->ips_integ);
+		p->p2_id = qm_ah_id(cp.cp_integ);
 		return;
 	}
 	p->p2_proto = IKEV1_PROTO_ESP;
-	p->p2_id = qm_esp_id(ips->ips_encr);
-	p->p2_keylen = ips->ips_encr == ENCR_3DES ? 0 :
-	    (uint16_t)ips->ips_encr_bits;
+	p->p2_id = qm_esp_id(cp.cp_encr);
+	p->p2_keylen = cp.cp_encr == ENCR_3DES ? 0 : (uint16_t)cp.cp_encr_bits;
 }
 
-/* Our Quick Mode SA with our inbound SPI (network order).  RFC 4304:
- * ESN as an attribute of the transform; with esn either two transforms,
- * ESN first.  0 or -1. */
+/*
+ * Our Quick Mode SA with our inbound SPI (network order): one proposal
+ * per suite, numbered 1..n in our order of preference (RFC 2408 §4.2).
+ * RFC 4304: ESN as an attribute of the transform; with esn either two
+ * transforms per proposal, ESN first.  0 or -1.
+ */
 static int
 qm_offer(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_sa *offer)
 {
+	const struct cfg_ipsec	*ips = &sa->is_b.b_tunnel->t_cfg->tn_ipsec;
 	struct ikev1_p2_params	 p[2];
-	int			 esn;
+	int			 i;
 
-	esn = sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_esn;
-	qm_params(sa, spi, &p[0]);
-	p[1] = p[0];
-	if (esn != CFG_ESN_NO)
-		p[0].p2_esn = IKEV1_ESN_64;
-	return (ikev1_sa_p2_build(offer, p, esn == CFG_ESN_EITHER ? 2 : 1));
+	memset(offer, 0, sizeof(*offer));
+	offer->sa_doi = IKEV1_DOI_IPSEC;
+	offer->sa_situation = IKEV1_SIT_IDENTITY_ONLY;
+	for (i = 0; i < proposal_child_count(ips); i++) {
+		qm_params(sa, spi, i, &p[0]);
+		p[1] = p[0];
+		if (ips->ips_esn != CFG_ESN_NO)
+			p[0].p2_esn = IKEV1_ESN_64;
+		if (ikev1_sa_p2_add(offer, p,
+		    ips->ips_esn == CFG_ESN_EITHER ? 2 : 1) == -1)
+			return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -253,14 +268,17 @@ qm_tr_match(const struct ikev1_p2_params *p, const struct ikev1_transform *tr,
 	    tr->tr_keylen == 192));
 }
 
+/* Our suite i is the one negotiated: keys and the kernel SA follow it. */
 static void
-qm_choice(const struct cfg_ipsec *ips, struct child_sa *cs)
+qm_choice(const struct cfg_ipsec *ips, int i, struct child_sa *cs)
 {
-	cs->cs_choice.pc_encr = ips->ips_proto == IPPROTO_AH ? 0 :
-	    ips->ips_encr;
+	struct cfg_prop	 cp;
+
+	proposal_child_get(ips, i, &cp);
+	cs->cs_choice.pc_encr = ips->ips_proto == IPPROTO_AH ? 0 : cp.cp_encr;
 	cs->cs_choice.pc_encr_bits = ips->ips_proto == IPPROTO_AH ||
-	    ips->ips_encr == ENCR_3DES ? 0 : ips->ips_encr_bits;
-	cs->cs_choice.pc_integ = ips->ips_integ;
+	    cp.cp_encr == ENCR_3DES ? 0 : cp.cp_encr_bits;
+	cs->cs_choice.pc_integ = cp.cp_integ;
 	cs->cs_choice.pc_dh = ips->ips_pfs;
 	cs->cs_dh = ips->ips_pfs;
 	cs->cs_replay_window = ips->ips_replay_window;
@@ -481,7 +499,7 @@ qm_start(struct isakmp_sa *sa, int pair, const struct child_sa *old)
 		cs->cs_rts[0] = c->tn_remote[ri];
 	}
 	cs->cs_nlts = cs->cs_nrts = 1;
-	qm_choice(&c->tn_ipsec, cs);
+	qm_choice(&c->tn_ipsec, 0, cs);	/* until the answer */
 	qm->qm_life = c->tn_ipsec.ips_lifetime;
 	qm->qm_life_bytes = c->tn_ipsec.ips_life_bytes;
 	if (child_sa_spi_alloc(cs, sa->is_b.b_ctx->ctx_kernel) == -1)
@@ -644,13 +662,30 @@ qm_i_fail(struct ikev1_qm *qm, const char *why)
 }
 
 
+/* Which of our suites (0-based) the answer's one transform is, or -1. */
+static int
+qm_suite_of(const struct isakmp_sa *sa, uint32_t spi,
+    const struct ikev1_proposal *pr)
+{
+	const struct cfg_ipsec	*ips = &sa->is_b.b_tunnel->t_cfg->tn_ipsec;
+	struct ikev1_p2_params	 p;
+	int			 i;
+
+	for (i = 0; i < proposal_child_count(ips); i++) {
+		qm_params(sa, spi, i, &p);
+		if (pr->prop_proto == p.p2_proto &&
+		    qm_tr_match(&p, &pr->prop_tr[0], ips->ips_esn))
+			return (i);
+	}
+	return (-1);
+}
+
 /* HASH(2) msg --> HASH(3), install */
 static void
 qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 {
 	struct isakmp_sa	*sa = qm->qm_sa;
 	struct child_sa		*cs = qm->qm_child;
-	struct ikev1_p2_params	 p;
 	const struct ikev1_proposal *pr;
 	const struct ikev1_notify *n;
 	struct cfg_prefix	 pi, pr2;
@@ -659,18 +694,18 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	size_t			 hoff, hl = prf_len(sa->is_prf);
 	uint32_t		 life;
 	uint64_t		 kb;
-	int			 i;
+	int			 i, k;
 
-	qm_params(sa, cs->cs_spi_in, &p);
+	/* one proposal, one transform: one of our suites */
 	pr = &m->m_sa.sa_prop[0];
-	if (m->m_sa.sa_nprop != 1 || pr->prop_ntr != 1 ||
-	    pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4 ||
-	    !qm_tr_match(&p, &pr->prop_tr[0], sa->is_b.b_tunnel->t_cfg->
-	    tn_ipsec.ips_esn)) {
+	k = m->m_sa.sa_nprop != 1 || pr->prop_ntr != 1 ||
+	    pr->prop_spi_len != 4 ? -1 : qm_suite_of(sa, cs->cs_spi_in, pr);
+	if (k == -1) {
 		qm_i_fail(qm, "the peer answered with a proposal we did not "
 		    "offer");
 		return;
 	}
+	qm_choice(&sa->is_b.b_tunnel->t_cfg->tn_ipsec, k, cs);
 	cs->cs_choice.pc_esn = pr->prop_tr[0].tr_esn == IKEV1_ESN_64 ?
 	    PROP_ESN_YES : PROP_ESN_NONE;
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
@@ -749,31 +784,40 @@ qm_i2(struct ikev1_qm *qm, const struct ikev1_msg *m)
 
 /* --- responder --- */
 
-/* Selects the peer's proposal; fills the transform we answer with. */
+/*
+ * Selects the first of OUR suites that a proposal of the peer offers
+ * (strongSwan's rule: our order of preference, not the peer's); fills
+ * the transform we answer with and *suite (0-based).
+ */
 static const struct ikev1_proposal *
 qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
-    struct ikev1_transform *tr)
+    struct ikev1_transform *tr, int *suite)
 {
+	const struct cfg_ipsec	*ips = &sa->is_b.b_tunnel->t_cfg->tn_ipsec;
 	struct ikev1_p2_params	 p;
 	const struct ikev1_proposal *pr;
-	int			 i, j, pass;
-	int			 esn = sa->is_b.b_tunnel->t_cfg->tn_ipsec.ips_esn;
+	int			 i, j, k, pass;
+	int			 esn = ips->ips_esn;
 
-	qm_params(sa, 0, &p);
-	/* esn either: a transform with ESN first, then one without (with
-	 * yes or no both passes ask the same) */
-	for (pass = 0; pass < 2; pass++)
-	for (i = 0; i < m->m_sa.sa_nprop; i++) {
-		pr = &m->m_sa.sa_prop[i];
-		if (pr->prop_proto != p.p2_proto || pr->prop_spi_len != 4)
-			continue;
-		for (j = 0; j < pr->prop_ntr; j++)
-			if (qm_tr_match(&p, &pr->prop_tr[j],
-			    esn != CFG_ESN_EITHER ? esn :
-			    pass == 0 ? CFG_ESN_YES : CFG_ESN_NO)) {
-				*tr = pr->prop_tr[j];
-				return (pr);
-			}
+	for (k = 0; k < proposal_child_count(ips); k++) {
+		qm_params(sa, 0, k, &p);
+		/* esn either: a transform with ESN first, then one
+		 * without (with yes or no both passes ask the same) */
+		for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < m->m_sa.sa_nprop; i++) {
+			pr = &m->m_sa.sa_prop[i];
+			if (pr->prop_proto != p.p2_proto ||
+			    pr->prop_spi_len != 4)
+				continue;
+			for (j = 0; j < pr->prop_ntr; j++)
+				if (qm_tr_match(&p, &pr->prop_tr[j],
+				    esn != CFG_ESN_EITHER ? esn :
+				    pass == 0 ? CFG_ESN_YES : CFG_ESN_NO)) {
+					*tr = pr->prop_tr[j];
+					*suite = k;
+					return (pr);
+				}
+		}
 	}
 	return (NULL);
 }
@@ -809,12 +853,13 @@ qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
 	struct ike_tunnel		*t = sa->is_b.b_tunnel;
 	struct ikev1_p2_params		 p;
 	const struct ikev1_proposal	*pr;
-	int				 i, j, pfs = 0;
+	int				 i, j, k, pfs = 0;
 
 	if (t == NULL)
 		return;
-	qm_params(sa, 0, &p);
+	for (k = 0; k < proposal_child_count(&t->t_cfg->tn_ipsec); k++)
 	for (i = 0; i < m->m_sa.sa_nprop && !pfs; i++) {
+		qm_params(sa, 0, k, &p);
 		pr = &m->m_sa.sa_prop[i];
 		if (pr->prop_proto != p.p2_proto)
 			continue;
@@ -986,6 +1031,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 	uint32_t		 theirs, spi_in;
 	uint64_t		 ours_kb, kb_notify = 0;
 	uint8_t			 proto;
+	int			 suite;
 
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV1_NONCE_MIN ||
 	    m->m_nonce_len > IKEV1_NONCE_MAX || m->m_sa.sa_nprop == 0) {
@@ -1014,7 +1060,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		    ls, rs);
 		return;
 	}
-	if ((pr = qm_select(sa, m, &tr)) == NULL ||
+	if ((pr = qm_select(sa, m, &tr, &suite)) == NULL ||
 	    (c->tn_ipsec.ips_pfs != 0) != (m->m_ke != NULL)) {
 		qm_diag_proposal(sa, m);
 		qm_r_fail(qm, proto, m->m_sa.sa_prop[0].prop_spi,
@@ -1051,7 +1097,7 @@ qm_r1(struct ikev1_qm *qm, const struct ikev1_msg *m)
 		log_tdebug(qm_name(qm), "Quick Mode %08x rekeys IPsec SA %08x",
 		    qm->qm_msgid, ntohl(qm->qm_rekey_spi));
 	}
-	qm_choice(&c->tn_ipsec, cs);
+	qm_choice(&c->tn_ipsec, suite, cs);
 	cs->cs_choice.pc_esn = tr.tr_esn == IKEV1_ESN_64 ? PROP_ESN_YES :
 	    PROP_ESN_NONE;
 	memcpy(&cs->cs_spi_out, pr->prop_spi, 4);

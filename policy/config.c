@@ -1824,8 +1824,8 @@ cfg_ips_some_cbc(const struct cfg_tsrc *src)
 }
 
 /*
- * IKEv1 and a list: every suite must be one IKEv1 can use, and for now
- * only one suite per block (IKEv1 lists are not supported yet).
+ * IKEv1 and a list: every suite must be one IKEv1 can use, and the
+ * suites of Aggressive Mode must share their DH group.
  */
 static int
 cfg_v1_list_check(struct cfg_parser *p, const struct cfg_tunnel *t,
@@ -1857,14 +1857,17 @@ cfg_v1_list_check(struct cfg_parser *p, const struct cfg_tunnel *t,
 			return (cfg_err(p, ls, "ipsec proposal %d: "
 			    "chacha20poly1305 needs ike version 2 (RFC 7634 "
 			    "defines it for IKEv2 only)", i + 1));
-	if (ike->ike_nprops > 1)
-		return (cfg_err(p, li, "%d ike proposals need version 2 "
-		    "(IKEv1 proposal lists are not supported yet: keep one "
-		    "suite with version 1)", ike->ike_nprops));
-	if (ips->ips_nprops > 1)
-		return (cfg_err(p, ls, "%d ipsec proposals need ike version 2 "
-		    "(IKEv1 proposal lists are not supported yet: keep one "
-		    "suite with version 1)", ips->ips_nprops));
+	/* Aggressive Mode: message 1 carries the KE, for one group, before
+	 * the responder chose a suite (RFC 2409 §5.4) */
+	for (i = 1; i < ike->ike_nprops; i++)
+		if (ike->ike_mode == CFG_IKE_AGGRESSIVE &&
+		    ike->ike_props[i].cp_dh != ike->ike_props[0].cp_dh)
+			return (cfg_err(p, src->tx_dh_line ?
+			    src->tx_dh_line : li, "ike proposal %d: DH group %d "
+			    "differs from proposal 1's group %d: Aggressive "
+			    "Mode sends its KE in message 1, for one group, "
+			    "so all its suites must share it", i + 1,
+			    ike->ike_props[i].cp_dh, ike->ike_props[0].cp_dh));
 	return (0);
 }
 

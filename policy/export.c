@@ -769,14 +769,50 @@ ios_wildcard(const struct cfg_prefix *p, char *out, size_t len)
 	strncat(out, a, len - strlen(out) - 1);
 }
 
+/* What IOS cannot take of an IKEv1 IPsec suite.  0 or -1. */
+static int
+ios_check_child(struct exp *ex, const struct cfg_ipsec *ips)
+{
+	/* IOS's command reference: esp-gcm needs IKEv2 */
+	if (encr_is_aead(ips->ips_encr))
+		return (ex_refuse(ex, "IOS offers esp-gcm with IKEv2 only "
+		    "(use version 2, or aes128, aes192 or aes256 for ESP)"));
+	if (ips->ips_proto == IPPROTO_AH &&
+	    ips->ips_integ != AUTH_HMAC_MD5_96 &&
+	    ips->ips_integ != AUTH_HMAC_SHA1_96)
+		return (ex_refuse(ex, "gatewayd writes IOS's AH transforms "
+		    "for md5 and sha1 only (use protocol esp for sha2-256, "
+		    "sha2-384 or sha2-512)"));
+	return (0);
+}
+
 static int
 ios_check(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
+	struct cfg_ipsec	 one;
+	struct cfg_prop		 cp;
 	size_t			 i;
+	int			 k;
 
-	if (ike->ike_nprops > 1 || t->tn_ipsec.ips_nprops > 1)
+	/* IKEv1: one isakmp policy and one transform set per suite (each
+	 * suite checked below as a tunnel of its own) */
+	if (ike->ike_version == 1 && proposal_child_count(&t->tn_ipsec) > 6)
+		return (ex_refuse(ex, "a crypto map entry of IOS takes at most "
+		    "6 transform sets, and the tunnel lists %d IPsec suites "
+		    "(keep 6 or fewer)", proposal_child_count(&t->tn_ipsec)));
+	if (ike->ike_version == 1)
+		for (k = 0; k < proposal_child_count(&t->tn_ipsec); k++) {
+			proposal_child_get(&t->tn_ipsec, k, &cp);
+			one = t->tn_ipsec;
+			one.ips_encr = cp.cp_encr;
+			one.ips_encr_bits = cp.cp_encr_bits;
+			one.ips_integ = cp.cp_integ;
+			if (ios_check_child(ex, &one) == -1)
+				return (-1);
+		}
+	else if (ike->ike_nprops > 1 || t->tn_ipsec.ips_nprops > 1)
 		return (ex_refuse(ex, "gatewayd does not yet write a proposal "
 		    "list for IOS (the tunnel lists %d IKE and %d IPsec "
 		    "suites; export to swanctl or ipsec-conf, or keep one "
@@ -1024,13 +1060,27 @@ ios_isakmp(struct exp *ex, const char *gw)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ike	*ike = &t->tn_ike;
+	struct cfg_ike		 one;
+	struct cfg_prop		 cp;
+	int			 k, n = proposal_ike_count(ike);
 
-	ex_add(ex, "! Policy priority 10: use a free number if 10 is "
-	    "taken.\n");
-	ex_add(ex, "crypto isakmp policy 10\n encryption %s\n hash %s\n"
-	    " authentication pre-share\n group %d\n lifetime %u\n!\n",
-	    ios_isakmp_encr(ike), ios_integ(ike->ike_integ, 1), ike->ike_dh,
-	    ike->ike_lifetime);
+	if (n == 1)
+		ex_add(ex, "! Policy priority 10: use a free number if 10 is "
+		    "taken.\n");
+	else
+		ex_add(ex, "! Policy priorities 10 to %d, one per suite in "
+		    "gatewayd's order: use free\n! numbers in the same order "
+		    "if these are taken.\n", 10 * n);
+	for (k = 0; k < n; k++) {
+		proposal_ike_get(ike, k, &cp);
+		one = *ike;
+		one.ike_encr = cp.cp_encr;
+		one.ike_encr_bits = cp.cp_encr_bits;
+		ex_add(ex, "crypto isakmp policy %d\n encryption %s\n hash %s\n"
+		    " authentication pre-share\n group %d\n lifetime %u\n!\n",
+		    10 * (k + 1), ios_isakmp_encr(&one), ios_integ(cp.cp_integ,
+		    1), cp.cp_dh, ike->ike_lifetime);
+	}
 	if (ios_isakmp_profiled(ike)) {
 		ios_isakmp_profile(ex, gw);
 		return;
@@ -1048,7 +1098,10 @@ exp_cisco_ios(struct exp *ex)
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
 	const char		*n = t->tn_name;
 	char			 gw[INET_ADDRSTRLEN], tf[64], a[40], b[40];
-	int			 i, j;
+	char			 ts[CFG_MAX_PROPOSALS][CFG_NAME_MAX + 12];
+	struct cfg_ipsec	 one;
+	struct cfg_prop		 cp;
+	int			 i, j, k, nts;
 
 	if (ios_check(ex) == -1)
 		return (-1);
@@ -1058,9 +1111,21 @@ exp_cisco_ios(struct exp *ex)
 		ios_ikev2(ex, gw);
 	else
 		ios_isakmp(ex, gw);
-	ios_transform(ips, tf, sizeof(tf));
-	ex_add(ex, "crypto ipsec transform-set %s %s\n mode tunnel\n!\n", n,
-	    tf);
+	nts = t->tn_ike.ike_version == 1 ? proposal_child_count(ips) : 1;
+	for (k = 0; k < nts; k++) {
+		proposal_child_get(ips, k, &cp);
+		one = *ips;
+		one.ips_encr = cp.cp_encr;
+		one.ips_encr_bits = cp.cp_encr_bits;
+		one.ips_integ = cp.cp_integ;
+		ios_transform(&one, tf, sizeof(tf));
+		if (nts == 1)
+			snprintf(ts[k], sizeof(ts[k]), "%s", n);
+		else
+			snprintf(ts[k], sizeof(ts[k]), "%s-%d", n, k + 1);
+		ex_add(ex, "crypto ipsec transform-set %s %s\n mode tunnel\n"
+		    "!\n", ts[k], tf);
+	}
 	ex_add(ex, "ip access-list extended %s\n", n);
 	for (i = 0; i < t->tn_nremote; i++)
 		for (j = 0; j < t->tn_nlocal; j++) {
@@ -1070,8 +1135,12 @@ exp_cisco_ios(struct exp *ex)
 		}
 	ex_add(ex, "!\n! Crypto map gatewayd, entry 10: use a free entry if "
 	    "10 is taken.\n");
+	/* IOS takes up to six transform sets, in order of preference */
 	ex_add(ex, "crypto map gatewayd 10 ipsec-isakmp\n set peer %s\n"
-	    " set transform-set %s\n", gw, n);
+	    " set transform-set", gw);
+	for (k = 0; k < nts; k++)
+		ex_add(ex, " %s", ts[k]);
+	ex_add(ex, "\n");
 	if (ips->ips_pfs != 0)
 		ex_add(ex, " set pfs group%d\n", ips->ips_pfs);
 	ex_add(ex, " set security-association lifetime seconds %u\n",

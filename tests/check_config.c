@@ -1841,6 +1841,27 @@ START_TEST(test_config_single_no_list)
 }
 END_TEST
 
+/* IKEv1 takes lists in both blocks; Main Mode suites may differ in
+ * group, Aggressive Mode ones sharing a group are accepted too. */
+START_TEST(test_config_v1_lists)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n\t\tencryption "
+	    "aes256 aes128\n\t\tdh-group 14 2\n")
+	    IPSEC("\t\tproposals aes256-sha256, aes128gcm16, 3des-md5\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ike.ike_nprops, 4);
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ike.ike_props[1].cp_dh,
+	    DH_MODP_1024);
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ipsec.ips_nprops, 3);
+	config_free(cfg);
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n\t\tmode aggressive\n"
+	    "\t\tproposals aes256-sha256-modp2048, aes128-sha1-modp2048\n")));
+	ck_assert_int_eq(cfg->cfg_tunnels[0].tn_ike.ike_nprops, 2);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_config_ipsec_lists)
 {
 	struct config		*cfg;
@@ -1893,14 +1914,17 @@ static const struct err_vec list_vecs[] = {
 	{ BASE TN(IKE("\t\tversion 1\n\t\tproposals aes128-sha1-x25519\n")),
 	  E "15: ike proposal 1: curve25519 needs version 2 (RFC 8031 defines "
 	  "it for IKEv2 only)" },
-	/* IKEv1 lists: not yet */
-	{ BASE TN(IKE("\t\tversion 1\n\t\tencryption aes256 aes128\n")),
-	  E "15: 2 ike proposals need version 2 (IKEv1 proposal lists are not "
-	  "supported yet: keep one suite with version 1)" },
-	{ BASE TN(IPSEC("\t\tproposals aes256-sha1, aes128-sha1\n")
-	  IKE("\t\tversion 1\n")),
-	  E "14: 2 ipsec proposals need ike version 2 (IKEv1 proposal lists "
-	  "are not supported yet: keep one suite with version 1)" },
+	/* IKEv1 Aggressive Mode: one DH group for every suite */
+	{ BASE TN(IKE("\t\tversion 1\n\t\tmode aggressive\n"
+	  "\t\tproposals aes256-sha256-modp2048, aes128-sha1-modp1024\n")),
+	  E "16: ike proposal 2: DH group 2 differs from proposal 1's group "
+	  "14: Aggressive Mode sends its KE in message 1, for one group, so "
+	  "all its suites must share it" },
+	{ BASE TN(IKE("\t\tversion 1\n\t\tencryption aes256 aes128\n"
+	  "\t\tdh-group 14 2\n\t\tmode aggressive\n")),
+	  E "16: ike proposal 2: DH group 2 differs from proposal 1's group "
+	  "14: Aggressive Mode sends its KE in message 1, for one group, so "
+	  "all its suites must share it" },
 	{ BASE TN(IPSEC("\t\tproposals chacha20poly1305\n")
 	  IKE("\t\tversion 1\n")),
 	  E "14: ipsec proposal 1: chacha20poly1305 needs ike version 2 (RFC "
@@ -2046,6 +2070,7 @@ config_suite(void)
 	    NVEC(ike_list_vecs));
 	tcase_add_test(tc, test_config_single_no_list);
 	tcase_add_test(tc, test_config_ipsec_lists);
+	tcase_add_test(tc, test_config_v1_lists);
 	tcase_add_loop_test(tc, test_config_list_errors, 0, NVEC(list_vecs));
 	suite_add_tcase(s, tc);
 

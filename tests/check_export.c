@@ -161,6 +161,17 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tencryption aes256 aes128\n\t\tdh-group 14 2\n"
 	    "\t}\n\tipsec {\n\t\tencryption aes256 aes128\n"
 	    "\t\tintegrity sha256 sha1\n\t\tpfs 14\n\t}\n") },
+	/* IKEv1 lists (Main Mode suites of different groups) */
+	{ "v1-lists", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tproposals aes256-sha256-modp2048, "
+	    "aes128-sha1-modp1024, 3des-sha1-modp1024\n\t}\n"
+	    "\tipsec {\n\t\tproposals aes256-sha256-modp2048, "
+	    "aes128-sha1-modp2048\n\t}\n") },
+	/* an IKEv1 ESP list with AES-GCM: IOS has esp-gcm with IKEv2 only */
+	{ "v1-list-gcm", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tproposals aes128-sha1-modp2048, "
+	    "aes256gcm16-modp2048\n\t}\n") },
 	/* base64 of plain "Secr3t!key": written as the plain key */
 	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
@@ -290,6 +301,9 @@ static const struct {
 	    "libreswan: gatewayd does not yet write a proposal list for "
 	    "Libreswan (the tunnel lists 3 IKE and 2 IPsec suites; export to "
 	    "swanctl or ipsec-conf, or keep one suite)" },
+	{ "v1-list-gcm", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
+	    "cisco-ios: IOS offers esp-gcm with IKEv2 only (use version 2, "
+	    "or aes128, aes192 or aes256 for ESP)" },
 	{ "v2-list-keywords", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: gatewayd does not yet write a proposal list for IOS "
 	    "(the tunnel lists 4 IKE and 4 IPsec suites; export to swanctl "

@@ -451,6 +451,103 @@ START_TEST(test_codec_roundtrip_phase2_modern)
 }
 END_TEST
 
+/*
+ * Proposal lists (issue 9): a phase 1 SA of three suites is one ISAKMP
+ * proposal with transforms 1..3 (RFC 2409 §5); a Quick Mode SA of three
+ * suites is three proposals numbered 1..3 (RFC 2408 §4.2), each with its
+ * own transforms and the same SPI.  Both survive encoding and parsing.
+ */
+START_TEST(test_codec_proposal_lists)
+{
+	static struct ikev1_msg		 m;
+	static struct ikev1_sa		 sa;
+	static const struct ikev1_p1_params p1[3] = {
+		{ IKEV1_ENCR_AES, 256, IKEV1_HASH_SHA2_256, IKEV1_AUTH_PSK, 14,
+		    28800 },
+		{ IKEV1_ENCR_AES, 128, IKEV1_HASH_SHA, IKEV1_AUTH_PSK, 2,
+		    28800 },
+		{ IKEV1_ENCR_3DES, 0, IKEV1_HASH_MD5, IKEV1_AUTH_PSK, 5,
+		    28800 },
+	};
+	struct ikev1_p2_params		 p2[2];
+	struct ikev1_hdr		 h;
+	struct pld_writer		 w;
+	struct buf			*b;
+	int				 i, k;
+
+	for (k = 0; k < 2; k++) {
+		b = buf_new(512);
+		memset(&h, 0, sizeof(h));
+		memcpy(h.h_icookie, cky_i, 8);
+		h.h_exchange = k == 0 ? IKEV1_EXCH_MAIN : IKEV1_EXCH_QUICK;
+		ck_assert_int_eq(ikev1_hdr_write(b, &h, &w), 0);
+		if (k == 0)
+			ck_assert_int_eq(ikev1_sa_p1_build(&sa, p1, 3), 0);
+		else {
+			memset(p2, 0, sizeof(p2));
+			p2[0].p2_proto = IKEV1_PROTO_ESP;
+			p2[0].p2_spi = 0xc0ffee03;
+			p2[0].p2_encap = IKEV1_ENCAP_TUNNEL;
+			p2[0].p2_group = 14;
+			p2[0].p2_id = IKEV1_ESP_AES;
+			p2[0].p2_keylen = 256;
+			p2[0].p2_auth_alg = IKEV1_AUTH_HMAC_SHA2_256;
+			ck_assert_int_eq(ikev1_sa_p2_build(&sa, p2, 1), 0);
+			/* the second suite with esn either: two transforms */
+			p2[0].p2_keylen = 128;
+			p2[0].p2_auth_alg = IKEV1_AUTH_HMAC_SHA;
+			p2[1] = p2[0];
+			p2[0].p2_esn = IKEV1_ESN_64;
+			ck_assert_int_eq(ikev1_sa_p2_add(&sa, p2, 2), 0);
+			p2[0].p2_id = IKEV1_ESP_3DES;
+			p2[0].p2_keylen = 0;
+			p2[0].p2_esn = 0;
+			p2[0].p2_auth_alg = IKEV1_AUTH_HMAC_MD5;
+			ck_assert_int_eq(ikev1_sa_p2_add(&sa, p2, 1), 0);
+		}
+		ck_assert_int_eq(ikev1_add_sa(&w, &sa), 0);
+		ikev1_hdr_set_length(b);
+		ck_assert_int_eq(ikev1_msg_parse(b->buf_data, b->buf_len, &m),
+		    0);
+		buf_free(b);
+		if (k == 0) {
+			ck_assert_int_eq(m.m_sa.sa_nprop, 1);
+			ck_assert_int_eq(m.m_sa.sa_prop[0].prop_ntr, 3);
+			for (i = 0; i < 3; i++) {
+				ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].
+				    tr_num, i + 1);
+				ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].
+				    tr_group, p1[i].p1_group);
+				ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[i].
+				    tr_encr, p1[i].p1_encr);
+			}
+			continue;
+		}
+		ck_assert_int_eq(m.m_sa.sa_nprop, 3);
+		for (i = 0; i < 3; i++) {
+			ck_assert_uint_eq(m.m_sa.sa_prop[i].prop_num, i + 1);
+			ck_assert_uint_eq(m.m_sa.sa_prop[i].prop_proto,
+			    IKEV1_PROTO_ESP);
+			ck_assert_mem_eq(m.m_sa.sa_prop[i].prop_spi,
+			    "\xc0\xff\xee\x03", 4);
+			ck_assert_int_eq(m.m_sa.sa_prop[i].prop_ntr,
+			    i == 1 ? 2 : 1);
+		}
+		ck_assert_uint_eq(m.m_sa.sa_prop[0].prop_tr[0].tr_keylen, 256);
+		ck_assert_uint_eq(m.m_sa.sa_prop[1].prop_tr[0].tr_esn,
+		    IKEV1_ESN_64);
+		ck_assert_uint_eq(m.m_sa.sa_prop[1].prop_tr[1].tr_esn, 0);
+		ck_assert_uint_eq(m.m_sa.sa_prop[2].prop_tr[0].tr_id,
+		    IKEV1_ESP_3DES);
+	}
+	/* no more proposals than a payload may hold */
+	memset(&sa, 0, sizeof(sa));
+	for (i = 0; i < IKEV1_MAX_PROPOSALS; i++)
+		ck_assert_int_eq(ikev1_sa_p2_add(&sa, p2, 1), 0);
+	ck_assert_int_eq(ikev1_sa_p2_add(&sa, p2, 1), -1);
+}
+END_TEST
+
 /* Every strict prefix of the chain is rejected, padded or not. */
 START_TEST(test_codec_truncated_rejected)
 {
@@ -1474,6 +1571,7 @@ ikev1_suite(void)
 	tc = tcase_create("codec");
 	tcase_add_test(tc, test_codec_roundtrip_phase1);
 	tcase_add_test(tc, test_codec_roundtrip_phase2);
+	tcase_add_test(tc, test_codec_proposal_lists);
 	tcase_add_loop_test(tc, test_codec_roundtrip_phase2_modern, 0,
 	    (int)(sizeof(p2_modern) / sizeof(p2_modern[0])));
 	tcase_add_loop_test(tc, test_codec_esn_attribute, 0,

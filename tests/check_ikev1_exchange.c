@@ -4357,6 +4357,152 @@ START_TEST(test_v1_qm_message3_resent)
 }
 END_TEST
 
+/*
+ * Proposal lists (issue 9), IKEv1: each side lists three phase 1 suites
+ * (Main Mode: of different groups) and three ESP suites; one of each is
+ * common.  The responder takes the first of ITS suites that the
+ * initiator offers.
+ *
+ * Main Mode  { SA(P(T1, T2, T3)) } -->          <-- { SA(P(Tk)) }
+ *            ... KE of Tk's group ...
+ * Quick Mode { HASH(1), SA(P1, P2, P3), ... }* --> <-- { HASH(2), SA(Pk) }*
+ */
+#define V1_LIST_A_IKE	"\t\tproposals aes256-sha256-modp2048, " \
+			"aes256-sha1-modp1536, aes128-sha1-modp2048\n"
+#define V1_LIST_B_IKE	"\t\tproposals 3des-md5-modp1024, " \
+			"aes192-sha384-modp1536, aes128-sha1-modp2048\n"
+#define V1_LIST_A_ESP	"\t\tproposals aes256-sha256-modp2048, " \
+			"aes128-sha1-modp2048, 3des-md5-modp2048\n"
+#define V1_LIST_B_ESP	"\t\tproposals aes192-sha384-modp2048, " \
+			"aes128-sha1-modp2048\n"
+
+static const struct {
+	const char	*lv_a_ike, *lv_a_esp;	/* the initiator's */
+	const char	*lv_b_ike, *lv_b_esp;	/* the responder's */
+	int		 lv_ntr;	/* transforms of its phase 1 offer */
+	const char	*lv_ike_algs, *lv_child;
+	/* after b (the Quick Mode initiator now) rekeys the IPsec SA */
+	const char	*lv_child_b;
+	size_t		 lv_ekey, lv_akey, lv_ekey_b, lv_akey_b;
+} v1_list_vecs[] = {
+	/* the initiator's third phase 1 suite, its second ESP suite */
+	{ V1_LIST_A_IKE, V1_LIST_A_ESP, V1_LIST_B_IKE, V1_LIST_B_ESP, 3,
+	  "aes128/sha1/prfsha1/modp2048", "aes128/sha1/modp2048",
+	  "aes128/sha1/modp2048", 16, 20, 16, 20 },
+	/* the other way round: the responder's third and second */
+	{ V1_LIST_B_IKE, V1_LIST_B_ESP, V1_LIST_A_IKE, V1_LIST_A_ESP, 3,
+	  "aes128/sha1/prfsha1/modp2048", "aes128/sha1/modp2048",
+	  "aes128/sha1/modp2048", 16, 20, 16, 20 },
+	/* the same two in opposite orders: the responder's order wins;
+	 * when b initiates the Quick Mode, a answers and a's first wins */
+	{ "\t\tproposals aes256-sha256-modp2048, aes128-sha1-modp2048\n",
+	  "\t\tproposals aes256-sha256-modp2048, aes128-sha1-modp2048\n",
+	  "\t\tproposals aes128-sha1-modp2048, aes256-sha256-modp2048\n",
+	  "\t\tproposals aes128-sha1-modp2048, aes256-sha256-modp2048\n", 2,
+	  "aes128/sha1/prfsha1/modp2048", "aes128/sha1/modp2048",
+	  "aes256/sha2-256/modp2048", 16, 20, 32, 32 },
+	/* multi-valued keywords: aes256 x (sha256, sha1) x (14, 2) against
+	 * the one suite aes256-sha1-modp1024: our fourth */
+	{ "\t\tencryption aes256\n\t\tintegrity sha256 sha1\n"
+	  "\t\tdh-group 14 2\n",
+	  "\t\tencryption aes256gcm16 aes256\n\t\tintegrity sha1\n"
+	  "\t\tpfs 2\n",
+	  "\t\tencryption aes256\n\t\tintegrity sha1\n\t\tdh-group 2\n",
+	  "\t\tencryption aes256\n\t\tintegrity sha1\n\t\tpfs 2\n", 4,
+	  "aes256/sha1/prfsha1/modp1024", "aes256/sha1/modp1024",
+	  "aes256/sha1/modp1024", 32, 20, 32, 20 },
+	/* Aggressive Mode: the suites share the group of the KE */
+	{ "\t\tmode aggressive\n\t\tproposals aes256-sha256-modp2048, "
+	  "aes128-sha256-modp2048, aes128-sha1-modp2048\n", V1_LIST_A_ESP,
+	  "\t\tmode aggressive\n\t\tproposals 3des-md5-modp2048, "
+	  "aes128-sha1-modp2048\n", V1_LIST_B_ESP, 3,
+	  "aes128/sha1/prfsha1/modp2048", "aes128/sha1/modp2048",
+	  "aes128/sha1/modp2048", 16, 20, 16, 20 },
+};
+
+static int	v1_mm1_ntr;
+
+/* The number of transforms in the first proposal of a's first message
+ * (a cleartext SA payload right after the header). */
+static enum mock_verdict
+v1_mm1_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct ikev1_msg	*m;
+
+	(void)arg;
+	if (v1_mm1_ntr != 0 || len < IKEV1_HDR_LEN || (pkt[19] &
+	    IKEV1_FLAG_ENC) || (m = calloc(1, sizeof(*m))) == NULL)
+		return (MOCK_PASS);
+	if (ikev1_msg_parse(pkt, len, m) == 0 && m->m_sa.sa_nprop == 1)
+		v1_mm1_ntr = m->m_sa.sa_prop[0].prop_ntr;
+	free(m);
+	return (MOCK_PASS);
+}
+
+START_TEST(test_v1_proposal_list)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 st;
+	char			 ai[256], bi[256];
+
+	snprintf(ai, sizeof(ai), "%s%s", v1_list_vecs[_i].lv_a_ike,
+	    strstr(v1_list_vecs[_i].lv_a_ike, "aggressive") ?
+	    "\t\tlocal-id a.example.com\n\t\tpeer-id b.example.com\n" : "");
+	snprintf(bi, sizeof(bi), "%s%s", v1_list_vecs[_i].lv_b_ike,
+	    strstr(v1_list_vecs[_i].lv_b_ike, "aggressive") ?
+	    "\t\tlocal-id b.example.com\n\t\tpeer-id a.example.com\n" : "");
+	a.so_ike = ai;
+	a.so_ipsec = v1_list_vecs[_i].lv_a_esp;
+	b.so_ike = bi;
+	b.so_ipsec = v1_list_vecs[_i].lv_b_esp;
+	pair_init(&a, &b);
+	ikev1_reauth_delete_set(A.s_ike, 20);
+	ikev1_reauth_delete_set(B.s_ike, 20);
+	v1_mm1_ntr = 0;
+	A.s_net.mn_filter = v1_mm1_cb;
+	ike_start(A.s_ike);
+	pump(150);
+	A.s_net.mn_filter = NULL;
+	ck_assert_int_eq(v1_mm1_ntr, v1_list_vecs[_i].lv_ntr);
+	assert_connected(1, v1_list_vecs[_i].lv_ekey,
+	    v1_list_vecs[_i].lv_akey);
+	ck_assert_str_eq(status(&A).ts_ike_algs, v1_list_vecs[_i].lv_ike_algs);
+	ck_assert_str_eq(status(&B).ts_ike_algs, v1_list_vecs[_i].lv_ike_algs);
+	ck_assert_str_eq(status(&A).ts_child[0].cs_algs,
+	    v1_list_vecs[_i].lv_child);
+	ck_assert_str_eq(status(&B).ts_child[0].cs_algs,
+	    v1_list_vecs[_i].lv_child);
+
+	/* IPsec SA rekeys from a, then from b (b proposes its list) */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1, v1_list_vecs[_i].lv_ekey,
+	    v1_list_vecs[_i].lv_akey);
+	ck_assert_str_eq(status(&B).ts_child[0].cs_algs,
+	    v1_list_vecs[_i].lv_child);
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(80);
+	assert_connected(1, v1_list_vecs[_i].lv_ekey_b,
+	    v1_list_vecs[_i].lv_akey_b);
+	ck_assert_str_eq(status(&A).ts_child[0].cs_algs,
+	    v1_list_vecs[_i].lv_child_b);
+	ck_assert_str_eq(status(&B).ts_child[0].cs_algs,
+	    v1_list_vecs[_i].lv_child_b);
+
+	/* re-authentication from a: the same phase 1 suite again */
+	st = status(&A);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(150);
+	assert_connected(1, v1_list_vecs[_i].lv_ekey_b,
+	    v1_list_vecs[_i].lv_akey_b);
+	ck_assert(memcmp(status(&A).ts_spi_i, st.ts_spi_i, 8) != 0);
+	ck_assert_str_eq(status(&A).ts_ike_algs, v1_list_vecs[_i].lv_ike_algs);
+	ck_assert_str_eq(status(&B).ts_ike_algs, v1_list_vecs[_i].lv_ike_algs);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_exchange_suite(void)
 {
@@ -4383,6 +4529,8 @@ ikev1_exchange_suite(void)
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("algorithms");
+	tcase_add_loop_test(tc, test_v1_proposal_list, 0,
+	    (int)(sizeof(v1_list_vecs) / sizeof(v1_list_vecs[0])));
 	tcase_add_loop_test(tc, test_v1_algorithms, 0,
 	    sizeof(algo_cases) / sizeof(algo_cases[0]));
 	tcase_set_timeout(tc, 20);

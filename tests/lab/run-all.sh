@@ -100,6 +100,7 @@ V1_SCENARIOS=(
 	"t-v1-algs.sh ah"
 	"t-v1-algs.sh nopfs"
 	"t-v1-algs.sh segments"
+	"t-v1-algs.sh proposal-list"
 	"t-v1-libreswan.sh"
 	"t-doctor.sh v1-psk"
 	"t-doctor.sh v1-segments"

@@ -27,6 +27,12 @@
 #   segments                two local x two peer segments: four Quick Modes
 #                           (strongSwan: one child per segment pair), all
 #                           four pairs ping, 4 SAs per direction count
+#   proposal-list           proposal lists (issue 9): gatewayd lists three
+#                           phase 1 suites of different DH groups and three
+#                           ESP suites, strongSwan others; only gatewayd's
+#                           third phase 1 suite (aes128-sha256-modp2048)
+#                           and second ESP suite (aes128-sha256) are in
+#                           both; gatewayctl status and swanctl show them
 # strongSwan is given exactly these proposals (weak ones only when named),
 # so a tunnel comes up only if gatewayd proposes / selects them.  Checks:
 # Connected with IKEv1, ping both ways, SAs of the right protocol count
@@ -42,6 +48,7 @@ gw_bin
 case_name=${1:-aes256-sha1-dh14-pfs14}
 proto=esp
 pfs=yes
+gw_algs='' gw_child_re=''
 ike_re='AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'
 aes128=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)' 'auth-trunc hmac\(sha1\)')
 case "$case_name" in
@@ -144,6 +151,18 @@ segments)
 	child_re='ESP:AES_CBC-128/HMAC_SHA1_96/MODP_1024'
 	kern_re=("${aes128[@]}")
 	;;
+proposal-list)
+	gw=(ike_proposals="aes256-sha256-modp3072, aes256-sha1-modp1536, aes128-sha256-modp2048"
+	    esp_proposals="aes256-sha512-modp2048, aes128-sha256-modp2048, 3des-sha1-modp2048")
+	sw=(proposals=3des-md5-modp1024,aes192-sha384-modp3072,aes128-sha256-modp2048
+	    esp=aes192-sha384-modp2048,aes128-sha256-modp2048)
+	ike_re='AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128/MODP_2048'
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128')
+	gw_algs='aes128/sha2-256/prfsha256/modp2048'
+	gw_child_re='aes128/sha2-256/modp2048'
+	;;
 *)
 	fail "unknown case '$case_name'"
 	;;
@@ -209,6 +228,12 @@ check_case() {
 	done
 	assert_no_match "gw1 kernel SAs: protocol" \
 	    "proto $([ "$proto" = esp ] && echo ah || echo esp) " "$xfrm"
+	[ -z "$gw_algs" ] ||
+	    assert_match "gatewayctl status: IKE algorithms" "$gw_algs" \
+		"$(gwctl gw1 status 2>&1)"
+	[ -z "$gw_child_re" ] ||
+	    assert_match "gatewayctl status: IPsec SA algorithms" \
+		"$gw_child_re" "$(gwctl gw1 status 2>&1)"
 	swan_show_sas gw2
 	assert_match "strongSwan: IKEv1 SA" '^vpn: #[0-9]+, ESTABLISHED, IKEv1' \
 	    "$SWAN_SAS"
