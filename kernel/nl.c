@@ -200,6 +200,24 @@ nl_done_cb(const struct nlmsghdr *nlh, void *data)
 	return (MNL_CB_STOP);
 }
 
+/* One send (out 1) or receive, logged with errno kept when it fails. */
+static ssize_t
+nl_io(struct kernel_nl *kn, int out, const void *buf, size_t len)
+{
+	ssize_t	 n;
+	int	 e;
+
+	n = out ? mnl_socket_sendto(kn->kn_sock, buf, len) :
+	    mnl_socket_recvfrom(kn->kn_sock, (void *)(uintptr_t)buf, len);
+	if (n < 0) {
+		e = errno;
+		log_err("kernel: %s %s: %s", kn->kn_name,
+		    out ? "send" : "receive", strerror(e));
+		errno = e;
+	}
+	return (n);
+}
+
 int
 kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
     mnl_cb_t cb, void *data, const int *quiet)
@@ -215,22 +233,11 @@ kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
 		errno = ENOTCONN;
 		return (-1);
 	}
-	if (mnl_socket_sendto(kn->kn_sock, nlh, nlh->nlmsg_len) < 0) {
-		e = errno;
-		log_err("kernel: %s send: %s", kn->kn_name, strerror(e));
-		errno = e;
+	if (nl_io(kn, 1, nlh, nlh->nlmsg_len) < 0)
 		return (-1);
-	}
 	do {
-		n = mnl_socket_recvfrom(kn->kn_sock, kn->kn_rbuf,
-		    KERNEL_RECV_SIZE);
-		if (n < 0) {
-			e = errno;
-			log_err("kernel: %s receive: %s", kn->kn_name,
-			    strerror(e));
-			errno = e;
+		if ((n = nl_io(kn, 0, kn->kn_rbuf, KERNEL_RECV_SIZE)) < 0)
 			return (-1);
-		}
 		/* mnl_cb_run2 fails on a foreign seq or portid. */
 		errno = 0;
 		ret = mnl_cb_run2(kn->kn_rbuf, n, nlh->nlmsg_seq, kn->kn_portid,
@@ -266,22 +273,11 @@ kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
 	}
 	if (nmsg <= 0)
 		return (0);
-	if (mnl_socket_sendto(kn->kn_sock, buf, len) < 0) {
-		e = errno;
-		log_err("kernel: %s send: %s", kn->kn_name, strerror(e));
-		errno = e;
+	if (nl_io(kn, 1, buf, len) < 0)
 		return (-1);
-	}
 	while (ne.ne_answers < nmsg) {
-		n = mnl_socket_recvfrom(kn->kn_sock, kn->kn_rbuf,
-		    KERNEL_RECV_SIZE);
-		if (n < 0) {
-			e = errno;
-			log_err("kernel: %s receive: %s", kn->kn_name,
-			    strerror(e));
-			errno = e;
+		if ((n = nl_io(kn, 0, kn->kn_rbuf, KERNEL_RECV_SIZE)) < 0)
 			return (-1);
-		}
 		/* the answers carry the requests' seqs: any of ours (0) */
 		errno = 0;
 		ret = mnl_cb_run2(kn->kn_rbuf, n, 0, kn->kn_portid,
