@@ -1665,3 +1665,28 @@ ikev1_sa_dpd_probe(struct ike_sa_base *b, int again)
 	    (const uint8_t *)&seq, 4);
 	return (0);
 }
+
+/* --- protected informationals (ikev1_info.c, and the doctor's look at
+ * one that answers our message 5, ikev1_main.c) --- */
+
+int
+ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
+    struct ikev1_msg *m, struct buf *out)
+{
+	uint8_t		 iv[CRYPTO_MAX_BLOCK], h[CRYPTO_MAX_HASH];
+	size_t		 hl = prf_len(sa->is_prf);
+
+	if (!sa->is_keys_ok || ikev1_msg_parse(pkt, len, m) == -1 ||
+	    ikev1_iv_phase2(sa->is_prf, sa->is_iv, sa->is_blen,
+	    m->m_hdr.h_msgid, iv) == -1 ||
+	    ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len, iv, out, m) == -1)
+		return (-1);
+	if (m->m_npld < 1 || m->m_order[0] != IKEV1_PLD_HASH ||
+	    m->m_hash_len != hl || ikev1_hash_qm1(sa->is_prf,
+	    sa->is_keys.k_a, sa->is_keys.k_len, m->m_hdr.h_msgid,
+	    m->m_after_hash, m->m_after_hash_len, h) == -1 ||
+	    CRYPTO_memcmp(h, m->m_hash, hl) != 0)
+		return (-2);
+	return (0);
+}

@@ -366,6 +366,15 @@ unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
 int		 isakmp_bad_over(const struct isakmp_sa *sa);
 
 /* --- ikev1_sa.c --- */
+/*
+ * Opens the encrypted informational pkt of sa into m (zeroed; its
+ * payloads point into out, of len bytes at least) with sa's keys and
+ * the IV of its message ID (RFC 2409 Appendix B), and checks its HASH(1)
+ * (§5.7).  0: it is the peer's; -1: it does not decrypt or parse (or sa
+ * has no keys yet); -2: its HASH(1) is missing or wrong.
+ */
+int	 ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt,
+	    size_t len, struct ikev1_msg *m, struct buf *out);
 const char	*isakmp_state_name(enum isakmp_state s);
 void		 isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s);
 static inline const char *
@@ -622,15 +631,6 @@ void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
 /* --- ikev1_info.c --- */
 void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
 	    size_t len);
-/*
- * Opens the encrypted informational pkt of sa into m (zeroed; its
- * payloads point into out, of len bytes at least) with sa's keys and
- * the IV of its message ID (RFC 2409 Appendix B), and checks its HASH(1)
- * (§5.7).  0: it is the peer's; -1: it does not decrypt or parse (or sa
- * has no keys yet); -2: its HASH(1) is missing or wrong.
- */
-int	 ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt,
-	    size_t len, struct ikev1_msg *m, struct buf *out);
 /* Unprotected informational (from from): counted, logged (rate-limited)
  * and otherwise ignored. */
 void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m,
