@@ -1146,18 +1146,20 @@ swan_std() {
 # traffic_ok [PROTO]: clients ping each other through the tunnel and both
 # gateways' SAs count packets in each direction.
 traffic_ok() {
-	local try
 	# a rekey between the pings and the look (short test lifetimes on a
-	# slow VM) leaves new SAs without packets: ping once more then
-	for try in 1 2; do
+	# slow VM, where each look takes seconds) leaves new SAs without
+	# packets: ping again and look again, each gateway's look once
+	for _ in 1 2 3; do
 		ping_ok c1 "$C2_ADDR"
 		ping_ok c2 "$C1_ADDR"
 		if xfrm_counters_have gw1 1 "${1:-}" &&
 		    xfrm_counters_have gw2 1 "${1:-}"; then
-			break
+			say "ok: xfrm gw1 and gw2: ${1:-esp/ah} SAs with traffic" \
+			    "in each direction"
+			return 0
 		fi
-		[ "$try" = 1 ] && say "note: an SA without packets on a" \
-		    "gateway (rekeyed since the pings?): pinging again"
+		say "note: an SA without packets on a gateway (rekeyed since" \
+		    "the pings?): pinging again"
 	done
 	xfrm_counters_ok gw1 1 "${1:-}"
 	xfrm_counters_ok gw2 1 "${1:-}"
