@@ -246,6 +246,7 @@ ikev1_half_dh(struct isakmp_sa *sa)
 		if ((vc->vc_am_dh = dh_new(sa->is_group)) == NULL)
 			return (NULL);
 		vc->vc_am_dh_made++;
+		sa->is_b.b_ctx->ctx_counters.ic_v1_am_keys++;
 	}
 	return (dh_share(vc->vc_am_dh));
 }

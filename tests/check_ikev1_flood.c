@@ -388,6 +388,8 @@ START_TEST(test_v1_flood_aggressive)
 	 * IKEV1_AM_DH_MS), and none derived g^xy: their sources never
 	 * answered */
 	ck_assert_uint_eq(B.s_ike->ctx_v1->vc_am_dh_made, 1);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_am_keys, 1);
 	ISAKMP_SA_FOREACH(sa, B.s_ike) {
 		if (sa->is_b.b_initiator)
 			continue;
