@@ -79,6 +79,12 @@ struct dh	*dh_new(int group);
  * MODP groups are refused.  Returns an owned object or NULL.
  */
 struct dh	*dh_new_private(int group, const uint8_t *priv, size_t len);
+/*
+ * Another holder of dh's key pair (not yet derived): each holder derives
+ * once and frees its own reference; the private value lives until the
+ * last one has (EVP_PKEY reference count).  NULL if dh was derived.
+ */
+struct dh	*dh_share(const struct dh *dh);
 void		 dh_free(struct dh *dh);
 int		 dh_group(const struct dh *dh);
 /* Appends our public value, left-padded to dh_group_len(). */

@@ -347,6 +347,22 @@ dh_new(int group)
 	return (dh);
 }
 
+struct dh *
+dh_share(const struct dh *dh)
+{
+	struct dh	*n;
+
+	if (dh->dh_key == NULL || (n = calloc(1, sizeof(*n))) == NULL)
+		return (NULL);
+	*n = *dh;
+	n->dh_pub = NULL;
+	if (EVP_PKEY_up_ref(n->dh_key) != 1) {
+		free(n);
+		return (NULL);
+	}
+	return (n);
+}
+
 void
 dh_free(struct dh *dh)
 {

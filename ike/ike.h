@@ -159,6 +159,9 @@ struct ike_counters {
 	uint64_t	 ic_v1_drop_no_proposal; /* NO-PROPOSAL-CHOSEN sent */
 	uint64_t	 ic_v1_half_expired;
 	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer */
+	/* Aggressive Mode responder key pairs made (ikev1_half_dh: one a
+	 * second at most, however many message 1 come) */
+	uint64_t	 ic_v1_am_keys;
 	/* IKEv1 Quick Modes of an authenticated peer dropped unanswered:
 	 * too many waiting for message 3 on the ISAKMP SA, or the tunnel's
 	 * IPsec SA limit reached (ikev1_sa.h IKEV1_QM_RESPONDER_MAX) */

@@ -51,6 +51,7 @@ const struct ikev1_exchanges ikev1_exchanges = {
 	.x_first = ikev1_main_first,
 	.x_phase1 = ikev1_main_recv,
 	.x_phase1_bad = ikev1_main_bad,
+	.x_phase1_keys = ikev1_main_keys,
 	.x_phase1_info = ikev1_main_info,
 	.x_phase1_timeout = ikev1_main_timeout,
 	.x_quick = ikev1_quick_recv,

@@ -27,6 +27,7 @@
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "crypto/crypto.h"
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
 
@@ -230,4 +231,22 @@ unsigned
 ikev1_half_open_count(struct ike_ctx *ctx)
 {
 	return (ctx->ctx_v1 == NULL ? 0 : ctx->ctx_v1->vc_halfopen);
+}
+
+struct dh *
+ikev1_half_dh(struct isakmp_sa *sa)
+{
+	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
+	uint64_t		 now = ike_now_ms();
+
+	if (vc->vc_am_dh == NULL || dh_group(vc->vc_am_dh) != sa->is_group ||
+	    now - vc->vc_am_dh_ms >= IKEV1_AM_DH_MS) {
+		dh_free(vc->vc_am_dh);
+		vc->vc_am_dh_ms = now;
+		if ((vc->vc_am_dh = dh_new(sa->is_group)) == NULL)
+			return (NULL);
+		vc->vc_am_dh_made++;
+		sa->is_b.b_ctx->ctx_counters.ic_v1_am_keys++;
+	}
+	return (dh_share(vc->vc_am_dh));
 }

@@ -244,7 +244,11 @@ v1_add_ke_nonce(struct isakmp_sa *sa, struct pld_writer *w)
 	struct buf	**gx = sa->is_b.b_initiator ? &sa->is_gxi : &sa->is_gxr;
 	struct buf	**n = sa->is_b.b_initiator ? &sa->is_ni : &sa->is_nr;
 
-	if (sa->is_dh == NULL && (sa->is_dh = dh_new(sa->is_group)) == NULL)
+	/* an Aggressive Mode responder's is shared (ikev1_half_dh): a
+	 * spoofed message 1 costs no key generation of its own */
+	if (sa->is_dh == NULL && (sa->is_dh = !sa->is_b.b_initiator &&
+	    sa->is_exchange == IKEV1_EXCH_AGGRESSIVE ? ikev1_half_dh(sa) :
+	    dh_new(sa->is_group)) == NULL)
 		return (-1);
 	buf_free(*gx);
 	buf_free(*n);
@@ -356,6 +360,38 @@ done:
 	dh_free(sa->is_dh);
 	sa->is_dh = NULL;
 	return (rc);
+}
+
+/*
+ * SKEYID alone (RFC 2409 §5: prf(pre-shared-key, Ni_b | Nr_b), no g^xy):
+ * what HASH_R and HASH_I need.  An Aggressive Mode responder answers
+ * message 1 with it and derives g^xy and the other keys only when its
+ * initiator's message 3 comes (ikev1_main_keys), so that a spoofed
+ * message 1, whose source never answers, costs no DH derivation.
+ */
+static int
+v1_skeyid(struct isakmp_sa *sa)
+{
+	const struct cfg_tunnel	*c = sa->is_b.b_tunnel->t_cfg;
+
+	if (ikev1_skeyid_psk(sa->is_prf, (const uint8_t *)c->tn_psk,
+	    c->tn_psk_len, sa->is_ni->buf_data, sa->is_ni->buf_len,
+	    sa->is_nr->buf_data, sa->is_nr->buf_len,
+	    sa->is_keys.k_skeyid) == -1)
+		return (-1);
+	sa->is_keys.k_len = prf_len(sa->is_prf);
+	return (0);
+}
+
+int
+ikev1_main_keys(struct isakmp_sa *sa)
+{
+	if (sa->is_keys_ok)
+		return (0);
+	if (sa->is_b.b_initiator || sa->is_state != ISAKMP_AM_R2 ||
+	    sa->is_dh == NULL || sa->is_b.b_tunnel == NULL)
+		return (-1);
+	return (v1_keys(sa));
 }
 
 /* HASH_I (responder 0) or HASH_R (1) into out; returns its length. */
@@ -901,7 +937,7 @@ v1_r2(struct isakmp_sa *sa, struct ikev1_msg *m)
 	    v1_add_answer(sa, &w) == -1)
 		goto fail;
 	if (aggr) {
-		if (v1_add_ke_nonce(sa, &w) == -1 || v1_keys(sa) == -1 ||
+		if (v1_add_ke_nonce(sa, &w) == -1 || v1_skeyid(sa) == -1 ||
 		    v1_add_my_id(sa, &w) == -1 ||
 		    (hl = v1_hash_auth(sa, 1, h)) == 0 ||
 		    ikev1_add_hash(&w, h, hl, NULL) == -1)
@@ -1114,6 +1150,14 @@ v1_am_r3(struct isakmp_sa *sa, struct ikev1_msg *m)
 	if (v1_verify_hash(sa, m) == -1) {
 		isakmp_fail_unauth(sa, "authentication failed: the pre-shared "
 		    "key probably differs (cannot verify message 3)");
+		return;
+	}
+	/* a message 3 in the clear: g^xy now (an encrypted one had it
+	 * derived to be decrypted) */
+	if (ikev1_main_keys(sa) == -1) {
+		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
+		isakmp_fail(sa, "Phase 1 failed: the initiator's KE of "
+		    "message 1 does not give a shared secret");
 		return;
 	}
 	ike_xmit_stop(&sa->is_b.b_rq);

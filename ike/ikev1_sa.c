@@ -1077,6 +1077,7 @@ ikev1_free(struct ike_ctx *ctx)
 		isakmp_destroy(sa);
 	}
 	ike_sa_hash_free(&ctx->ctx_v1->vc_hash);
+	dh_free(ctx->ctx_v1->vc_am_dh);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
 }
@@ -1143,7 +1144,9 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	if (v1_xmit_dup(sa, &sa->is_b.b_rq, pkt, len))
 		return;
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC) {
-		if (!sa->is_keys_ok || (out = buf_new(len)) == NULL) {
+		if ((!sa->is_keys_ok &&
+		    sa->is_b.b_ctx->ctx_v1x->x_phase1_keys(sa) == -1) ||
+		    (out = buf_new(len)) == NULL) {
 			log_tdebug(isakmp_name(sa), "encrypted phase 1 message "
 			    "before the keys: dropped");
 			sa->is_b.b_ctx->ctx_counters.ic_dropped++;
@@ -1676,7 +1679,9 @@ ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	uint8_t		 iv[CRYPTO_MAX_BLOCK], h[CRYPTO_MAX_HASH];
 	size_t		 hl = prf_len(sa->is_prf);
 
-	if (!sa->is_keys_ok || ikev1_msg_parse(pkt, len, m) == -1 ||
+	if ((!sa->is_keys_ok &&
+	    sa->is_b.b_ctx->ctx_v1x->x_phase1_keys(sa) == -1) ||
+	    ikev1_msg_parse(pkt, len, m) == -1 ||
 	    ikev1_iv_phase2(sa->is_prf, sa->is_iv, sa->is_blen,
 	    m->m_hdr.h_msgid, iv) == -1 ||
 	    ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,

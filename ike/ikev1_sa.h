@@ -244,6 +244,11 @@ struct ikev1_ctx {
 	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
 	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
 	unsigned	 vc_half_ms;		/* lifetime (tests) */
+	/* the Aggressive Mode responder's key pair, shared by the half-open
+	 * SAs of IKEV1_AM_DH_MS (ikev1_half_dh), and how many were made */
+	struct dh	*vc_am_dh;
+	uint64_t	 vc_am_dh_ms;
+	uint64_t	 vc_am_dh_made;
 	uint64_t	 vc_wrong_state;	/* dropped: wrong state */
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
@@ -281,6 +286,10 @@ struct ikev1_exchanges {
 	void	(*x_phase1)(struct isakmp_sa *sa, struct ikev1_msg *m,
 		    const uint8_t *pkt, size_t len);
 	void	(*x_phase1_bad)(struct isakmp_sa *sa);
+	/* the keys of a phase 1 whose g^xy waits for the initiator's next
+	 * message (an Aggressive Mode responder): derived now; 0, or -1
+	 * (none to derive, or a bad KE) */
+	int	(*x_phase1_keys)(struct isakmp_sa *sa);
 	void	(*x_phase1_info)(struct isakmp_sa *sa,
 		    const struct ikev1_msg *m, const uint8_t *pkt,
 		    size_t len);
@@ -361,6 +370,15 @@ void		 ikev1_half_open_ms_set(struct ike_ctx *ctx, unsigned life_ms,
 		    unsigned evict_ms);
 /* Number of half-open responder SAs. */
 unsigned	 ikev1_half_open_count(struct ike_ctx *ctx);
+/*
+ * An Aggressive Mode responder's DH key pair for sa (its group): a share
+ * of one made at most IKEV1_AM_DH_MS ago, so that a flood of spoofed
+ * message 1 costs one key generation per interval, not one each (RFC
+ * 7296 §2.12 allows reusing an exponent for a while; the responder's
+ * g^xy waits for message 3, ikev1_main.c).  Owned, or NULL.
+ */
+struct dh	*ikev1_half_dh(struct isakmp_sa *sa);
+#define IKEV1_AM_DH_MS	1000
 /* The wait that a phase 1 message which did not verify began is over
  * (V1_BAD_WAIT, and as initiator V1_BAD_RESENDS): the attempt fails. */
 int		 isakmp_bad_over(const struct isakmp_sa *sa);
@@ -552,6 +570,9 @@ void	 ikev1_main_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
 	    const uint8_t *pkt, size_t len);
 /* Phase 1 encrypted message that did not decrypt/parse. */
 void	 ikev1_main_bad(struct isakmp_sa *sa);
+/* An Aggressive Mode responder's keys from g^xy, once its initiator
+ * answered (x_phase1_keys); 0 or -1. */
+int	 ikev1_main_keys(struct isakmp_sa *sa);
 /*
  * Informational message pkt for sa before phase 1 is done (m: its header
  * parsed, and its payloads if unprotected): after our message 5 (no

@@ -1277,6 +1277,62 @@ START_TEST(test_dh_both_sides_agree)
 END_TEST
 
 /*
+ * dh_share: two more holders of one key pair (an Aggressive Mode
+ * responder's, shared by its half-open SAs) have its public value and
+ * each derive the secret the peer derives with it, once; the first
+ * holder freed or derived, the others still can; a derived key pair has
+ * nothing left to share.
+ */
+START_TEST(test_dh_share)
+{
+	int		 group = dh_groups[_i];
+	size_t		 len = dh_lens[_i], slen = dh_secret_len(group);
+	struct dh	*a, *s1, *s2, *b1, *b2;
+	struct buf	*pa, *ps, *pb1, *pb2, *x, *y;
+
+	ck_assert_ptr_nonnull(a = dh_new(group));
+	ck_assert_ptr_nonnull(s1 = dh_share(a));
+	ck_assert_ptr_nonnull(s2 = dh_share(a));
+	ck_assert_int_eq(dh_group(s1), group);
+	ck_assert_ptr_nonnull(b1 = dh_new(group));
+	ck_assert_ptr_nonnull(b2 = dh_new(group));
+	pa = buf_new(len);
+	ps = buf_new(len);
+	pb1 = buf_new(len);
+	pb2 = buf_new(len);
+	ck_assert_int_eq(dh_public_get(a, pa), 0);
+	ck_assert_int_eq(dh_public_get(s2, ps), 0);
+	ck_assert_mem_eq(pa->buf_data, ps->buf_data, len);
+	ck_assert_int_eq(dh_public_get(b1, pb1), 0);
+	ck_assert_int_eq(dh_public_get(b2, pb2), 0);
+	/* s1 with b1 */
+	ck_assert_ptr_nonnull(x = dh_derive(s1, pb1->buf_data, len));
+	ck_assert_ptr_nonnull(y = dh_derive(b1, pa->buf_data, len));
+	ck_assert_uint_eq(x->buf_len, slen);
+	ck_assert_mem_eq(x->buf_data, y->buf_data, slen);
+	buf_free(x);
+	buf_free(y);
+	ck_assert_ptr_null(dh_derive(s1, pb1->buf_data, len)); /* once */
+	/* the first holder gone: s2 with b2 still agrees */
+	dh_free(a);
+	ck_assert_ptr_nonnull(x = dh_derive(s2, pb2->buf_data, len));
+	ck_assert_ptr_nonnull(y = dh_derive(b2, ps->buf_data, len));
+	ck_assert_mem_eq(x->buf_data, y->buf_data, slen);
+	buf_free(x);
+	buf_free(y);
+	ck_assert_ptr_null(dh_share(s2));	/* derived: nothing to share */
+	dh_free(s1);
+	dh_free(s2);
+	dh_free(b1);
+	dh_free(b2);
+	buf_free(pa);
+	buf_free(ps);
+	buf_free(pb1);
+	buf_free(pb2);
+}
+END_TEST
+
+/*
  * Issue 8: the private value is freed once the secret is derived: a
  * second derivation fails (even with the right peer value), the public
  * value is still ours and unchanged; a failed derivation keeps the key.
@@ -1922,6 +1978,7 @@ crypto_suite(void)
 	tcase_add_loop_test(tc, test_dh_group_len, 0, (int)DH_NGROUPS);
 	tcase_add_test(tc, test_dh_unknown_group);
 	tcase_add_loop_test(tc, test_dh_both_sides_agree, 0, (int)DH_NGROUPS);
+	tcase_add_loop_test(tc, test_dh_share, 0, (int)DH_NGROUPS);
 	tcase_add_loop_test(tc, test_dh_private_freed, 0, (int)DH_NGROUPS);
 	tcase_add_loop_test(tc, test_dh_interop_openssl_groups, 0,
 	    (int)DH_NGROUPS);

@@ -358,15 +358,18 @@ START_TEST(test_v1_flood_evict_oldest)
 END_TEST
 
 /*
- * Aggressive Mode: message 1 carries KE, so each admitted one costs a DH
- * and message 2 (with b's KE and HASH_R).  300 spoofed ones from 300
- * sources against a cap of 32: 32 answers, 268 dropped before any DH.
+ * Aggressive Mode: message 1 carries KE, so each admitted one gets a
+ * message 2 (with b's KE and HASH_R).  300 spoofed ones from 300 sources
+ * against a cap of 32: 32 answers, 268 dropped before any DH; the 32
+ * share one key pair and derive nothing (g^xy waits for message 3).
  */
 START_TEST(test_v1_flood_aggressive)
 {
 	struct mock_dgram	 mm1;
 	struct ike_counters	 c;
-	int			 i, accepted = 0;
+	struct isakmp_sa	*sa;
+	const struct buf	*gxr = NULL;
+	int			 i, n = 0, accepted = 0;
 
 	exch = IKEV1_EXCH_AGGRESSIVE;
 	opt_a.so_ike = "\t\tmode aggressive\n\t\tlocal-id a.example.com\n"
@@ -381,6 +384,25 @@ START_TEST(test_v1_flood_aggressive)
 	ike_counters_get(B.s_ike, &c);
 	ck_assert_uint_eq(c.ic_v1_half_open, 32);
 	ck_assert_uint_eq(c.ic_v1_drop_half_total, 300 - 32);
+	/* the 32 answers share one key pair made for them (well within
+	 * IKEV1_AM_DH_MS), and none derived g^xy: their sources never
+	 * answered */
+	ck_assert_uint_eq(B.s_ike->ctx_v1->vc_am_dh_made, 1);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_am_keys, 1);
+	ISAKMP_SA_FOREACH(sa, B.s_ike) {
+		if (sa->is_b.b_initiator)
+			continue;
+		ck_assert_int_eq(sa->is_keys_ok, 0);
+		ck_assert_ptr_nonnull(sa->is_dh);
+		ck_assert_ptr_nonnull(sa->is_gxr);
+		if (gxr == NULL)
+			gxr = sa->is_gxr;
+		ck_assert_mem_eq(sa->is_gxr->buf_data, gxr->buf_data,
+		    gxr->buf_len);
+		n++;
+	}
+	ck_assert_int_eq(n, 32);
 	free(mm1.d_data);
 	side_free(&A);
 	side_free(&B);
