@@ -691,6 +691,35 @@ xfrm_later_deletes(struct kernel_xfrm *kx)
 	    refused > 0 ? ", some refused" : refused < 0 ? ", failed" : "");
 }
 
+/* Makes request l now. */
+static int
+xfrm_later_run(struct kernel_xfrm *kx, const struct xfrm_later *l)
+{
+	switch (l->xl_op) {
+	case XL_SA_DEL:
+		return (xfrm_sa_del_now(kx, l->xl_proto, l->xl_spi,
+		    l->xl_dst));
+	case XL_POLICY_DEL:
+		return (xfrm_policy_del_now(kx, &l->xl_pol));
+	case XL_ROUTE_ADD:
+		return (xfrm_route_add_now(kx, l->xl_net, l->xl_plen,
+		    l->xl_peer, l->xl_src));
+	case XL_ROUTE_DEL:
+		return (xfrm_route_del_now(kx, l->xl_net, l->xl_plen,
+		    l->xl_peer, l->xl_src));
+	}
+	return (-1);
+}
+
+/* Queues l, or (no deferral, or no memory) makes it now. */
+static int
+xfrm_later_or_now(void *arg, const struct xfrm_later *l)
+{
+	if (xfrm_later(arg, l) == 0)
+		return (0);
+	return (xfrm_later_run(arg, l));
+}
+
 /* Makes every waiting request, in order (before any request that cannot
  * wait, so that the kernel sees them in the order they were asked). */
 static void
@@ -708,12 +737,7 @@ xfrm_catch_up(struct kernel_xfrm *kx)
 		}
 		TAILQ_REMOVE(&kx->kx_later, l, xl_entry);
 		kx->kx_nlater--;
-		if (l->xl_op == XL_ROUTE_ADD)
-			(void)xfrm_route_add_now(kx, l->xl_net, l->xl_plen,
-			    l->xl_peer, l->xl_src);
-		else
-			(void)xfrm_route_del_now(kx, l->xl_net, l->xl_plen,
-			    l->xl_peer, l->xl_src);
+		(void)xfrm_later_run(kx, l);
 		free(l);
 	}
 	kx->kx_flushing = 0;
@@ -725,9 +749,7 @@ xfrm_sa_del(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
 	struct xfrm_later	 l = { .xl_op = XL_SA_DEL, .xl_proto = proto,
 				    .xl_spi = spi, .xl_dst = dst };
 
-	if (xfrm_later(arg, &l) == 0)
-		return (0);
-	return (xfrm_sa_del_now(arg, proto, spi, dst));
+	return (xfrm_later_or_now(arg, &l));
 }
 
 static int
@@ -735,35 +757,34 @@ xfrm_policy_del(void *arg, const struct kernel_policy *p)
 {
 	struct xfrm_later	 l = { .xl_op = XL_POLICY_DEL, .xl_pol = *p };
 
-	if (xfrm_later(arg, &l) == 0)
-		return (0);
-	return (xfrm_policy_del_now(arg, p));
+	return (xfrm_later_or_now(arg, &l));
+}
+
+/* A route added (add 1) or removed: queued like the deletes. */
+static int
+xfrm_route(void *arg, int add, struct in_addr net, uint8_t plen,
+    struct in_addr peer, struct in_addr src)
+{
+	struct xfrm_later	 l = { .xl_op = add ? XL_ROUTE_ADD :
+				    XL_ROUTE_DEL, .xl_net = net,
+				    .xl_plen = plen, .xl_peer = peer,
+				    .xl_src = src };
+
+	return (xfrm_later_or_now(arg, &l));
 }
 
 static int
 xfrm_route_add(void *arg, struct in_addr net, uint8_t plen,
     struct in_addr peer, struct in_addr src)
 {
-	struct xfrm_later	 l = { .xl_op = XL_ROUTE_ADD, .xl_net = net,
-				    .xl_plen = plen, .xl_peer = peer,
-				    .xl_src = src };
-
-	if (xfrm_later(arg, &l) == 0)
-		return (0);
-	return (xfrm_route_add_now(arg, net, plen, peer, src));
+	return (xfrm_route(arg, 1, net, plen, peer, src));
 }
 
 static int
 xfrm_route_del(void *arg, struct in_addr net, uint8_t plen,
     struct in_addr peer, struct in_addr src)
 {
-	struct xfrm_later	 l = { .xl_op = XL_ROUTE_DEL, .xl_net = net,
-				    .xl_plen = plen, .xl_peer = peer,
-				    .xl_src = src };
-
-	if (xfrm_later(arg, &l) == 0)
-		return (0);
-	return (xfrm_route_del_now(arg, net, plen, peer, src));
+	return (xfrm_route(arg, 0, net, plen, peer, src));
 }
 
 void
