@@ -200,6 +200,17 @@ qm_params(const struct isakmp_sa *sa, uint32_t spi, int i,
 	p->p2_keylen = cp.cp_encr == ENCR_3DES ? 0 : (uint16_t)cp.cp_encr_bits;
 }
 
+/* Our suite i's esn setting (CFG_ESN_*): RFC 4304's attribute is per
+ * transform, so each suite may have its own. */
+static int
+qm_esn(const struct cfg_ipsec *ips, int i)
+{
+	struct cfg_prop	 cp;
+
+	proposal_child_get(ips, i, &cp);
+	return (cp.cp_esn);
+}
+
 /*
  * Our Quick Mode SA with our inbound SPI (network order): one proposal
  * per suite, numbered 1..n in our order of preference (RFC 2408 §4.2).
@@ -219,10 +230,10 @@ qm_offer(const struct isakmp_sa *sa, uint32_t spi, struct ikev1_sa *offer)
 	for (i = 0; i < proposal_child_count(ips); i++) {
 		qm_params(sa, spi, i, &p[0]);
 		p[1] = p[0];
-		if (ips->ips_esn != CFG_ESN_NO)
+		if (qm_esn(ips, i) != CFG_ESN_NO)
 			p[0].p2_esn = IKEV1_ESN_64;
 		if (ikev1_sa_p2_add(offer, p,
-		    ips->ips_esn == CFG_ESN_EITHER ? 2 : 1) == -1)
+		    qm_esn(ips, i) == CFG_ESN_EITHER ? 2 : 1) == -1)
 			return (-1);
 	}
 	return (0);
@@ -674,7 +685,7 @@ qm_suite_of(const struct isakmp_sa *sa, uint32_t spi,
 	for (i = 0; i < proposal_child_count(ips); i++) {
 		qm_params(sa, spi, i, &p);
 		if (pr->prop_proto == p.p2_proto &&
-		    qm_tr_match(&p, &pr->prop_tr[0], ips->ips_esn))
+		    qm_tr_match(&p, &pr->prop_tr[0], qm_esn(ips, i)))
 			return (i);
 	}
 	return (-1);
@@ -796,11 +807,11 @@ qm_select(struct isakmp_sa *sa, const struct ikev1_msg *m,
 	const struct cfg_ipsec	*ips = &sa->is_b.b_tunnel->t_cfg->tn_ipsec;
 	struct ikev1_p2_params	 p;
 	const struct ikev1_proposal *pr;
-	int			 i, j, k, pass;
-	int			 esn = ips->ips_esn;
+	int			 i, j, k, pass, esn;
 
 	for (k = 0; k < proposal_child_count(ips); k++) {
 		qm_params(sa, 0, k, &p);
+		esn = qm_esn(ips, k);
 		/* esn either: a transform with ESN first, then one
 		 * without (with yes or no both passes ask the same) */
 		for (pass = 0; pass < 2; pass++)
@@ -866,7 +877,7 @@ qm_diag_proposal(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		for (j = 0; j < pr->prop_ntr && !pfs; j++) {
 			p.p2_group = pr->prop_tr[j].tr_group;
 			if (qm_tr_match(&p, &pr->prop_tr[j],
-			    t->t_cfg->tn_ipsec.ips_esn))
+			    qm_esn(&t->t_cfg->tn_ipsec, k)))
 				pfs = 1;
 		}
 	}

@@ -37,6 +37,7 @@ ikev2_child_ts(const struct child_sa *cs, int we_init,
 }
 
 #define IKEV2_CHILD_JITTER	5	/* % of the lifetime, earlier */
+#define IKEV2_CHILD_KE_TRIES	2	/* INVALID_KE_PAYLOAD retries */
 
 /* Common fields of a new CHILD SA of sa. */
 static struct child_sa *
@@ -70,6 +71,32 @@ ikev2_child_alloc(struct ike_sa *sa, const struct child_sa *old)
 		return (NULL);
 	}
 	return (cs);
+}
+
+/*
+ * What CREATE_CHILD_SA offers of DH (proposal_child_build's dh_group):
+ * a single suite its PFS group (0: none); a list 1 when a suite has a
+ * group (each suite then carries its own, RFC 7296 §3.3), else 0.
+ */
+static int
+ikev2_child_offer_dh(const struct cfg_ipsec *ips)
+{
+	int	 i;
+
+	if (ips->ips_nprops == 0)
+		return (ips->ips_pfs);
+	for (i = 0; i < ips->ips_nprops; i++)
+		if (ips->ips_props[i].cp_dh != 0)
+			return (1);
+	return (0);
+}
+
+/* What a responder asks of the proposals (proposal_child_select's
+ * dh_group): a single suite's PFS group, or each suite its own. */
+static int
+ikev2_child_select_dh(const struct cfg_ipsec *ips)
+{
+	return (ips->ips_nprops == 0 ? ips->ips_pfs : 0);
 }
 
 struct child_sa *
@@ -139,13 +166,15 @@ ikev2_child_no_proposal(struct ike_sa *sa, const struct prop_offer *rx, int dh)
 	if ((ours = calloc(1, sizeof(*ours))) == NULL)
 		return;
 	proposal_describe(rx, r, sizeof(r));
-	if (proposal_child_build(ips, 0, dh < 0 ? 0 : dh, ours) == 0)
+	if (proposal_child_build(ips, 0, dh < 0 ? 0 :
+	    ikev2_child_offer_dh(ips), ours) == 0)
 		proposal_describe(ours, o, sizeof(o));
 	else
 		snprintf(o, sizeof(o), "?");
 	free(ours);
 	if ((ours = calloc(1, sizeof(*ours))) != NULL &&
-	    proposal_child_build(ips, 0, dh < 0 ? 0 : dh, ours) == 0)
+	    proposal_child_build(ips, 0, dh < 0 ? 0 :
+	    ikev2_child_offer_dh(ips), ours) == 0)
 		ike_diag_props(t, ours, rx);
 	free(ours);
 	ike_diag_note(t, dh >= 0 && proposal_child_select(ips, -1, rx,
@@ -154,7 +183,7 @@ ikev2_child_no_proposal(struct ike_sa *sa, const struct prop_offer *rx, int dh)
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
 		    "PFS group mismatch: peer proposed %s, configured %s",
 		    crypto_dh_name(ikev2_child_offered_dh(rx)),
-		    dh ? crypto_dh_name(dh) : "none");
+		    ips->ips_pfs ? crypto_dh_name(ips->ips_pfs) : "none");
 	else
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
 		    "no acceptable CHILD SA proposal");
@@ -262,7 +291,7 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 	if ((cs = ikev2_child_alloc(sa, old)) == NULL)
 		return (NULL);
 	cs->cs_choice = pc;
-	cs->cs_dh = dh > 0 ? dh : 0;
+	cs->cs_dh = pc.pc_dh;
 	memcpy(&cs->cs_spi_out, pc.pc_spi, 4);
 	/*
 	 * Rekey (§2.8): the peer installs its inbound SA only when our
@@ -370,6 +399,8 @@ ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
 	cs->cs_nrts = nr_;
 	memcpy(&cs->cs_spi_out, cs->cs_choice.pc_spi, 4);
 	cs->cs_dh = cs->cs_choice.pc_dh;
+	/* we number our proposals 1..n in the order of our suites */
+	cs->cs_choice.pc_suite = cs->cs_choice.pc_num - 1;
 	if (ikev2_child_install(sa, cs, gir, ni, nr, 1,
 	    cs->cs_rekey_spi != 0) == -1)
 		goto fail;
@@ -393,31 +424,35 @@ fail:
  * INSTALLED one, with N(REKEY_SA)) or to set up an EXPIRED one's
  * selectors again (no REKEY_SA: its SAs are gone, RFC 7296 §1.3.3).
  */
-int
-ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
+/*
+ * Sends cs's CREATE_CHILD_SA request (again after INVALID_KE_PAYLOAD):
+ * a fresh nonce, and a KE of group ke (0: none).  0 or -1.
+ */
+static int
+ikev2_child_send(struct ike_sa *sa, struct child_sa *cs,
+    const struct child_sa *old, int ke)
 {
-	struct cfg_tunnel	*c = sa->sa_b.b_tunnel->t_cfg;
-	int			 dh = c->tn_ipsec.ips_pfs;
-	struct ts_list	 tsi, tsr;
+	struct ts_list		 tsi, tsr;
 	struct ike_msg_out	 mo;
 	struct pld_writer	*w;
-	struct child_sa		*cs;
 	struct buf		*pub = NULL;
 	uint32_t		 spi;
 	int			 rc = -1;
 
-	if ((cs = ikev2_child_prepare(sa, pair, dh, old, &tsi, &tsr)) == NULL)
-		return (-1);
+	ikev2_child_ts(cs, 1, &tsi, &tsr);
+	buf_free(cs->cs_nonce);
+	dh_free(cs->cs_kedh);
+	cs->cs_kedh = NULL;
 	if ((cs->cs_nonce = buf_new(IKEV2_NONCE_LEN)) == NULL ||
 	    buf_reserve(cs->cs_nonce, IKEV2_NONCE_LEN) == NULL ||
 	    RAND_bytes(cs->cs_nonce->buf_data, IKEV2_NONCE_LEN) != 1 ||
 	    (pub = buf_new(512)) == NULL)
-		goto fail;
-	if (dh != 0 && ((cs->cs_kedh = dh_new(dh)) == NULL ||
+		goto out;
+	if (ke != 0 && ((cs->cs_kedh = dh_new(ke)) == NULL ||
 	    dh_public_get(cs->cs_kedh, pub) == -1))
-		goto fail;
+		goto out;
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 0, 0) == -1)
-		goto fail;
+		goto out;
 	w = ike_msg_w(&mo);
 	spi = old ? old->cs_spi_in : 0;
 	/* §1.3.3: REKEY_SA names the SA by our inbound SPI */
@@ -428,23 +463,45 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
 	    ikev2_add_nonce(w, cs->cs_nonce->buf_data,
 	    cs->cs_nonce->buf_len) == -1 ||
-	    (dh != 0 && ikev2_add_ke(w, dh, pub->buf_data, pub->buf_len) == -1) ||
+	    (ke != 0 && ikev2_add_ke(w, ke, pub->buf_data, pub->buf_len) == -1) ||
 	    ikev2_add_ts(w, IKEV2_PLD_TSI, &tsi) == -1 ||
 	    ikev2_add_ts(w, IKEV2_PLD_TSR, &tsr) == -1) {
 		ike_msg_abort(&mo);
-		goto fail;
+		goto out;
 	}
 	rc = ike_msg_send(sa, &mo, old ? IKE_REQ_CHILD_REKEY :
 	    IKE_REQ_CHILD_NEW, cs);
-	if (rc == -1)
+out:
+	buf_free(pub);
+	return (rc);
+}
+
+int
+ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
+{
+	const struct cfg_ipsec	*ips = &sa->sa_b.b_tunnel->t_cfg->tn_ipsec;
+	struct ts_list		 tsi, tsr;
+	struct child_sa		*cs;
+	int			 ke;
+
+	/*
+	 * §1.3: the KE is for the group of the suite we expect: a rekey's
+	 * is the suite in force, anything else our first suite's.  Every
+	 * suite is offered, each with its own group (INVALID_KE_PAYLOAD
+	 * asks for another's).
+	 */
+	ke = proposal_child_suite_dh(ips, old != NULL ?
+	    old->cs_choice.pc_suite : 0);
+	if ((cs = ikev2_child_prepare(sa, pair, ikev2_child_offer_dh(ips),
+	    old, &tsi, &tsr)) == NULL)
+		return (-1);
+	if (ikev2_child_send(sa, cs, old, ke) == -1)
 		goto fail;
 	if (old != NULL)
 		ike_event(sa->sa_b.b_ctx, cs->cs_name, "rekey", "CHILD SA %08x_i "
 		    "rekey started", ntohl(old->cs_spi_in));
-	buf_free(pub);
 	return (0);
 fail:
-	buf_free(pub);
 	if (cs->cs_pair >= 0 && old == NULL)
 		sa->sa_b.b_tunnel->t_pair[cs->cs_pair] = PAIR_FAILED;
 	ike_sa_child_remove(sa, cs);
@@ -545,6 +602,52 @@ ikev2_child_orphan_rekey(struct ike_sa *sa, struct child_sa *cs,
 	    ntohl(cs->cs_spi_in), ntohl(o->cs_spi_in));
 }
 
+/*
+ * INVALID_KE_PAYLOAD to our CREATE_CHILD_SA (§1.3): when the group the
+ * peer asks for is one of our suites' and not the one we sent, the same
+ * request again with a KE of that group (at most IKEV2_CHILD_KE_TRIES
+ * times).  1 if sent again, 0 if not for us to retry.
+ */
+static int
+ikev2_child_ke_retry(struct ike_sa *sa, struct child_sa *cs,
+    struct child_sa *old, const struct ikev2_msg *m)
+{
+	const struct ikev2_notify	*n;
+	int				 grp;
+
+	if ((n = ikev2_msg_notify(m, IKEV2_N_INVALID_KE_PAYLOAD)) == NULL ||
+	    n->n_len != 2)
+		return (0);
+	grp = n->n_data[0] << 8 | n->n_data[1];
+	if (!proposal_child_has_dh(&sa->sa_b.b_tunnel->t_cfg->tn_ipsec,
+	    grp) || (cs->cs_kedh != NULL && grp == dh_group(cs->cs_kedh)) ||
+	    cs->cs_ke_tries >= IKEV2_CHILD_KE_TRIES ||
+	    sa->sa_state != IKE_SA_ESTABLISHED || (old != NULL &&
+	    old->cs_state != CHILD_SA_INSTALLED &&
+	    old->cs_state != CHILD_SA_EXPIRED))
+		return (0);
+	cs->cs_ke_tries++;
+	log_tinfo(ike_tunnel_name(sa->sa_b.b_tunnel), "peer wants a KE of "
+	    "group %s for the CHILD SA: retrying", crypto_dh_name(grp));
+	return (ikev2_child_send(sa, cs, old, grp) == 0);
+}
+
+/* The DH group of the answer's proposal (0: none or no DH transform). */
+static int
+ikev2_child_answer_dh(const struct ikev2_msg *m)
+{
+	const struct prop_proposal	*p;
+	int				 i;
+
+	if (m->m_sa.sa_nprop != 1)
+		return (0);
+	p = &m->m_sa.sa_prop[0];
+	for (i = 0; i < p->prop_ntr && i < PROP_MAX_TRANSFORMS; i++)
+		if (p->prop_tr[i].tr_type == IKEV2_XF_DH)
+			return (p->prop_tr[i].tr_id);
+	return (0);
+}
+
 /* Peer's KE for our PFS CHILD SA: the shared secret, or NULL. */
 static struct buf *
 ikev2_child_gir(struct dh *dh, const struct ikev2_msg *m)
@@ -572,20 +675,29 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs = sa->sa_req_child, *old = NULL;
 	struct buf		*nr = NULL, *gir = NULL;
-	int			 temporary;
+	int			 temporary, adh;
 
 	if (cs == NULL)
 		goto next;
 	if (cs->cs_rekey_spi != 0)
 		old = ike_sa_child_by_spi(sa, cs->cs_rekey_spi, 1);
+	if (ikev2_child_ke_retry(sa, cs, old, m)) {
+		ike_tunnel_update(t);
+		return;
+	}
 	if (m->m_nonce != NULL && m->m_nonce_len >= IKEV2_NONCE_MIN &&
 	    m->m_nonce_len <= IKEV2_NONCE_MAX)
 		nr = buf_new_data(m->m_nonce, m->m_nonce_len);
-	if (cs->cs_kedh != NULL && nr != NULL)
+	/* PFS when the chosen proposal has a DH group (§1.3), which must
+	 * be our KE's: a peer choosing another group sends
+	 * INVALID_KE_PAYLOAD (ikev2_child_ke_retry) */
+	adh = ikev2_child_answer_dh(m);
+	if (cs->cs_kedh != NULL && nr != NULL && adh != 0 &&
+	    adh == dh_group(cs->cs_kedh))
 		gir = ikev2_child_gir(cs->cs_kedh, m);
 	temporary = ikev2_msg_notify(m, IKEV2_N_TEMPORARY_FAILURE) != NULL;
 	if (!ikev2_child_has_error(m) && (nr == NULL ||
-	    (cs->cs_kedh != NULL && gir == NULL))) {
+	    (adh != 0 && gir == NULL))) {
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
 		    "CREATE_CHILD_SA response without a valid nonce or KE");
 		log_tinfo(ike_tunnel_name(t), "CHILD SA failed: %s",
@@ -649,14 +761,16 @@ fail:
 /* Responder checks before any state: what to refuse and with what. */
 static uint16_t
 ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
-    struct child_sa **old, uint8_t grp[2])
+    struct child_sa **old, uint8_t grp[2], int *pfs_out)
 {
 	const struct ikev2_notify	*n;
 	struct proposal_choice		 pc;
-	int				 pfs = sa->sa_b.b_tunnel->t_cfg->tn_ipsec.ips_pfs;
+	const struct cfg_ipsec		*ips = &sa->sa_b.b_tunnel->t_cfg->tn_ipsec;
+	int				 pfs;
 	uint32_t			 spi;
 
 	*old = NULL;
+	*pfs_out = 0;
 	if ((n = ikev2_msg_notify(m, IKEV2_N_REKEY_SA)) != NULL) {
 		if (n->n_spi_len != 4)
 			return (IKEV2_N_INVALID_SYNTAX);
@@ -681,10 +795,12 @@ ikev2_child_precheck(struct ike_sa *sa, const struct ikev2_msg *m,
 	if (m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX)
 		return (IKEV2_N_INVALID_SYNTAX);
-	if (proposal_child_select(&sa->sa_b.b_tunnel->t_cfg->tn_ipsec, pfs,
-	    &m->m_sa, &pc) == -1)
+	if (proposal_child_select(ips, ikev2_child_select_dh(ips), &m->m_sa,
+	    &pc) == -1)
 		return (IKEV2_N_NO_PROPOSAL_CHOSEN);
-	/* §1.3: the KE must be of the selected group */
+	/* §1.3: the KE must be of the selected suite's group (a suite
+	 * without one: no PFS, a KE sent is not used) */
+	*pfs_out = pfs = pc.pc_dh;
 	if (pfs != 0 && (m->m_count[IKEV2_PLD_KE] != 1 ||
 	    m->m_ke_group != pfs)) {
 		grp[0] = pfs >> 8;
@@ -698,7 +814,7 @@ void
 ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 {
 	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
-	int			 pfs = t->t_cfg->tn_ipsec.ips_pfs;
+	int			 pfs = 0;
 	struct child_sa		*old, *cs = NULL;
 	struct buf		*ni = NULL, *nr = NULL, *gir = NULL;
 	struct prop_offer		*ans = NULL;
@@ -712,9 +828,9 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 		    IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	if ((notify = ikev2_child_precheck(sa, m, &old, grp)) != 0) {
+	if ((notify = ikev2_child_precheck(sa, m, &old, grp, &pfs)) != 0) {
 		if (notify == IKEV2_N_NO_PROPOSAL_CHOSEN)
-			ikev2_child_no_proposal(sa, &m->m_sa, pfs);
+			ikev2_child_no_proposal(sa, &m->m_sa, 0);
 		ikev2_child_reply(sa, m, NULL, NULL, NULL, NULL, notify, grp,
 		    notify == IKEV2_N_INVALID_KE_PAYLOAD ? 2 : 0);
 		goto done;
@@ -731,7 +847,8 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 		    IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		goto done;
 	}
-	cs = ikev2_child_respond(sa, m, pfs, old, gir, ni, nr, ans, &notify);
+	cs = ikev2_child_respond(sa, m, ikev2_child_select_dh(&t->t_cfg->tn_ipsec),
+	    old, gir, ni, nr, ans, &notify);
 	ikev2_child_reply(sa, m, cs, ans, nr, dh, notify, NULL, 0);
 	if (cs != NULL && old != NULL) {
 		cs->cs_pair = old->cs_pair;

@@ -114,6 +114,7 @@ struct child_sa {
 	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
 	struct prop_offer	 cs_offer;
 	struct dh	*cs_kedh;
+	int		 cs_ke_tries;	/* INVALID_KE_PAYLOAD retries */
 	struct buf	*cs_nonce;
 	uint32_t	 cs_rekey_spi;		/* old child's SPI we rekey */
 	int		 cs_rekey_due;		/* initiator: rekey now */

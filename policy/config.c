@@ -82,10 +82,6 @@ struct cfg_tsrc {
 	int	 tx_ips_nencr;
 	struct cfg_prop tx_ips_integs[CFG_MAX_PROPOSALS];
 	int	 tx_ips_ninteg;
-	/* from an ipsec proposals line: the PFS group of its entries
-	 * (-1: none seen yet), esn (bit 0) and noesn (bit 1) */
-	int	 tx_ips_prop_dh;
-	int	 tx_ips_prop_esn;
 };
 
 struct cfg_parser {
@@ -1418,6 +1414,18 @@ static const struct {
 	{ "curve25519", DH_CURVE25519 }, { "x25519", DH_CURVE25519 },
 };
 
+/* strongSwan's name of a group ("none" for 0). */
+static const char *
+cfg_dh_str(int group)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cfg_dh_names) / sizeof(cfg_dh_names[0]); i++)
+		if (cfg_dh_names[i].group == group)
+			return (cfg_dh_names[i].name);
+	return ("none");
+}
+
 /* One "-"-joined proposal: its algorithms sorted by kind, in order. */
 struct cfg_alts {
 	struct cfg_prop	 a_encr[CFG_MAX_PROPOSALS];
@@ -1570,31 +1578,19 @@ cfg_ike_alts_add(struct cfg_parser *p, int num, const struct cfg_alts *a,
 	return (0);
 }
 
-/* An ESP or AH proposal: encryption x integrity; its DH group is the
- * tunnel's PFS group, the same in every proposal. */
+/* An ESP or AH proposal: encryption x integrity x PFS group (none
+ * without a group), each suite with the proposal's esn setting (esn,
+ * noesn or both; neither: noesn, strongSwan's default). */
 static int
 cfg_ips_alts_add(struct cfg_parser *p, int num, const struct cfg_alts *a,
-    struct cfg_tsrc *src, struct cfg_ipsec *ips)
+    struct cfg_ipsec *ips)
 {
 	struct cfg_prop	 cp;
-	int		 aead, e, i, ne, ni, dh;
+	int		 aead, e, i, d, ne, ni, nd;
 
 	if (a->a_nprf > 0)
 		return (cfg_err(p, p->p_line, "ipsec proposal %d: a PRF has "
 		    "no place in an ipsec proposal", num));
-	if (a->a_ndh > 1)
-		return (cfg_err(p, p->p_line, "ipsec proposal %d lists %d DH "
-		    "groups: one PFS group per tunnel (several are not "
-		    "supported yet)", num, a->a_ndh));
-	dh = a->a_ndh == 1 ? a->a_dh[0] : 0;
-	if (num > 1 && (dh != src->tx_ips_prop_dh ||
-	    a->a_esn != src->tx_ips_prop_esn))
-		return (cfg_err(p, p->p_line, "ipsec proposal %d differs from "
-		    "proposal 1 in its PFS group or esn: one PFS group and "
-		    "one esn setting per tunnel (not supported yet per "
-		    "proposal)", num));
-	src->tx_ips_prop_dh = dh;
-	src->tx_ips_prop_esn = a->a_esn;
 	if ((aead = cfg_alts_aead(a->a_encr, a->a_nencr)) == -1)
 		return (cfg_err(p, p->p_line, "ipsec proposal %d mixes AEAD "
 		    "and other ciphers (write them as two proposals)", num));
@@ -1607,14 +1603,19 @@ cfg_ips_alts_add(struct cfg_parser *p, int num, const struct cfg_alts *a,
 		    "integrity algorithm (e.g. sha256)", num));
 	ne = a->a_nencr > 0 ? a->a_nencr : 1;
 	ni = aead ? 1 : a->a_ninteg;
+	nd = a->a_ndh > 0 ? a->a_ndh : 1;
 	for (e = 0; e < ne; e++)
-	for (i = 0; i < ni; i++) {
+	for (i = 0; i < ni; i++)
+	for (d = 0; d < nd; d++) {
 		memset(&cp, 0, sizeof(cp));
 		if (a->a_nencr > 0) {
 			cp.cp_encr = a->a_encr[e].cp_encr;
 			cp.cp_encr_bits = a->a_encr[e].cp_encr_bits;
 		}
 		cp.cp_integ = aead ? AUTH_NONE : a->a_integ[i].cp_integ;
+		cp.cp_dh = a->a_ndh > 0 ? a->a_dh[d] : 0;
+		cp.cp_esn = a->a_esn == 1 ? CFG_ESN_YES : a->a_esn == 3 ?
+		    CFG_ESN_EITHER : CFG_ESN_NO;
 		if (cfg_prop_add(p, "ipsec", ips->ips_props, &ips->ips_nprops,
 		    &cp) == -1)
 			return (-1);
@@ -1665,7 +1666,7 @@ cfg_props_line(struct cfg_parser *p, char **v, int n, int ike)
 			return (-1);
 		if (ike ? cfg_ike_alts_add(p, num, &a,
 		    &cfg_cur_tn(p)->tn_ike) == -1 : cfg_ips_alts_add(p, num,
-		    &a, cfg_cur_src(p), &cfg_cur_tn(p)->tn_ipsec) == -1)
+		    &a, &cfg_cur_tn(p)->tn_ipsec) == -1)
 			return (-1);
 		if (c == NULL)
 			break;
@@ -1771,11 +1772,6 @@ cfg_ips_list_close(struct cfg_parser *p, struct cfg_ipsec *ips,
 				    "has no encryption algorithm (protocol "
 				    "esp)" : "has an encryption algorithm "
 				    "(protocol ah does not encrypt)"));
-		ips->ips_pfs = src->tx_ips_prop_dh;
-		if (src->tx_ips_prop_esn != 0)
-			ips->ips_esn = src->tx_ips_prop_esn == 1 ?
-			    CFG_ESN_YES : src->tx_ips_prop_esn == 2 ?
-			    CFG_ESN_NO : CFG_ESN_EITHER;
 	} else if (esp && (src->tx_ips_nencr > 1 || src->tx_ips_ninteg > 1)) {
 		for (e = 0; e < (src->tx_ips_nencr ? src->tx_ips_nencr : 1);
 		    e++)
@@ -1793,6 +1789,8 @@ cfg_ips_list_close(struct cfg_parser *p, struct cfg_ipsec *ips,
 			 * other ciphers only */
 			cp.cp_integ = encr_is_aead(en.cp_encr) ? AUTH_NONE :
 			    ig.cp_integ;
+			cp.cp_dh = ips->ips_pfs;
+			cp.cp_esn = ips->ips_esn;
 			if (cfg_prop_add(p, "ipsec", ips->ips_props,
 			    &ips->ips_nprops, &cp) == -1)
 				return (-1);
@@ -1801,6 +1799,8 @@ cfg_ips_list_close(struct cfg_parser *p, struct cfg_ipsec *ips,
 		for (i = 0; i < src->tx_ips_ninteg; i++) {
 			memset(&cp, 0, sizeof(cp));
 			cp.cp_integ = src->tx_ips_integs[i].cp_integ;
+			cp.cp_dh = ips->ips_pfs;
+			cp.cp_esn = ips->ips_esn;
 			if (cfg_prop_add(p, "ipsec", ips->ips_props,
 			    &ips->ips_nprops, &cp) == -1)
 				return (-1);
@@ -1810,8 +1810,23 @@ cfg_ips_list_close(struct cfg_parser *p, struct cfg_ipsec *ips,
 		ips->ips_encr = ips->ips_props[0].cp_encr;
 		ips->ips_encr_bits = ips->ips_props[0].cp_encr_bits;
 		ips->ips_integ = ips->ips_props[0].cp_integ;
+		ips->ips_pfs = ips->ips_props[0].cp_dh;
+		ips->ips_esn = ips->ips_props[0].cp_esn;
 	}
 	return (0);
+}
+
+/* The first ESN setting other than no among the suites, or CFG_ESN_NO
+ * (0) if every suite has 32-bit sequence numbers only. */
+static int
+cfg_ips_esn_any(const struct cfg_ipsec *ips)
+{
+	int	 i;
+
+	for (i = 0; i < ips->ips_nprops; i++)
+		if (ips->ips_props[i].cp_esn != CFG_ESN_NO)
+			return (ips->ips_props[i].cp_esn);
+	return (ips->ips_esn);
 }
 
 /* 1 if "encryption" lists a cipher that is not an AEAD (the integrity
@@ -1857,6 +1872,17 @@ cfg_v1_list_check(struct cfg_parser *p, const struct cfg_tunnel *t,
 			return (cfg_err(p, ls, "ipsec proposal %d: "
 			    "chacha20poly1305 needs ike version 2 (RFC 7634 "
 			    "defines it for IKEv2 only)", i + 1));
+	/* Quick Mode carries one KE payload (RFC 2409 §5.5), for the group
+	 * of every transform: the suites must share one PFS group */
+	for (i = 1; i < ips->ips_nprops; i++)
+		if (ips->ips_props[i].cp_dh != ips->ips_props[0].cp_dh)
+			return (cfg_err(p, ls, "ipsec proposal %d: PFS group "
+			    "%s differs from proposal 1's %s: IKEv1 Quick Mode "
+			    "sends one KE payload, so all its suites must "
+			    "share one PFS group (or all have none); use one "
+			    "group, or ike version 2", i + 1,
+			    cfg_dh_str(ips->ips_props[i].cp_dh),
+			    cfg_dh_str(ips->ips_props[0].cp_dh)));
 	/* Aggressive Mode: message 1 carries the KE, for one group, before
 	 * the responder chose a suite (RFC 2409 §5.4) */
 	for (i = 1; i < ike->ike_nprops; i++)
@@ -2318,13 +2344,14 @@ cfg_block_close(struct cfg_parser *p)
 		/* The kernel refuses an ESN SA without a replay window
 		 * (xfrm_init_replay: the high half of the sequence number
 		 * is inferred from the window) */
-		if (t->tn_ipsec.ips_esn != CFG_ESN_NO &&
+		if (cfg_ips_esn_any(&t->tn_ipsec) &&
 		    t->tn_ipsec.ips_replay_window == 0)
 			return (cfg_err(p, src->tx_replay_line, "replay-window "
 			    "0 cannot be used with esn %s (with extended "
 			    "sequence numbers the receiver needs a window to "
 			    "infer the high 32 bits; set replay-window 1 to "
-			    "%d, or esn no)", cfg_esn_name(t->tn_ipsec.ips_esn),
+			    "%d, or esn no)", cfg_esn_name(cfg_ips_esn_any(
+			    &t->tn_ipsec)),
 			    CFG_REPLAY_WINDOW_MAX));
 		p->p_ctx = CTX_TUNNEL;
 		return (0);

@@ -40,7 +40,8 @@ struct cfg_id {
 /*
  * One complete suite of a proposal list, in our order of preference
  * (a "proposals" line, or the product of multi-valued keywords).  IKE
- * uses every member; IPsec has no PRF, and its DH group is ips_pfs.
+ * uses every member but cp_esn; IPsec has no PRF, its cp_dh is the
+ * suite's PFS group (0: none) and cp_esn its ESN setting.
  */
 #define CFG_MAX_PROPOSALS	16
 struct cfg_prop {
@@ -48,7 +49,8 @@ struct cfg_prop {
 	int		 cp_encr_bits;	/* 0: the cipher has no length */
 	int		 cp_integ;	/* AUTH_*; AUTH_NONE: AEAD */
 	int		 cp_prf;	/* IKE only */
-	int		 cp_dh;		/* IKE only */
+	int		 cp_dh;		/* DH group; IPsec: PFS, 0 = none */
+	int		 cp_esn;	/* IPsec only: CFG_ESN_* */
 };
 
 struct cfg_ike {
@@ -92,7 +94,9 @@ struct cfg_ipsec {
 	uint64_t	 ips_life_packets;
 	uint32_t	 ips_replay_window; /* packets, 0 = no replay check */
 	int		 ips_esn;	/* CFG_ESN_* (default CFG_ESN_NO) */
-	/* As ike_props (cp_prf, cp_dh unused: one PFS group, ips_pfs) */
+	/* As ike_props (cp_prf unused); each suite has its own PFS group
+	 * (cp_dh) and ESN setting (cp_esn), ips_pfs and ips_esn hold the
+	 * first suite's.  IKEv1: every suite has the same cp_dh. */
 	struct cfg_prop	 ips_props[CFG_MAX_PROPOSALS];
 	int		 ips_nprops;
 };

@@ -320,8 +320,8 @@ swan_ike_prop(struct exp *ex, const char *sep, char *out, size_t len)
 	return (0);
 }
 
-/* "aes128-sha1[-modp1024]" (ESP) or "sha1[-modp1024]" (AH); the group
- * when PFS is on. */
+/* "aes128-sha1[-modp1024][-esn]" (ESP) or "sha1[-modp1024]" (AH): the
+ * suite's own PFS group when it has one, and its esn setting. */
 static int
 swan_child_one(struct exp *ex, const struct cfg_prop *cp, char *out,
     size_t len)
@@ -334,9 +334,9 @@ swan_child_one(struct exp *ex, const struct cfg_prop *cp, char *out,
 	if (cp->cp_integ == AUTH_NONE && encr_is_aead(cp->cp_encr))
 		integ = "";
 	if (integ == NULL ||
-	    (ips->ips_pfs != 0 && swan_dh(ips->ips_pfs) == NULL))
+	    (cp->cp_dh != 0 && swan_dh(cp->cp_dh) == NULL))
 		return (ex_refuse(ex, "unknown IPsec algorithm (integrity %d, "
-		    "PFS group %d)", cp->cp_integ, ips->ips_pfs));
+		    "PFS group %d)", cp->cp_integ, cp->cp_dh));
 	if (ips->ips_proto == IPPROTO_AH)
 		snprintf(out, len, "%s", integ);
 	else {
@@ -345,15 +345,15 @@ swan_child_one(struct exp *ex, const struct cfg_prop *cp, char *out,
 		snprintf(out, len, "%s%s%s", encr, integ[0] ? "-" : "",
 		    integ);
 	}
-	if (ips->ips_pfs != 0) {
+	if (cp->cp_dh != 0) {
 		strncat(out, "-", len - strlen(out) - 1);
-		strncat(out, swan_dh(ips->ips_pfs), len - strlen(out) - 1);
+		strncat(out, swan_dh(cp->cp_dh), len - strlen(out) - 1);
 	}
 	/* strongSwan's ESN keywords: both for either (ESN first, as we
 	 * offer them); none for no, its default */
-	if (ips->ips_esn == CFG_ESN_YES)
+	if (cp->cp_esn == CFG_ESN_YES)
 		strncat(out, "-esn", len - strlen(out) - 1);
-	else if (ips->ips_esn == CFG_ESN_EITHER)
+	else if (cp->cp_esn == CFG_ESN_EITHER)
 		strncat(out, "-esn-noesn", len - strlen(out) - 1);
 	return (0);
 }
@@ -828,11 +828,20 @@ ios_check(struct exp *ex)
 			    "base64), and IOS takes a pre-shared key as "
 			    "printable text only (choose a psk of printable "
 			    "characters without spaces and '?')"));
-	if (t->tn_ipsec.ips_esn == CFG_ESN_YES)
-		return (ex_refuse(ex, "gatewayd writes no extended sequence "
-		    "numbers for IOS, and with esn yes a peer without them "
-		    "is refused (use esn either or no in the tunnel's ipsec "
-		    "block)"));
+	for (k = 0; k < proposal_child_count(&t->tn_ipsec); k++) {
+		proposal_child_get(&t->tn_ipsec, k, &cp);
+		if (cp.cp_esn == CFG_ESN_YES && t->tn_ipsec.ips_nprops == 0)
+			return (ex_refuse(ex, "gatewayd writes no extended "
+			    "sequence numbers for IOS, and with esn yes a peer "
+			    "without them is refused (use esn either or no in "
+			    "the tunnel's ipsec block)"));
+		if (cp.cp_esn == CFG_ESN_YES)
+			return (ex_refuse(ex, "gatewayd writes no extended "
+			    "sequence numbers for IOS, and IPsec proposal %d "
+			    "has esn only, so a peer without them is refused "
+			    "(add noesn to that proposal, e.g. "
+			    "aes128-sha256-esn-noesn)", k + 1));
+	}
 	/* IOS: ISAKMP 60-86400 s, IKEv2 profile and IPsec SA 120-86400 s */
 	if (ike->ike_lifetime < 120 || t->tn_ipsec.ips_lifetime < 120)
 		return (ex_refuse(ex, "IOS lifetimes start at 120 s; the IKE "

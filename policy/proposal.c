@@ -25,7 +25,7 @@
 
 static int	proposal_offers(const struct prop_proposal *, uint8_t, int,
 		    int);
-static int	proposal_esn_pick(const struct cfg_ipsec *,
+static int	proposal_esn_pick(int,
 		    const struct prop_proposal *);
 
 static int
@@ -138,6 +138,46 @@ proposal_child_get(const struct cfg_ipsec *ips, int i, struct cfg_prop *out)
 	out->cp_encr = ips->ips_encr;
 	out->cp_encr_bits = ips->ips_encr_bits;
 	out->cp_integ = ips->ips_integ;
+	out->cp_dh = ips->ips_pfs;
+	out->cp_esn = ips->ips_esn;
+}
+
+int
+proposal_child_has_dh(const struct cfg_ipsec *ips, int group)
+{
+	struct cfg_prop	 cp;
+	int		 i;
+
+	if (group <= 0)
+		return (0);
+	for (i = 0; i < proposal_child_count(ips); i++) {
+		proposal_child_get(ips, i, &cp);
+		if (cp.cp_dh == group)
+			return (1);
+	}
+	return (0);
+}
+
+int
+proposal_child_suite_dh(const struct cfg_ipsec *ips, int suite)
+{
+	struct cfg_prop	 cp;
+
+	if (suite < 0 || suite >= proposal_child_count(ips))
+		suite = 0;
+	proposal_child_get(ips, suite, &cp);
+	return (cp.cp_dh);
+}
+
+/* The PFS group suite cp carries when DH transforms go out (dh_group
+ * > 0): its own in a list, dh_group for a single suite. */
+static int
+proposal_child_dh_of(const struct cfg_ipsec *ips, const struct cfg_prop *cp,
+    int dh_group)
+{
+	if (dh_group <= 0)
+		return (dh_group);
+	return (ips->ips_nprops > 0 ? cp->cp_dh : dh_group);
 }
 
 /* One IKE proposal's transforms: encr, prf, integ, dh (the seed's
@@ -256,8 +296,8 @@ proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	for (i = 0; i < n; i++) {
 		proposal_child_head(&out->sa_prop[i], ips, i + 1, spi);
 		proposal_child_get(ips, i, &cp);
-		proposal_child_fill(&out->sa_prop[i], ips, &cp, dh_group,
-		    ips->ips_esn);
+		proposal_child_fill(&out->sa_prop[i], ips, &cp,
+		    proposal_child_dh_of(ips, &cp, dh_group), cp.cp_esn);
 	}
 	out->sa_nprop = n;
 	return (0);
@@ -291,12 +331,12 @@ proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
  * and the peer offers them; -1 if p offers neither that we accept.
  */
 static int
-proposal_esn_pick(const struct cfg_ipsec *ips, const struct prop_proposal *p)
+proposal_esn_pick(int esn, const struct prop_proposal *p)
 {
-	if (ips->ips_esn != CFG_ESN_NO &&
+	if (esn != CFG_ESN_NO &&
 	    proposal_offers(p, PROP_XF_ESN, PROP_ESN_YES, 0))
 		return (PROP_ESN_YES);
-	if (ips->ips_esn != CFG_ESN_YES &&
+	if (esn != CFG_ESN_YES &&
 	    proposal_offers(p, PROP_XF_ESN, PROP_ESN_NONE, 0))
 		return (PROP_ESN_NONE);
 	return (-1);
@@ -414,7 +454,7 @@ proposal_child_match(const struct cfg_ipsec *ips, const struct cfg_prop *cp,
 	    proposal_keylen(cp->cp_encr, cp->cp_encr_bits)))
 		return (0);
 	if (!proposal_integ_ok(p, types, cp->cp_integ) ||
-	    proposal_esn_pick(ips, p) == -1)
+	    proposal_esn_pick(cp->cp_esn, p) == -1)
 		return (0);
 	/* RFC 7296 §3.3.2: DH "none" and no DH transform mean the same. */
 	if (dh_group == 0 && (types & XF_BIT(PROP_XF_DH)) &&
@@ -432,16 +472,18 @@ proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
 {
 	const struct prop_proposal	*p;
 	struct cfg_prop			 cp;
-	int				 i, k;
+	int				 i, k, g;
 
 	if (ips->ips_proto != IPPROTO_ESP && ips->ips_proto != IPPROTO_AH)
 		return (-1);
 	for (k = 0; k < proposal_child_count(ips); k++) {
 		proposal_child_get(ips, k, &cp);
+		/* a list: each suite's own PFS group */
+		g = dh_group >= 0 && ips->ips_nprops > 0 ? cp.cp_dh : dh_group;
 		for (i = 0; i < received->sa_nprop && i < PROP_MAX_PROPOSALS;
 		    i++) {
 			p = &received->sa_prop[i];
-			if (!proposal_child_match(ips, &cp, dh_group, p))
+			if (!proposal_child_match(ips, &cp, g, p))
 				continue;
 			proposal_choice_init(p, out);
 			if (ips->ips_proto == IPPROTO_ESP) {
@@ -450,8 +492,9 @@ proposal_child_select(const struct cfg_ipsec *ips, int dh_group,
 				    cp.cp_encr_bits);
 			}
 			out->pc_integ = cp.cp_integ;
-			out->pc_dh = dh_group > 0 ? dh_group : 0;
-			out->pc_esn = proposal_esn_pick(ips, p);
+			out->pc_dh = g > 0 ? g : 0;
+			out->pc_esn = proposal_esn_pick(cp.cp_esn, p);
+			out->pc_suite = k;
 			return (0);
 		}
 	}

@@ -2,8 +2,8 @@
  * proposal.h - building our IKEv2 proposals from a tunnel's policies and
  * selecting from a peer's (RFC 7296 §2.7, §3.3).  Rules: AES carries the
  * Key Length attribute, 3DES none; the PRF follows the integrity choice;
- * ESP and AH proposals always carry ESN transforms as the ipsec block's
- * esn says (no: ESN none; yes: ESN; either: ESN, then none); AH
+ * ESP and AH proposals always carry ESN transforms as the suite's esn
+ * says (no: ESN none; yes: ESN; either: ESN, then none); AH
  * proposals carry no encryption.
  */
 #ifndef GW_PROPOSAL_H
@@ -26,6 +26,7 @@ struct proposal_choice {
 	int	pc_integ;
 	int	pc_dh;			/* 0 = none */
 	int	pc_esn;			/* ESP/AH: PROP_ESN_NONE or _YES */
+	int	pc_suite;		/* ESP/AH: our suite (0-based) */
 };
 
 /* Our suites (ike_props, or the single fields when ike_nprops is 0):
@@ -40,6 +41,11 @@ int	proposal_ike_allows(const struct cfg_ike *ike,
 int	proposal_child_count(const struct cfg_ipsec *ips);
 void	proposal_child_get(const struct cfg_ipsec *ips, int i,
 	    struct cfg_prop *out);
+/* 1 if one of our CHILD suites has PFS group group (> 0). */
+int	proposal_child_has_dh(const struct cfg_ipsec *ips, int group);
+/* The PFS group (0: none) of our CHILD suite (0-based; out of range:
+ * the first), e.g. the suite in force when rekeying. */
+int	proposal_child_suite_dh(const struct cfg_ipsec *ips, int suite);
 /* One IKE proposal per suite, numbered 1..n in our order; spi_len 0 in
  * IKE_SA_INIT, 8 when rekeying.  0 or -1. */
 int	proposal_ike_build(const struct cfg_ike *ike, const uint8_t *spi,
@@ -50,7 +56,8 @@ int	proposal_ike_answer(const struct proposal_choice *pc,
 	    const uint8_t *spi, uint8_t spi_len, struct prop_offer *out);
 /* One ESP or AH proposal per suite (numbered 1..n) with our 4-byte
  * inbound SPI (network order); dh_group 0: no DH transform (IKE_AUTH or
- * PFS disabled). */
+ * PFS disabled); > 0: a list's suites each carry their own PFS group
+ * (none: no DH transform), a single suite (ips_nprops 0) dh_group. */
 int	proposal_child_build(const struct cfg_ipsec *ips, uint32_t spi,
 	    int dh_group, struct prop_offer *out);
 /* The responder's answer to the proposal chosen (pc): its algorithms,
@@ -64,7 +71,10 @@ int	proposal_child_answer(const struct cfg_ipsec *ips, uint32_t spi,
  * of preference, not the peer's).
  * IKE: the DH group must be ours.  CHILD: dh_group is the group we
  * require (0: the proposal must offer DH none or no DH transform; -1:
- * ignore DH, as in IKE_AUTH).  0 with *out filled, or -1.
+ * ignore DH, as in IKE_AUTH); with a list (ips_nprops > 0) and
+ * dh_group >= 0, each suite requires its own PFS group instead, and
+ * pc_dh tells the chosen suite's (the caller checks the KE against it).
+ * pc_suite is the chosen suite.  0 with *out filled, or -1.
  */
 int	proposal_ike_select(const struct cfg_ike *ike,
 	    const struct prop_offer *received, struct proposal_choice *out);

@@ -1895,6 +1895,38 @@ START_TEST(test_config_ipsec_lists)
 	ck_assert_int_eq(ips->ips_props[1].cp_integ, AUTH_HMAC_SHA2_256_128);
 	ck_assert_int_eq(ips->ips_props[2].cp_integ, AUTH_HMAC_SHA1_96);
 	ck_assert_int_eq(ips->ips_pfs, DH_MODP_1024);
+	ck_assert_int_eq(ips->ips_props[1].cp_dh, DH_MODP_1024);
+	config_free(cfg);
+
+	/* strongSwan's esp_proposals: each suite its own PFS group (none
+	 * too) and esn setting; ips_pfs and ips_esn are the first's */
+	cfg = parse_ok(BASE TN(IPSEC("\t\tproposals aes256gcm16-ecp384, "
+	    "aes128-sha256-modp3072-esn, aes128-sha1-noesn-esn, "
+	    "aes256-sha256-modp2048-ecp256\n")));
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_nprops, 5);
+	ck_assert_int_eq(ips->ips_props[0].cp_dh, DH_ECP_384);
+	ck_assert_int_eq(ips->ips_props[0].cp_esn, CFG_ESN_NO);
+	ck_assert_int_eq(ips->ips_props[1].cp_dh, DH_MODP_3072);
+	ck_assert_int_eq(ips->ips_props[1].cp_esn, CFG_ESN_YES);
+	ck_assert_int_eq(ips->ips_props[2].cp_dh, 0);
+	ck_assert_int_eq(ips->ips_props[2].cp_esn, CFG_ESN_EITHER);
+	/* several groups in one proposal: one suite each, in order */
+	ck_assert_int_eq(ips->ips_props[3].cp_dh, DH_MODP_2048);
+	ck_assert_int_eq(ips->ips_props[4].cp_dh, DH_ECP_256);
+	ck_assert_int_eq(ips->ips_props[4].cp_encr_bits, 256);
+	ck_assert_int_eq(ips->ips_pfs, DH_ECP_384);
+	ck_assert_int_eq(ips->ips_esn, CFG_ESN_NO);
+	config_free(cfg);
+
+	/* IKEv1: per-suite esn (RFC 4304 is a transform attribute), one
+	 * PFS group */
+	cfg = parse_ok(BASE TN(IKE("\t\tversion 1\n") IPSEC("\t\tproposals "
+	    "aes256-sha256-modp2048-esn, aes128-sha1-modp2048\n")));
+	ips = &cfg->cfg_tunnels[0].tn_ipsec;
+	ck_assert_int_eq(ips->ips_props[0].cp_esn, CFG_ESN_YES);
+	ck_assert_int_eq(ips->ips_props[1].cp_esn, CFG_ESN_NO);
+	ck_assert_int_eq(ips->ips_pfs, DH_MODP_2048);
 	config_free(cfg);
 }
 END_TEST
@@ -1969,11 +2001,24 @@ static const struct err_vec list_vecs[] = {
 	  "aes128gcm16-aes128-sha1-prfsha1-ecp256\n")),
 	  E "14: ike proposal 1 mixes AEAD and other ciphers (write them as "
 	  "two proposals)" },
-	{ BASE TN(IPSEC("\t\tproposals aes128-sha1-modp2048, "
-	  "aes256-sha1-modp1024\n")),
-	  E "14: ipsec proposal 2 differs from proposal 1 in its PFS group or "
-	  "esn: one PFS group and one esn setting per tunnel (not supported "
-	  "yet per proposal)" },
+	/* IKEv1 Quick Mode: one KE payload, one PFS group for all */
+	{ BASE TN(IKE("\t\tversion 1\n") IPSEC("\t\tproposals "
+	  "aes128-sha1-modp2048, aes256-sha1-modp1024\n")),
+	  E "17: ipsec proposal 2: PFS group modp1024 differs from proposal "
+	  "1's modp2048: IKEv1 Quick Mode sends one KE payload, so all its "
+	  "suites must share one PFS group (or all have none); use one group, "
+	  "or ike version 2" },
+	{ BASE TN(IKE("\t\tversion 1\n") IPSEC("\t\tproposals "
+	  "aes128-sha1, aes256-sha1-ecp256-esn\n")),
+	  E "17: ipsec proposal 2: PFS group ecp256 differs from proposal "
+	  "1's none: IKEv1 Quick Mode sends one KE payload, so all its "
+	  "suites must share one PFS group (or all have none); use one group, "
+	  "or ike version 2" },
+	{ BASE TN(IPSEC("\t\tproposals aes128-sha1-esn, aes256-sha1\n"
+	  "\t\treplay-window 0\n")),
+	  E "15: replay-window 0 cannot be used with esn yes (with extended "
+	  "sequence numbers the receiver needs a window to infer the high 32 "
+	  "bits; set replay-window 1 to 4096, or esn no)" },
 	{ BASE TN(IPSEC("\t\tproposals aes128-sha1-prfsha1\n")),
 	  E "14: ipsec proposal 1: a PRF has no place in an ipsec proposal" },
 	{ BASE TN(IPSEC("\t\tproposals aes128gcm16-sha1\n")),

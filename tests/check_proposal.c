@@ -1048,8 +1048,8 @@ START_TEST(test_proposal_child_list)
 		    { ESN, PROP_ESN_NONE, 0 } } },
 	};
 
-	cp_set(&ips.ips_props[0], GCM16, 256, AUTH_NONE, 0, 0);
-	cp_set(&ips.ips_props[1], AES, 128, AUTH_HMAC_SHA2_256_128, 0, 0);
+	cp_set(&ips.ips_props[0], GCM16, 256, AUTH_NONE, 0, 2);
+	cp_set(&ips.ips_props[1], AES, 128, AUTH_HMAC_SHA2_256_128, 0, 2);
 	ips.ips_nprops = 2;
 	ck_assert_int_eq(proposal_child_build(&ips, htonl(0x1234), 2, &ours),
 	    0);
@@ -1069,6 +1069,101 @@ START_TEST(test_proposal_child_list)
 	ck_assert_int_eq(ans.sa_nprop, 1);
 	tr_eq(&ans.sa_prop[0].prop_tr[0], ENCR, AES, 128);
 	tr_eq(&ans.sa_prop[0].prop_tr[1], INTEG, AUTH_HMAC_SHA2_256_128, 0);
+}
+END_TEST
+
+/*
+ * Suites that differ in PFS group and ESN (strongSwan's esp_proposals
+ * "aes256gcm16-ecp384, aes128-sha256-modp3072-esn, aes128-sha1"): in
+ * CREATE_CHILD_SA each proposal carries its own DH transform (none for
+ * the suite without PFS) and ESN; IKE_AUTH's carry none.  The
+ * responder takes its first suite offered with that suite's group and
+ * ESN, and tells the group (pc_dh) and the suite (pc_suite).
+ */
+START_TEST(test_proposal_child_list_pfs_esn)
+{
+	struct cfg_ipsec	 ips = ips_cfg(IPPROTO_ESP, GCM16, 256,
+	    AUTH_NONE);
+	struct proposal_choice	 pc;
+	struct prop_offer	 ours, rx, ans;
+	const struct pspec	 peer[] = {
+		/* suite 1's algorithms with another group */
+		{ 1, P_ESP, 4, { { ENCR, GCM16, 256 }, { DH, DH_ECP_256, 0 },
+		    { ESN, PROP_ESN_NONE, 0 } } },
+		/* suite 2, ESN only */
+		{ 2, P_ESP, 4, { { ENCR, AES, 128 },
+		    { INTEG, AUTH_HMAC_SHA2_256_128, 0 },
+		    { DH, DH_MODP_3072, 0 }, { ESN, PROP_ESN_YES, 0 } } },
+	};
+	const struct pspec	 noesn[] = {
+		{ 1, P_ESP, 4, { { ENCR, AES, 128 },
+		    { INTEG, AUTH_HMAC_SHA2_256_128, 0 },
+		    { DH, DH_MODP_3072, 0 }, { ESN, PROP_ESN_NONE, 0 } } },
+	};
+	const struct pspec	 nodh[] = {
+		{ 1, P_ESP, 4, { { ENCR, AES, 128 },
+		    { INTEG, AUTH_HMAC_SHA1_96, 0 }, { ESN, PROP_ESN_NONE, 0 } } },
+	};
+
+	cp_set(&ips.ips_props[0], GCM16, 256, AUTH_NONE, 0, DH_ECP_384);
+	cp_set(&ips.ips_props[1], AES, 128, AUTH_HMAC_SHA2_256_128, 0,
+	    DH_MODP_3072);
+	ips.ips_props[1].cp_esn = CFG_ESN_YES;
+	cp_set(&ips.ips_props[2], AES, 128, AUTH_HMAC_SHA1_96, 0, 0);
+	ips.ips_nprops = 3;
+	ips.ips_pfs = DH_ECP_384;
+
+	ck_assert_int_eq(proposal_child_build(&ips, htonl(0x1234), 1, &ours),
+	    0);
+	ck_assert_int_eq(ours.sa_nprop, 3);
+	ck_assert_int_eq(ours.sa_prop[0].prop_ntr, 3);
+	tr_eq(&ours.sa_prop[0].prop_tr[1], DH, DH_ECP_384, 0);
+	tr_eq(&ours.sa_prop[0].prop_tr[2], ESN, PROP_ESN_NONE, 0);
+	ck_assert_int_eq(ours.sa_prop[1].prop_ntr, 4);
+	tr_eq(&ours.sa_prop[1].prop_tr[2], DH, DH_MODP_3072, 0);
+	tr_eq(&ours.sa_prop[1].prop_tr[3], ESN, PROP_ESN_YES, 0);
+	/* PFS off in suite 3: no DH transform (RFC 7296 §3.3.2) */
+	ck_assert_int_eq(ours.sa_prop[2].prop_ntr, 3);
+	tr_eq(&ours.sa_prop[2].prop_tr[2], ESN, PROP_ESN_NONE, 0);
+	/* IKE_AUTH: no DH transform at all, ESN per suite still */
+	ck_assert_int_eq(proposal_child_build(&ips, htonl(0x1234), 0, &ours),
+	    0);
+	ck_assert_int_eq(ours.sa_prop[0].prop_ntr, 2);
+	ck_assert_int_eq(ours.sa_prop[1].prop_ntr, 3);
+	tr_eq(&ours.sa_prop[1].prop_tr[2], ESN, PROP_ESN_YES, 0);
+	ck_assert_int_eq(proposal_child_suite_dh(&ips, 1), DH_MODP_3072);
+	ck_assert_int_eq(proposal_child_suite_dh(&ips, 2), 0);
+	ck_assert_int_eq(proposal_child_suite_dh(&ips, 9), DH_ECP_384);
+	ck_assert(proposal_child_has_dh(&ips, DH_MODP_3072));
+	ck_assert(!proposal_child_has_dh(&ips, DH_ECP_256));
+	ck_assert(!proposal_child_has_dh(&ips, 0));
+
+	/* the GCM proposal's group is not suite 1's: suite 2 wins, with
+	 * its group and ESN */
+	sa_fill(&rx, peer, 2);
+	ck_assert_int_eq(proposal_child_select(&ips, 0, &rx, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 2);
+	ck_assert_int_eq(pc.pc_suite, 1);
+	ck_assert_int_eq(pc.pc_dh, DH_MODP_3072);
+	ck_assert_int_eq(pc.pc_esn, PROP_ESN_YES);
+	ck_assert_int_eq(proposal_child_answer(&ips, htonl(0x99), pc.pc_dh,
+	    &pc, &ans), 0);
+	ck_assert_int_eq(ans.sa_prop[0].prop_ntr, 4);
+	tr_eq(&ans.sa_prop[0].prop_tr[2], DH, DH_MODP_3072, 0);
+	tr_eq(&ans.sa_prop[0].prop_tr[3], ESN, PROP_ESN_YES, 0);
+	/* IKE_AUTH (-1): DH ignored, suite 1 */
+	ck_assert_int_eq(proposal_child_select(&ips, -1, &rx, &pc), 0);
+	ck_assert_uint_eq(pc.pc_num, 1);
+	ck_assert_int_eq(pc.pc_dh, 0);
+	/* suite 2 wants ESN: a proposal without it does not match */
+	sa_fill(&rx, noesn, 1);
+	ck_assert_int_eq(proposal_child_select(&ips, 0, &rx, &pc), -1);
+	/* suite 3 has no PFS: a proposal without DH, no group */
+	sa_fill(&rx, nodh, 1);
+	ck_assert_int_eq(proposal_child_select(&ips, 0, &rx, &pc), 0);
+	ck_assert_int_eq(pc.pc_suite, 2);
+	ck_assert_int_eq(pc.pc_dh, 0);
+	ck_assert_int_eq(pc.pc_esn, PROP_ESN_NONE);
 }
 END_TEST
 
@@ -1110,6 +1205,7 @@ proposal_suite(void)
 	tcase_add_test(tc, test_proposal_ike_select_our_order);
 	tcase_add_test(tc, test_proposal_ike_answer_choice);
 	tcase_add_test(tc, test_proposal_child_list);
+	tcase_add_test(tc, test_proposal_child_list_pfs_esn);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("describe");
