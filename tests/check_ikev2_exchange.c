@@ -2512,6 +2512,97 @@ START_TEST(test_exchange_proposal_list)
 END_TEST
 
 /*
+ * ESP suites that differ in PFS group and ESN (strongSwan's
+ * esp_proposals = aes256gcm16-ecp384, aes128-sha256-modp3072-esn):
+ *
+ * A: G = aes256gcm16-ecp384 (noesn), S = aes128-sha256-modp3072-esn
+ * B: S, G (the same two, the other order)
+ *
+ * IKE_AUTH (no KE): B, responding, takes its first: S, with ESN.
+ * CREATE_CHILD_SA for the second segment pair, from A:
+ *   { SA(G+ecp384, S+modp3072), KE(ecp384) } -->
+ *                       <-- { N(INVALID_KE_PAYLOAD, modp3072) }
+ *   { SA(G+ecp384, S+modp3072), KE(modp3072) } -->   <-- { SA(S), KE }
+ * A's CHILD rekeys: the KE is for the suite in force (S): no retry.
+ * B's CHILD rekeys: KE(modp3072), but A, responding, takes its first, G:
+ *   INVALID_KE_PAYLOAD(ecp384), then G without ESN.
+ */
+START_TEST(test_exchange_child_list_pfs_esn)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16" }, .so_initiate = 1,
+	    .so_ipsec = "\t\tproposals aes256gcm16-ecp384, "
+	    "aes128-sha256-modp3072-esn\n" };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16" },
+	    .so_remote = { "172.16.0.0/24" },
+	    .so_ipsec = "\t\tproposals aes128-sha256-modp3072-esn, "
+	    "aes256gcm16-ecp384\n" };
+	struct capture		 ra = { .c_exch = IKEV2_EXCH_CREATE_CHILD_SA,
+	    .c_resp = 0, .c_drop = 0 };
+	struct capture		 rb = ra;
+	struct tunnel_status	 sa, sb;
+
+	want_ekey = 16;
+	want_akey = 32;
+	pair_init(&a, &b);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &ra;
+	ike_start(A.s_ike);
+	pump(200);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_msg(sa.ts_nchild == 2, "a: %s; b: %s", sa.ts_last_error,
+	    sb.ts_last_error);
+	assert_connected(2);
+	/* the second pair's CREATE_CHILD_SA: refused once, then S */
+	ck_assert_int_eq(ra.c_n, 2);
+	ck_assert_str_eq(sa.ts_child[0].cs_algs, "aes128/sha2-256/esn");
+	ck_assert_str_eq(sa.ts_child[1].cs_algs,
+	    "aes128/sha2-256/modp3072/esn");
+	ck_assert_str_eq(sb.ts_child[1].cs_algs, sa.ts_child[1].cs_algs);
+	assert_sas_replay(&A.s_kernel, 1, 32);
+	assert_sas_replay(&B.s_kernel, 1, 32);
+
+	/* A rekeys both: S's group at once, PFS with modp3072 */
+	ra.c_n = 0;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(200);
+	assert_connected(2);
+	ck_assert_int_eq(ra.c_n, 2);
+	sb = status(&B);
+	ck_assert_str_eq(sb.ts_child[0].cs_algs,
+	    "aes128/sha2-256/modp3072/esn");
+	ck_assert_str_eq(sb.ts_child[1].cs_algs,
+	    "aes128/sha2-256/modp3072/esn");
+	assert_sas_replay(&A.s_kernel, 1, 32);
+	A.s_net.mn_filter = NULL;
+
+	/* B rekeys both: A's choice G, after INVALID_KE_PAYLOAD each */
+	B.s_net.mn_filter = capture_cb;
+	B.s_net.mn_filter_arg = &rb;
+	want_ekey = 36;
+	want_akey = 0;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(200);
+	assert_connected(2);
+	ck_assert_int_eq(rb.c_n, 4);
+	sa = status(&A);
+	ck_assert_str_eq(sa.ts_child[0].cs_algs, "aes256gcm16/ecp384");
+	ck_assert_str_eq(sa.ts_child[1].cs_algs, "aes256gcm16/ecp384");
+	assert_sas_replay(&A.s_kernel, 0, 32);
+	assert_sas_replay(&B.s_kernel, 0, 32);
+	B.s_net.mn_filter = NULL;
+	assert_liveness(&A, &B);
+	assert_liveness(&B, &A);
+	pair_free();
+	want_ekey = 16;
+	want_akey = 20;
+}
+END_TEST
+
+/*
  * IKE_SA_INIT { SA, KE, Ni } -->   <-- { N(COOKIE) }
  * IKE_SA_INIT { N(COOKIE), SA, KE, Ni } -->   <-- { SA, KE, Nr } ...
  */
@@ -3860,6 +3951,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_invalid_ke);
 	tcase_add_loop_test(tc, test_exchange_proposal_list, 0,
 	    (int)(sizeof(list_vecs) / sizeof(list_vecs[0])));
+	tcase_add_test(tc, test_exchange_child_list_pfs_esn);
 	tcase_add_test(tc, test_exchange_cookie);
 	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_test(tc, test_exchange_lookup_many);
