@@ -161,6 +161,11 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tencryption aes256 aes128\n\t\tdh-group 14 2\n"
 	    "\t}\n\tipsec {\n\t\tencryption aes256 aes128\n"
 	    "\t\tintegrity sha256 sha1\n\t\tpfs 14\n\t}\n") },
+	/* ESP suites with their own PFS group (one none) and ESN, as
+	 * strongSwan's esp_proposals; refused for Libreswan and IOS */
+	{ "v2-list-pfs", GW1 PEER2 TN(SEG1, PSK,
+	    "\tipsec {\n\t\tproposals aes256gcm16-ecp384, "
+	    "aes128-sha256-modp3072-esn, aes128-sha1\n\t}\n") },
 	/* IKEv1 lists (Main Mode suites of different groups) */
 	{ "v1-lists", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tversion 1\n\t\tproposals aes256-sha256-modp2048, "
