@@ -462,6 +462,63 @@ START_TEST(test_v1_esn)
 }
 END_TEST
 
+/*
+ * An IPsec proposal list whose suites differ in ESN (RFC 4304: the
+ * attribute is per transform), one PFS group: a lists
+ * aes256-sha256-modp1024-esn, aes128-sha1-modp1024; b's order decides
+ * and the SAs get the chosen suite's ESN; b wanting ESN with a's
+ * noesn suite: NO-PROPOSAL-CHOSEN.
+ */
+static const struct {
+	const char	*ev_b;
+	int		 ev_esn;	/* -1: no proposal chosen */
+	size_t		 ev_ekey, ev_akey;
+	const char	*ev_algs;
+} v1_list_esn_vecs[] = {
+	{ "aes256-sha256-modp1024-esn, aes128-sha1-modp1024", 1, 32, 32,
+	  "aes256/sha2-256/modp1024/esn" },
+	{ "aes128-sha1-modp1024, aes256-sha256-modp1024-esn", 0, 16, 20,
+	  "aes128/sha1/modp1024" },
+	{ "aes128-sha1-modp1024-esn", -1, 0, 0, NULL },
+};
+
+START_TEST(test_v1_list_esn)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	char			 ib[128];
+	struct tunnel_status	 sa, sb;
+
+	a.so_ipsec = "\t\tproposals aes256-sha256-modp1024-esn, "
+	    "aes128-sha1-modp1024\n\t\treplay-window 2048\n";
+	snprintf(ib, sizeof(ib), "\t\tproposals %s\n",
+	    v1_list_esn_vecs[_i].ev_b);
+	b.so_ipsec = ib;
+	pair_init(&a, &b);
+	ike_ctx_timing_set(A.s_ike, 1000, 2, 10, 60);
+	ike_start(A.s_ike);
+	pump(150);
+	sa = status(&A);
+	sb = status(&B);
+	if (v1_list_esn_vecs[_i].ev_esn == -1) {
+		ck_assert_int_eq(sa.ts_nchild, 0);
+		ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+		ck_assert_msg(strstr(sb.ts_last_error, "NO-PROPOSAL-CHOSEN") !=
+		    NULL, "%s", sb.ts_last_error);
+		pair_free();
+		return;
+	}
+	ck_assert_msg(sa.ts_nchild == 1, "a: %s; b: %s", sa.ts_last_error,
+	    sb.ts_last_error);
+	assert_connected(1, v1_list_esn_vecs[_i].ev_ekey,
+	    v1_list_esn_vecs[_i].ev_akey);
+	assert_sas_replay(&A.s_kernel, v1_list_esn_vecs[_i].ev_esn, 2048);
+	assert_sas_replay(&B.s_kernel, v1_list_esn_vecs[_i].ev_esn, 32);
+	ck_assert_str_eq(sa.ts_child[0].cs_algs, v1_list_esn_vecs[_i].ev_algs);
+	ck_assert_str_eq(sb.ts_child[0].cs_algs, sa.ts_child[0].cs_algs);
+	pair_free();
+}
+END_TEST
+
 /* Binary keys in SKEYID (RFC 2409 §5.4): every byte counts, NUL too. */
 START_TEST(test_v1_binary_psk)
 {
@@ -4531,6 +4588,8 @@ ikev1_exchange_suite(void)
 	tc = tcase_create("algorithms");
 	tcase_add_loop_test(tc, test_v1_proposal_list, 0,
 	    (int)(sizeof(v1_list_vecs) / sizeof(v1_list_vecs[0])));
+	tcase_add_loop_test(tc, test_v1_list_esn, 0,
+	    (int)(sizeof(v1_list_esn_vecs) / sizeof(v1_list_esn_vecs[0])));
 	tcase_add_loop_test(tc, test_v1_algorithms, 0,
 	    sizeof(algo_cases) / sizeof(algo_cases[0]));
 	tcase_set_timeout(tc, 20);

@@ -35,6 +35,7 @@ SCENARIOS=(
 	"t-algs.sh ecp384-modp3072"
 	"t-algs.sh ecp521-modp4096"
 	"t-algs.sh proposal-list"
+	"t-algs.sh proposal-list-pfs"
 	"t-algs.sh aes256gcm16-ecp384"
 	"t-algs.sh chacha20poly1305-x25519"
 	"t-algs.sh aes128-sha256-modp3072"

@@ -42,6 +42,15 @@
 #                       retried with ecp256; gatewayctl status and swanctl
 #                       show the third suite, also after CHILD SA and IKE
 #                       SA rekeys from either side
+#   proposal-list-pfs   ESP suites with their own PFS group and ESN (as
+#                       strongSwan's esp_proposals): gatewayd lists
+#                       aes256gcm16-ecp384 (noesn) and
+#                       aes128-sha256-modp3072-esn, strongSwan only the
+#                       second; the CHILD SA is the second suite with ESN
+#                       (XFRM esn flag), and each side rekeys it with PFS
+#                       (modp3072, the group of the suite in force) in both
+#                       directions: new SPIs, MODP_3072/ESN in swanctl,
+#                       modp3072/esn in gatewayctl status, pings
 # strongSwan is given exactly these proposals (weak groups and algorithms
 # only when named: modp768, md5, 3des), so a tunnel comes up only if
 # gatewayd proposes / selects them.  Checks: Connected, ping both ways, SAs
@@ -65,7 +74,7 @@ gw_bin
 case_name=${1:-aes256-sha256-dh14}
 proto=esp
 kern_no_re='' gw_algs='' gw_child_re='' modern=0 decrypt=0
-ke_re_a='' ke_re_b=''
+ke_re_a='' ke_re_b='' pfs_list=0
 case "$case_name" in
 aes256-sha256-dh14)
 	gw=(ike_encryption=aes256 ike_integrity=sha2-256 dh=14
@@ -238,6 +247,23 @@ proposal-list)
 	ke_re_b='peer sent KE of group modp1024, we want ecp256: INVALID_KE'
 	modern=1
 	;;
+proposal-list-pfs)
+	gw=(ike_proposals="aes128-sha256-modp3072"
+	    esp_proposals="aes256gcm16-ecp384, aes128-sha256-modp3072-esn")
+	sw=(proposals=aes128-sha256-modp3072 esp=aes128-sha256-modp3072-esn)
+	ike_re='AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_3072'
+	child_re='ESP:AES_CBC-128/HMAC_SHA2_256_128(/MODP_3072)?/ESN'
+	pfs_group=MODP_3072
+	kern_re=('enc cbc\(aes\) 0x[0-9a-f]{32}( |$)'
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128'
+	    'replay-window 0 flag ([a-z0-9-]+ )*esn')
+	# never the first suite (GCM)
+	kern_no_re='rfc4106'
+	gw_algs='aes128/sha2-256/prfsha256/modp3072'
+	gw_child_re='aes128/sha2-256(/modp3072)?/esn'
+	gw_child_rekeyed='aes128/sha2-256/modp3072/esn'
+	modern=1 pfs_list=1
+	;;
 *)
 	fail "unknown case '$case_name'"
 	;;
@@ -311,6 +337,39 @@ ike_rekeyed() {
 	[ -n "$spis" ] && [ "$spis" != "$1" ] && [ "$(wc -l <<<"$spis")" = 1 ]
 }
 
+# child_rekey_ok WHO: the CHILD SA is rekeyed (WHO: swan, swanctl --rekey
+# --child; gw, gatewayctl rekey) with PFS: gw1's kernel SAs are replaced,
+# strongSwan's new CHILD SA has the PFS group (and ESN), gatewayctl status
+# shows the group, the new SAs keep the esn flag and carry the pings.
+child_rekey_ok() {
+	local old out
+	old=$(xfrm_spis gw1)
+	if [ "$1" = swan ]; then
+		out=$(swanctl_cmd gw2 --rekey --child vpn 2>&1) ||
+		    fail "swanctl --rekey --child vpn: $out"
+	else
+		out=$(gwctl gw1 rekey vpc1-vpc2 2>&1) ||
+		    fail "gatewayctl rekey vpc1-vpc2: $out"
+	fi
+	wait_for 15 xfrm_old_gone gw1 "$old" ||
+	    fail "CHILD SA not rekeyed ($1): gw1 SAs $(xfrm_spis gw1 |
+		tr '\n' ' '), before $(tr '\n' ' ' <<<"$old")"
+	wait_for 10 pfs_child_up ||
+	    fail "no CHILD SA with PFS group $pfs_group after the rekey" \
+		"($1):"$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
+	assert_match "gatewayctl status: rekeyed CHILD SA ($1)" \
+	    "$gw_child_rekeyed" "$(gwctl gw1 status 2>&1)"
+	out=$(ip -n gw1 xfrm state)
+	assert_match "gw1 kernel SAs after the rekey ($1): esn" \
+	    'replay-window 0 flag ([a-z0-9-]+ )*esn' "$out"
+	assert_no_match "gw1 kernel SAs after the rekey ($1): the first suite" \
+	    "$kern_no_re" "$out"
+	say "ok: CHILD SA rekeyed ($1) with PFS group $pfs_group and ESN"
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+	gw_wait_state gw1 vpc1-vpc2 Connected 5
+}
+
 # ike_rekey_ok WHO: the IKE SA is rekeyed (WHO: swan, strongSwan's
 # swanctl --rekey --ike; gw, gatewayctl rekey ike) with the same
 # algorithms: new SPIs, the same in gatewayctl status and swanctl, the
@@ -360,8 +419,13 @@ traffic_ok "$proto"
 check_algs
 [ -z "$ke_re_a" ] || assert_file_match "gatewayd (initiator) KE retry" \
     "$ke_re_a" "$(node_dir gw1)/gatewayd.log"
-pfs_rekey_ok
-[ "$modern" = 0 ] || ike_rekey_ok swan
+if [ "$pfs_list" = 1 ]; then
+	child_rekey_ok swan
+	child_rekey_ok gw
+else
+	pfs_rekey_ok
+	[ "$modern" = 0 ] || ike_rekey_ok swan
+fi
 gw_alive gw1
 node_stop gw1
 node_stop gw2
@@ -384,7 +448,10 @@ traffic_ok "$proto"
 check_algs
 [ -z "$ke_re_b" ] || assert_file_match "gatewayd (responder) INVALID_KE" \
     "$ke_re_b" "$(node_dir gw1)/gatewayd.log"
-if [ "$modern" = 1 ]; then
+if [ "$pfs_list" = 1 ]; then
+	child_rekey_ok gw
+	child_rekey_ok swan
+elif [ "$modern" = 1 ]; then
 	gw_pfs_rekey_ok
 	ike_rekey_ok gw
 fi
