@@ -622,7 +622,8 @@ ikev2_child_ke_retry(struct ike_sa *sa, struct child_sa *cs,
 	if (!proposal_child_has_dh(&sa->sa_b.b_tunnel->t_cfg->tn_ipsec,
 	    grp) || (cs->cs_kedh != NULL && grp == dh_group(cs->cs_kedh)) ||
 	    cs->cs_ke_tries >= IKEV2_CHILD_KE_TRIES ||
-	    sa->sa_state != IKE_SA_ESTABLISHED || (old != NULL &&
+	    sa->sa_state != IKE_SA_ESTABLISHED ||
+	    (cs->cs_rekey_spi != 0 && old == NULL) || (old != NULL &&
 	    old->cs_state != CHILD_SA_INSTALLED &&
 	    old->cs_state != CHILD_SA_EXPIRED))
 		return (0);
