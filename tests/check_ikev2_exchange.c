@@ -2603,6 +2603,55 @@ START_TEST(test_exchange_child_list_pfs_esn)
 END_TEST
 
 /*
+ * A list with a suite without PFS (strongSwan: a proposal without a DH
+ * group): A lists aes256gcm16-ecp384, aes128-sha1; B only aes128-sha1.
+ * A's CREATE_CHILD_SA for the second pair sends KE(ecp384) and the GCM
+ * proposal with DH ecp384, the other without a DH transform; B takes
+ * aes128-sha1 and answers without KE: no PFS, no retry.  B's rekey (no
+ * KE) gets the same from A.
+ */
+START_TEST(test_exchange_child_list_nopfs)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16" }, .so_initiate = 1,
+	    .so_ipsec = "\t\tproposals aes256gcm16-ecp384, aes128-sha1\n" };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16" },
+	    .so_remote = { "172.16.0.0/24" },
+	    .so_ipsec = "\t\tproposals aes128-sha1\n" };
+	struct capture		 ra = { .c_exch = IKEV2_EXCH_CREATE_CHILD_SA,
+	    .c_resp = 0, .c_drop = 0 };
+	struct tunnel_status	 sa, sb;
+
+	pair_init(&a, &b);
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &ra;
+	ike_start(A.s_ike);
+	pump(200);
+	sa = status(&A);
+	sb = status(&B);
+	ck_assert_msg(sa.ts_nchild == 2, "a: %s; b: %s", sa.ts_last_error,
+	    sb.ts_last_error);
+	assert_connected(2);
+	ck_assert_int_eq(ra.c_n, 1);
+	ck_assert_str_eq(sa.ts_child[1].cs_algs, "aes128/sha1");
+	ck_assert_str_eq(sb.ts_child[1].cs_algs, "aes128/sha1");
+	A.s_net.mn_filter = NULL;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(200);
+	assert_connected(2);
+	ck_assert_str_eq(status(&A).ts_child[0].cs_algs, "aes128/sha1");
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(200);
+	assert_connected(2);
+	ck_assert_str_eq(status(&B).ts_child[1].cs_algs, "aes128/sha1");
+	assert_liveness(&A, &B);
+	pair_free();
+}
+END_TEST
+
+/*
  * IKE_SA_INIT { SA, KE, Ni } -->   <-- { N(COOKIE) }
  * IKE_SA_INIT { N(COOKIE), SA, KE, Ni } -->   <-- { SA, KE, Nr } ...
  */
@@ -3952,6 +4001,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_proposal_list, 0,
 	    (int)(sizeof(list_vecs) / sizeof(list_vecs[0])));
 	tcase_add_test(tc, test_exchange_child_list_pfs_esn);
+	tcase_add_test(tc, test_exchange_child_list_nopfs);
 	tcase_add_test(tc, test_exchange_cookie);
 	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_test(tc, test_exchange_lookup_many);
