@@ -49,6 +49,7 @@ SCENARIOS=(
 	"t-rekey.sh gw-child"
 	"t-rekey.sh gw-ike"
 	"t-rekey.sh bytes"
+	"t-rekey.sh packets"
 	"t-two-tunnels.sh"
 	"t-failures.sh"
 	"t-nat.sh v2-initiator"
