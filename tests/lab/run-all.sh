@@ -132,6 +132,7 @@ V1_SCENARIOS=(
 	"t-export.sh v1-swanctl"
 	"t-flood.sh"
 	"t-flood.sh v2"
+	"t-flood.sh am"
 	"t-valgrind.sh v1"
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
