@@ -137,6 +137,7 @@ V1_SCENARIOS=(
 	"t-export.sh v2-gcm-libreswan"
 	"t-export.sh v2-esn-libreswan"
 	"t-export.sh v1-libreswan"
+	"t-export.sh v2-list-libreswan"
 	"t-libreswan-algs.sh v2-gcm-dh19"
 	"t-libreswan-algs.sh v1-aes256-sha256"
 )

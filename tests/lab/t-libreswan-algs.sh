@@ -125,6 +125,7 @@ rekey_ok() {
 	    fail "gw2: the old CHILD SA is still there after the rekey:" \
 		$'\n'"$(ip -n gw2 xfrm state)"
 	say "ok: new SPIs on gw1 ($(xfrm_spis gw1 | tr '\n' ' ')) and gw2"
+	# shellcheck disable=SC2016  # expanded by eval
 	wait_for 5 eval 'gwctl gw1 status | grep -qE "algorithms: $gw_rekeyed_re"' ||
 	    fail "gatewayctl status: the rekeyed CHILD SA lacks" \
 		"$gw_rekeyed_re:"$'\n'"$(gwctl gw1 status 2>&1)"
