@@ -139,6 +139,9 @@ V1_SCENARIOS=(
 	"t-export.sh v2-gcm-libreswan"
 	"t-export.sh v2-esn-libreswan"
 	"t-export.sh v1-libreswan"
+	"t-export.sh v2-list-libreswan"
+	"t-libreswan-algs.sh v2-gcm-dh19"
+	"t-libreswan-algs.sh v1-aes256-sha256"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
 # strongSwan; no gatewayd): only with LAB_SELFTESTS=1, e.g. after changing
