@@ -319,6 +319,11 @@ mf_v1_flood(struct buf *out, const struct ike_counters *ic)
 	    "\"expired\"} %" PRIu64 "\n", ic->ic_v1_half_expired);
 	rv |= mf_add(out, "gatewayd_ikev1_half_open_ended_total{how="
 	    "\"evicted\"} %" PRIu64 "\n", ic->ic_v1_half_evicted);
+	rv |= mf_family(out, "gatewayd_ikev1_first_messages_retried_total",
+	    "counter", "IKEv1 first messages dropped at a half-open limit "
+	    "and admitted when their initiator sent them again.");
+	rv |= mf_add(out, "gatewayd_ikev1_first_messages_retried_total %"
+	    PRIu64 "\n", ic->ic_v1_half_retried);
 	rv |= mf_family(out, "gatewayd_ikev1_quick_modes_dropped_total",
 	    "counter", "IKEv1 Quick Modes of an authenticated peer dropped "
 	    "unanswered, by the limit reached.");

@@ -412,6 +412,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ikev1 drop proposal   %" PRIu64 "\n"
 	    "ikev1 half expired    %" PRIu64 "\n"
 	    "ikev1 half evicted    %" PRIu64 "\n"
+	    "ikev1 half retried    %" PRIu64 "\n"
 	    "ikev1 am key pairs    %" PRIu64 "\n"
 	    "ikev1 qm drop flight  %" PRIu64 "\n"
 	    "ikev1 qm drop SAs     %" PRIu64 "\n"
@@ -433,6 +434,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_v1_drop_half_source, ic->ic_v1_drop_no_tunnel,
 	    ic->ic_v1_drop_no_proposal,
 	    ic->ic_v1_half_expired, ic->ic_v1_half_evicted,
+	    ic->ic_v1_half_retried,
 	    ic->ic_v1_am_keys, ic->ic_v1_qm_refused_inflight, ic->ic_v1_qm_refused_sas,
 	    ic->ic_v2_half_open, ic->ic_v2_cookies_sent,
 	    ic->ic_v2_cookies_wrong, ic->ic_v2_drop_half_total,

@@ -159,6 +159,8 @@ struct ike_counters {
 	uint64_t	 ic_v1_drop_no_proposal; /* NO-PROPOSAL-CHOSEN sent */
 	uint64_t	 ic_v1_half_expired;
 	uint64_t	 ic_v1_half_evicted;	/* gave way to a newer */
+	uint64_t	 ic_v1_half_retried;	/* message 1 dropped at a limit,
+						   in when sent again */
 	/* Aggressive Mode responder key pairs made (ikev1_half_dh: one a
 	 * second at most, however many message 1 come) */
 	uint64_t	 ic_v1_am_keys;

@@ -12,7 +12,10 @@
  * in the HASH of message 5), so the state itself is bounded here.  The
  * responder's message 2 is not retransmitted on a timer (ikev1_main.c):
  * every accepted message 1 gets one answer, and another only when the
- * initiator sends its message 1 again.
+ * initiator sends its message 1 again.  A message 1 dropped at a limit is
+ * remembered a few seconds (v1_dropped_seen): a spoofed source sends it
+ * once, a real initiator sends it again, and then it gets in even when
+ * the flood keeps the table full of SAs younger than vc_evict_ms.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -103,14 +106,114 @@ v1_drop_note(struct ike_ctx *ctx, enum v1_drop why, struct in_addr from)
 	    "%u s", a, names[why], ike_rl_interval_s(ctx));
 }
 
+/* --- first messages dropped at a limit --- */
+
+#define V1_DROPPED_BITS		(1U << 20)	/* per generation, 128 KB */
+#define V1_DROPPED_WORDS	(V1_DROPPED_BITS / 64)
+
+static uint64_t
+v1_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (x);
+}
+
+static void
+v1_dropped_free(struct ikev1_ctx *vc)
+{
+	free(vc->vc_dropped[0]);
+	free(vc->vc_dropped[1]);
+	vc->vc_dropped[0] = vc->vc_dropped[1] = NULL;
+}
+
+/*
+ * 1 if message 1 with this initiator cookie from a was dropped at a limit
+ * in the current generation of IKEV1_DROPPED_GEN_MS or the one before
+ * (so for 3 to 6 s), else 0, and with add it is remembered.  A filter of
+ * two bits per message in 2^20 (keyed: the sender picks the cookie), so a
+ * message never seen passes for one seen once in thousands at 3,000 per
+ * second; under a heavier flood that rises, and such a message only
+ * displaces an SA that never answered, as at a lower rate its
+ * retransmission would.  Allocated at the first drop, freed once two
+ * generations went by without one.
+ */
+static int
+v1_dropped_seen(struct ikev1_ctx *vc, struct in_addr a,
+    const uint8_t *cky, int add)
+{
+	uint64_t	 now = ike_now_ms(), x, c, *tmp;
+	uint32_t	 bit[2];
+	int		 g, k, hit;
+
+	if (vc->vc_dropped[0] != NULL &&
+	    now - vc->vc_dropped_ms >= IKEV1_DROPPED_GEN_MS) {
+		if (now - vc->vc_dropped_ms >= 2 * IKEV1_DROPPED_GEN_MS) {
+			v1_dropped_free(vc);	/* nothing left to know */
+		} else {
+			tmp = vc->vc_dropped[1];
+			vc->vc_dropped[1] = vc->vc_dropped[0];
+			memset(tmp, 0, V1_DROPPED_WORDS * sizeof(*tmp));
+			vc->vc_dropped[0] = tmp;
+			vc->vc_dropped_ms = now;
+		}
+	}
+	if (vc->vc_dropped[0] == NULL) {
+		if (!add)
+			return (0);
+		vc->vc_dropped[0] = calloc(V1_DROPPED_WORDS, sizeof(uint64_t));
+		vc->vc_dropped[1] = calloc(V1_DROPPED_WORDS, sizeof(uint64_t));
+		if (vc->vc_dropped[0] == NULL || vc->vc_dropped[1] == NULL ||
+		    RAND_bytes((uint8_t *)vc->vc_dropped_key,
+		    sizeof(vc->vc_dropped_key)) != 1) {
+			v1_dropped_free(vc);
+			return (0);
+		}
+		vc->vc_dropped_ms = now;
+	}
+	memcpy(&c, cky, sizeof(c));
+	x = v1_mix(v1_mix(c ^ vc->vc_dropped_key[0]) ^ a.s_addr ^
+	    vc->vc_dropped_key[1]);
+	bit[0] = (uint32_t)(x % V1_DROPPED_BITS);
+	bit[1] = (uint32_t)((x >> 32) % V1_DROPPED_BITS);
+	for (g = 0; g < 2; g++) {
+		hit = 1;
+		for (k = 0; k < 2; k++)
+			if (((vc->vc_dropped[g][bit[k] / 64] >> (bit[k] % 64)) &
+			    1) == 0)
+				hit = 0;
+		if (hit)
+			return (1);
+	}
+	if (add)
+		for (k = 0; k < 2; k++)
+			vc->vc_dropped[0][bit[k] / 64] |= 1ULL << (bit[k] % 64);
+	return (0);
+}
+
+static void
+v1_half_give_way(struct ike_ctx *ctx, struct isakmp_sa *sa, uint64_t now)
+{
+	log_tdebug(isakmp_name(sa), "half-open ISAKMP SA from %s (%llu ms "
+	    "old) gives way to a new one",
+	    inet_ntoa(sa->is_b.b_remote.sin_addr),
+	    (unsigned long long)(now - sa->is_half_ms));
+	ctx->ctx_counters.ic_v1_half_evicted++;
+	isakmp_destroy(sa);
+}
+
 /*
  * The anonymous budget is full: the oldest of the first few SAs that
  * never heard from their initiator again (MM_R2, AM_R2), if it is old
- * enough that a real initiator would have answered, gives way.  0 if one
- * did.  Every accepted message 1 still gets one answer, and no more.
+ * enough that a real initiator would have answered (or whatever its age,
+ * with force: for a message 1 sent again), gives way.  0 if one did.
+ * Every accepted message 1 still gets one answer, and no more.
  */
 static int
-v1_half_evict(struct ike_ctx *ctx)
+v1_half_evict(struct ike_ctx *ctx, int force)
 {
 	struct ikev1_ctx	*vc = ctx->ctx_v1;
 	struct isakmp_sa	*sa;
@@ -118,25 +221,51 @@ v1_half_evict(struct ike_ctx *ctx)
 	int			 n = 0;
 
 	TAILQ_FOREACH(sa, &vc->vc_half_q, is_qentry) {
-		if (now - sa->is_half_ms < vc->vc_evict_ms || ++n > 8)
+		if ((!force && now - sa->is_half_ms < vc->vc_evict_ms) ||
+		    ++n > 8)
 			return (-1);
 		if (sa->is_state != ISAKMP_MM_R2 &&
 		    sa->is_state != ISAKMP_AM_R2)
 			continue;
-		log_tdebug(isakmp_name(sa), "half-open ISAKMP SA from %s "
-		    "(%llu ms old) gives way to a new one",
-		    inet_ntoa(sa->is_b.b_remote.sin_addr),
-		    (unsigned long long)(now - sa->is_half_ms));
-		ctx->ctx_counters.ic_v1_half_evicted++;
-		isakmp_destroy(sa);
+		v1_half_give_way(ctx, sa, now);
 		return (0);
 	}
 	return (-1);
 }
 
+/*
+ * The per-source budget of a is full and a message 1 from it came again:
+ * the oldest of its SAs that never answered gives way.  0 if one did.
+ */
+static int
+v1_src_evict(struct ike_ctx *ctx, struct in_addr a)
+{
+	struct isakmp_sa	*sa, *old = NULL;
+
+	LIST_FOREACH(sa, &ctx->ctx_v1->vc_src[v1_src_bucket(a)], is_sentry)
+		if (sa->is_b.b_remote.sin_addr.s_addr == a.s_addr &&
+		    (sa->is_state == ISAKMP_MM_R2 ||
+		    sa->is_state == ISAKMP_AM_R2) &&
+		    (old == NULL || sa->is_half_ms < old->is_half_ms))
+			old = sa;
+	if (old == NULL)
+		return (-1);
+	v1_half_give_way(ctx, old, ike_now_ms());
+	return (0);
+}
+
+/* A message 1 dropped before came again and got in. */
+static void
+v1_half_retried(struct ike_ctx *ctx, struct in_addr a, const char *limit)
+{
+	ctx->ctx_counters.ic_v1_half_retried++;
+	log_debug("IKEv1 first message from %s sent again after a drop (%s): "
+	    "admitted", inet_ntoa(a), limit);
+}
+
 int
 v1_half_admit(struct ike_ctx *ctx, const struct sockaddr_in *remote,
-    int anon)
+    const uint8_t *icookie, int anon)
 {
 	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
 	const struct config	*cfg = ctx->ctx_cfg;
@@ -149,13 +278,24 @@ v1_half_admit(struct ike_ctx *ctx, const struct sockaddr_in *remote,
 	per = cfg->cfg_v1_half_open_per_source > 0 ?
 	    (unsigned)cfg->cfg_v1_half_open_per_source :
 	    CFG_V1_HALF_OPEN_PER_SRC;
-	if (anon && vc->vc_half_anon >= max && v1_half_evict(ctx) == -1) {
-		v1_drop_note(ctx, V1_DROP_HALF_TOTAL, remote->sin_addr);
-		return (-1);
+	if (anon && vc->vc_half_anon >= max && v1_half_evict(ctx, 0) == -1) {
+		if (!v1_dropped_seen(vc, remote->sin_addr, icookie, 1) ||
+		    v1_half_evict(ctx, 1) == -1) {
+			v1_drop_note(ctx, V1_DROP_HALF_TOTAL,
+			    remote->sin_addr);
+			return (-1);
+		}
+		v1_half_retried(ctx, remote->sin_addr, "half-open limit");
 	}
 	if (v1_src_count(vc, remote->sin_addr) >= per) {
-		v1_drop_note(ctx, V1_DROP_HALF_SOURCE, remote->sin_addr);
-		return (-1);
+		if (!v1_dropped_seen(vc, remote->sin_addr, icookie, 1) ||
+		    v1_src_evict(ctx, remote->sin_addr) == -1) {
+			v1_drop_note(ctx, V1_DROP_HALF_SOURCE,
+			    remote->sin_addr);
+			return (-1);
+		}
+		v1_half_retried(ctx, remote->sin_addr,
+		    "per-source half-open limit");
 	}
 	return (0);
 }

@@ -1004,7 +1004,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	}
 	/* within the caps, before any state or DH (Aggressive Mode) */
 	anon = t->t_cfg->tn_peer->pr_addr.s_addr == htonl(INADDR_ANY);
-	if (v1_half_admit(ctx, remote, anon) == -1)
+	if (v1_half_admit(ctx, remote, m->m_hdr.h_icookie, anon) == -1)
 		return;
 	if ((sa = isakmp_new(ctx, t, 0, m->m_hdr.h_exchange, local,
 	    remote)) == NULL)

@@ -648,7 +648,7 @@ qm_install(struct ikev1_qm *qm)
 		    (unsigned long long)cs->cs_life_packets,
 		    (unsigned long long)cs->cs_soft_bytes,
 		    (unsigned long long)cs->cs_soft_packets);
-	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg->cfg_keylog_dir);
+	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg);
 	qm_end(qm, QM_DONE);
 	return (0);
 }

@@ -1078,6 +1078,8 @@ ikev1_free(struct ike_ctx *ctx)
 	}
 	ike_sa_hash_free(&ctx->ctx_v1->vc_hash);
 	dh_free(ctx->ctx_v1->vc_am_dh);
+	free(ctx->ctx_v1->vc_dropped[0]);
+	free(ctx->ctx_v1->vc_dropped[1]);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
 }

@@ -220,6 +220,11 @@ TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);
  * answered our message 2 gives way to a new one after this long (far
  * more than a round trip): a flood cannot keep real peers out. */
 #define IKEV1_HALF_EVICT_MS	1000
+/* A message 1 dropped at a limit is remembered for one to two of these
+ * (ikev1_half.c): its retransmission, which a spoofed source does not
+ * send and a real initiator does (strongSwan after 4 s, Libreswan after
+ * 0.5 s, Cisco after 2 s), displaces the oldest SA that never answered. */
+#define IKEV1_DROPPED_GEN_MS	3000
 #define IKEV1_SRC_BUCKETS	256
 
 /* in the order of their IKE_RL_V1_* log causes (internal.h) */
@@ -242,6 +247,12 @@ struct ikev1_ctx {
 	unsigned	 vc_half_peak;		/* most since a trim */
 	unsigned	 vc_half_anon;		/* from 0.0.0.0 tunnels */
 	struct isakmp_sa_hchain vc_half_q;	/* those, oldest first */
+	/* message 1 dropped at a limit, remembered for 3-6 s so that its
+	 * retransmission (a real initiator's) gets in: two generations of
+	 * a bit filter, allocated at the first drop (ikev1_half.c) */
+	uint64_t	*vc_dropped[2];
+	uint64_t	 vc_dropped_key[2];
+	uint64_t	 vc_dropped_ms;		/* current generation began */
 	unsigned	 vc_evict_ms;		/* IKEV1_HALF_EVICT_MS */
 	unsigned	 vc_half_ms;		/* lifetime (tests) */
 	/* the Aggressive Mode responder's key pair, shared by the half-open
@@ -345,7 +356,8 @@ struct ikev1_ctx *ikev1_ctx_get(struct ike_ctx *ctx);
  * (counted and summarised in the log, nothing is answered).
  */
 int		 v1_half_admit(struct ike_ctx *ctx,
-		    const struct sockaddr_in *remote, int anon);
+		    const struct sockaddr_in *remote, const uint8_t *icookie,
+		    int anon);
 /* sa becomes a half-open responder: counted, expires; 0 or -1. */
 int		 v1_half_start(struct isakmp_sa *sa, int anon);
 /* gatewayctl doctor's proposal table: ours (or NULL) and theirs (NULL:

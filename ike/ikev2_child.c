@@ -260,7 +260,7 @@ ikev2_child_install(struct ike_sa *sa, struct child_sa *cs,
 	    child_sa_install(cs, ctx->ctx_kernel,
 	    &sa->sa_b.b_children) == -1)
 		return (-1);
-	child_sa_keys_done(cs, ctx->ctx_cfg->cfg_keylog_dir);
+	child_sa_keys_done(cs, ctx->ctx_cfg);
 	child_sa_algs(cs, algs, sizeof(algs));
 	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
 	cfg_prefix_str(&cs->cs_rts[0], r, sizeof(r));

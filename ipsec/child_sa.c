@@ -381,11 +381,11 @@ child_sa_keys_wipe(struct child_sa *cs)
 }
 
 void
-child_sa_keys_done(struct child_sa *cs, const char *dir)
+child_sa_keys_done(struct child_sa *cs, const struct config *cfg)
 {
 	if (cs->cs_keys_wiped)
 		return;
-	child_sa_keylog(cs, dir);
+	child_sa_keylog(cs, cfg);
 	if (!child_sa_keys_needed(cs))
 		child_sa_keys_wipe(cs);
 }
@@ -841,11 +841,13 @@ child_sa_algs(const struct child_sa *cs, char *out, size_t len)
 }
 
 /*
- * Wireshark's ESP SA table (esp_sa) names; NULL when Wireshark (4.0) has
- * none: ChaCha20-Poly1305.  An AEAD's key includes its salt.
+ * Wireshark's ESP SA table (esp_sa) names; NULL when Wireshark has none.
+ * ChaCha20-Poly1305 only with chacha (keylog-chacha20 yes): Wireshark 4.0
+ * has no such name, later releases decrypt it.  An AEAD's key includes
+ * its salt (RFC 4106 §8.1, RFC 7634 §4: 4 bytes after the key).
  */
 static const char *
-child_sa_ws_encr(int encr)
+child_sa_ws_encr(int encr, int chacha)
 {
 	switch (encr) {
 	case ENCR_AES_CBC:
@@ -858,6 +860,8 @@ child_sa_ws_encr(int encr)
 		return ("AES-GCM with 12 octet ICV [RFC4106]");
 	case ENCR_AES_GCM_16:
 		return ("AES-GCM with 16 octet ICV [RFC4106]");
+	case ENCR_CHACHA20_POLY1305:
+		return (chacha ? "ChaCha20 with Poly1305 [RFC7634]" : NULL);
 	default:
 		return (NULL);
 	}
@@ -883,7 +887,8 @@ child_sa_ws_integ(int integ)
 }
 
 static void
-child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
+child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound,
+    const char *encr)
 {
 	char	 src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 	char	 ek[2 * CRYPTO_MAX_KEY + 1], ak[2 * CRYPTO_MAX_KEY + 1];
@@ -900,7 +905,7 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
 	fprintf(f, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\","
 	    "\"%s\",\"%s%s\"\n", src, dst,
 	    ntohl(inbound ? cs->cs_spi_in : cs->cs_spi_out),
-	    child_sa_ws_encr(cs->cs_choice.pc_encr), ek,
+	    encr, ek,
 	    child_sa_ws_integ(cs->cs_choice.pc_integ),
 	    cs->cs_akey_len > 0 ? "0x" : "", ak);
 	OPENSSL_cleanse(ek, sizeof(ek));
@@ -908,27 +913,33 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound)
 }
 
 void
-child_sa_keylog(const struct child_sa *cs, const char *dir)
+child_sa_keylog(const struct child_sa *cs, const struct config *cfg)
 {
-	char	 err[4400];
-	FILE	*f;
+	char		 err[4400];
+	const char	*encr;
+	FILE		*f;
 
-	if (dir == NULL || dir[0] == '\0' || cs->cs_proto != IPPROTO_ESP)
+	if (cfg == NULL || cfg->cfg_keylog_dir[0] == '\0' ||
+	    cs->cs_proto != IPPROTO_ESP)
 		return;
 	/* A name Wireshark does not know would void its whole table. */
-	if (child_sa_ws_encr(cs->cs_choice.pc_encr) == NULL) {
-		log_tinfo(cs->cs_name, "no Wireshark key line: Wireshark has "
-		    "no ESP decryption for %s",
+	encr = child_sa_ws_encr(cs->cs_choice.pc_encr, cfg->cfg_keylog_chacha);
+	if (encr == NULL) {
+		log_tinfo(cs->cs_name, "no Wireshark key line: Wireshark 4.0 "
+		    "has no ESP decryption for %s%s",
 		    crypto_encr_name(cs->cs_choice.pc_encr,
-		    cs->cs_choice.pc_encr_bits));
+		    cs->cs_choice.pc_encr_bits),
+		    cs->cs_choice.pc_encr == ENCR_CHACHA20_POLY1305 ?
+		    " (later releases have: keylog-chacha20 yes)" : "");
 		return;
 	}
-	if ((f = keyfile_open(dir, "esp_sa", err, sizeof(err))) == NULL) {
+	if ((f = keyfile_open(cfg->cfg_keylog_dir, "esp_sa", err,
+	    sizeof(err))) == NULL) {
 		log_twarn(cs->cs_name, "%s", err);
 		return;
 	}
-	child_sa_keylog_line(f, cs, 1);
-	child_sa_keylog_line(f, cs, 0);
+	child_sa_keylog_line(f, cs, 1, encr);
+	child_sa_keylog_line(f, cs, 0, encr);
 	fclose(f);
 }
 

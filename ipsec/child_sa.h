@@ -284,16 +284,22 @@ uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
  */
 void		 child_sa_traffic(struct child_sa *cs, struct kernel_ops *ko,
 		    struct kernel_sa_stats *in, struct kernel_sa_stats *out);
-/* Wireshark esp_sa lines (cfg_keylog_dir), both directions. */
-void		 child_sa_keylog(const struct child_sa *cs, const char *dir);
 /*
- * After child_sa_install: writes the key log (dir, "" or NULL: none),
+ * Wireshark esp_sa lines (cfg's keylog-dir, keylog-chacha20), both
+ * directions; cfg NULL: none.
+ */
+void		 child_sa_keylog(const struct child_sa *cs,
+		    const struct config *cfg);
+/*
+ * After child_sa_install: writes the key log (cfg NULL or no keylog-dir:
+ * none),
  * then wipes the keys unless they are still needed: the outbound SA of
  * a rekey responder is not installed yet (child_sa_install_outbound
  * wipes them then), or the SAs are UDP-encapsulated and may have to
  * follow the peer's NAT mapping (child_sa_move installs them again).
  */
-void		 child_sa_keys_done(struct child_sa *cs, const char *dir);
+void		 child_sa_keys_done(struct child_sa *cs,
+		    const struct config *cfg);
 /* "aes128/sha1/modp1024", "aes128/sha256/esn" */
 void		 child_sa_algs(const struct child_sa *cs, char *out, size_t len);
 

@@ -568,6 +568,26 @@ cfg_key_keylog(struct cfg_parser *p, const char *v)
 }
 
 /*
+ * keylog-chacha20 yes: ChaCha20-Poly1305 ESP SAs get esp_sa lines too,
+ * named as Wireshark releases that decrypt them name the algorithm
+ * ("ChaCha20 with Poly1305 [RFC7634]").  Off by default: Wireshark 4.0
+ * (Debian 12's) does not know the name and then loads no line of the
+ * file at all.
+ */
+static int
+cfg_key_keylog_chacha(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "yes") == 0)
+		p->p_cfg->cfg_keylog_chacha = 1;
+	else if (strcmp(v, "no") == 0)
+		p->p_cfg->cfg_keylog_chacha = 0;
+	else
+		return (cfg_err(p, p->p_line, "keylog-chacha20 \"%.32s\": "
+		    "use yes or no", v));
+	return (0);
+}
+
+/*
  * user NAME: whom gatewayd runs as after start-up.  A name as useradd
  * takes it; whether it exists is checked when gatewayd starts (and by
  * gatewayd -n), not here.
@@ -1904,6 +1924,8 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "log-level", "log-level error|warning|info|debug", 0,
 	    cfg_key_loglevel, NULL },
 	{ "keylog-dir", "keylog-dir PATH", 0, cfg_key_keylog, NULL },
+	{ "keylog-chacha20", "keylog-chacha20 yes|no", 0,
+	    cfg_key_keylog_chacha, NULL },
 	{ "test-short-lifetimes", "test-short-lifetimes yes|no", 0,
 	    cfg_key_short_life, NULL },
 	{ "metrics-listen", "metrics-listen ADDRESS:PORT", 0,
@@ -1988,7 +2010,7 @@ static const struct cfg_key *const cfg_keys[] = {
 };
 static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
-	    "metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
+	    "keylog-chacha20, metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
 	    "ikev2-cookie-threshold, ikev2-half-open, user or "
 	    "test-short-lifetimes",
 	"address or segment",

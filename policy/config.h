@@ -154,6 +154,10 @@ struct config {
 	char		 cfg_path[4096];
 	char		 cfg_ctl_socket[108];	/* default /run/gatewayd.sock */
 	char		 cfg_keylog_dir[4096];	/* Wireshark key files; "" off */
+	int		 cfg_keylog_chacha;	/* keylog-chacha20 yes: esp_sa
+						   lines for ChaCha20-Poly1305
+						   (Wireshark 4.0 refuses
+						   them); default no */
 	int		 cfg_log_level;		/* LOG_LVL_*, default INFO */
 	int		 cfg_test_short_life;	/* test-short-lifetimes yes:
 						   lifetimes from 10 s (lab

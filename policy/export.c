@@ -611,36 +611,174 @@ exp_swanctl(struct exp *ex)
 
 /* --- Libreswan ------------------------------------------------------------ */
 
+/*
+ * Libreswan's list syntax (ipsec.conf(5), checked with its algparse):
+ * ike=PROPOSAL,PROPOSAL... with a proposal "cipher-hash;dhgroup", where
+ * the hash is both the integrity and the PRF, or for an AEAD the PRF
+ * alone (aes_gcm256-sha2_384;dh20); esp= (phase2alg=, its alias) the
+ * same with "cipher-integ" ("aes_gcm256-null" for an AEAD) and the PFS
+ * group after the semicolon.  Libreswan has one PFS group per connection
+ * (algparse: "more than one IKEv2 ESP DH algorithm ... requires
+ * unimplemented CHILD_SA INVALID_KE"), and so does gatewayd.
+ */
+
+/* Our strongSwan-style name of IKE suite i, for a refusal's text. */
+static void
+lsw_suite_name(struct exp *ex, const struct cfg_prop *cp, char *out,
+    size_t len)
+{
+	char	 err[8];
+	char	*save = ex->ex_err;
+	size_t	 savelen = ex->ex_errlen;
+
+	/* swan_ike_one refuses only unknown algorithms: keep ex_err */
+	ex->ex_err = err;
+	ex->ex_errlen = sizeof(err);
+	if (swan_ike_one(ex, cp, out, len) == -1)
+		snprintf(out, len, "?");
+	ex->ex_err = save;
+	ex->ex_errlen = savelen;
+}
+
 static int
 lsw_check(struct exp *ex)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
-	char			 name[32];
+	const struct cfg_ike	*ike = &t->tn_ike;
+	const struct cfg_ipsec	*ips = &t->tn_ipsec;
+	struct cfg_prop		 cp;
+	char			 name[32], suite[96];
+	int			 i, n = proposal_ike_count(ike);
 
-	if (t->tn_ike.ike_nprops > 1 || t->tn_ipsec.ips_nprops > 1)
-		return (ex_refuse(ex, "gatewayd does not yet write a proposal "
-		    "list for Libreswan (the tunnel lists %d IKE and %d IPsec "
-		    "suites; export to swanctl or ipsec-conf, or keep one "
-		    "suite)", proposal_ike_count(&t->tn_ike),
-		    proposal_child_count(&t->tn_ipsec)));
-	if (lsw_dh(t->tn_ike.ike_dh) == NULL)
+	for (i = 0; i < n; i++) {
+		proposal_ike_get(ike, i, &cp);
+		if (lsw_dh(cp.cp_dh) != NULL)
+			continue;
+		if (n == 1)
+			return (ex_refuse(ex, "Libreswan 4 has no DH group %d "
+			    "(%s) for the IKE SA (set dh-group 5, 14, 15, 16, "
+			    "19, 20, 21 or 31 in the tunnel's ike block on "
+			    "both sides)", cp.cp_dh, swan_dh(cp.cp_dh)));
+		lsw_suite_name(ex, &cp, suite, sizeof(suite));
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
-		    "for the IKE SA (set dh-group 5, 14, 15, 16, 19, 20, 21 "
-		    "or 31 in the tunnel's ike block on both sides)",
-		    t->tn_ike.ike_dh, swan_dh(t->tn_ike.ike_dh)));
-	if (t->tn_ipsec.ips_pfs != 0 && lsw_dh(t->tn_ipsec.ips_pfs) == NULL)
+		    "for the IKE SA, and IKE suite %d of %d (%s) has it "
+		    "(drop that suite, or use DH group 5, 14, 15, 16, 19, 20, "
+		    "21 or 31 in it)", cp.cp_dh, swan_dh(cp.cp_dh), i + 1, n,
+		    suite));
+	}
+	/* one pfs= (yes: a group in every suite) and one esn= per
+	 * connection: suites differing in either cannot be written */
+	for (i = 1; i < proposal_child_count(ips); i++) {
+		struct cfg_prop	 first;
+
+		proposal_child_get(ips, 0, &first);
+		proposal_child_get(ips, i, &cp);
+		if (cp.cp_dh != first.cp_dh || cp.cp_esn != first.cp_esn)
+			return (ex_refuse(ex, "Libreswan takes one PFS setting "
+			    "and one esn= for all IPsec suites of a "
+			    "connection, and IPsec suite %d (PFS %s, esn %s) "
+			    "differs from suite 1 (PFS %s, esn %s) (give "
+			    "every ipsec proposal the same group and esn, or "
+			    "export to swanctl or ipsec-conf)", i + 1,
+			    cp.cp_dh ? swan_dh(cp.cp_dh) : "none",
+			    cfg_esn_name(cp.cp_esn), first.cp_dh ?
+			    swan_dh(first.cp_dh) : "none",
+			    cfg_esn_name(first.cp_esn)));
+	}
+	if (ips->ips_pfs != 0 && lsw_dh(ips->ips_pfs) == NULL)
 		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
 		    "for PFS (set pfs 5, 14, 15, 16, 19, 20, 21, 31 or "
 		    "disable in the tunnel's ipsec block)",
-		    t->tn_ipsec.ips_pfs, swan_dh(t->tn_ipsec.ips_pfs)));
-	if (lsw_encr(t->tn_ike.ike_encr, t->tn_ike.ike_encr_bits, name,
-	    sizeof(name)) == NULL || (t->tn_ipsec.ips_proto == IPPROTO_ESP &&
-	    lsw_encr(t->tn_ipsec.ips_encr, t->tn_ipsec.ips_encr_bits, name,
-	    sizeof(name)) == NULL))
-		return (ex_refuse(ex, "gatewayd writes Libreswan's AES-GCM "
-		    "names for the 16-octet ICV only (use aes128gcm16 or "
-		    "aes256gcm16 in the tunnel's ike and ipsec blocks)"));
+		    ips->ips_pfs, swan_dh(ips->ips_pfs)));
+	for (i = 0; i < n; i++) {
+		proposal_ike_get(ike, i, &cp);
+		if (lsw_encr(cp.cp_encr, cp.cp_encr_bits, name,
+		    sizeof(name)) == NULL)
+			goto gcm;
+	}
+	for (i = 0; ips->ips_proto == IPPROTO_ESP &&
+	    i < proposal_child_count(ips); i++) {
+		proposal_child_get(ips, i, &cp);
+		if (lsw_encr(cp.cp_encr, cp.cp_encr_bits, name,
+		    sizeof(name)) == NULL)
+			goto gcm;
+	}
+	/* one hash for integrity and PRF (an AEAD names only its PRF) */
+	for (i = 0; i < n; i++) {
+		proposal_ike_get(ike, i, &cp);
+		if (cp.cp_integ == AUTH_NONE ||
+		    ex_prf_integ(cp.cp_prf) == cp.cp_integ)
+			continue;
+		lsw_suite_name(ex, &cp, suite, sizeof(suite));
+		return (ex_refuse(ex, "Libreswan uses the integrity "
+		    "algorithm's hash as the PRF, and IKE suite %d of %d (%s) "
+		    "has another PRF (drop its prf part)", i + 1, n, suite));
+	}
+	/* algparse -v1 -pfs: "ESP DH algorithm 'dh19' is not supported by
+	 * IKEv1" (likewise 20, 21 and 31) */
+	if (ike->ike_version == 1 && (ips->ips_pfs == 19 ||
+	    ips->ips_pfs == 20 || ips->ips_pfs == 21 || ips->ips_pfs == 31))
+		return (ex_refuse(ex, "Libreswan 4 has no DH group %d (%s) "
+		    "for PFS in IKEv1 Quick Mode (set pfs 5, 14, 15, 16 or "
+		    "disable in the tunnel's ipsec block)", ips->ips_pfs,
+		    swan_dh(ips->ips_pfs)));
 	return (0);
+gcm:
+	return (ex_refuse(ex, "gatewayd writes Libreswan's AES-GCM names "
+	    "for the 16-octet ICV only (use aes128gcm16 or aes256gcm16 in "
+	    "the tunnel's ike and ipsec blocks)"));
+}
+
+/* "\tike=aes_gcm256-sha2_384;dh20,aes256-sha2_256;modp2048\n": every IKE
+ * suite in our order (checked by lsw_check). */
+static void
+lsw_ike_line(struct exp *ex)
+{
+	const struct cfg_ike	*ike = &ex->ex_t->tn_ike;
+	struct cfg_prop		 cp;
+	char			 encr[32];
+	int			 i;
+
+	ex_add(ex, "\tike=");
+	for (i = 0; i < proposal_ike_count(ike); i++) {
+		proposal_ike_get(ike, i, &cp);
+		/* an AEAD's second name is the PRF */
+		lsw_encr(cp.cp_encr, cp.cp_encr_bits, encr, sizeof(encr));
+		ex_add(ex, "%s%s-%s;%s", i > 0 ? "," : "", encr,
+		    lsw_integ(cp.cp_integ == AUTH_NONE ?
+		    ex_prf_integ(cp.cp_prf) : cp.cp_integ), lsw_dh(cp.cp_dh));
+	}
+	ex_add(ex, "\n");
+}
+
+/* "\tphase2alg=aes256-sha2_256;modp2048,aes128-sha1;modp2048\n" (ESP,
+ * "aes_gcm256-null" for an AEAD) or "sha1;modp2048" (AH): every IPsec
+ * suite in our order, each with the PFS group when PFS is on. */
+static void
+lsw_child_line(struct exp *ex)
+{
+	const struct cfg_ipsec	*ips = &ex->ex_t->tn_ipsec;
+	struct cfg_prop		 cp;
+	char			 encr[32];
+	int			 i;
+
+	ex_add(ex, "\tphase2alg=");
+	for (i = 0; i < proposal_child_count(ips); i++) {
+		proposal_child_get(ips, i, &cp);
+		if (i > 0)
+			ex_add(ex, ",");
+		if (ips->ips_proto == IPPROTO_AH)
+			ex_add(ex, "%s", lsw_integ(cp.cp_integ));
+		else {
+			lsw_encr(cp.cp_encr, cp.cp_encr_bits, encr,
+			    sizeof(encr));
+			ex_add(ex, "%s-%s", encr, cp.cp_integ == AUTH_NONE ?
+			    "null" : lsw_integ(cp.cp_integ));
+		}
+		if (ips->ips_pfs != 0)
+			ex_add(ex, ";%s", lsw_dh(ips->ips_pfs));
+	}
+	ex_add(ex, "\n\tpfs=%s\n", ips->ips_pfs != 0 ? "yes" : "no");
 }
 
 static void
@@ -671,7 +809,7 @@ exp_libreswan(struct exp *ex)
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
 	char			 gw[INET_ADDRSTRLEN], left[INET_ADDRSTRLEN];
 	char			 lid[CFG_ID_MAX + 2], rid[CFG_ID_MAX + 2];
-	char			 encr[32], psk[2 * CFG_PSK_MAX + 3];
+	char			 psk[2 * CFG_PSK_MAX + 3];
 	int			 plural;
 
 	if (lsw_check(ex) == -1)
@@ -706,26 +844,10 @@ exp_libreswan(struct exp *ex)
 	lsw_subnets(ex, "left", t->tn_remote, t->tn_nremote, plural);
 	ex_add(ex, "\tright=%s\n\trightid=%s\n", gw, rid);
 	lsw_subnets(ex, "right", t->tn_local, t->tn_nlocal, plural);
-	/* an AEAD's second name is the PRF: ike=aes_gcm256-sha2_384;dh20 */
-	lsw_encr(ike->ike_encr, ike->ike_encr_bits, encr, sizeof(encr));
-	ex_add(ex, "\tike=%s-%s;%s\n", encr, lsw_integ(ike->ike_integ ==
-	    AUTH_NONE ? ex_prf_integ(ike->ike_prf) : ike->ike_integ),
-	    lsw_dh(ike->ike_dh));
+	lsw_ike_line(ex);
 	ex_add(ex, "\tphase2=%s\n", ips->ips_proto == IPPROTO_AH ? "ah" :
 	    "esp");
-	if (ips->ips_proto == IPPROTO_AH)
-		ex_add(ex, "\tphase2alg=%s", lsw_integ(ips->ips_integ));
-	else {
-		lsw_encr(ips->ips_encr, ips->ips_encr_bits, encr,
-		    sizeof(encr));
-		ex_add(ex, "\tphase2alg=%s-%s", encr,
-		    ips->ips_integ == AUTH_NONE ? "null" :
-		    lsw_integ(ips->ips_integ));
-	}
-	if (ips->ips_pfs != 0)
-		ex_add(ex, ";%s\n\tpfs=yes\n", lsw_dh(ips->ips_pfs));
-	else
-		ex_add(ex, "\n\tpfs=no\n");
+	lsw_child_line(ex);
 	/* Libreswan's own esn= keyword (its algorithm strings have none) */
 	if (ips->ips_esn != CFG_ESN_NO)
 		ex_add(ex, "\tesn=%s\n", cfg_esn_name(ips->ips_esn));

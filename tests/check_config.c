@@ -124,10 +124,13 @@ struct err_vec {
 static const struct err_vec syntax_vecs[] = {
 	{ "foo bar\n",
 	  E "1: unknown keyword \"foo\" (expected gateway, peer, tunnel, "
-	  "control-socket, log-level, keylog-dir, metrics-listen, "
+	  "control-socket, log-level, keylog-dir, keylog-chacha20, "
+	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
 	  "ikev2-cookie-threshold, ikev2-half-open, user or "
 	  "test-short-lifetimes)" },
+	{ "keylog-chacha20 maybe\n",
+	  E "1: keylog-chacha20 \"maybe\": use yes or no" },
 	{ "ikev1-half-open 0\n",
 	  E "1: ikev1-half-open: \"0\" is not a number from 1 to 65536" },
 	{ "ikev2-half-open 0\n",
@@ -313,6 +316,7 @@ START_TEST(test_config_global_defaults)
 	ck_assert_str_eq(cfg->cfg_ctl_socket, CONFIG_DEFAULT_SOCKET);
 	ck_assert_str_eq(cfg->cfg_ctl_socket, "/run/gatewayd.sock");
 	ck_assert_str_eq(cfg->cfg_keylog_dir, "");
+	ck_assert_int_eq(cfg->cfg_keylog_chacha, 0);
 	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_INFO);
 	config_free(cfg);
 }
@@ -334,11 +338,13 @@ START_TEST(test_config_global_values)
 	char		 text[256];
 
 	snprintf(text, sizeof(text), "control-socket /tmp/gw.sock\n"
-	    "log-level %s\nkeylog-dir /var/tmp/keys\n", level_vecs[_i].lv_name);
+	    "log-level %s\nkeylog-dir /var/tmp/keys\nkeylog-chacha20 yes\n",
+	    level_vecs[_i].lv_name);
 	cfg = parse_ok(text);
 	ck_assert_int_eq(cfg->cfg_log_level, level_vecs[_i].lv_level);
 	ck_assert_str_eq(cfg->cfg_ctl_socket, "/tmp/gw.sock");
 	ck_assert_str_eq(cfg->cfg_keylog_dir, "/var/tmp/keys");
+	ck_assert_int_eq(cfg->cfg_keylog_chacha, 1);
 	config_free(cfg);
 }
 END_TEST
@@ -654,7 +660,8 @@ static const struct err_vec psk_vecs[] = {
 	  TN_EXPECTED },
 	{ "psk=lab-preshared-key-9f3a\n",
 	  E "1: unknown keyword \"psk=<hidden>\" (expected gateway, peer, "
-	  "tunnel, control-socket, log-level, keylog-dir, metrics-listen, "
+	  "tunnel, control-socket, log-level, keylog-dir, keylog-chacha20, "
+	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
 	  "ikev2-cookie-threshold, ikev2-half-open, user or "
 	  "test-short-lifetimes)" },

@@ -151,7 +151,8 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
 	    "\tipsec {\n\t\tpfs 14\n\t\tesn either\n\t}\n") },
 	/* proposal lists (issue 9): written whole for strongSwan, in our
-	 * order; refused for Libreswan and IOS */
+	 * order; refused for IOS (IKEv2) and for Libreswan (a PRF other
+	 * than the integrity's hash, DH 2) */
 	{ "v2-lists", GW1 PEER2 TN(SEG1, PSK,
 	    "\tike {\n\t\tproposals aes256gcm16-prfsha384-ecp384, "
 	    "aes256-sha256-prfsha384-modp2048, aes128-sha1-modp2048\n\t}\n"
@@ -164,7 +165,7 @@ static const struct export_case cases[] = {
 	/* ESP suites with their own PFS group (one none) and ESN, as
 	 * strongSwan's esp_proposals; refused for Libreswan and IOS */
 	{ "v2-list-pfs", GW1 PEER2 TN(SEG1, PSK,
-	    "\tipsec {\n\t\tproposals aes256gcm16-ecp384, "
+	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tproposals aes256gcm16-ecp384, "
 	    "aes128-sha256-modp3072-esn, aes128-sha1\n\t}\n") },
 	/* IKEv1 lists (Main Mode suites of different groups) */
 	{ "v1-lists", GW1 PEER2 TN(SEG1, PSK,
@@ -177,6 +178,27 @@ static const struct export_case cases[] = {
 	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
 	    "\tipsec {\n\t\tproposals aes128-sha1-modp2048, "
 	    "aes256gcm16-modp2048\n\t}\n") },
+	/* Libreswan's list syntax (ike=a,b and phase2alg=a,b, the PFS
+	 * group in each ESP suite): IKEv2 with an AEAD, a CBC and an ECP
+	 * suite; IKEv1 Main Mode suites of different groups; an AH list */
+	{ "v2-list-lsw", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tproposals aes256gcm16-prfsha384-ecp384, "
+	    "aes256-sha256-modp2048, aes128-sha256-ecp256\n\t}\n"
+	    "\tipsec {\n\t\tproposals aes256gcm16-ecp256, "
+	    "aes256-sha512-ecp256, aes128-sha256-ecp256\n\t}\n") },
+	{ "v1-list-lsw", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tproposals aes256-sha256-modp2048, "
+	    "aes128-sha1-ecp256, aes256-sha512-modp4096\n\t}\n"
+	    "\tipsec {\n\t\tproposals aes256-sha256-modp2048, "
+	    "aes128-sha1-modp2048\n\t}\n") },
+	{ "ah-list", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tprotocol ah\n\t\tintegrity sha2-256 sha1\n"
+	    "\t\tpfs 14\n\t}\n") },
+	/* IKEv1 with an ECP PFS group: Libreswan 4 has none in Quick Mode */
+	{ "v1-pfs-ecp", GW1 PEER2 TN(SEG1, PSK,
+	    "\tike {\n\t\tversion 1\n\t\tdh-group 14\n\t}\n"
+	    "\tipsec {\n\t\tpfs 19\n\t}\n") },
 	/* base64 of plain "Secr3t!key": written as the plain key */
 	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
@@ -303,9 +325,21 @@ static const struct {
 	    "libreswan: gatewayd writes Libreswan's AES-GCM names for the "
 	    "16-octet ICV only" },
 	{ "v2-lists", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
-	    "libreswan: gatewayd does not yet write a proposal list for "
-	    "Libreswan (the tunnel lists 3 IKE and 2 IPsec suites; export to "
-	    "swanctl or ipsec-conf, or keep one suite)" },
+	    "libreswan: Libreswan uses the integrity algorithm's hash as the "
+	    "PRF, and IKE suite 2 of 3 (aes256-sha256-prfsha384-modp2048) "
+	    "has another PRF (drop its prf part)" },
+	{ "v2-list-keywords", EXPORT_LIBRESWAN, "tunnel t1: cannot export "
+	    "to libreswan: Libreswan 4 has no DH group 2 (modp1024) for the "
+	    "IKE SA, and IKE suite 2 of 4 (aes256-sha1-modp1024) has it "
+	    "(drop that suite, or use DH group 5, 14, 15, 16, 19, 20, 21 or "
+	    "31 in it)" },
+	{ "v1-lists", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
+	    "libreswan: Libreswan 4 has no DH group 2 (modp1024) for the IKE "
+	    "SA, and IKE suite 2 of 3 (aes128-sha1-modp1024) has it" },
+	{ "v1-pfs-ecp", EXPORT_LIBRESWAN, "tunnel t1: cannot export to "
+	    "libreswan: Libreswan 4 has no DH group 19 (ecp256) for PFS in "
+	    "IKEv1 Quick Mode (set pfs 5, 14, 15, 16 or disable in the "
+	    "tunnel's ipsec block)" },
 	{ "v1-list-gcm", EXPORT_CISCO_IOS, "tunnel t1: cannot export to "
 	    "cisco-ios: IOS offers esp-gcm with IKEv2 only (use version 2, "
 	    "or aes128, aes192 or aes256 for ESP)" },

@@ -239,9 +239,16 @@ START_TEST(test_v1_flood_caps)
 	ck_assert_uint_eq(c.ic_v1_drop_half_source, 6);
 	/* a retransmitted message 1 gets the cached answer, once */
 	ck_assert_int_eq(spoof(&mm1, 5000, 0x0a010000, NULL), 1);
-	/* one that was dropped is still dropped */
+	/* one that was dropped gets in when sent again: the oldest SA that
+	 * never answered gives way, the budget holds */
 	ck_assert_int_eq(spoof(&mm1, 5000 + 1999, 0x0a010000 + 999, NULL),
-	    0);
+	    1);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_half_retried, 1);
+	ck_assert_uint_eq(c.ic_v1_half_evicted, 1);
+	ck_assert_uint_eq(ikev1_half_open_count(B.s_ike), 256);
+	/* one never seen is still dropped */
+	ck_assert_int_eq(spoof(&mm1, 9999, 0x0a010000 + 998, NULL), 0);
 	free(mm1.d_data);
 	/* a, named by t1, is not held back by the full 0.0.0.0 budget */
 	pump_tally(HALF_MS / 2, &t);
@@ -351,6 +358,75 @@ START_TEST(test_v1_flood_evict_oldest)
 	ck_assert_uint_eq(c.ic_v1_half_open, 0);
 	ck_assert_uint_eq(c.ic_v1_half_evicted + c.ic_v1_half_expired, 8);
 	ck_assert_int_eq(t.t_flood, 0);
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * As test_v1_flood_evict_oldest, but no spoofed SA is ever old enough to
+ * give way (evict 10 x the half-open lifetime): a's first message 1 is
+ * dropped, and its retransmission, remembered as dropped, displaces the
+ * oldest spoofed SA; a connects.  Then the per-source limit: 4 message 1
+ * spoofed from a's own address (t1 names a) fill it, a's new attempt is
+ * dropped once and gets in when sent again.
+ */
+START_TEST(test_v1_flood_retried)
+{
+	struct mock_dgram	 mm1;
+	struct ike_counters	 c;
+	struct tally		 t = { 0, 0 };
+	struct sockaddr_in	 la, lb;
+	int			 i, accepted = 0;
+
+	flood_init(8, 4, "0.0.0.0", 10 * HALF_MS);
+	mm1 = capture_mm1();
+	for (i = 0; i < 8; i++)
+		accepted += spoof(&mm1, 7000 + i, 0x0a040000 + i, NULL);
+	ck_assert_int_eq(accepted, 8);
+	la = sin_of(ntohl(inet_addr(ADDR_A)), 500);
+	lb = sin_of(ntohl(inet_addr(ADDR_B)), 500);
+	ike_recv(B.s_ike, mm1.d_data, mm1.d_len, &lb, &la);
+	drain_b(&t);
+	ck_assert_int_eq(t.t_legit, 0);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_drop_half_total, 1);
+	ck_assert_uint_eq(c.ic_v1_half_retried, 0);
+	free(mm1.d_data);
+	pump_tally(HALF_MS / 2 + 100, &t);
+	ck_assert_str_eq(tunnel_state_name(status_of(&A, "t1").ts_state),
+	    "Connected");
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_half_retried, 1);
+	ck_assert_uint_eq(c.ic_v1_half_evicted, 1);
+	ck_assert_uint_le(c.ic_v1_half_open, 8);
+	ck_assert_int_eq(t.t_flood, 0);
+	side_free(&A);
+	side_free(&B);
+	event_base_free(base);
+
+	/* the per-source limit, t1 naming a */
+	memset(&t, 0, sizeof(t));
+	flood_init(256, 4, ADDR_A, 10 * HALF_MS);
+	mm1 = capture_mm1();
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(spoof(&mm1, 8000 + i,
+		    ntohl(inet_addr(ADDR_A)), NULL), 1);
+	ike_recv(B.s_ike, mm1.d_data, mm1.d_len, &lb, &la);
+	drain_b(&t);
+	ck_assert_int_eq(t.t_legit, 0);
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_drop_half_source, 1);
+	free(mm1.d_data);
+	pump_tally(HALF_MS / 2 + 100, &t);
+	ck_assert_str_eq(tunnel_state_name(status_of(&A, "t1").ts_state),
+	    "Connected");
+	ck_assert_str_eq(tunnel_state_name(status_of(&B, "t1").ts_state),
+	    "Connected");
+	ike_counters_get(B.s_ike, &c);
+	ck_assert_uint_eq(c.ic_v1_half_retried, 1);
+	ck_assert_uint_eq(c.ic_v1_half_evicted, 1);
 	side_free(&A);
 	side_free(&B);
 	event_base_free(base);
@@ -474,6 +550,7 @@ flood_suite(void)
 	tcase_add_test(tc, test_v1_flood_caps);
 	tcase_add_test(tc, test_v1_lookup_many);
 	tcase_add_test(tc, test_v1_flood_evict_oldest);
+	tcase_add_test(tc, test_v1_flood_retried);
 	tcase_add_test(tc, test_v1_flood_aggressive);
 	tcase_add_test(tc, test_v1_flood_no_proposal);
 	suite_add_tcase(s, tc);

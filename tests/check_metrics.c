@@ -98,6 +98,7 @@ fixture_snapshot(struct metrics_snapshot *ms, const struct tunnel_status *ts)
 	ms->ms_ike.ic_v1_drop_no_proposal = 50;
 	ms->ms_ike.ic_v1_half_expired = 256;
 	ms->ms_ike.ic_v1_half_evicted = 11967;
+	ms->ms_ike.ic_v1_half_retried = 12;
 	ms->ms_ike.ic_v1_qm_refused_inflight = 984;
 	ms->ms_ike.ic_v1_qm_refused_sas = 17;
 	ms->ms_ike.ic_v2_cookies_sent = 30411;
@@ -282,9 +283,10 @@ START_TEST(test_metrics_fmt_well_formed)
 	/* 2 tunnels: up 2, state 10, established 1, child_sas 2, 7
 	 * counters x 2; 2 children x 4; ike_sas 4 + 1, child_sas 5;
 	 * messages 3 + 7 drops, dpd 2; IKEv1 first-message drops 4,
-	 * half-open ends 2, Quick Mode drops 2; IKEv2 cookies 2, drops 1 */
+	 * half-open ends 2, first messages retried 1, Quick Mode drops 2;
+	 * IKEv2 cookies 2, drops 1 */
 	ck_assert_int_eq(exposition_check(s), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 2 + 3);
+	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3);
 	free(s);
 }
 END_TEST
@@ -350,6 +352,7 @@ static const char *const fixture_lines[] = {
 	"gatewayd_ikev1_first_messages_dropped_total{cause=\"no_proposal\"} 50",
 	"gatewayd_ikev1_half_open_ended_total{how=\"expired\"} 256",
 	"gatewayd_ikev1_half_open_ended_total{how=\"evicted\"} 11967",
+	"gatewayd_ikev1_first_messages_retried_total 12",
 	"gatewayd_ikev1_quick_modes_dropped_total{cause=\"in_flight_limit\"} "
 	    "984",
 	"gatewayd_ikev1_quick_modes_dropped_total{cause=\"ipsec_sa_limit\"} 17",
@@ -395,8 +398,9 @@ START_TEST(test_metrics_fmt_no_tunnels)
 	s = buf_str(b);
 	/* only the daemon's samples: ike_sas 4 + 1, child_sas 5, messages
 	 * 3 + 7, dpd 2, IKEv1 first-message drops 4, half-open ends 2,
-	 * Quick Mode drops 2, IKEv2 cookies 2 and drops 1 */
-	ck_assert_int_eq(exposition_check(s), 33);
+	 * first messages retried 1, Quick Mode drops 2, IKEv2 cookies 2 and
+	 * drops 1 */
+	ck_assert_int_eq(exposition_check(s), 34);
 	assert_line(s, "# TYPE gatewayd_tunnel_up gauge");
 	ck_assert_ptr_null(strstr(s, "gatewayd_tunnel_up{"));
 	free(s);
@@ -902,10 +906,10 @@ START_TEST(test_metrics_http_get)
 	    "version=0.0.4; charset=utf-8\r\n"));
 	ck_assert_ptr_nonnull(body = strstr(r, "\r\n\r\n"));
 	body += 4;
-	/* ... + 4 IKEv1 first-message drop causes, 2 half-open ends, 2
-	 * Quick Mode drop causes */
+	/* ... + 4 IKEv1 first-message drop causes, 2 half-open ends, 1
+	 * retried, 2 Quick Mode drop causes */
 	ck_assert_int_eq(exposition_check(body), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 2 + 3);
+	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3);
 	assert_line(body, "gatewayd_tunnel_up{tunnel=\"vpc1-vpc2\","
 	    "peer=\"gw2\"} 1");
 	assert_line(body, "gatewayd_ike_messages_received_total 77");

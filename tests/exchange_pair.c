@@ -21,6 +21,7 @@
 struct event_base	*base;
 struct side		 A, B;
 const char		*keylog_dir;
+int			 keylog_chacha;
 
 struct config *
 cfg_make(const char *me, const char *peer, const struct side_opts *o)
@@ -33,6 +34,8 @@ cfg_make(const char *me, const char *peer, const struct side_opts *o)
 #define ADD(...) n += snprintf(text + n, sizeof(text) - n, __VA_ARGS__)
 	if (keylog_dir != NULL)
 		ADD("keylog-dir %s\n", keylog_dir);
+	if (keylog_chacha)
+		ADD("keylog-chacha20 yes\n");
 	ADD("gateway gw {\n\taddress %s\n}\n", me);
 	ADD("peer p {\n\taddress %s\n}\n", peer);
 	ADD("tunnel t1 {\n\tgateway gw\n\tpeer p\n");

@@ -46,6 +46,7 @@ extern struct event_base	*base;
 extern struct side		 A, B;
 /* keylog-dir for the next configs made, NULL: off */
 extern const char		*keylog_dir;
+extern int			 keylog_chacha;	/* keylog-chacha20 yes */
 
 /* Parses a one-tunnel config for gateway me and peer; fails the test. */
 struct config	*cfg_make(const char *me, const char *peer,

@@ -50,6 +50,7 @@ SCENARIOS=(
 	"t-rekey.sh gw-child"
 	"t-rekey.sh gw-ike"
 	"t-rekey.sh bytes"
+	"t-rekey.sh packets"
 	"t-two-tunnels.sh"
 	"t-failures.sh"
 	"t-nat.sh v2-initiator"
@@ -132,12 +133,16 @@ V1_SCENARIOS=(
 	"t-export.sh v1-swanctl"
 	"t-flood.sh"
 	"t-flood.sh v2"
+	"t-flood.sh am"
 	"t-valgrind.sh v1"
 	# needs the Libreswan that prepare.sh unpacks for the IKEv1 runs
 	"t-export.sh v2-libreswan"
 	"t-export.sh v2-gcm-libreswan"
 	"t-export.sh v2-esn-libreswan"
 	"t-export.sh v1-libreswan"
+	"t-export.sh v2-list-libreswan"
+	"t-libreswan-algs.sh v2-gcm-dh19"
+	"t-libreswan-algs.sh v1-aes256-sha256"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
 # strongSwan; no gatewayd): only with LAB_SELFTESTS=1, e.g. after changing

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t-export.sh CASE - "gatewayctl export" proves itself: gatewayd on gw1 has
-# tunnel segs with 2 x 2 segments and PFS 14 (topo_segments); its export
+# tunnel segs with 2 x 2 segments and PFS 14 (topo_segments; the list
+# case: the groups of its lists); its export
 # is written, unedited, into the peer daemon's configuration on gw2 (only
 # the file placement: swanctl.conf as is; Libreswan's text split at its
 # "# ---- ipsec.secrets ----" line into ipsec.conf and ipsec.secrets), the
@@ -27,6 +28,19 @@
 #                 above 0x7f: the export writes it as 0x hex for both) and
 #                 esn yes (strongSwan's "-esn", Libreswan's esn=yes); gw1's
 #                 kernel SAs carry the esn flag.
+#   v2-list-libreswan  v2-libreswan with proposal lists (issue 9): gw1's
+#                 ike "proposals aes256gcm16-prfsha384-ecp384,
+#                 aes256-sha256-modp2048, aes128-sha256-ecp256" and ipsec
+#                 "proposals aes256gcm16-ecp256, aes256-sha512-ecp256,
+#                 aes128-sha256-ecp256" are exported as Libreswan lists
+#                 (ike=a;dh,b;dh,c;dh and phase2alg=...), which pluto loads
+#                 whole (its whack --status lists all three of each); the
+#                 first suites come up.  Then gw1's lists become ones of
+#                 which only the third suite is in the export (gatewayctl
+#                 reload, the exported file unchanged): the tunnel comes
+#                 up again with aes128-sha256-ecp256 / aes128-sha256 on
+#                 both sides (gatewayctl status, whack --status, gw1's
+#                 kernel SAs) and the 4 pairs ping.
 # Each case also checks that gatewayd logged the export but never its PSK.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +60,7 @@ v1-volume-swanctl) fmt=swanctl; ver=1; init=no ;;
 v1-volume-libreswan) fmt=libreswan; ver=1; init=yes; lsw_bin ;;
 v2-esn-swanctl)	fmt=swanctl; ver=2; init=no ;;
 v2-esn-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
+v2-list-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 *)		fail "unknown case '$case'" ;;
 esac
 VOL_BYTES=4718592000
@@ -54,7 +69,13 @@ if [ "${case#v2-esn-}" != "$case" ]; then
 	EXPORT_PSK='0x45787030007274224b6579ff80c3a9'
 	esn=(esn=yes)
 fi
-if [ "${case#v2-gcm-}" != "$case" ]; then
+dhpfs=(dh=14 pfs=14)
+if [ "${case#v2-list-}" != "$case" ]; then
+	# the lists carry the groups (PFS ecp256 in each ipsec suite)
+	dhpfs=()
+	algs=("ike_proposals=aes256gcm16-prfsha384-ecp384, aes256-sha256-modp2048, aes128-sha256-ecp256"
+	    "esp_proposals=aes256gcm16-ecp256, aes256-sha512-ecp256, aes128-sha256-ecp256")
+elif [ "${case#v2-gcm-}" != "$case" ]; then
 	algs=(ike_encryption=aes256gcm16 ike_integrity=sha2-384
 	    encryption=aes256gcm16)
 elif [ "$ver" = 2 ]; then
@@ -67,10 +88,11 @@ fi
 
 topo_segments
 
-step "$case: gatewayd on gw1 (IKEv$ver, 2 x 2 segments, PFS 14, initiate $init)"
+if [ ${#dhpfs[@]} -gt 0 ]; then algs_say="DH 14, PFS 14"; else algs_say="proposal lists"; fi
+step "$case: gatewayd on gw1 (IKEv$ver, 2 x 2 segments, $algs_say, initiate $init)"
 gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
 gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
-    psk="$EXPORT_PSK" version="$ver" dh=14 pfs=14 initiate="$init" \
+    psk="$EXPORT_PSK" version="$ver" "${dhpfs[@]}" initiate="$init" \
     "${algs[@]}" "${esn[@]}"
 start_gatewayd gw1
 
@@ -174,6 +196,62 @@ if [ "${case#v2-esn-}" != "$case" ]; then
 	    "$(grep -cE 'replay-window 0 flag ([a-z0-9-]+ )*esn' <<<"$xfrm")"
 	assert_match "gatewayctl status: ESN" '/esn' "$(gwctl gw1 status)"
 	say "ok: binary PSK (0x) and ESN through the $fmt export"
+fi
+if [ "${case#v2-list-}" != "$case" ]; then
+	assert_match "the export: Libreswan's IKE list" \
+	    '	ike=aes_gcm256-sha2_384;dh20,aes256-sha2_256;modp2048,aes128-sha2_256;dh19$' \
+	    "$(cat "$d2/export.$fmt")"
+	assert_match "the export: Libreswan's ESP list" \
+	    '	phase2alg=aes_gcm256-null;dh19,aes256-sha2_512;dh19,aes128-sha2_256;dh19$' \
+	    "$(cat "$d2/export.$fmt")"
+	lst=$(whack_cmd gw2 --status 2>&1)
+	printf '%s\n' "$lst" >"$d2/whack-status.1"
+	assert_match "Libreswan loaded the three IKE suites" \
+	    'IKE algorithms: AES_GCM_16_256-HMAC_SHA2_384-DH20, AES_CBC_256-HMAC_SHA2_256-MODP2048, AES_CBC_128-HMAC_SHA2_256-DH19' \
+	    "$lst"
+	assert_match "Libreswan loaded the three ESP suites" \
+	    'ESP algorithms: AES_GCM_16_256-NONE-DH19, AES_CBC_256-HMAC_SHA2_512_256-DH19, AES_CBC_128-HMAC_SHA2_256_128-DH19' \
+	    "$lst"
+	assert_match "gatewayctl status: the first IKE suite" \
+	    'IKEv2 aes256gcm16/prfsha384/ecp384' "$(gwctl gw1 status)"
+	say "ok: pluto read both lists whole; the first suites are up"
+
+	step "gw1's lists now share only their third suite with the export"
+	sed -i -e 's/proposals aes256gcm16-prfsha384-ecp384, .*/proposals aes256-sha512-modp3072, aes192-sha384-ecp521, aes128-sha256-ecp256/' \
+	    -e 's/proposals aes256gcm16-ecp256, .*/proposals aes192-sha384-ecp256, aes256-sha1-ecp256, aes128-sha256-ecp256/' \
+	    "$(node_dir gw1)/gatewayd.conf"
+	grep -n proposals "$(node_dir gw1)/gatewayd.conf" | sed 's/^/    /'
+	out=$(gwctl gw1 reload 2>&1) || fail "gatewayctl reload: $out"
+	assert_match "gatewayctl reload: the tunnel changed" '1 changed' "$out"
+	ike_third() {
+		gwctl gw1 status 2>/dev/null |
+		    grep -q 'IKEv2 aes128/sha2-256/prfsha256/ecp256' &&
+		    gw_state_is gw1 segs Connected &&
+		    ! ip -n gw1 xfrm state | grep -q rfc4106
+	}
+	wait_for 40 ike_third ||
+	    fail "not Connected with the third suite after the reload:" \
+		$'\n'"$(gwctl gw1 status 2>&1)"$'\n'"$(ip -n gw1 xfrm state)"
+	wait_for 20 lsw_pairs ||
+	    fail "Libreswan: not 4 IPsec SAs:"$'\n'"$(whack_cmd gw2 --trafficstatus 2>&1)"
+	st=$(gwctl gw1 status)
+	assert_ge "gatewayctl status: CHILD SAs with aes128/sha2-256" 4 \
+	    "$(grep -c 'algorithms: aes128/sha2-256' <<<"$st")"
+	lst=$(whack_cmd gw2 --status 2>&1)
+	printf '%s\n' "$lst" >"$d2/whack-status.2"
+	assert_match "Libreswan: the IKE SA uses its third suite" \
+	    'IKEv2 algorithm newest: AES_CBC_128-HMAC_SHA2_256-DH19' "$lst"
+	assert_match "Libreswan: the IPsec SAs use its third suite" \
+	    'ESP algorithm newest: AES_CBC_128-HMAC_SHA2_256_128' "$lst"
+	assert_match "gw1 kernel SAs: AES-CBC-128 with HMAC-SHA2-256" \
+	    'auth-trunc hmac\(sha256\) 0x[0-9a-f]{64} 128' \
+	    "$(ip -n gw1 xfrm state)"
+	ping_ok c1 "$C2S_ADDR"
+	ping_ok c1 "$C4_ADDR"
+	ping_ok c3 "$C2S_ADDR"
+	ping_ok c3 "$C4_ADDR"
+	xfrm_counters_ok gw1 4 esp
+	say "ok: only the export's third suites in common: they were chosen"
 fi
 gw_alive gw1
 pass "$case: the exported $fmt configuration brings up 4 segment pairs"

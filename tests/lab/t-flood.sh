@@ -60,8 +60,11 @@
 # its KE is a key pair shared by the half-open SAs of one second
 # (ikev1_half_dh) and g^xy waits for message 3, which spoofed sources
 # never send.  The checks of the Main Mode case, and: at most one key
-# pair made per second of the flood ("ikev1 am key pairs"), message 1
-# dropped at the cap (the default ikev1-half-open, 1024).
+# pair made per second of the flood ("ikev1 am key pairs").  At 1000/s the
+# default ikev1-half-open (1024) is reached but an SA of 1 s gives way to
+# each new message 1, so few or none are dropped; at LAB_FLOOD_RATE=3000
+# most are, and a dropped strongSwan message 1 gets in when sent again
+# ("ikev1 half retried").
 # LAB_FLOOD_RATE and LAB_FLOOD_SECS (lab.sh passes LAB_* only) change the
 # rate and length of a case.
 # shellcheck source=lib.sh
@@ -262,7 +265,7 @@ rss0=$(rss_kb "$pid")
 cpu0=$(cpu_ticks "$pid")
 rx0=$(counter gw1 'ike received')
 say "gatewayd pid $pid, VmRSS $rss0 kB before the flood"
-[ "$CASE" = v2 ] && drops0=$(udp_rcvbuf_errors)
+drops0=$(udp_rcvbuf_errors)
 
 step "flood: $FLOOD_RATE/s for $FLOOD_SECS s from $FLOOD_NSRC addresses of" \
     "198.18.0.0/16 ($msg)"
@@ -292,7 +295,7 @@ say "half-open now: $(half_open)"
 step "strongSwan connects during the flood"
 # v2: what gatewayd received and dropped, and when strongSwan's messages
 # were answered (also when strongSwan gives up)
-v2_connect_diag() {
+connect_diag() {
 	say "so far: $(($(counter gw1 'ike received') - rx0)) IKE messages" \
 	    "received by gatewayd, $(($(udp_rcvbuf_errors) - drops0)) UDP" \
 	    "datagrams dropped by gw1's kernel (receive buffer full);" \
@@ -322,15 +325,19 @@ CONNECT_WAIT=20	# for the tools; CONNECT_MAX is checked on the wire
 t0=$(lab_now_us)
 if [ "$CASE" = v2 ]; then
 	out=$(swanctl_cmd gw2 --initiate --child vpn --ike vpn --timeout 20 \
-	    2>&1) || { v2_connect_diag; fail "swanctl --initiate vpn on" \
+	    2>&1) || { connect_diag; fail "swanctl --initiate vpn on" \
 	    "gw2:"$'\n'"$(tail -n 20 <<<"$out")"; }
 	say "ok: gw2 initiated vpn"
 	wait_for "$CONNECT_WAIT" gw_state_is gw1 vpc1-vpc2 Connected || {
-		v2_connect_diag; fail "gw1: tunnel vpc1-vpc2 not Connected" \
+		connect_diag; fail "gw1: tunnel vpc1-vpc2 not Connected" \
 		    "after $CONNECT_WAIT s"; }
 	say "ok: gw1: tunnel vpc1-vpc2 is Connected"
 else
-	swan_initiate gw2 vpn
+	out=$(swanctl_cmd gw2 --initiate --child vpn --ike vpn --timeout 20 \
+	    2>&1) || { connect_diag; say "$(gwctl gw1 counters 2>&1 |
+	    grep -E 'ikev1|received|shed|dropped|malformed|ICV')"
+	    fail "swanctl --initiate vpn on gw2:"$'\n'"$(tail -n 20 <<<"$out")"; }
+	say "ok: gw2 initiated vpn"
 	gw_wait_state gw1 vpc1-vpc2 Connected "$CONNECT_WAIT"
 fi
 el=$(( ($(lab_now_us) - t0) / 1000 ))
@@ -347,7 +354,7 @@ say "gatewayd so far: $(($(counter gw1 'ike received') - rx0)) received," \
 tcpdump -n -tttt -r "$LAB_RUN/swan.pcap" 2>/dev/null | head -n 12 |
     sed 's/^/    /'
 gwctl gw1 counters | grep -E 'ikev1|shed' | sed 's/^/    /'
-[ "$CASE" = v2 ] && v2_connect_diag
+[ "$CASE" = v2 ] && connect_diag
 [ "$wire" -le $((CONNECT_MAX * 1000)) ] ||
     fail "tunnel took $wire ms (more than $CONNECT_MAX s)"
 ping_ok c1 "$C2_ADDR"
@@ -456,11 +463,11 @@ if [ "$CASE" = am ]; then
 	say "Aggressive Mode: $keys key pairs made for the flood (at most" \
 	    "$keys_max: one a second), $full message 1 dropped at the cap," \
 	    "$(counter gw1 'ikev1 half evicted') evicted," \
+	    "$(counter gw1 'ikev1 half retried') retried," \
 	    "$(counter gw1 'udp first shed') shed unread"
 	[ "${keys:-0}" -ge 1 ] || fail "no Aggressive Mode key pair counted"
 	[ "$keys" -le "$keys_max" ] ||
 	    fail "$keys key pairs, more than $keys_max"
-	[ "$full" -gt 0 ] || fail "no message 1 dropped at the cap"
 fi
 lines=$(grep -c '198\.18\.' "$d/gatewayd.log" || true)
 say "gatewayd log lines naming a flood address: $lines"

@@ -23,24 +23,32 @@
 #             gatewayd rekey the CHILD SA (CREATE_CHILD_SA, answered by
 #             strongSwan, whose own SAs have no limit): new SPIs with the
 #             same limits, no expiry without a successor, traffic goes on.
+#   packets:  the same with "lifetime-packets 200" (a packet count, soft
+#             limit at 85-90%): 240 pings at 20 a second cross it.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
 gw_bin
 mode=${1:-child}
 case "$mode" in
-child|ike|gw-child|gw-ike|bytes) ;;
-*) fail "unknown mode '$mode' (child, ike, gw-child, gw-ike or bytes)" ;;
+child|ike|gw-child|gw-ike|bytes|packets) ;;
+*) fail "unknown mode '$mode' (child, ike, gw-child, gw-ike, bytes or packets)" ;;
 esac
 
-# the volume lifetime of the bytes case (a soft limit at 85-90% of it)
+# the volume lifetimes of the bytes and packets cases (a soft limit at
+# 85-90% of each)
 VOL_BYTES=120000
+VOL_PACKETS=200
 
 topo_standard
 swan_std gw2
 start_charon gw2
-if [ "$mode" = bytes ]; then
-	gw_std gw1 lifetime_bytes=$VOL_BYTES
+if [ "$mode" = bytes ] || [ "$mode" = packets ]; then
+	if [ "$mode" = bytes ]; then
+		gw_std gw1 lifetime_bytes=$VOL_BYTES
+	else
+		gw_std gw1 lifetime_packets=$VOL_PACKETS
+	fi
 	sed -i '1a test-short-lifetimes yes' "$(node_dir gw1)/gatewayd.conf"
 else
 	gw_std gw1
@@ -124,45 +132,56 @@ SWAN_CHILD_REKEY_RESP_RE='generating CREATE_CHILD_SA response [0-9]+ \[ SA No KE
 SWAN_IKE_REKEY_REQ_RE='parsed CREATE_CHILD_SA request [0-9]+ \[ SA No KE \]'
 SWAN_IKE_REKEY_RESP_RE='generating CREATE_CHILD_SA response [0-9]+ \[ SA No KE \]'
 
-# vol_limits_ok NS HARD: every ESP SA in NS has the byte limits "soft
-# S(bytes), hard HARD(bytes)" with S in 85-90% of HARD, packets unlimited.
+# vol_limits_ok NS HARD [UNIT]: every ESP SA in NS has the UNIT (bytes,
+# the default, or packets) limits "soft S(UNIT), hard HARD(UNIT)" with S in
+# 85-90% of HARD, and the other unit unlimited.
 vol_limits_ok() {
-	local ns=$1 hard=$2 out bad
+	local ns=$1 hard=$2 unit=${3:-bytes} other out bad
+	other=packets
+	[ "$unit" = bytes ] || other=bytes
 	out=$(ip -n "$ns" -s xfrm state)
-	bad=$(awk -v hard="$hard" '
+	bad=$(awk -v hard="$hard" -v unit="$unit" -v other="$other" '
 	    /^src / { n++ }
-	    /limit: soft .*\(bytes\)/ {
+	    $0 ~ "limit: soft .*\\(" unit "\\)" {
 		s = $3; sub(/\(.*/, "", s); h = $5; sub(/\(.*/, "", h)
 		if (h != hard || s + 0 < hard * 0.85 - 1 || s + 0 > hard * 0.90)
 			printf "SA %d: soft %s hard %s\n", n, s, h
 		ok++
 	    }
-	    /limit: soft .*\(packets\)/ && !/soft \(INF\)\(packets\), hard \(INF\)/ {
-		printf "SA %d: packets %s\n", n, $0
+	    $0 ~ "limit: soft .*\\(" other "\\)" &&
+	    $0 !~ "soft \\(INF\\)\\(" other "\\), hard \\(INF\\)" {
+		printf "SA %d: %s %s\n", n, other, $0
 	    }
-	    END { if (ok != n || n == 0) printf "%d SAs, %d byte limits\n", n, ok }' <<<"$out")
-	[ -z "$bad" ] || fail "$ns: volume limits not as set ($hard bytes):"$'\n'"$bad"$'\n'"$out"
-	say "ok: $ns: every SA has hard $hard(bytes), soft at 85-90%:" \
-	    "$(grep -o 'limit: soft [0-9]*(bytes)' <<<"$out" | tr '\n' ' ')"
+	    END { if (ok != n || n == 0) printf "%d SAs, %d %s limits\n", n, ok, unit }' <<<"$out")
+	[ -z "$bad" ] || fail "$ns: volume limits not as set ($hard $unit):"$'\n'"$bad"$'\n'"$out"
+	say "ok: $ns: every SA has hard $hard($unit), soft at 85-90%:" \
+	    "$(grep -o "limit: soft [0-9]*($unit)" <<<"$out" | tr '\n' ' ')"
 }
 
 case "$mode" in
-bytes)
-	step "volume lifetime: lifetime-bytes $VOL_BYTES, soft at 85-90%"
-	vol_limits_ok gw1 "$VOL_BYTES"
-	assert_match "gatewayctl status shows the byte limit" \
-	    "life bytes: $VOL_BYTES per SA \\(rekey from [0-9]+\\)" \
+bytes|packets)
+	unit=$mode
+	vol=$VOL_BYTES
+	[ "$unit" = bytes ] || vol=$VOL_PACKETS
+	step "volume lifetime: lifetime-$unit $vol, soft at 85-90%"
+	vol_limits_ok gw1 "$vol" "$unit"
+	assert_match "gatewayctl status shows the $unit limit" \
+	    "life $unit: $vol per SA \\(rekey from [0-9]+\\)" \
 	    "$(gwctl gw1 status 2>&1)"
 	# strongSwan has no limit: its SAs none
-	assert_match "gw2's SAs have no byte limit" \
-	    'limit: soft \(INF\)\(bytes\), hard \(INF\)\(bytes\)' \
+	assert_match "gw2's SAs have no $unit limit" \
+	    "limit: soft \\(INF\\)\\($unit\\), hard \\(INF\\)\\($unit\\)" \
 	    "$(ip -n gw2 -s xfrm state)"
 	old_spis=$(xfrm_spis gw1)
 	n_req=$(swan_log_count gw2 "$SWAN_CHILD_REKEY_REQ_RE")
+	# 140 pings of about 1 KB cross the byte limit's soft 85-90%; 240
+	# the packet limit's
+	count=140
+	[ "$unit" = bytes ] || count=240
 	step "about 1 KB pings, 20 a second, past the soft limit"
-	out=$(ip netns exec c1 ping -n -q -s 1000 -i 0.05 -c 140 -W 1 \
+	out=$(ip netns exec c1 ping -n -q -s 1000 -i 0.05 -c $count -W 1 \
 	    "$C2_ADDR" 2>&1) || true
-	say "ping -s 1000 x 140: $(grep -o '[0-9]* received.*loss' <<<"$out")"
+	say "ping -s 1000 x $count: $(grep -o '[0-9]* received.*loss' <<<"$out")"
 	wait_for 15 old_gone ||
 	    fail "old SAs still on gw1 (or not 2 SAs) after the traffic:"$'\n'"old: $old_spis"$'\n'"$(ip -n gw1 -s xfrm state)"
 	new1=$(xfrm_spis gw1)
@@ -170,7 +189,7 @@ bytes)
 	    fail "gw2's SAs are not gw1's new ones:"$'\n'"gw1: $new1"$'\n'"$(ip -n gw2 xfrm state)"
 	say "ok: SAs rekeyed: $(echo "$old_spis" | tr '\n' ' ')->" \
 	    "$(echo "$new1" | tr '\n' ' ')"
-	assert_file_match "the kernel's soft expiry of the byte limit" \
+	assert_file_match "the kernel's soft expiry of the $unit limit" \
 	    'soft volume \(bytes or packets\) lifetime reached \(kernel\): rekeying' \
 	    "$(node_dir gw1)/gatewayd.log"
 	assert_file_match "the kernel reported a volume expiry" \
@@ -181,13 +200,13 @@ bytes)
 	    "$(node_dir gw1)/gatewayd.log"; then
 		fail "a CHILD SA reached its hard limit without a successor:"$'\n'"$(grep 'expired without' "$(node_dir gw1)/gatewayd.log")"
 	fi
-	assert_eq "ping losses (of 140)" 0 \
+	assert_eq "ping losses (of $count)" 0 \
 	    "$(grep -o '[0-9]*% packet loss' <<<"$out" | cut -d% -f1)"
-	vol_limits_ok gw1 "$VOL_BYTES"
+	vol_limits_ok gw1 "$vol" "$unit"
 	gw_wait_state gw1 vpc1-vpc2 Connected 5
 	traffic_ok esp
 	gw_alive gw1
-	pass "CHILD SA rekeyed by its byte lifetime"
+	pass "CHILD SA rekeyed by its $unit lifetime"
 	;;
 gw-child)
 	step "CHILD SA rekey (PFS 2) by gatewayd: gatewayctl rekey"
