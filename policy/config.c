@@ -2109,8 +2109,8 @@ static const struct cfg_key *const cfg_keys[] = {
 	cfg_ips_keys, cfg_ha_keys
 };
 static const char *const cfg_expected[] = {
-	"gateway, peer, tunnel, \"ha {\", control-socket, log-level, "
-	    "keylog-dir, metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
+	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
+	    "metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
 	    "ikev2-cookie-threshold, ikev2-half-open, user or "
 	    "test-short-lifetimes",
 	"address or segment",
