@@ -363,11 +363,13 @@ gwd_ha_changed(const struct gwd *g)
 
 	if (g->g_ha == NULL)
 		return (0);
-	/* the key is not kept: a changed key alone goes unnoticed */
 	ha_chan_status(g->g_ha, &st);
-	return (st.hs_priority != ha->ha_priority ||
+	return (!ha_chan_key_same(g->g_ha, ha->ha_key, ha->ha_key_len) ||
+	    st.hs_priority != ha->ha_priority ||
 	    st.hs_peer.sin_addr.s_addr != ha->ha_peer_addr.s_addr ||
 	    ntohs(st.hs_peer.sin_port) != ha->ha_peer_port ||
+	    st.hs_local.sin_addr.s_addr != ha->ha_local_addr.s_addr ||
+	    ntohs(st.hs_local.sin_port) != ha->ha_local_port ||
 	    strcmp(st.hs_ifname, ha->ha_ifname) != 0);
 }
 

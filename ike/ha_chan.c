@@ -31,6 +31,7 @@ struct ha_chan {
 	struct event		*c_rd;
 	struct event		*c_timer;
 	struct sockaddr_in	 c_peer;
+	struct sockaddr_in	 c_local;
 	int			 c_role;
 	uint32_t		 c_priority;
 	char			 c_ifname[16];
@@ -246,6 +247,7 @@ ha_chan_open(struct event_base *base, const struct cfg_ha *ha, int role)
 	sin.sin_family = AF_INET;
 	sin.sin_addr = ha->ha_local_addr;
 	sin.sin_port = htons(ha->ha_local_port);
+	c->c_local = sin;
 	inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
 	if (bind(c->c_fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		log_err("ha: cannot bind the sync channel to %s:%u: %s (check "
@@ -292,6 +294,7 @@ ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 	st->hs_node = c->c_tx.tx_node;
 	snprintf(st->hs_ifname, sizeof(st->hs_ifname), "%s", c->c_ifname);
 	st->hs_peer = c->c_peer;
+	st->hs_local = c->c_local;
 	st->hs_peer_seen = c->c_peer_seen;
 	st->hs_peer_alive = ha_chan_alive(c, ha_now_ms());
 	st->hs_peer_last = c->c_peer_last;
@@ -300,6 +303,19 @@ ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 	st->hs_tx = c->c_tx_count;
 	st->hs_tx_errors = c->c_tx_errors;
 	memcpy(st->hs_rx, c->c_rx.rx_count, sizeof(st->hs_rx));
+}
+
+int
+ha_chan_key_same(const struct ha_chan *c, const uint8_t *synckey, size_t len)
+{
+	uint8_t	 prk[32];
+	int	 same;
+
+	if (ha_kdf_prk(synckey, len, prk) == -1)
+		return (0);
+	same = CRYPTO_memcmp(prk, c->c_rx.rx_prk, sizeof(prk)) == 0;
+	OPENSSL_cleanse(prk, sizeof(prk));
+	return (same);
 }
 
 uint16_t

@@ -9,6 +9,7 @@
 #define GW_HA_CHAN_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -24,6 +25,7 @@ struct ha_status {
 	uint32_t	 hs_node;		/* this node's id (this start) */
 	char		 hs_ifname[16];
 	struct sockaddr_in hs_peer;		/* sync-peer */
+	struct sockaddr_in hs_local;		/* sync-local as configured */
 	int		 hs_peer_seen;		/* a HELLO ever arrived */
 	int		 hs_peer_alive;		/* ... within HA_DEAD_MS */
 	time_t		 hs_peer_last;		/* wall clock of the last */
@@ -40,8 +42,9 @@ struct ha_chan;
 
 /*
  * Opens the channel for ha (copied: the key is kept only as derived
- * keys) with role as this node's first role.  freebind: bind sync-local
- * even when this host does not hold it yet.  NULL after logging why.
+ * keys) with role as this node's first role.  The socket has
+ * IP_FREEBIND: sync-local may be an address this host gets later.
+ * NULL after logging why.
  */
 struct ha_chan	*ha_chan_open(struct event_base *base, const struct cfg_ha *ha,
 		    int role);
@@ -49,6 +52,12 @@ struct ha_chan	*ha_chan_open(struct event_base *base, const struct cfg_ha *ha,
 void		 ha_chan_role_set(struct ha_chan *c, int role);
 int		 ha_chan_role(const struct ha_chan *c);
 void		 ha_chan_status(const struct ha_chan *c, struct ha_status *st);
+/*
+ * 1 if synckey is the key the channel runs with (its derived secret
+ * compared in constant time), 0 if not.
+ */
+int		 ha_chan_key_same(const struct ha_chan *c, const uint8_t *synckey,
+		    size_t len);
 /* Tests: the bound port, the peer's address, shorter timing. */
 uint16_t	 ha_chan_port(const struct ha_chan *c);
 void		 ha_chan_test_peer(struct ha_chan *c,

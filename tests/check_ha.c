@@ -542,6 +542,13 @@ START_TEST(test_chan_heartbeats)
 	ck_assert_uint_eq(sb.hs_rx[HA_BAD_TAG], 0);
 	ck_assert_uint_eq(sb.hs_rx[HA_REPLAY], 0);
 	ck_assert(labs((long)(sa.hs_peer_last - time(NULL))) <= 1);
+	/* the key it runs with, compared through its derived secret */
+	ck_assert_int_eq(ha_chan_key_same(a, (const uint8_t *)
+	    "0123456789abcdef", 16), 1);
+	ck_assert_int_eq(ha_chan_key_same(a, (const uint8_t *)
+	    "0123456789abcdeX", 16), 0);
+	ck_assert_int_eq(ha_chan_key_same(a, (const uint8_t *)
+	    "0123456789abcde", 15), 0);
 	/* a role change reaches the peer */
 	ha_chan_role_set(a, HA_ROLE_FAULT);
 	run_ms(30);
