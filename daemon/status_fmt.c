@@ -413,19 +413,36 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 	    "%08x\n", ha_role_name(ha->hs_role), ha->hs_priority,
 	    ha->hs_ifname, ha->hs_node) == -1)
 		return (-1);
-	if (!ha->hs_peer_seen)
-		return (fmt_add(out, "  sync peer:  %s never seen\n\n", peer));
-	return (fmt_add(out, "  sync peer:  %s %s, last seen %lld s ago, role "
-	    "%s, priority %u\n\n", peer, ha->hs_peer_alive ? "alive" :
+	if (!ha->hs_peer_seen) {
+		if (fmt_add(out, "  sync peer:  %s never seen\n", peer) == -1)
+			return (-1);
+	} else if (fmt_add(out, "  sync peer:  %s %s, last seen %lld s ago, "
+	    "role %s, priority %u\n", peer, ha->hs_peer_alive ? "alive" :
 	    "silent", fmt_ha_age(ha, now), ha_role_name(ha->hs_peer_role),
-	    ha->hs_peer_priority));
+	    ha->hs_peer_priority) == -1)
+		return (-1);
+	return (fmt_add(out, "  records:    %" PRIu64 " sent (%" PRIu64
+	    " failed), %" PRIu64 " accepted; dropped: %" PRIu64 " bad "
+	    "length, %" PRIu64 " bad version, %" PRIu64 " bad tag, %" PRIu64
+	    " replayed, %" PRIu64 " old epoch, %" PRIu64 " reflected, %"
+	    PRIu64 " bad type\n\n", ha->hs_tx, ha->hs_tx_errors,
+	    ha->hs_rx[HA_OK], ha->hs_rx[HA_BAD_LENGTH],
+	    ha->hs_rx[HA_BAD_VERSION], ha->hs_rx[HA_BAD_TAG],
+	    ha->hs_rx[HA_REPLAY], ha->hs_rx[HA_OLD_EPOCH],
+	    ha->hs_rx[HA_REFLECTED], ha->hs_rx[HA_BAD_TYPE]));
 }
+
+/* JSON names of the receive verdicts, in enum ha_verdict's order */
+static const char *const fmt_ha_key[HA_NVERDICTS] = {
+	"accepted", "bad_length", "bad_version", "bad_tag", "replayed",
+	"old_epoch", "reflected", "bad_type"
+};
 
 static int
 fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 {
 	char	 peer[INET_ADDRSTRLEN + 8];
-	int	 rv = 0;
+	int	 i, rv = 0;
 
 	fmt_ha_peer(ha, peer, sizeof(peer));
 	rv |= fmt_add(out, ",\"ha\":{\"role\":\"%s\",\"priority\":%u,"
@@ -440,6 +457,11 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 		    "%lld,\"role\":\"%s\",\"priority\":%u",
 		    (long long)ha->hs_peer_last, fmt_ha_age(ha, now),
 		    ha_role_name(ha->hs_peer_role), ha->hs_peer_priority);
+	rv |= fmt_add(out, "},\"records\":{\"sent\":%" PRIu64 ",\"send_failed\":%"
+	    PRIu64, ha->hs_tx, ha->hs_tx_errors);
+	for (i = 0; i < HA_NVERDICTS; i++)
+		rv |= fmt_add(out, ",\"%s\":%" PRIu64, fmt_ha_key[i],
+		    ha->hs_rx[i]);
 	rv |= fmt_add(out, "}}");
 	return (rv == 0 ? 0 : -1);
 }

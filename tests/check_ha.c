@@ -694,6 +694,10 @@ START_TEST(test_control_roles)
 	ck_assert_msg(strstr(r, "  sync peer:  127.0.0.1:") != NULL &&
 	    strstr(r, " alive, last seen 0 s ago, role standby, priority "
 	    "100\n") != NULL, "%s", r);
+	ck_assert_msg(strstr(r, "  records:    ") != NULL && strstr(r,
+	    " accepted; dropped: 0 bad length, 0 bad version, 0 bad tag, 0 "
+	    "replayed, 0 old epoch, 0 reflected, 0 bad type\n\n") != NULL,
+	    "%s", r);
 	ck_assert_msg(strstr(r, "no tunnels configured") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("status --json");
@@ -701,8 +705,10 @@ START_TEST(test_control_roles)
 	    "\"priority\":200,\"interface\":\"lo\",\"node_id\":\"", 78) == 0,
 	    "%s", r);
 	ck_assert_msg(strstr(r, "\"seen\":true,\"alive\":true,\"last_seen\":")
-	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100}}}\n")
-	    != NULL, "%s", r);
+	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100},"
+	    "\"records\":{\"sent\":") != NULL && strstr(r, ",\"bad_length\":0,"
+	    "\"bad_version\":0,\"bad_tag\":0,\"replayed\":0,\"old_epoch\":0,"
+	    "\"reflected\":0,\"bad_type\":0}}}\n") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("ha fault");
 	ck_assert_str_eq(r, "ok\n");
