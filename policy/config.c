@@ -2565,8 +2565,9 @@ cfg_line_run(struct cfg_parser *p, char **argv, int argc)
 		if (strcmp(argv[argc - 1], "{") == 0) {
 			/* Most likely a "}" was forgotten above. */
 			cfg_where(p, where, sizeof(where));
-			open_line = p->p_ctx >= CTX_IKE ? p->p_sub_line :
-			    p->p_block_line;
+			open_line = p->p_ctx == CTX_HA ?
+			    p->p_cfg->cfg_ha.ha_line : p->p_ctx >= CTX_IKE ?
+			    p->p_sub_line : p->p_block_line;
 			return (cfg_err(p, p->p_line, "%s block inside %s (is "
 			    "the \"}\" of the block opened on line %d "
 			    "missing?)", argv[0], where, open_line));

@@ -156,6 +156,9 @@ START_TEST(test_config_errors)
 	    E "3: ha block inside gateway \"gw1\"");
 	refused("ha {\n\tpriority 1\n", E "1: ha block is missing its "
 	    "closing \"}\"");
+	refused("\n\nha {\n\tpriority 1\ntunnel t1 {\n", E "5: tunnel block "
+	    "inside the ha block (is the \"}\" of the block opened on line 3 "
+	    "missing?)");
 }
 END_TEST
 
