@@ -51,7 +51,8 @@ struct control {
 static const char control_usage[] =
     "(expected: status, status --json, up NAME, down NAME, "
     "rekey NAME [ike|child], counters, export NAME [FORMAT], "
-    "log [NAME] [-n N] [--json], reload, doctor NAME [--json])";
+    "log [NAME] [-n N] [--json], reload, doctor NAME [--json], "
+    "ha active|standby|fault)";
 
 #define CONTROL_TOK_MAX		5
 
@@ -199,6 +200,15 @@ control_req_parse(const char *line, size_t len, struct control_req *req,
 		req->cr_cmd = CONTROL_COUNTERS;
 	else if (TOK_IS(0, "reload") && ntok == 1)
 		req->cr_cmd = CONTROL_RELOAD;
+	else if (TOK_IS(0, "ha") && ntok == 2 && (TOK_IS(1, "active") ||
+	    TOK_IS(1, "standby") || TOK_IS(1, "fault"))) {
+		req->cr_cmd = CONTROL_HA;
+		req->cr_role = TOK_IS(1, "active") ? HA_ROLE_ACTIVE :
+		    TOK_IS(1, "standby") ? HA_ROLE_STANDBY : HA_ROLE_FAULT;
+	} else if (TOK_IS(0, "ha")) {
+		snprintf(err, errlen, "error: usage: ha active|standby|fault");
+		return (-1);
+	}
 	else if (TOK_IS(0, "doctor") && ntok >= 2 && ntok <= 3 &&
 	    (ntok == 2 || TOK_IS(2, "--json"))) {
 		if (!control_name_valid(tok[1], toklen[1])) {
@@ -258,6 +268,7 @@ control_reply_status(const struct control_ops *ops, int json,
     struct buf *out)
 {
 	struct tunnel_status	*ts = NULL, *nts;
+	struct ha_status	 ha, *hap = NULL;
 	int			 max = CONTROL_STATUS_FIRST, n = 0, rv = -1;
 
 	/* The whole reply is built here and written by libevent, with no
@@ -278,9 +289,12 @@ control_reply_status(const struct control_ops *ops, int json,
 	}
 	if (n > max)
 		n = max;
+	if (ops->co_ha_status != NULL && ops->co_ha_status(ops->co_arg,
+	    &ha) == 0)
+		hap = &ha;
 	if (json)
-		rv = status_fmt_json(out, ts, n, time(NULL));
-	else
+		rv = status_fmt_json_ha(out, ts, n, hap, time(NULL));
+	else if ((rv = status_fmt_ha_text(out, hap, time(NULL))) == 0)
 		rv = status_fmt_text(out, ts, n, time(NULL));
  done:
 	ike_status_free(ts, n > 0 ? n : 0);
@@ -384,7 +398,7 @@ control_reply(const struct control_ops *ops, const struct control_req *req,
 {
 	struct ike_counters	 ic;
 	struct net_counters	 nc;
-	char			 line[CFG_NAME_MAX + 64];
+	char			 line[CFG_NAME_MAX + 128];
 	int			 rv;
 
 	switch (req->cr_cmd) {
@@ -421,6 +435,20 @@ control_reply(const struct control_ops *ops, const struct control_req *req,
 		return (connlog_format(ops->co_connlog, req->cr_name[0] !=
 		    '\0' ? req->cr_name : NULL, req->cr_count, req->cr_json,
 		    out));
+	case CONTROL_HA:
+		rv = ops->co_ha_role == NULL ? -1 : ops->co_ha_role(ops->co_arg,
+		    req->cr_role);
+		if (rv == -2)
+			return (-1);
+		if (rv == 0)
+			snprintf(line, sizeof(line), "ok\n");
+		else
+			snprintf(line, sizeof(line), "error: no ha block in the "
+			    "configuration (roles need \"ha { ... }\"; without "
+			    "it gatewayd is always active)\n");
+		log_info("control: ha %s: %s", ha_role_name(req->cr_role),
+		    rv == 0 ? "ok" : "no ha block");
+		return (buf_add(out, line, strlen(line)));
 	case CONTROL_RELOAD:
 		if (ops->co_reload == NULL) {
 			snprintf(line, sizeof(line), "error: this gatewayd "

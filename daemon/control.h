@@ -4,7 +4,8 @@
  * A client connects, sends one request line, reads the reply until the
  * server closes.  Requests: "status", "status --json", "up NAME",
  * "down NAME", "rekey NAME [ike|child]", "counters", "export NAME
- * [FORMAT]", "log [NAME] [-n N] [--json]", "reload", "doctor NAME [--json]".  Replies that start
+ * [FORMAT]", "log [NAME] [-n N] [--json]", "reload", "doctor NAME [--json]",
+ * "ha active|standby|fault".  Replies that start
  * with "error:" are failures.
  * The server calls back through struct control_ops, so it runs without
  * the engine in tests; the daemon wires the callbacks to ike_*().
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "common/connlog.h"
+#include "ike/ha_chan.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "policy/config.h"
@@ -36,6 +38,7 @@ struct buf;
 #define CONTROL_LOG		8
 #define CONTROL_RELOAD		9
 #define CONTROL_DOCTOR		10
+#define CONTROL_HA		11
 #define CONTROL_LOG_MAX		CONNLOG_RING	/* log -n at most */
 
 struct control_req {
@@ -45,6 +48,7 @@ struct control_req {
 	int		 cr_format;		/* export: enum export_format */
 	int		 cr_json;		/* log/doctor --json */
 	int		 cr_count;		/* log -n (CONNLOG_DEFAULT_N) */
+	int		 cr_role;		/* ha: HA_ROLE_* */
 };
 
 /*
@@ -96,6 +100,14 @@ struct control_ops {
 	 */
 	int	(*co_doctor)(void *arg, const char *name, struct tunnel_diag *d,
 		    const char **state, int *connected);
+	/*
+	 * HA (an ha block): sets this node's role (HA_ROLE_*): 0, -1 when
+	 * there is no ha block, -2 out of memory.  Fills st for status: 0,
+	 * or -1 without an ha block (status shows nothing of HA).  NULL:
+	 * as without an ha block.
+	 */
+	int	(*co_ha_role)(void *arg, int role);
+	int	(*co_ha_status)(void *arg, struct ha_status *st);
 };
 
 struct event_base;

@@ -16,10 +16,12 @@
  * the configured user, if any, and keeps CAP_NET_ADMIN and
  * CAP_NET_BIND_SERVICE only.  A reload then reads the file as that user.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@
 #include "daemon/reload.h"
 #include "daemon/sdnotify.h"
 #include "daemon/metrics.h"
+#include "ike/ha_chan.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "kernel/kernel.h"
@@ -74,6 +77,7 @@ struct gwd {
 	struct connlog		*g_connlog;	/* gatewayctl log */
 	const char		*g_user_opt;	/* --user, or NULL */
 	char			 g_user[CFG_USER_MAX + 1]; /* "" root */
+	struct ha_chan		*g_ha;		/* ha block: sync channel */
 };
 
 static const struct option gwd_longopts[] = {
@@ -207,6 +211,58 @@ gwd_ctl_reload(void *arg, struct buf *out)
 	return (gwd_reload(arg, out));
 }
 
+/*
+ * gatewayctl ha ROLE (keepalived's notify hooks): 0, -1 without an ha
+ * block, -2 out of memory.  Becoming active starts the tunnels as at
+ * start-up; leaving it shuts the engine down as at exit (DELETEs sent,
+ * SAs removed) and a new, passive one waits.
+ */
+static int
+gwd_ha_role(void *arg, int role)
+{
+	struct gwd	*g = arg;
+	struct ike_ctx	*ike;
+	int		 old;
+
+	if (g->g_ha == NULL)
+		return (-1);
+	old = ha_chan_role(g->g_ha);
+	if (old == role)
+		return (0);
+	if (role == HA_ROLE_ACTIVE) {
+		ha_chan_role_set(g->g_ha, role);
+		ike_passive_set(g->g_ike, 0);
+		ike_start(g->g_ike);
+	} else if (old == HA_ROLE_ACTIVE) {
+		if ((ike = ike_new(g->g_base, g->g_cfg, &g->g_kops,
+		    &g->g_inet)) == NULL)
+			return (-2);
+		ha_chan_role_set(g->g_ha, role);
+		ike_shutdown(g->g_ike);
+		ike_free(g->g_ike);
+		g->g_ike = ike;
+		/* ike_new() wired the kernel's events to the new engine */
+		ike_connlog_set(g->g_ike, g->g_connlog);
+		ike_passive_set(g->g_ike, 1);
+	} else
+		ha_chan_role_set(g->g_ha, role);
+	log_info("ha: role %s (was %s)%s", ha_role_name(role),
+	    ha_role_name(old), role == HA_ROLE_ACTIVE ? ": tunnels start" :
+	    old == HA_ROLE_ACTIVE ? ": tunnels stopped, IKE ignored" : "");
+	return (0);
+}
+
+static int
+gwd_ha_status(void *arg, struct ha_status *st)
+{
+	struct gwd	*g = arg;
+
+	if (g->g_ha == NULL)
+		return (-1);
+	ha_chan_status(g->g_ha, st);
+	return (0);
+}
+
 static int
 gwd_control_open(struct gwd *g, const char *path)
 {
@@ -220,7 +276,9 @@ gwd_control_open(struct gwd *g, const char *path)
 		.co_export = gwd_ctl_export,
 		.co_doctor = gwd_ctl_doctor,
 		.co_connlog = g->g_connlog,
-		.co_reload = gwd_ctl_reload
+		.co_reload = gwd_ctl_reload,
+		.co_ha_role = gwd_ha_role,
+		.co_ha_status = gwd_ha_status
 	};
 
 	if ((g->g_ctl = control_open(g->g_base, path, &ops)) == NULL)
@@ -273,6 +331,9 @@ gwd_addrs_check(const struct config *cfg)
 {
 	int	 i;
 
+	/* HA: a standby node does not hold the virtual address */
+	if (cfg->cfg_ha.ha_enabled)
+		return;
 	for (i = 0; i < cfg->cfg_ngateways; i++)
 		net_addr_check(cfg->cfg_gateways[i].gw_addr,
 		    cfg->cfg_gateways[i].gw_name);
@@ -291,6 +352,25 @@ gwd_control_move_cb(evutil_socket_t fd, short ev, void *arg)
 	g->g_ctl_path[0] = '\0';
 	if (gwd_control_open(g, g->g_cfg->cfg_ctl_socket) == -1)
 		log_err("no control socket until the next reload");
+}
+
+/* Does the running configuration's ha block differ from the channel's? */
+static int
+gwd_ha_changed(const struct gwd *g)
+{
+	const struct cfg_ha	*ha = &g->g_cfg->cfg_ha;
+	struct ha_status	 st;
+
+	if (g->g_ha == NULL)
+		return (0);
+	ha_chan_status(g->g_ha, &st);
+	return (!ha_chan_key_same(g->g_ha, ha->ha_key, ha->ha_key_len) ||
+	    st.hs_priority != ha->ha_priority ||
+	    st.hs_peer.sin_addr.s_addr != ha->ha_peer_addr.s_addr ||
+	    ntohs(st.hs_peer.sin_port) != ha->ha_peer_port ||
+	    st.hs_local.sin_addr.s_addr != ha->ha_local_addr.s_addr ||
+	    ntohs(st.hs_local.sin_port) != ha->ha_local_port ||
+	    strcmp(st.hs_ifname, ha->ha_ifname) != 0);
 }
 
 /*
@@ -312,6 +392,11 @@ gwd_reload(struct gwd *g, struct buf *out)
 		    "as \"%s\" until it is restarted", g->g_path,
 		    g->g_cfg->cfg_user, g->g_user[0] != '\0' ? g->g_user :
 		    "root");
+	if (rv == 0 && (g->g_cfg->cfg_ha.ha_enabled != (g->g_ha != NULL) ||
+	    gwd_ha_changed(g)))
+		log_warn("%s: the ha block changed: gatewayd keeps the ha "
+		    "settings it started with until it is restarted",
+		    g->g_path);
 	if (rv == 0) {
 		if (!g->g_debug)
 			log_set_level(g->g_cfg->cfg_log_level);
@@ -485,8 +570,8 @@ gwd_start(struct gwd *g)
 	 * stale-state cleanup could remove the running one's SAs.
 	 */
 	gwd_addrs_check(g->g_cfg);
-	g->g_net = net_open(g->g_base, NET_PORT_IKE, NET_PORT_NATT,
-	    kernel_socket_bypass, gwd_recv, g);
+	g->g_net = net_open_freebind(g->g_base, NET_PORT_IKE, NET_PORT_NATT,
+	    kernel_socket_bypass, gwd_recv, g, g->g_cfg->cfg_ha.ha_enabled);
 	if (g->g_net == NULL)
 		return (-1);
 	if (gwd_control_open(g, g->g_cfg->cfg_ctl_socket) == -1)
@@ -516,6 +601,16 @@ gwd_start(struct gwd *g)
 		return (-1);
 	}
 	ike_connlog_set(g->g_ike, g->g_connlog);
+	if (g->g_cfg->cfg_ha.ha_enabled) {
+		/* standby until keepalived says otherwise (gatewayctl ha) */
+		ike_passive_set(g->g_ike, 1);
+		if (if_nametoindex(g->g_cfg->cfg_ha.ha_ifname) == 0)
+			log_warn("ha: interface %s does not exist (yet)",
+			    g->g_cfg->cfg_ha.ha_ifname);
+		if ((g->g_ha = ha_chan_open(g->g_base, &g->g_cfg->cfg_ha,
+		    HA_ROLE_STANDBY)) == NULL)
+			return (-1);
+	}
 	/* after the engine: a scrape reads it */
 	if (gwd_metrics_open(g, g->g_cfg) == -1)
 		return (-1);
@@ -583,6 +678,7 @@ gwd_stop(struct gwd *g)
 	if (g->g_kflush_ev != NULL)
 		event_free(g->g_kflush_ev);
 	control_close(g->g_ctl);
+	ha_chan_close(g->g_ha);
 	net_close(g->g_net);
 	for (i = 0; i < 3; i++)
 		if (g->g_sig[i] != NULL)

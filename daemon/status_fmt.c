@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "ike/ha_chan.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 #include "daemon/status_fmt.h"
@@ -380,6 +381,95 @@ int
 status_fmt_json(struct buf *out, const struct tunnel_status *ts, int n,
     time_t now)
 {
+	return (status_fmt_json_ha(out, ts, n, NULL, now));
+}
+
+/* "10.0.0.2:4510" */
+static void
+fmt_ha_peer(const struct ha_status *ha, char *out, size_t len)
+{
+	char	 a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ha->hs_peer.sin_addr, a, sizeof(a));
+	snprintf(out, len, "%s:%u", a, ntohs(ha->hs_peer.sin_port));
+}
+
+static long long
+fmt_ha_age(const struct ha_status *ha, time_t now)
+{
+	return (now > ha->hs_peer_last ? (long long)(now - ha->hs_peer_last) :
+	    0);
+}
+
+int
+status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
+{
+	char	 peer[INET_ADDRSTRLEN + 8];
+
+	if (ha == NULL)
+		return (0);
+	fmt_ha_peer(ha, peer, sizeof(peer));
+	if (fmt_add(out, "HA: role %s, priority %u, interface %s, node id "
+	    "%08x\n", ha_role_name(ha->hs_role), ha->hs_priority,
+	    ha->hs_ifname, ha->hs_node) == -1)
+		return (-1);
+	if (!ha->hs_peer_seen) {
+		if (fmt_add(out, "  sync peer:  %s never seen\n", peer) == -1)
+			return (-1);
+	} else if (fmt_add(out, "  sync peer:  %s %s, last seen %lld s ago, "
+	    "role %s, priority %u\n", peer, ha->hs_peer_alive ? "alive" :
+	    "silent", fmt_ha_age(ha, now), ha_role_name(ha->hs_peer_role),
+	    ha->hs_peer_priority) == -1)
+		return (-1);
+	return (fmt_add(out, "  records:    %" PRIu64 " sent (%" PRIu64
+	    " failed), %" PRIu64 " accepted; dropped: %" PRIu64 " bad "
+	    "length, %" PRIu64 " bad version, %" PRIu64 " bad tag, %" PRIu64
+	    " replayed, %" PRIu64 " old epoch, %" PRIu64 " reflected, %"
+	    PRIu64 " bad type\n\n", ha->hs_tx, ha->hs_tx_errors,
+	    ha->hs_rx[HA_OK], ha->hs_rx[HA_BAD_LENGTH],
+	    ha->hs_rx[HA_BAD_VERSION], ha->hs_rx[HA_BAD_TAG],
+	    ha->hs_rx[HA_REPLAY], ha->hs_rx[HA_OLD_EPOCH],
+	    ha->hs_rx[HA_REFLECTED], ha->hs_rx[HA_BAD_TYPE]));
+}
+
+/* JSON names of the receive verdicts, in enum ha_verdict's order */
+static const char *const fmt_ha_key[HA_NVERDICTS] = {
+	"accepted", "bad_length", "bad_version", "bad_tag", "replayed",
+	"old_epoch", "reflected", "bad_type"
+};
+
+static int
+fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
+{
+	char	 peer[INET_ADDRSTRLEN + 8];
+	int	 i, rv = 0;
+
+	fmt_ha_peer(ha, peer, sizeof(peer));
+	rv |= fmt_add(out, ",\"ha\":{\"role\":\"%s\",\"priority\":%u,"
+	    "\"interface\":", ha_role_name(ha->hs_role), ha->hs_priority);
+	rv |= status_json_str(out, ha->hs_ifname);
+	rv |= fmt_add(out, ",\"node_id\":\"%08x\",\"sync_peer\":{"
+	    "\"address\":\"%s\",\"seen\":%s,\"alive\":%s", ha->hs_node, peer,
+	    ha->hs_peer_seen ? "true" : "false",
+	    ha->hs_peer_alive ? "true" : "false");
+	if (ha->hs_peer_seen)
+		rv |= fmt_add(out, ",\"last_seen\":%lld,\"last_seen_ago\":"
+		    "%lld,\"role\":\"%s\",\"priority\":%u",
+		    (long long)ha->hs_peer_last, fmt_ha_age(ha, now),
+		    ha_role_name(ha->hs_peer_role), ha->hs_peer_priority);
+	rv |= fmt_add(out, "},\"records\":{\"sent\":%" PRIu64 ",\"send_failed\":%"
+	    PRIu64, ha->hs_tx, ha->hs_tx_errors);
+	for (i = 0; i < HA_NVERDICTS; i++)
+		rv |= fmt_add(out, ",\"%s\":%" PRIu64, fmt_ha_key[i],
+		    ha->hs_rx[i]);
+	rv |= fmt_add(out, "}}");
+	return (rv == 0 ? 0 : -1);
+}
+
+int
+status_fmt_json_ha(struct buf *out, const struct tunnel_status *ts, int n,
+    const struct ha_status *ha, time_t now)
+{
 	int	 i;
 
 	if (fmt_add(out, "{\"tunnels\":[") == -1)
@@ -390,7 +480,11 @@ status_fmt_json(struct buf *out, const struct tunnel_status *ts, int n,
 		if (fmt_json_tunnel(out, &ts[i], now) == -1)
 			return (-1);
 	}
-	return (fmt_add(out, "]}\n"));
+	if (fmt_add(out, "]") == -1)
+		return (-1);
+	if (ha != NULL && fmt_json_ha(out, ha, now) == -1)
+		return (-1);
+	return (fmt_add(out, "}\n"));
 }
 
 int

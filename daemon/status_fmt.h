@@ -12,6 +12,7 @@
 #include "ike/ike.h"
 
 struct net_counters;
+struct ha_status;
 
 /* The product's name of a state ("Connected"); "Unknown" if out of range. */
 const char	*status_state_name(enum tunnel_state s);
@@ -24,6 +25,16 @@ int		 status_fmt_text(struct buf *out,
 		    const struct tunnel_status *ts, int n, time_t now);
 int		 status_fmt_json(struct buf *out,
 		    const struct tunnel_status *ts, int n, time_t now);
+/*
+ * HA (ha may be NULL: nothing appended): the role and the sync peer's
+ * state, a paragraph before the tunnels; in JSON, status_fmt_json with
+ * an "ha" object after "tunnels".
+ */
+int		 status_fmt_ha_text(struct buf *out, const struct ha_status *ha,
+		    time_t now);
+int		 status_fmt_json_ha(struct buf *out,
+		    const struct tunnel_status *ts, int n,
+		    const struct ha_status *ha, time_t now);
 /* Append the engine's and the sockets' counters, one "name value" a line. */
 int		 status_fmt_counters(struct buf *out,
 		    const struct ike_counters *ic,

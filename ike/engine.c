@@ -154,6 +154,8 @@ void
 ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
 {
+	if (ctx->ctx_passive)
+		return;			/* HA standby or fault: not ours */
 	ctx->ctx_counters.ic_rx++;
 	if (ctx->ctx_shutdown)
 		return;
@@ -362,6 +364,12 @@ ike_shutdown(struct ike_ctx *ctx)
 		ctx->ctx_ver[i]->iv_shutdown(ctx);
 	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
 		ike_tunnel_stop(t);
+}
+
+void
+ike_passive_set(struct ike_ctx *ctx, int passive)
+{
+	ctx->ctx_passive = passive;
 }
 
 void

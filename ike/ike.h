@@ -94,6 +94,13 @@ struct ike_ctx	*ike_new(struct event_base *base, struct config *cfg,
 		    struct kernel_ops *kernel, struct ike_net *net);
 /* Starts every tunnel with initiate yes. */
 void		 ike_start(struct ike_ctx *ctx);
+/*
+ * HA standby or fault (passive 1): datagrams are ignored and no tunnel
+ * starts (ike_start, up, reload and retries do nothing) until passive
+ * is 0 again and ike_start() runs.  Set it on an engine that has
+ * nothing established: the daemon makes a new one to leave active.
+ */
+void		 ike_passive_set(struct ike_ctx *ctx, int passive);
 /* One IKE datagram (non-ESP marker already removed). */
 void		 ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    const struct sockaddr_in *local,

@@ -391,7 +391,7 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 
 static int
 net_sock_open(struct net *n, struct event_base *base, int natt,
-    uint16_t port, int (*bypass)(int))
+    uint16_t port, int (*bypass)(int), int freebind)
 {
 	struct net_sock		*ns = &n->n_sock[natt];
 	struct sockaddr_in	 sin;
@@ -417,6 +417,13 @@ net_sock_open(struct net *n, struct event_base *base, int natt,
 	    SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
 		log_debug("SO_RCVBUF %d on UDP port %u: %s", rcvbuf, port,
 		    strerror(errno));
+	/* HA: this host may not hold the gateway's address yet */
+	if (freebind && setsockopt(ns->ns_fd, IPPROTO_IP, IP_FREEBIND, &on,
+	    sizeof(on)) == -1) {
+		log_err("IP_FREEBIND on UDP port %u: %s", port,
+		    strerror(errno));
+		return (-1);
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -453,6 +460,15 @@ struct net *
 net_open(struct event_base *base, uint16_t port_ike, uint16_t port_natt,
     int (*bypass)(int fd), net_recv_fn *recv, void *arg)
 {
+	return (net_open_freebind(base, port_ike, port_natt, bypass, recv, arg,
+	    0));
+}
+
+struct net *
+net_open_freebind(struct event_base *base, uint16_t port_ike,
+    uint16_t port_natt, int (*bypass)(int fd), net_recv_fn *recv, void *arg,
+    int freebind)
+{
 	struct net	*n;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
@@ -467,8 +483,8 @@ net_open(struct event_base *base, uint16_t port_ike, uint16_t port_natt,
 		free(n);
 		return (NULL);
 	}
-	if (net_sock_open(n, base, 0, port_ike, bypass) == -1 ||
-	    net_sock_open(n, base, 1, port_natt, bypass) == -1) {
+	if (net_sock_open(n, base, 0, port_ike, bypass, freebind) == -1 ||
+	    net_sock_open(n, base, 1, port_natt, bypass, freebind) == -1) {
 		net_close(n);
 		return (NULL);
 	}
@@ -584,6 +600,18 @@ net_close(struct net *n)
 		event_free(n->n_first_ev);
 	free(n->n_shed);
 	free(n);
+}
+
+int
+net_freebind(const struct net *n, int natt)
+{
+	int		 on = 0;
+	socklen_t	 len = sizeof(on);
+
+	if (getsockopt(n->n_sock[natt].ns_fd, IPPROTO_IP, IP_FREEBIND, &on,
+	    &len) == -1)
+		return (-1);
+	return (on != 0);
 }
 
 int

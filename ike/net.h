@@ -62,6 +62,15 @@ struct net	*net_open(struct event_base *base, uint16_t port_ike,
 		    uint16_t port_natt, int (*bypass)(int fd),
 		    net_recv_fn *recv, void *arg);
 /*
+ * The same, with IP_FREEBIND on both sockets when freebind is set (HA:
+ * the node starts on a host that does not hold the gateway's address).
+ */
+struct net	*net_open_freebind(struct event_base *base, uint16_t port_ike,
+		    uint16_t port_natt, int (*bypass)(int fd),
+		    net_recv_fn *recv, void *arg, int freebind);
+/* 1 if the socket (0 IKE, 1 NAT-T) has IP_FREEBIND, 0 if not, -1. */
+int		 net_freebind(const struct net *n, int natt);
+/*
  * Sends pkt from local (address and port: the port picks the socket) to
  * remote, with the non-ESP marker when either port is the NAT-T port.
  * 0 or -1.  Fits struct ike_net's in_send with arg = the struct net.

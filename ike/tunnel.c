@@ -272,6 +272,9 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	struct cfg_tunnel	*c = t->t_cfg;
 	struct sockaddr_in	 local, remote;
 
+	/* HA standby or fault: nothing starts; ike_start() when active */
+	if (t->t_ctx->ctx_passive)
+		return (0);
 	if (c->tn_peer->pr_addr.s_addr == INADDR_ANY) {
 		log_twarn(ike_tunnel_name(t), "cannot initiate towards "
 		    "0.0.0.0: waiting for the peer");

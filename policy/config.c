@@ -46,7 +46,8 @@ enum cfg_ctx {
 	CTX_PEER,
 	CTX_TUNNEL,
 	CTX_IKE,
-	CTX_IPSEC
+	CTX_IPSEC,
+	CTX_HA			/* ha { ... }, at the top level */
 };
 
 /* What the parser remembers about a tunnel until the cross-checks. */
@@ -94,7 +95,7 @@ struct cfg_parser {
 	enum cfg_ctx	 p_ctx;
 	int		 p_block_line;	/* of gateway/peer/tunnel */
 	int		 p_sub_line;	/* ike/ipsec opened here */
-	uint32_t	 p_seen[CTX_IPSEC + 1]; /* keys seen, per context */
+	uint32_t	 p_seen[CTX_HA + 1]; /* keys seen, per context */
 	struct cfg_tsrc	*p_src;		/* one per tunnel */
 	int		 p_tcap;
 	/* words of the current line that may be a secret (a psk line or
@@ -126,7 +127,8 @@ static size_t
 cfg_secret_prefix(const char *w)
 {
 	static const char *const names[] = { "psk", "pre-shared-key",
-	    "preshared-key", "secret", "password", "passphrase" };
+	    "preshared-key", "secret", "password", "passphrase",
+	    "sync-key" };
 	size_t	 i, n;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1917,6 +1919,137 @@ cfg_v1_list_check(struct cfg_parser *p, const struct cfg_tunnel *t,
 	return (0);
 }
 
+/* --- the ha block --- */
+
+static int
+cfg_key_ha_priority(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 1, 255, &n) == -1)
+		return (cfg_err(p, p->p_line, "invalid ha priority \"%.32s\" "
+		    "(use a number from 1 to 255, as keepalived's priority)",
+		    v));
+	p->p_cfg->cfg_ha.ha_priority = (uint32_t)n;
+	return (0);
+}
+
+/* "A.B.C.D" or "A.B.C.D:PORT" (PORT 1..65535, default 4510). */
+static int
+cfg_ha_endpoint(struct cfg_parser *p, const char *what, const char *v,
+    int any_ok, struct in_addr *a, uint16_t *port)
+{
+	char		 addr[INET_ADDRSTRLEN];
+	const char	*colon = strchr(v, ':');
+	size_t		 alen = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	unsigned long	 n = CFG_HA_PORT_DEFAULT;
+
+	if (alen >= sizeof(addr) || (memcpy(addr, v, alen), addr[alen] = '\0',
+	    cfg_addr_parse(addr, a) == -1))
+		return (cfg_err(p, p->p_line, "invalid ha %s \"%.64s\" (write "
+		    "an IPv4 address, optionally with a port: A.B.C.D or "
+		    "A.B.C.D:PORT)", what, v));
+	if (colon != NULL && cfg_uint_parse(colon + 1, 1, 65535, &n) == -1)
+		return (cfg_err(p, p->p_line, "invalid port in ha %s \"%.64s\" "
+		    "(use a port from 1 to 65535, e.g. %s:%d)", what, v, addr,
+		    CFG_HA_PORT_DEFAULT));
+	if (!any_ok && a->s_addr == INADDR_ANY)
+		return (cfg_err(p, p->p_line, "ha %s cannot be 0.0.0.0 (write "
+		    "the other node's address on the sync network)", what));
+	*port = (uint16_t)n;
+	return (0);
+}
+
+static int
+cfg_key_ha_peer(struct cfg_parser *p, const char *v)
+{
+	struct cfg_ha	*ha = &p->p_cfg->cfg_ha;
+
+	return (cfg_ha_endpoint(p, "sync-peer", v, 0, &ha->ha_peer_addr,
+	    &ha->ha_peer_port));
+}
+
+static int
+cfg_key_ha_local(struct cfg_parser *p, const char *v)
+{
+	struct cfg_ha	*ha = &p->p_cfg->cfg_ha;
+
+	return (cfg_ha_endpoint(p, "sync-local", v, 1, &ha->ha_local_addr,
+	    &ha->ha_local_port));
+}
+
+/*
+ * The sync key: as a psk ("0x" hex, "0s" base64 or printable), but long
+ * enough to carry 128 bits: 16 bytes in 0x/0s form, 32 printable
+ * characters otherwise.  Never shown in a message.
+ */
+static int
+cfg_key_ha_key(struct cfg_parser *p, const char *v)
+{
+	struct cfg_ha	*ha = &p->p_cfg->cfg_ha;
+	uint8_t		 raw[CFG_PSK_MAX];
+	const char	*why = NULL;
+	size_t		 i, len = strlen(v);
+	int		 n;
+
+	if (len >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 's')) {
+		n = v[1] == 'x' ? cfg_psk_hex(v + 2, raw, sizeof(raw), &why) :
+		    cfg_psk_b64(v + 2, raw, sizeof(raw), &why);
+		if (n < 0) {
+			OPENSSL_cleanse(raw, sizeof(raw));
+			/* the reasons name "psk": this is the sync-key */
+			return (cfg_err(p, p->p_line, "sync-key: %s", why));
+		}
+		if (n < CFG_HA_KEY_MIN) {
+			OPENSSL_cleanse(raw, sizeof(raw));
+			return (cfg_err(p, p->p_line, "sync-key is too short: "
+			    "%d bytes, at least %d are needed (make one with "
+			    "\"openssl rand -hex 32\" and write it as 0x...)",
+			    n, CFG_HA_KEY_MIN));
+		}
+		memcpy(ha->ha_key, raw, (size_t)n);
+		ha->ha_key_len = (size_t)n;
+		OPENSSL_cleanse(raw, sizeof(raw));
+		return (0);
+	}
+	if (len > CFG_PSK_MAX)
+		return (cfg_err(p, p->p_line, "sync-key is longer than %d "
+		    "characters (shorten it)", CFG_PSK_MAX));
+	for (i = 0; i < len; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			return (cfg_err(p, p->p_line, "sync-key contains a "
+			    "character that is not allowed (use printable "
+			    "ASCII, or give the key's bytes as 0x hex or 0s "
+			    "base64)"));
+	if (len < CFG_HA_KEY_PRINT_MIN)
+		return (cfg_err(p, p->p_line, "sync-key is too short: %zu "
+		    "characters, at least %d are needed (or 16 random bytes "
+		    "as 0x hex: \"openssl rand -hex 32\" makes one)", len,
+		    CFG_HA_KEY_PRINT_MIN));
+	memcpy(ha->ha_key, v, len);
+	ha->ha_key_len = len;
+	return (0);
+}
+
+static int
+cfg_key_ha_ifname(struct cfg_parser *p, const char *v)
+{
+	size_t	 i, len = strlen(v);
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && strchr("_.-@", v[i]) ==
+		    NULL)
+			break;
+	if (len > CFG_IFNAME_MAX || i < len || strcmp(v, ".") == 0 ||
+	    strcmp(v, "..") == 0)
+		return (cfg_err(p, p->p_line, "invalid ha interface \"%.32s\" "
+		    "(write the name of the interface that holds the virtual "
+		    "address, e.g. eth0: 1 to %d letters, digits, '_', '.', "
+		    "'-' or '@')", v, CFG_IFNAME_MAX));
+	memcpy(p->p_cfg->cfg_ha.ha_ifname, v, len + 1);
+	return (0);
+}
+
 /* --- key tables, one per context --- */
 
 static const struct cfg_key cfg_top_keys[] = {
@@ -2004,9 +2137,24 @@ static const struct cfg_key cfg_ips_keys[] = {
 	{ NULL, NULL, 0, NULL, NULL }
 };
 
+/* The order is p_seen's bits: cfg_block_close checks the required ones. */
+#define CFG_HA_SEEN_PRIORITY	(1U << 0)
+#define CFG_HA_SEEN_PEER	(1U << 1)
+#define CFG_HA_SEEN_KEY		(1U << 3)
+#define CFG_HA_SEEN_IFNAME	(1U << 4)
+static const struct cfg_key cfg_ha_keys[] = {
+	{ "priority", "priority 1-255", 0, cfg_key_ha_priority, NULL },
+	{ "sync-peer", "sync-peer A.B.C.D[:PORT]", 0, cfg_key_ha_peer, NULL },
+	{ "sync-local", "sync-local A.B.C.D[:PORT]", 0, cfg_key_ha_local,
+	    NULL },
+	{ "sync-key", "sync-key KEY", 0, cfg_key_ha_key, NULL },
+	{ "interface", "interface IFNAME", 0, cfg_key_ha_ifname, NULL },
+	{ NULL, NULL, 0, NULL, NULL }
+};
+
 static const struct cfg_key *const cfg_keys[] = {
 	cfg_top_keys, cfg_gw_keys, cfg_peer_keys, cfg_tn_keys, cfg_ike_keys,
-	cfg_ips_keys
+	cfg_ips_keys, cfg_ha_keys
 };
 static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
@@ -2021,7 +2169,8 @@ static const char *const cfg_expected[] = {
 	"version, mode, integrity, encryption, dh-group, proposals, "
 	    "local-id, peer-id or lifetime",
 	"protocol, integrity, encryption, pfs, proposals, lifetime, "
-	    "lifetime-bytes, lifetime-packets, replay-window or esn"
+	    "lifetime-bytes, lifetime-packets, replay-window or esn",
+	"priority, sync-peer, sync-local, sync-key or interface"
 };
 
 /* "gateway \"gw1\"", "the ike block of tunnel \"t\"", for messages. */
@@ -2048,6 +2197,9 @@ cfg_where(struct cfg_parser *p, char *out, size_t len)
 		snprintf(out, len, "the %s block of tunnel \"%s\"",
 		    p->p_ctx == CTX_IKE ? "ike" : "ipsec",
 		    cfg->cfg_tunnels[cfg->cfg_ntunnels - 1].tn_name);
+		break;
+	case CTX_HA:
+		snprintf(out, len, "the ha block");
 		break;
 	}
 }
@@ -2076,6 +2228,9 @@ cfg_key_run(struct cfg_parser *p, char **argv, int argc)
 		return (cfg_err(p, p->p_line, "missing value for \"%s\" (write "
 		    "\"%s\")", k->k_name, k->k_usage));
 	if (argc > 2 && k->k_list == NULL) {
+		if (strcmp(k->k_name, "sync-key") == 0)
+			return (cfg_err(p, p->p_line, "sync-key must be one "
+			    "word: spaces are not allowed in it"));
 		if (strcmp(k->k_name, "psk") == 0)
 			return (cfg_err(p, p->p_line, "psk must be one word: "
 			    "spaces are not allowed in a PSK"));
@@ -2261,6 +2416,40 @@ cfg_v1_algs_check(struct cfg_parser *p, const struct cfg_tunnel *t,
 	return (0);
 }
 
+/* "}" of the ha block: what it must have, and its two ends. */
+static int
+cfg_ha_close(struct cfg_parser *p)
+{
+	struct cfg_ha	*ha = &p->p_cfg->cfg_ha;
+	uint32_t	 seen = p->p_seen[CTX_HA];
+	int		 bl = ha->ha_line;
+
+	if (!(seen & CFG_HA_SEEN_PRIORITY))
+		return (cfg_err(p, bl, "ha block has no priority (add "
+		    "\"priority N\", 1 to 255, as keepalived's priority of "
+		    "this node)"));
+	if (!(seen & CFG_HA_SEEN_PEER))
+		return (cfg_err(p, bl, "ha block has no sync-peer (add "
+		    "\"sync-peer A.B.C.D\", the other node's address on the "
+		    "sync network)"));
+	if (!(seen & CFG_HA_SEEN_KEY))
+		return (cfg_err(p, bl, "ha block has no sync-key (add "
+		    "\"sync-key 0x...\", the same on both nodes; \"openssl "
+		    "rand -hex 32\" makes one)"));
+	if (!(seen & CFG_HA_SEEN_IFNAME))
+		return (cfg_err(p, bl, "ha block has no interface (add "
+		    "\"interface IFNAME\", the interface that holds the "
+		    "virtual address)"));
+	if (ha->ha_local_port == 0)
+		ha->ha_local_port = CFG_HA_PORT_DEFAULT;
+	if (ha->ha_local_addr.s_addr == ha->ha_peer_addr.s_addr &&
+	    ha->ha_local_port == ha->ha_peer_port)
+		return (cfg_err(p, bl, "ha sync-local and sync-peer are the "
+		    "same address and port (sync-peer is the other node's "
+		    "address)"));
+	return (0);
+}
+
 static int
 cfg_block_close(struct cfg_parser *p)
 {
@@ -2272,6 +2461,10 @@ cfg_block_close(struct cfg_parser *p)
 	case CTX_TOP:
 		return (cfg_err(p, p->p_line, "unexpected \"}\" (no block is "
 		    "open)"));
+	case CTX_HA:
+		if (cfg_ha_close(p) == -1)
+			return (-1);
+		break;
 	case CTX_GATEWAY:
 		if (!(p->p_seen[CTX_GATEWAY] & 1))
 			return (cfg_err(p, bl, "gateway \"%s\" has no address "
@@ -2382,6 +2575,26 @@ cfg_block_close(struct cfg_parser *p)
 	return (0);
 }
 
+/* Opens "ha {" at the top level (once). */
+static int
+cfg_ha_open(struct cfg_parser *p, int argc, char **argv)
+{
+	struct cfg_ha	*ha = &p->p_cfg->cfg_ha;
+
+	if (argc != 2 || strcmp(argv[1], "{") != 0)
+		return (cfg_err(p, p->p_line, "malformed block header (write "
+		    "\"ha {\")"));
+	if (ha->ha_enabled)
+		return (cfg_err(p, p->p_line, "ha block is given twice (merge "
+		    "it into the one on line %d)", ha->ha_line));
+	ha->ha_enabled = 1;
+	ha->ha_line = p->p_line;
+	ha->ha_peer_port = CFG_HA_PORT_DEFAULT;
+	p->p_seen[CTX_HA] = 0;
+	p->p_ctx = CTX_HA;
+	return (0);
+}
+
 static int
 cfg_line_run(struct cfg_parser *p, char **argv, int argc)
 {
@@ -2401,12 +2614,21 @@ cfg_line_run(struct cfg_parser *p, char **argv, int argc)
 		if (strcmp(argv[argc - 1], "{") == 0) {
 			/* Most likely a "}" was forgotten above. */
 			cfg_where(p, where, sizeof(where));
-			open_line = p->p_ctx >= CTX_IKE ? p->p_sub_line :
-			    p->p_block_line;
+			open_line = p->p_ctx == CTX_HA ?
+			    p->p_cfg->cfg_ha.ha_line : p->p_ctx >= CTX_IKE ?
+			    p->p_sub_line : p->p_block_line;
 			return (cfg_err(p, p->p_line, "%s block inside %s (is "
 			    "the \"}\" of the block opened on line %d "
 			    "missing?)", argv[0], where, open_line));
 		}
+	}
+	if (strcmp(argv[0], "ha") == 0) {
+		if (p->p_ctx == CTX_TOP)
+			return (cfg_ha_open(p, argc, argv));
+		cfg_where(p, where, sizeof(where));
+		return (cfg_err(p, p->p_line, "ha block inside %s (the ha "
+		    "block is global: put it at the top level; is a \"}\" "
+		    "missing above?)", where));
 	}
 	if (strcmp(argv[0], "ike") == 0 || strcmp(argv[0], "ipsec") == 0) {
 		if (p->p_ctx == CTX_TUNNEL)
@@ -2612,6 +2834,10 @@ cfg_finish(struct cfg_parser *p)
 		    "peer" : "tunnel", p->p_ctx == CTX_GATEWAY ?
 		    cfg_cur_gw(p)->gw_name : p->p_ctx == CTX_PEER ?
 		    cfg_cur_peer(p)->pr_name : cfg_cur_tn(p)->tn_name));
+	case CTX_HA:
+		return (cfg_err(p, p->p_cfg->cfg_ha.ha_line, "ha block is "
+		    "missing its closing \"}\" (add \"}\" at the end of the "
+		    "block)"));
 	case CTX_IKE:
 	case CTX_IPSEC:
 		return (cfg_err(p, p->p_sub_line, "%s block of tunnel \"%s\" "

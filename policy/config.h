@@ -150,6 +150,29 @@ struct cfg_tunnel {
 	int		 tn_line;
 };
 
+/*
+ * The ha block (primary/backup): this node's priority, the two ends of
+ * the sync channel and its key, the interface of the virtual address.
+ * ha_enabled 0: no block, the daemon is always active.
+ */
+#define CFG_HA_PORT_DEFAULT	4510	/* sync channel, UDP */
+#define CFG_HA_KEY_MIN		16	/* bytes of a 0x/0s sync-key */
+#define CFG_HA_KEY_PRINT_MIN	32	/* characters of a printable one */
+#define CFG_IFNAME_MAX		15	/* IFNAMSIZ - 1 */
+struct cfg_ha {
+	int		 ha_enabled;
+	int		 ha_line;
+	uint32_t	 ha_priority;		/* 1..255 */
+	struct in_addr	 ha_peer_addr;		/* sync-peer */
+	uint16_t	 ha_peer_port;		/* default CFG_HA_PORT_DEFAULT */
+	struct in_addr	 ha_local_addr;		/* sync-local; default any */
+	uint16_t	 ha_local_port;		/* default CFG_HA_PORT_DEFAULT */
+	uint8_t		 ha_key[CFG_PSK_MAX];	/* sync-key: wiped with the
+						   config (config_free) */
+	size_t		 ha_key_len;
+	char		 ha_ifname[CFG_IFNAME_MAX + 1];
+};
+
 struct config {
 	char		 cfg_path[4096];
 	char		 cfg_ctl_socket[108];	/* default /run/gatewayd.sock */
@@ -184,6 +207,7 @@ struct config {
 	int		 cfg_npeers;
 	struct cfg_tunnel *cfg_tunnels;		/* array of cfg_ntunnels */
 	int		 cfg_ntunnels;
+	struct cfg_ha	 cfg_ha;		/* ha { ... } */
 };
 
 #define CONFIG_DEFAULT_PATH	"/etc/gatewayd/gatewayd.conf"

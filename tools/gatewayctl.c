@@ -55,6 +55,9 @@ ctl_usage(FILE *fp)
 	    "                    why the tunnel is not Connected, from what\n"
 	    "                    its last attempt exchanged, and the setting\n"
 	    "                    to change on our side or the peer's\n"
+	    "  ha active|standby|fault\n"
+	    "                    set this node's HA role (keepalived's notify\n"
+	    "                    hooks); needs an ha block in the configuration\n"
 	    "options:\n"
 	    "  -s, --socket SOCKET  control socket (default %s)\n"
 	    "  -h, --help           show this help and exit\n"
@@ -128,6 +131,10 @@ ctl_request(int argc, char *argv[], char *req, size_t len)
 		n = snprintf(req, len, "counters\n");
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		n = snprintf(req, len, "reload\n");
+	else if (argc == 2 && strcmp(argv[0], "ha") == 0 &&
+	    (strcmp(argv[1], "active") == 0 || strcmp(argv[1], "standby") ==
+	    0 || strcmp(argv[1], "fault") == 0))
+		n = snprintf(req, len, "ha %s\n", argv[1]);
 	else if ((argc == 2 || (argc == 3 && strcmp(argv[2], "--json") ==
 	    0)) && strcmp(argv[0], "doctor") == 0 && argv[1][0] != '\0' &&
 	    strpbrk(argv[1], " \t\r\n") == NULL)

@@ -1,0 +1,361 @@
+/*
+ * ha_chan.c - the HA sync channel's socket and heartbeat (ha_chan.h).
+ *
+ * Each start of a node picks a random node id and an epoch (the wall
+ * clock in microseconds, so a restarted node's epoch is newer); records
+ * are sealed under a key of that id and epoch.  Every HA_HELLO_MS a
+ * HELLO with the role goes to sync-peer, and the same timer notices when
+ * the peer has been silent for HA_DEAD_MS.  Dropped records are counted
+ * per cause and logged at debug level, rate-limited: anyone who can
+ * reach the sync port can send them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "common/log.h"
+#include "common/ratelimit.h"
+#include "ike/ha_chan.h"
+#include "policy/config.h"
+
+struct ha_chan {
+	struct event_base	*c_base;
+	int			 c_fd;
+	struct event		*c_rd;
+	struct event		*c_timer;
+	struct sockaddr_in	 c_peer;
+	struct sockaddr_in	 c_local;
+	int			 c_role;
+	uint32_t		 c_priority;
+	char			 c_ifname[16];
+	unsigned		 c_hello_ms;
+	unsigned		 c_dead_ms;
+	struct ha_tx		 c_tx;
+	struct ha_rx		 c_rx;
+	uint64_t		 c_tx_count;
+	uint64_t		 c_tx_errors;
+	int			 c_peer_seen;
+	int			 c_peer_alive;	/* as last logged */
+	uint64_t		 c_peer_last_ms; /* monotonic */
+	time_t			 c_peer_last;	/* wall clock */
+	int			 c_peer_role;
+	uint32_t		 c_peer_priority;
+	struct ratelimit	 c_rl;
+	uint8_t			 c_buf[HA_REC_MAX + 1];
+	uint8_t			 c_pt[HA_PAYLOAD_MAX];
+};
+
+static const struct ratelimit_cause ha_rl_cause = {
+	"sync records dropped", "bad length, version, tag, epoch or replayed",
+	LOG_LVL_DEBUG
+};
+
+static uint64_t
+ha_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static void
+ha_chan_send_hello(struct ha_chan *c)
+{
+	uint8_t	 pl[HA_HELLO_LEN], rec[HA_HDR_LEN + HA_HELLO_LEN + HA_TAG_LEN];
+	int	 n;
+
+	ha_hello_encode(pl, c->c_role, c->c_priority);
+	if ((n = ha_seal(&c->c_tx, HA_REC_HELLO, pl, sizeof(pl), rec,
+	    sizeof(rec))) == -1) {
+		c->c_tx_errors++;
+		return;
+	}
+	if (sendto(c->c_fd, rec, (size_t)n, 0, (struct sockaddr *)&c->c_peer,
+	    sizeof(c->c_peer)) != n) {
+		/* no route yet, peer's port closed: the next one retries */
+		c->c_tx_errors++;
+		return;
+	}
+	c->c_tx_count++;
+}
+
+static int
+ha_chan_alive(const struct ha_chan *c, uint64_t now)
+{
+	return (c->c_peer_seen && now - c->c_peer_last_ms < c->c_dead_ms);
+}
+
+static void
+ha_chan_liveness(struct ha_chan *c)
+{
+	char	 a[INET_ADDRSTRLEN];
+	int	 alive = ha_chan_alive(c, ha_now_ms());
+
+	if (alive == c->c_peer_alive)
+		return;
+	c->c_peer_alive = alive;
+	inet_ntop(AF_INET, &c->c_peer.sin_addr, a, sizeof(a));
+	if (alive)
+		log_info("ha: sync peer %s:%u is alive (role %s, priority %u)",
+		    a, ntohs(c->c_peer.sin_port),
+		    ha_role_name(c->c_peer_role), c->c_peer_priority);
+	else
+		log_warn("ha: sync peer %s:%u is silent (no heartbeat for %u "
+		    "ms)", a, ntohs(c->c_peer.sin_port), c->c_dead_ms);
+}
+
+static void
+ha_chan_arm(struct ha_chan *c)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = c->c_hello_ms / 1000;
+	tv.tv_usec = (c->c_hello_ms % 1000) * 1000;
+	evtimer_add(c->c_timer, &tv);
+}
+
+static void
+ha_chan_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ha_chan	*c = arg;
+
+	ha_chan_send_hello(c);
+	ha_chan_liveness(c);
+	ratelimit_flush(&c->c_rl, &ha_rl_cause, ha_now_ms(),
+	    RATELIMIT_INTERVAL_MS);
+	ha_chan_arm(c);
+}
+
+static void
+ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
+    const struct sockaddr_in *from)
+{
+	struct ha_hdr		 h;
+	enum ha_verdict		 v;
+	uint32_t		 prio;
+	int			 role;
+
+	v = ha_open(&c->c_rx, rec, len, &h, c->c_pt, sizeof(c->c_pt));
+	if (v == HA_OK && h.h_type == HA_REC_HELLO &&
+	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio) == -1) {
+		/* authentic but malformed: a peer of another version */
+		c->c_rx.rx_count[HA_OK]--;
+		c->c_rx.rx_count[HA_BAD_TYPE]++;
+		v = HA_BAD_TYPE;
+	}
+	if (v != HA_OK) {
+		if (ratelimit_admit(&c->c_rl, ha_now_ms(), from->sin_addr))
+			log_debug("ha: sync record from %s:%u dropped: %s",
+			    inet_ntoa(from->sin_addr), ntohs(from->sin_port),
+			    ha_verdict_name(v));
+		return;
+	}
+	if (h.h_type != HA_REC_HELLO)
+		return;			/* state sync: not in this version */
+	c->c_peer_seen = 1;
+	c->c_peer_last_ms = ha_now_ms();
+	c->c_peer_last = time(NULL);
+	if (c->c_peer_alive && role != c->c_peer_role)
+		log_info("ha: sync peer's role is now %s", ha_role_name(role));
+	c->c_peer_role = role;
+	c->c_peer_priority = prio;
+	ha_chan_liveness(c);
+}
+
+static void
+ha_chan_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ha_chan		*c = arg;
+	struct sockaddr_in	 from;
+	socklen_t		 flen;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < 64; i++) {
+		flen = sizeof(from);
+		n = recvfrom(c->c_fd, c->c_buf, sizeof(c->c_buf), 0,
+		    (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;		/* EAGAIN, or an ICMP error */
+		if (flen != sizeof(from) || from.sin_family != AF_INET)
+			continue;
+		/* longer than any record: counted as such by ha_open */
+		ha_chan_record(c, c->c_buf, (size_t)n, &from);
+	}
+}
+
+struct ha_chan *
+ha_chan_open(struct event_base *base, const struct cfg_ha *ha, int role)
+{
+	struct ha_chan		*c;
+	struct sockaddr_in	 sin;
+	struct timespec		 ts;
+	uint8_t			 prk[32];
+	uint32_t		 node = 0;
+	int			 on = 1;
+	char			 a[INET_ADDRSTRLEN];
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_err("ha: out of memory");
+		return (NULL);
+	}
+	c->c_base = base;
+	c->c_role = role;
+	c->c_priority = ha->ha_priority;
+	snprintf(c->c_ifname, sizeof(c->c_ifname), "%s", ha->ha_ifname);
+	c->c_hello_ms = HA_HELLO_MS;
+	c->c_dead_ms = HA_DEAD_MS;
+	c->c_peer.sin_family = AF_INET;
+	c->c_peer.sin_addr = ha->ha_peer_addr;
+	c->c_peer.sin_port = htons(ha->ha_peer_port);
+	c->c_fd = -1;
+	while (node == 0)
+		if (RAND_bytes((uint8_t *)&node, sizeof(node)) != 1) {
+			log_err("ha: no random bytes for the node id");
+			goto fail;
+		}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ha_kdf_prk(ha->ha_key, ha->ha_key_len, prk) == -1 ||
+	    ha_tx_init(&c->c_tx, prk, node, (uint64_t)ts.tv_sec * 1000000 +
+	    (uint64_t)ts.tv_nsec / 1000) == -1) {
+		OPENSSL_cleanse(prk, sizeof(prk));
+		log_err("ha: cannot derive the sync keys");
+		goto fail;
+	}
+	ha_rx_init(&c->c_rx, prk, node);
+	OPENSSL_cleanse(prk, sizeof(prk));
+
+	c->c_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (c->c_fd == -1) {
+		log_err("ha: socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* sync-local may be an address this host gets later */
+	if (setsockopt(c->c_fd, IPPROTO_IP, IP_FREEBIND, &on,
+	    sizeof(on)) == -1)
+		log_warn("ha: IP_FREEBIND: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = ha->ha_local_addr;
+	sin.sin_port = htons(ha->ha_local_port);
+	c->c_local = sin;
+	inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+	if (bind(c->c_fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		log_err("ha: cannot bind the sync channel to %s:%u: %s (check "
+		    "sync-local in the ha block)", a, ha->ha_local_port,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((c->c_rd = event_new(base, c->c_fd, EV_READ | EV_PERSIST,
+	    ha_chan_read_cb, c)) == NULL || event_add(c->c_rd, NULL) == -1 ||
+	    (c->c_timer = evtimer_new(base, ha_chan_timer_cb, c)) == NULL) {
+		log_err("ha: cannot register the sync channel");
+		goto fail;
+	}
+	log_info("ha: sync channel on %s:%u to %s:%u, node id %08x, role %s",
+	    a, ntohs(sin.sin_port), inet_ntoa(c->c_peer.sin_addr),
+	    ha->ha_peer_port, node, ha_role_name(role));
+	ha_chan_send_hello(c);
+	ha_chan_arm(c);
+	return (c);
+ fail:
+	ha_chan_close(c);
+	return (NULL);
+}
+
+void
+ha_chan_role_set(struct ha_chan *c, int role)
+{
+	c->c_role = role;
+	ha_chan_send_hello(c);
+}
+
+int
+ha_chan_role(const struct ha_chan *c)
+{
+	return (c->c_role);
+}
+
+void
+ha_chan_status(const struct ha_chan *c, struct ha_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->hs_role = c->c_role;
+	st->hs_priority = c->c_priority;
+	st->hs_node = c->c_tx.tx_node;
+	snprintf(st->hs_ifname, sizeof(st->hs_ifname), "%s", c->c_ifname);
+	st->hs_peer = c->c_peer;
+	st->hs_local = c->c_local;
+	st->hs_peer_seen = c->c_peer_seen;
+	st->hs_peer_alive = ha_chan_alive(c, ha_now_ms());
+	st->hs_peer_last = c->c_peer_last;
+	st->hs_peer_role = c->c_peer_role;
+	st->hs_peer_priority = c->c_peer_priority;
+	st->hs_tx = c->c_tx_count;
+	st->hs_tx_errors = c->c_tx_errors;
+	memcpy(st->hs_rx, c->c_rx.rx_count, sizeof(st->hs_rx));
+}
+
+int
+ha_chan_key_same(const struct ha_chan *c, const uint8_t *synckey, size_t len)
+{
+	uint8_t	 prk[32];
+	int	 same;
+
+	if (ha_kdf_prk(synckey, len, prk) == -1)
+		return (0);
+	same = CRYPTO_memcmp(prk, c->c_rx.rx_prk, sizeof(prk)) == 0;
+	OPENSSL_cleanse(prk, sizeof(prk));
+	return (same);
+}
+
+uint16_t
+ha_chan_port(const struct ha_chan *c)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+
+	if (getsockname(c->c_fd, (struct sockaddr *)&sin, &len) == -1)
+		return (0);
+	return (ntohs(sin.sin_port));
+}
+
+void
+ha_chan_test_peer(struct ha_chan *c, const struct sockaddr_in *peer)
+{
+	c->c_peer = *peer;
+}
+
+void
+ha_chan_test_timing(struct ha_chan *c, unsigned hello_ms, unsigned dead_ms)
+{
+	c->c_hello_ms = hello_ms;
+	c->c_dead_ms = dead_ms;
+	evtimer_del(c->c_timer);
+	ha_chan_arm(c);
+}
+
+void
+ha_chan_close(struct ha_chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->c_rd != NULL)
+		event_free(c->c_rd);
+	if (c->c_timer != NULL)
+		event_free(c->c_timer);
+	if (c->c_fd != -1)
+		close(c->c_fd);
+	ha_sync_wipe(&c->c_tx, &c->c_rx);
+	OPENSSL_cleanse(c->c_pt, sizeof(c->c_pt));
+	free(c);
+}

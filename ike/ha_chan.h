@@ -1,0 +1,70 @@
+/*
+ * ha_chan.h - the HA sync channel of one node: a UDP socket to the other
+ * node (sync-local to sync-peer), a HELLO (heartbeat) with this node's
+ * role every second, and whether the peer is alive (an authentic HELLO
+ * seen within the last 3 s).  Records are sealed and checked by
+ * ike/ha_sync.c.  State sync (IKE and CHILD SAs) is not carried yet.
+ */
+#ifndef GW_HA_CHAN_H
+#define GW_HA_CHAN_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ike/ha_sync.h"
+
+#define HA_HELLO_MS	1000	/* heartbeat interval */
+#define HA_DEAD_MS	3000	/* peer alive: a HELLO seen within this */
+
+/* What gatewayctl status shows. */
+struct ha_status {
+	int		 hs_role;		/* HA_ROLE_* of this node */
+	uint32_t	 hs_priority;
+	uint32_t	 hs_node;		/* this node's id (this start) */
+	char		 hs_ifname[16];
+	struct sockaddr_in hs_peer;		/* sync-peer */
+	struct sockaddr_in hs_local;		/* sync-local as configured */
+	int		 hs_peer_seen;		/* a HELLO ever arrived */
+	int		 hs_peer_alive;		/* ... within HA_DEAD_MS */
+	time_t		 hs_peer_last;		/* wall clock of the last */
+	int		 hs_peer_role;		/* HA_ROLE_*, if seen */
+	uint32_t	 hs_peer_priority;
+	uint64_t	 hs_tx;			/* records sent */
+	uint64_t	 hs_tx_errors;
+	uint64_t	 hs_rx[HA_NVERDICTS];	/* received, per verdict */
+};
+
+struct event_base;
+struct cfg_ha;
+struct ha_chan;
+
+/*
+ * Opens the channel for ha (copied: the key is kept only as derived
+ * keys) with role as this node's first role.  The socket has
+ * IP_FREEBIND: sync-local may be an address this host gets later.
+ * NULL after logging why.
+ */
+struct ha_chan	*ha_chan_open(struct event_base *base, const struct cfg_ha *ha,
+		    int role);
+/* Sets this node's role; a HELLO tells the peer at once. */
+void		 ha_chan_role_set(struct ha_chan *c, int role);
+int		 ha_chan_role(const struct ha_chan *c);
+void		 ha_chan_status(const struct ha_chan *c, struct ha_status *st);
+/*
+ * 1 if synckey is the key the channel runs with (its derived secret
+ * compared in constant time), 0 if not.
+ */
+int		 ha_chan_key_same(const struct ha_chan *c, const uint8_t *synckey,
+		    size_t len);
+/* Tests: the bound port, the peer's address, shorter timing. */
+uint16_t	 ha_chan_port(const struct ha_chan *c);
+void		 ha_chan_test_peer(struct ha_chan *c,
+		    const struct sockaddr_in *peer);
+void		 ha_chan_test_timing(struct ha_chan *c, unsigned hello_ms,
+		    unsigned dead_ms);
+/* Stops the timer, closes the socket, wipes the keys; accepts NULL. */
+void		 ha_chan_close(struct ha_chan *c);
+
+#endif
