@@ -170,6 +170,7 @@ static const char json_connected[] =
     "\"spi_i\":\"0123456789abcdef\",\"spi_r\":\"fedcba9876543210\","
     "\"established\":\"2024-05-01T12:00:00Z\",\"age\":3723,"
     "\"last_error\":\"\",\"warning\":\"aggressive mode\","
+    "\"waiting_half_open\":false,"
     "\"peer_name\":\"vpc2\",\"bytes_in\":91234,\"bytes_out\":95678,"
     "\"packets_in\":110,\"packets_out\":120,\"child_rekeys\":3,"
     "\"ike_rekeys\":1,\"failures\":2,\"children\":["
@@ -184,6 +185,7 @@ static const char json_failed[] =
     "\"spi_i\":\"0000000000000000\",\"spi_r\":\"0000000000000000\","
     "\"established\":null,\"age\":null,"
     "\"last_error\":\"no proposal chosen\",\"warning\":\"\","
+    "\"waiting_half_open\":false,"
     "\"peer_name\":\"any\",\"bytes_in\":0,\"bytes_out\":0,"
     "\"packets_in\":0,\"packets_out\":0,\"child_rekeys\":0,"
     "\"ike_rekeys\":0,\"failures\":3,\"children\":[]}";

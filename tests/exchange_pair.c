@@ -25,7 +25,7 @@ const char		*keylog_dir;
 struct config *
 cfg_make(const char *me, const char *peer, const struct side_opts *o)
 {
-	char		 text[4096], err[256];
+	char		 text[16384], err[256];
 	size_t		 n = 0;
 	struct config	*cfg;
 	int		 i;
