@@ -402,6 +402,11 @@ ike_pace_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ike_ctx		*ctx = arg;
 	struct ike_tunnel	*t, *next;
 	struct timeval		 tv = { 1, 0 };
+	/* peers found without a slot in this run: the others waiting for
+	 * them are passed over without counting again (many tunnels to
+	 * one peer would make each run quadratic) */
+	struct in_addr		 full[32], peer;
+	int			 nfull = 0, i;
 
 	for (t = TAILQ_FIRST(&ctx->ctx_pace); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, t_pace_entry);
@@ -409,8 +414,17 @@ ike_pace_cb(evutil_socket_t fd, short ev, void *arg)
 			ike_pace_remove(t);
 			continue;
 		}
-		if (!ike_pace_room(ctx, ike_tunnel_peer_addr(t)))
+		peer = ike_tunnel_peer_addr(t);
+		for (i = 0; i < nfull; i++)
+			if (full[i].s_addr == peer.s_addr)
+				break;
+		if (i < nfull)
 			continue;
+		if (!ike_pace_room(ctx, peer)) {
+			if (nfull < (int)(sizeof(full) / sizeof(full[0])))
+				full[nfull++] = peer;
+			continue;
+		}
 		ike_pace_remove(t);
 		/* the peer may have set it up meanwhile (we responded) */
 		if (ike_tunnel_busy(t))

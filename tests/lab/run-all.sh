@@ -50,6 +50,7 @@ SCENARIOS=(
 	"t-rekey.sh gw-ike"
 	"t-rekey.sh bytes"
 	"t-two-tunnels.sh"
+	"t-many-tunnels.sh"
 	"t-failures.sh"
 	"t-nat.sh v2-initiator"
 	"t-nat.sh v2-any"
