@@ -244,6 +244,35 @@ START_TEST(test_status_text_two_tunnels)
 }
 END_TEST
 
+/* A tunnel waiting for a half-open slot towards its peer (pacing):
+ * Connecting, with the detail line in text and the flag in JSON. */
+START_TEST(test_status_pace_wait)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	fixture_failed(&ts);
+	ts.ts_state = TUNNEL_CONNECTING;
+	ts.ts_last_error[0] = '\0';
+	ts.ts_pace_wait = 1;
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1, T_ESTABLISHED), 0);
+	s = buf_str(b);
+	ck_assert_ptr_nonnull(strstr(s, "  state:       Connecting\n"));
+	ck_assert_ptr_nonnull(strstr(s, "\n  detail:      waiting for a "
+	    "half-open slot towards the peer (initiate-half-open-per-peer)\n"));
+	free(s);
+	buf_free(b);
+	b = buf_new(64);
+	ck_assert_int_eq(status_fmt_json(b, &ts, 1, T_ESTABLISHED), 0);
+	s = buf_str(b);
+	ck_assert_ptr_nonnull(strstr(s, ",\"waiting_half_open\":true,"));
+	free(s);
+	buf_free(b);
+	ike_status_free(&ts, 1);
+}
+END_TEST
+
 START_TEST(test_status_text_no_tunnels)
 {
 	struct buf	*b = buf_new(64);
@@ -1706,6 +1735,7 @@ control_suite(void)
 	tc = tcase_create("status_text");
 	tcase_add_test(tc, test_status_text_two_tunnels);
 	tcase_add_test(tc, test_status_text_no_tunnels);
+	tcase_add_test(tc, test_status_pace_wait);
 	tcase_add_loop_test(tc, test_status_text_established_age, 0,
 	    NVEC(age_vectors));
 	tcase_add_test(tc, test_status_text_unterminated_and_control_chars);
