@@ -19,7 +19,8 @@
  *                       list of them, INITIAL_CONTACT, NAT keepalives and
  *                       following, dead peer detection
  *   tunnel.c            the tunnels, shared by both versions: state,
- *                       retries, routes, dpd-action, identities
+ *                       retries, pacing of our initiations per peer,
+ *                       routes, dpd-action, identities
  *   ike_diag.c          a tunnel's record of its attempt (doctor)
  *   ike_ratelimit.c     the log lines that unauthenticated input causes,
  *                       one per cause per interval

@@ -1,7 +1,8 @@
 /*
  * tunnel.c - the tunnels, shared by both IKE versions: connection state,
- * failed attempts and retries, routes, dead peers (dpd-action) and held
- * policies, identities and INITIAL_CONTACT.  It reaches the versions
+ * failed attempts and retries, pacing of our initiations per peer, routes,
+ * dead peers (dpd-action) and held policies, identities and
+ * INITIAL_CONTACT.  It reaches the versions
  * only through their struct ike_version (ctx_ver).
  */
 #include <arpa/inet.h>
