@@ -355,6 +355,22 @@ mf_v2_flood(struct buf *out, const struct ike_counters *ic)
 	return (rv == 0 ? 0 : -1);
 }
 
+/* Our own initiations paced per peer (initiate-half-open-per-peer). */
+static int
+mf_pace(struct buf *out, const struct ike_counters *ic)
+{
+	int	 rv = 0;
+
+	rv |= mf_counter(out, "gatewayd_initiations_paced_total",
+	    "Initiations that waited for a half-open slot towards their peer "
+	    "(initiate-half-open-per-peer).", ic->ic_paced);
+	rv |= mf_family(out, "gatewayd_initiations_waiting", "gauge",
+	    "Tunnels waiting now for a half-open slot towards their peer.");
+	rv |= mf_add(out, "gatewayd_initiations_waiting %" PRIu64 "\n",
+	    ic->ic_pace_waiting);
+	return (rv == 0 ? 0 : -1);
+}
+
 static int
 mf_messages(struct buf *out, const struct ike_counters *ic,
     const struct net_counters *nc)
@@ -393,6 +409,7 @@ mf_messages(struct buf *out, const struct ike_counters *ic,
 	    "was declared dead).", ic->ic_dpd_missed);
 	rv |= mf_v1_flood(out, ic);
 	rv |= mf_v2_flood(out, ic);
+	rv |= mf_pace(out, ic);
 	return (rv == 0 ? 0 : -1);
 }
 

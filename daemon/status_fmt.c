@@ -192,6 +192,10 @@ fmt_text_tunnel(struct buf *out, const struct tunnel_status *ts, time_t now)
 	fmt_printable(msg);
 	if (msg[0] != '\0' && fmt_add(out, "  last error:  %s\n", msg) == -1)
 		return (-1);
+	if (ts->ts_pace_wait && fmt_add(out, "  detail:      waiting for a "
+	    "half-open slot towards the peer (initiate-half-open-per-peer)\n")
+	    == -1)
+		return (-1);
 	fmt_field(ts->ts_warning, sizeof(ts->ts_warning), msg, sizeof(msg));
 	fmt_printable(msg);
 	if (msg[0] != '\0' && fmt_add(out, "  warning:     %s\n", msg) == -1)
@@ -358,6 +362,8 @@ fmt_json_tunnel(struct buf *out, const struct tunnel_status *ts, time_t now)
 	rv |= JSON_FIELD(out, ts, ts_last_error);
 	rv |= fmt_add(out, ",\"warning\":");
 	rv |= JSON_FIELD(out, ts, ts_warning);
+	rv |= fmt_add(out, ",\"waiting_half_open\":%s",
+	    ts->ts_pace_wait ? "true" : "false");
 	rv |= fmt_add(out, ",\"peer_name\":");
 	rv |= JSON_FIELD(out, ts, ts_peer_name);
 	rv |= fmt_add(out, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
@@ -514,6 +520,8 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ikev2 cookies sent    %" PRIu64 "\n"
 	    "ikev2 cookies wrong   %" PRIu64 "\n"
 	    "ikev2 drop full       %" PRIu64 "\n"
+	    "initiations paced     %" PRIu64 "\n"
+	    "initiations waiting   %" PRIu64 "\n"
 	    "udp received          %" PRIu64 "\n"
 	    "udp sent              %" PRIu64 "\n"
 	    "udp send errors       %" PRIu64 "\n"
@@ -532,6 +540,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_v1_am_keys, ic->ic_v1_qm_refused_inflight, ic->ic_v1_qm_refused_sas,
 	    ic->ic_v2_half_open, ic->ic_v2_cookies_sent,
 	    ic->ic_v2_cookies_wrong, ic->ic_v2_drop_half_total,
+	    ic->ic_paced, ic->ic_pace_waiting,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
 	    nc->nc_keepalive, nc->nc_truncated, nc->nc_first_shed));
 }

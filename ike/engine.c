@@ -58,6 +58,8 @@ ike_new(struct event_base *base, struct config *cfg,
 	ctx->ctx_net = net;
 	TAILQ_INIT(&ctx->ctx_tunnels);
 	TAILQ_INIT(&ctx->ctx_all);
+	TAILQ_INIT(&ctx->ctx_pace);
+	ctx->ctx_pace_budget = -1;		/* the configuration's */
 	ctx->ctx_ver[0] = &ikev1_version;
 	ctx->ctx_ver[1] = &ikev2_version;
 	ctx->ctx_v2x = &ikev2_exchanges;
@@ -310,6 +312,8 @@ ike_config_apply(struct ike_ctx *ctx, struct config *cfg)
 			ike_tunnel_initiate(t);
 	}
 	config_free(old);
+	/* initiate-half-open-per-peer may have grown */
+	ike_pace_kick(ctx);
 }
 
 /* 0, or -1 out of memory (st owns nothing then). */
@@ -323,6 +327,7 @@ ike_status_tunnel(struct ike_tunnel *t, struct tunnel_status *st)
 	st->ts_remote = t->t_cfg->tn_peer->pr_addr;
 	st->ts_state = t->t_state;
 	st->ts_ike_version = t->t_cfg->tn_ike.ike_version;
+	st->ts_pace_wait = t->t_pace_wait;
 	snprintf(st->ts_last_error, sizeof(st->ts_last_error), "%s",
 	    t->t_last_error);
 	return (ike_tunnel_version(t)->iv_status(t, st));
@@ -391,6 +396,7 @@ ike_free(struct ike_ctx *ctx)
 		if (ctx->ctx_ver[i] != NULL)
 			ctx->ctx_ver[i]->iv_free(ctx);
 	ike_sa_hash_free(&ctx->ctx_v2_hash);
+	ike_pace_free(ctx);
 	while ((t = TAILQ_FIRST(&ctx->ctx_tunnels)) != NULL) {
 		TAILQ_REMOVE(&ctx->ctx_tunnels, t, t_entry);
 		ike_tunnel_held_drop(t, 1);
@@ -407,8 +413,13 @@ ike_free(struct ike_ctx *ctx)
 void
 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c)
 {
+	struct ike_tunnel	*t;
+
 	*c = ctx->ctx_counters;
 	c->ic_v1_half_open = ikev1_half_open_count(ctx);
 	c->ic_v2_half_open = (uint64_t)ikev2_half_open_count(ctx);
+	c->ic_pace_waiting = 0;
+	TAILQ_FOREACH(t, &ctx->ctx_pace, t_pace_entry)
+		c->ic_pace_waiting++;
 }
 

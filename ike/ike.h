@@ -70,6 +70,8 @@ struct tunnel_status {
 	time_t		 ts_established;	/* 0 if not connected */
 	char		 ts_last_error[128];	/* why the last attempt failed */
 	char		 ts_warning[128];	/* e.g. aggressive-mode PSK */
+	int		 ts_pace_wait;		/* waiting for a half-open
+						   slot (pacing) */
 	/* every installed CHILD SA, as many as the tunnel has (up to
 	 * CFG_MAX_SEGMENTS^2 pairs, and more during rekeys): an owned heap
 	 * array, NULL when ts_nchild is 0; ike_status_free() frees it */
@@ -184,6 +186,11 @@ struct ike_counters {
 	uint64_t	 ic_v2_cookies_sent;
 	uint64_t	 ic_v2_cookies_wrong;
 	uint64_t	 ic_v2_drop_half_total;
+	/* Initiator pacing (initiate-half-open-per-peer): initiations that
+	 * had to wait for a half-open slot towards their peer, and the
+	 * tunnels waiting now (a gauge) */
+	uint64_t	 ic_paced;
+	uint64_t	 ic_pace_waiting;
 };
 void		 ike_counters_get(struct ike_ctx *ctx, struct ike_counters *c);
 /* The connection log (gatewayctl log) the engine writes its tunnels'

@@ -1070,6 +1070,9 @@ ikev1_reauth_start(struct isakmp_sa *old)
 	    &remote)) == NULL)
 		return (-1);
 	sa->is_reauth = 1;
+	/* counted against the peer's half-open budget, never paced: it
+	 * must not wait behind new tunnels (tunnel.c) */
+	sa->is_b.b_opening = 1;
 	if (ikev1_main_start(sa) == -1) {
 		log_twarn(isakmp_name(old), "cannot start re-authentication");
 		sa->is_b.b_tunnel = NULL;

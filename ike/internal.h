@@ -19,7 +19,8 @@
  *                       list of them, INITIAL_CONTACT, NAT keepalives and
  *                       following, dead peer detection
  *   tunnel.c            the tunnels, shared by both versions: state,
- *                       retries, routes, dpd-action, identities
+ *                       retries, pacing of our initiations per peer,
+ *                       routes, dpd-action, identities
  *   ike_diag.c          a tunnel's record of its attempt (doctor)
  *   ike_ratelimit.c     the log lines that unauthenticated input causes,
  *                       one per cause per interval
@@ -122,6 +123,10 @@ struct ike_tunnel {
 	uint64_t	 t_child_rekeys, t_ike_rekeys, t_failures_total;
 	struct tunnel_diag t_diag;	/* this attempt (ike_diag.c) */
 	struct tunnel_diag t_diag_last;	/* the last failed one */
+	/* pacing (tunnel.c): waiting in ctx_pace for a half-open slot
+	 * towards its peer */
+	TAILQ_ENTRY(ike_tunnel) t_pace_entry;
+	int		 t_pace_wait;
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
@@ -160,6 +165,16 @@ struct ike_ctx {
 	struct kernel_ops *ctx_kernel;
 	struct ike_net	*ctx_net;
 	struct ike_tunnel_list ctx_tunnels;
+	/* pacing (tunnel.c): tunnels waiting to initiate, oldest first
+	 * (t_pace_entry), the timer that starts them, and the budget of
+	 * half-open IKE SAs of ours per peer address (-1: the
+	 * configuration's initiate-half-open-per-peer; 0: no pacing, a
+	 * test hook) */
+	TAILQ_HEAD(, ike_tunnel) ctx_pace;
+	struct event	*ctx_pace_ev;
+	int		 ctx_pace_budget;
+	int		 ctx_pace_opening;	/* an attempt is being started:
+						   its new SA is b_opening */
 	/* every IKE SA of both versions, oldest first (sa_base.h) */
 	struct ike_sa_base_list ctx_all;
 	struct ike_counters ctx_counters;
@@ -318,8 +333,28 @@ void		 ike_tunnel_teardown(struct ike_tunnel *t);
 void		 ike_tunnel_stop(struct ike_tunnel *t);
 /* Starts an attempt as initiator.  0 or -1. */
 int		 ike_tunnel_initiate(struct ike_tunnel *t);
-/* 1 if an IKE SA of t, of either version, is not going or gone. */
+/* 1 if an IKE SA of t, of either version, is not going or gone, or t
+ * waits for a half-open slot (pacing). */
 int		 ike_tunnel_busy(struct ike_tunnel *t);
+/*
+ * Pacing of our own initiations per peer address: at most the budget
+ * (initiate-half-open-per-peer, default 3) of our IKE SAs that began
+ * with IKE_SA_INIT or Main/Aggressive Mode (b_opening) are half-open
+ * towards one peer address at a time, both versions together (IKEv2:
+ * until the IKE_AUTH response; IKEv1: until phase 1 is complete).
+ * ike_tunnel_initiate() queues an attempt beyond it (FIFO per peer);
+ * ike_pace_kick() says that a slot may have come free (an SA was
+ * established or freed): the queue is looked at from the event loop.
+ * Rekeys (IKEv2 CREATE_CHILD_SA) are neither paced nor counted; IKEv1
+ * re-authentications are counted but never wait.
+ */
+void		 ike_pace_kick(struct ike_ctx *ctx);
+/* Our half-open IKE SAs (b_opening) towards peer now. */
+int		 ike_pace_half_open(struct ike_ctx *ctx, struct in_addr peer);
+/* The test hook: budget per peer (0: no pacing; -1: the configuration's). */
+void		 ike_ctx_pace_set(struct ike_ctx *ctx, int budget);
+/* The queue is dropped (ike_free). */
+void		 ike_pace_free(struct ike_ctx *ctx);
 /* XFRM_MSG_ACQUIRE (kernel_ops ko_acquire, arg: the ike_ctx). */
 void		 ike_kernel_acquire(void *arg, struct in_addr src,
 		    uint8_t splen, struct in_addr dst, uint8_t dplen);

@@ -144,6 +144,11 @@ struct ike_sa_base {
 	struct ike_tunnel *b_tunnel;	/* IKEv2 responder: NULL until
 					   IKE_AUTH */
 	int		 b_initiator;
+	/* ours, begun with IKE_SA_INIT or Main/Aggressive Mode (a new
+	 * attempt of its tunnel, or an IKEv1 re-authentication): it counts
+	 * against the peer's half-open budget (pacing, tunnel.c) until it
+	 * is established */
+	int		 b_opening;
 	/* what names it in every message: the SPIs of the original
 	 * initiator and responder (RFC 7296 §3.1), IKEv1's cookies (RFC
 	 * 2408 §3.1) */

@@ -28,6 +28,8 @@ ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,
 	b->b_ctx = ctx;
 	b->b_ops = ops;
 	b->b_begin_seq = ++ctx->ctx_sa_seq;
+	if (b->b_initiator && ctx->ctx_pace_opening)
+		b->b_opening = 1;	/* ike_tunnel_initiate's */
 	TAILQ_INSERT_TAIL(&ctx->ctx_all, b, b_entry);
 }
 
@@ -37,6 +39,8 @@ ike_sa_base_up(struct ike_sa_base *b)
 	b->b_established = time(NULL);
 	if (b->b_up_seq == 0)
 		b->b_up_seq = ++b->b_ctx->ctx_sa_seq;
+	if (b->b_opening)
+		ike_pace_kick(b->b_ctx);	/* a half-open slot is free */
 }
 
 /* The address that initiated b, host order. */
@@ -92,6 +96,8 @@ ike_sa_base_unlink(struct ike_sa_base *b)
 {
 	ike_sa_hash_remove(b);
 	TAILQ_REMOVE(&b->b_ctx->ctx_all, b, b_entry);
+	if (b->b_opening)
+		ike_pace_kick(b->b_ctx);	/* a half-open slot is free */
 }
 
 /* --- the tables by initiator SPI --- */

@@ -1,7 +1,8 @@
 /*
  * tunnel.c - the tunnels, shared by both IKE versions: connection state,
- * failed attempts and retries, routes, dead peers (dpd-action) and held
- * policies, identities and INITIAL_CONTACT.  It reaches the versions
+ * failed attempts and retries, pacing of our initiations per peer, routes,
+ * dead peers (dpd-action) and held policies, identities and
+ * INITIAL_CONTACT.  It reaches the versions
  * only through their struct ike_version (ctx_ver).
  */
 #include <arpa/inet.h>
@@ -184,6 +185,8 @@ ike_tunnel_busy(struct ike_tunnel *t)
 {
 	struct ike_sa_base	*b;
 
+	if (t->t_pace_wait)
+		return (1);
 	TAILQ_FOREACH(b, &t->t_ctx->ctx_all, b_entry)
 		if (b->b_tunnel == t && ike_sa_base_phase(b) < IKE_PHASE_GOING)
 			return (1);
@@ -266,20 +269,114 @@ ike_tunnel_sa_gone(struct ike_tunnel *t, int failed)
 	ike_tunnel_retry(t, failed ? t->t_ctx->ctx_retry_fast_ms : 0);
 }
 
+/*
+ * --- pacing of our own initiations per peer address ---
+ *
+ * A responder limits the half-open IKE SAs per source address (stock
+ * strongSwan: charon.block_threshold, 5; and cookies from
+ * charon.cookie_threshold, 10, in total), so 20 tunnels to it started at
+ * once are mostly ignored and come up one retransmission (or retry)
+ * after another.  We keep at most the budget (initiate-half-open-per-peer,
+ * default 3: below strongSwan's 5, so that a retransmission or the
+ * peer's own attempts fit) of our new attempts half-open towards a peer
+ * address, both versions together; the others wait here, first come
+ * first started, and begin as soon as one of the peer's half-open SAs
+ * is established or freed (failed after its retransmissions, deleted).
+ * Every new attempt goes through ike_tunnel_initiate(): the start, a
+ * retry after a failure, dpd-action restart and hold, ACQUIRE,
+ * gatewayctl up, a reload.  Rekeys are not paced: an IKEv2 IKE SA rekey
+ * is one CREATE_CHILD_SA inside an established SA (not half-open at the
+ * peer); an IKEv1 re-authentication is a Main Mode and counts, but
+ * starts at once (it must never wait behind new tunnels).
+ */
+static void	ike_pace_cb(evutil_socket_t, short, void *);
+
+static int
+ike_pace_budget(const struct ike_ctx *ctx)
+{
+	if (ctx->ctx_pace_budget >= 0)
+		return (ctx->ctx_pace_budget);
+	return (ctx->ctx_cfg->cfg_initiate_half_open);
+}
+
+static struct in_addr
+ike_tunnel_peer_addr(const struct ike_tunnel *t)
+{
+	return (t->t_cfg->tn_peer->pr_addr);
+}
+
 int
-ike_tunnel_initiate(struct ike_tunnel *t)
+ike_pace_half_open(struct ike_ctx *ctx, struct in_addr peer)
+{
+	struct ike_sa_base	*b;
+	int			 n = 0;
+
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
+		if (b->b_opening && b->b_initiator &&
+		    b->b_remote.sin_addr.s_addr == peer.s_addr &&
+		    ike_sa_base_phase(b) <= IKE_PHASE_NEGOTIATING)
+			n++;
+	return (n);
+}
+
+/* A slot towards peer for a new attempt (nobody waits before it). */
+static int
+ike_pace_room(struct ike_ctx *ctx, struct in_addr peer)
+{
+	int	 budget = ike_pace_budget(ctx);
+
+	return (budget <= 0 || ike_pace_half_open(ctx, peer) < budget);
+}
+
+static void
+ike_pace_remove(struct ike_tunnel *t)
+{
+	if (!t->t_pace_wait)
+		return;
+	TAILQ_REMOVE(&t->t_ctx->ctx_pace, t, t_pace_entry);
+	t->t_pace_wait = 0;
+}
+
+void
+ike_pace_kick(struct ike_ctx *ctx)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	if (TAILQ_EMPTY(&ctx->ctx_pace) || ctx->ctx_pace_ev == NULL)
+		return;
+	evtimer_add(ctx->ctx_pace_ev, &tv);
+}
+
+void
+ike_ctx_pace_set(struct ike_ctx *ctx, int budget)
+{
+	ctx->ctx_pace_budget = budget;
+	ike_pace_kick(ctx);
+}
+
+void
+ike_pace_free(struct ike_ctx *ctx)
+{
+	struct ike_tunnel	*t;
+
+	while ((t = TAILQ_FIRST(&ctx->ctx_pace)) != NULL)
+		ike_pace_remove(t);
+	if (ctx->ctx_pace_ev != NULL)
+		event_free(ctx->ctx_pace_ev);
+	ctx->ctx_pace_ev = NULL;
+}
+
+/* Starts t's attempt now, whatever the budget. */
+static int
+ike_tunnel_start(struct ike_tunnel *t)
 {
 	struct cfg_tunnel	*c = t->t_cfg;
 	struct sockaddr_in	 local, remote;
+	int			 rv;
 
 	/* HA standby or fault: nothing starts; ike_start() when active */
 	if (t->t_ctx->ctx_passive)
 		return (0);
-	if (c->tn_peer->pr_addr.s_addr == INADDR_ANY) {
-		log_twarn(ike_tunnel_name(t), "cannot initiate towards "
-		    "0.0.0.0: waiting for the peer");
-		return (-1);
-	}
 	memset(&local, 0, sizeof(local));
 	local.sin_family = AF_INET;
 	local.sin_addr = c->tn_gw->gw_addr;
@@ -296,7 +393,104 @@ ike_tunnel_initiate(struct ike_tunnel *t)
 	if (t->t_state != TUNNEL_CONNECTED &&
 	    t->t_failures < t->t_cfg->tn_keyingtries)
 		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
-	return (ike_tunnel_version(t)->iv_initiate(t, &local, &remote));
+	t->t_ctx->ctx_pace_opening = 1;
+	rv = ike_tunnel_version(t)->iv_initiate(t, &local, &remote);
+	t->t_ctx->ctx_pace_opening = 0;
+	return (rv);
+}
+
+/* The queue: each waiting tunnel whose peer has a slot starts, in order. */
+static void
+ike_pace_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ike_ctx		*ctx = arg;
+	struct ike_tunnel	*t, *next;
+	struct timeval		 tv = { 1, 0 };
+	/* peers found without a slot in this run: the others waiting for
+	 * them are passed over without counting again (many tunnels to
+	 * one peer would make each run quadratic) */
+	struct in_addr		 full[32], peer;
+	int			 nfull = 0, i;
+
+	for (t = TAILQ_FIRST(&ctx->ctx_pace); t != NULL; t = next) {
+		next = TAILQ_NEXT(t, t_pace_entry);
+		if (!t->t_want || t->t_removed || ctx->ctx_shutdown) {
+			ike_pace_remove(t);
+			continue;
+		}
+		peer = ike_tunnel_peer_addr(t);
+		for (i = 0; i < nfull; i++)
+			if (full[i].s_addr == peer.s_addr)
+				break;
+		if (i < nfull)
+			continue;
+		if (!ike_pace_room(ctx, peer)) {
+			if (nfull < (int)(sizeof(full) / sizeof(full[0])))
+				full[nfull++] = peer;
+			continue;
+		}
+		ike_pace_remove(t);
+		/* the peer may have set it up meanwhile (we responded) */
+		if (ike_tunnel_busy(t))
+			continue;
+		log_tdebug(ike_tunnel_name(t), "a half-open slot is free: "
+		    "initiating");
+		/* an attempt that fails at once frees its slot: next still
+		 * waits (a failed start does not touch the queue) */
+		ike_tunnel_start(t);
+		next = TAILQ_FIRST(&ctx->ctx_pace);
+	}
+	/* a slot's end is noticed by ike_pace_kick(); this look is only a
+	 * safety net while someone waits */
+	if (!TAILQ_EMPTY(&ctx->ctx_pace))
+		evtimer_add(ctx->ctx_pace_ev, &tv);
+}
+
+int
+ike_tunnel_initiate(struct ike_tunnel *t)
+{
+	struct ike_ctx		*ctx = t->t_ctx;
+	struct cfg_tunnel	*c = t->t_cfg;
+	struct ike_tunnel	*w;
+	struct in_addr		 peer = c->tn_peer->pr_addr;
+	int			 ahead = 0;
+
+	/* HA standby or fault: nothing starts or waits; ike_start() when
+	 * active */
+	if (ctx->ctx_passive)
+		return (0);
+	if (peer.s_addr == INADDR_ANY) {
+		log_twarn(ike_tunnel_name(t), "cannot initiate towards "
+		    "0.0.0.0: waiting for the peer");
+		return (-1);
+	}
+	if (t->t_pace_wait)
+		return (0);		/* waiting already */
+	TAILQ_FOREACH(w, &ctx->ctx_pace, t_pace_entry)
+		if (ike_tunnel_peer_addr(w).s_addr == peer.s_addr)
+			ahead++;
+	if (ahead == 0 && ike_pace_room(ctx, peer))
+		return (ike_tunnel_start(t));
+	if (ctx->ctx_pace_ev == NULL && (ctx->ctx_pace_ev =
+	    evtimer_new(ctx->ctx_base, ike_pace_cb, ctx)) == NULL) {
+		log_twarn(ike_tunnel_name(t), "pacing: out of memory, "
+		    "initiating at once");
+		return (ike_tunnel_start(t));
+	}
+	TAILQ_INSERT_TAIL(&ctx->ctx_pace, t, t_pace_entry);
+	t->t_pace_wait = 1;
+	ctx->ctx_counters.ic_paced++;
+	if (t->t_state != TUNNEL_CONNECTED &&
+	    t->t_failures < t->t_cfg->tn_keyingtries)
+		ike_tunnel_set_state(t, TUNNEL_CONNECTING);
+	log_tdebug(ike_tunnel_name(t), "waiting for a half-open slot "
+	    "towards %s (%d of ours half-open, %d waiting before it)",
+	    inet_ntoa(peer), ike_pace_half_open(ctx, peer), ahead);
+	ike_event(ctx, ike_tunnel_name(t), "attempt", "waiting for a "
+	    "half-open slot towards %s (initiate-half-open-per-peer %d)",
+	    inet_ntoa(peer), ike_pace_budget(ctx));
+	ike_pace_kick(ctx);
+	return (0);
 }
 
 int
@@ -463,6 +657,7 @@ ike_tunnel_find(struct ike_ctx *ctx, const char *name)
 void
 ike_tunnel_free(struct ike_tunnel *t)
 {
+	ike_pace_remove(t);
 	ike_tunnel_teardown(t);
 	TAILQ_REMOVE(&t->t_ctx->ctx_tunnels, t, t_entry);
 	event_free(t->t_retry_ev);
@@ -474,6 +669,7 @@ ike_tunnel_free(struct ike_tunnel *t)
 void
 ike_tunnel_stop(struct ike_tunnel *t)
 {
+	ike_pace_remove(t);
 	evtimer_del(t->t_retry_ev);
 	ike_tunnel_routes(t, 0, t->t_route_peer);
 }
@@ -484,6 +680,7 @@ ike_tunnel_teardown(struct ike_tunnel *t)
 {
 	int	 i;
 
+	ike_pace_remove(t);
 	for (i = 1; i >= 0; i--)
 		t->t_ctx->ctx_ver[i]->iv_teardown(t);
 	ike_tunnel_routes(t, 0, t->t_route_peer);

@@ -658,6 +658,20 @@ cfg_key_v2_half(struct cfg_parser *p, const char *v)
 	    &p->p_cfg->cfg_v2_half_open_max));
 }
 
+/* initiate-half-open-per-peer N: 1 to 64 */
+static int
+cfg_key_init_half(struct cfg_parser *p, const char *v)
+{
+	unsigned long	 n;
+
+	if (cfg_uint_parse(v, 1, CFG_INITIATE_HALF_OPEN_MAX, &n) == -1)
+		return (cfg_err(p, p->p_line, "initiate-half-open-per-peer: "
+		    "\"%.16s\" is not a number from 1 to %d", v,
+		    CFG_INITIATE_HALF_OPEN_MAX));
+	p->p_cfg->cfg_initiate_half_open = (int)n;
+	return (0);
+}
+
 /*
  * metrics-listen A.B.C.D:PORT or [IPV6]:PORT: where the Prometheus
  * endpoint listens.  Numeric addresses only (no name lookups at start).
@@ -2069,6 +2083,8 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "ikev2-cookie-threshold", "ikev2-cookie-threshold N", 0,
 	    cfg_key_v2_cookie, NULL },
 	{ "ikev2-half-open", "ikev2-half-open N", 0, cfg_key_v2_half, NULL },
+	{ "initiate-half-open-per-peer", "initiate-half-open-per-peer N", 0,
+	    cfg_key_init_half, NULL },
 	{ "user", "user NAME", 0, cfg_key_user, NULL },
 	{ NULL, NULL, 0, NULL, NULL }
 };
@@ -2158,8 +2174,9 @@ static const struct cfg_key *const cfg_keys[] = {
 };
 static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
-	    "keylog-chacha20, metrics-listen, ikev1-half-open, ikev1-half-open-per-source, "
-	    "ikev2-cookie-threshold, ikev2-half-open, user or "
+	    "keylog-chacha20, metrics-listen, ikev1-half-open, "
+	    "ikev1-half-open-per-source, ikev2-cookie-threshold, "
+	    "ikev2-half-open, initiate-half-open-per-peer, user or "
 	    "test-short-lifetimes",
 	"address or segment",
 	"address",
@@ -2886,6 +2903,7 @@ config_parse(const char *name, const char *text, char *err, size_t errlen)
 	cfg->cfg_v1_half_open_per_source = CFG_V1_HALF_OPEN_PER_SRC;
 	cfg->cfg_v2_cookie_threshold = CFG_V2_COOKIE_THRESHOLD;
 	cfg->cfg_v2_half_open_max = CFG_V2_HALF_OPEN_MAX;
+	cfg->cfg_initiate_half_open = CFG_INITIATE_HALF_OPEN;
 
 	for (s = text; *s != '\0'; s = nl == NULL ? s + len : nl + 1) {
 		p.p_line++;

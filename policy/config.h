@@ -198,6 +198,10 @@ struct config {
 	 * (IKE_SA_INIT requests beyond, even with our cookie, dropped) */
 	int		 cfg_v2_cookie_threshold;	/* default 10 */
 	int		 cfg_v2_half_open_max;		/* default 1024 */
+	/* Initiator: IKE SAs of ours at most half-open towards one peer
+	 * address at a time, both versions together; further initiations
+	 * wait in a queue per peer (ike/tunnel.c, pacing) */
+	int		 cfg_initiate_half_open;	/* default 3 */
 	/* user NAME: the unprivileged user gatewayd runs as after
 	 * start-up; "" stays root (with the two capabilities only) */
 	char		 cfg_user[CFG_USER_MAX + 1];
@@ -216,6 +220,8 @@ struct config {
 #define CFG_V1_HALF_OPEN_PER_SRC 16
 #define CFG_V2_COOKIE_THRESHOLD	10
 #define CFG_V2_HALF_OPEN_MAX	1024
+#define CFG_INITIATE_HALF_OPEN	3
+#define CFG_INITIATE_HALF_OPEN_MAX 64
 
 /*
  * Parses and validates path.  Returns an owned config, or NULL with a

@@ -127,7 +127,8 @@ static const struct err_vec syntax_vecs[] = {
 	  "control-socket, log-level, keylog-dir, keylog-chacha20, "
 	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
-	  "ikev2-cookie-threshold, ikev2-half-open, user or "
+	  "ikev2-cookie-threshold, ikev2-half-open, "
+	  "initiate-half-open-per-peer, user or "
 	  "test-short-lifetimes)" },
 	{ "keylog-chacha20 maybe\n",
 	  E "1: keylog-chacha20 \"maybe\": use yes or no" },
@@ -135,6 +136,12 @@ static const struct err_vec syntax_vecs[] = {
 	  E "1: ikev1-half-open: \"0\" is not a number from 1 to 65536" },
 	{ "ikev2-half-open 0\n",
 	  E "1: ikev2-half-open: \"0\" is not a number from 1 to 65536" },
+	{ "initiate-half-open-per-peer 0\n",
+	  E "1: initiate-half-open-per-peer: \"0\" is not a number from 1 "
+	  "to 64" },
+	{ "\ninitiate-half-open-per-peer 65\n",
+	  E "2: initiate-half-open-per-peer: \"65\" is not a number from 1 "
+	  "to 64" },
 	{ "ikev2-cookie-threshold -1\n",
 	  E "1: ikev2-cookie-threshold: \"-1\" is not a number from 0 to "
 	  "65536" },
@@ -318,6 +325,7 @@ START_TEST(test_config_global_defaults)
 	ck_assert_str_eq(cfg->cfg_keylog_dir, "");
 	ck_assert_int_eq(cfg->cfg_keylog_chacha, 0);
 	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_INFO);
+	ck_assert_int_eq(cfg->cfg_initiate_half_open, 3);
 	config_free(cfg);
 }
 END_TEST
@@ -338,9 +346,11 @@ START_TEST(test_config_global_values)
 	char		 text[256];
 
 	snprintf(text, sizeof(text), "control-socket /tmp/gw.sock\n"
-	    "log-level %s\nkeylog-dir /var/tmp/keys\nkeylog-chacha20 yes\n",
-	    level_vecs[_i].lv_name);
+	    "log-level %s\nkeylog-dir /var/tmp/keys\nkeylog-chacha20 yes\n"
+	    "initiate-half-open-per-peer %d\n", level_vecs[_i].lv_name,
+	    _i == 0 ? 1 : 64);
 	cfg = parse_ok(text);
+	ck_assert_int_eq(cfg->cfg_initiate_half_open, _i == 0 ? 1 : 64);
 	ck_assert_int_eq(cfg->cfg_log_level, level_vecs[_i].lv_level);
 	ck_assert_str_eq(cfg->cfg_ctl_socket, "/tmp/gw.sock");
 	ck_assert_str_eq(cfg->cfg_keylog_dir, "/var/tmp/keys");
@@ -663,7 +673,8 @@ static const struct err_vec psk_vecs[] = {
 	  "tunnel, control-socket, log-level, keylog-dir, keylog-chacha20, "
 	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
-	  "ikev2-cookie-threshold, ikev2-half-open, user or "
+	  "ikev2-cookie-threshold, ikev2-half-open, "
+	  "initiate-half-open-per-peer, user or "
 	  "test-short-lifetimes)" },
 	/* other errors on a psk line */
 	{ BASE TN_HEAD "\tpsk lab-preshared-key-9f3a more\n}\n",

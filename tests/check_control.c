@@ -170,6 +170,7 @@ static const char json_connected[] =
     "\"spi_i\":\"0123456789abcdef\",\"spi_r\":\"fedcba9876543210\","
     "\"established\":\"2024-05-01T12:00:00Z\",\"age\":3723,"
     "\"last_error\":\"\",\"warning\":\"aggressive mode\","
+    "\"waiting_half_open\":false,"
     "\"peer_name\":\"vpc2\",\"bytes_in\":91234,\"bytes_out\":95678,"
     "\"packets_in\":110,\"packets_out\":120,\"child_rekeys\":3,"
     "\"ike_rekeys\":1,\"failures\":2,\"children\":["
@@ -184,6 +185,7 @@ static const char json_failed[] =
     "\"spi_i\":\"0000000000000000\",\"spi_r\":\"0000000000000000\","
     "\"established\":null,\"age\":null,"
     "\"last_error\":\"no proposal chosen\",\"warning\":\"\","
+    "\"waiting_half_open\":false,"
     "\"peer_name\":\"any\",\"bytes_in\":0,\"bytes_out\":0,"
     "\"packets_in\":0,\"packets_out\":0,\"child_rekeys\":0,"
     "\"ike_rekeys\":0,\"failures\":3,\"children\":[]}";
@@ -239,6 +241,35 @@ START_TEST(test_status_text_two_tunnels)
 	ike_status_free(ts, 2);
 	free(s);
 	buf_free(b);
+}
+END_TEST
+
+/* A tunnel waiting for a half-open slot towards its peer (pacing):
+ * Connecting, with the detail line in text and the flag in JSON. */
+START_TEST(test_status_pace_wait)
+{
+	struct tunnel_status	 ts;
+	struct buf		*b = buf_new(64);
+	char			*s;
+
+	fixture_failed(&ts);
+	ts.ts_state = TUNNEL_CONNECTING;
+	ts.ts_last_error[0] = '\0';
+	ts.ts_pace_wait = 1;
+	ck_assert_int_eq(status_fmt_text(b, &ts, 1, T_ESTABLISHED), 0);
+	s = buf_str(b);
+	ck_assert_ptr_nonnull(strstr(s, "  state:       Connecting\n"));
+	ck_assert_ptr_nonnull(strstr(s, "\n  detail:      waiting for a "
+	    "half-open slot towards the peer (initiate-half-open-per-peer)\n"));
+	free(s);
+	buf_free(b);
+	b = buf_new(64);
+	ck_assert_int_eq(status_fmt_json(b, &ts, 1, T_ESTABLISHED), 0);
+	s = buf_str(b);
+	ck_assert_ptr_nonnull(strstr(s, ",\"waiting_half_open\":true,"));
+	free(s);
+	buf_free(b);
+	ike_status_free(&ts, 1);
 }
 END_TEST
 
@@ -1704,6 +1735,7 @@ control_suite(void)
 	tc = tcase_create("status_text");
 	tcase_add_test(tc, test_status_text_two_tunnels);
 	tcase_add_test(tc, test_status_text_no_tunnels);
+	tcase_add_test(tc, test_status_pace_wait);
 	tcase_add_loop_test(tc, test_status_text_established_age, 0,
 	    NVEC(age_vectors));
 	tcase_add_test(tc, test_status_text_unterminated_and_control_chars);

@@ -3922,6 +3922,301 @@ START_TEST(test_exchange_child_rekey_collision_lost_answer)
 }
 END_TEST
 
+/*
+ * Issue 11, pacing of our own initiations: PACE_N tunnels from A to one
+ * peer, B (t1 of opt_a/opt_b_resp and t2 ... tPACE_N, each on its own
+ * segments), IKEv2 (_i 0) or IKEv1 (_i 1).  IKEv1 in Aggressive Mode
+ * with an identity per tunnel (tN.example.com): a Main Mode responder
+ * picks its tunnel by proposal before it sees an ID, so with one peer
+ * and equal proposals every ISAKMP SA would be t1's at B.
+ */
+#define PACE_N		20
+#define PACE_BUDGET	3
+
+/* PACE_N, or 16 in IKEv1: an IKEv1 responder looks at 16 candidate
+ * tunnels per peer at most (ikev1_main.c V1_MAX_CAND) */
+static int	 pace_n;
+static char	 pace_extra[2][PACE_N * 256];
+
+static void
+pace_opts(int v1, struct side_opts *a, struct side_opts *b, int n)
+{
+	size_t	 na = 0, nb = 0;
+	int	 i;
+
+	*a = opt_a;
+	*b = opt_b_resp;
+	a->so_version = b->so_version = v1 ? 1 : 2;
+	if (v1) {
+		a->so_ike = "\t\tmode aggressive\n\t\tlocal-id "
+		    "t1.example.com\n";
+		b->so_ike = "\t\tmode aggressive\n\t\tpeer-id "
+		    "t1.example.com\n";
+	}
+	pace_n = n > 0 ? n : v1 ? 16 : PACE_N;
+	for (i = 2; i <= pace_n; i++) {
+		na += (size_t)snprintf(pace_extra[0] + na,
+		    sizeof(pace_extra[0]) - na, "tunnel t%d {\n\tgateway gw\n"
+		    "\tpeer p\n\tlocal-segment 172.17.%d.0/24\n"
+		    "\tpeer-segment 10.17.%d.0/24\n\tpsk Secr3t!key\n"
+		    "\tinitiate yes\n\tike {\n\t\tversion %d\n%s%d%s\t}\n}\n",
+		    i, i, i, v1 ? 1 : 2, v1 ? "\t\tmode aggressive\n"
+		    "\t\tlocal-id t" : "#", i, v1 ? ".example.com\n" : "\n");
+		nb += (size_t)snprintf(pace_extra[1] + nb,
+		    sizeof(pace_extra[1]) - nb, "tunnel t%d {\n\tgateway gw\n"
+		    "\tpeer p\n\tlocal-segment 10.17.%d.0/24\n"
+		    "\tpeer-segment 172.17.%d.0/24\n\tpsk Secr3t!key\n"
+		    "\tinitiate no\n\tike {\n\t\tversion %d\n%s%d%s\t}\n}\n",
+		    i, i, i, v1 ? 1 : 2, v1 ? "\t\tmode aggressive\n"
+		    "\t\tpeer-id t" : "#", i, v1 ? ".example.com\n" : "\n");
+	}
+	ck_assert_uint_lt(na, sizeof(pace_extra[0]));
+	ck_assert_uint_lt(nb, sizeof(pace_extra[1]));
+	a->so_extra = pace_extra[0];
+	b->so_extra = pace_extra[1];
+}
+
+/* A's IKE SAs that A initiated and that are not established yet
+ * (counted here from the phases, not by the engine's pacing). */
+static int
+pace_half_open(struct side *s)
+{
+	struct ike_sa_base	*b;
+	int			 n = 0;
+
+	TAILQ_FOREACH(b, &s->s_ike->ctx_all, b_entry)
+		if (b->b_initiator &&
+		    ike_sa_base_phase(b) <= IKE_PHASE_NEGOTIATING)
+			n++;
+	return (n);
+}
+
+/* Tunnels of s Connected. */
+static int
+pace_connected(struct side *s, int from)
+{
+	struct tunnel_status	 st[PACE_N + 1];
+	int			 i, n, up = 0;
+
+	n = ike_status(s->s_ike, st, PACE_N + 1);
+	ck_assert_int_le(n, PACE_N);
+	for (i = 0; i < n; i++)
+		if (st[i].ts_state == TUNNEL_CONNECTED &&
+		    atoi(st[i].ts_name + 1) >= from)
+			up++;
+	ike_status_free(st, n);
+	return (up);
+}
+
+/*
+ * pump() that looks after every step: at most PACE_BUDGET of A's own
+ * IKE SAs half-open; until want tunnels numbered from on are Connected
+ * or ms have gone by.  The most half-open seen goes to *max.
+ */
+static void
+pace_pump(int from, int want, int ms, int *max)
+{
+	struct timespec	 t0, t;
+	long		 el;
+	int		 n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (pace_half_open(&A) > *max)
+		*max = pace_half_open(&A);
+	ck_assert_int_le(pace_half_open(&A), PACE_BUDGET);
+	for (;;) {
+		for (;;) {
+			n = deliver(&A, &B) + deliver(&B, &A);
+			if (pace_half_open(&A) > *max)
+				*max = pace_half_open(&A);
+			ck_assert_int_le(pace_half_open(&A), PACE_BUDGET);
+			if (n == 0)
+				break;
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (pace_half_open(&A) > *max)
+			*max = pace_half_open(&A);
+		ck_assert_int_le(pace_half_open(&A), PACE_BUDGET);
+		if (pace_connected(&A, from) == want)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= ms)
+			break;
+		usleep(500);
+	}
+}
+
+/*
+ * 20 tunnels to one peer start at once: at most 3 of A's IKE SAs are
+ * half-open at any moment (IKE_SA_INIT sent and IKE_AUTH unanswered;
+ * Main Mode before message 6), the others wait and start as slots come
+ * free, and all 20 end Connected; the counters count the waits.
+ */
+START_TEST(test_exchange_pace_many)
+{
+	struct side_opts	 a, b;
+	struct ike_counters	 c;
+	struct tunnel_status	 st[PACE_N + 1];
+	int			 i, n, max = 0, waiting = 0;
+
+	pace_opts(_i, &a, &b, 0);
+	pair_init(&a, &b);
+	ike_ctx_pace_set(A.s_ike, PACE_BUDGET);
+	ike_start(A.s_ike);
+	ck_assert_int_le(pace_half_open(&A), PACE_BUDGET);
+	/* the waiting ones: Connecting, and status says why */
+	n = ike_status(A.s_ike, st, PACE_N + 1);
+	ck_assert_int_eq(n, pace_n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(tunnel_state_name(st[i].ts_state),
+		    "Connecting");
+		waiting += st[i].ts_pace_wait;
+	}
+	ike_status_free(st, n);
+	ck_assert_int_eq(waiting, pace_n - PACE_BUDGET);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_eq(c.ic_paced, pace_n - PACE_BUDGET);
+	ck_assert_uint_eq(c.ic_pace_waiting, pace_n - PACE_BUDGET);
+	pace_pump(1, pace_n, 10000, &max);
+	ck_assert_int_eq(pace_connected(&A, 1), pace_n);
+	ck_assert_int_eq(max, PACE_BUDGET);
+	ike_counters_get(A.s_ike, &c);
+	ck_assert_uint_eq(c.ic_pace_waiting, 0);
+	ck_assert_uint_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* A drops every message of the IKE SAs of t1, t2 and t3 (their first
+ * attempts and their retries). */
+static enum mock_verdict
+pace_drop_first3(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct ike_ctx		*ctx = arg;
+	struct ike_sa_base	*b;
+	const char		*name;
+
+	if (len < 8)
+		return (MOCK_PASS);
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry) {
+		if (!b->b_initiator || memcmp(b->b_spi_i, pkt, 8) != 0)
+			continue;
+		name = ike_sa_base_name(b);
+		if (name != NULL && (strcmp(name, "t1") == 0 ||
+		    strcmp(name, "t2") == 0 || strcmp(name, "t3") == 0))
+			return (MOCK_DROP);
+	}
+	return (MOCK_PASS);
+}
+
+/*
+ * A peer that never answers the first 3 tunnels, which take the 3 slots
+ * first: they fail after their retransmissions (4 tries, 20 ms doubling:
+ * 300 ms), free their slots, and the other 17 are all Connected soon
+ * after that; t1 ... t3 try again behind them, still never more than 3
+ * half-open.
+ */
+START_TEST(test_exchange_pace_no_starving)
+{
+	struct side_opts	 a, b;
+	struct timespec		 t0, t;
+	long			 el;
+	int			 max = 0;
+
+	pace_opts(_i, &a, &b, 0);
+	pair_init(&a, &b);
+	ike_ctx_pace_set(A.s_ike, PACE_BUDGET);
+	ike_ctx_timing_set(A.s_ike, 20, 3, 10, 60);
+	A.s_net.mn_filter = pace_drop_first3;
+	A.s_net.mn_filter_arg = A.s_ike;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ike_start(A.s_ike);
+	pace_pump(4, pace_n - 3, 10000, &max);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	el = (t.tv_sec - t0.tv_sec) * 1000 +
+	    (t.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_eq(pace_connected(&A, 4), pace_n - 3);
+	/* 300 ms of retransmissions, then 17 set-ups (1.5 s on a loaded
+	 * host) */
+	ck_assert_int_lt(el, 3000);
+	ck_assert_int_eq(max, PACE_BUDGET);
+	ck_assert_int_eq(pace_connected(&A, 1), pace_n - 3);
+	/* the dropped ones keep trying, within the budget */
+	pump(200);
+	ck_assert_int_le(pace_half_open(&A), PACE_BUDGET);
+	A.s_net.mn_filter = NULL;
+	pace_pump(1, pace_n, 10000, &max);
+	ck_assert_int_eq(pace_connected(&A, 1), pace_n);
+	pair_free();
+}
+END_TEST
+
+/* Tunnel name's state on s, among up to PACE_N. */
+static const char *
+pace_state(struct side *s, const char *name)
+{
+	struct tunnel_status	 st[PACE_N + 1];
+	const char		*state = "none";
+	int			 i, n;
+
+	n = ike_status(s->s_ike, st, PACE_N + 1);
+	ck_assert_int_le(n, PACE_N);
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].ts_name, name) == 0)
+			state = tunnel_state_name(st[i].ts_state);
+	ike_status_free(st, n);
+	return (state);
+}
+
+/* The tunnels waiting now (ike_counters_get's gauge). */
+static uint64_t
+pace_waiting(struct side *s)
+{
+	struct ike_counters	 c;
+
+	ike_counters_get(s->s_ike, &c);
+	return (c.ic_pace_waiting);
+}
+
+/*
+ * Waiting tunnels that leave: t19 by gatewayctl down, t20 removed by a
+ * reload.  Both leave the queue at once (never started), the other 18
+ * all end Connected within the budget, t19 stays Down.
+ */
+START_TEST(test_exchange_pace_removed)
+{
+	struct side_opts	 a, b, a19, b19;
+	struct config		*cfg;
+	int			 max = 0;
+
+	pace_opts(0, &a19, &b19, PACE_N - 1);	/* t1 ... t19 */
+	cfg = cfg_make(ADDR_A, ADDR_B, &a19);
+	pace_opts(0, &a, &b, 0);
+	pair_init(&a, &b);
+	ike_ctx_pace_set(A.s_ike, PACE_BUDGET);
+	ike_start(A.s_ike);
+	ck_assert_uint_eq(pace_waiting(&A), PACE_N - PACE_BUDGET);
+	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "t19"), 0);
+	ck_assert_uint_eq(pace_waiting(&A), PACE_N - PACE_BUDGET - 1);
+	ike_config_apply(A.s_ike, cfg);
+	A.s_cfg = cfg;
+	ck_assert_uint_eq(pace_waiting(&A), PACE_N - PACE_BUDGET - 2);
+	ck_assert_ptr_null(ike_tunnel_find(A.s_ike, "t20"));
+	pace_pump(1, PACE_N - 2, 10000, &max);
+	ck_assert_int_eq(pace_connected(&A, 1), PACE_N - 2);
+	ck_assert_str_eq(pace_state(&A, "t19"), "Down");
+	ck_assert_uint_eq(pace_waiting(&A), 0);
+	/* gatewayctl up: t19 goes through the queue too, and connects */
+	ck_assert_int_eq(ike_tunnel_up(A.s_ike, "t19"), 0);
+	pace_pump(1, PACE_N - 1, 10000, &max);
+	ck_assert_int_eq(pace_connected(&A, 1), PACE_N - 1);
+	ck_assert_int_eq(max, PACE_BUDGET);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -4016,6 +4311,12 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_test(tc, test_exchange_lookup_many);
 	tcase_add_loop_test(tc, test_exchange_cookie_rotation, 0, 2);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("pacing");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_exchange_pace_many, 0, 2);
+	tcase_add_loop_test(tc, test_exchange_pace_no_starving, 0, 2);
+	tcase_add_test(tc, test_exchange_pace_removed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("initial_contact");
 	tcase_add_test(tc, test_exchange_initial_contact);

@@ -284,9 +284,9 @@ START_TEST(test_metrics_fmt_well_formed)
 	 * counters x 2; 2 children x 4; ike_sas 4 + 1, child_sas 5;
 	 * messages 3 + 7 drops, dpd 2; IKEv1 first-message drops 4,
 	 * half-open ends 2, first messages retried 1, Quick Mode drops 2;
-	 * IKEv2 cookies 2, drops 1 */
+	 * IKEv2 cookies 2, drops 1; initiations paced and waiting 2 */
 	ck_assert_int_eq(exposition_check(s), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3);
+	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3 + 2);
 	free(s);
 }
 END_TEST
@@ -399,8 +399,10 @@ START_TEST(test_metrics_fmt_no_tunnels)
 	/* only the daemon's samples: ike_sas 4 + 1, child_sas 5, messages
 	 * 3 + 7, dpd 2, IKEv1 first-message drops 4, half-open ends 2,
 	 * first messages retried 1, Quick Mode drops 2, IKEv2 cookies 2 and
-	 * drops 1 */
-	ck_assert_int_eq(exposition_check(s), 34);
+	 * drops 1, initiations paced and waiting 2 */
+	ck_assert_int_eq(exposition_check(s), 36);
+	assert_line(s, "gatewayd_initiations_paced_total 0");
+	assert_line(s, "gatewayd_initiations_waiting 0");
 	assert_line(s, "# TYPE gatewayd_tunnel_up gauge");
 	ck_assert_ptr_null(strstr(s, "gatewayd_tunnel_up{"));
 	free(s);
@@ -907,9 +909,9 @@ START_TEST(test_metrics_http_get)
 	ck_assert_ptr_nonnull(body = strstr(r, "\r\n\r\n"));
 	body += 4;
 	/* ... + 4 IKEv1 first-message drop causes, 2 half-open ends, 1
-	 * retried, 2 Quick Mode drop causes */
+	 * retried, 2 Quick Mode drop causes, 2 pacing */
 	ck_assert_int_eq(exposition_check(body), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3);
+	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3 + 2);
 	assert_line(body, "gatewayd_tunnel_up{tunnel=\"vpc1-vpc2\","
 	    "peer=\"gw2\"} 1");
 	assert_line(body, "gatewayd_ike_messages_received_total 77");

@@ -26,7 +26,7 @@ int			 keylog_chacha;
 struct config *
 cfg_make(const char *me, const char *peer, const struct side_opts *o)
 {
-	char		 text[4096], err[256];
+	char		 text[16384], err[256];
 	size_t		 n = 0;
 	struct config	*cfg;
 	int		 i;

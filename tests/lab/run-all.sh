@@ -52,6 +52,7 @@ SCENARIOS=(
 	"t-rekey.sh bytes"
 	"t-rekey.sh packets"
 	"t-two-tunnels.sh"
+	"t-many-tunnels.sh"
 	"t-failures.sh"
 	"t-nat.sh v2-initiator"
 	"t-nat.sh v2-any"
