@@ -990,45 +990,66 @@ cfg_psk_b64(const char *v, uint8_t *out, size_t outlen, const char **why)
  * the key's bytes in hex or base64 (any byte, NUL included); any other
  * word is the key itself, printable ASCII without '?'.
  */
+/*
+ * A secret written as a psk is: "0x" hex or "0s" base64 (any byte, NUL
+ * included), or the word itself in printable ASCII (without '?' with
+ * no_qmark: the psk's rule).  Its bytes go to out (CFG_PSK_MAX at most),
+ * their number to *outlen, and *coded tells the first two forms from the
+ * last; -1 after an error that names what (never the secret).
+ */
+static int
+cfg_secret_parse(struct cfg_parser *p, const char *what, const char *v,
+    int no_qmark, uint8_t *out, size_t *outlen, int *coded)
+{
+	const char	*why = NULL;
+	size_t		 i, len = strlen(v);
+	int		 n;
+
+	*coded = len >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 's');
+	if (*coded) {
+		n = v[1] == 'x' ? cfg_psk_hex(v + 2, out, CFG_PSK_MAX, &why) :
+		    cfg_psk_b64(v + 2, out, CFG_PSK_MAX, &why);
+		if (n < 0) {
+			OPENSSL_cleanse(out, CFG_PSK_MAX);
+			/* the reasons name the psk */
+			if (strcmp(what, "psk") == 0)
+				return (cfg_err(p, p->p_line, "%s", why));
+			return (cfg_err(p, p->p_line, "%s: %s", what, why));
+		}
+		*outlen = (size_t)n;
+		return (0);
+	}
+	if (len > CFG_PSK_MAX)
+		return (cfg_err(p, p->p_line, "%s is longer than %d "
+		    "characters (shorten it)", what, CFG_PSK_MAX));
+	for (i = 0; i < len; i++) {
+		if (no_qmark && v[i] == '?')
+			return (cfg_err(p, p->p_line, "%s must not contain "
+			    "'?' (choose another character)", what));
+		if (v[i] <= ' ' || v[i] > '~')
+			return (cfg_err(p, p->p_line, "%s contains a "
+			    "character that is not allowed (use printable "
+			    "ASCII%s, or give the key's bytes as 0x hex or 0s "
+			    "base64)", what, no_qmark ? " letters, digits and "
+			    "specials, except '?'" : ""));
+	}
+	memcpy(out, v, len);
+	*outlen = len;
+	return (0);
+}
+
 static int
 cfg_key_tn_psk(struct cfg_parser *p, const char *v)
 {
 	struct cfg_tunnel	*t = cfg_cur_tn(p);
-	uint8_t			 raw[CFG_PSK_MAX];
-	const char		*why = NULL;
-	size_t			 i, len = strlen(v);
-	int			 n;
+	size_t			 n;
+	int			 coded;
 
-	if (len >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 's')) {
-		n = v[1] == 'x' ? cfg_psk_hex(v + 2, raw, sizeof(raw), &why) :
-		    cfg_psk_b64(v + 2, raw, sizeof(raw), &why);
-		if (n < 0) {
-			OPENSSL_cleanse(raw, sizeof(raw));
-			return (cfg_err(p, p->p_line, "%s", why));
-		}
-		memcpy(t->tn_psk, raw, (size_t)n);
-		t->tn_psk[n] = '\0';
-		t->tn_psk_len = (size_t)n;
-		OPENSSL_cleanse(raw, sizeof(raw));
-		return (0);
-	}
-	if (len > CFG_PSK_MAX)
-		return (cfg_err(p, p->p_line, "psk is longer than %d "
-		    "characters (shorten it)", CFG_PSK_MAX));
-	for (i = 0; i < len; i++) {
-		if (v[i] == '?')
-			return (cfg_err(p, p->p_line, "psk must not contain "
-			    "'?' (choose another character)"));
-		if (v[i] <= ' ' || v[i] > '~')
-			return (cfg_err(p, p->p_line, "psk contains a "
-			    "character that is not allowed (use printable "
-			    "ASCII letters, digits and specials, except '?', "
-			    "or give the key's bytes as 0x hex or 0s "
-			    "base64)"));
-	}
-	memcpy(t->tn_psk, v, len);
-	t->tn_psk[len] = '\0';
-	t->tn_psk_len = len;
+	if (cfg_secret_parse(p, "psk", v, 1, (uint8_t *)t->tn_psk, &n,
+	    &coded) == -1)
+		return (-1);
+	t->tn_psk[n] = '\0';
+	t->tn_psk_len = n;
 	return (0);
 }
 
@@ -2001,47 +2022,28 @@ static int
 cfg_key_ha_key(struct cfg_parser *p, const char *v)
 {
 	struct cfg_ha	*ha = &p->p_cfg->cfg_ha;
-	uint8_t		 raw[CFG_PSK_MAX];
-	const char	*why = NULL;
-	size_t		 i, len = strlen(v);
-	int		 n;
+	size_t		 n;
+	int		 coded;
 
-	if (len >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 's')) {
-		n = v[1] == 'x' ? cfg_psk_hex(v + 2, raw, sizeof(raw), &why) :
-		    cfg_psk_b64(v + 2, raw, sizeof(raw), &why);
-		if (n < 0) {
-			OPENSSL_cleanse(raw, sizeof(raw));
-			/* the reasons name "psk": this is the sync-key */
-			return (cfg_err(p, p->p_line, "sync-key: %s", why));
-		}
-		if (n < CFG_HA_KEY_MIN) {
-			OPENSSL_cleanse(raw, sizeof(raw));
-			return (cfg_err(p, p->p_line, "sync-key is too short: "
-			    "%d bytes, at least %d are needed (make one with "
-			    "\"openssl rand -hex 32\" and write it as 0x...)",
-			    n, CFG_HA_KEY_MIN));
-		}
-		memcpy(ha->ha_key, raw, (size_t)n);
-		ha->ha_key_len = (size_t)n;
-		OPENSSL_cleanse(raw, sizeof(raw));
-		return (0);
+	ha->ha_key_len = 0;
+	if (cfg_secret_parse(p, "sync-key", v, 0, ha->ha_key, &n,
+	    &coded) == -1)
+		return (-1);
+	if (coded && n < CFG_HA_KEY_MIN) {
+		OPENSSL_cleanse(ha->ha_key, sizeof(ha->ha_key));
+		return (cfg_err(p, p->p_line, "sync-key is too short: %zu "
+		    "bytes, at least %d are needed (make one with \"openssl "
+		    "rand -hex 32\" and write it as 0x...)", n,
+		    CFG_HA_KEY_MIN));
 	}
-	if (len > CFG_PSK_MAX)
-		return (cfg_err(p, p->p_line, "sync-key is longer than %d "
-		    "characters (shorten it)", CFG_PSK_MAX));
-	for (i = 0; i < len; i++)
-		if (v[i] <= ' ' || v[i] > '~')
-			return (cfg_err(p, p->p_line, "sync-key contains a "
-			    "character that is not allowed (use printable "
-			    "ASCII, or give the key's bytes as 0x hex or 0s "
-			    "base64)"));
-	if (len < CFG_HA_KEY_PRINT_MIN)
+	if (!coded && n < CFG_HA_KEY_PRINT_MIN) {
+		OPENSSL_cleanse(ha->ha_key, sizeof(ha->ha_key));
 		return (cfg_err(p, p->p_line, "sync-key is too short: %zu "
 		    "characters, at least %d are needed (or 16 random bytes "
-		    "as 0x hex: \"openssl rand -hex 32\" makes one)", len,
+		    "as 0x hex: \"openssl rand -hex 32\" makes one)", n,
 		    CFG_HA_KEY_PRINT_MIN));
-	memcpy(ha->ha_key, v, len);
-	ha->ha_key_len = len;
+	}
+	ha->ha_key_len = n;
 	return (0);
 }
 
