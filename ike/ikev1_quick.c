@@ -42,6 +42,8 @@ qm_msgid_done(const struct isakmp_sa *sa, uint32_t msgid)
  * (callers still hold it).  Our Quick Mode done keeps its record for our
  * own retransmission span: the peer may lack our message 3 and repeat
  * its message 2, which gets message 3 again (ikev1_sa.c, v1_xmit_dup).
+ * So does the peer's, installed without its message 3: the peer may
+ * lack our message 2 and repeat its message 1.
  */
 static void
 qm_end(struct ikev1_qm *qm, enum qm_state s)
@@ -60,7 +62,7 @@ qm_end(struct ikev1_qm *qm, enum qm_state s)
 	}
 	dh_free(qm->qm_dh);
 	qm->qm_dh = NULL;
-	if (s == QM_DONE && qm->qm_initiator)
+	if (s == QM_DONE && (qm->qm_initiator || qm->qm_no_hash3))
 		for (i = 0; i <= ctx->ctx_retx_tries; i++)
 			ms += ike_xmit_backoff(ctx->ctx_retx_ms, i);
 	ike_xmit_arm(&qm->qm_x, ms);
@@ -1255,6 +1257,8 @@ ikev1_quick_commit_lost(struct isakmp_sa *sa, uint32_t old_spi_in)
 	log_tinfo(qm_name(qm), "the peer deleted the IPsec SA %08x that "
 	    "Quick Mode %08x replaces: its HASH(3) was lost; installing",
 	    ntohl(old_spi_in), qm->qm_msgid);
+	/* or our message 2 was: its message 1 again gets it again */
+	qm->qm_no_hash3 = 1;
 	qm_r3(qm);
 	return (1);
 }

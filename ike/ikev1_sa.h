@@ -70,6 +70,9 @@ struct ikev1_qm {
 					   inbound SPI (0: a new one) */
 	int		 qm_in_early;	/* responder: its inbound SA went in
 					   with message 2 (qm_r2_inbound) */
+	int		 qm_no_hash3;	/* responder: installed without
+					   message 3 (ikev1_quick_commit_lost):
+					   the peer may lack our message 2 */
 	uint32_t	 qm_spi_in;	/* done: our inbound SPI it made */
 	struct ike_xmit	 qm_x;
 };

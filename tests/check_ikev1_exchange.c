@@ -1366,6 +1366,53 @@ START_TEST(test_v1_rekey_hash3_lost)
 }
 END_TEST
 
+/*
+ * a rekeys the IPsec SA and b's message 2 is lost; before a sends its
+ * message 1 again, the old SA reaches its hard lifetime on a, which
+ * deletes it at b.  b takes that DELETE for the sign that a's HASH(3) was
+ * lost and installs its new SAs; a's message 1 again must get b's
+ * message 2 again, and a completes the same Quick Mode (the v1-gw-gw
+ * soak: b dropped it as a message of a finished exchange, and a stood
+ * without an SA for 18 s, until b's own rekey).
+ */
+START_TEST(test_v1_rekey_msg2_lost_old_deleted)
+{
+	struct filt		 f = { IKEV1_EXCH_QUICK, 0, 1, 0 };
+	struct tunnel_status	 before, a1, b1;
+	int			 ms;
+
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	B.s_net.mn_filter = filt_cb;		/* b's first Quick message */
+	B.s_net.mn_filter_arg = &f;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	for (ms = 0; ms < 20 && f.f_seen == 0; ms++)
+		pump(1);
+	ck_assert_int_eq(f.f_seen, 1);		/* message 2 went (lost) */
+	ck_assert_int_eq(mock_kernel_expire(&A.s_kernel,
+	    before.ts_child[0].cs_spi_in, 1), 0);
+	pump(200);
+	a1 = status(&A);
+	b1 = status(&B);
+	ck_assert_str_eq(tunnel_state_name(a1.ts_state), "Connected");
+	ck_assert_int_eq(a1.ts_nchild, 1);
+	ck_assert_int_eq(b1.ts_nchild, 1);
+	ck_assert_uint_ne(a1.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
+	/* the one Quick Mode: b's SAs of it are a's */
+	ck_assert_uint_eq(a1.ts_child[0].cs_spi_out,
+	    b1.ts_child[0].cs_spi_in);
+	ck_assert_uint_eq(a1.ts_child[0].cs_spi_in,
+	    b1.ts_child[0].cs_spi_out);
+	ck_assert_int_eq(f.f_seen, 2);		/* message 2 once again */
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /* a's informationals, and the messages of its first Quick Mode after
  * message 1 (counted in *arg): lost while *arg is not negative. */
 static uint32_t	filt_qm3_msgid;
@@ -4639,6 +4686,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_child_expiry);
 	tcase_add_test(tc, test_v1_peer_deletes_ipsec_sa);
 	tcase_add_test(tc, test_v1_rekey_hash3_lost);
+	tcase_add_test(tc, test_v1_rekey_msg2_lost_old_deleted);
 	tcase_add_test(tc, test_v1_rekey_old_expires_before_hash3);
 	tcase_add_test(tc, test_v1_rekey_failed_heir);
 	tcase_add_loop_test(tc, test_v1_kernel_hard_expire, 0, 2);
