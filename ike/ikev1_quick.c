@@ -541,6 +541,24 @@ fail:
 }
 
 /*
+ * A rekey of cs may wait for the new ISAKMP SA (ikev1_qm_hold) only if cs
+ * outlives the wait: under loss the re-authentication took longer than
+ * the SA had left, and it expired unrekeyed (the v1-gw-gw soak: 20 s
+ * IPsec SAs whose rekey came with the re-authentication, 6.8 s before
+ * the end, and an 8 s hold).  Otherwise the rekey goes on the old SA.
+ */
+static int
+qm_hold_fits(const struct isakmp_sa *sa, const struct child_sa *cs)
+{
+	const struct sa_lifetime *lt = &cs->cs_life;
+
+	if (lt->lt_life_ms == 0)
+		return (1);
+	return (ike_now_ms() + (uint64_t)V1_QM_HOLD *
+	    sa->is_b.b_ctx->ctx_retx_ms < lt->lt_born_ms + lt->lt_life_ms);
+}
+
+/*
  * One exchange from the queue of sa (sa_queue.c): a Quick Mode rekeying
  * an IPsec SA of its tunnel (either role), or (initiator) setting up a
  * segment pair, unless the peer set one up for it already.  IKEv1 queues
@@ -556,7 +574,7 @@ ikev1_quick_task(struct isakmp_sa *sa, enum ike_task task,
 
 	switch (task) {
 	case IKE_TASK_CHILD_REKEY:
-		if (ikev1_qm_hold(sa)) {
+		if (qm_hold_fits(sa, cs) && ikev1_qm_hold(sa)) {
 			cs->cs_rekey_due = 1;	/* on the new SA */
 			break;
 		}

@@ -1825,6 +1825,55 @@ START_TEST(test_v1_qm_hold_near_end)
 }
 END_TEST
 
+/*
+ * As test_v1_qm_hold_near_end, but the IPsec SA a rekeys ends before the
+ * hold would (V1_QM_HOLD retransmission delays): its Quick Mode goes on
+ * the old ISAKMP SA at once (the v1-gw-gw soak: a held rekey waited for
+ * a re-authentication slowed by loss, and the SA expired unrekeyed).
+ */
+START_TEST(test_v1_qm_no_hold_sa_ending)
+{
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct isakmp_sa	*old_a;
+	struct tunnel_status	 before, st;
+	struct child_sa		*cs;
+	uint64_t		 left;
+	int			 i;
+
+	a.so_initiate = 0;
+	b.so_initiate = 1;
+	pair_init(&a, &b);
+	ikev1_life_unit_set(A.s_ike, 1);
+	ikev1_life_unit_set(B.s_ike, 1);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	before = status(&A);
+	ck_assert_ptr_nonnull(old_a = v1_established(&A));
+	old_a->is_up_ms -= 86400 * 81 / 100;
+	left = (uint64_t)V1_QM_HOLD * A.s_ike->ctx_retx_ms / 2;
+	TAILQ_FOREACH(cs, &old_a->is_b.b_children, cs_entry)
+		cs->cs_life.lt_born_ms = ike_now_ms() + left -
+		    cs->cs_life.lt_life_ms;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	/* the Quick Mode is on the old SA */
+	ck_assert(!TAILQ_EMPTY(&old_a->is_qms));
+	for (i = 0; i < 30; i++) {
+		pump(10);
+		st = status(&A);
+		if (st.ts_nchild == 1 && st.ts_child[0].cs_spi_in !=
+		    before.ts_child[0].cs_spi_in)
+			break;
+	}
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(st.ts_nchild, 1);
+	ck_assert_uint_ne(st.ts_child[0].cs_spi_in, before.ts_child[0].cs_spi_in);
+	pair_free();
+}
+END_TEST
+
 /* b deletes its ISAKMP SA old alone (a DELETE of the ISAKMP SA, none of
  * its IPsec SAs, which stay: RFC 2409 §5.5), as strongSwan does when it
  * re-authenticates. */
@@ -4727,6 +4776,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_peer_reauths_replaced);
 	tcase_add_test(tc, test_v1_peer_sets_up_no_pair);
 	tcase_add_test(tc, test_v1_qm_hold_near_end);
+	tcase_add_test(tc, test_v1_qm_no_hold_sa_ending);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("qm-limits");
 	tcase_set_timeout(tc, 30);
