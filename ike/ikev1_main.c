@@ -27,7 +27,10 @@
 #include "ike/ikev1_sa.h"
 #include "policy/proposal.h"
 
-#define V1_MAX_CAND	16
+/* Candidate tunnels of a first message looked at on the stack; more
+ * (a daemon may hold any number of IKEv1 tunnels of one gateway address
+ * to one peer or to any peer) are looked at in a heap copy. */
+#define V1_CAND_STACK	32
 
 static const char *const v1_psk_differs =
     "authentication failed: the pre-shared key probably differs "
@@ -964,14 +967,59 @@ fail:
 	return (-1);
 }
 
+/*
+ * The tunnel that answers a first message (Main or Aggressive Mode), or
+ * NULL after refusing it (a tunnel of the other mode: v1_mode_refuse)
+ * or logging that none fits.  Every candidate is looked at, however
+ * many tunnels of the gateway may answer the peer.
+ */
+static struct ike_tunnel *
+v1_first_tunnel(struct ike_ctx *ctx, const struct ikev1_msg *m,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct ike_tunnel	*sc[2][V1_CAND_STACK], **cand = sc[0];
+	struct ike_tunnel	**other = sc[1], **heap = NULL, *t;
+	int			 n, nother, aggr;
+
+	aggr = m->m_hdr.h_exchange == IKEV1_EXCH_AGGRESSIVE;
+	n = v1_candidates(ctx, local, remote, cand, V1_CAND_STACK);
+	if (n > V1_CAND_STACK) {
+		if ((heap = calloc(2 * (size_t)n, sizeof(*heap))) == NULL) {
+			log_debug("IKEv1 message 1 from %s: out of memory",
+			    inet_ntoa(remote->sin_addr));
+			return (NULL);
+		}
+		cand = heap;
+		other = heap + n;
+		n = v1_candidates(ctx, local, remote, cand, n);
+	}
+	/* only a tunnel of this mode: see v1_mode_split */
+	nother = v1_mode_split(cand, n, aggr, other);
+	n -= nother;
+	/* RFC 2409 §5.4: Main Mode can only go by the peer's address */
+	t = aggr ? v1_aggr_tunnel(cand, n, m) : n > 0 ? cand[0] : NULL;
+	if (t == NULL && (t = v1_mode_other(other, nother, m, remote,
+	    aggr)) != NULL) {
+		v1_mode_refuse(ctx, t, m, local, remote);
+		t = NULL;
+	} else if (t == NULL) {
+		log_debug("IKEv1 %s from %s: no tunnel for this peer%s",
+		    aggr ? "aggressive mode" : "main mode",
+		    inet_ntoa(remote->sin_addr), aggr ? " and ID" : "");
+		v1_drop_note(ctx, V1_DROP_NO_TUNNEL, remote->sin_addr);
+	}
+	free(heap);
+	return (t);
+}
+
 void
 ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
     struct ikev1_msg *m, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	struct ike_tunnel	*cand[V1_MAX_CAND], *other[V1_MAX_CAND], *t;
+	struct ike_tunnel	*t;
 	struct isakmp_sa	*sa;
-	int			 n, nother, aggr, anon;
+	int			 aggr, anon;
 
 	aggr = m->m_hdr.h_exchange == IKEV1_EXCH_AGGRESSIVE;
 	if (m->m_count[IKEV1_PLD_SA] != 1 || (aggr && (m->m_ke == NULL ||
@@ -982,26 +1030,8 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ctx->ctx_counters.ic_malformed++;
 		return;
 	}
-	n = v1_candidates(ctx, local, remote, cand, V1_MAX_CAND);
-	if (n > V1_MAX_CAND)
-		n = V1_MAX_CAND;
-	/* only a tunnel of this mode: see v1_mode_split */
-	nother = v1_mode_split(cand, n, aggr, other);
-	n -= nother;
-	/* RFC 2409 §5.4: Main Mode can only go by the peer's address */
-	t = aggr ? v1_aggr_tunnel(cand, n, m) : n > 0 ? cand[0] : NULL;
-	if (t == NULL && (t = v1_mode_other(other, nother, m, remote,
-	    aggr)) != NULL) {
-		v1_mode_refuse(ctx, t, m, local, remote);
+	if ((t = v1_first_tunnel(ctx, m, local, remote)) == NULL)
 		return;
-	}
-	if (t == NULL) {
-		log_debug("IKEv1 %s from %s: no tunnel for this peer%s",
-		    aggr ? "aggressive mode" : "main mode",
-		    inet_ntoa(remote->sin_addr), aggr ? " and ID" : "");
-		v1_drop_note(ctx, V1_DROP_NO_TUNNEL, remote->sin_addr);
-		return;
-	}
 	/* within the caps, before any state or DH (Aggressive Mode) */
 	anon = t->t_cfg->tn_peer->pr_addr.s_addr == htonl(INADDR_ANY);
 	if (v1_half_admit(ctx, remote, m->m_hdr.h_icookie, anon) == -1)

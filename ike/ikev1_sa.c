@@ -978,7 +978,8 @@ v1_candidates(struct ike_ctx *ctx, const struct sockaddr_in *local,
 			    INADDR_ANY)
 				continue;
 			if (n < max)
-				out[n++] = t;
+				out[n] = t;
+			n++;
 		}
 	return (n);
 }

@@ -471,7 +471,8 @@ struct buf	*v1_local_id_body(const struct ike_tunnel *t);
 int		 v1_peer_id_match(const struct ike_tunnel *t,
 		    const struct ikev1_id *id);
 /* Version-1 tunnels that may answer (gateway == local, peer == remote or
- * 0.0.0.0; exact-address tunnels first). */
+ * 0.0.0.0; exact-address tunnels first): the first max of them in out,
+ * and how many there are (which may be more than max). */
 int		 v1_candidates(struct ike_ctx *ctx,
 		    const struct sockaddr_in *local,
 		    const struct sockaddr_in *remote, struct ike_tunnel **out,

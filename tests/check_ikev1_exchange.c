@@ -180,6 +180,64 @@ START_TEST(test_v1_aggressive_fqdn)
 }
 END_TEST
 
+/*
+ * Aggressive Mode with more candidate tunnels than a responder looks at
+ * on its stack: b holds t1 for a's address and 39 tunnels for any peer
+ * (0.0.0.0) on two gateways of its address; a's IDii names the last of
+ * them, t40, which must answer (the responder once looked at the first
+ * 16 candidates only, so a peer's 17th tunnel could never come up).
+ */
+START_TEST(test_v1_aggressive_many_candidates)
+{
+	static char		 extra[40 * 320];
+	char			 l[24], r[24];
+	struct side_opts	 a = opt_a, b = opt_b;
+	struct tunnel_status	 st[41], sa;
+	size_t			 n = 0;
+	int			 i, nst, up = 0;
+
+	a.so_ike = "\t\tmode aggressive\n\t\tlocal-id t40.example.com\n"
+	    "\t\tpeer-id b.example.com\n";
+	/* b's t1 waits for another identity */
+	b.so_ike = "\t\tmode aggressive\n\t\tpeer-id t1.example.com\n";
+	n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+	    "gateway gw2 {\n\taddress %s\n}\npeer any1 {\n\taddress 0.0.0.0\n"
+	    "}\npeer any2 {\n\taddress 0.0.0.0\n}\n", ADDR_B);
+	for (i = 2; i <= 40; i++)
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    "tunnel t%d {\n\tgateway %s\n\tpeer %s\n"
+		    "\tlocal-segment %s\n\tpeer-segment %s\n"
+		    "\tpsk Secr3t!key\n\tinitiate no\n\tike {\n\t\tversion 1\n"
+		    "\t\tmode aggressive\n\t\tlocal-id b.example.com\n"
+		    "\t\tpeer-id t%d.example.com\n\t}\n}\n", i,
+		    i <= 20 ? "gw" : "gw2", i <= 20 ? "any1" : "any2",
+		    i == 40 ? "10.0.0.0/12" : (snprintf(l, sizeof(l),
+		    "10.40.%d.0/24", i), l), i == 40 ? "172.16.0.0/24" :
+		    (snprintf(r, sizeof(r), "192.168.%d.0/24", i), r), i);
+	ck_assert_uint_lt(n, sizeof(extra));
+	b.so_extra = extra;
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(300);
+	sa = status(&A);
+	ck_assert_str_eq(tunnel_state_name(sa.ts_state), "Connected");
+	nst = ike_status(B.s_ike, st, 41);
+	ck_assert_int_eq(nst, 40);
+	for (i = 0; i < nst; i++) {
+		status_keep(&B, &st[i]);
+		if (st[i].ts_state != TUNNEL_CONNECTED)
+			continue;
+		up++;
+		ck_assert_str_eq(st[i].ts_name, "t40");
+		ck_assert_mem_eq(st[i].ts_spi_i, sa.ts_spi_i, 8);
+	}
+	ck_assert_int_eq(up, 1);
+	ck_assert_int_eq(mock_kernel_nsa(&B.s_kernel), 2);
+	pair_free();
+}
+END_TEST
+
 /* Aggressive Mode: b's peer-id differs from a's IDii: no tunnel. */
 START_TEST(test_v1_aggressive_wrong_id)
 {
@@ -4639,6 +4697,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_aggressive_fqdn);
 	tcase_add_test(tc, test_v1_aggressive_wrong_id);
 	tcase_add_test(tc, test_v1_aggressive_clear_message3);
+	tcase_add_test(tc, test_v1_aggressive_many_candidates);
 	tcase_add_loop_test(tc, test_v1_mode_mismatch, 0,
 	    (int)(sizeof(mode_cases) / sizeof(mode_cases[0])));
 	tcase_add_loop_test(tc, test_v1_mode_refused_swan, 0, 2);

@@ -3933,8 +3933,7 @@ END_TEST
 #define PACE_N		20
 #define PACE_BUDGET	3
 
-/* PACE_N, or 16 in IKEv1: an IKEv1 responder looks at 16 candidate
- * tunnels per peer at most (ikev1_main.c V1_MAX_CAND) */
+/* the tunnels of a test: PACE_N unless it asks for fewer */
 static int	 pace_n;
 static char	 pace_extra[2][PACE_N * 256];
 
@@ -3953,7 +3952,7 @@ pace_opts(int v1, struct side_opts *a, struct side_opts *b, int n)
 		b->so_ike = "\t\tmode aggressive\n\t\tpeer-id "
 		    "t1.example.com\n";
 	}
-	pace_n = n > 0 ? n : v1 ? 16 : PACE_N;
+	pace_n = n > 0 ? n : PACE_N;
 	for (i = 2; i <= pace_n; i++) {
 		na += (size_t)snprintf(pace_extra[0] + na,
 		    sizeof(pace_extra[0]) - na, "tunnel t%d {\n\tgateway gw\n"
