@@ -278,4 +278,12 @@ done
 printf '%-36s %-6s %8s\n' "total (${#selected[@]} scenarios, $jobs at a time)" \
     "$([ "$failed" = 0 ] && echo PASS || echo "$failed FAIL")" "$total"
 echo "logs: $out"
+# Last, each failed scenario's own steps and its FAIL line without the
+# dumps of the nodes: the end of a long CI log says why.
+for s in "${selected[@]}"; do
+	[ "${rc_of[$s]:-1}" != 0 ] || continue
+	printf '\n---- %s: its last steps (the whole log is above) ----\n' "$s"
+	grep -E '^\[ *[0-9.]+\] ' "$out/$(tr ' /' '__' <<<"$s").log" |
+	    tail -n 45
+done
 [ "$failed" = 0 ]

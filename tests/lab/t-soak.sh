@@ -94,7 +94,7 @@ pinglog=$LAB_RUN/soak-ping.log
 ip netns exec c1 ping -D -n -i 0.2 -W 1 -c "$count" "$C2_ADDR" >"$pinglog" 2>&1 &
 ping_pid=$!
 LAB_PIDS+=("$ping_pid")
-samples=0 bad=0
+samples=0 bad=0 first_bad=
 start=$(lab_now_us)
 end=$((start + secs * 1000000))
 while [ "$(lab_now_us)" -lt "$end" ]; do
@@ -102,6 +102,7 @@ while [ "$(lab_now_us)" -lt "$end" ]; do
 	samples=$((samples + 1))
 	if [ "$st" != Connected ]; then
 		bad=$((bad + 1))
+		[ -n "$first_bad" ] || first_bad=$(date +%s)
 		say "status sample $samples: '$st'"
 	fi
 	if [ "$mode" = gw-gw ] || [ "$mode" = v1-gw-gw ]; then
@@ -153,7 +154,20 @@ child_rekeys=$((child_rekeys - 1))
 ike_rekeys=$(grep -cE "$ike_re" "$(node_dir gw1)/gatewayd.log")
 [ "$ver" = 1 ] && ike_rekeys=$((ike_rekeys - 1))
 say "gw1: $child_rekeys CHILD SA rekeys, $ike_rekeys IKE SA rekeys"
-[ "$bad" = 0 ] || fail "the tunnel left Connected in $bad samples"
+# what gw1 logged (not its debug lines) from 6 s before the first sample
+# not Connected to 1 s after: the node dumps on failure hold only the end
+log_around() {
+	local t pat=
+	for t in $(seq $(($1 - 6)) $(($1 + 1))); do
+		pat+="${pat:+|}^$(date -d "@$t" +%H:%M:%S)"
+	done
+	grep -E "$pat" "$(node_dir gw1)/gatewayd.log" | grep -v ' DBG ' |
+	    tail -n 30 | while IFS= read -r l; do say "  gw1: $l"; done
+}
+[ "$bad" = 0 ] || {
+	log_around "$first_bad"
+	fail "the tunnel left Connected in $bad samples"
+}
 [ $((lost * 100)) -le $((count * 25)) ] ||
     fail "ping loss $lost of $count is more than the link explains (25%)"
 [ "$gap" -le 15 ] || fail "a gap of $gap pings (more than 3 s)"
