@@ -39,6 +39,18 @@
 #define NET_READ_BURST		256
 
 /*
+ * Datagrams per system call, both ways: recvmmsg reads up to NET_MMSG at
+ * once, and what the engine sends while it handles them (answers, cookies)
+ * waits in a per-socket queue that one sendmmsg empties at the end of the
+ * turn (or when it is full).  Under a flood of first messages this is a
+ * system call per NET_MMSG datagrams rather than about three per datagram
+ * (recvmsg, sendmsg and the wakeup), which is most of a datagram's cost
+ * where system calls are dear (user-mode Linux, the lab).  Sends outside
+ * such a turn (timers: retransmissions, DPD) go out at once.
+ */
+#define NET_MMSG		8
+
+/*
  * First messages (IKE_SA_INIT requests, IKEv1 Main and Aggressive Mode
  * message 1: a zero responder SPI) wait in a queue of their own, and at
  * most NET_FIRST_BUDGET of them are handled per turn of the event loop;
@@ -80,6 +92,13 @@ struct net_sock {
 	struct event	*ns_ev;
 };
 
+/* A datagram waiting for the end of the turn (its marker included). */
+struct net_out {
+	uint8_t		*no_pkt;
+	size_t		 no_len;
+	struct sockaddr_in no_local, no_remote;
+};
+
 struct net_first {
 	uint8_t		*nf_pkt;	/* owned copy */
 	size_t		 nf_len;
@@ -98,7 +117,18 @@ struct net {
 	struct event	*n_first_ev;
 	uint64_t	*n_shed;	/* NET_SHED_SLOTS hashes; 0: empty */
 	uint64_t	 n_shed_key;
-	uint8_t		 n_buf[NET_DGRAM_MAX];
+	/*
+	 * NET_MMSG receive buffers of NET_DGRAM_MAX bytes (512 KB), every
+	 * page touched once at the start: user-mode Linux's recvmmsg fails
+	 * with EFAULT (and loses the datagram) when it writes to a page that
+	 * was never touched, and a real kernel then takes no page fault on
+	 * the packet path.
+	 */
+	uint8_t		*n_rbuf;
+	/* inside a read or first-message turn: sends wait in n_out */
+	int		 n_batch;
+	struct net_out	 n_out[2][NET_MMSG];	/* per socket */
+	unsigned	 n_nout[2];
 };
 
 int
@@ -138,6 +168,8 @@ net_is_first(const uint8_t *pkt, size_t len)
 
 	return (len >= NET_IKE_HDR_LEN && memcmp(pkt + 8, zero, 8) == 0);
 }
+
+static void	net_flush(struct net *);
 
 static void
 net_first_arm(struct net *n)
@@ -259,6 +291,7 @@ net_first_cb(evutil_socket_t fd, short what, void *arg)
 	struct net_first	 f;
 	int			 i;
 
+	n->n_batch++;
 	for (i = 0; i < NET_FIRST_BUDGET && n->n_first_count > 0; i++) {
 		f = n->n_first[n->n_first_head];
 		n->n_first[n->n_first_head].nf_pkt = NULL;
@@ -269,6 +302,8 @@ net_first_cb(evutil_socket_t fd, short what, void *arg)
 		    &f.nf_remote);
 		free(f.nf_pkt);
 	}
+	n->n_batch--;
+	net_flush(n);
 	net_first_arm(n);
 }
 
@@ -285,7 +320,7 @@ net_ike_input(struct net *n, const uint8_t *pkt, size_t len,
 }
 
 static void
-net_dgram_handle(struct net_sock *ns, size_t len,
+net_dgram_handle(struct net_sock *ns, const uint8_t *buf, size_t len,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
 {
 	struct net	*n = ns->ns_net;
@@ -294,7 +329,7 @@ net_dgram_handle(struct net_sock *ns, size_t len,
 	char		 addr[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &remote->sin_addr, addr, sizeof(addr));
-	switch (net_strip_marker(n->n_buf, len,
+	switch (net_strip_marker(buf, len,
 	    ns->ns_natt ? NET_PORT_NATT : NET_PORT_IKE, &pkt, &pktlen)) {
 	case NET_DGRAM_IKE:
 		net_ike_input(n, pkt, pktlen, local, remote);
@@ -317,55 +352,35 @@ net_dgram_handle(struct net_sock *ns, size_t len,
 	}
 }
 
-/* One recvmsg; 1 = got a datagram, 0 = nothing more queued, -1 = error. */
-static int
-net_read_one(struct net_sock *ns)
+/* The receive control buffer of one datagram (IP_PKTINFO). */
+union net_cbuf {
+	struct cmsghdr	 hdr;
+	uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+};
+
+/* Hands one datagram read by recvmmsg on. */
+static void
+net_read_handle(struct net_sock *ns, const uint8_t *buf, struct msghdr *msg,
+    size_t len, const struct sockaddr_in *remote)
 {
 	struct net		*n = ns->ns_net;
-	struct sockaddr_in	 remote, local;
-	struct iovec		 iov;
-	struct msghdr		 msg;
+	struct sockaddr_in	 local;
 	struct cmsghdr		*cm;
 	struct in_pktinfo	 pi;
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	}			 cbuf;
-	ssize_t			 r;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&remote, 0, sizeof(remote));
-	iov.iov_base = n->n_buf;
-	iov.iov_len = sizeof(n->n_buf);
-	msg.msg_name = &remote;
-	msg.msg_namelen = sizeof(remote);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.buf;
-	msg.msg_controllen = sizeof(cbuf.buf);
-	r = recvmsg(ns->ns_fd, &msg, 0);
-	if (r == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return (0);
-		if (errno == EINTR)
-			return (1);
-		log_debug("recvmsg on UDP port %u: %s", ns->ns_port,
-		    strerror(errno));
-		return (-1);
-	}
-	if (remote.sin_family != AF_INET ||
-	    msg.msg_namelen < sizeof(remote))
-		return (1);
-	if (msg.msg_flags & MSG_TRUNC) {
+	if (remote->sin_family != AF_INET ||
+	    msg->msg_namelen < sizeof(*remote))
+		return;
+	if (msg->msg_flags & MSG_TRUNC) {
 		n->n_cnt.nc_truncated++;
 		log_debug("truncated datagram on UDP port %u dropped",
 		    ns->ns_port);
-		return (1);
+		return;
 	}
 	memset(&local, 0, sizeof(local));
 	local.sin_family = AF_INET;
 	local.sin_port = htons(ns->ns_port);
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level == IPPROTO_IP &&
 		    cm->cmsg_type == IP_PKTINFO &&
 		    cm->cmsg_len >= CMSG_LEN(sizeof(pi))) {
@@ -374,19 +389,70 @@ net_read_one(struct net_sock *ns)
 			local.sin_addr = pi.ipi_addr;
 		}
 	}
-	net_dgram_handle(ns, (size_t)r, &local, &remote);
-	return (1);
+	net_dgram_handle(ns, buf, len, &local, remote);
+}
+
+/*
+ * One recvmmsg of up to max (<= NET_MMSG) datagrams, each handed on.
+ * Returns how many were read, 0 when nothing is queued, -1 on an error.
+ */
+static int
+net_read_batch(struct net_sock *ns, unsigned max)
+{
+	struct net		*n = ns->ns_net;
+	struct mmsghdr		 mm[NET_MMSG];
+	struct iovec		 iov[NET_MMSG];
+	struct sockaddr_in	 remote[NET_MMSG];
+	union net_cbuf		 cbuf[NET_MMSG];
+	unsigned		 i;
+	int			 r;
+
+	memset(mm, 0, sizeof(mm[0]) * max);
+	memset(remote, 0, sizeof(remote[0]) * max);
+	for (i = 0; i < max; i++) {
+		iov[i].iov_base = n->n_rbuf + (size_t)i * NET_DGRAM_MAX;
+		iov[i].iov_len = NET_DGRAM_MAX;
+		mm[i].msg_hdr.msg_name = &remote[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(remote[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = cbuf[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+	}
+	r = recvmmsg(ns->ns_fd, mm, max, MSG_DONTWAIT, NULL);
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return (0);
+		log_debug("recvmmsg on UDP port %u: %s", ns->ns_port,
+		    strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < (unsigned)r; i++)
+		net_read_handle(ns, iov[i].iov_base, &mm[i].msg_hdr,
+		    mm[i].msg_len, &remote[i]);
+	return (r);
 }
 
 static void
 net_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_sock	*ns = arg;
-	int		 i;
+	struct net	*n = ns->ns_net;
+	unsigned	 done = 0, want;
+	int		 r;
 
-	for (i = 0; i < NET_READ_BURST; i++)
-		if (net_read_one(ns) != 1)
+	n->n_batch++;
+	while (done < NET_READ_BURST) {
+		want = NET_READ_BURST - done < NET_MMSG ?
+		    NET_READ_BURST - done : NET_MMSG;
+		if ((r = net_read_batch(ns, want)) <= 0)
 			break;
+		done += (unsigned)r;
+		if ((unsigned)r < want)
+			break;		/* the socket is empty */
+	}
+	n->n_batch--;
+	net_flush(n);
 }
 
 static int
@@ -476,10 +542,18 @@ net_open_freebind(struct event_base *base, uint16_t port_ike,
 		return (NULL);
 	}
 	n->n_sock[0].ns_fd = n->n_sock[1].ns_fd = -1;
+	if ((n->n_rbuf = malloc((size_t)NET_MMSG * NET_DGRAM_MAX)) == NULL) {
+		log_err("out of memory");
+		free(n);
+		return (NULL);
+	}
+	/* every page touched now: see n_rbuf */
+	memset(n->n_rbuf, 0, (size_t)NET_MMSG * NET_DGRAM_MAX);
 	n->n_recv = recv;
 	n->n_arg = arg;
 	if ((n->n_first_ev = evtimer_new(base, net_first_cb, n)) == NULL) {
 		log_err("out of memory");
+		free(n->n_rbuf);
 		free(n);
 		return (NULL);
 	}
@@ -493,26 +567,121 @@ net_open_freebind(struct event_base *base, uint16_t port_ike,
 	return (n);
 }
 
+/*
+ * Fills msg (with iov[2] and cbuf) for pkt of len bytes to remote, from
+ * local's address if it names one, with marker first if given.
+ */
+static void
+net_msg_fill(struct msghdr *msg, struct iovec *iov, union net_cbuf *cbuf,
+    const uint8_t *marker, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct cmsghdr		*cm;
+	struct in_pktinfo	 pi;
+	int			 nio = 0;
+
+	if (marker != NULL) {
+		iov[nio].iov_base = (void *)marker;
+		iov[nio++].iov_len = NET_MARKER_LEN;
+	}
+	iov[nio].iov_base = (void *)pkt;
+	iov[nio++].iov_len = len;
+	memset(msg, 0, sizeof(*msg));
+	msg->msg_name = (void *)remote;
+	msg->msg_namelen = sizeof(*remote);
+	msg->msg_iov = iov;
+	msg->msg_iovlen = nio;
+	if (local->sin_addr.s_addr != htonl(INADDR_ANY)) {
+		/* Reply from the address the peer talks to. */
+		memset(cbuf, 0, sizeof(*cbuf));
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = local->sin_addr;
+		msg->msg_control = cbuf->buf;
+		msg->msg_controllen = sizeof(cbuf->buf);
+		cm = CMSG_FIRSTHDR(msg);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+}
+
+static void
+net_send_failed(struct net *n, const struct sockaddr_in *remote, int err)
+{
+	char	 addr[INET_ADDRSTRLEN];
+
+	n->n_cnt.nc_tx_errors++;
+	inet_ntop(AF_INET, &remote->sin_addr, addr, sizeof(addr));
+	log_debug("sendmsg to %s:%u: %s", addr, ntohs(remote->sin_port),
+	    strerror(err));
+}
+
+/* Sends what waits for socket i with sendmmsg, and forgets it. */
+static void
+net_flush_sock(struct net *n, int i)
+{
+	struct net_sock	*ns = &n->n_sock[i];
+	struct mmsghdr	 mm[NET_MMSG];
+	struct iovec	 iov[NET_MMSG][2];
+	union net_cbuf	 cbuf[NET_MMSG];
+	struct net_out	*o;
+	unsigned	 k, at = 0, cnt = n->n_nout[i];
+	int		 r;
+
+	for (k = 0; k < cnt; k++) {
+		o = &n->n_out[i][k];
+		net_msg_fill(&mm[k].msg_hdr, iov[k], &cbuf[k], NULL, o->no_pkt,
+		    o->no_len, &o->no_local, &o->no_remote);
+		mm[k].msg_len = 0;
+	}
+	while (at < cnt) {
+		r = sendmmsg(ns->ns_fd, mm + at, cnt - at, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* the first one failed: count it, go on after it */
+			net_send_failed(n, &n->n_out[i][at].no_remote,
+			    r == -1 ? errno : EIO);
+			at++;
+			continue;
+		}
+		n->n_cnt.nc_tx += (unsigned)r;
+		at += (unsigned)r;
+	}
+	for (k = 0; k < cnt; k++) {
+		free(n->n_out[i][k].no_pkt);
+		n->n_out[i][k].no_pkt = NULL;
+	}
+	n->n_nout[i] = 0;
+}
+
+static void
+net_flush(struct net *n)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (n->n_nout[i] > 0 && n->n_sock[i].ns_fd != -1)
+			net_flush_sock(n, i);
+}
+
 int
 net_send(void *arg, const uint8_t *pkt, size_t len,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
 {
-	static const uint8_t	 marker[NET_MARKER_LEN];
+	static const uint8_t	 zero[NET_MARKER_LEN];
 	struct net		*n = arg;
 	struct net_sock		*ns;
+	struct net_out		*o;
+	const uint8_t		*marker = NULL;
 	struct iovec		 iov[2];
 	struct msghdr		 msg;
-	struct cmsghdr		*cm;
-	struct in_pktinfo	 pi;
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	}			 cbuf;
-	char			 addr[INET_ADDRSTRLEN];
-	int			 nio = 0;
+	union net_cbuf		 cbuf;
+	int			 i;
 
-	ns = ntohs(local->sin_port) == n->n_sock[1].ns_port ?
-	    &n->n_sock[1] : &n->n_sock[0];
+	i = ntohs(local->sin_port) == n->n_sock[1].ns_port ? 1 : 0;
+	ns = &n->n_sock[i];
 	if (len + NET_MARKER_LEN > NET_DGRAM_MAX) {
 		n->n_cnt.nc_tx_errors++;
 		log_debug("IKE message too large to send (%zu bytes)", len);
@@ -520,35 +689,32 @@ net_send(void *arg, const uint8_t *pkt, size_t len,
 	}
 	/* a NAT keepalive (one 0xFF byte, RFC 3948 §2.3) has no marker */
 	if (len != 1 && (ns->ns_natt ||
-	    ntohs(remote->sin_port) == NET_PORT_NATT)) {
-		iov[nio].iov_base = (void *)marker;
-		iov[nio++].iov_len = sizeof(marker);
+	    ntohs(remote->sin_port) == NET_PORT_NATT))
+		marker = zero;
+	if (n->n_batch > 0) {
+		/* in a read turn: with the others, at its end */
+		if (n->n_nout[i] == NET_MMSG)
+			net_flush_sock(n, i);
+		o = &n->n_out[i][n->n_nout[i]];
+		if ((o->no_pkt = malloc(len + NET_MARKER_LEN)) == NULL) {
+			n->n_cnt.nc_tx_errors++;
+			return (-1);
+		}
+		o->no_len = 0;
+		if (marker != NULL) {
+			memcpy(o->no_pkt, marker, NET_MARKER_LEN);
+			o->no_len = NET_MARKER_LEN;
+		}
+		memcpy(o->no_pkt + o->no_len, pkt, len);
+		o->no_len += len;
+		o->no_local = *local;
+		o->no_remote = *remote;
+		n->n_nout[i]++;
+		return (0);
 	}
-	iov[nio].iov_base = (void *)pkt;
-	iov[nio++].iov_len = len;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = (void *)remote;
-	msg.msg_namelen = sizeof(*remote);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = nio;
-	if (local->sin_addr.s_addr != htonl(INADDR_ANY)) {
-		/* Reply from the address the peer talks to. */
-		memset(&cbuf, 0, sizeof(cbuf));
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi_spec_dst = local->sin_addr;
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	}
+	net_msg_fill(&msg, iov, &cbuf, marker, pkt, len, local, remote);
 	if (sendmsg(ns->ns_fd, &msg, 0) == -1) {
-		n->n_cnt.nc_tx_errors++;
-		inet_ntop(AF_INET, &remote->sin_addr, addr, sizeof(addr));
-		log_debug("sendmsg to %s:%u: %s", addr,
-		    ntohs(remote->sin_port), strerror(errno));
+		net_send_failed(n, remote, errno);
 		return (-1);
 	}
 	n->n_cnt.nc_tx++;
@@ -587,6 +753,8 @@ net_close(struct net *n)
 	if (n == NULL)
 		return;
 	for (i = 0; i < 2; i++) {
+		while (n->n_nout[i] > 0)
+			free(n->n_out[i][--n->n_nout[i]].no_pkt);
 		if (n->n_sock[i].ns_ev != NULL)
 			event_free(n->n_sock[i].ns_ev);
 		if (n->n_sock[i].ns_fd != -1)
@@ -599,6 +767,7 @@ net_close(struct net *n)
 	if (n->n_first_ev != NULL)
 		event_free(n->n_first_ev);
 	free(n->n_shed);
+	free(n->n_rbuf);
 	free(n);
 }
 

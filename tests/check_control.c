@@ -1106,6 +1106,80 @@ START_TEST(test_net_socket_burst)
 }
 END_TEST
 
+/* An echo: each datagram is answered from the callback, as the engine
+ * answers a first message; the 50th to port 0, which the kernel refuses. */
+struct net_echo {
+	struct net	*ne_net;
+	int		 ne_n;
+};
+
+static void
+net_echo_cb(void *arg, const uint8_t *pkt, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct net_echo		*e = arg;
+	struct sockaddr_in	 to = *remote;
+
+	if (++e->ne_n == 50)
+		to.sin_port = 0;
+	(void)net_send(e->ne_net, pkt, len, local, &to);
+}
+
+/*
+ * Answers given while a burst is handled go out together at the end of
+ * the turn (sendmmsg), in order, with the NAT-T marker where it belongs;
+ * one the kernel refuses is counted and the rest still go.  The burst is
+ * read with recvmmsg, more than one batch of it per wakeup.
+ */
+START_TEST(test_net_socket_answers_batched)
+{
+	struct event_base	*base = event_base_new();
+	struct net		*n;
+	struct net_echo		 e;
+	struct net_counters	 nc;
+	struct sockaddr_in	 peer;
+	uint8_t			 msg[12], got[64];
+	ssize_t			 r;
+	int			 fd, i, natt;
+
+	for (natt = 0; natt < 2; natt++) {
+		memset(&e, 0, sizeof(e));
+		ck_assert_ptr_nonnull(n = net_open(base, 0, 0, NULL,
+		    net_echo_cb, &e));
+		e.ne_net = n;
+		fd = udp_loopback_socket(&peer);
+		memset(msg, 0, sizeof(msg));
+		for (i = 0; i < 100; i++) {
+			/* not a first message (too short): answered at once */
+			msg[natt ? 4 : 0] = 0x11;
+			msg[11] = (uint8_t)i;
+			udp_send_to(fd, net_port(n, natt), msg, sizeof(msg));
+		}
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		ck_assert_int_eq(e.ne_n, 100);
+		net_counters_get(n, &nc);
+		ck_assert_uint_eq(nc.nc_rx, 100);
+		ck_assert_uint_eq(nc.nc_tx, 99);
+		ck_assert_uint_eq(nc.nc_tx_errors, 1);
+		for (i = 0; i < 100; i++) {
+			if (i == 49)
+				continue;
+			r = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+			/* the marker stripped on receipt is added again */
+			ck_assert_int_eq(r, 12);
+			ck_assert_uint_eq(got[natt ? 4 : 0], 0x11);
+			ck_assert_uint_eq(got[11], (uint8_t)i);
+			if (natt)
+				ck_assert_mem_eq(got, "\0\0\0\0", 4);
+		}
+		ck_assert_int_eq(recv(fd, got, sizeof(got), MSG_DONTWAIT), -1);
+		close(fd);
+		net_close(n);
+	}
+	event_base_free(base);
+}
+END_TEST
+
 /* control socket round trip, server in a forked child */
 
 struct fake_engine {
@@ -1773,6 +1847,7 @@ control_suite(void)
 	tcase_add_test(tc, test_net_first_messages_wait_apart);
 	tcase_add_test(tc, test_net_first_retransmission_goes_first);
 	tcase_add_test(tc, test_net_socket_burst);
+	tcase_add_test(tc, test_net_socket_answers_batched);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("control_rekey");
