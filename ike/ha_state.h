@@ -113,7 +113,7 @@ struct ha_child_rec {
 	uint16_t	 cr_encr, cr_encr_bits, cr_integ, cr_dh;
 	uint32_t	 cr_replay_window;
 	uint32_t	 cr_life_s;		/* to the hard expiry */
-	uint32_t	 cr_rekey_s;
+	uint32_t	 cr_rekey_s;		/* 0: not drawn yet */
 	uint64_t	 cr_life_bytes, cr_life_packets;	/* 0: none */
 	uint64_t	 cr_soft_bytes, cr_soft_packets;
 	uint64_t	 cr_seq_out;		/* outbound sequence high-water */
