@@ -22,6 +22,7 @@
 #include "ike/ha_sync.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
+#include "ike/ikev1_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
 
@@ -701,6 +702,112 @@ START_TEST(test_engine_sync)
 }
 END_TEST
 
+/*
+ * IKEv1: Main Mode and Quick Mode --> <-- ; the standby holds the ISAKMP
+ * SA (cookies, SKEYIDs, cipher key, last IV) and the IPsec SA with the
+ * kernel's keys; after the delete, nothing.
+ */
+START_TEST(test_engine_sync_v1)
+{
+	struct side_opts		 oa = opt_a, ob = opt_b;
+	struct ha_chan			*ca, *cb;
+	const struct ha_store		*st;
+	const struct ha_ike_rec		*ir;
+	const struct ha_child_rec	*cr;
+	struct ike_sa_base		*b;
+	struct isakmp_sa		*sa;
+	const struct child_sa		*cs;
+	const struct mock_sa		*in, *out;
+	struct ike_sa_base		*last = NULL;
+	uint32_t			 old_spi;
+	uint8_t				 old_ck[8];
+	int				 n;
+
+	oa.so_version = ob.so_version = 1;
+	oa.so_ipsec = ob.so_ipsec = NULL;
+	pair_init(&oa, &ob);
+	chans_open(base, &ca, &cb);
+	ike_ha_set(A.s_ike, ca);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump_children(1, 3000);
+	pump(100);
+	st = ha_chan_store(cb);
+	ck_assert_ptr_nonnull(b = ike_sa_base_next(A.s_ike, NULL, 1));
+	ck_assert_ptr_null(ike_sa_base_next(A.s_ike, b, 0));
+	sa = isakmp_sa_of(b);
+	ck_assert_uint_eq(ha_store_nike(st), 1);
+	ck_assert_ptr_nonnull(ir = ha_store_ike_get(st, b->b_spi_i,
+	    b->b_spi_r));
+	ck_assert_int_eq(ir->ir_version, 1);
+	ck_assert_uint_eq(ir->ir_nkeys, HA_V1_NKEYS);
+	ck_assert_uint_eq(ir->ir_keys[HA_V1_SKEYID_D].k_len,
+	    sa->is_keys.k_len);
+	ck_assert_mem_eq(ir->ir_keys[HA_V1_SKEYID_D].k_data, sa->is_keys.k_d,
+	    sa->is_keys.k_len);
+	ck_assert_mem_eq(ir->ir_keys[HA_V1_SKEYID_A].k_data, sa->is_keys.k_a,
+	    sa->is_keys.k_len);
+	ck_assert_mem_eq(ir->ir_keys[HA_V1_ENC].k_data, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len);
+	ck_assert_uint_eq(ir->ir_keys[HA_V1_IV].k_len, sa->is_blen);
+	ck_assert_uint_gt(ir->ir_life_s, 0);
+	cs = TAILQ_FIRST(&b->b_children);
+	ck_assert_ptr_nonnull(cs);
+	ck_assert_uint_eq(ha_store_nchild(st), 1);
+	ck_assert_ptr_nonnull(cr = ha_store_child_get(st, IPPROTO_ESP,
+	    cs->cs_spi_in));
+	ck_assert_int_eq(cr->cr_version, 1);
+	ck_assert_mem_eq(cr->cr_ike_spi_i, b->b_spi_i, 8);
+	ck_assert_uint_eq(cr->cr_spi_out, cs->cs_spi_out);
+	ck_assert_ptr_nonnull(in = mock_kernel_sa(&A.s_kernel, cs->cs_spi_in));
+	ck_assert_ptr_nonnull(out = mock_kernel_sa(&A.s_kernel,
+	    cs->cs_spi_out));
+	ck_assert_mem_eq(cr->cr_ekey_in.k_data, in->m_ekey,
+	    in->m_sa.ks_ekey_len);
+	ck_assert_mem_eq(cr->cr_akey_out.k_data, out->m_akey,
+	    out->m_sa.ks_akey_len);
+	/* Quick Mode rekey, then a re-authentication (a new ISAKMP SA
+	 * takes the IPsec SA over): the table follows each */
+	old_spi = cs->cs_spi_in;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(600);
+	ck_assert_uint_eq(ha_store_nchild(st), 1);
+	ck_assert_ptr_null(ha_store_child_get(st, 0, old_spi));
+	memcpy(old_ck, b->b_spi_i, 8);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(800);
+	/* the old ISAKMP SA may stay a while (replaced): each one A holds
+	 * established is in the table, the newest has the IPsec SA */
+	n = 0;
+	for (b = ike_sa_base_next(A.s_ike, NULL, 1); b != NULL;
+	    b = ike_sa_base_next(A.s_ike, b, 1)) {
+		ck_assert_int_ge(ike_sa_base_phase(b), IKE_PHASE_UP);
+		ck_assert_ptr_nonnull(ha_store_ike_get(st, b->b_spi_i,
+		    b->b_spi_r));
+		last = b;
+		n++;
+	}
+	ck_assert_uint_eq(ha_store_nike(st), (size_t)n);
+	b = last;
+	ck_assert_mem_ne(b->b_spi_i, old_ck, 8);
+	cs = TAILQ_FIRST(&b->b_children);
+	ck_assert_ptr_nonnull(cs);
+	ck_assert_uint_eq(ha_store_nchild(st), 1);
+	ck_assert_ptr_nonnull(cr = ha_store_child_get(st, IPPROTO_ESP,
+	    cs->cs_spi_in));
+	ck_assert_mem_eq(cr->cr_ike_spi_i, b->b_spi_i, 8);
+	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "t1"), 0);
+	pump(400);
+	ck_assert_ptr_null(ike_sa_base_next(A.s_ike, NULL, 0));
+	ck_assert_uint_eq(ha_store_nike(st), 0);
+	ck_assert_uint_eq(ha_store_nchild(st), 0);
+	ike_ha_set(A.s_ike, NULL);
+	pair_free();
+	ha_chan_close(ca);
+	ha_chan_close(cb);
+}
+END_TEST
+
 static Suite *
 ha_state_suite(void)
 {
@@ -724,6 +831,7 @@ ha_state_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_chan_bad_payloads);
 	tcase_add_test(tc, test_engine_sync);
+	tcase_add_test(tc, test_engine_sync_v1);
 	suite_add_tcase(s, tc);
 	return (s);
 }
