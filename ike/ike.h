@@ -105,8 +105,8 @@ void		 ike_start(struct ike_ctx *ctx);
 void		 ike_passive_set(struct ike_ctx *ctx, int passive);
 /*
  * HA state sync (ike/ike_ha.c): the channel (borrowed, NULL: none) that
- * the engine's established, rekeyed and deleted IKEv2 SAs and CHILD SAs
- * are sent on; ha_chan_send sends only while the node is active.
+ * the engine's established, rekeyed and deleted IKE SAs and CHILD SAs (both
+ * versions) are sent on; ha_chan_send sends only while the node is active.
  */
 struct ha_chan;
 void		 ike_ha_set(struct ike_ctx *ctx, struct ha_chan *c);

@@ -25,6 +25,8 @@
  *   ike_ratelimit.c     the log lines that unauthenticated input causes,
  *                       one per cause per interval
  *   ike_metrics.c (beside the exchanges) counters and gauges
+ *   ike_ha.c            HA state sync: the SAs as records on the sync
+ *                       channel (ha_chan.c), called from the SA cores
  *   internal.h, sa_base.h  the types all of these share
  * A lower file never calls a higher one except through those tables.
  */
