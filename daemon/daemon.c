@@ -244,6 +244,7 @@ gwd_ha_role(void *arg, int role)
 		/* ike_new() wired the kernel's events to the new engine */
 		ike_connlog_set(g->g_ike, g->g_connlog);
 		ike_passive_set(g->g_ike, 1);
+		ike_ha_set(g->g_ike, g->g_ha);
 	} else
 		ha_chan_role_set(g->g_ha, role);
 	log_info("ha: role %s (was %s)%s", ha_role_name(role),
@@ -610,6 +611,8 @@ gwd_start(struct gwd *g)
 		if ((g->g_ha = ha_chan_open(g->g_base, &g->g_cfg->cfg_ha,
 		    HA_ROLE_STANDBY)) == NULL)
 			return (-1);
+		/* the active node's SAs go to the standby (ike/ike_ha.c) */
+		ike_ha_set(g->g_ike, g->g_ha);
 	}
 	/* after the engine: a scrape reads it */
 	if (gwd_metrics_open(g, g->g_cfg) == -1)

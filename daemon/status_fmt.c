@@ -427,15 +427,21 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 	    "silent", fmt_ha_age(ha, now), ha_role_name(ha->hs_peer_role),
 	    ha->hs_peer_priority) == -1)
 		return (-1);
-	return (fmt_add(out, "  records:    %" PRIu64 " sent (%" PRIu64
+	if (fmt_add(out, "  records:    %" PRIu64 " sent (%" PRIu64
 	    " failed), %" PRIu64 " accepted; dropped: %" PRIu64 " bad "
 	    "length, %" PRIu64 " bad version, %" PRIu64 " bad tag, %" PRIu64
 	    " replayed, %" PRIu64 " old epoch, %" PRIu64 " reflected, %"
-	    PRIu64 " bad type\n\n", ha->hs_tx, ha->hs_tx_errors,
+	    PRIu64 " bad type\n", ha->hs_tx, ha->hs_tx_errors,
 	    ha->hs_rx[HA_OK], ha->hs_rx[HA_BAD_LENGTH],
 	    ha->hs_rx[HA_BAD_VERSION], ha->hs_rx[HA_BAD_TAG],
 	    ha->hs_rx[HA_REPLAY], ha->hs_rx[HA_OLD_EPOCH],
-	    ha->hs_rx[HA_REFLECTED], ha->hs_rx[HA_BAD_TYPE]));
+	    ha->hs_rx[HA_REFLECTED], ha->hs_rx[HA_BAD_TYPE]) == -1)
+		return (-1);
+	return (fmt_add(out, "  state sync: holds %" PRIu64 " IKE SAs, %"
+	    PRIu64 " CHILD SAs; sent %" PRIu64 " IKE SA, %" PRIu64 " CHILD "
+	    "SA, %" PRIu64 " delete records\n\n", ha->hs_sync_ike,
+	    ha->hs_sync_child, ha->hs_tx_type[HA_REC_IKE_SA],
+	    ha->hs_tx_type[HA_REC_CHILD_SA], ha->hs_tx_type[HA_REC_DELETE]));
 }
 
 /* JSON names of the receive verdicts, in enum ha_verdict's order */
@@ -468,7 +474,12 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 	for (i = 0; i < HA_NVERDICTS; i++)
 		rv |= fmt_add(out, ",\"%s\":%" PRIu64, fmt_ha_key[i],
 		    ha->hs_rx[i]);
-	rv |= fmt_add(out, "}}");
+	rv |= fmt_add(out, "},\"sync\":{\"ike_sas\":%" PRIu64 ",\"child_sas\":%"
+	    PRIu64 ",\"table_full\":%" PRIu64 ",\"sent\":{\"ike_sa\":%" PRIu64
+	    ",\"child_sa\":%" PRIu64 ",\"delete\":%" PRIu64 "}}}",
+	    ha->hs_sync_ike, ha->hs_sync_child, ha->hs_store_full,
+	    ha->hs_tx_type[HA_REC_IKE_SA], ha->hs_tx_type[HA_REC_CHILD_SA],
+	    ha->hs_tx_type[HA_REC_DELETE]);
 	return (rv == 0 ? 0 : -1);
 }
 

@@ -23,6 +23,8 @@
 #include "common/log.h"
 #include "common/ratelimit.h"
 #include "ike/ha_chan.h"
+#include "ike/ha_state.h"
+#include "ike/ha_store.h"
 #include "policy/config.h"
 
 struct ha_chan {
@@ -41,6 +43,9 @@ struct ha_chan {
 	struct ha_rx		 c_rx;
 	uint64_t		 c_tx_count;
 	uint64_t		 c_tx_errors;
+	uint64_t		 c_tx_type[HA_REC_SEQ_ADVANCE + 1];
+	struct ha_store		*c_store;	/* what the peer synced */
+	uint64_t		 c_store_full;
 	int			 c_peer_seen;
 	int			 c_peer_alive;	/* as last logged */
 	uint64_t		 c_peer_last_ms; /* monotonic */
@@ -49,6 +54,7 @@ struct ha_chan {
 	uint32_t		 c_peer_priority;
 	struct ratelimit	 c_rl;
 	uint8_t			 c_buf[HA_REC_MAX + 1];
+	uint8_t			 c_out[HA_REC_MAX];
 	uint8_t			 c_pt[HA_PAYLOAD_MAX];
 };
 
@@ -85,6 +91,7 @@ ha_chan_send_hello(struct ha_chan *c)
 		return;
 	}
 	c->c_tx_count++;
+	c->c_tx_type[HA_REC_HELLO]++;
 }
 
 static int
@@ -134,6 +141,45 @@ ha_chan_timer_cb(evutil_socket_t fd, short what, void *arg)
 	ha_chan_arm(c);
 }
 
+/*
+ * A state record, authentic: decoded into the table.  -1 if malformed
+ * (a bad payload); a record the table cannot take is counted apart.
+ * The decoded copies are wiped on the way out.
+ */
+static int
+ha_chan_state(struct ha_chan *c, const struct ha_hdr *h)
+{
+	static struct ha_ike_rec	 ir;	/* large: not on the stack */
+	struct ha_child_rec		 cr;
+	struct ha_del_rec		 dr;
+	int				 rv = -1, put = 0;
+
+	switch (h->h_type) {
+	case HA_REC_IKE_SA:
+		if ((rv = ha_ike_decode(c->c_pt, h->h_len, &ir)) == 0)
+			put = ha_store_ike_put(c->c_store, &ir);
+		ha_ike_clear(&ir);
+		break;
+	case HA_REC_CHILD_SA:
+		if ((rv = ha_child_decode(c->c_pt, h->h_len, &cr)) == 0)
+			put = ha_store_child_put(c->c_store, &cr);
+		ha_child_clear(&cr);
+		break;
+	case HA_REC_DELETE:
+		if ((rv = ha_del_decode(c->c_pt, h->h_len, &dr)) == 0)
+			(void)ha_store_del(c->c_store, &dr);
+		break;
+	default:
+		/* BULK_REQUEST, SEQ_ADVANCE: not in this version */
+		return (-1);
+	}
+	if (put == -1 && c->c_store_full++ == 0)
+		log_warn("ha: the table of synced SAs is full (%zu IKE SAs, "
+		    "%zu CHILD SAs): records dropped",
+		    ha_store_nike(c->c_store), ha_store_nchild(c->c_store));
+	return (rv);
+}
+
 static void
 ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
     const struct sockaddr_in *from)
@@ -144,13 +190,15 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 	int			 role;
 
 	v = ha_open(&c->c_rx, rec, len, &h, c->c_pt, sizeof(c->c_pt));
-	if (v == HA_OK && h.h_type == HA_REC_HELLO &&
-	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio) == -1) {
+	if (v == HA_OK && ((h.h_type == HA_REC_HELLO &&
+	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio) == -1) ||
+	    (h.h_type != HA_REC_HELLO && ha_chan_state(c, &h) == -1))) {
 		/* authentic but malformed: a peer of another version */
 		c->c_rx.rx_count[HA_OK]--;
 		c->c_rx.rx_count[HA_BAD_TYPE]++;
 		v = HA_BAD_TYPE;
 	}
+	OPENSSL_cleanse(c->c_pt, v == HA_OK ? h.h_len : 0);
 	if (v != HA_OK) {
 		if (ratelimit_admit(&c->c_rl, ha_now_ms(), from->sin_addr))
 			log_debug("ha: sync record from %s:%u dropped: %s",
@@ -159,7 +207,7 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 		return;
 	}
 	if (h.h_type != HA_REC_HELLO)
-		return;			/* state sync: not in this version */
+		return;			/* state: in the table already */
 	c->c_peer_seen = 1;
 	c->c_peer_last_ms = ha_now_ms();
 	c->c_peer_last = time(NULL);
@@ -217,6 +265,10 @@ ha_chan_open(struct event_base *base, const struct cfg_ha *ha, int role)
 	c->c_peer.sin_addr = ha->ha_peer_addr;
 	c->c_peer.sin_port = htons(ha->ha_peer_port);
 	c->c_fd = -1;
+	if ((c->c_store = ha_store_new()) == NULL) {
+		log_err("ha: out of memory");
+		goto fail;
+	}
 	while (node == 0)
 		if (RAND_bytes((uint8_t *)&node, sizeof(node)) != 1) {
 			log_err("ha: no random bytes for the node id");
@@ -285,6 +337,33 @@ ha_chan_role(const struct ha_chan *c)
 	return (c->c_role);
 }
 
+int
+ha_chan_send(struct ha_chan *c, uint8_t type, const uint8_t *pl, size_t len)
+{
+	int	 n;
+
+	if (c->c_role != HA_ROLE_ACTIVE)
+		return (1);
+	n = ha_seal(&c->c_tx, type, pl, len, c->c_out, sizeof(c->c_out));
+	if (n == -1 || sendto(c->c_fd, c->c_out, (size_t)n, 0,
+	    (struct sockaddr *)&c->c_peer, sizeof(c->c_peer)) != n) {
+		c->c_tx_errors++;
+		n = -1;
+	} else {
+		c->c_tx_count++;
+		if (type < sizeof(c->c_tx_type) / sizeof(c->c_tx_type[0]))
+			c->c_tx_type[type]++;
+	}
+	OPENSSL_cleanse(c->c_out, sizeof(c->c_out));
+	return (n == -1 ? -1 : 0);
+}
+
+const struct ha_store *
+ha_chan_store(const struct ha_chan *c)
+{
+	return (c->c_store);
+}
+
 void
 ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 {
@@ -303,6 +382,10 @@ ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 	st->hs_tx = c->c_tx_count;
 	st->hs_tx_errors = c->c_tx_errors;
 	memcpy(st->hs_rx, c->c_rx.rx_count, sizeof(st->hs_rx));
+	memcpy(st->hs_tx_type, c->c_tx_type, sizeof(st->hs_tx_type));
+	st->hs_sync_ike = ha_store_nike(c->c_store);
+	st->hs_sync_child = ha_store_nchild(c->c_store);
+	st->hs_store_full = c->c_store_full;
 }
 
 int
@@ -356,6 +439,7 @@ ha_chan_close(struct ha_chan *c)
 	if (c->c_fd != -1)
 		close(c->c_fd);
 	ha_sync_wipe(&c->c_tx, &c->c_rx);
+	ha_store_free(c->c_store);
 	OPENSSL_cleanse(c->c_pt, sizeof(c->c_pt));
 	free(c);
 }

@@ -3,7 +3,9 @@
  * node (sync-local to sync-peer), a HELLO (heartbeat) with this node's
  * role every second, and whether the peer is alive (an authentic HELLO
  * seen within the last 3 s).  Records are sealed and checked by
- * ike/ha_sync.c.  State sync (IKE and CHILD SAs) is not carried yet.
+ * ike/ha_sync.c.  State sync: the active node sends the engine's IKE and
+ * CHILD SAs and their deletes (ha_chan_send, from ike/ike_ha.c); every
+ * node keeps what it receives in its table (ike/ha_store.h).
  */
 #ifndef GW_HA_CHAN_H
 #define GW_HA_CHAN_H
@@ -34,6 +36,13 @@ struct ha_status {
 	uint64_t	 hs_tx;			/* records sent */
 	uint64_t	 hs_tx_errors;
 	uint64_t	 hs_rx[HA_NVERDICTS];	/* received, per verdict */
+	/* state sync: records sent per type (HA_REC_*), and the SAs the
+	 * table holds; records authentic and well-formed that the table
+	 * could not take (full) */
+	uint64_t	 hs_tx_type[HA_REC_SEQ_ADVANCE + 1];
+	uint64_t	 hs_sync_ike;
+	uint64_t	 hs_sync_child;
+	uint64_t	 hs_store_full;
 };
 
 struct event_base;
@@ -51,6 +60,15 @@ struct ha_chan	*ha_chan_open(struct event_base *base, const struct cfg_ha *ha,
 /* Sets this node's role; a HELLO tells the peer at once. */
 void		 ha_chan_role_set(struct ha_chan *c, int role);
 int		 ha_chan_role(const struct ha_chan *c);
+/*
+ * Seals and sends one state record (HA_REC_IKE_SA, _CHILD_SA, _DELETE)
+ * with payload pl, only while this node is active.  0 sent, 1 not (not
+ * active), -1 failed (counted).
+ */
+int		 ha_chan_send(struct ha_chan *c, uint8_t type, const uint8_t *pl,
+		    size_t len);
+/* The table of synced SAs (lent). */
+const struct ha_store *ha_chan_store(const struct ha_chan *c);
 void		 ha_chan_status(const struct ha_chan *c, struct ha_status *st);
 /*
  * 1 if synckey is the key the channel runs with (its derived secret

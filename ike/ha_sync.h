@@ -38,8 +38,9 @@
 #define HA_REC_MAX		(HA_HDR_LEN + HA_PAYLOAD_MAX + HA_TAG_LEN)
 #define HA_WINDOW		256		/* replay window, records */
 
-/* Record types.  Only HELLO is sent and understood in this version; the
- * others are reserved for the state sync. */
+/* Record types.  HELLO, and the state sync's IKE_SA, CHILD_SA and DELETE
+ * (payloads: ha_state.h) are sent and understood; BULK_REQUEST and
+ * SEQ_ADVANCE are reserved (a record of them is counted bad-type). */
 #define HA_REC_HELLO		1	/* heartbeat: role and priority */
 #define HA_REC_BULK_REQUEST	2
 #define HA_REC_IKE_SA		3

@@ -103,6 +103,13 @@ void		 ike_start(struct ike_ctx *ctx);
  * nothing established: the daemon makes a new one to leave active.
  */
 void		 ike_passive_set(struct ike_ctx *ctx, int passive);
+/*
+ * HA state sync (ike/ike_ha.c): the channel (borrowed, NULL: none) that
+ * the engine's established, rekeyed and deleted IKE SAs and CHILD SAs (both
+ * versions) are sent on; ha_chan_send sends only while the node is active.
+ */
+struct ha_chan;
+void		 ike_ha_set(struct ike_ctx *ctx, struct ha_chan *c);
 /* One IKE datagram (non-ESP marker already removed). */
 void		 ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    const struct sockaddr_in *local,

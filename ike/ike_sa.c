@@ -17,6 +17,7 @@
 
 #include "common/keyfile.h"
 #include "common/log.h"
+#include "ike/ha_state.h"
 #include "ike/ike_sa.h"
 #include "kernel/kernel.h"
 
@@ -128,11 +129,55 @@ ikev2_sa_start(struct ike_sa_base *b, enum ike_task task,
 }
 
 static void
+ikev2_ha_key(struct ha_skey *k, const uint8_t *data, size_t len)
+{
+	k->k_len = (uint8_t)len;
+	memcpy(k->k_data, data, len);
+}
+
+static void
 ikev2_sa_child_expire(struct ike_sa_base *b, struct child_sa *cs,
     uint32_t spi, int hard, int volume)
 {
 	b->b_ctx->ctx_v2x->x_child_expire(ike_sa_of(b), cs, spi, hard,
 	    volume);
+}
+
+/*
+ * HA state sync (ike_ha.c): IKEv2's part of the record, the message IDs
+ * (§2.3), the transforms, SK_d, SK_a, SK_e, SK_p (§2.14) and the time
+ * left to the rekey and the expiry.
+ */
+static int
+ikev2_sa_ha_export(const struct ike_sa_base *b, struct ha_ike_rec *r)
+{
+	const struct ike_sa	*sa = ike_sa_of((struct ike_sa_base *)b);
+	const struct ikev2_keys	*k = &sa->sa_keys;
+	uint64_t		 now = ike_now_ms();
+
+	if (!sa->sa_keys_ok || k->k_d_len > HA_SKEY_MAX ||
+	    k->k_a_len > HA_SKEY_MAX || k->k_e_len > HA_SKEY_MAX ||
+	    k->k_p_len > HA_SKEY_MAX)
+		return (-1);
+	r->ir_mid_next = sa->sa_msgid_next;
+	r->ir_mid_peer = sa->sa_msgid_peer;
+	r->ir_encr = (uint16_t)sa->sa_prop.pc_encr;
+	r->ir_encr_bits = (uint16_t)sa->sa_prop.pc_encr_bits;
+	r->ir_prf = (uint16_t)sa->sa_prop.pc_prf;
+	r->ir_integ = (uint16_t)sa->sa_prop.pc_integ;
+	r->ir_dh = (uint16_t)sa->sa_prop.pc_dh;
+	r->ir_life_s = (uint32_t)(lifetime_hard_in(&sa->sa_life, now) / 1000);
+	r->ir_rekey_s = (uint32_t)(lifetime_rekey_in(&sa->sa_life, now) /
+	    1000);
+	r->ir_nkeys = HA_V2_NKEYS;
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_D], k->k_d, k->k_d_len);
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_AI], k->k_ai, k->k_a_len);
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_AR], k->k_ar, k->k_a_len);
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_EI], k->k_ei, k->k_e_len);
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_ER], k->k_er, k->k_e_len);
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_PI], k->k_pi, k->k_p_len);
+	ikev2_ha_key(&r->ir_keys[HA_V2_SK_PR], k->k_pr, k->k_p_len);
+	return (0);
 }
 
 static const struct ike_sa_ops ikev2_sa_ops = {
@@ -150,6 +195,7 @@ static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_pairs = ikev2_sa_pairs,
 	.so_start = ikev2_sa_start,
 	.so_child_expire = ikev2_sa_child_expire,
+	.so_ha_export = ikev2_sa_ha_export,
 };
 
 void
@@ -175,6 +221,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 		sa->sa_b.b_last_rx_ms = ike_now_ms();
 		sa->sa_b.b_ctx->ctx_v2x->x_established(sa);
 		ike_sa_base_keepalive_start(&sa->sa_b);
+		ike_ha_ike_sa(&sa->sa_b);	/* with its lifetime set */
 		break;
 	case IKE_SA_REKEYED:
 		evtimer_del(sa->sa_b.b_dpd_ev);
@@ -266,6 +313,7 @@ ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
 	    cs->cs_peer_rekey_spi, 1)) != NULL && succ != cs)
 		child_sa_install_outbound(succ, sa->sa_b.b_ctx->ctx_kernel);
 	child_sa_life_free(cs);
+	ike_ha_child_delete(&sa->sa_b, cs);
 	TAILQ_REMOVE(&sa->sa_b.b_children, cs, cs_entry);
 	child_sa_uninstall(cs, sa->sa_b.b_ctx->ctx_kernel, &sa->sa_b.b_children);
 	child_sa_free(cs);
@@ -561,6 +609,7 @@ ike_msg_send(struct ike_sa *sa, struct ike_msg_out *mo,
 		sa->sa_req_child = child;
 		sa->sa_msgid_next = mo->mo_msgid + 1;
 		ike_sa_retx_arm(sa);
+		ike_ha_ike_sa(&sa->sa_b);	/* the message IDs moved */
 	}
 	mo->mo_buf = NULL;
 	return (0);
@@ -944,6 +993,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		if (syntax == -1 && !resp && plain != NULL) {
 			ike_sa_heard(&sa->sa_b);
 			sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
+			ike_ha_ike_sa(&sa->sa_b);
 			ike_xmit_heard(&sa->sa_rsp, pkt, len);
 			ike_sa_reply_notify(sa, m, IKEV2_N_INVALID_SYNTAX,
 			    NULL, 0);
@@ -980,6 +1030,7 @@ ike_sa_recv(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 		ike_xmit_done(&sa->sa_b.b_rq);
 	else {
 		sa->sa_msgid_peer = m->m_hdr.h_msgid + 1;
+		ike_ha_ike_sa(&sa->sa_b);	/* the message IDs moved */
 		/* authenticated: the request our answer will be for */
 		ike_xmit_heard(&sa->sa_rsp, pkt, len);
 	}

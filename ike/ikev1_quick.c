@@ -668,6 +668,8 @@ qm_install(struct ikev1_qm *qm)
 		    (unsigned long long)cs->cs_life_packets,
 		    (unsigned long long)cs->cs_soft_bytes,
 		    (unsigned long long)cs->cs_soft_packets);
+	/* the standby's copy, while the keys are still here */
+	ike_ha_child_sa(&owner->is_b, cs);
 	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg);
 	qm_end(qm, QM_DONE);
 	return (0);

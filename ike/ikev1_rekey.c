@@ -971,6 +971,7 @@ ikev1_adopt(struct isakmp_sa *sa, struct isakmp_sa *o)
 		cs->cs_owner = sa;
 		n++;
 	}
+	ike_ha_ike_sa(&sa->is_b);	/* the standby moves them too */
 	o->is_replaced = 1;
 	if (sa->is_b.b_tunnel != NULL)
 		sa->is_b.b_tunnel->t_ike_rekeys++;		/* metrics */

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "ike/ha_state.h"
 #include "ike/ikev1_sa.h"
 #include "kernel/kernel.h"
 
@@ -63,6 +64,7 @@ isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s)
 	if (s == ISAKMP_ESTABLISHED) {
 		ike_sa_base_up(&sa->is_b);
 		sa->is_up_ms = ike_now_ms();
+		ike_ha_ike_sa(&sa->is_b);
 	}
 }
 
@@ -189,6 +191,50 @@ ikev1_sa_start(struct ike_sa_base *b, enum ike_task task,
 	b->b_ctx->ctx_v1x->x_start(isakmp_sa_of(b), task, cs, pair);
 }
 
+static void
+ikev1_ha_key(struct ha_skey *k, const uint8_t *data, size_t len)
+{
+	k->k_len = (uint8_t)len;
+	memcpy(k->k_data, data, len);
+}
+
+/*
+ * HA state sync (ike_ha.c): IKEv1's part of the record.  Its message IDs
+ * are random (no counters to carry); the phase 1 transform (crypto.h
+ * numbering), SKEYID_d, SKEYID_a, SKEYID_e, the cipher key and the last
+ * phase 1 IV, from which each Quick Mode's and informational exchange's
+ * IV is derived again with its message ID (RFC 2409 Appendix B); the
+ * time left of the negotiated lifetime and to our re-authentication.
+ */
+static int
+ikev1_sa_ha_export(const struct ike_sa_base *b, struct ha_ike_rec *r)
+{
+	const struct isakmp_sa	*sa = isakmp_sa_of((struct ike_sa_base *)b);
+	const struct ikev1_keys	*k = &sa->is_keys;
+	uint64_t		 now = ike_now_ms(), up;
+
+	if (!sa->is_keys_ok || k->k_len > HA_SKEY_MAX ||
+	    k->k_enc_len > HA_SKEY_MAX || sa->is_blen > sizeof(sa->is_iv))
+		return (-1);
+	r->ir_encr = (uint16_t)sa->is_encr;
+	r->ir_encr_bits = (uint16_t)sa->is_encr_bits;
+	r->ir_prf = (uint16_t)sa->is_prf;
+	r->ir_integ = (uint16_t)sa->is_integ;
+	r->ir_dh = (uint16_t)sa->is_group;
+	up = now > sa->is_up_ms ? (now - sa->is_up_ms) / 1000 : 0;
+	r->ir_life_s = sa->is_lifetime > up ? (uint32_t)(sa->is_lifetime -
+	    up) : 0;
+	r->ir_rekey_s = sa->is_reauth_at_ms > now ?
+	    (uint32_t)((sa->is_reauth_at_ms - now) / 1000) : 0;
+	r->ir_nkeys = HA_V1_NKEYS;
+	ikev1_ha_key(&r->ir_keys[HA_V1_SKEYID_D], k->k_d, k->k_len);
+	ikev1_ha_key(&r->ir_keys[HA_V1_SKEYID_A], k->k_a, k->k_len);
+	ikev1_ha_key(&r->ir_keys[HA_V1_SKEYID_E], k->k_e, k->k_len);
+	ikev1_ha_key(&r->ir_keys[HA_V1_ENC], k->k_enc, k->k_enc_len);
+	ikev1_ha_key(&r->ir_keys[HA_V1_IV], sa->is_iv, sa->is_blen);
+	return (0);
+}
+
 static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_version = 1,
 	.so_kind = "ISAKMP SA",
@@ -207,6 +253,7 @@ static const struct ike_sa_ops ikev1_sa_ops = {
 	.so_pairs = ikev1_sa_pairs,
 	.so_start = ikev1_sa_start,
 	.so_child_expire = ikev1_child_kernel_expire,
+	.so_ha_export = ikev1_sa_ha_export,
 };
 static void	isakmp_check_cb(evutil_socket_t, short, void *);
 
@@ -511,6 +558,8 @@ isakmp_children_move(struct isakmp_sa *to, struct isakmp_sa *from)
 		cs->cs_owner = to;
 		n++;
 	}
+	if (n > 0)
+		ike_ha_ike_sa(&to->is_b);	/* the standby moves them */
 	if (n > 0)
 		log_tdebug(isakmp_name(to), "%d IPsec SA(s) move to this ISAKMP "
 		    "SA", n);
@@ -1493,6 +1542,7 @@ ikev1_child_remove(struct child_sa *cs)
 	struct child_sa		*succ;
 
 	TAILQ_REMOVE(&sa->is_b.b_children, cs, cs_entry);
+	ike_ha_child_delete(&sa->is_b, cs);
 	child_sa_life_free(cs);
 	ikev1_child_policies_heir(sa, cs);
 	/* a successor with the same reqid keeps the policies */

@@ -260,6 +260,8 @@ ikev2_child_install(struct ike_sa *sa, struct child_sa *cs,
 	    child_sa_install(cs, ctx->ctx_kernel,
 	    &sa->sa_b.b_children) == -1)
 		return (-1);
+	/* the standby's copy, while the keys are still here */
+	ike_ha_child_sa(&sa->sa_b, cs);
 	child_sa_keys_done(cs, ctx->ctx_cfg);
 	child_sa_algs(cs, algs, sizeof(algs));
 	cfg_prefix_str(&cs->cs_lts[0], l, sizeof(l));
@@ -320,6 +322,7 @@ ikev2_child_respond(struct ike_sa *sa, const struct ikev2_msg *m, int dh,
 	TAILQ_INSERT_TAIL(&sa->sa_b.b_children, cs, cs_entry);
 	return (cs);
 fail:
+	ike_ha_child_delete(&sa->sa_b, cs);
 	child_sa_uninstall(cs, sa->sa_b.b_ctx->ctx_kernel, NULL);
 	child_sa_free(cs);
 	return (NULL);
@@ -1008,6 +1011,7 @@ ikev2_child_expired(struct ike_sa *sa, struct child_sa *cs,
 	if (t != NULL)
 		ike_tunnel_error(t, "CHILD SA expired: rekeying failed");
 	child_sa_sas_remove(cs, sa->sa_b.b_ctx->ctx_kernel, kernel_gone);
+	ike_ha_child_delete(&sa->sa_b, cs);
 	child_sa_set_state(cs, CHILD_SA_EXPIRED);
 	child_sa_life_stop(cs);
 	cs->cs_life.lt_tries = 0;

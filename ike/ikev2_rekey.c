@@ -172,6 +172,7 @@ ikev2_rekey_move(struct ike_sa *from, struct ike_sa *to)
 		cs->cs_owner = to;
 		TAILQ_INSERT_TAIL(&to->sa_b.b_children, cs, cs_entry);
 	}
+	ike_ha_ike_sa(&to->sa_b);	/* the standby moves them too */
 }
 
 /*

@@ -25,6 +25,8 @@
  *   ike_ratelimit.c     the log lines that unauthenticated input causes,
  *                       one per cause per interval
  *   ike_metrics.c (beside the exchanges) counters and gauges
+ *   ike_ha.c            HA state sync: the SAs as records on the sync
+ *                       channel (ha_chan.c), called from the SA cores
  *   internal.h, sa_base.h  the types all of these share
  * A lower file never calls a higher one except through those tables.
  */
@@ -227,6 +229,7 @@ struct ike_ctx {
 	const struct ikev2_exchanges *ctx_v2x;
 	const struct ikev1_exchanges *ctx_v1x;
 	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
+	struct ha_chan	*ctx_ha;	/* borrowed (ike_ha_set), or NULL */
 	/* rate-limited log lines (ike_ratelimit.c), per cause */
 	struct ratelimit ctx_rl[IKE_RL_MAX];
 	struct event	*ctx_rl_ev;	/* the summaries' timer, lazy */
@@ -293,6 +296,20 @@ void	ike_tunnel_dead_hold(struct ike_tunnel *t,
 void	ike_tunnel_peer_dead(struct ike_tunnel *t);
 /* Held policies: delete (1) from the kernel, or forget (0). */
 void	ike_tunnel_held_drop(struct ike_tunnel *t, int delete);
+
+/*
+ * --- ike_ha.c: HA state sync, the active node's side ---
+ * Each does nothing without a channel (ike_ha_set) or for a version
+ * without so_ha_export.  ike_ha_ike_sa: b's record (again), if it is
+ * established (up or replaced): when it is established, when its message
+ * IDs move and when CHILD SAs move to it.  ike_ha_child_sa: cs's, at its
+ * installation (its keys are wiped after).  The deletes go for what was
+ * sent.
+ */
+void	ike_ha_ike_sa(struct ike_sa_base *b);
+void	ike_ha_ike_delete(struct ike_sa_base *b);
+void	ike_ha_child_sa(struct ike_sa_base *b, struct child_sa *cs);
+void	ike_ha_child_delete(struct ike_sa_base *b, struct child_sa *cs);
 
 /* --- ike_ratelimit.c: log lines that unauthenticated input causes --- */
 /*

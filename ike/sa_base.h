@@ -27,6 +27,7 @@
 #include "ipsec/child_sa.h"
 
 struct event;
+struct ha_ike_rec;
 struct ike_ctx;
 struct ike_tunnel;
 
@@ -128,6 +129,11 @@ struct ike_sa_ops {
 	void		 (*so_child_expire)(struct ike_sa_base *b,
 			    struct child_sa *cs, uint32_t spi, int hard,
 			    int volume);
+	/* HA state sync (ike_ha.c): the version's part of b's record
+	 * (message IDs, algorithms, keys, lifetimes).  0, or -1 (not
+	 * synced); NULL: the version is not synced. */
+	int		 (*so_ha_export)(const struct ike_sa_base *b,
+			    struct ha_ike_rec *r);
 };
 
 struct ike_sa_hash;
@@ -181,6 +187,7 @@ struct ike_sa_base {
 	 * began and when it was established (0: not yet), ike_sa_base_up */
 	uint64_t	 b_begin_seq;
 	uint64_t	 b_up_seq;
+	int		 b_ha_synced;	/* an HA record of it went out */
 };
 TAILQ_HEAD(ike_sa_base_list, ike_sa_base);
 

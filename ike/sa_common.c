@@ -94,6 +94,7 @@ again:
 void
 ike_sa_base_unlink(struct ike_sa_base *b)
 {
+	ike_ha_ike_delete(b);	/* the standby's copy goes with it */
 	ike_sa_hash_remove(b);
 	TAILQ_REMOVE(&b->b_ctx->ctx_all, b, b_entry);
 	if (b->b_opening)

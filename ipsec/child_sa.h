@@ -140,6 +140,7 @@ struct child_sa {
 	/* the highest counters seen (child_sa_traffic): what an SA the
 	 * kernel removed by itself still adds to its tunnel's totals */
 	struct kernel_sa_stats cs_seen_in, cs_seen_out;
+	int		 cs_ha_synced;	/* an HA record of it went out */
 };
 TAILQ_HEAD(child_sa_list, child_sa);
 

@@ -701,8 +701,11 @@ START_TEST(test_control_roles)
 	    r);
 	ck_assert_msg(strstr(r, "  records:    ") != NULL && strstr(r,
 	    " accepted; dropped: 0 bad length, 0 bad version, 0 bad tag, 0 "
-	    "replayed, 0 old epoch, 0 reflected, 0 bad type\n\n") != NULL,
+	    "replayed, 0 old epoch, 0 reflected, 0 bad type\n") != NULL,
 	    "%s", r);
+	ck_assert_msg(strstr(r, "  state sync: holds 0 IKE SAs, 0 CHILD SAs; "
+	    "sent 0 IKE SA, 0 CHILD SA, 0 delete records\n\n") != NULL, "%s",
+	    r);
 	ck_assert_msg(strstr(r, "no tunnels configured") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("status --json");
@@ -713,7 +716,9 @@ START_TEST(test_control_roles)
 	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100},"
 	    "\"records\":{\"sent\":") != NULL && strstr(r, ",\"bad_length\":0,"
 	    "\"bad_version\":0,\"bad_tag\":0,\"replayed\":0,\"old_epoch\":0,"
-	    "\"reflected\":0,\"bad_type\":0}}}\n") != NULL, "%s", r);
+	    "\"reflected\":0,\"bad_type\":0},\"sync\":{\"ike_sas\":0,"
+	    "\"child_sas\":0,\"table_full\":0,\"sent\":{\"ike_sa\":0,"
+	    "\"child_sa\":0,\"delete\":0}}}}\n") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("ha fault");
 	ck_assert_str_eq(r, "ok\n");
