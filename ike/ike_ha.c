@@ -59,6 +59,14 @@ ike_ha_children(const struct ike_sa_base *b, struct ha_ike_rec *r)
 			r->ir_children[r->ir_nchildren++] = cs->cs_spi_in;
 }
 
+/* The SA's tunnel name for the log, or NULL (as ike_sa_base_name, which
+ * is not used here: sa_common.c calls this file). */
+static const char *
+ike_ha_name(const struct ike_sa_base *b)
+{
+	return (b->b_tunnel != NULL ? ike_tunnel_name(b->b_tunnel) : NULL);
+}
+
 void
 ike_ha_ike_sa(struct ike_sa_base *b)
 {
@@ -68,7 +76,7 @@ ike_ha_ike_sa(struct ike_sa_base *b)
 	const char			*name;
 	int				 n;
 
-	if (!ike_ha_on(b) || (name = ike_sa_base_name(b)) == NULL)
+	if (!ike_ha_on(b) || (name = ike_ha_name(b)) == NULL)
 		return;
 	ph = ike_sa_base_phase(b);
 	if (ph != IKE_PHASE_UP && ph != IKE_PHASE_REPLACED)
@@ -112,7 +120,7 @@ ike_ha_ike_delete(struct ike_sa_base *b)
 	memcpy(r.dr_spi_i, b->b_spi_i, 8);
 	memcpy(r.dr_spi_r, b->b_spi_r, 8);
 	ike_ha_send(b->b_ctx, HA_REC_DELETE, pl, ha_del_encode(&r, pl,
-	    sizeof(pl)), ike_sa_base_name(b), "delete");
+	    sizeof(pl)), ike_ha_name(b), "delete");
 }
 
 static void

@@ -14,7 +14,7 @@
 
 #include "common/log.h"
 #include "common/ratelimit.h"
-#include "ike/ike_sa.h"
+#include "ike/internal.h"
 
 static const struct ratelimit_cause ike_rl_causes[IKE_RL_MAX] = {
 	[IKE_RL_V1_HALF_TOTAL] = { "IKEv1 first messages dropped",
