@@ -234,6 +234,42 @@ START_TEST(test_layout_single_narrowed)
 }
 END_TEST
 
+/*
+ * A reload that turns per-pair into single changes the tunnel: it is set
+ * up again, now with one CHILD SA (4 before).
+ */
+START_TEST(test_layout_reload)
+{
+	struct side_opts	 a = { .so_version = 2, .so_initiate = 1,
+	    .so_ipsec = PFS_OFF };
+	struct side_opts	 b = { .so_version = 2, .so_initiate = 0,
+	    .so_ipsec = PFS_OFF };
+	struct config		*cfg;
+	int			 i;
+
+	segments_make(&a, &b, 2);
+	pair_init(&a, &b);
+	ike_start(A.s_ike);
+	pump_children(4, 5000);
+	ck_assert_int_eq(status(&A).ts_nchild, 4);
+	a.so_tunnel = SINGLE;
+	cfg = cfg_make(ADDR_A, ADDR_B, &a);
+	ike_config_apply(A.s_ike, cfg);
+	A.s_cfg = cfg;
+	for (i = 0; i < 100; i++) {
+		pump(20);
+		if (status(&A).ts_nchild == 1 && status(&B).ts_nchild == 1 &&
+		    mock_kernel_nsa(&A.s_kernel) == 2 &&
+		    mock_kernel_nsa(&B.s_kernel) == 2)
+			break;
+	}
+	assert_one_child(&A);
+	assert_one_child(&B);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 12);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 child_layout_suite(void)
 {
@@ -249,6 +285,7 @@ child_layout_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("mixed");
 	tcase_add_loop_test(tc, test_layout_mixed, 0, 2);
+	tcase_add_test(tc, test_layout_reload);
 	suite_add_tcase(s, tc);
 	return (s);
 }
