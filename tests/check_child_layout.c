@@ -111,6 +111,7 @@ END_TEST
 /*
  * child-sa single: a CHILD SA rekey (§1.3.3) keeps every selector; the
  * policies stay (same reqid) and one SA pair is left on each side.
+ * _i 0: A (the initiator) rekeys; _i 1: B (the responder) does.
  */
 START_TEST(test_layout_single_rekey)
 {
@@ -127,7 +128,8 @@ START_TEST(test_layout_single_rekey)
 	ike_start(A.s_ike);
 	pump_children(1, 5000);
 	before = assert_one_child(&A);
-	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	ck_assert_int_eq(ike_tunnel_rekey(_i == 0 ? A.s_ike : B.s_ike, "t1"),
+	    0);
 	for (i = 0; i < 100; i++) {
 		pump(20);
 		sa = status(&A);
@@ -280,7 +282,7 @@ child_layout_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_layout_single_all_pairs, 0,
 	    sizeof(single_sizes) / sizeof(single_sizes[0]));
-	tcase_add_test(tc, test_layout_single_rekey);
+	tcase_add_loop_test(tc, test_layout_single_rekey, 0, 2);
 	tcase_add_test(tc, test_layout_single_narrowed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("mixed");
