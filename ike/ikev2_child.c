@@ -462,8 +462,9 @@ fail:
 	log_tinfo(ike_tunnel_name(t), "CHILD SA failed: %s", t->t_last_error);
 	if (cs->cs_rekey_spi == 0)
 		ikev2_child_pairs_set(t, cs, PAIR_FAILED);
+	/* the IKE_AUTH one: retried with the IKE SA */
 	if (cs->cs_pair == 0 && cs->cs_rekey_spi == 0 &&
-	    sa->sa_req_kind == IKE_REQ_AUTH)	/* retried with the IKE SA */
+	    sa->sa_req_kind == IKE_REQ_AUTH)
 		ikev2_child_pairs_set(t, cs, PAIR_NONE);
 	ike_sa_child_remove(sa, cs);
 	return (-1);

@@ -863,9 +863,9 @@ exp_libreswan(struct exp *ex)
 		ex_add(ex, "# leftsubnets/rightsubnets: one CHILD SA per "
 		    "segment pair.\n");
 	if (plural && ex->ex_t->tn_child_single)
-		ex_add(ex, "# (gatewayd's tunnel has child-sa single: Libreswan "
-		    "has no CHILD SA with\n# several selectors; gatewayd "
-		    "takes one per pair as well.)\n");
+		ex_add(ex, "# (gatewayd's tunnel has child-sa single: "
+		    "Libreswan has no CHILD SA with\n# several selectors; "
+		    "gatewayd takes one per pair as well.)\n");
 	ex_add(ex, "\nconn %s\n", t->tn_name);
 	ex_add(ex, "\tikev2=%s\n", ike->ike_version == 2 ? "yes" : "no");
 	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)

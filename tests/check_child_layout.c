@@ -142,7 +142,8 @@ START_TEST(test_layout_single_rekey)
 	sa = assert_one_child(&A);
 	sb = assert_one_child(&B);
 	ck_assert_uint_eq(sa.ts_child_rekeys, 1);
-	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in, before.ts_child[0].cs_spi_in);
+	ck_assert_uint_ne(sa.ts_child[0].cs_spi_in,
+	    before.ts_child[0].cs_spi_in);
 	ck_assert_uint_eq(sa.ts_child[0].cs_spi_in, sb.ts_child[0].cs_spi_out);
 	ts_list_str(l, sizeof(l), 3, 1);
 	ts_list_str(r, sizeof(r), 3, 0);
