@@ -19,7 +19,7 @@
 #             no CREATE_CHILD_SA follows; Connected, all 4 pairs ping,
 #             exactly one SA per direction in gw1's kernel and 12 policies
 #             (3 per pair); then gatewayd's own CHILD SA rekey (ipsec
-#             lifetime 20 s, test-short-lifetimes) replaces the SA pair,
+#             lifetime 30 s, test-short-lifetimes) replaces the SA pair,
 #             the selectors stay, all 4 pairs ping again.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -102,7 +102,7 @@ if [ "$mode" = single-initiator ]; then
 	start_charon gw2
 	gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
 	gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
-	    pfs="$gw_pfs" child_sa=single lifetime=20
+	    pfs="$gw_pfs" child_sa=single lifetime=30
 	sed -i '1a test-short-lifetimes yes' "$(node_dir gw1)/gatewayd.conf"
 	start_gatewayd gw1
 	gw_wait_state gw1 segs Connected 30
@@ -123,7 +123,7 @@ if [ "$mode" = single-initiator ]; then
 		    "${seg//./\\.}" "$sel"
 	done
 	say "ok: gatewayctl status:$sel"
-	step "CHILD SA rekey by gatewayd (lifetime 20 s)"
+	step "CHILD SA rekey by gatewayd (lifetime 30 s)"
 	old_spis=$(xfrm_spis gw1)
 	wait_for 40 xfrm_old_gone gw1 "$old_spis" 2 ||
 	    fail "no rekey within 40 s (or not 2 SAs):"$'\n'"old: $old_spis"$'\n'"$(ip -n gw1 xfrm state)"
