@@ -46,6 +46,7 @@ SCENARIOS=(
 	"t-segments.sh mismatch"
 	"t-segments.sh one-child"
 	"t-segments.sh single-initiator"
+	"t-segments.sh single-narrowed"
 	"t-rekey.sh child"
 	"t-rekey.sh ike"
 	"t-rekey.sh gw-child"

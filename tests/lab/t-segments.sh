@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-segments.sh [pfs14|nopfs|mismatch|one-child|single-initiator] - a tunnel with two local and two peer
+# t-segments.sh [pfs14|nopfs|mismatch|one-child|single-initiator|single-narrowed] - a tunnel with two local and two peer
 # segments (4 segment pairs, one CHILD SA each: the first with IKE_AUTH, the
 # others with CREATE_CHILD_SA), gatewayd on gw1 initiating, strongSwan on
 # gw2 with one CHILD config per pair.
@@ -21,6 +21,12 @@
 #             (3 per pair); then gatewayd's own CHILD SA rekey (ipsec
 #             lifetime 30 s, test-short-lifetimes) replaces the SA pair,
 #             the selectors stay, all 4 pairs ping again.
+#   single-narrowed  gatewayd "child-sa single" initiates to strongSwan
+#             with one child per peer segment (10.1/16 to both of gw1's
+#             segments, 10.2/16 to both): strongSwan narrows the
+#             IKE_AUTH CHILD SA to one of them, gatewayd sets up the
+#             pairs left out one by one (CREATE_CHILD_SA); all 4 pairs
+#             ping.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
@@ -33,6 +39,7 @@ nopfs)	gw_pfs=disable; sw_esp=aes128-sha1 ;;
 mismatch) gw_pfs=14; sw_esp=aes128-sha1-modp1536 ;;
 one-child) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
 single-initiator) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
+single-narrowed) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
 *)	fail "unknown mode '$mode'" ;;
 esac
 
@@ -142,6 +149,37 @@ if [ "$mode" = single-initiator ]; then
 	    "$(ip -n gw1 xfrm policy | grep -cE '^src (172\.16|10\.[12])\.')"
 	gw_alive gw1
 	pass "child-sa single initiator: one CHILD SA for 4 pairs, rekeyed"
+fi
+
+if [ "$mode" = single-narrowed ]; then
+	step "child-sa single narrowed by strongSwan: the rest per pair"
+	swan_conf gw2
+	swan_conn gw2 vpn local="$GW2_PUB" remote="$GW1_PUB" esp="$sw_esp" \
+	    child="na|$SEG2A|$SEG1A,$SEG1B" child="nb|$SEG2B|$SEG1A,$SEG1B"
+	start_charon gw2
+	gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
+	gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
+	    pfs="$gw_pfs" child_sa=single
+	start_gatewayd gw1
+	gw_wait_state gw1 segs Connected 30
+	log=$(node_dir gw1)/gatewayd.log
+	more_children() {
+		[ "$(gwctl gw1 status | grep -cE '^ +selectors:')" -ge 2 ]
+	}
+	wait_for 15 more_children ||
+	    fail "gatewayd: not 2 CHILD SAs:"$'\n'"$(gwctl gw1 status 2>&1)"
+	all_pairs_ping
+	sel=$(gwctl gw1 status | grep -E '^ +selectors:')
+	say "ok: gatewayctl status:"$'\n'"$sel"
+	assert_match "the IKE_AUTH CHILD SA: both local segments, one peer" \
+	    '172\.16\.0\.0/24,172\.16\.1\.0/24 === 10\.[12]\.0\.0/16$' "$sel"
+	assert_ge "CREATE_CHILD_SA requests (the pairs left out)" 2 \
+	    "$(grep -cE 'generating CREATE_CHILD_SA request [0-9]+ \[' \
+	    "$log" || true)"
+	assert_eq "policies in gw1's kernel (3 x 4 pairs)" 12 \
+	    "$(ip -n gw1 xfrm policy | grep -cE '^src (172\.16|10\.[12])\.')"
+	gw_alive gw1
+	pass "child-sa single narrowed: the pairs left out set up per pair"
 fi
 
 step "segments ($mode): gatewayd PFS $gw_pfs, strongSwan esp $sw_esp"
