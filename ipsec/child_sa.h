@@ -61,6 +61,9 @@ struct child_sa {
 	struct cfg_prefix cs_rts[CFG_MAX_SEGMENTS];
 	int		 cs_nrts;
 	int		 cs_pair;		/* initiator: segment pair, -1 */
+	/* initiator, child-sa single: covers every segment pair its
+	 * selectors overlap */
+	int		 cs_single;
 	uint32_t	 cs_lifetime;		/* hard, seconds */
 	/* volume lifetimes of each kernel SA, 0 = unlimited: hard (the
 	 * configured or negotiated ones), soft (the rekey, drawn below) */
