@@ -7,6 +7,8 @@
  *   engine.c            the ike_* API (ike.h): datagrams in, control
  *                       commands, status; it knows the versions only
  *                       through their struct ike_version tables
+ *   ike_takeover.c      HA takeover: the synced IKEv2 SAs resumed
+ *                       when the node becomes active (beside engine.c)
  *   ikev2_engine.c,     each version's table: its queue of exchanges
  *   ikev1_engine.c      and the exchange module for each message
  *   ikev2_{rekey,init,auth,child,info}.c, ikev1_{info,quick,rekey,main,
