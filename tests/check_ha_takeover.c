@@ -1,0 +1,322 @@
+/*
+ * check_ha_takeover.c - HA takeover (issue 10, third step): three engines
+ * over the mock network.  A (active) and C (standby, its channel fed by
+ * A's over loopback) share the gateway address ADDR_A; B is the peer.
+ * A and B establish, C's table fills, A crashes (freed, nothing sent),
+ * C becomes active and continues A's IKE SA and CHILD SA: no
+ * IKE_SA_INIT, the same SPIs and keys in its kernel, the outbound
+ * sequence numbers advanced, and exchanges with B on the synced message
+ * IDs.  Without synced state the standby starts the tunnel anew.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "ike/ha_chan.h"
+#include "ike/ha_store.h"
+#include "ike/ike.h"
+#include "ike/ike_sa.h"
+#include "policy/config.h"
+#include "tests/exchange_pair.h"
+
+static struct side	 C;		/* the standby, ADDR_A too */
+
+static void
+chan_cfg(struct cfg_ha *ha, uint32_t prio)
+{
+	memset(ha, 0, sizeof(*ha));
+	ha->ha_enabled = 1;
+	ha->ha_priority = prio;
+	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ha->ha_peer_port = 9;
+	memcpy(ha->ha_key, "0123456789abcdef", 16);
+	ha->ha_key_len = 16;
+	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
+}
+
+/* a (active) and b (standby) on base, each the other's peer */
+static void
+chans_open(struct ha_chan **a, struct ha_chan **b)
+{
+	struct cfg_ha		 ca, cb;
+	struct sockaddr_in	 sin;
+
+	chan_cfg(&ca, 200);
+	chan_cfg(&cb, 100);
+	ck_assert_ptr_nonnull(*a = ha_chan_open(base, &ca, HA_ROLE_ACTIVE));
+	ck_assert_ptr_nonnull(*b = ha_chan_open(base, &cb, HA_ROLE_STANDBY));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(ha_chan_port(*b));
+	ha_chan_test_peer(*a, &sin);
+	sin.sin_port = htons(ha_chan_port(*a));
+	ha_chan_test_peer(*b, &sin);
+	ha_chan_test_timing(*a, 50, 600);
+	ha_chan_test_timing(*b, 50, 600);
+}
+
+/* IKE_SA_INIT messages (requests or responses) a side sent: the IKEv2
+ * header's exchange type, byte 18 (RFC 7296 §3.1) */
+static int	 nsainit[2];		/* 0: B, 1: ADDR_A's engine */
+
+static enum mock_verdict
+count_sa_init(void *arg, const uint8_t *pkt, size_t len)
+{
+	int	*n = arg;
+
+	if (len >= 28 && pkt[17] == 0x20 && pkt[18] == 34)
+		(*n)++;
+	return (MOCK_PASS);
+}
+
+static const struct side_opts opt_a = {
+	.so_version = 2, .so_local = { "172.16.0.0/24" },
+	.so_remote = { "10.0.0.0/12" }, .so_initiate = 1,
+	.so_ipsec = "\t\tpfs 2\n"
+};
+static const struct side_opts opt_b = {
+	.so_version = 2, .so_local = { "10.0.0.0/12" },
+	.so_remote = { "172.16.0.0/24" }, .so_initiate = 0,
+	.so_ipsec = "\t\tpfs 2\n"
+};
+
+/* The one installed CHILD SA of s's one IKE SA. */
+static struct child_sa *
+child_of(struct side *s)
+{
+	struct ike_sa	*sa = ikev2_sa_first(s->s_ike);
+	struct child_sa	*cs;
+
+	ck_assert_ptr_nonnull(sa);
+	TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry)
+		if (cs->cs_state == CHILD_SA_INSTALLED)
+			return (cs);
+	ck_abort_msg("no installed CHILD SA");
+	return (NULL);
+}
+
+/* The kernel SA spi of mk has the keys of peer's SA spi. */
+static void
+assert_same_keys(const struct mock_kernel *mk, const struct mock_kernel *peer,
+    uint32_t spi)
+{
+	const struct mock_sa	*a, *b;
+
+	ck_assert_ptr_nonnull(a = mock_kernel_sa(mk, spi));
+	ck_assert_ptr_nonnull(b = mock_kernel_sa(peer, spi));
+	ck_assert_uint_eq(a->m_sa.ks_ekey_len, b->m_sa.ks_ekey_len);
+	ck_assert_uint_eq(a->m_sa.ks_akey_len, b->m_sa.ks_akey_len);
+	ck_assert_mem_eq(a->m_ekey, b->m_ekey, a->m_sa.ks_ekey_len);
+	ck_assert_mem_eq(a->m_akey, b->m_akey, a->m_sa.ks_akey_len);
+	ck_assert_uint_eq(a->m_sa.ks_encr, b->m_sa.ks_encr);
+	ck_assert_uint_eq(a->m_sa.ks_reqid != 0, 1);
+}
+
+static void
+side_standby(struct side *s, struct ha_chan *c)
+{
+	ike_passive_set(s->s_ike, 1);
+	ike_ha_set(s->s_ike, c);
+	s->s_net.mn_filter = count_sa_init;
+	s->s_net.mn_filter_arg = &nsainit[1];
+}
+
+/* gatewayctl ha active, as the daemon does it (gwd_ha_role) */
+static int
+side_active(struct side *s, struct ha_chan *c)
+{
+	int	 n;
+
+	ha_chan_role_set(c, HA_ROLE_ACTIVE);
+	ike_passive_set(s->s_ike, 0);
+	n = ike_takeover(s->s_ike);
+	ike_start(s->s_ike);
+	return (n);
+}
+
+/*
+ * IKE_SA_INIT, IKE_AUTH  A --> B ; A's records --> C ; A crashes ;
+ * C active: A's IKE SA and CHILD SA go on at C, no IKE_SA_INIT, then a
+ * CHILD SA rekey each way and a DPD probe on the synced message IDs.
+ */
+START_TEST(test_takeover_continues)
+{
+	struct ha_chan		*ca, *cc;
+	struct tunnel_status	 st;
+	struct ike_sa		*bsa, *csa;
+	struct child_sa		*bcs, *ccs;
+	const struct mock_sa	*m;
+	uint8_t			 spi_i[8], spi_r[8];
+	uint32_t		 mid_next, mid_peer, old_in, old_out;
+
+	pair_init(&opt_a, &opt_b);
+	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	chans_open(&ca, &cc);
+	ike_ha_set(A.s_ike, ca);
+	side_standby(&C, cc);
+	memset(nsainit, 0, sizeof(nsainit));
+	B.s_net.mn_filter = count_sa_init;
+	B.s_net.mn_filter_arg = &nsainit[0];
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	ike_start(C.s_ike);		/* passive: nothing */
+	pump_children(1, 2000);
+	pump(150);			/* the records cross the loopback */
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
+	ck_assert_int_eq(nsainit[0], 1);
+	ck_assert_uint_eq(C.s_net.mn_sent, 0);
+	bsa = ikev2_sa_first(B.s_ike);
+	memcpy(spi_i, bsa->sa_b.b_spi_i, 8);
+	memcpy(spi_r, bsa->sa_b.b_spi_r, 8);
+	/* A's side of the message IDs, as B numbers them */
+	mid_next = bsa->sa_msgid_peer;
+	mid_peer = bsa->sa_msgid_next;
+
+	/* A crashes: no DELETE, no record */
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	side_free(&A);
+	side_a = &C;
+	memset(nsainit, 0, sizeof(nsainit));
+	ck_assert_int_eq(side_active(&C, cc), 1);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
+
+	csa = ikev2_sa_first(C.s_ike);
+	ck_assert_ptr_nonnull(csa);
+	ck_assert_ptr_null(ikev2_sa_after(csa));
+	ck_assert_int_eq(csa->sa_state, IKE_SA_ESTABLISHED);
+	ck_assert_mem_eq(csa->sa_b.b_spi_i, spi_i, 8);
+	ck_assert_mem_eq(csa->sa_b.b_spi_r, spi_r, 8);
+	ck_assert_int_eq(csa->sa_b.b_initiator, 1);
+	ck_assert_uint_eq(csa->sa_msgid_next, mid_next);
+	ck_assert_uint_eq(csa->sa_msgid_peer, mid_peer);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	/* the CHILD SA: B's SPIs crossed, the same keys, C's outbound SA
+	 * past anything A sent, its inbound SA made anew (not a larval
+	 * one's update), the policies there */
+	bcs = child_of(&B);
+	ccs = child_of(&C);
+	ck_assert_uint_eq(ccs->cs_spi_in, bcs->cs_spi_out);
+	ck_assert_uint_eq(ccs->cs_spi_out, bcs->cs_spi_in);
+	ck_assert_uint_eq(mock_kernel_nsa(&C.s_kernel), 2);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_in);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_out);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_out));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 1u << 20);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_in));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 0);
+	ck_assert_int_eq(m->m_sa.ks_update, 0);
+	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+
+	/* B sees no new IKE_SA_INIT, keeps its SA */
+	pump(200);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	ck_assert_ptr_null(ikev2_sa_after(bsa));
+
+	/* CREATE_CHILD_SA rekey from C: request mid_next --> */
+	old_in = ccs->cs_spi_in;
+	old_out = ccs->cs_spi_out;
+	ck_assert_int_eq(ike_tunnel_rekey(C.s_ike, "t1"), 0);
+	pump(400);
+	ccs = child_of(&C);
+	bcs = child_of(&B);
+	ck_assert_uint_ne(ccs->cs_spi_in, old_in);
+	ck_assert_uint_eq(ccs->cs_spi_in, bcs->cs_spi_out);
+	ck_assert_uint_eq(ccs->cs_spi_out, bcs->cs_spi_in);
+	ck_assert_ptr_null(mock_kernel_sa(&C.s_kernel, old_in));
+	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel, old_out));
+	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_out);
+	ck_assert_uint_gt(csa->sa_msgid_next, mid_next);
+	ck_assert_uint_eq(bsa->sa_msgid_peer, csa->sa_msgid_next);
+
+	/* and from B: its request mid_peer <-- */
+	old_in = ccs->cs_spi_in;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(400);
+	ccs = child_of(&C);
+	ck_assert_uint_ne(ccs->cs_spi_in, old_in);
+	ck_assert_uint_eq(ccs->cs_spi_in, child_of(&B)->cs_spi_out);
+	ck_assert_uint_gt(csa->sa_msgid_peer, mid_peer);
+	ck_assert_uint_eq(csa->sa_msgid_peer, bsa->sa_msgid_next);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	ck_assert_ptr_eq(ikev2_sa_first(C.s_ike), csa);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+	ck_assert_int_eq(B.s_kernel.mk_errors, 0);
+
+	ike_ha_set(C.s_ike, NULL);
+	side_free(&B);
+	side_free(&C);
+	event_base_free(base);
+	ha_chan_close(cc);
+}
+END_TEST
+
+/*
+ * A standby with nothing synced becomes active: the tunnel starts as at
+ * start-up, IKE_SA_INIT --> <-- .
+ */
+START_TEST(test_takeover_nothing_synced)
+{
+	struct ha_chan		*ca, *cc;
+	struct tunnel_status	 st;
+
+	pair_init(&opt_a, &opt_b);
+	chans_open(&ca, &cc);
+	side_standby(&A, cc);
+	memset(nsainit, 0, sizeof(nsainit));
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(100);
+	ck_assert_uint_eq(A.s_net.mn_sent, 0);
+	ha_chan_close(ca);
+	ck_assert_int_eq(side_active(&A, cc), 0);
+	pump_children(1, 2000);
+	st = status(&A);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_ge(nsainit[1], 1);
+	ike_ha_set(A.s_ike, NULL);
+	pair_free();
+	ha_chan_close(cc);
+}
+END_TEST
+
+static Suite *
+ha_takeover_suite(void)
+{
+	Suite	*s = suite_create("ha_takeover");
+	TCase	*tc;
+
+	tc = tcase_create("takeover");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_takeover_continues);
+	tcase_add_test(tc, test_takeover_nothing_synced);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(ha_takeover_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
