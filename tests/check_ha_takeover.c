@@ -144,8 +144,9 @@ side_active(struct side *s, struct ha_chan *c)
 
 /*
  * IKE_SA_INIT, IKE_AUTH  A --> B ; A's records --> C ; A crashes ;
- * C active: A's IKE SA and CHILD SA go on at C, no IKE_SA_INIT, then a
- * CHILD SA rekey each way and a DPD probe on the synced message IDs.
+ * C active: A's IKE SA and CHILD SA go on at C, no IKE_SA_INIT; then a
+ * CHILD SA rekey each way, DPD probes on C's timer and an IKE SA rekey,
+ * on the synced message IDs and keys.
  */
 START_TEST(test_takeover_continues)
 {
@@ -155,10 +156,14 @@ START_TEST(test_takeover_continues)
 	struct child_sa		*bcs, *ccs;
 	const struct mock_sa	*m;
 	uint8_t			 spi_i[8], spi_r[8];
+	struct ike_counters	 c0, c1;
 	uint32_t		 mid_next, mid_peer, old_in, old_out;
+	int			 i;
 
 	pair_init(&opt_a, &opt_b);
 	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	/* DPD after 30 ms without traffic: the takeover arms it */
+	ike_ctx_dpd_set(C.s_ike, 30, 400);
 	chans_open(&ca, &cc);
 	ike_ha_set(A.s_ike, ca);
 	side_standby(&C, cc);
@@ -239,7 +244,8 @@ START_TEST(test_takeover_continues)
 	ck_assert_ptr_null(mock_kernel_sa(&B.s_kernel, old_out));
 	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_out);
 	ck_assert_uint_gt(csa->sa_msgid_next, mid_next);
-	ck_assert_uint_eq(bsa->sa_msgid_peer, csa->sa_msgid_next);
+	/* a DPD request of C's may be on the wire as pump() returns */
+	ck_assert_uint_le(csa->sa_msgid_next - bsa->sa_msgid_peer, 1);
 
 	/* and from B: its request mid_peer <-- */
 	old_in = ccs->cs_spi_in;
@@ -250,6 +256,7 @@ START_TEST(test_takeover_continues)
 	ck_assert_uint_eq(ccs->cs_spi_in, child_of(&B)->cs_spi_out);
 	ck_assert_uint_gt(csa->sa_msgid_peer, mid_peer);
 	ck_assert_uint_eq(csa->sa_msgid_peer, bsa->sa_msgid_next);
+	ck_assert_uint_le(csa->sa_msgid_next - bsa->sa_msgid_peer, 1);
 	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
 	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
 	ck_assert_ptr_eq(ikev2_sa_first(C.s_ike), csa);
@@ -257,6 +264,28 @@ START_TEST(test_takeover_continues)
 	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
 	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
 	ck_assert_int_eq(B.s_kernel.mk_errors, 0);
+
+	/* DPD: INFORMATIONAL { } --> <-- on the timer, twice at least */
+	ike_counters_get(C.s_ike, &c0);
+	mid_next = csa->sa_msgid_next;
+	for (i = 0; i < 40 && csa->sa_msgid_next < mid_next + 2; i++)
+		pump(50);
+	ike_counters_get(C.s_ike, &c1);
+	ck_assert_uint_ge(c1.ic_dpd_sent, c0.ic_dpd_sent + 2);
+	ck_assert_uint_ge(csa->sa_msgid_next, mid_next + 2);
+	ck_assert_uint_eq(c1.ic_dpd_missed, c0.ic_dpd_missed);
+	ck_assert_ptr_eq(ikev2_sa_first(C.s_ike), csa);
+
+	/* IKE SA rekey (§2.18): its keys come from the synced SK_d */
+	ck_assert_int_eq(ike_tunnel_rekey_ike(C.s_ike, "t1"), 0);
+	pump(400);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_mem_ne(st.ts_spi_i, spi_i, 8);
+	ck_assert_mem_eq(st.ts_spi_i, status(&B).ts_spi_i, 8);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_in, child_of(&B)->cs_spi_out);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
 
 	ike_ha_set(C.s_ike, NULL);
 	side_free(&B);
