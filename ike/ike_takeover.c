@@ -20,8 +20,11 @@
  * Not carried over: the response cache (a request the old node answered
  * but whose answer was lost is not answered again: the peer's
  * retransmissions fail and it deletes the SA), a request of ours in
- * flight, and the kernel's byte and packet counters (a volume lifetime
- * counts afresh).
+ * flight, the kernel's byte and packet counters (a volume lifetime
+ * counts afresh), and a CHILD SA's time left (its record is sent at
+ * installation, so its life restarts here; the peer's timers still
+ * rekey it in time).  Of an IKE SA rekeyed just before the crash (the
+ * old and the new one both in the table) the one with CHILD SAs stays.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -47,6 +50,7 @@
 
 struct ike_takeover {
 	struct ike_ctx	*tk_ctx;
+	int		 tk_fresh;	/* the engine held no SA before */
 	int		 tk_ike;	/* IKE SAs resumed */
 	int		 tk_child;	/* CHILD SAs installed */
 	int		 tk_failed;	/* records that did not rebuild */
@@ -182,7 +186,9 @@ ike_takeover_ike(const struct ha_ike_rec *r, void *arg)
 		tk->tk_failed++;
 		return;
 	}
-	if (ike_tunnel_busy(t)) {
+	/* a second record of one tunnel (an IKE SA rekey just before the
+	 * crash): ike_takeover_prune() keeps the one with CHILD SAs */
+	if (!tk->tk_fresh && ike_tunnel_busy(t)) {
 		log_tinfo(r->ir_name, "ha: IKE SA %s not taken over: the "
 		    "tunnel has one", spi);
 		return;
@@ -329,6 +335,45 @@ ike_takeover_child(const struct ha_child_rec *r, void *arg)
 	tk->tk_child++;
 }
 
+/*
+ * Two SAs resumed for one tunnel: the old node rekeyed the IKE SA just
+ * before it failed and the old one was not deleted yet.  Its CHILD SAs
+ * went to the new one (RFC 7296 §2.18, the record lists them), so the one
+ * without CHILD SAs goes, silently (the peer deletes it or forgets it as
+ * the old SA of its rekey).  Two with CHILD SAs both stay, as after a
+ * re-authentication.  The number dropped.
+ */
+static int
+ike_takeover_prune(struct ike_ctx *ctx)
+{
+	struct ike_sa		*sa, *next, *kept;
+	struct ike_tunnel	*t;
+	int			 n = 0;
+
+	for (sa = ikev2_sa_first(ctx); sa != NULL; sa = next) {
+		next = ikev2_sa_after(sa);
+		t = sa->sa_b.b_tunnel;
+		if ((kept = t->t_takeover) == NULL) {
+			t->t_takeover = sa;
+			continue;
+		}
+		if (!TAILQ_EMPTY(&kept->sa_b.b_children) &&
+		    !TAILQ_EMPTY(&sa->sa_b.b_children))
+			continue;
+		if (TAILQ_EMPTY(&sa->sa_b.b_children))
+			kept = sa;
+		else
+			t->t_takeover = sa;
+		log_tinfo(ike_tunnel_name(t), "ha: a second IKE SA without "
+		    "CHILD SAs dropped");
+		ike_sa_destroy(kept);
+		n++;
+	}
+	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
+		t->t_takeover = NULL;
+	return (n);
+}
+
 int
 ike_takeover(struct ike_ctx *ctx)
 {
@@ -341,8 +386,11 @@ ike_takeover(struct ike_ctx *ctx)
 		return (0);
 	memset(&tk, 0, sizeof(tk));
 	tk.tk_ctx = ctx;
+	tk.tk_fresh = TAILQ_EMPTY(&ctx->ctx_all);
 	ha_store_ike_each(st, ike_takeover_ike, &tk);
 	ha_store_child_each(st, ike_takeover_child, &tk);
+	if (tk.tk_fresh)
+		tk.tk_ike -= ike_takeover_prune(ctx);
 	/* Connected, routes; pairs without a CHILD SA are negotiated on
 	 * the resumed SA (the queue) */
 	IKEV2_SA_FOREACH(sa, ctx) {

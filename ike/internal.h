@@ -131,6 +131,8 @@ struct ike_tunnel {
 	 * towards its peer */
 	TAILQ_ENTRY(ike_tunnel) t_pace_entry;
 	int		 t_pace_wait;
+	/* during an HA takeover (ike_takeover.c): its resumed IKE SA */
+	struct ike_sa	*t_takeover;
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 

@@ -19,7 +19,9 @@
 #include <event2/event.h>
 
 #include "ike/ha_chan.h"
+#include "ike/ha_state.h"
 #include "ike/ha_store.h"
+#include "ike/ha_sync.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
 #include "policy/config.h"
@@ -142,8 +144,45 @@ side_active(struct side *s, struct ha_chan *c)
 	return (n);
 }
 
+/* An IKE SA record of tunnel name, IKE version v; its SK_a and SK_e
+ * keys pair up (SK_ai and SK_ar of one length...) unless bad. */
+static void
+rec_send(struct ha_chan *c, const char *name, int v, uint8_t spi, int bad)
+{
+	static struct ha_ike_rec r;
+	static uint8_t		 pl[HA_PAYLOAD_MAX];
+	int			 i, n;
+
+	memset(&r, 0, sizeof(r));
+	r.ir_version = (uint8_t)v;
+	r.ir_flags = HA_IKE_INITIATOR;
+	snprintf(r.ir_name, sizeof(r.ir_name), "%s", name);
+	memset(r.ir_spi_i, spi, 8);
+	memset(r.ir_spi_r, spi + 1, 8);
+	inet_pton(AF_INET, ADDR_A, &r.ir_local);
+	r.ir_local_port = 500;
+	inet_pton(AF_INET, ADDR_B, &r.ir_peer);
+	r.ir_peer_port = 500;
+	r.ir_mid_next = 2;
+	r.ir_encr = 12;
+	r.ir_encr_bits = 128;
+	r.ir_prf = 2;
+	r.ir_integ = 2;
+	r.ir_dh = 2;
+	r.ir_life_s = 3600;
+	r.ir_rekey_s = 3000;
+	r.ir_nkeys = v == 2 ? HA_V2_NKEYS : HA_V1_NKEYS;
+	for (i = 0; i < r.ir_nkeys; i++) {
+		r.ir_keys[i].k_len = bad ? (uint8_t)(16 + 4 * i) : 20;
+		memset(r.ir_keys[i].k_data, i + 1, r.ir_keys[i].k_len);
+	}
+	ck_assert_int_gt(n = ha_ike_encode(&r, pl, sizeof(pl)), 0);
+	ck_assert_int_eq(ha_chan_send(c, HA_REC_IKE_SA, pl, (size_t)n), 0);
+}
+
 /*
- * IKE_SA_INIT, IKE_AUTH  A --> B ; A's records --> C ; A crashes ;
+ * IKE_SA_INIT, IKE_AUTH  A --> B ; A's records --> C (and a second IKE
+ * SA record of the tunnel, without CHILD SAs) ; A crashes ;
  * C active: A's IKE SA and CHILD SA go on at C, no IKE_SA_INIT; then a
  * CHILD SA rekey each way, DPD probes on C's timer and an IKE SA rekey,
  * on the synced message IDs and keys.
@@ -174,8 +213,11 @@ START_TEST(test_takeover_continues)
 	ike_start(B.s_ike);
 	ike_start(C.s_ike);		/* passive: nothing */
 	pump_children(1, 2000);
+	/* and a second IKE SA of t1 without CHILD SAs, as the old one of
+	 * an IKE SA rekey is until its DELETE: dropped at the takeover */
+	rec_send(ca, "t1", 2, 0x40, 0);
 	pump(150);			/* the records cross the loopback */
-	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 2);
 	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
 	ck_assert_int_eq(nsainit[0], 1);
 	ck_assert_uint_eq(C.s_net.mn_sent, 0);
@@ -296,8 +338,9 @@ START_TEST(test_takeover_continues)
 END_TEST
 
 /*
- * A standby with nothing synced becomes active: the tunnel starts as at
- * start-up, IKE_SA_INIT --> <-- .
+ * A standby with nothing it can resume becomes active: records of a
+ * tunnel it does not have, of IKEv1, and one whose keys do not pair up
+ * are left; the tunnel starts as at start-up, IKE_SA_INIT --> <-- .
  */
 START_TEST(test_takeover_nothing_synced)
 {
@@ -310,10 +353,17 @@ START_TEST(test_takeover_nothing_synced)
 	memset(nsainit, 0, sizeof(nsainit));
 	ike_start(A.s_ike);
 	ike_start(B.s_ike);
+	if (_i == 1) {
+		rec_send(ca, "nope", 2, 0x10, 0);
+		rec_send(ca, "t1", 1, 0x20, 0);
+		rec_send(ca, "t1", 2, 0x30, 1);
+	}
 	pump(100);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), _i == 1 ? 3 : 0);
 	ck_assert_uint_eq(A.s_net.mn_sent, 0);
 	ha_chan_close(ca);
 	ck_assert_int_eq(side_active(&A, cc), 0);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
 	pump_children(1, 2000);
 	st = status(&A);
 	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
@@ -333,7 +383,7 @@ ha_takeover_suite(void)
 	tc = tcase_create("takeover");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_takeover_continues);
-	tcase_add_test(tc, test_takeover_nothing_synced);
+	tcase_add_loop_test(tc, test_takeover_nothing_synced, 0, 2);
 	suite_add_tcase(s, tc);
 	return (s);
 }
