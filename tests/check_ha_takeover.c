@@ -185,7 +185,7 @@ rec_send(struct ha_chan *c, const char *name, int v, uint8_t spi, int bad)
  * SA record of the tunnel, without CHILD SAs) ; A crashes ;
  * C active: A's IKE SA and CHILD SA go on at C, no IKE_SA_INIT; then a
  * CHILD SA rekey each way, DPD probes on C's timer and an IKE SA rekey,
- * on the synced message IDs and keys.
+ * on the synced message IDs and keys.  Either side may have initiated.
  */
 START_TEST(test_takeover_continues)
 {
@@ -195,12 +195,18 @@ START_TEST(test_takeover_continues)
 	struct child_sa		*bcs, *ccs;
 	const struct mock_sa	*m;
 	uint8_t			 spi_i[8], spi_r[8];
+	struct side_opts	 oa, ob;
 	struct ike_counters	 c0, c1;
 	uint32_t		 mid_next, mid_peer, old_in, old_out;
 	int			 i;
 
-	pair_init(&opt_a, &opt_b);
-	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	/* _i 0: A (then C) initiated the tunnel; 1: B did */
+	oa = opt_a;
+	ob = opt_b;
+	oa.so_initiate = _i == 0;
+	ob.so_initiate = _i == 1;
+	pair_init(&oa, &ob);
+	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
 	/* DPD after 30 ms without traffic: the takeover arms it */
 	ike_ctx_dpd_set(C.s_ike, 30, 400);
 	chans_open(&ca, &cc);
@@ -243,7 +249,7 @@ START_TEST(test_takeover_continues)
 	ck_assert_int_eq(csa->sa_state, IKE_SA_ESTABLISHED);
 	ck_assert_mem_eq(csa->sa_b.b_spi_i, spi_i, 8);
 	ck_assert_mem_eq(csa->sa_b.b_spi_r, spi_r, 8);
-	ck_assert_int_eq(csa->sa_b.b_initiator, 1);
+	ck_assert_int_eq(csa->sa_b.b_initiator, _i == 0);
 	ck_assert_uint_eq(csa->sa_msgid_next, mid_next);
 	ck_assert_uint_eq(csa->sa_msgid_peer, mid_peer);
 	st = status(&C);
@@ -382,7 +388,7 @@ ha_takeover_suite(void)
 
 	tc = tcase_create("takeover");
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_takeover_continues);
+	tcase_add_loop_test(tc, test_takeover_continues, 0, 2);
 	tcase_add_loop_test(tc, test_takeover_nothing_synced, 0, 2);
 	suite_add_tcase(s, tc);
 	return (s);
