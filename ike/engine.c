@@ -275,7 +275,9 @@ ike_tunnel_same(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 	    ike_prefixes_same(a->tn_remote, b->tn_remote, a->tn_nremote) &&
 	    a->tn_psk_len == b->tn_psk_len &&
 	    CRYPTO_memcmp(a->tn_psk, b->tn_psk, a->tn_psk_len) == 0 &&
-	    a->tn_initiate == b->tn_initiate && ike_policies_same(a, b));
+	    a->tn_initiate == b->tn_initiate &&
+	    a->tn_child_single == b->tn_child_single &&
+	    ike_policies_same(a, b));
 }
 
 int

@@ -284,14 +284,20 @@ void	ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m);
 
 /* --- ikev2_child.c --- */
+/* Sets the state (PAIR_*) of cs's segment pairs: its cs_pair, or for a
+ * cs_single one every pair whose two segments its selectors overlap. */
+void	ikev2_child_pairs_set(struct ike_tunnel *t,
+	    const struct child_sa *cs, int state);
 /* Initiator: CREATE_CHILD_SA for segment pair pair, or to rekey or set
  * up again old.  0 or -1 (nothing sent; pair marked failed). */
 int	ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old);
 /*
- * Initiator: a new CHILD SA for segment pair p (old: the CHILD SA it
+ * Initiator: a new CHILD SA for segment pair p (IKEV2_CHILD_ALL: every
+ * local and peer segment, child-sa single; old: the CHILD SA it
  * rekeys, whose selectors and reqid it takes), SPI allocated, offer and
  * TS built; it joins sa_b.b_children in state NEW.
  */
+#define IKEV2_CHILD_ALL	(-1)
 struct child_sa *ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 	    const struct child_sa *old, struct ts_list *tsi,
 	    struct ts_list *tsr);

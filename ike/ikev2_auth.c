@@ -117,7 +117,8 @@ ikev2_auth_add_id_auth(struct ike_sa *sa, struct pld_writer *w)
 	return (rc);
 }
 
-/* Initiator: IKE_AUTH request with the first CHILD SA (segment pair 0). */
+/* Initiator: IKE_AUTH request with the first CHILD SA (segment pair 0,
+ * or every segment with child-sa single). */
 int
 ikev2_auth_start(struct ike_sa *sa)
 {
@@ -127,7 +128,8 @@ ikev2_auth_start(struct ike_sa *sa)
 	struct ts_list	 tsi, tsr;
 	struct child_sa		*cs;
 
-	if ((cs = ikev2_child_prepare(sa, 0, 0, NULL, &tsi, &tsr)) == NULL)
+	if ((cs = ikev2_child_prepare(sa, t->t_cfg->tn_child_single ?
+	    IKEV2_CHILD_ALL : 0, 0, NULL, &tsi, &tsr)) == NULL)
 		return (-1);
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_IKE_AUTH, 0, 0) == -1)
 		return (-1);

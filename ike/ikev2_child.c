@@ -36,6 +36,41 @@ ikev2_child_ts(const struct child_sa *cs, int we_init,
 	theirs->tsl_n = i;
 }
 
+/* 1 if the selector list p[n] shares an address with seg. */
+static int
+ikev2_child_overlaps(const struct cfg_prefix *p, int n,
+    const struct cfg_prefix *seg)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (ts_prefix_overlap(&p[i], seg))
+			return (1);
+	return (0);
+}
+
+void
+ikev2_child_pairs_set(struct ike_tunnel *t, const struct child_sa *cs,
+    int state)
+{
+	const struct cfg_tunnel	*c = t->t_cfg;
+	int			 p, npair;
+
+	if (cs->cs_pair < 0)
+		return;
+	if (!cs->cs_single) {
+		t->t_pair[cs->cs_pair] = state;
+		return;
+	}
+	npair = c->tn_nlocal * c->tn_nremote;
+	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
+		if (ikev2_child_overlaps(cs->cs_lts, cs->cs_nlts,
+		    &c->tn_local[p / c->tn_nremote]) &&
+		    ikev2_child_overlaps(cs->cs_rts, cs->cs_nrts,
+		    &c->tn_remote[p % c->tn_nremote]))
+			t->t_pair[p] = state;
+}
+
 #define IKEV2_CHILD_JITTER	5	/* % of the lifetime, earlier */
 #define IKEV2_CHILD_KE_TRIES	2	/* INVALID_KE_PAYLOAD retries */
 
@@ -109,7 +144,7 @@ ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 	struct child_sa		*cs;
 
 	if (old == NULL && (c->tn_nlocal == 0 || c->tn_nremote == 0 ||
-	    pair >= c->tn_nlocal * c->tn_nremote))
+	    pair < IKEV2_CHILD_ALL || pair >= c->tn_nlocal * c->tn_nremote))
 		return (NULL);
 	if ((cs = ikev2_child_alloc(sa, old)) == NULL)
 		return (NULL);
@@ -119,7 +154,17 @@ ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 		cs->cs_nlts = old->cs_nlts;
 		cs->cs_nrts = old->cs_nrts;
 		cs->cs_pair = old->cs_pair;
+		cs->cs_single = old->cs_single;
 		cs->cs_rekey_spi = old->cs_spi_in;
+	} else if (pair == IKEV2_CHILD_ALL) {
+		/* child-sa single: all segments as TSi and TSr (§2.9) */
+		memcpy(cs->cs_lts, c->tn_local, sizeof(cs->cs_lts));
+		memcpy(cs->cs_rts, c->tn_remote, sizeof(cs->cs_rts));
+		cs->cs_nlts = c->tn_nlocal;
+		cs->cs_nrts = c->tn_nremote;
+		cs->cs_pair = 0;
+		cs->cs_single = 1;
+		ikev2_child_pairs_set(t, cs, PAIR_PENDING);
 	} else {
 		cs->cs_lts[0] = c->tn_local[pair / c->tn_nremote];
 		cs->cs_rts[0] = c->tn_remote[pair % c->tn_nremote];
@@ -396,6 +441,12 @@ ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
 		    "the peer answered traffic selectors we did not propose");
 		goto fail;
 	}
+	/*
+	 * A narrowed child-sa single CHILD SA: the pairs its answer leaves
+	 * out are set up one by one (PAIR_NONE: ike_sa_queue_run).
+	 */
+	if (cs->cs_rekey_spi == 0)
+		ikev2_child_pairs_set(t, cs, PAIR_NONE);
 	memcpy(cs->cs_lts, l, sizeof(l));
 	memcpy(cs->cs_rts, r, sizeof(r));
 	cs->cs_nlts = nl;
@@ -407,17 +458,17 @@ ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
 	if (ikev2_child_install(sa, cs, gir, ni, nr, 1,
 	    cs->cs_rekey_spi != 0) == -1)
 		goto fail;
-	if (cs->cs_pair >= 0)
-		t->t_pair[cs->cs_pair] = PAIR_UP;
+	ikev2_child_pairs_set(t, cs, PAIR_UP);
 	t->t_last_error[0] = '\0';
 	return (0);
 fail:
 	log_tinfo(ike_tunnel_name(t), "CHILD SA failed: %s", t->t_last_error);
-	if (cs->cs_pair >= 0 && cs->cs_rekey_spi == 0)
-		t->t_pair[cs->cs_pair] = PAIR_FAILED;
+	if (cs->cs_rekey_spi == 0)
+		ikev2_child_pairs_set(t, cs, PAIR_FAILED);
+	/* the IKE_AUTH one: retried with the IKE SA */
 	if (cs->cs_pair == 0 && cs->cs_rekey_spi == 0 &&
 	    sa->sa_req_kind == IKE_REQ_AUTH)
-		t->t_pair[0] = PAIR_NONE;	/* retried with the IKE SA */
+		ikev2_child_pairs_set(t, cs, PAIR_NONE);
 	ike_sa_child_remove(sa, cs);
 	return (-1);
 }
@@ -479,6 +530,26 @@ out:
 	return (rc);
 }
 
+/*
+ * child-sa single, no pair set up or under way (the IKE_AUTH one failed,
+ * or the CHILD SA went): the next one carries all segments again.
+ */
+static int
+ikev2_child_all_none(const struct ike_sa *sa)
+{
+	const struct ike_tunnel	*t = sa->sa_b.b_tunnel;
+	const struct cfg_tunnel	*c = t->t_cfg;
+	int			 p, npair;
+
+	if (!c->tn_child_single)
+		return (0);
+	npair = c->tn_nlocal * c->tn_nremote;
+	for (p = 0; p < npair && p < IKE_PAIR_MAX; p++)
+		if (t->t_pair[p] != PAIR_NONE)
+			return (0);
+	return (1);
+}
+
 int
 ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 {
@@ -495,6 +566,8 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 	 */
 	ke = proposal_child_suite_dh(ips, old != NULL ?
 	    old->cs_choice.pc_suite : 0);
+	if (old == NULL && pair >= 0 && ikev2_child_all_none(sa))
+		pair = IKEV2_CHILD_ALL;
 	if ((cs = ikev2_child_prepare(sa, pair, ikev2_child_offer_dh(ips),
 	    old, &tsi, &tsr)) == NULL)
 		return (-1);
@@ -505,8 +578,8 @@ ikev2_child_start(struct ike_sa *sa, int pair, struct child_sa *old)
 		    "rekey started", ntohl(old->cs_spi_in));
 	return (0);
 fail:
-	if (cs->cs_pair >= 0 && old == NULL)
-		sa->sa_b.b_tunnel->t_pair[cs->cs_pair] = PAIR_FAILED;
+	if (old == NULL)
+		ikev2_child_pairs_set(sa->sa_b.b_tunnel, cs, PAIR_FAILED);
 	ike_sa_child_remove(sa, cs);
 	return (-1);
 }
@@ -706,8 +779,8 @@ ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m)
 		    "CREATE_CHILD_SA response without a valid nonce or KE");
 		log_tinfo(ike_tunnel_name(t), "CHILD SA failed: %s",
 		    t->t_last_error);
-		if (cs->cs_pair >= 0 && old == NULL)
-			t->t_pair[cs->cs_pair] = PAIR_FAILED;
+		if (old == NULL)
+			ikev2_child_pairs_set(t, cs, PAIR_FAILED);
 		ike_sa_child_remove(sa, cs);
 		if (old != NULL)
 			ikev2_child_retry(sa, old, 0);
@@ -856,6 +929,7 @@ ikev2_child_request(struct ike_sa *sa, struct ikev2_msg *m)
 	ikev2_child_reply(sa, m, cs, ans, nr, dh, notify, NULL, 0);
 	if (cs != NULL && old != NULL) {
 		cs->cs_pair = old->cs_pair;
+		cs->cs_single = old->cs_single;
 		/*
 		 * §1.3.3: the old SAs stay until the peer deletes them.
 		 * §2.8.1: if our own rekey of old is out, the answer to it

@@ -158,6 +158,7 @@ ikev2_info_pair_covered(struct ike_sa *sa, const struct child_sa *cs)
 
 	TAILQ_FOREACH(o, &sa->sa_b.b_children, cs_entry)
 		if (o != cs && o->cs_pair == cs->cs_pair &&
+		    o->cs_single == cs->cs_single &&
 		    o->cs_state == CHILD_SA_INSTALLED)
 			return (1);
 	return (0);
@@ -205,11 +206,11 @@ ikev2_info_child_deletes(struct ike_sa *sa, const struct ikev2_delete *d,
 		if (t != NULL && cs->cs_pair >= 0 &&
 		    cs->cs_state == CHILD_SA_INSTALLED &&
 		    !ikev2_info_pair_covered(own, cs))
-			t->t_pair[cs->cs_pair] = PAIR_FAILED;
+			ikev2_child_pairs_set(t, cs, PAIR_FAILED);
 		/* it expired here too: the pair is set up afresh */
 		if (t != NULL && cs->cs_pair >= 0 &&
 		    cs->cs_state == CHILD_SA_EXPIRED)
-			t->t_pair[cs->cs_pair] = PAIR_NONE;
+			ikev2_child_pairs_set(t, cs, PAIR_NONE);
 		ike_sa_child_remove(own, cs);
 	}
 	return (n);

@@ -376,8 +376,10 @@ ike_dpd_look(struct ike_sa_base *sb, uint64_t now, unsigned delay, int *esp)
 	uint64_t	 b, use, last, idle;
 
 	*esp = 0;
+	/* counters of at most a quarter of the delay ago: the looks of
+	 * every IKE SA share one dump (see child_sa_list_inbound) */
 	if ((b = child_sa_list_inbound(&sb->b_children,
-	    sb->b_ctx->ctx_kernel, &use)) != sb->b_dpd_bytes) {
+	    sb->b_ctx->ctx_kernel, delay / 4, &use)) != sb->b_dpd_bytes) {
 		sb->b_dpd_bytes = b;
 		*esp = 1;
 		/* when the traffic came, not when we looked */

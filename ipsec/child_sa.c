@@ -794,7 +794,7 @@ child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
 
 uint64_t
 child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
-    uint64_t *use)
+    unsigned max_ms, uint64_t *use)
 {
 	struct kernel_sa_stats	 st;
 	const struct child_sa	*cs;
@@ -807,7 +807,9 @@ child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
 	/* many SAs: one dump of every SA's counters, not a request each */
 	TAILQ_FOREACH(cs, list, cs_entry)
 		nin += cs->cs_sa_in;
-	if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot != NULL)
+	if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot_recent != NULL)
+		snap = ko->ko_stats_snapshot_recent(ko->ko_arg, max_ms) == 0;
+	else if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot != NULL)
 		snap = ko->ko_stats_snapshot(ko->ko_arg) == 0;
 	TAILQ_FOREACH(cs, list, cs_entry)
 		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,

@@ -61,6 +61,9 @@ struct child_sa {
 	struct cfg_prefix cs_rts[CFG_MAX_SEGMENTS];
 	int		 cs_nrts;
 	int		 cs_pair;		/* initiator: segment pair, -1 */
+	/* initiator, child-sa single: covers every segment pair its
+	 * selectors overlap */
+	int		 cs_single;
 	uint32_t	 cs_lifetime;		/* hard, seconds */
 	/* volume lifetimes of each kernel SA, 0 = unlimited: hard (the
 	 * configured or negotiated ones), soft (the rekey, drawn below) */
@@ -278,11 +281,13 @@ void		 child_sa_policies_refresh(struct child_sa *cs,
  * proves it alive: dead peer detection) and the kernel's time of the
  * last inbound packet (*use, wall clock s, 0 unknown).  From
  * CHILD_SA_STATS_DUMP inbound SAs on, the counters come from one dump of
- * every SA (ko_stats_snapshot), not one request per SA.
+ * every SA, not one request per SA: a dump made at most max_ms ago if
+ * there is one (ko_stats_snapshot_recent: the looks of every IKE SA
+ * share it), else a new one.
  */
 #define CHILD_SA_STATS_DUMP	8
 uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
-		    struct kernel_ops *ko, uint64_t *use);
+		    struct kernel_ops *ko, unsigned max_ms, uint64_t *use);
 /*
  * The counters of cs's installed SAs (a direction not installed, or not
  * found in the kernel, keeps the highest values seen before), for

@@ -124,6 +124,15 @@ struct kernel_ops {
 	int	(*ko_stats_snapshot)(void *arg);
 	void	(*ko_stats_release)(void *arg);
 	/*
+	 * As ko_stats_snapshot, but a dump made at most max_ms ago (by
+	 * either call) is used again rather than a new one: for a look that
+	 * many IKE SAs make every few seconds (dead peer detection), one
+	 * dump of every SA per max_ms instead of one per IKE SA and look.
+	 * Released with ko_stats_release.  May be NULL (then
+	 * ko_stats_snapshot).
+	 */
+	int	(*ko_stats_snapshot_recent)(void *arg, unsigned max_ms);
+	/*
 	 * Set by the engine (its bookkeeping, not a kernel call): the final
 	 * counters of a CHILD SA of tunnel `tunnel` whose SAs leave the
 	 * kernel (in/out NULL: that direction was not installed), or, with

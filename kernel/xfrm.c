@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -87,6 +88,9 @@ struct kernel_xfrm {
 	size_t			 kx_nsnap;
 	size_t			 kx_snapcap;
 	int			 kx_snap_on;
+	/* when the dump in kx_snap was made (monotonic ms; 0: none kept),
+	 * for ko_stats_snapshot_recent */
+	uint64_t		 kx_snap_ms;
 	/* requests that wait for kernel_xfrm_flush(), in order; kx_kick
 	 * NULL: none wait, each is made at once */
 	struct xfrm_laters	 kx_later;
@@ -447,6 +451,15 @@ xfrm_snap_cb(const struct nlmsghdr *nlh, void *data)
 	return (MNL_CB_OK);
 }
 
+static uint64_t
+xfrm_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
 static int
 xfrm_stats_snapshot(void *arg)
 {
@@ -457,6 +470,7 @@ xfrm_stats_snapshot(void *arg)
 	xfrm_catch_up(kx);
 	kx->kx_nsnap = 0;
 	kx->kx_snap_on = 0;
+	kx->kx_snap_ms = 0;
 	if ((nlh = xfrm_msg_dump_build(buf, sizeof(buf), XFRM_MSG_GETSA,
 	    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
 	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_snap_cb, kx, NULL) == -1) {
@@ -467,16 +481,33 @@ xfrm_stats_snapshot(void *arg)
 		qsort(kx->kx_snap, kx->kx_nsnap, sizeof(*kx->kx_snap),
 		    xfrm_snap_cmp);
 	kx->kx_snap_on = 1;
+	kx->kx_snap_ms = xfrm_now_ms();
 	return (0);
 }
 
+/* The dump is kept (not used until the next snapshot) for
+ * xfrm_stats_snapshot_recent. */
 static void
 xfrm_stats_release(void *arg)
 {
 	struct kernel_xfrm	*kx = arg;
 
 	kx->kx_snap_on = 0;
-	kx->kx_nsnap = 0;
+}
+
+static int
+xfrm_stats_snapshot_recent(void *arg, unsigned max_ms)
+{
+	struct kernel_xfrm	*kx = arg;
+	uint64_t		 now = xfrm_now_ms();
+
+	if (kx->kx_snap_ms != 0 && now >= kx->kx_snap_ms &&
+	    now - kx->kx_snap_ms <= max_ms) {
+		xfrm_catch_up(kx);
+		kx->kx_snap_on = 1;
+		return (0);
+	}
+	return (xfrm_stats_snapshot(arg));
 }
 
 static int
@@ -1048,6 +1079,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_sa_del = xfrm_sa_del;
 	ops->ko_sa_stats = xfrm_sa_stats;
 	ops->ko_stats_snapshot = xfrm_stats_snapshot;
+	ops->ko_stats_snapshot_recent = xfrm_stats_snapshot_recent;
 	ops->ko_stats_release = xfrm_stats_release;
 	ops->ko_policy_add = xfrm_policy_add;
 	ops->ko_policy_del = xfrm_policy_del;

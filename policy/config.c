@@ -57,6 +57,7 @@ struct cfg_tsrc {
 	char	 tx_peer[CFG_NAME_MAX];
 	int	 tx_peer_line;
 	int	 tx_initiate_line;	/* 0: not given */
+	int	 tx_child_line;		/* child-sa */
 	int	 tx_ike_line;		/* 0: no ike block */
 	int	 tx_ipsec_line;
 	int	 tx_mode_line;
@@ -1125,6 +1126,17 @@ cfg_key_tn_keyingtries(struct cfg_parser *p, const char *v)
 	return (0);
 }
 
+static int
+cfg_key_tn_child_sa(struct cfg_parser *p, const char *v)
+{
+	if (strcmp(v, "per-pair") != 0 && strcmp(v, "single") != 0)
+		return (cfg_err(p, p->p_line, "unknown child-sa \"%.32s\" "
+		    "(use per-pair or single)", v));
+	cfg_cur_tn(p)->tn_child_single = strcmp(v, "single") == 0;
+	cfg_cur_src(p)->tx_child_line = p->p_line;
+	return (0);
+}
+
 /* --- ike keys --- */
 
 static int
@@ -2114,6 +2126,8 @@ static const struct cfg_key cfg_tn_keys[] = {
 	{ "dpd-action", "dpd-action hold|restart|clear", 0,
 	    cfg_key_tn_dpd_action, NULL },
 	{ "keyingtries", "keyingtries N", 0, cfg_key_tn_keyingtries, NULL },
+	{ "child-sa", "child-sa per-pair|single", 0, cfg_key_tn_child_sa,
+	    NULL },
 	{ NULL, NULL, 0, NULL, NULL }
 };
 static const struct cfg_key cfg_ike_keys[] = {
@@ -2183,8 +2197,8 @@ static const char *const cfg_expected[] = {
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
-	    "dpd-delay, dpd-timeout, dpd-action, keyingtries, \"ike {\" or "
-	    "\"ipsec {\"",
+	    "dpd-delay, dpd-timeout, dpd-action, keyingtries, child-sa, "
+	    "\"ike {\" or \"ipsec {\"",
 	"version, mode, integrity, encryption, dh-group, proposals, "
 	    "local-id, peer-id or lifetime",
 	"protocol, integrity, encryption, pfs, proposals, lifetime, "
@@ -2533,6 +2547,12 @@ cfg_block_close(struct cfg_parser *p)
 		if (t->tn_ike.ike_version == 1 && cfg_v1_algs_check(p, t,
 		    src) == -1)
 			return (-1);
+		/* RFC 2409 §5.5: a Quick Mode carries one ID pair */
+		if (t->tn_ike.ike_version == 1 && t->tn_child_single)
+			return (cfg_err(p, src->tx_child_line, "child-sa "
+			    "single needs ike version 2 (an IKEv1 Quick Mode "
+			    "carries one pair of segments; use child-sa "
+			    "per-pair or set \"version 2\")"));
 		break;
 	case CTX_IKE:
 		t = cfg_cur_tn(p);

@@ -147,6 +147,9 @@ struct cfg_tunnel {
 	enum cfg_dpd_action tn_dpd_action;	/* default hold */
 	int		 tn_keyingtries;	/* failed attempts before a
 						   failed state; default 3 */
+	/* child-sa single: one CHILD SA for all segments (IKEv2 only);
+	 * 0: one per segment pair (default) */
+	int		 tn_child_single;
 	int		 tn_line;
 };
 

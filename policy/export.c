@@ -14,8 +14,12 @@
  * does not (initiate no, or a 0.0.0.0 peer); otherwise it only waits
  * (auto=add), so that the two sides never set up two IKE SAs at once.
  * gatewayd retries without end, so the peer does too (keyingtries
- * %forever).  One CHILD SA per segment pair, as gatewayd negotiates them:
- * one strongSwan child (or conn) per pair, Libreswan's leftsubnets=.
+ * %forever).  The CHILD SAs as gatewayd negotiates them (child-sa): per
+ * pair, one strongSwan child (or conn) per pair, Libreswan's leftsubnets=;
+ * single, one strongSwan child (or conn) with every segment as a traffic
+ * selector.  Libreswan has no CHILD SA with several selectors: it gets
+ * one per pair either way (gatewayd's single takes them as a responder,
+ * and sets up per pair what a responder narrows away).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -408,6 +412,32 @@ ex_header(struct exp *ex, const char *c, const char *what)
 		    "hash can be cracked offline.\n", c);
 }
 
+/* "a/n,b/m,..." (sep between) of n prefixes into out. */
+static void
+ex_prefix_list(const struct cfg_prefix *p, int n, const char *sep,
+    char *out, size_t len)
+{
+	char	 one[32];
+	size_t	 o = 0;
+	int	 i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && o < len; i++) {
+		cfg_prefix_str(&p[i], one, sizeof(one));
+		o += snprintf(out + o, len - o, "%s%s", i > 0 ? sep : "", one);
+	}
+}
+
+/* One CHILD SA per pair of several (the tunnel's child-sa per-pair). */
+static int
+ex_child_per_pair(const struct cfg_tunnel *t)
+{
+	return (!t->tn_child_single && t->tn_nlocal * t->tn_nremote > 1);
+}
+
+/* Room for CFG_MAX_SEGMENTS prefixes, ", " between */
+#define EX_TS_LIST	(CFG_MAX_SEGMENTS * 21)
+
 static int
 exp_ipsec_conf(struct exp *ex)
 {
@@ -417,7 +447,8 @@ exp_ipsec_conf(struct exp *ex)
 	char			 ikep[1600], childp[1600];
 	char			 gw[INET_ADDRSTRLEN];
 	char			 left[INET_ADDRSTRLEN], lid[CFG_ID_MAX + 2];
-	char			 rid[CFG_ID_MAX + 2], a[32], b[32];
+	char			 rid[CFG_ID_MAX + 2], a[EX_TS_LIST];
+	char			 b[EX_TS_LIST];
 	char			 psk[2 * CFG_PSK_MAX + 3];
 	const char		*autos = t->tn_initiate ? "add" : "start";
 	int			 i, j, n = 0, multi;
@@ -425,7 +456,7 @@ exp_ipsec_conf(struct exp *ex)
 	if (swan_ike_prop(ex, ",", ikep, sizeof(ikep)) == -1 ||
 	    swan_child_prop(ex, ",", childp, sizeof(childp)) == -1)
 		return (-1);
-	multi = t->tn_nlocal * t->tn_nremote > 1;
+	multi = ex_child_per_pair(t);
 	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
 	ex_id(&ike->ike_local_id, rid, sizeof(rid));
 	if (ex_is_any(ex))
@@ -439,6 +470,9 @@ exp_ipsec_conf(struct exp *ex)
 	if (multi)
 		ex_add(ex, "# One conn per segment pair (one CHILD SA each), "
 		    "sharing one IKE SA.\n");
+	else if (t->tn_nlocal * t->tn_nremote > 1)
+		ex_add(ex, "# One CHILD SA for every segment (child-sa "
+		    "single).\n");
 	ex_add(ex, "\nconn %s\n", t->tn_name);
 	ex_add(ex, "\tkeyexchange=%s\n", ike->ike_version == 1 ? "ikev1" :
 	    "ikev2");
@@ -468,13 +502,13 @@ exp_ipsec_conf(struct exp *ex)
 		ex_add(ex, "\tleftid=%s\n", lid);
 	}
 	if (!multi) {
-		cfg_prefix_str(&t->tn_remote[0], a, sizeof(a));
+		ex_prefix_list(t->tn_remote, t->tn_nremote, ",", a, sizeof(a));
 		ex_add(ex, "\tleftsubnet=%s\n", a);
 	}
 	ex_add(ex, "\tright=%s\n", gw);
 	ex_add(ex, "\trightid=%s\n", rid);
 	if (!multi) {
-		cfg_prefix_str(&t->tn_local[0], b, sizeof(b));
+		ex_prefix_list(t->tn_local, t->tn_nlocal, ",", b, sizeof(b));
 		ex_add(ex, "\trightsubnet=%s\n", b);
 	}
 	if (t->tn_dpd_delay == 0)
@@ -504,16 +538,17 @@ exp_ipsec_conf(struct exp *ex)
 	return (0);
 }
 
+/* A child with local_ts l[nl] and remote_ts r[nr]. */
 static void
 swanctl_child(struct exp *ex, const char *name, const struct cfg_prefix *l,
-    const struct cfg_prefix *r, const char *childp)
+    int nl, const struct cfg_prefix *r, int nr, const char *childp)
 {
 	const struct cfg_tunnel	*t = ex->ex_t;
 	const struct cfg_ipsec	*ips = &t->tn_ipsec;
-	char			 a[32], b[32];
+	char			 a[EX_TS_LIST], b[EX_TS_LIST];
 
-	cfg_prefix_str(l, a, sizeof(a));
-	cfg_prefix_str(r, b, sizeof(b));
+	ex_prefix_list(l, nl, ", ", a, sizeof(a));
+	ex_prefix_list(r, nr, ", ", b, sizeof(b));
 	ex_add(ex, "\t\t\t%s {\n", name);
 	ex_add(ex, "\t\t\t\tlocal_ts = %s\n\t\t\t\tremote_ts = %s\n", a, b);
 	ex_add(ex, "\t\t\t\t%s_proposals = %s\n",
@@ -556,7 +591,7 @@ exp_swanctl(struct exp *ex)
 	if (swan_ike_prop(ex, ", ", ikep, sizeof(ikep)) == -1 ||
 	    swan_child_prop(ex, ", ", childp, sizeof(childp)) == -1)
 		return (-1);
-	multi = t->tn_nlocal * t->tn_nremote > 1;
+	multi = ex_child_per_pair(t);
 	ex_addr(t->tn_gw->gw_addr, gw, sizeof(gw));
 	ex_id(&ike->ike_local_id, rid, sizeof(rid));
 	ex_header(ex, "#", "strongSwan swanctl.conf");
@@ -586,16 +621,15 @@ exp_swanctl(struct exp *ex)
 	}
 	ex_add(ex, "\t\t}\n\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s\n"
 	    "\t\t}\n\t\tchildren {\n", rid);
-	for (i = 0; i < t->tn_nremote; i++)
+	/* child-sa single: one child with every segment */
+	if (!multi)
+		swanctl_child(ex, t->tn_name, t->tn_remote, t->tn_nremote,
+		    t->tn_local, t->tn_nlocal, childp);
+	for (i = 0; multi && i < t->tn_nremote; i++)
 		for (j = 0; j < t->tn_nlocal; j++) {
-			if (multi)
-				snprintf(name, sizeof(name), "%s-%d",
-				    t->tn_name, ++n);
-			else
-				snprintf(name, sizeof(name), "%s",
-				    t->tn_name);
-			swanctl_child(ex, name, &t->tn_remote[i],
-			    &t->tn_local[j], childp);
+			snprintf(name, sizeof(name), "%s-%d", t->tn_name, ++n);
+			swanctl_child(ex, name, &t->tn_remote[i], 1,
+			    &t->tn_local[j], 1, childp);
 		}
 	ex_add(ex, "\t\t}\n\t}\n}\n");
 	swan_psk(t, psk, sizeof(psk));
@@ -828,6 +862,10 @@ exp_libreswan(struct exp *ex)
 	if (plural)
 		ex_add(ex, "# leftsubnets/rightsubnets: one CHILD SA per "
 		    "segment pair.\n");
+	if (plural && ex->ex_t->tn_child_single)
+		ex_add(ex, "# (gatewayd's tunnel has child-sa single: "
+		    "Libreswan has no CHILD SA with\n# several selectors; "
+		    "gatewayd takes one per pair as well.)\n");
 	ex_add(ex, "\nconn %s\n", t->tn_name);
 	ex_add(ex, "\tikev2=%s\n", ike->ike_version == 2 ? "yes" : "no");
 	if (ike->ike_version == 1 && ike->ike_mode == CFG_IKE_AGGRESSIVE)

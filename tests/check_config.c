@@ -156,7 +156,8 @@ static const struct err_vec syntax_vecs[] = {
 	{ BASE TN("\tfoo bar\n"),
 	  E "13: unknown keyword \"foo\" in tunnel \"t1\" (expected gateway, "
 	  "peer, local-segment, peer-segment, psk, initiate, dpd-delay, "
-	  "dpd-timeout, dpd-action, keyingtries, \"ike {\" or \"ipsec {\")" },
+	  "dpd-timeout, dpd-action, keyingtries, child-sa, \"ike {\" or "
+	  "\"ipsec {\")" },
 	{ BASE TN(IKE("\t\tprf sha1\n")),
 	  E "14: unknown keyword \"prf\" in the ike block of tunnel \"t1\" "
 	  "(expected version, mode, integrity, encryption, dh-group, "
@@ -640,7 +641,7 @@ END_TEST
 	"\tlocal-segment 172.16.0.0/24\n\tpeer-segment 10.0.0.0/12\n"
 #define TN_EXPECTED "(expected gateway, peer, local-segment, " \
 	"peer-segment, psk, initiate, dpd-delay, dpd-timeout, dpd-action, " \
-	"keyingtries, \"ike {\" or \"ipsec {\")"
+	"keyingtries, child-sa, \"ike {\" or \"ipsec {\")"
 static const struct err_vec psk_vecs[] = {
 	/* mistyped keyword: the word itself holds the key */
 	{ BASE TN_HEAD "\tpsk=lab-preshared-key-9f3a\n}\n",
@@ -1217,6 +1218,50 @@ START_TEST(test_config_dpd)
 	    sizeof(err)));
 	ck_assert_str_eq(err, E "13: invalid keyingtries \"0\" (use 1 to "
 	    "100)");
+}
+END_TEST
+
+/*
+ * child-sa: one CHILD SA per segment pair (default) or one for all
+ * segments; single is refused with IKEv1, on its own line, whichever
+ * comes first (a Quick Mode carries one ID pair, RFC 2409 §5.5).
+ */
+static const struct {
+	const char	*cv_text;
+	int		 cv_single;	/* -1: refused with cv_err */
+	const char	*cv_err;
+} child_vecs[] = {
+	{ BASE TN(""), 0, NULL },
+	{ BASE TN("\tchild-sa per-pair\n"), 0, NULL },
+	{ BASE TN("\tchild-sa single\n"), 1, NULL },
+	{ BASE TN("\tchild-sa single\n" IKE("\t\tversion 2\n")), 1, NULL },
+	{ BASE TN("\tchild-sa per-pair\n" IKE("\t\tversion 1\n")), 0, NULL },
+	{ BASE TN("\tchild-sa one\n"), -1,
+	  E "13: unknown child-sa \"one\" (use per-pair or single)" },
+	{ BASE TN("\tchild-sa single\n" IKE("\t\tversion 1\n")), -1,
+	  E "13: child-sa single needs ike version 2 (an IKEv1 Quick Mode "
+	  "carries one pair of segments; use child-sa per-pair or set "
+	  "\"version 2\")" },
+	{ BASE TN(IKE("\t\tversion 1\n") "\tchild-sa single\n"), -1,
+	  E "16: child-sa single needs ike version 2 (an IKEv1 Quick Mode "
+	  "carries one pair of segments; use child-sa per-pair or set "
+	  "\"version 2\")" },
+};
+
+START_TEST(test_config_child_sa)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	if (child_vecs[_i].cv_single >= 0) {
+		cfg = parse_ok(child_vecs[_i].cv_text);
+		ck_assert_int_eq(cfg->cfg_tunnels[0].tn_child_single,
+		    child_vecs[_i].cv_single);
+		config_free(cfg);
+		return;
+	}
+	ck_assert_ptr_null(parse(child_vecs[_i].cv_text, err, sizeof(err)));
+	ck_assert_str_eq(err, child_vecs[_i].cv_err);
 }
 END_TEST
 
@@ -2115,6 +2160,8 @@ config_suite(void)
 	tcase_add_test(tc, test_config_short_lifetimes);
 	tcase_add_test(tc, test_config_volume_lifetimes);
 	tcase_add_test(tc, test_config_dpd);
+	tcase_add_loop_test(tc, test_config_child_sa, 0,
+	    sizeof(child_vecs) / sizeof(child_vecs[0]));
 	tcase_add_test(tc, test_config_ike_ids);
 	tcase_add_test(tc, test_config_ike_fqdn_length);
 	suite_add_tcase(s, tc);

@@ -202,6 +202,14 @@ static const struct export_case cases[] = {
 	/* base64 of plain "Secr3t!key": written as the plain key */
 	{ "psk-b64", GW1 PEER2 TN(SEG1, "0sU2VjcjN0IWtleQ==",
 	    "\tike {\n\t\tdh-group 14\n\t}\n\tipsec {\n\t\tpfs 14\n\t}\n") },
+	/* v2-segments with child-sa single: one child (conn) for every
+	 * segment */
+	{ "v2-single", GW1 PEER2 TN(SEG2, PSK,
+	    "\tchild-sa single\n"
+	    "\tike {\n\t\tencryption aes256\n\t\tintegrity sha2-256\n"
+	    "\t\tdh-group 14\n\t\tlifetime 28800\n\t}\n"
+	    "\tipsec {\n\t\tencryption aes256\n\t\tpfs 14\n"
+	    "\t\tlifetime 3600\n\t}\n") },
 };
 #define NCASES	((int)(sizeof(cases) / sizeof(cases[0])))
 

@@ -1140,6 +1140,51 @@ START_TEST(test_sa_stats_snapshot)
 END_TEST
 
 /*
+ * ko_stats_snapshot_recent (dead peer detection): a dump made at most
+ * max_ms ago is used again, so an SA added since is not in it; an older
+ * one is made again, and then it is.
+ */
+START_TEST(test_sa_stats_snapshot_recent)
+{
+	struct kernel_ops	 ops;
+	struct kernel_sa_stats	 st;
+	uint32_t		 spi1, spi2;
+	struct in_addr		 src = A("198.51.100.2"), dst = A("192.0.2.1");
+
+	if (lab_kernel())
+		ck_assert_int_eq(kernel_xfrm_open(&ops), 0);
+	else
+		ck_assert_int_eq(open_noprobe(&ops), 0);
+	ck_assert_ptr_nonnull(ops.ko_stats_snapshot_recent);
+	ck_assert_int_eq(ops.ko_spi_alloc(ops.ko_arg, IPPROTO_ESP, src, dst,
+	    7, &spi1), 0);
+	ck_assert_int_eq(ops.ko_stats_snapshot_recent(ops.ko_arg, 60000), 0);
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, IPPROTO_ESP, spi1, dst,
+	    &st), 0);
+	ops.ko_stats_release(ops.ko_arg);
+	ck_assert_int_eq(ops.ko_spi_alloc(ops.ko_arg, IPPROTO_ESP, src, dst,
+	    8, &spi2), 0);
+	/* within 60 s: the same dump, without spi2 */
+	ck_assert_int_eq(ops.ko_stats_snapshot_recent(ops.ko_arg, 60000), 0);
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, IPPROTO_ESP, spi1, dst,
+	    &st), 0);
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, IPPROTO_ESP, spi2, dst,
+	    &st), -1);
+	ops.ko_stats_release(ops.ko_arg);
+	/* released: each SA is asked for, and found */
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, IPPROTO_ESP, spi2, dst,
+	    &st), 0);
+	/* older than 5 ms: a new dump, with spi2 */
+	usleep(20000);
+	ck_assert_int_eq(ops.ko_stats_snapshot_recent(ops.ko_arg, 5), 0);
+	ck_assert_int_eq(ops.ko_sa_stats(ops.ko_arg, IPPROTO_ESP, spi2, dst,
+	    &st), 0);
+	ops.ko_stats_release(ops.ko_arg);
+	kernel_xfrm_close(&ops);
+}
+END_TEST
+
+/*
  * Volume lifetimes: the hard byte and packet limits as given, the soft
  * ones below them; a soft limit unset or above the hard one is the hard
  * one; 0 is unlimited (XFRM_INF); the time limits are untouched.
@@ -1907,6 +1952,7 @@ kernel_suite(void)
 	tcase_add_checked_fixture(tc, netns_setup, NULL);
 	tcase_add_loop_test(tc, test_sa_add_stats_del, 0, ALG_NVECS);
 	tcase_add_test(tc, test_sa_stats_snapshot);
+	tcase_add_test(tc, test_sa_stats_snapshot_recent);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return (s);

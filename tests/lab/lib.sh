@@ -921,6 +921,7 @@ gw_conf_tunnel() {
 		pseg) pseg=$v ;;
 		psk) psk=$v ;;
 		initiate) top[initiate]=$v ;;
+		child_sa) top[child-sa]=$v ;;
 		version|mode|dh) ike[${k/dh/dh-group}]=$v ;;
 		ike_integrity) ike[integrity]=$v ;;
 		ike_encryption) ike[encryption]=$v ;;

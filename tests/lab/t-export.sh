@@ -41,6 +41,11 @@
 #                 up again with aes128-sha256-ecp256 / aes128-sha256 on
 #                 both sides (gatewayctl status, whack --status, gw1's
 #                 kernel SAs) and the 4 pairs ping.
+#   v2-single-swanctl  v2-swanctl with "child-sa single" on gw1, which
+#                 initiates (initiate yes): the export has one child
+#                 "segs" with both segments in local_ts and remote_ts;
+#                 one CHILD SA on both sides, one SA per direction in
+#                 gw1's kernel, and the 4 pairs ping through it.
 # Each case also checks that gatewayd logged the export but never its PSK.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +66,7 @@ v1-volume-libreswan) fmt=libreswan; ver=1; init=yes; lsw_bin ;;
 v2-esn-swanctl)	fmt=swanctl; ver=2; init=no ;;
 v2-esn-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
 v2-list-libreswan) fmt=libreswan; ver=2; init=yes; lsw_bin ;;
+v2-single-swanctl) fmt=swanctl; ver=2; init=yes ;;
 *)		fail "unknown case '$case'" ;;
 esac
 VOL_BYTES=4718592000
@@ -70,6 +76,13 @@ if [ "${case#v2-esn-}" != "$case" ]; then
 	esn=(esn=yes)
 fi
 dhpfs=(dh=14 pfs=14)
+# child-sa single: one CHILD SA, every pair through it
+layout=()
+npairs_sa=4
+if [ "${case#v2-single-}" != "$case" ]; then
+	layout=(child_sa=single)
+	npairs_sa=1
+fi
 if [ "${case#v2-list-}" != "$case" ]; then
 	# the lists carry the groups (PFS ecp256 in each ipsec suite)
 	dhpfs=()
@@ -93,7 +106,7 @@ step "$case: gatewayd on gw1 (IKEv$ver, 2 x 2 segments, $algs_say, initiate $ini
 gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
 gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
     psk="$EXPORT_PSK" version="$ver" "${dhpfs[@]}" initiate="$init" \
-    "${algs[@]}" "${esn[@]}"
+    "${algs[@]}" "${esn[@]}" "${layout[@]}"
 start_gatewayd gw1
 
 step "gatewayctl export segs --format $fmt"
@@ -121,10 +134,10 @@ if [ "$fmt" = swanctl ]; then
 	gw_wait_state gw1 segs Connected 30
 	children_up() {
 		[ "$(swanctl_cmd gw2 --list-sas 2>/dev/null |
-		    grep -cE '^ +segs-[1-4]: #[0-9]+, reqid [0-9]+, INSTALLED')" -ge 4 ]
+		    grep -cE '^ +segs(-[1-4])?: #[0-9]+, reqid [0-9]+, INSTALLED')" -ge "$npairs_sa" ]
 	}
 	wait_for 20 children_up ||
-	    fail "strongSwan: not 4 CHILD SAs installed:"$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
+	    fail "strongSwan: not $npairs_sa CHILD SAs installed:"$'\n'"$(swanctl_cmd gw2 --list-sas 2>&1)"
 	swan_show_sas gw2
 	assert_match "strongSwan: IKEv$ver IKE SA" "IKEv$ver" "$SWAN_SAS"
 else
@@ -155,13 +168,25 @@ else
 fi
 
 nchild=$(gwctl gw1 status | grep -cE '^ +child [0-9]+:')
-assert_ge "gatewayctl status: CHILD SAs of tunnel segs" 4 "$nchild"
+assert_ge "gatewayctl status: CHILD SAs of tunnel segs" "$npairs_sa" "$nchild"
 ping_ok c1 "$C2S_ADDR"
 ping_ok c1 "$C4_ADDR"
 ping_ok c3 "$C2S_ADDR"
 ping_ok c3 "$C4_ADDR"
-xfrm_counters_ok gw1 4 esp
-xfrm_counters_ok gw2 4 esp
+xfrm_counters_ok gw1 "$npairs_sa" esp
+xfrm_counters_ok gw2 "$npairs_sa" esp
+if [ "${case#v2-single-}" != "$case" ]; then
+	assert_match "the export: one child with both segments" \
+	    'local_ts = 10\.1\.0\.0/16, 10\.2\.0\.0/16' \
+	    "$(cat "$d2/export.$fmt")"
+	assert_eq "gatewayctl status: CHILD SAs (child-sa single)" 1 "$nchild"
+	assert_eq "SAs in gw1's kernel (one per direction)" 2 \
+	    "$(xfrm_sa_count gw1)"
+	assert_eq "strongSwan: CHILD SAs installed" 1 \
+	    "$(swanctl_cmd gw2 --list-sas 2>/dev/null |
+	    grep -cE '^ +segs: #[0-9]+, reqid [0-9]+, INSTALLED' || true)"
+	say "ok: one CHILD SA for the 4 pairs through the swanctl export"
+fi
 if [ "${case#v2-gcm-}" != "$case" ]; then
 	assert_match "gw1 kernel SAs: AES-GCM-256" \
 	    'aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128' \

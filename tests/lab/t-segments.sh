@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-segments.sh [pfs14|nopfs|mismatch] - a tunnel with two local and two peer
+# t-segments.sh [pfs14|nopfs|mismatch|one-child|single-initiator|single-narrowed] - a tunnel with two local and two peer
 # segments (4 segment pairs, one CHILD SA each: the first with IKE_AUTH, the
 # others with CREATE_CHILD_SA), gatewayd on gw1 initiating, strongSwan on
 # gw2 with one CHILD config per pair.
@@ -13,6 +13,20 @@
 #             side (as strongSwan users write it); gatewayd responds: one
 #             CHILD SA with 2 + 2 selectors, all 4 pairs ping, and
 #             gatewayctl status (text and JSON) lists every selector.
+#   single-initiator  gatewayd has "child-sa single" and initiates to
+#             strongSwan, which has one CHILD config for both segments of
+#             each side: IKE_AUTH carries TSi and TSr of 2 selectors each,
+#             no CREATE_CHILD_SA follows; Connected, all 4 pairs ping,
+#             exactly one SA per direction in gw1's kernel and 12 policies
+#             (3 per pair); then gatewayd's own CHILD SA rekey (ipsec
+#             lifetime 30 s, test-short-lifetimes) replaces the SA pair,
+#             the selectors stay, all 4 pairs ping again.
+#   single-narrowed  gatewayd "child-sa single" initiates to strongSwan
+#             with one child per peer segment (10.1/16 to both of gw1's
+#             segments, 10.2/16 to both): strongSwan narrows the
+#             IKE_AUTH CHILD SA to one of them, gatewayd sets up the
+#             pairs left out one by one (CREATE_CHILD_SA); all 4 pairs
+#             ping.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_begin
@@ -24,6 +38,8 @@ pfs14)	gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
 nopfs)	gw_pfs=disable; sw_esp=aes128-sha1 ;;
 mismatch) gw_pfs=14; sw_esp=aes128-sha1-modp1536 ;;
 one-child) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
+single-initiator) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
+single-narrowed) gw_pfs=14; sw_esp=aes128-sha1-modp2048 ;;
 *)	fail "unknown mode '$mode'" ;;
 esac
 
@@ -64,6 +80,106 @@ if [ "$mode" = one-child ]; then
 	say "ok: gatewayctl status:$sel"
 	gw_alive gw1
 	pass "one CHILD SA for 2 + 2 segments, every selector in status"
+fi
+
+# all_pairs_ping: every client pair across the tunnel.
+all_pairs_ping() {
+	ping_ok c1 "$C2S_ADDR"
+	ping_ok c1 "$C4_ADDR"
+	ping_ok c3 "$C2S_ADDR"
+	ping_ok c3 "$C4_ADDR"
+}
+
+# one_sa_pair: gw1 has exactly one SA per direction, strongSwan one CHILD
+# SA "one" installed.
+one_sa_pair() {
+	local n
+	assert_eq "SAs in gw1's kernel (one per direction)" 2 \
+	    "$(xfrm_sa_count gw1)"
+	n=$(swanctl_cmd gw2 --list-sas 2>/dev/null |
+	    grep -cE '^ +one: #[0-9]+, reqid [0-9]+, INSTALLED' || true)
+	assert_eq "strongSwan: CHILD SAs installed" 1 "$n"
+}
+
+if [ "$mode" = single-initiator ]; then
+	step "child-sa single: gatewayd initiates one CHILD SA for 2 + 2 segments"
+	swan_conf gw2
+	swan_conn gw2 vpn local="$GW2_PUB" remote="$GW1_PUB" esp="$sw_esp" \
+	    child="one|$SEG2A,$SEG2B|$SEG1A,$SEG1B"
+	start_charon gw2
+	gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
+	gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
+	    pfs="$gw_pfs" child_sa=single lifetime=30
+	sed -i '1a test-short-lifetimes yes' "$(node_dir gw1)/gatewayd.conf"
+	start_gatewayd gw1
+	gw_wait_state gw1 segs Connected 30
+	wait_for 10 swan_child_up gw2 one ||
+	    fail "strongSwan: CHILD SA one not installed"
+	all_pairs_ping
+	one_sa_pair
+	log=$(node_dir gw1)/gatewayd.log
+	assert_eq "CREATE_CHILD_SA requests before the rekey" 0 \
+	    "$(grep -cE 'generating CREATE_CHILD_SA request [0-9]+ \[' \
+	    "$log" || true)"
+	assert_eq "policies in gw1's kernel (3 x 4 pairs)" 12 \
+	    "$(ip -n gw1 xfrm policy | grep -cE '^src (172\.16|10\.[12])\.')"
+	sel=$(gwctl gw1 status | grep -E '^ +selectors:')
+	assert_eq "gatewayctl status: CHILD SAs" 1 "$(wc -l <<<"$sel")"
+	for seg in "$SEG1A" "$SEG1B" "$SEG2A" "$SEG2B"; do
+		assert_match "gatewayctl status: selector $seg" \
+		    "${seg//./\\.}" "$sel"
+	done
+	say "ok: gatewayctl status:$sel"
+	step "CHILD SA rekey by gatewayd (lifetime 30 s)"
+	old_spis=$(xfrm_spis gw1)
+	wait_for 40 xfrm_old_gone gw1 "$old_spis" 2 ||
+	    fail "no rekey within 40 s (or not 2 SAs):"$'\n'"old: $old_spis"$'\n'"$(ip -n gw1 xfrm state)"
+	say "ok: SAs $(echo "$old_spis" | tr '\n' ' ')replaced by" \
+	    "$(xfrm_spis gw1 | tr '\n' ' ')"
+	assert_ge "CREATE_CHILD_SA rekey requests" 1 \
+	    "$(grep -cE 'generating CREATE_CHILD_SA request [0-9]+ \[.*N\(REKEY_SA\)' \
+	    "$log" || true)"
+	wait_for 10 swan_child_up gw2 one ||
+	    fail "strongSwan: CHILD SA one not installed after the rekey"
+	all_pairs_ping
+	one_sa_pair
+	sel2=$(gwctl gw1 status | grep -E '^ +selectors:')
+	assert_eq "gatewayctl status: selectors after the rekey" "$sel" "$sel2"
+	assert_eq "policies in gw1's kernel after the rekey" 12 \
+	    "$(ip -n gw1 xfrm policy | grep -cE '^src (172\.16|10\.[12])\.')"
+	gw_alive gw1
+	pass "child-sa single initiator: one CHILD SA for 4 pairs, rekeyed"
+fi
+
+if [ "$mode" = single-narrowed ]; then
+	step "child-sa single narrowed by strongSwan: the rest per pair"
+	swan_conf gw2
+	swan_conn gw2 vpn local="$GW2_PUB" remote="$GW1_PUB" esp="$sw_esp" \
+	    child="na|$SEG2A|$SEG1A,$SEG1B" child="nb|$SEG2B|$SEG1A,$SEG1B"
+	start_charon gw2
+	gw_conf_begin gw1 gw1 "$GW1_PUB" gw2 "$GW2_PUB" "$SEG1A" "$SEG1B"
+	gw_conf_tunnel gw1 segs lseg="$SEG1A,$SEG1B" pseg="$SEG2A,$SEG2B" \
+	    pfs="$gw_pfs" child_sa=single
+	start_gatewayd gw1
+	gw_wait_state gw1 segs Connected 30
+	log=$(node_dir gw1)/gatewayd.log
+	more_children() {
+		[ "$(gwctl gw1 status | grep -cE '^ +selectors:')" -ge 2 ]
+	}
+	wait_for 15 more_children ||
+	    fail "gatewayd: not 2 CHILD SAs:"$'\n'"$(gwctl gw1 status 2>&1)"
+	all_pairs_ping
+	sel=$(gwctl gw1 status | grep -E '^ +selectors:')
+	say "ok: gatewayctl status:"$'\n'"$sel"
+	assert_match "the IKE_AUTH CHILD SA: both local segments, one peer" \
+	    '172\.16\.0\.0/24,172\.16\.1\.0/24 === 10\.[12]\.0\.0/16$' "$sel"
+	assert_ge "CREATE_CHILD_SA requests (the pairs left out)" 2 \
+	    "$(grep -cE 'generating CREATE_CHILD_SA request [0-9]+ \[' \
+	    "$log" || true)"
+	assert_eq "policies in gw1's kernel (3 x 4 pairs)" 12 \
+	    "$(ip -n gw1 xfrm policy | grep -cE '^src (172\.16|10\.[12])\.')"
+	gw_alive gw1
+	pass "child-sa single narrowed: the pairs left out set up per pair"
 fi
 
 step "segments ($mode): gatewayd PFS $gw_pfs, strongSwan esp $sw_esp"
