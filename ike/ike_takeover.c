@@ -289,8 +289,12 @@ ike_takeover_child_new(struct ike_sa *sa, const struct ha_child_rec *r)
 	ike_takeover_prefixes(cs->cs_lts, &cs->cs_nlts, r->cr_lts, r->cr_nlts);
 	ike_takeover_prefixes(cs->cs_rts, &cs->cs_nrts, r->cr_rts, r->cr_nrts);
 	ike_takeover_child_keys(cs, r);
-	if (sa->sa_pairs)
-		cs->cs_pair = ike_takeover_pair(c, cs);
+	/* the pairs it covers: one, or with child-sa single all those its
+	 * selectors overlap (ikev2_child_pairs_set) */
+	if (sa->sa_pairs) {
+		cs->cs_single = c->tn_child_single;
+		cs->cs_pair = cs->cs_single ? 0 : ike_takeover_pair(c, cs);
+	}
 	return (cs);
 }
 
@@ -330,8 +334,7 @@ ike_takeover_child(const struct ha_child_rec *r, void *arg)
 		tk->tk_failed++;
 		return;
 	}
-	if (cs->cs_pair >= 0)
-		sa->sa_b.b_tunnel->t_pair[cs->cs_pair] = PAIR_UP;
+	ikev2_child_pairs_set(sa->sa_b.b_tunnel, cs, PAIR_UP);
 	tk->tk_child++;
 }
 

@@ -200,11 +200,16 @@ START_TEST(test_takeover_continues)
 	uint32_t		 mid_next, mid_peer, old_in, old_out;
 	int			 i;
 
-	/* _i 0: A (then C) initiated the tunnel; 1: B did */
+	/* _i 0: A (then C) initiated the tunnel; 1: B did; 2: A did, with
+	 * child-sa single over 2 x 2 segments (one CHILD SA for 4 pairs) */
 	oa = opt_a;
 	ob = opt_b;
-	oa.so_initiate = _i == 0;
+	oa.so_initiate = _i != 1;
 	ob.so_initiate = _i == 1;
+	if (_i == 2) {
+		segments_make(&oa, &ob, 2);
+		oa.so_tunnel = ob.so_tunnel = "\tchild-sa single\n";
+	}
 	pair_init(&oa, &ob);
 	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
 	/* DPD after 30 ms without traffic: the takeover arms it */
@@ -249,7 +254,7 @@ START_TEST(test_takeover_continues)
 	ck_assert_int_eq(csa->sa_state, IKE_SA_ESTABLISHED);
 	ck_assert_mem_eq(csa->sa_b.b_spi_i, spi_i, 8);
 	ck_assert_mem_eq(csa->sa_b.b_spi_r, spi_r, 8);
-	ck_assert_int_eq(csa->sa_b.b_initiator, _i == 0);
+	ck_assert_int_eq(csa->sa_b.b_initiator, _i != 1);
 	ck_assert_uint_eq(csa->sa_msgid_next, mid_next);
 	ck_assert_uint_eq(csa->sa_msgid_peer, mid_peer);
 	st = status(&C);
@@ -272,9 +277,13 @@ START_TEST(test_takeover_continues)
 	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
 	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
 
-	/* B sees no new IKE_SA_INIT, keeps its SA */
+	/* B sees no new IKE_SA_INIT, keeps its SA; no CREATE_CHILD_SA for
+	 * pairs the single CHILD SA covers */
 	pump(200);
 	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	st = status(&C);
+	ck_assert_int_eq(st.ts_nchild, 1);
+	ck_assert_int_eq(mock_kernel_nsa(&C.s_kernel), 2);
 	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
 	ck_assert_ptr_null(ikev2_sa_after(bsa));
 
@@ -388,7 +397,7 @@ ha_takeover_suite(void)
 
 	tc = tcase_create("takeover");
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_takeover_continues, 0, 2);
+	tcase_add_loop_test(tc, test_takeover_continues, 0, 3);
 	tcase_add_loop_test(tc, test_takeover_nothing_synced, 0, 2);
 	suite_add_tcase(s, tc);
 	return (s);
