@@ -213,9 +213,10 @@ gwd_ctl_reload(void *arg, struct buf *out)
 
 /*
  * gatewayctl ha ROLE (keepalived's notify hooks): 0, -1 without an ha
- * block, -2 out of memory.  Becoming active starts the tunnels as at
- * start-up; leaving it shuts the engine down as at exit (DELETEs sent,
- * SAs removed) and a new, passive one waits.
+ * block, -2 out of memory.  Becoming active resumes the SAs synced
+ * from the old active node (IKEv2, ike_takeover) and starts the other
+ * tunnels as at start-up; leaving it shuts the engine down as at exit
+ * (DELETEs sent, SAs removed) and a new, passive one waits.
  */
 static int
 gwd_ha_role(void *arg, int role)
@@ -232,6 +233,8 @@ gwd_ha_role(void *arg, int role)
 	if (role == HA_ROLE_ACTIVE) {
 		ha_chan_role_set(g->g_ha, role);
 		ike_passive_set(g->g_ike, 0);
+		/* the old active node's SAs go on here; the rest start */
+		(void)ike_takeover(g->g_ike);
 		ike_start(g->g_ike);
 	} else if (old == HA_ROLE_ACTIVE) {
 		if ((ike = ike_new(g->g_base, g->g_cfg, &g->g_kops,

@@ -365,6 +365,12 @@ ha_chan_store(const struct ha_chan *c)
 }
 
 void
+ha_chan_store_clear(struct ha_chan *c)
+{
+	ha_store_clear(c->c_store);
+}
+
+void
 ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 {
 	memset(st, 0, sizeof(*st));

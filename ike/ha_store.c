@@ -234,3 +234,27 @@ ha_store_nchild(const struct ha_store *s)
 {
 	return (s->s_nchild);
 }
+
+void
+ha_store_ike_each(const struct ha_store *s,
+    void (*fn)(const struct ha_ike_rec *, void *), void *arg)
+{
+	const struct ha_ike_ent	*e;
+	int			 i;
+
+	for (i = 0; i < HA_STORE_BUCKETS; i++)
+		LIST_FOREACH(e, &s->s_ike[i], e_entry)
+			fn(&e->e_rec, arg);
+}
+
+void
+ha_store_child_each(const struct ha_store *s,
+    void (*fn)(const struct ha_child_rec *, void *), void *arg)
+{
+	const struct ha_child_ent	*e;
+	int				 i;
+
+	for (i = 0; i < HA_STORE_BUCKETS; i++)
+		LIST_FOREACH(e, &s->s_child[i], e_entry)
+			fn(&e->e_rec, arg);
+}

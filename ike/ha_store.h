@@ -40,6 +40,12 @@ const struct ha_child_rec *ha_store_child_get(const struct ha_store *s,
 		    uint8_t proto, uint32_t spi_in);
 size_t		 ha_store_nike(const struct ha_store *s);
 size_t		 ha_store_nchild(const struct ha_store *s);
+/* Calls fn with each record (lent), in no particular order; fn must
+ * not change the table. */
+void		 ha_store_ike_each(const struct ha_store *s,
+		    void (*fn)(const struct ha_ike_rec *, void *), void *arg);
+void		 ha_store_child_each(const struct ha_store *s,
+		    void (*fn)(const struct ha_child_rec *, void *), void *arg);
 /* Empties the table (keys wiped). */
 void		 ha_store_clear(struct ha_store *s);
 

@@ -110,6 +110,14 @@ void		 ike_passive_set(struct ike_ctx *ctx, int passive);
  */
 struct ha_chan;
 void		 ike_ha_set(struct ike_ctx *ctx, struct ha_chan *c);
+/*
+ * HA takeover (ike_takeover.c): the node became active; the IKEv2 IKE
+ * SAs and CHILD SAs its channel's table holds (the old active node's)
+ * are resumed with their SPIs, keys and message IDs, before ike_start()
+ * starts the other tunnels.  Call with the engine no longer passive.
+ * The number of IKE SAs resumed.
+ */
+int		 ike_takeover(struct ike_ctx *ctx);
 /* One IKE datagram (non-ESP marker already removed). */
 void		 ike_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    const struct sockaddr_in *local,

@@ -329,6 +329,15 @@ void	ikev2_child_response(struct ike_sa *sa, struct ikev2_msg *m);
 void	ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs);
 void	ikev2_child_timer_clear(struct child_sa *cs);
 /*
+ * HA takeover (ike_takeover.c): cs, made from the old active node's
+ * record (SPIs, keys, selectors), joins sa and goes into the kernel as a
+ * negotiated one does (policies, the standby's copy); its timers run for
+ * the life it has left, life_ms (0: none).  0, or -1: nothing installed,
+ * cs not in sa (the caller frees it).
+ */
+int	ikev2_child_adopt(struct ike_sa *sa, struct child_sa *cs,
+	    uint64_t life_ms);
+/*
  * The CHILD SA reached its hard lifetime (the kernel's, or our timer)
  * without a successor: its SAs go, its policies stay (traffic is held,
  * never sent in the clear), the peer is told with a DELETE and the same

@@ -1011,6 +1011,32 @@ ikev2_child_timer_set(struct ike_sa *sa, struct child_sa *cs)
 		    ntohl(cs->cs_spi_in));
 }
 
+int
+ikev2_child_adopt(struct ike_sa *sa, struct child_sa *cs, uint64_t life_ms)
+{
+	struct ike_ctx	*ctx = sa->sa_b.b_ctx;
+	unsigned	 pct = ctx->ctx_rekey_percent;
+
+	TAILQ_INSERT_TAIL(&sa->sa_b.b_children, cs, cs_entry);
+	if (child_sa_install(cs, ctx->ctx_kernel, &sa->sa_b.b_children) == -1) {
+		TAILQ_REMOVE(&sa->sa_b.b_children, cs, cs_entry);
+		return (-1);
+	}
+	/* a node that becomes standby again gets it back */
+	ike_ha_child_sa(&sa->sa_b, cs);
+	child_sa_keys_done(cs, ctx->ctx_cfg);
+	log_tinfo(cs->cs_name, "CHILD SA %08x_i %08x_o taken over, outbound "
+	    "sequence numbers from %llu", ntohl(cs->cs_spi_in),
+	    ntohl(cs->cs_spi_out), (unsigned long long)cs->cs_oseq + 1);
+	if (life_ms != 0 && child_sa_life_start(cs, ctx->ctx_base,
+	    ike_now_ms(), life_ms, pct > IKEV2_CHILD_JITTER ? pct -
+	    IKEV2_CHILD_JITTER : 0, pct, lifetime_margin(life_ms,
+	    ctx->ctx_retx_ms), &ikev2_child_timers) == -1)
+		log_twarn(cs->cs_name, "CHILD SA %08x_i: no rekey timer",
+		    ntohl(cs->cs_spi_in));
+	return (0);
+}
+
 void
 ikev2_child_timer_clear(struct child_sa *cs)
 {

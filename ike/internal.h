@@ -7,6 +7,8 @@
  *   engine.c            the ike_* API (ike.h): datagrams in, control
  *                       commands, status; it knows the versions only
  *                       through their struct ike_version tables
+ *   ike_takeover.c      HA takeover: the synced IKEv2 SAs resumed
+ *                       when the node becomes active (beside engine.c)
  *   ikev2_engine.c,     each version's table: its queue of exchanges
  *   ikev1_engine.c      and the exchange module for each message
  *   ikev2_{rekey,init,auth,child,info}.c, ikev1_{info,quick,rekey,main,
@@ -129,6 +131,8 @@ struct ike_tunnel {
 	 * towards its peer */
 	TAILQ_ENTRY(ike_tunnel) t_pace_entry;
 	int		 t_pace_wait;
+	/* during an HA takeover (ike_takeover.c): its resumed IKE SA */
+	struct ike_sa	*t_takeover;
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 

@@ -164,8 +164,10 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 	ks->ks_esn = cs->cs_choice.pc_esn == PROP_ESN_YES;
 	ks->ks_encap_sport = inbound ? cs->cs_encap_dport : cs->cs_encap_sport;
 	ks->ks_encap_dport = inbound ? cs->cs_encap_sport : cs->cs_encap_dport;
-	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA */
-	ks->ks_update = inbound;
+	/* The inbound SPI came from XFRM_MSG_ALLOCSPI: update the larval SA
+	 * (an adopted one's came from the old active node: no larval SA) */
+	ks->ks_update = inbound && !cs->cs_adopted;
+	ks->ks_oseq = inbound ? 0 : cs->cs_oseq;
 }
 
 /* Policy dir for local prefix l, remote prefix r (RFC 4301 §4.4.1). */

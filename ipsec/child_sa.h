@@ -144,6 +144,11 @@ struct child_sa {
 	 * kernel removed by itself still adds to its tunnel's totals */
 	struct kernel_sa_stats cs_seen_in, cs_seen_out;
 	int		 cs_ha_synced;	/* an HA record of it went out */
+	/* HA takeover (ike_takeover.c): made from the old active node's
+	 * record, so its inbound SPI was never allocated here (NEWSA, not
+	 * UPDSA of a larval SA), and its outbound SA starts at cs_oseq */
+	int		 cs_adopted;
+	uint64_t	 cs_oseq;
 };
 TAILQ_HEAD(child_sa_list, child_sa);
 

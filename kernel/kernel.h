@@ -49,6 +49,10 @@ struct kernel_sa {
 	uint32_t	 ks_replay_window;
 	int		 ks_esn;	/* 1: 64-bit sequence numbers
 					   (XFRM_STATE_ESN, RFC 4303) */
+	/* outbound: the last sequence number taken as sent (0: a fresh
+	 * SA, the first packet is 1); an HA takeover starts past what the
+	 * old node can have used.  Above 2^32 - 1 only with ESN. */
+	uint64_t	 ks_oseq;
 };
 #define KERNEL_REPLAY_MAX	4096	/* XFRMA_REPLAY_ESN_MAX bits */
 

@@ -277,6 +277,10 @@ _Static_assert(KERNEL_REPLAY_MAX == XFRMA_REPLAY_ESN_MAX,
  * xfrm_replay_state_esn, bmp_len 32-bit words of bitmap, zero at first),
  * which the kernel wants with the legacy field 0; ESN sets
  * XFRM_STATE_ESN and needs a window of at least 1 (xfrm_init_replay).
+ * A starting outbound sequence number (ks_oseq) goes in the replay
+ * state's oseq (and oseq_hi): XFRMA_REPLAY_VAL in the legacy case, which
+ * NEWSA copies into the SA (xfrm_update_ae_params); the inbound side
+ * starts fresh either way.
  */
 static int
 xfrm_msg_put_replay(struct nlmsghdr *nlh, size_t buflen,
@@ -285,14 +289,21 @@ xfrm_msg_put_replay(struct nlmsghdr *nlh, size_t buflen,
 	uint8_t				 rbuf[sizeof(struct xfrm_replay_state_esn) +
 					    KERNEL_REPLAY_MAX / 8];
 	struct xfrm_replay_state_esn	*rs;
+	struct xfrm_replay_state	 leg;
 	size_t				 words;
 
 	if (sa->ks_replay_window > KERNEL_REPLAY_MAX ||
-	    (sa->ks_esn && sa->ks_replay_window == 0))
+	    (sa->ks_esn && sa->ks_replay_window == 0) ||
+	    (!sa->ks_esn && sa->ks_oseq > UINT32_MAX))
 		return (-1);
 	if (!sa->ks_esn && sa->ks_replay_window <= KERNEL_REPLAY_WINDOW) {
 		si->replay_window = (uint8_t)sa->ks_replay_window;
-		return (0);
+		if (sa->ks_oseq == 0)
+			return (0);
+		memset(&leg, 0, sizeof(leg));
+		leg.oseq = (uint32_t)sa->ks_oseq;
+		return (mnl_attr_put_check(nlh, buflen, XFRMA_REPLAY_VAL,
+		    sizeof(leg), &leg) ? 0 : -1);
 	}
 	si->replay_window = 0;
 	if (sa->ks_esn)
@@ -302,6 +313,8 @@ xfrm_msg_put_replay(struct nlmsghdr *nlh, size_t buflen,
 	rs = (struct xfrm_replay_state_esn *)rbuf;
 	rs->bmp_len = (unsigned int)words;
 	rs->replay_window = sa->ks_replay_window;
+	rs->oseq = (uint32_t)sa->ks_oseq;
+	rs->oseq_hi = (uint32_t)(sa->ks_oseq >> 32);
 	if (!mnl_attr_put_check(nlh, buflen, XFRMA_REPLAY_ESN_VAL,
 	    sizeof(*rs) + words * sizeof(uint32_t), rs))
 		return (-1);

@@ -1778,6 +1778,57 @@ START_TEST(test_msg_sa_replay_esn)
 }
 END_TEST
 
+/*
+ * An HA takeover's outbound SA starts past the old node's sequence
+ * numbers: oseq in XFRMA_REPLAY_VAL beside a legacy window (seq and
+ * bitmap 0: the inbound side starts fresh), in the ESN attribute's oseq
+ * and oseq_hi otherwise; none without a start; past 2^32 - 1 without
+ * ESN refused.
+ */
+START_TEST(test_msg_sa_oseq)
+{
+	char					 buf[KERNEL_MSG_SIZE];
+	struct kernel_sa			 sa;
+	struct nlmsghdr				*nlh;
+	const struct xfrm_replay_state		*leg;
+	const struct xfrm_replay_state_esn	*rs;
+	struct xattrs				 xa;
+
+	sa_from_vec(&sa, &alg_vecs[1]);
+	sa.ks_replay_window = 32;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    1));
+	xattrs_parse(nlh, sizeof(struct xfrm_usersa_info), &xa);
+	ck_assert_ptr_null(xa.xa_tb[XFRMA_REPLAY_VAL]);
+	sa.ks_oseq = 1 << 20;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    2));
+	xattrs_parse(nlh, sizeof(struct xfrm_usersa_info), &xa);
+	ck_assert_ptr_nonnull(xa.xa_tb[XFRMA_REPLAY_VAL]);
+	ck_assert_ptr_null(xa.xa_tb[XFRMA_REPLAY_ESN_VAL]);
+	ck_assert_uint_eq(mnl_attr_get_payload_len(xa.xa_tb[XFRMA_REPLAY_VAL]),
+	    sizeof(*leg));
+	leg = mnl_attr_get_payload(xa.xa_tb[XFRMA_REPLAY_VAL]);
+	ck_assert_uint_eq(leg->oseq, 1 << 20);
+	ck_assert_uint_eq(leg->seq, 0);
+	ck_assert_uint_eq(leg->bitmap, 0);
+	sa.ks_oseq = 0x100000000ULL;
+	ck_assert_ptr_null(xfrm_msg_sa_build(buf, sizeof(buf), &sa, 3));
+	sa.ks_esn = 1;
+	sa.ks_oseq = 0x200000005ULL;
+	ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf), &sa,
+	    4));
+	xattrs_parse(nlh, sizeof(struct xfrm_usersa_info), &xa);
+	ck_assert_ptr_null(xa.xa_tb[XFRMA_REPLAY_VAL]);
+	ck_assert_ptr_nonnull(xa.xa_tb[XFRMA_REPLAY_ESN_VAL]);
+	rs = mnl_attr_get_payload(xa.xa_tb[XFRMA_REPLAY_ESN_VAL]);
+	ck_assert_uint_eq(rs->oseq, 5);
+	ck_assert_uint_eq(rs->oseq_hi, 2);
+	ck_assert_uint_eq(rs->seq, 0);
+	ck_assert_uint_eq(rs->seq_hi, 0);
+}
+END_TEST
+
 START_TEST(test_msg_sa_replay_bad)
 {
 	char			 buf[KERNEL_MSG_SIZE];
@@ -1847,6 +1898,7 @@ kernel_suite(void)
 	tcase_add_loop_test(tc, test_msg_sa_replay_esn, 0,
 	    (int)(sizeof(replay_vecs) / sizeof(replay_vecs[0])));
 	tcase_add_test(tc, test_msg_sa_replay_bad);
+	tcase_add_test(tc, test_msg_sa_oseq);
 	tcase_add_test(tc, test_msg_spi_alloc_fields);
 	suite_add_tcase(s, tc);
 

@@ -20,6 +20,7 @@
 
 struct event_base	*base;
 struct side		 A, B;
+struct side		*side_a = &A;
 const char		*keylog_dir;
 int			 keylog_chacha;
 
@@ -83,6 +84,7 @@ pair_init(const struct side_opts *a, const struct side_opts *b)
 {
 	base = event_base_new();
 	wire_watch_reset();
+	side_a = &A;
 	side_init(&A, ADDR_A, ADDR_B, a, 0xa0000001);
 	side_init(&B, ADDR_B, ADDR_A, b, 0xb0000001);
 }
@@ -218,7 +220,7 @@ pump(int ms)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		while (deliver(&A, &B) + deliver(&B, &A) > 0)
+		while (deliver(side_a, &B) + deliver(&B, side_a) > 0)
 			;
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -299,7 +301,7 @@ pump_children(int n, int ms)
 
 	for (t = 0; t < ms; t += 20) {
 		pump(20);
-		if (nchild(&A) == n && nchild(&B) == n)
+		if (nchild(side_a) == n && nchild(&B) == n)
 			return;
 	}
 }

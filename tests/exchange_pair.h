@@ -44,6 +44,10 @@ struct side {
 
 extern struct event_base	*base;
 extern struct side		 A, B;
+/* The engine that holds ADDR_A, which pump() connects to B: &A (from
+ * pair_init) unless a test moves the address to another side, as an HA
+ * takeover does.  pair_free() frees A and B, not this. */
+extern struct side		*side_a;
 /* keylog-dir for the next configs made, NULL: off */
 extern const char		*keylog_dir;
 extern int			 keylog_chacha;	/* keylog-chacha20 yes */
