@@ -16,7 +16,7 @@ trap 'rm -f "$out"' EXIT
 LAB_MEM=${LAB_MEM:-1G} LAB_TIMEOUT=${LAB_TIMEOUT:-5400} \
     "$top/tests/lab/lab.sh" "$here/t-scale.sh" >"$out" 2>&1
 rc=$?
-grep -E '^\[ *[0-9.]+\] (==|all|PASS|FAIL|\()' "$out"
+grep -E '^\[ *[0-9.]+\] (==|all|first|PASS|FAIL|\()' "$out"
 [ "$rc" = 0 ] || { echo "scale: the harness failed (exit $rc):"; tail -n 60 "$out"; exit 1; }
 
 echo
