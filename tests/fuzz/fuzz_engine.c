@@ -26,7 +26,7 @@
  * file built with -DFUZZ_ENGINE_GEN (see gen_main below); cap-* from the
  * real captures (tests/fuzz/engine_seeds.py).
  *
- * FUZZ_SOURCES: ike/engine.c ike/tunnel.c ike/xmit.c ike/sa_[a-z]*.c ike/ike_[a-z]*.c ike/ikev[12]_[a-z]*.c ipsec/[a-z]*.c kernel/[a-z]*.c crypto/[a-z]*.c policy/[a-z]*.c common/[a-z]*.c tests/mock_net.c tests/mock_kernel.c
+ * FUZZ_SOURCES: ike/engine.c ike/tunnel.c ike/xmit.c ike/sa_[a-z]*.c ike/ike_[a-z]*.c ike/ha_[a-z]*.c ike/ikev[12]_[a-z]*.c ipsec/[a-z]*.c kernel/[a-z]*.c crypto/[a-z]*.c policy/[a-z]*.c common/[a-z]*.c tests/mock_net.c tests/mock_kernel.c
  * FUZZ_LIBS: -levent -lmnl
  */
 #include <arpa/inet.h>

@@ -23,7 +23,7 @@
  * have non-zero keys (a CHILD SA installed again after its keys were
  * wiped would show there), then all engines shut down and are freed.
  *
- * FUZZ_SOURCES: ike/engine.c ike/tunnel.c ike/xmit.c ike/sa_[a-z]*.c ike/ike_[a-z]*.c ike/ikev[12]_[a-z]*.c ipsec/[a-z]*.c kernel/[a-z]*.c crypto/[a-z]*.c policy/[a-z]*.c common/[a-z]*.c tests/mock_net.c tests/mock_kernel.c
+ * FUZZ_SOURCES: ike/engine.c ike/tunnel.c ike/xmit.c ike/sa_[a-z]*.c ike/ike_[a-z]*.c ike/ha_[a-z]*.c ike/ikev[12]_[a-z]*.c ipsec/[a-z]*.c kernel/[a-z]*.c crypto/[a-z]*.c policy/[a-z]*.c common/[a-z]*.c tests/mock_net.c tests/mock_kernel.c
  * FUZZ_LIBS: -levent -lmnl
  */
 #include <arpa/inet.h>
