@@ -437,11 +437,24 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 	    ha->hs_rx[HA_REPLAY], ha->hs_rx[HA_OLD_EPOCH],
 	    ha->hs_rx[HA_REFLECTED], ha->hs_rx[HA_BAD_TYPE]) == -1)
 		return (-1);
-	return (fmt_add(out, "  state sync: holds %" PRIu64 " IKE SAs, %"
+	if (fmt_add(out, "  state sync: holds %" PRIu64 " IKE SAs, %"
 	    PRIu64 " CHILD SAs; sent %" PRIu64 " IKE SA, %" PRIu64 " CHILD "
-	    "SA, %" PRIu64 " delete records\n\n", ha->hs_sync_ike,
-	    ha->hs_sync_child, ha->hs_tx_type[HA_REC_IKE_SA],
-	    ha->hs_tx_type[HA_REC_CHILD_SA], ha->hs_tx_type[HA_REC_DELETE]));
+	    "SA, %" PRIu64 " delete, %" PRIu64 " sequence advance records\n",
+	    ha->hs_sync_ike, ha->hs_sync_child,
+	    ha->hs_tx_type[HA_REC_IKE_SA], ha->hs_tx_type[HA_REC_CHILD_SA],
+	    ha->hs_tx_type[HA_REC_DELETE],
+	    ha->hs_tx_type[HA_REC_SEQ_ADVANCE]) == -1)
+		return (-1);
+	if (ha->hs_bulk == HA_BULK_COMPLETE && fmt_add(out, "  bulk sync:  "
+	    "complete (%u records)", ha->hs_bulk_records) == -1)
+		return (-1);
+	if (ha->hs_bulk != HA_BULK_COMPLETE && fmt_add(out, "  bulk sync:  "
+	    "pending%s", ha->hs_bulk == HA_BULK_RECEIVING ? " (receiving)" :
+	    "") == -1)
+		return (-1);
+	return (fmt_add(out, "; %" PRIu64 " dumps taken, %" PRIu64 " asked "
+	    "again, %" PRIu64 " served\n\n", ha->hs_bulk_dumps,
+	    ha->hs_bulk_retries, ha->hs_bulk_served));
 }
 
 /* JSON names of the receive verdicts, in enum ha_verdict's order */
@@ -476,10 +489,17 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 		    ha->hs_rx[i]);
 	rv |= fmt_add(out, "},\"sync\":{\"ike_sas\":%" PRIu64 ",\"child_sas\":%"
 	    PRIu64 ",\"table_full\":%" PRIu64 ",\"sent\":{\"ike_sa\":%" PRIu64
-	    ",\"child_sa\":%" PRIu64 ",\"delete\":%" PRIu64 "}}}",
+	    ",\"child_sa\":%" PRIu64 ",\"delete\":%" PRIu64 ",\"seq_advance\":%"
+	    PRIu64 "},\"seq_advanced\":%" PRIu64 ",\"bulk\":{\"state\":\"%s\","
+	    "\"records\":%u,\"dumps\":%" PRIu64 ",\"asked_again\":%" PRIu64
+	    ",\"served\":%" PRIu64 "}}}",
 	    ha->hs_sync_ike, ha->hs_sync_child, ha->hs_store_full,
 	    ha->hs_tx_type[HA_REC_IKE_SA], ha->hs_tx_type[HA_REC_CHILD_SA],
-	    ha->hs_tx_type[HA_REC_DELETE]);
+	    ha->hs_tx_type[HA_REC_DELETE], ha->hs_tx_type[HA_REC_SEQ_ADVANCE],
+	    ha->hs_seq_moved, ha->hs_bulk == HA_BULK_COMPLETE ? "complete" :
+	    ha->hs_bulk == HA_BULK_RECEIVING ? "receiving" : "pending",
+	    ha->hs_bulk_records, ha->hs_bulk_dumps, ha->hs_bulk_retries,
+	    ha->hs_bulk_served);
 	return (rv == 0 ? 0 : -1);
 }
 

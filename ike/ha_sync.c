@@ -200,7 +200,7 @@ ha_seal(struct ha_tx *tx, uint8_t type, const uint8_t *pl, size_t len,
 static int
 ha_type_known(uint8_t t)
 {
-	return (t >= HA_REC_HELLO && t <= HA_REC_SEQ_ADVANCE);
+	return (t >= HA_REC_HELLO && t <= HA_REC_BULK_END);
 }
 
 /* Is seq new in the current epoch's window?  Does not change it. */

@@ -38,15 +38,18 @@
 #define HA_REC_MAX		(HA_HDR_LEN + HA_PAYLOAD_MAX + HA_TAG_LEN)
 #define HA_WINDOW		256		/* replay window, records */
 
-/* Record types.  HELLO, and the state sync's IKE_SA, CHILD_SA and DELETE
- * (payloads: ha_state.h) are sent and understood; BULK_REQUEST and
- * SEQ_ADVANCE are reserved (a record of them is counted bad-type). */
+/* Record types.  HELLO, and the state sync's IKE_SA, CHILD_SA, DELETE,
+ * SEQ_ADVANCE and the bulk dump's BULK_REQUEST, BULK_BEGIN and BULK_END
+ * (payloads: ha_state.h). */
 #define HA_REC_HELLO		1	/* heartbeat: role and priority */
 #define HA_REC_BULK_REQUEST	2
 #define HA_REC_IKE_SA		3
 #define HA_REC_CHILD_SA		4
 #define HA_REC_DELETE		5
 #define HA_REC_SEQ_ADVANCE	6
+#define HA_REC_BULK_BEGIN	7
+#define HA_REC_BULK_END		8
+#define HA_REC_NTYPES		9	/* counters: [0 .. HA_REC_BULK_END] */
 
 /* Roles (gatewayctl ha ...): what a node does with IKE. */
 #define HA_ROLE_STANDBY		0

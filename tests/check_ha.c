@@ -704,8 +704,9 @@ START_TEST(test_control_roles)
 	    "replayed, 0 old epoch, 0 reflected, 0 bad type\n") != NULL,
 	    "%s", r);
 	ck_assert_msg(strstr(r, "  state sync: holds 0 IKE SAs, 0 CHILD SAs; "
-	    "sent 0 IKE SA, 0 CHILD SA, 0 delete records\n\n") != NULL, "%s",
-	    r);
+	    "sent 0 IKE SA, 0 CHILD SA, 0 delete, 0 sequence advance "
+	    "records\n  bulk sync:  pending; 0 dumps taken, 0 asked again, 0 "
+	    "served\n\n") != NULL, "%s", r);
 	ck_assert_msg(strstr(r, "no tunnels configured") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("status --json");
@@ -718,7 +719,9 @@ START_TEST(test_control_roles)
 	    "\"bad_version\":0,\"bad_tag\":0,\"replayed\":0,\"old_epoch\":0,"
 	    "\"reflected\":0,\"bad_type\":0},\"sync\":{\"ike_sas\":0,"
 	    "\"child_sas\":0,\"table_full\":0,\"sent\":{\"ike_sa\":0,"
-	    "\"child_sa\":0,\"delete\":0}}}}\n") != NULL, "%s", r);
+	    "\"child_sa\":0,\"delete\":0,\"seq_advance\":0},\"seq_advanced\":0,"
+	    "\"bulk\":{\"state\":\"pending\",\"records\":0,\"dumps\":0,"
+	    "\"asked_again\":0,\"served\":0}}}}\n") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("ha fault");
 	ck_assert_str_eq(r, "ok\n");
