@@ -445,6 +445,10 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 	    ha->hs_tx_type[HA_REC_DELETE],
 	    ha->hs_tx_type[HA_REC_SEQ_ADVANCE]) == -1)
 		return (-1);
+	/* the active node serves dumps; the others take them */
+	if (ha->hs_role == HA_ROLE_ACTIVE)
+		return (fmt_add(out, "  bulk sync:  active node, %" PRIu64
+		    " dumps served\n\n", ha->hs_bulk_served));
 	if (ha->hs_bulk == HA_BULK_COMPLETE && fmt_add(out, "  bulk sync:  "
 	    "complete (%u records)", ha->hs_bulk_records) == -1)
 		return (-1);

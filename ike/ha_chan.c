@@ -497,6 +497,11 @@ ha_chan_role_set(struct ha_chan *c, int role)
 		    "the takeover resumes only the %zu IKE SAs and %zu CHILD "
 		    "SAs synced so far", ha_store_nike(c->c_store),
 		    ha_store_nchild(c->c_store));
+	/* back from active: the table was used (and emptied) */
+	if (role != HA_ROLE_ACTIVE && c->c_role == HA_ROLE_ACTIVE) {
+		c->c_bulk = HA_BULK_PENDING;
+		c->c_bulk_req_ms = 0;
+	}
 	c->c_role = role;
 	ha_chan_send_hello(c);
 }

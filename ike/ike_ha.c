@@ -48,10 +48,14 @@ struct ike_hax {
 	unsigned		 hx_seq_ms;
 	struct event		*hx_bulk_ev;
 	uint32_t		 hx_bulk_id;	/* the request; 0: no dump */
-	uint32_t		 hx_bulk_serial; /* marks (b_ha_bulk...) */
+	uint32_t		 hx_bulk_serial; /* this dump's mark */
 	struct ike_sa_base	*hx_bulk_next;	/* the next IKE SA to dump */
 	uint32_t		 hx_bulk_count;	/* SA records of the dump */
 };
+
+/* The marks of bulk dumps (b_ha_bulk, cs_ha_bulk): process-wide, so
+ * that a channel set again (ike_ha_set) never reuses one its SAs bear. */
+static uint32_t	ike_ha_bulk_serial;
 
 static void	ike_ha_seq_cb(evutil_socket_t, short, void *);
 static void	ike_ha_bulk_cb(evutil_socket_t, short, void *);
@@ -502,8 +506,9 @@ ike_ha_bulk_req(void *arg, uint32_t id)
 		    hx->hx_bulk_id, id);
 	/* a serial of ours marks what this dump carried: the standby's
 	 * request ids start again when it restarts */
-	if (++hx->hx_bulk_serial == 0)
-		hx->hx_bulk_serial = 1;
+	if (++ike_ha_bulk_serial == 0)
+		ike_ha_bulk_serial = 1;
+	hx->hx_bulk_serial = ike_ha_bulk_serial;
 	hx->hx_bulk_id = id;
 	hx->hx_bulk_count = 0;
 	hx->hx_bulk_next = ike_sa_base_next(ctx, NULL, 0);

@@ -705,8 +705,8 @@ START_TEST(test_control_roles)
 	    "%s", r);
 	ck_assert_msg(strstr(r, "  state sync: holds 0 IKE SAs, 0 CHILD SAs; "
 	    "sent 0 IKE SA, 0 CHILD SA, 0 delete, 0 sequence advance "
-	    "records\n  bulk sync:  pending; 0 dumps taken, 0 asked again, 0 "
-	    "served\n\n") != NULL, "%s", r);
+	    "records\n  bulk sync:  active node, 0 dumps served\n\n") != NULL,
+	    "%s", r);
 	ck_assert_msg(strstr(r, "no tunnels configured") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("status --json");
@@ -731,6 +731,12 @@ START_TEST(test_control_roles)
 	ck_assert_str_eq(r, "ok\n");
 	free(r);
 	ck_assert_int_eq(ha_chan_role(a), HA_ROLE_STANDBY);
+	/* a standby whose peer is no active node: no dump to ask for */
+	run_ms(120);
+	r = ctl_ask("status");
+	ck_assert_msg(strstr(r, "  bulk sync:  pending; 0 dumps taken, 0 asked "
+	    "again, 0 served\n\n") != NULL, "%s", r);
+	free(r);
 	r = ctl_ask("ha master");
 	ck_assert_str_eq(r, "error: usage: ha active|standby|fault");
 	free(r);

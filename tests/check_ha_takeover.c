@@ -629,6 +629,24 @@ START_TEST(test_bulk_join)
 	ha_chan_status(ca, &sa);
 	ck_assert_uint_eq(sa.hs_bulk_served, 2);
 
+	/* A's channel starts again (a new node id and epoch): C asks
+	 * again, and A's new channel dumps every SA (none skipped as if
+	 * an earlier dump had carried it) */
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	chan_cfg(&ha, 200);
+	ck_assert_ptr_nonnull(ca = ha_chan_open(base, &ha, HA_ROLE_ACTIVE));
+	ha_chan_test_timing(ca, 50, 600);
+	sin.sin_port = htons(ha_chan_port(cc));
+	ha_chan_test_peer(ca, &sin);
+	sin.sin_port = htons(ha_chan_port(ca));
+	ha_chan_test_peer(cc, &sin);
+	ike_ha_set(A.s_ike, ca);
+	pump_bulk(cc, 3);
+	assert_table_is(cc, &A);
+	ha_chan_status(cc, &sc);
+	ck_assert_uint_eq(sc.hs_bulk_records, 82);
+
 	ike_ha_set(A.s_ike, NULL);
 	pair_free();
 	ha_chan_close(ca);
