@@ -62,13 +62,11 @@ static void	ike_ha_bulk_cb(evutil_socket_t, short, void *);
 static void	ike_ha_bulk_req(void *, uint32_t);
 
 static void
-ike_ha_seq_arm(struct ike_hax *hx)
+ike_ha_arm(struct event *ev, unsigned ms)
 {
-	struct timeval	 tv;
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	tv.tv_sec = hx->hx_seq_ms / 1000;
-	tv.tv_usec = (hx->hx_seq_ms % 1000) * 1000;
-	evtimer_add(hx->hx_seq_ev, &tv);
+	evtimer_add(ev, &tv);
 }
 
 void
@@ -111,7 +109,7 @@ ike_ha_set(struct ike_ctx *ctx, struct ha_chan *c)
 	hx->hx_ctx = ctx;
 	hx->hx_seq_ms = IKE_HA_SEQ_MS;
 	ctx->ctx_hax = hx;
-	ike_ha_seq_arm(hx);
+	ike_ha_arm(hx->hx_seq_ev, hx->hx_seq_ms);
 	ha_chan_bulk_cb_set(c, ike_ha_bulk_req, ctx);
 }
 
@@ -122,7 +120,7 @@ ike_ha_test_seq_ms(struct ike_ctx *ctx, unsigned ms)
 		return;
 	ctx->ctx_hax->hx_seq_ms = ms;
 	evtimer_del(ctx->ctx_hax->hx_seq_ev);
-	ike_ha_seq_arm(ctx->ctx_hax);
+	ike_ha_arm(ctx->ctx_hax->hx_seq_ev, ctx->ctx_hax->hx_seq_ms);
 }
 
 static int
@@ -479,18 +477,10 @@ ike_ha_seq_cb(evutil_socket_t fd, short what, void *arg)
 	if (ctx->ctx_ha != NULL && ha_chan_role(ctx->ctx_ha) ==
 	    HA_ROLE_ACTIVE && !ctx->ctx_shutdown)
 		ike_ha_seq_look(ctx);
-	ike_ha_seq_arm(hx);
+	ike_ha_arm(hx->hx_seq_ev, hx->hx_seq_ms);
 }
 
 /* --- bulk dump --- */
-
-static void
-ike_ha_bulk_arm(struct ike_hax *hx, unsigned ms)
-{
-	struct timeval	 tv = { 0, (suseconds_t)ms * 1000 };
-
-	evtimer_add(hx->hx_bulk_ev, &tv);
-}
 
 /* A standby asks for everything: BEGIN now, the SAs from the timer. */
 static void
@@ -516,7 +506,7 @@ ike_ha_bulk_req(void *arg, uint32_t id)
 		hx->hx_bulk_id = 0;
 		return;
 	}
-	ike_ha_bulk_arm(hx, 0);
+	ike_ha_arm(hx->hx_bulk_ev, 0);
 }
 
 /* One step of a dump: up to IKE_HA_BULK_STEP records.  Each IKE SA's
@@ -570,7 +560,7 @@ ike_ha_bulk_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
  next:
-	ike_ha_bulk_arm(hx, IKE_HA_BULK_GAP_MS);
+	ike_ha_arm(hx->hx_bulk_ev, IKE_HA_BULK_GAP_MS);
 	return;
  fail:
 	log_warn("ha: bulk dump %u stopped: a record could not be sent (the "

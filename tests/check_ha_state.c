@@ -25,6 +25,7 @@
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
+#include "tests/ha_testlib.h"
 
 static uint8_t	 pl[HA_PAYLOAD_MAX + 16];
 
@@ -458,42 +459,6 @@ START_TEST(test_store)
 END_TEST
 
 /* --- channels over loopback --- */
-
-static void
-chan_cfg(struct cfg_ha *ha, uint32_t prio)
-{
-	memset(ha, 0, sizeof(*ha));
-	ha->ha_enabled = 1;
-	ha->ha_priority = prio;
-	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_port = 9;
-	memcpy(ha->ha_key, "0123456789abcdef", 16);
-	ha->ha_key_len = 16;
-	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
-}
-
-/* a (active) and b (standby) on ev, each the other's peer */
-static void
-chans_open(struct event_base *ev, struct ha_chan **a, struct ha_chan **b)
-{
-	struct cfg_ha		 ca, cb;
-	struct sockaddr_in	 sin;
-
-	chan_cfg(&ca, 200);
-	chan_cfg(&cb, 100);
-	ck_assert_ptr_nonnull(*a = ha_chan_open(ev, &ca, HA_ROLE_ACTIVE));
-	ck_assert_ptr_nonnull(*b = ha_chan_open(ev, &cb, HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(*b));
-	ha_chan_test_peer(*a, &sin);
-	sin.sin_port = htons(ha_chan_port(*a));
-	ha_chan_test_peer(*b, &sin);
-	ha_chan_test_timing(*a, 50, 600);
-	ha_chan_test_timing(*b, 50, 600);
-}
 
 static void
 loop_ms(struct event_base *ev, int ms)

@@ -29,45 +29,31 @@
 #include "ike/ike_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
+#include "tests/ha_testlib.h"
 
 static struct side	 C;		/* the standby, ADDR_A too */
 
 static void	pump_bulk(struct ha_chan *c, uint64_t dumps);
 
+/* A crashes: no DELETE, no record; C holds ADDR_A from now on. */
 static void
-chan_cfg(struct cfg_ha *ha, uint32_t prio)
+crash_a(struct ha_chan *ca)
 {
-	memset(ha, 0, sizeof(*ha));
-	ha->ha_enabled = 1;
-	ha->ha_priority = prio;
-	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_port = 9;
-	memcpy(ha->ha_key, "0123456789abcdef", 16);
-	ha->ha_key_len = 16;
-	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	side_free(&A);
+	side_a = &C;
 }
 
-/* a (active) and b (standby) on base, each the other's peer */
+/* After crash_a: B, C, the base and C's channel go. */
 static void
-chans_open(struct ha_chan **a, struct ha_chan **b)
+three_free(struct ha_chan *cc)
 {
-	struct cfg_ha		 ca, cb;
-	struct sockaddr_in	 sin;
-
-	chan_cfg(&ca, 200);
-	chan_cfg(&cb, 100);
-	ck_assert_ptr_nonnull(*a = ha_chan_open(base, &ca, HA_ROLE_ACTIVE));
-	ck_assert_ptr_nonnull(*b = ha_chan_open(base, &cb, HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(*b));
-	ha_chan_test_peer(*a, &sin);
-	sin.sin_port = htons(ha_chan_port(*a));
-	ha_chan_test_peer(*b, &sin);
-	ha_chan_test_timing(*a, 50, 600);
-	ha_chan_test_timing(*b, 50, 600);
+	ike_ha_set(C.s_ike, NULL);
+	side_free(&B);
+	side_free(&C);
+	event_base_free(base);
+	ha_chan_close(cc);
 }
 
 /* IKE_SA_INIT messages (requests or responses) a side sent: the IKEv2
@@ -82,6 +68,20 @@ count_sa_init(void *arg, const uint8_t *pkt, size_t len)
 	if (len >= 28 && pkt[17] == 0x20 && pkt[18] == 34)
 		(*n)++;
 	return (MOCK_PASS);
+}
+
+/* A, B and C (passive: nothing) start; A and B establish; B's
+ * IKE_SA_INIT messages are counted in nsainit[0]. */
+static void
+three_start(void)
+{
+	memset(nsainit, 0, sizeof(nsainit));
+	B.s_net.mn_filter = count_sa_init;
+	B.s_net.mn_filter_arg = &nsainit[0];
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	ike_start(C.s_ike);
+	pump_children(1, 2000);
 }
 
 static const struct side_opts opt_a = {
@@ -219,16 +219,10 @@ START_TEST(test_takeover_continues)
 	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
 	/* DPD after 30 ms without traffic: the takeover arms it */
 	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(&ca, &cc);
+	chans_open(base, &ca, &cc);
 	ike_ha_set(A.s_ike, ca);
 	side_standby(&C, cc);
-	memset(nsainit, 0, sizeof(nsainit));
-	B.s_net.mn_filter = count_sa_init;
-	B.s_net.mn_filter_arg = &nsainit[0];
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);		/* passive: nothing */
-	pump_children(1, 2000);
+	three_start();
 	/* C's bulk dump is complete (it would drop what A does not hold) */
 	pump_bulk(cc, 1);
 	/* and a second IKE SA of t1 without CHILD SAs, as the old one of
@@ -246,11 +240,7 @@ START_TEST(test_takeover_continues)
 	mid_next = bsa->sa_msgid_peer;
 	mid_peer = bsa->sa_msgid_next;
 
-	/* A crashes: no DELETE, no record */
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
+	crash_a(ca);			/* no DELETE, no record */
 	memset(nsainit, 0, sizeof(nsainit));
 	ck_assert_int_eq(side_active(&C, cc), 1);
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
@@ -351,11 +341,7 @@ START_TEST(test_takeover_continues)
 	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
 	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
 
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
+	three_free(cc);
 }
 END_TEST
 
@@ -370,7 +356,7 @@ START_TEST(test_takeover_nothing_synced)
 	struct tunnel_status	 st;
 
 	pair_init(&opt_a, &opt_b);
-	chans_open(&ca, &cc);
+	chans_open(base, &ca, &cc);
 	side_standby(&A, cc);
 	memset(nsainit, 0, sizeof(nsainit));
 	ike_start(A.s_ike);
@@ -422,14 +408,11 @@ START_TEST(test_seq_advance)
 
 	pair_init(&opt_a, &opt_b);
 	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
-	chans_open(&ca, &cc);
+	chans_open(base, &ca, &cc);
 	ike_ha_set(A.s_ike, ca);
 	ike_ha_test_seq_ms(A.s_ike, 50);
 	side_standby(&C, cc);
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);
-	pump_children(1, 2000);
+	three_start();
 	pump(150);
 	acs = child_of(&A);
 	ck_assert_ptr_nonnull(cr = rec_of(cc, acs));
@@ -473,10 +456,7 @@ START_TEST(test_seq_advance)
 	ck_assert_uint_eq(sc.hs_rx[HA_BAD_TYPE], 0);
 
 	/* A crashes; C's outbound SA goes on past A's 60000 */
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
+	crash_a(ca);
 	ck_assert_int_eq(side_active(&C, cc), 1);
 	ccs = child_of(&C);
 	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_out));
@@ -484,11 +464,7 @@ START_TEST(test_seq_advance)
 	ck_assert_uint_ge(m->m_sa.ks_oseq, 60000);
 	ck_assert_str_eq(tunnel_state_name(status(&C).ts_state), "Connected");
 
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
+	three_free(cc);
 }
 END_TEST
 
@@ -551,7 +527,6 @@ START_TEST(test_bulk_join)
 {
 	struct ha_chan		*ca, *cc;
 	struct cfg_ha		 ha;
-	struct sockaddr_in	 sin;
 	struct side_opts	 oa = opt_a, ob = opt_b;
 	struct ha_status	 sa, sc;
 	const struct ha_child_rec *cr;
@@ -564,7 +539,7 @@ START_TEST(test_bulk_join)
 	pair_init(&oa, &ob);
 	chan_cfg(&ha, 200);
 	ck_assert_ptr_nonnull(ca = ha_chan_open(base, &ha, HA_ROLE_ACTIVE));
-	ha_chan_test_timing(ca, 50, 600);
+	chan_fast(ca);
 	ike_ha_set(A.s_ike, ca);
 	ike_start(A.s_ike);
 	ike_start(B.s_ike);
@@ -574,14 +549,8 @@ START_TEST(test_bulk_join)
 	/* the standby starts now */
 	chan_cfg(&ha, 100);
 	ck_assert_ptr_nonnull(cc = ha_chan_open(base, &ha, HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(cc));
-	ha_chan_test_peer(ca, &sin);
-	sin.sin_port = htons(ha_chan_port(ca));
-	ha_chan_test_peer(cc, &sin);
-	ha_chan_test_timing(cc, 50, 600);
+	chans_pair(ca, cc);
+	chan_fast(cc);
 	ck_assert_int_eq(ha_chan_bulk_complete(cc), 0);
 	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 0);
 	pump_bulk(cc, 1);
@@ -636,11 +605,8 @@ START_TEST(test_bulk_join)
 	ha_chan_close(ca);
 	chan_cfg(&ha, 200);
 	ck_assert_ptr_nonnull(ca = ha_chan_open(base, &ha, HA_ROLE_ACTIVE));
-	ha_chan_test_timing(ca, 50, 600);
-	sin.sin_port = htons(ha_chan_port(cc));
-	ha_chan_test_peer(ca, &sin);
-	sin.sin_port = htons(ha_chan_port(ca));
-	ha_chan_test_peer(cc, &sin);
+	chan_fast(ca);
+	chans_pair(ca, cc);
 	ike_ha_set(A.s_ike, ca);
 	pump_bulk(cc, 3);
 	assert_table_is(cc, &A);
@@ -698,7 +664,6 @@ START_TEST(test_upgrade_by_reload)
 	char			 extra[512];
 	struct ha_chan		*ca = NULL, *cc;
 	struct cfg_ha		 ha;
-	struct sockaddr_in	 sin;
 	struct side_opts	 oa = opt_a;
 	struct buf		*out;
 	struct child_sa		*cs;
@@ -712,15 +677,9 @@ START_TEST(test_upgrade_by_reload)
 	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
 	chan_cfg(&ha, 100);
 	ck_assert_ptr_nonnull(cc = ha_chan_open(base, &ha, HA_ROLE_STANDBY));
-	ha_chan_test_timing(cc, 50, 600);
+	chan_fast(cc);
 	side_standby(&C, cc);
-	memset(nsainit, 0, sizeof(nsainit));
-	B.s_net.mn_filter = count_sa_init;
-	B.s_net.mn_filter_arg = &nsainit[0];
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);
-	pump_children(1, 2000);
+	three_start();
 	cs = child_of(&A);
 	spi_in = cs->cs_spi_in;
 	spi_out = cs->cs_spi_out;
@@ -743,12 +702,8 @@ START_TEST(test_upgrade_by_reload)
 	ck_assert_ptr_nonnull(ca);
 	ck_assert_int_eq(ha_chan_role(ca), HA_ROLE_ACTIVE);
 	ck_assert_uint_eq(ha_chan_port(ca), port);
-	ha_chan_test_timing(ca, 50, 600);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	ha_chan_test_peer(cc, &sin);
+	chan_fast(ca);
+	chan_peer_set(cc, port);
 	/* the same file again: nothing to do */
 	ck_assert_int_eq(reload_config(A.s_ike, &A.s_cfg, path, out), 0);
 	ck_assert_int_eq(reload_ha(A.s_ike, &A.s_cfg->cfg_ha, base, &ca), 0);
@@ -771,10 +726,7 @@ START_TEST(test_upgrade_by_reload)
 	buf_free(out);
 
 	/* A crashes; C goes on with A's SAs */
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
+	crash_a(ca);
 	memset(nsainit, 0, sizeof(nsainit));
 	ck_assert_int_eq(side_active(&C, cc), 1);
 	ck_assert_mem_eq(ikev2_sa_first(C.s_ike)->sa_b.b_spi_i, spi_i, 8);
@@ -784,11 +736,7 @@ START_TEST(test_upgrade_by_reload)
 	ck_assert_str_eq(tunnel_state_name(status(&C).ts_state), "Connected");
 	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
 
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
+	three_free(cc);
 }
 END_TEST
 
