@@ -591,7 +591,16 @@ xfrm_sa_keys(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
 	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_sa_keys_cb, &k,
 	    NULL) == -1 || !k.k_ok) {
+		k.k_ok = 0;
 		log_err("kernel: GETSA 0x%08x: no keys in reply", ntohl(spi));
+	}
+	/* the reply held the keys: one SA's NEWSA (well under 4 KB) */
+	if (kx->kx_xfrm.kn_rbuf != NULL)
+		explicit_bzero(kx->kx_xfrm.kn_rbuf, KERNEL_RECV_SIZE < 4096 ?
+		    KERNEL_RECV_SIZE : 4096);
+	if (!k.k_ok) {
+		explicit_bzero(ekey, cap);
+		explicit_bzero(akey, cap);
 		return (-1);
 	}
 	return (0);
