@@ -25,6 +25,7 @@
 #include "ike/net.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
+#include "tests/ha_testlib.h"
 
 #define E	"gatewayd.conf:"
 #define KEYHEX	"0x00112233445566778899aabbccddeeff"
@@ -481,44 +482,22 @@ run_ms(int ms)
 }
 
 static void
-ha_cfg(struct cfg_ha *ha, uint32_t prio)
-{
-	memset(ha, 0, sizeof(*ha));
-	ha->ha_enabled = 1;
-	ha->ha_priority = prio;
-	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_local_port = 0;
-	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_port = 9;		/* until test_peer */
-	memcpy(ha->ha_key, "0123456789abcdef", 16);
-	ha->ha_key_len = 16;
-	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
-}
-
-static void
 pair_open(struct ha_chan **a, struct ha_chan **b, const char *keyb)
 {
 	struct cfg_ha		 ca, cb;
-	struct sockaddr_in	 sin;
 
 	ha_base = event_base_new();
-	ha_cfg(&ca, 200);
-	ha_cfg(&cb, 100);
+	chan_cfg(&ca, 200);
+	chan_cfg(&cb, 100);
 	if (keyb != NULL)
 		memcpy(cb.ha_key, keyb, 16);
 	ck_assert_ptr_nonnull(*a = ha_chan_open(ha_base, &ca,
 	    HA_ROLE_ACTIVE));
 	ck_assert_ptr_nonnull(*b = ha_chan_open(ha_base, &cb,
 	    HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(*b));
-	ha_chan_test_peer(*a, &sin);
-	sin.sin_port = htons(ha_chan_port(*a));
-	ha_chan_test_peer(*b, &sin);
-	ha_chan_test_timing(*a, 50, 600);
-	ha_chan_test_timing(*b, 50, 600);
+	chans_pair(*a, *b);
+	chan_fast(*a);
+	chan_fast(*b);
 }
 
 START_TEST(test_chan_heartbeats)
@@ -675,6 +654,15 @@ ctl_ask(const char *line)
 	return (s);
 }
 
+/* A BULK_REQUEST's answer without an engine: BEGIN, END, nothing in
+ * between. */
+static void
+empty_dump(void *arg, uint32_t id)
+{
+	ck_assert_int_eq(ha_chan_bulk_mark(arg, HA_REC_BULK_BEGIN, id, 0), 0);
+	ck_assert_int_eq(ha_chan_bulk_mark(arg, HA_REC_BULK_END, id, 0), 0);
+}
+
 START_TEST(test_control_roles)
 {
 	struct ha_chan		*a, *b;
@@ -737,6 +725,15 @@ START_TEST(test_control_roles)
 	ck_assert_msg(strstr(r, "  bulk sync:  pending; 0 dumps taken, 0 asked "
 	    "again, 0 served\n\n") != NULL, "%s", r);
 	free(r);
+	/* the peer active with an (empty) dump to serve: complete */
+	ha_chan_bulk_cb_set(b, empty_dump, b);
+	ha_chan_role_set(b, HA_ROLE_ACTIVE);
+	run_ms(200);
+	r = ctl_ask("status");
+	ck_assert_msg(strstr(r, "  bulk sync:  complete (0 records); 1 dumps "
+	    "taken, 0 asked again, 0 served\n\n") != NULL, "%s", r);
+	free(r);
+	ha_chan_role_set(b, HA_ROLE_STANDBY);
 	r = ctl_ask("ha master");
 	ck_assert_str_eq(r, "error: usage: ha active|standby|fault");
 	free(r);
