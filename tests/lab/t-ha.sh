@@ -24,6 +24,11 @@
 #             silent; the link back, B holds the state again;
 #   nosync    the sync link is cut before A dies: B has nothing to resume
 #             and sets the tunnel up anew (INITIAL_CONTACT) within 15 s;
+#   failback  v2-swan, then A comes back (reboot: its state gone) and joins
+#             as standby: it takes B's state; keepalived on B is stopped
+#             (maintenance): B hands its SAs over (gatewayctl ha standby
+#             from notify_stop: removed, no DELETE) and A, VRRP master
+#             again, resumes them: the same bounds as the failover;
 #   hostile   forged, truncated and replayed datagrams to B's sync port
 #             are dropped and counted, B keeps the state and still takes
 #             over.
@@ -37,7 +42,7 @@ gw_bin
 mode=${1:-v2-swan}
 peer=swan ver=2
 case "$mode" in
-v2-swan|synclost|nosync|hostile) ;;
+v2-swan|synclost|nosync|hostile|failback) ;;
 v2-gw) peer=gw ;;
 *) fail "unknown case '$mode'" ;;
 esac
@@ -136,6 +141,7 @@ vrrp_instance gw {
 	notify_master "$ctl active"
 	notify_backup "$ctl standby"
 	notify_fault "$ctl fault"
+	notify_stop "$ctl standby"
 }
 EOF
 	lab_spawn "$n" "$d/keepalived.log" keepalived -n -l -D -P \
@@ -292,7 +298,7 @@ ha_counter() {
 }
 
 case "$mode" in
-hostile)
+v2-gw|hostile)
 	step "hostile datagrams to B's sync port, from A's sync address"
 	capture_start ha2 sync "$LAB_RUN/ha-sync.pcap" udp port 4510
 	sleep 3
@@ -394,32 +400,93 @@ fi
 ping_ok c1 "$C2_ADDR"
 ping_ok c2 "$C1_ADDR"
 
-step "the peer rekeys against B"
-if [ "$peer" = swan ]; then
-	swanctl_cmd gw2 --rekey --child vpn >/dev/null ||
-	    fail "swanctl --rekey --child on gw2"
-	sleep 2
+# peer_rekeys NODE WHO: the peer rekeys its CHILD SA, then its IKE SA,
+# against the active NODE (WHO names it in the log); traffic flows after.
+peer_rekeys() {
+	local n=$1 who=$2 before after
+	step "the peer rekeys against $who"
+	before=$(peer_ike_spis)
+	if [ "$peer" = swan ]; then
+		swanctl_cmd gw2 --rekey --child vpn >/dev/null ||
+		    fail "swanctl --rekey --child on gw2"
+		sleep 2
+		ping_ok c1 "$C2_ADDR"
+		swanctl_cmd gw2 --rekey --ike vpn >/dev/null ||
+		    fail "swanctl --rekey --ike on gw2"
+		wait_for 10 swan_ike_up gw2 vpn ||
+		    fail "no IKE SA on gw2 after its rekey"
+	else
+		gwctl gw2 rekey vpc2-vpc1 child >/dev/null ||
+		    fail "gatewayctl rekey child"
+		sleep 2
+		ping_ok c1 "$C2_ADDR"
+		gwctl gw2 rekey vpc2-vpc1 ike >/dev/null ||
+		    fail "gatewayctl rekey ike"
+		wait_for 10 gw_state_is gw2 vpc2-vpc1 Connected ||
+		    fail "gw2 not Connected"
+		sleep 2
+	fi
+	after=$(peer_ike_spis)
+	[ "$after" != "$before" ] || fail "the peer's IKE rekey did not happen"
+	say "ok: the peer's IKE SA rekeyed against $who: $after"
+	gw_wait_state "$n" vpc1-vpc2 Connected 10
 	ping_ok c1 "$C2_ADDR"
-	swanctl_cmd gw2 --rekey --ike vpn >/dev/null ||
-	    fail "swanctl --rekey --ike on gw2"
-	wait_for 10 swan_ike_up gw2 vpn || fail "no IKE SA on gw2 after its rekey"
-	SPIS2=$(peer_ike_spis)
-	[ "$SPIS2" != "$SPIS1" ] || fail "strongSwan's IKE rekey did not happen"
-else
-	gwctl gw2 rekey vpc2-vpc1 child >/dev/null || fail "gatewayctl rekey child"
-	sleep 2
-	ping_ok c1 "$C2_ADDR"
-	gwctl gw2 rekey vpc2-vpc1 ike >/dev/null || fail "gatewayctl rekey ike"
-	wait_for 10 gw_state_is gw2 vpc2-vpc1 Connected || fail "gw2 not Connected"
-	sleep 2
-	SPIS2=$(peer_ike_spis)
-	[ "$SPIS2" != "$SPIS1" ] || fail "gw2's IKE rekey did not happen"
+	ping_ok c2 "$C1_ADDR"
+	gw_alive "$n"
+}
+
+peer_rekeys ha2 B
+
+if [ "$mode" = failback ]; then
+	step "A comes back (as after a reboot) and joins as standby"
+	ip -n ha1 addr del "$VIP/24" dev pub 2>/dev/null
+	ip -n ha1 addr del "$VIP_IN/24" dev lan 2>/dev/null
+	ip -n ha1 xfrm state flush
+	ip -n ha1 xfrm policy flush
+	ip -n ha1 route flush table 220 2>/dev/null
+	rm -f "$(node_rt ha1)"/*
+	for l in sync pub lan; do ip -n ha1 link set "$l" up; done
+	start_gatewayd ha1
+	ka_start ha1 150
+	wait_for 10 grep -q 'Entering BACKUP STATE' "$(node_dir ha1)/keepalived.log" ||
+	    fail "keepalived on A not BACKUP"
+	ha_role_is ha1 standby || fail "A is '$(ha_role ha1)', not standby"
+	wait_for 15 ha_holds_is ha1 "1 1" ||
+	    fail "A did not take B's state (holds '$(ha_holds ha1)'):"$'\n'"$(gwctl ha1 status)"
+	say "ok: A is standby and holds B's IKE SA and CHILD SA"
+
+	step "switch back: keepalived on B stopped (maintenance) while c1 pings"
+	SPIS3=$(peer_ike_spis)
+	ping_start 16
+	sleep 3
+	T_KILL=$(lab_now_us)
+	kill -TERM "${KA_PID[ha2]}"
+	wait_for 15 ha_role_is ha1 active ||
+	    fail "A not active after B's keepalived stopped"
+	t_active=$(ms_since "$T_KILL")
+	gw_wait_state ha1 vpc1-vpc2 Connected 10
+	t_conn=$(ms_since "$T_KILL")
+	wait_for 10 ha_role_is ha2 standby || fail "B is '$(ha_role ha2)'"
+	grep -q 'handed over' "$(node_dir ha2)/gatewayd.log" ||
+	    fail "B did not hand its SAs over (gatewayd.log)"
+	say "ha-figures: switchback: A active ${t_active} ms after B's" \
+	    "keepalived stopped, tunnel Connected on A after ${t_conn} ms"
+	ping_gap >"$LAB_RUN/ping.gap"
+	read -r gap got sent <"$LAB_RUN/ping.gap"
+	say "ha-figures: switchback: ping: longest gap ${gap} s, $got of" \
+	    "$sent replies"
+	awk -v g="$gap" 'BEGIN { exit !(g <= 3.0) }' ||
+	    fail "the ping lost more than 3 s (longest gap $gap s)"
+	assert_eq "the peer's IKE SA after the switch back" "$SPIS3" \
+	    "$(peer_ike_spis)"
+	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "isakmp.exchangetype == 34" \
+	    "$((T_KILL / 1000000))" 0 0
+	peer_rekeys ha1 A
 fi
-say "ok: the peer's IKE SA rekeyed against B: $SPIS2"
-gw_wait_state ha2 vpc1-vpc2 Connected 10
-ping_ok c1 "$C2_ADDR"
-ping_ok c2 "$C1_ADDR"
-gw_alive ha2
 
 capture_stop
-pass "HA $mode: failover without renegotiation"
+case "$mode" in
+nosync) pass "HA $mode: B set the tunnel up anew within 15 s" ;;
+failback) pass "HA $mode: failover to B and back to A without renegotiation" ;;
+*) pass "HA $mode: failover without renegotiation" ;;
+esac
