@@ -197,18 +197,20 @@ ping_start() {
 	LAB_PIDS+=("$PING_PID")
 }
 
-# ping_gap: waits for ping_start's ping to end, then prints the longest
-# time without a reply (s, from the reply timestamps), the replies and the
-# requests sent.
+# ping_gap [T0_US]: waits for ping_start's ping to end, then prints the
+# longest time without a reply (s, from the reply timestamps), the
+# replies, the requests sent, and when the gap began and ended (s after
+# T0_US, the kill).
 ping_gap() {
 	wait "$PING_PID" 2>/dev/null
-	awk '/icmp_seq=/ {
+	awk -v t0="${1:-0}" '/icmp_seq=/ {
 		t = substr($1, 2, length($1) - 2) + 0
-		if (prev && t - prev > gap) gap = t - prev
+		if (prev && t - prev > gap) { gap = t - prev; a = prev; b = t }
 		prev = t; n++
 	    }
 	    / packets transmitted/ { sent = $1 }
-	    END { printf "%.2f %d %d\n", gap, n, sent }' "$LAB_RUN/ping.out"
+	    END { printf "%.2f %d %d %.2f %.2f\n", gap, n, sent,
+		a - t0 / 1e6, b - t0 / 1e6 }' "$LAB_RUN/ping.out"
 }
 
 # kill_a: A dies, as when its host does: every process in its namespace
@@ -371,9 +373,10 @@ fi
 t_conn=$(ms_since "$T_KILL")
 say "ha-figures: $mode: B active ${t_active} ms after the kill," \
     "tunnel Connected on B after ${t_conn} ms"
-ping_gap >"$LAB_RUN/ping.gap"
-read -r gap got sent <"$LAB_RUN/ping.gap"
-say "ha-figures: $mode: ping: longest gap ${gap} s, $got of $sent replies"
+ping_gap "$T_KILL" >"$LAB_RUN/ping.gap"
+read -r gap got sent g0 g1 <"$LAB_RUN/ping.gap"
+say "ha-figures: $mode: ping: longest gap ${gap} s (${g0} to ${g1} s" \
+    "after the kill), $got of $sent replies"
 SPIS1=$(peer_ike_spis)
 tshark_after_check "$LAB_RUN/ha-gw2.pcap" "isakmp.exchangetype == 34" 0 2 1000
 if [ "$mode" = nosync ]; then
@@ -471,10 +474,10 @@ if [ "$mode" = failback ]; then
 	    fail "B did not hand its SAs over (gatewayd.log)"
 	say "ha-figures: switchback: A active ${t_active} ms after B's" \
 	    "keepalived stopped, tunnel Connected on A after ${t_conn} ms"
-	ping_gap >"$LAB_RUN/ping.gap"
-	read -r gap got sent <"$LAB_RUN/ping.gap"
-	say "ha-figures: switchback: ping: longest gap ${gap} s, $got of" \
-	    "$sent replies"
+	ping_gap "$T_KILL" >"$LAB_RUN/ping.gap"
+	read -r gap got sent g0 g1 <"$LAB_RUN/ping.gap"
+	say "ha-figures: switchback: ping: longest gap ${gap} s (${g0} to" \
+	    "${g1} s after keepalived's stop), $got of $sent replies"
 	awk -v g="$gap" 'BEGIN { exit !(g <= 3.0) }' ||
 	    fail "the ping lost more than 3 s (longest gap $gap s)"
 	assert_eq "the peer's IKE SA after the switch back" "$SPIS3" \
