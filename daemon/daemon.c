@@ -218,9 +218,10 @@ gwd_ctl_reload(void *arg, struct buf *out)
  * from the old active node (IKEv2, ike_takeover) and starts the other
  * tunnels as at start-up.  Leaving it removes every SA from the kernel
  * and a new, passive engine waits: while the other node is alive on
- * the sync channel (it holds our state and is about to take over: a
- * switchover) the peers are told nothing (ike_handover); with no live
- * standby, DELETEs are sent as at exit (ike_shutdown).
+ * the sync channel and says its bulk sync is complete (it holds our
+ * state and is about to take over: a switchover) the peers are told
+ * nothing (ike_handover); else DELETEs are sent as at exit
+ * (ike_shutdown).
  */
 static int
 gwd_ha_role(void *arg, int role)
@@ -252,7 +253,9 @@ gwd_ha_role(void *arg, int role)
 		    &g->g_inet)) == NULL)
 			return (-2);
 		ha_chan_status(g->g_ha, &st);
-		handover = st.hs_peer_alive;
+		/* only to a standby that holds all of our SAs (its bulk
+		 * sync complete); else the peers are told (DELETE) */
+		handover = st.hs_peer_alive && st.hs_peer_synced;
 		/* no sync record (no DELETE) once not active */
 		ha_chan_role_set(g->g_ha, role);
 		if (handover)

@@ -423,9 +423,10 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 		if (fmt_add(out, "  sync peer:  %s never seen\n", peer) == -1)
 			return (-1);
 	} else if (fmt_add(out, "  sync peer:  %s %s, last seen %lld s ago, "
-	    "role %s, priority %u\n", peer, ha->hs_peer_alive ? "alive" :
+	    "role %s, priority %u%s\n", peer, ha->hs_peer_alive ? "alive" :
 	    "silent", fmt_ha_age(ha, now), ha_role_name(ha->hs_peer_role),
-	    ha->hs_peer_priority) == -1)
+	    ha->hs_peer_priority, ha->hs_peer_synced ? ", holds our SAs" :
+	    "") == -1)
 		return (-1);
 	if (fmt_add(out, "  records:    %" PRIu64 " sent (%" PRIu64
 	    " failed), %" PRIu64 " accepted; dropped: %" PRIu64 " bad "
@@ -483,9 +484,10 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 	    ha->hs_peer_alive ? "true" : "false");
 	if (ha->hs_peer_seen)
 		rv |= fmt_add(out, ",\"last_seen\":%lld,\"last_seen_ago\":"
-		    "%lld,\"role\":\"%s\",\"priority\":%u",
+		    "%lld,\"role\":\"%s\",\"priority\":%u,\"synced\":%s",
 		    (long long)ha->hs_peer_last, fmt_ha_age(ha, now),
-		    ha_role_name(ha->hs_peer_role), ha->hs_peer_priority);
+		    ha_role_name(ha->hs_peer_role), ha->hs_peer_priority,
+		    ha->hs_peer_synced ? "true" : "false");
 	rv |= fmt_add(out, "},\"records\":{\"sent\":%" PRIu64 ",\"send_failed\":%"
 	    PRIu64, ha->hs_tx, ha->hs_tx_errors);
 	for (i = 0; i < HA_NVERDICTS; i++)

@@ -70,6 +70,7 @@ struct ha_chan {
 	time_t			 c_peer_last;	/* wall clock */
 	int			 c_peer_role;
 	uint32_t		 c_peer_priority;
+	int			 c_peer_synced;	/* its HELLO: HA_HELLO_SYNCED */
 	struct ratelimit	 c_rl;
 	uint8_t			 c_buf[HA_REC_MAX + 1];
 	uint8_t			 c_out[HA_REC_MAX];
@@ -119,7 +120,9 @@ ha_chan_send_hello(struct ha_chan *c)
 {
 	uint8_t	 pl[HA_HELLO_LEN];
 
-	ha_hello_encode(pl, c->c_role, c->c_priority);
+	ha_hello_encode(pl, c->c_role, c->c_priority,
+	    c->c_role != HA_ROLE_ACTIVE && c->c_bulk == HA_BULK_COMPLETE ?
+	    HA_HELLO_SYNCED : 0);
 	(void)ha_chan_tx(c, HA_REC_HELLO, pl, sizeof(pl));
 }
 
@@ -264,6 +267,7 @@ ha_chan_bulk_mark_rx(struct ha_chan *c, const struct ha_hdr *h,
 	log_info("ha: bulk sync complete: %u records (%zu IKE SAs, %zu CHILD "
 	    "SAs), %zu stale entries dropped", br->br_count,
 	    ha_store_nike(c->c_store), ha_store_nchild(c->c_store), gone);
+	ha_chan_send_hello(c);		/* the peer learns it at once */
 }
 
 /* The records of the bulk dump and SEQ_ADVANCE.  0, or -1 (malformed). */
@@ -339,6 +343,7 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 	uint32_t		 prio, node = c->c_rx.rx_node;
 	uint64_t		 epoch = c->c_rx.rx_epoch;
 	int			 role, had = c->c_rx.rx_have;
+	uint8_t			 flags = 0;
 
 	if (c->c_test_cut)
 		return;
@@ -353,7 +358,7 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 		c->c_bulk_last_ms = ha_now_ms();
 	}
 	if (v == HA_OK && ((h.h_type == HA_REC_HELLO &&
-	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio) == -1) ||
+	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio, &flags) == -1) ||
 	    (h.h_type != HA_REC_HELLO && ha_chan_state(c, &h) == -1))) {
 		/* authentic but malformed: a peer of another version */
 		c->c_rx.rx_count[HA_OK]--;
@@ -377,6 +382,7 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 		log_info("ha: sync peer's role is now %s", ha_role_name(role));
 	c->c_peer_role = role;
 	c->c_peer_priority = prio;
+	c->c_peer_synced = (flags & HA_HELLO_SYNCED) != 0;
 	ha_chan_liveness(c);
 }
 
@@ -591,6 +597,7 @@ ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 	st->hs_peer_last = c->c_peer_last;
 	st->hs_peer_role = c->c_peer_role;
 	st->hs_peer_priority = c->c_peer_priority;
+	st->hs_peer_synced = c->c_peer_synced;
 	st->hs_tx = c->c_tx_count;
 	st->hs_tx_errors = c->c_tx_errors;
 	memcpy(st->hs_rx, c->c_rx.rx_count, sizeof(st->hs_rx));

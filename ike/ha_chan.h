@@ -33,6 +33,9 @@ struct ha_status {
 	time_t		 hs_peer_last;		/* wall clock of the last */
 	int		 hs_peer_role;		/* HA_ROLE_*, if seen */
 	uint32_t	 hs_peer_priority;
+	/* its last HELLO said its table holds a whole bulk dump of ours
+	 * (HA_HELLO_SYNCED): it can take our SAs over */
+	int		 hs_peer_synced;
 	uint64_t	 hs_tx;			/* records sent */
 	uint64_t	 hs_tx_errors;
 	uint64_t	 hs_rx[HA_NVERDICTS];	/* received, per verdict */

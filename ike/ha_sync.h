@@ -70,8 +70,12 @@ ha_role_name(int role)
 	return ("unknown");
 }
 
-/* HELLO's payload: role (1 byte), 3 zero bytes, priority (4 bytes). */
+/* HELLO's payload: role (1 byte), flags (1), 2 zero bytes, priority
+ * (4 bytes).  HA_HELLO_SYNCED: the sender (not active) holds a whole
+ * bulk dump of its peer's current epoch, so it can take the peer's SAs
+ * over (a switchover may hand them over without DELETE). */
 #define HA_HELLO_LEN		8
+#define HA_HELLO_SYNCED		0x01
 
 /* What ha_open() says about a record. */
 enum ha_verdict {
@@ -158,9 +162,9 @@ enum ha_verdict	 ha_open(struct ha_rx *rx, const uint8_t *rec, size_t len,
 
 /* HELLO payload. */
 void		 ha_hello_encode(uint8_t out[HA_HELLO_LEN], int role,
-		    uint32_t priority);
-/* 0, or -1 when the payload is malformed. */
+		    uint32_t priority, uint8_t flags);
+/* 0, or -1 when the payload is malformed (unknown flags too). */
 int		 ha_hello_decode(const uint8_t *pl, size_t len, int *role,
-		    uint32_t *priority);
+		    uint32_t *priority, uint8_t *flags);
 
 #endif

@@ -211,7 +211,7 @@ seal_hello(struct ha_tx *tx, int role, uint8_t *rec, size_t len)
 {
 	uint8_t	 pl[HA_HELLO_LEN];
 
-	ha_hello_encode(pl, role, 100);
+	ha_hello_encode(pl, role, 100, 0);
 	return (ha_seal(tx, HA_REC_HELLO, pl, sizeof(pl), rec, len));
 }
 
@@ -232,6 +232,7 @@ START_TEST(test_codec_roundtrip)
 	uint8_t		 rec[HA_REC_MAX], pt[HA_PAYLOAD_MAX];
 	uint8_t		 big[HA_PAYLOAD_MAX];
 	uint32_t	 prio;
+	uint8_t		 flags;
 	int		 n, role;
 
 	keys_setup();
@@ -249,9 +250,11 @@ START_TEST(test_codec_roundtrip)
 	ck_assert_uint_eq(h.h_epoch, 1000);
 	ck_assert_uint_eq(h.h_seq, 1);
 	ck_assert_uint_eq(h.h_type, HA_REC_HELLO);
-	ck_assert_int_eq(ha_hello_decode(pt, h.h_len, &role, &prio), 0);
+	ck_assert_int_eq(ha_hello_decode(pt, h.h_len, &role, &prio, &flags),
+	    0);
 	ck_assert_int_eq(role, HA_ROLE_ACTIVE);
 	ck_assert_uint_eq(prio, 100);
+	ck_assert_uint_eq(flags, 0);
 	/* the largest payload; sequence numbers go up */
 	memset(big, 0xa5, sizeof(big));
 	n = ha_seal(&tx, HA_REC_IKE_SA, big, sizeof(big), rec, sizeof(rec));
@@ -271,7 +274,25 @@ START_TEST(test_codec_roundtrip)
 		ck_assert_int_eq(ha_tx_init(&back, prk, 0x22222222, 1000), 0);
 		ck_assert(memcmp(back.tx_key, tx.tx_key, HA_KEY_LEN) != 0);
 	}
-	ck_assert_int_eq(ha_hello_decode(pt, 7, &role, &prio), -1);
+	ck_assert_int_eq(ha_hello_decode(pt, 7, &role, &prio, &flags), -1);
+	/* the flags: SYNCED round trip; unknown bits, reserved bytes and
+	 * roles refused */
+	ha_hello_encode(pt, HA_ROLE_STANDBY, 7, HA_HELLO_SYNCED);
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), 0);
+	ck_assert_uint_eq(flags, HA_HELLO_SYNCED);
+	ck_assert_int_eq(role, HA_ROLE_STANDBY);
+	pt[1] = 0x02;
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), -1);
+	pt[1] = 0;
+	pt[2] = 1;
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), -1);
+	pt[2] = 0;
+	pt[0] = HA_ROLE_FAULT + 1;
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), -1);
 }
 END_TEST
 
@@ -702,8 +723,8 @@ START_TEST(test_control_roles)
 	    "\"priority\":200,\"interface\":\"lo\",\"node_id\":\"", 78) == 0,
 	    "%s", r);
 	ck_assert_msg(strstr(r, "\"seen\":true,\"alive\":true,\"last_seen\":")
-	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100},"
-	    "\"records\":{\"sent\":") != NULL && strstr(r, ",\"bad_length\":0,"
+	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100,"
+	    "\"synced\":false},\"records\":{\"sent\":") != NULL && strstr(r, ",\"bad_length\":0,"
 	    "\"bad_version\":0,\"bad_tag\":0,\"replayed\":0,\"old_epoch\":0,"
 	    "\"reflected\":0,\"bad_type\":0},\"sync\":{\"ike_sas\":0,"
 	    "\"child_sas\":0,\"table_full\":0,\"sent\":{\"ike_sa\":0,"
@@ -733,6 +754,9 @@ START_TEST(test_control_roles)
 	ck_assert_msg(strstr(r, "  bulk sync:  complete (0 records); 1 dumps "
 	    "taken, 0 asked again, 0 served\n\n") != NULL, "%s", r);
 	free(r);
+	/* and its HELLO tells the active node so */
+	ha_chan_status(b, &sb);
+	ck_assert_int_eq(sb.hs_peer_synced, 1);
 	ha_chan_role_set(b, HA_ROLE_STANDBY);
 	r = ctl_ask("ha master");
 	ck_assert_str_eq(r, "error: usage: ha active|standby|fault");

@@ -562,6 +562,10 @@ START_TEST(test_bulk_join)
 	ha_chan_status(ca, &sa);
 	ck_assert_uint_eq(sa.hs_bulk_served, 1);
 	ck_assert_uint_eq(sa.hs_tx_errors, 0);
+	/* C's HELLO says it holds A's SAs (a switchover may hand over) */
+	pump(60);
+	ha_chan_status(ca, &sa);
+	ck_assert_int_eq(sa.hs_peer_synced, 1);
 	/* the keys, from A's kernel */
 	ck_assert_int_ge(A.s_kernel.mk_key_reads, 2 * 81);
 	cs = child_of(&A);
