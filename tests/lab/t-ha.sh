@@ -18,7 +18,10 @@
 #             failover in the capture on gw2), and its CHILD and IKE
 #             rekeys against B then succeed;
 #   v2-gw     the same with gatewayd as the peer (its rekeys by
-#             gatewayctl rekey);
+#             gatewayctl rekey), and first the hostile datagrams below;
+#   v1-swan, v1-gw   v2-swan and v2-gw (without the hostile part) in
+#             IKEv1 Main Mode: no Main Mode after the failover, Quick
+#             Mode and phase 1 rekeys against B;
 #   synclost  the sync link goes down while both nodes live: the active
 #             node's tunnel and traffic are untouched, B shows the peer
 #             silent; the link back, B holds the state again;
@@ -44,8 +47,15 @@ peer=swan ver=2
 case "$mode" in
 v2-swan|synclost|nosync|hostile|failback) ;;
 v2-gw) peer=gw ;;
+v1-swan) ver=1 ;;
+v1-gw) ver=1 peer=gw ;;
 *) fail "unknown case '$mode'" ;;
 esac
+# the exchanges that set up a new IKE SA: IKE_SA_INIT (34); IKEv1 Main
+# Mode (2) or Aggressive Mode (4)
+INIT_FILTER="isakmp.exchangetype == 34"
+[ "$ver" = 1 ] &&
+    INIT_FILTER="isakmp.exchangetype == 2 || isakmp.exchangetype == 4"
 command -v keepalived >/dev/null ||
     fail "keepalived is not installed (tools/bootstrap.sh deps)"
 
@@ -378,7 +388,7 @@ read -r gap got sent g0 g1 <"$LAB_RUN/ping.gap"
 say "ha-figures: $mode: ping: longest gap ${gap} s (${g0} to ${g1} s" \
     "after the kill), $got of $sent replies"
 SPIS1=$(peer_ike_spis)
-tshark_after_check "$LAB_RUN/ha-gw2.pcap" "isakmp.exchangetype == 34" 0 2 1000
+tshark_after_check "$LAB_RUN/ha-gw2.pcap" "$INIT_FILTER" 0 2 1000
 if [ "$mode" = nosync ]; then
 	[ "$t_conn" -le 15000 ] ||
 	    fail "B took $t_conn ms to set the tunnel up again (at most 15 s)"
@@ -391,13 +401,13 @@ if [ "$mode" = nosync ]; then
 	    fail "strongSwan got no IKE_AUTH with INITIAL_CONTACT from B"
 	say "ok: B set up a new IKE SA with INITIAL_CONTACT, the peer" \
 	    "holds only it: $SPIS1"
-	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "isakmp.exchangetype == 34" \
+	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "$INIT_FILTER" \
 	    "$t_epoch" 2 100
 else
 	awk -v g="$gap" 'BEGIN { exit !(g <= 3.0) }' ||
 	    fail "the ping lost more than 3 s (longest gap $gap s)"
 	assert_eq "the peer's IKE SA after the failover" "$SPIS0" "$SPIS1"
-	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "isakmp.exchangetype == 34" \
+	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "$INIT_FILTER" \
 	    "$t_epoch" 0 0
 fi
 ping_ok c1 "$C2_ADDR"
@@ -482,7 +492,7 @@ if [ "$mode" = failback ]; then
 	    fail "the ping lost more than 3 s (longest gap $gap s)"
 	assert_eq "the peer's IKE SA after the switch back" "$SPIS3" \
 	    "$(peer_ike_spis)"
-	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "isakmp.exchangetype == 34" \
+	tshark_after_check "$LAB_RUN/ha-gw2.pcap" "$INIT_FILTER" \
 	    "$((T_KILL / 1000000))" 0 0
 	peer_rekeys ha1 A
 fi
