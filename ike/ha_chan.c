@@ -246,18 +246,18 @@ ha_chan_bulk_mark_rx(struct ha_chan *c, const struct ha_hdr *h,
 	}
 	if (c->c_bulk != HA_BULK_RECEIVING)
 		return;
-	/* every record the peer sent after BEGIN up to this END arrived
-	 * (the sequence numbers are consecutive; c_bulk_got counts END
-	 * too): the dump is whole */
+	/* every record the peer sent between BEGIN and this END arrived
+	 * whole (the sequence numbers are consecutive; a malformed one is
+	 * not counted): the dump is complete */
 	if (h->h_seq <= c->c_bulk_first ||
-	    c->c_bulk_got != h->h_seq - c->c_bulk_first) {
+	    c->c_bulk_got != h->h_seq - c->c_bulk_first - 1) {
 		c->c_bulk = HA_BULK_PENDING;
 		c->c_bulk_req_ms = 0;
 		c->c_bulk_retries++;
 		log_info("ha: bulk sync incomplete (%llu of %llu records "
 		    "arrived): asking again", (unsigned long long)
 		    c->c_bulk_got, (unsigned long long)(h->h_seq >
-		    c->c_bulk_first ? h->h_seq - c->c_bulk_first : 0));
+		    c->c_bulk_first ? h->h_seq - c->c_bulk_first - 1 : 0));
 		return;
 	}
 	gone = ha_store_sweep(c->c_store);
@@ -352,11 +352,6 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 	if (v == HA_OK && had && (c->c_rx.rx_node != node ||
 	    c->c_rx.rx_epoch != epoch))
 		ha_chan_bulk_pending(c, "the sync peer restarted");
-	if (v == HA_OK && c->c_bulk == HA_BULK_RECEIVING &&
-	    h.h_seq > c->c_bulk_first) {
-		c->c_bulk_got++;	/* of the dump in progress */
-		c->c_bulk_last_ms = ha_now_ms();
-	}
 	if (v == HA_OK && ((h.h_type == HA_REC_HELLO &&
 	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio, &flags) == -1) ||
 	    (h.h_type != HA_REC_HELLO && ha_chan_state(c, &h) == -1))) {
@@ -372,6 +367,12 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 			    inet_ntoa(from->sin_addr), ntohs(from->sin_port),
 			    ha_verdict_name(v));
 		return;
+	}
+	/* taken whole: one more of the dump in progress (not BEGIN, which
+	 * set it up, nor END, which ended it) */
+	if (c->c_bulk == HA_BULK_RECEIVING && h.h_seq > c->c_bulk_first) {
+		c->c_bulk_got++;
+		c->c_bulk_last_ms = ha_now_ms();
 	}
 	if (h.h_type != HA_REC_HELLO)
 		return;			/* state: in the table already */

@@ -684,6 +684,70 @@ empty_dump(void *arg, uint32_t id)
 	ck_assert_int_eq(ha_chan_bulk_mark(arg, HA_REC_BULK_END, id, 0), 0);
 }
 
+/* Dumps with a hole: 0, a record lost on the way (sent while the peer
+ * address is the discard port); 1, a malformed one (counted bad-type);
+ * 2 and after, whole. */
+static int	 dump_kind;
+
+static void
+holed_dump(void *arg, uint32_t id)
+{
+	struct ha_chan	*c = arg;
+	struct ha_status st;
+	uint8_t		 junk[12];
+
+	memset(junk, 0x5a, sizeof(junk));
+	ck_assert_int_eq(ha_chan_bulk_mark(c, HA_REC_BULK_BEGIN, id, 0), 0);
+	if (dump_kind == 0) {
+		ha_chan_status(c, &st);
+		chan_peer_set(c, 9);
+		ck_assert_int_eq(ha_chan_send(c, HA_REC_DELETE, junk, 6), 0);
+		ha_chan_test_peer(c, &st.hs_peer);
+	} else if (dump_kind == 1)
+		ck_assert_int_eq(ha_chan_send(c, HA_REC_IKE_SA, junk,
+		    sizeof(junk)), 0);
+	ck_assert_int_eq(ha_chan_bulk_mark(c, HA_REC_BULK_END, id,
+	    dump_kind < 2 ? 1 : 0), 0);
+	dump_kind++;
+}
+
+/*
+ * The standby asks for a dump while its peer is active, and again
+ * after a dump with a lost record and after one with a malformed record;
+ * a whole dump completes the sync (the malformed record would have
+ * passed for a whole one had it been counted) and the requests stop.
+ */
+START_TEST(test_bulk_holes)
+{
+	struct ha_chan		*a, *b;
+	struct ha_status	 sa, sb;
+	int			 i;
+
+	pair_open(&a, &b, NULL);
+	dump_kind = 0;
+	ha_chan_bulk_cb_set(a, holed_dump, a);
+	for (i = 0; i < 60 && dump_kind < 3; i++)
+		run_ms(20);
+	run_ms(60);
+	ha_chan_status(b, &sb);
+	ck_assert_int_eq(sb.hs_bulk, HA_BULK_COMPLETE);
+	ck_assert_uint_eq(sb.hs_bulk_dumps, 1);
+	ck_assert_uint_eq(sb.hs_bulk_retries, 2);
+	ck_assert_uint_eq(sb.hs_rx[HA_BAD_TYPE], 1);
+	ck_assert_int_eq(ha_chan_bulk_complete(b), 1);
+	ha_chan_status(a, &sa);
+	ck_assert_uint_eq(sa.hs_bulk_served, 3);
+	ck_assert_int_eq(sa.hs_peer_synced, 1);
+	/* a stays quiet: no more requests once complete */
+	run_ms(200);
+	ha_chan_status(a, &sa);
+	ck_assert_uint_eq(sa.hs_bulk_served, 3);
+	ha_chan_close(a);
+	ha_chan_close(b);
+	event_base_free(ha_base);
+}
+END_TEST
+
 START_TEST(test_control_roles)
 {
 	struct ha_chan		*a, *b;
@@ -882,6 +946,7 @@ ha_suite(void)
 	tcase_add_test(tc, test_chan_wrong_key);
 	tcase_add_test(tc, test_chan_garbage);
 	tcase_add_test(tc, test_control_roles);
+	tcase_add_test(tc, test_bulk_holes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("roles");
