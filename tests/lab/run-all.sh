@@ -83,7 +83,9 @@ SCENARIOS=(
 	"t-doctor.sh no-answer"
 	"t-doctor.sh nat"
 	"t-valgrind.sh v2"
+	"t-ha.sh failback"
 	"t-ha.sh v2-gw"
+	"t-ha.sh synclost"
 	"t-ha.sh nosync"
 )
 
