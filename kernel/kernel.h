@@ -99,6 +99,14 @@ struct kernel_ops {
 	int	(*ko_child_add)(void *arg, const struct kernel_sa *sa, int nsa,
 		    const struct kernel_policy *pol, int npol, int *res);
 	/*
+	 * Optional: the kernel's IPv4 policy hash thresholds (XFRM: a
+	 * policy whose selector has a local prefix of at least lbits and a
+	 * remote one of at least rbits is kept in a hash table, any other
+	 * in lists that grow with their number).  kernel/xfrm.c reads the
+	 * values it finds first and puts them back at close.
+	 */
+	int	(*ko_policy_hash)(void *arg, int lbits, int rbits);
+	/*
 	 * Route to net/plen along the path to the peer's public address,
 	 * with src as preferred source (INADDR_ANY: none).
 	 */

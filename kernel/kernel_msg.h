@@ -84,6 +84,12 @@ struct nlmsghdr	*xfrm_msg_spi_build(char *buf, size_t buflen, uint8_t proto,
 struct nlmsghdr	*xfrm_msg_sa_build(char *buf, size_t buflen,
 		    const struct kernel_sa *sa, uint32_t seq);
 /* XFRM_MSG_DELSA or GETSA (type) by (dst, spi, proto). */
+/* XFRM_MSG_NEWSPDINFO with IPv4 policy hash thresholds, or (lbits -1)
+ * XFRM_MSG_GETSPDINFO; the answer's thresholds (0, or -1: none). */
+struct nlmsghdr	*xfrm_msg_spd_build(char *buf, size_t buflen, int lbits,
+		    int rbits, uint32_t seq);
+int		 xfrm_msg_spd_parse(const struct nlmsghdr *nlh, int *lbits,
+		    int *rbits);
 struct nlmsghdr	*xfrm_msg_sa_id_build(char *buf, size_t buflen, uint16_t type,
 		    uint8_t proto, uint32_t spi, struct in_addr dst,
 		    uint32_t seq);

@@ -99,6 +99,10 @@ struct kernel_xfrm {
 	void			*kx_kick_arg;
 	int			 kx_flushing;
 	uint64_t		 kx_batches;	/* delete batches sent */
+	/* ko_policy_hash: the thresholds found (restored at close; -1:
+	 * not read yet) and the ones set now */
+	int			 kx_hth_found[2];
+	int			 kx_hth[2];
 };
 
 static void	xfrm_catch_up(struct kernel_xfrm *);
@@ -454,6 +458,55 @@ xfrm_child_add(void *arg, const struct kernel_sa *sa, int nsa,
 		}
 	}
 	return (rv);
+}
+
+static int
+xfrm_spd_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int	*bits = data;
+
+	if (xfrm_msg_spd_parse(nlh, &bits[0], &bits[1]) == -1)
+		log_warn("kernel: no policy hash thresholds in the answer");
+	return (MNL_CB_OK);
+}
+
+/* The kernel's IPv4 policy hash thresholds to (lbits, rbits) (-1 -1:
+ * back to those found first); see kernel.h. */
+static int
+xfrm_policy_hash(void *arg, int lbits, int rbits)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+
+	if (kx->kx_hth_found[0] < 0) {
+		if ((nlh = xfrm_msg_spd_build(buf, sizeof(buf), -1, 0,
+		    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+		    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_spd_cb,
+		    kx->kx_hth_found, NULL) == -1 || kx->kx_hth_found[0] < 0) {
+			kx->kx_hth_found[0] = -1;
+			return (-1);
+		}
+		kx->kx_hth[0] = kx->kx_hth_found[0];
+		kx->kx_hth[1] = kx->kx_hth_found[1];
+	}
+	if (lbits < 0) {
+		lbits = kx->kx_hth_found[0];
+		rbits = kx->kx_hth_found[1];
+	}
+	if (lbits == kx->kx_hth[0] && rbits == kx->kx_hth[1])
+		return (0);
+	if ((nlh = xfrm_msg_spd_build(buf, sizeof(buf), lbits, rbits,
+	    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, NULL, NULL, NULL) == -1)
+		return (-1);
+	log_info("kernel: XFRM policy hash thresholds %d/%d (were %d/%d): "
+	    "policies with a local prefix of %d bits or more and a remote "
+	    "one of %d or more are hashed", lbits, rbits, kx->kx_hth[0],
+	    kx->kx_hth[1], lbits, rbits);
+	kx->kx_hth[0] = lbits;
+	kx->kx_hth[1] = rbits;
+	return (0);
 }
 
 static int
@@ -1152,6 +1205,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	}
 	TAILQ_INIT(&kx->kx_entries);
 	TAILQ_INIT(&kx->kx_later);
+	kx->kx_hth_found[0] = kx->kx_hth_found[1] = -1;
 	ops->ko_arg = kx;
 	if (kernel_nl_open(&kx->kx_xfrm, NETLINK_XFRM, "xfrm") == -1) {
 		log_err("kernel lacks XFRM netlink: load xfrm_user (modprobe "
@@ -1181,6 +1235,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_stats_release = xfrm_stats_release;
 	ops->ko_policy_add = xfrm_policy_add;
 	ops->ko_child_add = xfrm_child_add;
+	ops->ko_policy_hash = xfrm_policy_hash;
 	ops->ko_policy_del = xfrm_policy_del;
 	ops->ko_route_add = xfrm_route_add;
 	ops->ko_route_del = xfrm_route_del;
@@ -1257,6 +1312,9 @@ kernel_xfrm_close(struct kernel_ops *ops)
 		}
 	}
 	free(kx->kx_hash);
+	/* the policy hash thresholds as they were */
+	if (kx->kx_hth_found[0] >= 0)
+		(void)xfrm_policy_hash(kx, -1, -1);
 	if (kx->kx_rule_added)
 		(void)route_rule_del(&kx->kx_route);
 	if (kx->kx_events != NULL)

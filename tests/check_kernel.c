@@ -974,6 +974,32 @@ START_TEST(test_xfrm_child_add_many)
 }
 END_TEST
 
+/*
+ * ko_policy_hash sets the kernel's IPv4 policy hash thresholds
+ * (XFRM_MSG_NEWSPDINFO) and close puts back those it found
+ * (XFRM_MSG_GETSPDINFO).
+ */
+START_TEST(test_xfrm_policy_hash)
+{
+	struct kernel_ops	 ops;
+	char			 out[1024];
+
+	sh("ip xfrm policy set hthresh4 30 31");
+	ck_assert_int_eq(open_noprobe(&ops), 0);
+	ck_assert_ptr_nonnull(ops.ko_policy_hash);
+	ck_assert_int_eq(ops.ko_policy_hash(ops.ko_arg, 24, 20), 0);
+	sh_out(out, sizeof(out), "ip -s -s xfrm policy count");
+	ck_assert_msg(strstr(out, "IPv4 thresholds: local 24 remote 20") !=
+	    NULL, "%s", out);
+	ck_assert_int_eq(ops.ko_policy_hash(ops.ko_arg, 24, 20), 0);
+	ck_assert_int_eq(ops.ko_policy_hash(ops.ko_arg, 33, 20), -1);
+	kernel_xfrm_close(&ops);
+	sh_out(out, sizeof(out), "ip -s -s xfrm policy count");
+	ck_assert_msg(strstr(out, "IPv4 thresholds: local 30 remote 31") !=
+	    NULL, "%s", out);
+}
+END_TEST
+
 START_TEST(test_xfrm_stale_cleanup)
 {
 	struct kernel_ops	 ops;
@@ -2036,6 +2062,7 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_many_entries);
 	tcase_add_test(tc, test_xfrm_child_add_batch);
 	tcase_add_test(tc, test_xfrm_child_add_many);
+	tcase_add_test(tc, test_xfrm_policy_hash);
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
 	tcase_add_test(tc, test_xfrm_expire_events);
