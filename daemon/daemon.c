@@ -385,6 +385,21 @@ gwd_control_move_cb(evutil_socket_t fd, short ev, void *arg)
 		log_err("no control socket until the next reload");
 }
 
+/* The kernel's policy hash thresholds for the tunnels of the file. */
+static void
+gwd_policy_hash(struct gwd *g)
+{
+	int	l, r;
+
+	if (!g->g_kernel_open || g->g_kops.ko_policy_hash == NULL)
+		return;
+	config_hash_bits(g->g_cfg, &l, &r);
+	if (g->g_kops.ko_policy_hash(g->g_kops.ko_arg, l, r) == -1)
+		log_warn("kernel: cannot set the XFRM policy hash thresholds "
+		    "to %d/%d: policies are added at a cost that grows with "
+		    "their number", l, r);
+}
+
 /*
  * SIGHUP and "gatewayctl reload": the file again, as a whole or not at
  * all; the report (NULL for SIGHUP: logged only) says what changed or
@@ -398,6 +413,8 @@ gwd_reload(struct gwd *g, struct buf *out)
 
 	sdnotify_reloading();
 	rv = reload_config(g->g_ike, &g->g_cfg, g->g_path, out);
+	if (rv == 0)
+		gwd_policy_hash(g);
 	if (rv == 0 && g->g_user_opt == NULL &&
 	    strcmp(g->g_cfg->cfg_user, g->g_user) != 0)
 		log_warn("%s: user changed to \"%s\": gatewayd keeps running "
@@ -607,6 +624,7 @@ gwd_start(struct gwd *g)
 	}
 	g->g_inet.in_arg = g->g_net;
 	g->g_inet.in_send = net_send;
+	gwd_policy_hash(g);
 	g->g_ike = ike_new(g->g_base, g->g_cfg, &g->g_kops, &g->g_inet);
 	if (g->g_ike == NULL) {
 		log_err("cannot start the IKE engine");

@@ -270,16 +270,17 @@ child_sa_policy_put(struct kernel_ops *ko, const struct kernel_policy *kp)
 	return (ko->ko_policy_add(ko->ko_arg, kp));
 }
 
-/* Adds the policies of every pair; a rekeyed SA's successor (same
- * reqid) finds them in place. */
+/*
+ * The policies of every pair into kp (room for cs_nlts x cs_nrts x 3):
+ * how many.  A rekeyed SA's successor (same reqid) finds them in place.
+ */
 static int
-child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
-    struct child_sa_list *others)
+child_sa_policies_want(const struct child_sa *cs,
+    struct child_sa_list *others, struct kernel_policy *kp)
 {
 	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
 	const struct child_sa	*same, *other;
-	struct kernel_policy	 kp;
-	int			 i, j, d;
+	int			 i, j, d, n = 0;
 
 	for (i = 0; i < cs->cs_nlts; i++)
 		for (j = 0; j < cs->cs_nrts; j++) {
@@ -288,14 +289,40 @@ child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
 			/* in place for our reqid, unless another may hold them */
 			if (same != NULL && other == NULL)
 				continue;
-			for (d = 0; d < 3; d++) {
+			for (d = 0; d < 3; d++)
 				child_sa_policy_get(cs, dirs[d],
-				    &cs->cs_lts[i], &cs->cs_rts[j], &kp);
-				if (child_sa_policy_put(ko, &kp) == -1)
-					return (-1);
-			}
+				    &cs->cs_lts[i], &cs->cs_rts[j], &kp[n++]);
 		}
-	return (0);
+	return (n);
+}
+
+/* Room for child_sa_policies_want (NULL: no memory, logged). */
+static struct kernel_policy *
+child_sa_policies_alloc(const struct child_sa *cs)
+{
+	struct kernel_policy	*kp;
+
+	kp = calloc((size_t)(cs->cs_nlts * cs->cs_nrts * 3) + 1, sizeof(*kp));
+	if (kp == NULL)
+		log_terr(cs->cs_name, "out of memory");
+	return (kp);
+}
+
+/* Adds the policies of every pair, one by one. */
+static int
+child_sa_policies(struct child_sa *cs, struct kernel_ops *ko,
+    struct child_sa_list *others)
+{
+	struct kernel_policy	*kp;
+	int			 i, n, rv = 0;
+
+	if ((kp = child_sa_policies_alloc(cs)) == NULL)
+		return (-1);
+	n = child_sa_policies_want(cs, others, kp);
+	for (i = 0; i < n && rv == 0; i++)
+		rv = child_sa_policy_put(ko, &kp[i]);
+	free(kp);
+	return (rv);
 }
 
 int
@@ -346,12 +373,57 @@ child_sa_rekeys(const struct child_sa *cs, const struct child_sa_list *others)
 	return (0);
 }
 
+/*
+ * child_sa_install with ko_child_add: both SAs and every policy
+ * child_sa_policies would add in one batch; a policy refused gets
+ * child_sa_policy_put's second try.
+ */
+static int
+child_sa_install_batch(struct child_sa *cs, struct kernel_ops *ko,
+    struct child_sa_list *others)
+{
+	struct kernel_sa	 ks[2];
+	struct kernel_policy	*kp;
+	int			*res = NULL, i, nsa = 1, np, rv = -1;
+
+	if ((kp = child_sa_policies_alloc(cs)) == NULL)
+		return (-1);
+	if ((res = calloc((size_t)(cs->cs_nlts * cs->cs_nrts * 3) + 2,
+	    sizeof(*res))) == NULL) {
+		log_terr(cs->cs_name, "out of memory");
+		goto done;
+	}
+	child_sa_kernel_sa(cs, 1, &ks[0]);
+	if (!cs->cs_out_deferred)
+		child_sa_kernel_sa(cs, 0, &ks[nsa++]);
+	np = child_sa_policies_want(cs, others, kp);
+	(void)ko->ko_child_add(ko->ko_arg, ks, nsa, kp, np, res);
+	cs->cs_sa_in = res[0] == 0;
+	cs->cs_sa_out = nsa == 2 && res[1] == 0;
+	cs->cs_policies = 1;
+	if (!cs->cs_sa_in || (nsa == 2 && !cs->cs_sa_out))
+		goto done;
+	for (i = 0; i < np; i++)
+		if (res[nsa + i] != 0 && child_sa_policy_put(ko, &kp[i]) == -1)
+			goto done;
+	rv = 0;
+ done:
+	free(kp);
+	free(res);
+	return (rv);
+}
+
 int
 child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
     struct child_sa_list *others)
 {
 	struct kernel_sa	 ks;
 
+	if (ko->ko_child_add != NULL) {
+		if (child_sa_install_batch(cs, ko, others) == -1)
+			goto fail;
+		goto installed;
+	}
 	child_sa_kernel_sa(cs, 1, &ks);
 	if (ko->ko_sa_add(ko->ko_arg, &ks) == -1)
 		goto fail;
@@ -365,6 +437,7 @@ child_sa_install(struct child_sa *cs, struct kernel_ops *ko,
 	cs->cs_policies = 1;
 	if (child_sa_policies(cs, ko, others) == -1)
 		goto fail;
+ installed:
 	cs->cs_installed_at = time(NULL);
 	child_sa_set_state(cs, CHILD_SA_INSTALLED);
 	/* a successor keeps its predecessor's reqid: one rekey more */

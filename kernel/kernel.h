@@ -91,6 +91,25 @@ struct kernel_ops {
 	int	(*ko_policy_add)(void *arg, const struct kernel_policy *p);
 	int	(*ko_policy_del)(void *arg, const struct kernel_policy *p);
 	/*
+	 * Optional (NULL: ko_sa_add and ko_policy_add one by one): what a
+	 * CHILD SA installs, the SAs sa[0..nsa) then the policies
+	 * pol[0..npol) (each added or replacing one with its selector and
+	 * direction), as one batch: kernel/xfrm.c sends them in one netlink
+	 * request buffer.  Every item is tried; res[i] (the SAs, then the
+	 * policies) is 0 or the errno it was refused with.  0 when all
+	 * went in, -1 otherwise.
+	 */
+	int	(*ko_child_add)(void *arg, const struct kernel_sa *sa, int nsa,
+		    const struct kernel_policy *pol, int npol, int *res);
+	/*
+	 * Optional: the kernel's IPv4 policy hash thresholds (XFRM: a
+	 * policy whose selector has a local prefix of at least lbits and a
+	 * remote one of at least rbits is kept in a hash table, any other
+	 * in lists that grow with their number).  kernel/xfrm.c reads the
+	 * values it finds first and puts them back at close.
+	 */
+	int	(*ko_policy_hash)(void *arg, int lbits, int rbits);
+	/*
 	 * Route to net/plen along the path to the peer's public address,
 	 * with src as preferred source (INADDR_ANY: none).
 	 */

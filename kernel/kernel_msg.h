@@ -57,6 +57,18 @@ int	kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
 int	kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len,
 	    int nmsg, const int *quiet);
 #define KERNEL_BATCH_SIZE	16384	/* requests of one kernel_nl_batch */
+/*
+ * As kernel_nl_batch, for requests that are answered only when refused:
+ * the nmsg requests of buf[0..len) (seqs consecutive, none a dump) go in
+ * one send with NLM_F_ACK on the last one only (it sets and clears the
+ * flags).  The kernel handles a send's requests in order and answers a
+ * request without NLM_F_ACK only with an error, so the last one's answer
+ * ends the exchange: one send and, when all went in, one receive.
+ * res[i]: 0, or the errno the kernel refused request i with.  Returns
+ * the number refused, or -1 if the exchange itself failed.
+ */
+int	kernel_nl_batch_acklast(struct kernel_nl *kn, void *buf, size_t len,
+	    int nmsg, int *res);
 
 /* --- xfrm_msg.c --- */
 const char	*xfrm_msg_encr_name(int encr);
@@ -72,6 +84,12 @@ struct nlmsghdr	*xfrm_msg_spi_build(char *buf, size_t buflen, uint8_t proto,
 struct nlmsghdr	*xfrm_msg_sa_build(char *buf, size_t buflen,
 		    const struct kernel_sa *sa, uint32_t seq);
 /* XFRM_MSG_DELSA or GETSA (type) by (dst, spi, proto). */
+/* XFRM_MSG_NEWSPDINFO with IPv4 policy hash thresholds, or (lbits -1)
+ * XFRM_MSG_GETSPDINFO; the answer's thresholds (0, or -1: none). */
+struct nlmsghdr	*xfrm_msg_spd_build(char *buf, size_t buflen, int lbits,
+		    int rbits, uint32_t seq);
+int		 xfrm_msg_spd_parse(const struct nlmsghdr *nlh, int *lbits,
+		    int *rbits);
 struct nlmsghdr	*xfrm_msg_sa_id_build(char *buf, size_t buflen, uint16_t type,
 		    uint8_t proto, uint32_t spi, struct in_addr dst,
 		    uint32_t seq);

@@ -29,6 +29,13 @@ struct nl_err {
 	int		 ne_batch;
 	int		 ne_answers;
 	int		 ne_failed;	/* refused, not quietly */
+	/* kernel_nl_batch_acklast: errnos by seq - ne_seq0, and the seq
+	 * whose answer ends the exchange */
+	int		*ne_res;
+	int		 ne_nres;
+	uint32_t	 ne_seq0;
+	uint32_t	 ne_last;
+	int		 ne_done;
 };
 
 int
@@ -143,6 +150,8 @@ nl_error_cb(const struct nlmsghdr *nlh, void *data)
 		return (MNL_CB_ERROR);
 	}
 	err = mnl_nlmsg_get_payload(nlh);
+	if (ne->ne_res != NULL && nlh->nlmsg_seq == ne->ne_last)
+		ne->ne_done = 1;
 	if (err->error == 0) {
 		if (!ne->ne_batch)
 			return (MNL_CB_STOP);
@@ -171,6 +180,9 @@ nl_error_cb(const struct nlmsghdr *nlh, void *data)
 		ne->ne_answers++;
 		ne->ne_failed += level != LOG_LVL_DEBUG;
 	}
+	if (ne->ne_res != NULL && nlh->nlmsg_seq - ne->ne_seq0 <
+	    (uint32_t)ne->ne_nres)
+		ne->ne_res[nlh->nlmsg_seq - ne->ne_seq0] = e;
 	if (text != NULL)
 		log_msg(level, NULL, "kernel: %s %s: %s (%s)", ne->ne_name,
 		    nl_type_name(ne->ne_name, err->msg.nlmsg_type), text,
@@ -222,7 +234,8 @@ int
 kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
     mnl_cb_t cb, void *data, const int *quiet)
 {
-	struct nl_err	 ne = { kn->kn_name, quiet, 0, cb, data, 0, 0, 0 };
+	struct nl_err	 ne = { kn->kn_name, quiet, 0, cb, data, 0, 0, 0,
+			    NULL, 0, 0, 0, 0 };
 	mnl_cb_t	 ctl[NLMSG_MIN_TYPE] = { NULL };
 	ssize_t		 n;
 	int		 ret, e;
@@ -257,31 +270,29 @@ kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
 	return (0);
 }
 
-int
-kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
-    const int *quiet)
+/*
+ * Sends the batch buf[0..len) at once and reads answers until each of
+ * its nmsg requests has one (ne_res NULL) or the answer to ne_last came:
+ * the number refused, or -1.
+ */
+static int
+nl_batch_run(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
+    struct nl_err *ne)
 {
-	struct nl_err	 ne = { kn->kn_name, quiet, 0, NULL, NULL, 1, 0, 0 };
 	mnl_cb_t	 ctl[NLMSG_MIN_TYPE] = { NULL };
 	ssize_t		 n;
 	int		 ret, e;
 
 	ctl[NLMSG_ERROR] = nl_error_cb;
-	if (kn->kn_sock == NULL) {
-		errno = ENOTCONN;
-		return (-1);
-	}
-	if (nmsg <= 0)
-		return (0);
 	if (nl_io(kn, 1, buf, len) < 0)
 		return (-1);
-	while (ne.ne_answers < nmsg) {
+	while (ne->ne_res != NULL ? !ne->ne_done : ne->ne_answers < nmsg) {
 		if ((n = nl_io(kn, 0, kn->kn_rbuf, KERNEL_RECV_SIZE)) < 0)
 			return (-1);
 		/* the answers carry the requests' seqs: any of ours (0) */
 		errno = 0;
 		ret = mnl_cb_run2(kn->kn_rbuf, n, 0, kn->kn_portid,
-		    nl_data_cb, &ne, ctl, NLMSG_MIN_TYPE);
+		    nl_data_cb, ne, ctl, NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR) {
 			e = errno != 0 ? errno : EIO;
 			log_err("kernel: %s: bad reply to a batch: %s",
@@ -290,5 +301,66 @@ kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
 			return (-1);
 		}
 	}
-	return (ne.ne_failed);
+	return (ne->ne_failed);
+}
+
+int
+kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
+    const int *quiet)
+{
+	struct nl_err	 ne = { kn->kn_name, quiet, 0, NULL, NULL, 1, 0, 0,
+			    NULL, 0, 0, 0, 0 };
+
+	if (kn->kn_sock == NULL) {
+		errno = ENOTCONN;
+		return (-1);
+	}
+	if (nmsg <= 0)
+		return (0);
+	return (nl_batch_run(kn, buf, len, nmsg, &ne));
+}
+
+int
+kernel_nl_batch_acklast(struct kernel_nl *kn, void *buf, size_t len,
+    int nmsg, int *res)
+{
+	struct nl_err	 ne = { kn->kn_name, NULL, 0, NULL, NULL, 1, 0, 0,
+			    res, nmsg, 0, 0, 0 };
+	struct nlmsghdr	*nlh;
+	size_t		 off;
+	int		 i;
+
+	if (kn->kn_sock == NULL) {
+		errno = ENOTCONN;
+		return (-1);
+	}
+	if (nmsg <= 0)
+		return (0);
+	/* consecutive seqs; only the last one asks for an ACK */
+	for (i = 0, off = 0; i < nmsg; i++) {
+		if (off + sizeof(*nlh) > len) {
+			errno = EINVAL;
+			return (-1);
+		}
+		nlh = (struct nlmsghdr *)((char *)buf + off);
+		if (nlh->nlmsg_len < sizeof(*nlh) ||
+		    off + nlh->nlmsg_len > len) {
+			errno = EINVAL;
+			return (-1);
+		}
+		if (i == 0)
+			ne.ne_seq0 = nlh->nlmsg_seq;
+		else if (nlh->nlmsg_seq != ne.ne_seq0 + (uint32_t)i) {
+			errno = EINVAL;
+			return (-1);
+		}
+		if (i < nmsg - 1)
+			nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+		else
+			nlh->nlmsg_flags |= NLM_F_ACK;
+		res[i] = 0;
+		off += MNL_ALIGN(nlh->nlmsg_len);
+	}
+	ne.ne_last = ne.ne_seq0 + (uint32_t)(nmsg - 1);
+	return (nl_batch_run(kn, buf, len, nmsg, &ne));
 }

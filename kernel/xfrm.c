@@ -99,9 +99,15 @@ struct kernel_xfrm {
 	void			*kx_kick_arg;
 	int			 kx_flushing;
 	uint64_t		 kx_batches;	/* delete batches sent */
+	/* ko_policy_hash: the thresholds found (restored at close; -1:
+	 * not read yet) and the ones set now */
+	int			 kx_hth_found[2];
+	int			 kx_hth[2];
 };
 
 static void	xfrm_catch_up(struct kernel_xfrm *);
+/* requests of one send of xfrm_child_add at most */
+#define XFRM_CHILD_BATCH	128
 
 /* An SA or policy found in a dump that belongs to an earlier gatewayd. */
 struct xfrm_stale {
@@ -356,6 +362,151 @@ xfrm_sa_add(void *arg, const struct kernel_sa *sa)
 	/* The request carried the keys. */
 	explicit_bzero(buf, sizeof(buf));
 	return (ret);
+}
+
+/*
+ * ko_child_add: the SAs and then the policies (UPDPOLICY) of a CHILD SA
+ * in as few sends as fit KERNEL_BATCH_SIZE (one for a CHILD SA of a few
+ * selector pairs), each request answered only when refused and the last
+ * one acknowledged (kernel_nl_batch_acklast): one send and one receive
+ * instead of one of each per SA and policy.  res: see kernel.h.
+ */
+static int
+xfrm_child_add(void *arg, const struct kernel_sa *sa, int nsa,
+    const struct kernel_policy *pol, int npol, int *res)
+{
+	struct kernel_xfrm	*kx = arg;
+	static char		 batch[KERNEL_BATCH_SIZE];
+	char			 one[KERNEL_MSG_SIZE];
+	char			 s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	struct nlmsghdr		*nlh;
+	struct kernel_entry	 key;
+	int			 idx[XFRM_CHILD_BATCH], got[XFRM_CHILD_BATCH];
+	size_t			 len, sz;
+	int			 i, j, n, rv = 0, total = nsa + npol;
+
+	xfrm_catch_up(kx);
+	for (i = 0; i < total; ) {
+		/* as many requests as fit one send */
+		for (len = 0, n = 0; i < total && n < XFRM_CHILD_BATCH; i++) {
+			if (i < nsa)
+				nlh = xfrm_msg_sa_build(one, sizeof(one),
+				    &sa[i], kx->kx_xfrm.kn_seq + 1);
+			else
+				nlh = xfrm_msg_policy_build(one, sizeof(one),
+				    XFRM_MSG_UPDPOLICY, &pol[i - nsa],
+				    kx->kx_xfrm.kn_seq + 1);
+			if (nlh == NULL) {
+				log_err("kernel: cannot build the %s request "
+				    "%d of a CHILD SA", i < nsa ? "SA" :
+				    "policy", i);
+				res[i] = EINVAL;
+				rv = -1;
+				continue;
+			}
+			sz = MNL_ALIGN(nlh->nlmsg_len);
+			if (len + sz > sizeof(batch))
+				break;			/* the next send */
+			(void)kernel_nl_seq(&kx->kx_xfrm);
+			memcpy(batch + len, one, sz);
+			len += sz;
+			idx[n++] = i;
+		}
+		/* the SA requests carried keys */
+		explicit_bzero(one, sizeof(one));
+		if (n == 0)
+			continue;
+		if (kernel_nl_batch_acklast(&kx->kx_xfrm, batch, len, n,
+		    got) == -1)
+			for (j = 0; j < n; j++)
+				got[j] = EIO;
+		explicit_bzero(batch, len);
+		kx->kx_batches++;
+		for (j = 0; j < n; j++) {
+			res[idx[j]] = got[j];
+			if (got[j] != 0) {
+				rv = -1;
+				continue;
+			}
+			memset(&key, 0, sizeof(key));
+			if (idx[j] < nsa) {
+				const struct kernel_sa *a = &sa[idx[j]];
+
+				key.ke_type = KE_SA;
+				key.ke_proto = a->ks_proto;
+				key.ke_spi = a->ks_spi;
+				key.ke_dst = a->ks_dst;
+				inet_ntop(AF_INET, &a->ks_src, s, sizeof(s));
+				inet_ntop(AF_INET, &a->ks_dst, d, sizeof(d));
+				log_debug("kernel: %s SA %s->%s SPI 0x%08x "
+				    "reqid %u installed",
+				    xfrm_proto_name(a->ks_proto), s, d,
+				    ntohl(a->ks_spi), a->ks_reqid);
+			} else {
+				key.ke_type = KE_POLICY;
+				key.ke_pol = pol[idx[j] - nsa];
+				inet_ntop(AF_INET, &key.ke_pol.kp_src, s,
+				    sizeof(s));
+				inet_ntop(AF_INET, &key.ke_pol.kp_dst, d,
+				    sizeof(d));
+				log_debug("kernel: policy %s/%u -> %s/%u dir %d "
+				    "reqid %u", s, key.ke_pol.kp_src_plen, d,
+				    key.ke_pol.kp_dst_plen, key.ke_pol.kp_dir,
+				    key.ke_pol.kp_reqid);
+			}
+			xfrm_entry_record(kx, &key);
+		}
+	}
+	return (rv);
+}
+
+static int
+xfrm_spd_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int	*bits = data;
+
+	if (xfrm_msg_spd_parse(nlh, &bits[0], &bits[1]) == -1)
+		log_warn("kernel: no policy hash thresholds in the answer");
+	return (MNL_CB_OK);
+}
+
+/* The kernel's IPv4 policy hash thresholds to (lbits, rbits) (-1 -1:
+ * back to those found first); see kernel.h. */
+static int
+xfrm_policy_hash(void *arg, int lbits, int rbits)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+
+	if (kx->kx_hth_found[0] < 0) {
+		if ((nlh = xfrm_msg_spd_build(buf, sizeof(buf), -1, 0,
+		    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+		    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_spd_cb,
+		    kx->kx_hth_found, NULL) == -1 || kx->kx_hth_found[0] < 0) {
+			kx->kx_hth_found[0] = -1;
+			return (-1);
+		}
+		kx->kx_hth[0] = kx->kx_hth_found[0];
+		kx->kx_hth[1] = kx->kx_hth_found[1];
+	}
+	if (lbits < 0) {
+		lbits = kx->kx_hth_found[0];
+		rbits = kx->kx_hth_found[1];
+	}
+	if (lbits == kx->kx_hth[0] && rbits == kx->kx_hth[1])
+		return (0);
+	if ((nlh = xfrm_msg_spd_build(buf, sizeof(buf), lbits, rbits,
+	    kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, NULL, NULL, NULL) == -1)
+		return (-1);
+	log_info("kernel: XFRM policy hash thresholds %d/%d (were %d/%d): "
+	    "policies with a local prefix of %d bits or more and a remote "
+	    "one of %d or more are hashed", lbits, rbits, kx->kx_hth[0],
+	    kx->kx_hth[1], lbits, rbits);
+	kx->kx_hth[0] = lbits;
+	kx->kx_hth[1] = rbits;
+	return (0);
 }
 
 static int
@@ -1110,6 +1261,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	}
 	TAILQ_INIT(&kx->kx_entries);
 	TAILQ_INIT(&kx->kx_later);
+	kx->kx_hth_found[0] = kx->kx_hth_found[1] = -1;
 	ops->ko_arg = kx;
 	if (kernel_nl_open(&kx->kx_xfrm, NETLINK_XFRM, "xfrm") == -1) {
 		log_err("kernel lacks XFRM netlink: load xfrm_user (modprobe "
@@ -1139,6 +1291,8 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_stats_snapshot_recent = xfrm_stats_snapshot_recent;
 	ops->ko_stats_release = xfrm_stats_release;
 	ops->ko_policy_add = xfrm_policy_add;
+	ops->ko_child_add = xfrm_child_add;
+	ops->ko_policy_hash = xfrm_policy_hash;
 	ops->ko_policy_del = xfrm_policy_del;
 	ops->ko_route_add = xfrm_route_add;
 	ops->ko_route_del = xfrm_route_del;
@@ -1215,6 +1369,9 @@ kernel_xfrm_close(struct kernel_ops *ops)
 		}
 	}
 	free(kx->kx_hash);
+	/* the policy hash thresholds as they were */
+	if (kx->kx_hth_found[0] >= 0)
+		(void)xfrm_policy_hash(kx, -1, -1);
 	if (kx->kx_rule_added)
 		(void)route_rule_del(&kx->kx_route);
 	if (kx->kx_events != NULL)

@@ -387,6 +387,66 @@ xfrm_msg_sa_build(char *buf, size_t buflen, const struct kernel_sa *sa,
 	return (NULL);
 }
 
+/*
+ * XFRM_MSG_NEWSPDINFO with the IPv4 policy hash thresholds (lbits for
+ * the local side of a selector, rbits for the remote one, 0 ... 32), or
+ * (lbits -1) XFRM_MSG_GETSPDINFO, whose answer xfrm_msg_spd_parse reads.
+ */
+struct nlmsghdr *
+xfrm_msg_spd_build(char *buf, size_t buflen, int lbits, int rbits,
+    uint32_t seq)
+{
+	struct nlmsghdr		*nlh;
+	struct xfrmu_spdhthresh	 th;
+	uint32_t		*flags;
+
+	if (lbits > 32 || rbits < 0 || rbits > 32)
+		return (NULL);
+	if ((nlh = xfrm_msg_start(buf, buflen, lbits < 0 ?
+	    XFRM_MSG_GETSPDINFO : XFRM_MSG_NEWSPDINFO, 0, seq)) == NULL ||
+	    (flags = xfrm_msg_extra(nlh, buflen, sizeof(*flags))) == NULL)
+		return (NULL);
+	*flags = 0;
+	if (lbits < 0)
+		return (nlh);
+	th.lbits = (uint8_t)lbits;
+	th.rbits = (uint8_t)rbits;
+	if (!mnl_attr_put_check(nlh, buflen, XFRMA_SPD_IPV4_HTHRESH,
+	    sizeof(th), &th))
+		return (NULL);
+	return (nlh);
+}
+
+static int
+xfrm_msg_spd_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct xfrmu_spdhthresh	*th;
+	int				*bits = data;
+
+	if (mnl_attr_get_type(attr) != XFRMA_SPD_IPV4_HTHRESH ||
+	    mnl_attr_get_payload_len(attr) < sizeof(*th))
+		return (MNL_CB_OK);
+	th = mnl_attr_get_payload(attr);
+	bits[0] = th->lbits;
+	bits[1] = th->rbits;
+	return (MNL_CB_OK);
+}
+
+int
+xfrm_msg_spd_parse(const struct nlmsghdr *nlh, int *lbits, int *rbits)
+{
+	int	bits[2] = { -1, -1 };
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSPDINFO ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(uint32_t) ||
+	    mnl_attr_parse(nlh, sizeof(uint32_t), xfrm_msg_spd_attr_cb,
+	    bits) < 0 || bits[0] < 0)
+		return (-1);
+	*lbits = bits[0];
+	*rbits = bits[1];
+	return (0);
+}
+
 struct nlmsghdr *
 xfrm_msg_sa_id_build(char *buf, size_t buflen, uint16_t type, uint8_t proto,
     uint32_t spi, struct in_addr dst, uint32_t seq)

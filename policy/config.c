@@ -3028,6 +3028,34 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
+/* The most common prefix length of n (ties: the shorter), or 32 when it
+ * is below CFG_HASH_BITS_MIN or there is none. */
+static int
+config_hash_bits_side(const struct config *cfg, int local)
+{
+	const struct cfg_tunnel	*t;
+	int			 count[33] = { 0 }, i, j, n, best = 32;
+
+	for (i = 0; i < cfg->cfg_ntunnels; i++) {
+		t = &cfg->cfg_tunnels[i];
+		n = local ? t->tn_nlocal : t->tn_nremote;
+		for (j = 0; j < n; j++)
+			count[local ? t->tn_local[j].pf_plen :
+			    t->tn_remote[j].pf_plen]++;
+	}
+	for (i = 32; i >= 0; i--)
+		if (count[i] > 0 && count[i] >= count[best])
+			best = i;
+	return (best < CFG_HASH_BITS_MIN ? 32 : best);
+}
+
+void
+config_hash_bits(const struct config *cfg, int *lbits, int *rbits)
+{
+	*lbits = config_hash_bits_side(cfg, 1);
+	*rbits = config_hash_bits_side(cfg, 0);
+}
+
 struct cfg_tunnel *
 config_tunnel_find(struct config *cfg, const char *name)
 {

@@ -237,6 +237,16 @@ struct config	*config_parse(const char *name, const char *text, char *err,
 /* Wipes the PSKs and frees; accepts NULL. */
 void		 config_free(struct config *cfg);
 struct cfg_tunnel *config_tunnel_find(struct config *cfg, const char *name);
+/*
+ * The kernel's policy hash thresholds for cfg's tunnels (ko_policy_hash):
+ * per side (local segments, peer segments) the most common prefix length
+ * (ties: the shorter), so that the policies of most segment pairs are
+ * hashed, not kept in lists; 32 (the kernel's default, /32 only) when
+ * that is below CFG_HASH_BITS_MIN (hashing on fewer bits would put many
+ * policies in one bucket) or there is no tunnel.
+ */
+void	config_hash_bits(const struct config *cfg, int *lbits, int *rbits);
+#define CFG_HASH_BITS_MIN	16
 /* Formats a prefix as "a.b.c.d/n" into out (at least 19 bytes). */
 void		 cfg_prefix_str(const struct cfg_prefix *p, char *out,
 		    size_t len);

@@ -1803,6 +1803,44 @@ START_TEST(test_config_load_errors)
 }
 END_TEST
 
+/*
+ * Issue 11: the kernel's policy hash thresholds follow the most common
+ * prefix length of each side's segments (ties: the shorter); below 16
+ * bits, or without tunnels, the kernel's default 32.
+ */
+START_TEST(test_config_hash_bits)
+{
+	struct config	*cfg;
+	int		 l, r;
+
+	cfg = parse_ok(GW1 PEER2);
+	config_hash_bits(cfg, &l, &r);
+	ck_assert_int_eq(l, 32);
+	ck_assert_int_eq(r, 32);
+	config_free(cfg);
+	/* local: /24 x 2, /16 x 1; peer: /12 (below 16) */
+	cfg = parse_ok(BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/24\n\tlocal-segment 172.16.1.0/24\n"
+	    "\tlocal-segment 172.17.0.0/16\n\tpeer-segment 10.0.0.0/12\n"
+	    "\tpsk Secr3t!key\n}\n");
+	config_hash_bits(cfg, &l, &r);
+	ck_assert_int_eq(l, 24);
+	ck_assert_int_eq(r, 32);
+	config_free(cfg);
+	/* over two tunnels; a tie (/20 and /24 once each) takes /20 */
+	cfg = parse_ok(BASE "tunnel t1 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.0.0/28\n\tpeer-segment 10.0.0.0/20\n"
+	    "\tpsk Secr3t!key\n}\n"
+	    "tunnel t2 {\n\tgateway gw1\n\tpeer gw2\n"
+	    "\tlocal-segment 172.16.1.0/28\n\tpeer-segment 10.1.0.0/24\n"
+	    "\tpsk Secr3t!key\n}\n");
+	config_hash_bits(cfg, &l, &r);
+	ck_assert_int_eq(l, 28);
+	ck_assert_int_eq(r, 20);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_config_prefix_str)
 {
 	struct cfg_prefix	 p;
@@ -2192,6 +2230,7 @@ config_suite(void)
 	tcase_add_test(tc, test_config_load_example);
 	tcase_add_test(tc, test_config_load_errors);
 	tcase_add_test(tc, test_config_prefix_str);
+	tcase_add_test(tc, test_config_hash_bits);
 	suite_add_tcase(s, tc);
 	return (s);
 }

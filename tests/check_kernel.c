@@ -873,6 +873,133 @@ START_TEST(test_xfrm_many_entries)
 }
 END_TEST
 
+/*
+ * Issue 11: ko_child_add sends a CHILD SA's SAs and policies in one
+ * request buffer, only the last with NLM_F_ACK; the answers are matched
+ * to the requests by sequence number.  Here SA 0 is a NEWSA (refused by
+ * a host kernel without esp4, accepted in the lab's), SA 1 an UPDSA of
+ * an SPI nobody allocated (refused by every kernel), then three
+ * policies: every item is tried and each gets its own result, in one
+ * send; no answer is left behind for the next request.
+ */
+START_TEST(test_xfrm_child_add_batch)
+{
+	static const int	 dirs[] = { KDIR_OUT, KDIR_IN, KDIR_FWD };
+	struct kernel_ops	 ops;
+	struct kernel_sa	 sa[2];
+	struct kernel_policy	 p[3];
+	uint64_t		 b0;
+	char			 out[4096];
+	int			 res[5], i;
+
+	if (lab_kernel())
+		ck_assert_int_eq(kernel_xfrm_open(&ops), 0);
+	else
+		ck_assert_int_eq(open_noprobe(&ops), 0);
+	ck_assert_ptr_nonnull(ops.ko_child_add);
+	sa_from_vec(&sa[0], &alg_vecs[0]);
+	sa[1] = sa[0];
+	sa[1].ks_spi = htonl(0xc0005678);
+	sa[1].ks_update = 1;
+	for (i = 0; i < 3; i++)
+		policy_sample(&p[i], dirs[i]);
+	memset(res, 0x55, sizeof(res));
+	b0 = kernel_xfrm_batches(&ops);
+	ck_assert_int_eq(ops.ko_child_add(ops.ko_arg, sa, 2, p, 3, res), -1);
+	ck_assert_uint_eq(kernel_xfrm_batches(&ops), b0 + 1);	/* one send */
+	if (lab_kernel())
+		ck_assert_int_eq(res[0], 0);
+	else
+		ck_assert_int_ne(res[0], 0);
+	ck_assert_int_ne(res[1], 0);
+	ck_assert_int_ne(res[1], 0x55555555);
+	for (i = 2; i < 5; i++)
+		ck_assert_int_eq(res[i], 0);
+	ck_assert_int_eq(policies_in("out"), 1);
+	ck_assert_int_eq(policies_in("in"), 1);
+	ck_assert_int_eq(policies_in("fwd"), 1);
+	sh_out(out, sizeof(out), "ip xfrm state");
+	if (lab_kernel())
+		ck_assert_msg(strstr(out, "spi 0xc0001234") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "spi 0xc0005678") == NULL, "%s", out);
+	/* the next request gets its own answer, not a stray one */
+	ck_assert_int_eq(ops.ko_policy_del(ops.ko_arg, &p[0]), 0);
+	ck_assert_int_eq(policies_in("out"), 0);
+	/* all accepted (two of them replace what is there): 0 */
+	memset(res, 0x55, sizeof(res));
+	ck_assert_int_eq(ops.ko_child_add(ops.ko_arg, NULL, 0, p, 3, res), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(res[i], 0);
+	ck_assert_int_eq(policies_in("out"), 1);
+	ck_assert_int_eq(policies_in("in"), 1);
+	/* what went in is recorded: close removes it all */
+	kernel_xfrm_close(&ops);
+	sh_out(out, sizeof(out), "ip xfrm policy; ip xfrm state");
+	ck_assert_msg(out[0] == '\0', "close left: %s", out);
+}
+END_TEST
+
+/*
+ * More policies than one send holds (KERNEL_BATCH_SIZE): several sends,
+ * every policy in; one that cannot be built (a prefix of 40 bits) is
+ * refused alone and the others still go in.
+ */
+START_TEST(test_xfrm_child_add_many)
+{
+	struct kernel_ops	 ops;
+	struct kernel_policy	*p;
+	char			 out[256];
+	int			*res, i, n = 400;
+
+	ck_assert_int_eq(open_noprobe(&ops), 0);
+	ck_assert_ptr_nonnull(p = calloc((size_t)n, sizeof(*p)));
+	ck_assert_ptr_nonnull(res = calloc((size_t)n, sizeof(*res)));
+	for (i = 0; i < n; i++) {
+		policy_sample(&p[i], KDIR_OUT);
+		p[i].kp_src_plen = p[i].kp_dst_plen = 24;
+		p[i].kp_dst.s_addr = htonl(0x0a800000u + ((uint32_t)i << 8));
+	}
+	p[200].kp_dst_plen = 40;
+	ck_assert_int_eq(ops.ko_child_add(ops.ko_arg, NULL, 0, p, n, res), -1);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(res[i], i == 200 ? EINVAL : 0);
+	ck_assert_int_eq(policies_in("out"), n - 1);
+	ck_assert_uint_ge(kernel_xfrm_batches(&ops), 3);
+	ck_assert_uint_le(kernel_xfrm_batches(&ops), 10);
+	kernel_xfrm_close(&ops);
+	sh_out(out, sizeof(out), "ip xfrm policy");
+	ck_assert_msg(out[0] == '\0', "close left: %s", out);
+	free(p);
+	free(res);
+}
+END_TEST
+
+/*
+ * ko_policy_hash sets the kernel's IPv4 policy hash thresholds
+ * (XFRM_MSG_NEWSPDINFO) and close puts back those it found
+ * (XFRM_MSG_GETSPDINFO).
+ */
+START_TEST(test_xfrm_policy_hash)
+{
+	struct kernel_ops	 ops;
+	char			 out[1024];
+
+	sh("ip xfrm policy set hthresh4 30 31");
+	ck_assert_int_eq(open_noprobe(&ops), 0);
+	ck_assert_ptr_nonnull(ops.ko_policy_hash);
+	ck_assert_int_eq(ops.ko_policy_hash(ops.ko_arg, 24, 20), 0);
+	sh_out(out, sizeof(out), "ip -s -s xfrm policy count");
+	ck_assert_msg(strstr(out, "IPv4 thresholds: local 24 remote 20") !=
+	    NULL, "%s", out);
+	ck_assert_int_eq(ops.ko_policy_hash(ops.ko_arg, 24, 20), 0);
+	ck_assert_int_eq(ops.ko_policy_hash(ops.ko_arg, 33, 20), -1);
+	kernel_xfrm_close(&ops);
+	sh_out(out, sizeof(out), "ip -s -s xfrm policy count");
+	ck_assert_msg(strstr(out, "IPv4 thresholds: local 30 remote 31") !=
+	    NULL, "%s", out);
+}
+END_TEST
+
 START_TEST(test_xfrm_stale_cleanup)
 {
 	struct kernel_ops	 ops;
@@ -1987,6 +2114,9 @@ kernel_suite(void)
 	tcase_add_test(tc, test_xfrm_policy_add_del);
 	tcase_add_test(tc, test_xfrm_deferred);
 	tcase_add_test(tc, test_xfrm_many_entries);
+	tcase_add_test(tc, test_xfrm_child_add_batch);
+	tcase_add_test(tc, test_xfrm_child_add_many);
+	tcase_add_test(tc, test_xfrm_policy_hash);
 	tcase_add_test(tc, test_xfrm_stale_cleanup);
 	tcase_add_test(tc, test_xfrm_socket_bypass);
 	tcase_add_test(tc, test_xfrm_expire_events);

@@ -2,6 +2,7 @@
  * mock_kernel.c - kernel_ops over plain tables (see mock_kernel.h).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,31 @@ mock_policy_add(void *arg, const struct kernel_policy *p)
 	return (0);
 }
 
+/* ko_child_add: one batch, each item tried; policies as
+ * XFRM_MSG_UPDPOLICY (an existing one with the selector is replaced) */
+static int
+mock_child_add(void *arg, const struct kernel_sa *sa, int nsa,
+    const struct kernel_policy *pol, int npol, int *res)
+{
+	struct mock_kernel	*mk = arg;
+	int			 i, k, rv = 0;
+
+	mk->mk_batches++;
+	for (i = 0; i < nsa; i++)
+		if ((res[i] = mock_sa_add(mk, &sa[i]) == 0 ? 0 : EEXIST) != 0)
+			rv = -1;
+	for (i = 0; i < npol; i++) {
+		res[nsa + i] = 0;
+		if ((k = mock_pol_find(mk, &pol[i])) != -1)
+			mk->mk_pol[k] = pol[i];
+		else if (mock_policy_add(mk, &pol[i]) == -1) {
+			res[nsa + i] = ENOSPC;
+			rv = -1;
+		}
+	}
+	return (rv);
+}
+
 static int
 mock_policy_del(void *arg, const struct kernel_policy *p)
 {
@@ -315,6 +341,7 @@ mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi)
 	mk->mk_ops.ko_stats_release = mock_stats_release;
 	mk->mk_ops.ko_policy_add = mock_policy_add;
 	mk->mk_ops.ko_policy_del = mock_policy_del;
+	mk->mk_ops.ko_child_add = mock_child_add;
 	mk->mk_ops.ko_route_add = mock_route_add;
 	mk->mk_ops.ko_route_del = mock_route_del;
 }

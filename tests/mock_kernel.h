@@ -46,6 +46,7 @@ struct mock_kernel {
 	uint32_t		 mk_next_spi;	/* host order */
 	int			 mk_errors;	/* failed calls */
 	int			 mk_updates;	/* UPDSA of valid SAs */
+	int			 mk_batches;	/* ko_child_add calls */
 	/* ko_sa_stats reports mk_stats_bytes (1000), then adds
 	 * mk_stats_step (0): traffic for dead peer detection tests */
 	uint64_t		 mk_stats_bytes;

@@ -3,7 +3,9 @@
 # lab's user-mode Linux VM (tests/lab/lab.sh, as root), then one table:
 # per case, gatewayd <-> gatewayd and charon <-> charon, set-up time,
 # idle CPU and RSS per daemon, teardown time, and charon's figure over
-# gatewayd's.  Environment: GW_BUILD (gatewayd's build directory),
+# gatewayd's (other daemons of LAB_SCALE_DAEMONS on lines after it).
+# Environment: GW_BUILD (gatewayd's build directory), GW_MAIN_BUILD,
+# LAB_SCALE_DAEMONS,
 # LAB_SCALE_CASES, LAB_SCALE_IDLE_S, LAB_SCALE_SETUP_MAX (t-scale.sh),
 # LAB_MEM (default here 1G), LAB_TIMEOUT (default here 5400 s).
 set -uo pipefail
@@ -16,7 +18,7 @@ trap 'rm -f "$out"' EXIT
 LAB_MEM=${LAB_MEM:-1G} LAB_TIMEOUT=${LAB_TIMEOUT:-5400} \
     "$top/tests/lab/lab.sh" "$here/t-scale.sh" >"$out" 2>&1
 rc=$?
-grep -E '^\[ *[0-9.]+\] (==|all|first|PASS|FAIL|\()' "$out"
+grep -E '^\[ *[0-9.]+\] (==|all|first|CPU|PASS|FAIL|\()' "$out"
 [ "$rc" = 0 ] || { echo "scale: the harness failed (exit $rc):"; tail -n 60 "$out"; exit 1; }
 
 echo
@@ -27,6 +29,8 @@ sed -n 's/.*BENCH|//p' "$out" | awk -F'|' '
 	if (!(key in seen)) { seen[key] = 1; order[n++] = key }
 	setup[key, $2] = $3; cpu[key, $2] = $4; rss[key, $2] = $5
 	td[key, $2] = $6
+	if ($2 != "gatewayd" && $2 != "charon")
+		other[no++] = key "|" $2
 }
 function ratio(a, b) { return (a > 0 ? sprintf("%.2f", b / a) : "-") }
 END {
@@ -43,6 +47,12 @@ END {
 		    ratio(rss[k, "gatewayd"], rss[k, "charon"]),
 		    td[k, "gatewayd"], td[k, "charon"],
 		    ratio(td[k, "gatewayd"], td[k, "charon"])
+	}
+	for (i = 0; i < no; i++) {
+		split(other[i], o, "|")
+		printf "%-8s %s: set-up %s s, idle %s%%, RSS %s kB, teardown %s s\n",
+		    o[1], o[2], setup[o[1], o[2]], cpu[o[1], o[2]],
+		    rss[o[1], o[2]], td[o[1], o[2]]
 	}
 }'
 echo "(cases: TxP = T tunnels of P CHILD SAs; idle CPU in % of one CPU and RSS per daemon; td: teardown)"

@@ -16,7 +16,8 @@
 #             (gatewayd: SIGHUP with them added to a configuration that
 #             had none; charon: swanctl --load-all, start_action start)
 #             to every CHILD SA in both kernels (ip xfrm state count:
-#             2 x T x P on each side);
+#             2 x T x P on each side, looked at every LAB_SCALE_POLL_S,
+#             0.2 s: one ip in the VM per look);
 #   idle CPU  both daemons' utime + stime over LAB_SCALE_IDLE_S (20) seconds
 #             with everything up and no traffic, in % of one CPU;
 #   RSS       both daemons' VmRSS then (charon: all its threads);
@@ -32,6 +33,15 @@
 # 8 s, pacing of 3 half-open IKE SAs per peer), charon with its logging
 # off, DoS protection off (as harness 1), no DPD (its default).
 # (lab.sh passes only LAB_* and GW_* variables into the VM.)
+# It also prints the VM's CPU busy over each set-up and each daemon's
+# user and system time in it.  Knobs for profiles: LAB_SCALE_DAEMONS
+# (default "gatewayd charon"; DAEMON/hN sets the kernel's XFRM policy
+# hash thresholds to N N first, ip xfrm policy set hthresh4;
+# gatewayd-main is the gatewayd of GW_MAIN_BUILD, another build),
+# LAB_SCALE_DEBUG=1 (gatewayd with -d: debug log lines with
+# timestamps), LAB_SCALE_STRACE=1 (strace -c of both daemons over the
+# set-up), LAB_SCALE_GPROF=1 (GW_BUILD configured with CFLAGS=-pg:
+# gprof's flat profile of each gatewayd).
 # A benchmark, not a test: it fails only when a set-up does not complete
 # within LAB_SCALE_SETUP_MAX (900) s or a daemon does not start.
 # shellcheck source=../lab/lib.sh
@@ -40,6 +50,20 @@ lab_begin
 gw_bin
 
 CASES=${LAB_SCALE_CASES:-20x1 1x400 20x400}
+DAEMONS=${LAB_SCALE_DAEMONS:-gatewayd charon}
+# gatewayd at the file's log-level warning, as charon's logging is off
+# (start_gatewayd gives every other test -d); LAB_SCALE_DEBUG=1: debug
+# logs with timestamps in gatewayd.log, for a profile
+[ "${LAB_SCALE_DEBUG:-0}" = 1 ] || export GW_NODEBUG=1
+STRACE=${LAB_SCALE_STRACE:-}
+# how often the set-up's end is looked for (s); a fifo nobody writes
+# to: read -t on it naps without a sleep process
+POLL_S=${LAB_SCALE_POLL_S:-0.2}
+mkfifo /tmp/scale.nap
+exec {NAP}<>/tmp/scale.nap
+# LAB_SCALE_GPROF=1, with GW_BUILD a build configured with CFLAGS=-pg:
+# each gatewayd's flat profile (gprof -p) after its run
+[ "${LAB_SCALE_GPROF:-0}" = 1 ] && export GMON_OUT_PREFIX=/tmp/gmon
 IDLE_S=${LAB_SCALE_IDLE_S:-20}
 SETUP_MAX=${LAB_SCALE_SETUP_MAX:-900}
 HZ=$(getconf CLK_TCK)
@@ -170,6 +194,68 @@ rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
+# With LAB_SCALE_STRACE=1 (a profile, not a benchmark: strace slows the
+# daemons down), strace -c -f attaches to both daemons for the set-up and
+# its system call counts are printed for each.
+STRACE_PIDS=()
+strace_start() {
+	local p
+	STRACE_PIDS=()
+	[ -n "$STRACE" ] || return 0
+	for p in "$@"; do
+		strace -c -f -p "$p" -o "/tmp/strace.$p" 2>/dev/null &
+		STRACE_PIDS+=("$!")
+	done
+	sleep 1
+}
+strace_stop() {
+	local p
+	[ -n "$STRACE" ] || return 0
+	for p in "${STRACE_PIDS[@]}"; do
+		kill -INT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for p in /tmp/strace.*; do
+		say "strace -c of $2 in $1 (${p##*.}):"
+		sed 's/^/  /' "$p"
+		rm -f "$p"
+	done
+}
+
+# cpu_mark PID1 PID2 before the set-up, cpu_report after it: the VM's
+# CPU (all of it: daemons, kernel, the sampling loop) busy over the
+# set-up, and each daemon's user and system time in it (charon: all its
+# threads), to tell a set-up that waits from one that computes
+CPU_MARK=()
+vm_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat; }
+pid_ut_st() { awk '{ print $14, $15 }' "/proc/$1/stat" 2>/dev/null || echo 0 0; }
+cpu_mark() {
+	read -ra CPU_MARK <<<"$(vm_ticks) $(pid_ut_st "$1") $(pid_ut_st "$2")"
+}
+cpu_report() {
+	local now
+	read -ra now <<<"$(vm_ticks) $(pid_ut_st "$1") $(pid_ut_st "$2")"
+	awk -v hz="$HZ" -v a="${CPU_MARK[*]}" -v b="${now[*]}" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		busy = y[1] - x[1]; idle = y[2] - x[2]
+		printf "CPU in the set-up: VM %.0f%% busy (%.2f s of %.2f s);" \
+		    " initiator user %.2f s sys %.2f s, responder user %.2f s" \
+		    " sys %.2f s\n", busy * 100 / (busy + idle + 0.0001),
+		    busy / hz, (busy + idle) / hz, (y[3] - x[3]) / hz,
+		    (y[4] - x[4]) / hz, (y[5] - x[5]) / hz, (y[6] - x[6]) / hz
+	}' | while read -r l; do say "$l"; done
+}
+
+gprof_print() {
+	local f
+	for f in /tmp/gmon.*; do
+		[ -f "$f" ] || continue
+		say "gprof -p of $2 in $1 (${f##*.}):"
+		gprof -b -p "$GW_BUILD/gatewayd" "$f" | head -n 30 | sed 's/^/  /'
+		rm -f "$f"
+	done
+}
+
 # ms since an epoch in us
 ms_since() { echo $((($(lab_now_us) - $1) / 1000)); }
 
@@ -193,7 +279,17 @@ run_one() {
 	[ $((S * S)) = "$P" ] || fail "case $c: $P pairs is not a square"
 	want=$((2 * T * P))
 	step "$c with $dm: $T tunnels x $P CHILD SAs ($want SAs per kernel)"
-	if [ "$dm" = gatewayd ]; then
+	# DAEMON/hN: the kernel's XFRM policy hash thresholds set to N N in
+	# both namespaces first (ip xfrm policy set hthresh4), 32 32 after
+	if [ "$dm" != "${dm%/h*}" ]; then
+		ip -n gw1 xfrm policy set hthresh4 "${dm#*/h}" "${dm#*/h}"
+		ip -n gw2 xfrm policy set hthresh4 "${dm#*/h}" "${dm#*/h}"
+	fi
+	# gatewayd-main: the gatewayd of GW_MAIN_BUILD (another build, to
+	# compare two versions in one run)
+	local gw_build=$GW_BUILD
+	[ "${dm%/h*}" = gatewayd-main ] && GW_BUILD=${GW_MAIN_BUILD:?}
+	if [ "${dm#gatewayd}" != "$dm" ]; then
 		gw_scale_conf gw2 "$T" "$S" no
 		start_gatewayd gw2
 		pid2=${GW_PID[gw2]}
@@ -201,6 +297,8 @@ run_one() {
 		start_gatewayd gw1
 		pid1=${GW_PID[gw1]}
 		gw_scale_conf gw1 "$T" "$S" yes
+		strace_start "$pid1" "$pid2"
+		cpu_mark "$pid1" "$pid2"
 		t0=$(lab_now_us)
 		kill -HUP "$pid1"
 	else
@@ -211,27 +309,36 @@ run_one() {
 		start_charon gw1
 		pid1=$(tail -n 1 "$(node_dir gw1)/pids")
 		swan_scale_conf gw1 "$T" "$S" start
+		strace_start "$pid1" "$pid2"
+		cpu_mark "$pid1" "$pid2"
 		t0=$(lab_now_us)
 		swan_load gw1
 	fi
-	# every 0.5 s, gw2's count (the responder installs last): when
-	# the first and the last 1,000 CHILD SAs (2,000 SAs) were in
-	local n2 first_ms="" last_from_ms="" k=2000
+	# every POLL_S, gw2's count (the responder installs last): when
+	# the first and the last 1,000 CHILD SAs (2,000 SAs) were in.  The
+	# loop shares the VM's one CPU with the daemons: one ip per round
+	# (gw1's count only once gw2 has all), no other fork or exec (the
+	# nap is read's timeout, the clock bash's EPOCHREALTIME)
+	local n2 first_ms="" last_from_ms="" k=2000 now_ms
 	while :; do
 		n2=$(sad_count gw2)
+		now_ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
 		if [ -z "$first_ms" ] && [ "${n2:-0}" -ge "$k" ]; then
-			first_ms=$(ms_since "$t0")
+			first_ms=$now_ms
 		fi
 		if [ -z "$last_from_ms" ] && [ "${n2:-0}" -ge $((want - k)) ]; then
-			last_from_ms=$(ms_since "$t0")
+			last_from_ms=$now_ms
 		fi
-		all_up "$want" && break
-		[ "$(ms_since "$t0")" -lt $((SETUP_MAX * 1000)) ] ||
+		[ "${n2:-0}" = "$want" ] && [ "$(sad_count gw1)" = "$want" ] &&
+		    break
+		[ "$now_ms" -lt $((SETUP_MAX * 1000)) ] ||
 		    fail "$c with $dm: $(sad_count gw1) and $(sad_count gw2) of $want SAs after $SETUP_MAX s"
-		sleep 0.5
+		read -r -t "$POLL_S" -u "$NAP" || :
 	done
-	setup_ms=$(ms_since "$t0")
+	setup_ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
 	say "all $want SAs in both kernels after $setup_ms ms"
+	cpu_report "$pid1" "$pid2"
+	strace_stop "$c" "$dm"
 	if [ "$want" -ge $((4 * k)) ]; then
 		say "first 1000 CHILD SAs in $first_ms ms, last 1000 in" \
 		    "$((setup_ms - last_from_ms)) ms"
@@ -252,11 +359,16 @@ run_one() {
 	kill -TERM "$pid2" 2>/dev/null
 	wait_for 60 lab_pid_gone "$pid2" || kill -KILL "$pid2" 2>/dev/null
 	reset_nodes
+	ip -n gw1 xfrm policy set hthresh4 32 32
+	ip -n gw2 xfrm policy set hthresh4 32 32
+	GW_BUILD=$gw_build
+	gprof_print "$c" "$dm"
 	say "BENCH|$c|$dm|$(awk -v m="$setup_ms" 'BEGIN { printf "%.2f", m / 1000 }')|$cpu|$rss|$(awk -v m="$td_ms" 'BEGIN { printf "%.2f", m / 1000 }')"
 }
 
 for c in $CASES; do
-	run_one "$c" gatewayd
-	run_one "$c" charon
+	for dm in $DAEMONS; do
+		run_one "$c" "$dm"
+	done
 done
 pass "harness 2: $CASES"

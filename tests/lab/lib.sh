@@ -1002,8 +1002,11 @@ start_gatewayd() {
 	gw_bin
 	out=$("$GW_BUILD/gatewayd" -n -f "$conf" "${GW_USER_OPT[@]}" 2>&1) ||
 	    fail "gatewayd -n rejects $conf:"$'\n'"$out"$'\n'"$(cat "$conf")"
-	lab_spawn "$n" "$d/gatewayd.log" "$GW_BUILD/gatewayd" -F -d -f "$conf" \
-	    "${GW_USER_OPT[@]}"
+	# GW_NODEBUG=1: no -d, the file's log-level holds (benchmarks)
+	local dbg=(-d)
+	[ "${GW_NODEBUG:-}" = 1 ] && dbg=()
+	lab_spawn "$n" "$d/gatewayd.log" "$GW_BUILD/gatewayd" -F "${dbg[@]}" \
+	    -f "$conf" "${GW_USER_OPT[@]}"
 	echo "$LAB_LAST_PID" >>"$d/pids"
 	GW_PID[$n]=$LAB_LAST_PID
 	if ! wait_for 10 test -S "$(node_rt "$n")/gatewayd.sock"; then
