@@ -50,7 +50,17 @@ struct ike_takeover {
 	int		 tk_failed;	/* records that did not rebuild */
 };
 
+/* An IKEv1 part's answer (1 resumed, 0 left, -1 failed) counted. */
 static void
+ike_takeover_count(struct ike_takeover *tk, int *done, int rc)
+{
+	if (rc == 1)
+		(*done)++;
+	else if (rc == -1)
+		tk->tk_failed++;
+}
+
+void
 ike_takeover_sin(struct sockaddr_in *sin, struct in_addr a, uint16_t port)
 {
 	memset(sin, 0, sizeof(*sin));
@@ -171,14 +181,8 @@ ike_takeover_ike(const struct ha_ike_rec *r, void *arg)
 	char			 spi[17];
 
 	if (r->ir_version == 1) {
-		switch (ikev1_takeover_sa(tk->tk_ctx, r)) {
-		case 1:
-			tk->tk_ike++;
-			break;
-		case -1:
-			tk->tk_failed++;
-			break;
-		}
+		ike_takeover_count(tk, &tk->tk_ike, ikev1_takeover_sa(
+		    tk->tk_ctx, r));
 		return;
 	}
 	hex_encode(r->ir_spi_i, 8, spi);
@@ -334,14 +338,8 @@ ike_takeover_child(const struct ha_child_rec *r, void *arg)
 	struct child_sa		*cs;
 
 	if (r->cr_version == 1) {
-		switch (ikev1_takeover_child(tk->tk_ctx, r)) {
-		case 1:
-			tk->tk_child++;
-			break;
-		case -1:
-			tk->tk_failed++;
-			break;
-		}
+		ike_takeover_count(tk, &tk->tk_child, ikev1_takeover_child(
+		    tk->tk_ctx, r));
 		return;
 	}
 	if ((sa = ike_takeover_owner(tk->tk_ctx, r)) == NULL)

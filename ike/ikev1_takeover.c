@@ -52,15 +52,6 @@
 #include "ike/ha_state.h"
 #include "ike/ikev1_sa.h"
 
-static void
-v1_tk_sin(struct sockaddr_in *sin, struct in_addr a, uint16_t port)
-{
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr = a;
-	sin->sin_port = htons(port);
-}
-
 /* The transform and keys of r into sa: 0, or -1 (a length that does not
  * fit the transform: each SKEYID the PRF's, the cipher key and IV the
  * cipher's). */
@@ -111,8 +102,8 @@ v1_tk_build(struct ike_ctx *ctx, struct ike_tunnel *t,
 	    sa->is_b.b_peer_ident.pi_data), "the peer's ID fits");
 	if (r->ir_life_s == 0)
 		return (NULL);
-	v1_tk_sin(&local, r->ir_local, r->ir_local_port);
-	v1_tk_sin(&remote, r->ir_peer, r->ir_peer_port);
+	ike_takeover_sin(&local, r->ir_local, r->ir_local_port);
+	ike_takeover_sin(&remote, r->ir_peer, r->ir_peer_port);
 	if ((sa = isakmp_new(ctx, t, (r->ir_flags & HA_IKE_INITIATOR) != 0,
 	    (bits & HA_V1_AGGRESSIVE) ? IKEV1_EXCH_AGGRESSIVE :
 	    IKEV1_EXCH_MAIN, &local, &remote)) == NULL)

@@ -326,6 +326,9 @@ void	ike_ha_child_delete(struct ike_sa_base *b, struct child_sa *cs);
  */
 #define IKE_TAKEOVER_SEQ_MARGIN	(1ULL << 20)
 struct ha_child_rec;
+/* *sin: a, port (host order), as a record has them. */
+void		 ike_takeover_sin(struct sockaddr_in *sin, struct in_addr a,
+		    uint16_t port);
 /* A CHILD SA (IPsec SA) of tunnel c from r, its outbound sequence
  * numbers past the margin, not installed, without owner nor pair; or
  * NULL (r does not fit: a mode, key lengths). */

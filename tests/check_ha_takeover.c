@@ -126,6 +126,28 @@ assert_same_keys(const struct mock_kernel *mk, const struct mock_kernel *peer,
 	ck_assert_uint_eq(a->m_sa.ks_reqid != 0, 1);
 }
 
+/*
+ * C's kernel holds the taken-over SA pair in, out (C's view) and nothing
+ * else: B's keys, the outbound SA past anything A sent, the inbound SA
+ * made anew (not a larval one's update), the policies there.
+ */
+static void
+assert_taken_over(uint32_t in, uint32_t out)
+{
+	const struct mock_sa	*m;
+
+	ck_assert_uint_eq(mock_kernel_nsa(&C.s_kernel), 2);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, in);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, out);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, out));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 1u << 20);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, in));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 0);
+	ck_assert_int_eq(m->m_sa.ks_update, 0);
+	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+}
+
 static void
 side_standby(struct side *s, struct ha_chan *c)
 {
@@ -146,6 +168,53 @@ side_active(struct side *s, struct ha_chan *c)
 	n = ike_takeover(s->s_ike);
 	ike_start(s->s_ike);
 	return (n);
+}
+
+/*
+ * A and B as oa and ob, C a standby at A's address as oc (DPD after 30
+ * ms without traffic: the takeover arms it), A's channel *ca synced to
+ * C's *cc; the three started (C, passive, starts nothing), the phase 1
+ * messages B sends counted.
+ */
+static void
+trio_start(const struct side_opts *oa, const struct side_opts *ob,
+    const struct side_opts *oc, struct ha_chan **ca, struct ha_chan **cc)
+{
+	pair_init(oa, ob);
+	side_init(&C, ADDR_A, ADDR_B, oc, 0xc0000001);
+	ike_ctx_dpd_set(C.s_ike, 30, 400);
+	chans_open(ca, cc);
+	ike_ha_set(A.s_ike, *ca);
+	side_standby(&C, *cc);
+	memset(nsainit, 0, sizeof(nsainit));
+	B.s_net.mn_filter = count_sa_init;
+	B.s_net.mn_filter_arg = &nsainit[0];
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	ike_start(C.s_ike);
+}
+
+/* A crashes (no DELETE, no record) and C becomes active at its
+ * address: what ike_takeover() returned. */
+static int
+a_crashes(struct ha_chan *ca, struct ha_chan *cc)
+{
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	side_free(&A);
+	side_a = &C;
+	memset(nsainit, 0, sizeof(nsainit));
+	return (side_active(&C, cc));
+}
+
+static void
+trio_free(struct ha_chan *cc)
+{
+	ike_ha_set(C.s_ike, NULL);
+	side_free(&B);
+	side_free(&C);
+	event_base_free(base);
+	ha_chan_close(cc);
 }
 
 /* An IKE SA record of tunnel name, IKE version v; its SK_a and SK_e
@@ -197,7 +266,6 @@ START_TEST(test_takeover_continues)
 	struct tunnel_status	 st;
 	struct ike_sa		*bsa, *csa;
 	struct child_sa		*bcs, *ccs;
-	const struct mock_sa	*m;
 	uint8_t			 spi_i[8], spi_r[8];
 	struct side_opts	 oa, ob;
 	struct ike_counters	 c0, c1;
@@ -214,19 +282,7 @@ START_TEST(test_takeover_continues)
 		segments_make(&oa, &ob, 2);
 		oa.so_tunnel = ob.so_tunnel = "\tchild-sa single\n";
 	}
-	pair_init(&oa, &ob);
-	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
-	/* DPD after 30 ms without traffic: the takeover arms it */
-	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(&ca, &cc);
-	ike_ha_set(A.s_ike, ca);
-	side_standby(&C, cc);
-	memset(nsainit, 0, sizeof(nsainit));
-	B.s_net.mn_filter = count_sa_init;
-	B.s_net.mn_filter_arg = &nsainit[0];
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);		/* passive: nothing */
+	trio_start(&oa, &ob, &oa, &ca, &cc);
 	pump_children(1, 2000);
 	/* and a second IKE SA of t1 without CHILD SAs, as the old one of
 	 * an IKE SA rekey is until its DELETE: dropped at the takeover */
@@ -243,13 +299,7 @@ START_TEST(test_takeover_continues)
 	mid_next = bsa->sa_msgid_peer;
 	mid_peer = bsa->sa_msgid_next;
 
-	/* A crashes: no DELETE, no record */
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
-	memset(nsainit, 0, sizeof(nsainit));
-	ck_assert_int_eq(side_active(&C, cc), 1);
+	ck_assert_int_eq(a_crashes(ca, cc), 1);
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
 
 	csa = ikev2_sa_first(C.s_ike);
@@ -263,23 +313,12 @@ START_TEST(test_takeover_continues)
 	ck_assert_uint_eq(csa->sa_msgid_peer, mid_peer);
 	st = status(&C);
 	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
-	/* the CHILD SA: B's SPIs crossed, the same keys, C's outbound SA
-	 * past anything A sent, its inbound SA made anew (not a larval
-	 * one's update), the policies there */
+	/* the CHILD SA: B's SPIs crossed */
 	bcs = child_of(&B);
 	ccs = child_of(&C);
 	ck_assert_uint_eq(ccs->cs_spi_in, bcs->cs_spi_out);
 	ck_assert_uint_eq(ccs->cs_spi_out, bcs->cs_spi_in);
-	ck_assert_uint_eq(mock_kernel_nsa(&C.s_kernel), 2);
-	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_in);
-	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_out);
-	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_out));
-	ck_assert_uint_eq(m->m_sa.ks_oseq, 1u << 20);
-	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_in));
-	ck_assert_uint_eq(m->m_sa.ks_oseq, 0);
-	ck_assert_int_eq(m->m_sa.ks_update, 0);
-	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
-	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+	assert_taken_over(ccs->cs_spi_in, ccs->cs_spi_out);
 
 	/* B sees no new IKE_SA_INIT, keeps its SA; no CREATE_CHILD_SA for
 	 * pairs the single CHILD SA covers */
@@ -348,11 +387,7 @@ START_TEST(test_takeover_continues)
 	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
 	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
 
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
+	trio_free(cc);
 }
 END_TEST
 
@@ -466,7 +501,6 @@ START_TEST(test_takeover_v1)
 	struct side_opts	 oa = opt_a1, ob = opt_b1, oc;
 	struct isakmp_sa	*bsa, *csa;
 	struct child_sa		*bcs, *ccs;
-	const struct mock_sa	*m;
 	struct tunnel_status	 st;
 	struct ike_counters	 c0, c1;
 	uint8_t			 ck_i[8], ck_r[8];
@@ -484,18 +518,7 @@ START_TEST(test_takeover_v1)
 	oc = oa;
 	if (_i == 3)
 		oc.so_version = 2;
-	pair_init(&oa, &ob);
-	side_init(&C, ADDR_A, ADDR_B, &oc, 0xc0000001);
-	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(&ca, &cc);
-	ike_ha_set(A.s_ike, ca);
-	side_standby(&C, cc);
-	memset(nsainit, 0, sizeof(nsainit));
-	B.s_net.mn_filter = count_sa_init;
-	B.s_net.mn_filter_arg = &nsainit[0];
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);		/* passive: nothing */
+	trio_start(&oa, &ob, &oc, &ca, &cc);
 	pump(150);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
@@ -510,13 +533,7 @@ START_TEST(test_takeover_v1)
 	in = bcs->cs_spi_out;		/* C's inbound SA */
 	out = bcs->cs_spi_in;
 
-	/* A crashes: no DELETE, no record */
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
-	memset(nsainit, 0, sizeof(nsainit));
-	ck_assert_int_eq(side_active(&C, cc), (_i == 3 ? 0 : 1));
+	ck_assert_int_eq(a_crashes(ca, cc), (_i == 3 ? 0 : 1));
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
 	if (_i == 3) {
 		/* not resumed as IKEv1: no ISAKMP SA, no IPsec SA, and t1
@@ -542,22 +559,12 @@ START_TEST(test_takeover_v1)
 	st = status(&C);
 	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
 	ck_assert_int_eq(st.ts_nchild, 1);
-	/* the IPsec SA: B's SPIs crossed, the same keys, C's outbound SA
-	 * past anything A sent, its inbound SA made anew */
+	/* the IPsec SA: B's SPIs crossed */
 	ccs = TAILQ_FIRST(&csa->is_b.b_children);
 	ck_assert_ptr_nonnull(ccs);
 	ck_assert_uint_eq(ccs->cs_spi_in, in);
 	ck_assert_uint_eq(ccs->cs_spi_out, out);
-	ck_assert_uint_eq(mock_kernel_nsa(&C.s_kernel), 2);
-	assert_same_keys(&C.s_kernel, &B.s_kernel, in);
-	assert_same_keys(&C.s_kernel, &B.s_kernel, out);
-	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, out));
-	ck_assert_uint_eq(m->m_sa.ks_oseq, 1u << 20);
-	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, in));
-	ck_assert_uint_eq(m->m_sa.ks_oseq, 0);
-	ck_assert_int_eq(m->m_sa.ks_update, 0);
-	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
-	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+	assert_taken_over(in, out);
 
 	/* no phase 1 from either side, B keeps its ISAKMP SA */
 	pump(200);
@@ -603,11 +610,7 @@ START_TEST(test_takeover_v1)
 		ck_assert(memcmp(csa->is_b.b_spi_i, ck_i, 8) != 0 ||
 		    csa->is_state != ISAKMP_ESTABLISHED);
  done:
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
+	trio_free(cc);
 }
 END_TEST
 
