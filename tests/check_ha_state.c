@@ -813,6 +813,14 @@ START_TEST(test_engine_sync_v1)
 	pump(600);
 	ck_assert_uint_eq(ha_store_nchild(st), 1);
 	ck_assert_ptr_null(ha_store_child_get(st, 0, old_spi));
+	/* the ISAKMP SA's record came again with the Quick Mode: it lists
+	 * the new IPsec SA (and its time left is that of now) */
+	ck_assert_ptr_nonnull(ir = ha_store_ike_get(st, b->b_spi_i,
+	    b->b_spi_r));
+	ck_assert_uint_ge(ir->ir_nchildren, 1);
+	ck_assert_uint_ne(ir->ir_children[ir->ir_nchildren - 1], old_spi);
+	ck_assert_ptr_nonnull(ha_store_child_get(st, IPPROTO_ESP,
+	    ir->ir_children[ir->ir_nchildren - 1]));
 	memcpy(old_ck, b->b_spi_i, 8);
 	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
 	pump(800);
