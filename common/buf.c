@@ -67,6 +67,23 @@ buf_reset(struct buf *b)
 	b->buf_len = 0;
 }
 
+int
+buf_shrink(struct buf *b)
+{
+	uint8_t	*n;
+
+	if (b->buf_len == 0 || b->buf_len == b->buf_cap)
+		return (0);
+	if ((n = malloc(b->buf_len)) == NULL)
+		return (-1);
+	memcpy(n, b->buf_data, b->buf_len);
+	OPENSSL_cleanse(b->buf_data, b->buf_cap);
+	free(b->buf_data);
+	b->buf_data = n;
+	b->buf_cap = b->buf_len;
+	return (0);
+}
+
 static int
 buf_grow(struct buf *b, size_t need)
 {

@@ -27,6 +27,12 @@ struct buf	*buf_dup(const struct buf *b);
 void		 buf_free(struct buf *b);
 /* Wipes the contents and sets the length to 0; keeps the storage. */
 void		 buf_reset(struct buf *b);
+/*
+ * Storage cut to the contents (buf_cap = buf_len), the old storage wiped:
+ * for a buffer that is kept (a cached message).  0, or -1 (no memory:
+ * b is unchanged).  An empty b keeps its storage.
+ */
+int		 buf_shrink(struct buf *b);
 /* Appends; 0 or -1 (out of memory). */
 int		 buf_add(struct buf *b, const void *data, size_t len);
 /* Appends printf-formatted text (no NUL); 0, or -1 out of memory. */

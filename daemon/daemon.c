@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -215,15 +216,21 @@ gwd_ctl_reload(void *arg, struct buf *out)
  * gatewayctl ha ROLE (keepalived's notify hooks): 0, -1 without an ha
  * block, -2 out of memory.  Becoming active resumes the SAs synced
  * from the old active node (IKEv2, ike_takeover) and starts the other
- * tunnels as at start-up; leaving it shuts the engine down as at exit
- * (DELETEs sent, SAs removed) and a new, passive one waits.
+ * tunnels as at start-up.  Leaving it removes every SA from the kernel
+ * and a new, passive engine waits: while the other node is alive on
+ * the sync channel (it holds our state and is about to take over: a
+ * switchover) the peers are told nothing (ike_handover); with no live
+ * standby, DELETEs are sent as at exit (ike_shutdown).
  */
 static int
 gwd_ha_role(void *arg, int role)
 {
 	struct gwd	*g = arg;
 	struct ike_ctx	*ike;
-	int		 old;
+	struct ha_status st;
+	struct timespec	 t0, t1;
+	long long	 us = 0;
+	int		 old, handover = 0;
 
 	if (g->g_ha == NULL)
 		return (-1);
@@ -234,14 +241,24 @@ gwd_ha_role(void *arg, int role)
 		ha_chan_role_set(g->g_ha, role);
 		ike_passive_set(g->g_ike, 0);
 		/* the old active node's SAs go on here; the rest start */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		(void)ike_takeover(g->g_ike);
 		ike_start(g->g_ike);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		us = (t1.tv_sec - t0.tv_sec) * 1000000LL +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000;
 	} else if (old == HA_ROLE_ACTIVE) {
 		if ((ike = ike_new(g->g_base, g->g_cfg, &g->g_kops,
 		    &g->g_inet)) == NULL)
 			return (-2);
+		ha_chan_status(g->g_ha, &st);
+		handover = st.hs_peer_alive;
+		/* no sync record (no DELETE) once not active */
 		ha_chan_role_set(g->g_ha, role);
-		ike_shutdown(g->g_ike);
+		if (handover)
+			ike_handover(g->g_ike);
+		else
+			ike_shutdown(g->g_ike);
 		ike_free(g->g_ike);
 		g->g_ike = ike;
 		/* ike_new() wired the kernel's events to the new engine */
@@ -250,9 +267,16 @@ gwd_ha_role(void *arg, int role)
 		ike_ha_set(g->g_ike, g->g_ha);
 	} else
 		ha_chan_role_set(g->g_ha, role);
-	log_info("ha: role %s (was %s)%s", ha_role_name(role),
-	    ha_role_name(old), role == HA_ROLE_ACTIVE ? ": tunnels start" :
-	    old == HA_ROLE_ACTIVE ? ": tunnels stopped, IKE ignored" : "");
+	if (role == HA_ROLE_ACTIVE)
+		log_info("ha: role active (was %s): takeover and start of "
+		    "the tunnels took %lld.%03lld ms", ha_role_name(old),
+		    us / 1000, us % 1000);
+	else
+		log_info("ha: role %s (was %s)%s", ha_role_name(role),
+		    ha_role_name(old), old != HA_ROLE_ACTIVE ? "" :
+		    handover ? ": SAs handed over to the other node (removed "
+		    "here, no DELETE sent), IKE ignored" : ": tunnels stopped "
+		    "(DELETE sent, no live standby), IKE ignored");
 	return (0);
 }
 

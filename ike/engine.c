@@ -374,6 +374,13 @@ ike_shutdown(struct ike_ctx *ctx)
 }
 
 void
+ike_handover(struct ike_ctx *ctx)
+{
+	ctx->ctx_handover = 1;
+	ike_shutdown(ctx);
+}
+
+void
 ike_passive_set(struct ike_ctx *ctx, int passive)
 {
 	ctx->ctx_passive = passive;

@@ -155,6 +155,10 @@ int		 ike_status(struct ike_ctx *ctx, struct tunnel_status *out,
 void		 ike_status_free(struct tunnel_status *ts, int n);
 /* Sends DELETE for every SA and removes what was installed. */
 void		 ike_shutdown(struct ike_ctx *ctx);
+/* HA: this node stops being active while the standby holds its state:
+ * removes what was installed like ike_shutdown, but tells the peers
+ * nothing (no DELETE), so that the node taking over continues the SAs. */
+void		 ike_handover(struct ike_ctx *ctx);
 void		 ike_free(struct ike_ctx *ctx);
 /* The record of a tunnel's last attempt (policy/diag.h) and its state,
  * for gatewayctl doctor: 0, or -1 if there is no such tunnel. */

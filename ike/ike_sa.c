@@ -217,6 +217,7 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	sa->sa_state = s;
 	switch (s) {
 	case IKE_SA_ESTABLISHED:
+		ike_sa_negotiated(sa);
 		ike_sa_base_up(&sa->sa_b);
 		sa->sa_b.b_last_rx_ms = ike_now_ms();
 		sa->sa_b.b_ctx->ctx_v2x->x_established(sa);
@@ -361,11 +362,41 @@ ike_sa_destroy(struct ike_sa *sa)
 	buf_free(sa->sa_msg1);
 	buf_free(sa->sa_msg2);
 	buf_free(sa->sa_cookie);
+	free(sa->sa_offer);
 	ikev2_keys_clear(&sa->sa_keys);
 	if (sa->sa_b.b_tunnel != NULL)
 		ike_tunnel_update(sa->sa_b.b_tunnel);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
+}
+
+struct prop_offer *
+ike_sa_offer_get(struct ike_sa *sa)
+{
+	if (sa->sa_offer == NULL)
+		sa->sa_offer = calloc(1, sizeof(*sa->sa_offer));
+	return (sa->sa_offer);
+}
+
+void
+ike_sa_nonces_free(struct ike_sa *sa)
+{
+	buf_free(sa->sa_ni);
+	buf_free(sa->sa_nr);
+	sa->sa_ni = sa->sa_nr = NULL;
+}
+
+void
+ike_sa_negotiated(struct ike_sa *sa)
+{
+	free(sa->sa_offer);
+	sa->sa_offer = NULL;
+	buf_free(sa->sa_msg1);
+	buf_free(sa->sa_msg2);
+	buf_free(sa->sa_cookie);
+	sa->sa_msg1 = sa->sa_msg2 = sa->sa_cookie = NULL;
+	dh_free(sa->sa_dh);
+	sa->sa_dh = NULL;
 }
 
 /*

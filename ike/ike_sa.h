@@ -102,7 +102,9 @@ struct ike_sa {
 	 * answer a request where it came from */
 	struct sockaddr_in sa_reply_to;
 	int		 sa_reply_to_set;
-	struct prop_offer	 sa_offer;	/* initiator: our IKE proposal */
+	/* initiator, until the answer: our IKE proposal (4 KB, allocated
+	 * by ike_sa_offer_get(), freed by ike_sa_negotiated()) */
+	struct prop_offer	*sa_offer;
 	struct proposal_choice sa_prop;
 	struct dh	*sa_dh;
 	struct buf	*sa_ni;
@@ -187,6 +189,19 @@ struct ike_sa	*ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t,
 int		 ike_sa_spi_i_set(struct ike_sa *sa, const uint8_t *spi_i);
 /* Removes CHILD SAs from the kernel, stops timers, frees. */
 void		 ike_sa_destroy(struct ike_sa *sa);
+/* Our IKE proposal's storage (allocated on first use), or NULL. */
+struct prop_offer *ike_sa_offer_get(struct ike_sa *sa);
+/*
+ * sa is established: what only its negotiation needed goes, so that a
+ * held SA keeps little more than its keys and last messages (issue 11):
+ * our proposal, RealMessage1 and 2 (§2.15, signed in IKE_AUTH), the
+ * cookie, the DH value (its private key went at the derivation).
+ * ike_sa_set_state() calls it on IKE_SA_ESTABLISHED.
+ */
+void		 ike_sa_negotiated(struct ike_sa *sa);
+/* IKE_AUTH is done, its CHILD SA's keys made: Ni and Nr go (an SA made
+ * by a rekey keeps them: the smaller decides a collision, §2.8.2). */
+void		 ike_sa_nonces_free(struct ike_sa *sa);
 const char	*ike_sa_name(const struct ike_sa *sa);
 struct ike_sa	*ike_sa_lookup(struct ike_ctx *ctx, const struct ikev2_hdr *h,
 		    const struct sockaddr_in *remote);

@@ -1113,7 +1113,7 @@ ikev1_shutdown(struct ike_ctx *ctx)
 	if (ctx->ctx_v1 == NULL)
 		return;
 	while ((sa = isakmp_first(ctx)) != NULL) {
-		if (sa->is_state == ISAKMP_ESTABLISHED)
+		if (sa->is_state == ISAKMP_ESTABLISHED && !ctx->ctx_handover)
 			ikev1_info_delete_isakmp(sa);
 		sa->is_b.b_tunnel = NULL;
 		isakmp_destroy(sa);

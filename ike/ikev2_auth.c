@@ -138,7 +138,7 @@ ikev2_auth_start(struct ike_sa *sa)
 	    (ike_initial_contact_ok(sa->sa_b.b_ctx, t, &sa->sa_b) &&
 	    ikev2_add_notify(w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL,
 	    0) == -1) ||
-	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
+	    ikev2_add_sa(w, cs->cs_offer) == -1 ||
 	    ikev2_add_ts(w, IKEV2_PLD_TSI, &tsi) == -1 ||
 	    ikev2_add_ts(w, IKEV2_PLD_TSR, &tsr) == -1) {
 		ike_msg_abort(&mo);
@@ -307,6 +307,9 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 		return;
 	}
 	free(ans);
+	/* the IKE_AUTH CHILD SA's keys are made: Ni and Nr served their
+	 * purpose (an SA made by a rekey keeps its own, §2.8.2) */
+	ike_sa_nonces_free(sa);
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (responder)",
 	    inet_ntoa(sa->sa_b.b_remote.sin_addr));
@@ -361,6 +364,7 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 {
 	struct ike_tunnel	*t = sa->sa_b.b_tunnel;
 	struct child_sa		*cs = sa->sa_req_child;
+	int			 rc;
 
 	if (ikev2_auth_check_peer(sa, m) == -1) {
 		ike_sa_destroy(sa);
@@ -377,8 +381,10 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 	if (ikev2_msg_notify(m, IKEV2_N_INITIAL_CONTACT) != NULL)
 		ike_initial_contact_recv(sa->sa_b.b_ctx,
 		    &sa->sa_b.b_peer_ident, &sa->sa_b);
-	if (cs == NULL || ikev2_child_complete(sa, cs, m, NULL, sa->sa_ni,
-	    sa->sa_nr) == -1) {
+	rc = cs == NULL ? -1 : ikev2_child_complete(sa, cs, m, NULL,
+	    sa->sa_ni, sa->sa_nr);
+	ike_sa_nonces_free(sa);		/* as the responder's */
+	if (rc == -1) {
 		/* the IKE SA is up but useless: start over later */
 		ike_sa_delete_now(sa);
 		ike_tunnel_failed(t, 2, "%s", t->t_last_error);

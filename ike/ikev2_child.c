@@ -173,8 +173,9 @@ ikev2_child_prepare(struct ike_sa *sa, int pair, int dh,
 		t->t_pair[pair] = PAIR_PENDING;
 	}
 	cs->cs_dh = dh;
-	if (proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, dh,
-	    &cs->cs_offer) == -1) {
+	if (child_sa_offer_new(cs) == NULL ||
+	    proposal_child_build(&c->tn_ipsec, cs->cs_spi_in, dh,
+	    cs->cs_offer) == -1) {
 		child_sa_uninstall(cs, sa->sa_b.b_ctx->ctx_kernel, NULL);
 		child_sa_free(cs);
 		return (NULL);
@@ -387,7 +388,7 @@ ikev2_child_refused_diag(struct ike_tunnel *t, const struct child_sa *cs,
 	else if (type == IKEV2_N_NO_PROPOSAL_CHOSEN)
 		c = DIAG_CHILD_PROPOSAL;
 	ike_diag_note(t, c, 2, ikev2_notify_name(type));
-	ike_diag_props(t, &cs->cs_offer, NULL);
+	ike_diag_props(t, cs->cs_offer, NULL);
 	ike_diag_ts(t, NULL, NULL);
 }
 
@@ -403,7 +404,10 @@ ikev2_child_refused(struct ike_sa *sa, struct child_sa *cs,
 	for (i = 0; i < m->m_nnotify; i++) {
 		if (m->m_notify[i].n_type > IKEV2_N_ERROR_MAX)
 			continue;
-		proposal_describe(&cs->cs_offer, ours, sizeof(ours));
+		if (cs->cs_offer != NULL)
+			proposal_describe(cs->cs_offer, ours, sizeof(ours));
+		else
+			snprintf(ours, sizeof(ours), "(none)");
 		ikev2_child_refused_diag(t, cs, m->m_notify[i].n_type);
 		snprintf(t->t_last_error, sizeof(t->t_last_error),
 		    "peer refused the CHILD SA: %s",
@@ -430,7 +434,8 @@ ikev2_child_complete(struct ike_sa *sa, struct child_sa *cs,
 	    "invalid CHILD SA answer");
 	if (m->m_count[IKEV2_PLD_SA] != 1 || m->m_count[IKEV2_PLD_TSI] != 1 ||
 	    m->m_count[IKEV2_PLD_TSR] != 1 ||
-	    proposal_check_answer(&cs->cs_offer, &m->m_sa,
+	    cs->cs_offer == NULL ||
+	    proposal_check_answer(cs->cs_offer, &m->m_sa,
 	    &cs->cs_choice) == -1 || cs->cs_choice.pc_spi_len != 4)
 		goto fail;
 	/* §2.9: the answer must lie within what we proposed */
@@ -514,7 +519,7 @@ ikev2_child_send(struct ike_sa *sa, struct child_sa *cs,
 	    ikev2_add_notify(w, cs->cs_proto == IPPROTO_AH ?
 	    IKEV2_PROTO_AH : IKEV2_PROTO_ESP, (const uint8_t *)&spi, 4,
 	    IKEV2_N_REKEY_SA, NULL, 0) == -1) ||
-	    ikev2_add_sa(w, &cs->cs_offer) == -1 ||
+	    ikev2_add_sa(w, cs->cs_offer) == -1 ||
 	    ikev2_add_nonce(w, cs->cs_nonce->buf_data,
 	    cs->cs_nonce->buf_len) == -1 ||
 	    (ke != 0 && ikev2_add_ke(w, ke, pub->buf_data, pub->buf_len) == -1) ||

@@ -236,7 +236,7 @@ ikev2_shutdown(struct ike_ctx *ctx)
 	struct ike_sa	*sa;
 
 	while ((sa = ikev2_sa_first(ctx)) != NULL) {
-		if (sa->sa_state == IKE_SA_ESTABLISHED)
+		if (sa->sa_state == IKE_SA_ESTABLISHED && !ctx->ctx_handover)
 			ike_sa_delete_now(sa);
 		else
 			ike_sa_destroy(sa);

@@ -183,7 +183,8 @@ ikev2_init_start(struct ike_sa *sa)
 		return (-1);
 	if (sa->sa_ni == NULL && (sa->sa_ni = ikev2_init_nonce()) == NULL)
 		return (-1);
-	if (proposal_ike_build(ike, NULL, 0, &sa->sa_offer) == -1)
+	if (ike_sa_offer_get(sa) == NULL ||
+	    proposal_ike_build(ike, NULL, 0, sa->sa_offer) == -1)
 		return (-1);
 	if (ike_msg_begin(sa, &mo, IKEV2_EXCH_IKE_SA_INIT, 0, 0) == -1)
 		return (-1);
@@ -192,7 +193,7 @@ ikev2_init_start(struct ike_sa *sa)
 	if ((sa->sa_cookie != NULL && ikev2_add_notify(w, 0, NULL, 0,
 	    IKEV2_N_COOKIE, sa->sa_cookie->buf_data,
 	    sa->sa_cookie->buf_len) == -1) ||
-	    ikev2_add_sa(w, &sa->sa_offer) == -1 ||
+	    ikev2_add_sa(w, sa->sa_offer) == -1 ||
 	    ikev2_init_add_ke(sa, w) == -1 ||
 	    ikev2_add_nonce(w, sa->sa_ni->buf_data, sa->sa_ni->buf_len) == -1 ||
 	    ikev2_init_add_natd(sa, w) == -1) {
@@ -525,7 +526,7 @@ ikev2_init_notified(struct ike_sa *sa, const struct ikev2_msg *m)
 		    0)
 			return (1);
 		ike_diag_note(t, DIAG_IKE_PROPOSAL, 1, "INVALID_KE_PAYLOAD");
-		ike_diag_props(t, &sa->sa_offer, NULL);
+		ike_diag_props(t, sa->sa_offer, NULL);
 		ike_sa_destroy(sa);
 		ike_tunnel_failed(t, 1, "peer wants DH group %s, configured %s",
 		    crypto_dh_name(grp), crypto_dh_name(t->t_cfg->tn_ike.ike_dh));
@@ -554,12 +555,15 @@ ikev2_init_error(struct ike_sa *sa)
 	uint16_t		 type = sa->sa_init_err;
 	char			 ours[256];
 
-	proposal_describe(&sa->sa_offer, ours, sizeof(ours));
+	if (sa->sa_offer != NULL)
+		proposal_describe(sa->sa_offer, ours, sizeof(ours));
+	else
+		snprintf(ours, sizeof(ours), "(none)");
 	if (t != NULL) {
 		ike_diag_note(t, type == IKEV2_N_NO_PROPOSAL_CHOSEN ?
 		    DIAG_IKE_PROPOSAL : type == IKEV2_N_INVALID_MAJOR_VERSION ?
 		    DIAG_VERSION : DIAG_OTHER, 1, ikev2_notify_name(type));
-		ike_diag_props(t, &sa->sa_offer, NULL);
+		ike_diag_props(t, sa->sa_offer, NULL);
 	}
 	ike_sa_destroy(sa);
 	ike_tunnel_failed(t, 1, "peer answered IKE_SA_INIT with %s "
@@ -576,6 +580,17 @@ ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	const char		*why = "invalid IKE_SA_INIT response";
 	int			 rc;
 
+	/*
+	 * Only while our IKE_SA_INIT request is out: an "answer" that
+	 * matches another request's message ID is no answer (and an
+	 * established SA keeps no proposal or DH value to check it with).
+	 */
+	if (sa->sa_state != IKE_SA_INIT_SENT) {
+		log_tdebug(ike_sa_name(sa), "IKE_SA_INIT response in state "
+		    "%s: dropped", ike_sa_state_name(sa->sa_state));
+		sa->sa_b.b_ctx->ctx_counters.ic_dropped++;
+		return;
+	}
 	if ((rc = ikev2_init_notified(sa, m)) != 0) {
 		if (rc == -1) {
 			ike_sa_destroy(sa);
@@ -586,7 +601,8 @@ ikev2_init_response(struct ike_sa *sa, const uint8_t *pkt, size_t len,
 	if (m->m_count[IKEV2_PLD_SA] != 1 || m->m_count[IKEV2_PLD_KE] != 1 ||
 	    !ikev2_init_nonce_ok(m) || memcmp(m->m_hdr.h_spi_r, zero, 8) == 0)
 		goto fail;
-	if (proposal_check_answer(&sa->sa_offer, &m->m_sa, &sa->sa_prop) == -1) {
+	if (sa->sa_offer == NULL ||
+	    proposal_check_answer(sa->sa_offer, &m->m_sa, &sa->sa_prop) == -1) {
 		why = "the peer's IKE proposal answer is not one we offered";
 		goto fail;
 	}

@@ -239,11 +239,12 @@ ikev2_rekey_send(struct ike_sa *sa, struct ike_sa *n)
 	if (n->sa_dh == NULL && (n->sa_dh = dh_new(grp)) == NULL)
 		return (-1);
 	/* §1.3.2: the new initiator SPI goes in the proposal */
-	if (proposal_ike_build(ike, n->sa_b.b_spi_i, 8, &n->sa_offer) == -1 ||
+	if (ike_sa_offer_get(n) == NULL ||
+	    proposal_ike_build(ike, n->sa_b.b_spi_i, 8, n->sa_offer) == -1 ||
 	    ike_msg_begin(sa, &mo, IKEV2_EXCH_CREATE_CHILD_SA, 0, 0) == -1)
 		return (-1);
 	w = ike_msg_w(&mo);
-	if (ikev2_add_sa(w, &n->sa_offer) == -1 ||
+	if (ikev2_add_sa(w, n->sa_offer) == -1 ||
 	    ikev2_add_nonce(w, n->sa_ni->buf_data, n->sa_ni->buf_len) == -1 ||
 	    ikev2_init_add_ke(n, w) == -1) {
 		ike_msg_abort(&mo);
@@ -540,7 +541,8 @@ ikev2_rekey_complete(struct ike_sa *sa, struct ike_sa *n,
 	if (m->m_count[IKEV2_PLD_SA] != 1 || m->m_count[IKEV2_PLD_KE] != 1 ||
 	    m->m_nonce == NULL || m->m_nonce_len < IKEV2_NONCE_MIN ||
 	    m->m_nonce_len > IKEV2_NONCE_MAX ||
-	    proposal_check_answer(&n->sa_offer, &m->m_sa, &pc) == -1 ||
+	    n->sa_offer == NULL ||
+	    proposal_check_answer(n->sa_offer, &m->m_sa, &pc) == -1 ||
 	    pc.pc_proto != IKEV2_PROTO_IKE || pc.pc_spi_len != 8 ||
 	    memcmp(pc.pc_spi, zero, 8) == 0 ||
 	    m->m_ke_group != dh_group(n->sa_dh) || pc.pc_dh != m->m_ke_group) {

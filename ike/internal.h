@@ -197,6 +197,8 @@ struct ike_ctx {
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */
 	unsigned	 ctx_rekey_percent;	/* of the CHILD lifetime */
 	int		 ctx_shutdown;
+	int		 ctx_handover;	/* ike_handover: the peers are told
+					   nothing */
 	int		 ctx_passive;	/* HA standby or fault: no IKE
 					   (ike_passive_set) */
 	/* IKE SA rekey: 0 = at ctx_rekey_percent of ike-lifetime (minus

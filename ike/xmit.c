@@ -25,6 +25,11 @@ ike_xmit_take(struct ike_xmit *x, struct buf *b, int waiting)
 {
 	ike_xmit_stop(x);
 	buf_free(x->x_out);
+	/* kept until the next message: no room beyond it (a message is
+	 * built in a buffer of 1 KB or more, most are a few hundred
+	 * bytes; issue 11) */
+	if (b != NULL)
+		(void)buf_shrink(b);
 	x->x_out = b;
 	x->x_tries = 0;
 	x->x_waiting = waiting;

@@ -38,7 +38,8 @@ enum ike_xmit_next {
 /* The timer (cb(arg) when it fires); 0 or -1. */
 int		 ike_xmit_timer(struct ike_xmit *x, struct event_base *base,
 		    event_callback_fn cb, void *arg);
-/* b (owned from now on) is our new last message; waiting: a request. */
+/* b (owned from now on, its storage cut to its length, buf_shrink) is
+ * our new last message; waiting: a request. */
 void		 ike_xmit_take(struct ike_xmit *x, struct buf *b, int waiting);
 /* The timer fires in ms. */
 void		 ike_xmit_arm(struct ike_xmit *x, unsigned ms);

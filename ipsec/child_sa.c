@@ -42,6 +42,21 @@ child_sa_set_state(struct child_sa *cs, enum child_sa_state s)
 	    ntohl(cs->cs_spi_in), ntohl(cs->cs_spi_out),
 	    child_sa_state_name(cs->cs_state), child_sa_state_name(s));
 	cs->cs_state = s;
+	/* negotiated: a held CHILD SA keeps no proposal (issue 11) */
+	if (s == CHILD_SA_INSTALLED) {
+		free(cs->cs_offer);
+		cs->cs_offer = NULL;
+	}
+}
+
+struct prop_offer *
+child_sa_offer_new(struct child_sa *cs)
+{
+	if (cs->cs_offer == NULL)
+		cs->cs_offer = calloc(1, sizeof(*cs->cs_offer));
+	else
+		memset(cs->cs_offer, 0, sizeof(*cs->cs_offer));
+	return (cs->cs_offer);
 }
 
 struct child_sa *
@@ -72,6 +87,7 @@ child_sa_free(struct child_sa *cs)
 	dh_free(cs->cs_kedh);
 	buf_free(cs->cs_nonce);
 	buf_free(cs->cs_min_nonce);
+	free(cs->cs_offer);
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }

@@ -114,8 +114,10 @@ struct child_sa {
 	uint64_t	 cs_settle_since_ms;
 	uint64_t	 cs_settle_bytes;
 	uint64_t	 cs_settle_grew_ms;
-	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH) */
-	struct prop_offer	 cs_offer;
+	/* Negotiation state while we initiate (CREATE_CHILD_SA/IKE_AUTH):
+	 * our proposal (4 KB, allocated by child_sa_offer_new(), freed
+	 * once the CHILD SA is INSTALLED or goes) */
+	struct prop_offer	*cs_offer;
 	struct dh	*cs_kedh;
 	int		 cs_ke_tries;	/* INVALID_KE_PAYLOAD retries */
 	struct buf	*cs_nonce;
@@ -159,6 +161,8 @@ struct child_sa	*child_sa_new(const char *name, uint8_t proto,
 		    struct in_addr local, struct in_addr remote);
 /* Frees (does not touch the kernel: child_sa_uninstall first). */
 void		 child_sa_free(struct child_sa *cs);
+/* cs_offer, zeroed (allocated if it was not).  NULL: no memory. */
+struct prop_offer *child_sa_offer_new(struct child_sa *cs);
 /* XFRM_MSG_ALLOCSPI for the inbound SA (peer -> us).  0 or -1. */
 int		 child_sa_spi_alloc(struct child_sa *cs, struct kernel_ops *ko);
 /*

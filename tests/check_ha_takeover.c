@@ -614,6 +614,79 @@ START_TEST(test_takeover_v1)
 }
 END_TEST
 
+/*
+ * A planned switchover: A, active with its tunnel up and C's table
+ * full, becomes standby while C is alive, as the daemon does it then
+ * (the role first: no sync record; then ike_handover): A's kernel is
+ * emptied, B hears nothing (no DELETE) and C's table keeps A's SAs; C
+ * becomes active and continues the IKE SA, and a CHILD SA rekey from B
+ * succeeds on it.
+ */
+START_TEST(test_takeover_switchover)
+{
+	struct ha_chan		*ca, *cc;
+	struct ike_sa		*bsa;
+	struct tunnel_status	 st;
+	uint64_t		 sent;
+	uint32_t		 old_in;
+
+	pair_init(&opt_a, &opt_b);
+	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	chans_open(&ca, &cc);
+	ike_ha_set(A.s_ike, ca);
+	side_standby(&C, cc);
+	memset(nsainit, 0, sizeof(nsainit));
+	B.s_net.mn_filter = count_sa_init;
+	B.s_net.mn_filter_arg = &nsainit[0];
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	ike_start(C.s_ike);
+	pump_children(1, 2000);
+	pump(150);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
+	ck_assert_int_ge(A.s_kernel.mk_npol, 2);
+	bsa = ikev2_sa_first(B.s_ike);
+	ck_assert_ptr_nonnull(bsa);
+
+	sent = A.s_net.mn_sent;
+	ha_chan_role_set(ca, HA_ROLE_STANDBY);
+	ike_handover(A.s_ike);
+	ck_assert_uint_eq(A.s_net.mn_sent, sent);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	pump(150);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	side_free(&A);
+	side_a = &C;
+
+	ck_assert_int_eq(side_active(&C, cc), 1);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	old_in = child_of(&C)->cs_spi_in;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(400);
+	ck_assert_uint_ne(child_of(&C)->cs_spi_in, old_in);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_in, child_of(&B)->cs_spi_out);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_out, child_of(&B)->cs_spi_in);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 1);	/* A's first one */
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+
+	ike_ha_set(C.s_ike, NULL);
+	side_free(&B);
+	side_free(&C);
+	event_base_free(base);
+	ha_chan_close(cc);
+}
+END_TEST
+
 static Suite *
 ha_takeover_suite(void)
 {
@@ -623,6 +696,7 @@ ha_takeover_suite(void)
 	tc = tcase_create("takeover");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_takeover_continues, 0, 3);
+	tcase_add_test(tc, test_takeover_switchover);
 	tcase_add_loop_test(tc, test_takeover_nothing_synced, 0, 2);
 	tcase_add_loop_test(tc, test_takeover_v1, 0, 4);
 	suite_add_tcase(s, tc);

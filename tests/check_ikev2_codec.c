@@ -169,6 +169,37 @@ test_raw_add(struct buf *b, size_t last_off, uint8_t type, uint8_t crit,
 
 /* --- round trip --- */
 
+/*
+ * buf_shrink (issue 11): a kept message's storage is its length, the
+ * contents unchanged; an empty buffer and a full one stay as they are;
+ * a shrunk buffer still grows.
+ */
+START_TEST(test_buf_shrink)
+{
+	struct buf	*b;
+	uint8_t		 msg[300];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 7);
+	ck_assert_ptr_nonnull(b = buf_new(1024));
+	ck_assert_int_eq(buf_shrink(b), 0);	/* empty: untouched */
+	ck_assert_uint_eq(b->buf_cap, 1024);
+	ck_assert_int_eq(buf_add(b, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(buf_shrink(b), 0);
+	ck_assert_uint_eq(b->buf_cap, sizeof(msg));
+	ck_assert_uint_eq(b->buf_len, sizeof(msg));
+	ck_assert_mem_eq(b->buf_data, msg, sizeof(msg));
+	ck_assert_int_eq(buf_shrink(b), 0);	/* full: untouched */
+	ck_assert_uint_eq(b->buf_cap, sizeof(msg));
+	ck_assert_int_eq(buf_add(b, msg, 10), 0);
+	ck_assert_uint_eq(b->buf_len, sizeof(msg) + 10);
+	ck_assert_mem_eq(b->buf_data + sizeof(msg), msg, 10);
+	ck_assert_mem_eq(b->buf_data, msg, sizeof(msg));
+	buf_free(b);
+}
+END_TEST
+
 START_TEST(test_codec_roundtrip_all)
 {
 	struct ikev2_msg	*m = calloc(1, sizeof(*m));
@@ -1717,6 +1748,10 @@ ikev2_codec_suite(void)
 
 	tc = tcase_create("names");
 	tcase_add_test(tc, test_names_describe);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("buf");
+	tcase_add_test(tc, test_buf_shrink);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sk");

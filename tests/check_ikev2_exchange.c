@@ -666,6 +666,29 @@ rec_cb(void *arg, const uint8_t *pkt, size_t len)
 }
 
 /*
+ * a and b connected (one CHILD SA), r holding a's IKE_AUTH request, a
+ * and b the addresses (port 500) to replay it from and to.
+ */
+static void
+rec_connect(struct rec *r, struct sockaddr_in *a, struct sockaddr_in *b)
+{
+	memset(r, 0, sizeof(*r));
+	pair_init(&opt_a, &opt_b_resp);
+	A.s_net.mn_filter = rec_cb;
+	A.s_net.mn_filter_arg = r;
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ck_assert_uint_gt(r->r_len, IKEV2_HDR_LEN + 16);
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons(500);
+	*b = *a;
+	inet_pton(AF_INET, ADDR_A, &a->sin_addr);
+	inet_pton(AF_INET, ADDR_B, &b->sin_addr);
+}
+
+/*
  * The cached answer goes again only for the very request it answered
  * (RFC 7296 §2.1): the IKE_AUTH request replayed byte for byte gets it;
  * the same header (live SPIs, the answered message ID) with one byte of
@@ -678,20 +701,7 @@ START_TEST(test_exchange_cached_answer_same_request_only)
 	struct sockaddr_in	 a, b;
 	uint64_t		 sent;
 
-	memset(&r, 0, sizeof(r));
-	pair_init(&opt_a, &opt_b_resp);
-	A.s_net.mn_filter = rec_cb;
-	A.s_net.mn_filter_arg = &r;
-	ike_start(A.s_ike);
-	pump(50);
-	assert_connected(1);
-	ck_assert_uint_gt(r.r_len, IKEV2_HDR_LEN + 16);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons(500);
-	b = a;
-	inet_pton(AF_INET, ADDR_A, &a.sin_addr);
-	inet_pton(AF_INET, ADDR_B, &b.sin_addr);
+	rec_connect(&r, &a, &b);
 
 	/* forged: the last byte (ICV) changed */
 	ike_counters_get(B.s_ike, &before);
@@ -712,6 +722,130 @@ START_TEST(test_exchange_cached_answer_same_request_only)
 	pump(20);
 	assert_connected(1);
 	ck_assert_int_eq(B.s_kernel.mk_npol, 3);
+	pair_free();
+}
+END_TEST
+
+/* What an established SA and its CHILD SA keep (issue 11): nothing
+ * of the negotiation only. */
+static void
+assert_negotiation_freed(struct side *s, int nonces_freed)
+{
+	struct ike_sa	*sa;
+	struct child_sa	*cs;
+	int		 n = 0, nc = 0;
+
+	IKEV2_SA_FOREACH(sa, s->s_ike) {
+		ck_assert_int_eq(sa->sa_state, IKE_SA_ESTABLISHED);
+		ck_assert_ptr_null(sa->sa_offer);
+		ck_assert_ptr_null(sa->sa_msg1);
+		ck_assert_ptr_null(sa->sa_msg2);
+		ck_assert_ptr_null(sa->sa_cookie);
+		ck_assert_ptr_null(sa->sa_dh);
+		/* an SA of IKE_AUTH needs its nonces no more, one made by a
+		 * rekey keeps them (§2.8.2) */
+		if (nonces_freed) {
+			ck_assert_ptr_null(sa->sa_ni);
+			ck_assert_ptr_null(sa->sa_nr);
+		} else {
+			ck_assert_ptr_nonnull(sa->sa_ni);
+			ck_assert_ptr_nonnull(sa->sa_nr);
+		}
+		ck_assert_int_eq(sa->sa_keys_ok, 1);
+		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
+			ck_assert_int_eq(cs->cs_state, CHILD_SA_INSTALLED);
+			ck_assert_ptr_null(cs->cs_offer);
+			nc++;
+		}
+		n++;
+	}
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(nc, 1);
+}
+
+/*
+ * Once established, neither side keeps its proposal (4 KB per IKE SA
+ * and per CHILD SA), RealMessage1/2, the cookie or the DH value; b's
+ * cached IKE_AUTH answer is stored at its length; the IKE_AUTH request
+ * replayed still gets that answer, byte for byte, and a's initiated
+ * CHILD SA rekey (which needs a new proposal) still works.
+ */
+START_TEST(test_exchange_held_sa_small)
+{
+	static struct rec	 r;
+	struct sockaddr_in	 a, b;
+	struct mock_dgram	 d;
+	struct ike_sa		*sb = NULL;
+	const struct buf	*ans;
+
+	rec_connect(&r, &a, &b);
+	assert_negotiation_freed(&A, 1);
+	assert_negotiation_freed(&B, 1);
+	IKEV2_SA_FOREACH(sb, B.s_ike)
+		break;
+	ck_assert_ptr_nonnull(sb);
+	ck_assert_ptr_nonnull(ans = ike_xmit_answer(&sb->sa_rsp));
+	ck_assert_uint_gt(ans->buf_len, IKEV2_HDR_LEN);
+	ck_assert_uint_eq(ans->buf_cap, ans->buf_len);
+
+	/* the IKE_AUTH request again: the cached answer, unchanged */
+	mock_net_clear(&B.s_net);
+	ike_recv(B.s_ike, r.r_pkt, r.r_len, &b, &a);
+	ck_assert_int_eq(mock_net_pop(&B.s_net, &d), 0);
+	ck_assert_uint_eq(d.d_len, ans->buf_len);
+	ck_assert_mem_eq(d.d_data, ans->buf_data, ans->buf_len);
+	free(d.d_data);
+
+	/* new proposals for rekeys, freed again once they are done: the
+	 * CHILD SA's, then the IKE SA's */
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	pump(100);
+	assert_connected(1);
+	assert_negotiation_freed(&A, 1);
+	assert_negotiation_freed(&B, 1);
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	pump(100);
+	assert_connected(1);
+	assert_negotiation_freed(&A, 0);
+	assert_negotiation_freed(&B, 0);
+	pair_free();
+}
+END_TEST
+
+/*
+ * An IKE_SA_INIT "response" on the established SA (unauthenticated:
+ * anyone who saw the SPIs can send one; the established SA keeps no
+ * proposal or DH value to check it with) asking for another DH group,
+ * or a cookie: dropped, nothing restarts, nothing breaks.
+ */
+START_TEST(test_exchange_init_response_established)
+{
+	static const uint8_t	 grp[2] = { 0, 14 };
+	static struct ikev2_msg	 fake;
+	struct ike_counters	 c0, c1;
+	struct ike_sa		*sa;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	sa = ikev2_sa_first(A.s_ike);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_int_eq(sa->sa_state, IKE_SA_ESTABLISHED);
+	memset(&fake, 0, sizeof(fake));
+	fake.m_nnotify = 1;
+	fake.m_notify[0].n_type = _i == 0 ? IKEV2_N_INVALID_KE_PAYLOAD :
+	    IKEV2_N_COOKIE;
+	fake.m_notify[0].n_data = grp;
+	fake.m_notify[0].n_len = sizeof(grp);
+	ike_counters_get(A.s_ike, &c0);
+	ikev2_init_response(sa, grp, sizeof(grp), &fake);
+	ike_counters_get(A.s_ike, &c1);
+	ck_assert_uint_eq(c1.ic_dropped, c0.ic_dropped + 1);
+	ck_assert_ptr_eq(ikev2_sa_first(A.s_ike), sa);
+	ck_assert_int_eq(sa->sa_state, IKE_SA_ESTABLISHED);
+	pump(20);
+	assert_connected(1);
 	pair_free();
 }
 END_TEST
@@ -4259,6 +4393,8 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_crossed_new_child);
 	tcase_add_test(tc, test_exchange_duplicate_request);
 	tcase_add_test(tc, test_exchange_cached_answer_same_request_only);
+	tcase_add_test(tc, test_exchange_held_sa_small);
+	tcase_add_loop_test(tc, test_exchange_init_response_established, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("informational");
 	tcase_add_test(tc, test_exchange_unsupported_critical);

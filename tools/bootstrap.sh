@@ -29,6 +29,8 @@ PACKAGES=(
 	systemd
 	# t-valgrind.sh runs gatewayd under valgrind's memcheck
 	valgrind
+	# t-ha.sh: VRRP for the primary/backup pair
+	keepalived
 )
 # Installed without Recommends: a package that is only recommended (as
 # libstrongswan-standard-plugins is by strongSwan) must be listed here.

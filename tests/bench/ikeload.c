@@ -105,6 +105,7 @@ struct load {
 	int		 ld_verbose;
 	int		 ld_fake_nat;	/* -N */
 	int		 ld_keep;	/* -K: no DELETE, the SAs stay */
+	unsigned	 ld_first;	/* -o: number of the first setup */
 };
 
 static uint64_t
@@ -285,7 +286,7 @@ load_start(struct load *ld, struct slot *s)
 		ld->ld_pool[ld->ld_started] = NULL;
 	} else
 		s->sl_dh = dh_new(ld->ld_group);
-	s->sl_setup = (unsigned)ld->ld_started++;
+	s->sl_setup = ld->ld_first + (unsigned)ld->ld_started++;
 	if (s->sl_dh == NULL ||
 	    RAND_bytes(s->sl_spi_i, 8) != 1 ||
 	    RAND_bytes(s->sl_ni, sizeof(s->sl_ni)) != 1) {
@@ -392,7 +393,8 @@ load_auth_build(const struct load *ld, struct slot *s)
 	/*
 	 * IDi: an FQDN of its own per setup, so that no two IKE SAs have the
 	 * same identity (a responder replaces an SA when the same identity
-	 * authenticates again).  RestOfInitIDPayload = type | 3 | data.
+	 * authenticates again); -o numbers a second run's setups after the
+	 * first's, so that with -K both runs' SAs stay.  RestOfInitIDPayload = type | 3 | data.
 	 */
 	memset(idbody, 0, sizeof(idbody));
 	idbody[0] = IKEV2_ID_FQDN;
@@ -684,12 +686,14 @@ static void
 load_usage(void)
 {
 	fprintf(stderr, "usage: ikeload [-KNv] [-g GROUP] [-n SETUPS] "
-	    "[-w WINDOW] [-s SRC-BASE] [-t DST[:PORT]] -k PSK\n"
+	    "[-w WINDOW] [-o FIRST] [-s SRC-BASE] [-t DST[:PORT]] -k PSK\n"
 	    "  -g  DH group number: 2, 14, 19 ... (default 14)\n"
 	    "  -n  setups (default 200); -w in flight (default 32, at "
 	    "most %d)\n"
 	    "  -K  keep the SAs (no DELETE): the responder ends with N of "
 	    "them\n"
+	    "  -o  number of the first setup (its identity s<N>.ikeload), "
+	    "default 0\n"
 	    "  -N  claim to be behind a NAT (the responder then uses UDP "
 	    "encapsulation)\n"
 	    "  -s  first source address (default 127.0.1.1), one per slot\n"
@@ -709,7 +713,7 @@ load_args(struct load *ld, int argc, char *argv[], struct in_addr *base)
 	ld->ld_dst.sin_family = AF_INET;
 	ld->ld_dst.sin_port = htons(500);
 	inet_pton(AF_INET, "127.0.0.1", &ld->ld_dst.sin_addr);
-	while ((ch = getopt(argc, argv, "g:Kk:Nn:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "g:Kk:Nn:o:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'g':
 			ld->ld_group = atoi(optarg);
@@ -725,6 +729,9 @@ load_args(struct load *ld, int argc, char *argv[], struct in_addr *base)
 			break;
 		case 'n':
 			ld->ld_n = atoi(optarg);
+			break;
+		case 'o':
+			ld->ld_first = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 's':
 			if (inet_pton(AF_INET, optarg, base) != 1)

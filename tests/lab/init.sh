@@ -16,12 +16,13 @@ export OPENSSL_ia32cap=":~0xdc230000"
 # Modules the lab needs, loaded with one modprobe (each exec costs ~0.1 s).
 # AEAD for ESP: gcm/ghash_generic for "rfc4106(gcm(aes))", chacha20poly1305
 # with chacha_generic and poly1305_generic for
-# "rfc7539esp(chacha20,poly1305)" (autoload is off, see below).
+# "rfc7539esp(chacha20,poly1305)" (autoload is off, see below); bridge for
+# t-ha.sh's two segments shared by the HA pair.
 MODULES="xfrm_user xfrm_algo esp4 ah4 xfrm4_tunnel tunnel4 authenc
 authencesn echainiv seqiv ecb cbc ctr gcm ccm ghash_generic cmac xcbc hmac
 md5 sha1_generic sha256_generic sha512_generic des_generic aes_generic drbg
 chacha20poly1305 chacha_generic poly1305_generic
-jitterentropy_rng ipv6 esp6 ah6 veth dummy"
+jitterentropy_rng ipv6 esp6 ah6 veth dummy bridge"
 
 halt() {
 	sync

@@ -416,6 +416,31 @@ tshark_ike_check() {
 	done
 }
 
+# tshark_after_ok FILE FILTER EPOCH MIN MAX: FILE has MIN to MAX frames
+# that match the display filter FILTER after EPOCH (seconds since 1970,
+# the capture's clock: the VM's).  tshark_after_check: the same on the
+# host after the VM (as tshark_ike_check).
+tshark_after_ok() {
+	local f=$1 flt=$2 t=$3 min=$4 max=$5 n
+	n=$(tshark -n -r "$f" -Y "($flt) && frame.time_epoch > $t" \
+	    2>/dev/null | wc -l)
+	if [ "$n" -lt "$min" ] || [ "$n" -gt "$max" ]; then
+		fail "tshark: $n frames of $(basename "$f") match '$flt'" \
+		    "after $t, not $min to $max"
+	fi
+	say "ok: tshark: $n frames of $(basename "$f") match '$flt' after $t"
+}
+
+tshark_after_check() {
+	if [ "${LAB_IN_VM:-0}" != 1 ] || [ "${LAB_TSHARK_IN_VM:-0}" = 1 ]; then
+		tshark_after_ok "$@"
+		return
+	fi
+	[ -s "$1" ] || fail "capture $1 is empty"
+	printf 'tshark_after_ok %q %q %q %q %q\n' "$@" >>"$LAB_RUN/host-checks"
+	say "tshark count of '$2' in $(basename "$1") runs on the host after the VM"
+}
+
 # tshark_decrypt_check FILE KEYDIR [MAIN]: tshark_decrypt_ok on the host
 # after the VM (as tshark_ike_check does).
 tshark_decrypt_check() {

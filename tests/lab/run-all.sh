@@ -83,6 +83,8 @@ SCENARIOS=(
 	"t-doctor.sh no-answer"
 	"t-doctor.sh nat"
 	"t-valgrind.sh v2"
+	"t-ha.sh v2-gw"
+	"t-ha.sh nosync"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the
