@@ -218,9 +218,10 @@ gwd_ctl_reload(void *arg, struct buf *out)
  * from the old active node (IKEv2, ike_takeover) and starts the other
  * tunnels as at start-up.  Leaving it removes every SA from the kernel
  * and a new, passive engine waits: while the other node is alive on
- * the sync channel (it holds our state and is about to take over: a
- * switchover) the peers are told nothing (ike_handover); with no live
- * standby, DELETEs are sent as at exit (ike_shutdown).
+ * the sync channel and says its bulk sync is complete (it holds our
+ * state and is about to take over: a switchover) the peers are told
+ * nothing (ike_handover); else DELETEs are sent as at exit
+ * (ike_shutdown).
  */
 static int
 gwd_ha_role(void *arg, int role)
@@ -252,7 +253,9 @@ gwd_ha_role(void *arg, int role)
 		    &g->g_inet)) == NULL)
 			return (-2);
 		ha_chan_status(g->g_ha, &st);
-		handover = st.hs_peer_alive;
+		/* only to a standby that holds all of our SAs (its bulk
+		 * sync complete); else the peers are told (DELETE) */
+		handover = st.hs_peer_alive && st.hs_peer_synced;
 		/* no sync record (no DELETE) once not active */
 		ha_chan_role_set(g->g_ha, role);
 		if (handover)
@@ -382,25 +385,6 @@ gwd_control_move_cb(evutil_socket_t fd, short ev, void *arg)
 		log_err("no control socket until the next reload");
 }
 
-/* Does the running configuration's ha block differ from the channel's? */
-static int
-gwd_ha_changed(const struct gwd *g)
-{
-	const struct cfg_ha	*ha = &g->g_cfg->cfg_ha;
-	struct ha_status	 st;
-
-	if (g->g_ha == NULL)
-		return (0);
-	ha_chan_status(g->g_ha, &st);
-	return (!ha_chan_key_same(g->g_ha, ha->ha_key, ha->ha_key_len) ||
-	    st.hs_priority != ha->ha_priority ||
-	    st.hs_peer.sin_addr.s_addr != ha->ha_peer_addr.s_addr ||
-	    ntohs(st.hs_peer.sin_port) != ha->ha_peer_port ||
-	    st.hs_local.sin_addr.s_addr != ha->ha_local_addr.s_addr ||
-	    ntohs(st.hs_local.sin_port) != ha->ha_local_port ||
-	    strcmp(st.hs_ifname, ha->ha_ifname) != 0);
-}
-
 /*
  * SIGHUP and "gatewayctl reload": the file again, as a whole or not at
  * all; the report (NULL for SIGHUP: logged only) says what changed or
@@ -420,11 +404,11 @@ gwd_reload(struct gwd *g, struct buf *out)
 		    "as \"%s\" until it is restarted", g->g_path,
 		    g->g_cfg->cfg_user, g->g_user[0] != '\0' ? g->g_user :
 		    "root");
-	if (rv == 0 && (g->g_cfg->cfg_ha.ha_enabled != (g->g_ha != NULL) ||
-	    gwd_ha_changed(g)))
-		log_warn("%s: the ha block changed: gatewayd keeps the ha "
-		    "settings it started with until it is restarted",
-		    g->g_path);
+	/* an ha block added: this node becomes the active one (upgrade in
+	 * place); changed or removed: a restart applies it */
+	if (rv == 0)
+		(void)reload_ha(g->g_ike, &g->g_cfg->cfg_ha, g->g_base,
+		    &g->g_ha);
 	if (rv == 0) {
 		if (!g->g_debug)
 			log_set_level(g->g_cfg->cfg_log_level);

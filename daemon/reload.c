@@ -4,6 +4,7 @@
  * again (changed), starts (added) and tears down (removed); unchanged
  * tunnels keep their SAs.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "daemon/reload.h"
+#include "ike/ha_chan.h"
 #include "ike/ike.h"
 #include "policy/config.h"
 
@@ -108,5 +110,50 @@ reload_config(struct ike_ctx *ike, struct config **running,
 	}
 	ike_config_apply(ike, cfg);
 	*running = cfg;
+	return (0);
+}
+
+/* Does the ha block differ from the channel's? */
+static int
+reload_ha_changed(const struct cfg_ha *ha, struct ha_chan *c)
+{
+	struct ha_status	 st;
+
+	ha_chan_status(c, &st);
+	return (!ha_chan_key_same(c, ha->ha_key, ha->ha_key_len) ||
+	    st.hs_priority != ha->ha_priority ||
+	    st.hs_peer.sin_addr.s_addr != ha->ha_peer_addr.s_addr ||
+	    ntohs(st.hs_peer.sin_port) != ha->ha_peer_port ||
+	    st.hs_local.sin_addr.s_addr != ha->ha_local_addr.s_addr ||
+	    ntohs(st.hs_local.sin_port) != ha->ha_local_port ||
+	    strcmp(st.hs_ifname, ha->ha_ifname) != 0);
+}
+
+int
+reload_ha(struct ike_ctx *ike, const struct cfg_ha *ha,
+    struct event_base *base, struct ha_chan **chan)
+{
+	struct ha_chan	*c;
+
+	if (*chan == NULL && ha->ha_enabled) {
+		/* this node holds the address and the tunnels: it is the
+		 * active one; a standby joining asks for a bulk dump */
+		if ((c = ha_chan_open(base, ha, HA_ROLE_ACTIVE)) == NULL) {
+			log_err("ha: the ha block was added but the sync "
+			    "channel cannot open: gatewayd stays standalone");
+			return (-1);
+		}
+		ike_ha_set(ike, c);
+		*chan = c;
+		log_info("ha: the ha block was added: this node is active, "
+		    "its tunnels go on, a standby gets them by a bulk dump");
+		return (1);
+	}
+	if ((*chan != NULL) != (ha->ha_enabled != 0) ||
+	    (*chan != NULL && reload_ha_changed(ha, *chan))) {
+		log_warn("the ha block changed or went: gatewayd keeps the ha "
+		    "settings it started with until it is restarted");
+		return (2);
+	}
 	return (0);
 }

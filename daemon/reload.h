@@ -6,7 +6,10 @@
 #define GW_RELOAD_H
 
 struct buf;
+struct cfg_ha;
 struct config;
+struct event_base;
+struct ha_chan;
 struct ike_ctx;
 
 /*
@@ -18,5 +21,18 @@ struct ike_ctx;
  */
 int	reload_config(struct ike_ctx *ike, struct config **running,
 	    const char *path, struct buf *out);
+
+/*
+ * The ha block of a configuration just reloaded, against the channel
+ * running (*chan, NULL without one).  Added to a gateway that ran
+ * without one (upgrade in place): the sync channel opens on base with
+ * this node ACTIVE, the engine's SAs stay as they are and go to the
+ * standby by its bulk request; 1, or -1 if the channel cannot open (the
+ * node stays standalone).  Changed or removed: gatewayd keeps the
+ * settings it started with (warned, a restart applies them); 2.  The
+ * same: 0.
+ */
+int	reload_ha(struct ike_ctx *ike, const struct cfg_ha *ha,
+	    struct event_base *base, struct ha_chan **chan);
 
 #endif

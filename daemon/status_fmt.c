@@ -423,9 +423,10 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 		if (fmt_add(out, "  sync peer:  %s never seen\n", peer) == -1)
 			return (-1);
 	} else if (fmt_add(out, "  sync peer:  %s %s, last seen %lld s ago, "
-	    "role %s, priority %u\n", peer, ha->hs_peer_alive ? "alive" :
+	    "role %s, priority %u%s\n", peer, ha->hs_peer_alive ? "alive" :
 	    "silent", fmt_ha_age(ha, now), ha_role_name(ha->hs_peer_role),
-	    ha->hs_peer_priority) == -1)
+	    ha->hs_peer_priority, ha->hs_peer_synced ? ", holds our SAs" :
+	    "") == -1)
 		return (-1);
 	if (fmt_add(out, "  records:    %" PRIu64 " sent (%" PRIu64
 	    " failed), %" PRIu64 " accepted; dropped: %" PRIu64 " bad "
@@ -437,11 +438,28 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 	    ha->hs_rx[HA_REPLAY], ha->hs_rx[HA_OLD_EPOCH],
 	    ha->hs_rx[HA_REFLECTED], ha->hs_rx[HA_BAD_TYPE]) == -1)
 		return (-1);
-	return (fmt_add(out, "  state sync: holds %" PRIu64 " IKE SAs, %"
+	if (fmt_add(out, "  state sync: holds %" PRIu64 " IKE SAs, %"
 	    PRIu64 " CHILD SAs; sent %" PRIu64 " IKE SA, %" PRIu64 " CHILD "
-	    "SA, %" PRIu64 " delete records\n\n", ha->hs_sync_ike,
-	    ha->hs_sync_child, ha->hs_tx_type[HA_REC_IKE_SA],
-	    ha->hs_tx_type[HA_REC_CHILD_SA], ha->hs_tx_type[HA_REC_DELETE]));
+	    "SA, %" PRIu64 " delete, %" PRIu64 " sequence advance records\n",
+	    ha->hs_sync_ike, ha->hs_sync_child,
+	    ha->hs_tx_type[HA_REC_IKE_SA], ha->hs_tx_type[HA_REC_CHILD_SA],
+	    ha->hs_tx_type[HA_REC_DELETE],
+	    ha->hs_tx_type[HA_REC_SEQ_ADVANCE]) == -1)
+		return (-1);
+	/* the active node serves dumps; the others take them */
+	if (ha->hs_role == HA_ROLE_ACTIVE)
+		return (fmt_add(out, "  bulk sync:  active node, %" PRIu64
+		    " dumps served\n\n", ha->hs_bulk_served));
+	if (ha->hs_bulk == HA_BULK_COMPLETE && fmt_add(out, "  bulk sync:  "
+	    "complete (%u records)", ha->hs_bulk_records) == -1)
+		return (-1);
+	if (ha->hs_bulk != HA_BULK_COMPLETE && fmt_add(out, "  bulk sync:  "
+	    "pending%s", ha->hs_bulk == HA_BULK_RECEIVING ? " (receiving)" :
+	    "") == -1)
+		return (-1);
+	return (fmt_add(out, "; %" PRIu64 " dumps taken, %" PRIu64 " asked "
+	    "again, %" PRIu64 " served\n\n", ha->hs_bulk_dumps,
+	    ha->hs_bulk_retries, ha->hs_bulk_served));
 }
 
 /* JSON names of the receive verdicts, in enum ha_verdict's order */
@@ -466,9 +484,10 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 	    ha->hs_peer_alive ? "true" : "false");
 	if (ha->hs_peer_seen)
 		rv |= fmt_add(out, ",\"last_seen\":%lld,\"last_seen_ago\":"
-		    "%lld,\"role\":\"%s\",\"priority\":%u",
+		    "%lld,\"role\":\"%s\",\"priority\":%u,\"synced\":%s",
 		    (long long)ha->hs_peer_last, fmt_ha_age(ha, now),
-		    ha_role_name(ha->hs_peer_role), ha->hs_peer_priority);
+		    ha_role_name(ha->hs_peer_role), ha->hs_peer_priority,
+		    ha->hs_peer_synced ? "true" : "false");
 	rv |= fmt_add(out, "},\"records\":{\"sent\":%" PRIu64 ",\"send_failed\":%"
 	    PRIu64, ha->hs_tx, ha->hs_tx_errors);
 	for (i = 0; i < HA_NVERDICTS; i++)
@@ -476,10 +495,17 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 		    ha->hs_rx[i]);
 	rv |= fmt_add(out, "},\"sync\":{\"ike_sas\":%" PRIu64 ",\"child_sas\":%"
 	    PRIu64 ",\"table_full\":%" PRIu64 ",\"sent\":{\"ike_sa\":%" PRIu64
-	    ",\"child_sa\":%" PRIu64 ",\"delete\":%" PRIu64 "}}}",
+	    ",\"child_sa\":%" PRIu64 ",\"delete\":%" PRIu64 ",\"seq_advance\":%"
+	    PRIu64 "},\"seq_advanced\":%" PRIu64 ",\"bulk\":{\"state\":\"%s\","
+	    "\"records\":%u,\"dumps\":%" PRIu64 ",\"asked_again\":%" PRIu64
+	    ",\"served\":%" PRIu64 "}}}",
 	    ha->hs_sync_ike, ha->hs_sync_child, ha->hs_store_full,
 	    ha->hs_tx_type[HA_REC_IKE_SA], ha->hs_tx_type[HA_REC_CHILD_SA],
-	    ha->hs_tx_type[HA_REC_DELETE]);
+	    ha->hs_tx_type[HA_REC_DELETE], ha->hs_tx_type[HA_REC_SEQ_ADVANCE],
+	    ha->hs_seq_moved, ha->hs_bulk == HA_BULK_COMPLETE ? "complete" :
+	    ha->hs_bulk == HA_BULK_RECEIVING ? "receiving" : "pending",
+	    ha->hs_bulk_records, ha->hs_bulk_dumps, ha->hs_bulk_retries,
+	    ha->hs_bulk_served);
 	return (rv == 0 ? 0 : -1);
 }
 

@@ -395,6 +395,7 @@ ike_free(struct ike_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	ctx->ctx_shutdown = 1;
+	ike_ha_free(ctx);
 	if (ctx->ctx_kernel->ko_event_arg == ctx) {
 		ctx->ctx_kernel->ko_expire = NULL;
 		ctx->ctx_kernel->ko_acquire = NULL;

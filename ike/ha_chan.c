@@ -43,15 +43,34 @@ struct ha_chan {
 	struct ha_rx		 c_rx;
 	uint64_t		 c_tx_count;
 	uint64_t		 c_tx_errors;
-	uint64_t		 c_tx_type[HA_REC_SEQ_ADVANCE + 1];
+	uint64_t		 c_tx_type[HA_REC_NTYPES];
 	struct ha_store		*c_store;	/* what the peer synced */
 	uint64_t		 c_store_full;
+	/* bulk dump, receiving side (HA_BULK_*): our request's id, when it
+	 * went, BEGIN's sequence number, the records accepted after it and
+	 * when the last came; the last complete dump's record count */
+	int			 c_bulk;
+	uint32_t		 c_bulk_id;
+	uint64_t		 c_bulk_req_ms;
+	uint64_t		 c_bulk_first;
+	uint64_t		 c_bulk_got;
+	uint64_t		 c_bulk_last_ms;
+	uint32_t		 c_bulk_records;
+	uint64_t		 c_bulk_dumps, c_bulk_retries;
+	/* sending side: who answers a BULK_REQUEST (ike_ha.c), dumps
+	 * asked for */
+	void			(*c_bulk_fn)(void *, uint32_t);
+	void			*c_bulk_arg;
+	uint64_t		 c_bulk_served;
+	uint64_t		 c_seq_moved;	/* SEQ_ADVANCE entries taken */
+	int			 c_test_cut;	/* tests: drop what arrives */
 	int			 c_peer_seen;
 	int			 c_peer_alive;	/* as last logged */
 	uint64_t		 c_peer_last_ms; /* monotonic */
 	time_t			 c_peer_last;	/* wall clock */
 	int			 c_peer_role;
 	uint32_t		 c_peer_priority;
+	int			 c_peer_synced;	/* its HELLO: HA_HELLO_SYNCED */
 	struct ratelimit	 c_rl;
 	uint8_t			 c_buf[HA_REC_MAX + 1];
 	uint8_t			 c_out[HA_REC_MAX];
@@ -72,26 +91,84 @@ ha_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+static int	ha_chan_alive(const struct ha_chan *c, uint64_t now);
+
+/* Seals and sends one record of any role.  0 or -1 (counted). */
+static int
+ha_chan_tx(struct ha_chan *c, uint8_t type, const uint8_t *pl, size_t len)
+{
+	int	 n;
+
+	n = ha_seal(&c->c_tx, type, pl, len, c->c_out, sizeof(c->c_out));
+	if (n == -1 || sendto(c->c_fd, c->c_out, (size_t)n, 0,
+	    (struct sockaddr *)&c->c_peer, sizeof(c->c_peer)) != n) {
+		/* no route yet, peer's port closed, a full socket buffer:
+		 * counted; a HELLO goes again, a bulk dump is asked again */
+		c->c_tx_errors++;
+		n = -1;
+	} else {
+		c->c_tx_count++;
+		if (type < HA_REC_NTYPES)
+			c->c_tx_type[type]++;
+	}
+	OPENSSL_cleanse(c->c_out, sizeof(c->c_out));
+	return (n == -1 ? -1 : 0);
+}
+
 static void
 ha_chan_send_hello(struct ha_chan *c)
 {
-	uint8_t	 pl[HA_HELLO_LEN], rec[HA_HDR_LEN + HA_HELLO_LEN + HA_TAG_LEN];
-	int	 n;
+	uint8_t	 pl[HA_HELLO_LEN];
 
-	ha_hello_encode(pl, c->c_role, c->c_priority);
-	if ((n = ha_seal(&c->c_tx, HA_REC_HELLO, pl, sizeof(pl), rec,
-	    sizeof(rec))) == -1) {
-		c->c_tx_errors++;
+	ha_hello_encode(pl, c->c_role, c->c_priority,
+	    c->c_role != HA_ROLE_ACTIVE && c->c_bulk == HA_BULK_COMPLETE ?
+	    HA_HELLO_SYNCED : 0);
+	(void)ha_chan_tx(c, HA_REC_HELLO, pl, sizeof(pl));
+}
+
+/* The table may lack what the peer holds: ask for a dump (again). */
+static void
+ha_chan_bulk_pending(struct ha_chan *c, const char *why)
+{
+	if (c->c_bulk == HA_BULK_PENDING)
 		return;
-	}
-	if (sendto(c->c_fd, rec, (size_t)n, 0, (struct sockaddr *)&c->c_peer,
-	    sizeof(c->c_peer)) != n) {
-		/* no route yet, peer's port closed: the next one retries */
-		c->c_tx_errors++;
+	c->c_bulk = HA_BULK_PENDING;
+	c->c_bulk_req_ms = 0;
+	log_info("ha: bulk sync pending: %s", why);
+}
+
+/*
+ * The standby's side of the bulk dump, on the heartbeat timer: while the
+ * table is not complete and the peer is an active node alive, a
+ * BULK_REQUEST; again if no BEGIN came within two heartbeats, or if a
+ * dump stalls (nothing for HA_DEAD_MS).
+ */
+static void
+ha_chan_bulk_tick(struct ha_chan *c, uint64_t now)
+{
+	struct ha_bulk_rec	 br;
+	uint8_t			 pl[HA_BULK_LEN];
+
+	if (c->c_role == HA_ROLE_ACTIVE || c->c_bulk == HA_BULK_COMPLETE ||
+	    !ha_chan_alive(c, now) || c->c_peer_role != HA_ROLE_ACTIVE)
 		return;
-	}
-	c->c_tx_count++;
-	c->c_tx_type[HA_REC_HELLO]++;
+	if (c->c_bulk == HA_BULK_RECEIVING) {
+		if (now - c->c_bulk_last_ms < c->c_dead_ms)
+			return;
+		c->c_bulk = HA_BULK_PENDING;
+		c->c_bulk_retries++;
+	} else if (c->c_bulk_req_ms != 0 &&
+	    now - c->c_bulk_req_ms < 2 * (uint64_t)c->c_hello_ms)
+		return;
+	if (++c->c_bulk_id == 0)
+		c->c_bulk_id = 1;
+	br.br_id = c->c_bulk_id;
+	br.br_count = 0;
+	if (ha_bulk_encode(&br, pl, sizeof(pl)) == -1)
+		return;
+	c->c_bulk_req_ms = now;
+	if (ha_chan_tx(c, HA_REC_BULK_REQUEST, pl, sizeof(pl)) == 0)
+		log_debug("ha: bulk sync: request %u sent", br.br_id);
 }
 
 static int
@@ -109,6 +186,9 @@ ha_chan_liveness(struct ha_chan *c)
 	if (alive == c->c_peer_alive)
 		return;
 	c->c_peer_alive = alive;
+	/* back after a silence: records may have been lost meanwhile */
+	if (alive && c->c_bulk == HA_BULK_COMPLETE)
+		ha_chan_bulk_pending(c, "the sync peer is back");
 	inet_ntop(AF_INET, &c->c_peer.sin_addr, a, sizeof(a));
 	if (alive)
 		log_info("ha: sync peer %s:%u is alive (role %s, priority %u)",
@@ -136,6 +216,7 @@ ha_chan_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	ha_chan_send_hello(c);
 	ha_chan_liveness(c);
+	ha_chan_bulk_tick(c, ha_now_ms());
 	ratelimit_flush(&c->c_rl, &ha_rl_cause, ha_now_ms(),
 	    RATELIMIT_INTERVAL_MS);
 	ha_chan_arm(c);
@@ -146,6 +227,80 @@ ha_chan_timer_cb(evutil_socket_t fd, short what, void *arg)
  * (a bad payload); a record the table cannot take is counted apart.
  * The decoded copies are wiped on the way out.
  */
+/* BULK_BEGIN and BULK_END of the dump we asked for. */
+static void
+ha_chan_bulk_mark_rx(struct ha_chan *c, const struct ha_hdr *h,
+    const struct ha_bulk_rec *br)
+{
+	size_t	 gone;
+
+	if (br->br_id != c->c_bulk_id || c->c_role == HA_ROLE_ACTIVE)
+		return;			/* an old request's, or unasked */
+	if (h->h_type == HA_REC_BULK_BEGIN) {
+		c->c_bulk = HA_BULK_RECEIVING;
+		c->c_bulk_first = h->h_seq;
+		c->c_bulk_got = 0;
+		c->c_bulk_last_ms = ha_now_ms();
+		ha_store_gen_next(c->c_store);
+		return;
+	}
+	if (c->c_bulk != HA_BULK_RECEIVING)
+		return;
+	/* every record the peer sent between BEGIN and this END arrived
+	 * whole (the sequence numbers are consecutive; a malformed one is
+	 * not counted): the dump is complete */
+	if (h->h_seq <= c->c_bulk_first ||
+	    c->c_bulk_got != h->h_seq - c->c_bulk_first - 1) {
+		c->c_bulk = HA_BULK_PENDING;
+		c->c_bulk_req_ms = 0;
+		c->c_bulk_retries++;
+		log_info("ha: bulk sync incomplete (%llu of %llu records "
+		    "arrived): asking again", (unsigned long long)
+		    c->c_bulk_got, (unsigned long long)(h->h_seq >
+		    c->c_bulk_first ? h->h_seq - c->c_bulk_first - 1 : 0));
+		return;
+	}
+	gone = ha_store_sweep(c->c_store);
+	c->c_bulk = HA_BULK_COMPLETE;
+	c->c_bulk_records = br->br_count;
+	c->c_bulk_dumps++;
+	log_info("ha: bulk sync complete: %u records (%zu IKE SAs, %zu CHILD "
+	    "SAs), %zu stale entries dropped", br->br_count,
+	    ha_store_nike(c->c_store), ha_store_nchild(c->c_store), gone);
+	ha_chan_send_hello(c);		/* the peer learns it at once */
+}
+
+/* The records of the bulk dump and SEQ_ADVANCE.  0, or -1 (malformed). */
+static int
+ha_chan_state2(struct ha_chan *c, const struct ha_hdr *h)
+{
+	static struct ha_seq_rec	 sr;	/* 8 KB: not on the stack */
+	struct ha_bulk_rec		 br;
+	int				 i;
+
+	if (h->h_type == HA_REC_SEQ_ADVANCE) {
+		if (ha_seq_decode(c->c_pt, h->h_len, &sr) == -1)
+			return (-1);
+		for (i = 0; i < sr.sr_n; i++)
+			c->c_seq_moved += (uint64_t)ha_store_seq(c->c_store,
+			    sr.sr_e[i].se_proto, sr.sr_e[i].se_spi_in,
+			    sr.sr_e[i].se_seq);
+		return (0);
+	}
+	if (ha_bulk_decode(c->c_pt, h->h_len, &br) == -1 ||
+	    (h->h_type != HA_REC_BULK_END && br.br_count != 0))
+		return (-1);
+	if (h->h_type != HA_REC_BULK_REQUEST)
+		ha_chan_bulk_mark_rx(c, h, &br);
+	else if (c->c_role == HA_ROLE_ACTIVE && c->c_bulk_fn != NULL) {
+		c->c_bulk_served++;
+		log_info("ha: bulk sync: the peer asks for every SA "
+		    "(request %u)", br.br_id);
+		c->c_bulk_fn(c->c_bulk_arg, br.br_id);
+	}
+	return (0);
+}
+
 static int
 ha_chan_state(struct ha_chan *c, const struct ha_hdr *h)
 {
@@ -170,8 +325,7 @@ ha_chan_state(struct ha_chan *c, const struct ha_hdr *h)
 			(void)ha_store_del(c->c_store, &dr);
 		break;
 	default:
-		/* BULK_REQUEST, SEQ_ADVANCE: not in this version */
-		return (-1);
+		return (ha_chan_state2(c, h));
 	}
 	if (put == -1 && c->c_store_full++ == 0)
 		log_warn("ha: the table of synced SAs is full (%zu IKE SAs, "
@@ -186,12 +340,20 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 {
 	struct ha_hdr		 h;
 	enum ha_verdict		 v;
-	uint32_t		 prio;
-	int			 role;
+	uint32_t		 prio, node = c->c_rx.rx_node;
+	uint64_t		 epoch = c->c_rx.rx_epoch;
+	int			 role, had = c->c_rx.rx_have;
+	uint8_t			 flags = 0;
 
+	if (c->c_test_cut)
+		return;
 	v = ha_open(&c->c_rx, rec, len, &h, c->c_pt, sizeof(c->c_pt));
+	/* the peer restarted: what it holds now is not what we hold */
+	if (v == HA_OK && had && (c->c_rx.rx_node != node ||
+	    c->c_rx.rx_epoch != epoch))
+		ha_chan_bulk_pending(c, "the sync peer restarted");
 	if (v == HA_OK && ((h.h_type == HA_REC_HELLO &&
-	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio) == -1) ||
+	    ha_hello_decode(c->c_pt, h.h_len, &role, &prio, &flags) == -1) ||
 	    (h.h_type != HA_REC_HELLO && ha_chan_state(c, &h) == -1))) {
 		/* authentic but malformed: a peer of another version */
 		c->c_rx.rx_count[HA_OK]--;
@@ -206,6 +368,12 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 			    ha_verdict_name(v));
 		return;
 	}
+	/* taken whole: one more of the dump in progress (not BEGIN, which
+	 * set it up, nor END, which ended it) */
+	if (c->c_bulk == HA_BULK_RECEIVING && h.h_seq > c->c_bulk_first) {
+		c->c_bulk_got++;
+		c->c_bulk_last_ms = ha_now_ms();
+	}
 	if (h.h_type != HA_REC_HELLO)
 		return;			/* state: in the table already */
 	c->c_peer_seen = 1;
@@ -215,6 +383,7 @@ ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
 		log_info("ha: sync peer's role is now %s", ha_role_name(role));
 	c->c_peer_role = role;
 	c->c_peer_priority = prio;
+	c->c_peer_synced = (flags & HA_HELLO_SYNCED) != 0;
 	ha_chan_liveness(c);
 }
 
@@ -327,6 +496,19 @@ ha_chan_open(struct event_base *base, const struct cfg_ha *ha, int role)
 void
 ha_chan_role_set(struct ha_chan *c, int role)
 {
+	/* keepalived is obeyed (the active node may really be dead), but
+	 * the takeover has only what the table holds */
+	if (role == HA_ROLE_ACTIVE && c->c_role != HA_ROLE_ACTIVE &&
+	    c->c_bulk != HA_BULK_COMPLETE)
+		log_warn("ha: becoming active before the bulk sync completed: "
+		    "the takeover resumes only the %zu IKE SAs and %zu CHILD "
+		    "SAs synced so far", ha_store_nike(c->c_store),
+		    ha_store_nchild(c->c_store));
+	/* back from active: the table was used (and emptied) */
+	if (role != HA_ROLE_ACTIVE && c->c_role == HA_ROLE_ACTIVE) {
+		c->c_bulk = HA_BULK_PENDING;
+		c->c_bulk_req_ms = 0;
+	}
 	c->c_role = role;
 	ha_chan_send_hello(c);
 }
@@ -340,22 +522,53 @@ ha_chan_role(const struct ha_chan *c)
 int
 ha_chan_send(struct ha_chan *c, uint8_t type, const uint8_t *pl, size_t len)
 {
-	int	 n;
-
 	if (c->c_role != HA_ROLE_ACTIVE)
 		return (1);
-	n = ha_seal(&c->c_tx, type, pl, len, c->c_out, sizeof(c->c_out));
-	if (n == -1 || sendto(c->c_fd, c->c_out, (size_t)n, 0,
-	    (struct sockaddr *)&c->c_peer, sizeof(c->c_peer)) != n) {
-		c->c_tx_errors++;
-		n = -1;
-	} else {
-		c->c_tx_count++;
-		if (type < sizeof(c->c_tx_type) / sizeof(c->c_tx_type[0]))
-			c->c_tx_type[type]++;
+	return (ha_chan_tx(c, type, pl, len));
+}
+
+int
+ha_chan_bulk_mark(struct ha_chan *c, uint8_t type, uint32_t id,
+    uint32_t count)
+{
+	struct ha_bulk_rec	 br;
+	uint8_t			 pl[HA_BULK_LEN];
+
+	br.br_id = id;
+	br.br_count = type == HA_REC_BULK_END ? count : 0;
+	if ((type != HA_REC_BULK_BEGIN && type != HA_REC_BULK_END) ||
+	    ha_bulk_encode(&br, pl, sizeof(pl)) == -1)
+		return (-1);
+	return (ha_chan_send(c, type, pl, sizeof(pl)));
+}
+
+void
+ha_chan_bulk_cb_set(struct ha_chan *c, void (*fn)(void *, uint32_t),
+    void *arg)
+{
+	c->c_bulk_fn = fn;
+	c->c_bulk_arg = arg;
+}
+
+void
+ha_chan_bulk_cb_drop(struct ha_chan *c, void *arg)
+{
+	if (c->c_bulk_arg == arg) {
+		c->c_bulk_fn = NULL;
+		c->c_bulk_arg = NULL;
 	}
-	OPENSSL_cleanse(c->c_out, sizeof(c->c_out));
-	return (n == -1 ? -1 : 0);
+}
+
+int
+ha_chan_bulk_complete(const struct ha_chan *c)
+{
+	return (c->c_bulk == HA_BULK_COMPLETE);
+}
+
+void
+ha_chan_test_cut(struct ha_chan *c, int cut)
+{
+	c->c_test_cut = cut;
 }
 
 const struct ha_store *
@@ -385,6 +598,7 @@ ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 	st->hs_peer_last = c->c_peer_last;
 	st->hs_peer_role = c->c_peer_role;
 	st->hs_peer_priority = c->c_peer_priority;
+	st->hs_peer_synced = c->c_peer_synced;
 	st->hs_tx = c->c_tx_count;
 	st->hs_tx_errors = c->c_tx_errors;
 	memcpy(st->hs_rx, c->c_rx.rx_count, sizeof(st->hs_rx));
@@ -392,6 +606,12 @@ ha_chan_status(const struct ha_chan *c, struct ha_status *st)
 	st->hs_sync_ike = ha_store_nike(c->c_store);
 	st->hs_sync_child = ha_store_nchild(c->c_store);
 	st->hs_store_full = c->c_store_full;
+	st->hs_bulk = c->c_bulk;
+	st->hs_bulk_records = c->c_bulk_records;
+	st->hs_bulk_dumps = c->c_bulk_dumps;
+	st->hs_bulk_retries = c->c_bulk_retries;
+	st->hs_bulk_served = c->c_bulk_served;
+	st->hs_seq_moved = c->c_seq_moved;
 }
 
 int

@@ -461,3 +461,78 @@ ha_child_clear(struct ha_child_rec *r)
 	if (r != NULL)
 		OPENSSL_cleanse(r, sizeof(*r));
 }
+
+int
+ha_seq_encode(const struct ha_seq_rec *r, uint8_t *out, size_t outlen)
+{
+	struct ha_w	 w = { out, 0, outlen, 0 };
+	int		 i;
+
+	if (r->sr_n == 0 || r->sr_n > HA_SEQ_ADV_MAX)
+		return (-1);
+	w_u16(&w, r->sr_n);
+	for (i = 0; i < r->sr_n; i++) {
+		if ((r->sr_e[i].se_proto != IPPROTO_ESP &&
+		    r->sr_e[i].se_proto != IPPROTO_AH) ||
+		    r->sr_e[i].se_spi_in == 0)
+			return (-1);
+		w_u8(&w, r->sr_e[i].se_proto);
+		w_bytes(&w, &r->sr_e[i].se_spi_in, 4);
+		w_u64(&w, r->sr_e[i].se_seq);
+	}
+	return (w_done(&w));
+}
+
+int
+ha_seq_decode(const uint8_t *pl, size_t len, struct ha_seq_rec *r)
+{
+	struct cur	 c;
+	int		 i;
+
+	memset(r, 0, sizeof(*r));
+	cur_init(&c, pl, len);
+	if (cur_get_u16(&c, &r->sr_n) == -1 || r->sr_n == 0 ||
+	    r->sr_n > HA_SEQ_ADV_MAX ||
+	    cur_left(&c) != (size_t)r->sr_n * HA_SEQ_ENT_LEN)
+		goto bad;
+	for (i = 0; i < r->sr_n; i++)
+		if (cur_get_u8(&c, &r->sr_e[i].se_proto) == -1 ||
+		    (r->sr_e[i].se_proto != IPPROTO_ESP &&
+		    r->sr_e[i].se_proto != IPPROTO_AH) ||
+		    get_raw32(&c, &r->sr_e[i].se_spi_in) == -1 ||
+		    r->sr_e[i].se_spi_in == 0 ||
+		    get_u64(&c, &r->sr_e[i].se_seq) == -1)
+			goto bad;
+	if (cur_left(&c) == 0)
+		return (0);
+ bad:
+	memset(r, 0, sizeof(*r));
+	return (-1);
+}
+
+int
+ha_bulk_encode(const struct ha_bulk_rec *r, uint8_t *out, size_t outlen)
+{
+	struct ha_w	 w = { out, 0, outlen, 0 };
+
+	if (r->br_id == 0)
+		return (-1);
+	w_u32(&w, r->br_id);
+	w_u32(&w, r->br_count);
+	return (w_done(&w));
+}
+
+int
+ha_bulk_decode(const uint8_t *pl, size_t len, struct ha_bulk_rec *r)
+{
+	struct cur	 c;
+
+	memset(r, 0, sizeof(*r));
+	cur_init(&c, pl, len);
+	if (len != HA_BULK_LEN || cur_get_u32(&c, &r->br_id) == -1 ||
+	    cur_get_u32(&c, &r->br_count) == -1 || r->br_id == 0) {
+		memset(r, 0, sizeof(*r));
+		return (-1);
+	}
+	return (0);
+}

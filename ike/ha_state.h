@@ -1,6 +1,7 @@
 /*
  * ha_state.h - the payloads of the HA state sync records (HA_REC_IKE_SA,
- * HA_REC_CHILD_SA, HA_REC_DELETE; ha_sync.h seals them): one plain struct
+ * HA_REC_CHILD_SA, HA_REC_DELETE, HA_REC_SEQ_ADVANCE and the bulk dump's
+ * HA_REC_BULK_*; ha_sync.h seals them): one plain struct
  * per record, an encoder and a validating decoder.  No sockets, no
  * timers: the codec runs alone in tests and in the fuzzer.
  *
@@ -104,7 +105,11 @@ struct ha_prefix {
 #define HA_CHILD_ESN		0x01
 #define HA_CHILD_INITIATED	0x02	/* we began the exchange */
 #define HA_CHILD_OUT_DEFERRED	0x04	/* outbound SA not installed yet */
-#define HA_CHILD_FLAGS		0x07
+/* cr_seq_out was advertised ahead of use (SEQ_ADVANCE, or a bulk
+ * dump's record of an advanced SA): a takeover starts there; without
+ * it cr_seq_out is the number at installation and a margin is added */
+#define HA_CHILD_SEQ_ADVANCED	0x08
+#define HA_CHILD_FLAGS		0x0f
 
 struct ha_child_rec {
 	uint8_t		 cr_version;		/* of the IKE SA */
@@ -156,6 +161,44 @@ int	ha_del_encode(const struct ha_del_rec *r, uint8_t *out, size_t outlen);
 int	ha_ike_decode(const uint8_t *pl, size_t len, struct ha_ike_rec *r);
 int	ha_child_decode(const uint8_t *pl, size_t len, struct ha_child_rec *r);
 int	ha_del_decode(const uint8_t *pl, size_t len, struct ha_del_rec *r);
+/*
+ * HA_REC_SEQ_ADVANCE: outbound sequence numbers the active node will not
+ * reach before its next advance (ike_ha.c pushes them ahead of the
+ * kernel's counter), for up to HA_SEQ_ADV_MAX CHILD SAs, each named by
+ * protocol and inbound SPI as in the standby's table.  On the wire: a
+ * count (2 bytes), then per CHILD SA protocol (1), inbound SPI (4) and
+ * the sequence number (8): 2 + 13 n bytes, n >= 1.
+ */
+#define HA_SEQ_ADV_MAX		512
+#define HA_SEQ_ENT_LEN		13
+struct ha_seq_ent {
+	uint8_t		 se_proto;		/* IPPROTO_ESP, _AH */
+	uint32_t	 se_spi_in;		/* network order */
+	uint64_t	 se_seq;
+};
+struct ha_seq_rec {
+	uint16_t	 sr_n;
+	struct ha_seq_ent sr_e[HA_SEQ_ADV_MAX];
+};
+int	ha_seq_encode(const struct ha_seq_rec *r, uint8_t *out, size_t outlen);
+int	ha_seq_decode(const uint8_t *pl, size_t len, struct ha_seq_rec *r);
+
+/*
+ * HA_REC_BULK_REQUEST, _BULK_BEGIN, _BULK_END: a standby asks for the
+ * whole table (request id br_id, not 0); the active node answers BEGIN
+ * (the same id), every IKE SA and CHILD SA record, then END (the same id
+ * and br_count, the IKE SA and CHILD SA records of the dump).  8 bytes:
+ * id, count (0 in a request and a BEGIN).
+ */
+#define HA_BULK_LEN		8
+struct ha_bulk_rec {
+	uint32_t	 br_id;
+	uint32_t	 br_count;
+};
+int	ha_bulk_encode(const struct ha_bulk_rec *r, uint8_t *out,
+	    size_t outlen);
+int	ha_bulk_decode(const uint8_t *pl, size_t len, struct ha_bulk_rec *r);
+
 /* Wipe the keys (and the rest); accept NULL. */
 void	ha_ike_clear(struct ha_ike_rec *r);
 void	ha_child_clear(struct ha_child_rec *r);

@@ -17,11 +17,13 @@
 
 struct ha_ike_ent {
 	LIST_ENTRY(ha_ike_ent)	 e_entry;
+	uint64_t		 e_gen;		/* s_gen when last put */
 	struct ha_ike_rec	 e_rec;
 };
 
 struct ha_child_ent {
 	LIST_ENTRY(ha_child_ent) e_entry;
+	uint64_t		 e_gen;
 	struct ha_child_rec	 e_rec;
 };
 
@@ -32,6 +34,7 @@ struct ha_store {
 	struct ha_ike_head	 s_ike[HA_STORE_BUCKETS];
 	struct ha_child_head	 s_child[HA_STORE_BUCKETS];
 	size_t			 s_nike, s_nchild;
+	uint64_t		 s_gen;		/* ha_store_gen_next */
 };
 
 static size_t
@@ -158,6 +161,7 @@ ha_store_ike_put(struct ha_store *s, const struct ha_ike_rec *r)
 		s->s_nike++;
 	}
 	e->e_rec = *r;
+	e->e_gen = s->s_gen;
 	/* the CHILD SAs it lists are its own now (an IKE SA rekey moved
 	 * them from its predecessor, RFC 7296 §2.18) */
 	for (i = 0; i < r->ir_nchildren; i++)
@@ -172,6 +176,8 @@ int
 ha_store_child_put(struct ha_store *s, const struct ha_child_rec *r)
 {
 	struct ha_child_ent	*e;
+	uint64_t		 seq = 0;
+	uint8_t			 adv = 0;
 
 	if ((e = ha_child_find(s, r->cr_proto, r->cr_spi_in)) == NULL) {
 		if (s->s_nchild >= HA_STORE_CHILD_MAX ||
@@ -180,8 +186,19 @@ ha_store_child_put(struct ha_store *s, const struct ha_child_rec *r)
 		LIST_INSERT_HEAD(&s->s_child[ha_store_hash((const uint8_t *)
 		    &r->cr_spi_in, 4)], e, e_entry);
 		s->s_nchild++;
+	} else if (e->e_rec.cr_spi_out == r->cr_spi_out &&
+	    e->e_rec.cr_seq_out > r->cr_seq_out) {
+		/* the same SA again (a bulk dump): never backwards */
+		seq = e->e_rec.cr_seq_out;
+		adv = e->e_rec.cr_flags & HA_CHILD_SEQ_ADVANCED;
 	}
 	e->e_rec = *r;
+	if (seq > e->e_rec.cr_seq_out) {
+		e->e_rec.cr_seq_out = seq;
+		e->e_rec.cr_flags = (uint8_t)((e->e_rec.cr_flags &
+		    ~HA_CHILD_SEQ_ADVANCED) | adv);
+	}
+	e->e_gen = s->s_gen;
 	return (0);
 }
 
@@ -257,4 +274,51 @@ ha_store_child_each(const struct ha_store *s,
 	for (i = 0; i < HA_STORE_BUCKETS; i++)
 		LIST_FOREACH(e, &s->s_child[i], e_entry)
 			fn(&e->e_rec, arg);
+}
+
+int
+ha_store_seq(struct ha_store *s, uint8_t proto, uint32_t spi_in,
+    uint64_t seq)
+{
+	struct ha_child_ent	*e;
+
+	if ((e = ha_child_find(s, proto, spi_in)) == NULL ||
+	    seq <= e->e_rec.cr_seq_out)
+		return (0);
+	e->e_rec.cr_seq_out = seq;
+	e->e_rec.cr_flags |= HA_CHILD_SEQ_ADVANCED;
+	return (1);
+}
+
+void
+ha_store_gen_next(struct ha_store *s)
+{
+	s->s_gen++;
+}
+
+size_t
+ha_store_sweep(struct ha_store *s)
+{
+	struct ha_ike_ent	*ie, *inext;
+	struct ha_child_ent	*ce, *cnext;
+	size_t			 n = 0;
+	int			 i;
+
+	for (i = 0; i < HA_STORE_BUCKETS; i++) {
+		for (ie = LIST_FIRST(&s->s_ike[i]); ie != NULL; ie = inext) {
+			inext = LIST_NEXT(ie, e_entry);
+			if (ie->e_gen != s->s_gen) {
+				ha_ike_ent_free(s, ie);
+				n++;
+			}
+		}
+		for (ce = LIST_FIRST(&s->s_child[i]); ce != NULL; ce = cnext) {
+			cnext = LIST_NEXT(ce, e_entry);
+			if (ce->e_gen != s->s_gen) {
+				ha_child_ent_free(s, ce);
+				n++;
+			}
+		}
+	}
+	return (n);
 }

@@ -46,6 +46,21 @@ void		 ha_store_ike_each(const struct ha_store *s,
 		    void (*fn)(const struct ha_ike_rec *, void *), void *arg);
 void		 ha_store_child_each(const struct ha_store *s,
 		    void (*fn)(const struct ha_child_rec *, void *), void *arg);
+/*
+ * SEQ_ADVANCE: the CHILD SA's outbound sequence number becomes seq if
+ * that is higher (the table keeps the highest seen; a CHILD_SA record
+ * of the same SAs never lowers it either).  1 moved, 0 not (no such
+ * CHILD SA, or not higher).
+ */
+int		 ha_store_seq(struct ha_store *s, uint8_t proto,
+		    uint32_t spi_in, uint64_t seq);
+/*
+ * A bulk dump: ha_store_gen_next() as it begins, then every record put
+ * is of the new generation; ha_store_sweep() at its end removes (keys
+ * wiped) what the dump did not carry, and returns how many went.
+ */
+void		 ha_store_gen_next(struct ha_store *s);
+size_t		 ha_store_sweep(struct ha_store *s);
 /* Empties the table (keys wiped). */
 void		 ha_store_clear(struct ha_store *s);
 

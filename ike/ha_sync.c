@@ -200,7 +200,7 @@ ha_seal(struct ha_tx *tx, uint8_t type, const uint8_t *pl, size_t len,
 static int
 ha_type_known(uint8_t t)
 {
-	return (t >= HA_REC_HELLO && t <= HA_REC_SEQ_ADVANCE);
+	return (t >= HA_REC_HELLO && t <= HA_REC_BULK_END);
 }
 
 /* Is seq new in the current epoch's window?  Does not change it. */
@@ -331,21 +331,24 @@ ha_open(struct ha_rx *rx, const uint8_t *rec, size_t len,
 }
 
 void
-ha_hello_encode(uint8_t out[HA_HELLO_LEN], int role, uint32_t priority)
+ha_hello_encode(uint8_t out[HA_HELLO_LEN], int role, uint32_t priority,
+    uint8_t flags)
 {
 	out[0] = (uint8_t)role;
-	out[1] = out[2] = out[3] = 0;
+	out[1] = flags & HA_HELLO_SYNCED;
+	out[2] = out[3] = 0;
 	put32(out + 4, priority);
 }
 
 int
 ha_hello_decode(const uint8_t *pl, size_t len, int *role,
-    uint32_t *priority)
+    uint32_t *priority, uint8_t *flags)
 {
-	if (len != HA_HELLO_LEN || pl[1] != 0 || pl[2] != 0 || pl[3] != 0 ||
-	    pl[0] > HA_ROLE_FAULT)
+	if (len != HA_HELLO_LEN || (pl[1] & ~HA_HELLO_SYNCED) != 0 ||
+	    pl[2] != 0 || pl[3] != 0 || pl[0] > HA_ROLE_FAULT)
 		return (-1);
 	*role = pl[0];
+	*flags = pl[1];
 	*priority = get32(pl + 4);
 	return (0);
 }

@@ -38,15 +38,18 @@
 #define HA_REC_MAX		(HA_HDR_LEN + HA_PAYLOAD_MAX + HA_TAG_LEN)
 #define HA_WINDOW		256		/* replay window, records */
 
-/* Record types.  HELLO, and the state sync's IKE_SA, CHILD_SA and DELETE
- * (payloads: ha_state.h) are sent and understood; BULK_REQUEST and
- * SEQ_ADVANCE are reserved (a record of them is counted bad-type). */
+/* Record types.  HELLO, and the state sync's IKE_SA, CHILD_SA, DELETE,
+ * SEQ_ADVANCE and the bulk dump's BULK_REQUEST, BULK_BEGIN and BULK_END
+ * (payloads: ha_state.h). */
 #define HA_REC_HELLO		1	/* heartbeat: role and priority */
 #define HA_REC_BULK_REQUEST	2
 #define HA_REC_IKE_SA		3
 #define HA_REC_CHILD_SA		4
 #define HA_REC_DELETE		5
 #define HA_REC_SEQ_ADVANCE	6
+#define HA_REC_BULK_BEGIN	7
+#define HA_REC_BULK_END		8
+#define HA_REC_NTYPES		9	/* counters: [0 .. HA_REC_BULK_END] */
 
 /* Roles (gatewayctl ha ...): what a node does with IKE. */
 #define HA_ROLE_STANDBY		0
@@ -67,8 +70,12 @@ ha_role_name(int role)
 	return ("unknown");
 }
 
-/* HELLO's payload: role (1 byte), 3 zero bytes, priority (4 bytes). */
+/* HELLO's payload: role (1 byte), flags (1), 2 zero bytes, priority
+ * (4 bytes).  HA_HELLO_SYNCED: the sender (not active) holds a whole
+ * bulk dump of its peer's current epoch, so it can take the peer's SAs
+ * over (a switchover may hand them over without DELETE). */
 #define HA_HELLO_LEN		8
+#define HA_HELLO_SYNCED		0x01
 
 /* What ha_open() says about a record. */
 enum ha_verdict {
@@ -155,9 +162,9 @@ enum ha_verdict	 ha_open(struct ha_rx *rx, const uint8_t *rec, size_t len,
 
 /* HELLO payload. */
 void		 ha_hello_encode(uint8_t out[HA_HELLO_LEN], int role,
-		    uint32_t priority);
-/* 0, or -1 when the payload is malformed. */
+		    uint32_t priority, uint8_t flags);
+/* 0, or -1 when the payload is malformed (unknown flags too). */
 int		 ha_hello_decode(const uint8_t *pl, size_t len, int *role,
-		    uint32_t *priority);
+		    uint32_t *priority, uint8_t *flags);
 
 #endif

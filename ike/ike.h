@@ -110,6 +110,8 @@ void		 ike_passive_set(struct ike_ctx *ctx, int passive);
  */
 struct ha_chan;
 void		 ike_ha_set(struct ike_ctx *ctx, struct ha_chan *c);
+/* Test hook: SEQ_ADVANCE looks every ms (IKE_HA_SEQ_MS). */
+void		 ike_ha_test_seq_ms(struct ike_ctx *ctx, unsigned ms);
 /*
  * HA takeover (ike_takeover.c): the node became active; the IKEv2 IKE
  * SAs and CHILD SAs its channel's table holds (the old active node's)

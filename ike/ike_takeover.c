@@ -289,7 +289,10 @@ ike_takeover_child_make(const struct cfg_tunnel *c,
 	cs->cs_life_packets = r->cr_life_packets;
 	cs->cs_soft_bytes = r->cr_soft_bytes;
 	cs->cs_soft_packets = r->cr_soft_packets;
-	cs->cs_oseq = r->cr_seq_out + IKE_TAKEOVER_SEQ_MARGIN;
+	/* advertised ahead of use (SEQ_ADVANCE): from there; else only
+	 * the number at installation is known: the margin past it */
+	cs->cs_oseq = (r->cr_flags & HA_CHILD_SEQ_ADVANCED) ? r->cr_seq_out :
+	    r->cr_seq_out + IKE_TAKEOVER_SEQ_MARGIN;
 	ike_takeover_prefixes(cs->cs_lts, &cs->cs_nlts, r->cr_lts, r->cr_nlts);
 	ike_takeover_prefixes(cs->cs_rts, &cs->cs_nrts, r->cr_rts, r->cr_nrts);
 	ike_takeover_child_keys(cs, r);

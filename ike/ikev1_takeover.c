@@ -13,8 +13,9 @@
  * and NAT keepalives start as after a phase 1.  The IPsec SA records of a
  * resumed tunnel go into the kernel on it as a Quick Mode's do (policies,
  * timers, the standby's copy) with their SPIs, keys, selectors and reqid,
- * outbound sequence numbers IKE_TAKEOVER_SEQ_MARGIN on, a fresh inbound
- * replay window.  The tunnel is Connected without a new phase 1; segment
+ * outbound sequence numbers as IKEv2's (from the last SEQ_ADVANCE, else
+ * IKE_TAKEOVER_SEQ_MARGIN past the record's), a fresh inbound replay
+ * window.  The tunnel is Connected without a new phase 1; segment
  * pairs without an IPsec SA are negotiated on the resumed SA by Quick
  * Mode.
  *

@@ -237,6 +237,7 @@ struct ike_ctx {
 	const struct ikev1_exchanges *ctx_v1x;
 	struct connlog	*ctx_connlog;	/* borrowed (ike_connlog_set) */
 	struct ha_chan	*ctx_ha;	/* borrowed (ike_ha_set), or NULL */
+	struct ike_hax	*ctx_hax;	/* ike_ha.c's timers and dump */
 	/* rate-limited log lines (ike_ratelimit.c), per cause */
 	struct ratelimit ctx_rl[IKE_RL_MAX];
 	struct event	*ctx_rl_ev;	/* the summaries' timer, lazy */
@@ -317,6 +318,8 @@ void	ike_ha_ike_sa(struct ike_sa_base *b);
 void	ike_ha_ike_delete(struct ike_sa_base *b);
 void	ike_ha_child_sa(struct ike_sa_base *b, struct child_sa *cs);
 void	ike_ha_child_delete(struct ike_sa_base *b, struct child_sa *cs);
+/* ike_free(): the timers go, the channel forgets the engine. */
+void	ike_ha_free(struct ike_ctx *ctx);
 
 /*
  * --- ike_takeover.c: HA takeover, what both versions' parts share ---

@@ -188,6 +188,7 @@ struct ike_sa_base {
 	uint64_t	 b_begin_seq;
 	uint64_t	 b_up_seq;
 	int		 b_ha_synced;	/* an HA record of it went out */
+	uint32_t	 b_ha_bulk;	/* the bulk dump that carried it */
 };
 TAILQ_HEAD(ike_sa_base_list, ike_sa_base);
 

@@ -151,6 +151,12 @@ struct child_sa {
 	 * UPDSA of a larval SA), and its outbound SA starts at cs_oseq */
 	int		 cs_adopted;
 	uint64_t	 cs_oseq;
+	/* HA (ike_ha.c): the outbound sequence number last advertised in
+	 * a SEQ_ADVANCE record (0: none), the kernel's at the last look,
+	 * and the bulk dump that last carried it */
+	uint64_t	 cs_ha_seq_adv;
+	uint64_t	 cs_ha_seq_last;
+	uint32_t	 cs_ha_bulk;
 };
 TAILQ_HEAD(child_sa_list, child_sa);
 

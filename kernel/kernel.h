@@ -73,6 +73,9 @@ struct kernel_sa_stats {
 	uint64_t	 st_packets;
 	uint64_t	 st_use_time;	/* wall clock (s) of the last packet,
 					   0 if none or unknown */
+	/* an outbound SA's last sequence number sent (XFRM replay state's
+	 * oseq, with ESN oseq_hi too); 0 if none or unknown */
+	uint64_t	 st_oseq;
 };
 
 struct kernel_ops {
@@ -143,6 +146,16 @@ struct kernel_ops {
 	void	(*ko_child_acct)(void *arg, const char *tunnel,
 		    const struct kernel_sa_stats *in,
 		    const struct kernel_sa_stats *out, int rekey);
+	/*
+	 * The keys of an installed SA as the kernel holds them (XFRM_MSG_
+	 * GETSA: the cipher or AEAD key with its salt, the integrity key),
+	 * each into a buffer of cap bytes: for an HA bulk dump of CHILD
+	 * SAs whose keys the engine wiped after installation.  0 or -1;
+	 * the caller wipes them.  May be NULL.
+	 */
+	int	(*ko_sa_keys)(void *arg, uint8_t proto, uint32_t spi,
+		    struct in_addr dst, uint8_t *ekey, size_t *ekey_len,
+		    uint8_t *akey, size_t *akey_len, size_t cap);
 };
 
 /*

@@ -120,7 +120,23 @@ struct xfrm_sa_counters {
 	uint64_t	 xc_bytes;
 	uint64_t	 xc_packets;
 	uint64_t	 xc_lastused;	/* XFRMA_LASTUSED (s), 0 if absent */
+	uint64_t	 xc_oseq;	/* replay state's oseq, 0 if absent */
 };
+/*
+ * The outbound sequence number of an SA attribute: XFRMA_REPLAY_VAL's
+ * oseq, or XFRMA_REPLAY_ESN_VAL's oseq_hi:oseq (its length checked).  1
+ * with *oseq set, 0 for another attribute or a malformed one.
+ */
+int		 xfrm_msg_attr_oseq(const struct nlattr *attr, uint64_t *oseq);
+/*
+ * The keys in one XFRM_MSG_NEWSA message (a GETSA reply): XFRMA_ALG_AEAD
+ * or _CRYPT into ekey, XFRMA_ALG_AUTH_TRUNC or _AUTH into akey, each at
+ * most cap bytes (every length checked).  0, or -1 (malformed, a key
+ * longer than cap, no key at all).
+ */
+int		 xfrm_msg_sa_keys_parse(const struct nlmsghdr *nlh, size_t len,
+		    uint8_t *ekey, size_t *ekey_len, uint8_t *akey,
+		    size_t *akey_len, size_t cap);
 /*
  * Parses one XFRM_MSG_NEWSA message of a dump (IPv4 ESP/AH only, every
  * length checked).  0 with *xc filled; -1 for anything else.

@@ -390,6 +390,7 @@ xfrm_sa_del_now(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst)
 struct xfrm_sa_reply {
 	struct xfrm_usersa_info	 r_si;
 	uint64_t		 r_lastused;
+	uint64_t		 r_oseq;
 };
 
 static int
@@ -400,6 +401,8 @@ xfrm_sa_lastused_cb(const struct nlattr *attr, void *data)
 	if (mnl_attr_get_type(attr) == XFRMA_LASTUSED &&
 	    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
 		r->r_lastused = mnl_attr_get_u64(attr);
+	else
+		(void)xfrm_msg_attr_oseq(attr, &r->r_oseq);
 	return (MNL_CB_OK);
 }
 
@@ -532,6 +535,7 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 		st->st_bytes = xc->xc_bytes;
 		st->st_packets = xc->xc_packets;
 		st->st_use_time = xc->xc_lastused;
+		st->st_oseq = xc->xc_oseq;
 		return (0);
 	}
 	memset(&r, 0, sizeof(r));
@@ -547,6 +551,58 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	st->st_bytes = r.r_si.curlft.bytes;
 	st->st_packets = r.r_si.curlft.packets;
 	st->st_use_time = r.r_lastused;
+	st->st_oseq = r.r_oseq;
+	return (0);
+}
+
+/* --- an SA's keys (HA bulk dump) --- */
+
+struct xfrm_keys_reply {
+	uint8_t		*k_ekey, *k_akey;
+	size_t		*k_elen, *k_alen;
+	size_t		 k_cap;
+	int		 k_ok;
+};
+
+static int
+xfrm_sa_keys_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct xfrm_keys_reply	*k = data;
+
+	if (xfrm_msg_sa_keys_parse(nlh, nlh->nlmsg_len, k->k_ekey, k->k_elen,
+	    k->k_akey, k->k_alen, k->k_cap) == 0)
+		k->k_ok = 1;
+	return (MNL_CB_OK);
+}
+
+static int
+xfrm_sa_keys(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
+    uint8_t *ekey, size_t *ekey_len, uint8_t *akey, size_t *akey_len,
+    size_t cap)
+{
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr		*nlh;
+	struct xfrm_keys_reply	 k = { ekey, akey, ekey_len, akey_len, cap,
+				    0 };
+
+	xfrm_catch_up(kx);
+	if ((nlh = xfrm_msg_sa_id_build(buf, sizeof(buf), XFRM_MSG_GETSA,
+	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||
+	    kernel_nl_talk(&kx->kx_xfrm, nlh, xfrm_sa_keys_cb, &k,
+	    NULL) == -1 || !k.k_ok) {
+		k.k_ok = 0;
+		log_err("kernel: GETSA 0x%08x: no keys in reply", ntohl(spi));
+	}
+	/* the reply held the keys: one SA's NEWSA (well under 4 KB) */
+	if (kx->kx_xfrm.kn_rbuf != NULL)
+		explicit_bzero(kx->kx_xfrm.kn_rbuf, KERNEL_RECV_SIZE < 4096 ?
+		    KERNEL_RECV_SIZE : 4096);
+	if (!k.k_ok) {
+		explicit_bzero(ekey, cap);
+		explicit_bzero(akey, cap);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -1078,6 +1134,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_sa_add = xfrm_sa_add;
 	ops->ko_sa_del = xfrm_sa_del;
 	ops->ko_sa_stats = xfrm_sa_stats;
+	ops->ko_sa_keys = xfrm_sa_keys;
 	ops->ko_stats_snapshot = xfrm_stats_snapshot;
 	ops->ko_stats_snapshot_recent = xfrm_stats_snapshot_recent;
 	ops->ko_stats_release = xfrm_stats_release;

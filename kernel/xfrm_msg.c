@@ -673,8 +673,111 @@ xfrm_msg_sa_counters_parse(const struct nlmsghdr *nlh, size_t len,
 		    mnl_attr_get_payload_len(attr) == sizeof(uint64_t))
 			memcpy(&xc->xc_lastused, mnl_attr_get_payload(attr),
 			    sizeof(uint64_t));
+		else
+			(void)xfrm_msg_attr_oseq(attr, &xc->xc_oseq);
 	}
 	return (0);
+}
+
+int
+xfrm_msg_attr_oseq(const struct nlattr *attr, uint64_t *oseq)
+{
+	struct xfrm_replay_state	 rs;
+	struct xfrm_replay_state_esn	 esn;
+	size_t				 len = mnl_attr_get_payload_len(attr);
+
+	switch (mnl_attr_get_type(attr)) {
+	case XFRMA_REPLAY_VAL:
+		if (len != sizeof(rs))
+			return (0);
+		memcpy(&rs, mnl_attr_get_payload(attr), sizeof(rs));
+		*oseq = rs.oseq;
+		return (1);
+	case XFRMA_REPLAY_ESN_VAL:
+		/* the fixed part, then bmp_len 32-bit words */
+		if (len < sizeof(esn))
+			return (0);
+		memcpy(&esn, mnl_attr_get_payload(attr), sizeof(esn));
+		if (esn.bmp_len > XFRMA_REPLAY_ESN_MAX / 32 ||
+		    len != sizeof(esn) + esn.bmp_len * sizeof(uint32_t))
+			return (0);
+		*oseq = (uint64_t)esn.oseq_hi << 32 | esn.oseq;
+		return (1);
+	}
+	return (0);
+}
+
+/* One key attribute's key: struct xfrm_algo (_aead, _auth), its key
+ * length in bits, the key after the fixed part. */
+static int
+xfrm_msg_key(const struct nlattr *attr, size_t fixed, size_t bits_off,
+    uint8_t *key, size_t *key_len, size_t cap)
+{
+	const uint8_t	*p = mnl_attr_get_payload(attr);
+	size_t		 len = mnl_attr_get_payload_len(attr), n;
+	uint32_t	 bits;
+
+	if (len < fixed)
+		return (-1);
+	memcpy(&bits, p + bits_off, sizeof(bits));
+	n = (bits + 7) / 8;
+	if (n > cap || len < fixed + n)
+		return (-1);
+	memcpy(key, p + fixed, n);
+	*key_len = n;
+	return (0);
+}
+
+int
+xfrm_msg_sa_keys_parse(const struct nlmsghdr *nlh, size_t len,
+    uint8_t *ekey, size_t *ekey_len, uint8_t *akey, size_t *akey_len,
+    size_t cap)
+{
+	const struct nlattr	*attr;
+	const char		*end;
+	int			 got = 0, rv = 0;
+
+	*ekey_len = *akey_len = 0;
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_NEWSA ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct xfrm_usersa_info)))
+		return (-1);
+	end = (const char *)nlh + nlh->nlmsg_len;
+	for (attr = mnl_nlmsg_get_payload_offset(nlh,
+	    sizeof(struct xfrm_usersa_info));
+	    rv == 0 && end - (const char *)attr >= (ptrdiff_t)sizeof(*attr) &&
+	    mnl_attr_ok(attr, (int)(end - (const char *)attr));
+	    attr = mnl_attr_next(attr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case XFRMA_ALG_AEAD:
+			rv = xfrm_msg_key(attr, sizeof(struct xfrm_algo_aead),
+			    offsetof(struct xfrm_algo_aead, alg_key_len),
+			    ekey, ekey_len, cap);
+			got++;
+			break;
+		case XFRMA_ALG_CRYPT:
+			rv = xfrm_msg_key(attr, sizeof(struct xfrm_algo),
+			    offsetof(struct xfrm_algo, alg_key_len), ekey,
+			    ekey_len, cap);
+			got++;
+			break;
+		case XFRMA_ALG_AUTH_TRUNC:
+			rv = xfrm_msg_key(attr, sizeof(struct xfrm_algo_auth),
+			    offsetof(struct xfrm_algo_auth, alg_key_len),
+			    akey, akey_len, cap);
+			got++;
+			break;
+		case XFRMA_ALG_AUTH:
+			if (*akey_len == 0)
+				rv = xfrm_msg_key(attr,
+				    sizeof(struct xfrm_algo),
+				    offsetof(struct xfrm_algo, alg_key_len),
+				    akey, akey_len, cap);
+			got++;
+			break;
+		}
+	}
+	return (rv == 0 && got > 0 ? 0 : -1);
 }
 
 int

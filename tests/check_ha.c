@@ -25,6 +25,7 @@
 #include "ike/net.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
+#include "tests/ha_testlib.h"
 
 #define E	"gatewayd.conf:"
 #define KEYHEX	"0x00112233445566778899aabbccddeeff"
@@ -210,7 +211,7 @@ seal_hello(struct ha_tx *tx, int role, uint8_t *rec, size_t len)
 {
 	uint8_t	 pl[HA_HELLO_LEN];
 
-	ha_hello_encode(pl, role, 100);
+	ha_hello_encode(pl, role, 100, 0);
 	return (ha_seal(tx, HA_REC_HELLO, pl, sizeof(pl), rec, len));
 }
 
@@ -231,6 +232,7 @@ START_TEST(test_codec_roundtrip)
 	uint8_t		 rec[HA_REC_MAX], pt[HA_PAYLOAD_MAX];
 	uint8_t		 big[HA_PAYLOAD_MAX];
 	uint32_t	 prio;
+	uint8_t		 flags;
 	int		 n, role;
 
 	keys_setup();
@@ -248,9 +250,11 @@ START_TEST(test_codec_roundtrip)
 	ck_assert_uint_eq(h.h_epoch, 1000);
 	ck_assert_uint_eq(h.h_seq, 1);
 	ck_assert_uint_eq(h.h_type, HA_REC_HELLO);
-	ck_assert_int_eq(ha_hello_decode(pt, h.h_len, &role, &prio), 0);
+	ck_assert_int_eq(ha_hello_decode(pt, h.h_len, &role, &prio, &flags),
+	    0);
 	ck_assert_int_eq(role, HA_ROLE_ACTIVE);
 	ck_assert_uint_eq(prio, 100);
+	ck_assert_uint_eq(flags, 0);
 	/* the largest payload; sequence numbers go up */
 	memset(big, 0xa5, sizeof(big));
 	n = ha_seal(&tx, HA_REC_IKE_SA, big, sizeof(big), rec, sizeof(rec));
@@ -270,7 +274,25 @@ START_TEST(test_codec_roundtrip)
 		ck_assert_int_eq(ha_tx_init(&back, prk, 0x22222222, 1000), 0);
 		ck_assert(memcmp(back.tx_key, tx.tx_key, HA_KEY_LEN) != 0);
 	}
-	ck_assert_int_eq(ha_hello_decode(pt, 7, &role, &prio), -1);
+	ck_assert_int_eq(ha_hello_decode(pt, 7, &role, &prio, &flags), -1);
+	/* the flags: SYNCED round trip; unknown bits, reserved bytes and
+	 * roles refused */
+	ha_hello_encode(pt, HA_ROLE_STANDBY, 7, HA_HELLO_SYNCED);
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), 0);
+	ck_assert_uint_eq(flags, HA_HELLO_SYNCED);
+	ck_assert_int_eq(role, HA_ROLE_STANDBY);
+	pt[1] = 0x02;
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), -1);
+	pt[1] = 0;
+	pt[2] = 1;
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), -1);
+	pt[2] = 0;
+	pt[0] = HA_ROLE_FAULT + 1;
+	ck_assert_int_eq(ha_hello_decode(pt, HA_HELLO_LEN, &role, &prio,
+	    &flags), -1);
 }
 END_TEST
 
@@ -481,44 +503,22 @@ run_ms(int ms)
 }
 
 static void
-ha_cfg(struct cfg_ha *ha, uint32_t prio)
-{
-	memset(ha, 0, sizeof(*ha));
-	ha->ha_enabled = 1;
-	ha->ha_priority = prio;
-	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_local_port = 0;
-	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_port = 9;		/* until test_peer */
-	memcpy(ha->ha_key, "0123456789abcdef", 16);
-	ha->ha_key_len = 16;
-	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
-}
-
-static void
 pair_open(struct ha_chan **a, struct ha_chan **b, const char *keyb)
 {
 	struct cfg_ha		 ca, cb;
-	struct sockaddr_in	 sin;
 
 	ha_base = event_base_new();
-	ha_cfg(&ca, 200);
-	ha_cfg(&cb, 100);
+	chan_cfg(&ca, 200);
+	chan_cfg(&cb, 100);
 	if (keyb != NULL)
 		memcpy(cb.ha_key, keyb, 16);
 	ck_assert_ptr_nonnull(*a = ha_chan_open(ha_base, &ca,
 	    HA_ROLE_ACTIVE));
 	ck_assert_ptr_nonnull(*b = ha_chan_open(ha_base, &cb,
 	    HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(*b));
-	ha_chan_test_peer(*a, &sin);
-	sin.sin_port = htons(ha_chan_port(*a));
-	ha_chan_test_peer(*b, &sin);
-	ha_chan_test_timing(*a, 50, 600);
-	ha_chan_test_timing(*b, 50, 600);
+	chans_pair(*a, *b);
+	chan_fast(*a);
+	chan_fast(*b);
 }
 
 START_TEST(test_chan_heartbeats)
@@ -675,6 +675,79 @@ ctl_ask(const char *line)
 	return (s);
 }
 
+/* A BULK_REQUEST's answer without an engine: BEGIN, END, nothing in
+ * between. */
+static void
+empty_dump(void *arg, uint32_t id)
+{
+	ck_assert_int_eq(ha_chan_bulk_mark(arg, HA_REC_BULK_BEGIN, id, 0), 0);
+	ck_assert_int_eq(ha_chan_bulk_mark(arg, HA_REC_BULK_END, id, 0), 0);
+}
+
+/* Dumps with a hole: 0, a record lost on the way (sent while the peer
+ * address is the discard port); 1, a malformed one (counted bad-type);
+ * 2 and after, whole. */
+static int	 dump_kind;
+
+static void
+holed_dump(void *arg, uint32_t id)
+{
+	struct ha_chan	*c = arg;
+	struct ha_status st;
+	uint8_t		 junk[12];
+
+	memset(junk, 0x5a, sizeof(junk));
+	ck_assert_int_eq(ha_chan_bulk_mark(c, HA_REC_BULK_BEGIN, id, 0), 0);
+	if (dump_kind == 0) {
+		ha_chan_status(c, &st);
+		chan_peer_set(c, 9);
+		ck_assert_int_eq(ha_chan_send(c, HA_REC_DELETE, junk, 6), 0);
+		ha_chan_test_peer(c, &st.hs_peer);
+	} else if (dump_kind == 1)
+		ck_assert_int_eq(ha_chan_send(c, HA_REC_IKE_SA, junk,
+		    sizeof(junk)), 0);
+	ck_assert_int_eq(ha_chan_bulk_mark(c, HA_REC_BULK_END, id,
+	    dump_kind < 2 ? 1 : 0), 0);
+	dump_kind++;
+}
+
+/*
+ * The standby asks for a dump while its peer is active, and again
+ * after a dump with a lost record and after one with a malformed record;
+ * a whole dump completes the sync (the malformed record would have
+ * passed for a whole one had it been counted) and the requests stop.
+ */
+START_TEST(test_bulk_holes)
+{
+	struct ha_chan		*a, *b;
+	struct ha_status	 sa, sb;
+	int			 i;
+
+	pair_open(&a, &b, NULL);
+	dump_kind = 0;
+	ha_chan_bulk_cb_set(a, holed_dump, a);
+	for (i = 0; i < 60 && dump_kind < 3; i++)
+		run_ms(20);
+	run_ms(60);
+	ha_chan_status(b, &sb);
+	ck_assert_int_eq(sb.hs_bulk, HA_BULK_COMPLETE);
+	ck_assert_uint_eq(sb.hs_bulk_dumps, 1);
+	ck_assert_uint_eq(sb.hs_bulk_retries, 2);
+	ck_assert_uint_eq(sb.hs_rx[HA_BAD_TYPE], 1);
+	ck_assert_int_eq(ha_chan_bulk_complete(b), 1);
+	ha_chan_status(a, &sa);
+	ck_assert_uint_eq(sa.hs_bulk_served, 3);
+	ck_assert_int_eq(sa.hs_peer_synced, 1);
+	/* a stays quiet: no more requests once complete */
+	run_ms(200);
+	ha_chan_status(a, &sa);
+	ck_assert_uint_eq(sa.hs_bulk_served, 3);
+	ha_chan_close(a);
+	ha_chan_close(b);
+	event_base_free(ha_base);
+}
+END_TEST
+
 START_TEST(test_control_roles)
 {
 	struct ha_chan		*a, *b;
@@ -704,8 +777,9 @@ START_TEST(test_control_roles)
 	    "replayed, 0 old epoch, 0 reflected, 0 bad type\n") != NULL,
 	    "%s", r);
 	ck_assert_msg(strstr(r, "  state sync: holds 0 IKE SAs, 0 CHILD SAs; "
-	    "sent 0 IKE SA, 0 CHILD SA, 0 delete records\n\n") != NULL, "%s",
-	    r);
+	    "sent 0 IKE SA, 0 CHILD SA, 0 delete, 0 sequence advance "
+	    "records\n  bulk sync:  active node, 0 dumps served\n\n") != NULL,
+	    "%s", r);
 	ck_assert_msg(strstr(r, "no tunnels configured") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("status --json");
@@ -713,12 +787,14 @@ START_TEST(test_control_roles)
 	    "\"priority\":200,\"interface\":\"lo\",\"node_id\":\"", 78) == 0,
 	    "%s", r);
 	ck_assert_msg(strstr(r, "\"seen\":true,\"alive\":true,\"last_seen\":")
-	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100},"
-	    "\"records\":{\"sent\":") != NULL && strstr(r, ",\"bad_length\":0,"
+	    != NULL && strstr(r, "\"role\":\"standby\",\"priority\":100,"
+	    "\"synced\":false},\"records\":{\"sent\":") != NULL && strstr(r, ",\"bad_length\":0,"
 	    "\"bad_version\":0,\"bad_tag\":0,\"replayed\":0,\"old_epoch\":0,"
 	    "\"reflected\":0,\"bad_type\":0},\"sync\":{\"ike_sas\":0,"
 	    "\"child_sas\":0,\"table_full\":0,\"sent\":{\"ike_sa\":0,"
-	    "\"child_sa\":0,\"delete\":0}}}}\n") != NULL, "%s", r);
+	    "\"child_sa\":0,\"delete\":0,\"seq_advance\":0},\"seq_advanced\":0,"
+	    "\"bulk\":{\"state\":\"pending\",\"records\":0,\"dumps\":0,"
+	    "\"asked_again\":0,\"served\":0}}}}\n") != NULL, "%s", r);
 	free(r);
 	r = ctl_ask("ha fault");
 	ck_assert_str_eq(r, "ok\n");
@@ -728,6 +804,24 @@ START_TEST(test_control_roles)
 	ck_assert_str_eq(r, "ok\n");
 	free(r);
 	ck_assert_int_eq(ha_chan_role(a), HA_ROLE_STANDBY);
+	/* a standby whose peer is no active node: no dump to ask for */
+	run_ms(120);
+	r = ctl_ask("status");
+	ck_assert_msg(strstr(r, "  bulk sync:  pending; 0 dumps taken, 0 asked "
+	    "again, 0 served\n\n") != NULL, "%s", r);
+	free(r);
+	/* the peer active with an (empty) dump to serve: complete */
+	ha_chan_bulk_cb_set(b, empty_dump, b);
+	ha_chan_role_set(b, HA_ROLE_ACTIVE);
+	run_ms(200);
+	r = ctl_ask("status");
+	ck_assert_msg(strstr(r, "  bulk sync:  complete (0 records); 1 dumps "
+	    "taken, 0 asked again, 0 served\n\n") != NULL, "%s", r);
+	free(r);
+	/* and its HELLO tells the active node so */
+	ha_chan_status(b, &sb);
+	ck_assert_int_eq(sb.hs_peer_synced, 1);
+	ha_chan_role_set(b, HA_ROLE_STANDBY);
 	r = ctl_ask("ha master");
 	ck_assert_str_eq(r, "error: usage: ha active|standby|fault");
 	free(r);
@@ -852,6 +946,7 @@ ha_suite(void)
 	tcase_add_test(tc, test_chan_wrong_key);
 	tcase_add_test(tc, test_chan_garbage);
 	tcase_add_test(tc, test_control_roles);
+	tcase_add_test(tc, test_bulk_holes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("roles");

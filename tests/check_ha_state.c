@@ -25,6 +25,7 @@
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
+#include "tests/ha_testlib.h"
 
 static uint8_t	 pl[HA_PAYLOAD_MAX + 16];
 
@@ -500,42 +501,6 @@ END_TEST
 /* --- channels over loopback --- */
 
 static void
-chan_cfg(struct cfg_ha *ha, uint32_t prio)
-{
-	memset(ha, 0, sizeof(*ha));
-	ha->ha_enabled = 1;
-	ha->ha_priority = prio;
-	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_port = 9;
-	memcpy(ha->ha_key, "0123456789abcdef", 16);
-	ha->ha_key_len = 16;
-	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
-}
-
-/* a (active) and b (standby) on ev, each the other's peer */
-static void
-chans_open(struct event_base *ev, struct ha_chan **a, struct ha_chan **b)
-{
-	struct cfg_ha		 ca, cb;
-	struct sockaddr_in	 sin;
-
-	chan_cfg(&ca, 200);
-	chan_cfg(&cb, 100);
-	ck_assert_ptr_nonnull(*a = ha_chan_open(ev, &ca, HA_ROLE_ACTIVE));
-	ck_assert_ptr_nonnull(*b = ha_chan_open(ev, &cb, HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(*b));
-	ha_chan_test_peer(*a, &sin);
-	sin.sin_port = htons(ha_chan_port(*a));
-	ha_chan_test_peer(*b, &sin);
-	ha_chan_test_timing(*a, 50, 600);
-	ha_chan_test_timing(*b, 50, 600);
-}
-
-static void
 loop_ms(struct event_base *ev, int ms)
 {
 	struct timespec	 t0, t;
@@ -554,6 +519,143 @@ loop_ms(struct event_base *ev, int ms)
  * counted bad-type, the table untouched; the good ones taken; a standby
  * sends nothing.
  */
+/*
+ * SEQ_ADVANCE and BULK_* payloads: round trip at 1 and HA_SEQ_ADV_MAX
+ * entries; every truncation, a trailing byte, a count of 0 or above the
+ * limit, a bad protocol, a zero SPI, a request id of 0 refused.
+ */
+START_TEST(test_seq_bulk_codec)
+{
+	static struct ha_seq_rec	 sr, sr2;
+	struct ha_bulk_rec		 br, br2;
+	int				 i, n, len;
+
+	memset(&sr, 0, sizeof(sr));
+	ck_assert_int_eq(ha_seq_encode(&sr, pl, sizeof(pl)), -1);
+	for (i = 0; i < HA_SEQ_ADV_MAX; i++) {
+		sr.sr_e[i].se_proto = i % 2 ? IPPROTO_AH : IPPROTO_ESP;
+		sr.sr_e[i].se_spi_in = htonl(0xc0000001 + (uint32_t)i);
+		sr.sr_e[i].se_seq = (1ULL << 40) + (uint64_t)i * 65536;
+	}
+	sr.sr_n = 1;
+	ck_assert_int_eq(ha_seq_encode(&sr, pl, sizeof(pl)), 2 + 13);
+	sr.sr_n = HA_SEQ_ADV_MAX;
+	len = ha_seq_encode(&sr, pl, sizeof(pl));
+	ck_assert_int_eq(len, 2 + 13 * HA_SEQ_ADV_MAX);
+	ck_assert_int_le(len, HA_PAYLOAD_MAX);
+	ck_assert_int_eq(ha_seq_decode(pl, (size_t)len, &sr2), 0);
+	ck_assert_mem_eq(&sr2, &sr, sizeof(sr));
+	/* short output */
+	ck_assert_int_eq(ha_seq_encode(&sr, pl, (size_t)len - 1), -1);
+	for (n = 0; n < len; n++)
+		ck_assert_int_eq(ha_seq_decode(pl, (size_t)n, &sr2), -1);
+	ck_assert_int_eq(ha_seq_decode(pl, (size_t)len + 1, &sr2), -1);
+	ck_assert_uint_eq(sr2.sr_n, 0);
+	sr.sr_n = HA_SEQ_ADV_MAX + 1;
+	ck_assert_int_eq(ha_seq_encode(&sr, pl, sizeof(pl)), -1);
+	/* a count that disagrees with the length */
+	sr.sr_n = 2;
+	ck_assert_int_eq(len = ha_seq_encode(&sr, pl, sizeof(pl)), 2 + 26);
+	pl[1] = 1;
+	ck_assert_int_eq(ha_seq_decode(pl, (size_t)len, &sr2), -1);
+	pl[1] = 0;
+	ck_assert_int_eq(ha_seq_decode(pl, (size_t)len, &sr2), -1);
+	pl[1] = 2;
+	pl[2] = 17;		/* UDP */
+	ck_assert_int_eq(ha_seq_decode(pl, (size_t)len, &sr2), -1);
+	pl[2] = IPPROTO_ESP;
+	memset(pl + 3, 0, 4);
+	ck_assert_int_eq(ha_seq_decode(pl, (size_t)len, &sr2), -1);
+	sr.sr_e[1].se_spi_in = 0;
+	ck_assert_int_eq(ha_seq_encode(&sr, pl, sizeof(pl)), -1);
+
+	br.br_id = 7;
+	br.br_count = 300000;
+	ck_assert_int_eq(len = ha_bulk_encode(&br, pl, sizeof(pl)), HA_BULK_LEN);
+	ck_assert_int_eq(ha_bulk_decode(pl, (size_t)len, &br2), 0);
+	ck_assert_uint_eq(br2.br_id, 7);
+	ck_assert_uint_eq(br2.br_count, 300000);
+	for (n = 0; n < len; n++)
+		ck_assert_int_eq(ha_bulk_decode(pl, (size_t)n, &br2), -1);
+	ck_assert_int_eq(ha_bulk_decode(pl, (size_t)len + 1, &br2), -1);
+	memset(pl, 0, 4);
+	ck_assert_int_eq(ha_bulk_decode(pl, (size_t)len, &br2), -1);
+	br.br_id = 0;
+	ck_assert_int_eq(ha_bulk_encode(&br, pl, sizeof(pl)), -1);
+}
+END_TEST
+
+/*
+ * The table and SEQ_ADVANCE: the highest number is kept (an advance
+ * never lowers it, a record of the same SAs neither), unknown SAs are
+ * ignored; a bulk dump's generation sweeps what it did not carry.
+ */
+START_TEST(test_store_seq_sweep)
+{
+	struct ha_store			*st;
+	struct ha_child_rec		 cr;
+	static struct ha_ike_rec	 ir;
+	const struct ha_child_rec	*g;
+
+	ck_assert_ptr_nonnull(st = ha_store_new());
+	child_rec_make(&cr);
+	cr.cr_seq_out = 0;		/* at installation */
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	ck_assert_int_eq(ha_store_seq(st, IPPROTO_ESP, htonl(0xc0000099),
+	    5000), 0);
+	ck_assert_int_eq(ha_store_seq(st, IPPROTO_AH, cr.cr_spi_in, 5000), 0);
+	ck_assert_int_eq(ha_store_seq(st, IPPROTO_ESP, cr.cr_spi_in, 5000), 1);
+	ck_assert_ptr_nonnull(g = ha_store_child_get(st, IPPROTO_ESP,
+	    cr.cr_spi_in));
+	ck_assert_uint_eq(g->cr_seq_out, 5000);
+	ck_assert_int_eq(g->cr_flags & HA_CHILD_SEQ_ADVANCED,
+	    HA_CHILD_SEQ_ADVANCED);
+	ck_assert_int_eq(ha_store_seq(st, IPPROTO_ESP, cr.cr_spi_in, 4000), 0);
+	ck_assert_int_eq(ha_store_seq(st, IPPROTO_ESP, cr.cr_spi_in, 5000), 0);
+	ck_assert_uint_eq(g->cr_seq_out, 5000);
+	/* the same SAs' record again, with a lower number: kept */
+	cr.cr_seq_out = 100;
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	ck_assert_ptr_nonnull(g = ha_store_child_get(st, IPPROTO_ESP,
+	    cr.cr_spi_in));
+	ck_assert_uint_eq(g->cr_seq_out, 5000);
+	ck_assert_int_eq(g->cr_flags & HA_CHILD_SEQ_ADVANCED,
+	    HA_CHILD_SEQ_ADVANCED);
+	/* a new outbound SPI (another SA): its own number */
+	cr.cr_spi_out = htonl(0xd0000002);
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	g = ha_store_child_get(st, IPPROTO_ESP, cr.cr_spi_in);
+	ck_assert_uint_eq(g->cr_seq_out, 100);
+	ck_assert_int_eq(g->cr_flags & HA_CHILD_SEQ_ADVANCED, 0);
+
+	/* a dump carries one IKE SA and the CHILD SA; a second CHILD SA
+	 * and a second IKE SA from before are swept */
+	ike_rec_make(&ir, 2);
+	ck_assert_int_eq(ha_store_ike_put(st, &ir), 0);
+	cr.cr_spi_in = htonl(0xc0000002);
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	ha_store_gen_next(st);
+	ck_assert_uint_eq(ha_store_sweep(st), 3);
+	ck_assert_uint_eq(ha_store_nike(st) + ha_store_nchild(st), 0);
+	ck_assert_int_eq(ha_store_ike_put(st, &ir), 0);
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	cr.cr_spi_in = htonl(0xc0000001);
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	ha_store_gen_next(st);
+	ck_assert_int_eq(ha_store_ike_put(st, &ir), 0);
+	ck_assert_int_eq(ha_store_child_put(st, &cr), 0);
+	ck_assert_uint_eq(ha_store_sweep(st), 1);
+	ck_assert_uint_eq(ha_store_nike(st), 1);
+	ck_assert_uint_eq(ha_store_nchild(st), 1);
+	ck_assert_ptr_nonnull(ha_store_child_get(st, 0, htonl(0xc0000001)));
+	ck_assert_ptr_null(ha_store_child_get(st, 0, htonl(0xc0000002)));
+	ck_assert_uint_eq(ha_store_sweep(st), 0);
+	ha_store_free(st);
+	ha_ike_clear(&ir);
+	ha_child_clear(&cr);
+}
+END_TEST
+
 START_TEST(test_chan_bad_payloads)
 {
 	struct event_base	*ev = event_base_new();
@@ -694,7 +796,8 @@ START_TEST(test_engine_sync)
 	assert_synced(ha_chan_store(cb));
 	ha_chan_status(ca, &sa);
 	ck_assert_uint_ge(sa.hs_tx_type[HA_REC_IKE_SA], 1);
-	ck_assert_uint_eq(sa.hs_tx_type[HA_REC_CHILD_SA], 1);
+	/* at its installation, and again in the bulk dump cb asked for */
+	ck_assert_uint_ge(sa.hs_tx_type[HA_REC_CHILD_SA], 1);
 	ha_chan_status(cc, &sb);
 	ck_assert_uint_eq(sb.hs_tx_type[HA_REC_IKE_SA] +
 	    sb.hs_tx_type[HA_REC_CHILD_SA], 0);
@@ -875,6 +978,8 @@ ha_state_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("store");
 	tcase_add_test(tc, test_store);
+	tcase_add_test(tc, test_seq_bulk_codec);
+	tcase_add_test(tc, test_store_seq_sweep);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sync");
 	tcase_set_timeout(tc, 30);

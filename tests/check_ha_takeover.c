@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 #include <event2/event.h>
 
+#include "common/buf.h"
+#include "daemon/reload.h"
 #include "ike/ha_chan.h"
 #include "ike/ha_state.h"
 #include "ike/ha_store.h"
@@ -27,43 +30,31 @@
 #include "ike/ikev1_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
+#include "tests/ha_testlib.h"
 
 static struct side	 C;		/* the standby, ADDR_A too */
 
+static void	pump_bulk(struct ha_chan *c, uint64_t dumps);
+
+/* A crashes: no DELETE, no record; C holds ADDR_A from now on. */
 static void
-chan_cfg(struct cfg_ha *ha, uint32_t prio)
+crash_a(struct ha_chan *ca)
 {
-	memset(ha, 0, sizeof(*ha));
-	ha->ha_enabled = 1;
-	ha->ha_priority = prio;
-	ha->ha_local_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ha->ha_peer_port = 9;
-	memcpy(ha->ha_key, "0123456789abcdef", 16);
-	ha->ha_key_len = 16;
-	snprintf(ha->ha_ifname, sizeof(ha->ha_ifname), "lo");
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	side_free(&A);
+	side_a = &C;
 }
 
-/* a (active) and b (standby) on base, each the other's peer */
+/* After crash_a: B, C, the base and C's channel go. */
 static void
-chans_open(struct ha_chan **a, struct ha_chan **b)
+three_free(struct ha_chan *cc)
 {
-	struct cfg_ha		 ca, cb;
-	struct sockaddr_in	 sin;
-
-	chan_cfg(&ca, 200);
-	chan_cfg(&cb, 100);
-	ck_assert_ptr_nonnull(*a = ha_chan_open(base, &ca, HA_ROLE_ACTIVE));
-	ck_assert_ptr_nonnull(*b = ha_chan_open(base, &cb, HA_ROLE_STANDBY));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(ha_chan_port(*b));
-	ha_chan_test_peer(*a, &sin);
-	sin.sin_port = htons(ha_chan_port(*a));
-	ha_chan_test_peer(*b, &sin);
-	ha_chan_test_timing(*a, 50, 600);
-	ha_chan_test_timing(*b, 50, 600);
+	ike_ha_set(C.s_ike, NULL);
+	side_free(&B);
+	side_free(&C);
+	event_base_free(base);
+	ha_chan_close(cc);
 }
 
 /* IKE_SA_INIT messages (requests or responses) a side sent, or IKEv1
@@ -81,6 +72,20 @@ count_sa_init(void *arg, const uint8_t *pkt, size_t len)
 	    pkt[18] == IKEV1_EXCH_AGGRESSIVE))))
 		(*n)++;
 	return (MOCK_PASS);
+}
+
+/* A, B and C (passive: nothing) start; A and B establish; B's
+ * IKE_SA_INIT messages are counted in nsainit[0]. */
+static void
+three_start(void)
+{
+	memset(nsainit, 0, sizeof(nsainit));
+	B.s_net.mn_filter = count_sa_init;
+	B.s_net.mn_filter_arg = &nsainit[0];
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	ike_start(C.s_ike);
+	pump_children(1, 2000);
 }
 
 static const struct side_opts opt_a = {
@@ -170,53 +175,6 @@ side_active(struct side *s, struct ha_chan *c)
 	return (n);
 }
 
-/*
- * A and B as oa and ob, C a standby at A's address as oc (DPD after 30
- * ms without traffic: the takeover arms it), A's channel *ca synced to
- * C's *cc; the three started (C, passive, starts nothing), the phase 1
- * messages B sends counted.
- */
-static void
-trio_start(const struct side_opts *oa, const struct side_opts *ob,
-    const struct side_opts *oc, struct ha_chan **ca, struct ha_chan **cc)
-{
-	pair_init(oa, ob);
-	side_init(&C, ADDR_A, ADDR_B, oc, 0xc0000001);
-	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(ca, cc);
-	ike_ha_set(A.s_ike, *ca);
-	side_standby(&C, *cc);
-	memset(nsainit, 0, sizeof(nsainit));
-	B.s_net.mn_filter = count_sa_init;
-	B.s_net.mn_filter_arg = &nsainit[0];
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);
-}
-
-/* A crashes (no DELETE, no record) and C becomes active at its
- * address: what ike_takeover() returned. */
-static int
-a_crashes(struct ha_chan *ca, struct ha_chan *cc)
-{
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
-	memset(nsainit, 0, sizeof(nsainit));
-	return (side_active(&C, cc));
-}
-
-static void
-trio_free(struct ha_chan *cc)
-{
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
-}
-
 /* An IKE SA record of tunnel name, IKE version v; its SK_a and SK_e
  * keys pair up (SK_ai and SK_ar of one length...) unless bad. */
 static void
@@ -282,8 +240,16 @@ START_TEST(test_takeover_continues)
 		segments_make(&oa, &ob, 2);
 		oa.so_tunnel = ob.so_tunnel = "\tchild-sa single\n";
 	}
-	trio_start(&oa, &ob, &oa, &ca, &cc);
-	pump_children(1, 2000);
+	pair_init(&oa, &ob);
+	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
+	/* DPD after 30 ms without traffic: the takeover arms it */
+	ike_ctx_dpd_set(C.s_ike, 30, 400);
+	chans_open(base, &ca, &cc);
+	ike_ha_set(A.s_ike, ca);
+	side_standby(&C, cc);
+	three_start();
+	/* C's bulk dump is complete (it would drop what A does not hold) */
+	pump_bulk(cc, 1);
 	/* and a second IKE SA of t1 without CHILD SAs, as the old one of
 	 * an IKE SA rekey is until its DELETE: dropped at the takeover */
 	rec_send(ca, "t1", 2, 0x40, 0);
@@ -299,7 +265,9 @@ START_TEST(test_takeover_continues)
 	mid_next = bsa->sa_msgid_peer;
 	mid_peer = bsa->sa_msgid_next;
 
-	ck_assert_int_eq(a_crashes(ca, cc), 1);
+	crash_a(ca);			/* no DELETE, no record */
+	memset(nsainit, 0, sizeof(nsainit));
+	ck_assert_int_eq(side_active(&C, cc), 1);
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
 
 	csa = ikev2_sa_first(C.s_ike);
@@ -313,7 +281,9 @@ START_TEST(test_takeover_continues)
 	ck_assert_uint_eq(csa->sa_msgid_peer, mid_peer);
 	st = status(&C);
 	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
-	/* the CHILD SA: B's SPIs crossed */
+	/* the CHILD SA: B's SPIs crossed, the same keys, C's outbound SA
+	 * past anything A sent, its inbound SA made anew (not a larval
+	 * one's update), the policies there */
 	bcs = child_of(&B);
 	ccs = child_of(&C);
 	ck_assert_uint_eq(ccs->cs_spi_in, bcs->cs_spi_out);
@@ -387,7 +357,7 @@ START_TEST(test_takeover_continues)
 	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
 	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
 
-	trio_free(cc);
+	three_free(cc);
 }
 END_TEST
 
@@ -402,7 +372,7 @@ START_TEST(test_takeover_nothing_synced)
 	struct tunnel_status	 st;
 
 	pair_init(&opt_a, &opt_b);
-	chans_open(&ca, &cc);
+	chans_open(base, &ca, &cc);
 	side_standby(&A, cc);
 	memset(nsainit, 0, sizeof(nsainit));
 	ike_start(A.s_ike);
@@ -425,6 +395,428 @@ START_TEST(test_takeover_nothing_synced)
 	ike_ha_set(A.s_ike, NULL);
 	pair_free();
 	ha_chan_close(cc);
+}
+END_TEST
+
+/* The record of cs in c's table, or NULL. */
+static const struct ha_child_rec *
+rec_of(struct ha_chan *c, const struct child_sa *cs)
+{
+	return (ha_store_child_get(ha_chan_store(c), cs->cs_proto,
+	    cs->cs_spi_in));
+}
+
+/*
+ * SEQ_ADVANCE: A's CHILD SA sends (the mock kernel's sequence number
+ * moves), A looks every 50 ms and advertises it ahead; C's table
+ * follows; an idle SA, or one within the first half of its margin, costs
+ * no record; after A's crash C's outbound SA starts at the advertised
+ * number, past what A really sent.
+ */
+START_TEST(test_seq_advance)
+{
+	struct ha_chan			*ca, *cc;
+	struct child_sa			*acs, *ccs;
+	const struct ha_child_rec	*cr;
+	const struct mock_sa		*m;
+	struct ha_status		 sa, sc;
+	uint64_t			 nrec;
+
+	pair_init(&opt_a, &opt_b);
+	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	chans_open(base, &ca, &cc);
+	ike_ha_set(A.s_ike, ca);
+	ike_ha_test_seq_ms(A.s_ike, 50);
+	side_standby(&C, cc);
+	three_start();
+	pump(150);
+	acs = child_of(&A);
+	ck_assert_ptr_nonnull(cr = rec_of(cc, acs));
+	ck_assert_uint_eq(cr->cr_seq_out, 0);
+	ck_assert_int_eq(cr->cr_flags & HA_CHILD_SEQ_ADVANCED, 0);
+	ha_chan_status(ca, &sa);
+	ck_assert_uint_eq(sa.hs_tx_type[HA_REC_SEQ_ADVANCE], 0);
+
+	/* 1000 packets out: advertised 1000 + the floor (65536) */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, acs->cs_spi_out,
+	    150000, 1000), 0);
+	pump(150);
+	ck_assert_ptr_nonnull(cr = rec_of(cc, acs));
+	ck_assert_int_eq(cr->cr_flags & HA_CHILD_SEQ_ADVANCED,
+	    HA_CHILD_SEQ_ADVANCED);
+	ck_assert_uint_eq(cr->cr_seq_out, 1000 + 65536);
+	ha_chan_status(ca, &sa);
+	nrec = sa.hs_tx_type[HA_REC_SEQ_ADVANCE];
+	ck_assert_uint_eq(nrec, 1);
+	/* idle: looks, no record */
+	pump(200);
+	ha_chan_status(ca, &sa);
+	ck_assert_uint_eq(sa.hs_tx_type[HA_REC_SEQ_ADVANCE], nrec);
+	/* 20000: 46536 ahead still, more than half of its margin (4 x
+	 * 19000 packets per look): no record */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, acs->cs_spi_out,
+	    3000000, 20000), 0);
+	pump(150);
+	ha_chan_status(ca, &sa);
+	ck_assert_uint_eq(sa.hs_tx_type[HA_REC_SEQ_ADVANCE], nrec);
+	ck_assert_uint_eq(rec_of(cc, acs)->cr_seq_out, 1000 + 65536);
+	/* 60000, 40000 in one look: 4 x 40000 ahead */
+	ck_assert_int_eq(mock_kernel_traffic(&A.s_kernel, acs->cs_spi_out,
+	    9000000, 60000), 0);
+	pump(150);
+	ck_assert_uint_eq(rec_of(cc, acs)->cr_seq_out, 60000 + 4 * 40000);
+	ha_chan_status(ca, &sa);
+	ck_assert_uint_eq(sa.hs_tx_type[HA_REC_SEQ_ADVANCE], nrec + 1);
+	ha_chan_status(cc, &sc);
+	ck_assert_uint_eq(sc.hs_seq_moved, 2);
+	ck_assert_uint_eq(sc.hs_rx[HA_BAD_TYPE], 0);
+
+	/* A crashes; C's outbound SA goes on past A's 60000 */
+	crash_a(ca);
+	ck_assert_int_eq(side_active(&C, cc), 1);
+	ccs = child_of(&C);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_out));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 60000 + 4 * 40000);
+	ck_assert_uint_ge(m->m_sa.ks_oseq, 60000);
+	ck_assert_str_eq(tunnel_state_name(status(&C).ts_state), "Connected");
+
+	three_free(cc);
+}
+END_TEST
+
+/* c's table holds exactly s's established IKE SAs and installed CHILD
+ * SAs, by their SPIs (the CHILD SAs under their IKE SA). */
+static void
+assert_table_is(struct ha_chan *c, struct side *s)
+{
+	const struct ha_store		*st = ha_chan_store(c);
+	const struct ha_child_rec	*cr;
+	struct ike_sa			*sa;
+	struct child_sa			*cs;
+	size_t				 nike = 0, nchild = 0;
+
+	for (sa = ikev2_sa_first(s->s_ike); sa != NULL;
+	    sa = ikev2_sa_after(sa)) {
+		ck_assert_int_eq(sa->sa_state, IKE_SA_ESTABLISHED);
+		ck_assert_ptr_nonnull(ha_store_ike_get(st, sa->sa_b.b_spi_i,
+		    sa->sa_b.b_spi_r));
+		nike++;
+		TAILQ_FOREACH(cs, &sa->sa_b.b_children, cs_entry) {
+			ck_assert_int_eq(cs->cs_state, CHILD_SA_INSTALLED);
+			ck_assert_ptr_nonnull(cr = rec_of(c, cs));
+			ck_assert_uint_eq(cr->cr_spi_out, cs->cs_spi_out);
+			ck_assert_mem_eq(cr->cr_ike_spi_i, sa->sa_b.b_spi_i, 8);
+			nchild++;
+		}
+	}
+	ck_assert_uint_gt(nike, 0);
+	ck_assert_uint_eq(ha_store_nike(st), nike);
+	ck_assert_uint_eq(ha_store_nchild(st), nchild);
+}
+
+static void
+pump_bulk(struct ha_chan *c, uint64_t dumps)
+{
+	struct ha_status	 st;
+	int			 i;
+
+	for (i = 0; i < 150; i++) {
+		ha_chan_status(c, &st);
+		if (st.hs_bulk == HA_BULK_COMPLETE && st.hs_bulk_dumps == dumps)
+			return;
+		pump(20);
+	}
+	ck_abort_msg("no bulk dump %u: state %d, %u dumps, %u asked again, "
+	    "peer %s", (unsigned)dumps, st.hs_bulk, (unsigned)st.hs_bulk_dumps,
+	    (unsigned)st.hs_bulk_retries, st.hs_peer_alive ? "alive" :
+	    "silent");
+}
+
+/*
+ * Bulk dump: A active with 81 CHILD SAs (more than one step of the
+ * dump), C's channel starts later and gets them all with their keys
+ * (read from A's kernel: A wiped its own); the link is cut, A rekeys
+ * every CHILD SA meanwhile (the records lost), the link comes back: C
+ * asks again, drops the deleted ones and holds the new ones.
+ */
+START_TEST(test_bulk_join)
+{
+	struct ha_chan		*ca, *cc;
+	struct cfg_ha		 ha;
+	struct side_opts	 oa = opt_a, ob = opt_b;
+	struct ha_status	 sa, sc;
+	const struct ha_child_rec *cr;
+	const struct mock_sa	*m;
+	struct child_sa		*cs;
+	uint32_t		 old;
+	int			 i;
+
+	segments_make(&oa, &ob, 9);
+	pair_init(&oa, &ob);
+	chan_cfg(&ha, 200);
+	ck_assert_ptr_nonnull(ca = ha_chan_open(base, &ha, HA_ROLE_ACTIVE));
+	chan_fast(ca);
+	ike_ha_set(A.s_ike, ca);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump_children(81, 8000);
+	ck_assert_int_eq(status(&A).ts_nchild, 81);
+
+	/* the standby starts now */
+	chan_cfg(&ha, 100);
+	ck_assert_ptr_nonnull(cc = ha_chan_open(base, &ha, HA_ROLE_STANDBY));
+	chans_pair(ca, cc);
+	chan_fast(cc);
+	ck_assert_int_eq(ha_chan_bulk_complete(cc), 0);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 0);
+	pump_bulk(cc, 1);
+	assert_table_is(cc, &A);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 81);
+	ha_chan_status(cc, &sc);
+	ck_assert_uint_eq(sc.hs_bulk_records, 82);
+	ck_assert_uint_eq(sc.hs_bulk_retries, 0);
+	ha_chan_status(ca, &sa);
+	ck_assert_uint_eq(sa.hs_bulk_served, 1);
+	ck_assert_uint_eq(sa.hs_tx_errors, 0);
+	/* C's HELLO says it holds A's SAs (a switchover may hand over) */
+	pump(60);
+	ha_chan_status(ca, &sa);
+	ck_assert_int_eq(sa.hs_peer_synced, 1);
+	/* the keys, from A's kernel */
+	ck_assert_int_ge(A.s_kernel.mk_key_reads, 2 * 81);
+	cs = child_of(&A);
+	ck_assert_ptr_nonnull(cr = rec_of(cc, cs));
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&A.s_kernel, cs->cs_spi_out));
+	ck_assert_uint_eq(cr->cr_ekey_out.k_len, m->m_sa.ks_ekey_len);
+	ck_assert_mem_eq(cr->cr_ekey_out.k_data, m->m_ekey,
+	    m->m_sa.ks_ekey_len);
+	ck_assert_mem_eq(cr->cr_akey_out.k_data, m->m_akey,
+	    m->m_sa.ks_akey_len);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&A.s_kernel, cs->cs_spi_in));
+	ck_assert_mem_eq(cr->cr_ekey_in.k_data, m->m_ekey,
+	    m->m_sa.ks_ekey_len);
+
+	/* the link is cut; every CHILD SA is rekeyed meanwhile */
+	ha_chan_test_cut(cc, 1);
+	old = cs->cs_spi_in;
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	for (i = 0; i < 100 && (mock_kernel_sa(&A.s_kernel, old) != NULL ||
+	    status(&A).ts_nchild != 81); i++)
+		pump(40);
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel, old));
+	pump(700);		/* C finds A silent */
+	ha_chan_status(cc, &sc);
+	ck_assert_int_eq(sc.hs_peer_alive, 0);
+	ck_assert_ptr_nonnull(ha_store_child_get(ha_chan_store(cc), 0, old));
+	ck_assert_ptr_null(rec_of(cc, child_of(&A)));
+
+	/* back: a second dump; the deleted ones go, the new ones come */
+	ha_chan_test_cut(cc, 0);
+	pump_bulk(cc, 2);
+	assert_table_is(cc, &A);
+	ck_assert_ptr_null(ha_store_child_get(ha_chan_store(cc), 0, old));
+	ha_chan_status(ca, &sa);
+	ck_assert_uint_eq(sa.hs_bulk_served, 2);
+
+	/* A's channel starts again (a new node id and epoch): C asks
+	 * again, and A's new channel dumps every SA (none skipped as if
+	 * an earlier dump had carried it) */
+	ike_ha_set(A.s_ike, NULL);
+	ha_chan_close(ca);
+	chan_cfg(&ha, 200);
+	ck_assert_ptr_nonnull(ca = ha_chan_open(base, &ha, HA_ROLE_ACTIVE));
+	chan_fast(ca);
+	chans_pair(ca, cc);
+	ike_ha_set(A.s_ike, ca);
+	pump_bulk(cc, 3);
+	assert_table_is(cc, &A);
+	ha_chan_status(cc, &sc);
+	ck_assert_uint_eq(sc.hs_bulk_records, 82);
+
+	ike_ha_set(A.s_ike, NULL);
+	pair_free();
+	ha_chan_close(ca);
+	ha_chan_close(cc);
+}
+END_TEST
+
+/*
+ * A planned switchover: A, active with its tunnel up and C's table
+ * full, becomes standby while C is alive, as the daemon does it then
+ * (the role first: no sync record; then ike_handover): A's kernel is
+ * emptied, B hears nothing (no DELETE) and C's table keeps A's SAs; C
+ * becomes active and continues the IKE SA, and a CHILD SA rekey from B
+ * succeeds on it.
+ */
+START_TEST(test_takeover_switchover)
+{
+	struct ha_chan		*ca, *cc;
+	struct ike_sa		*bsa;
+	struct tunnel_status	 st;
+	uint64_t		 sent;
+	uint32_t		 old_in;
+
+	pair_init(&opt_a, &opt_b);
+	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	chans_open(base, &ca, &cc);
+	ike_ha_set(A.s_ike, ca);
+	side_standby(&C, cc);
+	three_start();
+	pump(150);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
+	ck_assert_int_ge(A.s_kernel.mk_npol, 2);
+	bsa = ikev2_sa_first(B.s_ike);
+	ck_assert_ptr_nonnull(bsa);
+
+	sent = A.s_net.mn_sent;
+	ha_chan_role_set(ca, HA_ROLE_STANDBY);
+	ike_handover(A.s_ike);
+	ck_assert_uint_eq(A.s_net.mn_sent, sent);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
+	pump(150);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	crash_a(ca);
+
+	ck_assert_int_eq(side_active(&C, cc), 1);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	old_in = child_of(&C)->cs_spi_in;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(400);
+	ck_assert_uint_ne(child_of(&C)->cs_spi_in, old_in);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_in, child_of(&B)->cs_spi_out);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_out, child_of(&B)->cs_spi_in);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 1);	/* A's first one */
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+
+	three_free(cc);
+}
+END_TEST
+
+/* A UDP port free on the loopback now. */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return (ntohs(sin.sin_port));
+}
+
+static void
+file_put(const char *path, const struct side_opts *o)
+{
+	char	 text[16384];
+	size_t	 n;
+	int	 fd;
+
+	n = cfg_text(ADDR_A, ADDR_B, o, text, sizeof(text));
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_TRUNC), 0);
+	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * Upgrade in place: A runs standalone with its tunnel up; an ha block
+ * added to its file and reloaded makes it the active node (not standby)
+ * with the tunnel untouched; C, a standby, gets its SAs by a bulk dump
+ * and takes over after A's crash with the same SPIs.  Removing the block
+ * again is refused until a restart (2).
+ */
+START_TEST(test_upgrade_by_reload)
+{
+	char			 path[] = "/tmp/gw-ha-upgradeXXXXXX";
+	char			 extra[512];
+	struct ha_chan		*ca = NULL, *cc;
+	struct cfg_ha		 ha;
+	struct side_opts	 oa = opt_a;
+	struct buf		*out;
+	struct child_sa		*cs;
+	struct ike_sa		*sa;
+	uint8_t			 spi_i[8];
+	uint32_t		 spi_in, spi_out;
+	uint16_t		 port = free_port();
+	int			 fd;
+
+	pair_init(&opt_a, &opt_b);
+	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
+	chan_cfg(&ha, 100);
+	ck_assert_ptr_nonnull(cc = ha_chan_open(base, &ha, HA_ROLE_STANDBY));
+	chan_fast(cc);
+	side_standby(&C, cc);
+	three_start();
+	cs = child_of(&A);
+	spi_in = cs->cs_spi_in;
+	spi_out = cs->cs_spi_out;
+	sa = ikev2_sa_first(A.s_ike);
+	memcpy(spi_i, sa->sa_b.b_spi_i, 8);
+	ck_assert_int_eq(nsainit[0], 1);
+
+	/* the same file plus an ha block (C's key, C as its peer) */
+	snprintf(extra, sizeof(extra), "ha {\n\tpriority 200\n\tsync-peer "
+	    "127.0.0.1:%u\n\tsync-local 127.0.0.1:%u\n\tsync-key "
+	    "0x30313233343536373839616263646566\n\tinterface lo\n}\n",
+	    ha_chan_port(cc), port);
+	oa.so_extra = extra;
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	close(fd);
+	file_put(path, &oa);
+	ck_assert_ptr_nonnull(out = buf_new(256));
+	ck_assert_int_eq(reload_config(A.s_ike, &A.s_cfg, path, out), 0);
+	ck_assert_int_eq(reload_ha(A.s_ike, &A.s_cfg->cfg_ha, base, &ca), 1);
+	ck_assert_ptr_nonnull(ca);
+	ck_assert_int_eq(ha_chan_role(ca), HA_ROLE_ACTIVE);
+	ck_assert_uint_eq(ha_chan_port(ca), port);
+	chan_fast(ca);
+	chan_peer_set(cc, port);
+	/* the same file again: nothing to do */
+	ck_assert_int_eq(reload_config(A.s_ike, &A.s_cfg, path, out), 0);
+	ck_assert_int_eq(reload_ha(A.s_ike, &A.s_cfg->cfg_ha, base, &ca), 0);
+
+	pump_bulk(cc, 1);
+	/* A's tunnel went on: the same SAs, no new IKE_SA_INIT */
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_ptr_eq(ikev2_sa_first(A.s_ike), sa);
+	ck_assert_uint_eq(child_of(&A)->cs_spi_in, spi_in);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel, spi_out));
+	ck_assert_int_eq(nsainit[0], 1);
+	assert_table_is(cc, &A);
+
+	/* the ha block removed: kept until a restart */
+	file_put(path, &opt_a);
+	ck_assert_int_eq(reload_config(A.s_ike, &A.s_cfg, path, out), 0);
+	ck_assert_int_eq(reload_ha(A.s_ike, &A.s_cfg->cfg_ha, base, &ca), 2);
+	ck_assert_int_eq(ha_chan_role(ca), HA_ROLE_ACTIVE);
+	unlink(path);
+	buf_free(out);
+
+	/* A crashes; C goes on with A's SAs */
+	crash_a(ca);
+	memset(nsainit, 0, sizeof(nsainit));
+	ck_assert_int_eq(side_active(&C, cc), 1);
+	ck_assert_mem_eq(ikev2_sa_first(C.s_ike)->sa_b.b_spi_i, spi_i, 8);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_in, spi_in);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, spi_out);
+	pump(200);
+	ck_assert_str_eq(tunnel_state_name(status(&C).ts_state), "Connected");
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+
+	three_free(cc);
 }
 END_TEST
 
@@ -518,7 +910,15 @@ START_TEST(test_takeover_v1)
 	oc = oa;
 	if (_i == 3)
 		oc.so_version = 2;
-	trio_start(&oa, &ob, &oc, &ca, &cc);
+	pair_init(&oa, &ob);
+	side_init(&C, ADDR_A, ADDR_B, &oc, 0xc0000001);
+	ike_ctx_dpd_set(C.s_ike, 30, 400);
+	chans_open(base, &ca, &cc);
+	ike_ha_set(A.s_ike, ca);
+	side_standby(&C, cc);
+	three_start();
+	/* C's bulk dump is complete (it would drop what A does not hold) */
+	pump_bulk(cc, 1);
 	pump(150);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
@@ -533,7 +933,9 @@ START_TEST(test_takeover_v1)
 	in = bcs->cs_spi_out;		/* C's inbound SA */
 	out = bcs->cs_spi_in;
 
-	ck_assert_int_eq(a_crashes(ca, cc), (_i == 3 ? 0 : 1));
+	crash_a(ca);			/* no DELETE, no record */
+	memset(nsainit, 0, sizeof(nsainit));
+	ck_assert_int_eq(side_active(&C, cc), (_i == 3 ? 0 : 1));
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
 	if (_i == 3) {
 		/* not resumed as IKEv1: no ISAKMP SA, no IPsec SA, and t1
@@ -610,80 +1012,7 @@ START_TEST(test_takeover_v1)
 		ck_assert(memcmp(csa->is_b.b_spi_i, ck_i, 8) != 0 ||
 		    csa->is_state != ISAKMP_ESTABLISHED);
  done:
-	trio_free(cc);
-}
-END_TEST
-
-/*
- * A planned switchover: A, active with its tunnel up and C's table
- * full, becomes standby while C is alive, as the daemon does it then
- * (the role first: no sync record; then ike_handover): A's kernel is
- * emptied, B hears nothing (no DELETE) and C's table keeps A's SAs; C
- * becomes active and continues the IKE SA, and a CHILD SA rekey from B
- * succeeds on it.
- */
-START_TEST(test_takeover_switchover)
-{
-	struct ha_chan		*ca, *cc;
-	struct ike_sa		*bsa;
-	struct tunnel_status	 st;
-	uint64_t		 sent;
-	uint32_t		 old_in;
-
-	pair_init(&opt_a, &opt_b);
-	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000001);
-	chans_open(&ca, &cc);
-	ike_ha_set(A.s_ike, ca);
-	side_standby(&C, cc);
-	memset(nsainit, 0, sizeof(nsainit));
-	B.s_net.mn_filter = count_sa_init;
-	B.s_net.mn_filter_arg = &nsainit[0];
-	ike_start(A.s_ike);
-	ike_start(B.s_ike);
-	ike_start(C.s_ike);
-	pump_children(1, 2000);
-	pump(150);
-	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
-	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
-	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 2);
-	ck_assert_int_ge(A.s_kernel.mk_npol, 2);
-	bsa = ikev2_sa_first(B.s_ike);
-	ck_assert_ptr_nonnull(bsa);
-
-	sent = A.s_net.mn_sent;
-	ha_chan_role_set(ca, HA_ROLE_STANDBY);
-	ike_handover(A.s_ike);
-	ck_assert_uint_eq(A.s_net.mn_sent, sent);
-	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
-	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
-	ck_assert_int_eq(A.s_kernel.mk_errors, 0);
-	pump(150);
-	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
-	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
-	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
-	ike_ha_set(A.s_ike, NULL);
-	ha_chan_close(ca);
-	side_free(&A);
-	side_a = &C;
-
-	ck_assert_int_eq(side_active(&C, cc), 1);
-	st = status(&C);
-	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
-	old_in = child_of(&C)->cs_spi_in;
-	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
-	pump(400);
-	ck_assert_uint_ne(child_of(&C)->cs_spi_in, old_in);
-	ck_assert_uint_eq(child_of(&C)->cs_spi_in, child_of(&B)->cs_spi_out);
-	ck_assert_uint_eq(child_of(&C)->cs_spi_out, child_of(&B)->cs_spi_in);
-	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
-	ck_assert_int_eq(nsainit[0] + nsainit[1], 1);	/* A's first one */
-	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
-
-	ike_ha_set(C.s_ike, NULL);
-	side_free(&B);
-	side_free(&C);
-	event_base_free(base);
-	ha_chan_close(cc);
+	three_free(cc);
 }
 END_TEST
 
@@ -698,6 +1027,9 @@ ha_takeover_suite(void)
 	tcase_add_loop_test(tc, test_takeover_continues, 0, 3);
 	tcase_add_test(tc, test_takeover_switchover);
 	tcase_add_loop_test(tc, test_takeover_nothing_synced, 0, 2);
+	tcase_add_test(tc, test_seq_advance);
+	tcase_add_test(tc, test_bulk_join);
+	tcase_add_test(tc, test_upgrade_by_reload);
 	tcase_add_loop_test(tc, test_takeover_v1, 0, 4);
 	suite_add_tcase(s, tc);
 	return (s);

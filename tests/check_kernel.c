@@ -1829,6 +1829,59 @@ START_TEST(test_msg_sa_oseq)
 }
 END_TEST
 
+/*
+ * What a GETSA reply says back (the message we build is the kernel's
+ * reply's layout): the outbound sequence number from either replay
+ * attribute, and the keys; a short buffer or message refused.
+ */
+START_TEST(test_msg_sa_read_back)
+{
+	char			 buf[KERNEL_MSG_SIZE];
+	struct kernel_sa	 sa;
+	struct nlmsghdr		*nlh;
+	struct xfrm_sa_counters	 xc;
+	uint8_t			 ek[64], ak[64];
+	size_t			 el, al, n;
+	int			 v;
+
+	for (v = 0; v < 3; v++) {
+		sa_from_vec(&sa, &alg_vecs[v]);
+		sa.ks_replay_window = 32;
+		sa.ks_oseq = 1 << 20;
+		ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf),
+		    &sa, 2));
+		nlh->nlmsg_type = XFRM_MSG_NEWSA;
+		ck_assert_int_eq(xfrm_msg_sa_counters_parse(nlh,
+		    nlh->nlmsg_len, &xc), 0);
+		ck_assert_uint_eq(xc.xc_oseq, 1 << 20);
+		ck_assert_int_eq(xfrm_msg_sa_keys_parse(nlh, nlh->nlmsg_len,
+		    ek, &el, ak, &al, sizeof(ek)), 0);
+		ck_assert_uint_eq(el, sa.ks_ekey_len);
+		ck_assert_mem_eq(ek, sa.ks_ekey, el);
+		ck_assert_uint_eq(al, sa.ks_akey_len);
+		if (al > 0)
+			ck_assert_mem_eq(ak, sa.ks_akey, al);
+		if (el > 1)
+			ck_assert_int_eq(xfrm_msg_sa_keys_parse(nlh,
+			    nlh->nlmsg_len, ek, &el, ak, &al,
+			    sa.ks_ekey_len - 1), -1);
+		for (n = 0; n < nlh->nlmsg_len; n += 7)
+			ck_assert_int_eq(xfrm_msg_sa_keys_parse(nlh, n, ek,
+			    &el, ak, &al, sizeof(ek)), -1);
+		sa.ks_esn = 1;
+		sa.ks_oseq = 0x200000005ULL;
+		ck_assert_ptr_nonnull(nlh = xfrm_msg_sa_build(buf, sizeof(buf),
+		    &sa, 3));
+		nlh->nlmsg_type = XFRM_MSG_NEWSA;
+		ck_assert_int_eq(xfrm_msg_sa_counters_parse(nlh,
+		    nlh->nlmsg_len, &xc), 0);
+		ck_assert_uint_eq(xc.xc_oseq, 0x200000005ULL);
+	}
+	memset(ek, 0, sizeof(ek));
+	memset(ak, 0, sizeof(ak));
+}
+END_TEST
+
 START_TEST(test_msg_sa_replay_bad)
 {
 	char			 buf[KERNEL_MSG_SIZE];
@@ -1899,6 +1952,7 @@ kernel_suite(void)
 	    (int)(sizeof(replay_vecs) / sizeof(replay_vecs[0])));
 	tcase_add_test(tc, test_msg_sa_replay_bad);
 	tcase_add_test(tc, test_msg_sa_oseq);
+	tcase_add_test(tc, test_msg_sa_read_back);
 	tcase_add_test(tc, test_msg_spi_alloc_fields);
 	suite_add_tcase(s, tc);
 

@@ -24,15 +24,14 @@ struct side		*side_a = &A;
 const char		*keylog_dir;
 int			 keylog_chacha;
 
-struct config *
-cfg_make(const char *me, const char *peer, const struct side_opts *o)
+size_t
+cfg_text(const char *me, const char *peer, const struct side_opts *o,
+    char *text, size_t len)
 {
-	char		 text[16384], err[256];
 	size_t		 n = 0;
-	struct config	*cfg;
 	int		 i;
 
-#define ADD(...) n += snprintf(text + n, sizeof(text) - n, __VA_ARGS__)
+#define ADD(...) n += snprintf(text + n, n < len ? len - n : 0, __VA_ARGS__)
 	if (keylog_dir != NULL)
 		ADD("keylog-dir %s\n", keylog_dir);
 	if (keylog_chacha)
@@ -54,7 +53,17 @@ cfg_make(const char *me, const char *peer, const struct side_opts *o)
 	if (o->so_extra != NULL)
 		ADD("%s", o->so_extra);
 #undef ADD
-	ck_assert_msg(n < sizeof(text), "config text too long (%zu)", n);
+	ck_assert_msg(n < len, "config text too long (%zu)", n);
+	return (n);
+}
+
+struct config *
+cfg_make(const char *me, const char *peer, const struct side_opts *o)
+{
+	char		 text[16384], err[256];
+	struct config	*cfg;
+
+	(void)cfg_text(me, peer, o, text, sizeof(text));
 	cfg = config_parse("test", text, err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "config: %s", err);
 	return (cfg);

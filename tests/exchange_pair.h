@@ -52,6 +52,10 @@ extern struct side		*side_a;
 extern const char		*keylog_dir;
 extern int			 keylog_chacha;	/* keylog-chacha20 yes */
 
+/* The text of a one-tunnel config for gateway me and peer (its length;
+ * fails the test if longer than len - 1). */
+size_t		 cfg_text(const char *me, const char *peer,
+		    const struct side_opts *o, char *text, size_t len);
 /* Parses a one-tunnel config for gateway me and peer; fails the test. */
 struct config	*cfg_make(const char *me, const char *peer,
 		    const struct side_opts *o);

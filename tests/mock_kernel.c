@@ -86,6 +86,7 @@ mock_sa_add(void *arg, const struct kernel_sa *sa)
 	memcpy(m->m_akey, sa->ks_akey, sa->ks_akey_len);
 	m->m_sa.ks_ekey = m->m_ekey;
 	m->m_sa.ks_akey = m->m_akey;
+	m->m_oseq = sa->ks_oseq;
 	return (0);
 }
 
@@ -124,9 +125,11 @@ mock_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 		mk->mk_stats_snap++;
 		st->st_bytes = m->m_snap_bytes;
 		st->st_packets = m->m_snap_packets;
+		st->st_oseq = m->m_snap_oseq;
 		return (0);
 	}
 	mk->mk_stats_live++;
+	st->st_oseq = m->m_oseq;
 	if (m->m_traffic) {
 		st->st_bytes = m->m_bytes;
 		st->st_packets = m->m_packets;
@@ -135,6 +138,25 @@ mock_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	st->st_bytes = mk->mk_stats_bytes;
 	st->st_packets = mk->mk_stats_packets;
 	mk->mk_stats_bytes += mk->mk_stats_step;
+	return (0);
+}
+
+static int
+mock_sa_keys(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
+    uint8_t *ekey, size_t *ekey_len, uint8_t *akey, size_t *akey_len,
+    size_t cap)
+{
+	struct mock_kernel	*mk = arg;
+	struct mock_sa		*m;
+
+	if ((m = mock_sa_find(mk, proto, spi, dst)) == NULL || m->m_larval ||
+	    m->m_sa.ks_ekey_len > cap || m->m_sa.ks_akey_len > cap)
+		return (mock_fail(mk));
+	mk->mk_key_reads++;
+	memcpy(ekey, m->m_ekey, m->m_sa.ks_ekey_len);
+	*ekey_len = m->m_sa.ks_ekey_len;
+	memcpy(akey, m->m_akey, m->m_sa.ks_akey_len);
+	*akey_len = m->m_sa.ks_akey_len;
 	return (0);
 }
 
@@ -152,6 +174,7 @@ mock_stats_snapshot(void *arg)
 		    mk->mk_stats_bytes;
 		m->m_snap_packets = m->m_traffic ? m->m_packets :
 		    mk->mk_stats_packets;
+		m->m_snap_oseq = m->m_oseq;
 	}
 	/* the traffic of mk_stats_step shows in dumps too */
 	mk->mk_stats_bytes += mk->mk_stats_step;
@@ -179,6 +202,9 @@ mock_kernel_traffic(struct mock_kernel *mk, uint32_t spi, uint64_t bytes,
 			mk->mk_sa[i].m_traffic = 1;
 			mk->mk_sa[i].m_bytes = bytes;
 			mk->mk_sa[i].m_packets = packets;
+			/* as sent: one sequence number per packet */
+			mk->mk_sa[i].m_oseq = mk->mk_sa[i].m_sa.ks_oseq +
+			    packets;
 			return (0);
 		}
 	return (-1);
@@ -284,6 +310,7 @@ mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi)
 	mk->mk_ops.ko_sa_add = mock_sa_add;
 	mk->mk_ops.ko_sa_del = mock_sa_del;
 	mk->mk_ops.ko_sa_stats = mock_sa_stats;
+	mk->mk_ops.ko_sa_keys = mock_sa_keys;
 	mk->mk_ops.ko_stats_snapshot = mock_stats_snapshot;
 	mk->mk_ops.ko_stats_release = mock_stats_release;
 	mk->mk_ops.ko_policy_add = mock_policy_add;

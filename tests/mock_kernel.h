@@ -24,6 +24,9 @@ struct mock_sa {
 	uint64_t		 m_bytes, m_packets;
 	/* its counters as the last ko_stats_snapshot saw them */
 	uint64_t		 m_snap_bytes, m_snap_packets;
+	/* outbound: the last sequence number sent, ks_oseq plus the
+	 * packets of mock_kernel_traffic (st_oseq), and as last dumped */
+	uint64_t		 m_oseq, m_snap_oseq;
 };
 
 struct mock_route {
@@ -54,6 +57,7 @@ struct mock_kernel {
 	int			 mk_ndumps;
 	int			 mk_snap_on;
 	uint64_t		 mk_stats_snap, mk_stats_live;
+	int			 mk_key_reads;	/* ko_sa_keys calls */
 };
 
 void	mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi);
@@ -78,7 +82,8 @@ int	mock_kernel_expire(struct mock_kernel *mk, uint32_t spi, int hard);
 int	mock_kernel_expire_volume(struct mock_kernel *mk, uint32_t spi,
 	    int hard);
 /* The SA with this SPI has carried bytes and packets (its counters from
- * now on).  0, or -1 if there is no such SA. */
+ * now on; an outbound SA's last sequence number is ks_oseq + packets).
+ * 0, or -1 if there is no such SA. */
 int	mock_kernel_traffic(struct mock_kernel *mk, uint32_t spi,
 	    uint64_t bytes, uint64_t packets);
 /* Outbound traffic src/splen -> dst/dplen found a policy without SA:

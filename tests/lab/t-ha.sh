@@ -233,7 +233,12 @@ kill_a() {
 	local pids
 	pids=$(ip netns pids ha1)
 	T_KILL=$(lab_now_us)
+	# stopped first: killing keepalived's parent first would otherwise
+	# give its VRRP child a SIGTERM (PDEATHSIG), on which it sends an
+	# advert of priority 0 before its own SIGKILL lands
 	# shellcheck disable=SC2086  # a list of pids
+	kill -STOP $pids 2>/dev/null
+	# shellcheck disable=SC2086
 	kill -KILL $pids 2>/dev/null
 	ip -n ha1 link set lan down
 	ip -n ha1 link set pub down
