@@ -175,6 +175,26 @@ side_active(struct side *s, struct ha_chan *c)
 	return (n);
 }
 
+/*
+ * A and B as oa and ob, C at A's address as oc, a standby synced from A
+ * over *ca and *cc (DPD after 30 ms without traffic: the takeover arms
+ * it); the three started and C's bulk dump complete (it would drop what
+ * A does not hold).
+ */
+static void
+standby_start(const struct side_opts *oa, const struct side_opts *ob,
+    const struct side_opts *oc, struct ha_chan **ca, struct ha_chan **cc)
+{
+	pair_init(oa, ob);
+	side_init(&C, ADDR_A, ADDR_B, oc, 0xc0000001);
+	ike_ctx_dpd_set(C.s_ike, 30, 400);
+	chans_open(base, ca, cc);
+	ike_ha_set(A.s_ike, *ca);
+	side_standby(&C, *cc);
+	three_start();
+	pump_bulk(*cc, 1);
+}
+
 /* An IKE SA record of tunnel name, IKE version v; its SK_a and SK_e
  * keys pair up (SK_ai and SK_ar of one length...) unless bad. */
 static void
@@ -240,16 +260,7 @@ START_TEST(test_takeover_continues)
 		segments_make(&oa, &ob, 2);
 		oa.so_tunnel = ob.so_tunnel = "\tchild-sa single\n";
 	}
-	pair_init(&oa, &ob);
-	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
-	/* DPD after 30 ms without traffic: the takeover arms it */
-	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(base, &ca, &cc);
-	ike_ha_set(A.s_ike, ca);
-	side_standby(&C, cc);
-	three_start();
-	/* C's bulk dump is complete (it would drop what A does not hold) */
-	pump_bulk(cc, 1);
+	standby_start(&oa, &ob, &oa, &ca, &cc);
 	/* and a second IKE SA of t1 without CHILD SAs, as the old one of
 	 * an IKE SA rekey is until its DELETE: dropped at the takeover */
 	rec_send(ca, "t1", 2, 0x40, 0);
@@ -910,15 +921,7 @@ START_TEST(test_takeover_v1)
 	oc = oa;
 	if (_i == 3)
 		oc.so_version = 2;
-	pair_init(&oa, &ob);
-	side_init(&C, ADDR_A, ADDR_B, &oc, 0xc0000001);
-	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(base, &ca, &cc);
-	ike_ha_set(A.s_ike, ca);
-	side_standby(&C, cc);
-	three_start();
-	/* C's bulk dump is complete (it would drop what A does not hold) */
-	pump_bulk(cc, 1);
+	standby_start(&oa, &ob, &oc, &ca, &cc);
 	pump(150);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
 	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
