@@ -4,7 +4,8 @@
  * bounded read cursor of common/buf.h, validate as we parse.
  *
  * IKE SA:	version 1, flags 1, name, SPIi 8, SPIr 8, local address 4
- *		and port 2, peer address 4 and port 2, message IDs 4 + 4,
+ *		and port 2, peer address 4 and port 2, message IDs 4 + 4
+ *		(IKEv1: 0 and its HA_V1_* bits),
  *		encr, encr bits, prf, integ, dh 2 each, life 4, rekey 4,
  *		ID type 1, ID (length byte), key count 1, keys, child
  *		count 2, inbound SPIs 4 each
@@ -161,6 +162,14 @@ ha_nkeys(uint8_t version)
 	return (version == 2 ? HA_V2_NKEYS : version == 1 ? HA_V1_NKEYS : -1);
 }
 
+/* IKEv1's message ID fields: 0 and HA_V1_* bits (ha_state.h). */
+static int
+ha_v1_mids_ok(const struct ha_ike_rec *r)
+{
+	return (r->ir_version != 1 || (r->ir_mid_next == 0 &&
+	    (r->ir_mid_peer & ~HA_V1_BITS) == 0));
+}
+
 int
 ha_ike_encode(const struct ha_ike_rec *r, uint8_t *out, size_t outlen)
 {
@@ -168,7 +177,7 @@ ha_ike_encode(const struct ha_ike_rec *r, uint8_t *out, size_t outlen)
 	int		 i;
 
 	if (ha_nkeys(r->ir_version) != r->ir_nkeys ||
-	    (r->ir_flags & ~HA_IKE_FLAGS) != 0 ||
+	    (r->ir_flags & ~HA_IKE_FLAGS) != 0 || !ha_v1_mids_ok(r) ||
 	    r->ir_nchildren > HA_IKE_CHILDREN_MAX)
 		return (-1);
 	w_u8(&w, r->ir_version);
@@ -222,7 +231,7 @@ ha_ike_decode(const uint8_t *pl, size_t len, struct ha_ike_rec *r)
 	    get_raw32(&c, &r->ir_peer.s_addr) == -1 ||
 	    cur_get_u16(&c, &r->ir_peer_port) == -1 ||
 	    cur_get_u32(&c, &r->ir_mid_next) == -1 ||
-	    cur_get_u32(&c, &r->ir_mid_peer) == -1 ||
+	    cur_get_u32(&c, &r->ir_mid_peer) == -1 || !ha_v1_mids_ok(r) ||
 	    cur_get_u16(&c, &r->ir_encr) == -1 ||
 	    cur_get_u16(&c, &r->ir_encr_bits) == -1 ||
 	    cur_get_u16(&c, &r->ir_prf) == -1 ||

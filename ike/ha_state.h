@@ -56,6 +56,13 @@ struct ha_skey {
 #define HA_IKE_NAT_LOCAL	0x04	/* the NAT is in front of us */
 #define HA_IKE_FLAGS		0x07
 
+/* IKEv1: ir_mid_peer, what phase 1 learnt (the peer's vendor IDs) */
+#define HA_V1_PEER_DPD		0x01	/* RFC 3706 DPD */
+#define HA_V1_PEER_NATT		0x02	/* a NAT-T VID (RFC 3947 or draft) */
+#define HA_V1_NATD		0x04	/* both sent RFC 3947's */
+#define HA_V1_AGGRESSIVE	0x08	/* Aggressive Mode, not Main */
+#define HA_V1_BITS		0x0f
+
 struct ha_ike_rec {
 	uint8_t		 ir_version;		/* 1 or 2 */
 	uint8_t		 ir_flags;		/* HA_IKE_* */
@@ -67,7 +74,9 @@ struct ha_ike_rec {
 	struct in_addr	 ir_peer;
 	uint16_t	 ir_peer_port;
 	/* IKEv2 (RFC 7296 §2.3): our next request's ID and the peer's next
-	 * one we expect; IKEv1: 0 (its message IDs are random) */
+	 * one we expect.  IKEv1 (its message IDs are random): ir_mid_next
+	 * 0, ir_mid_peer the HA_V1_* bits below (0 from a node before
+	 * them: nothing announced) */
 	uint32_t	 ir_mid_next;
 	uint32_t	 ir_mid_peer;
 	/* transform IDs (IKEv1: its attribute values; prf: the hash) */

@@ -115,7 +115,9 @@ void		 ike_ha_test_seq_ms(struct ike_ctx *ctx, unsigned ms);
 /*
  * HA takeover (ike_takeover.c): the node became active; the IKEv2 IKE
  * SAs and CHILD SAs its channel's table holds (the old active node's)
- * are resumed with their SPIs, keys and message IDs, before ike_start()
+ * are resumed with their SPIs, keys and message IDs, the IKEv1 ISAKMP
+ * SAs and IPsec SAs with their cookies, keys and last phase 1 IV
+ * (ikev1_takeover.c), before ike_start()
  * starts the other tunnels.  Call with the engine no longer passive.
  * The number of IKE SAs resumed.
  */

@@ -3,7 +3,9 @@
  * the SAs the old active node synced (its table, ha_store.h) instead of
  * starting its tunnels from scratch.
  *
- * IKEv2 only.  Each IKE SA record of a configured IKEv2 tunnel becomes an
+ * IKEv2 here; IKEv1's ISAKMP SAs and IPsec SAs in ikev1_takeover.c, on
+ * the same terms (its records go there from the walks below).  Each IKE
+ * SA record of a configured IKEv2 tunnel becomes an
  * established IKE SA with the record's SPIs, role, addresses, NAT state,
  * transforms, SK_* keys and message IDs (exactly the synced ones: RFC
  * 7296 §2.3 has no room for a margin, the peer answers only the next
@@ -13,7 +15,7 @@
  * IKE_TAKEOVER_SEQ_MARGIN past the record's (RFC 4303 §3.3.3: a number
  * the old node used must never be sent again under the same key), its
  * inbound replay window is fresh.  What is not resumed (no record, a
- * record that does not fit the configuration, IKEv1) is started by
+ * record that does not fit the configuration) is started by
  * ike_start() as at start-up, with INITIAL_CONTACT unless the peer
  * already has a resumed SA with us.
  *
@@ -38,15 +40,7 @@
 #include "ike/ha_chan.h"
 #include "ike/ha_store.h"
 #include "ike/ike_sa.h"
-
-/*
- * Outbound ESP/AH sequence numbers a taken-over SA skips: the records
- * carry the number at installation (0), and the old node may have sent
- * this many packets since.  2^20 is about 10 s at 100,000 packets/s;
- * a busier SA is rekeyed soon after anyway (RFC 4303 §3.3.3 forbids
- * reuse, the skip costs nothing but the numbers).
- */
-#define IKE_TAKEOVER_SEQ_MARGIN	(1ULL << 20)
+#include "ike/ikev1_sa.h"
 
 struct ike_takeover {
 	struct ike_ctx	*tk_ctx;
@@ -56,7 +50,17 @@ struct ike_takeover {
 	int		 tk_failed;	/* records that did not rebuild */
 };
 
+/* An IKEv1 part's answer (1 resumed, 0 left, -1 failed) counted. */
 static void
+ike_takeover_count(struct ike_takeover *tk, int *done, int rc)
+{
+	if (rc == 1)
+		(*done)++;
+	else if (rc == -1)
+		tk->tk_failed++;
+}
+
+void
 ike_takeover_sin(struct sockaddr_in *sin, struct in_addr a, uint16_t port)
 {
 	memset(sin, 0, sizeof(*sin));
@@ -176,8 +180,11 @@ ike_takeover_ike(const struct ha_ike_rec *r, void *arg)
 	struct ike_sa		*sa;
 	char			 spi[17];
 
-	if (r->ir_version != 2)
-		return;			/* IKEv1: started anew */
+	if (r->ir_version == 1) {
+		ike_takeover_count(tk, &tk->tk_ike, ikev1_takeover_sa(
+		    tk->tk_ctx, r));
+		return;
+	}
 	hex_encode(r->ir_spi_i, 8, spi);
 	if ((t = ike_tunnel_find(tk->tk_ctx, r->ir_name)) == NULL ||
 	    t->t_removed || t->t_cfg->tn_ike.ike_version != 2) {
@@ -205,8 +212,7 @@ ike_takeover_ike(const struct ha_ike_rec *r, void *arg)
 	tk->tk_ike++;
 }
 
-/* The segment pair (ikev2_child_prepare's numbering) cs covers, or -1. */
-static int
+int
 ike_takeover_pair(const struct cfg_tunnel *c, const struct child_sa *cs)
 {
 	int	 l, r;
@@ -247,11 +253,10 @@ ike_takeover_child_keys(struct child_sa *cs, const struct ha_child_rec *r)
 	memcpy(cs->cs_akey_out, r->cr_akey_out.k_data, cs->cs_akey_len);
 }
 
-/* A CHILD SA of sa from r, not yet installed, or NULL. */
-static struct child_sa *
-ike_takeover_child_new(struct ike_sa *sa, const struct ha_child_rec *r)
+struct child_sa *
+ike_takeover_child_make(const struct cfg_tunnel *c,
+    const struct ha_child_rec *r)
 {
-	struct cfg_tunnel	*c = sa->sa_b.b_tunnel->t_cfg;
 	struct child_sa		*cs;
 
 	if (r->cr_mode != HA_MODE_TUNNEL || r->cr_nlts == 0 ||
@@ -264,7 +269,6 @@ ike_takeover_child_new(struct ike_sa *sa, const struct ha_child_rec *r)
 	    r->cr_remote)) == NULL)
 		return (NULL);
 	cs->cs_adopted = 1;
-	cs->cs_owner = sa;
 	cs->cs_reqid = r->cr_reqid;
 	cs->cs_spi_in = r->cr_spi_in;
 	cs->cs_spi_out = r->cr_spi_out;
@@ -292,6 +296,19 @@ ike_takeover_child_new(struct ike_sa *sa, const struct ha_child_rec *r)
 	ike_takeover_prefixes(cs->cs_lts, &cs->cs_nlts, r->cr_lts, r->cr_nlts);
 	ike_takeover_prefixes(cs->cs_rts, &cs->cs_nrts, r->cr_rts, r->cr_nrts);
 	ike_takeover_child_keys(cs, r);
+	return (cs);
+}
+
+/* A CHILD SA of sa from r, not yet installed, or NULL. */
+static struct child_sa *
+ike_takeover_child_new(struct ike_sa *sa, const struct ha_child_rec *r)
+{
+	struct cfg_tunnel	*c = sa->sa_b.b_tunnel->t_cfg;
+	struct child_sa		*cs;
+
+	if ((cs = ike_takeover_child_make(c, r)) == NULL)
+		return (NULL);
+	cs->cs_owner = sa;
 	/* the pairs it covers: one, or with child-sa single all those its
 	 * selectors overlap (ikev2_child_pairs_set) */
 	if (sa->sa_pairs) {
@@ -323,8 +340,12 @@ ike_takeover_child(const struct ha_child_rec *r, void *arg)
 	struct ike_sa		*sa;
 	struct child_sa		*cs;
 
-	if (r->cr_version != 2 ||
-	    (sa = ike_takeover_owner(tk->tk_ctx, r)) == NULL)
+	if (r->cr_version == 1) {
+		ike_takeover_count(tk, &tk->tk_child, ikev1_takeover_child(
+		    tk->tk_ctx, r));
+		return;
+	}
+	if ((sa = ike_takeover_owner(tk->tk_ctx, r)) == NULL)
 		return;
 	if ((cs = ike_takeover_child_new(sa, r)) == NULL ||
 	    ikev2_child_adopt(sa, cs, (uint64_t)r->cr_life_s * 1000) == -1) {
@@ -403,6 +424,7 @@ ike_takeover(struct ike_ctx *ctx)
 		ike_tunnel_update(sa->sa_b.b_tunnel);
 		ike_sa_next(sa);
 	}
+	ikev1_takeover_done(ctx);
 	ha_chan_store_clear(ctx->ctx_ha);
 	log_info("ha: takeover: %d IKE SAs and %d CHILD SAs resumed, %d "
 	    "records not", tk.tk_ike, tk.tk_child, tk.tk_failed);

@@ -668,8 +668,11 @@ qm_install(struct ikev1_qm *qm)
 		    (unsigned long long)cs->cs_life_packets,
 		    (unsigned long long)cs->cs_soft_bytes,
 		    (unsigned long long)cs->cs_soft_packets);
-	/* the standby's copy, while the keys are still here */
+	/* the standby's copy, while the keys are still here; and its
+	 * ISAKMP SA's again, whose time left is then fresh (IKEv1 has no
+	 * message IDs whose moves would send it, ike_ha.c) */
 	ike_ha_child_sa(&owner->is_b, cs);
+	ike_ha_ike_sa(&owner->is_b);
 	child_sa_keys_done(cs, sa->is_b.b_ctx->ctx_cfg);
 	qm_end(qm, QM_DONE);
 	return (0);

@@ -1207,6 +1207,24 @@ ikev1_life_arm(struct isakmp_sa *sa)
 	v1_timer_add(sa->is_life_ev, soft);
 }
 
+void
+ikev1_life_resume(struct isakmp_sa *sa, uint32_t rekey_s)
+{
+	uint64_t	 life, soft;
+
+	ikev1_life_arm(sa);
+	if (sa->is_life_ev == NULL || rekey_s == 0)
+		return;
+	life = v1_life_ms(sa->is_b.b_ctx, sa->is_lifetime);
+	soft = v1_life_ms(sa->is_b.b_ctx, rekey_s);
+	if (soft >= life - sa->is_life_left_ms)
+		return;
+	evtimer_del(sa->is_life_ev);
+	sa->is_life_left_ms = life - soft;
+	sa->is_reauth_at_ms = ike_now_ms() + soft;
+	v1_timer_add(sa->is_life_ev, soft);
+}
+
 /*
  * cs came from a Quick Mode on the replaced ISAKMP SA o: the peer may
  * keep cs with o (strongSwan does; its CHILD SAs go with the IKE SA they

@@ -200,7 +200,8 @@ ikev1_ha_key(struct ha_skey *k, const uint8_t *data, size_t len)
 
 /*
  * HA state sync (ike_ha.c): IKEv1's part of the record.  Its message IDs
- * are random (no counters to carry); the phase 1 transform (crypto.h
+ * are random (no counters to carry: the field holds what the peer
+ * announced, HA_V1_*, instead); the phase 1 transform (crypto.h
  * numbering), SKEYID_d, SKEYID_a, SKEYID_e, the cipher key and the last
  * phase 1 IV, from which each Quick Mode's and informational exchange's
  * IV is derived again with its message ID (RFC 2409 Appendix B); the
@@ -226,6 +227,10 @@ ikev1_sa_ha_export(const struct ike_sa_base *b, struct ha_ike_rec *r)
 	    up) : 0;
 	r->ir_rekey_s = sa->is_reauth_at_ms > now ?
 	    (uint32_t)((sa->is_reauth_at_ms - now) / 1000) : 0;
+	r->ir_mid_peer = (sa->is_peer_dpd ? HA_V1_PEER_DPD : 0) |
+	    (sa->is_peer_natt ? HA_V1_PEER_NATT : 0) |
+	    (sa->is_natd ? HA_V1_NATD : 0) |
+	    (sa->is_exchange == IKEV1_EXCH_AGGRESSIVE ? HA_V1_AGGRESSIVE : 0);
 	r->ir_nkeys = HA_V1_NKEYS;
 	ikev1_ha_key(&r->ir_keys[HA_V1_SKEYID_D], k->k_d, k->k_len);
 	ikev1_ha_key(&r->ir_keys[HA_V1_SKEYID_A], k->k_a, k->k_len);

@@ -155,6 +155,9 @@ struct isakmp_sa {
 	int		 is_life_hard;	/* is_life_ev: 0 rekey, 1 expiry */
 	uint64_t	 is_life_left_ms; /* rekey time -> hard expiry */
 	int		 is_reauth;	/* started to replace an older SA */
+	/* HA takeover (ikev1_takeover.c), until it ends: 1 + the IPsec
+	 * SAs its record listed; 0: negotiated here */
+	int		 is_resumed;
 	uint64_t	 is_reauth_at_ms; /* monotonic: when our lifetime timer
 					   re-authenticates it (0: not armed;
 					   later while a Quick Mode is under
@@ -642,6 +645,26 @@ void	 ikev1_qm_forget(struct ikev1_qm *qm);
 /* The peer refused our Quick Mode spi (notify from info). */
 void	 ikev1_quick_refused(struct isakmp_sa *sa, uint8_t proto,
 	    const uint8_t *spi, size_t spilen, uint16_t type);
+
+/*
+ * --- ikev1_takeover.c: HA takeover (ike_takeover.c walks the records) ---
+ * ikev1_takeover_sa: an established ISAKMP SA from r if r's tunnel is an
+ * IKEv1 one without an SA: 1; 0 (left: the tunnel has an SA); -1 (does
+ * not fit, logged).  ikev1_takeover_child: r's IPsec SA installed on its
+ * tunnel's resumed ISAKMP SA: 1; 0 (no such SA); -1 (not installed,
+ * logged).  ikev1_takeover_done: after the records, the resumed tunnels
+ * go on as after a phase 1 (Connected, their missing pairs queued).
+ */
+struct ha_ike_rec;
+struct ha_child_rec;
+int	 ikev1_takeover_sa(struct ike_ctx *ctx, const struct ha_ike_rec *r);
+int	 ikev1_takeover_child(struct ike_ctx *ctx,
+	    const struct ha_child_rec *r);
+void	 ikev1_takeover_done(struct ike_ctx *ctx);
+/* ikev1_rekey.c: the lifetime timers of a resumed SA, its is_lifetime
+ * being what is left; the re-authentication rekey_s seconds from now if
+ * that is sooner than the draw over what is left (0: the draw). */
+void	 ikev1_life_resume(struct isakmp_sa *sa, uint32_t rekey_s);
 
 /* --- ikev1_natt.c (RFC 3947, RFC 3948) --- */
 #define IKEV1_NATT_PORT		4500

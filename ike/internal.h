@@ -7,8 +7,9 @@
  *   engine.c            the ike_* API (ike.h): datagrams in, control
  *                       commands, status; it knows the versions only
  *                       through their struct ike_version tables
- *   ike_takeover.c      HA takeover: the synced IKEv2 SAs resumed
- *                       when the node becomes active (beside engine.c)
+ *   ike_takeover.c,     HA takeover: the synced IKEv2 SAs, and
+ *   ikev1_takeover.c    IKEv1's, resumed when the node becomes active
+ *                       (beside engine.c)
  *   ikev2_engine.c,     each version's table: its queue of exchanges
  *   ikev1_engine.c      and the exchange module for each message
  *   ikev2_{rekey,init,auth,child,info}.c, ikev1_{info,quick,rekey,main,
@@ -319,6 +320,29 @@ void	ike_ha_child_sa(struct ike_sa_base *b, struct child_sa *cs);
 void	ike_ha_child_delete(struct ike_sa_base *b, struct child_sa *cs);
 /* ike_free(): the timers go, the channel forgets the engine. */
 void	ike_ha_free(struct ike_ctx *ctx);
+
+/*
+ * --- ike_takeover.c: HA takeover, what both versions' parts share ---
+ * Outbound ESP/AH sequence numbers a taken-over SA skips: the records
+ * carry the number at installation (0), and the old node may have sent
+ * this many packets since.  2^20 is about 10 s at 100,000 packets/s;
+ * a busier SA is rekeyed soon after anyway (RFC 4303 §3.3.3 forbids
+ * reuse, the skip costs nothing but the numbers).
+ */
+#define IKE_TAKEOVER_SEQ_MARGIN	(1ULL << 20)
+struct ha_child_rec;
+/* *sin: a, port (host order), as a record has them. */
+void		 ike_takeover_sin(struct sockaddr_in *sin, struct in_addr a,
+		    uint16_t port);
+/* A CHILD SA (IPsec SA) of tunnel c from r, its outbound sequence
+ * numbers past the margin, not installed, without owner nor pair; or
+ * NULL (r does not fit: a mode, key lengths). */
+struct child_sa	*ike_takeover_child_make(const struct cfg_tunnel *c,
+		    const struct ha_child_rec *r);
+/* The segment pair (l * tn_nremote + r, as both versions number them)
+ * whose selectors cs has exactly, or -1. */
+int		 ike_takeover_pair(const struct cfg_tunnel *c,
+		    const struct child_sa *cs);
 
 /* --- ike_ratelimit.c: log lines that unauthenticated input causes --- */
 /*

@@ -46,7 +46,7 @@ ike_rec_make(struct ha_ike_rec *r, int v)
 	inet_pton(AF_INET, "198.51.100.7", &r->ir_peer);
 	r->ir_peer_port = 31337;
 	r->ir_mid_next = v == 2 ? 7 : 0;
-	r->ir_mid_peer = v == 2 ? 9 : 0;
+	r->ir_mid_peer = v == 2 ? 9 : HA_V1_PEER_DPD | HA_V1_NATD;
 	r->ir_encr = 20;
 	r->ir_encr_bits = 256;
 	r->ir_prf = 5;
@@ -358,6 +358,46 @@ START_TEST(test_ike_bad_fields)
 	n = ha_ike_encode(&r, pl, sizeof(pl));
 	pl[n - 10] = 0x04;		/* count 0x0402 */
 	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), -1);
+}
+END_TEST
+
+/* IKEv1's message ID fields: 0, and only HA_V1_* bits (what phase 1
+ * learnt); anything else is neither encoded nor decoded. */
+#define O_MIDS		(O_SPI_I + 16 + 12)
+START_TEST(test_ike_v1_bits)
+{
+	static struct ha_ike_rec	 r, d;
+	int				 n;
+
+	ike_rec_make(&r, 1);
+	r.ir_mid_peer = HA_V1_BITS;
+	ck_assert_int_gt(n = ha_ike_encode(&r, pl, sizeof(pl)), 0);
+	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), 0);
+	ck_assert_uint_eq(d.ir_mid_peer, HA_V1_BITS);
+	ck_assert_uint_eq(pl[O_MIDS + 7], HA_V1_BITS);
+	pl[O_MIDS + 3] = 1;			/* ir_mid_next 1 */
+	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), -1);
+	ck_assert(all_zero(&d, sizeof(d)));
+	pl[O_MIDS + 3] = 0;
+	pl[O_MIDS + 7] = HA_V1_BITS + 1;	/* an unknown bit */
+	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), -1);
+	pl[O_MIDS + 7] = HA_V1_BITS;
+	pl[O_MIDS + 4] = 0x80;
+	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), -1);
+	pl[O_MIDS + 4] = 0;
+	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), 0);
+	r.ir_mid_next = 1;
+	ck_assert_int_eq(ha_ike_encode(&r, pl, sizeof(pl)), -1);
+	r.ir_mid_next = 0;
+	r.ir_mid_peer = 0x100;
+	ck_assert_int_eq(ha_ike_encode(&r, pl, sizeof(pl)), -1);
+	/* IKEv2's are message IDs, any value */
+	ike_rec_make(&r, 2);
+	r.ir_mid_next = r.ir_mid_peer = 0xfffffff0;
+	ck_assert_int_gt(n = ha_ike_encode(&r, pl, sizeof(pl)), 0);
+	ck_assert_int_eq(ha_ike_decode(pl, (size_t)n, &d), 0);
+	ck_assert_uint_eq(d.ir_mid_peer, 0xfffffff0);
+	ha_ike_clear(&d);
 }
 END_TEST
 
@@ -876,6 +916,14 @@ START_TEST(test_engine_sync_v1)
 	pump(600);
 	ck_assert_uint_eq(ha_store_nchild(st), 1);
 	ck_assert_ptr_null(ha_store_child_get(st, 0, old_spi));
+	/* the ISAKMP SA's record came again with the Quick Mode: it lists
+	 * the new IPsec SA (and its time left is that of now) */
+	ck_assert_ptr_nonnull(ir = ha_store_ike_get(st, b->b_spi_i,
+	    b->b_spi_r));
+	ck_assert_uint_ge(ir->ir_nchildren, 1);
+	ck_assert_uint_ne(ir->ir_children[ir->ir_nchildren - 1], old_spi);
+	ck_assert_ptr_nonnull(ha_store_child_get(st, IPPROTO_ESP,
+	    ir->ir_children[ir->ir_nchildren - 1]));
 	memcpy(old_ck, b->b_spi_i, 8);
 	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
 	pump(800);
@@ -924,6 +972,7 @@ ha_state_suite(void)
 	tcase_add_test(tc, test_truncated_oversized);
 	tcase_add_loop_test(tc, test_ike_bad_fields, 0,
 	    (int)(sizeof(ike_muts) / sizeof(ike_muts[0])));
+	tcase_add_test(tc, test_ike_v1_bits);
 	tcase_add_loop_test(tc, test_child_bad_fields, 0, 5);
 	tcase_add_test(tc, test_garbage);
 	suite_add_tcase(s, tc);

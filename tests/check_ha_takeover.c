@@ -27,6 +27,7 @@
 #include "ike/ha_sync.h"
 #include "ike/ike.h"
 #include "ike/ike_sa.h"
+#include "ike/ikev1_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
 #include "tests/ha_testlib.h"
@@ -56,8 +57,9 @@ three_free(struct ha_chan *cc)
 	ha_chan_close(cc);
 }
 
-/* IKE_SA_INIT messages (requests or responses) a side sent: the IKEv2
- * header's exchange type, byte 18 (RFC 7296 §3.1) */
+/* IKE_SA_INIT messages (requests or responses) a side sent, or IKEv1
+ * Main or Aggressive Mode ones: the header's version and exchange type,
+ * bytes 17 and 18 (RFC 7296 §3.1, RFC 2408 §3.1) */
 static int	 nsainit[2];		/* 0: B, 1: ADDR_A's engine */
 
 static enum mock_verdict
@@ -65,7 +67,9 @@ count_sa_init(void *arg, const uint8_t *pkt, size_t len)
 {
 	int	*n = arg;
 
-	if (len >= 28 && pkt[17] == 0x20 && pkt[18] == 34)
+	if (len >= 28 && ((pkt[17] == 0x20 && pkt[18] == 34) ||
+	    (pkt[17] == 0x10 && (pkt[18] == IKEV1_EXCH_MAIN ||
+	    pkt[18] == IKEV1_EXCH_AGGRESSIVE))))
 		(*n)++;
 	return (MOCK_PASS);
 }
@@ -127,6 +131,28 @@ assert_same_keys(const struct mock_kernel *mk, const struct mock_kernel *peer,
 	ck_assert_uint_eq(a->m_sa.ks_reqid != 0, 1);
 }
 
+/*
+ * C's kernel holds the taken-over SA pair in, out (C's view) and nothing
+ * else: B's keys, the outbound SA past anything A sent, the inbound SA
+ * made anew (not a larval one's update), the policies there.
+ */
+static void
+assert_taken_over(uint32_t in, uint32_t out)
+{
+	const struct mock_sa	*m;
+
+	ck_assert_uint_eq(mock_kernel_nsa(&C.s_kernel), 2);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, in);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, out);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, out));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 1u << 20);
+	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, in));
+	ck_assert_uint_eq(m->m_sa.ks_oseq, 0);
+	ck_assert_int_eq(m->m_sa.ks_update, 0);
+	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+}
+
 static void
 side_standby(struct side *s, struct ha_chan *c)
 {
@@ -149,6 +175,26 @@ side_active(struct side *s, struct ha_chan *c)
 	return (n);
 }
 
+/*
+ * A and B as oa and ob, C at A's address as oc, a standby synced from A
+ * over *ca and *cc (DPD after 30 ms without traffic: the takeover arms
+ * it); the three started and C's bulk dump complete (it would drop what
+ * A does not hold).
+ */
+static void
+standby_start(const struct side_opts *oa, const struct side_opts *ob,
+    const struct side_opts *oc, struct ha_chan **ca, struct ha_chan **cc)
+{
+	pair_init(oa, ob);
+	side_init(&C, ADDR_A, ADDR_B, oc, 0xc0000001);
+	ike_ctx_dpd_set(C.s_ike, 30, 400);
+	chans_open(base, ca, cc);
+	ike_ha_set(A.s_ike, *ca);
+	side_standby(&C, *cc);
+	three_start();
+	pump_bulk(*cc, 1);
+}
+
 /* An IKE SA record of tunnel name, IKE version v; its SK_a and SK_e
  * keys pair up (SK_ai and SK_ar of one length...) unless bad. */
 static void
@@ -168,7 +214,7 @@ rec_send(struct ha_chan *c, const char *name, int v, uint8_t spi, int bad)
 	r.ir_local_port = 500;
 	inet_pton(AF_INET, ADDR_B, &r.ir_peer);
 	r.ir_peer_port = 500;
-	r.ir_mid_next = 2;
+	r.ir_mid_next = v == 2 ? 2 : 0;	/* IKEv1: always 0 */
 	r.ir_encr = 12;
 	r.ir_encr_bits = 128;
 	r.ir_prf = 2;
@@ -198,7 +244,6 @@ START_TEST(test_takeover_continues)
 	struct tunnel_status	 st;
 	struct ike_sa		*bsa, *csa;
 	struct child_sa		*bcs, *ccs;
-	const struct mock_sa	*m;
 	uint8_t			 spi_i[8], spi_r[8];
 	struct side_opts	 oa, ob;
 	struct ike_counters	 c0, c1;
@@ -215,16 +260,7 @@ START_TEST(test_takeover_continues)
 		segments_make(&oa, &ob, 2);
 		oa.so_tunnel = ob.so_tunnel = "\tchild-sa single\n";
 	}
-	pair_init(&oa, &ob);
-	side_init(&C, ADDR_A, ADDR_B, &oa, 0xc0000001);
-	/* DPD after 30 ms without traffic: the takeover arms it */
-	ike_ctx_dpd_set(C.s_ike, 30, 400);
-	chans_open(base, &ca, &cc);
-	ike_ha_set(A.s_ike, ca);
-	side_standby(&C, cc);
-	three_start();
-	/* C's bulk dump is complete (it would drop what A does not hold) */
-	pump_bulk(cc, 1);
+	standby_start(&oa, &ob, &oa, &ca, &cc);
 	/* and a second IKE SA of t1 without CHILD SAs, as the old one of
 	 * an IKE SA rekey is until its DELETE: dropped at the takeover */
 	rec_send(ca, "t1", 2, 0x40, 0);
@@ -263,16 +299,7 @@ START_TEST(test_takeover_continues)
 	ccs = child_of(&C);
 	ck_assert_uint_eq(ccs->cs_spi_in, bcs->cs_spi_out);
 	ck_assert_uint_eq(ccs->cs_spi_out, bcs->cs_spi_in);
-	ck_assert_uint_eq(mock_kernel_nsa(&C.s_kernel), 2);
-	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_in);
-	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_out);
-	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_out));
-	ck_assert_uint_eq(m->m_sa.ks_oseq, 1u << 20);
-	ck_assert_ptr_nonnull(m = mock_kernel_sa(&C.s_kernel, ccs->cs_spi_in));
-	ck_assert_uint_eq(m->m_sa.ks_oseq, 0);
-	ck_assert_int_eq(m->m_sa.ks_update, 0);
-	ck_assert_int_ge(C.s_kernel.mk_npol, 2);
-	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+	assert_taken_over(ccs->cs_spi_in, ccs->cs_spi_out);
 
 	/* B sees no new IKE_SA_INIT, keeps its SA; no CREATE_CHILD_SA for
 	 * pairs the single CHILD SA covers */
@@ -804,6 +831,194 @@ START_TEST(test_upgrade_by_reload)
 }
 END_TEST
 
+static const struct side_opts opt_a1 = {
+	.so_version = 1, .so_local = { "172.16.0.0/24" },
+	.so_remote = { "10.0.0.0/12" }, .so_initiate = 1
+};
+static const struct side_opts opt_b1 = {
+	.so_version = 1, .so_local = { "10.0.0.0/12" },
+	.so_remote = { "172.16.0.0/24" }, .so_initiate = 0
+};
+
+/* The one established ISAKMP SA of s, or NULL; fails if it has two. */
+static struct isakmp_sa *
+v1_sa(struct side *s)
+{
+	struct isakmp_sa	*sa, *one = NULL;
+
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
+		if (sa->is_state == ISAKMP_ESTABLISHED) {
+			ck_assert_ptr_null(one);
+			one = sa;
+		}
+	return (one);
+}
+
+/* An installed IPsec SA of s's tunnel whose inbound SPI is not spi. */
+static struct child_sa *
+v1_child_not(struct side *s, uint32_t spi)
+{
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs;
+
+	ISAKMP_SA_FOREACH(sa, s->s_ike)
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED &&
+			    cs->cs_spi_in != spi)
+				return (cs);
+	ck_abort_msg("no other installed IPsec SA");
+	return (NULL);
+}
+
+/* A Quick Mode rekey by x: C and B hold a new IPsec SA, crossed SPIs,
+ * the same keys; C's new inbound SPI. */
+static uint32_t
+v1_rekeyed(struct side *x, uint32_t old_in)
+{
+	struct child_sa	*ccs;
+
+	ck_assert_int_eq(ike_tunnel_rekey(x->s_ike, "t1"), 0);
+	pump(400);
+	ccs = v1_child_not(&C, old_in);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel, ccs->cs_spi_in));
+	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_in);
+	assert_same_keys(&C.s_kernel, &B.s_kernel, ccs->cs_spi_out);
+	ck_assert_int_eq(C.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	return (ccs->cs_spi_in);
+}
+
+/*
+ * IKEv1: Main Mode (or Aggressive Mode) and Quick Mode A --> B ; A's
+ * records --> C ; A crashes ; C active: A's ISAKMP SA and IPsec SA go on
+ * at C without a phase 1 message from either side; then Quick Mode
+ * rekeys each way and R-U-THERE on C's timer (their IVs come from the
+ * synced last phase 1 IV, RFC 2409 Appendix B), and B's DELETEs, which C
+ * takes.  _i 0: A initiated; 1: B did; 2: A did, Aggressive Mode with
+ * FQDN identities; 3: C holds t1 as an IKEv2 tunnel, so the IKEv1
+ * records are not resumed: C starts t1 anew (IKE_SA_INIT), nothing in
+ * its kernel.
+ */
+START_TEST(test_takeover_v1)
+{
+	struct ha_chan		*ca, *cc;
+	struct side_opts	 oa = opt_a1, ob = opt_b1, oc;
+	struct isakmp_sa	*bsa, *csa;
+	struct child_sa		*bcs, *ccs;
+	struct tunnel_status	 st;
+	struct ike_counters	 c0, c1;
+	uint8_t			 ck_i[8], ck_r[8];
+	uint32_t		 in, out, spi;
+	int			 i;
+
+	oa.so_initiate = _i != 1;
+	ob.so_initiate = _i == 1;
+	if (_i == 2) {
+		oa.so_ike = "\t\tmode aggressive\n\t\tlocal-id a.example.com\n"
+		    "\t\tpeer-id b.example.com\n";
+		ob.so_ike = "\t\tmode aggressive\n\t\tlocal-id b.example.com\n"
+		    "\t\tpeer-id a.example.com\n";
+	}
+	oc = oa;
+	if (_i == 3)
+		oc.so_version = 2;
+	standby_start(&oa, &ob, &oc, &ca, &cc);
+	pump(150);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(cc)), 1);
+	ck_assert_int_ge(nsainit[0], 1);
+	ck_assert_uint_eq(C.s_net.mn_sent, 0);
+	ck_assert_ptr_nonnull(bsa = v1_sa(&B));
+	memcpy(ck_i, bsa->is_b.b_spi_i, 8);
+	memcpy(ck_r, bsa->is_b.b_spi_r, 8);
+	bcs = TAILQ_FIRST(&bsa->is_b.b_children);
+	ck_assert_ptr_nonnull(bcs);
+	in = bcs->cs_spi_out;		/* C's inbound SA */
+	out = bcs->cs_spi_in;
+
+	crash_a(ca);			/* no DELETE, no record */
+	memset(nsainit, 0, sizeof(nsainit));
+	ck_assert_int_eq(side_active(&C, cc), (_i == 3 ? 0 : 1));
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(cc)), 0);
+	if (_i == 3) {
+		/* not resumed as IKEv1: no ISAKMP SA, no IPsec SA, and t1
+		 * starts as the IKEv2 tunnel it is */
+		ck_assert_ptr_null(v1_sa(&C));
+		ck_assert_int_eq(mock_kernel_nsa(&C.s_kernel), 0);
+		pump(100);
+		ck_assert_int_ge(nsainit[1], 1);
+		ck_assert_ptr_null(v1_sa(&C));
+		ck_assert_ptr_null(mock_kernel_sa(&C.s_kernel, in));
+		goto done;
+	}
+
+	ck_assert_ptr_nonnull(csa = v1_sa(&C));
+	ck_assert_mem_eq(csa->is_b.b_spi_i, ck_i, 8);
+	ck_assert_mem_eq(csa->is_b.b_spi_r, ck_r, 8);
+	ck_assert_int_eq(csa->is_b.b_initiator, _i != 1);
+	ck_assert_int_eq(csa->is_exchange, _i == 2 ? IKEV1_EXCH_AGGRESSIVE :
+	    IKEV1_EXCH_MAIN);
+	ck_assert_int_eq(csa->is_peer_dpd, 1);
+	ck_assert_uint_eq(csa->is_b.b_peer_ident.pi_len,
+	    _i == 2 ? strlen("b.example.com") : 4);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(st.ts_nchild, 1);
+	/* the IPsec SA: B's SPIs crossed */
+	ccs = TAILQ_FIRST(&csa->is_b.b_children);
+	ck_assert_ptr_nonnull(ccs);
+	ck_assert_uint_eq(ccs->cs_spi_in, in);
+	ck_assert_uint_eq(ccs->cs_spi_out, out);
+	assert_taken_over(in, out);
+
+	/* no phase 1 from either side, B keeps its ISAKMP SA */
+	pump(200);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	ck_assert_ptr_eq(v1_sa(&B), bsa);
+	ck_assert_ptr_eq(v1_sa(&C), csa);
+
+	/* Quick Mode rekeys: C's, then B's */
+	spi = v1_rekeyed(&C, in);
+	spi = v1_rekeyed(&B, spi);
+	ck_assert_uint_ne(spi, in);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	ck_assert_ptr_eq(v1_sa(&B), bsa);
+	ck_assert_ptr_eq(v1_sa(&C), csa);
+	ck_assert_str_eq(tunnel_state_name(status(&C).ts_state), "Connected");
+
+	/* DPD: R-U-THERE --> <-- R-U-THERE-ACK on C's timer, twice at
+	 * least, each ACK taken (none missed) */
+	ike_counters_get(C.s_ike, &c0);
+	for (i = 0; i < 40; i++) {
+		pump(50);
+		ike_counters_get(C.s_ike, &c1);
+		if (c1.ic_dpd_sent >= c0.ic_dpd_sent + 2)
+			break;
+	}
+	pump(50);
+	ike_counters_get(C.s_ike, &c1);
+	ck_assert_uint_ge(c1.ic_dpd_sent, c0.ic_dpd_sent + 2);
+	ck_assert_uint_eq(c1.ic_dpd_missed, c0.ic_dpd_missed);
+	ck_assert_ptr_eq(v1_sa(&C), csa);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+
+	/* B's DELETEs (informational, IV from the synced one): C removes
+	 * the IPsec SA and the ISAKMP SA */
+	ccs = v1_child_not(&C, 0);
+	in = ccs->cs_spi_in;
+	out = ccs->cs_spi_out;
+	ck_assert_int_eq(ike_tunnel_down(B.s_ike, "t1"), 0);
+	pump(20);
+	ck_assert_ptr_null(mock_kernel_sa(&C.s_kernel, in));
+	ck_assert_ptr_null(mock_kernel_sa(&C.s_kernel, out));
+	ISAKMP_SA_FOREACH(csa, C.s_ike)
+		ck_assert(memcmp(csa->is_b.b_spi_i, ck_i, 8) != 0 ||
+		    csa->is_state != ISAKMP_ESTABLISHED);
+ done:
+	three_free(cc);
+}
+END_TEST
+
 static Suite *
 ha_takeover_suite(void)
 {
@@ -818,6 +1033,7 @@ ha_takeover_suite(void)
 	tcase_add_test(tc, test_seq_advance);
 	tcase_add_test(tc, test_bulk_join);
 	tcase_add_test(tc, test_upgrade_by_reload);
+	tcase_add_loop_test(tc, test_takeover_v1, 0, 4);
 	suite_add_tcase(s, tc);
 	return (s);
 }
