@@ -416,19 +416,22 @@ tshark_ike_check() {
 	done
 }
 
-# tshark_after_ok FILE FILTER EPOCH MIN MAX: FILE has MIN to MAX frames
-# that match the display filter FILTER after EPOCH (seconds since 1970,
-# the capture's clock: the VM's).  tshark_after_check: the same on the
-# host after the VM (as tshark_ike_check).
+# tshark_after_ok FILE FILTER EPOCH MIN MAX [UNTIL]: FILE has MIN to MAX
+# frames that match the display filter FILTER after EPOCH (and before
+# UNTIL; seconds since 1970, the capture's clock: the VM's).
+# tshark_after_check: the same on the host after the VM (as
+# tshark_ike_check).
 tshark_after_ok() {
-	local f=$1 flt=$2 t=$3 min=$4 max=$5 n
-	n=$(tshark -n -r "$f" -Y "($flt) && frame.time_epoch > $t" \
-	    2>/dev/null | wc -l)
+	local f=$1 flt=$2 t=$3 min=$4 max=$5 until=${6:-} n win
+	win="frame.time_epoch > $t"
+	[ -z "$until" ] || win+=" && frame.time_epoch < $until"
+	n=$(tshark -n -r "$f" -Y "($flt) && $win" 2>/dev/null | wc -l)
 	if [ "$n" -lt "$min" ] || [ "$n" -gt "$max" ]; then
 		fail "tshark: $n frames of $(basename "$f") match '$flt'" \
-		    "after $t, not $min to $max"
+		    "after $t${until:+ and before $until}, not $min to $max"
 	fi
-	say "ok: tshark: $n frames of $(basename "$f") match '$flt' after $t"
+	say "ok: tshark: $n frames of $(basename "$f") match '$flt' after" \
+	    "$t${until:+ and before $until}"
 }
 
 tshark_after_check() {
@@ -437,7 +440,8 @@ tshark_after_check() {
 		return
 	fi
 	[ -s "$1" ] || fail "capture $1 is empty"
-	printf 'tshark_after_ok %q %q %q %q %q\n' "$@" >>"$LAB_RUN/host-checks"
+	printf 'tshark_after_ok %q %q %q %q %q %q\n' "$1" "$2" "$3" "$4" \
+	    "$5" "${6:-}" >>"$LAB_RUN/host-checks"
 	say "tshark count of '$2' in $(basename "$1") runs on the host after the VM"
 }
 

@@ -151,6 +151,8 @@ V1_SCENARIOS=(
 	"t-export.sh v2-list-libreswan"
 	"t-libreswan-algs.sh v2-gcm-dh19"
 	"t-libreswan-algs.sh v1-aes256-sha256"
+	"t-ha.sh v1-swan"
+	"t-ha.sh v1-gw"
 )
 # Self-tests of the IKEv1 harness (strongSwan <-> strongSwan, Libreswan <->
 # strongSwan; no gatewayd): only with LAB_SELFTESTS=1, e.g. after changing
