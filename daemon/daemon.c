@@ -256,6 +256,10 @@ gwd_ha_role(void *arg, int role)
 		/* only to a standby that holds all of our SAs (its bulk
 		 * sync complete); else the peers are told (DELETE) */
 		handover = st.hs_peer_alive && st.hs_peer_synced;
+		/* ours kept in our own table, in case we are made active
+		 * again before the other node is (keepalived's init) */
+		if (handover)
+			(void)ike_ha_keep_own(g->g_ike);
 		/* no sync record (no DELETE) once not active */
 		ha_chan_role_set(g->g_ha, role);
 		if (handover)

@@ -334,6 +334,30 @@ ha_chan_state(struct ha_chan *c, const struct ha_hdr *h)
 	return (rv);
 }
 
+/*
+ * A record of this node's own SAs into its own table, as if the peer
+ * had sent it (ike_ha_keep_own: leaving the active role): IKE_SA,
+ * CHILD_SA and DELETE only.  0, or -1 (malformed, or the table full).
+ */
+int
+ha_chan_put_local(struct ha_chan *c, uint8_t type, const uint8_t *pl,
+    size_t len)
+{
+	struct ha_hdr	 h;
+	int		 rv;
+
+	if ((type != HA_REC_IKE_SA && type != HA_REC_CHILD_SA &&
+	    type != HA_REC_DELETE) || len > sizeof(c->c_pt))
+		return (-1);
+	memset(&h, 0, sizeof(h));
+	h.h_type = type;
+	h.h_len = (uint32_t)len;
+	memcpy(c->c_pt, pl, len);
+	rv = ha_chan_state(c, &h);
+	OPENSSL_cleanse(c->c_pt, len);
+	return (rv);
+}
+
 static void
 ha_chan_record(struct ha_chan *c, const uint8_t *rec, size_t len,
     const struct sockaddr_in *from)

@@ -108,6 +108,8 @@ const struct ha_store *ha_chan_store(const struct ha_chan *c);
 /* Empties the table (keys wiped): a takeover used it, and the node's
  * own SAs are what counts from then on. */
 void		 ha_chan_store_clear(struct ha_chan *c);
+int		 ha_chan_put_local(struct ha_chan *c, uint8_t type,
+		    const uint8_t *pl, size_t len);
 void		 ha_chan_status(const struct ha_chan *c, struct ha_status *st);
 /*
  * 1 if synckey is the key the channel runs with (its derived secret

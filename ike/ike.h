@@ -110,6 +110,15 @@ void		 ike_passive_set(struct ike_ctx *ctx, int passive);
  */
 struct ha_chan;
 void		 ike_ha_set(struct ike_ctx *ctx, struct ha_chan *c);
+/*
+ * Before this node leaves the active role by a hand-over (ike_handover):
+ * its own IKE SAs and CHILD SAs go into its own channel's table, as the
+ * records a bulk dump would send, so that it can resume them if it is
+ * made active again before the other node took them (keepalived's init
+ * turns a starting node backup for a moment).  Records from the other
+ * node, once it is active, replace them.  The records kept.
+ */
+int		 ike_ha_keep_own(struct ike_ctx *ctx);
 /* Test hook: SEQ_ADVANCE looks every ms (IKE_HA_SEQ_MS). */
 void		 ike_ha_test_seq_ms(struct ike_ctx *ctx, unsigned ms);
 /*

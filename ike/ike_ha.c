@@ -51,6 +51,8 @@ struct ike_hax {
 	uint32_t		 hx_bulk_serial; /* this dump's mark */
 	struct ike_sa_base	*hx_bulk_next;	/* the next IKE SA to dump */
 	uint32_t		 hx_bulk_count;	/* SA records of the dump */
+	int			 hx_self;	/* ike_ha_keep_own: records
+						   go to our own table */
 };
 
 /* The marks of bulk dumps (b_ha_bulk, cs_ha_bulk): process-wide, so
@@ -140,6 +142,8 @@ ike_ha_send(struct ike_ctx *ctx, uint8_t type, uint8_t *pl, int len,
 
 	if (len == -1)
 		log_twarn(name, "ha: cannot encode the %s record", what);
+	else if (ctx->ctx_hax != NULL && ctx->ctx_hax->hx_self)
+		rv = ha_chan_put_local(ctx->ctx_ha, type, pl, (size_t)len);
 	else if ((rv = ha_chan_send(ctx->ctx_ha, type, pl, (size_t)len)) ==
 	    -1)
 		log_tdebug(name, "ha: the %s record was not sent", what);
@@ -507,6 +511,33 @@ ike_ha_bulk_req(void *arg, uint32_t id)
 		return;
 	}
 	ike_ha_arm(hx->hx_bulk_ev, 0);
+}
+
+int
+ike_ha_keep_own(struct ike_ctx *ctx)
+{
+	struct ike_hax		*hx = ctx->ctx_hax;
+	struct ike_sa_base	*b;
+	struct child_sa		*cs;
+	int			 n = 0;
+
+	if (hx == NULL || ctx->ctx_ha == NULL ||
+	    ha_chan_role(ctx->ctx_ha) != HA_ROLE_ACTIVE)
+		return (0);
+	hx->hx_self = 1;
+	/* each IKE SA's CHILD SAs before it, as in a dump */
+	for (b = ike_sa_base_next(ctx, NULL, 0); b != NULL;
+	    b = TAILQ_NEXT(b, b_entry)) {
+		TAILQ_FOREACH(cs, &b->b_children, cs_entry)
+			if ((cs->cs_state == CHILD_SA_INSTALLED ||
+			    cs->cs_state == CHILD_SA_REKEYED) && cs->cs_sa_in)
+				n += ike_ha_child_rec(b, cs, 1) == 0;
+		n += ike_ha_ike_rec(b) == 0;
+	}
+	hx->hx_self = 0;
+	log_info("ha: %d records of our own SAs kept in our table (resumed "
+	    "if we are made active again first)", n);
+	return (n);
 }
 
 /* One step of a dump: up to IKE_HA_BULK_STEP records.  Each IKE SA's

@@ -711,6 +711,59 @@ START_TEST(test_takeover_switchover)
 }
 END_TEST
 
+/*
+ * A hands over (its standby alive and synced) but is made active again
+ * before the other node was (keepalived's init passes through BACKUP):
+ * ike_ha_keep_own put A's IKE SA and CHILD SA into A's own table first,
+ * so A's next engine (the daemon makes a new one) resumes them: no
+ * IKE_SA_INIT, the same IKE SA at B, and B's CHILD SA rekey succeeds.
+ */
+START_TEST(test_takeover_keep_own)
+{
+	struct ha_chan		*ca, *cc;
+	struct ike_sa		*bsa;
+	struct tunnel_status	 st;
+	uint32_t		 old_in;
+
+	standby_start(&opt_a, &opt_b, &opt_a, &ca, &cc);
+	bsa = ikev2_sa_first(B.s_ike);
+	ck_assert_ptr_nonnull(bsa);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(ca)), 0);
+	ck_assert_int_eq(ike_ha_keep_own(A.s_ike), 2);
+	ck_assert_uint_eq(ha_store_nike(ha_chan_store(ca)), 1);
+	ck_assert_uint_eq(ha_store_nchild(ha_chan_store(ca)), 1);
+	ha_chan_role_set(ca, HA_ROLE_STANDBY);
+	ck_assert_int_eq(ike_ha_keep_own(A.s_ike), 0);	/* not active */
+	ike_handover(A.s_ike);
+	ck_assert_int_eq(mock_kernel_nsa(&A.s_kernel), 0);
+
+	/* the other node stays standby; A's next engine, at ADDR_A */
+	ike_ha_set(C.s_ike, NULL);
+	side_free(&C);
+	ha_chan_close(cc);
+	ike_ha_set(A.s_ike, NULL);
+	side_free(&A);
+	side_init(&C, ADDR_A, ADDR_B, &opt_a, 0xc0000002);
+	side_a = &C;
+	side_standby(&C, ca);
+	memset(nsainit, 0, sizeof(nsainit));
+	ck_assert_int_eq(side_active(&C, ca), 1);
+	st = status(&C);
+	ck_assert_str_eq(tunnel_state_name(st.ts_state), "Connected");
+	ck_assert_int_eq(mock_kernel_nsa(&C.s_kernel), 2);
+	old_in = child_of(&C)->cs_spi_in;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(400);
+	ck_assert_uint_ne(child_of(&C)->cs_spi_in, old_in);
+	ck_assert_uint_eq(child_of(&C)->cs_spi_in, child_of(&B)->cs_spi_out);
+	ck_assert_ptr_eq(ikev2_sa_first(B.s_ike), bsa);
+	ck_assert_int_eq(nsainit[0] + nsainit[1], 0);
+	ck_assert_int_eq(C.s_kernel.mk_errors, 0);
+
+	three_free(ca);
+}
+END_TEST
+
 /* A UDP port free on the loopback now. */
 static uint16_t
 free_port(void)
@@ -1029,6 +1082,7 @@ ha_takeover_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_takeover_continues, 0, 3);
 	tcase_add_test(tc, test_takeover_switchover);
+	tcase_add_test(tc, test_takeover_keep_own);
 	tcase_add_loop_test(tc, test_takeover_nothing_synced, 0, 2);
 	tcase_add_test(tc, test_seq_advance);
 	tcase_add_test(tc, test_bulk_join);

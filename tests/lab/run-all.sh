@@ -87,6 +87,7 @@ SCENARIOS=(
 	"t-ha.sh v2-gw"
 	"t-ha.sh synclost"
 	"t-ha.sh nosync"
+	"t-ha.sh upgrade"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the

@@ -32,6 +32,12 @@
 #             (maintenance): B hands its SAs over (gatewayctl ha standby
 #             from notify_stop: removed, no DELETE) and A, VRRP master
 #             again, resumes them: the same bounds as the failover;
+#   upgrade   A runs first without an ha block (standalone, the addresses
+#             its own) with its tunnel up; B starts; the ha block added
+#             to A's file and gatewayctl reload make A the active node
+#             without touching the tunnel (same IKE SA on the peer), B
+#             takes A's state (bulk dump), keepalived starts (A as
+#             MASTER); then the failover of v2-swan;
 #   hostile   forged, truncated and replayed datagrams to B's sync port
 #             are dropped and counted, B keeps the state and still takes
 #             over.
@@ -45,7 +51,7 @@ gw_bin
 mode=${1:-v2-swan}
 peer=swan ver=2
 case "$mode" in
-v2-swan|synclost|nosync|hostile|failback) ;;
+v2-swan|synclost|nosync|hostile|failback|upgrade) ;;
 v2-gw) peer=gw ;;
 v1-swan) ver=1 ;;
 v1-gw) ver=1 peer=gw ;;
@@ -120,11 +126,11 @@ ha {
 EOF
 }
 
-# ka_start NODE PRIO: keepalived (VRRP only) in NODE's namespace: one
-# instance holding both virtual addresses, never preempting, its notify
-# hooks calling gatewayctl.
+# ka_start NODE PRIO [STATE]: keepalived (VRRP only) in NODE's namespace:
+# one instance holding both virtual addresses, never preempting, its
+# notify hooks calling gatewayctl; it starts in STATE (BACKUP).
 ka_start() {
-	local n=$1 prio=$2 d rt ctl
+	local n=$1 prio=$2 state=${3:-BACKUP} d rt ctl
 	d=$(node_dir "$n")
 	rt=$(node_rt "$n")
 	ctl="$GW_BUILD/gatewayctl -s $rt/gatewayd.sock ha"
@@ -138,7 +144,7 @@ global_defs {
 	vrrp_garp_master_refresh 0
 }
 vrrp_instance gw {
-	state BACKUP
+	state $state
 	nopreempt
 	interface pub
 	virtual_router_id 51
@@ -263,16 +269,49 @@ fi
 step "A (ha1, priority 150) and B (ha2, priority 100)"
 ha_gw_conf ha1 150 192.168.77.1 192.168.77.2
 ha_gw_conf ha2 100 192.168.77.2 192.168.77.1
-start_gatewayd ha1
-start_gatewayd ha2
-if [ "$mode" = nosync ]; then
-	ip -n ha1 link set sync down
-	say "the sync link is down from the start"
+if [ "$mode" = upgrade ]; then
+	step "A first standalone: no ha block, the addresses its own"
+	conf=$(node_dir ha1)/gatewayd.conf
+	cp "$conf" "$conf.ha"
+	awk '/^ha \{/ { skip = 1 } !skip { print } /^\}/ { skip = 0 }' \
+	    "$conf.ha" >"$conf"
+	grep -q '^ha ' "$conf" && fail "the standalone file has an ha block"
+	ip -n ha1 addr add "$VIP/24" dev pub
+	ip -n ha1 addr add "$VIP_IN/24" dev lan
+	start_gatewayd ha1
+	gw_wait_state ha1 vpc1-vpc2 Connected 30
+	ping_ok c1 "$C2_ADDR"
+	SPIS_UP=$(peer_ike_spis)
+	start_gatewayd ha2
+	step "the ha block added to A's file, then gatewayctl reload"
+	cp "$conf.ha" "$conf"
+	out=$(gwctl ha1 reload 2>&1) || fail "gatewayctl reload on A: $out"
+	say "reload: $(tr '\n' ' ' <<<"$out")"
+	wait_for 5 ha_role_is ha1 active ||
+	    fail "A is '$(ha_role ha1)' after the reload, not active"
+	gw_state_is ha1 vpc1-vpc2 Connected ||
+	    fail "A's tunnel is '$(gw_tunnel_state ha1 vpc1-vpc2)' after the reload"
+	assert_eq "the peer's IKE SA after the upgrade" "$SPIS_UP" \
+	    "$(peer_ike_spis)"
+	ping_ok c1 "$C2_ADDR"
+	say "ok: A is active, its tunnel untouched"
+	# keepalived takes A's addresses as its own: master at once
+	ka_start ha1 150 MASTER
+	wait_for 10 grep -q 'Entering MASTER STATE' \
+	    "$(node_dir ha1)/keepalived.log" || fail "keepalived on A not MASTER"
+else
+	start_gatewayd ha1
+	start_gatewayd ha2
+	if [ "$mode" = nosync ]; then
+		ip -n ha1 link set sync down
+		say "the sync link is down from the start"
+	fi
+	ha_role_is ha1 standby ||
+	    fail "ha1 starts as '$(ha_role ha1)', not standby"
+	ka_start ha1 150
+	wait_for 15 ha_role_is ha1 active ||
+	    fail "keepalived did not make ha1 active:"$'\n'"$(tail -n 20 "$(node_dir ha1)/keepalived.log")"
 fi
-ha_role_is ha1 standby || fail "ha1 starts as '$(ha_role ha1)', not standby"
-ka_start ha1 150
-wait_for 15 ha_role_is ha1 active ||
-    fail "keepalived did not make ha1 active:"$'\n'"$(tail -n 20 "$(node_dir ha1)/keepalived.log")"
 has_vip ha1 || fail "ha1 is active without the virtual address"
 say "ok: ha1 is VRRP master and active"
 ka_start ha2 100
@@ -295,6 +334,8 @@ else
 fi
 SPIS0=$(peer_ike_spis)
 [ -n "$SPIS0" ] || fail "no IKE SA on the peer"
+[ "$mode" != upgrade ] || assert_eq "the peer's IKE SA, keepalived started" \
+    "$SPIS_UP" "$SPIS0"
 say "peer's IKE SA: $SPIS0"
 
 # ---- the cases ------------------------------------------------------------------
@@ -507,5 +548,6 @@ capture_stop
 case "$mode" in
 nosync) pass "HA $mode: B set the tunnel up anew within 15 s" ;;
 failback) pass "HA $mode: failover to B and back to A without renegotiation" ;;
+upgrade) pass "HA $mode: standalone to active by reload, then failover without renegotiation" ;;
 *) pass "HA $mode: failover without renegotiation" ;;
 esac
