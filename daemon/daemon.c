@@ -340,7 +340,8 @@ gwd_metrics_open(struct gwd *g, const struct config *cfg)
 		.mo_arg = g,
 		.mo_status = gwd_ctl_status,
 		.mo_counters = gwd_ctl_counters,
-		.mo_gauges = gwd_metrics_gauges
+		.mo_gauges = gwd_metrics_gauges,
+		.mo_ha = gwd_ha_status
 	};
 
 	if (g->g_metrics != NULL && cfg->cfg_metrics_port == g->g_metrics_port &&

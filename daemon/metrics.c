@@ -35,6 +35,7 @@ int
 metrics_page(const struct metrics_ops *ops, struct buf *out)
 {
 	struct metrics_snapshot	 ms;
+	struct ha_status	 ha;
 	struct tunnel_status	*ts = NULL, *nts;
 	int			 max = METRICS_STATUS_FIRST, n = 0, rv = -1;
 
@@ -58,6 +59,8 @@ metrics_page(const struct metrics_ops *ops, struct buf *out)
 	ms.ms_ntunnels = n;
 	ops->mo_counters(ops->mo_arg, &ms.ms_ike, &ms.ms_net);
 	ops->mo_gauges(ops->mo_arg, &ms.ms_gauges);
+	if (ops->mo_ha != NULL && ops->mo_ha(ops->mo_arg, &ha) == 0)
+		ms.ms_ha = &ha;
 	rv = metrics_fmt(out, &ms);
  done:
 	ike_status_free(ts, n > 0 ? n : 0);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "ike/ha_chan.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 
@@ -20,6 +21,9 @@ struct metrics_ops {
 	void	(*mo_counters)(void *arg, struct ike_counters *ic,
 		    struct net_counters *nc);
 	void	(*mo_gauges)(void *arg, struct ike_gauges *g);
+	/* The HA channel's status: 0, or -1 without an ha block; NULL
+	 * for none. */
+	int	(*mo_ha)(void *arg, struct ha_status *st);
 };
 
 struct event_base;

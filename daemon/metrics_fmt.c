@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "daemon/metrics_fmt.h"
+#include "ike/ha_sync.h"
 
 #define mf_add buf_addf
 
@@ -413,6 +414,65 @@ mf_messages(struct buf *out, const struct ike_counters *ic,
 	return (rv == 0 ? 0 : -1);
 }
 
+/* --- HA (an ha block only) --- */
+
+static int
+mf_ha(struct buf *out, const struct ha_status *ha)
+{
+	static const int roles[] = { HA_ROLE_ACTIVE, HA_ROLE_STANDBY,
+	    HA_ROLE_FAULT };
+	size_t	 i;
+	int	 rv = 0;
+
+	rv |= mf_family(out, "gatewayd_ha_role", "gauge", "1 for this "
+	    "node's HA role (gatewayctl ha, keepalived's hooks), else 0.");
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		rv |= mf_add(out, "gatewayd_ha_role{role=\"%s\"} %d\n",
+		    ha_role_name(roles[i]), ha->hs_role == roles[i]);
+	rv |= mf_family(out, "gatewayd_ha_priority", "gauge", "This node's "
+	    "priority (the ha block's).");
+	rv |= mf_add(out, "gatewayd_ha_priority %u\n", ha->hs_priority);
+	rv |= mf_family(out, "gatewayd_ha_peer_up", "gauge", "1 while a "
+	    "heartbeat of the other node arrived within 3 s.");
+	rv |= mf_add(out, "gatewayd_ha_peer_up %d\n", ha->hs_peer_alive);
+	rv |= mf_family(out, "gatewayd_ha_peer_synced", "gauge", "1 when "
+	    "the other node's heartbeat says it holds a whole bulk dump of "
+	    "our SAs (a switchover hands them over).");
+	rv |= mf_add(out, "gatewayd_ha_peer_synced %d\n",
+	    ha->hs_peer_alive && ha->hs_peer_synced);
+	rv |= mf_family(out, "gatewayd_ha_bulk_sync_complete", "gauge", "1 "
+	    "when this node's table holds the last bulk dump of the other "
+	    "node whole.");
+	rv |= mf_add(out, "gatewayd_ha_bulk_sync_complete %d\n",
+	    ha->hs_bulk == HA_BULK_COMPLETE);
+	rv |= mf_family(out, "gatewayd_ha_synced_sas", "gauge", "SAs of the "
+	    "other node this node's table holds, to take over.");
+	rv |= mf_add(out, "gatewayd_ha_synced_sas{kind=\"ike\"} %" PRIu64
+	    "\n", ha->hs_sync_ike);
+	rv |= mf_add(out, "gatewayd_ha_synced_sas{kind=\"child\"} %" PRIu64
+	    "\n", ha->hs_sync_child);
+	rv |= mf_counter(out, "gatewayd_ha_records_sent_total", "Sync "
+	    "records sent (heartbeats included).", ha->hs_tx);
+	rv |= mf_counter(out, "gatewayd_ha_records_send_failed_total",
+	    "Sync records the socket refused.", ha->hs_tx_errors);
+	rv |= mf_family(out, "gatewayd_ha_records_received_total", "counter",
+	    "Sync records received, by verdict: accepted or why dropped.");
+	for (i = 0; i < HA_NVERDICTS; i++)
+		rv |= mf_add(out, "gatewayd_ha_records_received_total{verdict="
+		    "\"%s\"} %" PRIu64 "\n", ha_verdict_key((int)i),
+		    ha->hs_rx[i]);
+	rv |= mf_counter(out, "gatewayd_ha_bulk_dumps_received_total",
+	    "Bulk dumps of the other node taken whole.", ha->hs_bulk_dumps);
+	rv |= mf_counter(out, "gatewayd_ha_bulk_dumps_retried_total",
+	    "Bulk dumps asked again (a record lost or malformed).",
+	    ha->hs_bulk_retries);
+	rv |= mf_counter(out, "gatewayd_ha_bulk_dumps_served_total",
+	    "Bulk dumps this node sent.", ha->hs_bulk_served);
+	rv |= mf_counter(out, "gatewayd_ha_seq_advances_total", "SEQ_ADVANCE "
+	    "entries that moved this node's table.", ha->hs_seq_moved);
+	return (rv == 0 ? 0 : -1);
+}
+
 int
 metrics_fmt(struct buf *out, const struct metrics_snapshot *ms)
 {
@@ -420,7 +480,8 @@ metrics_fmt(struct buf *out, const struct metrics_snapshot *ms)
 	    mf_tunnel_counters(out, ms) == -1 ||
 	    mf_children(out, ms) == -1 ||
 	    mf_gauges(out, &ms->ms_gauges) == -1 ||
-	    mf_messages(out, &ms->ms_ike, &ms->ms_net) == -1)
+	    mf_messages(out, &ms->ms_ike, &ms->ms_net) == -1 ||
+	    (ms->ms_ha != NULL && mf_ha(out, ms->ms_ha) == -1))
 		return (-1);
 	return (0);
 }

@@ -7,6 +7,7 @@
 #define GW_METRICS_FMT_H
 
 #include "common/buf.h"
+#include "ike/ha_chan.h"
 #include "ike/ike.h"
 #include "ike/net.h"
 
@@ -19,6 +20,7 @@ struct metrics_snapshot {
 	struct ike_counters	 ms_ike;
 	struct net_counters	 ms_net;
 	struct ike_gauges	 ms_gauges;
+	const struct ha_status	*ms_ha;		/* NULL: no ha block */
 };
 
 /* Appends every metric family (HELP, TYPE, samples) to out; 0 or -1. */

@@ -462,11 +462,6 @@ status_fmt_ha_text(struct buf *out, const struct ha_status *ha, time_t now)
 	    ha->hs_bulk_retries, ha->hs_bulk_served));
 }
 
-/* JSON names of the receive verdicts, in enum ha_verdict's order */
-static const char *const fmt_ha_key[HA_NVERDICTS] = {
-	"accepted", "bad_length", "bad_version", "bad_tag", "replayed",
-	"old_epoch", "reflected", "bad_type"
-};
 
 static int
 fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
@@ -491,7 +486,7 @@ fmt_json_ha(struct buf *out, const struct ha_status *ha, time_t now)
 	rv |= fmt_add(out, "},\"records\":{\"sent\":%" PRIu64 ",\"send_failed\":%"
 	    PRIu64, ha->hs_tx, ha->hs_tx_errors);
 	for (i = 0; i < HA_NVERDICTS; i++)
-		rv |= fmt_add(out, ",\"%s\":%" PRIu64, fmt_ha_key[i],
+		rv |= fmt_add(out, ",\"%s\":%" PRIu64, ha_verdict_key(i),
 		    ha->hs_rx[i]);
 	rv |= fmt_add(out, "},\"sync\":{\"ike_sas\":%" PRIu64 ",\"child_sas\":%"
 	    PRIu64 ",\"table_full\":%" PRIu64 ",\"sent\":{\"ike_sa\":%" PRIu64

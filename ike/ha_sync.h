@@ -92,6 +92,19 @@ enum ha_verdict {
 };
 /* "bad-length", ..., for logs and counters. */
 const char	*ha_verdict_name(enum ha_verdict v);
+/* The verdict as an identifier ("accepted", "bad_tag"...): JSON keys
+ * of gatewayctl status, label values of the metrics (inline: the
+ * status and metrics code links without the channel). */
+static inline const char *
+ha_verdict_key(int v)
+{
+	static const char *const keys[HA_NVERDICTS] = {
+		"accepted", "bad_length", "bad_version", "bad_tag",
+		"replayed", "old_epoch", "reflected", "bad_type"
+	};
+
+	return ((unsigned)v < HA_NVERDICTS ? keys[v] : "unknown");
+}
 
 struct ha_hdr {
 	uint8_t		 h_version;

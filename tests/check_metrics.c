@@ -405,6 +405,82 @@ START_TEST(test_metrics_fmt_no_tunnels)
 	assert_line(s, "gatewayd_initiations_waiting 0");
 	assert_line(s, "# TYPE gatewayd_tunnel_up gauge");
 	ck_assert_ptr_null(strstr(s, "gatewayd_tunnel_up{"));
+	ck_assert_ptr_null(strstr(s, "gatewayd_ha_"));
+	free(s);
+	buf_free(b);
+}
+END_TEST
+
+/* With an ha block: the HA families, well formed, with the status's
+ * values; without one (ms_ha NULL, test_metrics_fmt_no_tunnels) none. */
+START_TEST(test_metrics_fmt_ha)
+{
+	struct metrics_snapshot	 ms;
+	struct ha_status	 ha;
+	struct buf		*b = buf_new(16);
+	char			*s;
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&ha, 0, sizeof(ha));
+	ha.hs_role = HA_ROLE_STANDBY;
+	ha.hs_priority = 100;
+	ha.hs_peer_alive = 1;
+	ha.hs_peer_synced = 1;
+	ha.hs_bulk = HA_BULK_COMPLETE;
+	ha.hs_sync_ike = 20;
+	ha.hs_sync_child = 400;
+	ha.hs_tx = 77;
+	ha.hs_tx_errors = 1;
+	ha.hs_rx[HA_OK] = 500;
+	ha.hs_rx[HA_BAD_TAG] = 4;
+	ha.hs_rx[HA_REPLAY] = 3;
+	ha.hs_bulk_dumps = 2;
+	ha.hs_bulk_retries = 1;
+	ha.hs_bulk_served = 5;
+	ha.hs_seq_moved = 9;
+	ms.ms_ha = &ha;
+	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
+	s = buf_str(b);
+	/* the daemon's 36 and the HA ones: role 3, priority, peer up and
+	 * synced, bulk complete, synced SAs 2, sent and failed, received
+	 * by 8 verdicts, 3 bulk counters, seq advances */
+	ck_assert_int_eq(exposition_check(s), 36 + 3 + 1 + 2 + 1 + 2 + 2 +
+	    8 + 3 + 1);
+	assert_line(s, "# TYPE gatewayd_ha_role gauge");
+	assert_line(s, "gatewayd_ha_role{role=\"active\"} 0");
+	assert_line(s, "gatewayd_ha_role{role=\"standby\"} 1");
+	assert_line(s, "gatewayd_ha_role{role=\"fault\"} 0");
+	assert_line(s, "gatewayd_ha_priority 100");
+	assert_line(s, "gatewayd_ha_peer_up 1");
+	assert_line(s, "gatewayd_ha_peer_synced 1");
+	assert_line(s, "gatewayd_ha_bulk_sync_complete 1");
+	assert_line(s, "gatewayd_ha_synced_sas{kind=\"ike\"} 20");
+	assert_line(s, "gatewayd_ha_synced_sas{kind=\"child\"} 400");
+	assert_line(s, "gatewayd_ha_records_sent_total 77");
+	assert_line(s, "gatewayd_ha_records_send_failed_total 1");
+	assert_line(s, "# TYPE gatewayd_ha_records_received_total counter");
+	assert_line(s, "gatewayd_ha_records_received_total"
+	    "{verdict=\"accepted\"} 500");
+	assert_line(s, "gatewayd_ha_records_received_total"
+	    "{verdict=\"bad_tag\"} 4");
+	assert_line(s, "gatewayd_ha_records_received_total"
+	    "{verdict=\"replayed\"} 3");
+	assert_line(s, "gatewayd_ha_records_received_total"
+	    "{verdict=\"bad_type\"} 0");
+	assert_line(s, "gatewayd_ha_bulk_dumps_received_total 2");
+	assert_line(s, "gatewayd_ha_bulk_dumps_retried_total 1");
+	assert_line(s, "gatewayd_ha_bulk_dumps_served_total 5");
+	assert_line(s, "gatewayd_ha_seq_advances_total 9");
+	free(s);
+	buf_free(b);
+	/* the peer silent: not counted as synced, whatever it said */
+	b = buf_new(16);
+	ha.hs_peer_alive = 0;
+	ha.hs_role = HA_ROLE_ACTIVE;
+	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
+	s = buf_str(b);
+	assert_line(s, "gatewayd_ha_peer_synced 0");
+	assert_line(s, "gatewayd_ha_role{role=\"active\"} 1");
 	free(s);
 	buf_free(b);
 }
@@ -806,7 +882,7 @@ static void
 server_start(int family)
 {
 	struct metrics_ops	 ops = { NULL, srv_status, srv_counters,
-				    srv_gauges };
+				    srv_gauges, NULL };
 	struct event_base	*base;
 	struct metrics		*m;
 	int			 p[2];
@@ -983,7 +1059,7 @@ END_TEST
 START_TEST(test_metrics_open_in_use)
 {
 	struct metrics_ops	 ops = { NULL, srv_status, srv_counters,
-				    srv_gauges };
+				    srv_gauges, NULL };
 	struct event_base	*base = event_base_new();
 
 	log_init(0, LOG_LVL_ERR + 0);
@@ -1007,6 +1083,7 @@ metrics_suite(void)
 	    sizeof(fixture_lines) / sizeof(fixture_lines[0]));
 	tcase_add_test(tc, test_metrics_fmt_no_timestamp_when_down);
 	tcase_add_test(tc, test_metrics_fmt_no_tunnels);
+	tcase_add_test(tc, test_metrics_fmt_ha);
 	tcase_add_loop_test(tc, test_metrics_label_escape, 0,
 	    sizeof(label_vecs) / sizeof(label_vecs[0]));
 	tcase_add_test(tc, test_metrics_fmt_unterminated_name);

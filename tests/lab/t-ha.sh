@@ -114,6 +114,9 @@ ha_gw_conf() {
 	gw_conf_begin "$n" gw1 "$VIP" gw2 "$GW2_PUB" "$GW1_NET"
 	gw_conf_tunnel "$n" vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" \
 	    version="$ver"
+	# the metrics (HA families) on the node's loopback
+	sed -i "/^control-socket /a metrics-listen 127.0.0.1:9587" \
+	    "$(node_dir "$n")/gatewayd.conf"
 	cat >>"$(node_dir "$n")/gatewayd.conf" <<EOF
 
 ha {
@@ -168,6 +171,23 @@ EOF
 	say "keepalived started on $n (priority $prio)"
 }
 declare -A KA_PID
+
+# ha_scrape NODE NAME: NODE's metrics page into RUN/NODE/metrics-NAME.txt
+# (promtool checks it on the host after the VM); each further argument
+# is a line the page must have.
+ha_scrape() {
+	local n=$1 f l
+	f=$(node_dir "$n")/metrics-$2.txt
+	shift 2
+	ip netns exec "$n" curl -sS --max-time 5 \
+	    http://127.0.0.1:9587/metrics >"$f" 2>&1 ||
+	    fail "curl $n's metrics: $(cat "$f")"
+	for l in "$@"; do
+		grep -qxF "$l" "$f" || fail "$n's metrics lack: $l"
+	done
+	printf 'promtool_metrics_ok %q\n' "$f" >>"$LAB_RUN/host-checks"
+	say "ok: $n's metrics: $# lines as expected"
+}
 
 # ha_role NODE: the role gatewayctl status shows (active, standby, fault).
 ha_role() {
@@ -331,6 +351,10 @@ else
 	wait_for 10 ha_holds_is ha2 "1 1" ||
 	    fail "B does not hold A's SAs (holds '$(ha_holds ha2)'):"$'\n'"$(gwctl ha2 status)"
 	say "ok: B holds 1 IKE SA and 1 CHILD SA of A's"
+	ha_scrape ha2 standby 'gatewayd_ha_role{role="standby"} 1' \
+	    'gatewayd_ha_synced_sas{kind="ike"} 1' \
+	    'gatewayd_ha_synced_sas{kind="child"} 1' \
+	    'gatewayd_ha_peer_up 1' 'gatewayd_ha_bulk_sync_complete 1'
 fi
 SPIS0=$(peer_ike_spis)
 [ -n "$SPIS0" ] || fail "no IKE SA on the peer"
@@ -459,6 +483,8 @@ else
 fi
 ping_ok c1 "$C2_ADDR"
 ping_ok c2 "$C1_ADDR"
+ha_scrape ha2 active 'gatewayd_ha_role{role="active"} 1' \
+    'gatewayd_ha_peer_up 0' 'gatewayd_tunnel_up{tunnel="vpc1-vpc2",peer="gw2"} 1'
 
 # peer_rekeys NODE WHO: the peer rekeys its CHILD SA, then its IKE SA,
 # against the active NODE (WHO names it in the log); traffic flows after.
