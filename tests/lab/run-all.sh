@@ -88,6 +88,7 @@ SCENARIOS=(
 	"t-ha.sh synclost"
 	"t-ha.sh nosync"
 	"t-ha.sh upgrade"
+	"t-ha.sh v2-nat"
 )
 
 # IKEv1 scenarios: they run after the list above unless LAB_IKEV1=0 in the

@@ -27,6 +27,10 @@
 #             silent; the link back, B holds the state again;
 #   nosync    the sync link is cut before A dies: B has nothing to resume
 #             and sets the tunnel up anew (INITIAL_CONTACT) within 15 s;
+#   v2-nat    v2-swan with strongSwan behind a masquerading router (it
+#             initiates to the virtual address; the pair's peer is
+#             0.0.0.0, FQDN identities; strongSwan's DPD every 2 s): B's
+#             resumed SAs are ESP in UDP to the router's port;
 #   failback  v2-swan, then A comes back (reboot: its state gone) and joins
 #             as standby: it takes B's state; keepalived on B is stopped
 #             (maintenance): B hands its SAs over (gatewayctl ha standby
@@ -49,12 +53,13 @@
 lab_begin
 gw_bin
 mode=${1:-v2-swan}
-peer=swan ver=2
+peer=swan ver=2 nat=0
 case "$mode" in
 v2-swan|synclost|nosync|hostile|failback|upgrade) ;;
 v2-gw) peer=gw ;;
 v1-swan) ver=1 ;;
 v1-gw) ver=1 peer=gw ;;
+v2-nat) nat=1 ;;
 *) fail "unknown case '$mode'" ;;
 esac
 # the exchanges that set up a new IKE SA: IKE_SA_INIT (34); IKEv1 Main
@@ -95,7 +100,24 @@ netns_add gw2
 netns_add c1
 sw_port ha1 pub pubbr 198.51.100.11/24
 sw_port ha2 pub pubbr 198.51.100.12/24
-sw_port gw2 pub pubbr "$GW2_PUB/24"
+if [ "$nat" = 1 ]; then
+	# gw2 behind a masquerading router whose outside address is gw2's
+	# usual one (UDP source ports 20000-29999, as lib.sh's topo_nat)
+	netns_add nat
+	# shellcheck disable=SC2086
+	out=$(modprobe -a $NAT_MODULES 2>&1) || fail "NAT modules: $out"
+	veth_add nat in 10.99.0.1/24 gw2 pub 10.99.0.2/24
+	ip -n gw2 route add default via 10.99.0.1 || fail "gw2 default route"
+	sw_port nat out pubbr "$GW2_PUB/24"
+	ip netns exec nat sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+	out=$(ip netns exec nat sh -c "
+	    iptables-legacy -t nat -A POSTROUTING -o out -p udp \
+		-j MASQUERADE --to-ports $NAT_PORTS &&
+	    iptables-legacy -t nat -A POSTROUTING -o out -j MASQUERADE" 2>&1) ||
+	    fail "iptables-legacy MASQUERADE: $out"
+else
+	sw_port gw2 pub pubbr "$GW2_PUB/24"
+fi
 sw_port ha1 lan lanbr 172.16.0.11/24
 sw_port ha2 lan lanbr 172.16.0.12/24
 sw_port c1 eth0 lanbr "$C1_ADDR/24"
@@ -111,9 +133,17 @@ done
 # gateway on the virtual address, the tunnel to gw2 and the ha block.
 ha_gw_conf() {
 	local n=$1 prio=$2 sl=$3 sp=$4
-	gw_conf_begin "$n" gw1 "$VIP" gw2 "$GW2_PUB" "$GW1_NET"
-	gw_conf_tunnel "$n" vpc1-vpc2 lseg="$GW1_NET" pseg="$GW2_NET" \
-	    version="$ver"
+	if [ "$nat" = 1 ]; then
+		# any peer (behind its NAT), FQDN identities
+		gw_conf_begin "$n" gw1 "$VIP" gw2 0.0.0.0 "$GW1_NET"
+		gw_conf_tunnel "$n" vpc1-vpc2 lseg="$GW1_NET" \
+		    pseg="$GW2_NET" version="$ver" lid=left.lab.test \
+		    pid=right.lab.test
+	else
+		gw_conf_begin "$n" gw1 "$VIP" gw2 "$GW2_PUB" "$GW1_NET"
+		gw_conf_tunnel "$n" vpc1-vpc2 lseg="$GW1_NET" \
+		    pseg="$GW2_NET" version="$ver"
+	fi
 	# the metrics (HA families) on the node's loopback
 	sed -i "/^control-socket /a metrics-listen 127.0.0.1:9587" \
 	    "$(node_dir "$n")/gatewayd.conf"
@@ -278,7 +308,13 @@ ms_since() { echo $((($(lab_now_us) - $1) / 1000)); }
 # ---- the peer -----------------------------------------------------------------
 step "peer gw2 ($peer), IKEv$ver"
 capture_start gw2 pub "$LAB_RUN/ha-gw2.pcap" udp port 500 or udp port 4500
-if [ "$peer" = swan ]; then
+if [ "$nat" = 1 ]; then
+	swan_conf gw2
+	rm -f "$(node_dir gw2)"/swanctl.d/*
+	swan_conn gw2 vpn local=10.99.0.2 remote="$VIP" lts="$GW2_NET" \
+	    rts="$GW1_NET" lid=right.lab.test rid=left.lab.test dpd_delay=2s
+	start_charon gw2
+elif [ "$peer" = swan ]; then
 	swan_std gw2 version="$ver" start=none
 	start_charon gw2
 else
@@ -340,6 +376,8 @@ wait_for 10 grep -q 'Entering BACKUP STATE' "$(node_dir ha2)/keepalived.log" ||
 ha_role_is ha2 standby || fail "ha2 is '$(ha_role ha2)', not standby"
 has_vip ha2 && fail "ha2 holds the virtual address as backup"
 
+# behind its NAT, strongSwan initiates (to the virtual address)
+[ "$nat" = 1 ] && swan_initiate gw2 vpn
 gw_wait_state ha1 vpc1-vpc2 Connected 30
 wait_for 10 peer_up || fail "the peer's CHILD SA is not up"
 ping_ok c1 "$C2_ADDR"
@@ -483,6 +521,12 @@ else
 fi
 ping_ok c1 "$C2_ADDR"
 ping_ok c2 "$C1_ADDR"
+if [ "$nat" = 1 ]; then
+	# B's SAs are ESP in UDP to the router's port, as A's were; the
+	# peer's DPD (every 2 s) went on through the NAT mapping
+	xfrm_encap_ok ha2 4500 '2[0-9]{4}'
+	swan_ike_up gw2 vpn || fail "strongSwan lost its IKE SA (DPD?)"
+fi
 ha_scrape ha2 active 'gatewayd_ha_role{role="active"} 1' \
     'gatewayd_ha_peer_up 0' 'gatewayd_tunnel_up{tunnel="vpc1-vpc2",peer="gw2"} 1'
 
