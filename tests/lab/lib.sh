@@ -209,6 +209,21 @@ lab_has_node() {
 node_dir() { printf '%s/%s' "$LAB_RUN" "$1"; }
 node_rt() { printf '%s/%s' "$LAB_RT" "$1"; }
 
+# lab_uptime_at_least S: wait until the VM has been up S seconds.  charon
+# (5.9.8) rejects every COOKIE it made while its monotonic clock, which
+# in the VM starts at boot, is under its 10 s cookie lifetime (its age
+# check subtracts the lifetime from the clock in unsigned arithmetic): a
+# test in which strongSwan may demand cookies starts after that.
+lab_uptime_at_least() {
+	local up
+	for _ in $(seq 1 60); do
+		up=$(cut -d. -f1 /proc/uptime)
+		[ "$up" -ge "$1" ] && return 0
+		sleep 0.5
+	done
+	fail "the VM's uptime is not $1 s after 30 s"
+}
+
 # ---------------------------------------------------------------------------
 # Namespaces and links
 

@@ -15,8 +15,9 @@
 #             pings c2 at 10/s: B becomes active and resumes the synced
 #             IKE and CHILD SAs: the ping loses at most 3 s, strongSwan
 #             keeps the same IKE SA (same SPIs, no IKE_SA_INIT after the
-#             failover in the capture on gw2), and its CHILD and IKE
-#             rekeys against B then succeed;
+#             failover in the capture on gw2); strongSwan's own timer
+#             then rekeys its CHILD SA against B (rekey_time 40 s), and
+#             its forced CHILD and IKE rekeys (swanctl --rekey) succeed;
 #   v2-gw     the same with gatewayd as the peer (its rekeys by
 #             gatewayctl rekey), and first the hostile datagrams below;
 #   v1-swan, v1-gw   v2-swan and v2-gw (without the hostile part) in
@@ -315,7 +316,9 @@ if [ "$nat" = 1 ]; then
 	    rts="$GW1_NET" lid=right.lab.test rid=left.lab.test dpd_delay=2s
 	start_charon gw2
 elif [ "$peer" = swan ]; then
-	swan_std gw2 version="$ver" start=none
+	# its CHILD SA rekeyed by its own timer 36-40 s after it is set up:
+	# after the failover, against B
+	swan_std gw2 version="$ver" start=none child_rekey=40
 	start_charon gw2
 else
 	gw_std gw2 version="$ver" initiate=no
@@ -527,6 +530,7 @@ if [ "$nat" = 1 ]; then
 	xfrm_encap_ok ha2 4500 '2[0-9]{4}'
 	swan_ike_up gw2 vpn || fail "strongSwan lost its IKE SA (DPD?)"
 fi
+CH1=$(xfrm_spis gw2)
 ha_scrape ha2 active 'gatewayd_ha_role{role="active"} 1' \
     'gatewayd_ha_peer_up 0' 'gatewayd_tunnel_up{tunnel="vpc1-vpc2",peer="gw2"} 1'
 
@@ -565,6 +569,15 @@ peer_rekeys() {
 	gw_alive "$n"
 }
 
+if [ "$peer" = swan ] && [ "$nat" = 0 ]; then
+	step "strongSwan's timer rekeys its CHILD SA against B"
+	wait_for 45 xfrm_old_gone gw2 "$CH1" ||
+	    fail "strongSwan's CHILD SA not rekeyed by its timer:"$'\n'"$(ip -n gw2 xfrm state)"
+	ping_ok c1 "$C2_ADDR"
+	ping_ok c2 "$C1_ADDR"
+	gw_state_is ha2 vpc1-vpc2 Connected || fail "B's tunnel is not Connected"
+	say "ok: strongSwan's CHILD SA rekeyed by its timer against B: $(xfrm_spis gw2 | tr '\n' ' ')"
+fi
 peer_rekeys ha2 B
 
 if [ "$mode" = failback ]; then

@@ -34,6 +34,9 @@ done
 swan_conn gw2 vpn local="$GW2_PUB" remote="$GW1_PUB" "${children[@]}"
 start_charon gw2
 
+# charon may demand cookies (3 half-open IKE SAs from one address,
+# cookie_threshold_ip): it can check them only once the VM is up 10 s
+lab_uptime_at_least 11
 step "gatewayd on gw1: $N tunnels to gw2"
 segs=()
 for i in $(seq 1 "$N"); do
