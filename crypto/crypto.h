@@ -87,6 +87,12 @@ struct dh	*dh_new_private(int group, const uint8_t *priv, size_t len);
 struct dh	*dh_share(const struct dh *dh);
 void		 dh_free(struct dh *dh);
 int		 dh_group(const struct dh *dh);
+/*
+ * Tests only: the length in bits of a MODP key pair's private exponent
+ * (at most the group's exponent length, dh.c), -1 for curves or once
+ * derived.
+ */
+int		 dh_private_bits(const struct dh *dh);
 /* Appends our public value, left-padded to dh_group_len(). */
 int		 dh_public_get(const struct dh *dh, struct buf *out);
 /*

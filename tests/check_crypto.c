@@ -1337,6 +1337,37 @@ END_TEST
  * second derivation fails (even with the right peer value), the public
  * value is still ours and unchanged; a failed derivation keeps the key.
  */
+/*
+ * The private exponent's length: 256 bits for the 2048-bit group (dh.c:
+ * twice NIST's 112-bit rating would be 224; RFC 3526 §8's first estimate
+ * 220), 256 for the 1024-bit one.  Of 64 exponents drawn below 2^256, the
+ * longest is 256 bits long but for a chance of 2^-64.
+ */
+START_TEST(test_dh_private_exponent_length)
+{
+	static const int groups[] = { DH_MODP_1024, DH_MODP_2048 };
+	struct dh	*dh;
+	int		 i, g, bits, longest;
+
+	for (g = 0; g < 2; g++) {
+		longest = 0;
+		for (i = 0; i < 64; i++) {
+			ck_assert_ptr_nonnull(dh = dh_new(groups[g]));
+			bits = dh_private_bits(dh);
+			ck_assert_int_le(bits, 256);
+			ck_assert_int_gt(bits, 128);
+			if (bits > longest)
+				longest = bits;
+			dh_free(dh);
+		}
+		ck_assert_int_eq(longest, 256);
+	}
+	ck_assert_ptr_nonnull(dh = dh_new(DH_ECP_256));
+	ck_assert_int_eq(dh_private_bits(dh), -1);
+	dh_free(dh);
+}
+END_TEST
+
 START_TEST(test_dh_private_freed)
 {
 	int		 group = dh_groups[_i];
@@ -1977,6 +2008,7 @@ crypto_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_dh_group_len, 0, (int)DH_NGROUPS);
 	tcase_add_test(tc, test_dh_unknown_group);
+	tcase_add_test(tc, test_dh_private_exponent_length);
 	tcase_add_loop_test(tc, test_dh_both_sides_agree, 0, (int)DH_NGROUPS);
 	tcase_add_loop_test(tc, test_dh_share, 0, (int)DH_NGROUPS);
 	tcase_add_loop_test(tc, test_dh_private_freed, 0, (int)DH_NGROUPS);

@@ -12,9 +12,13 @@
 # to be behind a NAT, for both).  Each responder runs alone in a network
 # namespace made here, pinned to one CPU, the generator to another.
 # Responder CPU is utime + stime of /proc/PID/stat (all threads) before
-# and after the timed run.
+# and after the timed run.  "DH us" is the DH work a responder does per
+# setup (a key pair and the shared secret, through gatewayd's crypto/dh.c),
+# timed by ikeload -D on the responder's CPU; "gw/DH" is gatewayd's CPU
+# per setup over it (the issue's target: at most 1.3).
 #
-# Environment: BENCH_N (2000), BENCH_W (32), BENCH_GROUPS ("2 14 19"),
+# Environment: BENCH_N (2000), BENCH_W (32), BENCH_DH_N (500: DH timed
+# by ikeload -D), BENCH_GROUPS ("2 14 19"),
 # BENCH_CPU_RESPONDER (1), BENCH_CPU_LOAD (0), GATEWAYD, IKELOAD (from
 # the build), CHARON (/usr/lib/ipsec/charon), SWANCTL (swanctl),
 # BENCH_CHARON_LOG (charon's log level, -1: none), BENCH_KEEP (keep the
@@ -25,6 +29,7 @@ set -eu
 
 N=${BENCH_N:-2000}
 W=${BENCH_W:-32}
+DH_N=${BENCH_DH_N:-500}
 GROUPS_LIST=${BENCH_GROUPS:-"2 14 19"}
 CPU_R=${BENCH_CPU_RESPONDER:-1}
 CPU_L=${BENCH_CPU_LOAD:-0}
@@ -88,8 +93,9 @@ echo "harness 1: IKEv2 PSK setups (aes128-sha256, one CHILD SA, then" \
 echo "responder on CPU $CPU_R, generator on CPU $CPU_L;" \
     "CPU = responder utime+stime per setup"
 echo "gw = gatewayd, ch = charon; failed = gatewayd/charon setups"
-printf '%-9s %10s %10s %7s %12s %12s %7s %7s\n' group "gw set/s" \
-    "ch set/s" "ch/gw" "gw CPU us" "ch CPU us" "ch/gw" "failed"
+printf '%-9s %10s %10s %7s %12s %12s %7s %8s %6s %7s\n' group \
+    "gw set/s" "ch set/s" "ch/gw" "gw CPU us" "ch CPU us" "ch/gw" \
+    "DH us" "gw/DH" "failed"
 status=0
 for g in $GROUPS_LIST; do
 	name=$(group_name "$g")
@@ -103,11 +109,13 @@ for g in $GROUPS_LIST; do
 	[ $# -eq 3 ] || die "charon, $name: no measurement"
 	ch_rate=$1 ch_cpu=$2 ch_fail=$3
 	stop_responder
+	dh=$($PIN "$IKELOAD" -D -g "$g" -n "$DH_N" | sed -n 's/^dh_us=//p')
+	[ -n "$dh" ] || die "ikeload -D -g $g: no DH cost"
 	awk -v n="$name" -v gr="$gw_rate" -v cr="$ch_rate" -v gc="$gw_cpu" \
-	    -v cc="$ch_cpu" -v f="$gw_fail/$ch_fail" 'BEGIN {
-		printf "%-9s %10.1f %10.1f %7.2f %12.0f %12.0f %7.2f %7s\n",
-		    n, gr, cr, (gr > 0 ? cr / gr : 0), gc, cc,
-		    (gc > 0 ? cc / gc : 0), f }'
+	    -v cc="$ch_cpu" -v f="$gw_fail/$ch_fail" -v dh="$dh" 'BEGIN {
+		printf "%-9s %10.1f %10.1f %7.2f %12.0f %12.0f %7.2f %8.0f " \
+		    "%6.2f %7s\n", n, gr, cr, (gr > 0 ? cr / gr : 0), gc, cc,
+		    (gc > 0 ? cc / gc : 0), dh, (dh > 0 ? gc / dh : 0), f }'
 	[ "$gw_fail" -eq 0 ] && [ "$ch_fail" -eq 0 ] || status=1
 done
 [ $status -eq 0 ] || echo "handshake.sh: some setups failed" \

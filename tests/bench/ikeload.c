@@ -24,6 +24,12 @@
  * so that both do the same work.
  *
  * Output: one line "ok=N fail=N cookies=N wall=SECONDS rate=SETUPS/S".
+ *
+ * With -D nothing is sent: it times, on the CPU it runs on, the DH work
+ * a responder does per setup through gatewayd's crypto/dh.c (a key pair
+ * of the group, then the shared secret with a peer's public value),
+ * N times, and prints "dh_us=MICROSECONDS" (process CPU time per
+ * setup), the cost handshake.sh compares the responders' CPU with.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -105,6 +111,7 @@ struct load {
 	int		 ld_verbose;
 	int		 ld_fake_nat;	/* -N */
 	int		 ld_keep;	/* -K: no DELETE, the SAs stay */
+	int		 ld_dh_only;	/* -D: time the DH work, send nothing */
 	unsigned	 ld_first;	/* -o: number of the first setup */
 };
 
@@ -687,6 +694,9 @@ load_usage(void)
 {
 	fprintf(stderr, "usage: ikeload [-KNv] [-g GROUP] [-n SETUPS] "
 	    "[-w WINDOW] [-o FIRST] [-s SRC-BASE] [-t DST[:PORT]] -k PSK\n"
+	    "       ikeload -D [-g GROUP] [-n SETUPS]\n"
+	    "  -D  send nothing: time a responder's DH work per setup (key "
+	    "pair + secret)\n"
 	    "  -g  DH group number: 2, 14, 19 ... (default 14)\n"
 	    "  -n  setups (default 200); -w in flight (default 32, at "
 	    "most %d)\n"
@@ -713,8 +723,11 @@ load_args(struct load *ld, int argc, char *argv[], struct in_addr *base)
 	ld->ld_dst.sin_family = AF_INET;
 	ld->ld_dst.sin_port = htons(500);
 	inet_pton(AF_INET, "127.0.0.1", &ld->ld_dst.sin_addr);
-	while ((ch = getopt(argc, argv, "g:Kk:Nn:o:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "Dg:Kk:Nn:o:s:t:vw:")) != -1) {
 		switch (ch) {
+		case 'D':
+			ld->ld_dh_only = 1;
+			break;
 		case 'g':
 			ld->ld_group = atoi(optarg);
 			break;
@@ -756,9 +769,53 @@ load_args(struct load *ld, int argc, char *argv[], struct in_addr *base)
 			return (-1);
 		}
 	}
-	if (ld->ld_psk == NULL || ld->ld_n < 1 || ld->ld_w < 1 ||
+	if ((ld->ld_psk == NULL && !ld->ld_dh_only) || ld->ld_n < 1 ||
+	    ld->ld_w < 1 ||
 	    ld->ld_w > LOAD_WMAX || dh_group_len(ld->ld_group) == 0)
 		return (-1);
+	return (0);
+}
+
+static double
+load_cpu_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ((double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3);
+}
+
+/*
+ * -D: the responder's DH work per setup, N times: dh_new (its key pair)
+ * and dh_derive with one peer public value made beforehand.
+ */
+static int
+load_dh_cost(const struct load *ld)
+{
+	struct dh	*peer, *dh;
+	struct buf	*pub, *secret;
+	double		 c0, c1;
+	int		 i;
+
+	if ((peer = dh_new(ld->ld_group)) == NULL ||
+	    (pub = buf_new(dh_group_len(ld->ld_group))) == NULL ||
+	    dh_public_get(peer, pub) == -1)
+		return (-1);
+	c0 = load_cpu_us();
+	for (i = 0; i < ld->ld_n; i++) {
+		if ((dh = dh_new(ld->ld_group)) == NULL ||
+		    (secret = dh_derive(dh, pub->buf_data, pub->buf_len)) ==
+		    NULL) {
+			dh_free(dh);
+			return (-1);
+		}
+		buf_free(secret);
+		dh_free(dh);
+	}
+	c1 = load_cpu_us();
+	printf("dh_us=%.1f\n", (c1 - c0) / ld->ld_n);
+	buf_free(pub);
+	dh_free(peer);
 	return (0);
 }
 
@@ -776,6 +833,14 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	log_init(0, ld.ld_verbose ? LOG_LVL_DEBUG : LOG_LVL_WARN);
+	if (ld.ld_dh_only) {
+		if (load_dh_cost(&ld) == -1) {
+			fprintf(stderr, "ikeload: DH of group %d failed\n",
+			    ld.ld_group);
+			return (1);
+		}
+		return (0);
+	}
 	if (load_slots_open(&ld, base) == -1)
 		return (1);
 	/* our key pairs, before the clock starts */
