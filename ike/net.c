@@ -51,6 +51,16 @@
 #define NET_MMSG		8
 
 /*
+ * Room for one received datagram.  gatewayd authenticates with PSKs, no
+ * certificates: its IKE messages and its peers' stay far below this
+ * (strongSwan's own limit, charon.max_packet, is 10,000 bytes).  A longer
+ * datagram is cut by the kernel and dropped here as truncated (counted,
+ * debug log).  Eight of these (128 KB) rather than of NET_DGRAM_MAX
+ * (512 KB): every page is resident (n_rbuf), idle RSS counts them.
+ */
+#define NET_RBUF_SLOT		16384
+
+/*
  * First messages (IKE_SA_INIT requests, IKEv1 Main and Aggressive Mode
  * message 1: a zero responder SPI) wait in a queue of their own, and at
  * most NET_FIRST_BUDGET of them are handled per turn of the event loop;
@@ -118,7 +128,7 @@ struct net {
 	uint64_t	*n_shed;	/* NET_SHED_SLOTS hashes; 0: empty */
 	uint64_t	 n_shed_key;
 	/*
-	 * NET_MMSG receive buffers of NET_DGRAM_MAX bytes (512 KB), every
+	 * NET_MMSG receive buffers of NET_RBUF_SLOT bytes (128 KB), every
 	 * page touched once at the start: user-mode Linux's recvmmsg fails
 	 * with EFAULT (and loses the datagram) when it writes to a page that
 	 * was never touched, and a real kernel then takes no page fault on
@@ -410,8 +420,8 @@ net_read_batch(struct net_sock *ns, unsigned max)
 	memset(mm, 0, sizeof(mm[0]) * max);
 	memset(remote, 0, sizeof(remote[0]) * max);
 	for (i = 0; i < max; i++) {
-		iov[i].iov_base = n->n_rbuf + (size_t)i * NET_DGRAM_MAX;
-		iov[i].iov_len = NET_DGRAM_MAX;
+		iov[i].iov_base = n->n_rbuf + (size_t)i * NET_RBUF_SLOT;
+		iov[i].iov_len = NET_RBUF_SLOT;
 		mm[i].msg_hdr.msg_name = &remote[i];
 		mm[i].msg_hdr.msg_namelen = sizeof(remote[i]);
 		mm[i].msg_hdr.msg_iov = &iov[i];
@@ -553,7 +563,7 @@ net_open_freebind(struct event_base *base, uint16_t port_ike,
 		return (NULL);
 	}
 	n->n_sock[0].ns_fd = n->n_sock[1].ns_fd = -1;
-	if ((n->n_rbuf = malloc((size_t)NET_MMSG * NET_DGRAM_MAX)) == NULL) {
+	if ((n->n_rbuf = malloc((size_t)NET_MMSG * NET_RBUF_SLOT)) == NULL) {
 		log_err("out of memory");
 		free(n);
 		return (NULL);
@@ -561,8 +571,8 @@ net_open_freebind(struct event_base *base, uint16_t port_ike,
 	/* every page touched now: see n_rbuf.  Written through a volatile
 	 * pointer: GCC at -O2 turns malloc + memset(0) into calloc, which
 	 * writes nothing to a fresh mmap, and the pages would stay
-	 * untouched (this costs 512 KB of idle RSS; README, harness 3) */
-	net_touch(n->n_rbuf, (size_t)NET_MMSG * NET_DGRAM_MAX);
+	 * untouched (this costs 128 KB of idle RSS; README, harness 3) */
+	net_touch(n->n_rbuf, (size_t)NET_MMSG * NET_RBUF_SLOT);
 	n->n_recv = recv;
 	n->n_arg = arg;
 	if ((n->n_first_ev = evtimer_new(base, net_first_cb, n)) == NULL) {

@@ -881,6 +881,17 @@ child_sa_uninstall(struct child_sa *cs, struct kernel_ops *ko,
 		child_sa_set_state(cs, CHILD_SA_DEAD);
 }
 
+int
+child_sa_list_count_in(const struct child_sa_list *list)
+{
+	const struct child_sa	*cs;
+	int			 n = 0;
+
+	TAILQ_FOREACH(cs, list, cs_entry)
+		n += cs->cs_sa_in;
+	return (n);
+}
+
 uint64_t
 child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
     unsigned max_ms, uint64_t *use)
@@ -894,8 +905,7 @@ child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
 	if (ko->ko_sa_stats == NULL)
 		return (0);
 	/* many SAs: one dump of every SA's counters, not a request each */
-	TAILQ_FOREACH(cs, list, cs_entry)
-		nin += cs->cs_sa_in;
+	nin = child_sa_list_count_in(list);
 	if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot_recent != NULL)
 		snap = ko->ko_stats_snapshot_recent(ko->ko_arg, max_ms) == 0;
 	else if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot != NULL)

@@ -298,6 +298,8 @@ void		 child_sa_policies_refresh(struct child_sa *cs,
 #define CHILD_SA_STATS_DUMP	8
 uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
 		    struct kernel_ops *ko, unsigned max_ms, uint64_t *use);
+/* The number of installed inbound SAs of list. */
+int		 child_sa_list_count_in(const struct child_sa_list *list);
 /*
  * The counters of cs's installed SAs (a direction not installed, or not
  * found in the kernel, keeps the highest values seen before), for

@@ -3232,11 +3232,12 @@ END_TEST
 
 
 /*
- * Issue 11: DPD reads the inbound counters of a tunnel with many CHILD
- * SAs (3 x 3 segments: 9) from one dump per check, not one request per
- * SA; traffic still spares the checks.
+ * Issue 11: an IKE SA with many CHILD SAs (3 x 3 segments: 9) does not
+ * read their counters for DPD (no dump, no request per SA): it probes
+ * whenever the peer sent no IKE message for the delay, ESP or not.  With
+ * 7 CHILD SAs, under IKE_DPD_LOOK_MAX, ESP still spares the probes.
  */
-START_TEST(test_exchange_dpd_dump)
+START_TEST(test_exchange_dpd_many_children)
 {
 	struct side_opts	 a = { .so_version = 2,
 	    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
@@ -3247,27 +3248,67 @@ START_TEST(test_exchange_dpd_dump)
 	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24",
 	    "172.16.2.0/24" } };
 	struct ike_counters	 c0, c1;
-	uint64_t		 live;
+	uint64_t		 snap, live;
 	int			 dumps;
+
+	pair_init(&a, &b);
+	ike_ctx_dpd_set(A.s_ike, 20, 60);
+	A.s_kernel.mk_stats_step = 100;	/* ESP at every look */
+	ike_start(A.s_ike);
+	pump(300);
+	assert_connected(9);
+	pump(60);
+	while (deliver(&A, &B) + deliver(&B, &A) > 0)
+		;
+	ike_counters_get(B.s_ike, &c0);
+	dumps = A.s_kernel.mk_ndumps;
+	snap = A.s_kernel.mk_stats_snap;
+	live = A.s_kernel.mk_stats_live;
+	pump(300);
+	ike_counters_get(B.s_ike, &c1);
+	/* a probe every 20 ms of IKE silence, answered: about 10 in 300 ms
+	 * (at least 3 on a loaded host), none of its counters read */
+	ck_assert_uint_ge(c1.ic_rx, c0.ic_rx + 3);
+	ck_assert_int_eq(A.s_kernel.mk_ndumps, dumps);
+	ck_assert_uint_eq(A.s_kernel.mk_stats_snap, snap);
+	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
+	assert_connected(9);
+	pair_free();
+}
+END_TEST
+
+/* 7 CHILD SAs (7 x 1 segments): ESP spares the probes, as with one. */
+START_TEST(test_exchange_dpd_few_children)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24",
+	    "172.16.3.0/24", "172.16.4.0/24", "172.16.5.0/24",
+	    "172.16.6.0/24" },
+	    .so_remote = { "10.0.0.0/16" }, .so_initiate = 1 };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24",
+	    "172.16.3.0/24", "172.16.4.0/24", "172.16.5.0/24",
+	    "172.16.6.0/24" } };
+	struct ike_counters	 c0, c1;
+	uint64_t		 live;
 
 	pair_init(&a, &b);
 	ike_ctx_dpd_set(A.s_ike, 20, 60);
 	A.s_kernel.mk_stats_step = 100;
 	ike_start(A.s_ike);
 	pump(300);
-	assert_connected(9);
+	assert_connected(7);
 	pump(60);
 	while (deliver(&A, &B) + deliver(&B, &A) > 0)
 		;			/* a check sent before: answered */
 	ike_counters_get(B.s_ike, &c0);
-	dumps = A.s_kernel.mk_ndumps;
 	live = A.s_kernel.mk_stats_live;
 	pump(300);
 	ike_counters_get(B.s_ike, &c1);
 	ck_assert_uint_le(c1.ic_rx, c0.ic_rx + 1);
-	ck_assert_int_ge(A.s_kernel.mk_ndumps, dumps + 3);
-	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
-	assert_connected(9);
+	ck_assert_uint_gt(A.s_kernel.mk_stats_live, live);	/* it looked */
+	assert_connected(7);
 	pair_free();
 }
 END_TEST
@@ -4472,7 +4513,8 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_dpd_dead_peer, 0, 4);
 	tcase_add_test(tc, test_exchange_keyingtries);
 	tcase_add_test(tc, test_exchange_dpd_alive);
-	tcase_add_test(tc, test_exchange_dpd_dump);
+	tcase_add_test(tc, test_exchange_dpd_many_children);
+	tcase_add_test(tc, test_exchange_dpd_few_children);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);

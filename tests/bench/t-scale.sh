@@ -11,6 +11,11 @@
 #   20x1    20 tunnels from cold
 #   1x400   one tunnel of 20 x 20 segments: 400 CHILD SAs
 #   20x400  20 of them: 8,000 CHILD SAs
+# A case with an "s" (1x400s) has the other layout: one CHILD SA per
+# tunnel whose traffic selectors carry all S local and S peer segments
+# (gatewayd child-sa single; charon one child with S local_ts and S
+# remote_ts), so 2 x T SAs and 3 x T x P policies (in, out, fwd) per
+# kernel; its set-up ends when both kernels have them all.
 # For each case and each daemon it measures:
 #   setup     from loading the tunnels into the running initiator
 #             (gatewayd: SIGHUP with them added to a configuration that
@@ -83,14 +88,15 @@ SEG_AWK='function seg(side, k) {
 # side_of NODE: 1 for gw1, 2 for gw2
 side_of() { [ "$1" = gw1 ] && echo 1 || echo 2; }
 
-# gw_scale_conf NODE T S INITIATE: gatewayd.conf of T tunnels of S x S
+# gw_scale_conf NODE T S INITIATE [LAYOUT]: gatewayd.conf of T tunnels of
+# S x S (LAYOUT single: child-sa single)
 gw_scale_conf() {
 	local n=$1 me addr paddr
 	me=$(side_of "$n")
 	addr=$GW1_PUB paddr=$GW2_PUB
 	[ "$me" = 2 ] && addr=$GW2_PUB paddr=$GW1_PUB
 	awk -v T="$2" -v S="$3" -v init="$4" -v me="$me" -v addr="$addr" \
-	    -v paddr="$paddr" -v psk="$GW_PSK" \
+	    -v paddr="$paddr" -v psk="$GW_PSK" -v layout="${5:-}" \
 	    -v sock="$(node_rt "$n")/gatewayd.sock" "$SEG_AWK"'
 	BEGIN {
 		peer = 3 - me
@@ -101,6 +107,8 @@ gw_scale_conf() {
 		printf "peer p {\n\taddress %s\n}\n", paddr
 		for (t = 0; t < T; t++) {
 			printf "tunnel t%d {\n\tgateway g\n\tpeer p\n", t
+			if (layout == "single")
+				print "\tchild-sa single"
 			for (j = 0; j < S; j++) {
 				printf "\tlocal-segment %s\n", seg(me, t * S + j)
 				printf "\tpeer-segment %s\n", seg(peer, t * S + j)
@@ -110,9 +118,10 @@ gw_scale_conf() {
 	}' >"$(node_dir "$n")/gatewayd.conf"
 }
 
-# swan_scale_conf NODE T S START: strongswan.conf (logging off, no DoS
-# protection) and T connections of S x S children, as swan_conn writes
-# them (swan_write assembles swanctl.conf)
+# swan_scale_conf NODE T S START [LAYOUT]: strongswan.conf (logging off,
+# no DoS protection) and T connections of S x S children (LAYOUT single:
+# one child with S local_ts and S remote_ts), as swan_conn writes them
+# (swan_write assembles swanctl.conf)
 swan_scale_conf() {
 	local n=$1 me addr paddr d
 	me=$(side_of "$n")
@@ -132,6 +141,7 @@ swan_scale_conf() {
 	mkdir -p "$d/swanctl.d"
 	awk -v T="$2" -v S="$3" -v start="$4" -v me="$me" -v addr="$addr" \
 	    -v paddr="$paddr" -v psk="$GW_PSK" -v dir="$d/swanctl.d" \
+	    -v layout="${5:-}" \
 	    "$SEG_AWK"'
 	BEGIN {
 		peer = 3 - me
@@ -150,6 +160,23 @@ swan_scale_conf() {
 			printf "\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s\n" \
 			    "\t\t}\n", rid > f
 			printf "\t\tchildren {\n" > f
+			if (layout == "single" && S > 0) {
+				lts = seg(me, t * S)
+				rts = seg(peer, t * S)
+				for (i = 1; i < S; i++) {
+					lts = lts "," seg(me, t * S + i)
+					rts = rts "," seg(peer, t * S + i)
+				}
+				printf "\t\t\tc {\n\t\t\t\tmode = tunnel\n" \
+				    "\t\t\t\tlocal_ts = %s\n\t\t\t\t" \
+				    "remote_ts = %s\n", lts, rts > f
+				printf "\t\t\t\tesp_proposals = " \
+				    "aes128-sha1-modp1024\n" > f
+				printf "\t\t\t\tstart_action = %s\n" \
+				    "\t\t\t\trekey_time = 0\n\t\t\t}\n",
+				    start > f
+				S = -S	# no child per pair
+			}
 			for (i = 0; i < S; i++)
 				for (j = 0; j < S; j++) {
 					printf "\t\t\tc%d-%d {\n\t\t\t\tmode = " \
@@ -166,6 +193,8 @@ swan_scale_conf() {
 				}
 			printf "\t\t}\n\t}\n" > f
 			close(f)
+			if (S < 0)
+				S = -S
 			f = dir "/secret-t" t
 			printf "\tike-t%d {\n\t\tid-1 = %s\n\t\tid-2 = %s\n" \
 			    "\t\tsecret = \"%s\"\n\t}\n", t, lid, rid, psk > f
@@ -178,8 +207,19 @@ sad_count() {
 	ip -n "$1" xfrm state count 2>/dev/null | awk '{ print $NF }'
 }
 
+# spd_count NODE: in + out + fwd policies (ip xfrm policy count's
+# "SPD IN n OUT n FWD n")
+spd_count() {
+	ip -n "$1" xfrm policy count 2>/dev/null |
+	    awk '$1 == "SPD" && $2 == "IN" { print $3 + $5 + $7; exit }'
+}
+
+# all_up SAS [POLICIES]: both kernels have SAS SAs (and POLICIES
+# policies, when given)
 all_up() {
-	[ "$(sad_count gw1)" = "$1" ] && [ "$(sad_count gw2)" = "$1" ]
+	[ "$(sad_count gw1)" = "$1" ] && [ "$(sad_count gw2)" = "$1" ] &&
+	    { [ -z "${2:-}" ] ||
+	    { [ "$(spd_count gw1)" = "$2" ] && [ "$(spd_count gw2)" = "$2" ]; }; }
 }
 
 none_left() {
@@ -272,13 +312,24 @@ reset_nodes() {
 # run_one CASE DAEMON: one measurement; prints the BENCH line
 run_one() {
 	local c=$1 dm=$2 T P S want t0 setup_ms pid1 pid2 c1 c2 cpu rss
-	local td_ms
+	local td_ms layout="" pol=""
 	T=${c%x*}
 	P=${c#*x}
+	if [ "${P%s}" != "$P" ]; then
+		layout=single
+		P=${P%s}
+	fi
 	S=$(awk -v p="$P" 'BEGIN { s = int(sqrt(p) + 0.5); print s }')
 	[ $((S * S)) = "$P" ] || fail "case $c: $P pairs is not a square"
 	want=$((2 * T * P))
-	step "$c with $dm: $T tunnels x $P CHILD SAs ($want SAs per kernel)"
+	if [ -n "$layout" ]; then
+		want=$((2 * T))
+		pol=$((3 * T * P))
+		step "$c with $dm: $T tunnels of one CHILD SA with $S x $S" \
+		    "segments ($want SAs and $pol policies per kernel)"
+	else
+		step "$c with $dm: $T tunnels x $P CHILD SAs ($want SAs per kernel)"
+	fi
 	# DAEMON/hN: the kernel's XFRM policy hash thresholds set to N N in
 	# both namespaces first (ip xfrm policy set hthresh4), 32 32 after
 	if [ "$dm" != "${dm%/h*}" ]; then
@@ -290,25 +341,25 @@ run_one() {
 	local gw_build=$GW_BUILD
 	[ "${dm%/h*}" = gatewayd-main ] && GW_BUILD=${GW_MAIN_BUILD:?}
 	if [ "${dm#gatewayd}" != "$dm" ]; then
-		gw_scale_conf gw2 "$T" "$S" no
+		gw_scale_conf gw2 "$T" "$S" no "$layout"
 		start_gatewayd gw2
 		pid2=${GW_PID[gw2]}
 		gw_scale_conf gw1 0 0 yes
 		start_gatewayd gw1
 		pid1=${GW_PID[gw1]}
-		gw_scale_conf gw1 "$T" "$S" yes
+		gw_scale_conf gw1 "$T" "$S" yes "$layout"
 		strace_start "$pid1" "$pid2"
 		cpu_mark "$pid1" "$pid2"
 		t0=$(lab_now_us)
 		kill -HUP "$pid1"
 	else
-		swan_scale_conf gw2 "$T" "$S" none
+		swan_scale_conf gw2 "$T" "$S" none "$layout"
 		start_charon gw2
 		pid2=$(tail -n 1 "$(node_dir gw2)/pids")
 		swan_scale_conf gw1 0 0 start
 		start_charon gw1
 		pid1=$(tail -n 1 "$(node_dir gw1)/pids")
-		swan_scale_conf gw1 "$T" "$S" start
+		swan_scale_conf gw1 "$T" "$S" start "$layout"
 		strace_start "$pid1" "$pid2"
 		cpu_mark "$pid1" "$pid2"
 		t0=$(lab_now_us)
@@ -321,6 +372,17 @@ run_one() {
 	# nap is read's timeout, the clock bash's EPOCHREALTIME)
 	local n2 first_ms="" last_from_ms="" k=2000 now_ms
 	while :; do
+		# single layout: gw1's policies (the initiator installs
+		# last), one ip per round too
+		if [ -n "$pol" ]; then
+			[ "$(spd_count gw1)" = "$pol" ] && all_up "$want" "$pol" &&
+			    break
+			now_ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
+			[ "$now_ms" -lt $((SETUP_MAX * 1000)) ] ||
+			    fail "$c with $dm: policies $(spd_count gw1), $(spd_count gw2) of $pol after $SETUP_MAX s"
+			read -r -t "$POLL_S" -u "$NAP" || :
+			continue
+		fi
 		n2=$(sad_count gw2)
 		now_ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
 		if [ -z "$first_ms" ] && [ "${n2:-0}" -ge "$k" ]; then
@@ -336,7 +398,7 @@ run_one() {
 		read -r -t "$POLL_S" -u "$NAP" || :
 	done
 	setup_ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
-	say "all $want SAs in both kernels after $setup_ms ms"
+	say "all $want SAs${pol:+ and $pol policies} in both kernels after $setup_ms ms"
 	cpu_report "$pid1" "$pid2"
 	strace_stop "$c" "$dm"
 	if [ "$want" -ge $((4 * k)) ]; then
@@ -349,7 +411,7 @@ run_one() {
 	cpu=$(awk -v d=$((c2 - c1)) -v hz="$HZ" -v s="$IDLE_S" \
 	    'BEGIN { printf "%.2f", d * 100 / hz / s / 2 }')
 	rss=$(( ($(rss_kb "$pid1") + $(rss_kb "$pid2")) / 2 ))
-	all_up "$want" || say "(some SAs went while idle: $(sad_count gw1), $(sad_count gw2))"
+	all_up "$want" "$pol" || say "(some SAs went while idle: $(sad_count gw1), $(sad_count gw2))"
 	t0=$(lab_now_us)
 	kill -TERM "$pid1"
 	wait_for 300 none_left ||
