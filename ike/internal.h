@@ -388,7 +388,7 @@ int		 ike_tunnel_initiate(struct ike_tunnel *t);
 int		 ike_tunnel_busy(struct ike_tunnel *t);
 /*
  * Pacing of our own initiations per peer address: at most the budget
- * (initiate-half-open-per-peer, default 3) of our IKE SAs that began
+ * (initiate-half-open-per-peer, default 2) of our IKE SAs that began
  * with IKE_SA_INIT or Main/Aggressive Mode (b_opening) are half-open
  * towards one peer address at a time, both versions together (IKEv2:
  * until the IKE_AUTH response; IKEv1: until phase 1 is complete).

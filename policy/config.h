@@ -204,7 +204,7 @@ struct config {
 	/* Initiator: IKE SAs of ours at most half-open towards one peer
 	 * address at a time, both versions together; further initiations
 	 * wait in a queue per peer (ike/tunnel.c, pacing) */
-	int		 cfg_initiate_half_open;	/* default 3 */
+	int		 cfg_initiate_half_open;	/* default 2 */
 	/* user NAME: the unprivileged user gatewayd runs as after
 	 * start-up; "" stays root (with the two capabilities only) */
 	char		 cfg_user[CFG_USER_MAX + 1];
@@ -223,7 +223,7 @@ struct config {
 #define CFG_V1_HALF_OPEN_PER_SRC 16
 #define CFG_V2_COOKIE_THRESHOLD	10
 #define CFG_V2_HALF_OPEN_MAX	1024
-#define CFG_INITIATE_HALF_OPEN	3
+#define CFG_INITIATE_HALF_OPEN	2	/* below charon's cookie_threshold_ip, 3 */
 #define CFG_INITIATE_HALF_OPEN_MAX 64
 
 /*

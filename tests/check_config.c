@@ -326,7 +326,7 @@ START_TEST(test_config_global_defaults)
 	ck_assert_str_eq(cfg->cfg_keylog_dir, "");
 	ck_assert_int_eq(cfg->cfg_keylog_chacha, 0);
 	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_INFO);
-	ck_assert_int_eq(cfg->cfg_initiate_half_open, 3);
+	ck_assert_int_eq(cfg->cfg_initiate_half_open, 2);
 	config_free(cfg);
 }
 END_TEST

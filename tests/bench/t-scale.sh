@@ -35,7 +35,7 @@
 # for scale.sh, which prints the table.  Settings: IKEv2, PSK, the
 # defaults of both (aes128-sha1-modp1024, PFS modp1024 for the extra
 # CHILD SAs), gatewayd at log-level warning with its defaults (DPD every
-# 8 s, pacing of 3 half-open IKE SAs per peer), charon with its logging
+# 8 s, pacing of 2 half-open IKE SAs per peer), charon with its logging
 # off, DoS protection off (as harness 1), no DPD (its default).
 # (lab.sh passes only LAB_* and GW_* variables into the VM.)
 # It also prints the VM's CPU busy over each set-up and each daemon's

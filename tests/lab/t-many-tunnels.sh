@@ -6,8 +6,9 @@
 #   tN: 172.16.(N-1).0/24 (gw1) <-> 10.N.0.0/16 (gw2), N = 1 ... 20
 # strongSwan has one connection "vpn" with 20 children, one per pair, and
 # answers only (start_action none).  gatewayd initiates all 20 at start;
-# its pacing (initiate-half-open-per-peer, default 3) keeps at most 3 of
-# them half-open towards gw2 at a time, so charon never ignores one.
+# its pacing (initiate-half-open-per-peer, default 2) keeps at most 2 of
+# them half-open towards gw2 at a time, so charon never ignores one nor
+# asks for a cookie (cookie_threshold_ip 3).
 # Timing: from gatewayd's first log line to the last "-> Connected" of the
 # 20 (its log); the target, 2 s, is printed, the test asserts
 # < 10 s only (without pacing it took 14-23 s).  Then pings through t1,
@@ -111,7 +112,8 @@ gwctl gw1 counters >"$(node_dir gw1)/counters.txt" 2>&1
 paced=$(awk '/^initiations paced/ { print $3 }' \
     "$(node_dir gw1)/counters.txt")
 say "gatewayctl counters: initiations paced ${paced:-?}"
-[ "${paced:-0}" -ge $((N - 3)) ] ||
-    fail "only ${paced:-0} initiations paced (expected $((N - 3)) at least)"
+budget=${LAB_PACE_BUDGET:-2}
+[ "${paced:-0}" -ge $((N - budget)) ] ||
+    fail "only ${paced:-0} initiations paced (expected $((N - budget)) at least)"
 gw_alive gw1
 pass "$N tunnels to one strongSwan in $ms ms"
