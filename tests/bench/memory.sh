@@ -18,6 +18,10 @@
 #   dirty  Private_Dirty of /proc/PID/smaps_rollup, kB: the pages the
 #          process wrote (heap, stacks, data), what the SAs cost;
 # bytes per held IKE SA + CHILD SA = (X_N - X_0) * 1024 / N.
+# "CPU us" is the responder's CPU (utime + stime) per setup while it went
+# from 0 to N1 held SAs, then from N1 to N2: a cost that grows with the
+# number held (a scan, a timer structure that is not O(log n)) shows as a
+# larger second figure.
 #
 # gatewayd runs with --bench-null-kernel (nothing reaches the kernel) and
 # DPD off (ikeload does not answer probes); charon with kernel-libipsec
@@ -68,19 +72,31 @@ hold() {
 	echo "$out" | sed -n 's/.*fail=\([0-9]*\).*/\1/p'
 }
 
+# utime + stime of the responder, in clock ticks
+ticks() {
+	sed 's/^.*) //' "/proc/$RPID/stat" | awk '{ print $12 + $13 }'
+}
+
 # measures the responder $RPID: "rss0 dirty0 rss1 dirty1 rss2 dirty2 fail"
 measure() {
 	sleep "$SETTLE"
 	set -- $(mem_of)
 	m0="$1 $2"
+	c0=$(ticks)
 	f1=$(hold "$N1" 0)
+	c1=$(ticks)
 	sleep "$SETTLE"
 	set -- $(mem_of)
 	m1="$1 $2"
+	c2=$(ticks)
 	f2=$(hold $((N2 - N1)) "$N1")
+	c3=$(ticks)
 	sleep "$SETTLE"
 	set -- $(mem_of)
-	echo "$m0 $m1 $1 $2 $((f1 + f2))"
+	echo "$m0 $m1 $1 $2 $((f1 + f2))" \
+	    "$(awk -v a=$((c1 - c0)) -v b=$((c3 - c2)) -v hz="$HZ" \
+	    -v n1="$N1" -v n2="$N2" 'BEGIN {
+		printf "%.0f %.0f", a * 1e6 / hz / n1, b * 1e6 / hz / (n2 - n1) }')"
 }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
@@ -96,25 +112,28 @@ if [ "$WITH_CHARON" = 1 ]; then
 	[ -c /dev/net/tun ] || die "no /dev/net/tun (kernel-libipsec needs it)"
 fi
 
+HZ=$(getconf CLK_TCK)
 bench_setup gw-mem
 
 echo "harness 3: memory of a responder holding IKEv2 SAs (PSK," \
     "aes128-sha256-ecp256, one CHILD SA each), $W in flight;"
 echo "kB of the whole process (RSS: VmRSS, dirty: Private_Dirty);" \
     "B/SA = bytes per held IKE SA + CHILD SA over idle"
-printf '%-9s %6s %9s %9s %9s %9s %7s\n' daemon held \
-    "RSS kB" "dirty kB" "B/SA rss" "B/SA dty" failed
+echo "CPU us = the responder's CPU per setup up to that row's held SAs"
+printf '%-9s %6s %9s %9s %9s %9s %7s %7s\n' daemon held \
+    "RSS kB" "dirty kB" "B/SA rss" "B/SA dty" "CPU us" failed
 status=0
 # row DAEMON rss0 dirty0 rss1 dirty1 rss2 dirty2 fail
 row() {
 	awk -v d="$1" -v r0="$2" -v d0="$3" -v r1="$4" -v d1="$5" \
-	    -v r2="$6" -v d2="$7" -v f="$8" -v n1="$N1" -v n2="$N2" 'BEGIN {
-		printf "%-9s %6d %9d %9d %9s %9s %7s\n", d, 0, r0, d0, "-",
-		    "-", ""
-		printf "%-9s %6d %9d %9d %9.0f %9.0f %7s\n", d, n1, r1, d1,
-		    (r1 - r0) * 1024 / n1, (d1 - d0) * 1024 / n1, ""
-		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d\n", d, n2, r2, d2,
-		    (r2 - r0) * 1024 / n2, (d2 - d0) * 1024 / n2, f }'
+	    -v r2="$6" -v d2="$7" -v f="$8" -v u1="$9" -v u2="${10}" \
+	    -v n1="$N1" -v n2="$N2" 'BEGIN {
+		printf "%-9s %6d %9d %9d %9s %9s %7s %7s\n", d, 0, r0, d0,
+		    "-", "-", "-", ""
+		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d %7s\n", d, n1, r1,
+		    d1, (r1 - r0) * 1024 / n1, (d1 - d0) * 1024 / n1, u1, ""
+		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d %7d\n", d, n2, r2,
+		    d2, (r2 - r0) * 1024 / n2, (d2 - d0) * 1024 / n2, u2, f }'
 }
 daemons=gatewayd
 [ "$WITH_CHARON" != 1 ] || daemons="gatewayd charon"
@@ -125,10 +144,10 @@ for d in $daemons; do
 		charon_start ecp256
 	fi
 	set -- $(measure)
-	[ $# -eq 7 ] || die "$d: no measurement"
+	[ $# -eq 9 ] || die "$d: no measurement"
 	stop_responder
 	row "$d" "$@"
-	[ "$7" -eq 0 ] || status=1
+	[ "$7" -eq 0 ] || status=1	# failed setups
 done
 [ $status -eq 0 ] || echo "memory.sh: some setups failed; their rows" \
     "are not comparable" >&2

@@ -43,7 +43,9 @@
 # (default "gatewayd charon"; DAEMON/hN sets the kernel's XFRM policy
 # hash thresholds to N N first, ip xfrm policy set hthresh4;
 # gatewayd-main is the gatewayd of GW_MAIN_BUILD, another build),
-# LAB_SCALE_DEBUG=1 (gatewayd with -d: debug log lines with
+# LAB_SCALE_GW_TUNNEL (a line added to every gatewayd tunnel, e.g.
+# "dpd-delay 0" for the idle CPU without DPD), LAB_SCALE_DEBUG=1
+# (gatewayd with -d: debug log lines with
 # timestamps), LAB_SCALE_STRACE=1 (strace -c of both daemons over the
 # set-up), LAB_SCALE_GPROF=1 (GW_BUILD configured with CFLAGS=-pg:
 # gprof's flat profile of each gatewayd).
@@ -97,7 +99,7 @@ gw_scale_conf() {
 	[ "$me" = 2 ] && addr=$GW2_PUB paddr=$GW1_PUB
 	awk -v T="$2" -v S="$3" -v init="$4" -v me="$me" -v addr="$addr" \
 	    -v paddr="$paddr" -v psk="$GW_PSK" -v layout="${5:-}" \
-	    -v sock="$(node_rt "$n")/gatewayd.sock" "$SEG_AWK"'
+	    -v extra="${LAB_SCALE_GW_TUNNEL:-}" -v sock="$(node_rt "$n")/gatewayd.sock" "$SEG_AWK"'
 	BEGIN {
 		peer = 3 - me
 		print "control-socket " sock
@@ -109,6 +111,8 @@ gw_scale_conf() {
 			printf "tunnel t%d {\n\tgateway g\n\tpeer p\n", t
 			if (layout == "single")
 				print "\tchild-sa single"
+			if (extra != "")
+				printf "\t%s\n", extra
 			for (j = 0; j < S; j++) {
 				printf "\tlocal-segment %s\n", seg(me, t * S + j)
 				printf "\tpeer-segment %s\n", seg(peer, t * S + j)
