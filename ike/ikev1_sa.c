@@ -818,6 +818,11 @@ v1_msg_log(const char *name, const char *what, const struct ikev1_msg *m)
 	    (m->m_hdr.h_flags & IKEV1_FLAG_ENC) ? " (encrypted)" : "", desc);
 }
 
+/*
+ * At debug level the message we generated is parsed back for the log
+ * line: a second parse, of our own output, only for the log (a received
+ * datagram is parsed once, in ikev1_recv).
+ */
 int
 v1_msg_seal(struct isakmp_sa *sa, struct buf *b, const uint8_t *iv_in,
     uint8_t *iv_out)
@@ -1210,8 +1215,8 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 			goto done;
 		}
 		memcpy(iv, sa->is_iv, sizeof(iv));
-		if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
-		    sa->is_keys.k_enc_len, iv, out, m) == -1) {
+		if (ikev1_msg_open(m, pkt, len, sa->is_encr,
+		    sa->is_keys.k_enc, sa->is_keys.k_enc_len, iv, out) == -1) {
 			sa->is_bad_clear = 1;	/* the message itself */
 			sa->is_b.b_ctx->ctx_v1x->x_phase1_bad(sa);
 			goto done;
@@ -1278,10 +1283,10 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 				    qm->qm_spi_in);
 			return;
 		}
-		sa->is_b.b_ctx->ctx_v1x->x_quick(sa, pkt, len);
+		sa->is_b.b_ctx->ctx_v1x->x_quick(sa, m, pkt, len);
 		break;
 	case IKEV1_EXCH_INFORMATIONAL:
-		sa->is_b.b_ctx->ctx_v1x->x_info(sa, pkt, len);
+		sa->is_b.b_ctx->ctx_v1x->x_info(sa, m, pkt, len);
 		break;
 	default:
 		log_tdebug(isakmp_name(sa), "unsupported exchange %s dropped",
@@ -1291,6 +1296,12 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	}
 }
 
+/*
+ * The one parse of a received datagram (RFC 2408 §3.1 header, and the
+ * cleartext chain unless the E flag is set): every layer below reads m,
+ * and an encrypted body is only decrypted and parsed into it
+ * (ikev1_msg_open).
+ */
 void
 ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
@@ -1731,19 +1742,20 @@ ikev1_sa_dpd_probe(struct ike_sa_base *b, int again)
  * one that answers our message 5, ikev1_main.c) --- */
 
 int
-ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
-    struct ikev1_msg *m, struct buf *out)
+ikev1_info_open(struct isakmp_sa *sa, struct ikev1_msg *m,
+    const uint8_t *pkt, size_t len, struct buf *out)
 {
 	uint8_t		 iv[CRYPTO_MAX_BLOCK], h[CRYPTO_MAX_HASH];
 	size_t		 hl = prf_len(sa->is_prf);
 
-	if ((!sa->is_keys_ok &&
+	/* an E-flagged message: ikev1_msg_open() would take a cleartext
+	 * one as opened, and its HASH(1) would be checked in the clear */
+	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC) || (!sa->is_keys_ok &&
 	    sa->is_b.b_ctx->ctx_v1x->x_phase1_keys(sa) == -1) ||
-	    ikev1_msg_parse(pkt, len, m) == -1 ||
 	    ikev1_iv_phase2(sa->is_prf, sa->is_iv, sa->is_blen,
 	    m->m_hdr.h_msgid, iv) == -1 ||
-	    ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
-	    sa->is_keys.k_enc_len, iv, out, m) == -1)
+	    ikev1_msg_open(m, pkt, len, sa->is_encr, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len, iv, out) == -1)
 		return (-1);
 	if (m->m_npld < 1 || m->m_order[0] != IKEV1_PLD_HASH ||
 	    m->m_hash_len != hl || ikev1_hash_qm1(sa->is_prf,
