@@ -1140,6 +1140,7 @@ ikev1_free(struct ike_ctx *ctx)
 	dh_free(ctx->ctx_v1->vc_am_dh);
 	free(ctx->ctx_v1->vc_dropped[0]);
 	free(ctx->ctx_v1->vc_dropped[1]);
+	free(ctx->ctx_v1->vc_msg);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
 }
@@ -1297,6 +1298,35 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 }
 
 /*
+ * The message a datagram is parsed into: the engine's own (no allocation
+ * per datagram), unless a datagram is being handled already, should one
+ * ever be received from below ikev1_recv(): then one of its own.
+ */
+static struct ikev1_msg *
+v1_msg_take(struct ike_ctx *ctx)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+
+	if (vc == NULL || vc->vc_msg_busy)
+		return (calloc(1, sizeof(struct ikev1_msg)));
+	if (vc->vc_msg == NULL &&
+	    (vc->vc_msg = calloc(1, sizeof(*vc->vc_msg))) == NULL)
+		return (NULL);
+	vc->vc_msg_busy = 1;
+	return (vc->vc_msg);
+}
+
+static void
+v1_msg_give(struct ike_ctx *ctx, struct ikev1_msg *m)
+{
+	if (ctx->ctx_v1 != NULL && m == ctx->ctx_v1->vc_msg) {
+		ctx->ctx_v1->vc_msg_busy = 0;
+		return;
+	}
+	free(m);
+}
+
+/*
  * The one parse of a received datagram (RFC 2408 §3.1 header, and the
  * cleartext chain unless the E flag is set): every layer below reads m,
  * and an encrypted body is only decrypted and parsed into it
@@ -1311,7 +1341,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	struct isakmp_sa	*sa;
 	const struct ikev1_hdr	*h;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = v1_msg_take(ctx)) == NULL)
 		return;
 	h = &m->m_hdr;
 	/* an E-flagged message: only the header is parsed here */
@@ -1350,7 +1380,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ctx->ctx_counters.ic_unknown_spi++;
 	}
 done:
-	free(m);
+	v1_msg_give(ctx, m);
 }
 
 /* --- half-open counts --- */

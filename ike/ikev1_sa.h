@@ -270,6 +270,10 @@ struct ikev1_ctx {
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
 						   old SA's DELETE after */
+	/* the received datagram's parsed message, reused by ikev1_recv()
+	 * while not busy (a datagram being handled: one of its own) */
+	struct ikev1_msg *vc_msg;
+	int		 vc_msg_busy;
 };
 
 /*

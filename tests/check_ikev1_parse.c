@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "ike/ike.h"
 #include "ike/ikev1.h"
+#include "ike/ikev1_sa.h"
 #include "policy/config.h"
 #include "tests/exchange_pair.h"
 #include "tests/mock_kernel.h"
@@ -34,6 +35,8 @@ struct seen {
 	int	s_enc;		/* encrypted: phase 1 (M-ID 0) */
 	int	s_quick;	/* encrypted Quick Mode */
 	int	s_info;		/* encrypted informational */
+	/* the message each engine (a, b) parsed its datagrams into */
+	const struct ikev1_msg *s_msg[2];
 };
 
 /*
@@ -41,8 +44,9 @@ struct seen {
  * decoder did for it: one header parse, and one chain parse (the
  * cleartext chain, or the decrypted body of an E-flagged message; the
  * header parse of an E-flagged one does not parse its chain).  The
- * receiver must accept it: none of its drop counters moves.  Returns the
- * number of datagrams.
+ * receiver must accept it: none of its drop counters moves.  And it
+ * parsed it into the engine's one message, not an allocation of its own,
+ * which is free again after.  Returns the number of datagrams.
  */
 static int
 relay(struct side *from, struct side *to, struct seen *sn)
@@ -50,7 +54,8 @@ relay(struct side *from, struct side *to, struct seen *sn)
 	struct ikev1_parse_stats before;
 	struct ike_counters	 c0, c1;
 	struct mock_dgram	 d;
-	int			 n = 0, enc;
+	const struct ikev1_ctx	*vc;
+	int			 n = 0, enc, side = to == &B;
 
 	while (mock_net_pop(&from->s_net, &d) == 0) {
 		ck_assert_uint_ge(d.d_len, IKEV1_HDR_LEN);
@@ -79,6 +84,12 @@ relay(struct side *from, struct side *to, struct seen *sn)
 		ck_assert_uint_eq(c1.ic_dropped, c0.ic_dropped);
 		ck_assert_uint_eq(c1.ic_bad_icv, c0.ic_bad_icv);
 		ck_assert_uint_eq(c1.ic_unknown_spi, c0.ic_unknown_spi);
+		ck_assert_ptr_nonnull(vc = to->s_ike->ctx_v1);
+		ck_assert_ptr_nonnull(vc->vc_msg);
+		ck_assert_int_eq(vc->vc_msg_busy, 0);
+		if (sn->s_msg[side] == NULL)
+			sn->s_msg[side] = vc->vc_msg;
+		ck_assert_ptr_eq(vc->vc_msg, sn->s_msg[side]);
 		free(d.d_data);
 		n++;
 	}
@@ -166,6 +177,24 @@ START_TEST(test_v1_parse_once_exchange)
 }
 END_TEST
 
+/* A tunnel up, then a's Quick Mode message 1 of its rekey, taken off
+ * the wire into d (the caller frees d->d_data). */
+static void
+rekey_message1(struct seen *sn, struct mock_dgram *d)
+{
+	memset(sn, 0, sizeof(*sn));
+	pair_init(&opt_a, &opt_b);
+	ike_start(A.s_ike);
+	relay_all(sn);
+	ck_assert_int_eq(status(&A).ts_nchild, 1);
+	ck_assert_int_eq(status(&B).ts_nchild, 1);
+	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(mock_net_pop(&A.s_net, d), 0);
+	ck_assert_uint_eq(d->d_data[18], IKEV1_EXCH_QUICK);
+	ck_assert(d->d_data[19] & IKEV1_FLAG_ENC);
+}
+
 /*
  * A Quick Mode message 1 with a flipped bit in its last block: it
  * decrypts to garbage that does not parse (or, by chance, whose HASH(1)
@@ -180,16 +209,7 @@ START_TEST(test_v1_parse_once_garbled)
 	struct ike_counters	 c0, c1;
 	struct seen		 sn;
 
-	memset(&sn, 0, sizeof(sn));
-	pair_init(&opt_a, &opt_b);
-	ike_start(A.s_ike);
-	relay_all(&sn);
-	ck_assert_int_eq(status(&A).ts_nchild, 1);
-	ck_assert_int_eq(ike_tunnel_rekey(A.s_ike, "t1"), 0);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	ck_assert_int_eq(mock_net_pop(&A.s_net, &d), 0);
-	ck_assert_uint_eq(d.d_data[18], IKEV1_EXCH_QUICK);
-	ck_assert(d.d_data[19] & IKEV1_FLAG_ENC);
+	rekey_message1(&sn, &d);
 	d.d_data[d.d_len - 1] ^= 0x01;
 	ike_counters_get(B.s_ike, &c0);
 	before = ikev1_parse_stats;
@@ -215,6 +235,35 @@ START_TEST(test_v1_parse_once_garbled)
 }
 END_TEST
 
+/*
+ * A datagram that comes while the engine's message is in use (were one
+ * ever received from below ikev1_recv) gets a message of its own: it is
+ * handled all the same, and the engine's message is left alone.
+ */
+START_TEST(test_v1_parse_msg_busy)
+{
+	struct mock_dgram	 d;
+	struct ikev1_ctx	*vc;
+	const struct ikev1_msg	*own;
+	struct seen		 sn;
+
+	rekey_message1(&sn, &d);
+	ck_assert_ptr_nonnull(vc = B.s_ike->ctx_v1);
+	own = vc->vc_msg;
+	vc->vc_msg_busy = 1;
+	ike_recv(B.s_ike, d.d_data, d.d_len, &d.d_dst, &d.d_src);
+	free(d.d_data);
+	ck_assert_int_eq(vc->vc_msg_busy, 1);
+	ck_assert_ptr_eq(vc->vc_msg, own);
+	ck_assert_int_eq(B.s_net.mn_n, 1);	/* message 2 */
+	vc->vc_msg_busy = 0;
+	relay_all(&sn);
+	ck_assert_int_eq(status(&A).ts_nchild, 1);
+	ck_assert_int_eq(status(&B).ts_nchild, 1);
+	pair_free();
+}
+END_TEST
+
 static Suite *
 ikev1_parse_suite(void)
 {
@@ -225,6 +274,7 @@ ikev1_parse_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_v1_parse_once_exchange, 0, 2);
 	tcase_add_test(tc, test_v1_parse_once_garbled);
+	tcase_add_test(tc, test_v1_parse_msg_busy);
 	suite_add_tcase(s, tc);
 	return (s);
 }
