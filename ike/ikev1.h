@@ -6,7 +6,10 @@
  * against the datagram, ikev1_pld_parse() walks one payload chain (the
  * cleartext body, or the decrypted body of an E-flagged message) checking
  * every length, and fills struct ikev1_msg, whose pointers borrow the
- * buffer the chain was parsed from.
+ * buffer the chain was parsed from.  A received datagram is parsed once:
+ * ikev1_recv() parses the header (and a cleartext chain), every layer
+ * below reads that struct ikev1_msg, and ikev1_msg_open() only decrypts
+ * and parses the decrypted chain into it.
  *
  * Encryption (RFC 2409 §5.3, Appendix B): everything after the 28-byte
  * header is CBC-encrypted; the caller keeps the IV state (the last
@@ -397,6 +400,18 @@ struct ikev1_msg {
 /* --- decoding (ikev1_pld.c) --- */
 
 /*
+ * How many headers and payload chains the decoder has parsed since start,
+ * one count per ikev1_hdr_parse() / ikev1_pld_parse() call: the tests
+ * check with it that a received datagram is parsed once.  The engine is
+ * single-threaded; nothing else reads it.
+ */
+struct ikev1_parse_stats {
+	uint64_t	 ps_hdr;
+	uint64_t	 ps_pld;
+};
+extern struct ikev1_parse_stats	ikev1_parse_stats;
+
+/*
  * Checks and parses the header of a datagram (after any non-ESP marker).
  * Fails if len < 28, the major version is not 1, or h_length != len.
  * (RFC 2409 §5.3 says nothing of trailing bytes: we are strict.)
@@ -417,11 +432,11 @@ int	ikev1_pld_parse(uint8_t first, const uint8_t *data, size_t len,
 /*
  * Parses a whole datagram (m is zeroed first): the header, then, unless
  * the E flag is set, the cleartext chain.  With the E flag only the
- * header is parsed; decrypt with ikev1_decrypt() and call
- * ikev1_pld_parse(m->m_hdr.h_next, out, outlen, 1, m), or use
- * ikev1_msg_open().
+ * header is parsed; then ikev1_msg_open() decrypts and parses the body.
  */
 int	ikev1_msg_parse(const uint8_t *pkt, size_t len, struct ikev1_msg *m);
+/* Zeroes everything of m but its header (m_hdr). */
+void	ikev1_msg_body_clear(struct ikev1_msg *m);
 /* Classifies a vendor ID payload's data. */
 enum ikev1_vid_kind ikev1_vid_classify(const uint8_t *vid, size_t len);
 /* Finds the first notify of a type, or NULL. */
@@ -455,13 +470,17 @@ int	ikev1_decrypt(int encr, const uint8_t *key, size_t klen,
 int	ikev1_encrypt(int encr, const uint8_t *key, size_t klen,
 	    uint8_t *iv, struct buf *b);
 /*
- * Header parse + (if E) decrypt into out + chain parse, in one call: m
- * borrows pkt (header) and out (payloads), so keep out alive while m is
- * used.  Cleartext messages are parsed in place (out is left empty).
+ * The body of m, whose header ikev1_msg_parse() took from pkt[0..len):
+ * if the E flag is set, decrypts it into out (reset first) and parses the
+ * decrypted chain into m (its payload part cleared first), so m's
+ * payloads borrow out: keep out alive while m is used.  The header is not
+ * parsed again.  A cleartext m was parsed whole already: 0, m and out
+ * untouched.  iv as for ikev1_decrypt(), and unchanged on -1 (a dropped
+ * message does not advance the IV chain); on -1 m keeps its header only.
  */
-int	ikev1_msg_open(const uint8_t *pkt, size_t len, int encr,
-	    const uint8_t *key, size_t klen, uint8_t *iv, struct buf *out,
-	    struct ikev1_msg *m);
+int	ikev1_msg_open(struct ikev1_msg *m, const uint8_t *pkt, size_t len,
+	    int encr, const uint8_t *key, size_t klen, uint8_t *iv,
+	    struct buf *out);
 
 /* --- encoding (ikev1_pld.c) --- */
 

@@ -75,18 +75,18 @@ ikev1_encrypt(int encr, const uint8_t *key, size_t klen, uint8_t *iv,
 }
 
 int
-ikev1_msg_open(const uint8_t *pkt, size_t len, int encr, const uint8_t *key,
-    size_t klen, uint8_t *iv, struct buf *out, struct ikev1_msg *m)
+ikev1_msg_open(struct ikev1_msg *m, const uint8_t *pkt, size_t len,
+    int encr, const uint8_t *key, size_t klen, uint8_t *iv, struct buf *out)
 {
 	uint8_t	saved[CRYPTO_MAX_BLOCK];
 	size_t	bs = encr_block_len(encr);
 
-	buf_reset(out);
-	if (ikev1_msg_parse(pkt, len, m) == -1)
-		return (-1);
 	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC))
 		return (0);
-	if (bs == 0 || bs > sizeof(saved))
+	buf_reset(out);
+	ikev1_msg_body_clear(m);
+	/* m's header came from this datagram (ikev1_msg_parse) */
+	if (m->m_hdr.h_length != len || bs == 0 || bs > sizeof(saved))
 		return (-1);
 	memcpy(saved, iv, bs);
 	if (ikev1_decrypt(encr, key, klen, iv, pkt, len, out) == -1)
@@ -95,6 +95,7 @@ ikev1_msg_open(const uint8_t *pkt, size_t len, int encr, const uint8_t *key,
 	    m) == -1) {
 		/* A message we drop does not advance the IV chain. */
 		memcpy(iv, saved, bs);
+		ikev1_msg_body_clear(m);
 		return (-1);
 	}
 	return (0);

@@ -198,16 +198,15 @@ info_notify(struct isakmp_sa *sa, const struct ikev1_notify *n)
 }
 
 void
-ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
+ikev1_info_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
+    const uint8_t *pkt, size_t len)
 {
-	struct ikev1_msg	*m = NULL;
-	struct buf		*out = NULL;
+	struct buf		*out;
 	int			 i, rc;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (out = buf_new(len)) == NULL)
-		goto done;
-	if ((rc = ikev1_info_open(sa, pkt, len, m, out)) == -1) {
+	if ((out = buf_new(len)) == NULL)
+		return;
+	if ((rc = ikev1_info_open(sa, m, pkt, len, out)) == -1) {
 		log_tdebug(isakmp_name(sa), "informational %08x does not "
 		    "decrypt/parse: dropped", m->m_hdr.h_msgid);
 		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
@@ -232,5 +231,4 @@ ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 			break;		/* sa is gone */
 done:
 	buf_free(out);
-	free(m);
 }

@@ -1451,7 +1451,8 @@ v1_first_refused(struct isakmp_sa *sa, const struct ikev1_msg *m)
  * such a refusal (sa has failed), 0 if not (nothing changed).
  */
 static int
-v1_mm5_refused(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
+v1_mm5_refused(struct isakmp_sa *sa, const struct ikev1_hdr *h,
+    const uint8_t *pkt, size_t len)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct ikev1_msg	*m;
@@ -1460,9 +1461,13 @@ v1_mm5_refused(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 	uint16_t		 type = 0;
 	int			 i, rc = -1;
 
+	/* a message of its own, not the caller's: that one must still read
+	 * as the unauthenticated one it is if this does not verify */
 	if ((m = calloc(1, sizeof(*m))) != NULL &&
-	    (out = buf_new(len)) != NULL)
-		rc = ikev1_info_open(sa, pkt, len, m, out);
+	    (out = buf_new(len)) != NULL) {
+		m->m_hdr = *h;
+		rc = ikev1_info_open(sa, m, pkt, len, out);
+	}
 	for (i = 0; rc == 0 && i < m->m_nnotify && type == 0; i++)
 		if (m->m_notify[i].n_type <= IKEV1_N_ERROR_MAX)
 			type = m->m_notify[i].n_type;
@@ -1516,7 +1521,7 @@ ikev1_main_info(struct isakmp_sa *sa, const struct ikev1_msg *m,
 	 * only if no valid message 6 follows (ikev1_main_bad).
 	 */
 	if ((m->m_hdr.h_flags & IKEV1_FLAG_ENC) &&
-	    v1_mm5_refused(sa, pkt, len))
+	    v1_mm5_refused(sa, &m->m_hdr, pkt, len))
 		return;
 	if (m->m_hdr.h_flags & IKEV1_FLAG_ENC)
 		ike_rl_log(sa->is_b.b_ctx, IKE_RL_V1_NOT_MM6,

@@ -54,6 +54,8 @@ const uint8_t ikev1_vid_cisco_unity[IKEV1_VID_LEN] = {
 };
 #define CISCO_UNITY_MATCH	14
 
+struct ikev1_parse_stats	ikev1_parse_stats;
+
 /* --- header --- */
 
 int
@@ -61,6 +63,7 @@ ikev1_hdr_parse(const uint8_t *pkt, size_t len, struct ikev1_hdr *h)
 {
 	struct cur	c;
 
+	ikev1_parse_stats.ps_hdr++;
 	if (pkt == NULL || len < IKEV1_HDR_LEN) {
 		log_debug("ikev1: datagram too short (%zu < %d)", len,
 		    IKEV1_HDR_LEN);
@@ -674,6 +677,7 @@ ikev1_pld_parse(uint8_t first, const uint8_t *data, size_t len,
 	uint8_t		type = first, next, res;
 	int		seen;
 
+	ikev1_parse_stats.ps_pld++;
 	if (data == NULL)
 		len = 0;
 	cur_init(&c, data, len);
@@ -743,6 +747,15 @@ ikev1_msg_parse(const uint8_t *pkt, size_t len, struct ikev1_msg *m)
 		return (0);
 	return (ikev1_pld_parse(m->m_hdr.h_next, pkt + IKEV1_HDR_LEN,
 	    len - IKEV1_HDR_LEN, 0, m));
+}
+
+void
+ikev1_msg_body_clear(struct ikev1_msg *m)
+{
+	struct ikev1_hdr	h = m->m_hdr;
+
+	memset(m, 0, sizeof(*m));
+	m->m_hdr = h;
 }
 
 enum ikev1_vid_kind

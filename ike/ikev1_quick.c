@@ -1393,20 +1393,17 @@ qm_verify(struct ikev1_qm *qm, const struct ikev1_msg *m, int which)
 }
 
 void
-ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
+ikev1_quick_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
+    const uint8_t *pkt, size_t len)
 {
-	struct ikev1_msg	*m = NULL;
 	struct ikev1_qm		*qm;
 	struct buf		*out = NULL;
 	uint8_t			 iv[CRYPTO_MAX_BLOCK];
-	uint32_t		 msgid;
+	uint32_t		 msgid = m->m_hdr.h_msgid;
 	int			 fresh = 0, which;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (out = buf_new(len)) == NULL ||
-	    ikev1_msg_parse(pkt, len, m) == -1)
+	if ((out = buf_new(len)) == NULL)
 		goto done;
-	msgid = m->m_hdr.h_msgid;
 	if ((qm = ikev1_qm_find(sa, msgid)) == NULL) {
 		if (qm_msgid_done(sa, msgid)) {
 			log_tdebug(isakmp_name(sa), "Quick Mode %08x message "
@@ -1420,8 +1417,8 @@ ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt, size_t len)
 		fresh = 1;
 	}
 	memcpy(iv, qm->qm_iv, sizeof(iv));
-	if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
-	    sa->is_keys.k_enc_len, iv, out, m) == -1) {
+	if (ikev1_msg_open(m, pkt, len, sa->is_encr, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len, iv, out) == -1) {
 		log_tdebug(isakmp_name(sa), "Quick Mode %08x does not "
 		    "decrypt/parse: dropped", msgid);
 		sa->is_b.b_ctx->ctx_counters.ic_malformed++;
@@ -1461,7 +1458,6 @@ drop:
 		ikev1_qm_free(qm);
 done:
 	buf_free(out);
-	free(m);
 }
 
 void

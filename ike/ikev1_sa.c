@@ -818,6 +818,11 @@ v1_msg_log(const char *name, const char *what, const struct ikev1_msg *m)
 	    (m->m_hdr.h_flags & IKEV1_FLAG_ENC) ? " (encrypted)" : "", desc);
 }
 
+/*
+ * At debug level the message we generated is parsed back for the log
+ * line: a second parse, of our own output, only for the log (a received
+ * datagram is parsed once, in ikev1_recv).
+ */
 int
 v1_msg_seal(struct isakmp_sa *sa, struct buf *b, const uint8_t *iv_in,
     uint8_t *iv_out)
@@ -1135,6 +1140,7 @@ ikev1_free(struct ike_ctx *ctx)
 	dh_free(ctx->ctx_v1->vc_am_dh);
 	free(ctx->ctx_v1->vc_dropped[0]);
 	free(ctx->ctx_v1->vc_dropped[1]);
+	free(ctx->ctx_v1->vc_msg);
 	free(ctx->ctx_v1);
 	ctx->ctx_v1 = NULL;
 }
@@ -1210,8 +1216,8 @@ ikev1_recv_phase1(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 			goto done;
 		}
 		memcpy(iv, sa->is_iv, sizeof(iv));
-		if (ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
-		    sa->is_keys.k_enc_len, iv, out, m) == -1) {
+		if (ikev1_msg_open(m, pkt, len, sa->is_encr,
+		    sa->is_keys.k_enc, sa->is_keys.k_enc_len, iv, out) == -1) {
 			sa->is_bad_clear = 1;	/* the message itself */
 			sa->is_b.b_ctx->ctx_v1x->x_phase1_bad(sa);
 			goto done;
@@ -1278,10 +1284,10 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 				    qm->qm_spi_in);
 			return;
 		}
-		sa->is_b.b_ctx->ctx_v1x->x_quick(sa, pkt, len);
+		sa->is_b.b_ctx->ctx_v1x->x_quick(sa, m, pkt, len);
 		break;
 	case IKEV1_EXCH_INFORMATIONAL:
-		sa->is_b.b_ctx->ctx_v1x->x_info(sa, pkt, len);
+		sa->is_b.b_ctx->ctx_v1x->x_info(sa, m, pkt, len);
 		break;
 	default:
 		log_tdebug(isakmp_name(sa), "unsupported exchange %s dropped",
@@ -1291,6 +1297,41 @@ ikev1_recv_sa(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
 	}
 }
 
+/*
+ * The message a datagram is parsed into: the engine's own (no allocation
+ * per datagram), unless a datagram is being handled already, should one
+ * ever be received from below ikev1_recv(): then one of its own.
+ */
+static struct ikev1_msg *
+v1_msg_take(struct ike_ctx *ctx)
+{
+	struct ikev1_ctx	*vc = ikev1_ctx_get(ctx);
+
+	if (vc == NULL || vc->vc_msg_busy)
+		return (calloc(1, sizeof(struct ikev1_msg)));
+	if (vc->vc_msg == NULL &&
+	    (vc->vc_msg = calloc(1, sizeof(*vc->vc_msg))) == NULL)
+		return (NULL);
+	vc->vc_msg_busy = 1;
+	return (vc->vc_msg);
+}
+
+static void
+v1_msg_give(struct ike_ctx *ctx, struct ikev1_msg *m)
+{
+	if (ctx->ctx_v1 != NULL && m == ctx->ctx_v1->vc_msg) {
+		ctx->ctx_v1->vc_msg_busy = 0;
+		return;
+	}
+	free(m);
+}
+
+/*
+ * The one parse of a received datagram (RFC 2408 §3.1 header, and the
+ * cleartext chain unless the E flag is set): every layer below reads m,
+ * and an encrypted body is only decrypted and parsed into it
+ * (ikev1_msg_open).
+ */
 void
 ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
@@ -1300,7 +1341,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	struct isakmp_sa	*sa;
 	const struct ikev1_hdr	*h;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = v1_msg_take(ctx)) == NULL)
 		return;
 	h = &m->m_hdr;
 	/* an E-flagged message: only the header is parsed here */
@@ -1339,7 +1380,7 @@ ikev1_recv(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		ctx->ctx_counters.ic_unknown_spi++;
 	}
 done:
-	free(m);
+	v1_msg_give(ctx, m);
 }
 
 /* --- half-open counts --- */
@@ -1731,19 +1772,20 @@ ikev1_sa_dpd_probe(struct ike_sa_base *b, int again)
  * one that answers our message 5, ikev1_main.c) --- */
 
 int
-ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt, size_t len,
-    struct ikev1_msg *m, struct buf *out)
+ikev1_info_open(struct isakmp_sa *sa, struct ikev1_msg *m,
+    const uint8_t *pkt, size_t len, struct buf *out)
 {
 	uint8_t		 iv[CRYPTO_MAX_BLOCK], h[CRYPTO_MAX_HASH];
 	size_t		 hl = prf_len(sa->is_prf);
 
-	if ((!sa->is_keys_ok &&
+	/* an E-flagged message: ikev1_msg_open() would take a cleartext
+	 * one as opened, and its HASH(1) would be checked in the clear */
+	if (!(m->m_hdr.h_flags & IKEV1_FLAG_ENC) || (!sa->is_keys_ok &&
 	    sa->is_b.b_ctx->ctx_v1x->x_phase1_keys(sa) == -1) ||
-	    ikev1_msg_parse(pkt, len, m) == -1 ||
 	    ikev1_iv_phase2(sa->is_prf, sa->is_iv, sa->is_blen,
 	    m->m_hdr.h_msgid, iv) == -1 ||
-	    ikev1_msg_open(pkt, len, sa->is_encr, sa->is_keys.k_enc,
-	    sa->is_keys.k_enc_len, iv, out, m) == -1)
+	    ikev1_msg_open(m, pkt, len, sa->is_encr, sa->is_keys.k_enc,
+	    sa->is_keys.k_enc_len, iv, out) == -1)
 		return (-1);
 	if (m->m_npld < 1 || m->m_order[0] != IKEV1_PLD_HASH ||
 	    m->m_hash_len != hl || ikev1_hash_qm1(sa->is_prf,

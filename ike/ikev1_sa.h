@@ -270,6 +270,10 @@ struct ikev1_ctx {
 	unsigned	 vc_life_unit_ms;	/* one lifetime second (tests) */
 	unsigned	 vc_reauth_delete_ms;	/* our re-authentication: the
 						   old SA's DELETE after */
+	/* the received datagram's parsed message, reused by ikev1_recv()
+	 * while not busy (a datagram being handled: one of its own) */
+	struct ikev1_msg *vc_msg;
+	int		 vc_msg_busy;
 };
 
 /*
@@ -311,10 +315,13 @@ struct ikev1_exchanges {
 		    const struct ikev1_msg *m, const uint8_t *pkt,
 		    size_t len);
 	void	(*x_phase1_timeout)(struct isakmp_sa *sa);
-	void	(*x_quick)(struct isakmp_sa *sa, const uint8_t *pkt,
-		    size_t len);
-	void	(*x_info)(struct isakmp_sa *sa, const uint8_t *pkt,
-		    size_t len);
+	/* an encrypted message of sa: m has the header that ikev1_recv()
+	 * parsed from pkt, and gets the decrypted payloads (which borrow a
+	 * buffer freed on return) */
+	void	(*x_quick)(struct isakmp_sa *sa, struct ikev1_msg *m,
+		    const uint8_t *pkt, size_t len);
+	void	(*x_info)(struct isakmp_sa *sa, struct ikev1_msg *m,
+		    const uint8_t *pkt, size_t len);
 	/* established: lifetime armed; sa takes over o's IPsec SAs; o is
 	 * replaced and goes after ms */
 	void	(*x_life_arm)(struct isakmp_sa *sa);
@@ -403,14 +410,14 @@ int		 isakmp_bad_over(const struct isakmp_sa *sa);
 
 /* --- ikev1_sa.c --- */
 /*
- * Opens the encrypted informational pkt of sa into m (zeroed; its
- * payloads point into out, of len bytes at least) with sa's keys and
- * the IV of its message ID (RFC 2409 Appendix B), and checks its HASH(1)
- * (§5.7).  0: it is the peer's; -1: it does not decrypt or parse (or sa
- * has no keys yet); -2: its HASH(1) is missing or wrong.
+ * Opens the encrypted informational pkt of sa, whose header m holds
+ * (ikev1_msg_parse), with sa's keys and the IV of its message ID (RFC
+ * 2409 Appendix B), and checks its HASH(1) (§5.7): m gets the payloads,
+ * which point into out.  0: it is the peer's; -1: it does not decrypt or
+ * parse (or sa has no keys yet); -2: its HASH(1) is missing or wrong.
  */
-int	 ikev1_info_open(struct isakmp_sa *sa, const uint8_t *pkt,
-	    size_t len, struct ikev1_msg *m, struct buf *out);
+int	 ikev1_info_open(struct isakmp_sa *sa, struct ikev1_msg *m,
+	    const uint8_t *pkt, size_t len, struct buf *out);
 const char	*isakmp_state_name(enum isakmp_state s);
 void		 isakmp_set_state(struct isakmp_sa *sa, enum isakmp_state s);
 static inline const char *
@@ -635,9 +642,10 @@ int	 ikev1_quick_peer_gave_up(struct isakmp_sa *sa, uint32_t spi);
  */
 void	 ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in);
 struct ikev1_qm *ikev1_qm_find(struct isakmp_sa *sa, uint32_t msgid);
-/* An encrypted Quick Mode message for msgid (raw packet). */
-void	 ikev1_quick_recv(struct isakmp_sa *sa, const uint8_t *pkt,
-	    size_t len);
+/* An encrypted Quick Mode message pkt, its header parsed into m (which
+ * gets the decrypted payloads: see x_quick). */
+void	 ikev1_quick_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
+	    const uint8_t *pkt, size_t len);
 void	 ikev1_qm_free(struct ikev1_qm *qm);
 /* Frees qm now; its message ID is remembered (a late duplicate of one
  * of its messages is dropped, not taken for a new exchange). */
@@ -689,8 +697,10 @@ int	 v1_natt_encap_ok(uint16_t mode);
 void	 v1_natt_child(const struct isakmp_sa *sa, struct child_sa *cs);
 
 /* --- ikev1_info.c --- */
-void	 ikev1_info_recv(struct isakmp_sa *sa, const uint8_t *pkt,
-	    size_t len);
+/* An encrypted informational pkt, its header parsed into m (see
+ * x_info). */
+void	 ikev1_info_recv(struct isakmp_sa *sa, struct ikev1_msg *m,
+	    const uint8_t *pkt, size_t len);
 /* Unprotected informational (from from): counted, logged (rate-limited)
  * and otherwise ignored. */
 void	 ikev1_info_plain(struct ike_ctx *ctx, const struct ikev1_msg *m,

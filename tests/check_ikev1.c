@@ -1212,8 +1212,10 @@ START_TEST(test_codec_encrypt_roundtrip)
 	ck_assert_mem_eq(ivs, b->buf_data + b->buf_len - bs, bs);
 	ck_assert_int_ne(memcmp(b->buf_data + IKEV1_HDR_LEN, plain->buf_data +
 	    IKEV1_HDR_LEN, 16), 0);
-	ck_assert_int_eq(ikev1_msg_open(b->buf_data, b->buf_len, encr[_i], key,
-	    klen, ivr, out, &m), 0);
+	ck_assert_int_eq(ikev1_msg_parse(b->buf_data, b->buf_len, &m), 0);
+	ck_assert_int_eq(m.m_npld, 0);		/* E: the header only */
+	ck_assert_int_eq(ikev1_msg_open(&m, b->buf_data, b->buf_len, encr[_i],
+	    key, klen, ivr, out), 0);
 	ck_assert_mem_eq(ivr, ivs, bs);
 	ck_assert_mem_eq(out->buf_data, plain->buf_data + IKEV1_HDR_LEN,
 	    plain->buf_len - IKEV1_HDR_LEN);
@@ -1224,9 +1226,23 @@ START_TEST(test_codec_encrypt_roundtrip)
 	/* A wrong key garbles the chain: no parse, IV left as it was. */
 	memcpy(ivr, "0123456789abcdef", 16);
 	key[0] ^= 1;
-	ck_assert_int_eq(ikev1_msg_open(b->buf_data, b->buf_len, encr[_i], key,
-	    klen, ivr, out, &m), -1);
+	ck_assert_int_eq(ikev1_msg_open(&m, b->buf_data, b->buf_len, encr[_i],
+	    key, klen, ivr, out), -1);
 	ck_assert_mem_eq(ivr, "0123456789abcdef", bs);
+	/* m keeps its header, none of the garbled chain */
+	ck_assert_int_eq(m.m_npld, 0);
+	ck_assert_int_eq(m.m_nnotify, 0);
+	ck_assert_ptr_null(m.m_sa.sa_body);
+	ck_assert(m.m_hdr.h_flags & IKEV1_FLAG_ENC);
+	ck_assert_uint_eq(m.m_hdr.h_length, b->buf_len);
+	/* a header that is not this datagram's is refused */
+	memcpy(ivr, ivs, bs);
+	key[0] ^= 1;
+	m.m_hdr.h_length--;
+	ck_assert_int_eq(ikev1_msg_open(&m, b->buf_data, b->buf_len, encr[_i],
+	    key, klen, ivr, out), -1);
+	ck_assert_mem_eq(ivr, ivs, bs);
+	m.m_hdr.h_length++;
 	/* A body that is not a block multiple is refused. */
 	b->buf_len--;
 	ikev1_hdr_set_length(b);
@@ -1501,8 +1517,9 @@ START_TEST(test_captures_ikev1)
 				}
 				ivp = st.last_p1;
 			}
-			ck_assert_msg(ikev1_msg_open(u.pu_data, u.pu_len,
-			    st.encr, st.key, st.klen, ivp, out, &m) == 0,
+			ck_assert_msg(ikev1_msg_open(&m, u.pu_data,
+			    u.pu_len, st.encr, st.key, st.klen, ivp,
+			    out) == 0,
 			    "%s frame %u does not decrypt", cap, u.pu_frame);
 			ck_assert_uint_le(m.m_pad_len, st.bs);
 			cap_corpus_plain(cap, &u, &m, out);

@@ -4304,9 +4304,9 @@ fq_message3(struct forged_qm *fq)
 	if (mock_net_pop(&A.s_net, &d) == -1)
 		return (0);
 	ck_assert_ptr_nonnull(out = buf_new(d.d_len));
-	memset(&m, 0, sizeof(m));
-	ck_assert_int_eq(ikev1_msg_open(d.d_data, d.d_len, sb->is_encr,
-	    sb->is_keys.k_enc, sb->is_keys.k_enc_len, fq->fq_iv, out, &m), 0);
+	ck_assert_int_eq(ikev1_msg_parse(d.d_data, d.d_len, &m), 0);
+	ck_assert_int_eq(ikev1_msg_open(&m, d.d_data, d.d_len, sb->is_encr,
+	    sb->is_keys.k_enc, sb->is_keys.k_enc_len, fq->fq_iv, out), 0);
 	ck_assert_uint_eq(m.m_hdr.h_msgid, fq->fq_msgid);
 	ck_assert_ptr_nonnull(m.m_nonce);
 	ck_assert_int_eq(ikev1_hash_qm3(sb->is_prf, sb->is_keys.k_a,
