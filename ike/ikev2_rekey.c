@@ -145,7 +145,7 @@ ike_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
 	t = sa->sa_b.b_tunnel;
 	if (t != NULL)
 		ike_tunnel_error(t, "IKE SA expired: rekeying failed");
-	sa->sa_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&sa->sa_b, NULL);
 	ike_sa_delete_now(sa);
 	if (t != NULL)
 		ike_tunnel_sa_gone(t, 0);
@@ -600,8 +600,8 @@ ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 			ike_sa_destroy(sa);
 	}
 	ike_tunnel_update(t);
-	IKEV2_SA_FOREACH(n, t->t_ctx)
-		if (n->sa_b.b_tunnel == t && n->sa_state == IKE_SA_ESTABLISHED)
+	IKEV2_TUNNEL_SA_FOREACH(n, t)
+		if (n->sa_state == IKE_SA_ESTABLISHED)
 			ike_sa_next(n);
 	return;
 next:
