@@ -82,9 +82,8 @@ info_heir(const struct isakmp_sa *sa)
 {
 	struct isakmp_sa	*o;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
-		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
-		    o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
+	ISAKMP_KIN_FOREACH(o, sa)
+		if (o != sa && o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
 		    !o->is_peer_deleted && !o->is_expired)
 			return (o);
 	return (NULL);

@@ -254,8 +254,8 @@ v1_child_rekeying(const struct child_sa *cs)
 	struct ikev1_qm		*qm;
 	struct child_sa		*x;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel || o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
 			if (qm->qm_rekey_spi == cs->cs_spi_in &&
@@ -427,9 +427,8 @@ v1_other_installed(const struct child_sa *cs, const struct child_sa *not_this)
 	struct isakmp_sa	*sa = cs->cs_owner, *o;
 	struct child_sa		*x;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel ||
-		    o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x != not_this &&
@@ -724,8 +723,8 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	struct isakmp_sa	*o;
 	struct child_sa		*twin = NULL, *x, *loser, *winner;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel || o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x->cs_rekey_spi == old_spi &&
@@ -789,9 +788,8 @@ v1_peer_twin(struct child_sa *cs)
 	if (cs->cs_twin_spi == 0 || child_sa_inbound_bytes(cs, ko) !=
 	    cs->cs_collide_bytes)
 		return (NULL);
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel ||
-		    o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x->cs_state == CHILD_SA_REKEYED &&

@@ -280,10 +280,11 @@ ike_tunnel_sa_next(const struct ike_tunnel *t, const struct ike_sa_base *o,
 /* The IKE SA of version v after o (NULL: the first) among b's tunnel's
  * (b among them), or b alone while it has no tunnel. */
 static inline struct ike_sa_base *
-ike_sa_base_kin_next(struct ike_sa_base *b, struct ike_sa_base *o, int v)
+ike_sa_base_kin_next(const struct ike_sa_base *b, const struct ike_sa_base *o,
+    int v)
 {
 	if (b->b_tlist == NULL)
-		return (o == NULL ? b : NULL);
+		return (o == NULL ? (struct ike_sa_base *)(uintptr_t)b : NULL);
 	return (ike_tunnel_sa_next(b->b_tlist, o, v));
 }
 

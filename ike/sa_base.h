@@ -247,8 +247,11 @@ struct ike_peer_index {
 	uint64_t	 px_visits;
 	size_t		 px_nomem;	/* SAs left out: no first table */
 };
-/* The keyed mix of the hash tables (sa_common.c): x under key. */
+/* The hash tables' parts (sa_common.c): the keyed mix of x, and size
+ * empty chains (with key: a new random key into it too; NULL: no
+ * memory or no randomness). */
 uint64_t ike_hash_mix(const uint64_t key[2], uint64_t x);
+struct ike_sa_base_list *ike_hash_chains_new(size_t size, uint64_t key[2]);
 
 /*
  * b's tunnel is t now (NULL: none): b leaves its old tunnel's lists and
@@ -274,6 +277,8 @@ void	ike_sa_base_ident_set(struct ike_sa_base *b, uint8_t type,
  */
 struct ike_sa_base *ike_tunnel_peer_next(const struct ike_sa_base *b,
 	    uint64_t seq, int v);
+/* Tests: 1 if b is in the peer index under its tunnel and identity. */
+int	ike_peer_index_filed(const struct ike_sa_base *b);
 /* Frees the peer index (every SA out of it already). */
 void	ike_peer_index_free(struct ike_peer_index *px);
 

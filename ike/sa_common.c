@@ -112,6 +112,24 @@ ike_sa_hash_slot(const struct ike_sa_hash *h, const uint8_t *spi)
 	return ((size_t)ike_hash_mix(h->sh_key, x) & (h->sh_size - 1));
 }
 
+struct ike_sa_base_list *
+ike_hash_chains_new(size_t size, uint64_t key[2])
+{
+	struct ike_sa_base_list	*nc;
+	size_t			 i;
+
+	if ((nc = calloc(size, sizeof(*nc))) == NULL)
+		return (NULL);
+	for (i = 0; i < size; i++)
+		TAILQ_INIT(&nc[i]);
+	if (key != NULL && RAND_bytes((uint8_t *)key,
+	    2 * sizeof(key[0])) != 1) {
+		free(nc);
+		return (NULL);
+	}
+	return (nc);
+}
+
 /* Doubles the table (the first one: its key too).  0, or -1 only for
  * the first: a bigger one that cannot be had leaves longer chains. */
 static int
@@ -122,15 +140,9 @@ ike_sa_hash_grow(struct ike_sa_hash *h)
 	size_t			 i, oldsize = h->sh_size, size;
 
 	size = oldsize == 0 ? IKE_SA_HASH_MIN : oldsize * 2;
-	if ((nc = calloc(size, sizeof(*nc))) == NULL)
+	if ((nc = ike_hash_chains_new(size, oldsize == 0 ? h->sh_key :
+	    NULL)) == NULL)
 		return (oldsize == 0 ? -1 : 0);
-	for (i = 0; i < size; i++)
-		TAILQ_INIT(&nc[i]);
-	if (oldsize == 0 && RAND_bytes((uint8_t *)h->sh_key,
-	    sizeof(h->sh_key)) != 1) {
-		free(nc);
-		return (-1);
-	}
 	h->sh_chain = nc;
 	h->sh_size = size;
 	for (i = 0; i < oldsize; i++)

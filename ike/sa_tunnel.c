@@ -7,8 +7,9 @@
  * ctx_all), so that a walk of a tunnel's SAs meets them in the order a
  * walk of ctx_all would.  The engine's peer index files every SA with a
  * tunnel under (tunnel, peer identity): on a 0.0.0.0 tunnel with a
- * thousand peers behind it, finding the SAs of one peer (a duplicate,
- * RFC 7296 §2.8.3 and §2.4) looks at that peer's SAs only.  Both are
+ * thousand peers behind it, finding the SAs of one peer (a duplicate:
+ * a re-authentication, RFC 7296 §2.8.3, or a simultaneous initiation)
+ * looks at that peer's SAs only.  Both are
  * kept by ike_sa_base_tunnel_set, ike_sa_base_ident_set, and
  * ike_sa_base_link/unlink.
  */
@@ -16,8 +17,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/rand.h>
 
 #include "common/log.h"
 #include "ike/internal.h"
@@ -65,15 +64,9 @@ ike_peer_index_grow(struct ike_peer_index *px)
 	size_t			 i, oldsize = px->px_size, size;
 
 	size = oldsize == 0 ? IKE_PEER_INDEX_MIN : oldsize * 2;
-	if ((nc = calloc(size, sizeof(*nc))) == NULL)
+	if ((nc = ike_hash_chains_new(size, oldsize == 0 ? px->px_key :
+	    NULL)) == NULL)
 		return (oldsize == 0 ? -1 : 0);
-	for (i = 0; i < size; i++)
-		TAILQ_INIT(&nc[i]);
-	if (oldsize == 0 && RAND_bytes((uint8_t *)px->px_key,
-	    sizeof(px->px_key)) != 1) {
-		free(nc);
-		return (-1);
-	}
 	px->px_chain = nc;
 	px->px_size = size;
 	for (i = 0; i < oldsize; i++)
@@ -120,6 +113,24 @@ ike_peer_index_remove(struct ike_sa_base *b)
 	TAILQ_REMOVE(ike_peer_chain(px, b->b_pkey), b, b_pentry);
 	b->b_pkey = 0;
 	px->px_n--;
+}
+
+int
+ike_peer_index_filed(const struct ike_sa_base *b)
+{
+	const struct ike_peer_index	*px = &b->b_ctx->ctx_peers;
+	const struct ike_sa_base	*o;
+	uint64_t			 key;
+
+	if (b->b_tlist == NULL || px->px_size == 0)
+		return (0);
+	key = ike_peer_key(px, b->b_tlist, &b->b_peer_ident) | 1;
+	if (b->b_pkey != key)
+		return (0);
+	TAILQ_FOREACH(o, ike_peer_chain(px, key), b_pentry)
+		if (o == b)
+			return (1);
+	return (0);
 }
 
 void
