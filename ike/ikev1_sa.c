@@ -616,8 +616,9 @@ isakmp_reauth_of_replaced(const struct isakmp_sa *sa, const struct isakmp_sa *o)
 	if (sa->is_b.b_initiator || !o->is_b.b_initiator || !o->is_reauth)
 		return (0);
 	ISAKMP_KIN_FOREACH(r, o)
-		if (r != o && r != sa && r->is_state == ISAKMP_ESTABLISHED && r->is_replaced &&
-		    !r->is_peer_deleted && r->is_b.b_up_seq < o->is_b.b_up_seq)
+		if (r != o && r != sa && r->is_state == ISAKMP_ESTABLISHED &&
+		    r->is_replaced && !r->is_peer_deleted &&
+		    r->is_b.b_up_seq < o->is_b.b_up_seq)
 			return (1);
 	return (0);
 }
