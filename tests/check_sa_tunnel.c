@@ -145,14 +145,16 @@ assert_both(int peers)
 /*
  * IKEv2 (_i: who rekeys the IKE SA, 0 a, 1 b): the lists follow the
  * first IKE SA, a CHILD SA rekey, an IKE SA rekey (a new SA of the
- * tunnel, the rekey's initiator's, takes the CHILD SAs; the old one
- * goes), a second rekey by the other side, and the tunnel going down.
+ * tunnel, the rekey's initiator's, with the peer's identity, takes the
+ * CHILD SAs; the old one goes), a second rekey by the other side, and
+ * the tunnel going down.
  */
 START_TEST(test_v2_members)
 {
 	struct side		*x = _i == 0 ? &A : &B, *y = _i == 0 ? &B : &A;
 	struct ike_tunnel	*tx;
 	struct ike_sa		*old, *n;
+	struct ike_peer_ident	 pi;
 
 	pair_init(&opt_a, &opt_b_resp);
 	assert_both(1);
@@ -168,11 +170,17 @@ START_TEST(test_v2_members)
 	assert_both(1);
 	tx = ike_tunnel_find(x->s_ike, "t1");
 	ck_assert_ptr_nonnull(old = ike_tunnel_sa(tx));
+	pi = old->sa_b.b_peer_ident;
+	ck_assert_int_ne(pi.pi_type, 0);
 	ck_assert_int_eq(ike_tunnel_rekey_ike(x->s_ike, "t1"), 0);
 	pump(150);
 	assert_both(1);
 	ck_assert_ptr_nonnull(n = ike_tunnel_sa(tx));
 	ck_assert_ptr_ne(n, old);
+	/* the rekey's SA is the same peer's, on both sides (§2.8) */
+	ck_assert(ike_peer_ident_eq(&n->sa_b.b_peer_ident, &pi));
+	ck_assert_int_ne(ike_tunnel_sa(ike_tunnel_find(y->s_ike,
+	    "t1"))->sa_b.b_peer_ident.pi_type, 0);
 	ck_assert(n->sa_b.b_initiator);
 	ck_assert_ptr_eq(TAILQ_LAST(&tx->t_inits, ike_sa_base_list),
 	    &n->sa_b);
