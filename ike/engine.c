@@ -406,6 +406,7 @@ ike_free(struct ike_ctx *ctx)
 		if (ctx->ctx_ver[i] != NULL)
 			ctx->ctx_ver[i]->iv_free(ctx);
 	ike_sa_hash_free(&ctx->ctx_v2_hash);
+	ike_peer_index_free(&ctx->ctx_peers);
 	ike_pace_free(ctx);
 	while ((t = TAILQ_FIRST(&ctx->ctx_tunnels)) != NULL) {
 		TAILQ_REMOVE(&ctx->ctx_tunnels, t, t_entry);

@@ -77,7 +77,7 @@ ikev2_sa_drop(struct ike_sa_base *b)
 {
 	struct ike_sa	*sa = ike_sa_of(b);
 
-	sa->sa_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&sa->sa_b, NULL);
 	ike_sa_destroy(sa);
 }
 
@@ -251,7 +251,7 @@ ike_sa_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		return (NULL);
 	sa->sa_b.b_ctx = ctx;
-	sa->sa_b.b_tunnel = t;
+	ike_sa_base_tunnel_set(&sa->sa_b, t);
 	sa->sa_b.b_initiator = initiator;
 	sa->sa_b.b_local = *local;
 	sa->sa_b.b_remote = *remote;
@@ -717,7 +717,7 @@ ike_sa_retx_cb(evutil_socket_t fd, short ev, void *arg)
 				    "request %u", sa->sa_req_msgid);
 				ike_tunnel_dead_hold(t, &sa->sa_b.b_children);
 			}
-			sa->sa_b.b_tunnel = NULL;
+			ike_sa_base_tunnel_set(&sa->sa_b, NULL);
 			ike_sa_destroy(sa);
 			if (t != NULL)
 				ike_tunnel_peer_dead(t);
@@ -1231,8 +1231,8 @@ ike_tunnel_sa(struct ike_tunnel *t)
 {
 	struct ike_sa	*sa;
 
-	IKEV2_SA_FOREACH(sa, t->t_ctx)
-		if (sa->sa_b.b_tunnel == t && sa->sa_state == IKE_SA_ESTABLISHED)
+	IKEV2_TUNNEL_SA_FOREACH(sa, t)
+		if (sa->sa_state == IKE_SA_ESTABLISHED)
 			return (sa);
 	return (NULL);
 }
@@ -1256,20 +1256,20 @@ ike_sa_drop(struct ike_sa *sa)
 void
 ike_tunnel_collision(struct ike_tunnel *t, struct ike_sa *sa)
 {
-	struct ike_sa	*o, *loser;
-	struct child_sa	*cs;
-	int		 dropped = 0;
+	struct ike_sa_base	*b;
+	struct ike_sa		*o, *loser;
+	struct child_sa		*cs;
+	uint64_t		 seq = 0;
+	int			 dropped = 0;
 
 	ike_sa_base_unseen_drop(&sa->sa_b);
-	/* dropping an SA may drop another (its rekey): rescan each time */
-again:
-	IKEV2_SA_FOREACH(o, t->t_ctx) {
-		if (o == sa || o->sa_b.b_tunnel != t ||
-		    o->sa_state != IKE_SA_ESTABLISHED)
-			continue;
-		if (o->sa_b.b_peer_ident.pi_type != 0 &&
-		    sa->sa_b.b_peer_ident.pi_type != 0 &&
-		    !ike_peer_ident_eq(&o->sa_b.b_peer_ident, &sa->sa_b.b_peer_ident))
+	/* the SAs of t that may be the same peer (the peer index), oldest
+	 * first; dropping one may drop another (its rekey): look again
+	 * from the first each time */
+	while ((b = ike_tunnel_peer_next(&sa->sa_b, seq, 2)) != NULL) {
+		o = ike_sa_of(b);
+		seq = b->b_begin_seq;
+		if (o->sa_state != IKE_SA_ESTABLISHED)
 			continue;
 		loser = ike_sa_base_duplicate(&sa->sa_b, &o->sa_b) ==
 		    IKE_DUP_LOSES ? sa : o;
@@ -1279,15 +1279,16 @@ again:
 			break;
 		}
 		ike_sa_drop(o);
-		goto again;
+		seq = 0;
 	}
 	/* the survivors' policies may have gone with the loser's */
-	IKEV2_SA_FOREACH(o, t->t_ctx)
-		if (o->sa_b.b_tunnel == t && o->sa_state == IKE_SA_ESTABLISHED)
-			TAILQ_FOREACH(cs, &o->sa_b.b_children, cs_entry)
-				if (dropped && cs->cs_state == CHILD_SA_INSTALLED)
-					child_sa_policies_refresh(cs,
-					    t->t_ctx->ctx_kernel);
+	if (dropped)
+		IKEV2_TUNNEL_SA_FOREACH(o, t)
+			if (o->sa_state == IKE_SA_ESTABLISHED)
+				TAILQ_FOREACH(cs, &o->sa_b.b_children, cs_entry)
+					if (cs->cs_state == CHILD_SA_INSTALLED)
+						child_sa_policies_refresh(cs,
+						    t->t_ctx->ctx_kernel);
 	ike_tunnel_update(t);
 }
 

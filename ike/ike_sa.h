@@ -173,6 +173,12 @@ ikev2_sa_after(const struct ike_sa *sa)
 #define IKEV2_SA_FOREACH(sa, ctx)					\
 	for ((sa) = ikev2_sa_first(ctx); (sa) != NULL;			\
 	    (sa) = ikev2_sa_after(sa))
+/* The IKEv2 SAs of tunnel t, in the same order (the body must not move
+ * the current one to another tunnel, nor free it). */
+#define IKEV2_TUNNEL_SA_FOREACH(sa, t)					\
+	for ((sa) = ike_sa_of(ike_tunnel_sa_next((t), NULL, 2));	\
+	    (sa) != NULL;						\
+	    (sa) = ike_sa_of(ike_tunnel_sa_next((t), &(sa)->sa_b, 2)))
 
 /* --- ike_sa.c: the IKEv2 SA core --- */
 /* The IKE SA of the tunnel that is established, or NULL. */

@@ -153,9 +153,8 @@ ike_takeover_sa(struct ike_ctx *ctx, struct ike_tunnel *t,
 	sa->sa_msgid_peer = r->ir_mid_peer;
 	sa->sa_b.b_nat = (r->ir_flags & HA_IKE_NAT) != 0;
 	sa->sa_b.b_nat_local = (r->ir_flags & HA_IKE_NAT_LOCAL) != 0;
-	sa->sa_b.b_peer_ident.pi_type = r->ir_id_type;
-	sa->sa_b.b_peer_ident.pi_len = r->ir_id_len;
-	memcpy(sa->sa_b.b_peer_ident.pi_data, r->ir_id, r->ir_id_len);
+	ike_sa_base_ident_set(&sa->sa_b, r->ir_id_type, r->ir_id,
+	    r->ir_id_len);
 	/* timers (DPD, keepalives, lifetime) and the standby's copy, as
 	 * for one just negotiated; then the lifetime it has left */
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);

@@ -26,10 +26,7 @@ info_child_by_spi_out(struct isakmp_sa *sa, uint32_t spi)
 	struct child_sa		*cs;
 
 	/* IPsec SAs outlive the phase 1 that made them (ikev1_rekey.c) */
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o != sa && (sa->is_b.b_tunnel == NULL ||
-		    o->is_b.b_tunnel != sa->is_b.b_tunnel))
-			continue;
+	ISAKMP_KIN_FOREACH(o, sa) {
 		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
 			if (cs->cs_spi_out == spi)
 				return (cs);
@@ -85,9 +82,8 @@ info_heir(const struct isakmp_sa *sa)
 {
 	struct isakmp_sa	*o;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
-		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
-		    o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
+	ISAKMP_KIN_FOREACH(o, sa)
+		if (o != sa && o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
 		    !o->is_peer_deleted && !o->is_expired)
 			return (o);
 	return (NULL);
@@ -130,7 +126,7 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	if (t != NULL && !sa->is_replaced && !TAILQ_EMPTY(&sa->is_b.b_children) &&
 	    heir != NULL) {
 		isakmp_children_move(heir, sa);
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 		ike_tunnel_update(t);
 		return (1);
@@ -143,7 +139,7 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 		ikev1_life_replaced(sa, IKEV1_REPLACED_GRACE_MS);
 		return (1);
 	}
-	sa->is_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&sa->is_b, NULL);
 	isakmp_destroy(sa);
 	if (t != NULL)
 		ike_tunnel_sa_gone(t, 0);

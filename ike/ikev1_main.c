@@ -442,7 +442,7 @@ v1_take_peer_id(struct isakmp_sa *sa, const struct ikev1_msg *m)
 		    m->m_id[0].id_type, m->m_id[0].id_len);
 		return (-1);
 	}
-	ike_peer_ident_set(&sa->is_b.b_peer_ident, m->m_id[0].id_type,
+	ike_sa_base_ident_set(&sa->is_b, m->m_id[0].id_type,
 	    m->m_id[0].id_data, m->m_id[0].id_len);
 	buf_free(*id);
 	*id = buf_new_data(m->m_id[0].id_body, m->m_id[0].id_body_len);
@@ -1042,7 +1042,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 	memcpy(sa->is_b.b_spi_i, m->m_hdr.h_icookie, 8);
 	if (ike_sa_hash_insert(&sa->is_b.b_ctx->ctx_v1->vc_hash,
 	    &sa->is_b) == -1 || v1_half_start(sa, anon) == -1) {
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 		return;
 	}
@@ -1065,7 +1065,7 @@ ikev1_main_first(struct ike_ctx *ctx, const uint8_t *pkt, size_t len,
 		    "acceptable proposal: received %s; configured %s",
 		    inet_ntoa(remote->sin_addr), t->t_diag.td_theirs,
 		    t->t_diag.td_ours);
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 		v1_drop_note(ctx, V1_DROP_NO_PROPOSAL, remote->sin_addr);
 		return;

@@ -967,10 +967,7 @@ qm_of_child(struct isakmp_sa *sa, const struct child_sa *cs)
 	struct isakmp_sa	*o;
 	struct ikev1_qm		*qm;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o != sa && (sa->is_b.b_tunnel == NULL ||
-		    o->is_b.b_tunnel != sa->is_b.b_tunnel))
-			continue;
+	ISAKMP_KIN_FOREACH(o, sa) {
 		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
 			if (qm->qm_child == cs)
 				return (qm);
@@ -1239,10 +1236,7 @@ qm_peer_successor(struct isakmp_sa *sa, uint32_t old_spi_in)
 	struct isakmp_sa	*o;
 	struct child_sa		*cs;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o != sa && (o->is_b.b_tunnel == NULL ||
-		    o->is_b.b_tunnel != sa->is_b.b_tunnel))
-			continue;
+	ISAKMP_KIN_FOREACH(o, sa) {
 		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
 			if (!cs->cs_initiated && cs->cs_rekey_spi == old_spi_in &&
 			    cs->cs_state == CHILD_SA_INSTALLED)

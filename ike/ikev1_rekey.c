@@ -144,8 +144,8 @@ v1_child_find(struct ike_tunnel *t, const struct v1_child_key *k)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (NULL);
-	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
-		if (sa->is_b.b_tunnel != t || sa->is_state == ISAKMP_DEAD)
+	ISAKMP_TUNNEL_SA_FOREACH(sa, t) {
+		if (sa->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
 			if (v1_child_is(cs, k))
@@ -181,8 +181,8 @@ ikev1_child_count(struct ike_tunnel *t)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (0);
-	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
-		if (sa->is_b.b_tunnel != t || sa->is_state == ISAKMP_DEAD)
+	ISAKMP_TUNNEL_SA_FOREACH(sa, t) {
+		if (sa->is_state == ISAKMP_DEAD)
 			continue;
 		/* dead and expired ones hold no kernel SA */
 		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
@@ -254,8 +254,8 @@ v1_child_rekeying(const struct child_sa *cs)
 	struct ikev1_qm		*qm;
 	struct child_sa		*x;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel || o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(qm, &o->is_qms, qm_entry)
 			if (qm->qm_rekey_spi == cs->cs_spi_in &&
@@ -427,9 +427,8 @@ v1_other_installed(const struct child_sa *cs, const struct child_sa *not_this)
 	struct isakmp_sa	*sa = cs->cs_owner, *o;
 	struct child_sa		*x;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel ||
-		    o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x != not_this &&
@@ -724,8 +723,8 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	struct isakmp_sa	*o;
 	struct child_sa		*twin = NULL, *x, *loser, *winner;
 
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel || o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x->cs_rekey_spi == old_spi &&
@@ -789,9 +788,8 @@ v1_peer_twin(struct child_sa *cs)
 	if (cs->cs_twin_spi == 0 || child_sa_inbound_bytes(cs, ko) !=
 	    cs->cs_collide_bytes)
 		return (NULL);
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != sa->is_b.b_tunnel ||
-		    o->is_state == ISAKMP_DEAD)
+	ISAKMP_KIN_FOREACH(o, sa) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (x != cs && x->cs_state == CHILD_SA_REKEYED &&
@@ -894,8 +892,8 @@ ikev1_child_late(struct isakmp_sa *sa, struct child_sa *cs)
 	cs->cs_made_seq = sa->is_b.b_ctx->ctx_sa_seq;
 	if (sa->is_b.b_tunnel == NULL || sa->is_b.b_up_seq == 0)
 		return;
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
-		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
+	ISAKMP_TUNNEL_SA_FOREACH(o, sa->is_b.b_tunnel)
+		if (o != sa &&
 		    !o->is_b.b_initiator && o->is_state != ISAKMP_DEAD &&
 		    o->is_b.b_begin_seq > sa->is_b.b_up_seq) {
 			cs->cs_late_on = sa->is_b.b_up_seq;
@@ -918,15 +916,13 @@ ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via)
 	if (t == NULL || sa->is_b.b_up_seq == 0)
 		return (0);
 	/* the peer's newest phase 1 begun since sa came up */
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
-		if (o != sa && o->is_b.b_tunnel == t && !o->is_b.b_initiator &&
+	ISAKMP_TUNNEL_SA_FOREACH(o, t)
+		if (o != sa && !o->is_b.b_initiator &&
 		    o->is_state != ISAKMP_DEAD &&
 		    o->is_b.b_begin_seq > sa->is_b.b_up_seq &&
 		    o->is_b.b_begin_seq > newest)
 			newest = o->is_b.b_begin_seq;
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != t)
-			continue;
+	ISAKMP_TUNNEL_SA_FOREACH(o, t) {
 		for (cs = TAILQ_FIRST(&o->is_b.b_children); cs != NULL;
 		    cs = next) {
 			next = TAILQ_NEXT(cs, cs_entry);
@@ -989,9 +985,8 @@ v1_p1_under_way(const struct isakmp_sa *sa)
 
 	if (sa->is_b.b_tunnel == NULL)
 		return (0);
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
-		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
-		    o->is_state != ISAKMP_ESTABLISHED &&
+	ISAKMP_TUNNEL_SA_FOREACH(o, sa->is_b.b_tunnel)
+		if (o != sa && o->is_state != ISAKMP_ESTABLISHED &&
 		    o->is_state != ISAKMP_DEAD)
 			return (1);
 	return (0);
@@ -1076,7 +1071,7 @@ ikev1_reauth_start(struct isakmp_sa *old)
 	sa->is_b.b_opening = 1;
 	if (ikev1_main_start(sa) == -1) {
 		log_twarn(isakmp_name(old), "cannot start re-authentication");
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 		return (-1);
 	}
@@ -1104,7 +1099,7 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 	if (sa->is_peer_deleted && !sa->is_replaced) {
 		log_tinfo(isakmp_name(sa), "no new ISAKMP SA took over the "
 		    "IPsec SAs of the one the peer deleted: they go");
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 		if (t != NULL)
 			ike_tunnel_sa_gone(t, 0);
@@ -1149,7 +1144,7 @@ v1_life_cb(evutil_socket_t fd, short ev, void *arg)
 		log_tinfo(isakmp_name(sa), "ISAKMP SA expired without a "
 		    "successor: deleting it and its IPsec SAs");
 		ikev1_info_delete_isakmp(sa);
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 		if (t != NULL)
 			ike_tunnel_sa_gone(t, 0);
@@ -1264,8 +1259,8 @@ ikev1_tunnel_rekey(struct ike_tunnel *t, int ike)
 		return (-1);
 	if (ike)
 		return (ikev1_reauth_start(sa));
-	ISAKMP_SA_FOREACH(o, t->t_ctx) {
-		if (o->is_b.b_tunnel != t || o->is_state == ISAKMP_DEAD)
+	ISAKMP_TUNNEL_SA_FOREACH(o, t) {
+		if (o->is_state == ISAKMP_DEAD)
 			continue;
 		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
 			if (cs->cs_state == CHILD_SA_INSTALLED)

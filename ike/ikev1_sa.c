@@ -274,7 +274,7 @@ isakmp_new(struct ike_ctx *ctx, struct ike_tunnel *t, int initiator,
 	    (sa = calloc(1, sizeof(*sa))) == NULL)
 		return (NULL);
 	sa->is_b.b_ctx = ctx;
-	sa->is_b.b_tunnel = t;
+	ike_sa_base_tunnel_set(&sa->is_b, t);
 	sa->is_b.b_initiator = initiator;
 	sa->is_exchange = exchange;
 	sa->is_b.b_local = *local;
@@ -382,12 +382,12 @@ ikev1_p1_ended(struct ike_tunnel *t, struct in_addr addr)
 
 	if (t == NULL || t->t_ctx->ctx_v1 == NULL || t->t_ctx->ctx_shutdown)
 		return;
-	ISAKMP_SA_FOREACH(o, t->t_ctx)
-		if (o->is_b.b_tunnel == t && o->is_state != ISAKMP_ESTABLISHED &&
+	ISAKMP_TUNNEL_SA_FOREACH(o, t)
+		if (o->is_state != ISAKMP_ESTABLISHED &&
 		    o->is_state != ISAKMP_DEAD)
 			return;
-	ISAKMP_SA_FOREACH(o, t->t_ctx) {
-		if (o->is_b.b_tunnel != t || o->is_life_ev == NULL ||
+	ISAKMP_TUNNEL_SA_FOREACH(o, t) {
+		if (o->is_life_ev == NULL ||
 		    o->is_state != ISAKMP_ESTABLISHED ||
 		    o->is_b.b_remote.sin_addr.s_addr != addr.s_addr ||
 		    !((o->is_peer_deleted && !o->is_replaced) || o->is_expired))
@@ -411,7 +411,7 @@ isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	peer = sa->is_b.b_remote.sin_addr;
 	died = isakmp_died(sa);
-	sa->is_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&sa->is_b, NULL);
 	if (t != NULL && sa->is_reauth && ikev1_tunnel_sa(t) != NULL) {
 		/* the current ISAKMP SA and its IPsec SAs stay */
 		ike_event(ctx, ike_tunnel_name(t), "rekey",
@@ -615,10 +615,10 @@ isakmp_reauth_of_replaced(const struct isakmp_sa *sa, const struct isakmp_sa *o)
 
 	if (sa->is_b.b_initiator || !o->is_b.b_initiator || !o->is_reauth)
 		return (0);
-	for (r = isakmp_first(sa->is_b.b_ctx); r != NULL; r = isakmp_after(r))
-		if (r != o && r != sa && r->is_b.b_tunnel == o->is_b.b_tunnel &&
-		    r->is_state == ISAKMP_ESTABLISHED && r->is_replaced &&
-		    !r->is_peer_deleted && r->is_b.b_up_seq < o->is_b.b_up_seq)
+	ISAKMP_KIN_FOREACH(r, o)
+		if (r != o && r != sa && r->is_state == ISAKMP_ESTABLISHED &&
+		    r->is_replaced && !r->is_peer_deleted &&
+		    r->is_b.b_up_seq < o->is_b.b_up_seq)
 			return (1);
 	return (0);
 }
@@ -635,12 +635,16 @@ static int
 isakmp_collision(struct isakmp_sa *sa)
 {
 	struct ikev1_ctx	*vc = sa->is_b.b_ctx->ctx_v1;
-	struct isakmp_sa	*o, *next;
+	struct ike_sa_base	*b;
+	struct isakmp_sa	*o;
+	uint64_t		 seq = 0;
 
-	for (o = isakmp_first(sa->is_b.b_ctx); o != NULL; o = next) {
-		next = isakmp_after(o);
-		if (o == sa || o->is_b.b_tunnel != sa->is_b.b_tunnel ||
-		    o->is_state == ISAKMP_DEAD || o->is_replaced)
+	/* the SAs of its tunnel that may be the same peer (the peer
+	 * index), oldest first */
+	while ((b = ike_tunnel_peer_next(&sa->is_b, seq, 1)) != NULL) {
+		o = isakmp_sa_of(b);
+		seq = b->b_begin_seq;
+		if (o->is_state == ISAKMP_DEAD || o->is_replaced)
 			continue;
 		/*
 		 * Not yet established: decided when it is (its own
@@ -653,11 +657,8 @@ isakmp_collision(struct isakmp_sa *sa)
 		 */
 		if (o->is_state != ISAKMP_ESTABLISHED)
 			continue;
-		/* another peer behind the same NAT, on a 0.0.0.0 tunnel */
-		if (o->is_b.b_peer_ident.pi_type != 0 &&
-		    sa->is_b.b_peer_ident.pi_type != 0 &&
-		    !ike_peer_ident_eq(&o->is_b.b_peer_ident, &sa->is_b.b_peer_ident))
-			continue;
+		/* (another peer behind the same NAT, on a 0.0.0.0 tunnel,
+		 * has another identity: ike_tunnel_peer_next skips it) */
 		switch (ike_sa_base_duplicate(&sa->is_b, &o->is_b)) {
 		case IKE_DUP_REPLACES:
 			if (isakmp_reauth_of_replaced(sa, o)) {
@@ -678,8 +679,6 @@ isakmp_collision(struct isakmp_sa *sa)
 			isakmp_drop(sa, o);
 			return (-1);
 		case IKE_DUP_WINS:
-			if (next == sa)
-				next = isakmp_after(sa);
 			isakmp_drop(o, sa);
 			break;
 		}
@@ -1051,43 +1050,46 @@ v1_tunnel_policies_refresh(struct ike_tunnel *t)
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return;
-	ISAKMP_SA_FOREACH(sa, t->t_ctx)
-		if (sa->is_b.b_tunnel == t)
-			TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
-				if (cs->cs_state == CHILD_SA_INSTALLED)
-					child_sa_policies_refresh(cs,
-					    t->t_ctx->ctx_kernel);
+	ISAKMP_TUNNEL_SA_FOREACH(sa, t)
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED)
+				child_sa_policies_refresh(cs,
+				    t->t_ctx->ctx_kernel);
 }
 
 struct isakmp_sa *
 ikev1_tunnel_sa(struct ike_tunnel *t)
 {
-	struct isakmp_sa	*sa, *newest = NULL;
+	struct ike_sa_base	*b;
+	struct isakmp_sa	*sa;
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return (NULL);
-	ISAKMP_SA_FOREACH(sa, t->t_ctx)
-		if (sa->is_b.b_tunnel == t && sa->is_state == ISAKMP_ESTABLISHED &&
-		    !sa->is_replaced && !sa->is_peer_deleted && !sa->is_expired)
-			newest = sa;
-	return (newest);
+	/* the newest: from the end */
+	TAILQ_FOREACH_REVERSE(b, &t->t_sas, ike_sa_base_list, b_tentry) {
+		if (b->b_ops->so_version != 1)
+			continue;
+		sa = isakmp_sa_of(b);
+		if (sa->is_state == ISAKMP_ESTABLISHED && !sa->is_replaced &&
+		    !sa->is_peer_deleted && !sa->is_expired)
+			return (sa);
+	}
+	return (NULL);
 }
 
 void
 ikev1_tunnel_teardown(struct ike_tunnel *t)
 {
-	struct isakmp_sa	*sa, *next;
+	struct isakmp_sa	*sa;
 
 	if (t->t_ctx->ctx_v1 == NULL)
 		return;
-	for (sa = isakmp_first(t->t_ctx); sa != NULL;
-	    sa = next) {
-		next = isakmp_after(sa);
-		if (sa->is_b.b_tunnel != t)
-			continue;
+	/* each leaves t's list */
+	while ((sa = isakmp_sa_of(ike_tunnel_sa_next(t, NULL, 1))) != NULL) {
 		if (sa->is_state == ISAKMP_ESTABLISHED)
 			ikev1_info_delete_isakmp(sa);
-		sa->is_b.b_tunnel = NULL;	/* no failure accounting */
+		/* no failure accounting */
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 	}
 }
@@ -1120,7 +1122,7 @@ ikev1_shutdown(struct ike_ctx *ctx)
 	while ((sa = isakmp_first(ctx)) != NULL) {
 		if (sa->is_state == ISAKMP_ESTABLISHED && !ctx->ctx_handover)
 			ikev1_info_delete_isakmp(sa);
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 	}
 }
@@ -1133,7 +1135,7 @@ ikev1_free(struct ike_ctx *ctx)
 	if (ctx->ctx_v1 == NULL)
 		return;
 	while ((sa = isakmp_first(ctx)) != NULL) {
-		sa->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&sa->is_b, NULL);
 		isakmp_destroy(sa);
 	}
 	ike_sa_hash_free(&ctx->ctx_v1->vc_hash);
@@ -1510,9 +1512,7 @@ ikev1_quick_given_up(struct ike_tunnel *t, uint32_t spi_in)
 
 	if (t == NULL || spi_in == 0)
 		return;
-	ISAKMP_SA_FOREACH(sa, t->t_ctx) {
-		if (sa->is_b.b_tunnel != t)
-			continue;
+	ISAKMP_TUNNEL_SA_FOREACH(sa, t) {
 		for (qm = TAILQ_FIRST(&sa->is_qms); qm != NULL; qm = next) {
 			next = TAILQ_NEXT(qm, qm_entry);
 			if (!qm->qm_initiator || qm->qm_state != QM_DONE ||
@@ -1545,9 +1545,7 @@ ikev1_child_policies_heir(struct isakmp_sa *sa, struct child_sa *cs)
 	if (!cs->cs_policies || t == NULL)
 		return;
 	/* another one holds them already: they stay */
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != t)
-			continue;
+	ISAKMP_TUNNEL_SA_FOREACH(o, t) {
 		TAILQ_FOREACH(x, &o->is_b.b_children, cs_entry)
 			if (v1_policies_holder(x, cs)) {
 				cs->cs_policies = 0;
@@ -1561,9 +1559,7 @@ ikev1_child_policies_heir(struct isakmp_sa *sa, struct child_sa *cs)
 	}
 	/* the peer's Quick Mode rekeying cs, its inbound SA in: it takes
 	 * them over */
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx) {
-		if (o->is_b.b_tunnel != t)
-			continue;
+	ISAKMP_TUNNEL_SA_FOREACH(o, t) {
 		TAILQ_FOREACH(qm, &o->is_qms, qm_entry) {
 			x = qm->qm_child;
 			if (!qm->qm_in_early || x == NULL || x == cs ||
@@ -1672,8 +1668,8 @@ ikev1_info_delete_child_all(struct isakmp_sa *sa, struct child_sa *cs)
 	rc = ikev1_info_delete_child(sa, cs);
 	if (sa->is_b.b_tunnel == NULL)
 		return (rc);
-	ISAKMP_SA_FOREACH(o, sa->is_b.b_ctx)
-		if (o != sa && o->is_b.b_tunnel == sa->is_b.b_tunnel &&
+	ISAKMP_TUNNEL_SA_FOREACH(o, sa->is_b.b_tunnel)
+		if (o != sa &&
 		    o->is_state == ISAKMP_ESTABLISHED && !o->is_peer_deleted &&
 		    ikev1_info_delete_child(o, cs) == 0)
 			rc = 0;

@@ -209,6 +209,19 @@ isakmp_after(const struct isakmp_sa *sa)
 #define ISAKMP_SA_FOREACH(sa, ctx)					\
 	for ((sa) = isakmp_first(ctx); (sa) != NULL;			\
 	    (sa) = isakmp_after(sa))
+/* sa and the other ISAKMP SAs of its tunnel, in the same order (sa
+ * alone without a tunnel; the same rules for the body). */
+#define ISAKMP_KIN_FOREACH(o, sa)					\
+	for ((o) = isakmp_sa_of(ike_sa_base_kin_next(&(sa)->is_b, NULL,	\
+	    1)); (o) != NULL;						\
+	    (o) = isakmp_sa_of(ike_sa_base_kin_next(&(sa)->is_b,	\
+	    &(o)->is_b, 1)))
+/* The ISAKMP SAs of tunnel t, in the same order (the body must not move
+ * the current one to another tunnel, nor free it). */
+#define ISAKMP_TUNNEL_SA_FOREACH(sa, t)					\
+	for ((sa) = isakmp_sa_of(ike_tunnel_sa_next((t), NULL, 1));	\
+	    (sa) != NULL;						\
+	    (sa) = isakmp_sa_of(ike_tunnel_sa_next((t), &(sa)->is_b, 1)))
 
 LIST_HEAD(isakmp_sa_chain, isakmp_sa);
 TAILQ_HEAD(isakmp_sa_hchain, isakmp_sa);

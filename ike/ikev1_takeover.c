@@ -123,9 +123,8 @@ v1_tk_build(struct ike_ctx *ctx, struct ike_tunnel *t,
 	sa->is_natd = (bits & HA_V1_NATD) != 0;
 	sa->is_b.b_nat = (r->ir_flags & HA_IKE_NAT) != 0;
 	sa->is_b.b_nat_local = (r->ir_flags & HA_IKE_NAT_LOCAL) != 0;
-	sa->is_b.b_peer_ident.pi_type = r->ir_id_type;
-	sa->is_b.b_peer_ident.pi_len = r->ir_id_len;
-	memcpy(sa->is_b.b_peer_ident.pi_data, r->ir_id, r->ir_id_len);
+	ike_sa_base_ident_set(&sa->is_b, r->ir_id_type, r->ir_id,
+	    r->ir_id_len);
 	/* what is left of it: the record again says so if this node syncs
 	 * it on (is_up_ms is now) */
 	sa->is_lifetime = r->ir_life_s;
@@ -145,8 +144,8 @@ v1_tk_resumed(struct ike_tunnel *t)
 {
 	struct isakmp_sa	*sa;
 
-	ISAKMP_SA_FOREACH(sa, t->t_ctx)
-		if (sa->is_b.b_tunnel == t && sa->is_resumed != 0 &&
+	ISAKMP_TUNNEL_SA_FOREACH(sa, t)
+		if (sa->is_resumed != 0 &&
 		    sa->is_state == ISAKMP_ESTABLISHED)
 			return (sa);
 	return (NULL);
@@ -182,7 +181,7 @@ ikev1_takeover_sa(struct ike_ctx *ctx, const struct ha_ike_rec *r)
 	if (o != NULL) {
 		log_tinfo(r->ir_name, "ha: a second ISAKMP SA without IPsec "
 		    "SAs dropped");
-		o->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&o->is_b, NULL);
 		isakmp_destroy(o);
 	}
 	log_tinfo(r->ir_name, "ha: ISAKMP SA %s taken over (%s, %s mode, "

@@ -294,11 +294,11 @@ ikev2_auth_request(struct ike_sa *sa, struct ikev2_msg *m)
 		ikev2_auth_failed(sa, m, idmatch);
 		return;
 	}
-	sa->sa_b.b_tunnel = t;
+	ike_sa_base_tunnel_set(&sa->sa_b, t);
 	ike_diag_begin(t, 0);
 	ike_event(sa->sa_b.b_ctx, ike_tunnel_name(t), "attempt", "IKEv2 "
 	    "responder to %s", inet_ntoa(sa->sa_b.b_remote.sin_addr));
-	ike_peer_ident_set(&sa->sa_b.b_peer_ident, m->m_idi.id_type,
+	ike_sa_base_ident_set(&sa->sa_b, m->m_idi.id_type,
 	    m->m_idi.id_data, m->m_idi.id_len);
 	if ((ans = calloc(1, sizeof(*ans))) == NULL ||
 	    ikev2_auth_answer(sa, m, &cs, ans, &notify) == -1) {
@@ -372,7 +372,7 @@ ikev2_auth_response(struct ike_sa *sa, struct ikev2_msg *m)
 		    "pre-shared key probably differs");
 		return;
 	}
-	ike_peer_ident_set(&sa->sa_b.b_peer_ident, m->m_idr.id_type,
+	ike_sa_base_ident_set(&sa->sa_b, m->m_idr.id_type,
 	    m->m_idr.id_data, m->m_idr.id_len);
 	ike_sa_set_state(sa, IKE_SA_ESTABLISHED);
 	log_tinfo(ike_tunnel_name(t), "IKE SA established with %s (initiator)",

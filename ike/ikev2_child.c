@@ -272,9 +272,10 @@ ikev2_child_sibling(struct ike_sa *sa, const struct child_sa *cs)
 	struct ike_sa		*o;
 	const struct child_sa	*x;
 
-	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx) {
-		if (o->sa_b.b_tunnel != sa->sa_b.b_tunnel ||
-		    o->sa_state == IKE_SA_DEAD)
+	if (sa->sa_b.b_tunnel == NULL)
+		return (NULL);
+	IKEV2_TUNNEL_SA_FOREACH(o, sa->sa_b.b_tunnel) {
+		if (o->sa_state == IKE_SA_DEAD)
 			continue;
 		TAILQ_FOREACH(x, &o->sa_b.b_children, cs_entry)
 			if (x != cs && x->cs_policies &&

@@ -170,12 +170,7 @@ ikev2_teardown(struct ike_tunnel *t)
 	struct ike_sa	*sa;
 
 	/* destroying an SA may destroy the next one (its rekey): rescan */
-	for (;;) {
-		IKEV2_SA_FOREACH(sa, t->t_ctx)
-			if (sa->sa_b.b_tunnel == t)
-				break;
-		if (sa == NULL)
-			break;
+	while ((sa = ike_sa_of(ike_tunnel_sa_next(t, NULL, 2))) != NULL) {
 		if (sa->sa_state == IKE_SA_ESTABLISHED)
 			ike_sa_delete_now(sa);
 		else

@@ -118,7 +118,7 @@ ikev2_info_redundant_deleted(struct ike_sa *sa)
 		TAILQ_INSERT_TAIL(&old->sa_b.b_children, cs, cs_entry);
 	}
 	ike_sa_set_state(old, IKE_SA_ESTABLISHED);
-	sa->sa_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&sa->sa_b, NULL);
 	ike_sa_set_state(sa, IKE_SA_DELETING);
 	ike_sa_destroy(sa);
 	return (1);

@@ -145,7 +145,7 @@ ike_sa_expire_cb(evutil_socket_t fd, short ev, void *arg)
 	t = sa->sa_b.b_tunnel;
 	if (t != NULL)
 		ike_tunnel_error(t, "IKE SA expired: rekeying failed");
-	sa->sa_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&sa->sa_b, NULL);
 	ike_sa_delete_now(sa);
 	if (t != NULL)
 		ike_tunnel_sa_gone(t, 0);
@@ -222,6 +222,23 @@ ikev2_rekey_log(struct ike_sa *n, const char *how)
 	    "(%s), new SPIs %s_i %s_r", how, si, sr);
 }
 
+/*
+ * What the new IKE SA n of a rekey of sa takes from it: the NAT state,
+ * whether it sets up the pairs, and the peer's authenticated identity
+ * (a rekey is not an authentication: RFC 7296 §2.8, the same peer), so
+ * that n is the peer's in the peer index and for INITIAL_CONTACT.
+ */
+static void
+ikev2_rekey_inherit(struct ike_sa *n, const struct ike_sa *sa)
+{
+	const struct ike_peer_ident	*pi = &sa->sa_b.b_peer_ident;
+
+	n->sa_b.b_nat = sa->sa_b.b_nat;
+	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;
+	n->sa_pairs = sa->sa_pairs;
+	ike_sa_base_ident_set(&n->sa_b, pi->pi_type, pi->pi_data, pi->pi_len);
+}
+
 /* Sends (or resends after INVALID_KE_PAYLOAD) our rekey request. */
 static int
 ikev2_rekey_send(struct ike_sa *sa, struct ike_sa *n)
@@ -264,9 +281,7 @@ ikev2_rekey_start(struct ike_sa *sa)
 	if ((n = ike_sa_new(sa->sa_b.b_ctx, sa->sa_b.b_tunnel, 1, &sa->sa_b.b_local,
 	    &sa->sa_b.b_remote)) == NULL)
 		return (-1);
-	n->sa_b.b_nat = sa->sa_b.b_nat;
-	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;
-	n->sa_pairs = sa->sa_pairs;
+	ikev2_rekey_inherit(n, sa);
 	sa->sa_rekey_new = n;
 	if ((n->sa_ni = ikev2_init_nonce()) == NULL ||
 	    ikev2_rekey_send(sa, n) == -1) {
@@ -400,9 +415,7 @@ ikev2_rekey_request(struct ike_sa *sa, struct ikev2_msg *m)
 	if (ike_sa_spi_i_set(n, pc.pc_spi) == -1)
 		goto fail;
 	n->sa_prop = pc;
-	n->sa_b.b_nat = sa->sa_b.b_nat;
-	n->sa_b.b_nat_local = sa->sa_b.b_nat_local;
-	n->sa_pairs = sa->sa_pairs;
+	ikev2_rekey_inherit(n, sa);
 	if ((n->sa_dh = dh_new(pc.pc_dh)) == NULL ||
 	    (n->sa_ni = buf_new_data(m->m_nonce, m->m_nonce_len)) == NULL ||
 	    (n->sa_nr = ikev2_init_nonce()) == NULL)
@@ -600,8 +613,8 @@ ikev2_rekey_response(struct ike_sa *sa, struct ikev2_msg *m)
 			ike_sa_destroy(sa);
 	}
 	ike_tunnel_update(t);
-	IKEV2_SA_FOREACH(n, t->t_ctx)
-		if (n->sa_b.b_tunnel == t && n->sa_state == IKE_SA_ESTABLISHED)
+	IKEV2_TUNNEL_SA_FOREACH(n, t)
+		if (n->sa_state == IKE_SA_ESTABLISHED)
 			ike_sa_next(n);
 	return;
 next:

@@ -21,6 +21,8 @@
  *   sa_common.c         the IKE SA of both versions (sa_base.h): the one
  *                       list of them, INITIAL_CONTACT, NAT keepalives and
  *                       following, dead peer detection
+ *   sa_tunnel.c         a tunnel's IKE SAs, and the index of them by
+ *                       (tunnel, peer identity): no scan of every SA
  *   tunnel.c            the tunnels, shared by both versions: state,
  *                       retries, pacing of our initiations per peer,
  *                       routes, dpd-action, identities
@@ -134,6 +136,10 @@ struct ike_tunnel {
 	int		 t_pace_wait;
 	/* during an HA takeover (ike_takeover.c): its resumed IKE SA */
 	struct ike_sa	*t_takeover;
+	/* its IKE SAs of both versions, oldest first (b_tentry), and of
+	 * those ours (b_ientry): kept by ike_sa_base_tunnel_set */
+	struct ike_sa_base_list t_sas;
+	struct ike_sa_base_list t_inits;
 };
 TAILQ_HEAD(ike_tunnel_list, ike_tunnel);
 
@@ -191,6 +197,8 @@ struct ike_ctx {
 	/* IKEv2: the IKE SAs by SPIi (ike_sa_lookup), and how many are
 	 * half-open responders (state INIT_DONE) */
 	struct ike_sa_hash ctx_v2_hash;
+	/* both versions: the IKE SAs by (tunnel, peer identity) */
+	struct ike_peer_index ctx_peers;
 	unsigned	 ctx_v2_half_open;
 	int		 ctx_retx_tries;	/* then give up */
 	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
@@ -253,6 +261,31 @@ ike_sa_base_next(struct ike_ctx *ctx, struct ike_sa_base *b, int v)
 	while (b != NULL && v != 0 && b->b_ops->so_version != v)
 		b = TAILQ_NEXT(b, b_entry);
 	return (b);
+}
+
+/* The first IKE SA of version v (0: any) of tunnel t after b (NULL: from
+ * the start), in the engine's order; b must be t's still. */
+static inline struct ike_sa_base *
+ike_tunnel_sa_next(const struct ike_tunnel *t, const struct ike_sa_base *o,
+    int v)
+{
+	struct ike_sa_base	*b;
+
+	b = o == NULL ? TAILQ_FIRST(&t->t_sas) : TAILQ_NEXT(o, b_tentry);
+	while (b != NULL && v != 0 && b->b_ops->so_version != v)
+		b = TAILQ_NEXT(b, b_tentry);
+	return (b);
+}
+
+/* The IKE SA of version v after o (NULL: the first) among b's tunnel's
+ * (b among them), or b alone while it has no tunnel. */
+static inline struct ike_sa_base *
+ike_sa_base_kin_next(const struct ike_sa_base *b, const struct ike_sa_base *o,
+    int v)
+{
+	if (b->b_tlist == NULL)
+		return (o == NULL ? (struct ike_sa_base *)(uintptr_t)b : NULL);
+	return (ike_tunnel_sa_next(b->b_tlist, o, v));
 }
 
 /*

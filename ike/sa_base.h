@@ -148,7 +148,18 @@ struct ike_sa_base {
 	const struct ike_sa_ops *b_ops;
 	struct ike_ctx	*b_ctx;
 	struct ike_tunnel *b_tunnel;	/* IKEv2 responder: NULL until
-					   IKE_AUTH */
+					   IKE_AUTH; set only with
+					   ike_sa_base_tunnel_set */
+	/* sa_tunnel.c: its place in its tunnel's lists (t_sas, and
+	 * t_inits if ours) and in the engine's peer index by (tunnel,
+	 * identity), filed under b_pkey; b_tlist: the tunnel whose lists
+	 * hold it (NULL: none) */
+	TAILQ_ENTRY(ike_sa_base) b_tentry;
+	TAILQ_ENTRY(ike_sa_base) b_ientry;
+	TAILQ_ENTRY(ike_sa_base) b_pentry;
+	struct ike_tunnel *b_tlist;
+	uint64_t	 b_pkey;
+	int		 b_linked;	/* in ctx_all */
 	int		 b_initiator;
 	/* ours, begun with IKE_SA_INIT or Main/Aggressive Mode (a new
 	 * attempt of its tunnel, or an IKEv1 re-authentication): it counts
@@ -162,7 +173,8 @@ struct ike_sa_base {
 	uint8_t		 b_spi_r[8];
 	struct sockaddr_in b_local;
 	struct sockaddr_in b_remote;	/* the peer's current address */
-	struct ike_peer_ident b_peer_ident; /* from its ID, once verified */
+	struct ike_peer_ident b_peer_ident; /* from its ID, once verified
+					      (ike_sa_base_ident_set) */
 	/* our outstanding request and its retransmission (IKEv1: also our
 	 * last answer, IKEv2 keeps that in sa_rsp) */
 	struct ike_xmit	 b_rq;
@@ -217,7 +229,61 @@ struct ike_sa_base *ike_sa_hash_first(const struct ike_sa_hash *h,
 /* Frees the table (every SA out of it already). */
 void	ike_sa_hash_free(struct ike_sa_hash *h);
 
-/* Joins/leaves the engine's list of all IKE SAs (at its end). */
+/*
+ * The peer index (sa_tunnel.c): the IKE SAs with a tunnel by (tunnel,
+ * peer identity), so that the SAs of one tunnel and peer are found
+ * without a look at the tunnel's other peers (a 0.0.0.0 tunnel holds
+ * one SA per peer behind it).  A table of chains that doubles when it
+ * holds more SAs than chains; the peer chooses its identity, so the
+ * hash is keyed with a random secret.
+ */
+struct ike_peer_index {
+	struct ike_sa_base_list *px_chain;
+	size_t		 px_size;	/* power of 2; 0 before the first */
+	size_t		 px_n;
+	uint64_t	 px_key[2];
+	/* tests: how many SAs the per-tunnel lookups (the peer index,
+	 * our own attempts of a tunnel) looked at */
+	uint64_t	 px_visits;
+	size_t		 px_nomem;	/* SAs left out: no first table */
+};
+/* The hash tables' parts (sa_common.c): the keyed mix of x, and size
+ * empty chains (with key: a new random key into it too; NULL: no
+ * memory or no randomness). */
+uint64_t ike_hash_mix(const uint64_t key[2], uint64_t x);
+struct ike_sa_base_list *ike_hash_chains_new(size_t size, uint64_t key[2]);
+
+/*
+ * b's tunnel is t now (NULL: none): b leaves its old tunnel's lists and
+ * the peer index, and joins t's (in the order of b_begin_seq, as in
+ * ctx_all) and the index under (t, b_peer_ident).  Every change of
+ * b_tunnel goes through here; an SA not linked yet only takes t
+ * (ike_sa_base_link files it).
+ */
+void	ike_sa_base_tunnel_set(struct ike_sa_base *b, struct ike_tunnel *t);
+/* ike_sa_base_link/unlink's part: into and out of the tunnel's lists
+ * and the index (b_tunnel stays as it is). */
+void	ike_sa_base_tunnel_link(struct ike_sa_base *b);
+void	ike_sa_base_tunnel_unlink(struct ike_sa_base *b);
+/* b's peer identity is now (type, data, len) (ike_peer_ident_set: an
+ * FQDN in lower case, at most 255 bytes kept): b moves in the peer
+ * index.  Every change of b_peer_ident goes through here. */
+void	ike_sa_base_ident_set(struct ike_sa_base *b, uint8_t type,
+	    const uint8_t *data, size_t len);
+/*
+ * The IKE SA of version v (0: any) that comes after seq (b_begin_seq,
+ * 0: from the first) on b's tunnel and may be b's peer: its identity is
+ * b's, or either one is unknown.  Never b itself; NULL: no more.
+ */
+struct ike_sa_base *ike_tunnel_peer_next(const struct ike_sa_base *b,
+	    uint64_t seq, int v);
+/* Tests: 1 if b is in the peer index under its tunnel and identity. */
+int	ike_peer_index_filed(const struct ike_sa_base *b);
+/* Frees the peer index (every SA out of it already). */
+void	ike_peer_index_free(struct ike_peer_index *px);
+
+/* Joins/leaves the engine's list of all IKE SAs (at its end), and its
+ * tunnel's lists (ike_sa_base_tunnel_set). */
 void	ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,
 	    const struct ike_sa_ops *ops);
 void	ike_sa_base_unlink(struct ike_sa_base *b);

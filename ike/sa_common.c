@@ -31,6 +31,7 @@ ike_sa_base_link(struct ike_ctx *ctx, struct ike_sa_base *b,
 	if (b->b_initiator && ctx->ctx_pace_opening)
 		b->b_opening = 1;	/* ike_tunnel_initiate's */
 	TAILQ_INSERT_TAIL(&ctx->ctx_all, b, b_entry);
+	ike_sa_base_tunnel_link(b);
 }
 
 void
@@ -73,29 +74,11 @@ ike_sa_base_duplicate(const struct ike_sa_base *sa,
 }
 
 void
-ike_sa_base_unseen_drop(struct ike_sa_base *b)
-{
-	struct ike_sa_base	*o;
-
-again:
-	TAILQ_FOREACH(o, &b->b_ctx->ctx_all, b_entry) {
-		if (o == b || o->b_tunnel == NULL ||
-		    o->b_tunnel != b->b_tunnel || !o->b_initiator ||
-		    o->b_remote.sin_addr.s_addr !=
-		    b->b_remote.sin_addr.s_addr || !o->b_ops->so_unseen(o))
-			continue;
-		log_tinfo(ike_tunnel_name(o->b_tunnel), "our own %s attempt "
-		    "goes: one with the peer is up", o->b_ops->so_kind);
-		o->b_ops->so_destroy(o);
-		goto again;	/* it may have taken others with it */
-	}
-}
-
-void
 ike_sa_base_unlink(struct ike_sa_base *b)
 {
 	ike_ha_ike_delete(b);	/* the standby's copy goes with it */
 	ike_sa_hash_remove(b);
+	ike_sa_base_tunnel_unlink(b);
 	TAILQ_REMOVE(&b->b_ctx->ctx_all, b, b_entry);
 	if (b->b_opening)
 		ike_pace_kick(b->b_ctx);	/* a half-open slot is free */
@@ -105,6 +88,20 @@ ike_sa_base_unlink(struct ike_sa_base *b)
 
 #define IKE_SA_HASH_MIN	64	/* chains of the first table */
 
+uint64_t
+ike_hash_mix(const uint64_t key[2], uint64_t x)
+{
+	x ^= key[0];
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	x ^= x >> 33;
+	x += key[1];
+	x ^= x >> 29;
+	return (x);
+}
+
 /* A keyed mix of the 8 SPI bytes (the peer chooses them). */
 static size_t
 ike_sa_hash_slot(const struct ike_sa_hash *h, const uint8_t *spi)
@@ -112,15 +109,25 @@ ike_sa_hash_slot(const struct ike_sa_hash *h, const uint8_t *spi)
 	uint64_t	 x;
 
 	memcpy(&x, spi, sizeof(x));
-	x ^= h->sh_key[0];
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ULL;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dULL;
-	x ^= x >> 33;
-	x += h->sh_key[1];
-	x ^= x >> 29;
-	return ((size_t)x & (h->sh_size - 1));
+	return ((size_t)ike_hash_mix(h->sh_key, x) & (h->sh_size - 1));
+}
+
+struct ike_sa_base_list *
+ike_hash_chains_new(size_t size, uint64_t key[2])
+{
+	struct ike_sa_base_list	*nc;
+	size_t			 i;
+
+	if ((nc = calloc(size, sizeof(*nc))) == NULL)
+		return (NULL);
+	for (i = 0; i < size; i++)
+		TAILQ_INIT(&nc[i]);
+	if (key != NULL && RAND_bytes((uint8_t *)key,
+	    2 * sizeof(key[0])) != 1) {
+		free(nc);
+		return (NULL);
+	}
+	return (nc);
 }
 
 /* Doubles the table (the first one: its key too).  0, or -1 only for
@@ -133,15 +140,9 @@ ike_sa_hash_grow(struct ike_sa_hash *h)
 	size_t			 i, oldsize = h->sh_size, size;
 
 	size = oldsize == 0 ? IKE_SA_HASH_MIN : oldsize * 2;
-	if ((nc = calloc(size, sizeof(*nc))) == NULL)
+	if ((nc = ike_hash_chains_new(size, oldsize == 0 ? h->sh_key :
+	    NULL)) == NULL)
 		return (oldsize == 0 ? -1 : 0);
-	for (i = 0; i < size; i++)
-		TAILQ_INIT(&nc[i]);
-	if (oldsize == 0 && RAND_bytes((uint8_t *)h->sh_key,
-	    sizeof(h->sh_key)) != 1) {
-		free(nc);
-		return (-1);
-	}
 	h->sh_chain = nc;
 	h->sh_size = size;
 	for (i = 0; i < oldsize; i++)
@@ -456,7 +457,7 @@ ike_sa_dpd_dead(struct ike_sa_base *b, unsigned timeout)
 		ike_tunnel_error(t, "peer dead: no answer to DPD");
 		ike_tunnel_dead_hold(t, &b->b_children);
 	}
-	b->b_tunnel = NULL;
+	ike_sa_base_tunnel_set(b, NULL);
 	b->b_ops->so_destroy(b);
 	if (t != NULL)
 		ike_tunnel_peer_dead(t);

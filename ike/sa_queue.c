@@ -38,6 +38,19 @@ queue_holder(const struct ike_sa_base *b, const struct ike_sa_base *o)
 	    ike_sa_base_phase(o) != IKE_PHASE_GONE);
 }
 
+/* The SA after o (NULL: the first) whose CHILD SAs b takes: b alone, or
+ * the holders among its tunnel's SAs in the engine's order. */
+static struct ike_sa_base *
+queue_holder_next(struct ike_sa_base *b, struct ike_sa_base *o)
+{
+	if (!b->b_ops->so_shared_children)
+		return (o == NULL ? b : NULL);
+	do
+		o = ike_sa_base_kin_next(b, o, b->b_ops->so_version);
+	while (o != NULL && !queue_holder(b, o));
+	return (o);
+}
+
 /* Whether cs waits for task (and then the flag is taken). */
 static int
 queue_due(struct child_sa *cs, enum ike_task task)
@@ -83,9 +96,8 @@ queue_children(struct ike_sa_base *b, enum ike_task task)
 	struct child_sa		*cs;
 
 again:
-	TAILQ_FOREACH(o, &b->b_ctx->ctx_all, b_entry) {
-		if (!queue_holder(b, o))
-			continue;
+	for (o = queue_holder_next(b, NULL); o != NULL;
+	    o = queue_holder_next(b, o)) {
 		TAILQ_FOREACH(cs, &o->b_children, cs_entry) {
 			if (!queue_room(b))
 				return (1);

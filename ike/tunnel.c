@@ -144,8 +144,8 @@ ike_tunnel_connected(struct ike_tunnel *t, struct in_addr *peer)
 	struct ike_sa_base	*b;
 	struct child_sa		*cs;
 
-	TAILQ_FOREACH(b, &t->t_ctx->ctx_all, b_entry) {
-		if (b->b_tunnel != t || ike_sa_base_phase(b) >= IKE_PHASE_GOING)
+	TAILQ_FOREACH(b, &t->t_sas, b_tentry) {
+		if (ike_sa_base_phase(b) >= IKE_PHASE_GOING)
 			continue;
 		TAILQ_FOREACH(cs, &b->b_children, cs_entry)
 			if (cs->cs_state == CHILD_SA_INSTALLED) {
@@ -187,8 +187,8 @@ ike_tunnel_busy(struct ike_tunnel *t)
 
 	if (t->t_pace_wait)
 		return (1);
-	TAILQ_FOREACH(b, &t->t_ctx->ctx_all, b_entry)
-		if (b->b_tunnel == t && ike_sa_base_phase(b) < IKE_PHASE_GOING)
+	TAILQ_FOREACH(b, &t->t_sas, b_tentry)
+		if (ike_sa_base_phase(b) < IKE_PHASE_GOING)
 			return (1);
 	return (0);
 }
@@ -632,6 +632,8 @@ ike_tunnel_add(struct ike_ctx *ctx, struct cfg_tunnel *c)
 	t->t_ctx = ctx;
 	t->t_cfg = c;
 	t->t_want = c->tn_initiate;
+	TAILQ_INIT(&t->t_sas);
+	TAILQ_INIT(&t->t_inits);
 	if ((t->t_held = calloc(IKE_HELD_MAX, sizeof(*t->t_held))) == NULL ||
 	    (t->t_retry_ev = evtimer_new(ctx->ctx_base, ike_tunnel_retry_cb,
 	    t)) == NULL) {
@@ -657,8 +659,13 @@ ike_tunnel_find(struct ike_ctx *ctx, const char *name)
 void
 ike_tunnel_free(struct ike_tunnel *t)
 {
+	struct ike_sa_base	*b;
+
 	ike_pace_remove(t);
 	ike_tunnel_teardown(t);
+	/* the teardown removes them all; none may keep a freed tunnel */
+	while ((b = TAILQ_FIRST(&t->t_sas)) != NULL)
+		ike_sa_base_tunnel_set(b, NULL);
 	TAILQ_REMOVE(&t->t_ctx->ctx_tunnels, t, t_entry);
 	event_free(t->t_retry_ev);
 	free(t->t_held);

@@ -1799,7 +1799,7 @@ START_TEST(test_v1_peer_sets_up_no_pair)
 	nqm_from_a = 0;
 	v1_up(0);
 	ck_assert_ptr_nonnull(old_b = v1_established(&B));
-	old_b->is_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&old_b->is_b, NULL);
 	isakmp_destroy(old_b);
 	A.s_net.mn_filter = qm_note_a_cb;
 	B.s_net.mn_filter = qm_drop_b_cb;
@@ -2018,7 +2018,7 @@ START_TEST(test_v1_peer_reauth_initial_contact)
 	TAILQ_INIT(&keep);
 	TAILQ_CONCAT(&keep, &old->is_b.b_children, cs_entry);
 	ck_assert_int_eq(ikev1_info_delete_isakmp(old), 0);
-	old->is_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&old->is_b, NULL);
 	isakmp_destroy(old);
 	pump(5);
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
@@ -3073,10 +3073,10 @@ START_TEST(test_v1_late_child_newer_phase1)
 	else
 		ck_assert_ptr_eq(ikev1_child_by_spi(t, spi), cs);
 	if (o2 != NULL) {
-		o2->is_b.b_tunnel = NULL;
+		ike_sa_base_tunnel_set(&o2->is_b, NULL);
 		isakmp_destroy(o2);
 	}
-	o1->is_b.b_tunnel = NULL;
+	ike_sa_base_tunnel_set(&o1->is_b, NULL);
 	isakmp_destroy(o1);
 	pair_free();
 }
