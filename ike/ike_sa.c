@@ -325,6 +325,7 @@ ike_sa_destroy(struct ike_sa *sa)
 {
 	struct child_sa	*cs;
 	struct ike_sa	*o, *pending;
+	int		 snap;
 
 	if (sa == NULL)
 		return;
@@ -346,8 +347,11 @@ ike_sa_destroy(struct ike_sa *sa)
 		sa->sa_req_child = NULL;
 		cs->cs_delete_due = 1;
 	}
+	snap = child_sa_list_retire_begin(&sa->sa_b.b_children,
+	    sa->sa_b.b_ctx->ctx_kernel);
 	while ((cs = TAILQ_FIRST(&sa->sa_b.b_children)) != NULL)
 		ike_sa_child_remove(sa, cs);
+	child_sa_list_retire_end(sa->sa_b.b_ctx->ctx_kernel, snap);
 	ike_sa_set_state(sa, IKE_SA_DEAD);
 	ike_sa_base_unlink(&sa->sa_b);
 	ike_xmit_clear(&sa->sa_b.b_rq);

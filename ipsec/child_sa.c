@@ -892,6 +892,23 @@ child_sa_list_count_in(const struct child_sa_list *list)
 	return (n);
 }
 
+int
+child_sa_list_retire_begin(const struct child_sa_list *list,
+    struct kernel_ops *ko)
+{
+	if (ko->ko_stats_snapshot == NULL ||
+	    child_sa_list_count_in(list) < CHILD_SA_STATS_DUMP)
+		return (0);
+	return (ko->ko_stats_snapshot(ko->ko_arg) == 0);
+}
+
+void
+child_sa_list_retire_end(struct kernel_ops *ko, int snap)
+{
+	if (snap && ko->ko_stats_release != NULL)
+		ko->ko_stats_release(ko->ko_arg);
+}
+
 uint64_t
 child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
     unsigned max_ms, uint64_t *use)

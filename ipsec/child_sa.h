@@ -301,6 +301,17 @@ uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
 /* The number of installed inbound SAs of list. */
 int		 child_sa_list_count_in(const struct child_sa_list *list);
 /*
+ * Before the CHILD SAs of list are removed together (their IKE SA goes):
+ * with CHILD_SA_STATS_DUMP inbound SAs or more, one dump of every SA's
+ * counters answers the reads of their last counters (child_sa_retire),
+ * instead of two requests per CHILD SA, each of which would first send
+ * the deletes queued so far.  Returns 1 if a dump was taken: pass it to
+ * child_sa_list_retire_end.
+ */
+int		 child_sa_list_retire_begin(const struct child_sa_list *list,
+		    struct kernel_ops *ko);
+void		 child_sa_list_retire_end(struct kernel_ops *ko, int snap);
+/*
  * The counters of cs's installed SAs (a direction not installed, or not
  * found in the kernel, keeps the highest values seen before), for
  * status and metrics; never lower than what an earlier call returned.

@@ -674,7 +674,11 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	struct xfrm_sa_reply	 r;
 	struct xfrm_sa_counters	 key, *xc;
 
-	xfrm_catch_up(kx);
+	/* from a snapshot: it was taken after the queued requests went, and
+	 * what was queued since is about SAs already read (a CHILD SA's
+	 * counters are read before its deletes are queued): answering from
+	 * it without sending them keeps a teardown's deletes in large
+	 * batches */
 	if (kx->kx_snap_on) {
 		memset(&key, 0, sizeof(key));
 		key.xc_proto = proto;
@@ -689,6 +693,7 @@ xfrm_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 		st->st_oseq = xc->xc_oseq;
 		return (0);
 	}
+	xfrm_catch_up(kx);
 	memset(&r, 0, sizeof(r));
 	if ((nlh = xfrm_msg_sa_id_build(buf, sizeof(buf), XFRM_MSG_GETSA,
 	    proto, spi, dst, kernel_nl_seq(&kx->kx_xfrm))) == NULL ||

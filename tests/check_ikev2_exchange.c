@@ -3277,6 +3277,46 @@ START_TEST(test_exchange_dpd_many_children)
 }
 END_TEST
 
+/*
+ * Issue 11, teardown: an IKE SA with 9 CHILD SAs that goes reads their
+ * last counters (the tunnel's totals) from one dump, not two requests
+ * per CHILD SA, and the totals still count them: 9 x 1000 bytes in.
+ */
+START_TEST(test_exchange_teardown_one_dump)
+{
+	struct side_opts	 a = { .so_version = 2,
+	    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
+	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+	    .so_initiate = 1 };
+	struct side_opts	 b = { .so_version = 2,
+	    .so_local = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24",
+	    "172.16.2.0/24" } };
+	struct tunnel_status	 st;
+	uint64_t		 live, snap;
+	int			 dumps;
+
+	pair_init(&a, &b);
+	ike_ctx_dpd_set(A.s_ike, 0, 0);
+	ike_start(A.s_ike);
+	pump(300);
+	assert_connected(9);
+	dumps = A.s_kernel.mk_ndumps;
+	live = A.s_kernel.mk_stats_live;
+	snap = A.s_kernel.mk_stats_snap;
+	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "t1"), 0);
+	pump(50);
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_ndumps, dumps + 1);
+	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
+	ck_assert_uint_eq(A.s_kernel.mk_stats_snap, snap + 18);
+	st = status(&A);
+	ck_assert_uint_ge(st.ts_bytes_in, 9 * 1000);
+	ck_assert_uint_ge(st.ts_bytes_out, 9 * 1000);
+	pair_free();
+}
+END_TEST
+
 /* 7 CHILD SAs (7 x 1 segments): ESP spares the probes, as with one. */
 START_TEST(test_exchange_dpd_few_children)
 {
@@ -4515,6 +4555,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_dpd_alive);
 	tcase_add_test(tc, test_exchange_dpd_many_children);
 	tcase_add_test(tc, test_exchange_dpd_few_children);
+	tcase_add_test(tc, test_exchange_teardown_one_dump);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);
