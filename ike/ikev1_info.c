@@ -83,8 +83,8 @@ info_heir(const struct isakmp_sa *sa)
 	struct isakmp_sa	*o;
 
 	ISAKMP_KIN_FOREACH(o, sa)
-		if (o != sa && o->is_state == ISAKMP_ESTABLISHED && !o->is_replaced &&
-		    !o->is_peer_deleted && !o->is_expired)
+		if (o != sa && o->is_state == ISAKMP_ESTABLISHED &&
+		    !o->is_replaced && !o->is_peer_deleted && !o->is_expired)
 			return (o);
 	return (NULL);
 }

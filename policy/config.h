@@ -223,7 +223,8 @@ struct config {
 #define CFG_V1_HALF_OPEN_PER_SRC 16
 #define CFG_V2_COOKIE_THRESHOLD	10
 #define CFG_V2_HALF_OPEN_MAX	1024
-#define CFG_INITIATE_HALF_OPEN	2	/* below charon's cookie_threshold_ip, 3 */
+/* below strongSwan's cookie_threshold_ip, 3 */
+#define CFG_INITIATE_HALF_OPEN	2
 #define CFG_INITIATE_HALF_OPEN_MAX 64
 
 /*

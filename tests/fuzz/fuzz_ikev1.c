@@ -2,8 +2,8 @@
  * fuzz_ikev1.c - libFuzzer target for the IKEv1 decoder: header and
  * cleartext chain; for E-flagged input the body is parsed as if it were
  * the decrypted chain (padding allowed), then decrypted with a fixed key
- * and the decrypted chain parsed (the header is not parsed again); the describer and lookups run on what parsed, and
- * the SA payload goes through gatewayctl doctor's conversion.
+ * and the decrypted chain parsed (the header is not parsed again); the
+ * describer and lookups run on what parsed, and the SA payload goes through gatewayctl doctor's conversion.
  *
  * FUZZ_SOURCES: ike/ikev1_pld.c ike/ikev1_crypt.c crypto/cipher.c crypto/prf.c policy/proposal.c common/buf.c common/pld.c common/log.c
  */
