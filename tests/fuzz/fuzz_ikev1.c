@@ -3,7 +3,8 @@
  * cleartext chain; for E-flagged input the body is parsed as if it were
  * the decrypted chain (padding allowed), then decrypted with a fixed key
  * and the decrypted chain parsed (the header is not parsed again); the
- * describer and lookups run on what parsed, and the SA payload goes through gatewayctl doctor's conversion.
+ * describer and lookups run on what parsed, and the SA payload goes
+ * through gatewayctl doctor's conversion.
  *
  * FUZZ_SOURCES: ike/ikev1_pld.c ike/ikev1_crypt.c crypto/cipher.c crypto/prf.c policy/proposal.c common/buf.c common/pld.c common/log.c
  */
