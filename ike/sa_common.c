@@ -391,10 +391,9 @@ ike_dpd_look(struct ike_sa_base *sb, uint64_t now, unsigned delay, int *esp)
 		idle = now > sb->b_last_rx_ms ? now - sb->b_last_rx_ms : 0;
 		return (idle >= delay ? 0 : delay - idle);
 	}
-	/* counters of at most a quarter of the delay ago: the looks of
-	 * every IKE SA share one dump (see child_sa_list_inbound) */
+	/* fewer than IKE_DPD_LOOK_MAX: a request per inbound SA */
 	if ((b = child_sa_list_inbound(&sb->b_children,
-	    sb->b_ctx->ctx_kernel, delay / 4, &use)) != sb->b_dpd_bytes) {
+	    sb->b_ctx->ctx_kernel, &use)) != sb->b_dpd_bytes) {
 		sb->b_dpd_bytes = b;
 		*esp = 1;
 		/* when the traffic came, not when we looked */

@@ -911,22 +911,15 @@ child_sa_list_retire_end(struct kernel_ops *ko, int snap)
 
 uint64_t
 child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
-    unsigned max_ms, uint64_t *use)
+    uint64_t *use)
 {
 	struct kernel_sa_stats	 st;
 	const struct child_sa	*cs;
 	uint64_t		 n = 0;
-	int			 nin = 0, snap = 0;
 
 	*use = 0;
 	if (ko->ko_sa_stats == NULL)
 		return (0);
-	/* many SAs: one dump of every SA's counters, not a request each */
-	nin = child_sa_list_count_in(list);
-	if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot_recent != NULL)
-		snap = ko->ko_stats_snapshot_recent(ko->ko_arg, max_ms) == 0;
-	else if (nin >= CHILD_SA_STATS_DUMP && ko->ko_stats_snapshot != NULL)
-		snap = ko->ko_stats_snapshot(ko->ko_arg) == 0;
 	TAILQ_FOREACH(cs, list, cs_entry)
 		if (cs->cs_sa_in && ko->ko_sa_stats(ko->ko_arg, cs->cs_proto,
 		    cs->cs_spi_in, cs->cs_local, &st) == 0) {
@@ -934,8 +927,6 @@ child_sa_list_inbound(const struct child_sa_list *list, struct kernel_ops *ko,
 			if (st.st_use_time > *use)
 				*use = st.st_use_time;
 		}
-	if (snap && ko->ko_stats_release != NULL)
-		ko->ko_stats_release(ko->ko_arg);
 	return (n);
 }
 

@@ -289,15 +289,14 @@ void		 child_sa_policies_refresh(struct child_sa *cs,
 /*
  * Inbound bytes of the installed CHILD SAs of list (traffic from the peer
  * proves it alive: dead peer detection) and the kernel's time of the
- * last inbound packet (*use, wall clock s, 0 unknown).  From
- * CHILD_SA_STATS_DUMP inbound SAs on, the counters come from one dump of
- * every SA, not one request per SA: a dump made at most max_ms ago if
- * there is one (ko_stats_snapshot_recent: the looks of every IKE SA
- * share it), else a new one.
+ * last inbound packet (*use, wall clock s, 0 unknown), one request per
+ * SA.  DPD reads them only for fewer than CHILD_SA_STATS_DUMP inbound SAs
+ * (ike/sa_common.c); from that many on, a teardown reads the last
+ * counters from one dump of every SA (child_sa_list_retire_begin).
  */
 #define CHILD_SA_STATS_DUMP	8
 uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
-		    struct kernel_ops *ko, unsigned max_ms, uint64_t *use);
+		    struct kernel_ops *ko, uint64_t *use);
 /* The number of installed inbound SAs of list. */
 int		 child_sa_list_count_in(const struct child_sa_list *list);
 /*

@@ -3231,6 +3231,15 @@ START_TEST(test_exchange_dpd_alive)
 END_TEST
 
 
+/* 3 x 3 segments: one IKE SA with 9 CHILD SAs (a initiates) */
+static const struct side_opts opt_9a = { .so_version = 2,
+    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
+    .so_remote = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+    .so_initiate = 1 };
+static const struct side_opts opt_9b = { .so_version = 2,
+    .so_local = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
+    .so_remote = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" } };
+
 /*
  * Issue 11: an IKE SA with many CHILD SAs (3 x 3 segments: 9) does not
  * read their counters for DPD (no dump, no request per SA): it probes
@@ -3239,19 +3248,11 @@ END_TEST
  */
 START_TEST(test_exchange_dpd_many_children)
 {
-	struct side_opts	 a = { .so_version = 2,
-	    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
-	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
-	    .so_initiate = 1 };
-	struct side_opts	 b = { .so_version = 2,
-	    .so_local = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
-	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24",
-	    "172.16.2.0/24" } };
 	struct ike_counters	 c0, c1;
 	uint64_t		 snap, live;
 	int			 dumps;
 
-	pair_init(&a, &b);
+	pair_init(&opt_9a, &opt_9b);
 	ike_ctx_dpd_set(A.s_ike, 20, 60);
 	A.s_kernel.mk_stats_step = 100;	/* ESP at every look */
 	ike_start(A.s_ike);
@@ -3284,19 +3285,11 @@ END_TEST
  */
 START_TEST(test_exchange_teardown_one_dump)
 {
-	struct side_opts	 a = { .so_version = 2,
-	    .so_local = { "172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24" },
-	    .so_remote = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
-	    .so_initiate = 1 };
-	struct side_opts	 b = { .so_version = 2,
-	    .so_local = { "10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16" },
-	    .so_remote = { "172.16.0.0/24", "172.16.1.0/24",
-	    "172.16.2.0/24" } };
 	struct tunnel_status	 st;
 	uint64_t		 live, snap;
 	int			 dumps;
 
-	pair_init(&a, &b);
+	pair_init(&opt_9a, &opt_9b);
 	ike_ctx_dpd_set(A.s_ike, 0, 0);
 	ike_start(A.s_ike);
 	pump(300);
