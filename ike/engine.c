@@ -364,11 +364,20 @@ void
 ike_shutdown(struct ike_ctx *ctx)
 {
 	struct ike_tunnel	*t;
-	int			 i;
+	struct ike_sa_base	*b;
+	int			 i, n_in = 0;
 
 	ctx->ctx_shutdown = 1;
+	/* the last counters of every CHILD SA from one dump, not one per
+	 * IKE SA of many CHILD SAs (issue 11: 20 x 400 CHILD SAs) nor two
+	 * requests per CHILD SA of the others */
+	TAILQ_FOREACH(b, &ctx->ctx_all, b_entry)
+		n_in += child_sa_list_count_in(&b->b_children);
+	ctx->ctx_stats_held = child_sa_retire_begin(n_in, ctx->ctx_kernel);
 	for (i = 1; i >= 0; i--)
 		ctx->ctx_ver[i]->iv_shutdown(ctx);
+	child_sa_retire_end(ctx->ctx_kernel, ctx->ctx_stats_held);
+	ctx->ctx_stats_held = 0;
 	TAILQ_FOREACH(t, &ctx->ctx_tunnels, t_entry)
 		ike_tunnel_stop(t);
 }

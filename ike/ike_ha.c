@@ -275,15 +275,16 @@ ike_ha_child_keys(struct ike_sa_base *b, const struct child_sa *cs,
 {
 	struct kernel_ops	*ko = b->b_ctx->ctx_kernel;
 	size_t			 el, al, el2, al2;
+	const struct child_sa_keys *k;
 
-	if (!cs->cs_keys_wiped) {
+	if ((k = cs->cs_keys) != NULL) {
 		if (cs->cs_ekey_len > HA_SKEY_MAX ||
 		    cs->cs_akey_len > HA_SKEY_MAX)
 			return (-1);
-		ike_ha_key(&r->cr_ekey_in, cs->cs_ekey_in, cs->cs_ekey_len);
-		ike_ha_key(&r->cr_akey_in, cs->cs_akey_in, cs->cs_akey_len);
-		ike_ha_key(&r->cr_ekey_out, cs->cs_ekey_out, cs->cs_ekey_len);
-		ike_ha_key(&r->cr_akey_out, cs->cs_akey_out, cs->cs_akey_len);
+		ike_ha_key(&r->cr_ekey_in, k->ck_ekey_in, cs->cs_ekey_len);
+		ike_ha_key(&r->cr_akey_in, k->ck_akey_in, cs->cs_akey_len);
+		ike_ha_key(&r->cr_ekey_out, k->ck_ekey_out, cs->cs_ekey_len);
+		ike_ha_key(&r->cr_akey_out, k->ck_akey_out, cs->cs_akey_len);
 		return (0);
 	}
 	if (!bulk || ko->ko_sa_keys == NULL || !cs->cs_sa_in ||

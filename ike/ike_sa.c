@@ -347,11 +347,10 @@ ike_sa_destroy(struct ike_sa *sa)
 		sa->sa_req_child = NULL;
 		cs->cs_delete_due = 1;
 	}
-	snap = child_sa_list_retire_begin(&sa->sa_b.b_children,
-	    sa->sa_b.b_ctx->ctx_kernel);
+	snap = ike_sa_base_retire_begin(&sa->sa_b);
 	while ((cs = TAILQ_FIRST(&sa->sa_b.b_children)) != NULL)
 		ike_sa_child_remove(sa, cs);
-	child_sa_list_retire_end(sa->sa_b.b_ctx->ctx_kernel, snap);
+	ike_sa_base_retire_end(&sa->sa_b, snap);
 	ike_sa_set_state(sa, IKE_SA_DEAD);
 	ike_sa_base_unlink(&sa->sa_b);
 	ike_xmit_clear(&sa->sa_b.b_rq);

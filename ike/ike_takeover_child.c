@@ -55,15 +55,21 @@ ike_takeover_prefixes(struct cfg_prefix *out, int *n,
 	*n = i;
 }
 
-static void
+/* 0, or -1 out of memory */
+static int
 ike_takeover_child_keys(struct child_sa *cs, const struct ha_child_rec *r)
 {
+	struct child_sa_keys	*k;
+
+	if ((k = child_sa_keys_get(cs)) == NULL)
+		return (-1);
 	cs->cs_ekey_len = r->cr_ekey_in.k_len;
 	cs->cs_akey_len = r->cr_akey_in.k_len;
-	memcpy(cs->cs_ekey_in, r->cr_ekey_in.k_data, cs->cs_ekey_len);
-	memcpy(cs->cs_akey_in, r->cr_akey_in.k_data, cs->cs_akey_len);
-	memcpy(cs->cs_ekey_out, r->cr_ekey_out.k_data, cs->cs_ekey_len);
-	memcpy(cs->cs_akey_out, r->cr_akey_out.k_data, cs->cs_akey_len);
+	memcpy(k->ck_ekey_in, r->cr_ekey_in.k_data, cs->cs_ekey_len);
+	memcpy(k->ck_akey_in, r->cr_akey_in.k_data, cs->cs_akey_len);
+	memcpy(k->ck_ekey_out, r->cr_ekey_out.k_data, cs->cs_ekey_len);
+	memcpy(k->ck_akey_out, r->cr_akey_out.k_data, cs->cs_akey_len);
+	return (0);
 }
 
 struct child_sa *
@@ -108,6 +114,9 @@ ike_takeover_child_make(const struct cfg_tunnel *c,
 	    r->cr_seq_out + IKE_TAKEOVER_SEQ_MARGIN;
 	ike_takeover_prefixes(cs->cs_lts, &cs->cs_nlts, r->cr_lts, r->cr_nlts);
 	ike_takeover_prefixes(cs->cs_rts, &cs->cs_nrts, r->cr_rts, r->cr_nrts);
-	ike_takeover_child_keys(cs, r);
+	if (ike_takeover_child_keys(cs, r) == -1) {
+		child_sa_free(cs);
+		return (NULL);
+	}
 	return (cs);
 }

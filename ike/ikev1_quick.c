@@ -367,8 +367,11 @@ qm_keys(struct ikev1_qm *qm, const struct buf *gxy)
 	uint8_t			 km[2 * CRYPTO_MAX_KEY];
 	uint8_t			 proto;
 	size_t			 elen = 0, alen;
+	struct child_sa_keys	*k;
 	int			 dir, rc = -1;
 
+	if ((k = child_sa_keys_get(cs)) == NULL)
+		return (-1);
 	proto = cs->cs_proto == IPPROTO_AH ? IKEV1_PROTO_AH : IKEV1_PROTO_ESP;
 	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
 	    cs->cs_choice.pc_encr, cs->cs_choice.pc_encr_bits)) == 0)
@@ -388,8 +391,8 @@ qm_keys(struct ikev1_qm *qm, const struct buf *gxy)
 		    qm->qm_ni->buf_len, qm->qm_nr->buf_data,
 		    qm->qm_nr->buf_len, km, elen + alen) == -1)
 			goto done;
-		memcpy(dir == 0 ? cs->cs_ekey_in : cs->cs_ekey_out, km, elen);
-		memcpy(dir == 0 ? cs->cs_akey_in : cs->cs_akey_out, km + elen,
+		memcpy(dir == 0 ? k->ck_ekey_in : k->ck_ekey_out, km, elen);
+		memcpy(dir == 0 ? k->ck_akey_in : k->ck_akey_out, km + elen,
 		    alen);
 	}
 	cs->cs_ekey_len = elen;

@@ -335,8 +335,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 	ike_sa_hash_remove(&sa->is_b);
 	while ((qm = TAILQ_FIRST(&sa->is_qms)) != NULL)
 		ikev1_qm_free(qm);
-	snap = child_sa_list_retire_begin(&sa->is_b.b_children,
-	    ctx->ctx_kernel);
+	snap = ike_sa_base_retire_begin(&sa->is_b);
 	while ((cs = TAILQ_FIRST(&sa->is_b.b_children)) != NULL) {
 		/* its segment pair is to be set up again */
 		if (t != NULL && cs->cs_pair >= 0 && cs->cs_pair < IKE_PAIR_MAX &&
@@ -345,7 +344,7 @@ isakmp_destroy(struct isakmp_sa *sa)
 		ikev1_child_remove(cs);
 		had_children = 1;
 	}
-	child_sa_list_retire_end(ctx->ctx_kernel, snap);
+	ike_sa_base_retire_end(&sa->is_b, snap);
 	ike_xmit_clear(&sa->is_b.b_rq);
 	event_free(sa->is_b.b_dpd_ev);
 	event_free(sa->is_check_ev);

@@ -323,6 +323,13 @@ void	ike_sa_base_unseen_drop(struct ike_sa_base *b);
 void	ike_sa_queue_run(struct ike_sa_base *b);
 /* Frees what the base holds (the keepalive timer); not the children. */
 void	ike_sa_base_free(struct ike_sa_base *b);
+/*
+ * Around the removal of all of b's CHILD SAs: child_sa_retire_begin for
+ * them, unless the engine already holds one dump for every SA it
+ * removes (ike_shutdown).  Returns what to pass to ..._retire_end.
+ */
+int	ike_sa_base_retire_begin(struct ike_sa_base *b);
+void	ike_sa_base_retire_end(struct ike_sa_base *b, int snap);
 
 static inline enum ike_sa_phase
 ike_sa_base_phase(const struct ike_sa_base *b)

@@ -84,6 +84,21 @@ ike_sa_base_unlink(struct ike_sa_base *b)
 		ike_pace_kick(b->b_ctx);	/* a half-open slot is free */
 }
 
+int
+ike_sa_base_retire_begin(struct ike_sa_base *b)
+{
+	if (b->b_ctx->ctx_stats_held)
+		return (0);
+	return (child_sa_retire_begin(child_sa_list_count_in(&b->b_children),
+	    b->b_ctx->ctx_kernel));
+}
+
+void
+ike_sa_base_retire_end(struct ike_sa_base *b, int snap)
+{
+	child_sa_retire_end(b->b_ctx->ctx_kernel, snap);
+}
+
 /* --- the tables by initiator SPI --- */
 
 #define IKE_SA_HASH_MIN	64	/* chains of the first table */
@@ -381,12 +396,34 @@ ike_initial_contact_recv(struct ike_ctx *ctx, const struct ike_peer_ident *pi,
  */
 #define IKE_DPD_LOOK_MAX	CHILD_SA_STATS_DUMP
 
+/*
+ * When both ends probe after the same delay, their probes cross: each
+ * side's request arrives just as the other's timer fires, and every
+ * idle IKE SA costs two exchanges per delay instead of one (issue 11:
+ * idle CPU).  The side that responded to the IKE SA's set-up therefore
+ * waits this much longer (an eighth of the delay, at most 1 s), so that
+ * the initiator's probe arrives first and counts as heard; if the
+ * initiator does not probe (no DPD there), the responder still probes
+ * after delay + this.
+ */
+#define IKE_DPD_YIELD_MAX_MS	1000
+
+static unsigned
+ike_dpd_yield_ms(const struct ike_sa_base *sb, unsigned delay)
+{
+	if (sb->b_initiator)
+		return (0);
+	return (delay / 8 < IKE_DPD_YIELD_MAX_MS ? delay / 8 :
+	    IKE_DPD_YIELD_MAX_MS);
+}
+
 static uint64_t
 ike_dpd_look(struct ike_sa_base *sb, uint64_t now, unsigned delay, int *esp)
 {
 	uint64_t	 b, use, last, idle;
 
 	*esp = 0;
+	delay += ike_dpd_yield_ms(sb, delay);
 	if (child_sa_list_count_in(&sb->b_children) >= IKE_DPD_LOOK_MAX) {
 		idle = now > sb->b_last_rx_ms ? now - sb->b_last_rx_ms : 0;
 		return (idle >= delay ? 0 : delay - idle);
@@ -420,8 +457,18 @@ ike_sa_dpd_arm(struct ike_sa_base *b, uint64_t ms)
 void
 ike_sa_heard(struct ike_sa_base *b)
 {
+	unsigned	 delay;
+
 	b->b_last_rx_ms = ike_now_ms();
+	if (!b->b_dpd_out)
+		return;
+	/* our probe is answered: the next look after a full delay, not
+	 * when the timer set for the timeout fires (IKEv2 arms it so), or
+	 * the peer's own probe comes first and both sides probe in turn */
 	b->b_dpd_out = 0;
+	delay = ike_dpd_delay_ms(b->b_ctx, b->b_tunnel);
+	if (delay != 0 && b->b_dpd_ev != NULL)
+		ike_sa_dpd_arm(b, delay + ike_dpd_yield_ms(b, delay));
 }
 
 void

@@ -88,6 +88,10 @@ child_sa_free(struct child_sa *cs)
 	buf_free(cs->cs_nonce);
 	buf_free(cs->cs_min_nonce);
 	free(cs->cs_offer);
+	if (cs->cs_keys != NULL) {
+		OPENSSL_cleanse(cs->cs_keys, sizeof(*cs->cs_keys));
+		free(cs->cs_keys);
+	}
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }
@@ -116,6 +120,7 @@ child_sa_keys_derive(struct child_sa *cs, int prf, const uint8_t *sk_d,
 	uint8_t		 keymat[4 * CRYPTO_MAX_KEY];
 	size_t		 elen = 0, alen, total;
 	uint8_t		*i2r_e, *i2r_a, *r2i_e, *r2i_a;
+	struct child_sa_keys *k;
 	int		 rc = -1;
 
 	if (cs->cs_choice.pc_encr != 0 && (elen = encr_key_len(
@@ -139,10 +144,12 @@ child_sa_keys_derive(struct child_sa *cs, int prf, const uint8_t *sk_d,
 	i2r_a = i2r_e + elen;
 	r2i_e = i2r_a + alen;
 	r2i_a = r2i_e + elen;
-	memcpy(cs->cs_ekey_out, initiator ? i2r_e : r2i_e, elen);
-	memcpy(cs->cs_akey_out, initiator ? i2r_a : r2i_a, alen);
-	memcpy(cs->cs_ekey_in, initiator ? r2i_e : i2r_e, elen);
-	memcpy(cs->cs_akey_in, initiator ? r2i_a : i2r_a, alen);
+	if ((k = child_sa_keys_get(cs)) == NULL)
+		goto done;
+	memcpy(k->ck_ekey_out, initiator ? i2r_e : r2i_e, elen);
+	memcpy(k->ck_akey_out, initiator ? i2r_a : r2i_a, alen);
+	memcpy(k->ck_ekey_in, initiator ? r2i_e : i2r_e, elen);
+	memcpy(k->ck_akey_in, initiator ? r2i_a : i2r_a, alen);
 	cs->cs_ekey_len = elen;
 	cs->cs_akey_len = alen;
 	rc = 0;
@@ -157,6 +164,8 @@ static void
 child_sa_kernel_sa(const struct child_sa *cs, int inbound,
     struct kernel_sa *ks)
 {
+	const struct child_sa_keys *k;
+
 	memset(ks, 0, sizeof(*ks));
 	ks->ks_proto = cs->cs_proto;
 	ks->ks_spi = inbound ? cs->cs_spi_in : cs->cs_spi_out;
@@ -165,11 +174,14 @@ child_sa_kernel_sa(const struct child_sa *cs, int inbound,
 	ks->ks_reqid = cs->cs_reqid;
 	ks->ks_encr = cs->cs_choice.pc_encr;
 	ks->ks_encr_bits = cs->cs_choice.pc_encr_bits;
-	ks->ks_ekey = inbound ? cs->cs_ekey_in : cs->cs_ekey_out;
-	ks->ks_ekey_len = cs->cs_ekey_len;
+	/* no keys (wiped): an SA named by its SPI only (a delete) */
+	if ((k = cs->cs_keys) != NULL) {
+		ks->ks_ekey = inbound ? k->ck_ekey_in : k->ck_ekey_out;
+		ks->ks_ekey_len = cs->cs_ekey_len;
+		ks->ks_akey = inbound ? k->ck_akey_in : k->ck_akey_out;
+		ks->ks_akey_len = cs->cs_akey_len;
+	}
 	ks->ks_integ = cs->cs_choice.pc_integ;
-	ks->ks_akey = inbound ? cs->cs_akey_in : cs->cs_akey_out;
-	ks->ks_akey_len = cs->cs_akey_len;
 	ks->ks_lifetime = cs->cs_lifetime;
 	ks->ks_bytes_hard = cs->cs_life_bytes;
 	ks->ks_bytes_soft = cs->cs_soft_bytes;
@@ -455,17 +467,55 @@ fail:
 static int
 child_sa_keys_needed(const struct child_sa *cs)
 {
-	return ((cs->cs_out_deferred && !cs->cs_sa_out) ||
-	    cs->cs_encap_dport != 0);
+	return (cs->cs_out_deferred && !cs->cs_sa_out);
+}
+
+/*
+ * For child_sa_move: the keys of cs's two installed SAs back from the
+ * kernel (wiped here once installed).  0, or -1 (nothing kept).
+ */
+static int
+child_sa_keys_reload(struct child_sa *cs, struct kernel_ops *ko)
+{
+	struct child_sa_keys	*k;
+	size_t			 el, al, el2, al2;
+
+	if (ko->ko_sa_keys == NULL || !cs->cs_sa_in || !cs->cs_sa_out ||
+	    (k = calloc(1, sizeof(*k))) == NULL)
+		return (-1);
+	if (ko->ko_sa_keys(ko->ko_arg, cs->cs_proto, cs->cs_spi_in,
+	    cs->cs_local, k->ck_ekey_in, &el, k->ck_akey_in, &al,
+	    CRYPTO_MAX_KEY) == -1 ||
+	    ko->ko_sa_keys(ko->ko_arg, cs->cs_proto, cs->cs_spi_out,
+	    cs->cs_remote, k->ck_ekey_out, &el2, k->ck_akey_out, &al2,
+	    CRYPTO_MAX_KEY) == -1 ||
+	    el != el2 || al != al2 || el != cs->cs_ekey_len ||
+	    al != cs->cs_akey_len) {
+		OPENSSL_cleanse(k, sizeof(*k));
+		free(k);
+		return (-1);
+	}
+	cs->cs_keys = k;
+	return (0);
+}
+
+struct child_sa_keys *
+child_sa_keys_get(struct child_sa *cs)
+{
+	if (cs->cs_keys == NULL && !cs->cs_keys_wiped &&
+	    (cs->cs_keys = calloc(1, sizeof(*cs->cs_keys))) == NULL)
+		log_terr(cs->cs_name, "CHILD SA keys: out of memory");
+	return (cs->cs_keys);
 }
 
 static void
 child_sa_keys_wipe(struct child_sa *cs)
 {
-	OPENSSL_cleanse(cs->cs_ekey_in, sizeof(cs->cs_ekey_in));
-	OPENSSL_cleanse(cs->cs_akey_in, sizeof(cs->cs_akey_in));
-	OPENSSL_cleanse(cs->cs_ekey_out, sizeof(cs->cs_ekey_out));
-	OPENSSL_cleanse(cs->cs_akey_out, sizeof(cs->cs_akey_out));
+	if (cs->cs_keys != NULL) {
+		OPENSSL_cleanse(cs->cs_keys, sizeof(*cs->cs_keys));
+		free(cs->cs_keys);
+		cs->cs_keys = NULL;
+	}
 	cs->cs_keys_wiped = 1;
 	log_tdebug(cs->cs_name, "CHILD SA %08x_i: keys wiped (installed)",
 	    ntohl(cs->cs_spi_in));
@@ -716,19 +766,23 @@ child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
     struct in_addr remote, uint16_t dport)
 {
 	int	 in = cs->cs_sa_in, out = cs->cs_sa_out, rc = 1;
+	int	 reloaded = 0;
 
 	if (dport == 0 || cs->cs_encap_dport == 0)
 		dport = cs->cs_encap_dport;
 	if (cs->cs_remote.s_addr == remote.s_addr &&
 	    cs->cs_encap_dport == dport)
 		return (0);
-	if (cs->cs_keys_wiped) {
-		/* not UDP-encapsulated when installed: its keys are gone */
-		log_twarn(cs->cs_name, "CHILD SA %08x_i cannot follow the peer "
-		    "to its new address: its keys were wiped once installed "
-		    "(no NAT was detected); it stays until it is rekeyed or "
-		    "expires", ntohl(cs->cs_spi_in));
-		return (-1);
+	if (cs->cs_keys == NULL) {
+		if (!cs->cs_keys_wiped || child_sa_keys_reload(cs, ko) == -1) {
+			log_twarn(cs->cs_name, "CHILD SA %08x_i cannot follow "
+			    "the peer to its new address: the kernel did not "
+			    "give its keys back (they were wiped here once "
+			    "installed); it stays until it is rekeyed or "
+			    "expires", ntohl(cs->cs_spi_in));
+			return (-1);
+		}
+		reloaded = 1;
 	}
 	if (cs->cs_remote.s_addr == remote.s_addr) {
 		cs->cs_encap_dport = dport;
@@ -748,6 +802,8 @@ child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
 	    (cs->cs_policies && child_sa_policies(cs, ko, NULL) == -1))
 		rc = -1;
 done:
+	if (reloaded)
+		child_sa_keys_wipe(cs);
 	if (rc == -1)
 		log_terr(cs->cs_name, "CHILD SA %08x_i: cannot move its SAs "
 		    "to the peer's new address in the kernel",
@@ -893,17 +949,15 @@ child_sa_list_count_in(const struct child_sa_list *list)
 }
 
 int
-child_sa_list_retire_begin(const struct child_sa_list *list,
-    struct kernel_ops *ko)
+child_sa_retire_begin(int n_in, struct kernel_ops *ko)
 {
-	if (ko->ko_stats_snapshot == NULL ||
-	    child_sa_list_count_in(list) < CHILD_SA_STATS_DUMP)
+	if (ko->ko_stats_snapshot == NULL || n_in < CHILD_SA_STATS_DUMP)
 		return (0);
 	return (ko->ko_stats_snapshot(ko->ko_arg) == 0);
 }
 
 void
-child_sa_list_retire_end(struct kernel_ops *ko, int snap)
+child_sa_retire_end(struct kernel_ops *ko, int snap)
 {
 	if (snap && ko->ko_stats_release != NULL)
 		ko->ko_stats_release(ko->ko_arg);
@@ -1003,14 +1057,17 @@ child_sa_keylog_line(FILE *f, const struct child_sa *cs, int inbound,
 {
 	char	 src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 	char	 ek[2 * CRYPTO_MAX_KEY + 1], ak[2 * CRYPTO_MAX_KEY + 1];
+	const struct child_sa_keys *k;
 
 	inet_ntop(AF_INET, inbound ? &cs->cs_remote : &cs->cs_local, src,
 	    sizeof(src));
 	inet_ntop(AF_INET, inbound ? &cs->cs_local : &cs->cs_remote, dst,
 	    sizeof(dst));
-	hex_encode(inbound ? cs->cs_ekey_in : cs->cs_ekey_out,
+	if ((k = cs->cs_keys) == NULL)
+		return;
+	hex_encode(inbound ? k->ck_ekey_in : k->ck_ekey_out,
 	    cs->cs_ekey_len, ek);
-	hex_encode(inbound ? cs->cs_akey_in : cs->cs_akey_out,
+	hex_encode(inbound ? k->ck_akey_in : k->ck_akey_out,
 	    cs->cs_akey_len, ak);
 	/* an AEAD (no integrity key) gets "NULL" with an empty key */
 	fprintf(f, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\","

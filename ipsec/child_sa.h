@@ -42,6 +42,14 @@ struct child_sa_timers {
 	void	(*ct_expire)(struct child_sa *cs);
 };
 
+/* A CHILD SA's keys: in = peer -> us, out = us -> peer. */
+struct child_sa_keys {
+	uint8_t		 ck_ekey_in[CRYPTO_MAX_KEY];
+	uint8_t		 ck_akey_in[CRYPTO_MAX_KEY];
+	uint8_t		 ck_ekey_out[CRYPTO_MAX_KEY];
+	uint8_t		 ck_akey_out[CRYPTO_MAX_KEY];
+};
+
 struct child_sa {
 	TAILQ_ENTRY(child_sa) cs_entry;
 	enum child_sa_state cs_state;
@@ -73,14 +81,13 @@ struct child_sa {
 						   time expiry (ks_no_soft_time) */
 	uint32_t	 cs_replay_window;	/* packets, 0 = no check */
 	time_t		 cs_installed_at;
-	/* KEYMAT split (§2.17): in = peer -> us, out = us -> peer */
-	uint8_t		 cs_ekey_in[CRYPTO_MAX_KEY];
-	uint8_t		 cs_akey_in[CRYPTO_MAX_KEY];
-	uint8_t		 cs_ekey_out[CRYPTO_MAX_KEY];
-	uint8_t		 cs_akey_out[CRYPTO_MAX_KEY];
+	/* KEYMAT split (§2.17), NULL until derived (child_sa_keys_get):
+	 * out of line, so that the installed SAs, whose keys are wiped
+	 * and freed, do not carry 256 bytes each (issue 11) */
+	struct child_sa_keys *cs_keys;
 	size_t		 cs_ekey_len;
 	size_t		 cs_akey_len;
-	/* the four keys above were wiped: the kernel alone holds them
+	/* the keys were wiped and freed: the kernel alone holds them
 	 * (child_sa_keys_done); such an SA cannot be installed again */
 	int		 cs_keys_wiped;
 	int		 cs_sa_in, cs_sa_out;	/* installed flags */
@@ -259,8 +266,9 @@ void		 child_sa_life_free(struct child_sa *cs);
  * it made a new mapping, RFC 7296 §2.23, RFC 3948): cs's SAs follow.  A
  * new port: XFRM_MSG_UPDSA of the encapsulation; a new address (part of
  * an SA's ID): the SAs and the policies' templates are installed again.
- * dport 0 leaves the port.  1 if cs changed, 0 if not, -1 on a kernel
- * error.
+ * dport 0 leaves the port.  The keys, wiped once installed, are read
+ * back from the kernel for it (ko_sa_keys) and wiped again.  1 if cs
+ * changed, 0 if not, -1 on a kernel error.
  */
 int		 child_sa_move(struct child_sa *cs, struct kernel_ops *ko,
 		    struct in_addr remote, uint16_t dport);
@@ -292,7 +300,7 @@ void		 child_sa_policies_refresh(struct child_sa *cs,
  * last inbound packet (*use, wall clock s, 0 unknown), one request per
  * SA.  DPD reads them only for fewer than CHILD_SA_STATS_DUMP inbound SAs
  * (ike/sa_common.c); from that many on, a teardown reads the last
- * counters from one dump of every SA (child_sa_list_retire_begin).
+ * counters from one dump of every SA (child_sa_retire_begin).
  */
 #define CHILD_SA_STATS_DUMP	8
 uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
@@ -300,16 +308,16 @@ uint64_t	 child_sa_list_inbound(const struct child_sa_list *list,
 /* The number of installed inbound SAs of list. */
 int		 child_sa_list_count_in(const struct child_sa_list *list);
 /*
- * Before the CHILD SAs of list are removed together (their IKE SA goes):
- * with CHILD_SA_STATS_DUMP inbound SAs or more, one dump of every SA's
- * counters answers the reads of their last counters (child_sa_retire),
- * instead of two requests per CHILD SA, each of which would first send
- * the deletes queued so far.  Returns 1 if a dump was taken: pass it to
- * child_sa_list_retire_end.
+ * Before CHILD SAs with n_in installed inbound SAs in all are removed
+ * together (their IKE SA goes, or every IKE SA at shutdown): from
+ * CHILD_SA_STATS_DUMP inbound SAs on, one dump of every SA's counters
+ * answers the reads of their last counters (child_sa_retire), instead
+ * of two requests per CHILD SA, each of which would first send the
+ * deletes queued so far.  Returns 1 if a dump was taken: pass it to
+ * child_sa_retire_end.
  */
-int		 child_sa_list_retire_begin(const struct child_sa_list *list,
-		    struct kernel_ops *ko);
-void		 child_sa_list_retire_end(struct kernel_ops *ko, int snap);
+int		 child_sa_retire_begin(int n_in, struct kernel_ops *ko);
+void		 child_sa_retire_end(struct kernel_ops *ko, int snap);
 /*
  * The counters of cs's installed SAs (a direction not installed, or not
  * found in the kernel, keeps the highest values seen before), for
@@ -323,13 +331,15 @@ void		 child_sa_traffic(struct child_sa *cs, struct kernel_ops *ko,
  */
 void		 child_sa_keylog(const struct child_sa *cs,
 		    const struct config *cfg);
+/* cs's keys, allocated (zeroed) on the first call; NULL if out of
+ * memory (logged) or already wiped. */
+struct child_sa_keys *child_sa_keys_get(struct child_sa *cs);
 /*
  * After child_sa_install: writes the key log (cfg NULL or no keylog-dir:
- * none),
- * then wipes the keys unless they are still needed: the outbound SA of
- * a rekey responder is not installed yet (child_sa_install_outbound
- * wipes them then), or the SAs are UDP-encapsulated and may have to
- * follow the peer's NAT mapping (child_sa_move installs them again).
+ * none), then wipes and frees the keys unless the outbound SA of a rekey
+ * responder is not installed yet (child_sa_install_outbound wipes them
+ * then).  An SA that must follow the peer's NAT mapping reads them back
+ * from the kernel for the move (child_sa_move).
  */
 void		 child_sa_keys_done(struct child_sa *cs,
 		    const struct config *cfg);

@@ -73,8 +73,8 @@ key_zero(const uint8_t *k, size_t len)
 
 /*
  * Issue 8: every installed CHILD SA of s has wiped its keys, unless it
- * still needs them (a deferred outbound SA, ESP in UDP that may move);
- * the kernel holds them, non-zero.  Returns the number wiped.
+ * still needs them (a deferred outbound SA); the kernel holds them,
+ * non-zero.  Returns the number wiped.
  */
 static int
 assert_child_keys(struct side *s)
@@ -89,13 +89,15 @@ assert_child_keys(struct side *s)
 		if (cs->cs_state != CHILD_SA_INSTALLED &&
 		    cs->cs_state != CHILD_SA_REKEYED)
 			continue;
-		keep = (cs->cs_out_deferred && !cs->cs_sa_out) ||
-		    cs->cs_encap_dport != 0;
+		keep = cs->cs_out_deferred && !cs->cs_sa_out;
 		ck_assert_int_eq(cs->cs_keys_wiped, !keep);
-		ck_assert_int_eq(key_zero(cs->cs_ekey_in, CRYPTO_MAX_KEY) &&
-		    key_zero(cs->cs_akey_in, CRYPTO_MAX_KEY) &&
-		    key_zero(cs->cs_ekey_out, CRYPTO_MAX_KEY) &&
-		    key_zero(cs->cs_akey_out, CRYPTO_MAX_KEY), !keep);
+		/* kept: real keys; else wiped and freed */
+		if (keep)
+			ck_assert(!key_zero(cs->cs_keys->ck_ekey_in,
+			    cs->cs_ekey_len) && !key_zero(cs->cs_keys->ck_akey_out,
+			    cs->cs_akey_len));
+		else
+			ck_assert_ptr_null(cs->cs_keys);
 		ck_assert_ptr_nonnull(m = mock_kernel_sa(&s->s_kernel,
 		    cs->cs_spi_in));
 		ck_assert(!key_zero(m->m_ekey, m->m_sa.ks_ekey_len));
@@ -1085,9 +1087,9 @@ START_TEST(test_exchange_nat_rebinding)
 	assert_both_connected();
 	assert_encap_dport(&B.s_kernel, a_pub, 24500);
 	assert_encap_dport(&A.s_kernel, b_addr, 4500);
-	/* ESP in UDP may follow a new mapping: the keys stay */
-	ck_assert_int_eq(assert_child_keys(&A), 0);
-	ck_assert_int_eq(assert_child_keys(&B), 0);
+	/* ESP in UDP too: wiped (a move reads them back from the kernel) */
+	ck_assert_int_eq(assert_child_keys(&A), 1);
+	ck_assert_int_eq(assert_child_keys(&B), 1);
 
 	nat_p4500 = 31000;		/* the new mapping */
 	liveness_from(&A);
@@ -1097,6 +1099,7 @@ START_TEST(test_exchange_nat_rebinding)
 	ck_assert_uint_eq(ntohs(sa->sa_b.b_remote.sin_port), 31000);
 	assert_encap_dport(&B.s_kernel, a_pub, 31000);
 	ck_assert_int_eq(B.s_kernel.mk_updates, 2);
+	ck_assert_int_eq(assert_child_keys(&B), 1);	/* wiped again */
 	/* B's own requests reach A through the new mapping */
 	liveness_from(&B);
 	pump_nat(20);
@@ -1118,15 +1121,19 @@ START_TEST(test_exchange_nat_rebinding)
 END_TEST
 
 /*
- * A CHILD SA whose keys were wiped cannot be installed again: a move to
- * a new peer address is refused before anything in the kernel changes.
+ * A CHILD SA's keys are wiped and freed once installed, NAT or not.  A
+ * move to a new peer address reads them back from the kernel, installs
+ * the SAs there with the same keys and wipes them again; without a way
+ * to read them (no ko_sa_keys) it is refused before anything in the
+ * kernel changes.
  */
-START_TEST(test_child_wiped_no_move)
+START_TEST(test_child_wiped_move)
 {
 	struct mock_kernel	 mk;
 	struct child_sa		*cs;
 	struct in_addr		 a, b, c;
 	uint32_t		 spi_in;
+	struct kernel_ops	 ops;
 
 	inet_pton(AF_INET, ADDR_A, &a);
 	inet_pton(AF_INET, ADDR_B, &b);
@@ -1142,10 +1149,11 @@ START_TEST(test_child_wiped_no_move)
 	cs->cs_choice.pc_integ = AUTH_HMAC_SHA1_96;
 	cs->cs_ekey_len = 16;
 	cs->cs_akey_len = 20;
-	memset(cs->cs_ekey_in, 0x11, 16);
-	memset(cs->cs_ekey_out, 0x22, 16);
-	memset(cs->cs_akey_in, 0x33, 20);
-	memset(cs->cs_akey_out, 0x44, 20);
+	ck_assert_ptr_nonnull(child_sa_keys_get(cs));
+	memset(cs->cs_keys->ck_ekey_in, 0x11, 16);
+	memset(cs->cs_keys->ck_ekey_out, 0x22, 16);
+	memset(cs->cs_keys->ck_akey_in, 0x33, 20);
+	memset(cs->cs_keys->ck_akey_out, 0x44, 20);
 	cs->cs_lts[0].pf_addr.s_addr = inet_addr("172.16.0.0");
 	cs->cs_lts[0].pf_plen = 24;
 	cs->cs_nlts = 1;
@@ -1155,15 +1163,26 @@ START_TEST(test_child_wiped_no_move)
 	ck_assert_int_eq(child_sa_install(cs, &mk.mk_ops, NULL), 0);
 	child_sa_keys_done(cs, NULL);
 	ck_assert_int_eq(cs->cs_keys_wiped, 1);
-	ck_assert(key_zero(cs->cs_ekey_out, CRYPTO_MAX_KEY));
+	ck_assert_ptr_null(cs->cs_keys);
+	ck_assert_ptr_null(child_sa_keys_get(cs));	/* not made again */
 	spi_in = cs->cs_spi_in;
 	ck_assert_int_eq(mock_kernel_nsa(&mk), 2);
-	ck_assert_int_eq(child_sa_move(cs, &mk.mk_ops, c, 0), -1);
-	/* both SAs still there, with their real keys and old address */
+	/* the kernel cannot give the keys back: refused, nothing moves */
+	ops = mk.mk_ops;
+	ops.ko_sa_keys = NULL;
+	ck_assert_int_eq(child_sa_move(cs, &ops, c, 0), -1);
 	ck_assert_int_eq(mock_kernel_nsa(&mk), 2);
 	ck_assert_uint_eq(mock_kernel_sa(&mk, spi_in)->m_sa.ks_src.s_addr,
 	    b.s_addr);
 	ck_assert_uint_eq(mock_kernel_sa(&mk, spi_in)->m_ekey[0], 0x11);
+	/* it can: both SAs at the new address, with the same keys */
+	ck_assert_int_eq(child_sa_move(cs, &mk.mk_ops, c, 0), 1);
+	ck_assert_int_eq(mock_kernel_nsa(&mk), 2);
+	ck_assert_uint_eq(mock_kernel_sa(&mk, spi_in)->m_sa.ks_src.s_addr,
+	    c.s_addr);
+	ck_assert_uint_eq(mock_kernel_sa(&mk, spi_in)->m_ekey[0], 0x11);
+	ck_assert_uint_eq(mock_kernel_sa(&mk, cs->cs_spi_out)->m_akey[0], 0x44);
+	ck_assert_ptr_null(cs->cs_keys);	/* wiped again */
 	ck_assert_int_eq(mk.mk_errors, 0);
 	child_sa_uninstall(cs, &mk.mk_ops, NULL);
 	child_sa_free(cs);
@@ -1190,6 +1209,7 @@ child_in_list(struct mock_kernel *mk, struct child_sa_list *list,
 	cs->cs_choice.pc_integ = AUTH_HMAC_SHA1_96;
 	cs->cs_ekey_len = 16;
 	cs->cs_akey_len = 20;
+	ck_assert_ptr_nonnull(child_sa_keys_get(cs));	/* zero keys */
 	cs->cs_lts[0].pf_addr.s_addr = inet_addr("172.16.0.0");
 	cs->cs_lts[0].pf_plen = 24;
 	cs->cs_nlts = 1;
@@ -3164,10 +3184,9 @@ START_TEST(test_exchange_dpd_dead_peer)
 		assert_connected(1);
 		ck_assert_mem_ne(before.ts_spi_i, status(&A).ts_spi_i, 8);
 		ck_assert_int_eq(A.s_kernel.mk_npol, 3);
-		/* hold: the new CHILD SA replaced the 3 held policies: in
-		 * its batch as XFRM_MSG_UPDPOLICY does; one by one, an add
-		 * that fails, then delete and add (the mock counts it) */
-		ck_assert_int_eq(A.s_kernel.mk_errors, _i == 3 ? 3 : 0);
+		/* hold: the new CHILD SA replaced the 3 held policies, in
+		 * its batch or one by one, as XFRM_MSG_UPDPOLICY does */
+		ck_assert_int_eq(A.s_kernel.mk_errors, 0);
 		ck_assert_int_eq(A.s_kernel.mk_batches > 0, _i != 3);
 	}
 	pair_free();
@@ -3306,6 +3325,95 @@ START_TEST(test_exchange_teardown_one_dump)
 	st = status(&A);
 	ck_assert_uint_ge(st.ts_bytes_in, 9 * 1000);
 	ck_assert_uint_ge(st.ts_bytes_out, 9 * 1000);
+	pair_free();
+}
+END_TEST
+
+/*
+ * Issue 11: with DPD on both ends (same delay), the initiator of the IKE
+ * SA probes and the responder, which waits an eighth of the delay more,
+ * hears those probes and sends none: one exchange per delay, not two
+ * crossing.  With the initiator's DPD off, the responder probes.
+ */
+START_TEST(test_exchange_dpd_one_side)
+{
+	struct ike_counters	 a0, a1, b0, b1;
+
+	pair_init(&opt_9a, &opt_9b);
+	ike_ctx_dpd_set(A.s_ike, 100, 300);
+	ike_ctx_dpd_set(B.s_ike, 100, 300);
+	ike_start(A.s_ike);
+	pump(300);
+	assert_connected(9);
+	pump(200);
+	ike_counters_get(A.s_ike, &a0);
+	ike_counters_get(B.s_ike, &b0);
+	pump(800);
+	ike_counters_get(A.s_ike, &a1);
+	ike_counters_get(B.s_ike, &b1);
+	/* about 8 from A (at least 3 on a loaded host); none from B, whose
+	 * own probes would cross A's as often as A's go (a loaded host may
+	 * delay one of A's past B's 12 ms more) */
+	ck_assert_uint_ge(a1.ic_dpd_sent, a0.ic_dpd_sent + 3);
+	ck_assert_uint_le(2 * (b1.ic_dpd_sent - b0.ic_dpd_sent),
+	    a1.ic_dpd_sent - a0.ic_dpd_sent);
+	/* A stops probing: B's own probes take over */
+	ike_ctx_dpd_set(A.s_ike, 0, 0);
+	pump(200);
+	ike_counters_get(B.s_ike, &b0);
+	pump(800);
+	ike_counters_get(B.s_ike, &b1);
+	ck_assert_uint_ge(b1.ic_dpd_sent, b0.ic_dpd_sent + 3);
+	assert_connected(9);
+	ck_assert_uint_eq(b1.ic_dpd_missed + a1.ic_dpd_missed, 0);
+	pair_free();
+}
+END_TEST
+
+/* A second tunnel of 3 x 3 segments, IKEv1 (for the shutdown test). */
+#define T9_V1(loc, rem) "tunnel t2 {\n\tgateway gw\n\tpeer p\n" \
+	"\tlocal-segment " loc "1.0/24\n\tlocal-segment " loc "2.0/24\n" \
+	"\tlocal-segment " loc "3.0/24\n\tpeer-segment " rem "1.0/24\n" \
+	"\tpeer-segment " rem "2.0/24\n\tpeer-segment " rem "3.0/24\n" \
+	"\tpsk Secr3t!key\n\tike {\n\t\tversion 1\n\t}\n}\n"
+
+/*
+ * Issue 11: a shutdown reads the last counters of every CHILD SA of
+ * every IKE SA from one dump.  Two tunnels of 9 CHILD SAs each (IKEv2
+ * and IKEv1): one dump in all (each IKE SA took its own before), no
+ * request per SA, and the totals of both tunnels still count the bytes.
+ */
+START_TEST(test_exchange_shutdown_one_dump)
+{
+	struct side_opts	 a = opt_9a, b = opt_9b;
+	struct tunnel_status	 st[2];
+	uint64_t		 live;
+	int			 dumps, i, n;
+
+	a.so_extra = T9_V1("192.168.", "10.9.");
+	b.so_extra = T9_V1("10.9.", "192.168.");
+	pair_init(&a, &b);
+	ike_ctx_dpd_set(A.s_ike, 0, 0);
+	ike_start(A.s_ike);
+	ike_start(B.s_ike);
+	pump(600);
+	n = ike_status(A.s_ike, st, 2);
+	ck_assert_int_eq(n, 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(st[i].ts_nchild, 9);
+	ike_status_free(st, 2);
+	dumps = A.s_kernel.mk_ndumps;
+	live = A.s_kernel.mk_stats_live;
+	ike_shutdown(A.s_ike);
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_ndumps, dumps + 1);
+	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
+	ck_assert_int_eq(ike_status(A.s_ike, st, 2), 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_ge(st[i].ts_bytes_in, 9 * 1000);
+		ck_assert_uint_ge(st[i].ts_bytes_out, 9 * 1000);
+	}
+	ike_status_free(st, 2);
 	pair_free();
 }
 END_TEST
@@ -4453,7 +4561,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_child_rekey);
 	tcase_add_test(tc, test_exchange_child_rekey_responder_waits);
 	tcase_add_test(tc, test_child_ts_str);
-	tcase_add_test(tc, test_child_wiped_no_move);
+	tcase_add_test(tc, test_child_wiped_move);
 	tcase_add_test(tc, test_child_policies_follow_successor);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
@@ -4549,6 +4657,10 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_dpd_many_children);
 	tcase_add_test(tc, test_exchange_dpd_few_children);
 	tcase_add_test(tc, test_exchange_teardown_one_dump);
+	tcase_add_test(tc, test_exchange_shutdown_one_dump);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dpd_one_side");
+	tcase_add_test(tc, test_exchange_dpd_one_side);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("keylog");
 	tcase_add_test(tc, test_exchange_keylog);

@@ -234,8 +234,15 @@ mock_policy_add(void *arg, const struct kernel_policy *p)
 {
 	struct mock_kernel	*mk = arg;
 
-	/* like XFRM_MSG_NEWPOLICY: EEXIST */
-	if (mock_pol_find(mk, p) != -1 || mk->mk_npol == MOCK_KERNEL_MAX)
+	int			 k;
+
+	/* like XFRM_MSG_UPDPOLICY (kernel/xfrm.c): one with the same
+	 * selector and direction is replaced */
+	if ((k = mock_pol_find(mk, p)) != -1) {
+		mk->mk_pol[k] = *p;
+		return (0);
+	}
+	if (mk->mk_npol == MOCK_KERNEL_MAX)
 		return (mock_fail(mk));
 	mk->mk_pol[mk->mk_npol++] = *p;
 	return (0);
@@ -248,7 +255,7 @@ mock_child_add(void *arg, const struct kernel_sa *sa, int nsa,
     const struct kernel_policy *pol, int npol, int *res)
 {
 	struct mock_kernel	*mk = arg;
-	int			 i, k, rv = 0;
+	int			 i, rv = 0;
 
 	mk->mk_batches++;
 	for (i = 0; i < nsa; i++)
@@ -256,9 +263,7 @@ mock_child_add(void *arg, const struct kernel_sa *sa, int nsa,
 			rv = -1;
 	for (i = 0; i < npol; i++) {
 		res[nsa + i] = 0;
-		if ((k = mock_pol_find(mk, &pol[i])) != -1)
-			mk->mk_pol[k] = pol[i];
-		else if (mock_policy_add(mk, &pol[i]) == -1) {
+		if (mock_policy_add(mk, &pol[i]) == -1) {
 			res[nsa + i] = ENOSPC;
 			rv = -1;
 		}

@@ -38,8 +38,8 @@
 # 8 s, pacing of 2 half-open IKE SAs per peer), charon with its logging
 # off, DoS protection off (as harness 1), no DPD (its default).
 # (lab.sh passes only LAB_* and GW_* variables into the VM.)
-# It also prints the VM's CPU busy over each set-up and each daemon's
-# user and system time in it.  Knobs for profiles: LAB_SCALE_DAEMONS
+# It also prints the VM's CPU busy over each set-up and each teardown,
+# and each daemon's user and system time in them.  Knobs for profiles: LAB_SCALE_DAEMONS
 # (default "gatewayd charon"; DAEMON/hN sets the kernel's XFRM policy
 # hash thresholds to N N first, ip xfrm policy set hthresh4;
 # gatewayd-main is the gatewayd of GW_MAIN_BUILD, another build),
@@ -47,7 +47,7 @@
 # "dpd-delay 0" for the idle CPU without DPD), LAB_SCALE_DEBUG=1
 # (gatewayd with -d: debug log lines with
 # timestamps), LAB_SCALE_STRACE=1 (strace -c of both daemons over the
-# set-up), LAB_SCALE_GPROF=1 (GW_BUILD configured with CFLAGS=-pg:
+# set-up and the teardown), LAB_SCALE_GPROF=1 (GW_BUILD configured with CFLAGS=-pg:
 # gprof's flat profile of each gatewayd).
 # A benchmark, not a test: it fails only when a set-up does not complete
 # within LAB_SCALE_SETUP_MAX (900) s or a daemon does not start.
@@ -226,10 +226,6 @@ all_up() {
 	    { [ "$(spd_count gw1)" = "$2" ] && [ "$(spd_count gw2)" = "$2" ]; }; }
 }
 
-none_left() {
-	[ "$(sad_count gw1)" = 0 ] && [ "$(sad_count gw2)" = 0 ]
-}
-
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
@@ -240,7 +236,8 @@ rss_kb() {
 
 # With LAB_SCALE_STRACE=1 (a profile, not a benchmark: strace slows the
 # daemons down), strace -c -f attaches to both daemons for the set-up and
-# its system call counts are printed for each.
+# again for the teardown, and its system call counts are printed for
+# each.
 STRACE_PIDS=()
 strace_start() {
 	local p
@@ -272,21 +269,29 @@ strace_stop() {
 # threads), to tell a set-up that waits from one that computes
 CPU_MARK=()
 vm_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat; }
-pid_ut_st() { awk '{ print $14, $15 }' "/proc/$1/stat" 2>/dev/null || echo 0 0; }
+pid_ut_st() { awk '{ print $14, $15 }' "/proc/$1/stat" 2>/dev/null || echo -1 -1; }
 cpu_mark() {
 	read -ra CPU_MARK <<<"$(vm_ticks) $(pid_ut_st "$1") $(pid_ut_st "$2")"
 }
+# cpu_report PID1 PID2 [WHAT]: WHAT "the set-up" unless given; a daemon
+# that exited since cpu_mark shows as "gone"
 cpu_report() {
 	local now
 	read -ra now <<<"$(vm_ticks) $(pid_ut_st "$1") $(pid_ut_st "$2")"
-	awk -v hz="$HZ" -v a="${CPU_MARK[*]}" -v b="${now[*]}" 'BEGIN {
+	awk -v hz="$HZ" -v a="${CPU_MARK[*]}" -v b="${now[*]}" \
+	    -v what="${3:-the set-up}" '
+	function d(i, n) {
+		if (y[i] < 0 || y[i + 1] < 0)
+			return n " gone"
+		return sprintf("%s user %.2f s sys %.2f s", n,
+		    (y[i] - x[i]) / hz, (y[i + 1] - x[i + 1]) / hz)
+	}
+	BEGIN {
 		split(a, x, " "); split(b, y, " ")
 		busy = y[1] - x[1]; idle = y[2] - x[2]
-		printf "CPU in the set-up: VM %.0f%% busy (%.2f s of %.2f s);" \
-		    " initiator user %.2f s sys %.2f s, responder user %.2f s" \
-		    " sys %.2f s\n", busy * 100 / (busy + idle + 0.0001),
-		    busy / hz, (busy + idle) / hz, (y[3] - x[3]) / hz,
-		    (y[4] - x[4]) / hz, (y[5] - x[5]) / hz, (y[6] - x[6]) / hz
+		printf "CPU in %s: VM %.0f%% busy (%.2f s of %.2f s); %s, %s\n",
+		    what, busy * 100 / (busy + idle + 0.0001), busy / hz,
+		    (busy + idle) / hz, d(3, "initiator"), d(5, "responder")
 	}' | while read -r l; do say "$l"; done
 }
 
@@ -316,7 +321,7 @@ reset_nodes() {
 # run_one CASE DAEMON: one measurement; prints the BENCH line
 run_one() {
 	local c=$1 dm=$2 T P S want t0 setup_ms pid1 pid2 c1 c2 cpu rss
-	local td_ms layout="" pol=""
+	local td_ms layout="" pol="" e1 e2
 	T=${c%x*}
 	P=${c#*x}
 	if [ "${P%s}" != "$P" ]; then
@@ -416,14 +421,30 @@ run_one() {
 	    'BEGIN { printf "%.2f", d * 100 / hz / s / 2 }')
 	rss=$(( ($(rss_kb "$pid1") + $(rss_kb "$pid2")) / 2 ))
 	all_up "$want" "$pol" || say "(some SAs went while idle: $(sad_count gw1), $(sad_count gw2))"
+	strace_start "$pid1" "$pid2"
+	cpu_mark "$pid1" "$pid2"
 	t0=$(lab_now_us)
 	kill -TERM "$pid1"
-	wait_for 300 none_left ||
-	    say "teardown: $(sad_count gw1) and $(sad_count gw2) SAs left after 300 s"
+	# when each kernel became empty (a poll every 0.2 s, as wait_for)
+	e1="" e2=""
+	while :; do
+		[ -n "$e1" ] || [ "$(sad_count gw1)" != 0 ] || e1=$(ms_since "$t0")
+		[ -n "$e2" ] || [ "$(sad_count gw2)" != 0 ] || e2=$(ms_since "$t0")
+		[ -n "$e1" ] && [ -n "$e2" ] && break
+		[ "$(ms_since "$t0")" -lt 300000 ] || {
+			say "teardown: $(sad_count gw1) and $(sad_count gw2) SAs left after 300 s"
+			break
+		}
+		sleep 0.2
+	done
 	td_ms=$(ms_since "$t0")
+	say "teardown: initiator's kernel without SAs after ${e1:-?} ms," \
+	    "responder's after ${e2:-?} ms"
+	cpu_report "$pid1" "$pid2" "the teardown"
 	wait_for 60 lab_pid_gone "$pid1" || kill -KILL "$pid1" 2>/dev/null
 	kill -TERM "$pid2" 2>/dev/null
 	wait_for 60 lab_pid_gone "$pid2" || kill -KILL "$pid2" 2>/dev/null
+	strace_stop "$c teardown" "$dm"
 	reset_nodes
 	ip -n gw1 xfrm policy set hthresh4 32 32
 	ip -n gw2 xfrm policy set hthresh4 32 32

@@ -56,13 +56,14 @@ mount -t tmpfs tmpfs /dev/shm
 [ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 
 # Private /run and /tmp.  Host directories below /tmp that the test needs
-# (run directory, build directory, source tree) would be hidden by the
+# (run directory, build directories, source tree) would be hidden by the
 # tmpfs: bind them aside first, then back to the same path.
 # shellcheck source=/dev/null
 . "$LAB_RUN/env.sh" || fail "cannot read $LAB_RUN/env.sh"
 mount -t tmpfs -o mode=0755 tmpfs /run
 keep=()
-for p in "$LAB_RUN" "${GW_BUILD:-}" "${LAB_TOP:-}" "$(dirname "$LAB_TEST")"; do
+for p in "$LAB_RUN" "${GW_BUILD:-}" "${GW_MAIN_BUILD:-}" "${LAB_TOP:-}" \
+    "$(dirname "$LAB_TEST")"; do
 	case "$p" in
 	/tmp/*) [ -d "$p" ] && keep+=("$p") ;;
 	esac
