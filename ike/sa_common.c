@@ -89,7 +89,7 @@ ike_sa_base_retire_begin(struct ike_sa_base *b)
 {
 	if (b->b_ctx->ctx_stats_held)
 		return (0);
-	return (child_sa_retire_begin(child_sa_list_count_in(&b->b_children),
+	return (child_sa_list_retire_begin(&b->b_children,
 	    b->b_ctx->ctx_kernel));
 }
 

@@ -956,6 +956,40 @@ child_sa_retire_begin(int n_in, struct kernel_ops *ko)
 	return (ko->ko_stats_snapshot(ko->ko_arg) == 0);
 }
 
+int
+child_sa_list_retire_begin(const struct child_sa_list *list,
+    struct kernel_ops *ko)
+{
+	const struct child_sa	*cs;
+	struct kernel_sa_id	*ids;
+	int			 n = 0, rc;
+
+	if (ko->ko_stats_fetch == NULL)
+		return (child_sa_retire_begin(child_sa_list_count_in(list),
+		    ko));
+	TAILQ_FOREACH(cs, list, cs_entry)
+		n += cs->cs_sa_in + cs->cs_sa_out;
+	if (child_sa_list_count_in(list) < CHILD_SA_STATS_DUMP ||
+	    (ids = calloc(n, sizeof(*ids))) == NULL)
+		return (0);
+	n = 0;
+	TAILQ_FOREACH(cs, list, cs_entry) {
+		if (cs->cs_sa_in) {
+			ids[n].si_proto = cs->cs_proto;
+			ids[n].si_spi = cs->cs_spi_in;
+			ids[n++].si_dst = cs->cs_local;
+		}
+		if (cs->cs_sa_out) {
+			ids[n].si_proto = cs->cs_proto;
+			ids[n].si_spi = cs->cs_spi_out;
+			ids[n++].si_dst = cs->cs_remote;
+		}
+	}
+	rc = ko->ko_stats_fetch(ko->ko_arg, ids, n) == 0;
+	free(ids);
+	return (rc);
+}
+
 void
 child_sa_retire_end(struct kernel_ops *ko, int snap)
 {

@@ -317,6 +317,13 @@ int		 child_sa_list_count_in(const struct child_sa_list *list);
  * child_sa_retire_end.
  */
 int		 child_sa_retire_begin(int n_in, struct kernel_ops *ko);
+/*
+ * The same for the CHILD SAs of one list (their IKE SA goes): from
+ * CHILD_SA_STATS_DUMP inbound SAs on, their SAs' counters only, in
+ * batches of GETSAs (ko_stats_fetch; else one dump of every SA).
+ */
+int		 child_sa_list_retire_begin(const struct child_sa_list *list,
+		    struct kernel_ops *ko);
 void		 child_sa_retire_end(struct kernel_ops *ko, int snap);
 /*
  * The counters of cs's installed SAs (a direction not installed, or not

@@ -68,6 +68,13 @@ struct kernel_policy {
 	uint32_t	 kp_reqid;
 };
 
+/* An SA's ID in the kernel: protocol, SPI (network order), destination */
+struct kernel_sa_id {
+	uint8_t		 si_proto;
+	uint32_t	 si_spi;
+	struct in_addr	 si_dst;
+};
+
 struct kernel_sa_stats {
 	uint64_t	 st_bytes;
 	uint64_t	 st_packets;
@@ -154,6 +161,17 @@ struct kernel_ops {
 	 * ko_stats_snapshot).
 	 */
 	int	(*ko_stats_snapshot_recent)(void *arg, unsigned max_ms);
+	/*
+	 * As ko_stats_snapshot, for the n SAs of ids only: one GETSA each,
+	 * sent in batches with the answers matched by sequence number, so
+	 * that the last counters of one IKE SA's CHILD SAs cost their own
+	 * answers, not a dump of every SA the kernel holds.  An SA not
+	 * found reads as gone.  Released with ko_stats_release; never
+	 * used again by ko_stats_snapshot_recent.  0 or -1.  May be NULL
+	 * (then ko_stats_snapshot).
+	 */
+	int	(*ko_stats_fetch)(void *arg, const struct kernel_sa_id *ids,
+		    int n);
 	/*
 	 * Set by the engine (its bookkeeping, not a kernel call): the final
 	 * counters of a CHILD SA of tunnel `tunnel` whose SAs leave the

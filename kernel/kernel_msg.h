@@ -56,6 +56,10 @@ int	kernel_nl_talk(struct kernel_nl *kn, const struct nlmsghdr *nlh,
  */
 int	kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len,
 	    int nmsg, const int *quiet);
+/* As kernel_nl_batch, for requests answered with data (a GETSA with
+ * NLM_F_ACK: the SA, then the ACK): cb sees each data message. */
+int	kernel_nl_batch_cb(struct kernel_nl *kn, const void *buf, size_t len,
+	    int nmsg, const int *quiet, mnl_cb_t cb, void *data);
 #define KERNEL_BATCH_SIZE	16384	/* requests of one kernel_nl_batch */
 /*
  * As kernel_nl_batch, for requests that are answered only when refused:

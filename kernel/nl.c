@@ -308,7 +308,14 @@ int
 kernel_nl_batch(struct kernel_nl *kn, const void *buf, size_t len, int nmsg,
     const int *quiet)
 {
-	struct nl_err	 ne = { kn->kn_name, quiet, 0, NULL, NULL, 1, 0, 0,
+	return (kernel_nl_batch_cb(kn, buf, len, nmsg, quiet, NULL, NULL));
+}
+
+int
+kernel_nl_batch_cb(struct kernel_nl *kn, const void *buf, size_t len,
+    int nmsg, const int *quiet, mnl_cb_t cb, void *data)
+{
+	struct nl_err	 ne = { kn->kn_name, quiet, 0, cb, data, 1, 0, 0,
 			    NULL, 0, 0, 0, 0 };
 
 	if (kn->kn_sock == NULL) {

@@ -639,6 +639,52 @@ xfrm_stats_snapshot(void *arg)
 	return (0);
 }
 
+/*
+ * GETSAs per send of xfrm_stats_fetch: the kernel answers a send's
+ * requests while it handles it, so their answers (the SA, with its
+ * keys, and the ACK) must fit in the socket's receive buffer at once
+ * (rmem_default, about 208 KB; an answer takes about 2 KB of it).
+ */
+#define XFRM_FETCH_BATCH	32
+
+static int
+xfrm_stats_fetch(void *arg, const struct kernel_sa_id *ids, int n)
+{
+	static const int	 quiet[] = { ESRCH, 0 };
+	struct kernel_xfrm	*kx = arg;
+	char			 buf[XFRM_FETCH_BATCH * 64];
+	struct nlmsghdr		*nlh;
+	size_t			 off;
+	int			 i, m;
+
+	xfrm_catch_up(kx);
+	kx->kx_nsnap = 0;
+	kx->kx_snap_on = 0;
+	kx->kx_snap_ms = 0;	/* not every SA: never a recent dump */
+	for (i = 0; i < n; i += m) {
+		for (m = 0, off = 0; m < XFRM_FETCH_BATCH && i + m < n; m++) {
+			if ((nlh = xfrm_msg_sa_id_build(buf + off,
+			    sizeof(buf) - off, XFRM_MSG_GETSA,
+			    ids[i + m].si_proto, ids[i + m].si_spi,
+			    ids[i + m].si_dst,
+			    kernel_nl_seq(&kx->kx_xfrm))) == NULL)
+				return (-1);
+			off += MNL_ALIGN(nlh->nlmsg_len);
+		}
+		if (kernel_nl_batch_cb(&kx->kx_xfrm, buf, off, m, quiet,
+		    xfrm_snap_cb, kx) == -1) {
+			log_warn("kernel: SA counters (%d GETSAs) failed: "
+			    "asking per SA", m);
+			return (-1);
+		}
+	}
+	if (kx->kx_nsnap > 1)
+		qsort(kx->kx_snap, kx->kx_nsnap, sizeof(*kx->kx_snap),
+		    xfrm_snap_cmp);
+	kx->kx_snap_on = 1;
+	return (0);
+}
+
 /* The dump is kept (not used until the next snapshot) for
  * xfrm_stats_snapshot_recent. */
 static void
@@ -1294,6 +1340,7 @@ xfrm_open(struct kernel_ops *ops, int probe)
 	ops->ko_sa_keys = xfrm_sa_keys;
 	ops->ko_stats_snapshot = xfrm_stats_snapshot;
 	ops->ko_stats_snapshot_recent = xfrm_stats_snapshot_recent;
+	ops->ko_stats_fetch = xfrm_stats_fetch;
 	ops->ko_stats_release = xfrm_stats_release;
 	ops->ko_policy_add = xfrm_policy_add;
 	ops->ko_child_add = xfrm_child_add;

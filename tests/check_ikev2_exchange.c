@@ -3299,14 +3299,15 @@ END_TEST
 
 /*
  * Issue 11, teardown: an IKE SA with 9 CHILD SAs that goes reads their
- * last counters (the tunnel's totals) from one dump, not two requests
- * per CHILD SA, and the totals still count them: 9 x 1000 bytes in.
+ * last counters (the tunnel's totals) with one fetch of its own 18 SAs
+ * (batched GETSAs), not two requests per CHILD SA one by one nor a dump
+ * of every SA, and the totals still count them: 9 x 1000 bytes in.
  */
-START_TEST(test_exchange_teardown_one_dump)
+START_TEST(test_exchange_teardown_one_fetch)
 {
 	struct tunnel_status	 st;
 	uint64_t		 live, snap;
-	int			 dumps;
+	int			 dumps, fetches;
 
 	pair_init(&opt_9a, &opt_9b);
 	ike_ctx_dpd_set(A.s_ike, 0, 0);
@@ -3314,12 +3315,15 @@ START_TEST(test_exchange_teardown_one_dump)
 	pump(300);
 	assert_connected(9);
 	dumps = A.s_kernel.mk_ndumps;
+	fetches = A.s_kernel.mk_nfetch;
 	live = A.s_kernel.mk_stats_live;
 	snap = A.s_kernel.mk_stats_snap;
 	ck_assert_int_eq(ike_tunnel_down(A.s_ike, "t1"), 0);
 	pump(50);
 	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
-	ck_assert_int_eq(A.s_kernel.mk_ndumps, dumps + 1);
+	ck_assert_int_eq(A.s_kernel.mk_ndumps, dumps);
+	ck_assert_int_eq(A.s_kernel.mk_nfetch, fetches + 1);
+	ck_assert_int_eq(A.s_kernel.mk_fetched, 18);
 	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
 	ck_assert_uint_eq(A.s_kernel.mk_stats_snap, snap + 18);
 	st = status(&A);
@@ -3380,15 +3384,15 @@ END_TEST
 /*
  * Issue 11: a shutdown reads the last counters of every CHILD SA of
  * every IKE SA from one dump.  Two tunnels of 9 CHILD SAs each (IKEv2
- * and IKEv1): one dump in all (each IKE SA took its own before), no
- * request per SA, and the totals of both tunnels still count the bytes.
+ * and IKEv1): one dump in all (each IKE SA fetched its own SAs' before),
+ * no request per SA, and the totals of both tunnels still count them.
  */
 START_TEST(test_exchange_shutdown_one_dump)
 {
 	struct side_opts	 a = opt_9a, b = opt_9b;
 	struct tunnel_status	 st[2];
 	uint64_t		 live;
-	int			 dumps, i, n;
+	int			 dumps, fetches, i, n;
 
 	a.so_extra = T9_V1("192.168.", "10.9.");
 	b.so_extra = T9_V1("10.9.", "192.168.");
@@ -3403,10 +3407,12 @@ START_TEST(test_exchange_shutdown_one_dump)
 		ck_assert_int_eq(st[i].ts_nchild, 9);
 	ike_status_free(st, 2);
 	dumps = A.s_kernel.mk_ndumps;
+	fetches = A.s_kernel.mk_nfetch;
 	live = A.s_kernel.mk_stats_live;
 	ike_shutdown(A.s_ike);
 	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
 	ck_assert_int_eq(A.s_kernel.mk_ndumps, dumps + 1);
+	ck_assert_int_eq(A.s_kernel.mk_nfetch, fetches);
 	ck_assert_uint_eq(A.s_kernel.mk_stats_live, live);
 	ck_assert_int_eq(ike_status(A.s_ike, st, 2), 2);
 	for (i = 0; i < 2; i++) {
@@ -4656,7 +4662,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_dpd_alive);
 	tcase_add_test(tc, test_exchange_dpd_many_children);
 	tcase_add_test(tc, test_exchange_dpd_few_children);
-	tcase_add_test(tc, test_exchange_teardown_one_dump);
+	tcase_add_test(tc, test_exchange_teardown_one_fetch);
 	tcase_add_test(tc, test_exchange_shutdown_one_dump);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dpd_one_side");

@@ -123,6 +123,8 @@ mock_sa_stats(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 		return (-1);
 	st->st_use_time = 0;
 	if (mk->mk_snap_on) {
+		if (!m->m_snapped)
+			return (-1);
 		mk->mk_stats_snap++;
 		st->st_bytes = m->m_snap_bytes;
 		st->st_packets = m->m_snap_packets;
@@ -161,25 +163,50 @@ mock_sa_keys(void *arg, uint8_t proto, uint32_t spi, struct in_addr dst,
 	return (0);
 }
 
+/* m's counters as they are now, into the held snapshot */
+static void
+mock_snap_one(struct mock_kernel *mk, struct mock_sa *m)
+{
+	m->m_snap_bytes = m->m_traffic ? m->m_bytes : mk->mk_stats_bytes;
+	m->m_snap_packets = m->m_traffic ? m->m_packets :
+	    mk->mk_stats_packets;
+	m->m_snap_oseq = m->m_oseq;
+	m->m_snapped = 1;
+}
+
 /* One "dump": every SA's counters as they are now. */
 static int
 mock_stats_snapshot(void *arg)
 {
 	struct mock_kernel	*mk = arg;
-	struct mock_sa		*m;
 	int			 i;
 
-	for (i = 0; i < mk->mk_nsa; i++) {
-		m = &mk->mk_sa[i];
-		m->m_snap_bytes = m->m_traffic ? m->m_bytes :
-		    mk->mk_stats_bytes;
-		m->m_snap_packets = m->m_traffic ? m->m_packets :
-		    mk->mk_stats_packets;
-		m->m_snap_oseq = m->m_oseq;
-	}
+	for (i = 0; i < mk->mk_nsa; i++)
+		mock_snap_one(mk, &mk->mk_sa[i]);
 	/* the traffic of mk_stats_step shows in dumps too */
 	mk->mk_stats_bytes += mk->mk_stats_step;
 	mk->mk_ndumps++;
+	mk->mk_snap_on = 1;
+	return (0);
+}
+
+/* ko_stats_fetch: the named SAs' counters only */
+static int
+mock_stats_fetch(void *arg, const struct kernel_sa_id *ids, int n)
+{
+	struct mock_kernel	*mk = arg;
+	struct mock_sa		*m;
+	int			 i;
+
+	for (i = 0; i < mk->mk_nsa; i++)
+		mk->mk_sa[i].m_snapped = 0;
+	for (i = 0; i < n; i++)
+		if ((m = mock_sa_find(mk, ids[i].si_proto, ids[i].si_spi,
+		    ids[i].si_dst)) != NULL)
+			mock_snap_one(mk, m);
+	mk->mk_stats_bytes += mk->mk_stats_step;
+	mk->mk_nfetch++;
+	mk->mk_fetched += n;
 	mk->mk_snap_on = 1;
 	return (0);
 }
@@ -344,6 +371,7 @@ mock_kernel_init(struct mock_kernel *mk, uint32_t first_spi)
 	mk->mk_ops.ko_sa_keys = mock_sa_keys;
 	mk->mk_ops.ko_stats_snapshot = mock_stats_snapshot;
 	mk->mk_ops.ko_stats_release = mock_stats_release;
+	mk->mk_ops.ko_stats_fetch = mock_stats_fetch;
 	mk->mk_ops.ko_policy_add = mock_policy_add;
 	mk->mk_ops.ko_policy_del = mock_policy_del;
 	mk->mk_ops.ko_child_add = mock_child_add;

@@ -27,6 +27,7 @@ struct mock_sa {
 	/* outbound: the last sequence number sent, ks_oseq plus the
 	 * packets of mock_kernel_traffic (st_oseq), and as last dumped */
 	uint64_t		 m_oseq, m_snap_oseq;
+	int			 m_snapped;	/* in the held dump or fetch */
 };
 
 struct mock_route {
@@ -56,6 +57,10 @@ struct mock_kernel {
 	 * answers from it (mk_stats_snap calls), else from the SAs
 	 * themselves (mk_stats_live calls, one GETSA each in XFRM) */
 	int			 mk_ndumps;
+	/* ko_stats_fetch: calls and the SAs they named (one GETSA each in
+	 * XFRM); while one is held, SAs it did not name read as gone */
+	int			 mk_nfetch;
+	int			 mk_fetched;
 	int			 mk_snap_on;
 	uint64_t		 mk_stats_snap, mk_stats_live;
 	int			 mk_key_reads;	/* ko_sa_keys calls */

@@ -18,7 +18,10 @@ trap 'rm -f "$out"' EXIT
 LAB_MEM=${LAB_MEM:-1G} LAB_TIMEOUT=${LAB_TIMEOUT:-5400} \
     "$top/tests/lab/lab.sh" "$here/t-scale.sh" >"$out" 2>&1
 rc=$?
-grep -E '^\[ *[0-9.]+\] (==|all|first|CPU|PASS|FAIL|\()' "$out"
+grep -E '^\[ *[0-9.]+\] (==|all|first|CPU|teardown|PASS|FAIL|\()' "$out"
+# the profiles (LAB_SCALE_GPROF, LAB_SCALE_STRACE), each with its lines
+awk '/\] (gprof -p|strace -c) of / { p = 1; print; next } /^\[/ { p = 0 } p' \
+    "$out"
 [ "$rc" = 0 ] || { echo "scale: the harness failed (exit $rc):"; tail -n 60 "$out"; exit 1; }
 
 echo
