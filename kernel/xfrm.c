@@ -682,6 +682,8 @@ xfrm_stats_fetch(void *arg, const struct kernel_sa_id *ids, int n)
 		qsort(kx->kx_snap, kx->kx_nsnap, sizeof(*kx->kx_snap),
 		    xfrm_snap_cmp);
 	kx->kx_snap_on = 1;
+	log_debug("kernel: counters of %d SAs asked, %zu found, %d to a send",
+	    n, kx->kx_nsnap, XFRM_FETCH_BATCH);
 	return (0);
 }
 
