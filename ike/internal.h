@@ -205,8 +205,8 @@ struct ike_ctx {
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */
 	unsigned	 ctx_rekey_percent;	/* of the CHILD lifetime */
 	int		 ctx_shutdown;
-	int		 ctx_stats_held;	/* ike_shutdown holds one counters
-					   dump for every SA it removes */
+	/* ike_shutdown holds one counters dump for every SA it removes */
+	int		 ctx_stats_held;
 	int		 ctx_handover;	/* ike_handover: the peers are told
 					   nothing */
 	int		 ctx_passive;	/* HA standby or fault: no IKE

@@ -39,15 +39,16 @@
 # off, DoS protection off (as harness 1), no DPD (its default).
 # (lab.sh passes only LAB_* and GW_* variables into the VM.)
 # It also prints the VM's CPU busy over each set-up and each teardown,
-# and each daemon's user and system time in them.  Knobs for profiles: LAB_SCALE_DAEMONS
+# each daemon's user and system time in them, and when each kernel
+# became empty in a teardown.  Knobs for profiles: LAB_SCALE_DAEMONS
 # (default "gatewayd charon"; DAEMON/hN sets the kernel's XFRM policy
 # hash thresholds to N N first, ip xfrm policy set hthresh4;
 # gatewayd-main is the gatewayd of GW_MAIN_BUILD, another build),
 # LAB_SCALE_GW_TUNNEL (a line added to every gatewayd tunnel, e.g.
 # "dpd-delay 0" for the idle CPU without DPD), LAB_SCALE_DEBUG=1
-# (gatewayd with -d: debug log lines with
-# timestamps), LAB_SCALE_STRACE=1 (strace -c of both daemons over the
-# set-up and the teardown), LAB_SCALE_GPROF=1 (GW_BUILD configured with CFLAGS=-pg:
+# (gatewayd with -d: debug log lines with timestamps),
+# LAB_SCALE_STRACE=1 (strace -c of both daemons over the set-up and the
+# teardown), LAB_SCALE_GPROF=1 (GW_BUILD configured with CFLAGS=-pg:
 # gprof's flat profile of each gatewayd).
 # A benchmark, not a test: it fails only when a set-up does not complete
 # within LAB_SCALE_SETUP_MAX (900) s or a daemon does not start.
@@ -269,7 +270,9 @@ strace_stop() {
 # threads), to tell a set-up that waits from one that computes
 CPU_MARK=()
 vm_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat; }
-pid_ut_st() { awk '{ print $14, $15 }' "/proc/$1/stat" 2>/dev/null || echo -1 -1; }
+pid_ut_st() {
+	awk '{ print $14, $15 }' "/proc/$1/stat" 2>/dev/null || echo -1 -1
+}
 cpu_mark() {
 	read -ra CPU_MARK <<<"$(vm_ticks) $(pid_ut_st "$1") $(pid_ut_st "$2")"
 }
@@ -428,11 +431,14 @@ run_one() {
 	# when each kernel became empty (a poll every 0.2 s, as wait_for)
 	e1="" e2=""
 	while :; do
-		[ -n "$e1" ] || [ "$(sad_count gw1)" != 0 ] || e1=$(ms_since "$t0")
-		[ -n "$e2" ] || [ "$(sad_count gw2)" != 0 ] || e2=$(ms_since "$t0")
+		[ -n "$e1" ] || [ "$(sad_count gw1)" != 0 ] ||
+		    e1=$(ms_since "$t0")
+		[ -n "$e2" ] || [ "$(sad_count gw2)" != 0 ] ||
+		    e2=$(ms_since "$t0")
 		[ -n "$e1" ] && [ -n "$e2" ] && break
 		[ "$(ms_since "$t0")" -lt 300000 ] || {
-			say "teardown: $(sad_count gw1) and $(sad_count gw2) SAs left after 300 s"
+			say "teardown: $(sad_count gw1) and" \
+			    "$(sad_count gw2) SAs left after 300 s"
 			break
 		}
 		sleep 0.2
