@@ -962,14 +962,15 @@ child_sa_list_retire_begin(const struct child_sa_list *list,
 {
 	const struct child_sa	*cs;
 	struct kernel_sa_id	*ids;
-	int			 n = 0, rc;
+	int			 n = 0, n_in = 0, rc;
 
-	if (ko->ko_stats_fetch == NULL)
-		return (child_sa_retire_begin(child_sa_list_count_in(list),
-		    ko));
-	TAILQ_FOREACH(cs, list, cs_entry)
+	TAILQ_FOREACH(cs, list, cs_entry) {
+		n_in += cs->cs_sa_in;
 		n += cs->cs_sa_in + cs->cs_sa_out;
-	if (child_sa_list_count_in(list) < CHILD_SA_STATS_DUMP ||
+	}
+	if (ko->ko_stats_fetch == NULL)
+		return (child_sa_retire_begin(n_in, ko));
+	if (n_in < CHILD_SA_STATS_DUMP ||
 	    (ids = calloc(n, sizeof(*ids))) == NULL)
 		return (0);
 	n = 0;
