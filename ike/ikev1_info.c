@@ -109,7 +109,9 @@ info_delete(struct isakmp_sa *sa, const struct ikev1_delete *d)
 	if (ikev1_late_drop(sa, heir) && t != NULL) {
 		ike_tunnel_update(t);
 		/* the peer may not know they are gone: our pairs to set up,
-		 * even on the peer's ISAKMP SA */
+		 * even on the peer's ISAKMP SA, and the rekeys of the SAs
+		 * that carry on instead (ikev1_late_drop; without an heir,
+		 * the next ISAKMP SA starts them once it is up) */
 		if (heir != NULL && t->t_cfg->tn_initiate) {
 			heir->is_pairs_ours = 1;
 			isakmp_next(heir);

@@ -663,6 +663,8 @@ qm_install(struct ikev1_qm *qm)
 	log_tinfo(qm_name(qm), "IPsec SA established: %s <-> %s, SPIs "
 	    "%08x in, %08x out, lifetime %u s", l, r, ntohl(cs->cs_spi_in),
 	    ntohl(cs->cs_spi_out), cs->cs_lifetime);
+	if (qm->qm_rekey_spi == 0)
+		ikev1_child_crossed(owner, cs);
 	if (cs->cs_life_bytes != 0 || cs->cs_life_packets != 0)
 		log_tinfo(qm_name(qm), "IPsec SA %08x: volume lifetime %llu "
 		    "bytes, %llu packets (0: none), rekey from %llu bytes, "

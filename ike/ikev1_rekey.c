@@ -17,6 +17,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -33,6 +34,9 @@
 /* a replaced ISAKMP SA waits this many retransmission delays at most
  * for a Quick Mode under way on it */
 #define V1_REPLACED_WAITS	16
+/* the SA a dropped late IPsec SA rekeyed carries on only with this many
+ * retransmission delays of life left */
+#define V1_LATE_HEIR_RETX	4
 
 void
 ikev1_life_unit_set(struct ike_ctx *ctx, unsigned ms)
@@ -716,12 +720,15 @@ v1_rekey_key(const struct child_sa *cs)
 	return (in < out ? in : out);
 }
 
+static void	v1_twins_settle(struct isakmp_sa *, struct child_sa *,
+		    struct child_sa *, uint32_t);
+
 static void
 v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
     uint32_t old_spi)
 {
 	struct isakmp_sa	*o;
-	struct child_sa		*twin = NULL, *x, *loser, *winner;
+	struct child_sa		*twin = NULL, *x;
 
 	ISAKMP_KIN_FOREACH(o, sa) {
 		if (o->is_state == ISAKMP_DEAD)
@@ -738,8 +745,22 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	    (x = v1_other_installed(cs, NULL)) != NULL &&
 	    x->cs_spi_in != old_spi)
 		twin = x;
-	if (twin == NULL)
-		return;
+	if (twin != NULL)
+		v1_twins_settle(sa, cs, twin, old_spi);
+}
+
+/*
+ * Two installed pairs of one segment pair, cs and twin: the pair whose
+ * smaller SPI is the larger one carries on, the other is superseded
+ * (kept until it expires, no longer rekeyed), alike on both sides.
+ * old_spi: the SA both rekeyed, 0 when neither is a rekey.
+ */
+static void
+v1_twins_settle(struct isakmp_sa *sa, struct child_sa *cs,
+    struct child_sa *twin, uint32_t old_spi)
+{
+	struct child_sa		*loser, *winner;
+
 	if (v1_rekey_key(cs) > v1_rekey_key(twin)) {
 		winner = cs;
 		loser = twin;
@@ -750,9 +771,17 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	if (winner->cs_pair < 0)
 		winner->cs_pair = loser->cs_pair;
 	loser->cs_pair = -1;
-	log_tinfo(isakmp_name(sa), "simultaneous rekey of IPsec SA %08x: "
-	    "%08x carries on, %08x is kept until it expires",
-	    ntohl(old_spi), ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
+	if (old_spi != 0)
+		log_tinfo(isakmp_name(sa), "simultaneous rekey of IPsec SA "
+		    "%08x: %08x carries on, %08x is kept until it expires",
+		    ntohl(old_spi), ntohl(winner->cs_spi_in),
+		    ntohl(loser->cs_spi_in));
+	else
+		log_tinfo(isakmp_name(sa), "IPsec SAs %08x and %08x both set "
+		    "up the same segment pair (crossed Quick Modes): %08x "
+		    "carries on, %08x is kept until it expires",
+		    ntohl(cs->cs_spi_in), ntohl(twin->cs_spi_in),
+		    ntohl(winner->cs_spi_in), ntohl(loser->cs_spi_in));
 	/* superseded: not rekeyed, not set up again when it expires */
 	child_sa_set_state(loser, CHILD_SA_REKEYED);
 	/* the loser, installed last, may hold the policies: with another
@@ -767,6 +796,28 @@ v1_rekey_collision(struct isakmp_sa *sa, struct child_sa *cs,
 	    sa->is_b.b_ctx->ctx_kernel);
 	loser->cs_collide_bytes = child_sa_inbound_bytes(loser,
 	    sa->is_b.b_ctx->ctx_kernel);
+}
+
+/*
+ * cs, set up afresh (not a rekey), may share its selectors with another
+ * installed pair: both sides set the segment pair up at once (after a
+ * re-authentication's late IPsec SA was dropped, say) and the Quick
+ * Modes crossed.  Left so, each side rekeyed the pair it had made, each
+ * took the other's Quick Mode for a rekey of another SA (Quick Mode
+ * does not say which one it rekeys), and one side deleted the pair the
+ * other carried on with (the v1-gw-gw soak, 2 s of Connecting).  Both
+ * sides settle it at once, by the rule of a simultaneous rekey, so that
+ * both rekey the same pair.
+ */
+void
+ikev1_child_crossed(struct isakmp_sa *sa, struct child_sa *cs)
+{
+	struct child_sa	*twin;
+
+	if (sa->is_b.b_tunnel == NULL || cs->cs_state != CHILD_SA_INSTALLED ||
+	    (twin = v1_other_installed(cs, NULL)) == NULL)
+		return;
+	v1_twins_settle(sa, cs, twin, 0);
 }
 
 /*
@@ -904,12 +955,40 @@ ikev1_child_late(struct isakmp_sa *sa, struct child_sa *cs)
 		}
 }
 
+/*
+ * The late IPsec SA cs (ikev1_late_drop) rekeyed an SA that is still
+ * here, superseded but with both its kernel SAs and some life left: the
+ * peer kept it too (strongSwan deletes the SA it rekeyed only once its
+ * rekey is done, on the same IKE SA, and here that IKE SA reached its
+ * end first: the v1-gw-swan soak).  That SA carries on, and is rekeyed
+ * again on the next ISAKMP SA, rather than the segment pair being down
+ * (Connecting) until a new Quick Mode is done.  NULL: none.
+ */
+static struct child_sa *
+v1_late_heir(struct ike_tunnel *t, const struct child_sa *cs)
+{
+	struct child_sa	*old;
+	uint64_t	 left;
+
+	if (cs->cs_rekey_spi == 0 || cs->cs_pair < 0 ||
+	    (old = ikev1_child_by_spi(t, cs->cs_rekey_spi)) == NULL ||
+	    old == cs || old->cs_state != CHILD_SA_REKEYED ||
+	    old->cs_pair >= 0 || !old->cs_sa_in || !old->cs_sa_out)
+		return (NULL);
+	left = old->cs_life.lt_life_ms == 0 ? UINT64_MAX :
+	    lifetime_hard_in(&old->cs_life, ike_now_ms());
+	/* time left for a Quick Mode with a few retransmissions */
+	if (left < (uint64_t)V1_LATE_HEIR_RETX * t->t_ctx->ctx_retx_ms)
+		return (NULL);
+	return (old);
+}
+
 int
 ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via)
 {
 	struct ike_tunnel	*t = sa->is_b.b_tunnel;
 	struct isakmp_sa	*o;
-	struct child_sa		*cs, *next;
+	struct child_sa		*cs, *next, *old;
 	uint64_t		 newest = 0;
 	int			 n = 0;
 
@@ -936,14 +1015,31 @@ ikev1_late_drop(struct isakmp_sa *sa, struct isakmp_sa *via)
 				    ntohl(cs->cs_spi_in));
 				continue;
 			}
+			if (via != NULL)
+				(void)ikev1_info_delete_child(via, cs);
+			if ((old = v1_late_heir(t, cs)) != NULL) {
+				ike_event(sa->is_b.b_ctx, isakmp_name(sa),
+				    "delete", "IPsec SA %08x/%08x, made during "
+				    "the peer's re-authentication on the SA it "
+				    "deleted, may be gone with it: deleted; "
+				    "%08x, which it rekeyed, carries on and is "
+				    "rekeyed again", ntohl(cs->cs_spi_in),
+				    ntohl(cs->cs_spi_out),
+				    ntohl(old->cs_spi_in));
+				old->cs_pair = cs->cs_pair;
+				cs->cs_pair = -1;
+				child_sa_set_state(old, CHILD_SA_INSTALLED);
+				old->cs_rekey_due = 1;
+				ikev1_child_remove(cs);
+				n++;
+				continue;
+			}
 			ike_event(sa->is_b.b_ctx, isakmp_name(sa), "delete",
 			    "IPsec SA %08x/%08x, made during the peer's "
 			    "re-authentication on the SA it deleted, may be "
 			    "gone with it: deleted, set up again",
 			    ntohl(cs->cs_spi_in),
 			    ntohl(cs->cs_spi_out));
-			if (via != NULL)
-				(void)ikev1_info_delete_child(via, cs);
 			if (cs->cs_pair >= 0 && cs->cs_pair < IKE_PAIR_MAX)
 				t->t_pair[cs->cs_pair] = PAIR_NONE;
 			ikev1_child_remove(cs);

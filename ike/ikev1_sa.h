@@ -586,6 +586,12 @@ struct child_sa *ikev1_child_by_spi(struct ike_tunnel *t, uint32_t spi_in);
 void	 ikev1_child_replaced(struct isakmp_sa *sa, struct child_sa *cs,
 	    uint32_t old_spi, int delete_now);
 /*
+ * cs (installed by sa's Quick Mode, not a rekey) shares its selectors
+ * with another installed pair (crossed Quick Modes): one of the two is
+ * superseded, the same one as at the peer.
+ */
+void	 ikev1_child_crossed(struct isakmp_sa *sa, struct child_sa *cs);
+/*
  * Our rekey of the IPsec SA old_spi is done: 1 if our traffic may stay
  * on the old SA until the peer shows it has the new one (the old SA still
  * sends and lives a while yet), 0 if the new outbound SA must go in now

@@ -3080,6 +3080,77 @@ START_TEST(test_v1_late_child_newer_phase1)
 }
 END_TEST
 
+static struct child_sa	*v1_one_installed(struct side *);
+
+static enum mock_verdict
+drop_info_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	return (len >= IKEV1_HDR_LEN && pkt[18] == IKEV1_EXCH_INFORMATIONAL ?
+	    MOCK_DROP : MOCK_PASS);
+}
+
+/*
+ * The late IPsec SA of test_v1_late_child_dropped rekeyed an SA that is
+ * still here: b's DELETE of the old SA is lost (strongSwan sends it only
+ * once its rekey is done, on the same IKE SA, which reached its end
+ * first: the v1-gw-swan soak).  When the peer's ISAKMP SA goes, the late
+ * SA goes, and the old one carries on (it is in the kernel both ways)
+ * and is rekeyed again: the tunnel stays Connected.  Before, the
+ * segment pair was down (Connecting) until a new Quick Mode was done.
+ */
+START_TEST(test_v1_late_heir)
+{
+	struct ike_tunnel	*t;
+	struct isakmp_sa	*sa, *o1;
+	struct child_sa		*old, *cs;
+	uint32_t		 old_spi, late_spi;
+
+	(void)v1_up(0);
+	t = ike_tunnel_find(A.s_ike, "t1");
+	ck_assert_ptr_nonnull(sa = ikev1_tunnel_sa(t));
+	ck_assert_ptr_nonnull(old = TAILQ_FIRST(&sa->is_b.b_children));
+	old_spi = old->cs_spi_in;
+	/* the peer's new phase 1 has begun */
+	ck_assert_ptr_nonnull(o1 = isakmp_new(A.s_ike, t, 0, IKEV1_EXCH_MAIN,
+	    &sa->is_b.b_local, &sa->is_b.b_remote));
+	B.s_net.mn_filter = drop_info_cb;
+	ck_assert_int_eq(ike_tunnel_rekey(B.s_ike, "t1"), 0);
+	pump(30);
+	B.s_net.mn_filter = NULL;
+	/* a: the late SA carries on, the old one is superseded */
+	ck_assert_ptr_nonnull(old = ikev1_child_by_spi(t, old_spi));
+	ck_assert_int_eq(old->cs_state, CHILD_SA_REKEYED);
+	ck_assert_uint_eq(old->cs_rekey_spi, 0);
+	cs = NULL;
+	TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
+		if (cs->cs_rekey_spi == old_spi)
+			break;
+	ck_assert_ptr_nonnull(cs);
+	ck_assert_uint_eq(cs->cs_late_on, sa->is_b.b_up_seq);
+	late_spi = cs->cs_spi_in;
+	/* the peer deletes the ISAKMP SA the late SA was made on */
+	ck_assert_int_eq(ikev1_late_drop(sa, NULL), 1);
+	ck_assert_ptr_null(ikev1_child_by_spi(t, late_spi));
+	ck_assert_ptr_null(mock_kernel_sa(&A.s_kernel, late_spi));
+	ck_assert_int_eq(old->cs_state, CHILD_SA_INSTALLED);
+	ck_assert_int_eq(old->cs_pair, 0);
+	ck_assert_int_eq(t->t_pair[0], PAIR_UP);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	/* and is rekeyed again */
+	ike_sa_base_tunnel_set(&o1->is_b, NULL);
+	isakmp_destroy(o1);
+	isakmp_next(sa);
+	pump(100);
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_ptr_null(ikev1_child_by_spi(t, old_spi));
+	cs = v1_one_installed(&A);
+	ck_assert_uint_ne(cs->cs_spi_in, old_spi);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel, cs->cs_spi_out));
+	pair_free();
+}
+END_TEST
+
 /*
  * Both sides set the segment pair up at once (the pair went on both, as
  * when a re-authentication's late IPsec SA is dropped and the peer's
@@ -3097,7 +3168,7 @@ START_TEST(test_v1_crossed_quick_modes)
 	struct isakmp_sa	*sa;
 	struct child_sa		*cs;
 	const struct kernel_policy *kp;
-	int			 i, n;
+	int			 i, n, ninst;
 
 	b.so_initiate = 1;
 	pair_init(&opt_a, &b);
@@ -3122,17 +3193,119 @@ START_TEST(test_v1_crossed_quick_modes)
 		ck_assert_ptr_nonnull(kp = mock_kernel_policy(&s[i]->s_kernel,
 		    KDIR_IN, i ? "172.16.0.0/24" : "10.0.0.0/12",
 		    i ? "10.0.0.0/12" : "172.16.0.0/24"));
-		n = 0;
+		n = ninst = 0;
 		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry) {
-			ck_assert_int_eq(cs->cs_state, CHILD_SA_INSTALLED);
+			/* one carries on, the other is superseded
+			 * (test_v1_crossed_then_rekeyed) */
+			ninst += cs->cs_state == CHILD_SA_INSTALLED;
+			ck_assert(cs->cs_state == CHILD_SA_INSTALLED ||
+			    cs->cs_state == CHILD_SA_REKEYED);
 			ck_assert_uint_eq(mock_kernel_sa(&s[i]->s_kernel,
 			    cs->cs_spi_in)->m_sa.ks_reqid, kp->kp_reqid);
 			n++;
 		}
 		ck_assert_int_eq(n, 2);
+		ck_assert_int_eq(ninst, 1);
 	}
 	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
 	ck_assert_str_eq(tunnel_state_name(status(&B).ts_state), "Connected");
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
+/* The one installed (not superseded) IPsec SA of t1 at s; fails if
+ * there are more. */
+static struct child_sa *
+v1_one_installed(struct side *s)
+{
+	struct ike_tunnel	*t = ike_tunnel_find(s->s_ike, "t1");
+	struct isakmp_sa	*o;
+	struct child_sa		*cs, *one = NULL;
+
+	ISAKMP_TUNNEL_SA_FOREACH(o, t) {
+		if (o->is_state == ISAKMP_DEAD)
+			continue;
+		TAILQ_FOREACH(cs, &o->is_b.b_children, cs_entry)
+			if (cs->cs_state == CHILD_SA_INSTALLED) {
+				ck_assert_ptr_null(one);
+				one = cs;
+			}
+	}
+	ck_assert_ptr_nonnull(one);
+	return (one);
+}
+
+/*
+ * As test_v1_crossed_quick_modes, and then the rekey time of each side's
+ * own pair comes at once (each side made one of the two: the v1-gw-gw
+ * soak, 13 s after the crossing).  Quick Mode does not say which SA it
+ * rekeys: with both pairs carried on, each side rekeyed a different
+ * one, each took the other's new pair for the successor of another SA,
+ * and one side deleted the pair the other kept (2 s of Connecting in
+ * CI).  Both sides must settle the duplicate alike when it is made:
+ * one pair carries on (the same one at a and b), the other is no
+ * longer rekeyed.
+ */
+START_TEST(test_v1_crossed_then_rekeyed)
+{
+	struct side_opts	 b = opt_b;
+	struct side		*s[2] = { &A, &B };
+	struct ike_tunnel	*t;
+	struct isakmp_sa	*sa;
+	struct child_sa		*cs, *ca, *cb;
+	int			 i, ms;
+
+	b.so_initiate = 1;
+	pair_init(&opt_a, &b);
+	ike_start(A.s_ike);
+	pump(80);
+	assert_connected(1, 16, 20);
+	for (i = 0; i < 2; i++) {
+		t = ike_tunnel_find(s[i]->s_ike, "t1");
+		ck_assert_ptr_nonnull(sa = ikev1_tunnel_sa(t));
+		ck_assert_ptr_nonnull(cs = TAILQ_FIRST(&sa->is_b.b_children));
+		t->t_pair[0] = PAIR_NONE;
+		ikev1_child_remove(cs);
+	}
+	for (i = 0; i < 2; i++) {
+		sa = ikev1_tunnel_sa(ike_tunnel_find(s[i]->s_ike, "t1"));
+		sa->is_pairs_ours = 1;
+		isakmp_next(sa);
+	}
+	pump(100);
+	/* settled when made: the same pair carries on at a and b */
+	ca = v1_one_installed(&A);
+	cb = v1_one_installed(&B);
+	ck_assert_uint_eq(ca->cs_spi_in, cb->cs_spi_out);
+	ck_assert_uint_eq(ca->cs_spi_out, cb->cs_spi_in);
+	/* each side's rekey timer of the pair it made, if it carries on
+	 * (v1_child_rekey_due rekeys installed SAs only) */
+	for (i = 0; i < 2; i++) {
+		sa = ikev1_tunnel_sa(ike_tunnel_find(s[i]->s_ike, "t1"));
+		TAILQ_FOREACH(cs, &sa->is_b.b_children, cs_entry)
+			if (cs->cs_initiated &&
+			    cs->cs_state == CHILD_SA_INSTALLED)
+				cs->cs_rekey_due = 1;
+	}
+	for (i = 0; i < 2; i++)
+		isakmp_next(ikev1_tunnel_sa(ike_tunnel_find(s[i]->s_ike,
+		    "t1")));
+	for (ms = 0; ms < 400; ms += 10) {
+		pump(10);
+		ck_assert_str_eq(tunnel_state_name(status(&A).ts_state),
+		    "Connected");
+		ck_assert_str_eq(tunnel_state_name(status(&B).ts_state),
+		    "Connected");
+	}
+	/* one pair carries on, the same at both, and each side's outbound
+	 * SA of it is the other's inbound SA */
+	ca = v1_one_installed(&A);
+	cb = v1_one_installed(&B);
+	ck_assert_uint_eq(ca->cs_spi_in, cb->cs_spi_out);
+	ck_assert_uint_eq(ca->cs_spi_out, cb->cs_spi_in);
+	ck_assert_ptr_nonnull(mock_kernel_sa(&B.s_kernel, ca->cs_spi_out));
+	ck_assert_ptr_nonnull(mock_kernel_sa(&A.s_kernel, cb->cs_spi_out));
 	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
 	pair_free();
 }
@@ -4789,6 +4962,8 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_late_child_dropped);
 	tcase_add_loop_test(tc, test_v1_late_child_newer_phase1, 0, 2);
 	tcase_add_test(tc, test_v1_crossed_quick_modes);
+	tcase_add_test(tc, test_v1_crossed_then_rekeyed);
+	tcase_add_test(tc, test_v1_late_heir);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);
