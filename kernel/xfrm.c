@@ -1139,22 +1139,24 @@ static int
 xfrm_stale_sa_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct xfrm_stale		*xs = data;
-	const struct xfrm_usersa_info	*si;
+	struct xfrm_usersa_info		 si;
 	struct kernel_sa		*sa;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*si)))
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(si)))
 		return (MNL_CB_OK);
-	si = mnl_nlmsg_get_payload(nlh);
-	if (si->family != AF_INET || !xfrm_reqid_ours(si->reqid))
+	/* copied out: a message in a dump is 4-byte aligned, the struct
+	 * (its 64-bit lifetimes) 8 (UBSan: misaligned access) */
+	memcpy(&si, mnl_nlmsg_get_payload(nlh), sizeof(si));
+	if (si.family != AF_INET || !xfrm_reqid_ours(si.reqid))
 		return (MNL_CB_OK);
 	if (xfrm_stale_grow(xs) == -1)
 		return (MNL_CB_ERROR);
 	sa = &xs->xs_sa[xs->xs_n++];
 	memset(sa, 0, sizeof(*sa));
-	sa->ks_proto = si->id.proto;
-	sa->ks_spi = si->id.spi;
-	sa->ks_dst.s_addr = si->id.daddr.a4;
+	sa->ks_proto = si.id.proto;
+	sa->ks_spi = si.id.spi;
+	sa->ks_dst.s_addr = si.id.daddr.a4;
 	return (MNL_CB_OK);
 }
 
@@ -1181,36 +1183,41 @@ static int
 xfrm_stale_policy_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct xfrm_stale			*xs = data;
-	const struct xfrm_userpolicy_info	*pi;
+	struct xfrm_userpolicy_info		 pi;
 	const struct nlattr			*tb[XFRMA_MAX + 1] = { NULL };
-	const struct xfrm_user_tmpl		*t;
+	struct xfrm_user_tmpl			 t;
+	const uint8_t				*tp;
 	struct kernel_policy			*p;
 	size_t					 i, n;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*pi)))
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(pi)))
 		return (MNL_CB_OK);
-	pi = mnl_nlmsg_get_payload(nlh);
-	if (pi->sel.family != AF_INET || pi->dir > XFRM_POLICY_FWD ||
-	    mnl_attr_parse(nlh, sizeof(*pi), xfrm_attr_cb, tb) < 0 ||
+	/* copied out, as in xfrm_stale_sa_cb: the struct needs 8-byte
+	 * alignment, a dumped message has 4 */
+	memcpy(&pi, mnl_nlmsg_get_payload(nlh), sizeof(pi));
+	if (pi.sel.family != AF_INET || pi.dir > XFRM_POLICY_FWD ||
+	    mnl_attr_parse(nlh, sizeof(pi), xfrm_attr_cb, tb) < 0 ||
 	    tb[XFRMA_TMPL] == NULL)
 		return (MNL_CB_OK);
-	t = mnl_attr_get_payload(tb[XFRMA_TMPL]);
-	n = mnl_attr_get_payload_len(tb[XFRMA_TMPL]) / sizeof(*t);
-	for (i = 0; i < n; i++)
-		if (xfrm_reqid_ours(t[i].reqid))
+	tp = mnl_attr_get_payload(tb[XFRMA_TMPL]);
+	n = mnl_attr_get_payload_len(tb[XFRMA_TMPL]) / sizeof(t);
+	for (i = 0; i < n; i++) {
+		memcpy(&t, tp + i * sizeof(t), sizeof(t));
+		if (xfrm_reqid_ours(t.reqid))
 			break;
+	}
 	if (i == n)
 		return (MNL_CB_OK);
 	if (xfrm_stale_grow(xs) == -1)
 		return (MNL_CB_ERROR);
 	p = &xs->xs_pol[xs->xs_n++];
 	memset(p, 0, sizeof(*p));
-	p->kp_dir = pi->dir;
-	p->kp_src.s_addr = pi->sel.saddr.a4;
-	p->kp_src_plen = pi->sel.prefixlen_s;
-	p->kp_dst.s_addr = pi->sel.daddr.a4;
-	p->kp_dst_plen = pi->sel.prefixlen_d;
+	p->kp_dir = pi.dir;
+	p->kp_src.s_addr = pi.sel.saddr.a4;
+	p->kp_src_plen = pi.sel.prefixlen_s;
+	p->kp_dst.s_addr = pi.sel.daddr.a4;
+	p->kp_dst_plen = pi.sel.prefixlen_d;
 	return (MNL_CB_OK);
 }
 

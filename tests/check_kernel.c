@@ -1013,14 +1013,25 @@ START_TEST(test_xfrm_stale_cleanup)
 	    "reqid %u mode tunnel >/dev/null", KERNEL_REQID_BASE + 77);
 	sh("ip route add 10.9.0.0/16 dev lo table 220 proto %d",
 	    KERNEL_RT_PROTO);
-	/* ...and someone else's, which must stay. */
+	/* ...and someone else's, which must stay.  A mark makes a message
+	 * of the dump 12 bytes longer: some messages then start 4 bytes
+	 * past an 8-byte boundary, where the 8-byte aligned
+	 * xfrm_userpolicy_info must be copied out, not read in place
+	 * (UBSan: misaligned access, finding 6 of issue 8) */
 	sh("ip xfrm policy add src 10.3.0.0/16 dst 10.4.0.0/16 dir out "
 	    "tmpl src 192.0.2.1 dst 192.0.2.3 proto esp reqid 5 mode tunnel");
+	sh("ip xfrm policy add src 10.5.0.0/16 dst 10.6.0.0/16 dir out "
+	    "mark 7 tmpl src 192.0.2.1 dst 192.0.2.3 proto esp reqid 6 "
+	    "mode tunnel");
+	sh("ip xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir in "
+	    "tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid %u "
+	    "mode tunnel", KERNEL_REQID_BASE + 78);
 	sh("ip route add 10.8.0.0/16 dev lo table 220 proto static");
 	ck_assert_int_eq(open_noprobe(&ops), 0);
 	sh_out(out, sizeof(out), "ip xfrm policy");
 	ck_assert_msg(strstr(out, "10.1.0.0/16") == NULL, "stale: %s", out);
 	ck_assert_msg(strstr(out, "10.3.0.0/16") != NULL, "foreign: %s", out);
+	ck_assert_msg(strstr(out, "10.5.0.0/16") != NULL, "foreign: %s", out);
 	sh_out(out, sizeof(out), "ip xfrm state");
 	ck_assert_msg(out[0] == '\0', "stale SA: %s", out);
 	sh_out(out, sizeof(out), "ip route show table 220");
