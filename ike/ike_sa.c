@@ -306,9 +306,10 @@ ike_sa_child_remove(struct ike_sa *sa, struct child_sa *cs)
 	struct ike_sa	*o;
 
 	/* the request about it may be out on the SA it moved from */
-	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx)
-		if (o->sa_req_child == cs)
-			o->sa_req_child = NULL;
+	if (!sa->sa_b.b_ctx->ctx_v2_unlinked)
+		IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx)
+			if (o->sa_req_child == cs)
+				o->sa_req_child = NULL;
 	/* the SA the peer rekeyed goes: its successor sends from now on */
 	if (cs->cs_peer_rekey_spi != 0 && (succ = ike_sa_child_by_spi(sa,
 	    cs->cs_peer_rekey_spi, 1)) != NULL && succ != cs)
@@ -334,12 +335,13 @@ ike_sa_destroy(struct ike_sa *sa)
 		sa->sa_rekey_new = NULL;
 		ike_sa_destroy(pending);
 	}
-	IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx) {
-		if (o->sa_rekey_new == sa)
-			o->sa_rekey_new = NULL;
-		if (o->sa_rekey_peer == sa)
-			o->sa_rekey_peer = NULL;
-	}
+	if (!sa->sa_b.b_ctx->ctx_v2_unlinked)
+		IKEV2_SA_FOREACH(o, sa->sa_b.b_ctx) {
+			if (o->sa_rekey_new == sa)
+				o->sa_rekey_new = NULL;
+			if (o->sa_rekey_peer == sa)
+				o->sa_rekey_peer = NULL;
+		}
 	/* our DELETE of a CHILD SA that moved on (an IKE SA rekey) was not
 	 * answered: the SA it is on now sends it again (its queue) */
 	if ((cs = sa->sa_req_child) != NULL && sa->sa_b.b_rq.x_out != NULL &&

@@ -225,11 +225,33 @@ ikev2_status(struct ike_tunnel *t, struct tunnel_status *st)
 	return (ike_status_sa(&sa->sa_b, st));
 }
 
+/*
+ * Every IKEv2 SA is about to go: the pointers between them go first, in
+ * one pass, so that each removal need not scan the others for pointers
+ * to it (ctx_v2_unlinked).  A new IKE SA of a rekey under way is on the
+ * list and goes on its own; a CHILD SA whose DELETE is unanswered goes
+ * with its IKE SA.  Nothing makes new pointers from now on
+ * (ctx_shutdown).
+ */
+static void
+ikev2_unlink_all(struct ike_ctx *ctx)
+{
+	struct ike_sa	*sa;
+
+	IKEV2_SA_FOREACH(sa, ctx) {
+		sa->sa_rekey_new = NULL;
+		sa->sa_rekey_peer = NULL;
+		sa->sa_req_child = NULL;
+	}
+	ctx->ctx_v2_unlinked = 1;
+}
+
 static void
 ikev2_shutdown(struct ike_ctx *ctx)
 {
 	struct ike_sa	*sa;
 
+	ikev2_unlink_all(ctx);
 	while ((sa = ikev2_sa_first(ctx)) != NULL) {
 		if (sa->sa_state == IKE_SA_ESTABLISHED && !ctx->ctx_handover)
 			ike_sa_delete_now(sa);
@@ -243,6 +265,7 @@ ikev2_free(struct ike_ctx *ctx)
 {
 	struct ike_sa	*sa;
 
+	ikev2_unlink_all(ctx);
 	while ((sa = ikev2_sa_first(ctx)) != NULL)
 		ike_sa_destroy(sa);
 }

@@ -205,6 +205,12 @@ struct ike_ctx {
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */
 	unsigned	 ctx_rekey_percent;	/* of the CHILD lifetime */
 	int		 ctx_shutdown;
+	/* ikev2_shutdown/ikev2_free cleared every IKEv2 SA's pointers to
+	 * other SAs and CHILD SAs (sa_rekey_new, sa_rekey_peer,
+	 * sa_req_child) before removing them all: ike_sa_destroy and
+	 * ike_sa_child_remove need not look for pointers to what goes (a
+	 * scan of every IKE SA each, quadratic at 10,000 IKE SAs) */
+	int		 ctx_v2_unlinked;
 	/* ike_shutdown holds one counters dump for every SA it removes */
 	int		 ctx_stats_held;
 	int		 ctx_handover;	/* ike_handover: the peers are told

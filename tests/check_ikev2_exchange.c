@@ -1565,6 +1565,58 @@ START_TEST(test_exchange_shutdown)
 }
 END_TEST
 
+static enum mock_verdict
+drop_responses_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	return (len >= IKEV2_HDR_LEN && (pkt[19] & IKEV2_FLAG_RESPONSE) ?
+	    MOCK_DROP : MOCK_PASS);
+}
+
+/*
+ * A shutdown while IKE SA rekeys are under way: every IKEv2 SA's pointers
+ * to others (sa_rekey_new, sa_rekey_peer) are cleared in one pass before
+ * they all go (ikev2_unlink_all), not looked for by each removal.  _i 0:
+ * a's rekey waits for its answer (its new SA is pending).  _i 1: both
+ * sides rekey at once and no answer passes: each holds its own pending
+ * new SA and the one the peer's request made.  Nothing is used after it
+ * is freed (the suite runs under ASan), every SA goes and the kernels are
+ * empty.
+ */
+START_TEST(test_exchange_shutdown_rekey_in_flight)
+{
+	struct ike_sa	*sa;
+	int		 pending = 0, peer = 0;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	A.s_net.mn_filter = drop_responses_cb;
+	B.s_net.mn_filter = drop_responses_cb;
+	ck_assert_int_eq(ike_tunnel_rekey_ike(A.s_ike, "t1"), 0);
+	if (_i == 1)
+		ck_assert_int_eq(ike_tunnel_rekey_ike(B.s_ike, "t1"), 0);
+	pump(20);
+	IKEV2_SA_FOREACH(sa, A.s_ike) {
+		pending += sa->sa_rekey_new != NULL;
+		peer += sa->sa_rekey_peer != NULL;
+	}
+	ck_assert_int_eq(pending, 1);
+	ck_assert_int_eq(peer, _i);
+	ck_assert_int_eq(nsas(&A), 2 + _i);
+	ike_shutdown(A.s_ike);
+	ck_assert_int_eq(nsas(&A), 0);
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_npol, 0);
+	ike_shutdown(B.s_ike);
+	ck_assert_int_eq(nsas(&B), 0);
+	ck_assert_int_eq(B.s_kernel.mk_nsa, 0);
+	ck_assert_int_eq(A.s_kernel.mk_errors + B.s_kernel.mk_errors, 0);
+	pair_free();
+}
+END_TEST
+
 /* Garbage, truncation, bad ICV, unknown SPI: counted, never fatal. */
 /*
  * IKE_SA_INIT request -->
@@ -4598,6 +4650,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_liveness);
 	tcase_add_test(tc, test_exchange_nat_rebinding);
 	tcase_add_test(tc, test_exchange_shutdown);
+	tcase_add_loop_test(tc, test_exchange_shutdown_rekey_in_flight, 0, 2);
 	suite_add_tcase(s, tc);
 	/* up to 32 pairs, each about 300 ms */
 	tc = tcase_create("rekey_cross");

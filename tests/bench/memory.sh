@@ -21,7 +21,9 @@
 # "CPU us" is the responder's CPU (utime + stime) per setup while it went
 # from 0 to N1 held SAs, then from N1 to N2: a cost that grows with the
 # number held (a scan, a timer structure that is not O(log n)) shows as a
-# larger second figure.
+# larger second figure.  "stop s" is the wall time from SIGTERM to the
+# responder's exit with BENCH_MEM_N2 SAs held (each daemon tells its
+# peers: one DELETE per IKE SA, unanswered here).
 #
 # gatewayd runs with --bench-null-kernel (nothing reaches the kernel) and
 # DPD off (ikeload does not answer probes); charon with kernel-libipsec
@@ -120,20 +122,26 @@ echo "harness 3: memory of a responder holding IKEv2 SAs (PSK," \
 echo "kB of the whole process (RSS: VmRSS, dirty: Private_Dirty);" \
     "B/SA = bytes per held IKE SA + CHILD SA over idle"
 echo "CPU us = the responder's CPU per setup up to that row's held SAs"
-printf '%-9s %6s %9s %9s %9s %9s %7s %7s\n' daemon held \
-    "RSS kB" "dirty kB" "B/SA rss" "B/SA dty" "CPU us" failed
+printf '%-9s %6s %9s %9s %9s %9s %7s %7s %7s\n' daemon held \
+    "RSS kB" "dirty kB" "B/SA rss" "B/SA dty" "CPU us" failed "stop s"
 status=0
-# row DAEMON rss0 dirty0 rss1 dirty1 rss2 dirty2 fail
+# row DAEMON rss0 dirty0 rss1 dirty1 rss2 dirty2 fail cpu1 cpu2 stop
 row() {
 	awk -v d="$1" -v r0="$2" -v d0="$3" -v r1="$4" -v d1="$5" \
 	    -v r2="$6" -v d2="$7" -v f="$8" -v u1="$9" -v u2="${10}" \
-	    -v n1="$N1" -v n2="$N2" 'BEGIN {
-		printf "%-9s %6d %9d %9d %9s %9s %7s %7s\n", d, 0, r0, d0,
-		    "-", "-", "-", ""
-		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d %7s\n", d, n1, r1,
-		    d1, (r1 - r0) * 1024 / n1, (d1 - d0) * 1024 / n1, u1, ""
-		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d %7d\n", d, n2, r2,
-		    d2, (r2 - r0) * 1024 / n2, (d2 - d0) * 1024 / n2, u2, f }'
+	    -v st="${11}" -v n1="$N1" -v n2="$N2" 'BEGIN {
+		printf "%-9s %6d %9d %9d %9s %9s %7s %7s %7s\n", d, 0, r0,
+		    d0, "-", "-", "-", "", ""
+		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d %7s %7s\n", d, n1,
+		    r1, d1, (r1 - r0) * 1024 / n1, (d1 - d0) * 1024 / n1, u1,
+		    "", ""
+		printf "%-9s %6d %9d %9d %9.0f %9.0f %7d %7d %7.2f\n", d,
+		    n2, r2, d2, (r2 - r0) * 1024 / n2, (d2 - d0) * 1024 / n2,
+		    u2, f, st }'
+}
+# now_s: wall clock, seconds with fractions
+now_s() {
+	date +%s.%N
 }
 daemons=gatewayd
 [ "$WITH_CHARON" != 1 ] || daemons="gatewayd charon"
@@ -145,8 +153,10 @@ for d in $daemons; do
 	fi
 	set -- $(measure)
 	[ $# -eq 9 ] || die "$d: no measurement"
+	t0=$(now_s)
 	stop_responder
-	row "$d" "$@"
+	t1=$(now_s)
+	row "$d" "$@" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 	[ "$7" -eq 0 ] || status=1	# failed setups
 done
 [ $status -eq 0 ] || echo "memory.sh: some setups failed; their rows" \
