@@ -438,7 +438,9 @@ isakmp_vfail(struct isakmp_sa *sa, int unauth, const char *fmt, va_list ap)
 		log_info("IKEv1 phase 1 with %s failed: %s",
 		    inet_ntoa(sa->is_b.b_remote.sin_addr), why);
 	isakmp_destroy(sa);
-	if (t != NULL)
+	/* a Connected tunnel is not moved by an unauthenticated attempt
+	 * (its log line above is rate-limited) */
+	if (t != NULL && !(unauth && ike_tunnel_is_up(t)))
 		ike_tunnel_failed(t, 1, "%s", why);
 	if (t != NULL && died)
 		ikev1_p1_ended(t, peer);

@@ -232,6 +232,8 @@ ikev2_auth_failed(struct ike_sa *sa, const struct ikev2_msg *m, int idmatch)
 		    "authentication failed: %s", idmatch ? "the pre-shared "
 		    "key probably differs" : "the peer's ID does not match "
 		    "peer-id");
+		if (ike_tunnel_is_up(cand[i]))
+			continue;	/* not moved by the unauthenticated */
 		if (cand[i]->t_want)
 			snprintf(cand[i]->t_last_error,
 			    sizeof(cand[i]->t_last_error), "authentication "

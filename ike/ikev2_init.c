@@ -364,8 +364,11 @@ ikev2_init_select(struct ike_ctx *ctx, const struct ikev2_msg *m,
 		ike_rl_log(ctx, IKE_RL_V2_NO_PROPOSAL, remote->sin_addr,
 		    ike_tunnel_name(cand[i]), "no acceptable IKE proposal from "
 		    "%s: received %s; configured %s", addr, rx, cf);
-		ike_tunnel_error(cand[i], "IKE proposal mismatch: peer %.50s, "
-		    "ours %.50s", rx, cf);
+		/* an IKE_SA_INIT is not authenticated: a Connected tunnel's
+		 * last error stays */
+		if (!ike_tunnel_is_up(cand[i]))
+			ike_tunnel_error(cand[i], "IKE proposal mismatch: peer "
+			    "%.50s, ours %.50s", rx, cf);
 	}
 	free(ours);
 	return (NULL);

@@ -481,6 +481,14 @@ void		 ike_diag_version_seen(struct ike_ctx *ctx, const uint8_t *pkt,
 void		 ike_tunnel_failed(struct ike_tunnel *t, int phase,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
+/*
+ * 1 when t is Connected on an established IKE SA: an attempt that fails
+ * before the peer authenticated (anyone may begin one with the peer's
+ * address) then leaves its state and t_last_error alone (issue 8:
+ * status and failure causes come only from authenticated messages or
+ * timeouts); its rate-limited log line and counters stay.
+ */
+int		 ike_tunnel_is_up(struct ike_tunnel *t);
 /* Records why the last attempt failed (t_last_error), no counting. */
 /* ike_metrics.c: ko_child_acct (arg: the ike_ctx); a tunnel's totals,
  * peer name and live CHILD SA counters into st (status, metrics). */

@@ -214,6 +214,16 @@ ike_tunnel_retry(struct ike_tunnel *t, unsigned ms)
 		evtimer_add(t->t_retry_ev, &tv);
 }
 
+int
+ike_tunnel_is_up(struct ike_tunnel *t)
+{
+	struct ike_ctx	*ctx = t->t_ctx;
+
+	return (t->t_state == TUNNEL_CONNECTED &&
+	    (ctx->ctx_ver[0]->iv_established(t) ||
+	    ctx->ctx_ver[1]->iv_established(t)));
+}
+
 /*
  * One failed attempt.  Seed rule: 3 failed attempts give a failed state,
  * then a retry every 12 s.  Tunnels we do not initiate fail at once.

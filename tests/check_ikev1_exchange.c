@@ -3082,6 +3082,34 @@ END_TEST
 
 static struct child_sa	*v1_one_installed(struct side *);
 
+/*
+ * As test_exchange_unauth_fail_connected (IKEv2): a's second Main Mode
+ * with another PSK (anyone with the peer's address may begin one): b's
+ * tunnel, which does not initiate and is Connected, stays so with no
+ * last error; the old code set it to "Phase 1 failed".
+ */
+START_TEST(test_v1_unauth_fail_connected)
+{
+	struct ike_tunnel	*ta;
+	struct tunnel_status	 sb;
+	int			 ms;
+
+	(void)v1_up(0);
+	ck_assert_ptr_nonnull(ta = ike_tunnel_find(A.s_ike, "t1"));
+	ta->t_cfg->tn_psk[0] ^= 0x01;
+	ck_assert_int_eq(ike_tunnel_initiate(ta), 0);
+	for (ms = 0; ms < 1500; ms += 50) {
+		pump(50);
+		sb = status(&B);
+		ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+		ck_assert_str_eq(sb.ts_last_error, "");
+	}
+	ck_assert_int_eq(v1_nlive(&B), 1);
+	ck_assert_int_eq(B.s_kernel.mk_nsa, 2);
+	pair_free();
+}
+END_TEST
+
 static enum mock_verdict
 drop_info_cb(void *arg, const uint8_t *pkt, size_t len)
 {
@@ -4964,6 +4992,7 @@ ikev1_exchange_suite(void)
 	tcase_add_test(tc, test_v1_crossed_quick_modes);
 	tcase_add_test(tc, test_v1_crossed_then_rekeyed);
 	tcase_add_test(tc, test_v1_late_heir);
+	tcase_add_test(tc, test_v1_unauth_fail_connected);
 	tcase_add_test(tc, test_v1_rekey_late_no_defer);
 	tcase_add_test(tc, test_v1_reauth_both);
 	tcase_add_test(tc, test_v1_rekey_message3_lost);

@@ -4158,6 +4158,43 @@ START_TEST(test_exchange_reauth_replaces)
 END_TEST
 
 /*
+ * Anyone who completes an IKE_SA_INIT with the peer's address reaches
+ * IKE_AUTH: here a's second IKE SA with another PSK.  b's tunnel, which
+ * does not initiate and is Connected on the first IKE SA, stays
+ * Connected, its last error empty: an attempt that fails before the
+ * peer authenticated moves no state (issue 8).  The old code set it to
+ * "Phase 1 failed".  The failure is still counted and logged
+ * (rate-limited).
+ */
+START_TEST(test_exchange_unauth_fail_connected)
+{
+	struct ike_tunnel	*ta;
+	struct tunnel_status	 sb;
+	struct ike_counters	 c0, c1;
+
+	pair_init(&opt_a, &opt_b_resp);
+	ike_start(A.s_ike);
+	pump(50);
+	assert_connected(1);
+	ike_counters_get(B.s_ike, &c0);
+	ck_assert_ptr_nonnull(ta = ike_tunnel_find(A.s_ike, "t1"));
+	ta->t_cfg->tn_psk[0] ^= 0x01;
+	ck_assert_int_eq(ike_tunnel_initiate(ta), 0);
+	pump(100);
+	sb = status(&B);
+	ck_assert_str_eq(tunnel_state_name(sb.ts_state), "Connected");
+	ck_assert_str_eq(sb.ts_last_error, "");
+	ck_assert_int_eq(v2_count(&B), 1);
+	/* the IKE SA that failed is gone, the CHILD SA still in */
+	ck_assert_int_eq(nsas(&B), 1);
+	ck_assert_int_eq(B.s_kernel.mk_nsa, 2);
+	ike_counters_get(B.s_ike, &c1);
+	ck_assert_uint_gt(c1.ic_rx, c0.ic_rx);
+	pair_free();
+}
+END_TEST
+
+/*
  * One IKEv2 and one IKEv1 tunnel to the same peer (the same identity),
  * set up in either order (_i: 0 IKEv2 first, 1 IKEv1 first): the second
  * IKE SA carries no INITIAL_CONTACT (b, which acts on one in either
@@ -4650,6 +4687,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_liveness);
 	tcase_add_test(tc, test_exchange_nat_rebinding);
 	tcase_add_test(tc, test_exchange_shutdown);
+	tcase_add_test(tc, test_exchange_unauth_fail_connected);
 	tcase_add_loop_test(tc, test_exchange_shutdown_rekey_in_flight, 0, 2);
 	suite_add_tcase(s, tc);
 	/* up to 32 pairs, each about 300 ms */
