@@ -435,6 +435,8 @@ gwd_reload(struct gwd *g, struct buf *out)
 		if (!g->g_debug)
 			log_set_level(g->g_cfg->cfg_log_level);
 		gwd_addrs_check(g->g_cfg);
+		(void)net_rcvbuf_set(g->g_net, g->g_cfg->cfg_rcvbuf_kb *
+		    1024);
 		if (strcmp(g->g_cfg->cfg_ctl_socket, g->g_ctl_path) != 0 &&
 		    event_base_once(g->g_base, -1, EV_TIMEOUT,
 		    gwd_control_move_cb, g, &now) == -1)
@@ -608,6 +610,7 @@ gwd_start(struct gwd *g)
 	    kernel_socket_bypass, gwd_recv, g, g->g_cfg->cfg_ha.ha_enabled);
 	if (g->g_net == NULL)
 		return (-1);
+	(void)net_rcvbuf_set(g->g_net, g->g_cfg->cfg_rcvbuf_kb * 1024);
 	if (gwd_control_open(g, g->g_cfg->cfg_ctl_socket) == -1)
 		return (-1);
 	if (g->g_kernel_null) {

@@ -465,6 +465,8 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 	net_flush(n);
 }
 
+static int	net_sock_rcvbuf(struct net_sock *, int);
+
 static int
 net_sock_open(struct net *n, struct event_base *base, int natt,
     uint16_t port, int (*bypass)(int), int freebind)
@@ -472,7 +474,7 @@ net_sock_open(struct net *n, struct event_base *base, int natt,
 	struct net_sock		*ns = &n->n_sock[natt];
 	struct sockaddr_in	 sin;
 	socklen_t		 slen = sizeof(sin);
-	int			 on = 1, encap = UDP_ENCAP_ESPINUDP, rcvbuf;
+	int			 on = 1, encap = UDP_ENCAP_ESPINUDP;
 
 	ns->ns_net = n;
 	ns->ns_natt = natt;
@@ -487,12 +489,8 @@ net_sock_open(struct net *n, struct event_base *base, int natt,
 		log_err("IP_PKTINFO: %s", strerror(errno));
 		return (-1);
 	}
-	rcvbuf = NET_RCVBUF;
-	if (setsockopt(ns->ns_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-	    sizeof(rcvbuf)) == -1 && setsockopt(ns->ns_fd, SOL_SOCKET,
-	    SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
-		log_debug("SO_RCVBUF %d on UDP port %u: %s", rcvbuf, port,
-		    strerror(errno));
+	/* the default; receive-buffer may change it (net_rcvbuf_set) */
+	(void)net_sock_rcvbuf(ns, NET_RCVBUF);
 	/* HA: this host may not hold the gateway's address yet */
 	if (freebind && setsockopt(ns->ns_fd, IPPROTO_IP, IP_FREEBIND, &on,
 	    sizeof(on)) == -1) {
@@ -755,6 +753,46 @@ net_rcvbuf(const struct net *n, int natt)
 	    &v, &len) == -1)
 		return (-1);
 	return (v);
+}
+
+static int
+net_sock_rcvbuf(struct net_sock *ns, int bytes)
+{
+	if (setsockopt(ns->ns_fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
+	    sizeof(bytes)) == -1 && setsockopt(ns->ns_fd, SOL_SOCKET,
+	    SO_RCVBUF, &bytes, sizeof(bytes)) == -1) {
+		log_debug("SO_RCVBUF %d on UDP port %u: %s", bytes,
+		    ns->ns_port, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+net_rcvbuf_set(struct net *n, int bytes)
+{
+	int	 i, got, rv = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (net_sock_rcvbuf(&n->n_sock[i], bytes) == -1) {
+			log_warn("UDP port %u: the kernel refused a receive "
+			    "buffer of %d KB (receive-buffer)",
+			    n->n_sock[i].ns_port, bytes / 1024);
+			rv = -1;
+			continue;
+		}
+		/* the kernel reports twice what it keeps */
+		if ((got = net_rcvbuf(n, i)) >= 0 && got / 2 < bytes) {
+			log_info("UDP port %u: receive buffer %d KB, not the "
+			    "%d KB asked (receive-buffer): net.core.rmem_max "
+			    "caps it without CAP_NET_ADMIN",
+			    n->n_sock[i].ns_port, got / 2 / 1024,
+			    bytes / 1024);
+			if (rv == 0)
+				rv = 1;
+		}
+	}
+	return (rv);
 }
 
 uint16_t

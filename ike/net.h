@@ -91,6 +91,13 @@ uint16_t	 net_port(const struct net *n, int natt);
 /* The socket's receive buffer in bytes as the kernel reports it (twice
  * what was set, for its bookkeeping), or -1. */
 int		 net_rcvbuf(const struct net *n, int natt);
+/*
+ * Asks for a receive buffer of bytes on both sockets (receive-buffer;
+ * SO_RCVBUFFORCE, else SO_RCVBUF, which net.core.rmem_max caps).  0 when
+ * each socket has at least that much, 1 when the kernel gave less
+ * (logged), -1 when it refused.
+ */
+int		 net_rcvbuf_set(struct net *n, int bytes);
 void		 net_counters_get(const struct net *n, struct net_counters *c);
 /*
  * Checks that addr is configured on this host (a test bind); -1 after

@@ -644,6 +644,13 @@ cfg_key_v1_half_src(struct cfg_parser *p, const char *v)
 	    &p->p_cfg->cfg_v1_half_open_per_source));
 }
 
+static int
+cfg_key_rcvbuf(struct cfg_parser *p, const char *v)
+{
+	return (cfg_key_cap(p, "receive-buffer", v, CFG_RCVBUF_KB_MIN,
+	    &p->p_cfg->cfg_rcvbuf_kb));
+}
+
 /* 0: cookies always */
 static int
 cfg_key_v2_cookie(struct cfg_parser *p, const char *v)
@@ -2097,6 +2104,7 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "ikev2-cookie-threshold", "ikev2-cookie-threshold N", 0,
 	    cfg_key_v2_cookie, NULL },
 	{ "ikev2-half-open", "ikev2-half-open N", 0, cfg_key_v2_half, NULL },
+	{ "receive-buffer", "receive-buffer KB", 0, cfg_key_rcvbuf, NULL },
 	{ "initiate-half-open-per-peer", "initiate-half-open-per-peer N", 0,
 	    cfg_key_init_half, NULL },
 	{ "user", "user NAME", 0, cfg_key_user, NULL },
@@ -2192,8 +2200,8 @@ static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
 	    "keylog-chacha20, metrics-listen, ikev1-half-open, "
 	    "ikev1-half-open-per-source, ikev2-cookie-threshold, "
-	    "ikev2-half-open, initiate-half-open-per-peer, user or "
-	    "test-short-lifetimes",
+	    "ikev2-half-open, receive-buffer, initiate-half-open-per-peer, "
+	    "user or test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
@@ -2926,6 +2934,7 @@ config_parse(const char *name, const char *text, char *err, size_t errlen)
 	cfg->cfg_v2_cookie_threshold = CFG_V2_COOKIE_THRESHOLD;
 	cfg->cfg_v2_half_open_max = CFG_V2_HALF_OPEN_MAX;
 	cfg->cfg_initiate_half_open = CFG_INITIATE_HALF_OPEN;
+	cfg->cfg_rcvbuf_kb = CFG_RCVBUF_KB;
 
 	for (s = text; *s != '\0'; s = nl == NULL ? s + len : nl + 1) {
 		p.p_line++;

@@ -205,6 +205,9 @@ struct config {
 	 * address at a time, both versions together; further initiations
 	 * wait in a queue per peer (ike/tunnel.c, pacing) */
 	int		 cfg_initiate_half_open;	/* default 2 */
+	/* receive-buffer KB: what the UDP sockets ask the kernel for, so
+	 * that a flood does not push a peer's messages out of the queue */
+	int		 cfg_rcvbuf_kb;			/* default 1024 */
 	/* user NAME: the unprivileged user gatewayd runs as after
 	 * start-up; "" stays root (with the two capabilities only) */
 	char		 cfg_user[CFG_USER_MAX + 1];
@@ -226,6 +229,8 @@ struct config {
 /* below strongSwan's cookie_threshold_ip, 3 */
 #define CFG_INITIATE_HALF_OPEN	2
 #define CFG_INITIATE_HALF_OPEN_MAX 64
+#define CFG_RCVBUF_KB		1024
+#define CFG_RCVBUF_KB_MIN	64
 
 /*
  * Parses and validates path.  Returns an owned config, or NULL with a

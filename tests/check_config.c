@@ -127,7 +127,7 @@ static const struct err_vec syntax_vecs[] = {
 	  "control-socket, log-level, keylog-dir, keylog-chacha20, "
 	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
-	  "ikev2-cookie-threshold, ikev2-half-open, "
+	  "ikev2-cookie-threshold, ikev2-half-open, receive-buffer, "
 	  "initiate-half-open-per-peer, user or "
 	  "test-short-lifetimes)" },
 	{ "keylog-chacha20 maybe\n",
@@ -136,6 +136,11 @@ static const struct err_vec syntax_vecs[] = {
 	  E "1: ikev1-half-open: \"0\" is not a number from 1 to 65536" },
 	{ "ikev2-half-open 0\n",
 	  E "1: ikev2-half-open: \"0\" is not a number from 1 to 65536" },
+	{ "receive-buffer 63\n",
+	  E "1: receive-buffer: \"63\" is not a number from 64 to 65536" },
+	{ "receive-buffer 65537\n",
+	  E "1: receive-buffer: \"65537\" is not a number from 64 to "
+	  "65536" },
 	{ "initiate-half-open-per-peer 0\n",
 	  E "1: initiate-half-open-per-peer: \"0\" is not a number from 1 "
 	  "to 64" },
@@ -327,6 +332,7 @@ START_TEST(test_config_global_defaults)
 	ck_assert_int_eq(cfg->cfg_keylog_chacha, 0);
 	ck_assert_int_eq(cfg->cfg_log_level, LOG_LVL_INFO);
 	ck_assert_int_eq(cfg->cfg_initiate_half_open, 2);
+	ck_assert_int_eq(cfg->cfg_rcvbuf_kb, 1024);
 	config_free(cfg);
 }
 END_TEST
@@ -348,9 +354,10 @@ START_TEST(test_config_global_values)
 
 	snprintf(text, sizeof(text), "control-socket /tmp/gw.sock\n"
 	    "log-level %s\nkeylog-dir /var/tmp/keys\nkeylog-chacha20 yes\n"
-	    "initiate-half-open-per-peer %d\n", level_vecs[_i].lv_name,
-	    _i == 0 ? 1 : 64);
+	    "initiate-half-open-per-peer %d\nreceive-buffer %d\n",
+	    level_vecs[_i].lv_name, _i == 0 ? 1 : 64, _i == 0 ? 64 : 65536);
 	cfg = parse_ok(text);
+	ck_assert_int_eq(cfg->cfg_rcvbuf_kb, _i == 0 ? 64 : 65536);
 	ck_assert_int_eq(cfg->cfg_initiate_half_open, _i == 0 ? 1 : 64);
 	ck_assert_int_eq(cfg->cfg_log_level, level_vecs[_i].lv_level);
 	ck_assert_str_eq(cfg->cfg_ctl_socket, "/tmp/gw.sock");
@@ -674,7 +681,7 @@ static const struct err_vec psk_vecs[] = {
 	  "tunnel, control-socket, log-level, keylog-dir, keylog-chacha20, "
 	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
-	  "ikev2-cookie-threshold, ikev2-half-open, "
+	  "ikev2-cookie-threshold, ikev2-half-open, receive-buffer, "
 	  "initiate-half-open-per-peer, user or "
 	  "test-short-lifetimes)" },
 	/* other errors on a psk line */

@@ -1143,6 +1143,45 @@ START_TEST(test_net_socket_burst)
 }
 END_TEST
 
+/*
+ * receive-buffer: both sockets get what it asks (root: SO_RCVBUFFORCE,
+ * past net.core.rmem_max; the kernel reports twice the size), and it
+ * can shrink again on a reload.
+ */
+START_TEST(test_net_rcvbuf_set)
+{
+	struct event_base	*base = event_base_new();
+	struct net		*n;
+	struct net_rx		 rx;
+	FILE			*f;
+	int			 rmem_max = 0;
+
+	memset(&rx, 0, sizeof(rx));
+	ck_assert_ptr_nonnull(n = net_open(base, 0, 0, NULL, net_rx_cb, &rx));
+	if (geteuid() != 0) {
+		/* without CAP_NET_ADMIN net.core.rmem_max caps it, and
+		 * net_rcvbuf_set says so */
+		ck_assert_ptr_nonnull(f = fopen("/proc/sys/net/core/rmem_max",
+		    "r"));
+		ck_assert_int_eq(fscanf(f, "%d", &rmem_max), 1);
+		fclose(f);
+		ck_assert_int_eq(net_rcvbuf_set(n, 8 * 1024 * 1024),
+		    rmem_max >= 8 * 1024 * 1024 ? 0 : 1);
+		ck_assert_int_eq(net_rcvbuf(n, 0), 2 *
+		    (rmem_max < 8 * 1024 * 1024 ? rmem_max : 8 * 1024 * 1024));
+	} else {
+		ck_assert_int_eq(net_rcvbuf_set(n, 8 * 1024 * 1024), 0);
+		ck_assert_int_eq(net_rcvbuf(n, 0), 16 * 1024 * 1024);
+		ck_assert_int_eq(net_rcvbuf(n, 1), 16 * 1024 * 1024);
+	}
+	ck_assert_int_eq(net_rcvbuf_set(n, 64 * 1024), 0);
+	ck_assert_int_eq(net_rcvbuf(n, 0), 128 * 1024);
+	ck_assert_int_eq(net_rcvbuf(n, 1), 128 * 1024);
+	net_close(n);
+	event_base_free(base);
+}
+END_TEST
+
 /* An echo: each datagram is answered from the callback, as the engine
  * answers a first message; the 50th to port 0, which the kernel refuses. */
 struct net_echo {
@@ -1885,6 +1924,7 @@ control_suite(void)
 	tcase_add_test(tc, test_net_first_messages_wait_apart);
 	tcase_add_test(tc, test_net_first_retransmission_goes_first);
 	tcase_add_test(tc, test_net_socket_burst);
+	tcase_add_test(tc, test_net_rcvbuf_set);
 	tcase_add_test(tc, test_net_socket_answers_batched);
 	suite_add_tcase(s, tc);
 
