@@ -325,6 +325,10 @@ mf_v1_flood(struct buf *out, const struct ike_counters *ic)
 	    "and admitted when their initiator sent them again.");
 	rv |= mf_add(out, "gatewayd_ikev1_first_messages_retried_total %"
 	    PRIu64 "\n", ic->ic_v1_half_retried);
+	rv |= mf_counter(out, "gatewayd_ikev1_aggressive_key_pairs_total",
+	    "DH key pairs made for IKEv1 Aggressive Mode responders (one a "
+	    "second at most, shared by the first messages of that second).",
+	    ic->ic_v1_am_keys);
 	rv |= mf_family(out, "gatewayd_ikev1_quick_modes_dropped_total",
 	    "counter", "IKEv1 Quick Modes of an authenticated peer dropped "
 	    "unanswered, by the limit reached.");
@@ -353,6 +357,9 @@ mf_v2_flood(struct buf *out, const struct ike_counters *ic)
 	    "unanswered, by cause.");
 	rv |= mf_add(out, "gatewayd_ikev2_first_messages_dropped_total{cause="
 	    "\"half_open_limit\"} %" PRIu64 "\n", ic->ic_v2_drop_half_total);
+	rv |= mf_add(out, "gatewayd_ikev2_first_messages_dropped_total{cause="
+	    "\"per_source_limit\"} %" PRIu64 "\n",
+	    ic->ic_v2_drop_half_source);
 	return (rv == 0 ? 0 : -1);
 }
 

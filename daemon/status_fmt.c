@@ -552,6 +552,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    "ikev2 cookies sent    %" PRIu64 "\n"
 	    "ikev2 cookies wrong   %" PRIu64 "\n"
 	    "ikev2 drop full       %" PRIu64 "\n"
+	    "ikev2 drop per-src    %" PRIu64 "\n"
 	    "initiations paced     %" PRIu64 "\n"
 	    "initiations waiting   %" PRIu64 "\n"
 	    "udp received          %" PRIu64 "\n"
@@ -572,6 +573,7 @@ status_fmt_counters(struct buf *out, const struct ike_counters *ic,
 	    ic->ic_v1_am_keys, ic->ic_v1_qm_refused_inflight, ic->ic_v1_qm_refused_sas,
 	    ic->ic_v2_half_open, ic->ic_v2_cookies_sent,
 	    ic->ic_v2_cookies_wrong, ic->ic_v2_drop_half_total,
+	    ic->ic_v2_drop_half_source,
 	    ic->ic_paced, ic->ic_pace_waiting,
 	    nc->nc_rx, nc->nc_tx, nc->nc_tx_errors, nc->nc_short, nc->nc_esp,
 	    nc->nc_keepalive, nc->nc_truncated, nc->nc_first_shed));

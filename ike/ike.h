@@ -218,6 +218,7 @@ struct ike_counters {
 	uint64_t	 ic_v2_cookies_sent;
 	uint64_t	 ic_v2_cookies_wrong;
 	uint64_t	 ic_v2_drop_half_total;
+	uint64_t	 ic_v2_drop_half_source;	/* ...-per-source */
 	/* Initiator pacing (initiate-half-open-per-peer): initiations that
 	 * had to wait for a half-open slot towards their peer, and the
 	 * tunnels waiting now (a gauge) */

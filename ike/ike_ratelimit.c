@@ -59,6 +59,8 @@ static const struct ratelimit_cause ike_rl_causes[IKE_RL_MAX] = {
 	    "no tunnel", LOG_LVL_INFO },
 	[IKE_RL_V2_HALF_TOTAL] = { "IKE_SA_INIT requests dropped",
 	    "half-open IKE SA limit reached", LOG_LVL_INFO },
+	[IKE_RL_V2_HALF_SRC] = { "IKE_SA_INIT requests dropped",
+	    "half-open IKE SA limit per source reached", LOG_LVL_INFO },
 };
 
 static unsigned

@@ -198,6 +198,105 @@ static const struct ike_sa_ops ikev2_sa_ops = {
 	.so_ha_export = ikev2_sa_ha_export,
 };
 
+/*
+ * Half-open responder IKE SAs per source address: a count per address
+ * in buckets by a keyed hash (an entry exists while its count is not 0;
+ * there are at most ikev2-half-open of them).
+ */
+#define IKE_HALF_SRC_BUCKETS	256
+
+struct ike_half_src {
+	LIST_ENTRY(ike_half_src) hs_entry;
+	struct in_addr		 hs_addr;
+	unsigned		 hs_n;
+};
+LIST_HEAD(ike_half_src_list, ike_half_src);
+
+static struct ike_half_src_list *
+ike_half_src_bucket(struct ike_ctx *ctx, struct in_addr a)
+{
+	uint32_t	 x = ntohl(a.s_addr) ^ ctx->ctx_v2_half_src_key;
+
+	x ^= x >> 16;
+	x *= 0x45d9f3bU;
+	x ^= x >> 16;
+	x *= 0x45d9f3bU;
+	x ^= x >> 16;
+	return (&ctx->ctx_v2_half_src[x % IKE_HALF_SRC_BUCKETS]);
+}
+
+static struct ike_half_src *
+ike_half_src_find(struct ike_ctx *ctx, struct in_addr a)
+{
+	struct ike_half_src	*hs;
+
+	if (ctx->ctx_v2_half_src == NULL)
+		return (NULL);
+	LIST_FOREACH(hs, ike_half_src_bucket(ctx, a), hs_entry)
+		if (hs->hs_addr.s_addr == a.s_addr)
+			return (hs);
+	return (NULL);
+}
+
+unsigned
+ike_sa_half_src_count(struct ike_ctx *ctx, struct in_addr a)
+{
+	struct ike_half_src	*hs = ike_half_src_find(ctx, a);
+
+	return (hs != NULL ? hs->hs_n : 0);
+}
+
+/* One more (up 1) or one less (up 0) half-open SA from a. */
+static void
+ike_half_src_move(struct ike_ctx *ctx, struct in_addr a, int up)
+{
+	struct ike_half_src	*hs;
+	size_t			 i;
+
+	if (ctx->ctx_v2_half_src == NULL) {
+		if (!up || (ctx->ctx_v2_half_src = calloc(IKE_HALF_SRC_BUCKETS,
+		    sizeof(*ctx->ctx_v2_half_src))) == NULL)
+			return;
+		for (i = 0; i < IKE_HALF_SRC_BUCKETS; i++)
+			LIST_INIT(&ctx->ctx_v2_half_src[i]);
+		if (RAND_bytes((unsigned char *)&ctx->ctx_v2_half_src_key,
+		    sizeof(ctx->ctx_v2_half_src_key)) != 1)
+			ctx->ctx_v2_half_src_key = (uint32_t)ike_now_ms();
+	}
+	if ((hs = ike_half_src_find(ctx, a)) == NULL) {
+		/* out of memory: that source goes uncounted */
+		if (!up || (hs = calloc(1, sizeof(*hs))) == NULL)
+			return;
+		hs->hs_addr = a;
+		LIST_INSERT_HEAD(ike_half_src_bucket(ctx, a), hs, hs_entry);
+	}
+	if (up) {
+		hs->hs_n++;
+		return;
+	}
+	if (--hs->hs_n == 0) {
+		LIST_REMOVE(hs, hs_entry);
+		free(hs);
+	}
+}
+
+void
+ike_sa_half_src_free(struct ike_ctx *ctx)
+{
+	struct ike_half_src	*hs;
+	size_t			 i;
+
+	if (ctx->ctx_v2_half_src == NULL)
+		return;
+	for (i = 0; i < IKE_HALF_SRC_BUCKETS; i++)
+		while ((hs = LIST_FIRST(&ctx->ctx_v2_half_src[i])) != NULL) {
+			LIST_REMOVE(hs, hs_entry);
+			free(hs);
+		}
+	free(ctx->ctx_v2_half_src);
+	ctx->ctx_v2_half_src = NULL;
+}
+
 void
 ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 {
@@ -209,11 +308,18 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state s)
 	log_tdebug(ike_sa_name(sa), "IKE SA %s (%s) %s -> %s", spi,
 	    sa->sa_b.b_initiator ? "initiator" : "responder",
 	    ike_sa_state_name(sa->sa_state), ike_sa_state_name(s));
-	/* the half-open responders, for the cookie threshold */
-	if (!sa->sa_b.b_initiator && sa->sa_state == IKE_SA_INIT_DONE)
+	/* the half-open responders, for the cookie threshold and the
+	 * caps, in total and per source (the address counted is kept:
+	 * the peer may move before it authenticates) */
+	if (!sa->sa_b.b_initiator && sa->sa_state == IKE_SA_INIT_DONE) {
 		sa->sa_b.b_ctx->ctx_v2_half_open--;
-	if (!sa->sa_b.b_initiator && s == IKE_SA_INIT_DONE)
+		ike_half_src_move(sa->sa_b.b_ctx, sa->sa_half_src, 0);
+	}
+	if (!sa->sa_b.b_initiator && s == IKE_SA_INIT_DONE) {
 		sa->sa_b.b_ctx->ctx_v2_half_open++;
+		sa->sa_half_src = sa->sa_b.b_remote.sin_addr;
+		ike_half_src_move(sa->sa_b.b_ctx, sa->sa_half_src, 1);
+	}
 	sa->sa_state = s;
 	switch (s) {
 	case IKE_SA_ESTABLISHED:

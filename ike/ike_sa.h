@@ -143,6 +143,8 @@ struct ike_sa {
 	struct ike_sa	*sa_rekey_new;
 	struct ike_sa	*sa_rekey_peer;
 	uint64_t	 sa_rekey_nudge_ms; /* ike_sa_rekey_nudge(), last */
+	/* the source address counted as half-open (ike_sa_half_src) */
+	struct in_addr	 sa_half_src;
 	struct event	*sa_rekey_ev;	/* ESTABLISHED: rekey time or the
 					   next try; REKEYED: give up
 					   waiting */
@@ -280,6 +282,14 @@ void	ike_sa_next(struct ike_sa *sa);
 void	ike_sa_delete_now(struct ike_sa *sa);
 /* A configured lifetime in seconds, in ms (ctx_life_unit_us). */
 uint64_t ikev2_life_ms(const struct ike_ctx *ctx, uint32_t secs);
+
+/*
+ * Half-open responder IKE SAs (state INIT_DONE) from source address a
+ * now; the table is kept by ike_sa_set_state.  ike_sa_half_src_free
+ * drops the (then empty) table.
+ */
+unsigned ike_sa_half_src_count(struct ike_ctx *ctx, struct in_addr a);
+void	ike_sa_half_src_free(struct ike_ctx *ctx);
 
 /* --- ikev2_init.c --- */
 int	ikev2_init_start(struct ike_sa *sa);

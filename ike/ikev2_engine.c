@@ -268,6 +268,7 @@ ikev2_free(struct ike_ctx *ctx)
 	ikev2_unlink_all(ctx);
 	while ((sa = ikev2_sa_first(ctx)) != NULL)
 		ike_sa_destroy(sa);
+	ike_sa_half_src_free(ctx);
 }
 
 const struct ike_version ikev2_version = {

@@ -279,8 +279,23 @@ ikev2_init_cookie_check(struct ike_ctx *ctx, const struct ikev2_msg *m,
 {
 	const struct ikev2_notify	*n;
 	uint8_t				 want[IKEV2_COOKIE_LEN];
-	int				 ok = 0, slot = 0, threshold, half;
+	int				 ok = 0, slot = 0, threshold, half, per;
+	unsigned			 from;
 
+	/* one source holds at most ikev2-half-open-per-source, cookie or
+	 * not: a spoofer of one address, or a real one, cannot take the
+	 * table (a retransmission of one of them found its SA before) */
+	per = ctx->ctx_cfg->cfg_v2_half_open_per_source;
+	if (per > 0 && (from = ike_sa_half_src_count(ctx,
+	    remote->sin_addr)) >= (unsigned)per) {
+		ctx->ctx_counters.ic_v2_drop_half_source++;
+		ctx->ctx_counters.ic_dropped++;
+		ike_rl_log(ctx, IKE_RL_V2_HALF_SRC, remote->sin_addr, NULL,
+		    "IKE_SA_INIT from %s dropped (%u half-open IKE SAs from "
+		    "it, the ikev2-half-open-per-source limit)",
+		    inet_ntoa(remote->sin_addr), from);
+		return (-1);
+	}
 	threshold = ctx->ctx_cookie_threshold >= 0 ?
 	    ctx->ctx_cookie_threshold : ctx->ctx_cfg->cfg_v2_cookie_threshold;
 	if ((half = ikev2_half_open_count(ctx)) < threshold)

@@ -169,6 +169,7 @@ enum ike_rl {
 	IKE_RL_V2_AUTH_FAILED,		/* IKE_AUTH request refused */
 	IKE_RL_V2_AUTH_NO_TUNNEL,
 	IKE_RL_V2_HALF_TOTAL,		/* IKE_SA_INIT beyond ikev2-half-open */
+	IKE_RL_V2_HALF_SRC,		/* ... beyond ...-per-source */
 	IKE_RL_MAX
 };
 
@@ -200,6 +201,10 @@ struct ike_ctx {
 	/* both versions: the IKE SAs by (tunnel, peer identity) */
 	struct ike_peer_index ctx_peers;
 	unsigned	 ctx_v2_half_open;
+	/* ... and how many per source address (ike_sa.c: a keyed hash of
+	 * counts, made at the first one; ikev2-half-open-per-source) */
+	struct ike_half_src_list *ctx_v2_half_src;
+	uint32_t	 ctx_v2_half_src_key;
 	int		 ctx_retx_tries;	/* then give up */
 	unsigned	 ctx_retry_fast_ms;	/* after failure 1 and 2 */
 	unsigned	 ctx_retry_slow_ms;	/* in a failed state */

@@ -645,6 +645,13 @@ cfg_key_v1_half_src(struct cfg_parser *p, const char *v)
 }
 
 static int
+cfg_key_v2_half_src(struct cfg_parser *p, const char *v)
+{
+	return (cfg_key_cap(p, "ikev2-half-open-per-source", v, 1,
+	    &p->p_cfg->cfg_v2_half_open_per_source));
+}
+
+static int
 cfg_key_rcvbuf(struct cfg_parser *p, const char *v)
 {
 	return (cfg_key_cap(p, "receive-buffer", v, CFG_RCVBUF_KB_MIN,
@@ -2104,6 +2111,8 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "ikev2-cookie-threshold", "ikev2-cookie-threshold N", 0,
 	    cfg_key_v2_cookie, NULL },
 	{ "ikev2-half-open", "ikev2-half-open N", 0, cfg_key_v2_half, NULL },
+	{ "ikev2-half-open-per-source", "ikev2-half-open-per-source N", 0,
+	    cfg_key_v2_half_src, NULL },
 	{ "receive-buffer", "receive-buffer KB", 0, cfg_key_rcvbuf, NULL },
 	{ "initiate-half-open-per-peer", "initiate-half-open-per-peer N", 0,
 	    cfg_key_init_half, NULL },
@@ -2200,8 +2209,8 @@ static const char *const cfg_expected[] = {
 	"gateway, peer, tunnel, control-socket, log-level, keylog-dir, "
 	    "keylog-chacha20, metrics-listen, ikev1-half-open, "
 	    "ikev1-half-open-per-source, ikev2-cookie-threshold, "
-	    "ikev2-half-open, receive-buffer, initiate-half-open-per-peer, "
-	    "user or test-short-lifetimes",
+	    "ikev2-half-open, ikev2-half-open-per-source, receive-buffer, "
+	    "initiate-half-open-per-peer, user or test-short-lifetimes",
 	"address or segment",
 	"address",
 	"gateway, peer, local-segment, peer-segment, psk, initiate, "
@@ -2933,6 +2942,7 @@ config_parse(const char *name, const char *text, char *err, size_t errlen)
 	cfg->cfg_v1_half_open_per_source = CFG_V1_HALF_OPEN_PER_SRC;
 	cfg->cfg_v2_cookie_threshold = CFG_V2_COOKIE_THRESHOLD;
 	cfg->cfg_v2_half_open_max = CFG_V2_HALF_OPEN_MAX;
+	cfg->cfg_v2_half_open_per_source = CFG_V2_HALF_OPEN_PER_SRC;
 	cfg->cfg_initiate_half_open = CFG_INITIATE_HALF_OPEN;
 	cfg->cfg_rcvbuf_kb = CFG_RCVBUF_KB;
 

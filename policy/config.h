@@ -201,6 +201,8 @@ struct config {
 	 * (IKE_SA_INIT requests beyond, even with our cookie, dropped) */
 	int		 cfg_v2_cookie_threshold;	/* default 10 */
 	int		 cfg_v2_half_open_max;		/* default 1024 */
+	/* ... and at most this many from one source address */
+	int		 cfg_v2_half_open_per_source;	/* default 32 */
 	/* Initiator: IKE SAs of ours at most half-open towards one peer
 	 * address at a time, both versions together; further initiations
 	 * wait in a queue per peer (ike/tunnel.c, pacing) */
@@ -226,6 +228,8 @@ struct config {
 #define CFG_V1_HALF_OPEN_PER_SRC 16
 #define CFG_V2_COOKIE_THRESHOLD	10
 #define CFG_V2_HALF_OPEN_MAX	1024
+/* above 20 tunnels with one peer set up at once */
+#define CFG_V2_HALF_OPEN_PER_SRC 32
 /* below strongSwan's cookie_threshold_ip, 3 */
 #define CFG_INITIATE_HALF_OPEN	2
 #define CFG_INITIATE_HALF_OPEN_MAX 64

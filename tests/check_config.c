@@ -127,7 +127,8 @@ static const struct err_vec syntax_vecs[] = {
 	  "control-socket, log-level, keylog-dir, keylog-chacha20, "
 	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
-	  "ikev2-cookie-threshold, ikev2-half-open, receive-buffer, "
+	  "ikev2-cookie-threshold, ikev2-half-open, "
+	  "ikev2-half-open-per-source, receive-buffer, "
 	  "initiate-half-open-per-peer, user or "
 	  "test-short-lifetimes)" },
 	{ "keylog-chacha20 maybe\n",
@@ -681,7 +682,8 @@ static const struct err_vec psk_vecs[] = {
 	  "tunnel, control-socket, log-level, keylog-dir, keylog-chacha20, "
 	  "metrics-listen, "
 	  "ikev1-half-open, ikev1-half-open-per-source, "
-	  "ikev2-cookie-threshold, ikev2-half-open, receive-buffer, "
+	  "ikev2-cookie-threshold, ikev2-half-open, "
+	  "ikev2-half-open-per-source, receive-buffer, "
 	  "initiate-half-open-per-peer, user or "
 	  "test-short-lifetimes)" },
 	/* other errors on a psk line */

@@ -3011,6 +3011,8 @@ START_TEST(test_exchange_lookup_many)
 	pair_init(&opt_a, &opt_b_resp);
 	ike_ctx_cookie_threshold_set(B.s_ike, 2 * n);
 	B.s_ike->ctx_cfg->cfg_v2_half_open_max = 2 * n;
+	/* all from a's address (test_exchange_half_open_per_source) */
+	B.s_ike->ctx_cfg->cfg_v2_half_open_per_source = 2 * n;
 	A.s_net.mn_filter = capture_cb;
 	A.s_net.mn_filter_arg = &req;
 	ike_start(A.s_ike);
@@ -3051,6 +3053,113 @@ START_TEST(test_exchange_lookup_many)
 	ike_counters_get(B.s_ike, &ic);
 	ck_assert_uint_eq(ic.ic_v2_half_open, n);
 	free(sl.sl_spir);
+	pair_free();
+}
+END_TEST
+
+/* test_exchange_half_open_per_source: b's answers to the spoofed
+ * requests (SPIi starting 5a5a5a5a), by kind */
+struct flood_log {
+	int	 fl_init;	/* IKE_SA_INIT responses with SA, KE, Nr */
+	int	 fl_cookie;	/* N(COOKIE) */
+	int	 fl_other;
+};
+
+static enum mock_verdict
+flood_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct flood_log	*fl = arg;
+
+	if (len < IKEV2_HDR_LEN + 4 || pkt[18] != IKEV2_EXCH_IKE_SA_INIT ||
+	    (pkt[19] & IKEV2_FLAG_RESPONSE) == 0 ||
+	    memcmp(pkt, "\x5a\x5a\x5a\x5a", 4) != 0)
+		return (MOCK_PASS);
+	/* the first payload: SA (33) in an answer, N (41) for a cookie */
+	if (pkt[16] == 33)
+		fl->fl_init++;
+	else if (pkt[16] == 41)
+		fl->fl_cookie++;
+	else
+		fl->fl_other++;
+	return (MOCK_DROP);
+}
+
+/*
+ * Spoofed IKE_SA_INIT requests (a's real one, each with its own SPIi),
+ * then a's own attempt.  _i 0: 40 from one address, cookies out of the
+ * way: ikev2-half-open-per-source (4 here) keeps 4 half-open SAs from
+ * it, the other 36 are dropped unanswered and counted, and another
+ * address is still answered.  _i 1: 10,000 from 1,000 addresses with
+ * the defaults: from the cookie threshold on (10 half-open) every
+ * request gets one stateless N(COOKIE) and nothing more, the state stays
+ * at 10, and a still connects (it returns its cookie).
+ */
+START_TEST(test_exchange_half_open_per_source)
+{
+	struct capture		 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT };
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct flood_log	 fl = { 0, 0, 0 };
+	struct ike_counters	 ic;
+	uint8_t			 pkt[2048];
+	size_t			 len;
+	int			 i, n = _i == 0 ? 40 : 10000;
+	struct side_opts	 b = opt_b_resp;
+
+	/* t2 answers any address: the spoofed sources reach IKE_SA_INIT */
+	b.so_extra = "peer any {\n\taddress 0.0.0.0\n}\n"
+	    "tunnel t2 {\n\tgateway gw\n\tpeer any\n"
+	    "\tlocal-segment 10.64.0.0/16\n\tpeer-segment 192.168.0.0/16\n"
+	    "\tpsk Secr3t!key\n\tinitiate no\n}\n";
+	pair_init(&opt_a, &b);
+	if (_i == 0) {
+		ike_ctx_cookie_threshold_set(B.s_ike, 1000);
+		B.s_ike->ctx_cfg->cfg_v2_half_open_per_source = 4;
+	}
+	A.s_net.mn_filter = capture_cb;
+	A.s_net.mn_filter_arg = &req;
+	ike_start(A.s_ike);
+	ck_assert_int_eq(req.c_n, 1);		/* a's request, not sent yet */
+	B.s_net.mn_filter = flood_cb;
+	B.s_net.mn_filter_arg = &fl;
+	len = req.c_len[0];
+	memcpy(pkt, req.c_pkt[0], len);
+	memset(pkt, 0x5a, 4);
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	l.sin_port = htons(500);
+	for (i = 0; i < n; i++) {
+		pkt[4] = i >> 24; pkt[5] = i >> 16; pkt[6] = i >> 8; pkt[7] = i;
+		/* 10 requests from each of 1,000 addresses (_i 1) */
+		r.sin_addr.s_addr = htonl(_i == 0 ? 0xc0a80001 :
+		    0x0a640000 + (uint32_t)(i / 10));
+		r.sin_port = htons(1024 + i % 10);
+		ike_recv(B.s_ike, pkt, len, &l, &r);
+	}
+	ike_counters_get(B.s_ike, &ic);
+	ck_assert_int_eq(fl.fl_other, 0);
+	if (_i == 0) {
+		ck_assert_int_eq(fl.fl_init, 4);
+		ck_assert_int_eq(fl.fl_cookie, 0);
+		ck_assert_uint_eq(ic.ic_v2_half_open, 4);
+		ck_assert_uint_eq(ic.ic_v2_drop_half_source, n - 4);
+		/* another address is answered */
+		pkt[7] ^= 0xff;
+		r.sin_addr.s_addr = htonl(0xc0a80002);
+		ike_recv(B.s_ike, pkt, len, &l, &r);
+		ck_assert_int_eq(fl.fl_init, 5);
+	} else {
+		/* one answer per request, state only up to the threshold */
+		ck_assert_int_eq(fl.fl_init, 10);
+		ck_assert_int_eq(fl.fl_init + fl.fl_cookie, n);
+		ck_assert_uint_eq(ic.ic_v2_half_open, 10);
+		ck_assert_int_eq(nsas(&B), 10);
+		ck_assert_uint_eq(ic.ic_v2_cookies_sent, n - 10);
+	}
+	B.s_net.mn_filter = NULL;
+	A.s_net.mn_filter = NULL;
+	pump(300);
+	/* a (one tunnel) is up with b's t1 */
+	ck_assert_str_eq(tunnel_state_name(status(&A).ts_state), "Connected");
+	ck_assert_int_eq(A.s_kernel.mk_nsa, 2);
 	pair_free();
 }
 END_TEST
@@ -4730,6 +4839,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_cookie);
 	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_test(tc, test_exchange_lookup_many);
+	tcase_add_loop_test(tc, test_exchange_half_open_per_source, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_cookie_rotation, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pacing");

@@ -283,10 +283,11 @@ START_TEST(test_metrics_fmt_well_formed)
 	/* 2 tunnels: up 2, state 10, established 1, child_sas 2, 7
 	 * counters x 2; 2 children x 4; ike_sas 4 + 1, child_sas 5;
 	 * messages 3 + 7 drops, dpd 2; IKEv1 first-message drops 4,
-	 * half-open ends 2, first messages retried 1, Quick Mode drops 2;
-	 * IKEv2 cookies 2, drops 1; initiations paced and waiting 2 */
+	 * half-open ends 2, first messages retried 1, Aggressive Mode key
+	 * pairs 1, Quick Mode drops 2; IKEv2 cookies 2, drops 2;
+	 * initiations paced and waiting 2 */
 	ck_assert_int_eq(exposition_check(s), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3 + 2);
+	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 1 + 2 + 4 + 2);
 	free(s);
 }
 END_TEST
@@ -398,9 +399,10 @@ START_TEST(test_metrics_fmt_no_tunnels)
 	s = buf_str(b);
 	/* only the daemon's samples: ike_sas 4 + 1, child_sas 5, messages
 	 * 3 + 7, dpd 2, IKEv1 first-message drops 4, half-open ends 2,
-	 * first messages retried 1, Quick Mode drops 2, IKEv2 cookies 2 and
-	 * drops 1, initiations paced and waiting 2 */
-	ck_assert_int_eq(exposition_check(s), 36);
+	 * first messages retried 1, Aggressive Mode key pairs 1, Quick Mode
+	 * drops 2, IKEv2 cookies 2 and drops 2, initiations paced and
+	 * waiting 2 */
+	ck_assert_int_eq(exposition_check(s), 38);
 	assert_line(s, "gatewayd_initiations_paced_total 0");
 	assert_line(s, "gatewayd_initiations_waiting 0");
 	assert_line(s, "# TYPE gatewayd_tunnel_up gauge");
@@ -441,10 +443,10 @@ START_TEST(test_metrics_fmt_ha)
 	ms.ms_ha = &ha;
 	ck_assert_int_eq(metrics_fmt(b, &ms), 0);
 	s = buf_str(b);
-	/* the daemon's 36 and the HA ones: role 3, priority, peer up and
+	/* the daemon's 38 and the HA ones: role 3, priority, peer up and
 	 * synced, bulk complete, synced SAs 2, sent and failed, received
 	 * by 8 verdicts, 3 bulk counters, seq advances */
-	ck_assert_int_eq(exposition_check(s), 36 + 3 + 1 + 2 + 1 + 2 + 2 +
+	ck_assert_int_eq(exposition_check(s), 38 + 3 + 1 + 2 + 1 + 2 + 2 +
 	    8 + 3 + 1);
 	assert_line(s, "# TYPE gatewayd_ha_role gauge");
 	assert_line(s, "gatewayd_ha_role{role=\"active\"} 0");
@@ -985,9 +987,10 @@ START_TEST(test_metrics_http_get)
 	ck_assert_ptr_nonnull(body = strstr(r, "\r\n\r\n"));
 	body += 4;
 	/* ... + 4 IKEv1 first-message drop causes, 2 half-open ends, 1
-	 * retried, 2 Quick Mode drop causes, 2 pacing */
+	 * retried, 1 Aggressive Mode key pairs, 2 Quick Mode drop causes,
+	 * IKEv2 cookies 2 and drops 2, 2 pacing */
 	ck_assert_int_eq(exposition_check(body), 2 + 10 + 1 + 2 + 14 + 8 + 5 +
-	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 2 + 3 + 2);
+	    5 + 3 + 7 + 2 + 4 + 2 + 1 + 1 + 2 + 4 + 2);
 	assert_line(body, "gatewayd_tunnel_up{tunnel=\"vpc1-vpc2\","
 	    "peer=\"gw2\"} 1");
 	assert_line(body, "gatewayd_ike_messages_received_total 77");
