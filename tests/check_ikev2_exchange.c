@@ -1415,13 +1415,58 @@ add_nonce(struct pld_writer *w)
  * (an error notify), counts it as malformed and does not act on the
  * DELETE; a has its answer, and the next request still goes through.
  */
+/* The first INFORMATIONAL response b sends (rejected_delete). */
+struct info_answer {
+	uint8_t		 ia_pkt[2048];
+	size_t		 ia_len;
+};
+
+static enum mock_verdict
+info_answer_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct info_answer	*ia = arg;
+
+	if (ia->ia_len == 0 && len >= IKEV2_HDR_LEN && len <=
+	    sizeof(ia->ia_pkt) && pkt[18] == IKEV2_EXCH_INFORMATIONAL &&
+	    (pkt[19] & IKEV2_FLAG_RESPONSE) != 0) {
+		memcpy(ia->ia_pkt, pkt, len);
+		ia->ia_len = len;
+	}
+	return (MOCK_PASS);
+}
+
+/* The notify type of the one notification in sa's peer's encrypted
+ * answer pkt (opened with sa's keys), 0 if it has none. */
+static uint16_t
+answer_notify(struct ike_sa *sa, const uint8_t *pkt, size_t len)
+{
+	struct ikev2_msg	*m;
+	struct ikev2_sk_keys	 k;
+	struct buf		*plain;
+	uint16_t		 type = 0;
+
+	ck_assert_ptr_nonnull(m = calloc(1, sizeof(*m)));
+	ck_assert_ptr_nonnull(plain = buf_new(len));
+	ck_assert_int_eq(ikev2_msg_parse(pkt, len, m), 0);
+	ike_sa_sk_keys(sa, 0, &k);
+	ck_assert_int_eq(ikev2_sk_open(pkt, len, m, &k, plain), 0);
+	ck_assert_int_eq(ikev2_pld_parse(m->m_sk_next, plain->buf_data,
+	    plain->buf_len, 1, m), 0);
+	if (m->m_nnotify == 1)
+		type = m->m_notify[0].n_type;
+	buf_free(plain);
+	free(m);
+	return (type);
+}
+
 static void
-rejected_delete(void (*add)(struct pld_writer *))
+rejected_delete(void (*add)(struct pld_writer *), uint16_t notify)
 {
 	struct ike_msg_out	 mo;
 	struct ike_counters	 before, after;
 	struct tunnel_status	 st;
 	struct ike_sa		*sa;
+	struct info_answer	 ia;
 	uint64_t		 sent;
 
 	pair_init(&opt_a, &opt_b_resp);
@@ -1431,6 +1476,9 @@ rejected_delete(void (*add)(struct pld_writer *))
 	st = status(&B);
 	ike_counters_get(B.s_ike, &before);
 	sent = B.s_net.mn_sent;
+	memset(&ia, 0, sizeof(ia));
+	B.s_net.mn_filter = info_answer_cb;
+	B.s_net.mn_filter_arg = &ia;
 	sa = side_sa(&A);
 	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
 	    0), 0);
@@ -1443,6 +1491,10 @@ rejected_delete(void (*add)(struct pld_writer *))
 	ck_assert_uint_eq(after.ic_malformed, before.ic_malformed + 1);
 	ck_assert_uint_eq(B.s_net.mn_sent, sent + 1);	/* the answer */
 	ck_assert_ptr_null(side_sa(&A)->sa_b.b_rq.x_out); /* a has it */
+	/* which error it names (§2.5, §2.21.2) */
+	ck_assert_uint_ne(ia.ia_len, 0);
+	ck_assert_uint_eq(answer_notify(sa, ia.ia_pkt, ia.ia_len), notify);
+	B.s_net.mn_filter = NULL;
 	/* the DELETE was not acted on */
 	assert_connected(1);
 	ck_assert_mem_eq(status(&B).ts_spi_i, st.ts_spi_i, 8);
@@ -1453,7 +1505,8 @@ rejected_delete(void (*add)(struct pld_writer *))
 
 START_TEST(test_exchange_unsupported_critical)
 {
-	rejected_delete(add_unknown_critical);
+	rejected_delete(add_unknown_critical,
+	    IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD);
 }
 END_TEST
 
@@ -1465,7 +1518,7 @@ END_TEST
  */
 START_TEST(test_exchange_invalid_syntax)
 {
-	rejected_delete(add_nonce);
+	rejected_delete(add_nonce, IKEV2_N_INVALID_SYNTAX);
 }
 END_TEST
 
@@ -2548,6 +2601,49 @@ capture_cb(void *arg, const uint8_t *pkt, size_t len)
 	}
 	return (i < c->c_drop ? MOCK_DROP : MOCK_PASS);
 }
+
+/*
+ * IKE_SA_INIT request -->
+ *      <-- IKE_SA_INIT response, arriving from another address and port
+ * (anyone can send it: it is not authenticated).  a takes the answer
+ * (its SPIs match) but does not move to that address (§2.23: only an
+ * authenticated message moves the peer): its IKE_AUTH goes to b, and the
+ * SA comes up with b's address.  Before 3ba2d10 a followed the forged
+ * source and its IKE_AUTH went there.
+ */
+START_TEST(test_exchange_init_response_not_followed)
+{
+	struct capture		 resp = { .c_exch = IKEV2_EXCH_IKE_SA_INIT,
+				    .c_resp = 1, .c_drop = 1 };
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct ike_sa		*sa;
+
+	pair_init(&opt_a, &opt_b_resp);
+	B.s_net.mn_filter = capture_cb;
+	B.s_net.mn_filter_arg = &resp;
+	ike_start(A.s_ike);
+	ck_assert_int_eq(deliver(&A, &B), 1);	/* the request */
+	ck_assert_int_eq(resp.c_n, 1);		/* b's answer, held back */
+	B.s_net.mn_filter = NULL;
+	l.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = htons(500);
+	r.sin_addr.s_addr = inet_addr("192.0.2.99");
+	r.sin_port = htons(4500);
+	ike_recv(A.s_ike, resp.c_pkt[0], resp.c_len[0], &l, &r);
+	/* taken: a's IKE_AUTH is out, to b */
+	IKEV2_SA_FOREACH(sa, A.s_ike) {
+		ck_assert_int_eq(sa->sa_state, IKE_SA_AUTH_SENT);
+		ck_assert_uint_eq(sa->sa_b.b_remote.sin_addr.s_addr,
+		    inet_addr(ADDR_B));
+	}
+	pump(100);
+	assert_connected(1);
+	ck_assert_ptr_nonnull(sa = side_sa(&A));
+	ck_assert_uint_eq(sa->sa_b.b_remote.sin_addr.s_addr,
+	    inet_addr(ADDR_B));
+	pair_free();
+}
+END_TEST
 
 /*
  * IKE_SA_INIT { SA(modp1024), KE(modp2048), Ni } -->
@@ -4839,6 +4935,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_cookie);
 	tcase_add_test(tc, test_exchange_half_open_cap);
 	tcase_add_test(tc, test_exchange_lookup_many);
+	tcase_add_test(tc, test_exchange_init_response_not_followed);
 	tcase_add_loop_test(tc, test_exchange_half_open_per_source, 0, 2);
 	tcase_add_loop_test(tc, test_exchange_cookie_rotation, 0, 2);
 	suite_add_tcase(s, tc);
