@@ -206,13 +206,14 @@ status_of(struct side *s, const char *name)
 
 /*
  * 10 from one source (cap 4 per source), then 10,000 from 1,000 sources
- * (cap 256 in all): b answers each accepted message 1 once, drops the
+ * (cap 256 in all): b answers each accepted message 1 once (again only
+ * for the same bytes), drops the
  * rest unanswered, never retransmits a message 2 on its own; a connects
  * to t1 meanwhile; the half-open SAs are gone after their lifetime.
  */
 START_TEST(test_v1_flood_caps)
 {
-	struct mock_dgram	 mm1;
+	struct mock_dgram	 mm1, mod;
 	struct ike_counters	 c;
 	struct tally		 t = { 0, 0 };
 	struct tunnel_status	 st;
@@ -248,6 +249,14 @@ START_TEST(test_v1_flood_caps)
 	retried = c.ic_v1_half_retried;
 	/* a retransmitted message 1 gets the cached answer, once */
 	ck_assert_int_eq(spoof(&mm1, 5000, 0x0a010000, NULL), 1);
+	/* one with the same cookie that differs (its last byte) is not a
+	 * retransmission: no cached answer, nothing else either */
+	mod = mm1;
+	ck_assert_ptr_nonnull(mod.d_data = malloc(mm1.d_len));
+	memcpy(mod.d_data, mm1.d_data, mm1.d_len);
+	mod.d_data[mm1.d_len - 1] ^= 0x01;
+	ck_assert_int_eq(spoof(&mod, 5000, 0x0a010000, NULL), 0);
+	free(mod.d_data);
 	/* one that was dropped gets in when sent again: the oldest SA that
 	 * never answered gives way, the budget holds */
 	ck_assert_int_eq(spoof(&mm1, 5000 + 1999, 0x0a010000 + 999, NULL),
