@@ -810,6 +810,67 @@ START_TEST(test_v1_bad_message6)
 }
 END_TEST
 
+/* a's first message 5, held back (mm5_hold_cb) */
+static uint8_t	mm5_held[1024];
+static size_t	mm5_held_len;
+
+static enum mock_verdict
+mm5_hold_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	if (mm5_held_len == 0 && len >= IKEV1_HDR_LEN &&
+	    len <= sizeof(mm5_held) && pkt[18] == IKEV1_EXCH_MAIN &&
+	    (pkt[19] & IKEV1_FLAG_ENC)) {
+		memcpy(mm5_held, pkt, len);
+		mm5_held_len = len;
+		return (MOCK_DROP);
+	}
+	return (MOCK_PASS);
+}
+
+/*
+ * The responder's side of test_v1_bad_message6: b gets a message 5 with
+ * the right cookies that does not decrypt (anyone who saw messages 1-4
+ * can send it), then a's real one.  The first is not authenticated: b
+ * waits for a valid one, sends no AUTHENTICATION-FAILED and counts no
+ * failure, and the real message 5 establishes the SA.
+ */
+START_TEST(test_v1_bad_message5)
+{
+	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
+	struct tunnel_status	 sb;
+	uint8_t			 bad[1024];
+	uint64_t		 sent;
+	size_t			 k;
+
+	mm5_held_len = 0;
+	pair_init(&opt_a, &opt_b);
+	A.s_net.mn_filter = mm5_hold_cb;
+	ike_start(A.s_ike);
+	pump(40);
+	ck_assert_uint_ne(mm5_held_len, 0);
+	A.s_net.mn_filter = NULL;
+	memcpy(bad, mm5_held, mm5_held_len);
+	for (k = IKEV1_HDR_LEN; k < mm5_held_len; k++)
+		bad[k] ^= 0x5a;
+	l.sin_addr.s_addr = inet_addr(ADDR_B);
+	r.sin_addr.s_addr = inet_addr(ADDR_A);
+	l.sin_port = r.sin_port = htons(500);
+	sent = B.s_net.mn_sent;
+	ike_recv(B.s_ike, bad, mm5_held_len, &l, &r);
+	/* not authenticated: no answer, no failure, b waits */
+	ck_assert_uint_eq(B.s_net.mn_sent, sent);
+	sb = status(&B);
+	ck_assert_uint_eq(sb.ts_failures, 0);
+	ck_assert_str_eq(sb.ts_last_error, "");
+	ike_recv(B.s_ike, mm5_held, mm5_held_len, &l, &r);
+	pump(100);
+	assert_connected(1, 16, 20);
+	ck_assert_uint_eq(status(&A).ts_failures, 0);
+	ck_assert_uint_eq(status(&B).ts_failures, 0);
+	pair_free();
+}
+END_TEST
+
 START_TEST(test_v1_segments_mismatch)
 {
 	struct side_opts	 b = { .so_version = 1,
@@ -4924,6 +4985,7 @@ ikev1_exchange_suite(void)
 	tcase_add_loop_test(tc, test_v1_segments_many, 0,
 	    (int)(sizeof(many_segments) / sizeof(many_segments[0])));
 	tcase_add_test(tc, test_v1_quick_interleaved);
+	tcase_add_test(tc, test_v1_bad_message5);
 	tcase_add_test(tc, test_v1_segments_mismatch);
 	tcase_add_test(tc, test_v1_responder_lifetime);
 	tcase_add_loop_test(tc, test_v1_kbytes_lifetime, 0,
