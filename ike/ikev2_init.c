@@ -279,7 +279,8 @@ ikev2_init_cookie_check(struct ike_ctx *ctx, const struct ikev2_msg *m,
 {
 	const struct ikev2_notify	*n;
 	uint8_t				 want[IKEV2_COOKIE_LEN];
-	int				 ok = 0, slot = 0, threshold, half, per;
+	int				 ok = 0, slot = 0, threshold, half;
+	int				 per;
 	unsigned			 from;
 
 	/* one source holds at most ikev2-half-open-per-source, cookie or

@@ -209,7 +209,7 @@ struct config {
 	int		 cfg_initiate_half_open;	/* default 2 */
 	/* receive-buffer KB: what the UDP sockets ask the kernel for, so
 	 * that a flood does not push a peer's messages out of the queue */
-	int		 cfg_rcvbuf_kb;			/* default 1024 */
+	int		 cfg_rcvbuf_kb;		/* default 1024 */
 	/* user NAME: the unprivileged user gatewayd runs as after
 	 * start-up; "" stays root (with the two capabilities only) */
 	char		 cfg_user[CFG_USER_MAX + 1];

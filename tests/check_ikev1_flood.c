@@ -23,9 +23,9 @@
 #include "tests/mock_kernel.h"
 #include "tests/mock_net.h"
 
-#define HALF_MS		1500	/* b's half-open lifetime in these tests:
-				   longer than the 10,000 spoofed message 1
-				   take under ASan, before the first pump */
+/* b's half-open lifetime in these tests: longer than the 10,000 spoofed
+ * message 1 take under ASan, before the first pump */
+#define HALF_MS		1500
 
 static struct side_opts opt_a = {
 	.so_version = 1, .so_local = { "172.16.0.0/24" },

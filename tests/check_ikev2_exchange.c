@@ -2613,8 +2613,9 @@ capture_cb(void *arg, const uint8_t *pkt, size_t len)
  */
 START_TEST(test_exchange_init_response_not_followed)
 {
-	struct capture		 resp = { .c_exch = IKEV2_EXCH_IKE_SA_INIT,
-				    .c_resp = 1, .c_drop = 1 };
+	struct capture		 resp = {
+		.c_exch = IKEV2_EXCH_IKE_SA_INIT, .c_resp = 1, .c_drop = 1
+	};
 	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
 	struct ike_sa		*sa;
 
@@ -2623,7 +2624,7 @@ START_TEST(test_exchange_init_response_not_followed)
 	B.s_net.mn_filter_arg = &resp;
 	ike_start(A.s_ike);
 	ck_assert_int_eq(deliver(&A, &B), 1);	/* the request */
-	ck_assert_int_eq(resp.c_n, 1);		/* b's answer, held back */
+	ck_assert_int_eq(resp.c_n, 1);	/* b's answer, held back */
 	B.s_net.mn_filter = NULL;
 	l.sin_addr.s_addr = inet_addr(ADDR_A);
 	l.sin_port = htons(500);
@@ -3192,7 +3193,9 @@ flood_cb(void *arg, const uint8_t *pkt, size_t len)
  */
 START_TEST(test_exchange_half_open_per_source)
 {
-	struct capture		 req = { .c_exch = IKEV2_EXCH_IKE_SA_INIT };
+	struct capture		 req = {
+		.c_exch = IKEV2_EXCH_IKE_SA_INIT
+	};
 	struct sockaddr_in	 l = { .sin_family = AF_INET }, r = l;
 	struct flood_log	 fl = { 0, 0, 0 };
 	struct ike_counters	 ic;
@@ -3214,7 +3217,7 @@ START_TEST(test_exchange_half_open_per_source)
 	A.s_net.mn_filter = capture_cb;
 	A.s_net.mn_filter_arg = &req;
 	ike_start(A.s_ike);
-	ck_assert_int_eq(req.c_n, 1);		/* a's request, not sent yet */
+	ck_assert_int_eq(req.c_n, 1);	/* a's request, not sent yet */
 	B.s_net.mn_filter = flood_cb;
 	B.s_net.mn_filter_arg = &fl;
 	len = req.c_len[0];
