@@ -245,9 +245,7 @@ ike_tunnel_failed(struct ike_tunnel *t, int phase, const char *fmt, ...)
 	t->t_failures_total++;
 	ike_event(ctx, ike_tunnel_name(t), "failure", "phase %d (attempt %d): "
 	    "%s", phase, t->t_failures, t->t_last_error);
-	if ((ctx->ctx_ver[0]->iv_established(t) ||
-	    ctx->ctx_ver[1]->iv_established(t)) && phase == 2 &&
-	    t->t_state == TUNNEL_CONNECTED)
+	if (phase == 2 && ike_tunnel_is_up(t))
 		return;
 	/* keyingtries failed attempts in a row: a failed state */
 	if (!t->t_want || t->t_failures >= t->t_cfg->tn_keyingtries)

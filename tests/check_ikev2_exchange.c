@@ -1410,29 +1410,43 @@ add_nonce(struct pld_writer *w)
 	ck_assert_int_eq(ikev2_add_nonce(w, nonce, sizeof(nonce)), 0);
 }
 
-/*
- * a sends INFORMATIONAL { D(IKE), what add() appends }: b answers it once
- * (an error notify), counts it as malformed and does not act on the
- * DELETE; a has its answer, and the next request still goes through.
- */
-/* The first INFORMATIONAL response b sends (rejected_delete). */
-struct info_answer {
-	uint8_t		 ia_pkt[2048];
-	size_t		 ia_len;
+/* Records cleartext facts of datagrams matching an exchange/direction. */
+struct capture {
+	uint8_t			 c_exch;
+	int			 c_resp;
+	int			 c_drop;	/* drop the first c_drop */
+	int			 c_n;
+	uint16_t		 c_ke[8];	/* KE group (IKE_SA_INIT) */
+	uint16_t		 c_first_notify[8];
+	int			 c_nsa[8];
+	uint8_t			 c_pkt[8][2048];
+	size_t			 c_len[8];
 };
 
 static enum mock_verdict
-info_answer_cb(void *arg, const uint8_t *pkt, size_t len)
+capture_cb(void *arg, const uint8_t *pkt, size_t len)
 {
-	struct info_answer	*ia = arg;
+	struct capture		*c = arg;
+	struct ikev2_msg	*m;
+	int			 i = c->c_n;
 
-	if (ia->ia_len == 0 && len >= IKEV2_HDR_LEN && len <=
-	    sizeof(ia->ia_pkt) && pkt[18] == IKEV2_EXCH_INFORMATIONAL &&
-	    (pkt[19] & IKEV2_FLAG_RESPONSE) != 0) {
-		memcpy(ia->ia_pkt, pkt, len);
-		ia->ia_len = len;
+	if (len < IKEV2_HDR_LEN || pkt[18] != c->c_exch ||
+	    ((pkt[19] & IKEV2_FLAG_RESPONSE) != 0) != c->c_resp || i >= 8)
+		return (MOCK_PASS);
+	c->c_n++;
+	ck_assert_ptr_nonnull(m = calloc(1, sizeof(*m)));
+	if (ikev2_msg_parse(pkt, len, m) == 0) {
+		c->c_ke[i] = m->m_ke_group;
+		c->c_first_notify[i] = m->m_hdr.h_next == IKEV2_PLD_NOTIFY &&
+		    m->m_nnotify > 0 ? m->m_notify[0].n_type : 0;
+		c->c_nsa[i] = m->m_count[IKEV2_PLD_SA];
 	}
-	return (MOCK_PASS);
+	free(m);
+	if (len <= sizeof(c->c_pkt[i])) {
+		memcpy(c->c_pkt[i], pkt, len);
+		c->c_len[i] = len;
+	}
+	return (i < c->c_drop ? MOCK_DROP : MOCK_PASS);
 }
 
 /* The notify type of the one notification in sa's peer's encrypted
@@ -1459,6 +1473,12 @@ answer_notify(struct ike_sa *sa, const uint8_t *pkt, size_t len)
 	return (type);
 }
 
+/*
+ * a sends INFORMATIONAL { D(IKE), what add() appends }: b answers it once
+ * with the error notify notify, counts it as malformed and does not act
+ * on the DELETE; a has its answer, and the next request still goes
+ * through.
+ */
 static void
 rejected_delete(void (*add)(struct pld_writer *), uint16_t notify)
 {
@@ -1466,7 +1486,9 @@ rejected_delete(void (*add)(struct pld_writer *), uint16_t notify)
 	struct ike_counters	 before, after;
 	struct tunnel_status	 st;
 	struct ike_sa		*sa;
-	struct info_answer	 ia;
+	struct capture		 ia = {
+		.c_exch = IKEV2_EXCH_INFORMATIONAL, .c_resp = 1
+	};
 	uint64_t		 sent;
 
 	pair_init(&opt_a, &opt_b_resp);
@@ -1476,8 +1498,7 @@ rejected_delete(void (*add)(struct pld_writer *), uint16_t notify)
 	st = status(&B);
 	ike_counters_get(B.s_ike, &before);
 	sent = B.s_net.mn_sent;
-	memset(&ia, 0, sizeof(ia));
-	B.s_net.mn_filter = info_answer_cb;
+	B.s_net.mn_filter = capture_cb;
 	B.s_net.mn_filter_arg = &ia;
 	sa = side_sa(&A);
 	ck_assert_int_eq(ike_msg_begin(sa, &mo, IKEV2_EXCH_INFORMATIONAL, 0,
@@ -1492,8 +1513,8 @@ rejected_delete(void (*add)(struct pld_writer *), uint16_t notify)
 	ck_assert_uint_eq(B.s_net.mn_sent, sent + 1);	/* the answer */
 	ck_assert_ptr_null(side_sa(&A)->sa_b.b_rq.x_out); /* a has it */
 	/* which error it names (§2.5, §2.21.2) */
-	ck_assert_uint_ne(ia.ia_len, 0);
-	ck_assert_uint_eq(answer_notify(sa, ia.ia_pkt, ia.ia_len), notify);
+	ck_assert_int_eq(ia.c_n, 1);
+	ck_assert_uint_eq(answer_notify(sa, ia.c_pkt[0], ia.c_len[0]), notify);
 	B.s_net.mn_filter = NULL;
 	/* the DELETE was not acted on */
 	assert_connected(1);
@@ -2562,45 +2583,6 @@ START_TEST(test_exchange_ike_hard_expiry)
 	pair_free();
 }
 END_TEST
-
-/* Records cleartext facts of datagrams matching an exchange/direction. */
-struct capture {
-	uint8_t			 c_exch;
-	int			 c_resp;
-	int			 c_drop;	/* drop the first c_drop */
-	int			 c_n;
-	uint16_t		 c_ke[8];	/* KE group (IKE_SA_INIT) */
-	uint16_t		 c_first_notify[8];
-	int			 c_nsa[8];
-	uint8_t			 c_pkt[8][2048];
-	size_t			 c_len[8];
-};
-
-static enum mock_verdict
-capture_cb(void *arg, const uint8_t *pkt, size_t len)
-{
-	struct capture		*c = arg;
-	struct ikev2_msg	*m;
-	int			 i = c->c_n;
-
-	if (len < IKEV2_HDR_LEN || pkt[18] != c->c_exch ||
-	    ((pkt[19] & IKEV2_FLAG_RESPONSE) != 0) != c->c_resp || i >= 8)
-		return (MOCK_PASS);
-	c->c_n++;
-	ck_assert_ptr_nonnull(m = calloc(1, sizeof(*m)));
-	if (ikev2_msg_parse(pkt, len, m) == 0) {
-		c->c_ke[i] = m->m_ke_group;
-		c->c_first_notify[i] = m->m_hdr.h_next == IKEV2_PLD_NOTIFY &&
-		    m->m_nnotify > 0 ? m->m_notify[0].n_type : 0;
-		c->c_nsa[i] = m->m_count[IKEV2_PLD_SA];
-	}
-	free(m);
-	if (len <= sizeof(c->c_pkt[i])) {
-		memcpy(c->c_pkt[i], pkt, len);
-		c->c_len[i] = len;
-	}
-	return (i < c->c_drop ? MOCK_DROP : MOCK_PASS);
-}
 
 /*
  * IKE_SA_INIT request -->
