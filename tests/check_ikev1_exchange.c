@@ -2564,7 +2564,9 @@ v1_peer_rekeys_quiet(struct filt *fi, struct tunnel_status *before)
 
 START_TEST(test_v1_peer_rekeys_young)
 {
-	struct filt		 fi = { IKEV1_EXCH_INFORMATIONAL, 0, 1000, 0 };
+	struct filt		 fi = {
+		IKEV1_EXCH_INFORMATIONAL, 0, 1000, 0
+	};
 	struct tunnel_status	 before, mid, after;
 	struct child_sa		*y;
 
